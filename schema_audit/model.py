@@ -1,0 +1,386 @@
+"""The one schema model every source produces and every check reads.
+
+Live introspection, the static DDL interpreter, pg_dump files and replays all
+build a :class:`SchemaModel`; the audit never needs to know which source it
+came from. The classes are plain (mutable, slotted) dataclasses rather than
+frozen ones because the DDL interpreter applies ``ALTER`` statements in place,
+one migration after another; once a source returns its model, nothing mutates
+it again.
+
+Conventions shared by every source (so that a static model and a live model of
+the same database compare equal):
+
+* Types are stored the way PostgreSQL's ``format_type()`` prints them
+  (``character varying(255)``, ``timestamp with time zone``, ``numeric(6,5)``).
+* Expressions (defaults, CHECK bodies, index predicates, policy clauses) are
+  stored as the source printed them; comparisons go through ``sqlnorm``.
+* Identifiers are stored unquoted, exactly as PostgreSQL stores them (folded
+  to lower case unless they were quoted).
+* Role names are stored as PostgreSQL prints them; ``public`` means PUBLIC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Command = Literal["ALL", "SELECT", "INSERT", "UPDATE", "DELETE"]
+RefAction = Literal["NO ACTION", "RESTRICT", "CASCADE", "SET NULL", "SET DEFAULT"]
+
+TABLE_PRIVILEGES = (
+    "SELECT",
+    "INSERT",
+    "UPDATE",
+    "DELETE",
+    "TRUNCATE",
+    "REFERENCES",
+    "TRIGGER",
+)
+
+
+@dataclass(slots=True)
+class Provenance:
+    """Where an object was created or changed: a catalog, or a migration statement."""
+
+    source: Literal["catalog", "migration", "probe"] = "migration"
+    file: str | None = None
+    line: int | None = None
+    revision: str | None = None
+    action: str = "created"  # created | altered | renamed | dropped …
+    sql: str | None = None
+
+    def where(self) -> str:
+        """A short human location such as ``versions/0001_x.py:54 (rev 0001)``."""
+        parts = []
+        if self.file:
+            parts.append(f"{self.file}:{self.line}" if self.line else self.file)
+        if self.revision:
+            parts.append(f"(revision {self.revision})")
+        return " ".join(parts) or self.source
+
+
+@dataclass(slots=True)
+class Column:
+    name: str
+    type: str
+    nullable: bool = True
+    default: str | None = None
+    identity: Literal["always", "by default"] | None = None
+    generated: str | None = None  # expression of a GENERATED ALWAYS AS (…) STORED column
+    collation: str | None = None
+    comment: str | None = None
+    provenance: list[Provenance] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class PrimaryKey:
+    name: str
+    columns: list[str]
+    provenance: list[Provenance] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class UniqueConstraint:
+    name: str
+    columns: list[str]
+    nulls_not_distinct: bool = False
+    deferrable: bool = False
+    initially_deferred: bool = False
+    provenance: list[Provenance] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class CheckConstraint:
+    name: str
+    expression: str
+    columns: list[str] = field(default_factory=list)  # columns the expression mentions
+    validated: bool = True
+    no_inherit: bool = False
+    provenance: list[Provenance] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ForeignKey:
+    name: str
+    columns: list[str]
+    ref_schema: str
+    ref_table: str
+    ref_columns: list[str]
+    on_delete: RefAction = "NO ACTION"
+    on_update: RefAction = "NO ACTION"
+    match: Literal["SIMPLE", "FULL", "PARTIAL"] = "SIMPLE"
+    deferrable: bool = False
+    initially_deferred: bool = False
+    validated: bool = True
+    provenance: list[Provenance] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class IndexKey:
+    """One key of an index: a column name or an expression, with its ordering."""
+
+    expression: str  # a bare column name, or the expression text
+    is_column: bool = True
+    descending: bool = False
+    nulls_first: bool | None = None  # None = the default for the direction
+    opclass: str | None = None
+    collation: str | None = None
+
+    def render(self) -> str:
+        text = self.expression if self.is_column else f"({self.expression})"
+        if self.collation:
+            text += f" COLLATE {self.collation}"
+        if self.opclass:
+            text += f" {self.opclass}"
+        if self.descending:
+            text += " DESC"
+        if self.nulls_first is not None and self.nulls_first != self.descending:
+            text += " NULLS FIRST" if self.nulls_first else " NULLS LAST"
+        return text
+
+
+@dataclass(slots=True)
+class Index:
+    name: str
+    keys: list[IndexKey]
+    unique: bool = False
+    method: str = "btree"
+    where: str | None = None
+    include: list[str] = field(default_factory=list)
+    nulls_not_distinct: bool = False
+    constraint: str | None = None  # name of the PK/UNIQUE/EXCLUDE constraint it backs
+    primary: bool = False
+    valid: bool = True
+    definition: str | None = None  # pg_get_indexdef() when read live
+    provenance: list[Provenance] = field(default_factory=list)
+
+    @property
+    def column_names(self) -> list[str]:
+        return [k.expression for k in self.keys]
+
+
+@dataclass(slots=True)
+class Policy:
+    name: str
+    command: Command = "ALL"
+    permissive: bool = True
+    roles: list[str] = field(default_factory=lambda: ["public"])
+    using: str | None = None
+    with_check: str | None = None
+    provenance: list[Provenance] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Trigger:
+    name: str
+    timing: Literal["BEFORE", "AFTER", "INSTEAD OF"]
+    events: list[str]  # INSERT, UPDATE, DELETE, TRUNCATE (in that order)
+    level: Literal["ROW", "STATEMENT"] = "STATEMENT"
+    function: str = ""  # schema-qualified when not in public: "audit.fn" / "fn"
+    arguments: list[str] = field(default_factory=list)
+    when: str | None = None
+    update_columns: list[str] = field(default_factory=list)
+    enabled: Literal["ORIGIN", "DISABLED", "REPLICA", "ALWAYS"] = "ORIGIN"
+    constraint: bool = False
+    provenance: list[Provenance] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Grant:
+    grantee: str  # role name, "public" for PUBLIC
+    privilege: str  # SELECT, INSERT, …
+    grantable: bool = False
+    grantor: str | None = None
+
+
+@dataclass(slots=True)
+class Table:
+    schema: str
+    name: str
+    kind: Literal["table", "partitioned", "foreign"] = "table"
+    columns: dict[str, Column] = field(default_factory=dict)  # in attnum order
+    primary_key: PrimaryKey | None = None
+    uniques: dict[str, UniqueConstraint] = field(default_factory=dict)
+    checks: dict[str, CheckConstraint] = field(default_factory=dict)
+    foreign_keys: dict[str, ForeignKey] = field(default_factory=dict)
+    indexes: dict[str, Index] = field(default_factory=dict)
+    rls_enabled: bool = False
+    rls_forced: bool = False
+    policies: dict[str, Policy] = field(default_factory=dict)
+    triggers: dict[str, Trigger] = field(default_factory=dict)
+    grants: list[Grant] = field(default_factory=list)
+    column_grants: dict[str, list[Grant]] = field(default_factory=dict)
+    owner: str | None = None
+    comment: str | None = None
+    partition_key: str | None = None  # "RANGE (occurred_at)"
+    partition_of: str | None = None  # "schema.parent" for a partition
+    provenance: list[Provenance] = field(default_factory=list)
+
+    @property
+    def qualified_name(self) -> str:
+        return qualify(self.schema, self.name)
+
+    def privileges_of(self, grantee: str) -> set[str]:
+        return {g.privilege for g in self.grants if g.grantee == grantee}
+
+
+@dataclass(slots=True)
+class ViewColumn:
+    name: str
+    type: str
+
+
+@dataclass(slots=True)
+class View:
+    schema: str
+    name: str
+    materialized: bool = False
+    definition: str = ""
+    columns: list[ViewColumn] = field(default_factory=list)
+    indexes: dict[str, Index] = field(default_factory=dict)  # materialized views only
+    depends_on: list[str] = field(default_factory=list)  # qualified names of base relations
+    grants: list[Grant] = field(default_factory=list)
+    owner: str | None = None
+    comment: str | None = None
+    provenance: list[Provenance] = field(default_factory=list)
+
+    @property
+    def qualified_name(self) -> str:
+        return qualify(self.schema, self.name)
+
+
+@dataclass(slots=True)
+class Function:
+    schema: str
+    name: str
+    arguments: str = ""  # identity arguments as pg_get_function_identity_arguments prints
+    returns: str = ""
+    language: str = "sql"
+    security_definer: bool = False
+    volatility: Literal["IMMUTABLE", "STABLE", "VOLATILE"] = "VOLATILE"
+    config: list[str] = field(default_factory=list)  # ["search_path=pg_catalog, public"]
+    body: str = ""
+    owner: str | None = None
+    comment: str | None = None
+    provenance: list[Provenance] = field(default_factory=list)
+
+    @property
+    def signature(self) -> str:
+        return f"{qualify(self.schema, self.name)}({self.arguments})"
+
+    @property
+    def raises(self) -> bool:
+        """True when the body raises an exception (the guard-trigger pattern)."""
+        return "raise exception" in " ".join(self.body.lower().split())
+
+
+@dataclass(slots=True)
+class EnumType:
+    schema: str
+    name: str
+    labels: list[str] = field(default_factory=list)
+    provenance: list[Provenance] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Extension:
+    name: str
+    schema: str = "public"
+    version: str | None = None
+    provenance: list[Provenance] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Sequence:
+    schema: str
+    name: str
+    owned_by: str | None = None  # "table.column"
+    provenance: list[Provenance] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Role:
+    name: str
+    login: bool = False
+    superuser: bool = False
+    bypass_rls: bool = False
+    member_of: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class UnappliedStatement:
+    """A statement a static source could not apply to the model: evidence, never dropped."""
+
+    sql: str
+    reason: str
+    file: str | None = None
+    line: int | None = None
+    revision: str | None = None
+    kind: Literal["dynamic", "data", "unsupported", "error"] = "unsupported"
+    # Tables (qualified) the statement may affect, when that can be guessed.
+    may_affect: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Revision:
+    """One step of a migration history, for the report's lineage."""
+
+    revision: str
+    file: str
+    message: str = ""
+    down_revision: list[str] = field(default_factory=list)
+    has_downgrade: bool = True
+
+
+@dataclass(slots=True)
+class SchemaModel:
+    tables: dict[str, Table] = field(default_factory=dict)  # key: qualified name
+    views: dict[str, View] = field(default_factory=dict)  # views and materialized views
+    functions: dict[str, Function] = field(default_factory=dict)  # key: signature
+    enums: dict[str, EnumType] = field(default_factory=dict)
+    extensions: dict[str, Extension] = field(default_factory=dict)
+    sequences: dict[str, Sequence] = field(default_factory=dict)
+    schemas: dict[str, str | None] = field(default_factory=dict)  # name -> owner
+    roles: dict[str, Role] = field(default_factory=dict)
+    unapplied: list[UnappliedStatement] = field(default_factory=list)
+    revisions: list[Revision] = field(default_factory=list)
+    server_version: str | None = None
+    # Facts the source could not see (e.g. a catalog it has no privilege on).
+    blind_spots: list[str] = field(default_factory=list)
+
+    def table(self, name: str, schema: str = "public") -> Table | None:
+        return self.tables.get(qualify(schema, name))
+
+    def view(self, name: str, schema: str = "public") -> View | None:
+        return self.views.get(qualify(schema, name))
+
+    def functions_named(self, name: str, schema: str | None = None) -> list[Function]:
+        return [
+            f
+            for f in self.functions.values()
+            if f.name == name and (schema is None or f.schema == schema)
+        ]
+
+
+def qualify(schema: str, name: str) -> str:
+    """``schema.name`` with each part quoted only when PostgreSQL would need it."""
+    return f"{quote_ident(schema)}.{quote_ident(name)}"
+
+
+_SAFE_FIRST = set("abcdefghijklmnopqrstuvwxyz_")
+_SAFE_REST = _SAFE_FIRST | set("0123456789$")
+
+
+def quote_ident(name: str) -> str:
+    """Quote an identifier the way PostgreSQL's ``quote_ident()`` does."""
+    from pglast.keywords import RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
+
+    if (
+        name
+        and name[0] in _SAFE_FIRST
+        and all(c in _SAFE_REST for c in name)
+        and name not in RESERVED_KEYWORDS
+        and name not in TYPE_FUNC_NAME_KEYWORDS
+    ):
+        return name
+    return '"' + name.replace('"', '""') + '"'

@@ -1,0 +1,1 @@
+"""Sources: everything that yields a SchemaModel (live catalog, migrations, dumps, replay)."""
