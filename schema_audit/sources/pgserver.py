@@ -76,7 +76,9 @@ def find_bindir() -> Path:
     for candidate in candidates + ["/usr/local/pgsql/bin", "/opt/homebrew/bin"]:
         if _has_binaries(candidate):
             return Path(candidate)
-    raise PgServerError(f"no PostgreSQL server binaries (initdb, pg_ctl, postgres) found: {INSTALL_HINT}")
+    raise PgServerError(
+        f"no PostgreSQL server binaries (initdb, pg_ctl, postgres) found: {INSTALL_HINT}"
+    )
 
 
 def free_port() -> int:
@@ -172,7 +174,15 @@ class PgCluster:
             return
         if self._started:
             subprocess.run(
-                [str(self.bindir / "pg_ctl"), "-D", str(self.root / "data"), "-m", "immediate", "-w", "stop"],
+                [
+                    str(self.bindir / "pg_ctl"),
+                    "-D",
+                    str(self.root / "data"),
+                    "-m",
+                    "immediate",
+                    "-w",
+                    "stop",
+                ],
                 capture_output=True,
                 timeout=60,
                 preexec_fn=self._demote(),

@@ -1,0 +1,40 @@
+# schema-audit — every target installs what it needs first, so each works alone on a fresh clone.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: install test lint format demo report bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+test: install
+	$(BIN)/python -m pytest -q
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# The main job on the bundled example: audit the B0.3 migrations against the B0.3 spec,
+# statically and against a live throwaway PostgreSQL. Findings exit 1; that is the point of the demo.
+demo: install
+	$(BIN)/python -m schema_audit.demo
+
+report: install
+	$(BIN)/python -m schema_audit.demo --write-reports
+
+bench: install
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache out

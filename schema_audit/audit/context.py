@@ -1,0 +1,150 @@
+"""What every check needs: the spec, the model, lookups and evidence helpers.
+
+Built once per audit so that lookups (tables by name, which columns the spec
+requires) are dictionary hits, not scans: a 5,000-table audit must stay linear.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from schema_audit.audit.findings import Evidence, Finding
+from schema_audit.model import Provenance, SchemaModel, Table, View, qualify
+from schema_audit.spec.model import Requirement, Spec
+
+
+@dataclass(slots=True)
+class AuditContext:
+    spec: Spec
+    model: SchemaModel
+    source_kind: str  # live | alembic | sql | replay
+    required_columns: dict[str, set[str]] = field(default_factory=dict)  # qualified table -> names
+    required_relations: set[str] = field(default_factory=set)  # qualified tables/views in the spec
+    unapplied_by_table: dict[str, list[int]] = field(default_factory=dict)
+    aliases: dict[str, dict[str, list[str]]] = field(
+        default_factory=dict
+    )  # table -> column -> aliases
+
+    @classmethod
+    def build(cls, spec: Spec, model: SchemaModel, source_kind: str) -> AuditContext:
+        ctx = cls(spec=spec, model=model, source_kind=source_kind)
+        for req in spec.requirements:
+            if req.table and req.kind in ("table", "view", "materialized_view"):
+                ctx.required_relations.add(qualify(req.schema, req.table))
+            if req.kind == "column" and req.table:
+                ctx.required_columns.setdefault(qualify(req.schema, req.table), set()).add(
+                    req.name or ""
+                )
+                if req.props.get("aliases"):
+                    ctx.aliases.setdefault(qualify(req.schema, req.table), {})[req.name or ""] = (
+                        list(req.props["aliases"])
+                    )
+        for index, stmt in enumerate(model.unapplied):
+            if stmt.kind == "data":
+                continue  # data changes never satisfy a schema requirement
+            for target in stmt.may_affect:
+                key = target if "." in target else qualify(spec.default_schema, target)
+                ctx.unapplied_by_table.setdefault(key, []).append(index)
+        return ctx
+
+    # -- lookups ------------------------------------------------------------
+    def table(self, req: Requirement) -> Table | None:
+        return self.model.tables.get(qualify(req.schema, req.table or ""))
+
+    def view(self, req: Requirement) -> View | None:
+        return self.model.views.get(qualify(req.schema, req.table or ""))
+
+    def column_aliases(self, relation: Table | View) -> dict[str, str]:
+        """Spec column -> the declared alias that exists, for columns missing by their own name."""
+        names = (
+            set(relation.columns)
+            if isinstance(relation.columns, dict)
+            else {c.name for c in relation.columns}
+        )
+        out: dict[str, str] = {}
+        for column, aliases in self.aliases.get(relation.qualified_name, {}).items():
+            if column not in names:
+                present = [a for a in aliases if a in names]
+                if present:
+                    out[column] = present[0]
+        return out
+
+    def is_static(self) -> bool:
+        return self.source_kind in ("alembic", "sql")
+
+    # -- evidence -----------------------------------------------------------
+    def evidence(self, provenance: list[Provenance], ddl: str | None) -> list[Evidence]:
+        """Evidence for an object that exists: where it came from, or the catalog's DDL."""
+        out: list[Evidence] = []
+        for p in provenance:
+            if p.source == "catalog":
+                continue
+            out.append(
+                Evidence(
+                    source=p.source,
+                    file=p.file,
+                    line=p.line,
+                    revision=p.revision,
+                    sql=p.sql,
+                    note=p.action,
+                )
+            )
+        if not out and ddl:
+            out.append(Evidence(source="catalog" if not self.is_static() else "migration", sql=ddl))
+        return out
+
+    def absence_evidence(self, table: Table | View | None, what: str) -> list[Evidence]:
+        """Evidence for something missing: the parent as it exists and where it was made."""
+        if table is None:
+            return [
+                Evidence(
+                    source=self.evidence_kind(),
+                    note=f"{what} not found in the {self.source_label()}",
+                )
+            ]
+        ev = self.evidence(
+            table.provenance[:1] + table.provenance[-1:]
+            if len(table.provenance) > 1
+            else table.provenance,
+            None,
+        )
+        note = f"{what} not found; {table.qualified_name} as it exists is shown in the DDL"
+        if ev:
+            ev[0].note = note
+        else:
+            ev = [Evidence(source=self.evidence_kind(), note=note)]
+        return ev
+
+    def evidence_kind(self) -> str:
+        return "migration" if self.is_static() else "catalog"
+
+    def source_label(self) -> str:
+        return {"live": "live catalog", "replay": "replayed catalog"}.get(
+            self.source_kind, "migration history"
+        )
+
+    def deferral(self, finding: Finding, table_key: str) -> Finding:
+        """A static FAIL that an unapplied dynamic statement may satisfy becomes DEFERRED."""
+        if finding.status != "FAIL" or not self.is_static():
+            return finding
+        indexes = self.unapplied_by_table.get(table_key, [])
+        if not indexes:
+            return finding
+        finding.status = "DEFERRED"
+        finding.message += (
+            f"; DEFERRED: {len(indexes)} statement(s) the static interpreter could not apply may change "
+            f"{table_key} (replay with --replay to settle it)"
+        )
+        for i in indexes:
+            stmt = self.model.unapplied[i]
+            finding.evidence.append(
+                Evidence(
+                    source="migration",
+                    file=stmt.file,
+                    line=stmt.line,
+                    revision=stmt.revision,
+                    sql=stmt.sql[:2000],
+                    note=f"not applied statically: {stmt.reason}",
+                )
+            )
+        return finding

@@ -1,0 +1,108 @@
+"""Findings: what the audit says about each requirement, in the JSON-contract shape."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+STATUSES = ("PASS", "FAIL", "PARTIAL", "DEFERRED", "NOT_APPLICABLE", "WAIVED")
+SEVERITIES = ("blocking", "high", "moderate", "low", "info")
+SEVERITY_RANK = {s: len(SEVERITIES) - i for i, s in enumerate(SEVERITIES)}  # blocking=5 … info=1
+# Worst first when sorting findings for people.
+STATUS_RANK = {"FAIL": 0, "DEFERRED": 1, "PARTIAL": 2, "WAIVED": 3, "NOT_APPLICABLE": 4, "PASS": 5}
+
+
+@dataclass(slots=True)
+class Diff:
+    property: str
+    expected: Any
+    actual: Any
+
+
+@dataclass(slots=True)
+class Candidate:
+    """Something that exists instead of what the spec asked for, and why we think so."""
+
+    kind: str
+    name: str
+    why: str
+    ddl: str | None = None
+
+
+@dataclass(slots=True)
+class Evidence:
+    source: str  # catalog | migration | probe | spec
+    file: str | None = None
+    line: int | None = None
+    revision: str | None = None
+    sql: str | None = None
+    note: str | None = None
+
+
+@dataclass(slots=True)
+class Finding:
+    id: str
+    kind: str
+    table: str | None
+    name: str | None
+    status: str
+    severity: str
+    message: str
+    diffs: list[Diff] = field(default_factory=list)
+    instead: list[Candidate] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+    questions: list[str] = field(default_factory=list)
+    category: str | None = None
+    impact: str | None = None
+    spec_location: str | None = None
+    ddl: str | None = None  # CREATE statement of what exists (for the report)
+
+    def to_json(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["evidence"] = [{k: v for k, v in e.items() if v is not None} for e in out["evidence"]]
+        out["instead"] = [{k: v for k, v in c.items() if v is not None} for c in out["instead"]]
+        return out
+
+
+def missing(prop: str = "exists") -> Diff:
+    """The canonical diff of an object that should exist and does not."""
+    return Diff(prop, True, False)
+
+
+def sort_key(finding: Finding) -> tuple:
+    return (STATUS_RANK[finding.status], -SEVERITY_RANK[finding.severity], finding.id)
+
+
+def at_or_above(severity: str, threshold: str) -> bool:
+    return SEVERITY_RANK[severity] >= SEVERITY_RANK[threshold]
+
+
+def finding_for(
+    req: Any,
+    status: str,
+    message: str,
+    *,
+    diffs: list[Diff] | None = None,
+    evidence: list[Evidence] | None = None,
+    instead: list[Candidate] | None = None,
+    ddl: str | None = None,
+    name: str | None = None,
+) -> Finding:
+    """A finding about a spec requirement, inheriting its id, severity, category and questions."""
+    return Finding(
+        id=req.id,
+        kind=req.kind,
+        table=req.table,
+        name=name if name is not None else (req.name or req.table),
+        status=status,
+        severity=req.severity,
+        message=message,
+        diffs=diffs or [],
+        instead=instead or [],
+        evidence=evidence or [],
+        questions=list(req.questions),
+        category=req.category,
+        impact=req.impact,
+        spec_location=req.location,
+        ddl=ddl,
+    )

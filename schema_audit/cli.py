@@ -1,0 +1,297 @@
+"""The ``schema-audit`` command line: parse options, call the library, set the exit code.
+
+Exit codes: 0 conformant at the ``--fail-on`` threshold, 1 findings at or above
+it, 2 the audit could not run (bad spec, unreachable database, unreadable
+migrations), with one line per problem on stderr and no traceback.
+
+Heavy modules are imported inside the commands so ``--help`` starts fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from schema_audit import __version__
+
+app = typer.Typer(
+    name="schema-audit",
+    help="Audit a PostgreSQL schema against a written specification and report PASS/FAIL with evidence.",
+    no_args_is_help=True,
+    add_completion=True,
+    pretty_exceptions_enable=False,
+)
+
+
+class Severity(str, Enum):
+    blocking = "blocking"
+    high = "high"
+    moderate = "moderate"
+    low = "low"
+    info = "info"
+
+
+class Format(str, Enum):
+    terminal = "terminal"
+    json = "json"
+
+
+class UsageError(Exception):
+    """Could not run: printed as one line per problem, exit 2."""
+
+    def __init__(self, *problems: str) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = list(problems)
+
+
+def _fail(problems: list[str]) -> NoReturn:
+    for line in problems:
+        typer.echo(f"schema-audit: {line}", err=True)
+    raise typer.Exit(2)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"schema-audit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_callback(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Audit a PostgreSQL schema against a spec."""
+
+
+SpecOpt = Annotated[Path, typer.Option("--spec", "-s", help="Spec YAML (see specs/README.md).")]
+DsnOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--dsn",
+        help="Live database: postgresql://… URL or key=value conninfo (libpq env vars honoured).",
+        envvar="SCHEMA_AUDIT_DSN",
+    ),
+]
+MigrationsOpt = Annotated[
+    Path | None,
+    typer.Option("--migrations", "-m", help="Alembic project (folder with alembic.ini or env.py)."),
+]
+SqlOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--sql", help="A .sql file (pg_dump --schema-only included) or a folder of SQL migrations."
+    ),
+]
+SchemaOpt = Annotated[
+    list[str] | None,
+    typer.Option("--schema", help="Only read these schemas from a live database (repeatable)."),
+]
+
+
+@app.command()
+def audit(
+    spec: SpecOpt,
+    dsn: DsnOpt = None,
+    migrations: MigrationsOpt = None,
+    sql: SqlOpt = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.terminal,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the output to this file.")
+    ] = None,
+    fail_on: Annotated[
+        Severity,
+        typer.Option("--fail-on", help="Exit 1 when a FAIL finding is at or above this severity."),
+    ] = Severity.low,
+    schema: SchemaOpt = None,
+    statement_timeout: Annotated[
+        int, typer.Option(help="statement_timeout for live reads, in ms.")
+    ] = 30000,
+    lock_timeout: Annotated[int, typer.Option(help="lock_timeout for live reads, in ms.")] = 5000,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Also list passing findings.")
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print nothing; only the exit code speaks.")
+    ] = False,
+) -> None:
+    """Check a schema against a spec.
+
+    Examples:
+
+      schema-audit audit --spec specs/backend_guide_b03.yaml --dsn postgresql://app@db/app
+
+      schema-audit audit -s specs/backend_guide_b03.yaml -m tests/fixtures/b03_alembic -f json -o out.json
+    """
+    from schema_audit.audit import engine
+    from schema_audit.sources.select import SourceError, load_source
+    from schema_audit.spec.load import SpecError, load_spec
+
+    try:
+        loaded_spec = load_spec(spec)
+    except SpecError as exc:
+        _fail(exc.problems)
+    try:
+        source = load_source(
+            dsn=dsn,
+            migrations=migrations,
+            sql=sql,
+            schemas=schema,
+            statement_timeout_ms=statement_timeout,
+            lock_timeout_ms=lock_timeout,
+        )
+    except SourceError as exc:
+        _fail([str(exc)])
+    result = engine.run(
+        loaded_spec,
+        source.model,
+        source.kind,
+        source.target,
+        fail_on=fail_on.value,
+        extra_findings=source.findings,
+    )
+    _emit(result, fmt, output, verbose=verbose, quiet=quiet)
+    raise typer.Exit(1 if result.verdict == "FAIL" else 0)
+
+
+def _emit(result, fmt: Format, output: Path | None, *, verbose: bool, quiet: bool) -> None:  # type: ignore[no-untyped-def]
+    from rich.console import Console
+
+    if fmt is Format.json:
+        from schema_audit.render import json_report
+
+        text = json_report.render(result)
+        if output:
+            _write(output, text)
+        elif not quiet:
+            sys.stdout.write(text)
+        return
+    from schema_audit.render import terminal
+
+    if output:
+        with _open_for_write(output) as handle:
+            terminal.render(result, Console(file=handle, width=140, no_color=True), verbose=verbose)
+        return
+    if not quiet:
+        terminal.render(result, Console(), verbose=verbose)
+
+
+def _open_for_write(path: Path):  # type: ignore[no-untyped-def]
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path.open("w", encoding="utf-8")
+    except OSError as exc:
+        _fail([f"cannot write {path}: {exc.strerror}"])
+
+
+def _write(path: Path, text: str) -> None:
+    """Write atomically: a half-written report must never replace a good one."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        _fail([f"cannot write {path}: {exc.strerror}"])
+
+
+@app.command()
+def inspect(
+    dsn: DsnOpt = None,
+    migrations: MigrationsOpt = None,
+    sql: SqlOpt = None,
+    schema: SchemaOpt = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write JSON here.")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="Only json for now.")] = "json",
+) -> None:
+    """Print the schema model a source yields, as JSON.
+
+    Example: schema-audit inspect --dsn postgresql://app@db/app > model.json
+    """
+    import dataclasses
+    import json
+
+    from schema_audit.sources.select import SourceError, load_source
+
+    try:
+        source = load_source(dsn=dsn, migrations=migrations, sql=sql, schemas=schema)
+    except SourceError as exc:
+        _fail([str(exc)])
+    text = (
+        json.dumps(
+            {
+                "source": {"kind": source.kind, "target": source.target},
+                "model": dataclasses.asdict(source.model),
+            },
+            indent=2,
+            ensure_ascii=False,
+            sort_keys=True,
+        )
+        + "\n"
+    )
+    if output:
+        _write(output, text)
+    else:
+        sys.stdout.write(text)
+
+
+@app.command("validate-spec")
+def validate_spec(spec: Annotated[Path, typer.Argument(help="Spec YAML to check.")]) -> None:
+    """Check a spec for typos and unknown keys without auditing anything.
+
+    Example: schema-audit validate-spec specs/backend_guide_b03.yaml
+    """
+    from schema_audit.spec.load import SpecError, load_spec
+
+    try:
+        loaded = load_spec(spec)
+    except SpecError as exc:
+        _fail(exc.problems)
+    typer.echo(
+        f"{spec}: OK ({len(loaded.requirements)} requirements, {len(loaded.questions)} questions)"
+    )
+
+
+@app.command("spec-schema")
+def spec_schema() -> None:
+    """Print the JSON Schema of the spec format (for editors: yaml-language-server)."""
+    import json
+
+    from schema_audit.spec.schema import SPEC_SCHEMA
+
+    sys.stdout.write(json.dumps(SPEC_SCHEMA, indent=2) + "\n")
+
+
+def main() -> None:
+    """Console-script entry point: no traceback ever reaches the user."""
+    try:
+        app()
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        typer.echo("schema-audit: interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # the last line of defence: one line, exit 2
+        if os.environ.get("SCHEMA_AUDIT_DEBUG"):
+            raise
+        from schema_audit.redact import scrub
+
+        typer.echo(
+            f"schema-audit: internal error: {type(exc).__name__}: {scrub(str(exc))} "
+            "(set SCHEMA_AUDIT_DEBUG=1 for a traceback)",
+            err=True,
+        )
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

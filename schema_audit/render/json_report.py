@@ -1,0 +1,57 @@
+"""The JSON document: the contract CI consumers and tests parse (see DESIGN.md)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from schema_audit import __version__
+from schema_audit.audit.engine import AuditResult
+
+
+def to_document(result: AuditResult) -> dict[str, Any]:
+    spec = result.spec
+    return {
+        "schema_audit_version": __version__,
+        "spec": {"name": spec.name, "path": spec.path, "sha256": spec.sha256},
+        "source": {"kind": result.source_kind, "target": result.source_target},
+        "fail_on": result.fail_on,
+        "summary": result.summary,
+        "verdict": result.verdict,
+        "findings": [f.to_json() for f in result.findings],
+        "questions": [
+            {
+                "id": q.id,
+                "title": q.title,
+                "category": q.category,
+                "status": q.status,
+                "findings": q.findings,
+            }
+            for q in result.questions
+        ],
+        "exit_gates": [
+            {
+                "criterion": g.title,
+                "status": g.status,
+                "findings": g.findings,
+                "migrations": g.migrations,
+            }
+            for g in result.exit_gates
+        ],
+        "unapplied_statements": [
+            {
+                "file": s.file,
+                "line": s.line,
+                "revision": s.revision,
+                "kind": s.kind,
+                "reason": s.reason,
+                "sql": s.sql[:500],
+            }
+            for s in result.model.unapplied
+        ],
+    }
+
+
+def render(result: AuditResult) -> str:
+    """Deterministic JSON text: key order fixed, no timestamps, UTF-8 kept readable."""
+    return json.dumps(to_document(result), indent=2, ensure_ascii=False) + "\n"

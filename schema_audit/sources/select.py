@@ -1,0 +1,128 @@
+"""Pick the source the user named and turn it into a model (plus source findings).
+
+The CLI stays thin: it hands the options here and gets back one
+:class:`LoadedSource`, whatever the source kind was.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from schema_audit.audit.findings import Evidence, Finding
+from schema_audit.model import SchemaModel
+
+
+class SourceError(Exception):
+    """The source cannot be read at all; the message is one line, password-free."""
+
+
+@dataclass(slots=True)
+class LoadedSource:
+    model: SchemaModel
+    kind: str  # live | alembic | sql | replay
+    target: str  # what was read, password redacted
+    findings: list[Finding] = field(default_factory=list)  # migration-history findings
+
+
+def load_source(
+    *,
+    dsn: str | None = None,
+    migrations: Path | None = None,
+    sql: Path | None = None,
+    schemas: list[str] | None = None,
+    statement_timeout_ms: int = 30000,
+    lock_timeout_ms: int = 5000,
+) -> LoadedSource:
+    chosen = [
+        name
+        for name, value in (("--dsn", dsn), ("--migrations", migrations), ("--sql", sql))
+        if value
+    ]
+    if len(chosen) != 1:
+        raise SourceError(
+            "name exactly one source: --dsn, --migrations or --sql"
+            + (f" (got {', '.join(chosen)})" if chosen else "")
+        )
+    if dsn:
+        from schema_audit.sources import live
+
+        try:
+            model = live.introspect(
+                dsn,
+                schemas=schemas,
+                statement_timeout_ms=statement_timeout_ms,
+                lock_timeout_ms=lock_timeout_ms,
+            )
+        except live.LiveSourceError as exc:
+            raise SourceError(str(exc)) from None
+        return LoadedSource(model, "live", live.redact_dsn(dsn))
+    if migrations:
+        from schema_audit.sources import alembic as alembic_source
+
+        if not migrations.exists():
+            raise SourceError(f"{migrations}: no such directory")
+        try:
+            history = alembic_source.render_history(migrations)
+            model = alembic_source.model_from_history(history)
+        except alembic_source.MigrationSourceError as exc:
+            raise SourceError(str(exc)) from None
+        return LoadedSource(model, "alembic", str(migrations), migration_findings(history.findings))
+    assert sql is not None
+    from schema_audit.sources import sqlfile
+
+    if not sql.exists():
+        raise SourceError(f"{sql}: no such file or directory")
+    issues: list = []
+    if sql.is_dir():
+        _, issues = sqlfile.order_sql_files(sql)
+    model = sqlfile.load_sql(sql)
+    return LoadedSource(model, "sql", str(sql), migration_findings(issues))
+
+
+_ISSUE_STATUS = {
+    "error": ("FAIL", "high"),
+    "warning": ("FAIL", "moderate"),
+    "info": ("PASS", "info"),
+}
+
+
+def migration_findings(issues: list) -> list[Finding]:
+    """Migration-history issues (multiple heads, missing downgrade, …) as findings."""
+    out: list[Finding] = []
+    seen: set[str] = set()
+    for issue in issues:
+        severity = getattr(issue, "severity", "warning")
+        status, sev = _ISSUE_STATUS.get(
+            severity,
+            (
+                "FAIL",
+                severity if severity in ("blocking", "high", "moderate", "low") else "moderate",
+            ),
+        )
+        base = f"migrations.{issue.code}.{issue.revision or Path(issue.file or 'history').stem}"
+        fid, n = base, 2
+        while fid in seen:
+            fid, n = f"{base}.{n}", n + 1
+        seen.add(fid)
+        out.append(
+            Finding(
+                id=fid,
+                kind="migration",
+                table=None,
+                name=issue.revision,
+                status=status,
+                severity=sev,
+                message=issue.message,
+                evidence=[
+                    Evidence(
+                        source="migration",
+                        file=issue.file,
+                        line=issue.line,
+                        revision=issue.revision,
+                    )
+                ],
+                category="G",
+            )
+        )
+    return out

@@ -1,0 +1,432 @@
+"""Load a spec YAML: parse with positions, validate, flatten into requirements.
+
+Every problem is a :class:`SpecError` whose lines each read
+``file:line:column: key.path: what is wrong (did you mean 'x'?)`` so the CLI
+can print them and exit 2 without a traceback.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from schema_audit.spec.model import Category, ExitGate, Question, Requirement, Spec, match_ids
+from schema_audit.spec.schema import SPEC_SCHEMA
+from schema_audit.spec.yamlpos import Located, Path_, SpecSyntaxError, format_path, load_file
+
+MAX_REPORTED_ERRORS = 20
+
+
+class SpecError(Exception):
+    """The spec cannot be used. ``problems`` holds one line per problem."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def load_spec(path: str | Path) -> Spec:
+    path = Path(path)
+    try:
+        located = load_file(path)
+    except SpecSyntaxError as exc:
+        raise SpecError([str(exc)]) from None
+    if not isinstance(located.data, dict):
+        raise SpecError(
+            [f"{located.where(())}: the spec must be a mapping of keys (name:, tables:, …)"]
+        )
+    validate(located)
+    raw = path.read_bytes()
+    spec = _build(located, str(path), hashlib.sha256(raw).hexdigest())
+    return spec
+
+
+# -- validation ---------------------------------------------------------------
+
+_VALIDATOR = Draft202012Validator(SPEC_SCHEMA)
+
+
+def validate(located: Located) -> None:
+    errors = sorted(
+        _VALIDATOR.iter_errors(located.data),
+        key=lambda e: (located.mark(tuple(e.absolute_path)).line, str(e.absolute_path)),
+    )
+    problems: list[str] = []
+    seen: set[str] = set()
+    for error in errors:
+        for leaf in _leaves(error):
+            line = _describe(leaf, located)
+            if line not in seen:
+                seen.add(line)
+                problems.append(line)
+    if problems:
+        if len(problems) > MAX_REPORTED_ERRORS:
+            extra = len(problems) - MAX_REPORTED_ERRORS
+            problems = problems[:MAX_REPORTED_ERRORS] + [f"… and {extra} more problems"]
+        raise SpecError(problems)
+
+
+def _describe(error: ValidationError, located: Located) -> str:
+    """Turn a jsonschema error into our one-line, positioned message."""
+    path: Path_ = tuple(error.absolute_path)
+    if error.validator == "additionalProperties":
+        allowed = sorted((error.schema.get("properties") or {}).keys())
+        unknown = [k for k in error.instance if k not in allowed]
+        key = unknown[0] if unknown else "?"
+        where = located.where((*path, key))
+        hint = _did_you_mean(key, allowed)
+        return f"{where}: {format_path((*path, key))}: unknown key {key!r}{hint}"
+    if error.validator == "required":
+        missing = re.findall(r"'([^']+)' is a required property", error.message)
+        name = missing[0] if missing else error.message
+        return f"{located.where(path)}: {format_path(path)}: missing required key {name!r}"
+    if error.validator == "enum":
+        options = ", ".join(repr(o) for o in error.validator_value if o is not None)
+        hint = ""
+        if isinstance(error.instance, str):
+            hint = _did_you_mean(
+                error.instance, [o for o in error.validator_value if isinstance(o, str)]
+            )
+        return (
+            f"{located.where(path)}: {format_path(path)}: {error.instance!r} is not one of "
+            f"{options}{hint}"
+        )
+    if error.validator == "type":
+        expected = error.validator_value
+        expected = " or ".join(expected) if isinstance(expected, list) else expected
+        got = _yaml_type(error.instance)
+        return f"{located.where(path)}: {format_path(path)}: expected {expected}, got {got}"
+    if error.validator == "const":
+        return f"{located.where(path)}: {format_path(path)}: must be {error.validator_value!r}"
+    return f"{located.where(path)}: {format_path(path)}: {error.message}"
+
+
+def _leaves(error: ValidationError) -> list[ValidationError]:
+    """For anyOf/oneOf, every error of the branch the user meant.
+
+    The meant branch is the one whose type matched (its errors are deeper
+    than a bare type mismatch); all its errors are reported, not just one.
+    """
+    if not error.context:
+        return [error]
+    branches: dict[int, list[ValidationError]] = {}
+    for sub in error.context:
+        branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+    meant = [
+        errs
+        for errs in branches.values()
+        if not (len(errs) == 1 and errs[0].validator == "type" and not errs[0].relative_path)
+    ]
+    chosen = max(
+        meant or list(branches.values()), key=lambda errs: max(len(e.absolute_path) for e in errs)
+    )
+    return [leaf for sub in chosen for leaf in _leaves(sub)]
+
+
+def _did_you_mean(word: str, options: list[str]) -> str:
+    close = difflib.get_close_matches(str(word), options, n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _yaml_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    return {
+        bool: "boolean",
+        int: "integer",
+        float: "number",
+        str: "string",
+        list: "list",
+        dict: "mapping",
+    }.get(type(value), type(value).__name__)
+
+
+# -- flattening ---------------------------------------------------------------
+
+
+class _Builder:
+    def __init__(self, located: Located, file: str, sha: str) -> None:
+        self.loc = located
+        doc = located.data
+        defaults = doc.get("defaults") or {}
+        self.default_schema = defaults.get("schema", "public")
+        self.default_severity = defaults.get("severity", "high")
+        self.default_category = defaults.get("category")
+        self.spec = Spec(
+            name=doc["name"],
+            path=file,
+            sha256=sha,
+            phase=doc.get("phase"),
+            date=str(doc["date"]) if doc.get("date") else None,
+            description=doc.get("description"),
+            default_schema=self.default_schema,
+            settings=dict(doc.get("settings") or {}),
+            categories=[Category(c["id"], c["title"]) for c in doc.get("categories") or []],
+        )
+        self.problems: list[str] = []
+        self.ids: dict[str, str] = {}
+
+    # each requirement goes through here so ids stay unique and positions known
+    def add(
+        self,
+        rid: str,
+        kind: str,
+        path: Path_,
+        props: dict[str, Any],
+        *,
+        schema: str,
+        table: str | None,
+        name: str | None,
+        parent: Requirement | None = None,
+    ) -> Requirement:
+        rid = props.get("id", rid)
+        where = self.loc.where(path)
+        if rid in self.ids:
+            self.problems.append(
+                f"{where}: duplicate requirement id {rid!r} (first at {self.ids[rid]})"
+            )
+        self.ids[rid] = where
+        req = Requirement(
+            id=rid,
+            kind=kind,
+            schema=schema,
+            table=table,
+            name=name,
+            severity=props.get("severity")
+            or (parent.severity if parent else self.default_severity),
+            category=props.get("category")
+            or (parent.category if parent else self.default_category),
+            props=props,
+            location=where,
+            impact=props.get("impact"),
+            description=props.get("description"),
+            parent=parent.id if parent else None,
+            questions=list(props.get("questions") or []),
+        )
+        self.spec.requirements.append(req)
+        return req
+
+    def split_name(self, key: str, props: dict[str, Any]) -> tuple[str, str]:
+        if "schema" in props:
+            return props["schema"], key
+        if "." in key and not key.startswith('"'):
+            schema, _, name = key.partition(".")
+            return schema, name
+        return self.default_schema, key
+
+    def build(self) -> Spec:
+        doc = self.loc.data
+        for key, props in (doc.get("tables") or {}).items():
+            self.table(key, props or {})
+        for key in doc.get("absent_tables") or []:
+            schema, name = self.split_name(key, {})
+            self.add(
+                f"absent_tables.{key}",
+                "absent_table",
+                ("absent_tables",),
+                {},
+                schema=schema,
+                table=name,
+                name=name,
+            )
+        for section, kind in (("views", "view"), ("materialized_views", "materialized_view")):
+            for key, props in (doc.get(section) or {}).items():
+                self.view(section, kind, key, props or {})
+        for key, props in (doc.get("functions") or {}).items():
+            props = props or {}
+            schema, name = self.split_name(key, props)
+            self.add(
+                f"functions.{key}",
+                "function",
+                ("functions", key),
+                props,
+                schema=schema,
+                table=None,
+                name=name,
+            )
+        for key, props in (doc.get("forbidden_columns") or {}).items():
+            self.add(
+                f"forbidden_columns.{key}",
+                "forbidden_column",
+                ("forbidden_columns", key),
+                props,
+                schema=self.default_schema,
+                table=None,
+                name=key,
+            )
+        for key, props in (doc.get("probes") or {}).items():
+            self.add(
+                f"probes.{key}",
+                "probe",
+                ("probes", key),
+                props,
+                schema=self.default_schema,
+                table=props.get("table"),
+                name=key,
+            )
+        self.link_questions(doc)
+        if self.problems:
+            raise SpecError(self.problems)
+        return self.spec
+
+    def table(self, key: str, props: dict[str, Any]) -> None:
+        schema, name = self.split_name(key, props)
+        base = f"tables.{key}"
+        path: Path_ = ("tables", key)
+        table = self.add(base, "table", path, props, schema=schema, table=name, name=name)
+        common = {"schema": schema, "table": name, "parent": table}
+
+        for col, cprops in (props.get("columns") or {}).items():
+            cprops = cprops or {}
+            self.add(
+                f"{base}.columns.{col}",
+                "column",
+                (*path, "columns", col),
+                cprops,
+                name=col,
+                **common,
+            )
+            if cprops.get("references"):
+                fk = {"columns": [col], "references": cprops["references"]}
+                if cprops.get("on_delete"):
+                    fk["on_delete"] = cprops["on_delete"]
+                for inherited in ("severity", "category", "impact", "questions"):
+                    if inherited in cprops:
+                        fk[inherited] = cprops[inherited]
+                self.add(
+                    f"{base}.foreign_keys.{col}",
+                    "foreign_key",
+                    (*path, "columns", col),
+                    fk,
+                    name=None,
+                    **common,
+                )
+
+        pk = props.get("primary_key")
+        if pk:
+            columns = [pk] if isinstance(pk, str) else list(pk)
+            self.add(
+                f"{base}.primary_key",
+                "primary_key",
+                (*path, "primary_key"),
+                {"columns": columns},
+                name=None,
+                **common,
+            )
+
+        for section, kind in (
+            ("unique", "unique"),
+            ("checks", "check"),
+            ("foreign_keys", "foreign_key"),
+            ("indexes", "index"),
+            ("policies", "policy"),
+            ("triggers", "trigger"),
+            ("privileges", "privilege"),
+        ):
+            for index, item in enumerate(props.get(section) or []):
+                label = item.get("name") or self.shape_label(kind, item, index)
+                self.add(
+                    f"{base}.{section}.{label}",
+                    kind,
+                    (*path, section, index),
+                    item,
+                    name=item.get("name"),
+                    **common,
+                )
+        if props.get("rls") is not None:
+            self.add(f"{base}.rls", "rls", (*path, "rls"), props["rls"], name=None, **common)
+
+    def view(self, section: str, kind: str, key: str, props: dict[str, Any]) -> None:
+        schema, name = self.split_name(key, props)
+        base = f"{section}.{key}"
+        path: Path_ = (section, key)
+        view = self.add(base, kind, path, props, schema=schema, table=name, name=name)
+        for index, item in enumerate(props.get("indexes") or []):
+            label = item.get("name") or self.shape_label("index", item, index)
+            self.add(
+                f"{base}.indexes.{label}",
+                "index",
+                (*path, "indexes", index),
+                item,
+                schema=schema,
+                table=name,
+                name=item.get("name"),
+                parent=view,
+            )
+
+    @staticmethod
+    def shape_label(kind: str, item: dict[str, Any], index: int) -> str:
+        """A readable id part for an unnamed requirement: its columns, or its position."""
+        columns = item.get("columns")
+        if kind in ("unique", "foreign_key", "index") and columns:
+            return "+".join(c.split()[0].strip("()") for c in columns)
+        if kind == "policy" and item.get("command"):
+            return f"{item['command'].lower()}_{index}"
+        if kind == "trigger":
+            events = "_".join(e.lower() for e in item.get("events") or [])
+            return f"{(item.get('timing') or 'any').lower()}_{events or 'any'}_{index}"
+        if kind == "privilege":
+            verb = "deny" if item.get("deny") else "grant"
+            privs = "_".join(p.lower() for p in item.get(verb) or [])
+            return f"{verb}_{privs}_{index}"
+        return f"{kind}_{index}"
+
+    def link_questions(self, doc: dict[str, Any]) -> None:
+        ids = [r.id for r in self.spec.requirements]
+        by_id = {r.id: r for r in self.spec.requirements}
+        for index, q in enumerate(doc.get("questions") or []):
+            where = self.loc.where(("questions", index))
+            question = Question(
+                id=q["id"],
+                category=q.get("category"),
+                title=q.get("title", ""),
+                question=q.get("question", ""),
+                patterns=list(q["requirements"]),
+                note=q.get("note"),
+                location=where,
+            )
+            for pattern_index, pattern in enumerate(question.patterns):
+                matched = match_ids(pattern, ids)
+                if not matched:
+                    pw = self.loc.where(("questions", index, "requirements", pattern_index))
+                    self.problems.append(
+                        f"{pw}: questions[{index}] ({q['id']}): {pattern!r} matches no requirement"
+                        f"{_did_you_mean(pattern, ids)}"
+                    )
+                for rid in matched:
+                    if rid not in question.requirement_ids:
+                        question.requirement_ids.append(rid)
+                    if q["id"] not in by_id[rid].questions:
+                        by_id[rid].questions.append(q["id"])
+            self.spec.questions.append(question)
+        # requirements may also name their questions directly
+        known = {q.id: q for q in self.spec.questions}
+        for req in self.spec.requirements:
+            for qid in req.questions:
+                if qid in known and req.id not in known[qid].requirement_ids:
+                    known[qid].requirement_ids.append(req.id)
+        for index, gate in enumerate(doc.get("exit_gates") or []):
+            where = self.loc.where(("exit_gates", index))
+            eg = ExitGate(
+                criterion=gate["criterion"], patterns=list(gate["requirements"]), location=where
+            )
+            for pattern_index, pattern in enumerate(eg.patterns):
+                matched = match_ids(pattern, ids)
+                if not matched:
+                    pw = self.loc.where(("exit_gates", index, "requirements", pattern_index))
+                    self.problems.append(
+                        f"{pw}: exit_gates[{index}]: {pattern!r} matches no requirement"
+                        f"{_did_you_mean(pattern, ids)}"
+                    )
+                eg.requirement_ids.extend(r for r in matched if r not in eg.requirement_ids)
+            self.spec.exit_gates.append(eg)
+
+
+def _build(located: Located, file: str, sha: str) -> Spec:
+    return _Builder(located, file, sha).build()

@@ -1,0 +1,97 @@
+"""What a loaded spec looks like to the audit: a flat, ordered list of requirements.
+
+Nesting in the YAML (a table holds columns, indexes, policies …) is for the
+writer; the audit wants one requirement per checkable fact, each with a stable
+id, an inherited severity and category, and the position it came from so a
+finding can point back at the spec line that asked for it.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, field
+from typing import Any
+
+SEVERITY_ORDER = {"blocking": 4, "high": 3, "moderate": 2, "low": 1, "info": 0}
+
+
+@dataclass(slots=True)
+class Requirement:
+    id: str
+    kind: str  # table, column, primary_key, unique, check, foreign_key, index, rls, policy, …
+    schema: str
+    table: str | None  # table or view the requirement is about (unqualified)
+    name: str | None  # the object's name when the spec gives one
+    severity: str
+    category: str | None
+    props: dict[str, Any]  # the validated YAML mapping of this requirement
+    location: str  # file:line:column of the requirement in the spec
+    impact: str | None = None
+    description: str | None = None
+    parent: str | None = None  # id of the table/view requirement it belongs to
+    questions: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Question:
+    id: str
+    category: str | None
+    title: str
+    question: str
+    patterns: list[str]
+    note: str | None
+    location: str
+    requirement_ids: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ExitGate:
+    criterion: str
+    patterns: list[str]
+    location: str
+    requirement_ids: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Category:
+    id: str
+    title: str
+
+
+@dataclass(slots=True)
+class Spec:
+    name: str
+    path: str
+    sha256: str
+    phase: str | None = None
+    date: str | None = None
+    description: str | None = None
+    default_schema: str = "public"
+    settings: dict[str, Any] = field(default_factory=dict)
+    categories: list[Category] = field(default_factory=list)
+    requirements: list[Requirement] = field(default_factory=list)
+    questions: list[Question] = field(default_factory=list)
+    exit_gates: list[ExitGate] = field(default_factory=list)
+
+    def requirement(self, rid: str) -> Requirement | None:
+        for req in self.requirements:
+            if req.id == rid:
+                return req
+        return None
+
+    def category_title(self, cid: str | None) -> str:
+        for cat in self.categories:
+            if cat.id == cid:
+                return cat.title
+        return cid or "Uncategorised"
+
+
+def match_ids(pattern: str, ids: list[str]) -> list[str]:
+    """Requirement ids a question/gate pattern selects: an exact id, or a glob.
+
+    ``tables.tenants`` is the table's existence only; ``tables.tenants.*``
+    is everything required of it (``*`` crosses dots).
+    """
+    if any(ch in pattern for ch in "*?["):
+        return [i for i in ids if fnmatch.fnmatchcase(i, pattern)]
+    return [i for i in ids if i == pattern]

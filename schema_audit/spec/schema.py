@@ -1,0 +1,392 @@
+"""The spec format, as a JSON Schema.
+
+One definition serves three purposes: validating a loaded spec (with our own
+file:line messages on top), exporting ``spec.schema.json`` for editors, and
+documenting every key (``description`` fields). Keep it strict
+(``additionalProperties: false`` everywhere) so a typo is an error, not a
+silently ignored requirement.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+SEVERITIES = ["blocking", "high", "moderate", "low", "info"]
+COMMANDS = ["ALL", "SELECT", "INSERT", "UPDATE", "DELETE"]
+REF_ACTIONS = ["NO ACTION", "RESTRICT", "CASCADE", "SET NULL", "SET DEFAULT"]
+PRIVILEGES = ["SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER", "ALL"]
+EVENTS = ["INSERT", "UPDATE", "DELETE", "TRUNCATE"]
+
+
+def _str(description: str, **extra: Any) -> dict[str, Any]:
+    return {"type": "string", "description": description, **extra}
+
+
+def _strlist(description: str) -> dict[str, Any]:
+    return {"type": "array", "items": {"type": "string"}, "description": description}
+
+
+def _obj(properties: dict[str, Any], description: str, required: list[str] | None = None) -> dict:
+    out: dict[str, Any] = {
+        "type": "object",
+        "description": description,
+        "properties": properties,
+        "additionalProperties": False,
+    }
+    if required:
+        out["required"] = required
+    return out
+
+
+# Keys every requirement may carry: how bad a failure is and why it matters.
+_COMMON: dict[str, Any] = {
+    "id": _str(
+        "Explicit requirement id (default: derived from its position, e.g. tables.t.indexes.name)."
+    ),
+    "severity": {
+        "enum": SEVERITIES,
+        "description": "How bad a failure is (inherited from the parent when absent).",
+    },
+    "category": _str("Report category id (A, B, …) this requirement belongs to (inherited)."),
+    "impact": _str("Free text: what breaks when this fails, e.g. 'BLOCKING for B0.4 ingestion'."),
+    "description": _str("What the requirement is for, shown in the report."),
+    "questions": _strlist(
+        "Reviewer questions this requirement answers (also settable from questions:)."
+    ),
+    "source": _str("Where the requirement comes from, e.g. 'Backend Guide § 3.1'."),
+}
+
+
+def _req(properties: dict[str, Any], description: str, required: list[str] | None = None) -> dict:
+    return _obj({**_COMMON, **properties}, description, required)
+
+
+_COLUMN = _req(
+    {
+        "type": _str(
+            "Column type; compared canonically (int4 = integer, varchar(255) = character varying(255))."
+        ),
+        "nullable": {"type": "boolean", "description": "false = the column must be NOT NULL."},
+        "default": {
+            "type": ["string", "number", "boolean", "null"],
+            "description": "Default expression; compared canonically. null = must have no default.",
+        },
+        "unique": {
+            "type": "boolean",
+            "description": "true = a UNIQUE constraint (or non-partial unique index) on exactly this column.",
+        },
+        "primary_key": {
+            "type": "boolean",
+            "description": "true = this column alone is the primary key.",
+        },
+        "identity": {
+            "enum": ["always", "by default", None],
+            "description": "GENERATED … AS IDENTITY.",
+        },
+        "generated": _str("Expression of a GENERATED ALWAYS AS (…) STORED column."),
+        "references": _str("Shorthand foreign key: 'table(column)' or 'schema.table(column)'."),
+        "on_delete": {
+            "enum": REF_ACTIONS,
+            "description": "ON DELETE action of the `references` shorthand.",
+        },
+        "aliases": _strlist(
+            "Names the column may legitimately exist under (shown as 'what exists instead')."
+        ),
+        "comment": _str("Required column comment."),
+    },
+    "A column requirement. An empty mapping ({}) only requires existence.",
+)
+
+_INDEX_PROPS = {
+    "name": _str(
+        "Index name. Without a name the index is matched by shape (columns, predicate, …)."
+    ),
+    "columns": _strlist(
+        "Key columns or expressions, each optionally followed by ASC/DESC and NULLS FIRST/LAST."
+    ),
+    "unique": {"type": "boolean"},
+    "where": _str("Partial-index predicate."),
+    "include": _strlist("INCLUDE (covering) columns."),
+    "method": _str("Access method: btree, gin, gist, hash, brin, …"),
+}
+_INDEX = _req(_INDEX_PROPS, "An index requirement.", ["columns"])
+
+_FOREIGN_KEY = _req(
+    {
+        "name": _str("Constraint name; without it the FK is matched by its columns."),
+        "columns": _strlist("Referencing columns."),
+        "references": _str("'table(col, …)' or 'schema.table(col, …)'."),
+        "on_delete": {"enum": REF_ACTIONS},
+        "on_update": {"enum": REF_ACTIONS},
+        "deferrable": {"type": "boolean"},
+    },
+    "A foreign-key requirement.",
+    ["columns", "references"],
+)
+
+_UNIQUE = _req(
+    {
+        "name": _str("Constraint or index name; without it matched by columns."),
+        "columns": _strlist("Columns that must be unique together."),
+        "allow_index": {
+            "type": "boolean",
+            "description": "A unique index satisfies it (default true).",
+        },
+    },
+    "A uniqueness requirement.",
+    ["columns"],
+)
+
+_CHECK = _req(
+    {
+        "name": _str("Constraint name; without it matched by expression."),
+        "expression": _str("CHECK expression, compared canonically."),
+        "columns": _strlist("Columns the CHECK must be about (for near-miss search)."),
+    },
+    "A CHECK constraint requirement.",
+)
+
+_POLICY = _req(
+    {
+        "name": _str("Policy name; without it matched by command and predicates."),
+        "command": {"enum": COMMANDS},
+        "permissive": {"type": "boolean", "description": "false = RESTRICTIVE."},
+        "roles": _strlist("Roles the policy applies to; 'public' = PUBLIC."),
+        "using": _str("USING expression, compared canonically."),
+        "with_check": {
+            "type": ["string", "null"],
+            "description": "WITH CHECK expression; null = must have none.",
+        },
+    },
+    "A row-level-security policy requirement.",
+)
+
+_TRIGGER = _req(
+    {
+        "name": _str("Trigger name; without it matched by timing, events and level."),
+        "timing": {"enum": ["BEFORE", "AFTER", "INSTEAD OF"]},
+        "events": {"type": "array", "items": {"enum": EVENTS}},
+        "level": {"enum": ["ROW", "STATEMENT"]},
+        "function": _str("Trigger function name."),
+        "raises": {
+            "type": "boolean",
+            "description": "true = the function must RAISE EXCEPTION (a guard trigger).",
+        },
+        "enabled": {
+            "type": "boolean",
+            "description": "true (default) = the trigger must not be DISABLED.",
+        },
+    },
+    "A trigger requirement.",
+)
+
+_PRIVILEGE = _req(
+    {
+        "roles": {
+            "anyOf": [
+                {"type": "array", "items": {"type": "string"}},
+                {"enum": ["all_except_owner", "public"]},
+            ],
+            "description": "Roles concerned: a list, 'public', or 'all_except_owner'.",
+        },
+        "grant": {
+            "type": "array",
+            "items": {"enum": PRIVILEGES},
+            "description": "Privileges the roles must hold.",
+        },
+        "deny": {
+            "type": "array",
+            "items": {"enum": PRIVILEGES},
+            "description": "Privileges the roles must not hold.",
+        },
+    },
+    "A table privilege requirement.",
+    ["roles"],
+)
+
+_PROBE = _req(
+    {
+        "kind": {
+            "enum": [
+                "tenant_isolation",
+                "immutability",
+                "referential_action",
+                "idempotency",
+                "query_plan",
+                "rollback",
+                "migration_head",
+            ],
+            "description": "Behavioural probe run on a scratch database (--replay).",
+        },
+        "table": _str("Table the probe exercises."),
+        "parent": _str("Parent table (referential_action)."),
+        "expect": _str("Expected outcome, e.g. CASCADE, SET NULL, RESTRICT, rejected, index name."),
+        "query": _str("Query to EXPLAIN (query_plan)."),
+        "index": _str("Index the plan must use (query_plan)."),
+        "columns": _strlist("Natural key columns (idempotency)."),
+        "setting": _str(
+            "Tenant setting name (tenant_isolation), default from settings.tenant_setting."
+        ),
+    },
+    "A behavioural probe; DEFERRED unless the audit replays into a scratch database.",
+    ["kind"],
+)
+
+_TABLE = _req(
+    {
+        "schema": _str("Schema of the table (default: defaults.schema)."),
+        "columns": {
+            "type": "object",
+            "additionalProperties": {"anyOf": [_COLUMN, {"type": "null"}]},
+            "description": "Required columns by name.",
+        },
+        "primary_key": {"anyOf": [_strlist("Primary-key columns."), {"type": "string"}]},
+        "unique": {"type": "array", "items": _UNIQUE},
+        "checks": {"type": "array", "items": _CHECK},
+        "foreign_keys": {"type": "array", "items": _FOREIGN_KEY},
+        "indexes": {"type": "array", "items": _INDEX},
+        "rls": _obj(
+            {
+                **_COMMON,
+                "enabled": {"type": "boolean"},
+                "forced": {"type": "boolean"},
+            },
+            "Row-level security state.",
+        ),
+        "policies": {"type": "array", "items": _POLICY},
+        "triggers": {"type": "array", "items": _TRIGGER},
+        "privileges": {"type": "array", "items": _PRIVILEGE},
+        "comment": _str("Required table comment."),
+    },
+    "A table requirement. An empty mapping ({}) only requires existence.",
+)
+
+_VIEW = _req(
+    {
+        "schema": _str("Schema (default: defaults.schema)."),
+        "columns": _strlist("Columns the view must expose."),
+        "depends_on": _strlist("Base tables the view must read."),
+        "indexes": {"type": "array", "items": _INDEX},
+    },
+    "A view or materialized-view requirement.",
+)
+
+_FUNCTION = _req(
+    {
+        "schema": _str("Schema (default: defaults.schema)."),
+        "language": _str("plpgsql, sql, …"),
+        "security_definer": {"type": "boolean"},
+        "search_path_set": {
+            "type": "boolean",
+            "description": "true = the function pins search_path (SET search_path).",
+        },
+        "returns": _str("Return type."),
+    },
+    "A function requirement.",
+)
+
+_FORBIDDEN = _req(
+    {
+        "pattern": _str(
+            "Regular expression (Python syntax, searched case-insensitively) over column names."
+        ),
+        "names": _strlist("Exact column names that must not exist."),
+        "tables": _strlist("Table globs the rule covers (default: every table)."),
+        "except": _strlist("'table.column' entries that are allowed."),
+    },
+    "Columns that must never exist anywhere (PII, cross-session identifiers).",
+)
+
+_QUESTION = _obj(
+    {
+        "id": _str("Question id, e.g. 'Billy A-01'."),
+        "category": _str("Category id."),
+        "title": _str("Short title."),
+        "question": _str("The question, restated."),
+        "requirements": _strlist(
+            "Requirement ids or globs that answer it (tables.tenants.columns.*)."
+        ),
+        "note": _str("Reviewer note printed under the answer."),
+    },
+    "A reviewer's question and the requirements that answer it.",
+    ["id", "requirements"],
+)
+
+_EXIT_GATE = _obj(
+    {
+        "criterion": _str("Exit-gate criterion."),
+        "requirements": _strlist("Requirement ids or globs that decide it."),
+    },
+    "A phase exit-gate criterion.",
+    ["criterion", "requirements"],
+)
+
+SPEC_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": "https://schema-audit.dev/spec.schema.json",
+    "title": "schema-audit specification",
+    **_obj(
+        {
+            "spec_version": {"const": 1, "description": "Format version; 1."},
+            "name": _str("Name of the specification."),
+            "phase": _str("Phase this spec gates, e.g. B0.3."),
+            "date": _str("Report date (YYYY-MM-DD); --date overrides."),
+            "description": _str("Purpose, printed in the report."),
+            "defaults": _obj(
+                {
+                    "schema": _str("Default schema for unqualified names (public)."),
+                    "severity": {"enum": SEVERITIES},
+                    "category": _str("Default category id."),
+                },
+                "Defaults inherited by every requirement.",
+            ),
+            "settings": _obj(
+                {
+                    "tenant_column": _str("Column that scopes rows to a tenant (tenant_id)."),
+                    "tenant_setting": _str("GUC the tenant policies read (app.current_tenant_id)."),
+                    "app_role": _str("Role the application connects as (probes)."),
+                },
+                "Facts about the application the checks and probes use.",
+            ),
+            "categories": {
+                "type": "array",
+                "items": _obj(
+                    {"id": _str("A, B, …"), "title": _str("Category title.")},
+                    "A report category.",
+                    ["id", "title"],
+                ),
+            },
+            "tables": {
+                "type": "object",
+                "additionalProperties": {"anyOf": [_TABLE, {"type": "null"}]},
+            },
+            "absent_tables": {
+                "type": "array",
+                "items": _str("A table that must NOT exist."),
+                "description": "Tables that must not exist.",
+            },
+            "views": {
+                "type": "object",
+                "additionalProperties": {"anyOf": [_VIEW, {"type": "null"}]},
+            },
+            "materialized_views": {
+                "type": "object",
+                "additionalProperties": {"anyOf": [_VIEW, {"type": "null"}]},
+            },
+            "functions": {
+                "type": "object",
+                "additionalProperties": {"anyOf": [_FUNCTION, {"type": "null"}]},
+            },
+            "forbidden_columns": {"type": "object", "additionalProperties": _FORBIDDEN},
+            "probes": {"type": "object", "additionalProperties": _PROBE},
+            "questions": {"type": "array", "items": _QUESTION},
+            "exit_gates": {"type": "array", "items": _EXIT_GATE},
+        },
+        "A schema-audit specification: what a PostgreSQL schema must contain.",
+        ["name"],
+    ),
+    # x-… keys hold YAML anchors shared by several requirements; they are not requirements.
+    "patternProperties": {
+        "^x-": {"description": "Free-form block for YAML anchors (&name), ignored."}
+    },
+}

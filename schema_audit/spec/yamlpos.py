@@ -1,0 +1,129 @@
+"""YAML to plain Python, remembering where every value came from.
+
+PyYAML's constructed objects forget their positions, and a spec typo must be
+reported as ``file:line:column`` with its key path. So we compose the node
+graph ourselves and record, for each key path, the mark of the key (for
+mappings) or of the item (for sequences).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    line: int  # 1-based
+    column: int  # 1-based
+
+
+class SpecSyntaxError(Exception):
+    """The file is not valid YAML; the message already names file:line:column."""
+
+
+@dataclass(slots=True)
+class Located:
+    """A document plus a map from key path to its position in the file."""
+
+    data: Any
+    marks: dict[Path_, Mark]
+    file: str
+
+    def mark(self, path: Path_) -> Mark:
+        """The position of ``path``, or of its nearest ancestor that has one."""
+        probe = tuple(path)
+        while probe:
+            if probe in self.marks:
+                return self.marks[probe]
+            probe = probe[:-1]
+        return self.marks.get((), Mark(1, 1))
+
+    def where(self, path: Path_) -> str:
+        m = self.mark(path)
+        return f"{self.file}:{m.line}:{m.column}"
+
+
+def format_path(path: Path_) -> str:
+    """``tables.tenants.columns[2].type`` style, the way users read their YAML."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(document root)"
+
+
+def load_located(text: str, file: str) -> Located:
+    """Parse YAML text into plain Python with positions; raise SpecSyntaxError."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{file}:{mark.line + 1}:{mark.column + 1}" if mark else file
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise SpecSyntaxError(f"{where}: YAML syntax error: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise SpecSyntaxError(f"{file}: YAML error: {exc}") from None
+    marks: dict[Path_, Mark] = {}
+    if node is None:
+        return Located({}, marks, file)
+    marks[()] = _mark(node)
+    constructor = yaml.SafeLoader("")
+    data = _convert(node, (), marks, constructor, file)
+    return Located(data, marks, file)
+
+
+def load_file(path: Path) -> Located:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecSyntaxError(f"{path}: spec file not found") from None
+    except UnicodeDecodeError as exc:
+        raise SpecSyntaxError(f"{path}: not a UTF-8 text file ({exc.reason})") from None
+    except OSError as exc:
+        raise SpecSyntaxError(f"{path}: cannot read spec: {exc.strerror}") from None
+    return load_located(text, str(path))
+
+
+def _mark(node: yaml.Node) -> Mark:
+    return Mark(node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def _convert(
+    node: yaml.Node, path: Path_, marks: dict[Path_, Mark], ctor: yaml.SafeLoader, file: str
+) -> Any:
+    if isinstance(node, yaml.MappingNode):
+        ctor.flatten_mapping(node)  # resolves YAML merge keys (<<: *anchor)
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = ctor.construct_object(key_node, deep=True)
+            if not isinstance(key, str):
+                key = str(key)
+            child = (*path, key)
+            if key in out:
+                m = _mark(key_node)
+                raise SpecSyntaxError(
+                    f"{file}:{m.line}:{m.column}: duplicate key {format_path(child)!r}"
+                )
+            marks[child] = _mark(key_node)
+            out[key] = _convert(value_node, child, marks, ctor, file)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        items = []
+        for index, item in enumerate(node.value):
+            child = (*path, index)
+            marks[child] = _mark(item)
+            items.append(_convert(item, child, marks, ctor, file))
+        return items
+    value = ctor.construct_object(node, deep=True)
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return value

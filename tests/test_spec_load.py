@@ -1,0 +1,140 @@
+"""Spec loading: positions in errors, did-you-mean, flattening into requirements."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from schema_audit.spec.load import SpecError, load_spec
+
+ROOT = Path(__file__).resolve().parent.parent
+B03 = ROOT / "specs" / "backend_guide_b03.yaml"
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "spec.yaml"
+    path.write_text(text)
+    return path
+
+
+def problems(path: Path) -> list[str]:
+    with pytest.raises(SpecError) as info:
+        load_spec(path)
+    return info.value.problems
+
+
+def test_unknown_key_names_file_line_column_path_and_suggestion(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "name: t\ntables:\n  tenants:\n    columns:\n      id: {type: uuid, nulable: false}\n",
+    )
+    [line] = problems(path)
+    assert line == (
+        f"{path}:5:24: tables.tenants.columns.id.nulable: unknown key 'nulable' (did you mean 'nullable'?)"
+    )
+
+
+def test_every_problem_is_reported_once_with_its_own_line(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "name: t\ntables:\n  t:\n    indexes:\n      - columns: [a]\n        uniqe: true\n"
+        "  u:\n    severity: critical\n",
+    )
+    found = problems(path)
+    assert found == [
+        f"{path}:6:9: tables.t.indexes[0].uniqe: unknown key 'uniqe' (did you mean 'unique'?)",
+        f"{path}:8:5: tables.u.severity: 'critical' is not one of 'blocking', 'high', 'moderate', 'low', 'info'",
+    ]
+
+
+def test_wrong_value_type_is_named(tmp_path: Path) -> None:
+    path = write(tmp_path, "name: t\ntables:\n  t:\n    columns:\n      a: {nullable: 'no'}\n")
+    [line] = problems(path)
+    assert line.endswith("tables.t.columns.a.nullable: expected boolean, got string")
+    assert line.startswith(f"{path}:5:")
+
+
+def test_yaml_syntax_error_has_position(tmp_path: Path) -> None:
+    path = write(tmp_path, "name: t\ntables: [a,\n")
+    [line] = problems(path)
+    assert line.startswith(f"{path}:3:1: YAML syntax error")
+
+
+def test_missing_spec_file(tmp_path: Path) -> None:
+    [line] = problems(tmp_path / "nope.yaml")
+    assert line == f"{tmp_path / 'nope.yaml'}: spec file not found"
+
+
+def test_missing_required_name(tmp_path: Path) -> None:
+    [line] = problems(write(tmp_path, "tables: {}\n"))
+    assert "missing required key 'name'" in line
+
+
+def test_question_pattern_matching_nothing_is_an_error(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "name: t\ntables:\n  tenants: {}\nquestions:\n  - id: Q1\n    requirements: [tables.tenant]\n",
+    )
+    [line] = problems(path)
+    assert line == (
+        f"{path}:6:20: questions[0] (Q1): 'tables.tenant' matches no requirement "
+        "(did you mean 'tables.tenants'?)"
+    )
+
+
+def test_duplicate_yaml_key(tmp_path: Path) -> None:
+    [line] = problems(write(tmp_path, "name: t\nname: u\n"))
+    assert line == f"{tmp_path / 'spec.yaml'}:2:1: duplicate key 'name'"
+
+
+def test_flattening_ids_inheritance_and_shorthand_fk(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """name: t
+defaults: {severity: moderate}
+tables:
+  events:
+    severity: blocking
+    category: A
+    columns:
+      tenant_id: {type: uuid, references: tenants(id), on_delete: CASCADE, category: C}
+    indexes:
+      - columns: [tenant_id, occurred_at DESC]
+      - name: idx_x
+        columns: [a]
+        severity: low
+  other: {}
+""",
+    )
+    spec = load_spec(path)
+    ids = [r.id for r in spec.requirements]
+    assert ids == [
+        "tables.events",
+        "tables.events.columns.tenant_id",
+        "tables.events.foreign_keys.tenant_id",
+        "tables.events.indexes.tenant_id+occurred_at",
+        "tables.events.indexes.idx_x",
+        "tables.other",
+    ]
+    by_id = {r.id: r for r in spec.requirements}
+    assert by_id["tables.events.columns.tenant_id"].severity == "blocking"  # from the table
+    assert by_id["tables.events.columns.tenant_id"].category == "C"
+    assert by_id["tables.events.foreign_keys.tenant_id"].props["on_delete"] == "CASCADE"
+    assert by_id["tables.events.indexes.idx_x"].severity == "low"
+    assert by_id["tables.other"].severity == "moderate"  # from defaults
+    assert by_id["tables.events.indexes.idx_x"].location == f"{path}:11:9"
+
+
+def test_b03_spec_loads_and_maps_every_question() -> None:
+    spec = load_spec(B03)
+    assert spec.name.startswith("Backend Guide B0.3")
+    assert len(spec.questions) >= 40
+    for question in spec.questions:
+        assert question.requirement_ids, question.id
+    policy = spec.requirement("tables.revenue_ledger.policies.tenant_isolation_policy")
+    assert policy is not None
+    assert policy.props["using"] == "tenant_id = current_setting('app.current_tenant_id')::uuid"
+    assert policy.severity == "blocking"
+    assert "Billy C-02" in policy.questions and "Alex C1" in policy.questions
+    assert len(spec.exit_gates) == 9
