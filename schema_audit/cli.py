@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -28,7 +28,7 @@ app = typer.Typer(
 )
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     blocking = "blocking"
     high = "high"
     moderate = "moderate"
@@ -36,7 +36,7 @@ class Severity(str, Enum):
     info = "info"
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     terminal = "terminal"
     json = "json"
 

@@ -28,7 +28,9 @@ def upgrade_alembic(project: Path, dsn: str) -> None:
     from alembic import command
     from alembic.config import Config
 
-    url = "postgresql+psycopg://" + dsn.split("://", 1)[1]
+    from schema_audit.sources.dburl import sqlalchemy_url
+
+    url = sqlalchemy_url(dsn)
     config = Config(str(project / "alembic.ini"))
     config.set_main_option("script_location", str(project))
     config.set_main_option("sqlalchemy.url", url)

@@ -93,10 +93,7 @@ def format_typename(node: ast.TypeName) -> str:
         else:
             text = canonical + (f"({','.join(mods)})" if mods else "")
     else:
-        if schema in (None, "pg_catalog", "public"):
-            text = base
-        else:
-            text = f"{schema}.{base}"
+        text = base if schema in (None, "pg_catalog", "public") else f"{schema}.{base}"
         if base == "interval" and mods:
             text = "interval"
         elif mods:

@@ -185,8 +185,15 @@ def check_trigger(req: Requirement, ctx: AuditContext) -> Finding:
     )
     trigger = table.triggers.get(req.name) if req.name else None
     if trigger is None and not req.name:
-        matching = [t for t in table.triggers.values() if not _trigger_diffs(props, t, ctx.model)]
-        trigger = sorted(matching, key=lambda t: t.name)[0] if matching else None
+        # Fully matching first; else the structural match (timing, events, level) that is
+        # disabled or does not raise, so the finding says what is wrong with it.
+        ranked = sorted(
+            (len(_trigger_diffs(props, t, ctx.model)), t.name, t)
+            for t in table.triggers.values()
+            if not {d.property for d in _trigger_diffs(props, t, ctx.model)}
+            & {"timing", "events", "level", "function"}
+        )
+        trigger = ranked[0][2] if ranked else None
     if trigger is None:
         instead = [
             Candidate(

@@ -74,7 +74,12 @@ def render(result: AuditResult, console: Console, *, verbose: bool = False) -> N
     console.print(overview)
 
     shown = sorted((f for f in result.findings if verbose or f.status != "PASS"), key=sort_key)
-    if shown:
+    if shown and not console.is_terminal:
+        # CI logs: one finding per line, never folded, so grep and diff work.
+        console.print("Findings (worst first)")
+        for f in shown:
+            console.print(escape(_plain_text(_line(f))), soft_wrap=True, highlight=False)
+    elif shown:
         table = RichTable(
             title="Findings (worst first)", box=box, show_edge=False, title_justify="left"
         )
@@ -128,6 +133,17 @@ def render(result: AuditResult, console: Console, *, verbose: bool = False) -> N
             style=verdict_style,
         )
     )
+
+
+def _line(f) -> str:  # type: ignore[no-untyped-def]
+    """``STATUS severity id: message | instead: … | file:line`` on one line."""
+    text = f"{f.status:<14} {f.severity:<8} {f.id}: {f.message}"
+    if f.instead:
+        text += " | instead: " + ", ".join(c.name for c in f.instead[:3])
+    where = next((e for e in f.evidence if e.file), None)
+    if where is not None:
+        text += f" | {where.file}:{where.line}" if where.line else f" | {where.file}"
+    return text
 
 
 def sort_key_status(status: str) -> int:

@@ -13,6 +13,7 @@ as a 5-table one (``LAST_ROUND_TRIPS`` records the count for the benchmark).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from typing import Any
@@ -76,10 +77,8 @@ def redact_dsn(dsn: str) -> str:
 def _secrets(dsn: str) -> list[str]:
     """Passwords we know of, to scrub from any server or driver message."""
     found = [os.environ.get("PGPASSWORD")]
-    try:
+    with contextlib.suppress(Exception):  # an unparsable DSN has no password we could know
         found.append(psycopg.conninfo.conninfo_to_dict(dsn).get("password"))  # type: ignore[arg-type]
-    except Exception:
-        pass
     return [s for s in found if s]
 
 

@@ -1,0 +1,142 @@
+"""The command line as a user meets it: exit codes, one-line errors, no traceback, no password."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from b03 import SPEC, upgrade_b03
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "schema_audit.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "NO_COLOR": "1", **(env or {})},
+        timeout=120,
+    )
+
+
+@pytest.fixture(scope="module")
+def b03_dsn(pg_server):  # type: ignore[no-untyped-def]
+    name, dsn = pg_server.create_database("b03cli")
+    upgrade_b03(dsn)
+    yield dsn
+    pg_server.drop_database(name)
+
+
+def test_spec_typo_exits_2_with_file_line_and_key(tmp_path: Path) -> None:
+    spec = tmp_path / "typo.yaml"
+    spec.write_text("name: t\ntables:\n  tenants:\n    colums: {}\n")
+    proc = run("audit", "--spec", str(spec), "--dsn", "postgresql://nobody@127.0.0.1:1/x")
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert proc.stderr == (
+        f"schema-audit: {spec}:4:5: tables.tenants.colums: unknown key 'colums' (did you mean 'columns'?)\n"
+    )
+
+
+def test_unreachable_dsn_exits_2_in_one_line_without_the_password(tmp_path: Path) -> None:
+    proc = run("audit", "--spec", str(SPEC), "--dsn", "postgresql://app:s3cretpw@127.0.0.1:1/prod")
+    assert proc.returncode == 2
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(
+        "schema-audit: cannot connect to postgresql://app:***@127.0.0.1:1/prod: "
+    )
+    assert "s3cretpw" not in proc.stderr + proc.stdout
+    assert "Traceback" not in proc.stderr
+
+
+def test_missing_database_and_pgpassword_are_redacted(pg_server) -> None:  # type: ignore[no-untyped-def]
+    dsn = pg_server.dsn("no_such_db_here") + " password=hunter2pw"
+    proc = run("audit", "--spec", str(SPEC), "--dsn", dsn, env={"PGPASSWORD": "envsecret99"})
+    assert proc.returncode == 2
+    assert 'database "no_such_db_here" does not exist' in proc.stderr
+    assert "hunter2pw" not in proc.stderr and "envsecret99" not in proc.stderr
+    assert len(proc.stderr.splitlines()) == 1
+
+
+def test_missing_spec_file_exits_2() -> None:
+    proc = run("audit", "--spec", "nope.yaml", "--dsn", "postgresql://x@127.0.0.1:1/x")
+    assert proc.returncode == 2
+    assert proc.stderr == "schema-audit: nope.yaml: spec file not found\n"
+
+
+def test_no_source_or_two_sources_exit_2() -> None:
+    proc = run("audit", "--spec", str(SPEC))
+    assert proc.returncode == 2
+    assert "name exactly one source" in proc.stderr
+
+
+def test_b03_live_audit_exits_1_and_writes_json(b03_dsn: str, tmp_path: Path) -> None:
+    out = tmp_path / "audit.json"
+    proc = run("audit", "--spec", str(SPEC), "--dsn", b03_dsn, "--format", "json", "-o", str(out))
+    assert proc.returncode == 1, proc.stderr
+    doc = json.loads(out.read_text())
+    assert doc["verdict"] == "FAIL"
+    assert doc["summary"]["FAIL"] > 0
+
+
+def test_fail_on_threshold_decides_the_exit_code(b03_dsn: str, tmp_path: Path) -> None:
+    spec = tmp_path / "moderate.yaml"
+    spec.write_text(
+        "name: only moderate\ntables:\n  attribution_allocations:\n    columns:\n"
+        "      event_id: {references: attribution_events(id), on_delete: SET NULL, severity: moderate}\n"
+    )
+    assert (
+        run(
+            "audit", "--spec", str(spec), "--dsn", b03_dsn, "--fail-on", "moderate", "-q"
+        ).returncode
+        == 1
+    )
+    assert (
+        run("audit", "--spec", str(spec), "--dsn", b03_dsn, "--fail-on", "high", "-q").returncode
+        == 0
+    )
+
+
+def test_spec_naming_a_table_that_does_not_exist_is_a_fail_finding(
+    b03_dsn: str, tmp_path: Path
+) -> None:
+    spec = tmp_path / "ghost.yaml"
+    spec.write_text("name: ghost\ntables:\n  ghost_table:\n    columns:\n      id: {type: uuid}\n")
+    proc = run("audit", "--spec", str(spec), "--dsn", b03_dsn, "--format", "json")
+    assert proc.returncode == 1
+    doc = json.loads(proc.stdout)
+    status = {f["id"]: f["status"] for f in doc["findings"]}
+    assert status == {
+        "tables.ghost_table": "FAIL",
+        "tables.ghost_table.columns.id": "NOT_APPLICABLE",
+    }
+
+
+def test_terminal_output_is_plain_when_not_a_tty(b03_dsn: str) -> None:
+    proc = run("audit", "--spec", str(SPEC), "--dsn", b03_dsn)
+    assert proc.returncode == 1
+    assert "\x1b[" not in proc.stdout
+    assert "verdict: FAIL" in proc.stdout
+    assert "tables.tenants.columns.api_key_hash" in proc.stdout
+
+
+def test_validate_spec_and_version() -> None:
+    proc = run("validate-spec", str(SPEC))
+    assert proc.returncode == 0 and "OK (" in proc.stdout
+    proc = run("--version")
+    assert proc.returncode == 0 and proc.stdout.startswith("schema-audit ")
+
+
+def test_spec_schema_is_valid_json_schema() -> None:
+    from jsonschema import Draft202012Validator
+
+    proc = run("spec-schema")
+    schema = json.loads(proc.stdout)
+    Draft202012Validator.check_schema(schema)
