@@ -182,7 +182,8 @@ def _emit(result, fmt: Format, output: Path | None, *, verbose: bool, quiet: boo
             terminal.render(result, Console(file=handle, width=140, no_color=True), verbose=verbose)
         return
     if not quiet:
-        terminal.render(result, Console(), verbose=verbose)
+        console = Console() if sys.stdout.isatty() else Console(width=160)
+        terminal.render(result, console, verbose=verbose)
 
 
 def _open_for_write(path: Path):  # type: ignore[no-untyped-def]

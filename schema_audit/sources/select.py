@@ -74,9 +74,19 @@ def load_source(
     if not sql.exists():
         raise SourceError(f"{sql}: no such file or directory")
     issues: list = []
-    if sql.is_dir():
-        _, issues = sqlfile.order_sql_files(sql)
-    model = sqlfile.load_sql(sql)
+    try:
+        if sql.is_dir():
+            _, issues = sqlfile.order_sql_files(sql)
+        model = sqlfile.load_sql(sql)
+    except (sqlfile.MigrationSourceError, OSError) as exc:
+        raise SourceError(str(exc)) from None
+    for stmt in model.unapplied:
+        if stmt.kind == "error" and not stmt.sql:
+            issues.append(
+                sqlfile.MigrationIssue(
+                    "unreadable-file", f"{stmt.file}: {stmt.reason}", None, stmt.file, None, "error"
+                )
+            )
     return LoadedSource(model, "sql", str(sql), migration_findings(issues))
 
 

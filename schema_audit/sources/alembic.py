@@ -1,0 +1,523 @@
+"""Alembic histories without a database: render each revision to SQL offline, then interpret it.
+
+The revision graph is read from the files themselves (``ast``: revision,
+down_revision, whether downgrade() does anything), not from ScriptDirectory,
+because ScriptDirectory imports every file at once and one broken revision
+would take the whole history down with it. Each revision's ``upgrade()`` then
+runs under Alembic's own Operations API in offline (``as_sql``) mode for the
+postgresql dialect, so loops, f-strings, ``op.create_table`` with SQLAlchemy
+types and ``op.create_index(postgresql_where=…)`` all come out as plain SQL.
+The project's env.py is never run (it may need a database or app imports).
+
+Every emitted statement is mapped back to the line of the ``op.*`` call that
+produced it (for an ``op.execute()`` of a string literal, to the first line of the
+SQL itself) by looking at the call stack while Alembic writes it.
+"""
+
+from __future__ import annotations
+
+import ast as pyast
+import configparser
+import contextlib
+import hashlib
+import importlib.util
+import io
+import sys
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from schema_audit.model import Revision, SchemaModel, UnappliedStatement
+from schema_audit.sources.ddl import DdlInterpreter
+
+
+class MigrationSourceError(Exception):
+    """The history cannot be read at all; one line."""
+
+
+@dataclass(slots=True)
+class MigrationIssue:
+    code: str
+    message: str
+    revision: str | None = None
+    file: str | None = None
+    line: int | None = None
+    severity: str = "warning"  # error | warning | info
+
+
+@dataclass(slots=True)
+class RenderedStatement:
+    sql: str
+    file: str
+    line: int | None
+    revision: str
+
+
+@dataclass(slots=True)
+class RenderedRevision:
+    revision: str
+    file: str
+    message: str
+    down_revisions: list[str]
+    has_downgrade: bool
+    statements: list[RenderedStatement] = field(default_factory=list)
+    error: str | None = None
+    path: Path | None = None
+
+
+@dataclass(slots=True)
+class AlembicHistory:
+    revisions: list[RenderedRevision]
+    heads: list[str]
+    findings: list[MigrationIssue]
+    root: Path
+
+
+# -- locating the project ----------------------------------------------------
+
+
+def _versions_dirs(path: Path) -> tuple[Path, list[Path]]:
+    """(project dir, version dirs) for an alembic.ini, a project dir or a script dir."""
+    path = path.resolve()
+    ini = path if path.is_file() else path / "alembic.ini"
+    if ini.is_file():
+        parser = configparser.ConfigParser(interpolation=None)
+        try:
+            parser.read(ini, encoding="utf-8")
+        except configparser.Error as exc:
+            raise MigrationSourceError(f"{ini}: cannot read alembic.ini: {exc}") from None
+        here = ini.parent
+        location = parser.get("alembic", "script_location", fallback="alembic").replace(
+            "%(here)s", str(here)
+        )
+        script_dir = (
+            (here / location).resolve() if not Path(location).is_absolute() else Path(location)
+        )
+        raw = parser.get("alembic", "version_locations", fallback="")
+        dirs = [Path(p.replace("%(here)s", str(here))) for p in raw.replace(",", " ").split() if p]
+        dirs = [d if d.is_absolute() else (here / d) for d in dirs] or [script_dir / "versions"]
+        return here, [d for d in dirs if d.is_dir()]
+    if (path / "versions").is_dir():
+        return path, [path / "versions"]
+    if path.is_dir() and any(path.glob("*.py")):
+        return path.parent, [path]
+    raise MigrationSourceError(f"{path}: no alembic.ini, env.py or versions/ folder here")
+
+
+# -- reading revision files --------------------------------------------------
+
+
+@dataclass(slots=True)
+class _RevisionFile:
+    path: Path
+    revision: str
+    down: list[str]
+    message: str
+    has_downgrade: bool
+    needs_connection: int | None  # line of an op.get_bind() / connection read
+    tree: pyast.Module
+    calls: list[tuple[int, int, int | None, bool]]  # (start, end, literal line, arg is literal)
+
+
+def _string_value(node: pyast.AST | None) -> object:
+    if isinstance(node, pyast.Constant):
+        return node.value
+    if isinstance(node, pyast.Tuple | pyast.List):
+        return tuple(_string_value(e) for e in node.elts)
+    return None
+
+
+def _leading_newlines(node: pyast.AST) -> int:
+    """Blank lines before the SQL starts inside a string literal (Alembic strips them)."""
+    head = (
+        node.value
+        if isinstance(node, pyast.Constant)
+        else next(
+            (v.value for v in getattr(node, "values", []) if isinstance(v, pyast.Constant)), ""
+        )
+    )
+    if not isinstance(head, str):
+        return 0
+    stripped = head.lstrip()
+    return head[: len(head) - len(stripped)].count("\n")
+
+
+def _is_noop(body: list[pyast.stmt]) -> bool:
+    for stmt in body:
+        if isinstance(stmt, pyast.Pass):
+            continue
+        if isinstance(stmt, pyast.Expr) and isinstance(stmt.value, pyast.Constant):
+            continue  # docstring or "..."
+        return False
+    return True
+
+
+def _read_revision(path: Path, display: str) -> tuple[_RevisionFile | None, MigrationIssue | None]:
+    try:
+        source = path.read_text(encoding="utf-8")
+        tree = pyast.parse(source, filename=str(path))
+    except SyntaxError as exc:
+        return None, MigrationIssue(
+            "import-error",
+            f"{display}:{exc.lineno}: syntax error: {exc.msg}",
+            None,
+            display,
+            exc.lineno,
+            "error",
+        )
+    except (UnicodeDecodeError, ValueError) as exc:
+        return None, MigrationIssue(
+            "import-error",
+            f"{display}: not a readable Python file ({exc})",
+            None,
+            display,
+            None,
+            "error",
+        )
+    values: dict[str, object] = {}
+    functions: dict[str, pyast.FunctionDef] = {}
+    for node in tree.body:
+        if isinstance(node, pyast.Assign | pyast.AnnAssign):
+            targets = node.targets if isinstance(node, pyast.Assign) else [node.target]
+            for target in targets:
+                if isinstance(target, pyast.Name):
+                    values[target.id] = _string_value(node.value)
+        elif isinstance(node, pyast.FunctionDef):
+            functions[node.name] = node
+    revision = values.get("revision")
+    if not isinstance(revision, str):
+        return None, None  # not a revision file (helpers, __init__.py)
+    down = values.get("down_revision")
+    downs = [d for d in (down if isinstance(down, tuple) else (down,)) if isinstance(d, str)]
+    doc = pyast.get_docstring(tree) or ""
+    message = doc.strip().splitlines()[0].strip() if doc.strip() else ""
+    downgrade = functions.get("downgrade")
+    has_downgrade = downgrade is not None and not _is_noop(downgrade.body)
+    needs_connection = None
+    upgrade = functions.get("upgrade")
+    calls: list[tuple[int, int, int | None, bool]] = []
+    for node in pyast.walk(tree):
+        if isinstance(node, pyast.Call) and isinstance(node.func, pyast.Attribute):
+            if (
+                node.func.attr in ("get_bind", "get_context")
+                and upgrade is not None
+                and (upgrade.lineno <= node.lineno <= (upgrade.end_lineno or node.lineno))
+            ):
+                needs_connection = needs_connection or node.lineno
+            first = node.args[0] if node.args else None
+            literal = isinstance(first, pyast.Constant | pyast.JoinedStr)
+            calls.append(
+                (
+                    node.lineno,
+                    node.end_lineno or node.lineno,
+                    first.lineno + _leading_newlines(first) if literal else None,
+                    literal,
+                )
+            )
+    return _RevisionFile(
+        path, revision, downs, message, has_downgrade, needs_connection, tree, calls
+    ), None
+
+
+# -- the graph -----------------------------------------------------------------
+
+
+def _order(
+    files: dict[str, _RevisionFile], issues: list[MigrationIssue]
+) -> tuple[list[str], list[str]]:
+    children: dict[str, list[str]] = {rev: [] for rev in files}
+    for rev, info in files.items():
+        for down in info.down:
+            if down in children:
+                children[down].append(rev)
+            else:
+                issues.append(
+                    MigrationIssue(
+                        "missing-down-revision",
+                        f"revision {rev} revises {down}, which does not exist",
+                        rev,
+                        None,
+                        None,
+                        "error",
+                    )
+                )
+    heads = sorted(rev for rev, kids in children.items() if not kids)
+    if len(heads) > 1:
+        issues.append(
+            MigrationIssue(
+                "multiple-heads",
+                f"the history has {len(heads)} heads: {', '.join(heads)} "
+                "(alembic upgrade head would fail; add a merge revision)",
+                None,
+                None,
+                None,
+                "error",
+            )
+        )
+    for rev, kids in sorted(children.items()):
+        if len(kids) > 1:
+            issues.append(
+                MigrationIssue(
+                    "branch-point",
+                    f"revision {rev} is the parent of {len(kids)} branches: "
+                    f"{', '.join(sorted(kids))}",
+                    rev,
+                    None,
+                    None,
+                    "info",
+                )
+            )
+    for rev, info in sorted(files.items()):
+        if len(info.down) > 1:
+            issues.append(
+                MigrationIssue(
+                    "merge",
+                    f"revision {rev} merges {', '.join(info.down)}",
+                    rev,
+                    None,
+                    None,
+                    "info",
+                )
+            )
+    # Kahn's algorithm from the bases; ties broken by revision id so the order is stable.
+    pending = {rev: len([d for d in info.down if d in files]) for rev, info in files.items()}
+    ready = sorted(rev for rev, n in pending.items() if n == 0)
+    order: list[str] = []
+    while ready:
+        rev = ready.pop(0)
+        order.append(rev)
+        for child in children[rev]:
+            pending[child] -= 1
+            if pending[child] == 0:
+                ready.append(child)
+                ready.sort()
+    cyclic = sorted(set(files) - set(order))
+    if cyclic:
+        issues.append(
+            MigrationIssue(
+                "cycle", f"revisions in a cycle: {', '.join(cyclic)}", None, None, None, "error"
+            )
+        )
+    return order, heads
+
+
+# -- rendering -------------------------------------------------------------------
+
+
+class _CapturingBuffer(io.StringIO):
+    """Alembic's offline output buffer that also remembers which source line wrote each chunk."""
+
+    def __init__(self, revision_file: _RevisionFile) -> None:
+        super().__init__()
+        self.revision_file = revision_file
+        self.target = str(revision_file.path.resolve())
+        self.chunks: list[tuple[str, int | None, bool]] = []  # (sql, line, literal)
+
+    def write(self, text: str) -> int:
+        if text.strip():
+            line, literal = self._source_line()
+            self.chunks.append((text, line, literal))
+        return super().write(text)
+
+    def _source_line(self) -> tuple[int | None, bool]:
+        frame = sys._getframe(1)
+        while frame is not None:
+            if frame.f_code.co_filename == self.target:
+                lineno = frame.f_lineno
+                best = None
+                for start, end, literal_line, literal in self.revision_file.calls:
+                    if start <= lineno <= end and (best is None or end - start < best[1] - best[0]):
+                        best = (start, end, literal_line, literal)
+                if best and best[3]:
+                    return best[2], True
+                return (best[0] if best else lineno), False
+            frame = frame.f_back
+        return None, False
+
+
+def _render(
+    info: _RevisionFile, display: str, project: Path
+) -> tuple[list[RenderedStatement], str | None]:
+    from alembic.operations import Operations
+    from alembic.runtime.migration import MigrationContext
+
+    module_name = "schema_audit_revision_" + hashlib.sha1(str(info.path).encode()).hexdigest()[:12]
+    added = [p for p in (str(project), str(project.parent)) if p not in sys.path]
+    sys.path[:0] = added
+    buffer = _CapturingBuffer(info)
+    error = None
+    try:
+        spec = importlib.util.spec_from_file_location(module_name, info.path)
+        module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+        spec.loader.exec_module(module)  # type: ignore[union-attr]
+        context = MigrationContext.configure(
+            dialect_name="postgresql",
+            opts={
+                "as_sql": True,
+                "output_buffer": buffer,
+                "literal_binds": True,
+                "transactional_ddl": False,
+            },
+        )
+        with Operations.context(context):
+            module.upgrade()
+    except Exception as exc:  # anything a migration file can raise
+        error = _describe_error(exc, info.path, display)
+    finally:
+        for p in added:
+            with contextlib.suppress(ValueError):
+                sys.path.remove(p)
+        sys.modules.pop(module_name, None)
+    statements = []
+    for text, line, literal in buffer.chunks:
+        sql = text.strip()
+        if sql.endswith(";"):
+            sql = sql[:-1].rstrip()
+        if not literal:
+            # Generated SQL (op.create_table …): one line, so provenance lines stay at the call.
+            sql = " ".join(sql.split())
+        statements.append(RenderedStatement(sql, display, line, info.revision))
+    return statements, error
+
+
+def _describe_error(exc: BaseException, path: Path, display: str) -> str:
+    line = None
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if Path(frame.filename).resolve() == path.resolve():
+            line = frame.lineno
+            break
+    where = f"{display}:{line}" if line else display
+    message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{where}: {type(exc).__name__}: {message}".rstrip(": ")
+
+
+def render_history(path: Path) -> AlembicHistory:
+    project, dirs = _versions_dirs(Path(path))
+    if not dirs:
+        raise MigrationSourceError(f"{path}: the versions folder does not exist")
+    base = Path(path).resolve()
+    base = base.parent if base.is_file() else base
+    files: dict[str, _RevisionFile] = {}
+    issues: list[MigrationIssue] = []
+    displays: dict[str, str] = {}
+    for directory in dirs:
+        for file in sorted(directory.rglob("*.py")):
+            if "__pycache__" in file.parts:
+                continue
+            display = _display(file, base)
+            info, issue = _read_revision(file, display)
+            if issue:
+                issues.append(issue)
+            if info is None:
+                continue
+            if info.revision in files:
+                issues.append(
+                    MigrationIssue(
+                        "duplicate-revision",
+                        f"revision id {info.revision} is used by "
+                        f"{displays[info.revision]} and {display}",
+                        info.revision,
+                        display,
+                        None,
+                        "error",
+                    )
+                )
+                continue
+            files[info.revision] = info
+            displays[info.revision] = display
+    if not files and not issues:
+        raise MigrationSourceError(f"{path}: no Alembic revision files found")
+    order, heads = _order(files, issues)
+    for issue in issues:
+        if issue.revision and not issue.file and issue.revision in displays:
+            issue.file = displays[issue.revision]
+    revisions: list[RenderedRevision] = []
+    for rev in order:
+        info = files[rev]
+        display = displays[rev]
+        rendered = RenderedRevision(
+            rev, display, info.message, info.down, info.has_downgrade, path=info.path
+        )
+        if not info.has_downgrade and info.down:
+            issues.append(
+                MigrationIssue(
+                    "no-downgrade",
+                    f"revision {rev} has no real downgrade(): it cannot be rolled back",
+                    rev,
+                    display,
+                    _function_line(info, "downgrade"),
+                    "warning",
+                )
+            )
+        rendered.statements, rendered.error = _render(info, display, project)
+        if rendered.error:
+            if info.needs_connection:
+                issues.append(
+                    MigrationIssue(
+                        "needs-connection",
+                        f"revision {rev} reads from the database (op.get_bind() at line {info.needs_connection}) and "
+                        f"cannot be rendered offline: {rendered.error}; audit with --replay to settle it",
+                        rev,
+                        display,
+                        info.needs_connection,
+                        "warning",
+                    )
+                )
+            else:
+                issues.append(
+                    MigrationIssue(
+                        "render-error",
+                        f"revision {rev} could not be rendered: {rendered.error}",
+                        rev,
+                        display,
+                        None,
+                        "error",
+                    )
+                )
+        revisions.append(rendered)
+    return AlembicHistory(revisions, heads, issues, project)
+
+
+def _function_line(info: _RevisionFile, name: str) -> int | None:
+    for node in info.tree.body:
+        if isinstance(node, pyast.FunctionDef) and node.name == name:
+            return node.lineno
+    return None
+
+
+def _display(file: Path, base: Path) -> str:
+    """The file as reports show it: relative to the parent of the folder the user named."""
+    try:
+        return str(file.resolve().relative_to(base.parent))
+    except ValueError:
+        return str(file)
+
+
+def model_from_history(history: AlembicHistory) -> SchemaModel:
+    interpreter = DdlInterpreter()
+    model = interpreter.model
+    for rev in history.revisions:
+        model.revisions.append(
+            Revision(rev.revision, rev.file, rev.message, rev.down_revisions, rev.has_downgrade)
+        )
+        for stmt in rev.statements:
+            interpreter.apply_sql(
+                stmt.sql, file=stmt.file, line=stmt.line or 1, revision=stmt.revision
+            )
+        if rev.error:
+            source = rev.path.read_text(encoding="utf-8", errors="replace") if rev.path else ""
+            model.unapplied.append(
+                UnappliedStatement(
+                    sql=f"-- revision {rev.revision} could not be rendered offline",
+                    reason=rev.error,
+                    file=rev.file,
+                    revision=rev.revision,
+                    kind="dynamic",
+                    may_affect=interpreter._mentions(source),
+                )
+            )
+    return model
+
+
+def load_alembic(path: Path) -> SchemaModel:
+    return model_from_history(render_history(path))

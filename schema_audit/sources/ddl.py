@@ -1,0 +1,1485 @@
+"""A DDL interpreter: apply SQL statements to a SchemaModel as PostgreSQL would, without a server.
+
+Statements are parsed with pglast (libpg_query: the server's own grammar) and
+applied in order. The goal is that the static model of a migration history
+equals the model the live source reads after running the same SQL, so names
+PostgreSQL chooses are chosen the same way (``sources.names``), renames carry
+their dependents along, and a dropped column takes its indexes and
+constraints with it.
+
+What cannot be applied is never dropped and never fatal: ``DO`` blocks (dynamic
+SQL), data changes, unknown statements and statements on missing objects
+become :class:`UnappliedStatement` evidence with file and line, and a syntax
+error costs only the statement it is in.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pglast
+from pglast import ast
+from pglast.enums import (
+    AlterTableType,
+    ConstrType,
+    DropBehavior,
+    FunctionParameterMode,
+    ObjectType,
+    RoleSpecType,
+    SortByDir,
+    SortByNulls,
+)
+from pglast.stream import RawStream
+
+from schema_audit.model import (
+    TABLE_PRIVILEGES,
+    CheckConstraint,
+    Column,
+    EnumType,
+    Extension,
+    ForeignKey,
+    Function,
+    Grant,
+    Index,
+    IndexKey,
+    Policy,
+    PrimaryKey,
+    Provenance,
+    Role,
+    SchemaModel,
+    Sequence,
+    Table,
+    Trigger,
+    UnappliedStatement,
+    UniqueConstraint,
+    View,
+    ViewColumn,
+    qualify,
+)
+from schema_audit.sources.names import choose_name
+from schema_audit.sqlnorm import format_typename
+
+FK_ACTIONS = {
+    "a": "NO ACTION",
+    "r": "RESTRICT",
+    "c": "CASCADE",
+    "n": "SET NULL",
+    "d": "SET DEFAULT",
+}
+MATCH = {"s": "SIMPLE", "f": "FULL", "p": "PARTIAL"}
+SERIAL_TYPES = {
+    "serial": "integer",
+    "serial4": "integer",
+    "bigserial": "bigint",
+    "serial8": "bigint",
+    "smallserial": "smallint",
+    "serial2": "smallint",
+}
+MAX_SQL_EVIDENCE = 2000
+_IGNORED = (
+    ast.TransactionStmt,
+    ast.VariableShowStmt,
+    ast.CheckPointStmt,
+    ast.DiscardStmt,
+    ast.LockStmt,
+    ast.ListenStmt,
+    ast.NotifyStmt,
+    ast.VacuumStmt,
+    ast.ExplainStmt,
+    ast.RefreshMatViewStmt,
+    ast.ClusterStmt,
+    ast.ReindexStmt,
+)
+
+
+class ApplyError(Exception):
+    """A statement refers to something that does not exist; it becomes unapplied evidence."""
+
+
+def _deparse(node: ast.Node | None) -> str | None:
+    return None if node is None else RawStream()(node)
+
+
+def _strings(nodes) -> list[str]:  # type: ignore[no-untyped-def]
+    return [n.sval for n in nodes or () if isinstance(n, ast.String)]
+
+
+@dataclass(slots=True)
+class _Statement:
+    sql: str
+    line: int
+    node: ast.Node | None
+    error: str | None = None
+
+
+def _skip_leading(text: str, pos: int) -> int:
+    """Position of the first character of a statement (after blanks and comments)."""
+    while pos < len(text):
+        if text[pos].isspace():
+            pos += 1
+        elif text.startswith("--", pos):
+            end = text.find("\n", pos)
+            pos = len(text) if end < 0 else end + 1
+        elif text.startswith("/*", pos):
+            end = text.find("*/", pos + 2)
+            pos = len(text) if end < 0 else end + 2
+        else:
+            break
+    return pos
+
+
+def split_statements(sql: str) -> list[_Statement]:
+    """Parse SQL into statements with their line numbers; a syntax error stays local."""
+    # psql meta-commands (\connect, \restrict …) are not SQL; blank them, keeping line numbers.
+    text = re.sub(r"(?m)^\\.*$", "", sql)
+    data = text.encode("utf-8")
+    try:
+        raw = pglast.parse_sql(text)
+        pieces = []
+        for stmt in raw:
+            start = stmt.stmt_location or 0
+            length = stmt.stmt_len or (len(data) - start)
+            chunk = data[start : start + length].decode("utf-8", "replace")
+            pieces.append((start, chunk, stmt.stmt))
+    except pglast.parser.ParseError:
+        pieces = []
+        for start, end in _scanner_slices(text, data):
+            chunk = data[start:end].decode("utf-8", "replace")
+            try:
+                parsed = pglast.parse_sql(chunk)
+                node = parsed[0].stmt if parsed else None
+                pieces.append((start, chunk, node))
+            except pglast.parser.ParseError as exc:
+                pieces.append((start, chunk, exc))
+    out = []
+    for start, chunk, node in pieces:
+        offset = _skip_leading(chunk, 0)
+        prefix = data[:start].decode("utf-8", "replace") + chunk[:offset]
+        line = prefix.count("\n") + 1
+        body = chunk[offset:].strip().rstrip(";").strip()
+        if not body:
+            continue
+        if isinstance(node, Exception):
+            out.append(_Statement(body, line, None, str(node).splitlines()[0]))
+        else:
+            out.append(_Statement(body, line, node))
+    return out
+
+
+_DOLLAR = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$")
+
+
+def _scanner_slices(text: str, data: bytes) -> list[tuple[int, int]]:
+    """Byte ranges of statements, split on top-level semicolons by a small lexer.
+
+    Used only when the whole text does not parse: it respects quotes, dollar
+    quotes and comments but ignores parentheses, so one broken statement
+    (say an unclosed parenthesis) cannot swallow the rest of the file.
+    """
+    cuts: list[int] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "'" or ch == '"':
+            j = i + 1
+            while j < n:
+                if text[j] == ch:
+                    if j + 1 < n and text[j + 1] == ch:
+                        j += 2
+                        continue
+                    break
+                j += 1
+            i = j + 1
+        elif text.startswith("--", i):
+            j = text.find("\n", i)
+            i = n if j < 0 else j + 1
+        elif text.startswith("/*", i):
+            j = text.find("*/", i + 2)
+            i = n if j < 0 else j + 2
+        elif ch == "$" and (m := _DOLLAR.match(text, i)):
+            j = text.find(m.group(0), m.end())
+            i = n if j < 0 else j + len(m.group(0))
+        elif ch == ";":
+            cuts.append(i + 1)
+            i += 1
+        else:
+            i += 1
+    ranges, start = [], 0
+    for cut in cuts + ([n] if not cuts or cuts[-1] < n else []):
+        ranges.append((len(text[:start].encode("utf-8")), len(text[:cut].encode("utf-8"))))
+        start = cut
+    return ranges
+
+
+class DdlInterpreter:
+    """Applies SQL to ``model``; see the module docstring."""
+
+    def __init__(self, model: SchemaModel | None = None, default_schema: str = "public") -> None:
+        self.model = model or SchemaModel()
+        self.search_path = [default_schema]
+        self._file: str | None = None
+        self._revision: str | None = None
+        self._stmt: _Statement | None = None
+        self._relations: dict[
+            str, str
+        ] = {}  # qualified relation/index name -> kind, for name choice
+        for key in self.model.tables:
+            self._relations[key] = "table"
+        for key, view in self.model.views.items():
+            self._relations[key] = "view"
+            for name in view.indexes:
+                self._relations[qualify(view.schema, name)] = "index"
+        for table in self.model.tables.values():
+            for name in table.indexes:
+                self._relations[qualify(table.schema, name)] = "index"
+
+    # -- entry points -----------------------------------------------------
+    def apply_sql(
+        self, sql: str, *, file: str | None = None, line: int = 1, revision: str | None = None
+    ) -> None:
+        self._file, self._revision = file, revision
+        for stmt in split_statements(sql):
+            stmt.line += line - 1
+            self._stmt = stmt
+            if stmt.node is None:
+                self._unapplied("error", f"syntax error: {stmt.error}")
+                continue
+            try:
+                self._apply(stmt.node)
+            except ApplyError as exc:
+                self._unapplied("error", str(exc), self._mentions(stmt.sql))
+            except Exception as exc:  # an interpreter gap must cost one statement, not the audit
+                self._unapplied(
+                    "unsupported",
+                    f"could not interpret: {type(exc).__name__}: {exc}",
+                    self._mentions(stmt.sql),
+                )
+
+    # -- bookkeeping ------------------------------------------------------
+    def _prov(self, action: str = "created") -> Provenance:
+        stmt = self._stmt
+        return Provenance(
+            source="migration",
+            file=self._file,
+            line=stmt.line if stmt else None,
+            revision=self._revision,
+            action=action,
+            sql=stmt.sql[:MAX_SQL_EVIDENCE] if stmt else None,
+        )
+
+    def _unapplied(self, kind: str, reason: str, may_affect: list[str] | None = None) -> None:
+        stmt = self._stmt
+        assert stmt is not None
+        self.model.unapplied.append(
+            UnappliedStatement(
+                sql=stmt.sql[:MAX_SQL_EVIDENCE],
+                reason=reason,
+                file=self._file,
+                line=stmt.line,
+                revision=self._revision,
+                kind=kind,
+                may_affect=may_affect or [],  # type: ignore[arg-type]
+            )
+        )
+
+    def _mentions(self, text: str) -> list[str]:
+        """Known tables a statement's text names (for DEFERRED evidence), plus TABLE <name> targets."""
+        words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_$]*", text.lower()))
+        out = [key for key, table in self.model.tables.items() if table.name.lower() in words]
+        for name in re.findall(
+            r"(?i)\btable\s+(?:if\s+(?:not\s+)?exists\s+)?([a-z_][a-z0-9_$.]*)", text
+        ):
+            key = (
+                name
+                if "." in name
+                else qualify(self.search_path[0] if self.search_path else "public", name)
+            )
+            if key not in out and "%" not in name:
+                out.append(key)
+        return sorted(out)
+
+    def _schema_of(self, rv: ast.RangeVar) -> str:
+        if rv.schemaname:
+            return rv.schemaname
+        name = rv.relname
+        for schema in self.search_path:
+            key = qualify(schema, name)
+            if key in self.model.tables or key in self.model.views:
+                return schema
+        return self.search_path[0] if self.search_path else "public"
+
+    def _table(self, rv: ast.RangeVar, missing_ok: bool = False) -> Table | None:
+        key = qualify(self._schema_of(rv), rv.relname)
+        table = self.model.tables.get(key)
+        if table is None and not missing_ok:
+            raise ApplyError(f"table {key} does not exist at this point of the history")
+        return table
+
+    def _index_owner(self, schema: str | None, name: str) -> tuple[Table | View, Index] | None:
+        schemas = [schema] if schema else self.search_path
+        for relation in list(self.model.tables.values()) + list(self.model.views.values()):
+            if relation.schema in schemas and name in relation.indexes:
+                return relation, relation.indexes[name]
+        return None
+
+    def _name_taken(self, schema: str) -> callable:  # type: ignore[valid-type]
+        return lambda name: qualify(schema, name) in self._relations
+
+    # -- dispatch ---------------------------------------------------------
+    def _apply(self, node: ast.Node) -> None:
+        handler = getattr(self, f"_on_{type(node).__name__}", None)
+        if handler is not None:
+            handler(node)
+        elif isinstance(node, ast.DoStmt):
+            self._unapplied(
+                "dynamic",
+                "DO block: dynamic SQL is not interpreted statically",
+                self._mentions(self._stmt.sql),
+            )
+        elif isinstance(
+            node, ast.InsertStmt | ast.UpdateStmt | ast.DeleteStmt | ast.CopyStmt | ast.MergeStmt
+        ):
+            self._unapplied("data", "data change: does not alter the schema")
+        elif isinstance(node, _IGNORED):
+            return
+        else:
+            self._unapplied(
+                "unsupported",
+                f"{type(node).__name__} is not interpreted",
+                self._mentions(self._stmt.sql),
+            )
+
+    # -- SET / SELECT set_config ------------------------------------------
+    def _on_VariableSetStmt(self, node: ast.VariableSetStmt) -> None:
+        if (node.name or "").lower() == "search_path":
+            values = []
+            for arg in node.args or ():
+                if isinstance(arg, ast.A_Const) and isinstance(arg.val, ast.String):
+                    values.extend(v.strip().strip('"') for v in arg.val.sval.split(","))
+            self.search_path = [v for v in values if v and v != "$user" and v != "pg_catalog"] or [
+                "public"
+            ]
+
+    def _on_SelectStmt(self, node: ast.SelectStmt) -> None:
+        text = self._stmt.sql.lower()
+        m = re.search(r"set_config\(\s*'search_path'\s*,\s*'([^']*)'", text)
+        if m:
+            values = [v.strip().strip('"') for v in m.group(1).split(",") if v.strip()]
+            self.search_path = [v for v in values if v != "pg_catalog"] or ["public"]
+            return
+        if "set_config" in text or "setval" in text:
+            return  # pg_dump noise
+        self._unapplied("data", "SELECT: does not alter the schema")
+
+    # -- schemas, extensions, types, roles --------------------------------
+    def _on_CreateSchemaStmt(self, node: ast.CreateSchemaStmt) -> None:
+        owner = node.authrole.rolename if node.authrole is not None else None
+        self.model.schemas.setdefault(node.schemaname or owner or "", owner)
+        for element in node.schemaElts or ():
+            self._apply(element)
+
+    def _on_CreateExtensionStmt(self, node: ast.CreateExtensionStmt) -> None:
+        schema = "public"
+        for opt in node.options or ():
+            if opt.defname == "schema":
+                schema = opt.arg.sval
+        self.model.extensions[node.extname] = Extension(node.extname, schema, None, [self._prov()])
+
+    def _on_CreateEnumStmt(self, node: ast.CreateEnumStmt) -> None:
+        names = _strings(node.typeName)
+        schema = names[0] if len(names) > 1 else self.search_path[0]
+        self.model.enums[qualify(schema, names[-1])] = EnumType(
+            schema, names[-1], _strings(node.vals), [self._prov()]
+        )
+
+    def _on_AlterEnumStmt(self, node: ast.AlterEnumStmt) -> None:
+        names = _strings(node.typeName)
+        schema = names[0] if len(names) > 1 else self.search_path[0]
+        enum = self.model.enums.get(qualify(schema, names[-1]))
+        if enum is None:
+            raise ApplyError(f"type {names[-1]} does not exist")
+        if node.oldVal:
+            enum.labels = [node.newVal if label == node.oldVal else label for label in enum.labels]
+        elif node.newVal not in enum.labels:
+            if node.newValNeighbor and node.newValNeighbor in enum.labels:
+                at = enum.labels.index(node.newValNeighbor) + (1 if node.newValIsAfter else 0)
+                enum.labels.insert(at, node.newVal)
+            else:
+                enum.labels.append(node.newVal)
+        enum.provenance.append(self._prov("altered"))
+
+    def _on_CreateRoleStmt(self, node: ast.CreateRoleStmt) -> None:
+        role = self.model.roles.setdefault(node.role, Role(node.role))
+        role.login = node.stmt_type == 1  # ROLESTMT_USER implies LOGIN
+        for opt in node.options or ():
+            value = getattr(opt.arg, "boolval", True) if opt.arg is not None else True
+            if opt.defname == "canlogin":
+                role.login = bool(value)
+            elif opt.defname == "superuser":
+                role.superuser = bool(value)
+            elif opt.defname == "bypassrls":
+                role.bypass_rls = bool(value)
+            elif opt.defname == "addroleto":
+                for spec in opt.arg:
+                    role.member_of.append(spec.rolename)
+
+    def _on_GrantRoleStmt(self, node: ast.GrantRoleStmt) -> None:
+        granted = [p.priv_name for p in node.granted_roles or ()]
+        for grantee in node.grantee_roles or ():
+            role = self.model.roles.setdefault(grantee.rolename, Role(grantee.rolename))
+            for name in granted:
+                if node.is_grant and name not in role.member_of:
+                    role.member_of.append(name)
+                elif not node.is_grant and name in role.member_of:
+                    role.member_of.remove(name)
+
+    # -- tables -----------------------------------------------------------
+    def _on_CreateStmt(self, node: ast.CreateStmt) -> None:
+        rv = node.relation
+        schema = rv.schemaname or self.search_path[0]
+        key = qualify(schema, rv.relname)
+        if key in self.model.tables:
+            if node.if_not_exists:
+                return
+            raise ApplyError(f"table {key} already exists")
+        table = Table(schema, rv.relname, provenance=[self._prov()])
+        if node.partspec is not None:
+            table.kind = "partitioned"
+            params = ", ".join(_deparse(p) or "" for p in node.partspec.partParams)
+            strategy = str(node.partspec.strategy).upper()
+            strategy = (
+                {"R": "RANGE", "L": "LIST", "H": "HASH"}.get(strategy[:1], strategy)
+                if len(strategy) == 1
+                else ("RANGE" if "RANGE" in strategy else "LIST" if "LIST" in strategy else "HASH")
+            )
+            table.partition_key = f"{strategy} ({params})"
+        if node.partbound is not None and node.inhRelations:
+            parent = node.inhRelations[0]
+            parent_key = qualify(self._schema_of(parent), parent.relname)
+            table.partition_of = parent_key
+            parent_table = self.model.tables.get(parent_key)
+            if parent_table:
+                for col in parent_table.columns.values():
+                    table.columns[col.name] = Column(
+                        col.name, col.type, col.nullable, col.default, provenance=[self._prov()]
+                    )
+        self.model.tables[key] = table
+        self._relations[key] = "table"
+        deferred: list[ast.Constraint] = []
+        for element in node.tableElts or ():
+            if isinstance(element, ast.ColumnDef):
+                deferred.extend(self._add_column(table, element))
+            elif isinstance(element, ast.Constraint):
+                deferred.append(element)
+        for constraint in deferred:
+            self._add_constraint(table, constraint)
+
+    def _add_column(
+        self, table: Table, cd: ast.ColumnDef, action: str = "created"
+    ) -> list[ast.Constraint]:
+        """Add a column; return its column constraints that need the table (PK, UNIQUE, FK, CHECK)."""
+        names = _strings(cd.typeName.names)
+        serial = SERIAL_TYPES.get(names[-1]) if len(names) == 1 else None
+        column = Column(
+            cd.colname, serial or format_typename(cd.typeName), provenance=[self._prov(action)]
+        )
+        if cd.collClause is not None:
+            column.collation = ".".join(_strings(cd.collClause.collname))
+        if cd.colname in table.columns:
+            raise ApplyError(f"column {cd.colname} of {table.qualified_name} already exists")
+        table.columns[cd.colname] = column
+        if serial:
+            seq = make_seq_name(table, cd.colname, self)
+            column.default = f"nextval('{seq}'::regclass)"
+            column.nullable = False
+            self.model.sequences[qualify(table.schema, seq)] = Sequence(
+                table.schema, seq, f"{table.name}.{cd.colname}", [self._prov()]
+            )
+            self._relations[qualify(table.schema, seq)] = "sequence"
+        pending: list[ast.Constraint] = []
+        for con in cd.constraints or ():
+            kind = con.contype
+            if kind == ConstrType.CONSTR_NOTNULL:
+                column.nullable = False
+            elif kind == ConstrType.CONSTR_NULL:
+                column.nullable = True
+            elif kind == ConstrType.CONSTR_DEFAULT:
+                column.default = _deparse(con.raw_expr)
+            elif kind == ConstrType.CONSTR_IDENTITY:
+                column.identity = "always" if con.generated_when == "a" else "by default"
+                column.nullable = False
+            elif kind == ConstrType.CONSTR_GENERATED:
+                column.generated = _deparse(con.raw_expr)
+            elif kind in (
+                ConstrType.CONSTR_PRIMARY,
+                ConstrType.CONSTR_UNIQUE,
+                ConstrType.CONSTR_FOREIGN,
+                ConstrType.CONSTR_CHECK,
+                ConstrType.CONSTR_EXCLUSION,
+            ):
+                pending.append(_ColumnConstraint(con, cd.colname))
+        return pending
+
+    def _add_constraint(
+        self, table: Table, con, column: str | None = None, action: str = "created"
+    ) -> None:  # type: ignore[no-untyped-def]
+        if isinstance(con, _ColumnConstraint):
+            column, con = con.column, con.constraint
+        kind = con.contype
+        prov = self._prov(action)
+        if kind == ConstrType.CONSTR_PRIMARY:
+            columns = [column] if column else _strings(con.keys)
+            name = con.conname or choose_name(
+                table.name, None, "pkey", self._name_taken(table.schema)
+            )
+            if con.indexname:  # ADD PRIMARY KEY USING INDEX
+                self._adopt_index(table, con.indexname, name, primary=True)
+                columns = table.indexes[name].column_names
+            else:
+                self._backing_index(table, name, columns, con, primary=True)
+            table.primary_key = PrimaryKey(name, columns, [prov])
+            for col in columns:
+                if col in table.columns:
+                    table.columns[col].nullable = False
+        elif kind == ConstrType.CONSTR_UNIQUE:
+            columns = [column] if column else _strings(con.keys)
+            name = con.conname or choose_name(
+                table.name, "_".join(columns), "key", self._name_taken(table.schema)
+            )
+            if con.indexname:
+                self._adopt_index(table, con.indexname, name, primary=False)
+                columns = table.indexes[name].column_names
+            else:
+                self._backing_index(table, name, columns, con, primary=False)
+            table.uniques[name] = UniqueConstraint(
+                name,
+                columns,
+                nulls_not_distinct=bool(con.nulls_not_distinct),
+                deferrable=bool(con.deferrable),
+                initially_deferred=bool(con.initdeferred),
+                provenance=[prov],
+            )
+        elif kind == ConstrType.CONSTR_CHECK:
+            expr = _deparse(con.raw_expr) or ""
+            mentioned = _columns_in(con.raw_expr, table)
+            label_col = column or (mentioned[0] if len(mentioned) == 1 else None)
+            name = con.conname or choose_name(
+                table.name, label_col, "check", lambda n: n in _constraint_names(table)
+            )
+            table.checks[name] = CheckConstraint(
+                name,
+                expr,
+                columns=mentioned,
+                validated=not con.skip_validation,
+                no_inherit=bool(con.is_no_inherit),
+                provenance=[prov],
+            )
+        elif kind == ConstrType.CONSTR_FOREIGN:
+            columns = [column] if column else _strings(con.fk_attrs)
+            pk = con.pktable
+            ref_schema = self._schema_of(pk)
+            ref_key = qualify(ref_schema, pk.relname)
+            ref_columns = _strings(con.pk_attrs)
+            ref_table = table if ref_key == table.qualified_name else self.model.tables.get(ref_key)
+            if not ref_columns:
+                if ref_table is None or ref_table.primary_key is None:
+                    raise ApplyError(f"referenced table {ref_key} has no primary key to reference")
+                ref_columns = list(ref_table.primary_key.columns)
+            name = con.conname or choose_name(
+                table.name, "_".join(columns), "fkey", lambda n: n in _constraint_names(table)
+            )
+            table.foreign_keys[name] = ForeignKey(
+                name,
+                columns,
+                ref_schema,
+                pk.relname,
+                ref_columns,
+                on_delete=FK_ACTIONS.get(con.fk_del_action or "a", "NO ACTION"),  # type: ignore[arg-type]
+                on_update=FK_ACTIONS.get(con.fk_upd_action or "a", "NO ACTION"),  # type: ignore[arg-type]
+                match=MATCH.get(con.fk_matchtype or "s", "SIMPLE"),  # type: ignore[arg-type]
+                deferrable=bool(con.deferrable),
+                initially_deferred=bool(con.initdeferred),
+                validated=not con.skip_validation,
+                provenance=[prov],
+            )
+        elif kind == ConstrType.CONSTR_EXCLUSION:
+            name = con.conname or choose_name(
+                table.name, None, "excl", self._name_taken(table.schema)
+            )
+            self._relations[qualify(table.schema, name)] = "index"
+            table.indexes[name] = Index(
+                name, [], method=con.access_method or "gist", constraint=name, provenance=[prov]
+            )
+        elif kind == ConstrType.CONSTR_NOTNULL and column is None:
+            for key in _strings(con.keys):
+                if key in table.columns:
+                    table.columns[key].nullable = False
+
+    def _backing_index(
+        self, table: Table, name: str, columns: list[str], con, primary: bool
+    ) -> None:  # type: ignore[no-untyped-def]
+        keys = [IndexKey(c) for c in columns]
+        include = _strings(con.including) if con.including else []
+        self._relations[qualify(table.schema, name)] = "index"
+        table.indexes[name] = Index(
+            name,
+            keys,
+            unique=True,
+            include=include,
+            constraint=name,
+            primary=primary,
+            nulls_not_distinct=bool(getattr(con, "nulls_not_distinct", False)),
+            provenance=[self._prov()],
+        )
+
+    def _adopt_index(
+        self, table: Table, index_name: str, constraint_name: str, primary: bool
+    ) -> None:
+        index = table.indexes.pop(index_name, None)
+        if index is None:
+            raise ApplyError(f"index {index_name} does not exist on {table.qualified_name}")
+        self._relations.pop(qualify(table.schema, index_name), None)
+        index.name, index.constraint, index.primary = constraint_name, constraint_name, primary
+        table.indexes[constraint_name] = index
+        self._relations[qualify(table.schema, constraint_name)] = "index"
+
+    def _on_AlterTableStmt(self, node: ast.AlterTableStmt) -> None:
+        if node.objtype in (
+            ObjectType.OBJECT_INDEX,
+            ObjectType.OBJECT_SEQUENCE,
+            ObjectType.OBJECT_TYPE,
+        ):
+            return  # index/sequence storage options, ALTER SEQUENCE OWNED BY via ALTER TABLE …: nothing modelled
+        if node.objtype in (ObjectType.OBJECT_VIEW, ObjectType.OBJECT_MATVIEW):
+            key = qualify(self._schema_of(node.relation), node.relation.relname)
+            view = self.model.views.get(key)
+            for cmd in node.cmds or ():
+                if view is not None and cmd.subtype == AlterTableType.AT_ChangeOwner:
+                    view.owner = cmd.newowner.rolename
+            return
+        view = self.model.views.get(qualify(self._schema_of(node.relation), node.relation.relname))
+        if (
+            view is not None
+            and node.relation.relname
+            and not self._table(node.relation, missing_ok=True)
+        ):
+            # pg_dump writes ALTER TABLE … OWNER TO for materialized views too.
+            for cmd in node.cmds or ():
+                if cmd.subtype == AlterTableType.AT_ChangeOwner:
+                    view.owner = cmd.newowner.rolename
+            return
+        table = self._table(node.relation, missing_ok=bool(node.missing_ok))
+        if table is None:
+            return
+        for cmd in node.cmds:
+            self._alter(table, cmd)
+
+    def _alter(self, table: Table, cmd: ast.AlterTableCmd) -> None:
+        t = cmd.subtype
+        A = AlterTableType
+        if t == A.AT_AddColumn:
+            if cmd.missing_ok and cmd.def_.colname in table.columns:
+                return
+            for pending in self._add_column(table, cmd.def_, action="created"):
+                self._add_constraint(table, pending)
+            table.provenance.append(self._prov("altered"))
+        elif t == A.AT_DropColumn:
+            self._drop_column(table, cmd.name, bool(cmd.missing_ok))
+        elif t == A.AT_AlterColumnType:
+            col = self._column(table, cmd.name)
+            col.type = format_typename(cmd.def_.typeName)
+            col.provenance.append(self._prov("altered"))
+        elif t in (A.AT_SetNotNull, A.AT_DropNotNull):
+            col = self._column(table, cmd.name)
+            col.nullable = t == A.AT_DropNotNull
+            col.provenance.append(self._prov("altered"))
+        elif t == A.AT_ColumnDefault:
+            col = self._column(table, cmd.name)
+            col.default = _deparse(cmd.def_) if cmd.def_ is not None else None
+            col.provenance.append(self._prov("altered"))
+        elif t == A.AT_AddConstraint:
+            self._add_constraint(table, cmd.def_, action="created")
+            table.provenance.append(self._prov("altered"))
+        elif t == A.AT_DropConstraint:
+            self._drop_constraint(table, cmd.name, bool(cmd.missing_ok))
+        elif t == A.AT_ValidateConstraint:
+            for group in (table.checks, table.foreign_keys):
+                if cmd.name in group:
+                    group[cmd.name].validated = True
+        elif t in (A.AT_EnableRowSecurity, A.AT_DisableRowSecurity):
+            table.rls_enabled = t == A.AT_EnableRowSecurity
+            table.provenance.append(self._prov("altered"))
+        elif t in (A.AT_ForceRowSecurity, A.AT_NoForceRowSecurity):
+            table.rls_forced = t == A.AT_ForceRowSecurity
+            table.provenance.append(self._prov("altered"))
+        elif t == A.AT_ChangeOwner:
+            table.owner = cmd.newowner.rolename
+        elif t in (
+            A.AT_EnableTrig,
+            A.AT_DisableTrig,
+            A.AT_EnableAlwaysTrig,
+            A.AT_EnableReplicaTrig,
+        ):
+            trigger = table.triggers.get(cmd.name)
+            if trigger is None:
+                raise ApplyError(f"trigger {cmd.name} on {table.qualified_name} does not exist")
+            trigger.enabled = {
+                A.AT_EnableTrig: "ORIGIN",
+                A.AT_DisableTrig: "DISABLED",
+                A.AT_EnableAlwaysTrig: "ALWAYS",
+                A.AT_EnableReplicaTrig: "REPLICA",
+            }[t]  # type: ignore[assignment]
+            trigger.provenance.append(self._prov("altered"))
+        elif t in (
+            A.AT_EnableTrigAll,
+            A.AT_DisableTrigAll,
+            A.AT_EnableTrigUser,
+            A.AT_DisableTrigUser,
+        ):
+            state = "ORIGIN" if t in (A.AT_EnableTrigAll, A.AT_EnableTrigUser) else "DISABLED"
+            for trigger in table.triggers.values():
+                trigger.enabled = state  # type: ignore[assignment]
+                trigger.provenance.append(self._prov("altered"))
+        elif t == A.AT_AddIdentity:
+            col = self._column(table, cmd.name)
+            con = cmd.def_
+            col.identity = "always" if getattr(con, "generated_when", "a") == "a" else "by default"
+            col.nullable = False
+        elif t == A.AT_DropIdentity:
+            self._column(table, cmd.name).identity = None
+        elif t == A.AT_DropExpression:
+            self._column(table, cmd.name).generated = None
+        # storage, statistics, SET (fillfactor), CLUSTER ON, REPLICA IDENTITY …: not modelled
+
+    def _column(self, table: Table, name: str) -> Column:
+        column = table.columns.get(name)
+        if column is None:
+            raise ApplyError(
+                f"column {name} of {table.qualified_name} does not exist at this point of the history"
+            )
+        return column
+
+    def _drop_column(self, table: Table, name: str, missing_ok: bool) -> None:
+        if name not in table.columns:
+            if missing_ok:
+                return
+            raise ApplyError(f"column {name} of {table.qualified_name} does not exist")
+        del table.columns[name]
+        for index_name, index in list(table.indexes.items()):
+            if name in index.column_names or name in index.include:
+                del table.indexes[index_name]
+                self._relations.pop(qualify(table.schema, index_name), None)
+        if table.primary_key and name in table.primary_key.columns:
+            table.primary_key = None
+        for group in (table.uniques, table.foreign_keys):
+            for cname, con in list(group.items()):
+                if name in con.columns:
+                    del group[cname]
+        for cname, ck in list(table.checks.items()):
+            if name in ck.columns:
+                del table.checks[cname]
+        for other in self.model.tables.values():
+            for cname, fk in list(other.foreign_keys.items()):
+                if (fk.ref_schema, fk.ref_table) == (
+                    table.schema,
+                    table.name,
+                ) and name in fk.ref_columns:
+                    del other.foreign_keys[cname]
+        table.provenance.append(self._prov("altered"))
+
+    def _drop_constraint(self, table: Table, name: str, missing_ok: bool) -> None:
+        if table.primary_key and table.primary_key.name == name:
+            table.primary_key = None
+        elif name in table.uniques:
+            del table.uniques[name]
+        elif name in table.checks:
+            del table.checks[name]
+        elif name in table.foreign_keys:
+            del table.foreign_keys[name]
+        elif not (name in table.indexes and table.indexes[name].constraint):
+            if missing_ok:
+                return
+            raise ApplyError(f"constraint {name} of {table.qualified_name} does not exist")
+        if name in table.indexes and table.indexes[name].constraint == name:
+            del table.indexes[name]
+            self._relations.pop(qualify(table.schema, name), None)
+        table.provenance.append(self._prov("altered"))
+
+    def _on_RenameStmt(self, node: ast.RenameStmt) -> None:
+        kind = node.renameType
+        O = ObjectType
+        if kind == O.OBJECT_COLUMN:
+            table = self._table(node.relation, missing_ok=bool(node.missing_ok))
+            if table is not None:
+                self._rename_column(table, node.subname, node.newname)
+        elif kind == O.OBJECT_TABLE:
+            table = self._table(node.relation, missing_ok=bool(node.missing_ok))
+            if table is not None:
+                self._rename_table(table, node.newname)
+        elif kind == O.OBJECT_TABCONSTRAINT:
+            table = self._table(node.relation)
+            self._rename_constraint(table, node.subname, node.newname)
+        elif kind == O.OBJECT_INDEX:
+            found = self._index_owner(node.relation.schemaname, node.relation.relname)
+            if found is None:
+                if node.missing_ok:
+                    return
+                raise ApplyError(f"index {node.relation.relname} does not exist")
+            relation, index = found
+            del relation.indexes[index.name]
+            self._relations.pop(qualify(relation.schema, index.name), None)
+            index.name = node.newname
+            relation.indexes[node.newname] = index
+            self._relations[qualify(relation.schema, node.newname)] = "index"
+            if isinstance(relation, Table) and index.constraint:
+                self._rename_constraint_only(relation, index.constraint, node.newname)
+                index.constraint = node.newname
+            index.provenance.append(self._prov("renamed"))
+        elif kind == O.OBJECT_POLICY:
+            table = self._table(node.relation)
+            policy = table.policies.pop(node.subname, None)
+            if policy is None:
+                raise ApplyError(f"policy {node.subname} on {table.qualified_name} does not exist")
+            policy.name = node.newname
+            policy.provenance.append(self._prov("renamed"))
+            table.policies[node.newname] = policy
+        elif kind == O.OBJECT_TRIGGER:
+            table = self._table(node.relation)
+            trigger = table.triggers.pop(node.subname, None)
+            if trigger is None:
+                raise ApplyError(f"trigger {node.subname} on {table.qualified_name} does not exist")
+            trigger.name = node.newname
+            trigger.provenance.append(self._prov("renamed"))
+            table.triggers[node.newname] = trigger
+        elif kind in (O.OBJECT_VIEW, O.OBJECT_MATVIEW):
+            key = qualify(self._schema_of(node.relation), node.relation.relname)
+            view = self.model.views.pop(key, None)
+            if view is None:
+                raise ApplyError(f"view {key} does not exist")
+            view.name = node.newname
+            self.model.views[qualify(view.schema, view.name)] = view
+        elif kind == O.OBJECT_SCHEMA:
+            return
+        else:
+            self._unapplied("unsupported", f"RENAME of {kind.name} is not interpreted")
+
+    def _rename_column(self, table: Table, old: str, new: str) -> None:
+        column = self._column(table, old)
+        table.columns = {(new if k == old else k): v for k, v in table.columns.items()}
+        column.name = new
+        column.provenance.append(self._prov("renamed"))
+        for index in table.indexes.values():
+            for key in index.keys:
+                if key.is_column and key.expression == old:
+                    key.expression = new
+            index.include = [new if c == old else c for c in index.include]
+        swap = lambda cols: [new if c == old else c for c in cols]  # noqa: E731
+        if table.primary_key:
+            table.primary_key.columns = swap(table.primary_key.columns)
+        for con in (
+            list(table.uniques.values())
+            + list(table.foreign_keys.values())
+            + list(table.checks.values())
+        ):
+            con.columns = swap(con.columns)
+        for other in self.model.tables.values():
+            for fk in other.foreign_keys.values():
+                if (fk.ref_schema, fk.ref_table) == (table.schema, table.name):
+                    fk.ref_columns = swap(fk.ref_columns)
+        table.provenance.append(self._prov("altered"))
+
+    def _rename_table(self, table: Table, new: str) -> None:
+        old_key = table.qualified_name
+        del self.model.tables[old_key]
+        self._relations.pop(old_key, None)
+        old_name, table.name = table.name, new
+        self.model.tables[table.qualified_name] = table
+        self._relations[table.qualified_name] = "table"
+        for other in self.model.tables.values():
+            for fk in other.foreign_keys.values():
+                if (fk.ref_schema, fk.ref_table) == (table.schema, old_name):
+                    fk.ref_table = new
+        table.provenance.append(self._prov("renamed"))
+
+    def _rename_constraint_only(self, table: Table, old: str, new: str) -> bool:
+        if table.primary_key and table.primary_key.name == old:
+            table.primary_key.name = new
+            return True
+        for group in (table.uniques, table.checks, table.foreign_keys):
+            if old in group:
+                con = group.pop(old)
+                con.name = new
+                group[new] = con
+                return True
+        return False
+
+    def _rename_constraint(self, table: Table, old: str, new: str) -> None:
+        if not self._rename_constraint_only(table, old, new):
+            raise ApplyError(f"constraint {old} of {table.qualified_name} does not exist")
+        index = table.indexes.pop(old, None)
+        if index is not None:
+            self._relations.pop(qualify(table.schema, old), None)
+            index.name = index.constraint = new
+            table.indexes[new] = index
+            self._relations[qualify(table.schema, new)] = "index"
+        table.provenance.append(self._prov("altered"))
+
+    def _on_AlterObjectSchemaStmt(self, node: ast.AlterObjectSchemaStmt) -> None:
+        if node.objectType == ObjectType.OBJECT_TABLE and node.relation is not None:
+            table = self._table(node.relation, missing_ok=bool(node.missing_ok))
+            if table is None:
+                return
+            del self.model.tables[table.qualified_name]
+            table.schema = node.newschema
+            self.model.tables[table.qualified_name] = table
+
+    def _on_AlterOwnerStmt(self, node: ast.AlterOwnerStmt) -> None:
+        return  # owners of functions, types, schemas: not modelled beyond tables
+
+    # -- indexes ----------------------------------------------------------
+    def _on_IndexStmt(self, node: ast.IndexStmt) -> None:
+        rv = node.relation
+        schema = self._schema_of(rv)
+        key = qualify(schema, rv.relname)
+        relation: Table | View | None = self.model.tables.get(key) or self.model.views.get(key)
+        if relation is None:
+            raise ApplyError(f"relation {key} does not exist at this point of the history")
+        keys: list[IndexKey] = []
+        for elem in node.indexParams:
+            descending = elem.ordering == SortByDir.SORTBY_DESC
+            nulls = None
+            if elem.nulls_ordering == SortByNulls.SORTBY_NULLS_FIRST:
+                nulls = True
+            elif elem.nulls_ordering == SortByNulls.SORTBY_NULLS_LAST:
+                nulls = False
+            if nulls is not None and nulls == descending:
+                nulls = None
+            opclass = ".".join(_strings(elem.opclass)) or None
+            if elem.name:
+                keys.append(IndexKey(elem.name, True, descending, nulls, opclass))
+            else:
+                keys.append(IndexKey(_deparse(elem.expr) or "", False, descending, nulls, opclass))
+        name = node.idxname
+        if name and qualify(schema, name) in self._relations:
+            if node.if_not_exists:
+                return
+            raise ApplyError(f"relation {qualify(schema, name)} already exists")
+        if not name:
+            parts = [
+                k.expression if k.is_column else _expr_label(elem.expr)
+                for k, elem in zip(keys, node.indexParams, strict=False)
+            ]
+            name = choose_name(relation.name, "_".join(parts), "idx", self._name_taken(schema))
+        include = [elem.name for elem in node.indexIncludingParams or ()]
+        relation.indexes[name] = Index(
+            name,
+            keys,
+            unique=bool(node.unique),
+            method=node.accessMethod or "btree",
+            where=_deparse(node.whereClause),
+            include=include,
+            nulls_not_distinct=bool(getattr(node, "nulls_not_distinct", False)),
+            provenance=[self._prov()],
+        )
+        self._relations[qualify(schema, name)] = "index"
+
+    # -- policies, triggers, functions ------------------------------------
+    def _on_CreatePolicyStmt(self, node: ast.CreatePolicyStmt) -> None:
+        table = self._table(node.table)
+        if node.policy_name in table.policies:
+            raise ApplyError(f"policy {node.policy_name} on {table.qualified_name} already exists")
+        table.policies[node.policy_name] = Policy(
+            node.policy_name,
+            (node.cmd_name or "all").upper(),
+            bool(node.permissive),  # type: ignore[arg-type]
+            _roles(node.roles),
+            _deparse(node.qual),
+            _deparse(node.with_check),
+            [self._prov()],
+        )
+
+    def _on_AlterPolicyStmt(self, node: ast.AlterPolicyStmt) -> None:
+        table = self._table(node.table)
+        policy = table.policies.get(node.policy_name)
+        if policy is None:
+            raise ApplyError(f"policy {node.policy_name} on {table.qualified_name} does not exist")
+        if node.roles:
+            policy.roles = _roles(node.roles)
+        if node.qual is not None:
+            policy.using = _deparse(node.qual)
+        if node.with_check is not None:
+            policy.with_check = _deparse(node.with_check)
+        policy.provenance.append(self._prov("altered"))
+
+    def _on_CreateTrigStmt(self, node: ast.CreateTrigStmt) -> None:
+        table = self._table(node.relation)
+        if node.trigname in table.triggers and not node.replace:
+            raise ApplyError(f"trigger {node.trigname} on {table.qualified_name} already exists")
+        timing = node.timing or 0
+        events = node.events or 0
+        fn = _strings(node.funcname)
+        function = fn[-1] if len(fn) == 1 or fn[0] == "public" else ".".join(fn)
+        table.triggers[node.trigname] = Trigger(
+            node.trigname,
+            "INSTEAD OF" if timing & 64 else ("BEFORE" if timing & 2 else "AFTER"),
+            [
+                e
+                for bit, e in ((4, "INSERT"), (16, "UPDATE"), (8, "DELETE"), (32, "TRUNCATE"))
+                if events & bit
+            ],
+            level="ROW" if node.row else "STATEMENT",
+            function=function,
+            arguments=_strings(node.args),
+            when=_deparse(node.whenClause),
+            update_columns=_strings(node.columns),
+            constraint=bool(node.isconstraint),
+            provenance=[self._prov()],
+        )
+
+    def _on_CreateFunctionStmt(self, node: ast.CreateFunctionStmt) -> None:
+        names = _strings(node.funcname)
+        schema = names[0] if len(names) > 1 else self.search_path[0]
+        args = [
+            p
+            for p in node.parameters or ()
+            if p.mode
+            not in (FunctionParameterMode.FUNC_PARAM_OUT, FunctionParameterMode.FUNC_PARAM_TABLE)
+        ]
+        arguments = ", ".join(_arg_text(p) for p in args)
+        fn = Function(
+            schema,
+            names[-1],
+            arguments=arguments,
+            returns=format_typename(node.returnType) if node.returnType is not None else "",
+            provenance=[self._prov()],
+        )
+        for opt in node.options or ():
+            if opt.defname == "as":
+                parts = (
+                    _strings(opt.arg)
+                    if isinstance(opt.arg, tuple | list)
+                    else [getattr(opt.arg, "sval", "")]
+                )
+                fn.body = parts[0] if parts else ""
+            elif opt.defname == "language":
+                fn.language = opt.arg.sval
+            elif opt.defname == "security":
+                fn.security_definer = bool(opt.arg.boolval)
+            elif opt.defname == "volatility":
+                fn.volatility = opt.arg.sval.upper()  # type: ignore[assignment]
+            elif opt.defname == "set" and isinstance(opt.arg, ast.VariableSetStmt):
+                values = ", ".join(
+                    str(getattr(a.val, "sval", ""))
+                    for a in opt.arg.args or ()
+                    if isinstance(a, ast.A_Const)
+                )
+                fn.config.append(f"{opt.arg.name}={values}")
+        if node.sql_body is not None and not fn.body:
+            fn.body = _deparse(node.sql_body) or ""
+        existing = self.model.functions.get(fn.signature)
+        if existing is not None and not node.replace:
+            raise ApplyError(f"function {fn.signature} already exists")
+        self.model.functions[fn.signature] = fn
+
+    # -- views ------------------------------------------------------------
+    def _on_ViewStmt(self, node: ast.ViewStmt) -> None:
+        self._create_view(
+            node.view,
+            node.query,
+            materialized=False,
+            replace=bool(node.replace),
+            aliases=_strings(node.aliases),
+        )
+
+    def _on_CreateTableAsStmt(self, node: ast.CreateTableAsStmt) -> None:
+        rel = node.into.rel
+        if node.objtype == ObjectType.OBJECT_MATVIEW:
+            self._create_view(
+                rel,
+                node.query,
+                materialized=True,
+                replace=False,
+                aliases=_strings(node.into.colNames),
+                if_not_exists=bool(node.if_not_exists),
+            )
+        else:
+            schema = rel.schemaname or self.search_path[0]
+            table = Table(schema, rel.relname, provenance=[self._prov()])
+            for name in _target_names(node.query):
+                table.columns[name] = Column(name, "unknown", provenance=[self._prov()])
+            self.model.tables[table.qualified_name] = table
+            self._relations[table.qualified_name] = "table"
+
+    def _create_view(
+        self,
+        rv: ast.RangeVar,
+        query: ast.Node,
+        *,
+        materialized: bool,
+        replace: bool,
+        aliases: list[str],
+        if_not_exists: bool = False,
+    ) -> None:
+        schema = rv.schemaname or self.search_path[0]
+        key = qualify(schema, rv.relname)
+        if key in self.model.views and not replace:
+            if if_not_exists:
+                return
+            raise ApplyError(f"view {key} already exists")
+        names = aliases or _target_names(query)
+        view = View(
+            schema,
+            rv.relname,
+            materialized=materialized,
+            definition=_deparse(query) or "",
+            columns=[ViewColumn(n, "") for n in names],
+            depends_on=self._relations_read(query),
+            provenance=[self._prov()],
+        )
+        old = self.model.views.get(key)
+        if old is not None:
+            view.indexes, view.grants = old.indexes, old.grants
+        self.model.views[key] = view
+        self._relations[key] = "view"
+
+    def _relations_read(self, query: ast.Node) -> list[str]:
+        ctes: set[str] = set()
+        found: list[str] = []
+
+        def walk(node) -> None:  # type: ignore[no-untyped-def]
+            if isinstance(node, tuple | list):
+                for item in node:
+                    walk(item)
+                return
+            if not isinstance(node, ast.Node):
+                return
+            if isinstance(node, ast.CommonTableExpr):
+                ctes.add(node.ctename)
+            if isinstance(node, ast.RangeVar):
+                if node.schemaname is None and node.relname in ctes:
+                    return
+                key = qualify(self._schema_of(node), node.relname)
+                if key not in found:
+                    found.append(key)
+                return
+            for slot in type(node).__slots__:
+                if slot != "location":
+                    walk(getattr(node, slot, None))
+
+        walk(query)
+        return sorted(found)
+
+    # -- privileges, comments, sequences ----------------------------------
+    def _on_GrantStmt(self, node: ast.GrantStmt) -> None:
+        if node.objtype not in (ObjectType.OBJECT_TABLE,):
+            return  # schemas, sequences, functions: accepted, not modelled
+        targets: list[Table | View] = []
+        if node.targtype == 1:  # ACL_TARGET_ALL_IN_SCHEMA
+            schemas = _strings(node.objects)
+            targets = [t for t in self.model.tables.values() if t.schema in schemas]
+            targets += [v for v in self.model.views.values() if v.schema in schemas]
+        elif node.targtype == 2:  # ACL_TARGET_DEFAULTS (ALTER DEFAULT PRIVILEGES): not modelled
+            return
+        else:
+            for rv in node.objects or ():
+                key = qualify(self._schema_of(rv), rv.relname)
+                target = self.model.tables.get(key) or self.model.views.get(key)
+                if target is None:
+                    raise ApplyError(f"relation {key} does not exist at this point of the history")
+                targets.append(target)
+        grantees = _roles(node.grantees)
+        column_privs: list[tuple[str, list[str]]] = []
+        table_privs: list[str] = []
+        if not node.privileges:
+            table_privs = list(TABLE_PRIVILEGES)
+        else:
+            for priv in node.privileges:
+                name = (priv.priv_name or "all").upper()
+                if priv.cols:
+                    column_privs.append((name, _strings(priv.cols)))
+                else:
+                    table_privs.extend(TABLE_PRIVILEGES if name == "ALL" else [name])
+        for target in targets:
+            for grantee in grantees:
+                for priv in table_privs:
+                    existing = [
+                        g for g in target.grants if g.grantee == grantee and g.privilege == priv
+                    ]
+                    if node.is_grant and not existing:
+                        target.grants.append(Grant(grantee, priv, bool(node.grant_option)))
+                    elif not node.is_grant:
+                        target.grants = [
+                            g
+                            for g in target.grants
+                            if not (g.grantee == grantee and g.privilege == priv)
+                        ]
+                if isinstance(target, Table):
+                    for priv, cols in column_privs:
+                        for col in cols:
+                            grants = target.column_grants.setdefault(col, [])
+                            if node.is_grant:
+                                grants.append(Grant(grantee, priv))
+                            else:
+                                target.column_grants[col] = [
+                                    g
+                                    for g in grants
+                                    if not (g.grantee == grantee and g.privilege == priv)
+                                ]
+            target.provenance.append(self._prov("granted" if node.is_grant else "revoked"))
+
+    def _on_CommentStmt(self, node: ast.CommentStmt) -> None:
+        kind = node.objtype
+        names = _strings(node.object) if isinstance(node.object, tuple | list) else []
+        if kind == ObjectType.OBJECT_TABLE and names:
+            table = self.model.tables.get(
+                qualify(*(names if len(names) == 2 else [self.search_path[0], names[-1]]))
+            )
+            if table:
+                table.comment = node.comment
+        elif kind == ObjectType.OBJECT_COLUMN and len(names) >= 2:
+            table_names = names[:-1]
+            key = qualify(
+                *(table_names if len(table_names) == 2 else [self.search_path[0], table_names[-1]])
+            )
+            table = self.model.tables.get(key)
+            if table and names[-1] in table.columns:
+                table.columns[names[-1]].comment = node.comment
+        elif kind in (ObjectType.OBJECT_VIEW, ObjectType.OBJECT_MATVIEW) and names:
+            view = self.model.views.get(
+                qualify(*(names if len(names) == 2 else [self.search_path[0], names[-1]]))
+            )
+            if view:
+                view.comment = node.comment
+
+    def _on_CreateSeqStmt(self, node: ast.CreateSeqStmt) -> None:
+        schema = node.sequence.schemaname or self.search_path[0]
+        seq = Sequence(schema, node.sequence.relname, provenance=[self._prov()])
+        self.model.sequences[qualify(schema, seq.name)] = seq
+        self._relations[qualify(schema, seq.name)] = "sequence"
+
+    def _on_AlterSeqStmt(self, node: ast.AlterSeqStmt) -> None:
+        for opt in node.options or ():
+            if opt.defname == "owned_by":
+                parts = _strings(opt.arg)
+                key = qualify(
+                    node.sequence.schemaname or self.search_path[0], node.sequence.relname
+                )
+                if key in self.model.sequences and len(parts) >= 2:
+                    self.model.sequences[key].owned_by = f"{parts[-2]}.{parts[-1]}"
+
+    # -- DROP -------------------------------------------------------------
+    def _on_DropStmt(self, node: ast.DropStmt) -> None:
+        O = ObjectType
+        kind = node.removeType
+        cascade = node.behavior == DropBehavior.DROP_CASCADE
+        for obj in node.objects or ():
+            names = _strings(obj) if isinstance(obj, tuple | list) else []
+            if kind in (O.OBJECT_TABLE, O.OBJECT_FOREIGN_TABLE):
+                self._drop_table(names, bool(node.missing_ok), cascade)
+            elif kind in (O.OBJECT_VIEW, O.OBJECT_MATVIEW):
+                key = qualify(
+                    *(
+                        names
+                        if len(names) == 2
+                        else [self._lookup_schema(names[-1], views=True), names[-1]]
+                    )
+                )
+                if self.model.views.pop(key, None) is None and not node.missing_ok:
+                    raise ApplyError(f"view {key} does not exist")
+                self._relations.pop(key, None)
+            elif kind == O.OBJECT_INDEX:
+                found = self._index_owner(names[0] if len(names) == 2 else None, names[-1])
+                if found is None:
+                    if not node.missing_ok:
+                        raise ApplyError(f"index {names[-1]} does not exist")
+                    continue
+                relation, index = found
+                del relation.indexes[index.name]
+                self._relations.pop(qualify(relation.schema, index.name), None)
+            elif kind in (O.OBJECT_POLICY, O.OBJECT_TRIGGER):
+                table_names, object_name = names[:-1], names[-1]
+                key = qualify(
+                    *(
+                        table_names
+                        if len(table_names) == 2
+                        else [self._lookup_schema(table_names[-1]), table_names[-1]]
+                    )
+                )
+                table = self.model.tables.get(key)
+                group = (
+                    (table.policies if kind == O.OBJECT_POLICY else table.triggers)
+                    if table
+                    else None
+                )
+                if group is None or group.pop(object_name, None) is None:
+                    if not node.missing_ok:
+                        raise ApplyError(
+                            f"{'policy' if kind == O.OBJECT_POLICY else 'trigger'} {object_name} on {key} does not exist"
+                        )
+                elif table is not None:
+                    table.provenance.append(self._prov("altered"))
+            elif kind in (O.OBJECT_FUNCTION, O.OBJECT_PROCEDURE):
+                fn_names = _strings(obj.objname) if isinstance(obj, ast.ObjectWithArgs) else names
+                for signature, fn in list(self.model.functions.items()):
+                    if fn.name == fn_names[-1] and (len(fn_names) == 1 or fn.schema == fn_names[0]):
+                        del self.model.functions[signature]
+            elif kind == O.OBJECT_TYPE:
+                for n in obj if isinstance(obj, tuple | list) else [obj]:
+                    if isinstance(n, ast.TypeName):
+                        tn = _strings(n.names)
+                        self.model.enums.pop(
+                            qualify(*(tn if len(tn) == 2 else [self.search_path[0], tn[-1]])), None
+                        )
+            elif kind == O.OBJECT_SEQUENCE:
+                key = qualify(*(names if len(names) == 2 else [self.search_path[0], names[-1]]))
+                self.model.sequences.pop(key, None)
+                self._relations.pop(key, None)
+            elif kind == O.OBJECT_EXTENSION:
+                name = obj.sval if isinstance(obj, ast.String) else (names[-1] if names else "")
+                self.model.extensions.pop(name, None)
+            elif kind == O.OBJECT_SCHEMA:
+                name = obj.sval if isinstance(obj, ast.String) else ""
+                self.model.schemas.pop(name, None)
+                if cascade:
+                    for key, table in list(self.model.tables.items()):
+                        if table.schema == name:
+                            del self.model.tables[key]
+
+    def _lookup_schema(self, name: str, views: bool = False) -> str:
+        for schema in self.search_path:
+            key = qualify(schema, name)
+            if key in (self.model.views if views else self.model.tables):
+                return schema
+        return self.search_path[0] if self.search_path else "public"
+
+    def _drop_table(self, names: list[str], missing_ok: bool, cascade: bool) -> None:
+        schema = names[0] if len(names) == 2 else self._lookup_schema(names[-1])
+        key = qualify(schema, names[-1])
+        table = self.model.tables.pop(key, None)
+        if table is None:
+            if missing_ok:
+                return
+            raise ApplyError(f"table {key} does not exist")
+        self._relations.pop(key, None)
+        for name in table.indexes:
+            self._relations.pop(qualify(table.schema, name), None)
+        for other in self.model.tables.values():
+            for cname, fk in list(other.foreign_keys.items()):
+                if (fk.ref_schema, fk.ref_table) == (table.schema, table.name):
+                    del other.foreign_keys[cname]
+        if cascade:
+            for vkey, view in list(self.model.views.items()):
+                if key in view.depends_on:
+                    del self.model.views[vkey]
+                    self._relations.pop(vkey, None)
+        for skey, seq in list(self.model.sequences.items()):
+            if (
+                seq.owned_by
+                and seq.schema == table.schema
+                and seq.owned_by.split(".")[0] == table.name
+            ):
+                del self.model.sequences[skey]
+
+
+@dataclass(slots=True)
+class _ColumnConstraint:
+    """A column constraint (``id int PRIMARY KEY``) remembered with its column until the table exists."""
+
+    constraint: ast.Constraint
+    column: str
+
+
+def _constraint_names(table: Table) -> set[str]:
+    names = set(table.uniques) | set(table.checks) | set(table.foreign_keys)
+    if table.primary_key:
+        names.add(table.primary_key.name)
+    return names
+
+
+def _columns_in(expr: ast.Node | None, table: Table) -> list[str]:
+    """Distinct table columns an expression mentions, in order of appearance."""
+    out: list[str] = []
+
+    def walk(node) -> None:  # type: ignore[no-untyped-def]
+        if isinstance(node, tuple | list):
+            for item in node:
+                walk(item)
+        elif isinstance(node, ast.ColumnRef):
+            fields = _strings(node.fields)
+            if fields and fields[-1] in table.columns and fields[-1] not in out:
+                out.append(fields[-1])
+        elif isinstance(node, ast.Node):
+            for slot in type(node).__slots__:
+                if slot != "location":
+                    walk(getattr(node, slot, None))
+
+    walk(expr)
+    return out
+
+
+def _expr_label(expr: ast.Node | None) -> str:
+    """PostgreSQL's FigureColname for an index expression: a function's name, else 'expr'."""
+    if isinstance(expr, ast.FuncCall):
+        return _strings(expr.funcname)[-1]
+    if isinstance(expr, ast.TypeCast):
+        return (
+            _expr_label(expr.arg)
+            if not isinstance(expr.arg, ast.A_Const)
+            else _strings(expr.typeName.names)[-1]
+        )
+    if isinstance(expr, ast.ColumnRef):
+        return _strings(expr.fields)[-1]
+    return "expr"
+
+
+def _roles(specs) -> list[str]:  # type: ignore[no-untyped-def]
+    out = []
+    for spec in specs or ():
+        if spec.roletype == RoleSpecType.ROLESPEC_PUBLIC:
+            out.append("public")
+        elif spec.roletype == RoleSpecType.ROLESPEC_CSTRING:
+            out.append(spec.rolename)
+        else:
+            out.append(str(spec.roletype.name).replace("ROLESPEC_", "").lower())
+    return sorted(out) or ["public"]
+
+
+def _arg_text(param) -> str:  # type: ignore[no-untyped-def]
+    """One argument as pg_get_function_identity_arguments prints it: [mode] [name] type."""
+    mode = {
+        FunctionParameterMode.FUNC_PARAM_INOUT: "INOUT ",
+        FunctionParameterMode.FUNC_PARAM_VARIADIC: "VARIADIC ",
+    }.get(param.mode, "")
+    name = f"{param.name} " if param.name else ""
+    return f"{mode}{name}{format_typename(param.argType)}"
+
+
+def _target_names(query: ast.Node | None) -> list[str]:
+    """Output column names of a SELECT, as PostgreSQL would name them."""
+    if not isinstance(query, ast.SelectStmt):
+        return []
+    if query.op and query.larg is not None:
+        return _target_names(query.larg)
+    names = []
+    for target in query.targetList or ():
+        if target.name:
+            names.append(target.name)
+        elif isinstance(target.val, ast.ColumnRef):
+            fields = target.val.fields
+            names.append(fields[-1].sval if isinstance(fields[-1], ast.String) else "?column?")
+        else:
+            label = _expr_label(target.val)
+            names.append("?column?" if label == "expr" else label)
+    return names
+
+
+def make_seq_name(table: Table, column: str, interp: DdlInterpreter) -> str:
+    return choose_name(table.name, column, "seq", interp._name_taken(table.schema))
+
+
+def interpret(sql: str, *, file: str | None = None) -> SchemaModel:
+    """Apply ``sql`` to an empty model (convenience for tests and one-file sources)."""
+    interpreter = DdlInterpreter()
+    interpreter.apply_sql(sql, file=file)
+    return interpreter.model
