@@ -126,7 +126,10 @@ def _diff_table(a: Table, b: Table, add) -> None:  # type: ignore[no-untyped-def
             sqlnorm.normalize_default(ca.generated),
             sqlnorm.normalize_default(cb.generated),
         )
-    pk = lambda t: (t.primary_key.name, t.primary_key.columns) if t.primary_key else None  # noqa: E731
+
+    def pk(t: Table) -> tuple | None:
+        return (t.primary_key.name, t.primary_key.columns) if t.primary_key else None
+
     add(obj, "primary_key", pk(a), pk(b))
     add(
         obj,
@@ -140,15 +143,18 @@ def _diff_table(a: Table, b: Table, add) -> None:  # type: ignore[no-untyped-def
         {n: sqlnorm.canonical_expr(c.expression) for n, c in a.checks.items()},
         {n: sqlnorm.canonical_expr(c.expression) for n, c in b.checks.items()},
     )
-    fk = lambda f: (
-        f.columns,
-        f.ref_schema,
-        f.ref_table,
-        f.ref_columns,
-        f.on_delete,
-        f.on_update,
-        f.deferrable,
-    )  # noqa: E731
+
+    def fk(f):
+        return (
+            f.columns,
+            f.ref_schema,
+            f.ref_table,
+            f.ref_columns,
+            f.on_delete,
+            f.on_update,
+            f.deferrable,
+        )
+
     add(
         obj,
         "foreign_keys",
@@ -165,28 +171,34 @@ def _diff_table(a: Table, b: Table, add) -> None:  # type: ignore[no-untyped-def
         )
     add(obj, "rls_enabled", a.rls_enabled, b.rls_enabled)
     add(obj, "rls_forced", a.rls_forced, b.rls_forced)
-    pol = lambda p: (
-        p.command,
-        p.permissive,
-        sorted(p.roles),
-        sqlnorm.canonical_expr(p.using or ""),  # noqa: E731
-        sqlnorm.canonical_expr(p.with_check or ""),
-    )
+
+    def pol(p):
+        return (
+            p.command,
+            p.permissive,
+            sorted(p.roles),
+            sqlnorm.canonical_expr(p.using or ""),
+            sqlnorm.canonical_expr(p.with_check or ""),
+        )
+
     add(
         obj,
         "policies",
         {n: pol(p) for n, p in a.policies.items()},
         {n: pol(p) for n, p in b.policies.items()},
     )
-    trg = lambda t: (
-        t.timing,
-        sorted(t.events),
-        t.level,
-        t.function,
-        t.enabled,  # noqa: E731
-        sqlnorm.canonical_expr(t.when or ""),
-        t.update_columns,
-    )
+
+    def trg(t):
+        return (
+            t.timing,
+            sorted(t.events),
+            t.level,
+            t.function,
+            t.enabled,
+            sqlnorm.canonical_expr(t.when or ""),
+            t.update_columns,
+        )
+
     add(
         obj,
         "triggers",

@@ -808,19 +808,19 @@ class DdlInterpreter:
 
     def _on_RenameStmt(self, node: ast.RenameStmt) -> None:
         kind = node.renameType
-        O = ObjectType
-        if kind == O.OBJECT_COLUMN:
+        OT = ObjectType
+        if kind == OT.OBJECT_COLUMN:
             table = self._table(node.relation, missing_ok=bool(node.missing_ok))
             if table is not None:
                 self._rename_column(table, node.subname, node.newname)
-        elif kind == O.OBJECT_TABLE:
+        elif kind == OT.OBJECT_TABLE:
             table = self._table(node.relation, missing_ok=bool(node.missing_ok))
             if table is not None:
                 self._rename_table(table, node.newname)
-        elif kind == O.OBJECT_TABCONSTRAINT:
+        elif kind == OT.OBJECT_TABCONSTRAINT:
             table = self._table(node.relation)
             self._rename_constraint(table, node.subname, node.newname)
-        elif kind == O.OBJECT_INDEX:
+        elif kind == OT.OBJECT_INDEX:
             found = self._index_owner(node.relation.schemaname, node.relation.relname)
             if found is None:
                 if node.missing_ok:
@@ -836,7 +836,7 @@ class DdlInterpreter:
                 self._rename_constraint_only(relation, index.constraint, node.newname)
                 index.constraint = node.newname
             index.provenance.append(self._prov("renamed"))
-        elif kind == O.OBJECT_POLICY:
+        elif kind == OT.OBJECT_POLICY:
             table = self._table(node.relation)
             policy = table.policies.pop(node.subname, None)
             if policy is None:
@@ -844,7 +844,7 @@ class DdlInterpreter:
             policy.name = node.newname
             policy.provenance.append(self._prov("renamed"))
             table.policies[node.newname] = policy
-        elif kind == O.OBJECT_TRIGGER:
+        elif kind == OT.OBJECT_TRIGGER:
             table = self._table(node.relation)
             trigger = table.triggers.pop(node.subname, None)
             if trigger is None:
@@ -852,14 +852,14 @@ class DdlInterpreter:
             trigger.name = node.newname
             trigger.provenance.append(self._prov("renamed"))
             table.triggers[node.newname] = trigger
-        elif kind in (O.OBJECT_VIEW, O.OBJECT_MATVIEW):
+        elif kind in (OT.OBJECT_VIEW, OT.OBJECT_MATVIEW):
             key = qualify(self._schema_of(node.relation), node.relation.relname)
             view = self.model.views.pop(key, None)
             if view is None:
                 raise ApplyError(f"view {key} does not exist")
             view.name = node.newname
             self.model.views[qualify(view.schema, view.name)] = view
-        elif kind == O.OBJECT_SCHEMA:
+        elif kind == OT.OBJECT_SCHEMA:
             return
         else:
             self._unapplied("unsupported", f"RENAME of {kind.name} is not interpreted")
@@ -1270,14 +1270,14 @@ class DdlInterpreter:
 
     # -- DROP -------------------------------------------------------------
     def _on_DropStmt(self, node: ast.DropStmt) -> None:
-        O = ObjectType
+        OT = ObjectType
         kind = node.removeType
         cascade = node.behavior == DropBehavior.DROP_CASCADE
         for obj in node.objects or ():
             names = _strings(obj) if isinstance(obj, tuple | list) else []
-            if kind in (O.OBJECT_TABLE, O.OBJECT_FOREIGN_TABLE):
+            if kind in (OT.OBJECT_TABLE, OT.OBJECT_FOREIGN_TABLE):
                 self._drop_table(names, bool(node.missing_ok), cascade)
-            elif kind in (O.OBJECT_VIEW, O.OBJECT_MATVIEW):
+            elif kind in (OT.OBJECT_VIEW, OT.OBJECT_MATVIEW):
                 key = qualify(
                     *(
                         names
@@ -1288,7 +1288,7 @@ class DdlInterpreter:
                 if self.model.views.pop(key, None) is None and not node.missing_ok:
                     raise ApplyError(f"view {key} does not exist")
                 self._relations.pop(key, None)
-            elif kind == O.OBJECT_INDEX:
+            elif kind == OT.OBJECT_INDEX:
                 found = self._index_owner(names[0] if len(names) == 2 else None, names[-1])
                 if found is None:
                     if not node.missing_ok:
@@ -1297,7 +1297,7 @@ class DdlInterpreter:
                 relation, index = found
                 del relation.indexes[index.name]
                 self._relations.pop(qualify(relation.schema, index.name), None)
-            elif kind in (O.OBJECT_POLICY, O.OBJECT_TRIGGER):
+            elif kind in (OT.OBJECT_POLICY, OT.OBJECT_TRIGGER):
                 table_names, object_name = names[:-1], names[-1]
                 key = qualify(
                     *(
@@ -1308,37 +1308,37 @@ class DdlInterpreter:
                 )
                 table = self.model.tables.get(key)
                 group = (
-                    (table.policies if kind == O.OBJECT_POLICY else table.triggers)
+                    (table.policies if kind == OT.OBJECT_POLICY else table.triggers)
                     if table
                     else None
                 )
                 if group is None or group.pop(object_name, None) is None:
                     if not node.missing_ok:
                         raise ApplyError(
-                            f"{'policy' if kind == O.OBJECT_POLICY else 'trigger'} {object_name} on {key} does not exist"
+                            f"{'policy' if kind == OT.OBJECT_POLICY else 'trigger'} {object_name} on {key} does not exist"
                         )
                 elif table is not None:
                     table.provenance.append(self._prov("altered"))
-            elif kind in (O.OBJECT_FUNCTION, O.OBJECT_PROCEDURE):
+            elif kind in (OT.OBJECT_FUNCTION, OT.OBJECT_PROCEDURE):
                 fn_names = _strings(obj.objname) if isinstance(obj, ast.ObjectWithArgs) else names
                 for signature, fn in list(self.model.functions.items()):
                     if fn.name == fn_names[-1] and (len(fn_names) == 1 or fn.schema == fn_names[0]):
                         del self.model.functions[signature]
-            elif kind == O.OBJECT_TYPE:
+            elif kind == OT.OBJECT_TYPE:
                 for n in obj if isinstance(obj, tuple | list) else [obj]:
                     if isinstance(n, ast.TypeName):
                         tn = _strings(n.names)
                         self.model.enums.pop(
                             qualify(*(tn if len(tn) == 2 else [self.search_path[0], tn[-1]])), None
                         )
-            elif kind == O.OBJECT_SEQUENCE:
+            elif kind == OT.OBJECT_SEQUENCE:
                 key = qualify(*(names if len(names) == 2 else [self.search_path[0], names[-1]]))
                 self.model.sequences.pop(key, None)
                 self._relations.pop(key, None)
-            elif kind == O.OBJECT_EXTENSION:
+            elif kind == OT.OBJECT_EXTENSION:
                 name = obj.sval if isinstance(obj, ast.String) else (names[-1] if names else "")
                 self.model.extensions.pop(name, None)
-            elif kind == O.OBJECT_SCHEMA:
+            elif kind == OT.OBJECT_SCHEMA:
                 name = obj.sval if isinstance(obj, ast.String) else ""
                 self.model.schemas.pop(name, None)
                 if cascade:
