@@ -9,8 +9,8 @@ All three go through PostgreSQL's own grammar (pglast), get the catalog's
 decorations removed from the tree, and are printed back by one deparser, so
 the same meaning yields the same string and a different meaning does not.
 
-Deliberate choices: casts of string literals to text-like types and of columns
-to text are dropped (the catalog adds them; they do not change what a spec
+Deliberate choices: casts of string literals (to any type) and of columns to
+text are dropped (the catalog adds them; they do not change what a spec
 means); ``IN (…)`` and ``= ANY (ARRAY[…])`` are one form; ``BETWEEN`` becomes
 ``>= AND <=`` (the catalog stores it so); ``CURRENT_TIMESTAMP`` and ``now()``
 stay different, as PostgreSQL keeps them different; ``0`` and ``0.0`` stay
@@ -143,14 +143,15 @@ def _strip_cast(node: ast.TypeCast):  # type: ignore[no-untyped-def]
             return arg
         return node
     if _is_string_const(arg):
-        if base in _TEXTLIKE or base == "regclass":
-            return arg
         if base in ("bool", "boolean"):
             value = arg.val.sval.strip().lower()
             if value in ("t", "true", "yes", "on", "1", "y"):
                 return ast.A_Const(val=ast.Boolean(boolval=True))
             if value in ("f", "false", "no", "off", "0", "n"):
                 return ast.A_Const(val=ast.Boolean(boolval=False))
+        # '0'::numeric, 'x'::text, '2024-01-01'::date: the catalog spells out the literal's
+        # coercion to the column or operand type; a person writes the bare literal.
+        return arg
     if _is_numeric_const(arg) and base in _NUMERIC:
         return arg
     if isinstance(arg, ast.ColumnRef) and base in _TEXTLIKE and not node.typeName.typmods:

@@ -96,6 +96,18 @@ class AuditContext:
     def absence_evidence(self, table: Table | View | None, what: str) -> list[Evidence]:
         """Evidence for something missing: the parent as it exists and where it was made."""
         if table is None:
+            head = self.model.revisions[-1] if self.model.revisions else None
+            if head is not None and self.is_static():
+                # Nothing to point at: cite the history as read, up to its head revision.
+                return [
+                    Evidence(
+                        source="migration",
+                        file=head.file,
+                        revision=head.revision,
+                        note=f"{what} is not created anywhere in the {len(self.model.revisions)} "
+                        f"migration(s) up to {head.revision}",
+                    )
+                ]
             return [
                 Evidence(
                     source=self.evidence_kind(),

@@ -192,7 +192,10 @@ def _read_revision(path: Path, display: str) -> tuple[_RevisionFile | None, Migr
     doc = pyast.get_docstring(tree) or ""
     message = doc.strip().splitlines()[0].strip() if doc.strip() else ""
     downgrade = functions.get("downgrade")
-    has_downgrade = downgrade is not None and not _is_noop(downgrade.body)
+    upgrade_fn = functions.get("upgrade")
+    # A revision that changes nothing (an empty baseline) needs no downgrade either.
+    changes = upgrade_fn is not None and not _is_noop(upgrade_fn.body)
+    has_downgrade = (downgrade is not None and not _is_noop(downgrade.body)) or not changes
     needs_connection = None
     upgrade = functions.get("upgrade")
     calls: list[tuple[int, int, int | None, bool]] = []
@@ -205,7 +208,10 @@ def _read_revision(path: Path, display: str) -> tuple[_RevisionFile | None, Migr
             ):
                 needs_connection = needs_connection or node.lineno
             first = node.args[0] if node.args else None
-            literal = isinstance(first, pyast.Constant | pyast.JoinedStr)
+            # Only op.execute() passes its SQL through verbatim; other ops generate it.
+            literal = node.func.attr == "execute" and isinstance(
+                first, pyast.Constant | pyast.JoinedStr
+            )
             calls.append(
                 (
                     node.lineno,
@@ -438,7 +444,7 @@ def render_history(path: Path) -> AlembicHistory:
         rendered = RenderedRevision(
             rev, display, info.message, info.down, info.has_downgrade, path=info.path
         )
-        if not info.has_downgrade and info.down:
+        if not info.has_downgrade:
             issues.append(
                 MigrationIssue(
                     "no-downgrade",
