@@ -79,10 +79,8 @@ def format_typename(node: ast.TypeName) -> str:
     schema = names[-2] if len(names) > 1 else None
     base = names[-1]
     mods = _typmod_values(node)
-    if base == "bpchar" and schema is None:
-        text = "bpchar" + (
-            f"({','.join(mods)})" if mods else ""
-        )  # written bare: format_type's spelling
+    if base == "bpchar" and schema is None and not mods:
+        text = "bpchar"  # a bare bpchar has no length; format_type prints it so
     elif schema in (None, "pg_catalog") and base in _TYPE_NAMES:
         canonical = _TYPE_NAMES[base]
         if canonical.startswith(("timestamp", "time ")) and mods:

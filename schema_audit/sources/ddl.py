@@ -511,6 +511,15 @@ class DdlInterpreter:
                 column.nullable = False
             elif kind == ConstrType.CONSTR_GENERATED:
                 column.generated = _deparse(con.raw_expr)
+            elif (
+                kind in (ConstrType.CONSTR_ATTR_DEFERRABLE, ConstrType.CONSTR_ATTR_DEFERRED)
+                and pending
+            ):
+                # DEFERRABLE / INITIALLY DEFERRED qualify the constraint written just before them.
+                previous = pending[-1].constraint
+                previous.deferrable = True
+                if kind == ConstrType.CONSTR_ATTR_DEFERRED:
+                    previous.initdeferred = True
             elif kind in (
                 ConstrType.CONSTR_PRIMARY,
                 ConstrType.CONSTR_UNIQUE,
@@ -873,7 +882,24 @@ class DdlInterpreter:
             for key in index.keys:
                 if key.is_column and key.expression == old:
                     key.expression = new
+                elif not key.is_column:
+                    key.expression = rename_column_in_expr(key.expression, old, new)
             index.include = [new if c == old else c for c in index.include]
+            if index.where:
+                index.where = rename_column_in_expr(index.where, old, new)
+        for check in table.checks.values():
+            check.expression = rename_column_in_expr(check.expression, old, new)
+        for policy in table.policies.values():
+            policy.using = policy.using and rename_column_in_expr(policy.using, old, new)
+            policy.with_check = policy.with_check and rename_column_in_expr(
+                policy.with_check, old, new
+            )
+        for trigger in table.triggers.values():
+            trigger.when = trigger.when and rename_column_in_expr(trigger.when, old, new)
+            trigger.update_columns = [new if c == old else c for c in trigger.update_columns]
+        for other_column in table.columns.values():
+            if other_column.generated:
+                other_column.generated = rename_column_in_expr(other_column.generated, old, new)
         swap = lambda cols: [new if c == old else c for c in cols]  # noqa: E731
         if table.primary_key:
             table.primary_key.columns = swap(table.primary_key.columns)
@@ -1416,6 +1442,35 @@ def _columns_in(expr: ast.Node | None, table: Table) -> list[str]:
 
     walk(expr)
     return out
+
+
+def rename_column_in_expr(text: str, old: str, new: str) -> str:
+    """The expression with column ``old`` renamed (also ``NEW.old`` / ``OLD.old`` in trigger WHEN)."""
+    try:
+        stmt = pglast.parse_sql(f"SELECT {text}")[0].stmt
+    except pglast.parser.ParseError:
+        return text
+    node = stmt.targetList[0].val
+    changed = False
+
+    def walk(item) -> None:  # type: ignore[no-untyped-def]
+        nonlocal changed
+        if isinstance(item, tuple | list):
+            for sub in item:
+                walk(sub)
+        elif isinstance(item, ast.ColumnRef):
+            fields = list(item.fields)
+            if fields and isinstance(fields[-1], ast.String) and fields[-1].sval == old:
+                fields[-1] = ast.String(sval=new)
+                item.fields = tuple(fields)
+                changed = True
+        elif isinstance(item, ast.Node):
+            for slot in type(item).__slots__:
+                if slot != "location":
+                    walk(getattr(item, slot, None))
+
+    walk(node)
+    return (_deparse(node) or text) if changed else text
 
 
 def _expr_label(expr: ast.Node | None) -> str:

@@ -1,0 +1,179 @@
+"""The DDL interpreter, statement family by statement family, and against a real server."""
+
+from __future__ import annotations
+
+from schema_audit.modeldiff import diff_models
+from schema_audit.sources import live
+from schema_audit.sources.ddl import interpret
+
+
+def test_implicit_names_follow_postgresql() -> None:
+    m = interpret("""
+        CREATE TABLE p (id int PRIMARY KEY, a int, b int, UNIQUE (a, b));
+        CREATE TABLE t (id serial PRIMARY KEY, a int CHECK (a > 0), b int, c int REFERENCES p (id),
+                        d text UNIQUE, UNIQUE (a, b), CHECK (a >= 0 AND a <= 1), CHECK (a > b),
+                        FOREIGN KEY (a, b) REFERENCES p (a, b));
+        CREATE INDEX ON t (a); CREATE INDEX ON t (a); CREATE INDEX ON t (lower(d));
+    """)
+    t = m.tables["public.t"]
+    assert t.primary_key.name == "t_pkey"
+    assert sorted(t.checks) == ["t_a_check", "t_a_check1", "t_check"]
+    assert sorted(t.uniques) == ["t_a_b_key", "t_d_key"]
+    assert sorted(t.foreign_keys) == ["t_a_b_fkey", "t_c_fkey"]
+    assert {"t_a_idx", "t_a_idx1", "t_lower_idx"} <= set(t.indexes)
+    assert (
+        t.columns["id"].default == "nextval('t_id_seq'::regclass)" and not t.columns["id"].nullable
+    )
+    long = interpret(f"CREATE TABLE {'x' * 60} ({'y' * 40} int UNIQUE)").tables[
+        f"public.{'x' * 60}"
+    ]
+    assert list(long.uniques) == ["x" * 29 + "_" + "y" * 29 + "_key"]
+
+
+def test_rename_column_carries_indexes_constraints_and_foreign_keys() -> None:
+    m = interpret("""
+        CREATE TABLE a (id int PRIMARY KEY, code text UNIQUE);
+        CREATE TABLE b (id int, a_code text REFERENCES a (code), note text);
+        CREATE INDEX b_note_idx ON b (note) INCLUDE (a_code);
+        ALTER TABLE a RENAME COLUMN code TO channel_code;
+        ALTER TABLE b RENAME COLUMN a_code TO channel;
+    """)
+    a, b = m.tables["public.a"], m.tables["public.b"]
+    assert list(a.columns) == ["id", "channel_code"]
+    assert a.uniques["a_code_key"].columns == ["channel_code"]  # the name stays, the column follows
+    fk = b.foreign_keys["b_a_code_fkey"]
+    assert (fk.columns, fk.ref_columns) == (["channel"], ["channel_code"])
+    assert b.indexes["b_note_idx"].include == ["channel"]
+    assert [p.action for p in a.columns["channel_code"].provenance] == ["created", "renamed"]
+
+
+def test_drop_column_drops_dependent_indexes_and_constraints() -> None:
+    m = interpret("""
+        CREATE TABLE t (id int PRIMARY KEY, a int CHECK (a > 0), b int);
+        CREATE INDEX t_a_b_idx ON t (a, b);
+        ALTER TABLE t DROP COLUMN a;
+    """)
+    t = m.tables["public.t"]
+    assert list(t.columns) == ["id", "b"] and t.checks == {} and "t_a_b_idx" not in t.indexes
+
+
+def test_table_rename_and_drop_cascade() -> None:
+    m = interpret("""
+        CREATE TABLE a (id int PRIMARY KEY);
+        CREATE TABLE b (a_id int REFERENCES a);
+        ALTER TABLE a RENAME TO accounts;
+        CREATE VIEW v AS SELECT * FROM b;
+        DROP TABLE b CASCADE;
+    """)
+    assert "public.accounts" in m.tables and "public.a" not in m.tables
+    assert "public.v" not in m.views
+
+
+def test_rls_policies_triggers_grants_functions() -> None:
+    m = interpret("""
+        CREATE ROLE app_rw; CREATE ROLE app_user IN ROLE app_rw;
+        CREATE TABLE t (tenant_id uuid NOT NULL);
+        ALTER TABLE t ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+        CREATE POLICY p ON t AS RESTRICTIVE FOR SELECT TO app_rw USING (tenant_id = current_setting('x')::uuid);
+        ALTER POLICY p ON t WITH CHECK (true);
+        CREATE FUNCTION guard() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog
+            AS $$ BEGIN RAISE EXCEPTION 'no'; END $$;
+        CREATE TRIGGER g BEFORE UPDATE OR DELETE ON t FOR EACH ROW EXECUTE FUNCTION guard();
+        ALTER TABLE t DISABLE TRIGGER g;
+        GRANT ALL ON t TO app_rw; REVOKE UPDATE, DELETE ON t FROM app_rw;
+    """)
+    t = m.tables["public.t"]
+    assert (t.rls_enabled, t.rls_forced) == (True, True)
+    p = t.policies["p"]
+    assert (p.command, p.permissive, p.roles, p.with_check) == ("SELECT", False, ["app_rw"], "TRUE")
+    g = t.triggers["g"]
+    assert (g.timing, g.events, g.level, g.function, g.enabled) == (
+        "BEFORE",
+        ["UPDATE", "DELETE"],
+        "ROW",
+        "guard",
+        "DISABLED",
+    )
+    assert sorted(t.privileges_of("app_rw")) == [
+        "INSERT",
+        "REFERENCES",
+        "SELECT",
+        "TRIGGER",
+        "TRUNCATE",
+    ]
+    fn = m.functions["public.guard()"]
+    assert fn.security_definer and fn.raises and fn.config == ["search_path=pg_catalog"]
+    assert m.roles["app_user"].member_of == ["app_rw"]
+
+
+def test_unapplied_statements_keep_file_line_and_later_statements_still_apply() -> None:
+    m = interpret(
+        "CREATE TABLE a (id int);\n"
+        "DO $$ BEGIN EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', 'a'); END $$;\n"
+        "INSERT INTO a VALUES (1);\n"
+        "CREATE TABLE broken (;\n"
+        "ALTER TABLE missing ADD COLUMN x int;\n"
+        "ALTER TABLE a ADD COLUMN y int;\n",
+        file="m.sql",
+    )
+    assert list(m.tables["public.a"].columns) == ["id", "y"]
+    got = [(u.kind, u.line, u.file) for u in m.unapplied]
+    assert got == [
+        ("dynamic", 2, "m.sql"),
+        ("data", 3, "m.sql"),
+        ("error", 4, "m.sql"),
+        ("error", 5, "m.sql"),
+    ]
+    assert m.unapplied[0].may_affect == ["public.a"]
+    assert "does not exist" in m.unapplied[3].reason
+
+
+def test_pg_dump_noise_is_accepted() -> None:
+    m = interpret(
+        "\\restrict abc\nSET statement_timeout = 0;\nSELECT pg_catalog.set_config('search_path', '', false);\n"
+        "CREATE TABLE public.t (id integer NOT NULL);\nALTER TABLE public.t OWNER TO app;\n"
+        "CREATE SEQUENCE public.t_id_seq AS integer START WITH 1;\n"
+        "ALTER SEQUENCE public.t_id_seq OWNED BY public.t.id;\n"
+        "ALTER TABLE ONLY public.t ALTER COLUMN id SET DEFAULT nextval('public.t_id_seq'::regclass);\n"
+        "ALTER TABLE ONLY public.t ADD CONSTRAINT t_pkey PRIMARY KEY (id);\n"
+        "COMMENT ON TABLE public.t IS 'a | table';\n\\connect other\n"
+    )
+    t = m.tables["public.t"]
+    assert t.owner == "app" and t.primary_key.name == "t_pkey" and t.comment == "a | table"
+    assert m.sequences["public.t_id_seq"].owned_by == "t.id"
+    assert m.unapplied == []
+
+
+def test_rich_script_equals_what_postgresql_builds(make_db) -> None:  # type: ignore[no-untyped-def]
+    script = """
+        CREATE SCHEMA audit;
+        CREATE TYPE mood AS ENUM ('sad', 'ok'); ALTER TYPE mood ADD VALUE 'happy';
+        CREATE TABLE "Order Items" (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "Qty" int NOT NULL DEFAULT 1,
+            price numeric(10,2) CHECK (price >= 0), m mood, total numeric GENERATED ALWAYS AS (price * 2) STORED);
+        CREATE TABLE audit.events (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), item_id bigint
+            REFERENCES "Order Items" (id) ON DELETE SET NULL DEFERRABLE INITIALLY DEFERRED, at timestamptz NOT NULL);
+        CREATE TABLE events (id int PRIMARY KEY, tenant_id uuid NOT NULL, kind varchar(20), payload jsonb);
+        CREATE UNIQUE INDEX events_kind ON events (tenant_id, kind) INCLUDE (payload) WHERE kind IS NOT NULL;
+        CREATE INDEX events_lower ON events (lower(kind) DESC NULLS LAST);
+        ALTER TABLE events ADD CONSTRAINT events_kind_chk CHECK (kind IN ('a', 'b'));
+        ALTER TABLE events ALTER COLUMN kind SET NOT NULL, ALTER COLUMN kind TYPE varchar(40);
+        ALTER TABLE events RENAME COLUMN kind TO category;
+        ALTER TABLE events ENABLE ROW LEVEL SECURITY;
+        CREATE POLICY tenant ON events USING (tenant_id = current_setting('app.t')::uuid)
+            WITH CHECK (tenant_id = current_setting('app.t')::uuid);
+        CREATE MATERIALIZED VIEW mv AS SELECT tenant_id, count(*) AS n FROM events GROUP BY tenant_id;
+        CREATE UNIQUE INDEX mv_tenant ON mv (tenant_id);
+        CREATE VIEW v AS SELECT e.id, i."Qty" FROM events e, "Order Items" i;
+        CREATE FUNCTION stamp() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+        CREATE TRIGGER events_stamp AFTER INSERT OR UPDATE OF category ON events FOR EACH ROW
+            WHEN (NEW.category IS NOT NULL) EXECUTE FUNCTION stamp();
+        ALTER TABLE events DROP CONSTRAINT events_kind_chk;
+        COMMENT ON COLUMN events.category IS 'kind of event';
+    """
+    dsn = make_db("ddl", script)
+    live_model = live.introspect(dsn)
+    static = interpret(script)
+    differences = [str(d) for d in diff_models(live_model, static)]
+    assert differences == [], "\n".join(differences)
+    assert static.enums["public.mood"].labels == ["sad", "ok", "happy"]
+    assert static.tables["public.events"].columns["category"].comment == "kind of event"
