@@ -272,6 +272,145 @@ def spec_schema() -> None:
     sys.stdout.write(json.dumps(SPEC_SCHEMA, indent=2) + "\n")
 
 
+@app.command("lint-migrations")
+def lint_migrations(
+    path: Annotated[
+        Path, typer.Argument(help="Alembic project, folder of SQL migrations, or one .sql file.")
+    ],
+    allow: Annotated[
+        list[str] | None,
+        typer.Option("--allow", help="Rule id or name to accept (repeatable, or comma-separated)."),
+    ] = None,
+    assume_populated: Annotated[
+        bool,
+        typer.Option(
+            help="Treat every pre-existing table as holding rows (stricter SET NOT NULL check)."
+        ),
+    ] = False,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.terminal,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the output to this file.")
+    ] = None,
+) -> None:
+    """Flag destructive changes in upgrade paths (DROP, TRUNCATE, RLS off, narrowing types, SET NOT NULL).
+
+    Examples:
+
+      schema-audit lint-migrations tests/fixtures/b03_alembic
+
+      schema-audit lint-migrations db/migrations --allow drop-index --format json
+    """
+    import json
+
+    from schema_audit.lint import RULES, lint
+    from schema_audit.sources.alembic import MigrationSourceError
+
+    if not path.exists():
+        _fail([f"{path}: no such file or directory"])
+    try:
+        result = lint(path, allow=allow, assume_populated=assume_populated)
+    except (ValueError, MigrationSourceError) as exc:
+        _fail([str(exc)])
+    if fmt is Format.json:
+        text = (
+            json.dumps(
+                {
+                    "path": str(path),
+                    "rules": {
+                        rule: {"name": name, "description": text}
+                        for rule, (name, text) in RULES.items()
+                    },
+                    "statements": result.statements,
+                    "migrations": result.files,
+                    "violations": [vars_of(v) for v in result.violations],
+                    "allowed": [vars_of(v) for v in result.allowed],
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+            + "\n"
+        )
+    else:
+        lines = [
+            f"{v.file}:{v.line}: {v.rule} {v.name}: {v.message}"
+            + (f" (revision {v.revision})" if v.revision else "")
+            for v in result.violations
+        ]
+        lines.append(
+            f"{len(result.violations)} destructive change(s) in {result.files} migration(s), "
+            f"{result.statements} statement(s) checked"
+            + (f"; {len(result.allowed)} allowed" if result.allowed else "")
+        )
+        text = "\n".join(lines) + "\n"
+    if output:
+        _write(output, text)
+    else:
+        sys.stdout.write(text)
+    raise typer.Exit(1 if result.violations else 0)
+
+
+def vars_of(obj: object) -> dict:
+    from dataclasses import asdict
+
+    return asdict(obj)  # type: ignore[call-overload]
+
+
+@app.command()
+def diff(
+    left: Annotated[
+        str, typer.Argument(help="A source: DSN, Alembic project, SQL folder or .sql file.")
+    ],
+    right: Annotated[str, typer.Argument(help="The other source.")],
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.terminal,
+    schema: SchemaOpt = None,
+) -> None:
+    """Print every object that differs between two sources; exit 1 on drift.
+
+    Example: schema-audit diff migrations/ postgresql://app@prod/app   (does production match the migrations?)
+    """
+    import json
+
+    from schema_audit.modeldiff import diff_models
+    from schema_audit.sources.select import SourceError, load_any
+
+    try:
+        a = load_any(left, schemas=schema)
+        b = load_any(right, schemas=schema)
+    except SourceError as exc:
+        _fail([str(exc)])
+    for model in (a.model, b.model):
+        model.tables.pop("public.alembic_version", None)  # Alembic's bookkeeping, not schema
+    differences = diff_models(a.model, b.model)
+    if fmt is Format.json:
+        sys.stdout.write(
+            json.dumps(
+                {
+                    "left": {"kind": a.kind, "target": a.target},
+                    "right": {"kind": b.kind, "target": b.target},
+                    "differences": [
+                        {
+                            "object": d.object,
+                            "property": d.property,
+                            "left": repr(d.left),
+                            "right": repr(d.right),
+                        }
+                        for d in differences
+                    ],
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+            + "\n"
+        )
+    else:
+        for d in differences:
+            typer.echo(str(d))
+        typer.echo(
+            f"{len(differences)} difference(s) between {a.kind} {a.target} and {b.kind} {b.target}"
+        )
+    raise typer.Exit(1 if differences else 0)
+
+
 def main() -> None:
     """Console-script entry point: no traceback ever reaches the user."""
     try:

@@ -136,3 +136,15 @@ def migration_findings(issues: list) -> list[Finding]:
             )
         )
     return out
+
+
+def load_any(text: str, *, schemas: list[str] | None = None) -> LoadedSource:
+    """A source named by one string: a DSN (URL or key=value), an Alembic project, or SQL."""
+    if "://" in text or ("=" in text and not Path(text).exists()):
+        return load_source(dsn=text, schemas=schemas)
+    path = Path(text)
+    if not path.exists():
+        raise SourceError(f"{text}: no such file or directory (and not a DSN)")
+    if path.is_dir() and ((path / "alembic.ini").exists() or (path / "env.py").exists()):
+        return load_source(migrations=path)
+    return load_source(sql=path)

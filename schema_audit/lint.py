@@ -1,0 +1,279 @@
+"""``lint-migrations``: destructive changes in upgrade paths, found on parsed operations.
+
+What the seed review wanted as a grep script (``validate-migration.sh``), done
+on the statements PostgreSQL's own grammar sees, with the model of the schema
+so far as context: a type change is judged against the column's type at that
+point of the history, ``SET NOT NULL`` against whether the table was created
+in the same migration or is known to hold rows.
+
+Only upgrade paths are linted (Alembic ``upgrade()``, ``.up.sql`` files,
+Flyway versions); DROPs in ``downgrade()`` are what downgrades are for.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pglast import ast
+from pglast.enums import AlterTableType, ObjectType
+
+from schema_audit.model import qualify
+from schema_audit.sources.ddl import DdlInterpreter, split_statements
+from schema_audit.sqlnorm import canonical_type, format_typename
+
+RULES: dict[str, tuple[str, str]] = {
+    # id: (name, what it means)
+    "SA001": ("drop-table", "DROP TABLE destroys the table and its data"),
+    "SA002": ("drop-column", "DROP COLUMN destroys the column's data and breaks readers of it"),
+    "SA003": ("drop-constraint", "DROP CONSTRAINT removes an integrity guarantee"),
+    "SA004": ("drop-policy", "DROP POLICY removes a row-level security rule"),
+    "SA005": ("drop-trigger", "DROP TRIGGER removes a guard (immutability, audit)"),
+    "SA006": ("truncate", "TRUNCATE deletes every row"),
+    "SA007": ("disable-rls", "DISABLE / NO FORCE ROW LEVEL SECURITY turns tenant isolation off"),
+    "SA008": ("type-change", "ALTER COLUMN TYPE that narrows the type or rewrites the table"),
+    "SA009": (
+        "set-not-null",
+        "SET NOT NULL (or ADD COLUMN NOT NULL without DEFAULT) on a table holding rows",
+    ),
+    "SA010": (
+        "drop-object",
+        "DROP VIEW / MATERIALIZED VIEW / FUNCTION / INDEX / TYPE in an upgrade",
+    ),
+}
+BY_NAME = {name: rule for rule, (name, _) in RULES.items()}
+
+
+@dataclass(slots=True)
+class Violation:
+    rule: str
+    name: str
+    message: str
+    file: str | None
+    line: int | None
+    revision: str | None
+    sql: str
+
+
+@dataclass(slots=True)
+class LintResult:
+    violations: list[Violation] = field(default_factory=list)
+    allowed: list[Violation] = field(default_factory=list)
+    statements: int = 0
+    files: int = 0
+
+
+def _allowed_set(allow: list[str]) -> set[str]:
+    out = set()
+    for item in allow:
+        for part in item.split(","):
+            part = part.strip()
+            if part in RULES:
+                out.add(part)
+            elif part in BY_NAME:
+                out.add(BY_NAME[part])
+            elif part:
+                raise ValueError(
+                    f"unknown rule {part!r}; rules: {', '.join(f'{k} ({v[0]})' for k, v in RULES.items())}"
+                )
+    return out
+
+
+def _widening(old: str, new: str) -> bool:
+    """Type changes PostgreSQL makes without a rewrite and without losing values."""
+    if old == new:
+        return True
+    var = re.fullmatch(r"character varying(?:\((\d+)\))?", old)
+    if var and (new == "text" or new == "character varying"):
+        return True
+    new_var = re.fullmatch(r"character varying\((\d+)\)", new)
+    if var and new_var and var.group(1) and int(new_var.group(1)) >= int(var.group(1)):
+        return True
+    num = re.fullmatch(r"numeric\((\d+),(\d+)\)", old)
+    new_num = re.fullmatch(r"numeric\((\d+),(\d+)\)", new)
+    if num and new == "numeric":
+        return True
+    return bool(
+        num
+        and new_num
+        and new_num.group(2) == num.group(2)
+        and int(new_num.group(1)) >= int(num.group(1))
+    )
+
+
+class _Linter:
+    def __init__(self, allow: set[str], assume_populated: bool) -> None:
+        self.allow = allow
+        self.assume_populated = assume_populated
+        self.interpreter = DdlInterpreter()
+        self.result = LintResult()
+        self.populated: set[str] = set()  # tables data was written to in the history
+        self.created_here: set[str] = set()  # tables created by the current migration
+        self.backfilled: set[tuple[str, str]] = (
+            set()
+        )  # (table, column) updated in the current migration
+
+    def migration(self, statements: list[tuple[str, str | None, int | None, str | None]]) -> None:
+        """Lint one migration's statements (sql, file, line, revision), then apply them."""
+        self.created_here.clear()
+        self.backfilled.clear()
+        self.result.files += 1
+        for sql, file, line, revision in statements:
+            for stmt in split_statements(sql):
+                self.result.statements += 1
+                if stmt.node is not None:
+                    where = (file, (line or 1) + stmt.line - 1, revision, stmt.sql)
+                    for rule, message in self._check(stmt.node):
+                        violation = Violation(rule, RULES[rule][0], message, *where)
+                        (
+                            self.result.allowed if rule in self.allow else self.result.violations
+                        ).append(violation)
+                    self._track(stmt.node)
+            self.interpreter.apply_sql(sql, file=file, line=line or 1, revision=revision)
+
+    def _key(self, rv: ast.RangeVar) -> str:
+        return qualify(rv.schemaname or "public", rv.relname)
+
+    def _track(self, node: ast.Node) -> None:
+        if isinstance(node, ast.CreateStmt):
+            self.created_here.add(self._key(node.relation))
+        elif isinstance(node, ast.InsertStmt | ast.CopyStmt) and node.relation is not None:
+            self.populated.add(self._key(node.relation))
+        elif isinstance(node, ast.UpdateStmt):
+            key = self._key(node.relation)
+            self.populated.add(key)
+            for target in node.targetList or ():
+                self.backfilled.add((key, target.name))
+
+    def _has_rows(self, key: str) -> bool:
+        return key not in self.created_here and (self.assume_populated or key in self.populated)
+
+    def _check(self, node: ast.Node) -> list[tuple[str, str]]:
+        out: list[tuple[str, str]] = []
+        model = self.interpreter.model
+        if isinstance(node, ast.DropStmt):
+            kind = node.removeType
+            names = [
+                ".".join(s.sval for s in obj if isinstance(s, ast.String))
+                if isinstance(obj, tuple | list)
+                else getattr(obj, "sval", "")
+                for obj in node.objects or ()
+            ]
+            label = ", ".join(n for n in names if n)
+            if kind == ObjectType.OBJECT_TABLE:
+                out.append(("SA001", f"drops table {label}"))
+            elif kind == ObjectType.OBJECT_POLICY:
+                out.append(("SA004", f"drops policy {label}"))
+            elif kind == ObjectType.OBJECT_TRIGGER:
+                out.append(("SA005", f"drops trigger {label}"))
+            elif kind in (
+                ObjectType.OBJECT_VIEW,
+                ObjectType.OBJECT_MATVIEW,
+                ObjectType.OBJECT_FUNCTION,
+                ObjectType.OBJECT_INDEX,
+                ObjectType.OBJECT_TYPE,
+            ):
+                out.append(
+                    ("SA010", f"drops {kind.name.replace('OBJECT_', '').lower()} {label}".rstrip())
+                )
+        elif isinstance(node, ast.TruncateStmt):
+            out.append(("SA006", "truncates " + ", ".join(rv.relname for rv in node.relations)))
+        elif isinstance(node, ast.AlterTableStmt) and node.objtype == ObjectType.OBJECT_TABLE:
+            key = self._key(node.relation)
+            table = model.tables.get(key)
+            for cmd in node.cmds:
+                t = cmd.subtype
+                if t == AlterTableType.AT_DropColumn:
+                    out.append(("SA002", f"drops column {node.relation.relname}.{cmd.name}"))
+                elif t == AlterTableType.AT_DropConstraint:
+                    out.append(("SA003", f"drops constraint {cmd.name} on {node.relation.relname}"))
+                elif t in (
+                    AlterTableType.AT_DisableRowSecurity,
+                    AlterTableType.AT_NoForceRowSecurity,
+                ):
+                    verb = "disables" if t == AlterTableType.AT_DisableRowSecurity else "un-forces"
+                    out.append(("SA007", f"{verb} row level security on {node.relation.relname}"))
+                elif t == AlterTableType.AT_AlterColumnType:
+                    new = format_typename(cmd.def_.typeName)
+                    old = (
+                        table.columns[cmd.name].type
+                        if table and cmd.name in table.columns
+                        else None
+                    )
+                    if old is None or not _widening(canonical_type(old), new):
+                        out.append(
+                            (
+                                "SA008",
+                                f"changes {node.relation.relname}.{cmd.name} from {old or 'unknown'} "
+                                f"to {new} (narrows or rewrites the table)",
+                            )
+                        )
+                elif t == AlterTableType.AT_SetNotNull:
+                    column = table.columns.get(cmd.name) if table else None
+                    if (
+                        self._has_rows(key)
+                        and (key, cmd.name) not in self.backfilled
+                        and not (column and column.default)
+                    ):
+                        out.append(
+                            (
+                                "SA009",
+                                f"sets {node.relation.relname}.{cmd.name} NOT NULL on a table holding "
+                                "rows, without a default or a backfill in this migration",
+                            )
+                        )
+                elif t == AlterTableType.AT_AddColumn:
+                    cd = cmd.def_
+                    kinds = {c.contype.name for c in cd.constraints or ()}
+                    if (
+                        "CONSTR_NOTNULL" in kinds
+                        and "CONSTR_DEFAULT" not in kinds
+                        and self._has_rows(key)
+                    ):
+                        out.append(
+                            (
+                                "SA009",
+                                f"adds NOT NULL column {node.relation.relname}.{cd.colname} without a "
+                                "default to a table holding rows",
+                            )
+                        )
+        return out
+
+
+def _alembic_migrations(path: Path) -> list[list[tuple[str, str | None, int | None, str | None]]]:
+    from schema_audit.sources.alembic import render_history
+
+    history = render_history(path)
+    return [
+        [(s.sql, s.file, s.line, s.revision) for s in rev.statements] for rev in history.revisions
+    ]
+
+
+def _sql_migrations(path: Path) -> list[list[tuple[str, str | None, int | None, str | None]]]:
+    from schema_audit.sources.sqlfile import _display, _up_section, order_sql_files
+
+    files = order_sql_files(path)[0] if path.is_dir() else [path]
+    out = []
+    for file in files:
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            continue
+        out.append([(_up_section(text), _display(file, path), 1, file.stem.split("__")[0])])
+    return out
+
+
+def is_alembic(path: Path) -> bool:
+    return path.is_dir() and ((path / "alembic.ini").exists() or (path / "env.py").exists())
+
+
+def lint(
+    path: Path, *, allow: list[str] | None = None, assume_populated: bool = False
+) -> LintResult:
+    """Lint an Alembic project, a folder of SQL migrations or one SQL file."""
+    linter = _Linter(_allowed_set(allow or []), assume_populated)
+    migrations = _alembic_migrations(path) if is_alembic(path) else _sql_migrations(path)
+    for statements in migrations:
+        linter.migration(statements)
+    return linter.result

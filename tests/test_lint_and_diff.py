@@ -1,0 +1,99 @@
+"""lint-migrations flags each destructive pattern; diff reports drift between any two sources."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+from b03 import FIXTURE, upgrade_b03
+
+from schema_audit.lint import lint
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+ROOT = FIXTURES.parent.parent
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "schema_audit.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "NO_COLOR": "1"},
+        timeout=120,
+    )
+
+
+def test_each_destructive_pattern_is_flagged_with_file_line_and_rule() -> None:
+    result = lint(FIXTURES / "lint_destructive")
+    got = [(v.rule, v.line) for v in result.violations]
+    assert got == [
+        ("SA001", 1),
+        ("SA002", 2),
+        ("SA003", 3),
+        ("SA004", 4),
+        ("SA005", 5),
+        ("SA006", 6),
+        ("SA007", 7),
+        ("SA007", 8),
+        ("SA008", 9),
+        ("SA009", 10),
+        ("SA009", 11),
+        ("SA010", 12),
+    ]
+    assert {v.file for v in result.violations} == {"lint_destructive/V2__destructive.sql"}
+    # V3 widens types, adds NOT NULL with a default, backfills before SET NOT NULL: nothing to flag.
+    assert result.files == 3
+
+
+def test_b03_upgrade_path_passes_even_though_downgrades_drop_everything() -> None:
+    result = lint(FIXTURE)
+    assert result.violations == [] and result.files == 15 and result.statements > 90
+
+
+def test_allow_and_exit_codes_and_json() -> None:
+    proc = cli(
+        "lint-migrations",
+        str(FIXTURES / "lint_destructive"),
+        "--allow",
+        "drop-table,SA002",
+        "-f",
+        "json",
+    )
+    assert proc.returncode == 1
+    doc = json.loads(proc.stdout)
+    assert [v["rule"] for v in doc["allowed"]] == ["SA001", "SA002"]
+    assert len(doc["violations"]) == 10
+    everything = ",".join(f"SA{n:03d}" for n in range(1, 11))
+    assert (
+        cli("lint-migrations", str(FIXTURES / "lint_destructive"), "--allow", everything).returncode
+        == 0
+    )
+    assert cli("lint-migrations", str(FIXTURE)).returncode == 0
+    bad = cli("lint-migrations", str(FIXTURE), "--allow", "nope")
+    assert bad.returncode == 2 and "unknown rule 'nope'" in bad.stderr
+
+
+def test_diff_migrations_against_live_database_shows_drift(pg_server) -> None:  # type: ignore[no-untyped-def]
+    name, dsn = pg_server.create_database("diff")
+    try:
+        upgrade_b03(dsn)
+        same = cli("diff", str(FIXTURE), dsn)
+        assert same.returncode == 0, same.stdout
+        assert same.stdout.startswith("0 difference(s) between alembic")
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute("ALTER TABLE attribution_events ALTER COLUMN session_id SET NOT NULL")
+            conn.execute("DROP INDEX idx_dead_events_source")
+        drift = cli("diff", str(FIXTURE), dsn, "-f", "json")
+    finally:
+        pg_server.drop_database(name)
+    assert drift.returncode == 1
+    differences = {(d["object"], d["property"]) for d in json.loads(drift.stdout)["differences"]}
+    assert differences == {
+        ("column public.attribution_events.session_id", "nullable"),
+        ("table public.dead_events", "indexes"),
+    }
