@@ -123,6 +123,24 @@ def audit(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Print nothing; only the exit code speaks.")
     ] = False,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Write the forensic Markdown report here.")
+    ] = None,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Write the self-contained HTML report here.")
+    ] = None,
+    junit: Annotated[Path | None, typer.Option("--junit", help="Write JUnit XML here.")] = None,
+    sarif: Annotated[Path | None, typer.Option("--sarif", help="Write SARIF 2.1.0 here.")] = None,
+    output_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--output-dir", help="Write every format (md, html, json, junit, sarif) here."
+        ),
+    ] = None,
+    date: Annotated[
+        str | None,
+        typer.Option("--date", help="Report date (YYYY-MM-DD); default: the spec's date."),
+    ] = None,
 ) -> None:
     """Check a schema against a spec.
 
@@ -159,8 +177,44 @@ def audit(
         fail_on=fail_on.value,
         extra_findings=source.findings,
     )
+    _write_reports(
+        result, date=date, report=report, html=html, junit=junit, sarif=sarif, output_dir=output_dir
+    )
     _emit(result, fmt, output, verbose=verbose, quiet=quiet)
     raise typer.Exit(1 if result.verdict == "FAIL" else 0)
+
+
+def _write_reports(result, *, date, report, html, junit, sarif, output_dir) -> None:  # type: ignore[no-untyped-def]
+    """Every requested file format; --output-dir asks for all of them under the spec's stem."""
+    from schema_audit.render import html as html_render
+    from schema_audit.render import json_report, markdown
+    from schema_audit.render import junit as junit_render
+    from schema_audit.render import sarif as sarif_render
+
+    makers = {
+        "md": lambda: markdown.render(result, date=date),
+        "html": lambda: html_render.render(result, date=date),
+        "json": lambda: json_report.render(result),
+        "junit": lambda: junit_render.render(result),
+        "sarif": lambda: sarif_render.render(result),
+    }
+    targets: list[tuple[Path, str]] = []
+    if output_dir is not None:
+        stem = Path(result.spec.path).stem
+        targets += [
+            (output_dir / f"{stem}_report.md", "md"),
+            (output_dir / f"{stem}_report.html", "html"),
+            (output_dir / f"{stem}_report.json", "json"),
+            (output_dir / f"{stem}_junit.xml", "junit"),
+            (output_dir / f"{stem}.sarif", "sarif"),
+        ]
+    targets += [
+        (path, kind)
+        for path, kind in ((report, "md"), (html, "html"), (junit, "junit"), (sarif, "sarif"))
+        if path
+    ]
+    for path, kind in targets:
+        _write(path, makers[kind]())
 
 
 def _emit(result, fmt: Format, output: Path | None, *, verbose: bool, quiet: bool) -> None:  # type: ignore[no-untyped-def]

@@ -1,12 +1,13 @@
-"""``make demo``: the main job on the bundled example, end to end.
+"""``make demo`` / ``make report``: the main job on the bundled example, end to end.
 
 1. audit the B0.3 Alembic history statically (no database), and
 2. migrate a throwaway PostgreSQL with the same history and audit it live,
 
-printing the terminal summary of both and writing JSON (and, with
-``--write-reports``, the checked-in reports) under ``out/`` or ``reports/``.
-Findings are expected: the demo shows them and exits 0 unless the audit
-itself could not run.
+printing the terminal summary of both. ``make demo`` writes the reports under
+``out/``; ``make report`` (``--write-reports``) regenerates the checked-in
+``reports/b03_forensic_report.{md,html,json}`` from the static audit only,
+deterministically (paths relative to the repository, date from the spec).
+Findings are expected: the demo exits 0 unless the audit itself could not run.
 """
 
 from __future__ import annotations
@@ -16,15 +17,14 @@ import os
 import sys
 from pathlib import Path
 
-from rich.console import Console
-
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "specs" / "backend_guide_b03.yaml"
 FIXTURE = ROOT / "tests" / "fixtures" / "b03_alembic"
+REPORT_STEM = "b03_forensic_report"
 
 
 def upgrade_alembic(project: Path, dsn: str) -> None:
-    """Run ``alembic upgrade head`` for ``project`` against ``dsn`` (psycopg 3 driver)."""
+    """Run ``alembic upgrade head`` for ``project`` against ``dsn`` through its own env.py."""
     from alembic import command
     from alembic.config import Config
 
@@ -33,7 +33,7 @@ def upgrade_alembic(project: Path, dsn: str) -> None:
     url = sqlalchemy_url(dsn)
     config = Config(str(project / "alembic.ini"))
     config.set_main_option("script_location", str(project))
-    config.set_main_option("sqlalchemy.url", url)
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     previous = os.environ.get("DATABASE_URL")
     os.environ["DATABASE_URL"] = url
     try:
@@ -45,12 +45,41 @@ def upgrade_alembic(project: Path, dsn: str) -> None:
             os.environ["DATABASE_URL"] = previous
 
 
+def static_audit():  # type: ignore[no-untyped-def]
+    """The static audit of the bundled example, paths relative to the repository (deterministic)."""
+    from schema_audit.audit import engine
+    from schema_audit.sources.select import load_source
+    from schema_audit.spec.load import load_spec
+
+    previous = Path.cwd()
+    os.chdir(ROOT)
+    try:
+        spec = load_spec(Path("specs/backend_guide_b03.yaml"))
+        source = load_source(migrations=Path("tests/fixtures/b03_alembic"))
+    finally:
+        os.chdir(previous)
+    return engine.run(
+        spec, source.model, source.kind, source.target, extra_findings=source.findings
+    )
+
+
+def report_texts(result) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """The checked-in report files and what they must contain."""
+    from schema_audit.render import html, json_report, markdown
+
+    return {
+        f"{REPORT_STEM}.md": markdown.render(result),
+        f"{REPORT_STEM}.html": html.render(result),
+        f"{REPORT_STEM}.json": json_report.render(result),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument(
-        "--write-reports", action="store_true", help="write reports/ instead of out/"
-    )
+    parser.add_argument("--write-reports", action="store_true", help="regenerate reports/ and stop")
     args = parser.parse_args(argv)
+
+    from rich.console import Console
 
     from schema_audit.audit import engine
     from schema_audit.render import json_report, terminal
@@ -61,15 +90,15 @@ def main(argv: list[str] | None = None) -> int:
     console = Console()
     out_dir = ROOT / ("reports" if args.write_reports else "out")
     out_dir.mkdir(exist_ok=True)
-    spec = load_spec(SPEC.relative_to(ROOT) if Path.cwd() == ROOT else SPEC)
 
     console.rule("[bold]1. Static audit of the Alembic history (no database)")
-    static = load_source(migrations=FIXTURE.relative_to(ROOT) if Path.cwd() == ROOT else FIXTURE)
-    static_result = engine.run(
-        spec, static.model, static.kind, static.target, extra_findings=static.findings
-    )
+    static_result = static_audit()
     terminal.render(static_result, console)
-    (out_dir / "b03_static.json").write_text(json_report.render(static_result))
+    for name, text in report_texts(static_result).items():
+        (out_dir / name).write_text(text, encoding="utf-8")
+    console.print(f"reports written to {out_dir.relative_to(ROOT)}/{REPORT_STEM}.{{md,html,json}}")
+    if args.write_reports:
+        return 0
 
     console.rule("[bold]2. Live audit: the same history migrated into a throwaway PostgreSQL")
     with PgCluster() as cluster:
@@ -77,11 +106,11 @@ def main(argv: list[str] | None = None) -> int:
         upgrade_alembic(FIXTURE, dsn)
         live = load_source(dsn=dsn)
         live_result = engine.run(
-            spec, live.model, live.kind, "throwaway PostgreSQL (alembic upgrade head)"
+            load_spec(SPEC), live.model, live.kind, "throwaway PostgreSQL (alembic upgrade head)"
         )
         terminal.render(live_result, console)
-        (out_dir / "b03_live.json").write_text(json_report.render(live_result))
-    console.print(f"JSON written to {out_dir.relative_to(ROOT)}/b03_static.json and b03_live.json")
+        (out_dir / "b03_live.json").write_text(json_report.render(live_result), encoding="utf-8")
+    console.print("live audit JSON written to out/b03_live.json")
     return 0
 
 

@@ -120,8 +120,13 @@ def build_categories(result: AuditResult) -> list[CategoryView]:
         for f in findings:
             if f.ddl and f.status != "PASS" and f.ddl not in ddl_blocks:
                 ddl_blocks.append(f.ddl)
+            label = (
+                f.name
+                if f.kind in ("column", "table", "view", "materialized_view")
+                else f.id.split(".", 1)[-1]
+            )
             for c in f.instead:
-                entry = (f.name or f.id, c.name, c.why, c.ddl)
+                entry = (label or f.id, c.name, c.why, c.ddl)
                 if entry not in instead:
                     instead.append(entry)
         if not ddl_blocks:
@@ -154,7 +159,9 @@ def build_categories(result: AuditResult) -> list[CategoryView]:
                 order.append(cid)
             views[cid].other_findings.append(f)
     for cid, view in views.items():
-        in_category = [f for f in result.findings if f.category == cid]
+        # A category counts its own findings and those its questions cite (category I asks about tables of A).
+        cited = {fid for q in view.questions for fid in q.rollup.findings}
+        in_category = [f for f in result.findings if f.category == cid or f.id in cited]
         view.counts = {
             s: sum(1 for f in in_category if f.status == s)
             for s in ("PASS", "FAIL", "PARTIAL", "DEFERRED", "NOT_APPLICABLE", "WAIVED")

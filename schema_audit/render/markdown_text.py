@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import re
 
-_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+# Characters that change meaning anywhere in a line. Emphasis markers (* and _) only at a word
+# boundary: snake_case identifiers stay readable, "_x_" cannot turn into emphasis.
+_SPECIAL = re.compile(r"([\\`\[\]<>|~]|(?<![A-Za-z0-9])[*_]|[*_](?![A-Za-z0-9]))")
+_LINE_START = re.compile(r"^(\s*)(?:([#+>-])|(\d+)\.)")
 
 
 def _printable(text: str) -> str:
@@ -18,9 +21,12 @@ def _printable(text: str) -> str:
 
 def md_text(value: object) -> str:
     """Escape Markdown and HTML specials in running text."""
-    text = _printable(str(value))
-    text = text.replace("&", "&amp;")
-    return _SPECIAL.sub(r"\\\1", text).replace("\n", " ")
+    text = _printable(str(value)).replace("\n", " ")
+    text = re.sub(r"&(?=#?\w+;)", "&amp;", text)  # only what would read as an HTML entity
+    text = _SPECIAL.sub(r"\\\1", text)
+    return _LINE_START.sub(
+        lambda m: m.group(1) + (f"\\{m.group(2)}" if m.group(2) else f"{m.group(3)}\\."), text
+    )
 
 
 def md_cell(value: object) -> str:

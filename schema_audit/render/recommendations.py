@@ -8,6 +8,7 @@ channel, processing_status") so the list reads like a work plan.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from schema_audit.audit.engine import AuditResult
@@ -75,6 +76,12 @@ def recommend(result: AuditResult) -> list[Recommendation]:
     )
 
 
+def _after_adding(message: str) -> str:
+    """' — after adding column(s) a, b' when the message says which columns are missing."""
+    match = re.search(r"\(columns? (.+?) missing\)", message)
+    return f" — after adding {match.group(1)}" if match else ""
+
+
 def _diff(f: Finding, prop: str):  # type: ignore[no-untyped-def]
     return next((d for d in f.diffs if d.property == prop), None)
 
@@ -115,16 +122,10 @@ def _action(f: Finding, props: dict, table: str) -> str:
                 text += f" INCLUDE ({', '.join(props['include'])})"
             if props.get("where"):
                 text += f" WHERE {props['where']}"
-            if "missing)" in f.message:
-                text += " — after adding " + f.message.rsplit("(", 1)[1].rstrip(")")
-            return text
+            return text + _after_adding(f.message)
         return f"Recreate index {f.name}: {f.message}"
     if f.kind == "check":
-        return f"Add CHECK ({props.get('expression')}) on {table}" + (
-            " — after adding " + f.message.rsplit("(", 1)[1].rstrip(")")
-            if "missing)" in f.message
-            else ""
-        )
+        return f"Add CHECK ({props.get('expression')}) on {table}" + _after_adding(f.message)
     if f.kind == "unique":
         return f"Add UNIQUE ({', '.join(props.get('columns', []))}) on {table}"
     if f.kind == "rls":

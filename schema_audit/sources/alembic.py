@@ -190,7 +190,8 @@ def _read_revision(path: Path, display: str) -> tuple[_RevisionFile | None, Migr
     down = values.get("down_revision")
     downs = [d for d in (down if isinstance(down, tuple) else (down,)) if isinstance(d, str)]
     doc = pyast.get_docstring(tree) or ""
-    message = doc.strip().splitlines()[0].strip() if doc.strip() else ""
+    # The message is the docstring's first paragraph (Alembic's -m), which may wrap over lines.
+    message = " ".join(doc.strip().split("\n\n")[0].split()) if doc.strip() else ""
     downgrade = functions.get("downgrade")
     upgrade_fn = functions.get("upgrade")
     # A revision that changes nothing (an empty baseline) needs no downgrade either.

@@ -1,0 +1,116 @@
+"""SARIF 2.1.0: one result per finding that is not a PASS, for code-scanning UIs.
+
+ruleId is the requirement kind (``schema-audit/column``, …) so findings group
+by what was checked; the location is the migration file and line when the
+finding cites one, else the spec line that asked for the requirement.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from schema_audit import __version__
+from schema_audit.audit.engine import AuditResult
+
+LEVEL = {
+    "FAIL": "error",
+    "PARTIAL": "warning",
+    "DEFERRED": "note",
+    "NOT_APPLICABLE": "note",
+    "WAIVED": "none",
+}
+KIND_TEXT = {
+    "table": "Required table",
+    "column": "Required column",
+    "primary_key": "Primary key",
+    "unique": "Uniqueness",
+    "check": "CHECK constraint",
+    "foreign_key": "Foreign key",
+    "index": "Index",
+    "rls": "Row-level security",
+    "policy": "RLS policy",
+    "trigger": "Trigger",
+    "privilege": "Table privileges",
+    "view": "View",
+    "materialized_view": "Materialized view",
+    "function": "Function",
+    "forbidden_column": "Forbidden column",
+    "probe": "Behavioural probe",
+    "migration": "Migration history",
+    "absent_table": "Table that must not exist",
+}
+
+
+def _location(finding, spec_path: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    where = next((e for e in finding.evidence if e.file), None)
+    if where is not None:
+        region = {"startLine": where.line} if where.line else None
+        physical: dict[str, Any] = {"artifactLocation": {"uri": where.file}}
+    else:
+        file, _, rest = (finding.spec_location or spec_path).partition(":")
+        line = rest.split(":")[0]
+        physical = {"artifactLocation": {"uri": file}}
+        region = {"startLine": int(line)} if line.isdigit() else None
+    if region:
+        physical["region"] = region
+    return {"physicalLocation": physical}
+
+
+def to_document(result: AuditResult) -> dict[str, Any]:
+    kinds = sorted({f.kind for f in result.findings})
+    rules = [
+        {
+            "id": f"schema-audit/{kind}",
+            "name": kind,
+            "shortDescription": {"text": KIND_TEXT.get(kind, kind)},
+            "helpUri": "https://schema-audit.dev/specs/README.md",
+        }
+        for kind in kinds
+    ]
+    results = []
+    for f in result.findings:
+        if f.status == "PASS":
+            continue
+        results.append(
+            {
+                "ruleId": f"schema-audit/{f.kind}",
+                "ruleIndex": kinds.index(f.kind),
+                "level": LEVEL[f.status],
+                "message": {"text": f"{f.status} ({f.severity}) {f.id}: {f.message}"},
+                "locations": [_location(f, result.spec.path)],
+                "partialFingerprints": {"requirementId": f.id},
+                "properties": {
+                    "status": f.status,
+                    "severity": f.severity,
+                    "requirement": f.id,
+                    "questions": f.questions,
+                },
+            }
+        )
+    return {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "schema-audit",
+                        "version": __version__,
+                        "informationUri": "https://schema-audit.dev",
+                        "rules": rules,
+                    }
+                },
+                "results": results,
+                "properties": {
+                    "spec": result.spec.name,
+                    "source": result.source_kind,
+                    "verdict": result.verdict,
+                },
+            }
+        ],
+    }
+
+
+def render(result: AuditResult) -> str:
+    return json.dumps(to_document(result), indent=2, ensure_ascii=False) + "\n"
