@@ -140,3 +140,20 @@ def test_spec_schema_is_valid_json_schema() -> None:
     proc = run("spec-schema")
     schema = json.loads(proc.stdout)
     Draft202012Validator.check_schema(schema)
+
+
+def test_wrong_password_is_one_line_exit_2_and_never_echoed() -> None:
+    """A cluster with real password authentication, and a DSN with the wrong password."""
+    from schema_audit.sources.pgserver import PgCluster
+
+    with PgCluster(password="right-Secret-1") as cluster:
+        good = run("audit", "--spec", str(SPEC), "--dsn", cluster.dsn(), "-q")
+        assert good.returncode == 1, (
+            good.stderr
+        )  # connects and audits (an empty database fails the spec)
+        bad_dsn = cluster.dsn(password="wr0ng-Secret-2")
+        proc = run("audit", "--spec", str(SPEC), "--dsn", bad_dsn)
+    assert proc.returncode == 2
+    assert len(proc.stderr.splitlines()) == 1
+    assert 'password authentication failed for user "postgres"' in proc.stderr
+    assert "wr0ng-Secret-2" not in proc.stderr + proc.stdout and ":***@127.0.0.1" in proc.stderr

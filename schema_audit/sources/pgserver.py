@@ -105,9 +105,13 @@ class PgCluster:
 
     superuser = "postgres"
 
-    def __init__(self, bindir: Path | None = None, keep: bool = False) -> None:
+    def __init__(
+        self, bindir: Path | None = None, keep: bool = False, password: str | None = None
+    ) -> None:
+        """``password`` switches TCP connections to scram-sha-256 for the superuser (trust otherwise)."""
         self.bindir = bindir or find_bindir()
         self.keep = keep
+        self.password = password
         self.port = 0
         self.root: Path | None = None
         self._account = _unprivileged_account()
@@ -121,6 +125,13 @@ class PgCluster:
         if self._account:
             os.chown(self.root, self._account.pw_uid, self._account.pw_gid)
         atexit.register(self.stop)
+        auth = ["--auth=trust"]
+        if self.password:
+            pwfile = self.root / "pwfile"
+            pwfile.write_text(self.password + "\n")
+            if self._account:
+                os.chown(pwfile, self._account.pw_uid, self._account.pw_gid)
+            auth = ["--auth-local=trust", "--auth-host=scram-sha-256", f"--pwfile={pwfile}"]
         self._run(
             [
                 str(self.bindir / "initdb"),
@@ -128,7 +139,7 @@ class PgCluster:
                 str(data),
                 "-U",
                 self.superuser,
-                "--auth=trust",
+                *auth,
                 "--encoding=UTF8",
                 "--locale=C",
                 "--no-sync",
@@ -200,8 +211,12 @@ class PgCluster:
         self.stop()
 
     # -- connections ------------------------------------------------------
-    def dsn(self, dbname: str = "postgres", user: str | None = None) -> str:
-        return f"postgresql://{user or self.superuser}@127.0.0.1:{self.port}/{dbname}"
+    def dsn(
+        self, dbname: str = "postgres", user: str | None = None, password: str | None = None
+    ) -> str:
+        secret = password if password is not None else self.password
+        credentials = f"{user or self.superuser}:{secret}" if secret else (user or self.superuser)
+        return f"postgresql://{credentials}@127.0.0.1:{self.port}/{dbname}"
 
     def create_database(self, name: str) -> str:
         """Create an empty database and return its DSN."""
