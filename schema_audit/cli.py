@@ -141,6 +141,25 @@ def audit(
         str | None,
         typer.Option("--date", help="Report date (YYYY-MM-DD); default: the spec's date."),
     ] = None,
+    replay: Annotated[
+        bool,
+        typer.Option(
+            "--replay",
+            help="Replay the history into a scratch PostgreSQL and run the spec's probes.",
+        ),
+    ] = False,
+    scratch_dsn: Annotated[
+        str | None,
+        typer.Option(
+            "--scratch-dsn", help="Server for the scratch database (default: a throwaway one)."
+        ),
+    ] = None,
+    keep_scratch: Annotated[
+        bool,
+        typer.Option(
+            "--keep-scratch", help="Keep the scratch database and print its DSN (debugging)."
+        ),
+    ] = False,
 ) -> None:
     """Check a schema against a spec.
 
@@ -158,6 +177,21 @@ def audit(
         loaded_spec = load_spec(spec)
     except SpecError as exc:
         _fail(exc.problems)
+    if replay:
+        result = _replay(
+            loaded_spec, dsn, migrations, sql, scratch_dsn, keep_scratch, fail_on.value
+        )
+        _write_reports(
+            result,
+            date=date,
+            report=report,
+            html=html,
+            junit=junit,
+            sarif=sarif,
+            output_dir=output_dir,
+        )
+        _emit(result, fmt, output, verbose=verbose, quiet=quiet)
+        raise typer.Exit(1 if result.verdict == "FAIL" else 0)
     try:
         source = load_source(
             dsn=dsn,
@@ -182,6 +216,49 @@ def audit(
     )
     _emit(result, fmt, output, verbose=verbose, quiet=quiet)
     raise typer.Exit(1 if result.verdict == "FAIL" else 0)
+
+
+def _replay(spec, dsn, migrations, sql, scratch_dsn, keep, fail_on):  # type: ignore[no-untyped-def]
+    """--replay: never against a --dsn target; only a history the tool replays itself."""
+    from schema_audit.redact import scrub
+    from schema_audit.replay_audit import replay_and_audit
+    from schema_audit.sources.alembic import MigrationSourceError
+    from schema_audit.sources.replay import ReplayError
+
+    if dsn:
+        _fail(
+            [
+                "--replay runs probes only on a scratch database it creates; it never writes to a --dsn "
+                "target. Give --migrations or --sql (and --scratch-dsn for a server of your own)."
+            ]
+        )
+    if not (migrations or sql) or (migrations and sql):
+        _fail(["--replay needs exactly one history: --migrations or --sql"])
+    path = migrations or sql
+    if not path.exists():
+        _fail([f"{path}: no such file or directory"])
+
+    def progress(step) -> None:  # type: ignore[no-untyped-def]
+        if sys.stderr.isatty():
+            mark = "FAILED: " + step.error if step.error else "ok"
+            typer.echo(f"  replay {step.revision} ({step.seconds * 1000:.0f} ms) {mark}", err=True)
+
+    def kept(scratch: str) -> None:
+        typer.echo(f"schema-audit: scratch database kept: {scrub(scratch)}", err=True)
+
+    try:
+        return replay_and_audit(
+            spec,
+            migrations=migrations,
+            sql=sql,
+            scratch_dsn=scratch_dsn,
+            keep=keep,
+            fail_on=fail_on,
+            on_step=progress,
+            on_kept=kept,
+        )
+    except (ReplayError, MigrationSourceError) as exc:
+        _fail([scrub(str(exc))])
 
 
 def _write_reports(result, *, date, report, html, junit, sarif, output_dir) -> None:  # type: ignore[no-untyped-def]

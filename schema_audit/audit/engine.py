@@ -122,6 +122,7 @@ def run(
     *,
     fail_on: str = "low",
     extra_findings: list[Finding] | None = None,
+    probe_findings: dict[str, Finding] | None = None,
 ) -> AuditResult:
     ctx = AuditContext.build(spec, model, source_kind)
     findings: list[Finding] = []
@@ -134,6 +135,8 @@ def run(
                 "NOT_APPLICABLE",
                 f"{parent.kind.replace('_', ' ')} {req.table} does not exist, so this cannot apply",
             )
+        elif req.kind == "probe" and probe_findings and req.id in probe_findings:
+            finding = probe_findings[req.id]
         else:
             finding = CHECKS[req.kind](req, ctx)
             if req.table and req.kind != "absent_table":
