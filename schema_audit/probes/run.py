@@ -191,7 +191,7 @@ def probe_tenant_isolation(ctx: ProbeContext, req: Requirement) -> Finding:
                     )
                 if not seen.get(str(a)):
                     problems.append(f"with {setting} = A, tenant A's own row is not visible")
-            insert_b = RowMaker._insert_sql(table, b_values)
+            insert_b = RowMaker._insert_sql(table, b_values, returning=False)
             ok, _, err = _attempt(conn, trace, insert_b)
             if ok:
                 problems.append(
@@ -443,7 +443,7 @@ def probe_idempotency(ctx: ProbeContext, req: Requirement) -> Finding:
             for statement in maker.statements:
                 trace.add(statement, "ok (setup)")
             values = maker.values(table, key)
-            ok, _, err = _attempt(conn, trace, RowMaker._insert_sql(table, values))
+            ok, _, err = _attempt(conn, trace, RowMaker._insert_sql(table, values, returning=False))
         except SynthesisError as exc:
             return finding_for(
                 req,

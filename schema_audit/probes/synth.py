@@ -149,12 +149,17 @@ class RowMaker:
             ) from None
 
     @staticmethod
-    def _insert_sql(table: Table, values: dict[str, sql.Composable]) -> sql.Composed:
+    def _insert_sql(
+        table: Table, values: dict[str, sql.Composable], returning: bool = True
+    ) -> sql.Composed:
+        """INSERT of one row. Without RETURNING for probes: RETURNING also applies SELECT policies."""
         target = sql.Identifier(table.schema, table.name)
+        tail = sql.SQL(" RETURNING *" if returning else "")
         if not values:
-            return sql.SQL("INSERT INTO {} DEFAULT VALUES RETURNING *").format(target)
-        return sql.SQL("INSERT INTO {} ({}) VALUES ({}) RETURNING *").format(
+            return sql.SQL("INSERT INTO {} DEFAULT VALUES{}").format(target, tail)
+        return sql.SQL("INSERT INTO {} ({}) VALUES ({}){}").format(
             target,
             sql.SQL(", ").join(sql.Identifier(c) for c in values),
             sql.SQL(", ").join(values.values()),
+            tail,
         )
