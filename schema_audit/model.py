@@ -21,8 +21,11 @@ the same database compare equal):
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Literal
+
+from pglast.keywords import RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
 
 Command = Literal["ALL", "SELECT", "INSERT", "UPDATE", "DELETE"]
 RefAction = Literal["NO ACTION", "RESTRICT", "CASCADE", "SET NULL", "SET DEFAULT"]
@@ -367,20 +370,19 @@ def qualify(schema: str, name: str) -> str:
     return f"{quote_ident(schema)}.{quote_ident(name)}"
 
 
+_KEYWORDS = frozenset(RESERVED_KEYWORDS) | frozenset(TYPE_FUNC_NAME_KEYWORDS)
 _SAFE_FIRST = set("abcdefghijklmnopqrstuvwxyz_")
 _SAFE_REST = _SAFE_FIRST | set("0123456789$")
 
 
+@functools.lru_cache(maxsize=65536)
 def quote_ident(name: str) -> str:
-    """Quote an identifier the way PostgreSQL's ``quote_ident()`` does."""
-    from pglast.keywords import RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
-
+    """Quote an identifier the way PostgreSQL's ``quote_ident()`` does (cached: it is on every lookup)."""
     if (
         name
         and name[0] in _SAFE_FIRST
         and all(c in _SAFE_REST for c in name)
-        and name not in RESERVED_KEYWORDS
-        and name not in TYPE_FUNC_NAME_KEYWORDS
+        and name not in _KEYWORDS
     ):
         return name
     return '"' + name.replace('"', '""') + '"'

@@ -153,10 +153,16 @@ def split_statements(sql: str) -> list[_Statement]:
             except pglast.parser.ParseError as exc:
                 pieces.append((start, chunk, exc))
     out = []
+    # Lines are counted incrementally: statements come in order, so each byte is scanned once.
+    counted_to, newlines = 0, 0
     for start, chunk, node in pieces:
         offset = _skip_leading(chunk, 0)
-        prefix = data[:start].decode("utf-8", "replace") + chunk[:offset]
-        line = prefix.count("\n") + 1
+        if start >= counted_to:
+            newlines += data.count(b"\n", counted_to, start)
+        else:  # overlapping pieces from the fallback splitter: count from scratch
+            newlines = data.count(b"\n", 0, start)
+        counted_to = start
+        line = newlines + chunk[:offset].count("\n") + 1
         body = chunk[offset:].strip().rstrip(";").strip()
         if not body:
             continue

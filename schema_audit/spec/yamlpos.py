@@ -16,6 +16,8 @@ from typing import Any
 import yaml
 
 Path_ = tuple[str | int, ...]
+# libyaml's parser when PyYAML has it (about ten times faster on large specs); same nodes, same marks.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +66,7 @@ def format_path(path: Path_) -> str:
 def load_located(text: str, file: str) -> Located:
     """Parse YAML text into plain Python with positions; raise SpecSyntaxError."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{file}:{mark.line + 1}:{mark.column + 1}" if mark else file
