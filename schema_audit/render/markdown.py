@@ -175,6 +175,21 @@ def build_categories(result: AuditResult) -> list[CategoryView]:
     ]
 
 
+def _probe_block(evidence: list, limit: int = 12) -> str:
+    """A probe's statements with the outcome of each, as one SQL block (setup lines elided)."""
+    lines = []
+    for ev in evidence:
+        if ev.note and ev.note.startswith("ok (setup") or ev.note == "ok (synthetic data)":
+            continue
+        statement = " ".join((ev.sql or "").split())
+        outcome = " ".join((ev.note or "").split())
+        lines.append(f"{statement[:300]};\n-- → {outcome[:300]}")
+        if len(lines) >= limit:
+            lines.append("-- … (the JSON and HTML reports list every statement)")
+            break
+    return md_block("\n".join(lines) or "-- no statements recorded")
+
+
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
@@ -184,7 +199,9 @@ def _environment() -> jinja2.Environment:
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
     )
-    env.filters.update(md=md_text, cell=md_cell, code=md_code, block=md_block)
+    env.filters.update(
+        md=md_text, cell=md_cell, code=md_code, block=md_block, probe_block=_probe_block
+    )
     return env
 
 
