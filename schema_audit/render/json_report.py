@@ -38,6 +38,7 @@ def to_document(result: AuditResult) -> dict[str, Any]:
             }
             for g in result.exit_gates
         ],
+        "blind_spots": list(result.model.blind_spots),
         "unapplied_statements": [
             {
                 "file": s.file,

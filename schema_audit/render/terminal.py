@@ -126,6 +126,8 @@ def render(result: AuditResult, console: Console, *, verbose: bool = False) -> N
             f"{len(result.model.unapplied)} statement(s) could not be applied statically "
             "(listed in the JSON output; --replay settles them)"
         )
+    for spot in result.model.blind_spots:
+        console.print(f"blind spot: {escape(_plain_text(spot))}")
     failing = len(result.failing)
     console.print(
         Text(

@@ -152,12 +152,19 @@ SELECT c.oid, n.nspname, c.relname, c.relkind, pg_catalog.pg_get_userbyid(c.relo
        (SELECT pn.nspname || '.' || pc.relname FROM pg_catalog.pg_inherits i
           JOIN pg_catalog.pg_class pc ON pc.oid = i.inhparent
           JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace
-         WHERE i.inhrelid = c.oid AND c.relispartition),
-       CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid, true) END
+         WHERE i.inhrelid = c.oid AND c.relispartition)
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND {ns} AND {not_ext}
 ORDER BY n.nspname, c.relname"""
+
+# Separate from Q_RELATIONS because pg_get_viewdef share-locks the views' base tables:
+# behind another session's ACCESS EXCLUSIVE lock only this query waits, and it may fail alone.
+Q_VIEWDEFS = """
+SELECT c.oid, pg_catalog.pg_get_viewdef(c.oid, true)
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('v', 'm') AND {ns} AND {not_ext}"""
 
 Q_COLUMNS = """
 SELECT a.attrelid, a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull,
@@ -338,7 +345,8 @@ class _Reader:
         self.ns, self.params = _namespace_filter(schemas)
         self.model = SchemaModel()
 
-    def rows(self, query: str, what: str, **fmt: str) -> list[tuple]:
+    def rows(self, query: str, what: str, *, optional: bool = False, **fmt: str) -> list[tuple]:
+        """Run one catalog query; ``optional`` ones degrade to a blind spot on a lock timeout."""
         global LAST_ROUND_TRIPS
         sql = query.format(ns=self.ns, not_ext=_NOT_EXTENSION, **fmt)
         LAST_ROUND_TRIPS += 1
@@ -354,6 +362,12 @@ class _Reader:
             self.model.blind_spots.append(f"{what}: {_one_line(str(exc), self.dsn)}")
             return []
         except (pg_errors.QueryCanceled, pg_errors.LockNotAvailable) as exc:
+            if optional:
+                self.conn.execute("ROLLBACK TO SAVEPOINT schema_audit_read")
+                self.model.blind_spots.append(
+                    f"{what}: not read ({_one_line(str(exc), self.dsn)}; another session holds a lock)"
+                )
+                return []
             raise LiveSourceError(
                 f"reading {what} from {redact_dsn(self.dsn)} timed out ({_one_line(str(exc), self.dsn)}); "
                 "another session may hold a lock: retry later or raise --lock-timeout/--statement-timeout"
@@ -401,7 +415,7 @@ def _read_all(r: _Reader) -> SchemaModel:
         model.schemas[name] = owner
 
     relations: dict[int, Table | View] = {}
-    for oid, schema, name, kind, owner, rls, forced, comment, partkey, parent, viewdef in r.rows(
+    for oid, schema, name, kind, owner, rls, forced, comment, partkey, parent in r.rows(
         Q_RELATIONS, "relations"
     ):
         prov = [Provenance(source="catalog", action="catalog")]
@@ -410,7 +424,7 @@ def _read_all(r: _Reader) -> SchemaModel:
                 schema,
                 name,
                 materialized=kind == "m",
-                definition=viewdef or "",
+                definition="",
                 owner=owner,
                 comment=comment,
                 provenance=prov,
@@ -460,6 +474,10 @@ def _read_all(r: _Reader) -> SchemaModel:
                 comment=comment,
             )
 
+    for oid, definition in r.rows(Q_VIEWDEFS, "view definitions", optional=True):
+        view = relations.get(oid)
+        if isinstance(view, View):
+            view.definition = definition or ""
     _read_constraints(r, relations)
     _read_indexes(r, relations, version_num)
     _read_policies(r, relations)
