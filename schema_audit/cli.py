@@ -403,6 +403,42 @@ def spec_schema() -> None:
     sys.stdout.write(json.dumps(SPEC_SCHEMA, indent=2) + "\n")
 
 
+@app.command()
+def init(
+    dsn: DsnOpt = None,
+    migrations: MigrationsOpt = None,
+    sql: SqlOpt = None,
+    schema: SchemaOpt = None,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the spec.")] = Path(
+        "schema-audit.yaml"
+    ),
+    name: Annotated[str | None, typer.Option("--name", help="The spec's name.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a spec that requires exactly what a source has today, to edit and commit.
+
+    Example: schema-audit init --migrations alembic/ -o specs/schema.yaml
+    """
+    from schema_audit.sources.select import SourceError, load_source
+    from schema_audit.spec.bootstrap import spec_from_model
+
+    if output.exists() and not force:
+        _fail([f"{output} exists; use --force to overwrite it"])
+    try:
+        source = load_source(dsn=dsn, migrations=migrations, sql=sql, schemas=schema)
+    except SourceError as exc:
+        _fail([str(exc)])
+    text = spec_from_model(
+        source.model,
+        name=name or f"Schema of {source.target}",
+        source=f"{source.kind} {source.target}",
+    )
+    _write(output, text)
+    typer.echo(
+        f"wrote {output}: {len(source.model.tables)} tables, {len(source.model.views)} views"
+    )
+
+
 @app.command("lint-migrations")
 def lint_migrations(
     path: Annotated[

@@ -138,3 +138,27 @@ def test_b03_spec_loads_and_maps_every_question() -> None:
     assert policy.severity == "blocking"
     assert "Billy C-02" in policy.questions and "Alex C1" in policy.questions
     assert len(spec.exit_gates) == 9
+
+
+def test_checked_in_json_schema_is_current_and_validates_every_shipped_spec() -> None:
+    import json
+
+    import yaml
+    from jsonschema import Draft202012Validator
+
+    from schema_audit.spec.schema import SPEC_SCHEMA
+
+    checked_in = json.loads((ROOT / "specs" / "spec.schema.json").read_text())
+    assert checked_in == SPEC_SCHEMA, (
+        "specs/spec.schema.json is stale: schema-audit spec-schema > specs/spec.schema.json"
+    )
+    validator = Draft202012Validator(checked_in)
+    shipped = sorted((ROOT / "specs").glob("*.yaml")) + sorted(
+        (ROOT / "tests" / "fixtures").glob("*spec*.yaml")
+    )
+    assert shipped
+    for path in shipped:
+        assert list(validator.iter_errors(yaml.safe_load(path.read_text()))) == [], path
+    broken = yaml.safe_load((ROOT / "specs" / "backend_guide_b03.yaml").read_text())
+    broken["tables"]["tenants"]["columns"]["id"]["nulable"] = False
+    assert any("nulable" in e.message for e in validator.iter_errors(broken))
