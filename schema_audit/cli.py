@@ -39,6 +39,7 @@ class Severity(StrEnum):
 class Format(StrEnum):
     terminal = "terminal"
     json = "json"
+    github = "github"
 
 
 class UsageError(Exception):
@@ -179,7 +180,7 @@ def audit(
         _fail(exc.problems)
     if replay:
         result = _replay(
-            loaded_spec, dsn, migrations, sql, scratch_dsn, keep_scratch, fail_on.value
+            loaded_spec, dsn, migrations, sql, scratch_dsn, keep_scratch, fail_on.value, date
         )
         _write_reports(
             result,
@@ -210,6 +211,7 @@ def audit(
         source.target,
         fail_on=fail_on.value,
         extra_findings=source.findings,
+        as_of=date,
     )
     _write_reports(
         result, date=date, report=report, html=html, junit=junit, sarif=sarif, output_dir=output_dir
@@ -218,7 +220,7 @@ def audit(
     raise typer.Exit(1 if result.verdict == "FAIL" else 0)
 
 
-def _replay(spec, dsn, migrations, sql, scratch_dsn, keep, fail_on):  # type: ignore[no-untyped-def]
+def _replay(spec, dsn, migrations, sql, scratch_dsn, keep, fail_on, as_of):  # type: ignore[no-untyped-def]
     """--replay: never against a --dsn target; only a history the tool replays itself."""
     from schema_audit.redact import scrub
     from schema_audit.replay_audit import replay_and_audit
@@ -254,6 +256,7 @@ def _replay(spec, dsn, migrations, sql, scratch_dsn, keep, fail_on):  # type: ig
             scratch_dsn=scratch_dsn,
             keep=keep,
             fail_on=fail_on,
+            as_of=as_of,
             on_step=progress,
             on_kept=kept,
         )
@@ -297,6 +300,15 @@ def _write_reports(result, *, date, report, html, junit, sarif, output_dir) -> N
 def _emit(result, fmt: Format, output: Path | None, *, verbose: bool, quiet: bool) -> None:  # type: ignore[no-untyped-def]
     from rich.console import Console
 
+    if fmt is Format.github:
+        from schema_audit.render import github
+
+        text = github.render(result)
+        if output:
+            _write(output, text)
+        elif not quiet:
+            sys.stdout.write(text)
+        return
     if fmt is Format.json:
         from schema_audit.render import json_report
 
@@ -478,7 +490,17 @@ def lint_migrations(
         result = lint(path, allow=allow, assume_populated=assume_populated)
     except (ValueError, MigrationSourceError) as exc:
         _fail([str(exc)])
-    if fmt is Format.json:
+    if fmt is Format.github:
+        from schema_audit.render.github import annotation
+
+        text = "".join(
+            annotation(
+                "error", f"{v.rule} {v.name}: {v.message}", f"{v.rule} {v.name}", v.file, v.line
+            )
+            + "\n"
+            for v in result.violations
+        )
+    elif fmt is Format.json:
         text = (
             json.dumps(
                 {

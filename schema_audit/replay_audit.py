@@ -27,6 +27,7 @@ def replay_and_audit(
     scratch_dsn: str | None = None,
     keep: bool = False,
     fail_on: str = "low",
+    as_of: str | None = None,
     on_step: Callable | None = None,
     on_kept: Callable[[str], None] | None = None,
 ) -> engine.AuditResult:
@@ -108,4 +109,5 @@ def replay_and_audit(
             fail_on=fail_on,
             extra_findings=extra,
             probe_findings=probe_findings,
+            as_of=as_of,
         )

@@ -157,3 +157,50 @@ def test_wrong_password_is_one_line_exit_2_and_never_echoed() -> None:
     assert len(proc.stderr.splitlines()) == 1
     assert 'password authentication failed for user "postgres"' in proc.stderr
     assert "wr0ng-Secret-2" not in proc.stderr + proc.stdout and ":***@127.0.0.1" in proc.stderr
+
+
+def test_github_annotations_point_at_migration_lines_and_cannot_be_forged() -> None:
+    from schema_audit.render.github import annotation
+
+    proc = run(
+        "audit",
+        "--spec",
+        str(SPEC),
+        "--migrations",
+        "tests/fixtures/b03_alembic",
+        "--format",
+        "github",
+    )
+    assert proc.returncode == 1
+    first = proc.stdout.splitlines()[0]
+    assert first.startswith(
+        "::error file=b03_alembic/versions/202511131115_add_core_tables.py,line=55,title="
+    )
+    assert proc.stdout.rstrip().endswith("schema-audit verdict: FAIL (40 failing at or above low)")
+    forged = annotation("error", "a\n::error::forged", "t,i:tle", "f,ile", 3)
+    assert (
+        "\n" not in forged
+        and forged == "::error file=f%2Cile,line=3,title=t%2Ci%3Atle::a%0A::error::forged"
+    )
+
+
+def test_pre_commit_hooks_and_ci_recipes_name_real_commands() -> None:
+    import yaml
+
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert {h["id"] for h in hooks} == {
+        "schema-audit-lint-migrations",
+        "schema-audit-validate-spec",
+    }
+    for hook in hooks:
+        command = hook["entry"].split()[1]
+        assert run(command, "--help").returncode == 0
+    for recipe in ("github-actions.yml", "gitlab-ci.yml"):
+        text = (ROOT / "docs" / "ci" / recipe).read_text()
+        yaml.safe_load(text)
+        for line in text.splitlines():
+            if "schema-audit audit" in line or "schema-audit lint-migrations" in line:
+                args = line.split("schema-audit", 1)[1].split()
+                assert run(args[0], "--help").returncode == 0
+                for option in (a for a in args if a.startswith("--")):
+                    assert option in run(args[0], "--help").stdout, option

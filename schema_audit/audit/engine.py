@@ -8,12 +8,14 @@ a cascade of FAILs for every column).
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from schema_audit.audit import indexes, relations, security, tables
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.findings import STATUSES, Finding, at_or_above, finding_for
+from schema_audit.audit.waivers import apply_waivers
 from schema_audit.model import SchemaModel, qualify
 from schema_audit.spec.model import Requirement, Spec
 
@@ -123,7 +125,9 @@ def run(
     fail_on: str = "low",
     extra_findings: list[Finding] | None = None,
     probe_findings: dict[str, Finding] | None = None,
+    as_of: str | None = None,
 ) -> AuditResult:
+    """Audit ``model`` against ``spec``; ``as_of`` (YYYY-MM-DD) decides which waivers have expired."""
     ctx = AuditContext.build(spec, model, source_kind)
     findings: list[Finding] = []
     by_id: dict[str, Finding] = {}
@@ -145,6 +149,11 @@ def run(
         by_id[finding.id] = finding
     findings.extend(extra_findings or [])
     by_id.update({f.id: f for f in extra_findings or []})
+    if spec.waivers:
+        waiver_findings = apply_waivers(
+            spec, findings, as_of or spec.date or datetime.date.today().isoformat()
+        )
+        findings.extend(waiver_findings)
 
     questions = [
         Rollup(

@@ -16,7 +16,15 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from schema_audit.spec.model import Category, ExitGate, Question, Requirement, Spec, match_ids
+from schema_audit.spec.model import (
+    Category,
+    ExitGate,
+    Question,
+    Requirement,
+    Spec,
+    Waiver,
+    match_ids,
+)
 from schema_audit.spec.schema import SPEC_SCHEMA
 from schema_audit.spec.yamlpos import Located, Path_, SpecSyntaxError, format_path, load_file
 
@@ -269,6 +277,16 @@ class _Builder:
                 schema=self.default_schema,
                 table=props.get("table"),
                 name=key,
+            )
+        for index, waiver in enumerate(doc.get("waivers") or []):
+            self.spec.waivers.append(
+                Waiver(
+                    waiver["requirement"],
+                    waiver["reason"],
+                    self.loc.where(("waivers", index)),
+                    waiver.get("owner"),
+                    str(waiver["expires"]) if waiver.get("expires") else None,
+                )
             )
         self.link_questions(doc)
         if self.problems:

@@ -53,6 +53,15 @@ class ExitGate:
 
 
 @dataclass(slots=True)
+class Waiver:
+    pattern: str
+    reason: str
+    location: str
+    owner: str | None = None
+    expires: str | None = None  # YYYY-MM-DD
+
+
+@dataclass(slots=True)
 class Category:
     id: str
     title: str
@@ -72,6 +81,7 @@ class Spec:
     requirements: list[Requirement] = field(default_factory=list)
     questions: list[Question] = field(default_factory=list)
     exit_gates: list[ExitGate] = field(default_factory=list)
+    waivers: list[Waiver] = field(default_factory=list)
 
     def requirement(self, rid: str) -> Requirement | None:
         for req in self.requirements:

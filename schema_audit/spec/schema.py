@@ -312,6 +312,17 @@ _QUESTION = _obj(
     ["id", "requirements"],
 )
 
+_WAIVER = _obj(
+    {
+        "requirement": _str("Requirement id or glob the waiver accepts a deviation for."),
+        "reason": _str("Why the deviation is accepted (shown in every output)."),
+        "owner": _str("Who accepted it."),
+        "expires": _str("YYYY-MM-DD after which the waiver no longer applies."),
+    },
+    "An accepted deviation: matching FAIL/PARTIAL findings become WAIVED until it expires.",
+    ["requirement", "reason"],
+)
+
 _EXIT_GATE = _obj(
     {
         "criterion": _str("Exit-gate criterion."),
@@ -381,6 +392,7 @@ SPEC_SCHEMA: dict[str, Any] = {
             "probes": {"type": "object", "additionalProperties": _PROBE},
             "questions": {"type": "array", "items": _QUESTION},
             "exit_gates": {"type": "array", "items": _EXIT_GATE},
+            "waivers": {"type": "array", "items": _WAIVER},
         },
         "A schema-audit specification: what a PostgreSQL schema must contain.",
         ["name"],

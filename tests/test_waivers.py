@@ -1,0 +1,85 @@
+"""Waivers: accepted deviations become WAIVED with their reason; expired and stale ones are reported."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from b03 import FIXTURE
+
+ROOT = Path(__file__).resolve().parent.parent
+WAIVERS = """
+waivers:
+  - requirement: tables.attribution_events.columns.idempotency_key
+    reason: Design fork accepted - dual partial unique indexes replace idempotency_key
+    owner: data-platform
+    expires: "2026-03-31"
+  - requirement: tables.attribution_allocations.foreign_keys.*
+    reason: CASCADE kept until B2.4
+    expires: "2025-01-01"
+  - requirement: tables.no_such_table.*
+    reason: left over from an old design
+  - requirement: tables.tenants
+    reason: the table used to be missing
+"""
+
+
+def audit(tmp_path: Path, date: str) -> dict:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text((ROOT / "specs" / "backend_guide_b03.yaml").read_text() + WAIVERS)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "schema_audit.cli",
+            "audit",
+            "-s",
+            str(spec),
+            "-m",
+            str(FIXTURE),
+            "-f",
+            "json",
+            "--date",
+            date,
+            "--report",
+            str(tmp_path / "report.md"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "NO_COLOR": "1"},
+        timeout=120,
+    )
+    assert proc.returncode in (0, 1), proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_waived_expired_and_stale(tmp_path: Path) -> None:
+    doc = audit(tmp_path, "2026-01-15")
+    by_id = {f["id"]: f for f in doc["findings"]}
+    waived = by_id["tables.attribution_events.columns.idempotency_key"]
+    assert waived["status"] == "WAIVED"
+    assert (
+        "WAIVED (owner data-platform) until 2026-03-31: Design fork accepted" in waived["message"]
+    )
+    assert doc["summary"]["WAIVED"] == 1
+    expired = by_id["tables.attribution_allocations.foreign_keys.event_id"]
+    assert expired["status"] == "FAIL" and "waiver expired on 2025-01-01" in expired["message"]
+    problems = {f["id"]: f["message"] for f in doc["findings"] if f["kind"] == "waiver"}
+    assert problems == {
+        "waivers.1": "waiver for 'tables.attribution_allocations.foreign_keys.*' expired on 2025-01-01: the deviation counts again",
+        "waivers.2": "waiver for 'tables.no_such_table.*' matches no requirement (stale: remove it)",
+        "waivers.3": "waiver for 'tables.tenants' matches only passing findings (stale: the deviation is gone)",
+    }
+    assert "WAIVED (owner data-platform)" in (tmp_path / "report.md").read_text()
+
+
+def test_after_the_expiry_date_the_waiver_stops_applying(tmp_path: Path) -> None:
+    doc = audit(tmp_path, "2026-04-01")
+    finding = next(
+        f for f in doc["findings"] if f["id"] == "tables.attribution_events.columns.idempotency_key"
+    )
+    assert finding["status"] == "FAIL" and "waiver expired on 2026-03-31" in finding["message"]
