@@ -79,7 +79,16 @@ def load_located(text: str, file: str) -> Located:
         return Located({}, marks, file)
     marks[()] = _mark(node)
     constructor = yaml.SafeLoader("")
-    data = _convert(node, (), marks, constructor, file)
+    try:
+        data = _convert(node, (), marks, constructor, file)
+    except (
+        yaml.MarkedYAMLError
+    ) as exc:  # unknown tags, bad merge keys: errors found while constructing
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{file}:{mark.line + 1}:{mark.column + 1}" if mark else file
+        raise SpecSyntaxError(f"{where}: YAML error: {exc.problem or exc.context}") from None
+    except (yaml.YAMLError, ValueError, TypeError) as exc:  # e.g. an unhashable mapping key
+        raise SpecSyntaxError(f"{file}: YAML error: {exc}") from None
     return Located(data, marks, file)
 
 
