@@ -93,6 +93,25 @@ SqlOpt = Annotated[
         "--sql", help="A .sql file (pg_dump --schema-only included) or a folder of SQL migrations."
     ),
 ]
+VarOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--var",
+        help="NAME=VALUE for ${NAME} in the spec (repeatable; the environment is used too).",
+    ),
+]
+
+
+def _variables(pairs: list[str] | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for pair in pairs or []:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            _fail([f"--var {pair!r}: expected NAME=VALUE"])
+        out[name] = value
+    return out
+
+
 SchemaOpt = Annotated[
     list[str] | None,
     typer.Option("--schema", help="Only read these schemas from a live database (repeatable)."),
@@ -102,6 +121,7 @@ SchemaOpt = Annotated[
 @app.command()
 def audit(
     spec: SpecOpt,
+    var: VarOpt = None,
     dsn: DsnOpt = None,
     migrations: MigrationsOpt = None,
     sql: SqlOpt = None,
@@ -175,7 +195,7 @@ def audit(
     from schema_audit.spec.load import SpecError, load_spec
 
     try:
-        loaded_spec = load_spec(spec)
+        loaded_spec = load_spec(spec, _variables(var))
     except SpecError as exc:
         _fail(exc.problems)
     if replay:
@@ -389,7 +409,9 @@ def inspect(
 
 
 @app.command("validate-spec")
-def validate_spec(spec: Annotated[Path, typer.Argument(help="Spec YAML to check.")]) -> None:
+def validate_spec(
+    spec: Annotated[Path, typer.Argument(help="Spec YAML to check.")], var: VarOpt = None
+) -> None:
     """Check a spec for typos and unknown keys without auditing anything.
 
     Example: schema-audit validate-spec specs/backend_guide_b03.yaml
@@ -397,7 +419,7 @@ def validate_spec(spec: Annotated[Path, typer.Argument(help="Spec YAML to check.
     from schema_audit.spec.load import SpecError, load_spec
 
     try:
-        loaded = load_spec(spec)
+        loaded = load_spec(spec, _variables(var))
     except SpecError as exc:
         _fail(exc.problems)
     typer.echo(

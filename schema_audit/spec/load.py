@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import os
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -39,20 +41,70 @@ class SpecError(Exception):
         self.problems = problems
 
 
-def load_spec(path: str | Path) -> Spec:
+CONCATENATED = ("questions", "exit_gates", "waivers", "categories", "absent_tables")
+
+
+def load_spec(path: str | Path, variables: dict[str, str] | None = None) -> Spec:
+    """Load, compose (``extends:``), substitute ``${VAR}`` and validate a spec; SpecError on any problem."""
     path = Path(path)
+    env = {**os.environ, **(variables or {})}
     try:
-        located = load_file(path)
+        located, digest = _load_composed(path, env, chain=())
     except SpecSyntaxError as exc:
         raise SpecError([str(exc)]) from None
-    if not isinstance(located.data, dict):
-        raise SpecError(
-            [f"{located.where(())}: the spec must be a mapping of keys (name:, tables:, …)"]
-        )
     validate(located)
-    raw = path.read_bytes()
-    spec = _build(located, str(path), hashlib.sha256(raw).hexdigest())
-    return spec
+    return _build(located, str(path), digest.hexdigest())
+
+
+def _load_composed(
+    path: Path, variables: dict[str, str], chain: tuple[Path, ...]
+) -> tuple[Located, Any]:
+    """A spec merged over the specs it ``extends:`` (mappings merge, list sections concatenate)."""
+    resolved = path.resolve()
+    if resolved in chain:
+        raise SpecSyntaxError(
+            f"{path}: extends itself through {' -> '.join(str(p) for p in chain)}"
+        )
+    located = load_file(path, variables)
+    if not isinstance(located.data, dict):
+        raise SpecSyntaxError(
+            f"{located.where(())}: the spec must be a mapping of keys (name:, tables:, …)"
+        )
+    digest = hashlib.sha256(path.read_bytes())
+    parents = located.data.pop("extends", None)
+    if parents is None:
+        return located, digest
+    merged: dict[str, Any] = {}
+    marks: dict[Path_, Any] = {}
+    for index, parent in enumerate(parents if isinstance(parents, list) else [parents]):
+        key: Path_ = ("extends", index) if isinstance(parents, list) else ("extends",)
+        if not isinstance(parent, str):
+            raise SpecSyntaxError(
+                f"{located.where(key)}: extends takes a file path or a list of them"
+            )
+        base_path = Path(parent) if Path(parent).is_absolute() else path.parent / parent
+        if not base_path.exists():
+            raise SpecSyntaxError(f"{located.where(key)}: extends {parent!r}: no such file")
+        base, base_digest = _load_composed(base_path, variables, (*chain, resolved))
+        digest.update(base_digest.digest())
+        merged = _merge(merged, base.data)
+        marks.update(
+            {k: replace(mark, file=mark.file or base.file) for k, mark in base.marks.items()}
+        )
+    merged = _merge(merged, located.data)
+    marks.update(located.marks)
+    return Located(merged, marks, located.file), digest
+
+
+def _merge(base: Any, override: Any, key: str | None = None) -> Any:
+    if isinstance(base, dict) and isinstance(override, dict):
+        out = dict(base)
+        for k, v in override.items():
+            out[k] = _merge(base[k], v, k) if k in base else v
+        return out
+    if isinstance(base, list) and isinstance(override, list) and key in CONCATENATED:
+        return base + override
+    return override
 
 
 # -- validation ---------------------------------------------------------------
@@ -295,7 +347,12 @@ class _Builder:
 
     def table(self, key: str, props: dict[str, Any]) -> None:
         schema, name = self.split_name(key, props)
-        base = f"tables.{key}"
+        # "public.tenants" and "tenants" are the same table when public is the default schema.
+        base = (
+            f"tables.{name}"
+            if schema == self.default_schema and "schema" not in props
+            else f"tables.{key}"
+        )
         path: Path_ = ("tables", key)
         table = self.add(base, "table", path, props, schema=schema, table=name, name=name)
         common = {"schema": schema, "table": name, "parent": table}

@@ -339,6 +339,11 @@ SPEC_SCHEMA: dict[str, Any] = {
     **_obj(
         {
             "spec_version": {"const": 1, "description": "Format version; 1."},
+            "extends": {
+                "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+                "description": "Spec file(s) this one builds on (paths relative to this file); mappings "
+                "merge, questions/exit_gates/waivers/categories concatenate, this file wins.",
+            },
             "name": _str("Name of the specification."),
             "phase": _str("Phase this spec gates, e.g. B0.3."),
             "date": _str("Report date (YYYY-MM-DD); --date overrides."),

@@ -9,6 +9,7 @@ mappings) or of the item (for sequences).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 class Mark:
     line: int  # 1-based
     column: int  # 1-based
+    file: str | None = None  # set when the value came from another file (extends:)
 
 
 class SpecSyntaxError(Exception):
@@ -49,7 +51,7 @@ class Located:
 
     def where(self, path: Path_) -> str:
         m = self.mark(path)
-        return f"{self.file}:{m.line}:{m.column}"
+        return f"{m.file or self.file}:{m.line}:{m.column}"
 
 
 def format_path(path: Path_) -> str:
@@ -63,7 +65,26 @@ def format_path(path: Path_) -> str:
     return out or "(document root)"
 
 
-def load_located(text: str, file: str) -> Located:
+_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+def substitute(value: str, variables: dict[str, str], where: str) -> str:
+    """``${NAME}`` / ``${NAME:-default}`` from ``--var`` or the environment; a missing one is an error."""
+
+    def one(match: re.Match[str]) -> str:
+        name, default = match.group(1), match.group(2)
+        if name in variables:
+            return variables[name]
+        if default is not None:
+            return default
+        raise SpecSyntaxError(
+            f"{where}: variable ${{{name}}} is not set (give --var {name}=… or set it in the environment)"
+        )
+
+    return _VARIABLE.sub(one, value)
+
+
+def load_located(text: str, file: str, variables: dict[str, str] | None = None) -> Located:
     """Parse YAML text into plain Python with positions; raise SpecSyntaxError."""
     try:
         node = yaml.compose(text, Loader=_LOADER)
@@ -80,7 +101,7 @@ def load_located(text: str, file: str) -> Located:
     marks[()] = _mark(node)
     constructor = yaml.SafeLoader("")
     try:
-        data = _convert(node, (), marks, constructor, file)
+        data = _convert(node, (), marks, constructor, file, variables)
     except (
         yaml.MarkedYAMLError
     ) as exc:  # unknown tags, bad merge keys: errors found while constructing
@@ -92,7 +113,7 @@ def load_located(text: str, file: str) -> Located:
     return Located(data, marks, file)
 
 
-def load_file(path: Path) -> Located:
+def load_file(path: Path, variables: dict[str, str] | None = None) -> Located:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -101,7 +122,7 @@ def load_file(path: Path) -> Located:
         raise SpecSyntaxError(f"{path}: not a UTF-8 text file ({exc.reason})") from None
     except OSError as exc:
         raise SpecSyntaxError(f"{path}: cannot read spec: {exc.strerror}") from None
-    return load_located(text, str(path))
+    return load_located(text, str(path), variables)
 
 
 def _mark(node: yaml.Node) -> Mark:
@@ -109,7 +130,12 @@ def _mark(node: yaml.Node) -> Mark:
 
 
 def _convert(
-    node: yaml.Node, path: Path_, marks: dict[Path_, Mark], ctor: yaml.SafeLoader, file: str
+    node: yaml.Node,
+    path: Path_,
+    marks: dict[Path_, Mark],
+    ctor: yaml.SafeLoader,
+    file: str,
+    variables: dict[str, str] | None = None,
 ) -> Any:
     if isinstance(node, yaml.MappingNode):
         ctor.flatten_mapping(node)  # resolves YAML merge keys (<<: *anchor)
@@ -118,6 +144,11 @@ def _convert(
             key = ctor.construct_object(key_node, deep=True)
             if not isinstance(key, str):
                 key = str(key)
+            if (
+                "${" in key and variables is not None
+            ):  # schema names in table keys: ${APP_SCHEMA}.tenants
+                km = _mark(key_node)
+                key = substitute(key, variables, f"{file}:{km.line}:{km.column}")
             child = (*path, key)
             if key in out:
                 m = _mark(key_node)
@@ -125,16 +156,19 @@ def _convert(
                     f"{file}:{m.line}:{m.column}: duplicate key {format_path(child)!r}"
                 )
             marks[child] = _mark(key_node)
-            out[key] = _convert(value_node, child, marks, ctor, file)
+            out[key] = _convert(value_node, child, marks, ctor, file, variables)
         return out
     if isinstance(node, yaml.SequenceNode):
         items = []
         for index, item in enumerate(node.value):
             child = (*path, index)
             marks[child] = _mark(item)
-            items.append(_convert(item, child, marks, ctor, file))
+            items.append(_convert(item, child, marks, ctor, file, variables))
         return items
     value = ctor.construct_object(node, deep=True)
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
+    if isinstance(value, str) and "${" in value and variables is not None:
+        m = _mark(node)
+        return substitute(value, variables, f"{file}:{m.line}:{m.column}")
     return value
