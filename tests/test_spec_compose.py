@@ -81,14 +81,17 @@ def test_errors_point_into_the_file_they_are_in(tmp_path: Path) -> None:
 def test_var_on_the_command_line(tmp_path: Path) -> None:
     path = write(tmp_path)
     env = {k: v for k, v in os.environ.items() if k != "APP_ROLE"} | {"NO_COLOR": "1"}
-    run = lambda *a: subprocess.run(
-        [sys.executable, "-m", "schema_audit.cli", *a],
-        capture_output=True,  # noqa: E731
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=120,
-    )
+
+    def run(*a):
+        return subprocess.run(
+            [sys.executable, "-m", "schema_audit.cli", *a],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env=env,
+            timeout=120,
+        )
+
     assert run("validate-spec", str(path)).returncode == 2
     assert run("validate-spec", str(path), "--var", "APP_ROLE=app_rw").returncode == 0
     proc = run(
