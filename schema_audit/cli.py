@@ -64,6 +64,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main_callback(
+    ctx: typer.Context,
     version: Annotated[
         bool,
         typer.Option(
@@ -71,7 +72,19 @@ def main_callback(
         ),
     ] = False,
 ) -> None:
-    """Audit a PostgreSQL schema against a spec."""
+    """Audit a PostgreSQL schema against a spec.
+
+    Defaults for the options can live in schema-audit.toml or [tool.schema-audit] in pyproject.toml
+    (current directory); the command line wins. `schema-audit config` shows what applies.
+    """
+    from schema_audit.config import ConfigError, load_config
+
+    try:
+        config = load_config()
+    except ConfigError as exc:
+        _fail([str(exc)])
+    ctx.default_map = {**(ctx.default_map or {}), **config.default_map()}
+    ctx.obj = config
 
 
 SpecOpt = Annotated[Path, typer.Option("--spec", "-s", help="Spec YAML (see specs/README.md).")]
@@ -435,6 +448,22 @@ def spec_schema() -> None:
     from schema_audit.spec.schema import SPEC_SCHEMA
 
     sys.stdout.write(json.dumps(SPEC_SCHEMA, indent=2) + "\n")
+
+
+@app.command()
+def config(ctx: typer.Context) -> None:
+    """Show the effective configuration and where each value comes from.
+
+    Example: schema-audit config
+    """
+    from schema_audit.config import KEYS
+
+    loaded = ctx.obj
+    for key in KEYS:
+        if loaded is not None and key in loaded.values:
+            typer.echo(f"{key} = {loaded.values[key]!r}  ({loaded.source})")
+        else:
+            typer.echo(f"{key}: not set (built-in default; the command line can set it)")
 
 
 @app.command()

@@ -1,0 +1,81 @@
+"""Project configuration: defaults for the command line, from ``schema-audit.toml`` or pyproject.toml.
+
+A team writes its spec path, migration folder and thresholds once; the command
+line still wins. Only the current directory is searched (no walking up), so
+what applies is obvious. Secrets do not belong here: there is no ``dsn`` key;
+use ``SCHEMA_AUDIT_DSN`` or the libpq environment.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+# config key -> (command, parameter name) it provides a default for
+KEYS: dict[str, list[tuple[str, str]]] = {
+    "spec": [("audit", "spec")],
+    "migrations": [("audit", "migrations"), ("init", "migrations")],
+    "sql": [("audit", "sql"), ("init", "sql")],
+    "fail-on": [("audit", "fail_on")],
+    "format": [("audit", "fmt")],
+    "output-dir": [("audit", "output_dir")],
+    "schema": [("audit", "schema")],
+    "statement-timeout": [("audit", "statement_timeout")],
+    "lock-timeout": [("audit", "lock_timeout")],
+    "date": [("audit", "date")],
+    "replay": [("audit", "replay")],
+    "scratch-dsn": [("audit", "scratch_dsn")],
+    "allow": [("lint-migrations", "allow")],
+}
+
+
+class ConfigError(Exception):
+    """The configuration file cannot be used; one line with the file and key."""
+
+
+@dataclass(slots=True)
+class Config:
+    values: dict[str, Any] = field(default_factory=dict)
+    source: str | None = None  # the file the values came from
+
+    def default_map(self) -> dict[str, dict[str, Any]]:
+        """Click's default_map: {command: {parameter: value}}."""
+        out: dict[str, dict[str, Any]] = {}
+        for key, value in self.values.items():
+            for command, parameter in KEYS[key]:
+                out.setdefault(command, {})[parameter] = value
+        return out
+
+
+def load_config(directory: Path | None = None) -> Config:
+    directory = directory or Path.cwd()
+    own = directory / "schema-audit.toml"
+    pyproject = directory / "pyproject.toml"
+    if own.is_file():
+        table, source = _read(own), str(own)
+    elif pyproject.is_file():
+        table = _read(pyproject).get("tool", {}).get("schema-audit")
+        if table is None:
+            return Config()
+        source = f"{pyproject} [tool.schema-audit]"
+    else:
+        return Config()
+    unknown = sorted(set(table) - set(KEYS))
+    if unknown:
+        import difflib
+
+        close = difflib.get_close_matches(unknown[0], list(KEYS), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ConfigError(
+            f"{source}: unknown key {unknown[0]!r}{hint}; known keys: {', '.join(KEYS)}"
+        )
+    return Config(dict(table), source)
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None

@@ -1,0 +1,60 @@
+"""Configuration files: defaults from schema-audit.toml or pyproject.toml; the command line wins."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from b03 import FIXTURE
+
+
+def run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "schema_audit.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, "NO_COLOR": "1"},
+        timeout=120,
+    )
+
+
+def test_precedence_command_line_over_config_over_builtin(tmp_path: Path) -> None:
+    spec = tmp_path / "moderate.yaml"
+    spec.write_text(
+        "name: only moderate\ntables:\n  attribution_allocations:\n    columns:\n"
+        "      event_id: {references: attribution_events(id), on_delete: SET NULL, severity: moderate}\n"
+    )
+    (tmp_path / "pyproject.toml").write_text(
+        f'[tool.schema-audit]\nspec = "{spec}"\nmigrations = "{FIXTURE}"\nfail-on = "high"\n'
+    )
+    assert (
+        run(tmp_path, "audit", "-q").returncode == 0
+    )  # spec, source and threshold from pyproject.toml
+    assert (
+        run(tmp_path, "audit", "-q", "--fail-on", "moderate").returncode == 1
+    )  # the command line wins
+    (tmp_path / "schema-audit.toml").write_text(
+        f'spec = "{spec}"\nmigrations = "{FIXTURE}"\nfail-on = "low"\n'
+    )
+    assert (
+        run(tmp_path, "audit", "-q").returncode == 1
+    )  # schema-audit.toml is preferred over pyproject.toml
+    shown = run(tmp_path, "config").stdout
+    assert f"fail-on = 'low'  ({tmp_path / 'schema-audit.toml'})" in shown
+    assert "date: not set (built-in default" in shown
+
+
+def test_a_typo_in_the_config_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "schema-audit.toml").write_text('fail_on = "high"\n')
+    proc = run(tmp_path, "audit", "-q")
+    assert proc.returncode == 2
+    assert proc.stderr.startswith(
+        f"schema-audit: {tmp_path / 'schema-audit.toml'}: unknown key 'fail_on' "
+        "(did you mean 'fail-on'?)"
+    )
+    (tmp_path / "schema-audit.toml").write_text("spec = \n")
+    proc = run(tmp_path, "config")
+    assert proc.returncode == 2 and "not valid TOML" in proc.stderr
