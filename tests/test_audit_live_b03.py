@@ -7,6 +7,7 @@ that the tool must now reach by itself.
 from __future__ import annotations
 
 import json
+import os
 
 import psycopg
 import pytest
@@ -221,3 +222,36 @@ def test_drift_is_caught_policy_without_with_check_and_update_grant(pg_server) -
     assert grants.status == "FAIL" and "app_rw holds UPDATE" in grants.message
     trigger = drifted.finding("tables.revenue_ledger.triggers.before_update_delete_0")
     assert trigger.status == "FAIL" and diff(trigger, "enabled") == (True, False)
+
+
+def test_update_through_role_membership_breaks_immutability(pg_server) -> None:  # type: ignore[no-untyped-def]
+    """A role that inherits UPDATE from a group it belongs to holds UPDATE (effective, not direct, privileges)."""
+    name, dsn = pg_server.create_database("member")
+    role, group = f"member_{os.getpid()}", f"writers_{os.getpid()}"
+    try:
+        upgrade_b03(dsn)
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute(f"CREATE ROLE {group} NOLOGIN")
+            conn.execute(f"CREATE ROLE {role} LOGIN IN ROLE {group}")
+            conn.execute(f"GRANT UPDATE ON revenue_ledger TO {group}")
+        spec_path = pg_server_spec(role)
+        result = engine.run(load_spec(spec_path), live.introspect(dsn), "live")
+    finally:
+        pg_server.drop_database(name)
+        pg_server.execute(f"DROP ROLE IF EXISTS {role}")
+        pg_server.execute(f"DROP ROLE IF EXISTS {group}")
+    finding = result.finding("tables.revenue_ledger.privileges.deny_update_delete_0")
+    assert finding.status == "FAIL"
+    assert f"{role} holds UPDATE via {group}" in finding.message
+
+
+def pg_server_spec(role: str):  # type: ignore[no-untyped-def]
+    import tempfile
+    from pathlib import Path
+
+    path = Path(tempfile.mkdtemp()) / "membership.yaml"
+    path.write_text(
+        f"name: membership\ntables:\n  revenue_ledger:\n    privileges:\n"
+        f"      - {{roles: [{role}], deny: [UPDATE, DELETE]}}\n"
+    )
+    return path
