@@ -125,6 +125,21 @@ def load_file(path: Path, variables: dict[str, str] | None = None) -> Located:
     return load_located(text, str(path), variables)
 
 
+_STR, _NULL, _BOOL = "tag:yaml.org,2002:str", "tag:yaml.org,2002:null", "tag:yaml.org,2002:bool"
+
+
+def _scalar(node: yaml.Node, ctor: yaml.SafeLoader) -> Any:
+    """Strings, nulls and booleans directly (most of a spec); anything else through PyYAML's constructor."""
+    tag = node.tag
+    if tag == _STR:
+        return node.value
+    if tag == _NULL:
+        return None
+    if tag == _BOOL:
+        return node.value.lower() in ("yes", "true", "on", "y")
+    return ctor.construct_object(node, deep=True)
+
+
 def _mark(node: yaml.Node) -> Mark:
     return Mark(node.start_mark.line + 1, node.start_mark.column + 1)
 
@@ -141,7 +156,11 @@ def _convert(
         ctor.flatten_mapping(node)  # resolves YAML merge keys (<<: *anchor)
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            key = ctor.construct_object(key_node, deep=True)
+            key = (
+                _scalar(key_node, ctor)
+                if isinstance(key_node, yaml.ScalarNode)
+                else ctor.construct_object(key_node)
+            )
             if not isinstance(key, str):
                 key = str(key)
             if (
@@ -165,7 +184,7 @@ def _convert(
             marks[child] = _mark(item)
             items.append(_convert(item, child, marks, ctor, file, variables))
         return items
-    value = ctor.construct_object(node, deep=True)
+    value = _scalar(node, ctor)
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     if isinstance(value, str) and "${" in value and variables is not None:
