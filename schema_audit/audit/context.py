@@ -127,6 +127,32 @@ class AuditContext:
             ev = [Evidence(source=self.evidence_kind(), note=note)]
         return ev
 
+    def absent(
+        self,
+        req: Requirement,
+        relation: Table | View,
+        label: str,
+        *,
+        instead: list | None = None,
+        absent_columns: list[str] | None = None,
+        note: str = "",
+    ) -> Finding:
+        """The FAIL of a required object that is not there, naming required columns that are missing too."""
+        from schema_audit.audit.findings import finding_for, missing
+
+        message = f"{label} does not exist"
+        gone = list(dict.fromkeys(absent_columns or []))
+        if gone:
+            message += f" (column{'s' if len(gone) > 1 else ''} {', '.join(gone)} missing)"
+        return finding_for(
+            req,
+            "FAIL",
+            message + note,
+            diffs=[missing()],
+            evidence=self.absence_evidence(relation, label),
+            instead=instead,
+        )
+
     def evidence_kind(self) -> str:
         return "migration" if self.is_static() else "catalog"
 

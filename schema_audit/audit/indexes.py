@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from schema_audit import sqlnorm
 from schema_audit.audit import nearmiss
 from schema_audit.audit.context import AuditContext
-from schema_audit.audit.findings import Diff, Finding, finding_for, missing
+from schema_audit.audit.findings import Diff, Finding, finding_for
 from schema_audit.model import Index, IndexKey
 from schema_audit.render import ddl as render_ddl
 from schema_audit.spec.model import Requirement
@@ -151,18 +151,12 @@ def check_index(req: Requirement, ctx: AuditContext) -> Finding:
     names = _column_names(relation)
     absent = [w.expression for w in wanted_columns if w.is_column and w.expression not in names]
     absent += [c for c in props.get("include") or [] if c not in names]
-    message = f"{label} does not exist"
-    if absent:
-        message += (
-            f" (column{'s' if len(absent) > 1 else ''} {', '.join(dict.fromkeys(absent))} missing)"
-        )
-    return finding_for(
+    return ctx.absent(
         req,
-        "FAIL",
-        message,
-        diffs=[missing()],
-        evidence=ctx.absence_evidence(relation, label),
+        relation,
+        label,
         instead=nearmiss.index_candidates(props, relation, wanted_columns),
+        absent_columns=absent,
     )
 
 

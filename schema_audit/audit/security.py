@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from schema_audit import sqlnorm
 from schema_audit.audit.context import AuditContext
-from schema_audit.audit.findings import Candidate, Diff, Finding, finding_for, missing
+from schema_audit.audit.findings import Candidate, Diff, Finding, finding_for
 from schema_audit.model import TABLE_PRIVILEGES, Policy, SchemaModel, Table, Trigger
 from schema_audit.render import ddl as render_ddl
 from schema_audit.spec.model import Requirement
@@ -125,14 +125,7 @@ def check_policy(req: Requirement, ctx: AuditContext) -> Finding:
         )
         for p in sorted(table.policies.values(), key=lambda p: p.name)
     ]
-    return finding_for(
-        req,
-        "FAIL",
-        f"{label} does not exist",
-        diffs=[missing()],
-        evidence=ctx.absence_evidence(table, label),
-        instead=instead,
-    )
+    return ctx.absent(req, table, label, instead=instead)
 
 
 def _function_raises(model: SchemaModel, name: str) -> bool | None:
@@ -204,14 +197,7 @@ def check_trigger(req: Requirement, ctx: AuditContext) -> Finding:
             )
             for t in sorted(table.triggers.values(), key=lambda t: t.name)
         ]
-        return finding_for(
-            req,
-            "FAIL",
-            f"{label} does not exist",
-            diffs=[missing()],
-            evidence=ctx.absence_evidence(table, label),
-            instead=instead,
-        )
+        return ctx.absent(req, table, label, instead=instead)
     ddl = render_ddl.create_trigger(trigger, table)
     evidence = ctx.evidence(trigger.provenance, ddl)
     fn_name = trigger.function.rpartition(".")[2]

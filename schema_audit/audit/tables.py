@@ -248,16 +248,8 @@ def check_unique(req: Requirement, ctx: AuditContext) -> Finding:
             evidence=_uq_evidence(ctx, table, found),
             name=found,
         )
-    message = f"{label} does not exist"
-    if absent:
-        message += f" (column{'s' if len(absent) > 1 else ''} {', '.join(absent)} missing)"
-    return finding_for(
-        req,
-        "FAIL",
-        message,
-        diffs=[missing()],
-        evidence=ctx.absence_evidence(table, label),
-        instead=nearmiss.unique_candidates(table, columns),
+    return ctx.absent(
+        req, table, label, instead=nearmiss.unique_candidates(table, columns), absent_columns=absent
     )
 
 
@@ -314,16 +306,12 @@ def check_check(req: Requirement, ctx: AuditContext) -> Finding:
     what = f"CHECK {req.name or ''} ({expression or '…'}) on {table.name}".replace("  ", " ")
     columns = req.props.get("columns") or sqlnorm_columns(expression or "")
     absent = [c for c in columns if c not in table.columns]
-    message = f"{what} does not exist"
-    if absent:
-        message += f" (column{'s' if len(absent) > 1 else ''} {', '.join(absent)} missing)"
-    return finding_for(
+    return ctx.absent(
         req,
-        "FAIL",
-        message,
-        diffs=[missing()],
-        evidence=ctx.absence_evidence(table, what),
+        table,
+        what,
         instead=nearmiss.check_candidates(table, expression, columns),
+        absent_columns=absent,
     )
 
 
@@ -393,18 +381,14 @@ def check_foreign_key(req: Requirement, ctx: AuditContext) -> Finding:
         fk = (same_target or candidates)[0]
     if fk is None:
         absent = [c for c in columns if c not in table.columns]
-        message = f"{label} does not exist"
-        if absent:
-            message += f" (column{'s' if len(absent) > 1 else ''} {', '.join(absent)} missing)"
-        if ctx.model.tables.get(qualify(ref_schema, ref_table)) is None:
-            message += f" (table {ref_table} missing)"
-        return finding_for(
+        ref_missing = ctx.model.tables.get(qualify(ref_schema, ref_table)) is None
+        return ctx.absent(
             req,
-            "FAIL",
-            message,
-            diffs=[missing()],
-            evidence=ctx.absence_evidence(table, label),
+            table,
+            label,
             instead=nearmiss.fk_candidates(table, columns, ref_table),
+            absent_columns=absent,
+            note=f" (table {ref_table} missing)" if ref_missing else "",
         )
     diffs: list[Diff] = []
     if (fk.ref_schema, fk.ref_table) != (ref_schema, ref_table):
