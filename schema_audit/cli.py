@@ -175,6 +175,13 @@ def audit(
         str | None,
         typer.Option("--date", help="Report date (YYYY-MM-DD); default: the spec's date."),
     ] = None,
+    rules: Annotated[
+        str,
+        typer.Option(
+            "--rules",
+            help="Built-in rule groups: security,perf,schema,privacy or all (off by default).",
+        ),
+    ] = "",
     replay: Annotated[
         bool,
         typer.Option(
@@ -211,6 +218,12 @@ def audit(
         loaded_spec = load_spec(spec, _variables(var))
     except SpecError as exc:
         _fail(exc.problems)
+    from schema_audit.audit.rules import parse_groups
+
+    try:
+        rule_groups = parse_groups(rules)
+    except ValueError as exc:
+        _fail([str(exc)])
     if replay:
         result = _replay(
             loaded_spec, dsn, migrations, sql, scratch_dsn, keep_scratch, fail_on.value, date
@@ -243,7 +256,8 @@ def audit(
         source.kind,
         source.target,
         fail_on=fail_on.value,
-        extra_findings=source.findings,
+        extra_findings=source.findings
+        + _rule_findings(source.model, rule_groups, loaded_spec, source.kind),
         as_of=date,
     )
     _write_reports(
@@ -251,6 +265,16 @@ def audit(
     )
     _emit(result, fmt, output, verbose=verbose, quiet=quiet)
     raise typer.Exit(1 if result.verdict == "FAIL" else 0)
+
+
+def _rule_findings(model, groups, spec, kind):  # type: ignore[no-untyped-def]
+    from schema_audit.audit.rules import run_rules
+
+    if not groups:
+        return []
+    return run_rules(
+        model, groups, tenant_column=spec.settings.get("tenant_column"), source_kind=kind
+    )
 
 
 def _replay(spec, dsn, migrations, sql, scratch_dsn, keep, fail_on, as_of):  # type: ignore[no-untyped-def]
