@@ -175,6 +175,13 @@ def audit(
         str | None,
         typer.Option("--date", help="Report date (YYYY-MM-DD); default: the spec's date."),
     ] = None,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(
+            "--baseline",
+            help="Report only findings not in this baseline file (written on first use).",
+        ),
+    ] = None,
     rules: Annotated[
         str,
         typer.Option(
@@ -228,8 +235,13 @@ def audit(
         result = _replay(
             loaded_spec, dsn, migrations, sql, scratch_dsn, keep_scratch, fail_on.value, date
         )
-        _write_reports(
+        _finish(
             result,
+            baseline=baseline,
+            quiet=quiet,
+            fmt=fmt,
+            output=output,
+            verbose=verbose,
             date=date,
             report=report,
             html=html,
@@ -237,8 +249,6 @@ def audit(
             sarif=sarif,
             output_dir=output_dir,
         )
-        _emit(result, fmt, output, verbose=verbose, quiet=quiet)
-        raise typer.Exit(1 if result.verdict == "FAIL" else 0)
     try:
         source = load_source(
             dsn=dsn,
@@ -260,11 +270,54 @@ def audit(
         + _rule_findings(source.model, rule_groups, loaded_spec, source.kind),
         as_of=date,
     )
+    _finish(
+        result,
+        baseline=baseline,
+        quiet=quiet,
+        fmt=fmt,
+        output=output,
+        verbose=verbose,
+        date=date,
+        report=report,
+        html=html,
+        junit=junit,
+        sarif=sarif,
+        output_dir=output_dir,
+    )
+
+
+def _finish(
+    result, *, baseline, quiet, fmt, output, verbose, date, report, html, junit, sarif, output_dir
+):  # type: ignore[no-untyped-def]
+    """Baseline, report files, the chosen output, and the exit code: the same for every audit path."""
+    if baseline is not None and _baseline(result, baseline, quiet):
+        raise typer.Exit(0)
     _write_reports(
         result, date=date, report=report, html=html, junit=junit, sarif=sarif, output_dir=output_dir
     )
     _emit(result, fmt, output, verbose=verbose, quiet=quiet)
     raise typer.Exit(1 if result.verdict == "FAIL" else 0)
+
+
+def _baseline(result, path: Path, quiet: bool) -> bool:  # type: ignore[no-untyped-def]
+    """Write the baseline on first use (True: stop here), else drop what it already holds."""
+    from schema_audit.audit.baseline import apply_baseline, write_baseline
+
+    if not path.exists():
+        count = write_baseline(result, path)
+        if not quiet:
+            typer.echo(
+                f"baseline written to {path}: {count} finding(s) accepted; later runs report only new ones"
+            )
+        return True
+    try:
+        fixed = apply_baseline(result, path)
+    except ValueError as exc:
+        _fail([str(exc)])
+    if not quiet:
+        for entry in fixed:
+            typer.echo(f"fixed since the baseline: {entry['id']} ({entry['status']})", err=True)
+    return False
 
 
 def _rule_findings(model, groups, spec, kind):  # type: ignore[no-untyped-def]
