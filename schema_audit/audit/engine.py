@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from schema_audit.audit import indexes, relations, security, tables
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.findings import STATUSES, Finding, at_or_above, finding_for
+from schema_audit.audit.strict import check_strict, check_strict_tables
 from schema_audit.audit.waivers import apply_waivers
 from schema_audit.model import SchemaModel, qualify
 from schema_audit.spec.model import Requirement, Spec
@@ -139,12 +140,30 @@ def run(
                 "NOT_APPLICABLE",
                 f"{parent.kind.replace('_', ' ')} {req.table} does not exist, so this cannot apply",
             )
+        elif req.kind in ("strict", "strict_tables"):
+            continue  # judged after every other requirement (below)
         elif req.kind == "probe" and probe_findings and req.id in probe_findings:
             finding = probe_findings[req.id]
         else:
             finding = CHECKS[req.kind](req, ctx)
             if req.table and req.kind != "absent_table":
                 finding = ctx.deferral(finding, qualify(req.schema, req.table))
+        findings.append(finding)
+        by_id[finding.id] = finding
+    for req in spec.requirements:
+        if req.kind == "strict":
+            parent = _parent_missing(req, by_id)
+            finding = (
+                check_strict(req, model, findings, spec)
+                if parent is None
+                else finding_for(
+                    req, "NOT_APPLICABLE", f"table {req.table} does not exist, so this cannot apply"
+                )
+            )
+        elif req.kind == "strict_tables":
+            finding = check_strict_tables(req, model, spec)
+        else:
+            continue
         findings.append(finding)
         by_id[finding.id] = finding
     findings.extend(extra_findings or [])

@@ -340,6 +340,17 @@ class _Builder:
                     str(waiver["expires"]) if waiver.get("expires") else None,
                 )
             )
+        if (doc.get("strict") or {}).get("tables"):
+            strict = doc["strict"]
+            self.add(
+                "strict.tables",
+                "strict_tables",
+                ("strict",),
+                {**strict, "schemas": strict.get("schemas") or [self.default_schema]},
+                schema=self.default_schema,
+                table=None,
+                name="tables",
+            )
         self.link_questions(doc)
         if self.problems:
             raise SpecError(self.problems)
@@ -416,6 +427,15 @@ class _Builder:
                 )
         if props.get("rls") is not None:
             self.add(f"{base}.rls", "rls", (*path, "rls"), props["rls"], name=None, **common)
+        for kind in props.get("exactly") or []:
+            self.add(
+                f"{base}.exactly.{kind}",
+                "strict",
+                (*path, "exactly"),
+                {"what": kind, "allow": list(props.get("allow") or [])},
+                name=kind,
+                **common,
+            )
 
     def view(self, section: str, kind: str, key: str, props: dict[str, Any]) -> None:
         schema, name = self.split_name(key, props)

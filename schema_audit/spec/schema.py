@@ -257,6 +257,24 @@ _TABLE = _req(
         "triggers": {"type": "array", "items": _TRIGGER},
         "privileges": {"type": "array", "items": _PRIVILEGE},
         "comment": _str("Required table comment."),
+        "exactly": {
+            "type": "array",
+            "items": {
+                "enum": [
+                    "columns",
+                    "indexes",
+                    "policies",
+                    "triggers",
+                    "privileges",
+                    "checks",
+                    "foreign_keys",
+                ]
+            },
+            "description": "Strict mode: anything of these kinds that the spec does not require is a finding.",
+        },
+        "allow": _strlist(
+            "Object names (or role names, for privileges) strict mode accepts without a requirement."
+        ),
     },
     "A table requirement. An empty mapping ({}) only requires existence.",
 )
@@ -398,6 +416,20 @@ SPEC_SCHEMA: dict[str, Any] = {
             "questions": {"type": "array", "items": _QUESTION},
             "exit_gates": {"type": "array", "items": _EXIT_GATE},
             "waivers": {"type": "array", "items": _WAIVER},
+            "strict": _obj(
+                {
+                    **_COMMON,
+                    "tables": {
+                        "type": "boolean",
+                        "description": "Every table must be in the spec.",
+                    },
+                    "schemas": _strlist("Schemas strict mode covers (default: defaults.schema)."),
+                    "allow": _strlist(
+                        "Tables accepted without a requirement (e.g. alembic_version)."
+                    ),
+                },
+                "Strict mode for the set of tables.",
+            ),
         },
         "A schema-audit specification: what a PostgreSQL schema must contain.",
         ["name"],

@@ -1,0 +1,95 @@
+"""Strict mode ("exactly these"): what exists but no requirement accounts for.
+
+pgTAP's ``*_are`` idea: a second permissive policy, an unexpected grant, an
+index nobody asked for. Runs after every other check, because a requirement
+matched by shape accounts for the object it matched (the finding names it).
+"""
+
+from __future__ import annotations
+
+from schema_audit.audit.findings import Diff, Evidence, Finding, finding_for
+from schema_audit.model import SchemaModel, Table, qualify
+from schema_audit.spec.model import Requirement, Spec
+
+KIND_OF = {
+    "columns": "column",
+    "indexes": "index",
+    "policies": "policy",
+    "triggers": "trigger",
+    "checks": "check",
+    "foreign_keys": "foreign_key",
+    "privileges": "privilege",
+}
+
+
+def _present(table: Table, what: str) -> set[str]:
+    if what == "columns":
+        return set(table.columns)
+    if what == "indexes":
+        return {name for name, ix in table.indexes.items() if not ix.constraint}
+    if what == "privileges":
+        return {g.grantee for g in table.grants if g.grantee != table.owner}
+    return set(getattr(table, what))
+
+
+def _accounted(req: Requirement, findings: list[Finding], spec: Spec) -> set[str]:
+    kind = KIND_OF[req.props["what"]]
+    names: set[str] = set()
+    for f in findings:
+        if f.kind == kind and f.table == req.table and f.id.startswith(f"{req.parent}."):
+            if kind == "privilege":
+                roles = (
+                    spec.requirement(f.id).props.get("roles") if spec.requirement(f.id) else None
+                )
+                names.update(roles if isinstance(roles, list) else [])
+            elif f.name:
+                names.add(f.name)
+    return names
+
+
+def check_strict(
+    req: Requirement, model: SchemaModel, findings: list[Finding], spec: Spec
+) -> Finding:
+    table = model.tables.get(qualify(req.schema, req.table or ""))
+    what = req.props["what"]
+    if table is None:
+        return finding_for(
+            req, "NOT_APPLICABLE", f"table {req.table} does not exist, so this cannot apply"
+        )
+    extra = sorted(
+        _present(table, what) - _accounted(req, findings, spec) - set(req.props.get("allow") or [])
+    )
+    if extra:
+        return finding_for(
+            req,
+            "FAIL",
+            f"{table.name} has {what} the spec does not require: {', '.join(extra)}",
+            diffs=[Diff(what, "only the required ones", extra)],
+            evidence=[Evidence(source="spec", note="strict mode (exactly)")],
+            name=f"exactly {what}",
+        )
+    return finding_for(
+        req, "PASS", f"{table.name} has exactly the required {what}", name=f"exactly {what}"
+    )
+
+
+def check_strict_tables(req: Requirement, model: SchemaModel, spec: Spec) -> Finding:
+    required = {qualify(r.schema, r.table or "") for r in spec.requirements if r.kind == "table"}
+    allowed = {
+        qualify(spec.default_schema, a) if "." not in a else a for a in req.props.get("allow") or []
+    }
+    schemas = set(req.props["schemas"])
+    extra = sorted(
+        k for k, t in model.tables.items() if t.schema in schemas and k not in required | allowed
+    )
+    if extra:
+        return finding_for(
+            req,
+            "FAIL",
+            f"tables the spec does not require: {', '.join(extra)}",
+            diffs=[Diff("tables", "only the required ones", extra)],
+            name="tables",
+        )
+    return finding_for(
+        req, "PASS", f"exactly the required tables in {', '.join(sorted(schemas))}", name="tables"
+    )
