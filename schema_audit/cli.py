@@ -653,6 +653,11 @@ def lint_migrations(
             + (f" (revision {v.revision})" if v.revision else "")
             for v in result.violations
         ]
+        lines += [
+            f"{v.file}:{v.line}: {v.rule} {v.name} ignored: {v.suppressed}"
+            for v in result.allowed
+            if v.suppressed
+        ]
         lines.append(
             f"{len(result.violations)} destructive change(s) in {result.files} migration(s), "
             f"{result.statements} statement(s) checked"

@@ -43,6 +43,8 @@ RULES: dict[str, tuple[str, str]] = {
     ),
 }
 BY_NAME = {name: rule for rule, (name, _) in RULES.items()}
+# `-- schema-audit: ignore SA009 reason` in SQL, `# schema-audit: ignore set-not-null reason` in Python
+_IGNORE = re.compile(r"(?:--|#)\s*schema-audit:\s*ignore\s+([A-Za-z0-9_,-]+)\s*(.*)$")
 
 
 @dataclass(slots=True)
@@ -54,6 +56,7 @@ class Violation:
     line: int | None
     revision: str | None
     sql: str
+    suppressed: str | None = None  # the reason given in a `schema-audit: ignore` comment
 
 
 @dataclass(slots=True)
@@ -108,6 +111,9 @@ class _Linter:
         self.assume_populated = assume_populated
         self.interpreter = DdlInterpreter()
         self.result = LintResult()
+        self.sources: dict[
+            str, list[str]
+        ] = {}  # displayed file name -> its lines, for ignore comments
         self.populated: set[str] = set()  # tables data was written to in the history
         self.created_here: set[str] = set()  # tables created by the current migration
         self.backfilled: set[tuple[str, str]] = (
@@ -126,11 +132,24 @@ class _Linter:
                     where = (file, (line or 1) + stmt.line - 1, revision, stmt.sql)
                     for rule, message in self._check(stmt.node):
                         violation = Violation(rule, RULES[rule][0], message, *where)
-                        (
-                            self.result.allowed if rule in self.allow else self.result.violations
-                        ).append(violation)
+                        violation.suppressed = self._suppression(file, where[1], rule)
+                        allowed = rule in self.allow or violation.suppressed is not None
+                        (self.result.allowed if allowed else self.result.violations).append(
+                            violation
+                        )
                     self._track(stmt.node)
             self.interpreter.apply_sql(sql, file=file, line=line or 1, revision=revision)
+
+    def _suppression(self, file: str | None, line: int | None, rule: str) -> str | None:
+        """The reason of a ``schema-audit: ignore RULE reason`` comment on the statement's line or the 3 above."""
+        lines = self.sources.get(file or "")
+        if not lines or not line:
+            return None
+        for number in range(max(1, line - 3), min(line, len(lines)) + 1):
+            match = _IGNORE.search(lines[number - 1])
+            if match and {r.strip() for r in match.group(1).split(",")} & {rule, RULES[rule][0]}:
+                return match.group(2).strip() or "no reason given"
+        return None
 
     def _key(self, rv: ast.RangeVar) -> str:
         return qualify(rv.schemaname or "public", rv.relname)
@@ -264,6 +283,24 @@ def _sql_migrations(path: Path) -> list[list[tuple[str, str | None, int | None, 
     return out
 
 
+def _source_lines(path: Path) -> dict[str, list[str]]:
+    """Every migration file's lines under the name findings show, for ignore comments."""
+    from schema_audit.sources.sqlfile import _display
+
+    files = (
+        [path]
+        if path.is_file()
+        else sorted(p for p in path.rglob("*") if p.suffix in (".py", ".sql"))
+    )
+    out: dict[str, list[str]] = {}
+    for file in files:
+        try:
+            out[_display(file, path)] = file.read_text(encoding="utf-8").splitlines()
+        except (UnicodeDecodeError, OSError):
+            continue
+    return out
+
+
 def is_alembic(path: Path) -> bool:
     return path.is_dir() and ((path / "alembic.ini").exists() or (path / "env.py").exists())
 
@@ -274,6 +311,7 @@ def lint(
     """Lint an Alembic project, a folder of SQL migrations or one SQL file."""
     linter = _Linter(_allowed_set(allow or []), assume_populated)
     migrations = _alembic_migrations(path) if is_alembic(path) else _sql_migrations(path)
+    linter.sources = _source_lines(path)
     for statements in migrations:
         linter.migration(statements)
     return linter.result

@@ -97,3 +97,46 @@ def test_diff_migrations_against_live_database_shows_drift(pg_server) -> None:  
         ("column public.attribution_events.session_id", "nullable"),
         ("table public.dead_events", "indexes"),
     }
+
+
+def test_inline_ignore_comments_suppress_with_their_reason(tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "m"
+    folder.mkdir()
+    (folder / "V1__a.sql").write_text(
+        "CREATE TABLE a (id int, n int);\nINSERT INTO a VALUES (1, 1);\n"
+    )
+    (folder / "V2__b.sql").write_text(
+        "-- schema-audit: ignore SA009 backfilled by the deploy job\n"
+        "ALTER TABLE a ALTER COLUMN n SET NOT NULL;\n"
+        "ALTER TABLE a DROP COLUMN id; -- schema-audit: ignore drop-column unused since 2024\n"
+        "TRUNCATE a;\n"
+    )
+    result = lint(folder)
+    assert [(v.rule, v.line) for v in result.violations] == [("SA006", 4)]
+    assert [(v.rule, v.suppressed) for v in result.allowed] == [
+        ("SA009", "backfilled by the deploy job"),
+        ("SA002", "unused since 2024"),
+    ]
+    project = tmp_path / "alembic_rich"
+    shutil.copytree(
+        FIXTURES / "alembic_rich", project, ignore=shutil.ignore_patterns("__pycache__")
+    )
+    revision = project / "versions" / "r002_alter_orders.py"
+    revision.write_text(
+        revision.read_text().replace(
+            '    op.drop_column("orders", "total_cents")',
+            "    # schema-audit: ignore drop-column replaced by total_minor, read by nothing\n"
+            '    op.drop_column("orders", "total_cents")',
+        )
+    )
+    rich = lint(project)
+    assert "SA002" not in {v.rule for v in rich.violations} and {
+        v.rule for v in rich.violations
+    } == {"SA008", "SA003"}
+    assert [(v.rule, v.suppressed) for v in rich.allowed] == [
+        ("SA002", "replaced by total_minor, read by nothing")
+    ]
+    proc = cli("lint-migrations", str(folder))
+    assert "V2__b.sql:2: SA009 set-not-null ignored: backfilled by the deploy job" in proc.stdout
