@@ -217,8 +217,6 @@ def audit(
 
       schema-audit audit -s specs/backend_guide_b03.yaml -m tests/fixtures/b03_alembic -f json -o out.json
     """
-    from schema_audit.audit import engine
-    from schema_audit.sources.select import SourceError, load_source
     from schema_audit.spec.load import SpecError, load_spec
 
     try:
@@ -233,43 +231,29 @@ def audit(
         _fail([str(exc)])
     if replay:
         result = _replay(
-            loaded_spec, dsn, migrations, sql, scratch_dsn, keep_scratch, fail_on.value, date
+            loaded_spec,
+            dsn,
+            migrations,
+            sql,
+            scratch_dsn,
+            keep_scratch,
+            fail_on.value,
+            date,
+            rule_groups,
         )
-        _finish(
-            result,
-            baseline=baseline,
-            quiet=quiet,
-            fmt=fmt,
-            output=output,
-            verbose=verbose,
-            date=date,
-            report=report,
-            html=html,
-            junit=junit,
-            sarif=sarif,
-            output_dir=output_dir,
+    else:
+        result = _load_and_audit(
+            loaded_spec,
+            dsn,
+            migrations,
+            sql,
+            schema,
+            statement_timeout,
+            lock_timeout,
+            fail_on.value,
+            date,
+            rule_groups,
         )
-    try:
-        source = load_source(
-            dsn=dsn,
-            migrations=migrations,
-            sql=sql,
-            schemas=schema,
-            statement_timeout_ms=statement_timeout,
-            lock_timeout_ms=lock_timeout,
-        )
-    except SourceError as exc:
-        _fail([str(exc)])
-    result = engine.run(
-        loaded_spec,
-        source.model,
-        source.kind,
-        source.target,
-        fail_on=fail_on.value,
-        extra_findings=source.findings
-        + _rule_findings(source.model, rule_groups, loaded_spec, source.kind),
-        as_of=date,
-    )
     _finish(
         result,
         baseline=baseline,
@@ -283,6 +267,36 @@ def audit(
         junit=junit,
         sarif=sarif,
         output_dir=output_dir,
+    )
+
+
+def _load_and_audit(
+    spec, dsn, migrations, sql, schema, statement_timeout, lock_timeout, fail_on, date, rule_groups
+):  # type: ignore[no-untyped-def]
+    """The audit of a live database or a statically read history."""
+    from schema_audit.audit import engine
+    from schema_audit.sources.select import SourceError, load_source
+
+    try:
+        source = load_source(
+            dsn=dsn,
+            migrations=migrations,
+            sql=sql,
+            schemas=schema,
+            statement_timeout_ms=statement_timeout,
+            lock_timeout_ms=lock_timeout,
+        )
+    except SourceError as exc:
+        _fail([str(exc)])
+    return engine.run(
+        spec,
+        source.model,
+        source.kind,
+        source.target,
+        fail_on=fail_on,
+        extra_findings=source.findings
+        + _rule_findings(source.model, rule_groups, spec, source.kind),
+        as_of=date,
     )
 
 
@@ -330,7 +344,7 @@ def _rule_findings(model, groups, spec, kind):  # type: ignore[no-untyped-def]
     )
 
 
-def _replay(spec, dsn, migrations, sql, scratch_dsn, keep, fail_on, as_of):  # type: ignore[no-untyped-def]
+def _replay(spec, dsn, migrations, sql, scratch_dsn, keep, fail_on, as_of, rule_groups):  # type: ignore[no-untyped-def]
     """--replay: never against a --dsn target; only a history the tool replays itself."""
     from schema_audit.redact import scrub
     from schema_audit.replay_audit import replay_and_audit
@@ -367,6 +381,7 @@ def _replay(spec, dsn, migrations, sql, scratch_dsn, keep, fail_on, as_of):  # t
             keep=keep,
             fail_on=fail_on,
             as_of=as_of,
+            rule_groups=rule_groups,
             on_step=progress,
             on_kept=kept,
         )

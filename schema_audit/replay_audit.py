@@ -28,6 +28,7 @@ def replay_and_audit(
     keep: bool = False,
     fail_on: str = "low",
     as_of: str | None = None,
+    rule_groups: list[str] | None = None,
     on_step: Callable | None = None,
     on_kept: Callable[[str], None] | None = None,
 ) -> engine.AuditResult:
@@ -62,6 +63,15 @@ def replay_and_audit(
         model = live.introspect(scratch.dsn)
         model.tables.pop("public.alembic_version", None)
         model.revisions = revisions
+        if rule_groups:
+            from schema_audit.audit.rules import run_rules
+
+            extra += run_rules(
+                model,
+                rule_groups,
+                tenant_column=spec.settings.get("tenant_column"),
+                source_kind="replay",
+            )
         failed = scratch.failed
         probe_findings: dict[str, Finding] = {}
         if failed is None:
