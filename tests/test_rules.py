@@ -86,3 +86,13 @@ def test_b03_hand_checked(make_db) -> None:  # type: ignore[no-untyped-def]
         "idx_revenue_ledger_tenant_allocation_id does not serve lookups by allocation_id "
         "(allocation_id is not its leading column and it is partial)" in findings[0].message
     )
+
+
+def test_every_rule_has_a_docs_section() -> None:
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "rules.md").read_text()
+    for rule in RULES.values():
+        assert f"## {rule.id} {rule.name}\n" in text, rule.id
+        section = text.split(f"## {rule.id} {rule.name}\n", 1)[1].split("\n## ", 1)[0]
+        assert f"severity `{rule.severity}`" in section and rule.hint in section, rule.id
