@@ -183,12 +183,13 @@ def audit(
         ),
     ] = None,
     rules: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--rules",
-            help="Built-in rule groups: security,perf,schema,privacy or all (off by default).",
+            help="Built-in rule groups: security,perf,schema,privacy, all or none "
+            "(default: the spec's rules.groups, else all).",
         ),
-    ] = "",
+    ] = None,
     replay: Annotated[
         bool,
         typer.Option(
@@ -223,10 +224,10 @@ def audit(
         loaded_spec = load_spec(spec, _variables(var))
     except SpecError as exc:
         _fail(exc.problems)
-    from schema_audit.audit.rules import parse_groups
+    from schema_audit.audit.rules import groups_for
 
     try:
-        rule_groups = parse_groups(rules)
+        rule_groups = groups_for(rules, loaded_spec)
     except ValueError as exc:
         _fail([str(exc)])
     if replay:
@@ -275,6 +276,7 @@ def _load_and_audit(
 ):  # type: ignore[no-untyped-def]
     """The audit of a live database or a statically read history."""
     from schema_audit.audit import engine
+    from schema_audit.audit.rules import rules_for_spec
     from schema_audit.sources.select import SourceError, load_source
 
     try:
@@ -295,7 +297,7 @@ def _load_and_audit(
         source.target,
         fail_on=fail_on,
         extra_findings=source.findings
-        + _rule_findings(source.model, rule_groups, spec, source.kind),
+        + rules_for_spec(source.model, rule_groups, spec, source.kind, migrations or sql),
         as_of=date,
     )
 
@@ -332,16 +334,6 @@ def _baseline(result, path: Path, quiet: bool) -> bool:  # type: ignore[no-untyp
         for entry in fixed:
             typer.echo(f"fixed since the baseline: {entry['id']} ({entry['status']})", err=True)
     return False
-
-
-def _rule_findings(model, groups, spec, kind):  # type: ignore[no-untyped-def]
-    from schema_audit.audit.rules import run_rules
-
-    if not groups:
-        return []
-    return run_rules(
-        model, groups, tenant_column=spec.settings.get("tenant_column"), source_kind=kind
-    )
 
 
 def _replay(spec, dsn, migrations, sql, scratch_dsn, keep, fail_on, as_of, rule_groups):  # type: ignore[no-untyped-def]
@@ -583,10 +575,17 @@ def init(
         source = load_source(dsn=dsn, migrations=migrations, sql=sql, schemas=schema)
     except SourceError as exc:
         _fail([str(exc)])
+    from schema_audit.audit.rules import GROUPS, rules_for_spec
+    from schema_audit.spec.model import Spec
+
+    found = rules_for_spec(
+        source.model, GROUPS, Spec("init", "", ""), source.kind, migrations or sql
+    )
     text = spec_from_model(
         source.model,
         name=name or f"Schema of {source.target}",
         source=f"{source.kind} {source.target}",
+        rule_findings=[f for f in found if f.status == "FAIL"],  # inline-suppressed ones stay so
     )
     _write(output, text)
     typer.echo(

@@ -26,6 +26,7 @@ KEYS: dict[str, list[tuple[str, str]]] = {
     "lock-timeout": [("audit", "lock_timeout")],
     "date": [("audit", "date")],
     "replay": [("audit", "replay")],
+    "rules": [("audit", "rules")],
     "scratch-dsn": [("audit", "scratch_dsn")],
     "allow": [("lint-migrations", "allow")],
 }

@@ -20,6 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "specs" / "backend_guide_b03.yaml"
 FIXTURE = ROOT / "tests" / "fixtures" / "b03_alembic"
+FIXTURE_PATH = Path("tests/fixtures/b03_alembic")  # relative: reports show repository paths
 REPORT_STEM = "b03_forensic_report"
 
 
@@ -48,6 +49,7 @@ def upgrade_alembic(project: Path, dsn: str) -> None:
 def static_audit():  # type: ignore[no-untyped-def]
     """The static audit of the bundled example, paths relative to the repository (deterministic)."""
     from schema_audit.audit import engine
+    from schema_audit.audit.rules import GROUPS, rules_for_spec
     from schema_audit.sources.select import load_source
     from schema_audit.spec.load import load_spec
 
@@ -55,11 +57,12 @@ def static_audit():  # type: ignore[no-untyped-def]
     os.chdir(ROOT)
     try:
         spec = load_spec(Path("specs/backend_guide_b03.yaml"))
-        source = load_source(migrations=Path("tests/fixtures/b03_alembic"))
+        source = load_source(migrations=FIXTURE_PATH)
+        rules = rules_for_spec(source.model, GROUPS, spec, source.kind, FIXTURE_PATH)
     finally:
         os.chdir(previous)
     return engine.run(
-        spec, source.model, source.kind, source.target, extra_findings=source.findings
+        spec, source.model, source.kind, source.target, extra_findings=source.findings + rules
     )
 
 
@@ -82,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     from rich.console import Console
 
     from schema_audit.audit import engine
+    from schema_audit.audit.rules import GROUPS, rules_for_spec
     from schema_audit.render import json_report, terminal
     from schema_audit.sources.pgserver import PgCluster
     from schema_audit.sources.select import load_source
@@ -105,8 +109,13 @@ def main(argv: list[str] | None = None) -> int:
         dsn = cluster.create_database("b03_demo")
         upgrade_alembic(FIXTURE, dsn)
         live = load_source(dsn=dsn)
+        spec = load_spec(SPEC)
         live_result = engine.run(
-            load_spec(SPEC), live.model, live.kind, "throwaway PostgreSQL (alembic upgrade head)"
+            spec,
+            live.model,
+            live.kind,
+            "throwaway PostgreSQL (alembic upgrade head)",
+            extra_findings=rules_for_spec(live.model, GROUPS, spec, live.kind),
         )
         terminal.render(live_result, console)
         (out_dir / "b03_live.json").write_text(json_report.render(live_result), encoding="utf-8")

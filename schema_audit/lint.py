@@ -12,6 +12,8 @@ Flyway versions); DROPs in ``downgrade()`` are what downgrades are for.
 
 from __future__ import annotations
 
+import ast as pyast
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,7 +46,7 @@ RULES: dict[str, tuple[str, str]] = {
 }
 BY_NAME = {name: rule for rule, (name, _) in RULES.items()}
 # `-- schema-audit: ignore SA009 reason` in SQL, `# schema-audit: ignore set-not-null reason` in Python
-_IGNORE = re.compile(r"(?:--|#)\s*schema-audit:\s*ignore\s+([A-Za-z0-9_,-]+)\s*(.*)$")
+IGNORE_COMMENT = re.compile(r"(?:--|#)\s*schema-audit:\s*ignore\s+([A-Za-z0-9_,-]+)\s*(.*)$")
 
 
 @dataclass(slots=True)
@@ -105,6 +107,56 @@ def _widening(old: str, new: str) -> bool:
     )
 
 
+@functools.lru_cache(maxsize=64)
+def _python_spans(lines: tuple[str, ...]) -> list[tuple[int, int]] | None:
+    """(first, last) line of every simple statement of a Python file; None when it is not Python."""
+    try:
+        tree = pyast.parse("\n".join(lines))
+    except (SyntaxError, ValueError):
+        return None
+    return [
+        (node.lineno, node.end_lineno or node.lineno)
+        for node in pyast.walk(tree)
+        if isinstance(node, pyast.stmt) and not hasattr(node, "body")
+    ]
+
+
+def python_statement_span(lines: tuple[str, ...], line: int) -> tuple[int, int] | None:
+    """The innermost Python statement around ``line`` (an ``op.execute(...)`` call), if any."""
+    spans = [s for s in _python_spans(lines) or [] if s[0] <= line <= s[1]]
+    return min(spans, key=lambda s: s[1] - s[0]) if spans else None
+
+
+def find_ignore(
+    file: str | None,
+    lines: list[str] | None,
+    first: int | None,
+    last: int | None,
+    rules: set[str],
+) -> tuple[int, str] | None:
+    """(line, reason) of an ignore comment naming one of ``rules`` for the statement on lines first..last.
+
+    The comment may stand on any line of the statement or in the comment block right above it
+    (at most three lines, stopping at the first line that is not a comment, so a comment for
+    the previous statement never leaks onto this one).
+    """
+    if not lines or not first:
+        return None
+    span = python_statement_span(tuple(lines), first) if (file or "").endswith(".py") else None
+    if span is not None:  # SQL inside an Alembic op call: the Python statement is the unit
+        first, last = min(first, span[0]), max(last or first, span[1])
+    above = []
+    for number in range(first - 1, max(0, first - 4), -1):
+        if not lines[number - 1].lstrip().startswith(("--", "#")):
+            break
+        above.append(number)
+    for number in [*above, *range(first, min(last or first, len(lines)) + 1)]:
+        match = IGNORE_COMMENT.search(lines[number - 1])
+        if match and {r.strip() for r in match.group(1).split(",")} & rules:
+            return number, match.group(2).strip() or "no reason given"
+    return None
+
+
 class _Linter:
     def __init__(self, allow: set[str], assume_populated: bool) -> None:
         self.allow = allow
@@ -141,15 +193,9 @@ class _Linter:
             self.interpreter.apply_sql(sql, file=file, line=line or 1, revision=revision)
 
     def _suppression(self, file: str | None, line: int | None, rule: str) -> str | None:
-        """The reason of a ``schema-audit: ignore RULE reason`` comment on the statement's line or the 3 above."""
-        lines = self.sources.get(file or "")
-        if not lines or not line:
-            return None
-        for number in range(max(1, line - 3), min(line, len(lines)) + 1):
-            match = _IGNORE.search(lines[number - 1])
-            if match and {r.strip() for r in match.group(1).split(",")} & {rule, RULES[rule][0]}:
-                return match.group(2).strip() or "no reason given"
-        return None
+        """The reason of a ``schema-audit: ignore RULE reason`` comment for the statement at ``line``."""
+        found = find_ignore(file, self.sources.get(file or ""), line, line, {rule, RULES[rule][0]})
+        return found[1] if found else None
 
     def _key(self, rv: ast.RangeVar) -> str:
         return qualify(rv.schemaname or "public", rv.relname)
@@ -283,7 +329,7 @@ def _sql_migrations(path: Path) -> list[list[tuple[str, str | None, int | None, 
     return out
 
 
-def _source_lines(path: Path) -> dict[str, list[str]]:
+def source_lines(path: Path) -> dict[str, list[str]]:
     """Every migration file's lines under the name findings show, for ignore comments."""
     from schema_audit.sources.sqlfile import _display
 
@@ -311,7 +357,7 @@ def lint(
     """Lint an Alembic project, a folder of SQL migrations or one SQL file."""
     linter = _Linter(_allowed_set(allow or []), assume_populated)
     migrations = _alembic_migrations(path) if is_alembic(path) else _sql_migrations(path)
-    linter.sources = _source_lines(path)
+    linter.sources = source_lines(path)
     for statements in migrations:
         linter.migration(statements)
     return linter.result

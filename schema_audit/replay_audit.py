@@ -64,14 +64,9 @@ def replay_and_audit(
         model.tables.pop("public.alembic_version", None)
         model.revisions = revisions
         if rule_groups:
-            from schema_audit.audit.rules import run_rules
+            from schema_audit.audit.rules import rules_for_spec
 
-            extra += run_rules(
-                model,
-                rule_groups,
-                tenant_column=spec.settings.get("tenant_column"),
-                source_kind="replay",
-            )
+            extra += rules_for_spec(model, rule_groups, spec, "replay")
         failed = scratch.failed
         probe_findings: dict[str, Finding] = {}
         if failed is None:

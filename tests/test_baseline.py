@@ -64,7 +64,8 @@ def test_baseline_then_nothing_then_exactly_the_regression(tmp_path: Path) -> No
     first = audit(history, baseline)
     assert first.returncode == 0 and "baseline written" in first.stdout
     recorded = json.loads(baseline.read_text())["findings"]
-    assert len(recorded) == 60
+    assert len(recorded) == 61  # 60 spec findings + the rule pack's PERF001 (on by default)
+    assert any(v["id"].startswith("rules.PERF001.") for v in recorded.values())
 
     second = audit(history, baseline)
     doc = json.loads(second.stdout)
@@ -92,7 +93,11 @@ def test_baseline_then_nothing_then_exactly_the_regression(tmp_path: Path) -> No
     third = audit(history, baseline)
     doc = json.loads(third.stdout)
     reported = [(f["id"], f["status"]) for f in doc["findings"] if f["status"] != "PASS"]
-    assert reported == [("tables.dead_events.rls", "FAIL")]
+    # the one regression, seen by the spec and by the rule pack (owner bypasses unforced RLS)
+    assert reported == [
+        ("tables.dead_events.rls", "FAIL"),
+        ("rules.SEC003.public.dead_events", "FAIL"),
+    ]
     assert third.returncode == 1
     assert "fixed since the baseline: tables.tenants.columns.api_key_hash (FAIL)" in third.stderr
     assert "fixed since the baseline: tables.tenants.unique.api_key_hash (FAIL)" in third.stderr

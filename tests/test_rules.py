@@ -96,3 +96,141 @@ def test_every_rule_has_a_docs_section() -> None:
         assert f"## {rule.id} {rule.name}\n" in text, rule.id
         section = text.split(f"## {rule.id} {rule.name}\n", 1)[1].split("\n## ", 1)[0]
         assert f"severity `{rule.severity}`" in section and rule.hint in section, rule.id
+
+
+SUPPRESSED = """
+CREATE TABLE parent (id int PRIMARY KEY);
+-- schema-audit: ignore PRIV001 login needs the address; encrypted at rest (DPO ticket 17)
+CREATE TABLE users (id int PRIMARY KEY, email text);
+CREATE TABLE orders (
+    id int PRIMARY KEY,
+    parent_id int REFERENCES parent (id),  -- schema-audit: ignore foreign-key-without-index parents are never deleted
+    phone text
+);
+"""
+
+
+def _audit_json(tmp_path, spec_text: str, *args: str) -> dict:  # type: ignore[no-untyped-def]
+    import json
+    import subprocess
+    import sys
+
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(spec_text)
+    out = subprocess.run(
+        [sys.executable, "-m", "schema_audit.cli", "audit", "-s", str(spec), "-f", "json", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode in (0, 1), out.stderr
+    return json.loads(out.stdout)
+
+
+def test_the_pack_is_on_by_default_and_can_be_turned_off(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """issue 9: on by default in `audit`; --rules none or the spec's rules.groups: [] turn it off."""
+    migration = tmp_path / "schema.sql"
+    migration.write_text(TRIGGERS)
+    base = "name: t\nsettings: {tenant_column: tenant_id}\ntables:\n  parent: {}\n"
+    rule_ids = lambda doc: {f["id"] for f in doc["findings"] if f["kind"] == "rule"}  # noqa: E731
+    default = _audit_json(tmp_path, base, "--sql", str(migration))
+    assert set(EXPECTED.values()) <= rule_ids(default)
+    assert default["verdict"] == "FAIL"
+    assert (
+        rule_ids(_audit_json(tmp_path, base, "--sql", str(migration), "--rules", "none")) == set()
+    )
+    off = _audit_json(tmp_path, base + "rules:\n  groups: []\n", "--sql", str(migration))
+    assert rule_ids(off) == set() and off["verdict"] == "PASS"
+    only = _audit_json(tmp_path, base + "rules:\n  groups: [schema]\n", "--sql", str(migration))
+    assert rule_ids(only) == {"rules.SCH001.public.heap"}
+    # the command line wins over the spec
+    perf = _audit_json(
+        tmp_path, base + "rules:\n  groups: [schema]\n", "--sql", str(migration), "--rules", "perf"
+    )
+    assert {i.split(".")[1] for i in rule_ids(perf)} == {"PERF001", "PERF002"}
+
+
+def test_inline_ignore_comments_suppress_rule_findings_with_their_reason(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "0001_init.sql").write_text(SUPPRESSED)
+    doc = _audit_json(tmp_path, "name: t\n", "--sql", str(folder), "--rules", "all")
+    by_id = {f["id"]: f for f in doc["findings"] if f["kind"] == "rule"}
+    users = by_id["rules.PRIV001.public.users.email"]
+    assert users["status"] == "WAIVED"
+    assert "suppressed inline at migrations/0001_init.sql:3" in users["message"]
+    assert "login needs the address; encrypted at rest (DPO ticket 17)" in users["message"]
+    fk = by_id["rules.PERF001.public.orders.orders_parent_id_fkey"]
+    assert fk["status"] == "WAIVED" and "parents are never deleted" in fk["message"]
+    # a comment names one rule: the other column of the same table is still reported
+    assert by_id["rules.PRIV001.public.orders.phone"]["status"] == "FAIL"
+    # what is not suppressed still fails the gate
+    assert doc["verdict"] == "FAIL"
+
+
+def test_pii_dictionary_is_extendable_and_tables_can_be_allowed() -> None:
+    from schema_audit.audit.rules import RuleOptions
+
+    model = interpret(
+        "CREATE TABLE users (id int PRIMARY KEY, email text, national_id text);"
+        "CREATE TABLE events (id int PRIMARY KEY, email text);"
+    )
+    found = lambda options: ids(run_rules(model, ["privacy"], options=options))  # noqa: E731
+    assert found(RuleOptions()) == {
+        "rules.PRIV001.public.users.email",
+        "rules.PRIV001.public.events.email",
+    }
+    assert found(RuleOptions(pii_words=("national_id",), pii_allowed=("users.*",))) == {
+        "rules.PRIV001.public.events.email"
+    }
+    assert "rules.PRIV001.public.users.national_id" in found(
+        RuleOptions(pii_words=("national_id",))
+    )
+
+
+def test_unforced_rls_matters_only_when_the_app_may_own_the_table(make_db) -> None:  # type: ignore[no-untyped-def]
+    """SEC003: the owner bypasses unforced RLS; if the spec names an app role that is not the owner, fine."""
+    from schema_audit.audit.rules import RuleOptions
+
+    sql = "CREATE TABLE t (id int PRIMARY KEY); ALTER TABLE t ENABLE ROW LEVEL SECURITY;"
+    model = live.introspect(make_db("sec003", sql))
+    owner = model.tables["public.t"].owner
+    assert owner
+    sec003 = lambda role: [  # noqa: E731
+        f.id for f in run_rules(model, ["security"], options=RuleOptions(app_role=role))
+    ]
+    assert sec003(None) == ["rules.SEC001.public.t", "rules.SEC003.public.t"]
+    assert sec003(owner) == ["rules.SEC001.public.t", "rules.SEC003.public.t"]
+    assert sec003("app_user") == ["rules.SEC001.public.t"]
+
+
+def test_alembic_ignore_comment_suppresses_the_b03_finding(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`# schema-audit: ignore PERF001 reason` above the op that created the FK, in an Alembic file."""
+    import shutil
+
+    from schema_audit.audit.rules import GROUPS, rules_for_spec
+    from schema_audit.spec.model import Spec
+
+    history = tmp_path / "b03_alembic"
+    shutil.copytree(FIXTURE, history, ignore=shutil.ignore_patterns("__pycache__"))
+    fk = (
+        load_alembic(history)
+        .tables["public.revenue_ledger"]
+        .foreign_keys["revenue_ledger_allocation_id_fkey"]
+    )
+    where = fk.provenance[0]
+    assert where.file and where.line
+    file = tmp_path / where.file
+    lines = file.read_text().splitlines()
+    # the SQL is inside op.execute("""…"""): the comment goes above the Python statement
+    call = max(n for n in range(where.line) if lines[n].strip().startswith("op.execute("))
+    lines.insert(call, "    # schema-audit: ignore PERF001 the ledger is append-only")
+    file.write_text("\n".join(lines) + "\n")
+    found = rules_for_spec(load_alembic(history), GROUPS, Spec("t", "", ""), "alembic", history)
+    assert [(f.id, f.status) for f in found] == [
+        ("rules.PERF001.public.revenue_ledger.revenue_ledger_allocation_id_fkey", "WAIVED")
+    ]
+    assert (
+        f"suppressed inline at {where.file}:{call + 1}: the ledger is append-only"
+        in found[0].message
+    )

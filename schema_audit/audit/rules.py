@@ -7,14 +7,18 @@ object (``rules.SEC004.public.t.p``), so baselines can track it.
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from schema_audit import sqlnorm
 from schema_audit.audit.findings import Evidence, Finding
+from schema_audit.lint import find_ignore
 from schema_audit.model import SchemaModel, Table
 from schema_audit.render import ddl as render_ddl
+from schema_audit.spec.model import Spec
 
 PII_WORDS = (
     "email",
@@ -128,24 +132,71 @@ RULES = {
 GROUPS = sorted({r.group for r in RULES.values()})
 
 
-_SOURCE = {
-    "evidence": "catalog"
-}  # evidence source of the current run: catalog (live/replay) or migration
+@dataclass(slots=True)
+class RuleOptions:
+    """What the rules need to know beyond the model: the spec's facts and the migration files."""
+
+    tenant_column: str | None = None
+    app_role: str | None = None
+    pii_words: tuple[str, ...] = ()
+    pii_allowed: tuple[str, ...] = ()  # table.column globs
+    evidence_source: str = "catalog"  # catalog (live/replay) or migration
+    # displayed migration file name -> its lines, for inline `schema-audit: ignore RULE reason`
+    source_lines: dict[str, list[str]] | None = None
+
+
+def _suppression(options: RuleOptions, rule: Rule, provenance: list) -> tuple[str, str] | None:  # type: ignore[type-arg]
+    """(where, reason) of an inline ignore comment on a statement that created or changed the object.
+
+    The comment stands in the statement (a column's own line inside CREATE TABLE, say) or in
+    the comment lines right above it; it covers the whole statement.
+    """
+    if not options.source_lines:
+        return None
+    for prov in provenance:
+        last = (prov.line or 0) + (prov.sql or "").count("\n")
+        found = find_ignore(
+            prov.file,
+            options.source_lines.get(prov.file or ""),
+            prov.line,
+            last,
+            {rule.id, rule.name},
+        )
+        if found:
+            return f"{prov.file}:{found[0]}", found[1]
+    return None
 
 
 def _finding(
-    rule: Rule, obj: str, table: str | None, message: str, ddl: str | None = None
+    options: RuleOptions,
+    rule: Rule,
+    obj: str,
+    table: str | None,
+    message: str,
+    ddl: str | None = None,
+    provenance: list | None = None,  # type: ignore[type-arg]
 ) -> Finding:
+    evidence = [Evidence(source=options.evidence_source, note=f"fix: {rule.hint}", sql=ddl)]
+    status = "FAIL"
+    suppressed = _suppression(options, rule, provenance or [])
+    if suppressed:
+        where, reason = suppressed
+        status = "WAIVED"
+        message += f" — suppressed inline at {where}: {reason} (was FAIL)"
+        file, _, line = where.rpartition(":")
+        evidence.append(
+            Evidence(source="migration", file=file, line=int(line), note=f"ignore: {reason}")
+        )
     return Finding(
         id=f"rules.{rule.id}.{obj}",
         kind="rule",
         table=table,
         name=rule.name,
-        status="FAIL",
+        status=status,
         severity=rule.severity,
         message=f"{rule.id} {rule.name}: {message}",
         category="Rules",
-        evidence=[Evidence(source=_SOURCE["evidence"], note=f"fix: {rule.hint}", sql=ddl)],
+        evidence=evidence,
         impact=rule.hint,
     )
 
@@ -166,29 +217,46 @@ def _is_true(expr: str | None) -> bool:
     return expr is not None and sqlnorm.canonical_expr(expr) in ("TRUE", "true")
 
 
-def _security(model: SchemaModel, tenant_column: str | None) -> Iterator[Finding]:
+def _security(model: SchemaModel, options: RuleOptions) -> Iterator[Finding]:
+    tenant_column = options.tenant_column
     for key, table in sorted(model.tables.items()):
+        where = table.provenance
         if table.rls_enabled and not table.policies:
             yield _finding(
-                RULES["SEC001"], key, table.name, f"{table.name} has RLS enabled and no policy"
+                options,
+                RULES["SEC001"],
+                key,
+                table.name,
+                f"{table.name} has RLS enabled and no policy",
+                provenance=where,
             )
         if table.policies and not table.rls_enabled:
             yield _finding(
+                options,
                 RULES["SEC002"],
                 key,
                 table.name,
                 f"{table.name} has {len(table.policies)} polic(ies) but RLS is disabled",
+                provenance=where,
             )
-        if table.rls_enabled and not table.rls_forced:
+        if table.rls_enabled and not table.rls_forced and _owner_may_be_app(table, options):
+            owner = f"its owner {table.owner}" if table.owner else "its owner (the migration role)"
             yield _finding(
-                RULES["SEC003"], key, table.name, f"{table.name}: RLS enabled but not forced"
+                options,
+                RULES["SEC003"],
+                key,
+                table.name,
+                f"{table.name}: RLS enabled but not forced, so {owner} bypasses every policy",
+                provenance=where,
             )
         if tenant_column and tenant_column in table.columns and not table.rls_enabled:
             yield _finding(
+                options,
                 RULES["SEC006"],
                 key,
                 table.name,
                 f"{table.name} has {tenant_column} but no row level security",
+                provenance=where,
             )
         permissive: dict[tuple[str, str], list[str]] = {}
         for policy in table.policies.values():
@@ -196,11 +264,13 @@ def _security(model: SchemaModel, tenant_column: str | None) -> Iterator[Finding
             if policy.permissive and (_is_true(policy.using) or _is_true(policy.with_check)):
                 clause = "USING (true)" if _is_true(policy.using) else "WITH CHECK (true)"
                 yield _finding(
+                    options,
                     RULES["SEC004"],
                     f"{key}.{policy.name}",
                     table.name,
                     f"policy {policy.name} on {table.name} is permissive with {clause}",
                     ddl,
+                    policy.provenance,
                 )
             if policy.permissive:
                 for role in policy.roles:
@@ -216,24 +286,37 @@ def _security(model: SchemaModel, tenant_column: str | None) -> Iterator[Finding
             if len(group) > 1 and group not in reported:
                 reported.add(group)
                 yield _finding(
+                    options,
                     RULES["SEC005"],
                     f"{key}.{'+'.join(group)}",
                     table.name,
                     f"{table.name}: permissive policies {', '.join(group)} both apply to {command} "
                     f"for {role}",
+                    provenance=[p for n in group for p in table.policies[n].provenance],
                 )
     for signature, fn in sorted(model.functions.items()):
         if fn.security_definer and not any(c.lower().startswith("search_path=") for c in fn.config):
             yield _finding(
+                options,
                 RULES["SEC007"],
                 signature,
                 None,
                 f"{signature} is SECURITY DEFINER without SET search_path",
                 render_ddl.create_function(fn),
+                fn.provenance,
             )
 
 
-def _perf(model: SchemaModel) -> Iterator[Finding]:
+def _owner_may_be_app(table: Table, options: RuleOptions) -> bool:
+    """Unforced RLS matters when the application connects as the table's owner.
+
+    Without ``settings.app_role`` in the spec, or with an owner the source does not know
+    (a migration history), that cannot be ruled out.
+    """
+    return not options.app_role or not table.owner or table.owner == options.app_role
+
+
+def _perf(model: SchemaModel, options: RuleOptions) -> Iterator[Finding]:
     for key, table in sorted(model.tables.items()):
         for fk in sorted(table.foreign_keys.values(), key=lambda f: f.name):
             if not _covered(table, fk.columns):
@@ -250,10 +333,12 @@ def _perf(model: SchemaModel) -> Iterator[Finding]:
                         )
                 note = f"; {'; '.join(near)}" if near else ""
                 yield _finding(
+                    options,
                     RULES["PERF001"],
                     f"{key}.{fk.name}",
                     table.name,
                     f"{fk.name} ({', '.join(fk.columns)}) has no covering index{note}",
+                    provenance=fk.provenance,
                 )
         indexes = sorted(table.indexes.values(), key=lambda ix: ix.name)
         for small in indexes:
@@ -271,35 +356,54 @@ def _perf(model: SchemaModel) -> Iterator[Finding]:
                     and (len(big.keys) > len(small.keys) or big.name < small.name)
                 ):
                     yield _finding(
+                        options,
                         RULES["PERF002"],
                         f"{key}.{small.name}",
                         table.name,
                         f"{small.name} is redundant with {big.name}",
                         render_ddl.create_index(small, table.schema, table.name),
+                        small.provenance,
                     )
                     break
 
 
-def _schema(model: SchemaModel) -> Iterator[Finding]:
+def _schema(model: SchemaModel, options: RuleOptions) -> Iterator[Finding]:
     for key, table in sorted(model.tables.items()):
         if table.primary_key is None and table.kind == "table":
-            yield _finding(RULES["SCH001"], key, table.name, f"{table.name} has no primary key")
+            yield _finding(
+                options,
+                RULES["SCH001"],
+                key,
+                table.name,
+                f"{table.name} has no primary key",
+                provenance=table.provenance,
+            )
 
 
-def _privacy(model: SchemaModel) -> Iterator[Finding]:
-    pattern = re.compile(r"(^|_)(" + "|".join(PII_WORDS) + r")($|_)", re.IGNORECASE)
+def _privacy(model: SchemaModel, options: RuleOptions) -> Iterator[Finding]:
+    words = PII_WORDS + tuple(w.lower() for w in options.pii_words)
+    pattern = re.compile(r"(^|_)(" + "|".join(map(re.escape, words)) + r")($|_)", re.IGNORECASE)
     for key, table in sorted(model.tables.items()):
-        for column in table.columns:
-            if pattern.search(column):
-                yield _finding(
-                    RULES["PRIV001"],
-                    f"{key}.{column}",
-                    table.name,
-                    f"{table.name}.{column} looks like personal data",
-                )
+        for name, column in table.columns.items():
+            if not pattern.search(name):
+                continue
+            if any(
+                fnmatch.fnmatchcase(f"{table.name}.{name}", glob)
+                or fnmatch.fnmatchcase(f"{table.schema}.{table.name}.{name}", glob)
+                for glob in options.pii_allowed
+            ):
+                continue
+            yield _finding(
+                options,
+                RULES["PRIV001"],
+                f"{key}.{name}",
+                table.name,
+                f"{table.name}.{name} looks like personal data",
+                provenance=column.provenance or table.provenance,
+            )
 
 
-GROUP_RUNNERS: dict[str, Callable[..., Iterator[Finding]]] = {
+GROUP_RUNNERS: dict[str, Callable[[SchemaModel, RuleOptions], Iterator[Finding]]] = {
     "security": _security,
     "perf": _perf,
     "schema": _schema,
@@ -308,12 +412,17 @@ GROUP_RUNNERS: dict[str, Callable[..., Iterator[Finding]]] = {
 
 
 def parse_groups(text: str) -> list[str]:
+    """``security,perf`` -> groups; ``all`` -> every group; ``none`` or empty -> no rules."""
     groups = [g.strip() for g in text.split(",") if g.strip()]
     if groups == ["all"]:
         return GROUPS
+    if groups in ([], ["none"]):
+        return []
     unknown = [g for g in groups if g not in GROUP_RUNNERS]
     if unknown:
-        raise ValueError(f"unknown rule group {unknown[0]!r}; groups: {', '.join(GROUPS)}, all")
+        raise ValueError(
+            f"unknown rule group {unknown[0]!r}; groups: {', '.join(GROUPS)}, all, none"
+        )
     return groups
 
 
@@ -323,13 +432,46 @@ def run_rules(
     *,
     tenant_column: str | None = None,
     source_kind: str = "live",
-    allowed: set[str] | None = None,
+    options: RuleOptions | None = None,
 ) -> list[Finding]:
-    """Findings of the enabled rule groups; ``allowed`` finding ids (from the spec) are skipped."""
-    _SOURCE["evidence"] = "migration" if source_kind in ("alembic", "sql") else "catalog"
+    """Findings of the enabled rule groups, in group order."""
+    options = options or RuleOptions(tenant_column=tenant_column)
+    options.evidence_source = "migration" if source_kind in ("alembic", "sql") else "catalog"
     out: list[Finding] = []
     for group in groups:
-        runner = GROUP_RUNNERS[group]
-        found = runner(model, tenant_column) if group == "security" else runner(model)
-        out += [f for f in found if not allowed or f.id not in allowed]
+        out += GROUP_RUNNERS[group](model, options)
     return out
+
+
+def rules_for_spec(
+    model: SchemaModel,
+    groups: list[str],
+    spec: Spec,
+    source_kind: str,
+    migrations: Path | None = None,
+) -> list[Finding]:
+    """The pack as an audit runs it: the spec's facts, and inline ignores from ``migrations``."""
+    if not groups:
+        return []
+    lines = None
+    if migrations is not None and source_kind in ("alembic", "sql"):
+        from schema_audit.lint import source_lines
+
+        lines = source_lines(migrations)
+    options = RuleOptions(
+        tenant_column=spec.settings.get("tenant_column"),
+        app_role=spec.settings.get("app_role"),
+        pii_words=tuple(spec.rules.get("pii_words") or ()),
+        pii_allowed=tuple(spec.rules.get("pii_allowed") or ()),
+        source_lines=lines,
+    )
+    return run_rules(model, groups, source_kind=source_kind, options=options)
+
+
+def groups_for(cli_value: str | None, spec: Spec) -> list[str]:
+    """--rules wins, then the spec's ``rules.groups``, then every group (on by default)."""
+    if cli_value is not None:
+        return parse_groups(cli_value)
+    if "groups" in spec.rules:
+        return parse_groups(",".join(spec.rules["groups"]) or "none")
+    return list(GROUPS)

@@ -227,6 +227,7 @@ class _Builder:
             description=doc.get("description"),
             default_schema=self.default_schema,
             settings=dict(doc.get("settings") or {}),
+            rules=dict(doc.get("rules") or {}),
             categories=[Category(c["id"], c["title"]) for c in doc.get("categories") or []],
         )
         self.problems: list[str] = []

@@ -77,6 +77,7 @@ class Spec:
     description: str | None = None
     default_schema: str = "public"
     settings: dict[str, Any] = field(default_factory=dict)
+    rules: dict[str, Any] = field(default_factory=dict)  # the built-in rule pack's settings
     categories: list[Category] = field(default_factory=list)
     requirements: list[Requirement] = field(default_factory=list)
     questions: list[Question] = field(default_factory=list)

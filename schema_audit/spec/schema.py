@@ -382,6 +382,23 @@ SPEC_SCHEMA: dict[str, Any] = {
                 },
                 "Facts about the application the checks and probes use.",
             ),
+            "rules": _obj(
+                {
+                    "groups": {
+                        "type": "array",
+                        "items": {"enum": ["security", "perf", "schema", "privacy"]},
+                        "description": "Rule groups to run (default: all; [] turns the pack off). "
+                        "--rules overrides.",
+                    },
+                    "pii_words": _strlist(
+                        "Extra words PRIV001 treats as personal data (added to the built-in list)."
+                    ),
+                    "pii_allowed": _strlist(
+                        "table.column globs where personal data is expected (PRIV001 stays quiet)."
+                    ),
+                },
+                "The built-in rule pack (docs/rules.md): which groups run and what they accept.",
+            ),
             "categories": {
                 "type": "array",
                 "items": _obj(
