@@ -197,6 +197,17 @@ class Grant:
 
 
 @dataclass(slots=True)
+class DefaultPrivilege:
+    """ALTER DEFAULT PRIVILEGES: what objects created later by ``owner`` will grant."""
+
+    owner: str | None  # the creating role; None = the role running the migrations
+    schema: str | None  # None = every schema
+    object_type: Literal["tables", "sequences", "functions", "types", "schemas"]
+    grantee: str
+    privilege: str
+
+
+@dataclass(slots=True)
 class Table:
     schema: str
     name: str
@@ -265,6 +276,8 @@ class Function:
     body: str = ""
     owner: str | None = None
     comment: str | None = None
+    # EXECUTE grants; PUBLIC holds EXECUTE on a new function unless revoked
+    grants: list[Grant] = field(default_factory=list)
     provenance: list[Provenance] = field(default_factory=list)
 
     @property
@@ -298,6 +311,8 @@ class Sequence:
     schema: str
     name: str
     owned_by: str | None = None  # "table.column"
+    owner: str | None = None
+    grants: list[Grant] = field(default_factory=list)  # USAGE, SELECT, UPDATE
     provenance: list[Provenance] = field(default_factory=list)
 
 
@@ -308,6 +323,9 @@ class Role:
     superuser: bool = False
     bypass_rls: bool = False
     member_of: list[str] = field(default_factory=list)
+    inherit: bool = True  # rolinherit: memberships pass privileges on without SET ROLE
+    # parent role -> (inherit, set) where a membership says so (PostgreSQL 16+, GRANT … WITH …)
+    membership_options: dict[str, tuple[bool, bool]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -345,6 +363,9 @@ class SchemaModel:
     sequences: dict[str, Sequence] = field(default_factory=dict)
     schemas: dict[str, str | None] = field(default_factory=dict)  # name -> owner
     roles: dict[str, Role] = field(default_factory=dict)
+    # schema -> grants on it (USAGE, CREATE); a schema missing here has unknown privileges
+    schema_grants: dict[str, list[Grant]] = field(default_factory=dict)
+    default_privileges: list[DefaultPrivilege] = field(default_factory=list)
     unapplied: list[UnappliedStatement] = field(default_factory=list)
     revisions: list[Revision] = field(default_factory=list)
     server_version: str | None = None

@@ -9,7 +9,9 @@ the comparison on purpose, and each such choice is named here:
   who the owner is), so grants are compared for every other grantee;
 * view definitions as text (pg_get_viewdef and a deparser print the same
   query differently); a view's columns and the relations it reads are compared;
-* view column types (only the catalog knows them).
+* view column types (only the catalog knows them);
+* who the creating role of default privileges is (ALTER DEFAULT PRIVILEGES
+  without FOR ROLE belongs to whoever runs the migrations).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from schema_audit import sqlnorm
-from schema_audit.model import Index, SchemaModel, Table, View
+from schema_audit.model import Function, Grant, Index, SchemaModel, Sequence, Table, View
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +61,14 @@ def _index_shape(index: Index) -> tuple:
     )
 
 
-def _grants(relation: Table | View, owner: str | None) -> set[tuple[str, str]]:
+def _grants(
+    relation: Table | View | Function | Sequence, owner: str | None
+) -> set[tuple[str, str]]:
     return {(g.grantee, g.privilege) for g in relation.grants if g.grantee != owner}
+
+
+def _acl(grants: list[Grant], owner: str | None) -> list[tuple[str, str]]:
+    return sorted({(g.grantee, g.privilege) for g in grants if g.grantee != owner})
 
 
 def diff_models(left: SchemaModel, right: SchemaModel) -> list[Difference]:
@@ -96,6 +104,40 @@ def diff_models(left: SchemaModel, right: SchemaModel) -> list[Difference]:
         add(obj, "security_definer", a.security_definer, b.security_definer)
         add(obj, "config", sorted(a.config), sorted(b.config))
         add(obj, "raises", a.raises, b.raises)
+        add(
+            obj,
+            "grants",
+            sorted(_grants(a, a.owner or b.owner)),
+            sorted(_grants(b, a.owner or b.owner)),
+        )
+    for key in sorted(set(left.sequences) & set(right.sequences)):
+        a, b = left.sequences[key], right.sequences[key]
+        owner = a.owner or b.owner
+        add(f"sequence {key}", "grants", sorted(_grants(a, owner)), sorted(_grants(b, owner)))
+    for name in sorted(set(left.schema_grants) & set(right.schema_grants)):
+        owner = left.schemas.get(name) or right.schemas.get(name)
+        add(
+            f"schema {name}",
+            "grants",
+            _acl(left.schema_grants[name], owner),
+            _acl(right.schema_grants[name], owner),
+        )
+    add(
+        "schema",
+        "default_privileges",  # who creates is left out: a history rarely says
+        sorted(
+            {
+                (d.schema or "", d.object_type, d.grantee, d.privilege)
+                for d in left.default_privileges
+            }
+        ),
+        sorted(
+            {
+                (d.schema or "", d.object_type, d.grantee, d.privilege)
+                for d in right.default_privileges
+            }
+        ),
+    )
     add(
         "schema",
         "enums",
@@ -207,3 +249,9 @@ def _diff_table(a: Table, b: Table, add) -> None:  # type: ignore[no-untyped-def
     )
     owner = a.owner or b.owner
     add(obj, "grants", sorted(_grants(a, owner)), sorted(_grants(b, owner)))
+    add(
+        obj,
+        "column_grants",
+        {c: _acl(g, owner) for c, g in a.column_grants.items() if _acl(g, owner)},
+        {c: _acl(g, owner) for c, g in b.column_grants.items() if _acl(g, owner)},
+    )

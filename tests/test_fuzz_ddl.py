@@ -74,6 +74,25 @@ def statement(draw) -> str:  # type: ignore[no-untyped-def]
         f"ALTER TABLE {t} RENAME TO {draw(st.sampled_from(TABLES))}",
         f"DROP TABLE {t} CASCADE",
         f"COMMENT ON COLUMN {t}.{c} IS 'note {n}'",
+        # privileges: what effective-privilege checks read
+        f"GRANT {draw(st.sampled_from(['SELECT', 'UPDATE', 'DELETE', 'ALL']))} ON {t} TO fuzz_w",
+        f"REVOKE {draw(st.sampled_from(['UPDATE', 'DELETE', 'ALL']))} ON {t} FROM fuzz_w",
+        f"GRANT UPDATE ({c}) ON {t} TO fuzz_r",
+        f"REVOKE UPDATE ({c}) ON {t} FROM fuzz_r",
+        "GRANT USAGE ON SCHEMA public TO fuzz_r",
+        "REVOKE USAGE ON SCHEMA public FROM PUBLIC",
+        "ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO fuzz_r",
+        "ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT UPDATE ON TABLES TO fuzz_w",
+        "ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE UPDATE ON TABLES FROM fuzz_w",
+        "ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC",
+        "ALTER DEFAULT PRIVILEGES GRANT EXECUTE ON FUNCTIONS TO PUBLIC",
+        f"CREATE FUNCTION f{n}() RETURNS integer LANGUAGE sql AS 'SELECT {n}'",
+        f"GRANT EXECUTE ON FUNCTION f{n}() TO fuzz_r",
+        f"REVOKE EXECUTE ON FUNCTION f{n}() FROM PUBLIC",
+        f"DROP TABLE IF EXISTS {t} CASCADE; CREATE TABLE {t} (id integer PRIMARY KEY, {c} {ty})",
+        f"CREATE SEQUENCE s{n}",
+        f"GRANT USAGE ON SEQUENCE s{n} TO fuzz_w",
+        "GRANT SELECT ON ALL SEQUENCES IN SCHEMA public TO fuzz_r",
     ]
     return draw(st.sampled_from(choices))
 
@@ -81,6 +100,10 @@ def statement(draw) -> str:  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="module")
 def fuzz_dsn(pg_server):  # type: ignore[no-untyped-def]
     name, dsn = pg_server.create_database("fuzzddl")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for role in ("fuzz_r", "fuzz_w"):  # roles are cluster-wide: created once, kept
+            if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role]).fetchone():
+                conn.execute(f"CREATE ROLE {role}")
     yield dsn
     pg_server.drop_database(name)
 
@@ -96,8 +119,12 @@ def test_static_model_equals_the_server_for_random_ddl(
     accepted: list[str] = []
     statements = PRELUDE + statements
     with psycopg.connect(fuzz_dsn, autocommit=True) as conn:
-        conn.execute("DROP SCHEMA public CASCADE")
-        conn.execute("CREATE SCHEMA public")
+        # database-wide default privileges outlive the schema: back to the built-in ones
+        conn.execute("ALTER DEFAULT PRIVILEGES REVOKE ALL ON TABLES FROM fuzz_r, fuzz_w")
+        conn.execute("ALTER DEFAULT PRIVILEGES GRANT EXECUTE ON FUNCTIONS TO PUBLIC")
+        for reset in ("DROP SCHEMA public CASCADE", "CREATE SCHEMA public"):
+            conn.execute(reset)
+            interpreter.apply_sql(reset)  # a new public schema has no PUBLIC USAGE: both know
         for sql in statements:
             try:
                 conn.execute(sql)

@@ -35,6 +35,7 @@ ALTER TABLE tenant_data ENABLE ROW LEVEL SECURITY;
 ALTER TABLE tenant_data FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant ON tenant_data USING (tenant_id = current_setting('app.t')::uuid);
 CREATE FUNCTION definer() RETURNS int LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog AS $$ SELECT 1 $$;
+REVOKE EXECUTE ON FUNCTION definer() FROM PUBLIC;
 """
 EXPECTED = {
     "SEC001": "rules.SEC001.public.no_policy",
@@ -44,6 +45,7 @@ EXPECTED = {
     "SEC005": "rules.SEC005.public.wide_open.everyone+tenant",
     "SEC006": "rules.SEC006.public.tenant_data",
     "SEC007": "rules.SEC007.public.definer()",
+    "SEC008": "rules.SEC008.public.definer()",
     "PERF001": "rules.PERF001.public.tenant_data.tenant_data_parent_id_fkey",
     "PERF002": "rules.PERF002.public.tenant_data.tenant_data_a",
     "SCH001": "rules.SCH001.public.heap",

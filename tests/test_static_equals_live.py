@@ -121,3 +121,79 @@ def test_rich_alembic_fixture_equals_live_except_what_the_do_block_did(pg_server
     [do_block] = [u for u in static.unapplied if u.kind == "dynamic"]
     assert do_block.may_affect == ["public.orders"]
     assert (do_block.file, do_block.line) == ("alembic_rich/versions/r003a_audit_branch.py", 29)
+
+
+PRIVILEGES = """
+CREATE SCHEMA ledger;
+GRANT USAGE ON SCHEMA ledger TO sel_app_rw;
+REVOKE USAGE ON SCHEMA public FROM PUBLIC;
+ALTER DEFAULT PRIVILEGES IN SCHEMA ledger GRANT SELECT, UPDATE ON TABLES TO sel_app_rw;
+ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
+ALTER DEFAULT PRIVILEGES GRANT USAGE ON SEQUENCES TO sel_app_ro;
+CREATE TABLE ledger.entries (id serial PRIMARY KEY, amount integer, note text);
+GRANT UPDATE (note) ON ledger.entries TO sel_clerk;
+REVOKE UPDATE ON ledger.entries FROM sel_app_rw;
+CREATE FUNCTION ledger.post(amount integer) RETURNS integer LANGUAGE sql SECURITY DEFINER
+    SET search_path = pg_catalog AS 'SELECT 1';
+GRANT EXECUTE ON FUNCTION ledger.post(integer) TO sel_app_rw;
+CREATE FUNCTION ledger.peek() RETURNS integer LANGUAGE sql AS 'SELECT 1';
+ALTER DEFAULT PRIVILEGES GRANT EXECUTE ON FUNCTIONS TO PUBLIC;
+CREATE FUNCTION ledger.open() RETURNS integer LANGUAGE sql AS 'SELECT 1';
+CREATE SEQUENCE ledger.numbers;
+GRANT UPDATE ON SEQUENCE ledger.numbers TO sel_app_rw;
+"""
+
+
+def test_privileges_schema_usage_default_privileges_and_execute_equal_live(
+    pg_server, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """Schema USAGE, column grants, sequence and function privileges, default privileges: the same
+    read from SQL, from a pg_dump of the database, and from the catalog."""
+    import psycopg
+
+    from schema_audit.sources.ddl import interpret
+
+    name, dsn = pg_server.create_database("privileges")
+    try:
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            for role in ("sel_app_rw", "sel_app_ro", "sel_clerk"):
+                if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role]).fetchone():
+                    conn.execute(f"CREATE ROLE {role}")
+            conn.execute(PRIVILEGES)
+        live_model = live.introspect(dsn)
+        pg_dump = shutil.which("pg_dump") or str(find_bindir() / "pg_dump")
+        dump = tmp_path / "schema.sql"
+        subprocess.run([pg_dump, "--schema-only", "-d", dsn, "-f", str(dump)], check=True)
+    finally:
+        pg_server.drop_database(name)
+    static = interpret(PRIVILEGES)
+    assert_same(live_model, static)
+    assert_same(live_model, load_sql(dump))
+    # and the facts themselves, so equal-but-empty models cannot pass
+    assert [(g.grantee, g.privilege) for g in static.schema_grants["ledger"]] == [
+        ("sel_app_rw", "USAGE")
+    ]
+    assert static.schema_grants["public"] == []
+    entries = static.tables["ledger.entries"]
+    assert sorted((g.grantee, g.privilege) for g in entries.grants) == [("sel_app_rw", "SELECT")]
+    assert [(g.grantee, g.privilege) for g in entries.column_grants["note"]] == [
+        ("sel_clerk", "UPDATE")
+    ]
+    assert [(g.grantee, g.privilege) for g in static.sequences["ledger.entries_id_seq"].grants] == [
+        ("sel_app_ro", "USAGE")
+    ]
+    functions = {
+        k: sorted((g.grantee, g.privilege) for g in f.grants) for k, f in static.functions.items()
+    }
+    assert functions == {
+        "ledger.post(amount integer)": [("sel_app_rw", "EXECUTE")],
+        "ledger.peek()": [],
+        "ledger.open()": [("public", "EXECUTE")],
+    }
+    assert {
+        (d.schema, d.object_type, d.grantee, d.privilege) for d in static.default_privileges
+    } == {
+        ("ledger", "tables", "sel_app_rw", "SELECT"),
+        ("ledger", "tables", "sel_app_rw", "UPDATE"),
+        (None, "sequences", "sel_app_ro", "USAGE"),
+    }

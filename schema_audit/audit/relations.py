@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 import re
 
-from schema_audit.audit import nearmiss
+from schema_audit.audit import nearmiss, privileges
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.findings import Diff, Evidence, Finding, finding_for, missing
 from schema_audit.model import qualify
@@ -81,6 +81,15 @@ def check_function(req: Requirement, ctx: AuditContext) -> Finding:
             diffs.append(Diff("search_path_set", props["search_path_set"], pinned))
     if "returns" in props and props["returns"].lower() != fn.returns.lower():
         diffs.append(Diff("returns", props["returns"], fn.returns))
+    execute = props.get("execute") or {}
+    for role in execute.get("grant") or []:
+        if privileges.routine_execute(ctx.model, fn, role) is None:
+            diffs.append(Diff(f"execute[{role}]", "EXECUTE", "no EXECUTE"))
+    for role in execute.get("deny") or []:
+        access = privileges.routine_execute(ctx.model, fn, role)
+        if access is not None:
+            how = access.describe(role)
+            diffs.append(Diff(f"execute[{role}]", "no EXECUTE", f"EXECUTE {how}".strip()))
     evidence = ctx.evidence(fn.provenance, ddl)
     if diffs:
         detail = "; ".join(f"{d.property} is {d.actual}, expected {d.expected}" for d in diffs)

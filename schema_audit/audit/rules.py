@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from schema_audit import sqlnorm
+from schema_audit.audit import privileges
 from schema_audit.audit.findings import Evidence, Finding
 from schema_audit.lint import find_ignore
 from schema_audit.model import SchemaModel, Table
@@ -104,6 +105,14 @@ RULES = {
             "security",
             "high",
             "SECURITY DEFINER functions must pin search_path (SET search_path = pg_catalog, …)",
+        ),
+        Rule(
+            "SEC008",
+            "security-definer-executable-by-public",
+            "security",
+            "high",
+            "REVOKE EXECUTE ON FUNCTION … FROM PUBLIC and GRANT it to the roles that need it: "
+            "it runs with its owner's rights",
         ),
         Rule(
             "PERF001",
@@ -305,6 +314,19 @@ def _security(model: SchemaModel, options: RuleOptions) -> Iterator[Finding]:
                 render_ddl.create_function(fn),
                 fn.provenance,
             )
+        if fn.security_definer:
+            access = privileges.routine_execute(model, fn, "public")
+            if access is not None:
+                yield _finding(
+                    options,
+                    RULES["SEC008"],
+                    signature,
+                    None,
+                    f"{signature} is SECURITY DEFINER and every role can EXECUTE it "
+                    f"(owner {fn.owner or 'unknown'}'s rights)",
+                    render_ddl.create_function(fn),
+                    fn.provenance,
+                )
 
 
 def _owner_may_be_app(table: Table, options: RuleOptions) -> bool:

@@ -9,9 +9,10 @@ may UPDATE or DELETE" judged on what roles can effectively do.
 from __future__ import annotations
 
 from schema_audit import sqlnorm
+from schema_audit.audit import privileges
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.findings import Candidate, Diff, Finding, finding_for
-from schema_audit.model import TABLE_PRIVILEGES, Policy, SchemaModel, Table, Trigger
+from schema_audit.model import TABLE_PRIVILEGES, Policy, SchemaModel, Trigger, qualify
 from schema_audit.render import ddl as render_ddl
 from schema_audit.spec.model import Requirement
 
@@ -238,29 +239,14 @@ def _expand(privileges: list[str]) -> list[str]:
     return out
 
 
-def memberships(model: SchemaModel, role: str) -> set[str]:
-    """The role, every role it is (transitively) a member of, and PUBLIC."""
-    seen = {role, "public"}
-    stack = [role]
-    while stack:
-        current = model.roles.get(stack.pop())
-        for parent in current.member_of if current else []:
-            if parent not in seen:
-                seen.add(parent)
-                stack.append(parent)
-    return seen
-
-
-def effective_privileges(model: SchemaModel, table: Table, role: str) -> dict[str, str]:
-    """privilege -> the grantee it comes through, for what ``role`` can do on ``table``."""
-    out: dict[str, str] = {}
-    if table.owner and role == table.owner:
-        return dict.fromkeys(TABLE_PRIVILEGES, f"{role} (owner)")
-    via = memberships(model, role)
-    for grant in table.grants:
-        if grant.grantee in via and grant.privilege not in out:
-            out[grant.privilege] = grant.grantee
-    return out
+def _holds(role: str, held: list[str], access: dict[str, privileges.Access]) -> str:
+    """``clerk holds UPDATE via app_rw, DELETE on column(s) note`` — each privilege with its path."""
+    paths: dict[str, list[str]] = {}
+    for p in held:
+        paths.setdefault(access[p].describe(role), []).append(p)
+    return f"{role} holds " + ", ".join(
+        f"{'/'.join(ps)}{' ' + how if how else ''}" for how, ps in paths.items()
+    )
 
 
 def check_privilege(req: Requirement, ctx: AuditContext) -> Finding:
@@ -284,38 +270,80 @@ def check_privilege(req: Requirement, ctx: AuditContext) -> Finding:
     ]
     evidence = ctx.evidence(grant_provenance, grants_text)
     violations: list[str] = []
+    notes: list[str] = []
     diffs: list[Diff] = []
+    model = ctx.model
     if roles == "all_except_owner":
-        holders: dict[str, list[str]] = {}
-        for g in table.grants:
-            if g.grantee != table.owner and g.privilege in deny:
-                holders.setdefault(g.grantee, []).append(g.privilege)
-        for grantee, privs in sorted(holders.items()):
-            violations.append(f"{grantee} holds {', '.join(sorted(privs))}")
-            diffs.append(Diff(f"privileges[{grantee}]", f"no {', '.join(deny)}", sorted(privs)))
+        # every role the source knows plus every grantee, judged on what it can effectively do
+        candidates = set(model.roles) | {g.grantee for g in table.grants}
+        candidates |= {g.grantee for gs in table.column_grants.values() for g in gs}
+        for role in sorted(candidates - {table.owner}):
+            if model.roles.get(role) is not None and model.roles[role].superuser:
+                continue  # a superuser can do anything; not a grant to revoke
+            access = privileges.table_access(model, table, role)
+            held = [p for p in deny if p in access]
+            if held:
+                violations.append(_holds(role, held, access))
+                diffs.append(Diff(f"privileges[{role}]", f"no {', '.join(deny)}", held))
+        future = [(e.privilege, e) for e in privileges.future_table_grants(model, table, deny)]
         who = "no role other than the owner"
     else:
         role_list = ["public"] if roles == "public" else list(roles)
+        future = []
         for role in role_list:
-            effective = effective_privileges(ctx.model, table, role)
-            held = [p for p in deny if p in effective]
-            if held:
-                via = sorted({effective[p] for p in held})
-                violations.append(
-                    f"{role} holds {', '.join(held)}"
-                    + (f" via {', '.join(via)}" if via != [role] else "")
+            access = privileges.table_access(model, table, role)
+            usage = privileges.schema_usage(model, table.schema, role)
+            held = [p for p in deny if p in access]
+            if held and usage is None:
+                notes.append(
+                    f"{_holds(role, held, access)} but lacks USAGE on schema {table.schema}: "
+                    "blocked today, one GRANT away"
                 )
+            elif held:
+                violations.append(_holds(role, held, access))
                 diffs.append(Diff(f"privileges[{role}]", f"no {', '.join(held)}", held))
-            lacking = [p for p in grant if p not in effective]
+            lacking = [p for p in grant if p not in access or access[p].columns]
             if lacking:
-                violations.append(f"{role} lacks {', '.join(lacking)}")
-                diffs.append(Diff(f"privileges[{role}]", grant, sorted(effective)))
+                partial = [p for p in lacking if p in access]
+                violations.append(
+                    f"{role} lacks {', '.join(lacking)}"
+                    + "".join(
+                        f" ({p} only on column(s) {', '.join(access[p].columns)})" for p in partial
+                    )
+                )
+                diffs.append(Diff(f"privileges[{role}]", grant, sorted(access)))
+            if grant and usage is None:
+                violations.append(f"{role} lacks USAGE on schema {table.schema}")
+                diffs.append(Diff(f"schema_usage[{role}]", True, False))
+            if "INSERT" in grant and "INSERT" in access:
+                for sequence in privileges.serial_sequences(model, table):
+                    if not {"USAGE", "UPDATE"} & set(
+                        privileges.sequence_access(model, sequence, role)
+                    ):
+                        violations.append(
+                            f"{role} lacks USAGE on sequence {qualify(sequence.schema, sequence.name)}: "
+                            "INSERT fails on the nextval() default"
+                        )
+                        diffs.append(Diff(f"sequence_usage[{role}]", True, False))
+            future += privileges.future_grants(model, table, role, deny)
         who = ", ".join(role_list)
+    for privilege, entry in future:
+        text = (
+            f"ALTER DEFAULT PRIVILEGES{f' FOR ROLE {entry.owner}' if entry.owner else ''}"
+            f"{f' IN SCHEMA {entry.schema}' if entry.schema else ''} grants {privilege} on new tables "
+            f"to {entry.grantee}"
+        )
+        if table.kind == "partitioned":  # a new partition is a new table: it will be writable
+            violations.append(f"{text}: new partitions of {table.name} will accept it")
+            diffs.append(Diff(f"default_privileges[{entry.grantee}]", f"no {privilege}", privilege))
+        else:
+            notes.append(text)
+    note = "".join(f" (note: {n})" for n in notes)
     if violations:
         return finding_for(
             req,
             "FAIL",
-            f"{table.name}: " + "; ".join(violations),
+            f"{table.name}: " + "; ".join(violations) + note,
             diffs=diffs,
             evidence=evidence,
             ddl=grants_text,
@@ -327,5 +355,5 @@ def check_privilege(req: Requirement, ctx: AuditContext) -> Finding:
         summary = [f"{who} cannot {'/'.join(deny)}"] if deny else []
     if grant:
         summary.append(f"{who} holds {'/'.join(grant)}")
-    message = f"{table.name}: " + ("; ".join(summary) or "privileges as required")
+    message = f"{table.name}: " + ("; ".join(summary) or "privileges as required") + note
     return finding_for(req, "PASS", message, evidence=evidence, ddl=grants_text, name="privileges")

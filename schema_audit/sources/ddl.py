@@ -36,6 +36,7 @@ from schema_audit.model import (
     TABLE_PRIVILEGES,
     CheckConstraint,
     Column,
+    DefaultPrivilege,
     EnumType,
     Extension,
     ForeignKey,
@@ -224,6 +225,12 @@ class DdlInterpreter:
     def __init__(self, model: SchemaModel | None = None, default_schema: str = "public") -> None:
         self.model = model or SchemaModel()
         self.search_path = [default_schema]
+        # The role objects are created as (SET ROLE); None = the role running the migrations.
+        self.current_role: str | None = None
+        # ALTER DEFAULT PRIVILEGES … REVOKE of a built-in default: (owner, object type, grantee, privilege)
+        self._revoked_defaults: set[tuple[str | None, str, str, str]] = set()
+        # PUBLIC may use the public schema (PostgreSQL 15+: only USAGE; CREATE is the owner's).
+        self.model.schema_grants.setdefault("public", [Grant("public", "USAGE")])
         self._file: str | None = None
         self._revision: str | None = None
         self._stmt: _Statement | None = None
@@ -358,6 +365,11 @@ class DdlInterpreter:
 
     # -- SET / SELECT set_config ------------------------------------------
     def _on_VariableSetStmt(self, node: ast.VariableSetStmt) -> None:
+        if (node.name or "").lower() == "role":
+            arg = (node.args or [None])[0]
+            value = getattr(getattr(arg, "val", None), "sval", None)
+            self.current_role = None if value in (None, "none") else value
+            return
         if (node.name or "").lower() == "search_path":
             values = []
             for arg in node.args or ():
@@ -381,7 +393,9 @@ class DdlInterpreter:
     # -- schemas, extensions, types, roles --------------------------------
     def _on_CreateSchemaStmt(self, node: ast.CreateSchemaStmt) -> None:
         owner = node.authrole.rolename if node.authrole is not None else None
-        self.model.schemas.setdefault(node.schemaname or owner or "", owner)
+        name = node.schemaname or owner or ""
+        self.model.schemas.setdefault(name, owner)
+        self.model.schema_grants.setdefault(name, self._defaults_for("schemas", None))
         for element in node.schemaElts or ():
             self._apply(element)
 
@@ -426,19 +440,37 @@ class DdlInterpreter:
                 role.superuser = bool(value)
             elif opt.defname == "bypassrls":
                 role.bypass_rls = bool(value)
+            elif opt.defname == "inherit":
+                role.inherit = bool(value)
             elif opt.defname == "addroleto":
                 for spec in opt.arg:
                     role.member_of.append(spec.rolename)
 
     def _on_GrantRoleStmt(self, node: ast.GrantRoleStmt) -> None:
         granted = [p.priv_name for p in node.granted_roles or ()]
+        options = {
+            o.defname: bool(getattr(o.arg, "boolval", True)) for o in node.opt or () if o.defname
+        }
         for grantee in node.grantee_roles or ():
             role = self.model.roles.setdefault(grantee.rolename, Role(grantee.rolename))
             for name in granted:
                 if node.is_grant and name not in role.member_of:
                     role.member_of.append(name)
-                elif not node.is_grant and name in role.member_of:
+                elif not node.is_grant and name in role.member_of and not options:
                     role.member_of.remove(name)
+                    role.membership_options.pop(name, None)
+                    continue
+                if "inherit" in options or "set" in options:  # PostgreSQL 16+ WITH INHERIT/SET
+                    inherit, can_set = role.membership_options.get(name, (role.inherit, True))
+                    if node.is_grant:
+                        inherit = options.get("inherit", inherit)
+                        can_set = options.get("set", can_set)
+                    else:  # REVOKE INHERIT OPTION FOR … / REVOKE SET OPTION FOR …
+                        inherit = inherit and "inherit" not in options
+                        can_set = can_set and "set" not in options
+                    role.membership_options[name] = (inherit, can_set)
+                    if role.membership_options[name] == (role.inherit, True):
+                        del role.membership_options[name]
 
     # -- tables -----------------------------------------------------------
     def _on_CreateStmt(self, node: ast.CreateStmt) -> None:
@@ -449,7 +481,12 @@ class DdlInterpreter:
             if node.if_not_exists:
                 return
             raise ApplyError(f"table {key} already exists")
-        table = Table(schema, rv.relname, provenance=[self._prov()])
+        table = Table(
+            schema,
+            rv.relname,
+            grants=self._defaults_for("tables", schema),
+            provenance=[self._prov()],
+        )
         if node.partspec is not None:
             table.kind = "partitioned"
             params = ", ".join(_deparse(p) or "" for p in node.partspec.partParams)
@@ -497,10 +534,16 @@ class DdlInterpreter:
         table.columns[cd.colname] = column
         if serial:
             seq = make_seq_name(table, cd.colname, self)
-            column.default = f"nextval('{seq}'::regclass)"
+            # regclass prints the name qualified unless its schema is on the reader's search_path
+            shown = seq if table.schema == "public" else qualify(table.schema, seq)
+            column.default = f"nextval('{shown}'::regclass)"
             column.nullable = False
             self.model.sequences[qualify(table.schema, seq)] = Sequence(
-                table.schema, seq, f"{table.name}.{cd.colname}", [self._prov()]
+                table.schema,
+                seq,
+                f"{table.name}.{cd.colname}",
+                grants=self._defaults_for("sequences", table.schema),
+                provenance=[self._prov()],
             )
             self._relations[qualify(table.schema, seq)] = "sequence"
         pending: list[ast.Constraint] = []
@@ -1112,6 +1155,10 @@ class DdlInterpreter:
         existing = self.model.functions.get(fn.signature)
         if existing is not None and not node.replace:
             raise ApplyError(f"function {fn.signature} already exists")
+        # CREATE OR REPLACE keeps the privileges; a new function gets PUBLIC EXECUTE by default
+        fn.grants = (
+            existing.grants if existing is not None else self._defaults_for("functions", schema)
+        )
         self.model.functions[fn.signature] = fn
 
     # -- views ------------------------------------------------------------
@@ -1140,6 +1187,7 @@ class DdlInterpreter:
             table = Table(schema, rel.relname, provenance=[self._prov()])
             for name in _target_names(node.query):
                 table.columns[name] = Column(name, "unknown", provenance=[self._prov()])
+            table.grants = self._defaults_for("tables", schema)
             self.model.tables[table.qualified_name] = table
             self._relations[table.qualified_name] = "table"
 
@@ -1172,6 +1220,8 @@ class DdlInterpreter:
         old = self.model.views.get(key)
         if old is not None:
             view.indexes, view.grants = old.indexes, old.grants
+        else:
+            view.grants = self._defaults_for("tables", schema)
         self.model.views[key] = view
         self._relations[key] = "view"
 
@@ -1204,8 +1254,20 @@ class DdlInterpreter:
 
     # -- privileges, comments, sequences ----------------------------------
     def _on_GrantStmt(self, node: ast.GrantStmt) -> None:
+        if node.targtype == 2:  # ACL_TARGET_DEFAULTS: only inside ALTER DEFAULT PRIVILEGES
+            return
+        if node.objtype in (
+            ObjectType.OBJECT_SCHEMA,
+            ObjectType.OBJECT_SEQUENCE,
+        ) or node.objtype in (
+            ObjectType.OBJECT_FUNCTION,
+            ObjectType.OBJECT_PROCEDURE,
+            ObjectType.OBJECT_ROUTINE,
+        ):
+            self._grant_on_other(node)
+            return
         if node.objtype not in (ObjectType.OBJECT_TABLE,):
-            return  # schemas, sequences, functions: accepted, not modelled
+            return  # types, languages, large objects …: accepted, not modelled
         targets: list[Table | View] = []
         if node.targtype == 1:  # ACL_TARGET_ALL_IN_SCHEMA
             schemas = _strings(node.objects)
@@ -1260,6 +1322,141 @@ class DdlInterpreter:
                                 ]
             target.provenance.append(self._prov("granted" if node.is_grant else "revoked"))
 
+    def _grant_on_other(self, node: ast.GrantStmt) -> None:
+        """GRANT/REVOKE on schemas, sequences and functions: the grants effective privileges read."""
+        OT = ObjectType
+        privileges = [(p.priv_name or "all").upper() for p in node.privileges or ()] or ["ALL"]
+        holders: list[list[Grant]] = []
+        if node.objtype == OT.OBJECT_SCHEMA:
+            every = ["USAGE", "CREATE"]
+            for name in _strings(node.objects):
+                if name not in self.model.schemas and name not in self.model.schema_grants:
+                    raise ApplyError(f"schema {name} does not exist at this point of the history")
+                holders.append(self.model.schema_grants.setdefault(name, []))
+        elif node.objtype == OT.OBJECT_SEQUENCE:
+            every = ["USAGE", "SELECT", "UPDATE"]
+            if node.targtype == 1:
+                schemas = _strings(node.objects)
+                holders = [q.grants for q in self.model.sequences.values() if q.schema in schemas]
+            for rv in node.objects or () if node.targtype != 1 else ():
+                key = qualify(self._schema_of(rv), rv.relname)
+                if key not in self.model.sequences:
+                    raise ApplyError(f"sequence {key} does not exist at this point of the history")
+                holders.append(self.model.sequences[key].grants)
+        else:
+            every = ["EXECUTE"]
+            if node.targtype == 1:
+                schemas = _strings(node.objects)
+                holders = [f.grants for f in self.model.functions.values() if f.schema in schemas]
+            for obj in node.objects or () if node.targtype != 1 else ():
+                functions = self._functions_named(obj)
+                if not functions:
+                    raise ApplyError(
+                        f"function {'.'.join(_strings(obj.objname))} does not exist at this point of the history"
+                    )
+                holders += [f.grants for f in functions]
+        wanted = [p for name in privileges for p in (every if name == "ALL" else [name])]
+        for grants in holders:
+            for grantee in _roles(node.grantees):
+                for privilege in wanted:
+                    present = any(g.grantee == grantee and g.privilege == privilege for g in grants)
+                    if node.is_grant and not present:
+                        grants.append(Grant(grantee, privilege, bool(node.grant_option)))
+                    elif not node.is_grant and present:
+                        grants[:] = [
+                            g
+                            for g in grants
+                            if not (g.grantee == grantee and g.privilege == privilege)
+                        ]
+
+    def _functions_named(self, obj: ast.ObjectWithArgs) -> list[Function]:
+        """The functions an ObjectWithArgs names: by argument types when given, else every overload."""
+        names = _strings(obj.objname)
+        schema = names[0] if len(names) > 1 else None
+        found = [
+            f
+            for f in self.model.functions.values()
+            if f.name == names[-1] and (schema is None or f.schema == schema)
+        ]
+        if obj.args_unspecified or len(found) <= 1:
+            return found
+        wanted = [format_typename(t) for t in obj.objargs or ()]
+
+        def same(arguments: str) -> bool:  # "[mode] [name] type" each ends with its type
+            args = [a for a in arguments.split(", ") if a]
+            return len(args) == len(wanted) and all(
+                a.endswith(w) for a, w in zip(args, wanted, strict=False)
+            )
+
+        return [f for f in found if same(f.arguments)] or found
+
+    def _defaults_for(self, object_type: str, schema: str | None) -> list[Grant]:
+        """The grants a new object gets: built-in defaults, minus revoked ones, plus ALTER DEFAULT PRIVILEGES."""
+        out: list[Grant] = []
+        builtin = {"functions": ("public", "EXECUTE"), "types": ("public", "USAGE")}.get(
+            object_type
+        )
+        if builtin and (self.current_role, object_type, *builtin) not in self._revoked_defaults:
+            out.append(Grant(*builtin))
+        for entry in self.model.default_privileges:
+            if (
+                entry.object_type == object_type
+                and entry.owner == self.current_role
+                and entry.schema in (None, schema)
+                and not any(
+                    g.grantee == entry.grantee and g.privilege == entry.privilege for g in out
+                )
+            ):
+                out.append(Grant(entry.grantee, entry.privilege))
+        return out
+
+    def _on_AlterDefaultPrivilegesStmt(self, node: ast.AlterDefaultPrivilegesStmt) -> None:
+        action = node.action
+        owners: list[str | None] = [self.current_role]
+        schemas: list[str | None] = [None]
+        for opt in node.options or ():
+            if opt.defname == "roles":
+                owners = list(_roles(opt.arg))
+            elif opt.defname == "schemas":
+                schemas = list(_strings(opt.arg))
+        object_type = {
+            ObjectType.OBJECT_TABLE: "tables",
+            ObjectType.OBJECT_SEQUENCE: "sequences",
+            ObjectType.OBJECT_FUNCTION: "functions",
+            ObjectType.OBJECT_ROUTINE: "functions",
+            ObjectType.OBJECT_TYPE: "types",
+            ObjectType.OBJECT_SCHEMA: "schemas",
+        }.get(action.objtype)
+        if object_type is None:
+            return
+        every = {
+            "tables": list(TABLE_PRIVILEGES),
+            "sequences": ["USAGE", "SELECT", "UPDATE"],
+            "functions": ["EXECUTE"],
+            "types": ["USAGE"],
+            "schemas": ["USAGE", "CREATE"],
+        }[object_type]
+        privileges = [(p.priv_name or "all").upper() for p in action.privileges or ()] or ["ALL"]
+        wanted = [p for name in privileges for p in (every if name == "ALL" else [name])]
+        for owner in owners:
+            owner = None if owner == self.current_role else owner
+            for schema in schemas:
+                for grantee in _roles(action.grantees):
+                    for privilege in wanted:
+                        entry = DefaultPrivilege(owner, schema, object_type, grantee, privilege)  # type: ignore[arg-type]
+                        present = entry in self.model.default_privileges
+                        revoked = (owner, object_type, grantee, privilege)
+                        builtin = BUILTIN_DEFAULTS.get(object_type) == (grantee, privilege)
+                        if action.is_grant:
+                            self._revoked_defaults.discard(revoked)
+                            if not present and not (builtin and schema is None):
+                                self.model.default_privileges.append(entry)
+                        else:
+                            if present:
+                                self.model.default_privileges.remove(entry)
+                            if schema is None:
+                                self._revoked_defaults.add(revoked)
+
     def _on_CommentStmt(self, node: ast.CommentStmt) -> None:
         kind = node.objtype
         names = _strings(node.object) if isinstance(node.object, tuple | list) else []
@@ -1286,7 +1483,12 @@ class DdlInterpreter:
 
     def _on_CreateSeqStmt(self, node: ast.CreateSeqStmt) -> None:
         schema = node.sequence.schemaname or self.search_path[0]
-        seq = Sequence(schema, node.sequence.relname, provenance=[self._prov()])
+        seq = Sequence(
+            schema,
+            node.sequence.relname,
+            grants=self._defaults_for("sequences", schema),
+            provenance=[self._prov()],
+        )
         self.model.sequences[qualify(schema, seq.name)] = seq
         self._relations[qualify(schema, seq.name)] = "sequence"
 
@@ -1373,6 +1575,7 @@ class DdlInterpreter:
             elif kind == OT.OBJECT_SCHEMA:
                 name = obj.sval if isinstance(obj, ast.String) else ""
                 self.model.schemas.pop(name, None)
+                self.model.schema_grants.pop(name, None)
                 if cascade:
                     for key, table in list(self.model.tables.items()):
                         if table.schema == name:
@@ -1492,6 +1695,10 @@ def _expr_label(expr: ast.Node | None) -> str:
     if isinstance(expr, ast.ColumnRef):
         return _strings(expr.fields)[-1]
     return "expr"
+
+
+# What PUBLIC gets on a new object without any ALTER DEFAULT PRIVILEGES.
+BUILTIN_DEFAULTS = {"functions": ("public", "EXECUTE"), "types": ("public", "USAGE")}
 
 
 def _roles(specs) -> list[str]:  # type: ignore[no-untyped-def]

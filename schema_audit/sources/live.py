@@ -24,6 +24,7 @@ from psycopg import errors as pg_errors
 from schema_audit.model import (
     CheckConstraint,
     Column,
+    DefaultPrivilege,
     EnumType,
     Extension,
     ForeignKey,
@@ -139,11 +140,25 @@ def connect_readonly(
 
 Q_VERSION = "SELECT pg_catalog.current_setting('server_version_num')::int, pg_catalog.current_setting('server_version')"
 
-Q_SCHEMAS = """
-SELECT n.nspname, pg_catalog.pg_get_userbyid(n.nspowner)
+# An ACL as two parallel arrays (grantee, privilege); NULL ACLs are the built-in default.
+_ACL = """ARRAY(SELECT CASE WHEN a.grantee = 0 THEN 'public' ELSE pg_catalog.pg_get_userbyid(a.grantee) END
+             FROM pg_catalog.aclexplode(COALESCE({acl}, pg_catalog.acldefault('{kind}', {owner}))) a
+             ORDER BY 1, a.privilege_type),
+       ARRAY(SELECT a.privilege_type
+             FROM pg_catalog.aclexplode(COALESCE({acl}, pg_catalog.acldefault('{kind}', {owner}))) a
+             ORDER BY CASE WHEN a.grantee = 0 THEN 'public' ELSE pg_catalog.pg_get_userbyid(a.grantee) END,
+                      a.privilege_type)"""
+
+Q_SCHEMAS = (
+    """
+SELECT n.nspname, pg_catalog.pg_get_userbyid(n.nspowner),
+       """
+    + _ACL.format(acl="n.nspacl", kind="n", owner="n.nspowner")
+    + """
 FROM pg_catalog.pg_namespace n
 WHERE {ns}
 ORDER BY n.nspname"""
+)
 
 Q_RELATIONS = """
 SELECT c.oid, n.nspname, c.relname, c.relkind, pg_catalog.pg_get_userbyid(c.relowner),
@@ -168,7 +183,7 @@ WHERE c.relkind IN ('v', 'm') AND {ns} AND {not_ext}"""
 
 Q_COLUMNS = """
 SELECT a.attrelid, a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull,
-       pg_catalog.pg_get_expr(ad.adbin, ad.adrelid), a.attidentity, a.attgenerated,
+       pg_catalog.pg_get_expr(ad.adbin, ad.adrelid), a.attidentity, {generated},
        CASE WHEN a.attcollation <> t.typcollation THEN co.collname END,
        pg_catalog.col_description(a.attrelid, a.attnum)
 FROM pg_catalog.pg_attribute a
@@ -198,7 +213,7 @@ WHERE con.contype IN ('p', 'u', 'c', 'f', 'x') AND {ns} AND {not_ext}
 ORDER BY con.conrelid, con.conname"""
 
 Q_INDEXES = """
-SELECT i.indrelid, ic.relname, i.indisunique, i.indisprimary, i.indisvalid, am.amname, i.indnkeyatts,
+SELECT i.indrelid, ic.relname, i.indisunique, i.indisprimary, i.indisvalid, am.amname, {nkey},
        pg_catalog.pg_get_expr(i.indpred, i.indrelid), pg_catalog.pg_get_indexdef(i.indexrelid),
        i.indoption::int2[],
        ARRAY(SELECT CASE WHEN k.attnum = 0 THEN pg_catalog.pg_get_indexdef(i.indexrelid, k.ord::int, false)
@@ -276,10 +291,14 @@ JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
 WHERE c.relkind IN ('v', 'm') AND d.refobjid <> r.ev_class AND rc.relkind IN ('r', 'p', 'v', 'm', 'f') AND {ns}
 ORDER BY 1, 2, 3"""
 
-Q_FUNCTIONS = """
+Q_FUNCTIONS = (
+    """
 SELECT n.nspname, p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid),
        pg_catalog.pg_get_function_result(p.oid), l.lanname, p.prosecdef, p.provolatile, p.proconfig,
-       p.prosrc, pg_catalog.pg_get_userbyid(p.proowner), pg_catalog.obj_description(p.oid, 'pg_proc')
+       p.prosrc, pg_catalog.pg_get_userbyid(p.proowner), pg_catalog.obj_description(p.oid, 'pg_proc'),
+       """
+    + _ACL.format(acl="p.proacl", kind="f", owner="p.proowner")
+    + """
 FROM pg_catalog.pg_proc p
 JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_catalog.pg_language l ON l.oid = p.prolang
@@ -287,6 +306,7 @@ WHERE p.prokind IN ('f', 'p') AND {ns}
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_proc'::regclass
                   AND d.objid = p.oid AND d.deptype = 'e')
 ORDER BY 1, 2, 3"""
+)
 
 Q_ENUMS = """
 SELECT n.nspname, t.typname, array_agg(e.enumlabel ORDER BY e.enumsortorder)
@@ -302,8 +322,12 @@ SELECT e.extname, n.nspname, e.extversion
 FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
 ORDER BY 1"""
 
-Q_SEQUENCES = """
-SELECT n.nspname, c.relname,
+Q_SEQUENCES = (
+    """
+SELECT n.nspname, c.relname, pg_catalog.pg_get_userbyid(c.relowner),
+       """
+    + _ACL.format(acl="c.relacl", kind="s", owner="c.relowner")
+    + """,
        (SELECT dc.relname || '.' || a.attname FROM pg_catalog.pg_depend d
           JOIN pg_catalog.pg_class dc ON dc.oid = d.refobjid
           JOIN pg_catalog.pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
@@ -312,14 +336,42 @@ SELECT n.nspname, c.relname,
 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind = 'S' AND {ns} AND {not_ext}
 ORDER BY 1, 2"""
+)
 
+# Only what differs from the built-in defaults is stored; the creating role's own entry is skipped.
+Q_DEFAULT_PRIVILEGES = """
+SELECT pg_catalog.pg_get_userbyid(d.defaclrole), n.nspname, d.defaclobjtype,
+       CASE WHEN a.grantee = 0 THEN 'public' ELSE pg_catalog.pg_get_userbyid(a.grantee) END, a.privilege_type
+FROM pg_catalog.pg_default_acl d
+LEFT JOIN pg_catalog.pg_namespace n ON n.oid = d.defaclnamespace
+CROSS JOIN LATERAL pg_catalog.aclexplode(d.defaclacl) a
+WHERE a.grantee <> d.defaclrole
+ORDER BY 1, 2 NULLS FIRST, 3, 4, 5"""
+
+# {options}: the membership's INHERIT and SET options on 16+, the member's rolinherit before.
 Q_ROLES = """
-SELECT r.rolname, r.rolcanlogin, r.rolsuper, r.rolbypassrls,
+SELECT r.rolname, r.rolcanlogin, r.rolsuper, r.rolbypassrls, r.rolinherit,
        ARRAY(SELECT b.rolname FROM pg_catalog.pg_auth_members m
-             JOIN pg_catalog.pg_roles b ON b.oid = m.roleid WHERE m.member = r.oid ORDER BY 1)
+             JOIN pg_catalog.pg_roles b ON b.oid = m.roleid WHERE m.member = r.oid ORDER BY 1),
+       ARRAY(SELECT {options} FROM pg_catalog.pg_auth_members m
+             JOIN pg_catalog.pg_roles b ON b.oid = m.roleid WHERE m.member = r.oid ORDER BY b.rolname)
 FROM pg_catalog.pg_roles r
 WHERE r.rolname !~ '^pg_'
 ORDER BY 1"""
+MEMBERSHIP_OPTIONS_16 = "ARRAY[m.inherit_option, m.set_option]::text"
+MEMBERSHIP_OPTIONS_OLD = "ARRAY[r.rolinherit, true]::text"
+MINIMUM_VERSION = 110000  # INCLUDE columns, prokind, indnkeyatts
+
+
+def version_fragments(version_num: int) -> dict[str, str]:
+    """Catalog columns that exist only on newer servers, or a stand-in for older ones."""
+    return {
+        "generated": "a.attgenerated" if version_num >= 120000 else "''::\"char\"",
+        "nkey": "i.indnkeyatts",
+        "nnd": "i.indnullsnotdistinct" if version_num >= 150000 else "false",
+        "options": MEMBERSHIP_OPTIONS_16 if version_num >= 160000 else MEMBERSHIP_OPTIONS_OLD,
+    }
+
 
 _NOT_EXTENSION = (
     "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_class'::regclass"
@@ -344,11 +396,12 @@ class _Reader:
         self.dsn = dsn
         self.ns, self.params = _namespace_filter(schemas)
         self.model = SchemaModel()
+        self.fragments: dict[str, str] = {}  # version-dependent catalog columns
 
     def rows(self, query: str, what: str, *, optional: bool = False, **fmt: str) -> list[tuple]:
         """Run one catalog query; ``optional`` ones degrade to a blind spot on a lock timeout."""
         global LAST_ROUND_TRIPS
-        sql = query.format(ns=self.ns, not_ext=_NOT_EXTENSION, **fmt)
+        sql = query.format(ns=self.ns, not_ext=_NOT_EXTENSION, **{**self.fragments, **fmt})
         LAST_ROUND_TRIPS += 1
         try:
             with self.conn.cursor() as cur:
@@ -411,8 +464,14 @@ def _read_all(r: _Reader) -> SchemaModel:
     model = r.model
     version_num, version = r.rows(Q_VERSION, "server version")[0]
     model.server_version = version
-    for name, owner in r.rows(Q_SCHEMAS, "schemas"):
+    if version_num < MINIMUM_VERSION:
+        raise LiveSourceError(
+            f"{redact_dsn(r.dsn)} runs PostgreSQL {version}; schema-audit reads PostgreSQL 11 or newer"
+        )
+    r.fragments = version_fragments(version_num)
+    for name, owner, grantees, privileges in r.rows(Q_SCHEMAS, "schemas"):
         model.schemas[name] = owner
+        model.schema_grants[name] = _grants(grantees, privileges, owner)
 
     relations: dict[int, Table | View] = {}
     for oid, schema, name, kind, owner, rls, forced, comment, partkey, parent in r.rows(
@@ -499,6 +558,8 @@ def _read_all(r: _Reader) -> SchemaModel:
         body,
         owner,
         comment,
+        grantees,
+        privileges,
     ) in r.rows(Q_FUNCTIONS, "functions"):
         fn = Function(
             schema,
@@ -512,6 +573,7 @@ def _read_all(r: _Reader) -> SchemaModel:
             body=body or "",
             owner=owner,
             comment=comment,
+            grants=_grants(grantees, privileges, owner),
             provenance=[Provenance(source="catalog", action="catalog")],
         )
         model.functions[fn.signature] = fn
@@ -519,11 +581,44 @@ def _read_all(r: _Reader) -> SchemaModel:
         model.enums[qualify(schema, name)] = EnumType(schema, name, list(labels))
     for name, schema, version_ in r.rows(Q_EXTENSIONS, "extensions"):
         model.extensions[name] = Extension(name, schema, version_)
-    for schema, name, owned_by in r.rows(Q_SEQUENCES, "sequences"):
-        model.sequences[qualify(schema, name)] = Sequence(schema, name, owned_by)
-    for name, login, superuser, bypass, member_of in r.rows(Q_ROLES, "roles"):
-        model.roles[name] = Role(name, login, superuser, bypass, list(member_of))
+    for schema, name, owner, grantees, privileges, owned_by in r.rows(Q_SEQUENCES, "sequences"):
+        model.sequences[qualify(schema, name)] = Sequence(
+            schema, name, owned_by, owner, _grants(grantees, privileges, owner)
+        )
+    for owner, schema, kind, grantee, privilege in r.rows(
+        Q_DEFAULT_PRIVILEGES, "default privileges"
+    ):
+        model.default_privileges.append(
+            DefaultPrivilege(
+                owner, schema, DEFAULT_ACL_TYPES.get(kind, "tables"), grantee, privilege
+            )
+        )
+    for name, login, superuser, bypass, inherit, member_of, options in r.rows(Q_ROLES, "roles"):
+        role = Role(name, login, superuser, bypass, list(member_of), inherit)
+        for parent, pair in zip(member_of, options, strict=True):
+            flags = tuple(v in ("t", "true") for v in pair.strip("{}").split(","))
+            if flags != (inherit, True):
+                role.membership_options[parent] = (flags[0], flags[1])
+        model.roles[name] = role
     return model
+
+
+DEFAULT_ACL_TYPES = {
+    "r": "tables",
+    "S": "sequences",
+    "f": "functions",
+    "T": "types",
+    "n": "schemas",
+}
+
+
+def _grants(grantees: list[str], privileges: list[str], owner: str | None) -> list[Grant]:
+    """An ACL's entries for everyone but the owner (whose rights ownership already gives)."""
+    return [
+        Grant(grantee, privilege)
+        for grantee, privilege in zip(grantees or [], privileges or [], strict=True)
+        if grantee != owner
+    ]
 
 
 def _catalog(sql: str | None) -> list[Provenance]:
@@ -592,7 +687,6 @@ def _read_constraints(r: _Reader, relations: dict[int, Table | View]) -> None:
 
 
 def _read_indexes(r: _Reader, relations: dict[int, Table | View], version_num: int) -> None:
-    nnd = "i.indnullsnotdistinct" if version_num >= 150000 else "false"
     for (
         relid,
         name,
@@ -609,7 +703,7 @@ def _read_indexes(r: _Reader, relations: dict[int, Table | View], version_num: i
         opclasses,
         constraint,
         nulls_not_distinct,
-    ) in r.rows(Q_INDEXES, "indexes", nnd=nnd):
+    ) in r.rows(Q_INDEXES, "indexes"):
         rel = relations.get(relid)
         if rel is None:
             continue

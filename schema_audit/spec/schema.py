@@ -299,6 +299,15 @@ _FUNCTION = _req(
             "description": "true = the function pins search_path (SET search_path).",
         },
         "returns": _str("Return type."),
+        "execute": _obj(
+            {
+                "grant": _strlist("Roles that must be able to EXECUTE it (effective privileges)."),
+                "deny": _strlist(
+                    "Roles that must not be able to EXECUTE it; 'public' = every role."
+                ),
+            },
+            "Who may call it, judged on effective privileges (PUBLIC, membership, ownership).",
+        ),
     },
     "A function requirement.",
 )
