@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install test lint format demo report bench clean
+.PHONY: install test lint format demo report bench bench-limits clean
 
 install: $(STAMP)
 
@@ -35,6 +35,9 @@ report: install
 
 bench: install
 	$(BIN)/python benchmarks/run.py
+
+bench-limits: install
+	$(BIN)/python benchmarks/limits.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache out

@@ -220,6 +220,8 @@ def audit(
     """
     from schema_audit.spec.load import SpecError, load_spec
 
+    if quiet:
+        os.environ["SCHEMA_AUDIT_PROGRESS"] = "0"  # --quiet: nothing on stderr either
     try:
         loaded_spec = load_spec(spec, _variables(var))
     except SpecError as exc:
@@ -356,8 +358,10 @@ def _replay(spec, dsn, migrations, sql, scratch_dsn, keep, fail_on, as_of, rule_
     if not path.exists():
         _fail([f"{path}: no such file or directory"])
 
+    from schema_audit.progress import enabled
+
     def progress(step) -> None:  # type: ignore[no-untyped-def]
-        if sys.stderr.isatty():
+        if enabled():
             mark = "FAILED: " + step.error if step.error else "ok"
             typer.echo(f"  replay {step.revision} ({step.seconds * 1000:.0f} ms) {mark}", err=True)
 
@@ -455,8 +459,16 @@ def _open_for_write(path: Path):  # type: ignore[no-untyped-def]
 
 
 def _write(path: Path, text: str) -> None:
-    """Write atomically: a half-written report must never replace a good one."""
+    """Write atomically: a half-written report must never replace a good one.
+
+    Only regular files are replaced: ``-o /dev/null`` or a named pipe is written to, never
+    swapped for a file (as root, a rename would replace the device itself).
+    """
     try:
+        if path.exists() and not path.is_file():
+            with path.open("w", encoding="utf-8") as target:
+                target.write(text)
+            return
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.tmp")
         tmp.write_text(text, encoding="utf-8")

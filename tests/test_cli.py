@@ -204,3 +204,23 @@ def test_pre_commit_hooks_and_ci_recipes_name_real_commands() -> None:
                 assert run(args[0], "--help").returncode == 0
                 for option in (a for a in args if a.startswith("--")):
                     assert option in run(args[0], "--help").stdout, option
+
+
+def test_output_to_a_pipe_or_device_writes_into_it_never_replaces_it(tmp_path: Path) -> None:
+    """`-o /dev/null` once replaced the device with a file (atomic rename, as root). A FIFO stands
+    in for the device here: the audit must write through it and leave it a FIFO."""
+    import stat
+    import threading
+
+    from b03 import FIXTURE
+
+    fifo = tmp_path / "out.fifo"
+    os.mkfifo(fifo)
+    received: list[str] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text()), daemon=True)
+    reader.start()
+    proc = run("audit", "-s", str(SPEC), "-m", str(FIXTURE), "-f", "json", "-o", str(fifo))
+    reader.join(timeout=60)
+    assert proc.returncode == 1, proc.stderr
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert received and json.loads(received[0])["verdict"] == "FAIL"

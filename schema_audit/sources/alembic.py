@@ -20,6 +20,7 @@ import ast as pyast
 import configparser
 import contextlib
 import hashlib
+import heapq
 import importlib.util
 import io
 import sys
@@ -28,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from schema_audit.model import Revision, SchemaModel, UnappliedStatement
+from schema_audit.progress import reporter
 from schema_audit.sources.ddl import DdlInterpreter
 
 
@@ -288,16 +290,15 @@ def _order(
             )
     # Kahn's algorithm from the bases; ties broken by revision id so the order is stable.
     pending = {rev: len([d for d in info.down if d in files]) for rev, info in files.items()}
-    ready = sorted(rev for rev, n in pending.items() if n == 0)
+    ready = sorted(rev for rev, n in pending.items() if n == 0)  # a sorted list is a heap
     order: list[str] = []
     while ready:
-        rev = ready.pop(0)
+        rev = heapq.heappop(ready)
         order.append(rev)
         for child in children[rev]:
             pending[child] -= 1
             if pending[child] == 0:
-                ready.append(child)
-                ready.sort()
+                heapq.heappush(ready, child)
     cyclic = sorted(set(files) - set(order))
     if cyclic:
         issues.append(
@@ -439,7 +440,10 @@ def render_history(path: Path) -> AlembicHistory:
         if issue.revision and not issue.file and issue.revision in displays:
             issue.file = displays[issue.revision]
     revisions: list[RenderedRevision] = []
-    for rev in order:
+    progress = reporter("rendering Alembic revisions", len(order), "revisions")
+    for number, rev in enumerate(order):
+        if progress:
+            progress.update(number)
         info = files[rev]
         display = displays[rev]
         rendered = RenderedRevision(
@@ -482,6 +486,8 @@ def render_history(path: Path) -> AlembicHistory:
                     )
                 )
         revisions.append(rendered)
+    if progress:
+        progress.done()
     return AlembicHistory(revisions, heads, issues, project)
 
 
@@ -503,7 +509,10 @@ def _display(file: Path, base: Path) -> str:
 def model_from_history(history: AlembicHistory) -> SchemaModel:
     interpreter = DdlInterpreter()
     model = interpreter.model
-    for rev in history.revisions:
+    progress = reporter("interpreting revisions", len(history.revisions), "revisions")
+    for number, rev in enumerate(history.revisions):
+        if progress:
+            progress.update(number)
         model.revisions.append(
             Revision(rev.revision, rev.file, rev.message, rev.down_revisions, rev.has_downgrade)
         )
@@ -523,6 +532,8 @@ def model_from_history(history: AlembicHistory) -> SchemaModel:
                     may_affect=interpreter._mentions(source),
                 )
             )
+    if progress:
+        progress.done()
     return model
 
 

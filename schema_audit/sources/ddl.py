@@ -16,6 +16,7 @@ error costs only the statement it is in.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pglast
@@ -102,6 +103,13 @@ def _deparse(node: ast.Node | None) -> str | None:
     return None if node is None else RawStream()(node)
 
 
+def _flatten(value) -> list:  # type: ignore[no-untyped-def,type-arg]
+    """The nodes of a possibly nested tuple (BEGIN ATOMIC bodies are a list of statement lists)."""
+    if isinstance(value, tuple | list):
+        return [n for item in value for n in _flatten(item)]
+    return [] if value is None else [value]
+
+
 def _strings(nodes) -> list[str]:  # type: ignore[no-untyped-def]
     return [n.sval for n in nodes or () if isinstance(n, ast.String)]
 
@@ -130,59 +138,91 @@ def _skip_leading(text: str, pos: int) -> int:
     return pos
 
 
-def split_statements(sql: str) -> list[_Statement]:
-    """Parse SQL into statements with their line numbers; a syntax error stays local."""
+def split_statements(sql: str) -> Iterator[_Statement]:
+    """Statements of ``sql`` with their line numbers, parsed one at a time; a syntax error stays local.
+
+    The text is cut by PostgreSQL's own lexer (pglast's scanner split, in C) and each
+    piece is parsed on its own and handed over before the next is parsed, so memory
+    holds one statement's syntax tree, not a whole 200 MB dump's. A piece that does not
+    parse alone is joined with the following ones until it does (``BEGIN ATOMIC … END``
+    bodies contain semicolons); if it never does, it is reported alone.
+    """
     # psql meta-commands (\connect, \restrict …) are not SQL; blank them, keeping line numbers.
-    text = re.sub(r"(?m)^\\.*$", "", sql)
-    data = text.encode("utf-8")
-    try:
-        raw = pglast.parse_sql(text)
-        pieces = []
-        for stmt in raw:
-            start = stmt.stmt_location or 0
-            length = stmt.stmt_len or (len(data) - start)
-            chunk = data[start : start + length].decode("utf-8", "replace")
-            pieces.append((start, chunk, stmt.stmt))
-    except pglast.parser.ParseError:
-        pieces = []
-        for start, end in _scanner_slices(text, data):
-            chunk = data[start:end].decode("utf-8", "replace")
-            try:
-                parsed = pglast.parse_sql(chunk)
-                node = parsed[0].stmt if parsed else None
-                pieces.append((start, chunk, node))
-            except pglast.parser.ParseError as exc:
-                pieces.append((start, chunk, exc))
-    out = []
-    # Lines are counted incrementally: statements come in order, so each byte is scanned once.
+    text = re.sub(r"(?m)^\\.*$", "", sql) if "\\" in sql else sql
+    cuts = _statement_slices(text)
     counted_to, newlines = 0, 0
-    for start, chunk, node in pieces:
+    index = 0
+    while index < len(cuts):
+        start, end = cuts[index]
+        node: ast.Node | Exception | None
+        try:
+            node = _parse_one(text[start:end])
+            taken = 1
+        except pglast.parser.ParseError as exc:
+            node, taken = exc, 1
+            for extra in range(1, min(MAX_JOINED_PIECES, len(cuts) - index)):
+                try:
+                    node = _parse_one(text[start : cuts[index + extra][1]])
+                except pglast.parser.ParseError:
+                    continue
+                end, taken = cuts[index + extra][1], extra + 1
+                break
+        index += taken
+        chunk = text[start:end]
         offset = _skip_leading(chunk, 0)
-        if start >= counted_to:
-            newlines += data.count(b"\n", counted_to, start)
-        else:  # overlapping pieces from the fallback splitter: count from scratch
-            newlines = data.count(b"\n", 0, start)
+        newlines += text.count("\n", counted_to, start)  # statements come in order: each byte once
         counted_to = start
-        line = newlines + chunk[:offset].count("\n") + 1
+        line = newlines + chunk.count("\n", 0, offset) + 1
         body = chunk[offset:].strip().rstrip(";").strip()
         if not body:
             continue
         if isinstance(node, Exception):
-            out.append(_Statement(body, line, None, str(node).splitlines()[0]))
+            yield _Statement(body, line, None, str(node).splitlines()[0])
         else:
-            out.append(_Statement(body, line, node))
-    return out
+            yield _Statement(body, line, node)
+
+
+# How many following pieces a statement that does not parse alone may absorb (BEGIN ATOMIC).
+MAX_JOINED_PIECES = 64
+
+
+def _parse_one(chunk: str) -> ast.Node | None:
+    parsed = pglast.parse_sql(chunk)
+    return parsed[0].stmt if parsed else None
+
+
+def _statement_slices(text: str) -> list[tuple[int, int]]:
+    """Character ranges of the statements: PostgreSQL's scanner, or our lexer when it cannot cope.
+
+    The scanner tracks parentheses, so an unclosed one would swallow the rest of the file
+    (and pglast then drops that rest); when the ranges do not account for every
+    non-comment character, the small lexer below, which ignores parentheses, decides.
+    """
+    try:
+        slices = [
+            (s.start, s.stop)
+            for s in pglast.parser.split(text, with_parser=False, only_slices=True)
+        ]
+    except pglast.parser.ParseError:
+        return _scanner_slices(text)
+    covered = 0
+    for start, end in slices + [(len(text), len(text))]:
+        gap = text[covered:start]
+        if gap.strip(" \t\r\n;") and _skip_leading(gap.replace(";", " "), 0) < len(gap):
+            return _scanner_slices(text)
+        covered = end
+    return slices
 
 
 _DOLLAR = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$")
 
 
-def _scanner_slices(text: str, data: bytes) -> list[tuple[int, int]]:
-    """Byte ranges of statements, split on top-level semicolons by a small lexer.
+def _scanner_slices(text: str) -> list[tuple[int, int]]:
+    """Character ranges of statements, split on top-level semicolons by a small lexer.
 
-    Used only when the whole text does not parse: it respects quotes, dollar
-    quotes and comments but ignores parentheses, so one broken statement
-    (say an unclosed parenthesis) cannot swallow the rest of the file.
+    Used only when PostgreSQL's scanner cannot split the text: it respects quotes, dollar
+    quotes and comments but ignores parentheses, so one broken statement (say an
+    unclosed parenthesis) cannot swallow the rest of the file.
     """
     cuts: list[int] = []
     i, n = 0, len(text)
@@ -214,7 +254,7 @@ def _scanner_slices(text: str, data: bytes) -> list[tuple[int, int]]:
             i += 1
     ranges, start = [], 0
     for cut in cuts + ([n] if not cuts or cuts[-1] < n else []):
-        ranges.append((len(text[:start].encode("utf-8")), len(text[:cut].encode("utf-8"))))
+        ranges.append((start, cut))
         start = cut
     return ranges
 
@@ -249,10 +289,19 @@ class DdlInterpreter:
 
     # -- entry points -----------------------------------------------------
     def apply_sql(
-        self, sql: str, *, file: str | None = None, line: int = 1, revision: str | None = None
+        self,
+        sql: str,
+        *,
+        file: str | None = None,
+        line: int = 1,
+        revision: str | None = None,
+        on_line: Callable[[int], None] | None = None,
     ) -> None:
+        """Apply every statement in order; ``on_line`` hears each statement's line (progress)."""
         self._file, self._revision = file, revision
         for stmt in split_statements(sql):
+            if on_line is not None:
+                on_line(stmt.line)
             stmt.line += line - 1
             self._stmt = stmt
             if stmt.node is None:
@@ -1151,7 +1200,7 @@ class DdlInterpreter:
                 )
                 fn.config.append(f"{opt.arg.name}={values}")
         if node.sql_body is not None and not fn.body:
-            fn.body = _deparse(node.sql_body) or ""
+            fn.body = "; ".join(filter(None, (_deparse(n) for n in _flatten(node.sql_body))))
         existing = self.model.functions.get(fn.signature)
         if existing is not None and not node.replace:
             raise ApplyError(f"function {fn.signature} already exists")

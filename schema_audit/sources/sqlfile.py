@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from schema_audit.model import Revision, SchemaModel, UnappliedStatement
+from schema_audit.progress import reporter
 from schema_audit.sources.alembic import MigrationIssue, MigrationSourceError
 from schema_audit.sources.ddl import DdlInterpreter
 
@@ -147,7 +148,10 @@ def load_sql(path: Path) -> SchemaModel:
     files = order_sql_files(path)[0] if path.is_dir() else [path]
     interpreter = DdlInterpreter()
     model = interpreter.model
-    for file in files:
+    progress = reporter(f"reading {path.name}", len(files), "files") if len(files) > 1 else None
+    for number, file in enumerate(files):
+        if progress:
+            progress.update(number)
         display = _display(file, path)
         version = file.stem.split("__")[0] if path.is_dir() else file.stem
         raw = file.read_bytes()
@@ -171,7 +175,18 @@ def load_sql(path: Path) -> SchemaModel:
             )
             continue
         model.revisions.append(Revision(version, display, file.stem))
-        interpreter.apply_sql(
-            _up_section(text), file=display, line=1, revision=version if path.is_dir() else None
+        lines = (
+            reporter(f"reading {display}", text.count("\n") + 1, "lines") if not progress else None
         )
+        interpreter.apply_sql(
+            _up_section(text),
+            file=display,
+            line=1,
+            revision=version if path.is_dir() else None,
+            on_line=lines.update if lines else None,
+        )
+        if lines:
+            lines.done()
+    if progress:
+        progress.done()
     return model
