@@ -224,3 +224,29 @@ def test_output_to_a_pipe_or_device_writes_into_it_never_replaces_it(tmp_path: P
     assert proc.returncode == 1, proc.stderr
     assert stat.S_ISFIFO(fifo.stat().st_mode)
     assert received and json.loads(received[0])["verdict"] == "FAIL"
+
+
+def test_an_internal_error_is_one_line_exit_2_without_traceback_or_secret(tmp_path: Path) -> None:
+    """The last line of defence in main(): a bug anywhere becomes one scrubbed line, exit 2."""
+    spec = tmp_path / "s.yaml"
+    spec.write_text("name: s\n")
+    script = (
+        "import sys\n"
+        "import schema_audit.spec.load as load\n"
+        "def boom(*a, **k):\n"
+        "    raise RuntimeError('bug while reading postgresql://app:hunter2@db/x')\n"
+        "load.load_spec = boom\n"
+        "from schema_audit.cli import main\n"
+        f"sys.argv = ['schema-audit', 'audit', '-s', {str(spec)!r}, '--sql', {str(spec)!r}]\n"
+        "main()\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "SCHEMA_AUDIT_DEBUG"}
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, env=env
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+    assert (
+        "internal error: RuntimeError: bug while reading postgresql://app:***@db/x" in proc.stderr
+    )
+    assert "hunter2" not in proc.stderr + proc.stdout

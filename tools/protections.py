@@ -1,0 +1,162 @@
+"""Remove each safety protection once and check that a test fails (issue 8's "done when").
+
+Each entry names a file, a piece of code that implements a protection, what to
+put in its place (the protection removed), and the tests that must then fail.
+The file is restored afterwards, whatever happens. Run from the repository:
+
+    .venv/bin/python tools/protections.py            # every protection
+    .venv/bin/python tools/protections.py read-only  # one by name
+
+Prints one line per protection: CAUGHT (a test failed) or MISSED (all passed).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Protection:
+    name: str
+    file: str
+    code: str
+    removed: str
+    tests: str  # pytest node ids / -k selection
+
+
+PROTECTIONS = [
+    Protection(
+        "read-only",
+        "schema_audit/sources/live.py",
+        'conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")',
+        'conn.execute("BEGIN")',
+        "tests/test_production_safety.py::test_reads_happen_in_one_read_only_snapshot "
+        "tests/test_production_safety.py::test_only_reads_are_sent_to_a_dsn_target",
+    ),
+    Protection(
+        "lock-timeout",
+        "schema_audit/sources/live.py",
+        'f"{lock_timeout_ms}ms",',
+        '"0",',
+        "tests/test_production_safety.py::test_an_exclusive_lock_elsewhere_never_hangs_the_audit",
+    ),
+    Protection(
+        "password-redaction",
+        "schema_audit/redact.py",
+        "out = _URL_PASSWORD.sub(lambda m: f\"{m['head']}***{m['tail']}\", text)",
+        "out = text",
+        "tests/test_production_safety.py::test_the_password_appears_in_no_output_format "
+        "tests/test_cli.py",
+    ),
+    Protection(
+        "markdown-escaping",
+        "schema_audit/render/markdown_text.py",
+        'text = _SPECIAL.sub(r"\\\\\\1", text)',
+        "pass",
+        "tests/test_hostile_names.py tests/test_reports.py",
+    ),
+    Protection(
+        "html-autoescape",
+        "schema_audit/render/html.py",
+        "autoescape=True,",
+        "autoescape=False,",
+        "tests/test_hostile_names.py tests/test_reports.py",
+    ),
+    Protection(
+        "identifier-quoting",
+        "schema_audit/model.py",
+        "return '\"' + name.replace('\"', '\"\"') + '\"'",
+        "return name",
+        "tests/test_hostile_names.py",
+    ),
+    Protection(
+        "no-traceback",
+        "schema_audit/cli.py",
+        "    except Exception as exc:  # the last line of defence: one line, exit 2",
+        "    except ZeroDivisionError as exc:  # protection removed",
+        "tests/test_fuzz_spec.py tests/test_cli.py",
+    ),
+    Protection(
+        "replay-never-on-dsn",
+        "schema_audit/cli.py",
+        '    if dsn:\n        _fail(\n            [\n                "--replay runs probes only',
+        '    if False:\n        _fail(\n            [\n                "--replay runs probes only',
+        "tests/test_replay_probes.py",
+    ),
+    Protection(
+        "one-statement-at-a-time",
+        "schema_audit/sources/ddl.py",
+        "        for stmt in split_statements(sql):\n            if on_line",
+        "        for stmt in list(split_statements(sql)):\n            if on_line",
+        "tests/test_resource_limits.py",
+    ),
+    Protection(
+        "unclosed-parenthesis",
+        "schema_audit/sources/ddl.py",
+        "            return _scanner_slices(text)\n        covered = end",
+        "            pass\n        covered = end",
+        "tests/test_resource_limits.py",
+    ),
+    Protection(
+        "device-output",
+        "schema_audit/cli.py",
+        "        if path.exists() and not path.is_file():",
+        "        if False:",
+        "tests/test_cli.py::test_output_to_a_pipe_or_device_writes_into_it_never_replaces_it",
+    ),
+    Protection(
+        "inherited-privileges",
+        "schema_audit/audit/privileges.py",
+        "            reach = automatic and inherit",
+        "            reach = automatic",
+        "tests/test_privileges.py",
+    ),
+    Protection(
+        "column-grants",
+        "schema_audit/audit/privileges.py",
+        "    for column, grants in sorted(table.column_grants.items()):",
+        "    for column, grants in sorted({}.items()):",
+        "tests/test_privileges.py",
+    ),
+]
+
+
+def check(protection: Protection) -> bool:
+    path = ROOT / protection.file
+    original = path.read_text()
+    if original.count(protection.code) != 1:
+        raise SystemExit(f"{protection.name}: the protected code is not found once in {path}")
+    try:
+        path.write_text(original.replace(protection.code, protection.removed))
+        proc = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider"]
+            + protection.tests.split(),
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=1200,
+        )
+    finally:
+        path.write_text(original)
+    return proc.returncode != 0
+
+
+def main(names: list[str]) -> int:
+    chosen = [p for p in PROTECTIONS if not names or p.name in names]
+    missed = 0
+    for protection in chosen:
+        caught = check(protection)
+        missed += not caught
+        print(
+            f"{'CAUGHT' if caught else 'MISSED'} {protection.name} ({protection.tests})", flush=True
+        )
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
