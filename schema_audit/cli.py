@@ -308,12 +308,21 @@ def _finish(
     result, *, baseline, quiet, fmt, output, verbose, date, report, html, junit, sarif, output_dir
 ):  # type: ignore[no-untyped-def]
     """Baseline, report files, the chosen output, and the exit code: the same for every audit path."""
+    from schema_audit.sources.select import unparseable
+
     if baseline is not None and _baseline(result, baseline, quiet):
         raise typer.Exit(0)
     _write_reports(
         result, date=date, report=report, html=html, junit=junit, sarif=sarif, output_dir=output_dir
     )
     _emit(result, fmt, output, verbose=verbose, quiet=quiet)
+    broken = unparseable(result.model) if result.source_kind in ("alembic", "sql") else []
+    if broken:
+        # bad input: exit 2, with every unparseable statement named, after the full audit
+        for stmt in broken:
+            where = f"{stmt.file or 'SQL'}" + (f":{stmt.line}" if stmt.line else "")
+            typer.echo(f"schema-audit: {where}: {stmt.reason}", err=True)
+        raise typer.Exit(2)
     raise typer.Exit(1 if result.verdict == "FAIL" else 0)
 
 

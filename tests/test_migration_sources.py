@@ -178,12 +178,19 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
 def test_garbage_inputs_give_findings_or_one_line_errors_never_a_traceback(tmp_path: Path) -> None:
     spec = ROOT / "specs" / "backend_guide_b03.yaml"
     broken = _cli("audit", "-s", str(spec), "-m", str(FIXTURES / "alembic_broken"), "-f", "json")
-    assert broken.returncode == 1 and "Traceback" not in broken.stderr
+    # an unparseable migration is bad input (exit 2), named by file:line, after the full audit
+    assert broken.returncode == 2 and "Traceback" not in broken.stderr
+    assert broken.stderr == (
+        "schema-audit: alembic_broken/versions/b005_truncated.py:14: syntax error: "
+        "syntax error at end of input\n"
+    )
     assert '"kind": "migration"' in broken.stdout
+    assert '"id": "migrations.syntax-error.b005"' in broken.stdout
     garbage = tmp_path / "garbage.sql"
     garbage.write_bytes(b"\x89PNG\x00\x00garbage")
     proc = _cli("audit", "-s", str(spec), "--sql", str(garbage), "-f", "json")
-    assert "Traceback" not in proc.stderr and proc.returncode == 1
+    assert "Traceback" not in proc.stderr and proc.returncode == 2
+    assert proc.stderr == "schema-audit: garbage.sql: binary file, not SQL\n"
     assert "binary file" in proc.stdout
     proc = _cli("audit", "-s", str(spec), "-m", str(tmp_path))
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
@@ -191,4 +198,4 @@ def test_garbage_inputs_give_findings_or_one_line_errors_never_a_traceback(tmp_p
     shutil.copytree(FIXTURES / "alembic_broken", copy)
     assert (copy / "env.py").read_text().startswith("raise")  # an env.py that raises is never run
     proc = _cli("audit", "-s", str(spec), "-m", str(copy), "-f", "json")
-    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr

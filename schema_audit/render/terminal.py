@@ -68,7 +68,7 @@ def render(result: AuditResult, console: Console, *, verbose: bool = False) -> N
             row_counts[f.status] += 1
         title = spec.category_title(cid)
         overview.add_row(
-            escape(_plain_text(f"{cid or '-'} {title}" if cid else title)),
+            escape(_plain_text(f"{cid} {title}" if cid and title != cid else title)),
             *[str(row_counts[s]) if row_counts[s] else "" for s in STATUSES],
         )
     console.print(overview)

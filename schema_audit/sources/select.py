@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from schema_audit.audit.findings import Evidence, Finding
-from schema_audit.model import SchemaModel
+from schema_audit.model import SchemaModel, UnappliedStatement
 
 
 class SourceError(Exception):
@@ -67,7 +67,12 @@ def load_source(
             model = alembic_source.model_from_history(history)
         except alembic_source.MigrationSourceError as exc:
             raise SourceError(str(exc)) from None
-        return LoadedSource(model, "alembic", str(migrations), migration_findings(history.findings))
+        return LoadedSource(
+            model,
+            "alembic",
+            str(migrations),
+            migration_findings(history.findings + syntax_issues(model)),
+        )
     assert sql is not None
     from schema_audit.sources import sqlfile
 
@@ -87,7 +92,7 @@ def load_source(
                     "unreadable-file", f"{stmt.file}: {stmt.reason}", None, stmt.file, None, "error"
                 )
             )
-    return LoadedSource(model, "sql", str(sql), migration_findings(issues))
+    return LoadedSource(model, "sql", str(sql), migration_findings(issues + syntax_issues(model)))
 
 
 _ISSUE_STATUS = {
@@ -95,6 +100,37 @@ _ISSUE_STATUS = {
     "warning": ("FAIL", "moderate"),
     "info": ("PASS", "info"),
 }
+
+
+def syntax_errors(model: SchemaModel) -> list[UnappliedStatement]:
+    """Statements PostgreSQL's parser rejects: the history would not run as written."""
+    return [u for u in model.unapplied if u.kind == "error" and u.reason.startswith("syntax error")]
+
+
+def unparseable(model: SchemaModel) -> list[UnappliedStatement]:
+    """Syntax errors and files that are not SQL text (binary, not UTF-8): bad input, exit 2."""
+    return [
+        u
+        for u in model.unapplied
+        if u.kind == "error" and (u.reason.startswith("syntax error") or not u.sql)
+    ]
+
+
+def syntax_issues(model: SchemaModel) -> list:
+    """Each unparseable statement as a migration issue named by file and line."""
+    from schema_audit.sources.alembic import MigrationIssue
+
+    return [
+        MigrationIssue(
+            "syntax-error",
+            f"{u.file or 'SQL'}:{u.line}: {u.reason}; the audit went on without this statement",
+            u.revision,
+            u.file,
+            u.line,
+            "high",
+        )
+        for u in syntax_errors(model)
+    ]
 
 
 def migration_findings(issues: list) -> list[Finding]:
