@@ -146,6 +146,11 @@ def test_report_structure_lineage_gates_recommendations(report: str) -> None:
         in critical
     )
     assert "## CONCLUSION" in report and "NOT READY" in report.split("## CONCLUSION", 1)[1]
+    # findings no question cites (the rule pack's) get their own section, counted like the rest
+    assert "**GAP IDENTIFIED**: Rules Built-in rule pack — 0 pass, 1 fail, 0 partial" in report
+    rules = report.split("## CATEGORY Rules: BUILT-IN RULE PACK", 1)[1].split("\n## ", 1)[0]
+    assert "rules.PERF001.public.revenue_ledger.revenue_ledger_allocation_id_fkey" in rules
+    assert "0 pass, 1 fail, 0 partial, 0 deferred, 0 not applicable" in rules
 
 
 def test_checked_in_reports_are_up_to_date(result) -> None:  # type: ignore[no-untyped-def]

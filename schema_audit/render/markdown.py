@@ -153,7 +153,7 @@ def build_categories(result: AuditResult) -> list[CategoryView]:
         )
     for f in result.findings:
         if f.id not in answered:
-            cid = f.category if f.category in views else None
+            cid = f.category
             if cid not in views:
                 views[cid] = CategoryView(cid, spec.category_title(cid), "NOT_APPLICABLE")
                 order.append(cid)

@@ -154,4 +154,7 @@ def _action(f: Finding, props: dict, table: str) -> str:
         return f"Drop or rename forbidden columns: {f.message.split(': ', 1)[-1]}"
     if f.kind == "migration":
         return f"Fix the migration history: {f.message}"
+    if f.kind == "rule":  # "PERF001 name: what" -> "PERF001: what — fix: how"
+        rule, _, what = f.message.partition(" ")
+        return f"{rule}: {what.split(': ', 1)[-1]} — fix: {f.impact} (docs/rules.md)"
     return f.message

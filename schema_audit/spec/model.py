@@ -15,6 +15,10 @@ from typing import Any
 SEVERITY_ORDER = {"blocking": 4, "high": 3, "moderate": 2, "low": 1, "info": 0}
 
 
+# Categories the tool itself files findings under, when the spec does not name them.
+BUILTIN_CATEGORIES = {"Rules": "Built-in rule pack"}
+
+
 @dataclass(slots=True)
 class Requirement:
     id: str
@@ -94,7 +98,7 @@ class Spec:
         for cat in self.categories:
             if cat.id == cid:
                 return cat.title
-        return cid or "Uncategorised"
+        return BUILTIN_CATEGORIES.get(cid or "", cid or "Uncategorised")
 
 
 def match_ids(pattern: str, ids: list[str]) -> list[str]:
