@@ -494,14 +494,18 @@ def inspect(
     schema: SchemaOpt = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write JSON here.")] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="Only json for now.")] = "json",
+    indent: Annotated[
+        int | None,
+        typer.Option("--indent", help="Pretty-print with this indent (default: compact, fastest)."),
+    ] = None,
 ) -> None:
     """Print the schema model a source yields, as JSON.
 
     Example: schema-audit inspect --dsn postgresql://app@db/app > model.json
     """
-    import dataclasses
     import json
 
+    from schema_audit.model import to_data
     from schema_audit.sources.select import SourceError, load_source
 
     try:
@@ -512,9 +516,9 @@ def inspect(
         json.dumps(
             {
                 "source": {"kind": source.kind, "target": source.target},
-                "model": dataclasses.asdict(source.model),
+                "model": to_data(source.model),
             },
-            indent=2,
+            indent=indent,
             ensure_ascii=False,
             sort_keys=True,
         )
@@ -707,9 +711,9 @@ def lint_migrations(
 
 
 def vars_of(obj: object) -> dict:
-    from dataclasses import asdict
+    from schema_audit.model import to_data
 
-    return asdict(obj)  # type: ignore[call-overload]
+    return to_data(obj)  # type: ignore[return-value]
 
 
 @app.command()

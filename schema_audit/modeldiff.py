@@ -150,6 +150,7 @@ def diff_models(left: SchemaModel, right: SchemaModel) -> list[Difference]:
 def _diff_table(a: Table, b: Table, add) -> None:  # type: ignore[no-untyped-def]
     obj = f"table {a.qualified_name}"
     add(obj, "columns", list(a.columns), list(b.columns))
+    add(obj, "comment", a.comment, b.comment)
     for name in a.columns.keys() & b.columns.keys():
         ca, cb = a.columns[name], b.columns[name]
         cobj = f"column {a.qualified_name}.{name}"
@@ -168,6 +169,7 @@ def _diff_table(a: Table, b: Table, add) -> None:  # type: ignore[no-untyped-def
             sqlnorm.normalize_default(ca.generated),
             sqlnorm.normalize_default(cb.generated),
         )
+        add(cobj, "comment", ca.comment, cb.comment)
 
     def pk(t: Table) -> tuple | None:
         return (t.primary_key.name, t.primary_key.columns) if t.primary_key else None

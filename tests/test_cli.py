@@ -250,3 +250,23 @@ def test_an_internal_error_is_one_line_exit_2_without_traceback_or_secret(tmp_pa
         "internal error: RuntimeError: bug while reading postgresql://app:***@db/x" in proc.stderr
     )
     assert "hunter2" not in proc.stderr + proc.stdout
+
+
+def test_inspect_writes_the_whole_model_as_json(tmp_path: Path) -> None:
+    """`inspect` is the model, every field of every object (the same document dataclasses.asdict gives)."""
+    import dataclasses
+
+    from b03 import FIXTURE
+
+    from schema_audit.sources.alembic import load_alembic
+
+    out = tmp_path / "model.json"
+    proc = run("inspect", "-m", str(FIXTURE), "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(out.read_text())
+    assert doc["source"] == {"kind": "alembic", "target": str(FIXTURE)}
+    expected = json.loads(json.dumps(dataclasses.asdict(load_alembic(FIXTURE))))
+    assert doc["model"] == expected
+    assert doc["model"]["tables"]["public.tenants"]["columns"]["id"]["type"] == "uuid"
+    pretty = run("inspect", "-m", str(FIXTURE), "--indent", "2")
+    assert pretty.stdout.startswith('{\n  "model"') and json.loads(pretty.stdout) == doc

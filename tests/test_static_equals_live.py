@@ -53,9 +53,7 @@ def test_pg_dump_schema_only_equals_live_catalog(b03_live, tmp_path: Path) -> No
     dsn, live_model = b03_live
     pg_dump = shutil.which("pg_dump") or str(find_bindir() / "pg_dump")
     dump = tmp_path / "schema.sql"
-    subprocess.run(
-        [pg_dump, "--schema-only", "--no-comments", "-d", dsn, "-f", str(dump)], check=True
-    )
+    subprocess.run([pg_dump, "--schema-only", "-d", dsn, "-f", str(dump)], check=True)
     static = load_sql(dump)
     del static.tables["public.alembic_version"]
     assert_same(live_model, static)
