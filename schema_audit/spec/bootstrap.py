@@ -167,7 +167,11 @@ def _accepted_rules(findings: list[Any]) -> list[str]:
             "reason": f"present at init: {finding.message}",
             "owner": "schema-audit init",
         }
-        out.append(_indent(yaml.safe_dump([entry], allow_unicode=True, width=100), 2).rstrip("\n"))
+        out.append(
+            _indent(
+                yaml.safe_dump([entry], allow_unicode=True, width=100, sort_keys=False), 2
+            ).rstrip("\n")
+        )
     return out
 
 
