@@ -11,7 +11,6 @@ import difflib
 import hashlib
 import os
 import re
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +27,14 @@ from schema_audit.spec.model import (
     match_ids,
 )
 from schema_audit.spec.schema import SPEC_SCHEMA
-from schema_audit.spec.yamlpos import Located, Path_, SpecSyntaxError, format_path, load_file
+from schema_audit.spec.yamlpos import (
+    Located,
+    Path_,
+    SpecSyntaxError,
+    as_mark,
+    format_path,
+    load_file,
+)
 
 MAX_REPORTED_ERRORS = 20
 
@@ -88,9 +94,7 @@ def _load_composed(
         base, base_digest = _load_composed(base_path, variables, (*chain, resolved))
         digest.update(base_digest.digest())
         merged = _merge(merged, base.data)
-        marks.update(
-            {k: replace(mark, file=mark.file or base.file) for k, mark in base.marks.items()}
-        )
+        marks.update({k: as_mark(mark, base.file) for k, mark in base.marks.items()})
     merged = _merge(merged, located.data)
     marks.update(located.marks)
     return Located(merged, marks, located.file), digest

@@ -37,7 +37,9 @@ class Located:
     """A document plus a map from key path to its position in the file."""
 
     data: Any
-    marks: dict[Path_, Mark]
+    # Mark, or PyYAML's own 0-based mark kept as it came (converted only when asked: a
+    # 170,000-requirement spec has half a million of them and few are ever read)
+    marks: dict[Path_, Any]
     file: str
 
     def mark(self, path: Path_) -> Mark:
@@ -45,13 +47,20 @@ class Located:
         probe = tuple(path)
         while probe:
             if probe in self.marks:
-                return self.marks[probe]
+                return as_mark(self.marks[probe])
             probe = probe[:-1]
-        return self.marks.get((), Mark(1, 1))
+        return as_mark(self.marks.get((), Mark(1, 1)))
 
     def where(self, path: Path_) -> str:
         m = self.mark(path)
         return f"{m.file or self.file}:{m.line}:{m.column}"
+
+
+def as_mark(raw: Any, file: str | None = None) -> Mark:
+    """Our 1-based Mark from PyYAML's 0-based one (or a Mark already), with ``file`` if it has none."""
+    if isinstance(raw, Mark):
+        return raw if raw.file or not file else Mark(raw.line, raw.column, file)
+    return Mark(raw.line + 1, raw.column + 1, file)
 
 
 def format_path(path: Path_) -> str:
@@ -95,7 +104,7 @@ def load_located(text: str, file: str, variables: dict[str, str] | None = None) 
         raise SpecSyntaxError(f"{where}: YAML syntax error: {problem}") from None
     except yaml.YAMLError as exc:
         raise SpecSyntaxError(f"{file}: YAML error: {exc}") from None
-    marks: dict[Path_, Mark] = {}
+    marks: dict[Path_, Any] = {}
     if node is None:
         return Located({}, marks, file)
     marks[()] = _mark(node)
@@ -174,14 +183,14 @@ def _convert(
                 raise SpecSyntaxError(
                     f"{file}:{m.line}:{m.column}: duplicate key {format_path(child)!r}"
                 )
-            marks[child] = _mark(key_node)
+            marks[child] = key_node.start_mark
             out[key] = _convert(value_node, child, marks, ctor, file, variables)
         return out
     if isinstance(node, yaml.SequenceNode):
         items = []
         for index, item in enumerate(node.value):
             child = (*path, index)
-            marks[child] = _mark(item)
+            marks[child] = item.start_mark
             items.append(_convert(item, child, marks, ctor, file, variables))
         return items
     value = _scalar(node, ctor)
