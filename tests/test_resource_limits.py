@@ -123,3 +123,43 @@ def test_progress_goes_to_stderr_only_when_asked(tmp_path: Path) -> None:
     assert shown.stdout.startswith("{")  # JSON on stdout stays clean
     quiet = inspect("0")
     assert quiet.returncode == 0 and quiet.stderr == ""
+
+
+class _NoFullScan(dict):  # type: ignore[type-arg]
+    """model.tables that refuses to be walked whole: renames and drops must use the reverse indexes."""
+
+    def values(self):  # type: ignore[no-untyped-def]
+        raise AssertionError("a full scan of every table")
+
+    def items(self):  # type: ignore[no-untyped-def]
+        raise AssertionError("a full scan of every table")
+
+
+def test_renames_and_drops_do_not_scan_every_table() -> None:
+    """A 180,000-table dump renamed columns 12,000 times; each rename walked every table (quadratic)."""
+    interpreter = DdlInterpreter()
+    interpreter.apply_sql(
+        "CREATE TABLE parent (id int PRIMARY KEY, code int UNIQUE);"
+        + "".join(
+            f"CREATE TABLE t{i} (id int PRIMARY KEY, p int REFERENCES parent (id),"
+            f" c int REFERENCES parent (code)); CREATE INDEX t{i}_p ON t{i} (p);"
+            for i in range(50)
+        )
+    )
+    interpreter.model.tables = _NoFullScan(interpreter.model.tables)
+    interpreter.apply_sql(
+        "ALTER TABLE parent RENAME COLUMN id TO parent_id;"
+        "ALTER TABLE parent RENAME TO parents;"
+        "ALTER TABLE parents DROP COLUMN code;"
+        "ALTER INDEX t3_p RENAME TO t3_parent;"
+        "DROP INDEX t4_p;"
+        "DROP TABLE t5;"
+    )
+    model = interpreter.model
+    assert [u.reason for u in model.unapplied] == []
+    fk = model.tables["public.t1"].foreign_keys["t1_p_fkey"]
+    assert (fk.ref_table, fk.ref_columns) == ("parents", ["parent_id"])
+    assert "t1_c_fkey" not in model.tables["public.t1"].foreign_keys  # dropped with parents.code
+    assert "t3_parent" in model.tables["public.t3"].indexes
+    assert "t4_p" not in model.tables["public.t4"].indexes
+    assert "public.t5" not in model.tables

@@ -103,6 +103,15 @@ PROTECTIONS = [
         "tests/test_resource_limits.py",
     ),
     Protection(
+        "no-quadratic-renames",
+        "schema_audit/sources/ddl.py",
+        "        for other in self._tables_referencing(table.schema, table.name):\n"
+        "            for fk in other.foreign_keys.values():",
+        "        for other in self.model.tables.values():\n"
+        "            for fk in other.foreign_keys.values():",
+        "tests/test_resource_limits.py",
+    ),
+    Protection(
         "device-output",
         "schema_audit/cli.py",
         "        if path.exists() and not path.is_file():",
