@@ -396,17 +396,17 @@ def _replay(spec, dsn, migrations, sql, scratch_dsn, keep, fail_on, as_of, rule_
 
 def _write_reports(result, *, date, report, html, junit, sarif, output_dir) -> None:  # type: ignore[no-untyped-def]
     """Every requested file format; --output-dir asks for all of them under the spec's stem."""
-    from schema_audit.render import html as html_render
-    from schema_audit.render import json_report, markdown
-    from schema_audit.render import junit as junit_render
-    from schema_audit.render import sarif as sarif_render
+    import importlib
+
+    def render(module: str, **options: object) -> str:  # import only the renderers asked for
+        return importlib.import_module(f"schema_audit.render.{module}").render(result, **options)
 
     makers = {
-        "md": lambda: markdown.render(result, date=date),
-        "html": lambda: html_render.render(result, date=date),
-        "json": lambda: json_report.render(result),
-        "junit": lambda: junit_render.render(result),
-        "sarif": lambda: sarif_render.render(result),
+        "md": lambda: render("markdown", date=date),
+        "html": lambda: render("html", date=date),
+        "json": lambda: render("json_report"),
+        "junit": lambda: render("junit"),
+        "sarif": lambda: render("sarif"),
     }
     targets: list[tuple[Path, str]] = []
     if output_dir is not None:

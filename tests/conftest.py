@@ -22,6 +22,19 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _render_cache_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The rendered-revision cache of this test session lives in pytest's temp area, not in
+    ~/.cache (subprocesses inherit the variable)."""
+    previous = os.environ.get("SCHEMA_AUDIT_CACHE_DIR")
+    os.environ["SCHEMA_AUDIT_CACHE_DIR"] = str(tmp_path_factory.mktemp("schema-audit-cache"))
+    yield
+    if previous is None:
+        os.environ.pop("SCHEMA_AUDIT_CACHE_DIR", None)
+    else:
+        os.environ["SCHEMA_AUDIT_CACHE_DIR"] = previous
+
+
 class Server:
     """A server the tests may create and drop databases on."""
 

@@ -199,3 +199,51 @@ def test_garbage_inputs_give_findings_or_one_line_errors_never_a_traceback(tmp_p
     assert (copy / "env.py").read_text().startswith("raise")  # an env.py that raises is never run
     proc = _cli("audit", "-s", str(spec), "-m", str(copy), "-f", "json")
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
+
+
+def test_rendered_revisions_are_cached_only_while_nothing_they_depend_on_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unchanged, self-contained revision is not rendered (nor Alembic imported) twice; an edited
+    one is; one that imports project code never comes from the cache."""
+    from schema_audit.sources import alembic as alembic_source
+
+    monkeypatch.setenv("SCHEMA_AUDIT_CACHE_DIR", str(tmp_path / "cache"))
+    history = tmp_path / "b03_alembic"
+    shutil.copytree(FIXTURES / "b03_alembic", history, ignore=shutil.ignore_patterns("__pycache__"))
+    rendered: list[str] = []
+    real = alembic_source._render
+
+    def counting(info, display, project):  # type: ignore[no-untyped-def]
+        rendered.append(info.revision)
+        return real(info, display, project)
+
+    monkeypatch.setattr(alembic_source, "_render", counting)
+    first = alembic_source.render_history(history)
+    assert len(rendered) == 15
+    rendered.clear()
+    second = alembic_source.render_history(history)
+    assert rendered == []
+    assert [(s.sql, s.file, s.line) for r in second.revisions for s in r.statements] == [
+        (s.sql, s.file, s.line) for r in first.revisions for s in r.statements
+    ]
+    edited = history / "versions" / "202511131250_enhance_revenue_ledger.py"
+    edited.write_text(edited.read_text().replace("ON DELETE CASCADE", "ON DELETE RESTRICT"))
+    third = alembic_source.render_history(history)
+    assert rendered == ["202511131250"]
+    assert any("ON DELETE RESTRICT" in s.sql for r in third.revisions for s in r.statements)
+    rendered.clear()
+    (history / "helpers.py").write_text("TABLE = 'from_the_project'\n")
+    importing = history / "versions" / "202511141311_allocations_channel_fk_to_taxonomy.py"
+    importing.write_text(
+        importing.read_text().replace(
+            "from alembic import op", "from alembic import op\nimport helpers  # noqa: F401"
+        )
+    )
+    alembic_source.render_history(history)
+    alembic_source.render_history(history)
+    assert rendered == ["202511141311", "202511141311"]  # project import: rendered every time
+    rendered.clear()
+    monkeypatch.setenv("SCHEMA_AUDIT_CACHE", "0")
+    alembic_source.render_history(history)
+    assert len(rendered) == 15

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from schema_audit.model import Revision, SchemaModel, UnappliedStatement
 from schema_audit.progress import reporter
+from schema_audit.sources import render_cache
 from schema_audit.sources.ddl import DdlInterpreter
 
 
@@ -343,6 +344,27 @@ class _CapturingBuffer(io.StringIO):
         return None, False
 
 
+def _render_cached(
+    info: _RevisionFile, display: str, project: Path
+) -> tuple[list[RenderedStatement], str | None]:
+    """``_render``, through the rendered-SQL cache when the revision is self-contained."""
+    if not (
+        render_cache.enabled() and info.tree is not None and render_cache.self_contained(info.tree)
+    ):
+        return _render(info, display, project)
+    try:
+        cache_key = render_cache.key(info.path.read_bytes())
+    except OSError:
+        return _render(info, display, project)
+    cached = render_cache.load(cache_key)
+    if cached is not None:
+        return [RenderedStatement(sql, display, line, info.revision) for sql, line in cached], None
+    statements, error = _render(info, display, project)
+    if error is None:
+        render_cache.store(cache_key, [(s.sql, s.line) for s in statements])
+    return statements, error
+
+
 def _render(
     info: _RevisionFile, display: str, project: Path
 ) -> tuple[list[RenderedStatement], str | None]:
@@ -460,7 +482,7 @@ def render_history(path: Path) -> AlembicHistory:
                     "warning",
                 )
             )
-        rendered.statements, rendered.error = _render(info, display, project)
+        rendered.statements, rendered.error = _render_cached(info, display, project)
         if rendered.error:
             if info.needs_connection:
                 issues.append(
