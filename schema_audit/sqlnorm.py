@@ -137,8 +137,8 @@ def _strip_cast(node: ast.TypeCast):  # type: ignore[no-untyped-def]
     base = _type_base(node.typeName)
     arg = node.arg
     if node.typeName.arrayBounds:
-        if isinstance(arg, ast.A_ArrayExpr):
-            return arg
+        if isinstance(arg, ast.A_ArrayExpr) or _is_string_const(arg):
+            return arg  # ARRAY[…]::text[] and '{}'::text[]: the column's array type, spelled out
         return node
     if _is_string_const(arg):
         if base in ("bool", "boolean"):

@@ -195,3 +195,52 @@ def test_privileges_schema_usage_default_privileges_and_execute_equal_live(
         ("ledger", "tables", "sel_app_rw", "UPDATE"),
         (None, "sequences", "sel_app_ro", "USAGE"),
     }
+
+
+def test_partitions_like_inherits_and_exclusion_constraints_equal_live(
+    pg_server, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """What PostgreSQL does implicitly — cloning a partitioned table's primary key, indexes and
+    foreign keys into each partition (at CREATE … PARTITION OF, ATTACH PARTITION and later
+    ALTER TABLE / CREATE INDEX on the parent), copying columns for LIKE and INHERITS, naming an
+    exclusion constraint after its columns — the static model does too, from SQL and from pg_dump."""
+    import psycopg
+
+    from schema_audit.sources.ddl import interpret
+
+    sql = (Path(__file__).parent / "fixtures" / "rich_schema.sql").read_text()
+    name, dsn = pg_server.create_database("rich")
+    try:
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute(sql)
+            # after the fact: an index and a foreign key on the partitioned parent reach both partitions
+            conn.execute("CREATE INDEX events_status ON app.events (status)")
+        live_model = live.introspect(dsn)
+        pg_dump = shutil.which("pg_dump") or str(find_bindir() / "pg_dump")
+        dump = tmp_path / "schema.sql"
+        subprocess.run([pg_dump, "--schema-only", "-d", dsn, "-f", str(dump)], check=True)
+    finally:
+        pg_server.drop_database(name)
+    static = interpret(sql + "\nCREATE INDEX events_status ON app.events (status);")
+    assert_same(live_model, static)
+    from_dump = load_sql(dump)
+    assert_same(live_model, from_dump)
+    for model in (static, from_dump):
+        partition = model.tables["app.events_2026"]
+        assert partition.primary_key and partition.primary_key.name == "events_2026_pkey"
+        assert "events_tenant_id_fkey" in partition.foreign_keys
+        assert {"events_2026_status_idx", "events_2026_tenant_id_occurred_at_status_idx"} <= set(
+            partition.indexes
+        )
+        assert list(model.tables["app.child"].columns) == [
+            "id",
+            "name",
+            "slug",
+            "logged_at",
+            "extra",
+        ]
+        assert "bookings_room_during_excl" in model.tables["app.bookings"].indexes
+        assert sorted(u.reason.split()[0] for u in model.unapplied) == [
+            "CompositeTypeStmt",
+            "CreateDomainStmt",
+        ]

@@ -391,7 +391,8 @@ def _perf(model: SchemaModel, options: RuleOptions) -> Iterator[Finding]:
 
 def _schema(model: SchemaModel, options: RuleOptions) -> Iterator[Finding]:
     for key, table in sorted(model.tables.items()):
-        if table.primary_key is None and table.kind == "table":
+        # a partitioned table answers for its partitions (they inherit its key)
+        if table.primary_key is None and table.kind != "foreign" and not table.partition_of:
             yield _finding(
                 options,
                 RULES["SCH001"],

@@ -15,6 +15,7 @@ error costs only the statement it is in.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -588,16 +589,25 @@ class DdlInterpreter:
                     table.columns[col.name] = Column(
                         col.name, col.type, col.nullable, col.default, provenance=[self._prov()]
                     )
+        if node.partbound is None:
+            for parent in node.inhRelations or ():  # INHERITS: the parents' columns come first
+                self._copy_columns(self._table(parent), table, LIKE_ALL, inherited=True)
         self.model.tables[key] = table
         self._relations[key] = "table"
         deferred: list[ast.Constraint] = []
         for element in node.tableElts or ():
             if isinstance(element, ast.ColumnDef):
+                if element.colname in table.columns and node.inhRelations:
+                    continue  # a column the parent already has, restated (merged by PostgreSQL)
                 deferred.extend(self._add_column(table, element))
             elif isinstance(element, ast.Constraint):
                 deferred.append(element)
+            elif isinstance(element, ast.TableLikeClause):
+                self._copy_columns(self._table(element.relation), table, element.options or 0)
         for constraint in deferred:
             self._add_constraint(table, constraint)
+        if table.partition_of and table.partition_of in self.model.tables:
+            self._clone_into_partition(self.model.tables[table.partition_of], table)
 
     def _add_column(
         self, table: Table, cd: ast.ColumnDef, action: str = "created"
@@ -744,18 +754,119 @@ class DdlInterpreter:
                 provenance=[prov],
             )
         elif kind == ConstrType.CONSTR_EXCLUSION:
+            elements = [pair[0] for pair in con.exclusions or ()]
+            keys = [
+                IndexKey(e.name) if e.name else IndexKey(_deparse(e.expr) or "", False)
+                for e in elements
+            ]
+            label = "_".join(k.expression if k.is_column else "expr" for k in keys) or None
             name = con.conname or choose_name(
-                table.name, None, "excl", self._name_taken(table.schema)
+                table.name, label, "excl", self._name_taken(table.schema)
             )
             self._relations[qualify(table.schema, name)] = "index"
             self._home(table, name)
             table.indexes[name] = Index(
-                name, [], method=con.access_method or "gist", constraint=name, provenance=[prov]
+                name,
+                keys,
+                method=con.access_method or "gist",
+                where=_deparse(con.where_clause),
+                constraint=name,
+                provenance=[prov],
             )
         elif kind == ConstrType.CONSTR_NOTNULL and column is None:
             for key in _strings(con.keys):
                 if key in table.columns:
                     table.columns[key].nullable = False
+
+    def _copy_columns(
+        self, source: Table | None, target: Table, options: int, inherited: bool = False
+    ) -> None:
+        """LIKE source [INCLUDING …] and INHERITS: columns with NOT NULL always, defaults,
+        generated expressions and identity as the options say (an inherited column keeps all)."""
+        if source is None:
+            raise ApplyError("the table to copy columns from does not exist at this point")
+        for col in source.columns.values():
+            if col.name in target.columns:
+                continue
+            generated = col.generated if options & LIKE_GENERATED else None
+            target.columns[col.name] = Column(
+                col.name,
+                col.type,
+                col.nullable,
+                col.default if options & LIKE_DEFAULTS and col.generated is None else None,
+                identity=col.identity if options & LIKE_IDENTITY and not inherited else None,
+                generated=generated,
+                collation=col.collation,
+                comment=col.comment if options & LIKE_COMMENTS and not inherited else None,
+                provenance=[self._prov()],
+            )
+        if options & LIKE_CONSTRAINTS:
+            for name, check in source.checks.items():
+                target.checks.setdefault(
+                    name, dataclasses.replace(check, provenance=[self._prov()])
+                )
+
+    # -- partitions: what PostgreSQL clones from a partitioned table into its partitions --
+    def _partitions_of(self, parent: Table) -> list[Table]:
+        return [t for t in self.model.tables.values() if t.partition_of == parent.qualified_name]
+
+    def _clone_into_partition(self, parent: Table, child: Table) -> None:
+        """The parent's primary key, unique and non-constraint indexes and foreign keys, as PostgreSQL
+        creates them on a new partition (index names chosen from the partition's name)."""
+        if parent.primary_key and child.primary_key is None:
+            name = choose_name(child.name, None, "pkey", self._name_taken(child.schema))
+            child.primary_key = PrimaryKey(
+                name, list(parent.primary_key.columns), provenance=[self._prov()]
+            )
+        for index in parent.indexes.values():
+            self._clone_index(index, child)
+        for fk in parent.foreign_keys.values():
+            self._clone_foreign_key(fk, child)
+
+    def _clone_index(self, index: Index, child: Table) -> None:
+        if any(
+            existing.keys == index.keys
+            and existing.where == index.where
+            and existing.include == index.include
+            for existing in child.indexes.values()
+        ):
+            return  # created explicitly (pg_dump writes each partition's index itself)
+        if index.primary:
+            name = child.primary_key.name if child.primary_key else f"{child.name}_pkey"
+        else:
+            parts = [k.expression if k.is_column else "expr" for k in index.keys] + index.include
+            label = "key" if index.constraint else "idx"
+            name = choose_name(child.name, "_".join(parts), label, self._name_taken(child.schema))
+        clone = Index(
+            name,
+            list(index.keys),
+            unique=index.unique,
+            method=index.method,
+            where=index.where,
+            include=list(index.include),
+            nulls_not_distinct=index.nulls_not_distinct,
+            constraint=name if index.constraint else None,
+            primary=index.primary,
+            provenance=[self._prov()],
+        )
+        if index.constraint and not index.primary:
+            child.uniques[name] = UniqueConstraint(
+                name, [k.expression for k in index.keys], provenance=[self._prov()]
+            )
+        self._relations[qualify(child.schema, name)] = "index"
+        self._home(child, name)
+        child.indexes[name] = clone
+
+    def _clone_foreign_key(self, fk: ForeignKey, child: Table) -> None:
+        if fk.name in child.foreign_keys:
+            return
+        self._referrers.setdefault((fk.ref_schema, fk.ref_table), []).append(child)
+        child.foreign_keys[fk.name] = dataclasses.replace(
+            fk,
+            columns=list(fk.columns),
+            ref_columns=list(fk.ref_columns),
+            provenance=[self._prov()],
+        )
 
     def _backing_index(
         self, table: Table, name: str, columns: list[str], con, primary: bool
@@ -812,11 +923,18 @@ class DdlInterpreter:
                 if cmd.subtype == AlterTableType.AT_ChangeOwner:
                     view.owner = cmd.newowner.rolename
             return
+        if node.relation.relname and not self._table(node.relation, missing_ok=True):
+            sequence = qualify(self._schema_of(node.relation), node.relation.relname)
+            if sequence in self.model.sequences:
+                return  # pg_dump writes ALTER TABLE … OWNER TO for sequences too
         table = self._table(node.relation, missing_ok=bool(node.missing_ok))
         if table is None:
             return
         for cmd in node.cmds:
             self._alter(table, cmd)
+        if table.kind == "partitioned" and node.relation.inh:  # not ALTER TABLE ONLY
+            for partition in self._partitions_of(table):
+                self._clone_into_partition(table, partition)
 
     def _alter(self, table: Table, cmd: ast.AlterTableCmd) -> None:
         t = cmd.subtype
@@ -827,6 +945,15 @@ class DdlInterpreter:
             for pending in self._add_column(table, cmd.def_, action="created"):
                 self._add_constraint(table, pending)
             table.provenance.append(self._prov("altered"))
+        elif t in (A.AT_AttachPartition, A.AT_DetachPartition):
+            child = self._table(cmd.def_.name)
+            assert child is not None
+            if t == A.AT_AttachPartition:
+                child.partition_of = table.qualified_name
+                self._clone_into_partition(table, child)  # PostgreSQL clones what is missing
+            elif child.partition_of == table.qualified_name:
+                child.partition_of = None
+            child.provenance.append(self._prov("altered"))
         elif t == A.AT_DropColumn:
             self._drop_column(table, cmd.name, bool(cmd.missing_ok))
         elif t == A.AT_AlterColumnType:
@@ -1148,6 +1275,9 @@ class DdlInterpreter:
             provenance=[self._prov()],
         )
         self._relations[qualify(schema, name)] = "index"
+        if isinstance(relation, Table) and relation.kind == "partitioned" and rv.inh:
+            for partition in self._partitions_of(relation):
+                self._clone_index(relation.indexes[name], partition)
 
     # -- policies, triggers, functions ------------------------------------
     def _on_CreatePolicyStmt(self, node: ast.CreatePolicyStmt) -> None:
@@ -1786,6 +1916,10 @@ def _expr_label(expr: ast.Node | None) -> str:
         return _strings(expr.fields)[-1]
     return "expr"
 
+
+# CREATE TABLE … (LIKE t INCLUDING …) option bits (PostgreSQL's TableLikeOption).
+LIKE_COMMENTS, LIKE_CONSTRAINTS, LIKE_DEFAULTS, LIKE_GENERATED, LIKE_IDENTITY = 1, 4, 8, 16, 32
+LIKE_ALL = 0x7FFFFFFF
 
 # What PUBLIC gets on a new object without any ALTER DEFAULT PRIVILEGES.
 BUILTIN_DEFAULTS = {"functions": ("public", "EXECUTE"), "types": ("public", "USAGE")}
