@@ -162,3 +162,41 @@ def test_checked_in_json_schema_is_current_and_validates_every_shipped_spec() ->
     broken = yaml.safe_load((ROOT / "specs" / "backend_guide_b03.yaml").read_text())
     broken["tables"]["tenants"]["columns"]["id"]["nulable"] = False
     assert any("nulable" in e.message for e in validator.iter_errors(broken))
+
+
+def test_a_valid_spec_is_cached_by_content_and_gives_the_same_spec(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Composing and validating a large spec is slow; an unchanged valid one comes from the cache
+    (JSON), identical to a fresh load. Edits, ${VAR}s, extends: and invalid specs never do."""
+    import dataclasses
+    import json
+
+    from schema_audit.spec import load as load_module
+
+    monkeypatch.setenv("SCHEMA_AUDIT_CACHE_DIR", str(tmp_path / "cache"))
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        (Path(__file__).resolve().parent.parent / "specs" / "backend_guide_b03.yaml").read_text()
+    )
+    fresh = load_module.load_spec(spec)
+    calls: list[Path] = []
+    real = load_module.load_file
+    monkeypatch.setattr(load_module, "load_file", lambda p, v=None: calls.append(p) or real(p, v))
+    cached = load_module.load_spec(spec)
+    assert calls == []  # neither parsed nor validated again
+    as_json = lambda s: json.dumps(dataclasses.asdict(s), sort_keys=True, default=str)  # noqa: E731
+    assert as_json(cached) == as_json(fresh)
+    spec.write_text(spec.read_text().replace("name: ", "name: Edited ", 1))
+    assert load_module.load_spec(spec).name.startswith("Edited") and calls == [spec]
+    variables = tmp_path / "vars.yaml"
+    variables.write_text("name: ${WHO}\n")
+    load_module.load_spec(variables, {"WHO": "a"})
+    assert load_module.load_spec(variables, {"WHO": "b"}).name == "b"
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("name: x\ntables:\n  t:\n    colums: {}\n")
+    for _ in range(2):
+        with pytest.raises(SpecError):
+            load_module.load_spec(broken)
+    monkeypatch.setenv("SCHEMA_AUDIT_CACHE", "0")
+    calls.clear()
+    load_module.load_spec(spec)
+    assert calls == [spec]

@@ -14,27 +14,16 @@ Any problem with the cache (unwritable, corrupt) falls back to rendering.
 from __future__ import annotations
 
 import ast
-import contextlib
-import functools
-import hashlib
-import json
-import os
 import sys
-from pathlib import Path
+
+from schema_audit import cache
 
 FORMAT = 1
 _SAFE_ROOTS = {"alembic", "sqlalchemy", "__future__"}
 
 
 def enabled() -> bool:
-    return os.environ.get("SCHEMA_AUDIT_CACHE", "1").strip().lower() not in ("0", "no", "off")
-
-
-def directory() -> Path:
-    if os.environ.get("SCHEMA_AUDIT_CACHE_DIR"):
-        return Path(os.environ["SCHEMA_AUDIT_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "schema-audit"
+    return cache.enabled()
 
 
 def self_contained(tree: ast.Module) -> bool:
@@ -53,38 +42,18 @@ def self_contained(tree: ast.Module) -> bool:
     return True
 
 
-@functools.lru_cache(maxsize=1)
-def _versions() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = []
-    for package in ("alembic", "sqlalchemy", "schema-audit"):
-        try:
-            out.append(f"{package}={version(package)}")
-        except PackageNotFoundError:
-            out.append(f"{package}=?")
-    return ";".join(out)
-
-
 def key(source: bytes) -> str:
-    digest = hashlib.sha256(f"{FORMAT};{_versions()};".encode())
-    digest.update(source)
-    return digest.hexdigest()
+    return cache.key(f"alembic-render-{FORMAT}", source)
 
 
 def load(cache_key: str) -> list[tuple[str, int | None]] | None:
     """The cached (sql, line) pairs, or None."""
+    data = cache.read("alembic", cache_key)
     try:
-        data = json.loads((directory() / "alembic" / f"{cache_key}.json").read_text("utf-8"))
         return [(str(sql), line if isinstance(line, int) else None) for sql, line in data]
-    except (OSError, ValueError, TypeError):
+    except (TypeError, ValueError):
         return None
 
 
 def store(cache_key: str, statements: list[tuple[str, int | None]]) -> None:
-    folder = directory() / "alembic"
-    with contextlib.suppress(OSError):
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / f".{cache_key}.{os.getpid()}.tmp"
-        tmp.write_text(json.dumps(statements), "utf-8")
-        tmp.replace(folder / f"{cache_key}.json")
+    cache.write("alembic", cache_key, statements)

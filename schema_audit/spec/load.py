@@ -17,6 +17,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from schema_audit import cache
 from schema_audit.spec.model import (
     Category,
     ExitGate,
@@ -29,6 +30,7 @@ from schema_audit.spec.model import (
 from schema_audit.spec.schema import SPEC_SCHEMA
 from schema_audit.spec.yamlpos import (
     Located,
+    Mark,
     Path_,
     SpecSyntaxError,
     as_mark,
@@ -54,12 +56,58 @@ def load_spec(path: str | Path, variables: dict[str, str] | None = None) -> Spec
     """Load, compose (``extends:``), substitute ``${VAR}`` and validate a spec; SpecError on any problem."""
     path = Path(path)
     env = {**os.environ, **(variables or {})}
+    cached = _cached_document(path)
+    if cached is not None:
+        return _build(*cached)
     try:
         located, digest = _load_composed(path, env, chain=())
     except SpecSyntaxError as exc:
         raise SpecError([str(exc)]) from None
     validate(located)
+    _remember_document(path, located, digest.hexdigest())
     return _build(located, str(path), digest.hexdigest())
+
+
+SPEC_CACHE_FORMAT = 1
+
+
+def _cache_key(path: Path) -> str | None:
+    """A key for a spec whose document depends on its bytes alone: no ``extends:``, no ``${VAR}``.
+
+    Composing a 170,000-requirement spec with positions and validating it is most of a large
+    audit; a valid document is cached (JSON: the data and every key's position).
+    """
+    if not cache.enabled():
+        return None
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    if b"${" in raw or b"extends" in raw:
+        return None
+    return cache.key(f"spec-{SPEC_CACHE_FORMAT}", raw, str(path).encode())
+
+
+def _cached_document(path: Path) -> tuple[Located, str, str] | None:
+    cache_key = _cache_key(path)
+    entry = cache.read("specs", cache_key) if cache_key else None
+    try:
+        marks = {tuple(p): Mark(line, column) for p, line, column in entry["marks"]}
+        located = Located(entry["data"], marks, str(path))
+        return located, str(path), str(entry["sha256"])
+    except (TypeError, KeyError, ValueError):
+        return None
+
+
+def _remember_document(path: Path, located: Located, sha: str) -> None:
+    cache_key = _cache_key(path)
+    if cache_key is None:
+        return
+    marks = []
+    for key_path, raw in located.marks.items():
+        mark = as_mark(raw)
+        marks.append([list(key_path), mark.line, mark.column])
+    cache.write("specs", cache_key, {"data": located.data, "marks": marks, "sha256": sha})
 
 
 def _load_composed(
