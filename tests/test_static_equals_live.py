@@ -37,6 +37,24 @@ def b03_live(pg_server):  # type: ignore[no-untyped-def]
     pg_server.drop_database(name)
 
 
+def _live_and_dump(pg_server, tmp_path: Path, prefix: str, *statements: str):  # type: ignore[no-untyped-def]
+    """Run ``statements`` in a fresh database; its live model and a pg_dump --schema-only of it."""
+    import psycopg
+
+    name, dsn = pg_server.create_database(prefix)
+    try:
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            for statement in statements:
+                conn.execute(statement)
+        live_model = live.introspect(dsn)
+        pg_dump = shutil.which("pg_dump") or str(find_bindir() / "pg_dump")
+        dump = tmp_path / "schema.sql"
+        subprocess.run([pg_dump, "--schema-only", "-d", dsn, "-f", str(dump)], check=True)
+    finally:
+        pg_server.drop_database(name)
+    return live_model, dump
+
+
 def assert_same(live_model, static_model) -> None:  # type: ignore[no-untyped-def]
     differences = [str(d) for d in diff_models(live_model, static_model)]
     assert differences == [], "static model differs from live:\n" + "\n".join(differences)
@@ -147,23 +165,14 @@ def test_privileges_schema_usage_default_privileges_and_execute_equal_live(
 ) -> None:  # type: ignore[no-untyped-def]
     """Schema USAGE, column grants, sequence and function privileges, default privileges: the same
     read from SQL, from a pg_dump of the database, and from the catalog."""
-    import psycopg
 
     from schema_audit.sources.ddl import interpret
 
-    name, dsn = pg_server.create_database("privileges")
-    try:
-        with psycopg.connect(dsn, autocommit=True) as conn:
-            for role in ("sel_app_rw", "sel_app_ro", "sel_clerk"):
-                if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role]).fetchone():
-                    conn.execute(f"CREATE ROLE {role}")
-            conn.execute(PRIVILEGES)
-        live_model = live.introspect(dsn)
-        pg_dump = shutil.which("pg_dump") or str(find_bindir() / "pg_dump")
-        dump = tmp_path / "schema.sql"
-        subprocess.run([pg_dump, "--schema-only", "-d", dsn, "-f", str(dump)], check=True)
-    finally:
-        pg_server.drop_database(name)
+    roles = [
+        f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{r}') THEN CREATE ROLE {r}; END IF; END $$"
+        for r in ("sel_app_rw", "sel_app_ro", "sel_clerk")  # roles are cluster-wide: kept
+    ]
+    live_model, dump = _live_and_dump(pg_server, tmp_path, "privileges", *roles, PRIVILEGES)
     static = interpret(PRIVILEGES)
     assert_same(live_model, static)
     assert_same(live_model, load_sql(dump))
@@ -204,23 +213,13 @@ def test_partitions_like_inherits_and_exclusion_constraints_equal_live(
     foreign keys into each partition (at CREATE … PARTITION OF, ATTACH PARTITION and later
     ALTER TABLE / CREATE INDEX on the parent), copying columns for LIKE and INHERITS, naming an
     exclusion constraint after its columns — the static model does too, from SQL and from pg_dump."""
-    import psycopg
 
     from schema_audit.sources.ddl import interpret
 
     sql = (Path(__file__).parent / "fixtures" / "rich_schema.sql").read_text()
-    name, dsn = pg_server.create_database("rich")
-    try:
-        with psycopg.connect(dsn, autocommit=True) as conn:
-            conn.execute(sql)
-            # after the fact: an index and a foreign key on the partitioned parent reach both partitions
-            conn.execute("CREATE INDEX events_status ON app.events (status)")
-        live_model = live.introspect(dsn)
-        pg_dump = shutil.which("pg_dump") or str(find_bindir() / "pg_dump")
-        dump = tmp_path / "schema.sql"
-        subprocess.run([pg_dump, "--schema-only", "-d", dsn, "-f", str(dump)], check=True)
-    finally:
-        pg_server.drop_database(name)
+    # after the fact: an index on the partitioned parent reaches both partitions
+    later = "CREATE INDEX events_status ON app.events (status)"
+    live_model, dump = _live_and_dump(pg_server, tmp_path, "rich", sql, later)
     static = interpret(sql + "\nCREATE INDEX events_status ON app.events (status);")
     assert_same(live_model, static)
     from_dump = load_sql(dump)
