@@ -7,6 +7,7 @@ object (``rules.SEC004.public.t.p``), so baselines can track it.
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import re
 from collections.abc import Callable, Iterator
@@ -16,7 +17,7 @@ from pathlib import Path
 from schema_audit import sqlnorm
 from schema_audit.audit import privileges
 from schema_audit.audit.findings import Evidence, Finding
-from schema_audit.lint import find_ignore
+from schema_audit.lint import find_ignore, source_lines
 from schema_audit.model import SchemaModel, Table
 from schema_audit.render import ddl as render_ddl
 from schema_audit.spec.model import Spec
@@ -154,8 +155,8 @@ class RuleOptions:
     source_lines: dict[str, list[str]] | None = None
 
 
-def _suppression(options: RuleOptions, rule: Rule, provenance: list) -> tuple[str, str] | None:  # type: ignore[type-arg]
-    """(where, reason) of an inline ignore comment on a statement that created or changed the object.
+def _suppression(options: RuleOptions, rule: Rule, provenance: list) -> tuple[str, int, str] | None:  # type: ignore[type-arg]
+    """(file, line, reason) of an inline ignore comment on a statement that created or changed the object.
 
     The comment stands in the statement (a column's own line inside CREATE TABLE, say) or in
     the comment lines right above it; it covers the whole statement.
@@ -171,8 +172,8 @@ def _suppression(options: RuleOptions, rule: Rule, provenance: list) -> tuple[st
             last,
             {rule.id, rule.name},
         )
-        if found:
-            return f"{prov.file}:{found[0]}", found[1]
+        if found and prov.file:
+            return prov.file, found[0], found[1]
     return None
 
 
@@ -189,12 +190,11 @@ def _finding(
     status = "FAIL"
     suppressed = _suppression(options, rule, provenance or [])
     if suppressed:
-        where, reason = suppressed
+        file, line, reason = suppressed
         status = "WAIVED"
-        message += f" — suppressed inline at {where}: {reason} (was FAIL)"
-        file, _, line = where.rpartition(":")
+        message += f" — suppressed inline at {file}:{line}: {reason} (was FAIL)"
         evidence.append(
-            Evidence(source="migration", file=file, line=int(line), note=f"ignore: {reason}")
+            Evidence(source="migration", file=file, line=line, note=f"ignore: {reason}")
         )
     return Finding(
         id=f"rules.{rule.id}.{obj}",
@@ -304,29 +304,30 @@ def _security(model: SchemaModel, options: RuleOptions) -> Iterator[Finding]:
                     provenance=[p for n in group for p in table.policies[n].provenance],
                 )
     for signature, fn in sorted(model.functions.items()):
-        if fn.security_definer and not any(c.lower().startswith("search_path=") for c in fn.config):
+        if not fn.security_definer:
+            continue
+        ddl = render_ddl.create_function(fn)
+        if not any(c.lower().startswith("search_path=") for c in fn.config):
             yield _finding(
                 options,
                 RULES["SEC007"],
                 signature,
                 None,
                 f"{signature} is SECURITY DEFINER without SET search_path",
-                render_ddl.create_function(fn),
+                ddl,
                 fn.provenance,
             )
-        if fn.security_definer:
-            access = privileges.routine_execute(model, fn, "public")
-            if access is not None:
-                yield _finding(
-                    options,
-                    RULES["SEC008"],
-                    signature,
-                    None,
-                    f"{signature} is SECURITY DEFINER and every role can EXECUTE it "
-                    f"(owner {fn.owner or 'unknown'}'s rights)",
-                    render_ddl.create_function(fn),
-                    fn.provenance,
-                )
+        if privileges.routine_execute(model, fn, "public") is not None:
+            yield _finding(
+                options,
+                RULES["SEC008"],
+                signature,
+                None,
+                f"{signature} is SECURITY DEFINER and every role can EXECUTE it "
+                f"(owner {fn.owner or 'unknown'}'s rights)",
+                ddl,
+                fn.provenance,
+            )
 
 
 def _owner_may_be_app(table: Table, options: RuleOptions) -> bool:
@@ -458,8 +459,10 @@ def run_rules(
     options: RuleOptions | None = None,
 ) -> list[Finding]:
     """Findings of the enabled rule groups, in group order."""
-    options = options or RuleOptions(tenant_column=tenant_column)
-    options.evidence_source = "migration" if source_kind in ("alembic", "sql") else "catalog"
+    options = dataclasses.replace(
+        options or RuleOptions(tenant_column=tenant_column),
+        evidence_source="migration" if source_kind in ("alembic", "sql") else "catalog",
+    )
     out: list[Finding] = []
     for group in groups:
         out += GROUP_RUNNERS[group](model, options)
@@ -478,8 +481,6 @@ def rules_for_spec(
         return []
     lines = None
     if migrations is not None and source_kind in ("alembic", "sql"):
-        from schema_audit.lint import source_lines
-
         lines = source_lines(migrations)
     options = RuleOptions(
         tenant_column=spec.settings.get("tenant_column"),
