@@ -39,6 +39,14 @@ TABLE_PRIVILEGES = (
     "REFERENCES",
     "TRIGGER",
 )
+# What ALL means for each kind of object (GRANT ALL, ALTER DEFAULT PRIVILEGES … ALL).
+OBJECT_PRIVILEGES: dict[str, tuple[str, ...]] = {
+    "tables": TABLE_PRIVILEGES,
+    "sequences": ("USAGE", "SELECT", "UPDATE"),
+    "functions": ("EXECUTE",),
+    "types": ("USAGE",),
+    "schemas": ("USAGE", "CREATE"),
+}
 
 
 @dataclass(slots=True)

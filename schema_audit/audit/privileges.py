@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from schema_audit.model import (
+    OBJECT_PRIVILEGES,
     TABLE_PRIVILEGES,
     DefaultPrivilege,
     Function,
@@ -73,17 +74,24 @@ def reachable_roles(model: SchemaModel, role: str) -> dict[str, bool]:
     return best
 
 
-def _is_superuser(model: SchemaModel, role: str) -> bool:
+def _object_access(
+    model: SchemaModel,
+    role: str,
+    owner: str | None,
+    grants: list[Grant],
+    every: tuple[str, ...],
+) -> tuple[dict[str, Access], dict[str, bool] | None]:
+    """privilege -> Access on one object (superuser, ownership, then grants), and the roles
+    ``role`` reaches — None when superuser or ownership already gives everything."""
     found = model.roles.get(role)
-    return bool(found and found.superuser)
-
-
-def _owner_access(
-    reach: dict[str, bool], owner: str | None, privileges: tuple[str, ...]
-) -> dict[str, Access]:
+    if found is not None and found.superuser:
+        return {p: Access(p, "superuser") for p in every}, None
+    reach = reachable_roles(model, role)
     if owner and owner in reach:
-        return {p: Access(p, "owner", reach[owner]) for p in privileges}
-    return {}
+        return {p: Access(p, "owner", reach[owner]) for p in every}, None
+    out: dict[str, Access] = {}
+    _from_grants(grants, reach, out)
+    return out, reach
 
 
 def _better(new: Access, old: Access | None) -> bool:
@@ -93,25 +101,19 @@ def _better(new: Access, old: Access | None) -> bool:
     return (not new.columns, new.automatic) > (not old.columns, old.automatic)
 
 
-def _from_grants(
-    grants: list[Grant], reach: dict[str, bool], out: dict[str, Access], columns: tuple = ()
-) -> None:
+def _from_grants(grants: list[Grant], reach: dict[str, bool], out: dict[str, Access]) -> None:
     for grant in grants:
         if grant.grantee in reach:
-            access = Access(grant.privilege, grant.grantee, reach[grant.grantee], columns)
+            access = Access(grant.privilege, grant.grantee, reach[grant.grantee])
             if _better(access, out.get(grant.privilege)):
                 out[grant.privilege] = access
 
 
 def table_access(model: SchemaModel, table: Table, role: str) -> dict[str, Access]:
     """privilege -> how ``role`` holds it on ``table`` (table-level, or column-level)."""
-    if _is_superuser(model, role):
-        return {p: Access(p, "superuser") for p in TABLE_PRIVILEGES}
-    reach = reachable_roles(model, role)
-    out = _owner_access(reach, table.owner, TABLE_PRIVILEGES)
-    if out:
+    out, reach = _object_access(model, role, table.owner, table.grants, TABLE_PRIVILEGES)
+    if reach is None:
         return out
-    _from_grants(table.grants, reach, out)
     by_privilege: dict[tuple[str, str, bool], list[str]] = {}
     for column, grants in sorted(table.column_grants.items()):
         for grant in grants:
@@ -131,37 +133,30 @@ def schema_usage(model: SchemaModel, schema: str, role: str) -> Access | None:
     A schema whose privileges the source does not know (not in ``schema_grants``) is
     taken as usable: absence of evidence is not a finding.
     """
-    if schema not in model.schema_grants or _is_superuser(model, role):
-        return Access("USAGE", "unknown" if schema not in model.schema_grants else "superuser")
-    reach = reachable_roles(model, role)
-    owner = model.schemas.get(schema)
-    if owner and owner in reach:
-        return Access("USAGE", "owner", reach[owner])
-    out: dict[str, Access] = {}
-    _from_grants(model.schema_grants[schema], reach, out)
+    if schema not in model.schema_grants:
+        return Access("USAGE", "unknown")
+    out, _ = _object_access(
+        model,
+        role,
+        model.schemas.get(schema),
+        model.schema_grants[schema],
+        OBJECT_PRIVILEGES["schemas"],
+    )
     return out.get("USAGE")
 
 
 def routine_execute(model: SchemaModel, function: Function, role: str) -> Access | None:
     """How ``role`` can EXECUTE ``function`` (PUBLIC has it unless revoked); None when it cannot."""
-    if _is_superuser(model, role):
-        return Access("EXECUTE", "superuser")
-    reach = reachable_roles(model, role)
-    owned = _owner_access(reach, function.owner, ("EXECUTE",))
-    if owned:
-        return owned["EXECUTE"]
-    out: dict[str, Access] = {}
-    _from_grants(function.grants, reach, out)
+    out, _ = _object_access(
+        model, role, function.owner, function.grants, OBJECT_PRIVILEGES["functions"]
+    )
     return out.get("EXECUTE")
 
 
 def sequence_access(model: SchemaModel, sequence: Sequence, role: str) -> dict[str, Access]:
-    if _is_superuser(model, role):
-        return {p: Access(p, "superuser") for p in ("USAGE", "SELECT", "UPDATE")}
-    reach = reachable_roles(model, role)
-    out = _owner_access(reach, sequence.owner, ("USAGE", "SELECT", "UPDATE"))
-    if not out:
-        _from_grants(sequence.grants, reach, out)
+    out, _ = _object_access(
+        model, role, sequence.owner, sequence.grants, OBJECT_PRIVILEGES["sequences"]
+    )
     return out
 
 
@@ -186,14 +181,10 @@ def future_table_grants(
 
 def future_grants(
     model: SchemaModel, table: Table, role: str, privileges: list[str]
-) -> list[tuple[str, DefaultPrivilege]]:
-    """(privilege, entry) that tables created later will grant to ``role`` or a role it reaches."""
+) -> list[DefaultPrivilege]:
+    """Default privileges by which tables created later will grant ``role`` (or a role it reaches)."""
     reach = reachable_roles(model, role)
-    return [
-        (entry.privilege, entry)
-        for entry in future_table_grants(model, table, privileges)
-        if entry.grantee in reach
-    ]
+    return [e for e in future_table_grants(model, table, privileges) if e.grantee in reach]
 
 
 def serial_sequences(model: SchemaModel, table: Table) -> list[Sequence]:

@@ -285,7 +285,7 @@ def check_privilege(req: Requirement, ctx: AuditContext) -> Finding:
             if held:
                 violations.append(_holds(role, held, access))
                 diffs.append(Diff(f"privileges[{role}]", f"no {', '.join(deny)}", held))
-        future = [(e.privilege, e) for e in privileges.future_table_grants(model, table, deny)]
+        future = privileges.future_table_grants(model, table, deny)
         who = "no role other than the owner"
     else:
         role_list = ["public"] if roles == "public" else list(roles)
@@ -327,7 +327,8 @@ def check_privilege(req: Requirement, ctx: AuditContext) -> Finding:
                         diffs.append(Diff(f"sequence_usage[{role}]", True, False))
             future += privileges.future_grants(model, table, role, deny)
         who = ", ".join(role_list)
-    for privilege, entry in future:
+    for entry in future:
+        privilege = entry.privilege
         text = (
             f"ALTER DEFAULT PRIVILEGES{f' FOR ROLE {entry.owner}' if entry.owner else ''}"
             f"{f' IN SCHEMA {entry.schema}' if entry.schema else ''} grants {privilege} on new tables "
