@@ -35,6 +35,7 @@ from pglast.enums import (
 from pglast.stream import RawStream
 
 from schema_audit.model import (
+    OBJECT_PRIVILEGES,
     TABLE_PRIVILEGES,
     CheckConstraint,
     Column,
@@ -274,13 +275,14 @@ class DdlInterpreter:
         self.model.schema_grants.setdefault("public", [Grant("public", "USAGE")])
         # Reverse indexes, so renames and drops do not scan every table (a 180,000-table dump
         # renamed columns 12,000 times: quadratic). Entries only grow; every use verifies them.
-        self._referrers: dict[tuple[str, str], list[Table]] = {}  # FK target -> tables holding one
+        # FK target -> {id: table} of tables holding one
+        self._referrers: dict[tuple[str, str], dict[int, Table]] = {}
         self._index_homes: dict[tuple[str, str], Table | View] = {}  # (schema, index) -> relation
         for relation in [*self.model.tables.values(), *self.model.views.values()]:
             for index_name in relation.indexes:
                 self._index_homes[(relation.schema, index_name)] = relation
             for fk in getattr(relation, "foreign_keys", {}).values():
-                self._referrers.setdefault((fk.ref_schema, fk.ref_table), []).append(relation)
+                self._refers(relation, fk.ref_schema, fk.ref_table)
         self._file: str | None = None
         self._revision: str | None = None
         self._stmt: _Statement | None = None
@@ -408,15 +410,16 @@ class DdlInterpreter:
     def _home(self, relation: Table | View, index_name: str) -> None:
         self._index_homes[(relation.schema, index_name)] = relation
 
+    def _refers(self, table: Table, schema: str, name: str) -> None:
+        self._referrers.setdefault((schema, name), {})[id(table)] = table
+
     def _tables_referencing(self, schema: str, name: str) -> list[Table]:
-        """Current tables that hold a foreign key to schema.name (candidates verified, each once)."""
-        out: list[Table] = []
-        seen: set[int] = set()
-        for table in self._referrers.get((schema, name), ()):
-            if id(table) not in seen and self.model.tables.get(table.qualified_name) is table:
-                seen.add(id(table))
-                out.append(table)
-        return out
+        """Current tables that may hold a foreign key to schema.name (the index only grows)."""
+        return [
+            table
+            for table in self._referrers.get((schema, name), {}).values()
+            if self.model.tables.get(table.qualified_name) is table
+        ]
 
     def _name_taken(self, schema: str) -> callable:  # type: ignore[valid-type]
         return lambda name: qualify(schema, name) in self._relations
@@ -738,7 +741,7 @@ class DdlInterpreter:
             name = con.conname or choose_name(
                 table.name, "_".join(columns), "fkey", lambda n: n in _constraint_names(table)
             )
-            self._referrers.setdefault((ref_schema, pk.relname), []).append(table)
+            self._refers(table, ref_schema, pk.relname)
             table.foreign_keys[name] = ForeignKey(
                 name,
                 columns,
@@ -860,7 +863,7 @@ class DdlInterpreter:
     def _clone_foreign_key(self, fk: ForeignKey, child: Table) -> None:
         if fk.name in child.foreign_keys:
             return
-        self._referrers.setdefault((fk.ref_schema, fk.ref_table), []).append(child)
+        self._refers(child, fk.ref_schema, fk.ref_table)
         child.foreign_keys[fk.name] = dataclasses.replace(
             fk,
             columns=list(fk.columns),
@@ -1184,9 +1187,8 @@ class DdlInterpreter:
         old_name, table.name = table.name, new
         self.model.tables[table.qualified_name] = table
         self._relations[table.qualified_name] = "table"
-        referrers = self._tables_referencing(table.schema, old_name)
-        self._referrers.setdefault((table.schema, new), []).extend(referrers)
-        for other in referrers:
+        for other in self._tables_referencing(table.schema, old_name):
+            self._refers(other, table.schema, new)
             for fk in other.foreign_keys.values():
                 if (fk.ref_schema, fk.ref_table) == (table.schema, old_name):
                     fk.ref_table = new
@@ -1479,7 +1481,6 @@ class DdlInterpreter:
         if node.objtype in (
             ObjectType.OBJECT_SCHEMA,
             ObjectType.OBJECT_SEQUENCE,
-        ) or node.objtype in (
             ObjectType.OBJECT_FUNCTION,
             ObjectType.OBJECT_PROCEDURE,
             ObjectType.OBJECT_ROUTINE,
@@ -1517,17 +1518,7 @@ class DdlInterpreter:
         for target in targets:
             for grantee in grantees:
                 for priv in table_privs:
-                    existing = [
-                        g for g in target.grants if g.grantee == grantee and g.privilege == priv
-                    ]
-                    if node.is_grant and not existing:
-                        target.grants.append(Grant(grantee, priv, bool(node.grant_option)))
-                    elif not node.is_grant:
-                        target.grants = [
-                            g
-                            for g in target.grants
-                            if not (g.grantee == grantee and g.privilege == priv)
-                        ]
+                    _set_grant(target.grants, grantee, priv, node)
                 if isinstance(target, Table):
                     for priv, cols in column_privs:
                         for col in cols:
@@ -1545,49 +1536,47 @@ class DdlInterpreter:
     def _grant_on_other(self, node: ast.GrantStmt) -> None:
         """GRANT/REVOKE on schemas, sequences and functions: the grants effective privileges read."""
         OT = ObjectType
-        privileges = [(p.priv_name or "all").upper() for p in node.privileges or ()] or ["ALL"]
+        in_schemas = _strings(node.objects) if node.targtype == 1 else None  # ALL … IN SCHEMA
         holders: list[list[Grant]] = []
         if node.objtype == OT.OBJECT_SCHEMA:
-            every = ["USAGE", "CREATE"]
+            kind = "schemas"
             for name in _strings(node.objects):
                 if name not in self.model.schemas and name not in self.model.schema_grants:
                     raise ApplyError(f"schema {name} does not exist at this point of the history")
                 holders.append(self.model.schema_grants.setdefault(name, []))
         elif node.objtype == OT.OBJECT_SEQUENCE:
-            every = ["USAGE", "SELECT", "UPDATE"]
-            if node.targtype == 1:
-                schemas = _strings(node.objects)
-                holders = [q.grants for q in self.model.sequences.values() if q.schema in schemas]
-            for rv in node.objects or () if node.targtype != 1 else ():
-                key = qualify(self._schema_of(rv), rv.relname)
-                if key not in self.model.sequences:
-                    raise ApplyError(f"sequence {key} does not exist at this point of the history")
-                holders.append(self.model.sequences[key].grants)
+            kind = "sequences"
+            if in_schemas is not None:
+                holders = [
+                    q.grants for q in self.model.sequences.values() if q.schema in in_schemas
+                ]
+            else:
+                for rv in node.objects or ():
+                    key = qualify(self._schema_of(rv), rv.relname)
+                    if key not in self.model.sequences:
+                        raise ApplyError(
+                            f"sequence {key} does not exist at this point of the history"
+                        )
+                    holders.append(self.model.sequences[key].grants)
         else:
-            every = ["EXECUTE"]
-            if node.targtype == 1:
-                schemas = _strings(node.objects)
-                holders = [f.grants for f in self.model.functions.values() if f.schema in schemas]
-            for obj in node.objects or () if node.targtype != 1 else ():
-                functions = self._functions_named(obj)
-                if not functions:
-                    raise ApplyError(
-                        f"function {'.'.join(_strings(obj.objname))} does not exist at this point of the history"
-                    )
-                holders += [f.grants for f in functions]
-        wanted = [p for name in privileges for p in (every if name == "ALL" else [name])]
+            kind = "functions"
+            if in_schemas is not None:
+                holders = [
+                    f.grants for f in self.model.functions.values() if f.schema in in_schemas
+                ]
+            else:
+                for obj in node.objects or ():
+                    functions = self._functions_named(obj)
+                    if not functions:
+                        raise ApplyError(
+                            f"function {'.'.join(_strings(obj.objname))} does not exist at this point of the history"
+                        )
+                    holders += [f.grants for f in functions]
+        wanted = _privileges_named(node.privileges, kind)
         for grants in holders:
             for grantee in _roles(node.grantees):
                 for privilege in wanted:
-                    present = any(g.grantee == grantee and g.privilege == privilege for g in grants)
-                    if node.is_grant and not present:
-                        grants.append(Grant(grantee, privilege, bool(node.grant_option)))
-                    elif not node.is_grant and present:
-                        grants[:] = [
-                            g
-                            for g in grants
-                            if not (g.grantee == grantee and g.privilege == privilege)
-                        ]
+                    _set_grant(grants, grantee, privilege, node)
 
     def _functions_named(self, obj: ast.ObjectWithArgs) -> list[Function]:
         """The functions an ObjectWithArgs names: by argument types when given, else every overload."""
@@ -1613,9 +1602,7 @@ class DdlInterpreter:
     def _defaults_for(self, object_type: str, schema: str | None) -> list[Grant]:
         """The grants a new object gets: built-in defaults, minus revoked ones, plus ALTER DEFAULT PRIVILEGES."""
         out: list[Grant] = []
-        builtin = {"functions": ("public", "EXECUTE"), "types": ("public", "USAGE")}.get(
-            object_type
-        )
+        builtin = BUILTIN_DEFAULTS.get(object_type)
         if builtin and (self.current_role, object_type, *builtin) not in self._revoked_defaults:
             out.append(Grant(*builtin))
         for entry in self.model.default_privileges:
@@ -1649,15 +1636,7 @@ class DdlInterpreter:
         }.get(action.objtype)
         if object_type is None:
             return
-        every = {
-            "tables": list(TABLE_PRIVILEGES),
-            "sequences": ["USAGE", "SELECT", "UPDATE"],
-            "functions": ["EXECUTE"],
-            "types": ["USAGE"],
-            "schemas": ["USAGE", "CREATE"],
-        }[object_type]
-        privileges = [(p.priv_name or "all").upper() for p in action.privileges or ()] or ["ALL"]
-        wanted = [p for name in privileges for p in (every if name == "ALL" else [name])]
+        wanted = _privileges_named(action.privileges, object_type)
         for owner in owners:
             owner = None if owner == self.current_role else owner
             for schema in schemas:
@@ -1920,6 +1899,22 @@ def _expr_label(expr: ast.Node | None) -> str:
 # CREATE TABLE … (LIKE t INCLUDING …) option bits (PostgreSQL's TableLikeOption).
 LIKE_COMMENTS, LIKE_CONSTRAINTS, LIKE_DEFAULTS, LIKE_GENERATED, LIKE_IDENTITY = 1, 4, 8, 16, 32
 LIKE_ALL = 0x7FFFFFFF
+
+
+def _set_grant(grants: list[Grant], grantee: str, privilege: str, node: ast.GrantStmt) -> None:
+    """GRANT adds the entry once; REVOKE removes it (in place: the list is its object's)."""
+    present = any(g.grantee == grantee and g.privilege == privilege for g in grants)
+    if node.is_grant and not present:
+        grants.append(Grant(grantee, privilege, bool(node.grant_option)))
+    elif not node.is_grant and present:
+        grants[:] = [g for g in grants if not (g.grantee == grantee and g.privilege == privilege)]
+
+
+def _privileges_named(privileges, kind: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """The privileges a GRANT/REVOKE names (AccessPriv nodes; none or ALL = every one of ``kind``)."""
+    names = [(p.priv_name or "all").upper() for p in privileges or ()] or ["ALL"]
+    return [p for name in names for p in (OBJECT_PRIVILEGES[kind] if name == "ALL" else [name])]
+
 
 # What PUBLIC gets on a new object without any ALTER DEFAULT PRIVILEGES.
 BUILTIN_DEFAULTS = {"functions": ("public", "EXECUTE"), "types": ("public", "USAGE")}
