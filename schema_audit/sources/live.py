@@ -140,14 +140,11 @@ def connect_readonly(
 
 Q_VERSION = "SELECT pg_catalog.current_setting('server_version_num')::int, pg_catalog.current_setting('server_version')"
 
-# An ACL as two parallel arrays (grantee, privilege); NULL ACLs are the built-in default.
-_ACL = """ARRAY(SELECT CASE WHEN a.grantee = 0 THEN 'public' ELSE pg_catalog.pg_get_userbyid(a.grantee) END
+# An ACL as (grantee, privilege) pairs, exploded once; a NULL ACL is the built-in default.
+_ACL = """ARRAY(SELECT ARRAY[CASE WHEN a.grantee = 0 THEN 'public'
+                               ELSE pg_catalog.pg_get_userbyid(a.grantee) END, a.privilege_type]
              FROM pg_catalog.aclexplode(COALESCE({acl}, pg_catalog.acldefault('{kind}', {owner}))) a
-             ORDER BY 1, a.privilege_type),
-       ARRAY(SELECT a.privilege_type
-             FROM pg_catalog.aclexplode(COALESCE({acl}, pg_catalog.acldefault('{kind}', {owner}))) a
-             ORDER BY CASE WHEN a.grantee = 0 THEN 'public' ELSE pg_catalog.pg_get_userbyid(a.grantee) END,
-                      a.privilege_type)"""
+             ORDER BY 1)"""
 
 Q_SCHEMAS = (
     """
@@ -215,7 +212,7 @@ WHERE con.contype IN ('p', 'u', 'c', 'f', 'x') AND {ns} AND {not_ext}
 ORDER BY con.conrelid, con.conname"""
 
 Q_INDEXES = """
-SELECT i.indrelid, ic.relname, i.indisunique, i.indisprimary, i.indisvalid, am.amname, {nkey},
+SELECT i.indrelid, ic.relname, i.indisunique, i.indisprimary, i.indisvalid, am.amname, i.indnkeyatts,
        pg_catalog.pg_get_expr(i.indpred, i.indrelid), pg_catalog.pg_get_indexdef(i.indexrelid),
        i.indoption::int2[],
        ARRAY(SELECT CASE WHEN k.attnum = 0 THEN pg_catalog.pg_get_indexdef(i.indexrelid, k.ord::int, false)
@@ -360,8 +357,8 @@ SELECT r.rolname, r.rolcanlogin, r.rolsuper, r.rolbypassrls, r.rolinherit,
 FROM pg_catalog.pg_roles r
 WHERE r.rolname !~ '^pg_'
 ORDER BY 1"""
-MEMBERSHIP_OPTIONS_16 = "ARRAY[m.inherit_option, m.set_option]::text"
-MEMBERSHIP_OPTIONS_OLD = "ARRAY[r.rolinherit, true]::text"
+MEMBERSHIP_OPTIONS_16 = "ARRAY[m.inherit_option, m.set_option]"
+MEMBERSHIP_OPTIONS_OLD = "ARRAY[r.rolinherit, true]"
 MINIMUM_VERSION = 110000  # INCLUDE columns, prokind, indnkeyatts
 
 
@@ -369,7 +366,6 @@ def version_fragments(version_num: int) -> dict[str, str]:
     """Catalog columns that exist only on newer servers, or a stand-in for older ones."""
     return {
         "generated": "a.attgenerated" if version_num >= 120000 else "''::\"char\"",
-        "nkey": "i.indnkeyatts",
         "nnd": "i.indnullsnotdistinct" if version_num >= 150000 else "false",
         "options": MEMBERSHIP_OPTIONS_16 if version_num >= 160000 else MEMBERSHIP_OPTIONS_OLD,
     }
@@ -471,9 +467,9 @@ def _read_all(r: _Reader) -> SchemaModel:
             f"{redact_dsn(r.dsn)} runs PostgreSQL {version}; schema-audit reads PostgreSQL 11 or newer"
         )
     r.fragments = version_fragments(version_num)
-    for name, owner, grantees, privileges in r.rows(Q_SCHEMAS, "schemas"):
+    for name, owner, acl in r.rows(Q_SCHEMAS, "schemas"):
         model.schemas[name] = owner
-        model.schema_grants[name] = _grants(grantees, privileges, owner)
+        model.schema_grants[name] = _grants(acl, owner)
 
     relations: dict[int, Table | View] = {}
     for oid, schema, name, kind, owner, rls, forced, comment, partkey, parent in r.rows(
@@ -560,8 +556,7 @@ def _read_all(r: _Reader) -> SchemaModel:
         body,
         owner,
         comment,
-        grantees,
-        privileges,
+        acl,
     ) in r.rows(Q_FUNCTIONS, "functions"):
         fn = Function(
             schema,
@@ -575,7 +570,7 @@ def _read_all(r: _Reader) -> SchemaModel:
             body=body or "",
             owner=owner,
             comment=comment,
-            grants=_grants(grantees, privileges, owner),
+            grants=_grants(acl, owner),
             provenance=[Provenance(source="catalog", action="catalog")],
         )
         model.functions[fn.signature] = fn
@@ -583,9 +578,9 @@ def _read_all(r: _Reader) -> SchemaModel:
         model.enums[qualify(schema, name)] = EnumType(schema, name, list(labels))
     for name, schema, version_ in r.rows(Q_EXTENSIONS, "extensions"):
         model.extensions[name] = Extension(name, schema, version_)
-    for schema, name, owner, grantees, privileges, owned_by in r.rows(Q_SEQUENCES, "sequences"):
+    for schema, name, owner, acl, owned_by in r.rows(Q_SEQUENCES, "sequences"):
         model.sequences[qualify(schema, name)] = Sequence(
-            schema, name, owned_by, owner, _grants(grantees, privileges, owner)
+            schema, name, owned_by, owner, _grants(acl, owner)
         )
     for owner, schema, kind, grantee, privilege in r.rows(
         Q_DEFAULT_PRIVILEGES, "default privileges"
@@ -597,10 +592,9 @@ def _read_all(r: _Reader) -> SchemaModel:
         )
     for name, login, superuser, bypass, inherit, member_of, options in r.rows(Q_ROLES, "roles"):
         role = Role(name, login, superuser, bypass, list(member_of), inherit)
-        for parent, pair in zip(member_of, options, strict=True):
-            flags = tuple(v in ("t", "true") for v in pair.strip("{}").split(","))
-            if flags != (inherit, True):
-                role.membership_options[parent] = (flags[0], flags[1])
+        for parent, (inherits, can_set) in zip(member_of, options, strict=True):
+            if (inherits, can_set) != (inherit, True):
+                role.membership_options[parent] = (inherits, can_set)
         model.roles[name] = role
     return model
 
@@ -614,13 +608,9 @@ DEFAULT_ACL_TYPES = {
 }
 
 
-def _grants(grantees: list[str], privileges: list[str], owner: str | None) -> list[Grant]:
+def _grants(acl: list[list[str]], owner: str | None) -> list[Grant]:
     """An ACL's entries for everyone but the owner (whose rights ownership already gives)."""
-    return [
-        Grant(grantee, privilege)
-        for grantee, privilege in zip(grantees or [], privileges or [], strict=True)
-        if grantee != owner
-    ]
+    return [Grant(grantee, privilege) for grantee, privilege in acl or [] if grantee != owner]
 
 
 def _catalog(sql: str | None) -> list[Provenance]:
