@@ -129,7 +129,7 @@ def python_statement_span(lines: tuple[str, ...], line: int) -> tuple[int, int] 
 
 def find_ignore(
     file: str | None,
-    lines: list[str] | None,
+    lines: tuple[str, ...] | None,
     first: int | None,
     last: int | None,
     rules: set[str],
@@ -142,7 +142,7 @@ def find_ignore(
     """
     if not lines or not first:
         return None
-    span = python_statement_span(tuple(lines), first) if (file or "").endswith(".py") else None
+    span = python_statement_span(lines, first) if (file or "").endswith(".py") else None
     if span is not None:  # SQL inside an Alembic op call: the Python statement is the unit
         first, last = min(first, span[0]), max(last or first, span[1])
     above = []
@@ -163,9 +163,8 @@ class _Linter:
         self.assume_populated = assume_populated
         self.interpreter = DdlInterpreter()
         self.result = LintResult()
-        self.sources: dict[
-            str, list[str]
-        ] = {}  # displayed file name -> its lines, for ignore comments
+        # displayed file name -> its lines, for ignore comments
+        self.sources: dict[str, tuple[str, ...]] = {}
         self.populated: set[str] = set()  # tables data was written to in the history
         self.created_here: set[str] = set()  # tables created by the current migration
         self.backfilled: set[tuple[str, str]] = (
@@ -329,8 +328,9 @@ def _sql_migrations(path: Path) -> list[list[tuple[str, str | None, int | None, 
     return out
 
 
-def source_lines(path: Path) -> dict[str, list[str]]:
-    """Every migration file's lines under the name findings show, for ignore comments."""
+def source_lines(path: Path) -> dict[str, tuple[str, ...]]:
+    """Every migration file's lines under the name findings show, for ignore comments
+    (tuples: the parsed-statement cache for Alembic files is keyed by them)."""
     from schema_audit.sources.sqlfile import _display
 
     files = (
@@ -338,10 +338,10 @@ def source_lines(path: Path) -> dict[str, list[str]]:
         if path.is_file()
         else sorted(p for p in path.rglob("*") if p.suffix in (".py", ".sql"))
     )
-    out: dict[str, list[str]] = {}
+    out: dict[str, tuple[str, ...]] = {}
     for file in files:
         try:
-            out[_display(file, path)] = file.read_text(encoding="utf-8").splitlines()
+            out[_display(file, path)] = tuple(file.read_text(encoding="utf-8").splitlines())
         except (UnicodeDecodeError, OSError):
             continue
     return out

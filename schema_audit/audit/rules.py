@@ -152,7 +152,7 @@ class RuleOptions:
     pii_allowed: tuple[str, ...] = ()  # table.column globs
     evidence_source: str = "catalog"  # catalog (live/replay) or migration
     # displayed migration file name -> its lines, for inline `schema-audit: ignore RULE reason`
-    source_lines: dict[str, list[str]] | None = None
+    source_lines: dict[str, tuple[str, ...]] | None = None
 
 
 def _suppression(options: RuleOptions, rule: Rule, provenance: list) -> tuple[str, int, str] | None:  # type: ignore[type-arg]

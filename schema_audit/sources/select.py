@@ -102,18 +102,18 @@ _ISSUE_STATUS = {
 }
 
 
+def _syntax_error(stmt: UnappliedStatement) -> bool:
+    return stmt.kind == "error" and stmt.reason.startswith("syntax error")
+
+
 def syntax_errors(model: SchemaModel) -> list[UnappliedStatement]:
     """Statements PostgreSQL's parser rejects: the history would not run as written."""
-    return [u for u in model.unapplied if u.kind == "error" and u.reason.startswith("syntax error")]
+    return [u for u in model.unapplied if _syntax_error(u)]
 
 
 def unparseable(model: SchemaModel) -> list[UnappliedStatement]:
     """Syntax errors and files that are not SQL text (binary, not UTF-8): bad input, exit 2."""
-    return [
-        u
-        for u in model.unapplied
-        if u.kind == "error" and (u.reason.startswith("syntax error") or not u.sql)
-    ]
+    return [u for u in model.unapplied if _syntax_error(u) or (u.kind == "error" and not u.sql)]
 
 
 def syntax_issues(model: SchemaModel) -> list:

@@ -56,7 +56,8 @@ def load_spec(path: str | Path, variables: dict[str, str] | None = None) -> Spec
     """Load, compose (``extends:``), substitute ``${VAR}`` and validate a spec; SpecError on any problem."""
     path = Path(path)
     env = {**os.environ, **(variables or {})}
-    cached = _cached_document(path)
+    cache_key = _cache_key(path)
+    cached = _cached_document(path, cache_key) if cache_key else None
     if cached is not None:
         return _build(*cached)
     try:
@@ -64,7 +65,8 @@ def load_spec(path: str | Path, variables: dict[str, str] | None = None) -> Spec
     except SpecSyntaxError as exc:
         raise SpecError([str(exc)]) from None
     validate(located)
-    _remember_document(path, located, digest.hexdigest())
+    if cache_key:
+        _remember_document(cache_key, located, digest.hexdigest())
     return _build(located, str(path), digest.hexdigest())
 
 
@@ -88,9 +90,8 @@ def _cache_key(path: Path) -> str | None:
     return cache.key(f"spec-{SPEC_CACHE_FORMAT}", raw, str(path).encode())
 
 
-def _cached_document(path: Path) -> tuple[Located, str, str] | None:
-    cache_key = _cache_key(path)
-    entry = cache.read("specs", cache_key) if cache_key else None
+def _cached_document(path: Path, cache_key: str) -> tuple[Located, str, str] | None:
+    entry = cache.read("specs", cache_key)
     try:
         marks = {tuple(p): Mark(line, column) for p, line, column in entry["marks"]}
         located = Located(entry["data"], marks, str(path))
@@ -99,10 +100,7 @@ def _cached_document(path: Path) -> tuple[Located, str, str] | None:
         return None
 
 
-def _remember_document(path: Path, located: Located, sha: str) -> None:
-    cache_key = _cache_key(path)
-    if cache_key is None:
-        return
+def _remember_document(cache_key: str, located: Located, sha: str) -> None:
     marks = []
     for key_path, raw in located.marks.items():
         mark = as_mark(raw)
