@@ -28,6 +28,7 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from schema_audit import cache
 from schema_audit.model import Revision, SchemaModel, UnappliedStatement
 from schema_audit.progress import reporter
 from schema_audit.sources import render_cache
@@ -348,9 +349,7 @@ def _render_cached(
     info: _RevisionFile, display: str, project: Path
 ) -> tuple[list[RenderedStatement], str | None]:
     """``_render``, through the rendered-SQL cache when the revision is self-contained."""
-    if not (
-        render_cache.enabled() and info.tree is not None and render_cache.self_contained(info.tree)
-    ):
+    if not (cache.enabled() and info.tree is not None and render_cache.self_contained(info.tree)):
         return _render(info, display, project)
     try:
         cache_key = render_cache.key(info.path.read_bytes())

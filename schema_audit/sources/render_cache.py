@@ -22,10 +22,6 @@ FORMAT = 1
 _SAFE_ROOTS = {"alembic", "sqlalchemy", "__future__"}
 
 
-def enabled() -> bool:
-    return cache.enabled()
-
-
 def self_contained(tree: ast.Module) -> bool:
     """True when the revision imports only the standard library, Alembic and SQLAlchemy."""
     for node in ast.walk(tree):

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from schema_audit.model import Revision, SchemaModel, UnappliedStatement
+from schema_audit.progress import enabled as progress_enabled
 from schema_audit.progress import reporter
 from schema_audit.sources.alembic import MigrationIssue, MigrationSourceError
 from schema_audit.sources.ddl import DdlInterpreter
@@ -175,8 +176,11 @@ def load_sql(path: Path) -> SchemaModel:
             )
             continue
         model.revisions.append(Revision(version, display, file.stem))
+        # one big file (a dump): progress by line, counted only when someone will see it
         lines = (
-            reporter(f"reading {display}", text.count("\n") + 1, "lines") if not progress else None
+            reporter(f"reading {display}", text.count("\n") + 1, "lines")
+            if not progress and progress_enabled()
+            else None
         )
         interpreter.apply_sql(
             _up_section(text),
