@@ -18,6 +18,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from schema_audit import __version__
+from schema_audit.errors import SchemaAuditError
 
 app = typer.Typer(
     name="schema-audit",
@@ -40,14 +41,6 @@ class Format(StrEnum):
     terminal = "terminal"
     json = "json"
     github = "github"
-
-
-class UsageError(Exception):
-    """Could not run: printed as one line per problem, exit 2."""
-
-    def __init__(self, *problems: str) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = list(problems)
 
 
 def _fail(problems: list[str]) -> NoReturn:
@@ -218,180 +211,102 @@ def audit(
 
       schema-audit audit -s specs/backend_guide_b03.yaml -m tests/fixtures/b03_alembic -f json -o out.json
     """
-    from schema_audit.spec.load import SpecError, load_spec
+    from schema_audit import api
 
     if quiet:
         os.environ["SCHEMA_AUDIT_PROGRESS"] = "0"  # --quiet: nothing on stderr either
+    first_baseline = baseline is not None and not baseline.exists()
     try:
-        loaded_spec = load_spec(spec, _variables(var))
-    except SpecError as exc:
-        _fail(exc.problems)
-    from schema_audit.audit.rules import groups_for
-
-    try:
-        rule_groups = groups_for(rules, loaded_spec)
-    except ValueError as exc:
-        _fail([str(exc)])
-    if replay:
-        result = _replay(
+        loaded_spec = api.load_spec(spec, _variables(var))
+        result = api.audit(
             loaded_spec,
-            dsn,
-            migrations,
-            sql,
-            scratch_dsn,
-            keep_scratch,
-            fail_on.value,
-            date,
-            rule_groups,
-        )
-    else:
-        result = _load_and_audit(
-            loaded_spec,
-            dsn,
-            migrations,
-            sql,
-            schema,
-            statement_timeout,
-            lock_timeout,
-            fail_on.value,
-            date,
-            rule_groups,
-        )
-    _finish(
-        result,
-        baseline=baseline,
-        quiet=quiet,
-        fmt=fmt,
-        output=output,
-        verbose=verbose,
-        date=date,
-        report=report,
-        html=html,
-        junit=junit,
-        sarif=sarif,
-        output_dir=output_dir,
-    )
-
-
-def _load_and_audit(
-    spec, dsn, migrations, sql, schema, statement_timeout, lock_timeout, fail_on, date, rule_groups
-):  # type: ignore[no-untyped-def]
-    """The audit of a live database or a statically read history."""
-    from schema_audit.audit import engine
-    from schema_audit.audit.rules import rules_for_spec
-    from schema_audit.sources.select import SourceError, load_source
-
-    try:
-        source = load_source(
             dsn=dsn,
             migrations=migrations,
             sql=sql,
+            replay=replay,
+            rules=rules,
+            baseline=None if first_baseline else baseline,
+            fail_on=fail_on.value,
+            as_of=date,
             schemas=schema,
             statement_timeout_ms=statement_timeout,
             lock_timeout_ms=lock_timeout,
+            scratch_dsn=scratch_dsn,
+            keep_scratch=keep_scratch,
+            on_replay_step=_replay_progress,
+            on_scratch_kept=_scratch_kept,
         )
-    except SourceError as exc:
-        _fail([str(exc)])
-    return engine.run(
-        spec,
-        source.model,
-        source.kind,
-        source.target,
-        fail_on=fail_on,
-        extra_findings=source.findings
-        + rules_for_spec(source.model, rule_groups, spec, source.kind, migrations or sql),
-        as_of=date,
-    )
-
-
-def _finish(
-    result, *, baseline, quiet, fmt, output, verbose, date, report, html, junit, sarif, output_dir
-):  # type: ignore[no-untyped-def]
-    """Baseline, report files, the chosen output, and the exit code: the same for every audit path."""
-    from schema_audit.sources.select import unparseable
-
-    if baseline is not None and _baseline(result, baseline, quiet):
-        raise typer.Exit(0)
+    except SchemaAuditError as exc:
+        _fail(_phrase(exc))
+    if baseline is not None:
+        _baseline(result, baseline, first=first_baseline, quiet=quiet)
     _write_reports(
         result, date=date, report=report, html=html, junit=junit, sarif=sarif, output_dir=output_dir
     )
     _emit(result, fmt, output, verbose=verbose, quiet=quiet)
+    _exit(result)
+
+
+def _phrase(error: SchemaAuditError) -> list[str]:
+    """The library names what is wrong; the CLI names the options that fix it."""
+    from schema_audit import errors
+
+    if isinstance(error, errors.SourceChoiceError):
+        got = ", ".join(f"--{name}" for name in error.given)
+        return [
+            "name exactly one source: --dsn, --migrations or --sql"
+            + (f" (got {got})" if got else "")
+        ]
+    if isinstance(error, errors.ReplayTargetError):
+        return [
+            "--replay runs probes only on a scratch database it creates; it never writes to a "
+            "--dsn target. Give --migrations or --sql (and --scratch-dsn for a server of your own)."
+        ]
+    if isinstance(error, errors.ReplayHistoryError):
+        return ["--replay needs exactly one history: --migrations or --sql"]
+    return error.problems
+
+
+def _replay_progress(step) -> None:  # type: ignore[no-untyped-def]
+    from schema_audit.progress import enabled
+
+    if enabled():
+        mark = "FAILED: " + step.error if step.error else "ok"
+        typer.echo(f"  replay {step.revision} ({step.seconds * 1000:.0f} ms) {mark}", err=True)
+
+
+def _scratch_kept(scratch: str) -> None:
+    from schema_audit.redact import scrub
+
+    typer.echo(f"schema-audit: scratch database kept: {scrub(scratch)}", err=True)
+
+
+def _exit(result) -> NoReturn:  # type: ignore[no-untyped-def]
+    """Exit 2 when a static history had statements nothing could parse (named, after the
+    full audit), else the result's exit code at its --fail-on threshold."""
+    from schema_audit.sources.select import unparseable
+
     broken = unparseable(result.model) if result.source_kind in ("alembic", "sql") else []
-    if broken:
-        # bad input: exit 2, with every unparseable statement named, after the full audit
-        for stmt in broken:
-            where = f"{stmt.file or 'SQL'}" + (f":{stmt.line}" if stmt.line else "")
-            typer.echo(f"schema-audit: {where}: {stmt.reason}", err=True)
-        raise typer.Exit(2)
-    raise typer.Exit(1 if result.verdict == "FAIL" else 0)
+    for stmt in broken:
+        where = f"{stmt.file or 'SQL'}" + (f":{stmt.line}" if stmt.line else "")
+        typer.echo(f"schema-audit: {where}: {stmt.reason}", err=True)
+    raise typer.Exit(2 if broken else result.exit_code())
 
 
-def _baseline(result, path: Path, quiet: bool) -> bool:  # type: ignore[no-untyped-def]
-    """Write the baseline on first use (True: stop here), else drop what it already holds."""
-    from schema_audit.audit.baseline import apply_baseline, write_baseline
+def _baseline(result, path: Path, *, first: bool, quiet: bool) -> None:  # type: ignore[no-untyped-def]
+    """Write the baseline on first use (and stop there), else name what got fixed since."""
+    from schema_audit.audit.baseline import write_baseline
 
-    if not path.exists():
-        count = write_baseline(result, path)
+    if first:
+        count = write_baseline(result.findings, path)
         if not quiet:
             typer.echo(
                 f"baseline written to {path}: {count} finding(s) accepted; later runs report only new ones"
             )
-        return True
-    try:
-        fixed = apply_baseline(result, path)
-    except ValueError as exc:
-        _fail([str(exc)])
+        raise typer.Exit(0)
     if not quiet:
-        for entry in fixed:
+        for entry in result.fixed:
             typer.echo(f"fixed since the baseline: {entry['id']} ({entry['status']})", err=True)
-    return False
-
-
-def _replay(spec, dsn, migrations, sql, scratch_dsn, keep, fail_on, as_of, rule_groups):  # type: ignore[no-untyped-def]
-    """--replay: never against a --dsn target; only a history the tool replays itself."""
-    from schema_audit.redact import scrub
-    from schema_audit.replay_audit import replay_and_audit
-    from schema_audit.sources.alembic import MigrationSourceError
-    from schema_audit.sources.replay import ReplayError
-
-    if dsn:
-        _fail(
-            [
-                "--replay runs probes only on a scratch database it creates; it never writes to a --dsn "
-                "target. Give --migrations or --sql (and --scratch-dsn for a server of your own)."
-            ]
-        )
-    if not (migrations or sql) or (migrations and sql):
-        _fail(["--replay needs exactly one history: --migrations or --sql"])
-    path = migrations or sql
-    if not path.exists():
-        _fail([f"{path}: no such file or directory"])
-
-    from schema_audit.progress import enabled
-
-    def progress(step) -> None:  # type: ignore[no-untyped-def]
-        if enabled():
-            mark = "FAILED: " + step.error if step.error else "ok"
-            typer.echo(f"  replay {step.revision} ({step.seconds * 1000:.0f} ms) {mark}", err=True)
-
-    def kept(scratch: str) -> None:
-        typer.echo(f"schema-audit: scratch database kept: {scrub(scratch)}", err=True)
-
-    try:
-        return replay_and_audit(
-            spec,
-            migrations=migrations,
-            sql=sql,
-            scratch_dsn=scratch_dsn,
-            keep=keep,
-            fail_on=fail_on,
-            as_of=as_of,
-            rule_groups=rule_groups,
-            on_step=progress,
-            on_kept=kept,
-        )
-    except (ReplayError, MigrationSourceError) as exc:
-        _fail([scrub(str(exc))])
 
 
 def _write_reports(result, *, date, report, html, junit, sarif, output_dir) -> None:  # type: ignore[no-untyped-def]
@@ -506,12 +421,12 @@ def inspect(
     import json
 
     from schema_audit.model import to_data
-    from schema_audit.sources.select import SourceError, load_source
+    from schema_audit.sources.select import load_source
 
     try:
         source = load_source(dsn=dsn, migrations=migrations, sql=sql, schemas=schema)
-    except SourceError as exc:
-        _fail([str(exc)])
+    except SchemaAuditError as exc:
+        _fail(_phrase(exc))
     text = (
         json.dumps(
             {
@@ -591,15 +506,15 @@ def init(
 
     Example: schema-audit init --migrations alembic/ -o specs/schema.yaml
     """
-    from schema_audit.sources.select import SourceError, load_source
+    from schema_audit.sources.select import load_source
     from schema_audit.spec.bootstrap import spec_from_model
 
     if output.exists() and not force:
         _fail([f"{output} exists; use --force to overwrite it"])
     try:
         source = load_source(dsn=dsn, migrations=migrations, sql=sql, schemas=schema)
-    except SourceError as exc:
-        _fail([str(exc)])
+    except SchemaAuditError as exc:
+        _fail(_phrase(exc))
     from schema_audit.audit.rules import GROUPS, rules_for_spec
     from schema_audit.spec.model import Spec
 
@@ -732,13 +647,13 @@ def diff(
     import json
 
     from schema_audit.modeldiff import diff_models
-    from schema_audit.sources.select import SourceError, load_any
+    from schema_audit.sources.select import load_any
 
     try:
         a = load_any(left, schemas=schema)
         b = load_any(right, schemas=schema)
-    except SourceError as exc:
-        _fail([str(exc)])
+    except SchemaAuditError as exc:
+        _fail(_phrase(exc))
     for model in (a.model, b.model):
         model.tables.pop("public.alembic_version", None)  # Alembic's bookkeeping, not schema
     differences = diff_models(a.model, b.model)

@@ -48,22 +48,14 @@ def upgrade_alembic(project: Path, dsn: str) -> None:
 
 def static_audit():  # type: ignore[no-untyped-def]
     """The static audit of the bundled example, paths relative to the repository (deterministic)."""
-    from schema_audit.audit import engine
-    from schema_audit.audit.rules import GROUPS, rules_for_spec
-    from schema_audit.sources.select import load_source
-    from schema_audit.spec.load import load_spec
+    from schema_audit import api
 
     previous = Path.cwd()
     os.chdir(ROOT)
     try:
-        spec = load_spec(Path("specs/backend_guide_b03.yaml"))
-        source = load_source(migrations=FIXTURE_PATH)
-        rules = rules_for_spec(source.model, GROUPS, spec, source.kind, FIXTURE_PATH)
+        return api.audit(Path("specs/backend_guide_b03.yaml"), migrations=FIXTURE_PATH)
     finally:
         os.chdir(previous)
-    return engine.run(
-        spec, source.model, source.kind, source.target, extra_findings=source.findings + rules
-    )
 
 
 def report_texts(result) -> dict[str, str]:  # type: ignore[no-untyped-def]
@@ -84,12 +76,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from rich.console import Console
 
-    from schema_audit.audit import engine
-    from schema_audit.audit.rules import GROUPS, rules_for_spec
+    from schema_audit import api
     from schema_audit.render import json_report, terminal
     from schema_audit.sources.pgserver import PgCluster
-    from schema_audit.sources.select import load_source
-    from schema_audit.spec.load import load_spec
 
     console = Console()
     out_dir = ROOT / ("reports" if args.write_reports else "out")
@@ -108,15 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     with PgCluster() as cluster:
         dsn = cluster.create_database("b03_demo")
         upgrade_alembic(FIXTURE, dsn)
-        live = load_source(dsn=dsn)
-        spec = load_spec(SPEC)
-        live_result = engine.run(
-            spec,
-            live.model,
-            live.kind,
-            "throwaway PostgreSQL (alembic upgrade head)",
-            extra_findings=rules_for_spec(live.model, GROUPS, spec, live.kind),
-        )
+        live_result = api.audit(SPEC, dsn=dsn)
         terminal.render(live_result, console)
         (out_dir / "b03_live.json").write_text(json_report.render(live_result), encoding="utf-8")
     console.print("live audit JSON written to out/b03_live.json")

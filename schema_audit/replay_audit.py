@@ -1,8 +1,8 @@
-"""``audit --replay``: replay the history into a scratch database, audit its catalog, run the probes.
+"""``audit --replay``: replay the history into a scratch database, read its catalog, run the probes.
 
 Orchestration only: the scratch database (sources.replay), the catalog reader
-(sources.live), the probes (probes.run) and the audit (audit.engine) each do
-their own job. A replay that fails at some revision is itself a blocking
+(sources.live) and the probes (probes.run) each do their own job; the audit
+itself is assembled by :func:`schema_audit.api.audit` like every other one. A replay that fails at some revision is itself a blocking
 finding naming the revision, its file and the PostgreSQL error; the catalog
 as far as it got is still audited, and probes are not run on a half-built
 schema.
@@ -11,27 +11,34 @@ schema.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from schema_audit.audit import engine
 from schema_audit.audit.findings import Evidence, Finding
-from schema_audit.model import Revision
+from schema_audit.model import Revision, SchemaModel
 from schema_audit.spec.model import Spec
 
 
-def replay_and_audit(
+@dataclass(slots=True)
+class ReplayedSource:
+    """What a replay yields: the catalog as far as it got, and the findings it made."""
+
+    model: SchemaModel
+    target: str
+    findings: list[Finding] = field(default_factory=list)  # history issues, a failed replay
+    probe_findings: dict[str, Finding] = field(default_factory=dict)
+
+
+def replay_source(
     spec: Spec,
     *,
     migrations: Path | None = None,
     sql: Path | None = None,
     scratch_dsn: str | None = None,
     keep: bool = False,
-    fail_on: str = "low",
-    as_of: str | None = None,
-    rule_groups: list[str] | None = None,
     on_step: Callable | None = None,
     on_kept: Callable[[str], None] | None = None,
-) -> engine.AuditResult:
+) -> ReplayedSource:
     from schema_audit.probes.run import ProbeContext, run_probes
     from schema_audit.sources import live
     from schema_audit.sources.replay import replay_alembic, replay_sql, scratch_database
@@ -63,10 +70,6 @@ def replay_and_audit(
         model = live.introspect(scratch.dsn)
         model.tables.pop("public.alembic_version", None)
         model.revisions = revisions
-        if rule_groups:
-            from schema_audit.audit.rules import rules_for_spec
-
-            extra += rules_for_spec(model, rule_groups, spec, "replay")
         failed = scratch.failed
         probe_findings: dict[str, Finding] = {}
         if failed is None:
@@ -106,13 +109,9 @@ def replay_and_audit(
         )
         if keep and on_kept:
             on_kept(scratch.dsn)
-        return engine.run(
-            spec,
+        return ReplayedSource(
             model,
-            "replay",
             target if len(target) < 300 else f"{source} replayed into a scratch database",
-            fail_on=fail_on,
-            extra_findings=extra,
-            probe_findings=probe_findings,
-            as_of=as_of,
+            extra,
+            probe_findings,
         )

@@ -13,7 +13,7 @@ import psycopg
 import pytest
 from b03 import SPEC, upgrade_b03
 
-from schema_audit.audit import engine
+from schema_audit.api import audit_model
 from schema_audit.audit.findings import Finding
 from schema_audit.render import json_report
 from schema_audit.sources import live
@@ -38,7 +38,9 @@ def b03_dsn(pg_server):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="module")
 def result(b03_dsn):  # type: ignore[no-untyped-def]
-    return engine.run(load_spec(SPEC), live.introspect(b03_dsn), "live", live.redact_dsn(b03_dsn))
+    return audit_model(
+        load_spec(SPEC), live.introspect(b03_dsn), "live", live.redact_dsn(b03_dsn), rules="none"
+    )
 
 
 def finding(result, fid: str) -> Finding:  # type: ignore[no-untyped-def]
@@ -211,7 +213,7 @@ def test_drift_is_caught_policy_without_with_check_and_update_grant(pg_server) -
             conn.execute("ALTER TABLE dead_events NO FORCE ROW LEVEL SECURITY")
             conn.execute("GRANT UPDATE ON attribution_events TO app_rw")
             conn.execute("ALTER TABLE revenue_ledger DISABLE TRIGGER trg_ledger_prevent_mutation")
-        drifted = engine.run(load_spec(SPEC), live.introspect(dsn), "live")
+        drifted = audit_model(load_spec(SPEC), live.introspect(dsn), "live", rules="none")
     finally:
         pg_server.drop_database(name)
     policy = drifted.finding("tables.revenue_ledger.policies.tenant_isolation_policy")
@@ -235,7 +237,7 @@ def test_update_through_role_membership_breaks_immutability(pg_server) -> None: 
             conn.execute(f"CREATE ROLE {role} LOGIN IN ROLE {group}")
             conn.execute(f"GRANT UPDATE ON revenue_ledger TO {group}")
         spec_path = pg_server_spec(role)
-        result = engine.run(load_spec(spec_path), live.introspect(dsn), "live")
+        result = audit_model(load_spec(spec_path), live.introspect(dsn), "live", rules="none")
     finally:
         pg_server.drop_database(name)
         pg_server.execute(f"DROP ROLE IF EXISTS {role}")

@@ -71,6 +71,8 @@ def test_baseline_then_nothing_then_exactly_the_regression(tmp_path: Path) -> No
     doc = json.loads(second.stdout)
     assert second.returncode == 0 and doc["verdict"] == "PASS"
     assert [f for f in doc["findings"] if f["status"] != "PASS"] == []
+    _rollups_agree(doc)
+    assert all(q["status"] != "FAIL" for q in doc["questions"] + doc["exit_gates"])
 
     (history / "versions" / "202601010000_regression.py").write_text(
         EXTRA.format(
@@ -99,5 +101,17 @@ def test_baseline_then_nothing_then_exactly_the_regression(tmp_path: Path) -> No
         ("rules.SEC003.public.dead_events", "FAIL"),
     ]
     assert third.returncode == 1
+    _rollups_agree(doc)
+    cited = [q for q in doc["questions"] if "tables.dead_events.rls" in q["findings"]]
+    assert cited and all(q["status"] == "FAIL" for q in cited)
     assert "fixed since the baseline: tables.tenants.columns.api_key_hash (FAIL)" in third.stderr
     assert "fixed since the baseline: tables.tenants.unique.api_key_hash (FAIL)" in third.stderr
+
+
+def _rollups_agree(doc: dict) -> None:  # type: ignore[type-arg]
+    """Questions and gates cite only findings the report holds, and agree with the verdict."""
+    held = {f["id"] for f in doc["findings"]}
+    for rollup in doc["questions"] + doc["exit_gates"]:
+        assert set(rollup["findings"]) <= held, rollup
+    failing = any(q["status"] == "FAIL" for q in doc["questions"])
+    assert failing == (doc["verdict"] == "FAIL")

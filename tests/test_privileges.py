@@ -11,7 +11,8 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from schema_audit.audit import engine, privileges
+from schema_audit.api import audit_model
+from schema_audit.audit import privileges
 from schema_audit.audit.rules import RuleOptions, run_rules
 from schema_audit.sources import live
 from schema_audit.sources.ddl import interpret
@@ -90,7 +91,7 @@ def result(request, models, tmp_path):  # type: ignore[no-untyped-def]
     spec = tmp_path / "spec.yaml"
     spec.write_text(SPEC)
     model = models[request.param]
-    return engine.run(load_spec(spec), model, request.param), model
+    return audit_model(load_spec(spec), model, request.param, rules="none"), model
 
 
 def test_every_path_to_update_breaks_immutability(result) -> None:  # type: ignore[no-untyped-def]

@@ -13,7 +13,7 @@ import psycopg
 import pytest
 from b03 import FIXTURE, SPEC
 
-from schema_audit.replay_audit import replay_and_audit
+from schema_audit.api import audit
 from schema_audit.spec.load import load_spec
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -32,7 +32,7 @@ def _scratch_databases(pg_server) -> list[str]:  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="module")
 def b03_replayed(pg_server):  # type: ignore[no-untyped-def]
-    return replay_and_audit(load_spec(SPEC), migrations=FIXTURE, scratch_dsn=pg_server.admin_dsn)
+    return audit(load_spec(SPEC), migrations=FIXTURE, scratch_dsn=pg_server.admin_dsn, replay=True)
 
 
 def test_replay_settles_every_deferred_b03_item(b03_replayed, pg_server) -> None:  # type: ignore[no-untyped-def]
@@ -83,8 +83,8 @@ def test_probe_evidence_shows_statements_and_outcomes(b03_replayed) -> None:  # 
 
 def test_every_deliberate_hole_is_caught(pg_server) -> None:  # type: ignore[no-untyped-def]
     spec = load_spec(FIXTURES / "holes_spec.yaml")
-    result = replay_and_audit(
-        spec, migrations=FIXTURES / "alembic_holes", scratch_dsn=pg_server.admin_dsn
+    result = audit(
+        spec, migrations=FIXTURES / "alembic_holes", scratch_dsn=pg_server.admin_dsn, replay=True
     )
     got = {f.id.split(".", 1)[1]: (f.status, f.message) for f in result.findings}
     # A FOR ALL policy without WITH CHECK applies its USING to writes: PostgreSQL closes that hole itself.
@@ -121,8 +121,8 @@ def test_every_deliberate_hole_is_caught(pg_server) -> None:  # type: ignore[no-
 
 def test_a_failing_third_migration_is_reported_and_leaves_nothing(pg_server) -> None:  # type: ignore[no-untyped-def]
     spec = load_spec(FIXTURES / "holes_spec.yaml")
-    result = replay_and_audit(
-        spec, sql=FIXTURES / "sql_third_fails", scratch_dsn=pg_server.admin_dsn
+    result = audit(
+        spec, sql=FIXTURES / "sql_third_fails", scratch_dsn=pg_server.admin_dsn, replay=True
     )
     failure = result.finding("migrations.replay-failed.003_c")
     assert failure is not None and failure.status == "FAIL" and failure.severity == "blocking"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from schema_audit.audit import engine
+from schema_audit.api import audit_model
 from schema_audit.sources.ddl import interpret
 from schema_audit.spec.load import load_spec
 
@@ -38,7 +38,7 @@ tables:
 def audit(tmp_path: Path, spec_text: str) -> dict[str, tuple[str, str]]:
     path = tmp_path / "spec.yaml"
     path.write_text(spec_text)
-    result = engine.run(load_spec(path), interpret(SCHEMA), "sql")
+    result = audit_model(load_spec(path), interpret(SCHEMA), "sql", rules="none")
     return {f.id: (f.status, f.message) for f in result.findings}
 
 

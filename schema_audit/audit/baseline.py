@@ -4,16 +4,21 @@ A fingerprint names *what* is wrong, not where it was printed: the requirement
 or rule id, the status and the properties that differ with their expected
 values. Line numbers and messages stay out, so a migration file that grows, or
 a reworded message, does not turn an old finding into a new one.
+
+Applying a baseline is a step of the audit pipeline (``schema_audit.api``), run
+before the result is built, so every roll-up is computed from what is left.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
-from schema_audit.audit.engine import AuditResult
 from schema_audit.audit.findings import Finding
+from schema_audit.errors import BaselineError
 
 REPORTED = ("FAIL", "PARTIAL", "DEFERRED", "NOT_APPLICABLE")
 
@@ -26,10 +31,11 @@ def fingerprint(finding: Finding) -> str:
     return hashlib.sha256(material.encode()).hexdigest()[:16]
 
 
-def write_baseline(result: AuditResult, path: Path) -> int:
+def write_baseline(findings: Iterable[Finding], path: Path) -> int:
+    """Record every reported finding of an audit (``result.findings``); return how many."""
     entries = {
         fingerprint(f): {"id": f.id, "status": f.status, "message": f.message}
-        for f in result.findings
+        for f in findings
         if f.status in REPORTED
     }
     path.write_text(
@@ -41,14 +47,28 @@ def write_baseline(result: AuditResult, path: Path) -> int:
     return len(entries)
 
 
-def apply_baseline(result: AuditResult, path: Path) -> list[dict]:
-    """Drop findings the baseline already holds; return the baseline entries that are gone (fixed)."""
+def read_baseline(path: Path) -> dict[str, dict[str, Any]]:
+    """fingerprint -> recorded entry; a file that is not a baseline is a BaselineError."""
     try:
-        recorded: dict[str, dict] = json.loads(path.read_text())["findings"]
+        recorded = json.loads(path.read_text())["findings"]
+        if not isinstance(recorded, dict):
+            raise TypeError("findings is not a mapping")
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ValueError(f"{path}: not a schema-audit baseline ({exc})") from None
-    current = {fingerprint(f): f for f in result.findings if f.status in REPORTED}
-    result.findings = [
-        f for f in result.findings if not (f.status in REPORTED and fingerprint(f) in recorded)
-    ]
-    return [entry for fp, entry in sorted(recorded.items()) if fp not in current]
+        raise BaselineError(f"{path}: not a schema-audit baseline ({exc})") from None
+    return recorded
+
+
+def apply_baseline(
+    findings: list[Finding], recorded: dict[str, dict[str, Any]]
+) -> tuple[list[Finding], list[str], list[dict[str, Any]]]:
+    """(findings kept, ids the baseline accepted, baseline entries no longer found = fixed)."""
+    current = {fingerprint(f): f for f in findings if f.status in REPORTED}
+    kept: list[Finding] = []
+    accepted: list[str] = []
+    for f in findings:
+        if f.status in REPORTED and fingerprint(f) in recorded:
+            accepted.append(f.id)
+        else:
+            kept.append(f)
+    fixed = [entry for fp, entry in sorted(recorded.items()) if fp not in current]
+    return kept, accepted, fixed

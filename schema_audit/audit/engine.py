@@ -1,26 +1,26 @@
-"""Run every requirement of a spec against a model and roll findings up.
+"""Judge every requirement of a spec against a model: one finding per requirement.
 
-Roll-ups: the summary counts, the verdict at a ``--fail-on`` threshold, each
-reviewer question's answer and each exit gate's status. A requirement whose
-parent table or view is missing is NOT_APPLICABLE (one FAIL for the table, not
-a cascade of FAILs for every column).
+A requirement whose parent table or view is missing is NOT_APPLICABLE (one FAIL
+for the table, not a cascade of FAILs for every column). Roll-ups (questions,
+exit gates, categories, verdict) are not made here: :class:`AuditResult`
+derives them from the final findings.
 """
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from schema_audit.audit import indexes, relations, security, tables
 from schema_audit.audit.context import AuditContext
-from schema_audit.audit.findings import STATUSES, Finding, at_or_above, finding_for
+from schema_audit.audit.findings import Finding, finding_for
+from schema_audit.audit.result import AuditResult, Rollup, aggregate
 from schema_audit.audit.strict import check_strict, check_strict_tables
-from schema_audit.audit.waivers import apply_waivers
 from schema_audit.model import SchemaModel, qualify
 from schema_audit.spec.model import Requirement, Spec
 
 Check = Callable[[Requirement, AuditContext], Finding]
+
+__all__ = ["CHECKS", "AuditResult", "Rollup", "aggregate", "evaluate"]
 
 CHECKS: dict[str, Check] = {
     "table": tables.check_table,
@@ -43,67 +43,6 @@ CHECKS: dict[str, Check] = {
 }
 
 
-@dataclass(slots=True)
-class Rollup:
-    """A question's or exit gate's answer, derived from its findings."""
-
-    id: str
-    title: str
-    status: str
-    findings: list[str]
-    category: str | None = None
-    question: str | None = None
-    note: str | None = None
-    migrations: list[str] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class AuditResult:
-    spec: Spec
-    model: SchemaModel
-    source_kind: str
-    source_target: str
-    findings: list[Finding]
-    questions: list[Rollup]
-    exit_gates: list[Rollup]
-    fail_on: str = "low"
-
-    @property
-    def summary(self) -> dict[str, int]:
-        counts = dict.fromkeys(STATUSES, 0)
-        for f in self.findings:
-            counts[f.status] += 1
-        return counts
-
-    @property
-    def failing(self) -> list[Finding]:
-        return [
-            f for f in self.findings if f.status == "FAIL" and at_or_above(f.severity, self.fail_on)
-        ]
-
-    @property
-    def verdict(self) -> str:
-        return "FAIL" if self.failing else "PASS"
-
-    def finding(self, fid: str) -> Finding | None:
-        for f in self.findings:
-            if f.id == fid:
-                return f
-        return None
-
-
-def aggregate(statuses: list[str]) -> str:
-    """One answer for many findings; a requirement that cannot apply counts as unmet."""
-    if not statuses:
-        return "NOT_APPLICABLE"
-    if any(s in ("FAIL", "NOT_APPLICABLE") for s in statuses):
-        return "FAIL"
-    for status in ("PARTIAL", "DEFERRED"):
-        if status in statuses:
-            return status
-    return "PASS"
-
-
 def _parent_missing(req: Requirement, by_id: dict[str, Finding]) -> Finding | None:
     if req.parent is None:
         return None
@@ -117,18 +56,19 @@ def _parent_missing(req: Requirement, by_id: dict[str, Finding]) -> Finding | No
     return None
 
 
-def run(
+def evaluate(
     spec: Spec,
     model: SchemaModel,
     source_kind: str,
-    source_target: str = "",
     *,
-    fail_on: str = "low",
-    extra_findings: list[Finding] | None = None,
     probe_findings: dict[str, Finding] | None = None,
-    as_of: str | None = None,
-) -> AuditResult:
-    """Audit ``model`` against ``spec``; ``as_of`` (YYYY-MM-DD) decides which waivers have expired."""
+) -> list[Finding]:
+    """One finding per requirement of ``spec``, in spec order (strict ones last).
+
+    Only the spec's own requirements: the source's findings, the rule pack, waivers,
+    suppressions and the baseline are added by the one audit pipeline,
+    :func:`schema_audit.api.audit_model`, which is what callers use.
+    """
     ctx = AuditContext.build(spec, model, source_kind)
     findings: list[Finding] = []
     by_id: dict[str, Finding] = {}
@@ -166,46 +106,4 @@ def run(
             continue
         findings.append(finding)
         by_id[finding.id] = finding
-    findings.extend(extra_findings or [])
-    by_id.update({f.id: f for f in extra_findings or []})
-    if spec.waivers:
-        waiver_findings = apply_waivers(
-            spec, findings, as_of or spec.date or datetime.date.today().isoformat()
-        )
-        findings.extend(waiver_findings)
-
-    questions = [
-        Rollup(
-            id=q.id,
-            title=q.title,
-            status=aggregate([by_id[r].status for r in q.requirement_ids if r in by_id]),
-            findings=list(q.requirement_ids),
-            category=q.category,
-            question=q.question,
-            note=q.note,
-        )
-        for q in spec.questions
-    ]
-    gates = []
-    for gate in spec.exit_gates:
-        gate_findings = [by_id[r] for r in gate.requirement_ids if r in by_id]
-        files: list[str] = []
-        for f in gate_findings:
-            if f.status not in ("PASS", "PARTIAL", "WAIVED"):
-                continue  # a gap has no implementing migration to name
-            for ev in f.evidence:
-                # For tables and columns, the migration that created them implements the criterion.
-                if f.kind in ("table", "column") and ev.note not in (None, "created"):
-                    continue
-                if ev.source == "migration" and ev.file and ev.file not in files:
-                    files.append(ev.file)
-        gates.append(
-            Rollup(
-                id=gate.criterion,
-                title=gate.criterion,
-                status=aggregate([f.status for f in gate_findings]),
-                findings=list(gate.requirement_ids),
-                migrations=files,
-            )
-        )
-    return AuditResult(spec, model, source_kind, source_target, findings, questions, gates, fail_on)
+    return findings

@@ -17,6 +17,7 @@ from pathlib import Path
 from schema_audit import sqlnorm
 from schema_audit.audit import privileges
 from schema_audit.audit.findings import Evidence, Finding
+from schema_audit.audit.suppressions import suppress
 from schema_audit.lint import find_ignore, source_lines
 from schema_audit.model import SchemaModel, Table
 from schema_audit.render import ddl as render_ddl
@@ -186,28 +187,20 @@ def _finding(
     ddl: str | None = None,
     provenance: list | None = None,  # type: ignore[type-arg]
 ) -> Finding:
-    evidence = [Evidence(source=options.evidence_source, note=f"fix: {rule.hint}", sql=ddl)]
-    status = "FAIL"
-    suppressed = _suppression(options, rule, provenance or [])
-    if suppressed:
-        file, line, reason = suppressed
-        status = "WAIVED"
-        message += f" — suppressed inline at {file}:{line}: {reason} (was FAIL)"
-        evidence.append(
-            Evidence(source="migration", file=file, line=line, note=f"ignore: {reason}")
-        )
-    return Finding(
+    finding = Finding(
         id=f"rules.{rule.id}.{obj}",
         kind="rule",
         table=table,
         name=rule.name,
-        status=status,
+        status="FAIL",
         severity=rule.severity,
         message=f"{rule.id} {rule.name}: {message}",
         category="Rules",
-        evidence=evidence,
+        evidence=[Evidence(source=options.evidence_source, note=f"fix: {rule.hint}", sql=ddl)],
         impact=rule.hint,
     )
+    suppressed = _suppression(options, rule, provenance or [])
+    return suppress(finding, *suppressed) if suppressed else finding
 
 
 def _covered(table: Table, columns: list[str]) -> bool:

@@ -14,8 +14,8 @@ from pathlib import Path
 import jinja2
 
 from schema_audit import __version__
-from schema_audit.audit.engine import AuditResult, Rollup, aggregate
 from schema_audit.audit.findings import SEVERITY_RANK, Finding, sort_key
+from schema_audit.audit.result import AuditResult, Rollup
 from schema_audit.render.markdown_text import md_block, md_cell, md_code, md_text
 from schema_audit.render.recommendations import BUCKETS, recommend
 
@@ -158,18 +158,9 @@ def build_categories(result: AuditResult) -> list[CategoryView]:
                 views[cid] = CategoryView(cid, spec.category_title(cid), "NOT_APPLICABLE")
                 order.append(cid)
             views[cid].other_findings.append(f)
-    for cid, view in views.items():
-        # A category counts its own findings and those its questions cite (category I asks about tables of A).
-        cited = {fid for q in view.questions for fid in q.rollup.findings}
-        in_category = [f for f in result.findings if f.category == cid or f.id in cited]
-        view.counts = {
-            s: sum(1 for f in in_category if f.status == s)
-            for s in ("PASS", "FAIL", "PARTIAL", "DEFERRED", "NOT_APPLICABLE", "WAIVED")
-        }
-        statuses = [q.rollup.status for q in view.questions] + [
-            f.status for f in view.other_findings
-        ]
-        view.status = aggregate(statuses) if statuses else "NOT_APPLICABLE"
+    for rollup in result.categories:  # status and counts are the result's, not re-derived
+        views[rollup.id].status = rollup.status
+        views[rollup.id].counts = dict(rollup.counts)
     return [
         views[c] for c in order if c in views and (views[c].questions or views[c].other_findings)
     ]

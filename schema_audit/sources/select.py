@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from schema_audit.audit.findings import Evidence, Finding
+from schema_audit.errors import SchemaAuditError, SourceChoiceError
 from schema_audit.model import SchemaModel, UnappliedStatement
 
 
-class SourceError(Exception):
+class SourceError(SchemaAuditError):
     """The source cannot be read at all; the message is one line, password-free."""
 
 
@@ -35,15 +36,10 @@ def load_source(
     lock_timeout_ms: int = 5000,
 ) -> LoadedSource:
     chosen = [
-        name
-        for name, value in (("--dsn", dsn), ("--migrations", migrations), ("--sql", sql))
-        if value
+        name for name, value in (("dsn", dsn), ("migrations", migrations), ("sql", sql)) if value
     ]
     if len(chosen) != 1:
-        raise SourceError(
-            "name exactly one source: --dsn, --migrations or --sql"
-            + (f" (got {', '.join(chosen)})" if chosen else "")
-        )
+        raise SourceChoiceError(chosen)
     if dsn:
         from schema_audit.sources import live
 

@@ -18,6 +18,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from schema_audit import cache
+from schema_audit.errors import SchemaAuditError
 from schema_audit.spec.model import (
     Category,
     ExitGate,
@@ -41,12 +42,11 @@ from schema_audit.spec.yamlpos import (
 MAX_REPORTED_ERRORS = 20
 
 
-class SpecError(Exception):
+class SpecError(SchemaAuditError):
     """The spec cannot be used. ``problems`` holds one line per problem."""
 
     def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
+        super().__init__(*problems)
 
 
 CONCATENATED = ("questions", "exit_gates", "waivers", "categories", "absent_tables")

@@ -1,0 +1,314 @@
+"""The Python API, and the one place where an audit is assembled.
+
+``audit()`` reads the source (a live database, an Alembic project, SQL files,
+or a replay of a history into a scratch database), judges the spec's
+requirements, runs the built-in rule pack, applies inline suppressions, waivers
+and the baseline, and returns a frozen :class:`AuditResult` whose roll-ups are
+computed from those final findings. The CLI, ``make demo`` and the tests all
+come through here, so no caller can forget a step.
+
+Every failure to run is a :class:`~schema_audit.errors.SchemaAuditError`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from schema_audit.audit import engine
+from schema_audit.audit.baseline import apply_baseline, read_baseline
+from schema_audit.audit.findings import SEVERITIES, Finding
+from schema_audit.audit.result import AuditResult
+from schema_audit.audit.rules import groups_for, parse_groups, rules_for_spec
+from schema_audit.audit.suppressions import carry_suppressions
+from schema_audit.audit.waivers import apply_waivers
+from schema_audit.errors import (
+    ReplayHistoryError,
+    ReplayTargetError,
+    SchemaAuditError,
+    UsageError,
+)
+from schema_audit.model import SchemaModel
+from schema_audit.spec.model import Spec
+
+if TYPE_CHECKING:
+    from schema_audit.lint import LintResult
+    from schema_audit.modeldiff import Difference
+
+PathLike = str | os.PathLike[str]
+RuleSelection = str | Sequence[str] | None
+
+__all__ = [
+    "AuditResult",
+    "audit",
+    "audit_model",
+    "diff",
+    "inspect",
+    "lint",
+    "lint_migrations",
+    "load_spec",
+]
+
+
+def load_spec(path: PathLike, variables: Mapping[str, str] | None = None) -> Spec:
+    """Load, compose and validate a spec; a ``SpecError`` lists every problem with file:line."""
+    from schema_audit.spec.load import load_spec as _load
+
+    return _load(Path(path), dict(variables or {}))
+
+
+def audit(
+    spec: Spec | PathLike,
+    *,
+    dsn: str | None = None,
+    migrations: PathLike | None = None,
+    sql: PathLike | None = None,
+    replay: bool = False,
+    rules: RuleSelection = None,
+    baseline: PathLike | None = None,
+    fail_on: str = "low",
+    as_of: str | None = None,
+    variables: Mapping[str, str] | None = None,
+    schemas: Sequence[str] | None = None,
+    statement_timeout_ms: int = 30000,
+    lock_timeout_ms: int = 5000,
+    scratch_dsn: str | None = None,
+    keep_scratch: bool = False,
+    on_replay_step: Callable[[Any], None] | None = None,
+    on_scratch_kept: Callable[[str], None] | None = None,
+) -> AuditResult:
+    """Audit one source against ``spec`` (a loaded spec or its path).
+
+    Name exactly one of ``dsn``, ``migrations`` (an Alembic project) or ``sql`` (a
+    file or folder). ``replay`` runs the history in a scratch database made for the
+    purpose (never the ``dsn`` one) and runs the spec's probes there. ``rules`` picks
+    the built-in rule groups (``"security,perf"``, a list, ``"all"``, ``"none"``;
+    default: the spec's ``rules.groups``, else all). ``baseline`` is an existing
+    baseline file whose findings are accepted; ``as_of`` (YYYY-MM-DD) decides which
+    waivers have expired (default: the spec's date, else today).
+    """
+    loaded = spec if isinstance(spec, Spec) else load_spec(spec, variables)
+    groups = _groups(rules, loaded)
+    migrations_path = Path(migrations) if migrations is not None else None
+    sql_path = Path(sql) if sql is not None else None
+    if replay:
+        return _replay(
+            loaded,
+            dsn=dsn,
+            migrations=migrations_path,
+            sql=sql_path,
+            groups=groups,
+            baseline=baseline,
+            fail_on=fail_on,
+            as_of=as_of,
+            scratch_dsn=scratch_dsn,
+            keep=keep_scratch,
+            on_step=on_replay_step,
+            on_kept=on_scratch_kept,
+        )
+    from schema_audit.sources.select import load_source
+
+    source = load_source(
+        dsn=dsn,
+        migrations=migrations_path,
+        sql=sql_path,
+        schemas=list(schemas) if schemas else None,
+        statement_timeout_ms=statement_timeout_ms,
+        lock_timeout_ms=lock_timeout_ms,
+    )
+    return audit_model(
+        loaded,
+        source.model,
+        source.kind,
+        source.target,
+        rules=groups,
+        source_findings=source.findings,
+        history=migrations_path or sql_path,
+        baseline=baseline,
+        fail_on=fail_on,
+        as_of=as_of,
+    )
+
+
+def audit_model(
+    spec: Spec,
+    model: SchemaModel,
+    source_kind: str,
+    source_target: str = "",
+    *,
+    rules: RuleSelection = None,
+    source_findings: Sequence[Finding] = (),
+    probe_findings: Mapping[str, Finding] | None = None,
+    history: Path | None = None,
+    suppressions_from: Sequence[Finding] = (),
+    baseline: PathLike | None = None,
+    fail_on: str = "low",
+    as_of: str | None = None,
+) -> AuditResult:
+    """Audit a model already read (``source_kind``: live, alembic, sql or replay).
+
+    The pipeline, in order: the spec's requirements, the source's own findings, the
+    rule pack (inline ``schema-audit: ignore`` comments read from ``history``, or
+    carried over from ``suppressions_from``), waivers, then the baseline.
+    """
+    if fail_on not in SEVERITIES:
+        raise UsageError(f"unknown severity {fail_on!r}; severities: {', '.join(SEVERITIES)}")
+    groups = _groups(rules, spec)
+    findings = engine.evaluate(spec, model, source_kind, probe_findings=dict(probe_findings or {}))
+    findings += source_findings
+    pack = rules_for_spec(model, groups, spec, source_kind, history)
+    findings += carry_suppressions(pack, suppressions_from) if suppressions_from else pack
+    if spec.waivers:
+        findings += apply_waivers(
+            spec, findings, as_of or spec.date or datetime.date.today().isoformat()
+        )
+    accepted: list[str] = []
+    fixed: list[dict[str, Any]] = []
+    if baseline is not None:
+        findings, accepted, fixed = apply_baseline(findings, read_baseline(Path(baseline)))
+    return AuditResult(
+        spec,
+        model,
+        source_kind,
+        source_target,
+        tuple(findings),
+        fail_on,
+        baselined=tuple(accepted),
+        fixed=tuple(fixed),
+    )
+
+
+def _groups(rules: RuleSelection, spec: Spec) -> list[str]:
+    try:
+        if rules is None or isinstance(rules, str):
+            return groups_for(rules, spec)
+        return parse_groups(",".join(rules) or "none")
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _replay(
+    spec: Spec,
+    *,
+    dsn: str | None,
+    migrations: Path | None,
+    sql: Path | None,
+    groups: list[str],
+    baseline: PathLike | None,
+    fail_on: str,
+    as_of: str | None,
+    scratch_dsn: str | None,
+    keep: bool,
+    on_step: Callable[[Any], None] | None,
+    on_kept: Callable[[str], None] | None,
+) -> AuditResult:
+    """A replay, audited like any source; inline ignores are read from the static history."""
+    from schema_audit.redact import scrub
+    from schema_audit.replay_audit import replay_source
+    from schema_audit.sources.alembic import MigrationSourceError
+    from schema_audit.sources.replay import ReplayError
+
+    if dsn:
+        raise ReplayTargetError()
+    if (migrations is None) == (sql is None):
+        raise ReplayHistoryError()
+    path = migrations or sql
+    assert path is not None
+    if not path.exists():
+        raise UsageError(f"{path}: no such file or directory")
+    try:
+        replayed = replay_source(
+            spec,
+            migrations=migrations,
+            sql=sql,
+            scratch_dsn=scratch_dsn,
+            keep=keep,
+            on_step=on_step,
+            on_kept=on_kept,
+        )
+    except (ReplayError, MigrationSourceError) as exc:
+        raise SchemaAuditError(scrub(str(exc))) from None
+    static: list[Finding] = []
+    if groups:
+        static = _static_rule_findings(spec, groups, migrations, sql, replayed.model)
+    return audit_model(
+        spec,
+        replayed.model,
+        "replay",
+        replayed.target,
+        rules=groups,
+        source_findings=replayed.findings,
+        probe_findings=replayed.probe_findings,
+        suppressions_from=static,
+        baseline=baseline,
+        fail_on=fail_on,
+        as_of=as_of,
+    )
+
+
+def _static_rule_findings(
+    spec: Spec, groups: list[str], migrations: Path | None, sql: Path | None, model: SchemaModel
+) -> list[Finding]:
+    """The rule pack on the statically read history: where its inline ignore comments apply.
+
+    A history the static reader cannot read leaves the replay's findings as they are,
+    and says so among the model's blind spots.
+    """
+    from schema_audit.sources.select import load_source
+
+    try:
+        static = load_source(migrations=migrations, sql=sql)
+    except SchemaAuditError as exc:
+        model.blind_spots.append(
+            f"inline schema-audit: ignore comments not read (the history could not be read "
+            f"statically: {exc.problems[0] if exc.problems else exc})"
+        )
+        return []
+    return rules_for_spec(static.model, groups, spec, static.kind, migrations or sql)
+
+
+def inspect(
+    *,
+    dsn: str | None = None,
+    migrations: PathLike | None = None,
+    sql: PathLike | None = None,
+    schemas: Sequence[str] | None = None,
+) -> SchemaModel:
+    """The schema model one source yields (the same model an audit judges)."""
+    from schema_audit.sources.select import load_source
+
+    return load_source(
+        dsn=dsn,
+        migrations=Path(migrations) if migrations is not None else None,
+        sql=Path(sql) if sql is not None else None,
+        schemas=list(schemas) if schemas else None,
+    ).model
+
+
+def diff(left: str, right: str, *, schemas: Sequence[str] | None = None) -> list[Difference]:
+    """Every object that differs between two sources, each named by a DSN or a path."""
+    from schema_audit.modeldiff import diff_models
+    from schema_audit.sources.select import load_any
+
+    wanted = list(schemas) if schemas else None
+    a = load_any(left, schemas=wanted)
+    b = load_any(right, schemas=wanted)
+    for model in (a.model, b.model):
+        model.tables.pop("public.alembic_version", None)  # Alembic's bookkeeping, not schema
+    return diff_models(a.model, b.model)
+
+
+def lint(
+    path: PathLike, *, allow: Sequence[str] = (), assume_populated: bool = False
+) -> LintResult:
+    """Destructive changes in the upgrade paths of a migration history."""
+    from schema_audit.lint import lint as _lint
+
+    return _lint(Path(path), allow=list(allow), assume_populated=assume_populated)
+
+
+# ``schema_audit.lint`` is the linter's module, so the package exports this name for it.
+lint_migrations = lint

@@ -1,0 +1,211 @@
+"""The outcome of one audit: its final findings, and every roll-up derived from them.
+
+An :class:`AuditResult` is frozen and holds only findings in their final state
+(after waivers, inline suppressions and the baseline). Questions, exit gates,
+categories, the summary and the verdict are computed from those findings on
+first use, never stored beside them: a roll-up cannot disagree with the findings
+it summarises, or point at a finding the result no longer holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from schema_audit.audit.findings import STATUSES, Finding, at_or_above
+from schema_audit.model import SchemaModel
+from schema_audit.spec.model import Spec
+
+# A finding the baseline accepted counts like a waived one in the roll-ups that cited it.
+ACCEPTED = "WAIVED"
+
+
+@dataclass(frozen=True, slots=True)
+class Rollup:
+    """A question's or exit gate's answer, derived from the findings it cites."""
+
+    id: str
+    title: str
+    status: str
+    findings: tuple[str, ...]
+    category: str | None = None
+    question: str | None = None
+    note: str | None = None
+    migrations: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryRollup:
+    """A category's answer: its questions' answers and the findings filed under it."""
+
+    id: str | None
+    title: str
+    status: str
+    questions: tuple[str, ...]
+    findings: tuple[str, ...]  # findings filed under it that no question cites
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def aggregate(statuses: list[str]) -> str:
+    """One answer for many findings; a requirement that cannot apply counts as unmet."""
+    if not statuses:
+        return "NOT_APPLICABLE"
+    if any(s in ("FAIL", "NOT_APPLICABLE") for s in statuses):
+        return "FAIL"
+    for status in ("PARTIAL", "DEFERRED"):
+        if status in statuses:
+            return status
+    return "PASS"
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    """One audit's findings and what they add up to; build it with :func:`schema_audit.audit`."""
+
+    spec: Spec
+    model: SchemaModel
+    source_kind: str
+    source_target: str
+    findings: tuple[Finding, ...]
+    fail_on: str = "low"
+    # ids of findings the baseline accepted (dropped from ``findings``), and the
+    # baseline entries no longer found (fixed since the baseline was written)
+    baselined: tuple[str, ...] = ()
+    fixed: tuple[dict[str, Any], ...] = ()
+
+    def finding(self, fid: str) -> Finding | None:
+        return self._by_id.get(fid)
+
+    @cached_property
+    def _by_id(self) -> dict[str, Finding]:
+        return {f.id: f for f in self.findings}
+
+    @property
+    def summary(self) -> dict[str, int]:
+        counts = dict.fromkeys(STATUSES, 0)
+        for f in self.findings:
+            counts[f.status] += 1
+        return counts
+
+    def failing_at(self, fail_on: str) -> list[Finding]:
+        return [f for f in self.findings if f.status == "FAIL" and at_or_above(f.severity, fail_on)]
+
+    @property
+    def failing(self) -> list[Finding]:
+        return self.failing_at(self.fail_on)
+
+    @property
+    def verdict(self) -> str:
+        return "FAIL" if self.failing else "PASS"
+
+    def exit_code(self, fail_on: str | None = None) -> int:
+        """0 conformant at ``fail_on`` (default: the audit's), 1 findings at or above it."""
+        return 1 if self.failing_at(fail_on or self.fail_on) else 0
+
+    def _cited(self, requirement_ids: list[str]) -> tuple[list[Finding], list[str], int]:
+        """The findings a roll-up cites that the result holds, their statuses, and how many
+        the baseline accepted (those count as accepted, and are not cited)."""
+        present = [self._by_id[r] for r in requirement_ids if r in self._by_id]
+        accepted = sum(1 for r in requirement_ids if r in self._baselined_set)
+        return present, [f.status for f in present] + [ACCEPTED] * accepted, accepted
+
+    @cached_property
+    def _baselined_set(self) -> frozenset[str]:
+        return frozenset(self.baselined)
+
+    @staticmethod
+    def _accepted_note(note: str | None, accepted: int) -> str | None:
+        if not accepted:
+            return note
+        extra = f"{accepted} finding(s) accepted by the baseline"
+        return f"{note}; {extra}" if note else extra
+
+    @cached_property
+    def questions(self) -> tuple[Rollup, ...]:
+        out = []
+        for q in self.spec.questions:
+            present, statuses, accepted = self._cited(q.requirement_ids)
+            out.append(
+                Rollup(
+                    id=q.id,
+                    title=q.title,
+                    status=aggregate(statuses),
+                    findings=tuple(f.id for f in present),
+                    category=q.category,
+                    question=q.question,
+                    note=self._accepted_note(q.note, accepted),
+                )
+            )
+        return tuple(out)
+
+    @cached_property
+    def exit_gates(self) -> tuple[Rollup, ...]:
+        out = []
+        for gate in self.spec.exit_gates:
+            present, statuses, accepted = self._cited(gate.requirement_ids)
+            out.append(
+                Rollup(
+                    id=gate.criterion,
+                    title=gate.criterion,
+                    status=aggregate(statuses),
+                    findings=tuple(f.id for f in present),
+                    note=self._accepted_note(None, accepted),
+                    migrations=tuple(_implementing_migrations(present)),
+                )
+            )
+        return tuple(out)
+
+    @cached_property
+    def categories(self) -> tuple[CategoryRollup, ...]:
+        """Each category with questions or findings, in the spec's order, then the tool's own."""
+        order: list[str | None] = [c.id for c in self.spec.categories]
+        questions: dict[str | None, list[Rollup]] = {}
+        others: dict[str | None, list[Finding]] = {}
+        answered: set[str] = set()
+        for rollup in self.questions:
+            questions.setdefault(rollup.category, []).append(rollup)
+            answered.update(rollup.findings)
+            if rollup.category not in order:
+                order.append(rollup.category)
+        for f in self.findings:
+            if f.id not in answered:
+                others.setdefault(f.category, []).append(f)
+                if f.category not in order:
+                    order.append(f.category)
+        out = []
+        for cid in order:
+            cat_questions = questions.get(cid, [])
+            cat_others = others.get(cid, [])
+            if not (cat_questions or cat_others):
+                continue
+            # A category counts its own findings and those its questions cite.
+            cited = {fid for q in cat_questions for fid in q.findings}
+            in_category = [f for f in self.findings if f.category == cid or f.id in cited]
+            statuses = [q.status for q in cat_questions] + [f.status for f in cat_others]
+            out.append(
+                CategoryRollup(
+                    id=cid,
+                    title=self.spec.category_title(cid),
+                    status=aggregate(statuses),
+                    questions=tuple(q.id for q in cat_questions),
+                    findings=tuple(f.id for f in cat_others),
+                    counts={s: sum(1 for f in in_category if f.status == s) for s in STATUSES},
+                )
+            )
+        return tuple(out)
+
+
+def _implementing_migrations(findings: list[Finding]) -> list[str]:
+    """The migration files that implement a gate's met criteria (a gap has none to name)."""
+    files: list[str] = []
+    for f in findings:
+        if f.status not in ("PASS", "PARTIAL", "WAIVED"):
+            continue
+        for ev in f.evidence:
+            # For tables and columns, the migration that created them implements the criterion.
+            if f.kind in ("table", "column") and ev.note not in (None, "created"):
+                continue
+            if ev.source == "migration" and ev.file and ev.file not in files:
+                files.append(ev.file)
+    return files
