@@ -83,9 +83,9 @@ PROTECTIONS = [
     ),
     Protection(
         "replay-never-on-dsn",
-        "schema_audit/cli.py",
-        '    if dsn:\n        _fail(\n            [\n                "--replay runs probes only',
-        '    if False:\n        _fail(\n            [\n                "--replay runs probes only',
+        "schema_audit/api.py",
+        "    if dsn:\n        raise ReplayTargetError()",
+        "    if False:\n        raise ReplayTargetError()",
         "tests/test_replay_probes.py",
     ),
     Protection(
