@@ -8,11 +8,10 @@ may UPDATE or DELETE" judged on what roles can effectively do.
 
 from __future__ import annotations
 
-from schema_audit import sqlnorm
-from schema_audit.audit import privileges
+from schema_audit.audit import policysem, privileges
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.findings import Candidate, Diff, Finding, finding_for
-from schema_audit.model import TABLE_PRIVILEGES, Policy, SchemaModel, Trigger, qualify
+from schema_audit.model import TABLE_PRIVILEGES, Policy, SchemaModel, Table, Trigger, qualify
 from schema_audit.render import ddl as render_ddl
 from schema_audit.spec.model import Requirement
 
@@ -25,6 +24,10 @@ def check_rls(req: Requirement, ctx: AuditContext) -> Finding:
         diffs.append(Diff("enabled", req.props["enabled"], table.rls_enabled))
     if "forced" in req.props and req.props["forced"] != table.rls_forced:
         diffs.append(Diff("forced", req.props["forced"], table.rls_forced))
+    problems = [
+        f"{d.property} is {str(d.actual).lower()}, expected {str(d.expected).lower()}"
+        for d in diffs
+    ]
     state = f"RLS {'enabled' if table.rls_enabled else 'disabled'}, {'forced' if table.rls_forced else 'not forced'}"
     ddl_lines = []
     if table.rls_enabled:
@@ -35,16 +38,21 @@ def check_rls(req: Requirement, ctx: AuditContext) -> Finding:
         p for p in table.provenance if p.sql and "row level security" in p.sql.lower()
     ]
     evidence = ctx.evidence(rls_provenance, "\n".join(ddl_lines) or f"-- {table.name}: {state}")
+    if "isolation" in req.props:
+        isolation_diffs, note = _isolation(req, table, ctx)
+        diffs += isolation_diffs
+        if isolation_diffs:
+            problems.append(note)
+        else:
+            state = f"{state}; {note}"
+        for policy in sorted(table.policies.values(), key=lambda p: p.name):
+            evidence += ctx.evidence(policy.provenance, render_ddl.create_policy(policy, table))
     ddl = "\n".join(ddl_lines) or None
     if diffs:
-        detail = "; ".join(
-            f"{d.property} is {str(d.actual).lower()}, expected {str(d.expected).lower()}"
-            for d in diffs
-        )
         return finding_for(
             req,
             "FAIL",
-            f"{table.name}: {detail}",
+            f"{table.name}: {'; '.join(problems)}",
             diffs=diffs,
             evidence=evidence,
             ddl=ddl,
@@ -55,7 +63,49 @@ def check_rls(req: Requirement, ctx: AuditContext) -> Finding:
     )
 
 
-def _policy_diffs(props: dict, policy: Policy) -> list[Diff]:
+def _isolation(req: Requirement, table: Table, ctx: AuditContext) -> tuple[list[Diff], str]:
+    """Diffs and a note for ``rls: {isolation: …}``: the predicate every command is held to.
+
+    Judged on the effective predicate of each command (every permissive policy ORed, every
+    restrictive one ANDed, for the roles named or any role), so a second permissive
+    ``USING (true)`` policy voids the isolation and is named.
+    """
+    wanted = req.props["isolation"]
+    if not table.rls_enabled:
+        return [Diff("isolation", wanted, "RLS disabled")], (
+            f"isolation {wanted!r} is not enforced: RLS is disabled, every row is visible"
+        )
+    roles = policysem.role_scope(ctx.model, req.props.get("roles"))
+    breaches = policysem.isolation_breaches(table, wanted, ctx.model, roles)
+    diffs = [
+        Diff(
+            f"isolation[{b.command} {b.which.upper().replace('_', ' ')}]",
+            wanted,
+            f"{b.effective} — weakened by "
+            + ", ".join(
+                f"{p.name} ({'all' if p.command == 'ALL' else p.command})" for p in b.culprits
+            ),
+        )
+        for b in breaches
+    ]
+    if breaches:
+        culprits = sorted({p.name for b in breaches for p in b.culprits})
+        commands = ", ".join(f"{b.command} {b.which.replace('_', ' ').upper()}" for b in breaches)
+        return diffs, (
+            f"isolation {wanted!r} is not enforced ({commands}): permissive "
+            f"polic{'y' if len(culprits) == 1 else 'ies'} {', '.join(culprits)} admit other rows"
+        )
+    forced = "" if table.rls_forced else " (not forced: the owner bypasses it)"
+    return [], f"every command held to {wanted}{forced}"
+
+
+def _policy_diffs(props: dict, policy: Policy, model: SchemaModel) -> list[Diff]:
+    """What differs in behaviour: predicates compared as PostgreSQL evaluates them.
+
+    ``with_check:`` is compared with the WITH CHECK PostgreSQL applies, which is the
+    policy's USING when it has none (a FOR ALL policy with only USING refuses the same rows).
+    ``with_check: null`` still asks that the policy declare none.
+    """
     diffs: list[Diff] = []
     if "command" in props and props["command"] != policy.command:
         diffs.append(Diff("command", props["command"], policy.command))
@@ -63,10 +113,16 @@ def _policy_diffs(props: dict, policy: Policy) -> list[Diff]:
         diffs.append(Diff("permissive", props["permissive"], policy.permissive))
     if "roles" in props and sorted(props["roles"]) != sorted(policy.roles):
         diffs.append(Diff("roles", sorted(props["roles"]), sorted(policy.roles)))
-    if "using" in props and not sqlnorm.exprs_equal(props["using"], policy.using):
+    if "using" in props and not policysem.equal(props["using"], policy.using, model):
         diffs.append(Diff("using", props["using"], policy.using))
-    if "with_check" in props and not sqlnorm.exprs_equal(props["with_check"], policy.with_check):
-        diffs.append(Diff("with_check", props["with_check"], policy.with_check))
+    if "with_check" in props:
+        actual = (
+            policy.with_check
+            if props["with_check"] is None
+            else policysem.clause(policy, "with_check")
+        )
+        if not policysem.equal(props["with_check"], actual, model):
+            diffs.append(Diff("with_check", props["with_check"], actual))
     return diffs
 
 
@@ -82,7 +138,7 @@ def check_policy(req: Requirement, ctx: AuditContext) -> Finding:
     policy = table.policies.get(req.name) if req.name else None
     if policy is not None:
         ddl = render_ddl.create_policy(policy, table)
-        diffs = _policy_diffs(props, policy)
+        diffs = _policy_diffs(props, policy, ctx.model)
         evidence = ctx.evidence(policy.provenance, ddl)
         if diffs:
             detail = "; ".join(f"{d.property} is {d.actual}, expected {d.expected}" for d in diffs)
@@ -90,7 +146,7 @@ def check_policy(req: Requirement, ctx: AuditContext) -> Finding:
                 req, "FAIL", f"{label} differs: {detail}", diffs=diffs, evidence=evidence, ddl=ddl
             )
         return finding_for(req, "PASS", f"{label} matches", evidence=evidence, ddl=ddl)
-    same = [p for p in table.policies.values() if not _policy_diffs(props, p)]
+    same = [p for p in table.policies.values() if not _policy_diffs(props, p, ctx.model)]
     if same:
         policy = sorted(same, key=lambda p: p.name)[0]
         ddl = render_ddl.create_policy(policy, table)
@@ -121,7 +177,7 @@ def check_policy(req: Requirement, ctx: AuditContext) -> Finding:
             "policy",
             p.name,
             f"{p.command} policy on the same table; differs in "
-            + ", ".join(d.property for d in _policy_diffs(props, p)),
+            + ", ".join(d.property for d in _policy_diffs(props, p, ctx.model)),
             render_ddl.create_policy(p, table),
         )
         for p in sorted(table.policies.values(), key=lambda p: p.name)

@@ -152,10 +152,14 @@ _POLICY = _req(
         "command": {"enum": COMMANDS},
         "permissive": {"type": "boolean", "description": "false = RESTRICTIVE."},
         "roles": _strlist("Roles the policy applies to; 'public' = PUBLIC."),
-        "using": _str("USING expression, compared canonically."),
+        "using": _str(
+            "USING expression, compared as PostgreSQL evaluates it (a = b is b = a; "
+            "(SELECT f()) is f() for a STABLE/IMMUTABLE f)."
+        ),
         "with_check": {
             "type": ["string", "null"],
-            "description": "WITH CHECK expression; null = must have none.",
+            "description": "WITH CHECK expression PostgreSQL applies (a FOR ALL/UPDATE policy "
+            "without one checks new rows with its USING); null = must declare none.",
         },
     },
     "A row-level-security policy requirement.",
@@ -250,6 +254,15 @@ _TABLE = _req(
                 **_COMMON,
                 "enabled": {"type": "boolean"},
                 "forced": {"type": "boolean"},
+                "isolation": _str(
+                    "Predicate every command is held to, judged on the effective policies "
+                    "(permissive ORed, restrictive ANDed, WITH CHECK defaulting to USING): "
+                    "a permissive policy that admits other rows FAILs it and is named."
+                ),
+                "roles": _strlist(
+                    "Roles the isolation is judged for (their memberships and PUBLIC count); "
+                    "default: every role."
+                ),
             },
             "Row-level security state.",
         ),
