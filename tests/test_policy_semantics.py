@@ -12,10 +12,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from schema_audit.audit import engine, policysem
-from schema_audit.replay_audit import replay_and_audit
+from schema_audit.api import AuditResult, audit
+from schema_audit.audit import policysem
 from schema_audit.sources import live
-from schema_audit.sources.sqlfile import load_sql
 from schema_audit.spec.load import load_spec
 
 SETUP = """
@@ -155,11 +154,11 @@ EXPECTED = {
 }
 
 
-def _statuses(result: engine.AuditResult) -> dict[str, str]:
+def _statuses(result: AuditResult) -> dict[str, str]:
     return {f.id: f.status for f in result.findings if f.id in EXPECTED}
 
 
-def _check_messages(result: engine.AuditResult) -> None:
+def _check_messages(result: AuditResult) -> None:
     notes = result.finding("tables.notes.rls")
     assert notes is not None and "anyone_reads" in notes.message, notes.message
     assert "tenant" not in notes.message.split("admit")[0].split("policy")[-1]
@@ -175,7 +174,7 @@ def spec_file(tmp_path: Path) -> Path:
 
 def test_policy_equivalences_and_isolation_live(make_db, spec_file: Path) -> None:  # type: ignore[no-untyped-def]
     dsn = make_db("pol", SCHEMA)
-    result = engine.run(load_spec(spec_file), live.introspect(dsn), "live")
+    result = audit(load_spec(spec_file), dsn=dsn, rules="none")
     assert _statuses(result) == EXPECTED
     _check_messages(result)
 
@@ -183,7 +182,7 @@ def test_policy_equivalences_and_isolation_live(make_db, spec_file: Path) -> Non
 def test_policy_equivalences_and_isolation_static(tmp_path: Path, spec_file: Path) -> None:
     sql = tmp_path / "schema.sql"
     sql.write_text(SCHEMA)
-    result = engine.run(load_spec(spec_file), load_sql(sql), "sql")
+    result = audit(load_spec(spec_file), sql=sql, rules="none")
     assert _statuses(result) == EXPECTED
     _check_messages(result)
 
@@ -193,7 +192,9 @@ def test_policy_equivalences_and_isolation_on_replay(
 ) -> None:  # type: ignore[no-untyped-def]
     sql = tmp_path / "schema.sql"
     sql.write_text(SCHEMA)
-    result = replay_and_audit(load_spec(spec_file), sql=sql, scratch_dsn=pg_server.admin_dsn)
+    result = audit(
+        load_spec(spec_file), sql=sql, replay=True, scratch_dsn=pg_server.admin_dsn, rules="none"
+    )
     assert _statuses(result) == EXPECTED
     _check_messages(result)
 
