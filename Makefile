@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install test lint format demo report bench bench-limits clean
+.PHONY: install deps-test deps-demo test lint format demo report bench bench-limits clean
 
 install: $(STAMP)
 
@@ -14,7 +14,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-test: install
+# System programs (PostgreSQL server binaries, Chromium for the HTML test): installed as root
+# with apt-get when missing, otherwise the exact command to run is printed before anything runs.
+deps-test:
+	@tools/ensure-deps.sh postgres chromium
+
+deps-demo:
+	@tools/ensure-deps.sh postgres
+
+test: install deps-test
 	$(BIN)/python -m pytest -q
 
 lint: install
@@ -27,10 +35,10 @@ format: install
 
 # The main job on the bundled example: audit the B0.3 migrations against the B0.3 spec,
 # statically and against a live throwaway PostgreSQL. Findings exit 1; that is the point of the demo.
-demo: install
+demo: install deps-demo
 	$(BIN)/python -m schema_audit.demo
 
-report: install
+report: install deps-demo
 	$(BIN)/python -m schema_audit.demo --write-reports
 
 bench: install

@@ -21,6 +21,10 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
+#: PostgreSQL servers the catalog reader accepts (sources/live.py refuses older ones) and the
+#: major version the test-suite runs against.
+SUPPORTED_POSTGRESQL = "11 or newer; tested against 15"
+
 if TYPE_CHECKING:
     from schema_audit.api import audit, audit_model, diff, inspect, lint_migrations, load_spec
     from schema_audit.audit.result import AuditResult

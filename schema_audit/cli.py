@@ -26,6 +26,10 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=True,
     pretty_exceptions_enable=False,
+    # Plain Click help: typer's rich panels print a `<bool>` metavar after every flag and
+    # import rich for a --help that should answer at once.
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 
@@ -51,7 +55,9 @@ def _fail(problems: list[str]) -> NoReturn:
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"schema-audit {__version__}")
+        from schema_audit import SUPPORTED_POSTGRESQL
+
+        typer.echo(f"schema-audit {__version__} (PostgreSQL {SUPPORTED_POSTGRESQL})")
         raise typer.Exit()
 
 
@@ -687,15 +693,60 @@ def diff(
     raise typer.Exit(1 if differences else 0)
 
 
+def _name_option_values(command: typer.core.TyperGroup | typer.core.TyperCommand) -> None:
+    """Name each option's value after what it holds (``--dsn DSN``, ``--spec PATH``, ``--lock-timeout N``).
+
+    Typer shows the Python annotation instead (``<str>``, ``<list[str]>``), which tells a user
+    nothing about what to type; choices keep their ``[a|b]`` list and flags take no value.
+    """
+    for param in command.params:
+        if getattr(param, "is_flag", False) or param.metavar is not None:
+            continue
+        bare = param.bare_type() if hasattr(param, "bare_type") else ""
+        if "Path" in bare:
+            param.metavar = "PATH"
+        elif bare in ("int", "list[int]"):
+            param.metavar = "N"
+        elif bare in ("str", "list[str]"):
+            longest = max(param.opts, key=len).lstrip("-")
+            param.metavar = "NAME=VALUE" if longest == "var" else longest.upper().replace("-", "_")
+    for sub in getattr(command, "commands", {}).values():
+        _name_option_values(sub)
+
+
+class Interrupted(BaseException):
+    """Ctrl-C, kept apart from errors: nothing may catch it as one."""
+
+
+def _raise_interrupted(signum: int, frame: object) -> None:
+    raise Interrupted
+
+
 def main() -> None:
-    """Console-script entry point: no traceback ever reaches the user."""
+    """Console-script entry point: no traceback ever reaches the user.
+
+    Ctrl-C raises :class:`Interrupted` rather than KeyboardInterrupt: typer turns the latter
+    into a silent exit 130, and library code that cleans up on ``except Exception`` (a failed
+    initdb, say) would report an interrupt as an environment failure. ``finally`` blocks still
+    run, so a throwaway cluster is stopped on the way out.
+    """
+    import signal
+
+    import typer.main
+
+    command = typer.main.get_command(app)
+    _name_option_values(command)
+    signal.signal(signal.SIGINT, _raise_interrupted)
     try:
-        app()
+        code = command.main(standalone_mode=False)
     except SystemExit:
         raise
-    except KeyboardInterrupt:
+    except (Interrupted, KeyboardInterrupt, typer.Abort):
         typer.echo("schema-audit: interrupted", err=True)
         sys.exit(130)
+    except click_exceptions() as exc:  # usage errors: Click's own message, exit 2
+        exc.show()
+        sys.exit(exc.exit_code)
     except Exception as exc:  # the last line of defence: one line, exit 2
         if os.environ.get("SCHEMA_AUDIT_DEBUG"):
             raise
@@ -707,6 +758,17 @@ def main() -> None:
             err=True,
         )
         sys.exit(2)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def click_exceptions() -> type[Exception]:
+    """Click's exception base: recent typer vendors its own copy of Click, older typer uses Click."""
+    import importlib
+
+    import typer.main
+
+    click = getattr(typer.main, "_click", None) or importlib.import_module("click")
+    return click.ClickException  # type: ignore[no-any-return]
 
 
 if __name__ == "__main__":

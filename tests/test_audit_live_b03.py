@@ -1,6 +1,6 @@
 """Live audit of the B0.3 fixture migrated into a real PostgreSQL: the seed's verdicts.
 
-Each assertion is a line of the hand-written review (shared/seed/b03_forensic_analysis.md)
+Each assertion is a line of the hand-written review (docs/reference/b03_forensic_analysis.md)
 that the tool must now reach by itself.
 """
 

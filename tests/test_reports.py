@@ -1,6 +1,6 @@
 """The forensic report and the machine formats, checked against the seed review.
 
-The seed (shared/seed/b03_forensic_analysis.md) answered each reviewer question
+The seed (docs/reference/b03_forensic_analysis.md) answered each reviewer question
 by hand; VERDICTS below is that table: question id → the seed's ✅/❌/⚠️ and the
 object its answer turns on. The generated report must reach the same answers.
 """
