@@ -105,13 +105,16 @@ def replay_source(
                     )
         timings = ", ".join(f"{s.revision} {s.seconds * 1000:.0f} ms" for s in scratch.steps)
         target = (
-            f"{source} replayed into a scratch database ({len(scratch.steps)} step(s): {timings})"
+            f"{source} replayed into a scratch database on {scratch.server} "
+            f"({len(scratch.steps)} step(s): {timings})"
         )
         if keep and on_kept:
             on_kept(scratch.dsn)
         return ReplayedSource(
             model,
-            target if len(target) < 300 else f"{source} replayed into a scratch database",
+            target
+            if len(target) < 300
+            else f"{source} replayed into a scratch database on {scratch.server}",
             extra,
             probe_findings,
         )

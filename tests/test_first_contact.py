@@ -154,7 +154,8 @@ def _resolves(base: Path, target: str) -> bool:
 def test_every_markdown_link_and_file_mention_resolves_inside_the_repository() -> None:
     broken = []
     for path in _tracked("*.md", "*.yaml", "*.yml"):
-        if "tests/fixtures" in str(path) or "tests/data" in str(path):
+        # fixtures are inputs; the reference review quotes another project's file names verbatim
+        if any(part in str(path) for part in ("tests/fixtures", "tests/data", "docs/reference")):
             continue
         text = path.read_text()
         if path.suffix != ".md":  # YAML: only what its comments say

@@ -150,7 +150,12 @@ def test_probes_refuse_a_dsn_target(pg_server) -> None:  # type: ignore[no-untyp
     assert "never writes to a --dsn target" in proc.stderr
 
 
-def test_embedded_cluster_replay_and_keep_scratch(pg_server) -> None:  # type: ignore[no-untyped-def]
+def test_embedded_cluster_replay_and_keep_scratch(pg_server, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # a temp dir of this test's own: other test runs on the machine start clusters too
+    private_tmp = tempfile.mkdtemp(prefix="sa-replay-tmp-")
+    os.chmod(private_tmp, 0o755)  # the cluster runs as an unprivileged account when root
+    monkeypatch.setenv("TMPDIR", private_tmp)
+    monkeypatch.setattr(tempfile, "tempdir", private_tmp)
     before = set(glob.glob(os.path.join(tempfile.gettempdir(), "schema-audit-pg-*")))
     proc = _cli(
         "audit",
@@ -182,3 +187,4 @@ def test_embedded_cluster_replay_and_keep_scratch(pg_server) -> None:  # type: i
     name = line.rsplit("dbname=", 1)[1].split()[0] if "dbname=" in line else line.rsplit("/", 1)[1]
     assert name.startswith("schema_audit_scratch_") and name in _scratch_databases(pg_server)
     pg_server.drop_database(name)
+    os.rmdir(private_tmp)  # empty: nothing of either run was left behind

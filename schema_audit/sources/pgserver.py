@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import atexit
 import glob
+import importlib.util
 import os
 import pwd
 import shutil
@@ -22,6 +23,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 INSTALL_HINT = (
@@ -42,43 +44,83 @@ def _has_binaries(directory: str | Path) -> bool:
 
 
 def find_bindir() -> Path:
-    """Locate a directory holding initdb, pg_ctl and postgres.
+    """Locate a directory holding initdb, pg_ctl and postgres: the system's first, then embedded.
 
-    Order: ``SCHEMA_AUDIT_PG_BINDIR``, the PATH, ``pg_config --bindir``, then
-    the newest ``/usr/lib/postgresql/*/bin`` (Debian's layout keeps the server
-    binaries off the PATH).
+    Order: ``SCHEMA_AUDIT_PG_BINDIR``, the PATH, ``pg_config --bindir``, the newest
+    ``/usr/lib/postgresql/*/bin`` (Debian's layout keeps the server binaries off the PATH),
+    then the binaries the ``embedded`` extra installs (the ``pgserver`` wheel: PostgreSQL 16
+    in ``pgserver/pginstall/bin``). System binaries win because they are the ones the user
+    keeps patched; the embedded ones make ``--replay`` work where there are none.
     """
     explicit = os.environ.get("SCHEMA_AUDIT_PG_BINDIR")
     if explicit:
         if _has_binaries(explicit):
             return Path(explicit)
         raise PgServerError(f"SCHEMA_AUDIT_PG_BINDIR={explicit} lacks initdb/pg_ctl/postgres")
+    for candidate in _system_bindirs():
+        if _has_binaries(candidate):
+            return Path(candidate)
+    embedded = embedded_bindir()
+    if embedded is not None:
+        return embedded
+    raise PgServerError(
+        f"no PostgreSQL server binaries (initdb, pg_ctl, postgres) found: {INSTALL_HINT}"
+    )
+
+
+def _system_bindirs() -> Iterator[str]:
+    """Where an installed PostgreSQL keeps its server binaries, most specific first."""
     on_path = shutil.which("initdb")
     if on_path:
-        directory = Path(os.path.realpath(on_path)).parent
-        if _has_binaries(directory):
-            return directory
+        yield str(Path(os.path.realpath(on_path)).parent)
     pg_config = shutil.which("pg_config")
     if pg_config:
         try:
             out = subprocess.run(
                 [pg_config, "--bindir"], capture_output=True, text=True, timeout=10, check=True
             ).stdout.strip()
-            if out and _has_binaries(out):
-                return Path(out)
+            if out:
+                yield out
         except (subprocess.SubprocessError, OSError):
             pass
-    candidates = sorted(
+    yield from sorted(
         glob.glob("/usr/lib/postgresql/*/bin"),
         key=lambda p: [int(x) if x.isdigit() else 0 for x in Path(p).parent.name.split(".")],
         reverse=True,
     )
-    for candidate in candidates + ["/usr/local/pgsql/bin", "/opt/homebrew/bin"]:
+    yield from ("/usr/local/pgsql/bin", "/opt/homebrew/bin")
+
+
+def embedded_bindir() -> Path | None:
+    """The server binaries of the ``embedded`` extra (``pip install 'schema-audit[embedded]'``).
+
+    Found by the package's location, without importing it: pgserver's own Python API
+    (a shared, long-lived server under the user's data directory) is not what a throwaway
+    cluster needs, only its binaries are.
+    """
+    spec = importlib.util.find_spec("pgserver")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for location in spec.submodule_search_locations:
+        candidate = Path(location) / "pginstall" / "bin"
         if _has_binaries(candidate):
-            return Path(candidate)
-    raise PgServerError(
-        f"no PostgreSQL server binaries (initdb, pg_ctl, postgres) found: {INSTALL_HINT}"
-    )
+            return candidate
+    return None
+
+
+def describe_bindir(bindir: Path) -> str:
+    """Which server binaries run the scratch cluster, in a few words for the audit's evidence:
+    ``PostgreSQL 16.2, embedded`` or ``PostgreSQL 15.18, /usr/lib/postgresql/15/bin``."""
+    try:
+        printed = subprocess.run(
+            [str(bindir / "postgres"), "--version"], capture_output=True, text=True, timeout=10
+        ).stdout.split()
+        version = next((word for word in printed if word[:1].isdigit()), "?")
+    except (subprocess.SubprocessError, OSError):
+        version = "?"
+    embedded = embedded_bindir()
+    origin = "embedded" if embedded is not None and bindir == embedded else str(bindir)
+    return f"PostgreSQL {version}, {origin}"
 
 
 def free_port() -> int:

@@ -23,7 +23,7 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from schema_audit.redact import scrub
-from schema_audit.sources.pgserver import PgCluster, PgServerError
+from schema_audit.sources.pgserver import PgCluster, PgServerError, describe_bindir
 
 
 class ReplayError(Exception):
@@ -46,6 +46,8 @@ class Scratch:
     name: str
     admin_dsn: str
     steps: list[StepTiming] = field(default_factory=list)
+    #: which server settled the replay, for the evidence ("PostgreSQL 16.2, embedded")
+    server: str = ""
 
     @property
     def failed(self) -> StepTiming | None:
@@ -75,6 +77,7 @@ def scratch_database(scratch_dsn: str | None = None, *, keep: bool = False) -> I
     cluster: PgCluster | None = None
     name = f"schema_audit_scratch_{secrets.token_hex(4)}"
     try:
+        server = "a server given for scratch databases"
         if scratch_dsn:
             admin = scratch_dsn
         else:
@@ -85,6 +88,7 @@ def scratch_database(scratch_dsn: str | None = None, *, keep: bool = False) -> I
                     f"cannot start a throwaway PostgreSQL for --replay: {exc}"
                 ) from None
             admin = cluster.dsn()
+            server = describe_bindir(cluster.bindir)
         try:
             with psycopg.connect(admin, autocommit=True, connect_timeout=10) as conn:
                 conn.execute(f'CREATE DATABASE "{name}"')
@@ -93,7 +97,7 @@ def scratch_database(scratch_dsn: str | None = None, *, keep: bool = False) -> I
                 f"cannot create a scratch database on {scrub(admin)}: {str(exc).splitlines()[0]}"
             ) from None
         _created.append((admin, name))
-        yield Scratch(_with_dbname(admin, name), name, admin)
+        yield Scratch(_with_dbname(admin, name), name, admin, server=server)
     finally:
         if not keep:
             for admin_dsn, db in reversed(_created):
