@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install deps-test deps-demo test lint format demo report bench bench-limits clean
+.PHONY: install deps-test deps-demo test lint format demo report bench bench-limits bench-fleet clean
 
 install: $(STAMP)
 
@@ -46,6 +46,9 @@ bench: install
 
 bench-limits: install
 	$(BIN)/python benchmarks/limits.py
+
+bench-fleet: install deps-demo
+	$(BIN)/python benchmarks/fleet.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache out

@@ -86,7 +86,7 @@ def main_callback(
     ctx.obj = config
 
 
-SpecOpt = Annotated[Path, typer.Option("--spec", "-s", help="Spec YAML (see specs/README.md).")]
+SpecOpt = Annotated[Path, typer.Option("--spec", "-s", help="Spec YAML (its keys: schema-audit spec-schema; a start: schema-audit init).")]
 DsnOpt = Annotated[
     str | None,
     typer.Option(
@@ -208,19 +208,69 @@ def audit(
             "--keep-scratch", help="Keep the scratch database and print its DSN (debugging)."
         ),
     ] = False,
+    targets: Annotated[
+        Path | None,
+        typer.Option(
+            "--targets",
+            help="Audit every database of this fleet file (YAML: targets with dsn or dsn_env, "
+            "vars, spec) and print a fleet summary.",
+        ),
+    ] = None,
+    jobs: Annotated[
+        int, typer.Option("--jobs", help="With --targets: databases audited at once.")
+    ] = 4,
+    target_timeout: Annotated[
+        float,
+        typer.Option("--target-timeout", help="With --targets: seconds allowed per database."),
+    ] = 300.0,
 ) -> None:
     """Check a schema against a spec.
 
     Examples:
 
-      schema-audit audit --spec specs/backend_guide_b03.yaml --dsn postgresql://app@db/app
+      schema-audit audit --spec specs/schema.yaml --dsn postgresql://app@db/app
 
-      schema-audit audit -s specs/backend_guide_b03.yaml -m tests/fixtures/b03_alembic -f json -o out.json
+      schema-audit audit -s specs/schema.yaml -m alembic/ -f json -o out.json
     """
     from schema_audit import api
 
     if quiet:
         os.environ["SCHEMA_AUDIT_PROGRESS"] = "0"  # --quiet: nothing on stderr either
+    if targets is not None:
+        given = [f"--{n}" for n, v in (("dsn", dsn), ("migrations", migrations), ("sql", sql)) if v]
+        if given or replay or baseline or junit or sarif or output_dir:
+            extra = given + [
+                f
+                for f, v in (
+                    ("--replay", replay),
+                    ("--baseline", baseline),
+                    ("--junit", junit),
+                    ("--sarif", sarif),
+                    ("--output-dir", output_dir),
+                )
+                if v
+            ]
+            _fail(
+                [
+                    f"--targets names the databases itself; it does not combine with {', '.join(extra)}"
+                ]
+            )
+        _audit_fleet(
+            targets,
+            spec,
+            var,
+            jobs,
+            target_timeout,
+            fail_on,
+            rules,
+            schema,
+            date,
+            fmt,
+            output,
+            report,
+            html,
+            quiet,
+        )
     first_baseline = baseline is not None and not baseline.exists()
     try:
         loaded_spec = api.load_spec(spec, _variables(var))
@@ -251,6 +301,87 @@ def audit(
     )
     _emit(result, fmt, output, verbose=verbose, quiet=quiet)
     _exit(result)
+
+
+def _audit_fleet(
+    targets,
+    spec,
+    var,
+    jobs,
+    timeout,
+    fail_on,
+    rules,
+    schema,
+    date,
+    fmt,
+    output,
+    report,
+    html,
+    quiet,
+) -> NoReturn:  # type: ignore[no-untyped-def]
+    from schema_audit.cli_fleet import audit_targets
+
+    if fmt is Format.github:
+        _fail(["--targets writes terminal or json output (and --report/--html), not github"])
+    try:
+        summary = audit_targets(
+            targets,
+            spec=spec,
+            variables=_variables(var),
+            jobs=jobs,
+            timeout_s=timeout,
+            fail_on=fail_on.value,
+            rules=rules,
+            schemas=schema,
+            as_of=date,
+            fmt=fmt.value,
+            output=output,
+            report=report,
+            html=html,
+            quiet=quiet,
+            write=_write,
+        )
+    except SchemaAuditError as exc:
+        _fail(_phrase(exc))
+    for row in summary.rows:
+        if row.error:
+            typer.echo(f"schema-audit: {row.name}: {row.error}", err=True)
+    raise typer.Exit(summary.exit_code())
+
+
+@app.command()
+def merge(
+    results: Annotated[
+        list[Path], typer.Argument(help="JSON results of audit runs (--format json).")
+    ],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the fleet JSON here.")
+    ] = None,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Write the fleet Markdown summary here.")
+    ] = None,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Write the fleet HTML summary here.")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing.")] = False,
+) -> None:
+    """Combine the JSON results of separate runs (a CI matrix, one job per database) into one
+    fleet summary: one row per result file, then the findings that differ between them.
+
+    Example: schema-audit merge results/*.json -o fleet.json --report fleet.md --html fleet.html
+    """
+    from schema_audit.cli_fleet import emit
+    from schema_audit.fleet.summary import outcomes_from_files, summarise
+
+    try:
+        summary = summarise(outcomes_from_files(results))
+    except SchemaAuditError as exc:
+        _fail(_phrase(exc))
+    fmt = "json" if output else "terminal"
+    emit(summary, fmt=fmt, output=output, report=report, html=html, quiet=quiet, write=_write)
+    if output and not quiet:
+        sys.stdout.write(f"fleet: {summary.verdict} ({len(summary.rows)} result(s))\n")
+    raise typer.Exit(summary.exit_code())
 
 
 def _phrase(error: SchemaAuditError) -> list[str]:
@@ -457,7 +588,7 @@ def validate_spec(
 ) -> None:
     """Check a spec for typos and unknown keys without auditing anything.
 
-    Example: schema-audit validate-spec specs/backend_guide_b03.yaml
+    Example: schema-audit validate-spec specs/schema.yaml
     """
     from schema_audit.spec.load import SpecError, load_spec
 
@@ -472,7 +603,11 @@ def validate_spec(
 
 @app.command("spec-schema")
 def spec_schema() -> None:
-    """Print the JSON Schema of the spec format (for editors: yaml-language-server)."""
+    """Print the JSON Schema of the spec format (for editors: yaml-language-server).
+
+    Example: schema-audit spec-schema > specs/spec.schema.json, then start the spec with
+    the line  # yaml-language-server: $schema=./spec.schema.json
+    """
     import json
 
     from schema_audit.spec.schema import SPEC_SCHEMA
@@ -489,11 +624,35 @@ def config(ctx: typer.Context) -> None:
     from schema_audit.config import KEYS
 
     loaded = ctx.obj
+    defaults = _option_defaults(ctx.find_root().command)
     for key in KEYS:
         if loaded is not None and key in loaded.values:
-            typer.echo(f"{key} = {loaded.values[key]!r}  ({loaded.source})")
+            typer.echo(f"{key} = {_plain(loaded.values[key])}  ({loaded.source})")
+        elif defaults.get(key) is not None:
+            typer.echo(f"{key} = {_plain(defaults[key])}  (built-in default)")
         else:
-            typer.echo(f"{key}: not set (built-in default; the command line can set it)")
+            typer.echo(f"{key}: not set (no default; the command line can set it)")
+
+
+def _option_defaults(root: object) -> dict[str, object]:
+    """Each long option's default, as the commands declare it (the first command to declare
+    an option wins: they share defaults)."""
+    found: dict[str, object] = {}
+    for command in getattr(root, "commands", {}).values():
+        for param in command.params:
+            for opt in getattr(param, "opts", []):
+                if opt.startswith("--"):
+                    found.setdefault(opt[2:], param.default)
+    return found
+
+
+def _plain(value: object) -> str:
+    """A configuration value as a user writes it: no Python quoting, booleans in lower case."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_plain(v) for v in value) or "(empty)"
+    return str(getattr(value, "value", value))
 
 
 @app.command()
@@ -563,7 +722,7 @@ def lint_migrations(
 
     Examples:
 
-      schema-audit lint-migrations tests/fixtures/b03_alembic
+      schema-audit lint-migrations alembic/
 
       schema-audit lint-migrations db/migrations --allow drop-index --format json
     """

@@ -43,8 +43,10 @@ def test_precedence_command_line_over_config_over_builtin(tmp_path: Path) -> Non
         run(tmp_path, "audit", "-q").returncode == 1
     )  # schema-audit.toml is preferred over pyproject.toml
     shown = run(tmp_path, "config").stdout
-    assert f"fail-on = 'low'  ({tmp_path / 'schema-audit.toml'})" in shown
-    assert "date: not set (built-in default" in shown
+    assert f"fail-on = low  ({tmp_path / 'schema-audit.toml'})" in shown
+    assert "date: not set (no default" in shown
+    assert "lock-timeout = 5000  (built-in default)" in shown  # the value, not only its origin
+    assert "replay = false  (built-in default)" in shown
 
 
 def test_a_typo_in_the_config_is_a_clear_error(tmp_path: Path) -> None:

@@ -1,0 +1,1 @@
+"""Fleets: one spec audited against many databases, and the results of separate runs merged."""
