@@ -86,7 +86,14 @@ def main_callback(
     ctx.obj = config
 
 
-SpecOpt = Annotated[Path, typer.Option("--spec", "-s", help="Spec YAML (its keys: schema-audit spec-schema; a start: schema-audit init).")]
+SpecOpt = Annotated[
+    Path,
+    typer.Option(
+        "--spec",
+        "-s",
+        help="Spec YAML (its keys: schema-audit spec-schema; a start: schema-audit init).",
+    ),
+]
 DsnOpt = Annotated[
     str | None,
     typer.Option(
