@@ -33,6 +33,7 @@ from schema_audit.errors import (
 )
 from schema_audit.model import SchemaModel
 from schema_audit.spec.model import Spec
+from schema_audit.spec.selectors import expanded_spec
 
 if TYPE_CHECKING:
     from schema_audit.lint import LintResult
@@ -157,7 +158,8 @@ def audit_model(
     if fail_on not in SEVERITIES:
         raise UsageError(f"unknown severity {fail_on!r}; severities: {', '.join(SEVERITIES)}")
     groups = _groups(rules, spec)
-    findings = engine.evaluate(spec, model, source_kind, probe_findings=dict(probe_findings or {}))
+    spec, findings = expanded_spec(spec, model)  # match: selectors stamped out on this schema
+    findings += engine.evaluate(spec, model, source_kind, probe_findings=dict(probe_findings or {}))
     findings += source_findings
     pack = rules_for_spec(model, groups, spec, source_kind, history)
     findings += carry_suppressions(pack, suppressions_from) if suppressions_from else pack

@@ -121,6 +121,26 @@ VarOpt = Annotated[
 ]
 
 
+def _rule_options(values: list[str]) -> dict[str, str]:
+    """``--rule ID=on|off|SEVERITY`` -> the spec's per-rule entries; exit 2 on a bad one."""
+    from schema_audit.audit.rules import RULES, parse_setting
+
+    out: dict[str, str] = {}
+    for value in values:
+        rid, sep, setting = value.partition("=")
+        rid = rid.strip().upper()
+        if not sep or rid not in RULES:
+            _fail(
+                [f"--rule {value!r}: expected RULE=on|off|SEVERITY with a rule id of docs/rules.md"]
+            )
+        try:
+            parse_setting(setting)
+        except ValueError as exc:
+            _fail([f"--rule {value!r}: {exc}"])
+        out[rid] = setting.strip()
+    return out
+
+
 def _variables(pairs: list[str] | None) -> dict[str, str]:
     out: dict[str, str] = {}
     for pair in pairs or []:
@@ -194,6 +214,14 @@ def audit(
             "--rules",
             help="Built-in rule groups: security,perf,schema,privacy, all or none "
             "(default: the spec's rules.groups, else all).",
+        ),
+    ] = None,
+    rule: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--rule",
+            help="One rule on, off or re-graded, over the spec's rules: section "
+            "(repeatable): --rule SEC006=high --rule PERF002=off --rule SCH001=on.",
         ),
     ] = None,
     replay: Annotated[
@@ -281,6 +309,7 @@ def audit(
     first_baseline = baseline is not None and not baseline.exists()
     try:
         loaded_spec = api.load_spec(spec, _variables(var))
+        loaded_spec.rules.update(_rule_options(rule or []))
         result = api.audit(
             loaded_spec,
             dsn=dsn,

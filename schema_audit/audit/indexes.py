@@ -11,10 +11,10 @@ import re
 from dataclasses import dataclass
 
 from schema_audit import sqlnorm
-from schema_audit.audit import nearmiss
+from schema_audit.audit import indexsem, nearmiss
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.findings import Diff, Finding, finding_for
-from schema_audit.model import Index, IndexKey
+from schema_audit.model import Index, IndexKey, Table
 from schema_audit.render import ddl as render_ddl
 from schema_audit.spec.model import Requirement
 
@@ -91,11 +91,17 @@ def shape_diffs(props: dict, index: Index, aliases: dict[str, str] | None = None
 
 
 def check_index(req: Requirement, ctx: AuditContext) -> Finding:
-    relation = ctx.table(req) if req.parent and req.parent.startswith("tables.") else ctx.view(req)
+    relation = (
+        ctx.view(req)
+        if req.parent and req.parent.startswith(("views.", "materialized_views."))
+        else ctx.table(req)
+    )
     assert relation is not None
+    props = req.props
+    if "leading" in props or "covers" in props:
+        return _check_use(req, ctx, relation)
     indexes: dict[str, Index] = relation.indexes
     schema, rel_name = relation.schema, relation.name
-    props = req.props
     shape = f"({', '.join(props['columns'])})" + (
         f" WHERE {props['where']}" if props.get("where") else ""
     )
@@ -165,3 +171,94 @@ def _column_names(relation) -> set[str]:  # type: ignore[no-untyped-def]
     if isinstance(columns, dict):
         return set(columns)
     return {c.name for c in columns}
+
+
+def _extra_diffs(props: dict, index: Index) -> list[Diff]:
+    """``unique``, ``method`` and ``include`` of a ``leading:``/``covers:`` requirement."""
+    diffs: list[Diff] = []
+    if "unique" in props and bool(props["unique"]) != index.unique:
+        diffs.append(Diff("unique", props["unique"], index.unique))
+    if "include" in props and not set(props["include"]) <= set(index.include):
+        diffs.append(Diff("include", props["include"], index.include))
+    if "method" in props and props["method"].lower() != index.method:
+        diffs.append(Diff("method", props["method"], index.method))
+    return diffs
+
+
+def _why_not(props: dict, index: Index, relation) -> str | None:  # type: ignore[no-untyped-def]
+    """None when ``index`` satisfies a ``leading:``/``covers:`` requirement, else why not."""
+    if "leading" in props:
+        columns = list(props["leading"])
+        if not indexsem.leads_with(index, columns):
+            return f"it does not lead with ({', '.join(columns)})"
+        if "where" in props and not sqlnorm.exprs_equal(props["where"], index.where):
+            return f"its predicate is {index.where or 'none'}, expected {props['where']}"
+    else:
+        table = relation if isinstance(relation, Table) else None
+        verdict = indexsem.serves_lookup(index, list(props["covers"]), table, props.get("where"))
+        if not verdict.serves:
+            return verdict.why_not
+    extra = _extra_diffs(props, index)
+    if extra:
+        return "; ".join(f"{d.property} is {d.actual}, expected {d.expected}" for d in extra)
+    return None
+
+
+def _check_use(req: Requirement, ctx: AuditContext, relation) -> Finding:  # type: ignore[no-untyped-def]
+    """``leading:`` (an index whose first keys are these) or ``covers:`` (one that serves lookups)."""
+    props = req.props
+    mode = "leading" if "leading" in props else "covers"
+    columns = list(props[mode])
+    what = (
+        f"leading with ({', '.join(columns)})"
+        if mode == "leading"
+        else f"serving lookups by ({', '.join(columns)})"
+    ) + (f" WHERE {props['where']}" if props.get("where") else "")
+    label = (
+        f"index {req.name} on {relation.name}" if req.name else f"index on {relation.name} {what}"
+    )
+    ordered = sorted(relation.indexes.values(), key=lambda ix: ix.name)
+    if req.name and req.name in relation.indexes:
+        ordered.sort(key=lambda ix: ix.name != req.name)
+    good = [ix for ix in ordered if _why_not(props, ix, relation) is None]
+    if good:
+        index = good[0]
+        ddl = render_ddl.create_index(index, relation.schema, relation.name)
+        evidence = ctx.evidence(index.provenance, index.definition or ddl)
+        if req.name and index.name != req.name:
+            return finding_for(
+                req,
+                "PARTIAL",
+                f"{label} does not exist by that name; {index.name} is {what} (name differs)",
+                diffs=[Diff("name", req.name, index.name)],
+                evidence=evidence,
+                ddl=ddl,
+                name=index.name,
+            )
+        return finding_for(
+            req,
+            "PASS",
+            f"{label}: {index.name} is {what}",
+            evidence=evidence,
+            ddl=ddl,
+            name=index.name,
+        )
+    instead = [
+        nearmiss.Candidate(
+            "index",
+            ix.name,
+            _why_not(props, ix, relation) or "",
+            render_ddl.create_index(ix, relation.schema, relation.name),
+        )
+        for ix in ordered
+        if set(ix.column_names) & set(columns)
+    ][: nearmiss.MAX_CANDIDATES]
+    names = _column_names(relation)
+    return ctx.absent(
+        req,
+        relation,
+        label,
+        instead=instead,
+        absent_columns=[c for c in columns if c not in names],
+        note="".join(f"; {c.name} does not count: {c.why}" for c in instead),
+    )

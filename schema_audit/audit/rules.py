@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from schema_audit import sqlnorm
-from schema_audit.audit import privileges
+from schema_audit.audit import indexsem, privileges
 from schema_audit.audit.findings import Evidence, Finding
 from schema_audit.audit.suppressions import suppress
 from schema_audit.lint import find_ignore, source_lines
-from schema_audit.model import SchemaModel, Table
+from schema_audit.model import SchemaModel, Table, qualify
 from schema_audit.render import ddl as render_ddl
 from schema_audit.spec.model import Spec
 
@@ -203,18 +203,6 @@ def _finding(
     return suppress(finding, *suppressed) if suppressed else finding
 
 
-def _covered(table: Table, columns: list[str]) -> bool:
-    for index in table.indexes.values():
-        keys = index.column_names
-        if (
-            not index.where
-            and all(k.is_column for k in index.keys[: len(columns)])
-            and sorted(keys[: len(columns)]) == sorted(columns)
-        ):
-            return True
-    return bool(table.primary_key and table.primary_key.columns[: len(columns)] == columns)
-
-
 def _is_true(expr: str | None) -> bool:
     return expr is not None and sqlnorm.canonical_expr(expr) in ("TRUE", "true")
 
@@ -333,54 +321,40 @@ def _owner_may_be_app(table: Table, options: RuleOptions) -> bool:
 
 
 def _perf(model: SchemaModel, options: RuleOptions) -> Iterator[Finding]:
+    """PERF001/PERF002 through :mod:`indexsem`, the spec's and the recommendations' test too."""
     for key, table in sorted(model.tables.items()):
         for fk in sorted(table.foreign_keys.values(), key=lambda f: f.name):
-            if not _covered(table, fk.columns):
-                near = []
-                for ix in sorted(table.indexes.values(), key=lambda i: i.name):
-                    if set(fk.columns) & set(ix.column_names):
-                        why = []
-                        if ix.column_names[: len(fk.columns)] != fk.columns:
-                            why.append(f"{fk.columns[0]} is not its leading column")
-                        if ix.where:
-                            why.append("it is partial")
-                        near.append(
-                            f"{ix.name} does not serve lookups by {', '.join(fk.columns)} ({' and '.join(why)})"
-                        )
-                note = f"; {'; '.join(near)}" if near else ""
-                yield _finding(
-                    options,
-                    RULES["PERF001"],
-                    f"{key}.{fk.name}",
-                    table.name,
-                    f"{fk.name} ({', '.join(fk.columns)}) has no covering index{note}",
-                    provenance=fk.provenance,
-                )
+            if indexsem.is_covered(table, fk.columns):
+                continue
+            near = [
+                f"{ix.name} does not serve lookups by {', '.join(fk.columns)} "
+                f"({indexsem.serves_lookup(ix, fk.columns, table).why_not})"
+                for ix in sorted(table.indexes.values(), key=lambda i: i.name)
+                if set(fk.columns) & set(ix.column_names)
+            ]
+            note = f"; {'; '.join(near)}" if near else ""
+            yield _finding(
+                options,
+                RULES["PERF001"],
+                f"{key}.{fk.name}",
+                table.name,
+                f"{fk.name} ({', '.join(fk.columns)}) has no covering index{note}",
+                f"CREATE INDEX ON {qualify(table.schema, table.name)} ({', '.join(fk.columns)});",
+                provenance=fk.provenance,
+            )
         indexes = sorted(table.indexes.values(), key=lambda ix: ix.name)
         for small in indexes:
-            if small.unique or small.constraint or not small.keys:
-                continue
-            for big in indexes:
-                if big is small or len(big.keys) < len(small.keys) or big.method != small.method:
-                    continue
-                same_keys = [k.render() for k in big.keys[: len(small.keys)]] == [
-                    k.render() for k in small.keys
-                ]
-                if (
-                    same_keys
-                    and sqlnorm.exprs_equal(big.where, small.where)
-                    and (len(big.keys) > len(small.keys) or big.name < small.name)
-                ):
-                    yield _finding(
-                        options,
-                        RULES["PERF002"],
-                        f"{key}.{small.name}",
-                        table.name,
-                        f"{small.name} is redundant with {big.name}",
-                        render_ddl.create_index(small, table.schema, table.name),
-                        small.provenance,
-                    )
-                    break
+            big = next((b for b in indexes if indexsem.redundant_with(small, b)), None)
+            if big is not None:
+                yield _finding(
+                    options,
+                    RULES["PERF002"],
+                    f"{key}.{small.name}",
+                    table.name,
+                    f"{small.name} is redundant with {big.name}",
+                    render_ddl.create_index(small, table.schema, table.name),
+                    small.provenance,
+                )
 
 
 def _schema(model: SchemaModel, options: RuleOptions) -> Iterator[Finding]:
@@ -469,8 +443,18 @@ def rules_for_spec(
     source_kind: str,
     migrations: Path | None = None,
 ) -> list[Finding]:
-    """The pack as an audit runs it: the spec's facts, and inline ignores from ``migrations``."""
-    if not groups:
+    """The pack as an audit runs it: the spec's facts, per-rule settings, inline ignores.
+
+    A rule turned on by itself (``SEC006: on`` or a severity) runs even when its group is
+    off; one turned off never reports; a severity re-grades it so it can gate any --fail-on.
+    """
+    settings = rule_settings(spec)
+    wanted = [
+        g
+        for g in GROUPS
+        if g in groups or any(s.enabled and RULES[r].group == g for r, s in settings.items())
+    ]
+    if not wanted:
         return []
     lines = None
     if migrations is not None and source_kind in ("alembic", "sql"):
@@ -482,7 +466,59 @@ def rules_for_spec(
         pii_allowed=tuple(spec.rules.get("pii_allowed") or ()),
         source_lines=lines,
     )
-    return run_rules(model, groups, source_kind=source_kind, options=options)
+    found = run_rules(model, wanted, source_kind=source_kind, options=options)
+    return configure(found, groups, settings)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSetting:
+    """One rule's configuration: on/off (None = as its group) and a severity override."""
+
+    enabled: bool | None = None
+    severity: str | None = None
+
+
+SEVERITY_NAMES = ("blocking", "high", "moderate", "low", "info")
+
+
+def parse_setting(value: object) -> RuleSetting:
+    """``off``/``false``, ``on``/``true``, a severity, or ``{enabled:, severity:}``; ValueError else."""
+    if isinstance(value, bool):
+        return RuleSetting(enabled=value)
+    if isinstance(value, dict):
+        return RuleSetting(value.get("enabled", True), value.get("severity"))
+    text = str(value).strip().lower()
+    if text in ("off", "false", "no"):
+        return RuleSetting(enabled=False)
+    if text in ("on", "true", "yes"):
+        return RuleSetting(enabled=True)
+    if text in SEVERITY_NAMES:
+        return RuleSetting(enabled=True, severity=text)
+    raise ValueError(f"{value!r}: expected on, off or a severity ({', '.join(SEVERITY_NAMES)})")
+
+
+def rule_settings(spec: Spec) -> dict[str, RuleSetting]:
+    """The spec's per-rule entries (``rules: {SEC006: {severity: high}, PERF002: off}``)."""
+    return {k: parse_setting(v) for k, v in spec.rules.items() if k in RULES}
+
+
+def configure(
+    findings: list[Finding], groups: list[str], settings: dict[str, RuleSetting]
+) -> list[Finding]:
+    """Drop rules turned off (or whose group is off, unless turned on one by one); re-grade."""
+    out = []
+    for finding in findings:
+        rule = RULES.get(finding.id.split(".")[1]) if finding.id.startswith("rules.") else None
+        if rule is None:
+            out.append(finding)
+            continue
+        setting = settings.get(rule.id, RuleSetting())
+        if setting.enabled is False or (rule.group not in groups and not setting.enabled):
+            continue
+        if setting.severity and setting.severity != finding.severity:
+            finding = dataclasses.replace(finding, severity=setting.severity)
+        out.append(finding)
+    return out
 
 
 def groups_for(cli_value: str | None, spec: Spec) -> list[str]:

@@ -165,7 +165,7 @@ def check_primary_key(req: Requirement, ctx: AuditContext) -> Finding:
             name="primary key",
         )
     ddl = f"CONSTRAINT {pk.name} PRIMARY KEY ({', '.join(pk.columns)})"
-    if pk.columns != expected:
+    if expected is not None and pk.columns != expected:  # None: `primary_key: required`
         return finding_for(
             req,
             "FAIL",

@@ -11,8 +11,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from schema_audit.audit import indexsem
 from schema_audit.audit.engine import AuditResult
 from schema_audit.audit.findings import Finding
+from schema_audit.audit.indexes import parse_key
+from schema_audit.model import Index, IndexKey, qualify
 
 BUCKETS = (("blocking", "Critical path"), ("high", "High priority"), ("medium", "Medium priority"))
 
@@ -47,6 +50,8 @@ def recommend(result: AuditResult) -> list[Recommendation]:
             missing_columns.setdefault((bucket, table), []).append(f)
             continue
         text = _action(f, props, table)
+        if f.kind == "index" and req is not None and not _exists(f):
+            text = _redundant_advice(result, req, text)
         out.append(Recommendation(bucket, text, [f.id]))
     for (bucket, table), findings in missing_columns.items():
         names = ", ".join(f.name or "" for f in findings)
@@ -74,6 +79,39 @@ def recommend(result: AuditResult) -> list[Recommendation]:
     return sorted(
         out, key=lambda r: (order[r.bucket], min(first_seen.get(i, 0) for i in r.findings))
     )
+
+
+def _redundant_advice(result: AuditResult, req, text: str) -> str:  # type: ignore[no-untyped-def]
+    """Never advise an index PERF002 would call redundant: say which index already does the job.
+
+    A ``columns: [a]`` requirement fails while ``(a, b)`` exists; creating ``(a)`` would be
+    reported as redundant with it, so the advice is to require ``leading:``/``covers:``.
+    """
+    table = result.model.tables.get(qualify(req.schema, req.table or ""))
+    columns = req.props.get("columns")
+    if table is None or not columns:
+        return text
+    proposed = Index(
+        name="",
+        keys=[_index_key(c) for c in columns],
+        unique=bool(req.props.get("unique")),
+        method=str(req.props.get("method") or "btree").lower(),
+        where=req.props.get("where"),
+        include=list(req.props.get("include") or []),
+    )
+    big = indexsem.redundant_for(table, proposed)
+    if big is None:
+        return text
+    return (
+        f"Index {big.name} on {table.name} already serves what ({', '.join(columns)}) would; "
+        f"a new one would be redundant (PERF002): require `leading: [{', '.join(columns)}]` "
+        "or `covers:` instead of exact `columns:`"
+    )
+
+
+def _index_key(text: str) -> IndexKey:
+    wanted = parse_key(text)
+    return IndexKey(wanted.expression, wanted.is_column, wanted.descending, wanted.nulls_first)
 
 
 def _after_adding(message: str) -> str:
@@ -114,7 +152,9 @@ def _action(f: Finding, props: dict, table: str) -> str:
         return f"Fix foreign key {f.name}: {f.message}"
     if f.kind == "index":
         if not exists:
-            cols = ", ".join(props.get("columns", []))
+            cols = ", ".join(
+                props.get("columns") or props.get("leading") or props.get("covers") or []
+            )
             text = f"Create index {props.get('name') or ''} ON {table} ({cols})".replace(
                 "index  ON", "index ON"
             )

@@ -24,6 +24,7 @@ from schema_audit.spec.model import (
     ExitGate,
     Question,
     Requirement,
+    Selector,
     Spec,
     Waiver,
     match_ids,
@@ -335,6 +336,8 @@ class _Builder:
         doc = self.loc.data
         for key, props in (doc.get("tables") or {}).items():
             self.table(key, props or {})
+        for key, block in (doc.get("match") or {}).items():
+            self.match(key, block or {})
         for key in doc.get("absent_tables") or []:
             schema, name = self.split_name(key, {})
             self.add(
@@ -402,20 +405,57 @@ class _Builder:
                 table=None,
                 name="tables",
             )
+        self.check_rule_ids(doc)
         self.link_questions(doc)
         if self.problems:
             raise SpecError(self.problems)
         return self.spec
 
-    def table(self, key: str, props: dict[str, Any]) -> None:
+    def match(self, selector: str, block: dict[str, Any]) -> None:
+        """A ``match:`` entry: its ``require:`` block flattened once into slotted templates."""
+        from schema_audit.spec.selectors import SCHEMA_SLOT, TABLE_SLOT
+
+        require = dict(block.get("require") or {})
+        for inherited in ("severity", "category"):
+            if inherited in block and inherited not in require:
+                require[inherited] = block[inherited]
+        saved = self.spec.requirements
+        self.spec.requirements = []
+        self.table(
+            TABLE_SLOT,
+            {**require, "schema": SCHEMA_SLOT},
+            base=f"match.{selector}.{SCHEMA_SLOT}.{TABLE_SLOT}",
+            path=("match", selector, "require"),
+        )
+        templates, self.spec.requirements = self.spec.requirements, saved
+        self.spec.selectors.append(
+            Selector(
+                name=selector,
+                select=dict(block.get("select") or {}),
+                templates=templates,
+                location=self.loc.where(("match", selector)),
+                severity=block.get("severity") or self.default_severity,
+                category=block.get("category") or self.default_category,
+            )
+        )
+
+    def table(
+        self,
+        key: str,
+        props: dict[str, Any],
+        *,
+        base: str | None = None,
+        path: Path_ | None = None,
+    ) -> None:
         schema, name = self.split_name(key, props)
         # "public.tenants" and "tenants" are the same table when public is the default schema.
-        base = (
-            f"tables.{name}"
-            if schema == self.default_schema and "schema" not in props
-            else f"tables.{key}"
-        )
-        path: Path_ = ("tables", key)
+        if base is None:
+            base = (
+                f"tables.{name}"
+                if schema == self.default_schema and "schema" not in props
+                else f"tables.{key}"
+            )
+        path = path or ("tables", key)
         table = self.add(base, "table", path, props, schema=schema, table=name, name=name)
         common = {"schema": schema, "table": name, "parent": table}
 
@@ -447,7 +487,8 @@ class _Builder:
 
         pk = props.get("primary_key")
         if pk:
-            columns = [pk] if isinstance(pk, str) else list(pk)
+            # `required`: any primary key (a column literally named so is written [required])
+            columns = None if pk == "required" else [pk] if isinstance(pk, str) else list(pk)
             self.add(
                 f"{base}.primary_key",
                 "primary_key",
@@ -512,6 +553,9 @@ class _Builder:
         columns = item.get("columns")
         if kind in ("unique", "foreign_key", "index") and columns:
             return "+".join(c.split()[0].strip("()") for c in columns)
+        for mode in ("leading", "covers"):
+            if kind == "index" and item.get(mode):
+                return f"{mode}_" + "+".join(item[mode])
         if kind == "policy" and item.get("command"):
             return f"{item['command'].lower()}_{index}"
         if kind == "trigger":
@@ -523,8 +567,25 @@ class _Builder:
             return f"{verb}_{privs}_{index}"
         return f"{kind}_{index}"
 
+    def check_rule_ids(self, doc: dict[str, Any]) -> None:
+        """Per-rule entries must name a rule that exists (a typo would silently do nothing)."""
+        ids = [k for k in doc.get("rules") or {} if re.fullmatch(r"[A-Z]+[0-9]{3}", str(k))]
+        if not ids:
+            return
+        from schema_audit.audit.rules import RULES
+
+        for rid in ids:
+            if rid not in RULES:
+                self.problems.append(
+                    f"{self.loc.where(('rules', rid))}: rules.{rid}: no such rule"
+                    f"{_did_you_mean(rid, sorted(RULES))}"
+                )
+
     def link_questions(self, doc: dict[str, Any]) -> None:
         ids = [r.id for r in self.spec.requirements]
+        # selector requirements exist per table only at audit time; a pattern may name them
+        stamped = [t.id for sel in self.spec.selectors for t in sel.templates]
+        stamped += [f"match.{sel.name}" for sel in self.spec.selectors]
         by_id = {r.id: r for r in self.spec.requirements}
         for index, q in enumerate(doc.get("questions") or []):
             where = self.loc.where(("questions", index))
@@ -539,7 +600,7 @@ class _Builder:
             )
             for pattern_index, pattern in enumerate(question.patterns):
                 matched = match_ids(pattern, ids)
-                if not matched:
+                if not matched and not match_ids(pattern, stamped):
                     pw = self.loc.where(("questions", index, "requirements", pattern_index))
                     self.problems.append(
                         f"{pw}: questions[{index}] ({q['id']}): {pattern!r} matches no requirement"
@@ -564,7 +625,7 @@ class _Builder:
             )
             for pattern_index, pattern in enumerate(eg.patterns):
                 matched = match_ids(pattern, ids)
-                if not matched:
+                if not matched and not match_ids(pattern, stamped):
                     pw = self.loc.where(("exit_gates", index, "requirements", pattern_index))
                     self.problems.append(
                         f"{pw}: exit_gates[{index}]: {pattern!r} matches no requirement"

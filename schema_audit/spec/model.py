@@ -66,6 +66,22 @@ class Waiver:
 
 
 @dataclass(slots=True)
+class Selector:
+    """A ``match:`` entry: which tables (``select``) get which requirements (``templates``).
+
+    Templates are requirements flattened from the ``require:`` block with the schema and
+    table left as slots; :func:`schema_audit.spec.selectors.expand` stamps them per table.
+    """
+
+    name: str
+    select: dict[str, Any]
+    templates: list[Requirement]
+    location: str
+    severity: str
+    category: str | None = None
+
+
+@dataclass(slots=True)
 class Category:
     id: str
     title: str
@@ -87,6 +103,7 @@ class Spec:
     questions: list[Question] = field(default_factory=list)
     exit_gates: list[ExitGate] = field(default_factory=list)
     waivers: list[Waiver] = field(default_factory=list)
+    selectors: list[Selector] = field(default_factory=list)
 
     def requirement(self, rid: str) -> Requirement | None:
         for req in self.requirements:

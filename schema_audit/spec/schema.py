@@ -109,7 +109,19 @@ _INDEX_PROPS = {
     "include": _strlist("INCLUDE (covering) columns."),
     "method": _str("Access method: btree, gin, gist, hash, brin, …"),
 }
-_INDEX = _req(_INDEX_PROPS, "An index requirement.", ["columns"])
+_INDEX_PROPS["leading"] = _strlist(
+    "Instead of columns: an index whose first key columns are exactly these, in this order "
+    "(more keys may follow); where/unique/method/include narrow it."
+)
+_INDEX_PROPS["covers"] = _strlist(
+    "Instead of columns: an index that serves equality lookups by these columns (its leading "
+    "columns in any order, valid, btree or hash, not partial unless `where` - the lookup's own "
+    "predicate - implies its predicate): the test PERF001 and the recommendations use."
+)
+_INDEX = {
+    **_req(_INDEX_PROPS, "An index requirement: columns (exact keys), leading or covers."),
+    "oneOf": [{"required": [k]} for k in ("columns", "leading", "covers")],
+}
 
 _FOREIGN_KEY = _req(
     {
@@ -244,7 +256,11 @@ _TABLE = _req(
             "additionalProperties": {"anyOf": [_COLUMN, {"type": "null"}]},
             "description": "Required columns by name.",
         },
-        "primary_key": {"anyOf": [_strlist("Primary-key columns."), {"type": "string"}]},
+        "primary_key": {
+            "anyOf": [_strlist("Primary-key columns."), {"type": "string"}],
+            "description": "Primary-key columns (a list, or one column), or `required`: any "
+            "primary key (a column named 'required' is written [required]).",
+        },
         "unique": {"type": "array", "items": _UNIQUE},
         "checks": {"type": "array", "items": _CHECK},
         "foreign_keys": {"type": "array", "items": _FOREIGN_KEY},
@@ -290,6 +306,51 @@ _TABLE = _req(
         ),
     },
     "A table requirement. An empty mapping ({}) only requires existence.",
+)
+
+_SELECT = _obj(
+    {
+        "schema": {
+            "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+            "description": "Schema name(s) or globs (default: defaults.schema).",
+        },
+        "tables": {
+            "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+            "description": "Table name globs ('inv*', 'billing.*'); default: every table.",
+        },
+        "regex": _str("Regular expression (Python syntax) searched in the table name."),
+        "exclude": {
+            "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+            "description": "Table name globs left out.",
+        },
+        "has_column": {
+            "anyOf": [
+                {"type": "string"},
+                {"type": "object"},
+                {"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "object"}]}},
+            ],
+            "description": "Column(s) the table must have: a name glob, or {name: glob, type: t} "
+            "(type compared canonically); a list means all of them.",
+        },
+        "lacks_column": {
+            "anyOf": [
+                {"type": "string"},
+                {"type": "object"},
+                {"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "object"}]}},
+            ],
+            "description": "Column(s) the table must not have (same forms as has_column).",
+        },
+        "rls": {"type": "boolean", "description": "Only tables with (true) / without RLS enabled."},
+        "partitioned": {
+            "type": "boolean",
+            "description": "Only partitioned tables (true) / only plain ones (false).",
+        },
+        "partitions": {
+            "type": "boolean",
+            "description": "Include partitions themselves (default false: the parent answers).",
+        },
+    },
+    "Which tables a match: entry picks; every condition given must hold.",
 )
 
 _VIEW = _req(
@@ -419,8 +480,28 @@ SPEC_SCHEMA: dict[str, Any] = {
                         "table.column globs where personal data is expected (PRIV001 stays quiet)."
                     ),
                 },
-                "The built-in rule pack (docs/rules.md): which groups run and what they accept.",
-            ),
+                "The built-in rule pack (docs/rules.md): which groups run and what they accept; "
+                "per rule (SEC006: high, PERF002: off, SCH001: {severity: blocking}) on, off or "
+                "re-graded (--rule overrides).",
+            )
+            | {
+                "patternProperties": {
+                    "^[A-Z]+[0-9]{3}$": {
+                        "anyOf": [
+                            {"type": "boolean"},
+                            {"enum": ["on", "off", *SEVERITIES]},
+                            _obj(
+                                {
+                                    "enabled": {"type": "boolean"},
+                                    "severity": {"enum": SEVERITIES},
+                                },
+                                "enabled (default true) and a severity that replaces the rule's.",
+                            ),
+                        ],
+                        "description": "One rule: on, off, a severity, or {enabled, severity}.",
+                    }
+                }
+            },
             "categories": {
                 "type": "array",
                 "items": _obj(
@@ -432,6 +513,28 @@ SPEC_SCHEMA: dict[str, Any] = {
             "tables": {
                 "type": "object",
                 "additionalProperties": {"anyOf": [_TABLE, {"type": "null"}]},
+            },
+            "match": {
+                "type": "object",
+                "description": "Requirements applied to every table a selector picks; ids "
+                "match.<name>.<schema>.<table>.…; a table's own entry under tables: replaces the "
+                "same requirement from a selector; a selector picking nothing FAILs.",
+                "additionalProperties": _obj(
+                    {
+                        "select": _SELECT,
+                        "require": {
+                            **_TABLE,
+                            "properties": {
+                                k: v for k, v in _TABLE["properties"].items() if k != "schema"
+                            },
+                        },
+                        "severity": {"enum": SEVERITIES},
+                        "category": _str("Report category id of its requirements."),
+                        "description": _str("What the selector stands for."),
+                    },
+                    "One selector and the table block it applies.",
+                    ["select", "require"],
+                ),
             },
             "absent_tables": {
                 "type": "array",

@@ -1,0 +1,221 @@
+"""``match:`` — one block of requirements applied to every table a selector picks.
+
+A schema with hundreds of tenant tables states "every table with
+``organization_id`` has RLS, this policy, the column NOT NULL, an FK and an
+index leading with it" once. The spec loader flattens each ``require:`` block
+into *template* requirements (ids ``match.<name>.<SCHEMA>.<TABLE>.…``); at audit
+time, when the schema is known, :func:`expand` picks the tables and stamps the
+templates out per table, so every finding still names one object with a stable
+id (``match.tenant_tables.public.invoices.rls``).
+
+Precedence (docs/spec-format.md): a table's explicit entry under ``tables:``
+replaces the same requirement (same table, same kind and identity: the column
+name, the index or policy name or shape) coming from any selector; selectors
+add up otherwise (two selectors both requiring RLS give two findings). A
+selector that picks no table is itself a FAIL finding (``match.<name>``), never
+silence.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+import re
+from typing import Any
+
+from schema_audit import sqlnorm
+from schema_audit.audit.findings import Diff, Finding, finding_for
+from schema_audit.model import SchemaModel, Table, qualify
+from schema_audit.spec.model import ExitGate, Question, Requirement, Selector, Spec, match_ids
+
+SCHEMA_SLOT = "\x00schema"
+TABLE_SLOT = "\x00table"
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _types_equal(expected: str, actual: str) -> bool:
+    try:
+        return sqlnorm.canonical_type(expected) == sqlnorm.canonical_type(actual)
+    except ValueError:
+        return " ".join(expected.lower().split()) == " ".join(actual.lower().split())
+
+
+def _has_column(table: Table, wanted: Any) -> bool:
+    """``wanted`` is a column name (glob) or ``{name: glob, type: t}``."""
+    spec = wanted if isinstance(wanted, dict) else {"name": wanted}
+    name = spec.get("name", "*")
+    for column in table.columns.values():
+        if not fnmatch.fnmatchcase(column.name, name):
+            continue
+        if "type" in spec and not _types_equal(spec["type"], column.type):
+            continue
+        return True
+    return False
+
+
+def _name_matches(table: Table, globs: list[str]) -> bool:
+    return any(
+        fnmatch.fnmatchcase(table.name, g) or fnmatch.fnmatchcase(f"{table.schema}.{table.name}", g)
+        for g in globs
+    )
+
+
+def picks(select: dict[str, Any], table: Table, default_schema: str) -> bool:
+    """Whether the ``select:`` mapping picks ``table`` (every given condition must hold)."""
+    schemas = _as_list(select.get("schema")) or [default_schema]
+    if not any(fnmatch.fnmatchcase(table.schema, s) for s in schemas):
+        return False
+    if table.partition_of and not select.get("partitions", False):
+        return False  # a partition answers through its parent unless asked for
+    if "tables" in select and not _name_matches(table, _as_list(select["tables"])):
+        return False
+    if "regex" in select and not re.search(select["regex"], table.name):
+        return False
+    if _name_matches(table, _as_list(select.get("exclude"))):
+        return False
+    if not all(_has_column(table, c) for c in _as_list(select.get("has_column"))):
+        return False
+    if any(_has_column(table, c) for c in _as_list(select.get("lacks_column"))):
+        return False
+    if "rls" in select and table.rls_enabled != select["rls"]:
+        return False
+    return "partitioned" not in select or (table.kind == "partitioned") == select["partitioned"]
+
+
+def selected(selector: Selector, model: SchemaModel, default_schema: str) -> list[Table]:
+    return [
+        t
+        for _, t in sorted(model.tables.items())
+        if t.kind != "foreign" and picks(selector.select, t, default_schema)
+    ]
+
+
+def _stamp(value: str | None, schema: str, name: str) -> str | None:
+    if value is None:
+        return None
+    return value.replace(SCHEMA_SLOT, schema).replace(TABLE_SLOT, name)
+
+
+def _identity(req: Requirement) -> tuple[str, str, str, str] | None:
+    """(schema, table, kind, what) — what a requirement is about, independent of who asked."""
+    if not req.table:
+        return None
+    suffix = req.id[len(req.parent) :] if req.parent and req.id.startswith(req.parent) else ""
+    return req.schema, req.table, req.kind, suffix
+
+
+def expand(spec: Spec, model: SchemaModel) -> tuple[list[Requirement], dict[str, list[Table]]]:
+    """The spec's requirements with every selector stamped out on the tables it picks.
+
+    Returns the requirements (explicit ones first, in spec order, then each selector's
+    per table) and, per selector name, the tables it picked.
+    """
+    if not spec.selectors:
+        return list(spec.requirements), {}
+    explicit = {i for r in spec.requirements if (i := _identity(r)) is not None}
+    out = list(spec.requirements)
+    picked: dict[str, list[Table]] = {}
+    for selector in spec.selectors:
+        tables = selected(selector, model, spec.default_schema)
+        picked[selector.name] = tables
+        for table in tables:
+            for template in selector.templates:
+                req = dataclasses.replace(
+                    template,
+                    id=_stamp(template.id, table.schema, table.name) or template.id,
+                    schema=table.schema,
+                    table=table.name,
+                    name=table.name if template.kind == "table" else template.name,
+                    parent=_stamp(template.parent, table.schema, table.name),
+                    props=template.props,
+                    questions=list(template.questions),
+                )
+                identity = _identity(req)
+                if identity is not None and identity in explicit:
+                    continue  # the table's own entry refines or overrides this one
+                out.append(req)
+    return out, picked
+
+
+def _selector_findings(spec: Spec, picked: dict[str, list[Table]]) -> list[Finding]:
+    """``match.<name>``: which tables a selector picked; picking none is a FAIL, never silence."""
+    out = []
+    for selector in spec.selectors:
+        tables = picked.get(selector.name, [])
+        req = Requirement(
+            id=f"match.{selector.name}",
+            kind="selector",
+            schema=spec.default_schema,
+            table=None,
+            name=selector.name,
+            severity=selector.severity,
+            category=selector.category,
+            props=selector.select,
+            location=selector.location,
+        )
+        if not tables:
+            out.append(
+                finding_for(
+                    req,
+                    "FAIL",
+                    f"selector {selector.name} picks no table: its requirements apply to nothing",
+                    diffs=[Diff("tables", "at least one", 0)],
+                )
+            )
+            continue
+        names = [qualify(t.schema, t.name) for t in tables]
+        shown = ", ".join(names[:10]) + (f" … (+{len(names) - 10})" if len(names) > 10 else "")
+        out.append(
+            finding_for(
+                req,
+                "PASS",
+                f"selector {selector.name} picks {len(tables)} table{'s' if len(tables) != 1 else ''}: {shown}",
+            )
+        )
+    return out
+
+
+def _relink(spec: Spec, requirements: list[Requirement]) -> tuple[list[Question], list[ExitGate]]:
+    """Questions and exit gates whose patterns name selector ids, linked to the stamped ones."""
+    ids = [r.id for r in requirements]
+    questions = []
+    for q in spec.questions:
+        extra = [r for p in q.patterns if p.startswith("match.") for r in match_ids(p, ids)]
+        questions.append(
+            dataclasses.replace(
+                q, requirement_ids=list(dict.fromkeys([*q.requirement_ids, *extra]))
+            )
+        )
+    gates = []
+    for g in spec.exit_gates:
+        extra = [r for p in g.patterns if p.startswith("match.") for r in match_ids(p, ids)]
+        gates.append(
+            dataclasses.replace(
+                g, requirement_ids=list(dict.fromkeys([*g.requirement_ids, *extra]))
+            )
+        )
+    return questions, gates
+
+
+def expanded_spec(spec: Spec, model: SchemaModel) -> tuple[Spec, list[Finding]]:
+    """A copy of ``spec`` with every selector stamped out on ``model``, and the selectors' findings.
+
+    The copy has no selectors left, so expanding it again changes nothing.
+    """
+    if not spec.selectors:
+        return spec, []
+    requirements, picked = expand(spec, model)
+    questions, gates = _relink(spec, requirements)
+    for req in requirements:
+        for q in questions:
+            if req.id in q.requirement_ids and q.id not in req.questions:
+                req.questions = [*req.questions, q.id]
+    expanded = dataclasses.replace(
+        spec, requirements=requirements, selectors=[], questions=questions, exit_gates=gates
+    )
+    return expanded, _selector_findings(spec, picked)
