@@ -620,7 +620,16 @@ def inspect(
 
 @app.command("validate-spec")
 def validate_spec(
-    spec: Annotated[Path, typer.Argument(help="Spec YAML to check.")], var: VarOpt = None
+    spec: Annotated[Path, typer.Argument(help="Spec YAML to check.")],
+    var: VarOpt = None,
+    explain: Annotated[
+        bool,
+        typer.Option(
+            "--explain",
+            help="Print the effective spec (after extends:, merge keys and variables): every "
+            "requirement with the file:line it came from.",
+        ),
+    ] = False,
 ) -> None:
     """Check a spec for typos and unknown keys without auditing anything.
 
@@ -632,6 +641,10 @@ def validate_spec(
         loaded = load_spec(spec, _variables(var))
     except SpecError as exc:
         _fail(exc.problems)
+    if explain:
+        from schema_audit.spec.explain import explain as explain_spec
+
+        sys.stdout.write(explain_spec(loaded))
     typer.echo(
         f"{spec}: OK ({len(loaded.requirements)} requirements, {len(loaded.questions)} questions)"
     )

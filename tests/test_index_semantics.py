@@ -81,7 +81,9 @@ def test_columns_leading_covers_and_perf001_agree_live_and_static(db: str, tmp_p
     for result in (audit(spec, dsn=db, rules="perf"), audit(spec, sql=sql, rules="perf")):
         assert {name: _statuses(result, name) for name in VARIANTS} == EXPECTED
         perf001 = {
-            f.table for f in result.findings if f.id.startswith("rules.PERF001") and f.status == "FAIL"
+            f.table
+            for f in result.findings
+            if f.id.startswith("rules.PERF001") and f.status == "FAIL"
         }
         assert perf001 == {n for n, (_, covers, _) in EXPECTED.items() if covers == "FAIL"}
         partial = result.finding("tables.partial.indexes.covers_org_id")
@@ -98,7 +100,9 @@ def test_perf001_fix_is_never_reported_redundant(db: str, tmp_path: Path) -> Non
     assert len(_perf_findings(result, "PERF001")) == 4
     with psycopg.connect(db, autocommit=True) as conn:
         for f in _perf_findings(result, "PERF001"):
-            conn.execute(next(e.sql for e in f.evidence if (e.sql or "").startswith("CREATE INDEX")))
+            conn.execute(
+                next(e.sql for e in f.evidence if (e.sql or "").startswith("CREATE INDEX"))
+            )
     after = audit(spec, dsn=db, rules="perf")
     assert _perf_findings(after, "PERF001") == []
     assert [f.message for f in _perf_findings(after, "PERF002")] == []

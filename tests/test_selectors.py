@@ -138,7 +138,10 @@ CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM (0) TO (100);
         ({"has_column": "organization_id"}, ["audit_log", "events", "invoices", "notes"]),
         ({"has_column": {"name": "organization_id", "type": "uuid"}}, ["invoices"]),
         ({"lacks_column": "organization_id"}, ["billing_plans", "organizations"]),
-        ({"has_column": "organization_id", "exclude": ["audit_*"]}, ["events", "invoices", "notes"]),
+        (
+            {"has_column": "organization_id", "exclude": ["audit_*"]},
+            ["events", "invoices", "notes"],
+        ),
         ({"tables": "*s", "regex": "^[a-m]"}, ["billing_plans", "events", "invoices"]),
         ({"rls": True}, ["notes"]),
         ({"partitioned": True}, ["events"]),

@@ -19,6 +19,7 @@ from jsonschema.exceptions import ValidationError
 
 from schema_audit import cache
 from schema_audit.errors import SchemaAuditError
+from schema_audit.spec import compose
 from schema_audit.spec.model import (
     Category,
     ExitGate,
@@ -48,9 +49,6 @@ class SpecError(SchemaAuditError):
 
     def __init__(self, problems: list[str]) -> None:
         super().__init__(*problems)
-
-
-CONCATENATED = ("questions", "exit_gates", "waivers", "categories", "absent_tables")
 
 
 def load_spec(path: str | Path, variables: dict[str, str] | None = None) -> Spec:
@@ -140,22 +138,15 @@ def _load_composed(
             raise SpecSyntaxError(f"{located.where(key)}: extends {parent!r}: no such file")
         base, base_digest = _load_composed(base_path, variables, (*chain, resolved))
         digest.update(base_digest.digest())
-        merged = _merge(merged, base.data)
-        marks.update({k: as_mark(mark, base.file) for k, mark in base.marks.items()})
-    merged = _merge(merged, located.data)
-    marks.update(located.marks)
+        moves: compose.Moves = {}
+        merged = compose.merge(merged, base.data, over_moves=moves)
+        marks.update(
+            {compose.move(k, moves): as_mark(mark, base.file) for k, mark in base.marks.items()}
+        )
+    moves = {}
+    merged = compose.merge(merged, located.data, over_moves=moves)
+    marks.update({compose.move(k, moves): mark for k, mark in located.marks.items()})
     return Located(merged, marks, located.file), digest
-
-
-def _merge(base: Any, override: Any, key: str | None = None) -> Any:
-    if isinstance(base, dict) and isinstance(override, dict):
-        out = dict(base)
-        for k, v in override.items():
-            out[k] = _merge(base[k], v, k) if k in base else v
-        return out
-    if isinstance(base, list) and isinstance(override, list) and key in CONCATENATED:
-        return base + override
-    return override
 
 
 # -- validation ---------------------------------------------------------------

@@ -304,6 +304,11 @@ _TABLE = _req(
         "allow": _strlist(
             "Object names (or role names, for privileges) strict mode accepts without a requirement."
         ),
+        "replace": {
+            "type": "boolean",
+            "description": "With extends: this entry replaces the base spec's entry for the "
+            "table instead of merging into it (lists merge by name or shape otherwise).",
+        },
     },
     "A table requirement. An empty mapping ({}) only requires existence.",
 )
@@ -443,7 +448,9 @@ SPEC_SCHEMA: dict[str, Any] = {
             "extends": {
                 "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
                 "description": "Spec file(s) this one builds on (paths relative to this file); mappings "
-                "merge, questions/exit_gates/waivers/categories concatenate, this file wins.",
+                "merge, a table's requirement lists merge by name (or shape for unnamed items), "
+                "questions/exit_gates/waivers/categories concatenate, this file wins; "
+                "replace: true in a table entry replaces the base's.",
             },
             "name": _str("Name of the specification."),
             "phase": _str("Phase this spec gates, e.g. B0.3."),

@@ -162,9 +162,15 @@ def _convert(
     variables: dict[str, str] | None = None,
 ) -> Any:
     if isinstance(node, yaml.MappingNode):
-        ctor.flatten_mapping(node)  # resolves YAML merge keys (<<: *anchor)
+        # YAML merge keys (<<: *anchor): flatten_mapping puts the merged pairs first; a key
+        # written in the mapping itself overrides a merged one, as YAML defines, while a key
+        # written twice in the mapping is still an error.
+        own = sum(1 for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge")
+        ctor.flatten_mapping(node)
+        merged_pairs = len(node.value) - own
+        written: set[str] = set()
         out: dict[str, Any] = {}
-        for key_node, value_node in node.value:
+        for index, (key_node, value_node) in enumerate(node.value):
             key = (
                 _scalar(key_node, ctor)
                 if isinstance(key_node, yaml.ScalarNode)
@@ -178,11 +184,13 @@ def _convert(
                 km = _mark(key_node)
                 key = substitute(key, variables, f"{file}:{km.line}:{km.column}")
             child = (*path, key)
-            if key in out:
+            if key in written:
                 m = _mark(key_node)
                 raise SpecSyntaxError(
                     f"{file}:{m.line}:{m.column}: duplicate key {format_path(child)!r}"
                 )
+            if index >= merged_pairs:
+                written.add(key)
             marks[child] = key_node.start_mark
             out[key] = _convert(value_node, child, marks, ctor, file, variables)
         return out
