@@ -715,13 +715,48 @@ def init(
     ),
     name: Annotated[str | None, typer.Option("--name", help="The spec's name.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    tables: Annotated[
+        list[str] | None,
+        typer.Option("--tables", help="Only tables matching this glob (repeatable)."),
+    ] = None,
+    only: Annotated[
+        str | None,
+        typer.Option(
+            "--only",
+            help="Only these kinds in table entries, comma-separated: columns, primary_key, "
+            "unique, checks, foreign_keys, indexes, rls, policies, triggers, privileges.",
+        ),
+    ] = None,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict/--no-strict",
+            help="Write strict: so a new table, column, index, policy, trigger or grant FAILs.",
+        ),
+    ] = True,
+    expires_in: Annotated[
+        int,
+        typer.Option("--expires-in", help="Days until the waivers init writes expire.", min=1),
+    ] = 90,
+    tenant_column: Annotated[
+        str | None,
+        typer.Option(
+            "--tenant-column", help="The tenant column (default: detected from the schema)."
+        ),
+    ] = None,
 ) -> None:
     """Write a spec that requires exactly what a source has today, to edit and commit.
 
+    Strict by default: a table, column, index, policy, trigger or grant added later FAILs.
+    The tenant column is detected and written as a match: selector.
+
     Example: schema-audit init --migrations alembic/ -o specs/schema.yaml
     """
+    import datetime
+
     from schema_audit.sources.select import load_source
-    from schema_audit.spec.bootstrap import spec_from_model
+    from schema_audit.spec.bootstrap import TABLE_KINDS, spec_from_model
+    from schema_audit.spec.tenancy import detect
 
     if output.exists() and not force:
         _fail([f"{output} exists; use --force to overwrite it"])
@@ -732,14 +767,30 @@ def init(
     from schema_audit.audit.rules import GROUPS, rules_for_spec
     from schema_audit.spec.model import Spec
 
+    kinds = [k.strip() for k in (only or "").split(",") if k.strip()]
+    unknown = [k for k in kinds if k not in TABLE_KINDS]
+    if unknown:
+        _fail([f"--only {unknown[0]!r}: kinds are {', '.join(TABLE_KINDS)}"])
+    tenant = detect(source.model, tenant_column)
+    settings = {"tenant_column": tenant.column} if tenant else {}
     found = rules_for_spec(
-        source.model, GROUPS, Spec("init", "", ""), source.kind, migrations or sql
+        source.model,
+        GROUPS,
+        Spec("init", "", "", settings=settings),
+        source.kind,
+        migrations or sql,
     )
+    expires = (datetime.date.today() + datetime.timedelta(days=expires_in)).isoformat()
     text = spec_from_model(
         source.model,
         name=name or f"Schema of {source.target}",
         source=f"{source.kind} {source.target}",
         rule_findings=[f for f in found if f.status == "FAIL"],  # inline-suppressed ones stay so
+        tables=tables,
+        only=kinds or None,
+        tenant=tenant,
+        expires=expires,
+        strict=strict,
     )
     _write(output, text)
     typer.echo(

@@ -19,7 +19,8 @@ from schema_audit.render import ddl as render_ddl
 from schema_audit.spec.model import Requirement
 
 _KEY = re.compile(
-    r"^(?P<expr>.+?)(?:\s+(?P<dir>ASC|DESC))?(?:\s+NULLS\s+(?P<nulls>FIRST|LAST))?\s*$",
+    r"^(?P<expr>.+?)(?:\s+(?P<opclass>[A-Za-z_][A-Za-z0-9_.]*_ops))?"
+    r"(?:\s+(?P<dir>ASC|DESC))?(?:\s+NULLS\s+(?P<nulls>FIRST|LAST))?\s*$",
     re.IGNORECASE,
 )
 
@@ -30,6 +31,7 @@ class WantedKey:
     is_column: bool
     descending: bool
     nulls_first: bool | None
+    opclass: str | None = None  # ``data jsonb_path_ops``: the key's operator class, when given
 
 
 def parse_key(text: str) -> WantedKey:
@@ -37,6 +39,7 @@ def parse_key(text: str) -> WantedKey:
     if not m:
         return WantedKey(text.strip(), True, False, None)
     expr = m.group("expr").strip()
+    opclass = (m.group("opclass") or "").lower() or None
     descending = (m.group("dir") or "").upper() == "DESC"
     nulls = m.group("nulls")
     nulls_first = None if nulls is None else nulls.upper() == "FIRST"
@@ -45,11 +48,14 @@ def parse_key(text: str) -> WantedKey:
     is_column = re.fullmatch(r'[A-Za-z_][A-Za-z0-9_$]*|"[^"]+"', expr) is not None
     if is_column:
         expr = expr.strip('"') if expr.startswith('"') else expr.lower()
-    return WantedKey(expr, is_column, descending, nulls_first)
+    return WantedKey(expr, is_column, descending, nulls_first, opclass)
 
 
 def key_matches(wanted: WantedKey, key: IndexKey) -> bool:
+    """Same expression, direction and NULLS order; the operator class too when one is asked for."""
     if wanted.descending != key.descending:
+        return False
+    if wanted.opclass and wanted.opclass != (key.opclass or "").rpartition(".")[2].lower():
         return False
     if (wanted.nulls_first if wanted.nulls_first is not None else wanted.descending) != (
         key.nulls_first if key.nulls_first is not None else key.descending
@@ -70,7 +76,7 @@ def shape_diffs(props: dict, index: Index, aliases: dict[str, str] | None = None
     wanted = [parse_key(c) for c in props.get("columns") or []]
     if aliases:
         wanted = [
-            WantedKey(aliases[w.expression], True, w.descending, w.nulls_first)
+            WantedKey(aliases[w.expression], True, w.descending, w.nulls_first, w.opclass)
             if w.is_column and w.expression in aliases
             else w
             for w in wanted

@@ -74,7 +74,13 @@ def check_strict(
 
 
 def check_strict_tables(req: Requirement, model: SchemaModel, spec: Spec) -> Finding:
-    required = {qualify(r.schema, r.table or "") for r in spec.requirements if r.kind == "table"}
+    # a table a match: selector picks is not thereby required: selectors say what a table of
+    # that pattern must have, not that a new one may appear
+    required = {
+        qualify(r.schema, r.table or "")
+        for r in spec.requirements
+        if r.kind == "table" and not r.id.startswith("match.")
+    }
     allowed = {
         qualify(spec.default_schema, a) if "." not in a else a for a in req.props.get("allow") or []
     }

@@ -9,11 +9,14 @@ really matters. Auditing the same source against it gives no FAIL.
 
 from __future__ import annotations
 
+import fnmatch
 from typing import Any
 
 import yaml
 
 from schema_audit.model import Index, SchemaModel, Table, View
+from schema_audit.spec.schema import STRICT_KINDS
+from schema_audit.spec.tenancy import TenantPattern
 
 
 def _name(schema: str, name: str) -> str:
@@ -24,6 +27,8 @@ def _key(index: Index) -> list[str]:
     out = []
     for key in index.keys:
         text = key.expression
+        if key.opclass:  # gin_trgm_ops, jsonb_path_ops …: a different index without it
+            text += f" {key.opclass.rpartition('.')[2]}"
         if key.descending:
             text += " DESC"
         if key.nulls_first is not None:
@@ -45,7 +50,26 @@ def _index(index: Index) -> dict[str, Any]:
     return item
 
 
-def _table(table: Table) -> dict[str, Any]:
+TABLE_KINDS = (
+    "columns",
+    "primary_key",
+    "unique",
+    "checks",
+    "foreign_keys",
+    "indexes",
+    "rls",
+    "policies",
+    "triggers",
+    "privileges",
+)
+
+
+def _table(table: Table, only: tuple[str, ...] = TABLE_KINDS) -> dict[str, Any]:
+    full = _full_table(table)
+    return {k: v for k, v in full.items() if k == "schema" or k in only}
+
+
+def _full_table(table: Table) -> dict[str, Any]:
     spec: dict[str, Any] = {}
     if "." in table.name:
         spec["schema"] = table.schema
@@ -151,9 +175,55 @@ def _indent(text: str, spaces: int) -> str:
     return "".join(pad + line if line.strip() else line for line in text.splitlines(keepends=True))
 
 
-def _accepted_rules(findings: list[Any]) -> list[str]:
-    """A waiver per rule finding present at init, so the first audit is green and each one is named."""
-    if not findings:
+OWNER_PLACEHOLDER = "TODO: owner"
+
+
+def _tenant_waivers(
+    tenant: TenantPattern | None, expires: str | None, explicit: set[str], kinds: tuple[str, ...]
+) -> list[dict[str, Any]]:
+    """What the tenancy selector finds at init, accepted until expiry.
+
+    Only requirements that will apply: a table written below with its own ``rls``/``columns``
+    overrides the selector's (a waiver for it would be stale).
+    """
+    if tenant is None:
+        return []
+    out = []
+    for t in tenant.tables:
+        own = t.qualified_name in explicit
+        base = f"match.tenant_tables.{t.schema}.{t.name}"
+        problem = None
+        if not t.rls_enabled:
+            problem = "has no row level security"
+        elif not t.rls_forced and not (own and "rls" in kinds):
+            problem = "has row level security that is not forced"
+        if problem:
+            out.append((f"{base}.rls", f"{t.name} carries {tenant.column} but {problem}"))
+        column = t.columns[tenant.column]
+        if column.nullable and not (own and "columns" in kinds):
+            out.append((f"{base}.columns.{tenant.column}", f"{t.name}.{tenant.column} is nullable"))
+    return [
+        {
+            "requirement": rid,
+            "reason": f"present at init: {why}",
+            "owner": OWNER_PLACEHOLDER,
+            **({"expires": expires} if expires else {}),
+        }
+        for rid, why in out
+    ]
+
+
+def _accepted_rules(
+    findings: list[Any],
+    expires: str | None = None,
+    extra: list[dict[str, Any]] | None = None,
+) -> list[str]:
+    """A waiver per finding present at init, so the first audit is green and each one is named.
+
+    Each expires (``--expires-in``, default 90 days) and has an owner placeholder to fill in:
+    an accepted deviation nobody owns and nobody revisits is a silent one.
+    """
+    if not findings and not extra:
         return []
     out = [
         "",
@@ -161,12 +231,16 @@ def _accepted_rules(findings: list[Any]) -> list[str]:
         "# accepted so the first audit passes; review each: fix it, or replace the reason with a real one.",
         "waivers:",
     ]
-    for finding in sorted(findings, key=lambda f: f.id):
-        entry = {
+    entries = [
+        {
             "requirement": finding.id,
             "reason": f"present at init: {finding.message}",
-            "owner": "schema-audit init",
+            "owner": OWNER_PLACEHOLDER if expires else "schema-audit init",
+            **({"expires": expires} if expires else {}),
         }
+        for finding in sorted(findings, key=lambda f: f.id)
+    ] + list(extra or [])
+    for entry in entries:
         out.append(
             _indent(
                 yaml.safe_dump([entry], allow_unicode=True, width=100, sort_keys=False), 2
@@ -175,10 +249,68 @@ def _accepted_rules(findings: list[Any]) -> list[str]:
     return out
 
 
+def _strict_block(model: SchemaModel, only: tuple[str, ...], all_tables: bool) -> list[str]:
+    """``strict:``: a new table, column, index, policy, trigger or grant FAILs against the spec."""
+    kinds = [k for k in STRICT_KINDS if k in only]
+    schemas = sorted({t.schema for t in model.tables.values()}) or ["public"]
+    block: dict[str, Any] = {}
+    if all_tables:
+        block.update({"tables": True, "schemas": schemas, "allow": ["alembic_version"]})
+    if kinds:
+        block["exactly"] = kinds
+    if not block:
+        return []
+    return [
+        "",
+        "# Strict: anything the schema gains that this spec does not list FAILs (new tables,",
+        "# and new objects of these kinds on listed tables). Turn a kind off by removing it.",
+        _block("strict", block).rstrip("\n"),
+    ]
+
+
+def _tenant_block(tenant: TenantPattern) -> list[str]:
+    referenced = tenant.referenced or ""
+    schema, _, bare = referenced.partition(".")
+    select: dict[str, Any] = {"has_column": tenant.column}
+    if referenced:
+        select["exclude"] = [bare if schema == "public" else referenced]
+    selector = {
+        "tenant_tables": {
+            "select": select,
+            "require": {
+                "rls": {"enabled": True, "forced": True},
+                "columns": {tenant.column: {"nullable": False}},
+            },
+        }
+    }
+    return [
+        "",
+        f"# Tenancy: {tenant.summary()}.",
+        "# Every table carrying the tenant column, today's and tomorrow's, needs forced RLS and a",
+        "# NOT NULL tenant column; a table's own entry below overrides (docs/spec-format.md).",
+        _block("settings", {"tenant_column": tenant.column}).rstrip("\n"),
+        _block("match", selector).rstrip("\n"),
+    ]
+
+
 def spec_from_model(
-    model: SchemaModel, *, name: str, source: str, rule_findings: list[Any] | None = None
+    model: SchemaModel,
+    *,
+    name: str,
+    source: str,
+    rule_findings: list[Any] | None = None,
+    tables: list[str] | None = None,
+    only: list[str] | None = None,
+    tenant: TenantPattern | None = None,
+    expires: str | None = None,
+    strict: bool = True,
 ) -> str:
-    """The spec text: header, then tables, views and functions in name order, each with a comment."""
+    """The spec text: header, then tables, views and functions in name order, each with a comment.
+
+    ``tables`` (globs) and ``only`` (kinds of TABLE_KINDS) narrow what is written; ``strict``
+    (default) makes additions FAIL; ``tenant`` adds the tenancy selector and waivers.
+    """
+    kinds = tuple(only or TABLE_KINDS)
     out = [
         "# yaml-language-server: $schema=https://schema-audit.dev/spec.schema.json",
         f"# Generated by `schema-audit init` from {source}.",
@@ -189,17 +321,28 @@ def spec_from_model(
         "defaults:",
         "  schema: public",
         "  severity: high",
-        "",
-        "tables:",
     ]
+    if strict:
+        out += _strict_block(model, kinds, all_tables=not tables)
+    if tenant is not None:
+        out += _tenant_block(tenant)
+    out += ["", "tables:"]
+    explicit: set[str] = set()
     for key in sorted(model.tables):
         table = model.tables[key]
         if table.name == "alembic_version" and table.schema == "public":
             continue
+        if tables and not any(
+            fnmatch.fnmatchcase(table.name, g) or fnmatch.fnmatchcase(key, g) for g in tables
+        ):
+            continue
         out.append(
             f"  # {table.qualified_name}: {len(table.columns)} columns, {_where(table.provenance)}"
         )
-        out.append(_indent(_block(_name(table.schema, table.name), _table(table)), 2).rstrip("\n"))
+        explicit.add(table.qualified_name)
+        out.append(
+            _indent(_block(_name(table.schema, table.name), _table(table, kinds)), 2).rstrip("\n")
+        )
     for section, materialized in (("views", False), ("materialized_views", True)):
         views = [v for k, v in sorted(model.views.items()) if v.materialized == materialized]
         if views:
@@ -229,5 +372,6 @@ def spec_from_model(
                     2,
                 ).rstrip("\n")
             )
-    out += _accepted_rules(rule_findings or [])
+    tenancy = _tenant_waivers(tenant, expires, explicit, kinds)
+    out += _accepted_rules(rule_findings or [], expires, tenancy)
     return "\n".join(out) + "\n"

@@ -274,6 +274,8 @@ class _Builder:
         )
         self.problems: list[str] = []
         self.ids: dict[str, str] = {}
+        # strict: {exactly: [...]}: every table entry is strict about these kinds
+        self.global_exactly = list((doc.get("strict") or {}).get("exactly") or [])
 
     # each requirement goes through here so ids stay unique and positions known
     def add(
@@ -510,7 +512,10 @@ class _Builder:
                 )
         if props.get("rls") is not None:
             self.add(f"{base}.rls", "rls", (*path, "rls"), props["rls"], name=None, **common)
-        for kind in props.get("exactly") or []:
+        exactly = props.get("exactly")
+        if exactly is None and base.startswith("tables."):
+            exactly = self.global_exactly
+        for kind in exactly or []:
             self.add(
                 f"{base}.exactly.{kind}",
                 "strict",

@@ -16,6 +16,15 @@ COMMANDS = ["ALL", "SELECT", "INSERT", "UPDATE", "DELETE"]
 REF_ACTIONS = ["NO ACTION", "RESTRICT", "CASCADE", "SET NULL", "SET DEFAULT"]
 PRIVILEGES = ["SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER", "ALL"]
 EVENTS = ["INSERT", "UPDATE", "DELETE", "TRUNCATE"]
+STRICT_KINDS = [
+    "columns",
+    "indexes",
+    "policies",
+    "triggers",
+    "privileges",
+    "checks",
+    "foreign_keys",
+]
 
 
 def _str(description: str, **extra: Any) -> dict[str, Any]:
@@ -288,17 +297,7 @@ _TABLE = _req(
         "comment": _str("Required table comment."),
         "exactly": {
             "type": "array",
-            "items": {
-                "enum": [
-                    "columns",
-                    "indexes",
-                    "policies",
-                    "triggers",
-                    "privileges",
-                    "checks",
-                    "foreign_keys",
-                ]
-            },
+            "items": {"enum": STRICT_KINDS},
             "description": "Strict mode: anything of these kinds that the spec does not require is a finding.",
         },
         "allow": _strlist(
@@ -573,6 +572,13 @@ SPEC_SCHEMA: dict[str, Any] = {
                         "description": "Every table must be in the spec.",
                     },
                     "schemas": _strlist("Schemas strict mode covers (default: defaults.schema)."),
+                    "exactly": {
+                        "type": "array",
+                        "items": {"enum": STRICT_KINDS},
+                        "description": "Every table entry is strict about these kinds (as if it "
+                        "said exactly: […]; a table's own exactly: wins): a new column, index, "
+                        "policy, trigger or grant FAILs.",
+                    },
                     "allow": _strlist(
                         "Tables accepted without a requirement (e.g. alembic_version)."
                     ),

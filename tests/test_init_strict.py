@@ -1,0 +1,101 @@
+"""``init`` a team adopts: strict by default, the tenant pattern as a selector, expiring waivers."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+import yaml
+
+SCHEMA = """
+CREATE TABLE organizations (id int PRIMARY KEY, name text NOT NULL);
+CREATE TABLE invoices (id int PRIMARY KEY, organization_id int NOT NULL REFERENCES organizations(id),
+                       data jsonb, title text);
+CREATE INDEX invoices_org ON invoices (organization_id);
+CREATE INDEX invoices_data ON invoices USING gin (data jsonb_path_ops);
+ALTER TABLE invoices ENABLE ROW LEVEL SECURITY;
+ALTER TABLE invoices FORCE ROW LEVEL SECURITY;
+CREATE POLICY tenant ON invoices USING (organization_id = current_setting('app.org')::int);
+CREATE TABLE notes (id int PRIMARY KEY, organization_id int REFERENCES organizations(id));
+CREATE INDEX notes_org ON notes (organization_id);
+CREATE TABLE settings (key text PRIMARY KEY, value text);
+"""
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "schema_audit.cli", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "SCHEMA_AUDIT_CACHE": "0"},
+    )
+
+
+def _failing(spec: Path, dsn: str) -> dict[str, str]:
+    import json
+
+    proc = _cli("audit", "-s", str(spec), "--dsn", dsn, "-f", "json")
+    assert proc.returncode in (0, 1), proc.stderr
+    doc = json.loads(proc.stdout)
+    return {f["id"]: f["message"] for f in doc["findings"] if f["status"] == "FAIL"}
+
+
+def test_init_then_a_new_tenant_table_column_and_index_all_fail(make_db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    dsn = make_db("initstrict", SCHEMA)
+    spec = tmp_path / "spec.yaml"
+    proc = _cli("init", "--dsn", dsn, "-o", str(spec))
+    assert proc.returncode == 0, proc.stderr
+    text = spec.read_text()
+    assert "# Tenancy: 2 of 4 tables carry organization_id; 1 have no RLS" in text
+    doc = yaml.safe_load(text)
+    assert doc["settings"]["tenant_column"] == "organization_id"
+    assert doc["match"]["tenant_tables"]["select"] == {
+        "has_column": "organization_id",
+        "exclude": ["organizations"],
+    }
+    assert doc["strict"]["tables"] is True and "indexes" in doc["strict"]["exactly"]
+    gin = next(i for i in doc["tables"]["invoices"]["indexes"] if i["name"] == "invoices_data")
+    assert gin["columns"] == ["data jsonb_path_ops"] and gin["method"] == "gin"
+    expiry = (datetime.date.today() + datetime.timedelta(days=90)).isoformat()
+    waivers = {w["requirement"]: w for w in doc["waivers"]}
+    assert waivers["match.tenant_tables.public.notes.rls"]["expires"] == expiry
+    assert waivers["rules.SEC006.public.notes"]["owner"] == "TODO: owner"
+    assert all(w.get("expires") == expiry for w in doc["waivers"])
+    assert _failing(spec, dsn) == {}  # today's schema passes its own init spec
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(
+            "CREATE TABLE payments (id int PRIMARY KEY, organization_id int NOT NULL "
+            "REFERENCES organizations(id))"
+        )
+        conn.execute("ALTER TABLE invoices ADD COLUMN paid_at timestamptz")
+        conn.execute("CREATE INDEX invoices_title ON invoices (title)")
+    failing = _failing(spec, dsn)
+    assert "payments" in failing["strict.tables"]
+    assert "payments has organization_id" in failing["rules.SEC006.public.payments"]
+    assert "match.tenant_tables.public.payments.rls" in failing
+    assert "paid_at" in failing["tables.invoices.exactly.columns"]
+    assert "invoices_title" in failing["tables.invoices.exactly.indexes"]
+
+
+def test_init_tables_glob_only_kinds_and_no_strict(make_db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    dsn = make_db("initonly", SCHEMA)
+    spec = tmp_path / "spec.yaml"
+    proc = _cli(
+        "init", "--dsn", dsn, "-o", str(spec), "--tables", "inv*", "--only", "columns,indexes"
+    )
+    assert proc.returncode == 0, proc.stderr
+    doc = yaml.safe_load(spec.read_text())
+    assert list(doc["tables"]) == ["invoices"]
+    assert set(doc["tables"]["invoices"]) == {"columns", "indexes"}
+    assert doc["strict"] == {"exactly": ["columns", "indexes"]}  # no table list: subset
+    assert _failing(spec, dsn) == {}
+    loose = tmp_path / "loose.yaml"
+    assert _cli("init", "--dsn", dsn, "-o", str(loose), "--no-strict").returncode == 0
+    assert "strict" not in yaml.safe_load(loose.read_text())
+    bad = _cli("init", "--dsn", dsn, "-o", str(tmp_path / "x.yaml"), "--only", "colums")
+    assert bad.returncode == 2 and "colums" in bad.stderr
