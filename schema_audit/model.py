@@ -237,6 +237,9 @@ class Table:
     partition_key: str | None = None  # "RANGE (occurred_at)"
     partition_of: str | None = None  # "schema.parent" for a partition
     provenance: list[Provenance] = field(default_factory=list)
+    # storage parameters (pg_class.reloptions: fillfactor=70 …) and UNLOGGED
+    options: dict[str, str] = field(default_factory=dict)
+    unlogged: bool = False
 
     @property
     def qualified_name(self) -> str:
@@ -265,6 +268,8 @@ class View:
     owner: str | None = None
     comment: str | None = None
     provenance: list[Provenance] = field(default_factory=list)
+    # security_invoker, security_barrier, check_option (local/cascaded) as reloptions hold them
+    options: dict[str, str] = field(default_factory=dict)
 
     @property
     def qualified_name(self) -> str:

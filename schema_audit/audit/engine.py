@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from schema_audit.audit import indexes, relations, security, tables
+from schema_audit.audit import enums, indexes, relations, security, tables
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.findings import Finding, finding_for
 from schema_audit.audit.result import AuditResult, Rollup, aggregate
@@ -40,6 +40,7 @@ CHECKS: dict[str, Check] = {
     "function": relations.check_function,
     "forbidden_column": relations.check_forbidden_column,
     "probe": relations.check_probe,
+    "enum": enums.check_enum,
 }
 
 

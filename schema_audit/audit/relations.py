@@ -8,6 +8,7 @@ import re
 from schema_audit.audit import nearmiss, privileges
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.findings import Diff, Evidence, Finding, finding_for, missing
+from schema_audit.audit.options import option_diffs
 from schema_audit.model import qualify
 from schema_audit.render import ddl as render_ddl
 from schema_audit.spec.model import Requirement
@@ -46,10 +47,16 @@ def check_view(req: Requirement, ctx: AuditContext) -> Finding:
     ]
     if lacking_deps:
         diffs.append(Diff("depends_on", req.props["depends_on"], sorted(deps)))
+    option_problems = option_diffs(req.props.get("options") or {}, view.options, None)
+    diffs += option_problems
     if diffs:
         detail = "; ".join([f"missing column(s) {', '.join(lacking)}"] if lacking else []) or ""
         if lacking_deps:
             detail += ("; " if detail else "") + f"does not read {', '.join(lacking_deps)}"
+        for d in option_problems:
+            detail += (
+                "; " if detail else ""
+            ) + f"{d.property} is {d.actual or 'not set'}, expected {d.expected}"
         return finding_for(
             req, "FAIL", f"{label} differs: {detail}", diffs=diffs, evidence=evidence, ddl=ddl
         )

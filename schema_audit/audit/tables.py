@@ -8,6 +8,7 @@ from schema_audit import sqlnorm
 from schema_audit.audit import nearmiss
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.findings import Diff, Finding, finding_for, missing
+from schema_audit.audit.options import option_diffs
 from schema_audit.model import ForeignKey, Table, qualify
 from schema_audit.render import ddl as render_ddl
 from schema_audit.spec.model import Requirement
@@ -37,6 +38,14 @@ def check_table(req: Requirement, ctx: AuditContext) -> Finding:
         f.status = "FAIL"
         f.diffs.append(Diff("comment", comment, table.comment))
         f.message = f"table {label}: comment differs"
+    optional = option_diffs(req.props.get("options") or {}, table.options, table.unlogged)
+    if optional:
+        detail = "; ".join(
+            f"{d.property} is {_show(d.actual)}, expected {_show(d.expected)}" for d in optional
+        )
+        f.message = f"{f.message}; {detail}" if f.status == "FAIL" else f"table {label}: {detail}"
+        f.status = "FAIL"
+        f.diffs += optional
     return f
 
 
@@ -107,8 +116,12 @@ def check_column(req: Requirement, ctx: AuditContext) -> Finding:
         expected = _default_text(props["default"])
         if sqlnorm.normalize_default(expected) != sqlnorm.normalize_default(column.default):
             diffs.append(Diff("default", expected, column.default))
-    if "identity" in props and props["identity"] != column.identity:
-        diffs.append(Diff("identity", props["identity"], column.identity))
+    if "identity" in props:
+        wanted = props["identity"].replace("_", " ") if props["identity"] else None
+        if wanted != column.identity:
+            diffs.append(Diff("identity", props["identity"], column.identity))
+    if "collation" in props and _collation(props["collation"]) != _collation(column.collation):
+        diffs.append(Diff("collation", props["collation"], column.collation))
     if "generated" in props and not sqlnorm.exprs_equal(props["generated"], column.generated):
         diffs.append(Diff("generated", props["generated"], column.generated))
     if "comment" in props and props["comment"] != column.comment:
@@ -140,6 +153,14 @@ def check_column(req: Requirement, ctx: AuditContext) -> Finding:
             instead=instead,
         )
     return finding_for(req, "PASS", f"column {label} is {line}", evidence=evidence, ddl=line)
+
+
+def _collation(name: str | None) -> str | None:
+    """``pg_catalog."C"``, ``"C"`` and ``C`` are one collation; ``default`` is none."""
+    if not name:
+        return None
+    bare = name.rpartition(".")[2].strip('"')
+    return None if bare == "default" else bare
 
 
 def _show(value: object) -> str:

@@ -571,6 +571,8 @@ class DdlInterpreter:
             rv.relname,
             grants=self._defaults_for("tables", schema),
             provenance=[self._prov()],
+            options=_reloptions(node.options),
+            unlogged=rv.relpersistence == "u",
         )
         if node.partspec is not None:
             table.kind = "partitioned"
@@ -914,6 +916,12 @@ class DdlInterpreter:
             for cmd in node.cmds or ():
                 if view is not None and cmd.subtype == AlterTableType.AT_ChangeOwner:
                     view.owner = cmd.newowner.rolename
+                elif view is not None and cmd.subtype in (
+                    AlterTableType.AT_SetRelOptions,
+                    AlterTableType.AT_ResetRelOptions,
+                    AlterTableType.AT_ReplaceRelOptions,
+                ):
+                    _apply_reloptions(view.options, cmd)
             return
         view = self.model.views.get(qualify(self._schema_of(node.relation), node.relation.relname))
         if (
@@ -1023,7 +1031,11 @@ class DdlInterpreter:
             self._column(table, cmd.name).identity = None
         elif t == A.AT_DropExpression:
             self._column(table, cmd.name).generated = None
-        # storage, statistics, SET (fillfactor), CLUSTER ON, REPLICA IDENTITY …: not modelled
+        elif t in (A.AT_SetRelOptions, A.AT_ResetRelOptions, A.AT_ReplaceRelOptions):
+            _apply_reloptions(table.options, cmd)
+        elif t in (A.AT_SetLogged, A.AT_SetUnLogged):
+            table.unlogged = t == A.AT_SetUnLogged
+        # storage, statistics, CLUSTER ON, REPLICA IDENTITY …: not modelled
 
     def _column(self, table: Table, name: str) -> Column:
         column = table.columns.get(name)
@@ -1392,6 +1404,15 @@ class DdlInterpreter:
             replace=bool(node.replace),
             aliases=_strings(node.aliases),
         )
+        view = self.model.views.get(qualify(self._schema_of(node.view), node.view.relname))
+        if view is not None:
+            # CREATE OR REPLACE VIEW sets the options anew, as PostgreSQL does
+            view.options = _reloptions(node.options)
+            check = getattr(node.withCheckOption, "name", "") or ""
+            if "LOCAL" in check:
+                view.options["check_option"] = "local"
+            elif "CASCADED" in check:
+                view.options["check_option"] = "cascaded"
 
     def _on_CreateTableAsStmt(self, node: ast.CreateTableAsStmt) -> None:
         rel = node.into.rel
@@ -1970,3 +1991,38 @@ def interpret(sql: str, *, file: str | None = None) -> SchemaModel:
     interpreter = DdlInterpreter()
     interpreter.apply_sql(sql, file=file)
     return interpreter.model
+
+
+def _reloptions(options: tuple | list | None) -> dict[str, str]:  # type: ignore[type-arg]
+    """``WITH (fillfactor = 70, security_invoker)`` as pg_class.reloptions prints it."""
+    out: dict[str, str] = {}
+    for opt in options or ():
+        if not isinstance(opt, ast.DefElem) or opt.defnamespace:
+            continue  # toast.* options: not modelled
+        arg = opt.arg
+        if arg is None:
+            value = "true"
+        elif isinstance(arg, ast.String):
+            value = arg.sval
+        elif isinstance(arg, ast.Integer):
+            value = str(arg.ival)
+        elif isinstance(arg, ast.Float):
+            value = str(arg.fval)
+        elif isinstance(arg, ast.Boolean):
+            value = "true" if arg.boolval else "false"
+        else:
+            value = _deparse(arg) or ""
+        out[opt.defname] = value
+    return out
+
+
+def _apply_reloptions(options: dict[str, str], cmd: ast.AlterTableCmd) -> None:
+    """ALTER … SET (…) / RESET (…) on a table's or view's storage parameters."""
+    if cmd.subtype == AlterTableType.AT_ResetRelOptions:
+        for opt in cmd.def_ or ():
+            if isinstance(opt, ast.DefElem):
+                options.pop(opt.defname, None)
+        return
+    if cmd.subtype == AlterTableType.AT_ReplaceRelOptions:
+        options.clear()
+    options.update(_reloptions(cmd.def_))

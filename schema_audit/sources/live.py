@@ -164,7 +164,8 @@ SELECT c.oid, n.nspname, c.relname, c.relkind, pg_catalog.pg_get_userbyid(c.relo
        (SELECT pn.nspname || '.' || pc.relname FROM pg_catalog.pg_inherits i
           JOIN pg_catalog.pg_class pc ON pc.oid = i.inhparent
           JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace
-         WHERE i.inhrelid = c.oid AND c.relispartition)
+         WHERE i.inhrelid = c.oid AND c.relispartition),
+       c.reloptions, c.relpersistence = 'u'
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND {ns} AND {not_ext}
@@ -472,10 +473,22 @@ def _read_all(r: _Reader) -> SchemaModel:
         model.schema_grants[name] = _grants(acl, owner)
 
     relations: dict[int, Table | View] = {}
-    for oid, schema, name, kind, owner, rls, forced, comment, partkey, parent in r.rows(
-        Q_RELATIONS, "relations"
-    ):
+    for (
+        oid,
+        schema,
+        name,
+        kind,
+        owner,
+        rls,
+        forced,
+        comment,
+        partkey,
+        parent,
+        reloptions,
+        unlogged,
+    ) in r.rows(Q_RELATIONS, "relations"):
         prov = [Provenance(source="catalog", action="catalog")]
+        options = dict(o.partition("=")[::2] for o in reloptions or ())
         if kind in ("v", "m"):
             view = View(
                 schema,
@@ -485,6 +498,7 @@ def _read_all(r: _Reader) -> SchemaModel:
                 owner=owner,
                 comment=comment,
                 provenance=prov,
+                options=options,
             )
             model.views[qualify(schema, name)] = view
             relations[oid] = view
@@ -500,6 +514,8 @@ def _read_all(r: _Reader) -> SchemaModel:
                 partition_key=partkey,
                 partition_of=parent,
                 provenance=prov,
+                options=options,
+                unlogged=bool(unlogged),
             )
             model.tables[qualify(schema, name)] = table
             relations[oid] = table

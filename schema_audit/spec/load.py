@@ -357,6 +357,18 @@ class _Builder:
                 table=None,
                 name=name,
             )
+        for key, props in (doc.get("enums") or {}).items():
+            props = props or {}
+            schema, name = self.split_name(key, props)
+            self.add(
+                f"enums.{key}",
+                "enum",
+                ("enums", key),
+                props,
+                schema=schema,
+                table=None,
+                name=name,
+            )
         for key, props in (doc.get("forbidden_columns") or {}).items():
             self.add(
                 f"forbidden_columns.{key}",

@@ -89,8 +89,14 @@ _COLUMN = _req(
             "description": "true = this column alone is the primary key.",
         },
         "identity": {
-            "enum": ["always", "by default", None],
-            "description": "GENERATED … AS IDENTITY.",
+            "enum": ["always", "by default", "by_default", None],
+            "description": "GENERATED ALWAYS / BY DEFAULT AS IDENTITY (by_default = by default); "
+            "null = must not be an identity column (a serial column is not one).",
+        },
+        "collation": {
+            "type": ["string", "null"],
+            "description": 'Collation of the column ("C", und-x-icu …); null = the type\'s '
+            "default.",
         },
         "generated": _str("Expression of a GENERATED ALWAYS AS (…) STORED column."),
         "references": _str("Shorthand foreign key: 'table(column)' or 'schema.table(column)'."),
@@ -303,6 +309,12 @@ _TABLE = _req(
         "allow": _strlist(
             "Object names (or role names, for privileges) strict mode accepts without a requirement."
         ),
+        "options": {
+            "type": "object",
+            "additionalProperties": {"type": ["string", "number", "boolean"]},
+            "description": "Storage parameters as WITH (…) sets them (fillfactor: 70, "
+            "autovacuum_enabled: false …) and unlogged: true/false (UNLOGGED).",
+        },
         "replace": {
             "type": "boolean",
             "description": "With extends: this entry replaces the base spec's entry for the "
@@ -362,6 +374,18 @@ _VIEW = _req(
         "schema": _str("Schema (default: defaults.schema)."),
         "columns": _strlist("Columns the view must expose."),
         "depends_on": _strlist("Base tables the view must read."),
+        "options": _obj(
+            {
+                "security_invoker": {
+                    "type": "boolean",
+                    "description": "true = the view runs with the caller's rights (RLS of the "
+                    "caller applies; PostgreSQL 15+).",
+                },
+                "security_barrier": {"type": "boolean"},
+                "check_option": {"enum": ["local", "cascaded", "none"]},
+            },
+            "View options (absent in the catalog = PostgreSQL's default: false / none).",
+        ),
         "indexes": {"type": "array", "items": _INDEX},
     },
     "A view or materialized-view requirement.",
@@ -558,6 +582,26 @@ SPEC_SCHEMA: dict[str, Any] = {
             "functions": {
                 "type": "object",
                 "additionalProperties": {"anyOf": [_FUNCTION, {"type": "null"}]},
+            },
+            "enums": {
+                "type": "object",
+                "description": "Enum types by name ('mood' or 'schema.mood').",
+                "additionalProperties": {
+                    "anyOf": [
+                        _req(
+                            {
+                                "schema": _str("Schema (default: defaults.schema)."),
+                                "values": _strlist(
+                                    "Exactly these labels, in this order (a removed, added or "
+                                    "reordered label FAILs)."
+                                ),
+                                "includes": _strlist("At least these labels (others may exist)."),
+                            },
+                            "An enum type requirement; {} only requires existence.",
+                        ),
+                        {"type": "null"},
+                    ]
+                },
             },
             "forbidden_columns": {"type": "object", "additionalProperties": _FORBIDDEN},
             "probes": {"type": "object", "additionalProperties": _PROBE},

@@ -1,0 +1,58 @@
+"""Enum types: their labels, exactly and in order (``values``) or at least these (``includes``).
+
+A removed or renamed enum label breaks every row and every query that used it, and
+reviewers ask for it by name; the catalog keeps labels in sort order, so ``values``
+compares the order too.
+"""
+
+from __future__ import annotations
+
+from schema_audit.audit.context import AuditContext
+from schema_audit.audit.findings import Diff, Evidence, Finding, finding_for, missing
+from schema_audit.model import qualify
+from schema_audit.spec.model import Requirement
+
+
+def check_enum(req: Requirement, ctx: AuditContext) -> Finding:
+    key = qualify(req.schema, req.name or "")
+    enum = ctx.model.enums.get(key)
+    if enum is None:
+        return finding_for(
+            req,
+            "FAIL",
+            f"enum type {key} does not exist",
+            diffs=[missing()],
+            evidence=ctx.absence_evidence(None, f"enum type {key}"),
+        )
+    ddl = f"CREATE TYPE {key} AS ENUM ({', '.join(repr(v) for v in enum.labels)});"
+    evidence = ctx.evidence(enum.provenance, ddl)
+    props = req.props
+    diffs: list[Diff] = []
+    problems: list[str] = []
+    if "values" in props and list(props["values"]) != enum.labels:
+        diffs.append(Diff("values", list(props["values"]), enum.labels))
+        gone = [v for v in props["values"] if v not in enum.labels]
+        extra = [v for v in enum.labels if v not in props["values"]]
+        detail = []
+        if gone:
+            detail.append(f"missing {', '.join(gone)}")
+        if extra:
+            detail.append(f"not required {', '.join(extra)}")
+        problems.append(", ".join(detail) or "labels in another order")
+    if "includes" in props:
+        gone = [v for v in props["includes"] if v not in enum.labels]
+        if gone:
+            diffs.append(Diff("includes", list(props["includes"]), enum.labels))
+            problems.append(f"missing {', '.join(gone)}")
+    if diffs:
+        return finding_for(
+            req,
+            "FAIL",
+            f"enum {key}: {'; '.join(problems)} (labels: {', '.join(enum.labels)})",
+            diffs=diffs,
+            evidence=evidence or [Evidence(source=ctx.evidence_kind(), sql=ddl)],
+            ddl=ddl,
+        )
+    return finding_for(
+        req, "PASS", f"enum {key}: {', '.join(enum.labels)}", evidence=evidence, ddl=ddl
+    )
