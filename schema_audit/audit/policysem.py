@@ -150,33 +150,45 @@ def _rewrite(node, functions: Volatility):  # type: ignore[no-untyped-def]
     return node
 
 
+_VOLATILITY: dict[int, Volatility] = {0: {}}  # token -> the function table it stands for
+_LAST: list = [None, 0, 0]  # type: ignore[type-arg]  # model, its function count, its token
+
+
 @functools.lru_cache(maxsize=8192)
-def _canonical(text: str, functions: tuple[tuple[str, bool], ...]) -> str:
+def _canonical(text: str, token: int) -> str:
     base = sqlnorm.canonical_expr(text)
     if not base or base.startswith("?"):
         return base
     try:
         node = parse_sql(f"SELECT {base}")[0].stmt.targetList[0].val
-        return re.sub(r"\s+", " ", RawStream()(_rewrite(node, dict(functions)))).strip()
+        return re.sub(r"\s+", " ", RawStream()(_rewrite(node, _VOLATILITY[token]))).strip()
     except Exception:  # the canonical form always parses; never crash an audit on it
         return base
 
 
-def _function_table(model: SchemaModel | None) -> tuple[tuple[str, bool], ...]:
+def _function_token(model: SchemaModel | None) -> int:
+    """A small cache key for the model's function volatilities, computed once per model."""
     if model is None:
-        return ()
-    out: dict[str, bool] = {}
+        return 0
+    if _LAST[0] is model and _LAST[1] == len(model.functions):
+        return int(_LAST[2])
+    table: Volatility = {}
     for fn in model.functions.values():
         key = f"{fn.schema}.{fn.name}"
-        out[key] = out.get(key, False) or fn.volatility == "VOLATILE"
-    return tuple(sorted(out.items()))
+        table[key] = table.get(key, False) or fn.volatility == "VOLATILE"
+    token = next((t for t, known in _VOLATILITY.items() if known == table), None)
+    if token is None:
+        token = max(_VOLATILITY) + 1
+        _VOLATILITY[token] = table
+    _LAST[:] = [model, len(model.functions), token]  # holds the model: its id cannot be reused
+    return token
 
 
 def canonical(text: str | None, model: SchemaModel | None = None) -> str:
     """The canonical predicate: sqlnorm's form, ``=`` operands ordered, ``(SELECT f())`` unwrapped."""
     if text is None or not str(text).strip():
         return ""
-    return _canonical(str(text), _function_table(model))
+    return _canonical(str(text), _function_token(model))
 
 
 def equal(a: str | None, b: str | None, model: SchemaModel | None = None) -> bool:
