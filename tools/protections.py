@@ -132,6 +132,13 @@ PROTECTIONS = [
         "    for column, grants in sorted({}.items()):",
         "tests/test_privileges.py",
     ),
+    Protection(
+        "catalog-locks-released",
+        "schema_audit/sources/live.py",
+        "                cur.execute(RELEASE_LOCKS)",
+        '                cur.execute("RELEASE SAVEPOINT schema_audit_read")',
+        "tests/test_lock_release.py",
+    ),
 ]
 
 

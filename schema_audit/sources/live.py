@@ -173,6 +173,7 @@ ORDER BY n.nspname, c.relname"""
 
 # Separate from Q_RELATIONS because pg_get_viewdef share-locks the views' base tables:
 # behind another session's ACCESS EXCLUSIVE lock only this query waits, and it may fail alone.
+# The locks are given back as soon as it returns (see RELEASE_LOCKS).
 Q_VIEWDEFS = """
 SELECT c.oid, pg_catalog.pg_get_viewdef(c.oid, true)
 FROM pg_catalog.pg_class c
@@ -387,6 +388,10 @@ def _namespace_filter(schemas: list[str] | None) -> tuple[str, dict[str, Any]]:
     )
 
 
+# One round trip: a statement list without parameters goes as a simple query.
+RELEASE_LOCKS = "ROLLBACK TO SAVEPOINT schema_audit_read; RELEASE SAVEPOINT schema_audit_read"
+
+
 class _Reader:
     """Runs the catalog queries on one connection and counts round trips."""
 
@@ -407,7 +412,11 @@ class _Reader:
                 cur.execute("SAVEPOINT schema_audit_read")
                 cur.execute(sql, self.params if "%(" in sql else None)
                 out = cur.fetchall()
-                cur.execute("RELEASE SAVEPOINT schema_audit_read")
+                # Roll the subtransaction back, not release it: that gives back the relation
+                # locks the query took (pg_get_viewdef share-locks a view's base tables) while
+                # the REPEATABLE READ snapshot stays. Released, they would be held until the
+                # audit ends and queue a migration's ALTER TABLE (and all behind it).
+                cur.execute(RELEASE_LOCKS)
                 return out
         except pg_errors.InsufficientPrivilege as exc:
             self.conn.execute("ROLLBACK TO SAVEPOINT schema_audit_read")

@@ -1,0 +1,92 @@
+"""An audit never stands in the way of a production migration.
+
+Reading a view's definition share-locks every table the view reads. Held until the audit's
+read-only transaction ends, such a lock makes a migration's ``ALTER TABLE`` (which needs
+ACCESS EXCLUSIVE) wait — and with the short ``lock_timeout`` careful teams set, fail — and
+every query queued behind that migration waits too. The reader therefore gives back every
+relation lock as soon as the query that took it has returned, keeping its snapshot.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import psycopg
+import pytest
+
+from schema_audit.sources import live
+
+SCHEMA = """
+CREATE TABLE orders (id int PRIMARY KEY, amount numeric NOT NULL);
+CREATE TABLE customers (id int PRIMARY KEY, name text);
+CREATE VIEW big_orders AS SELECT o.id, c.name FROM orders o JOIN customers c ON c.id = o.id
+  WHERE o.amount > 100;
+CREATE MATERIALIZED VIEW order_totals AS SELECT sum(amount) AS total FROM orders;
+CREATE POLICY p ON orders USING (amount > 0);
+"""
+
+LOCKS_ON_USER_TABLES = """
+SELECT c.relname, l.mode FROM pg_catalog.pg_locks l
+JOIN pg_catalog.pg_class c ON c.oid = l.relation
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE l.pid = %s AND n.nspname = 'public' AND l.granted
+ORDER BY 1, 2"""
+
+
+@pytest.fixture
+def dsn(make_db):  # type: ignore[no-untyped-def]
+    return make_db("locks", SCHEMA)
+
+
+def test_no_relation_lock_outlives_the_catalog_query_that_took_it(
+    dsn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    held: dict[str, list[tuple[str, str]]] = {}
+    real_rows = live._Reader.rows
+
+    def rows_then_look(self, query, what, **kwargs):  # type: ignore[no-untyped-def]
+        out = real_rows(self, query, what, **kwargs)
+        with psycopg.connect(dsn, autocommit=True) as watcher:
+            pid = self.conn.info.backend_pid
+            held[what] = watcher.execute(LOCKS_ON_USER_TABLES, (pid,)).fetchall()
+        return out
+
+    monkeypatch.setattr(live._Reader, "rows", rows_then_look)
+    model = live.introspect(dsn)
+    assert "public.big_orders" in model.views  # the definitions were read
+    assert len(held) >= 10  # every query was watched
+    assert {what: locks for what, locks in held.items() if locks} == {}
+
+
+def test_a_migration_with_a_short_lock_timeout_goes_through_during_an_audit(
+    dsn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The experiment of issue 19, made deterministic: the migration runs while the audit is
+    paused right after reading view definitions, in the middle of its snapshot."""
+    outcome: dict[str, str] = {}
+    real_rows = live._Reader.rows
+
+    def migrate_meanwhile(self, query, what, **kwargs):  # type: ignore[no-untyped-def]
+        out = real_rows(self, query, what, **kwargs)
+        if query is live.Q_VIEWDEFS:
+
+            def migrate() -> None:
+                try:
+                    with psycopg.connect(dsn, autocommit=True) as app:
+                        app.execute("SET lock_timeout = '200ms'")
+                        app.execute("ALTER TABLE orders ADD COLUMN note text")
+                        outcome["ddl"] = "ok"
+                except psycopg.errors.LockNotAvailable as exc:
+                    outcome["ddl"] = f"failed: {exc}"
+
+            worker = threading.Thread(target=migrate)
+            worker.start()
+            worker.join(10)
+        return out
+
+    monkeypatch.setattr(live._Reader, "rows", migrate_meanwhile)
+    model = live.introspect(dsn)
+    assert outcome == {"ddl": "ok"}
+    # and the audit still reads its own consistent snapshot: the column added meanwhile is not in it
+    assert "note" not in model.tables["public.orders"].columns
+    assert "public.order_totals" in model.views
