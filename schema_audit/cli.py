@@ -457,12 +457,16 @@ def _scratch_kept(scratch: str) -> None:
 def _exit(result) -> NoReturn:  # type: ignore[no-untyped-def]
     """Exit 2 when a static history had statements nothing could parse (named, after the
     full audit), else the result's exit code at its --fail-on threshold."""
+    from schema_audit.redact import scrub
     from schema_audit.sources.select import unparseable
 
     broken = unparseable(result.model) if result.source_kind in ("alembic", "sql") else []
     for stmt in broken:
         where = f"{stmt.file or 'SQL'}" + (f":{stmt.line}" if stmt.line else "")
         typer.echo(f"schema-audit: {where}: {stmt.reason}", err=True)
+    for finding in result.findings:  # a stopped replay is said on stderr too, in one line
+        if finding.id.startswith("migrations.replay-failed."):
+            typer.echo(f"schema-audit: {scrub(finding.message)}", err=True)
     raise typer.Exit(2 if broken else result.exit_code())
 
 

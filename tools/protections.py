@@ -126,6 +126,14 @@ PROTECTIONS = [
         "tests/test_privileges.py",
     ),
     Protection(
+        "replay-connection-guard",
+        "schema_audit/sources/alembic_runner.py",
+        "    guard.install()",
+        "    pass",
+        "tests/test_replay_safety.py::"
+        "test_env_py_aimed_at_another_database_is_refused_and_it_stays_unchanged",
+    ),
+    Protection(
         "column-grants",
         "schema_audit/audit/privileges.py",
         "    for column, grants in sorted(table.column_grants.items()):",

@@ -558,65 +558,64 @@ def probe_rollback(ctx: ProbeContext, req: Requirement) -> Finding:
                 )
             ],
         )
-    from alembic import command
-
     from schema_audit.modeldiff import diff_models
     from schema_audit.sources import live
     from schema_audit.sources.alembic import render_history
-    from schema_audit.sources.replay import _error_line, alembic_config
+    from schema_audit.sources.replay import run_alembic
 
     dsn = ctx.new_database("rollback")
     history = render_history(ctx.source_path)
-    config, restore = alembic_config(ctx.source_path, dsn)
+    files = [str(r.path) for r in history.revisions if r.path]
     evidence: list[Evidence] = []
-    try:
-        command.upgrade(config, "heads")
-        evidence.append(Evidence(source="probe", sql="alembic upgrade heads", note="ok"))
-        first = live.introspect(dsn)
-        linear = all(len(r.down_revisions) <= 1 for r in history.revisions)
-        steps = (
-            [
-                r.down_revisions[0] if r.down_revisions else "base"
-                for r in reversed(history.revisions)
-            ]
-            if linear
-            else ["base"]
+    up = run_alembic(ctx.source_path, dsn, [("upgrade", "heads")], files=files)
+    if not up.steps or up.steps[0].error:
+        message = up.steps[0].error if up.steps else "no result"
+        return finding_for(
+            req, "DEFERRED", f"rollback probe: alembic upgrade heads fails: {message}"
         )
-        for rev, target in zip(reversed(history.revisions), steps, strict=False):
-            try:
-                command.downgrade(config, target)
-                evidence.append(
-                    Evidence(
-                        source="probe",
-                        file=rev.file,
-                        revision=rev.revision,
-                        sql=f"alembic downgrade {target}",
-                        note="ok",
-                    )
-                )
-            except Exception as exc:
-                message = _error_line(exc)
-                evidence.append(
-                    Evidence(
-                        source="probe",
-                        file=rev.file,
-                        revision=rev.revision,
-                        sql=f"alembic downgrade {target}",
-                        note=f"error: {message}",
-                    )
-                )
-                return finding_for(
-                    req,
-                    "FAIL",
-                    f"downgrade of revision {rev.revision} ({rev.file}) fails: {message}",
-                    diffs=[Diff("downgrade", "runs", message)],
-                    evidence=evidence,
-                )
-        command.upgrade(config, "heads")
-        evidence.append(Evidence(source="probe", sql="alembic upgrade heads", note="ok"))
-        second = live.introspect(dsn)
-    finally:
-        restore()
+    evidence.append(Evidence(source="probe", sql="alembic upgrade heads", note="ok"))
+    first = live.introspect(dsn)
+    linear = all(len(r.down_revisions) <= 1 for r in history.revisions)
+    order = list(reversed(history.revisions))
+    targets = (
+        [r.down_revisions[0] if r.down_revisions else "base" for r in order] if linear else ["base"]
+    )
+    down = run_alembic(
+        ctx.source_path,
+        dsn,
+        [("downgrade", t) for t in targets] + [("upgrade", "heads")],
+        labels=[(r.revision, r.file) for r in order[: len(targets)]],
+        files=files,
+    )
+    for rev, target, step in zip(order, targets, down.steps, strict=False):
+        evidence.append(
+            Evidence(
+                source="probe",
+                file=rev.file,
+                revision=rev.revision,
+                sql=f"alembic downgrade {target}",
+                note=f"error: {step.error}" if step.error else "ok",
+            )
+        )
+        if step.error:
+            return finding_for(
+                req,
+                "FAIL",
+                f"downgrade of revision {rev.revision} ({rev.file}) fails: {step.error}",
+                diffs=[Diff("downgrade", "runs", step.error)],
+                evidence=evidence,
+            )
+    if len(down.steps) != len(targets) + 1 or down.steps[-1].error:
+        message = down.steps[-1].error if down.steps else "no result"
+        return finding_for(
+            req,
+            "FAIL",
+            f"after downgrading to base, alembic upgrade heads fails: {message}",
+            diffs=[Diff("upgrade_after_downgrade", "runs", message)],
+            evidence=evidence,
+        )
+    evidence.append(Evidence(source="probe", sql="alembic upgrade heads", note="ok"))
+    second = live.introspect(dsn)
     for model in (first, second):
         model.tables.pop("public.alembic_version", None)
     differences = diff_models(first, second)

@@ -112,83 +112,188 @@ def scratch_database(scratch_dsn: str | None = None, *, keep: bool = False) -> I
 
 
 def _error_line(exc: BaseException) -> str:
-    """The PostgreSQL error behind an exception chain, in one line."""
-    seen = exc
-    while seen is not None:
-        if isinstance(seen, psycopg.Error):
-            return str(seen).strip().splitlines()[0]
-        seen = seen.__cause__ or seen.__context__  # type: ignore[assignment]
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")
+    from schema_audit.sources.alembic_runner import error_line
+
+    return error_line(exc)
 
 
-def alembic_config(project: Path, dsn: str):  # type: ignore[no-untyped-def]
-    """An Alembic Config aimed at ``dsn`` through the project's own env.py, and a function undoing the env change.
+@dataclass(slots=True)
+class AlembicRun:
+    """What the replay child reported: one step per command, and the heads it found afterwards."""
 
-    The URL goes both into ``sqlalchemy.url`` and ``DATABASE_URL``: env.py files read one or the other.
+    steps: list[StepTiming]
+    current: list[str] | None = None
+    current_error: str | None = None
+
+
+def _target(dsn: str) -> dict[str, str]:
+    """(host, port, dbname) of the scratch database as libpq resolved them on a real connection."""
+    with psycopg.connect(dsn, connect_timeout=10) as conn:
+        info = conn.info
+        return {"host": info.host, "port": str(info.port), "dbname": info.dbname}
+
+
+def _child_env(dsn: str, url: str, target: dict[str, str]) -> dict[str, str]:
+    """The environment env.py runs in: libpq defaults pinned to the scratch database."""
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("PGSERVICE", "PGSERVICEFILE", "PGHOSTADDR")
+    }
+    env.update(
+        PGHOST=target["host"],
+        PGPORT=target["port"],
+        PGDATABASE=target["dbname"],
+        DATABASE_URL=url,
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def run_alembic(  # type: ignore[no-untyped-def]
+    project: Path,
+    dsn: str,
+    ops: list[tuple[str, str]],
+    *,
+    labels: list[tuple[str, str]] | None = None,
+    files: list[str] | None = None,
+    check_heads: bool = False,
+    on_step=None,
+) -> AlembicRun:
+    """Run Alembic commands against ``dsn`` in a child process that can reach no other database.
+
+    ``labels`` names each command's (revision, file) for the report; a failure
+    raised by env.py itself is labelled ``env.py``. The child stops at the first
+    failure, so ``steps`` may be shorter than ``ops``.
     """
-    from alembic.config import Config
+    import json
+    import subprocess
+    import sys
+    import tempfile
 
+    from schema_audit.sources.alembic import _versions_dirs
     from schema_audit.sources.dburl import sqlalchemy_url
 
     url = sqlalchemy_url(dsn)
-    project = project.resolve()
-    ini = project / "alembic.ini"
-    config = Config(str(ini)) if ini.exists() else Config()
-    config.set_main_option(
-        "script_location", str(_script_location(ini) if ini.exists() else project)
-    )
-    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    previous = os.environ.get("DATABASE_URL")
-    os.environ["DATABASE_URL"] = url
+    target = _target(dsn)
+    root, _ = _versions_dirs(project)
+    job = {
+        "project": str(root),
+        "source": str(project.resolve()),
+        "url": url,
+        "target": target,
+        "ops": ops,
+        "files": files or [],
+        "check_heads": check_heads,
+    }
+    run = AlembicRun([])
+    env_display = _env_display(project)
+    with tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace") as stderr:
+        proc = subprocess.Popen(
+            [sys.executable, "-P", "-m", "schema_audit.sources.alembic_runner"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            cwd=root,
+            env=_child_env(dsn, url, target),
+            text=True,
+            encoding="utf-8",
+        )
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write(json.dumps(job))
+        proc.stdin.close()
+        done = False
+        for line in proc.stdout:
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if record["op"] == "done":
+                done = True
+                continue
+            if record["op"] == "current":
+                run.current, run.current_error = record["heads"], record["error"]
+                continue
+            index = len(run.steps)
+            revision, file = (labels or [])[index] if index < len(labels or []) else ("", "")
+            if record.get("env"):
+                revision, file = "env.py", env_display
+            step = StepTiming(
+                revision or record.get("argument", ""),
+                file,
+                record.get("seconds", 0.0),
+                scrub(record["error"]) if record.get("error") else None,
+            )
+            run.steps.append(step)
+            if on_step:
+                on_step(step)
+        code = proc.wait()
+        if not done:
+            stderr.seek(0)
+            tail = [line.strip() for line in stderr.read().splitlines() if line.strip()]
+            step = StepTiming(
+                "env.py",
+                env_display,
+                0.0,
+                scrub(
+                    f"the replay process ended unexpectedly (exit {code})"
+                    + (f": {tail[-1]}" if tail else "")
+                ),
+            )
+            run.steps.append(step)
+            if on_step:
+                on_step(step)
+    return run
 
-    def restore() -> None:
-        if previous is None:
-            os.environ.pop("DATABASE_URL", None)
-        else:
-            os.environ["DATABASE_URL"] = previous
 
-    return config, restore
+def _env_display(project: Path) -> str:
+    """env.py as reports show files: relative to the parent of the folder the user named."""
+    from schema_audit.sources.alembic import _display
+    from schema_audit.sources.alembic_runner import _script_location
+
+    source = project.resolve()
+    ini = source if source.is_file() else source / "alembic.ini"
+    script_dir = _script_location(ini) if ini.is_file() else source
+    base = source.parent if source.is_file() else source
+    return _display(script_dir / "env.py", base)
 
 
 def replay_alembic(project: Path, scratch: Scratch, *, on_step=None) -> list[str]:  # type: ignore[no-untyped-def]
-    """``alembic upgrade`` revision by revision; returns the history's heads."""
-    from alembic import command
+    """``alembic upgrade`` revision by revision, then check the scratch database is at the head.
 
+    Returns the history's heads. A run that ends below the head (env.py wrote
+    somewhere else, or skipped the work) is itself a failed step.
+    """
     from schema_audit.sources.alembic import render_history
 
     history = render_history(project)
-    config, restore = alembic_config(project, scratch.dsn)
-    try:
-        for rev in history.revisions:
-            started = time.perf_counter()
-            try:
-                command.upgrade(config, rev.revision)
-                step = StepTiming(rev.revision, rev.file, time.perf_counter() - started)
-            except Exception as exc:  # the revision failed on a real server: report, stop
-                step = StepTiming(
-                    rev.revision, rev.file, time.perf_counter() - started, scrub(_error_line(exc))
-                )
+    run = run_alembic(
+        project,
+        scratch.dsn,
+        [("upgrade", rev.revision) for rev in history.revisions],
+        labels=[(rev.revision, rev.file) for rev in history.revisions],
+        files=[str(rev.path) for rev in history.revisions if rev.path],
+        check_heads=True,
+        on_step=on_step,
+    )
+    scratch.steps.extend(run.steps)
+    if scratch.failed is None and history.revisions:
+        heads = sorted(history.heads)
+        if run.current != heads:
+            last = history.revisions[-1]
+            found = ", ".join(run.current or []) or "no revision"
+            why = (
+                run.current_error
+                or f"the scratch database is at {found}, not at the head {', '.join(heads)}"
+            )
+            step = StepTiming(
+                last.revision,
+                last.file,
+                0.0,
+                scrub(f"replay did not reach the head: {why}"),
+            )
             scratch.steps.append(step)
             if on_step:
                 on_step(step)
-            if step.error:
-                break
-    finally:
-        restore()
     return history.heads
-
-
-def _script_location(ini: Path) -> Path:
-    import configparser
-
-    parser = configparser.ConfigParser(interpolation=None)
-    parser.read(ini, encoding="utf-8")
-    location = parser.get("alembic", "script_location", fallback=".").replace(
-        "%(here)s", str(ini.parent)
-    )
-    path = Path(location)
-    return path if path.is_absolute() else (ini.parent / path).resolve()
 
 
 def replay_sql(path: Path, scratch: Scratch, *, on_step=None) -> None:  # type: ignore[no-untyped-def]
