@@ -134,6 +134,20 @@ PROTECTIONS = [
         "test_env_py_aimed_at_another_database_is_refused_and_it_stays_unchanged",
     ),
     Protection(
+        "sqlstate-attribution",
+        "schema_audit/probes/attribution.py",
+        '    if state == "428C9":\n        return Rejection("generated column", False, detail)',
+        '    if state == "428C9":\n        return Rejection("trigger", True, detail)',
+        "tests/test_probe_attribution.py",
+    ),
+    Protection(
+        "immutability-writable-columns",
+        "schema_audit/probes/run.py",
+        'c.name for c in table.columns.values() if not c.generated and c.identity != "always"',
+        "c.name for c in table.columns.values()",
+        "tests/test_probe_attribution.py",
+    ),
+    Protection(
         "column-grants",
         "schema_audit/audit/privileges.py",
         "    for column, grants in sorted(table.column_grants.items()):",

@@ -209,6 +209,9 @@ def _trigger_diffs(props: dict, trigger: Trigger, model: SchemaModel) -> list[Di
         diffs.append(Diff("function", props["function"], trigger.function))
     if props.get("enabled", True) and trigger.enabled == "DISABLED":
         diffs.append(Diff("enabled", True, False))
+    elif props.get("enabled", True) and trigger.enabled == "REPLICA":
+        # fires only under session_replication_role = replica: no protection in normal sessions
+        diffs.append(Diff("enabled", True, "replica only"))
     if props.get("raises"):
         raises = _function_raises(model, trigger.function)
         if raises is False:

@@ -261,7 +261,23 @@ def _where_pk(table: Table, row: dict) -> sql.Composable:
     )
 
 
+def _writable_columns(table: Table) -> list[str]:
+    """Columns an UPDATE may name: not generated, not GENERATED ALWAYS AS IDENTITY; keys last."""
+    keys = set(table.primary_key.columns if table.primary_key else [])
+    for fk in table.foreign_keys.values():
+        keys.update(fk.columns)
+    writable = [
+        c.name for c in table.columns.values() if not c.generated and c.identity != "always"
+    ]
+    return [c for c in writable if c not in keys] + [c for c in writable if c in keys]
+
+
 def probe_immutability(ctx: ProbeContext, req: Requirement) -> Finding:
+    """UPDATE (each writable column alone: column grants differ) and DELETE, as the application
+    role and as the owner. Each rejection is attributed by SQLSTATE and origin; one of the probe's
+    own making (a generated column, a constraint on its data) or an unexplained one settles nothing."""
+    from schema_audit.probes.attribution import attribute
+
     table = _table(ctx, req)
     if table is None:
         return finding_for(req, "FAIL", f"immutability probe: table {req.table} does not exist")
@@ -270,6 +286,15 @@ def probe_immutability(ctx: ProbeContext, req: Requirement) -> Finding:
     setting = ctx.spec.settings.get("tenant_setting", "app.current_tenant_id")
     outcomes: dict[str, str] = {}
     allowed: list[str] = []
+    unsettled: list[str] = []
+    writable = _writable_columns(table)
+    if not writable:
+        return finding_for(
+            req,
+            "DEFERRED",
+            f"immutability probe: {table.name} has no column an UPDATE may write "
+            "(all generated or identity ALWAYS)",
+        )
     with _connect(ctx) as conn:
         try:
             maker = RowMaker(conn, ctx.model)
@@ -282,16 +307,17 @@ def probe_immutability(ctx: ProbeContext, req: Requirement) -> Finding:
             for statement in maker.statements:
                 trace.add(statement, "ok (setup as the owner)")
             where = _where_pk(table, row)
-            first = next(iter(row))
-            update = sql.SQL("UPDATE {} SET {} = {} WHERE {}").format(
-                sql.Identifier(table.schema, table.name),
-                sql.Identifier(first),
-                sql.Identifier(first),
-                where,
-            )
-            delete = sql.SQL("DELETE FROM {} WHERE {}").format(
-                sql.Identifier(table.schema, table.name), where
-            )
+            target = sql.Identifier(table.schema, table.name)
+            updates = [
+                (
+                    f"UPDATE of {name}",
+                    sql.SQL("UPDATE {} SET {} = {} WHERE {}").format(
+                        target, sql.Identifier(name), sql.Identifier(name), where
+                    ),
+                )
+                for name in writable
+            ]
+            delete = sql.SQL("DELETE FROM {} WHERE {}").format(target, where)
             role, via = _probe_role(conn, trace, ctx, table)
             for who in ("application role", "owner"):
                 if who == "application role":
@@ -299,23 +325,25 @@ def probe_immutability(ctx: ProbeContext, req: Requirement) -> Finding:
                     trace.add(f"SET LOCAL ROLE {role}", f"ok ({via})")
                     if column in table.columns:
                         _set_tenant(conn, trace, setting, overrides[column])
-                for verb, statement in (("UPDATE", update), ("DELETE", delete)):
-                    ok, count, err = _attempt(conn, trace, statement)
-                    if ok and count:
-                        outcomes[f"{who} {verb}"] = "ALLOWED"
-                        allowed.append(f"the {who} can {verb} rows")
-                    elif ok:
-                        outcomes[f"{who} {verb}"] = "affected no row (hidden by RLS?)"
-                    else:
-                        text = _error(err)
-                        layer = (
-                            "privilege"
-                            if "permission denied" in text
-                            else (
-                                "row-level security" if "row-level security" in text else "trigger"
+                for verb, statements in (("UPDATE", updates), ("DELETE", [("DELETE", delete)])):
+                    results: list[str] = []
+                    for label, statement in statements:
+                        ok, count, err = _attempt(conn, trace, statement)
+                        if ok and count:
+                            results.append(f"{label} ALLOWED")
+                            allowed.append(
+                                f"the {who} can {verb} rows"
+                                + (f" (column {label[10:]})" if verb == "UPDATE" else "")
                             )
-                        )
-                        outcomes[f"{who} {verb}"] = f"rejected by the {layer} layer ({text})"
+                            break
+                        if ok:
+                            results.append(f"{label} affected no row")
+                            continue
+                        rejection = attribute(err, table, verb)
+                        results.append(f"{label} {rejection.describe()}")
+                        if not rejection.protects:
+                            unsettled.append(f"{who} {label}: {rejection.detail}")
+                    outcomes[f"{who} {verb}"] = "; ".join(results)
                 conn.execute("RESET ROLE")
         except SynthesisError as exc:
             return finding_for(
@@ -331,9 +359,17 @@ def probe_immutability(ctx: ProbeContext, req: Requirement) -> Finding:
         return finding_for(
             req,
             "FAIL",
-            f"{table.name} is not immutable: {', '.join(allowed)} ({detail})",
+            f"{table.name} is not immutable: {', '.join(dict.fromkeys(allowed))} ({detail})",
             evidence=trace.evidence,
             diffs=[Diff("immutable", True, False)],
+        )
+    if unsettled:
+        return finding_for(
+            req,
+            "DEFERRED",
+            f"immutability of {table.name} not settled: a rejection of the probe's own making or "
+            f"an unexplained one is not a protection ({'; '.join(unsettled)})",
+            evidence=trace.evidence,
         )
     return finding_for(req, "PASS", f"{table.name} is immutable: {detail}", evidence=trace.evidence)
 
