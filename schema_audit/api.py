@@ -148,8 +148,12 @@ def audit_model(
     baseline: PathLike | None = None,
     fail_on: str = "low",
     as_of: str | None = None,
+    incomplete: str | None = None,
 ) -> AuditResult:
     """Audit a model already read (``source_kind``: live, alembic, sql or replay).
+
+    ``incomplete`` (a stopped replay: "replay stopped at FILE:LINE: ERROR") DEFERs every
+    schema finding the history's remaining revisions could still change.
 
     The pipeline, in order: the spec's requirements, the source's own findings, the
     rule pack (inline ``schema-audit: ignore`` comments read from ``history``, or
@@ -163,6 +167,10 @@ def audit_model(
     findings += source_findings
     pack = rules_for_spec(model, groups, spec, source_kind, history)
     findings += carry_suppressions(pack, suppressions_from) if suppressions_from else pack
+    if incomplete:
+        from schema_audit.replay_audit import defer_after_stop
+
+        defer_after_stop(findings, incomplete)
     if spec.waivers:
         findings += apply_waivers(
             spec, findings, as_of or spec.date or datetime.date.today().isoformat()
@@ -245,6 +253,7 @@ def _replay(
         source_findings=replayed.findings,
         probe_findings=replayed.probe_findings,
         suppressions_from=static,
+        incomplete=replayed.stopped,
         baseline=baseline,
         fail_on=fail_on,
         as_of=as_of,

@@ -467,7 +467,9 @@ def _exit(result) -> NoReturn:  # type: ignore[no-untyped-def]
     for finding in result.findings:  # a stopped replay is said on stderr too, in one line
         if finding.id.startswith("migrations.replay-failed."):
             typer.echo(f"schema-audit: {scrub(finding.message)}", err=True)
-    raise typer.Exit(2 if broken else result.exit_code())
+    stopped = any(f.id.startswith("migrations.replay-failed.") for f in result.findings)
+    # a stopped replay is an incomplete audit, like an unparseable statement: exit 2
+    raise typer.Exit(2 if broken or stopped else result.exit_code())
 
 
 def _baseline(result, path: Path, *, first: bool, quiet: bool) -> None:  # type: ignore[no-untyped-def]

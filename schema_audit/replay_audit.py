@@ -2,10 +2,12 @@
 
 Orchestration only: the scratch database (sources.replay), the catalog reader
 (sources.live) and the probes (probes.run) each do their own job; the audit
-itself is assembled by :func:`schema_audit.api.audit` like every other one. A replay that fails at some revision is itself a blocking
-finding naming the revision, its file and the PostgreSQL error; the catalog
-as far as it got is still audited, and probes are not run on a half-built
-schema.
+itself is assembled by :func:`schema_audit.api.audit` like every other one. A
+replay that stops at some revision is itself a blocking finding naming the
+file, line and PostgreSQL error, and the audit is incomplete: the catalog as
+far as it got is read, but every finding the remaining revisions could still
+change is DEFERRED (:func:`defer_after_stop`: never PASS or FAIL on a
+half-built schema), probes are not run, and the CLI exits 2.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ class ReplayedSource:
     target: str
     findings: list[Finding] = field(default_factory=list)  # history issues, a failed replay
     probe_findings: dict[str, Finding] = field(default_factory=dict)
+    stopped: str | None = None  # "replay stopped at FILE:LINE: ERROR": the audit is incomplete
 
 
 def replay_source(
@@ -84,11 +87,14 @@ def replay_source(
                     name=failed.revision,
                     status="FAIL",
                     severity="blocking",
-                    message=f"replay stopped at revision {failed.revision} ({failed.file}): {failed.error}",
+                    message=f"replay stopped at {failed.where}: {failed.error} (revision "
+                    f"{failed.revision}); the audit is incomplete: what the remaining revisions "
+                    "could change is DEFERRED",
                     evidence=[
                         Evidence(
                             source="migration",
                             file=failed.file,
+                            line=failed.line,
                             revision=failed.revision,
                             note=failed.error,
                         )
@@ -117,4 +123,20 @@ def replay_source(
             else f"{source} replayed into a scratch database on {scratch.server}",
             extra,
             probe_findings,
+            f"replay stopped at {failed.where}: {failed.error}" if failed else None,
         )
+
+
+def defer_after_stop(findings: list[Finding], why: str) -> None:
+    """A stopped replay settles nothing the remaining revisions could change: DEFER it.
+
+    Which objects a revision that never ran would touch is not knowable in general (dynamic
+    SQL, ``GRANT … ON ALL TABLES``, ``DROP SCHEMA … CASCADE``), so every PASS, FAIL, PARTIAL
+    and NOT_APPLICABLE about the schema is deferred; the migration findings (the stop itself,
+    the history's own problems) and waivers stay as they are.
+    """
+    for finding in findings:
+        if finding.kind == "migration" or finding.status in ("DEFERRED", "WAIVED"):
+            continue
+        finding.message = f"{finding.message}; DEFERRED: was {finding.status}, but {why}"
+        finding.status = "DEFERRED"

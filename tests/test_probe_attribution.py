@@ -7,9 +7,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from schema_audit.audit import engine
+from schema_audit.api import audit, audit_model
 from schema_audit.probes.attribution import attribute
-from schema_audit.replay_audit import replay_and_audit
 from schema_audit.sources import live
 from schema_audit.sources.sqlfile import load_sql
 from schema_audit.spec.load import load_spec
@@ -22,7 +21,7 @@ GUARDED = FIXTURES / "sql_ledger_guarded"
 
 def test_a_disabled_guard_trigger_is_no_protection_for_the_probe(pg_server) -> None:  # type: ignore[no-untyped-def]
     """The issue's reproducer: UPDATE of the identity key raised 428C9 and passed as 'the trigger layer'."""
-    result = replay_and_audit(load_spec(SPEC), sql=DISABLED, scratch_dsn=pg_server.admin_dsn)
+    result = audit(load_spec(SPEC), sql=DISABLED, scratch_dsn=pg_server.admin_dsn, replay=True)
     probe = result.finding("probes.ledger_immutable")
     assert probe.status == "FAIL", probe.message
     assert "the owner can UPDATE rows (column note)" in probe.message
@@ -35,7 +34,7 @@ def test_a_disabled_guard_trigger_is_no_protection_for_the_probe(pg_server) -> N
 
 
 def test_an_enabled_guard_trigger_is_named(pg_server) -> None:  # type: ignore[no-untyped-def]
-    result = replay_and_audit(load_spec(SPEC), sql=GUARDED, scratch_dsn=pg_server.admin_dsn)
+    result = audit(load_spec(SPEC), sql=GUARDED, scratch_dsn=pg_server.admin_dsn, replay=True)
     probe = result.finding("probes.ledger_immutable")
     assert probe.status == "PASS", probe.message
     assert (
@@ -57,7 +56,7 @@ def test_a_trigger_that_does_not_fire_fails_the_trigger_requirement(
     text = (DISABLED / "001_ledger.sql").read_text().replace("DISABLE TRIGGER", f"{state} TRIGGER")
     (tmp_path / "001_ledger.sql").write_text(text)
     model = load_sql(tmp_path) if source == "static" else live.introspect(make_db("ledger", text))
-    result = engine.run(load_spec(SPEC), model, source, "ledger")
+    result = audit_model(load_spec(SPEC), model, source, "ledger")
     finding = next(f for f in result.findings if f.kind == "trigger")
     assert finding.status == "FAIL"
     assert any(d.property == "enabled" and d.expected is True for d in finding.diffs)

@@ -148,6 +148,13 @@ PROTECTIONS = [
         "tests/test_probe_attribution.py",
     ),
     Protection(
+        "a stopped replay defers",
+        "schema_audit/api.py",
+        "        defer_after_stop(findings, incomplete)",
+        "        pass",
+        "tests/test_replay_sql.py::test_a_stopped_replay_defers_what_later_revisions_could_change",
+    ),
+    Protection(
         "column-grants",
         "schema_audit/audit/privileges.py",
         "    for column, grants in sorted(table.column_grants.items()):",

@@ -68,19 +68,22 @@ def error_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")
 
 
-def _attribute(exc: BaseException, env_py: str, revision_files: set[str]) -> tuple[bool, str]:
-    """(raised by env.py itself, one-line error): env.py's own when no migration ever started."""
+def _attribute(
+    exc: BaseException, env_py: str, revision_files: set[str]
+) -> tuple[bool, str, int | None]:
+    """(raised by env.py itself, one-line error, line in the revision file): env.py's own when
+    no migration ever started."""
     frames = traceback.extract_tb(exc.__traceback__)
-    in_revision = any(os.path.realpath(f.filename) in revision_files for f in frames)
+    in_revision = [f.lineno for f in frames if os.path.realpath(f.filename) in revision_files]
     migrating = any(
         f.filename.replace("\\", "/").endswith("alembic/runtime/migration.py") for f in frames
     )
     if in_revision or migrating:
-        return False, error_line(exc)
+        return False, error_line(exc), in_revision[-1] if in_revision else None
     line = next(
         (f.lineno for f in reversed(frames) if os.path.realpath(f.filename) == env_py), None
     )
-    return True, f"{ENV_PY}{f':{line}' if line else ''}: {error_line(exc)}"
+    return True, f"{ENV_PY}{f':{line}' if line else ''}: {error_line(exc)}", None
 
 
 def _current_heads(config, script, engine) -> list[str]:  # type: ignore[no-untyped-def]
@@ -125,7 +128,7 @@ def run(job: dict[str, Any], emit) -> None:  # type: ignore[no-untyped-def]
     guard.install()
     for verb, argument in job["ops"]:
         started = time.perf_counter()
-        error, by_env = None, False
+        error, by_env, line = None, False, None
         try:
             with engine.connect() as connection:
                 config.attributes["connection"] = connection
@@ -133,7 +136,7 @@ def run(job: dict[str, Any], emit) -> None:  # type: ignore[no-untyped-def]
                 if connection.in_transaction():
                     connection.commit()
         except Exception as exc:  # a revision or env.py failed on a real server: report, stop
-            by_env, error = _attribute(exc, env_py, revision_files)
+            by_env, error, line = _attribute(exc, env_py, revision_files)
         if guard.refusals:  # refused, even when env.py swallowed the exception
             error = guard.refusals[0]
             by_env = error.startswith(ENV_PY) or not error.split(":")[0].endswith(".py")
@@ -144,6 +147,7 @@ def run(job: dict[str, Any], emit) -> None:  # type: ignore[no-untyped-def]
                 "seconds": time.perf_counter() - started,
                 "error": error,
                 "env": by_env,
+                "line": line,
             }
         )
         if error:

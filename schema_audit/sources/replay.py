@@ -36,6 +36,11 @@ class StepTiming:
     file: str
     seconds: float
     error: str | None = None
+    line: int | None = None  # where in ``file`` the error arose, when known
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}" if self.line else self.file
 
 
 @dataclass(slots=True)
@@ -221,6 +226,7 @@ def run_alembic(  # type: ignore[no-untyped-def]
                 file,
                 record.get("seconds", 0.0),
                 scrub(record["error"]) if record.get("error") else None,
+                record.get("line"),
             )
             run.steps.append(step)
             if on_step:
@@ -297,29 +303,36 @@ def replay_alembic(project: Path, scratch: Scratch, *, on_step=None) -> list[str
 
 
 def replay_sql(path: Path, scratch: Scratch, *, on_step=None) -> None:  # type: ignore[no-untyped-def]
-    """Apply SQL files in migration order, one transaction per file."""
+    """Apply SQL files in migration order the way ``psql -f`` does, stopping at the first error.
+
+    Each file gets its own session (as one ``psql`` run would) in autocommit mode, and its
+    statements are sent one at a time: ``CREATE INDEX CONCURRENTLY``, ``ALTER TYPE … ADD
+    VALUE`` followed by a use of the value, and ``VACUUM`` work as they do for psql, and a
+    file's own ``BEGIN``/``COMMIT`` makes its statements one transaction. A transaction a
+    file leaves open is rolled back when its session ends, as psql's would be.
+    """
+    from schema_audit.sources.ddl import split_statements
     from schema_audit.sources.sqlfile import _display, _up_section, order_sql_files
 
     files = order_sql_files(path)[0] if path.is_dir() else [path]
-    with psycopg.connect(scratch.dsn, autocommit=True) as conn:
-        for file in files:
-            display = _display(file, path)
-            started = time.perf_counter()
-            error = None
-            try:
-                text = _up_section(file.read_text(encoding="utf-8"))
-                text = "\n".join(
-                    "" if line.startswith("\\") else line for line in text.splitlines()
-                )
-                with conn.transaction():
-                    conn.execute(text)  # type: ignore[arg-type]
-            except (psycopg.Error, UnicodeDecodeError, OSError) as exc:
-                error = scrub(_error_line(exc))
-            step = StepTiming(
-                file.stem.split("__")[0], display, time.perf_counter() - started, error
-            )
-            scratch.steps.append(step)
-            if on_step:
-                on_step(step)
-            if error:
-                break
+    for file in files:
+        display = _display(file, path)
+        started = time.perf_counter()
+        error, line = None, None
+        try:
+            text = _up_section(file.read_text(encoding="utf-8"))
+            with psycopg.connect(scratch.dsn, autocommit=True) as conn:
+                for stmt in split_statements(text):
+                    line = stmt.line
+                    conn.execute(stmt.sql)  # type: ignore[arg-type]
+                line = None
+        except (psycopg.Error, UnicodeDecodeError, OSError) as exc:
+            error = scrub(_error_line(exc))
+        step = StepTiming(
+            file.stem.split("__")[0], display, time.perf_counter() - started, error, line
+        )
+        scratch.steps.append(step)
+        if on_step:
+            on_step(step)
+        if error:
+            break
