@@ -78,6 +78,7 @@ def audit(
     lock_timeout_ms: int = 5000,
     scratch_dsn: str | None = None,
     keep_scratch: bool = False,
+    replay_setup: PathLike | None = None,
     on_replay_step: Callable[[Any], None] | None = None,
     on_scratch_kept: Callable[[str], None] | None = None,
 ) -> AuditResult:
@@ -107,6 +108,7 @@ def audit(
             as_of=as_of,
             scratch_dsn=scratch_dsn,
             keep=keep_scratch,
+            setup=Path(replay_setup) if replay_setup is not None else None,
             on_step=on_replay_step,
             on_kept=on_scratch_kept,
         )
@@ -212,6 +214,7 @@ def _replay(
     as_of: str | None,
     scratch_dsn: str | None,
     keep: bool,
+    setup: Path | None,
     on_step: Callable[[Any], None] | None,
     on_kept: Callable[[str], None] | None,
 ) -> AuditResult:
@@ -229,6 +232,8 @@ def _replay(
     assert path is not None
     if not path.exists():
         raise UsageError(f"{path}: no such file or directory")
+    if setup is not None and not setup.is_file():
+        raise UsageError(f"{setup}: the replay setup file does not exist")
     try:
         replayed = replay_source(
             spec,
@@ -236,6 +241,7 @@ def _replay(
             sql=sql,
             scratch_dsn=scratch_dsn,
             keep=keep,
+            setup=setup,
             on_step=on_step,
             on_kept=on_kept,
         )

@@ -243,6 +243,14 @@ def audit(
             "--keep-scratch", help="Keep the scratch database and print its DSN (debugging)."
         ),
     ] = False,
+    replay_setup: Annotated[
+        Path | None,
+        typer.Option(
+            "--replay-setup",
+            help="SQL file run on the scratch database before the history (what the "
+            "migration runner or platform provides: roles, extensions, its own tables).",
+        ),
+    ] = None,
     targets: Annotated[
         Path | None,
         typer.Option(
@@ -325,6 +333,7 @@ def audit(
             lock_timeout_ms=lock_timeout,
             scratch_dsn=scratch_dsn,
             keep_scratch=keep_scratch,
+            replay_setup=replay_setup,
             on_replay_step=_replay_progress,
             on_scratch_kept=_scratch_kept,
         )

@@ -28,6 +28,7 @@ KEYS: dict[str, list[tuple[str, str]]] = {
     "replay": [("audit", "replay")],
     "rules": [("audit", "rules")],
     "scratch-dsn": [("audit", "scratch_dsn")],
+    "replay-setup": [("audit", "replay_setup")],
     "allow": [("lint-migrations", "allow")],
 }
 

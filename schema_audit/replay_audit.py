@@ -39,12 +39,20 @@ def replay_source(
     sql: Path | None = None,
     scratch_dsn: str | None = None,
     keep: bool = False,
+    setup: Path | None = None,
     on_step: Callable | None = None,
     on_kept: Callable[[str], None] | None = None,
 ) -> ReplayedSource:
     from schema_audit.probes.run import ProbeContext, run_probes
     from schema_audit.sources import live
-    from schema_audit.sources.replay import replay_alembic, replay_sql, scratch_database
+    from schema_audit.sources.assumed import collect
+    from schema_audit.sources.replay import (
+        replay_alembic,
+        replay_setup,
+        replay_sql,
+        scratch_database,
+        sql_statements,
+    )
     from schema_audit.sources.select import migration_findings
 
     source = migrations or sql
@@ -53,25 +61,57 @@ def replay_source(
     extra: list[Finding] = []
     heads: list[str] = []
     with scratch_database(scratch_dsn, keep=keep) as scratch:
+        if setup is not None:
+            replay_setup(setup, scratch, on_step=on_step)
         if migrations:
             from schema_audit.sources.alembic import render_history
 
             history = render_history(migrations)
+            assumed = (
+                []
+                if scratch.failed
+                else scratch.assume(
+                    collect(st.sql for rev in history.revisions for st in rev.statements)
+                )
+            )
             extra += [
                 f
                 for f in migration_findings(history.findings)
                 if f.id.split(".")[1] not in ("needs-connection", "render-error")
             ]
-            heads = replay_alembic(migrations, scratch, on_step=on_step)
+            if not scratch.failed:
+                heads = replay_alembic(migrations, scratch, on_step=on_step)
             revisions = [
                 Revision(r.revision, r.file, r.message, r.down_revisions, r.has_downgrade)
                 for r in history.revisions
             ]
         else:
-            replay_sql(sql, scratch, on_step=on_step)  # type: ignore[arg-type]
-            revisions = [Revision(s.revision, s.file, s.file) for s in scratch.steps]
+            assumed = (
+                [] if scratch.failed else scratch.assume(collect(sql_statements(sql)))  # type: ignore[arg-type]
+            )
+            if not scratch.failed:
+                replay_sql(sql, scratch, on_step=on_step)  # type: ignore[arg-type]
+            revisions = [Revision(s.revision, s.file, s.file) for s in scratch.steps if not s.setup]
         model = live.introspect(scratch.dsn)
-        model.tables.pop("public.alembic_version", None)
+        if migrations:
+            # Alembic's own bookkeeping; a SQL history's table of that name is the project's
+            model.tables.pop(scratch.version_table or "public.alembic_version", None)
+        if assumed:
+            model.blind_spots += [f"replay assumed {note}" for note in assumed]
+            extra.append(
+                Finding(
+                    id="migrations.replay-assumed",
+                    kind="migration",
+                    table=None,
+                    name="assumed",
+                    status="PASS",
+                    severity="info",
+                    message="replay assumed what the history references but does not create: "
+                    + "; ".join(assumed),
+                    evidence=[Evidence(source="migration", note=note) for note in assumed],
+                    category="G",
+                )
+            )
         model.revisions = revisions
         failed = scratch.failed
         probe_findings: dict[str, Finding] = {}

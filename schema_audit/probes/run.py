@@ -374,6 +374,24 @@ def probe_immutability(ctx: ProbeContext, req: Requirement) -> Finding:
     return finding_for(req, "PASS", f"{table.name} is immutable: {detail}", evidence=trace.evidence)
 
 
+def _foreign_key_to(table: Table, parent: str):  # type: ignore[no-untyped-def]
+    """The table's foreign key to ``parent`` (``name`` or ``schema.name``): a bare name matches
+    in the table's own schema first, then in any schema."""
+    if "." in parent and not parent.startswith('"'):
+        schema, _, name = parent.partition(".")
+        return next(
+            (
+                f
+                for f in table.foreign_keys.values()
+                if f.ref_table == name and f.ref_schema == schema
+            ),
+            None,
+        )
+    matches = [f for f in table.foreign_keys.values() if f.ref_table == parent.strip('"')]
+    own = [f for f in matches if f.ref_schema == table.schema]
+    return (own or matches or [None])[0]
+
+
 def probe_referential_action(ctx: ProbeContext, req: Requirement) -> Finding:
     table = _table(ctx, req)
     parent_name = req.props.get("parent")
@@ -382,7 +400,7 @@ def probe_referential_action(ctx: ProbeContext, req: Requirement) -> Finding:
         return finding_for(
             req, "FAIL", f"referential action probe: table {req.table} does not exist"
         )
-    fk = next((f for f in table.foreign_keys.values() if f.ref_table == parent_name), None)
+    fk = _foreign_key_to(table, str(parent_name or ""))
     if fk is None:
         return finding_for(
             req,

@@ -86,7 +86,7 @@ def _attribute(
     return True, f"{ENV_PY}{f':{line}' if line else ''}: {error_line(exc)}", None
 
 
-def _current_heads(config, script, engine) -> list[str]:  # type: ignore[no-untyped-def]
+def _current_heads(config, script, engine, table: list[str]) -> list[str]:  # type: ignore[no-untyped-def]
     """What the scratch database's version table says, read through env.py as ``alembic current`` does."""
     from alembic.runtime.environment import EnvironmentContext
 
@@ -94,6 +94,7 @@ def _current_heads(config, script, engine) -> list[str]:  # type: ignore[no-unty
 
     def collect(rev, context):  # type: ignore[no-untyped-def]
         found.extend(context.get_current_heads())
+        table[:] = [context.version_table_schema or "public", context.version_table]
         return []
 
     with engine.connect() as connection:
@@ -154,8 +155,9 @@ def run(job: dict[str, Any], emit) -> None:  # type: ignore[no-untyped-def]
             return
     if job.get("check_heads"):
         try:
-            current = _current_heads(config, script, engine)
-            emit({"op": "current", "heads": current, "error": None})
+            table: list[str] = []
+            current = _current_heads(config, script, engine, table)
+            emit({"op": "current", "heads": current, "error": None, "version_table": table})
         except Exception as exc:
             emit({"op": "current", "heads": None, "error": _attribute(exc, env_py, set())[1]})
 

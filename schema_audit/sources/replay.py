@@ -23,6 +23,7 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from schema_audit.redact import scrub
+from schema_audit.sources.assumed import References
 from schema_audit.sources.pgserver import PgCluster, PgServerError, describe_bindir
 
 
@@ -37,6 +38,7 @@ class StepTiming:
     seconds: float
     error: str | None = None
     line: int | None = None  # where in ``file`` the error arose, when known
+    setup: bool = False  # the --replay-setup file, not a revision of the history
 
     @property
     def where(self) -> str:
@@ -51,6 +53,10 @@ class Scratch:
     name: str
     admin_dsn: str
     steps: list[StepTiming] = field(default_factory=list)
+    # run on every database made for this replay, before the history (assumed schemas, …)
+    database_setup: list[str] = field(default_factory=list)
+    setup_file: Path | None = None  # --replay-setup, re-run on every new database
+    version_table: str | None = None  # Alembic's version table as env.py configured it
     #: which server settled the replay, for the evidence ("PostgreSQL 16.2, embedded")
     server: str = ""
 
@@ -64,10 +70,79 @@ class Scratch:
         with psycopg.connect(self.admin_dsn, autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         _created.append((self.admin_dsn, name))
-        return _with_dbname(self.admin_dsn, name)
+        dsn = _with_dbname(self.admin_dsn, name)
+        if self.setup_file is not None:
+            _apply_setup_again(self.setup_file, dsn)
+        if self.database_setup:
+            with psycopg.connect(dsn, autocommit=True) as conn:
+                for statement in self.database_setup:
+                    conn.execute(statement)  # type: ignore[arg-type]
+        return dsn
+
+    def assume(self, refs: References) -> list[str]:
+        """Create what the history references but never creates; one line per assumption.
+
+        Roles are created NOLOGIN on the scratch server (and dropped with the scratch
+        databases), schemas empty, extensions only when the server has them.
+        """
+        from psycopg import sql
+
+        notes: list[str] = []
+        with psycopg.connect(self.admin_dsn, autocommit=True) as conn:
+            existing = {r for (r,) in conn.execute("SELECT rolname FROM pg_roles")}
+            roles = [r for r in refs.missing_roles() if r not in existing]
+            for role in roles:
+                conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(role)))
+                _created_roles.append((self.admin_dsn, role))
+        if roles:
+            notes.append(
+                "roles the history grants to or names but never creates, created NOLOGIN: "
+                + ", ".join(roles)
+            )
+        with psycopg.connect(self.dsn, autocommit=True) as conn:
+            schemas = [
+                s
+                for s in refs.missing_schemas()
+                if not conn.execute(
+                    "SELECT 1 FROM pg_namespace WHERE nspname = %s", (s,)
+                ).fetchone()
+            ]
+            available = {n for (n,) in conn.execute("SELECT name FROM pg_available_extensions")}
+            installed = {n for (n,) in conn.execute("SELECT extname FROM pg_extension")}
+            wanted = [e for e in refs.missing_extensions() if e not in installed]
+            setup = [
+                sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(s)).as_string(conn)
+                for s in schemas
+            ] + [
+                sql.SQL("CREATE EXTENSION IF NOT EXISTS {}")
+                .format(sql.Identifier(e))
+                .as_string(conn)
+                for e in wanted
+                if e in available
+            ]
+            for statement in setup:
+                conn.execute(statement)  # type: ignore[arg-type]
+        self.database_setup += setup
+        if schemas:
+            notes.append(
+                "schemas the history uses but never creates, created empty: " + ", ".join(schemas)
+            )
+        created = [e for e in wanted if e in available]
+        if created:
+            notes.append(
+                "extensions the history uses but never creates, created: " + ", ".join(created)
+            )
+        missing = [e for e in wanted if e not in available]
+        if missing:
+            notes.append(
+                "extensions the history uses but never creates, not available on the scratch "
+                "server: " + ", ".join(missing)
+            )
+        return notes
 
 
 _created: list[tuple[str, str]] = []
+_created_roles: list[tuple[str, str]] = []  # (admin DSN, role) made by Scratch.assume
 
 
 def _with_dbname(dsn: str, name: str) -> str:
@@ -112,6 +187,14 @@ def scratch_database(scratch_dsn: str | None = None, *, keep: bool = False) -> I
                 except psycopg.Error:
                     pass
         _created.clear()
+        if not keep:
+            for admin_dsn, role in reversed(_created_roles):
+                try:
+                    with psycopg.connect(admin_dsn, autocommit=True, connect_timeout=10) as conn:
+                        conn.execute(f'DROP ROLE IF EXISTS "{role.replace(chr(34), chr(34) * 2)}"')
+                except psycopg.Error:
+                    pass
+        _created_roles.clear()
         if cluster is not None and not keep:
             cluster.stop()
 
@@ -129,6 +212,7 @@ class AlembicRun:
     steps: list[StepTiming]
     current: list[str] | None = None
     current_error: str | None = None
+    version_table: list[str] | None = None  # [schema, name]
 
 
 def _target(dsn: str) -> dict[str, str]:
@@ -216,6 +300,7 @@ def run_alembic(  # type: ignore[no-untyped-def]
                 continue
             if record["op"] == "current":
                 run.current, run.current_error = record["heads"], record["error"]
+                run.version_table = record.get("version_table") or None
                 continue
             index = len(run.steps)
             revision, file = (labels or [])[index] if index < len(labels or []) else ("", "")
@@ -281,6 +366,10 @@ def replay_alembic(project: Path, scratch: Scratch, *, on_step=None) -> list[str
         on_step=on_step,
     )
     scratch.steps.extend(run.steps)
+    if run.version_table:
+        from schema_audit.model import qualify
+
+        scratch.version_table = qualify(*run.version_table)
     if scratch.failed is None and history.revisions:
         heads = sorted(history.heads)
         if run.current != heads:
@@ -300,6 +389,45 @@ def replay_alembic(project: Path, scratch: Scratch, *, on_step=None) -> list[str
             if on_step:
                 on_step(step)
     return history.heads
+
+
+def replay_setup(path: Path, scratch: Scratch, *, on_step=None) -> None:  # type: ignore[no-untyped-def]
+    """The --replay-setup file, applied like a SQL migration before the history (a failure
+    stops the replay like any other)."""
+    before = len(scratch.steps)
+    replay_sql(path, scratch, on_step=on_step)
+    for step in scratch.steps[before:]:
+        step.setup = True
+        step.revision = "setup"
+    scratch.setup_file = path
+
+
+def _apply_setup_again(path: Path, dsn: str) -> None:
+    """The setup file on another scratch database of the same server: objects it made that are
+    global to the server (roles: 42710 duplicate_object) exist already and are skipped."""
+    from schema_audit.sources.ddl import split_statements
+    from schema_audit.sources.sqlfile import _up_section
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for stmt in split_statements(_up_section(path.read_text(encoding="utf-8"))):
+            try:
+                conn.execute(stmt.sql)  # type: ignore[arg-type]
+            except psycopg.errors.DuplicateObject:
+                continue
+
+
+def sql_statements(path: Path) -> Iterator[str]:
+    """Every statement of a SQL history, in replay order (for reading what it references)."""
+    from schema_audit.sources.ddl import split_statements
+    from schema_audit.sources.sqlfile import _up_section, order_sql_files
+
+    for file in order_sql_files(path)[0] if path.is_dir() else [path]:
+        try:
+            text = _up_section(file.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, OSError):
+            continue
+        for stmt in split_statements(text):
+            yield stmt.sql
 
 
 def replay_sql(path: Path, scratch: Scratch, *, on_step=None) -> None:  # type: ignore[no-untyped-def]

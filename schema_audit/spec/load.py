@@ -380,13 +380,18 @@ class _Builder:
                 name=key,
             )
         for key, props in (doc.get("probes") or {}).items():
+            schema, table = (
+                self.split_name(props["table"], props)
+                if props.get("table")
+                else (self.default_schema, None)
+            )
             self.add(
                 f"probes.{key}",
                 "probe",
                 ("probes", key),
                 props,
-                schema=self.default_schema,
-                table=props.get("table"),
+                schema=schema,
+                table=table,
                 name=key,
             )
         for index, waiver in enumerate(doc.get("waivers") or []):
