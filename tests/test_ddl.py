@@ -177,3 +177,15 @@ def test_rich_script_equals_what_postgresql_builds(make_db) -> None:  # type: ig
     assert differences == [], "\n".join(differences)
     assert static.enums["public.mood"].labels == ["sad", "ok", "happy"]
     assert static.tables["public.events"].columns["category"].comment == "kind of event"
+
+
+def test_dropping_a_column_drops_its_column_grants() -> None:
+    """Found by test_fuzz_ddl: the column's ACL goes with the column, as in the catalog."""
+    from schema_audit.sources.ddl import DdlInterpreter
+
+    interpreter = DdlInterpreter()
+    interpreter.apply_sql(
+        "CREATE TABLE t1 (id integer PRIMARY KEY, a integer);"
+        "GRANT UPDATE (a) ON t1 TO fuzz_r; ALTER TABLE t1 DROP COLUMN a;"
+    )
+    assert interpreter.model.tables["public.t1"].column_grants == {}

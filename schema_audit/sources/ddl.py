@@ -1064,6 +1064,7 @@ class DdlInterpreter:
         for cname, ck in list(table.checks.items()):
             if name in ck.columns:
                 del table.checks[cname]
+        table.column_grants.pop(name, None)  # PostgreSQL drops the column's ACL with it
         for other in self._tables_referencing(table.schema, table.name):
             for cname, fk in list(other.foreign_keys.items()):
                 if (fk.ref_schema, fk.ref_table) == (
