@@ -50,7 +50,7 @@ def test_init_then_a_new_tenant_table_column_and_index_all_fail(make_db, tmp_pat
     proc = _cli("init", "--dsn", dsn, "-o", str(spec))
     assert proc.returncode == 0, proc.stderr
     text = spec.read_text()
-    assert "# Tenancy: 2 of 4 tables carry organization_id; 1 have no RLS" in text
+    assert "# Tenancy: 2 of 4 tables carry organization_id; 1 has no RLS" in text
     doc = yaml.safe_load(text)
     assert doc["settings"]["tenant_column"] == "organization_id"
     assert doc["match"]["tenant_tables"]["select"] == {

@@ -93,7 +93,8 @@ def _isolation(req: Requirement, table: Table, ctx: AuditContext) -> tuple[list[
         commands = ", ".join(f"{b.command} {b.which.replace('_', ' ').upper()}" for b in breaches)
         return diffs, (
             f"isolation {wanted!r} is not enforced ({commands}): permissive "
-            f"polic{'y' if len(culprits) == 1 else 'ies'} {', '.join(culprits)} admit other rows"
+            f"polic{'y' if len(culprits) == 1 else 'ies'} {', '.join(culprits)} "
+            f"admit{'s' if len(culprits) == 1 else ''} other rows"
         )
     forced = "" if table.rls_forced else " (not forced: the owner bypasses it)"
     return [], f"every command held to {wanted}{forced}"

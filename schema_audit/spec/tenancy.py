@@ -40,9 +40,10 @@ class TenantPattern:
         return tuple(t for t in self.tables if t.rls_enabled and not t.rls_forced)
 
     def summary(self) -> str:
+        bare, loose = len(self.without_rls), len(self.not_forced)
         return (
             f"{len(self.tables)} of {self.total} tables carry {self.column}; "
-            f"{len(self.without_rls)} have no RLS, {len(self.not_forced)} RLS not forced"
+            f"{bare} {'has' if bare == 1 else 'have'} no RLS, {loose} RLS not forced"
         )
 
 
