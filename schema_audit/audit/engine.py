@@ -50,11 +50,26 @@ def _parent_missing(req: Requirement, by_id: dict[str, Finding]) -> Finding | No
     parent = by_id.get(req.parent)
     if (
         parent is not None
-        and parent.status == "FAIL"
+        and parent.status in ("FAIL", "DEFERRED")
         and any(d.property == "exists" for d in parent.diffs)
     ):
         return parent
     return None
+
+
+def _orphan(req: Requirement, parent: Finding) -> Finding:
+    """A requirement whose table is missing: NOT_APPLICABLE, or DEFERRED with it when the
+    table's absence is itself undecided (an unapplied statement may create it)."""
+    what = f"{parent.kind.replace('_', ' ')} {req.table}"
+    if parent.status == "DEFERRED":
+        finding = finding_for(
+            req,
+            "DEFERRED",
+            f"{what} is not in the static model and its existence is DEFERRED, so this is too",
+        )
+        finding.evidence = list(parent.evidence)
+        return finding
+    return finding_for(req, "NOT_APPLICABLE", f"{what} does not exist, so this cannot apply")
 
 
 def evaluate(
@@ -76,11 +91,7 @@ def evaluate(
     for req in spec.requirements:
         parent = _parent_missing(req, by_id)
         if parent is not None:
-            finding = finding_for(
-                req,
-                "NOT_APPLICABLE",
-                f"{parent.kind.replace('_', ' ')} {req.table} does not exist, so this cannot apply",
-            )
+            finding = _orphan(req, parent)
         elif req.kind in ("strict", "strict_tables"):
             continue  # judged after every other requirement (below)
         elif req.kind == "probe" and probe_findings and req.id in probe_findings:
@@ -95,11 +106,7 @@ def evaluate(
         if req.kind == "strict":
             parent = _parent_missing(req, by_id)
             finding = (
-                check_strict(req, model, findings, spec)
-                if parent is None
-                else finding_for(
-                    req, "NOT_APPLICABLE", f"table {req.table} does not exist, so this cannot apply"
-                )
+                check_strict(req, model, findings, spec) if parent is None else _orphan(req, parent)
             )
         elif req.kind == "strict_tables":
             finding = check_strict_tables(req, model, spec)
