@@ -342,6 +342,32 @@ class Role:
 
 
 @dataclass(slots=True)
+class Effect:
+    """What a statement the static reader could not apply may have changed.
+
+    ``kind`` is a kind of object (column, foreign_key, index, rls, policy, trigger, privilege,
+    owner, comment, view, function, type, role, schema, extension, sequence) or ``*`` for
+    everything on the target (the relation was created, dropped or renamed); ``target`` a
+    qualified relation, function or type name, or a role, ``*`` when it cannot be known;
+    ``name`` the column, constraint, index, policy or trigger, ``*`` when any.
+    """
+
+    kind: str
+    target: str = "*"
+    name: str = "*"
+    # a wildcard effect that also reaches relations created after it (default privileges)
+    sticky: bool = False
+    # relations created afresh after the statement: a wildcard target no longer reaches them
+    spared: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        what = "anything" if self.kind == "*" else self.kind.replace("_", " ")
+        name = "" if self.name == "*" else f" {self.name}"
+        where = "any object" if self.target == "*" else self.target
+        return f"{what}{name} on {where}"
+
+
+@dataclass(slots=True)
 class UnappliedStatement:
     """A statement a static source could not apply to the model: evidence, never dropped."""
 
@@ -351,8 +377,25 @@ class UnappliedStatement:
     line: int | None = None
     revision: str | None = None
     kind: Literal["dynamic", "data", "unsupported", "error"] = "unsupported"
-    # Tables (qualified) the statement may affect, when that can be guessed.
+    # Targets (qualified; ``*`` = unknown) of the effects still open at the end of the history.
     may_affect: list[str] = field(default_factory=list)
+    # What it may have changed and a later plain statement has not settled again.
+    effects: list[Effect] = field(default_factory=list)
+    # What later statements settled again (``foreign_key x on public.t at m/0002.sql:4``).
+    settled: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class DynamicBlock:
+    """A ``DO`` block as the static reader ran it: what it executed, or what stopped it."""
+
+    file: str | None
+    line: int | None
+    revision: str | None
+    applied: bool
+    executed: list[str] = field(default_factory=list)  # statements it ran, in order
+    skipped: list[str] = field(default_factory=list)  # statements an exception handler absorbed
+    stopped_by: str | None = None  # the statement or expression it could not decide, and why
 
 
 @dataclass(slots=True)
@@ -384,6 +427,8 @@ class SchemaModel:
     server_version: str | None = None
     # Facts the source could not see (e.g. a catalog it has no privilege on).
     blind_spots: list[str] = field(default_factory=list)
+    # DO blocks a static source interpreted (or could not), in history order.
+    dynamic_blocks: list[DynamicBlock] = field(default_factory=list)
 
     def table(self, name: str, schema: str = "public") -> Table | None:
         return self.tables.get(qualify(schema, name))

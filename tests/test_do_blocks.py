@@ -13,8 +13,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from schema_audit.audit import engine
 from schema_audit.audit.rules import GROUPS, rules_for_spec
 from schema_audit.sources.sqlfile import load_sql
@@ -77,7 +75,6 @@ ALTER TABLE projects ADD CONSTRAINT projects_org_id_fkey FOREIGN KEY (org_id) RE
 """
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13: DO blocks not interpreted yet")
 def test_a_regression_after_a_do_block_fails_statically(tmp_path: Path) -> None:
     """The issue's first reproducer: exit 1, the foreign key FAILs (it was a false PASS, exit 0)."""
     code, doc, err = _cli(tmp_path, FK_SPEC, FK_REGRESSION)
@@ -87,7 +84,6 @@ def test_a_regression_after_a_do_block_fails_statically(tmp_path: Path) -> None:
     assert doc["summary"]["DEFERRED"] == 0
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13: DO blocks not interpreted yet")
 def test_a_column_dropped_inside_a_do_block_is_gone(tmp_path: Path) -> None:
     spec = "name: t\ntables:\n  t:\n    columns:\n      legacy: {type: integer}\n"
     sql = "CREATE TABLE t (id int PRIMARY KEY, legacy int);\nDO $$ BEGIN ALTER TABLE t DROP COLUMN legacy; END $$;\n"
@@ -96,7 +92,6 @@ def test_a_column_dropped_inside_a_do_block_is_gone(tmp_path: Path) -> None:
     assert _status(doc)["tables.t.columns.legacy"] == "FAIL"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13: DO blocks not interpreted yet")
 def test_a_table_created_only_inside_a_do_block_is_read(tmp_path: Path) -> None:
     spec = "name: t\ntables:\n  jobs:\n    columns:\n      id: {type: integer}\n"
     sql = "DO $$ BEGIN CREATE TABLE IF NOT EXISTS jobs (id int PRIMARY KEY); END $$;\n"
@@ -135,4 +130,234 @@ def test_a_deferred_table_defers_its_columns_and_indexes_and_never_crashes(tmp_p
     assert _status(doc) == {
         "tables.schema_migrations": "DEFERRED",
         "tables.schema_migrations.columns.applied_at": "DEFERRED",
+    }
+
+
+# A guard the static reader cannot decide: the block's code is not run, only weighed.
+GUARD = "current_setting('server_version_num')::int >= 150000"
+
+
+def test_undecidable_code_defers_only_the_kinds_it_names_and_only_until_settled(
+    tmp_path: Path,
+) -> None:
+    """Kind-aware and order-aware: RLS code cannot hide a foreign key; a foreign key the
+    block may add by name is settled again by a later DROP/ADD of that name."""
+    base = (
+        "CREATE TABLE orgs (id uuid PRIMARY KEY);\n"
+        "CREATE TABLE projects (id uuid PRIMARY KEY, org_id uuid NOT NULL REFERENCES orgs ON DELETE CASCADE);\n"
+    )
+    regression = (
+        "ALTER TABLE projects DROP CONSTRAINT projects_org_id_fkey;\n"
+        "ALTER TABLE projects ADD CONSTRAINT projects_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs (id);\n"
+    )
+    rls_only = f"DO $$ BEGIN IF {GUARD} THEN ALTER TABLE projects ENABLE ROW LEVEL SECURITY; END IF; END $$;\n"
+    result, model = _audit(tmp_path, FK_SPEC, base + rls_only + regression, rules=False)
+    assert result.finding("tables.projects.foreign_keys.org_id").status == "FAIL"
+    assert len(model.blind_spots) == 1 and "not applied" in model.blind_spots[0]
+    named_fk = (
+        f"DO $$ BEGIN IF {GUARD} THEN ALTER TABLE projects ADD CONSTRAINT projects_org_id_fkey "
+        "FOREIGN KEY (org_id) REFERENCES orgs ON DELETE CASCADE; END IF; END $$;\n"
+    )
+    # before the regression is settled again, the block may have changed the foreign key
+    result, _ = _audit(tmp_path, FK_SPEC, base + named_fk, rules=False)
+    fk = result.finding("tables.projects.foreign_keys.org_id")
+    assert fk.status == "DEFERRED" and "static reading says PASS" in fk.message
+    # the plain DROP/ADD of the same name after it settles it: the regression FAILs
+    result, model = _audit(tmp_path, FK_SPEC, base + named_fk + regression, rules=False)
+    assert result.finding("tables.projects.foreign_keys.org_id").status == "FAIL"
+    assert any("settled again" in s for u in model.unapplied for s in u.settled)
+    # a foreign key under a name the block computes cannot be settled by a name
+    unnamed = (
+        f"DO $$ DECLARE n text := 'fk_' || md5(random()::text); BEGIN IF {GUARD} THEN EXECUTE format("
+        "'ALTER TABLE projects ADD CONSTRAINT %I FOREIGN KEY (org_id) REFERENCES orgs ON DELETE CASCADE', n);"
+        " END IF; END $$;\n"
+    )
+    result, _ = _audit(tmp_path, FK_SPEC, base + unnamed + regression, rules=False)
+    assert result.finding("tables.projects.foreign_keys.org_id").status == "DEFERRED"
+
+
+def test_a_pass_becomes_deferred_when_undecidable_code_may_change_it(tmp_path: Path) -> None:
+    spec = "name: t\ntables:\n  t:\n    columns:\n      legacy: {type: integer}\n      id: {type: integer}\n"
+    sql = (
+        "CREATE TABLE t (id int PRIMARY KEY, legacy int);\n"
+        f"DO $$ BEGIN IF {GUARD} THEN ALTER TABLE t DROP COLUMN legacy; END IF; END $$;\n"
+    )
+    code, doc, err = _cli(tmp_path, spec, sql, "--rules", "none")
+    assert code == 0, err
+    statuses = _status(doc)
+    # a dropped column takes indexes and constraints with it: everything on t is open
+    assert statuses["tables.t.columns.legacy"] == "DEFERRED"
+    assert statuses["tables.t"] == "PASS"  # ALTER TABLE … DROP COLUMN cannot drop the table
+    assert "DO block at migrations/0001_init.sql:2 not applied" in doc["blind_spots"][0]
+    assert "current_setting" in doc["blind_spots"][0]
+
+
+def test_no_rule_fail_contradicts_a_deferred_spec_finding(tmp_path: Path) -> None:
+    """The rule pack obeys the same uncertainty: RLS the block may enable is not reported
+    missing (SEC006) while the spec's RLS finding on the same table is DEFERRED."""
+    spec = (
+        "name: t\nsettings: {tenant_column: tenant_id}\ntables:\n"
+        "  docs:\n    rls: {enabled: true}\n  notes:\n    rls: {enabled: true}\n"
+    )
+    sql = (
+        "CREATE TABLE docs (id int PRIMARY KEY, tenant_id int NOT NULL);\n"
+        "CREATE TABLE notes (id int PRIMARY KEY, tenant_id int NOT NULL);\n"
+        "CREATE POLICY p ON docs USING (tenant_id = 1);\n"
+        f"DO $$ BEGIN IF {GUARD} THEN ALTER TABLE docs ENABLE ROW LEVEL SECURITY; END IF; END $$;\n"
+    )
+    result, _ = _audit(tmp_path, spec, sql)
+    by_id = {f.id: f for f in result.findings}
+    assert by_id["tables.docs.rls"].status == "DEFERRED"
+    assert by_id["rules.SEC006.public.docs"].status == "DEFERRED"
+    assert by_id["rules.SEC002.public.docs"].status == "DEFERRED"
+    # notes is out of the block's reach: its FAILs stand
+    assert by_id["tables.notes.rls"].status == "FAIL"
+    assert by_id["rules.SEC006.public.notes"].status == "FAIL"
+    # the invariant, over every finding: no rule FAIL on an object whose spec finding is DEFERRED
+    deferred_tables = {
+        f.table for f in result.findings if f.kind != "rule" and f.status == "DEFERRED"
+    }
+    assert not [
+        f.id
+        for f in result.findings
+        if f.kind == "rule" and f.status == "FAIL" and f.table in deferred_tables
+    ]
+
+
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
+def _live_model(pg_server, folder: Path):  # type: ignore[no-untyped-def]
+    """The catalog after running the folder's files in order on a fresh database."""
+    import psycopg
+    from test_static_equals_live import live
+
+    from schema_audit.sources.sqlfile import order_sql_files
+
+    name, dsn = pg_server.create_database("dohist")
+    try:
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            for file in order_sql_files(folder)[0]:
+                conn.execute(file.read_text())
+        return live.introspect(dsn)
+    finally:
+        pg_server.drop_database(name)
+
+
+def test_drizzle_history_reads_statically_as_postgresql_builds_it(pg_server) -> None:  # type: ignore[no-untyped-def]
+    """DO-wrapped enums and foreign keys with EXCEPTION WHEN duplicate_object, statement
+    breakpoints: the enums and foreign keys are in the static model, and a block that runs
+    again is absorbed by its handler exactly as in PostgreSQL (first definition wins)."""
+    from test_static_equals_live import assert_same
+
+    folder = FIXTURES / "drizzle_history"
+    static = load_sql(folder)
+    assert_same(_live_model(pg_server, folder), static)
+    assert static.unapplied == [] and static.blind_spots == []
+    assert static.enums["public.member_role"].labels == ["owner", "admin", "member"]
+    assert static.enums["public.post_status"].labels == ["draft", "published", "archived"]
+    posts_fk = static.tables["public.posts"].foreign_keys["posts_account_id_accounts_id_fk"]
+    assert posts_fk.on_delete == "CASCADE"  # the second, NO ACTION, definition was a duplicate
+    assert static.tables["public.comments"].foreign_keys[
+        "comments_account_id_accounts_id_fk"
+    ].on_delete == ("SET NULL")
+    blocks = static.dynamic_blocks
+    assert len(blocks) == 7 and all(b.applied for b in blocks)
+    assert [len(b.skipped) for b in blocks] == [0, 0, 0, 1, 0, 0, 1]
+    assert "duplicate_object handled by WHEN duplicate_object" in blocks[3].skipped[0]
+
+
+def test_supabase_history_reads_statically_as_postgresql_builds_it(
+    pg_server, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """Idempotent role creation, IF NOT EXISTS (… pg_policies …), a FOREACH … EXECUTE format()
+    RLS loop and a FOR loop over pg_tables: the same model as the database, 0 DEFERRED,
+    0 blind spots; `inspect` lists each DO block with the statements it ran."""
+    from test_static_equals_live import assert_same
+
+    folder = FIXTURES / "supabase_history"
+    static = load_sql(folder)
+    assert_same(_live_model(pg_server, folder), static)
+    assert static.unapplied == [] and static.blind_spots == []
+    for name in ("profiles", "projects", "tasks"):
+        table = static.tables[f"public.{name}"]
+        assert table.rls_enabled and table.rls_forced, name
+        assert f"{name}_tenant" in table.policies
+        assert {g.privilege for g in table.grants if g.grantee == "sb_authenticated"} == {
+            "SELECT",
+            "INSERT",
+            "UPDATE",
+            "DELETE",
+        }
+    assert static.tables["public.profiles"].policies["profiles_read_own"].command == "SELECT"
+    assert {"sb_anon", "sb_authenticated"} <= set(static.roles)
+    assert static.roles["sb_anon"].inherit is False  # the first CREATE ROLE, not the re-run
+    spec = "name: t\ntables:\n" + "".join(
+        f"  {t}:\n    rls: {{enabled: true, forced: true}}\n    policies:\n"
+        f"      - name: {t}_tenant\n        using: tenant_id = current_setting('app.tenant_id')::uuid\n"
+        for t in ("profiles", "projects", "tasks")
+    )
+    code, doc, err = _cli_folder(tmp_path, spec, folder)
+    assert code == 0, err
+    assert doc["summary"]["DEFERRED"] == 0 and doc["summary"]["FAIL"] == 0
+    assert doc["blind_spots"] == []
+    proc = subprocess.run(
+        [sys.executable, "-m", "schema_audit.cli", "inspect", "--sql", str(folder)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "SCHEMA_AUDIT_CACHE": "0"},
+        timeout=120,
+    )
+    blocks = json.loads(proc.stdout)["model"]["dynamic_blocks"]
+    loop = blocks[1]
+    assert (loop["file"], loop["line"], loop["applied"]) == (
+        "supabase_history/20240102000000_rls.sql",
+        2,
+        True,
+    )
+    assert loop["executed"][:2] == [
+        "ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY",
+        "GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE public.profiles TO sb_authenticated",
+    ]
+    assert len(loop["executed"]) == 9
+
+
+def _cli_folder(tmp_path: Path, spec_text: str, folder: Path) -> tuple[int, dict, str]:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(spec_text)
+    proc = subprocess.run(
+        [sys.executable, "-m", "schema_audit.cli", "audit", "-s", str(spec), "-f", "json"]
+        + ["--sql", str(folder), "--rules", "none"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "SCHEMA_AUDIT_CACHE": "0", "NO_COLOR": "1"},
+        timeout=120,
+    )
+    return proc.returncode, json.loads(proc.stdout) if proc.stdout.strip() else {}, proc.stderr
+
+
+def test_an_unrenderable_alembic_revision_affects_what_its_op_calls_name() -> None:
+    """Read from the Python syntax tree: a comment saying "table def" names nothing (it used to
+    yield public.def), op.create_table("user") is found (it used to be missed)."""
+    from schema_audit.sources.effects import python_effects
+
+    source = (
+        "# the table def below is legacy\n"
+        "def upgrade():\n"
+        '    op.create_table("user", sa.Column("id", sa.Integer))\n'
+        '    op.add_column("orders", sa.Column("note", sa.Text))\n'
+        '    op.execute("ALTER TABLE orders ENABLE ROW LEVEL SECURITY")\n'
+    )
+    got = {(e.kind, e.target, e.name) for e in python_effects(source)}
+    assert got == {
+        ("*", 'public."user"', "*"),
+        ("column", "public.orders", "*"),
+        ("rls", "public.orders", "enabled"),
+    }
+    # a connection the tree cannot follow: anything
+    assert ("*", "*", "*") in {
+        (e.kind, e.target, e.name)
+        for e in python_effects("def upgrade():\n    op.get_bind().execute(sql)\n")
     }

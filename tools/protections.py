@@ -168,6 +168,34 @@ PROTECTIONS = [
         '                cur.execute("RELEASE SAVEPOINT schema_audit_read")',
         "tests/test_lock_release.py",
     ),
+    Protection(
+        "order-aware-deferral",
+        "schema_audit/sources/effects.py",
+        "hit = next((s for s in facets if _covers(s, effect)), None)",
+        "hit = None",
+        "tests/test_do_blocks.py::test_undecidable_code_defers_only_the_kinds_it_names_and_only_until_settled",
+    ),
+    Protection(
+        "kind-aware-deferral",
+        "schema_audit/audit/deferral.py",
+        'kind_ok = effect.kind in ("*", facet.kind)',
+        "kind_ok = True",
+        "tests/test_do_blocks.py::test_undecidable_code_defers_only_the_kinds_it_names_and_only_until_settled",
+    ),
+    Protection(
+        "pass-can-be-deferred",
+        "schema_audit/audit/deferral.py",
+        'finding.status not in ("PASS", "FAIL", "PARTIAL")',
+        'finding.status not in ("FAIL",)',
+        "tests/test_do_blocks.py::test_a_pass_becomes_deferred_when_undecidable_code_may_change_it",
+    ),
+    Protection(
+        "rules-obey-deferral",
+        "schema_audit/audit/rules.py",
+        "finding = defer_rule(finding, rule.id, target, column, options.static_model)",
+        "pass",
+        "tests/test_do_blocks.py::test_no_rule_fail_contradicts_a_deferred_spec_finding",
+    ),
 ]
 
 

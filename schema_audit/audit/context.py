@@ -20,7 +20,6 @@ class AuditContext:
     source_kind: str  # live | alembic | sql | replay
     required_columns: dict[str, set[str]] = field(default_factory=dict)  # qualified table -> names
     required_relations: set[str] = field(default_factory=set)  # qualified tables/views in the spec
-    unapplied_by_table: dict[str, list[int]] = field(default_factory=dict)
     aliases: dict[str, dict[str, list[str]]] = field(
         default_factory=dict
     )  # table -> column -> aliases
@@ -39,12 +38,6 @@ class AuditContext:
                     ctx.aliases.setdefault(qualify(req.schema, req.table), {})[req.name or ""] = (
                         list(req.props["aliases"])
                     )
-        for index, stmt in enumerate(model.unapplied):
-            if stmt.kind == "data":
-                continue  # data changes never satisfy a schema requirement
-            for target in stmt.may_affect:
-                key = target if "." in target else qualify(spec.default_schema, target)
-                ctx.unapplied_by_table.setdefault(key, []).append(index)
         return ctx
 
     # -- lookups ------------------------------------------------------------
@@ -161,28 +154,11 @@ class AuditContext:
             self.source_kind, "migration history"
         )
 
-    def deferral(self, finding: Finding, table_key: str) -> Finding:
-        """A static FAIL that an unapplied dynamic statement may satisfy becomes DEFERRED."""
-        if finding.status != "FAIL" or not self.is_static():
+    def deferral(self, finding: Finding, req: Requirement) -> Finding:
+        """A static finding that an unapplied statement may change becomes DEFERRED (see
+        :mod:`schema_audit.audit.deferral`): FAIL, PARTIAL and PASS alike."""
+        if not self.is_static() or not self.model.unapplied:
             return finding
-        indexes = self.unapplied_by_table.get(table_key, [])
-        if not indexes:
-            return finding
-        finding.status = "DEFERRED"
-        finding.message += (
-            f"; DEFERRED: {len(indexes)} statement(s) the static interpreter could not apply may change "
-            f"{table_key} (replay with --replay to settle it)"
-        )
-        for i in indexes:
-            stmt = self.model.unapplied[i]
-            finding.evidence.append(
-                Evidence(
-                    source="migration",
-                    file=stmt.file,
-                    line=stmt.line,
-                    revision=stmt.revision,
-                    sql=stmt.sql[:2000],
-                    note=f"not applied statically: {stmt.reason}",
-                )
-            )
-        return finding
+        from schema_audit.audit.deferral import defer_requirement
+
+        return defer_requirement(finding, req, self.model)

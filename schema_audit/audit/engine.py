@@ -15,7 +15,7 @@ from schema_audit.audit.context import AuditContext
 from schema_audit.audit.findings import Finding, finding_for
 from schema_audit.audit.result import AuditResult, Rollup, aggregate
 from schema_audit.audit.strict import check_strict, check_strict_tables
-from schema_audit.model import SchemaModel, qualify
+from schema_audit.model import SchemaModel
 from schema_audit.spec.model import Requirement, Spec
 
 Check = Callable[[Requirement, AuditContext], Finding]
@@ -97,19 +97,19 @@ def evaluate(
         elif req.kind == "probe" and probe_findings and req.id in probe_findings:
             finding = probe_findings[req.id]
         else:
-            finding = CHECKS[req.kind](req, ctx)
-            if req.table and req.kind != "absent_table":
-                finding = ctx.deferral(finding, qualify(req.schema, req.table))
+            finding = ctx.deferral(CHECKS[req.kind](req, ctx), req)
         findings.append(finding)
         by_id[finding.id] = finding
     for req in spec.requirements:
         if req.kind == "strict":
             parent = _parent_missing(req, by_id)
             finding = (
-                check_strict(req, model, findings, spec) if parent is None else _orphan(req, parent)
+                ctx.deferral(check_strict(req, model, findings, spec), req)
+                if parent is None
+                else _orphan(req, parent)
             )
         elif req.kind == "strict_tables":
-            finding = check_strict_tables(req, model, spec)
+            finding = ctx.deferral(check_strict_tables(req, model, spec), req)
         else:
             continue
         findings.append(finding)

@@ -154,6 +154,8 @@ class RuleOptions:
     evidence_source: str = "catalog"  # catalog (live/replay) or migration
     # displayed migration file name -> its lines, for inline `schema-audit: ignore RULE reason`
     source_lines: dict[str, tuple[str, ...]] | None = None
+    # a static source's model: rule FAILs its unapplied statements may change are DEFERRED
+    static_model: SchemaModel | None = None
 
 
 def _suppression(options: RuleOptions, rule: Rule, provenance: list) -> tuple[str, int, str] | None:  # type: ignore[type-arg]
@@ -186,7 +188,11 @@ def _finding(
     message: str,
     ddl: str | None = None,
     provenance: list | None = None,  # type: ignore[type-arg]
+    target: str | None = None,
+    column: str | None = None,
 ) -> Finding:
+    """A rule's FAIL (WAIVED when an inline comment suppresses it; DEFERRED when a statement
+    the static reader could not apply may change its evidence on ``target``)."""
     finding = Finding(
         id=f"rules.{rule.id}.{obj}",
         kind="rule",
@@ -200,7 +206,13 @@ def _finding(
         impact=rule.hint,
     )
     suppressed = _suppression(options, rule, provenance or [])
-    return suppress(finding, *suppressed) if suppressed else finding
+    if suppressed:
+        return suppress(finding, *suppressed)
+    if options.static_model is not None and target is not None:
+        from schema_audit.audit.deferral import defer_rule
+
+        finding = defer_rule(finding, rule.id, target, column, options.static_model)
+    return finding
 
 
 def _is_true(expr: str | None) -> bool:
@@ -219,6 +231,7 @@ def _security(model: SchemaModel, options: RuleOptions) -> Iterator[Finding]:
                 table.name,
                 f"{table.name} has RLS enabled and no policy",
                 provenance=where,
+                target=key,
             )
         if table.policies and not table.rls_enabled:
             yield _finding(
@@ -228,6 +241,7 @@ def _security(model: SchemaModel, options: RuleOptions) -> Iterator[Finding]:
                 table.name,
                 f"{table.name} has {len(table.policies)} polic(ies) but RLS is disabled",
                 provenance=where,
+                target=key,
             )
         if table.rls_enabled and not table.rls_forced and _owner_may_be_app(table, options):
             owner = f"its owner {table.owner}" if table.owner else "its owner (the migration role)"
@@ -238,6 +252,7 @@ def _security(model: SchemaModel, options: RuleOptions) -> Iterator[Finding]:
                 table.name,
                 f"{table.name}: RLS enabled but not forced, so {owner} bypasses every policy",
                 provenance=where,
+                target=key,
             )
         if tenant_column and tenant_column in table.columns and not table.rls_enabled:
             yield _finding(
@@ -247,6 +262,8 @@ def _security(model: SchemaModel, options: RuleOptions) -> Iterator[Finding]:
                 table.name,
                 f"{table.name} has {tenant_column} but no row level security",
                 provenance=where,
+                target=key,
+                column=tenant_column,
             )
         permissive: dict[tuple[str, str], list[str]] = {}
         for policy in table.policies.values():
@@ -261,6 +278,7 @@ def _security(model: SchemaModel, options: RuleOptions) -> Iterator[Finding]:
                     f"policy {policy.name} on {table.name} is permissive with {clause}",
                     ddl,
                     policy.provenance,
+                    target=key,
                 )
             if policy.permissive:
                 for role in policy.roles:
@@ -283,6 +301,7 @@ def _security(model: SchemaModel, options: RuleOptions) -> Iterator[Finding]:
                     f"{table.name}: permissive policies {', '.join(group)} both apply to {command} "
                     f"for {role}",
                     provenance=[p for n in group for p in table.policies[n].provenance],
+                    target=key,
                 )
     for signature, fn in sorted(model.functions.items()):
         if not fn.security_definer:
@@ -297,6 +316,7 @@ def _security(model: SchemaModel, options: RuleOptions) -> Iterator[Finding]:
                 f"{signature} is SECURITY DEFINER without SET search_path",
                 ddl,
                 fn.provenance,
+                target=qualify(fn.schema, fn.name),
             )
         if privileges.routine_execute(model, fn, "public") is not None:
             yield _finding(
@@ -308,6 +328,7 @@ def _security(model: SchemaModel, options: RuleOptions) -> Iterator[Finding]:
                 f"(owner {fn.owner or 'unknown'}'s rights)",
                 ddl,
                 fn.provenance,
+                target=qualify(fn.schema, fn.name),
             )
 
 
@@ -341,6 +362,7 @@ def _perf(model: SchemaModel, options: RuleOptions) -> Iterator[Finding]:
                 f"{fk.name} ({', '.join(fk.columns)}) has no covering index{note}",
                 f"CREATE INDEX ON {qualify(table.schema, table.name)} ({', '.join(fk.columns)});",
                 provenance=fk.provenance,
+                target=key,
             )
         indexes = sorted(table.indexes.values(), key=lambda ix: ix.name)
         for small in indexes:
@@ -354,6 +376,7 @@ def _perf(model: SchemaModel, options: RuleOptions) -> Iterator[Finding]:
                     f"{small.name} is redundant with {big.name}",
                     render_ddl.create_index(small, table.schema, table.name),
                     small.provenance,
+                    target=key,
                 )
 
 
@@ -368,6 +391,7 @@ def _schema(model: SchemaModel, options: RuleOptions) -> Iterator[Finding]:
                 table.name,
                 f"{table.name} has no primary key",
                 provenance=table.provenance,
+                target=key,
             )
 
 
@@ -391,6 +415,8 @@ def _privacy(model: SchemaModel, options: RuleOptions) -> Iterator[Finding]:
                 table.name,
                 f"{table.name}.{name} looks like personal data",
                 provenance=column.provenance or table.provenance,
+                target=key,
+                column=name,
             )
 
 
@@ -429,6 +455,7 @@ def run_rules(
     options = dataclasses.replace(
         options or RuleOptions(tenant_column=tenant_column),
         evidence_source="migration" if source_kind in ("alembic", "sql") else "catalog",
+        static_model=model if source_kind in ("alembic", "sql") and model.unapplied else None,
     )
     out: list[Finding] = []
     for group in groups:

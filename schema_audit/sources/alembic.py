@@ -33,6 +33,7 @@ from schema_audit.model import Revision, SchemaModel, UnappliedStatement
 from schema_audit.progress import reporter
 from schema_audit.sources import render_cache
 from schema_audit.sources.ddl import DdlInterpreter
+from schema_audit.sources.effects import python_effects
 
 
 class MigrationSourceError(Exception):
@@ -381,6 +382,9 @@ def _render(
         spec.loader.exec_module(module)  # type: ignore[union-attr]
         context = MigrationContext.configure(
             dialect_name="postgresql",
+            # the default pyformat paramstyle doubles every % in op.execute() text, so
+            # format('… %I …') would reach the interpreter as format('… %%I …')
+            dialect_opts={"paramstyle": "named"},
             opts={
                 "as_sql": True,
                 "output_buffer": buffer,
@@ -543,16 +547,16 @@ def model_from_history(history: AlembicHistory) -> SchemaModel:
             )
         if rev.error:
             source = rev.path.read_text(encoding="utf-8", errors="replace") if rev.path else ""
-            model.unapplied.append(
-                UnappliedStatement(
-                    sql=f"-- revision {rev.revision} could not be rendered offline",
-                    reason=rev.error,
-                    file=rev.file,
-                    revision=rev.revision,
-                    kind="dynamic",
-                    may_affect=interpreter._mentions(source),
-                )
+            record = UnappliedStatement(
+                sql=f"-- revision {rev.revision} could not be rendered offline",
+                reason=rev.error,
+                file=rev.file,
+                revision=rev.revision,
+                kind="dynamic",
+                effects=python_effects(source),  # from its op.* calls, settled by later revisions
             )
+            model.unapplied.append(record)
+            interpreter.ledger.add(record)
     if progress:
         progress.done()
     return model

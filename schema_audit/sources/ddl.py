@@ -61,6 +61,7 @@ from schema_audit.model import (
     ViewColumn,
     qualify,
 )
+from schema_audit.sources import effects as fx
 from schema_audit.sources.names import choose_name
 from schema_audit.sqlnorm import format_typename
 
@@ -98,7 +99,47 @@ _IGNORED = (
 
 
 class ApplyError(Exception):
-    """A statement refers to something that does not exist; it becomes unapplied evidence."""
+    """A statement PostgreSQL would refuse here (a missing or duplicate object).
+
+    At the top level it becomes unapplied evidence; inside a DO block it is the error an
+    exception handler may catch, so it carries PostgreSQL's condition name.
+    """
+
+    def __init__(self, message: str, condition: str | None = None) -> None:
+        super().__init__(message)
+        self.condition = condition or _condition_of(message)
+
+
+def _condition_of(message: str) -> str:
+    """The condition PostgreSQL raises for a message of this interpreter (first word, verb)."""
+    words = message.split()
+    subject = words[0] if words else ""
+    if subject in ("referenced", "the"):
+        subject = words[1] if len(words) > 1 else subject
+    if "already exists" in message:
+        return {
+            "table": "duplicate_table",
+            "relation": "duplicate_table",
+            "view": "duplicate_table",
+            "index": "duplicate_table",
+            "sequence": "duplicate_table",
+            "column": "duplicate_column",
+            "function": "duplicate_function",
+            "schema": "duplicate_schema",
+        }.get(subject, "duplicate_object")
+    if "does not exist" in message:
+        return {
+            "table": "undefined_table",
+            "relation": "undefined_table",
+            "view": "undefined_table",
+            "sequence": "undefined_table",
+            "column": "undefined_column",
+            "function": "undefined_function",
+            "schema": "invalid_schema_name",
+        }.get(subject, "undefined_object")
+    if "primary key to reference" in message:
+        return "invalid_foreign_key"
+    return "object_not_in_prerequisite_state"
 
 
 def _deparse(node: ast.Node | None) -> str | None:
@@ -286,6 +327,8 @@ class DdlInterpreter:
         self._file: str | None = None
         self._revision: str | None = None
         self._stmt: _Statement | None = None
+        # unapplied statements whose effects no later statement has settled yet
+        self.ledger = fx.Ledger()
         self._relations: dict[
             str, str
         ] = {}  # qualified relation/index name -> kind, for name choice
@@ -319,16 +362,16 @@ class DdlInterpreter:
             if stmt.node is None:
                 self._unapplied("error", f"syntax error: {stmt.error}")
                 continue
+            before = len(self.model.unapplied)
             try:
                 self._apply(stmt.node)
             except ApplyError as exc:
-                self._unapplied("error", str(exc), self._mentions(stmt.sql))
+                self._unapplied("error", str(exc), effects=self._error_effects(stmt.node, exc))
             except Exception as exc:  # an interpreter gap must cost one statement, not the audit
-                self._unapplied(
-                    "unsupported",
-                    f"could not interpret: {type(exc).__name__}: {exc}",
-                    self._mentions(stmt.sql),
-                )
+                self._unapplied("unsupported", f"could not interpret: {type(exc).__name__}: {exc}")
+            else:
+                if len(self.model.unapplied) == before and not isinstance(stmt.node, ast.DoStmt):
+                    self._settle(stmt.node)
 
     # -- bookkeeping ------------------------------------------------------
     def _prov(self, action: str = "created") -> Provenance:
@@ -342,36 +385,56 @@ class DdlInterpreter:
             sql=stmt.sql[:MAX_SQL_EVIDENCE] if stmt else None,
         )
 
-    def _unapplied(self, kind: str, reason: str, may_affect: list[str] | None = None) -> None:
+    def _unapplied(self, kind: str, reason: str, effects: list[fx.Effect] | None = None) -> None:
+        """Record the current statement as not applied, with what it may have changed."""
         stmt = self._stmt
         assert stmt is not None
-        self.model.unapplied.append(
-            UnappliedStatement(
-                sql=stmt.sql[:MAX_SQL_EVIDENCE],
-                reason=reason,
-                file=self._file,
-                line=stmt.line,
-                revision=self._revision,
-                kind=kind,
-                may_affect=may_affect or [],  # type: ignore[arg-type]
+        if effects is None:
+            effects = (
+                []
+                if kind == "data"
+                else fx.statement_effects(stmt.node, self)
+                if stmt.node is not None
+                else fx.text_effects(stmt.sql)
             )
+        record = UnappliedStatement(
+            sql=stmt.sql[:MAX_SQL_EVIDENCE],
+            reason=reason,
+            file=self._file,
+            line=stmt.line,
+            revision=self._revision,
+            kind=kind,  # type: ignore[arg-type]
+            effects=effects,
         )
+        self.model.unapplied.append(record)
+        self.ledger.add(record)
 
-    def _mentions(self, text: str) -> list[str]:
-        """Known tables a statement's text names (for DEFERRED evidence), plus TABLE <name> targets."""
-        words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_$]*", text.lower()))
-        out = [key for key, table in self.model.tables.items() if table.name.lower() in words]
-        for name in re.findall(
-            r"(?i)\btable\s+(?:if\s+(?:not\s+)?exists\s+)?([a-z_][a-z0-9_$.]*)", text
+    def _error_effects(self, node: ast.Node, exc: ApplyError) -> list[fx.Effect]:
+        """A statement on an object the model does not have: the history assumes it exists, in
+        a state nothing here shows, so everything about the objects it names is open."""
+        effects = fx.statement_effects(node, self)
+        if exc.condition.startswith("undefined"):
+            effects += [fx.Effect("*", t) for t in {e.target for e in effects} if t != "*"]
+        return effects
+
+    def _settle(self, node: ast.Node) -> None:
+        """A statement applied: what it establishes again closes earlier unapplied effects."""
+        if not self.ledger.open:
+            return
+        stmt = self._stmt
+        where = (
+            f"{self._file}:{stmt.line}"
+            if self._file and stmt
+            else f"line {stmt.line if stmt else '?'}"
+        )
+        if isinstance(node, ast.RenameStmt) and node.renameType in (
+            ObjectType.OBJECT_TABLE,
+            ObjectType.OBJECT_VIEW,
         ):
-            key = (
-                name
-                if "." in name
-                else qualify(self.search_path[0] if self.search_path else "public", name)
-            )
-            if key not in out and "%" not in name:
-                out.append(key)
-        return sorted(out)
+            old = qualify(self._schema_of(node.relation), node.relation.relname)
+            schema = node.relation.schemaname or old.rsplit(".", 1)[0]
+            self.ledger.renamed(old, qualify(schema, node.newname))
+        self.ledger.settle(fx.settles(node, self), where)
 
     def _schema_of(self, rv: ast.RangeVar) -> str:
         if rv.schemaname:
@@ -430,11 +493,9 @@ class DdlInterpreter:
         if handler is not None:
             handler(node)
         elif isinstance(node, ast.DoStmt):
-            self._unapplied(
-                "dynamic",
-                "DO block: dynamic SQL is not interpreted statically",
-                self._mentions(self._stmt.sql),
-            )
+            from schema_audit.sources.plpgsql import DoRunner
+
+            DoRunner(self).run(node)
         elif isinstance(
             node, ast.InsertStmt | ast.UpdateStmt | ast.DeleteStmt | ast.CopyStmt | ast.MergeStmt
         ):
@@ -442,11 +503,7 @@ class DdlInterpreter:
         elif isinstance(node, _IGNORED):
             return
         else:
-            self._unapplied(
-                "unsupported",
-                f"{type(node).__name__} is not interpreted",
-                self._mentions(self._stmt.sql),
-            )
+            self._unapplied("unsupported", f"{type(node).__name__} is not interpreted")
 
     # -- SET / SELECT set_config ------------------------------------------
     def _on_VariableSetStmt(self, node: ast.VariableSetStmt) -> None:
@@ -485,6 +542,10 @@ class DdlInterpreter:
             self._apply(element)
 
     def _on_CreateExtensionStmt(self, node: ast.CreateExtensionStmt) -> None:
+        if node.extname in self.model.extensions:
+            if node.if_not_exists:
+                return
+            raise ApplyError(f'extension "{node.extname}" already exists', "duplicate_object")
         schema = "public"
         for opt in node.options or ():
             if opt.defname == "schema":
@@ -494,6 +555,8 @@ class DdlInterpreter:
     def _on_CreateEnumStmt(self, node: ast.CreateEnumStmt) -> None:
         names = _strings(node.typeName)
         schema = names[0] if len(names) > 1 else self.search_path[0]
+        if qualify(schema, names[-1]) in self.model.enums:
+            raise ApplyError(f'type "{names[-1]}" already exists', "duplicate_object")
         self.model.enums[qualify(schema, names[-1])] = EnumType(
             schema, names[-1], _strings(node.vals), [self._prov()]
         )
@@ -515,6 +578,8 @@ class DdlInterpreter:
         enum.provenance.append(self._prov("altered"))
 
     def _on_CreateRoleStmt(self, node: ast.CreateRoleStmt) -> None:
+        if node.role in self.model.roles:
+            raise ApplyError(f'role "{node.role}" already exists', "duplicate_object")
         role = self.model.roles.setdefault(node.role, Role(node.role))
         role.login = node.stmt_type == 1  # ROLESTMT_USER implies LOGIN
         for opt in node.options or ():
@@ -681,6 +746,11 @@ class DdlInterpreter:
         if isinstance(con, _ColumnConstraint):
             column, con = con.column, con.constraint
         kind = con.contype
+        if con.conname and con.conname in _constraint_names(table):
+            raise ApplyError(
+                f'constraint "{con.conname}" for relation "{table.name}" already exists',
+                "duplicate_object",
+            )
         prov = self._prov(action)
         if kind == ConstrType.CONSTR_PRIMARY:
             columns = [column] if column else _strings(con.keys)

@@ -18,7 +18,7 @@ import sys
 
 from schema_audit import cache
 
-FORMAT = 1
+FORMAT = 2  # 2: % no longer doubled in op.execute() text (paramstyle named)
 _SAFE_ROOTS = {"alembic", "sqlalchemy", "__future__"}
 
 

@@ -1,0 +1,169 @@
+"""Which findings a statement the static reader could not apply may change: those become DEFERRED.
+
+A finding depends on *facets* of the model (the foreign keys of ``public.projects``, RLS of
+``public.t``, column ``legacy`` of ``public.t`` …). An unapplied statement carries the
+*effects* still open at the end of the history (:mod:`schema_audit.sources.effects`): the
+kinds of object it could change, on the objects it could name, minus what later plain
+statements settled again. Where an open effect meets a facet, the static answer —
+PASS, PARTIAL or FAIL alike — is not one PostgreSQL would necessarily agree with, so it
+becomes DEFERRED with the statement as evidence. Spec findings and the rule pack use the
+same test, so a rule never FAILs on an object whose spec finding is DEFERRED.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from schema_audit.audit.findings import Evidence, Finding
+from schema_audit.model import Effect, SchemaModel, UnappliedStatement, qualify
+from schema_audit.spec.model import Requirement
+
+
+@dataclass(frozen=True, slots=True)
+class Facet:
+    """Something a finding reads: a kind of object, on a target, by name (``*``: any)."""
+
+    kind: str
+    target: str = "*"
+    name: str = "*"
+
+
+_CONSTRAINT_INDEXES = ("index", "unique", "primary_key")
+
+# Rule id -> kinds of object its verdict reads on its table (plus the column it names).
+RULE_KINDS: dict[str, tuple[str, ...]] = {
+    "SEC001": ("rls", "policy"),
+    "SEC002": ("rls", "policy"),
+    "SEC003": ("rls", "owner"),
+    "SEC004": ("policy",),
+    "SEC005": ("policy",),
+    "SEC006": ("rls", "column"),
+    "SEC007": ("function",),
+    "SEC008": ("function", "privilege", "role"),
+    "PERF001": ("foreign_key", *_CONSTRAINT_INDEXES),
+    "PERF002": _CONSTRAINT_INDEXES,
+    "SCH001": ("primary_key",),
+    "PRIV001": ("column",),
+}
+
+
+def requirement_facets(req: Requirement) -> list[Facet]:
+    """What the finding of ``req`` reads from the model."""
+    target = qualify(req.schema, req.table) if req.table else "*"
+    kind = req.kind
+    if kind in ("table", "absent_table"):
+        return [Facet("exists", target)]
+    if kind in ("view", "materialized_view"):
+        return [Facet("view", target)]
+    if kind == "column":
+        out = [Facet("column", target, req.name or "*")]
+        if req.props.get("unique") or req.props.get("primary_key"):
+            out += [Facet(k, target) for k in _CONSTRAINT_INDEXES]
+        return out
+    if kind in ("primary_key", "unique", "index"):
+        return [Facet(k, target) for k in _CONSTRAINT_INDEXES]
+    if kind in ("check", "foreign_key", "rls", "policy"):
+        return [Facet(kind, target)]
+    if kind == "trigger":
+        return [Facet("trigger", target), Facet("function")]
+    if kind == "privilege":
+        return [Facet("privilege", target), Facet("role"), Facet("owner", target)]
+    if kind == "function":
+        return [Facet("function", qualify(req.schema, req.name or "")), Facet("privilege")]
+    if kind == "forbidden_column":
+        return [Facet("column", "*", req.name or "*")]
+    if kind == "strict":
+        return [Facet("*", target)]
+    if kind == "strict_tables":
+        return [Facet("exists")]
+    return []
+
+
+def matches(effect: Effect, facet: Facet) -> bool:
+    """Whether an open effect can change what ``facet`` reads."""
+    if facet.kind == "*":
+        kind_ok = True
+    elif facet.kind == "exists":
+        kind_ok = effect.kind == "*"
+    else:
+        kind_ok = effect.kind in ("*", facet.kind)
+    if not kind_ok:
+        return False
+    if effect.target == "*":
+        if facet.target != "*" and facet.target in effect.spared:
+            return False
+    elif facet.target not in ("*", effect.target):
+        return False
+    return effect.name == "*" or facet.name == "*" or effect.name == facet.name
+
+
+def _effects(stmt: UnappliedStatement) -> list[Effect]:
+    """An unapplied statement's open effects (records from before effects existed: by target)."""
+    if stmt.kind == "data":
+        return []
+    if stmt.effects:
+        return stmt.effects
+    if stmt.settled:
+        return []  # every effect it had was settled again
+    return [Effect("*", t) for t in stmt.may_affect] or (
+        [Effect("*", "*")] if stmt.kind == "dynamic" else []
+    )
+
+
+def open_statements(model: SchemaModel, facets: list[Facet]) -> list[UnappliedStatement]:
+    """Unapplied statements with an open effect on one of ``facets``, in history order."""
+    if not facets:
+        return []
+    return [
+        stmt
+        for stmt in model.unapplied
+        if any(matches(e, f) for e in _effects(stmt) for f in facets)
+    ]
+
+
+def defer(finding: Finding, statements: list[UnappliedStatement], what: str) -> Finding:
+    """``finding`` DEFERRED because of ``statements`` (each cited as evidence with its reason)."""
+    if not statements or finding.status not in ("PASS", "FAIL", "PARTIAL"):
+        return finding
+    was = finding.status
+    finding.status = "DEFERRED"
+    finding.message += (
+        f"; DEFERRED (static reading says {was}): {len(statements)} statement(s) the static "
+        f"interpreter could not apply may change {what} (replay with --replay to settle it)"
+    )
+    for stmt in statements:
+        finding.evidence.append(
+            Evidence(
+                source="migration",
+                file=stmt.file,
+                line=stmt.line,
+                revision=stmt.revision,
+                sql=stmt.sql[:2000],
+                note=f"not applied statically: {stmt.reason}",
+            )
+        )
+    return finding
+
+
+def defer_requirement(finding: Finding, req: Requirement, model: SchemaModel) -> Finding:
+    facets = requirement_facets(req)
+    statements = open_statements(model, facets)
+    if not statements:
+        return finding
+    target = next((f.target for f in facets if f.target != "*"), "the schema")
+    kinds = sorted({f.kind.replace("exists", "existence").replace("_", " ") for f in facets})
+    return defer(finding, statements, f"{' / '.join(kinds)} of {target}")
+
+
+def defer_rule(
+    finding: Finding, rule_id: str, target: str, column: str | None, model: SchemaModel
+) -> Finding:
+    """A rule FAIL on ``target`` whose evidence unapplied code may change: DEFERRED."""
+    if finding.status != "FAIL":
+        return finding
+    facets = [
+        Facet(kind, target, column if kind == "column" and column else "*")
+        for kind in RULE_KINDS.get(rule_id, ("*",))
+    ]
+    statements = open_statements(model, facets)
+    return defer(finding, statements, f"the evidence of {rule_id} on {target}")
