@@ -13,8 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from schema_audit.audit import engine
-from schema_audit.audit.rules import GROUPS, rules_for_spec
+from schema_audit.api import audit_model
 from schema_audit.sources.sqlfile import load_sql
 from schema_audit.spec.load import load_spec
 
@@ -53,8 +52,7 @@ def _audit(tmp_path: Path, spec_text: str, sql: str, rules: bool = True):  # typ
     (folder / "0001_init.sql").write_text(sql)
     spec = load_spec(spec_file)
     model = load_sql(folder)
-    extra = rules_for_spec(model, list(GROUPS), spec, "sql") if rules else []
-    return engine.run(spec, model, "sql", extra_findings=extra), model
+    return audit_model(spec, model, "sql", rules=None if rules else "none"), model
 
 
 FK_SPEC = """
