@@ -360,7 +360,8 @@ class DdlInterpreter:
             stmt.line += line - 1
             self._stmt = stmt
             if stmt.node is None:
-                self._unapplied("error", f"syntax error: {stmt.error}")
+                # PostgreSQL cannot parse it either: wherever the history ran, it changed nothing
+                self._unapplied("error", f"syntax error: {stmt.error}", effects=[])
                 continue
             before = len(self.model.unapplied)
             try:

@@ -182,6 +182,9 @@ class DoRunner:
                 kind="error",
             )
             return
+        except Exception as exc:  # an interpreter gap costs this block, never the audit
+            self._stop(block, f"could not interpret: {type(exc).__name__}: {exc}", [], body)
+            return
         block.applied = True
         interp._stmt = stmt
 
@@ -312,6 +315,7 @@ class DoRunner:
                 self._statement(statement)
             except Undecidable as exc:
                 if getattr(exc, "remaining", None) is None:
+                    exc.args = (f"{_describe(statement)}: {exc}",)
                     exc.remaining = statements[position:]  # type: ignore[attr-defined]
                     line = _one(statement)[1].get("lineno")
                     exc.where = self._where(line)  # type: ignore[attr-defined]
@@ -602,6 +606,25 @@ class DoRunner:
                 return None
             targets.add(effect.target)
         return targets
+
+
+def _describe(statement: dict) -> str:
+    """A PL/pgSQL statement as a reader would name it: ``IF <condition>``, ``EXECUTE <text>``."""
+    kind, body = _one(statement)
+    verb = {
+        "PLpgSQL_stmt_execsql": "",
+        "PLpgSQL_stmt_dynexecute": "EXECUTE ",
+        "PLpgSQL_stmt_foreach_a": "FOREACH … IN ARRAY ",
+        "PLpgSQL_stmt_fors": "FOR … IN ",
+        "PLpgSQL_stmt_dynfors": "FOR … IN EXECUTE ",
+        "PLpgSQL_stmt_fori": "FOR … IN ",
+        "PLpgSQL_stmt_assign": "",
+        "PLpgSQL_stmt_perform": "PERFORM ",
+    }.get(kind, kind.removeprefix("PLpgSQL_stmt_").upper() + " ")
+    for key in ("cond", "sqlstmt", "query", "expr", "lower"):
+        if body.get(key):
+            return _short(f"{verb}{_expr(body[key])}")
+    return verb.strip()
 
 
 def _kinds_of(error: SqlError) -> set[str]:
