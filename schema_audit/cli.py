@@ -47,6 +47,11 @@ class Format(StrEnum):
     github = "github"
 
 
+class JsonDetail(StrEnum):
+    passes = "passes"
+    failures = "failures"
+
+
 def _fail(problems: list[str]) -> NoReturn:
     for line in problems:
         typer.echo(f"schema-audit: {line}", err=True)
@@ -178,11 +183,25 @@ def audit(
     ] = 30000,
     lock_timeout: Annotated[int, typer.Option(help="lock_timeout for live reads, in ms.")] = 5000,
     verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="Also list passing findings.")
+        bool,
+        typer.Option(
+            "--verbose", "-v", help="Also list passing and waived findings (in every report)."
+        ),
     ] = False,
     quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Print nothing; only the exit code speaks.")
+        bool, typer.Option("--quiet", "-q", help="Print the verdict line and nothing else.")
     ] = False,
+    top: Annotated[
+        int,
+        typer.Option("--top", min=0, help="Terminal: list this many problems, worst first."),
+    ] = 10,
+    json_detail: Annotated[
+        JsonDetail,
+        typer.Option(
+            "--json-detail",
+            help="JSON findings: passes (every finding, the default) or failures (no PASS; counts kept).",
+        ),
+    ] = JsonDetail.passes,
     report: Annotated[
         Path | None, typer.Option("--report", help="Write the forensic Markdown report here.")
     ] = None,
@@ -199,7 +218,10 @@ def audit(
     ] = None,
     date: Annotated[
         str | None,
-        typer.Option("--date", help="Report date (YYYY-MM-DD); default: the spec's date."),
+        typer.Option(
+            "--date",
+            help="Report date (YYYY-MM-DD); default: the spec's date, else SOURCE_DATE_EPOCH, else today.",
+        ),
     ] = None,
     baseline: Annotated[
         Path | None,
@@ -342,9 +364,17 @@ def audit(
     if baseline is not None:
         _baseline(result, baseline, first=first_baseline, quiet=quiet)
     _write_reports(
-        result, date=date, report=report, html=html, junit=junit, sarif=sarif, output_dir=output_dir
+        result,
+        date=date,
+        report=report,
+        html=html,
+        junit=junit,
+        sarif=sarif,
+        output_dir=output_dir,
+        verbose=verbose,
+        json_detail=json_detail.value,
     )
-    _emit(result, fmt, output, verbose=verbose, quiet=quiet)
+    _emit(result, fmt, output, verbose=verbose, quiet=quiet, top=top, json_detail=json_detail.value)
     _exit(result)
 
 
@@ -497,7 +527,9 @@ def _baseline(result, path: Path, *, first: bool, quiet: bool) -> None:  # type:
             typer.echo(f"fixed since the baseline: {entry['id']} ({entry['status']})", err=True)
 
 
-def _write_reports(result, *, date, report, html, junit, sarif, output_dir) -> None:  # type: ignore[no-untyped-def]
+def _write_reports(  # type: ignore[no-untyped-def]
+    result, *, date, report, html, junit, sarif, output_dir, verbose=False, json_detail="passes"
+) -> None:
     """Every requested file format; --output-dir asks for all of them under the spec's stem."""
     import importlib
 
@@ -505,9 +537,9 @@ def _write_reports(result, *, date, report, html, junit, sarif, output_dir) -> N
         return importlib.import_module(f"schema_audit.render.{module}").render(result, **options)
 
     makers = {
-        "md": lambda: render("markdown", date=date),
-        "html": lambda: render("html", date=date),
-        "json": lambda: render("json_report"),
+        "md": lambda: render("markdown", date=date, verbose=verbose),
+        "html": lambda: render("html", date=date, verbose=verbose),
+        "json": lambda: render("json_report", detail=json_detail),
         "junit": lambda: render("junit"),
         "sarif": lambda: render("sarif"),
     }
@@ -530,7 +562,16 @@ def _write_reports(result, *, date, report, html, junit, sarif, output_dir) -> N
         _write(path, makers[kind]())
 
 
-def _emit(result, fmt: Format, output: Path | None, *, verbose: bool, quiet: bool) -> None:  # type: ignore[no-untyped-def]
+def _emit(  # type: ignore[no-untyped-def]
+    result,
+    fmt: Format,
+    output: Path | None,
+    *,
+    verbose: bool,
+    quiet: bool,
+    top: int = 10,
+    json_detail: str = "passes",
+) -> None:
     from rich.console import Console
 
     if fmt is Format.github:
@@ -545,7 +586,7 @@ def _emit(result, fmt: Format, output: Path | None, *, verbose: bool, quiet: boo
     if fmt is Format.json:
         from schema_audit.render import json_report
 
-        text = json_report.render(result)
+        text = json_report.render(result, detail=json_detail)
         if output:
             _write(output, text)
         elif not quiet:
@@ -555,11 +596,17 @@ def _emit(result, fmt: Format, output: Path | None, *, verbose: bool, quiet: boo
 
     if output:
         with _open_for_write(output) as handle:
-            terminal.render(result, Console(file=handle, width=140, no_color=True), verbose=verbose)
+            terminal.render(
+                result, Console(file=handle, width=140, no_color=True), verbose=verbose, top=top
+            )
         return
-    if not quiet:
-        console = Console() if sys.stdout.isatty() else Console(width=160)
-        terminal.render(result, console, verbose=verbose)
+    if quiet:
+        from schema_audit.render import digest
+
+        sys.stdout.write(digest.verdict_line(result, digest.build(result)) + "\n")
+        return
+    console = Console() if sys.stdout.isatty() else Console(width=160)
+    terminal.render(result, console, verbose=verbose, top=top)
 
 
 def _open_for_write(path: Path):  # type: ignore[no-untyped-def]

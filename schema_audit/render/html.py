@@ -9,15 +9,22 @@ shown as text, never run.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
 
 from schema_audit import __version__
 from schema_audit.audit.engine import AuditResult
-from schema_audit.audit.findings import STATUSES, sort_key
-from schema_audit.render.markdown import ANSWER, build_categories, overall_verdict
-from schema_audit.render.recommendations import BUCKETS, recommend
+from schema_audit.audit.findings import SEVERITY_RANK, STATUS_RANK, STATUSES, Finding, sort_key
+from schema_audit.render import digest
+from schema_audit.render.markdown import (
+    ANSWER,
+    build_categories,
+    live_recommendations,
+    overall_verdict,
+)
+from schema_audit.render.recommendations import BUCKETS
 
 COLORS = {
     "PASS": "#2e7d32",
@@ -52,7 +59,7 @@ def chart_bars(categories) -> list[dict]:  # type: ignore[no-untyped-def]
                 x += width
         bars.append(
             {
-                "label": f"{cat.id or '-'} {cat.title}",
+                "label": f"{cat.id} {cat.title}" if cat.id else cat.title,
                 "segments": segments,
                 "total": total,
                 "y": index * 28 + 4,
@@ -61,7 +68,34 @@ def chart_bars(categories) -> list[dict]:  # type: ignore[no-untyped-def]
     return bars
 
 
-def render(result: AuditResult, *, date: str | None = None) -> str:
+@dataclass(slots=True)
+class Row:
+    """One line of the findings table: the finding, and its forensic record when it is a problem."""
+
+    finding: Finding
+    problem: digest.Problem | None
+    group: str
+    srank: int
+    vrank: int
+
+
+def rows_for(result: AuditResult, dig: digest.Digest, verbose: bool) -> list[Row]:
+    """Problems worst first (rule findings folded into a spec finding are not repeated); with
+    --verbose the waived findings too. Passing ones go to their own collapsed section."""
+    rows = [
+        Row(
+            p.finding, p, p.group, STATUS_RANK[p.finding.status], -SEVERITY_RANK[p.finding.severity]
+        )
+        for p in dig.problems
+    ]
+    if verbose:
+        for f in sorted((f for f in result.findings if f.status == "WAIVED"), key=sort_key):
+            group = f.id.split(".")[1] if f.kind == "rule" and f.id.count(".") >= 2 else f.kind
+            rows.append(Row(f, None, group, STATUS_RANK[f.status], -SEVERITY_RANK[f.severity]))
+    return rows
+
+
+def render(result: AuditResult, *, date: str | None = None, verbose: bool = False) -> str:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
         autoescape=True,
@@ -70,22 +104,35 @@ def render(result: AuditResult, *, date: str | None = None) -> str:
         undefined=jinja2.StrictUndefined,
     )
     categories = build_categories(result)
-    findings = sorted(result.findings, key=sort_key)
+    dig = digest.build(result)
+    rows = rows_for(result, dig, verbose)
+    spec = result.spec
     template = env.get_template("report.html.j2")
     return (
         template.render(
-            spec=result.spec,
+            spec=spec,
             result=result,
-            date=date or result.spec.date or "(undated)",
+            date=digest.report_date(date, spec.date),
             version=__version__,
             categories=categories,
+            question_categories=[c for c in categories if c.questions],
             bars=chart_bars(categories),
             colors=COLORS,
             statuses=STATUSES,
-            findings=findings,
+            rows=rows,
+            digest=dig,
+            verdict_line=digest.verdict_line(result, dig),
+            passing=sorted((f for f in result.findings if f.status == "PASS"), key=sort_key)
+            if verbose
+            else [],
+            filter_categories=sorted(
+                {(r.finding.category or "", spec.category_title(r.finding.category)) for r in rows}
+            ),
+            filter_groups=sorted({r.group for r in rows}),
+            filter_tables=sorted({r.finding.table for r in rows if r.finding.table}),
             answer=ANSWER,
             overall=re.sub(r"[*✅❌⚠️\ufe0f]", "", overall_verdict(result)).strip(),
-            recommendations=recommend(result),
+            recommendations=live_recommendations(result, dig),
             buckets=BUCKETS,
         ).rstrip("\n")
         + "\n"

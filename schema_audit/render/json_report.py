@@ -9,16 +9,20 @@ from schema_audit import __version__
 from schema_audit.audit.engine import AuditResult
 
 
-def to_document(result: AuditResult) -> dict[str, Any]:
+def to_document(result: AuditResult, detail: str = "passes") -> dict[str, Any]:
+    """``detail="failures"`` leaves PASS findings out of ``findings`` (the summary still counts
+    them), so a CI artefact of a 1,000-table audit stays small; the default is complete."""
     spec = result.spec
-    return {
+    document = {
         "schema_audit_version": __version__,
         "spec": {"name": spec.name, "path": spec.path, "sha256": spec.sha256},
         "source": {"kind": result.source_kind, "target": result.source_target},
         "fail_on": result.fail_on,
         "summary": result.summary,
         "verdict": result.verdict,
-        "findings": [f.to_json() for f in result.findings],
+        "findings": [
+            f.to_json() for f in result.findings if detail != "failures" or f.status != "PASS"
+        ],
         "questions": [
             {
                 "id": q.id,
@@ -51,8 +55,11 @@ def to_document(result: AuditResult) -> dict[str, Any]:
             for s in result.model.unapplied
         ],
     }
+    if detail == "failures":
+        document["findings_detail"] = "failures: PASS findings left out (summary counts them)"
+    return document
 
 
-def render(result: AuditResult) -> str:
+def render(result: AuditResult, *, detail: str = "passes") -> str:
     """Deterministic JSON text: key order fixed, no timestamps, UTF-8 kept readable."""
-    return json.dumps(to_document(result), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(to_document(result, detail), indent=2, ensure_ascii=False) + "\n"

@@ -10,14 +10,19 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from schema_audit.audit.engine import AuditResult
+from schema_audit.render import digest
 
 
 def render(result: AuditResult) -> str:
     spec = result.spec
+    dig = digest.build(result)
+    problems = {p.id: p for p in dig.problems}
+    folded = {r.id for p in dig.problems for r in p.folded}
     root = ET.Element("testsuites", name=f"schema-audit: {spec.name}")
     suites: dict[str | None, list] = {}
     for f in result.findings:
-        suites.setdefault(f.category, []).append(f)
+        if f.id not in folded:  # one testcase per problem: the spec finding cites the rule
+            suites.setdefault(f.category, []).append(f)
     order = [c.id for c in spec.categories] + sorted(
         (c for c in suites if c not in {x.id for x in spec.categories}), key=lambda c: c or ""
     )
@@ -47,10 +52,17 @@ def render(result: AuditResult) -> str:
                     case.set("line", str(where.line))
             if f.status == "FAIL":
                 failure = ET.SubElement(case, "failure", message=f.message, type=f.severity)
-                details = [f.message] + [
-                    f"{d.property}: expected {d.expected!r}, actual {d.actual!r}" for d in f.diffs
-                ]
+                details = [f.message] + [digest.diff_text(d) for d in f.diffs]
                 details += [f"instead: {c.name} ({c.why})" for c in f.instead]
+                problem = problems.get(f.id)
+                if problem is not None:
+                    details += [
+                        f"also reported by rule {r.id}: {r.message}" for r in problem.folded
+                    ]
+                    if problem.where:
+                        details.append(f"where: {problem.where}")
+                    if problem.fix:
+                        details.append(f"fix: {problem.fix}")
                 failure.text = "\n".join(details)
             elif f.status in ("DEFERRED", "NOT_APPLICABLE"):
                 ET.SubElement(case, "skipped", message=f"{f.status}: {f.message}")

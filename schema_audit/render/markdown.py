@@ -16,6 +16,7 @@ import jinja2
 from schema_audit import __version__
 from schema_audit.audit.findings import SEVERITY_RANK, Finding, sort_key
 from schema_audit.audit.result import AuditResult, Rollup
+from schema_audit.render import digest
 from schema_audit.render.markdown_text import md_block, md_cell, md_code, md_text
 from schema_audit.render.recommendations import BUCKETS, recommend
 
@@ -207,10 +208,36 @@ def overall_verdict(result: AuditResult) -> str:
     return "⚠️ **PHASE COMPLETE WITH DEVIATIONS** — failing findings below the blocking level"
 
 
-def render(result: AuditResult, *, date: str | None = None) -> str:
+def shown_ids(result: AuditResult, dig: digest.Digest, verbose: bool) -> set[str]:
+    """Findings listed one by one: the problems (folded rule findings not again), and with
+    --verbose the passing and waived ones too."""
+    ids = {p.id for p in dig.problems}
+    if verbose:
+        ids |= {f.id for f in result.findings if f.status in ("PASS", "WAIVED")}
+    return ids
+
+
+def live_recommendations(result: AuditResult, dig: digest.Digest) -> list:
+    """Recommendations, without those of rule findings folded into the spec finding they restate."""
+    folded = {r.id for p in dig.problems for r in p.folded}
+    return [r for r in recommend(result) if not set(r.findings) <= folded]
+
+
+def render(
+    result: AuditResult,
+    *,
+    date: str | None = None,
+    verbose: bool = False,
+    top: int = 10,
+) -> str:
     spec = result.spec
+    dig = digest.build(result)
+    shown = shown_ids(result, dig, verbose)
     categories = build_categories(result)
-    recs = recommend(result)
+    sections = [
+        c for c in categories if c.questions or any(f.id in shown for f in c.other_findings)
+    ]
+    recs = live_recommendations(result, dig)
     template = _environment().get_template("report.md.j2")
     failing = sorted(
         (f for f in result.findings if f.status in ("FAIL", "PARTIAL", "DEFERRED")), key=sort_key
@@ -220,7 +247,7 @@ def render(result: AuditResult, *, date: str | None = None) -> str:
     text = template.render(
         spec=spec,
         result=result,
-        date=date or spec.date or "(undated)",
+        date=digest.report_date(date, spec.date),
         version=__version__,
         categories=categories,
         symbol=SYMBOL,
@@ -233,6 +260,13 @@ def render(result: AuditResult, *, date: str | None = None) -> str:
         weaknesses=weaknesses,
         overall=overall_verdict(result),
         source_label=_source_label(result),
+        digest=dig,
+        sections=sections,
+        verdict_line=digest.verdict_line(result, dig),
+        problems={p.id: p for p in dig.problems},
+        shown_ids=shown,
+        verbose=verbose,
+        top=top,
     )
     return text.rstrip("\n") + "\n"
 

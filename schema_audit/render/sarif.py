@@ -12,6 +12,7 @@ from typing import Any
 
 from schema_audit import __version__
 from schema_audit.audit.engine import AuditResult
+from schema_audit.render import digest
 
 LEVEL = {
     "FAIL": "error",
@@ -68,16 +69,24 @@ def to_document(result: AuditResult) -> dict[str, Any]:
         }
         for kind in kinds
     ]
+    dig = digest.build(result)
+    problems = {p.id: p for p in dig.problems}
+    folded = {r.id for p in dig.problems for r in p.folded}
     results = []
     for f in result.findings:
-        if f.status == "PASS":
-            continue
+        if f.status == "PASS" or f.id in folded:
+            continue  # a rule finding restating a spec finding is cited by it, not repeated
+        problem = problems.get(f.id)
+        also = "".join(
+            f" (also reported by rule {r.id}: {r.message})"
+            for r in (problem.folded if problem else [])
+        )
         results.append(
             {
                 "ruleId": f"schema-audit/{f.kind}",
                 "ruleIndex": kinds.index(f.kind),
                 "level": LEVEL[f.status],
-                "message": {"text": f"{f.status} ({f.severity}) {f.id}: {f.message}"},
+                "message": {"text": f"{f.status} ({f.severity}) {f.id}: {f.message}{also}"},
                 "locations": [_location(f, result.spec.path)],
                 "partialFingerprints": {"requirementId": f.id},
                 "properties": {

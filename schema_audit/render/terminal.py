@@ -15,6 +15,7 @@ from rich.text import Text
 
 from schema_audit.audit.engine import AuditResult
 from schema_audit.audit.findings import STATUSES, sort_key
+from schema_audit.render import digest
 
 STYLE = {
     "PASS": "green",
@@ -31,25 +32,23 @@ def _plain_text(text: str) -> str:
     return "".join(ch if ch.isprintable() or ch in "\n\t" else "\ufffd" for ch in text)
 
 
-def render(result: AuditResult, console: Console, *, verbose: bool = False) -> None:
+def render(result: AuditResult, console: Console, *, verbose: bool = False, top: int = 10) -> None:
+    """Verdict, the problems grouped by kind or rule, the top ``top`` of them, waivers summarised.
+
+    Passing findings are counted per category and listed only with ``verbose``, so a
+    passing audit of 1,000 tables fits a screen.
+    """
     box = rich_box.SIMPLE if console.is_terminal else None
     spec = result.spec
+    dig = digest.build(result)
     verdict_style = "bold green" if result.verdict == "PASS" else "bold red"
     console.print(Text(f"schema-audit: {_plain_text(spec.name)}", style="bold"))
+    console.print(Text(digest.verdict_line(result, dig), style=verdict_style))
     console.print(
         f"source: {escape(result.source_kind)} {escape(_plain_text(result.source_target))}"
     )
-    counts = "  ".join(f"{status} {n}" for status, n in result.summary.items() if n)
-    console.print(
-        Text.assemble(
-            ("verdict: ", "bold"),
-            (result.verdict, verdict_style),
-            f"  (fail-on {result.fail_on})  ",
-            counts,
-        )
-    )
 
-    # Per category: counts, then the findings that need attention.
+    # Per category: counts only.
     categories: dict[str | None, list] = {}
     for f in result.findings:
         categories.setdefault(f.category, []).append(f)
@@ -73,41 +72,84 @@ def render(result: AuditResult, console: Console, *, verbose: bool = False) -> N
         )
     console.print(overview)
 
-    shown = sorted((f for f in result.findings if verbose or f.status != "PASS"), key=sort_key)
-    if shown and not console.is_terminal:
-        # CI logs: one finding per line, never folded, so grep and diff work.
-        console.print("Findings (worst first)")
-        for f in shown:
-            console.print(escape(_plain_text(_line(f))), soft_wrap=True, highlight=False)
-    elif shown:
-        table = RichTable(
-            title="Findings (worst first)", box=box, show_edge=False, title_justify="left"
-        )
-        table.add_column("status")
-        table.add_column("severity")
-        table.add_column("requirement", overflow="fold")
-        table.add_column("finding", overflow="fold")
-        for f in shown:
-            message = f.message
-            if f.instead:
-                message += " | instead: " + ", ".join(c.name for c in f.instead[:3])
-            where = next((e for e in f.evidence if e.file), None)
-            if where is not None:
-                message += f" | {where.file}:{where.line}" if where.line else f" | {where.file}"
-            table.add_row(
-                Text(f.status, style=STYLE[f.status]),
-                f.severity,
-                escape(_plain_text(f.id)),
-                escape(_plain_text(message)),
+    if dig.groups:
+        console.print(Text("Problems by kind (worst first)", style="bold"))
+        for g in dig.groups:
+            console.print(
+                escape(
+                    _plain_text(
+                        f"  {g.worst.status:<8} {g.title}: {g.count} on {len(g.tables)} table(s)"
+                        f" — fix: {g.fix}"
+                    )
+                ),
+                soft_wrap=True,
+                highlight=False,
             )
-        console.print(table)
+    shown = dig.problems if verbose else dig.problems[:top]
+    if shown:
+        title = "Problems" if verbose else f"Top {len(shown)} of {dig.problem_count} problem(s)"
+        if not console.is_terminal:
+            console.print(title)
+            for p in shown:
+                console.print(escape(_plain_text(_line(p))), soft_wrap=True, highlight=False)
+        else:
+            table = RichTable(title=title, box=box, show_edge=False, title_justify="left")
+            table.add_column("status")
+            table.add_column("severity")
+            table.add_column("requirement", overflow="fold")
+            table.add_column("finding", overflow="fold")
+            for p in shown:
+                table.add_row(
+                    Text(p.finding.status, style=STYLE[p.finding.status]),
+                    p.finding.severity,
+                    escape(_plain_text(p.id)),
+                    escape(_plain_text(_details(p))),
+                )
+            console.print(table)
+        if len(shown) < dig.problem_count:
+            console.print(
+                f"… {dig.problem_count - len(shown)} more: --top N shows more, --verbose all, "
+                "--report/--html the evidence of each"
+            )
+    for w in dig.waived:
+        owner = f" (owner {w.owner})" if w.owner else ""
+        console.print(
+            escape(
+                _plain_text(
+                    f"waived: {w.what}: {w.count} finding(s) by {w.waivers} waiver(s){owner}"
+                )
+            ),
+            soft_wrap=True,
+            highlight=False,
+        )
+    if verbose:
+        passing = sorted(
+            (f for f in result.findings if f.status in ("PASS", "WAIVED")), key=sort_key
+        )
+        if passing:
+            console.print("Passing and waived")
+            for f in passing:
+                console.print(
+                    escape(_plain_text(f"{f.status:<8} {f.severity:<8} {f.id}: {f.message}")),
+                    soft_wrap=True,
+                    highlight=False,
+                )
 
     if result.questions:
-        qt = RichTable(title="Reviewer questions", box=box, show_edge=False, title_justify="left")
+        open_questions = [q for q in result.questions if verbose or q.status != "PASS"]
+        confirmed = sum(1 for q in result.questions if q.status == "PASS")
+        qt = RichTable(
+            title=f"Reviewer questions ({confirmed} of {len(result.questions)} confirmed"
+            + ("" if verbose else "; the others below")
+            + ")",
+            box=box,
+            show_edge=False,
+            title_justify="left",
+        )
         qt.add_column("question")
         qt.add_column("status")
         qt.add_column("title", overflow="fold")
-        for q in sorted(result.questions, key=lambda q: (sort_key_status(q.status), q.id)):
+        for q in sorted(open_questions, key=lambda q: (sort_key_status(q.status), q.id)):
             qt.add_row(
                 escape(q.id),
                 Text(q.status, style=STYLE.get(q.status, "")),
@@ -137,15 +179,22 @@ def render(result: AuditResult, console: Console, *, verbose: bool = False) -> N
     )
 
 
-def _line(f) -> str:  # type: ignore[no-untyped-def]
-    """``STATUS severity id: message | instead: … | file:line`` on one line."""
-    text = f"{f.status:<14} {f.severity:<8} {f.id}: {f.message}"
+def _details(p: digest.Problem) -> str:
+    f = p.finding
+    text = f.message
     if f.instead:
         text += " | instead: " + ", ".join(c.name for c in f.instead[:3])
-    where = next((e for e in f.evidence if e.file), None)
-    if where is not None:
-        text += f" | {where.file}:{where.line}" if where.line else f" | {where.file}"
+    if p.where:
+        text += f" | {p.where}"
+    if p.folded:
+        text += " | also " + ", ".join(r.id.split(".")[1] for r in p.folded)
     return text
+
+
+def _line(p: digest.Problem) -> str:
+    """``STATUS severity id: message | instead: … | file:line`` on one line."""
+    f = p.finding
+    return f"{f.status:<14} {f.severity:<8} {f.id}: {_details(p)}"
 
 
 def sort_key_status(status: str) -> int:
