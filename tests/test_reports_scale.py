@@ -61,7 +61,7 @@ def test_passing_audit_of_1000_tables_meets_the_size_budget(passing) -> None:  #
     assert len(md.encode()) <= 200_000, len(md.encode())
     assert len(term.splitlines()) <= 40, term
     # what the reviewer needs is still there: the verdict first, the passes counted, the waivers summarised
-    assert md.splitlines()[2].startswith("> **PASS: 0 failing")
+    assert md.splitlines()[2].startswith("> **verdict: PASS — 0 failing")
     assert "13665 requirement(s) met" in md and "13665" in term
     assert "SEC006 tenant-table-without-rls: 666 finding(s) waived" in md
     assert "666" in term and "SEC006" in term
@@ -280,7 +280,9 @@ def test_quiet_prints_the_verdict_line_only_and_top_limits_the_list() -> None:
     env = {"SCHEMA_AUDIT_CACHE": "0", "PATH": "/usr/bin:/bin", "SCHEMA_AUDIT_PROGRESS": "0"}
     quiet = subprocess.run([*cli, "-q"], cwd=ROOT, capture_output=True, text=True, env=env)
     assert quiet.returncode == 1, quiet.stderr
-    assert quiet.stdout.count("\n") == 1 and quiet.stdout.startswith("FAIL: 41 failing finding(s)")
+    assert quiet.stdout.count("\n") == 1 and quiet.stdout.startswith(
+        "verdict: FAIL — 41 failing finding(s)"
+    )
     top = subprocess.run([*cli, "--top", "3"], cwd=ROOT, capture_output=True, text=True, env=env)
     assert "Top 3 of 61 problem(s)" in top.stdout
     listed = [

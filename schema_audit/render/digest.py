@@ -535,6 +535,6 @@ def verdict_line(result: Any, digest: Digest) -> str:
         else ""
     )
     return (
-        f"{result.verdict}: {len(result.failing)} failing finding(s) at or above '{result.fail_on}'{folded}; "
-        + ", ".join(parts)
+        f"verdict: {result.verdict} — {len(result.failing)} failing finding(s) at or above "
+        f"'{result.fail_on}'{folded}; " + ", ".join(parts)
     )
