@@ -246,10 +246,15 @@ def _exists(f: Finding, table: Table | None) -> list[str]:
     return []
 
 
+# Rules whose evidence SQL is the suggested change, not an object that exists.
+_SQL_IS_FIX = ("PERF001",)
+
+
 def _ddl(f: Finding, table: Table | None) -> str | None:
     if f.ddl:
         return f.ddl
-    for ev in f.evidence:
+    fix_only = f.kind == "rule" and f.id.split(".")[1:2] and f.id.split(".")[1] in _SQL_IS_FIX
+    for ev in [] if fix_only else f.evidence:
         if ev.sql and not ev.sql.lstrip().startswith("--"):
             return ev.sql.strip().rstrip(";") + ";"
     if table is not None:
