@@ -248,3 +248,37 @@ def test_partitions_like_inherits_and_exclusion_constraints_equal_live(
             "CompositeTypeStmt",
             "CreateDomainStmt",
         ]
+
+
+CONSTRAINT_NAMES = """
+CREATE TABLE cn_a (
+    id int PRIMARY KEY, x int, y int, z int,
+    UNIQUE (id),
+    CONSTRAINT cn_a_x_y UNIQUE (x, y),
+    UNIQUE (x, y),
+    UNIQUE (y, x),
+    b int CHECK (b > x),
+    c int CHECK (c > 0),
+    CHECK (y > z)
+);
+CREATE TABLE cn_b (id int, CONSTRAINT cn_b_named UNIQUE (id), PRIMARY KEY (id));
+"""
+
+
+def test_create_table_constraint_names_and_redundant_uniques_equal_live(
+    pg_server, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """Seen on real drizzle and Supabase histories (issue 13): a column CHECK reading two columns
+    is named <table>_check (PostgreSQL counts the expression's columns, not where it is written);
+    a UNIQUE repeating the primary key or an earlier UNIQUE in CREATE TABLE is not created, and an
+    unnamed primary key takes the name of the UNIQUE it absorbed."""
+    from schema_audit.sources.ddl import interpret
+
+    live_model, dump = _live_and_dump(pg_server, tmp_path, "names", CONSTRAINT_NAMES)
+    static = interpret(CONSTRAINT_NAMES)
+    assert_same(live_model, static)
+    assert_same(live_model, load_sql(dump))
+    a, b = static.tables["public.cn_a"], static.tables["public.cn_b"]
+    assert list(a.checks) == ["cn_a_check", "cn_a_c_check", "cn_a_check1"]
+    assert sorted(a.uniques) == ["cn_a_x_y", "cn_a_y_x_key"]
+    assert (b.primary_key.name, b.uniques) == ("cn_b_named", {})

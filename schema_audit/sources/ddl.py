@@ -675,7 +675,7 @@ class DdlInterpreter:
                 deferred.append(element)
             elif isinstance(element, ast.TableLikeClause):
                 self._copy_columns(self._table(element.relation), table, element.options or 0)
-        for constraint in deferred:
+        for constraint in _without_redundant_indexes(deferred):
             self._add_constraint(table, constraint)
         if table.partition_of and table.partition_of in self.model.tables:
             self._clone_into_partition(self.model.tables[table.partition_of], table)
@@ -788,7 +788,9 @@ class DdlInterpreter:
         elif kind == ConstrType.CONSTR_CHECK:
             expr = _deparse(con.raw_expr) or ""
             mentioned = _columns_in(con.raw_expr, table)
-            label_col = column or (mentioned[0] if len(mentioned) == 1 else None)
+            # PostgreSQL names it after the one column the expression reads, wherever it is
+            # written (a column CHECK reading two columns is <table>_check)
+            label_col = mentioned[0] if len(mentioned) == 1 else None
             name = con.conname or choose_name(
                 table.name, label_col, "check", lambda n: n in _constraint_names(table)
             )
@@ -1907,6 +1909,52 @@ class DdlInterpreter:
                 and seq.owned_by.split(".")[0] == table.name
             ):
                 del self.model.sequences[skey]
+
+
+def _without_redundant_indexes(constraints: list) -> list:  # type: ignore[type-arg]
+    """CREATE TABLE's constraints without a UNIQUE that repeats the primary key or an earlier
+    UNIQUE (same columns in the same order, same options): PostgreSQL builds one index and
+    one constraint for them (transformIndexConstraints), keeping the primary key, and an
+    unnamed survivor takes the dropped one's name."""
+
+    def shape(item) -> tuple | None:  # type: ignore[no-untyped-def,type-arg]
+        con = item.constraint if isinstance(item, _ColumnConstraint) else item
+        if (
+            con.contype not in (ConstrType.CONSTR_PRIMARY, ConstrType.CONSTR_UNIQUE)
+            or con.indexname
+        ):
+            return None
+        columns = [item.column] if isinstance(item, _ColumnConstraint) else _strings(con.keys)
+        return (
+            tuple(columns),
+            tuple(_strings(con.including)),
+            bool(con.nulls_not_distinct),
+            bool(con.deferrable),
+            bool(con.initdeferred),
+            tuple(_deparse(o) or "" for o in con.options or ()),
+            con.indexspace,
+        )
+
+    def node(item):  # type: ignore[no-untyped-def]
+        return item.constraint if isinstance(item, _ColumnConstraint) else item
+
+    primary = [c for c in constraints if node(c).contype == ConstrType.CONSTR_PRIMARY]
+    kept: list = list(primary[:1])  # type: ignore[type-arg]
+    out: list = []  # type: ignore[type-arg]
+    for item in constraints:
+        if primary and item is primary[0]:
+            out.append(item)
+            continue
+        mine = shape(item)
+        prior = next((k for k in kept if mine is not None and shape(k) == mine), None)
+        if prior is not None:
+            if not node(prior).conname and node(item).conname:
+                node(prior).conname = node(item).conname
+            continue
+        if mine is not None:
+            kept.append(item)
+        out.append(item)
+    return out
 
 
 @dataclass(slots=True)
