@@ -45,6 +45,7 @@ class Format(StrEnum):
     terminal = "terminal"
     json = "json"
     github = "github"
+    gitlab = "gitlab"
 
 
 class JsonDetail(StrEnum):
@@ -193,8 +194,19 @@ def audit(
     ] = False,
     top: Annotated[
         int,
-        typer.Option("--top", min=0, help="Terminal: list this many problems, worst first."),
+        typer.Option(
+            "--top",
+            min=0,
+            help="Terminal: list this many problems, worst first; github: at most this many annotations.",
+        ),
     ] = 10,
+    compare: Annotated[
+        Path | None,
+        typer.Option(
+            "--compare",
+            help="A previous --format json report: show new, fixed and still-failing findings.",
+        ),
+    ] = None,
     json_detail: Annotated[
         JsonDetail,
         typer.Option(
@@ -363,6 +375,14 @@ def audit(
         _fail(_phrase(exc))
     if baseline is not None:
         _baseline(result, baseline, first=first_baseline, quiet=quiet)
+    trend = None
+    if compare is not None:
+        from schema_audit.render import trend as trends
+
+        try:
+            trend = trends.compare(result, trends.load(compare), str(compare))
+        except SchemaAuditError as exc:
+            _fail(_phrase(exc))
     _write_reports(
         result,
         date=date,
@@ -373,8 +393,18 @@ def audit(
         output_dir=output_dir,
         verbose=verbose,
         json_detail=json_detail.value,
+        trend=trend,
     )
-    _emit(result, fmt, output, verbose=verbose, quiet=quiet, top=top, json_detail=json_detail.value)
+    _emit(
+        result,
+        fmt,
+        output,
+        verbose=verbose,
+        quiet=quiet,
+        top=top,
+        json_detail=json_detail.value,
+        trend=trend,
+    )
     _exit(result)
 
 
@@ -528,7 +558,17 @@ def _baseline(result, path: Path, *, first: bool, quiet: bool) -> None:  # type:
 
 
 def _write_reports(  # type: ignore[no-untyped-def]
-    result, *, date, report, html, junit, sarif, output_dir, verbose=False, json_detail="passes"
+    result,
+    *,
+    date,
+    report,
+    html,
+    junit,
+    sarif,
+    output_dir,
+    verbose=False,
+    json_detail="passes",
+    trend=None,
 ) -> None:
     """Every requested file format; --output-dir asks for all of them under the spec's stem."""
     import importlib
@@ -537,11 +577,11 @@ def _write_reports(  # type: ignore[no-untyped-def]
         return importlib.import_module(f"schema_audit.render.{module}").render(result, **options)
 
     makers = {
-        "md": lambda: render("markdown", date=date, verbose=verbose),
-        "html": lambda: render("html", date=date, verbose=verbose),
-        "json": lambda: render("json_report", detail=json_detail),
-        "junit": lambda: render("junit"),
-        "sarif": lambda: render("sarif"),
+        "md": lambda: render("markdown", date=date, verbose=verbose, trend=trend),
+        "html": lambda: render("html", date=date, verbose=verbose, trend=trend),
+        "json": lambda: render("json_report", detail=json_detail, trend=trend),
+        "junit": lambda: render("junit", trend=trend),
+        "sarif": lambda: render("sarif", trend=trend),
     }
     targets: list[tuple[Path, str]] = []
     if output_dir is not None:
@@ -571,13 +611,19 @@ def _emit(  # type: ignore[no-untyped-def]
     quiet: bool,
     top: int = 10,
     json_detail: str = "passes",
+    trend=None,
 ) -> None:
     from rich.console import Console
 
-    if fmt is Format.github:
-        from schema_audit.render import github
+    if fmt in (Format.github, Format.gitlab):
+        if fmt is Format.github:
+            from schema_audit.render import github
 
-        text = github.render(result)
+            text = github.render(result, limit=top, trend=trend)
+        else:
+            from schema_audit.render import gitlab
+
+            text = gitlab.render(result)
         if output:
             _write(output, text)
         elif not quiet:
@@ -586,7 +632,7 @@ def _emit(  # type: ignore[no-untyped-def]
     if fmt is Format.json:
         from schema_audit.render import json_report
 
-        text = json_report.render(result, detail=json_detail)
+        text = json_report.render(result, detail=json_detail, trend=trend)
         if output:
             _write(output, text)
         elif not quiet:
@@ -597,7 +643,11 @@ def _emit(  # type: ignore[no-untyped-def]
     if output:
         with _open_for_write(output) as handle:
             terminal.render(
-                result, Console(file=handle, width=140, no_color=True), verbose=verbose, top=top
+                result,
+                Console(file=handle, width=140, no_color=True),
+                verbose=verbose,
+                top=top,
+                trend=trend,
             )
         return
     if quiet:
@@ -606,7 +656,7 @@ def _emit(  # type: ignore[no-untyped-def]
         sys.stdout.write(digest.verdict_line(result, digest.build(result)) + "\n")
         return
     console = Console() if sys.stdout.isatty() else Console(width=160)
-    terminal.render(result, console, verbose=verbose, top=top)
+    terminal.render(result, console, verbose=verbose, top=top, trend=trend)
 
 
 def _open_for_write(path: Path):  # type: ignore[no-untyped-def]

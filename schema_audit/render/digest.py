@@ -194,6 +194,8 @@ class Digest:
     waived: list[WaiverLine]
     folded: int
     total_requirements: int
+    trend: Any = None  # render.trend.Trend of --compare, or None
+    trend: Any = None  # render.trend.Trend of --compare, or None
 
     @property
     def problem_count(self) -> int:
@@ -415,7 +417,7 @@ class _SpecProblem:
     props: dict[str, Any]
 
 
-def build(result: Any) -> Digest:
+def build(result: Any, trend: Any = None) -> Digest:
     """The digest of an audit result (read-only: the result is not changed)."""
     spec, model = result.spec, result.model
     problems: list[Problem] = []
@@ -471,6 +473,7 @@ def build(result: Any) -> Digest:
         _waived(result.findings),
         folded,
         len(result.findings),
+        trend,
     )
 
 

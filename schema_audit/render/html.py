@@ -95,7 +95,9 @@ def rows_for(result: AuditResult, dig: digest.Digest, verbose: bool) -> list[Row
     return rows
 
 
-def render(result: AuditResult, *, date: str | None = None, verbose: bool = False) -> str:
+def render(  # type: ignore[no-untyped-def]
+    result: AuditResult, *, date: str | None = None, verbose: bool = False, trend=None
+) -> str:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
         autoescape=True,
@@ -104,7 +106,7 @@ def render(result: AuditResult, *, date: str | None = None, verbose: bool = Fals
         undefined=jinja2.StrictUndefined,
     )
     categories = build_categories(result)
-    dig = digest.build(result)
+    dig = digest.build(result, trend)
     rows = rows_for(result, dig, verbose)
     spec = result.spec
     template = env.get_template("report.html.j2")

@@ -9,7 +9,7 @@ from schema_audit import __version__
 from schema_audit.audit.engine import AuditResult
 
 
-def to_document(result: AuditResult, detail: str = "passes") -> dict[str, Any]:
+def to_document(result: AuditResult, detail: str = "passes", trend: Any = None) -> dict[str, Any]:
     """``detail="failures"`` leaves PASS findings out of ``findings`` (the summary still counts
     them), so a CI artefact of a 1,000-table audit stays small; the default is complete."""
     spec = result.spec
@@ -55,11 +55,18 @@ def to_document(result: AuditResult, detail: str = "passes") -> dict[str, Any]:
             for s in result.model.unapplied
         ],
     }
+    if trend is not None:
+        document["compare"] = {
+            "previous": trend.previous,
+            "new": list(trend.new),
+            "fixed": [{"id": fid, "message": message} for fid, message in trend.fixed],
+            "still_failing": list(trend.still),
+        }
     if detail == "failures":
         document["findings_detail"] = "failures: PASS findings left out (summary counts them)"
     return document
 
 
-def render(result: AuditResult, *, detail: str = "passes") -> str:
+def render(result: AuditResult, *, detail: str = "passes", trend: Any = None) -> str:
     """Deterministic JSON text: key order fixed, no timestamps, UTF-8 kept readable."""
-    return json.dumps(to_document(result, detail), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(to_document(result, detail, trend), indent=2, ensure_ascii=False) + "\n"

@@ -13,9 +13,9 @@ from schema_audit.audit.engine import AuditResult
 from schema_audit.render import digest
 
 
-def render(result: AuditResult) -> str:
+def render(result: AuditResult, *, trend=None) -> str:  # type: ignore[no-untyped-def]
     spec = result.spec
-    dig = digest.build(result)
+    dig = digest.build(result, trend)
     problems = {p.id: p for p in dig.problems}
     folded = {r.id for p in dig.problems for r in p.folded}
     root = ET.Element("testsuites", name=f"schema-audit: {spec.name}")
@@ -51,7 +51,13 @@ def render(result: AuditResult) -> str:
                 if where.line:
                     case.set("line", str(where.line))
             if f.status == "FAIL":
-                failure = ET.SubElement(case, "failure", message=f.message, type=f.severity)
+                state = trend.state(f.id) if trend is not None else None
+                failure = ET.SubElement(
+                    case,
+                    "failure",
+                    message=f"[{state}] {f.message}" if state else f.message,
+                    type=f.severity,
+                )
                 details = [f.message] + [digest.diff_text(d) for d in f.diffs]
                 details += [f"instead: {c.name} ({c.why})" for c in f.instead]
                 problem = problems.get(f.id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
@@ -229,9 +230,10 @@ def render(
     date: str | None = None,
     verbose: bool = False,
     top: int = 10,
+    trend: Any = None,
 ) -> str:
     spec = result.spec
-    dig = digest.build(result)
+    dig = digest.build(result, trend)
     shown = shown_ids(result, dig, verbose)
     categories = build_categories(result)
     sections = [

@@ -58,7 +58,7 @@ def _location(finding, spec_path: str) -> dict[str, Any]:  # type: ignore[no-unt
     return {"physicalLocation": physical}
 
 
-def to_document(result: AuditResult) -> dict[str, Any]:
+def to_document(result: AuditResult, trend: Any = None) -> dict[str, Any]:
     kinds = sorted({f.kind for f in result.findings})
     rules = [
         {
@@ -89,6 +89,11 @@ def to_document(result: AuditResult) -> dict[str, Any]:
                 "message": {"text": f"{f.status} ({f.severity}) {f.id}: {f.message}{also}"},
                 "locations": [_location(f, result.spec.path)],
                 "partialFingerprints": {"requirementId": f.id},
+                **(
+                    {"baselineState": "new" if trend.state(f.id) == "new" else "unchanged"}
+                    if trend is not None and trend.state(f.id)
+                    else {}
+                ),
                 "properties": {
                     "status": f.status,
                     "severity": f.severity,
@@ -121,5 +126,5 @@ def to_document(result: AuditResult) -> dict[str, Any]:
     }
 
 
-def render(result: AuditResult) -> str:
-    return json.dumps(to_document(result), indent=2, ensure_ascii=False) + "\n"
+def render(result: AuditResult, *, trend: Any = None) -> str:
+    return json.dumps(to_document(result, trend), indent=2, ensure_ascii=False) + "\n"

@@ -32,7 +32,14 @@ def _plain_text(text: str) -> str:
     return "".join(ch if ch.isprintable() or ch in "\n\t" else "\ufffd" for ch in text)
 
 
-def render(result: AuditResult, console: Console, *, verbose: bool = False, top: int = 10) -> None:
+def render(  # type: ignore[no-untyped-def]
+    result: AuditResult,
+    console: Console,
+    *,
+    verbose: bool = False,
+    top: int = 10,
+    trend=None,
+) -> None:
     """Verdict, the problems grouped by kind or rule, the top ``top`` of them, waivers summarised.
 
     Passing findings are counted per category and listed only with ``verbose``, so a
@@ -40,13 +47,20 @@ def render(result: AuditResult, console: Console, *, verbose: bool = False, top:
     """
     box = rich_box.SIMPLE if console.is_terminal else None
     spec = result.spec
-    dig = digest.build(result)
+    dig = digest.build(result, trend)
     verdict_style = "bold green" if result.verdict == "PASS" else "bold red"
     console.print(Text(f"schema-audit: {_plain_text(spec.name)}", style="bold"))
     console.print(Text(digest.verdict_line(result, dig), style=verdict_style))
     console.print(
         f"source: {escape(result.source_kind)} {escape(_plain_text(result.source_target))}"
     )
+
+    if trend is not None:
+        console.print(escape(_plain_text(trend.line)), soft_wrap=True, highlight=False)
+        for fid in trend.new[:top]:
+            console.print(escape(_plain_text(f"  new: {fid}")), soft_wrap=True, highlight=False)
+        for fid, _ in trend.fixed[:top]:
+            console.print(escape(_plain_text(f"  fixed: {fid}")), soft_wrap=True, highlight=False)
 
     # Per category: counts only.
     categories: dict[str | None, list] = {}
