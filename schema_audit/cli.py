@@ -157,6 +157,25 @@ def _variables(pairs: list[str] | None) -> dict[str, str]:
     return out
 
 
+AllowUnrenderedOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-unrendered",
+        help="Accept a partial model: Alembic revisions that could not be rendered are named "
+        "on stderr but do not make the exit code 2.",
+    ),
+]
+
+
+def _exit_on_gaps(model, kind: str, allow_unrendered: bool, what: str = "") -> None:  # type: ignore[no-untyped-def]
+    """Exit 2 naming each part of a static source missing from the model (never a silent partial)."""
+    from schema_audit.sources.select import gaps
+
+    problems = gaps(model, allow_unrendered=allow_unrendered) if kind in ("alembic", "sql") else []
+    if problems:
+        _fail([f"{what}{line}" for line in problems])
+
+
 SchemaOpt = Annotated[
     list[str] | None,
     typer.Option("--schema", help="Only read these schemas from a live database (repeatable)."),
@@ -300,6 +319,7 @@ def audit(
         float,
         typer.Option("--target-timeout", help="With --targets: seconds allowed per database."),
     ] = 300.0,
+    allow_unrendered: AllowUnrenderedOpt = False,
 ) -> None:
     """Check a schema against a spec.
 
@@ -405,7 +425,7 @@ def audit(
         json_detail=json_detail.value,
         trend=trend,
     )
-    _exit(result)
+    _exit(result, allow_unrendered)
 
 
 def _audit_fleet(
@@ -523,22 +543,23 @@ def _scratch_kept(scratch: str) -> None:
     typer.echo(f"schema-audit: scratch database kept: {scrub(scratch)}", err=True)
 
 
-def _exit(result) -> NoReturn:  # type: ignore[no-untyped-def]
-    """Exit 2 when a static history had statements nothing could parse (named, after the
-    full audit), else the result's exit code at its --fail-on threshold."""
+def _exit(result, allow_unrendered: bool = False) -> NoReturn:  # type: ignore[no-untyped-def]
+    """Exit 2 when part of a static history is missing from the model (a statement nothing
+    could parse, a revision that could not be rendered) or a replay stopped: each named on
+    stderr, after the full audit; else the result's exit code at its --fail-on threshold."""
     from schema_audit.redact import scrub
-    from schema_audit.sources.select import unparseable
+    from schema_audit.sources.select import gaps
 
-    broken = unparseable(result.model) if result.source_kind in ("alembic", "sql") else []
-    for stmt in broken:
-        where = f"{stmt.file or 'SQL'}" + (f":{stmt.line}" if stmt.line else "")
-        typer.echo(f"schema-audit: {where}: {stmt.reason}", err=True)
+    static = result.source_kind in ("alembic", "sql")
+    blocking = gaps(result.model, allow_unrendered=allow_unrendered) if static else []
+    for line in blocking:
+        typer.echo(f"schema-audit: {line}", err=True)
     for finding in result.findings:  # a stopped replay is said on stderr too, in one line
         if finding.id.startswith("migrations.replay-failed."):
             typer.echo(f"schema-audit: {scrub(finding.message)}", err=True)
     stopped = any(f.id.startswith("migrations.replay-failed.") for f in result.findings)
     # a stopped replay is an incomplete audit, like an unparseable statement: exit 2
-    raise typer.Exit(2 if broken or stopped else result.exit_code())
+    raise typer.Exit(2 if blocking or stopped else result.exit_code())
 
 
 def _baseline(result, path: Path, *, first: bool, quiet: bool) -> None:  # type: ignore[no-untyped-def]
@@ -698,6 +719,7 @@ def inspect(
         int | None,
         typer.Option("--indent", help="Pretty-print with this indent (default: compact, fastest)."),
     ] = None,
+    allow_unrendered: AllowUnrenderedOpt = False,
 ) -> None:
     """Print the schema model a source yields, as JSON.
 
@@ -715,7 +737,7 @@ def inspect(
     text = (
         json.dumps(
             {
-                "source": {"kind": source.kind, "target": source.target},
+                "source": {"kind": source.kind, "target": source.target, "layout": source.layout},
                 "model": to_data(source.model),
             },
             indent=indent,
@@ -728,6 +750,7 @@ def inspect(
         _write(output, text)
     else:
         sys.stdout.write(text)
+    _exit_on_gaps(source.model, source.kind, allow_unrendered)
 
 
 @app.command("validate-spec")
@@ -856,6 +879,7 @@ def init(
             "--tenant-column", help="The tenant column (default: detected from the schema)."
         ),
     ] = None,
+    allow_unrendered: AllowUnrenderedOpt = False,
 ) -> None:
     """Write a spec that requires exactly what a source has today, to edit and commit.
 
@@ -876,6 +900,7 @@ def init(
         source = load_source(dsn=dsn, migrations=migrations, sql=sql, schemas=schema)
     except SchemaAuditError as exc:
         _fail(_phrase(exc))
+    _exit_on_gaps(source.model, source.kind, allow_unrendered, "no spec written: ")
     from schema_audit.audit.rules import GROUPS, rules_for_spec
     from schema_audit.spec.model import Spec
 
@@ -907,6 +932,7 @@ def init(
     _write(output, text)
     typer.echo(
         f"wrote {output}: {len(source.model.tables)} tables, {len(source.model.views)} views"
+        + (f" (read as {source.layout})" if source.layout else "")
     )
 
 
@@ -929,6 +955,7 @@ def lint_migrations(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the output to this file.")
     ] = None,
+    allow_unrendered: AllowUnrenderedOpt = False,
 ) -> None:
     """Flag destructive changes in upgrade paths (DROP, TRUNCATE, RLS off, narrowing types, SET NOT NULL).
 
@@ -970,6 +997,8 @@ def lint_migrations(
                     },
                     "statements": result.statements,
                     "migrations": result.files,
+                    "layout": result.layout,
+                    "unread": result.unread + result.unrendered,
                     "violations": [vars_of(v) for v in result.violations],
                     "allowed": [vars_of(v) for v in result.allowed],
                 },
@@ -993,12 +1022,18 @@ def lint_migrations(
             f"{len(result.violations)} destructive change(s) in {result.files} migration(s), "
             f"{result.statements} statement(s) checked"
             + (f"; {len(result.allowed)} allowed" if result.allowed else "")
+            + (f" ({result.layout})" if result.layout else "")
         )
         text = "\n".join(lines) + "\n"
     if output:
         _write(output, text)
     else:
         sys.stdout.write(text)
+    # what could not be read is named; it makes the exit 2 (unrendered revisions: unless accepted)
+    for line in result.unread + result.unrendered:
+        typer.echo(f"schema-audit: {line}", err=True)
+    if result.unread or (result.unrendered and not allow_unrendered):
+        raise typer.Exit(2)
     raise typer.Exit(1 if result.violations else 0)
 
 
@@ -1016,6 +1051,7 @@ def diff(
     right: Annotated[str, typer.Argument(help="The other source.")],
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.terminal,
     schema: SchemaOpt = None,
+    allow_unrendered: AllowUnrenderedOpt = False,
 ) -> None:
     """Print every object that differs between two sources; exit 1 on drift.
 
@@ -1061,6 +1097,8 @@ def diff(
         typer.echo(
             f"{len(differences)} difference(s) between {a.kind} {a.target} and {b.kind} {b.target}"
         )
+    for source in (a, b):
+        _exit_on_gaps(source.model, source.kind, allow_unrendered, f"{source.target}: ")
     raise typer.Exit(1 if differences else 0)
 
 

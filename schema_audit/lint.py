@@ -67,6 +67,9 @@ class LintResult:
     allowed: list[Violation] = field(default_factory=list)
     statements: int = 0
     files: int = 0
+    layout: str = ""  # how the path was read: alembic, prisma, flyway, …
+    unread: list[str] = field(default_factory=list)  # unparseable statements, unreadable files
+    unrendered: list[str] = field(default_factory=list)  # Alembic revisions not (fully) read
 
 
 def _allowed_set(allow: list[str]) -> set[str]:
@@ -179,6 +182,10 @@ class _Linter:
         for sql, file, line, revision in statements:
             for stmt in split_statements(sql):
                 self.result.statements += 1
+                if stmt.node is None and stmt.error:
+                    self.result.unread.append(
+                        f"{file or 'SQL'}:{(line or 1) + stmt.line - 1}: syntax error: {stmt.error}"
+                    )
                 if stmt.node is not None:
                     where = (file, (line or 1) + stmt.line - 1, revision, stmt.sql)
                     for rule, message in self._check(stmt.node):
@@ -305,26 +312,51 @@ class _Linter:
         return out
 
 
-def _alembic_migrations(path: Path) -> list[list[tuple[str, str | None, int | None, str | None]]]:
+Migration = list[tuple[str, str | None, int | None, str | None]]
+
+
+def _alembic_migrations(path: Path, result: LintResult) -> list[Migration]:
     from schema_audit.sources.alembic import render_history
 
     history = render_history(path)
+    result.layout = f"alembic, {len(history.revisions)} revisions"
+    for rev in history.revisions:
+        if rev.error:
+            result.unrendered.append(
+                f"revision {rev.revision} was not linted: {rev.error} "
+                "(--allow-unrendered accepts a partial lint)"
+            )
     return [
         [(s.sql, s.file, s.line, s.revision) for s in rev.statements] for rev in history.revisions
     ]
 
 
-def _sql_migrations(path: Path) -> list[list[tuple[str, str | None, int | None, str | None]]]:
-    from schema_audit.sources.sqlfile import _display, _up_section, order_sql_files
+def _sql_migrations(path: Path, result: LintResult) -> list[Migration]:
+    from schema_audit.sources.sqlfile import _CONTENT, _display, _up_section, discover
 
-    files = order_sql_files(path)[0] if path.is_dir() else [path]
+    layout = discover(path)
+    result.layout = layout.describe()
+    result.unread += [i.message for i in layout.issues if i.severity == "error"]
     out = []
-    for file in files:
+    contents = 0
+    for file in layout.files:
+        display = _display(file, path)
         try:
-            text = file.read_text(encoding="utf-8")
-        except (UnicodeDecodeError, OSError):
+            raw = file.read_bytes()
+            if b"\x00" in raw[:8192]:
+                raise ValueError("binary file, not SQL")
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            result.unread.append(f"{display}: not UTF-8 text (byte {exc.start}); not linted")
             continue
-        out.append([(_up_section(text), _display(file, path), 1, file.stem.split("__")[0])])
+        except (ValueError, OSError) as exc:
+            result.unread.append(f"{display}: {exc}; not linted")
+            continue
+        up = _up_section(text)
+        contents += bool(_CONTENT.search(up))
+        out.append([(up, display, 1, layout.versions.get(file, file.stem))])
+    if not contents and not result.unread:
+        raise ValueError(f"{path}: no SQL statement in {layout.describe()}")
     return out
 
 
@@ -348,7 +380,10 @@ def source_lines(path: Path) -> dict[str, tuple[str, ...]]:
 
 
 def is_alembic(path: Path) -> bool:
-    return path.is_dir() and ((path / "alembic.ini").exists() or (path / "env.py").exists())
+    """An Alembic project or a bare versions/ folder, recognised by content (``revision =``)."""
+    from schema_audit.sources.sqlfile import looks_like_alembic
+
+    return looks_like_alembic(path)
 
 
 def lint(
@@ -356,7 +391,10 @@ def lint(
 ) -> LintResult:
     """Lint an Alembic project, a folder of SQL migrations or one SQL file."""
     linter = _Linter(_allowed_set(allow or []), assume_populated)
-    migrations = _alembic_migrations(path) if is_alembic(path) else _sql_migrations(path)
+    result = linter.result
+    migrations = (
+        _alembic_migrations(path, result) if is_alembic(path) else _sql_migrations(path, result)
+    )
     linter.sources = source_lines(path)
     for statements in migrations:
         linter.migration(statements)

@@ -270,7 +270,11 @@ def test_inspect_writes_the_whole_model_as_json(tmp_path: Path) -> None:
     proc = run("inspect", "-m", str(FIXTURE), "-o", str(out))
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(out.read_text())
-    assert doc["source"] == {"kind": "alembic", "target": str(FIXTURE)}
+    assert doc["source"] == {
+        "kind": "alembic",
+        "target": str(FIXTURE),
+        "layout": "alembic, 15 revisions",
+    }
     expected = json.loads(json.dumps(dataclasses.asdict(load_alembic(FIXTURE))))
     assert doc["model"] == expected
     assert doc["model"]["tables"]["public.tenants"]["columns"]["id"]["type"] == "uuid"

@@ -465,6 +465,12 @@ def render_history(path: Path) -> AlembicHistory:
         if issue.revision and not issue.file and issue.revision in displays:
             issue.file = displays[issue.revision]
     revisions: list[RenderedRevision] = []
+    # A project whose revisions never have a downgrade chose forward-only migrations; a missing
+    # downgrade is a finding only where the project's own convention is to write them.
+    convention_has_downgrades = any(
+        f.has_downgrade and _function_line(f, "upgrade") and not _empty_upgrade(f)
+        for f in files.values()
+    )
     progress = reporter("rendering Alembic revisions", len(order), "revisions")
     for number, rev in enumerate(order):
         if progress:
@@ -474,7 +480,7 @@ def render_history(path: Path) -> AlembicHistory:
         rendered = RenderedRevision(
             rev, display, info.message, info.down, info.has_downgrade, path=info.path
         )
-        if not info.has_downgrade:
+        if not info.has_downgrade and convention_has_downgrades:
             issues.append(
                 MigrationIssue(
                     "no-downgrade",
@@ -516,6 +522,27 @@ def render_history(path: Path) -> AlembicHistory:
     return AlembicHistory(revisions, heads, issues, project)
 
 
+def _empty_upgrade(info: _RevisionFile) -> bool:
+    for node in info.tree.body:
+        if isinstance(node, pyast.FunctionDef) and node.name == "upgrade":
+            return _is_noop(node.body)
+    return True
+
+
+UNRENDERED_SQL = "-- revision {revision} could not be rendered offline"
+
+
+def unrendered(model: SchemaModel) -> list[UnappliedStatement]:
+    """The revisions of an Alembic history that are missing (wholly or partly) from ``model``."""
+    return [
+        u
+        for u in model.unapplied
+        if u.kind == "dynamic"
+        and u.revision is not None
+        and u.sql == UNRENDERED_SQL.format(revision=u.revision)
+    ]
+
+
 def _function_line(info: _RevisionFile, name: str) -> int | None:
     for node in info.tree.body:
         if isinstance(node, pyast.FunctionDef) and node.name == name:
@@ -548,7 +575,7 @@ def model_from_history(history: AlembicHistory) -> SchemaModel:
         if rev.error:
             source = rev.path.read_text(encoding="utf-8", errors="replace") if rev.path else ""
             record = UnappliedStatement(
-                sql=f"-- revision {rev.revision} could not be rendered offline",
+                sql=UNRENDERED_SQL.format(revision=rev.revision),
                 reason=rev.error,
                 file=rev.file,
                 revision=rev.revision,

@@ -60,6 +60,7 @@ from schema_audit.model import (
     View,
     ViewColumn,
     qualify,
+    quote_ident,
 )
 from schema_audit.sources import effects as fx
 from schema_audit.sources.names import choose_name
@@ -697,7 +698,7 @@ class DdlInterpreter:
         if serial:
             seq = make_seq_name(table, cd.colname, self)
             # regclass prints the name qualified unless its schema is on the reader's search_path
-            shown = seq if table.schema == "public" else qualify(table.schema, seq)
+            shown = quote_ident(seq) if table.schema == "public" else qualify(table.schema, seq)
             column.default = f"nextval('{shown}'::regclass)"
             column.nullable = False
             self.model.sequences[qualify(table.schema, seq)] = Sequence(

@@ -24,6 +24,7 @@ class LoadedSource:
     kind: str  # live | alembic | sql | replay
     target: str  # what was read, password redacted
     findings: list[Finding] = field(default_factory=list)  # migration-history findings
+    layout: str = ""  # how a migration folder was read: alembic, prisma, flyway, …
 
 
 def load_source(
@@ -68,19 +69,18 @@ def load_source(
             "alembic",
             str(migrations),
             migration_findings(history.findings + syntax_issues(model)),
+            f"alembic, {len(history.revisions)} revisions",
         )
     assert sql is not None
     from schema_audit.sources import sqlfile
 
     if not sql.exists():
         raise SourceError(f"{sql}: no such file or directory")
-    issues: list = []
     try:
-        if sql.is_dir():
-            _, issues = sqlfile.order_sql_files(sql)
-        model = sqlfile.load_sql(sql)
+        model, layout = sqlfile.read_sql(sql)
     except (sqlfile.MigrationSourceError, OSError) as exc:
         raise SourceError(str(exc)) from None
+    issues: list = list(layout.issues)
     for stmt in model.unapplied:
         if stmt.kind == "error" and not stmt.sql:
             issues.append(
@@ -88,7 +88,13 @@ def load_source(
                     "unreadable-file", f"{stmt.file}: {stmt.reason}", None, stmt.file, None, "error"
                 )
             )
-    return LoadedSource(model, "sql", str(sql), migration_findings(issues + syntax_issues(model)))
+    return LoadedSource(
+        model,
+        "sql",
+        str(sql),
+        migration_findings(issues + syntax_issues(model)),
+        layout.describe(),
+    )
 
 
 _ISSUE_STATUS = {
@@ -110,6 +116,25 @@ def syntax_errors(model: SchemaModel) -> list[UnappliedStatement]:
 def unparseable(model: SchemaModel) -> list[UnappliedStatement]:
     """Syntax errors and files that are not SQL text (binary, not UTF-8): bad input, exit 2."""
     return [u for u in model.unapplied if _syntax_error(u) or (u.kind == "error" and not u.sql)]
+
+
+def gaps(model: SchemaModel, *, allow_unrendered: bool = False) -> list[str]:
+    """One line per part of a static source missing from ``model``: unparseable statements,
+    files that are not SQL text, and (unless accepted) Alembic revisions that could not be
+    rendered. A command that reports a model with any of these exits 2, never 0."""
+    from schema_audit.sources.alembic import unrendered
+
+    out = [
+        f"{u.file or 'SQL'}" + (f":{u.line}" if u.line else "") + f": {u.reason}"
+        for u in unparseable(model)
+    ]
+    if not allow_unrendered:
+        out += [
+            f"revision {u.revision} is missing from the model: {u.reason} "
+            "(--allow-unrendered accepts a partial model)"
+            for u in unrendered(model)
+        ]
+    return out
 
 
 def syntax_issues(model: SchemaModel) -> list:
@@ -177,6 +202,8 @@ def load_any(text: str, *, schemas: list[str] | None = None) -> LoadedSource:
     path = Path(text)
     if not path.exists():
         raise SourceError(f"{text}: no such file or directory (and not a DSN)")
-    if path.is_dir() and ((path / "alembic.ini").exists() or (path / "env.py").exists()):
+    from schema_audit.sources.sqlfile import looks_like_alembic
+
+    if looks_like_alembic(path):
         return load_source(migrations=path)
     return load_source(sql=path)

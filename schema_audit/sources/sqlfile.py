@@ -27,6 +27,7 @@ from schema_audit.sources.ddl import DdlInterpreter
 _FLYWAY = re.compile(r"^V(?P<version>\d+(?:[._]\d+)*)__(?P<name>.+)\.sql$", re.IGNORECASE)
 _REPEATABLE = re.compile(r"^R__(?P<name>.+)\.sql$", re.IGNORECASE)
 _UPDOWN = re.compile(r"^(?P<version>\d+)[_-](?P<name>.+)\.(?P<dir>up|down)\.sql$", re.IGNORECASE)
+_FLYWAY_UNDO = re.compile(r"^U\d+(?:[._]\d+)*__.+\.sql$", re.IGNORECASE)
 _NUMBERED = re.compile(r"^(?P<version>\d+)[_-]?(?P<name>.*)\.sql$", re.IGNORECASE)
 
 
@@ -42,12 +43,12 @@ def _version_key(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in re.split(r"[._]", version))
 
 
-def order_sql_files(folder: Path) -> tuple[list[Path], list[MigrationIssue]]:
-    """The files to apply, in order, and what was noticed about the folder."""
-    issues: list[MigrationIssue] = []
+def _classify(paths: list[Path]) -> tuple[list[_Entry], set[str], list[Path]]:
+    """Each file's naming convention and sort key; also the versions that have a ``.down.sql``."""
     entries: list[_Entry] = []
     downs: set[str] = set()
-    for path in sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() == ".sql"):
+    undo: list[Path] = []
+    for path in paths:
         name = path.name
         if m := _UPDOWN.match(name):
             if m["dir"].lower() == "down":
@@ -56,6 +57,8 @@ def order_sql_files(folder: Path) -> tuple[list[Path], list[MigrationIssue]]:
             entries.append(
                 _Entry(path, "up/down", (0, _version_key(m["version"]), name), m["version"])
             )
+        elif _FLYWAY_UNDO.match(name):
+            undo.append(path)  # Flyway Teams' undo scripts: the downgrade side, never applied
         elif m := _FLYWAY.match(name):
             entries.append(
                 _Entry(path, "flyway", (0, _version_key(m["version"]), name), m["version"])
@@ -68,6 +71,18 @@ def order_sql_files(folder: Path) -> tuple[list[Path], list[MigrationIssue]]:
             )
         else:
             entries.append(_Entry(path, "unnumbered", (2, (), name), path.stem))
+    return entries, downs, undo
+
+
+def order_sql_files(folder: Path) -> tuple[list[Path], list[MigrationIssue]]:
+    """The files to apply, in order, and what was noticed about the folder."""
+    layout = discover(folder)
+    return layout.files, layout.issues
+
+
+def _order_flat(folder: Path, paths: list[Path]) -> tuple[list[_Entry], list[MigrationIssue]]:
+    issues: list[MigrationIssue] = []
+    entries, downs, _ = _classify(paths)
     conventions = {e.convention for e in entries} - {"flyway-repeatable"}
     if len(conventions) > 1:
         issues.append(
@@ -88,18 +103,20 @@ def order_sql_files(folder: Path) -> tuple[list[Path], list[MigrationIssue]]:
                 severity="info",
             )
         )
-    for entry in entries:
-        if entry.convention == "up/down" and entry.version not in downs:
-            issues.append(
-                MigrationIssue(
-                    "no-downgrade",
-                    f"{entry.path.name} has no matching .down.sql",
-                    entry.version,
-                    str(entry.path),
-                    None,
-                    "warning",
+    # A forward-only project (no .down.sql at all) made a choice; a missing one among others is a gap.
+    if downs:
+        for entry in entries:
+            if entry.convention == "up/down" and entry.version not in downs:
+                issues.append(
+                    MigrationIssue(
+                        "no-downgrade",
+                        f"{entry.path.name} has no matching .down.sql",
+                        entry.version,
+                        str(entry.path),
+                        None,
+                        "warning",
+                    )
                 )
-            )
     seen: dict[tuple, Path] = {}
     for entry in entries:
         if entry.convention != "unnumbered" and entry.key[:2] in seen:
@@ -116,11 +133,160 @@ def order_sql_files(folder: Path) -> tuple[list[Path], list[MigrationIssue]]:
             )
         seen[entry.key[:2]] = entry.path
     entries.sort(key=lambda e: e.key)
-    return [e.path for e in entries], issues
+    return entries, issues
 
 
-_DBMATE_UP = re.compile(r"(?im)^--\s*migrate:up\b.*$")
-_DBMATE_DOWN = re.compile(r"(?im)^--\s*migrate:down\b.*$")
+@dataclass(slots=True)
+class Layout:
+    """What a SQL source is, as its migration tool wrote it: the files to apply, in order."""
+
+    name: str  # prisma | golang-migrate | dbmate | flyway | sqitch | supabase | rails structure.sql | …
+    files: list[Path]
+    versions: dict[Path, str]
+    issues: list[MigrationIssue]
+
+    def describe(self) -> str:
+        count = len(self.files)
+        return f"{self.name} layout, {count} file{'s' if count != 1 else ''}"
+
+
+_REVISION_PY = re.compile(r"(?m)^revision\s*(?::[^=]*)?=\s*['\"]")
+
+
+def looks_like_alembic(folder: Path) -> bool:
+    """An Alembic project or a bare versions/ folder, recognised by its files' content."""
+    if not folder.is_dir():
+        return False
+    if (folder / "alembic.ini").is_file() or (folder / "env.py").is_file():
+        return True
+    candidates = [folder, folder / "versions"]
+    for directory in candidates:
+        if not directory.is_dir():
+            continue
+        for file in sorted(directory.glob("*.py"))[:50]:
+            try:
+                if _REVISION_PY.search(file.read_text(encoding="utf-8", errors="replace")):
+                    return True
+            except OSError:
+                continue
+    return False
+
+
+def _sql_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() == ".sql")
+
+
+def _prisma(folder: Path) -> Layout | None:
+    """Prisma: ``migrations/<timestamp>_<name>/migration.sql``, ``migration_lock.toml`` beside them."""
+    for root in (folder, folder / "migrations", folder / "prisma" / "migrations"):
+        if not root.is_dir():
+            continue
+        steps = sorted(d for d in root.iterdir() if d.is_dir() and (d / "migration.sql").is_file())
+        if steps and ((root / "migration_lock.toml").is_file() or not _sql_files(root)):
+            files = [d / "migration.sql" for d in steps]
+            return Layout("prisma", files, {f: f.parent.name for f in files}, [])
+    return None
+
+
+def _sqitch(folder: Path) -> Layout | None:
+    """sqitch: ``sqitch.plan`` names the changes in order, ``deploy/<change>.sql`` applies each."""
+    plan = folder / "sqitch.plan"
+    if not (plan.is_file() and (folder / "deploy").is_dir()):
+        return None
+    files: list[Path] = []
+    issues: list[MigrationIssue] = []
+    for number, raw in enumerate(plan.read_text(encoding="utf-8").splitlines(), 1):
+        line = raw.strip()
+        if not line or line[0] in "%@#":
+            continue  # pragmas, tags, comments
+        change = line.split()[0]
+        if change.startswith("!"):
+            continue  # a revert marker in a reworked plan
+        path = folder / "deploy" / f"{change}.sql"
+        if path.is_file():
+            if path not in files:
+                files.append(path)
+        else:
+            issues.append(
+                MigrationIssue(
+                    "missing-file",
+                    f"{plan.name}:{number}: change {change} has no deploy/{change}.sql",
+                    change,
+                    str(plan),
+                    number,
+                    "error",
+                )
+            )
+    return Layout("sqitch", files, {f: f.stem for f in files}, issues)
+
+
+def discover(path: Path) -> Layout:
+    """The layout of a SQL source (a file or a folder), or an error when nothing in it can be read."""
+    path = Path(path)
+    if path.is_file():
+        name = "rails structure.sql" if path.name == "structure.sql" else "single file"
+        return Layout(name, [path], {path: path.stem}, [])
+    if not path.is_dir():
+        raise MigrationSourceError(f"{path}: no such file or directory")
+    supabase = path / "supabase" / "migrations"
+    if supabase.is_dir():
+        inner = discover(supabase)
+        inner.name = "supabase"
+        return inner
+    if found := _sqitch(path) or _prisma(path):
+        if not found.files and not found.issues:
+            raise MigrationSourceError(f"{path}: the {found.name} layout lists no migration")
+        return found
+    top = _sql_files(path)
+    if [p.name for p in top] == ["structure.sql"]:
+        return discover(top[0])  # Rails' db/ folder: the dump is the schema, db/migrate is Ruby
+    if not top:
+        for inner in ("db/migrations", "migrations", "db"):  # dbmate's and others' defaults
+            if (path / inner).is_dir():
+                return discover(path / inner)
+    if not top:
+        hint = (
+            " (it holds Alembic revisions: read it with --migrations)"
+            if looks_like_alembic(path)
+            else ""
+        )
+        raise MigrationSourceError(
+            f"{path}: no migration this tool can read{hint}; looked for *.sql files, "
+            "Prisma <timestamp>_<name>/migration.sql, sqitch.plan with deploy/, "
+            "supabase/migrations and structure.sql"
+        )
+    entries, issues = _order_flat(path, top)
+    if not entries:
+        raise MigrationSourceError(f"{path}: only down/undo migrations here, nothing to apply")
+    conventions = {e.convention for e in entries}
+    if path.name == "migrations" and path.parent.name == "supabase":
+        name = "supabase"
+    elif "up/down" in conventions:
+        name = "golang-migrate"
+    elif conventions & {"flyway", "flyway-repeatable"}:
+        name = "flyway"
+    elif any(_DBMATE_UP.search(_head(e.path)) for e in entries):
+        name = "dbmate"
+    elif conventions == {"numbered"} and all(len(e.version) >= 12 for e in entries):
+        name = "timestamped"
+    elif conventions == {"numbered"}:
+        name = "numbered"
+    else:
+        name = "plain SQL files"
+    return Layout(name, [e.path for e in entries], {e.path: e.version for e in entries}, issues)
+
+
+def _head(path: Path, size: int = 65536) -> str:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(size).decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+# dbmate's section markers, also when indented (files written inside heredocs or editors that indent)
+_DBMATE_UP = re.compile(r"(?im)^[ \t]*--\s*migrate:up\b.*$")
+_DBMATE_DOWN = re.compile(r"(?im)^[ \t]*--\s*migrate:down\b.*$")
 
 
 def _up_section(text: str) -> str:
@@ -143,18 +309,32 @@ def _display(path: Path, base: Path) -> str:
 
 def load_sql(path: Path) -> SchemaModel:
     """Interpret one SQL file or an ordered folder of them."""
+    return read_sql(path)[0]
+
+
+_CONTENT = re.compile(r"(?m)^[ \t]*(?!--)[^\s]")  # a line that is neither blank nor a -- comment
+
+
+def read_sql(path: Path) -> tuple[SchemaModel, Layout]:
+    """The model of one SQL file or an ordered folder of them, and the layout that was detected.
+
+    A source with no SQL statement at all (an empty file, a folder of empty files) is an
+    error: an empty schema read from it would be a confident, wrong answer.
+    """
     path = Path(path)
     if not path.exists():
         raise MigrationSourceError(f"{path}: no such file or directory")
-    files = order_sql_files(path)[0] if path.is_dir() else [path]
+    layout = discover(path)
+    files = layout.files
     interpreter = DdlInterpreter()
     model = interpreter.model
     progress = reporter(f"reading {path.name}", len(files), "files") if len(files) > 1 else None
+    contents = 0
     for number, file in enumerate(files):
         if progress:
             progress.update(number)
         display = _display(file, path)
-        version = file.stem.split("__")[0] if path.is_dir() else file.stem
+        version = layout.versions.get(file, file.stem) if path.is_dir() else file.stem
         raw = file.read_bytes()
         if b"\x00" in raw[:8192]:
             model.unapplied.append(
@@ -162,6 +342,7 @@ def load_sql(path: Path) -> SchemaModel:
                     sql="", reason="binary file, not SQL", file=display, kind="error"
                 )
             )
+            contents += 1
             continue
         try:
             text = raw.decode("utf-8")
@@ -174,8 +355,12 @@ def load_sql(path: Path) -> SchemaModel:
                     kind="error",
                 )
             )
+            contents += 1
             continue
         model.revisions.append(Revision(version, display, file.stem))
+        up = _up_section(text)
+        if _CONTENT.search(up):
+            contents += 1
         # one big file (a dump): progress by line, counted only when someone will see it
         lines = (
             reporter(f"reading {display}", text.count("\n") + 1, "lines")
@@ -183,7 +368,7 @@ def load_sql(path: Path) -> SchemaModel:
             else None
         )
         interpreter.apply_sql(
-            _up_section(text),
+            up,
             file=display,
             line=1,
             revision=version if path.is_dir() else None,
@@ -193,4 +378,8 @@ def load_sql(path: Path) -> SchemaModel:
             lines.done()
     if progress:
         progress.done()
-    return model
+    if not contents:
+        raise MigrationSourceError(
+            f"{path}: no SQL statement in {'this file' if path.is_file() else layout.describe()}"
+        )
+    return model, layout

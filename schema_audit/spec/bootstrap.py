@@ -343,6 +343,8 @@ def spec_from_model(
         out.append(
             _indent(_block(_name(table.schema, table.name), _table(table, kinds)), 2).rstrip("\n")
         )
+    if out[-1] == "tables:":
+        out[-1] = "tables: {}  # the source has no table (yet)"  # `tables:` alone reads as null
     for section, materialized in (("views", False), ("materialized_views", True)):
         views = [v for k, v in sorted(model.views.items()) if v.materialized == materialized]
         if views:
