@@ -273,7 +273,8 @@ def discover(path: Path) -> Layout:
         name = "numbered"
     else:
         name = "plain SQL files"
-    return Layout(name, [e.path for e in entries], {e.path: e.version for e in entries}, issues)
+    versions = {e.path: e.path.stem.split("__")[0] for e in entries}  # V1__x.sql -> V1
+    return Layout(name, [e.path for e in entries], versions, issues)
 
 
 def _head(path: Path, size: int = 65536) -> str:
