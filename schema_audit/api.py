@@ -81,6 +81,7 @@ def audit(
     replay_setup: PathLike | None = None,
     on_replay_step: Callable[[Any], None] | None = None,
     on_scratch_kept: Callable[[str], None] | None = None,
+    execute: bool = True,
 ) -> AuditResult:
     """Audit one source against ``spec`` (a loaded spec or its path).
 
@@ -90,7 +91,8 @@ def audit(
     the built-in rule groups (``"security,perf"``, a list, ``"all"``, ``"none"``;
     default: the spec's ``rules.groups``, else all). ``baseline`` is an existing
     baseline file whose findings are accepted; ``as_of`` (YYYY-MM-DD) decides which
-    waivers have expired (default: the spec's date, else today).
+    waivers have expired (default: the spec's date, else today). ``execute=False``
+    (no-exec) reads Alembic revisions from their syntax trees without running any Python.
     """
     loaded = spec if isinstance(spec, Spec) else load_spec(spec, variables)
     groups = _groups(rules, loaded)
@@ -121,6 +123,7 @@ def audit(
         schemas=list(schemas) if schemas else None,
         statement_timeout_ms=statement_timeout_ms,
         lock_timeout_ms=lock_timeout_ms,
+        execute=execute,
     )
     return audit_model(
         loaded,

@@ -30,6 +30,20 @@ KEYS: dict[str, list[tuple[str, str]]] = {
     "scratch-dsn": [("audit", "scratch_dsn")],
     "replay-setup": [("audit", "replay_setup")],
     "allow": [("lint-migrations", "allow")],
+    "no-exec": [
+        ("audit", "no_exec"),
+        ("inspect", "no_exec"),
+        ("init", "no_exec"),
+        ("lint-migrations", "no_exec"),
+        ("diff", "no_exec"),
+    ],
+    "allow-unrendered": [
+        ("audit", "allow_unrendered"),
+        ("inspect", "allow_unrendered"),
+        ("init", "allow_unrendered"),
+        ("lint-migrations", "allow_unrendered"),
+        ("diff", "allow_unrendered"),
+    ],
 }
 
 

@@ -182,6 +182,7 @@ class _Linter:
         for sql, file, line, revision in statements:
             for stmt in split_statements(sql):
                 self.result.statements += 1
+                first = (line or 1) + stmt.line - 1
                 if stmt.node is None and stmt.error:
                     self.result.unread.append(
                         f"{file or 'SQL'}:{(line or 1) + stmt.line - 1}: syntax error: {stmt.error}"
@@ -196,7 +197,8 @@ class _Linter:
                             violation
                         )
                     self._track(stmt.node)
-            self.interpreter.apply_sql(sql, file=file, line=line or 1, revision=revision)
+                # judged against the state right before it: apply it before the next one
+                self.interpreter.apply_sql(stmt.sql, file=file, line=first, revision=revision)
 
     def _suppression(self, file: str | None, line: int | None, rule: str) -> str | None:
         """The reason of a ``schema-audit: ignore RULE reason`` comment for the statement at ``line``."""
@@ -217,6 +219,48 @@ class _Linter:
             for target in node.targetList or ():
                 self.backfilled.add((key, target.name))
 
+    def _exists(self, kind: ObjectType, obj: object) -> bool | None:
+        """Whether the object a DROP names exists in the model here (None: cannot tell)."""
+        model = self.interpreter.model
+        if isinstance(obj, ast.ObjectWithArgs):
+            names = [s.sval for s in obj.objname or () if isinstance(s, ast.String)]
+        elif isinstance(obj, tuple | list):
+            names = [s.sval for s in obj if isinstance(s, ast.String)]
+        elif isinstance(obj, ast.TypeName):
+            names = [s.sval for s in obj.names or () if isinstance(s, ast.String)]
+        else:
+            names = [getattr(obj, "sval", "")]
+        if not names or not all(names):
+            return None
+
+        def key(parts: list[str]) -> str:
+            return qualify(parts[-2] if len(parts) > 1 else "public", parts[-1])
+
+        if kind == ObjectType.OBJECT_TABLE:
+            return key(names) in model.tables
+        if kind in (ObjectType.OBJECT_VIEW, ObjectType.OBJECT_MATVIEW):
+            return key(names) in model.views
+        if kind == ObjectType.OBJECT_INDEX:
+            schema = names[-2] if len(names) > 1 else "public"
+            return any(
+                names[-1] in t.indexes for t in model.tables.values() if t.schema == schema
+            ) or any(names[-1] in v.indexes for v in model.views.values() if v.schema == schema)
+        if kind in (ObjectType.OBJECT_TRIGGER, ObjectType.OBJECT_POLICY):
+            table = model.tables.get(key(names[:-1])) if len(names) > 1 else None
+            if table is None:
+                return False
+            group = table.triggers if kind == ObjectType.OBJECT_TRIGGER else table.policies
+            return names[-1] in group
+        if kind in (ObjectType.OBJECT_FUNCTION, ObjectType.OBJECT_PROCEDURE):
+            schema = names[-2] if len(names) > 1 else None
+            return any(
+                f.name == names[-1] and (schema is None or f.schema == schema)
+                for f in model.functions.values()
+            )
+        if kind == ObjectType.OBJECT_TYPE:
+            return key(names) in model.enums or None
+        return None
+
     def _has_rows(self, key: str) -> bool:
         return key not in self.created_here and (self.assume_populated or key in self.populated)
 
@@ -225,13 +269,14 @@ class _Linter:
         model = self.interpreter.model
         if isinstance(node, ast.DropStmt):
             kind = node.removeType
-            names = [
-                ".".join(s.sval for s in obj if isinstance(s, ast.String))
-                if isinstance(obj, tuple | list)
-                else getattr(obj, "sval", "")
-                for obj in node.objects or ()
-            ]
-            label = ", ".join(n for n in names if n)
+            objects = list(node.objects or ())
+            if node.missing_ok:
+                # DROP … IF EXISTS of what does not exist at this point drops nothing
+                # (the idempotent `DROP INDEX IF EXISTS ix; CREATE INDEX ix …` idiom)
+                objects = [o for o in objects if self._exists(kind, o) is not False]
+                if not objects:
+                    return out
+            label = ", ".join(n for n in (_object_label(kind, o) for o in objects) if n)
             if kind == ObjectType.OBJECT_TABLE:
                 out.append(("SA001", f"drops table {label}"))
             elif kind == ObjectType.OBJECT_POLICY:
@@ -315,15 +360,33 @@ class _Linter:
 Migration = list[tuple[str, str | None, int | None, str | None]]
 
 
-def _alembic_migrations(path: Path, result: LintResult) -> list[Migration]:
+def _object_label(kind: ObjectType, obj: object) -> str:
+    """The dropped object as a person would name it: ``f(text, integer)``, ``trg on t``."""
+    if isinstance(obj, ast.ObjectWithArgs):
+        name = ".".join(s.sval for s in obj.objname or () if isinstance(s, ast.String))
+        if obj.args_unspecified:
+            return name
+        args = ", ".join(format_typename(a) for a in obj.objargs or ())
+        return f"{name}({args})"
+    if isinstance(obj, ast.TypeName):
+        return ".".join(s.sval for s in obj.names or () if isinstance(s, ast.String))
+    if isinstance(obj, tuple | list):
+        names = [s.sval for s in obj if isinstance(s, ast.String)]
+        if kind in (ObjectType.OBJECT_TRIGGER, ObjectType.OBJECT_POLICY) and len(names) > 1:
+            return f"{names[-1]} on {'.'.join(names[:-1])}"
+        return ".".join(names)
+    return getattr(obj, "sval", "") or ""
+
+
+def _alembic_migrations(path: Path, result: LintResult, execute: bool) -> list[Migration]:
     from schema_audit.sources.alembic import render_history
 
-    history = render_history(path)
+    history = render_history(path, execute=execute)
     result.layout = f"alembic, {len(history.revisions)} revisions"
     for rev in history.revisions:
-        if rev.error:
+        if rev.partial:
             result.unrendered.append(
-                f"revision {rev.revision} was not linted: {rev.error} "
+                f"revision {rev.revision} was not fully linted: {rev.gap()} "
                 "(--allow-unrendered accepts a partial lint)"
             )
     return [
@@ -387,13 +450,20 @@ def is_alembic(path: Path) -> bool:
 
 
 def lint(
-    path: Path, *, allow: list[str] | None = None, assume_populated: bool = False
+    path: Path,
+    *,
+    allow: list[str] | None = None,
+    assume_populated: bool = False,
+    execute: bool = True,
 ) -> LintResult:
-    """Lint an Alembic project, a folder of SQL migrations or one SQL file."""
+    """Lint an Alembic project, a folder of SQL migrations or one SQL file (``execute=False``:
+    Alembic revisions are read from their syntax trees, never run)."""
     linter = _Linter(_allowed_set(allow or []), assume_populated)
     result = linter.result
     migrations = (
-        _alembic_migrations(path, result) if is_alembic(path) else _sql_migrations(path, result)
+        _alembic_migrations(path, result, execute)
+        if is_alembic(path)
+        else _sql_migrations(path, result)
     )
     linter.sources = source_lines(path)
     for statements in migrations:

@@ -68,6 +68,22 @@ class RenderedRevision:
     statements: list[RenderedStatement] = field(default_factory=list)
     error: str | None = None
     path: Path | None = None
+    # when rendering failed or was not allowed (no-exec): what the syntax tree gave instead
+    blind_spots: list[tuple[int, str]] | None = None
+
+    @property
+    def partial(self) -> bool:
+        """Part of upgrade() is missing from ``statements`` (not rendered, not read literally)."""
+        return self.error is not None and (self.blind_spots is None or bool(self.blind_spots))
+
+    def gap(self) -> str:
+        """Why the revision is (partly) missing, with the line of each blind spot."""
+        head = self.error or "not rendered"
+        if not self.blind_spots:
+            return head
+        spots = "; ".join(f"line {line}: {why}" for line, why in self.blind_spots)
+        read = len(self.statements)
+        return f"{head}; read from its syntax tree: {read} statement(s), not read: {spots}"
 
 
 @dataclass(slots=True)
@@ -410,7 +426,42 @@ def _render(
             # Generated SQL (op.create_table …): one line, so provenance lines stay at the call.
             sql = " ".join(sql.split())
         statements.append(RenderedStatement(sql, display, line, info.revision))
+    _attribute_batch_lines(info, statements)
     return statements, error
+
+
+def _attribute_batch_lines(info: _RevisionFile, statements: list[RenderedStatement]) -> None:
+    """Give each statement of a ``with op.batch_alter_table(…)`` block the line of its own call.
+
+    Alembic emits a batch's operations when the block exits, so the call stack shows the
+    ``with`` line for all of them (a finding would point there and an inline ignore above
+    ``batch_op.drop_column(…)`` would not apply). The block's calls read from the syntax
+    tree give each statement's own line; they are used only when they account for exactly
+    the statements the block rendered.
+    """
+    blocks = [
+        node
+        for node in pyast.walk(info.tree)
+        if isinstance(node, pyast.With)
+        and any(
+            isinstance(item.context_expr, pyast.Call)
+            and isinstance(item.context_expr.func, pyast.Attribute)
+            and item.context_expr.func.attr == "batch_alter_table"
+            for item in node.items
+        )
+    ]
+    if not blocks:
+        return
+    from schema_audit.sources.alembic_ast import read_upgrade
+
+    reading = read_upgrade(info.tree)
+    for block in blocks:
+        at_with = [s for s in statements if s.line == block.lineno]
+        end = block.end_lineno or block.lineno
+        own = [line for _, line in reading.statements if block.lineno < line <= end]
+        if at_with and len(own) == len(at_with):
+            for statement, line in zip(at_with, own, strict=True):
+                statement.line = line
 
 
 def _describe_error(exc: BaseException, path: Path, display: str) -> str:
@@ -424,7 +475,13 @@ def _describe_error(exc: BaseException, path: Path, display: str) -> str:
     return f"{where}: {type(exc).__name__}: {message}".rstrip(": ")
 
 
-def render_history(path: Path) -> AlembicHistory:
+def render_history(path: Path, *, execute: bool = True) -> AlembicHistory:
+    """Every revision of the history at ``path``, in order, rendered to SQL.
+
+    A revision that cannot be rendered is read from its syntax tree instead (its literal
+    ``op.*`` calls); with ``execute=False`` no revision is imported or run at all (no-exec):
+    every one is read that way, and what cannot be read literally is a blind spot.
+    """
     project, dirs = _versions_dirs(Path(path))
     if not dirs:
         raise MigrationSourceError(f"{path}: the versions folder does not exist")
@@ -491,14 +548,44 @@ def render_history(path: Path) -> AlembicHistory:
                     "warning",
                 )
             )
-        rendered.statements, rendered.error = _render_cached(info, display, project)
+        if execute:
+            rendered.statements, rendered.error = _render_cached(info, display, project)
+        else:
+            rendered.error = "not run (no-exec)"
         if rendered.error:
+            _read_syntax_tree(rendered, info)
+        if rendered.error and not execute:
+            if rendered.blind_spots:
+                issues.append(
+                    MigrationIssue(
+                        "blind-spot",
+                        f"revision {rev} read without running it: {rendered.gap()}",
+                        rev,
+                        display,
+                        rendered.blind_spots[0][0],
+                        "error",
+                    )
+                )
+        elif rendered.error and not rendered.partial:
+            issues.append(
+                MigrationIssue(
+                    "read-from-syntax-tree",
+                    f"revision {rev} could not be rendered ({rendered.error}); all of its "
+                    f"upgrade() was read from its syntax tree instead "
+                    f"({len(rendered.statements)} statement(s))",
+                    rev,
+                    display,
+                    None,
+                    "info",
+                )
+            )
+        elif rendered.error:
             if info.needs_connection:
                 issues.append(
                     MigrationIssue(
                         "needs-connection",
                         f"revision {rev} reads from the database (op.get_bind() at line {info.needs_connection}) and "
-                        f"cannot be rendered offline: {rendered.error}; audit with --replay to settle it",
+                        f"cannot be rendered offline: {rendered.gap()}; audit with --replay to settle it",
                         rev,
                         display,
                         info.needs_connection,
@@ -509,7 +596,7 @@ def render_history(path: Path) -> AlembicHistory:
                 issues.append(
                     MigrationIssue(
                         "render-error",
-                        f"revision {rev} could not be rendered: {rendered.error}",
+                        f"revision {rev} could not be rendered: {rendered.gap()}",
                         rev,
                         display,
                         None,
@@ -520,6 +607,18 @@ def render_history(path: Path) -> AlembicHistory:
     if progress:
         progress.done()
     return AlembicHistory(revisions, heads, issues, project)
+
+
+def _read_syntax_tree(rendered: RenderedRevision, info: _RevisionFile) -> None:
+    """Replace what rendering gave with the revision's literal op.* calls read from its tree."""
+    from schema_audit.sources.alembic_ast import read_upgrade
+
+    reading = read_upgrade(info.tree)
+    rendered.statements = [
+        RenderedStatement(sql, rendered.file, line, rendered.revision)
+        for sql, line in reading.statements
+    ]
+    rendered.blind_spots = reading.blind_spots
 
 
 def _empty_upgrade(info: _RevisionFile) -> bool:
@@ -572,11 +671,15 @@ def model_from_history(history: AlembicHistory) -> SchemaModel:
             interpreter.apply_sql(
                 stmt.sql, file=stmt.file, line=stmt.line or 1, revision=stmt.revision
             )
-        if rev.error:
+        for line, why in rev.blind_spots or ():
+            model.blind_spots.append(
+                f"{rev.file}:{line}: {why} (revision {rev.revision}, not read literally)"
+            )
+        if rev.partial:
             source = rev.path.read_text(encoding="utf-8", errors="replace") if rev.path else ""
             record = UnappliedStatement(
                 sql=UNRENDERED_SQL.format(revision=rev.revision),
-                reason=rev.error,
+                reason=rev.gap(),
                 file=rev.file,
                 revision=rev.revision,
                 kind="dynamic",
@@ -589,5 +692,5 @@ def model_from_history(history: AlembicHistory) -> SchemaModel:
     return model
 
 
-def load_alembic(path: Path) -> SchemaModel:
-    return model_from_history(render_history(path))
+def load_alembic(path: Path, *, execute: bool = True) -> SchemaModel:
+    return model_from_history(render_history(path, execute=execute))

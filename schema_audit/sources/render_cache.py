@@ -18,7 +18,8 @@ import sys
 
 from schema_audit import cache
 
-FORMAT = 2  # 2: % no longer doubled in op.execute() text (paramstyle named)
+# 2: % no longer doubled in op.execute() text (paramstyle named)
+FORMAT = 3  # 3: batch_alter_table statements at their own lines
 _SAFE_ROOTS = {"alembic", "sqlalchemy", "__future__"}
 
 

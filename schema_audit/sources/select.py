@@ -35,7 +35,10 @@ def load_source(
     schemas: list[str] | None = None,
     statement_timeout_ms: int = 30000,
     lock_timeout_ms: int = 5000,
+    execute: bool = True,
 ) -> LoadedSource:
+    """The model of one source. ``execute=False`` (no-exec) reads Alembic revisions from
+    their syntax trees without importing or running any of them."""
     chosen = [
         name for name, value in (("dsn", dsn), ("migrations", migrations), ("sql", sql)) if value
     ]
@@ -60,7 +63,7 @@ def load_source(
         if not migrations.exists():
             raise SourceError(f"{migrations}: no such directory")
         try:
-            history = alembic_source.render_history(migrations)
+            history = alembic_source.render_history(migrations, execute=execute)
             model = alembic_source.model_from_history(history)
         except alembic_source.MigrationSourceError as exc:
             raise SourceError(str(exc)) from None
@@ -118,23 +121,25 @@ def unparseable(model: SchemaModel) -> list[UnappliedStatement]:
     return [u for u in model.unapplied if _syntax_error(u) or (u.kind == "error" and not u.sql)]
 
 
-def gaps(model: SchemaModel, *, allow_unrendered: bool = False) -> list[str]:
-    """One line per part of a static source missing from ``model``: unparseable statements,
-    files that are not SQL text, and (unless accepted) Alembic revisions that could not be
-    rendered. A command that reports a model with any of these exits 2, never 0."""
+def gaps(model: SchemaModel, *, allow_unrendered: bool = False) -> tuple[list[str], list[str]]:
+    """(blocking, accepted): one line per part of a static source missing from ``model``.
+
+    Unparseable statements and files that are not SQL text always block; Alembic revisions
+    that could not be (fully) rendered block unless accepted, and are still named then.
+    A command that reports a model with anything blocking exits 2, never 0.
+    """
     from schema_audit.sources.alembic import unrendered
 
-    out = [
+    blocking = [
         f"{u.file or 'SQL'}" + (f":{u.line}" if u.line else "") + f": {u.reason}"
         for u in unparseable(model)
     ]
-    if not allow_unrendered:
-        out += [
-            f"revision {u.revision} is missing from the model: {u.reason} "
-            "(--allow-unrendered accepts a partial model)"
-            for u in unrendered(model)
-        ]
-    return out
+    partial = [
+        f"revision {u.revision} is not fully in the model: {u.reason}"
+        + ("" if allow_unrendered else " (--allow-unrendered accepts a partial model)")
+        for u in unrendered(model)
+    ]
+    return (blocking, partial) if allow_unrendered else (blocking + partial, [])
 
 
 def syntax_issues(model: SchemaModel) -> list:
@@ -195,7 +200,7 @@ def migration_findings(issues: list) -> list[Finding]:
     return out
 
 
-def load_any(text: str, *, schemas: list[str] | None = None) -> LoadedSource:
+def load_any(text: str, *, schemas: list[str] | None = None, execute: bool = True) -> LoadedSource:
     """A source named by one string: a DSN (URL or key=value), an Alembic project, or SQL."""
     if "://" in text or ("=" in text and not Path(text).exists()):
         return load_source(dsn=text, schemas=schemas)
@@ -205,5 +210,5 @@ def load_any(text: str, *, schemas: list[str] | None = None) -> LoadedSource:
     from schema_audit.sources.sqlfile import looks_like_alembic
 
     if looks_like_alembic(path):
-        return load_source(migrations=path)
+        return load_source(migrations=path, execute=execute)
     return load_source(sql=path)

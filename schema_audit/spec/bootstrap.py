@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from schema_audit.model import Index, SchemaModel, Table, View
+from schema_audit.model import Index, SchemaModel, Table, View, quote_ident
 from schema_audit.spec.schema import STRICT_KINDS
 from schema_audit.spec.tenancy import TenantPattern
 
@@ -26,7 +26,8 @@ def _name(schema: str, name: str) -> str:
 def _key(index: Index) -> list[str]:
     out = []
     for key in index.keys:
-        text = key.expression
+        # a spec's index column is read as SQL: a mixed-case name keeps its quotes ("authorId")
+        text = quote_ident(key.expression) if key.is_column else key.expression
         if key.opclass:  # gin_trgm_ops, jsonb_path_ops …: a different index without it
             text += f" {key.opclass.rpartition('.')[2]}"
         if key.descending:
@@ -227,8 +228,9 @@ def _accepted_rules(
         return []
     out = [
         "",
-        "# The built-in rule pack (docs/rules.md) found these when this spec was generated. They are",
-        "# accepted so the first audit passes; review each: fix it, or replace the reason with a real one.",
+        "# The built-in rule pack (docs/rules.md) and the migration-history checks found these when",
+        "# this spec was generated. They are accepted so the first audit passes; review each before",
+        "# it expires: fix it, or replace the reason with a real one.",
         "waivers:",
     ]
     entries = [
@@ -238,7 +240,7 @@ def _accepted_rules(
             "owner": OWNER_PLACEHOLDER if expires else "schema-audit init",
             **({"expires": expires} if expires else {}),
         }
-        for finding in sorted(findings, key=lambda f: f.id)
+        for finding in sorted({f.id: f for f in findings}.values(), key=lambda f: f.id)
     ] + list(extra or [])
     for entry in entries:
         out.append(

@@ -123,7 +123,13 @@ def match_ids(pattern: str, ids: list[str]) -> list[str]:
 
     ``tables.tenants`` is the table's existence only; ``tables.tenants.*``
     is everything required of it (``*`` crosses dots).
+
+    Only ``*`` and ``?`` make a pattern a glob; ``[`` and ``]`` are always literal, because
+    ids contain them (``rules.SEC007.public.f(a text[], b text[])``), and an id that equals
+    the pattern is matched as written even when it contains ``*`` or ``?``.
     """
-    if any(ch in pattern for ch in "*?["):
-        return [i for i in ids if fnmatch.fnmatchcase(i, pattern)]
-    return [i for i in ids if i == pattern]
+    exact = [i for i in ids if i == pattern]
+    if exact or not any(ch in pattern for ch in "*?"):
+        return exact
+    glob = "".join(f"[{ch}]" if ch in "[]" else ch for ch in pattern)  # [ ] as themselves
+    return [i for i in ids if fnmatch.fnmatchcase(i, glob)]
