@@ -82,6 +82,7 @@ def audit(
     on_replay_step: Callable[[Any], None] | None = None,
     on_scratch_kept: Callable[[str], None] | None = None,
     execute: bool = True,
+    search_path: Sequence[str] | None = None,
 ) -> AuditResult:
     """Audit one source against ``spec`` (a loaded spec or its path).
 
@@ -124,6 +125,7 @@ def audit(
         statement_timeout_ms=statement_timeout_ms,
         lock_timeout_ms=lock_timeout_ms,
         execute=execute,
+        search_path=list(search_path) if search_path else None,
     )
     return audit_model(
         loaded,

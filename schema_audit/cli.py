@@ -177,6 +177,21 @@ NoExecOpt = Annotated[
 ]
 
 
+SearchPathOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--search-path",
+        help="For SQL sources: the search_path the migration runner starts with "
+        "(comma-separated, e.g. storage,public); unqualified names resolve through it.",
+    ),
+]
+
+
+def _search_path(value: str | None) -> list[str] | None:
+    parts = [p.strip().strip('"') for p in (value or "").split(",") if p.strip()]
+    return parts or None
+
+
 def _exit_on_gaps(model, kind: str, allow_unrendered: bool, what: str = "") -> None:  # type: ignore[no-untyped-def]
     """Exit 2 naming each part of a static source missing from the model (never a silent partial)."""
     from schema_audit.sources.select import gaps
@@ -335,6 +350,7 @@ def audit(
     ] = 300.0,
     allow_unrendered: AllowUnrenderedOpt = False,
     no_exec: NoExecOpt = False,
+    search_path: SearchPathOpt = None,
 ) -> None:
     """Check a schema against a spec.
 
@@ -408,6 +424,7 @@ def audit(
             on_replay_step=_replay_progress,
             on_scratch_kept=_scratch_kept,
             execute=not no_exec,
+            search_path=_search_path(search_path),
         )
     except SchemaAuditError as exc:
         _fail(_phrase(exc))
@@ -739,6 +756,7 @@ def inspect(
     ] = None,
     allow_unrendered: AllowUnrenderedOpt = False,
     no_exec: NoExecOpt = False,
+    search_path: SearchPathOpt = None,
 ) -> None:
     """Print the schema model a source yields, as JSON.
 
@@ -751,7 +769,12 @@ def inspect(
 
     try:
         source = load_source(
-            dsn=dsn, migrations=migrations, sql=sql, schemas=schema, execute=not no_exec
+            dsn=dsn,
+            migrations=migrations,
+            sql=sql,
+            schemas=schema,
+            execute=not no_exec,
+            search_path=_search_path(search_path),
         )
     except SchemaAuditError as exc:
         _fail(_phrase(exc))
@@ -902,6 +925,7 @@ def init(
     ] = None,
     allow_unrendered: AllowUnrenderedOpt = False,
     no_exec: NoExecOpt = False,
+    search_path: SearchPathOpt = None,
 ) -> None:
     """Write a spec that requires exactly what a source has today, to edit and commit.
 
@@ -920,7 +944,12 @@ def init(
         _fail([f"{output} exists; use --force to overwrite it"])
     try:
         source = load_source(
-            dsn=dsn, migrations=migrations, sql=sql, schemas=schema, execute=not no_exec
+            dsn=dsn,
+            migrations=migrations,
+            sql=sql,
+            schemas=schema,
+            execute=not no_exec,
+            search_path=_search_path(search_path),
         )
     except SchemaAuditError as exc:
         _fail(_phrase(exc))
@@ -983,6 +1012,7 @@ def lint_migrations(
     ] = None,
     allow_unrendered: AllowUnrenderedOpt = False,
     no_exec: NoExecOpt = False,
+    search_path: SearchPathOpt = None,
 ) -> None:
     """Flag destructive changes in upgrade paths (DROP, TRUNCATE, RLS off, narrowing types, SET NOT NULL).
 
@@ -1000,7 +1030,13 @@ def lint_migrations(
     if not path.exists():
         _fail([f"{path}: no such file or directory"])
     try:
-        result = lint(path, allow=allow, assume_populated=assume_populated, execute=not no_exec)
+        result = lint(
+            path,
+            allow=allow,
+            assume_populated=assume_populated,
+            execute=not no_exec,
+            search_path=_search_path(search_path),
+        )
     except (ValueError, MigrationSourceError) as exc:
         _fail([str(exc)])
     if fmt is Format.github:
@@ -1080,6 +1116,7 @@ def diff(
     schema: SchemaOpt = None,
     allow_unrendered: AllowUnrenderedOpt = False,
     no_exec: NoExecOpt = False,
+    search_path: SearchPathOpt = None,
 ) -> None:
     """Print every object that differs between two sources; exit 1 on drift.
 
@@ -1091,8 +1128,12 @@ def diff(
     from schema_audit.sources.select import load_any
 
     try:
-        a = load_any(left, schemas=schema, execute=not no_exec)
-        b = load_any(right, schemas=schema, execute=not no_exec)
+        a = load_any(
+            left, schemas=schema, execute=not no_exec, search_path=_search_path(search_path)
+        )
+        b = load_any(
+            right, schemas=schema, execute=not no_exec, search_path=_search_path(search_path)
+        )
     except SchemaAuditError as exc:
         _fail(_phrase(exc))
     for model in (a.model, b.model):

@@ -37,6 +37,13 @@ KEYS: dict[str, list[tuple[str, str]]] = {
         ("lint-migrations", "no_exec"),
         ("diff", "no_exec"),
     ],
+    "search-path": [
+        ("audit", "search_path"),
+        ("inspect", "search_path"),
+        ("init", "search_path"),
+        ("lint-migrations", "search_path"),
+        ("diff", "search_path"),
+    ],
     "allow-unrendered": [
         ("audit", "allow_unrendered"),
         ("inspect", "allow_unrendered"),

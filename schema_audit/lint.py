@@ -161,10 +161,16 @@ def find_ignore(
 
 
 class _Linter:
-    def __init__(self, allow: set[str], assume_populated: bool) -> None:
+    def __init__(
+        self, allow: set[str], assume_populated: bool, search_path: list[str] | None = None
+    ) -> None:
         self.allow = allow
         self.assume_populated = assume_populated
-        self.interpreter = DdlInterpreter()
+        self.interpreter = DdlInterpreter(
+            default_schema=search_path[0] if search_path else "public"
+        )
+        if search_path:
+            self.interpreter.search_path = list(search_path)
         self.result = LintResult()
         # displayed file name -> its lines, for ignore comments
         self.sources: dict[str, tuple[str, ...]] = {}
@@ -455,10 +461,11 @@ def lint(
     allow: list[str] | None = None,
     assume_populated: bool = False,
     execute: bool = True,
+    search_path: list[str] | None = None,
 ) -> LintResult:
     """Lint an Alembic project, a folder of SQL migrations or one SQL file (``execute=False``:
     Alembic revisions are read from their syntax trees, never run)."""
-    linter = _Linter(_allowed_set(allow or []), assume_populated)
+    linter = _Linter(_allowed_set(allow or []), assume_populated, search_path)
     result = linter.result
     migrations = (
         _alembic_migrations(path, result, execute)

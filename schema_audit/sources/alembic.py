@@ -7,7 +7,9 @@ would take the whole history down with it. Each revision's ``upgrade()`` then
 runs under Alembic's own Operations API in offline (``as_sql``) mode for the
 postgresql dialect, so loops, f-strings, ``op.create_table`` with SQLAlchemy
 types and ``op.create_index(postgresql_where=…)`` all come out as plain SQL.
-The project's env.py is never run (it may need a database or app imports).
+The project's env.py is never run (it may need a database); when a revision fails to
+render, env.py's module-level imports are run once (Alembic would have run them first)
+and the revision is tried again.
 
 Every emitted statement is mapped back to the line of the ``op.*`` call that
 produced it (for an ``op.execute()`` of a string literal, to the first line of the
@@ -97,8 +99,44 @@ class AlembicHistory:
 # -- locating the project ----------------------------------------------------
 
 
-def _versions_dirs(path: Path) -> tuple[Path, list[Path]]:
-    """(project dir, version dirs) for an alembic.ini, a project dir or a script dir."""
+@dataclass(slots=True)
+class _Project:
+    """Where an Alembic project lives, as alembic.ini (or the folder layout) says."""
+
+    here: Path  # the folder of alembic.ini (or the project folder)
+    dirs: list[Path]  # version locations, in the order Alembic searches them
+    script_dir: Path | None = None  # where env.py is
+    sys_paths: list[Path] = field(default_factory=list)  # prepend_sys_path, then here
+
+
+def _split(raw: str, separator: str) -> list[str]:
+    """alembic.ini list values: ``path_separator`` (space, newline, colon, semicolon, os)."""
+    import os
+
+    sep = {
+        "space": " ",
+        "newline": "\n",
+        "colon": ":",
+        "semicolon": ";",
+        "os": os.pathsep,
+    }.get(separator.strip())
+    if sep is None:  # legacy: spaces or commas
+        return [p for p in raw.replace(",", " ").split() if p]
+    return [p.strip() for p in raw.split(sep) if p.strip()]
+
+
+def _package_location(location: str, sys_paths: list[Path]) -> Path | None:
+    """``script_location = package:path`` → the folder, found on the project's sys.path."""
+    package, _, inner = location.partition(":")
+    for root in sys_paths:
+        candidate = root.joinpath(*package.split("."))
+        if (candidate / "__init__.py").is_file() or candidate.is_dir():
+            return (candidate / inner).resolve()
+    return None
+
+
+def _locate(path: Path) -> _Project:
+    """The project for an alembic.ini, a project dir, a script dir or a bare versions/ dir."""
     path = path.resolve()
     ini = path if path.is_file() else path / "alembic.ini"
     if ini.is_file():
@@ -108,21 +146,91 @@ def _versions_dirs(path: Path) -> tuple[Path, list[Path]]:
         except configparser.Error as exc:
             raise MigrationSourceError(f"{ini}: cannot read alembic.ini: {exc}") from None
         here = ini.parent
-        location = parser.get("alembic", "script_location", fallback="alembic").replace(
-            "%(here)s", str(here)
-        )
-        script_dir = (
-            (here / location).resolve() if not Path(location).is_absolute() else Path(location)
-        )
-        raw = parser.get("alembic", "version_locations", fallback="")
-        dirs = [Path(p.replace("%(here)s", str(here))) for p in raw.replace(",", " ").split() if p]
+
+        def value(key: str, default: str = "") -> str:
+            return parser.get("alembic", key, fallback=default).replace("%(here)s", str(here))
+
+        separator = value("path_separator", "legacy")
+        sys_paths = [
+            (here / p).resolve() if not Path(p).is_absolute() else Path(p)
+            for p in _split(value("prepend_sys_path"), separator)
+        ] + [here]
+        location = value("script_location", "alembic")
+        if ":" in location and not Path(location).is_absolute() and location[1:2] != ":":
+            script_dir = _package_location(location, sys_paths)
+            if script_dir is None:
+                raise MigrationSourceError(
+                    f"{ini}: script_location {location}: package "
+                    f"{location.partition(':')[0]} not found under {here}"
+                )
+        else:
+            script_dir = (here / location).resolve()
+        dirs = [Path(p) for p in _split(value("version_locations"), separator)]
         dirs = [d if d.is_absolute() else (here / d) for d in dirs] or [script_dir / "versions"]
-        return here, [d for d in dirs if d.is_dir()]
+        return _Project(here, [d for d in dirs if d.is_dir()], script_dir, sys_paths)
     if (path / "versions").is_dir():
-        return path, [path / "versions"]
+        return _Project(path, [path / "versions"], path, [path, path.parent])
     if path.is_dir() and any(path.glob("*.py")):
-        return path.parent, [path]
+        return _Project(path.parent, [path], None, [path.parent, path.parent.parent])
     raise MigrationSourceError(f"{path}: no alembic.ini, env.py or versions/ folder here")
+
+
+def _versions_dirs(path: Path) -> tuple[Path, list[Path]]:
+    """(project dir, version dirs) for an alembic.ini, a project dir or a script dir."""
+    project = _locate(path)
+    return project.here, project.dirs
+
+
+@contextlib.contextmanager
+def _project_path(project: _Project):  # type: ignore[no-untyped-def]
+    """The project's own sys.path entries, as Alembic's prepend_sys_path would set them."""
+    paths = [str(p) for p in project.sys_paths]
+    added = [p for p in dict.fromkeys(paths) if p not in sys.path]
+    sys.path[:0] = added
+    try:
+        yield
+    finally:
+        for p in added:
+            with contextlib.suppress(ValueError):
+                sys.path.remove(p)
+
+
+def _env_imports(project: _Project, issues: list[MigrationIssue]) -> None:
+    """Run env.py's module-level imports (never its migration functions) before rendering.
+
+    Revisions rely on the import state env.py leaves behind: env.py does
+    ``import mypkg.types`` and a revision that only does ``import mypkg`` then uses
+    ``mypkg.types.UUIDType()``. Alembic would have run env.py first; its imports are
+    reproduced here, each on its own, and one that fails is noted and skipped.
+    """
+    env = project.script_dir / "env.py" if project.script_dir else None
+    if env is None or not env.is_file():
+        return
+    try:
+        tree = pyast.parse(env.read_text(encoding="utf-8"), filename=str(env))
+    except (SyntaxError, ValueError, UnicodeDecodeError):
+        return
+    for node in tree.body:
+        if not isinstance(node, pyast.Import | pyast.ImportFrom):
+            continue
+        if isinstance(node, pyast.ImportFrom) and (node.module or "").split(".")[0] == "alembic":
+            continue
+        code = compile(pyast.Module(body=[node], type_ignores=[]), str(env), "exec")
+        try:
+            exec(code, {"__name__": "schema_audit_env_imports"})  # noqa: S102
+        except Exception as exc:  # an app import that needs settings, a database …
+            issues.append(
+                MigrationIssue(
+                    "env-import",
+                    f"env.py:{node.lineno}: {pyast.unparse(node)} failed ({type(exc).__name__}: "
+                    f"{str(exc).strip().splitlines()[0] if str(exc).strip() else ''}); "
+                    "revisions relying on it may not render",
+                    None,
+                    str(env),
+                    node.lineno,
+                    "info",
+                )
+            )
 
 
 # -- reading revision files --------------------------------------------------
@@ -482,7 +590,8 @@ def render_history(path: Path, *, execute: bool = True) -> AlembicHistory:
     ``op.*`` calls); with ``execute=False`` no revision is imported or run at all (no-exec):
     every one is read that way, and what cannot be read literally is a blind spot.
     """
-    project, dirs = _versions_dirs(Path(path))
+    located = _locate(Path(path))
+    project, dirs = located.here, located.dirs
     if not dirs:
         raise MigrationSourceError(f"{path}: the versions folder does not exist")
     base = Path(path).resolve()
@@ -528,6 +637,7 @@ def render_history(path: Path, *, execute: bool = True) -> AlembicHistory:
         f.has_downgrade and _function_line(f, "upgrade") and not _empty_upgrade(f)
         for f in files.values()
     )
+    env_imported = False
     progress = reporter("rendering Alembic revisions", len(order), "revisions")
     for number, rev in enumerate(order):
         if progress:
@@ -549,7 +659,13 @@ def render_history(path: Path, *, execute: bool = True) -> AlembicHistory:
                 )
             )
         if execute:
-            rendered.statements, rendered.error = _render_cached(info, display, project)
+            with _project_path(located):
+                rendered.statements, rendered.error = _render_cached(info, display, project)
+                if rendered.error and not env_imported:
+                    # what Alembic would have done first: env.py's imports; then try again
+                    env_imported = True
+                    _env_imports(located, issues)
+                    rendered.statements, rendered.error = _render_cached(info, display, project)
         else:
             rendered.error = "not run (no-exec)"
         if rendered.error:

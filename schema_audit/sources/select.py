@@ -36,6 +36,7 @@ def load_source(
     statement_timeout_ms: int = 30000,
     lock_timeout_ms: int = 5000,
     execute: bool = True,
+    search_path: list[str] | None = None,
 ) -> LoadedSource:
     """The model of one source. ``execute=False`` (no-exec) reads Alembic revisions from
     their syntax trees without importing or running any of them."""
@@ -80,7 +81,7 @@ def load_source(
     if not sql.exists():
         raise SourceError(f"{sql}: no such file or directory")
     try:
-        model, layout = sqlfile.read_sql(sql)
+        model, layout = sqlfile.read_sql(sql, search_path=search_path)
     except (sqlfile.MigrationSourceError, OSError) as exc:
         raise SourceError(str(exc)) from None
     issues: list = list(layout.issues)
@@ -200,7 +201,13 @@ def migration_findings(issues: list) -> list[Finding]:
     return out
 
 
-def load_any(text: str, *, schemas: list[str] | None = None, execute: bool = True) -> LoadedSource:
+def load_any(
+    text: str,
+    *,
+    schemas: list[str] | None = None,
+    execute: bool = True,
+    search_path: list[str] | None = None,
+) -> LoadedSource:
     """A source named by one string: a DSN (URL or key=value), an Alembic project, or SQL."""
     if "://" in text or ("=" in text and not Path(text).exists()):
         return load_source(dsn=text, schemas=schemas)
@@ -211,4 +218,4 @@ def load_any(text: str, *, schemas: list[str] | None = None, execute: bool = Tru
 
     if looks_like_alembic(path):
         return load_source(migrations=path, execute=execute)
-    return load_source(sql=path)
+    return load_source(sql=path, search_path=search_path)

@@ -308,26 +308,30 @@ def _display(path: Path, base: Path) -> str:
         return str(path)
 
 
-def load_sql(path: Path) -> SchemaModel:
+def load_sql(path: Path, *, search_path: list[str] | None = None) -> SchemaModel:
     """Interpret one SQL file or an ordered folder of them."""
-    return read_sql(path)[0]
+    return read_sql(path, search_path=search_path)[0]
 
 
 _CONTENT = re.compile(r"(?m)^[ \t]*(?!--)[^\s]")  # a line that is neither blank nor a -- comment
 
 
-def read_sql(path: Path) -> tuple[SchemaModel, Layout]:
+def read_sql(path: Path, *, search_path: list[str] | None = None) -> tuple[SchemaModel, Layout]:
     """The model of one SQL file or an ordered folder of them, and the layout that was detected.
 
     A source with no SQL statement at all (an empty file, a folder of empty files) is an
     error: an empty schema read from it would be a confident, wrong answer.
+    ``search_path`` is the one the migration runner starts with (Supabase's storage runs
+    with ``storage, public``): unqualified names resolve through it, as on the server.
     """
     path = Path(path)
     if not path.exists():
         raise MigrationSourceError(f"{path}: no such file or directory")
     layout = discover(path)
     files = layout.files
-    interpreter = DdlInterpreter()
+    interpreter = DdlInterpreter(default_schema=search_path[0] if search_path else "public")
+    if search_path:
+        interpreter.search_path = list(search_path)
     model = interpreter.model
     progress = reporter(f"reading {path.name}", len(files), "files") if len(files) > 1 else None
     contents = 0
