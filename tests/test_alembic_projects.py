@@ -81,3 +81,18 @@ def test_search_path_for_sql_sources_resolves_unqualified_names(tmp_path: Path, 
     differences = [str(d) for d in diff_models(live_model, static)]
     assert differences == []
     assert set(load_sql(folder).tables) == {"public.buckets", "public.objects"}  # the default
+
+
+def test_an_alembic_ini_path_names_the_project_in_every_command() -> None:
+    from typer.testing import CliRunner
+
+    from schema_audit.cli import app
+
+    runner = CliRunner()
+    ini = str(SETTINGS / "alembic.ini")
+    inspect = runner.invoke(app, ["inspect", "-m", ini])
+    assert inspect.exit_code == 0 and '"public.users"' in inspect.output
+    lint = runner.invoke(app, ["lint-migrations", ini])
+    assert lint.exit_code == 0 and "(alembic, 2 revisions)" in lint.output, lint.output
+    diff = runner.invoke(app, ["diff", ini, str(SETTINGS)])
+    assert diff.exit_code == 0 and "0 difference(s) between alembic" in diff.output, diff.output

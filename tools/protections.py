@@ -169,7 +169,7 @@ PROTECTIONS = [
         "tests/test_lock_release.py",
         "no-partial-model-exit-0",
         "schema_audit/cli.py",
-        "    if blocking:\n        _fail([f\"{what}{line}\" for line in blocking])",
+        '    if blocking:\n        _fail([f"{what}{line}" for line in blocking])',
         "    pass",
         "tests/test_layouts_and_gaps.py -k no_command_reports",
     ),

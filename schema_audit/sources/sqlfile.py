@@ -154,7 +154,10 @@ _REVISION_PY = re.compile(r"(?m)^revision\s*(?::[^=]*)?=\s*['\"]")
 
 
 def looks_like_alembic(folder: Path) -> bool:
-    """An Alembic project or a bare versions/ folder, recognised by its files' content."""
+    """An Alembic project (its folder or its alembic.ini) or a bare versions/ folder,
+    recognised by its files' content."""
+    if folder.is_file():
+        return folder.suffix == ".ini"
     if not folder.is_dir():
         return False
     if (folder / "alembic.ini").is_file() or (folder / "env.py").is_file():
