@@ -1013,6 +1013,14 @@ def lint_migrations(
     allow_unrendered: AllowUnrenderedOpt = False,
     no_exec: NoExecOpt = False,
     search_path: SearchPathOpt = None,
+    online: Annotated[
+        bool,
+        typer.Option(
+            "--online",
+            help="Also the online-safety rules SA101–SA108 (locks and rewrites on existing tables; "
+            "docs/lint-online.md).",
+        ),
+    ] = False,
 ) -> None:
     """Flag destructive changes in upgrade paths (DROP, TRUNCATE, RLS off, narrowing types, SET NOT NULL).
 
@@ -1036,6 +1044,7 @@ def lint_migrations(
             assume_populated=assume_populated,
             execute=not no_exec,
             search_path=_search_path(search_path),
+            online=online,
         )
     except (ValueError, MigrationSourceError) as exc:
         _fail([str(exc)])

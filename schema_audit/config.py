@@ -30,6 +30,7 @@ KEYS: dict[str, list[tuple[str, str]]] = {
     "scratch-dsn": [("audit", "scratch_dsn")],
     "replay-setup": [("audit", "replay_setup")],
     "allow": [("lint-migrations", "allow")],
+    "online": [("lint-migrations", "online")],
     "no-exec": [
         ("audit", "no_exec"),
         ("inspect", "no_exec"),

@@ -21,6 +21,7 @@ from pathlib import Path
 from pglast import ast
 from pglast.enums import AlterTableType, ObjectType
 
+from schema_audit.lint_online import ONLINE_RULES, OnlineChecker
 from schema_audit.model import qualify
 from schema_audit.sources.ddl import DdlInterpreter, split_statements
 from schema_audit.sqlnorm import canonical_type, format_typename
@@ -44,6 +45,8 @@ RULES: dict[str, tuple[str, str]] = {
         "DROP VIEW / MATERIALIZED VIEW / FUNCTION / INDEX / TYPE in an upgrade",
     ),
 }
+DESTRUCTIVE = dict(RULES)
+RULES.update(ONLINE_RULES)  # checked with --online only
 BY_NAME = {name: rule for rule, (name, _) in RULES.items()}
 # `-- schema-audit: ignore SA009 reason` in SQL, `# schema-audit: ignore set-not-null reason` in Python
 IGNORE_COMMENT = re.compile(r"(?:--|#)\s*schema-audit:\s*ignore\s+([A-Za-z0-9_,-]+)\s*(.*)$")
@@ -162,8 +165,13 @@ def find_ignore(
 
 class _Linter:
     def __init__(
-        self, allow: set[str], assume_populated: bool, search_path: list[str] | None = None
+        self,
+        allow: set[str],
+        assume_populated: bool,
+        search_path: list[str] | None = None,
+        online: bool = False,
     ) -> None:
+        self.online = OnlineChecker() if online else None
         self.allow = allow
         self.assume_populated = assume_populated
         self.interpreter = DdlInterpreter(
@@ -184,6 +192,8 @@ class _Linter:
         """Lint one migration's statements (sql, file, line, revision), then apply them."""
         self.created_here.clear()
         self.backfilled.clear()
+        if self.online:
+            self.online.new_migration()
         self.result.files += 1
         for sql, file, line, revision in statements:
             for stmt in split_statements(sql):
@@ -195,7 +205,12 @@ class _Linter:
                     )
                 if stmt.node is not None:
                     where = (file, (line or 1) + stmt.line - 1, revision, stmt.sql)
-                    for rule, message in self._check(stmt.node):
+                    found = self._check(stmt.node)
+                    if self.online:
+                        found += self.online.check(
+                            stmt.node, self.interpreter.model, self.created_here
+                        )
+                    for rule, message in found:
                         violation = Violation(rule, RULES[rule][0], message, *where)
                         violation.suppressed = self._suppression(file, where[1], rule)
                         allowed = rule in self.allow or violation.suppressed is not None
@@ -462,10 +477,11 @@ def lint(
     assume_populated: bool = False,
     execute: bool = True,
     search_path: list[str] | None = None,
+    online: bool = False,
 ) -> LintResult:
     """Lint an Alembic project, a folder of SQL migrations or one SQL file (``execute=False``:
     Alembic revisions are read from their syntax trees, never run)."""
-    linter = _Linter(_allowed_set(allow or []), assume_populated, search_path)
+    linter = _Linter(_allowed_set(allow or []), assume_populated, search_path, online)
     result = linter.result
     migrations = (
         _alembic_migrations(path, result, execute)
