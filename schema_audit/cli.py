@@ -194,15 +194,21 @@ def _search_path(value: str | None) -> list[str] | None:
 
 def _exit_on_gaps(model, kind: str, allow_unrendered: bool, what: str = "") -> None:  # type: ignore[no-untyped-def]
     """Exit 2 naming each part of a static source missing from the model (never a silent partial)."""
+    blocking = _gaps(model, kind, allow_unrendered)
+    if blocking:
+        _fail([f"{what}{line}" for line in blocking])
+
+
+def _gaps(model, kind: str, allow_unrendered: bool) -> list[str]:  # type: ignore[no-untyped-def]
+    """The blocking gaps of a static source; accepted ones (--allow-unrendered) are said here."""
     from schema_audit.sources.select import gaps
 
     if kind not in ("alembic", "sql"):
-        return
+        return []
     blocking, accepted = gaps(model, allow_unrendered=allow_unrendered)
     for line in accepted:
         typer.echo(f"schema-audit: accepted: {line}", err=True)
-    if blocking:
-        _fail([f"{what}{line}" for line in blocking])
+    return blocking
 
 
 SchemaOpt = Annotated[
@@ -583,10 +589,8 @@ def _exit(result, allow_unrendered: bool = False) -> NoReturn:  # type: ignore[n
     could parse, a revision that could not be rendered) or a replay stopped: each named on
     stderr, after the full audit; else the result's exit code at its --fail-on threshold."""
     from schema_audit.redact import scrub
-    from schema_audit.sources.select import gaps
 
-    static = result.source_kind in ("alembic", "sql")
-    blocking = gaps(result.model, allow_unrendered=allow_unrendered) if static else []
+    blocking = _gaps(result.model, result.source_kind, allow_unrendered)
     for line in blocking:
         typer.echo(f"schema-audit: {line}", err=True)
     for finding in result.findings:  # a stopped replay is said on stderr too, in one line

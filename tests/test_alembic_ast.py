@@ -43,7 +43,7 @@ def _provenance(model) -> dict[str, list[tuple[str | None, int | None]]]:  # typ
     return out
 
 
-@pytest.mark.parametrize("fixture", ["b03_alembic", "alembic_rich"])
+@pytest.mark.parametrize("fixture", ["b03_alembic", "alembic_rich", "alembic_ops"])
 def test_no_exec_reads_the_model_alembic_renders_with_zero_blind_spots(fixture: str) -> None:
     rendered_history = render_history(FIXTURES / fixture)
     read_history = render_history(FIXTURES / fixture, execute=False)
