@@ -141,3 +141,34 @@ def test_an_unimportable_revision_is_read_from_its_syntax_tree(tmp_path: Path) -
     rendered = model_from_history(rendered_history)
     assert [str(d) for d in diff_models(rendered, read)] == []
     assert set(read.tables) == {'public."user"', "public.item"}
+
+
+def test_a_revision_that_fails_to_render_still_has_its_drops_linted(tmp_path: Path) -> None:
+    """Item 2: rendering fails on the connection read; the drop after it is still reported,
+    and the revision is named as partially read (exit 2 unless accepted)."""
+    versions = tmp_path / "versions"
+    versions.mkdir()
+    (versions / "c3_cleanup.py").write_text(
+        '"""cleanup"""\n'
+        "import sqlalchemy as sa\n"
+        "from alembic import op\n"
+        "\n"
+        'revision = "c3"\n'
+        "down_revision = None\n"
+        "\n"
+        "\n"
+        "def upgrade():\n"
+        '    op.create_table("legacy", sa.Column("id", sa.Integer(), primary_key=True))\n'
+        '    rows = op.get_bind().execute(sa.text("SELECT count(*) FROM legacy")).scalar_one()\n'
+        '    op.drop_table("legacy")\n'
+        "\n"
+        "\n"
+        "def downgrade():\n"
+        "    pass\n"
+    )
+    lint = _cli("lint-migrations", str(versions))
+    assert lint.returncode == 2, lint.stdout + lint.stderr
+    assert "c3_cleanup.py:12: SA001 drop-table: drops table legacy" in lint.stdout
+    assert "revision c3 was not fully linted" in lint.stderr and "line 11:" in lint.stderr
+    accepted = _cli("lint-migrations", str(versions), "--allow-unrendered")
+    assert accepted.returncode == 1
