@@ -3,6 +3,7 @@ locations, revisions that rely on env.py's imports; SQL runners with their own s
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import psycopg
@@ -17,7 +18,11 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SETTINGS = FIXTURES / "alembic_settings"
 
 
-def test_package_script_location_version_locations_and_env_imports(make_db) -> None:  # type: ignore[no-untyped-def]
+def test_package_script_location_version_locations_and_env_imports(
+    make_db, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    for name in [m for m in list(sys.modules) if m.startswith("mypkg")]:
+        monkeypatch.delitem(sys.modules, name)  # as in a fresh process: nothing imported yet
     history = alembic_source.render_history(SETTINGS)
     assert [(r.revision, r.error) for r in history.revisions] == [("0001", None), ("0002", None)]
     assert [r.file for r in history.revisions] == [
@@ -43,8 +48,8 @@ def test_without_env_imports_the_revisions_would_not_render(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(alembic_source, "_env_imports", lambda project, issues: None)
-    for name in [m for m in list(__import__("sys").modules) if m.startswith("mypkg")]:
-        monkeypatch.delitem(__import__("sys").modules, name)
+    for name in [m for m in list(sys.modules) if m.startswith("mypkg")]:
+        monkeypatch.delitem(sys.modules, name)
     history = alembic_source.render_history(SETTINGS)
     errors = [r.error for r in history.revisions]
     assert all(e and "AttributeError" in e for e in errors), errors
