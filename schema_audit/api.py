@@ -54,11 +54,19 @@ __all__ = [
 ]
 
 
-def load_spec(path: PathLike, variables: Mapping[str, str] | None = None) -> Spec:
-    """Load, compose and validate a spec; a ``SpecError`` lists every problem with file:line."""
+def load_spec(
+    path: PathLike,
+    variables: Mapping[str, str] | None = None,
+    *,
+    allowed_roots: Sequence[PathLike] = (),
+) -> Spec:
+    """Load, compose and validate a spec; a ``SpecError`` lists every problem with file:line.
+
+    ``variables`` are the ``--var`` values; ``allowed_roots`` are directories outside the
+    spec's own that ``extends:`` may read (``--spec-allow``)."""
     from schema_audit.spec.load import load_spec as _load
 
-    return _load(Path(path), dict(variables or {}))
+    return _load(Path(path), dict(variables or {}), allowed_roots=allowed_roots)
 
 
 def audit(

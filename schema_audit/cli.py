@@ -10,6 +10,7 @@ Heavy modules are imported inside the commands so ``--help`` starts fast.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -54,9 +55,32 @@ class JsonDetail(StrEnum):
 
 
 def _fail(problems: list[str]) -> NoReturn:
+    from schema_audit.redact import mask_secrets
+
     for line in problems:
-        typer.echo(f"schema-audit: {line}", err=True)
+        typer.echo(mask_secrets(f"schema-audit: {line}"), err=True)
     raise typer.Exit(2)
+
+
+def _fail_line(line: str) -> None:
+    """One ``schema-audit: …`` line on stderr, known passwords masked (the exit code is the caller's)."""
+    from schema_audit.redact import mask_secrets
+
+    typer.echo(mask_secrets(f"schema-audit: {line}"), err=True)
+
+
+def _known_dsns(*dsns: str | None) -> None:
+    """The passwords in these DSNs are masked in everything printed or written from now on."""
+    from schema_audit.redact import register_dsn
+
+    register_dsn(*dsns)
+
+
+def _stdout(text: str) -> None:
+    """Everything the tool prints goes through here: known passwords are masked first."""
+    from schema_audit.redact import mask_secrets
+
+    sys.stdout.write(mask_secrets(text))
 
 
 def _version(value: bool) -> None:
@@ -122,7 +146,15 @@ VarOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--var",
-        help="NAME=VALUE for ${NAME} in the spec (repeatable; the environment is used too).",
+        help="NAME=VALUE for ${NAME} in the spec (repeatable; also SCHEMA_AUDIT_VAR_NAME; "
+        "no other environment variable is read).",
+    ),
+]
+SpecAllowOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--spec-allow",
+        help="A directory outside the spec's own that extends: may read from (repeatable).",
     ),
 ]
 
@@ -221,6 +253,7 @@ SchemaOpt = Annotated[
 def audit(
     spec: SpecOpt,
     var: VarOpt = None,
+    spec_allow: SpecAllowOpt = None,
     dsn: DsnOpt = None,
     migrations: MigrationsOpt = None,
     sql: SqlOpt = None,
@@ -366,6 +399,7 @@ def audit(
 
       schema-audit audit -s specs/schema.yaml -m alembic/ -f json -o out.json
     """
+    _known_dsns(dsn, scratch_dsn)
     from schema_audit import api
 
     if quiet:
@@ -409,7 +443,7 @@ def audit(
         _fail(["--no-exec and --replay exclude each other: replay runs every revision"])
     first_baseline = baseline is not None and not baseline.exists()
     try:
-        loaded_spec = api.load_spec(spec, _variables(var))
+        loaded_spec = api.load_spec(spec, _variables(var), allowed_roots=spec_allow or ())
         loaded_spec.rules.update(_rule_options(rule or []))
         result = api.audit(
             loaded_spec,
@@ -588,14 +622,14 @@ def _exit(result, allow_unrendered: bool = False) -> NoReturn:  # type: ignore[n
     """Exit 2 when part of a static history is missing from the model (a statement nothing
     could parse, a revision that could not be rendered) or a replay stopped: each named on
     stderr, after the full audit; else the result's exit code at its --fail-on threshold."""
-    from schema_audit.redact import scrub
+    from schema_audit.redact import mask_secrets, scrub
 
     blocking = _gaps(result.model, result.source_kind, allow_unrendered)
     for line in blocking:
-        typer.echo(f"schema-audit: {line}", err=True)
+        typer.echo(mask_secrets(f"schema-audit: {line}"), err=True)
     for finding in result.findings:  # a stopped replay is said on stderr too, in one line
         if finding.id.startswith("migrations.replay-failed."):
-            typer.echo(f"schema-audit: {scrub(finding.message)}", err=True)
+            typer.echo(mask_secrets(f"schema-audit: {scrub(finding.message)}"), err=True)
     stopped = any(f.id.startswith("migrations.replay-failed.") for f in result.findings)
     # a stopped replay is an incomplete audit, like an unparseable statement: exit 2
     raise typer.Exit(2 if blocking or stopped else result.exit_code())
@@ -673,58 +707,58 @@ def _emit(  # type: ignore[no-untyped-def]
     json_detail: str = "passes",
     trend=None,
 ) -> None:
-    from rich.console import Console
-
+    """The chosen output format, on stdout or in ``output``; known passwords masked in both."""
     if fmt in (Format.github, Format.gitlab):
         if fmt is Format.github:
             from schema_audit.render import github
+            from schema_audit.render.terminal import printable_lines
 
-            text = github.render(result, limit=top, trend=trend)
+            text = printable_lines(github.render(result, limit=top, trend=trend))
         else:
             from schema_audit.render import gitlab
 
             text = gitlab.render(result)
-        if output:
-            _write(output, text)
-        elif not quiet:
-            sys.stdout.write(text)
-        return
-    if fmt is Format.json:
+    elif fmt is Format.json:
         from schema_audit.render import json_report
 
         text = json_report.render(result, detail=json_detail, trend=trend)
-        if output:
-            _write(output, text)
-        elif not quiet:
-            sys.stdout.write(text)
-        return
-    from schema_audit.render import terminal
-
-    if output:
-        with _open_for_write(output) as handle:
-            terminal.render(
-                result,
-                Console(file=handle, width=140, no_color=True),
-                verbose=verbose,
-                top=top,
-                trend=trend,
-            )
-        return
-    if quiet:
+    elif output:
+        text = _terminal_text(
+            result, verbose=verbose, width=140, terminal=False, top=top, trend=trend
+        )
+    elif quiet:
         from schema_audit.render import digest
 
-        sys.stdout.write(digest.verdict_line(result, digest.build(result)) + "\n")
+        _stdout(digest.verdict_line(result, digest.build(result)) + "\n")
         return
-    console = Console() if sys.stdout.isatty() else Console(width=160)
-    terminal.render(result, console, verbose=verbose, top=top, trend=trend)
+    else:
+        tty = sys.stdout.isatty()
+        width = shutil.get_terminal_size().columns if tty else 160
+        text = _terminal_text(
+            result, verbose=verbose, width=width, terminal=tty, top=top, trend=trend
+        )
+    if output:
+        _write(output, text)
+    elif not quiet:
+        _stdout(text)
 
 
-def _open_for_write(path: Path):  # type: ignore[no-untyped-def]
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return path.open("w", encoding="utf-8")
-    except OSError as exc:
-        _fail([f"cannot write {path}: {exc.strerror}"])
+def _terminal_text(  # type: ignore[no-untyped-def]
+    result, *, verbose: bool, width: int, terminal: bool, top: int = 10, trend=None
+) -> str:
+    """The terminal summary as text, so known passwords can be masked before it is shown."""
+    import io
+
+    from rich.console import Console
+
+    from schema_audit.render import terminal as terminal_render
+
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer, width=width, force_terminal=terminal, no_color=not terminal, highlight=False
+    )
+    terminal_render.render(result, console, verbose=verbose, top=top, trend=trend)
+    return buffer.getvalue()
 
 
 def _write(path: Path, text: str) -> None:
@@ -733,6 +767,9 @@ def _write(path: Path, text: str) -> None:
     Only regular files are replaced: ``-o /dev/null`` or a named pipe is written to, never
     swapped for a file (as root, a rename would replace the device itself).
     """
+    from schema_audit.redact import mask_secrets
+
+    text = mask_secrets(text)
     try:
         if path.exists() and not path.is_file():
             with path.open("w", encoding="utf-8") as target:
@@ -766,6 +803,7 @@ def inspect(
 
     Example: schema-audit inspect --dsn postgresql://app@db/app > model.json
     """
+    _known_dsns(dsn)
     import json
 
     from schema_audit.model import to_data
@@ -797,7 +835,7 @@ def inspect(
     if output:
         _write(output, text)
     else:
-        sys.stdout.write(text)
+        _stdout(text)
     _exit_on_gaps(source.model, source.kind, allow_unrendered)
 
 
@@ -813,6 +851,7 @@ def validate_spec(
             "requirement with the file:line it came from.",
         ),
     ] = False,
+    spec_allow: SpecAllowOpt = None,
 ) -> None:
     """Check a spec for typos and unknown keys without auditing anything.
 
@@ -821,13 +860,13 @@ def validate_spec(
     from schema_audit.spec.load import SpecError, load_spec
 
     try:
-        loaded = load_spec(spec, _variables(var))
+        loaded = load_spec(spec, _variables(var), allowed_roots=spec_allow or ())
     except SpecError as exc:
         _fail(exc.problems)
     if explain:
         from schema_audit.spec.explain import explain as explain_spec
 
-        sys.stdout.write(explain_spec(loaded))
+        _stdout(explain_spec(loaded))
     typer.echo(
         f"{spec}: OK ({len(loaded.requirements)} requirements, {len(loaded.questions)} questions)"
     )
@@ -938,6 +977,7 @@ def init(
 
     Example: schema-audit init --migrations alembic/ -o specs/schema.yaml
     """
+    _known_dsns(dsn)
     import datetime
 
     from schema_audit.sources.select import load_source
@@ -1104,10 +1144,10 @@ def lint_migrations(
     if output:
         _write(output, text)
     else:
-        sys.stdout.write(text)
+        _stdout(text)
     # what could not be read is named; it makes the exit 2 (unrendered revisions: unless accepted)
     for line in result.unread + result.unrendered:
-        typer.echo(f"schema-audit: {line}", err=True)
+        _fail_line(line)
     if result.unread or (result.unrendered and not allow_unrendered):
         raise typer.Exit(2)
     raise typer.Exit(1 if result.violations else 0)
@@ -1135,6 +1175,7 @@ def diff(
 
     Example: schema-audit diff migrations/ postgresql://app@prod/app   (does production match the migrations?)
     """
+    _known_dsns(left, right)
     import json
 
     from schema_audit.modeldiff import diff_models
@@ -1153,7 +1194,7 @@ def diff(
         model.tables.pop("public.alembic_version", None)  # Alembic's bookkeeping, not schema
     differences = diff_models(a.model, b.model)
     if fmt is Format.json:
-        sys.stdout.write(
+        _stdout(
             json.dumps(
                 {
                     "left": {"kind": a.kind, "target": a.target},
@@ -1174,10 +1215,9 @@ def diff(
             + "\n"
         )
     else:
-        for d in differences:
-            typer.echo(str(d))
-        typer.echo(
-            f"{len(differences)} difference(s) between {a.kind} {a.target} and {b.kind} {b.target}"
+        _stdout(
+            "".join(f"{d}\n" for d in differences)
+            + f"{len(differences)} difference(s) between {a.kind} {a.target} and {b.kind} {b.target}\n"
         )
     for source in (a, b):
         _exit_on_gaps(source.model, source.kind, allow_unrendered, f"{source.target}: ")

@@ -26,12 +26,15 @@ questions:
   - {id: Privacy-1, category: E, title: No PII, requirements: [forbidden_columns.pii]}
 """
 PHASE = """extends: baseline.yaml
+vars:
+  APP_SCHEMA: public
+  APP_ROLE: null    # no default: given with --var APP_ROLE=… or SCHEMA_AUDIT_VAR_APP_ROLE
 name: Phase B0.3 (production)
 tables:
   tenants:
     columns:
       name: {type: varchar(255), nullable: false}
-  ${APP_SCHEMA:-public}.attribution_events:
+  ${APP_SCHEMA}.attribution_events:
     privileges:
       - {roles: ["${APP_ROLE}"], deny: [UPDATE, DELETE]}
 questions:
@@ -68,19 +71,20 @@ def test_errors_point_into_the_file_they_are_in(tmp_path: Path) -> None:
     with pytest.raises(SpecError) as info:
         load_spec(write(tmp_path))  # APP_ROLE unset and no default
     assert info.value.problems == [
-        f"{tmp_path / 'phase.yaml'}:9:18: variable ${{APP_ROLE}} is not set (give --var APP_ROLE=… or set it in the environment)"
+        f"{tmp_path / 'phase.yaml'}:12:18: variable ${{APP_ROLE}} has no value: give --var "
+        "APP_ROLE=… or set SCHEMA_AUDIT_VAR_APP_ROLE (vars: declares it without a default)"
     ]
     (tmp_path / "loop.yaml").write_text("extends: loop.yaml\nname: x\n")
-    with pytest.raises(SpecError, match="extends itself"):
+    with pytest.raises(SpecError, match="extends cycle: loop.yaml -> loop.yaml"):
         load_spec(tmp_path / "loop.yaml")
     (tmp_path / "orphan.yaml").write_text("extends: nowhere.yaml\nname: x\n")
-    with pytest.raises(SpecError, match=r"orphan.yaml:1:1: extends 'nowhere.yaml': no such file"):
+    with pytest.raises(SpecError, match=r"orphan.yaml:1:10: extends 'nowhere.yaml': no such file"):
         load_spec(tmp_path / "orphan.yaml")
 
 
 def test_var_on_the_command_line(tmp_path: Path) -> None:
     path = write(tmp_path)
-    env = {k: v for k, v in os.environ.items() if k != "APP_ROLE"} | {"NO_COLOR": "1"}
+    env = {k: v for k, v in os.environ.items() if "APP_ROLE" not in k} | {"NO_COLOR": "1"}
 
     def run(*a):
         return subprocess.run(
@@ -93,6 +97,11 @@ def test_var_on_the_command_line(tmp_path: Path) -> None:
         )
 
     assert run("validate-spec", str(path)).returncode == 2
+    env["APP_ROLE"] = "ambient"  # an ordinary environment variable is never read
+    assert run("validate-spec", str(path)).returncode == 2
+    env["SCHEMA_AUDIT_VAR_APP_ROLE"] = "app_rw"  # the prefixed one is
+    assert run("validate-spec", str(path)).returncode == 0
+    del env["SCHEMA_AUDIT_VAR_APP_ROLE"]
     assert run("validate-spec", str(path), "--var", "APP_ROLE=app_rw").returncode == 0
     proc = run(
         "audit",

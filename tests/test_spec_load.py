@@ -179,8 +179,10 @@ def test_a_valid_spec_is_cached_by_content_and_gives_the_same_spec(tmp_path, mon
     )
     fresh = load_module.load_spec(spec)
     calls: list[Path] = []
-    real = load_module.load_file
-    monkeypatch.setattr(load_module, "load_file", lambda p, v=None: calls.append(p) or real(p, v))
+    real = load_module.compose_yaml
+    monkeypatch.setattr(
+        load_module, "compose_yaml", lambda text, file: calls.append(Path(file)) or real(text, file)
+    )
     cached = load_module.load_spec(spec)
     assert calls == []  # neither parsed nor validated again
     as_json = lambda s: json.dumps(dataclasses.asdict(s), sort_keys=True, default=str)  # noqa: E731

@@ -215,6 +215,35 @@ PROTECTIONS = [
         "pass",
         "tests/test_do_blocks.py::test_no_rule_fail_contradicts_a_deferred_spec_finding",
     ),
+    Protection(
+        "spec-size-limits",
+        "schema_audit/spec/load.py",
+        "            check_graph(node, file, self.limits)",
+        "            pass",
+        "tests/test_hostile_specs.py::test_the_alias_bomb_is_refused_in_a_second_with_one_line",
+    ),
+    Protection(
+        "declared-variables-only",
+        "schema_audit/spec/load.py",
+        "    values: dict[str, str | None] = {}",
+        "    values: dict[str, str | None] = dict(environ)",
+        "tests/test_hostile_specs.py::"
+        "test_an_environment_variable_is_never_read_unless_declared_or_prefixed",
+    ),
+    Protection(
+        "secrets-masked-in-outputs",
+        "schema_audit/redact.py",
+        '            text = _pattern(secret).sub("***", text)',
+        "            pass",
+        "tests/test_hostile_specs.py::test_known_passwords_are_redacted_in_every_output_format",
+    ),
+    Protection(
+        "extends-confinement",
+        "schema_audit/spec/load.py",
+        "        if self.inside(path.resolve()):\n            return",
+        "        if True:\n            return",
+        "tests/test_hostile_specs.py::test_extends_cannot_leave_the_specs_directory",
+    ),
 ]
 
 

@@ -11,15 +11,19 @@ import difflib
 import hashlib
 import os
 import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from schema_audit import cache
 from schema_audit.errors import SchemaAuditError
 from schema_audit.spec import compose
+from schema_audit.spec.limits import SpecLimits, check_graph, env_name
 from schema_audit.spec.model import (
     Category,
     ExitGate,
@@ -32,14 +36,17 @@ from schema_audit.spec.model import (
 )
 from schema_audit.spec.schema import SPEC_SCHEMA
 from schema_audit.spec.yamlpos import (
+    VAR_ENV_PREFIX,
     Located,
     Mark,
     Path_,
     SpecSyntaxError,
     as_mark,
+    convert,
     format_path,
-    load_file,
+    read_text,
 )
+from schema_audit.spec.yamlpos import compose as compose_yaml
 
 MAX_REPORTED_ERRORS = 20
 
@@ -51,16 +58,39 @@ class SpecError(SchemaAuditError):
         super().__init__(*problems)
 
 
-def load_spec(path: str | Path, variables: dict[str, str] | None = None) -> Spec:
-    """Load, compose (``extends:``), substitute ``${VAR}`` and validate a spec; SpecError on any problem."""
+def load_spec(
+    path: str | Path,
+    variables: dict[str, str] | None = None,
+    *,
+    allowed_roots: Sequence[str | Path] = (),
+    environ: Mapping[str, str] | None = None,
+) -> Spec:
+    """Load, compose (``extends:``), substitute ``${VAR}`` and validate a spec; SpecError on any problem.
+
+    The spec may come from a pull request, so it is treated as hostile: its size, nesting
+    and alias expansion are bounded (spec.limits), ``extends:`` stays inside the spec's
+    directory (or ``allowed_roots``), and ``${VAR}`` resolves only the spec's ``vars:``,
+    ``SCHEMA_AUDIT_VAR_<NAME>`` and ``variables`` (``--var``), never the rest of the
+    environment.
+    """
     path = Path(path)
-    env = {**os.environ, **(variables or {})}
-    cache_key = _cache_key(path)
+    env = os.environ if environ is None else environ
+    try:
+        limits = SpecLimits.from_env(env)
+        confinement = _Confinement(path, allowed_roots)
+        confinement.check_spec(path)
+        text = read_text(path, limits.max_bytes)
+    except SpecSyntaxError as exc:
+        raise SpecError([str(exc)]) from None
+    raw = text.encode("utf-8")
+    cache_key = _cache_key(path, raw, limits)
     cached = _cached_document(path, cache_key) if cache_key else None
     if cached is not None:
         return _build(*cached)
     try:
-        located, digest = _load_composed(path, env, chain=())
+        tree = _Reader(limits, confinement).read(path, text, chain=())
+        values = _values(tree, env, variables or {})
+        located, digest = _compose(tree, values)
     except SpecSyntaxError as exc:
         raise SpecError([str(exc)]) from None
     validate(located)
@@ -72,7 +102,7 @@ def load_spec(path: str | Path, variables: dict[str, str] | None = None) -> Spec
 SPEC_CACHE_FORMAT = 1
 
 
-def _cache_key(path: Path) -> str | None:
+def _cache_key(path: Path, raw: bytes, limits: SpecLimits) -> str | None:
     """A key for a spec whose document depends on its bytes alone: no ``extends:``, no ``${VAR}``.
 
     Composing a 170,000-requirement spec with positions and validating it is most of a large
@@ -80,13 +110,10 @@ def _cache_key(path: Path) -> str | None:
     """
     if not cache.enabled():
         return None
-    try:
-        raw = path.read_bytes()
-    except OSError:
-        return None
     if b"${" in raw or b"extends" in raw:
         return None
-    return cache.key(f"spec-{SPEC_CACHE_FORMAT}", raw, str(path).encode())
+    # the limits are part of the key: a spec cached under generous limits must not pass stricter ones
+    return cache.key(f"spec-{SPEC_CACHE_FORMAT}", raw, str(path).encode(), repr(limits).encode())
 
 
 def _cached_document(path: Path, cache_key: str) -> tuple[Located, str, str] | None:
@@ -107,36 +134,175 @@ def _remember_document(cache_key: str, located: Located, sha: str) -> None:
     cache.write("specs", cache_key, {"data": located.data, "marks": marks, "sha256": sha})
 
 
-def _load_composed(
-    path: Path, variables: dict[str, str], chain: tuple[Path, ...]
-) -> tuple[Located, Any]:
-    """A spec merged over the specs it ``extends:`` (mappings merge, list sections concatenate)."""
-    resolved = path.resolve()
-    if resolved in chain:
+# -- reading the extends: tree, bounded and confined ---------------------------
+
+
+class _Confinement:
+    """Files a spec may read: inside its own directory tree, or under a directory the
+    command line allows (``--spec-allow``). Judged on the resolved path, so a symlink
+    that points out is refused like ``../`` or an absolute path."""
+
+    def __init__(self, spec: Path, allowed: Sequence[str | Path]) -> None:
+        self.home = spec.absolute().parent.resolve()
+        self.roots = [self.home, *(Path(a).resolve() for a in allowed)]
+
+    def inside(self, path: Path) -> bool:
+        return any(path == root or path.is_relative_to(root) for root in self.roots)
+
+    def check_spec(self, path: Path) -> None:
+        if not self.inside(path.resolve()):
+            raise SpecSyntaxError(
+                f"{path}: the spec is a symlink to a file outside {self.home} "
+                "(allow its directory with --spec-allow DIR)"
+            )
+
+    def check(self, path: Path, where: str, written: str) -> None:
+        if self.inside(path.resolve()):
+            return
+        through = " through a symlink" if self.inside(Path(os.path.abspath(path))) else ""
         raise SpecSyntaxError(
-            f"{path}: extends itself through {' -> '.join(str(p) for p in chain)}"
+            f"{where}: extends {written!r} is outside {self.home}{through}: a spec reads only "
+            "files in its own directory tree (allow another with --spec-allow DIR)"
         )
-    located = load_file(path, variables)
-    if not isinstance(located.data, dict):
-        raise SpecSyntaxError(
-            f"{located.where(())}: the spec must be a mapping of keys (name:, tables:, …)"
-        )
-    digest = hashlib.sha256(path.read_bytes())
-    parents = located.data.pop("extends", None)
-    if parents is None:
+
+
+@dataclass
+class _File:
+    """One spec file of the tree: its node graph (checked against the limits), the files it
+    extends, and what it declares under ``vars:``."""
+
+    path: Path
+    text: str
+    node: Any
+    declared: dict[str, str | None]
+    parents: list[_File] = field(default_factory=list)
+
+
+class _Reader:
+    def __init__(self, limits: SpecLimits, confinement: _Confinement) -> None:
+        self.limits = limits
+        self.confinement = confinement
+        self.loaded = 0
+
+    def read(self, path: Path, text: str, chain: tuple[Path, ...]) -> _File:
+        file = str(path)
+        node = compose_yaml(text, file)
+        if node is not None:
+            check_graph(node, file, self.limits)
+            if not isinstance(node, yaml.MappingNode):
+                raise SpecSyntaxError(
+                    f"{_where(node, file)}: the spec must be a mapping of keys (name:, tables:, …)"
+                )
+        unit = _File(path, text, node, _declared(node, file))
+        here = (*chain, path)
+        for written, where in _extends(node, file):
+            base = Path(written) if Path(written).is_absolute() else path.parent / written
+            self.confinement.check(base, where, written)
+            if any(base.resolve() == seen.resolve() for seen in here):
+                names = [self._name(p) for p in (*here, base)]
+                raise SpecSyntaxError(f"{where}: extends cycle: {' -> '.join(names)}")
+            if len(here) > self.limits.max_extends_depth:
+                raise SpecSyntaxError(
+                    f"{where}: extends chain deeper than {self.limits.max_extends_depth} files "
+                    f"(limit: {env_name('max_extends_depth')})"
+                )
+            self.loaded += 1
+            if self.loaded > self.limits.max_extends_files:
+                raise SpecSyntaxError(
+                    f"{where}: extends loads more than {self.limits.max_extends_files} files "
+                    f"(limit: {env_name('max_extends_files')})"
+                )
+            if not base.exists():
+                raise SpecSyntaxError(f"{where}: extends {written!r}: no such file")
+            parent_text = read_text(base, self.limits.max_bytes)
+            unit.parents.append(self.read(base, parent_text, here))
+        return unit
+
+    def _name(self, path: Path) -> str:
+        return os.path.relpath(os.path.abspath(path), self.confinement.home)
+
+
+def _top_level(node: Any, key: str) -> Any:
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    for key_node, value_node in node.value:
+        if isinstance(key_node, yaml.ScalarNode) and key_node.value == key:
+            return value_node
+    return None
+
+
+def _where(node: Any, file: str) -> str:
+    return f"{file}:{node.start_mark.line + 1}:{node.start_mark.column + 1}"
+
+
+def _extends(node: Any, file: str) -> list[tuple[str, str]]:
+    """Each ``extends:`` entry as written, with its position."""
+    value = _top_level(node, "extends")
+    if value is None:
+        return []
+    items = value.value if isinstance(value, yaml.SequenceNode) else [value]
+    out = []
+    for item in items:
+        if not (isinstance(item, yaml.ScalarNode) and item.tag == "tag:yaml.org,2002:str"):
+            raise SpecSyntaxError(
+                f"{_where(item, file)}: extends takes a file path or a list of them"
+            )
+        out.append((item.value, _where(item, file)))
+    return out
+
+
+def _declared(node: Any, file: str) -> dict[str, str | None]:
+    """``vars:`` as name -> default (``None``: declared, must be given)."""
+    value = _top_level(node, "vars")
+    if value is None:
+        return {}
+    data = convert(value, file).data
+    if not isinstance(data, dict):
+        raise SpecSyntaxError(f"{_where(value, file)}: vars: expected a mapping of NAME: default")
+    out: dict[str, str | None] = {}
+    for name, default in data.items():
+        if isinstance(default, dict | list):
+            raise SpecSyntaxError(
+                f"{_where(value, file)}: vars.{name}: expected a string, number or null"
+            )
+        if isinstance(default, bool):
+            default = "true" if default else "false"
+        out[name] = None if default is None else str(default)
+    return out
+
+
+def _values(
+    tree: _File, environ: Mapping[str, str], given: dict[str, str]
+) -> dict[str, str | None]:
+    """What ``${NAME}`` may resolve to: declared defaults (the extending file wins), then
+    ``SCHEMA_AUDIT_VAR_<NAME>``, then ``--var``."""
+    values: dict[str, str | None] = {}
+
+    def collect(unit: _File) -> None:
+        for parent in unit.parents:
+            collect(parent)
+        values.update(unit.declared)
+
+    collect(tree)
+    values.update(
+        {k[len(VAR_ENV_PREFIX) :]: v for k, v in environ.items() if k.startswith(VAR_ENV_PREFIX)}
+    )
+    values.update(given)
+    return values
+
+
+def _compose(unit: _File, values: dict[str, str | None]) -> tuple[Located, Any]:
+    """A spec merged over the specs it ``extends:`` (spec.compose: mappings merge, requirement
+    lists merge by identity, list sections concatenate; positions follow the items)."""
+    located = convert(unit.node, str(unit.path), values)
+    digest = hashlib.sha256(unit.text.encode("utf-8"))
+    located.data.pop("extends", None)
+    if not unit.parents:
         return located, digest
     merged: dict[str, Any] = {}
     marks: dict[Path_, Any] = {}
-    for index, parent in enumerate(parents if isinstance(parents, list) else [parents]):
-        key: Path_ = ("extends", index) if isinstance(parents, list) else ("extends",)
-        if not isinstance(parent, str):
-            raise SpecSyntaxError(
-                f"{located.where(key)}: extends takes a file path or a list of them"
-            )
-        base_path = Path(parent) if Path(parent).is_absolute() else path.parent / parent
-        if not base_path.exists():
-            raise SpecSyntaxError(f"{located.where(key)}: extends {parent!r}: no such file")
-        base, base_digest = _load_composed(base_path, variables, (*chain, resolved))
+    for parent in unit.parents:
+        base, base_digest = _compose(parent, values)
         digest.update(base_digest.digest())
         moves: compose.Moves = {}
         merged = compose.merge(merged, base.data, over_moves=moves)

@@ -470,10 +470,18 @@ SPEC_SCHEMA: dict[str, Any] = {
             "spec_version": {"const": 1, "description": "Format version; 1."},
             "extends": {
                 "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
-                "description": "Spec file(s) this one builds on (paths relative to this file); mappings "
-                "merge, a table's requirement lists merge by name (or shape for unnamed items), "
+                "description": "Spec file(s) this one builds on (paths relative to this file, inside "
+                "the spec's directory tree unless --spec-allow names another); mappings merge, a "
+                "table's requirement lists merge by name (or shape for unnamed items), "
                 "questions/exit_gates/waivers/categories concatenate, this file wins; "
                 "replace: true in a table entry replaces the base's.",
+            },
+            "vars": {
+                "type": "object",
+                "description": "Variables ${NAME} may use, with their defaults (null: must be given "
+                "with --var NAME=… or SCHEMA_AUDIT_VAR_NAME). No other environment variable is read.",
+                "propertyNames": {"pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
+                "additionalProperties": {"type": ["string", "number", "boolean", "null"]},
             },
             "name": _str("Name of the specification."),
             "phase": _str("Phase this spec gates, e.g. B0.3."),

@@ -75,28 +75,47 @@ def format_path(path: Path_) -> str:
 
 
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+VAR_ENV_PREFIX = "SCHEMA_AUDIT_VAR_"
 
 
-def substitute(value: str, variables: dict[str, str], where: str) -> str:
-    """``${NAME}`` / ``${NAME:-default}`` from ``--var`` or the environment; a missing one is an error."""
+def substitute(value: str, variables: dict[str, str | None], where: str) -> str:
+    """``${NAME}`` / ``${NAME:-default}`` from declared variables only; anything else is an error.
+
+    ``variables`` holds what the spec may use: its ``vars:`` (``None`` = declared without a
+    default), ``SCHEMA_AUDIT_VAR_<NAME>`` and ``--var``. The rest of the environment is never
+    read: in CI the spec comes from the pull request, and ``${PGPASSWORD}`` in a name would
+    otherwise print the secret into every report.
+    """
 
     def one(match: re.Match[str]) -> str:
         name, default = match.group(1), match.group(2)
-        if name in variables:
-            return variables[name]
+        value = variables.get(name)
+        if value is not None:
+            return value
         if default is not None:
             return default
+        if name in variables:
+            raise SpecSyntaxError(
+                f"{where}: variable ${{{name}}} has no value: give --var {name}=… or set "
+                f"{VAR_ENV_PREFIX}{name} (vars: declares it without a default)"
+            )
         raise SpecSyntaxError(
-            f"{where}: variable ${{{name}}} is not set (give --var {name}=… or set it in the environment)"
+            f"{where}: variable ${{{name}}} is not declared: declare it under vars:, give "
+            f"--var {name}=… or set {VAR_ENV_PREFIX}{name} (no other environment variable is read)"
         )
 
     return _VARIABLE.sub(one, value)
 
 
-def load_located(text: str, file: str, variables: dict[str, str] | None = None) -> Located:
-    """Parse YAML text into plain Python with positions; raise SpecSyntaxError."""
+# top-level keys whose values are taken literally: they decide what ${VAR} means and which
+# files are read, so they are never themselves substituted
+LITERAL_KEYS = ("vars", "extends")
+
+
+def compose(text: str, file: str) -> yaml.Node | None:
+    """The YAML node graph of ``text`` (aliases are shared nodes, not yet expanded)."""
     try:
-        node = yaml.compose(text, Loader=_LOADER)
+        return yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{file}:{mark.line + 1}:{mark.column + 1}" if mark else file
@@ -104,6 +123,13 @@ def load_located(text: str, file: str, variables: dict[str, str] | None = None) 
         raise SpecSyntaxError(f"{where}: YAML syntax error: {problem}") from None
     except yaml.YAMLError as exc:
         raise SpecSyntaxError(f"{file}: YAML error: {exc}") from None
+
+
+def convert(
+    node: yaml.Node | None, file: str, variables: dict[str, str | None] | None = None
+) -> Located:
+    """Plain Python with positions from a composed graph; ``${VAR}`` substituted when
+    ``variables`` is given. Check the graph's size first (spec.limits): aliases expand here."""
     marks: dict[Path_, Any] = {}
     if node is None:
         return Located({}, marks, file)
@@ -122,16 +148,44 @@ def load_located(text: str, file: str, variables: dict[str, str] | None = None) 
     return Located(data, marks, file)
 
 
-def load_file(path: Path, variables: dict[str, str] | None = None) -> Located:
+def load_located(text: str, file: str, variables: dict[str, str | None] | None = None) -> Located:
+    """Parse trusted YAML text into plain Python with positions; raise SpecSyntaxError."""
+    return convert(compose(text, file), file, variables)
+
+
+def read_text(path: Path, max_bytes: int | None = None) -> str:
+    """A spec file's text, refusing one larger than ``max_bytes`` before reading it whole."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            raw = _read_at_most(handle, max_bytes) if max_bytes is not None else handle.read()
+        if max_bytes is not None and len(raw) > max_bytes:
+            raise SpecSyntaxError(
+                f"{path}: larger than {max_bytes:,} bytes (limit: SCHEMA_AUDIT_SPEC_MAX_BYTES)"
+            )
+        return raw.decode("utf-8")
     except FileNotFoundError:
         raise SpecSyntaxError(f"{path}: spec file not found") from None
     except UnicodeDecodeError as exc:
         raise SpecSyntaxError(f"{path}: not a UTF-8 text file ({exc.reason})") from None
     except OSError as exc:
         raise SpecSyntaxError(f"{path}: cannot read spec: {exc.strerror}") from None
-    return load_located(text, str(path), variables)
+
+
+def _read_at_most(handle: Any, max_bytes: int) -> bytes:
+    """Up to ``max_bytes + 1`` bytes in chunks (a pipe or device has no size to check first)."""
+    chunks: list[bytes] = []
+    total = 0
+    while total <= max_bytes:
+        chunk = handle.read(min(1 << 20, max_bytes + 1 - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
+
+
+def load_file(path: Path, variables: dict[str, str | None] | None = None) -> Located:
+    return load_located(read_text(path), str(path), variables)
 
 
 _STR, _NULL, _BOOL = "tag:yaml.org,2002:str", "tag:yaml.org,2002:null", "tag:yaml.org,2002:bool"
@@ -149,6 +203,31 @@ def _scalar(node: yaml.Node, ctor: yaml.SafeLoader) -> Any:
     return ctor.construct_object(node, deep=True)
 
 
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+def flatten_merges(ctor: yaml.SafeLoader, node: yaml.MappingNode) -> None:
+    """Resolve merge keys (``<<: *anchor``) in place, the mapping's own keys winning.
+
+    PyYAML puts the merged pairs before the mapping's own and lets the last of a repeated
+    key win; a merged key that the mapping sets again is dropped here, so only a key
+    written twice by hand is a duplicate.
+    """
+    own = [pair for pair in node.value if pair[0].tag != _MERGE]
+    if len(own) == len(node.value):
+        return
+    ctor.flatten_mapping(node)
+    merged = node.value[: len(node.value) - len(own)]
+    written = {k.value for k, _ in own if isinstance(k, yaml.ScalarNode)}
+    kept: dict[Any, tuple[yaml.Node, yaml.Node]] = {}
+    for key_node, value_node in merged:
+        name = key_node.value if isinstance(key_node, yaml.ScalarNode) else id(key_node)
+        if name not in written:
+            kept.pop(name, None)
+            kept[name] = (key_node, value_node)
+    node.value = [*kept.values(), *own]
+
+
 def _mark(node: yaml.Node) -> Mark:
     return Mark(node.start_mark.line + 1, node.start_mark.column + 1)
 
@@ -159,18 +238,12 @@ def _convert(
     marks: dict[Path_, Mark],
     ctor: yaml.SafeLoader,
     file: str,
-    variables: dict[str, str] | None = None,
+    variables: dict[str, str | None] | None = None,
 ) -> Any:
     if isinstance(node, yaml.MappingNode):
-        # YAML merge keys (<<: *anchor): flatten_mapping puts the merged pairs first; a key
-        # written in the mapping itself overrides a merged one, as YAML defines, while a key
-        # written twice in the mapping is still an error.
-        own = sum(1 for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge")
-        ctor.flatten_mapping(node)
-        merged_pairs = len(node.value) - own
-        written: set[str] = set()
+        flatten_merges(ctor, node)  # resolves YAML merge keys (<<: *anchor)
         out: dict[str, Any] = {}
-        for index, (key_node, value_node) in enumerate(node.value):
+        for key_node, value_node in node.value:
             key = (
                 _scalar(key_node, ctor)
                 if isinstance(key_node, yaml.ScalarNode)
@@ -184,15 +257,16 @@ def _convert(
                 km = _mark(key_node)
                 key = substitute(key, variables, f"{file}:{km.line}:{km.column}")
             child = (*path, key)
-            if key in written:
+            if key in out:  # merged keys a mapping overrides are gone (flatten_merges)
                 m = _mark(key_node)
                 raise SpecSyntaxError(
                     f"{file}:{m.line}:{m.column}: duplicate key {format_path(child)!r}"
                 )
-            if index >= merged_pairs:
-                written.add(key)
             marks[child] = key_node.start_mark
-            out[key] = _convert(value_node, child, marks, ctor, file, variables)
+            literal = not path and key in LITERAL_KEYS
+            out[key] = _convert(
+                value_node, child, marks, ctor, file, None if literal else variables
+            )
         return out
     if isinstance(node, yaml.SequenceNode):
         items = []
