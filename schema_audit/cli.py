@@ -1141,6 +1141,10 @@ def lint_migrations(
             + (f" ({result.layout})" if result.layout else "")
         )
         text = "\n".join(lines) + "\n"
+    if fmt is not Format.json:
+        from schema_audit.render.terminal import printable_lines
+
+        text = printable_lines(text)
     if output:
         _write(output, text)
     else:
@@ -1215,8 +1219,10 @@ def diff(
             + "\n"
         )
     else:
+        from schema_audit.render.terminal import printable_lines
+
         _stdout(
-            "".join(f"{d}\n" for d in differences)
+            printable_lines("".join(f"{d}\n" for d in differences))
             + f"{len(differences)} difference(s) between {a.kind} {a.target} and {b.kind} {b.target}\n"
         )
     for source in (a, b):

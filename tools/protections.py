@@ -244,6 +244,35 @@ PROTECTIONS = [
         "        if True:\n            return",
         "tests/test_hostile_specs.py::test_extends_cannot_leave_the_specs_directory",
     ),
+    Protection(
+        "html-csp",
+        "schema_audit/render/html.py",
+        'f"script-src {_sha256(script)}",',
+        "\"script-src 'unsafe-inline'\",",
+        "tests/test_report_safety.py::test_chromium_runs_the_report_script_but_nothing_injected",
+    ),
+    Protection(
+        "terminal-control-characters",
+        "schema_audit/render/terminal.py",
+        '    return "".join(ch if ch.isprintable() else "\\ufffd" for ch in text)',
+        "    return text",
+        "tests/test_report_safety.py::"
+        "test_terminal_output_shows_no_escape_sequences_or_forged_lines",
+    ),
+    Protection(
+        "statement-size-limit",
+        "schema_audit/sources/ddl.py",
+        "    if len(chunk) > limit:",
+        "    if False:",
+        "tests/test_bounded_sql.py::test_a_statement_over_the_limit_is_named_and_not_parsed",
+    ),
+    Protection(
+        "parse-depth-check",
+        "schema_audit/sources/ddl.py",
+        '        pglast.parser.parse_sql_json(chunk)  # ParseError "stack depth limit exceeded"',
+        "        pass",
+        "tests/test_bounded_sql.py::test_a_left_deep_expression_never_crashes_the_interpreter",
+    ),
 ]
 
 

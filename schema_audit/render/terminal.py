@@ -28,8 +28,16 @@ STYLE = {
 
 
 def _plain_text(text: str) -> str:
-    """Strip control characters (ANSI escapes from hostile names) before printing."""
-    return "".join(ch if ch.isprintable() or ch in "\n\t" else "\ufffd" for ch in text)
+    """One line of text with every control character (escape sequences, bell, newline,
+    bidirectional overrides from hostile names and comments) shown as U+FFFD: a name can
+    neither drive the terminal nor forge a line of the summary."""
+    return "".join(ch if ch.isprintable() else "\ufffd" for ch in text)
+
+
+def printable_lines(text: str) -> str:
+    """Plain-text output (GitHub annotations, lint and diff listings): its own newlines kept,
+    any other control character shown as U+FFFD."""
+    return "".join(ch if ch.isprintable() or ch == "\n" else "\ufffd" for ch in text)
 
 
 def render(  # type: ignore[no-untyped-def]
@@ -165,7 +173,7 @@ def render(  # type: ignore[no-untyped-def]
         qt.add_column("title", overflow="fold")
         for q in sorted(open_questions, key=lambda q: (sort_key_status(q.status), q.id)):
             qt.add_row(
-                escape(q.id),
+                escape(_plain_text(q.id)),
                 Text(q.status, style=STYLE.get(q.status, "")),
                 escape(_plain_text(q.title)),
             )

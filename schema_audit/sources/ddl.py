@@ -16,6 +16,7 @@ error costs only the statement it is in.
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -204,7 +205,8 @@ def split_statements(sql: str) -> Iterator[_Statement]:
             taken = 1
         except pglast.parser.ParseError as exc:
             node, taken = exc, 1
-            for extra in range(1, min(MAX_JOINED_PIECES, len(cuts) - index)):
+            joinable = 1 if isinstance(exc, StatementTooLarge) else MAX_JOINED_PIECES
+            for extra in range(1, min(joinable, len(cuts) - index)):
                 try:
                     node = _parse_one(text[start : cuts[index + extra][1]])
                 except pglast.parser.ParseError:
@@ -230,7 +232,35 @@ def split_statements(sql: str) -> Iterator[_Statement]:
 MAX_JOINED_PIECES = 64
 
 
+# A syntax tree costs about 60 bytes of memory per character of SQL: a longer statement
+# (data, not schema: a 100 MB INSERT) is not parsed but reported, file:line, as not read.
+MAX_STATEMENT_CHARS = 4 * 1024 * 1024
+STATEMENT_LIMIT_ENV = "SCHEMA_AUDIT_MAX_STATEMENT_CHARS"
+# pglast builds its Python tree by C recursion with no depth check: an expression nested
+# about 20,000 deep (``1 + 1 + …``, two characters a level) crashes the interpreter. A
+# statement shorter than this cannot nest that deep; a longer one is first parsed by the
+# JSON path, whose stack-depth check turns that into a ParseError.
+DEPTH_CHECKED_CHARS = 16 * 1024
+
+
+class StatementTooLarge(pglast.parser.ParseError):
+    """A statement longer than the limit: reported with its line, never parsed."""
+
+
+def _statement_limit() -> int:
+    raw = os.environ.get(STATEMENT_LIMIT_ENV, "")
+    return int(raw) if raw.isdigit() and int(raw) > 0 else MAX_STATEMENT_CHARS
+
+
 def _parse_one(chunk: str) -> ast.Node | None:
+    limit = _statement_limit()
+    if len(chunk) > limit:
+        raise StatementTooLarge(
+            f"statement of {len(chunk):,} characters is longer than the {limit:,} that are "
+            f"read ({STATEMENT_LIMIT_ENV} raises the limit); not read"
+        )
+    if len(chunk) > DEPTH_CHECKED_CHARS:
+        pglast.parser.parse_sql_json(chunk)  # ParseError "stack depth limit exceeded"
     parsed = pglast.parse_sql(chunk)
     return parsed[0].stmt if parsed else None
 
