@@ -262,14 +262,14 @@ PROTECTIONS = [
     Protection(
         "statement-size-limit",
         "schema_audit/sources/ddl.py",
-        "    if len(chunk) > limit:",
+        "    if len(statement) > limit:",
         "    if False:",
         "tests/test_bounded_sql.py::test_a_statement_over_the_limit_is_named_and_not_parsed",
     ),
     Protection(
         "parse-depth-check",
         "schema_audit/sources/ddl.py",
-        '        pglast.parser.parse_sql_json(chunk)  # ParseError "stack depth limit exceeded"',
+        '        pglast.parser.parse_sql_json(statement)  # ParseError "stack depth limit exceeded"',
         "        pass",
         "tests/test_bounded_sql.py::test_a_left_deep_expression_never_crashes_the_interpreter",
     ),

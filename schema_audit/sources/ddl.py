@@ -253,15 +253,19 @@ def _statement_limit() -> int:
 
 
 def _parse_one(chunk: str) -> ast.Node | None:
+    # leading comments and blank lines are not the statement: a 50 MB comment before a
+    # short CREATE TABLE costs nothing to skip and must not make it "too long"
+    offset = _skip_leading(chunk, 0)
+    statement = chunk[offset:] if offset else chunk
     limit = _statement_limit()
-    if len(chunk) > limit:
+    if len(statement) > limit:
         raise StatementTooLarge(
-            f"statement of {len(chunk):,} characters is longer than the {limit:,} that are "
+            f"statement of {len(statement):,} characters is longer than the {limit:,} that are "
             f"read ({STATEMENT_LIMIT_ENV} raises the limit); not read"
         )
-    if len(chunk) > DEPTH_CHECKED_CHARS:
-        pglast.parser.parse_sql_json(chunk)  # ParseError "stack depth limit exceeded"
-    parsed = pglast.parse_sql(chunk)
+    if len(statement) > DEPTH_CHECKED_CHARS:
+        pglast.parser.parse_sql_json(statement)  # ParseError "stack depth limit exceeded"
+    parsed = pglast.parse_sql(statement)
     return parsed[0].stmt if parsed else None
 
 
