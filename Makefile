@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install deps-test deps-demo test lint format demo report bench bench-limits bench-fleet clean
+.PHONY: install deps-test deps-demo test lint format demo report bench bench-limits bench-fleet fuzz clean
 
 install: $(STAMP)
 
@@ -50,5 +50,10 @@ bench-limits: install
 bench-fleet: install deps-demo
 	$(BIN)/python benchmarks/fleet.py
 
+# Coverage-guided fuzzing of the spec loader and the SQL reader for FUZZ_SECONDS (default 120);
+# not part of test or CI. Failures land in fuzz-crashes/ (turn each into a test).
+fuzz: install
+	$(BIN)/python tools/fuzz.py
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache out
+	rm -rf $(VENV) .pytest_cache .ruff_cache out fuzz-crashes
