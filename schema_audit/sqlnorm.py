@@ -23,9 +23,11 @@ from __future__ import annotations
 import functools
 import re
 
-from pglast import ast, parse_sql
+from pglast import ast
 from pglast.enums import A_Expr_Kind, BoolExprType, CoercionForm
 from pglast.stream import RawStream
+
+from schema_audit.pgparse import parse_sql
 
 _TYPE_NAMES = {
     "int4": "integer",

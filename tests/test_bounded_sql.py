@@ -86,6 +86,28 @@ def test_a_left_deep_expression_never_crashes_the_interpreter(tmp_path: Path) ->
     ]
 
 
+def test_a_deep_condition_in_a_do_block_never_crashes_the_interpreter(tmp_path: Path) -> None:
+    """The same chain as an IF condition inside a DO block: the PL/pgSQL reader parses the
+    condition on its own (pgparse guards every parse, not only whole statements)."""
+    condition = " + ".join(["1"] * 50_000)
+    sql = (
+        "CREATE TABLE t (id int);\n"
+        f"DO $$ BEGIN IF {condition} > 0 THEN CREATE TABLE inner_t (id int); END IF; END $$;\n"
+        f"{AFTER}"
+    )
+    (tmp_path / "input.sql").write_text(sql)
+    proc = subprocess.run(
+        [sys.executable, "-m", "schema_audit.cli", "inspect", "--sql", str(tmp_path / "input.sql")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "SCHEMA_AUDIT_CACHE": "0"},
+        timeout=300,
+    )
+    assert proc.returncode == 0, (proc.returncode, proc.stderr[-500:])
+    assert '"public.after_it"' in proc.stdout and "stack depth limit exceeded" in proc.stdout
+
+
 def test_a_case_with_thousands_of_branches_is_read() -> None:
     branches = " ".join(f"WHEN id = {i} THEN {i}" for i in range(2_000))
     model = interpret(

@@ -268,10 +268,12 @@ PROTECTIONS = [
     ),
     Protection(
         "parse-depth-check",
-        "schema_audit/sources/ddl.py",
-        '        pglast.parser.parse_sql_json(statement)  # ParseError "stack depth limit exceeded"',
+        "schema_audit/pgparse.py",
+        "        pglast.parser.parse_sql_json(text)",
         "        pass",
-        "tests/test_bounded_sql.py::test_a_left_deep_expression_never_crashes_the_interpreter",
+        "tests/test_bounded_sql.py::test_a_left_deep_expression_never_crashes_the_interpreter "
+        "tests/test_bounded_sql.py::"
+        "test_a_deep_condition_in_a_do_block_never_crashes_the_interpreter",
     ),
 ]
 

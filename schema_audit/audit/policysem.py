@@ -18,13 +18,14 @@ import functools
 import re
 from dataclasses import dataclass
 
-from pglast import ast, parse_sql
+from pglast import ast
 from pglast.enums import A_Expr_Kind, BoolExprType, SubLinkType
 from pglast.stream import RawStream
 
 from schema_audit import sqlnorm
 from schema_audit.audit import privileges
 from schema_audit.model import Policy, SchemaModel, Table
+from schema_audit.pgparse import parse_sql
 
 COMMANDS = ("SELECT", "INSERT", "UPDATE", "DELETE")
 # which clause decides which command: rows read (USING) and rows written (WITH CHECK)

@@ -20,6 +20,8 @@ import pglast
 from pglast import ast
 from pglast.visitors import Visitor
 
+from schema_audit.pgparse import parse_sql
+
 # RoleSpec.roletype 0 is a named role; the others are CURRENT_USER, SESSION_USER, PUBLIC, …
 _NAMED = 0
 _BUILTIN_SCHEMAS = {"pg_catalog", "information_schema", "public", "pg_temp", "pg_toast"}
@@ -148,7 +150,7 @@ def collect(statements: Iterable[str]) -> References:
     collector = _Collector(refs)
     for sql in statements:
         try:
-            tree = pglast.parse_sql(sql)
+            tree = parse_sql(sql)
         except pglast.parser.ParseError:
             continue
         collector(tree)

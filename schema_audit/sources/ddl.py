@@ -63,6 +63,7 @@ from schema_audit.model import (
     qualify,
     quote_ident,
 )
+from schema_audit.pgparse import parse_sql
 from schema_audit.sources import effects as fx
 from schema_audit.sources.names import choose_name
 from schema_audit.sqlnorm import format_typename
@@ -236,11 +237,6 @@ MAX_JOINED_PIECES = 64
 # (data, not schema: a 100 MB INSERT) is not parsed but reported, file:line, as not read.
 MAX_STATEMENT_CHARS = 4 * 1024 * 1024
 STATEMENT_LIMIT_ENV = "SCHEMA_AUDIT_MAX_STATEMENT_CHARS"
-# pglast builds its Python tree by C recursion with no depth check: an expression nested
-# about 20,000 deep (``1 + 1 + …``, two characters a level) crashes the interpreter. A
-# statement shorter than this cannot nest that deep; a longer one is first parsed by the
-# JSON path, whose stack-depth check turns that into a ParseError.
-DEPTH_CHECKED_CHARS = 16 * 1024
 
 
 class StatementTooLarge(pglast.parser.ParseError):
@@ -263,9 +259,7 @@ def _parse_one(chunk: str) -> ast.Node | None:
             f"statement of {len(statement):,} characters is longer than the {limit:,} that are "
             f"read ({STATEMENT_LIMIT_ENV} raises the limit); not read"
         )
-    if len(statement) > DEPTH_CHECKED_CHARS:
-        pglast.parser.parse_sql_json(statement)  # ParseError "stack depth limit exceeded"
-    parsed = pglast.parse_sql(statement)
+    parsed = parse_sql(statement)  # pgparse: ParseError "stack depth limit exceeded", no crash
     return parsed[0].stmt if parsed else None
 
 
@@ -2031,7 +2025,7 @@ def _columns_in(expr: ast.Node | None, table: Table) -> list[str]:
 def rename_column_in_expr(text: str, old: str, new: str) -> str:
     """The expression with column ``old`` renamed (also ``NEW.old`` / ``OLD.old`` in trigger WHEN)."""
     try:
-        stmt = pglast.parse_sql(f"SELECT {text}")[0].stmt
+        stmt = parse_sql(f"SELECT {text}")[0].stmt
     except pglast.parser.ParseError:
         return text
     node = stmt.targetList[0].val

@@ -27,6 +27,7 @@ from pglast import ast
 from pglast.enums import AlterTableType, ConstrType, DropBehavior, ObjectType
 
 from schema_audit.model import Effect, UnappliedStatement, qualify
+from schema_audit.pgparse import parse_sql
 
 # An identifier the PL/pgSQL evaluator puts where a value is unknown: a name holding it is "*".
 HOLE = "sa_hole_"
@@ -671,7 +672,7 @@ class _SearchPath:
 
 def _sql_effects(sql: str) -> list[Effect]:
     try:
-        nodes = [raw.stmt for raw in pglast.parse_sql(sql)]
+        nodes = [raw.stmt for raw in parse_sql(sql)]
     except pglast.parser.ParseError:
         return text_effects(sql)
     resolver = _SearchPath()

@@ -26,6 +26,7 @@ from pglast import ast
 from pglast.enums import A_Expr_Kind, BoolExprType, NullTestType, SubLinkType
 
 from schema_audit.model import SchemaModel, quote_ident
+from schema_audit.pgparse import parse_sql
 from schema_audit.sources.effects import HOLE
 
 
@@ -531,9 +532,7 @@ class Catalog:
         try:
             names = [
                 s.sval
-                for s in pglast.parse_sql(f"SELECT 1::{text}")[0]
-                .stmt.targetList[0]
-                .val.typeName.names
+                for s in parse_sql(f"SELECT 1::{text}")[0].stmt.targetList[0].val.typeName.names
             ]  # type: ignore[union-attr]
         except Exception:  # noqa: BLE001 - not a name: no such object
             return None, text
@@ -560,7 +559,7 @@ class Evaluator:
 
     def expression(self, text: str) -> Any:
         try:
-            stmt = pglast.parse_sql(f"SELECT {text}")[0].stmt
+            stmt = parse_sql(f"SELECT {text}")[0].stmt
         except pglast.parser.ParseError as exc:
             raise Undecidable(f"expression {text!r} does not parse: {exc}") from None
         if not isinstance(stmt, ast.SelectStmt) or len(stmt.targetList or ()) != 1:
@@ -572,7 +571,7 @@ class Evaluator:
     def query(self, text: str) -> tuple[list[str], list[list[Any]]]:
         """Column names and rows of a SELECT (or VALUES) over the model's catalog."""
         try:
-            parsed = pglast.parse_sql(text)
+            parsed = parse_sql(text)
         except pglast.parser.ParseError as exc:
             raise Undecidable(f"query does not parse: {exc}") from None
         if len(parsed) != 1 or not isinstance(parsed[0].stmt, ast.SelectStmt):
