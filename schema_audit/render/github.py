@@ -75,8 +75,10 @@ def render(result: AuditResult, *, limit: int = 10, trend=None) -> str:  # type:
         )
     summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_path:
+        from schema_audit.redact import mask_secrets  # the job summary is an output too
+
         with Path(summary_path).open("a", encoding="utf-8") as handle:
-            handle.write(step_summary(result, dig, limit))
+            handle.write(mask_secrets(step_summary(result, dig, limit)))
     lines.append(
         f"schema-audit verdict: {result.verdict} ({len(result.failing)} failing at or above {result.fail_on})"
     )
