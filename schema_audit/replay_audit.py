@@ -43,6 +43,7 @@ def replay_source(
     on_step: Callable | None = None,
     on_kept: Callable[[str], None] | None = None,
 ) -> ReplayedSource:
+    from schema_audit.probes.auto import automatic_probes
     from schema_audit.probes.run import ProbeContext, run_probes
     from schema_audit.sources import live
     from schema_audit.sources.assumed import collect
@@ -118,6 +119,7 @@ def replay_source(
         if failed is None:
             ctx = ProbeContext(spec, model, scratch.dsn, source, kind, scratch.new_database, heads)
             probe_findings = run_probes(ctx)
+            extra += automatic_probes(ctx)
         else:
             extra.append(
                 Finding(

@@ -536,6 +536,32 @@ def _index_names(plan: object) -> list[str]:
     return found
 
 
+def _composite_parents(
+    maker: RowMaker, model: SchemaModel, table: Table, column: str, ids: list
+) -> dict[str, sql.Composable]:
+    """For bulk rows spread over tenants: a parent row per tenant for each composite key that
+    includes the tenant column (``(org_id, project_id) REFERENCES projects (org_id, id)``), and
+    the key's other columns picked with the same index as the tenant, so every row is valid."""
+    out: dict[str, sql.Composable] = {}
+    for fk in table.foreign_keys.values():
+        if column not in fk.columns or len(fk.columns) < 2:
+            continue
+        parent = model.tables.get(qualify(fk.ref_schema, fk.ref_table))
+        if parent is None:
+            continue
+        tenant_ref = fk.ref_columns[fk.columns.index(column)]
+        rows = [maker.insert(parent, {tenant_ref: tenant}) for tenant in ids]
+        for col, ref in zip(fk.columns, fk.ref_columns, strict=False):
+            if col != column:
+                out[col] = sql.SQL("({})[1 + i % {}]").format(
+                    sql.SQL("ARRAY[{}]").format(
+                        sql.SQL(", ").join(sql.Literal(r[ref]) for r in rows)
+                    ),
+                    sql.Literal(len(ids)),
+                )
+    return out
+
+
 def probe_query_plan(
     ctx: ProbeContext, req: Requirement, rows: int = 5000, tenants: int = 25
 ) -> Finding:
@@ -563,6 +589,7 @@ def probe_query_plan(
                 overrides[column] = sql.SQL("({}{})[1 + i % {}]").format(
                     sql.Literal(ids), cast, sql.Literal(tenants)
                 )
+                overrides.update(_composite_parents(maker, ctx.model, table, column, ids))
             maker.insert_many(table, rows, overrides)
             for statement in maker.statements:
                 trace.add(statement, "ok (synthetic data)")

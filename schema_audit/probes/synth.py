@@ -1,9 +1,14 @@
 """Synthesize valid rows for any table, so probes can exercise a schema they have never seen.
 
-A value is chosen per NOT NULL column without a default: a parent row for a
-foreign key (created recursively), the first value of a ``col IN (…)`` CHECK,
-the first label of an enum, else something that satisfies common CHECKs for
-the column's type (1 for numbers, a short unique text, now() for times).
+A value is chosen per NOT NULL column without a default: for a foreign key, a
+parent row created recursively (composite keys too: columns already chosen, such
+as the tenant, are passed down so ``(org_id, project_id) REFERENCES projects
+(org_id, id)`` stays consistent; a NOT NULL self-reference points the row at
+itself), the first value of a ``col IN (…)`` CHECK, a number inside a CHECK's
+simple bounds (``qty > 0``, ``rating BETWEEN 1 AND 5``), a text of the length a
+CHECK asks for, the first label of an enum, a domain's base type within the
+domain's own bounds, else something that satisfies common CHECKs for the
+column's type (1 for numbers, a short unique text, now() for times).
 Only probes on a scratch database ever call this.
 """
 
@@ -11,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import uuid
 
 import psycopg
 from psycopg import sql
@@ -23,6 +29,26 @@ class SynthesisError(Exception):
 
 
 _counter = itertools.count(1)
+_BUILTIN_TYPES = {
+    "integer",
+    "bigint",
+    "smallint",
+    "numeric",
+    "real",
+    "double precision",
+    "text",
+    "boolean",
+    "uuid",
+    "jsonb",
+    "json",
+    "date",
+    "timestamp with time zone",
+    "timestamp without time zone",
+    "character varying",
+    "bytea",
+    "interval",
+    "inet",
+}
 
 
 def _in_list_value(table: Table, column: str) -> str | None:
@@ -33,6 +59,75 @@ def _in_list_value(table: Table, column: str) -> str | None:
         match = re.search(r"'((?:[^']|'')*)'", check.expression)
         if match and ("ANY" in check.expression.upper() or " IN " in check.expression.upper()):
             return match.group(1).replace("''", "'")
+    return None
+
+
+_NUMBER = r"\(?(-?\d+(?:\.\d+)?)\)?(?:::[a-z ]+)?"
+_FLIPPED = {">": "<", ">=": "<=", "<": ">", "<=": ">=", "=": "="}
+
+
+def _bounds(expressions: list[str], column: str) -> tuple[float | None, float | None]:
+    """(lowest, highest) allowed value of ``column`` by simple comparisons with constants."""
+    name = rf'(?:"{re.escape(column)}"|\b{re.escape(column)}\b)'
+    low: float | None = None
+    high: float | None = None
+    for text in expressions:
+        found = [
+            (op, float(num)) for op, num in re.findall(rf"{name}\s*(>=|<=|>|<|=)\s*{_NUMBER}", text)
+        ]
+        found += [
+            (_FLIPPED[op], float(num))
+            for num, op in re.findall(rf"{_NUMBER}\s*(>=|<=|>|<|=)\s*{name}", text)
+        ]
+        for num_lo, num_hi in re.findall(
+            rf"{name}\s+BETWEEN\s+{_NUMBER}\s+AND\s+{_NUMBER}", text, re.IGNORECASE
+        ):
+            found += [(">=", float(num_lo)), ("<=", float(num_hi))]
+        for op, value in found:
+            if op in (">", ">="):
+                value = value + 1 if op == ">" else value
+                low = value if low is None else max(low, value)
+            if op in ("<", "<="):
+                value = value - 1 if op == "<" else value
+                high = value if high is None else min(high, value)
+            if op == "=":
+                low = high = value
+    return low, high
+
+
+def _length(expressions: list[str], column: str) -> int | None:
+    """A text length a CHECK asks for (``length(code) = 3``, ``char_length(name) >= 3``)."""
+    name = rf'(?:"{re.escape(column)}"|{re.escape(column)})'
+    for text in expressions:
+        for op, num in re.findall(
+            rf"(?:char_|octet_)?length\({name}(?:::text)?\)\s*(>=|>|=)\s*{_NUMBER}", text
+        ):
+            return int(float(num)) + (1 if op == ">" else 0)
+    return None
+
+
+def _bounded(
+    type_name: str, expressions: list[str], column: str, n: int, bulk: bool
+) -> sql.Composable | None:
+    """A value inside the CHECK bounds on ``column``, or None when no bound applies."""
+    base = re.sub(r"\(.*\)", "", type_name.lower()).strip()
+    if base in ("integer", "bigint", "smallint", "numeric", "real", "double precision", "decimal"):
+        low, high = _bounds(expressions, column)
+        if low is None and high is None:
+            return None
+        start = low if low is not None else min(1.0, high)  # type: ignore[type-var]
+        if high is not None and start > high:
+            return None
+        if bulk and base in ("integer", "bigint", "smallint") and low is not None:
+            span = int(min(100, (high - low + 1) if high is not None else 100))
+            return sql.SQL("({} + i % {})").format(sql.Literal(int(low)), sql.Literal(max(span, 1)))
+        return sql.Literal(int(start) if start == int(start) else start)
+    if base in ("text", "character varying", "citext", "character"):
+        length = _length(expressions, column)
+        if length is not None:
+            return sql.Literal((f"p{n}x" * (length // 3 + 2))[:length])
+        if any("@" in e for e in expressions if column in e):
+            return sql.Literal(f"p{n}@example.com")
     return None
 
 
@@ -76,38 +171,98 @@ class RowMaker:
         self.conn = conn
         self.model = model
         self.statements: list[str] = []
+        self._domains: dict[str, tuple[str, list[str]] | None] = {}
+
+    def _domain(self, type_name: str) -> tuple[str, list[str]] | None:
+        """(base type, CHECK expressions with VALUE) when ``type_name`` is a domain."""
+        if type_name not in self._domains:
+            row = self.conn.execute(
+                "SELECT format_type(t.typbasetype, t.typtypmod), "
+                "coalesce(array_agg(pg_get_constraintdef(c.oid)) "
+                "FILTER (WHERE c.contype = 'c'), '{}') "
+                "FROM pg_type t LEFT JOIN pg_constraint c ON c.contypid = t.oid "
+                "WHERE t.typtype = 'd' AND t.oid = to_regtype(%s) GROUP BY 1",
+                (type_name,),
+            ).fetchone()
+            self._domains[type_name] = (row[0], list(row[1])) if row else None
+        return self._domains[type_name]
+
+    def _foreign_keys(self, table: Table, out: dict, raw: dict, needs, depth: int) -> None:  # type: ignore[no-untyped-def]
+        """Parents for the foreign keys that must be filled, single-column keys first so a
+        composite key reuses columns already chosen (the tenant) for its parent row."""
+        for fk in sorted(table.foreign_keys.values(), key=lambda f: (len(f.columns), f.name)):
+            if not any(c in table.columns and needs(table.columns[c]) for c in fk.columns):
+                continue
+            parent = self.model.tables.get(qualify(fk.ref_schema, fk.ref_table))
+            if parent is None or depth > 4:
+                raise SynthesisError(
+                    f"{table.name}.{', '.join(fk.columns)} references {fk.ref_table}, "
+                    "which cannot be filled"
+                )
+            if parent is table:
+                self._self_reference(table, fk, out, raw)
+                continue
+            chosen = {
+                ref: raw[col]
+                for col, ref in zip(fk.columns, fk.ref_columns, strict=False)
+                if col in raw
+            }
+            row = self.insert(parent, chosen, depth=depth + 1)
+            for col, ref in zip(fk.columns, fk.ref_columns, strict=False):
+                if col not in out:
+                    out[col], raw[col] = sql.Literal(row[ref]), row[ref]
+
+    def _self_reference(self, table: Table, fk, out: dict, raw: dict) -> None:  # type: ignore[no-untyped-def]
+        """A NOT NULL self-reference: the row points at itself (its key given explicitly)."""
+        for col, ref in zip(fk.columns, fk.ref_columns, strict=False):
+            column = table.columns[ref]
+            if column.identity == "always" or column.generated:
+                raise SynthesisError(
+                    f"{table.name}.{col} must reference its own table, whose {ref} cannot be given"
+                )
+            if ref not in raw:
+                value = str(uuid.uuid4()) if column.type == "uuid" else 900000 + next(_counter)
+                out[ref], raw[ref] = sql.Literal(value), value
+            out[col], raw[col] = out[ref], raw[ref]
 
     def values(
         self, table: Table, overrides: dict[str, object], *, bulk: bool = False, depth: int = 0
     ) -> dict[str, sql.Composable]:
         out: dict[str, sql.Composable] = {
-            name: sql.Literal(value) for name, value in overrides.items()
+            name: value if isinstance(value, sql.Composable) else sql.Literal(value)
+            for name, value in overrides.items()
         }
+        raw = {k: v for k, v in overrides.items() if not isinstance(v, sql.Composable)}
         n = next(_counter)
-        for column in table.columns.values():
-            if (
+
+        def needs(column) -> bool:  # type: ignore[no-untyped-def]
+            return not (
                 column.name in out
                 or column.nullable
                 or column.default is not None
                 or column.identity
                 or column.generated
-            ):
-                continue
-            fk = next((f for f in table.foreign_keys.values() if f.columns == [column.name]), None)
-            if fk is not None:
-                parent = self.model.tables.get(qualify(fk.ref_schema, fk.ref_table))
-                if parent is None or depth > 4:
-                    raise SynthesisError(
-                        f"{table.name}.{column.name} references {fk.ref_table}, which cannot be filled"
-                    )
-                row = self.insert(parent, {}, depth=depth + 1)
-                out[column.name] = sql.Literal(row[fk.ref_columns[0]])
+            )
+
+        self._foreign_keys(table, out, raw, needs, depth)
+        checks = [c.expression for c in table.checks.values()]
+        for column in table.columns.values():
+            if not needs(column):
                 continue
             choice = _in_list_value(table, column.name)
+            if choice is not None:
+                out[column.name] = sql.Literal(choice)
+                continue
+            value = _bounded(column.type, checks, column.name, n, bulk)
+            if value is None and column.type not in _BUILTIN_TYPES:
+                domain = self._domain(column.type)
+                if domain is not None:
+                    base, domain_checks = domain
+                    value = _bounded(base, domain_checks, "VALUE", n, bulk) or _type_value(
+                        base, self.model, n, bulk
+                    )
             out[column.name] = (
-                sql.Literal(choice)
-                if choice is not None
-                else _type_value(column.type, self.model, n, bulk)
+                value if value is not None else _type_value(column.type, self.model, n, bulk)
             )
         return out
 
@@ -130,8 +285,7 @@ class RowMaker:
 
     def insert_many(self, table: Table, count: int, overrides: dict[str, sql.Composable]) -> None:
         """``count`` rows in one INSERT … SELECT over generate_series (column expressions may use i)."""
-        values = self.values(table, {}, bulk=True)
-        values.update(overrides)
+        values = self.values(table, dict(overrides), bulk=True)
         columns = list(values)
         query = sql.SQL("INSERT INTO {} ({}) SELECT {} FROM generate_series(1, {}) AS i").format(
             sql.Identifier(table.schema, table.name),
