@@ -8,9 +8,10 @@ another name is PARTIAL and names the index that exists (the seed's
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
-from schema_audit import sqlnorm
+from schema_audit import ident, sqlnorm
 from schema_audit.audit import indexsem, nearmiss
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.findings import Diff, Finding, finding_for
@@ -45,32 +46,51 @@ def parse_key(text: str) -> WantedKey:
     nulls_first = None if nulls is None else nulls.upper() == "FIRST"
     if nulls_first == descending:
         nulls_first = None  # the default for the direction
-    is_column = re.fullmatch(r'[A-Za-z_][A-Za-z0-9_$]*|"[^"]+"', expr) is not None
+    is_column = re.fullmatch(r'[A-Za-z_][A-Za-z0-9_$]*|"(?:[^"]|"")+"', expr) is not None
     if is_column:
-        expr = expr.strip('"') if expr.startswith('"') else expr.lower()
+        expr, _quoted = ident.unquote(expr)
+        if _quoted:
+            expr = '"' + expr.replace('"', '""') + '"'  # kept quoted: matched exactly
     return WantedKey(expr, is_column, descending, nulls_first, opclass)
 
 
-def key_matches(wanted: WantedKey, key: IndexKey) -> bool:
+def _opclass_matches(wanted: str, actual: str | None) -> bool:
+    """A named operator class; one that is its type's default is stored as none."""
+    if actual is None:
+        return any((method, wanted) in sqlnorm.DEFAULT_OPCLASSES for method in _METHODS)
+    return wanted == actual.rpartition(".")[2].lower()
+
+
+_METHODS = ("btree", "hash", "gin", "gist", "spgist", "brin")
+
+
+def key_matches(wanted: WantedKey, key: IndexKey, columns: Collection[str] = ()) -> bool:
     """Same expression, direction and NULLS order; the operator class too when one is asked for."""
     if wanted.descending != key.descending:
         return False
-    if wanted.opclass and wanted.opclass != (key.opclass or "").rpartition(".")[2].lower():
+    if wanted.opclass and not _opclass_matches(wanted.opclass, key.opclass):
         return False
     if (wanted.nulls_first if wanted.nulls_first is not None else wanted.descending) != (
         key.nulls_first if key.nulls_first is not None else key.descending
     ):
         return False
     if wanted.is_column and key.is_column:
-        return wanted.expression == key.expression
+        return ident.same(wanted.expression, key.expression, columns)
     return sqlnorm.exprs_equal(wanted.expression, key.expression)
 
 
-def shape_diffs(props: dict, index: Index, aliases: dict[str, str] | None = None) -> list[Diff]:
+def shape_diffs(
+    props: dict,
+    index: Index,
+    aliases: dict[str, str] | None = None,
+    columns: Collection[str] = (),
+) -> list[Diff]:
     """Every property of the required index the actual index does not have.
 
     ``aliases`` maps a missing spec column to the declared alias that exists,
     so an index the spec names by the guide's column matches the real one.
+    ``columns`` are the relation's column names, so a spec key written
+    unquoted matches its lower-case folding only when that is unambiguous.
     """
     diffs: list[Diff] = []
     wanted = [parse_key(c) for c in props.get("columns") or []]
@@ -82,14 +102,20 @@ def shape_diffs(props: dict, index: Index, aliases: dict[str, str] | None = None
             for w in wanted
         ]
     if len(wanted) != len(index.keys) or not all(
-        key_matches(w, k) for w, k in zip(wanted, index.keys, strict=False)
+        key_matches(w, k, columns) for w, k in zip(wanted, index.keys, strict=False)
     ):
         diffs.append(Diff("columns", props.get("columns"), [k.render() for k in index.keys]))
     if "unique" in props and bool(props["unique"]) != index.unique:
         diffs.append(Diff("unique", props["unique"], index.unique))
     if "where" in props and not sqlnorm.exprs_equal(props["where"], index.where):
         diffs.append(Diff("where", props["where"], index.where))
-    if "include" in props and list(props["include"]) != index.include:
+    if "include" in props and not (
+        len(props["include"]) == len(index.include)
+        and all(
+            ident.same(w, a, columns)
+            for w, a in zip(props["include"], index.include, strict=True)
+        )
+    ):
         diffs.append(Diff("include", props["include"], index.include))
     if "method" in props and props["method"].lower() != index.method:
         diffs.append(Diff("method", props["method"], index.method))
@@ -115,20 +141,23 @@ def check_index(req: Requirement, ctx: AuditContext) -> Finding:
         shape += f" INCLUDE ({', '.join(props['include'])})"
     label = f"index {req.name} on {rel_name}" if req.name else f"index on {rel_name} {shape}"
     aliases = ctx.column_aliases(relation)
+    columns = _column_names(relation)
 
     if req.name and req.name in indexes:
         index = indexes[req.name]
         ddl = render_ddl.create_index(index, schema, rel_name)
         evidence = ctx.evidence(index.provenance, index.definition or ddl)
-        diffs = shape_diffs(props, index, aliases)
+        diffs = shape_diffs(props, index, aliases, columns)
         if diffs:
-            detail = "; ".join(f"{d.property} is {d.actual}, expected {d.expected}" for d in diffs)
+            detail = "; ".join(
+                f"{d.property} is {show(d.actual)}, expected {show(d.expected)}" for d in diffs
+            )
             return finding_for(
                 req, "FAIL", f"{label} differs: {detail}", diffs=diffs, evidence=evidence, ddl=ddl
             )
         return finding_for(req, "PASS", f"{label} exists: {ddl}", evidence=evidence, ddl=ddl)
 
-    same_shape = [ix for ix in indexes.values() if not shape_diffs(props, ix, aliases)]
+    same_shape = [ix for ix in indexes.values() if not shape_diffs(props, ix, aliases, columns)]
     if same_shape:
         index = sorted(same_shape, key=lambda ix: ix.name)[0]
         ddl = render_ddl.create_index(index, schema, rel_name)
@@ -160,9 +189,12 @@ def check_index(req: Requirement, ctx: AuditContext) -> Finding:
         )
 
     wanted_columns = [parse_key(c) for c in props["columns"]]
-    names = _column_names(relation)
-    absent = [w.expression for w in wanted_columns if w.is_column and w.expression not in names]
-    absent += [c for c in props.get("include") or [] if c not in names]
+    absent = [
+        w.expression
+        for w in wanted_columns
+        if w.is_column and ident.resolve(w.expression, columns) not in columns
+    ]
+    absent += [c for c in props.get("include") or [] if ident.resolve(c, columns) not in columns]
     return ctx.absent(
         req,
         relation,

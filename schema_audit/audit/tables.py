@@ -64,11 +64,41 @@ def check_absent_table(req: Requirement, ctx: AuditContext) -> Finding:
     )
 
 
-def _types_equal(expected: str, actual: str) -> bool:
+_MIXED_CASE_WORD = re.compile(r'(?<![\w"$.])((?=[\w$]*[A-Z])[A-Za-z_][\w$]*)(?![\w"$])')
+
+
+def _types_equal(expected: str, actual: str, model=None) -> bool:  # type: ignore[no-untyped-def]
+    """Same type; a spec may write a mixed-case type name unquoted (``ApiTokenAlgorithm``).
+
+    The name as written is what PostgreSQL stores (exact first); PostgreSQL's lower-case
+    folding of it is accepted only when no type of the model carries the name as written.
+    """
     try:
-        return sqlnorm.canonical_type(expected) == sqlnorm.canonical_type(actual)
+        want, have = sqlnorm.canonical_type(expected), sqlnorm.canonical_type(actual)
     except ValueError:
         return " ".join(expected.lower().split()) == " ".join(actual.lower().split())
+    exact = _MIXED_CASE_WORD.sub(lambda m: f'"{m.group(1)}"', expected)
+    if exact != expected:
+        try:
+            exact_type = sqlnorm.canonical_type(exact)
+        except ValueError:
+            exact_type = want
+        if exact_type == have:
+            return True
+        if model is not None and exact_type.removesuffix("[]") in _type_names(model):
+            return False  # the name as written exists: it is the one meant
+    return want == have
+
+
+def _type_names(model) -> frozenset[str]:  # type: ignore[no-untyped-def]
+    """Canonical spellings of the model's own types (enums), for the ambiguity rule above."""
+    out = set()
+    for enum in model.enums.values():
+        try:
+            out.add(sqlnorm.canonical_type(qualify(enum.schema, enum.name)))
+        except ValueError:
+            continue
+    return frozenset(out)
 
 
 def _default_text(value: object) -> str | None:
@@ -108,13 +138,15 @@ def check_column(req: Requirement, ctx: AuditContext) -> Finding:
         )
     props = req.props
     diffs: list[Diff] = []
-    if "type" in props and not _types_equal(str(props["type"]), column.type):
+    if "type" in props and not _types_equal(str(props["type"]), column.type, ctx.model):
         diffs.append(Diff("type", props["type"], column.type))
     if "nullable" in props and props["nullable"] != column.nullable:
         diffs.append(Diff("nullable", props["nullable"], column.nullable))
     if "default" in props:
         expected = _default_text(props["default"])
-        if sqlnorm.normalize_default(expected) != sqlnorm.normalize_default(column.default):
+        if sqlnorm.normalize_default(expected, column.type) != sqlnorm.normalize_default(
+            column.default, column.type
+        ):
             diffs.append(Diff("default", expected, column.default))
     if "identity" in props:
         wanted = props["identity"].replace("_", " ") if props["identity"] else None

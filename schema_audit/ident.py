@@ -1,0 +1,60 @@
+"""One rule for identifiers, whichever side they come from.
+
+A name is stored as PostgreSQL stores it (``userId`` stays ``userId``,
+``users`` stays ``users``) and compared exactly; it is printed quoted when it
+needs quotes (``"userId"``), the way ``quote_ident()`` does.
+
+A spec is YAML, not SQL, so a spec name is read as the stored name:
+``userId`` means the column PostgreSQL stores as ``userId`` (a Prisma
+project's every column). A spec may also write the SQL spelling: ``"userId"``
+(quoted: exactly that name) or an unquoted name that PostgreSQL would fold
+(``UserName`` for ``username``); the folded reading is taken only when no
+object carries the name exactly as written, so it is never ambiguous.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+
+from schema_audit.model import quote_ident
+
+_BARE = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
+
+
+def unquote(text: str) -> tuple[str, bool]:
+    """The name a spec wrote, and whether it was written quoted (``"a""b"`` → ``a"b``)."""
+    stripped = text.strip()
+    if len(stripped) >= 2 and stripped[0] == '"' and stripped[-1] == '"':
+        return stripped[1:-1].replace('""', '"'), True
+    return stripped, False
+
+
+def resolve(text: str, names: Collection[str]) -> str:
+    """The stored name a spec name denotes among ``names`` (the text itself when none matches).
+
+    Exact first; a quoted spelling only exactly; an unquoted spelling may be
+    PostgreSQL's lower-case folding of it when that is the only match.
+    """
+    name, quoted = unquote(text)
+    if quoted or name in names:
+        return name
+    folded = name.lower()
+    if folded != name and folded in names:
+        return folded
+    return name
+
+
+def same(spec_text: str, stored: str, names: Collection[str] = ()) -> bool:
+    """True when the spec's name denotes the stored name (``names``: every name it could mean)."""
+    return resolve(spec_text, set(names) | {stored}) == stored
+
+
+def spec_spelling(name: str) -> str:
+    """How ``init`` writes a stored name so that it reads back as exactly that name."""
+    if _BARE.fullmatch(name):
+        return name
+    return '"' + name.replace('"', '""') + '"'
+
+
+__all__ = ["quote_ident", "resolve", "same", "spec_spelling", "unquote"]
