@@ -15,7 +15,8 @@ the same database compare equal):
 * Expressions (defaults, CHECK bodies, index predicates, policy clauses) are
   stored as the source printed them; comparisons go through ``sqlnorm``.
 * Identifiers are stored unquoted, exactly as PostgreSQL stores them (folded
-  to lower case unless they were quoted).
+  to lower case unless they were quoted), compared exactly and printed with
+  :func:`quote_ident` (see ``schema_audit.ident`` for how a spec names them).
 * Role names are stored as PostgreSQL prints them; ``public`` means PUBLIC.
 """
 
@@ -25,7 +26,7 @@ import functools
 from dataclasses import dataclass, field, fields
 from typing import Literal
 
-from pglast.keywords import RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
+from pglast.keywords import COL_NAME_KEYWORDS, RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
 
 Command = Literal["ALL", "SELECT", "INSERT", "UPDATE", "DELETE"]
 RefAction = Literal["NO ACTION", "RESTRICT", "CASCADE", "SET NULL", "SET DEFAULT"]
@@ -138,9 +139,9 @@ class IndexKey:
     collation: str | None = None
 
     def render(self) -> str:
-        text = self.expression if self.is_column else f"({self.expression})"
+        text = quote_ident(self.expression) if self.is_column else f"({self.expression})"
         if self.collation:
-            text += f" COLLATE {self.collation}"
+            text += " COLLATE " + ".".join(quote_ident(p) for p in self.collation.split(".", 1))
         if self.opclass:
             text += f" {self.opclass}"
         if self.descending:
@@ -285,6 +286,8 @@ class Function:
     language: str = "sql"
     security_definer: bool = False
     volatility: Literal["IMMUTABLE", "STABLE", "VOLATILE"] = "VOLATILE"
+    strict: bool = False  # STRICT / RETURNS NULL ON NULL INPUT
+    parallel: Literal["SAFE", "RESTRICTED", "UNSAFE"] = "UNSAFE"
     config: list[str] = field(default_factory=list)  # ["search_path=pg_catalog, public"]
     body: str = ""
     owner: str | None = None
@@ -449,7 +452,13 @@ def qualify(schema: str, name: str) -> str:
     return f"{quote_ident(schema)}.{quote_ident(name)}"
 
 
-_KEYWORDS = frozenset(RESERVED_KEYWORDS) | frozenset(TYPE_FUNC_NAME_KEYWORDS)
+# quote_identifier() quotes every keyword that is not unreserved. pglast follows a newer grammar
+# than PostgreSQL 11-15, whose quote_identifier does not know the JSON/MERGE words it added.
+_KEYWORDS = (
+    frozenset(RESERVED_KEYWORDS)
+    | frozenset(TYPE_FUNC_NAME_KEYWORDS)
+    | frozenset(k for k in COL_NAME_KEYWORDS if not k.startswith(("json", "merge_")))
+)
 _SAFE_FIRST = set("abcdefghijklmnopqrstuvwxyz_")
 _SAFE_REST = _SAFE_FIRST | set("0123456789$")
 

@@ -27,6 +27,7 @@ from pglast import ast
 from pglast.enums import A_Expr_Kind, BoolExprType, CoercionForm
 from pglast.stream import RawStream
 
+from schema_audit.model import quote_ident
 from schema_audit.pgparse import parse_sql
 
 _TYPE_NAMES = {
@@ -93,7 +94,14 @@ def format_typename(node: ast.TypeName) -> str:
         else:
             text = canonical + (f"({','.join(mods)})" if mods else "")
     else:
-        text = base if schema in (None, "pg_catalog", "public") else f"{schema}.{base}"
+        # format_type() quotes a name that needs it: "ApiTokenAlgorithm", public."Mood"
+        text = (
+            base  # a built-in type pglast spelled pg_catalog.x (interval): printed bare
+            if schema == "pg_catalog"
+            else quote_ident(base)
+            if schema in (None, "public")
+            else f"{quote_ident(schema)}.{quote_ident(base)}"
+        )
         if base == "interval" and mods:
             text = "interval"
         elif mods:
@@ -119,6 +127,50 @@ def canonical_type(text: str) -> str:
     return format_typename(cast.typeName)
 
 
+# -- operator classes and collations -------------------------------------------------
+
+# (access method, operator class) that are the default of their type in pg_catalog (PostgreSQL 15's
+# pg_opclass.opcdefault): an index written with one of them is stored as if written without it.
+_DEFAULT_OPCLASSES = {
+    "btree": "array bit bool bpchar bytea char date enum float4 float8 inet int2 int4 int8 interval "
+    "jsonb macaddr8 macaddr money multirange name numeric oid oidvector pg_lsn range record text tid "
+    "time timestamp timestamptz timetz tsquery tsvector uuid varbit xid8",
+    "hash": "aclitem array bool bpchar bytea char cid date enum float4 float8 inet int2 int4 int8 "
+    "interval jsonb macaddr8 macaddr multirange name numeric oid oidvector pg_lsn range record text "
+    "tid time timestamp timestamptz timetz uuid xid8 xid",
+    "gin": "array jsonb tsvector",
+    "gist": "box circle multirange point poly range tsquery tsvector",
+    "spgist": "box inet poly quad_point range text",
+}
+DEFAULT_OPCLASSES = (
+    frozenset(
+        (method, f"{name}_ops")
+        for method, names in _DEFAULT_OPCLASSES.items()
+        for name in names.split()
+    )
+    | frozenset(("brin", f"{n}_minmax_ops") for n in _DEFAULT_OPCLASSES["btree"].split())
+    | {
+        ("brin", "box_inclusion_ops"),
+        ("brin", "inet_inclusion_ops"),
+        ("brin", "range_inclusion_ops"),
+    }
+)
+
+
+def canonical_opclass(method: str, names: list[str]) -> str | None:
+    """An index key's operator class as the model stores it: None when it is the type's default
+    (``uuid_ops``), bare when it lives in pg_catalog or public (``gin_trgm_ops``), else qualified."""
+    if not names:
+        return None
+    schema = names[-2] if len(names) > 1 else None
+    name = names[-1]
+    if schema in (None, "pg_catalog") and (method, name) in DEFAULT_OPCLASSES:
+        return None
+    if schema in (None, "pg_catalog", _HOME_SCHEMA):
+        return quote_ident(name)
+    return f"{quote_ident(schema)}.{quote_ident(name)}"
+
+
 # -- expressions ----------------------------------------------------------------
 
 
@@ -134,24 +186,263 @@ def _is_numeric_const(node: object) -> bool:
     return isinstance(node, ast.A_Const) and isinstance(node.val, ast.Integer | ast.Float)
 
 
+# The schema every source resolves unqualified names into: the catalog is read with an empty
+# search_path (so it prints public.t_id_seq, public.f(), ::public.mood as pg_dump does) while a
+# migration writes t_id_seq, f(), ::mood and means the same objects.
+_HOME_SCHEMA = "public"
+_REGCLASS_FUNCS = {"nextval", "currval", "setval", "pg_get_serial_sequence"}
+_REG_TYPES = {"regclass", "regproc", "regprocedure", "regtype", "regconfig", "regnamespace"}
+
+
+def _split_qualified(text: str) -> list[str] | None:
+    """``public."Team_id_seq"`` → ``['public', 'Team_id_seq']`` the way the regclass input does."""
+    parts: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        if text[i] == '"':
+            j, buf = i + 1, []
+            while j < n:
+                if text[j] == '"':
+                    if j + 1 < n and text[j + 1] == '"':
+                        buf.append('"')
+                        j += 2
+                        continue
+                    break
+                buf.append(text[j])
+                j += 1
+            if j >= n:
+                return None
+            parts.append("".join(buf))
+            i = j + 1
+        else:
+            j = i
+            while j < n and text[j] != ".":
+                j += 1
+            word = text[i:j].strip()
+            if not word or '"' in word:
+                return None
+            parts.append(word.lower())
+            i = j
+        if i < n:
+            if text[i] != ".":
+                return None
+            i += 1
+    return parts or None
+
+
+def canonical_relation_literal(text: str) -> str:
+    """A regclass-style name literal in one spelling: schema dropped when it is public, quoted as needed."""
+    parts = _split_qualified(text.strip())
+    if not parts:
+        return text
+    if len(parts) == 2 and parts[0] == _HOME_SCHEMA:
+        parts = parts[1:]
+    return ".".join(quote_ident(p) for p in parts)
+
+
+def _home_names(names):  # type: ignore[no-untyped-def]
+    """``public.f`` → ``f`` in a name list (functions, types, operators)."""
+    if len(names) == 2 and isinstance(names[0], ast.String) and names[0].sval == _HOME_SCHEMA:
+        return (names[1],)
+    return names
+
+
+_INTEGER_TYPES = {"int2", "int4", "int8", "smallint", "integer", "bigint"}
+_DECIMAL_TYPES = {"numeric", "decimal", "float4", "float8", "real"}
+_INTERVAL_UNITS = {
+    "microsecond": 1,
+    "millisecond": 1000,
+    "second": 1_000_000,
+    "minute": 60_000_000,
+    "hour": 3_600_000_000,
+    "day": -1,  # days and months are kept apart, as the interval type keeps them
+    "week": -7,
+    "month": -30,
+    "year": -360,
+}
+_INTERVAL_ABBREVIATIONS = {
+    "us": "microsecond",
+    "usec": "microsecond",
+    "ms": "millisecond",
+    "msec": "millisecond",
+    "s": "second",
+    "sec": "second",
+    "m": "minute",
+    "min": "minute",
+    "h": "hour",
+    "hr": "hour",
+    "d": "day",
+    "w": "week",
+    "mon": "month",
+    "y": "year",
+    "yr": "year",
+}
+_CLOCK = re.compile(r"^(-?)(\d+):(\d{1,2})(?::(\d{1,2}(?:\.\d+)?))?$")
+
+
+def _interval_parts(text: str) -> tuple[int, int, int] | None:
+    """(months, days, microseconds) of an interval literal PostgreSQL's input accepts, for the
+    common spellings ('0', '1 day', '24 hours', '01:30:00', '2 days 03:00'); None otherwise."""
+    words = text.strip().lower().removeprefix("@").split()
+    if words and words[-1] == "ago":
+        return None
+    months = days = micros = 0
+    i = 0
+    if len(words) == 1 and re.fullmatch(r"-?\d+(\.\d+)?", words[0]):
+        return (0, 0, round(float(words[0]) * 1_000_000))  # a bare number is seconds
+    while i < len(words):
+        clock = _CLOCK.match(words[i])
+        if clock:
+            sign = -1 if clock.group(1) else 1
+            seconds = float(clock.group(4) or 0)
+            micros += sign * (
+                int(clock.group(2)) * 3_600_000_000
+                + int(clock.group(3)) * 60_000_000
+                + round(seconds * 1_000_000)
+            )
+            i += 1
+            continue
+        if i + 1 >= len(words) or not re.fullmatch(r"-?\d+(\.\d+)?", words[i]):
+            return None
+        number = float(words[i])
+        unit = words[i + 1].rstrip(",")
+        unit = _INTERVAL_ABBREVIATIONS.get(unit, unit)
+        unit = unit[:-1] if unit.endswith("s") and unit[:-1] in _INTERVAL_UNITS else unit
+        factor = _INTERVAL_UNITS.get(unit)
+        if factor is None or (factor < 0 and number != int(number)):
+            return None
+        if factor in (-1, -7):
+            days += int(number) * -factor
+        elif factor in (-30, -360):
+            months += int(number) * (-factor // 30)
+        else:
+            micros += round(number * factor)
+        i += 2
+    return (months, days, micros)
+
+
+def fold_literal(base: str, const: ast.A_Const):  # type: ignore[no-untyped-def]
+    """A string literal read as a value of type ``base``, the way PostgreSQL stores it:
+    '1' as boolean is true, '-1' as integer is -1, '0' as interval is zero seconds."""
+    text = const.val.sval
+    value = text.strip()
+    if base in ("bool", "boolean"):
+        lowered = value.lower()
+        if lowered in ("t", "true", "yes", "on", "1", "y"):
+            return ast.A_Const(val=ast.Boolean(boolval=True))
+        if lowered in ("f", "false", "no", "off", "0", "n"):
+            return ast.A_Const(val=ast.Boolean(boolval=False))
+    elif base in _INTEGER_TYPES and re.fullmatch(r"[+-]?\d+", value):
+        return ast.A_Const(val=ast.Integer(ival=int(value)))
+    elif base in _DECIMAL_TYPES and re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)", value):
+        if re.fullmatch(r"[+-]?\d+", value):
+            return ast.A_Const(val=ast.Integer(ival=int(value)))
+        return ast.A_Const(val=ast.Float(fval=value.lstrip("+")))
+    elif base == "interval":
+        parts = _interval_parts(value)
+        if parts is not None:
+            return ast.A_Const(val=ast.String(sval="@interval {} {} {}".format(*parts)))
+    return const
+
+
+def _array_literal(text: str) -> str:
+    """'{state, current}' as the array input stores it, '{state,current}' (unquoted elements trimmed)."""
+    body = text.strip()
+    if not (body.startswith("{") and body.endswith("}")) or "{" in body[1:-1]:
+        return text
+    items, current, quoted, i = [], [], False, 1
+    while i < len(body) - 1:
+        ch = body[i]
+        if ch == "\\" and i + 1 < len(body) - 1:
+            current.append(body[i : i + 2])
+            i += 2
+            continue
+        if ch == '"':
+            quoted = not quoted
+        if ch == "," and not quoted:
+            items.append("".join(current).strip())
+            current = []
+        else:
+            current.append(ch)
+        i += 1
+    items.append("".join(current).strip())
+    if items == [""]:
+        return "{}"
+    return "{" + ",".join(items) + "}"
+
+
+# Built-in type names a person may write bare (x::bool): the parser's own pg_catalog spelling.
+_INTERNAL_TYPE_NAMES = {
+    "bool": "bool",
+    "int2": "int2",
+    "int4": "int4",
+    "int8": "int8",
+    "float4": "float4",
+    "float8": "float8",
+    "varchar": "varchar",
+    "bpchar": "bpchar",
+    "timestamptz": "timestamptz",
+    "timetz": "timetz",
+    "decimal": "numeric",
+}
+
+
+_COMPARISONS = {
+    "=",
+    "<>",
+    "!=",
+    "<",
+    ">",
+    "<=",
+    ">=",
+    "~~",
+    "!~~",
+    "~~*",
+    "!~~*",
+    "~",
+    "!~",
+    "~*",
+    "!~*",
+}
+
+
+def _is_boolean_valued(node: object) -> bool:
+    """An expression whose type is boolean whatever its operands (comparisons, AND/OR/NOT, IS …)."""
+    if isinstance(node, ast.BoolExpr | ast.NullTest | ast.BooleanTest):
+        return True
+    if isinstance(node, ast.SubLink):
+        return node.subLinkType in (0, 1, 2, 3)  # EXISTS, ALL, ANY, row comparison
+    if isinstance(node, ast.A_Expr):
+        op = node.name[-1].sval if node.name else ""
+        if node.kind in (A_Expr_Kind.AEXPR_OP, A_Expr_Kind.AEXPR_NULLIF):
+            return node.kind == A_Expr_Kind.AEXPR_OP and op in _COMPARISONS
+        return True
+    return isinstance(node, ast.A_Const) and isinstance(node.val, ast.Boolean)
+
+
 def _strip_cast(node: ast.TypeCast):  # type: ignore[no-untyped-def]
     """Drop casts the catalog adds that do not change meaning."""
     base = _type_base(node.typeName)
     arg = node.arg
+    if base in _REG_TYPES and _is_string_const(arg) and not node.typeName.arrayBounds:
+        # 'public.t_id_seq'::regclass and 't_id_seq'::regclass name the same relation
+        arg.val = ast.String(sval=canonical_relation_literal(arg.val.sval))
+        return arg
     if node.typeName.arrayBounds:
-        if isinstance(arg, ast.A_ArrayExpr) or _is_string_const(arg):
+        if _is_string_const(arg):
+            arg.val = ast.String(sval=_array_literal(arg.val.sval))
+            return arg
+        if isinstance(arg, ast.A_ArrayExpr):
             return arg  # ARRAY[…]::text[] and '{}'::text[]: the column's array type, spelled out
         return node
+    if isinstance(arg, ast.A_Const) and arg.isnull:
+        return arg  # NULL::character varying is the NULL a person writes
+    if base in ("bool", "boolean") and _is_boolean_valued(arg):
+        return arg  # CAST(a = b AS bool): PostgreSQL drops a cast that changes nothing
     if _is_string_const(arg):
-        if base in ("bool", "boolean"):
-            value = arg.val.sval.strip().lower()
-            if value in ("t", "true", "yes", "on", "1", "y"):
-                return ast.A_Const(val=ast.Boolean(boolval=True))
-            if value in ("f", "false", "no", "off", "0", "n"):
-                return ast.A_Const(val=ast.Boolean(boolval=False))
         # '0'::numeric, 'x'::text, '2024-01-01'::date: the catalog spells out the literal's
         # coercion to the column or operand type; a person writes the bare literal.
-        return arg
+        return fold_literal(base, arg)
     if _is_numeric_const(arg) and base in _NUMERIC:
         return arg
     if isinstance(arg, ast.ColumnRef) and base in _TEXTLIKE and not node.typeName.typmods:
@@ -179,12 +470,26 @@ def _normalize(node):  # type: ignore[no-untyped-def]
             setattr(node, slot, _normalize(value))
     if hasattr(node, "location"):
         node.location = None
+    if isinstance(node, ast.TypeName):
+        node.names = _home_names(node.names)
+        if len(node.names) == 1 and node.names[0].sval in _INTERNAL_TYPE_NAMES:
+            internal = _INTERNAL_TYPE_NAMES[node.names[0].sval]
+            node.names = (ast.String(sval="pg_catalog"), ast.String(sval=internal))
+        return node
+    if isinstance(node, ast.RangeVar):
+        if node.schemaname == _HOME_SCHEMA:
+            node.schemaname = None
+        return node
     if isinstance(node, ast.TypeCast):
         return _strip_cast(node)
     if isinstance(node, ast.FuncCall):
+        node.funcname = _home_names(node.funcname)
         names = [n.sval for n in node.funcname]
         if len(names) == 2 and names[0] == "pg_catalog":
             node.funcname = (ast.String(sval=names[1]),)
+        if names[-1] in _REGCLASS_FUNCS and node.args and _is_string_const(node.args[0]):
+            first = node.args[0]
+            first.val = ast.String(sval=canonical_relation_literal(first.val.sval))
         if node.funcformat == CoercionForm.COERCE_SQL_SYNTAX and names[-1] in (
             "btrim",
             "ltrim",
@@ -241,6 +546,9 @@ def _normalize_a_expr(node: ast.A_Expr):  # type: ignore[no-untyped-def]
             return ast.BoolExpr(boolop=BoolExprType.AND_EXPR, args=parts)
         parts = (_op("<", node.lexpr, low), _op(">", node.lexpr, high))
         return ast.BoolExpr(boolop=BoolExprType.OR_EXPR, args=parts)
+    if node.kind in (A_Expr_Kind.AEXPR_LIKE, A_Expr_Kind.AEXPR_ILIKE, A_Expr_Kind.AEXPR_SIMILAR):
+        # x LIKE 'a%' is stored as x ~~ 'a%' (ILIKE ~~*, SIMILAR TO ~ similar_to_escape(…))
+        node.kind = A_Expr_Kind.AEXPR_OP
     if node.name and len(node.name) == 2 and node.name[0].sval == "pg_catalog":
         node.name = (node.name[1],)
     return node
@@ -275,9 +583,71 @@ def canonical_expr(text: str) -> str:
         ):
             return _fallback(source)
         node = _normalize(stmt.targetList[0].val)
+        _drop_unambiguous_qualifiers(node)
         return re.sub(r"\s+", " ", RawStream()(node)).strip()
     except Exception:  # a broken expression must not crash an audit
         return _fallback(source)
+
+
+def _column_refs(node, out: list) -> None:  # type: ignore[no-untyped-def,type-arg]
+    if isinstance(node, tuple | list):
+        for item in node:
+            _column_refs(item, out)
+        return
+    if not isinstance(node, ast.Node):
+        return
+    if isinstance(node, ast.ColumnRef):
+        out.append(node)
+        return
+    for slot in type(node).__slots__:
+        if slot != "location":
+            _column_refs(getattr(node, slot, None), out)
+
+
+def _drop_unambiguous_qualifiers(node) -> None:  # type: ignore[no-untyped-def]
+    """``account.id = document.account_id`` → ``id = account_id``.
+
+    PostgreSQL's deparser qualifies every column of a query over several relations (a policy's
+    subquery); a migration rarely does. A qualifier is dropped only where it never tells two
+    columns apart: when a column name appears under two different qualifiers in the expression
+    (``a.id = b.id``), or also bare (``id = b.id``), every mention of it keeps its qualifier.
+    """
+    refs: list[ast.ColumnRef] = []
+    _column_refs(node, refs)
+    qualifiers: dict[str, set[str]] = {}
+    for ref in refs:
+        fields = ref.fields or ()
+        if len(fields) == 2 and all(isinstance(f, ast.String) for f in fields):
+            qualifiers.setdefault(fields[1].sval, set()).add(fields[0].sval)
+        elif len(fields) == 1 and isinstance(fields[0], ast.String):
+            qualifiers.setdefault(fields[0].sval, set()).add("")  # mentioned bare too: keep all
+    for ref in refs:
+        fields = ref.fields or ()
+        if (
+            len(fields) == 2
+            and all(isinstance(f, ast.String) for f in fields)
+            and len(qualifiers.get(fields[1].sval, ())) == 1
+        ):
+            ref.fields = (fields[1],)
+
+
+@functools.lru_cache(maxsize=1024)
+def canonical_statements(text: str) -> str | None:
+    """A function body of SQL statements in one spelling (None when it does not parse).
+
+    Each statement goes through PostgreSQL's grammar and the same normalisation as
+    expressions, so whitespace, comments, keyword case and the catalog's decorations do
+    not make two bodies differ, while any change of meaning does.
+    """
+    try:
+        statements = parse_sql(text)
+    except Exception:
+        return None
+    out = []
+    for raw in statements:
+        node = _normalize(raw.stmt)
+        out.append(re.sub(r"\s+", " ", RawStream()(node)).strip())
+    return "; ".join(out)
 
 
 def exprs_equal(a: str | None, b: str | None) -> bool:
@@ -287,9 +657,37 @@ def exprs_equal(a: str | None, b: str | None) -> bool:
     return canonical_expr(str(a)) == canonical_expr(str(b))
 
 
-def normalize_default(text: str | None) -> str | None:
-    """Canonical default; a ``NULL`` default is the same as none."""
+def normalize_default(text: str | None, column_type: str | None = None) -> str | None:
+    """Canonical default; a ``NULL`` default is the same as none.
+
+    With the column's type, an untyped string literal is read as a value of that type, as
+    PostgreSQL stores it: ``boolean DEFAULT '1'`` is ``true``, ``integer DEFAULT '0'`` is ``0``.
+    """
     if text is None:
         return None
-    canonical = canonical_expr(str(text))
+    source = str(text)
+    if column_type and _is_bare_string(source):
+        try:
+            type_name = canonical_type(column_type)
+        except ValueError:
+            type_name = None
+        if type_name is not None:
+            source = f"{source.strip()}::{column_type}"
+    canonical = canonical_expr(source)
     return None if canonical in ("", "NULL") else canonical
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_bare_string(text: str) -> bool:
+    try:
+        statements = parse_sql(f"SELECT {text}")
+    except Exception:
+        return False
+    stmt = statements[0].stmt
+    return (
+        len(statements) == 1
+        and isinstance(stmt, ast.SelectStmt)
+        and stmt.targetList is not None
+        and len(stmt.targetList) == 1
+        and _is_string_const(stmt.targetList[0].val)
+    )

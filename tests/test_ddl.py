@@ -22,7 +22,8 @@ def test_implicit_names_follow_postgresql() -> None:
     assert sorted(t.foreign_keys) == ["t_a_b_fkey", "t_c_fkey"]
     assert {"t_a_idx", "t_a_idx1", "t_lower_idx"} <= set(t.indexes)
     assert (
-        t.columns["id"].default == "nextval('t_id_seq'::regclass)" and not t.columns["id"].nullable
+        t.columns["id"].default == "nextval('public.t_id_seq'::regclass)"
+        and not t.columns["id"].nullable
     )
     long = interpret(f"CREATE TABLE {'x' * 60} ({'y' * 40} int UNIQUE)").tables[
         f"public.{'x' * 60}"

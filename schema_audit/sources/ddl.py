@@ -61,12 +61,11 @@ from schema_audit.model import (
     View,
     ViewColumn,
     qualify,
-    quote_ident,
 )
 from schema_audit.pgparse import parse_sql
 from schema_audit.sources import effects as fx
 from schema_audit.sources.names import choose_name
-from schema_audit.sqlnorm import format_typename
+from schema_audit.sqlnorm import canonical_opclass, format_typename
 
 FK_ACTIONS = {
     "a": "NO ACTION",
@@ -725,9 +724,8 @@ class DdlInterpreter:
         table.columns[cd.colname] = column
         if serial:
             seq = make_seq_name(table, cd.colname, self)
-            # regclass prints the name qualified unless its schema is on the reader's search_path
-            shown = quote_ident(seq) if table.schema == "public" else qualify(table.schema, seq)
-            column.default = f"nextval('{shown}'::regclass)"
+            # as the catalog prints it with an empty search_path (pg_dump, the live reader)
+            column.default = f"nextval('{qualify(table.schema, seq)}'::regclass)"
             column.nullable = False
             self.model.sequences[qualify(table.schema, seq)] = Sequence(
                 table.schema,
@@ -839,9 +837,18 @@ class DdlInterpreter:
             ref_columns = _strings(con.pk_attrs)
             ref_table = table if ref_key == table.qualified_name else self.model.tables.get(ref_key)
             if not ref_columns:
-                if ref_table is None or ref_table.primary_key is None:
+                if ref_table is not None and ref_table.primary_key is None:
                     raise ApplyError(f"referenced table {ref_key} has no primary key to reference")
-                ref_columns = list(ref_table.primary_key.columns)
+                if ref_table is not None:
+                    ref_columns = list(ref_table.primary_key.columns)  # type: ignore[union-attr]
+            if ref_table is None:
+                # kept (PostgreSQL had the table when it ran this), its target said to be unresolved
+                self.model.blind_spots.append(
+                    f"{prov.file or 'SQL'}:{prov.line or 1}: foreign key on {table.qualified_name} "
+                    f"references {ref_key}, "
+                    "which this history does not create; kept"
+                    + ("" if ref_columns else " with its referenced columns unknown")
+                )
             name = con.conname or choose_name(
                 table.name, "_".join(columns), "fkey", lambda n: n in _constraint_names(table)
             )
@@ -1302,6 +1309,10 @@ class DdlInterpreter:
         old_name, table.name = table.name, new
         self.model.tables[table.qualified_name] = table
         self._relations[table.qualified_name] = "table"
+        for seq in self.model.sequences.values():  # OWNED BY follows the table's new name
+            owner, _, column = (seq.owned_by or "").partition(".")
+            if seq.schema == table.schema and owner == old_name:
+                seq.owned_by = f"{new}.{column}"
         for other in self._tables_referencing(table.schema, old_name):
             self._refers(other, table.schema, new)
             for fk in other.foreign_keys.values():
@@ -1338,9 +1349,58 @@ class DdlInterpreter:
             table = self._table(node.relation, missing_ok=bool(node.missing_ok))
             if table is None:
                 return
+            old_schema = table.schema
             del self.model.tables[table.qualified_name]
             table.schema = node.newschema
             self.model.tables[table.qualified_name] = table
+            for key, seq in list(self.model.sequences.items()):  # owned sequences move along
+                if seq.schema == old_schema and (seq.owned_by or "").split(".")[0] == table.name:
+                    del self.model.sequences[key]
+                    seq.schema = node.newschema
+                    self.model.sequences[qualify(seq.schema, seq.name)] = seq
+        elif node.objectType == ObjectType.OBJECT_TYPE and node.object is not None:
+            self._move_type(_strings(node.object), node.newschema, bool(node.missing_ok))
+        elif node.objectType == ObjectType.OBJECT_SEQUENCE and node.relation is not None:
+            key = qualify(self._schema_of(node.relation), node.relation.relname)
+            seq = self.model.sequences.pop(key, None)
+            if seq is None:
+                if not node.missing_ok:
+                    raise ApplyError(f"sequence {key} does not exist")
+                return
+            seq.schema = node.newschema
+            self.model.sequences[qualify(seq.schema, seq.name)] = seq
+        else:
+            # every statement not applied is listed, never dropped silently
+            self._unapplied(
+                "unsupported",
+                f"SET SCHEMA of {ObjectType(node.objectType).name.removeprefix('OBJECT_').lower()} "
+                "is not modelled",
+                self._mentions(self._stmt.sql if self._stmt else ""),
+            )
+
+    def _move_type(self, names: list[str], new_schema: str, missing_ok: bool) -> None:
+        """ALTER TYPE … SET SCHEMA: the enum moves, and columns of that type now print it qualified."""
+        schema = names[0] if len(names) > 1 else self.search_path[0]
+        key = qualify(schema, names[-1])
+        enum = self.model.enums.pop(key, None)
+        if enum is None:
+            if not missing_ok:
+                raise ApplyError(f"type {key} is not an enum this history creates")
+            return
+        old_type = format_typename(
+            ast.TypeName(names=[ast.String(sval=schema), ast.String(sval=enum.name)])
+        )
+        enum.schema = new_schema
+        self.model.enums[qualify(new_schema, enum.name)] = enum
+        new_type = format_typename(
+            ast.TypeName(names=[ast.String(sval=new_schema), ast.String(sval=enum.name)])
+        )
+        for table in self.model.tables.values():
+            for column in table.columns.values():
+                if column.type == old_type:
+                    column.type = new_type
+                elif column.type == old_type + "[]":
+                    column.type = new_type + "[]"
 
     def _on_AlterOwnerStmt(self, node: ast.AlterOwnerStmt) -> None:
         return  # owners of functions, types, schemas: not modelled beyond tables
@@ -1363,11 +1423,12 @@ class DdlInterpreter:
                 nulls = False
             if nulls is not None and nulls == descending:
                 nulls = None
-            opclass = ".".join(_strings(elem.opclass)) or None
+            opclass = canonical_opclass(node.accessMethod or "btree", _strings(elem.opclass))
             if elem.name:
                 keys.append(IndexKey(elem.name, True, descending, nulls, opclass))
             else:
                 keys.append(IndexKey(_deparse(elem.expr) or "", False, descending, nulls, opclass))
+            keys[-1].collation = _key_collation(elem, relation)
         name = node.idxname
         if name and qualify(schema, name) in self._relations:
             if node.if_not_exists:
@@ -1480,6 +1541,10 @@ class DdlInterpreter:
                 fn.security_definer = bool(opt.arg.boolval)
             elif opt.defname == "volatility":
                 fn.volatility = opt.arg.sval.upper()  # type: ignore[assignment]
+            elif opt.defname == "strict":
+                fn.strict = bool(opt.arg.boolval)
+            elif opt.defname == "parallel":
+                fn.parallel = opt.arg.sval.upper()  # type: ignore[assignment]
             elif opt.defname == "set" and isinstance(opt.arg, ast.VariableSetStmt):
                 values = ", ".join(
                     str(getattr(a.val, "sval", ""))
@@ -1572,31 +1637,55 @@ class DdlInterpreter:
         self._relations[key] = "view"
 
     def _relations_read(self, query: ast.Node) -> list[str]:
-        ctes: set[str] = set()
+        """Relations a view reads, as PostgreSQL records them: a WITH query's name is not a
+        relation where it is in scope (later WITH queries and the main query; itself only
+        when RECURSIVE), and an unqualified pg_* name is the catalog's (whose relations are
+        pinned: PostgreSQL records no dependency on them)."""
         found: list[str] = []
 
-        def walk(node) -> None:  # type: ignore[no-untyped-def]
+        def walk(node, scope: frozenset[str]) -> None:  # type: ignore[no-untyped-def]
             if isinstance(node, tuple | list):
                 for item in node:
-                    walk(item)
+                    walk(item, scope)
                 return
             if not isinstance(node, ast.Node):
                 return
-            if isinstance(node, ast.CommonTableExpr):
-                ctes.add(node.ctename)
+            if isinstance(node, ast.SelectStmt) and node.withClause is not None:
+                inner = scope
+                recursive = bool(node.withClause.recursive)
+                names = [cte.ctename for cte in node.withClause.ctes or ()]
+                for cte in node.withClause.ctes or ():
+                    walk(cte.ctequery, inner | ({cte.ctename} if recursive else set()))
+                    inner = inner | {cte.ctename}
+                if recursive:
+                    inner = scope | set(names)
+                for slot in type(node).__slots__:
+                    if slot not in ("location", "withClause"):
+                        walk(getattr(node, slot, None), inner)
+                return
             if isinstance(node, ast.RangeVar):
-                if node.schemaname is None and node.relname in ctes:
+                if node.schemaname is None and node.relname in scope:
                     return
-                key = qualify(self._schema_of(node), node.relname)
-                if key not in found:
-                    found.append(key)
+                key = self._read_relation(node)
+                if key not in found and not key.startswith("pg_catalog."):
+                    found.append(key)  # the catalog records no dependency on pinned pg_catalog
                 return
             for slot in type(node).__slots__:
                 if slot != "location":
-                    walk(getattr(node, slot, None))
+                    walk(getattr(node, slot, None), scope)
 
-        walk(query)
+        walk(query, frozenset())
         return sorted(found)
+
+    def _read_relation(self, rv: ast.RangeVar) -> str:
+        """The qualified name a view's FROM item resolves to (pg_catalog is searched first)."""
+        if rv.schemaname is None and rv.relname.startswith("pg_"):
+            on_path = any(
+                qualify(schema, rv.relname) in self._relations for schema in self.search_path
+            )
+            if not on_path:
+                return qualify("pg_catalog", rv.relname)
+        return qualify(self._schema_of(rv), rv.relname)
 
     # -- privileges, comments, sequences ----------------------------------
     def _on_GrantStmt(self, node: ast.GrantStmt) -> None:
@@ -1992,6 +2081,18 @@ class _ColumnConstraint:
 
     constraint: ast.Constraint
     column: str
+
+
+def _key_collation(elem: ast.IndexElem, relation: Table | View) -> str | None:
+    """An index key's COLLATE as the catalog keeps it: only when it is not the column's own."""
+    names = [n for n in _strings(elem.collation) if n != "pg_catalog"] if elem.collation else []
+    if not names:
+        return None
+    name = ".".join(names)
+    columns = relation.columns if isinstance(relation.columns, dict) else {}
+    column = columns.get(elem.name) if elem.name else None
+    own = (column.collation or "default") if column is not None else "default"
+    return None if name == own.removeprefix("pg_catalog.") else name
 
 
 def _constraint_names(table: Table) -> set[str]:

@@ -61,6 +61,7 @@ MATCH_TYPES = {"s": "SIMPLE", "f": "FULL", "p": "PARTIAL"}
 POLICY_COMMANDS = {"*": "ALL", "r": "SELECT", "a": "INSERT", "w": "UPDATE", "d": "DELETE"}
 TRIGGER_ENABLED = {"O": "ORIGIN", "D": "DISABLED", "R": "REPLICA", "A": "ALWAYS"}
 VOLATILITY = {"i": "IMMUTABLE", "s": "STABLE", "v": "VOLATILE"}
+PARALLEL = {"s": "SAFE", "r": "RESTRICTED", "u": "UNSAFE"}
 
 
 class LiveSourceError(Exception):
@@ -120,7 +121,11 @@ def connect_readonly(
         conn.execute(
             "SELECT pg_catalog.set_config('statement_timeout', %s, true),"
             " pg_catalog.set_config('lock_timeout', %s, true),"
-            " pg_catalog.set_config('idle_in_transaction_session_timeout', %s, true)",
+            " pg_catalog.set_config('idle_in_transaction_session_timeout', %s, true),"
+            # Like pg_dump: with no schema on the search_path every name the catalog prints
+            # (nextval('public.t_id_seq'::regclass), public.gin_trgm_ops, casts to public types)
+            # is qualified the same way whatever search_path the role or database sets.
+            " pg_catalog.set_config('search_path', '', true)",
             (
                 f"{statement_timeout_ms}ms",
                 f"{lock_timeout_ms}ms",
@@ -222,10 +227,22 @@ SELECT i.indrelid, ic.relname, i.indisunique, i.indisprimary, i.indisvalid, am.a
                                 WHERE a.attrelid = i.indrelid AND a.attnum = k.attnum) END
              FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, ord) ORDER BY k.ord),
        ARRAY(SELECT k.attnum <> 0 FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, ord) ORDER BY k.ord),
-       ARRAY(SELECT CASE WHEN opc.opcdefault THEN NULL ELSE opc.opcname END
+       ARRAY(SELECT CASE WHEN opc.opcdefault THEN NULL
+                         WHEN opn.nspname IN ('pg_catalog', 'public') THEN pg_catalog.quote_ident(opc.opcname)
+                         ELSE pg_catalog.quote_ident(opn.nspname) || '.' || pg_catalog.quote_ident(opc.opcname) END
              FROM unnest(i.indclass::oid[]) WITH ORDINALITY k(opc, ord)
-             JOIN pg_catalog.pg_opclass opc ON opc.oid = k.opc ORDER BY k.ord),
-       con.conname, {nnd}
+             JOIN pg_catalog.pg_opclass opc ON opc.oid = k.opc
+             JOIN pg_catalog.pg_namespace opn ON opn.oid = opc.opcnamespace ORDER BY k.ord),
+       con.conname, {nnd},
+       ARRAY(SELECT CASE WHEN k.coll = 0 OR k.coll = COALESCE(a.attcollation, 100) THEN NULL
+                         WHEN cn.nspname IN ('pg_catalog', 'public') THEN co.collname
+                         ELSE cn.nspname || '.' || co.collname END
+             FROM unnest(i.indcollation::oid[], i.indkey::int2[]) WITH ORDINALITY k(coll, attnum, ord)
+             LEFT JOIN pg_catalog.pg_collation co ON co.oid = k.coll
+             LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
+             LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid
+                  AND a.attnum = k.attnum AND k.attnum > 0
+             WHERE k.coll IS NOT NULL ORDER BY k.ord)
 FROM pg_catalog.pg_index i
 JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
@@ -295,7 +312,8 @@ ORDER BY 1, 2, 3"""
 Q_FUNCTIONS = (
     """
 SELECT n.nspname, p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid),
-       pg_catalog.pg_get_function_result(p.oid), l.lanname, p.prosecdef, p.provolatile, p.proconfig,
+       pg_catalog.pg_get_function_result(p.oid), l.lanname, p.prosecdef, p.provolatile,
+       p.proisstrict, p.proparallel, p.proconfig,
        p.prosrc, pg_catalog.pg_get_userbyid(p.proowner), pg_catalog.obj_description(p.oid, 'pg_proc'),
        """
     + _ACL.format(acl="p.proacl", kind="f", owner="p.proowner")
@@ -458,9 +476,19 @@ def introspect(
         conn = dsn_or_conn
         dsn = conn.info.dsn
         LAST_ROUND_TRIPS = 0
+        # the caller's connection: the same empty search_path, restored afterwards (for the
+        # transaction when one is open, for the session when it runs in autocommit)
+        local = conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
+        previous = conn.execute(
+            "SELECT pg_catalog.current_setting('search_path'),"
+            " pg_catalog.set_config('search_path', '', %s)",
+            (local,),
+        ).fetchone()[0]
     try:
         return _read_all(_Reader(conn, dsn, schemas))
     finally:
+        if not own:
+            conn.execute("SELECT pg_catalog.set_config('search_path', %s, %s)", (previous, local))
         if own:
             try:
                 conn.execute("ROLLBACK")
@@ -542,6 +570,7 @@ def _read_all(r: _Reader) -> SchemaModel:
         comment,
     ) in r.rows(Q_COLUMNS, "columns"):
         rel = relations.get(relid)
+        type_ = _home_type(type_)
         if isinstance(rel, View):
             rel.columns.append(ViewColumn(name, type_))
         elif rel is not None:
@@ -577,6 +606,8 @@ def _read_all(r: _Reader) -> SchemaModel:
         lang,
         secdef,
         volatility,
+        strict,
+        parallel,
         config,
         body,
         owner,
@@ -586,11 +617,13 @@ def _read_all(r: _Reader) -> SchemaModel:
         fn = Function(
             schema,
             name,
-            arguments=args or "",
-            returns=result or "",
+            arguments=_home_type(args),
+            returns=_home_type(result),
             language=lang,
             security_definer=secdef,
             volatility=VOLATILITY.get(volatility, "VOLATILE"),
+            strict=bool(strict),
+            parallel=PARALLEL.get(parallel, "UNSAFE"),
             config=list(config or []),
             body=body or "",
             owner=owner,
@@ -631,6 +664,18 @@ DEFAULT_ACL_TYPES = {
     "T": "types",
     "n": "schemas",
 }
+
+
+_PUBLIC_PREFIX = re.compile(r'(?<![\w"$.])public\.(?=[\w"])')
+
+
+def _home_type(text: str | None) -> str:
+    """A type printed with the empty search_path, in the model's spelling (``public.`` dropped).
+
+    The model names a type of the public schema bare (``"ApiTokenAlgorithm"``, ``citext``), as a
+    migration writes it; other schemas stay qualified, as format_type prints them.
+    """
+    return _PUBLIC_PREFIX.sub("", text or "")
 
 
 def _grants(acl: list[list[str]], owner: str | None) -> list[Grant]:
@@ -720,6 +765,7 @@ def _read_indexes(r: _Reader, relations: dict[int, Table | View], version_num: i
         opclasses,
         constraint,
         nulls_not_distinct,
+        collations,
     ) in r.rows(Q_INDEXES, "indexes"):
         rel = relations.get(relid)
         if rel is None:
@@ -741,6 +787,7 @@ def _read_indexes(r: _Reader, relations: dict[int, Table | View], version_num: i
                     descending=descending,
                     nulls_first=None if nulls_first == descending else nulls_first,
                     opclass=opclasses[position] if position < len(opclasses) else None,
+                    collation=collations[position] if position < len(collations or []) else None,
                 )
             )
         rel.indexes[name] = Index(
