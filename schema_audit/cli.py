@@ -1203,15 +1203,8 @@ def diff(
                 {
                     "left": {"kind": a.kind, "target": a.target},
                     "right": {"kind": b.kind, "target": b.target},
-                    "differences": [
-                        {
-                            "object": d.object,
-                            "property": d.property,
-                            "left": repr(d.left),
-                            "right": repr(d.right),
-                        }
-                        for d in differences
-                    ],
+                    # each side as SQL text; null: the object is not on that side
+                    "differences": [d.to_data() for d in differences],
                 },
                 indent=2,
                 ensure_ascii=False,

@@ -2,8 +2,13 @@
 
 Used by ``schema-audit diff A B`` ("does production match what the migrations
 say?") and by the tests that prove the static interpreter builds the same
-model the live catalog shows. Properties a source cannot know are left out of
-the comparison on purpose, and each such choice is named here:
+model the live catalog shows. Each difference names one SQL-level property
+(``index public.t_email_idx: operator class of email``) with both sides
+printed as SQL, never as Python values; equality is decided on canonical
+forms (``sqlnorm``), the text shown is each side's own.
+
+Properties a source cannot know are left out of the comparison on purpose,
+and each such choice is named here:
 
 * the owner's own privileges (the catalog lists them, SQL files rarely say
   who the owner is), so grants are compared for every other grantee;
@@ -11,26 +16,94 @@ the comparison on purpose, and each such choice is named here:
   query differently); a view's columns and the relations it reads are compared;
 * view column types (only the catalog knows them);
 * who the creating role of default privileges is (ALTER DEFAULT PRIVILEGES
-  without FOR ROLE belongs to whoever runs the migrations).
+  without FOR ROLE belongs to whoever runs the migrations);
+* an extension's version (a migration rarely pins one), and plpgsql, which
+  every database has from its template.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from schema_audit import sqlnorm
-from schema_audit.model import Function, Grant, Index, SchemaModel, Sequence, Table, View
+from schema_audit.model import (
+    Function,
+    Grant,
+    Index,
+    IndexKey,
+    Policy,
+    SchemaModel,
+    Sequence,
+    Table,
+    Trigger,
+    View,
+    quote_ident,
+)
+
+ABSENT = "(absent)"
 
 
 @dataclass(frozen=True, slots=True)
 class Difference:
-    object: str  # "table public.t", "index public.t.idx"
-    property: str
-    left: object
-    right: object
+    """One property of one object that differs; ``None`` on a side means the object is not there."""
+
+    object: str  # "table public.t", "index public.t_email_idx"
+    property: str  # "type", "operator class of email", "exists"
+    left: str | None
+    right: str | None
 
     def __str__(self) -> str:
-        return f"{self.object}: {self.property}: {self.left!r} != {self.right!r}"
+        return f"{self.object}: {self.property}: {_shown(self.left)} vs {_shown(self.right)}"
+
+    def to_data(self) -> dict[str, str | None]:
+        return {
+            "object": self.object,
+            "property": self.property,
+            "left": self.left,
+            "right": self.right,
+        }
+
+
+def _shown(value: str | None) -> str:
+    if value is None:
+        return ABSENT
+    return value if value != "" else "(none)"
+
+
+_SHOWN = object()  # compare the shown text itself (no separate canonical key)
+
+
+class _Collector:
+    """Gathers differences; a property differs when its canonical forms differ."""
+
+    def __init__(self) -> None:
+        self.out: list[Difference] = []
+
+    def __call__(
+        self,
+        obj: str,
+        prop: str,
+        left: str | None,
+        right: str | None,
+        left_key: object = _SHOWN,
+        right_key: object = _SHOWN,
+    ) -> None:
+        a = left if left_key is _SHOWN else left_key
+        b = right if right_key is _SHOWN else right_key
+        if a != b:
+            self.out.append(Difference(obj, prop, left, right))
+
+    def presence(
+        self, kind: str, left: Iterable[str], right: Iterable[str], label: Callable[[str], str]
+    ) -> list[str]:
+        """Objects on one side only, reported as such; returns the keys present on both."""
+        a, b = set(left), set(right)
+        for key in sorted(a - b):
+            self.out.append(Difference(f"{kind} {label(key)}", "exists", "present", None))
+        for key in sorted(b - a):
+            self.out.append(Difference(f"{kind} {label(key)}", "exists", None, "present"))
+        return sorted(a & b)
 
 
 def _canon_type(text: str) -> str:
@@ -40,220 +113,444 @@ def _canon_type(text: str) -> str:
         return text
 
 
-def _index_shape(index: Index) -> tuple:
-    keys = tuple(
-        (
-            k.expression if k.is_column else sqlnorm.canonical_expr(k.expression),
-            k.descending,
-            k.nulls_first,
-            k.opclass,
+def _expr(text: str | None) -> str:
+    return sqlnorm.canonical_expr(text or "")
+
+
+def _names(columns: Iterable[str]) -> str:
+    return ", ".join(quote_ident(c) for c in columns)
+
+
+def _same(name: str) -> str:
+    return name
+
+
+# -- indexes ---------------------------------------------------------------------
+
+
+def _opclass(key: IndexKey) -> str:
+    """The operator class as compared: ``public.`` dropped (pg_dump and a migration spell it apart)."""
+    text = key.opclass or ""
+    return text.removeprefix("public.")
+
+
+def _key_text(key: IndexKey) -> str:
+    return key.expression if key.is_column else f"({key.expression})"
+
+
+def _diff_index(obj: str, a: Index, b: Index, add: _Collector) -> None:
+    add(obj, "method", a.method, b.method)
+    add(obj, "unique", _flag(a.unique, "UNIQUE"), _flag(b.unique, "UNIQUE"))
+    add(obj, "primary key", _flag(a.primary, "PRIMARY KEY"), _flag(b.primary, "PRIMARY KEY"))
+    if len(a.keys) != len(b.keys) or any(
+        _key_id(x) != _key_id(y) for x, y in zip(a.keys, b.keys, strict=False)
+    ):
+        add(
+            obj,
+            "key columns",
+            ", ".join(_key_text(k) for k in a.keys),
+            ", ".join(_key_text(k) for k in b.keys),
         )
-        for k in index.keys
+    else:
+        for x, y in zip(a.keys, b.keys, strict=True):
+            label = _key_text(x)
+            add(obj, f"order of {label}", _order(x), _order(y))
+            add(
+                obj,
+                f"operator class of {label}",
+                x.opclass or "",
+                y.opclass or "",
+                _opclass(x),
+                _opclass(y),
+            )
+            add(obj, f"collation of {label}", x.collation or "", y.collation or "")
+    add(obj, "predicate", a.where or "", b.where or "", _expr(a.where), _expr(b.where))
+    add(obj, "INCLUDE", _names(a.include), _names(b.include))
+    add(
+        obj,
+        "NULLS NOT DISTINCT",
+        _flag(a.nulls_not_distinct, "NULLS NOT DISTINCT"),
+        _flag(b.nulls_not_distinct, "NULLS NOT DISTINCT"),
     )
-    return (
-        keys,
-        index.unique,
-        index.method,
-        sqlnorm.canonical_expr(index.where or ""),
-        tuple(index.include),
-        index.primary,
-        index.nulls_not_distinct,
-    )
 
 
-def _grants(
-    relation: Table | View | Function | Sequence, owner: str | None
-) -> set[tuple[str, str]]:
-    return {(g.grantee, g.privilege) for g in relation.grants if g.grantee != owner}
+def _key_id(key: IndexKey) -> tuple[bool, str]:
+    return (key.is_column, key.expression if key.is_column else _expr(key.expression))
 
 
-def _acl(grants: list[Grant], owner: str | None) -> list[tuple[str, str]]:
-    return sorted({(g.grantee, g.privilege) for g in grants if g.grantee != owner})
+def _order(key: IndexKey) -> str:
+    text = "DESC" if key.descending else "ASC"
+    nulls_first = key.nulls_first if key.nulls_first is not None else key.descending
+    return text + (" NULLS FIRST" if nulls_first else " NULLS LAST")
+
+
+def _flag(value: bool, word: str) -> str:
+    return word if value else f"not {word}"
+
+
+def _diff_indexes(owner: str, a: dict[str, Index], b: dict[str, Index], add: _Collector) -> None:
+    schema = owner.split(".", 1)[0]
+    for name in add.presence("index", a, b, lambda n: f"{schema}.{quote_ident(n)} on {owner}"):
+        _diff_index(f"index {schema}.{quote_ident(name)}", a[name], b[name], add)
+
+
+# -- privileges ------------------------------------------------------------------
+
+
+def _privileges(grants: list[Grant], owner: str | None) -> dict[str, str]:
+    """grantee → "INSERT, SELECT" for every grantee but the owner."""
+    out: dict[str, set[str]] = {}
+    for g in grants:
+        if g.grantee != owner:
+            out.setdefault(g.grantee, set()).add(
+                g.privilege + (" WITH GRANT OPTION" if g.grantable else "")
+            )
+    return {k: ", ".join(sorted(v)) for k, v in out.items()}
+
+
+def _diff_grants(
+    obj: str, a: list[Grant], b: list[Grant], owner: str | None, add: _Collector
+) -> None:
+    left, right = _privileges(a, owner), _privileges(b, owner)
+    for grantee in sorted(set(left) | set(right)):
+        who = "PUBLIC" if grantee == "public" else quote_ident(grantee)
+        add(obj, f"privileges of {who}", left.get(grantee, ""), right.get(grantee, ""))
+
+
+# -- the models ------------------------------------------------------------------
 
 
 def diff_models(left: SchemaModel, right: SchemaModel) -> list[Difference]:
-    out: list[Difference] = []
-
-    def add(obj: str, prop: str, a: object, b: object) -> None:
-        if a != b:
-            out.append(Difference(obj, prop, a, b))
-
-    add("schema", "tables", sorted(left.tables), sorted(right.tables))
-    for key in sorted(set(left.tables) & set(right.tables)):
+    """Every difference between two models, in a stable order (objects by kind and name)."""
+    add = _Collector()
+    for key in add.presence("table", left.tables, right.tables, _same):
         _diff_table(left.tables[key], right.tables[key], add)
-    add("schema", "views", sorted(left.views), sorted(right.views))
-    for key in sorted(set(left.views) & set(right.views)):
-        a, b = left.views[key], right.views[key]
-        obj = f"view {key}"
-        add(obj, "materialized", a.materialized, b.materialized)
-        add(obj, "columns", [c.name for c in a.columns], [c.name for c in b.columns])
-        add(obj, "depends_on", sorted(a.depends_on), sorted(b.depends_on))
+    for key in add.presence("view", left.views, right.views, _same):
+        _diff_view(key, left.views[key], right.views[key], add)
+    for key in add.presence("function", left.functions, right.functions, _same):
+        _diff_function(key, left.functions[key], right.functions[key], add)
+    for key in add.presence("sequence", _sequences(left), _sequences(right), _same):
+        _diff_sequence(key, left.sequences[key], right.sequences[key], add)
+    # plpgsql is in every database made from template1: a history never creates it
+    builtin = {"plpgsql"}
+    for name in add.presence(
+        "extension",
+        set(left.extensions) - builtin,
+        set(right.extensions) - builtin,
+        _same,
+    ):
         add(
-            obj,
-            "indexes",
-            {n: _index_shape(i) for n, i in a.indexes.items()},
-            {n: _index_shape(i) for n, i in b.indexes.items()},
+            f"extension {name}",
+            "schema",
+            left.extensions[name].schema,
+            right.extensions[name].schema,
         )
-        owner = a.owner or b.owner
-        add(obj, "grants", sorted(_grants(a, owner)), sorted(_grants(b, owner)))
-    add("schema", "functions", sorted(left.functions), sorted(right.functions))
-    for key in sorted(set(left.functions) & set(right.functions)):
-        a, b = left.functions[key], right.functions[key]
-        obj = f"function {key}"
-        add(obj, "language", a.language, b.language)
-        add(obj, "security_definer", a.security_definer, b.security_definer)
-        add(obj, "config", sorted(a.config), sorted(b.config))
-        add(obj, "raises", a.raises, b.raises)
+    for key in add.presence("type", left.enums, right.enums, _same):
         add(
-            obj,
-            "grants",
-            sorted(_grants(a, a.owner or b.owner)),
-            sorted(_grants(b, a.owner or b.owner)),
+            f"type {key}",
+            "enum labels",
+            ", ".join(sqlnorm_literal(v) for v in left.enums[key].labels),
+            ", ".join(sqlnorm_literal(v) for v in right.enums[key].labels),
         )
-    for key in sorted(set(left.sequences) & set(right.sequences)):
-        a, b = left.sequences[key], right.sequences[key]
-        owner = a.owner or b.owner
-        add(f"sequence {key}", "grants", sorted(_grants(a, owner)), sorted(_grants(b, owner)))
     for name in sorted(set(left.schema_grants) & set(right.schema_grants)):
         owner = left.schemas.get(name) or right.schemas.get(name)
-        add(
-            f"schema {name}",
-            "grants",
-            _acl(left.schema_grants[name], owner),
-            _acl(right.schema_grants[name], owner),
+        _diff_grants(
+            f"schema {quote_ident(name)}",
+            left.schema_grants[name],
+            right.schema_grants[name],
+            owner,
+            add,
         )
-    add(
-        "schema",
-        "default_privileges",  # who creates is left out: a history rarely says
-        sorted(
-            {
-                (d.schema or "", d.object_type, d.grantee, d.privilege)
-                for d in left.default_privileges
-            }
-        ),
-        sorted(
-            {
-                (d.schema or "", d.object_type, d.grantee, d.privilege)
-                for d in right.default_privileges
-            }
-        ),
-    )
-    add(
-        "schema",
-        "enums",
-        {k: v.labels for k, v in left.enums.items()},
-        {k: v.labels for k, v in right.enums.items()},
-    )
+
+    def defaults(model: SchemaModel) -> dict[str, str]:
+        out: dict[str, set[str]] = {}
+        for d in model.default_privileges:  # who creates is left out: a history rarely says
+            where = f"IN SCHEMA {quote_ident(d.schema)} " if d.schema else ""
+            who = "PUBLIC" if d.grantee == "public" else quote_ident(d.grantee)
+            out.setdefault(f"{where}ON {d.object_type.upper()} TO {who}", set()).add(d.privilege)
+        return {k: ", ".join(sorted(v)) for k, v in out.items()}
+
+    da, db = defaults(left), defaults(right)
+    for key in sorted(set(da) | set(db)):
+        add("default privileges", key, da.get(key, ""), db.get(key, ""))
+    return add.out
+
+
+def _sequences(model: SchemaModel) -> list[str]:
+    """Sequences compared as objects: not those behind identity columns (a history creates them
+    implicitly; the column's identity is compared instead)."""
+    out = []
+    for key, seq in model.sequences.items():
+        table_name, _, column = (seq.owned_by or "").partition(".")
+        table = model.tables.get(f"{quote_ident(seq.schema)}.{quote_ident(table_name)}")
+        col = table.columns.get(column) if table is not None else None
+        if col is None or not col.identity:
+            out.append(key)
     return out
 
 
-def _diff_table(a: Table, b: Table, add) -> None:  # type: ignore[no-untyped-def]
+def sqlnorm_literal(value: str) -> str:
+    """A string as an SQL literal (enum labels)."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _diff_view(key: str, a: View, b: View, add: _Collector) -> None:
+    obj = f"{'materialized view' if a.materialized else 'view'} {key}"
+    add(
+        obj,
+        "kind",
+        "MATERIALIZED VIEW" if a.materialized else "VIEW",
+        "MATERIALIZED VIEW" if b.materialized else "VIEW",
+    )
+    add(obj, "columns", _names(c.name for c in a.columns), _names(c.name for c in b.columns))
+    add(obj, "reads", ", ".join(sorted(a.depends_on)), ", ".join(sorted(b.depends_on)))
+    _diff_indexes(key, a.indexes, b.indexes, add)
+    _diff_grants(obj, a.grants, b.grants, a.owner or b.owner, add)
+
+
+def _diff_function(key: str, a: Function, b: Function, add: _Collector) -> None:
+    obj = f"function {key}"
+    add(obj, "language", a.language, b.language)
+    add(obj, "returns", a.returns, b.returns, _returns(a.returns), _returns(b.returns))
+    add(
+        obj,
+        "security",
+        "SECURITY DEFINER" if a.security_definer else "SECURITY INVOKER",
+        "SECURITY DEFINER" if b.security_definer else "SECURITY INVOKER",
+    )
+    add(obj, "volatility", a.volatility, b.volatility)
+    add(obj, "strictness", _strict(a.strict), _strict(b.strict))
+    add(obj, "parallel safety", f"PARALLEL {a.parallel}", f"PARALLEL {b.parallel}")
+    add(
+        obj,
+        "SET options",
+        "; ".join(f"SET {c}" for c in sorted(a.config)),
+        "; ".join(f"SET {c}" for c in sorted(b.config)),
+        sorted(_setting(c) for c in a.config),
+        sorted(_setting(c) for c in b.config),
+    )
+    if a.body and b.body:  # a BEGIN ATOMIC body is not in prosrc: compared only when both have one
+        add(obj, "body", _abridge(a.body), _abridge(b.body), _body(a), _body(b))
+    _diff_grants(obj, a.grants, b.grants, a.owner or b.owner, add)
+
+
+def _strict(value: bool) -> str:
+    return "STRICT" if value else "CALLED ON NULL INPUT"
+
+
+def _setting(text: str) -> str:
+    name, _, value = text.partition("=")
+    return f"{name.strip().lower()}={', '.join(v.strip().strip(chr(34)) for v in value.split(','))}"
+
+
+def _returns(text: str) -> str:
+    if text.upper().startswith(("SETOF ", "TABLE(", "TABLE (")):
+        return " ".join(text.split()).lower()
+    return _canon_type(text) if text else ""
+
+
+def _abridge(body: str) -> str:
+    text = " ".join(body.split())
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def _body(fn: Function) -> str:
+    """A body as compared: SQL bodies through the canonical deparser, others by whitespace."""
+    if fn.language.lower() == "sql":
+        canonical = sqlnorm.canonical_statements(fn.body)
+        if canonical is not None:
+            return canonical
+    return " ".join(fn.body.split())
+
+
+def _diff_sequence(key: str, a: Sequence, b: Sequence, add: _Collector) -> None:
+    obj = f"sequence {key}"
+    add(obj, "owned by", a.owned_by or "", b.owned_by or "")
+    _diff_grants(obj, a.grants, b.grants, a.owner or b.owner, add)
+
+
+def _diff_table(a: Table, b: Table, add: _Collector) -> None:
     obj = f"table {a.qualified_name}"
-    add(obj, "columns", list(a.columns), list(b.columns))
-    add(obj, "comment", a.comment, b.comment)
-    for name in a.columns.keys() & b.columns.keys():
+    add(obj, "kind", a.kind, b.kind)
+    add(obj, "comment", a.comment or "", b.comment or "")
+    add(
+        obj,
+        "column order",
+        _names(a.columns),
+        _names(b.columns),
+        [c for c in a.columns if c in b.columns],
+        [c for c in b.columns if c in a.columns],
+    )
+    for name in add.presence(
+        "column", a.columns, b.columns, lambda n: f"{a.qualified_name}.{quote_ident(n)}"
+    ):
         ca, cb = a.columns[name], b.columns[name]
-        cobj = f"column {a.qualified_name}.{name}"
-        add(cobj, "type", _canon_type(ca.type), _canon_type(cb.type))
-        add(cobj, "nullable", ca.nullable, cb.nullable)
+        cobj = f"column {a.qualified_name}.{quote_ident(name)}"
+        add(cobj, "type", ca.type, cb.type, _canon_type(ca.type), _canon_type(cb.type))
+        add(cobj, "nullability", _null(ca.nullable), _null(cb.nullable))
         add(
             cobj,
             "default",
-            sqlnorm.normalize_default(ca.default),
-            sqlnorm.normalize_default(cb.default),
+            ca.default or "",
+            cb.default or "",
+            sqlnorm.normalize_default(ca.default, ca.type),
+            sqlnorm.normalize_default(cb.default, cb.type),
         )
-        add(cobj, "identity", ca.identity, cb.identity)
+        add(cobj, "identity", _identity(ca.identity), _identity(cb.identity))
         add(
             cobj,
-            "generated",
+            "generated expression",
+            ca.generated or "",
+            cb.generated or "",
             sqlnorm.normalize_default(ca.generated),
             sqlnorm.normalize_default(cb.generated),
         )
-        add(cobj, "comment", ca.comment, cb.comment)
+        add(cobj, "collation", ca.collation or "", cb.collation or "")
+        add(cobj, "comment", ca.comment or "", cb.comment or "")
 
-    def pk(t: Table) -> tuple | None:
-        return (t.primary_key.name, t.primary_key.columns) if t.primary_key else None
+    def pk(t: Table) -> str:
+        if t.primary_key is None:
+            return ""
+        return f"CONSTRAINT {quote_ident(t.primary_key.name)} PRIMARY KEY ({_names(t.primary_key.columns)})"
 
-    add(obj, "primary_key", pk(a), pk(b))
-    add(
-        obj,
-        "uniques",
-        {n: u.columns for n, u in a.uniques.items()},
-        {n: u.columns for n, u in b.uniques.items()},
-    )
-    add(
-        obj,
-        "checks",
-        {n: sqlnorm.canonical_expr(c.expression) for n, c in a.checks.items()},
-        {n: sqlnorm.canonical_expr(c.expression) for n, c in b.checks.items()},
-    )
-
-    def fk(f):
-        return (
-            f.columns,
-            f.ref_schema,
-            f.ref_table,
-            f.ref_columns,
-            f.on_delete,
-            f.on_update,
-            f.deferrable,
-        )
-
-    add(
-        obj,
-        "foreign_keys",
-        {n: fk(f) for n, f in a.foreign_keys.items()},
-        {n: fk(f) for n, f in b.foreign_keys.items()},
-    )
-    add(obj, "indexes", sorted(a.indexes), sorted(b.indexes))
-    for name in a.indexes.keys() & b.indexes.keys():
+    add(obj, "primary key", pk(a), pk(b))
+    for name in add.presence(
+        "constraint", a.uniques, b.uniques, lambda n: f"{quote_ident(n)} on {a.qualified_name}"
+    ):
         add(
-            f"index {a.schema}.{name}",
-            "definition",
-            _index_shape(a.indexes[name]),
-            _index_shape(b.indexes[name]),
+            f"constraint {quote_ident(name)} on {a.qualified_name}",
+            "UNIQUE",
+            _unique(a, name),
+            _unique(b, name),
         )
-    add(obj, "rls_enabled", a.rls_enabled, b.rls_enabled)
-    add(obj, "rls_forced", a.rls_forced, b.rls_forced)
-
-    def pol(p):
-        return (
-            p.command,
-            p.permissive,
-            sorted(p.roles),
-            sqlnorm.canonical_expr(p.using or ""),
-            sqlnorm.canonical_expr(p.with_check or ""),
+    for name in add.presence(
+        "constraint", a.checks, b.checks, lambda n: f"{quote_ident(n)} on {a.qualified_name}"
+    ):
+        x, y = a.checks[name], b.checks[name]
+        add(
+            f"constraint {quote_ident(name)} on {a.qualified_name}",
+            "CHECK",
+            x.expression,
+            y.expression,
+            _expr(x.expression),
+            _expr(y.expression),
         )
-
+    for name in add.presence(
+        "constraint",
+        a.foreign_keys,
+        b.foreign_keys,
+        lambda n: f"{quote_ident(n)} on {a.qualified_name}",
+    ):
+        x, y = a.foreign_keys[name], b.foreign_keys[name]
+        add(f"constraint {quote_ident(name)} on {a.qualified_name}", "FOREIGN KEY", _fk(x), _fk(y))
+    _diff_indexes(a.qualified_name, a.indexes, b.indexes, add)
     add(
         obj,
-        "policies",
-        {n: pol(p) for n, p in a.policies.items()},
-        {n: pol(p) for n, p in b.policies.items()},
+        "row level security",
+        _rls(a.rls_enabled, a.rls_forced),
+        _rls(b.rls_enabled, b.rls_forced),
     )
-
-    def trg(t):
-        return (
-            t.timing,
-            sorted(t.events),
-            t.level,
-            t.function,
-            t.enabled,
-            sqlnorm.canonical_expr(t.when or ""),
-            t.update_columns,
+    for name in add.presence(
+        "policy", a.policies, b.policies, lambda n: f"{quote_ident(n)} on {a.qualified_name}"
+    ):
+        _diff_policy(
+            f"policy {quote_ident(name)} on {a.qualified_name}",
+            a.policies[name],
+            b.policies[name],
+            add,
         )
-
-    add(
-        obj,
-        "triggers",
-        {n: trg(t) for n, t in a.triggers.items()},
-        {n: trg(t) for n, t in b.triggers.items()},
-    )
+    for name in add.presence(
+        "trigger", a.triggers, b.triggers, lambda n: f"{quote_ident(n)} on {a.qualified_name}"
+    ):
+        _diff_trigger(
+            f"trigger {quote_ident(name)} on {a.qualified_name}",
+            a.triggers[name],
+            b.triggers[name],
+            add,
+        )
     owner = a.owner or b.owner
-    add(obj, "grants", sorted(_grants(a, owner)), sorted(_grants(b, owner)))
+    _diff_grants(obj, a.grants, b.grants, owner, add)
+    for column in sorted(set(a.column_grants) | set(b.column_grants)):
+        _diff_grants(
+            f"column {a.qualified_name}.{quote_ident(column)}",
+            a.column_grants.get(column, []),
+            b.column_grants.get(column, []),
+            owner,
+            add,
+        )
+
+
+def _null(nullable: bool) -> str:
+    return "NULL" if nullable else "NOT NULL"
+
+
+def _identity(value: str | None) -> str:
+    return f"GENERATED {value.upper()} AS IDENTITY" if value else ""
+
+
+def _rls(enabled: bool, forced: bool) -> str:
+    return ("ENABLED" if enabled else "DISABLED") + (", FORCED" if forced else "")
+
+
+def _unique(t: Table, name: str) -> str:
+    u = t.uniques[name]
+    text = f"UNIQUE ({_names(u.columns)})"
+    if u.nulls_not_distinct:
+        text = f"UNIQUE NULLS NOT DISTINCT ({_names(u.columns)})"
+    if u.deferrable:
+        text += " DEFERRABLE" + (" INITIALLY DEFERRED" if u.initially_deferred else "")
+    return text
+
+
+def _fk(f) -> str:  # type: ignore[no-untyped-def]
+    from schema_audit.model import qualify
+
+    text = (
+        f"FOREIGN KEY ({_names(f.columns)}) REFERENCES {qualify(f.ref_schema, f.ref_table)}"
+        f"({_names(f.ref_columns)})"
+    )
+    if f.on_delete != "NO ACTION":
+        text += f" ON DELETE {f.on_delete}"
+    if f.on_update != "NO ACTION":
+        text += f" ON UPDATE {f.on_update}"
+    if f.deferrable:
+        text += " DEFERRABLE" + (" INITIALLY DEFERRED" if f.initially_deferred else "")
+    return text
+
+
+def _diff_policy(obj: str, x: Policy, y: Policy, add: _Collector) -> None:
+    add(obj, "command", f"FOR {x.command}", f"FOR {y.command}")
     add(
         obj,
-        "column_grants",
-        {c: _acl(g, owner) for c, g in a.column_grants.items() if _acl(g, owner)},
-        {c: _acl(g, owner) for c, g in b.column_grants.items() if _acl(g, owner)},
+        "kind",
+        "PERMISSIVE" if x.permissive else "RESTRICTIVE",
+        "PERMISSIVE" if y.permissive else "RESTRICTIVE",
     )
+    add(obj, "roles", _roles(x.roles), _roles(y.roles))
+    add(obj, "USING", x.using or "", y.using or "", _expr(x.using), _expr(y.using))
+    add(
+        obj,
+        "WITH CHECK",
+        x.with_check or "",
+        y.with_check or "",
+        _expr(x.with_check),
+        _expr(y.with_check),
+    )
+
+
+def _roles(roles: list[str]) -> str:
+    return ", ".join("PUBLIC" if r == "public" else quote_ident(r) for r in sorted(roles))
+
+
+def _diff_trigger(obj: str, x: Trigger, y: Trigger, add: _Collector) -> None:
+    def when(t: Trigger) -> str:
+        events = " OR ".join(
+            f"UPDATE OF {_names(t.update_columns)}" if e == "UPDATE" and t.update_columns else e
+            for e in sorted(t.events)
+        )
+        return f"{t.timing} {events} FOR EACH {t.level}"
+
+    add(obj, "firing", when(x), when(y))
+    add(obj, "function", x.function, y.function)
+    add(obj, "WHEN", x.when or "", y.when or "", _expr(x.when), _expr(y.when))
+    add(obj, "enabled", x.enabled, y.enabled)

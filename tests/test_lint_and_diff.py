@@ -92,10 +92,13 @@ def test_diff_migrations_against_live_database_shows_drift(pg_server) -> None:  
     finally:
         pg_server.drop_database(name)
     assert drift.returncode == 1
-    differences = {(d["object"], d["property"]) for d in json.loads(drift.stdout)["differences"]}
-    assert differences == {
-        ("column public.attribution_events.session_id", "nullable"),
-        ("table public.dead_events", "indexes"),
+    differences = {
+        (d["object"], d["property"], d["left"], d["right"])
+        for d in json.loads(drift.stdout)["differences"]
+    }
+    assert differences == {  # each side in SQL; null: not on that side
+        ("column public.attribution_events.session_id", "nullability", "NULL", "NOT NULL"),
+        ("index public.idx_dead_events_source on public.dead_events", "exists", "present", None),
     }
 
 
