@@ -1,0 +1,177 @@
+"""One canonical form: a history read statically, the catalog it builds and its pg_dump agree.
+
+Each corpus under ``tests/fixtures/corpora`` is written by us in the style a real
+project's tool produces (Prisma, Rails structure.sql, …). For each one, the
+history is applied to a real PostgreSQL; the static model must equal the model
+read from that database, so must a ``pg_dump --schema-only`` of it, and a spec
+written by ``init`` from any of them must give no FAIL on any other.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from schema_audit.audit import engine
+from schema_audit.audit.indexes import shape_diffs
+from schema_audit.audit.tables import _types_equal
+from schema_audit.model import Index, IndexKey, SchemaModel
+from schema_audit.modeldiff import diff_models
+from schema_audit.sources import live
+from schema_audit.sources.ddl import DdlInterpreter
+from schema_audit.sources.pgserver import find_bindir
+from schema_audit.sources.sqlfile import load_sql, order_sql_files
+from schema_audit.spec.bootstrap import spec_from_model
+from schema_audit.spec.load import load_spec
+
+CORPORA = Path(__file__).resolve().parent / "fixtures" / "corpora"
+
+
+def _prisma_files() -> list[Path]:
+    return sorted((CORPORA / "prisma" / "migrations").glob("*/migration.sql"))
+
+
+def _static(files: list[Path]) -> SchemaModel:
+    interpreter = DdlInterpreter()
+    for file in files:
+        interpreter.apply_sql(file.read_text(), file=file.name)
+    return interpreter.model
+
+
+def _corpus(pg_server, tmp_path: Path, name: str, files: list[Path]) -> None:  # type: ignore[no-untyped-def]
+    static = _static(files)
+    live_model, dump = _live_and_dump(pg_server, tmp_path, name, files)
+    _assert_one_form(static, live_model, dump, tmp_path)
+
+
+def _live_and_dump(pg_server, tmp_path: Path, prefix: str, files: list[Path]):  # type: ignore[no-untyped-def]
+    name, dsn = pg_server.create_database(prefix)
+    try:
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            for file in files:
+                conn.execute(file.read_text())
+        live_model = live.introspect(dsn)
+        pg_dump = shutil.which("pg_dump") or str(find_bindir() / "pg_dump")
+        dump = tmp_path / f"{prefix}.sql"
+        subprocess.run([pg_dump, "--schema-only", "-d", dsn, "-f", str(dump)], check=True)
+    finally:
+        pg_server.drop_database(name)
+    return live_model, load_sql(dump)
+
+
+def _differences(a: SchemaModel, b: SchemaModel) -> list[str]:
+    return [str(d) for d in diff_models(a, b)]
+
+
+def _failing(spec_text: str, model: SchemaModel, kind: str, tmp_path: Path) -> list[str]:
+    path = tmp_path / "spec.yaml"
+    path.write_text(spec_text)
+    result = engine.run(load_spec(path), model, kind)
+    return [f"{f.id}: {f.message}" for f in result.findings if f.status not in ("PASS", "WAIVED")]
+
+
+def _assert_one_form(static: SchemaModel, live_model: SchemaModel, dump: SchemaModel, tmp_path):  # type: ignore[no-untyped-def]
+    assert _differences(live_model, static) == []
+    assert _differences(live_model, dump) == []
+    assert [u.sql for u in static.unapplied + dump.unapplied if u.kind != "data"] == []
+    for origin, kind in ((static, "sql"), (live_model, "live"), (dump, "sql")):
+        text = spec_from_model(origin, name="corpus", source=kind)
+        for target, target_kind in ((static, "sql"), (live_model, "live"), (dump, "sql")):
+            assert _failing(text, target, target_kind, tmp_path) == [], (kind, target_kind)
+
+
+def test_prisma_history_reads_statically_exactly_as_the_catalog(pg_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    files = _prisma_files()
+    static = _static(files)
+    live_model, dump = _live_and_dump(pg_server, tmp_path, "prisma", files)
+    token = static.tables['public."ApiToken"']
+    assert token.columns["algorithm"].type == '"ApiTokenAlgorithm"'  # as format_type prints it
+    assert live_model.tables['public."ApiToken"'].columns["algorithm"].type == '"ApiTokenAlgorithm"'
+    _assert_one_form(static, live_model, dump, tmp_path)
+
+
+def test_init_writes_prisma_names_that_read_back_and_ddl_quotes_them(
+    pg_server, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    static = _static(_prisma_files())
+    text = spec_from_model(static, name="prisma", source="sql")
+    assert "columns: [userId]" in text
+    result = engine.run(load_spec(_write(tmp_path, text)), static, "sql")
+    index = next(f for f in result.findings if f.id.endswith("indexes.ApiToken_userId_idx"))
+    assert index.status == "PASS"
+    assert 'ON "ApiToken" ("userId")' in (index.ddl or "")
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "init.yaml"
+    path.write_text(text)
+    return path
+
+
+def _index(*names: str) -> Index:
+    return Index("ix", [IndexKey(n) for n in names])
+
+
+@pytest.mark.parametrize(
+    ("spec_columns", "stored", "table_columns", "matches"),
+    [
+        (["userId"], ["userId"], {"userId"}, True),  # the stored name, as init writes it
+        (['"userId"'], ["userId"], {"userId"}, True),  # SQL spelling, quoted
+        (["UserName"], ["username"], {"username"}, True),  # SQL spelling, folded: unambiguous
+        (['"UserName"'], ["username"], {"username"}, False),  # quoted: exactly that name
+        (["UserName"], ["username"], {"username", "UserName"}, False),  # the exact one exists
+        (["userid"], ["userId"], {"userId"}, False),  # never case-insensitive the other way
+    ],
+)
+def test_index_key_names_follow_the_one_identifier_rule(
+    spec_columns: list[str], stored: list[str], table_columns: set[str], matches: bool
+) -> None:
+    diffs = shape_diffs({"columns": spec_columns}, _index(*stored), None, table_columns)
+    assert (diffs == []) is matches
+
+
+def test_a_spec_may_write_a_mixed_case_type_unquoted_when_unambiguous() -> None:
+    model = SchemaModel()
+    assert _types_equal("ApiTokenAlgorithm", '"ApiTokenAlgorithm"', model)
+    assert _types_equal('"ApiTokenAlgorithm"', '"ApiTokenAlgorithm"', model)
+    assert _types_equal("ApiTokenAlgorithm[]", '"ApiTokenAlgorithm"[]', model)
+    assert not _types_equal('"ApiTokenAlgorithm"', "apitokenalgorithm", model)
+    assert _types_equal("Mood", "mood", model)  # PostgreSQL's folding, nothing named "Mood"
+    from schema_audit.model import EnumType
+
+    model.enums['public."Mood"'] = EnumType("public", "Mood", ["a"])
+    assert not _types_equal("Mood", "mood", model)  # "Mood" exists: the spec means it
+
+
+def test_rails_structure_sql_reads_as_the_database_it_builds(pg_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """bigserial keys (nextval('public.…'::regclass)), public.gin_trgm_ops, COLLATE "C" keys,
+    long idx_on_ names and a materialized view whose CTE is named like a table."""
+    structure = CORPORA / "rails" / "db" / "structure.sql"
+    static = load_sql(structure)
+    live_model, dump = _live_and_dump(pg_server, tmp_path, "rails", [structure])
+    customers = live_model.tables["public.customers"]
+    assert customers.columns["id"].default == "nextval('public.customers_id_seq'::regclass)"
+    assert customers.indexes["index_customers_on_email_trgm"].keys[0].opclass == "gin_trgm_ops"
+    assert customers.indexes["index_customers_on_legal_name_c"].keys[0].collation == "C"
+    view = static.views["public.billable_metrics_grouped_by_filters"]
+    assert sorted(view.depends_on) == sorted(
+        live_model.views["public.billable_metrics_grouped_by_filters"].depends_on
+    )
+    _assert_one_form(static, live_model, dump, tmp_path)
+
+
+@pytest.mark.parametrize("corpus", ["flyway", "golang_migrate", "django"])
+def test_migration_folder_reads_as_the_database_it_builds(pg_server, tmp_path: Path, corpus: str) -> None:  # type: ignore[no-untyped-def]
+    """Flyway (untyped defaults, LIKE/ILIKE/BETWEEN/IN checks, generated tsvector and cast columns,
+    RLS policies with a subquery, a STRICT PARALLEL SAFE function), golang-migrate (extensions,
+    IF NOT EXISTS, a dropped serial table, PRIMARY KEY UNIQUE, a view on pg_class) and Django
+    sqlmigrate (identity keys, varchar_pattern_ops, deferred FKs) read as the catalog does."""
+    folder = CORPORA / corpus
+    files = order_sql_files(folder)[0]
+    static = load_sql(folder)
+    live_model, dump = _live_and_dump(pg_server, tmp_path, corpus, files)
+    _assert_one_form(static, live_model, dump, tmp_path)
