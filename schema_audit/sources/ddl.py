@@ -2027,6 +2027,7 @@ class DdlInterpreter:
                 and seq.owned_by.split(".")[0] == table.name
             ):
                 del self.model.sequences[skey]
+                self._relations.pop(skey, None)  # its name is free again (a new SERIAL reuses it)
 
 
 def _without_redundant_indexes(constraints: list) -> list:  # type: ignore[type-arg]
