@@ -12,6 +12,20 @@ SEVERITY_RANK = {s: len(SEVERITIES) - i for i, s in enumerate(SEVERITIES)}  # bl
 STATUS_RANK = {"FAIL": 0, "DEFERRED": 1, "PARTIAL": 2, "WAIVED": 3, "NOT_APPLICABLE": 4, "PASS": 5}
 
 
+def show(value: Any) -> str:
+    """A diff value for people: SQL-ish words, never a Python repr (None, True, ['a'])."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple | set | frozenset):
+        items = sorted(value, key=str) if isinstance(value, set | frozenset) else value
+        return "(" + ", ".join(show(v) for v in items) + ")"
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {show(v)}" for k, v in value.items())
+    return str(value)
+
+
 @dataclass(slots=True)
 class Diff:
     property: str

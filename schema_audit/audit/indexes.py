@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from schema_audit import ident, sqlnorm
 from schema_audit.audit import indexsem, nearmiss
 from schema_audit.audit.context import AuditContext
-from schema_audit.audit.findings import Diff, Finding, finding_for
+from schema_audit.audit.findings import Diff, Finding, finding_for, show
 from schema_audit.model import Index, IndexKey, Table
 from schema_audit.render import ddl as render_ddl
 from schema_audit.spec.model import Requirement
@@ -112,8 +112,7 @@ def shape_diffs(
     if "include" in props and not (
         len(props["include"]) == len(index.include)
         and all(
-            ident.same(w, a, columns)
-            for w, a in zip(props["include"], index.include, strict=True)
+            ident.same(w, a, columns) for w, a in zip(props["include"], index.include, strict=True)
         )
     ):
         diffs.append(Diff("include", props["include"], index.include))
@@ -238,7 +237,9 @@ def _why_not(props: dict, index: Index, relation) -> str | None:  # type: ignore
             return verdict.why_not
     extra = _extra_diffs(props, index)
     if extra:
-        return "; ".join(f"{d.property} is {d.actual}, expected {d.expected}" for d in extra)
+        return "; ".join(
+            f"{d.property} is {show(d.actual)}, expected {show(d.expected)}" for d in extra
+        )
     return None
 
 
