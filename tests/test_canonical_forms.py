@@ -16,7 +16,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from schema_audit.audit import engine
+from schema_audit.api import audit_model
 from schema_audit.audit.indexes import shape_diffs
 from schema_audit.audit.tables import _types_equal
 from schema_audit.model import Index, IndexKey, SchemaModel
@@ -70,7 +70,7 @@ def _differences(a: SchemaModel, b: SchemaModel) -> list[str]:
 def _failing(spec_text: str, model: SchemaModel, kind: str, tmp_path: Path) -> list[str]:
     path = tmp_path / "spec.yaml"
     path.write_text(spec_text)
-    result = engine.run(load_spec(path), model, kind)
+    result = audit_model(load_spec(path), model, kind, rules="none")
     return [f"{f.id}: {f.message}" for f in result.findings if f.status not in ("PASS", "WAIVED")]
 
 
@@ -100,7 +100,7 @@ def test_init_writes_prisma_names_that_read_back_and_ddl_quotes_them(
     static = _static(_prisma_files())
     text = spec_from_model(static, name="prisma", source="sql")
     assert "columns: [userId]" in text
-    result = engine.run(load_spec(_write(tmp_path, text)), static, "sql")
+    result = audit_model(load_spec(_write(tmp_path, text)), static, "sql", rules="none")
     index = next(f for f in result.findings if f.id.endswith("indexes.ApiToken_userId_idx"))
     assert index.status == "PASS"
     assert 'ON "ApiToken" ("userId")' in (index.ddl or "")
@@ -165,7 +165,9 @@ def test_rails_structure_sql_reads_as_the_database_it_builds(pg_server, tmp_path
 
 
 @pytest.mark.parametrize("corpus", ["flyway", "golang_migrate", "django"])
-def test_migration_folder_reads_as_the_database_it_builds(pg_server, tmp_path: Path, corpus: str) -> None:  # type: ignore[no-untyped-def]
+def test_migration_folder_reads_as_the_database_it_builds(
+    pg_server, tmp_path: Path, corpus: str
+) -> None:  # type: ignore[no-untyped-def]
     """Flyway (untyped defaults, LIKE/ILIKE/BETWEEN/IN checks, generated tsvector and cast columns,
     RLS policies with a subquery, a STRICT PARALLEL SAFE function), golang-migrate (extensions,
     IF NOT EXISTS, a dropped serial table, PRIMARY KEY UNIQUE, a view on pg_class) and Django
@@ -175,3 +177,108 @@ def test_migration_folder_reads_as_the_database_it_builds(pg_server, tmp_path: P
     static = load_sql(folder)
     live_model, dump = _live_and_dump(pg_server, tmp_path, corpus, files)
     _assert_one_form(static, live_model, dump, tmp_path)
+
+
+def test_diff_names_each_sql_property_and_sees_functions_sequences_extensions(make_db) -> None:  # type: ignore[no-untyped-def]
+    import json
+    import os
+    import sys
+
+    common = "CREATE TABLE t (email text, n int DEFAULT 0);"
+    left = make_db(
+        "diffa",
+        common
+        + "CREATE INDEX t_email ON t (email text_pattern_ops);"
+        + "CREATE EXTENSION pgcrypto; CREATE SEQUENCE invoice_no;"
+        + "CREATE FUNCTION can_read() RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT true $$;",
+    )
+    right = make_db(
+        "diffb",
+        common
+        + "CREATE INDEX t_email ON t (email);"
+        + "CREATE FUNCTION can_read() RETURNS boolean LANGUAGE sql STRICT AS $$ SELECT false $$;",
+    )
+    env = {**os.environ, "SCHEMA_AUDIT_CACHE": "0"}
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "schema_audit.cli", "diff", left, right, *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+
+    text = cli()
+    assert text.returncode == 1, text.stderr
+    lines = text.stdout.splitlines()
+    assert "index public.t_email: operator class of email: text_pattern_ops vs (none)" in lines
+    assert "function public.can_read(): volatility: STABLE vs VOLATILE" in lines
+    assert "function public.can_read(): strictness: CALLED ON NULL INPUT vs STRICT" in lines
+    assert "function public.can_read(): body: SELECT true vs SELECT false" in lines
+    assert "sequence public.invoice_no: exists: present vs (absent)" in lines
+    assert "extension pgcrypto: exists: present vs (absent)" in lines
+    document = json.loads(cli("--format", "json").stdout)
+    assert {
+        "object": "function public.can_read()",
+        "property": "body",
+        "left": "SELECT true",
+        "right": "SELECT false",
+    } in document["differences"]
+    assert {
+        "object": "extension pgcrypto",
+        "property": "exists",
+        "left": "present",
+        "right": None,
+    } in document["differences"]
+
+
+EQUIVALENCE_SPEC = """
+name: equivalences written the way a person writes them
+tables:
+  account:
+    columns:
+      id: {type: bigint, default: "nextval('account_id_seq')"}
+      is_active: {type: boolean, default: "'1'"}
+      is_staff: {type: bool, default: "'f'"}
+      login_count: {type: int4, default: "'0'"}
+      balance_cents: {default: "-1"}
+      grace: {type: interval, default: "'0'"}
+      session_ttl: {default: "interval '24 hours'"}
+      nickname: {type: varchar(80), default: "NULL"}
+    checks:
+      - {name: account_email_shape, expression: "email LIKE '%@%'"}
+      - {name: account_handle_shape, expression: "handle NOT ILIKE 'admin%'"}
+      - {name: account_rating_range, expression: "rating BETWEEN 0 AND 5"}
+      - {name: account_kind_known, expression: "kind IN ('person', 'team', 'bot')"}
+    indexes:
+      - {name: account_handle_pattern, columns: [handle]}
+      - {name: account_kind_text, columns: [kind]}
+  document:
+    columns:
+      is_public: {generated: "CAST(state = 'current' AS bool)"}
+      labels: {default: "'{state, current}'"}
+      search: {generated: "to_tsvector('english', coalesce(title, '') || ' ' || coalesce(body, ''))"}
+    policies:
+      - name: document_fresh
+        using: "state <> 'archived' OR EXISTS (SELECT 1 FROM account WHERE id = account_id AND is_staff)"
+"""
+
+
+def test_person_spellings_pass_statically_and_live_alike(pg_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """LIKE vs ~~, generated casts, '1'/'f'/'0'/NULL defaults, intervals, opclasses: the same
+    verdict from the migrations as from the database they built, and PASS on both."""
+    folder = CORPORA / "flyway"
+    static = load_sql(folder)
+    live_model, _ = _live_and_dump(pg_server, tmp_path, "equiv", order_sql_files(folder)[0])
+    path = tmp_path / "equiv.yaml"
+    path.write_text(EQUIVALENCE_SPEC)
+    verdicts = {}
+    for kind, model in (("sql", static), ("live", live_model)):
+        result = audit_model(load_spec(path), model, kind, rules="none")
+        verdicts[kind] = {f.id: (f.status, f.message) for f in result.findings}
+    assert {k: v[0] for k, v in verdicts["sql"].items()} == {
+        k: v[0] for k, v in verdicts["live"].items()
+    }
+    failing = [f"{k}: {m}" for k, (s, m) in verdicts["live"].items() if s != "PASS"]
+    assert failing == []
