@@ -99,7 +99,7 @@ def test_init_writes_prisma_names_that_read_back_and_ddl_quotes_them(
 ) -> None:  # type: ignore[no-untyped-def]
     static = _static(_prisma_files())
     text = spec_from_model(static, name="prisma", source="sql")
-    assert "columns: [userId]" in text
+    assert "columns: ['\"userId\"']" in text
     result = audit_model(load_spec(_write(tmp_path, text)), static, "sql", rules="none")
     index = next(f for f in result.findings if f.id.endswith("indexes.ApiToken_userId_idx"))
     assert index.status == "PASS"
@@ -282,3 +282,15 @@ def test_person_spellings_pass_statically_and_live_alike(pg_server, tmp_path: Pa
     }
     failing = [f"{k}: {m}" for k, (s, m) in verdicts["live"].items() if s != "PASS"]
     assert failing == []
+
+
+def test_init_index_keys_read_back_for_names_that_need_quotes(tmp_path: Path) -> None:
+    from schema_audit.sources.ddl import interpret
+
+    model = interpret(
+        'CREATE TABLE "Odd" ("a b" int, "Mixed" int, "x""y" int, "select" int);'
+        'CREATE INDEX odd_ix ON "Odd" ("a b", "Mixed" DESC, "x""y", "select") INCLUDE ("a b");'
+    )
+    text = spec_from_model(model, name="odd", source="sql")
+    assert 'columns: [\'"a b"\', Mixed DESC, \'"x""y"\', select]' in text
+    assert _failing(text, model, "sql", tmp_path) == []
