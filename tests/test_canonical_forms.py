@@ -292,5 +292,5 @@ def test_init_index_keys_read_back_for_names_that_need_quotes(tmp_path: Path) ->
         'CREATE INDEX odd_ix ON "Odd" ("a b", "Mixed" DESC, "x""y", "select") INCLUDE ("a b");'
     )
     text = spec_from_model(model, name="odd", source="sql")
-    assert 'columns: [\'"a b"\', Mixed DESC, \'"x""y"\', select]' in text
+    assert 'columns: [\'"a b"\', \'"Mixed" DESC\', \'"x""y"\', \'"select"\']' in text
     assert _failing(text, model, "sql", tmp_path) == []
