@@ -8,7 +8,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -66,12 +65,16 @@ def test_ctrl_c_exits_130_with_one_line_and_no_traceback() -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "SCHEMA_AUDIT_CACHE": "0"},
+        env={**os.environ, "SCHEMA_AUDIT_CACHE": "0", "SCHEMA_AUDIT_PROGRESS": "1"},
     )
-    time.sleep(1.5)  # replay starts a cluster: several seconds, so this lands mid-run
+    assert proc.stderr is not None
+    # the first progress line says the audit is under way (imports done, handler installed);
+    # a replay then still has a cluster to start, so the interrupt lands mid-run
+    first = proc.stderr.readline()
+    assert first.startswith("rendering Alembic revisions"), first
     assert proc.poll() is None, "the replay finished before the interrupt: nothing was tested"
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=60)
+    out, err = proc.communicate(timeout=120)
     assert proc.returncode == 130
     assert err.strip().splitlines()[-1] == "schema-audit: interrupted"
     assert "Traceback" not in err
