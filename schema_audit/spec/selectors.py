@@ -211,10 +211,14 @@ def expanded_spec(spec: Spec, model: SchemaModel) -> tuple[Spec, list[Finding]]:
         return spec, []
     requirements, picked = expand(spec, model)
     questions, gates = _relink(spec, requirements)
+    asked: dict[str, list[str]] = {}
+    for q in questions:
+        for rid in q.requirement_ids:
+            asked.setdefault(rid, []).append(q.id)
     for req in requirements:
-        for q in questions:
-            if req.id in q.requirement_ids and q.id not in req.questions:
-                req.questions = [*req.questions, q.id]
+        extra = [q for q in asked.get(req.id, []) if q not in req.questions]
+        if extra:
+            req.questions = [*req.questions, *extra]
     expanded = dataclasses.replace(
         spec, requirements=requirements, selectors=[], questions=questions, exit_gates=gates
     )
