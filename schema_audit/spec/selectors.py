@@ -216,7 +216,7 @@ def expanded_spec(spec: Spec, model: SchemaModel) -> tuple[Spec, list[Finding]]:
         for rid in q.requirement_ids:
             asked.setdefault(rid, []).append(q.id)
     for req in requirements:
-        extra = [q for q in asked.get(req.id, []) if q not in req.questions]
+        extra = [q for q in dict.fromkeys(asked.get(req.id, [])) if q not in req.questions]
         if extra:
             req.questions = [*req.questions, *extra]
     expanded = dataclasses.replace(
