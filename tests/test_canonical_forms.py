@@ -294,3 +294,18 @@ def test_init_index_keys_read_back_for_names_that_need_quotes(tmp_path: Path) ->
     text = spec_from_model(model, name="odd", source="sql")
     assert 'columns: [\'"a b"\', \'"Mixed" DESC\', \'"x""y"\', \'"select"\']' in text
     assert _failing(text, model, "sql", tmp_path) == []
+
+
+@pytest.mark.parametrize("history", ["drizzle_history", "supabase_history"])
+def test_drizzle_and_supabase_histories_read_as_the_database_they_build(
+    pg_server, tmp_path: Path, history: str
+) -> None:  # type: ignore[no-untyped-def]
+    """The DO-block corpora of issue 13 (drizzle-kit's DO-wrapped enums and foreign keys with
+    statement breakpoints; Supabase's idempotent roles and IF NOT EXISTS policies): the
+    static model, the catalog and the catalog's own pg_dump are one form, and a spec `init`
+    writes from any of them passes on the other two."""
+    folder = Path(__file__).resolve().parent / "fixtures" / history
+    files = order_sql_files(folder)[0]
+    static = load_sql(folder)
+    live_model, dump = _live_and_dump(pg_server, tmp_path, history.split("_")[0], files)
+    _assert_one_form(static, live_model, dump, tmp_path)
