@@ -32,6 +32,7 @@ from schema_audit.errors import (
     UsageError,
 )
 from schema_audit.model import SchemaModel
+from schema_audit.progress import SILENT, Reporter
 from schema_audit.spec.model import Spec
 from schema_audit.spec.selectors import expanded_spec
 
@@ -87,7 +88,7 @@ def audit(
     scratch_dsn: str | None = None,
     keep_scratch: bool = False,
     replay_setup: PathLike | None = None,
-    on_replay_step: Callable[[Any], None] | None = None,
+    reporter: Reporter = SILENT,
     on_scratch_kept: Callable[[str], None] | None = None,
     execute: bool = True,
     search_path: Sequence[str] | None = None,
@@ -102,6 +103,7 @@ def audit(
     baseline file whose findings are accepted; ``as_of`` (YYYY-MM-DD) decides which
     waivers have expired (default: the spec's date, else today). ``execute=False``
     (no-exec) reads Alembic revisions from their syntax trees without running any Python.
+    Long reads and each replayed revision are told to ``reporter`` (default: silent).
     """
     loaded = spec if isinstance(spec, Spec) else load_spec(spec, variables)
     groups = _groups(rules, loaded)
@@ -120,7 +122,7 @@ def audit(
             scratch_dsn=scratch_dsn,
             keep=keep_scratch,
             setup=Path(replay_setup) if replay_setup is not None else None,
-            on_step=on_replay_step,
+            reporter=reporter,
             on_kept=on_scratch_kept,
         )
     from schema_audit.sources.select import load_source
@@ -134,6 +136,7 @@ def audit(
         lock_timeout_ms=lock_timeout_ms,
         execute=execute,
         search_path=list(search_path) if search_path else None,
+        reporter=reporter,
     )
     return audit_model(
         loaded,
@@ -228,7 +231,7 @@ def _replay(
     scratch_dsn: str | None,
     keep: bool,
     setup: Path | None,
-    on_step: Callable[[Any], None] | None,
+    reporter: Reporter,
     on_kept: Callable[[str], None] | None,
 ) -> AuditResult:
     """A replay, audited like any source; inline ignores are read from the static history."""
@@ -255,7 +258,7 @@ def _replay(
             scratch_dsn=scratch_dsn,
             keep=keep,
             setup=setup,
-            on_step=on_step,
+            reporter=reporter,
             on_kept=on_kept,
         )
     except (ReplayError, MigrationSourceError) as exc:

@@ -402,8 +402,6 @@ def audit(
     _known_dsns(dsn, scratch_dsn)
     from schema_audit import api
 
-    if quiet:
-        os.environ["SCHEMA_AUDIT_PROGRESS"] = "0"  # --quiet: nothing on stderr either
     if targets is not None:
         given = [f"--{n}" for n, v in (("dsn", dsn), ("migrations", migrations), ("sql", sql)) if v]
         if given or replay or baseline or junit or sarif or output_dir:
@@ -461,7 +459,7 @@ def audit(
             scratch_dsn=scratch_dsn,
             keep_scratch=keep_scratch,
             replay_setup=replay_setup,
-            on_replay_step=_replay_progress,
+            reporter=_reporter(quiet),
             on_scratch_kept=_scratch_kept,
             execute=not no_exec,
             search_path=_search_path(search_path),
@@ -587,6 +585,7 @@ def merge(
 def _phrase(error: SchemaAuditError) -> list[str]:
     """The library names what is wrong; the CLI names the options that fix it."""
     from schema_audit import errors
+    from schema_audit.sources.live import LiveTimeoutError
 
     if isinstance(error, errors.SourceChoiceError):
         got = ", ".join(f"--{name}" for name in error.given)
@@ -601,15 +600,22 @@ def _phrase(error: SchemaAuditError) -> list[str]:
         ]
     if isinstance(error, errors.ReplayHistoryError):
         return ["--replay needs exactly one history: --migrations or --sql"]
+    if isinstance(error, LiveTimeoutError):
+        return [f"{line} (--lock-timeout, --statement-timeout)" for line in error.problems]
     return error.problems
 
 
-def _replay_progress(step) -> None:  # type: ignore[no-untyped-def]
-    from schema_audit.progress import enabled
+def _reporter(quiet: bool = False):  # type: ignore[no-untyped-def]
+    """Progress on stderr when someone watches: a terminal, or SCHEMA_AUDIT_PROGRESS=1 (CI
+    logs); never with SCHEMA_AUDIT_PROGRESS=0 or --quiet."""
+    from schema_audit.progress import SILENT, StderrReporter
 
-    if enabled():
-        mark = "FAILED: " + step.error if step.error else "ok"
-        typer.echo(f"  replay {step.revision} ({step.seconds * 1000:.0f} ms) {mark}", err=True)
+    setting = os.environ.get("SCHEMA_AUDIT_PROGRESS", "").strip().lower()
+    if quiet or setting in ("0", "no", "never", "false"):
+        return SILENT
+    if setting in ("1", "yes", "always", "true") or sys.stderr.isatty():
+        return StderrReporter()
+    return SILENT
 
 
 def _scratch_kept(scratch: str) -> None:
@@ -817,6 +823,7 @@ def inspect(
             schemas=schema,
             execute=not no_exec,
             search_path=_search_path(search_path),
+            reporter=_reporter(),
         )
     except SchemaAuditError as exc:
         _fail(_phrase(exc))
@@ -994,6 +1001,7 @@ def init(
             schemas=schema,
             execute=not no_exec,
             search_path=_search_path(search_path),
+            reporter=_reporter(),
         )
     except SchemaAuditError as exc:
         _fail(_phrase(exc))
@@ -1187,10 +1195,18 @@ def diff(
 
     try:
         a = load_any(
-            left, schemas=schema, execute=not no_exec, search_path=_search_path(search_path)
+            left,
+            schemas=schema,
+            execute=not no_exec,
+            search_path=_search_path(search_path),
+            reporter=_reporter(),
         )
         b = load_any(
-            right, schemas=schema, execute=not no_exec, search_path=_search_path(search_path)
+            right,
+            schemas=schema,
+            execute=not no_exec,
+            search_path=_search_path(search_path),
+            reporter=_reporter(),
         )
     except SchemaAuditError as exc:
         _fail(_phrase(exc))

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from schema_audit.errors import SchemaAuditError
+
 # config key -> (command, parameter name) it provides a default for
 KEYS: dict[str, list[tuple[str, str]]] = {
     "spec": [("audit", "spec")],
@@ -55,7 +57,7 @@ KEYS: dict[str, list[tuple[str, str]]] = {
 }
 
 
-class ConfigError(Exception):
+class ConfigError(SchemaAuditError):
     """The configuration file cannot be used; one line with the file and key."""
 
 

@@ -1,26 +1,20 @@
-"""Progress of long reads on stderr: a 200 MB dump or a 10,000-revision history should not look hung.
+"""Progress of long reads: a 200 MB dump or a 10,000-revision history should not look hung.
 
-Shown on a terminal, or everywhere with ``SCHEMA_AUDIT_PROGRESS=1`` (CI logs);
-never with ``SCHEMA_AUDIT_PROGRESS=0`` or ``--quiet``. Updates are throttled
-to a few per second, so the cost does not grow with the input, and stdout
-(where JSON goes) is never touched.
+The library reports progress only to a :class:`Reporter` its caller hands it; the
+default, :data:`SILENT`, says nothing. The CLI decides whether anyone is watching
+(a terminal, or ``SCHEMA_AUDIT_PROGRESS=1`` in CI logs; never with ``=0`` or
+``--quiet``) and passes a :class:`StderrReporter`. Updates are throttled to a few
+per second, so the cost does not grow with the input, and stdout (where JSON goes)
+is never touched.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 import time
-from typing import TextIO
+from typing import Any, TextIO
 
 INTERVAL_S = 0.5
-
-
-def enabled() -> bool:
-    setting = os.environ.get("SCHEMA_AUDIT_PROGRESS", "").strip().lower()
-    if setting in ("0", "no", "never", "false"):
-        return False
-    return setting in ("1", "yes", "always", "true") or sys.stderr.isatty()
 
 
 class Progress:
@@ -52,6 +46,35 @@ class Progress:
                 self.stream.flush()
 
 
-def reporter(label: str, total: int, unit: str) -> Progress | None:
-    """A Progress when progress is enabled and the work is big enough to be worth one."""
-    return Progress(label, total, unit) if enabled() else None
+class Reporter:
+    """Where long work tells how far it got. This base class is silent."""
+
+    enabled = False
+
+    def progress(self, label: str, total: int, unit: str) -> Progress | None:
+        """A Progress for ``total`` steps of ``unit``, or None when nobody is watching."""
+        return None
+
+    def replay_step(self, step: Any) -> None:
+        """One revision replayed into the scratch database (``step.revision``, ``.seconds``, ``.error``)."""
+
+
+SILENT = Reporter()
+
+
+class StderrReporter(Reporter):
+    """Progress lines on stderr (or ``stream``)."""
+
+    enabled = True
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream
+
+    def progress(self, label: str, total: int, unit: str) -> Progress | None:
+        return Progress(label, total, unit, self.stream)
+
+    def replay_step(self, step: Any) -> None:
+        mark = "FAILED: " + step.error if step.error else "ok"
+        stream = self.stream or sys.stderr
+        stream.write(f"  replay {step.revision} ({step.seconds * 1000:.0f} ms) {mark}\n")
+        stream.flush()

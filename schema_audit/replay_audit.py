@@ -18,6 +18,7 @@ from pathlib import Path
 
 from schema_audit.audit.findings import Evidence, Finding
 from schema_audit.model import Revision, SchemaModel
+from schema_audit.progress import SILENT, Reporter
 from schema_audit.spec.model import Spec
 
 
@@ -40,7 +41,7 @@ def replay_source(
     scratch_dsn: str | None = None,
     keep: bool = False,
     setup: Path | None = None,
-    on_step: Callable | None = None,
+    reporter: Reporter = SILENT,
     on_kept: Callable[[str], None] | None = None,
 ) -> ReplayedSource:
     from schema_audit.probes.auto import automatic_probes
@@ -63,11 +64,11 @@ def replay_source(
     heads: list[str] = []
     with scratch_database(scratch_dsn, keep=keep) as scratch:
         if setup is not None:
-            replay_setup(setup, scratch, on_step=on_step)
+            replay_setup(setup, scratch, on_step=reporter.replay_step)
         if migrations:
             from schema_audit.sources.alembic import render_history
 
-            history = render_history(migrations)
+            history = render_history(migrations, reporter=reporter)
             assumed = (
                 []
                 if scratch.failed
@@ -81,7 +82,7 @@ def replay_source(
                 if f.id.split(".")[1] not in ("needs-connection", "render-error")
             ]
             if not scratch.failed:
-                heads = replay_alembic(migrations, scratch, on_step=on_step)
+                heads = replay_alembic(migrations, scratch, on_step=reporter.replay_step)
             revisions = [
                 Revision(r.revision, r.file, r.message, r.down_revisions, r.has_downgrade)
                 for r in history.revisions
@@ -91,7 +92,7 @@ def replay_source(
                 [] if scratch.failed else scratch.assume(collect(sql_statements(sql)))  # type: ignore[arg-type]
             )
             if not scratch.failed:
-                replay_sql(sql, scratch, on_step=on_step)  # type: ignore[arg-type]
+                replay_sql(sql, scratch, on_step=reporter.replay_step)  # type: ignore[arg-type]
             revisions = [Revision(s.revision, s.file, s.file) for s in scratch.steps if not s.setup]
         model = live.introspect(scratch.dsn)
         if migrations:

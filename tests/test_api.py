@@ -136,3 +136,23 @@ def test_replay_honours_inline_ignores_like_the_static_audit(tmp_path: Path, pg_
         )
         assert other is not None and other.status == "FAIL", result.source_kind
     assert replayed.source_kind == "replay"
+
+
+def test_progress_goes_only_to_the_reporter_given(tmp_path: Path, monkeypatch, capfd) -> None:  # type: ignore[no-untyped-def]
+    """The library reads no environment variable for progress: the caller passes a reporter."""
+    import io
+
+    from schema_audit.progress import StderrReporter
+
+    history = tmp_path / "sql"
+    history.mkdir()
+    for n in range(3):
+        (history / f"00{n}_t.sql").write_text(f"CREATE TABLE t{n} (a int PRIMARY KEY);\n")
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("name: s\ntables:\n  t0: {}\n")
+    monkeypatch.setenv("SCHEMA_AUDIT_PROGRESS", "1")
+    audit(spec, sql=history)
+    assert capfd.readouterr().err == ""
+    stream = io.StringIO()
+    audit(spec, sql=history, reporter=StderrReporter(stream))
+    assert "reading sql: 100% (3/3 files)" in stream.getvalue()

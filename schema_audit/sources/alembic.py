@@ -31,14 +31,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from schema_audit import cache
+from schema_audit.errors import SchemaAuditError
 from schema_audit.model import Revision, SchemaModel, UnappliedStatement
-from schema_audit.progress import reporter
+from schema_audit.progress import SILENT, Reporter
 from schema_audit.sources import render_cache
 from schema_audit.sources.ddl import DdlInterpreter
 from schema_audit.sources.effects import python_effects
 
 
-class MigrationSourceError(Exception):
+class MigrationSourceError(SchemaAuditError):
     """The history cannot be read at all; one line."""
 
 
@@ -583,7 +584,9 @@ def _describe_error(exc: BaseException, path: Path, display: str) -> str:
     return f"{where}: {type(exc).__name__}: {message}".rstrip(": ")
 
 
-def render_history(path: Path, *, execute: bool = True) -> AlembicHistory:
+def render_history(
+    path: Path, *, execute: bool = True, reporter: Reporter = SILENT
+) -> AlembicHistory:
     """Every revision of the history at ``path``, in order, rendered to SQL.
 
     A revision that cannot be rendered is read from its syntax tree instead (its literal
@@ -638,7 +641,7 @@ def render_history(path: Path, *, execute: bool = True) -> AlembicHistory:
         for f in files.values()
     )
     env_imported = False
-    progress = reporter("rendering Alembic revisions", len(order), "revisions")
+    progress = reporter.progress("rendering Alembic revisions", len(order), "revisions")
     for number, rev in enumerate(order):
         if progress:
             progress.update(number)
@@ -773,10 +776,10 @@ def _display(file: Path, base: Path) -> str:
         return str(file)
 
 
-def model_from_history(history: AlembicHistory) -> SchemaModel:
+def model_from_history(history: AlembicHistory, *, reporter: Reporter = SILENT) -> SchemaModel:
     interpreter = DdlInterpreter()
     model = interpreter.model
-    progress = reporter("interpreting revisions", len(history.revisions), "revisions")
+    progress = reporter.progress("interpreting revisions", len(history.revisions), "revisions")
     for number, rev in enumerate(history.revisions):
         if progress:
             progress.update(number)

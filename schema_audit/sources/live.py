@@ -21,6 +21,7 @@ from typing import Any
 import psycopg
 from psycopg import errors as pg_errors
 
+from schema_audit.errors import SchemaAuditError
 from schema_audit.model import (
     CheckConstraint,
     Column,
@@ -64,8 +65,12 @@ VOLATILITY = {"i": "IMMUTABLE", "s": "STABLE", "v": "VOLATILE"}
 PARALLEL = {"s": "SAFE", "r": "RESTRICTED", "u": "UNSAFE"}
 
 
-class LiveSourceError(Exception):
+class LiveSourceError(SchemaAuditError):
     """The database could not be read; one line, password-free."""
+
+
+class LiveTimeoutError(LiveSourceError):
+    """A read waited past the lock or statement timeout (another session may hold a lock)."""
 
 
 def redact_dsn(dsn: str) -> str:
@@ -447,9 +452,9 @@ class _Reader:
                     f"{what}: not read ({_one_line(str(exc), self.dsn)}; another session holds a lock)"
                 )
                 return []
-            raise LiveSourceError(
+            raise LiveTimeoutError(
                 f"reading {what} from {redact_dsn(self.dsn)} timed out ({_one_line(str(exc), self.dsn)}); "
-                "another session may hold a lock: retry later or raise --lock-timeout/--statement-timeout"
+                "another session may hold a lock: retry later or raise the lock and statement timeouts"
             ) from None
         except psycopg.Error as exc:
             raise LiveSourceError(

@@ -26,6 +26,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from schema_audit.errors import SchemaAuditError
+
 INSTALL_HINT = (
     "install the PostgreSQL server binaries (Debian/Ubuntu: apt-get install postgresql; "
     "macOS: brew install postgresql) or point SCHEMA_AUDIT_TEST_DSN / --scratch-dsn "
@@ -35,7 +37,7 @@ INSTALL_HINT = (
 _REQUIRED = ("initdb", "pg_ctl", "postgres")
 
 
-class PgServerError(RuntimeError):
+class PgServerError(SchemaAuditError):
     """The throwaway cluster could not be found, initialised or started."""
 
 

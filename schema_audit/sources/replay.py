@@ -22,12 +22,13 @@ from pathlib import Path
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from schema_audit.errors import SchemaAuditError
 from schema_audit.redact import scrub
 from schema_audit.sources.assumed import References
 from schema_audit.sources.pgserver import PgCluster, PgServerError, describe_bindir
 
 
-class ReplayError(Exception):
+class ReplayError(SchemaAuditError):
     """The scratch database could not be provided; one line."""
 
 
@@ -165,7 +166,7 @@ def scratch_database(scratch_dsn: str | None = None, *, keep: bool = False) -> I
                 cluster = PgCluster(keep=keep).start()
             except PgServerError as exc:
                 raise ReplayError(
-                    f"cannot start a throwaway PostgreSQL for --replay: {exc}"
+                    f"cannot start a throwaway PostgreSQL for the replay: {exc}"
                 ) from None
             admin = cluster.dsn()
             server = describe_bindir(cluster.bindir)

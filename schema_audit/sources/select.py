@@ -12,6 +12,7 @@ from pathlib import Path
 from schema_audit.audit.findings import Evidence, Finding
 from schema_audit.errors import SchemaAuditError, SourceChoiceError
 from schema_audit.model import SchemaModel, UnappliedStatement
+from schema_audit.progress import SILENT, Reporter
 
 
 class SourceError(SchemaAuditError):
@@ -37,6 +38,7 @@ def load_source(
     lock_timeout_ms: int = 5000,
     execute: bool = True,
     search_path: list[str] | None = None,
+    reporter: Reporter = SILENT,
 ) -> LoadedSource:
     """The model of one source. ``execute=False`` (no-exec) reads Alembic revisions from
     their syntax trees without importing or running any of them."""
@@ -48,15 +50,14 @@ def load_source(
     if dsn:
         from schema_audit.sources import live
 
-        try:
-            model = live.introspect(
-                dsn,
-                schemas=schemas,
-                statement_timeout_ms=statement_timeout_ms,
-                lock_timeout_ms=lock_timeout_ms,
-            )
-        except live.LiveSourceError as exc:
-            raise SourceError(str(exc)) from None
+        # a LiveSourceError is a SchemaAuditError: raised as it is, so its type tells the
+        # caller what went wrong (a timeout, say)
+        model = live.introspect(
+            dsn,
+            schemas=schemas,
+            statement_timeout_ms=statement_timeout_ms,
+            lock_timeout_ms=lock_timeout_ms,
+        )
         return LoadedSource(model, "live", live.redact_dsn(dsn))
     if migrations:
         from schema_audit.sources import alembic as alembic_source
@@ -64,8 +65,8 @@ def load_source(
         if not migrations.exists():
             raise SourceError(f"{migrations}: no such directory")
         try:
-            history = alembic_source.render_history(migrations, execute=execute)
-            model = alembic_source.model_from_history(history)
+            history = alembic_source.render_history(migrations, execute=execute, reporter=reporter)
+            model = alembic_source.model_from_history(history, reporter=reporter)
         except alembic_source.MigrationSourceError as exc:
             raise SourceError(str(exc)) from None
         return LoadedSource(
@@ -81,7 +82,7 @@ def load_source(
     if not sql.exists():
         raise SourceError(f"{sql}: no such file or directory")
     try:
-        model, layout = sqlfile.read_sql(sql, search_path=search_path)
+        model, layout = sqlfile.read_sql(sql, search_path=search_path, reporter=reporter)
     except (sqlfile.MigrationSourceError, OSError) as exc:
         raise SourceError(str(exc)) from None
     issues: list = list(layout.issues)
@@ -207,6 +208,7 @@ def load_any(
     schemas: list[str] | None = None,
     execute: bool = True,
     search_path: list[str] | None = None,
+    reporter: Reporter = SILENT,
 ) -> LoadedSource:
     """A source named by one string: a DSN (URL or key=value), an Alembic project, or SQL."""
     if "://" in text or ("=" in text and not Path(text).exists()):
@@ -217,5 +219,5 @@ def load_any(
     from schema_audit.sources.sqlfile import looks_like_alembic
 
     if looks_like_alembic(path):
-        return load_source(migrations=path, execute=execute)
-    return load_source(sql=path, search_path=search_path)
+        return load_source(migrations=path, execute=execute, reporter=reporter)
+    return load_source(sql=path, search_path=search_path, reporter=reporter)

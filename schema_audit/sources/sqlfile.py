@@ -19,8 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from schema_audit.model import Revision, SchemaModel, UnappliedStatement
-from schema_audit.progress import enabled as progress_enabled
-from schema_audit.progress import reporter
+from schema_audit.progress import SILENT, Reporter
 from schema_audit.sources.alembic import MigrationIssue, MigrationSourceError
 from schema_audit.sources.ddl import DdlInterpreter
 
@@ -311,15 +310,19 @@ def _display(path: Path, base: Path) -> str:
         return str(path)
 
 
-def load_sql(path: Path, *, search_path: list[str] | None = None) -> SchemaModel:
+def load_sql(
+    path: Path, *, search_path: list[str] | None = None, reporter: Reporter = SILENT
+) -> SchemaModel:
     """Interpret one SQL file or an ordered folder of them."""
-    return read_sql(path, search_path=search_path)[0]
+    return read_sql(path, search_path=search_path, reporter=reporter)[0]
 
 
 _CONTENT = re.compile(r"(?m)^[ \t]*(?!--)[^\s]")  # a line that is neither blank nor a -- comment
 
 
-def read_sql(path: Path, *, search_path: list[str] | None = None) -> tuple[SchemaModel, Layout]:
+def read_sql(
+    path: Path, *, search_path: list[str] | None = None, reporter: Reporter = SILENT
+) -> tuple[SchemaModel, Layout]:
     """The model of one SQL file or an ordered folder of them, and the layout that was detected.
 
     A source with no SQL statement at all (an empty file, a folder of empty files) is an
@@ -336,7 +339,9 @@ def read_sql(path: Path, *, search_path: list[str] | None = None) -> tuple[Schem
     if search_path:
         interpreter.search_path = list(search_path)
     model = interpreter.model
-    progress = reporter(f"reading {path.name}", len(files), "files") if len(files) > 1 else None
+    progress = (
+        reporter.progress(f"reading {path.name}", len(files), "files") if len(files) > 1 else None
+    )
     contents = 0
     for number, file in enumerate(files):
         if progress:
@@ -371,8 +376,8 @@ def read_sql(path: Path, *, search_path: list[str] | None = None) -> tuple[Schem
             contents += 1
         # one big file (a dump): progress by line, counted only when someone will see it
         lines = (
-            reporter(f"reading {display}", text.count("\n") + 1, "lines")
-            if not progress and progress_enabled()
+            reporter.progress(f"reading {display}", text.count("\n") + 1, "lines")
+            if not progress and reporter.enabled
             else None
         )
         interpreter.apply_sql(
