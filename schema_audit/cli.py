@@ -19,6 +19,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from schema_audit import __version__
+from schema_audit.enums import Severity
 from schema_audit.errors import SchemaAuditError
 
 app = typer.Typer(
@@ -32,14 +33,6 @@ app = typer.Typer(
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-
-
-class Severity(StrEnum):
-    blocking = "blocking"
-    high = "high"
-    moderate = "moderate"
-    low = "low"
-    info = "info"
 
 
 class Format(StrEnum):
@@ -264,7 +257,7 @@ def audit(
     fail_on: Annotated[
         Severity,
         typer.Option("--fail-on", help="Exit 1 when a FAIL finding is at or above this severity."),
-    ] = Severity.low,
+    ] = Severity.LOW,
     schema: SchemaOpt = None,
     statement_timeout: Annotated[
         int, typer.Option(help="statement_timeout for live reads, in ms.")

@@ -28,8 +28,9 @@ from typing import Literal
 
 from pglast.keywords import COL_NAME_KEYWORDS, RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
 
+from schema_audit.enums import ReferentialAction
+
 Command = Literal["ALL", "SELECT", "INSERT", "UPDATE", "DELETE"]
-RefAction = Literal["NO ACTION", "RESTRICT", "CASCADE", "SET NULL", "SET DEFAULT"]
 
 TABLE_PRIVILEGES = (
     "SELECT",
@@ -118,8 +119,8 @@ class ForeignKey:
     ref_schema: str
     ref_table: str
     ref_columns: list[str]
-    on_delete: RefAction = "NO ACTION"
-    on_update: RefAction = "NO ACTION"
+    on_delete: str = ReferentialAction.NO_ACTION.value  # a ReferentialAction value
+    on_update: str = ReferentialAction.NO_ACTION.value
     match: Literal["SIMPLE", "FULL", "PARTIAL"] = "SIMPLE"
     deferrable: bool = False
     initially_deferred: bool = False

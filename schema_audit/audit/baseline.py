@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from schema_audit.audit.findings import Finding
+from schema_audit.enums import Status
 from schema_audit.errors import BaselineError
 
-REPORTED = ("FAIL", "PARTIAL", "DEFERRED", "NOT_APPLICABLE")
+REPORTED = (Status.FAIL, Status.PARTIAL, Status.DEFERRED, Status.NOT_APPLICABLE)
 
 
 def fingerprint(finding: Finding) -> str:

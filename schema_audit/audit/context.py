@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from schema_audit.audit.findings import Evidence, Finding
+from schema_audit.enums import Status
 from schema_audit.model import Provenance, SchemaModel, Table, View, qualify
 from schema_audit.spec.model import Requirement, Spec
 
@@ -131,7 +132,7 @@ class AuditContext:
         note: str = "",
     ) -> Finding:
         """The FAIL of a required object that is not there, naming required columns that are missing too."""
-        from schema_audit.audit.findings import finding_for, missing
+        from schema_audit.audit.findings import Diff, finding_for, missing
 
         message = f"{label} does not exist"
         gone = list(dict.fromkeys(absent_columns or []))
@@ -139,9 +140,10 @@ class AuditContext:
             message += f" (column{'s' if len(gone) > 1 else ''} {', '.join(gone)} missing)"
         return finding_for(
             req,
-            "FAIL",
+            Status.FAIL,
             message + note,
-            diffs=[missing()],
+            # which required columns are missing too, as data (recommendations read it)
+            diffs=[missing(), *([Diff("missing_columns", [], gone)] if gone else [])],
             evidence=self.absence_evidence(relation, label),
             instead=instead,
         )

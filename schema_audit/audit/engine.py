@@ -15,6 +15,7 @@ from schema_audit.audit.context import AuditContext
 from schema_audit.audit.findings import Finding, finding_for
 from schema_audit.audit.result import AuditResult, Rollup, aggregate
 from schema_audit.audit.strict import check_strict, check_strict_tables
+from schema_audit.enums import Status
 from schema_audit.model import SchemaModel
 from schema_audit.spec.model import Requirement, Spec
 
@@ -50,7 +51,7 @@ def _parent_missing(req: Requirement, by_id: dict[str, Finding]) -> Finding | No
     parent = by_id.get(req.parent)
     if (
         parent is not None
-        and parent.status in ("FAIL", "DEFERRED")
+        and parent.status in (Status.FAIL, Status.DEFERRED)
         and any(d.property == "exists" for d in parent.diffs)
     ):
         return parent
@@ -61,15 +62,15 @@ def _orphan(req: Requirement, parent: Finding) -> Finding:
     """A requirement whose table is missing: NOT_APPLICABLE, or DEFERRED with it when the
     table's absence is itself undecided (an unapplied statement may create it)."""
     what = f"{parent.kind.replace('_', ' ')} {req.table}"
-    if parent.status == "DEFERRED":
+    if parent.status == Status.DEFERRED:
         finding = finding_for(
             req,
-            "DEFERRED",
+            Status.DEFERRED,
             f"{what} is not in the static model and its existence is DEFERRED, so this is too",
         )
         finding.evidence = list(parent.evidence)
         return finding
-    return finding_for(req, "NOT_APPLICABLE", f"{what} does not exist, so this cannot apply")
+    return finding_for(req, Status.NOT_APPLICABLE, f"{what} does not exist, so this cannot apply")
 
 
 def evaluate(

@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-STATUSES = ("PASS", "FAIL", "PARTIAL", "DEFERRED", "NOT_APPLICABLE", "WAIVED")
-SEVERITIES = ("blocking", "high", "moderate", "low", "info")
-SEVERITY_RANK = {s: len(SEVERITIES) - i for i, s in enumerate(SEVERITIES)}  # blocking=5 … info=1
-# Worst first when sorting findings for people.
-STATUS_RANK = {"FAIL": 0, "DEFERRED": 1, "PARTIAL": 2, "WAIVED": 3, "NOT_APPLICABLE": 4, "PASS": 5}
+from schema_audit.enums import Severity, Status
+
+# The enums' values, for code that iterates or ranks plain strings (schema_audit.enums defines them).
+STATUSES = tuple(s.value for s in Status)
+SEVERITIES = tuple(s.value for s in Severity)
+SEVERITY_RANK = {s.value: s.rank for s in Severity}  # blocking=5 … info=1
+STATUS_RANK = {s.value: s.rank for s in Status}  # worst first when sorting findings for people
 
 
 def show(value: Any) -> str:
@@ -88,7 +90,7 @@ def sort_key(finding: Finding) -> tuple:
 
 
 def at_or_above(severity: str, threshold: str) -> bool:
-    return SEVERITY_RANK[severity] >= SEVERITY_RANK[threshold]
+    return Severity(severity).at_or_above(threshold)
 
 
 def finding_for(

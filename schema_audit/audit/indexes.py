@@ -15,6 +15,7 @@ from schema_audit import ident, sqlnorm
 from schema_audit.audit import indexsem, nearmiss
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.findings import Diff, Finding, finding_for, show
+from schema_audit.enums import Status
 from schema_audit.model import Index, IndexKey, Table
 from schema_audit.render import ddl as render_ddl
 from schema_audit.spec.model import Requirement
@@ -152,9 +153,14 @@ def check_index(req: Requirement, ctx: AuditContext) -> Finding:
                 f"{d.property} is {show(d.actual)}, expected {show(d.expected)}" for d in diffs
             )
             return finding_for(
-                req, "FAIL", f"{label} differs: {detail}", diffs=diffs, evidence=evidence, ddl=ddl
+                req,
+                Status.FAIL,
+                f"{label} differs: {detail}",
+                diffs=diffs,
+                evidence=evidence,
+                ddl=ddl,
             )
-        return finding_for(req, "PASS", f"{label} exists: {ddl}", evidence=evidence, ddl=ddl)
+        return finding_for(req, Status.PASS, f"{label} exists: {ddl}", evidence=evidence, ddl=ddl)
 
     same_shape = [ix for ix in indexes.values() if not shape_diffs(props, ix, aliases, columns)]
     if same_shape:
@@ -164,7 +170,7 @@ def check_index(req: Requirement, ctx: AuditContext) -> Finding:
         if req.name:
             return finding_for(
                 req,
-                "PARTIAL",
+                Status.PARTIAL,
                 f"{label} does not exist by that name; {index.name} has the same definition (name differs)",
                 diffs=[Diff("name", req.name, index.name)],
                 evidence=evidence,
@@ -180,7 +186,7 @@ def check_index(req: Requirement, ctx: AuditContext) -> Finding:
             )
         return finding_for(
             req,
-            "PASS",
+            Status.PASS,
             f"{label} exists as {index.name}",
             evidence=evidence,
             ddl=ddl,
@@ -267,7 +273,7 @@ def _check_use(req: Requirement, ctx: AuditContext, relation) -> Finding:  # typ
         if req.name and index.name != req.name:
             return finding_for(
                 req,
-                "PARTIAL",
+                Status.PARTIAL,
                 f"{label} does not exist by that name; {index.name} is {what} (name differs)",
                 diffs=[Diff("name", req.name, index.name)],
                 evidence=evidence,
@@ -276,7 +282,7 @@ def _check_use(req: Requirement, ctx: AuditContext, relation) -> Finding:  # typ
             )
         return finding_for(
             req,
-            "PASS",
+            Status.PASS,
             f"{label}: {index.name} is {what}",
             evidence=evidence,
             ddl=ddl,

@@ -9,6 +9,7 @@ from schema_audit.audit import nearmiss, privileges
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.findings import Diff, Evidence, Finding, finding_for, missing
 from schema_audit.audit.options import option_diffs
+from schema_audit.enums import Status
 from schema_audit.model import qualify
 from schema_audit.render import ddl as render_ddl
 from schema_audit.spec.model import Requirement
@@ -28,7 +29,7 @@ def check_view(req: Requirement, ctx: AuditContext) -> Finding:
             diffs.append(Diff("materialized", materialized, view.materialized))
         return finding_for(
             req,
-            "FAIL",
+            Status.FAIL,
             message,
             diffs=diffs,
             evidence=ctx.absence_evidence(None, label),
@@ -58,9 +59,9 @@ def check_view(req: Requirement, ctx: AuditContext) -> Finding:
                 "; " if detail else ""
             ) + f"{d.property} is {d.actual or 'not set'}, expected {d.expected}"
         return finding_for(
-            req, "FAIL", f"{label} differs: {detail}", diffs=diffs, evidence=evidence, ddl=ddl
+            req, Status.FAIL, f"{label} differs: {detail}", diffs=diffs, evidence=evidence, ddl=ddl
         )
-    return finding_for(req, "PASS", f"{label} exists", evidence=evidence, ddl=ddl)
+    return finding_for(req, Status.PASS, f"{label} exists", evidence=evidence, ddl=ddl)
 
 
 def check_function(req: Requirement, ctx: AuditContext) -> Finding:
@@ -69,7 +70,7 @@ def check_function(req: Requirement, ctx: AuditContext) -> Finding:
     if not functions:
         return finding_for(
             req,
-            "FAIL",
+            Status.FAIL,
             f"{label} does not exist",
             diffs=[missing()],
             evidence=ctx.absence_evidence(None, label),
@@ -101,9 +102,11 @@ def check_function(req: Requirement, ctx: AuditContext) -> Finding:
     if diffs:
         detail = "; ".join(f"{d.property} is {d.actual}, expected {d.expected}" for d in diffs)
         return finding_for(
-            req, "FAIL", f"{label} differs: {detail}", diffs=diffs, evidence=evidence, ddl=ddl
+            req, Status.FAIL, f"{label} differs: {detail}", diffs=diffs, evidence=evidence, ddl=ddl
         )
-    return finding_for(req, "PASS", f"{label} exists: {fn.signature}", evidence=evidence, ddl=ddl)
+    return finding_for(
+        req, Status.PASS, f"{label} exists: {fn.signature}", evidence=evidence, ddl=ddl
+    )
 
 
 def check_forbidden_column(req: Requirement, ctx: AuditContext) -> Finding:
@@ -149,14 +152,14 @@ def check_forbidden_column(req: Requirement, ctx: AuditContext) -> Finding:
         listing = ", ".join(f"{t}.{c} ({ty})" for t, c, ty in hits)
         return finding_for(
             req,
-            "FAIL",
+            Status.FAIL,
             f"forbidden column(s) present: {listing}",
             diffs=[Diff("columns", [], [f"{t}.{c}" for t, c, _ in hits])],
             evidence=evidence,
         )
     return finding_for(
         req,
-        "PASS",
+        Status.PASS,
         f"no column matches {rule} in {scanned} table(s)",
         evidence=[
             Evidence(source=ctx.evidence_kind(), note=f"{scanned} tables scanned for {rule}")
@@ -169,7 +172,7 @@ def check_probe(req: Requirement, ctx: AuditContext) -> Finding:
     kind = req.props["kind"].replace("_", " ")
     return finding_for(
         req,
-        "DEFERRED",
+        Status.DEFERRED,
         f"{kind} probe on {req.table or 'the schema'} requires a live scratch database (run with --replay)",
         evidence=[Evidence(source="spec", note="behavioural probe: settled only by --replay")],
     )

@@ -14,11 +14,12 @@ from functools import cached_property
 from typing import Any
 
 from schema_audit.audit.findings import STATUSES, Finding, at_or_above
+from schema_audit.enums import Status
 from schema_audit.model import SchemaModel
 from schema_audit.spec.model import Spec
 
 # A finding the baseline accepted counts like a waived one in the roll-ups that cited it.
-ACCEPTED = "WAIVED"
+ACCEPTED = Status.WAIVED
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,13 +51,13 @@ class CategoryRollup:
 def aggregate(statuses: list[str]) -> str:
     """One answer for many findings; a requirement that cannot apply counts as unmet."""
     if not statuses:
-        return "NOT_APPLICABLE"
-    if any(s in ("FAIL", "NOT_APPLICABLE") for s in statuses):
-        return "FAIL"
-    for status in ("PARTIAL", "DEFERRED"):
+        return Status.NOT_APPLICABLE
+    if any(s in (Status.FAIL, Status.NOT_APPLICABLE) for s in statuses):
+        return Status.FAIL
+    for status in (Status.PARTIAL, Status.DEFERRED):
         if status in statuses:
             return status
-    return "PASS"
+    return Status.PASS
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,9 @@ class AuditResult:
         return counts
 
     def failing_at(self, fail_on: str) -> list[Finding]:
-        return [f for f in self.findings if f.status == "FAIL" and at_or_above(f.severity, fail_on)]
+        return [
+            f for f in self.findings if f.status == Status.FAIL and at_or_above(f.severity, fail_on)
+        ]
 
     @property
     def failing(self) -> list[Finding]:
@@ -97,7 +100,7 @@ class AuditResult:
 
     @property
     def verdict(self) -> str:
-        return "FAIL" if self.failing else "PASS"
+        return Status.FAIL if self.failing else Status.PASS
 
     def exit_code(self, fail_on: str | None = None) -> int:
         """0 conformant at ``fail_on`` (default: the audit's), 1 findings at or above it."""
@@ -200,7 +203,7 @@ def _implementing_migrations(findings: list[Finding]) -> list[str]:
     """The migration files that implement a gate's met criteria (a gap has none to name)."""
     files: list[str] = []
     for f in findings:
-        if f.status not in ("PASS", "PARTIAL", "WAIVED"):
+        if f.status not in (Status.PASS, Status.PARTIAL, Status.WAIVED):
             continue
         for ev in f.evidence:
             # For tables and columns, the migration that created them implements the criterion.

@@ -18,6 +18,7 @@ from schema_audit import sqlnorm
 from schema_audit.audit import indexsem, privileges
 from schema_audit.audit.findings import Evidence, Finding
 from schema_audit.audit.suppressions import suppress
+from schema_audit.enums import Status
 from schema_audit.lint import find_ignore, source_lines
 from schema_audit.model import SchemaModel, Table, qualify
 from schema_audit.render import ddl as render_ddl
@@ -198,7 +199,7 @@ def _finding(
         kind="rule",
         table=table,
         name=rule.name,
-        status="FAIL",
+        status=Status.FAIL,
         severity=rule.severity,
         message=f"{rule.id} {rule.name}: {message}",
         category="Rules",

@@ -11,6 +11,7 @@ from __future__ import annotations
 from schema_audit.audit import policysem, privileges
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.findings import Candidate, Diff, Finding, finding_for
+from schema_audit.enums import Status
 from schema_audit.model import TABLE_PRIVILEGES, Policy, SchemaModel, Table, Trigger, qualify
 from schema_audit.render import ddl as render_ddl
 from schema_audit.spec.model import Requirement
@@ -51,7 +52,7 @@ def check_rls(req: Requirement, ctx: AuditContext) -> Finding:
     if diffs:
         return finding_for(
             req,
-            "FAIL",
+            Status.FAIL,
             f"{table.name}: {'; '.join(problems)}",
             diffs=diffs,
             evidence=evidence,
@@ -59,7 +60,7 @@ def check_rls(req: Requirement, ctx: AuditContext) -> Finding:
             name="rls",
         )
     return finding_for(
-        req, "PASS", f"{table.name}: {state}", evidence=evidence, ddl=ddl, name="rls"
+        req, Status.PASS, f"{table.name}: {state}", evidence=evidence, ddl=ddl, name="rls"
     )
 
 
@@ -144,9 +145,14 @@ def check_policy(req: Requirement, ctx: AuditContext) -> Finding:
         if diffs:
             detail = "; ".join(f"{d.property} is {d.actual}, expected {d.expected}" for d in diffs)
             return finding_for(
-                req, "FAIL", f"{label} differs: {detail}", diffs=diffs, evidence=evidence, ddl=ddl
+                req,
+                Status.FAIL,
+                f"{label} differs: {detail}",
+                diffs=diffs,
+                evidence=evidence,
+                ddl=ddl,
             )
-        return finding_for(req, "PASS", f"{label} matches", evidence=evidence, ddl=ddl)
+        return finding_for(req, Status.PASS, f"{label} matches", evidence=evidence, ddl=ddl)
     same = [p for p in table.policies.values() if not _policy_diffs(props, p, ctx.model)]
     if same:
         policy = sorted(same, key=lambda p: p.name)[0]
@@ -155,7 +161,7 @@ def check_policy(req: Requirement, ctx: AuditContext) -> Finding:
         if req.name:
             return finding_for(
                 req,
-                "PARTIAL",
+                Status.PARTIAL,
                 f"{label} does not exist; {policy.name} is equivalent (name differs)",
                 diffs=[Diff("name", req.name, policy.name)],
                 evidence=evidence,
@@ -167,7 +173,7 @@ def check_policy(req: Requirement, ctx: AuditContext) -> Finding:
             )
         return finding_for(
             req,
-            "PASS",
+            Status.PASS,
             f"{label} exists as {policy.name}",
             evidence=evidence,
             ddl=ddl,
@@ -269,7 +275,7 @@ def check_trigger(req: Requirement, ctx: AuditContext) -> Finding:
         detail = "; ".join(f"{d.property} is {d.actual}, expected {d.expected}" for d in diffs)
         return finding_for(
             req,
-            "FAIL",
+            Status.FAIL,
             f"trigger {trigger.name} on {table.name} differs: {detail}",
             diffs=diffs,
             evidence=evidence,
@@ -281,7 +287,7 @@ def check_trigger(req: Requirement, ctx: AuditContext) -> Finding:
         note = f" (function {trigger.function} not found: whether it raises is unverified)"
     return finding_for(
         req,
-        "PASS",
+        Status.PASS,
         f"trigger {trigger.name} on {table.name}: {trigger.timing} "
         f"{' OR '.join(trigger.events)} FOR EACH {trigger.level}{note}",
         evidence=evidence,
@@ -403,7 +409,7 @@ def check_privilege(req: Requirement, ctx: AuditContext) -> Finding:
     if violations:
         return finding_for(
             req,
-            "FAIL",
+            Status.FAIL,
             f"{table.name}: " + "; ".join(violations) + note,
             diffs=diffs,
             evidence=evidence,
@@ -417,4 +423,6 @@ def check_privilege(req: Requirement, ctx: AuditContext) -> Finding:
     if grant:
         summary.append(f"{who} holds {'/'.join(grant)}")
     message = f"{table.name}: " + ("; ".join(summary) or "privileges as required") + note
-    return finding_for(req, "PASS", message, evidence=evidence, ddl=grants_text, name="privileges")
+    return finding_for(
+        req, Status.PASS, message, evidence=evidence, ddl=grants_text, name="privileges"
+    )

@@ -8,6 +8,7 @@ matched by shape accounts for the object it matched (the finding names it).
 from __future__ import annotations
 
 from schema_audit.audit.findings import Diff, Evidence, Finding, finding_for
+from schema_audit.enums import Status
 from schema_audit.model import SchemaModel, Table, qualify
 from schema_audit.spec.model import Requirement, Spec
 
@@ -54,7 +55,7 @@ def check_strict(
     what = req.props["what"]
     if table is None:
         return finding_for(
-            req, "NOT_APPLICABLE", f"table {req.table} does not exist, so this cannot apply"
+            req, Status.NOT_APPLICABLE, f"table {req.table} does not exist, so this cannot apply"
         )
     extra = sorted(
         _present(table, what) - _accounted(req, findings, spec) - set(req.props.get("allow") or [])
@@ -62,14 +63,14 @@ def check_strict(
     if extra:
         return finding_for(
             req,
-            "FAIL",
+            Status.FAIL,
             f"{table.name} has {what} the spec does not require: {', '.join(extra)}",
             diffs=[Diff(what, "only the required ones", extra)],
             evidence=[Evidence(source="spec", note="strict mode (exactly)")],
             name=f"exactly {what}",
         )
     return finding_for(
-        req, "PASS", f"{table.name} has exactly the required {what}", name=f"exactly {what}"
+        req, Status.PASS, f"{table.name} has exactly the required {what}", name=f"exactly {what}"
     )
 
 
@@ -91,11 +92,14 @@ def check_strict_tables(req: Requirement, model: SchemaModel, spec: Spec) -> Fin
     if extra:
         return finding_for(
             req,
-            "FAIL",
+            Status.FAIL,
             f"tables the spec does not require: {', '.join(extra)}",
             diffs=[Diff("tables", "only the required ones", extra)],
             name="tables",
         )
     return finding_for(
-        req, "PASS", f"exactly the required tables in {', '.join(sorted(schemas))}", name="tables"
+        req,
+        Status.PASS,
+        f"exactly the required tables in {', '.join(sorted(schemas))}",
+        name="tables",
     )

@@ -13,6 +13,7 @@ import dataclasses
 from collections.abc import Iterable
 
 from schema_audit.audit.findings import Evidence, Finding
+from schema_audit.enums import Status
 
 IGNORE_NOTE = "ignore: "
 
@@ -21,7 +22,7 @@ def suppress(finding: Finding, file: str, line: int, reason: str) -> Finding:
     """``finding`` waived by the inline comment at ``file:line``."""
     return dataclasses.replace(
         finding,
-        status="WAIVED",
+        status=Status.WAIVED,
         message=f"{finding.message} — suppressed inline at {file}:{line}: {reason} "
         f"(was {finding.status})",
         evidence=[
@@ -33,7 +34,7 @@ def suppress(finding: Finding, file: str, line: int, reason: str) -> Finding:
 
 def inline_suppression(finding: Finding) -> Evidence | None:
     """The evidence of the inline comment that waived ``finding``, if one did."""
-    if finding.status != "WAIVED":
+    if finding.status != Status.WAIVED:
         return None
     for ev in finding.evidence:
         if ev.note and ev.note.startswith(IGNORE_NOTE) and ev.file and ev.line:
@@ -47,7 +48,7 @@ def carry_suppressions(findings: Iterable[Finding], static: Iterable[Finding]) -
     out = []
     for f in findings:
         ev = comments.get(f.id)
-        if ev is not None and f.status == "FAIL":
+        if ev is not None and f.status == Status.FAIL:
             f = suppress(f, ev.file or "", ev.line or 0, (ev.note or "")[len(IGNORE_NOTE) :])
         out.append(f)
     return out

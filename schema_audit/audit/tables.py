@@ -9,6 +9,7 @@ from schema_audit.audit import nearmiss
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.findings import Diff, Finding, finding_for, missing
 from schema_audit.audit.options import option_diffs
+from schema_audit.enums import ReferentialAction, Status
 from schema_audit.model import ForeignKey, Table, qualify
 from schema_audit.render import ddl as render_ddl
 from schema_audit.spec.model import Requirement
@@ -20,7 +21,7 @@ def check_table(req: Requirement, ctx: AuditContext) -> Finding:
     if table is None:
         return finding_for(
             req,
-            "FAIL",
+            Status.FAIL,
             f"table {label} does not exist",
             diffs=[missing()],
             evidence=ctx.absence_evidence(None, f"table {label}"),
@@ -28,14 +29,14 @@ def check_table(req: Requirement, ctx: AuditContext) -> Finding:
         )
     f = finding_for(
         req,
-        "PASS",
+        Status.PASS,
         f"table {label} exists",
         evidence=ctx.evidence(table.provenance, render_ddl.create_table(table)),
         ddl=render_ddl.create_table(table),
     )
     comment = req.props.get("comment")
     if comment is not None and (table.comment or "") != comment:
-        f.status = "FAIL"
+        f.status = Status.FAIL
         f.diffs.append(Diff("comment", comment, table.comment))
         f.message = f"table {label}: comment differs"
     optional = option_diffs(req.props.get("options") or {}, table.options, table.unlogged)
@@ -43,8 +44,10 @@ def check_table(req: Requirement, ctx: AuditContext) -> Finding:
         detail = "; ".join(
             f"{d.property} is {_show(d.actual)}, expected {_show(d.expected)}" for d in optional
         )
-        f.message = f"{f.message}; {detail}" if f.status == "FAIL" else f"table {label}: {detail}"
-        f.status = "FAIL"
+        f.message = (
+            f"{f.message}; {detail}" if f.status == Status.FAIL else f"table {label}: {detail}"
+        )
+        f.status = Status.FAIL
         f.diffs += optional
     return f
 
@@ -53,10 +56,10 @@ def check_absent_table(req: Requirement, ctx: AuditContext) -> Finding:
     table = ctx.table(req)
     label = qualify(req.schema, req.table or "")
     if table is None:
-        return finding_for(req, "PASS", f"table {label} does not exist, as required")
+        return finding_for(req, Status.PASS, f"table {label} does not exist, as required")
     return finding_for(
         req,
-        "FAIL",
+        Status.FAIL,
         f"table {label} exists but must not",
         diffs=[Diff("exists", False, True)],
         evidence=ctx.evidence(table.provenance, render_ddl.create_table(table)),
@@ -119,7 +122,7 @@ def check_column(req: Requirement, ctx: AuditContext) -> Finding:
         line = render_ddl.column_line(table, alias)
         return finding_for(
             req,
-            "PARTIAL",
+            Status.PARTIAL,
             f"column {label} does not exist; the spec accepts its alias {table.name}.{alias} ({line})",
             diffs=[Diff("name", req.name, alias)],
             evidence=ctx.evidence(table.columns[alias].provenance or table.provenance[:1], line),
@@ -129,7 +132,7 @@ def check_column(req: Requirement, ctx: AuditContext) -> Finding:
     if column is None:
         return finding_for(
             req,
-            "FAIL",
+            Status.FAIL,
             f"column {label} does not exist",
             diffs=[missing()],
             evidence=ctx.absence_evidence(table, f"column {label}"),
@@ -177,14 +180,14 @@ def check_column(req: Requirement, ctx: AuditContext) -> Finding:
         )
         return finding_for(
             req,
-            "FAIL",
+            Status.FAIL,
             f"column {label} differs: {detail}",
             diffs=diffs,
             evidence=evidence,
             ddl=line,
             instead=instead,
         )
-    return finding_for(req, "PASS", f"column {label} is {line}", evidence=evidence, ddl=line)
+    return finding_for(req, Status.PASS, f"column {label} is {line}", evidence=evidence, ddl=line)
 
 
 def _collation(name: str | None) -> str | None:
@@ -211,7 +214,7 @@ def check_primary_key(req: Requirement, ctx: AuditContext) -> Finding:
     if pk is None:
         return finding_for(
             req,
-            "FAIL",
+            Status.FAIL,
             f"table {table.name} has no primary key",
             diffs=[missing()],
             evidence=ctx.absence_evidence(table, "primary key"),
@@ -221,7 +224,7 @@ def check_primary_key(req: Requirement, ctx: AuditContext) -> Finding:
     if expected is not None and pk.columns != expected:  # None: `primary_key: required`
         return finding_for(
             req,
-            "FAIL",
+            Status.FAIL,
             f"primary key of {table.name} is ({', '.join(pk.columns)}), expected ({', '.join(expected)})",
             diffs=[Diff("columns", expected, pk.columns)],
             evidence=ctx.evidence(pk.provenance, ddl),
@@ -230,7 +233,7 @@ def check_primary_key(req: Requirement, ctx: AuditContext) -> Finding:
         )
     return finding_for(
         req,
-        "PASS",
+        Status.PASS,
         f"primary key {pk.name} on {table.name} ({', '.join(pk.columns)})",
         evidence=ctx.evidence(pk.provenance, ddl),
         ddl=ddl,
@@ -274,21 +277,21 @@ def check_unique(req: Requirement, ctx: AuditContext) -> Finding:
             if sorted(actual) != sorted(columns):
                 return finding_for(
                     req,
-                    "FAIL",
+                    Status.FAIL,
                     f"{req.name} is on ({', '.join(actual)}), expected ({', '.join(columns)})",
                     diffs=[Diff("columns", columns, actual)],
                     evidence=ctx.evidence((named or index).provenance, None),
                 )  # type: ignore[union-attr]
             return finding_for(
                 req,
-                "PASS",
+                Status.PASS,
                 f"{label} enforced by {req.name}",
                 evidence=ctx.evidence((named or index).provenance, None),
             )  # type: ignore[union-attr]
         if found:
             return finding_for(
                 req,
-                "PARTIAL",
+                Status.PARTIAL,
                 f"{label} is enforced by {found}, not by a constraint named {req.name} (name differs)",
                 diffs=[Diff("name", req.name, found)],
                 evidence=_uq_evidence(ctx, table, found),
@@ -296,7 +299,7 @@ def check_unique(req: Requirement, ctx: AuditContext) -> Finding:
     elif found:
         return finding_for(
             req,
-            "PASS",
+            Status.PASS,
             f"{label} enforced by {found}",
             evidence=_uq_evidence(ctx, table, found),
             name=found,
@@ -327,7 +330,7 @@ def check_check(req: Requirement, ctx: AuditContext) -> Finding:
         if expression and not sqlnorm.exprs_equal(ck.expression, expression):
             return finding_for(
                 req,
-                "FAIL",
+                Status.FAIL,
                 f"CHECK {ck.name} on {table.name} is {ck.expression}, expected {expression}",
                 diffs=[Diff("expression", expression, ck.expression)],
                 evidence=ctx.evidence(ck.provenance, ddl),
@@ -335,14 +338,14 @@ def check_check(req: Requirement, ctx: AuditContext) -> Finding:
             )
         return finding_for(
             req,
-            "PASS",
+            Status.PASS,
             f"CHECK {ck.name} on {table.name}: {ck.expression}",
             evidence=ctx.evidence(ck.provenance, ddl),
             ddl=ddl,
         )
     if same_expr is not None:
         ddl = f"CONSTRAINT {same_expr.name} {render_ddl.check_clause(same_expr)}"
-        status = "PARTIAL" if req.name else "PASS"
+        status = Status.PARTIAL if req.name else Status.PASS
         message = f"CHECK ({expression}) on {table.name} exists as {same_expr.name}"
         diffs = [Diff("name", req.name, same_expr.name)] if req.name else []
         if req.name:
@@ -465,7 +468,7 @@ def check_foreign_key(req: Requirement, ctx: AuditContext) -> Finding:
         )
         return finding_for(
             req,
-            "FAIL",
+            Status.FAIL,
             f"{fk.name} differs: {detail}",
             diffs=diffs,
             evidence=evidence,
@@ -475,14 +478,14 @@ def check_foreign_key(req: Requirement, ctx: AuditContext) -> Finding:
     if name_differs:
         return finding_for(
             req,
-            "PARTIAL",
+            Status.PARTIAL,
             f"{label} exists as {fk.name} (name differs from {req.name})",
             diffs=[Diff("name", req.name, fk.name)],
             evidence=evidence,
             ddl=ddl,
             name=fk.name,
         )
-    on_delete = f" ON DELETE {fk.on_delete}" if fk.on_delete != "NO ACTION" else ""
+    on_delete = f" ON DELETE {fk.on_delete}" if fk.on_delete != ReferentialAction.NO_ACTION else ""
     return finding_for(
-        req, "PASS", f"{fk.name}: {label}{on_delete}", evidence=evidence, ddl=ddl, name=fk.name
+        req, Status.PASS, f"{fk.name}: {label}{on_delete}", evidence=evidence, ddl=ddl, name=fk.name
     )

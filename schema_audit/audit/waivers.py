@@ -10,6 +10,7 @@ waivers hide the next regression.
 from __future__ import annotations
 
 from schema_audit.audit.findings import Evidence, Finding
+from schema_audit.enums import Status
 from schema_audit.spec.model import Spec, match_ids
 
 
@@ -30,7 +31,7 @@ def apply_waivers(spec: Spec, findings: list[Finding], as_of: str) -> list[Findi
                 note=waiver.reason,
             )
         ]
-        deviating = [f for f in matched if f.status in ("FAIL", "PARTIAL")]
+        deviating = [f for f in matched if f.status in (Status.FAIL, Status.PARTIAL)]
         expired = bool(waiver.expires) and waiver.expires < as_of
         problem = None
         if not matched:
@@ -44,7 +45,7 @@ def apply_waivers(spec: Spec, findings: list[Finding], as_of: str) -> list[Findi
         else:
             for finding in deviating:
                 finding.message += f" — WAIVED{who}{until}: {waiver.reason} (was {finding.status})"
-                finding.status = "WAIVED"
+                finding.status = Status.WAIVED
                 finding.evidence.append(
                     Evidence(
                         source="spec",
@@ -60,7 +61,7 @@ def apply_waivers(spec: Spec, findings: list[Finding], as_of: str) -> list[Findi
                     kind="waiver",
                     table=None,
                     name=waiver.pattern,
-                    status="FAIL",
+                    status=Status.FAIL,
                     severity="low",
                     message=problem,
                     evidence=evidence,

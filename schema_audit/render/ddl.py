@@ -7,6 +7,7 @@ compare it with the spec line by line (as the seed review does by hand).
 
 from __future__ import annotations
 
+from schema_audit.enums import ReferentialAction
 from schema_audit.model import (
     CheckConstraint,
     ForeignKey,
@@ -79,9 +80,9 @@ def fk_clause(fk: ForeignKey) -> str:
     cols = ", ".join(quote_ident(c) for c in fk.columns)
     refs = ", ".join(quote_ident(c) for c in fk.ref_columns)
     text = f"FOREIGN KEY ({cols}) REFERENCES {_name(fk.ref_schema, fk.ref_table)}({refs})"
-    if fk.on_delete != "NO ACTION":
+    if fk.on_delete != ReferentialAction.NO_ACTION:
         text += f" ON DELETE {fk.on_delete}"
-    if fk.on_update != "NO ACTION":
+    if fk.on_update != ReferentialAction.NO_ACTION:
         text += f" ON UPDATE {fk.on_update}"
     if fk.deferrable:
         text += " DEFERRABLE" + (" INITIALLY DEFERRED" if fk.initially_deferred else "")

@@ -8,13 +8,12 @@ channel, processing_status") so the list reads like a work plan.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from schema_audit.audit import indexsem
-from schema_audit.audit.engine import AuditResult
 from schema_audit.audit.findings import Finding
 from schema_audit.audit.indexes import parse_key
+from schema_audit.audit.result import AuditResult
 from schema_audit.model import Index, IndexKey, qualify
 
 BUCKETS = (("blocking", "Critical path"), ("high", "High priority"), ("medium", "Medium priority"))
@@ -114,10 +113,10 @@ def _index_key(text: str) -> IndexKey:
     return IndexKey(wanted.expression, wanted.is_column, wanted.descending, wanted.nulls_first)
 
 
-def _after_adding(message: str) -> str:
-    """' — after adding column(s) a, b' when the message says which columns are missing."""
-    match = re.search(r"\(columns? (.+?) missing\)", message)
-    return f" — after adding {match.group(1)}" if match else ""
+def _after_adding(f: Finding) -> str:
+    """' — after adding a, b' when required columns are missing too (the finding's diff says so)."""
+    d = _diff(f, "missing_columns")
+    return f" — after adding {', '.join(d.actual)}" if d and d.actual else ""
 
 
 def _diff(f: Finding, prop: str):  # type: ignore[no-untyped-def]
@@ -162,10 +161,10 @@ def _action(f: Finding, props: dict, table: str) -> str:
                 text += f" INCLUDE ({', '.join(props['include'])})"
             if props.get("where"):
                 text += f" WHERE {props['where']}"
-            return text + _after_adding(f.message)
+            return text + _after_adding(f)
         return f"Recreate index {f.name}: {f.message}"
     if f.kind == "check":
-        return f"Add CHECK ({props.get('expression')}) on {table}" + _after_adding(f.message)
+        return f"Add CHECK ({props.get('expression')}) on {table}" + _after_adding(f)
     if f.kind == "unique":
         return f"Add UNIQUE ({', '.join(props.get('columns', []))}) on {table}"
     if f.kind == "rls":
@@ -194,7 +193,8 @@ def _action(f: Finding, props: dict, table: str) -> str:
         return f"Drop or rename forbidden columns: {f.message.split(': ', 1)[-1]}"
     if f.kind == "migration":
         return f"Fix the migration history: {f.message}"
-    if f.kind == "rule":  # "PERF001 name: what" -> "PERF001: what — fix: how"
-        rule, _, what = f.message.partition(" ")
-        return f"{rule}: {what.split(': ', 1)[-1]} — fix: {f.impact} (docs/rules.md)"
+    if f.kind == "rule":  # "PERF001: what — fix: how"
+        rule = f.id.split(".")[1]  # rules.<RULE>.<object>
+        what = f.message.removeprefix(f"{rule} {f.name}: ")
+        return f"{rule}: {what} — fix: {f.impact} (docs/rules.md)"
     return f.message

@@ -35,6 +35,7 @@ from pglast.enums import (
 )
 from pglast.stream import RawStream
 
+from schema_audit.enums import ReferentialAction
 from schema_audit.model import (
     OBJECT_PRIVILEGES,
     TABLE_PRIVILEGES,
@@ -67,13 +68,6 @@ from schema_audit.sources import effects as fx
 from schema_audit.sources.names import choose_name
 from schema_audit.sqlnorm import canonical_opclass, format_typename
 
-FK_ACTIONS = {
-    "a": "NO ACTION",
-    "r": "RESTRICT",
-    "c": "CASCADE",
-    "n": "SET NULL",
-    "d": "SET DEFAULT",
-}
 MATCH = {"s": "SIMPLE", "f": "FULL", "p": "PARTIAL"}
 SERIAL_TYPES = {
     "serial": "integer",
@@ -859,8 +853,8 @@ class DdlInterpreter:
                 ref_schema,
                 pk.relname,
                 ref_columns,
-                on_delete=FK_ACTIONS.get(con.fk_del_action or "a", "NO ACTION"),  # type: ignore[arg-type]
-                on_update=FK_ACTIONS.get(con.fk_upd_action or "a", "NO ACTION"),  # type: ignore[arg-type]
+                on_delete=ReferentialAction.from_code(con.fk_del_action).value,
+                on_update=ReferentialAction.from_code(con.fk_upd_action).value,
                 match=MATCH.get(con.fk_matchtype or "s", "SIMPLE"),  # type: ignore[arg-type]
                 deferrable=bool(con.deferrable),
                 initially_deferred=bool(con.initdeferred),

@@ -21,6 +21,7 @@ from typing import Any
 import psycopg
 from psycopg import errors as pg_errors
 
+from schema_audit.enums import ReferentialAction
 from schema_audit.errors import SchemaAuditError
 from schema_audit.model import (
     CheckConstraint,
@@ -51,13 +52,6 @@ from schema_audit.redact import scrub
 LAST_ROUND_TRIPS = 0
 SYSTEM_SCHEMAS = ["pg_catalog", "information_schema"]
 
-REF_ACTIONS = {
-    "a": "NO ACTION",
-    "r": "RESTRICT",
-    "c": "CASCADE",
-    "n": "SET NULL",
-    "d": "SET DEFAULT",
-}
 MATCH_TYPES = {"s": "SIMPLE", "f": "FULL", "p": "PARTIAL"}
 POLICY_COMMANDS = {"*": "ALL", "r": "SELECT", "a": "INSERT", "w": "UPDATE", "d": "DELETE"}
 TRIGGER_ENABLED = {"O": "ORIGIN", "D": "DISABLED", "R": "REPLICA", "A": "ALWAYS"}
@@ -743,8 +737,8 @@ def _read_constraints(r: _Reader, relations: dict[int, Table | View]) -> None:
                 ref_schema,
                 ref_table,
                 list(ref_columns or []),
-                on_delete=REF_ACTIONS[on_delete],
-                on_update=REF_ACTIONS[on_update],
+                on_delete=ReferentialAction.from_code(on_delete).value,
+                on_update=ReferentialAction.from_code(on_update).value,
                 match=MATCH_TYPES.get(match, "SIMPLE"),
                 deferrable=deferrable,
                 initially_deferred=deferred,

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from schema_audit.audit.findings import Evidence, Finding
+from schema_audit.enums import Status
 from schema_audit.errors import SchemaAuditError, SourceChoiceError
 from schema_audit.model import SchemaModel, UnappliedStatement
 from schema_audit.progress import SILENT, Reporter
@@ -103,9 +104,9 @@ def load_source(
 
 
 _ISSUE_STATUS = {
-    "error": ("FAIL", "high"),
-    "warning": ("FAIL", "moderate"),
-    "info": ("PASS", "info"),
+    "error": (Status.FAIL, "high"),
+    "warning": (Status.FAIL, "moderate"),
+    "info": (Status.PASS, "info"),
 }
 
 
@@ -170,7 +171,7 @@ def migration_findings(issues: list) -> list[Finding]:
         status, sev = _ISSUE_STATUS.get(
             severity,
             (
-                "FAIL",
+                Status.FAIL,
                 severity if severity in ("blocking", "high", "moderate", "low") else "moderate",
             ),
         )

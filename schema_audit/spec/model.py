@@ -12,9 +12,6 @@ import fnmatch
 from dataclasses import dataclass, field
 from typing import Any
 
-SEVERITY_ORDER = {"blocking": 4, "high": 3, "moderate": 2, "low": 1, "info": 0}
-
-
 # Categories the tool itself files findings under, when the spec does not name them.
 BUILTIN_CATEGORIES = {"Rules": "Built-in rule pack"}
 

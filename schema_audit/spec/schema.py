@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-SEVERITIES = ["blocking", "high", "moderate", "low", "info"]
+from schema_audit.enums import ReferentialAction, Severity
+
+SEVERITIES = [s.value for s in Severity]
 COMMANDS = ["ALL", "SELECT", "INSERT", "UPDATE", "DELETE"]
-REF_ACTIONS = ["NO ACTION", "RESTRICT", "CASCADE", "SET NULL", "SET DEFAULT"]
+REF_ACTIONS = [a.value for a in ReferentialAction]
 PRIVILEGES = ["SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER", "ALL"]
 EVENTS = ["INSERT", "UPDATE", "DELETE", "TRUNCATE"]
 STRICT_KINDS = [
