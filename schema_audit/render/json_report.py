@@ -1,12 +1,21 @@
-"""The JSON document: the contract CI consumers and tests parse (see DESIGN.md)."""
+"""The JSON document: the contract CI consumers and tests parse (docs/design.md).
+
+``format_version`` names the contract: the minor number grows when keys are added,
+the major number when a key changes meaning or goes away. ``report.schema.json``
+beside this module is its JSON Schema, checked by the tests against real audits.
+"""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from schema_audit import __version__
-from schema_audit.audit.engine import AuditResult
+from schema_audit.audit.result import AuditResult
+
+FORMAT_VERSION = "1.1"
+SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
 
 
 def to_document(result: AuditResult, detail: str = "passes", trend: Any = None) -> dict[str, Any]:
@@ -14,6 +23,7 @@ def to_document(result: AuditResult, detail: str = "passes", trend: Any = None) 
     them), so a CI artefact of a 1,000-table audit stays small; the default is complete."""
     spec = result.spec
     document = {
+        "format_version": FORMAT_VERSION,
         "schema_audit_version": __version__,
         "spec": {"name": spec.name, "path": spec.path, "sha256": spec.sha256},
         "source": {"kind": result.source_kind, "target": result.source_target},
@@ -29,7 +39,7 @@ def to_document(result: AuditResult, detail: str = "passes", trend: Any = None) 
                 "title": q.title,
                 "category": q.category,
                 "status": q.status,
-                "findings": q.findings,
+                "findings": list(q.findings),
             }
             for q in result.questions
         ],
@@ -37,10 +47,21 @@ def to_document(result: AuditResult, detail: str = "passes", trend: Any = None) 
             {
                 "criterion": g.title,
                 "status": g.status,
-                "findings": g.findings,
-                "migrations": g.migrations,
+                "findings": list(g.findings),
+                "migrations": list(g.migrations),
             }
             for g in result.exit_gates
+        ],
+        "categories": [
+            {
+                "id": c.id,
+                "title": c.title,
+                "status": c.status,
+                "questions": list(c.questions),
+                "findings": list(c.findings),
+                "counts": c.counts,
+            }
+            for c in result.categories
         ],
         "blind_spots": list(result.model.blind_spots),
         "unapplied_statements": [
