@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from schema_audit.audit import engine
 from schema_audit.audit.baseline import apply_baseline, read_baseline
 from schema_audit.audit.findings import SEVERITIES, Finding
+from schema_audit.audit.history import history_findings
 from schema_audit.audit.result import AuditResult
 from schema_audit.audit.rules import groups_for, parse_groups, rules_for_spec
 from schema_audit.audit.suppressions import carry_suppressions
@@ -144,7 +145,7 @@ def audit(
         source.kind,
         source.target,
         rules=groups,
-        source_findings=source.findings,
+        source_findings=history_findings(source.issues),
         history=migrations_path or sql_path,
         baseline=baseline,
         fail_on=fail_on,

@@ -999,6 +999,7 @@ def init(
     except SchemaAuditError as exc:
         _fail(_phrase(exc))
     _exit_on_gaps(source.model, source.kind, allow_unrendered, "no spec written: ")
+    from schema_audit.audit.history import history_findings
     from schema_audit.audit.rules import GROUPS, rules_for_spec
     from schema_audit.spec.model import Spec
 
@@ -1022,7 +1023,7 @@ def init(
         source=f"{source.kind} {source.target}",
         # inline-suppressed rule findings stay so; migration-history findings (multiple heads,
         # a missing downgrade …) are accepted too, so the first audit of this source is green
-        rule_findings=[f for f in [*found, *source.findings] if f.status == "FAIL"],
+        rule_findings=[f for f in [*found, *history_findings(source.issues)] if f.status == "FAIL"],
         tables=tables,
         only=kinds or None,
         tenant=tenant,

@@ -44,6 +44,7 @@ def replay_source(
     reporter: Reporter = SILENT,
     on_kept: Callable[[str], None] | None = None,
 ) -> ReplayedSource:
+    from schema_audit.audit.history import CATEGORY, history_findings
     from schema_audit.probes.auto import automatic_probes
     from schema_audit.probes.run import ProbeContext, run_probes
     from schema_audit.sources import live
@@ -55,7 +56,6 @@ def replay_source(
         scratch_database,
         sql_statements,
     )
-    from schema_audit.sources.select import migration_findings
 
     source = migrations or sql
     assert source is not None
@@ -78,7 +78,7 @@ def replay_source(
             )
             extra += [
                 f
-                for f in migration_findings(history.findings)
+                for f in history_findings(history.findings)
                 if f.id.split(".")[1] not in ("needs-connection", "render-error")
             ]
             if not scratch.failed:
@@ -111,7 +111,7 @@ def replay_source(
                     message="replay assumed what the history references but does not create: "
                     + "; ".join(assumed),
                     evidence=[Evidence(source="migration", note=note) for note in assumed],
-                    category="G",
+                    category=CATEGORY,
                 )
             )
         model.revisions = revisions
@@ -142,7 +142,7 @@ def replay_source(
                             note=failed.error,
                         )
                     ],
-                    category="G",
+                    category=CATEGORY,
                 )
             )
             for req in spec.requirements:

@@ -11,13 +11,12 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from schema_audit import ident, sqlnorm
+from schema_audit import ident, model_ddl, sqlnorm
 from schema_audit.audit import indexsem, nearmiss
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.findings import Diff, Finding, finding_for, show
 from schema_audit.enums import Status
 from schema_audit.model import Index, IndexKey, Table
-from schema_audit.render import ddl as render_ddl
 from schema_audit.spec.model import Requirement
 
 _KEY = re.compile(
@@ -145,7 +144,7 @@ def check_index(req: Requirement, ctx: AuditContext) -> Finding:
 
     if req.name and req.name in indexes:
         index = indexes[req.name]
-        ddl = render_ddl.create_index(index, schema, rel_name)
+        ddl = model_ddl.create_index(index, schema, rel_name)
         evidence = ctx.evidence(index.provenance, index.definition or ddl)
         diffs = shape_diffs(props, index, aliases, columns)
         if diffs:
@@ -165,7 +164,7 @@ def check_index(req: Requirement, ctx: AuditContext) -> Finding:
     same_shape = [ix for ix in indexes.values() if not shape_diffs(props, ix, aliases, columns)]
     if same_shape:
         index = sorted(same_shape, key=lambda ix: ix.name)[0]
-        ddl = render_ddl.create_index(index, schema, rel_name)
+        ddl = model_ddl.create_index(index, schema, rel_name)
         evidence = ctx.evidence(index.provenance, index.definition or ddl)
         if req.name:
             return finding_for(
@@ -268,7 +267,7 @@ def _check_use(req: Requirement, ctx: AuditContext, relation) -> Finding:  # typ
     good = [ix for ix in ordered if _why_not(props, ix, relation) is None]
     if good:
         index = good[0]
-        ddl = render_ddl.create_index(index, relation.schema, relation.name)
+        ddl = model_ddl.create_index(index, relation.schema, relation.name)
         evidence = ctx.evidence(index.provenance, index.definition or ddl)
         if req.name and index.name != req.name:
             return finding_for(
@@ -293,7 +292,7 @@ def _check_use(req: Requirement, ctx: AuditContext, relation) -> Finding:  # typ
             "index",
             ix.name,
             _why_not(props, ix, relation) or "",
-            render_ddl.create_index(ix, relation.schema, relation.name),
+            model_ddl.create_index(ix, relation.schema, relation.name),
         )
         for ix in ordered
         if set(ix.column_names) & set(columns)

@@ -10,10 +10,9 @@ from __future__ import annotations
 import difflib
 import re
 
-from schema_audit import sqlnorm
+from schema_audit import model_ddl, sqlnorm
 from schema_audit.audit.findings import Candidate
 from schema_audit.model import Table, View, qualify
-from schema_audit.render import ddl as render_ddl
 
 MAX_CANDIDATES = 4
 
@@ -70,7 +69,7 @@ def column_candidates(req, table: Table, ctx) -> list[Candidate]:  # type: ignor
     def add(name: str, why: str) -> None:
         if name not in seen and len(out) < MAX_CANDIDATES:
             seen.add(name)
-            out.append(Candidate("column", name, why, render_ddl.column_line(table, name)))
+            out.append(Candidate("column", name, why, model_ddl.column_line(table, name)))
 
     for alias in props.get("aliases") or []:
         if alias in table.columns:
@@ -148,7 +147,7 @@ def unique_candidates(table: Table, columns: list[str]) -> list[Candidate]:
                     "unique_index",
                     index.name,
                     why,
-                    render_ddl.create_index(index, table.schema, table.name),
+                    model_ddl.create_index(index, table.schema, table.name),
                 )
             )
     return out[:MAX_CANDIDATES]
@@ -171,7 +170,7 @@ def check_candidates(table: Table, expression: str | None, columns: list[str]) -
                             "check",
                             ck.name,
                             f"same bounds on {column} instead of {wanted}",
-                            f"CONSTRAINT {ck.name} {render_ddl.check_clause(ck)}",
+                            f"CONSTRAINT {ck.name} {model_ddl.check_clause(ck)}",
                         )
                     )
                     break
@@ -190,7 +189,7 @@ def fk_candidates(table: Table, columns: list[str], ref_table: str) -> list[Cand
                     "foreign_key",
                     fk.name,
                     f"references {fk.ref_table}({', '.join(fk.ref_columns)}) from ({', '.join(fk.columns)})",
-                    render_ddl.fk_clause(fk),
+                    model_ddl.fk_clause(fk),
                 )
             )
     return out[:MAX_CANDIDATES]
@@ -218,7 +217,7 @@ def index_candidates(props: dict, relation: Table | View, wanted) -> list[Candid
     for _, _, name, why, index in sorted(ranked)[:MAX_CANDIDATES]:
         out.append(
             Candidate(
-                "index", name, why, render_ddl.create_index(index, relation.schema, relation.name)
+                "index", name, why, model_ddl.create_index(index, relation.schema, relation.name)
             )
         )
     return out
@@ -251,7 +250,7 @@ def view_candidates(req, ctx) -> list[Candidate]:  # type: ignore[no-untyped-def
             )
     return [
         Candidate(
-            "materialized_view" if v.materialized else "view", name, why, render_ddl.create_view(v)
+            "materialized_view" if v.materialized else "view", name, why, model_ddl.create_view(v)
         )
         for _, name, why, v in sorted(ranked, key=lambda r: (r[0], r[1]))[:MAX_CANDIDATES]
     ]

@@ -5,13 +5,13 @@ from __future__ import annotations
 import fnmatch
 import re
 
+from schema_audit import model_ddl
 from schema_audit.audit import nearmiss, privileges
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.findings import Diff, Evidence, Finding, finding_for, missing
 from schema_audit.audit.options import option_diffs
 from schema_audit.enums import Status
 from schema_audit.model import qualify
-from schema_audit.render import ddl as render_ddl
 from schema_audit.spec.model import Requirement
 
 
@@ -35,7 +35,7 @@ def check_view(req: Requirement, ctx: AuditContext) -> Finding:
             evidence=ctx.absence_evidence(None, label),
             instead=nearmiss.view_candidates(req, ctx),
         )
-    ddl = render_ddl.create_view(view)
+    ddl = model_ddl.create_view(view)
     evidence = ctx.evidence(view.provenance, ddl)
     diffs = []
     have = [c.name for c in view.columns]
@@ -76,7 +76,7 @@ def check_function(req: Requirement, ctx: AuditContext) -> Finding:
             evidence=ctx.absence_evidence(None, label),
         )
     fn = sorted(functions, key=lambda f: f.signature)[0]
-    ddl = render_ddl.create_function(fn)
+    ddl = model_ddl.create_function(fn)
     diffs: list[Diff] = []
     props = req.props
     if "language" in props and props["language"].lower() != fn.language.lower():
@@ -147,7 +147,7 @@ def check_forbidden_column(req: Requirement, ctx: AuditContext) -> Finding:
                 t for t in ctx.model.tables.values() if t.name == table_name
             )
             evidence += ctx.evidence(
-                table.columns[column_name].provenance, render_ddl.column_line(table, column_name)
+                table.columns[column_name].provenance, model_ddl.column_line(table, column_name)
             )
         listing = ", ".join(f"{t}.{c} ({ty})" for t, c, ty in hits)
         return finding_for(

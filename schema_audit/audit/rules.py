@@ -14,14 +14,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from schema_audit import sqlnorm
+from schema_audit import model_ddl, sqlnorm
 from schema_audit.audit import indexsem, privileges
 from schema_audit.audit.findings import Evidence, Finding
 from schema_audit.audit.suppressions import suppress
 from schema_audit.enums import Status
-from schema_audit.lint import find_ignore, source_lines
 from schema_audit.model import SchemaModel, Table, qualify
-from schema_audit.render import ddl as render_ddl
+from schema_audit.sources.ignores import find_ignore, source_lines
 from schema_audit.spec.model import Spec
 
 PII_WORDS = (
@@ -268,7 +267,7 @@ def _security(model: SchemaModel, options: RuleOptions) -> Iterator[Finding]:
             )
         permissive: dict[tuple[str, str], list[str]] = {}
         for policy in table.policies.values():
-            ddl = render_ddl.create_policy(policy, table)
+            ddl = model_ddl.create_policy(policy, table)
             if policy.permissive and (_is_true(policy.using) or _is_true(policy.with_check)):
                 clause = "USING (true)" if _is_true(policy.using) else "WITH CHECK (true)"
                 yield _finding(
@@ -307,7 +306,7 @@ def _security(model: SchemaModel, options: RuleOptions) -> Iterator[Finding]:
     for signature, fn in sorted(model.functions.items()):
         if not fn.security_definer:
             continue
-        ddl = render_ddl.create_function(fn)
+        ddl = model_ddl.create_function(fn)
         if not any(c.lower().startswith("search_path=") for c in fn.config):
             yield _finding(
                 options,
@@ -375,7 +374,7 @@ def _perf(model: SchemaModel, options: RuleOptions) -> Iterator[Finding]:
                     f"{key}.{small.name}",
                     table.name,
                     f"{small.name} is redundant with {big.name}",
-                    render_ddl.create_index(small, table.schema, table.name),
+                    model_ddl.create_index(small, table.schema, table.name),
                     small.provenance,
                     target=key,
                 )

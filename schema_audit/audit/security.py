@@ -8,12 +8,12 @@ may UPDATE or DELETE" judged on what roles can effectively do.
 
 from __future__ import annotations
 
+from schema_audit import model_ddl
 from schema_audit.audit import policysem, privileges
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.findings import Candidate, Diff, Finding, finding_for
 from schema_audit.enums import Status
 from schema_audit.model import TABLE_PRIVILEGES, Policy, SchemaModel, Table, Trigger, qualify
-from schema_audit.render import ddl as render_ddl
 from schema_audit.spec.model import Requirement
 
 
@@ -47,7 +47,7 @@ def check_rls(req: Requirement, ctx: AuditContext) -> Finding:
         else:
             state = f"{state}; {note}"
         for policy in sorted(table.policies.values(), key=lambda p: p.name):
-            evidence += ctx.evidence(policy.provenance, render_ddl.create_policy(policy, table))
+            evidence += ctx.evidence(policy.provenance, model_ddl.create_policy(policy, table))
     ddl = "\n".join(ddl_lines) or None
     if diffs:
         return finding_for(
@@ -139,7 +139,7 @@ def check_policy(req: Requirement, ctx: AuditContext) -> Finding:
     )
     policy = table.policies.get(req.name) if req.name else None
     if policy is not None:
-        ddl = render_ddl.create_policy(policy, table)
+        ddl = model_ddl.create_policy(policy, table)
         diffs = _policy_diffs(props, policy, ctx.model)
         evidence = ctx.evidence(policy.provenance, ddl)
         if diffs:
@@ -156,7 +156,7 @@ def check_policy(req: Requirement, ctx: AuditContext) -> Finding:
     same = [p for p in table.policies.values() if not _policy_diffs(props, p, ctx.model)]
     if same:
         policy = sorted(same, key=lambda p: p.name)[0]
-        ddl = render_ddl.create_policy(policy, table)
+        ddl = model_ddl.create_policy(policy, table)
         evidence = ctx.evidence(policy.provenance, ddl)
         if req.name:
             return finding_for(
@@ -185,7 +185,7 @@ def check_policy(req: Requirement, ctx: AuditContext) -> Finding:
             p.name,
             f"{p.command} policy on the same table; differs in "
             + ", ".join(d.property for d in _policy_diffs(props, p, ctx.model)),
-            render_ddl.create_policy(p, table),
+            model_ddl.create_policy(p, table),
         )
         for p in sorted(table.policies.values(), key=lambda p: p.name)
     ]
@@ -260,12 +260,12 @@ def check_trigger(req: Requirement, ctx: AuditContext) -> Finding:
                 "trigger",
                 t.name,
                 "differs in " + ", ".join(d.property for d in _trigger_diffs(props, t, ctx.model)),
-                render_ddl.create_trigger(t, table),
+                model_ddl.create_trigger(t, table),
             )
             for t in sorted(table.triggers.values(), key=lambda t: t.name)
         ]
         return ctx.absent(req, table, label, instead=instead)
-    ddl = render_ddl.create_trigger(trigger, table)
+    ddl = model_ddl.create_trigger(trigger, table)
     evidence = ctx.evidence(trigger.provenance, ddl)
     fn_name = trigger.function.rpartition(".")[2]
     for fn in ctx.model.functions_named(fn_name):

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import re
 
-from schema_audit import sqlnorm
+from schema_audit import model_ddl, sqlnorm
 from schema_audit.audit import nearmiss
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.findings import Diff, Finding, finding_for, missing
 from schema_audit.audit.options import option_diffs
 from schema_audit.enums import ReferentialAction, Status
 from schema_audit.model import ForeignKey, Table, qualify
-from schema_audit.render import ddl as render_ddl
 from schema_audit.spec.model import Requirement
 
 
@@ -31,8 +30,8 @@ def check_table(req: Requirement, ctx: AuditContext) -> Finding:
         req,
         Status.PASS,
         f"table {label} exists",
-        evidence=ctx.evidence(table.provenance, render_ddl.create_table(table)),
-        ddl=render_ddl.create_table(table),
+        evidence=ctx.evidence(table.provenance, model_ddl.create_table(table)),
+        ddl=model_ddl.create_table(table),
     )
     comment = req.props.get("comment")
     if comment is not None and (table.comment or "") != comment:
@@ -62,8 +61,8 @@ def check_absent_table(req: Requirement, ctx: AuditContext) -> Finding:
         Status.FAIL,
         f"table {label} exists but must not",
         diffs=[Diff("exists", False, True)],
-        evidence=ctx.evidence(table.provenance, render_ddl.create_table(table)),
-        ddl=render_ddl.create_table(table),
+        evidence=ctx.evidence(table.provenance, model_ddl.create_table(table)),
+        ddl=model_ddl.create_table(table),
     )
 
 
@@ -119,7 +118,7 @@ def check_column(req: Requirement, ctx: AuditContext) -> Finding:
     column = table.columns.get(req.name or "")
     alias = next((a for a in req.props.get("aliases") or [] if a in table.columns), None)
     if column is None and alias is not None:
-        line = render_ddl.column_line(table, alias)
+        line = model_ddl.column_line(table, alias)
         return finding_for(
             req,
             Status.PARTIAL,
@@ -137,7 +136,7 @@ def check_column(req: Requirement, ctx: AuditContext) -> Finding:
             diffs=[missing()],
             evidence=ctx.absence_evidence(table, f"column {label}"),
             instead=nearmiss.column_candidates(req, table, ctx),
-            ddl=render_ddl.create_table(table, with_indexes=False),
+            ddl=model_ddl.create_table(table, with_indexes=False),
         )
     props = req.props
     diffs: list[Diff] = []
@@ -167,7 +166,7 @@ def check_column(req: Requirement, ctx: AuditContext) -> Finding:
         table.primary_key is None or table.primary_key.columns != [column.name]
     ):
         diffs.append(Diff("primary_key", True, False))
-    line = render_ddl.column_line(table, column.name)
+    line = model_ddl.column_line(table, column.name)
     evidence = ctx.evidence(column.provenance or table.provenance[:1], line)
     if diffs:
         detail = "; ".join(
@@ -326,7 +325,7 @@ def check_check(req: Requirement, ctx: AuditContext) -> Finding:
                 break
     if req.name and req.name in table.checks:
         ck = table.checks[req.name]
-        ddl = f"CONSTRAINT {ck.name} {render_ddl.check_clause(ck)}"
+        ddl = f"CONSTRAINT {ck.name} {model_ddl.check_clause(ck)}"
         if expression and not sqlnorm.exprs_equal(ck.expression, expression):
             return finding_for(
                 req,
@@ -344,7 +343,7 @@ def check_check(req: Requirement, ctx: AuditContext) -> Finding:
             ddl=ddl,
         )
     if same_expr is not None:
-        ddl = f"CONSTRAINT {same_expr.name} {render_ddl.check_clause(same_expr)}"
+        ddl = f"CONSTRAINT {same_expr.name} {model_ddl.check_clause(same_expr)}"
         status = Status.PARTIAL if req.name else Status.PASS
         message = f"CHECK ({expression}) on {table.name} exists as {same_expr.name}"
         diffs = [Diff("name", req.name, same_expr.name)] if req.name else []
@@ -460,7 +459,7 @@ def check_foreign_key(req: Requirement, ctx: AuditContext) -> Finding:
             diffs.append(Diff(prop, props[prop], getattr(fk, prop)))
     if "deferrable" in props and props["deferrable"] != fk.deferrable:
         diffs.append(Diff("deferrable", props["deferrable"], fk.deferrable))
-    ddl = f"ALTER TABLE {table.name} ADD CONSTRAINT {fk.name} {render_ddl.fk_clause(fk)};"
+    ddl = f"ALTER TABLE {table.name} ADD CONSTRAINT {fk.name} {model_ddl.fk_clause(fk)};"
     evidence = ctx.evidence(fk.provenance, ddl)
     if diffs:
         detail = "; ".join(

@@ -814,7 +814,7 @@ def _read_policies(r: _Reader, relations: dict[int, Table | View]) -> None:
             policy = Policy(
                 name, POLICY_COMMANDS[command], permissive, list(roles), using, with_check
             )
-            from schema_audit.render.ddl import create_policy
+            from schema_audit.model_ddl import create_policy
 
             policy.provenance = _catalog(create_policy(policy, table))
             table.policies[name] = policy

@@ -1,4 +1,4 @@
-"""Pick the source the user named and turn it into a model (plus source findings).
+"""Pick the source the user named and turn it into a model (plus the history's own issues).
 
 The CLI stays thin: it hands the options here and gets back one
 :class:`LoadedSource`, whatever the source kind was.
@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from schema_audit.audit.findings import Evidence, Finding
-from schema_audit.enums import Status
 from schema_audit.errors import SchemaAuditError, SourceChoiceError
 from schema_audit.model import SchemaModel, UnappliedStatement
 from schema_audit.progress import SILENT, Reporter
+
+if TYPE_CHECKING:
+    from schema_audit.sources.alembic import MigrationIssue
 
 
 class SourceError(SchemaAuditError):
@@ -25,7 +27,9 @@ class LoadedSource:
     model: SchemaModel
     kind: str  # live | alembic | sql | replay
     target: str  # what was read, password redacted
-    findings: list[Finding] = field(default_factory=list)  # migration-history findings
+    # problems of the history itself (multiple heads, a missing downgrade, a statement that does
+    # not parse): the audit turns them into findings
+    issues: list[MigrationIssue] = field(default_factory=list)
     layout: str = ""  # how a migration folder was read: alembic, prisma, flyway, …
 
 
@@ -74,7 +78,7 @@ def load_source(
             model,
             "alembic",
             str(migrations),
-            migration_findings(history.findings + syntax_issues(model)),
+            history.findings + syntax_issues(model),
             f"alembic, {len(history.revisions)} revisions",
         )
     assert sql is not None
@@ -98,16 +102,9 @@ def load_source(
         model,
         "sql",
         str(sql),
-        migration_findings(issues + syntax_issues(model)),
+        issues + syntax_issues(model),
         layout.describe(),
     )
-
-
-_ISSUE_STATUS = {
-    "error": (Status.FAIL, "high"),
-    "warning": (Status.FAIL, "moderate"),
-    "info": (Status.PASS, "info"),
-}
 
 
 def _syntax_error(stmt: UnappliedStatement) -> bool:
@@ -160,47 +157,6 @@ def syntax_issues(model: SchemaModel) -> list:
         )
         for u in syntax_errors(model)
     ]
-
-
-def migration_findings(issues: list) -> list[Finding]:
-    """Migration-history issues (multiple heads, missing downgrade, …) as findings."""
-    out: list[Finding] = []
-    seen: set[str] = set()
-    for issue in issues:
-        severity = getattr(issue, "severity", "warning")
-        status, sev = _ISSUE_STATUS.get(
-            severity,
-            (
-                Status.FAIL,
-                severity if severity in ("blocking", "high", "moderate", "low") else "moderate",
-            ),
-        )
-        base = f"migrations.{issue.code}.{issue.revision or Path(issue.file or 'history').stem}"
-        fid, n = base, 2
-        while fid in seen:
-            fid, n = f"{base}.{n}", n + 1
-        seen.add(fid)
-        out.append(
-            Finding(
-                id=fid,
-                kind="migration",
-                table=None,
-                name=issue.revision,
-                status=status,
-                severity=sev,
-                message=issue.message,
-                evidence=[
-                    Evidence(
-                        source="migration",
-                        file=issue.file,
-                        line=issue.line,
-                        revision=issue.revision,
-                    )
-                ],
-                category="G",
-            )
-        )
-    return out
 
 
 def load_any(

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # Categories the tool itself files findings under, when the spec does not name them.
-BUILTIN_CATEGORIES = {"Rules": "Built-in rule pack"}
+BUILTIN_CATEGORIES = {"Rules": "Built-in rule pack", "Migrations": "Migration history"}
 
 
 @dataclass(slots=True)

@@ -1,0 +1,133 @@
+"""Layers without back-edges: a module imports only its own layer and the ones below (issue 12).
+
+model ← sources/spec ← checks (audit rules, probes, lint) ← engine/api ← render ← cli.
+Imports inside functions count too: a lazy import is still a dependency.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "schema_audit"
+
+# Longest prefix wins. A new module must be placed here (the test says so).
+LAYERS: dict[str, int] = {
+    # 0 model: the schema model, its one DDL printer, vocabularies, errors, plumbing
+    "schema_audit.model": 0,
+    "schema_audit.model_ddl": 0,
+    "schema_audit.enums": 0,
+    "schema_audit.errors": 0,
+    "schema_audit.sqlnorm": 0,
+    "schema_audit.redact": 0,
+    "schema_audit.progress": 0,
+    "schema_audit.cache": 0,
+    # 1 sources and specs: reading what a schema has and what it must have
+    "schema_audit.sources": 1,
+    "schema_audit.spec": 1,
+    "schema_audit.modeldiff": 1,
+    # 2 checks: judging requirements, the rule pack, probes, the migration linter
+    "schema_audit.audit": 2,
+    "schema_audit.probes": 2,
+    "schema_audit.lint": 2,
+    # 3 engine and API: assembling an audit
+    "schema_audit.audit.engine": 3,
+    "schema_audit.replay_audit": 3,
+    "schema_audit.api": 3,
+    "schema_audit": 3,  # the package facade (lazy re-exports of the API)
+    # 4 render: an AuditResult into text
+    "schema_audit.render": 4,
+    # 5 cli: options, configuration, files, exit codes
+    "schema_audit.cli": 5,
+    "schema_audit.config": 5,
+    "schema_audit.demo": 5,
+}
+# Package __init__ files placed apart from their package: ``schema_audit.audit`` is callable
+# as the API's audit() (``from schema_audit import audit`` finds the subpackage once imported).
+EXACT = {"schema_audit.audit": 3}
+NAMES = ["model", "sources", "checks", "engine/api", "render", "cli"]
+
+
+def _module(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _layer(module: str, *, importer: bool = False) -> int | None:
+    if importer and module in EXACT:
+        return EXACT[module]
+    best = max(
+        (p for p in LAYERS if module == p or module.startswith(p + ".")), key=len, default=None
+    )
+    return LAYERS[best] if best else None
+
+
+def _target(node: ast.ImportFrom, alias: ast.alias) -> str:
+    """``from schema_audit.audit import engine`` imports schema_audit.audit.engine."""
+    candidate = f"{node.module}.{alias.name}"
+    as_path = ROOT / candidate.replace(".", "/")
+    return (
+        candidate if as_path.with_suffix(".py").exists() or as_path.is_dir() else str(node.module)
+    )
+
+
+def imports(path: Path) -> list[tuple[int, str]]:
+    out: list[tuple[int, str]] = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            if node.module.split(".")[0] == "schema_audit":
+                out += [(node.lineno, _target(node, a)) for a in node.names]
+        elif isinstance(node, ast.Import):
+            out += [
+                (node.lineno, a.name) for a in node.names if a.name.split(".")[0] == "schema_audit"
+            ]
+    return out
+
+
+def back_edges(files: list[Path]) -> list[str]:
+    found = []
+    for path in files:
+        module = _module(path)
+        own = _layer(module, importer=True)
+        for line, target in imports(path):
+            other = _layer(target)
+            if own is not None and other is not None and other > own:
+                found.append(
+                    f"{path.relative_to(ROOT)}:{line}: {module} ({NAMES[own]}) imports "
+                    f"{target} ({NAMES[other]})"
+                )
+    return found
+
+
+FILES = sorted(PACKAGE.rglob("*.py"))
+
+
+def test_every_module_has_a_layer() -> None:
+    assert [_module(p) for p in FILES if _layer(_module(p)) is None] == []
+
+
+def test_no_layer_imports_a_higher_one() -> None:
+    assert back_edges(FILES) == []
+
+
+def test_a_back_edge_is_caught(tmp_path: Path) -> None:
+    """The check itself: a source importing a renderer is reported with file and line."""
+    bad = PACKAGE / "sources" / "_layers_probe_tmp.py"
+    bad.write_text("from schema_audit.render.json_report import render\n")
+    try:
+        assert back_edges([bad]) == [
+            "schema_audit/sources/_layers_probe_tmp.py:1: schema_audit.sources._layers_probe_tmp "
+            "(sources) imports schema_audit.render.json_report (render)"
+        ]
+    finally:
+        bad.unlink()
+
+
+@pytest.mark.parametrize("module", ["schema_audit.audit.rules", "schema_audit.sources.live"])
+def test_the_known_back_edges_are_gone(module: str) -> None:
+    path = ROOT / (module.replace(".", "/") + ".py")
+    targets = {t for _, t in imports(path)}
+    assert not any(t.startswith(("schema_audit.render", "schema_audit.lint")) for t in targets)
