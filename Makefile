@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install deps-test deps-demo test lint format demo report bench bench-limits bench-fleet fuzz clean
+.PHONY: install deps-test deps-demo test lint format docs demo report bench bench-limits bench-fleet fuzz clean
 
 install: $(STAMP)
 
@@ -32,6 +32,10 @@ lint: install
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# docs/rules.md is generated from the rule registry (schema_audit/rules/)
+docs: install
+	$(BIN)/python -m schema_audit.rules._docs > docs/rules.md
 
 # The main job on the bundled example: audit the B0.3 migrations against the B0.3 spec,
 # statically and against a live throwaway PostgreSQL. Findings exit 1; that is the point of the demo.

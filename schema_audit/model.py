@@ -277,6 +277,12 @@ class View:
     def qualified_name(self) -> str:
         return qualify(self.schema, self.name)
 
+    @property
+    def security_invoker(self) -> bool:
+        """WITH (security_invoker) (PostgreSQL 15+): base tables are read with the caller's
+        rights and policies; without it, as the view's owner."""
+        return bool(pg_bool(self.options.get("security_invoker", "false")))
+
 
 @dataclass(slots=True)
 class Function:
@@ -496,3 +502,15 @@ def to_data(value: object) -> object:
     if names is None:
         names = _FIELD_NAMES[type(value)] = tuple(f.name for f in fields(value))  # type: ignore[arg-type]
     return {name: to_data(getattr(value, name)) for name in names}
+
+
+def pg_bool(text: str | None) -> bool | None:
+    """A boolean option value as PostgreSQL's parse_bool reads it (on, t, yes, 1, …); None if not one."""
+    value = (text or "").strip().lower()
+    if value in ("1", "on") or (value and ("true".startswith(value) or "yes".startswith(value))):
+        return True
+    if value in ("0", "of", "off") or (
+        value and ("false".startswith(value) or "no".startswith(value))
+    ):
+        return False
+    return None

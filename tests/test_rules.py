@@ -25,6 +25,7 @@ CREATE INDEX tenant_data_a ON tenant_data (tenant_id);
 CREATE INDEX tenant_data_b ON tenant_data (tenant_id, id);
 CREATE TABLE heap (x int);
 CREATE FUNCTION definer() RETURNS int LANGUAGE sql SECURITY DEFINER AS $$ SELECT 1 $$;
+CREATE VIEW no_policy_view AS SELECT id FROM no_policy;
 """
 CLEAN = """
 CREATE TABLE parent (id int PRIMARY KEY);
@@ -36,6 +37,7 @@ ALTER TABLE tenant_data FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant ON tenant_data USING (tenant_id = current_setting('app.t')::uuid);
 CREATE FUNCTION definer() RETURNS int LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog AS $$ SELECT 1 $$;
 REVOKE EXECUTE ON FUNCTION definer() FROM PUBLIC;
+CREATE VIEW tenant_view WITH (security_invoker = true) AS SELECT id FROM tenant_data;
 """
 EXPECTED = {
     "SEC001": "rules.SEC001.public.no_policy",
@@ -46,6 +48,7 @@ EXPECTED = {
     "SEC006": "rules.SEC006.public.tenant_data",
     "SEC007": "rules.SEC007.public.definer()",
     "SEC008": "rules.SEC008.public.definer()",
+    "SEC009": "rules.SEC009.public.no_policy_view.no_policy",
     "PERF001": "rules.PERF001.public.tenant_data.tenant_data_parent_id_fkey",
     "PERF002": "rules.PERF002.public.tenant_data.tenant_data_a",
     "SCH001": "rules.SCH001.public.heap",

@@ -1,164 +1,31 @@
 """Built-in rules: what a spec writer forgot to ask for (``--rules security,perf,schema,privacy``).
 
-Vendor-neutral checks that work on any model, live or static. Each rule has a
-stable id, a severity and a fix hint; a finding's id names the rule and the
-object (``rules.SEC004.public.t.p``), so baselines can track it.
+Runs the rules registered in ``schema_audit/rules/`` (one module per rule) and turns
+their hits into findings. A finding's id names the rule and the object
+(``rules.SEC004.public.t.p``), so baselines can track it; an inline
+``schema-audit: ignore RULE reason`` comment on the statement that made the object
+waives it.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import fnmatch
-import re
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from schema_audit import model_ddl, sqlnorm
-from schema_audit.audit import indexsem, privileges
 from schema_audit.audit.findings import Evidence, Finding
 from schema_audit.audit.suppressions import suppress
 from schema_audit.enums import Status
-from schema_audit.model import SchemaModel, Table, qualify
+from schema_audit.model import SchemaModel
+from schema_audit.rules import Rule, RuleOptions, registry
 from schema_audit.sources.ignores import find_ignore, source_lines
 from schema_audit.spec.model import Spec
 
-PII_WORDS = (
-    "email",
-    "e_mail",
-    "phone",
-    "mobile",
-    "ssn",
-    "social_security",
-    "passport",
-    "birth",
-    "dob",
-    "first_name",
-    "last_name",
-    "full_name",
-    "street",
-    "address",
-    "postcode",
-    "zip_code",
-    "ip_address",
-    "device_id",
-    "credit_card",
-    "iban",
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Rule:
-    id: str
-    name: str
-    group: str  # security | perf | schema | privacy
-    severity: str
-    hint: str
-
-
-RULES = {
-    r.id: r
-    for r in [
-        Rule(
-            "SEC001",
-            "rls-without-policies",
-            "security",
-            "moderate",
-            "RLS denies every row to non-owners without a policy: add the policies, or disable RLS on purpose",
-        ),
-        Rule(
-            "SEC002",
-            "policies-without-rls",
-            "security",
-            "high",
-            "policies have no effect until ALTER TABLE … ENABLE ROW LEVEL SECURITY",
-        ),
-        Rule(
-            "SEC003",
-            "rls-not-forced",
-            "security",
-            "moderate",
-            "the table owner bypasses RLS: ALTER TABLE … FORCE ROW LEVEL SECURITY",
-        ),
-        Rule(
-            "SEC004",
-            "policy-allows-everything",
-            "security",
-            "high",
-            "a permissive USING (true) / WITH CHECK (true) opens every row: scope it to the tenant",
-        ),
-        Rule(
-            "SEC005",
-            "multiple-permissive-policies",
-            "security",
-            "moderate",
-            "permissive policies are OR-ed: one broad policy widens every other; merge them or make one RESTRICTIVE",
-        ),
-        Rule(
-            "SEC006",
-            "tenant-table-without-rls",
-            "security",
-            "high",
-            "a table with the tenant column and no RLS is readable across tenants: enable RLS with a tenant policy",
-        ),
-        Rule(
-            "SEC007",
-            "security-definer-without-search-path",
-            "security",
-            "high",
-            "SECURITY DEFINER functions must pin search_path (SET search_path = pg_catalog, …)",
-        ),
-        Rule(
-            "SEC008",
-            "security-definer-executable-by-public",
-            "security",
-            "high",
-            "REVOKE EXECUTE ON FUNCTION … FROM PUBLIC and GRANT it to the roles that need it: "
-            "it runs with its owner's rights",
-        ),
-        Rule(
-            "PERF001",
-            "foreign-key-without-index",
-            "perf",
-            "moderate",
-            "index the referencing columns (leading columns of a non-partial index) so deletes and joins do not scan",
-        ),
-        Rule(
-            "PERF002",
-            "redundant-index",
-            "perf",
-            "low",
-            "an index whose keys are a prefix of another's (same predicate) is redundant: drop it",
-        ),
-        Rule("SCH001", "table-without-primary-key", "schema", "moderate", "add a primary key"),
-        Rule(
-            "PRIV001",
-            "pii-looking-column",
-            "privacy",
-            "moderate",
-            "a column name that looks like personal data: confirm it is needed, or allow it in the spec",
-        ),
-    ]
-}
+RULES = registry()
 GROUPS = sorted({r.group for r in RULES.values()})
 
 
-@dataclass(slots=True)
-class RuleOptions:
-    """What the rules need to know beyond the model: the spec's facts and the migration files."""
-
-    tenant_column: str | None = None
-    app_role: str | None = None
-    pii_words: tuple[str, ...] = ()
-    pii_allowed: tuple[str, ...] = ()  # table.column globs
-    evidence_source: str = "catalog"  # catalog (live/replay) or migration
-    # displayed migration file name -> its lines, for inline `schema-audit: ignore RULE reason`
-    source_lines: dict[str, tuple[str, ...]] | None = None
-    # a static source's model: rule FAILs its unapplied statements may change are DEFERRED
-    static_model: SchemaModel | None = None
-
-
-def _suppression(options: RuleOptions, rule: Rule, provenance: list) -> tuple[str, int, str] | None:  # type: ignore[type-arg]
+def _suppression(options: RuleOptions, rule: Rule, provenance: list) -> tuple[str, int, str] | None:
     """(file, line, reason) of an inline ignore comment on a statement that created or changed the object.
 
     The comment stands in the statement (a column's own line inside CREATE TABLE, say) or in
@@ -215,219 +82,6 @@ def _finding(
     return finding
 
 
-def _is_true(expr: str | None) -> bool:
-    return expr is not None and sqlnorm.canonical_expr(expr) in ("TRUE", "true")
-
-
-def _security(model: SchemaModel, options: RuleOptions) -> Iterator[Finding]:
-    tenant_column = options.tenant_column
-    for key, table in sorted(model.tables.items()):
-        where = table.provenance
-        if table.rls_enabled and not table.policies:
-            yield _finding(
-                options,
-                RULES["SEC001"],
-                key,
-                table.name,
-                f"{table.name} has RLS enabled and no policy",
-                provenance=where,
-                target=key,
-            )
-        if table.policies and not table.rls_enabled:
-            yield _finding(
-                options,
-                RULES["SEC002"],
-                key,
-                table.name,
-                f"{table.name} has {len(table.policies)} polic(ies) but RLS is disabled",
-                provenance=where,
-                target=key,
-            )
-        if table.rls_enabled and not table.rls_forced and _owner_may_be_app(table, options):
-            owner = f"its owner {table.owner}" if table.owner else "its owner (the migration role)"
-            yield _finding(
-                options,
-                RULES["SEC003"],
-                key,
-                table.name,
-                f"{table.name}: RLS enabled but not forced, so {owner} bypasses every policy",
-                provenance=where,
-                target=key,
-            )
-        if tenant_column and tenant_column in table.columns and not table.rls_enabled:
-            yield _finding(
-                options,
-                RULES["SEC006"],
-                key,
-                table.name,
-                f"{table.name} has {tenant_column} but no row level security",
-                provenance=where,
-                target=key,
-                column=tenant_column,
-            )
-        permissive: dict[tuple[str, str], list[str]] = {}
-        for policy in table.policies.values():
-            ddl = model_ddl.create_policy(policy, table)
-            if policy.permissive and (_is_true(policy.using) or _is_true(policy.with_check)):
-                clause = "USING (true)" if _is_true(policy.using) else "WITH CHECK (true)"
-                yield _finding(
-                    options,
-                    RULES["SEC004"],
-                    f"{key}.{policy.name}",
-                    table.name,
-                    f"policy {policy.name} on {table.name} is permissive with {clause}",
-                    ddl,
-                    policy.provenance,
-                    target=key,
-                )
-            if policy.permissive:
-                for role in policy.roles:
-                    for command in (
-                        ["SELECT", "INSERT", "UPDATE", "DELETE"]
-                        if policy.command == "ALL"
-                        else [policy.command]
-                    ):
-                        permissive.setdefault((role, command), []).append(policy.name)
-        reported: set[tuple[str, ...]] = set()
-        for (role, command), names in sorted(permissive.items()):
-            group = tuple(sorted(set(names)))
-            if len(group) > 1 and group not in reported:
-                reported.add(group)
-                yield _finding(
-                    options,
-                    RULES["SEC005"],
-                    f"{key}.{'+'.join(group)}",
-                    table.name,
-                    f"{table.name}: permissive policies {', '.join(group)} both apply to {command} "
-                    f"for {role}",
-                    provenance=[p for n in group for p in table.policies[n].provenance],
-                    target=key,
-                )
-    for signature, fn in sorted(model.functions.items()):
-        if not fn.security_definer:
-            continue
-        ddl = model_ddl.create_function(fn)
-        if not any(c.lower().startswith("search_path=") for c in fn.config):
-            yield _finding(
-                options,
-                RULES["SEC007"],
-                signature,
-                None,
-                f"{signature} is SECURITY DEFINER without SET search_path",
-                ddl,
-                fn.provenance,
-                target=qualify(fn.schema, fn.name),
-            )
-        if privileges.routine_execute(model, fn, "public") is not None:
-            yield _finding(
-                options,
-                RULES["SEC008"],
-                signature,
-                None,
-                f"{signature} is SECURITY DEFINER and every role can EXECUTE it "
-                f"(owner {fn.owner or 'unknown'}'s rights)",
-                ddl,
-                fn.provenance,
-                target=qualify(fn.schema, fn.name),
-            )
-
-
-def _owner_may_be_app(table: Table, options: RuleOptions) -> bool:
-    """Unforced RLS matters when the application connects as the table's owner.
-
-    Without ``settings.app_role`` in the spec, or with an owner the source does not know
-    (a migration history), that cannot be ruled out.
-    """
-    return not options.app_role or not table.owner or table.owner == options.app_role
-
-
-def _perf(model: SchemaModel, options: RuleOptions) -> Iterator[Finding]:
-    """PERF001/PERF002 through :mod:`indexsem`, the spec's and the recommendations' test too."""
-    for key, table in sorted(model.tables.items()):
-        for fk in sorted(table.foreign_keys.values(), key=lambda f: f.name):
-            if indexsem.is_covered(table, fk.columns):
-                continue
-            near = [
-                f"{ix.name} does not serve lookups by {', '.join(fk.columns)} "
-                f"({indexsem.serves_lookup(ix, fk.columns, table).why_not})"
-                for ix in sorted(table.indexes.values(), key=lambda i: i.name)
-                if set(fk.columns) & set(ix.column_names)
-            ]
-            note = f"; {'; '.join(near)}" if near else ""
-            yield _finding(
-                options,
-                RULES["PERF001"],
-                f"{key}.{fk.name}",
-                table.name,
-                f"{fk.name} ({', '.join(fk.columns)}) has no covering index{note}",
-                f"CREATE INDEX ON {qualify(table.schema, table.name)} ({', '.join(fk.columns)});",
-                provenance=fk.provenance,
-                target=key,
-            )
-        indexes = sorted(table.indexes.values(), key=lambda ix: ix.name)
-        for small in indexes:
-            big = next((b for b in indexes if indexsem.redundant_with(small, b)), None)
-            if big is not None:
-                yield _finding(
-                    options,
-                    RULES["PERF002"],
-                    f"{key}.{small.name}",
-                    table.name,
-                    f"{small.name} is redundant with {big.name}",
-                    model_ddl.create_index(small, table.schema, table.name),
-                    small.provenance,
-                    target=key,
-                )
-
-
-def _schema(model: SchemaModel, options: RuleOptions) -> Iterator[Finding]:
-    for key, table in sorted(model.tables.items()):
-        # a partitioned table answers for its partitions (they inherit its key)
-        if table.primary_key is None and table.kind != "foreign" and not table.partition_of:
-            yield _finding(
-                options,
-                RULES["SCH001"],
-                key,
-                table.name,
-                f"{table.name} has no primary key",
-                provenance=table.provenance,
-                target=key,
-            )
-
-
-def _privacy(model: SchemaModel, options: RuleOptions) -> Iterator[Finding]:
-    words = PII_WORDS + tuple(w.lower() for w in options.pii_words)
-    pattern = re.compile(r"(^|_)(" + "|".join(map(re.escape, words)) + r")($|_)", re.IGNORECASE)
-    for key, table in sorted(model.tables.items()):
-        for name, column in table.columns.items():
-            if not pattern.search(name):
-                continue
-            if any(
-                fnmatch.fnmatchcase(f"{table.name}.{name}", glob)
-                or fnmatch.fnmatchcase(f"{table.schema}.{table.name}.{name}", glob)
-                for glob in options.pii_allowed
-            ):
-                continue
-            yield _finding(
-                options,
-                RULES["PRIV001"],
-                f"{key}.{name}",
-                table.name,
-                f"{table.name}.{name} looks like personal data",
-                provenance=column.provenance or table.provenance,
-                target=key,
-                column=name,
-            )
-
-
-GROUP_RUNNERS: dict[str, Callable[[SchemaModel, RuleOptions], Iterator[Finding]]] = {
-    "security": _security,
-    "perf": _perf,
-    "schema": _schema,
-    "privacy": _privacy,
-}
-
-
 def parse_groups(text: str) -> list[str]:
     """``security,perf`` -> groups; ``all`` -> every group; ``none`` or empty -> no rules."""
     groups = [g.strip() for g in text.split(",") if g.strip()]
@@ -435,7 +89,7 @@ def parse_groups(text: str) -> list[str]:
         return GROUPS
     if groups in ([], ["none"]):
         return []
-    unknown = [g for g in groups if g not in GROUP_RUNNERS]
+    unknown = [g for g in groups if g not in GROUPS]
     if unknown:
         raise ValueError(
             f"unknown rule group {unknown[0]!r}; groups: {', '.join(GROUPS)}, all, none"
@@ -459,8 +113,33 @@ def run_rules(
     )
     out: list[Finding] = []
     for group in groups:
-        out += GROUP_RUNNERS[group](model, options)
+        for r in RULES.values():
+            if r.group != group or r.check is None or not _applies(r, model):
+                continue
+            out += (
+                _finding(
+                    options,
+                    r,
+                    hit.obj,
+                    hit.table,
+                    hit.message,
+                    hit.ddl,
+                    hit.provenance,
+                    hit.target,
+                    hit.column,
+                )
+                for hit in r.check(model, options)
+            )
     return out
+
+
+def _applies(r: Rule, model: SchemaModel) -> bool:
+    """A rule about a PostgreSQL feature is judged only where the server has it; a model of
+    unknown version (a migration history) is judged."""
+    if r.since is None or not model.server_version:
+        return True
+    major = model.server_version.split(".")[0].split()[0]
+    return not major.isdigit() or int(major) >= r.since
 
 
 def rules_for_spec(

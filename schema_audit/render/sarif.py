@@ -1,8 +1,11 @@
 """SARIF 2.1.0: one result per finding that is not a PASS, for code-scanning UIs.
 
-ruleId is the requirement kind (``schema-audit/column``, …) so findings group
-by what was checked; the location is the migration file and line when the
-finding cites one, else the spec line that asked for the requirement.
+Every built-in audit rule is listed with its id, name and help text (from the rule
+registry), whether it fired or not, and a rule finding's ruleId is the rule's id
+(``PERF001``). A spec finding's ruleId is its requirement kind
+(``schema-audit/column``, …) so findings group by what was checked. The location
+is the migration file and line when the finding cites one, else the spec line that
+asked for the requirement.
 """
 
 from __future__ import annotations
@@ -11,8 +14,9 @@ import json
 from typing import Any
 
 from schema_audit import __version__
-from schema_audit.audit.engine import AuditResult
+from schema_audit.audit.result import AuditResult
 from schema_audit.render import digest
+from schema_audit.rules import Rule, registry
 
 LEVEL = {
     "FAIL": "error",
@@ -58,8 +62,29 @@ def _location(finding, spec_path: str) -> dict[str, Any]:  # type: ignore[no-unt
     return {"physicalLocation": physical}
 
 
+def _rule_descriptor(r: Rule) -> dict[str, Any]:
+    summary = r.doc.split("\n\n", 1)[0].replace("\n", " ")
+    return {
+        "id": r.id,
+        "name": r.name,
+        "shortDescription": {"text": summary},
+        "fullDescription": {"text": r.doc},
+        "help": {"text": f"Fix: {r.hint}.", "markdown": f"**Fix:** {r.hint}.\n\n{r.doc}"},
+        "helpUri": f"https://schema-audit.dev/docs/rules.md#{r.id.lower()}-{r.name}",
+        "defaultConfiguration": {"level": "error"},
+        "properties": {"group": r.group, "severity": r.severity},
+    }
+
+
+def _rule_id(finding) -> str:  # type: ignore[no-untyped-def]
+    """The SARIF ruleId: the audit rule's id for a rule finding, else the requirement kind."""
+    if finding.kind == "rule":
+        return finding.id.split(".")[1]  # rules.<RULE>.<object>
+    return f"schema-audit/{finding.kind}"
+
+
 def to_document(result: AuditResult, trend: Any = None) -> dict[str, Any]:
-    kinds = sorted({f.kind for f in result.findings})
+    kinds = sorted({f.kind for f in result.findings if f.kind != "rule"})
     rules = [
         {
             "id": f"schema-audit/{kind}",
@@ -68,7 +93,8 @@ def to_document(result: AuditResult, trend: Any = None) -> dict[str, Any]:
             "helpUri": "https://schema-audit.dev/specs/README.md",
         }
         for kind in kinds
-    ]
+    ] + [_rule_descriptor(r) for r in registry().values()]
+    index = {rule["id"]: i for i, rule in enumerate(rules)}
     dig = digest.build(result)
     problems = {p.id: p for p in dig.problems}
     folded = {r.id for p in dig.problems for r in p.folded}
@@ -81,10 +107,11 @@ def to_document(result: AuditResult, trend: Any = None) -> dict[str, Any]:
             f" (also reported by rule {r.id}: {r.message})"
             for r in (problem.folded if problem else [])
         )
+        rule_id = _rule_id(f)
         results.append(
             {
-                "ruleId": f"schema-audit/{f.kind}",
-                "ruleIndex": kinds.index(f.kind),
+                "ruleId": rule_id,
+                "ruleIndex": index[rule_id],
                 "level": LEVEL[f.status],
                 "message": {"text": f"{f.status} ({f.severity}) {f.id}: {f.message}{also}"},
                 "locations": [_location(f, result.spec.path)],

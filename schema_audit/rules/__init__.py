@@ -1,0 +1,121 @@
+"""The audit rule registry: one module per rule, each registered with :func:`rule`.
+
+A rule module holds one function decorated with ``@rule(id=…, name=…, group=…,
+severity=…, hint=…)`` that yields a :class:`Hit` per object it flags; its module
+docstring is its documentation (``docs/rules.md`` is generated from the registry,
+and a test fails when the checked-in page differs). ``audit/rules.py`` runs the
+registered rules and turns hits into findings (ids, evidence, inline ignores).
+See docs/contributing.md for how to add one.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from schema_audit.enums import Severity
+
+if TYPE_CHECKING:
+    from schema_audit.model import SchemaModel
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One object a rule flags: ``obj`` names it in the finding id (``rules.<ID>.<obj>``)."""
+
+    obj: str
+    table: str | None
+    message: str
+    ddl: str | None = None
+    provenance: list[Any] = field(default_factory=list)  # where the object was made (ignores)
+    # the relation (or routine) and column the evidence is about: a static reading's
+    # unapplied statements that may change them make the finding DEFERRED
+    target: str | None = None
+    column: str | None = None
+
+
+Check = Callable[["SchemaModel", Any], Iterator[Hit]]  # (model, RuleOptions) -> hits
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    name: str
+    group: str  # security | perf | schema | privacy
+    severity: str
+    hint: str
+    doc: str = ""  # the module docstring
+    check: Check | None = None
+    since: int | None = (
+        None  # PostgreSQL major version the rule's feature needs (15: judged on 15+)
+    )
+
+
+@dataclass(slots=True)
+class RuleOptions:
+    """What the rules need to know beyond the model: the spec's facts and the migration files."""
+
+    tenant_column: str | None = None
+    app_role: str | None = None
+    pii_words: tuple[str, ...] = ()
+    pii_allowed: tuple[str, ...] = ()  # table.column globs
+    evidence_source: str = "catalog"  # catalog (live/replay) or migration
+    # displayed migration file name -> its lines, for inline `schema-audit: ignore RULE reason`
+    source_lines: dict[str, tuple[str, ...]] | None = None
+    # a static source's model: rule FAILs its unapplied statements may change are DEFERRED
+    static_model: SchemaModel | None = None
+
+
+GROUP_ORDER = ("security", "perf", "schema", "privacy")
+_REGISTRY: dict[str, Rule] = {}
+
+
+def rule(
+    *,
+    id: str,  # noqa: A002 - the rule's id is what everyone calls it
+    name: str,
+    group: str,
+    severity: str,
+    hint: str,
+    since: int | None = None,
+) -> Callable[[Check], Check]:
+    """Register the decorated check as rule ``id``; the module's docstring is its doc."""
+    if group not in GROUP_ORDER:
+        raise ValueError(f"rule {id}: unknown group {group!r}")
+    Severity(severity)  # a typo is an error at import time
+
+    def register(check: Check) -> Check:
+        if id in _REGISTRY and _REGISTRY[id].check is not check:
+            raise ValueError(f"rule {id} registered twice")
+        doc = (sys.modules[check.__module__].__doc__ or "").strip()
+        _REGISTRY[id] = Rule(id, name, group, severity, hint, doc, check, since)
+        return check
+
+    return register
+
+
+def _load() -> None:
+    for info in pkgutil.iter_modules(__path__):
+        if not info.name.startswith("_"):
+            importlib.import_module(f"{__name__}.{info.name}")
+
+
+def registry() -> dict[str, Rule]:
+    """Every rule, in group order then by id."""
+    if not _REGISTRY:
+        _load()
+    return dict(
+        sorted(
+            _REGISTRY.items(),
+            key=lambda item: (GROUP_ORDER.index(item[1].group), _id_key(item[0])),
+        )
+    )
+
+
+def _id_key(rule_id: str) -> tuple[str, int]:
+    prefix = rule_id.rstrip("0123456789")
+    return prefix, int(rule_id[len(prefix) :] or 0)
