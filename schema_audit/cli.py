@@ -598,7 +598,7 @@ def _phrase(error: SchemaAuditError) -> list[str]:
     return error.problems
 
 
-def _reporter(quiet: bool = False):  # type: ignore[no-untyped-def]
+def _reporter(quiet: bool = False):
     """Progress on stderr when someone watches: a terminal, or SCHEMA_AUDIT_PROGRESS=1 (CI
     logs); never with SCHEMA_AUDIT_PROGRESS=0 or --quiet."""
     from schema_audit.progress import SILENT, StderrReporter
@@ -617,7 +617,7 @@ def _scratch_kept(scratch: str) -> None:
     typer.echo(f"schema-audit: scratch database kept: {scrub(scratch)}", err=True)
 
 
-def _exit(result, allow_unrendered: bool = False) -> NoReturn:  # type: ignore[no-untyped-def]
+def _exit(result, allow_unrendered: bool = False) -> NoReturn:
     """Exit 2 when part of a static history is missing from the model (a statement nothing
     could parse, a revision that could not be rendered) or a replay stopped: each named on
     stderr, after the full audit; else the result's exit code at its --fail-on threshold."""
@@ -634,7 +634,7 @@ def _exit(result, allow_unrendered: bool = False) -> NoReturn:  # type: ignore[n
     raise typer.Exit(2 if blocking or stopped else result.exit_code())
 
 
-def _baseline(result, path: Path, *, first: bool, quiet: bool) -> None:  # type: ignore[no-untyped-def]
+def _baseline(result, path: Path, *, first: bool, quiet: bool) -> None:
     """Write the baseline on first use (and stop there), else name what got fixed since."""
     from schema_audit.audit.baseline import write_baseline
 

@@ -46,7 +46,7 @@ def upgrade_alembic(project: Path, dsn: str) -> None:
             os.environ["DATABASE_URL"] = previous
 
 
-def static_audit():  # type: ignore[no-untyped-def]
+def static_audit():
     """The static audit of the bundled example, paths relative to the repository (deterministic)."""
     from schema_audit import api
 
@@ -58,7 +58,7 @@ def static_audit():  # type: ignore[no-untyped-def]
         os.chdir(previous)
 
 
-def report_texts(result) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def report_texts(result) -> dict[str, str]:
     """The checked-in report files and what they must contain."""
     from schema_audit.render import html, json_report, markdown
 

@@ -456,7 +456,7 @@ def _strip_cast(node: ast.TypeCast):  # type: ignore[no-untyped-def]
     return node
 
 
-def _normalize(node):  # type: ignore[no-untyped-def]
+def _normalize(node):
     """Rewrite a pglast expression tree bottom-up into the canonical shape."""
     if isinstance(node, tuple | list):
         return tuple(_normalize(n) for n in node)
@@ -515,7 +515,7 @@ def _normalize(node):  # type: ignore[no-untyped-def]
     return node
 
 
-def _normalize_a_expr(node: ast.A_Expr):  # type: ignore[no-untyped-def]
+def _normalize_a_expr(node: ast.A_Expr):
     op = node.name[-1].sval if node.name else None
     if (
         node.kind == A_Expr_Kind.AEXPR_OP_ANY
@@ -554,7 +554,7 @@ def _normalize_a_expr(node: ast.A_Expr):  # type: ignore[no-untyped-def]
     return node
 
 
-def _op(name: str, left, right):  # type: ignore[no-untyped-def]
+def _op(name: str, left, right):
     return ast.A_Expr(
         kind=A_Expr_Kind.AEXPR_OP, name=(ast.String(sval=name),), lexpr=left, rexpr=right
     )

@@ -208,7 +208,7 @@ def check_index(req: Requirement, ctx: AuditContext) -> Finding:
     )
 
 
-def _column_names(relation) -> set[str]:  # type: ignore[no-untyped-def]
+def _column_names(relation) -> set[str]:
     columns = relation.columns
     if isinstance(columns, dict):
         return set(columns)

@@ -31,9 +31,9 @@ def _base_type(type_text: str) -> str:
     return re.sub(r"\(.*\)", "", type_text).strip()
 
 
-def relation_candidates(req, ctx) -> list[Candidate]:  # type: ignore[no-untyped-def]
+def relation_candidates(req, ctx) -> list[Candidate]:
     """Tables with a close name, then tables that exist but the spec does not require."""
-    out: list[Candidate] = []
+    out: list[tuple[float, Candidate]] = []
     wanted = req.table or ""
     for table in ctx.model.tables.values():
         score = _similar(wanted, table.name)
@@ -57,7 +57,7 @@ def relation_candidates(req, ctx) -> list[Candidate]:  # type: ignore[no-untyped
     return [c for _, c in out[:MAX_CANDIDATES]]
 
 
-def column_candidates(req, table: Table, ctx) -> list[Candidate]:  # type: ignore[no-untyped-def]
+def column_candidates(req, table: Table, ctx) -> list[Candidate]:
     """Declared aliases, close names, then unrequired columns of a compatible type."""
     props = req.props
     out: list[Candidate] = []
@@ -195,7 +195,7 @@ def fk_candidates(table: Table, columns: list[str], ref_table: str) -> list[Cand
     return out[:MAX_CANDIDATES]
 
 
-def index_candidates(props: dict, relation: Table | View, wanted) -> list[Candidate]:  # type: ignore[no-untyped-def]
+def index_candidates(props: dict, relation: Table | View, wanted) -> list[Candidate]:
     """Indexes sharing key columns with the required one, best overlap first."""
     wanted_cols = [w.expression for w in wanted]
     ranked = []
@@ -223,7 +223,7 @@ def index_candidates(props: dict, relation: Table | View, wanted) -> list[Candid
     return out
 
 
-def view_candidates(req, ctx) -> list[Candidate]:  # type: ignore[no-untyped-def]
+def view_candidates(req, ctx) -> list[Candidate]:
     """Views of the same kind over the same base tables, then unrequired views of that kind."""
     materialized = req.kind == "materialized_view"
     wanted_deps = {d.rpartition(".")[2] for d in req.props.get("depends_on") or []}

@@ -39,9 +39,8 @@ def _accounted(req: Requirement, findings: list[Finding], spec: Spec) -> set[str
     for f in findings:
         if f.kind == kind and f.table == req.table and f.id.startswith(f"{req.parent}."):
             if kind == "privilege":
-                roles = (
-                    spec.requirement(f.id).props.get("roles") if spec.requirement(f.id) else None
-                )
+                other = spec.requirement(f.id)
+                roles = other.props.get("roles") if other else None
                 names.update(roles if isinstance(roles, list) else [])
             elif f.name:
                 names.add(f.name)

@@ -273,20 +273,21 @@ def check_unique(req: Requirement, ctx: AuditContext) -> Finding:
         index = table.indexes.get(req.name)
         if named is not None or (index is not None and index.unique):
             actual = named.columns if named else index.column_names  # type: ignore[union-attr]
+            enforcing = named or index
             if sorted(actual) != sorted(columns):
                 return finding_for(
                     req,
                     Status.FAIL,
                     f"{req.name} is on ({', '.join(actual)}), expected ({', '.join(columns)})",
                     diffs=[Diff("columns", columns, actual)],
-                    evidence=ctx.evidence((named or index).provenance, None),
-                )  # type: ignore[union-attr]
+                    evidence=ctx.evidence(enforcing.provenance if enforcing else [], None),
+                )
             return finding_for(
                 req,
                 Status.PASS,
                 f"{label} enforced by {req.name}",
-                evidence=ctx.evidence((named or index).provenance, None),
-            )  # type: ignore[union-attr]
+                evidence=ctx.evidence(enforcing.provenance if enforcing else [], None),
+            )
         if found:
             return finding_for(
                 req,

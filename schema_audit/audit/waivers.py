@@ -32,7 +32,7 @@ def apply_waivers(spec: Spec, findings: list[Finding], as_of: str) -> list[Findi
             )
         ]
         deviating = [f for f in matched if f.status in (Status.FAIL, Status.PARTIAL)]
-        expired = bool(waiver.expires) and waiver.expires < as_of
+        expired = bool(waiver.expires and waiver.expires < as_of)
         problem = None
         if not matched:
             problem = f"waiver for {waiver.pattern!r} matches no requirement (stale: remove it)"

@@ -67,12 +67,12 @@ def _error(exc: BaseException) -> str:
 
 def _attempt(
     conn: psycopg.Connection, trace: _Trace, statement: sql.Composable | str, *, fetch: bool = False
-):  # type: ignore[no-untyped-def]
+):
     """Run one statement in a savepoint; return (ok, rowcount or rows, error)."""
     text = statement if isinstance(statement, str) else statement.as_string(conn)
     try:
         with conn.transaction():
-            cur = conn.execute(statement)  # type: ignore[arg-type]
+            cur = conn.execute(statement)
             result = cur.fetchall() if fetch else cur.rowcount
         trace.add(text, f"ok: {result if not fetch else len(result)} row(s)")
         return True, result, None
@@ -413,7 +413,7 @@ def probe_referential_action(ctx: ProbeContext, req: Requirement) -> Finding:
     with _connect(ctx) as conn:
         try:
             maker = RowMaker(conn, ctx.model)
-            parent_row = maker.insert(parent, {})  # type: ignore[arg-type]
+            parent_row = maker.insert(parent, {})
             overrides = {
                 col: parent_row[ref] for col, ref in zip(fk.columns, fk.ref_columns, strict=False)
             }
@@ -426,14 +426,14 @@ def probe_referential_action(ctx: ProbeContext, req: Requirement) -> Finding:
                     tenant_parent = ctx.model.tables.get(
                         qualify(tenant_fk.ref_schema, tenant_fk.ref_table)
                     )
-                    tenant_row = maker.insert(tenant_parent, {})  # type: ignore[arg-type]
+                    tenant_row = maker.insert(tenant_parent, {})
                     overrides[column] = tenant_row[tenant_fk.ref_columns[0]]
             child = maker.insert(table, overrides)
             for statement in maker.statements:
                 trace.add(statement, "ok (setup)")
             delete = sql.SQL("DELETE FROM {} WHERE {}").format(
                 sql.Identifier(parent.schema, parent.name), _where_pk(parent, parent_row)
-            )  # type: ignore[union-attr]
+            )
             ok, _, err = _attempt(conn, trace, delete)
             if not ok:
                 text = _error(err)
@@ -465,7 +465,7 @@ def probe_referential_action(ctx: ProbeContext, req: Requirement) -> Finding:
         finally:
             conn.rollback()
     wanted = {"RESTRICT", "NO ACTION"} if expect in ("RESTRICT", "NO ACTION") else {expect}
-    label = f"deleting a {parent.name} row → {table.name}"  # type: ignore[union-attr]
+    label = f"deleting a {parent.name} row → {table.name}"
     if outcome in wanted:
         return finding_for(req, "PASS", f"{label}: {outcome}, as expected", evidence=trace.evidence)
     return finding_for(

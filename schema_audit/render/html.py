@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import jinja2
 from markupsafe import Markup
@@ -73,7 +74,7 @@ def _sha256(text: str) -> str:
     return f"'sha256-{digest_}'"
 
 
-def chart_bars(categories) -> list[dict]:  # type: ignore[no-untyped-def]
+def chart_bars(categories: list[CategoryView]) -> list[dict[str, Any]]:
     """Stacked-bar geometry per category (percent widths), computed here so the template stays dumb."""
     bars = []
     for index, cat in enumerate(categories):

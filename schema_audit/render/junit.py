@@ -19,7 +19,7 @@ def render(result: AuditResult, *, trend=None) -> str:  # type: ignore[no-untype
     problems = {p.id: p for p in dig.problems}
     folded = {r.id for p in dig.problems for r in p.folded}
     root = ET.Element("testsuites", name=f"schema-audit: {spec.name}")
-    suites: dict[str | None, list] = {}
+    suites: dict[str | None, list[Finding]] = {}
     for f in result.findings:
         if f.id not in folded:  # one testcase per problem: the spec finding cites the rule
             suites.setdefault(f.category, []).append(f)

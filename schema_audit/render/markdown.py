@@ -15,7 +15,7 @@ from typing import Any
 import jinja2
 
 from schema_audit import __version__
-from schema_audit.audit.findings import SEVERITY_RANK, Finding, sort_key
+from schema_audit.audit.findings import SEVERITY_RANK, Evidence, Finding, sort_key
 from schema_audit.audit.result import AuditResult, Rollup
 from schema_audit.render import digest
 from schema_audit.render.markdown_text import md_block, md_cell, md_code, md_text
@@ -111,7 +111,7 @@ def build_categories(result: AuditResult) -> list[CategoryView]:
     by_id = {f.id: f for f in result.findings}
     answered: set[str] = set()
     views: dict[str | None, CategoryView] = {}
-    order = [c.id for c in spec.categories]
+    order: list[str | None] = [c.id for c in spec.categories]
     for cat in spec.categories:
         views[cat.id] = CategoryView(cat.id, cat.title, "NOT_APPLICABLE")
     for rollup in result.questions:
@@ -160,15 +160,15 @@ def build_categories(result: AuditResult) -> list[CategoryView]:
                 views[cid] = CategoryView(cid, spec.category_title(cid), "NOT_APPLICABLE")
                 order.append(cid)
             views[cid].other_findings.append(f)
-    for rollup in result.categories:  # status and counts are the result's, not re-derived
-        views[rollup.id].status = rollup.status
-        views[rollup.id].counts = dict(rollup.counts)
+    for category in result.categories:  # status and counts are the result's, not re-derived
+        views[category.id].status = category.status
+        views[category.id].counts = dict(category.counts)
     return [
         views[c] for c in order if c in views and (views[c].questions or views[c].other_findings)
     ]
 
 
-def _probe_block(evidence: list, limit: int = 12) -> str:
+def _probe_block(evidence: list[Evidence], limit: int = 12) -> str:
     """A probe's statements with the outcome of each, as one SQL block (setup lines elided)."""
     lines = []
     for ev in evidence:

@@ -9,6 +9,7 @@ channel, processing_status") so the list reads like a work plan.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from schema_audit.audit import indexsem
 from schema_audit.audit.findings import Finding
@@ -123,7 +124,7 @@ def _diff(f: Finding, prop: str):  # type: ignore[no-untyped-def]
     return next((d for d in f.diffs if d.property == prop), None)
 
 
-def _action(f: Finding, props: dict, table: str) -> str:
+def _action(f: Finding, props: dict[str, Any], table: str) -> str:
     exists = _exists(f)
     if f.kind == "table":
         return f"Create table {table} (or update the guide if the design deliberately dropped it)"

@@ -14,6 +14,7 @@ import json
 from typing import Any
 
 from schema_audit import __version__
+from schema_audit.audit.findings import Finding
 from schema_audit.audit.result import AuditResult
 from schema_audit.render import digest
 from schema_audit.rules import Rule, registry
@@ -76,7 +77,7 @@ def _rule_descriptor(r: Rule) -> dict[str, Any]:
     }
 
 
-def _rule_id(finding) -> str:  # type: ignore[no-untyped-def]
+def _rule_id(finding: Finding) -> str:
     """The SARIF ruleId: the audit rule's id for a rule finding, else the requirement kind."""
     if finding.kind == "rule":
         return finding.id.split(".")[1]  # rules.<RULE>.<object>

@@ -503,8 +503,8 @@ def _render(
     error = None
     try:
         spec = importlib.util.spec_from_file_location(module_name, info.path)
-        module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-        spec.loader.exec_module(module)  # type: ignore[union-attr]
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
         context = MigrationContext.configure(
             dialect_name="postgresql",
             # the default pyformat paramstyle doubles every % in op.execute() text, so

@@ -142,14 +142,14 @@ def _deparse(node: ast.Node | None) -> str | None:
     return None if node is None else RawStream()(node)
 
 
-def _flatten(value) -> list:  # type: ignore[no-untyped-def,type-arg]
+def _flatten(value) -> list:
     """The nodes of a possibly nested tuple (BEGIN ATOMIC bodies are a list of statement lists)."""
     if isinstance(value, tuple | list):
         return [n for item in value for n in _flatten(item)]
     return [] if value is None else [value]
 
 
-def _strings(nodes) -> list[str]:  # type: ignore[no-untyped-def]
+def _strings(nodes) -> list[str]:
     return [n.sval for n in nodes or () if isinstance(n, ast.String)]
 
 
@@ -764,7 +764,7 @@ class DdlInterpreter:
 
     def _add_constraint(
         self, table: Table, con, column: str | None = None, action: str = "created"
-    ) -> None:  # type: ignore[no-untyped-def]
+    ) -> None:
         if isinstance(con, _ColumnConstraint):
             column, con = con.column, con.constraint
         kind = con.contype
@@ -855,7 +855,7 @@ class DdlInterpreter:
                 ref_columns,
                 on_delete=ReferentialAction.from_code(con.fk_del_action).value,
                 on_update=ReferentialAction.from_code(con.fk_upd_action).value,
-                match=MATCH.get(con.fk_matchtype or "s", "SIMPLE"),  # type: ignore[arg-type]
+                match=MATCH.get(con.fk_matchtype or "s", "SIMPLE"),
                 deferrable=bool(con.deferrable),
                 initially_deferred=bool(con.initdeferred),
                 validated=not con.skip_validation,
@@ -978,7 +978,7 @@ class DdlInterpreter:
 
     def _backing_index(
         self, table: Table, name: str, columns: list[str], con, primary: bool
-    ) -> None:  # type: ignore[no-untyped-def]
+    ) -> None:
         keys = [IndexKey(c) for c in columns]
         include = _strings(con.including) if con.including else []
         self._relations[qualify(table.schema, name)] = "index"
@@ -1113,7 +1113,7 @@ class DdlInterpreter:
                 A.AT_DisableTrig: "DISABLED",
                 A.AT_EnableAlwaysTrig: "ALWAYS",
                 A.AT_EnableReplicaTrig: "REPLICA",
-            }[t]  # type: ignore[assignment]
+            }[t]
             trigger.provenance.append(self._prov("altered"))
         elif t in (
             A.AT_EnableTrigAll,
@@ -1123,7 +1123,7 @@ class DdlInterpreter:
         ):
             state = "ORIGIN" if t in (A.AT_EnableTrigAll, A.AT_EnableTrigUser) else "DISABLED"
             for trigger in table.triggers.values():
-                trigger.enabled = state  # type: ignore[assignment]
+                trigger.enabled = state
                 trigger.provenance.append(self._prov("altered"))
         elif t == A.AT_AddIdentity:
             col = self._column(table, cmd.name)
@@ -1459,7 +1459,7 @@ class DdlInterpreter:
         table.policies[node.policy_name] = Policy(
             node.policy_name,
             (node.cmd_name or "all").upper(),
-            bool(node.permissive),  # type: ignore[arg-type]
+            bool(node.permissive),
             _roles(node.roles),
             _deparse(node.qual),
             _deparse(node.with_check),
@@ -1849,7 +1849,7 @@ class DdlInterpreter:
             for schema in schemas:
                 for grantee in _roles(action.grantees):
                     for privilege in wanted:
-                        entry = DefaultPrivilege(owner, schema, object_type, grantee, privilege)  # type: ignore[arg-type]
+                        entry = DefaultPrivilege(owner, schema, object_type, grantee, privilege)
                         present = entry in self.model.default_privileges
                         revoked = (owner, object_type, grantee, privilege)
                         builtin = BUILTIN_DEFAULTS.get(object_type) == (grantee, privilege)
@@ -2101,7 +2101,7 @@ def _columns_in(expr: ast.Node | None, table: Table) -> list[str]:
     """Distinct table columns an expression mentions, in order of appearance."""
     out: list[str] = []
 
-    def walk(node) -> None:  # type: ignore[no-untyped-def]
+    def walk(node) -> None:
         if isinstance(node, tuple | list):
             for item in node:
                 walk(item)
@@ -2127,7 +2127,7 @@ def rename_column_in_expr(text: str, old: str, new: str) -> str:
     node = stmt.targetList[0].val
     changed = False
 
-    def walk(item) -> None:  # type: ignore[no-untyped-def]
+    def walk(item) -> None:
         nonlocal changed
         if isinstance(item, tuple | list):
             for sub in item:
@@ -2176,7 +2176,7 @@ def _set_grant(grants: list[Grant], grantee: str, privilege: str, node: ast.Gran
         grants[:] = [g for g in grants if not (g.grantee == grantee and g.privilege == privilege)]
 
 
-def _privileges_named(privileges, kind: str) -> list[str]:  # type: ignore[no-untyped-def]
+def _privileges_named(privileges, kind: str) -> list[str]:
     """The privileges a GRANT/REVOKE names (AccessPriv nodes; none or ALL = every one of ``kind``)."""
     names = [(p.priv_name or "all").upper() for p in privileges or ()] or ["ALL"]
     return [p for name in names for p in (OBJECT_PRIVILEGES[kind] if name == "ALL" else [name])]
@@ -2186,7 +2186,7 @@ def _privileges_named(privileges, kind: str) -> list[str]:  # type: ignore[no-un
 BUILTIN_DEFAULTS = {"functions": ("public", "EXECUTE"), "types": ("public", "USAGE")}
 
 
-def _roles(specs) -> list[str]:  # type: ignore[no-untyped-def]
+def _roles(specs) -> list[str]:
     out = []
     for spec in specs or ():
         if spec.roletype == RoleSpecType.ROLESPEC_PUBLIC:
@@ -2198,7 +2198,7 @@ def _roles(specs) -> list[str]:  # type: ignore[no-untyped-def]
     return sorted(out) or ["public"]
 
 
-def _arg_text(param) -> str:  # type: ignore[no-untyped-def]
+def _arg_text(param) -> str:
     """One argument as pg_get_function_identity_arguments prints it: [mode] [name] type."""
     mode = {
         FunctionParameterMode.FUNC_PARAM_INOUT: "INOUT ",

@@ -79,7 +79,7 @@ def _secrets(dsn: str) -> list[str]:
     """Passwords we know of, to scrub from any server or driver message."""
     found = [os.environ.get("PGPASSWORD")]
     with contextlib.suppress(Exception):  # an unparsable DSN has no password we could know
-        found.append(psycopg.conninfo.conninfo_to_dict(dsn).get("password"))  # type: ignore[arg-type]
+        found.append(psycopg.conninfo.conninfo_to_dict(dsn).get("password"))
     return [s for s in found if s]
 
 

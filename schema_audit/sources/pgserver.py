@@ -282,7 +282,7 @@ class PgCluster:
         return path.read_text(errors="replace") if path and path.exists() else ""
 
     # -- helpers ----------------------------------------------------------
-    def _demote(self):  # type: ignore[no-untyped-def]
+    def _demote(self):
         account = self._account
         if account is None:
             return None

@@ -156,7 +156,7 @@ def _view(view: View) -> dict[str, Any]:
     return spec
 
 
-def _where(provenance) -> str:  # type: ignore[no-untyped-def]
+def _where(provenance) -> str:
     first = provenance[0] if provenance else None
     if first is None or first.source == "catalog":
         return "read from the live catalog"
