@@ -509,7 +509,7 @@ def _audit_fleet(
     report,
     html,
     quiet,
-) -> NoReturn:  # type: ignore[no-untyped-def]
+) -> NoReturn:
     from schema_audit.cli_fleet import audit_targets
 
     if fmt is Format.github:
@@ -1308,7 +1308,7 @@ def click_exceptions() -> type[Exception]:
     import typer.main
 
     click = getattr(typer.main, "_click", None) or importlib.import_module("click")
-    return click.ClickException  # type: ignore[no-any-return]
+    return click.ClickException
 
 
 if __name__ == "__main__":

@@ -47,7 +47,7 @@ def audit_targets(
         replace(t, variables={**variables, **t.variables}) for t in load_targets(targets_file, spec)
     ]
 
-    def progress(outcome) -> None:  # type: ignore[no-untyped-def]
+    def progress(outcome) -> None:
         if not quiet:
             state = "error" if outcome.error else outcome.document["verdict"]
             typer.echo(f"  {outcome.name}: {state} ({outcome.seconds:.1f} s)", err=True)

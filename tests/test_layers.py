@@ -33,6 +33,7 @@ LAYERS: dict[str, int] = {
     "schema_audit.audit": 2,
     "schema_audit.probes": 2,
     "schema_audit.lint": 2,
+    "schema_audit.rules": 2,
     # 3 engine and API: assembling an audit
     "schema_audit.audit.engine": 3,
     "schema_audit.replay_audit": 3,
@@ -42,6 +43,10 @@ LAYERS: dict[str, int] = {
     "schema_audit.render": 4,
     # 5 cli: options, configuration, files, exit codes
     "schema_audit.cli": 5,
+    "schema_audit.cli_fleet": 5,
+    "schema_audit.fleet": 5,  # many audits at once, each rendered to its JSON document
+    # renders a fleet summary (fleet/summary.py), so it sits with the fleet, above render/
+    "schema_audit.render.fleet": 5,
     "schema_audit.config": 5,
     "schema_audit.demo": 5,
 }

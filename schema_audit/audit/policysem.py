@@ -122,7 +122,7 @@ def _scalar_subselect(node: ast.SubLink) -> object | None:
     return select.targetList[0].val
 
 
-def _rewrite(node, functions: Volatility):  # type: ignore[no-untyped-def]
+def _rewrite(node, functions: Volatility):
     """Bottom-up: unwrap once-per-statement scalar subqueries, order ``=`` operands."""
     if isinstance(node, tuple | list):
         return tuple(_rewrite(n, functions) for n in node)
