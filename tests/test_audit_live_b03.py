@@ -164,7 +164,8 @@ def test_question_and_gate_rollups(result) -> None:  # type: ignore[no-untyped-d
 
 def test_json_follows_the_contract(result) -> None:  # type: ignore[no-untyped-def]
     doc = json.loads(json_report.render(result))
-    assert list(doc)[:7] == [
+    assert list(doc)[:8] == [
+        "format_version",
         "schema_audit_version",
         "spec",
         "source",
