@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install deps-test deps-demo test lint format docs demo report bench bench-limits bench-fleet fuzz clean
+.PHONY: install deps-test deps-demo test test-fast lint format docs demo report bench bench-limits bench-fleet fuzz clean
 
 install: $(STAMP)
 
@@ -24,6 +24,10 @@ deps-demo:
 
 test: install deps-test
 	$(BIN)/python -m pytest -q
+
+# The inner loop: no PostgreSQL, no browser, no fuzzing (seconds, not minutes). `make test` runs all.
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not db and not browser and not slow"
 
 lint: install
 	$(BIN)/ruff check .

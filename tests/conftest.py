@@ -7,6 +7,7 @@ fail with an install hint; they never skip.
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import os
 from collections.abc import Callable, Iterator
@@ -93,3 +94,29 @@ def make_db(pg_server: Server) -> Iterator[Callable[..., str]]:
     yield make
     for name in created:
         pg_server.drop_database(name)
+
+
+# Markers for the inner loop (`make test-fast` deselects them; `make test` runs everything):
+# db — starts or uses a PostgreSQL server; browser — drives headless Chromium; slow — fuzzing
+# and resource-limit runs. Assigned here from what a test uses, so no test file has to say it.
+SLOW_MODULES = ("test_fuzz_ddl", "test_fuzz_spec", "test_resource_limits")
+
+
+def _body(item: pytest.Item) -> str:
+    function = getattr(item, "function", None)
+    try:
+        return inspect.getsource(function) if function is not None else ""
+    except (OSError, TypeError):
+        return ""
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        body = _body(item)
+        fixtures = getattr(item, "fixturenames", ())
+        if "pg_server" in fixtures or "PgCluster(" in body or '"--replay"' in body:
+            item.add_marker(pytest.mark.db)
+        if "chromium" in body.lower():
+            item.add_marker(pytest.mark.browser)
+        if item.module is not None and item.module.__name__ in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
