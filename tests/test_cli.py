@@ -74,7 +74,12 @@ def test_missing_spec_file_exits_2() -> None:
 def test_no_source_or_two_sources_exit_2() -> None:
     proc = run("audit", "--spec", str(SPEC))
     assert proc.returncode == 2
-    assert "name exactly one source" in proc.stderr
+    assert proc.stderr == ("schema-audit: name exactly one source: --dsn, --migrations or --sql\n")
+    two = run("audit", "--spec", str(SPEC), "--dsn", "postgresql://x@127.0.0.1:1/x", "--sql", ".")
+    assert two.returncode == 2
+    assert two.stderr == (
+        "schema-audit: name exactly one source: --dsn, --migrations or --sql (got --dsn, --sql)\n"
+    )
 
 
 def test_b03_live_audit_exits_1_and_writes_json(b03_dsn: str, tmp_path: Path) -> None:
