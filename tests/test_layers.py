@@ -27,13 +27,15 @@ LAYERS: dict[str, int] = {
     "schema_audit.cache": 0,
     # 1 sources and specs: reading what a schema has and what it must have
     "schema_audit.sources": 1,
-    "schema_audit.spec": 1,
+    "schema_audit.spec.model": 1,  # what a spec says, as the checks read it
     "schema_audit.modeldiff": 1,
     # 2 checks: judging requirements, the rule pack, probes, the migration linter
     "schema_audit.audit": 2,
     "schema_audit.probes": 2,
     "schema_audit.lint": 2,
     "schema_audit.rules": 2,
+    # loading a spec validates rule ids and expands selectors into requirements
+    "schema_audit.spec": 2,
     # 3 engine and API: assembling an audit
     "schema_audit.audit.engine": 3,
     "schema_audit.replay_audit": 3,

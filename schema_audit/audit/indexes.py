@@ -227,7 +227,7 @@ def _extra_diffs(props: dict, index: Index) -> list[Diff]:
     return diffs
 
 
-def _why_not(props: dict, index: Index, relation) -> str | None:  # type: ignore[no-untyped-def]
+def _why_not(props: dict, index: Index, relation) -> str | None:
     """None when ``index`` satisfies a ``leading:``/``covers:`` requirement, else why not."""
     if "leading" in props:
         columns = list(props["leading"])
@@ -248,7 +248,7 @@ def _why_not(props: dict, index: Index, relation) -> str | None:  # type: ignore
     return None
 
 
-def _check_use(req: Requirement, ctx: AuditContext, relation) -> Finding:  # type: ignore[no-untyped-def]
+def _check_use(req: Requirement, ctx: AuditContext, relation) -> Finding:
     """``leading:`` (an index whose first keys are these) or ``covers:`` (one that serves lookups)."""
     props = req.props
     mode = "leading" if "leading" in props else "covers"

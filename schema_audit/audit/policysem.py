@@ -152,7 +152,7 @@ def _rewrite(node, functions: Volatility):
 
 
 _VOLATILITY: dict[int, Volatility] = {0: {}}  # token -> the function table it stands for
-_LAST: list = [None, 0, 0]  # type: ignore[type-arg]  # model, its function count, its token
+_LAST: list = [None, 0, 0]  # model, its function count, its token
 
 
 @functools.lru_cache(maxsize=8192)

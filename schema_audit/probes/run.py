@@ -374,7 +374,7 @@ def probe_immutability(ctx: ProbeContext, req: Requirement) -> Finding:
     return finding_for(req, "PASS", f"{table.name} is immutable: {detail}", evidence=trace.evidence)
 
 
-def _foreign_key_to(table: Table, parent: str):  # type: ignore[no-untyped-def]
+def _foreign_key_to(table: Table, parent: str):
     """The table's foreign key to ``parent`` (``name`` or ``schema.name``): a bare name matches
     in the table's own schema first, then in any schema."""
     if "." in parent and not parent.startswith('"'):

@@ -29,7 +29,7 @@ from typing import Any
 ENV_PY = "env.py"
 
 
-def alembic_config(project: Path, url: str):  # type: ignore[no-untyped-def]
+def alembic_config(project: Path, url: str):
     """An Alembic Config for the project's own alembic.ini / script folder, aimed at ``url``."""
     from alembic.config import Config
 
@@ -86,13 +86,13 @@ def _attribute(
     return True, f"{ENV_PY}{f':{line}' if line else ''}: {error_line(exc)}", None
 
 
-def _current_heads(config, script, engine, table: list[str]) -> list[str]:  # type: ignore[no-untyped-def]
+def _current_heads(config, script, engine, table: list[str]) -> list[str]:
     """What the scratch database's version table says, read through env.py as ``alembic current`` does."""
     from alembic.runtime.environment import EnvironmentContext
 
     found: list[str] = []
 
-    def collect(rev, context):  # type: ignore[no-untyped-def]
+    def collect(rev, context):
         found.extend(context.get_current_heads())
         table[:] = [context.version_table_schema or "public", context.version_table]
         return []
@@ -104,7 +104,7 @@ def _current_heads(config, script, engine, table: list[str]) -> list[str]:  # ty
     return sorted(found)
 
 
-def run(job: dict[str, Any], emit) -> None:  # type: ignore[no-untyped-def]
+def run(job: dict[str, Any], emit) -> None:
     from alembic import command
     from alembic.script import ScriptDirectory
     from sqlalchemy import create_engine, pool

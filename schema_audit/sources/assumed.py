@@ -80,41 +80,41 @@ class References:
         return sorted(self.extensions - self.created_extensions)
 
 
-class _Collector(Visitor):  # type: ignore[misc]
+class _Collector(Visitor):
     def __init__(self, refs: References) -> None:
         self.refs = refs
 
-    def visit_RoleSpec(self, parent, node):  # type: ignore[no-untyped-def]
+    def visit_RoleSpec(self, parent, node):
         if node.roletype == _NAMED and node.rolename:
             self.refs.roles.add(node.rolename)
 
-    def visit_GrantRoleStmt(self, parent, node):  # type: ignore[no-untyped-def]
+    def visit_GrantRoleStmt(self, parent, node):
         for granted in node.granted_roles or ():
             if isinstance(granted, ast.AccessPriv) and granted.priv_name:
                 self.refs.roles.add(granted.priv_name)
 
-    def visit_VariableSetStmt(self, parent, node):  # type: ignore[no-untyped-def]
+    def visit_VariableSetStmt(self, parent, node):
         if (node.name or "").lower() in ("role", "session_authorization") and node.args:
             value = getattr(node.args[0], "val", None)
             name = getattr(value, "sval", None)
             if name and name.lower() != "none":
                 self.refs.roles.add(name)
 
-    def visit_CreateRoleStmt(self, parent, node):  # type: ignore[no-untyped-def]
+    def visit_CreateRoleStmt(self, parent, node):
         self.refs.created_roles.add(node.role)
 
-    def visit_CreateSchemaStmt(self, parent, node):  # type: ignore[no-untyped-def]
+    def visit_CreateSchemaStmt(self, parent, node):
         if node.schemaname:
             self.refs.created_schemas.add(node.schemaname)
 
-    def visit_CreateExtensionStmt(self, parent, node):  # type: ignore[no-untyped-def]
+    def visit_CreateExtensionStmt(self, parent, node):
         self.refs.created_extensions.add(node.extname)
 
-    def visit_RangeVar(self, parent, node):  # type: ignore[no-untyped-def]
+    def visit_RangeVar(self, parent, node):
         if node.schemaname:
             self.refs.schemas.add(node.schemaname)
 
-    def _names(self, names) -> list[str]:  # type: ignore[no-untyped-def]
+    def _names(self, names) -> list[str]:
         return [n.sval for n in names or () if isinstance(n, ast.String)]
 
     def _qualified(self, names: list[str]) -> None:
@@ -123,16 +123,16 @@ class _Collector(Visitor):  # type: ignore[misc]
         if names and names[-1] in _EXTENSION_OF:
             self.refs.extensions.add(_EXTENSION_OF[names[-1]])
 
-    def visit_TypeName(self, parent, node):  # type: ignore[no-untyped-def]
+    def visit_TypeName(self, parent, node):
         self._qualified(self._names(node.names))
 
-    def visit_FuncCall(self, parent, node):  # type: ignore[no-untyped-def]
+    def visit_FuncCall(self, parent, node):
         self._qualified(self._names(node.funcname))
 
-    def visit_IndexElem(self, parent, node):  # type: ignore[no-untyped-def]
+    def visit_IndexElem(self, parent, node):
         self._qualified(self._names(node.opclass))
 
-    def visit_DoStmt(self, parent, node):  # type: ignore[no-untyped-def]
+    def visit_DoStmt(self, parent, node):
         """A DO body is PL/pgSQL text: read the names it creates (the IF NOT EXISTS idiom)."""
         for item in node.args or ():
             body = getattr(getattr(item, "arg", None), "sval", None)

@@ -202,14 +202,14 @@ def _wrap_sqlalchemy(guard: ConnectionGuard) -> None:
 
     create_engine.__wrapped__ = original  # type: ignore[attr-defined]
     # engine_from_config and create_async_engine call these module globals.
-    sqlalchemy.create_engine = create_engine  # type: ignore[assignment]
-    sqlalchemy.engine.create_engine = create_engine  # type: ignore[assignment]
-    sqlalchemy.engine.create.create_engine = create_engine  # type: ignore[assignment]
+    sqlalchemy.create_engine = create_engine
+    sqlalchemy.engine.create_engine = create_engine
+    sqlalchemy.engine.create.create_engine = create_engine
     try:  # needs greenlet; without it env.py cannot make an async engine either
         import sqlalchemy.ext.asyncio.engine as async_engine
     except ImportError:
         return
-    async_engine._create_engine = create_engine  # type: ignore[attr-defined]
+    async_engine._create_engine = create_engine
 
 
 def _wrap_psycopg(guard: ConnectionGuard) -> None:
@@ -223,4 +223,4 @@ def _wrap_psycopg(guard: ConnectionGuard) -> None:
             return _original(klass, conninfo, **kwargs)
 
         cls.connect = classmethod(connect)  # type: ignore[assignment,method-assign]
-    psycopg.connect = psycopg.Connection.connect  # type: ignore[assignment]
+    psycopg.connect = psycopg.Connection.connect

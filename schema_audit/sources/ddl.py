@@ -2238,7 +2238,7 @@ def interpret(sql: str, *, file: str | None = None) -> SchemaModel:
     return interpreter.model
 
 
-def _reloptions(options: tuple | list | None) -> dict[str, str]:  # type: ignore[type-arg]
+def _reloptions(options: tuple | list | None) -> dict[str, str]:
     """``WITH (fillfactor = 70, security_invoker)`` as pg_class.reloptions prints it."""
     out: dict[str, str] = {}
     for opt in options or ():

@@ -77,7 +77,7 @@ class Scratch:
         if self.database_setup:
             with psycopg.connect(dsn, autocommit=True) as conn:
                 for statement in self.database_setup:
-                    conn.execute(statement)  # type: ignore[arg-type]
+                    conn.execute(statement)
         return dsn
 
     def assume(self, refs: References) -> list[str]:
@@ -122,7 +122,7 @@ class Scratch:
                 if e in available
             ]
             for statement in setup:
-                conn.execute(statement)  # type: ignore[arg-type]
+                conn.execute(statement)
         self.database_setup += setup
         if schemas:
             notes.append(
@@ -238,7 +238,7 @@ def _child_env(dsn: str, url: str, target: dict[str, str]) -> dict[str, str]:
     return env
 
 
-def run_alembic(  # type: ignore[no-untyped-def]
+def run_alembic(
     project: Path,
     dsn: str,
     ops: list[tuple[str, str]],
@@ -348,7 +348,7 @@ def _env_display(project: Path) -> str:
     return _display(script_dir / "env.py", base)
 
 
-def replay_alembic(project: Path, scratch: Scratch, *, on_step=None) -> list[str]:  # type: ignore[no-untyped-def]
+def replay_alembic(project: Path, scratch: Scratch, *, on_step=None) -> list[str]:
     """``alembic upgrade`` revision by revision, then check the scratch database is at the head.
 
     Returns the history's heads. A run that ends below the head (env.py wrote
@@ -392,7 +392,7 @@ def replay_alembic(project: Path, scratch: Scratch, *, on_step=None) -> list[str
     return history.heads
 
 
-def replay_setup(path: Path, scratch: Scratch, *, on_step=None) -> None:  # type: ignore[no-untyped-def]
+def replay_setup(path: Path, scratch: Scratch, *, on_step=None) -> None:
     """The --replay-setup file, applied like a SQL migration before the history (a failure
     stops the replay like any other)."""
     before = len(scratch.steps)
@@ -412,7 +412,7 @@ def _apply_setup_again(path: Path, dsn: str) -> None:
     with psycopg.connect(dsn, autocommit=True) as conn:
         for stmt in split_statements(_up_section(path.read_text(encoding="utf-8"))):
             try:
-                conn.execute(stmt.sql)  # type: ignore[arg-type]
+                conn.execute(stmt.sql)
             except psycopg.errors.DuplicateObject:
                 continue
 
@@ -431,7 +431,7 @@ def sql_statements(path: Path) -> Iterator[str]:
             yield stmt.sql
 
 
-def replay_sql(path: Path, scratch: Scratch, *, on_step=None) -> None:  # type: ignore[no-untyped-def]
+def replay_sql(path: Path, scratch: Scratch, *, on_step=None) -> None:
     """Apply SQL files in migration order the way ``psql -f`` does, stopping at the first error.
 
     Each file gets its own session (as one ``psql`` run would) in autocommit mode, and its
@@ -453,7 +453,7 @@ def replay_sql(path: Path, scratch: Scratch, *, on_step=None) -> None:  # type: 
             with psycopg.connect(scratch.dsn, autocommit=True) as conn:
                 for stmt in split_statements(text):
                     line = stmt.line
-                    conn.execute(stmt.sql)  # type: ignore[arg-type]
+                    conn.execute(stmt.sql)
                 line = None
         except (psycopg.Error, UnicodeDecodeError, OSError) as exc:
             error = scrub(_error_line(exc))
