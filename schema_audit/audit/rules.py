@@ -54,7 +54,7 @@ def _finding(
     table: str | None,
     message: str,
     ddl: str | None = None,
-    provenance: list | None = None,  # type: ignore[type-arg]
+    provenance: list | None = None,
     target: str | None = None,
     column: str | None = None,
 ) -> Finding:

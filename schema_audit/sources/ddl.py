@@ -426,7 +426,7 @@ class DdlInterpreter:
             file=self._file,
             line=stmt.line,
             revision=self._revision,
-            kind=kind,  # type: ignore[arg-type]
+            kind=kind,
             effects=effects,
         )
         self.model.unapplied.append(record)
