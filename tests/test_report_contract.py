@@ -19,7 +19,7 @@ VALIDATOR = Draft202012Validator(json.loads(json_report.SCHEMA_PATH.read_text())
 HISTORY = """CREATE TABLE tenants (id uuid PRIMARY KEY, name text NOT NULL);
 CREATE TABLE notes (id int, tenant_id uuid REFERENCES tenants (id), body text);
 ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
-DO $$ BEGIN EXECUTE 'CREATE INDEX notes_body ON notes (body)'; END $$;
+DO $$ BEGIN EXECUTE format('CREATE INDEX %I ON notes (body)', current_setting('app.ix')); END $$;
 SELECT broken syntax here (;
 """
 SPEC_TEXT = """name: contract
