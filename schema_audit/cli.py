@@ -695,7 +695,7 @@ def _write_reports(  # type: ignore[no-untyped-def]
         _write(path, makers[kind]())
 
 
-def _emit(  # type: ignore[no-untyped-def]
+def _emit(
     result,
     fmt: Format,
     output: Path | None,

@@ -28,6 +28,7 @@ from schema_audit.audit.findings import SEVERITY_RANK, STATUS_RANK, STATUSES, Fi
 from schema_audit.render import digest
 from schema_audit.render.markdown import (
     ANSWER,
+    CategoryView,
     build_categories,
     live_recommendations,
     overall_verdict,

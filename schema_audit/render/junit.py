@@ -10,6 +10,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from schema_audit.audit.engine import AuditResult
+from schema_audit.audit.findings import Finding
 from schema_audit.render import digest
 
 

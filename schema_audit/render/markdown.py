@@ -19,7 +19,7 @@ from schema_audit.audit.findings import SEVERITY_RANK, Evidence, Finding, sort_k
 from schema_audit.audit.result import AuditResult, Rollup
 from schema_audit.render import digest
 from schema_audit.render.markdown_text import md_block, md_cell, md_code, md_text
-from schema_audit.render.recommendations import BUCKETS, recommend
+from schema_audit.render.recommendations import BUCKETS, Recommendation, recommend
 
 SYMBOL = {
     "PASS": "✅",
@@ -218,7 +218,7 @@ def shown_ids(result: AuditResult, dig: digest.Digest, verbose: bool) -> set[str
     return ids
 
 
-def live_recommendations(result: AuditResult, dig: digest.Digest) -> list:
+def live_recommendations(result: AuditResult, dig: digest.Digest) -> list[Recommendation]:
     """Recommendations, without those of rule findings folded into the spec finding they restate."""
     folded = {r.id for p in dig.problems for r in p.folded}
     return [r for r in recommend(result) if not set(r.findings) <= folded]

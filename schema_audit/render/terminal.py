@@ -14,7 +14,7 @@ from rich.table import Table as RichTable
 from rich.text import Text
 
 from schema_audit.audit.engine import AuditResult
-from schema_audit.audit.findings import STATUSES, sort_key
+from schema_audit.audit.findings import STATUSES, Finding, sort_key
 from schema_audit.render import digest
 
 STYLE = {
@@ -71,7 +71,7 @@ def render(  # type: ignore[no-untyped-def]
             console.print(escape(_plain_text(f"  fixed: {fid}")), soft_wrap=True, highlight=False)
 
     # Per category: counts only.
-    categories: dict[str | None, list] = {}
+    categories: dict[str | None, list[Finding]] = {}
     for f in result.findings:
         categories.setdefault(f.category, []).append(f)
     order = [c.id for c in spec.categories] + sorted(
@@ -182,8 +182,10 @@ def render(  # type: ignore[no-untyped-def]
         gt = RichTable(title="Exit gates", box=box, show_edge=False, title_justify="left")
         gt.add_column("criterion", overflow="fold")
         gt.add_column("status")
-        for g in result.exit_gates:
-            gt.add_row(escape(_plain_text(g.title)), Text(g.status, style=STYLE.get(g.status, "")))
+        for gate in result.exit_gates:
+            gt.add_row(
+                escape(_plain_text(gate.title)), Text(gate.status, style=STYLE.get(gate.status, ""))
+            )
         console.print(gt)
     if result.model.unapplied:
         console.print(

@@ -2024,13 +2024,13 @@ class DdlInterpreter:
                 self._relations.pop(skey, None)  # its name is free again (a new SERIAL reuses it)
 
 
-def _without_redundant_indexes(constraints: list) -> list:  # type: ignore[type-arg]
+def _without_redundant_indexes(constraints: list) -> list:
     """CREATE TABLE's constraints without a UNIQUE that repeats the primary key or an earlier
     UNIQUE (same columns in the same order, same options): PostgreSQL builds one index and
     one constraint for them (transformIndexConstraints), keeping the primary key, and an
     unnamed survivor takes the dropped one's name."""
 
-    def shape(item) -> tuple | None:  # type: ignore[no-untyped-def,type-arg]
+    def shape(item) -> tuple | None:
         con = item.constraint if isinstance(item, _ColumnConstraint) else item
         if (
             con.contype not in (ConstrType.CONSTR_PRIMARY, ConstrType.CONSTR_UNIQUE)
@@ -2048,12 +2048,12 @@ def _without_redundant_indexes(constraints: list) -> list:  # type: ignore[type-
             con.indexspace,
         )
 
-    def node(item):  # type: ignore[no-untyped-def]
+    def node(item):
         return item.constraint if isinstance(item, _ColumnConstraint) else item
 
     primary = [c for c in constraints if node(c).contype == ConstrType.CONSTR_PRIMARY]
-    kept: list = list(primary[:1])  # type: ignore[type-arg]
-    out: list = []  # type: ignore[type-arg]
+    kept: list = list(primary[:1])
+    out: list = []
     for item in constraints:
         if primary and item is primary[0]:
             out.append(item)
