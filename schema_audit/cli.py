@@ -650,7 +650,7 @@ def _baseline(result, path: Path, *, first: bool, quiet: bool) -> None:
             typer.echo(f"fixed since the baseline: {entry['id']} ({entry['status']})", err=True)
 
 
-def _write_reports(  # type: ignore[no-untyped-def]
+def _write_reports(
     result,
     *,
     date,

@@ -195,7 +195,6 @@ class Digest:
     folded: int
     total_requirements: int
     trend: Any = None  # render.trend.Trend of --compare, or None
-    trend: Any = None  # render.trend.Trend of --compare, or None
 
     @property
     def problem_count(self) -> int:
