@@ -217,14 +217,14 @@ def _search_path(value: str | None) -> list[str] | None:
     return parts or None
 
 
-def _exit_on_gaps(model, kind: str, allow_unrendered: bool, what: str = "") -> None:  # type: ignore[no-untyped-def]
+def _exit_on_gaps(model, kind: str, allow_unrendered: bool, what: str = "") -> None:
     """Exit 2 naming each part of a static source missing from the model (never a silent partial)."""
     blocking = _gaps(model, kind, allow_unrendered)
     if blocking:
         _fail([f"{what}{line}" for line in blocking])
 
 
-def _gaps(model, kind: str, allow_unrendered: bool) -> list[str]:  # type: ignore[no-untyped-def]
+def _gaps(model, kind: str, allow_unrendered: bool) -> list[str]:
     """The blocking gaps of a static source; accepted ones (--allow-unrendered) are said here."""
     from schema_audit.sources.select import gaps
 

@@ -183,7 +183,7 @@ def _versions_dirs(path: Path) -> tuple[Path, list[Path]]:
 
 
 @contextlib.contextmanager
-def _project_path(project: _Project):  # type: ignore[no-untyped-def]
+def _project_path(project: _Project):
     """The project's own sys.path entries, as Alembic's prepend_sys_path would set them."""
     paths = [str(p) for p in project.sys_paths]
     added = [p for p in dict.fromkeys(paths) if p not in sys.path]

@@ -757,7 +757,7 @@ class _Reader:
         if isinstance(stmt, pyast.Assign) and all(isinstance(t, pyast.Name) for t in stmt.targets):
             value = self.evaluator.value(stmt.value)
             for target in stmt.targets:
-                self.evaluator.env[target.id] = value  # type: ignore[union-attr]
+                self.evaluator.env[target.id] = value  # type: ignore[attr-defined]
             return
         if isinstance(stmt, pyast.For) and not stmt.orelse:
             items = self.evaluator.value(stmt.iter)
@@ -850,7 +850,7 @@ def module_constants(tree: pyast.Module) -> dict[str, Any]:
             except (_Blind, TypeError, ValueError, IndexError, KeyError, AttributeError):
                 continue
             for target in node.targets:
-                env[target.id] = value  # type: ignore[union-attr]
+                env[target.id] = value  # type: ignore[attr-defined]
     return env
 
 

@@ -243,9 +243,9 @@ def discover(path: Path) -> Layout:
     if [p.name for p in top] == ["structure.sql"]:
         return discover(top[0])  # Rails' db/ folder: the dump is the schema, db/migrate is Ruby
     if not top:
-        for inner in ("db/migrations", "migrations", "db"):  # dbmate's and others' defaults
-            if (path / inner).is_dir():
-                return discover(path / inner)
+        for folder in ("db/migrations", "migrations", "db"):  # dbmate's and others' defaults
+            if (path / folder).is_dir():
+                return discover(path / folder)
     if not top:
         hint = (
             " (it holds Alembic revisions: read it with --migrations)"
