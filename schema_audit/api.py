@@ -68,7 +68,9 @@ def load_spec(
     spec's own that ``extends:`` may read (``--spec-allow``)."""
     from schema_audit.spec.load import load_spec as _load
 
-    return _load(Path(path), dict(variables or {}), allowed_roots=allowed_roots)
+    return _load(
+        Path(path), dict(variables or {}), allowed_roots=[Path(root) for root in allowed_roots]
+    )
 
 
 def audit(

@@ -742,7 +742,7 @@ def _emit(
         _stdout(text)
 
 
-def _terminal_text(  # type: ignore[no-untyped-def]
+def _terminal_text(
     result, *, verbose: bool, width: int, terminal: bool, top: int = 10, trend=None
 ) -> str:
     """The terminal summary as text, so known passwords can be masked before it is shown."""
