@@ -25,6 +25,7 @@ LAYERS: dict[str, int] = {
     "schema_audit.redact": 0,
     "schema_audit.progress": 0,
     "schema_audit.cache": 0,
+    "schema_audit.pgparse": 0,  # every pglast parse, depth-checked (issue 21)
     # 1 sources and specs: reading what a schema has and what it must have
     "schema_audit.sources": 1,
     "schema_audit.spec.model": 1,  # what a spec says, as the checks read it
@@ -33,6 +34,7 @@ LAYERS: dict[str, int] = {
     "schema_audit.audit": 2,
     "schema_audit.probes": 2,
     "schema_audit.lint": 2,
+    "schema_audit.lint_online": 2,  # the linter's online-safety rules (issue 17)
     "schema_audit.rules": 2,
     # loading a spec validates rule ids and expands selectors into requirements
     "schema_audit.spec": 2,
