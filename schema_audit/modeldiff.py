@@ -502,7 +502,7 @@ def _unique(t: Table, name: str) -> str:
     return text
 
 
-def _fk(f) -> str:  # type: ignore[no-untyped-def]
+def _fk(f) -> str:
     from schema_audit.model import qualify
 
     text = (

@@ -240,7 +240,7 @@ def canonical_relation_literal(text: str) -> str:
     return ".".join(quote_ident(p) for p in parts)
 
 
-def _home_names(names):  # type: ignore[no-untyped-def]
+def _home_names(names):
     """``public.f`` → ``f`` in a name list (functions, types, operators)."""
     if len(names) == 2 and isinstance(names[0], ast.String) and names[0].sval == _HOME_SCHEMA:
         return (names[1],)
@@ -321,7 +321,7 @@ def _interval_parts(text: str) -> tuple[int, int, int] | None:
     return (months, days, micros)
 
 
-def fold_literal(base: str, const: ast.A_Const):  # type: ignore[no-untyped-def]
+def fold_literal(base: str, const: ast.A_Const):
     """A string literal read as a value of type ``base``, the way PostgreSQL stores it:
     '1' as boolean is true, '-1' as integer is -1, '0' as interval is zero seconds."""
     text = const.val.sval
@@ -420,7 +420,7 @@ def _is_boolean_valued(node: object) -> bool:
     return isinstance(node, ast.A_Const) and isinstance(node.val, ast.Boolean)
 
 
-def _strip_cast(node: ast.TypeCast):  # type: ignore[no-untyped-def]
+def _strip_cast(node: ast.TypeCast):
     """Drop casts the catalog adds that do not change meaning."""
     base = _type_base(node.typeName)
     arg = node.arg
@@ -589,7 +589,7 @@ def canonical_expr(text: str) -> str:
         return _fallback(source)
 
 
-def _column_refs(node, out: list) -> None:  # type: ignore[no-untyped-def,type-arg]
+def _column_refs(node, out: list) -> None:
     if isinstance(node, tuple | list):
         for item in node:
             _column_refs(item, out)
@@ -604,7 +604,7 @@ def _column_refs(node, out: list) -> None:  # type: ignore[no-untyped-def,type-a
             _column_refs(getattr(node, slot, None), out)
 
 
-def _drop_unambiguous_qualifiers(node) -> None:  # type: ignore[no-untyped-def]
+def _drop_unambiguous_qualifiers(node) -> None:
     """``account.id = document.account_id`` → ``id = account_id``.
 
     PostgreSQL's deparser qualifies every column of a query over several relations (a policy's

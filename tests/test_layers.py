@@ -26,6 +26,7 @@ LAYERS: dict[str, int] = {
     "schema_audit.progress": 0,
     "schema_audit.cache": 0,
     "schema_audit.pgparse": 0,  # every pglast parse, depth-checked (issue 21)
+    "schema_audit.ident": 0,  # identifiers as PostgreSQL stores them (issue 14)
     # 1 sources and specs: reading what a schema has and what it must have
     "schema_audit.sources": 1,
     "schema_audit.spec.model": 1,  # what a spec says, as the checks read it

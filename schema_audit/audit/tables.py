@@ -69,7 +69,7 @@ def check_absent_table(req: Requirement, ctx: AuditContext) -> Finding:
 _MIXED_CASE_WORD = re.compile(r'(?<![\w"$.])((?=[\w$]*[A-Z])[A-Za-z_][\w$]*)(?![\w"$])')
 
 
-def _types_equal(expected: str, actual: str, model=None) -> bool:  # type: ignore[no-untyped-def]
+def _types_equal(expected: str, actual: str, model=None) -> bool:
     """Same type; a spec may write a mixed-case type name unquoted (``ApiTokenAlgorithm``).
 
     The name as written is what PostgreSQL stores (exact first); PostgreSQL's lower-case
@@ -92,7 +92,7 @@ def _types_equal(expected: str, actual: str, model=None) -> bool:  # type: ignor
     return want == have
 
 
-def _type_names(model) -> frozenset[str]:  # type: ignore[no-untyped-def]
+def _type_names(model) -> frozenset[str]:
     """Canonical spellings of the model's own types (enums), for the ambiguity rule above."""
     out = set()
     for enum in model.enums.values():

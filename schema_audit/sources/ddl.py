@@ -834,7 +834,7 @@ class DdlInterpreter:
                 if ref_table is not None and ref_table.primary_key is None:
                     raise ApplyError(f"referenced table {ref_key} has no primary key to reference")
                 if ref_table is not None:
-                    ref_columns = list(ref_table.primary_key.columns)  # type: ignore[union-attr]
+                    ref_columns = list(ref_table.primary_key.columns)
             if ref_table is None:
                 # kept (PostgreSQL had the table when it ran this), its target said to be unresolved
                 self.model.blind_spots.append(
@@ -1534,11 +1534,11 @@ class DdlInterpreter:
             elif opt.defname == "security":
                 fn.security_definer = bool(opt.arg.boolval)
             elif opt.defname == "volatility":
-                fn.volatility = opt.arg.sval.upper()  # type: ignore[assignment]
+                fn.volatility = opt.arg.sval.upper()
             elif opt.defname == "strict":
                 fn.strict = bool(opt.arg.boolval)
             elif opt.defname == "parallel":
-                fn.parallel = opt.arg.sval.upper()  # type: ignore[assignment]
+                fn.parallel = opt.arg.sval.upper()
             elif opt.defname == "set" and isinstance(opt.arg, ast.VariableSetStmt):
                 values = ", ".join(
                     str(getattr(a.val, "sval", ""))
@@ -1637,7 +1637,7 @@ class DdlInterpreter:
         pinned: PostgreSQL records no dependency on them)."""
         found: list[str] = []
 
-        def walk(node, scope: frozenset[str]) -> None:  # type: ignore[no-untyped-def]
+        def walk(node, scope: frozenset[str]) -> None:
             if isinstance(node, tuple | list):
                 for item in node:
                     walk(item, scope)
