@@ -17,7 +17,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from run import CLI, measure  # noqa: E402
 
 from schema_audit.demo import upgrade_alembic  # noqa: E402
-from schema_audit.sources.pgserver import PgCluster  # noqa: E402
+from schema_audit.sources.scratch_cluster import PgCluster  # noqa: E402
 
 SPEC = str(ROOT / "specs" / "backend_guide_b03.yaml")
 FIXTURE = ROOT / "tests" / "fixtures" / "b03_alembic"

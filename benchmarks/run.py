@@ -23,8 +23,8 @@ from generate import write  # noqa: E402
 from locks import ddl_failures  # noqa: E402
 
 from schema_audit.sources import live  # noqa: E402
-from schema_audit.sources.pgserver import PgCluster, find_bindir  # noqa: E402
 from schema_audit.sources.replay import Scratch, replay_sql  # noqa: E402
+from schema_audit.sources.scratch_cluster import PgCluster, find_bindir  # noqa: E402
 
 CLI = [sys.executable, "-m", "schema_audit.cli"]
 WRAPPER = (

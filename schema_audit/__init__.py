@@ -19,7 +19,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 #: PostgreSQL servers the catalog reader accepts (sources/live.py refuses older ones) and the
 #: major version the test-suite runs against.

@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from schema_audit import api
     from schema_audit.render import json_report, terminal
-    from schema_audit.sources.pgserver import PgCluster
+    from schema_audit.sources.scratch_cluster import PgCluster
 
     console = Console()
     out_dir = ROOT / ("reports" if args.write_reports else "out")

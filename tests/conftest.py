@@ -17,7 +17,7 @@ import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from schema_audit.sources.pgserver import INSTALL_HINT, PgCluster, PgServerError
+from schema_audit.sources.scratch_cluster import INSTALL_HINT, PgCluster, PgServerError
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"

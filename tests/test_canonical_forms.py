@@ -23,7 +23,7 @@ from schema_audit.model import Index, IndexKey, SchemaModel
 from schema_audit.modeldiff import diff_models
 from schema_audit.sources import live
 from schema_audit.sources.ddl import DdlInterpreter
-from schema_audit.sources.pgserver import find_bindir
+from schema_audit.sources.scratch_cluster import find_bindir
 from schema_audit.sources.sqlfile import load_sql, order_sql_files
 from schema_audit.spec.bootstrap import spec_from_model
 from schema_audit.spec.load import load_spec

@@ -149,7 +149,7 @@ def test_spec_schema_is_valid_json_schema() -> None:
 
 def test_wrong_password_is_one_line_exit_2_and_never_echoed() -> None:
     """A cluster with real password authentication, and a DSN with the wrong password."""
-    from schema_audit.sources.pgserver import PgCluster
+    from schema_audit.sources.scratch_cluster import PgCluster
 
     with PgCluster(password="right-Secret-1") as cluster:
         good = run("audit", "--spec", str(SPEC), "--dsn", cluster.dsn(), "-q")

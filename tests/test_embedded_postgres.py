@@ -22,7 +22,7 @@ from schema_audit.audit import privileges
 from schema_audit.modeldiff import diff_models
 from schema_audit.sources import live
 from schema_audit.sources.ddl import interpret
-from schema_audit.sources.pgserver import PgCluster, embedded_bindir, find_bindir
+from schema_audit.sources.scratch_cluster import PgCluster, embedded_bindir, find_bindir
 
 ROOT = Path(__file__).resolve().parent.parent
 B03 = ROOT / "tests" / "fixtures" / "b03_alembic"
@@ -49,19 +49,19 @@ def pg16(embedded: Path) -> Iterator[PgCluster]:
 def test_system_binaries_win_and_embedded_ones_are_the_fallback(
     monkeypatch: pytest.MonkeyPatch, embedded: Path
 ) -> None:
-    from schema_audit.sources import pgserver
+    from schema_audit.sources import scratch_cluster
 
     monkeypatch.delenv("SCHEMA_AUDIT_PG_BINDIR", raising=False)
     assert find_bindir() != embedded  # this machine has PostgreSQL installed
-    monkeypatch.setattr(pgserver, "_system_bindirs", lambda: iter(()))
+    monkeypatch.setattr(scratch_cluster, "_system_bindirs", lambda: iter(()))
     assert find_bindir() == embedded
-    monkeypatch.setattr(pgserver, "embedded_bindir", lambda: None)
-    with pytest.raises(pgserver.PgServerError, match="apt-get install postgresql"):
+    monkeypatch.setattr(scratch_cluster, "embedded_bindir", lambda: None)
+    with pytest.raises(scratch_cluster.PgServerError, match="apt-get install postgresql"):
         find_bindir()
 
 
 HIDE_SYSTEM_POSTGRES = (
-    "import sys, schema_audit.sources.pgserver as p; p._system_bindirs = lambda: iter(()); "
+    "import sys, schema_audit.sources.scratch_cluster as p; p._system_bindirs = lambda: iter(()); "
     "sys.argv[0] = 'schema-audit'; from schema_audit.cli import main; main()"
 )
 

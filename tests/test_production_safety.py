@@ -15,7 +15,7 @@ from b03 import SPEC, upgrade_b03
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from schema_audit.sources import live
-from schema_audit.sources.pgserver import PgCluster
+from schema_audit.sources.scratch_cluster import PgCluster
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -11,7 +11,7 @@ import psycopg
 import pytest
 
 from schema_audit.api import audit
-from schema_audit.sources.pgserver import find_bindir
+from schema_audit.sources.scratch_cluster import find_bindir
 from schema_audit.spec.load import load_spec
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -20,7 +20,7 @@ from schema_audit.demo import upgrade_alembic
 from schema_audit.modeldiff import diff_models
 from schema_audit.sources import live
 from schema_audit.sources.alembic import model_from_history, render_history
-from schema_audit.sources.pgserver import find_bindir
+from schema_audit.sources.scratch_cluster import find_bindir
 from schema_audit.sources.sqlfile import load_sql
 from schema_audit.spec.load import load_spec
 

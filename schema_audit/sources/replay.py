@@ -25,7 +25,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from schema_audit.errors import SchemaAuditError
 from schema_audit.redact import scrub
 from schema_audit.sources.assumed import References
-from schema_audit.sources.pgserver import PgCluster, PgServerError, describe_bindir
+from schema_audit.sources.scratch_cluster import PgCluster, PgServerError, describe_bindir
 
 
 class ReplayError(SchemaAuditError):
