@@ -167,6 +167,8 @@ PROTECTIONS = [
         "                cur.execute(RELEASE_LOCKS)",
         '                cur.execute("RELEASE SAVEPOINT schema_audit_read")',
         "tests/test_lock_release.py",
+    ),
+    Protection(
         "no-partial-model-exit-0",
         "schema_audit/cli.py",
         '    if blocking:\n        _fail([f"{what}{line}" for line in blocking])',
