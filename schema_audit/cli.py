@@ -217,6 +217,25 @@ def _search_path(value: str | None) -> list[str] | None:
     return parts or None
 
 
+def _read_source(dsn, migrations, sql, schema, no_exec, search_path):
+    """The one source a command names, read with the options every reading command shares;
+    a problem is phrased for the command line and exits 2."""
+    from schema_audit.sources.select import load_source
+
+    try:
+        return load_source(
+            dsn=dsn,
+            migrations=migrations,
+            sql=sql,
+            schemas=schema,
+            execute=not no_exec,
+            search_path=_search_path(search_path),
+            reporter=_reporter(),
+        )
+    except SchemaAuditError as exc:
+        _fail(_phrase(exc))
+
+
 def _exit_on_gaps(model, kind: str, allow_unrendered: bool, what: str = "") -> None:
     """Exit 2 naming each part of a static source missing from the model (never a silent partial)."""
     blocking = _gaps(model, kind, allow_unrendered)
@@ -806,20 +825,8 @@ def inspect(
     import json
 
     from schema_audit.model import to_data
-    from schema_audit.sources.select import load_source
 
-    try:
-        source = load_source(
-            dsn=dsn,
-            migrations=migrations,
-            sql=sql,
-            schemas=schema,
-            execute=not no_exec,
-            search_path=_search_path(search_path),
-            reporter=_reporter(),
-        )
-    except SchemaAuditError as exc:
-        _fail(_phrase(exc))
+    source = _read_source(dsn, migrations, sql, schema, no_exec, search_path)
     text = (
         json.dumps(
             {
@@ -980,24 +987,12 @@ def init(
     _known_dsns(dsn)
     import datetime
 
-    from schema_audit.sources.select import load_source
     from schema_audit.spec.bootstrap import TABLE_KINDS, spec_from_model
     from schema_audit.spec.tenancy import detect
 
     if output.exists() and not force:
         _fail([f"{output} exists; use --force to overwrite it"])
-    try:
-        source = load_source(
-            dsn=dsn,
-            migrations=migrations,
-            sql=sql,
-            schemas=schema,
-            execute=not no_exec,
-            search_path=_search_path(search_path),
-            reporter=_reporter(),
-        )
-    except SchemaAuditError as exc:
-        _fail(_phrase(exc))
+    source = _read_source(dsn, migrations, sql, schema, no_exec, search_path)
     _exit_on_gaps(source.model, source.kind, allow_unrendered, "no spec written: ")
     from schema_audit.audit.history import history_findings
     from schema_audit.audit.rules import GROUPS, rules_for_spec
