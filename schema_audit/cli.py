@@ -434,20 +434,20 @@ def audit(
                 ]
             )
         _audit_fleet(
-            targets,
-            spec,
-            var,
-            jobs,
-            target_timeout,
-            fail_on,
-            rules,
-            schema,
-            date,
-            fmt,
-            output,
-            report,
-            html,
-            quiet,
+            targets=targets,
+            spec=spec,
+            var=var,
+            jobs=jobs,
+            timeout=target_timeout,
+            fail_on=fail_on,
+            rules=rules,
+            schema=schema,
+            date=date,
+            fmt=fmt,
+            output=output,
+            report=report,
+            html=html,
+            quiet=quiet,
         )
     if no_exec and replay:
         _fail(["--no-exec and --replay exclude each other: replay runs every revision"])
@@ -514,6 +514,7 @@ def audit(
 
 
 def _audit_fleet(
+    *,
     targets,
     spec,
     var,
