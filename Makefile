@@ -38,9 +38,11 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-# docs/rules.md is generated from the rule registry (schema_audit/rules/)
+# docs/rules.md and docs/lint-rules.md are generated from the rule registries
+# (schema_audit/rules/, schema_audit/lint/rules/)
 docs: install
 	$(BIN)/python -m schema_audit.rules._docs > docs/rules.md
+	$(BIN)/python -m schema_audit.lint.rules._docs > docs/lint-rules.md
 
 # The main job on the bundled example: audit the B0.3 migrations against the B0.3 spec,
 # statically and against a live throwaway PostgreSQL. Findings exit 1; that is the point of the demo.

@@ -27,6 +27,7 @@ LAYERS: dict[str, int] = {
     "schema_audit.cache": 0,
     "schema_audit.pgparse": 0,  # every pglast parse, depth-checked (issue 21)
     "schema_audit.ident": 0,  # identifiers as PostgreSQL stores them (issue 14)
+    "schema_audit.registry": 0,  # what the rule, lint-rule and probe registries share
     # 1 sources and specs: reading what a schema has and what it must have
     "schema_audit.sources": 1,
     "schema_audit.spec.model": 1,  # what a spec says, as the checks read it
@@ -35,7 +36,6 @@ LAYERS: dict[str, int] = {
     "schema_audit.audit": 2,
     "schema_audit.probes": 2,
     "schema_audit.lint": 2,
-    "schema_audit.lint_online": 2,  # the linter's online-safety rules (issue 17)
     "schema_audit.rules": 2,
     # loading a spec validates rule ids and expands selectors into requirements
     "schema_audit.spec": 2,

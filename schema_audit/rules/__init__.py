@@ -10,14 +10,12 @@ See docs/contributing.md for how to add one.
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from schema_audit.enums import Severity
+from schema_audit.registry import check_unique, import_entries, module_doc
 
 if TYPE_CHECKING:
     from schema_audit.model import SchemaModel
@@ -89,9 +87,8 @@ def rule(
     Severity(severity)  # a typo is an error at import time
 
     def register(check: Check) -> Check:
-        if id in _REGISTRY and _REGISTRY[id].check is not check:
-            raise ValueError(f"rule {id} registered twice")
-        doc = (sys.modules[check.__module__].__doc__ or "").strip()
+        check_unique(_REGISTRY, id, check, "rule")
+        doc = module_doc(check)
         _REGISTRY[id] = Rule(id, name, group, severity, hint, doc, check, since)
         return check
 
@@ -99,9 +96,7 @@ def rule(
 
 
 def _load() -> None:
-    for info in pkgutil.iter_modules(__path__):
-        if not info.name.startswith("_"):
-            importlib.import_module(f"{__name__}.{info.name}")
+    import_entries(__path__, __name__)
 
 
 def registry() -> dict[str, Rule]:

@@ -1,0 +1,29 @@
+"""What every registry of the tool shares (audit rules, lint rules, probes): one module per
+entry in a package, found by walking the package, documented by its module docstring."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+from collections.abc import Callable, Iterable
+from typing import Any
+
+
+def import_entries(path: Iterable[str], package: str) -> None:
+    """Import every module of ``package`` whose name does not start with ``_`` (helpers do):
+    importing a module runs its decorator, which registers it."""
+    for info in pkgutil.iter_modules(path):
+        if not info.name.startswith("_"):
+            importlib.import_module(f"{package}.{info.name}")
+
+
+def module_doc(function: Callable[..., Any]) -> str:
+    """The docstring of the module that defines ``function``: the entry's documentation."""
+    return (sys.modules[function.__module__].__doc__ or "").strip()
+
+
+def check_unique(registry: dict[str, Any], key: str, function: object, what: str) -> None:
+    """Two modules registering one id is a mistake (a copied file): an error at import time."""
+    if key in registry and registry[key].check is not function:
+        raise ValueError(f"{what} {key} registered twice")

@@ -1,0 +1,2 @@
+CREATE TABLE audit_log (id bigint PRIMARY KEY, note text);
+CREATE TABLE accounts (id bigint PRIMARY KEY);

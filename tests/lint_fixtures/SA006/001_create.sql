@@ -1,0 +1,2 @@
+CREATE TABLE sessions (id bigint PRIMARY KEY);
+CREATE TABLE tokens (id bigint PRIMARY KEY);

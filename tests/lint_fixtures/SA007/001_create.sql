@@ -1,0 +1,3 @@
+CREATE TABLE documents (id bigint PRIMARY KEY, tenant_id bigint NOT NULL);
+ALTER TABLE documents ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+CREATE TABLE notes (id bigint PRIMARY KEY);

@@ -1,0 +1,1 @@
+CREATE TABLE users (id bigint, email text, handle text);
