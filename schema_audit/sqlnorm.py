@@ -29,6 +29,7 @@ from pglast.stream import RawStream
 
 from schema_audit.model import quote_ident
 from schema_audit.pgparse import parse_sql
+from schema_audit.pgvisit import find_all
 
 _TYPE_NAMES = {
     "int4": "integer",
@@ -589,21 +590,6 @@ def canonical_expr(text: str) -> str:
         return _fallback(source)
 
 
-def _column_refs(node, out: list) -> None:
-    if isinstance(node, tuple | list):
-        for item in node:
-            _column_refs(item, out)
-        return
-    if not isinstance(node, ast.Node):
-        return
-    if isinstance(node, ast.ColumnRef):
-        out.append(node)
-        return
-    for slot in type(node).__slots__:
-        if slot != "location":
-            _column_refs(getattr(node, slot, None), out)
-
-
 def _drop_unambiguous_qualifiers(node) -> None:
     """``account.id = document.account_id`` → ``id = account_id``.
 
@@ -612,8 +598,7 @@ def _drop_unambiguous_qualifiers(node) -> None:
     columns apart: when a column name appears under two different qualifiers in the expression
     (``a.id = b.id``), or also bare (``id = b.id``), every mention of it keeps its qualifier.
     """
-    refs: list[ast.ColumnRef] = []
-    _column_refs(node, refs)
+    refs: list[ast.ColumnRef] = find_all(node, ast.ColumnRef)
     qualifiers: dict[str, set[str]] = {}
     for ref in refs:
         fields = ref.fields or ()

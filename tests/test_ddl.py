@@ -194,3 +194,17 @@ def test_dropping_a_column_drops_its_column_grants() -> None:
         "GRANT UPDATE (a) ON t1 TO fuzz_r; ALTER TABLE t1 DROP COLUMN a;"
     )
     assert interpreter.model.tables["public.t1"].column_grants == {}
+
+
+def test_set_schema_of_an_unmodelled_object_is_listed_with_its_reason() -> None:
+    """ALTER FUNCTION … SET SCHEMA is not modelled: listed as such, naming what it may move
+    (it used to fail inside the interpreter and be listed as an AttributeError)."""
+    m = interpret(
+        "CREATE SCHEMA app;\n"
+        "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1';\n"
+        "ALTER FUNCTION f() SET SCHEMA app;\n"
+    )
+    [unapplied] = m.unapplied
+    assert (unapplied.kind, unapplied.line) == ("unsupported", 3)
+    assert unapplied.reason == "SET SCHEMA of function is not modelled"
+    assert unapplied.effects, "what it may change is named, not empty"

@@ -26,6 +26,7 @@ LAYERS: dict[str, int] = {
     "schema_audit.progress": 0,
     "schema_audit.cache": 0,
     "schema_audit.pgparse": 0,  # every pglast parse, depth-checked (issue 21)
+    "schema_audit.pgvisit": 0,  # finding nodes in pglast trees with pglast's Visitor (issue 12)
     "schema_audit.ident": 0,  # identifiers as PostgreSQL stores them (issue 14)
     "schema_audit.registry": 0,  # what the rule, lint-rule and probe registries share
     # 1 sources and specs: reading what a schema has and what it must have

@@ -14,9 +14,10 @@ import sys
 import tracemalloc
 from pathlib import Path
 
-from schema_audit.sources import ddl
+from schema_audit.sources import statements as splitter
 from schema_audit.sources.alembic import _order, _RevisionFile, render_history
-from schema_audit.sources.ddl import DdlInterpreter, interpret, split_statements
+from schema_audit.sources.ddl import DdlInterpreter, interpret
+from schema_audit.sources.statements import split_statements
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -28,8 +29,8 @@ NOISE = "SELECT pg_catalog.set_config('search_path', '', false);\n"
 def test_statements_are_parsed_one_at_a_time(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """The first statement arrives before the second is parsed: a dump is never one syntax tree."""
     calls: list[str] = []
-    real = ddl._parse_one
-    monkeypatch.setattr(ddl, "_parse_one", lambda chunk: calls.append(chunk) or real(chunk))
+    real = splitter._parse_one
+    monkeypatch.setattr(splitter, "_parse_one", lambda chunk: calls.append(chunk) or real(chunk))
     statements = split_statements("CREATE TABLE a (id int);\n" * 1000)
     first = next(statements)
     assert first.sql == "CREATE TABLE a (id int)" and len(calls) == 1
@@ -66,11 +67,11 @@ def test_an_unclosed_parenthesis_loses_nothing_after_it() -> None:
 
 def test_a_broken_statement_costs_a_bounded_number_of_parses(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     calls = []
-    real = ddl._parse_one
-    monkeypatch.setattr(ddl, "_parse_one", lambda chunk: calls.append(1) or real(chunk))
+    real = splitter._parse_one
+    monkeypatch.setattr(splitter, "_parse_one", lambda chunk: calls.append(1) or real(chunk))
     sql = "CREATE TABLE x (id int,, b int);\n" + "CREATE TABLE y (id int);\n" * 2_000
     assert len(list(split_statements(sql))) == 2_001
-    assert len(calls) <= 2_001 + ddl.MAX_JOINED_PIECES
+    assert len(calls) <= 2_001 + splitter.MAX_JOINED_PIECES
 
 
 def test_begin_atomic_bodies_are_joined_back() -> None:

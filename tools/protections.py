@@ -90,25 +90,25 @@ PROTECTIONS = [
     ),
     Protection(
         "one-statement-at-a-time",
-        "schema_audit/sources/ddl.py",
+        "schema_audit/sources/ddl/interpreter.py",
         "        for stmt in split_statements(sql):\n            if on_line",
         "        for stmt in list(split_statements(sql)):\n            if on_line",
         "tests/test_resource_limits.py",
     ),
     Protection(
         "unclosed-parenthesis",
-        "schema_audit/sources/ddl.py",
+        "schema_audit/sources/statements.py",
         "            return _scanner_slices(text)\n        covered = end",
         "            pass\n        covered = end",
         "tests/test_resource_limits.py",
     ),
     Protection(
         "no-quadratic-renames",
-        "schema_audit/sources/ddl.py",
-        "        for other in self._tables_referencing(table.schema, table.name):\n"
-        "            for fk in other.foreign_keys.values():",
-        "        for other in self.model.tables.values():\n"
-        "            for fk in other.foreign_keys.values():",
+        "schema_audit/sources/ddl/renames.py",
+        "    for other in interp._tables_referencing(table.schema, table.name):\n"
+        "        for fk in other.foreign_keys.values():",
+        "    for other in interp.model.tables.values():\n"
+        "        for fk in other.foreign_keys.values():",
         "tests/test_resource_limits.py",
     ),
     Protection(
@@ -263,7 +263,7 @@ PROTECTIONS = [
     ),
     Protection(
         "statement-size-limit",
-        "schema_audit/sources/ddl.py",
+        "schema_audit/sources/statements.py",
         "    if len(statement) > limit:",
         "    if False:",
         "tests/test_bounded_sql.py::test_a_statement_over_the_limit_is_named_and_not_parsed",

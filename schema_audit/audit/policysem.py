@@ -26,6 +26,7 @@ from schema_audit import sqlnorm
 from schema_audit.audit import privileges
 from schema_audit.model import Policy, SchemaModel, Table
 from schema_audit.pgparse import parse_sql
+from schema_audit.pgvisit import find_all
 
 COMMANDS = ("SELECT", "INSERT", "UPDATE", "DELETE")
 # which clause decides which command: rows read (USING) and rows written (WITH CHECK)
@@ -80,18 +81,9 @@ def _once_per_statement(node: object, functions: Volatility) -> bool:
     No column references (a correlated subquery is per row), no nested subquery,
     and only STABLE/IMMUTABLE functions.
     """
-    if isinstance(node, tuple | list):
-        return all(_once_per_statement(n, functions) for n in node)
-    if not isinstance(node, ast.Node):
-        return True
-    if isinstance(node, ast.ColumnRef | ast.SubLink | ast.ParamRef):
-        return False
-    if isinstance(node, ast.FuncCall) and not _nonvolatile(_function_name(node), functions):
-        return False
     return all(
-        _once_per_statement(getattr(node, slot, None), functions)
-        for slot in type(node).__slots__
-        if slot != "location"
+        isinstance(found, ast.FuncCall) and _nonvolatile(_function_name(found), functions)
+        for found in find_all(node, ast.ColumnRef, ast.SubLink, ast.ParamRef, ast.FuncCall)
     )
 
 

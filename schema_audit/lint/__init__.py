@@ -18,7 +18,8 @@ from pathlib import Path
 from pglast import ast
 
 from schema_audit.lint.rules import LintContext, LintRule, registry
-from schema_audit.sources.ddl import DdlInterpreter, split_statements
+from schema_audit.sources.ddl import DdlInterpreter
+from schema_audit.sources.statements import split_statements
 from schema_audit.sources.ignores import (
     find_ignore,
     source_lines,

@@ -515,12 +515,13 @@ class DoRunner:
 
     # -- running SQL through the interpreter ------------------------------------------------
     def _sql(self, text: str, lineno: int | None) -> None:
-        from schema_audit.sources.ddl import ApplyError, _Statement, split_statements
+        from schema_audit.sources.ddl import ApplyError
+        from schema_audit.sources.statements import Statement, split_statements
 
         interp = self.interp
         line = self.base_line + (lineno or 1) - 1
         for piece in split_statements(text):
-            stmt = _Statement(piece.sql, line + piece.line - 1, piece.node, piece.error)
+            stmt = Statement(piece.sql, line + piece.line - 1, piece.node, piece.error)
             interp._stmt = stmt
             if stmt.node is None:
                 error = SqlError("syntax_error", f"syntax error in {stmt.sql[:80]!r}: {stmt.error}")
@@ -566,7 +567,7 @@ class DoRunner:
         return fx._dedupe(out)
 
     def _text_or_parsed(self, text: str) -> list[Effect]:
-        from schema_audit.sources.ddl import split_statements
+        from schema_audit.sources.statements import split_statements
 
         out: list[Effect] = []
         for piece in split_statements(text):

@@ -406,8 +406,8 @@ def replay_setup(path: Path, scratch: Scratch, *, on_step=None) -> None:
 def _apply_setup_again(path: Path, dsn: str) -> None:
     """The setup file on another scratch database of the same server: objects it made that are
     global to the server (roles: 42710 duplicate_object) exist already and are skipped."""
-    from schema_audit.sources.ddl import split_statements
     from schema_audit.sources.sqlfile import _up_section
+    from schema_audit.sources.statements import split_statements
 
     with psycopg.connect(dsn, autocommit=True) as conn:
         for stmt in split_statements(_up_section(path.read_text(encoding="utf-8"))):
@@ -419,8 +419,8 @@ def _apply_setup_again(path: Path, dsn: str) -> None:
 
 def sql_statements(path: Path) -> Iterator[str]:
     """Every statement of a SQL history, in replay order (for reading what it references)."""
-    from schema_audit.sources.ddl import split_statements
     from schema_audit.sources.sqlfile import _up_section, order_sql_files
+    from schema_audit.sources.statements import split_statements
 
     for file in order_sql_files(path)[0] if path.is_dir() else [path]:
         try:
@@ -440,8 +440,8 @@ def replay_sql(path: Path, scratch: Scratch, *, on_step=None) -> None:
     file's own ``BEGIN``/``COMMIT`` makes its statements one transaction. A transaction a
     file leaves open is rolled back when its session ends, as psql's would be.
     """
-    from schema_audit.sources.ddl import split_statements
     from schema_audit.sources.sqlfile import _display, _up_section, order_sql_files
+    from schema_audit.sources.statements import split_statements
 
     files = order_sql_files(path)[0] if path.is_dir() else [path]
     for file in files:

@@ -22,6 +22,7 @@ from pglast.enums import AlterTableType, ConstrType
 
 from schema_audit.lint.rules import Flag, LintContext, lint_rule
 from schema_audit.lint.rules._online import existing_table_commands
+from schema_audit.pgvisit import find_all
 
 _VOLATILE = {
     "gen_random_uuid",
@@ -50,16 +51,7 @@ def _volatile_default(column: ast.ColumnDef) -> str | None:
 
 
 def _function_names(node: object) -> list[str]:
-    out: list[str] = []
-    if isinstance(node, ast.FuncCall):
-        out.append(node.funcname[-1].sval.lower())
-    if isinstance(node, ast.Node):
-        for value in node:  # pglast nodes iterate over their attribute names
-            out += _function_names(getattr(node, value, None))
-    elif isinstance(node, tuple | list):
-        for item in node:
-            out += _function_names(item)
-    return out
+    return [call.funcname[-1].sval.lower() for call in find_all(node, ast.FuncCall)]
 
 
 @lint_rule(

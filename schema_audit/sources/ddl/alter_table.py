@@ -1,0 +1,274 @@
+"""ALTER TABLE: the statement, and one small function per subcommand (AlterTableType).
+
+``SUBCOMMANDS`` maps each modelled subcommand to its function; a subcommand not in the
+table (storage, statistics, CLUSTER ON, REPLICA IDENTITY …) changes nothing the model
+holds. Dropping a column or constraint takes along what PostgreSQL drops with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from pglast import ast
+from pglast.enums import AlterTableType, ObjectType
+
+from schema_audit.model import Table, qualify
+from schema_audit.sources.ddl.constraints import add_constraint
+from schema_audit.sources.ddl.errors import ApplyError
+from schema_audit.sources.ddl.nodes import apply_reloptions, deparse
+from schema_audit.sources.ddl.partitions import clone_into_partition, partitions_of
+from schema_audit.sources.ddl.registry import handles, registrar
+from schema_audit.sources.ddl.tables import add_column
+from schema_audit.sqlnorm import format_typename
+
+if TYPE_CHECKING:
+    from schema_audit.sources.ddl.interpreter import DdlInterpreter
+
+
+@handles(ast.AlterTableStmt)
+def alter_table(interp: DdlInterpreter, node: ast.AlterTableStmt) -> None:
+    if node.objtype in (
+        ObjectType.OBJECT_INDEX,
+        ObjectType.OBJECT_SEQUENCE,
+        ObjectType.OBJECT_TYPE,
+    ):
+        return  # index/sequence storage options, ALTER SEQUENCE OWNED BY via ALTER TABLE …: nothing modelled
+    if node.objtype in (ObjectType.OBJECT_VIEW, ObjectType.OBJECT_MATVIEW):
+        key = qualify(interp._schema_of(node.relation), node.relation.relname)
+        view = interp.model.views.get(key)
+        for cmd in node.cmds or ():
+            if view is not None and cmd.subtype == AlterTableType.AT_ChangeOwner:
+                view.owner = cmd.newowner.rolename
+            elif view is not None and cmd.subtype in (
+                AlterTableType.AT_SetRelOptions,
+                AlterTableType.AT_ResetRelOptions,
+                AlterTableType.AT_ReplaceRelOptions,
+            ):
+                apply_reloptions(view.options, cmd)
+        return
+    view = interp.model.views.get(qualify(interp._schema_of(node.relation), node.relation.relname))
+    if (
+        view is not None
+        and node.relation.relname
+        and not interp._table(node.relation, missing_ok=True)
+    ):
+        # pg_dump writes ALTER TABLE … OWNER TO for materialized views too.
+        for cmd in node.cmds or ():
+            if cmd.subtype == AlterTableType.AT_ChangeOwner:
+                view.owner = cmd.newowner.rolename
+        return
+    if node.relation.relname and not interp._table(node.relation, missing_ok=True):
+        sequence = qualify(interp._schema_of(node.relation), node.relation.relname)
+        if sequence in interp.model.sequences:
+            return  # pg_dump writes ALTER TABLE … OWNER TO for sequences too
+    table = interp._table(node.relation, missing_ok=bool(node.missing_ok))
+    if table is None:
+        return
+    for cmd in node.cmds:
+        apply_subcommand(interp, table, cmd)
+    if table.kind == "partitioned" and node.relation.inh:  # not ALTER TABLE ONLY
+        for partition in partitions_of(interp, table):
+            clone_into_partition(interp, table, partition)
+
+
+# ALTER TABLE subcommand -> its function (interpreter, table, subcommand); others: not modelled
+Subcommand = Callable[["DdlInterpreter", Table, ast.AlterTableCmd], None]
+SUBCOMMANDS: dict[AlterTableType, Subcommand] = {}
+A = AlterTableType
+
+_on = registrar(SUBCOMMANDS)
+
+
+def apply_subcommand(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -> None:
+    """One ALTER TABLE subcommand on ``table`` (storage, statistics, CLUSTER ON, REPLICA
+    IDENTITY …: not modelled, nothing to do)."""
+    function = SUBCOMMANDS.get(cmd.subtype)
+    if function is not None:
+        function(interp, table, cmd)
+
+
+@_on(A.AT_AddColumn)
+def _add_column(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -> None:
+    if cmd.missing_ok and cmd.def_.colname in table.columns:
+        return
+    for pending in add_column(interp, table, cmd.def_, action="created"):
+        add_constraint(interp, table, pending)
+    table.provenance.append(interp._prov("altered"))
+
+
+@_on(A.AT_AttachPartition, A.AT_DetachPartition)
+def _partition(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -> None:
+    child = interp._table(cmd.def_.name)
+    assert child is not None
+    if cmd.subtype == A.AT_AttachPartition:
+        child.partition_of = table.qualified_name
+        clone_into_partition(interp, table, child)  # PostgreSQL clones what is missing
+    elif child.partition_of == table.qualified_name:
+        child.partition_of = None
+    child.provenance.append(interp._prov("altered"))
+
+
+@_on(A.AT_DropColumn)
+def _drop_column(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -> None:
+    drop_column(interp, table, cmd.name, bool(cmd.missing_ok))
+
+
+@_on(A.AT_AlterColumnType)
+def _column_type(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -> None:
+    col = interp._column(table, cmd.name)
+    col.type = format_typename(cmd.def_.typeName)
+    col.provenance.append(interp._prov("altered"))
+
+
+@_on(A.AT_SetNotNull, A.AT_DropNotNull)
+def _not_null(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -> None:
+    col = interp._column(table, cmd.name)
+    col.nullable = cmd.subtype == A.AT_DropNotNull
+    col.provenance.append(interp._prov("altered"))
+
+
+@_on(A.AT_ColumnDefault)
+def _column_default(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -> None:
+    col = interp._column(table, cmd.name)
+    col.default = deparse(cmd.def_) if cmd.def_ is not None else None
+    col.provenance.append(interp._prov("altered"))
+
+
+@_on(A.AT_AddConstraint)
+def _add_constraint(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -> None:
+    add_constraint(interp, table, cmd.def_, action="created")
+    table.provenance.append(interp._prov("altered"))
+
+
+@_on(A.AT_DropConstraint)
+def _drop_constraint(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -> None:
+    drop_constraint(interp, table, cmd.name, bool(cmd.missing_ok))
+
+
+@_on(A.AT_ValidateConstraint)
+def _validate(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -> None:
+    for group in (table.checks, table.foreign_keys):
+        if cmd.name in group:
+            group[cmd.name].validated = True
+
+
+@_on(A.AT_EnableRowSecurity, A.AT_DisableRowSecurity)
+def _row_security(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -> None:
+    table.rls_enabled = cmd.subtype == A.AT_EnableRowSecurity
+    table.provenance.append(interp._prov("altered"))
+
+
+@_on(A.AT_ForceRowSecurity, A.AT_NoForceRowSecurity)
+def _force_row_security(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -> None:
+    table.rls_forced = cmd.subtype == A.AT_ForceRowSecurity
+    table.provenance.append(interp._prov("altered"))
+
+
+@_on(A.AT_ChangeOwner)
+def _owner(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -> None:
+    table.owner = cmd.newowner.rolename
+
+
+# ENABLE / DISABLE TRIGGER name: the state pg_trigger.tgenabled records
+_TRIGGER_STATES = {
+    A.AT_EnableTrig: "ORIGIN",
+    A.AT_DisableTrig: "DISABLED",
+    A.AT_EnableAlwaysTrig: "ALWAYS",
+    A.AT_EnableReplicaTrig: "REPLICA",
+}
+
+
+@_on(*_TRIGGER_STATES)
+def _trigger_state(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -> None:
+    trigger = table.triggers.get(cmd.name)
+    if trigger is None:
+        raise ApplyError(f"trigger {cmd.name} on {table.qualified_name} does not exist")
+    trigger.enabled = _TRIGGER_STATES[cmd.subtype]
+    trigger.provenance.append(interp._prov("altered"))
+
+
+@_on(A.AT_EnableTrigAll, A.AT_DisableTrigAll, A.AT_EnableTrigUser, A.AT_DisableTrigUser)
+def _all_triggers_state(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -> None:
+    enable = cmd.subtype in (A.AT_EnableTrigAll, A.AT_EnableTrigUser)
+    for trigger in table.triggers.values():
+        trigger.enabled = "ORIGIN" if enable else "DISABLED"
+        trigger.provenance.append(interp._prov("altered"))
+
+
+@_on(A.AT_AddIdentity)
+def _add_identity(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -> None:
+    col = interp._column(table, cmd.name)
+    con = cmd.def_
+    col.identity = "always" if getattr(con, "generated_when", "a") == "a" else "by default"
+    col.nullable = False
+
+
+@_on(A.AT_DropIdentity)
+def _drop_identity(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -> None:
+    interp._column(table, cmd.name).identity = None
+
+
+@_on(A.AT_DropExpression)
+def _drop_expression(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -> None:
+    interp._column(table, cmd.name).generated = None
+
+
+@_on(A.AT_SetRelOptions, A.AT_ResetRelOptions, A.AT_ReplaceRelOptions)
+def _reloptions(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -> None:
+    apply_reloptions(table.options, cmd)
+
+
+@_on(A.AT_SetLogged, A.AT_SetUnLogged)
+def _logged(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -> None:
+    table.unlogged = cmd.subtype == A.AT_SetUnLogged
+
+
+def drop_column(interp: DdlInterpreter, table: Table, name: str, missing_ok: bool) -> None:
+    if name not in table.columns:
+        if missing_ok:
+            return
+        raise ApplyError(f"column {name} of {table.qualified_name} does not exist")
+    del table.columns[name]
+    for index_name, index in list(table.indexes.items()):
+        if name in index.column_names or name in index.include:
+            del table.indexes[index_name]
+            interp._relations.pop(qualify(table.schema, index_name), None)
+    if table.primary_key and name in table.primary_key.columns:
+        table.primary_key = None
+    groups: list[dict[str, Any]] = [table.uniques, table.foreign_keys]
+    for group in groups:
+        for cname, con in list(group.items()):
+            if name in con.columns:
+                del group[cname]
+    for cname, ck in list(table.checks.items()):
+        if name in ck.columns:
+            del table.checks[cname]
+    table.column_grants.pop(name, None)  # PostgreSQL drops the column's ACL with it
+    for other in interp._tables_referencing(table.schema, table.name):
+        for cname, fk in list(other.foreign_keys.items()):
+            if (fk.ref_schema, fk.ref_table) == (
+                table.schema,
+                table.name,
+            ) and name in fk.ref_columns:
+                del other.foreign_keys[cname]
+    table.provenance.append(interp._prov("altered"))
+
+
+def drop_constraint(interp: DdlInterpreter, table: Table, name: str, missing_ok: bool) -> None:
+    if table.primary_key and table.primary_key.name == name:
+        table.primary_key = None
+    elif name in table.uniques:
+        del table.uniques[name]
+    elif name in table.checks:
+        del table.checks[name]
+    elif name in table.foreign_keys:
+        del table.foreign_keys[name]
+    elif not (name in table.indexes and table.indexes[name].constraint):
+        if missing_ok:
+            return
+        raise ApplyError(f"constraint {name} of {table.qualified_name} does not exist")
+    if name in table.indexes and table.indexes[name].constraint == name:
+        del table.indexes[name]
+        interp._relations.pop(qualify(table.schema, name), None)
+    table.provenance.append(interp._prov("altered"))

@@ -1,0 +1,41 @@
+"""COMMENT ON tables, columns, views and materialized views (the comments the model keeps)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pglast import ast
+from pglast.enums import ObjectType
+
+from schema_audit.model import qualify
+from schema_audit.sources.ddl.nodes import strings
+from schema_audit.sources.ddl.registry import handles
+
+if TYPE_CHECKING:
+    from schema_audit.sources.ddl.interpreter import DdlInterpreter
+
+
+@handles(ast.CommentStmt)
+def comment(interp: DdlInterpreter, node: ast.CommentStmt) -> None:
+    kind = node.objtype
+    names: list[str] = strings(node.object) if isinstance(node.object, tuple | list) else []
+    if kind == ObjectType.OBJECT_TABLE and names:
+        table = interp.model.tables.get(
+            qualify(*(names if len(names) == 2 else [interp.search_path[0], names[-1]]))
+        )
+        if table:
+            table.comment = node.comment
+    elif kind == ObjectType.OBJECT_COLUMN and len(names) >= 2:
+        table_names = names[:-1]
+        key = qualify(
+            *(table_names if len(table_names) == 2 else [interp.search_path[0], table_names[-1]])
+        )
+        table = interp.model.tables.get(key)
+        if table and names[-1] in table.columns:
+            table.columns[names[-1]].comment = node.comment
+    elif kind in (ObjectType.OBJECT_VIEW, ObjectType.OBJECT_MATVIEW) and names:
+        view = interp.model.views.get(
+            qualify(*(names if len(names) == 2 else [interp.search_path[0], names[-1]]))
+        )
+        if view:
+            view.comment = node.comment

@@ -1,0 +1,162 @@
+"""DROP: one small function per object type (ObjectType), each dropping what PostgreSQL drops.
+
+``DROPPERS`` maps each modelled object type to its function; a type not in the table
+(casts, operators …) holds nothing the model keeps, so dropping it changes nothing here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from pglast import ast
+from pglast.enums import DropBehavior, ObjectType
+
+from schema_audit.model import qualify
+from schema_audit.sources.ddl.errors import ApplyError
+from schema_audit.sources.ddl.nodes import strings
+from schema_audit.sources.ddl.registry import handles, registrar
+
+if TYPE_CHECKING:
+    from schema_audit.sources.ddl.interpreter import DdlInterpreter
+
+
+# DROP object type -> its function (interpreter, statement, object, its dotted name parts)
+Dropper = Callable[["DdlInterpreter", ast.DropStmt, Any, list[str]], None]
+DROPPERS: dict[ObjectType, Dropper] = {}
+OT = ObjectType
+
+_on = registrar(DROPPERS)
+
+
+@handles(ast.DropStmt)
+def drop(interp: DdlInterpreter, node: ast.DropStmt) -> None:
+    """DROP … [, …]: each object in turn, by its type's function (others hold nothing modelled)."""
+    dropper = DROPPERS.get(node.removeType)
+    for obj in node.objects or ():
+        names = strings(obj) if isinstance(obj, tuple | list) else []
+        if dropper is not None:
+            dropper(interp, node, obj, names)
+
+
+def _cascade(node: ast.DropStmt) -> bool:
+    return node.behavior == DropBehavior.DROP_CASCADE
+
+
+@_on(OT.OBJECT_TABLE, OT.OBJECT_FOREIGN_TABLE)
+def _table(interp: DdlInterpreter, node: ast.DropStmt, obj: Any, names: list[str]) -> None:
+    drop_table(interp, names, bool(node.missing_ok), _cascade(node))
+
+
+@_on(OT.OBJECT_VIEW, OT.OBJECT_MATVIEW)
+def _view(interp: DdlInterpreter, node: ast.DropStmt, obj: Any, names: list[str]) -> None:
+    key = qualify(
+        *(names if len(names) == 2 else [interp._lookup_schema(names[-1], views=True), names[-1]])
+    )
+    if interp.model.views.pop(key, None) is None and not node.missing_ok:
+        raise ApplyError(f"view {key} does not exist")
+    interp._relations.pop(key, None)
+
+
+@_on(OT.OBJECT_INDEX)
+def _index(interp: DdlInterpreter, node: ast.DropStmt, obj: Any, names: list[str]) -> None:
+    found = interp._index_owner(names[0] if len(names) == 2 else None, names[-1])
+    if found is None:
+        if not node.missing_ok:
+            raise ApplyError(f"index {names[-1]} does not exist")
+        return
+    relation, index = found
+    del relation.indexes[index.name]
+    interp._relations.pop(qualify(relation.schema, index.name), None)
+
+
+@_on(OT.OBJECT_POLICY, OT.OBJECT_TRIGGER)
+def _policy_or_trigger(
+    interp: DdlInterpreter, node: ast.DropStmt, obj: Any, names: list[str]
+) -> None:
+    kind = node.removeType
+    table_names, object_name = names[:-1], names[-1]
+    key = qualify(
+        *(
+            table_names
+            if len(table_names) == 2
+            else [interp._lookup_schema(table_names[-1]), table_names[-1]]
+        )
+    )
+    table = interp.model.tables.get(key)
+    group = (table.policies if kind == OT.OBJECT_POLICY else table.triggers) if table else None
+    if group is None or group.pop(object_name, None) is None:
+        if not node.missing_ok:
+            raise ApplyError(
+                f"{'policy' if kind == OT.OBJECT_POLICY else 'trigger'} {object_name} on {key} does not exist"
+            )
+    elif table is not None:
+        table.provenance.append(interp._prov("altered"))
+
+
+@_on(OT.OBJECT_FUNCTION, OT.OBJECT_PROCEDURE)
+def _routine(interp: DdlInterpreter, node: ast.DropStmt, obj: Any, names: list[str]) -> None:
+    fn_names = strings(obj.objname) if isinstance(obj, ast.ObjectWithArgs) else names
+    for signature, fn in list(interp.model.functions.items()):
+        if fn.name == fn_names[-1] and (len(fn_names) == 1 or fn.schema == fn_names[0]):
+            del interp.model.functions[signature]
+
+
+@_on(OT.OBJECT_TYPE)
+def _type(interp: DdlInterpreter, node: ast.DropStmt, obj: Any, names: list[str]) -> None:
+    for n in obj if isinstance(obj, tuple | list) else [obj]:
+        if isinstance(n, ast.TypeName):
+            tn = strings(n.names)
+            interp.model.enums.pop(
+                qualify(*(tn if len(tn) == 2 else [interp.search_path[0], tn[-1]])), None
+            )
+
+
+@_on(OT.OBJECT_SEQUENCE)
+def _sequence(interp: DdlInterpreter, node: ast.DropStmt, obj: Any, names: list[str]) -> None:
+    key = qualify(*(names if len(names) == 2 else [interp.search_path[0], names[-1]]))
+    interp.model.sequences.pop(key, None)
+    interp._relations.pop(key, None)
+
+
+@_on(OT.OBJECT_EXTENSION)
+def _extension(interp: DdlInterpreter, node: ast.DropStmt, obj: Any, names: list[str]) -> None:
+    name = obj.sval if isinstance(obj, ast.String) else (names[-1] if names else "")
+    interp.model.extensions.pop(name, None)
+
+
+@_on(OT.OBJECT_SCHEMA)
+def _schema(interp: DdlInterpreter, node: ast.DropStmt, obj: Any, names: list[str]) -> None:
+    name = obj.sval if isinstance(obj, ast.String) else ""
+    interp.model.schemas.pop(name, None)
+    interp.model.schema_grants.pop(name, None)
+    if _cascade(node):
+        for key, table in list(interp.model.tables.items()):
+            if table.schema == name:
+                del interp.model.tables[key]
+
+
+def drop_table(interp: DdlInterpreter, names: list[str], missing_ok: bool, cascade: bool) -> None:
+    schema = names[0] if len(names) == 2 else interp._lookup_schema(names[-1])
+    key = qualify(schema, names[-1])
+    table = interp.model.tables.pop(key, None)
+    if table is None:
+        if missing_ok:
+            return
+        raise ApplyError(f"table {key} does not exist")
+    interp._relations.pop(key, None)
+    for name in table.indexes:
+        interp._relations.pop(qualify(table.schema, name), None)
+    for other in interp._tables_referencing(table.schema, table.name):
+        for cname, fk in list(other.foreign_keys.items()):
+            if (fk.ref_schema, fk.ref_table) == (table.schema, table.name):
+                del other.foreign_keys[cname]
+    if cascade:
+        for vkey, view in list(interp.model.views.items()):
+            if key in view.depends_on:
+                del interp.model.views[vkey]
+                interp._relations.pop(vkey, None)
+    for skey, seq in list(interp.model.sequences.items()):
+        if seq.owned_by and seq.schema == table.schema and seq.owned_by.split(".")[0] == table.name:
+            del interp.model.sequences[skey]
+            interp._relations.pop(skey, None)  # its name is free again (a new SERIAL reuses it)

@@ -1,0 +1,82 @@
+"""ALTER … SET SCHEMA (tables, sequences, enum types) and ALTER … OWNER TO (not modelled)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pglast import ast
+from pglast.enums import ObjectType
+
+from schema_audit.model import qualify
+from schema_audit.sources.ddl.errors import ApplyError
+from schema_audit.sources.ddl.nodes import strings
+from schema_audit.sources.ddl.registry import handles
+from schema_audit.sqlnorm import format_typename
+
+if TYPE_CHECKING:
+    from schema_audit.sources.ddl.interpreter import DdlInterpreter
+
+
+@handles(ast.AlterObjectSchemaStmt)
+def set_schema(interp: DdlInterpreter, node: ast.AlterObjectSchemaStmt) -> None:
+    if node.objectType == ObjectType.OBJECT_TABLE and node.relation is not None:
+        table = interp._table(node.relation, missing_ok=bool(node.missing_ok))
+        if table is None:
+            return
+        old_schema = table.schema
+        del interp.model.tables[table.qualified_name]
+        table.schema = node.newschema
+        interp.model.tables[table.qualified_name] = table
+        for key, seq in list(interp.model.sequences.items()):  # owned sequences move along
+            if seq.schema == old_schema and (seq.owned_by or "").split(".")[0] == table.name:
+                del interp.model.sequences[key]
+                seq.schema = node.newschema
+                interp.model.sequences[qualify(seq.schema, seq.name)] = seq
+    elif node.objectType == ObjectType.OBJECT_TYPE and node.object is not None:
+        move_type(interp, strings(node.object), node.newschema, bool(node.missing_ok))
+    elif node.objectType == ObjectType.OBJECT_SEQUENCE and node.relation is not None:
+        key = qualify(interp._schema_of(node.relation), node.relation.relname)
+        seq = interp.model.sequences.pop(key, None)
+        if seq is None:
+            if not node.missing_ok:
+                raise ApplyError(f"sequence {key} does not exist")
+            return
+        seq.schema = node.newschema
+        interp.model.sequences[qualify(seq.schema, seq.name)] = seq
+    else:
+        # every statement not applied is listed, never dropped silently
+        interp._unapplied(
+            "unsupported",
+            f"SET SCHEMA of {ObjectType(node.objectType).name.removeprefix('OBJECT_').lower()} "
+            "is not modelled",
+        )
+
+
+def move_type(interp: DdlInterpreter, names: list[str], new_schema: str, missing_ok: bool) -> None:
+    """ALTER TYPE … SET SCHEMA: the enum moves, and columns of that type now print it qualified."""
+    schema = names[0] if len(names) > 1 else interp.search_path[0]
+    key = qualify(schema, names[-1])
+    enum = interp.model.enums.pop(key, None)
+    if enum is None:
+        if not missing_ok:
+            raise ApplyError(f"type {key} is not an enum this history creates")
+        return
+    old_type = format_typename(
+        ast.TypeName(names=[ast.String(sval=schema), ast.String(sval=enum.name)])
+    )
+    enum.schema = new_schema
+    interp.model.enums[qualify(new_schema, enum.name)] = enum
+    new_type = format_typename(
+        ast.TypeName(names=[ast.String(sval=new_schema), ast.String(sval=enum.name)])
+    )
+    for table in interp.model.tables.values():
+        for column in table.columns.values():
+            if column.type == old_type:
+                column.type = new_type
+            elif column.type == old_type + "[]":
+                column.type = new_type + "[]"
+
+
+@handles(ast.AlterOwnerStmt)
+def alter_owner(interp: DdlInterpreter, node: ast.AlterOwnerStmt) -> None:
+    return  # owners of functions, types, schemas: not modelled beyond tables

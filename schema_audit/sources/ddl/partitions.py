@@ -1,0 +1,81 @@
+"""What a partitioned table clones into its partitions (keys, indexes, foreign keys).
+
+PostgreSQL creates them on CREATE TABLE … PARTITION OF, ATTACH PARTITION and on
+indexes/constraints added to the parent later, with names chosen from the partition's.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+from schema_audit.model import ForeignKey, Index, PrimaryKey, Table, UniqueConstraint, qualify
+from schema_audit.sources.names import choose_name
+
+if TYPE_CHECKING:
+    from schema_audit.sources.ddl.interpreter import DdlInterpreter
+
+
+def partitions_of(interp: DdlInterpreter, parent: Table) -> list[Table]:
+    return [t for t in interp.model.tables.values() if t.partition_of == parent.qualified_name]
+
+
+def clone_into_partition(interp: DdlInterpreter, parent: Table, child: Table) -> None:
+    """The parent's primary key, unique and non-constraint indexes and foreign keys, as PostgreSQL
+    creates them on a new partition (index names chosen from the partition's name)."""
+    if parent.primary_key and child.primary_key is None:
+        name = choose_name(child.name, None, "pkey", interp._name_taken(child.schema))
+        child.primary_key = PrimaryKey(
+            name, list(parent.primary_key.columns), provenance=[interp._prov()]
+        )
+    for index in parent.indexes.values():
+        clone_index(interp, index, child)
+    for fk in parent.foreign_keys.values():
+        clone_foreign_key(interp, fk, child)
+
+
+def clone_index(interp: DdlInterpreter, index: Index, child: Table) -> None:
+    if any(
+        existing.keys == index.keys
+        and existing.where == index.where
+        and existing.include == index.include
+        for existing in child.indexes.values()
+    ):
+        return  # created explicitly (pg_dump writes each partition's index itself)
+    if index.primary:
+        name = child.primary_key.name if child.primary_key else f"{child.name}_pkey"
+    else:
+        parts = [k.expression if k.is_column else "expr" for k in index.keys] + index.include
+        label = "key" if index.constraint else "idx"
+        name = choose_name(child.name, "_".join(parts), label, interp._name_taken(child.schema))
+    clone = Index(
+        name,
+        list(index.keys),
+        unique=index.unique,
+        method=index.method,
+        where=index.where,
+        include=list(index.include),
+        nulls_not_distinct=index.nulls_not_distinct,
+        constraint=name if index.constraint else None,
+        primary=index.primary,
+        provenance=[interp._prov()],
+    )
+    if index.constraint and not index.primary:
+        child.uniques[name] = UniqueConstraint(
+            name, [k.expression for k in index.keys], provenance=[interp._prov()]
+        )
+    interp._relations[qualify(child.schema, name)] = "index"
+    interp._home(child, name)
+    child.indexes[name] = clone
+
+
+def clone_foreign_key(interp: DdlInterpreter, fk: ForeignKey, child: Table) -> None:
+    if fk.name in child.foreign_keys:
+        return
+    interp._refers(child, fk.ref_schema, fk.ref_table)
+    child.foreign_keys[fk.name] = dataclasses.replace(
+        fk,
+        columns=list(fk.columns),
+        ref_columns=list(fk.ref_columns),
+        provenance=[interp._prov()],
+    )

@@ -1,0 +1,188 @@
+"""GRANT / REVOKE on tables, columns, schemas, sequences and routines; ALTER DEFAULT PRIVILEGES.
+
+The grants are what effective privileges are computed from, so a REVOKE removes the
+entry in place and defaults follow the role that creates the object (SET ROLE).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pglast import ast
+from pglast.enums import ObjectType
+
+from schema_audit.model import (
+    OBJECT_PRIVILEGES,
+    TABLE_PRIVILEGES,
+    DefaultPrivilege,
+    Grant,
+    Table,
+    View,
+    qualify,
+)
+from schema_audit.sources.ddl.errors import ApplyError
+from schema_audit.sources.ddl.nodes import roles, strings
+from schema_audit.sources.ddl.registry import handles
+from schema_audit.sources.ddl.routines import functions_named
+
+if TYPE_CHECKING:
+    from schema_audit.sources.ddl.interpreter import DdlInterpreter
+
+
+@handles(ast.GrantStmt)
+def grant(interp: DdlInterpreter, node: ast.GrantStmt) -> None:
+    if node.targtype == 2:  # ACL_TARGET_DEFAULTS: only inside ALTER DEFAULT PRIVILEGES
+        return
+    if node.objtype in (
+        ObjectType.OBJECT_SCHEMA,
+        ObjectType.OBJECT_SEQUENCE,
+        ObjectType.OBJECT_FUNCTION,
+        ObjectType.OBJECT_PROCEDURE,
+        ObjectType.OBJECT_ROUTINE,
+    ):
+        grant_on_other(interp, node)
+        return
+    if node.objtype not in (ObjectType.OBJECT_TABLE,):
+        return  # types, languages, large objects …: accepted, not modelled
+    targets: list[Table | View] = []
+    if node.targtype == 1:  # ACL_TARGET_ALL_IN_SCHEMA
+        schemas = strings(node.objects)
+        targets = [t for t in interp.model.tables.values() if t.schema in schemas]
+        targets += [v for v in interp.model.views.values() if v.schema in schemas]
+    elif node.targtype == 2:  # ACL_TARGET_DEFAULTS (ALTER DEFAULT PRIVILEGES): not modelled
+        return
+    else:
+        for rv in node.objects or ():
+            key = qualify(interp._schema_of(rv), rv.relname)
+            target = interp.model.tables.get(key) or interp.model.views.get(key)
+            if target is None:
+                raise ApplyError(f"relation {key} does not exist at this point of the history")
+            targets.append(target)
+    grantees = roles(node.grantees)
+    column_privs: list[tuple[str, list[str]]] = []
+    table_privs: list[str] = []
+    if not node.privileges:
+        table_privs = list(TABLE_PRIVILEGES)
+    else:
+        for priv in node.privileges:
+            name = (priv.priv_name or "all").upper()
+            if priv.cols:
+                column_privs.append((name, strings(priv.cols)))
+            else:
+                table_privs.extend(TABLE_PRIVILEGES if name == "ALL" else [name])
+    for target in targets:
+        for grantee in grantees:
+            for priv in table_privs:
+                set_grant(target.grants, grantee, priv, node)
+            if isinstance(target, Table):
+                for priv, cols in column_privs:
+                    for col in cols:
+                        grants = target.column_grants.setdefault(col, [])
+                        if node.is_grant:
+                            grants.append(Grant(grantee, priv))
+                        else:
+                            target.column_grants[col] = [
+                                g
+                                for g in grants
+                                if not (g.grantee == grantee and g.privilege == priv)
+                            ]
+        target.provenance.append(interp._prov("granted" if node.is_grant else "revoked"))
+
+
+def grant_on_other(interp: DdlInterpreter, node: ast.GrantStmt) -> None:
+    """GRANT/REVOKE on schemas, sequences and functions: the grants effective privileges read."""
+    OT = ObjectType
+    in_schemas = strings(node.objects) if node.targtype == 1 else None  # ALL … IN SCHEMA
+    holders: list[list[Grant]] = []
+    if node.objtype == OT.OBJECT_SCHEMA:
+        kind = "schemas"
+        for name in strings(node.objects):
+            if name not in interp.model.schemas and name not in interp.model.schema_grants:
+                raise ApplyError(f"schema {name} does not exist at this point of the history")
+            holders.append(interp.model.schema_grants.setdefault(name, []))
+    elif node.objtype == OT.OBJECT_SEQUENCE:
+        kind = "sequences"
+        if in_schemas is not None:
+            holders = [q.grants for q in interp.model.sequences.values() if q.schema in in_schemas]
+        else:
+            for rv in node.objects or ():
+                key = qualify(interp._schema_of(rv), rv.relname)
+                if key not in interp.model.sequences:
+                    raise ApplyError(f"sequence {key} does not exist at this point of the history")
+                holders.append(interp.model.sequences[key].grants)
+    else:
+        kind = "functions"
+        if in_schemas is not None:
+            holders = [f.grants for f in interp.model.functions.values() if f.schema in in_schemas]
+        else:
+            for obj in node.objects or ():
+                functions = functions_named(interp, obj)
+                if not functions:
+                    raise ApplyError(
+                        f"function {'.'.join(strings(obj.objname))} does not exist at this point of the history"
+                    )
+                holders += [f.grants for f in functions]
+    wanted = privileges_named(node.privileges, kind)
+    for grants in holders:
+        for grantee in roles(node.grantees):
+            for privilege in wanted:
+                set_grant(grants, grantee, privilege, node)
+
+
+@handles(ast.AlterDefaultPrivilegesStmt)
+def alter_default_privileges(interp: DdlInterpreter, node: ast.AlterDefaultPrivilegesStmt) -> None:
+    action = node.action
+    owners: list[str | None] = [interp.current_role]
+    schemas: list[str | None] = [None]
+    for opt in node.options or ():
+        if opt.defname == "roles":
+            owners = list(roles(opt.arg))
+        elif opt.defname == "schemas":
+            schemas = list(strings(opt.arg))
+    object_type = {
+        ObjectType.OBJECT_TABLE: "tables",
+        ObjectType.OBJECT_SEQUENCE: "sequences",
+        ObjectType.OBJECT_FUNCTION: "functions",
+        ObjectType.OBJECT_ROUTINE: "functions",
+        ObjectType.OBJECT_TYPE: "types",
+        ObjectType.OBJECT_SCHEMA: "schemas",
+    }.get(action.objtype)
+    if object_type is None:
+        return
+    wanted = privileges_named(action.privileges, object_type)
+    for owner in owners:
+        owner = None if owner == interp.current_role else owner
+        for schema in schemas:
+            for grantee in roles(action.grantees):
+                for privilege in wanted:
+                    entry = DefaultPrivilege(owner, schema, object_type, grantee, privilege)
+                    present = entry in interp.model.default_privileges
+                    revoked = (owner, object_type, grantee, privilege)
+                    builtin = BUILTIN_DEFAULTS.get(object_type) == (grantee, privilege)
+                    if action.is_grant:
+                        interp._revoked_defaults.discard(revoked)
+                        if not present and not (builtin and schema is None):
+                            interp.model.default_privileges.append(entry)
+                    else:
+                        if present:
+                            interp.model.default_privileges.remove(entry)
+                        if schema is None:
+                            interp._revoked_defaults.add(revoked)
+
+
+def set_grant(grants: list[Grant], grantee: str, privilege: str, node: ast.GrantStmt) -> None:
+    """GRANT adds the entry once; REVOKE removes it (in place: the list is its object's)."""
+    present = any(g.grantee == grantee and g.privilege == privilege for g in grants)
+    if node.is_grant and not present:
+        grants.append(Grant(grantee, privilege, bool(node.grant_option)))
+    elif not node.is_grant and present:
+        grants[:] = [g for g in grants if not (g.grantee == grantee and g.privilege == privilege)]
+
+
+def privileges_named(privileges, kind: str) -> list[str]:
+    """The privileges a GRANT/REVOKE names (AccessPriv nodes; none or ALL = every one of ``kind``)."""
+    names = [(p.priv_name or "all").upper() for p in privileges or ()] or ["ALL"]
+    return [p for name in names for p in (OBJECT_PRIVILEGES[kind] if name == "ALL" else [name])]
+
+
+BUILTIN_DEFAULTS = {"functions": ("public", "EXECUTE"), "types": ("public", "USAGE")}

@@ -1,0 +1,213 @@
+"""RENAME of every object type, one small function per type; renames carry their dependents.
+
+A renamed column is renamed in indexes, checks, policies, triggers, generated columns and
+foreign keys that point at it; a renamed table in the foreign keys and owned sequences.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import pglast
+from pglast import ast
+from pglast.enums import ObjectType
+
+from schema_audit.model import Table, qualify
+from schema_audit.pgparse import parse_sql
+from schema_audit.pgvisit import find_all
+from schema_audit.sources.ddl.errors import ApplyError
+from schema_audit.sources.ddl.nodes import deparse
+from schema_audit.sources.ddl.registry import handles, registrar
+
+if TYPE_CHECKING:
+    from schema_audit.sources.ddl.interpreter import DdlInterpreter
+
+
+# RENAME object type -> its function (interpreter, statement); others: listed as not interpreted
+Renamer = Callable[["DdlInterpreter", ast.RenameStmt], None]
+RENAMERS: dict[ObjectType, Renamer] = {}
+OT = ObjectType
+
+_on = registrar(RENAMERS)
+
+
+@handles(ast.RenameStmt)
+def rename(interp: DdlInterpreter, node: ast.RenameStmt) -> None:
+    """ALTER … RENAME: by the renamed object's type; a type not modelled is listed, not dropped."""
+    renamer = RENAMERS.get(node.renameType)
+    if renamer is None:
+        interp._unapplied("unsupported", f"RENAME of {node.renameType.name} is not interpreted")
+    else:
+        renamer(interp, node)
+
+
+@_on(OT.OBJECT_COLUMN)
+def _column(interp: DdlInterpreter, node: ast.RenameStmt) -> None:
+    table = interp._table(node.relation, missing_ok=bool(node.missing_ok))
+    if table is not None:
+        rename_column(interp, table, node.subname, node.newname)
+
+
+@_on(OT.OBJECT_TABLE)
+def _table(interp: DdlInterpreter, node: ast.RenameStmt) -> None:
+    table = interp._table(node.relation, missing_ok=bool(node.missing_ok))
+    if table is not None:
+        rename_table(interp, table, node.newname)
+
+
+@_on(OT.OBJECT_TABCONSTRAINT)
+def _constraint(interp: DdlInterpreter, node: ast.RenameStmt) -> None:
+    table = interp._table(node.relation)
+    rename_constraint(interp, table, node.subname, node.newname)
+
+
+@_on(OT.OBJECT_INDEX)
+def _index(interp: DdlInterpreter, node: ast.RenameStmt) -> None:
+    found = interp._index_owner(node.relation.schemaname, node.relation.relname)
+    if found is None:
+        if node.missing_ok:
+            return
+        raise ApplyError(f"index {node.relation.relname} does not exist")
+    relation, index = found
+    del relation.indexes[index.name]
+    interp._relations.pop(qualify(relation.schema, index.name), None)
+    index.name = node.newname
+    interp._home(relation, node.newname)
+    relation.indexes[node.newname] = index
+    interp._relations[qualify(relation.schema, node.newname)] = "index"
+    if isinstance(relation, Table) and index.constraint:
+        rename_constraint_only(interp, relation, index.constraint, node.newname)
+        index.constraint = node.newname
+    index.provenance.append(interp._prov("renamed"))
+
+
+@_on(OT.OBJECT_POLICY, OT.OBJECT_TRIGGER)
+def _policy_or_trigger(interp: DdlInterpreter, node: ast.RenameStmt) -> None:
+    table = interp._table(node.relation)
+    label = "policy" if node.renameType == OT.OBJECT_POLICY else "trigger"
+    group: dict[str, Any] = table.policies if label == "policy" else table.triggers
+    item = group.pop(node.subname, None)
+    if item is None:
+        raise ApplyError(f"{label} {node.subname} on {table.qualified_name} does not exist")
+    item.name = node.newname
+    item.provenance.append(interp._prov("renamed"))
+    group[node.newname] = item
+
+
+@_on(OT.OBJECT_VIEW, OT.OBJECT_MATVIEW)
+def _view(interp: DdlInterpreter, node: ast.RenameStmt) -> None:
+    key = qualify(interp._schema_of(node.relation), node.relation.relname)
+    view = interp.model.views.pop(key, None)
+    if view is None:
+        raise ApplyError(f"view {key} does not exist")
+    view.name = node.newname
+    interp.model.views[qualify(view.schema, view.name)] = view
+
+
+@_on(OT.OBJECT_SCHEMA)
+def _schema(interp: DdlInterpreter, node: ast.RenameStmt) -> None:
+    """Schemas are not renamed in the model (nothing it holds is keyed by a renamed schema)."""
+
+
+def rename_column(interp: DdlInterpreter, table: Table, old: str, new: str) -> None:
+    column = interp._column(table, old)
+    table.columns = {(new if k == old else k): v for k, v in table.columns.items()}
+    column.name = new
+    column.provenance.append(interp._prov("renamed"))
+    for index in table.indexes.values():
+        for key in index.keys:
+            if key.is_column and key.expression == old:
+                key.expression = new
+            elif not key.is_column:
+                key.expression = rename_column_in_expr(key.expression, old, new)
+        index.include = [new if c == old else c for c in index.include]
+        if index.where:
+            index.where = rename_column_in_expr(index.where, old, new)
+    for check in table.checks.values():
+        check.expression = rename_column_in_expr(check.expression, old, new)
+    for policy in table.policies.values():
+        policy.using = policy.using and rename_column_in_expr(policy.using, old, new)
+        policy.with_check = policy.with_check and rename_column_in_expr(policy.with_check, old, new)
+    for trigger in table.triggers.values():
+        trigger.when = trigger.when and rename_column_in_expr(trigger.when, old, new)
+        trigger.update_columns = [new if c == old else c for c in trigger.update_columns]
+    for other_column in table.columns.values():
+        if other_column.generated:
+            other_column.generated = rename_column_in_expr(other_column.generated, old, new)
+    swap = lambda cols: [new if c == old else c for c in cols]  # noqa: E731
+    if table.primary_key:
+        table.primary_key.columns = swap(table.primary_key.columns)
+    for con in (
+        list(table.uniques.values())
+        + list(table.foreign_keys.values())
+        + list(table.checks.values())
+    ):
+        con.columns = swap(con.columns)
+    for other in interp._tables_referencing(table.schema, table.name):
+        for fk in other.foreign_keys.values():
+            if (fk.ref_schema, fk.ref_table) == (table.schema, table.name):
+                fk.ref_columns = swap(fk.ref_columns)
+    table.provenance.append(interp._prov("altered"))
+
+
+def rename_table(interp: DdlInterpreter, table: Table, new: str) -> None:
+    old_key = table.qualified_name
+    del interp.model.tables[old_key]
+    interp._relations.pop(old_key, None)
+    old_name, table.name = table.name, new
+    interp.model.tables[table.qualified_name] = table
+    interp._relations[table.qualified_name] = "table"
+    for seq in interp.model.sequences.values():  # OWNED BY follows the table's new name
+        owner, _, column = (seq.owned_by or "").partition(".")
+        if seq.schema == table.schema and owner == old_name:
+            seq.owned_by = f"{new}.{column}"
+    for other in interp._tables_referencing(table.schema, old_name):
+        interp._refers(other, table.schema, new)
+        for fk in other.foreign_keys.values():
+            if (fk.ref_schema, fk.ref_table) == (table.schema, old_name):
+                fk.ref_table = new
+    table.provenance.append(interp._prov("renamed"))
+
+
+def rename_constraint_only(interp: DdlInterpreter, table: Table, old: str, new: str) -> bool:
+    if table.primary_key and table.primary_key.name == old:
+        table.primary_key.name = new
+        return True
+    for group in (table.uniques, table.checks, table.foreign_keys):
+        if old in group:
+            con = group.pop(old)
+            con.name = new
+            group[new] = con
+            return True
+    return False
+
+
+def rename_constraint(interp: DdlInterpreter, table: Table, old: str, new: str) -> None:
+    if not rename_constraint_only(interp, table, old, new):
+        raise ApplyError(f"constraint {old} of {table.qualified_name} does not exist")
+    index = table.indexes.pop(old, None)
+    if index is not None:
+        interp._relations.pop(qualify(table.schema, old), None)
+        index.name = index.constraint = new
+        interp._home(table, new)
+        table.indexes[new] = index
+        interp._relations[qualify(table.schema, new)] = "index"
+    table.provenance.append(interp._prov("altered"))
+
+
+def rename_column_in_expr(text: str, old: str, new: str) -> str:
+    """The expression with column ``old`` renamed (also ``NEW.old`` / ``OLD.old`` in trigger WHEN)."""
+    try:
+        stmt = parse_sql(f"SELECT {text}")[0].stmt
+    except pglast.parser.ParseError:
+        return text
+    node = stmt.targetList[0].val
+    changed = False
+    for ref in find_all(node, ast.ColumnRef):
+        fields = list(ref.fields)
+        if fields and isinstance(fields[-1], ast.String) and fields[-1].sval == old:
+            fields[-1] = ast.String(sval=new)
+            ref.fields = tuple(fields)
+            changed = True
+    return (deparse(node) or text) if changed else text

@@ -1,0 +1,68 @@
+"""Schemas, extensions and enum types: CREATE SCHEMA / EXTENSION / TYPE AS ENUM, ALTER TYPE."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from pglast import ast
+
+from schema_audit.model import EnumType, Extension, qualify
+from schema_audit.sources.ddl.errors import ApplyError
+from schema_audit.sources.ddl.nodes import strings
+from schema_audit.sources.ddl.registry import handles
+
+if TYPE_CHECKING:
+    from schema_audit.sources.ddl.interpreter import DdlInterpreter
+
+
+@handles(ast.CreateSchemaStmt)
+def create_schema(interp: DdlInterpreter, node: ast.CreateSchemaStmt) -> None:
+    owner = node.authrole.rolename if node.authrole is not None else None
+    name = node.schemaname or owner or ""
+    interp.model.schemas.setdefault(name, owner)
+    interp.model.schema_grants.setdefault(name, interp._defaults_for("schemas", None))
+    for element in node.schemaElts or ():
+        interp._apply(element)
+
+
+@handles(ast.CreateExtensionStmt)
+def create_extension(interp: DdlInterpreter, node: ast.CreateExtensionStmt) -> None:
+    if node.extname in interp.model.extensions:
+        if node.if_not_exists:
+            return
+        raise ApplyError(f'extension "{node.extname}" already exists', "duplicate_object")
+    schema = "public"
+    for opt in node.options or ():
+        if opt.defname == "schema":
+            schema = opt.arg.sval
+    interp.model.extensions[node.extname] = Extension(node.extname, schema, None, [interp._prov()])
+
+
+@handles(ast.CreateEnumStmt)
+def create_enum(interp: DdlInterpreter, node: ast.CreateEnumStmt) -> None:
+    names = strings(node.typeName)
+    schema = names[0] if len(names) > 1 else interp.search_path[0]
+    if qualify(schema, names[-1]) in interp.model.enums:
+        raise ApplyError(f'type "{names[-1]}" already exists', "duplicate_object")
+    interp.model.enums[qualify(schema, names[-1])] = EnumType(
+        schema, names[-1], strings(node.vals), [interp._prov()]
+    )
+
+
+@handles(ast.AlterEnumStmt)
+def alter_enum(interp: DdlInterpreter, node: ast.AlterEnumStmt) -> None:
+    names = strings(node.typeName)
+    schema = names[0] if len(names) > 1 else interp.search_path[0]
+    enum = interp.model.enums.get(qualify(schema, names[-1]))
+    if enum is None:
+        raise ApplyError(f"type {names[-1]} does not exist")
+    if node.oldVal:
+        renamed = [node.newVal if label == node.oldVal else label for label in enum.labels]
+        enum.labels = cast("list[str]", renamed)  # newVal is set whenever oldVal is
+    elif node.newVal not in enum.labels:
+        if node.newValNeighbor and node.newValNeighbor in enum.labels:
+            at = enum.labels.index(node.newValNeighbor) + (1 if node.newValIsAfter else 0)
+            enum.labels.insert(at, node.newVal)
+        else:
+            enum.labels.append(node.newVal)
+    enum.provenance.append(interp._prov("altered"))

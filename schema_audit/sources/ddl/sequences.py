@@ -1,0 +1,37 @@
+"""CREATE SEQUENCE and ALTER SEQUENCE … OWNED BY."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pglast import ast
+
+from schema_audit.model import Sequence, qualify
+from schema_audit.sources.ddl.nodes import strings
+from schema_audit.sources.ddl.registry import handles
+
+if TYPE_CHECKING:
+    from schema_audit.sources.ddl.interpreter import DdlInterpreter
+
+
+@handles(ast.CreateSeqStmt)
+def create_sequence(interp: DdlInterpreter, node: ast.CreateSeqStmt) -> None:
+    schema = node.sequence.schemaname or interp.search_path[0]
+    seq = Sequence(
+        schema,
+        node.sequence.relname,
+        grants=interp._defaults_for("sequences", schema),
+        provenance=[interp._prov()],
+    )
+    interp.model.sequences[qualify(schema, seq.name)] = seq
+    interp._relations[qualify(schema, seq.name)] = "sequence"
+
+
+@handles(ast.AlterSeqStmt)
+def alter_sequence(interp: DdlInterpreter, node: ast.AlterSeqStmt) -> None:
+    for opt in node.options or ():
+        if opt.defname == "owned_by":
+            parts = strings(opt.arg)
+            key = qualify(node.sequence.schemaname or interp.search_path[0], node.sequence.relname)
+            if key in interp.model.sequences and len(parts) >= 2:
+                interp.model.sequences[key].owned_by = f"{parts[-2]}.{parts[-1]}"

@@ -1,0 +1,79 @@
+"""Session statements: SET search_path / ROLE, set_config(), data changes, DO blocks, noise.
+
+What changes how later names resolve (search_path) or who owns what is created next
+(SET ROLE) is followed; data statements and maintenance commands change no schema.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from pglast import ast
+
+from schema_audit.sources.ddl.registry import handles
+
+if TYPE_CHECKING:
+    from schema_audit.sources.ddl.interpreter import DdlInterpreter
+
+
+@handles(ast.VariableSetStmt)
+def set_variable(interp: DdlInterpreter, node: ast.VariableSetStmt) -> None:
+    if (node.name or "").lower() == "role":
+        arg = (node.args or [None])[0]
+        value = getattr(getattr(arg, "val", None), "sval", None)
+        interp.current_role = None if value in (None, "none") else value
+        return
+    if (node.name or "").lower() == "search_path":
+        values: list[str] = []
+        for arg in node.args or ():
+            if isinstance(arg, ast.A_Const) and isinstance(arg.val, ast.String):
+                values.extend(v.strip().strip('"') for v in arg.val.sval.split(","))
+        interp.search_path = [v for v in values if v and v != "$user" and v != "pg_catalog"] or [
+            "public"
+        ]
+
+
+@handles(ast.SelectStmt)
+def select(interp: DdlInterpreter, node: ast.SelectStmt) -> None:
+    text = interp._stmt.sql.lower()
+    m = re.search(r"set_config\(\s*'search_path'\s*,\s*'([^']*)'", text)
+    if m:
+        values = [v.strip().strip('"') for v in m.group(1).split(",") if v.strip()]
+        interp.search_path = [v for v in values if v != "pg_catalog"] or ["public"]
+        return
+    if "set_config" in text or "setval" in text:
+        return  # pg_dump noise
+    interp._unapplied("data", "SELECT: does not alter the schema")
+
+
+@handles(
+    ast.TransactionStmt,
+    ast.VariableShowStmt,
+    ast.CheckPointStmt,
+    ast.DiscardStmt,
+    ast.LockStmt,
+    ast.ListenStmt,
+    ast.NotifyStmt,
+    ast.VacuumStmt,
+    ast.ExplainStmt,
+    ast.RefreshMatViewStmt,
+    ast.ClusterStmt,
+    ast.ReindexStmt,
+)
+def ignore(interp: DdlInterpreter, node: ast.Node) -> None:
+    """Transaction control, maintenance and session noise: nothing in the schema changes."""
+
+
+@handles(ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt, ast.CopyStmt, ast.MergeStmt)
+def data_change(interp: DdlInterpreter, node: ast.Node) -> None:
+    """Rows, not schema: listed as a data statement (its effects are none)."""
+    interp._unapplied("data", "data change: does not alter the schema")
+
+
+@handles(ast.DoStmt)
+def do_block(interp: DdlInterpreter, node: ast.DoStmt) -> None:
+    """A DO block: its PL/pgSQL runs where it can be followed (sources/plpgsql.py)."""
+    from schema_audit.sources.plpgsql import DoRunner  # plpgsql imports this package
+
+    DoRunner(interp).run(node)

@@ -1,0 +1,194 @@
+"""CREATE TABLE: columns (serial, identity, generated), LIKE, INHERITS, PARTITION OF."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+from pglast import ast
+from pglast.enums import ConstrType
+
+from schema_audit.model import Column, Sequence, Table, qualify
+from schema_audit.sources.ddl.constraints import (
+    ColumnConstraint,
+    add_constraint,
+    without_redundant_indexes,
+)
+from schema_audit.sources.ddl.errors import ApplyError
+from schema_audit.sources.ddl.nodes import deparse, reloptions, strings
+from schema_audit.sources.ddl.partitions import clone_into_partition
+from schema_audit.sources.ddl.registry import handles
+from schema_audit.sources.names import choose_name
+from schema_audit.sqlnorm import format_typename
+
+if TYPE_CHECKING:
+    from schema_audit.sources.ddl.interpreter import DdlInterpreter
+
+
+@handles(ast.CreateStmt)
+def create_table(interp: DdlInterpreter, node: ast.CreateStmt) -> None:
+    rv = node.relation
+    schema = rv.schemaname or interp.search_path[0]
+    key = qualify(schema, rv.relname)
+    if key in interp.model.tables:
+        if node.if_not_exists:
+            return
+        raise ApplyError(f"table {key} already exists")
+    table = Table(
+        schema,
+        rv.relname,
+        grants=interp._defaults_for("tables", schema),
+        provenance=[interp._prov()],
+        options=reloptions(node.options),
+        unlogged=rv.relpersistence == "u",
+    )
+    if node.partspec is not None:
+        table.kind = "partitioned"
+        params = ", ".join(deparse(p) or "" for p in node.partspec.partParams)
+        strategy = str(node.partspec.strategy).upper()
+        strategy = (
+            {"R": "RANGE", "L": "LIST", "H": "HASH"}.get(strategy[:1], strategy)
+            if len(strategy) == 1
+            else ("RANGE" if "RANGE" in strategy else "LIST" if "LIST" in strategy else "HASH")
+        )
+        table.partition_key = f"{strategy} ({params})"
+    if node.partbound is not None and node.inhRelations:
+        parent = node.inhRelations[0]
+        parent_key = qualify(interp._schema_of(parent), parent.relname)
+        table.partition_of = parent_key
+        parent_table = interp.model.tables.get(parent_key)
+        if parent_table:
+            for col in parent_table.columns.values():
+                table.columns[col.name] = Column(
+                    col.name, col.type, col.nullable, col.default, provenance=[interp._prov()]
+                )
+    if node.partbound is None:
+        for parent in node.inhRelations or ():  # INHERITS: the parents' columns come first
+            copy_columns(interp, interp._table(parent), table, LIKE_ALL, inherited=True)
+    interp.model.tables[key] = table
+    interp._relations[key] = "table"
+    deferred: list[ast.Constraint | ColumnConstraint] = []
+    for element in node.tableElts or ():
+        if isinstance(element, ast.ColumnDef):
+            if element.colname in table.columns and node.inhRelations:
+                continue  # a column the parent already has, restated (merged by PostgreSQL)
+            deferred.extend(add_column(interp, table, element))
+        elif isinstance(element, ast.Constraint):
+            deferred.append(element)
+        elif isinstance(element, ast.TableLikeClause):
+            copy_columns(interp, interp._table(element.relation), table, element.options or 0)
+    for constraint in without_redundant_indexes(deferred):
+        add_constraint(interp, table, constraint)
+    if table.partition_of and table.partition_of in interp.model.tables:
+        clone_into_partition(interp, interp.model.tables[table.partition_of], table)
+
+
+def add_column(
+    interp: DdlInterpreter, table: Table, cd: ast.ColumnDef, action: str = "created"
+) -> list[ColumnConstraint]:
+    """Add a column; return its column constraints that need the table (PK, UNIQUE, FK, CHECK)."""
+    names = strings(cd.typeName.names)
+    serial = SERIAL_TYPES.get(names[-1]) if len(names) == 1 else None
+    column = Column(
+        cd.colname, serial or format_typename(cd.typeName), provenance=[interp._prov(action)]
+    )
+    if cd.collClause is not None:
+        column.collation = ".".join(strings(cd.collClause.collname))
+    if cd.colname in table.columns:
+        raise ApplyError(f"column {cd.colname} of {table.qualified_name} already exists")
+    table.columns[cd.colname] = column
+    if serial:
+        seq = make_seq_name(table, cd.colname, interp)
+        # as the catalog prints it with an empty search_path (pg_dump, the live reader)
+        column.default = f"nextval('{qualify(table.schema, seq)}'::regclass)"
+        column.nullable = False
+        interp.model.sequences[qualify(table.schema, seq)] = Sequence(
+            table.schema,
+            seq,
+            f"{table.name}.{cd.colname}",
+            grants=interp._defaults_for("sequences", table.schema),
+            provenance=[interp._prov()],
+        )
+        interp._relations[qualify(table.schema, seq)] = "sequence"
+    pending: list[ColumnConstraint] = []
+    for con in cd.constraints or ():
+        kind = con.contype
+        if kind == ConstrType.CONSTR_NOTNULL:
+            column.nullable = False
+        elif kind == ConstrType.CONSTR_NULL:
+            column.nullable = True
+        elif kind == ConstrType.CONSTR_DEFAULT:
+            column.default = deparse(con.raw_expr)
+        elif kind == ConstrType.CONSTR_IDENTITY:
+            column.identity = "always" if con.generated_when == "a" else "by default"
+            column.nullable = False
+        elif kind == ConstrType.CONSTR_GENERATED:
+            column.generated = deparse(con.raw_expr)
+        elif (
+            kind in (ConstrType.CONSTR_ATTR_DEFERRABLE, ConstrType.CONSTR_ATTR_DEFERRED) and pending
+        ):
+            # DEFERRABLE / INITIALLY DEFERRED qualify the constraint written just before them.
+            previous = pending[-1].constraint
+            previous.deferrable = True
+            if kind == ConstrType.CONSTR_ATTR_DEFERRED:
+                previous.initdeferred = True
+        elif kind in (
+            ConstrType.CONSTR_PRIMARY,
+            ConstrType.CONSTR_UNIQUE,
+            ConstrType.CONSTR_FOREIGN,
+            ConstrType.CONSTR_CHECK,
+            ConstrType.CONSTR_EXCLUSION,
+        ):
+            pending.append(ColumnConstraint(con, cd.colname))
+    return pending
+
+
+def copy_columns(
+    interp: DdlInterpreter,
+    source: Table | None,
+    target: Table,
+    options: int,
+    inherited: bool = False,
+) -> None:
+    """LIKE source [INCLUDING …] and INHERITS: columns with NOT NULL always, defaults,
+    generated expressions and identity as the options say (an inherited column keeps all)."""
+    if source is None:
+        raise ApplyError("the table to copy columns from does not exist at this point")
+    for col in source.columns.values():
+        if col.name in target.columns:
+            continue
+        generated = col.generated if options & LIKE_GENERATED else None
+        target.columns[col.name] = Column(
+            col.name,
+            col.type,
+            col.nullable,
+            col.default if options & LIKE_DEFAULTS and col.generated is None else None,
+            identity=col.identity if options & LIKE_IDENTITY and not inherited else None,
+            generated=generated,
+            collation=col.collation,
+            comment=col.comment if options & LIKE_COMMENTS and not inherited else None,
+            provenance=[interp._prov()],
+        )
+    if options & LIKE_CONSTRAINTS:
+        for name, check in source.checks.items():
+            target.checks.setdefault(name, dataclasses.replace(check, provenance=[interp._prov()]))
+
+
+def make_seq_name(table: Table, column: str, interp: DdlInterpreter) -> str:
+    return choose_name(table.name, column, "seq", interp._name_taken(table.schema))
+
+
+SERIAL_TYPES = {
+    "serial": "integer",
+    "serial4": "integer",
+    "bigserial": "bigint",
+    "serial8": "bigint",
+    "smallserial": "smallint",
+    "serial2": "smallint",
+}
+
+
+LIKE_COMMENTS, LIKE_CONSTRAINTS, LIKE_DEFAULTS, LIKE_GENERATED, LIKE_IDENTITY = 1, 4, 8, 16, 32
+
+
+LIKE_ALL = 0x7FFFFFFF

@@ -1,0 +1,156 @@
+"""Views and materialized views (CREATE VIEW, CREATE MATERIALIZED VIEW) and CREATE TABLE AS.
+
+A view records the relations it reads as PostgreSQL's dependencies do, so DROP … CASCADE
+of a table takes the views over it along.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pglast import ast
+from pglast.enums import ObjectType
+from pglast.visitors import Skip, Visitor
+
+from schema_audit.model import Column, Table, View, ViewColumn, qualify
+from schema_audit.sources.ddl.errors import ApplyError
+from schema_audit.sources.ddl.nodes import deparse, reloptions, strings, target_names
+from schema_audit.sources.ddl.registry import handles
+
+if TYPE_CHECKING:
+    from schema_audit.sources.ddl.interpreter import DdlInterpreter
+
+
+@handles(ast.ViewStmt)
+def create_view(interp: DdlInterpreter, node: ast.ViewStmt) -> None:
+    define_view(
+        interp,
+        node.view,
+        node.query,
+        materialized=False,
+        replace=bool(node.replace),
+        aliases=strings(node.aliases),
+    )
+    view = interp.model.views.get(qualify(interp._schema_of(node.view), node.view.relname))
+    if view is not None:
+        # CREATE OR REPLACE VIEW sets the options anew, as PostgreSQL does
+        view.options = reloptions(node.options)
+        check = getattr(node.withCheckOption, "name", "") or ""
+        if "LOCAL" in check:
+            view.options["check_option"] = "local"
+        elif "CASCADED" in check:
+            view.options["check_option"] = "cascaded"
+
+
+@handles(ast.CreateTableAsStmt)
+def create_table_as(interp: DdlInterpreter, node: ast.CreateTableAsStmt) -> None:
+    rel = node.into.rel
+    if node.objtype == ObjectType.OBJECT_MATVIEW:
+        define_view(
+            interp,
+            rel,
+            node.query,
+            materialized=True,
+            replace=False,
+            aliases=strings(node.into.colNames),
+            if_not_exists=bool(node.if_not_exists),
+        )
+    else:
+        schema = rel.schemaname or interp.search_path[0]
+        table = Table(schema, rel.relname, provenance=[interp._prov()])
+        for name in target_names(node.query):
+            table.columns[name] = Column(name, "unknown", provenance=[interp._prov()])
+        table.grants = interp._defaults_for("tables", schema)
+        interp.model.tables[table.qualified_name] = table
+        interp._relations[table.qualified_name] = "table"
+
+
+def define_view(
+    interp: DdlInterpreter,
+    rv: ast.RangeVar,
+    query: ast.Node,
+    *,
+    materialized: bool,
+    replace: bool,
+    aliases: list[str],
+    if_not_exists: bool = False,
+) -> None:
+    schema = rv.schemaname or interp.search_path[0]
+    key = qualify(schema, rv.relname)
+    if key in interp.model.views and not replace:
+        if if_not_exists:
+            return
+        raise ApplyError(f"view {key} already exists")
+    names = aliases or target_names(query)
+    view = View(
+        schema,
+        rv.relname,
+        materialized=materialized,
+        definition=deparse(query) or "",
+        columns=[ViewColumn(n, "") for n in names],
+        depends_on=relations_read(interp, query),
+        provenance=[interp._prov()],
+    )
+    old = interp.model.views.get(key)
+    if old is not None:
+        view.indexes, view.grants = old.indexes, old.grants
+    else:
+        view.grants = interp._defaults_for("tables", schema)
+    interp.model.views[key] = view
+    interp._relations[key] = "view"
+
+
+def relations_read(interp: DdlInterpreter, query: ast.Node) -> list[str]:
+    """Relations a view reads, as PostgreSQL records them: a WITH query's name is not a
+    relation where it is in scope (later WITH queries and the main query; itself only
+    when RECURSIVE), and an unqualified pg_* name is the catalog's (whose relations are
+    pinned: PostgreSQL records no dependency on them)."""
+    found: list[str] = []
+    _RelationsRead(interp, frozenset(), found).within(query)
+    return sorted(found)
+
+
+class _RelationsRead(Visitor):
+    """The RangeVars of a query that name relations (not WITH queries in ``scope``)."""
+
+    def __init__(self, interp: DdlInterpreter, scope: frozenset[str], found: list[str]) -> None:
+        self.interp, self.scope, self.found = interp, scope, found
+
+    def within(self, tree: object, scope: frozenset[str] | None = None) -> None:
+        """Visit ``tree`` with the WITH query names of ``scope`` (default: this one's)."""
+        if isinstance(tree, ast.Node | tuple):
+            _RelationsRead(self.interp, self.scope if scope is None else scope, self.found)(tree)
+
+    def visit_SelectStmt(self, ancestors: object, node: ast.SelectStmt) -> object:
+        if node.withClause is None:
+            return None
+        inner = self.scope
+        recursive = bool(node.withClause.recursive)
+        names = [cte.ctename for cte in node.withClause.ctes or ()]
+        for cte in node.withClause.ctes or ():
+            self.within(cte.ctequery, inner | ({cte.ctename} if recursive else set()))
+            inner = inner | {cte.ctename}
+        if recursive:
+            inner = self.scope | set(names)
+        for member in node:
+            if member != "withClause":
+                self.within(getattr(node, member), inner)
+        return Skip  # visited above, each part with its scope
+
+    def visit_RangeVar(self, ancestors: object, node: ast.RangeVar) -> object:
+        if not (node.schemaname is None and node.relname in self.scope):
+            key = read_relation(self.interp, node)
+            if key not in self.found and not key.startswith("pg_catalog."):
+                self.found.append(key)  # the catalog records no dependency on pinned pg_catalog
+        return Skip
+
+
+def read_relation(interp: DdlInterpreter, rv: ast.RangeVar) -> str:
+    """The qualified name a view's FROM item resolves to (pg_catalog is searched first)."""
+    if rv.schemaname is None and rv.relname.startswith("pg_"):
+        on_path = any(
+            qualify(schema, rv.relname) in interp._relations for schema in interp.search_path
+        )
+        if not on_path:
+            return qualify("pg_catalog", rv.relname)
+    return qualify(interp._schema_of(rv), rv.relname)

@@ -1,0 +1,194 @@
+"""Cutting SQL text into statements, each with its line and its own syntax tree.
+
+One module for every reader of SQL files: the DDL interpreter, the migration linter,
+replay and the DO-block runner all cut text the same way, so a statement has the same
+file:line everywhere it is reported. The cut is PostgreSQL's own scanner (pglast, in C),
+with a small lexer of ours for text the scanner cannot cope with; each piece is parsed
+alone and handed over before the next is parsed (a dump is never one syntax tree), and a
+syntax error costs only the statement it is in.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pglast
+from pglast import ast
+
+from schema_audit.pgparse import parse_sql
+
+
+@dataclass(slots=True)
+class Statement:
+    """One statement of a SQL text: its text (no trailing semicolon), first line, tree or error."""
+
+    sql: str
+    line: int
+    node: ast.Node | None
+    error: str | None = None
+
+
+def _skip_leading(text: str, pos: int) -> int:
+    """Position of the first character of a statement (after blanks and comments)."""
+    while pos < len(text):
+        if text[pos].isspace():
+            pos += 1
+        elif text.startswith("--", pos):
+            end = text.find("\n", pos)
+            pos = len(text) if end < 0 else end + 1
+        elif text.startswith("/*", pos):
+            end = text.find("*/", pos + 2)
+            pos = len(text) if end < 0 else end + 2
+        else:
+            break
+    return pos
+
+
+def split_statements(sql: str) -> Iterator[Statement]:
+    """Statements of ``sql`` with their line numbers, parsed one at a time; a syntax error stays local.
+
+    The text is cut by PostgreSQL's own lexer (pglast's scanner split, in C) and each
+    piece is parsed on its own and handed over before the next is parsed, so memory
+    holds one statement's syntax tree, not a whole 200 MB dump's. A piece that does not
+    parse alone is joined with the following ones until it does (``BEGIN ATOMIC … END``
+    bodies contain semicolons); if it never does, it is reported alone.
+    """
+    # psql meta-commands (\connect, \restrict …) are not SQL; blank them, keeping line numbers.
+    text = re.sub(r"(?m)^\\.*$", "", sql) if "\\" in sql else sql
+    cuts = _statement_slices(text)
+    counted_to, newlines = 0, 0
+    index = 0
+    while index < len(cuts):
+        start, end = cuts[index]
+        node: ast.Node | Exception | None
+        try:
+            node = _parse_one(text[start:end])
+            taken = 1
+        except pglast.parser.ParseError as exc:
+            node, taken = exc, 1
+            joinable = 1 if isinstance(exc, StatementTooLarge) else MAX_JOINED_PIECES
+            for extra in range(1, min(joinable, len(cuts) - index)):
+                try:
+                    node = _parse_one(text[start : cuts[index + extra][1]])
+                except pglast.parser.ParseError:
+                    continue
+                end, taken = cuts[index + extra][1], extra + 1
+                break
+        index += taken
+        chunk = text[start:end]
+        offset = _skip_leading(chunk, 0)
+        newlines += text.count("\n", counted_to, start)  # statements come in order: each byte once
+        counted_to = start
+        line = newlines + chunk.count("\n", 0, offset) + 1
+        body = chunk[offset:].strip().rstrip(";").strip()
+        if not body:
+            continue
+        if isinstance(node, Exception):
+            yield Statement(body, line, None, str(node).splitlines()[0])
+        else:
+            yield Statement(body, line, node)
+
+
+# How many following pieces a statement that does not parse alone may absorb (BEGIN ATOMIC).
+MAX_JOINED_PIECES = 64
+
+
+# A syntax tree costs about 60 bytes of memory per character of SQL: a longer statement
+# (data, not schema: a 100 MB INSERT) is not parsed but reported, file:line, as not read.
+MAX_STATEMENT_CHARS = 4 * 1024 * 1024
+STATEMENT_LIMIT_ENV = "SCHEMA_AUDIT_MAX_STATEMENT_CHARS"
+
+
+class StatementTooLarge(pglast.parser.ParseError):
+    """A statement longer than the limit: reported with its line, never parsed."""
+
+
+def _statement_limit() -> int:
+    raw = os.environ.get(STATEMENT_LIMIT_ENV, "")
+    return int(raw) if raw.isdigit() and int(raw) > 0 else MAX_STATEMENT_CHARS
+
+
+def _parse_one(chunk: str) -> ast.Node | None:
+    # leading comments and blank lines are not the statement: a 50 MB comment before a
+    # short CREATE TABLE costs nothing to skip and must not make it "too long"
+    offset = _skip_leading(chunk, 0)
+    statement = chunk[offset:] if offset else chunk
+    limit = _statement_limit()
+    if len(statement) > limit:
+        raise StatementTooLarge(
+            f"statement of {len(statement):,} characters is longer than the {limit:,} that are "
+            f"read ({STATEMENT_LIMIT_ENV} raises the limit); not read"
+        )
+    parsed = parse_sql(statement)  # pgparse: ParseError "stack depth limit exceeded", no crash
+    return parsed[0].stmt if parsed else None
+
+
+def _statement_slices(text: str) -> list[tuple[int, int]]:
+    """Character ranges of the statements: PostgreSQL's scanner, or our lexer when it cannot cope.
+
+    The scanner tracks parentheses, so an unclosed one would swallow the rest of the file
+    (and pglast then drops that rest); when the ranges do not account for every
+    non-comment character, the small lexer below, which ignores parentheses, decides.
+    """
+    try:
+        slices = [
+            (s.start, s.stop)
+            for s in pglast.parser.split(text, with_parser=False, only_slices=True)
+        ]
+    except pglast.parser.ParseError:
+        return _scanner_slices(text)
+    covered = 0
+    for start, end in slices + [(len(text), len(text))]:
+        gap = text[covered:start]
+        if gap.strip(" \t\r\n;") and _skip_leading(gap.replace(";", " "), 0) < len(gap):
+            return _scanner_slices(text)
+        covered = end
+    return slices
+
+
+_DOLLAR = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$")
+
+
+def _scanner_slices(text: str) -> list[tuple[int, int]]:
+    """Character ranges of statements, split on top-level semicolons by a small lexer.
+
+    Used only when PostgreSQL's scanner cannot split the text: it respects quotes, dollar
+    quotes and comments but ignores parentheses, so one broken statement (say an
+    unclosed parenthesis) cannot swallow the rest of the file.
+    """
+    cuts: list[int] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "'" or ch == '"':
+            j = i + 1
+            while j < n:
+                if text[j] == ch:
+                    if j + 1 < n and text[j + 1] == ch:
+                        j += 2
+                        continue
+                    break
+                j += 1
+            i = j + 1
+        elif text.startswith("--", i):
+            j = text.find("\n", i)
+            i = n if j < 0 else j + 1
+        elif text.startswith("/*", i):
+            j = text.find("*/", i + 2)
+            i = n if j < 0 else j + 2
+        elif ch == "$" and (m := _DOLLAR.match(text, i)):
+            j = text.find(m.group(0), m.end())
+            i = n if j < 0 else j + len(m.group(0))
+        elif ch == ";":
+            cuts.append(i + 1)
+            i += 1
+        else:
+            i += 1
+    ranges, start = [], 0
+    for cut in cuts + ([n] if not cuts or cuts[-1] < n else []):
+        ranges.append((start, cut))
+        start = cut
+    return ranges
