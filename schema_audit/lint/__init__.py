@@ -19,11 +19,11 @@ from pglast import ast
 
 from schema_audit.lint.rules import LintContext, LintRule, registry
 from schema_audit.sources.ddl import DdlInterpreter
-from schema_audit.sources.statements import split_statements
 from schema_audit.sources.ignores import (
     find_ignore,
     source_lines,
 )
+from schema_audit.sources.statements import split_statements
 
 # id: (name, what it means), destructive rules first, then the online ones (--online only)
 RULES: dict[str, tuple[str, str]] = {r.id: (r.name, r.summary) for r in registry().values()}

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 @handles(ast.AlterTableStmt)
 def alter_table(interp: DdlInterpreter, node: ast.AlterTableStmt) -> None:
+    """ALTER TABLE (also ALTER VIEW / MATERIALIZED VIEW / SEQUENCE spelled as ALTER TABLE, as pg_dump writes them)."""
     if node.objtype in (
         ObjectType.OBJECT_INDEX,
         ObjectType.OBJECT_SEQUENCE,

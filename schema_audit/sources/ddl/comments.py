@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 @handles(ast.CommentStmt)
 def comment(interp: DdlInterpreter, node: ast.CommentStmt) -> None:
+    """COMMENT ON TABLE / COLUMN / VIEW / MATERIALIZED VIEW; other objects' comments are not modelled."""
     kind = node.objtype
     names: list[str] = strings(node.object) if isinstance(node.object, tuple | list) else []
     if kind == ObjectType.OBJECT_TABLE and names:

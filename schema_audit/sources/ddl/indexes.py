@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 @handles(ast.IndexStmt)
 def create_index(interp: DdlInterpreter, node: ast.IndexStmt) -> None:
+    """CREATE INDEX on a table or materialized view; a partitioned table's index is cloned into its partitions."""
     rv = node.relation
     schema = interp._schema_of(rv)
     key = qualify(schema, rv.relname)

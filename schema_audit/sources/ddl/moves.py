@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 @handles(ast.AlterObjectSchemaStmt)
 def set_schema(interp: DdlInterpreter, node: ast.AlterObjectSchemaStmt) -> None:
+    """ALTER TABLE / TYPE / SEQUENCE … SET SCHEMA; other object types are listed as not modelled."""
     if node.objectType == ObjectType.OBJECT_TABLE and node.relation is not None:
         table = interp._table(node.relation, missing_ok=bool(node.missing_ok))
         if table is None:
@@ -79,4 +80,5 @@ def move_type(interp: DdlInterpreter, names: list[str], new_schema: str, missing
 
 @handles(ast.AlterOwnerStmt)
 def alter_owner(interp: DdlInterpreter, node: ast.AlterOwnerStmt) -> None:
+    """ALTER FUNCTION / TYPE / SCHEMA … OWNER TO: owners are modelled for tables and views only."""
     return  # owners of functions, types, schemas: not modelled beyond tables

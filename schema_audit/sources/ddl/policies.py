@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 @handles(ast.CreatePolicyStmt)
 def create_policy(interp: DdlInterpreter, node: ast.CreatePolicyStmt) -> None:
+    """CREATE POLICY: command, permissive or restrictive, roles, USING and WITH CHECK."""
     table = interp._table(node.table)
     if node.policy_name in table.policies:
         raise ApplyError(f"policy {node.policy_name} on {table.qualified_name} already exists")
@@ -33,6 +34,7 @@ def create_policy(interp: DdlInterpreter, node: ast.CreatePolicyStmt) -> None:
 
 @handles(ast.AlterPolicyStmt)
 def alter_policy(interp: DdlInterpreter, node: ast.AlterPolicyStmt) -> None:
+    """ALTER POLICY: what it restates replaces the policy's roles, USING or WITH CHECK."""
     table = interp._table(node.table)
     policy = table.policies.get(node.policy_name)
     if policy is None:

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 @handles(ast.GrantStmt)
 def grant(interp: DdlInterpreter, node: ast.GrantStmt) -> None:
+    """GRANT / REVOKE on tables, views and columns (schemas, sequences and routines: grant_on_other)."""
     if node.targtype == 2:  # ACL_TARGET_DEFAULTS: only inside ALTER DEFAULT PRIVILEGES
         return
     if node.objtype in (
@@ -131,6 +132,7 @@ def grant_on_other(interp: DdlInterpreter, node: ast.GrantStmt) -> None:
 
 @handles(ast.AlterDefaultPrivilegesStmt)
 def alter_default_privileges(interp: DdlInterpreter, node: ast.AlterDefaultPrivilegesStmt) -> None:
+    """ALTER DEFAULT PRIVILEGES: what objects the named roles create later are granted."""
     action = node.action
     owners: list[str | None] = [interp.current_role]
     schemas: list[str | None] = [None]

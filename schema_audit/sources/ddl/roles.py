@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 @handles(ast.CreateRoleStmt)
 def create_role(interp: DdlInterpreter, node: ast.CreateRoleStmt) -> None:
+    """CREATE ROLE / USER: LOGIN, SUPERUSER, BYPASSRLS, INHERIT and IN ROLE."""
     if node.role in interp.model.roles:
         raise ApplyError(f'role "{node.role}" already exists', "duplicate_object")
     role = interp.model.roles.setdefault(node.role, Role(node.role))
@@ -37,6 +38,7 @@ def create_role(interp: DdlInterpreter, node: ast.CreateRoleStmt) -> None:
 
 @handles(ast.GrantRoleStmt)
 def grant_role(interp: DdlInterpreter, node: ast.GrantRoleStmt) -> None:
+    """GRANT / REVOKE role membership, with PostgreSQL 16's INHERIT and SET options."""
     granted = [p.priv_name for p in node.granted_roles or ()]
     options = {
         o.defname: bool(getattr(o.arg, "boolval", True)) for o in node.opt or () if o.defname

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 @handles(ast.CreateFunctionStmt)
 def create_function(interp: DdlInterpreter, node: ast.CreateFunctionStmt) -> None:
+    """CREATE [OR REPLACE] FUNCTION / PROCEDURE; OR REPLACE keeps the existing grants."""
     names = strings(node.funcname)
     schema = names[0] if len(names) > 1 else interp.search_path[0]
     args = [

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 @handles(ast.CreateSchemaStmt)
 def create_schema(interp: DdlInterpreter, node: ast.CreateSchemaStmt) -> None:
+    """CREATE SCHEMA [AUTHORIZATION …], with the statements it contains."""
     owner = node.authrole.rolename if node.authrole is not None else None
     name = node.schemaname or owner or ""
     interp.model.schemas.setdefault(name, owner)
@@ -27,6 +28,7 @@ def create_schema(interp: DdlInterpreter, node: ast.CreateSchemaStmt) -> None:
 
 @handles(ast.CreateExtensionStmt)
 def create_extension(interp: DdlInterpreter, node: ast.CreateExtensionStmt) -> None:
+    """CREATE EXTENSION [IF NOT EXISTS] [SCHEMA …]."""
     if node.extname in interp.model.extensions:
         if node.if_not_exists:
             return
@@ -40,6 +42,7 @@ def create_extension(interp: DdlInterpreter, node: ast.CreateExtensionStmt) -> N
 
 @handles(ast.CreateEnumStmt)
 def create_enum(interp: DdlInterpreter, node: ast.CreateEnumStmt) -> None:
+    """CREATE TYPE … AS ENUM."""
     names = strings(node.typeName)
     schema = names[0] if len(names) > 1 else interp.search_path[0]
     if qualify(schema, names[-1]) in interp.model.enums:
@@ -51,6 +54,7 @@ def create_enum(interp: DdlInterpreter, node: ast.CreateEnumStmt) -> None:
 
 @handles(ast.AlterEnumStmt)
 def alter_enum(interp: DdlInterpreter, node: ast.AlterEnumStmt) -> None:
+    """ALTER TYPE … ADD VALUE [BEFORE | AFTER] / RENAME VALUE."""
     names = strings(node.typeName)
     schema = names[0] if len(names) > 1 else interp.search_path[0]
     enum = interp.model.enums.get(qualify(schema, names[-1]))

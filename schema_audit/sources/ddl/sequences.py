@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 @handles(ast.CreateSeqStmt)
 def create_sequence(interp: DdlInterpreter, node: ast.CreateSeqStmt) -> None:
+    """CREATE SEQUENCE: the sequence with the default grants of its creator."""
     schema = node.sequence.schemaname or interp.search_path[0]
     seq = Sequence(
         schema,
@@ -29,6 +30,7 @@ def create_sequence(interp: DdlInterpreter, node: ast.CreateSeqStmt) -> None:
 
 @handles(ast.AlterSeqStmt)
 def alter_sequence(interp: DdlInterpreter, node: ast.AlterSeqStmt) -> None:
+    """ALTER SEQUENCE … OWNED BY: the column that owns it (it is dropped with its table)."""
     for opt in node.options or ():
         if opt.defname == "owned_by":
             parts = strings(opt.arg)

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 @handles(ast.VariableSetStmt)
 def set_variable(interp: DdlInterpreter, node: ast.VariableSetStmt) -> None:
+    """SET ROLE (who creates the next objects) and SET search_path (how names resolve)."""
     if (node.name or "").lower() == "role":
         arg = (node.args or [None])[0]
         value = getattr(getattr(arg, "val", None), "sval", None)
@@ -36,6 +37,7 @@ def set_variable(interp: DdlInterpreter, node: ast.VariableSetStmt) -> None:
 
 @handles(ast.SelectStmt)
 def select(interp: DdlInterpreter, node: ast.SelectStmt) -> None:
+    """SELECT: pg_dump's set_config('search_path', …) is followed; other SELECTs are data."""
     text = interp._stmt.sql.lower()
     m = re.search(r"set_config\(\s*'search_path'\s*,\s*'([^']*)'", text)
     if m:

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 @handles(ast.CreateStmt)
 def create_table(interp: DdlInterpreter, node: ast.CreateStmt) -> None:
+    """CREATE TABLE, with its columns, constraints, LIKE, INHERITS and PARTITION OF / BY."""
     rv = node.relation
     schema = rv.schemaname or interp.search_path[0]
     key = qualify(schema, rv.relname)

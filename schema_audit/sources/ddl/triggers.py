@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 @handles(ast.CreateTrigStmt)
 def create_trigger(interp: DdlInterpreter, node: ast.CreateTrigStmt) -> None:
+    """CREATE [OR REPLACE] [CONSTRAINT] TRIGGER: timing, events, level, function, WHEN."""
     table = interp._table(node.relation)
     if node.trigname in table.triggers and not node.replace:
         raise ApplyError(f"trigger {node.trigname} on {table.qualified_name} already exists")

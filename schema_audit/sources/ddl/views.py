@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 @handles(ast.ViewStmt)
 def create_view(interp: DdlInterpreter, node: ast.ViewStmt) -> None:
+    """CREATE [OR REPLACE] VIEW, with its options (security_invoker, check_option …)."""
     define_view(
         interp,
         node.view,
@@ -44,6 +45,7 @@ def create_view(interp: DdlInterpreter, node: ast.ViewStmt) -> None:
 
 @handles(ast.CreateTableAsStmt)
 def create_table_as(interp: DdlInterpreter, node: ast.CreateTableAsStmt) -> None:
+    """CREATE MATERIALIZED VIEW, and CREATE TABLE AS (a table whose column types are not known)."""
     rel = node.into.rel
     if node.objtype == ObjectType.OBJECT_MATVIEW:
         define_view(
