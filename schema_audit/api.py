@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime
 import os
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,19 +41,24 @@ from schema_audit.spec.selectors import expanded_spec
 if TYPE_CHECKING:
     from schema_audit.lint import LintResult
     from schema_audit.modeldiff import Difference
+    from schema_audit.sources.select import LoadedSource
 
 PathLike = str | os.PathLike[str]
 RuleSelection = str | Sequence[str] | None
 
 __all__ = [
     "AuditResult",
+    "Comparison",
     "audit",
     "audit_model",
+    "compare",
     "diff",
+    "init_spec",
     "inspect",
     "lint",
     "lint_migrations",
     "load_spec",
+    "read_source",
 ]
 
 
@@ -128,17 +134,15 @@ def audit(
             reporter=reporter,
             on_kept=on_scratch_kept,
         )
-    from schema_audit.sources.select import load_source
-
-    source = load_source(
+    source = read_source(
         dsn=dsn,
         migrations=migrations_path,
         sql=sql_path,
-        schemas=list(schemas) if schemas else None,
+        schemas=schemas,
         statement_timeout_ms=statement_timeout_ms,
         lock_timeout_ms=lock_timeout_ms,
         execute=execute,
-        search_path=list(search_path) if search_path else None,
+        search_path=search_path,
         reporter=reporter,
     )
     return audit_model(
@@ -306,6 +310,36 @@ def _static_rule_findings(
     return rules_for_spec(static.model, groups, spec, static.kind, migrations or sql)
 
 
+def read_source(
+    *,
+    dsn: str | None = None,
+    migrations: PathLike | None = None,
+    sql: PathLike | None = None,
+    schemas: Sequence[str] | None = None,
+    statement_timeout_ms: int = 30000,
+    lock_timeout_ms: int = 5000,
+    execute: bool = True,
+    search_path: Sequence[str] | None = None,
+    reporter: Reporter = SILENT,
+) -> LoadedSource:
+    """One source as read: its model, kind, target (password redacted), layout and history
+    issues. :func:`inspect` is its model; ``schema-audit inspect`` and ``init`` print the rest.
+    """
+    from schema_audit.sources.select import load_source
+
+    return load_source(
+        dsn=dsn,
+        migrations=Path(migrations) if migrations is not None else None,
+        sql=Path(sql) if sql is not None else None,
+        schemas=list(schemas) if schemas else None,
+        statement_timeout_ms=statement_timeout_ms,
+        lock_timeout_ms=lock_timeout_ms,
+        execute=execute,
+        search_path=list(search_path) if search_path else None,
+        reporter=reporter,
+    )
+
+
 def inspect(
     *,
     dsn: str | None = None,
@@ -314,37 +348,112 @@ def inspect(
     schemas: Sequence[str] | None = None,
 ) -> SchemaModel:
     """The schema model one source yields (the same model an audit judges)."""
-    from schema_audit.sources.select import load_source
-
-    return load_source(
-        dsn=dsn,
-        migrations=Path(migrations) if migrations is not None else None,
-        sql=Path(sql) if sql is not None else None,
-        schemas=list(schemas) if schemas else None,
-    ).model
+    return read_source(dsn=dsn, migrations=migrations, sql=sql, schemas=schemas).model
 
 
-def diff(left: str, right: str, *, schemas: Sequence[str] | None = None) -> list[Difference]:
-    """Every object that differs between two sources, each named by a DSN or a path."""
+@dataclass(frozen=True)
+class Comparison:
+    """Two sources as read and every object that differs between them."""
+
+    left: LoadedSource
+    right: LoadedSource
+    differences: list[Difference]
+
+
+def compare(
+    left: str,
+    right: str,
+    *,
+    schemas: Sequence[str] | None = None,
+    execute: bool = True,
+    search_path: Sequence[str] | None = None,
+    reporter: Reporter = SILENT,
+) -> Comparison:
+    """Both sources (each a DSN or a path) and their differences; Alembic's bookkeeping
+    table is not schema and is left out of both."""
     from schema_audit.modeldiff import diff_models
     from schema_audit.sources.select import load_any
 
     wanted = list(schemas) if schemas else None
-    a = load_any(left, schemas=wanted)
-    b = load_any(right, schemas=wanted)
+    path = list(search_path) if search_path else None
+    a = load_any(left, schemas=wanted, execute=execute, search_path=path, reporter=reporter)
+    b = load_any(right, schemas=wanted, execute=execute, search_path=path, reporter=reporter)
     for model in (a.model, b.model):
         model.tables.pop("public.alembic_version", None)  # Alembic's bookkeeping, not schema
-    return diff_models(a.model, b.model)
+    return Comparison(a, b, diff_models(a.model, b.model))
+
+
+def diff(left: str, right: str, *, schemas: Sequence[str] | None = None) -> list[Difference]:
+    """Every object that differs between two sources, each named by a DSN or a path."""
+    return compare(left, right, schemas=schemas).differences
 
 
 def lint(
-    path: PathLike, *, allow: Sequence[str] = (), assume_populated: bool = False
+    path: PathLike,
+    *,
+    allow: Sequence[str] = (),
+    assume_populated: bool = False,
+    execute: bool = True,
+    search_path: Sequence[str] | None = None,
+    online: bool = False,
 ) -> LintResult:
-    """Destructive changes in the upgrade paths of a migration history."""
+    """Destructive changes in the upgrade paths of a migration history (``online``: also the
+    rules about locks and rewrites on tables that already hold rows)."""
     from schema_audit.lint import lint as _lint
 
-    return _lint(Path(path), allow=list(allow), assume_populated=assume_populated)
+    return _lint(
+        Path(path),
+        allow=list(allow),
+        assume_populated=assume_populated,
+        execute=execute,
+        search_path=list(search_path) if search_path else None,
+        online=online,
+    )
 
 
 # ``schema_audit.lint`` is the linter's module, so the package exports this name for it.
 lint_migrations = lint
+
+
+def init_spec(
+    source: LoadedSource,
+    *,
+    history: PathLike | None = None,
+    name: str | None = None,
+    tables: Sequence[str] | None = None,
+    only: Sequence[str] | None = None,
+    tenant_column: str | None = None,
+    expires_in_days: int = 90,
+    strict: bool = True,
+) -> str:
+    """A spec (YAML text) that requires exactly what ``source`` has today.
+
+    Every rule finding that FAILs today, and every finding of the history itself (multiple
+    heads, a missing downgrade …), is written as a waiver expiring in ``expires_in_days``,
+    so the first audit of the same source is green; inline-suppressed findings stay so.
+    ``history`` is the migrations path whose inline ignore comments apply.
+    """
+    from schema_audit.spec.bootstrap import spec_from_model
+    from schema_audit.spec.tenancy import detect
+
+    tenant = detect(source.model, tenant_column)
+    settings = {"tenant_column": tenant.column} if tenant else {}
+    found = rules_for_spec(
+        source.model,
+        parse_groups("all"),
+        Spec("init", "", "", settings=settings),
+        source.kind,
+        Path(history) if history is not None else None,
+    )
+    expires = (datetime.date.today() + datetime.timedelta(days=expires_in_days)).isoformat()
+    return spec_from_model(
+        source.model,
+        name=name or f"Schema of {source.target}",
+        source=f"{source.kind} {source.target}",
+        rule_findings=[f for f in [*found, *history_findings(source.issues)] if f.status == "FAIL"],
+        tables=list(tables) if tables else None,
+        only=list(only) if only else None,
+        tenant=tenant,
+        expires=expires,
+        strict=strict,
+    )

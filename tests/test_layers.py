@@ -48,8 +48,8 @@ LAYERS: dict[str, int] = {
     # 4 render: an AuditResult into text
     "schema_audit.render": 4,
     # 5 cli: options, configuration, files, exit codes
-    "schema_audit.cli": 5,
-    "schema_audit.cli_fleet": 5,
+    "schema_audit.cli": 5,  # one module per command, options.py, common.py, commands.py, entry.py
+    "schema_audit.__main__": 5,  # python -m schema_audit
     "schema_audit.fleet": 5,  # many audits at once, each rendered to its JSON document
     # renders a fleet summary (fleet/summary.py), so it sits with the fleet, above render/
     "schema_audit.render.fleet": 5,

@@ -76,7 +76,7 @@ PROTECTIONS = [
     ),
     Protection(
         "no-traceback",
-        "schema_audit/cli.py",
+        "schema_audit/cli/entry.py",
         "    except Exception as exc:  # the last line of defence: one line, exit 2",
         "    except ZeroDivisionError as exc:  # protection removed",
         "tests/test_fuzz_spec.py tests/test_cli.py",
@@ -113,7 +113,7 @@ PROTECTIONS = [
     ),
     Protection(
         "device-output",
-        "schema_audit/cli.py",
+        "schema_audit/cli/common.py",
         "        if path.exists() and not path.is_file():",
         "        if False:",
         "tests/test_cli.py::test_output_to_a_pipe_or_device_writes_into_it_never_replaces_it",
@@ -170,8 +170,8 @@ PROTECTIONS = [
     ),
     Protection(
         "no-partial-model-exit-0",
-        "schema_audit/cli.py",
-        '    if blocking:\n        _fail([f"{what}{line}" for line in blocking])',
+        "schema_audit/cli/common.py",
+        '    if blocking:\n        fail([f"{what}{line}" for line in blocking])',
         "    pass",
         "tests/test_layouts_and_gaps.py -k no_command_reports",
     ),

@@ -7,6 +7,8 @@ text greps and diffs cleanly in CI logs.
 
 from __future__ import annotations
 
+import io
+
 from rich import box as rich_box
 from rich.console import Console
 from rich.markup import escape
@@ -38,6 +40,25 @@ def printable_lines(text: str) -> str:
     """Plain-text output (GitHub annotations, lint and diff listings): its own newlines kept,
     any other control character shown as U+FFFD."""
     return "".join(ch if ch.isprintable() or ch == "\n" else "\ufffd" for ch in text)
+
+
+def text(  # type: ignore[no-untyped-def]
+    result: AuditResult,
+    *,
+    verbose: bool = False,
+    width: int = 160,
+    terminal: bool = False,
+    top: int = 10,
+    trend=None,
+) -> str:
+    """The terminal summary as text (colour and box drawing only when ``terminal``), so the
+    caller can mask known passwords before it is shown or written."""
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer, width=width, force_terminal=terminal, no_color=not terminal, highlight=False
+    )
+    render(result, console, verbose=verbose, top=top, trend=trend)
+    return buffer.getvalue()
 
 
 def render(  # type: ignore[no-untyped-def]

@@ -1,4 +1,4 @@
-"""The command line of fleets: ``audit --targets FILE`` and ``merge RESULT.json …``.
+"""What ``audit --targets FILE`` and ``merge RESULT.json …`` share: the fleet run and its outputs.
 
 Both end in the same summary (schema_audit.fleet.summary) and the same outputs, so a fleet
 audited in one process and one audited as a CI matrix whose results are merged afterwards

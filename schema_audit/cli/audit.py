@@ -1,0 +1,489 @@
+"""``schema-audit audit``: check a schema against a spec, write every report asked for.
+
+parse the options -> ``api.audit`` -> the renderers of ``render/`` -> files and stdout ->
+the exit code (2 when part of a static history is missing from the model or a replay
+stopped, else the result's own at ``--fail-on``).
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from schema_audit.cli.common import (
+    emit,
+    fail,
+    gaps,
+    known_dsns,
+    parse_search_path,
+    phrase,
+    report_files,
+    reporter,
+    stdout,
+    variables,
+    write,
+)
+from schema_audit.cli.options import (
+    AllowUnrenderedOpt,
+    DsnOpt,
+    Format,
+    FormatOpt,
+    JsonDetail,
+    MigrationsOpt,
+    NoExecOpt,
+    OutputOpt,
+    SchemaOpt,
+    SearchPathOpt,
+    SpecAllowOpt,
+    SpecOpt,
+    SqlOpt,
+    VarOpt,
+)
+from schema_audit.enums import Severity
+from schema_audit.errors import SchemaAuditError
+
+
+def audit(
+    spec: SpecOpt,
+    var: VarOpt = None,
+    spec_allow: SpecAllowOpt = None,
+    dsn: DsnOpt = None,
+    migrations: MigrationsOpt = None,
+    sql: SqlOpt = None,
+    fmt: FormatOpt = Format.terminal,
+    output: OutputOpt = None,
+    fail_on: Annotated[
+        Severity,
+        typer.Option("--fail-on", help="Exit 1 when a FAIL finding is at or above this severity."),
+    ] = Severity.LOW,
+    schema: SchemaOpt = None,
+    statement_timeout: Annotated[
+        int, typer.Option(help="statement_timeout for live reads, in ms.")
+    ] = 30000,
+    lock_timeout: Annotated[int, typer.Option(help="lock_timeout for live reads, in ms.")] = 5000,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose", "-v", help="Also list passing and waived findings (in every report)."
+        ),
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print the verdict line and nothing else.")
+    ] = False,
+    top: Annotated[
+        int,
+        typer.Option(
+            "--top",
+            min=0,
+            help="Terminal: list this many problems, worst first; github: at most this many annotations.",
+        ),
+    ] = 10,
+    compare: Annotated[
+        Path | None,
+        typer.Option(
+            "--compare",
+            help="A previous --format json report: show new, fixed and still-failing findings.",
+        ),
+    ] = None,
+    json_detail: Annotated[
+        JsonDetail,
+        typer.Option(
+            "--json-detail",
+            help="JSON findings: passes (every finding, the default) or failures (no PASS; counts kept).",
+        ),
+    ] = JsonDetail.passes,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Write the forensic Markdown report here.")
+    ] = None,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Write the self-contained HTML report here.")
+    ] = None,
+    junit: Annotated[Path | None, typer.Option("--junit", help="Write JUnit XML here.")] = None,
+    sarif: Annotated[Path | None, typer.Option("--sarif", help="Write SARIF 2.1.0 here.")] = None,
+    output_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--output-dir", help="Write every format (md, html, json, junit, sarif) here."
+        ),
+    ] = None,
+    date: Annotated[
+        str | None,
+        typer.Option(
+            "--date",
+            help="Report date (YYYY-MM-DD); default: the spec's date, else SOURCE_DATE_EPOCH, else today.",
+        ),
+    ] = None,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(
+            "--baseline",
+            help="Report only findings not in this baseline file (written on first use).",
+        ),
+    ] = None,
+    rules: Annotated[
+        str | None,
+        typer.Option(
+            "--rules",
+            help="Built-in rule groups: security,perf,schema,privacy, all or none "
+            "(default: the spec's rules.groups, else all).",
+        ),
+    ] = None,
+    rule: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--rule",
+            help="One rule on, off or re-graded, over the spec's rules: section "
+            "(repeatable): --rule SEC006=high --rule PERF002=off --rule SCH001=on.",
+        ),
+    ] = None,
+    replay: Annotated[
+        bool,
+        typer.Option(
+            "--replay",
+            help="Replay the history into a scratch PostgreSQL and run the spec's probes.",
+        ),
+    ] = False,
+    scratch_dsn: Annotated[
+        str | None,
+        typer.Option(
+            "--scratch-dsn", help="Server for the scratch database (default: a throwaway one)."
+        ),
+    ] = None,
+    keep_scratch: Annotated[
+        bool,
+        typer.Option(
+            "--keep-scratch", help="Keep the scratch database and print its DSN (debugging)."
+        ),
+    ] = False,
+    replay_setup: Annotated[
+        Path | None,
+        typer.Option(
+            "--replay-setup",
+            help="SQL file run on the scratch database before the history (what the "
+            "migration runner or platform provides: roles, extensions, its own tables).",
+        ),
+    ] = None,
+    targets: Annotated[
+        Path | None,
+        typer.Option(
+            "--targets",
+            help="Audit every database of this fleet file (YAML: targets with dsn or dsn_env, "
+            "vars, spec) and print a fleet summary.",
+        ),
+    ] = None,
+    jobs: Annotated[
+        int, typer.Option("--jobs", help="With --targets: databases audited at once.")
+    ] = 4,
+    target_timeout: Annotated[
+        float,
+        typer.Option("--target-timeout", help="With --targets: seconds allowed per database."),
+    ] = 300.0,
+    allow_unrendered: AllowUnrenderedOpt = False,
+    no_exec: NoExecOpt = False,
+    search_path: SearchPathOpt = None,
+) -> None:
+    """Check a schema against a spec.
+
+    Examples:
+
+      schema-audit audit --spec specs/schema.yaml --dsn postgresql://app@db/app
+
+      schema-audit audit -s specs/schema.yaml -m alembic/ -f json -o out.json
+    """
+    known_dsns(dsn, scratch_dsn)
+    from schema_audit import api
+
+    if targets is not None:
+        given = [f"--{n}" for n, v in (("dsn", dsn), ("migrations", migrations), ("sql", sql)) if v]
+        if given or replay or baseline or junit or sarif or output_dir:
+            extra = given + [
+                f
+                for f, v in (
+                    ("--replay", replay),
+                    ("--baseline", baseline),
+                    ("--junit", junit),
+                    ("--sarif", sarif),
+                    ("--output-dir", output_dir),
+                )
+                if v
+            ]
+            fail(
+                [
+                    f"--targets names the databases itself; it does not combine with {', '.join(extra)}"
+                ]
+            )
+        _audit_fleet(
+            targets=targets,
+            spec=spec,
+            var=var,
+            jobs=jobs,
+            timeout=target_timeout,
+            fail_on=fail_on,
+            rules=rules,
+            schema=schema,
+            date=date,
+            fmt=fmt,
+            output=output,
+            report=report,
+            html=html,
+            quiet=quiet,
+        )
+    if no_exec and replay:
+        fail(["--no-exec and --replay exclude each other: replay runs every revision"])
+    first_baseline = baseline is not None and not baseline.exists()
+    try:
+        loaded_spec = api.load_spec(spec, variables(var), allowed_roots=spec_allow or ())
+        loaded_spec.rules.update(_rule_options(rule or []))
+        result = api.audit(
+            loaded_spec,
+            dsn=dsn,
+            migrations=migrations,
+            sql=sql,
+            replay=replay,
+            rules=rules,
+            baseline=None if first_baseline else baseline,
+            fail_on=fail_on.value,
+            as_of=date,
+            schemas=schema,
+            statement_timeout_ms=statement_timeout,
+            lock_timeout_ms=lock_timeout,
+            scratch_dsn=scratch_dsn,
+            keep_scratch=keep_scratch,
+            replay_setup=replay_setup,
+            reporter=reporter(quiet),
+            on_scratch_kept=_scratch_kept,
+            execute=not no_exec,
+            search_path=parse_search_path(search_path),
+        )
+    except SchemaAuditError as exc:
+        fail(phrase(exc))
+    if baseline is not None:
+        _baseline(result, baseline, first=first_baseline, quiet=quiet)
+    trend = None
+    if compare is not None:
+        from schema_audit.render import trend as trends
+
+        try:
+            trend = trends.compare(result, trends.load(compare), str(compare))
+        except SchemaAuditError as exc:
+            fail(phrase(exc))
+    _write_reports(
+        result,
+        date=date,
+        report=report,
+        html=html,
+        junit=junit,
+        sarif=sarif,
+        output_dir=output_dir,
+        verbose=verbose,
+        json_detail=json_detail.value,
+        trend=trend,
+    )
+    _emit(
+        result,
+        fmt,
+        output,
+        verbose=verbose,
+        quiet=quiet,
+        top=top,
+        json_detail=json_detail.value,
+        trend=trend,
+    )
+    _exit(result, allow_unrendered)
+
+
+def _rule_options(values: list[str]) -> dict[str, str]:
+    """``--rule ID=on|off|SEVERITY`` -> the spec's per-rule entries; exit 2 on a bad one."""
+    from schema_audit.audit.rules import RULES, parse_setting
+
+    out: dict[str, str] = {}
+    for value in values:
+        rid, sep, setting = value.partition("=")
+        rid = rid.strip().upper()
+        if not sep or rid not in RULES:
+            fail(
+                [f"--rule {value!r}: expected RULE=on|off|SEVERITY with a rule id of docs/rules.md"]
+            )
+        try:
+            parse_setting(setting)
+        except ValueError as exc:
+            fail([f"--rule {value!r}: {exc}"])
+        out[rid] = setting.strip()
+    return out
+
+
+def _audit_fleet(
+    *,
+    targets,
+    spec,
+    var,
+    jobs,
+    timeout,
+    fail_on,
+    rules,
+    schema,
+    date,
+    fmt,
+    output,
+    report,
+    html,
+    quiet,
+) -> NoReturn:
+    from schema_audit.cli.fleet import audit_targets
+
+    if fmt is Format.github:
+        fail(["--targets writes terminal or json output (and --report/--html), not github"])
+    try:
+        summary = audit_targets(
+            targets,
+            spec=spec,
+            variables=variables(var),
+            jobs=jobs,
+            timeout_s=timeout,
+            fail_on=fail_on.value,
+            rules=rules,
+            schemas=schema,
+            as_of=date,
+            fmt=fmt.value,
+            output=output,
+            report=report,
+            html=html,
+            quiet=quiet,
+            write=write,
+        )
+    except SchemaAuditError as exc:
+        fail(phrase(exc))
+    for row in summary.rows:
+        if row.error:
+            typer.echo(f"schema-audit: {row.name}: {row.error}", err=True)
+    raise typer.Exit(summary.exit_code())
+
+
+def _scratch_kept(scratch: str) -> None:
+    from schema_audit.redact import scrub
+
+    typer.echo(f"schema-audit: scratch database kept: {scrub(scratch)}", err=True)
+
+
+def _exit(result, allow_unrendered: bool = False) -> NoReturn:
+    """Exit 2 when part of a static history is missing from the model (a statement nothing
+    could parse, a revision that could not be rendered) or a replay stopped: each named on
+    stderr, after the full audit; else the result's exit code at its --fail-on threshold."""
+    from schema_audit.redact import mask_secrets, scrub
+
+    blocking = gaps(result.model, result.source_kind, allow_unrendered)
+    for line in blocking:
+        typer.echo(mask_secrets(f"schema-audit: {line}"), err=True)
+    for finding in result.findings:  # a stopped replay is said on stderr too, in one line
+        if finding.id.startswith("migrations.replay-failed."):
+            typer.echo(mask_secrets(f"schema-audit: {scrub(finding.message)}"), err=True)
+    stopped = any(f.id.startswith("migrations.replay-failed.") for f in result.findings)
+    # a stopped replay is an incomplete audit, like an unparseable statement: exit 2
+    raise typer.Exit(2 if blocking or stopped else result.exit_code())
+
+
+def _baseline(result, path: Path, *, first: bool, quiet: bool) -> None:
+    """Write the baseline on first use (and stop there), else name what got fixed since."""
+    from schema_audit.audit.baseline import write_baseline
+
+    if first:
+        count = write_baseline(result.findings, path)
+        if not quiet:
+            typer.echo(
+                f"baseline written to {path}: {count} finding(s) accepted; later runs report only new ones"
+            )
+        raise typer.Exit(0)
+    if not quiet:
+        for entry in result.fixed:
+            typer.echo(f"fixed since the baseline: {entry['id']} ({entry['status']})", err=True)
+
+
+def _write_reports(
+    result,
+    *,
+    date,
+    report,
+    html,
+    junit,
+    sarif,
+    output_dir,
+    verbose=False,
+    json_detail="passes",
+    trend=None,
+) -> None:
+    """Every requested file format; --output-dir asks for all of them under the spec's stem."""
+    import importlib
+
+    def render(module: str, **options: object) -> str:  # import only the renderers asked for
+        return importlib.import_module(f"schema_audit.render.{module}").render(result, **options)
+
+    makers = {
+        "md": lambda: render("markdown", date=date, verbose=verbose, trend=trend),
+        "html": lambda: render("html", date=date, verbose=verbose, trend=trend),
+        "json": lambda: render("json_report", detail=json_detail, trend=trend),
+        "junit": lambda: render("junit", trend=trend),
+        "sarif": lambda: render("sarif", trend=trend),
+    }
+    targets: list[tuple[Path, str]] = []
+    if output_dir is not None:
+        targets += report_files(output_dir, Path(result.spec.path).stem)
+    targets += [
+        (path, kind)
+        for path, kind in ((report, "md"), (html, "html"), (junit, "junit"), (sarif, "sarif"))
+        if path
+    ]
+    for path, kind in targets:
+        write(path, makers[kind]())
+
+
+def _emit(
+    result,
+    fmt: Format,
+    output: Path | None,
+    *,
+    verbose: bool,
+    quiet: bool,
+    top: int = 10,
+    json_detail: str = "passes",
+    trend=None,
+) -> None:
+    """The chosen output format, on stdout or in ``output``; known passwords masked in both."""
+    if fmt in (Format.github, Format.gitlab):
+        if fmt is Format.github:
+            from schema_audit.render import github
+            from schema_audit.render.terminal import printable_lines
+
+            text = printable_lines(github.render(result, limit=top, trend=trend))
+        else:
+            from schema_audit.render import gitlab
+
+            text = gitlab.render(result)
+    elif fmt is Format.json:
+        from schema_audit.render import json_report
+
+        text = json_report.render(result, detail=json_detail, trend=trend)
+    elif output:
+        from schema_audit.render import terminal
+
+        text = terminal.text(
+            result, verbose=verbose, width=140, terminal=False, top=top, trend=trend
+        )
+    elif quiet:
+        from schema_audit.render import digest
+
+        stdout(digest.verdict_line(result, digest.build(result)) + "\n")
+        return
+    else:
+        from schema_audit.render import terminal
+
+        tty = sys.stdout.isatty()
+        width = shutil.get_terminal_size().columns if tty else 160
+        text = terminal.text(
+            result, verbose=verbose, width=width, terminal=tty, top=top, trend=trend
+        )
+    if output or not quiet:
+        emit(text, output)

@@ -1,0 +1,181 @@
+"""What every command shares: error phrasing, writing, progress and the exit policy.
+
+Exit codes: 0 conformant at the ``--fail-on`` threshold (or nothing found), 1 findings at
+or above it (or drift, or a destructive migration), 2 the command could not run or read
+only part of its source, with one ``schema-audit: …`` line per problem on stderr and no
+traceback. Everything printed or written goes through :func:`stdout` or :func:`write`,
+which mask the passwords of every DSN named on the command line.
+
+Library modules are imported inside the functions: a command's ``--help`` pays for none.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+import typer
+
+from schema_audit.errors import SchemaAuditError
+
+
+def fail(problems: list[str]) -> NoReturn:
+    """Each problem on its own ``schema-audit: …`` line on stderr, then exit 2."""
+    for line in problems:
+        fail_line(line)
+    raise typer.Exit(2)
+
+
+def fail_line(line: str) -> None:
+    """One ``schema-audit: …`` line on stderr, known passwords masked (the exit code is the caller's)."""
+    from schema_audit.redact import mask_secrets
+
+    typer.echo(mask_secrets(f"schema-audit: {line}"), err=True)
+
+
+def known_dsns(*dsns: str | None) -> None:
+    """The passwords in these DSNs are masked in everything printed or written from now on."""
+    from schema_audit.redact import register_dsn
+
+    register_dsn(*dsns)
+
+
+def stdout(text: str) -> None:
+    """Everything the tool prints goes through here: known passwords are masked first."""
+    from schema_audit.redact import mask_secrets
+
+    sys.stdout.write(mask_secrets(text))
+
+
+def write(path: Path, text: str) -> None:
+    """Write atomically: a half-written report must never replace a good one.
+
+    Only regular files are replaced: ``-o /dev/null`` or a named pipe is written to, never
+    swapped for a file (as root, a rename would replace the device itself).
+    """
+    from schema_audit.redact import mask_secrets
+
+    text = mask_secrets(text)
+    try:
+        if path.exists() and not path.is_file():
+            with path.open("w", encoding="utf-8") as target:
+                target.write(text)
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        fail([f"cannot write {path}: {exc.strerror}"])
+
+
+def emit(text: str, output: Path | None) -> None:
+    """A command's main output: into ``output`` when given, else on stdout."""
+    if output:
+        write(output, text)
+    else:
+        stdout(text)
+
+
+def report_files(output_dir: Path, stem: str) -> list[tuple[Path, str]]:
+    """``--output-dir``: the file of each report format, named after the spec's stem."""
+    return [
+        (output_dir / f"{stem}_report.md", "md"),
+        (output_dir / f"{stem}_report.html", "html"),
+        (output_dir / f"{stem}_report.json", "json"),
+        (output_dir / f"{stem}_junit.xml", "junit"),
+        (output_dir / f"{stem}.sarif", "sarif"),
+    ]
+
+
+def phrase(error: SchemaAuditError) -> list[str]:
+    """The library names what is wrong; the CLI names the options that fix it."""
+    from schema_audit import errors
+    from schema_audit.sources.live import LiveTimeoutError
+
+    if isinstance(error, errors.SourceChoiceError):
+        got = ", ".join(f"--{name}" for name in error.given)
+        return [
+            "name exactly one source: --dsn, --migrations or --sql"
+            + (f" (got {got})" if got else "")
+        ]
+    if isinstance(error, errors.ReplayTargetError):
+        return [
+            "--replay runs probes only on a scratch database it creates; it never writes to a "
+            "--dsn target. Give --migrations or --sql (and --scratch-dsn for a server of your own)."
+        ]
+    if isinstance(error, errors.ReplayHistoryError):
+        return ["--replay needs exactly one history: --migrations or --sql"]
+    if isinstance(error, LiveTimeoutError):
+        return [f"{line} (--lock-timeout, --statement-timeout)" for line in error.problems]
+    return error.problems
+
+
+def reporter(quiet: bool = False) -> Any:
+    """Progress on stderr when someone watches: a terminal, or SCHEMA_AUDIT_PROGRESS=1 (CI
+    logs); never with SCHEMA_AUDIT_PROGRESS=0 or --quiet."""
+    from schema_audit.progress import SILENT, StderrReporter
+
+    setting = os.environ.get("SCHEMA_AUDIT_PROGRESS", "").strip().lower()
+    if quiet or setting in ("0", "no", "never", "false"):
+        return SILENT
+    if setting in ("1", "yes", "always", "true") or sys.stderr.isatty():
+        return StderrReporter()
+    return SILENT
+
+
+def variables(pairs: list[str] | None) -> dict[str, str]:
+    """``--var NAME=VALUE`` pairs; exit 2 on one without ``=``."""
+    out: dict[str, str] = {}
+    for pair in pairs or []:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            fail([f"--var {pair!r}: expected NAME=VALUE"])
+        out[name] = value
+    return out
+
+
+def parse_search_path(value: str | None) -> list[str] | None:
+    """``--search-path a,b`` as a list (quotes around a name dropped); None when not given."""
+    parts = [p.strip().strip('"') for p in (value or "").split(",") if p.strip()]
+    return parts or None
+
+
+def read_source(dsn, migrations, sql, schema, no_exec, search_path):
+    """The one source a command names, read with the options every reading command shares;
+    a problem is phrased for the command line and exits 2."""
+    from schema_audit import api
+
+    try:
+        return api.read_source(
+            dsn=dsn,
+            migrations=migrations,
+            sql=sql,
+            schemas=schema,
+            execute=not no_exec,
+            search_path=parse_search_path(search_path),
+            reporter=reporter(),
+        )
+    except SchemaAuditError as exc:
+        fail(phrase(exc))
+
+
+def gaps(model: Any, kind: str, allow_unrendered: bool) -> list[str]:
+    """The blocking gaps of a static source; accepted ones (--allow-unrendered) are said here."""
+    from schema_audit.sources.select import gaps as source_gaps
+
+    if kind not in ("alembic", "sql"):
+        return []
+    blocking, accepted = source_gaps(model, allow_unrendered=allow_unrendered)
+    for line in accepted:
+        typer.echo(f"schema-audit: accepted: {line}", err=True)
+    return blocking
+
+
+def exit_on_gaps(model: Any, kind: str, allow_unrendered: bool, what: str = "") -> None:
+    """Exit 2 naming each part of a static source missing from the model (never a silent partial)."""
+    blocking = gaps(model, kind, allow_unrendered)
+    if blocking:
+        fail([f"{what}{line}" for line in blocking])

@@ -1,0 +1,75 @@
+"""The console-script entry point (``schema-audit``, ``python -m schema_audit.cli``).
+
+``schema-audit --version`` is answered before typer is imported: a version check in a CI
+step or a shell prompt should cost about as much as starting Python.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+class Interrupted(BaseException):
+    """Ctrl-C, kept apart from errors: nothing may catch it as one."""
+
+
+def _raise_interrupted(signum: int, frame: object) -> None:
+    raise Interrupted
+
+
+def main() -> None:
+    """Console-script entry point: no traceback ever reaches the user.
+
+    Ctrl-C raises :class:`Interrupted` rather than KeyboardInterrupt: typer turns the latter
+    into a silent exit 130, and library code that cleans up on ``except Exception`` (a failed
+    initdb, say) would report an interrupt as an environment failure. ``finally`` blocks still
+    run, so a throwaway cluster is stopped on the way out.
+    """
+    if sys.argv[1:] == ["--version"]:
+        from schema_audit.cli.version import version_line
+
+        sys.stdout.write(version_line() + "\n")
+        sys.exit(0)
+    import signal
+
+    import typer
+    import typer.main
+
+    from schema_audit.cli.commands import app, name_option_values
+
+    command = typer.main.get_command(app)
+    name_option_values(command)
+    signal.signal(signal.SIGINT, _raise_interrupted)
+    try:
+        code = command.main(standalone_mode=False)
+    except SystemExit:
+        raise
+    except (Interrupted, KeyboardInterrupt, typer.Abort):
+        typer.echo("schema-audit: interrupted", err=True)
+        sys.exit(130)
+    except click_exceptions() as exc:  # usage errors: Click's own message, exit 2
+        exc.show()
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # the last line of defence: one line, exit 2
+        if os.environ.get("SCHEMA_AUDIT_DEBUG"):
+            raise
+        from schema_audit.redact import scrub
+
+        typer.echo(
+            f"schema-audit: internal error: {type(exc).__name__}: {scrub(str(exc))} "
+            "(set SCHEMA_AUDIT_DEBUG=1 for a traceback)",
+            err=True,
+        )
+        sys.exit(2)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def click_exceptions() -> type[Exception]:
+    """Click's exception base: recent typer vendors its own copy of Click, older typer uses Click."""
+    import importlib
+
+    import typer.main
+
+    click = getattr(typer.main, "_click", None) or importlib.import_module("click")
+    return click.ClickException

@@ -1,0 +1,102 @@
+"""``schema-audit init``: write a spec that requires exactly what a source has today.
+
+parse -> ``api.read_source`` -> ``api.init_spec`` (the spec as YAML text) -> the file ->
+exit 2 when the source could not be read whole (no spec is written from a partial model).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from schema_audit.cli.common import exit_on_gaps, fail, known_dsns, read_source, write
+from schema_audit.cli.options import (
+    AllowUnrenderedOpt,
+    DsnOpt,
+    MigrationsOpt,
+    NoExecOpt,
+    SchemaOpt,
+    SearchPathOpt,
+    SqlOpt,
+)
+
+
+def init(
+    dsn: DsnOpt = None,
+    migrations: MigrationsOpt = None,
+    sql: SqlOpt = None,
+    schema: SchemaOpt = None,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the spec.")] = Path(
+        "schema-audit.yaml"
+    ),
+    name: Annotated[str | None, typer.Option("--name", help="The spec's name.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    tables: Annotated[
+        list[str] | None,
+        typer.Option("--tables", help="Only tables matching this glob (repeatable)."),
+    ] = None,
+    only: Annotated[
+        str | None,
+        typer.Option(
+            "--only",
+            help="Only these kinds in table entries, comma-separated: columns, primary_key, "
+            "unique, checks, foreign_keys, indexes, rls, policies, triggers, privileges.",
+        ),
+    ] = None,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict/--no-strict",
+            help="Write strict: so a new table, column, index, policy, trigger or grant FAILs.",
+        ),
+    ] = True,
+    expires_in: Annotated[
+        int,
+        typer.Option("--expires-in", help="Days until the waivers init writes expire.", min=1),
+    ] = 90,
+    tenant_column: Annotated[
+        str | None,
+        typer.Option(
+            "--tenant-column", help="The tenant column (default: detected from the schema)."
+        ),
+    ] = None,
+    allow_unrendered: AllowUnrenderedOpt = False,
+    no_exec: NoExecOpt = False,
+    search_path: SearchPathOpt = None,
+) -> None:
+    """Write a spec that requires exactly what a source has today, to edit and commit.
+
+    Strict by default: a table, column, index, policy, trigger or grant added later FAILs.
+    The tenant column is detected and written as a match: selector.
+
+    Example: schema-audit init --migrations alembic/ -o specs/schema.yaml
+    """
+    known_dsns(dsn)
+    from schema_audit import api
+    from schema_audit.spec.bootstrap import TABLE_KINDS
+
+    if output.exists() and not force:
+        fail([f"{output} exists; use --force to overwrite it"])
+    source = read_source(dsn, migrations, sql, schema, no_exec, search_path)
+    exit_on_gaps(source.model, source.kind, allow_unrendered, "no spec written: ")
+    kinds = [k.strip() for k in (only or "").split(",") if k.strip()]
+    unknown = [k for k in kinds if k not in TABLE_KINDS]
+    if unknown:
+        fail([f"--only {unknown[0]!r}: kinds are {', '.join(TABLE_KINDS)}"])
+    text = api.init_spec(
+        source,
+        history=migrations or sql,
+        name=name,
+        tables=tables,
+        only=kinds or None,
+        tenant_column=tenant_column,
+        expires_in_days=expires_in,
+        strict=strict,
+    )
+    write(output, text)
+    typer.echo(
+        f"wrote {output}: {len(source.model.tables)} tables, {len(source.model.views)} views"
+        + (f" (read as {source.layout})" if source.layout else "")
+    )

@@ -1,0 +1,50 @@
+"""``schema-audit inspect``: the schema model a source yields, as JSON.
+
+parse -> ``api.read_source`` -> ``render/inspect.py`` -> file or stdout -> exit 2 when part
+of a static source is missing from the model, else 0.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from schema_audit.cli.common import emit, exit_on_gaps, known_dsns, read_source
+from schema_audit.cli.options import (
+    AllowUnrenderedOpt,
+    DsnOpt,
+    MigrationsOpt,
+    NoExecOpt,
+    SchemaOpt,
+    SearchPathOpt,
+    SqlOpt,
+)
+
+
+def inspect(
+    dsn: DsnOpt = None,
+    migrations: MigrationsOpt = None,
+    sql: SqlOpt = None,
+    schema: SchemaOpt = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write JSON here.")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="Only json for now.")] = "json",
+    indent: Annotated[
+        int | None,
+        typer.Option("--indent", help="Pretty-print with this indent (default: compact, fastest)."),
+    ] = None,
+    allow_unrendered: AllowUnrenderedOpt = False,
+    no_exec: NoExecOpt = False,
+    search_path: SearchPathOpt = None,
+) -> None:
+    """Print the schema model a source yields, as JSON.
+
+    Example: schema-audit inspect --dsn postgresql://app@db/app > model.json
+    """
+    known_dsns(dsn)
+    from schema_audit.render import inspect as render
+
+    source = read_source(dsn, migrations, sql, schema, no_exec, search_path)
+    emit(render.json_text(source, indent=indent), output)
+    exit_on_gaps(source.model, source.kind, allow_unrendered)

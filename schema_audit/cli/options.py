@@ -1,0 +1,100 @@
+"""The options several commands share, declared once so each reads and helps the same.
+
+A command module imports the ones it takes from here; an option only one command has
+is declared in that command's signature.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+class Format(StrEnum):
+    terminal = "terminal"
+    json = "json"
+    github = "github"
+    gitlab = "gitlab"
+
+
+class JsonDetail(StrEnum):
+    passes = "passes"
+    failures = "failures"
+
+
+SpecOpt = Annotated[
+    Path,
+    typer.Option(
+        "--spec",
+        "-s",
+        help="Spec YAML (its keys: schema-audit spec-schema; a start: schema-audit init).",
+    ),
+]
+DsnOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--dsn",
+        help="Live database: postgresql://… URL or key=value conninfo (libpq env vars honoured).",
+        envvar="SCHEMA_AUDIT_DSN",
+    ),
+]
+MigrationsOpt = Annotated[
+    Path | None,
+    typer.Option("--migrations", "-m", help="Alembic project (folder with alembic.ini or env.py)."),
+]
+SqlOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--sql", help="A .sql file (pg_dump --schema-only included) or a folder of SQL migrations."
+    ),
+]
+VarOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--var",
+        help="NAME=VALUE for ${NAME} in the spec (repeatable; also SCHEMA_AUDIT_VAR_NAME; "
+        "no other environment variable is read).",
+    ),
+]
+SpecAllowOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--spec-allow",
+        help="A directory outside the spec's own that extends: may read from (repeatable).",
+    ),
+]
+AllowUnrenderedOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-unrendered",
+        help="Accept a partial model: Alembic revisions that could not be rendered are named "
+        "on stderr but do not make the exit code 2.",
+    ),
+]
+NoExecOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-exec",
+        help="Read Alembic revisions from their syntax trees: import and run none of them; "
+        "what cannot be read literally is a blind spot naming its line.",
+    ),
+]
+SearchPathOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--search-path",
+        help="For SQL sources: the search_path the migration runner starts with "
+        "(comma-separated, e.g. storage,public); unqualified names resolve through it.",
+    ),
+]
+SchemaOpt = Annotated[
+    list[str] | None,
+    typer.Option("--schema", help="Only read these schemas from a live database (repeatable)."),
+]
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+OutputOpt = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Write the output to this file.")
+]

@@ -1,0 +1,69 @@
+"""What the command line imports before it answers (issue 12 item 5, issue 19's --version target).
+
+``schema-audit --version`` must cost about as much as starting Python: it is answered
+before typer or any library is imported. ``<command> --help`` loads that command's module
+only, and no library the command needs only to run (pglast, psycopg, jinja2 …). These are
+structural checks on ``sys.modules`` in a fresh interpreter, not timings: timings on a
+shared machine would flake, an import that creeps back in does not.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from schema_audit.cli.commands import COMMANDS
+
+HEAVY = ["typer", "click", "rich", "pglast", "psycopg", "jsonschema", "yaml", "jinja2"]
+HEAVY += ["sqlglot", "sqlalchemy", "alembic"]
+
+PROBE = """
+import json, sys
+sys.argv = ["schema-audit", *json.loads(sys.argv[1])]
+from schema_audit.cli import main
+try:
+    main()
+except SystemExit as exc:
+    code = exc.code
+print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
+"""
+
+
+def _loaded(*args: str) -> tuple[int, set[str]]:
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(args)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    last = json.loads(proc.stdout.splitlines()[-1])
+    return last["code"], set(last["modules"])
+
+
+def _roots(modules: set[str]) -> set[str]:
+    return {m.split(".")[0] for m in modules}
+
+
+def _commands(modules: set[str]) -> set[str]:
+    """The command modules (schema_audit/cli/<command>.py) among ``modules``."""
+    return {m.rsplit(".", 1)[1] for m in modules if m.startswith("schema_audit.cli.")} & set(
+        COMMANDS.values()
+    )
+
+
+def test_version_imports_no_library_not_even_typer() -> None:
+    code, modules = _loaded("--version")
+    assert code == 0
+    assert sorted(_roots(modules) & set(HEAVY)) == []
+    assert _commands(modules) == set()
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_help_of_one_command_loads_that_command_only(name: str) -> None:
+    code, modules = _loaded(name, "--help")
+    assert code == 0
+    assert sorted(_roots(modules) & set(HEAVY)) == ["typer"]
+    assert _commands(modules) == {COMMANDS[name]}
