@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install deps-test deps-demo test test-fast lint format docs demo report bench bench-limits bench-fleet fuzz clean
+.PHONY: install deps-test deps-demo test test-fast lint format docs demo report bench bench-quick bench-limits bench-fleet fuzz clean
 
 install: $(STAMP)
 
@@ -52,8 +52,15 @@ demo: install deps-demo
 report: install deps-demo
 	$(BIN)/python -m schema_audit.demo --write-reports
 
-bench: install
-	$(BIN)/python benchmarks/run.py
+# Every row of issue 19 beside its reference measured in the same run (pg_dump, psql -f,
+# python -c pass), as ratios, with peak RSS and each target marked ✓/✗ (benchmarks/README.md).
+# BENCH_ARGS: --rounds N, --sizes 1000,5000, --json FILE.
+bench: install deps-demo
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
+
+# The 1,000-table rows only, one round.
+bench-quick: install deps-demo
+	$(BIN)/python benchmarks/run.py --quick $(BENCH_ARGS)
 
 bench-limits: install
 	$(BIN)/python benchmarks/limits.py

@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from run import CLI, measure  # noqa: E402
+from measure import CLI, measure  # noqa: E402
 
 from schema_audit.demo import upgrade_alembic  # noqa: E402
 from schema_audit.sources.scratch_cluster import PgCluster  # noqa: E402

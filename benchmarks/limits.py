@@ -12,43 +12,20 @@ runs only the hostile-SQL cases.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # tests/synthetic.py
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from generate import generate  # noqa: E402
-from run import ROOT, WRAPPER, measure  # noqa: E402
+from measure import CLI, measure, run  # noqa: E402
+from synthetic import generate, write_alembic  # noqa: E402
 
 SCALE = float(os.environ.get("LIMITS_SCALE", "1"))
 DUMP_MB = 200 * SCALE
 REVISIONS = int(10_000 * SCALE)
 REQUIREMENTS = int(50_000 * SCALE)
-
-REVISION = '''"""step {n}
-
-Revision ID: r{n:05d}
-Revises: {down}
-"""
-
-from alembic import op
-import sqlalchemy as sa
-
-revision = "r{n:05d}"
-down_revision = {down_ref}
-branch_labels = None
-depends_on = None
-
-
-def upgrade() -> None:
-{body}
-
-
-def downgrade() -> None:
-{undo}
-'''
 
 
 def write_dump(directory: Path, megabytes: float) -> tuple[Path, int]:
@@ -64,36 +41,6 @@ def write_dump(directory: Path, megabytes: float) -> tuple[Path, int]:
     return path, copies * 1000
 
 
-def write_alembic(directory: Path, revisions: int) -> Path:
-    """A linear history: every tenth revision creates a table, the others add a column to it."""
-    project = directory / "alembic_project"
-    versions = project / "versions"
-    versions.mkdir(parents=True)
-    (project / "env.py").write_text("# rendered offline by schema-audit\n")
-    for n in range(revisions):
-        table = f"t{n // 10:05d}"
-        if n % 10 == 0:
-            body = (
-                f'    op.create_table("{table}", sa.Column("id", sa.BigInteger, primary_key=True),\n'
-                f'                    sa.Column("tenant_id", sa.Uuid, nullable=False))'
-            )
-            undo = f'    op.drop_table("{table}")'
-        else:
-            body = f'    op.add_column("{table}", sa.Column("c{n % 10}", sa.Text))'
-            undo = f'    op.drop_column("{table}", "c{n % 10}")'
-        down = f"r{n - 1:05d}" if n else "None"
-        (versions / f"r{n:05d}_step.py").write_text(
-            REVISION.format(
-                n=n,
-                down=down,
-                down_ref=f'"{down}"' if n else "None",
-                body=body,
-                undo=undo,
-            )
-        )
-    return project
-
-
 def write_spec_and_history(directory: Path, requirements: int) -> tuple[Path, Path, int]:
     """The benchmark generator's spec and history, sized to about ``requirements`` requirements."""
     import yaml
@@ -106,7 +53,6 @@ def write_spec_and_history(directory: Path, requirements: int) -> tuple[Path, Pa
         (folder / name).write_text(sql)
     spec = directory / "spec.yaml"
     spec.write_text(yaml.safe_dump(generated.spec, sort_keys=False, width=200))
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from schema_audit.spec.load import load_spec
 
     return folder, spec, len(load_spec(spec).requirements)
@@ -168,12 +114,9 @@ def write_hostile(directory: Path, scale: float) -> list[tuple[str, Path]]:
 
 def outcome(argv: list[str]) -> tuple[float, float, int, str]:
     """(seconds, peak RSS MiB, exit code, last line on stderr) of one run in a fresh process."""
-    proc = subprocess.run(
-        [sys.executable, "-c", WRAPPER, *argv], capture_output=True, text=True, cwd=ROOT
-    )
-    seconds, rss_kb, code = proc.stdout.split()
-    lines = [line for line in proc.stderr.splitlines() if line.strip()]
-    return float(seconds), int(rss_kb) / 1024, int(code), lines[-1] if lines else ""
+    result = run(argv)
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    return result.seconds, result.rss_mib, result.code, lines[-1] if lines else ""
 
 
 def hostile_rows(cli: list[str], root: Path) -> list[tuple[str, float, float, int, str]]:
@@ -187,7 +130,7 @@ def hostile_rows(cli: list[str], root: Path) -> list[tuple[str, float, float, in
 
 
 def main() -> int:
-    cli = [sys.executable, "-m", "schema_audit.cli"]
+    cli = CLI
     rows = []
     if os.environ.get("LIMITS_ONLY") == "hostile":
         with tempfile.TemporaryDirectory(prefix="schema-audit-hostile-") as tmp:

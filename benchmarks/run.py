@@ -1,199 +1,418 @@
-"""``make bench``: timings of schema-audit against pg_dump on generated schemas, with the targets beside them.
+"""``make bench`` / ``make bench-quick``: schema-audit beside its reference, measured in the same run.
 
-One throwaway cluster; for each size the generated history is applied, then
-each command runs once in its own process (wall time and peak RSS measured by
-a small wrapper process). Sizes default to 100, 1,000 and 5,000 tables
-(``BENCH_SIZES=100,1000`` to shorten). Prints one Markdown table.
+Every row of issue 19's table and targets is measured against the program it is
+compared with (``pg_dump --schema-only``, ``psql -f`` into an empty database,
+``python -c pass``), run in the same rounds: each round runs the reference and
+then each schema-audit command once, each in a fresh process, so load that
+comes and goes on a shared machine hits both sides alike. The figures are
+medians over the rounds; peak RSS is the largest ``ru_maxrss`` of the
+schema-audit process over the rounds (``os.wait4`` gives each child's own).
+Every schema-audit run is cold: ``SCHEMA_AUDIT_CACHE=0``, except the one row
+that says "warm".
+
+    python benchmarks/run.py                 # 1,000 and 5,000 tables, 3 rounds
+    python benchmarks/run.py --quick         # the 1,000-table rows, 1 round (≤ 60 s idle)
+    python benchmarks/run.py --json out.json # also the figures as JSON (benchmarks/README.md)
+
+The output is a Markdown table in a fixed row order, a machine line before it
+(cores, load average at start and end, ``python -c pass``) so that figures are
+read in context, and the "constant round trips" and "linear in tables" lines.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
+import platform
+import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(
+    0, str(Path(__file__).resolve().parent.parent / "tests")
+)  # the schema generator is the tests' (tests/synthetic.py)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from generate import write  # noqa: E402
 from locks import ddl_failures  # noqa: E402
+from measure import CLI, ROOT, Outcome, checked  # noqa: E402
+from selector_spec import write_selector_spec  # noqa: E402
+from synthetic import write  # noqa: E402
 
 from schema_audit.sources import live  # noqa: E402
-from schema_audit.sources.replay import Scratch, replay_sql  # noqa: E402
 from schema_audit.sources.scratch_cluster import PgCluster, find_bindir  # noqa: E402
 
-CLI = [sys.executable, "-m", "schema_audit.cli"]
-WRAPPER = (
-    "import resource, subprocess, sys, time\n"
-    "t = time.perf_counter()\n"
-    "p = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)\n"
-    "e = time.perf_counter() - t\n"
-    "print(e, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, p.returncode)\n"
-    "sys.stderr.write(p.stderr.decode()[-500:])\n"
-)
+B03_SPEC = ROOT / "specs" / "backend_guide_b03.yaml"
+B03_FIXTURE = ROOT / "tests" / "fixtures" / "b03_alembic"
+STATIC_SIZE = 1000  # the issue's "1,000-table history, 200 files" (else the smallest size)
+MEMORY_SIZE = 5000  # the issue's peak-memory targets
+TOOL_ENV = {"SCHEMA_AUDIT_CACHE": "0", "SCHEMA_AUDIT_PROGRESS": "0", "NO_COLOR": "1"}
 
 
-def measure(argv: list[str]) -> tuple[float, float]:
-    """(seconds, peak RSS in MiB) of one run of argv in a fresh process."""
-    proc = subprocess.run(
-        [sys.executable, "-c", WRAPPER, *argv], capture_output=True, text=True, cwd=ROOT
+# -- measuring -----------------------------------------------------------------------
+
+
+@dataclass
+class Command:
+    """A command measured once per round; ``prepare`` runs untimed before each run."""
+
+    argv: list[str]
+    env: dict[str, str] = field(default_factory=dict)
+    ok: tuple[int, ...] = (0,)
+    prepare: Callable[[], None] | None = None
+    samples: list[Outcome] = field(default_factory=list)
+
+    def run(self) -> None:
+        if self.prepare:
+            self.prepare()
+        self.samples.append(checked(self.argv, self.env, self.ok))
+
+    @property
+    def seconds(self) -> float:
+        return statistics.median(s.seconds for s in self.samples)
+
+    @property
+    def rss(self) -> float:
+        return max(s.rss_mib for s in self.samples)
+
+
+def rounds(commands: list[Command], repeat: int) -> None:
+    """Each round runs every command once, in order (reference first), ``repeat`` rounds."""
+    for _ in range(repeat):
+        for command in commands:
+            command.run()
+
+
+def tool(*args: str, ok: tuple[int, ...] = (0,)) -> Command:
+    """A cold schema-audit run (no content cache)."""
+    return Command([*CLI, *args], env=dict(TOOL_ENV), ok=ok)
+
+
+# -- rows ----------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    """One line of the table: schema-audit's figure, its reference's, the target and its verdict."""
+
+    work: str
+    seconds: float | None
+    reference: str = ""
+    reference_seconds: float | None = None
+    rss_mib: float | None = None
+    target: str = ""
+    met: bool | None = None
+    value: str | None = None  # a figure that is not seconds (memory rows, the lock experiment)
+
+    @property
+    def ratio(self) -> float | None:
+        if self.seconds is None or not self.reference_seconds:
+            return None
+        return self.seconds / self.reference_seconds
+
+
+def ratio_row(
+    work: str, subject: Command, reference: Command, name: str, limit: float | None
+) -> Row:
+    """A row with a ratio to the reference; ``limit`` is the target ratio (None: no target)."""
+    row = Row(work, subject.seconds, name, reference.seconds, subject.rss)
+    if limit is not None:
+        row.target = f"≤ {limit:g}×"
+        row.met = (row.ratio or 0) <= limit
+    return row
+
+
+def memory_row(work: str, command: Command, limit_mib: int) -> Row:
+    return Row(
+        work,
+        None,
+        rss_mib=command.rss,
+        value=f"{command.rss:.0f} MiB",
+        target=f"≤ {limit_mib} MiB",
+        met=command.rss <= limit_mib,
     )
-    seconds, rss_kb, code = proc.stdout.split()
-    if int(code) not in (0, 1):
-        raise RuntimeError(f"{' '.join(argv)} exited {code}: {proc.stderr}")
-    return float(seconds), int(rss_kb) / 1024
 
 
-def row(
-    rows: list[list[str]],
-    what: str,
-    seconds: float,
-    rss: float | None,
-    target: str,
-    ok: bool | None,
+def fmt_seconds(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+def render(rows: list[Row]) -> list[str]:
+    """The Markdown table, one line per row, in the order the rows were measured."""
+    lines = [
+        "| work | schema-audit s | reference | reference s | ratio | peak RSS MiB | target | met |",
+        "|---|---:|---|---:|---:|---:|---|:-:|",
+    ]
+    for r in rows:
+        figure = r.value if r.value is not None else fmt_seconds(r.seconds)
+        ratio = "" if r.ratio is None else f"{r.ratio:.2f}×"
+        rss = "" if r.rss_mib is None else f"{r.rss_mib:.0f}"
+        met = "" if r.met is None else ("✓" if r.met else "✗")
+        cells = [r.work, figure, r.reference, fmt_seconds(r.reference_seconds), ratio, rss]
+        lines.append("| " + " | ".join([*cells, r.target, met]) + " |")
+    return lines
+
+
+# -- the machine ---------------------------------------------------------------------
+
+
+def machine(pass_ms: float) -> dict[str, object]:
+    """What the figures depend on, printed before them."""
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
+    ).stdout.strip()
+    banner = subprocess.run(
+        [str(find_bindir() / "postgres"), "--version"], capture_output=True, text=True
+    ).stdout
+    found = re.search(r"\(PostgreSQL\) (\S+)", banner)
+    version = found.group(1) if found else banner.strip()
+    return {
+        "cores": os.cpu_count(),
+        "load_average_start": [round(x, 2) for x in os.getloadavg()],
+        "python": platform.python_version(),
+        "postgresql": version,
+        "python_c_pass_ms": round(pass_ms, 1),
+        "commit": commit,
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }
+
+
+def machine_line(info: dict[str, object]) -> str:
+    start = " ".join(f"{x:.2f}" for x in info["load_average_start"])  # type: ignore[attr-defined]
+    end = " ".join(f"{x:.2f}" for x in info.get("load_average_end", []))  # type: ignore[attr-defined]
+    return (
+        f"Machine: {info['cores']} cores, load average {start} at start, {end} at end; "
+        f"Python {info['python']}, PostgreSQL {info['postgresql']}; "
+        f"python -c pass {info['python_c_pass_ms']} ms; commit {info['commit']}, {info['date']}; "
+        f"median of {info['rounds']} round(s)"
+    )
+
+
+# -- the benchmark -------------------------------------------------------------------
+
+
+def history_files(folder: Path) -> list[Path]:
+    """The generated history in version order (V2 before V10), as a migration runner applies it."""
+    return sorted(folder.glob("V*.sql"), key=lambda p: int(p.name[1:].split("__")[0]))
+
+
+def psql_apply(psql: str, dsn: str, files: list[Path]) -> list[str]:
+    """``psql -f`` every file of the history into one database, stopping at the first error."""
+    argv = [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", dsn]
+    for path in files:
+        argv += ["-f", str(path)]
+    return argv
+
+
+def bench_size(
+    n: int,
+    cluster: PgCluster,
+    work: Path,
+    repeat: int,
+    rows: list[Row],
+    trips: dict[int, int],
+    per_table: dict[int, float],
+    locks: bool,
+    static_size: int,
 ) -> None:
-    verdict = "" if ok is None else ("met" if ok else "NOT MET")
-    rows.append([what, f"{seconds:.2f}", f"{rss:.0f}" if rss is not None else "", target, verdict])
+    bindir = find_bindir()
+    pg_dump = shutil.which("pg_dump") or str(bindir / "pg_dump")
+    psql = shutil.which("psql") or str(bindir / "psql")
+    folder, _ = write(n, work)
+    files = history_files(folder)
+    label = f"{n:,} tables"
+
+    dsn = cluster.create_database(f"bench_{n}")
+    # applying the history is the setup and the first sample of the psql reference
+    apply = Command(psql_apply(psql, dsn, files))
+    apply.run()
+    log(f"[{label}] history of {len(files)} files applied in {apply.samples[0].seconds:.1f} s")
+    live.introspect(dsn)
+    trips[n] = live.LAST_ROUND_TRIPS
+
+    init_spec = work / f"init_{n}.yaml"
+    selector_spec = write_selector_spec(work / f"selectors_{n}.yaml")
+    dump = Command([pg_dump, "--schema-only", "-d", dsn, "-f", str(work / f"dump_{n}.sql")])
+    inspect = tool("inspect", "--dsn", dsn, "-o", str(work / f"model_{n}.json"))
+    # each round's init writes the spec the audits after it read
+    init = tool("init", "--dsn", dsn, "-o", str(init_spec), "--force")
+    audit_init = tool("audit", "-s", str(init_spec), "--dsn", dsn, "-q", ok=(0, 1))
+    audit_sel = tool("audit", "-s", str(selector_spec), "--dsn", dsn, "-q", ok=(0, 1))
+    log(f"[{label}] {repeat} round(s): pg_dump, inspect, init, audit ×2")
+    rounds([dump, inspect, init, audit_init, audit_sel], repeat)
+    per_table[n] = audit_init.seconds / n
+
+    ref = "pg_dump --schema-only"
+    rows.append(
+        ratio_row(f"{label}: inspect --dsn", inspect, dump, ref, 0.5 if n >= 5000 else None)
+    )
+    rows.append(ratio_row(f"{label}: init --dsn", init, dump, ref, 1.0))
+    rows.append(ratio_row(f"{label}: audit --dsn, init's spec", audit_init, dump, ref, 1.5))
+    rows.append(ratio_row(f"{label}: audit --dsn, selector spec", audit_sel, dump, ref, 1.0))
+
+    if n == static_size:
+        model = work / f"static_{n}.json"
+        s_inspect = tool("inspect", "--sql", str(folder), "-o", str(model))
+        s_audit = tool("audit", "-s", str(init_spec), "--sql", str(folder), "-q", ok=(0, 1))
+        log(f"[{label}] {repeat} round(s): psql -f, static inspect, static audit")
+        rounds([s_inspect, s_audit], 1)  # round 1's psql sample is the setup above
+        # later rounds: psql -f into a fresh empty database each time (created untimed)
+        apply.prepare = lambda: _point_at_fresh(apply, cluster, psql, files)
+        rounds([apply, s_inspect, s_audit], repeat - 1)
+        cluster.drop_database("psql_ref")
+        history = f"{label} history, {len(files)} files"
+        ref = "psql -f into an empty database"
+        rows.append(ratio_row(f"{history}: inspect --sql", s_inspect, apply, ref, 0.1))
+        rows.append(ratio_row(f"{history}: audit --sql, init's spec", s_audit, apply, ref, 0.2))
+
+    if n == MEMORY_SIZE:
+        rows.append(memory_row(f"{label}: peak memory, inspect --dsn", inspect, 300))
+        rows.append(memory_row(f"{label}: peak memory, audit --dsn (init's spec)", audit_init, 600))
+
+    if locks:
+        # t00000 is read by mv_t00000 (every 20th table has a materialized view)
+        log(f"[{label}] lock experiment: 2 × 20 s")
+        reader = [*CLI, "inspect", "--dsn", dsn, "-o", str(work / "loop.json")]
+        failed, tried = ddl_failures(dsn, "t00000", reader)
+        dump_failed, dump_tried = ddl_failures(
+            dsn, "t00000", [pg_dump, "--schema-only", "-d", dsn, "-f", os.devnull]
+        )
+        rows.append(
+            Row(
+                f"{label}: migrations (lock_timeout 200ms) failing while inspect runs in a loop",
+                None,
+                reference=f"pg_dump loop: {dump_failed}/{dump_tried}",
+                value=f"{failed}/{tried}",
+                target="0 failures",
+                met=failed == 0,
+            )
+        )
+    cluster.drop_database(f"bench_{n}")
 
 
-def main() -> int:
-    sizes = [int(s) for s in os.environ.get("BENCH_SIZES", "100,1000,5000").split(",")]
-    pg_dump = shutil.which("pg_dump") or str(find_bindir() / "pg_dump")
-    rows: list[list[str]] = []
-    per_table: dict[int, float] = {}
-    trips: dict[int, int] = {}
-    work = Path(tempfile.mkdtemp(prefix="schema-audit-bench-"))
+def _point_at_fresh(command: Command, cluster: PgCluster, psql: str, files: list[Path]) -> None:
+    """``psql -f`` needs an empty database each round: recreate it (untimed)."""
+    cluster.drop_database("psql_ref")
+    command.argv = psql_apply(psql, cluster.create_database("psql_ref"), files)
+
+
+def bench_startup(repeat: int, rows: list[Row], python_pass: Command) -> None:
+    """``--version`` and the B0.3 static audit, each against ``python -c pass``."""
+    version = tool("--version")
+    b03_cold = tool("audit", "-s", str(B03_SPEC), "-m", str(B03_FIXTURE), "-q", ok=(0, 1))
+    with tempfile.TemporaryDirectory(prefix="schema-audit-bench-cache-") as cache:
+        b03_warm = tool("audit", "-s", str(B03_SPEC), "-m", str(B03_FIXTURE), "-q", ok=(0, 1))
+        b03_warm.env = {**TOOL_ENV, "SCHEMA_AUDIT_CACHE": "1", "SCHEMA_AUDIT_CACHE_DIR": cache}
+        checked(b03_warm.argv, b03_warm.env, b03_warm.ok)  # fills the cache
+        log(f"[startup] python -c pass and --version ×5, B0.3 cold and warm ×{repeat}")
+        rounds([python_pass, version], 5)
+        rounds([python_pass, b03_cold, b03_warm], repeat)
+    ref = "python -c pass"
+    limit = 2 * python_pass.seconds + 0.05
+    row = Row("schema-audit --version", version.seconds, ref, python_pass.seconds, version.rss)
+    row.target, row.met = f"≤ 2× + 50 ms (≤ {limit:.3f} s)", version.seconds <= limit
+    rows.append(row)
+    row = Row("B0.3 static audit (--migrations), cold", b03_cold.seconds, ref, python_pass.seconds)
+    row.rss_mib = b03_cold.rss
+    row.target = "≤ 0.5 s" + (
+        "" if python_pass.seconds <= 0.020 else " (set for python -c pass ≤ 20 ms)"
+    )
+    row.met = b03_cold.seconds <= 0.5
+    rows.append(row)
+    rows.append(
+        Row(
+            "B0.3 static audit (--migrations), warm cache",
+            b03_warm.seconds,
+            ref,
+            python_pass.seconds,
+            b03_warm.rss,
+        )
+    )
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="the 1,000-table rows, one round")
+    parser.add_argument("--rounds", type=int, help="rounds per row (default: 3, --quick: 1)")
+    parser.add_argument("--sizes", help="comma-separated table counts (default 1000,5000)")
+    parser.add_argument("--json", type=Path, help="also write the figures here as JSON")
+    args = parser.parse_args(argv)
+    repeat = args.rounds or (1 if args.quick else 3)
+    default = "1000" if args.quick else "1000,5000"
+    sizes = [int(s) for s in (args.sizes or os.environ.get("BENCH_SIZES") or default).split(",")]
+
     started = time.perf_counter()
+    python_pass = Command([sys.executable, "-c", "pass"])
+    for _ in range(5):
+        python_pass.run()
+    info = machine(python_pass.seconds * 1000)
+    info["rounds"] = repeat
+    python_pass.samples.clear()
+    rows: list[Row] = []
+    trips: dict[int, int] = {}
+    per_table: dict[int, float] = {}
+    work = Path(tempfile.mkdtemp(prefix="schema-audit-bench-"))
     try:
         with PgCluster() as cluster:
+            # round trips must not grow with the schema: a small size costs seconds
+            small = cluster.create_database("bench_trips")
+            folder, _ = write(100, work)
+            checked(
+                psql_apply(
+                    shutil.which("psql") or str(find_bindir() / "psql"),
+                    small,
+                    history_files(folder),
+                )
+            )
+            live.introspect(small)
+            trips[100] = live.LAST_ROUND_TRIPS
+            cluster.drop_database("bench_trips")
             for n in sizes:
-                folder, spec = write(n, work)
-                dsn = cluster.create_database(f"bench_{n}")
-                setup = time.perf_counter()
-                scratch = Scratch(dsn, f"bench_{n}", cluster.dsn())
-                replay_sql(folder, scratch)
-                if scratch.failed:
-                    raise RuntimeError(f"generated history failed: {scratch.failed}")
-                print(
-                    f"[{n} tables] history of {len(scratch.steps)} files applied in "
-                    f"{time.perf_counter() - setup:.1f} s",
-                    file=sys.stderr,
-                )
-                live.introspect(dsn)
-                trips[n] = live.LAST_ROUND_TRIPS
-                dump = work / f"dump_{n}.sql"
-                t_dump, m_dump = measure([pg_dump, "--schema-only", "-d", dsn, "-f", str(dump)])
-                t_inspect, m_inspect = measure(
-                    [*CLI, "inspect", "--dsn", dsn, "-o", str(work / f"model_{n}.json")]
-                )
-                ratio = t_inspect / t_dump
-                row(rows, f"{n} tables: pg_dump --schema-only", t_dump, m_dump, "baseline", None)
-                row(
-                    rows,
-                    f"{n} tables: inspect --dsn (JSON model)",
-                    t_inspect,
-                    m_inspect,
-                    f"≤ 0.5 × pg_dump (ratio {ratio:.2f})",
-                    ratio <= 0.5 if n >= 5000 else None,
-                )
-                t_live, m_live = measure([*CLI, "audit", "-s", str(spec), "--dsn", dsn, "-q"])
-                per_table[n] = t_live / n
-                row(
-                    rows,
-                    f"{n} tables: live audit, every object required",
-                    t_live,
-                    m_live,
-                    "< 10 s, < 1 GiB at 5,000",
-                    (t_live < 10 and m_live < 1024) if n >= 5000 else None,
-                )
-                t_static, m_static = measure(
-                    [*CLI, "audit", "-s", str(spec), "--sql", str(folder), "-q"]
-                )
-                row(
-                    rows,
-                    f"{n} tables: static audit of {len(scratch.steps)} SQL files",
-                    t_static,
-                    m_static,
-                    "< 5 s for 1,000 files",
-                    t_static < 5 if len(scratch.steps) >= 1000 else None,
-                )
-                t_dumpaudit, m_dumpaudit = measure(
-                    [*CLI, "audit", "-s", str(spec), "--sql", str(dump), "-q"]
-                )
-                row(
-                    rows,
-                    f"{n} tables: static audit of the pg_dump file",
-                    t_dumpaudit,
-                    m_dumpaudit,
-                    "",
-                    None,
-                )
-                if n == max(sizes):
-                    # t00000 is read by mv_t00000 (every 20th table has a matview)
-                    reader = [*CLI, "inspect", "--dsn", dsn, "-o", str(work / "loop.json")]
-                    failed, tried = ddl_failures(dsn, "t00000", reader)
-                    dump_failed, dump_tried = ddl_failures(
-                        dsn, "t00000", [pg_dump, "--schema-only", "-d", dsn, "-f", "/dev/null"]
-                    )
-                    rows.append(
-                        [
-                            f"{n} tables: migrations (lock_timeout 200ms) failed during inspect loop",
-                            f"{failed}/{tried}",
-                            "",
-                            f"0 (pg_dump loop: {dump_failed}/{dump_tried})",
-                            "met" if failed == 0 else "NOT MET",
-                        ]
-                    )
-                cluster.drop_database(f"bench_{n}")
-        spec_b03 = str(ROOT / "specs" / "backend_guide_b03.yaml")
-        fixture = str(ROOT / "tests" / "fixtures" / "b03_alembic")
-        t_b03, m_b03 = measure([*CLI, "audit", "-s", spec_b03, "-m", fixture, "-q"])
-        row(rows, "B0.3 static audit (--migrations)", t_b03, m_b03, "< 1.5 s", t_b03 < 1.5)
-        t_replay, m_replay = measure(
-            [*CLI, "audit", "-s", spec_b03, "-m", fixture, "--replay", "-q"]
-        )
-        row(
-            rows,
-            "B0.3 cluster start + replay + every probe",
-            t_replay,
-            m_replay,
-            "< 10 s",
-            t_replay < 10,
-        )
-        helps = [measure([*CLI, "--help"]) for _ in range(5)]
-        t_help = min(h[0] for h in helps)
-        row(
-            rows,
-            "schema-audit --help (best of 5)",
-            t_help,
-            min(h[1] for h in helps),
-            "< 0.3 s",
-            t_help < 0.3,
-        )
+                locks = not args.quick and n == max(sizes)
+                static = STATIC_SIZE if STATIC_SIZE in sizes else min(sizes)
+                bench_size(n, cluster, work, repeat, rows, trips, per_table, locks, static)
+        bench_startup(repeat, rows, python_pass)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print("| measurement | seconds | peak RSS MiB | target | |")
-    print("|---|---:|---:|---|---|")
-    for r in rows:
-        print("| " + " | ".join(r) + " |")
-    print()
-    print(
+    info["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
+
+    constant = len(set(trips.values())) == 1
+    lines = [machine_line(info), "", *render(rows), ""]
+    lines.append(
         "Catalog round trips per live introspection: "
-        + ", ".join(f"{n} tables: {t}" for n, t in trips.items())
-        + (" (constant)" if len(set(trips.values())) == 1 else " (NOT constant)")
+        + ", ".join(f"{n:,} tables: {t}" for n, t in sorted(trips.items()))
+        + (" (constant) ✓" if constant else " (NOT constant) ✗")
     )
+    growth = None
     if len(per_table) >= 2:
-        small, large = sorted(per_table)[-2], sorted(per_table)[-1]
-        growth = per_table[large] / per_table[small]
-        print(
-            f"Live audit cost per table, {large} vs {small} tables: ×{growth:.2f} "
-            f"({'linear or better' if growth <= 1.2 else 'SUPERLINEAR'})"
+        small_n, large_n = sorted(per_table)[-2], sorted(per_table)[-1]
+        growth = per_table[large_n] / per_table[small_n]
+        lines.append(
+            f"audit --dsn (init's spec) cost per table, {large_n:,} vs {small_n:,} tables: "
+            f"×{growth:.2f} ({'linear or better ✓' if growth <= 1.2 else 'SUPERLINEAR ✗'})"
         )
-    print(f"Benchmark wall time: {time.perf_counter() - started:.0f} s")
+    lines.append(f"Benchmark wall time: {time.perf_counter() - started:.0f} s")
+    print("\n".join(lines))
+    if args.json:
+        document = {
+            "machine": info,
+            "rows": [{**asdict(r), "ratio": r.ratio} for r in rows],
+            "round_trips": {str(n): t for n, t in sorted(trips.items())},
+            "round_trips_constant": constant,
+            "per_table_growth": growth,
+        }
+        args.json.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n")
     return 0
 
 

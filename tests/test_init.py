@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from b03 import FIXTURE, upgrade_b03
+from synthetic import write
 
 from schema_audit.api import audit_model
 from schema_audit.audit.rules import GROUPS, rules_for_spec
@@ -19,7 +20,6 @@ from schema_audit.spec.load import load_spec
 from schema_audit.spec.model import Spec
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "benchmarks"))
 
 
 def _init(model, name: str, kind: str) -> str:  # type: ignore[no-untyped-def]
@@ -63,8 +63,6 @@ def test_init_from_migrations_and_from_the_live_database(pg_server, tmp_path: Pa
 
 
 def test_init_on_the_benchmark_schema(pg_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from generate import write
-
     folder, _ = write(40, tmp_path)
     name, dsn = pg_server.create_database("initbench")
     try:

@@ -14,13 +14,12 @@ import sys
 import tracemalloc
 from pathlib import Path
 
+from synthetic import write_alembic
+
 from schema_audit.sources import statements as splitter
 from schema_audit.sources.alembic import _order, _RevisionFile, render_history
 from schema_audit.sources.ddl import DdlInterpreter, interpret
 from schema_audit.sources.statements import split_statements
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "benchmarks"))
 
 # A statement that costs a syntax tree but leaves nothing in the model (pg_dump noise).
 NOISE = "SELECT pg_catalog.set_config('search_path', '', false);\n"
@@ -103,8 +102,6 @@ def test_ten_thousand_revisions_are_ordered_without_recursion() -> None:
 
 
 def test_progress_goes_to_stderr_only_when_asked(tmp_path: Path) -> None:
-    from limits import write_alembic
-
     project = write_alembic(tmp_path, 30)
     history = render_history(project)
     assert len(history.revisions) == 30

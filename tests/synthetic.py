@@ -1,12 +1,21 @@
-"""A deterministic synthetic schema for benchmarks: N tables, a migration history, and a spec requiring it all.
+"""Synthetic schemas at any size: N generated tables with a migration history and a spec, and a long Alembic history.
 
-Seeded, so the same N gives the same bytes. Each table has 10–30 columns of
-mixed types, a primary key, a foreign key to an earlier table with a mixed
-ON DELETE rule, a UNIQUE and a CHECK, 3–6 indexes (partial and INCLUDE among
-them); every other table has RLS with a tenant policy, every fifth a trigger,
-every tenth a view and every twentieth a materialized view with an index;
-two roles get grants. The history has one file per five tables (5,000 tables: a 1,000-file history), and every
-third file also ALTERs a table of an earlier file (a later column, a rename).
+Shared by tests (``test_init``, ``test_resource_limits``) and by ``benchmarks/``
+(which imports it from here: tests must stand on their own, so the generator
+lives with them and the benchmarks depend on the tests' support code, never
+the other way round).
+
+``generate`` is seeded, so the same N gives the same bytes. Each table has 10–30
+columns of mixed types, a primary key, a foreign key to an earlier table with a
+mixed ON DELETE rule, a UNIQUE and a CHECK, 3–6 indexes (partial and INCLUDE
+among them); every other table has RLS with a tenant policy, every fifth a
+trigger, every tenth a view and every twentieth a materialized view with an
+index; two roles get grants. The history has one file per five tables (5,000
+tables: a 1,000-file history), and every third file also ALTERs a table of an
+earlier file (a later column, a rename).
+
+``write_alembic`` writes a linear Alembic history of any length (every tenth
+revision creates a table, the others add a column to it).
 """
 
 from __future__ import annotations
@@ -192,3 +201,57 @@ def write(n_tables: int, directory: Path) -> tuple[Path, Path]:
     spec = directory / f"spec_{n_tables}.yaml"
     spec.write_text(yaml.safe_dump(generated.spec, sort_keys=False, width=200))
     return folder, spec
+
+
+REVISION = '''"""step {n}
+
+Revision ID: r{n:05d}
+Revises: {down}
+"""
+
+from alembic import op
+import sqlalchemy as sa
+
+revision = "r{n:05d}"
+down_revision = {down_ref}
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+{body}
+
+
+def downgrade() -> None:
+{undo}
+'''
+
+
+def write_alembic(directory: Path, revisions: int) -> Path:
+    """A linear history: every tenth revision creates a table, the others add a column to it."""
+    project = directory / "alembic_project"
+    versions = project / "versions"
+    versions.mkdir(parents=True)
+    (project / "env.py").write_text("# rendered offline by schema-audit\n")
+    for n in range(revisions):
+        table = f"t{n // 10:05d}"
+        if n % 10 == 0:
+            body = (
+                f'    op.create_table("{table}", sa.Column("id", sa.BigInteger, primary_key=True),\n'
+                f'                    sa.Column("tenant_id", sa.Uuid, nullable=False))'
+            )
+            undo = f'    op.drop_table("{table}")'
+        else:
+            body = f'    op.add_column("{table}", sa.Column("c{n % 10}", sa.Text))'
+            undo = f'    op.drop_column("{table}", "c{n % 10}")'
+        down = f"r{n - 1:05d}" if n else "None"
+        (versions / f"r{n:05d}_step.py").write_text(
+            REVISION.format(
+                n=n,
+                down=down,
+                down_ref=f'"{down}"' if n else "None",
+                body=body,
+                undo=undo,
+            )
+        )
+    return project
