@@ -33,8 +33,8 @@ PROTECTIONS = [
     Protection(
         "read-only",
         "schema_audit/sources/live.py",
-        'conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")',
-        'conn.execute("BEGIN")',
+        'begin = pgsql.SQL("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")',
+        'begin = pgsql.SQL("BEGIN")',
         "tests/test_production_safety.py::test_reads_happen_in_one_read_only_snapshot "
         "tests/test_production_safety.py::test_only_reads_are_sent_to_a_dsn_target",
     ),
@@ -167,6 +167,20 @@ PROTECTIONS = [
         "                cur.execute(RELEASE_LOCKS)",
         '                cur.execute("RELEASE SAVEPOINT schema_audit_read")',
         "tests/test_lock_release.py",
+    ),
+    Protection(
+        "parallel-read-one-snapshot",
+        "schema_audit/sources/live.py",
+        '            begin += pgsql.SQL("; SET TRANSACTION SNAPSHOT {}").format(pgsql.Literal(snapshot))',
+        "            pass",
+        "tests/test_parallel_read.py -k invisible",
+    ),
+    Protection(
+        "parallel-read-workers-read-only",
+        "schema_audit/sources/live.py",
+        "worker = _Reader(connect(snapshot), dsn, schemas)",
+        "worker = _Reader(psycopg.connect(dsn), dsn, schemas)",
+        "tests/test_parallel_read.py -k read_only",
     ),
     Protection(
         "no-partial-model-exit-0",

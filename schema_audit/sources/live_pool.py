@@ -1,0 +1,168 @@
+"""Catalog queries spread over several connections that share one exported snapshot.
+
+The way ``pg_dump -j`` does it: the main connection exports its REPEATABLE READ
+snapshot, every other connection imports it before its first query, so all of
+them read the catalog exactly as it was at one instant. Each connection is
+served by one thread (psycopg releases the GIL while it waits on the server),
+pulling the next planned query from one queue, heaviest first; the caller
+consumes the results in a fixed order, so the model and its blind spots come
+out the same whatever connection answered what.
+
+A connection that cannot be opened (too many connections, a role's connection
+limit) only means fewer of them: the others, the main one included, serve the
+whole plan. Nothing here knows SQL; :mod:`schema_audit.sources.live` supplies
+the readers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import CancelledError, Future
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+class Reader(Protocol):
+    """One connection inside its read-only transaction (``live._Reader``)."""
+
+    blind_spots: list[str]
+
+    def rows(self, query: str, what: str, *, optional: bool = False, **fmt: str) -> list[tuple]: ...
+
+    def cancel(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """One catalog query of the plan; ``part`` restricts it to a share of the relations."""
+
+    query: str
+    what: str
+    optional: bool = False
+    part: str = ""
+
+
+@dataclass(slots=True)
+class _Job:
+    planned: Planned
+    future: Future = field(default_factory=Future)
+
+
+class SharedSnapshotPool:
+    """Runs a plan of catalog queries on ``connections`` connections sharing one snapshot."""
+
+    def __init__(
+        self,
+        main: Reader,
+        open_reader: Callable[[], Reader],
+        connections: int,
+        plan: Sequence[Planned],
+        refused: Callable[[int, int, str], None],
+    ) -> None:
+        """``open_reader`` opens one more connection on the exported snapshot (or raises, with
+        a one-line message); ``refused(opened, wanted, reason)`` is told once if some could not
+        be opened, after the plan ran."""
+        self._jobs = [_Job(p) for p in plan]
+        self._by_query: dict[tuple[str, str], list[_Job]] = {}
+        for job in self._jobs:
+            self._by_query.setdefault((job.planned.query, job.planned.what), []).append(job)
+        self._todo = deque(self._jobs)
+        self._lock = threading.Lock()
+        self._failure: BaseException | None = None
+        self._readers: list[Reader] = [main]
+        self._busy: dict[int, Reader] = {}  # thread ident -> reader in a query
+        self._refusals: list[str] = []
+        self._wanted = connections
+        self._refused = refused
+        self.blind_spots: list[str] = []
+        self._threads = [threading.Thread(target=self._serve, args=(main,), daemon=True)]
+        self._threads += [
+            threading.Thread(target=self._open_then_serve, args=(open_reader,), daemon=True)
+            for _ in range(connections - 1)
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    # -- worker threads ---------------------------------------------------------------------
+
+    def _open_then_serve(self, open_reader: Callable[[], Reader]) -> None:
+        try:
+            reader = open_reader()
+        except Exception as exc:  # a refused connection: the others serve the plan
+            with self._lock:
+                self._refusals.append(str(exc))
+            return
+        with self._lock:
+            self._readers.append(reader)
+        self._serve(reader)
+
+    def _next(self) -> _Job | None:
+        with self._lock:
+            if self._failure is not None or not self._todo:
+                return None
+            return self._todo.popleft()
+
+    def _serve(self, reader: Reader) -> None:
+        me = threading.get_ident()
+        while (job := self._next()) is not None:
+            if not job.future.set_running_or_notify_cancel():
+                continue
+            mark = len(reader.blind_spots)
+            p = job.planned
+            with self._lock:
+                self._busy[me] = reader
+            try:
+                out = reader.rows(p.query, p.what, optional=p.optional, part=p.part)
+            except BaseException as exc:  # the read fails as a whole: stop every thread
+                self._fail(exc)
+                job.future.set_exception(exc)
+                return
+            finally:
+                with self._lock:
+                    self._busy.pop(me, None)
+            job.future.set_result((out, reader.blind_spots[mark:]))
+
+    def _fail(self, exc: BaseException) -> None:
+        with self._lock:
+            if self._failure is None:
+                self._failure = exc
+            pending, self._todo = list(self._todo), deque()
+            busy = list(self._busy.values())
+        for job in pending:  # the consumer may be waiting on a query no thread will run now
+            job.future.cancel()
+        for reader in busy:  # and need not wait for the ones in flight
+            with contextlib.suppress(Exception):
+                reader.cancel()
+
+    # -- the consumer -----------------------------------------------------------------------
+
+    def rows(self, query: str, what: str, *, optional: bool = False, **_: Any) -> list[tuple]:
+        """The rows of one planned query (all its parts, in plan order); waits for them."""
+        out: list[tuple] = []
+        for job in self._by_query[(query, what)]:
+            try:
+                part, spots = job.future.result()
+            except CancelledError:
+                assert self._failure is not None
+                raise self._failure from None
+            out.extend(part)
+            self.blind_spots.extend(spots)
+        return out
+
+    def close(self, *, failed: bool) -> None:
+        """Stop the threads (cancelling queries in flight if the read failed), close the extra
+        connections; the main one stays with the caller. Tells of refused connections."""
+        if failed:
+            self._fail(RuntimeError("read abandoned"))
+        for thread in self._threads:
+            thread.join()
+        for reader in self._readers[1:]:
+            with contextlib.suppress(Exception):
+                reader.close()
+        if self._refusals and not failed:
+            self._refused(len(self._readers), self._wanted, self._refusals[0])

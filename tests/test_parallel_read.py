@@ -1,0 +1,247 @@
+"""Catalog reads on several connections that share one exported snapshot (as pg_dump -j).
+
+The guarantee is the single connection's: one consistent instant of the catalog, read-only,
+timeouts set, no lock kept after its query. These tests hold DDL committed by another session
+while a parallel read is under way, and servers that refuse the extra connections or the export.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+
+import psycopg
+import pytest
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from schema_audit.model import to_data
+from schema_audit.sources import live
+
+SCHEMA = """
+CREATE TABLE customers (id int PRIMARY KEY, name text);
+CREATE TABLE orders (id int PRIMARY KEY, customer_id int REFERENCES customers,
+                     amount numeric NOT NULL CHECK (amount >= 0));
+CREATE INDEX orders_amount ON orders (amount) WHERE amount > 100;
+CREATE VIEW big_orders AS SELECT o.id, c.name FROM orders o JOIN customers c ON c.id = o.customer_id;
+CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';
+ALTER TABLE orders ENABLE ROW LEVEL SECURITY;
+""" + "".join(
+    f"CREATE TABLE t{i} (id int PRIMARY KEY, v text UNIQUE, w int CHECK (w > 0));\n"
+    f"CREATE INDEX t{i}_w ON t{i} (w);\n"
+    for i in range(40)
+)
+
+# committed by another session while the read is paused: none of it may be in the model
+DDL_MEANWHILE = """
+CREATE TABLE added_meanwhile (id int PRIMARY KEY);
+ALTER TABLE orders ADD COLUMN note text;
+CREATE INDEX orders_customer ON orders (customer_id);
+ALTER TABLE customers ADD CONSTRAINT customers_name_key UNIQUE (name);
+ALTER TABLE t7 ADD CONSTRAINT t7_w_small CHECK (w < 1000);
+CREATE POLICY p ON orders USING (amount > 0);
+CREATE TRIGGER orders_touch BEFORE UPDATE ON orders FOR EACH ROW EXECUTE FUNCTION touch();
+CREATE FUNCTION added_fn() RETURNS int LANGUAGE sql AS 'SELECT 1';
+CREATE VIEW added_view AS SELECT id FROM customers;
+CREATE TYPE added_enum AS ENUM ('a');
+CREATE SEQUENCE added_seq;
+GRANT SELECT ON orders TO PUBLIC;
+"""
+
+
+def to_json(model) -> str:  # type: ignore[no-untyped-def]
+    return json.dumps(to_data(model), sort_keys=True)
+
+
+@pytest.fixture
+def dsn(make_db):  # type: ignore[no-untyped-def]
+    return make_db("parallel", SCHEMA)
+
+
+def _served_by(monkeypatch: pytest.MonkeyPatch, before=None) -> dict[str, set[int]]:  # type: ignore[no-untyped-def]
+    """Record which backend answered each catalog query (and run ``before`` first)."""
+    served: dict[str, set[int]] = {}
+    lock = threading.Lock()
+    real_rows = live._Reader.rows
+
+    def rows(self, query, what, **kwargs):  # type: ignore[no-untyped-def]
+        if before is not None:
+            before()
+        with lock:
+            served.setdefault(what, set()).add(self.conn.info.backend_pid)
+        return real_rows(self, query, what, **kwargs)
+
+    monkeypatch.setattr(live._Reader, "rows", rows)
+    return served
+
+
+def test_ddl_committed_during_a_parallel_read_is_invisible_to_every_connection(
+    dsn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every connection's first catalog query waits until another session has committed
+    DDL touching each kind of object; all of them still read the instant of the export."""
+    committed = threading.Event()
+    lock = threading.Lock()
+
+    def ddl_once() -> None:
+        with lock:
+            if not committed.is_set():
+                with psycopg.connect(dsn, autocommit=True) as other:
+                    other.execute(DDL_MEANWHILE)
+                committed.set()
+
+    served = _served_by(monkeypatch, before=ddl_once)
+    model = live.introspect(dsn, jobs=4)
+    notes: list[str] = []
+    assert committed.is_set()
+    backends = set().union(*served.values())
+    assert len(backends) == 4, served  # really read on four connections
+    assert len(served["indexes"]) > 1  # the heavy queries were split among them
+    orders = model.tables["public.orders"]
+    assert "public.added_meanwhile" not in model.tables
+    assert "note" not in orders.columns
+    assert "orders_customer" not in orders.indexes
+    assert "customers_name_key" not in model.tables["public.customers"].uniques
+    assert "t7_w_small" not in model.tables["public.t7"].checks
+    assert orders.policies == {}
+    assert orders.triggers == {}
+    assert not any(name.startswith("public.added_fn") for name in model.functions)
+    assert "public.added_view" not in model.views
+    assert "public.added_enum" not in model.enums
+    assert "public.added_seq" not in model.sequences
+    assert not any(g.grantee == "public" for g in orders.grants)
+    assert model.blind_spots == [] and notes == []
+    # and a fresh read sees all of it: the DDL did land
+    fresh = live.introspect(dsn, jobs=4)
+    assert "note" in fresh.tables["public.orders"].columns
+    assert "orders_customer" in fresh.tables["public.orders"].indexes
+    assert "t7_w_small" in fresh.tables["public.t7"].checks
+
+
+def test_parallel_and_single_connection_reads_give_the_same_model(dsn: str) -> None:
+    assert to_json(live.introspect(dsn, jobs=4)) == to_json(live.introspect(dsn, jobs=1))
+    assert to_json(live.introspect(dsn, jobs=3)) == to_json(live.introspect(dsn, jobs=1))
+
+
+def test_jobs_1_reads_on_one_connection(dsn: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    served = _served_by(monkeypatch)
+    live.introspect(dsn, jobs=1)
+    assert len(set().union(*served.values())) == 1
+
+
+def test_every_connection_is_read_only_with_the_timeouts_and_keeps_no_lock(
+    dsn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: dict[int, tuple] = {}
+    locks: list[tuple] = []
+    real_rows = live._Reader.rows
+
+    def rows(self, query, what, **kwargs):  # type: ignore[no-untyped-def]
+        out = real_rows(self, query, what, **kwargs)
+        pid = self.conn.info.backend_pid
+        seen[pid] = self.conn.execute(
+            "SELECT current_setting('transaction_read_only'),"
+            " current_setting('transaction_isolation'), current_setting('statement_timeout'),"
+            " current_setting('lock_timeout'), current_setting('search_path')"
+        ).fetchone()
+        with psycopg.connect(dsn, autocommit=True) as watcher:
+            locks.extend(
+                watcher.execute(
+                    "SELECT l.relation::regclass::text, l.mode FROM pg_locks l"
+                    " JOIN pg_class c ON c.oid = l.relation"
+                    " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                    " WHERE l.pid = %s AND n.nspname = 'public'",
+                    (pid,),
+                ).fetchall()
+            )
+        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+            self.conn.execute("SAVEPOINT probe")
+            try:
+                self.conn.execute("CREATE TABLE must_not_exist (id int)")
+            finally:
+                self.conn.execute("ROLLBACK TO SAVEPOINT probe")
+        return out
+
+    monkeypatch.setattr(live._Reader, "rows", rows)
+    live.introspect(dsn, jobs=4, statement_timeout_ms=7000, lock_timeout_ms=3000)
+    assert len(seen) == 4
+    assert set(seen.values()) == {("on", "repeatable read", "7s", "3s", "")}
+    assert locks == []
+
+
+def _role_dsn(dsn: str, role: str) -> str:
+    params = conninfo_to_dict(dsn)
+    params["user"] = role
+    return make_conninfo(**params)
+
+
+def test_refused_extra_connections_fall_back_to_fewer_with_one_notice(
+    pg_server, dsn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    role = f"capped_{os.getpid()}"
+    pg_server.execute(f"CREATE ROLE {role} LOGIN CONNECTION LIMIT 1")
+    try:
+        served = _served_by(monkeypatch)
+        notes: list[str] = []
+        model = live.introspect(_role_dsn(dsn, role), jobs=4, notice=notes.append)
+        assert len(set().union(*served.values())) == 1
+        assert len(notes) == 1
+        assert notes[0].startswith("reading the catalog on 1 of 4 connections: ")
+        assert "too many connections for role" in notes[0]
+        assert model.blind_spots == []
+        assert sorted(model.tables) == sorted(live.introspect(dsn, jobs=1).tables)
+    finally:
+        pg_server.execute(f"DROP ROLE {role}")
+
+
+def test_a_refused_snapshot_export_reads_on_one_connection_with_one_notice(
+    pg_server, dsn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A server that exports no snapshot to this role (the function's EXECUTE revoked)."""
+    role = f"noexport_{os.getpid()}"
+    pg_server.execute(f"CREATE ROLE {role} LOGIN")
+    dbname = conninfo_to_dict(dsn)["dbname"]
+    pg_server.execute(
+        "REVOKE EXECUTE ON FUNCTION pg_catalog.pg_export_snapshot() FROM PUBLIC", dbname
+    )
+    try:
+        served = _served_by(monkeypatch)
+        notes: list[str] = []
+        model = live.introspect(_role_dsn(dsn, role), jobs=4, notice=notes.append)
+        assert len(set().union(*served.values())) == 1
+        assert notes == [
+            "reading the catalog on one connection: the server exports no snapshot "
+            "(permission denied for function pg_export_snapshot)"
+        ]
+        assert sorted(model.tables) == sorted(live.introspect(dsn, jobs=1).tables)
+    finally:
+        pg_server.execute(f"DROP OWNED BY {role}", dbname)
+        pg_server.execute(f"DROP ROLE {role}")
+
+
+def test_a_failing_query_on_one_connection_fails_the_read_and_leaves_no_connection(
+    dsn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_rows = live._Reader.rows
+
+    def rows(self, query, what, **kwargs):  # type: ignore[no-untyped-def]
+        if what == "triggers":  # a query the statement timeout cancels
+            query = "SELECT 1 FROM pg_catalog.pg_sleep(5)"
+        return real_rows(self, query, what, **kwargs)
+
+    monkeypatch.setattr(live._Reader, "rows", rows)
+    started = time.monotonic()
+    with pytest.raises(live.LiveTimeoutError, match="reading triggers from .* timed out"):
+        live.introspect(dsn, jobs=4, statement_timeout_ms=500)
+    assert time.monotonic() - started < 4
+    with psycopg.connect(dsn, autocommit=True) as watcher:
+        for _ in range(50):  # a closed connection's backend exits a moment later
+            left = watcher.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'schema-audit'"
+                " AND datname = current_database()"
+            ).fetchone()
+            if left == (0,):
+                break
+            time.sleep(0.1)
+    assert left == (0,)
