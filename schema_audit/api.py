@@ -94,6 +94,7 @@ def audit(
     schemas: Sequence[str] | None = None,
     statement_timeout_ms: int = 30000,
     lock_timeout_ms: int = 5000,
+    jobs: int = 4,
     scratch_dsn: str | None = None,
     keep_scratch: bool = False,
     replay_setup: PathLike | None = None,
@@ -113,6 +114,7 @@ def audit(
     waivers have expired (default: the spec's date, else today). ``execute=False``
     (no-exec) reads Alembic revisions from their syntax trees without running any Python.
     Long reads and each replayed revision are told to ``reporter`` (default: silent).
+    ``jobs``: connections reading a ``dsn``'s catalog at once, on one snapshot (1: one).
     """
     loaded = spec if isinstance(spec, Spec) else load_spec(spec, variables)
     groups = _groups(rules, loaded)
@@ -144,6 +146,7 @@ def audit(
         execute=execute,
         search_path=search_path,
         reporter=reporter,
+        jobs=jobs,
     )
     return audit_model(
         loaded,
@@ -321,9 +324,11 @@ def read_source(
     execute: bool = True,
     search_path: Sequence[str] | None = None,
     reporter: Reporter = SILENT,
+    jobs: int = 4,
 ) -> LoadedSource:
     """One source as read: its model, kind, target (password redacted), layout and history
     issues. :func:`inspect` is its model; ``schema-audit inspect`` and ``init`` print the rest.
+    ``jobs``: connections reading a ``dsn``'s catalog at once, on one snapshot (1: one).
     """
     from schema_audit.sources.select import load_source
 
@@ -337,6 +342,7 @@ def read_source(
         execute=execute,
         search_path=list(search_path) if search_path else None,
         reporter=reporter,
+        jobs=jobs,
     )
 
 

@@ -73,6 +73,7 @@ def run_fleet(
             as_of=as_of,
             schemas=schemas,
             statement_timeout_ms=statement_ms,
+            jobs=1,  # --jobs counts connections: here, databases at once, one connection each
         )
         return to_document(result)
 

@@ -44,9 +44,11 @@ def load_source(
     execute: bool = True,
     search_path: list[str] | None = None,
     reporter: Reporter = SILENT,
+    jobs: int = 4,
 ) -> LoadedSource:
     """The model of one source. ``execute=False`` (no-exec) reads Alembic revisions from
-    their syntax trees without importing or running any of them."""
+    their syntax trees without importing or running any of them; ``jobs``: connections
+    reading a live catalog at once, on one snapshot."""
     chosen = [
         name for name, value in (("dsn", dsn), ("migrations", migrations), ("sql", sql)) if value
     ]
@@ -62,6 +64,7 @@ def load_source(
             schemas=schemas,
             statement_timeout_ms=statement_timeout_ms,
             lock_timeout_ms=lock_timeout_ms,
+            jobs=jobs,
         )
         return LoadedSource(model, "live", live.redact_dsn(dsn))
     if migrations:
@@ -166,10 +169,11 @@ def load_any(
     execute: bool = True,
     search_path: list[str] | None = None,
     reporter: Reporter = SILENT,
+    jobs: int = 4,
 ) -> LoadedSource:
     """A source named by one string: a DSN (URL or key=value), an Alembic project, or SQL."""
     if "://" in text or ("=" in text and not Path(text).exists()):
-        return load_source(dsn=text, schemas=schemas)
+        return load_source(dsn=text, schemas=schemas, jobs=jobs)
     path = Path(text)
     if not path.exists():
         raise SourceError(f"{text}: no such file or directory (and not a DSN)")
