@@ -123,6 +123,15 @@ class Row:
         return self.seconds / self.reference_seconds
 
 
+class Rows(list[Row]):
+    """The table as it is built; each row also goes to stderr when measured, so an
+    interrupted run (a full one takes most of an hour on a loaded machine) keeps its figures."""
+
+    def append(self, row: Row) -> None:
+        super().append(row)
+        log(render([row])[-1])
+
+
 def ratio_row(
     work: str, subject: Command, reference: Command, name: str, limit: float | None
 ) -> Row:
@@ -360,7 +369,7 @@ def main(argv: list[str] | None = None) -> int:
     info = machine(python_pass.seconds * 1000)
     info["rounds"] = repeat
     python_pass.samples.clear()
-    rows: list[Row] = []
+    rows = Rows()
     trips: dict[int, int] = {}
     per_table: dict[int, float] = {}
     work = Path(tempfile.mkdtemp(prefix="schema-audit-bench-"))
