@@ -8,12 +8,11 @@ GitLab can tell new problems from old ones across pipelines.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from schema_audit.audit.baseline import fingerprint
 from schema_audit.audit.engine import AuditResult
-from schema_audit.render import digest
+from schema_audit.render import digest, jsonenc
 from schema_audit.render.github import _location
 
 SEVERITY = {
@@ -46,4 +45,4 @@ def to_document(result: AuditResult) -> list[dict[str, Any]]:
 
 
 def render(result: AuditResult) -> str:
-    return json.dumps(to_document(result), indent=2, ensure_ascii=False) + "\n"
+    return jsonenc.dumps(to_document(result), indent=2) + "\n"

@@ -7,12 +7,12 @@ beside this module is its JSON Schema, checked by the tests against real audits.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from schema_audit import __version__
 from schema_audit.audit.result import AuditResult
+from schema_audit.render import jsonenc
 
 FORMAT_VERSION = "1.1"
 SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
@@ -90,4 +90,4 @@ def to_document(result: AuditResult, detail: str = "passes", trend: Any = None) 
 
 def render(result: AuditResult, *, detail: str = "passes", trend: Any = None) -> str:
     """Deterministic JSON text: key order fixed, no timestamps, UTF-8 kept readable."""
-    return json.dumps(to_document(result, detail, trend), indent=2, ensure_ascii=False) + "\n"
+    return jsonenc.dumps(to_document(result, detail, trend), indent=2) + "\n"

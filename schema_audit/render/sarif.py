@@ -10,13 +10,12 @@ asked for the requirement.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from schema_audit import __version__
 from schema_audit.audit.findings import Finding
 from schema_audit.audit.result import AuditResult
-from schema_audit.render import digest
+from schema_audit.render import digest, jsonenc
 from schema_audit.rules import Rule, registry
 
 LEVEL = {
@@ -155,4 +154,4 @@ def to_document(result: AuditResult, trend: Any = None) -> dict[str, Any]:
 
 
 def render(result: AuditResult, *, trend: Any = None) -> str:
-    return json.dumps(to_document(result, trend), indent=2, ensure_ascii=False) + "\n"
+    return jsonenc.dumps(to_document(result, trend), indent=2) + "\n"

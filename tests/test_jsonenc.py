@@ -1,0 +1,130 @@
+"""JSON encoded in C (msgspec) writes the same bytes as the ``json.dumps`` path it replaced (issue 19).
+
+The reference is kept here on purpose: ``json.dumps(to_data(document), indent=…,
+ensure_ascii=False, sort_keys=…)`` is what ``inspect`` and the JSON/SARIF/GitLab reports
+wrote before, and consumers diff those files.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from b03 import FIXTURE, SPEC, upgrade_b03
+
+from schema_audit import audit, inspect
+from schema_audit.model import Provenance, SchemaModel, to_data
+from schema_audit.render import json_report, jsonenc, sarif
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def old_bytes(document: Any, indent: int | None, sort_keys: bool) -> str:
+    """The encoding every JSON output used before issue 19 (not jsonenc.reference: independent)."""
+    return json.dumps(to_data(document), indent=indent, ensure_ascii=False, sort_keys=sort_keys)
+
+
+def assert_same_bytes(document: Any) -> None:
+    # the C path must be the one taken, or the comparison proves nothing
+    assert jsonenc._exact(document)
+    for indent in (None, 2, 4):
+        for sort_keys in (True, False):
+            assert jsonenc.dumps(document, indent=indent, sort_keys=sort_keys) == old_bytes(
+                document, indent, sort_keys
+            ), (indent, sort_keys)
+
+
+def test_b03_model_and_reports_are_byte_identical() -> None:
+    model = inspect(migrations=FIXTURE)
+    assert len(model.tables) >= 7
+    assert_same_bytes({"source": {"kind": "alembic", "target": str(FIXTURE)}, "model": model})
+    result = audit(SPEC, migrations=FIXTURE)
+    report = json_report.to_document(result)
+    assert jsonenc._exact(report)
+    assert json_report.render(result) == json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+    document = sarif.to_document(result, None)
+    assert sarif.render(result) == json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+AWKWARD_SQL = """
+CREATE SCHEMA "schéma ☃";
+CREATE TABLE "schéma ☃"."tåble 😀" (
+    "naïve\tcol" text DEFAULT E'line\\nbreak\\u0001\\u001f' NOT NULL,
+    "quote""d\\back" bigint DEFAULT 9223372036854775807,
+    "ctl" numeric DEFAULT 123456789012345678901234567890
+);
+COMMENT ON TABLE "schéma ☃"."tåble 😀" IS E'nul-free \\u0001 \\u007f \\u2028 \\u2029 "quoted" \\\\ /';
+COMMENT ON COLUMN "schéma ☃"."tåble 😀"."ctl" IS 'ünïcödé ✓';
+CREATE INDEX "ïndex\\u0002" ON "schéma ☃"."tåble 😀" ("naïve\tcol");
+CREATE TABLE plain (id int PRIMARY KEY);
+"""
+
+
+def test_awkward_live_model_is_byte_identical(make_db: Callable[..., str]) -> None:
+    dsn = make_db("awkward", AWKWARD_SQL)
+    model = inspect(dsn=dsn)
+    table = model.tables['"schéma ☃"."tåble 😀"']
+    assert "\x01" in (table.comment or "") and "\u2028" in (table.comment or "")
+    # what PostgreSQL cannot hold, the model can: very large ints, None, nested empties
+    table.provenance.append(Provenance(file="ü.sql", line=2**70, revision=None))
+    table.provenance.append(Provenance(line=-(2**64) - 1, sql="\x00\x1f\x7f\ud7ff\U0010ffff"))
+    document = {
+        "source": {"kind": "live", "target": "x", "layout": None},
+        "model": model,
+        "extra": [[], [[]], {}, [{}], {"": [None, [], {"k": []}]}],
+    }
+    assert_same_bytes(document)
+    assert_same_bytes(SchemaModel())
+
+
+def test_inspect_cli_writes_the_old_bytes(make_db: Callable[..., str]) -> None:
+    dsn = make_db("awkward", AWKWARD_SQL)
+    upgrade_b03(dsn)
+    for extra in ([], ["--indent", "2"]):
+        out = subprocess.run(
+            [sys.executable, "-m", "schema_audit.cli", "inspect", "--dsn", dsn, *extra],
+            capture_output=True,
+            cwd=ROOT,
+            timeout=180,
+            env={**__import__("os").environ, "SCHEMA_AUDIT_CACHE": "0"},
+        )
+        assert out.returncode == 0, out.stderr
+        text = out.stdout.decode("utf-8")
+        parsed = json.loads(text)
+        assert '"schéma ☃"."tåble 😀"' in parsed["model"]["tables"]
+        indent = 2 if extra else None
+        assert text == json.dumps(parsed, indent=indent, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [1e16, 1e-7, 1.5, -0.0, math.nan, math.inf, 2**70, "\x00é"],
+    ids=repr,
+)
+def test_values_msgspec_writes_differently_go_through_json(value: Any) -> None:
+    """msgspec writes 1e16 and NaN as ``1e16`` and ``null``; the old bytes are ``1e+16``, ``NaN``."""
+    document = {"a": [value, {"b": value}], "z": None}
+    for indent in (None, 2):
+        assert jsonenc.dumps(document, indent=indent) == old_bytes(document, indent, False)
+    assert jsonenc.dumps({"x": 1}, indent=0) == '{\n"x": 1\n}'
+
+
+def test_a_float_in_a_model_annotation_is_not_trusted() -> None:
+    """The model is trusted without a walk only because no annotation below it allows a float."""
+    assert not jsonenc._may_hold_inexact(SchemaModel)
+
+    from dataclasses import dataclass
+
+    @dataclass
+    class Measured:
+        name: str
+        ratio: float | None = None
+
+    assert jsonenc._may_hold_inexact(Measured)
+    assert jsonenc.dumps([Measured("a", 1e16)]) == '[{"name": "a", "ratio": 1e+16}]'
