@@ -8,17 +8,17 @@ can print them and exit 2 without a traceback.
 from __future__ import annotations
 
 import difflib
+import gc
 import hashlib
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
 
 from schema_audit import cache
 from schema_audit.errors import SchemaAuditError
@@ -35,6 +35,7 @@ from schema_audit.spec.model import (
     match_ids,
 )
 from schema_audit.spec.schema import SPEC_SCHEMA
+from schema_audit.spec.validator import compile_schema
 from schema_audit.spec.yamlpos import (
     VAR_ENV_PREFIX,
     Located,
@@ -47,6 +48,9 @@ from schema_audit.spec.yamlpos import (
     read_text,
 )
 from schema_audit.spec.yamlpos import compose as compose_yaml
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
 
 MAX_REPORTED_ERRORS = 20
 
@@ -73,7 +77,35 @@ def load_spec(
     ``SCHEMA_AUDIT_VAR_<NAME>`` and ``variables`` (``--var``), never the rest of the
     environment.
     """
-    path = Path(path)
+    with _collector_paused():
+        return _load_spec(Path(path), variables, allowed_roots, environ)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a spec loads.
+
+    Composing a 30,000-requirement spec allocates a million objects that all stay alive
+    until it is built, and every collection the allocations trigger walks all of them
+    again: measured on the 1,000-table benchmark spec, 60% of the load (3.2 s of CPU
+    against 1.3 s paused). Loading builds no reference cycles worth collecting early;
+    the collector resumes (if it was running) when the load ends, however it ends.
+    """
+    running = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if running:
+            gc.enable()
+
+
+def _load_spec(
+    path: Path,
+    variables: dict[str, str] | None,
+    allowed_roots: Sequence[str | Path],
+    environ: Mapping[str, str] | None,
+) -> Spec:
     env = os.environ if environ is None else environ
     try:
         limits = SpecLimits.from_env(env)
@@ -317,12 +349,18 @@ def _compose(unit: _File, values: dict[str, str | None]) -> tuple[Located, Any]:
 
 # -- validation ---------------------------------------------------------------
 
-_VALIDATOR = Draft202012Validator(SPEC_SCHEMA)
+# valid or not, in one pass of compiled closures (spec.validator); a 30,000-requirement spec
+# took jsonschema over a second. jsonschema runs only on an invalid spec, to word its errors.
+_IS_VALID = compile_schema(SPEC_SCHEMA)
 
 
 def validate(located: Located) -> None:
+    if _IS_VALID(located.data):
+        return
+    from jsonschema import Draft202012Validator
+
     errors = sorted(
-        _VALIDATOR.iter_errors(located.data),
+        Draft202012Validator(SPEC_SCHEMA).iter_errors(located.data),
         key=lambda e: (located.mark(tuple(e.absolute_path)).line, str(e.absolute_path)),
     )
     problems: list[str] = []

@@ -1,0 +1,202 @@
+"""The spec's JSON Schema compiled once into closures that answer one question: valid or not.
+
+A generic JSON-Schema validator walks the schema for every node of the document (a
+1,000-table spec has 120,000 of them) and builds an error object per failed ``anyOf``
+branch; that was most of loading a large spec. A spec is almost always valid, so the
+loader asks :func:`compile_schema`'s function first and runs jsonschema only when it
+says no, to word the errors exactly as before (file:line, key, did-you-mean).
+
+Only the keywords the spec schema uses are compiled, with jsonschema's Draft 2020-12
+meaning (booleans are not integers, an integral float is one, ``pattern`` searches,
+``enum``/``const`` compare without ``True == 1``); any other keyword is refused when
+the schema is compiled, so a schema change cannot be silently ignored.
+tests/test_spec_validator.py holds both validators to the same verdict.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+Check = Callable[[Any], bool]
+
+# annotations: no effect on validity
+_IGNORED = frozenset({"$id", "$schema", "title", "description", "default", "examples"})
+_KNOWN = _IGNORED | {
+    "type",
+    "properties",
+    "additionalProperties",
+    "patternProperties",
+    "propertyNames",
+    "required",
+    "enum",
+    "const",
+    "items",
+    "anyOf",
+    "oneOf",
+    "allOf",
+    "not",
+    "pattern",
+}
+
+
+def compile_schema(schema: dict[str, Any] | bool) -> Check:
+    """A function telling whether a document is valid against ``schema``."""
+    if schema is True:
+        return _always
+    if schema is False:
+        return _never
+    unknown = set(schema) - _KNOWN
+    if unknown:
+        raise ValueError(f"spec schema keyword(s) the compiled validator lacks: {sorted(unknown)}")
+    checks: list[Check] = []
+    if "type" in schema:
+        checks.append(_type(schema["type"]))
+    if "enum" in schema:
+        checks.append(_enum(schema["enum"]))
+    if "const" in schema:
+        checks.append(_enum([schema["const"]]))
+    if "pattern" in schema:
+        checks.append(_pattern(schema["pattern"]))
+    if any(k in schema for k in ("properties", "additionalProperties", "patternProperties")):
+        checks.append(_object(schema))
+    if "required" in schema:
+        checks.append(_required(schema["required"]))
+    if "propertyNames" in schema:
+        checks.append(_property_names(compile_schema(schema["propertyNames"])))
+    if "items" in schema:
+        checks.append(_items(compile_schema(schema["items"])))
+    if "anyOf" in schema:
+        checks.append(_any_of([compile_schema(s) for s in schema["anyOf"]]))
+    if "oneOf" in schema:
+        checks.append(_one_of([compile_schema(s) for s in schema["oneOf"]]))
+    if "allOf" in schema:
+        parts = [compile_schema(s) for s in schema["allOf"]]
+        checks.append(lambda value: all(part(value) for part in parts))
+    if "not" in schema:
+        negated = compile_schema(schema["not"])
+        checks.append(lambda value: not negated(value))
+    if not checks:
+        return _always
+    if len(checks) == 1:
+        return checks[0]
+    return lambda value: all(check(value) for check in checks)
+
+
+def _always(value: Any) -> bool:
+    return True
+
+
+def _never(value: Any) -> bool:
+    return False
+
+
+def _is_integer(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+_TYPES: dict[str, Check] = {
+    "string": lambda v: isinstance(v, str),
+    "object": lambda v: isinstance(v, dict),
+    "array": lambda v: isinstance(v, list),
+    "boolean": lambda v: isinstance(v, bool),
+    "null": lambda v: v is None,
+    "integer": _is_integer,
+    "number": _is_number,
+}
+
+
+def _type(names: str | list[str]) -> Check:
+    tests = [_TYPES[n] for n in ([names] if isinstance(names, str) else names)]
+    if len(tests) == 1:
+        return tests[0]
+    return lambda value: any(test(value) for test in tests)
+
+
+def _equal(one: Any, two: Any) -> bool:
+    """jsonschema's equality: ``True`` is not ``1``; lists and mappings compared deeply."""
+    if one is two:
+        return True
+    if isinstance(one, str) or isinstance(two, str):
+        return bool(one == two)
+    if isinstance(one, list | tuple) and isinstance(two, list | tuple):
+        return len(one) == len(two) and all(_equal(a, b) for a, b in zip(one, two, strict=True))
+    if isinstance(one, dict) and isinstance(two, dict):
+        return one.keys() == two.keys() and all(_equal(one[k], two[k]) for k in one)
+    if isinstance(one, bool) or isinstance(two, bool):
+        return type(one) is type(two) and one == two
+    return bool(one == two)
+
+
+def _enum(options: list[Any]) -> Check:
+    strings = frozenset(o for o in options if isinstance(o, str))
+    others = [o for o in options if not isinstance(o, str)]
+
+    def check(value: Any) -> bool:
+        if isinstance(value, str):
+            return value in strings
+        return any(_equal(value, o) for o in others)
+
+    return check
+
+
+def _pattern(pattern: str) -> Check:
+    search = re.compile(pattern).search
+    return lambda value: not isinstance(value, str) or search(value) is not None
+
+
+def _object(schema: dict[str, Any]) -> Check:
+    properties = {k: compile_schema(s) for k, s in (schema.get("properties") or {}).items()}
+    patterns = [
+        (re.compile(p).search, compile_schema(s))
+        for p, s in (schema.get("patternProperties") or {}).items()
+    ]
+    extra_schema = schema.get("additionalProperties", True)
+    extra = compile_schema(extra_schema)
+    open_ended = extra_schema is True
+
+    def check(value: Any) -> bool:
+        if not isinstance(value, dict):
+            return True
+        for key, item in value.items():
+            known = properties.get(key)
+            if known is not None and not known(item):
+                return False
+            matched = False
+            for search, sub in patterns:
+                if search(key) is not None:
+                    matched = True
+                    if not sub(item):
+                        return False
+            if known is None and not matched and not open_ended and not extra(item):
+                return False
+        return True
+
+    return check
+
+
+def _required(names: list[str]) -> Check:
+    return lambda value: not isinstance(value, dict) or all(n in value for n in names)
+
+
+def _property_names(check: Check) -> Check:
+    return lambda value: not isinstance(value, dict) or all(check(k) for k in value)
+
+
+def _items(check: Check) -> Check:
+    return lambda value: not isinstance(value, list) or all(check(v) for v in value)
+
+
+def _any_of(checks: list[Check]) -> Check:
+    return lambda value: any(check(value) for check in checks)
+
+
+def _one_of(checks: list[Check]) -> Check:
+    return lambda value: sum(1 for check in checks if check(value)) == 1
