@@ -132,6 +132,18 @@ def test_compiled_validator_agrees_with_jsonschema_on_every_spec_and_mutation() 
         ),
         ({"oneOf": [{"type": "string"}, {"enum": ["a"]}]}, ["b"], ["a", 1]),
         ({"required": ["a"]}, [{"a": None}, "not an object"], [{}]),
+        (
+            {
+                "$defs": {
+                    "node": {"type": "object", "properties": {"k": {"$ref": "#/$defs/node"}}}
+                },
+                "$ref": "#/$defs/node",
+                "required": ["k"],
+            },
+            [{"k": {}}, {"k": {"k": {"k": {}}}}],
+            [{}, {"k": 1}, {"k": {"k": []}}],
+        ),
+        ({"allOf": [{"type": "string"}, {"not": {"enum": ["x"]}}]}, ["y"], ["x", 1]),
     ],
 )
 def test_keyword_meanings_match_jsonschema(schema: Any, good: list[Any], bad: list[Any]) -> None:

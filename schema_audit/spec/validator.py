@@ -22,7 +22,19 @@ from typing import Any
 Check = Callable[[Any], bool]
 
 # annotations: no effect on validity
-_IGNORED = frozenset({"$id", "$schema", "title", "description", "default", "examples"})
+_IGNORED = frozenset(
+    {
+        "$id",
+        "$schema",
+        "$defs",
+        "definitions",
+        "$comment",
+        "title",
+        "description",
+        "default",
+        "examples",
+    }
+)
 _KNOWN = _IGNORED | {
     "type",
     "properties",
@@ -38,11 +50,42 @@ _KNOWN = _IGNORED | {
     "allOf",
     "not",
     "pattern",
+    "$ref",
 }
 
 
 def compile_schema(schema: dict[str, Any] | bool) -> Check:
     """A function telling whether a document is valid against ``schema``."""
+    return _Compiler(schema).compile(schema)
+
+
+class _Compiler:
+    """Compiles one schema; ``$ref`` resolves JSON pointers (``#/$defs/x``) inside it."""
+
+    def __init__(self, root: dict[str, Any] | bool) -> None:
+        self.root = root
+        self.refs: dict[str, Check] = {}
+
+    def ref(self, pointer: str) -> Check:
+        if not pointer.startswith("#"):
+            raise ValueError(f"spec schema $ref outside the schema: {pointer!r}")
+        if pointer not in self.refs:
+            cell: list[Check] = []
+            # a recursive reference calls the compiled target through the cell
+            self.refs[pointer] = lambda value: cell[0](value)
+            target: Any = self.root
+            for part in [p for p in pointer[1:].split("/") if p]:
+                part = part.replace("~1", "/").replace("~0", "~")
+                target = target[int(part)] if isinstance(target, list) else target[part]
+            cell.append(self.compile(target))
+        return self.refs[pointer]
+
+    def compile(self, schema: dict[str, Any] | bool) -> Check:
+        return _compile(schema, self)
+
+
+def _compile(schema: dict[str, Any] | bool, compiler: _Compiler) -> Check:
+    sub = compiler.compile  # subschemas, compiled in the same schema (for $ref)
     if schema is True:
         return _always
     if schema is False:
@@ -60,23 +103,25 @@ def compile_schema(schema: dict[str, Any] | bool) -> Check:
     if "pattern" in schema:
         checks.append(_pattern(schema["pattern"]))
     if any(k in schema for k in ("properties", "additionalProperties", "patternProperties")):
-        checks.append(_object(schema))
+        checks.append(_object(schema, sub))
     if "required" in schema:
         checks.append(_required(schema["required"]))
     if "propertyNames" in schema:
-        checks.append(_property_names(compile_schema(schema["propertyNames"])))
+        checks.append(_property_names(sub(schema["propertyNames"])))
     if "items" in schema:
-        checks.append(_items(compile_schema(schema["items"])))
+        checks.append(_items(sub(schema["items"])))
     if "anyOf" in schema:
-        checks.append(_any_of([compile_schema(s) for s in schema["anyOf"]]))
+        checks.append(_any_of([sub(s) for s in schema["anyOf"]]))
     if "oneOf" in schema:
-        checks.append(_one_of([compile_schema(s) for s in schema["oneOf"]]))
+        checks.append(_one_of([sub(s) for s in schema["oneOf"]]))
     if "allOf" in schema:
-        parts = [compile_schema(s) for s in schema["allOf"]]
+        parts = [sub(s) for s in schema["allOf"]]
         checks.append(lambda value: all(part(value) for part in parts))
     if "not" in schema:
-        negated = compile_schema(schema["not"])
+        negated = sub(schema["not"])
         checks.append(lambda value: not negated(value))
+    if "$ref" in schema:
+        checks.append(compiler.ref(schema["$ref"]))
     if not checks:
         return _always
     if len(checks) == 1:
@@ -152,14 +197,13 @@ def _pattern(pattern: str) -> Check:
     return lambda value: not isinstance(value, str) or search(value) is not None
 
 
-def _object(schema: dict[str, Any]) -> Check:
-    properties = {k: compile_schema(s) for k, s in (schema.get("properties") or {}).items()}
+def _object(schema: dict[str, Any], sub: Callable[[Any], Check]) -> Check:
+    properties = {k: sub(s) for k, s in (schema.get("properties") or {}).items()}
     patterns = [
-        (re.compile(p).search, compile_schema(s))
-        for p, s in (schema.get("patternProperties") or {}).items()
+        (re.compile(p).search, sub(s)) for p, s in (schema.get("patternProperties") or {}).items()
     ]
     extra_schema = schema.get("additionalProperties", True)
-    extra = compile_schema(extra_schema)
+    extra = sub(extra_schema)
     open_ended = extra_schema is True
 
     def check(value: Any) -> bool:
