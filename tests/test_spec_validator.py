@@ -171,6 +171,18 @@ def large_spec(tables: int) -> dict[str, Any]:
     return spec
 
 
+def python(*args: str) -> subprocess.CompletedProcess[str]:
+    """A fresh interpreter (cold: nothing imported, no spec cache)."""
+    return subprocess.run(
+        [sys.executable, *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+        env={**os.environ, "SCHEMA_AUDIT_CACHE": "0"},
+    )
+
+
 def dump(spec: dict[str, Any]) -> str:
     """libyaml's emitter when present (the pure-Python one takes seconds for 1,000 tables)."""
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -190,14 +202,7 @@ def test_a_mistake_deep_in_a_30000_requirement_spec_names_its_line(tmp_path: Pat
     path = tmp_path / "large.yaml"
     path.write_text(text)
 
-    out = subprocess.run(
-        [sys.executable, "-m", "schema_audit.cli", "validate-spec", str(path)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=300,
-        env={**os.environ, "SCHEMA_AUDIT_CACHE": "0"},
-    )
+    out = python("-m", "schema_audit.cli", "validate-spec", str(path))
     assert out.returncode == 2, out.stderr
     assert "Traceback" not in out.stderr
     problems = [line.strip() for line in out.stderr.splitlines() if str(path) in line]
@@ -217,14 +222,7 @@ def test_a_valid_large_spec_never_runs_the_generic_validator(tmp_path: Path) -> 
         f"spec = load_spec({str(path)!r}); "
         "print(len(spec.requirements), 'jsonschema' in sys.modules)"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", probe],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=300,
-        env={**os.environ, "SCHEMA_AUDIT_CACHE": "0"},
-    )
+    out = python("-c", probe)
     assert out.returncode == 0, out.stderr
     count, imported = out.stdout.split()
     assert int(count) >= 30000
