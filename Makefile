@@ -38,11 +38,12 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-# docs/rules.md and docs/lint-rules.md are generated from the rule registries
-# (schema_audit/rules/, schema_audit/lint/rules/)
+# docs/rules.md, docs/lint-rules.md and docs/probes.md are generated from the registries
+# (schema_audit/rules/, schema_audit/lint/rules/, schema_audit/probes/kinds/)
 docs: install
 	$(BIN)/python -m schema_audit.rules._docs > docs/rules.md
 	$(BIN)/python -m schema_audit.lint.rules._docs > docs/lint-rules.md
+	$(BIN)/python -m schema_audit.probes.kinds._docs > docs/probes.md
 
 # The main job on the bundled example: audit the B0.3 migrations against the B0.3 spec,
 # statically and against a live throwaway PostgreSQL. Findings exit 1; that is the point of the demo.

@@ -142,7 +142,7 @@ PROTECTIONS = [
     ),
     Protection(
         "immutability-writable-columns",
-        "schema_audit/probes/run.py",
+        "schema_audit/probes/kinds/immutability.py",
         'c.name for c in table.columns.values() if not c.generated and c.identity != "always"',
         "c.name for c in table.columns.values()",
         "tests/test_probe_attribution.py",

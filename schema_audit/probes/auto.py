@@ -12,18 +12,15 @@ seen through it are a leak even when the table's policies are right.
 
 from __future__ import annotations
 
-import re
+from dataclasses import replace
 
-import psycopg
-from psycopg import sql
-
-from schema_audit.audit.findings import Diff, Finding, finding_for
-from schema_audit.model import Table, View, qualify
-from schema_audit.probes.synth import RowMaker, SynthesisError
+from schema_audit.audit.findings import Finding, finding_for
+from schema_audit.model import Table, qualify
+from schema_audit.probes.common import ProbeContext, policy_setting
+from schema_audit.probes.kinds import registry
 from schema_audit.spec.model import Requirement
 
 _TENANT_COLUMNS = ("tenant_id", "org_id", "organization_id", "account_id", "workspace_id")
-_SETTING = re.compile(r"current_setting\('([^']+)'")
 
 
 def tenant_column(table: Table, configured: str | None) -> str | None:
@@ -39,24 +36,25 @@ def tenant_column(table: Table, configured: str | None) -> str | None:
 
 
 def _requirement(rid: str, table: str, schema: str, props: dict) -> Requirement:
+    """The requirement an automatic probe answers, with its kind's registered severity."""
     return Requirement(
         id=rid,
         kind="probe",
         schema=schema,
         table=table,
         name=rid.rsplit(".", 1)[-1],
-        severity="high",
+        severity=registry()[props["kind"]].severity,
         category=None,
         props=props,
         location="(automatic probe)",
     )
 
 
-def automatic_probes(ctx) -> list[Finding]:  # type: ignore[no-untyped-def]
+def automatic_probes(ctx: ProbeContext) -> list[Finding]:
     """Tenant isolation on every RLS table with a tenant column the spec left unprobed, and
     the view-over-RLS probe on every view reading such a table."""
-    from schema_audit.probes.run import probe_tenant_isolation
-
+    isolation, view_rls = registry()["tenant_isolation"].check, registry()["view_rls"].check
+    assert isolation is not None and view_rls is not None
     declared = {
         qualify(r.schema, r.table)
         for r in ctx.spec.requirements
@@ -74,14 +72,9 @@ def automatic_probes(ctx) -> list[Finding]:  # type: ignore[no-untyped-def]
             continue
         settings = dict(ctx.spec.settings)
         settings["tenant_column"] = column
-        if "tenant_setting" not in settings:
-            found = [
-                m
-                for p in table.policies.values()
-                for m in _SETTING.findall((p.using or "") + (p.with_check or ""))
-            ]
-            if found:
-                settings["tenant_setting"] = found[0]
+        found = policy_setting(table)
+        if "tenant_setting" not in settings and found:
+            settings["tenant_setting"] = found
         req = _requirement(
             f"probes.auto.tenant_isolation.{table.schema}.{table.name}",
             table.name,
@@ -89,10 +82,11 @@ def automatic_probes(ctx) -> list[Finding]:  # type: ignore[no-untyped-def]
             {"kind": "tenant_isolation", "table": table.name},
         )
         try:
-            findings.append(probe_tenant_isolation(_with_settings(ctx, settings), req))
+            findings.append(isolation(_with_settings(ctx, settings), req))
         except Exception as exc:  # a probe bug must not sink the audit
             findings.append(finding_for(req, "DEFERRED", f"automatic probe could not run: {exc}"))
-    for view in sorted(ctx.model.views.values(), key=lambda v: (v.schema, v.name)):
+    views = sorted(ctx.model.views.items(), key=lambda kv: (kv[1].schema, kv[1].name))
+    for view_key, view in views:
         bases = [b for b in view.depends_on if b in tenant_tables]
         if view.materialized or not bases:
             continue
@@ -100,108 +94,22 @@ def automatic_probes(ctx) -> list[Finding]:  # type: ignore[no-untyped-def]
             f"probes.auto.view_rls.{view.schema}.{view.name}",
             view.name,
             view.schema,
-            {"kind": "view_rls", "view": view.name},
+            {
+                "kind": "view_rls",
+                "view": view.name,
+                "view_key": view_key,
+                "base": bases[0],
+                "column": tenant_tables[bases[0]],
+            },
         )
         try:
-            findings.append(probe_view_over_rls(ctx, req, view, bases[0], tenant_tables[bases[0]]))
+            findings.append(view_rls(ctx, req))
         except Exception as exc:
             findings.append(finding_for(req, "DEFERRED", f"automatic probe could not run: {exc}"))
     return findings
 
 
-def _with_settings(ctx, settings: dict):  # type: ignore[no-untyped-def]
+def _with_settings(ctx: ProbeContext, settings: dict) -> ProbeContext:
     """The probe context with the spec's settings completed for one table."""
-    from dataclasses import replace
-
     spec = replace(ctx.spec, settings=settings)
     return replace(ctx, spec=spec)
-
-
-def probe_view_over_rls(ctx, req: Requirement, view: View, base_key: str, column: str) -> Finding:  # type: ignore[no-untyped-def]
-    """As the application role with tenant A set, rows of tenant B read through the view are a leak."""
-    from schema_audit.probes.run import (
-        _attempt,
-        _connect,
-        _make_tenant_parents,
-        _probe_role,
-        _set_tenant,
-        _tenant_values,
-        _Trace,
-    )
-
-    table = ctx.model.tables[base_key]
-    setting = ctx.spec.settings.get("tenant_setting") or next(
-        (
-            m
-            for p in table.policies.values()
-            for m in _SETTING.findall((p.using or "") + (p.with_check or ""))
-        ),
-        "app.current_tenant_id",
-    )
-    if column not in {c.name for c in view.columns}:
-        return finding_for(
-            req,
-            "DEFERRED",
-            f"view {view.name} over {table.name} does not show {column}: "
-            "which tenant a row belongs to cannot be seen through it",
-        )
-    trace = _Trace()
-    with _connect(ctx) as conn:
-        try:
-            invoker = conn.execute(
-                "SELECT coalesce(bool_or(option_value::boolean), false) FROM pg_class c, "
-                "LATERAL pg_options_to_table(c.reloptions) WHERE c.oid = %s::regclass "
-                "AND option_name = 'security_invoker'",
-                (qualify(view.schema, view.name),),
-            ).fetchone()[0]  # type: ignore[index]
-            maker = RowMaker(conn, ctx.model)
-            a, b = _tenant_values(table, column)
-            _make_tenant_parents(maker, table, column, (a, b), ctx.model)
-            maker.insert(table, {column: a})
-            maker.insert(table, {column: b})
-            for statement in maker.statements:
-                trace.add(statement, "ok (setup as the owner)")
-            role, via = _probe_role(conn, trace, ctx, table)
-            conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(role)))
-            trace.add(f"SET LOCAL ROLE {role}", f"ok ({via})")
-            _set_tenant(conn, trace, setting, a)
-            query = sql.SQL("SELECT {}::text, count(*) FROM {} GROUP BY 1").format(
-                sql.Identifier(column), sql.Identifier(view.schema, view.name)
-            )
-            ok, rows, err = _attempt(conn, trace, query, fetch=True)
-        except SynthesisError as exc:
-            return finding_for(
-                req, "DEFERRED", f"view probe could not set up data: {exc}", evidence=trace.evidence
-            )
-        finally:
-            conn.rollback()
-    mode = "security_invoker" if invoker else "the owner's rights (security_invoker off)"
-    if not ok:
-        text = str(err).strip().splitlines()[0] if err else "error"
-        if isinstance(err, psycopg.errors.InsufficientPrivilege):
-            return finding_for(
-                req,
-                "PASS",
-                f"view {view.name} is not readable by the application role ({text})",
-                evidence=trace.evidence,
-            )
-        return finding_for(
-            req, "DEFERRED", f"view probe query failed: {text}", evidence=trace.evidence
-        )
-    seen = {str(k): n for k, n in rows}
-    if seen.get(str(b)):
-        return finding_for(
-            req,
-            "FAIL",
-            f"view {view.name} runs with {mode}: with {setting} = A the application role sees "
-            f"{seen[str(b)]} row(s) of tenant B of {table.name} through it",
-            diffs=[Diff("isolation", "holds", "rows of another tenant visible through the view")],
-            evidence=trace.evidence,
-        )
-    return finding_for(
-        req,
-        "PASS",
-        f"view {view.name} ({mode}) shows the application role only its tenant's rows of "
-        f"{table.name}",
-        evidence=trace.evidence,
-    )
