@@ -64,10 +64,22 @@ def test_every_probe_kind_has_its_metadata_and_documentation() -> None:
         assert ("Spec:" in p.doc) == p.declared, f"{p.id}: a declared kind shows its spec entry"
 
 
+def _at(*path: str) -> dict:
+    """Walk the spec schema, following local ``$ref``s (kind fragments may live in ``$defs``)."""
+    node: dict = SPEC_SCHEMA
+    for key in (*path, None):
+        while "$ref" in node:
+            target: dict = SPEC_SCHEMA
+            for part in node["$ref"].removeprefix("#/").split("/"):
+                target = target[part]
+            node = target
+        if key is not None:
+            node = node[key]
+    return node
+
+
 def test_a_spec_declares_exactly_the_declared_kinds() -> None:
-    kinds = SPEC_SCHEMA["properties"]["probes"]["additionalProperties"]["properties"]["kind"][
-        "enum"
-    ]
+    kinds = _at("properties", "probes", "additionalProperties", "properties", "kind")["enum"]
     assert sorted(kinds) == sorted(p.id for p in KINDS.values() if p.declared)
 
 
