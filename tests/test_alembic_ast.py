@@ -6,13 +6,13 @@ schema model that rendering the revision through Alembic's own API gives.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from cli_runner import run_cli
 
 from schema_audit.modeldiff import diff_models
 from schema_audit.sources.alembic import model_from_history, render_history
@@ -22,14 +22,7 @@ FIXTURES = ROOT / "tests" / "fixtures"
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "schema_audit.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "NO_COLOR": "1", "SCHEMA_AUDIT_CACHE": "0"},
-        timeout=180,
-    )
+    return run_cli(*args, env={"SCHEMA_AUDIT_CACHE": "0"}, timeout=180)
 
 
 def _provenance(model) -> dict[str, list[tuple[str | None, int | None]]]:  # type: ignore[no-untyped-def]

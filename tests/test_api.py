@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from b03 import FIXTURE, SPEC
+from cli_runner import run_cli
 
 import schema_audit
 from schema_audit import AuditResult, SchemaAuditError, audit, audit_model, load_spec
@@ -19,13 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _cli_json(*args: str) -> dict:  # type: ignore[type-arg]
-    out = subprocess.run(
-        [sys.executable, "-m", "schema_audit.cli", "audit", "-f", "json", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=180,
-    )
+    out = run_cli("audit", "-f", "json", *args, timeout=180)
     assert out.returncode in (0, 1), out.stderr
     return json.loads(out.stdout)
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 from b03 import FIXTURE, SPEC
+from cli_runner import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 EXTRA = '''"""{message}
@@ -34,25 +33,16 @@ def downgrade() -> None:
 
 
 def audit(history: Path, baseline: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "schema_audit.cli",
-            "audit",
-            "-s",
-            str(SPEC),
-            "-m",
-            str(history),
-            "--baseline",
-            str(baseline),
-            "-f",
-            "json",
-        ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "NO_COLOR": "1"},
+    return run_cli(
+        "audit",
+        "-s",
+        str(SPEC),
+        "-m",
+        str(history),
+        "--baseline",
+        str(baseline),
+        "-f",
+        "json",
         timeout=120,
     )
 

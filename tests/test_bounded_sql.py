@@ -4,11 +4,11 @@ statement, a 50 MB line, …) run in `make bench-limits` (benchmarks/limits.py).
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import tracemalloc
 from pathlib import Path
+
+from cli_runner import run_cli
 
 from schema_audit.sources.ddl import interpret
 
@@ -25,12 +25,13 @@ def audit(tmp_path: Path, sql: str | bytes, **env: str) -> subprocess.CompletedP
         path.write_text(sql)
     spec = tmp_path / "spec.yaml"
     spec.write_text("name: hostile\ntables:\n  after_it: {}\nrules: {groups: []}\n")
-    return subprocess.run(
-        [sys.executable, "-m", "schema_audit.cli", "audit", "-s", str(spec), "--sql", str(path)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "NO_COLOR": "1", "SCHEMA_AUDIT_CACHE": "0", **env},
+    return run_cli(
+        "audit",
+        "-s",
+        str(spec),
+        "--sql",
+        str(path),
+        env={"SCHEMA_AUDIT_CACHE": "0", **env},
         timeout=300,
     )
 
@@ -96,12 +97,11 @@ def test_a_deep_condition_in_a_do_block_never_crashes_the_interpreter(tmp_path: 
         f"{AFTER}"
     )
     (tmp_path / "input.sql").write_text(sql)
-    proc = subprocess.run(
-        [sys.executable, "-m", "schema_audit.cli", "inspect", "--sql", str(tmp_path / "input.sql")],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "SCHEMA_AUDIT_CACHE": "0"},
+    proc = run_cli(
+        "inspect",
+        "--sql",
+        str(tmp_path / "input.sql"),
+        env={"SCHEMA_AUDIT_CACHE": "0"},
         timeout=300,
     )
     assert proc.returncode == 0, (proc.returncode, proc.stderr[-500:])

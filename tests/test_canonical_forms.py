@@ -15,6 +15,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from cli_runner import run_cli
 
 from schema_audit.api import audit_model
 from schema_audit.audit.indexes import shape_diffs
@@ -182,7 +183,6 @@ def test_migration_folder_reads_as_the_database_it_builds(
 def test_diff_names_each_sql_property_and_sees_functions_sequences_extensions(make_db) -> None:  # type: ignore[no-untyped-def]
     import json
     import os
-    import sys
 
     common = "CREATE TABLE t (email text, n int DEFAULT 0);"
     left = make_db(
@@ -201,13 +201,7 @@ def test_diff_names_each_sql_property_and_sees_functions_sequences_extensions(ma
     env = {**os.environ, "SCHEMA_AUDIT_CACHE": "0"}
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "schema_audit.cli", "diff", left, right, *args],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=120,
-        )
+        return run_cli("diff", left, right, *args, base_env=env, timeout=120)
 
     text = cli()
     assert text.returncode == 1, text.stderr

@@ -4,17 +4,16 @@ and ``--compare previous.json`` (new, fixed, still failing) in every format."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from io import StringIO
 from pathlib import Path
 
 import pytest
+from cli_runner import run_cli
 from rich.console import Console
 
 from schema_audit.audit.baseline import fingerprint
-from schema_audit.demo import ROOT, static_audit
+from schema_audit.demo import static_audit
 from schema_audit.render import (
     digest,
     github,
@@ -121,15 +120,15 @@ def test_compare_shows_new_fixed_and_still_failing_in_every_format(result, tmp_p
 def test_compare_on_the_command_line(result, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     previous = tmp_path / "previous.json"
     previous.write_text(json_report.render(result))
-    cli = [sys.executable, "-m", "schema_audit.cli", "audit", "-s", "specs/backend_guide_b03.yaml"]
-    cli += ["-m", "tests/fixtures/b03_alembic", "--compare", str(previous)]
+    cli = ["audit", "-s", "specs/backend_guide_b03.yaml", "-m", "tests/fixtures/b03_alembic"]
+    cli += ["--compare", str(previous)]
     env = {"SCHEMA_AUDIT_CACHE": "0", "PATH": "/usr/bin:/bin", "SCHEMA_AUDIT_PROGRESS": "0"}
-    done = subprocess.run(cli, cwd=ROOT, capture_output=True, text=True, env=env)
+    done = run_cli(*cli, base_env=env)
     assert done.returncode == 1, done.stderr
     assert f"since {previous}: 0 new, 0 fixed, 61 still failing" in done.stdout
     bad = tmp_path / "bad.json"
     bad.write_text("[]")
-    done = subprocess.run([*cli[:-1], str(bad)], cwd=ROOT, capture_output=True, text=True, env=env)
+    done = run_cli(*cli[:-1], str(bad), base_env=env)
     assert done.returncode == 2 and done.stderr.startswith(
         f"schema-audit: {bad}: not a schema-audit JSON report"
     )

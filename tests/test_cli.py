@@ -10,19 +10,9 @@ from pathlib import Path
 
 import pytest
 from b03 import SPEC, upgrade_b03
+from cli_runner import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "schema_audit.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "NO_COLOR": "1", **(env or {})},
-        timeout=120,
-    )
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +26,7 @@ def b03_dsn(pg_server):  # type: ignore[no-untyped-def]
 def test_spec_typo_exits_2_with_file_line_and_key(tmp_path: Path) -> None:
     spec = tmp_path / "typo.yaml"
     spec.write_text("name: t\ntables:\n  tenants:\n    colums: {}\n")
-    proc = run("audit", "--spec", str(spec), "--dsn", "postgresql://nobody@127.0.0.1:1/x")
+    proc = run_cli("audit", "--spec", str(spec), "--dsn", "postgresql://nobody@127.0.0.1:1/x")
     assert proc.returncode == 2
     assert proc.stdout == ""
     assert proc.stderr == (
@@ -45,7 +35,9 @@ def test_spec_typo_exits_2_with_file_line_and_key(tmp_path: Path) -> None:
 
 
 def test_unreachable_dsn_exits_2_in_one_line_without_the_password(tmp_path: Path) -> None:
-    proc = run("audit", "--spec", str(SPEC), "--dsn", "postgresql://app:s3cretpw@127.0.0.1:1/prod")
+    proc = run_cli(
+        "audit", "--spec", str(SPEC), "--dsn", "postgresql://app:s3cretpw@127.0.0.1:1/prod"
+    )
     assert proc.returncode == 2
     lines = proc.stderr.splitlines()
     assert len(lines) == 1
@@ -58,7 +50,7 @@ def test_unreachable_dsn_exits_2_in_one_line_without_the_password(tmp_path: Path
 
 def test_missing_database_and_pgpassword_are_redacted(pg_server) -> None:  # type: ignore[no-untyped-def]
     dsn = pg_server.dsn("no_such_db_here") + " password=hunter2pw"
-    proc = run("audit", "--spec", str(SPEC), "--dsn", dsn, env={"PGPASSWORD": "envsecret99"})
+    proc = run_cli("audit", "--spec", str(SPEC), "--dsn", dsn, env={"PGPASSWORD": "envsecret99"})
     assert proc.returncode == 2
     assert 'database "no_such_db_here" does not exist' in proc.stderr
     assert "hunter2pw" not in proc.stderr and "envsecret99" not in proc.stderr
@@ -66,16 +58,18 @@ def test_missing_database_and_pgpassword_are_redacted(pg_server) -> None:  # typ
 
 
 def test_missing_spec_file_exits_2() -> None:
-    proc = run("audit", "--spec", "nope.yaml", "--dsn", "postgresql://x@127.0.0.1:1/x")
+    proc = run_cli("audit", "--spec", "nope.yaml", "--dsn", "postgresql://x@127.0.0.1:1/x")
     assert proc.returncode == 2
     assert proc.stderr == "schema-audit: nope.yaml: spec file not found\n"
 
 
 def test_no_source_or_two_sources_exit_2() -> None:
-    proc = run("audit", "--spec", str(SPEC))
+    proc = run_cli("audit", "--spec", str(SPEC))
     assert proc.returncode == 2
     assert proc.stderr == ("schema-audit: name exactly one source: --dsn, --migrations or --sql\n")
-    two = run("audit", "--spec", str(SPEC), "--dsn", "postgresql://x@127.0.0.1:1/x", "--sql", ".")
+    two = run_cli(
+        "audit", "--spec", str(SPEC), "--dsn", "postgresql://x@127.0.0.1:1/x", "--sql", "."
+    )
     assert two.returncode == 2
     assert two.stderr == (
         "schema-audit: name exactly one source: --dsn, --migrations or --sql (got --dsn, --sql)\n"
@@ -84,7 +78,9 @@ def test_no_source_or_two_sources_exit_2() -> None:
 
 def test_b03_live_audit_exits_1_and_writes_json(b03_dsn: str, tmp_path: Path) -> None:
     out = tmp_path / "audit.json"
-    proc = run("audit", "--spec", str(SPEC), "--dsn", b03_dsn, "--format", "json", "-o", str(out))
+    proc = run_cli(
+        "audit", "--spec", str(SPEC), "--dsn", b03_dsn, "--format", "json", "-o", str(out)
+    )
     assert proc.returncode == 1, proc.stderr
     doc = json.loads(out.read_text())
     assert doc["verdict"] == "FAIL"
@@ -98,13 +94,15 @@ def test_fail_on_threshold_decides_the_exit_code(b03_dsn: str, tmp_path: Path) -
         "      event_id: {references: attribution_events(id), on_delete: SET NULL, severity: moderate}\n"
     )
     assert (
-        run(
+        run_cli(
             "audit", "--spec", str(spec), "--dsn", b03_dsn, "--fail-on", "moderate", "-q"
         ).returncode
         == 1
     )
     assert (
-        run("audit", "--spec", str(spec), "--dsn", b03_dsn, "--fail-on", "high", "-q").returncode
+        run_cli(
+            "audit", "--spec", str(spec), "--dsn", b03_dsn, "--fail-on", "high", "-q"
+        ).returncode
         == 0
     )
 
@@ -114,7 +112,7 @@ def test_spec_naming_a_table_that_does_not_exist_is_a_fail_finding(
 ) -> None:
     spec = tmp_path / "ghost.yaml"
     spec.write_text("name: ghost\ntables:\n  ghost_table:\n    columns:\n      id: {type: uuid}\n")
-    proc = run("audit", "--spec", str(spec), "--dsn", b03_dsn, "--format", "json")
+    proc = run_cli("audit", "--spec", str(spec), "--dsn", b03_dsn, "--format", "json")
     assert proc.returncode == 1
     doc = json.loads(proc.stdout)
     status = {f["id"]: f["status"] for f in doc["findings"] if f["kind"] != "rule"}
@@ -125,7 +123,7 @@ def test_spec_naming_a_table_that_does_not_exist_is_a_fail_finding(
 
 
 def test_terminal_output_is_plain_when_not_a_tty(b03_dsn: str) -> None:
-    proc = run("audit", "--spec", str(SPEC), "--dsn", b03_dsn, "--top", "100")
+    proc = run_cli("audit", "--spec", str(SPEC), "--dsn", b03_dsn, "--top", "100")
     assert proc.returncode == 1
     assert "\x1b[" not in proc.stdout
     assert "verdict: FAIL" in proc.stdout
@@ -133,16 +131,16 @@ def test_terminal_output_is_plain_when_not_a_tty(b03_dsn: str) -> None:
 
 
 def test_validate_spec_and_version() -> None:
-    proc = run("validate-spec", str(SPEC))
+    proc = run_cli("validate-spec", str(SPEC))
     assert proc.returncode == 0 and "OK (" in proc.stdout
-    proc = run("--version")
+    proc = run_cli("--version")
     assert proc.returncode == 0 and proc.stdout.startswith("schema-audit ")
 
 
 def test_spec_schema_is_valid_json_schema() -> None:
     from jsonschema import Draft202012Validator
 
-    proc = run("spec-schema")
+    proc = run_cli("spec-schema")
     schema = json.loads(proc.stdout)
     Draft202012Validator.check_schema(schema)
 
@@ -152,12 +150,12 @@ def test_wrong_password_is_one_line_exit_2_and_never_echoed() -> None:
     from schema_audit.sources.scratch_cluster import PgCluster
 
     with PgCluster(password="right-Secret-1") as cluster:
-        good = run("audit", "--spec", str(SPEC), "--dsn", cluster.dsn(), "-q")
+        good = run_cli("audit", "--spec", str(SPEC), "--dsn", cluster.dsn(), "-q")
         assert good.returncode == 1, (
             good.stderr
         )  # connects and audits (an empty database fails the spec)
         bad_dsn = cluster.dsn(password="wr0ng-Secret-2")
-        proc = run("audit", "--spec", str(SPEC), "--dsn", bad_dsn)
+        proc = run_cli("audit", "--spec", str(SPEC), "--dsn", bad_dsn)
     assert proc.returncode == 2
     assert len(proc.stderr.splitlines()) == 1
     assert 'password authentication failed for user "postgres"' in proc.stderr
@@ -167,7 +165,7 @@ def test_wrong_password_is_one_line_exit_2_and_never_echoed() -> None:
 def test_github_annotations_point_at_migration_lines_and_cannot_be_forged() -> None:
     from schema_audit.render.github import annotation
 
-    proc = run(
+    proc = run_cli(
         "audit",
         "--spec",
         str(SPEC),
@@ -205,16 +203,16 @@ def test_pre_commit_hooks_and_ci_recipes_name_real_commands() -> None:
     }
     for hook in hooks:
         command = hook["entry"].split()[1]
-        assert run(command, "--help").returncode == 0
+        assert run_cli(command, "--help").returncode == 0
     for recipe in ("github-actions.yml", "gitlab-ci.yml"):
         text = (ROOT / "docs" / "ci" / recipe).read_text()
         yaml.safe_load(text)
         for line in text.splitlines():
             if "schema-audit audit" in line or "schema-audit lint-migrations" in line:
                 args = line.split("schema-audit", 1)[1].split()
-                assert run(args[0], "--help").returncode == 0
+                assert run_cli(args[0], "--help").returncode == 0
                 for option in (a for a in args if a.startswith("--")):
-                    assert option in run(args[0], "--help").stdout, option
+                    assert option in run_cli(args[0], "--help").stdout, option
 
 
 def test_output_to_a_pipe_or_device_writes_into_it_never_replaces_it(tmp_path: Path) -> None:
@@ -230,7 +228,7 @@ def test_output_to_a_pipe_or_device_writes_into_it_never_replaces_it(tmp_path: P
     received: list[str] = []
     reader = threading.Thread(target=lambda: received.append(fifo.read_text()), daemon=True)
     reader.start()
-    proc = run("audit", "-s", str(SPEC), "-m", str(FIXTURE), "-f", "json", "-o", str(fifo))
+    proc = run_cli("audit", "-s", str(SPEC), "-m", str(FIXTURE), "-f", "json", "-o", str(fifo))
     reader.join(timeout=60)
     assert proc.returncode == 1, proc.stderr
     assert stat.S_ISFIFO(fifo.stat().st_mode)
@@ -272,7 +270,7 @@ def test_inspect_writes_the_whole_model_as_json(tmp_path: Path) -> None:
     from schema_audit.sources.alembic import load_alembic
 
     out = tmp_path / "model.json"
-    proc = run("inspect", "-m", str(FIXTURE), "-o", str(out))
+    proc = run_cli("inspect", "-m", str(FIXTURE), "-o", str(out))
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(out.read_text())
     assert doc["source"] == {
@@ -283,5 +281,5 @@ def test_inspect_writes_the_whole_model_as_json(tmp_path: Path) -> None:
     expected = json.loads(json.dumps(dataclasses.asdict(load_alembic(FIXTURE))))
     assert doc["model"] == expected
     assert doc["model"]["tables"]["public.tenants"]["columns"]["id"]["type"] == "uuid"
-    pretty = run("inspect", "-m", str(FIXTURE), "--indent", "2")
+    pretty = run_cli("inspect", "-m", str(FIXTURE), "--indent", "2")
     assert pretty.stdout.startswith('{\n  "model"') and json.loads(pretty.stdout) == doc

@@ -8,10 +8,9 @@ later plain statement settles them again.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
+
+from cli_runner import run_cli
 
 from schema_audit.api import audit_model
 from schema_audit.sources.sqlfile import load_sql
@@ -27,13 +26,16 @@ def _cli(tmp_path: Path, spec_text: str, sql: str, *args: str) -> tuple[int, dic
     migrations = tmp_path / "migrations"
     migrations.mkdir(exist_ok=True)
     (migrations / "0001_init.sql").write_text(sql)
-    proc = subprocess.run(
-        [sys.executable, "-m", "schema_audit.cli", "audit", "-s", str(spec), "-f", "json"]
-        + ["--sql", str(migrations), *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "SCHEMA_AUDIT_CACHE": "0", "NO_COLOR": "1"},
+    proc = run_cli(
+        "audit",
+        "-s",
+        str(spec),
+        "-f",
+        "json",
+        "--sql",
+        str(migrations),
+        *args,
+        env={"SCHEMA_AUDIT_CACHE": "0"},
         timeout=120,
     )
     doc = json.loads(proc.stdout) if proc.stdout.strip() else {}
@@ -299,14 +301,7 @@ def test_supabase_history_reads_statically_as_postgresql_builds_it(
     assert code == 0, err
     assert doc["summary"]["DEFERRED"] == 0 and doc["summary"]["FAIL"] == 0
     assert doc["blind_spots"] == []
-    proc = subprocess.run(
-        [sys.executable, "-m", "schema_audit.cli", "inspect", "--sql", str(folder)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "SCHEMA_AUDIT_CACHE": "0"},
-        timeout=120,
-    )
+    proc = run_cli("inspect", "--sql", str(folder), env={"SCHEMA_AUDIT_CACHE": "0"}, timeout=120)
     blocks = json.loads(proc.stdout)["model"]["dynamic_blocks"]
     loop = blocks[1]
     assert (loop["file"], loop["line"], loop["applied"]) == (
@@ -324,13 +319,17 @@ def test_supabase_history_reads_statically_as_postgresql_builds_it(
 def _cli_folder(tmp_path: Path, spec_text: str, folder: Path) -> tuple[int, dict, str]:
     spec = tmp_path / "spec.yaml"
     spec.write_text(spec_text)
-    proc = subprocess.run(
-        [sys.executable, "-m", "schema_audit.cli", "audit", "-s", str(spec), "-f", "json"]
-        + ["--sql", str(folder), "--rules", "none"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "SCHEMA_AUDIT_CACHE": "0", "NO_COLOR": "1"},
+    proc = run_cli(
+        "audit",
+        "-s",
+        str(spec),
+        "-f",
+        "json",
+        "--sql",
+        str(folder),
+        "--rules",
+        "none",
+        env={"SCHEMA_AUDIT_CACHE": "0"},
         timeout=120,
     )
     return proc.returncode, json.loads(proc.stdout) if proc.stdout.strip() else {}, proc.stderr

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from b03 import SPEC
+from cli_runner import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 ENSURE_DEPS = ROOT / "tools" / "ensure-deps.sh"
@@ -19,14 +20,8 @@ COMMANDS = ["audit", "inspect", "init", "diff", "lint-migrations", "validate-spe
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "schema_audit.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "NO_COLOR": "1", "COLUMNS": "100"},
-        timeout=60,
-    )
+    """Help texts wrapped at 100 columns, whatever the terminal running the tests."""
+    return run_cli(*args, env={"COLUMNS": "100"})
 
 
 @pytest.mark.parametrize("command", ["", *COMMANDS])

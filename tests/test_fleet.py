@@ -3,28 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import psycopg
 import pytest
 from b03 import SPEC, upgrade_b03
+from cli_runner import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 DRIFTED = "tables.tenants.columns.name"
-
-
-def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "schema_audit.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "NO_COLOR": "1", **(env or {})},
-        timeout=600,
-    )
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +41,7 @@ def fleet(pg_server, tmp_path_factory):  # type: ignore[no-untyped-def]
 def test_a_fleet_run_reports_every_target_and_the_drift(fleet) -> None:  # type: ignore[no-untyped-def]
     folder, dsns = fleet
     out = folder / "fleet.json"
-    proc = run(
+    proc = run_cli(
         "audit",
         "-s",
         str(SPEC),
@@ -100,7 +87,7 @@ def test_a_bad_fleet_file_is_one_line_per_problem_with_its_line(tmp_path: Path) 
     fleet_file.write_text(
         "targets:\n  - name: a\n  - name: b\n    dsn: x\n    dsn_env: Y\n    colour: red\n"
     )
-    proc = run("audit", "-s", str(SPEC), "--targets", str(fleet_file))
+    proc = run_cli("audit", "-s", str(SPEC), "--targets", str(fleet_file))
     assert proc.returncode == 2
     assert proc.stderr.splitlines() == [
         f"schema-audit: {fleet_file}:2: targets[0] (a): give exactly one of dsn or dsn_env",
@@ -115,7 +102,7 @@ def test_merge_of_separate_runs_gives_the_same_summary(fleet) -> None:  # type: 
     results = folder / "results"
     results.mkdir()
     for name, dsn in zip(("eu", "us", "apac"), dsns, strict=True):
-        proc = run(
+        proc = run_cli(
             "audit",
             "-s",
             str(SPEC),
@@ -128,7 +115,7 @@ def test_merge_of_separate_runs_gives_the_same_summary(fleet) -> None:  # type: 
         )
         assert proc.returncode == 1, proc.stderr
     merged = folder / "merged.json"
-    proc = run(
+    proc = run_cli(
         "merge",
         *sorted(str(p) for p in results.glob("*.json")),
         "-o",
@@ -146,7 +133,7 @@ def test_merge_of_separate_runs_gives_the_same_summary(fleet) -> None:  # type: 
 def test_merge_refuses_a_file_that_is_not_an_audit_result(tmp_path: Path) -> None:
     bogus = tmp_path / "x.json"
     bogus.write_text('{"hello": 1}')
-    proc = run("merge", str(bogus))
+    proc = run_cli("merge", str(bogus))
     assert proc.returncode == 2
     assert proc.stderr.strip() == (
         f"schema-audit: {bogus}: not an audit result (no findings/verdict/source keys)"
@@ -158,7 +145,7 @@ def test_the_ci_recipes_use_only_options_the_tool_has() -> None:
 
     import yaml
 
-    help_text = {c: run(c, "-h").stdout for c in ("audit", "merge")}
+    help_text = {c: run_cli(c, "-h").stdout for c in ("audit", "merge")}
     k8s = list(yaml.safe_load_all((ROOT / "docs/ci/kubernetes-fleet.yaml").read_text()))
     args = k8s[1]["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["args"]
     lines = [" ".join(args)]

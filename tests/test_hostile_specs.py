@@ -10,12 +10,11 @@ from __future__ import annotations
 import os
 import re
 import resource
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
+from cli_runner import run_cli
 
 from schema_audit.spec.load import SpecError, load_spec
 
@@ -43,13 +42,11 @@ def _capped() -> None:
 
 def cli(*args: str, env: dict[str, str] | None = None, cwd: Path = ROOT):  # type: ignore[no-untyped-def]
     base = {k: v for k, v in os.environ.items() if not k.startswith(("PG", "SCHEMA_AUDIT_VAR_"))}
-    return subprocess.run(
-        [sys.executable, "-m", "schema_audit.cli", *args],
-        capture_output=True,
-        text=True,
+    return run_cli(
+        *args,
         cwd=cwd,
-        env={**base, "NO_COLOR": "1", "SCHEMA_AUDIT_CACHE": "0", **(env or {})},
-        timeout=120,
+        base_env=base,
+        env={"SCHEMA_AUDIT_CACHE": "0", **(env or {})},
         preexec_fn=_capped,
     )
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from b03 import FIXTURE, upgrade_b03
+from cli_runner import run_cli
 from synthetic import write
 
 from schema_audit.api import audit_model
@@ -78,27 +76,17 @@ def test_init_on_the_benchmark_schema(pg_server, tmp_path: Path) -> None:  # typ
 def test_a_new_user_goes_from_init_to_a_ci_gate(tmp_path: Path) -> None:
     """The README's path: init, edit the spec (tighten one thing), audit; the gate fails, then passes."""
 
-    def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "schema_audit.cli", *args],
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-            env={**os.environ, "NO_COLOR": "1"},
-            timeout=120,
-        )
-
     spec = tmp_path / "schema-audit.yaml"
-    assert cli("init", "-m", str(FIXTURE), "-o", str(spec)).returncode == 0
+    assert run_cli("init", "-m", str(FIXTURE), "-o", str(spec)).returncode == 0
     assert (
-        cli("init", "-m", str(FIXTURE), "-o", str(spec)).returncode == 2
+        run_cli("init", "-m", str(FIXTURE), "-o", str(spec)).returncode == 2
     )  # never overwrites silently
-    assert cli("audit", "-s", str(spec), "-m", str(FIXTURE), "-q").returncode == 0
+    assert run_cli("audit", "-s", str(spec), "-m", str(FIXTURE), "-q").returncode == 0
     edited = spec.read_text().replace(
         "      session_id: {type: uuid, nullable: true}",
         "      session_id: {type: uuid, nullable: false}",
     )
     assert edited != spec.read_text()
     spec.write_text(edited)
-    gate = cli("audit", "-s", str(spec), "-m", str(FIXTURE))
+    gate = run_cli("audit", "-s", str(spec), "-m", str(FIXTURE))
     assert gate.returncode == 1 and "attribution_events.columns.session_id" in gate.stdout

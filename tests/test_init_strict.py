@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import psycopg
 import yaml
+from cli_runner import run_cli
 
 SCHEMA = """
 CREATE TABLE organizations (id int PRIMARY KEY, name text NOT NULL);
@@ -27,12 +26,7 @@ CREATE TABLE settings (key text PRIMARY KEY, value text);
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "schema_audit.cli", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "SCHEMA_AUDIT_CACHE": "0"},
-    )
+    return run_cli(*args, env={"SCHEMA_AUDIT_CACHE": "0"})
 
 
 def _failing(spec: Path, dsn: str) -> dict[str, str]:

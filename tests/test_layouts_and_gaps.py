@@ -7,14 +7,13 @@ reading is compared with the catalog PostgreSQL builds from the same files in th
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import psycopg
 import pytest
+from cli_runner import run_cli
 
 from schema_audit.modeldiff import diff_models
 from schema_audit.sources import live
@@ -60,14 +59,7 @@ KNOWN_DIVERGENCES: dict[str, list[str]] = {}
 
 
 def _cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "schema_audit.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env={**os.environ, "NO_COLOR": "1", "SCHEMA_AUDIT_CACHE": "0"},
-        timeout=180,
-    )
+    return run_cli(*args, cwd=cwd, env={"SCHEMA_AUDIT_CACHE": "0"}, timeout=180)
 
 
 @pytest.mark.parametrize("folder", sorted(EXPECTED))

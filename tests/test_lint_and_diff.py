@@ -3,29 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import psycopg
 from b03 import FIXTURE, upgrade_b03
+from cli_runner import run_cli
 
 from schema_audit.lint import lint
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 ROOT = FIXTURES.parent.parent
-
-
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "schema_audit.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "NO_COLOR": "1"},
-        timeout=120,
-    )
 
 
 def test_each_destructive_pattern_is_flagged_with_file_line_and_rule() -> None:
@@ -56,7 +43,7 @@ def test_b03_upgrade_path_passes_even_though_downgrades_drop_everything() -> Non
 
 
 def test_allow_and_exit_codes_and_json() -> None:
-    proc = cli(
+    proc = run_cli(
         "lint-migrations",
         str(FIXTURES / "lint_destructive"),
         "--allow",
@@ -70,11 +57,13 @@ def test_allow_and_exit_codes_and_json() -> None:
     assert len(doc["violations"]) == 10
     everything = ",".join(f"SA{n:03d}" for n in range(1, 11))
     assert (
-        cli("lint-migrations", str(FIXTURES / "lint_destructive"), "--allow", everything).returncode
+        run_cli(
+            "lint-migrations", str(FIXTURES / "lint_destructive"), "--allow", everything
+        ).returncode
         == 0
     )
-    assert cli("lint-migrations", str(FIXTURE)).returncode == 0
-    bad = cli("lint-migrations", str(FIXTURE), "--allow", "nope")
+    assert run_cli("lint-migrations", str(FIXTURE)).returncode == 0
+    bad = run_cli("lint-migrations", str(FIXTURE), "--allow", "nope")
     assert bad.returncode == 2 and "unknown rule 'nope'" in bad.stderr
 
 
@@ -82,13 +71,13 @@ def test_diff_migrations_against_live_database_shows_drift(pg_server) -> None:  
     name, dsn = pg_server.create_database("diff")
     try:
         upgrade_b03(dsn)
-        same = cli("diff", str(FIXTURE), dsn)
+        same = run_cli("diff", str(FIXTURE), dsn)
         assert same.returncode == 0, same.stdout
         assert same.stdout.startswith("0 difference(s) between alembic")
         with psycopg.connect(dsn, autocommit=True) as conn:
             conn.execute("ALTER TABLE attribution_events ALTER COLUMN session_id SET NOT NULL")
             conn.execute("DROP INDEX idx_dead_events_source")
-        drift = cli("diff", str(FIXTURE), dsn, "-f", "json")
+        drift = run_cli("diff", str(FIXTURE), dsn, "-f", "json")
     finally:
         pg_server.drop_database(name)
     assert drift.returncode == 1
@@ -141,5 +130,5 @@ def test_inline_ignore_comments_suppress_with_their_reason(tmp_path: Path) -> No
     assert [(v.rule, v.suppressed) for v in rich.allowed] == [
         ("SA002", "replaced by total_minor, read by nothing")
     ]
-    proc = cli("lint-migrations", str(folder))
+    proc = run_cli("lint-migrations", str(folder))
     assert "V2__b.sql:2: SA009 set-not-null ignored: backfilled by the deploy job" in proc.stdout

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_runner import run_cli
 
 from schema_audit.sources.alembic import MigrationSourceError, model_from_history, render_history
 from schema_audit.sources.sqlfile import load_sql, order_sql_files
@@ -167,20 +165,9 @@ def test_binary_and_non_utf8_files_are_reported_not_fatal(tmp_path: Path) -> Non
     ]
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "schema_audit.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "NO_COLOR": "1"},
-        timeout=120,
-    )
-
-
 def test_garbage_inputs_give_findings_or_one_line_errors_never_a_traceback(tmp_path: Path) -> None:
     spec = ROOT / "specs" / "backend_guide_b03.yaml"
-    broken = _cli("audit", "-s", str(spec), "-m", str(FIXTURES / "alembic_broken"), "-f", "json")
+    broken = run_cli("audit", "-s", str(spec), "-m", str(FIXTURES / "alembic_broken"), "-f", "json")
     # an unparseable migration is bad input (exit 2), named by file:line, after the full audit
     assert broken.returncode == 2 and "Traceback" not in broken.stderr
     # ... and so is each revision that could not be rendered, named with its reason
@@ -198,16 +185,16 @@ def test_garbage_inputs_give_findings_or_one_line_errors_never_a_traceback(tmp_p
     assert '"id": "migrations.syntax-error.b005"' in broken.stdout
     garbage = tmp_path / "garbage.sql"
     garbage.write_bytes(b"\x89PNG\x00\x00garbage")
-    proc = _cli("audit", "-s", str(spec), "--sql", str(garbage), "-f", "json")
+    proc = run_cli("audit", "-s", str(spec), "--sql", str(garbage), "-f", "json")
     assert "Traceback" not in proc.stderr and proc.returncode == 2
     assert proc.stderr == "schema-audit: garbage.sql: binary file, not SQL\n"
     assert "binary file" in proc.stdout
-    proc = _cli("audit", "-s", str(spec), "-m", str(tmp_path))
+    proc = run_cli("audit", "-s", str(spec), "-m", str(tmp_path))
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
     copy = tmp_path / "copy"
     shutil.copytree(FIXTURES / "alembic_broken", copy)
     assert (copy / "env.py").read_text().startswith("raise")  # an env.py that raises is never run
-    proc = _cli("audit", "-s", str(spec), "-m", str(copy), "-f", "json")
+    proc = run_cli("audit", "-s", str(spec), "-m", str(copy), "-f", "json")
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
 
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -12,6 +10,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from b03 import SPEC, upgrade_b03
+from cli_runner import run_cli
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from schema_audit.sources import live
@@ -136,25 +135,17 @@ def test_the_password_appears_in_no_output_format(tmp_path: Path) -> None:
         dsn = cluster.dsn("secrets")
         upgrade_b03(dsn)
         env = {**os.environ, "NO_COLOR": "1", "PGPASSWORD": secret}
-        proc = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "schema_audit.cli",
-                "audit",
-                "-s",
-                str(SPEC),
-                "--dsn",
-                dsn,
-                "--output-dir",
-                str(tmp_path),
-                "-f",
-                "json",
-            ],
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-            env=env,
+        proc = run_cli(
+            "audit",
+            "-s",
+            str(SPEC),
+            "--dsn",
+            dsn,
+            "--output-dir",
+            str(tmp_path),
+            "-f",
+            "json",
+            base_env=env,
             timeout=120,
         )
     assert proc.returncode == 1, proc.stderr

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import glob
 import os
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import psycopg
 import pytest
 from b03 import FIXTURE, SPEC
+from cli_runner import run_cli
 
 from schema_audit.api import audit
 from schema_audit.spec.load import load_spec
@@ -133,19 +132,8 @@ def test_a_failing_third_migration_is_reported_and_leaves_nothing(pg_server) -> 
     assert _scratch_databases(pg_server) == []
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "schema_audit.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "NO_COLOR": "1"},
-        timeout=300,
-    )
-
-
 def test_probes_refuse_a_dsn_target(pg_server) -> None:  # type: ignore[no-untyped-def]
-    proc = _cli("audit", "-s", str(SPEC), "--dsn", pg_server.admin_dsn, "--replay")
+    proc = run_cli("audit", "-s", str(SPEC), "--dsn", pg_server.admin_dsn, "--replay")
     assert proc.returncode == 2
     assert "never writes to a --dsn target" in proc.stderr
 
@@ -157,7 +145,7 @@ def test_embedded_cluster_replay_and_keep_scratch(pg_server, monkeypatch) -> Non
     monkeypatch.setenv("TMPDIR", private_tmp)
     monkeypatch.setattr(tempfile, "tempdir", private_tmp)
     before = set(glob.glob(os.path.join(tempfile.gettempdir(), "schema-audit-pg-*")))
-    proc = _cli(
+    proc = run_cli(
         "audit",
         "-s",
         str(FIXTURES / "holes_spec.yaml"),
@@ -170,7 +158,7 @@ def test_embedded_cluster_replay_and_keep_scratch(pg_server, monkeypatch) -> Non
     assert (
         set(glob.glob(os.path.join(tempfile.gettempdir(), "schema-audit-pg-*"))) == before
     )  # cluster removed
-    kept = _cli(
+    kept = run_cli(
         "audit",
         "-s",
         str(FIXTURES / "holes_spec.yaml"),

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import psycopg
 import pytest
+from cli_runner import run_cli
 
 from schema_audit.api import audit
 from schema_audit.sources.scratch_cluster import find_bindir
@@ -86,28 +85,18 @@ def test_env_py_aimed_at_another_database_is_refused_and_it_stays_unchanged(
 def test_the_cli_fails_with_one_line_naming_the_url(pg_server, other_database) -> None:  # type: ignore[no-untyped-def]
     before = _dump(other_database)
     spec = FIXTURES.parent / "data" / "settings_env_spec.yaml"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "schema_audit.cli",
-            "audit",
-            "-s",
-            str(spec),
-            "-m",
-            str(SETTINGS_ENV),
-            "--replay",
-            "--scratch-dsn",
-            pg_server.admin_dsn,
-            "--format",
-            "json",
-        ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
+    proc = run_cli(
+        "audit",
+        "-s",
+        str(spec),
+        "-m",
+        str(SETTINGS_ENV),
+        "--replay",
+        "--scratch-dsn",
+        pg_server.admin_dsn,
+        "--format",
+        "json",
         env={
-            **os.environ,
-            "NO_COLOR": "1",
             "SCHEMA_AUDIT_CACHE": "0",
             "APP_DATABASE_DSN": _with_password(other_database, "s3cr3t-pw"),
         },

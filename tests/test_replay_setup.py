@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
+
+from cli_runner import run_cli
 
 from schema_audit.api import audit
 from schema_audit.spec.load import load_spec
@@ -43,26 +42,19 @@ def test_the_config_key_gives_the_setup(pg_server, tmp_path) -> None:  # type: i
     (tmp_path / "schema-audit.toml").write_text(
         f'replay-setup = "{SETUP}"\nscratch-dsn = "{pg_server.admin_dsn}"\n'
     )
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "schema_audit.cli",
-            "audit",
-            "-s",
-            str(SPEC),
-            "--sql",
-            str(HISTORY),
-            "--replay",
-            "--rules",
-            "none",
-            "--format",
-            "json",
-        ],
-        capture_output=True,
-        text=True,
+    proc = run_cli(
+        "audit",
+        "-s",
+        str(SPEC),
+        "--sql",
+        str(HISTORY),
+        "--replay",
+        "--rules",
+        "none",
+        "--format",
+        "json",
         cwd=tmp_path,
-        env={**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(ROOT)},
+        env={"PYTHONPATH": str(ROOT)},
         timeout=300,
     )
     assert proc.returncode == 0, proc.stderr

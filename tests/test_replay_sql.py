@@ -3,10 +3,9 @@ revisions could change (issue 15, items 1 and 2)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
+
+from cli_runner import run_cli
 
 from schema_audit.api import audit
 from schema_audit.spec.load import load_spec
@@ -56,26 +55,17 @@ def test_a_stopped_replay_defers_what_later_revisions_could_change(pg_server) ->
 
 
 def test_the_cli_exits_2_on_a_stopped_replay(pg_server) -> None:  # type: ignore[no-untyped-def]
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "schema_audit.cli",
-            "audit",
-            "-s",
-            str(SPEC),
-            "--sql",
-            str(FIXTURES / "sql_stops_early"),
-            "--replay",
-            "--scratch-dsn",
-            pg_server.admin_dsn,
-            "--format",
-            "json",
-        ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "NO_COLOR": "1"},
+    proc = run_cli(
+        "audit",
+        "-s",
+        str(SPEC),
+        "--sql",
+        str(FIXTURES / "sql_stops_early"),
+        "--replay",
+        "--scratch-dsn",
+        pg_server.admin_dsn,
+        "--format",
+        "json",
         timeout=300,
     )
     assert proc.returncode == 2

@@ -9,8 +9,9 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
+
+from cli_runner import run_cli
 
 from schema_audit.api import audit_model
 from schema_audit.render import html
@@ -103,13 +104,17 @@ def test_terminal_output_shows_no_escape_sequences_or_forged_lines(tmp_path: Pat
     (tmp_path / "schema.sql").write_text('CREATE TABLE "evil\x1b[32m" (id int);\n')
     env = {**os.environ, "NO_COLOR": "1", "SCHEMA_AUDIT_CACHE": "0"}
     for fmt in ("terminal", "github"):
-        proc = subprocess.run(
-            [sys.executable, "-m", "schema_audit.cli", "audit", "-s", str(spec)]
-            + ["--sql", str(tmp_path / "schema.sql"), "-f", fmt, "--rules", "none"],
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-            env=env,
+        proc = run_cli(
+            "audit",
+            "-s",
+            str(spec),
+            "--sql",
+            str(tmp_path / "schema.sql"),
+            "-f",
+            fmt,
+            "--rules",
+            "none",
+            base_env=env,
             timeout=120,
         )
         assert proc.returncode == 1, proc.stderr

@@ -11,11 +11,11 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from cli_runner import run_cli
 from jsonschema import Draft4Validator
 
 from schema_audit.api import audit_model
@@ -228,23 +228,15 @@ def test_hostile_names_render_safely() -> None:
 
 
 def test_output_dir_writes_every_format(tmp_path: Path) -> None:
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "schema_audit.cli",
-            "audit",
-            "-s",
-            "specs/backend_guide_b03.yaml",
-            "-m",
-            "tests/fixtures/b03_alembic",
-            "--output-dir",
-            str(tmp_path),
-            "-q",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
+    proc = run_cli(
+        "audit",
+        "-s",
+        "specs/backend_guide_b03.yaml",
+        "-m",
+        "tests/fixtures/b03_alembic",
+        "--output-dir",
+        str(tmp_path),
+        "-q",
         timeout=120,
     )
     assert proc.returncode == 1, proc.stderr

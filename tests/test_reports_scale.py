@@ -12,12 +12,12 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from io import StringIO
 from pathlib import Path
 
 import pytest
+from cli_runner import run_cli
 from rich.console import Console
 from scale import breakages, scale_audit, table_name
 
@@ -176,22 +176,12 @@ def test_init_spec_audit_shows_the_forensic_evidence_of_each_fail(tmp_path: Path
     broken.write_text(schema_sql(30, 10))
     spec = tmp_path / "spec.yaml"
     env = {"SCHEMA_AUDIT_CACHE": "0", "PATH": "/usr/bin:/bin"}
-    cli = [sys.executable, "-m", "schema_audit.cli"]
-    done = subprocess.run(
-        [*cli, "init", "--sql", str(intact), "-o", str(spec)],
-        capture_output=True,
-        text=True,
-        env=env,
-    )
+    done = run_cli("init", "--sql", intact, "-o", spec, base_env=env)
     assert done.returncode == 0, done.stderr
     assert "questions:" not in spec.read_text()
     report = tmp_path / "report.md"
-    done = subprocess.run(
-        [*cli, "audit", "-s", str(spec), "--sql", str(broken), "--report", str(report), "-q"],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
+    done = run_cli(
+        "audit", "-s", spec, "--sql", broken, "--report", report, "-q", base_env=env, cwd=tmp_path
     )
     assert done.returncode == 1, done.stderr
     md = report.read_text()
@@ -275,15 +265,14 @@ def test_report_date_never_undated(passing, monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_quiet_prints_the_verdict_line_only_and_top_limits_the_list() -> None:
-    cli = [sys.executable, "-m", "schema_audit.cli", "audit", "-s", "specs/backend_guide_b03.yaml"]
-    cli += ["-m", "tests/fixtures/b03_alembic"]
+    cli = ["audit", "-s", "specs/backend_guide_b03.yaml", "-m", "tests/fixtures/b03_alembic"]
     env = {"SCHEMA_AUDIT_CACHE": "0", "PATH": "/usr/bin:/bin", "SCHEMA_AUDIT_PROGRESS": "0"}
-    quiet = subprocess.run([*cli, "-q"], cwd=ROOT, capture_output=True, text=True, env=env)
+    quiet = run_cli(*cli, "-q", base_env=env)
     assert quiet.returncode == 1, quiet.stderr
     assert quiet.stdout.count("\n") == 1 and quiet.stdout.startswith(
         "verdict: FAIL — 41 failing finding(s)"
     )
-    top = subprocess.run([*cli, "--top", "3"], cwd=ROOT, capture_output=True, text=True, env=env)
+    top = run_cli(*cli, "--top", "3", base_env=env)
     assert "Top 3 of 61 problem(s)" in top.stdout
     listed = [
         line for line in top.stdout.splitlines() if re.match(r"(FAIL|DEFERRED|PARTIAL) +\w", line)

@@ -8,12 +8,11 @@ ordered without recursion or quadratic sorting, and progress on stderr only when
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import tracemalloc
 from pathlib import Path
 
+from cli_runner import run_cli
 from synthetic import write_alembic
 
 from schema_audit.sources import statements as splitter
@@ -107,12 +106,12 @@ def test_progress_goes_to_stderr_only_when_asked(tmp_path: Path) -> None:
     assert len(history.revisions) == 30
 
     def inspect(progress: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "schema_audit.cli", "inspect", "--migrations", str(project)],
-            capture_output=True,
-            text=True,
+        return run_cli(
+            "inspect",
+            "--migrations",
+            str(project),
             timeout=120,
-            env={**os.environ, "SCHEMA_AUDIT_PROGRESS": progress},
+            env={"SCHEMA_AUDIT_PROGRESS": progress},
         )
 
     shown = inspect("1")

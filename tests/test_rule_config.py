@@ -5,12 +5,11 @@ Any rule can gate a pipeline at any level: turned off, turned on alone, or re-gr
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_runner import run_cli
 
 from schema_audit.api import audit
 from schema_audit.spec.load import SpecError, load_spec
@@ -67,12 +66,9 @@ def test_cli_rule_option_regrades_and_rejects_unknown_rules(tmp_path: Path) -> N
     spec.write_text("name: s\n")
 
     def run(*extra: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "schema_audit.cli", "audit", "-s", str(spec), "--sql", str(sql)]
-            + ["--fail-on", "blocking", "-q", *extra],
-            capture_output=True,
-            text=True,
-            env={**os.environ, "SCHEMA_AUDIT_CACHE": "0"},
+        return run_cli(
+            *["audit", "-s", spec, "--sql", sql, "--fail-on", "blocking", "-q", *extra],
+            env={"SCHEMA_AUDIT_CACHE": "0"},
         )
 
     assert run().returncode == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from b03 import FIXTURE
+from cli_runner import run_cli
 
 from schema_audit.audit.rules import RULES, run_rules
 from schema_audit.sources import live
@@ -117,17 +118,10 @@ CREATE TABLE orders (
 
 def _audit_json(tmp_path, spec_text: str, *args: str) -> dict:  # type: ignore[no-untyped-def]
     import json
-    import subprocess
-    import sys
 
     spec = tmp_path / "spec.yaml"
     spec.write_text(spec_text)
-    out = subprocess.run(
-        [sys.executable, "-m", "schema_audit.cli", "audit", "-s", str(spec), "-f", "json", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    out = run_cli("audit", "-s", str(spec), "-f", "json", *args, timeout=120)
     assert out.returncode in (0, 1), out.stderr
     return json.loads(out.stdout)
 

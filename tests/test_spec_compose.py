@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from b03 import FIXTURE
+from cli_runner import run_cli
 
 from schema_audit.spec.load import SpecError, load_spec
 
@@ -84,26 +83,19 @@ def test_errors_point_into_the_file_they_are_in(tmp_path: Path) -> None:
 
 def test_var_on_the_command_line(tmp_path: Path) -> None:
     path = write(tmp_path)
-    env = {k: v for k, v in os.environ.items() if "APP_ROLE" not in k} | {"NO_COLOR": "1"}
+    env = {k: v for k, v in os.environ.items() if "APP_ROLE" not in k}
 
-    def run(*a):
-        return subprocess.run(
-            [sys.executable, "-m", "schema_audit.cli", *a],
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-            env=env,
-            timeout=120,
-        )
-
-    assert run("validate-spec", str(path)).returncode == 2
+    assert run_cli("validate-spec", str(path), base_env=env).returncode == 2
     env["APP_ROLE"] = "ambient"  # an ordinary environment variable is never read
-    assert run("validate-spec", str(path)).returncode == 2
+    assert run_cli("validate-spec", str(path), base_env=env).returncode == 2
     env["SCHEMA_AUDIT_VAR_APP_ROLE"] = "app_rw"  # the prefixed one is
-    assert run("validate-spec", str(path)).returncode == 0
+    assert run_cli("validate-spec", str(path), base_env=env).returncode == 0
     del env["SCHEMA_AUDIT_VAR_APP_ROLE"]
-    assert run("validate-spec", str(path), "--var", "APP_ROLE=app_rw").returncode == 0
-    proc = run(
+    assert (
+        run_cli("validate-spec", str(path), "--var", "APP_ROLE=app_rw", base_env=env).returncode
+        == 0
+    )
+    proc = run_cli(
         "audit",
         "-s",
         str(path),
@@ -115,9 +107,10 @@ def test_var_on_the_command_line(tmp_path: Path) -> None:
         "json",
         "--rules",
         "none",
+        base_env=env,
     )
     assert proc.returncode == 0, proc.stdout[
         -500:
     ]  # the baseline and the phase hold for B0.3's migrations
     assert '"id": "forbidden_columns.pii"' in proc.stdout
-    assert run("validate-spec", str(path), "--var", "broken").returncode == 2
+    assert run_cli("validate-spec", str(path), "--var", "broken", base_env=env).returncode == 2

@@ -4,13 +4,11 @@ came from."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from b03 import FIXTURE
+from cli_runner import run_cli
 
 from schema_audit.sources.alembic import load_alembic
 from schema_audit.spec.bootstrap import spec_from_model
@@ -114,12 +112,7 @@ def test_validate_spec_explain_names_each_requirements_origin(
         "extends: base.yaml\nname: child\ntables:\n  attribution_events:\n    indexes:\n"
         "      - leading: [session_id]\n",
     )
-    proc = subprocess.run(
-        [sys.executable, "-m", "schema_audit.cli", "validate-spec", "--explain", str(child)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "SCHEMA_AUDIT_CACHE": "0"},
-    )
+    proc = run_cli("validate-spec", "--explain", str(child), env={"SCHEMA_AUDIT_CACHE": "0"})
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     added = [line for line in lines if "indexes.leading_session_id" in line]

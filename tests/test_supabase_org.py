@@ -7,9 +7,9 @@ the same findings live and statically, and ``init`` on it audits green."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
+
+from cli_runner import run_cli
 
 from schema_audit.api import audit
 from schema_audit.spec.load import load_spec
@@ -45,16 +45,11 @@ def test_init_on_the_org_schema_audits_green(make_db, tmp_path: Path) -> None:  
     dsn = make_db("supainit", (FIXTURE / "schema.sql").read_text())
     env = {**os.environ, "SCHEMA_AUDIT_CACHE": "0"}
     out = tmp_path / "init.yaml"
-    run = [sys.executable, "-m", "schema_audit.cli"]
-    made = subprocess.run(
-        [*run, "init", "--dsn", dsn, "-o", str(out)], capture_output=True, text=True, env=env
-    )
+    made = run_cli("init", "--dsn", dsn, "-o", out, base_env=env)
     assert made.returncode == 0, made.stderr
     assert (
         "# Tenancy: 4 of 6 tables carry organization_id; 1 has no RLS, 3 RLS not forced."
         in out.read_text()
     )
-    audited = subprocess.run(
-        [*run, "audit", "-s", str(out), "--dsn", dsn, "-q"], capture_output=True, text=True, env=env
-    )
+    audited = run_cli("audit", "-s", out, "--dsn", dsn, "-q", base_env=env)
     assert audited.returncode == 0, audited.stdout + audited.stderr

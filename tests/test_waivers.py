@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from b03 import FIXTURE
+from cli_runner import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 WAIVERS = """
@@ -30,27 +28,18 @@ waivers:
 def audit(tmp_path: Path, date: str) -> dict:
     spec = tmp_path / "spec.yaml"
     spec.write_text((ROOT / "specs" / "backend_guide_b03.yaml").read_text() + WAIVERS)
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "schema_audit.cli",
-            "audit",
-            "-s",
-            str(spec),
-            "-m",
-            str(FIXTURE),
-            "-f",
-            "json",
-            "--date",
-            date,
-            "--report",
-            str(tmp_path / "report.md"),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "NO_COLOR": "1"},
+    proc = run_cli(
+        "audit",
+        "-s",
+        str(spec),
+        "-m",
+        str(FIXTURE),
+        "-f",
+        "json",
+        "--date",
+        date,
+        "--report",
+        str(tmp_path / "report.md"),
         timeout=120,
     )
     assert proc.returncode in (0, 1), proc.stderr
