@@ -374,16 +374,21 @@ def compare(
     execute: bool = True,
     search_path: Sequence[str] | None = None,
     reporter: Reporter = SILENT,
+    jobs: int = 4,
 ) -> Comparison:
     """Both sources (each a DSN or a path) and their differences; Alembic's bookkeeping
-    table is not schema and is left out of both."""
+    table is not schema and is left out of both. ``jobs``: connections per DSN read."""
     from schema_audit.modeldiff import diff_models
     from schema_audit.sources.select import load_any
 
     wanted = list(schemas) if schemas else None
     path = list(search_path) if search_path else None
-    a = load_any(left, schemas=wanted, execute=execute, search_path=path, reporter=reporter)
-    b = load_any(right, schemas=wanted, execute=execute, search_path=path, reporter=reporter)
+    a = load_any(
+        left, schemas=wanted, execute=execute, search_path=path, reporter=reporter, jobs=jobs
+    )
+    b = load_any(
+        right, schemas=wanted, execute=execute, search_path=path, reporter=reporter, jobs=jobs
+    )
     for model in (a.model, b.model):
         model.tables.pop("public.alembic_version", None)  # Alembic's bookkeeping, not schema
     return Comparison(a, b, diff_models(a.model, b.model))

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import threading
 import time
 
@@ -245,3 +247,33 @@ def test_a_failing_query_on_one_connection_fails_the_read_and_leaves_no_connecti
                 break
             time.sleep(0.1)
     assert left == (0,)
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "schema_audit.cli", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1", "SCHEMA_AUDIT_CACHE": "0"},
+        timeout=120,
+    )
+
+
+def test_the_jobs_option_sets_the_connections_of_a_dsn_read(pg_server, dsn: str) -> None:  # type: ignore[no-untyped-def]
+    """A role allowed one connection: the default read says it got 1 of 4, ``--jobs 1``
+    reads quietly on one; both print the same model. ``--jobs 0`` is bad input."""
+    role = f"capped_cli_{os.getpid()}"
+    pg_server.execute(f"CREATE ROLE {role} LOGIN CONNECTION LIMIT 1")
+    try:
+        capped = _role_dsn(dsn, role)
+        default = _cli("inspect", "--dsn", capped)
+        one = _cli("inspect", "--dsn", capped, "--jobs", "1")
+        assert (default.returncode, one.returncode) == (0, 0), default.stderr + one.stderr
+        assert default.stderr.startswith("schema-audit: reading the catalog on 1 of 4 connections")
+        assert default.stderr.count("\n") == 1
+        assert one.stderr == ""
+        assert default.stdout == one.stdout and '"public.orders"' in one.stdout
+        bad = _cli("inspect", "--dsn", capped, "--jobs", "0")
+        assert bad.returncode == 2 and "--jobs" in bad.stderr and "Traceback" not in bad.stderr
+    finally:
+        pg_server.execute(f"DROP ROLE {role}")

@@ -32,6 +32,7 @@ from schema_audit.cli.options import (
     DsnOpt,
     Format,
     FormatOpt,
+    JobsOpt,
     JsonDetail,
     MigrationsOpt,
     NoExecOpt,
@@ -175,9 +176,7 @@ def audit(
             "vars, spec) and print a fleet summary.",
         ),
     ] = None,
-    jobs: Annotated[
-        int, typer.Option("--jobs", help="With --targets: databases audited at once.")
-    ] = 4,
+    jobs: JobsOpt = 4,
     target_timeout: Annotated[
         float,
         typer.Option("--target-timeout", help="With --targets: seconds allowed per database."),
@@ -258,6 +257,7 @@ def audit(
             on_scratch_kept=_scratch_kept,
             execute=not no_exec,
             search_path=parse_search_path(search_path),
+            jobs=jobs,
         )
     except SchemaAuditError as exc:
         fail(phrase(exc))

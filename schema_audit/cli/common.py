@@ -143,7 +143,7 @@ def parse_search_path(value: str | None) -> list[str] | None:
     return parts or None
 
 
-def read_source(dsn, migrations, sql, schema, no_exec, search_path):
+def read_source(dsn, migrations, sql, schema, no_exec, search_path, jobs=4):
     """The one source a command names, read with the options every reading command shares;
     a problem is phrased for the command line and exits 2."""
     from schema_audit import api
@@ -157,6 +157,7 @@ def read_source(dsn, migrations, sql, schema, no_exec, search_path):
             execute=not no_exec,
             search_path=parse_search_path(search_path),
             reporter=reporter(),
+            jobs=jobs,
         )
     except SchemaAuditError as exc:
         fail(phrase(exc))

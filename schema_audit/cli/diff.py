@@ -23,6 +23,7 @@ from schema_audit.cli.options import (
     AllowUnrenderedOpt,
     Format,
     FormatOpt,
+    JobsOpt,
     NoExecOpt,
     SchemaOpt,
     SearchPathOpt,
@@ -40,6 +41,7 @@ def diff(
     allow_unrendered: AllowUnrenderedOpt = False,
     no_exec: NoExecOpt = False,
     search_path: SearchPathOpt = None,
+    jobs: JobsOpt = 4,
 ) -> None:
     """Print every object that differs between two sources; exit 1 on drift.
 
@@ -57,6 +59,7 @@ def diff(
             execute=not no_exec,
             search_path=parse_search_path(search_path),
             reporter=reporter(),
+            jobs=jobs,
         )
     except SchemaAuditError as exc:
         fail(phrase(exc))

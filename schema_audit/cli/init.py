@@ -15,6 +15,7 @@ from schema_audit.cli.common import exit_on_gaps, fail, known_dsns, read_source,
 from schema_audit.cli.options import (
     AllowUnrenderedOpt,
     DsnOpt,
+    JobsOpt,
     MigrationsOpt,
     NoExecOpt,
     SchemaOpt,
@@ -65,6 +66,7 @@ def init(
     allow_unrendered: AllowUnrenderedOpt = False,
     no_exec: NoExecOpt = False,
     search_path: SearchPathOpt = None,
+    jobs: JobsOpt = 4,
 ) -> None:
     """Write a spec that requires exactly what a source has today, to edit and commit.
 
@@ -79,7 +81,7 @@ def init(
 
     if output.exists() and not force:
         fail([f"{output} exists; use --force to overwrite it"])
-    source = read_source(dsn, migrations, sql, schema, no_exec, search_path)
+    source = read_source(dsn, migrations, sql, schema, no_exec, search_path, jobs)
     exit_on_gaps(source.model, source.kind, allow_unrendered, "no spec written: ")
     kinds = [k.strip() for k in (only or "").split(",") if k.strip()]
     unknown = [k for k in kinds if k not in TABLE_KINDS]

@@ -15,6 +15,7 @@ from schema_audit.cli.common import emit, exit_on_gaps, known_dsns, read_source
 from schema_audit.cli.options import (
     AllowUnrenderedOpt,
     DsnOpt,
+    JobsOpt,
     MigrationsOpt,
     NoExecOpt,
     SchemaOpt,
@@ -37,6 +38,7 @@ def inspect(
     allow_unrendered: AllowUnrenderedOpt = False,
     no_exec: NoExecOpt = False,
     search_path: SearchPathOpt = None,
+    jobs: JobsOpt = 4,
 ) -> None:
     """Print the schema model a source yields, as JSON.
 
@@ -45,6 +47,6 @@ def inspect(
     known_dsns(dsn)
     from schema_audit.render import inspect as render
 
-    source = read_source(dsn, migrations, sql, schema, no_exec, search_path)
+    source = read_source(dsn, migrations, sql, schema, no_exec, search_path, jobs)
     emit(render.json_text(source, indent=indent), output)
     exit_on_gaps(source.model, source.kind, allow_unrendered)

@@ -41,6 +41,17 @@ DsnOpt = Annotated[
         envvar="SCHEMA_AUDIT_DSN",
     ),
 ]
+# One meaning wherever it appears: at most this many database connections at once.
+JobsOpt = Annotated[
+    int,
+    typer.Option(
+        "--jobs",
+        min=1,
+        help="Database connections at once. With --dsn: connections reading the catalog on one "
+        "snapshot, as pg_dump -j (1 for servers that cap connections). With --targets: "
+        "databases audited at once, one connection each.",
+    ),
+]
 MigrationsOpt = Annotated[
     Path | None,
     typer.Option("--migrations", "-m", help="Alembic project (folder with alembic.ini or env.py)."),
