@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import threading
 import time
 
 import psycopg
 import pytest
+from cli_runner import run_cli
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from schema_audit.model import to_data
@@ -250,13 +250,7 @@ def test_a_failing_query_on_one_connection_fails_the_read_and_leaves_no_connecti
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "schema_audit.cli", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "NO_COLOR": "1", "SCHEMA_AUDIT_CACHE": "0"},
-        timeout=120,
-    )
+    return run_cli(*args, env={"SCHEMA_AUDIT_CACHE": "0"}, timeout=120)
 
 
 def test_the_jobs_option_sets_the_connections_of_a_dsn_read(pg_server, dsn: str) -> None:  # type: ignore[no-untyped-def]
