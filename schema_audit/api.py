@@ -198,9 +198,9 @@ def audit_model(
     if incomplete:
         from schema_audit.replay_audit import defer_after_stop
 
-        defer_after_stop(findings, incomplete)
+        findings = defer_after_stop(findings, incomplete)
     if spec.waivers:
-        findings += apply_waivers(
+        findings = apply_waivers(
             spec, findings, as_of or spec.date or datetime.date.today().isoformat()
         )
     accepted: list[str] = []

@@ -13,7 +13,7 @@ half-built schema), probes are not run, and the CLI exits 2.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from schema_audit.audit.findings import Evidence, Finding
@@ -170,7 +170,7 @@ def replay_source(
         )
 
 
-def defer_after_stop(findings: list[Finding], why: str) -> None:
+def defer_after_stop(findings: list[Finding], why: str) -> list[Finding]:
     """A stopped replay settles nothing the remaining revisions could change: DEFER it.
 
     Which objects a revision that never ran would touch is not knowable in general (dynamic
@@ -178,8 +178,13 @@ def defer_after_stop(findings: list[Finding], why: str) -> None:
     and NOT_APPLICABLE about the schema is deferred; the migration findings (the stop itself,
     the history's own problems) and waivers stay as they are.
     """
-    for finding in findings:
-        if finding.kind == "migration" or finding.status in ("DEFERRED", "WAIVED"):
-            continue
-        finding.message = f"{finding.message}; DEFERRED: was {finding.status}, but {why}"
-        finding.status = "DEFERRED"
+    return [
+        finding
+        if finding.kind == "migration" or finding.status in ("DEFERRED", "WAIVED")
+        else replace(
+            finding,
+            message=f"{finding.message}; DEFERRED: was {finding.status}, but {why}",
+            status="DEFERRED",
+        )
+        for finding in findings
+    ]

@@ -83,3 +83,15 @@ def test_strict_on_a_missing_table_is_not_applicable(tmp_path: Path) -> None:
         got["tables.ghost"][0] == "FAIL"
         and got["tables.ghost.exactly.policies"][0] == "NOT_APPLICABLE"
     )
+
+
+def test_strict_on_a_missing_table_is_reported_once(tmp_path: Path) -> None:
+    # it was judged twice (as an orphan in spec order and again in the strict pass): the
+    # same id twice in every report and in the counts
+    path = tmp_path / "spec.yaml"
+    path.write_text("name: s\ntables:\n  ghost:\n    exactly: [columns]\n  t: {}\n")
+    result = audit_model(load_spec(path), interpret(SCHEMA), "sql", rules="none")
+    ids = [f.id for f in result.findings]
+    assert ids.count("tables.ghost.exactly.columns") == 1
+    assert ids[-1] == "tables.ghost.exactly.columns"  # strict requirements are judged last
+    assert result.summary["NOT_APPLICABLE"] == 1

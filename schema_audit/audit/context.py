@@ -6,9 +6,10 @@ requires) are dictionary hits, not scans: a 5,000-table audit must stay linear.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 
-from schema_audit.audit.findings import Evidence, Finding
+from schema_audit.audit.findings import Candidate, Evidence, Finding
 from schema_audit.enums import Status
 from schema_audit.model import Provenance, SchemaModel, Table, View, qualify
 from schema_audit.spec.model import Requirement, Spec
@@ -116,7 +117,7 @@ class AuditContext:
         )
         note = f"{what} not found; {table.qualified_name} as it exists is shown in the DDL"
         if ev:
-            ev[0].note = note
+            ev[0] = replace(ev[0], note=note)
         else:
             ev = [Evidence(source=self.evidence_kind(), note=note)]
         return ev
@@ -127,7 +128,7 @@ class AuditContext:
         relation: Table | View,
         label: str,
         *,
-        instead: list | None = None,
+        instead: Sequence[Candidate] = (),
         absent_columns: list[str] | None = None,
         note: str = "",
     ) -> Finding:

@@ -126,13 +126,8 @@ def defer(finding: Finding, statements: list[UnappliedStatement], what: str) -> 
     if not statements or finding.status not in ("PASS", "FAIL", "PARTIAL"):
         return finding
     was = finding.status
-    finding.status = "DEFERRED"
-    finding.message += (
-        f"; DEFERRED (static reading says {was}): {len(statements)} statement(s) the static "
-        f"interpreter could not apply may change {what} (replay with --replay to settle it)"
-    )
-    for stmt in statements:
-        finding.evidence.append(
+    return finding.with_evidence(
+        (
             Evidence(
                 source="migration",
                 file=stmt.file,
@@ -141,8 +136,13 @@ def defer(finding: Finding, statements: list[UnappliedStatement], what: str) -> 
                 sql=stmt.sql[:2000],
                 note=f"not applied statically: {stmt.reason}",
             )
-        )
-    return finding
+            for stmt in statements
+        ),
+        status="DEFERRED",
+        message=finding.message
+        + f"; DEFERRED (static reading says {was}): {len(statements)} statement(s) the static "
+        f"interpreter could not apply may change {what} (replay with --replay to settle it)",
+    )
 
 
 def defer_requirement(finding: Finding, req: Requirement, model: SchemaModel) -> Finding:

@@ -63,14 +63,28 @@ def _orphan(req: Requirement, parent: Finding) -> Finding:
     table's absence is itself undecided (an unapplied statement may create it)."""
     what = f"{parent.kind.replace('_', ' ')} {req.table}"
     if parent.status == Status.DEFERRED:
-        finding = finding_for(
+        return finding_for(
             req,
             Status.DEFERRED,
             f"{what} is not in the static model and its existence is DEFERRED, so this is too",
+            evidence=parent.evidence,
         )
-        finding.evidence = list(parent.evidence)
-        return finding
     return finding_for(req, Status.NOT_APPLICABLE, f"{what} does not exist, so this cannot apply")
+
+
+class _Judged:
+    """The findings so far, indexed once as they are made: by id (a child reads its parent's)
+    and by (kind, table) (strict mode reads what the other requirements of a table matched)."""
+
+    def __init__(self) -> None:
+        self.findings: list[Finding] = []
+        self.by_id: dict[str, Finding] = {}
+        self.by_kind_table: dict[tuple[str, str | None], list[Finding]] = {}
+
+    def add(self, finding: Finding) -> None:
+        self.findings.append(finding)
+        self.by_id[finding.id] = finding
+        self.by_kind_table.setdefault((finding.kind, finding.table), []).append(finding)
 
 
 def evaluate(
@@ -85,34 +99,38 @@ def evaluate(
     Only the spec's own requirements: the source's findings, the rule pack, waivers,
     suppressions and the baseline are added by the one audit pipeline,
     :func:`schema_audit.api.audit_model`, which is what callers use.
+
+    One pass over the requirements; every lookup a check makes (tables by name, findings
+    by id, by kind and table, requirements by id) is a dictionary built once, so the
+    cost is linear in the spec and the schema.
     """
     ctx = AuditContext.build(spec, model, source_kind)
-    findings: list[Finding] = []
-    by_id: dict[str, Finding] = {}
+    judged = _Judged()
+    strict: list[Requirement] = []
     for req in spec.requirements:
-        parent = _parent_missing(req, by_id)
+        if req.kind in ("strict", "strict_tables"):
+            strict.append(req)  # judged after every other requirement (below)
+            continue
+        parent = _parent_missing(req, judged.by_id)
         if parent is not None:
             finding = _orphan(req, parent)
-        elif req.kind in ("strict", "strict_tables"):
-            continue  # judged after every other requirement (below)
         elif req.kind == "probe" and probe_findings and req.id in probe_findings:
             finding = probe_findings[req.id]
         else:
             finding = ctx.deferral(CHECKS[req.kind](req, ctx), req)
-        findings.append(finding)
-        by_id[finding.id] = finding
+        judged.add(finding)
+    requirements: dict[str, Requirement] = {}
     for req in spec.requirements:
+        requirements.setdefault(req.id, req)  # the first of an id, as Spec.requirement finds it
+    for req in strict:
         if req.kind == "strict":
-            parent = _parent_missing(req, by_id)
+            parent = _parent_missing(req, judged.by_id)
             finding = (
-                ctx.deferral(check_strict(req, model, findings, spec), req)
+                ctx.deferral(check_strict(req, model, judged.by_kind_table, requirements), req)
                 if parent is None
                 else _orphan(req, parent)
             )
-        elif req.kind == "strict_tables":
-            finding = ctx.deferral(check_strict_tables(req, model, spec), req)
         else:
-            continue
-        findings.append(finding)
-        by_id[finding.id] = finding
-    return findings
+            finding = ctx.deferral(check_strict_tables(req, model, spec), req)
+        judged.add(finding)
+    return judged.findings

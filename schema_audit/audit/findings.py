@@ -1,8 +1,14 @@
-"""Findings: what the audit says about each requirement, in the JSON-contract shape."""
+"""Findings: what the audit says about each requirement, in the JSON-contract shape.
+
+A :class:`Finding` is immutable: waivers, inline suppressions, deferrals and the
+baseline make a new one with :func:`dataclasses.replace`, so a finding a roll-up or
+an earlier stage holds never changes under it.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from schema_audit.enums import Severity, Status
@@ -28,14 +34,14 @@ def show(value: Any) -> str:
     return str(value)
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Diff:
     property: str
     expected: Any
     actual: Any
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Candidate:
     """Something that exists instead of what the spec asked for, and why we think so."""
 
@@ -45,7 +51,7 @@ class Candidate:
     ddl: str | None = None
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Evidence:
     source: str  # catalog | migration | probe | spec
     file: str | None = None
@@ -55,8 +61,13 @@ class Evidence:
     note: str | None = None
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
+    """What the audit says about one requirement (or rule hit); never changed once made.
+
+    The list-valued fields accept any sequence and are stored as tuples.
+    """
+
     id: str
     kind: str
     table: str | None
@@ -64,20 +75,64 @@ class Finding:
     status: str
     severity: str
     message: str
-    diffs: list[Diff] = field(default_factory=list)
-    instead: list[Candidate] = field(default_factory=list)
-    evidence: list[Evidence] = field(default_factory=list)
-    questions: list[str] = field(default_factory=list)
+    diffs: Sequence[Diff] = ()
+    instead: Sequence[Candidate] = ()
+    evidence: Sequence[Evidence] = ()
+    questions: Sequence[str] = ()
     category: str | None = None
     impact: str | None = None
     spec_location: str | None = None
     ddl: str | None = None  # CREATE statement of what exists (for the report)
 
+    def __post_init__(self) -> None:
+        for name in ("diffs", "instead", "evidence", "questions"):
+            value = getattr(self, name)
+            if type(value) is not tuple:
+                object.__setattr__(self, name, tuple(value))
+
     def to_json(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["evidence"] = [{k: v for k, v in e.items() if v is not None} for e in out["evidence"]]
-        out["instead"] = [{k: v for k, v in c.items() if v is not None} for c in out["instead"]]
-        return out
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "table": self.table,
+            "name": self.name,
+            "status": self.status,
+            "severity": self.severity,
+            "message": self.message,
+            "diffs": [
+                {"property": d.property, "expected": _plain(d.expected), "actual": _plain(d.actual)}
+                for d in self.diffs
+            ],
+            "instead": [_present(c, _CANDIDATE_FIELDS) for c in self.instead],
+            "evidence": [_present(e, _EVIDENCE_FIELDS) for e in self.evidence],
+            "questions": list(self.questions),
+            "category": self.category,
+            "impact": self.impact,
+            "spec_location": self.spec_location,
+            "ddl": self.ddl,
+        }
+
+    def with_evidence(self, extra: Iterable[Evidence], **changes: Any) -> Finding:
+        """This finding with ``extra`` evidence appended (and any other field changed)."""
+        return replace(self, evidence=(*self.evidence, *extra), **changes)
+
+
+_CANDIDATE_FIELDS = ("kind", "name", "why", "ddl")
+_EVIDENCE_FIELDS = ("source", "file", "line", "revision", "sql", "note")
+
+
+def _present(obj: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    """The fields of ``obj`` that are set, in declaration order (the JSON omits the rest)."""
+    return {n: _plain(v) for n in names if (v := getattr(obj, n)) is not None}
+
+
+def _plain(value: Any) -> Any:
+    """A deep copy of a diff value as JSON-ready data (what ``dataclasses.asdict`` gave)."""
+    if isinstance(value, list | tuple):
+        return type(value)(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
 
 
 def missing(prop: str = "exists") -> Diff:
@@ -98,9 +153,9 @@ def finding_for(
     status: str,
     message: str,
     *,
-    diffs: list[Diff] | None = None,
-    evidence: list[Evidence] | None = None,
-    instead: list[Candidate] | None = None,
+    diffs: Sequence[Diff] = (),
+    evidence: Sequence[Evidence] = (),
+    instead: Sequence[Candidate] = (),
     ddl: str | None = None,
     name: str | None = None,
 ) -> Finding:
@@ -113,12 +168,46 @@ def finding_for(
         status=status,
         severity=req.severity,
         message=message,
-        diffs=diffs or [],
-        instead=instead or [],
-        evidence=evidence or [],
-        questions=list(req.questions),
+        diffs=diffs or (),
+        instead=instead or (),
+        evidence=evidence or (),
+        questions=req.questions,
         category=req.category,
         impact=req.impact,
         spec_location=req.location,
         ddl=ddl,
+    )
+
+
+def matched_by_shape(
+    req: Any,
+    *,
+    kind: str,
+    label: str,
+    found: str,
+    same: str,
+    why: str,
+    ddl: str,
+    evidence: Sequence[Evidence],
+    rename: bool,
+) -> Finding:
+    """A requirement met by an object of the required shape, found under the name ``found``.
+
+    PASS when the spec named no object; PARTIAL when it named another one: the name
+    differs, and the object that exists is offered instead (``same`` says how it matches,
+    ``why`` is the candidate's reason; ``rename`` names the finding after it).
+    """
+    if req.name:
+        return finding_for(
+            req,
+            Status.PARTIAL,
+            f"{label} does not exist{same} (name differs)",
+            diffs=[Diff("name", req.name, found)],
+            evidence=evidence,
+            ddl=ddl,
+            name=found if rename else None,
+            instead=[Candidate(kind, found, why, ddl)],
+        )
+    return finding_for(
+        req, Status.PASS, f"{label} exists as {found}", evidence=evidence, ddl=ddl, name=found
     )

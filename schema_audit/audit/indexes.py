@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from schema_audit import ident, model_ddl, sqlnorm
 from schema_audit.audit import indexsem, nearmiss
 from schema_audit.audit.context import AuditContext
-from schema_audit.audit.findings import Diff, Finding, finding_for, show
+from schema_audit.audit.findings import Diff, Finding, finding_for, matched_by_shape, show
 from schema_audit.enums import Status
 from schema_audit.model import Index, IndexKey, Table
 from schema_audit.spec.model import Requirement
@@ -166,30 +166,16 @@ def check_index(req: Requirement, ctx: AuditContext) -> Finding:
         index = sorted(same_shape, key=lambda ix: ix.name)[0]
         ddl = model_ddl.create_index(index, schema, rel_name)
         evidence = ctx.evidence(index.provenance, index.definition or ddl)
-        if req.name:
-            return finding_for(
-                req,
-                Status.PARTIAL,
-                f"{label} does not exist by that name; {index.name} has the same definition (name differs)",
-                diffs=[Diff("name", req.name, index.name)],
-                evidence=evidence,
-                ddl=ddl,
-                instead=[
-                    nearmiss.Candidate(
-                        "index",
-                        index.name,
-                        "same key columns, predicate and INCLUDE; name differs",
-                        ddl,
-                    )
-                ],
-            )
-        return finding_for(
+        return matched_by_shape(
             req,
-            Status.PASS,
-            f"{label} exists as {index.name}",
-            evidence=evidence,
+            kind="index",
+            label=label,
+            found=index.name,
+            same=f" by that name; {index.name} has the same definition",
+            why="same key columns, predicate and INCLUDE; name differs",
             ddl=ddl,
-            name=index.name,
+            evidence=evidence,
+            rename=False,
         )
 
     wanted_columns = [parse_key(c) for c in props["columns"]]

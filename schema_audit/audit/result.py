@@ -9,7 +9,7 @@ it summarises, or point at a finding the result no longer holds.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
@@ -106,57 +106,58 @@ class AuditResult:
         """0 conformant at ``fail_on`` (default: the audit's), 1 findings at or above it."""
         return 1 if self.failing_at(fail_on or self.fail_on) else 0
 
-    def _cited(self, requirement_ids: list[str]) -> tuple[list[Finding], list[str], int]:
-        """The findings a roll-up cites that the result holds, their statuses, and how many
-        the baseline accepted (those count as accepted, and are not cited)."""
+    def _rollup(
+        self,
+        rid: str,
+        title: str,
+        requirement_ids: list[str],
+        note: str | None = None,
+        **extra: Any,
+    ) -> Rollup:
+        """A question's or gate's answer from the findings it cites that the result holds.
+
+        A finding the baseline accepted counts as accepted (and is not cited), and the note
+        says how many were; a cited id the result does not hold at all does not count.
+        """
         present = [self._by_id[r] for r in requirement_ids if r in self._by_id]
         accepted = sum(1 for r in requirement_ids if r in self._baselined_set)
-        return present, [f.status for f in present] + [ACCEPTED] * accepted, accepted
+        if accepted:
+            extra_note = f"{accepted} finding(s) accepted by the baseline"
+            note = f"{note}; {extra_note}" if note else extra_note
+        return Rollup(
+            id=rid,
+            title=title,
+            status=aggregate([f.status for f in present] + [ACCEPTED] * accepted),
+            findings=tuple(f.id for f in present),
+            note=note,
+            **extra,
+        )
 
     @cached_property
     def _baselined_set(self) -> frozenset[str]:
         return frozenset(self.baselined)
 
-    @staticmethod
-    def _accepted_note(note: str | None, accepted: int) -> str | None:
-        if not accepted:
-            return note
-        extra = f"{accepted} finding(s) accepted by the baseline"
-        return f"{note}; {extra}" if note else extra
-
     @cached_property
     def questions(self) -> tuple[Rollup, ...]:
-        out = []
-        for q in self.spec.questions:
-            present, statuses, accepted = self._cited(q.requirement_ids)
-            out.append(
-                Rollup(
-                    id=q.id,
-                    title=q.title,
-                    status=aggregate(statuses),
-                    findings=tuple(f.id for f in present),
-                    category=q.category,
-                    question=q.question,
-                    note=self._accepted_note(q.note, accepted),
-                )
+        return tuple(
+            self._rollup(
+                q.id,
+                q.title,
+                q.requirement_ids,
+                q.note,
+                category=q.category,
+                question=q.question,
             )
-        return tuple(out)
+            for q in self.spec.questions
+        )
 
     @cached_property
     def exit_gates(self) -> tuple[Rollup, ...]:
         out = []
         for gate in self.spec.exit_gates:
-            present, statuses, accepted = self._cited(gate.requirement_ids)
-            out.append(
-                Rollup(
-                    id=gate.criterion,
-                    title=gate.criterion,
-                    status=aggregate(statuses),
-                    findings=tuple(f.id for f in present),
-                    note=self._accepted_note(None, accepted),
-                    migrations=tuple(_implementing_migrations(present)),
-                )
-            )
+            rollup = self._rollup(gate.criterion, gate.criterion, gate.requirement_ids)
+            migrations = _implementing_migrations([self._by_id[f] for f in rollup.findings])
+            out.append(replace(rollup, migrations=tuple(migrations)))
         return tuple(out)
 
     @cached_property

@@ -11,7 +11,7 @@ from __future__ import annotations
 from schema_audit import model_ddl
 from schema_audit.audit import policysem, privileges
 from schema_audit.audit.context import AuditContext
-from schema_audit.audit.findings import Candidate, Diff, Finding, finding_for
+from schema_audit.audit.findings import Candidate, Diff, Finding, finding_for, matched_by_shape
 from schema_audit.enums import Status
 from schema_audit.model import TABLE_PRIVILEGES, Policy, SchemaModel, Table, Trigger, qualify
 from schema_audit.spec.model import Requirement
@@ -158,26 +158,16 @@ def check_policy(req: Requirement, ctx: AuditContext) -> Finding:
         policy = sorted(same, key=lambda p: p.name)[0]
         ddl = model_ddl.create_policy(policy, table)
         evidence = ctx.evidence(policy.provenance, ddl)
-        if req.name:
-            return finding_for(
-                req,
-                Status.PARTIAL,
-                f"{label} does not exist; {policy.name} is equivalent (name differs)",
-                diffs=[Diff("name", req.name, policy.name)],
-                evidence=evidence,
-                ddl=ddl,
-                name=policy.name,
-                instead=[
-                    Candidate("policy", policy.name, "same command, roles and predicates", ddl)
-                ],
-            )
-        return finding_for(
+        return matched_by_shape(
             req,
-            Status.PASS,
-            f"{label} exists as {policy.name}",
-            evidence=evidence,
+            kind="policy",
+            label=label,
+            found=policy.name,
+            same=f"; {policy.name} is equivalent",
+            why="same command, roles and predicates",
             ddl=ddl,
-            name=policy.name,
+            evidence=evidence,
+            rename=True,
         )
     instead = [
         Candidate(

@@ -7,6 +7,8 @@ matched by shape accounts for the object it matched (the finding names it).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from schema_audit.audit.findings import Diff, Evidence, Finding, finding_for
 from schema_audit.enums import Status
 from schema_audit.model import SchemaModel, Table, qualify
@@ -33,13 +35,20 @@ def _present(table: Table, what: str) -> set[str]:
     return set(getattr(table, what))
 
 
-def _accounted(req: Requirement, findings: list[Finding], spec: Spec) -> set[str]:
+# what a strict requirement reads of the findings judged before it: those of one kind on one
+# table (``(kind, table) -> findings``), built once per audit by the engine
+Judged = Mapping[tuple[str, str | None], Sequence[Finding]]
+
+
+def _accounted(
+    req: Requirement, judged: Judged, requirements: Mapping[str, Requirement]
+) -> set[str]:
     kind = KIND_OF[req.props["what"]]
     names: set[str] = set()
-    for f in findings:
-        if f.kind == kind and f.table == req.table and f.id.startswith(f"{req.parent}."):
+    for f in judged.get((kind, req.table), ()):
+        if f.id.startswith(f"{req.parent}."):
             if kind == "privilege":
-                other = spec.requirement(f.id)
+                other = requirements.get(f.id)
                 roles = other.props.get("roles") if other else None
                 names.update(roles if isinstance(roles, list) else [])
             elif f.name:
@@ -48,8 +57,12 @@ def _accounted(req: Requirement, findings: list[Finding], spec: Spec) -> set[str
 
 
 def check_strict(
-    req: Requirement, model: SchemaModel, findings: list[Finding], spec: Spec
+    req: Requirement,
+    model: SchemaModel,
+    judged: Judged,
+    requirements: Mapping[str, Requirement],
 ) -> Finding:
+    """``judged`` indexes the findings so far by (kind, table); ``requirements`` the spec's by id."""
     table = model.tables.get(qualify(req.schema, req.table or ""))
     what = req.props["what"]
     if table is None:
@@ -57,7 +70,9 @@ def check_strict(
             req, Status.NOT_APPLICABLE, f"table {req.table} does not exist, so this cannot apply"
         )
     extra = sorted(
-        _present(table, what) - _accounted(req, findings, spec) - set(req.props.get("allow") or [])
+        _present(table, what)
+        - _accounted(req, judged, requirements)
+        - set(req.props.get("allow") or [])
     )
     if extra:
         return finding_for(

@@ -26,29 +26,29 @@ def check_table(req: Requirement, ctx: AuditContext) -> Finding:
             evidence=ctx.absence_evidence(None, f"table {label}"),
             instead=nearmiss.relation_candidates(req, ctx),
         )
-    f = finding_for(
-        req,
-        Status.PASS,
-        f"table {label} exists",
-        evidence=ctx.evidence(table.provenance, model_ddl.create_table(table)),
-        ddl=model_ddl.create_table(table),
-    )
+    ddl = model_ddl.create_table(table)
+    status, message = Status.PASS, f"table {label} exists"
+    diffs: list[Diff] = []
     comment = req.props.get("comment")
     if comment is not None and (table.comment or "") != comment:
-        f.status = Status.FAIL
-        f.diffs.append(Diff("comment", comment, table.comment))
-        f.message = f"table {label}: comment differs"
+        status, message = Status.FAIL, f"table {label}: comment differs"
+        diffs.append(Diff("comment", comment, table.comment))
     optional = option_diffs(req.props.get("options") or {}, table.options, table.unlogged)
     if optional:
         detail = "; ".join(
             f"{d.property} is {_show(d.actual)}, expected {_show(d.expected)}" for d in optional
         )
-        f.message = (
-            f"{f.message}; {detail}" if f.status == Status.FAIL else f"table {label}: {detail}"
-        )
-        f.status = Status.FAIL
-        f.diffs += optional
-    return f
+        message = f"{message}; {detail}" if status == Status.FAIL else f"table {label}: {detail}"
+        status = Status.FAIL
+        diffs += optional
+    return finding_for(
+        req,
+        status,
+        message,
+        diffs=diffs,
+        evidence=ctx.evidence(table.provenance, ddl),
+        ddl=ddl,
+    )
 
 
 def check_absent_table(req: Requirement, ctx: AuditContext) -> Finding:

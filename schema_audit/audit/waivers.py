@@ -9,18 +9,22 @@ waivers hide the next regression.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from schema_audit.audit.findings import Evidence, Finding
 from schema_audit.enums import Status
 from schema_audit.spec.model import Spec, match_ids
 
 
 def apply_waivers(spec: Spec, findings: list[Finding], as_of: str) -> list[Finding]:
-    """Mark waived findings in place; return findings about the waivers themselves."""
+    """``findings`` with the waived ones replaced (WAIVED, or an expiry noted), in order,
+    then findings about the waivers themselves (stale, expired)."""
     ids = [f.id for f in findings]
-    by_id = {f.id: f for f in findings}
+    final = list(findings)
+    position = {f.id: i for i, f in enumerate(findings)}  # the last finding of an id
     out: list[Finding] = []
     for index, waiver in enumerate(spec.waivers):
-        matched = [by_id[i] for i in match_ids(waiver.pattern, ids)]
+        matched = [final[position[i]] for i in match_ids(waiver.pattern, ids)]
         who = f" (owner {waiver.owner})" if waiver.owner else ""
         until = f" until {waiver.expires}" if waiver.expires else ""
         evidence = [
@@ -39,20 +43,26 @@ def apply_waivers(spec: Spec, findings: list[Finding], as_of: str) -> list[Findi
         elif expired:
             problem = f"waiver for {waiver.pattern!r} expired on {waiver.expires}{who}: the deviation counts again"
             for finding in deviating:
-                finding.message += f" (waiver expired on {waiver.expires}: {waiver.reason})"
+                final[position[finding.id]] = replace(
+                    finding,
+                    message=f"{finding.message} (waiver expired on {waiver.expires}: {waiver.reason})",
+                )
         elif not deviating:
             problem = f"waiver for {waiver.pattern!r} matches only passing findings (stale: the deviation is gone)"
         else:
             for finding in deviating:
-                finding.message += f" — WAIVED{who}{until}: {waiver.reason} (was {finding.status})"
-                finding.status = Status.WAIVED
-                finding.evidence.append(
-                    Evidence(
-                        source="spec",
-                        file=evidence[0].file,
-                        line=evidence[0].line,
-                        note=f"waiver: {waiver.reason}",
-                    )
+                final[position[finding.id]] = finding.with_evidence(
+                    [
+                        Evidence(
+                            source="spec",
+                            file=evidence[0].file,
+                            line=evidence[0].line,
+                            note=f"waiver: {waiver.reason}",
+                        )
+                    ],
+                    status=Status.WAIVED,
+                    message=f"{finding.message} — WAIVED{who}{until}: {waiver.reason} "
+                    f"(was {finding.status})",
                 )
         if problem:
             out.append(
@@ -67,4 +77,4 @@ def apply_waivers(spec: Spec, findings: list[Finding], as_of: str) -> list[Findi
                     evidence=evidence,
                 )
             )
-    return out
+    return final + out
