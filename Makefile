@@ -38,12 +38,14 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-# docs/rules.md, docs/lint-rules.md and docs/probes.md are generated from the registries
-# (schema_audit/rules/, schema_audit/lint/rules/, schema_audit/probes/kinds/)
+# docs/rules.md, docs/lint-rules.md, docs/probes.md and docs/requirement-kinds.md are
+# generated from the registries (schema_audit/rules/, schema_audit/lint/rules/,
+# schema_audit/probes/kinds/, schema_audit/kinds/)
 docs: install
 	$(BIN)/python -m schema_audit.rules._docs > docs/rules.md
 	$(BIN)/python -m schema_audit.lint.rules._docs > docs/lint-rules.md
 	$(BIN)/python -m schema_audit.probes.kinds._docs > docs/probes.md
+	$(BIN)/python -m schema_audit.kinds._docs > docs/requirement-kinds.md
 
 # The main job on the bundled example: audit the B0.3 migrations against the B0.3 spec,
 # statically and against a live throwaway PostgreSQL. Findings exit 1; that is the point of the demo.

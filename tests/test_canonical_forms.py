@@ -19,7 +19,7 @@ from cli_runner import run_cli
 
 from schema_audit.api import audit_model
 from schema_audit.audit.indexes import shape_diffs
-from schema_audit.audit.tables import _types_equal
+from schema_audit.kinds.column import _types_equal
 from schema_audit.model import Index, IndexKey, SchemaModel
 from schema_audit.modeldiff import diff_models
 from schema_audit.sources import live

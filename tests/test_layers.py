@@ -38,6 +38,7 @@ LAYERS: dict[str, int] = {
     "schema_audit.probes": 2,
     "schema_audit.lint": 2,
     "schema_audit.rules": 2,
+    "schema_audit.kinds": 2,  # the requirement kinds: one module per kind (issue 12)
     # loading a spec validates rule ids and expands selectors into requirements
     "schema_audit.spec": 2,
     # 3 engine and API: assembling an audit

@@ -25,11 +25,16 @@ class AuditContext:
     aliases: dict[str, dict[str, list[str]]] = field(
         default_factory=dict
     )  # table -> column -> aliases
+    requirements: dict[str, Requirement] = field(default_factory=dict)  # by id (the first)
+    # the findings judged so far by (kind, table): strict mode reads what the other
+    # requirements of a table matched (the engine adds each finding as it is made)
+    judged: dict[tuple[str, str | None], list[Finding]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, spec: Spec, model: SchemaModel, source_kind: str) -> AuditContext:
         ctx = cls(spec=spec, model=model, source_kind=source_kind)
         for req in spec.requirements:
+            ctx.requirements.setdefault(req.id, req)  # the first of an id, as Spec.requirement
             if req.table and req.kind in ("table", "view", "materialized_view"):
                 ctx.required_relations.add(qualify(req.schema, req.table))
             if req.kind == "column" and req.table:

@@ -25,53 +25,30 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from schema_audit.audit.findings import SEVERITY_RANK, STATUS_RANK, Finding, sort_key
+from schema_audit.kinds import kind
 from schema_audit.model import SchemaModel, Table, qualify, quote_ident
 from schema_audit.render import ddl as render_ddl
 
 PROBLEM = ("FAIL", "NOT_APPLICABLE", "PARTIAL", "DEFERRED")
-KIND_TITLE = {
-    "table": "Missing tables",
-    "absent_table": "Tables that must not exist",
-    "column": "Columns",
-    "primary_key": "Primary keys",
-    "unique": "Unique constraints",
-    "check": "CHECK constraints",
-    "foreign_key": "Foreign keys",
-    "index": "Indexes",
-    "rls": "Row-level security",
-    "policy": "RLS policies",
-    "trigger": "Triggers",
-    "privilege": "Table privileges",
-    "view": "Views",
-    "materialized_view": "Materialized views",
-    "function": "Functions",
-    "forbidden_column": "Forbidden columns",
-    "probe": "Behavioural probes",
-    "migration": "Migration history",
-    "strict": "Unexpected objects",
-    "strict_tables": "Unexpected tables",
-    "waiver": "Waivers",
-}
-KIND_FIX = {
-    "table": "create the table in a new migration (or update the spec if the design dropped it)",
-    "column": "add or alter the column in a new migration (ALTER TABLE … ADD / ALTER COLUMN)",
-    "primary_key": "ALTER TABLE … ADD PRIMARY KEY",
-    "unique": "ALTER TABLE … ADD CONSTRAINT … UNIQUE",
-    "check": "ALTER TABLE … ADD CONSTRAINT … CHECK",
-    "foreign_key": "ALTER TABLE … ADD CONSTRAINT … FOREIGN KEY (or recreate it with the right action)",
-    "index": "CREATE INDEX CONCURRENTLY in a new migration",
-    "rls": "ALTER TABLE … ENABLE / FORCE ROW LEVEL SECURITY",
-    "policy": "CREATE POLICY (or recreate it with the expected USING / WITH CHECK)",
-    "trigger": "create or fix the trigger",
-    "privilege": "GRANT / REVOKE to match the spec",
-    "view": "create the view",
-    "materialized_view": "create the materialized view",
-    "function": "create or fix the function",
-    "forbidden_column": "drop or rename the column",
-    "probe": "run with --replay to settle, or fix what the probe shows",
+# Findings of no requirement kind; each requirement kind has its title and fix hint
+# in its registration (schema_audit/kinds/).
+OTHER_TITLE = {"migration": "Migration history", "waiver": "Waivers"}
+OTHER_FIX = {
     "migration": "fix the migration history",
     "waiver": "remove the stale waiver, or renew it with a reason",
 }
+
+
+def kind_title(kind_id: str, fallback: str) -> str:
+    registered = kind(kind_id)
+    return registered.title if registered is not None else OTHER_TITLE.get(kind_id, fallback)
+
+
+def kind_fix(kind_id: str) -> str:
+    registered = kind(kind_id)
+    return registered.hint if registered is not None else OTHER_FIX.get(kind_id, "see the findings")
+
+
 # Rules that restate a spec requirement on the same object: rule id -> requirement kind.
 FOLDS = {"SEC002": "rls", "SEC003": "rls", "SEC006": "rls", "PERF001": "index"}
 
@@ -493,14 +470,14 @@ def _group_title(p: Problem) -> str:
     f = p.finding
     if f.kind == "rule":
         return f"{p.group} {f.name}"
-    return KIND_TITLE.get(f.kind, f.kind.replace("_", " "))
+    return kind_title(f.kind, f.kind.replace("_", " "))
 
 
 def _group_fix(p: Problem) -> str:
     f = p.finding
     if f.kind == "rule":
         return f.impact or "see docs/rules.md"
-    return KIND_FIX.get(f.kind, "see the findings")
+    return kind_fix(f.kind)
 
 
 def _waived(findings: Any) -> list[WaiverLine]:
@@ -512,7 +489,7 @@ def _waived(findings: Any) -> list[WaiverLine]:
         what = (
             f"{f.id.split('.')[1]} {f.name}"
             if f.kind == "rule" and f.id.count(".") >= 2
-            else KIND_TITLE.get(f.kind, f.kind)
+            else kind_title(f.kind, f.kind)
         )
         owner = None
         if "(owner " in f.message:

@@ -15,6 +15,7 @@ from typing import Any
 from schema_audit import __version__
 from schema_audit.audit.findings import Finding
 from schema_audit.audit.result import AuditResult
+from schema_audit.kinds import kind
 from schema_audit.render import digest, jsonenc
 from schema_audit.rules import Rule, registry
 
@@ -25,26 +26,8 @@ LEVEL = {
     "NOT_APPLICABLE": "note",
     "WAIVED": "none",
 }
-KIND_TEXT = {
-    "table": "Required table",
-    "column": "Required column",
-    "primary_key": "Primary key",
-    "unique": "Uniqueness",
-    "check": "CHECK constraint",
-    "foreign_key": "Foreign key",
-    "index": "Index",
-    "rls": "Row-level security",
-    "policy": "RLS policy",
-    "trigger": "Trigger",
-    "privilege": "Table privileges",
-    "view": "View",
-    "materialized_view": "Materialized view",
-    "function": "Function",
-    "forbidden_column": "Forbidden column",
-    "probe": "Behavioural probe",
-    "migration": "Migration history",
-    "absent_table": "Table that must not exist",
-}
+# Findings of no requirement kind (the history's own); requirement kinds name themselves.
+OTHER_KINDS = {"migration": "Migration history"}
 
 
 def _location(finding, spec_path: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
@@ -76,6 +59,11 @@ def _rule_descriptor(r: Rule) -> dict[str, Any]:
     }
 
 
+def _kind_text(kind_id: str) -> str:
+    registered = kind(kind_id)
+    return registered.name if registered is not None else OTHER_KINDS.get(kind_id, kind_id)
+
+
 def _rule_id(finding: Finding) -> str:
     """The SARIF ruleId: the audit rule's id for a rule finding, else the requirement kind."""
     if finding.kind == "rule":
@@ -89,7 +77,7 @@ def to_document(result: AuditResult, trend: Any = None) -> dict[str, Any]:
         {
             "id": f"schema-audit/{kind}",
             "name": kind,
-            "shortDescription": {"text": KIND_TEXT.get(kind, kind)},
+            "shortDescription": {"text": _kind_text(kind)},
             "helpUri": "https://schema-audit.dev/specs/README.md",
         }
         for kind in kinds

@@ -463,6 +463,7 @@ class _Builder:
         defaults = doc.get("defaults") or {}
         self.default_schema = defaults.get("schema", "public")
         self.default_severity = defaults.get("severity", "high")
+        self.spec_severity = defaults.get("severity")  # else each kind's registered default
         self.default_category = defaults.get("category")
         self.spec = Spec(
             name=doc["name"],
@@ -508,7 +509,7 @@ class _Builder:
             table=table,
             name=name,
             severity=props.get("severity")
-            or (parent.severity if parent else self.default_severity),
+            or (parent.severity if parent else self.spec_severity or _kind_severity(kind)),
             category=props.get("category")
             or (parent.category if parent else self.default_category),
             props=props,
@@ -766,23 +767,12 @@ class _Builder:
 
     @staticmethod
     def shape_label(kind: str, item: dict[str, Any], index: int) -> str:
-        """A readable id part for an unnamed requirement: its columns, or its position."""
-        columns = item.get("columns")
-        if kind in ("unique", "foreign_key", "index") and columns:
-            return "+".join(c.split()[0].strip("()") for c in columns)
-        for mode in ("leading", "covers"):
-            if kind == "index" and item.get(mode):
-                return f"{mode}_" + "+".join(item[mode])
-        if kind == "policy" and item.get("command"):
-            return f"{item['command'].lower()}_{index}"
-        if kind == "trigger":
-            events = "_".join(e.lower() for e in item.get("events") or [])
-            return f"{(item.get('timing') or 'any').lower()}_{events or 'any'}_{index}"
-        if kind == "privilege":
-            verb = "deny" if item.get("deny") else "grant"
-            privs = "_".join(p.lower() for p in item.get(verb) or [])
-            return f"{verb}_{privs}_{index}"
-        return f"{kind}_{index}"
+        """A readable id part for an unnamed requirement: its kind's label (its columns,
+        command, events …; schema_audit/kinds/), or its position."""
+        from schema_audit.kinds import registry
+
+        label = registry()[kind].label
+        return label(item, index) if label is not None else f"{kind}_{index}"
 
     def check_rule_ids(self, doc: dict[str, Any]) -> None:
         """Per-rule entries must name a rule that exists (a typo would silently do nothing)."""
@@ -850,6 +840,13 @@ class _Builder:
                     )
                 eg.requirement_ids.extend(r for r in matched if r not in eg.requirement_ids)
             self.spec.exit_gates.append(eg)
+
+
+def _kind_severity(kind: str) -> str:
+    """The severity requirement kind ``kind`` registered (schema_audit/kinds/)."""
+    from schema_audit.kinds import registry
+
+    return registry()[kind].severity
 
 
 def _build(located: Located, file: str, sha: str) -> Spec:

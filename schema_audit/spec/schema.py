@@ -11,259 +11,51 @@ from __future__ import annotations
 
 from typing import Any
 
-from schema_audit.enums import ReferentialAction, Severity
+from schema_audit.kinds import registry
+from schema_audit.spec.fragments import (
+    COMMANDS,
+    EVENTS,
+    PRIVILEGES,
+    REF_ACTIONS,
+    SEVERITIES,
+    STRICT_KINDS,
+)
+from schema_audit.spec.fragments import COMMON as _COMMON
+from schema_audit.spec.fragments import obj as _obj
+from schema_audit.spec.fragments import req_schema as _req
+from schema_audit.spec.fragments import string as _str
+from schema_audit.spec.fragments import strings as _strlist
 
-SEVERITIES = [s.value for s in Severity]
-COMMANDS = ["ALL", "SELECT", "INSERT", "UPDATE", "DELETE"]
-REF_ACTIONS = [a.value for a in ReferentialAction]
-PRIVILEGES = ["SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER", "ALL"]
-EVENTS = ["INSERT", "UPDATE", "DELETE", "TRUNCATE"]
-STRICT_KINDS = [
-    "columns",
-    "indexes",
-    "policies",
-    "triggers",
-    "privileges",
-    "checks",
-    "foreign_keys",
+__all__ = [
+    "COMMANDS",
+    "EVENTS",
+    "PRIVILEGES",
+    "REF_ACTIONS",
+    "SEVERITIES",
+    "SPEC_SCHEMA",
+    "STRICT_KINDS",
 ]
 
 
-def _str(description: str, **extra: Any) -> dict[str, Any]:
-    return {"type": "string", "description": description, **extra}
+def _kind(kind_id: str) -> dict[str, Any]:
+    """The schema fragment the requirement kind's module registered (schema_audit/kinds/)."""
+    fragment = registry()[kind_id].schema
+    assert fragment is not None, kind_id
+    return dict(fragment)
 
 
-def _strlist(description: str) -> dict[str, Any]:
-    return {"type": "array", "items": {"type": "string"}, "description": description}
-
-
-def _obj(properties: dict[str, Any], description: str, required: list[str] | None = None) -> dict:
-    out: dict[str, Any] = {
-        "type": "object",
-        "description": description,
-        "properties": properties,
-        "additionalProperties": False,
-    }
-    if required:
-        out["required"] = required
-    return out
-
-
-# Keys every requirement may carry: how bad a failure is and why it matters.
-_COMMON: dict[str, Any] = {
-    "id": _str(
-        "Explicit requirement id (default: derived from its position, e.g. tables.t.indexes.name)."
-    ),
-    "severity": {
-        "enum": SEVERITIES,
-        "description": "How bad a failure is (inherited from the parent when absent).",
-    },
-    "category": _str("Report category id (A, B, …) this requirement belongs to (inherited)."),
-    "impact": _str("Free text: what breaks when this fails, e.g. 'BLOCKING for B0.4 ingestion'."),
-    "description": _str("What the requirement is for, shown in the report."),
-    "questions": _strlist(
-        "Reviewer questions this requirement answers (also settable from questions:)."
-    ),
-    "source": _str("Where the requirement comes from, e.g. 'Backend Guide § 3.1'."),
-}
-
-
-def _req(properties: dict[str, Any], description: str, required: list[str] | None = None) -> dict:
-    return _obj({**_COMMON, **properties}, description, required)
-
-
-_COLUMN = _req(
-    {
-        "type": _str(
-            "Column type; compared canonically (int4 = integer, varchar(255) = character varying(255))."
-        ),
-        "nullable": {"type": "boolean", "description": "false = the column must be NOT NULL."},
-        "default": {
-            "type": ["string", "number", "boolean", "null"],
-            "description": "Default expression; compared canonically. null = must have no default.",
-        },
-        "unique": {
-            "type": "boolean",
-            "description": "true = a UNIQUE constraint (or non-partial unique index) on exactly this column.",
-        },
-        "primary_key": {
-            "type": "boolean",
-            "description": "true = this column alone is the primary key.",
-        },
-        "identity": {
-            "enum": ["always", "by default", "by_default", None],
-            "description": "GENERATED ALWAYS / BY DEFAULT AS IDENTITY (by_default = by default); "
-            "null = must not be an identity column (a serial column is not one).",
-        },
-        "collation": {
-            "type": ["string", "null"],
-            "description": 'Collation of the column ("C", und-x-icu …); null = the type\'s '
-            "default.",
-        },
-        "generated": _str("Expression of a GENERATED ALWAYS AS (…) STORED column."),
-        "references": _str("Shorthand foreign key: 'table(column)' or 'schema.table(column)'."),
-        "on_delete": {
-            "enum": REF_ACTIONS,
-            "description": "ON DELETE action of the `references` shorthand.",
-        },
-        "aliases": _strlist(
-            "Names the column may legitimately exist under (shown as 'what exists instead')."
-        ),
-        "comment": _str("Required column comment."),
-    },
-    "A column requirement. An empty mapping ({}) only requires existence.",
-)
-
-_INDEX_PROPS = {
-    "name": _str(
-        "Index name. Without a name the index is matched by shape (columns, predicate, …)."
-    ),
-    "columns": _strlist(
-        "Key columns or expressions, each optionally followed by ASC/DESC and NULLS FIRST/LAST."
-    ),
-    "unique": {"type": "boolean"},
-    "where": _str("Partial-index predicate."),
-    "include": _strlist("INCLUDE (covering) columns."),
-    "method": _str("Access method: btree, gin, gist, hash, brin, …"),
-}
-_INDEX_PROPS["leading"] = _strlist(
-    "Instead of columns: an index whose first key columns are exactly these, in this order "
-    "(more keys may follow); where/unique/method/include narrow it."
-)
-_INDEX_PROPS["covers"] = _strlist(
-    "Instead of columns: an index that serves equality lookups by these columns (its leading "
-    "columns in any order, valid, btree or hash, not partial unless `where` - the lookup's own "
-    "predicate - implies its predicate): the test PERF001 and the recommendations use."
-)
-_INDEX = {
-    **_req(_INDEX_PROPS, "An index requirement: columns (exact keys), leading or covers."),
-    "oneOf": [{"required": [k]} for k in ("columns", "leading", "covers")],
-}
-
-_FOREIGN_KEY = _req(
-    {
-        "name": _str("Constraint name; without it the FK is matched by its columns."),
-        "columns": _strlist("Referencing columns."),
-        "references": _str("'table(col, …)' or 'schema.table(col, …)'."),
-        "on_delete": {"enum": REF_ACTIONS},
-        "on_update": {"enum": REF_ACTIONS},
-        "deferrable": {"type": "boolean"},
-    },
-    "A foreign-key requirement.",
-    ["columns", "references"],
-)
-
-_UNIQUE = _req(
-    {
-        "name": _str("Constraint or index name; without it matched by columns."),
-        "columns": _strlist("Columns that must be unique together."),
-        "allow_index": {
-            "type": "boolean",
-            "description": "A unique index satisfies it (default true).",
-        },
-    },
-    "A uniqueness requirement.",
-    ["columns"],
-)
-
-_CHECK = _req(
-    {
-        "name": _str("Constraint name; without it matched by expression."),
-        "expression": _str("CHECK expression, compared canonically."),
-        "columns": _strlist("Columns the CHECK must be about (for near-miss search)."),
-    },
-    "A CHECK constraint requirement.",
-)
-
-_POLICY = _req(
-    {
-        "name": _str("Policy name; without it matched by command and predicates."),
-        "command": {"enum": COMMANDS},
-        "permissive": {"type": "boolean", "description": "false = RESTRICTIVE."},
-        "roles": _strlist("Roles the policy applies to; 'public' = PUBLIC."),
-        "using": _str(
-            "USING expression, compared as PostgreSQL evaluates it (a = b is b = a; "
-            "(SELECT f()) is f() for a STABLE/IMMUTABLE f)."
-        ),
-        "with_check": {
-            "type": ["string", "null"],
-            "description": "WITH CHECK expression PostgreSQL applies (a FOR ALL/UPDATE policy "
-            "without one checks new rows with its USING); null = must declare none.",
-        },
-    },
-    "A row-level-security policy requirement.",
-)
-
-_TRIGGER = _req(
-    {
-        "name": _str("Trigger name; without it matched by timing, events and level."),
-        "timing": {"enum": ["BEFORE", "AFTER", "INSTEAD OF"]},
-        "events": {"type": "array", "items": {"enum": EVENTS}},
-        "level": {"enum": ["ROW", "STATEMENT"]},
-        "function": _str("Trigger function name."),
-        "raises": {
-            "type": "boolean",
-            "description": "true = the function must RAISE EXCEPTION (a guard trigger).",
-        },
-        "enabled": {
-            "type": "boolean",
-            "description": "true (default) = the trigger must not be DISABLED.",
-        },
-    },
-    "A trigger requirement.",
-)
-
-_PRIVILEGE = _req(
-    {
-        "roles": {
-            "anyOf": [
-                {"type": "array", "items": {"type": "string"}},
-                {"enum": ["all_except_owner", "public"]},
-            ],
-            "description": "Roles concerned: a list, 'public', or 'all_except_owner'.",
-        },
-        "grant": {
-            "type": "array",
-            "items": {"enum": PRIVILEGES},
-            "description": "Privileges the roles must hold.",
-        },
-        "deny": {
-            "type": "array",
-            "items": {"enum": PRIVILEGES},
-            "description": "Privileges the roles must not hold.",
-        },
-    },
-    "A table privilege requirement.",
-    ["roles"],
-)
-
-_PROBE = _req(
-    {
-        "kind": {
-            "enum": [
-                "tenant_isolation",
-                "immutability",
-                "referential_action",
-                "idempotency",
-                "query_plan",
-                "rollback",
-                "migration_head",
-            ],
-            "description": "Behavioural probe run on a scratch database (--replay).",
-        },
-        "table": _str("Table the probe exercises."),
-        "parent": _str("Parent table (referential_action)."),
-        "expect": _str("Expected outcome, e.g. CASCADE, SET NULL, RESTRICT, rejected, index name."),
-        "query": _str("Query to EXPLAIN (query_plan)."),
-        "index": _str("Index the plan must use (query_plan)."),
-        "columns": _strlist("Natural key columns (idempotency)."),
-        "setting": _str(
-            "Tenant setting name (tenant_isolation), default from settings.tenant_setting."
-        ),
-    },
-    "A behavioural probe; DEFERRED unless the audit replays into a scratch database.",
-    ["kind"],
-)
+_COLUMN = _kind("column")
+_INDEX = _kind("index")
+_FOREIGN_KEY = _kind("foreign_key")
+_UNIQUE = _kind("unique")
+_CHECK = _kind("check")
+_POLICY = _kind("policy")
+_TRIGGER = _kind("trigger")
+_PRIVILEGE = _kind("privilege")
+_PROBE = _kind("probe")
+_VIEW = _kind("view")
+_FUNCTION = _kind("function")
+_FORBIDDEN = _kind("forbidden_column")
 
 _TABLE = _req(
     {
@@ -282,23 +74,7 @@ _TABLE = _req(
         "checks": {"type": "array", "items": _CHECK},
         "foreign_keys": {"type": "array", "items": _FOREIGN_KEY},
         "indexes": {"type": "array", "items": _INDEX},
-        "rls": _obj(
-            {
-                **_COMMON,
-                "enabled": {"type": "boolean"},
-                "forced": {"type": "boolean"},
-                "isolation": _str(
-                    "Predicate every command is held to, judged on the effective policies "
-                    "(permissive ORed, restrictive ANDed, WITH CHECK defaulting to USING): "
-                    "a permissive policy that admits other rows FAILs it and is named."
-                ),
-                "roles": _strlist(
-                    "Roles the isolation is judged for (their memberships and PUBLIC count); "
-                    "default: every role."
-                ),
-            },
-            "Row-level security state.",
-        ),
+        "rls": _kind("rls"),
         "policies": {"type": "array", "items": _POLICY},
         "triggers": {"type": "array", "items": _TRIGGER},
         "privileges": {"type": "array", "items": _PRIVILEGE},
@@ -596,22 +372,7 @@ SPEC_SCHEMA: dict[str, Any] = {
             "enums": {
                 "type": "object",
                 "description": "Enum types by name ('mood' or 'schema.mood').",
-                "additionalProperties": {
-                    "anyOf": [
-                        _req(
-                            {
-                                "schema": _str("Schema (default: defaults.schema)."),
-                                "values": _strlist(
-                                    "Exactly these labels, in this order (a removed, added or "
-                                    "reordered label FAILs)."
-                                ),
-                                "includes": _strlist("At least these labels (others may exist)."),
-                            },
-                            "An enum type requirement; {} only requires existence.",
-                        ),
-                        {"type": "null"},
-                    ]
-                },
+                "additionalProperties": {"anyOf": [_kind("enum"), {"type": "null"}]},
             },
             "forbidden_columns": {"type": "object", "additionalProperties": _FORBIDDEN},
             "probes": {"type": "object", "additionalProperties": _PROBE},

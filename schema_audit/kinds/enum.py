@@ -1,18 +1,56 @@
-"""Enum types: their labels, exactly and in order (``values``) or at least these (``includes``).
+"""An enum type and its labels: exactly these, in this order (``values``), or at
+least these (``includes``). A removed or renamed label breaks every row and query
+that used it; the catalog keeps labels in sort order, so ``values`` compares the
+order too.
 
-A removed or renamed enum label breaks every row and every query that used it, and
-reviewers ask for it by name; the catalog keeps labels in sort order, so ``values``
-compares the order too.
+```yaml
+enums:
+  invoice_status: {values: [draft, issued, paid, void]}
+```
 """
 
 from __future__ import annotations
 
 from schema_audit.audit.context import AuditContext
-from schema_audit.audit.findings import Diff, Evidence, Finding, finding_for, missing
-from schema_audit.model import qualify
+from schema_audit.audit.findings import (
+    Diff,
+    Evidence,
+    Finding,
+    finding_for,
+    missing,
+)
+from schema_audit.kinds import requirement_kind
+from schema_audit.model import (
+    qualify,
+)
+from schema_audit.spec.fragments import (
+    req_schema,
+    string,
+    strings,
+)
 from schema_audit.spec.model import Requirement
 
+SCHEMA = req_schema(
+    {
+        "schema": string("Schema (default: defaults.schema)."),
+        "values": strings(
+            "Exactly these labels, in this order (a removed, added or reordered label FAILs)."
+        ),
+        "includes": strings("At least these labels (others may exist)."),
+    },
+    "An enum type requirement; {} only requires existence.",
+)
 
+
+@requirement_kind(
+    id="enum",
+    name="Enum type",
+    title="Enum types",
+    group="objects",
+    hint="ALTER TYPE … ADD VALUE (or recreate the type) in a new migration",
+    spec="enums.<type>",
+    schema=SCHEMA,
+)
 def check_enum(req: Requirement, ctx: AuditContext) -> Finding:
     key = qualify(req.schema, req.name or "")
     enum = ctx.model.enums.get(key)

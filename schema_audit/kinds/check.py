@@ -1,0 +1,116 @@
+"""A CHECK constraint, by name or by its expression (compared canonically, as
+PostgreSQL stores it).
+
+```yaml
+tables:
+  invoices:
+    checks:
+      - {name: invoices_amount_positive, expression: "amount >= 0"}
+```
+"""
+
+from __future__ import annotations
+
+from schema_audit import model_ddl, sqlnorm
+from schema_audit.audit import nearmiss
+from schema_audit.audit.context import AuditContext
+from schema_audit.audit.findings import (
+    Diff,
+    Finding,
+    finding_for,
+)
+from schema_audit.audit.tables import sqlnorm_columns
+from schema_audit.enums import Status
+from schema_audit.kinds import requirement_kind
+from schema_audit.kinds._common import after_adding
+from schema_audit.model import (
+    SchemaModel,
+)
+from schema_audit.spec.fragments import (
+    req_schema,
+    string,
+    strings,
+)
+from schema_audit.spec.model import Requirement
+
+SCHEMA = req_schema(
+    {
+        "name": string("Constraint name; without it matched by expression."),
+        "expression": string("CHECK expression, compared canonically."),
+        "columns": strings("Columns the CHECK must be about (for near-miss search)."),
+    },
+    "A CHECK constraint requirement.",
+)
+
+
+def recommend(f: Finding, req: Requirement | None, model: SchemaModel) -> str:
+    props = req.props if req else {}
+    return f"Add CHECK ({props.get('expression')}) on {f.table or ''}" + after_adding(f)
+
+
+@requirement_kind(
+    id="check",
+    name="CHECK constraint",
+    title="CHECK constraints",
+    group="constraints",
+    hint="ALTER TABLE … ADD CONSTRAINT … CHECK",
+    spec="tables.<table>.checks[]",
+    schema=SCHEMA,
+    recommend=recommend,
+    strict="checks",
+)
+def check_check(req: Requirement, ctx: AuditContext) -> Finding:
+    table = ctx.table(req)
+    assert table is not None
+    expression = req.props.get("expression")
+    same_expr = None
+    if expression:
+        for ck in table.checks.values():
+            if sqlnorm.exprs_equal(ck.expression, expression):
+                same_expr = ck
+                break
+    if req.name and req.name in table.checks:
+        ck = table.checks[req.name]
+        ddl = f"CONSTRAINT {ck.name} {model_ddl.check_clause(ck)}"
+        if expression and not sqlnorm.exprs_equal(ck.expression, expression):
+            return finding_for(
+                req,
+                Status.FAIL,
+                f"CHECK {ck.name} on {table.name} is {ck.expression}, expected {expression}",
+                diffs=[Diff("expression", expression, ck.expression)],
+                evidence=ctx.evidence(ck.provenance, ddl),
+                ddl=ddl,
+            )
+        return finding_for(
+            req,
+            Status.PASS,
+            f"CHECK {ck.name} on {table.name}: {ck.expression}",
+            evidence=ctx.evidence(ck.provenance, ddl),
+            ddl=ddl,
+        )
+    if same_expr is not None:
+        ddl = f"CONSTRAINT {same_expr.name} {model_ddl.check_clause(same_expr)}"
+        status = Status.PARTIAL if req.name else Status.PASS
+        message = f"CHECK ({expression}) on {table.name} exists as {same_expr.name}"
+        diffs = [Diff("name", req.name, same_expr.name)] if req.name else []
+        if req.name:
+            message += " (name differs)"
+        return finding_for(
+            req,
+            status,
+            message,
+            diffs=diffs,
+            evidence=ctx.evidence(same_expr.provenance, ddl),
+            ddl=ddl,
+            name=same_expr.name,
+        )
+    what = f"CHECK {req.name or ''} ({expression or '…'}) on {table.name}".replace("  ", " ")
+    columns = req.props.get("columns") or sqlnorm_columns(expression or "")
+    absent = [c for c in columns if c not in table.columns]
+    return ctx.absent(
+        req,
+        table,
+        what,
+        instead=nearmiss.check_candidates(table, expression, columns),
+        absent_columns=absent,
+    )

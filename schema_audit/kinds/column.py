@@ -1,0 +1,242 @@
+"""A column of a table: type, nullability, default, identity, collation, generated
+expression, comment, and a UNIQUE or PRIMARY KEY on it alone.
+
+```yaml
+tables:
+  users:
+    columns:
+      email: {type: text, nullable: false, unique: true}
+      tenant_id: {type: uuid, references: tenants(id), on_delete: CASCADE}
+```
+
+Types compare canonically (``int4`` is ``integer``); a column missing by its own name
+that exists under one of its declared ``aliases`` is PARTIAL. ``references:`` is a
+shorthand for a foreign-key requirement on the column.
+"""
+
+from __future__ import annotations
+
+import re
+
+from schema_audit import model_ddl, sqlnorm
+from schema_audit.audit import nearmiss
+from schema_audit.audit.context import AuditContext
+from schema_audit.audit.findings import (
+    Diff,
+    Finding,
+    finding_for,
+    missing,
+)
+from schema_audit.audit.tables import _show, _unique_on
+from schema_audit.enums import Status
+from schema_audit.kinds import requirement_kind
+from schema_audit.kinds._common import diff_of
+from schema_audit.model import (
+    SchemaModel,
+    qualify,
+)
+from schema_audit.spec.fragments import (
+    REF_ACTIONS,
+    req_schema,
+    string,
+    strings,
+)
+from schema_audit.spec.model import Requirement
+
+SCHEMA = req_schema(
+    {
+        "type": string(
+            "Column type; compared canonically (int4 = integer, varchar(255) = character varying(255))."
+        ),
+        "nullable": {"type": "boolean", "description": "false = the column must be NOT NULL."},
+        "default": {
+            "type": ["string", "number", "boolean", "null"],
+            "description": "Default expression; compared canonically. null = must have no default.",
+        },
+        "unique": {
+            "type": "boolean",
+            "description": "true = a UNIQUE constraint (or non-partial unique index) on exactly this column.",
+        },
+        "primary_key": {
+            "type": "boolean",
+            "description": "true = this column alone is the primary key.",
+        },
+        "identity": {
+            "enum": ["always", "by default", "by_default", None],
+            "description": "GENERATED ALWAYS / BY DEFAULT AS IDENTITY (by_default = by default); "
+            "null = must not be an identity column (a serial column is not one).",
+        },
+        "collation": {
+            "type": ["string", "null"],
+            "description": 'Collation of the column ("C", und-x-icu …); null = the type\'s '
+            "default.",
+        },
+        "generated": string("Expression of a GENERATED ALWAYS AS (…) STORED column."),
+        "references": string("Shorthand foreign key: 'table(column)' or 'schema.table(column)'."),
+        "on_delete": {
+            "enum": REF_ACTIONS,
+            "description": "ON DELETE action of the `references` shorthand.",
+        },
+        "aliases": strings(
+            "Names the column may legitimately exist under (shown as 'what exists instead')."
+        ),
+        "comment": string("Required column comment."),
+    },
+    "A column requirement. An empty mapping ({}) only requires existence.",
+)
+
+
+_MIXED_CASE_WORD = re.compile(r'(?<![\w"$.])((?=[\w$]*[A-Z])[A-Za-z_][\w$]*)(?![\w"$])')
+
+
+def _types_equal(expected: str, actual: str, model=None) -> bool:
+    """Same type; a spec may write a mixed-case type name unquoted (``ApiTokenAlgorithm``).
+
+    The name as written is what PostgreSQL stores (exact first); PostgreSQL's lower-case
+    folding of it is accepted only when no type of the model carries the name as written.
+    """
+    try:
+        want, have = sqlnorm.canonical_type(expected), sqlnorm.canonical_type(actual)
+    except ValueError:
+        return " ".join(expected.lower().split()) == " ".join(actual.lower().split())
+    exact = _MIXED_CASE_WORD.sub(lambda m: f'"{m.group(1)}"', expected)
+    if exact != expected:
+        try:
+            exact_type = sqlnorm.canonical_type(exact)
+        except ValueError:
+            exact_type = want
+        if exact_type == have:
+            return True
+        if model is not None and exact_type.removesuffix("[]") in _type_names(model):
+            return False  # the name as written exists: it is the one meant
+    return want == have
+
+
+def _type_names(model) -> frozenset[str]:
+    """Canonical spellings of the model's own types (enums), for the ambiguity rule above."""
+    out = set()
+    for enum in model.enums.values():
+        try:
+            out.add(sqlnorm.canonical_type(qualify(enum.schema, enum.name)))
+        except ValueError:
+            continue
+    return frozenset(out)
+
+
+def _default_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def recommend(f: Finding, req: Requirement | None, model: SchemaModel) -> str:
+    table = f.table or ""
+    parts = []
+    if (d := diff_of(f, "nullable")) and d.expected is False:
+        parts.append(f"backfill and SET NOT NULL on {table}.{f.name}")
+    if d := diff_of(f, "type"):
+        parts.append(f"ALTER COLUMN {table}.{f.name} TYPE {d.expected} (now {d.actual})")
+    if d := diff_of(f, "default"):
+        parts.append(f"SET DEFAULT {d.expected} on {table}.{f.name}")
+    if diff_of(f, "unique"):
+        parts.append(f"add UNIQUE ({f.name}) on {table}")
+    return "; ".join(parts).capitalize() if parts else f.message
+
+
+@requirement_kind(
+    id="column",
+    name="Required column",
+    title="Columns",
+    group="tables",
+    hint="add or alter the column in a new migration (ALTER TABLE … ADD / ALTER COLUMN)",
+    spec="tables.<table>.columns.<column>",
+    schema=SCHEMA,
+    recommend=recommend,
+    strict="columns",
+)
+def check_column(req: Requirement, ctx: AuditContext) -> Finding:
+    table = ctx.table(req)
+    assert table is not None  # the engine marks children of a missing table NOT_APPLICABLE
+    label = f"{table.name}.{req.name}"
+    column = table.columns.get(req.name or "")
+    alias = next((a for a in req.props.get("aliases") or [] if a in table.columns), None)
+    if column is None and alias is not None:
+        line = model_ddl.column_line(table, alias)
+        return finding_for(
+            req,
+            Status.PARTIAL,
+            f"column {label} does not exist; the spec accepts its alias {table.name}.{alias} ({line})",
+            diffs=[Diff("name", req.name, alias)],
+            evidence=ctx.evidence(table.columns[alias].provenance or table.provenance[:1], line),
+            instead=[nearmiss.Candidate("column", alias, "declared alias in the spec", line)],
+            ddl=line,
+        )
+    if column is None:
+        return finding_for(
+            req,
+            Status.FAIL,
+            f"column {label} does not exist",
+            diffs=[missing()],
+            evidence=ctx.absence_evidence(table, f"column {label}"),
+            instead=nearmiss.column_candidates(req, table, ctx),
+            ddl=model_ddl.create_table(table, with_indexes=False),
+        )
+    props = req.props
+    diffs: list[Diff] = []
+    if "type" in props and not _types_equal(str(props["type"]), column.type, ctx.model):
+        diffs.append(Diff("type", props["type"], column.type))
+    if "nullable" in props and props["nullable"] != column.nullable:
+        diffs.append(Diff("nullable", props["nullable"], column.nullable))
+    if "default" in props:
+        expected = _default_text(props["default"])
+        if sqlnorm.normalize_default(expected, column.type) != sqlnorm.normalize_default(
+            column.default, column.type
+        ):
+            diffs.append(Diff("default", expected, column.default))
+    if "identity" in props:
+        wanted = props["identity"].replace("_", " ") if props["identity"] else None
+        if wanted != column.identity:
+            diffs.append(Diff("identity", props["identity"], column.identity))
+    if "collation" in props and _collation(props["collation"]) != _collation(column.collation):
+        diffs.append(Diff("collation", props["collation"], column.collation))
+    if "generated" in props and not sqlnorm.exprs_equal(props["generated"], column.generated):
+        diffs.append(Diff("generated", props["generated"], column.generated))
+    if "comment" in props and props["comment"] != column.comment:
+        diffs.append(Diff("comment", props["comment"], column.comment))
+    if props.get("unique") and not _unique_on(table, [column.name], allow_index=True):
+        diffs.append(Diff("unique", True, False))
+    if props.get("primary_key") and (
+        table.primary_key is None or table.primary_key.columns != [column.name]
+    ):
+        diffs.append(Diff("primary_key", True, False))
+    line = model_ddl.column_line(table, column.name)
+    evidence = ctx.evidence(column.provenance or table.provenance[:1], line)
+    if diffs:
+        detail = "; ".join(
+            f"{d.property} is {_show(d.actual)}, expected {_show(d.expected)}" for d in diffs
+        )
+        instead = (
+            nearmiss.unique_candidates(table, [column.name])
+            if any(d.property == "unique" for d in diffs)
+            else []
+        )
+        return finding_for(
+            req,
+            Status.FAIL,
+            f"column {label} differs: {detail}",
+            diffs=diffs,
+            evidence=evidence,
+            ddl=line,
+            instead=instead,
+        )
+    return finding_for(req, Status.PASS, f"column {label} is {line}", evidence=evidence, ddl=line)
+
+
+def _collation(name: str | None) -> str | None:
+    """``pg_catalog."C"``, ``"C"`` and ``C`` are one collation; ``default`` is none."""
+    if not name:
+        return None
+    bare = name.rpartition(".")[2].strip('"')
+    return None if bare == "default" else bare

@@ -1,0 +1,161 @@
+"""A foreign key: its columns, the table and columns it references, ON DELETE /
+ON UPDATE actions and deferrability.
+
+```yaml
+tables:
+  invoices:
+    foreign_keys:
+      - {columns: [customer_id], references: customers(id), on_delete: RESTRICT}
+```
+
+Without a name it is matched by its columns; named, one with the same columns under
+another name is PARTIAL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from schema_audit import model_ddl
+from schema_audit.audit import nearmiss
+from schema_audit.audit.context import AuditContext
+from schema_audit.audit.findings import (
+    Diff,
+    Finding,
+    finding_for,
+)
+from schema_audit.audit.tables import _show, parse_reference
+from schema_audit.enums import ReferentialAction, Status
+from schema_audit.kinds import requirement_kind
+from schema_audit.kinds._common import columns_label, diff_of, exists
+from schema_audit.model import (
+    ForeignKey,
+    SchemaModel,
+    qualify,
+)
+from schema_audit.spec.fragments import (
+    REF_ACTIONS,
+    req_schema,
+    string,
+    strings,
+)
+from schema_audit.spec.model import Requirement
+
+SCHEMA = req_schema(
+    {
+        "name": string("Constraint name; without it the FK is matched by its columns."),
+        "columns": strings("Referencing columns."),
+        "references": string("'table(col, …)' or 'schema.table(col, …)'."),
+        "on_delete": {"enum": REF_ACTIONS},
+        "on_update": {"enum": REF_ACTIONS},
+        "deferrable": {"type": "boolean"},
+    },
+    "A foreign-key requirement.",
+    ["columns", "references"],
+)
+
+
+def recommend(f: Finding, req: Requirement | None, model: SchemaModel) -> str:
+    props = req.props if req else {}
+    if not exists(f):
+        return f"Add foreign key {f.table or ''}({', '.join(props.get('columns', []))}) REFERENCES {props.get('references')}"
+    if d := diff_of(f, "on_delete"):
+        return f"Recreate {f.name} with ON DELETE {d.expected} (now {d.actual})"
+    return f"Fix foreign key {f.name}: {f.message}"
+
+
+def label(item: Mapping[str, Any], index: int) -> str:
+    return columns_label(item) or f"foreign_key_{index}"
+
+
+@requirement_kind(
+    id="foreign_key",
+    name="Foreign key",
+    title="Foreign keys",
+    group="constraints",
+    hint="ALTER TABLE … ADD CONSTRAINT … FOREIGN KEY (or recreate it with the right action)",
+    spec="tables.<table>.foreign_keys[]",
+    schema=SCHEMA,
+    recommend=recommend,
+    label=label,
+    strict="foreign_keys",
+)
+def check_foreign_key(req: Requirement, ctx: AuditContext) -> Finding:
+    table = ctx.table(req)
+    assert table is not None
+    props = req.props
+    columns = props["columns"]
+    ref_schema, ref_table, ref_columns = parse_reference(
+        props["references"], ctx.spec.default_schema
+    )
+    if not ref_columns:
+        ref = ctx.model.tables.get(qualify(ref_schema, ref_table))
+        ref_columns = ref.primary_key.columns if ref and ref.primary_key else ["id"]
+    label = (
+        f"FOREIGN KEY {table.name}({', '.join(columns)}) → {ref_table}({', '.join(ref_columns)})"
+    )
+    candidates = [fk for fk in table.foreign_keys.values() if fk.columns == columns]
+    fk: ForeignKey | None = None
+    name_differs = False
+    if req.name:
+        fk = table.foreign_keys.get(req.name)
+        if fk is None and candidates:
+            fk, name_differs = candidates[0], True
+    elif candidates:
+        same_target = [c for c in candidates if c.ref_table == ref_table]
+        fk = (same_target or candidates)[0]
+    if fk is None:
+        absent = [c for c in columns if c not in table.columns]
+        ref_missing = ctx.model.tables.get(qualify(ref_schema, ref_table)) is None
+        return ctx.absent(
+            req,
+            table,
+            label,
+            instead=nearmiss.fk_candidates(table, columns, ref_table),
+            absent_columns=absent,
+            note=f" (table {ref_table} missing)" if ref_missing else "",
+        )
+    diffs: list[Diff] = []
+    if (fk.ref_schema, fk.ref_table) != (ref_schema, ref_table):
+        diffs.append(
+            Diff("references", f"{ref_schema}.{ref_table}", f"{fk.ref_schema}.{fk.ref_table}")
+        )
+    if fk.ref_columns != ref_columns:
+        diffs.append(Diff("ref_columns", ref_columns, fk.ref_columns))
+    if fk.columns != columns:
+        diffs.append(Diff("columns", columns, fk.columns))
+    for prop in ("on_delete", "on_update"):
+        if prop in props and props[prop] != getattr(fk, prop):
+            diffs.append(Diff(prop, props[prop], getattr(fk, prop)))
+    if "deferrable" in props and props["deferrable"] != fk.deferrable:
+        diffs.append(Diff("deferrable", props["deferrable"], fk.deferrable))
+    ddl = f"ALTER TABLE {table.name} ADD CONSTRAINT {fk.name} {model_ddl.fk_clause(fk)};"
+    evidence = ctx.evidence(fk.provenance, ddl)
+    if diffs:
+        detail = "; ".join(
+            f"{d.property} is {_show(d.actual)}, expected {_show(d.expected)}" for d in diffs
+        )
+        return finding_for(
+            req,
+            Status.FAIL,
+            f"{fk.name} differs: {detail}",
+            diffs=diffs,
+            evidence=evidence,
+            ddl=ddl,
+            name=fk.name,
+        )
+    if name_differs:
+        return finding_for(
+            req,
+            Status.PARTIAL,
+            f"{label} exists as {fk.name} (name differs from {req.name})",
+            diffs=[Diff("name", req.name, fk.name)],
+            evidence=evidence,
+            ddl=ddl,
+            name=fk.name,
+        )
+    on_delete = f" ON DELETE {fk.on_delete}" if fk.on_delete != ReferentialAction.NO_ACTION else ""
+    return finding_for(
+        req, Status.PASS, f"{fk.name}: {label}{on_delete}", evidence=evidence, ddl=ddl, name=fk.name
+    )

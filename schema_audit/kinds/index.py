@@ -1,0 +1,320 @@
+"""An index on a table or materialized view: by name, by exact shape (``columns``,
+``where``, ``include``, ``unique``, ``method``), or by use (``leading:`` its first keys,
+``covers:`` it serves equality lookups by these columns).
+
+```yaml
+tables:
+  events:
+    indexes:
+      - {name: events_tenant_time, columns: [tenant_id, occurred_at DESC]}
+      - {covers: [tenant_id]}
+```
+
+Missing by name but present with the same shape under another name is PARTIAL and
+names the index that exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from schema_audit import ident, model_ddl, sqlnorm
+from schema_audit.audit import indexsem, nearmiss
+from schema_audit.audit.context import AuditContext
+from schema_audit.audit.findings import (
+    Diff,
+    Finding,
+    finding_for,
+    matched_by_shape,
+    show,
+)
+from schema_audit.audit.indexes import parse_key, shape_diffs
+from schema_audit.enums import Status
+from schema_audit.kinds import requirement_kind
+from schema_audit.kinds._common import after_adding, columns_label, exists
+from schema_audit.model import (
+    Index,
+    IndexKey,
+    SchemaModel,
+    Table,
+    qualify,
+)
+from schema_audit.spec.fragments import (
+    req_schema,
+    string,
+    strings,
+)
+from schema_audit.spec.model import Requirement
+
+_INDEX_PROPS = {
+    "name": string(
+        "Index name. Without a name the index is matched by shape (columns, predicate, …)."
+    ),
+    "columns": strings(
+        "Key columns or expressions, each optionally followed by ASC/DESC and NULLS FIRST/LAST."
+    ),
+    "unique": {"type": "boolean"},
+    "where": string("Partial-index predicate."),
+    "include": strings("INCLUDE (covering) columns."),
+    "method": string("Access method: btree, gin, gist, hash, brin, …"),
+}
+
+_INDEX_PROPS["leading"] = strings(
+    "Instead of columns: an index whose first key columns are exactly these, in this order "
+    "(more keys may follow); where/unique/method/include narrow it."
+)
+_INDEX_PROPS["covers"] = strings(
+    "Instead of columns: an index that serves equality lookups by these columns (its leading "
+    "columns in any order, valid, btree or hash, not partial unless `where` - the lookup's own "
+    "predicate - implies its predicate): the test PERF001 and the recommendations use."
+)
+SCHEMA = {
+    **req_schema(_INDEX_PROPS, "An index requirement: columns (exact keys), leading or covers."),
+    "oneOf": [{"required": [k]} for k in ("columns", "leading", "covers")],
+}
+
+
+def recommend(f: Finding, req: Requirement | None, model: SchemaModel) -> str:
+    props = req.props if req else {}
+    if exists(f):
+        return f"Recreate index {f.name}: {f.message}"
+    table = f.table or ""
+    cols = ", ".join(props.get("columns") or props.get("leading") or props.get("covers") or [])
+    text = f"Create index {props.get('name') or ''} ON {table} ({cols})".replace(
+        "index  ON", "index ON"
+    )
+    if props.get("include"):
+        text += f" INCLUDE ({', '.join(props['include'])})"
+    if props.get("where"):
+        text += f" WHERE {props['where']}"
+    text += after_adding(f)
+    return _redundant_advice(model, req, text) if req is not None else text
+
+
+def _redundant_advice(model: SchemaModel, req: Requirement, text: str) -> str:
+    """Never advise an index PERF002 would call redundant: say which index already does the job.
+
+    A ``columns: [a]`` requirement fails while ``(a, b)`` exists; creating ``(a)`` would be
+    reported as redundant with it, so the advice is to require ``leading:``/``covers:``.
+    """
+    table = model.tables.get(qualify(req.schema, req.table or ""))
+    columns = req.props.get("columns")
+    if table is None or not columns:
+        return text
+    proposed = Index(
+        name="",
+        keys=[_index_key(c) for c in columns],
+        unique=bool(req.props.get("unique")),
+        method=str(req.props.get("method") or "btree").lower(),
+        where=req.props.get("where"),
+        include=list(req.props.get("include") or []),
+    )
+    big = indexsem.redundant_for(table, proposed)
+    if big is None:
+        return text
+    return (
+        f"Index {big.name} on {table.name} already serves what ({', '.join(columns)}) would; "
+        f"a new one would be redundant (PERF002): require `leading: [{', '.join(columns)}]` "
+        "or `covers:` instead of exact `columns:`"
+    )
+
+
+def _index_key(text: str) -> IndexKey:
+    wanted = parse_key(text)
+    return IndexKey(wanted.expression, wanted.is_column, wanted.descending, wanted.nulls_first)
+
+
+def label(item: Mapping[str, Any], index: int) -> str:
+    found = columns_label(item)
+    if found:
+        return found
+    for mode in ("leading", "covers"):
+        if item.get(mode):
+            return f"{mode}_" + "+".join(item[mode])
+    return f"index_{index}"
+
+
+@requirement_kind(
+    id="index",
+    name="Index",
+    title="Indexes",
+    group="indexes",
+    hint="CREATE INDEX CONCURRENTLY in a new migration",
+    spec="tables.<table>.indexes[]",
+    schema=SCHEMA,
+    recommend=recommend,
+    label=label,
+    strict="indexes",
+)
+def check_index(req: Requirement, ctx: AuditContext) -> Finding:
+    relation = (
+        ctx.view(req)
+        if req.parent and req.parent.startswith(("views.", "materialized_views."))
+        else ctx.table(req)
+    )
+    assert relation is not None
+    props = req.props
+    if "leading" in props or "covers" in props:
+        return _check_use(req, ctx, relation)
+    indexes: dict[str, Index] = relation.indexes
+    schema, rel_name = relation.schema, relation.name
+    shape = f"({', '.join(props['columns'])})" + (
+        f" WHERE {props['where']}" if props.get("where") else ""
+    )
+    if props.get("include"):
+        shape += f" INCLUDE ({', '.join(props['include'])})"
+    label = f"index {req.name} on {rel_name}" if req.name else f"index on {rel_name} {shape}"
+    aliases = ctx.column_aliases(relation)
+    columns = _column_names(relation)
+
+    if req.name and req.name in indexes:
+        index = indexes[req.name]
+        ddl = model_ddl.create_index(index, schema, rel_name)
+        evidence = ctx.evidence(index.provenance, index.definition or ddl)
+        diffs = shape_diffs(props, index, aliases, columns)
+        if diffs:
+            detail = "; ".join(
+                f"{d.property} is {show(d.actual)}, expected {show(d.expected)}" for d in diffs
+            )
+            return finding_for(
+                req,
+                Status.FAIL,
+                f"{label} differs: {detail}",
+                diffs=diffs,
+                evidence=evidence,
+                ddl=ddl,
+            )
+        return finding_for(req, Status.PASS, f"{label} exists: {ddl}", evidence=evidence, ddl=ddl)
+
+    same_shape = [ix for ix in indexes.values() if not shape_diffs(props, ix, aliases, columns)]
+    if same_shape:
+        index = sorted(same_shape, key=lambda ix: ix.name)[0]
+        ddl = model_ddl.create_index(index, schema, rel_name)
+        evidence = ctx.evidence(index.provenance, index.definition or ddl)
+        return matched_by_shape(
+            req,
+            kind="index",
+            label=label,
+            found=index.name,
+            same=f" by that name; {index.name} has the same definition",
+            why="same key columns, predicate and INCLUDE; name differs",
+            ddl=ddl,
+            evidence=evidence,
+            rename=False,
+        )
+
+    wanted_columns = [parse_key(c) for c in props["columns"]]
+    absent = [
+        w.expression
+        for w in wanted_columns
+        if w.is_column and ident.resolve(w.expression, columns) not in columns
+    ]
+    absent += [c for c in props.get("include") or [] if ident.resolve(c, columns) not in columns]
+    return ctx.absent(
+        req,
+        relation,
+        label,
+        instead=nearmiss.index_candidates(props, relation, wanted_columns),
+        absent_columns=absent,
+    )
+
+
+def _column_names(relation) -> set[str]:
+    columns = relation.columns
+    if isinstance(columns, dict):
+        return set(columns)
+    return {c.name for c in columns}
+
+
+def _extra_diffs(props: dict, index: Index) -> list[Diff]:
+    """``unique``, ``method`` and ``include`` of a ``leading:``/``covers:`` requirement."""
+    diffs: list[Diff] = []
+    if "unique" in props and bool(props["unique"]) != index.unique:
+        diffs.append(Diff("unique", props["unique"], index.unique))
+    if "include" in props and not set(props["include"]) <= set(index.include):
+        diffs.append(Diff("include", props["include"], index.include))
+    if "method" in props and props["method"].lower() != index.method:
+        diffs.append(Diff("method", props["method"], index.method))
+    return diffs
+
+
+def _why_not(props: dict, index: Index, relation) -> str | None:
+    """None when ``index`` satisfies a ``leading:``/``covers:`` requirement, else why not."""
+    if "leading" in props:
+        columns = list(props["leading"])
+        if not indexsem.leads_with(index, columns):
+            return f"it does not lead with ({', '.join(columns)})"
+        if "where" in props and not sqlnorm.exprs_equal(props["where"], index.where):
+            return f"its predicate is {index.where or 'none'}, expected {props['where']}"
+    else:
+        table = relation if isinstance(relation, Table) else None
+        verdict = indexsem.serves_lookup(index, list(props["covers"]), table, props.get("where"))
+        if not verdict.serves:
+            return verdict.why_not
+    extra = _extra_diffs(props, index)
+    if extra:
+        return "; ".join(
+            f"{d.property} is {show(d.actual)}, expected {show(d.expected)}" for d in extra
+        )
+    return None
+
+
+def _check_use(req: Requirement, ctx: AuditContext, relation) -> Finding:
+    """``leading:`` (an index whose first keys are these) or ``covers:`` (one that serves lookups)."""
+    props = req.props
+    mode = "leading" if "leading" in props else "covers"
+    columns = list(props[mode])
+    what = (
+        f"leading with ({', '.join(columns)})"
+        if mode == "leading"
+        else f"serving lookups by ({', '.join(columns)})"
+    ) + (f" WHERE {props['where']}" if props.get("where") else "")
+    label = (
+        f"index {req.name} on {relation.name}" if req.name else f"index on {relation.name} {what}"
+    )
+    ordered = sorted(relation.indexes.values(), key=lambda ix: ix.name)
+    if req.name and req.name in relation.indexes:
+        ordered.sort(key=lambda ix: ix.name != req.name)
+    good = [ix for ix in ordered if _why_not(props, ix, relation) is None]
+    if good:
+        index = good[0]
+        ddl = model_ddl.create_index(index, relation.schema, relation.name)
+        evidence = ctx.evidence(index.provenance, index.definition or ddl)
+        if req.name and index.name != req.name:
+            return finding_for(
+                req,
+                Status.PARTIAL,
+                f"{label} does not exist by that name; {index.name} is {what} (name differs)",
+                diffs=[Diff("name", req.name, index.name)],
+                evidence=evidence,
+                ddl=ddl,
+                name=index.name,
+            )
+        return finding_for(
+            req,
+            Status.PASS,
+            f"{label}: {index.name} is {what}",
+            evidence=evidence,
+            ddl=ddl,
+            name=index.name,
+        )
+    instead = [
+        nearmiss.Candidate(
+            "index",
+            ix.name,
+            _why_not(props, ix, relation) or "",
+            model_ddl.create_index(ix, relation.schema, relation.name),
+        )
+        for ix in ordered
+        if set(ix.column_names) & set(columns)
+    ][: nearmiss.MAX_CANDIDATES]
+    names = _column_names(relation)
+    return ctx.absent(
+        req,
+        relation,
+        label,
+        instead=instead,
+        absent_columns=[c for c in columns if c not in names],
+        note="".join(f"; {c.name} does not count: {c.why}" for c in instead),
+    )

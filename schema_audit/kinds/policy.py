@@ -1,0 +1,169 @@
+"""A row-level-security policy: command, PERMISSIVE or RESTRICTIVE, roles, and its
+USING / WITH CHECK predicates compared as PostgreSQL evaluates them (``a = b`` is
+``b = a``; ``(SELECT f())`` is ``f()`` for a STABLE or IMMUTABLE ``f``).
+
+```yaml
+tables:
+  invoices:
+    policies:
+      - {name: tenant_isolation, command: ALL, using: "tenant_id = current_setting('app.tenant')::uuid"}
+```
+
+Without a name it is matched by command, roles and predicates; an equivalent policy
+under another name is PARTIAL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from schema_audit import model_ddl
+from schema_audit.audit import policysem
+from schema_audit.audit.context import AuditContext
+from schema_audit.audit.findings import (
+    Candidate,
+    Diff,
+    Finding,
+    finding_for,
+    matched_by_shape,
+)
+from schema_audit.enums import Status
+from schema_audit.kinds import requirement_kind
+from schema_audit.kinds._common import exists
+from schema_audit.model import (
+    Policy,
+    SchemaModel,
+)
+from schema_audit.spec.fragments import (
+    COMMANDS,
+    req_schema,
+    string,
+    strings,
+)
+from schema_audit.spec.model import Requirement
+
+SCHEMA = req_schema(
+    {
+        "name": string("Policy name; without it matched by command and predicates."),
+        "command": {"enum": COMMANDS},
+        "permissive": {"type": "boolean", "description": "false = RESTRICTIVE."},
+        "roles": strings("Roles the policy applies to; 'public' = PUBLIC."),
+        "using": string(
+            "USING expression, compared as PostgreSQL evaluates it (a = b is b = a; "
+            "(SELECT f()) is f() for a STABLE/IMMUTABLE f)."
+        ),
+        "with_check": {
+            "type": ["string", "null"],
+            "description": "WITH CHECK expression PostgreSQL applies (a FOR ALL/UPDATE policy "
+            "without one checks new rows with its USING); null = must declare none.",
+        },
+    },
+    "A row-level-security policy requirement.",
+)
+
+
+def _policy_diffs(props: dict, policy: Policy, model: SchemaModel) -> list[Diff]:
+    """What differs in behaviour: predicates compared as PostgreSQL evaluates them.
+
+    ``with_check:`` is compared with the WITH CHECK PostgreSQL applies, which is the
+    policy's USING when it has none (a FOR ALL policy with only USING refuses the same rows).
+    ``with_check: null`` still asks that the policy declare none.
+    """
+    diffs: list[Diff] = []
+    if "command" in props and props["command"] != policy.command:
+        diffs.append(Diff("command", props["command"], policy.command))
+    if "permissive" in props and props["permissive"] != policy.permissive:
+        diffs.append(Diff("permissive", props["permissive"], policy.permissive))
+    if "roles" in props and sorted(props["roles"]) != sorted(policy.roles):
+        diffs.append(Diff("roles", sorted(props["roles"]), sorted(policy.roles)))
+    if "using" in props and not policysem.equal(props["using"], policy.using, model):
+        diffs.append(Diff("using", props["using"], policy.using))
+    if "with_check" in props:
+        actual = (
+            policy.with_check
+            if props["with_check"] is None
+            else policysem.clause(policy, "with_check")
+        )
+        if not policysem.equal(props["with_check"], actual, model):
+            diffs.append(Diff("with_check", props["with_check"], actual))
+    return diffs
+
+
+def recommend(f: Finding, req: Requirement | None, model: SchemaModel) -> str:
+    table = f.table or ""
+    if not exists(f):
+        return f"Create policy {f.name} on {table}"
+    return f"Fix policy {f.name} on {table}: {f.message}"
+
+
+def label(item: Mapping[str, Any], index: int) -> str:
+    if item.get("command"):
+        return f"{item['command'].lower()}_{index}"
+    return f"policy_{index}"
+
+
+@requirement_kind(
+    id="policy",
+    name="RLS policy",
+    title="RLS policies",
+    group="security",
+    hint="CREATE POLICY (or recreate it with the expected USING / WITH CHECK)",
+    spec="tables.<table>.policies[]",
+    schema=SCHEMA,
+    recommend=recommend,
+    label=label,
+    strict="policies",
+)
+def check_policy(req: Requirement, ctx: AuditContext) -> Finding:
+    table = ctx.table(req)
+    assert table is not None
+    props = req.props
+    label = (
+        f"policy {req.name} on {table.name}"
+        if req.name
+        else f"{props.get('command', 'ALL')} policy on {table.name}"
+    )
+    policy = table.policies.get(req.name) if req.name else None
+    if policy is not None:
+        ddl = model_ddl.create_policy(policy, table)
+        diffs = _policy_diffs(props, policy, ctx.model)
+        evidence = ctx.evidence(policy.provenance, ddl)
+        if diffs:
+            detail = "; ".join(f"{d.property} is {d.actual}, expected {d.expected}" for d in diffs)
+            return finding_for(
+                req,
+                Status.FAIL,
+                f"{label} differs: {detail}",
+                diffs=diffs,
+                evidence=evidence,
+                ddl=ddl,
+            )
+        return finding_for(req, Status.PASS, f"{label} matches", evidence=evidence, ddl=ddl)
+    same = [p for p in table.policies.values() if not _policy_diffs(props, p, ctx.model)]
+    if same:
+        policy = sorted(same, key=lambda p: p.name)[0]
+        ddl = model_ddl.create_policy(policy, table)
+        evidence = ctx.evidence(policy.provenance, ddl)
+        return matched_by_shape(
+            req,
+            kind="policy",
+            label=label,
+            found=policy.name,
+            same=f"; {policy.name} is equivalent",
+            why="same command, roles and predicates",
+            ddl=ddl,
+            evidence=evidence,
+            rename=True,
+        )
+    instead = [
+        Candidate(
+            "policy",
+            p.name,
+            f"{p.command} policy on the same table; differs in "
+            + ", ".join(d.property for d in _policy_diffs(props, p, ctx.model)),
+            model_ddl.create_policy(p, table),
+        )
+        for p in sorted(table.policies.values(), key=lambda p: p.name)
+    ]
+    return ctx.absent(req, table, label, instead=instead)

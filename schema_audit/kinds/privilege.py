@@ -1,0 +1,215 @@
+"""Table privileges, judged on what roles can effectively do (PUBLIC, role
+membership, column grants, default privileges for future partitions): ``deny``
+privileges the roles must not hold, ``grant`` ones they must.
+
+```yaml
+tables:
+  audit_log:
+    privileges:
+      - {roles: all_except_owner, deny: [UPDATE, DELETE, TRUNCATE]}
+      - {roles: [app], grant: [SELECT, INSERT]}
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from schema_audit.audit import privileges
+from schema_audit.audit.context import AuditContext
+from schema_audit.audit.findings import (
+    Diff,
+    Finding,
+    finding_for,
+)
+from schema_audit.enums import Status
+from schema_audit.kinds import requirement_kind
+from schema_audit.model import (
+    TABLE_PRIVILEGES,
+    SchemaModel,
+    qualify,
+)
+from schema_audit.spec.fragments import (
+    PRIVILEGES,
+    req_schema,
+)
+from schema_audit.spec.model import Requirement
+
+SCHEMA = req_schema(
+    {
+        "roles": {
+            "anyOf": [
+                {"type": "array", "items": {"type": "string"}},
+                {"enum": ["all_except_owner", "public"]},
+            ],
+            "description": "Roles concerned: a list, 'public', or 'all_except_owner'.",
+        },
+        "grant": {
+            "type": "array",
+            "items": {"enum": PRIVILEGES},
+            "description": "Privileges the roles must hold.",
+        },
+        "deny": {
+            "type": "array",
+            "items": {"enum": PRIVILEGES},
+            "description": "Privileges the roles must not hold.",
+        },
+    },
+    "A table privilege requirement.",
+    ["roles"],
+)
+
+
+def _expand(privileges: list[str]) -> list[str]:
+    out: list[str] = []
+    for p in privileges:
+        for q in TABLE_PRIVILEGES if p == "ALL" else [p]:
+            if q not in out:
+                out.append(q)
+    return out
+
+
+def _holds(role: str, held: list[str], access: dict[str, privileges.Access]) -> str:
+    """``clerk holds UPDATE via app_rw, DELETE on column(s) note`` — each privilege with its path."""
+    paths: dict[str, list[str]] = {}
+    for p in held:
+        paths.setdefault(access[p].describe(role), []).append(p)
+    return f"{role} holds " + ", ".join(
+        f"{'/'.join(ps)}{' ' + how if how else ''}" for how, ps in paths.items()
+    )
+
+
+def recommend(f: Finding, req: Requirement | None, model: SchemaModel) -> str:
+    return f"Revoke or grant privileges on {f.table or ''}: {f.message.split(': ', 1)[-1]}"
+
+
+def label(item: Mapping[str, Any], index: int) -> str:
+    verb = "deny" if item.get("deny") else "grant"
+    privs = "_".join(p.lower() for p in item.get(verb) or [])
+    return f"{verb}_{privs}_{index}"
+
+
+@requirement_kind(
+    id="privilege",
+    name="Table privileges",
+    title="Table privileges",
+    group="security",
+    hint="GRANT / REVOKE to match the spec",
+    spec="tables.<table>.privileges[]",
+    schema=SCHEMA,
+    recommend=recommend,
+    label=label,
+    strict="privileges",
+)
+def check_privilege(req: Requirement, ctx: AuditContext) -> Finding:
+    table = ctx.table(req)
+    assert table is not None
+    props = req.props
+    roles = props["roles"]
+    deny = _expand(props.get("deny") or [])
+    grant = _expand(props.get("grant") or [])
+    grants_text = (
+        "\n".join(
+            f"GRANT {g.privilege} ON {table.name} TO {g.grantee};"
+            for g in sorted(table.grants, key=lambda g: (g.grantee, g.privilege))
+        )
+        or f"-- no grants on {table.name}"
+    )
+    grant_provenance = [
+        p
+        for p in table.provenance
+        if p.sql and any(w in p.sql.upper() for w in ("GRANT", "REVOKE"))
+    ]
+    evidence = ctx.evidence(grant_provenance, grants_text)
+    violations: list[str] = []
+    notes: list[str] = []
+    diffs: list[Diff] = []
+    model = ctx.model
+    if roles == "all_except_owner":
+        # every role the source knows plus every grantee, judged on what it can effectively do
+        candidates = set(model.roles) | {g.grantee for g in table.grants}
+        candidates |= {g.grantee for gs in table.column_grants.values() for g in gs}
+        for role in sorted(candidates - {table.owner}):
+            if model.roles.get(role) is not None and model.roles[role].superuser:
+                continue  # a superuser can do anything; not a grant to revoke
+            access = privileges.table_access(model, table, role)
+            held = [p for p in deny if p in access]
+            if held:
+                violations.append(_holds(role, held, access))
+                diffs.append(Diff(f"privileges[{role}]", f"no {', '.join(deny)}", held))
+        future = privileges.future_table_grants(model, table, deny)
+        who = "no role other than the owner"
+    else:
+        role_list = ["public"] if roles == "public" else list(roles)
+        future = []
+        for role in role_list:
+            access = privileges.table_access(model, table, role)
+            usage = privileges.schema_usage(model, table.schema, role)
+            held = [p for p in deny if p in access]
+            if held and usage is None:
+                notes.append(
+                    f"{_holds(role, held, access)} but lacks USAGE on schema {table.schema}: "
+                    "blocked today, one GRANT away"
+                )
+            elif held:
+                violations.append(_holds(role, held, access))
+                diffs.append(Diff(f"privileges[{role}]", f"no {', '.join(held)}", held))
+            lacking = [p for p in grant if p not in access or access[p].columns]
+            if lacking:
+                partial = [p for p in lacking if p in access]
+                violations.append(
+                    f"{role} lacks {', '.join(lacking)}"
+                    + "".join(
+                        f" ({p} only on column(s) {', '.join(access[p].columns)})" for p in partial
+                    )
+                )
+                diffs.append(Diff(f"privileges[{role}]", grant, sorted(access)))
+            if grant and usage is None:
+                violations.append(f"{role} lacks USAGE on schema {table.schema}")
+                diffs.append(Diff(f"schema_usage[{role}]", True, False))
+            if "INSERT" in grant and "INSERT" in access:
+                for sequence in privileges.serial_sequences(model, table):
+                    if not {"USAGE", "UPDATE"} & set(
+                        privileges.sequence_access(model, sequence, role)
+                    ):
+                        violations.append(
+                            f"{role} lacks USAGE on sequence {qualify(sequence.schema, sequence.name)}: "
+                            "INSERT fails on the nextval() default"
+                        )
+                        diffs.append(Diff(f"sequence_usage[{role}]", True, False))
+            future += privileges.future_grants(model, table, role, deny)
+        who = ", ".join(role_list)
+    for entry in future:
+        privilege = entry.privilege
+        text = (
+            f"ALTER DEFAULT PRIVILEGES{f' FOR ROLE {entry.owner}' if entry.owner else ''}"
+            f"{f' IN SCHEMA {entry.schema}' if entry.schema else ''} grants {privilege} on new tables "
+            f"to {entry.grantee}"
+        )
+        if table.kind == "partitioned":  # a new partition is a new table: it will be writable
+            violations.append(f"{text}: new partitions of {table.name} will accept it")
+            diffs.append(Diff(f"default_privileges[{entry.grantee}]", f"no {privilege}", privilege))
+        else:
+            notes.append(text)
+    note = "".join(f" (note: {n})" for n in notes)
+    if violations:
+        return finding_for(
+            req,
+            Status.FAIL,
+            f"{table.name}: " + "; ".join(violations) + note,
+            diffs=diffs,
+            evidence=evidence,
+            ddl=grants_text,
+            name="privileges",
+        )
+    if roles == "all_except_owner":
+        summary = [f"no role other than the owner holds {'/'.join(deny)}"] if deny else []
+    else:
+        summary = [f"{who} cannot {'/'.join(deny)}"] if deny else []
+    if grant:
+        summary.append(f"{who} holds {'/'.join(grant)}")
+    message = f"{table.name}: " + ("; ".join(summary) or "privileges as required") + note
+    return finding_for(
+        req, Status.PASS, message, evidence=evidence, ddl=grants_text, name="privileges"
+    )

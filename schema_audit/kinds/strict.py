@@ -1,0 +1,100 @@
+"""Strict mode for one table ("exactly these"): a column, index, policy, trigger,
+CHECK, foreign key or grant that exists but no requirement accounts for FAILs
+(pgTAP's ``*_are`` idea). Judged after every other requirement, because a
+requirement matched by shape accounts for the object it matched.
+
+```yaml
+tables:
+  invoices:
+    exactly: [columns, policies, privileges]
+    allow: [legacy_note]       # names strict mode accepts without a requirement
+strict:
+  exactly: [columns]           # every table entry, unless it says otherwise
+```
+"""
+
+from __future__ import annotations
+
+from schema_audit.audit.context import AuditContext
+from schema_audit.audit.findings import (
+    Diff,
+    Evidence,
+    Finding,
+    finding_for,
+)
+from schema_audit.enums import Status
+from schema_audit.kinds import requirement_kind
+from schema_audit.model import (
+    Table,
+    qualify,
+)
+from schema_audit.spec.fragments import (
+    STRICT_KINDS,
+)
+from schema_audit.spec.model import Requirement
+
+
+def _present(table: Table, what: str) -> set[str]:
+    if what == "columns":
+        return set(table.columns)
+    if what == "indexes":
+        return {name for name, ix in table.indexes.items() if not ix.constraint}
+    if what == "privileges":
+        return {g.grantee for g in table.grants if g.grantee != table.owner}
+    return set(getattr(table, what))
+
+
+def kind_of(word: str) -> str:
+    """The requirement kind an ``exactly:`` word is about (``columns`` -> ``column``)."""
+    from schema_audit.kinds import registry
+
+    return next(k.id for k in registry().values() if k.strict == word)
+
+
+def _accounted(req: Requirement, ctx: AuditContext) -> set[str]:
+    """What the table's other requirements of the kind matched (their findings name it)."""
+    kind = kind_of(req.props["what"])
+    names: set[str] = set()
+    for f in ctx.judged.get((kind, req.table), ()):
+        if f.id.startswith(f"{req.parent}."):
+            if kind == "privilege":
+                other = ctx.requirements.get(f.id)
+                roles = other.props.get("roles") if other else None
+                names.update(roles if isinstance(roles, list) else [])
+            elif f.name:
+                names.add(f.name)
+    return names
+
+
+@requirement_kind(
+    id="strict",
+    name="Exactly these objects",
+    title="Unexpected objects",
+    group="strict",
+    hint="drop what no requirement accounts for, or require it (or allow: it) in the spec",
+    spec="tables.<table>.exactly[]",
+    last=True,
+)
+def check_strict(req: Requirement, ctx: AuditContext) -> Finding:
+    table = ctx.model.tables.get(qualify(req.schema, req.table or ""))
+    what = req.props["what"]
+    if table is None:
+        return finding_for(
+            req, Status.NOT_APPLICABLE, f"table {req.table} does not exist, so this cannot apply"
+        )
+    extra = sorted(_present(table, what) - _accounted(req, ctx) - set(req.props.get("allow") or []))
+    if extra:
+        return finding_for(
+            req,
+            Status.FAIL,
+            f"{table.name} has {what} the spec does not require: {', '.join(extra)}",
+            diffs=[Diff(what, "only the required ones", extra)],
+            evidence=[Evidence(source="spec", note="strict mode (exactly)")],
+            name=f"exactly {what}",
+        )
+    return finding_for(
+        req, Status.PASS, f"{table.name} has exactly the required {what}", name=f"exactly {what}"
+    )
+
+
+__all__ = ["STRICT_KINDS", "check_strict", "kind_of"]

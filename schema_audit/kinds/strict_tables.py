@@ -1,0 +1,66 @@
+"""Strict mode for the set of tables: a table in the covered schemas that no
+``tables:`` entry requires FAILs (a selector's match does not count as requiring it).
+
+```yaml
+strict:
+  tables: true
+  schemas: [public, billing]
+  allow: [alembic_version]
+```
+"""
+
+from __future__ import annotations
+
+from schema_audit.audit.context import AuditContext
+from schema_audit.audit.findings import (
+    Diff,
+    Finding,
+    finding_for,
+)
+from schema_audit.enums import Status
+from schema_audit.kinds import requirement_kind
+from schema_audit.model import (
+    qualify,
+)
+from schema_audit.spec.model import Requirement
+
+
+@requirement_kind(
+    id="strict_tables",
+    name="Exactly these tables",
+    title="Unexpected tables",
+    group="strict",
+    hint="drop the table, or require it (or allow: it) in the spec",
+    spec="strict.tables",
+    last=True,
+)
+def check_strict_tables(req: Requirement, ctx: AuditContext) -> Finding:
+    model, spec = ctx.model, ctx.spec
+    # a table a match: selector picks is not thereby required: selectors say what a table of
+    # that pattern must have, not that a new one may appear
+    required = {
+        qualify(r.schema, r.table or "")
+        for r in spec.requirements
+        if r.kind == "table" and not r.id.startswith("match.")
+    }
+    allowed = {
+        qualify(spec.default_schema, a) if "." not in a else a for a in req.props.get("allow") or []
+    }
+    schemas = set(req.props["schemas"])
+    extra = sorted(
+        k for k, t in model.tables.items() if t.schema in schemas and k not in required | allowed
+    )
+    if extra:
+        return finding_for(
+            req,
+            Status.FAIL,
+            f"tables the spec does not require: {', '.join(extra)}",
+            diffs=[Diff("tables", "only the required ones", extra)],
+            name="tables",
+        )
+    return finding_for(
+        req,
+        Status.PASS,
+        f"exactly the required tables in {', '.join(sorted(schemas))}",
+        name="tables",
+    )

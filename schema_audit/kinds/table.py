@@ -1,0 +1,86 @@
+"""A table that must exist, with its comment and storage options.
+
+```yaml
+tables:
+  invoices:
+    comment: one row per issued invoice
+    options: {fillfactor: 70}
+```
+
+Its columns, constraints, indexes, RLS, policies, triggers and privileges are
+requirements of their own kinds, each the child of this one: when the table is
+missing they are NOT_APPLICABLE (one FAIL for the table, not a cascade).
+"""
+
+from __future__ import annotations
+
+from schema_audit import model_ddl
+from schema_audit.audit import nearmiss
+from schema_audit.audit.context import AuditContext
+from schema_audit.audit.findings import (
+    Diff,
+    Finding,
+    finding_for,
+    missing,
+)
+from schema_audit.audit.options import option_diffs
+from schema_audit.audit.tables import _show
+from schema_audit.enums import Status
+from schema_audit.kinds import requirement_kind
+from schema_audit.model import (
+    SchemaModel,
+    qualify,
+)
+from schema_audit.spec.model import Requirement
+
+
+def recommend(f: Finding, req: Requirement | None, model: SchemaModel) -> str:
+    return (
+        f"Create table {f.table or ''} (or update the guide if the design deliberately dropped it)"
+    )
+
+
+@requirement_kind(
+    id="table",
+    name="Required table",
+    title="Missing tables",
+    group="tables",
+    hint="create the table in a new migration (or update the spec if the design dropped it)",
+    spec="tables.<table>",
+    recommend=recommend,
+)
+def check_table(req: Requirement, ctx: AuditContext) -> Finding:
+    table = ctx.table(req)
+    label = qualify(req.schema, req.table or "")
+    if table is None:
+        return finding_for(
+            req,
+            Status.FAIL,
+            f"table {label} does not exist",
+            diffs=[missing()],
+            evidence=ctx.absence_evidence(None, f"table {label}"),
+            instead=nearmiss.relation_candidates(req, ctx),
+        )
+    ddl = model_ddl.create_table(table)
+    status, message = Status.PASS, f"table {label} exists"
+    diffs: list[Diff] = []
+    comment = req.props.get("comment")
+    if comment is not None and (table.comment or "") != comment:
+        status, message = Status.FAIL, f"table {label}: comment differs"
+        diffs.append(Diff("comment", comment, table.comment))
+    optional = option_diffs(req.props.get("options") or {}, table.options, table.unlogged)
+    if optional:
+        detail = "; ".join(
+            f"{d.property} is {_show(d.actual)}, expected {_show(d.expected)}" for d in optional
+        )
+        message = f"{message}; {detail}" if status == Status.FAIL else f"table {label}: {detail}"
+        status = Status.FAIL
+        diffs += optional
+    return finding_for(
+        req,
+        status,
+        message,
+        diffs=diffs,
+        evidence=ctx.evidence(table.provenance, ddl),
+        ddl=ddl,
+    )

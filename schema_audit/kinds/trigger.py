@@ -1,0 +1,191 @@
+"""A trigger: timing, events, level, function, enabled (not DISABLED, not REPLICA
+only), and ``raises``: its function must RAISE EXCEPTION (a guard that makes rows
+immutable).
+
+```yaml
+tables:
+  audit_log:
+    triggers:
+      - {timing: BEFORE, events: [UPDATE, DELETE], level: ROW, raises: true}
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from schema_audit import model_ddl
+from schema_audit.audit.context import AuditContext
+from schema_audit.audit.findings import (
+    Candidate,
+    Diff,
+    Finding,
+    finding_for,
+)
+from schema_audit.enums import Status
+from schema_audit.kinds import requirement_kind
+from schema_audit.kinds._common import exists
+from schema_audit.model import (
+    SchemaModel,
+    Trigger,
+)
+from schema_audit.spec.fragments import (
+    EVENTS,
+    req_schema,
+    string,
+)
+from schema_audit.spec.model import Requirement
+
+SCHEMA = req_schema(
+    {
+        "name": string("Trigger name; without it matched by timing, events and level."),
+        "timing": {"enum": ["BEFORE", "AFTER", "INSTEAD OF"]},
+        "events": {"type": "array", "items": {"enum": EVENTS}},
+        "level": {"enum": ["ROW", "STATEMENT"]},
+        "function": string("Trigger function name."),
+        "raises": {
+            "type": "boolean",
+            "description": "true = the function must RAISE EXCEPTION (a guard trigger).",
+        },
+        "enabled": {
+            "type": "boolean",
+            "description": "true (default) = the trigger must not be DISABLED.",
+        },
+    },
+    "A trigger requirement.",
+)
+
+
+def _function_raises(model: SchemaModel, name: str) -> bool | None:
+    """Whether the trigger function raises; None when the function is not in the model."""
+    schema, _, bare = name.rpartition(".")
+    functions = model.functions_named(bare.strip('"'), schema.strip('"') or None)
+    if not functions:
+        return None
+    return any(f.raises for f in functions)
+
+
+def _trigger_diffs(props: dict, trigger: Trigger, model: SchemaModel) -> list[Diff]:
+    diffs: list[Diff] = []
+    if "timing" in props and props["timing"] != trigger.timing:
+        diffs.append(Diff("timing", props["timing"], trigger.timing))
+    if "events" in props and not set(props["events"]) <= set(trigger.events):
+        diffs.append(Diff("events", props["events"], trigger.events))
+    if "level" in props and props["level"] != trigger.level:
+        diffs.append(Diff("level", props["level"], trigger.level))
+    if (
+        "function" in props
+        and props["function"].rpartition(".")[2] != trigger.function.rpartition(".")[2]
+    ):
+        diffs.append(Diff("function", props["function"], trigger.function))
+    if props.get("enabled", True) and trigger.enabled == "DISABLED":
+        diffs.append(Diff("enabled", True, False))
+    elif props.get("enabled", True) and trigger.enabled == "REPLICA":
+        # fires only under session_replication_role = replica: no protection in normal sessions
+        diffs.append(Diff("enabled", True, "replica only"))
+    if props.get("raises"):
+        raises = _function_raises(model, trigger.function)
+        if raises is False:
+            diffs.append(Diff("raises", True, False))
+    return diffs
+
+
+def recommend(f: Finding, req: Requirement | None, model: SchemaModel) -> str:
+    props = req.props if req else {}
+    table = f.table or ""
+    if not exists(f):
+        events = " OR ".join(props.get("events") or [])
+        return (
+            f"Add a {props.get('timing', '')} {events} row trigger on {table} that raises".replace(
+                "  ", " "
+            )
+        )
+    return f"Fix trigger {f.name} on {table}: {f.message}"
+
+
+def label(item: Mapping[str, Any], index: int) -> str:
+    events = "_".join(e.lower() for e in item.get("events") or [])
+    return f"{(item.get('timing') or 'any').lower()}_{events or 'any'}_{index}"
+
+
+@requirement_kind(
+    id="trigger",
+    name="Trigger",
+    title="Triggers",
+    group="security",
+    hint="create or fix the trigger",
+    spec="tables.<table>.triggers[]",
+    schema=SCHEMA,
+    recommend=recommend,
+    label=label,
+    strict="triggers",
+)
+def check_trigger(req: Requirement, ctx: AuditContext) -> Finding:
+    table = ctx.table(req)
+    assert table is not None
+    props = req.props
+    shape = " ".join(
+        filter(
+            None,
+            [
+                props.get("timing"),
+                " OR ".join(props.get("events") or []),
+                f"FOR EACH {props['level']}" if props.get("level") else None,
+            ],
+        )
+    )
+    label = (
+        f"trigger {req.name} on {table.name}" if req.name else f"{shape} trigger on {table.name}"
+    )
+    trigger = table.triggers.get(req.name) if req.name else None
+    if trigger is None and not req.name:
+        # Fully matching first; else the structural match (timing, events, level) that is
+        # disabled or does not raise, so the finding says what is wrong with it.
+        ranked = sorted(
+            (len(_trigger_diffs(props, t, ctx.model)), t.name, t)
+            for t in table.triggers.values()
+            if not {d.property for d in _trigger_diffs(props, t, ctx.model)}
+            & {"timing", "events", "level", "function"}
+        )
+        trigger = ranked[0][2] if ranked else None
+    if trigger is None:
+        instead = [
+            Candidate(
+                "trigger",
+                t.name,
+                "differs in " + ", ".join(d.property for d in _trigger_diffs(props, t, ctx.model)),
+                model_ddl.create_trigger(t, table),
+            )
+            for t in sorted(table.triggers.values(), key=lambda t: t.name)
+        ]
+        return ctx.absent(req, table, label, instead=instead)
+    ddl = model_ddl.create_trigger(trigger, table)
+    evidence = ctx.evidence(trigger.provenance, ddl)
+    fn_name = trigger.function.rpartition(".")[2]
+    for fn in ctx.model.functions_named(fn_name):
+        evidence += ctx.evidence(fn.provenance, None)
+    diffs = _trigger_diffs(props, trigger, ctx.model)
+    if diffs:
+        detail = "; ".join(f"{d.property} is {d.actual}, expected {d.expected}" for d in diffs)
+        return finding_for(
+            req,
+            Status.FAIL,
+            f"trigger {trigger.name} on {table.name} differs: {detail}",
+            diffs=diffs,
+            evidence=evidence,
+            ddl=ddl,
+            name=trigger.name,
+        )
+    note = ""
+    if props.get("raises") and _function_raises(ctx.model, trigger.function) is None:
+        note = f" (function {trigger.function} not found: whether it raises is unverified)"
+    return finding_for(
+        req,
+        Status.PASS,
+        f"trigger {trigger.name} on {table.name}: {trigger.timing} "
+        f"{' OR '.join(trigger.events)} FOR EACH {trigger.level}{note}",
+        evidence=evidence,
+        ddl=ddl,
+        name=trigger.name,
+    )

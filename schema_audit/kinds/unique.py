@@ -1,0 +1,126 @@
+"""Uniqueness over a set of columns: a UNIQUE constraint, or (unless
+``allow_index: false``) a non-partial unique index on exactly those columns.
+
+```yaml
+tables:
+  users:
+    unique:
+      - {columns: [tenant_id, email]}
+```
+
+Named, it must be that constraint or index; enforced under another name it is PARTIAL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from schema_audit.audit import nearmiss
+from schema_audit.audit.context import AuditContext
+from schema_audit.audit.findings import (
+    Diff,
+    Finding,
+    finding_for,
+)
+from schema_audit.audit.tables import _unique_on
+from schema_audit.enums import Status
+from schema_audit.kinds import requirement_kind
+from schema_audit.kinds._common import columns_label
+from schema_audit.model import (
+    SchemaModel,
+    Table,
+)
+from schema_audit.spec.fragments import (
+    req_schema,
+    string,
+    strings,
+)
+from schema_audit.spec.model import Requirement
+
+SCHEMA = req_schema(
+    {
+        "name": string("Constraint or index name; without it matched by columns."),
+        "columns": strings("Columns that must be unique together."),
+        "allow_index": {
+            "type": "boolean",
+            "description": "A unique index satisfies it (default true).",
+        },
+    },
+    "A uniqueness requirement.",
+    ["columns"],
+)
+
+
+def recommend(f: Finding, req: Requirement | None, model: SchemaModel) -> str:
+    props = req.props if req else {}
+    return f"Add UNIQUE ({', '.join(props.get('columns', []))}) on {f.table or ''}"
+
+
+def label(item: Mapping[str, Any], index: int) -> str:
+    return columns_label(item) or f"unique_{index}"
+
+
+@requirement_kind(
+    id="unique",
+    name="Uniqueness",
+    title="Unique constraints",
+    group="constraints",
+    hint="ALTER TABLE … ADD CONSTRAINT … UNIQUE",
+    spec="tables.<table>.unique[]",
+    schema=SCHEMA,
+    recommend=recommend,
+    label=label,
+)
+def check_unique(req: Requirement, ctx: AuditContext) -> Finding:
+    table = ctx.table(req)
+    assert table is not None
+    columns = req.props["columns"]
+    allow_index = req.props.get("allow_index", True)
+    label = f"UNIQUE ({', '.join(columns)}) on {table.name}"
+    absent = [c for c in columns if c not in table.columns]
+    found = _unique_on(table, columns, allow_index)
+    if req.name:
+        named = table.uniques.get(req.name)
+        index = table.indexes.get(req.name)
+        if named is not None or (index is not None and index.unique):
+            actual = named.columns if named else index.column_names  # type: ignore[union-attr]
+            enforcing = named or index
+            if sorted(actual) != sorted(columns):
+                return finding_for(
+                    req,
+                    Status.FAIL,
+                    f"{req.name} is on ({', '.join(actual)}), expected ({', '.join(columns)})",
+                    diffs=[Diff("columns", columns, actual)],
+                    evidence=ctx.evidence(enforcing.provenance if enforcing else [], None),
+                )
+            return finding_for(
+                req,
+                Status.PASS,
+                f"{label} enforced by {req.name}",
+                evidence=ctx.evidence(enforcing.provenance if enforcing else [], None),
+            )
+        if found:
+            return finding_for(
+                req,
+                Status.PARTIAL,
+                f"{label} is enforced by {found}, not by a constraint named {req.name} (name differs)",
+                diffs=[Diff("name", req.name, found)],
+                evidence=_uq_evidence(ctx, table, found),
+            )
+    elif found:
+        return finding_for(
+            req,
+            Status.PASS,
+            f"{label} enforced by {found}",
+            evidence=_uq_evidence(ctx, table, found),
+            name=found,
+        )
+    return ctx.absent(
+        req, table, label, instead=nearmiss.unique_candidates(table, columns), absent_columns=absent
+    )
+
+
+def _uq_evidence(ctx: AuditContext, table: Table, name: str):
+    obj = table.uniques.get(name) or table.indexes.get(name) or table.primary_key
+    return ctx.evidence(obj.provenance if obj else [], None)

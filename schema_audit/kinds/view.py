@@ -1,0 +1,126 @@
+"""A view: the columns it exposes, the tables it reads, and its options
+(``security_invoker``, ``security_barrier``, ``check_option``).
+
+```yaml
+views:
+  active_customers:
+    columns: [id, name]
+    depends_on: [customers]
+    options: {security_invoker: true}
+```
+"""
+
+from __future__ import annotations
+
+from schema_audit import model_ddl
+from schema_audit.audit import nearmiss
+from schema_audit.audit.context import AuditContext
+from schema_audit.audit.findings import (
+    Diff,
+    Finding,
+    finding_for,
+    missing,
+)
+from schema_audit.audit.options import option_diffs
+from schema_audit.enums import Status
+from schema_audit.kinds import requirement_kind
+from schema_audit.kinds.index import SCHEMA as INDEX_SCHEMA
+from schema_audit.model import (
+    SchemaModel,
+    qualify,
+)
+from schema_audit.spec.fragments import (
+    obj,
+    req_schema,
+    string,
+    strings,
+)
+from schema_audit.spec.model import Requirement
+
+SCHEMA = req_schema(
+    {
+        "schema": string("Schema (default: defaults.schema)."),
+        "columns": strings("Columns the view must expose."),
+        "depends_on": strings("Base tables the view must read."),
+        "options": obj(
+            {
+                "security_invoker": {
+                    "type": "boolean",
+                    "description": "true = the view runs with the caller's rights (RLS of the "
+                    "caller applies; PostgreSQL 15+).",
+                },
+                "security_barrier": {"type": "boolean"},
+                "check_option": {"enum": ["local", "cascaded", "none"]},
+            },
+            "View options (absent in the catalog = PostgreSQL's default: false / none).",
+        ),
+        "indexes": {"type": "array", "items": INDEX_SCHEMA},
+    },
+    "A view or materialized-view requirement.",
+)
+
+
+def recommend(f: Finding, req: Requirement | None, model: SchemaModel) -> str:
+    kind = "materialized view" if f.kind == "materialized_view" else "view"
+    if f.instead:
+        return f"Create {kind} {f.name}, or document that {f.instead[0].name} replaces it"
+    return f"Create {kind} {f.name}"
+
+
+@requirement_kind(
+    id="view",
+    name="View",
+    title="Views",
+    group="objects",
+    hint="create the view",
+    spec="views.<view>",
+    schema=SCHEMA,
+    recommend=recommend,
+)
+def check_view(req: Requirement, ctx: AuditContext) -> Finding:
+    materialized = req.kind == "materialized_view"
+    kind = "materialized view" if materialized else "view"
+    label = f"{kind} {qualify(req.schema, req.table or '')}"
+    view = ctx.view(req)
+    if view is None or view.materialized != materialized:
+        diffs = [missing()]
+        message = f"{label} does not exist"
+        if view is not None:
+            other = "materialized view" if view.materialized else "view"
+            message += f" (a {other} of that name exists)"
+            diffs.append(Diff("materialized", materialized, view.materialized))
+        return finding_for(
+            req,
+            Status.FAIL,
+            message,
+            diffs=diffs,
+            evidence=ctx.absence_evidence(None, label),
+            instead=nearmiss.view_candidates(req, ctx),
+        )
+    ddl = model_ddl.create_view(view)
+    evidence = ctx.evidence(view.provenance, ddl)
+    diffs = []
+    have = [c.name for c in view.columns]
+    lacking = [c for c in req.props.get("columns") or [] if c not in have]
+    if lacking:
+        diffs.append(Diff("columns", req.props["columns"], have))
+    deps = {d.rpartition(".")[2] for d in view.depends_on}
+    lacking_deps = [
+        d for d in req.props.get("depends_on") or [] if d.rpartition(".")[2] not in deps
+    ]
+    if lacking_deps:
+        diffs.append(Diff("depends_on", req.props["depends_on"], sorted(deps)))
+    option_problems = option_diffs(req.props.get("options") or {}, view.options, None)
+    diffs += option_problems
+    if diffs:
+        detail = "; ".join([f"missing column(s) {', '.join(lacking)}"] if lacking else []) or ""
+        if lacking_deps:
+            detail += ("; " if detail else "") + f"does not read {', '.join(lacking_deps)}"
+        for d in option_problems:
+            detail += (
+                "; " if detail else ""
+            ) + f"{d.property} is {d.actual or 'not set'}, expected {d.expected}"
+        return finding_for(
+            req, Status.FAIL, f"{label} differs: {detail}", diffs=diffs, evidence=evidence, ddl=ddl
+        )
+    return finding_for(req, Status.PASS, f"{label} exists", evidence=evidence, ddl=ddl)
