@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
+from schema_audit import model_ddl
 from schema_audit.audit.findings import Candidate, Evidence, Finding
 from schema_audit.enums import Status
 from schema_audit.model import Provenance, SchemaModel, Table, View, qualify
@@ -29,6 +30,8 @@ class AuditContext:
     # the findings judged so far by (kind, table): strict mode reads what the other
     # requirements of a table matched (the engine adds each finding as it is made)
     judged: dict[tuple[str, str | None], list[Finding]] = field(default_factory=dict)
+    # CREATE TABLE text by (table, with indexes): printed once per table, not per finding
+    table_ddl_cache: dict[tuple[str, bool], str] = field(default_factory=dict)
 
     @classmethod
     def build(cls, spec: Spec, model: SchemaModel, source_kind: str) -> AuditContext:
@@ -53,6 +56,16 @@ class AuditContext:
 
     def view(self, req: Requirement) -> View | None:
         return self.model.views.get(qualify(req.schema, req.table or ""))
+
+    def table_ddl(self, table: Table, *, with_indexes: bool = True) -> str:
+        """The table's CREATE TABLE (every finding about one table shares one printing)."""
+        key = (table.qualified_name, with_indexes)
+        ddl = self.table_ddl_cache.get(key)
+        if ddl is None:
+            ddl = self.table_ddl_cache[key] = model_ddl.create_table(
+                table, with_indexes=with_indexes
+            )
+        return ddl
 
     def column_aliases(self, relation: Table | View) -> dict[str, str]:
         """Spec column -> the declared alias that exists, for columns missing by their own name."""

@@ -1,8 +1,9 @@
-"""Index requirements: by name, or by shape (keys, predicate, INCLUDE, uniqueness, method).
+"""Index shapes as a spec writes them: key parsing and shape comparison.
 
-A required index that is missing by name but exists with the same shape under
-another name is PARTIAL and names the index that exists (the seed's
-``idx_events_tenant_timestamp`` → ``idx_attribution_events_tenant_occurred_at``).
+The ``index`` requirement kind (``schema_audit/kinds/index.py``) judges by these, the
+recommendations rebuild a proposed index from them, and a required index missing by
+name but present with the same shape (the seed's ``idx_events_tenant_timestamp`` →
+``idx_attribution_events_tenant_occurred_at``) is found with :func:`shape_diffs`.
 """
 
 from __future__ import annotations

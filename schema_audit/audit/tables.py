@@ -1,4 +1,5 @@
-"""Checks of tables, columns and table constraints (PK, UNIQUE, CHECK, FOREIGN KEY)."""
+"""What the table and constraint kinds share (``schema_audit/kinds/``): scalar display,
+which constraint or index enforces uniqueness, reading ``table(col)`` references."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import re
 from schema_audit.model import Table
 
 
-def _show(value: object) -> str:
+def show_scalar(value: object) -> str:
+    """A scalar diff value in a message: ``none``, ``true``/``false``, else its text."""
     if value is None:
         return "none"
     if isinstance(value, bool):
@@ -15,7 +17,7 @@ def _show(value: object) -> str:
     return str(value)
 
 
-def _unique_on(table: Table, columns: list[str], allow_index: bool) -> str | None:
+def unique_on(table: Table, columns: list[str], allow_index: bool) -> str | None:
     """Name of a constraint or full (non-partial) unique index on exactly these columns."""
     wanted = sorted(columns)
     if table.primary_key and sorted(table.primary_key.columns) == wanted:

@@ -7,18 +7,11 @@ absent_tables: [legacy_sessions, public.tmp_import]
 
 from __future__ import annotations
 
-from schema_audit import model_ddl
 from schema_audit.audit.context import AuditContext
-from schema_audit.audit.findings import (
-    Diff,
-    Finding,
-    finding_for,
-)
+from schema_audit.audit.findings import Diff, Finding, finding_for
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
-from schema_audit.model import (
-    qualify,
-)
+from schema_audit.model import qualify
 from schema_audit.spec.model import Requirement
 
 
@@ -40,6 +33,6 @@ def check_absent_table(req: Requirement, ctx: AuditContext) -> Finding:
         Status.FAIL,
         f"table {label} exists but must not",
         diffs=[Diff("exists", False, True)],
-        evidence=ctx.evidence(table.provenance, model_ddl.create_table(table)),
-        ddl=model_ddl.create_table(table),
+        evidence=ctx.evidence(table.provenance, ctx.table_ddl(table)),
+        ddl=ctx.table_ddl(table),
     )

@@ -14,23 +14,13 @@ from __future__ import annotations
 from schema_audit import model_ddl, sqlnorm
 from schema_audit.audit import nearmiss
 from schema_audit.audit.context import AuditContext
-from schema_audit.audit.findings import (
-    Diff,
-    Finding,
-    finding_for,
-)
+from schema_audit.audit.findings import Diff, Finding, finding_for
 from schema_audit.audit.tables import sqlnorm_columns
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
 from schema_audit.kinds._common import after_adding
-from schema_audit.model import (
-    SchemaModel,
-)
-from schema_audit.spec.fragments import (
-    req_schema,
-    string,
-    strings,
-)
+from schema_audit.model import SchemaModel
+from schema_audit.spec.fragments import req_schema, string, strings
 from schema_audit.spec.model import Requirement
 
 SCHEMA = req_schema(

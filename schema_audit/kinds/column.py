@@ -21,26 +21,13 @@ import re
 from schema_audit import model_ddl, sqlnorm
 from schema_audit.audit import nearmiss
 from schema_audit.audit.context import AuditContext
-from schema_audit.audit.findings import (
-    Diff,
-    Finding,
-    finding_for,
-    missing,
-)
-from schema_audit.audit.tables import _show, _unique_on
+from schema_audit.audit.findings import Diff, Finding, finding_for, missing
+from schema_audit.audit.tables import show_scalar, unique_on
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
 from schema_audit.kinds._common import diff_of
-from schema_audit.model import (
-    SchemaModel,
-    qualify,
-)
-from schema_audit.spec.fragments import (
-    REF_ACTIONS,
-    req_schema,
-    string,
-    strings,
-)
+from schema_audit.model import SchemaModel, qualify
+from schema_audit.spec.fragments import REF_ACTIONS, req_schema, string, strings
 from schema_audit.spec.model import Requirement
 
 SCHEMA = req_schema(
@@ -181,7 +168,7 @@ def check_column(req: Requirement, ctx: AuditContext) -> Finding:
             diffs=[missing()],
             evidence=ctx.absence_evidence(table, f"column {label}"),
             instead=nearmiss.column_candidates(req, table, ctx),
-            ddl=model_ddl.create_table(table, with_indexes=False),
+            ddl=ctx.table_ddl(table, with_indexes=False),
         )
     props = req.props
     diffs: list[Diff] = []
@@ -205,7 +192,7 @@ def check_column(req: Requirement, ctx: AuditContext) -> Finding:
         diffs.append(Diff("generated", props["generated"], column.generated))
     if "comment" in props and props["comment"] != column.comment:
         diffs.append(Diff("comment", props["comment"], column.comment))
-    if props.get("unique") and not _unique_on(table, [column.name], allow_index=True):
+    if props.get("unique") and not unique_on(table, [column.name], allow_index=True):
         diffs.append(Diff("unique", True, False))
     if props.get("primary_key") and (
         table.primary_key is None or table.primary_key.columns != [column.name]
@@ -215,7 +202,8 @@ def check_column(req: Requirement, ctx: AuditContext) -> Finding:
     evidence = ctx.evidence(column.provenance or table.provenance[:1], line)
     if diffs:
         detail = "; ".join(
-            f"{d.property} is {_show(d.actual)}, expected {_show(d.expected)}" for d in diffs
+            f"{d.property} is {show_scalar(d.actual)}, expected {show_scalar(d.expected)}"
+            for d in diffs
         )
         instead = (
             nearmiss.unique_candidates(table, [column.name])

@@ -12,22 +12,10 @@ enums:
 from __future__ import annotations
 
 from schema_audit.audit.context import AuditContext
-from schema_audit.audit.findings import (
-    Diff,
-    Evidence,
-    Finding,
-    finding_for,
-    missing,
-)
+from schema_audit.audit.findings import Diff, Evidence, Finding, finding_for, missing
 from schema_audit.kinds import requirement_kind
-from schema_audit.model import (
-    qualify,
-)
-from schema_audit.spec.fragments import (
-    req_schema,
-    string,
-    strings,
-)
+from schema_audit.model import qualify
+from schema_audit.spec.fragments import req_schema, string, strings
 from schema_audit.spec.model import Requirement
 
 SCHEMA = req_schema(

@@ -14,22 +14,11 @@ import re
 
 from schema_audit import model_ddl
 from schema_audit.audit.context import AuditContext
-from schema_audit.audit.findings import (
-    Diff,
-    Evidence,
-    Finding,
-    finding_for,
-)
+from schema_audit.audit.findings import Diff, Evidence, Finding, finding_for
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
-from schema_audit.model import (
-    SchemaModel,
-)
-from schema_audit.spec.fragments import (
-    req_schema,
-    string,
-    strings,
-)
+from schema_audit.model import SchemaModel
+from schema_audit.spec.fragments import req_schema, string, strings
 from schema_audit.spec.model import Requirement
 
 SCHEMA = req_schema(

@@ -20,26 +20,13 @@ from typing import Any
 from schema_audit import model_ddl
 from schema_audit.audit import nearmiss
 from schema_audit.audit.context import AuditContext
-from schema_audit.audit.findings import (
-    Diff,
-    Finding,
-    finding_for,
-)
-from schema_audit.audit.tables import _show, parse_reference
+from schema_audit.audit.findings import Diff, Finding, finding_for
+from schema_audit.audit.tables import parse_reference, show_scalar
 from schema_audit.enums import ReferentialAction, Status
 from schema_audit.kinds import requirement_kind
 from schema_audit.kinds._common import columns_label, diff_of, exists
-from schema_audit.model import (
-    ForeignKey,
-    SchemaModel,
-    qualify,
-)
-from schema_audit.spec.fragments import (
-    REF_ACTIONS,
-    req_schema,
-    string,
-    strings,
-)
+from schema_audit.model import ForeignKey, SchemaModel, qualify
+from schema_audit.spec.fragments import REF_ACTIONS, req_schema, string, strings
 from schema_audit.spec.model import Requirement
 
 SCHEMA = req_schema(
@@ -134,7 +121,8 @@ def check_foreign_key(req: Requirement, ctx: AuditContext) -> Finding:
     evidence = ctx.evidence(fk.provenance, ddl)
     if diffs:
         detail = "; ".join(
-            f"{d.property} is {_show(d.actual)}, expected {_show(d.expected)}" for d in diffs
+            f"{d.property} is {show_scalar(d.actual)}, expected {show_scalar(d.expected)}"
+            for d in diffs
         )
         return finding_for(
             req,

@@ -16,23 +16,11 @@ from __future__ import annotations
 from schema_audit import model_ddl
 from schema_audit.audit import privileges
 from schema_audit.audit.context import AuditContext
-from schema_audit.audit.findings import (
-    Diff,
-    Finding,
-    finding_for,
-    missing,
-)
+from schema_audit.audit.findings import Diff, Finding, finding_for, missing
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
-from schema_audit.model import (
-    qualify,
-)
-from schema_audit.spec.fragments import (
-    obj,
-    req_schema,
-    string,
-    strings,
-)
+from schema_audit.model import qualify
+from schema_audit.spec.fragments import obj, req_schema, string, strings
 from schema_audit.spec.model import Requirement
 
 SCHEMA = req_schema(

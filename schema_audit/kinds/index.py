@@ -22,29 +22,13 @@ from typing import Any
 from schema_audit import ident, model_ddl, sqlnorm
 from schema_audit.audit import indexsem, nearmiss
 from schema_audit.audit.context import AuditContext
-from schema_audit.audit.findings import (
-    Diff,
-    Finding,
-    finding_for,
-    matched_by_shape,
-    show,
-)
+from schema_audit.audit.findings import Diff, Finding, finding_for, matched_by_shape, show
 from schema_audit.audit.indexes import parse_key, shape_diffs
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
 from schema_audit.kinds._common import after_adding, columns_label, exists
-from schema_audit.model import (
-    Index,
-    IndexKey,
-    SchemaModel,
-    Table,
-    qualify,
-)
-from schema_audit.spec.fragments import (
-    req_schema,
-    string,
-    strings,
-)
+from schema_audit.model import Index, IndexKey, SchemaModel, Table, qualify
+from schema_audit.spec.fragments import req_schema, string, strings
 from schema_audit.spec.model import Requirement
 
 _INDEX_PROPS = {

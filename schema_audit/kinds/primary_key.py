@@ -10,12 +10,7 @@ tables:
 from __future__ import annotations
 
 from schema_audit.audit.context import AuditContext
-from schema_audit.audit.findings import (
-    Diff,
-    Finding,
-    finding_for,
-    missing,
-)
+from schema_audit.audit.findings import Diff, Finding, finding_for, missing
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
 from schema_audit.spec.model import Requirement

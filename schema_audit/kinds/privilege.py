@@ -18,22 +18,11 @@ from typing import Any
 
 from schema_audit.audit import privileges
 from schema_audit.audit.context import AuditContext
-from schema_audit.audit.findings import (
-    Diff,
-    Finding,
-    finding_for,
-)
+from schema_audit.audit.findings import Diff, Finding, finding_for
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
-from schema_audit.model import (
-    TABLE_PRIVILEGES,
-    SchemaModel,
-    qualify,
-)
-from schema_audit.spec.fragments import (
-    PRIVILEGES,
-    req_schema,
-)
+from schema_audit.model import TABLE_PRIVILEGES, SchemaModel, qualify
+from schema_audit.spec.fragments import PRIVILEGES, req_schema
 from schema_audit.spec.model import Requirement
 
 SCHEMA = req_schema(

@@ -12,18 +12,10 @@ probes:
 from __future__ import annotations
 
 from schema_audit.audit.context import AuditContext
-from schema_audit.audit.findings import (
-    Evidence,
-    Finding,
-    finding_for,
-)
+from schema_audit.audit.findings import Evidence, Finding, finding_for
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
-from schema_audit.spec.fragments import (
-    req_schema,
-    string,
-    strings,
-)
+from schema_audit.spec.fragments import req_schema, string, strings
 from schema_audit.spec.model import Requirement
 
 SCHEMA = req_schema(

@@ -16,24 +16,12 @@ from __future__ import annotations
 from schema_audit import model_ddl
 from schema_audit.audit import policysem
 from schema_audit.audit.context import AuditContext
-from schema_audit.audit.findings import (
-    Diff,
-    Finding,
-    finding_for,
-)
+from schema_audit.audit.findings import Diff, Finding, finding_for
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
 from schema_audit.kinds._common import diff_of
-from schema_audit.model import (
-    SchemaModel,
-    Table,
-)
-from schema_audit.spec.fragments import (
-    COMMON,
-    obj,
-    string,
-    strings,
-)
+from schema_audit.model import SchemaModel, Table
+from schema_audit.spec.fragments import COMMON, obj, string, strings
 from schema_audit.spec.model import Requirement
 
 SCHEMA = obj(

@@ -16,21 +16,11 @@ strict:
 from __future__ import annotations
 
 from schema_audit.audit.context import AuditContext
-from schema_audit.audit.findings import (
-    Diff,
-    Evidence,
-    Finding,
-    finding_for,
-)
+from schema_audit.audit.findings import Diff, Evidence, Finding, finding_for
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
-from schema_audit.model import (
-    Table,
-    qualify,
-)
-from schema_audit.spec.fragments import (
-    STRICT_KINDS,
-)
+from schema_audit.model import Table, qualify
+from schema_audit.spec.fragments import STRICT_KINDS
 from schema_audit.spec.model import Requirement
 
 

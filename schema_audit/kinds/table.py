@@ -14,23 +14,14 @@ missing they are NOT_APPLICABLE (one FAIL for the table, not a cascade).
 
 from __future__ import annotations
 
-from schema_audit import model_ddl
 from schema_audit.audit import nearmiss
 from schema_audit.audit.context import AuditContext
-from schema_audit.audit.findings import (
-    Diff,
-    Finding,
-    finding_for,
-    missing,
-)
+from schema_audit.audit.findings import Diff, Finding, finding_for, missing
 from schema_audit.audit.options import option_diffs
-from schema_audit.audit.tables import _show
+from schema_audit.audit.tables import show_scalar
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
-from schema_audit.model import (
-    SchemaModel,
-    qualify,
-)
+from schema_audit.model import SchemaModel, qualify
 from schema_audit.spec.model import Requirement
 
 
@@ -61,7 +52,7 @@ def check_table(req: Requirement, ctx: AuditContext) -> Finding:
             evidence=ctx.absence_evidence(None, f"table {label}"),
             instead=nearmiss.relation_candidates(req, ctx),
         )
-    ddl = model_ddl.create_table(table)
+    ddl = ctx.table_ddl(table)
     status, message = Status.PASS, f"table {label} exists"
     diffs: list[Diff] = []
     comment = req.props.get("comment")
@@ -71,7 +62,8 @@ def check_table(req: Requirement, ctx: AuditContext) -> Finding:
     optional = option_diffs(req.props.get("options") or {}, table.options, table.unlogged)
     if optional:
         detail = "; ".join(
-            f"{d.property} is {_show(d.actual)}, expected {_show(d.expected)}" for d in optional
+            f"{d.property} is {show_scalar(d.actual)}, expected {show_scalar(d.expected)}"
+            for d in optional
         )
         message = f"{message}; {detail}" if status == Status.FAIL else f"table {label}: {detail}"
         status = Status.FAIL

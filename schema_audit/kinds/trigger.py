@@ -17,24 +17,12 @@ from typing import Any
 
 from schema_audit import model_ddl
 from schema_audit.audit.context import AuditContext
-from schema_audit.audit.findings import (
-    Candidate,
-    Diff,
-    Finding,
-    finding_for,
-)
+from schema_audit.audit.findings import Candidate, Diff, Finding, finding_for
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
 from schema_audit.kinds._common import exists
-from schema_audit.model import (
-    SchemaModel,
-    Trigger,
-)
-from schema_audit.spec.fragments import (
-    EVENTS,
-    req_schema,
-    string,
-)
+from schema_audit.model import SchemaModel, Trigger
+from schema_audit.spec.fragments import EVENTS, req_schema, string
 from schema_audit.spec.model import Requirement
 
 SCHEMA = req_schema(

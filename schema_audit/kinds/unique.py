@@ -18,24 +18,13 @@ from typing import Any
 
 from schema_audit.audit import nearmiss
 from schema_audit.audit.context import AuditContext
-from schema_audit.audit.findings import (
-    Diff,
-    Finding,
-    finding_for,
-)
-from schema_audit.audit.tables import _unique_on
+from schema_audit.audit.findings import Diff, Finding, finding_for
+from schema_audit.audit.tables import unique_on
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
 from schema_audit.kinds._common import columns_label
-from schema_audit.model import (
-    SchemaModel,
-    Table,
-)
-from schema_audit.spec.fragments import (
-    req_schema,
-    string,
-    strings,
-)
+from schema_audit.model import SchemaModel, Table
+from schema_audit.spec.fragments import req_schema, string, strings
 from schema_audit.spec.model import Requirement
 
 SCHEMA = req_schema(
@@ -79,7 +68,7 @@ def check_unique(req: Requirement, ctx: AuditContext) -> Finding:
     allow_index = req.props.get("allow_index", True)
     label = f"UNIQUE ({', '.join(columns)}) on {table.name}"
     absent = [c for c in columns if c not in table.columns]
-    found = _unique_on(table, columns, allow_index)
+    found = unique_on(table, columns, allow_index)
     if req.name:
         named = table.uniques.get(req.name)
         index = table.indexes.get(req.name)

@@ -147,62 +147,6 @@ _SELECT = _obj(
     "Which tables a match: entry picks; every condition given must hold.",
 )
 
-_VIEW = _req(
-    {
-        "schema": _str("Schema (default: defaults.schema)."),
-        "columns": _strlist("Columns the view must expose."),
-        "depends_on": _strlist("Base tables the view must read."),
-        "options": _obj(
-            {
-                "security_invoker": {
-                    "type": "boolean",
-                    "description": "true = the view runs with the caller's rights (RLS of the "
-                    "caller applies; PostgreSQL 15+).",
-                },
-                "security_barrier": {"type": "boolean"},
-                "check_option": {"enum": ["local", "cascaded", "none"]},
-            },
-            "View options (absent in the catalog = PostgreSQL's default: false / none).",
-        ),
-        "indexes": {"type": "array", "items": _INDEX},
-    },
-    "A view or materialized-view requirement.",
-)
-
-_FUNCTION = _req(
-    {
-        "schema": _str("Schema (default: defaults.schema)."),
-        "language": _str("plpgsql, sql, …"),
-        "security_definer": {"type": "boolean"},
-        "search_path_set": {
-            "type": "boolean",
-            "description": "true = the function pins search_path (SET search_path).",
-        },
-        "returns": _str("Return type."),
-        "execute": _obj(
-            {
-                "grant": _strlist("Roles that must be able to EXECUTE it (effective privileges)."),
-                "deny": _strlist(
-                    "Roles that must not be able to EXECUTE it; 'public' = every role."
-                ),
-            },
-            "Who may call it, judged on effective privileges (PUBLIC, membership, ownership).",
-        ),
-    },
-    "A function requirement.",
-)
-
-_FORBIDDEN = _req(
-    {
-        "pattern": _str(
-            "Regular expression (Python syntax, searched case-insensitively) over column names."
-        ),
-        "names": _strlist("Exact column names that must not exist."),
-        "tables": _strlist("Table globs the rule covers (default: every table)."),
-        "except": _strlist("'table.column' entries that are allowed."),
-    },
-    "Columns that must never exist anywhere (PII, cross-session identifiers).",
-)
 
 _QUESTION = _obj(
     {
