@@ -150,7 +150,7 @@ PROTECTIONS = [
     Protection(
         "a stopped replay defers",
         "schema_audit/api.py",
-        "        defer_after_stop(findings, incomplete)",
+        "        findings = defer_after_stop(findings, incomplete)",
         "        pass",
         "tests/test_replay_sql.py::test_a_stopped_replay_defers_what_later_revisions_could_change",
     ),
