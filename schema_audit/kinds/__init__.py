@@ -14,14 +14,13 @@ the spec key that states it). See docs/contributing.md.
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from schema_audit.enums import Severity
+from schema_audit.registry import check_unique, import_entries
 
 if TYPE_CHECKING:
     from schema_audit.audit.context import AuditContext
@@ -92,8 +91,7 @@ def requirement_kind(
     doc = (sys._getframe(1).f_globals.get("__doc__") or "").strip()
 
     def register(check: Check) -> Check:
-        if id in _REGISTRY and _REGISTRY[id].check is not check:
-            raise ValueError(f"requirement kind {id} registered twice")
+        check_unique(_REGISTRY, id, check, "requirement kind")
         _REGISTRY[id] = Kind(
             id=id,
             name=name,
@@ -119,9 +117,7 @@ _LOADED: list[bool] = []  # every kind module imported (one may have been import
 
 
 def _load() -> None:
-    for info in pkgutil.iter_modules(__path__):
-        if not info.name.startswith("_"):
-            importlib.import_module(f"{__name__}.{info.name}")
+    import_entries(__path__, __name__)
     _LOADED.append(True)
 
 
