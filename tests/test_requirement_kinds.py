@@ -100,6 +100,8 @@ def test_every_kind_has_its_metadata_check_and_documentation() -> None:
         assert k.name and k.title and k.hint and k.spec and k.doc and k.check, k.id
         assert k.group in GROUP_ORDER, k.id
         assert "```yaml" in k.doc, f"{k.id}: the docstring shows how a spec states it"
+        # a kind that names no facet is never DEFERRED by a static reading: it must say so
+        assert k.facets is not None, f"{k.id}: register facets= (what its finding reads)"
     # the exactly: words strict mode knows are exactly the kinds that name one
     assert sorted(k.strict for k in KINDS.values() if k.strict) == sorted(STRICT_KINDS)
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from schema_audit.audit.findings import Evidence, Finding
-from schema_audit.model import Effect, SchemaModel, UnappliedStatement, qualify
+from schema_audit.model import Effect, SchemaModel, UnappliedStatement
 from schema_audit.spec.model import Requirement
 
 
@@ -28,7 +28,7 @@ class Facet:
     name: str = "*"
 
 
-_CONSTRAINT_INDEXES = ("index", "unique", "primary_key")
+CONSTRAINT_INDEXES = ("index", "unique", "primary_key")
 
 # Rule id -> kinds of object its verdict reads on its table (plus the column it names).
 RULE_KINDS: dict[str, tuple[str, ...]] = {
@@ -40,43 +40,21 @@ RULE_KINDS: dict[str, tuple[str, ...]] = {
     "SEC006": ("rls", "column"),
     "SEC007": ("function",),
     "SEC008": ("function", "privilege", "role"),
-    "PERF001": ("foreign_key", *_CONSTRAINT_INDEXES),
-    "PERF002": _CONSTRAINT_INDEXES,
+    "PERF001": ("foreign_key", *CONSTRAINT_INDEXES),
+    "PERF002": CONSTRAINT_INDEXES,
     "SCH001": ("primary_key",),
     "PRIV001": ("column",),
 }
 
 
 def requirement_facets(req: Requirement) -> list[Facet]:
-    """What the finding of ``req`` reads from the model."""
-    target = qualify(req.schema, req.table) if req.table else "*"
-    kind = req.kind
-    if kind in ("table", "absent_table"):
-        return [Facet("exists", target)]
-    if kind in ("view", "materialized_view"):
-        return [Facet("view", target)]
-    if kind == "column":
-        out = [Facet("column", target, req.name or "*")]
-        if req.props.get("unique") or req.props.get("primary_key"):
-            out += [Facet(k, target) for k in _CONSTRAINT_INDEXES]
-        return out
-    if kind in ("primary_key", "unique", "index"):
-        return [Facet(k, target) for k in _CONSTRAINT_INDEXES]
-    if kind in ("check", "foreign_key", "rls", "policy"):
-        return [Facet(kind, target)]
-    if kind == "trigger":
-        return [Facet("trigger", target), Facet("function")]
-    if kind == "privilege":
-        return [Facet("privilege", target), Facet("role"), Facet("owner", target)]
-    if kind == "function":
-        return [Facet("function", qualify(req.schema, req.name or "")), Facet("privilege")]
-    if kind == "forbidden_column":
-        return [Facet("column", "*", req.name or "*")]
-    if kind == "strict":
-        return [Facet("*", target)]
-    if kind == "strict_tables":
-        return [Facet("exists")]
-    return []
+    """What the finding of ``req`` reads from the model: its kind says (schema_audit/kinds/)."""
+    from schema_audit.kinds import kind
+
+    registered = kind(req.kind)
+    if registered is None or registered.facets is None:
+        return []
+    return registered.facets(req)
 
 
 def matches(effect: Effect, facet: Facet) -> bool:

@@ -24,6 +24,7 @@ from schema_audit.registry import check_unique, import_entries
 
 if TYPE_CHECKING:
     from schema_audit.audit.context import AuditContext
+    from schema_audit.audit.deferral import Facet
     from schema_audit.audit.findings import Finding
     from schema_audit.model import SchemaModel
     from schema_audit.spec.model import Requirement
@@ -33,6 +34,8 @@ Check = Callable[["Requirement", "AuditContext"], "Finding"]
 Recommend = Callable[["Finding", "Requirement | None", "SchemaModel"], str]
 # (a spec list item, its position) -> the id part of an unnamed requirement
 Label = Callable[[Mapping[str, Any], int], str]
+# requirement -> the facets of the model its finding reads (audit/deferral.py)
+Facets = Callable[["Requirement"], "list[Facet]"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +56,9 @@ class Kind:
     label: Label | None = None  # id part of an unnamed list item (default: kind_<position>)
     strict: str | None = None  # the ``exactly:`` word for the objects it requires (``columns``)
     last: bool = False  # judged after every other requirement (it reads their findings)
+    # what its finding reads from the model: a static reading DEFERs the finding when an
+    # unapplied statement may change one of these (audit/deferral.py)
+    facets: Facets | None = None
 
 
 GROUP_ORDER = (
@@ -82,6 +88,7 @@ def requirement_kind(
     label: Label | None = None,
     strict: str | None = None,
     last: bool = False,
+    facets: Facets | None = None,
 ) -> Callable[[Check], Check]:
     """Register the decorated check as requirement kind ``id``; the calling module's
     docstring is its documentation (a module may register a check another one defines)."""
@@ -107,6 +114,7 @@ def requirement_kind(
             label=label,
             strict=strict,
             last=last,
+            facets=facets,
         )
         return check
 

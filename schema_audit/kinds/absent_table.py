@@ -8,11 +8,19 @@ absent_tables: [legacy_sessions, public.tmp_import]
 from __future__ import annotations
 
 from schema_audit.audit.context import AuditContext
+from schema_audit.audit.deferral import Facet
 from schema_audit.audit.findings import Diff, Finding, finding_for
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
 from schema_audit.model import qualify
 from schema_audit.spec.model import Requirement
+
+
+def facets(req: Requirement) -> list[Facet]:
+    """What its finding reads from the model (a static reading DEFERs it when an
+    unapplied statement may change one of these)."""
+    target = qualify(req.schema, req.table) if req.table else "*"
+    return [Facet("exists", target)]
 
 
 @requirement_kind(
@@ -22,6 +30,7 @@ from schema_audit.spec.model import Requirement
     group="tables",
     hint="drop the table in a new migration (or remove it from absent_tables)",
     spec="absent_tables[]",
+    facets=facets,
 )
 def check_absent_table(req: Requirement, ctx: AuditContext) -> Finding:
     table = ctx.table(req)

@@ -14,12 +14,13 @@ from __future__ import annotations
 from schema_audit import model_ddl, sqlnorm
 from schema_audit.audit import nearmiss
 from schema_audit.audit.context import AuditContext
+from schema_audit.audit.deferral import Facet
 from schema_audit.audit.findings import Diff, Finding, finding_for
 from schema_audit.audit.tables import sqlnorm_columns
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
 from schema_audit.kinds._common import after_adding
-from schema_audit.model import SchemaModel
+from schema_audit.model import SchemaModel, qualify
 from schema_audit.spec.fragments import req_schema, string, strings
 from schema_audit.spec.model import Requirement
 
@@ -38,6 +39,13 @@ def recommend(f: Finding, req: Requirement | None, model: SchemaModel) -> str:
     return f"Add CHECK ({props.get('expression')}) on {f.table or ''}" + after_adding(f)
 
 
+def facets(req: Requirement) -> list[Facet]:
+    """What its finding reads from the model (a static reading DEFERs it when an
+    unapplied statement may change one of these)."""
+    target = qualify(req.schema, req.table) if req.table else "*"
+    return [Facet(req.kind, target)]
+
+
 @requirement_kind(
     id="check",
     name="CHECK constraint",
@@ -48,6 +56,7 @@ def recommend(f: Finding, req: Requirement | None, model: SchemaModel) -> str:
     schema=SCHEMA,
     recommend=recommend,
     strict="checks",
+    facets=facets,
 )
 def check_check(req: Requirement, ctx: AuditContext) -> Finding:
     table = ctx.table(req)

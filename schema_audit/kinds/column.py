@@ -21,6 +21,7 @@ import re
 from schema_audit import model_ddl, sqlnorm
 from schema_audit.audit import nearmiss
 from schema_audit.audit.context import AuditContext
+from schema_audit.audit.deferral import CONSTRAINT_INDEXES, Facet
 from schema_audit.audit.findings import Diff, Finding, finding_for, missing
 from schema_audit.audit.tables import show_scalar, unique_on
 from schema_audit.enums import Status
@@ -132,6 +133,16 @@ def recommend(f: Finding, req: Requirement | None, model: SchemaModel) -> str:
     return "; ".join(parts).capitalize() if parts else f.message
 
 
+def facets(req: Requirement) -> list[Facet]:
+    """What its finding reads from the model (a static reading DEFERs it when an
+    unapplied statement may change one of these)."""
+    target = qualify(req.schema, req.table) if req.table else "*"
+    out = [Facet("column", target, req.name or "*")]
+    if req.props.get("unique") or req.props.get("primary_key"):
+        out += [Facet(k, target) for k in CONSTRAINT_INDEXES]
+    return out
+
+
 @requirement_kind(
     id="column",
     name="Required column",
@@ -142,6 +153,7 @@ def recommend(f: Finding, req: Requirement | None, model: SchemaModel) -> str:
     schema=SCHEMA,
     recommend=recommend,
     strict="columns",
+    facets=facets,
 )
 def check_column(req: Requirement, ctx: AuditContext) -> Finding:
     table = ctx.table(req)

@@ -14,6 +14,7 @@ import re
 
 from schema_audit import model_ddl
 from schema_audit.audit.context import AuditContext
+from schema_audit.audit.deferral import Facet
 from schema_audit.audit.findings import Diff, Evidence, Finding, finding_for
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
@@ -38,6 +39,12 @@ def recommend(f: Finding, req: Requirement | None, model: SchemaModel) -> str:
     return f"Drop or rename forbidden columns: {f.message.split(': ', 1)[-1]}"
 
 
+def facets(req: Requirement) -> list[Facet]:
+    """What its finding reads from the model (a static reading DEFERs it when an
+    unapplied statement may change one of these)."""
+    return [Facet("column", "*", req.name or "*")]
+
+
 @requirement_kind(
     id="forbidden_column",
     name="Forbidden column",
@@ -47,6 +54,7 @@ def recommend(f: Finding, req: Requirement | None, model: SchemaModel) -> str:
     spec="forbidden_columns.<name>",
     schema=SCHEMA,
     recommend=recommend,
+    facets=facets,
 )
 def check_forbidden_column(req: Requirement, ctx: AuditContext) -> Finding:
     """No column anywhere (in the covered tables) may match the pattern or the names."""

@@ -20,6 +20,7 @@ from typing import Any
 from schema_audit import model_ddl
 from schema_audit.audit import nearmiss
 from schema_audit.audit.context import AuditContext
+from schema_audit.audit.deferral import Facet
 from schema_audit.audit.findings import Diff, Finding, finding_for
 from schema_audit.audit.tables import parse_reference, show_scalar
 from schema_audit.enums import ReferentialAction, Status
@@ -56,6 +57,13 @@ def label(item: Mapping[str, Any], index: int) -> str:
     return columns_label(item) or f"foreign_key_{index}"
 
 
+def facets(req: Requirement) -> list[Facet]:
+    """What its finding reads from the model (a static reading DEFERs it when an
+    unapplied statement may change one of these)."""
+    target = qualify(req.schema, req.table) if req.table else "*"
+    return [Facet(req.kind, target)]
+
+
 @requirement_kind(
     id="foreign_key",
     name="Foreign key",
@@ -67,6 +75,7 @@ def label(item: Mapping[str, Any], index: int) -> str:
     recommend=recommend,
     label=label,
     strict="foreign_keys",
+    facets=facets,
 )
 def check_foreign_key(req: Requirement, ctx: AuditContext) -> Finding:
     table = ctx.table(req)

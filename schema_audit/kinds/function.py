@@ -16,6 +16,7 @@ from __future__ import annotations
 from schema_audit import model_ddl
 from schema_audit.audit import privileges
 from schema_audit.audit.context import AuditContext
+from schema_audit.audit.deferral import Facet
 from schema_audit.audit.findings import Diff, Finding, finding_for, missing
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
@@ -47,6 +48,12 @@ SCHEMA = req_schema(
 )
 
 
+def facets(req: Requirement) -> list[Facet]:
+    """What its finding reads from the model (a static reading DEFERs it when an
+    unapplied statement may change one of these)."""
+    return [Facet("function", qualify(req.schema, req.name or "")), Facet("privilege")]
+
+
 @requirement_kind(
     id="function",
     name="Function",
@@ -55,6 +62,7 @@ SCHEMA = req_schema(
     hint="create or fix the function",
     spec="functions.<function>",
     schema=SCHEMA,
+    facets=facets,
 )
 def check_function(req: Requirement, ctx: AuditContext) -> Finding:
     label = f"function {qualify(req.schema, req.name or '')}"

@@ -22,6 +22,7 @@ from typing import Any
 from schema_audit import ident, model_ddl, sqlnorm
 from schema_audit.audit import indexsem, nearmiss
 from schema_audit.audit.context import AuditContext
+from schema_audit.audit.deferral import CONSTRAINT_INDEXES, Facet
 from schema_audit.audit.findings import Diff, Finding, finding_for, matched_by_shape, show
 from schema_audit.audit.indexes import parse_key, shape_diffs
 from schema_audit.enums import Status
@@ -119,6 +120,13 @@ def label(item: Mapping[str, Any], index: int) -> str:
     return f"index_{index}"
 
 
+def facets(req: Requirement) -> list[Facet]:
+    """What its finding reads from the model (a static reading DEFERs it when an
+    unapplied statement may change one of these)."""
+    target = qualify(req.schema, req.table) if req.table else "*"
+    return [Facet(k, target) for k in CONSTRAINT_INDEXES]
+
+
 @requirement_kind(
     id="index",
     name="Index",
@@ -130,6 +138,7 @@ def label(item: Mapping[str, Any], index: int) -> str:
     recommend=recommend,
     label=label,
     strict="indexes",
+    facets=facets,
 )
 def check_index(req: Requirement, ctx: AuditContext) -> Finding:
     relation = (

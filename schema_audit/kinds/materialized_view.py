@@ -15,7 +15,7 @@ which one exists.
 from __future__ import annotations
 
 from schema_audit.kinds import requirement_kind
-from schema_audit.kinds.view import SCHEMA, check_view, recommend
+from schema_audit.kinds.view import SCHEMA, check_view, facets, recommend
 
 requirement_kind(
     id="materialized_view",
@@ -26,4 +26,5 @@ requirement_kind(
     spec="materialized_views.<view>",
     schema=SCHEMA,
     recommend=recommend,
+    facets=facets,
 )(check_view)

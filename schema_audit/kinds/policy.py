@@ -21,11 +21,12 @@ from typing import Any
 from schema_audit import model_ddl
 from schema_audit.audit import policysem
 from schema_audit.audit.context import AuditContext
+from schema_audit.audit.deferral import Facet
 from schema_audit.audit.findings import Candidate, Diff, Finding, finding_for, matched_by_shape
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
 from schema_audit.kinds._common import exists
-from schema_audit.model import Policy, SchemaModel
+from schema_audit.model import Policy, SchemaModel, qualify
 from schema_audit.spec.fragments import COMMANDS, req_schema, string, strings
 from schema_audit.spec.model import Requirement
 
@@ -89,6 +90,13 @@ def label(item: Mapping[str, Any], index: int) -> str:
     return f"policy_{index}"
 
 
+def facets(req: Requirement) -> list[Facet]:
+    """What its finding reads from the model (a static reading DEFERs it when an
+    unapplied statement may change one of these)."""
+    target = qualify(req.schema, req.table) if req.table else "*"
+    return [Facet(req.kind, target)]
+
+
 @requirement_kind(
     id="policy",
     name="RLS policy",
@@ -100,6 +108,7 @@ def label(item: Mapping[str, Any], index: int) -> str:
     recommend=recommend,
     label=label,
     strict="policies",
+    facets=facets,
 )
 def check_policy(req: Requirement, ctx: AuditContext) -> Finding:
     table = ctx.table(req)

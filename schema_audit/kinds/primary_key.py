@@ -10,10 +10,19 @@ tables:
 from __future__ import annotations
 
 from schema_audit.audit.context import AuditContext
+from schema_audit.audit.deferral import CONSTRAINT_INDEXES, Facet
 from schema_audit.audit.findings import Diff, Finding, finding_for, missing
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
+from schema_audit.model import qualify
 from schema_audit.spec.model import Requirement
+
+
+def facets(req: Requirement) -> list[Facet]:
+    """What its finding reads from the model (a static reading DEFERs it when an
+    unapplied statement may change one of these)."""
+    target = qualify(req.schema, req.table) if req.table else "*"
+    return [Facet(k, target) for k in CONSTRAINT_INDEXES]
 
 
 @requirement_kind(
@@ -23,6 +32,7 @@ from schema_audit.spec.model import Requirement
     group="constraints",
     hint="ALTER TABLE … ADD PRIMARY KEY",
     spec="tables.<table>.primary_key",
+    facets=facets,
 )
 def check_primary_key(req: Requirement, ctx: AuditContext) -> Finding:
     table = ctx.table(req)

@@ -18,6 +18,7 @@ from typing import Any
 
 from schema_audit.audit import privileges
 from schema_audit.audit.context import AuditContext
+from schema_audit.audit.deferral import Facet
 from schema_audit.audit.findings import Diff, Finding, finding_for
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
@@ -79,6 +80,13 @@ def label(item: Mapping[str, Any], index: int) -> str:
     return f"{verb}_{privs}_{index}"
 
 
+def facets(req: Requirement) -> list[Facet]:
+    """What its finding reads from the model (a static reading DEFERs it when an
+    unapplied statement may change one of these)."""
+    target = qualify(req.schema, req.table) if req.table else "*"
+    return [Facet("privilege", target), Facet("role"), Facet("owner", target)]
+
+
 @requirement_kind(
     id="privilege",
     name="Table privileges",
@@ -90,6 +98,7 @@ def label(item: Mapping[str, Any], index: int) -> str:
     recommend=recommend,
     label=label,
     strict="privileges",
+    facets=facets,
 )
 def check_privilege(req: Requirement, ctx: AuditContext) -> Finding:
     table = ctx.table(req)

@@ -12,6 +12,7 @@ probes:
 from __future__ import annotations
 
 from schema_audit.audit.context import AuditContext
+from schema_audit.audit.deferral import Facet
 from schema_audit.audit.findings import Evidence, Finding, finding_for
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
@@ -49,6 +50,12 @@ SCHEMA = req_schema(
 )
 
 
+def facets(req: Requirement) -> list[Facet]:
+    """What its finding reads from the model (a static reading DEFERs it when an
+    unapplied statement may change one of these)."""
+    return []  # settled only by --replay: DEFERRED already
+
+
 @requirement_kind(
     id="probe",
     name="Behavioural probe",
@@ -57,6 +64,7 @@ SCHEMA = req_schema(
     hint="run with --replay to settle, or fix what the probe shows",
     spec="probes.<name>",
     schema=SCHEMA,
+    facets=facets,
 )
 def check_probe(req: Requirement, ctx: AuditContext) -> Finding:
     """Behavioural probes need a scratch database; without one they are DEFERRED."""

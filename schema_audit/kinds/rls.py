@@ -16,11 +16,12 @@ from __future__ import annotations
 from schema_audit import model_ddl
 from schema_audit.audit import policysem
 from schema_audit.audit.context import AuditContext
+from schema_audit.audit.deferral import Facet
 from schema_audit.audit.findings import Diff, Finding, finding_for
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
 from schema_audit.kinds._common import diff_of
-from schema_audit.model import SchemaModel, Table
+from schema_audit.model import SchemaModel, Table, qualify
 from schema_audit.spec.fragments import COMMON, obj, string, strings
 from schema_audit.spec.model import Requirement
 
@@ -52,6 +53,13 @@ def recommend(f: Finding, req: Requirement | None, model: SchemaModel) -> str:
     return "; ".join(steps) or f.message
 
 
+def facets(req: Requirement) -> list[Facet]:
+    """What its finding reads from the model (a static reading DEFERs it when an
+    unapplied statement may change one of these)."""
+    target = qualify(req.schema, req.table) if req.table else "*"
+    return [Facet(req.kind, target)]
+
+
 @requirement_kind(
     id="rls",
     name="Row-level security",
@@ -61,6 +69,7 @@ def recommend(f: Finding, req: Requirement | None, model: SchemaModel) -> str:
     spec="tables.<table>.rls",
     schema=SCHEMA,
     recommend=recommend,
+    facets=facets,
 )
 def check_rls(req: Requirement, ctx: AuditContext) -> Finding:
     table = ctx.table(req)

@@ -16,6 +16,7 @@ strict:
 from __future__ import annotations
 
 from schema_audit.audit.context import AuditContext
+from schema_audit.audit.deferral import Facet
 from schema_audit.audit.findings import Diff, Evidence, Finding, finding_for
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
@@ -56,6 +57,13 @@ def _accounted(req: Requirement, ctx: AuditContext) -> set[str]:
     return names
 
 
+def facets(req: Requirement) -> list[Facet]:
+    """What its finding reads from the model (a static reading DEFERs it when an
+    unapplied statement may change one of these)."""
+    target = qualify(req.schema, req.table) if req.table else "*"
+    return [Facet("*", target)]
+
+
 @requirement_kind(
     id="strict",
     name="Exactly these objects",
@@ -64,6 +72,7 @@ def _accounted(req: Requirement, ctx: AuditContext) -> set[str]:
     hint="drop what no requirement accounts for, or require it (or allow: it) in the spec",
     spec="tables.<table>.exactly[]",
     last=True,
+    facets=facets,
 )
 def check_strict(req: Requirement, ctx: AuditContext) -> Finding:
     table = ctx.model.tables.get(qualify(req.schema, req.table or ""))

@@ -12,11 +12,18 @@ strict:
 from __future__ import annotations
 
 from schema_audit.audit.context import AuditContext
+from schema_audit.audit.deferral import Facet
 from schema_audit.audit.findings import Diff, Finding, finding_for
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
 from schema_audit.model import qualify
 from schema_audit.spec.model import Requirement
+
+
+def facets(req: Requirement) -> list[Facet]:
+    """What its finding reads from the model (a static reading DEFERs it when an
+    unapplied statement may change one of these)."""
+    return [Facet("exists")]
 
 
 @requirement_kind(
@@ -27,6 +34,7 @@ from schema_audit.spec.model import Requirement
     hint="drop the table, or require it (or allow: it) in the spec",
     spec="strict.tables",
     last=True,
+    facets=facets,
 )
 def check_strict_tables(req: Requirement, ctx: AuditContext) -> Finding:
     model, spec = ctx.model, ctx.spec

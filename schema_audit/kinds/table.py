@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from schema_audit.audit import nearmiss
 from schema_audit.audit.context import AuditContext
+from schema_audit.audit.deferral import Facet
 from schema_audit.audit.findings import Diff, Finding, finding_for, missing
 from schema_audit.audit.options import option_diffs
 from schema_audit.audit.tables import show_scalar
@@ -31,6 +32,13 @@ def recommend(f: Finding, req: Requirement | None, model: SchemaModel) -> str:
     )
 
 
+def facets(req: Requirement) -> list[Facet]:
+    """What its finding reads from the model (a static reading DEFERs it when an
+    unapplied statement may change one of these)."""
+    target = qualify(req.schema, req.table) if req.table else "*"
+    return [Facet("exists", target)]
+
+
 @requirement_kind(
     id="table",
     name="Required table",
@@ -39,6 +47,7 @@ def recommend(f: Finding, req: Requirement | None, model: SchemaModel) -> str:
     hint="create the table in a new migration (or update the spec if the design dropped it)",
     spec="tables.<table>",
     recommend=recommend,
+    facets=facets,
 )
 def check_table(req: Requirement, ctx: AuditContext) -> Finding:
     table = ctx.table(req)

@@ -17,11 +17,12 @@ from typing import Any
 
 from schema_audit import model_ddl
 from schema_audit.audit.context import AuditContext
+from schema_audit.audit.deferral import Facet
 from schema_audit.audit.findings import Candidate, Diff, Finding, finding_for
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
 from schema_audit.kinds._common import exists
-from schema_audit.model import SchemaModel, Trigger
+from schema_audit.model import SchemaModel, Trigger, qualify
 from schema_audit.spec.fragments import EVENTS, req_schema, string
 from schema_audit.spec.model import Requirement
 
@@ -97,6 +98,13 @@ def label(item: Mapping[str, Any], index: int) -> str:
     return f"{(item.get('timing') or 'any').lower()}_{events or 'any'}_{index}"
 
 
+def facets(req: Requirement) -> list[Facet]:
+    """What its finding reads from the model (a static reading DEFERs it when an
+    unapplied statement may change one of these)."""
+    target = qualify(req.schema, req.table) if req.table else "*"
+    return [Facet("trigger", target), Facet("function")]
+
+
 @requirement_kind(
     id="trigger",
     name="Trigger",
@@ -108,6 +116,7 @@ def label(item: Mapping[str, Any], index: int) -> str:
     recommend=recommend,
     label=label,
     strict="triggers",
+    facets=facets,
 )
 def check_trigger(req: Requirement, ctx: AuditContext) -> Finding:
     table = ctx.table(req)

@@ -18,12 +18,13 @@ from typing import Any
 
 from schema_audit.audit import nearmiss
 from schema_audit.audit.context import AuditContext
+from schema_audit.audit.deferral import CONSTRAINT_INDEXES, Facet
 from schema_audit.audit.findings import Diff, Finding, finding_for
 from schema_audit.audit.tables import unique_on
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
 from schema_audit.kinds._common import columns_label
-from schema_audit.model import SchemaModel, Table
+from schema_audit.model import SchemaModel, Table, qualify
 from schema_audit.spec.fragments import req_schema, string, strings
 from schema_audit.spec.model import Requirement
 
@@ -50,6 +51,13 @@ def label(item: Mapping[str, Any], index: int) -> str:
     return columns_label(item) or f"unique_{index}"
 
 
+def facets(req: Requirement) -> list[Facet]:
+    """What its finding reads from the model (a static reading DEFERs it when an
+    unapplied statement may change one of these)."""
+    target = qualify(req.schema, req.table) if req.table else "*"
+    return [Facet(k, target) for k in CONSTRAINT_INDEXES]
+
+
 @requirement_kind(
     id="unique",
     name="Uniqueness",
@@ -60,6 +68,7 @@ def label(item: Mapping[str, Any], index: int) -> str:
     schema=SCHEMA,
     recommend=recommend,
     label=label,
+    facets=facets,
 )
 def check_unique(req: Requirement, ctx: AuditContext) -> Finding:
     table = ctx.table(req)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from schema_audit import model_ddl
 from schema_audit.audit import nearmiss
 from schema_audit.audit.context import AuditContext
+from schema_audit.audit.deferral import Facet
 from schema_audit.audit.findings import Diff, Finding, finding_for, missing
 from schema_audit.audit.options import option_diffs
 from schema_audit.enums import Status
@@ -54,6 +55,13 @@ def recommend(f: Finding, req: Requirement | None, model: SchemaModel) -> str:
     return f"Create {kind} {f.name}"
 
 
+def facets(req: Requirement) -> list[Facet]:
+    """What its finding reads from the model (a static reading DEFERs it when an
+    unapplied statement may change one of these)."""
+    target = qualify(req.schema, req.table) if req.table else "*"
+    return [Facet("view", target)]
+
+
 @requirement_kind(
     id="view",
     name="View",
@@ -63,6 +71,7 @@ def recommend(f: Finding, req: Requirement | None, model: SchemaModel) -> str:
     spec="views.<view>",
     schema=SCHEMA,
     recommend=recommend,
+    facets=facets,
 )
 def check_view(req: Requirement, ctx: AuditContext) -> Finding:
     materialized = req.kind == "materialized_view"

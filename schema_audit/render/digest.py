@@ -178,14 +178,14 @@ class Digest:
         return len(self.problems)
 
 
-def _table_key(f: Finding, spec: Any, model: SchemaModel) -> str | None:
+def _table_key(f: Finding, requirements: dict[str, Any], model: SchemaModel) -> str | None:
     if f.kind == "rule":
         rest = f.id.split(".", 2)[2] if f.id.count(".") >= 2 else ""
         for key in (rest, rest.rsplit(".", 1)[0]):
             if key in model.tables:
                 return key
         return None
-    req = spec.requirement(f.id) if spec is not None else None
+    req = requirements.get(f.id)
     if req is not None and req.table:
         return qualify(req.schema, req.table)
     if f.table:
@@ -399,14 +399,17 @@ def build(result: Any, trend: Any = None) -> Digest:
     problems: list[Problem] = []
     spec_problems: dict[tuple[str, str], list[Any]] = {}
     rules: list[tuple[Finding, str | None]] = []
+    requirements: dict[str, Any] = {}  # by id, the first of an id (as Spec.requirement finds it)
+    for r in spec.requirements if spec is not None else ():
+        requirements.setdefault(r.id, r)
     for f in sorted(result.findings, key=sort_key):
         if f.status not in PROBLEM:
             continue
-        key = _table_key(f, spec, model)
+        key = _table_key(f, requirements, model)
         if f.kind == "rule":
             rules.append((f, key))
             continue
-        req = spec.requirement(f.id)
+        req = requirements.get(f.id)
         props = req.props if req is not None else {}
         problem = _problem(f, key, props, model)
         problems.append(problem)
