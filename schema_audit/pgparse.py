@@ -85,26 +85,21 @@ def _slot_rule(ctype: str) -> tuple[str, Any, Any]:
     return ("unsupported", None, None)
 
 
-def _rules() -> dict[str, tuple[type, dict[str, tuple[str, str, Any, Any]]]]:
-    """Per node kind: its class and, by JSON key, (attribute, kind, default, argument).
+def _rules(kind: str) -> tuple[type, dict[str, tuple[str, str, Any, Any]]]:
+    """A node kind's class and, by JSON key, (attribute, kind, default, argument).
 
     pglast names an attribute that is a Python keyword with a trailing underscore (``def_``);
     the JSON keeps PostgreSQL's name (``def``).
     """
-    out = {}
-    for name, cls in vars(ast).items():
-        if isinstance(cls, type) and issubclass(cls, ast.Node) and isinstance(cls.__slots__, dict):
-            out[name] = (
-                cls,
-                {
-                    attr.removesuffix("_"): (attr, *_slot_rule(info.c_type))
-                    for attr, info in cls.__slots__.items()
-                },
-            )
-    return out
-
-
-_RULES = _rules()
+    cls = getattr(ast, kind, None)
+    if not (
+        isinstance(cls, type) and issubclass(cls, ast.Node) and isinstance(cls.__slots__, dict)
+    ):
+        raise _Unsupported(kind)
+    return cls, {
+        attr.removesuffix("_"): (attr, *_slot_rule(info.c_type))
+        for attr, info in cls.__slots__.items()
+    }
 
 
 class _Builder:
@@ -172,14 +167,13 @@ class _Builder:
 
 
 # One builder function per node kind, generated from pglast's slot table on first use (a
-# generic loop over the rules costs three times as much: this is the hot path).
+# generic loop over the rules costs twice as much: this is the hot path; generating them
+# all at import would cost every command, most of which parse a few kinds).
 _BUILDERS: dict[str, Callable[[_Builder, dict], ast.Node]] = {}
 
 
 def _compile(kind: str) -> Callable[[_Builder, dict], ast.Node]:
-    if kind not in _RULES:
-        raise _Unsupported(kind)
-    cls, rules = _RULES[kind]
+    cls, rules = _rules(kind)
     names: dict[str, Any] = {
         "_NEW": _NEW,
         "_SET": _SET,
