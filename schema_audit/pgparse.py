@@ -28,6 +28,8 @@ from typing import Any
 import pglast
 import pglast.parser
 from pglast import ast, enums
+from pglast.stream import RawStream
+from pglast.visitors import Continue, Visitor
 
 _NEW = object.__new__
 _SET = object.__setattr__
@@ -258,3 +260,31 @@ def parse_sql(text: str) -> tuple[ast.RawStmt, ...]:
         return _build(text, json.loads(data))
     except (_Unsupported, RecursionError, KeyError, ValueError, TypeError):
         return pglast.parse_sql(text)  # the depth check above passed: safe for pglast's C recursion
+
+
+# -- printing ------------------------------------------------------------------------
+
+_WALKER = Visitor()  # only its traversal is used: one instance serves every call
+
+
+def deparse(node: ast.Node) -> str:
+    """``RawStream()(node)``, the same text, at half the cost.
+
+    pglast's printers read each node's ``ancestors``, which ``RawStream.__call__`` fills
+    through ``populate_ancestors``: that builds a Visitor class and lists its methods with
+    ``inspect.getmembers`` on every call, half the time of printing a column default. The
+    same breadth-first traversal (pglast's own ``Visitor.iterate``, so a node shared by two
+    parents gets the same ancestors as there) fills them here, then the node is printed
+    as ``RawStream`` prints a single node.
+    """
+    walk = _WALKER.iterate((node,))
+    try:
+        ancestors, current = next(walk)
+        while True:
+            current.ancestors = ancestors
+            ancestors, current = walk.send(Continue)
+    except StopIteration:
+        pass
+    stream = RawStream()
+    stream.print_node(node)
+    return stream.getvalue()

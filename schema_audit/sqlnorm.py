@@ -25,10 +25,9 @@ import re
 
 from pglast import ast
 from pglast.enums import A_Expr_Kind, BoolExprType, CoercionForm
-from pglast.stream import RawStream
 
 from schema_audit.model import quote_ident
-from schema_audit.pgparse import parse_sql
+from schema_audit.pgparse import deparse, parse_sql
 from schema_audit.pgvisit import find_all
 
 _TYPE_NAMES = {
@@ -585,7 +584,7 @@ def canonical_expr(text: str) -> str:
             return _fallback(source)
         node = _normalize(stmt.targetList[0].val)
         _drop_unambiguous_qualifiers(node)
-        return re.sub(r"\s+", " ", RawStream()(node)).strip()
+        return re.sub(r"\s+", " ", deparse(node)).strip()
     except Exception:  # a broken expression must not crash an audit
         return _fallback(source)
 
@@ -631,7 +630,7 @@ def canonical_statements(text: str) -> str | None:
     out = []
     for raw in statements:
         node = _normalize(raw.stmt)
-        out.append(re.sub(r"\s+", " ", RawStream()(node)).strip())
+        out.append(re.sub(r"\s+", " ", deparse(node)).strip())
     return "; ".join(out)
 
 
