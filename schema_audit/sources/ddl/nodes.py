@@ -8,9 +8,14 @@ from pglast import ast
 from pglast.enums import AlterTableType, RoleSpecType
 from pglast.stream import RawStream
 
+from schema_audit import pgparse
+
 
 def deparse(node: ast.Node | None) -> str | None:
-    return None if node is None else RawStream()(node)
+    """pglast's text of a node (``pgparse.deparse``: RawStream's output at half its cost)."""
+    if node is None:
+        return None
+    return pgparse.deparse(node) if isinstance(node, ast.Node) else RawStream()(node)
 
 
 def flatten(value) -> list:
