@@ -21,7 +21,7 @@ from pglast import ast
 from pglast.stream import RawStream
 
 from schema_audit import pgparse
-from schema_audit.sources.ddl import _statement_slices
+from schema_audit.sources.statements import _statement_slices
 from schema_audit.sqlnorm import _normalize
 
 FIXTURES = Path(__file__).parent / "fixtures"
