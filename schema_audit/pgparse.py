@@ -94,13 +94,11 @@ def _rules(kind: str) -> tuple[type, dict[str, tuple[str, str, Any, Any]]]:
     the JSON keeps PostgreSQL's name (``def``).
     """
     cls = getattr(ast, kind, None)
-    if not (
-        isinstance(cls, type) and issubclass(cls, ast.Node) and isinstance(cls.__slots__, dict)
-    ):
+    slots = getattr(cls, "__slots__", None)  # pglast's slot table: name -> SlotTypeInfo
+    if not (isinstance(cls, type) and issubclass(cls, ast.Node) and isinstance(slots, dict)):
         raise _Unsupported(kind)
     return cls, {
-        attr.removesuffix("_"): (attr, *_slot_rule(info.c_type))
-        for attr, info in cls.__slots__.items()
+        attr.removesuffix("_"): (attr, *_slot_rule(info.c_type)) for attr, info in slots.items()
     }
 
 
@@ -163,8 +161,11 @@ class _Builder:
         obj = _NEW(ast.RawStmt)
         start = body.get("stmt_location", 0)
         _SET(obj, "stmt", self.wrapped(body["stmt"]) if "stmt" in body else None)
-        _SET(obj, "stmt_location", self.loc(start))
-        _SET(obj, "stmt_len", self.loc(start + body.get("stmt_len", 0)) - self.loc(start))
+        first, last = self.loc(start), self.loc(start + body.get("stmt_len", 0))
+        if first is None or last is None:
+            raise _Unsupported("statement outside the text")  # pglast's parser decides
+        _SET(obj, "stmt_location", first)
+        _SET(obj, "stmt_len", last - first)
         return obj
 
 
@@ -223,7 +224,7 @@ def _compile(kind: str) -> Callable[[_Builder, dict], ast.Node]:
 
 
 def _value(cls: type, attr: str, value: Any) -> ast.Node:
-    obj = _NEW(cls)
+    obj: ast.Node = _NEW(cls)
     _SET(obj, attr, value)
     return obj
 
