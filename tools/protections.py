@@ -285,8 +285,8 @@ PROTECTIONS = [
     Protection(
         "parse-depth-check",
         "schema_audit/pgparse.py",
-        "        pglast.parser.parse_sql_json(text)",
-        "        pass",
+        "        data = pglast.parser.parse_sql_json(text)  # PostgreSQL's depth check",
+        "        return pglast.parse_sql(text)",
         "tests/test_bounded_sql.py::test_a_left_deep_expression_never_crashes_the_interpreter "
         "tests/test_bounded_sql.py::"
         "test_a_deep_condition_in_a_do_block_never_crashes_the_interpreter",
