@@ -9,13 +9,23 @@ import sys
 from collections.abc import Callable, Iterable
 from typing import Any
 
+_COMPLETE: set[str] = set()  # packages whose every entry module has been imported
+
 
 def import_entries(path: Iterable[str], package: str) -> None:
     """Import every module of ``package`` whose name does not start with ``_`` (helpers do):
-    importing a module runs its decorator, which registers it."""
+    importing a module runs its decorator, which registers it.
+
+    Registries call this on every lookup, not only when they are empty: a caller may have
+    imported one entry module on its own first, and a registry holding only that entry
+    would silently drop all the others (a rule pack with one rule is a false PASS). The
+    walk itself runs once per package."""
+    if package in _COMPLETE:
+        return
     for info in pkgutil.iter_modules(path):
         if not info.name.startswith("_"):
             importlib.import_module(f"{package}.{info.name}")
+    _COMPLETE.add(package)
 
 
 def module_doc(function: Callable[..., Any]) -> str:

@@ -169,6 +169,13 @@ PROTECTIONS = [
         "tests/test_lock_release.py",
     ),
     Protection(
+        "rule-pack-complete",
+        "schema_audit/rules/__init__.py",
+        "    _load()  # every entry, even when one module was imported alone before",
+        "    if not _REGISTRY:\n        _load()",
+        "tests/test_registries_complete.py",
+    ),
+    Protection(
         "parallel-read-one-snapshot",
         "schema_audit/sources/live.py",
         '            begin += pgsql.SQL("; SET TRANSACTION SNAPSHOT {}").format(pgsql.Literal(snapshot))',

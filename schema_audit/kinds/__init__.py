@@ -121,18 +121,13 @@ def requirement_kind(
     return register
 
 
-_LOADED: list[bool] = []  # every kind module imported (one may have been imported alone)
-
-
 def _load() -> None:
     import_entries(__path__, __name__)
-    _LOADED.append(True)
 
 
 def registry() -> dict[str, Kind]:
     """Every requirement kind, in group order, then in the order a spec states them."""
-    if not _LOADED:
-        _load()
+    _load()  # every entry, even when one module was imported alone before
     if len(_SORTED) != len(_REGISTRY):  # sorted once (the audit asks per requirement)
         _SORTED.clear()
         _SORTED.update(

@@ -101,8 +101,7 @@ def _load() -> None:
 
 def registry() -> dict[str, Rule]:
     """Every rule, in group order then by id."""
-    if not _REGISTRY:
-        _load()
+    _load()  # every entry, even when one module was imported alone before
     return dict(
         sorted(
             _REGISTRY.items(),

@@ -71,6 +71,5 @@ def _load() -> None:
 
 def registry() -> dict[str, ProbeKind]:
     """Every probe kind: those a spec declares first, then the automatic-only ones, by id."""
-    if not _REGISTRY:
-        _load()
+    _load()  # every entry, even when one module was imported alone before
     return dict(sorted(_REGISTRY.items(), key=lambda item: (not item[1].declared, item[0])))
