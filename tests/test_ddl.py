@@ -208,3 +208,20 @@ def test_set_schema_of_an_unmodelled_object_is_listed_with_its_reason() -> None:
     assert (unapplied.kind, unapplied.line) == ("unsupported", 3)
     assert unapplied.reason == "SET SCHEMA of function is not modelled"
     assert unapplied.effects, "what it may change is named, not empty"
+
+
+def test_dropping_a_serial_column_drops_its_sequence(make_db) -> None:  # type: ignore[no-untyped-def]
+    """Found on an Alembic project that replaced SERIAL ids by UUIDs (add column, drop the old id,
+    rename): PostgreSQL drops the sequence OWNED BY the dropped column; the static model kept it,
+    so `diff` of the history against the migrated database reported a sequence that is not there."""
+    script = """
+        CREATE TABLE item (id SERIAL PRIMARY KEY, n serial, title varchar NOT NULL);
+        ALTER TABLE item ADD COLUMN new_id uuid;
+        ALTER TABLE item DROP COLUMN id;
+        ALTER TABLE item RENAME COLUMN new_id TO id;
+    """
+    dsn = make_db("ddl", script)
+    static = interpret(script)
+    differences = [str(d) for d in diff_models(live.introspect(dsn), static)]
+    assert differences == [], "\n".join(differences)
+    assert sorted(static.sequences) == ["public.item_n_seq"]

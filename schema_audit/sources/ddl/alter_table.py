@@ -246,6 +246,11 @@ def drop_column(interp: DdlInterpreter, table: Table, name: str, missing_ok: boo
         if name in ck.columns:
             del table.checks[cname]
     table.column_grants.pop(name, None)  # PostgreSQL drops the column's ACL with it
+    for skey, seq in list(interp.model.sequences.items()):
+        # a sequence OWNED BY the column (a SERIAL's) is dropped with it, as with the table
+        if seq.schema == table.schema and seq.owned_by == f"{table.name}.{name}":
+            del interp.model.sequences[skey]
+            interp._relations.pop(skey, None)
     for other in interp._tables_referencing(table.schema, table.name):
         for cname, fk in list(other.foreign_keys.items()):
             if (fk.ref_schema, fk.ref_table) == (
