@@ -90,3 +90,63 @@ def test_a_migration_with_a_short_lock_timeout_goes_through_during_an_audit(
     # and the audit still reads its own consistent snapshot: the column added meanwhile is not in it
     assert "note" not in model.tables["public.orders"].columns
     assert "public.order_totals" in model.views
+
+
+VIEWS_OVER_TABLES = "".join(
+    f"CREATE TABLE t{n} (id int PRIMARY KEY);\nCREATE VIEW v{n} AS SELECT id FROM t{n};\n"
+    for n in range(12)
+)
+
+
+def test_a_view_read_earlier_in_the_query_does_not_keep_its_table_locked(
+    make_db,  # type: ignore[no-untyped-def]
+) -> None:
+    """Inside one query, a lock lasts until the query ends: reading every view definition in
+    one statement held the first views' tables for as long as the rest took (at 5,000 tables
+    long enough to fail a migration's 200 ms lock_timeout). Shown here by making a later view
+    wait: while the reader waits on it, it must hold no lock on an earlier view's table."""
+    dsn = make_db("viewlocks", VIEWS_OVER_TABLES)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        # the slice each view is read in, and the order a single query reads them in
+        rows = conn.execute(
+            "SELECT relname, pg_catalog.mod(pg_catalog.hashoid(oid) & 2147483647, %s)"
+            " FROM pg_class WHERE relkind = 'v' AND relnamespace = 'public'::regnamespace"
+            " ORDER BY oid",
+            (live.VIEWDEF_CHUNKS,),
+        ).fetchall()
+    early, late = next(
+        (a, b) for i, a in enumerate(rows) for b in rows[i + 1 :] if a[1] < b[1]
+    )  # read first both as one query (oid order) and in slices
+    early_table, late_table = "t" + early[0][1:], "t" + late[0][1:]
+
+    holder = psycopg.connect(dsn)
+    holder.execute(f"LOCK TABLE {late_table} IN ACCESS EXCLUSIVE MODE")
+    result: dict[str, object] = {}
+
+    def read() -> None:
+        result["model"] = live.introspect(dsn, jobs=1, lock_timeout_ms=20000)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        with psycopg.connect(dsn, autocommit=True) as watcher:
+            pid = None
+            for _ in range(200):  # the reader reaches the late view and waits for its lock
+                found = watcher.execute(
+                    "SELECT pid FROM pg_catalog.pg_stat_activity WHERE wait_event_type = 'Lock'"
+                    " AND query LIKE '%%pg_get_viewdef%%'"
+                ).fetchone()
+                if found:
+                    pid = found[0]
+                    break
+                threading.Event().wait(0.05)
+            assert pid is not None, "the reader never waited on the locked view's table"
+            held = [name for name, _ in watcher.execute(LOCKS_ON_USER_TABLES, (pid,)).fetchall()]
+    finally:
+        holder.rollback()
+        holder.close()
+        reader.join(60)
+    assert early_table not in held, f"{early_table} still locked while reading {late[0]}"
+    model = result["model"]
+    assert {f"public.v{n}" for n in range(12)} <= set(model.views)  # type: ignore[attr-defined]
+    assert all(model.views[f"public.v{n}"].definition for n in range(12))  # type: ignore[attr-defined]

@@ -176,6 +176,13 @@ PROTECTIONS = [
         "tests/test_registries_complete.py",
     ),
     Protection(
+        "view-locks-per-slice",
+        "schema_audit/sources/live.py",
+        '    return ";\\nROLLBACK TO SAVEPOINT schema_audit_read;\\n".join(slices)',
+        '    return ";\\n".join(slices)',
+        "tests/test_lock_release.py -k earlier",
+    ),
+    Protection(
         "parallel-read-one-snapshot",
         "schema_audit/sources/live.py",
         '            begin += pgsql.SQL("; SET TRANSACTION SNAPSHOT {}").format(pgsql.Literal(snapshot))',

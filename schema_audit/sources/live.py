@@ -193,12 +193,16 @@ ORDER BY n.nspname, c.relname"""
 
 # Separate from Q_RELATIONS because pg_get_viewdef share-locks the views' base tables:
 # behind another session's ACCESS EXCLUSIVE lock only this query waits, and it may fail alone.
-# The locks are given back as soon as it returns (see RELEASE_LOCKS).
+# A lock taken inside a query lasts until the query's subtransaction ends, so one query over
+# every view would hold its first views' tables for as long as the whole query runs (at
+# 5,000 tables, long enough to fail a migration's 200 ms lock_timeout): it runs in
+# VIEWDEF_CHUNKS slices, each rolled back before the next (see _Reader.rows).
 Q_VIEWDEFS = """
 SELECT c.oid, pg_catalog.pg_get_viewdef(c.oid, true)
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('v', 'm') AND {ns} AND {not_ext}"""
+WHERE c.relkind IN ('v', 'm') AND {ns} AND {not_ext}{chunk}"""
+VIEWDEF_CHUNKS = 32
 
 Q_COLUMNS = """
 SELECT a.attrelid, a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull,
@@ -426,6 +430,21 @@ RELEASE_LOCKS = "ROLLBACK TO SAVEPOINT schema_audit_read; RELEASE SAVEPOINT sche
 Q_EXPORT_SNAPSHOT = "SELECT pg_catalog.pg_export_snapshot()"
 
 
+def _lock_chunked(sql: str) -> str:
+    """``sql`` (with a ``{chunk}`` slot) as VIEWDEF_CHUNKS statements over disjoint slices of
+    the relations, each followed by a rollback to the read's savepoint: the share locks a
+    slice took are given back before the next slice runs, so no table stays locked for
+    longer than one slice's few milliseconds, whatever the number of views."""
+    slices = [
+        sql.replace(
+            "{chunk}",
+            f" AND pg_catalog.mod(pg_catalog.hashoid(c.oid) & 2147483647, {VIEWDEF_CHUNKS}) = {n}",
+        )
+        for n in range(VIEWDEF_CHUNKS)
+    ]
+    return ";\nROLLBACK TO SAVEPOINT schema_audit_read;\n".join(slices)
+
+
 def _count_round_trips(n: int) -> None:
     global LAST_ROUND_TRIPS
     with _ROUND_TRIPS_LOCK:
@@ -444,15 +463,23 @@ class _Reader:
 
     def rows(self, query: str, what: str, *, optional: bool = False, **fmt: str) -> list[tuple]:
         """Run one catalog query; ``optional`` ones degrade to a blind spot on a lock timeout."""
-        sql = query.format(
-            ns=self.ns, not_ext=_NOT_EXTENSION, **{"part": "", **self.fragments, **fmt}
-        )
+        chunked = query == Q_VIEWDEFS
+        fmt = {"part": "", "chunk": "{chunk}" if chunked else "", **self.fragments, **fmt}
+        sql = query.format(ns=self.ns, not_ext=_NOT_EXTENSION, **fmt)
+        if chunked:
+            sql = _lock_chunked(sql)
         _count_round_trips(1)
         try:
-            with self.conn.cursor() as cur:
+            # A list of statements (the chunked view definitions) goes in one round trip, as
+            # a simple query: parameters bound on the client for it.
+            cursor = psycopg.ClientCursor(self.conn) if chunked else self.conn.cursor()
+            with cursor as cur:
                 cur.execute("SAVEPOINT schema_audit_read")
                 cur.execute(sql, self.params if "%(" in sql else None)
                 out = cur.fetchall()
+                while cur.nextset():
+                    if cur.description is not None:
+                        out += cur.fetchall()
                 # Roll the subtransaction back, not release it: that gives back the relation
                 # locks the query took (pg_get_viewdef share-locks a view's base tables) while
                 # the REPEATABLE READ snapshot stays. Released, they would be held until the
