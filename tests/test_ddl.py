@@ -225,3 +225,22 @@ def test_dropping_a_serial_column_drops_its_sequence(make_db) -> None:  # type: 
     differences = [str(d) for d in diff_models(live.introspect(dsn), static)]
     assert differences == [], "\n".join(differences)
     assert sorted(static.sequences) == ["public.item_n_seq"]
+
+
+def test_create_sequence_owned_by_is_read_as_owned(make_db) -> None:  # type: ignore[no-untyped-def]
+    """CREATE SEQUENCE … OWNED BY t.c records the owning column, as ALTER SEQUENCE … OWNED BY
+    does: PostgreSQL shows the sequence owned by t.c and drops it with the column."""
+    script = """
+        CREATE TABLE t (c int, d int, e int);
+        CREATE SEQUENCE s OWNED BY t.c;
+        CREATE SEQUENCE s_gone OWNED BY t.d;
+        CREATE SEQUENCE s_none OWNED BY t.e;
+        ALTER SEQUENCE s_none OWNED BY NONE;
+        ALTER TABLE t DROP COLUMN d;
+    """
+    dsn = make_db("ddl", script)
+    static = interpret(script)
+    differences = [str(d) for d in diff_models(live.introspect(dsn), static)]
+    assert differences == [], "\n".join(differences)
+    assert static.sequences["public.s"].owned_by == "t.c"
+    assert sorted(static.sequences) == ["public.s", "public.s_none"]

@@ -26,14 +26,24 @@ def create_sequence(interp: DdlInterpreter, node: ast.CreateSeqStmt) -> None:
     )
     interp.model.sequences[qualify(schema, seq.name)] = seq
     interp._relations[qualify(schema, seq.name)] = "sequence"
+    _apply_owned_by(seq, node.options)
+
+
+def _apply_owned_by(seq: Sequence, options: tuple[ast.DefElem, ...] | None) -> None:
+    """OWNED BY t.c (in CREATE or ALTER SEQUENCE): the column that owns the sequence, so it is
+    dropped with its table or column; OWNED BY NONE clears it, as in PostgreSQL."""
+    for opt in options or ():
+        if opt.defname == "owned_by":
+            parts = strings(opt.arg)
+            if parts == ["none"]:
+                seq.owned_by = None
+            elif len(parts) >= 2:
+                seq.owned_by = f"{parts[-2]}.{parts[-1]}"
 
 
 @handles(ast.AlterSeqStmt)
 def alter_sequence(interp: DdlInterpreter, node: ast.AlterSeqStmt) -> None:
     """ALTER SEQUENCE … OWNED BY: the column that owns it (it is dropped with its table)."""
-    for opt in node.options or ():
-        if opt.defname == "owned_by":
-            parts = strings(opt.arg)
-            key = qualify(node.sequence.schemaname or interp.search_path[0], node.sequence.relname)
-            if key in interp.model.sequences and len(parts) >= 2:
-                interp.model.sequences[key].owned_by = f"{parts[-2]}.{parts[-1]}"
+    key = qualify(node.sequence.schemaname or interp.search_path[0], node.sequence.relname)
+    if key in interp.model.sequences:
+        _apply_owned_by(interp.model.sequences[key], node.options)
