@@ -244,3 +244,39 @@ def test_create_sequence_owned_by_is_read_as_owned(make_db) -> None:  # type: ig
     assert differences == [], "\n".join(differences)
     assert static.sequences["public.s"].owned_by == "t.c"
     assert sorted(static.sequences) == ["public.s", "public.s_none"]
+
+
+def test_function_signature_and_result_as_the_catalog_prints_them(make_db) -> None:  # type: ignore[no-untyped-def]
+    """A function's identity arguments and result read statically equal what PostgreSQL prints
+    (pg_get_function_identity_arguments / pg_get_function_result): RETURNS TABLE(…) and SETOF
+    (statically `record` and the bare type before), OUT parameters (part of the identity), a
+    procedure's IN arguments, types without their modifier and quoted argument names; a DROP
+    FUNCTION naming a typmod'd overload drops that overload only."""
+    script = """
+        CREATE TABLE t (id bigint, name text);
+        CREATE FUNCTION f_table(x int) RETURNS TABLE(id bigint, "Odd Name" char(2))
+            LANGUAGE sql AS 'SELECT 1::bigint, ''a''';
+        CREATE FUNCTION f_setof() RETURNS SETOF t LANGUAGE sql AS 'SELECT * FROM t';
+        CREATE FUNCTION f_out(a int, OUT b int, OUT c text) LANGUAGE sql AS 'SELECT 1, ''x''';
+        CREATE FUNCTION f_out1(INOUT a int) LANGUAGE sql AS 'SELECT 1';
+        CREATE FUNCTION f_out_setof(OUT b int, OUT c text) RETURNS SETOF record
+            LANGUAGE sql AS 'SELECT 1, ''x''';
+        CREATE FUNCTION f_mods("Odd" varchar(10)) RETURNS numeric(5,1) LANGUAGE sql AS 'SELECT 1';
+        CREATE FUNCTION f_mods(n int) RETURNS numeric(5,1) LANGUAGE sql AS 'SELECT 1';
+        DROP FUNCTION f_mods(varchar(20));
+        GRANT EXECUTE ON FUNCTION f_out(int) TO PUBLIC;
+        CREATE PROCEDURE p_out(a int, OUT b int) LANGUAGE sql AS 'SELECT 1';
+    """
+    dsn = make_db("ddl", script)
+    static = interpret(script)
+    differences = [str(d) for d in diff_models(live.introspect(dsn), static)]
+    assert differences == [], "\n".join(differences)
+    assert {sig: fn.returns for sig, fn in static.functions.items()} == {
+        "public.f_table(x integer)": 'TABLE(id bigint, "Odd Name" character)',
+        "public.f_setof()": "SETOF t",
+        "public.f_out(a integer, OUT b integer, OUT c text)": "record",
+        "public.f_out1(INOUT a integer)": "integer",
+        "public.f_out_setof(OUT b integer, OUT c text)": "SETOF record",
+        "public.f_mods(n integer)": "numeric",
+        "public.p_out(IN a integer, OUT b integer)": "",
+    }

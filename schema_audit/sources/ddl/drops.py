@@ -16,6 +16,7 @@ from schema_audit.model import qualify
 from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.nodes import strings
 from schema_audit.sources.ddl.registry import handles, registrar
+from schema_audit.sources.ddl.routines import functions_named
 
 if TYPE_CHECKING:
     from schema_audit.sources.ddl.interpreter import DdlInterpreter
@@ -96,9 +97,13 @@ def _policy_or_trigger(
 
 @_on(OT.OBJECT_FUNCTION, OT.OBJECT_PROCEDURE)
 def _routine(interp: DdlInterpreter, node: ast.DropStmt, obj: Any, names: list[str]) -> None:
-    fn_names = strings(obj.objname) if isinstance(obj, ast.ObjectWithArgs) else names
+    """DROP FUNCTION / PROCEDURE: the overload its argument types name (every one without them)."""
+    if isinstance(obj, ast.ObjectWithArgs):
+        for fn in functions_named(interp, obj):
+            interp.model.functions.pop(fn.signature, None)
+        return
     for signature, fn in list(interp.model.functions.items()):
-        if fn.name == fn_names[-1] and (len(fn_names) == 1 or fn.schema == fn_names[0]):
+        if fn.name == names[-1] and (len(names) == 1 or fn.schema == names[0]):
             del interp.model.functions[signature]
 
 

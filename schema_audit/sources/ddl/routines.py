@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import TYPE_CHECKING
 
 from pglast import ast
@@ -11,7 +12,7 @@ from schema_audit.model import Function
 from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.nodes import deparse, flatten, strings
 from schema_audit.sources.ddl.registry import handles
-from schema_audit.sqlnorm import format_typename
+from schema_audit.sqlnorm import format_typename, quote_ident
 
 if TYPE_CHECKING:
     from schema_audit.sources.ddl.interpreter import DdlInterpreter
@@ -22,18 +23,19 @@ def create_function(interp: DdlInterpreter, node: ast.CreateFunctionStmt) -> Non
     """CREATE [OR REPLACE] FUNCTION / PROCEDURE; OR REPLACE keeps the existing grants."""
     names = strings(node.funcname)
     schema = names[0] if len(names) > 1 else interp.search_path[0]
-    args = [
-        p
-        for p in node.parameters or ()
-        if p.mode
-        not in (FunctionParameterMode.FUNC_PARAM_OUT, FunctionParameterMode.FUNC_PARAM_TABLE)
-    ]
-    arguments = ", ".join(_arg_text(p) for p in args)
+    params = list(node.parameters or ())
+    # the identity arguments as pg_get_function_identity_arguments prints them: OUT ones too,
+    # not the columns of RETURNS TABLE
+    arguments = ", ".join(
+        _arg_text(p, bool(node.is_procedure))
+        for p in params
+        if p.mode != FunctionParameterMode.FUNC_PARAM_TABLE
+    )
     fn = Function(
         schema,
         names[-1],
         arguments=arguments,
-        returns=format_typename(node.returnType) if node.returnType is not None else "",
+        returns=_result_text(node, params),
         provenance=[interp._prov()],
     )
     for opt in node.options or ():
@@ -84,10 +86,10 @@ def functions_named(interp: DdlInterpreter, obj: ast.ObjectWithArgs) -> list[Fun
     ]
     if obj.args_unspecified or len(found) <= 1:
         return found
-    wanted = [format_typename(t) for t in obj.objargs or ()]
+    wanted = [_bare_type(t) for t in obj.objargs or ()]
 
     def same(arguments: str) -> bool:  # "[mode] [name] type" each ends with its type
-        args = [a for a in arguments.split(", ") if a]
+        args = [a for a in arguments.split(", ") if a and not a.startswith("OUT ")]
         return len(args) == len(wanted) and all(
             a.endswith(w) for a, w in zip(args, wanted, strict=False)
         )
@@ -95,11 +97,45 @@ def functions_named(interp: DdlInterpreter, obj: ast.ObjectWithArgs) -> list[Fun
     return [f for f in found if same(f.arguments)] or found
 
 
-def _arg_text(param) -> str:
-    """One argument as pg_get_function_identity_arguments prints it: [mode] [name] type."""
+def _arg_text(param, is_procedure: bool) -> str:
+    """One argument as pg_get_function_identity_arguments prints it: [mode] [name] type, the
+    type without its modifier (the catalog keeps only the type's oid); a procedure's plain
+    arguments are printed IN, since its OUT ones belong to its identity."""
     mode = {
         FunctionParameterMode.FUNC_PARAM_INOUT: "INOUT ",
         FunctionParameterMode.FUNC_PARAM_VARIADIC: "VARIADIC ",
-    }.get(param.mode, "")
-    name = f"{param.name} " if param.name else ""
-    return f"{mode}{name}{format_typename(param.argType)}"
+        FunctionParameterMode.FUNC_PARAM_OUT: "OUT ",
+    }.get(param.mode, "IN " if is_procedure else "")
+    name = f"{quote_ident(param.name)} " if param.name else ""
+    return f"{mode}{name}{_bare_type(param.argType)}"
+
+
+def _result_text(node: ast.CreateFunctionStmt, params: list) -> str:
+    """The result as pg_get_function_result prints it: ``TABLE(name type, …)``, ``SETOF type``,
+    the type of a single OUT parameter, ``record`` for several, nothing for a procedure."""
+    if node.is_procedure:
+        return ""
+    table = [p for p in params if p.mode == FunctionParameterMode.FUNC_PARAM_TABLE]
+    if table:
+        columns = ", ".join(f"{quote_ident(p.name)} {_bare_type(p.argType)}" for p in table)
+        return f"TABLE({columns})"
+    if node.returnType is not None:
+        text = _bare_type(node.returnType)
+        return f"SETOF {text}" if node.returnType.setof else text
+    outs = [
+        p
+        for p in params
+        if p.mode in (FunctionParameterMode.FUNC_PARAM_OUT, FunctionParameterMode.FUNC_PARAM_INOUT)
+    ]
+    if len(outs) == 1:
+        return _bare_type(outs[0].argType)
+    return "record" if outs else ""
+
+
+def _bare_type(typename: ast.TypeName) -> str:
+    """A type as format_type prints it without a modifier (``character varying``, not ``(10)``):
+    a function's argument and result types are stored as bare type oids."""
+    bare = copy.copy(typename)
+    bare.typmods = None
+    bare.setof = False
+    return format_typename(bare)
