@@ -201,7 +201,7 @@ def audit_model(
         findings = defer_after_stop(findings, incomplete)
     if spec.waivers:
         findings = apply_waivers(
-            spec, findings, as_of or spec.date or datetime.date.today().isoformat()
+            spec, findings, as_of or spec.date or datetime.date.today().isoformat(), incomplete
         )
     accepted: list[str] = []
     fixed: list[dict[str, Any]] = []

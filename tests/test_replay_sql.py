@@ -3,6 +3,7 @@ revisions could change (issue 15, items 1 and 2)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from cli_runner import run_cli
@@ -76,3 +77,36 @@ def test_the_cli_exits_2_on_a_stopped_replay(pg_server) -> None:  # type: ignore
         for line in lines
     ), proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_a_stopped_replay_defers_its_waivers_instead_of_calling_them_unused(
+    pg_server, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """Found on a real project replayed without its prelude: the replay stopped and every
+    waiver was reported FAIL ("matches only passing findings", "matches no requirement")
+    beside the DEFERRED rest, although what they waive was never judged. They are DEFERRED
+    too; an expired waiver is a fact of the spec and its date, and stays a FAIL."""
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        SPEC.read_text()
+        + """
+waivers:
+  - requirement: tables.orders.columns.status
+    reason: the status column goes in 003
+  - requirement: tables.order_rows.*
+    reason: order_rows is created by a later revision
+  - requirement: tables.refunds.*
+    reason: expired long ago
+    expires: "2020-01-01"
+"""
+    )
+    proc = run_cli(
+        "audit", "-s", spec, "--sql", FIXTURES / "sql_stops_early", "--replay",
+        "--scratch-dsn", pg_server.admin_dsn, "--format", "json", timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 2, proc.stderr
+    findings = {f["id"]: f for f in json.loads(proc.stdout)["findings"]}
+    status = {i: f["status"] for i, f in findings.items() if i.startswith("waivers.")}
+    assert status == {"waivers.0": "DEFERRED", "waivers.1": "DEFERRED", "waivers.2": "FAIL"}
+    assert "replay stopped at sql_stops_early/002_broken.sql:4" in findings["waivers.0"]["message"]
+    assert "stale" not in findings["waivers.1"]["message"]

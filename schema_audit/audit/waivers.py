@@ -16,9 +16,16 @@ from schema_audit.enums import Status
 from schema_audit.spec.model import Spec, match_ids
 
 
-def apply_waivers(spec: Spec, findings: list[Finding], as_of: str) -> list[Finding]:
+def apply_waivers(
+    spec: Spec, findings: list[Finding], as_of: str, stopped: str | None = None
+) -> list[Finding]:
     """``findings`` with the waived ones replaced (WAIVED, or an expiry noted), in order,
-    then findings about the waivers themselves (stale, expired)."""
+    then findings about the waivers themselves (stale, expired).
+
+    A waiver is only called stale when what it waives was judged: one whose findings are all
+    DEFERRED, or (``stopped``: why a replay stopped) one that matches nothing or nothing
+    deviating on a replay that stopped before the rest of the history, is DEFERRED like the
+    findings of that replay, never a FAIL about a rule that did not run."""
     ids = [f.id for f in findings]
     final = list(findings)
     position = {f.id: i for i, f in enumerate(findings)}  # the last finding of an id
@@ -38,7 +45,14 @@ def apply_waivers(spec: Spec, findings: list[Finding], as_of: str) -> list[Findi
         deviating = [f for f in matched if f.status in (Status.FAIL, Status.PARTIAL)]
         expired = bool(waiver.expires and waiver.expires < as_of)
         problem = None
-        if not matched:
+        deferred = (
+            not expired
+            and not deviating
+            and bool(stopped or any(f.status == Status.DEFERRED for f in matched))
+        )
+        if deferred:
+            problem = f"waiver for {waiver.pattern!r} {_unjudged(matched, stopped)}"
+        elif not matched:
             problem = f"waiver for {waiver.pattern!r} matches no requirement (stale: remove it)"
         elif expired:
             problem = f"waiver for {waiver.pattern!r} expired on {waiver.expires}{who}: the deviation counts again"
@@ -71,10 +85,18 @@ def apply_waivers(spec: Spec, findings: list[Finding], as_of: str) -> list[Findi
                     kind="waiver",
                     table=None,
                     name=waiver.pattern,
-                    status=Status.FAIL,
+                    status=Status.DEFERRED if deferred else Status.FAIL,
                     severity="low",
                     message=problem,
                     evidence=evidence,
                 )
             )
     return final + out
+
+
+def _unjudged(matched: list[Finding], stopped: str | None) -> str:
+    """Why a waiver cannot be called stale yet, in the words of the DEFERRED findings."""
+    if stopped:
+        what = "matches no finding" if not matched else "matches no deviation"
+        return f"{what} on the part of the history that replayed; DEFERRED: {stopped}"
+    return "matches only DEFERRED findings: whether it is still needed is not judged yet"
