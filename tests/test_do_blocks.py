@@ -358,3 +358,21 @@ def test_an_unrenderable_alembic_revision_affects_what_its_op_calls_name() -> No
         (e.kind, e.target, e.name)
         for e in python_effects("def upgrade():\n    op.get_bind().execute(sql)\n")
     }
+
+
+def test_a_waiver_of_a_deferred_finding_is_deferred_not_stale(tmp_path: Path) -> None:
+    """A waiver whose findings are all DEFERRED is not "matches only passing findings": the
+    deviation it waives may still be there once the DO block is settled."""
+    spec = (
+        "name: t\ntables:\n  t:\n    columns:\n      legacy: {type: integer}\n"
+        "waivers:\n  - requirement: tables.t.columns.legacy\n    reason: legacy goes later\n"
+    )
+    sql = (
+        "CREATE TABLE t (id int PRIMARY KEY, legacy int);\n"
+        f"DO $$ BEGIN IF {GUARD} THEN ALTER TABLE t DROP COLUMN legacy; END IF; END $$;\n"
+    )
+    code, doc, err = _cli(tmp_path, spec, sql, "--rules", "none")
+    statuses = _status(doc)
+    assert statuses["tables.t.columns.legacy"] == "DEFERRED"
+    assert statuses["waivers.0"] == "DEFERRED", statuses
+    assert code == 0, err
