@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from schema_audit.audit.findings import Evidence, Finding
 from schema_audit.enums import Status
-from schema_audit.spec.model import Spec, match_ids
+from schema_audit.spec.model import IdIndex, Spec
 
 
 def apply_waivers(
@@ -26,12 +26,12 @@ def apply_waivers(
     DEFERRED, or (``stopped``: why a replay stopped) one that matches nothing or nothing
     deviating on a replay that stopped before the rest of the history, is DEFERRED like the
     findings of that replay, never a FAIL about a rule that did not run."""
-    ids = [f.id for f in findings]
+    ids = IdIndex([f.id for f in findings])
     final = list(findings)
     position = {f.id: i for i, f in enumerate(findings)}  # the last finding of an id
     out: list[Finding] = []
     for index, waiver in enumerate(spec.waivers):
-        matched = [final[position[i]] for i in match_ids(waiver.pattern, ids)]
+        matched = [final[position[i]] for i in ids.match(waiver.pattern)]
         who = f" (owner {waiver.owner})" if waiver.owner else ""
         until = f" until {waiver.expires}" if waiver.expires else ""
         evidence = [

@@ -130,3 +130,26 @@ def match_ids(pattern: str, ids: list[str]) -> list[str]:
         return exact
     glob = "".join(f"[{ch}]" if ch in "[]" else ch for ch in pattern)  # [ ] as themselves
     return [i for i in ids if fnmatch.fnmatchcase(i, glob)]
+
+
+class IdIndex:
+    """``ids`` prepared for many :func:`match_ids` calls with the same answers.
+
+    ``init`` writes one waiver per finding present at init, so a large schema has thousands
+    of exact-id patterns against tens of thousands of ids: scanning the list for each made
+    the audit quadratic in tables (issue 19). An exact id is a dictionary lookup here; a glob
+    still scans, in the list's order, as :func:`match_ids` does.
+    """
+
+    def __init__(self, ids: list[str]) -> None:
+        self.ids = ids
+        self.counts: dict[str, int] = {}
+        for i in ids:
+            self.counts[i] = self.counts.get(i, 0) + 1
+
+    def match(self, pattern: str) -> list[str]:
+        """Exactly ``match_ids(pattern, self.ids)``."""
+        count = self.counts.get(pattern, 0)
+        if count or not any(ch in pattern for ch in "*?"):
+            return [pattern] * count
+        return match_ids(pattern, self.ids)
