@@ -23,6 +23,23 @@ CREATE VIEW big_orders AS SELECT o.id, c.name FROM orders o JOIN customers c ON 
   WHERE o.amount > 100;
 CREATE MATERIALIZED VIEW order_totals AS SELECT sum(amount) AS total FROM orders;
 CREATE POLICY p ON orders USING (amount > 0);
+""" + f"""
+-- View definitions are read in slices, each rolled back before the next; the last slice is
+-- given back by the rollback after the query (RELEASE_LOCKS). A view over orders in the last
+-- slice makes that final rollback observable.
+DO $$
+DECLARE
+  i int := 0;
+BEGIN
+  LOOP
+    EXECUTE format('CREATE VIEW last_slice_%s AS SELECT id FROM orders', i);
+    EXIT WHEN (SELECT pg_catalog.mod(pg_catalog.hashoid(c.oid) & 2147483647,
+                                     {live.VIEWDEF_CHUNKS})
+               FROM pg_catalog.pg_class c
+               WHERE c.relname = format('last_slice_%s', i)) = {live.VIEWDEF_CHUNKS - 1};
+    i := i + 1;
+  END LOOP;
+END $$;
 """
 
 LOCKS_ON_USER_TABLES = """
