@@ -16,14 +16,16 @@ import pytest
 
 from schema_audit.sources import live
 
-SCHEMA = """
+SCHEMA = (
+    """
 CREATE TABLE orders (id int PRIMARY KEY, amount numeric NOT NULL);
 CREATE TABLE customers (id int PRIMARY KEY, name text);
 CREATE VIEW big_orders AS SELECT o.id, c.name FROM orders o JOIN customers c ON c.id = o.id
   WHERE o.amount > 100;
 CREATE MATERIALIZED VIEW order_totals AS SELECT sum(amount) AS total FROM orders;
 CREATE POLICY p ON orders USING (amount > 0);
-""" + f"""
+"""
+    + f"""
 -- View definitions are read in slices, each rolled back before the next; the last slice is
 -- given back by the rollback after the query (RELEASE_LOCKS). A view over orders in the last
 -- slice makes that final rollback observable.
@@ -41,6 +43,7 @@ BEGIN
   END LOOP;
 END $$;
 """
+)
 
 LOCKS_ON_USER_TABLES = """
 SELECT c.relname, l.mode FROM pg_catalog.pg_locks l

@@ -7,7 +7,7 @@ an earlier stage holds never changes under it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -39,6 +39,15 @@ class Diff:
     property: str
     expected: Any
     actual: Any
+
+
+def describe_diffs(diffs: Iterable[Diff], show: Callable[[Any], str] = format) -> str:
+    """The one printer of "property differs" details: ``p is ACTUAL, expected EXPECTED``
+    joined by "; ". ``show`` renders a value (``format`` by default, i.e. as an f-string
+    does; a kind passes its own for quoting lists or scalars)."""
+    return "; ".join(
+        f"{d.property} is {show(d.actual)}, expected {show(d.expected)}" for d in diffs
+    )
 
 
 @dataclass(frozen=True, slots=True)

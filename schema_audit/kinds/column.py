@@ -22,7 +22,7 @@ from schema_audit import model_ddl, sqlnorm
 from schema_audit.audit import nearmiss
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.deferral import CONSTRAINT_INDEXES, Facet
-from schema_audit.audit.findings import Diff, Finding, finding_for, missing
+from schema_audit.audit.findings import Diff, Finding, describe_diffs, finding_for, missing
 from schema_audit.audit.tables import show_scalar, unique_on
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
@@ -213,10 +213,7 @@ def check_column(req: Requirement, ctx: AuditContext) -> Finding:
     line = model_ddl.column_line(table, column.name)
     evidence = ctx.evidence(column.provenance or table.provenance[:1], line)
     if diffs:
-        detail = "; ".join(
-            f"{d.property} is {show_scalar(d.actual)}, expected {show_scalar(d.expected)}"
-            for d in diffs
-        )
+        detail = describe_diffs(diffs, show_scalar)
         instead = (
             nearmiss.unique_candidates(table, [column.name])
             if any(d.property == "unique" for d in diffs)

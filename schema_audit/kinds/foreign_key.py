@@ -21,7 +21,7 @@ from schema_audit import model_ddl
 from schema_audit.audit import nearmiss
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.deferral import Facet
-from schema_audit.audit.findings import Diff, Finding, finding_for
+from schema_audit.audit.findings import Diff, Finding, describe_diffs, finding_for
 from schema_audit.audit.tables import parse_reference, show_scalar
 from schema_audit.enums import ReferentialAction, Status
 from schema_audit.kinds import requirement_kind
@@ -129,10 +129,7 @@ def check_foreign_key(req: Requirement, ctx: AuditContext) -> Finding:
     ddl = f"ALTER TABLE {table.name} ADD CONSTRAINT {fk.name} {model_ddl.fk_clause(fk)};"
     evidence = ctx.evidence(fk.provenance, ddl)
     if diffs:
-        detail = "; ".join(
-            f"{d.property} is {show_scalar(d.actual)}, expected {show_scalar(d.expected)}"
-            for d in diffs
-        )
+        detail = describe_diffs(diffs, show_scalar)
         return finding_for(
             req,
             Status.FAIL,

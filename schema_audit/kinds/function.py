@@ -17,7 +17,7 @@ from schema_audit import model_ddl
 from schema_audit.audit import privileges
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.deferral import Facet
-from schema_audit.audit.findings import Diff, Finding, finding_for, missing
+from schema_audit.audit.findings import Diff, Finding, describe_diffs, finding_for, missing
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
 from schema_audit.model import qualify
@@ -100,7 +100,7 @@ def check_function(req: Requirement, ctx: AuditContext) -> Finding:
             diffs.append(Diff(f"execute[{role}]", "no EXECUTE", f"EXECUTE {how}".strip()))
     evidence = ctx.evidence(fn.provenance, ddl)
     if diffs:
-        detail = "; ".join(f"{d.property} is {d.actual}, expected {d.expected}" for d in diffs)
+        detail = describe_diffs(diffs)
         return finding_for(
             req, Status.FAIL, f"{label} differs: {detail}", diffs=diffs, evidence=evidence, ddl=ddl
         )

@@ -23,7 +23,14 @@ from schema_audit import ident, model_ddl, sqlnorm
 from schema_audit.audit import indexsem, nearmiss
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.deferral import CONSTRAINT_INDEXES, Facet
-from schema_audit.audit.findings import Diff, Finding, finding_for, matched_by_shape, show
+from schema_audit.audit.findings import (
+    Diff,
+    Finding,
+    describe_diffs,
+    finding_for,
+    matched_by_shape,
+    show,
+)
 from schema_audit.audit.indexes import parse_key, shape_diffs
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
@@ -167,9 +174,7 @@ def check_index(req: Requirement, ctx: AuditContext) -> Finding:
         evidence = ctx.evidence(index.provenance, index.definition or ddl)
         diffs = shape_diffs(props, index, aliases, columns)
         if diffs:
-            detail = "; ".join(
-                f"{d.property} is {show(d.actual)}, expected {show(d.expected)}" for d in diffs
-            )
+            detail = describe_diffs(diffs, show)
             return finding_for(
                 req,
                 Status.FAIL,
@@ -247,9 +252,7 @@ def _why_not(props: dict, index: Index, relation) -> str | None:
             return verdict.why_not
     extra = _extra_diffs(props, index)
     if extra:
-        return "; ".join(
-            f"{d.property} is {show(d.actual)}, expected {show(d.expected)}" for d in extra
-        )
+        return describe_diffs(extra, show)
     return None
 
 

@@ -22,7 +22,14 @@ from schema_audit import model_ddl
 from schema_audit.audit import policysem
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.deferral import Facet
-from schema_audit.audit.findings import Candidate, Diff, Finding, finding_for, matched_by_shape
+from schema_audit.audit.findings import (
+    Candidate,
+    Diff,
+    Finding,
+    describe_diffs,
+    finding_for,
+    matched_by_shape,
+)
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
 from schema_audit.kinds._common import exists
@@ -125,7 +132,7 @@ def check_policy(req: Requirement, ctx: AuditContext) -> Finding:
         diffs = _policy_diffs(props, policy, ctx.model)
         evidence = ctx.evidence(policy.provenance, ddl)
         if diffs:
-            detail = "; ".join(f"{d.property} is {d.actual}, expected {d.expected}" for d in diffs)
+            detail = describe_diffs(diffs)
             return finding_for(
                 req,
                 Status.FAIL,

@@ -17,7 +17,7 @@ from schema_audit import model_ddl
 from schema_audit.audit import policysem
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.deferral import Facet
-from schema_audit.audit.findings import Diff, Finding, finding_for
+from schema_audit.audit.findings import Diff, Finding, describe_diffs, finding_for
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
 from schema_audit.kinds._common import diff_of
@@ -79,10 +79,7 @@ def check_rls(req: Requirement, ctx: AuditContext) -> Finding:
         diffs.append(Diff("enabled", req.props["enabled"], table.rls_enabled))
     if "forced" in req.props and req.props["forced"] != table.rls_forced:
         diffs.append(Diff("forced", req.props["forced"], table.rls_forced))
-    problems = [
-        f"{d.property} is {str(d.actual).lower()}, expected {str(d.expected).lower()}"
-        for d in diffs
-    ]
+    problems = [describe_diffs([d], lambda value: str(value).lower()) for d in diffs]
     state = f"RLS {'enabled' if table.rls_enabled else 'disabled'}, {'forced' if table.rls_forced else 'not forced'}"
     ddl_lines = []
     if table.rls_enabled:

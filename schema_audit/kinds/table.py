@@ -17,7 +17,7 @@ from __future__ import annotations
 from schema_audit.audit import nearmiss
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.deferral import Facet
-from schema_audit.audit.findings import Diff, Finding, finding_for, missing
+from schema_audit.audit.findings import Diff, Finding, describe_diffs, finding_for, missing
 from schema_audit.audit.options import option_diffs
 from schema_audit.audit.tables import show_scalar
 from schema_audit.enums import Status
@@ -70,10 +70,7 @@ def check_table(req: Requirement, ctx: AuditContext) -> Finding:
         diffs.append(Diff("comment", comment, table.comment))
     optional = option_diffs(req.props.get("options") or {}, table.options, table.unlogged)
     if optional:
-        detail = "; ".join(
-            f"{d.property} is {show_scalar(d.actual)}, expected {show_scalar(d.expected)}"
-            for d in optional
-        )
+        detail = describe_diffs(optional, show_scalar)
         message = f"{message}; {detail}" if status == Status.FAIL else f"table {label}: {detail}"
         status = Status.FAIL
         diffs += optional

@@ -18,7 +18,7 @@ from typing import Any
 from schema_audit import model_ddl
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.deferral import Facet
-from schema_audit.audit.findings import Candidate, Diff, Finding, finding_for
+from schema_audit.audit.findings import Candidate, Diff, Finding, describe_diffs, finding_for
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
 from schema_audit.kinds._common import exists
@@ -164,7 +164,7 @@ def check_trigger(req: Requirement, ctx: AuditContext) -> Finding:
         evidence += ctx.evidence(fn.provenance, None)
     diffs = _trigger_diffs(props, trigger, ctx.model)
     if diffs:
-        detail = "; ".join(f"{d.property} is {d.actual}, expected {d.expected}" for d in diffs)
+        detail = describe_diffs(diffs)
         return finding_for(
             req,
             Status.FAIL,

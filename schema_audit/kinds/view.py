@@ -12,11 +12,13 @@ views:
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from schema_audit import model_ddl
 from schema_audit.audit import nearmiss
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.deferral import Facet
-from schema_audit.audit.findings import Diff, Finding, finding_for, missing
+from schema_audit.audit.findings import Diff, Finding, describe_diffs, finding_for, missing
 from schema_audit.audit.options import option_diffs
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
@@ -112,10 +114,10 @@ def check_view(req: Requirement, ctx: AuditContext) -> Finding:
         detail = "; ".join([f"missing column(s) {', '.join(lacking)}"] if lacking else []) or ""
         if lacking_deps:
             detail += ("; " if detail else "") + f"does not read {', '.join(lacking_deps)}"
-        for d in option_problems:
-            detail += (
-                "; " if detail else ""
-            ) + f"{d.property} is {d.actual or 'not set'}, expected {d.expected}"
+        if option_problems:
+            detail += ("; " if detail else "") + describe_diffs(
+                replace(d, actual=d.actual or "not set") for d in option_problems
+            )
         return finding_for(
             req, Status.FAIL, f"{label} differs: {detail}", diffs=diffs, evidence=evidence, ddl=ddl
         )
