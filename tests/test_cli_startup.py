@@ -10,8 +10,10 @@ shared machine would flake, an import that creeps back in does not.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -32,12 +34,16 @@ print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
 """
 
 
-def _loaded(*args: str) -> tuple[int, set[str]]:
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _loaded(*args: str, env: dict[str, str] | None = None) -> tuple[int, set[str]]:
     proc = subprocess.run(
         [sys.executable, "-c", PROBE, json.dumps(args)],
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=120,
+        env={**os.environ, **(env or {})},
     )
     last = json.loads(proc.stdout.splitlines()[-1])
     return last["code"], set(last["modules"])
@@ -67,3 +73,29 @@ def test_help_of_one_command_loads_that_command_only(name: str) -> None:
     assert code == 0
     assert sorted(_roots(modules) & set(HEAVY)) == ["typer"]
     assert _commands(modules) == {COMMANDS[name]}
+
+
+# What a static audit of an Alembic history needs besides the tool: typer for the command
+# line, yaml and pglast, and Alembic with SQLAlchemy, which the revisions import and which
+# renders them. Nothing else: typer converts option values through pydantic (schema_audit.cli.coerce
+# answers the plain ones), rich only pretty-prints typer's errors, the rest serve other reports
+# or a live database.
+NOT_FOR_A_STATIC_AUDIT = ["pydantic", "pydantic_core", "rich", "click", "jinja2", "jsonschema"]
+NOT_FOR_A_STATIC_AUDIT += ["psycopg", "sqlglot", "msgspec", "fastjsonschema"]
+
+
+def test_b03_static_audit_imports_only_what_it_uses() -> None:
+    code, modules = _loaded(
+        "audit",
+        "-s",
+        str(ROOT / "specs" / "backend_guide_b03.yaml"),
+        "-m",
+        str(ROOT / "tests" / "fixtures" / "b03_alembic"),
+        "-q",
+        env={"SCHEMA_AUDIT_CACHE": "0"},
+    )
+    assert code == 1  # B0.3's findings
+    roots = _roots(modules)
+    assert {"alembic", "sqlalchemy", "typer", "yaml", "pglast"} <= roots  # rendered by Alembic
+    assert sorted(roots & set(NOT_FOR_A_STATIC_AUDIT)) == []
+    assert _commands(modules) == {"audit"}

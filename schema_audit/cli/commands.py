@@ -17,6 +17,7 @@ import typer
 import typer.core
 import typer.main
 
+from schema_audit.cli import coerce
 from schema_audit.cli.version import version_line
 
 #: Command name -> module under schema_audit/cli/ (the function has the module's name).
@@ -38,10 +39,18 @@ def load_command(name: str) -> Any:
     module_name = COMMANDS[name]
     function = getattr(importlib.import_module(f"schema_audit.cli.{module_name}"), module_name)
     single = typer.Typer(rich_markup_mode=None, add_completion=False)
-    single.command(name)(function)
+    single.command(name, cls=Command)(function)
     command = typer.main.get_command(single)
     name_option_values(command)
     return command
+
+
+class Command(typer.core.TyperCommand):
+    """A Typer command whose option values are converted without pydantic where plain (``coerce``)."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        coerce.install(self.get_params(ctx))
+        return super().parse_args(ctx, args)
 
 
 class _Commands(MutableMapping[str, Any]):
@@ -86,6 +95,11 @@ class LazyGroup(typer.core.TyperGroup):
 
     def list_commands(self, ctx: Any) -> list[str]:
         return list(self.commands)
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        # here, not in __init__: typer appends its completion options after building the group
+        coerce.install(self.get_params(ctx))
+        return super().parse_args(ctx, args)
 
 
 app = typer.Typer(
