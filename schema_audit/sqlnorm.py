@@ -11,7 +11,7 @@ the same meaning yields the same string and a different meaning does not.
 
 Deliberate choices: casts of string literals (to any type) and of columns to
 text are dropped (the catalog adds them; they do not change what a spec
-means); ``IN (…)`` and ``= ANY (ARRAY[…])`` are one form; ``BETWEEN`` becomes
+means), date/time literals are read as the value PostgreSQL stores (sqltime); ``IN (…)`` and ``= ANY (ARRAY[…])`` are one form; ``BETWEEN`` becomes
 ``>= AND <=`` (the catalog stores it so); ``CURRENT_TIMESTAMP`` and ``now()``
 stay different, as PostgreSQL keeps them different; ``0`` and ``0.0`` stay
 different numerics. Unparseable text never raises: it falls back to a
@@ -26,6 +26,7 @@ import re
 from pglast import ast
 from pglast.enums import A_Expr_Kind, BoolExprType, CoercionForm
 
+from schema_audit import sqltime
 from schema_audit.model import quote_ident
 from schema_audit.pgparse import deparse, parse_sql
 from schema_audit.pgvisit import find_all
@@ -342,6 +343,8 @@ def fold_literal(base: str, const: ast.A_Const):
         parts = _interval_parts(value)
         if parts is not None:
             return ast.A_Const(val=ast.String(sval="@interval {} {} {}".format(*parts)))
+    elif base in sqltime.TYPES:
+        return ast.A_Const(val=ast.String(sval=sqltime.fold(base, value)))
     return const
 
 

@@ -22,6 +22,7 @@ LAYERS: dict[str, int] = {
     "schema_audit.enums": 0,
     "schema_audit.errors": 0,
     "schema_audit.sqlnorm": 0,
+    "schema_audit.sqltime": 0,  # date/time literals as PostgreSQL stores them (canonical forms)
     "schema_audit.redact": 0,
     "schema_audit.progress": 0,
     "schema_audit.cache": 0,

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from schema_audit import model_ddl, sqlnorm
+from schema_audit import model_ddl, sqlnorm, sqltime
 from schema_audit.audit import nearmiss
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.deferral import CONSTRAINT_INDEXES, Facet
@@ -188,12 +188,21 @@ def check_column(req: Requirement, ctx: AuditContext) -> Finding:
         diffs.append(Diff("type", props["type"], column.type))
     if "nullable" in props and props["nullable"] != column.nullable:
         diffs.append(Diff("nullable", props["nullable"], column.nullable))
+    undecided: tuple[Diff, str] | None = None
     if "default" in props:
         expected = _default_text(props["default"])
-        if sqlnorm.normalize_default(expected, column.type) != sqlnorm.normalize_default(
-            column.default, column.type
-        ):
-            diffs.append(Diff("default", expected, column.default))
+        want = sqlnorm.normalize_default(expected, column.type)
+        have = sqlnorm.normalize_default(column.default, column.type)
+        if want != have:
+            diff = Diff("default", expected, column.default)
+            if sqltime.depends_on_session(want) or sqltime.depends_on_session(have):
+                # PostgreSQL stores such a literal as its value in the session that ran it
+                undecided = (
+                    diff,
+                    "the spec's" if sqltime.depends_on_session(want) else "the model's",
+                )
+            else:
+                diffs.append(diff)
     if "identity" in props:
         wanted = props["identity"].replace("_", " ") if props["identity"] else None
         if wanted != column.identity:
@@ -227,6 +236,24 @@ def check_column(req: Requirement, ctx: AuditContext) -> Finding:
             evidence=evidence,
             ddl=line,
             instead=instead,
+        )
+    if undecided is not None:
+        diff, side = undecided
+        return finding_for(
+            req,
+            Status.DEFERRED,
+            f"column {label}: default {show_scalar(diff.actual)} vs the spec's "
+            f"{show_scalar(diff.expected)} cannot be decided: {side} date/time literal has no "
+            "UTC offset (or is 'now'/'today', a day/month order, a named zone), so PostgreSQL "
+            "stores the value it has in the TimeZone/DateStyle of the session that runs it "
+            + (
+                "(write the spec's default with an offset, e.g. '2024-01-01 00:00:00+00')"
+                if side == "the spec's"
+                else "(audit the live database or --replay)"
+            ),
+            diffs=[diff],
+            evidence=evidence,
+            ddl=line,
         )
     return finding_for(req, Status.PASS, f"column {label} is {line}", evidence=evidence, ddl=line)
 

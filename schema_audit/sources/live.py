@@ -137,6 +137,11 @@ def connect_readonly(
             # (nextval('public.t_id_seq'::regclass), public.gin_trgm_ops, casts to public types)
             # is qualified the same way whatever search_path the role or database sets.
             " pg_catalog.set_config('search_path', '', true),"
+            # Constants (defaults, CHECKs, views) print in the session's DateStyle, IntervalStyle
+            # and TimeZone: one spelling whatever the server's, the one sqltime reads back.
+            " pg_catalog.set_config('DateStyle', 'ISO, MDY', true),"
+            " pg_catalog.set_config('IntervalStyle', 'postgres', true),"
+            " pg_catalog.set_config('TimeZone', 'UTC', true),"
             # Catalog queries look costly to the planner, so JIT compiles them: measured at
             # 5,000 tables, 0.3-2.7 s of compiling per query for nothing (pg_dump's own
             # queries are cheap enough not to trigger it).
@@ -601,16 +606,29 @@ def _introspect_in(conn: psycopg.Connection, schemas: list[str] | None) -> Schem
     """Read in the caller's connection and transaction, with the same empty search_path,
     restored afterwards (for the transaction when one is open, for the session in autocommit)."""
     local = conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
+    names = list(_READ_SETTINGS)
     previous = conn.execute(
-        "SELECT pg_catalog.current_setting('search_path'),"
-        " pg_catalog.set_config('search_path', '', %s)",
-        (local,),
-    ).fetchone()[0]
+        _SWAP_SETTINGS, [x for n in names for x in (n, n, _READ_SETTINGS[n], local)]
+    )
+    previous = previous.fetchone()[::2]
     try:
         reader = _Reader(conn, conn.info.dsn, schemas)
         return _read_all(reader, *_server_version(reader))
     finally:
-        conn.execute("SELECT pg_catalog.set_config('search_path', %s, %s)", (previous, local))
+        args = [x for n, v in zip(names, previous, strict=True) for x in (n, n, v, local)]
+        conn.execute(_SWAP_SETTINGS, args)
+
+
+# What connect_readonly sets for its transaction (the output settings of catalog constants too).
+_READ_SETTINGS = {
+    "search_path": "",
+    "DateStyle": "ISO, MDY",
+    "IntervalStyle": "postgres",
+    "TimeZone": "UTC",
+}
+_SWAP_SETTINGS = "SELECT " + ", ".join(
+    ["pg_catalog.current_setting(%s), pg_catalog.set_config(%s, %s, %s)"] * len(_READ_SETTINGS)
+)
 
 
 # Split by relation (a hash of its oid, so every row of one relation lands in one part and the
