@@ -142,7 +142,8 @@ class IndexKey:
     def render(self) -> str:
         text = quote_ident(self.expression) if self.is_column else f"({self.expression})"
         if self.collation:
-            text += " COLLATE " + ".".join(quote_ident(p) for p in self.collation.split(".", 1))
+            name = self.collation  # already SQL when qualified or quoted (schema_audit.collation)
+            text += " COLLATE " + (name if "." in name or '"' in name else quote_ident(name))
         if self.opclass:
             text += f" {self.opclass}"
         if self.descending:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from schema_audit import model_ddl, sqlnorm, sqltime
+from schema_audit import collation, model_ddl, sqlnorm, sqltime
 from schema_audit.audit import nearmiss
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.deferral import CONSTRAINT_INDEXES, Facet
@@ -56,8 +56,9 @@ SCHEMA = req_schema(
         },
         "collation": {
             "type": ["string", "null"],
-            "description": 'Collation of the column ("C", und-x-icu …); null = the type\'s '
-            "default.",
+            "description": 'Collation of the column ("C", und-x-icu, s.ci …): unqualified is '
+            "pg_catalog's or public's, as COLLATE resolves it (ci is not s.ci); null = the "
+            "type's default.",
         },
         "generated": string("Expression of a GENERATED ALWAYS AS (…) STORED column."),
         "references": string("Shorthand foreign key: 'table(column)' or 'schema.table(column)'."),
@@ -207,7 +208,7 @@ def check_column(req: Requirement, ctx: AuditContext) -> Finding:
         wanted = props["identity"].replace("_", " ") if props["identity"] else None
         if wanted != column.identity:
             diffs.append(Diff("identity", props["identity"], column.identity))
-    if "collation" in props and _collation(props["collation"]) != _collation(column.collation):
+    if "collation" in props and not collation.same(props["collation"], column.collation):
         diffs.append(Diff("collation", props["collation"], column.collation))
     if "generated" in props and not sqlnorm.exprs_equal(props["generated"], column.generated):
         diffs.append(Diff("generated", props["generated"], column.generated))
@@ -256,11 +257,3 @@ def check_column(req: Requirement, ctx: AuditContext) -> Finding:
             ddl=line,
         )
     return finding_for(req, Status.PASS, f"column {label} is {line}", evidence=evidence, ddl=line)
-
-
-def _collation(name: str | None) -> str | None:
-    """``pg_catalog."C"``, ``"C"`` and ``C`` are one collation; ``default`` is none."""
-    if not name:
-        return None
-    bare = name.rpartition(".")[2].strip('"')
-    return None if bare == "default" else bare

@@ -209,10 +209,18 @@ JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('v', 'm') AND {ns} AND {not_ext}{chunk}"""
 VIEWDEF_CHUNKS = 32
 
+# A column's collation as schema_audit.collation spells it: bare when an unqualified COLLATE
+# reaches it (pg_catalog, or public unless pg_catalog has the name), else schema-qualified.
+COLLATION_NAME = """CASE WHEN cn.nspname = 'pg_catalog' OR (cn.nspname = 'public' AND NOT EXISTS (
+           SELECT FROM pg_catalog.pg_collation bc JOIN pg_catalog.pg_namespace bn ON bn.oid = bc.collnamespace
+            WHERE bn.nspname = 'pg_catalog' AND bc.collname = co.collname))
+         THEN CASE WHEN co.collname ~ '[."]' THEN pg_catalog.quote_ident(co.collname) ELSE co.collname END
+         ELSE pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname) END"""
+
 Q_COLUMNS = """
 SELECT a.attrelid, a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull,
        pg_catalog.pg_get_expr(ad.adbin, ad.adrelid), a.attidentity, {generated},
-       CASE WHEN a.attcollation <> t.typcollation THEN co.collname END,
+       CASE WHEN a.attcollation <> t.typcollation THEN {collation} END,
        dsc.description
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
@@ -220,10 +228,11 @@ JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
 LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
+LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
 LEFT JOIN pg_catalog.pg_description dsc ON dsc.objoid = a.attrelid
      AND dsc.classoid = 'pg_catalog.pg_class'::regclass AND dsc.objsubid = a.attnum
 WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND {ns} AND {not_ext}{part}
-ORDER BY a.attrelid, a.attnum"""
+ORDER BY a.attrelid, a.attnum""".replace("{collation}", COLLATION_NAME)
 
 Q_CONSTRAINTS = """
 SELECT con.conrelid, con.conname, con.contype, pg_catalog.pg_get_constraintdef(con.oid),
@@ -259,8 +268,7 @@ SELECT i.indrelid, ic.relname, i.indisunique, i.indisprimary, i.indisvalid, am.a
                                   (SELECT a.attcollation FROM pg_catalog.pg_attribute a
                                     WHERE a.attrelid = i.indrelid AND a.attnum = k.attnum AND k.attnum > 0), 100)
                          THEN NULL
-                         ELSE (SELECT CASE WHEN cn.nspname IN ('pg_catalog', 'public') THEN co.collname
-                                           ELSE cn.nspname || '.' || co.collname END
+                         ELSE (SELECT {collation}
                                  FROM pg_catalog.pg_collation co
                                  JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
                                 WHERE co.oid = k.coll) END
@@ -274,7 +282,7 @@ JOIN pg_catalog.pg_am am ON am.oid = ic.relam
 LEFT JOIN pg_catalog.pg_constraint con ON con.conindid = i.indexrelid AND con.conrelid = i.indrelid
      AND con.contype IN ('p', 'u', 'x')
 WHERE c.relkind IN ('r', 'p', 'm') AND {ns} AND {not_ext}{part}
-ORDER BY i.indrelid, ic.relname"""
+ORDER BY i.indrelid, ic.relname""".replace("{collation}", COLLATION_NAME)
 
 Q_POLICIES = """
 SELECT p.polrelid, p.polname, p.polcmd, p.polpermissive,

@@ -16,10 +16,10 @@ from pglast.enums import AlterTableType, ObjectType
 from schema_audit.model import Table, qualify
 from schema_audit.sources.ddl.constraints import add_constraint
 from schema_audit.sources.ddl.errors import ApplyError
-from schema_audit.sources.ddl.nodes import apply_reloptions, deparse
+from schema_audit.sources.ddl.nodes import apply_reloptions, deparse, strings
 from schema_audit.sources.ddl.partitions import clone_into_partition, partitions_of
 from schema_audit.sources.ddl.registry import handles, registrar
-from schema_audit.sources.ddl.tables import add_column
+from schema_audit.sources.ddl.tables import add_column, collation_of
 from schema_audit.sqlnorm import format_typename
 
 if TYPE_CHECKING:
@@ -119,6 +119,9 @@ def _drop_column(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -
 def _column_type(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -> None:
     col = interp._column(table, cmd.name)
     col.type = format_typename(cmd.def_.typeName)
+    # without COLLATE the column takes the new type's default collation, as PostgreSQL does
+    clause = cmd.def_.collClause
+    col.collation = collation_of(interp, strings(clause.collname)) if clause is not None else None
     col.provenance.append(interp._prov("altered"))
 
 

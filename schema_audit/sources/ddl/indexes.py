@@ -12,6 +12,7 @@ from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.nodes import deparse, expr_label, strings
 from schema_audit.sources.ddl.partitions import clone_index, partitions_of
 from schema_audit.sources.ddl.registry import handles
+from schema_audit.sources.ddl.tables import collation_of
 from schema_audit.sources.names import choose_name
 from schema_audit.sqlnorm import canonical_opclass
 
@@ -43,7 +44,7 @@ def create_index(interp: DdlInterpreter, node: ast.IndexStmt) -> None:
             keys.append(IndexKey(elem.name, True, descending, nulls, opclass))
         else:
             keys.append(IndexKey(deparse(elem.expr) or "", False, descending, nulls, opclass))
-        keys[-1].collation = _key_collation(elem, relation)
+        keys[-1].collation = _key_collation(interp, elem, relation)
     name = node.idxname
     if name and qualify(schema, name) in interp._relations:
         if node.if_not_exists:
@@ -73,13 +74,14 @@ def create_index(interp: DdlInterpreter, node: ast.IndexStmt) -> None:
             clone_index(interp, relation.indexes[name], partition)
 
 
-def _key_collation(elem: ast.IndexElem, relation: Table | View) -> str | None:
+def _key_collation(
+    interp: DdlInterpreter, elem: ast.IndexElem, relation: Table | View
+) -> str | None:
     """An index key's COLLATE as the catalog keeps it: only when it is not the column's own."""
-    names = [n for n in strings(elem.collation) if n != "pg_catalog"] if elem.collation else []
-    if not names:
+    if not elem.collation:
         return None
-    name = ".".join(names)
+    name = collation_of(interp, strings(elem.collation))
     columns = relation.columns if isinstance(relation.columns, dict) else {}
     column = columns.get(elem.name) if elem.name else None
     own = (column.collation or "default") if column is not None else "default"
-    return None if name == own.removeprefix("pg_catalog.") else name
+    return None if name == own else name

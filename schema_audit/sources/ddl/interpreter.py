@@ -50,6 +50,9 @@ class DdlInterpreter:
         self.search_path = [default_schema]
         # The role objects are created as (SET ROLE); None = the role running the migrations.
         self.current_role: str | None = None
+        # (schema, name) of each CREATE COLLATION seen (collations are not modelled), so an
+        # unqualified COLLATE resolves through the search_path as PostgreSQL's does.
+        self.collations: set[tuple[str, str]] = set()
         # ALTER DEFAULT PRIVILEGES … REVOKE of a built-in default: (owner, object type, grantee, privilege)
         self._revoked_defaults: set[tuple[str | None, str, str, str]] = set()
         # PUBLIC may use the public schema (PostgreSQL 15+: only USAGE; CREATE is the owner's).

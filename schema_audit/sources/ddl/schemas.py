@@ -1,10 +1,12 @@
-"""Schemas, extensions and enum types: CREATE SCHEMA / EXTENSION / TYPE AS ENUM, ALTER TYPE."""
+"""Schemas, extensions and enum types: CREATE SCHEMA / EXTENSION / TYPE AS ENUM, ALTER TYPE;
+the names CREATE COLLATION creates."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
 from pglast import ast
+from pglast.enums import ObjectType
 
 from schema_audit.model import EnumType, Extension, qualify
 from schema_audit.sources.ddl.errors import ApplyError
@@ -70,3 +72,13 @@ def alter_enum(interp: DdlInterpreter, node: ast.AlterEnumStmt) -> None:
         else:
             enum.labels.append(node.newVal)
     enum.provenance.append(interp._prov("altered"))
+
+
+@handles(ast.DefineStmt)
+def define(interp: DdlInterpreter, node: ast.DefineStmt) -> None:
+    """CREATE COLLATION / AGGREGATE / OPERATOR …: not modelled, listed as before; a collation's
+    name is remembered for the columns that name it unqualified (``tables.collation_of``)."""
+    if node.kind == ObjectType.OBJECT_COLLATION:
+        names = strings(node.defnames)
+        interp.collations.add((names[0] if len(names) > 1 else interp.search_path[0], names[-1]))
+    interp._unapplied("unsupported", f"{type(node).__name__} is not interpreted")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from pglast import ast
 from pglast.enums import ConstrType
 
+from schema_audit import collation
 from schema_audit.model import Column, Sequence, Table, qualify
 from schema_audit.sources.ddl.constraints import (
     ColumnConstraint,
@@ -94,7 +95,7 @@ def add_column(
         cd.colname, serial or format_typename(cd.typeName), provenance=[interp._prov(action)]
     )
     if cd.collClause is not None:
-        column.collation = ".".join(strings(cd.collClause.collname))
+        column.collation = collation_of(interp, strings(cd.collClause.collname))
     if cd.colname in table.columns:
         raise ApplyError(f"column {cd.colname} of {table.qualified_name} already exists")
     table.columns[cd.colname] = column
@@ -193,3 +194,17 @@ LIKE_COMMENTS, LIKE_CONSTRAINTS, LIKE_DEFAULTS, LIKE_GENERATED, LIKE_IDENTITY = 
 
 
 LIKE_ALL = 0x7FFFFFFF
+
+
+def collation_of(interp: DdlInterpreter, names: list[str]) -> str:
+    """``COLLATE names`` as the catalog resolves it, in the model's spelling (``collation``):
+    unqualified, pg_catalog's built-ins first, then a collation the history created on the
+    search_path, else one of the server's own (pg_catalog)."""
+    if len(names) > 1:
+        return collation.model_name(names[-2], names[-1])
+    name = names[0]
+    if name not in collation.BUILTIN:
+        for schema in interp.search_path:
+            if (schema, name) in interp.collations:
+                return collation.model_name(schema, name)
+    return name
