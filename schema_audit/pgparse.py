@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
+from enum import Enum
 from typing import Any
 
 import pglast
@@ -269,7 +270,27 @@ _WALKER = Visitor()  # only its traversal is used: one instance serves every cal
 
 
 def deparse(node: ast.Node) -> str:
-    """``RawStream()(node)``, the same text, at half the cost.
+    """``RawStream()(node)``, the same text, printed once per distinct tree in a run.
+
+    A history repeats its expressions (the same default, CHECK or policy on a thousand
+    tables): each distinct tree is printed once, found again by its shape (:func:`_shape`:
+    every attribute but the source positions, which no printer of a single node reads).
+    """
+    try:
+        key = _shape(node)
+    except (_Unkeyable, RecursionError):
+        return _print(node)
+    text = _PRINTED.get(key)
+    if text is None:
+        text = _print(node)
+        if len(_PRINTED) >= _PRINTED_MAX:
+            _PRINTED.clear()  # bounded: a dump's worth of distinct expressions stays small
+        _PRINTED[key] = text
+    return text
+
+
+def _print(node: ast.Node) -> str:
+    """RawStream's text of ``node`` without ``RawStream.__call__``'s per-call set-up.
 
     pglast's printers read each node's ``ancestors``, which ``RawStream.__call__`` fills
     through ``populate_ancestors``: that builds a Visitor class and lists its methods with
@@ -289,3 +310,44 @@ def deparse(node: ast.Node) -> str:
     stream = RawStream()
     stream.print_node(node)
     return stream.getvalue()
+
+
+# Printed text by tree shape, for this process; cleared when full.
+_PRINTED: dict[Hashable, str] = {}
+_PRINTED_MAX = 16384
+
+
+class _Unkeyable(Exception):
+    """A value :func:`_shape` has no rule for: that tree is printed without the memo."""
+
+
+# Per node class, the attributes a printer can read: all but source positions (ParseLoc).
+_SHAPE_SLOTS: dict[type, tuple[str, ...]] = {}
+_SCALARS = (bool, int, float)
+
+
+def _shape(value: Any) -> Hashable:
+    """A hashable value equal for two trees exactly when they differ at most in positions.
+
+    Node: (class, shape of each non-position attribute); tuple: (tuple, shapes); str and
+    None: themselves; other scalars: (type, value), so that 1, True and 1.0 stay apart.
+    """
+    kind = type(value)
+    if kind is str or value is None:
+        return value
+    if kind is tuple:
+        return (tuple, *[_shape(item) for item in value])
+    slots = _SHAPE_SLOTS.get(kind)
+    if slots is None:
+        if kind in _SCALARS or isinstance(value, Enum):
+            return (kind, value)
+        info = getattr(kind, "__slots__", None)
+        if not (isinstance(value, ast.Node) and isinstance(info, dict)):
+            raise _Unkeyable(kind)
+        slots = _SHAPE_SLOTS[kind] = tuple(
+            name for name, slot in info.items() if slot.c_type != "ParseLoc"
+        )
+    try:
+        return (kind, *[_shape(getattr(value, name)) for name in slots])
+    except AttributeError as exc:  # an attribute never set: print it as it is
+        raise _Unkeyable(kind) from exc

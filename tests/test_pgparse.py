@@ -185,3 +185,59 @@ def test_deparse_of_a_shared_subtree_matches_rawstream() -> None:
         assert pgparse.deparse(node) == RawStream()(node)
         shared = _normalize(pglast.parse_sql(source)[0].stmt.targetList[0].val)
         assert pgparse.deparse(shared) == RawStream()(shared)
+
+
+def test_deparse_prints_each_distinct_tree_once() -> None:
+    """The same default on many tables, at other offsets, is printed once; the text is the same."""
+    pgparse._PRINTED.clear()
+    texts = [
+        "CREATE TABLE a (id uuid DEFAULT gen_random_uuid(), n int CHECK (n > 0))",
+        "CREATE TABLE bb (x int, id uuid DEFAULT gen_random_uuid(), m int CHECK (m > 0))",
+    ]
+    defaults = []
+    for text in texts:
+        columns = pgparse.parse_sql(text)[0].stmt.tableElts
+        default = next(c.constraints[0].raw_expr for c in columns if c.colname == "id")
+        defaults.append(default)
+        assert pgparse.deparse(default) == RawStream()(default)
+    assert defaults[0].location != defaults[1].location
+    assert len(pgparse._PRINTED) == 1  # the second was found by its shape
+    checks = [pgparse.parse_sql(t)[0].stmt.tableElts[-1].constraints[0].raw_expr for t in texts]
+    assert [pgparse.deparse(c) for c in checks] == ["n > 0", "m > 0"]  # names are not positions
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        # a string attribute called "location" is not a source position
+        ("CREATE TABLESPACE ts LOCATION '/a'", "CREATE TABLESPACE ts LOCATION '/b'"),
+        # same digits, other types: 1, 1.0, true, '1'
+        ("SELECT 1", "SELECT 1.0", "SELECT true", "SELECT '1'"),
+        ("SELECT a + b", "SELECT a - b", "SELECT (a + b)::int", "SELECT a + b::int"),
+        ("SELECT x BETWEEN 1 AND 2", "SELECT x NOT BETWEEN 1 AND 2"),
+        ("SELECT f(a, b)", "SELECT f(a), b", "SELECT f((a, b))"),
+    ],
+)
+def test_deparse_keeps_trees_that_differ_apart(texts: tuple[str, ...]) -> None:
+    pgparse._PRINTED.clear()
+    for _ in range(2):  # the second round prints from the memo
+        for text in texts:
+            node = pgparse.parse_sql(text)[0].stmt
+            assert pgparse.deparse(node) == RawStream()(node)
+
+
+def test_deparse_from_the_memo_prints_what_rawstream_prints() -> None:
+    """Every fixture expression printed after all the others: a wrong memo hit would show."""
+    kinds = (ast.A_Expr, ast.FuncCall, ast.TypeCast, ast.BoolExpr, ast.SubLink, ast.CaseExpr)
+    nodes = []
+    for _, text in _fixture_statements():
+        try:
+            statements = pgparse.parse_sql(text)
+        except pglast.parser.ParseError:
+            continue
+        for raw in statements:
+            nodes += [raw.stmt, *(n for n in _subnodes(raw.stmt) if isinstance(n, kinds))]
+    printed = [_printed(pgparse.deparse, n) for n in nodes]
+    assert len(pgparse._PRINTED) < len(nodes)  # some were found again
+    again = [_printed(pgparse.deparse, n) for n in reversed(nodes)]
+    assert again[::-1] == printed == [_printed(lambda n: RawStream()(n), n) for n in nodes]
