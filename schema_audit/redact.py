@@ -6,6 +6,7 @@ import html
 import json
 import os
 import re
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -132,3 +133,61 @@ def mask_secrets(text: str, secrets: list[str] | None = None) -> str:
         if len(secret) >= MIN_SECRET_LENGTH:
             text = _pattern(secret).sub("***", text)
     return text
+
+
+# -- the same masking over UTF-8 bytes that arrive in pieces (large reports are streamed) ------
+
+
+def _byte_pattern(secret: str) -> tuple[re.Pattern[bytes], int]:
+    """:func:`_pattern` over the UTF-8 bytes of the text, and the longest match in bytes.
+
+    It matches exactly where :func:`_pattern` matches in the text: every alternative is
+    whole characters, and a match cannot start inside a character (UTF-8 lead and
+    continuation bytes differ), so the same alternatives are tried in the same order.
+    """
+    forms = [[f.encode("utf-8") for f in _char_forms(c)] for c in secret]
+    parts = [b"(?:" + b"|".join(re.escape(f) for f in alts) + b")" for alts in forms]
+    return re.compile(b"".join(parts)), sum(max(map(len, alts)) for alts in forms)
+
+
+def mask_chunks(chunks: Iterable[bytes], secrets: list[str] | None = None) -> Iterator[bytes]:
+    """:func:`mask_secrets` over UTF-8 text given in pieces: the same bytes as masking the
+    whole text and encoding it, without ever holding the whole text.
+
+    A secret split across two pieces is still found: the end of each piece that could begin
+    a match (the longest match's length) waits for the next piece. Secrets are masked one
+    after another, as :func:`mask_secrets` does, each over the previous one's output.
+    """
+    stream: Iterable[bytes] = chunks
+    for secret in known_secrets() if secrets is None else secrets:
+        if len(secret) >= MIN_SECRET_LENGTH:
+            stream = _masked(stream, *_byte_pattern(secret))
+    return iter(stream)
+
+
+def _masked(chunks: Iterable[bytes], pattern: re.Pattern[bytes], longest: int) -> Iterator[bytes]:
+    """``pattern.sub(b"***", b"".join(chunks))``, piece by piece.
+
+    A match starting before ``len(buffer) - longest + 1`` lies in the buffer whatever follows,
+    so it (and the absence of one) is decided; the rest is carried into the next buffer.
+    Scanning resumes where the whole-text scan would: after the last match, or at the cut.
+    """
+    carry = b""
+    for chunk in chunks:
+        buffer = carry + chunk if carry else chunk
+        decided = len(buffer) - longest + 1
+        pieces: list[bytes] = []
+        position = 0
+        for match in pattern.finditer(buffer):
+            if match.start() >= decided:
+                break
+            pieces += (buffer[position : match.start()], b"***")
+            position = match.end()
+        cut = max(position, decided)
+        pieces.append(buffer[position:cut])
+        carry = buffer[cut:]
+        out = b"".join(pieces)
+        if out:
+            yield out
+    if carry:
+        yield pattern.sub(b"***", carry)

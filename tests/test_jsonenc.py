@@ -130,3 +130,50 @@ def test_a_float_in_a_model_annotation_is_not_trusted() -> None:
 
     assert jsonenc._may_hold_inexact(Measured)
     assert jsonenc.dumps([Measured("a", 1e16)]) == '[{"name": "a", "ratio": 1e+16}]'
+
+
+# -- written in pieces (issue 19: a 5,000-table report was held in about five copies) ----------
+
+
+def big_document(n: int) -> dict[str, Any]:
+    """More members than one batch at every level the layout splits, with awkward values."""
+    return {
+        "z_tables": {
+            f"t{i:04d}\u2028é": {"cols": [{"n": i, "d": None, "e": []}] * (i % 3), "k": {}}
+            for i in range(n)
+        },
+        "a_list": [[i, f"x\n{i}", {"b": [True], "a": 1e16 if i == 7 else i}] for i in range(n)],
+        "empty": {"d": {}, "l": [], "t": ()},
+        "scalar": "☃",
+    }
+
+
+def test_pieces_are_the_old_bytes_across_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    for batch in (jsonenc.BATCH, 1, 2, 7):
+        monkeypatch.setattr(jsonenc, "BATCH", batch)
+        for document in (big_document(600), big_document(3), SchemaModel()):
+            for indent in (None, 1, 2, 4, 0):
+                for sort_keys in (True, False):
+                    pieces = list(jsonenc.chunks(document, indent=indent, sort_keys=sort_keys))
+                    assert b"".join(pieces).decode() == old_bytes(document, indent, sort_keys), (
+                        batch,
+                        indent,
+                        sort_keys,
+                    )
+    # and it is written in pieces, none of them near the whole
+    monkeypatch.setattr(jsonenc, "BATCH", 256)
+    pieces = list(jsonenc.chunks(big_document(3000), indent=2))
+    assert max(map(len, pieces)) < sum(map(len, pieces)) / 5
+
+
+def test_the_b03_model_in_small_batches_is_the_old_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    model = inspect(migrations=FIXTURE)
+    document = {"source": {"kind": "alembic", "target": str(FIXTURE)}, "model": model}
+    for batch in (1, 3):
+        monkeypatch.setattr(jsonenc, "BATCH", batch)
+        assert_same_bytes(document)
+    result = audit(SPEC, migrations=FIXTURE)
+    monkeypatch.setattr(jsonenc, "BATCH", 2)
+    report = json_report.to_document(result)
+    assert len(report["findings"]) > 2
+    assert json_report.render(result) == json.dumps(report, indent=2, ensure_ascii=False) + "\n"

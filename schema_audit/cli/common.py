@@ -11,8 +11,10 @@ Library modules are imported inside the functions: a command's ``--help`` pays f
 
 from __future__ import annotations
 
+import codecs
 import os
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -42,36 +44,60 @@ def known_dsns(*dsns: str | None) -> None:
     register_dsn(*dsns)
 
 
-def stdout(text: str) -> None:
-    """Everything the tool prints goes through here: known passwords are masked first."""
-    from schema_audit.redact import mask_secrets
+def stdout(text: str | Iterable[bytes]) -> None:
+    """Everything the tool prints goes through here: known passwords are masked first.
 
-    sys.stdout.write(mask_secrets(text))
+    ``text`` is a string, or UTF-8 pieces of one (a large JSON document, never whole)."""
+    from schema_audit.redact import mask_chunks, mask_secrets
+
+    if isinstance(text, str):
+        sys.stdout.write(mask_secrets(text))
+        return
+    out = sys.stdout
+    if codecs.lookup(out.encoding or "").name == "utf-8" and hasattr(out, "buffer"):
+        out.flush()
+        for piece in mask_chunks(text):
+            out.buffer.write(piece)
+        out.buffer.flush()
+        return
+    decoder = codecs.getincrementaldecoder("utf-8")()  # a piece may end inside a character
+    for piece in mask_chunks(text):
+        out.write(decoder.decode(piece))
+    out.write(decoder.decode(b"", final=True))
 
 
-def write(path: Path, text: str) -> None:
+def write(path: Path, text: str | Iterable[bytes]) -> None:
     """Write atomically: a half-written report must never replace a good one.
 
-    Only regular files are replaced: ``-o /dev/null`` or a named pipe is written to, never
-    swapped for a file (as root, a rename would replace the device itself).
+    ``text`` is a string, or UTF-8 pieces of one, written as they come (a 5,000-table
+    report is never held whole). Whatever goes wrong, the temporary file is removed and
+    ``path`` keeps what it had. Only regular files are replaced: ``-o /dev/null`` or a
+    named pipe is written to, never swapped for a file (as root, a rename would replace
+    the device itself).
     """
-    from schema_audit.redact import mask_secrets
+    from schema_audit.redact import mask_chunks
 
-    text = mask_secrets(text)
+    pieces = mask_chunks((text.encode("utf-8"),) if isinstance(text, str) else text)
+    tmp: Path | None = None
     try:
         if path.exists() and not path.is_file():
-            with path.open("w", encoding="utf-8") as target:
-                target.write(text)
+            with path.open("wb") as target:
+                target.writelines(pieces)
             return
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(text, encoding="utf-8")
+        with tmp.open("wb") as target:
+            target.writelines(pieces)
         tmp.replace(path)
+        tmp = None
     except OSError as exc:
         fail([f"cannot write {path}: {exc.strerror}"])
+    finally:
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
 
 
-def emit(text: str, output: Path | None) -> None:
+def emit(text: str | Iterable[bytes], output: Path | None) -> None:
     """A command's main output: into ``output`` when given, else on stdout."""
     if output:
         write(output, text)

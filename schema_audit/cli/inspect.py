@@ -48,5 +48,5 @@ def inspect(
     from schema_audit.render import inspect as render
 
     source = read_source(dsn, migrations, sql, schema, no_exec, search_path, jobs)
-    emit(render.json_text(source, indent=indent), output)
+    emit(render.json_chunks(source, indent=indent), output)
     exit_on_gaps(source.model, source.kind, allow_unrendered)

@@ -7,14 +7,24 @@ ensure_ascii=False, sort_keys=True)`` without the millions of ``to_data`` calls)
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from schema_audit.render import jsonenc
 from schema_audit.sources.select import LoadedSource
 
 
-def json_text(source: LoadedSource, *, indent: int | None = None) -> str:
-    """The source (kind, target, layout) and its model; compact unless ``indent`` is given."""
+def json_chunks(source: LoadedSource, *, indent: int | None = None) -> Iterator[bytes]:
+    """The source (kind, target, layout) and its model as UTF-8 pieces, newline-terminated;
+    compact unless ``indent`` is given. At 5,000 tables the text is ~58 MB: written piece by
+    piece it is never held whole (issue 19)."""
     document = {
         "source": {"kind": source.kind, "target": source.target, "layout": source.layout},
         "model": source.model,
     }
-    return jsonenc.dumps(document, indent=indent, sort_keys=True) + "\n"
+    yield from jsonenc.chunks(document, indent=indent, sort_keys=True)
+    yield b"\n"
+
+
+def json_text(source: LoadedSource, *, indent: int | None = None) -> str:
+    """:func:`json_chunks` as one string."""
+    return b"".join(json_chunks(source, indent=indent)).decode("utf-8")

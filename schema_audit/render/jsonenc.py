@@ -14,6 +14,10 @@ lays the compact text out with exactly ``json.dumps``'s separators and indentati
 - anything else msgspec would write differently (a ``str`` subclass, a non-string key,
   an unknown object) also goes through ``json.dumps``, which raises where it always did.
 
+Large documents are written in pieces (:func:`chunks`): the top levels are laid out here
+and their members encoded a batch at a time, so a 170 MB report never exists as one text
+(issue 19: the JSON report was held in about five copies while written).
+
 tests/test_jsonenc.py compares the bytes with the ``json.dumps`` path kept here as
 :func:`reference`.
 """
@@ -25,6 +29,8 @@ import enum
 import json
 import types
 import typing
+from collections.abc import Iterator
+from operator import itemgetter
 from typing import Any
 
 import msgspec
@@ -37,16 +43,109 @@ def dumps(document: Any, *, indent: int | None = None, sort_keys: bool = False) 
     """``json.dumps(document, indent=indent, ensure_ascii=False, sort_keys=sort_keys)``,
     with dataclass instances written as ``model.to_data`` writes them (every field, in
     order), without the trailing newline."""
-    if (indent is not None and indent <= 0) or not _exact(document):
-        return reference(document, indent=indent, sort_keys=sort_keys)
-    encoder = _SORTED if sort_keys else _AS_IS
-    try:
-        # format(indent=0): one line with ", " and ": ", as json.dumps without indent; the
-        # compact bytes are freed before decoding (at 5,000 tables each copy is ~170 MB)
-        laid_out = msgspec.json.format(encoder.encode(document), indent=indent or 0)
-    except (TypeError, ValueError, OverflowError, msgspec.EncodeError):
-        return reference(document, indent=indent, sort_keys=sort_keys)
-    return laid_out.decode("utf-8")
+    return b"".join(chunks(document, indent=indent, sort_keys=sort_keys)).decode("utf-8")
+
+
+# A container this close to the top is laid out here, member by member; deeper values are
+# encoded whole. Members of a long container are encoded BATCH at a time: one table of the
+# model or one finding is too little work per msgspec call, 256 of them are ~3 MB.
+SPLIT_DEPTH = 3
+BATCH = 256
+
+
+def chunks(document: Any, *, indent: int | None = None, sort_keys: bool = False) -> Iterator[bytes]:
+    """The UTF-8 bytes of :func:`dumps` in pieces whose concatenation is exactly those bytes.
+
+    Why this is exact: ``json.dumps`` lays out a member nested at depth ``d`` as the member's
+    own text with ``d`` indents added after each newline, and raw newlines occur only in the
+    layout (a newline inside a string is written ``\\n``). So each member is encoded alone,
+    by msgspec or, where msgspec would differ (:func:`_exact`), by :func:`reference`, and
+    re-indented; separators and brackets are written here as ``json.dumps`` writes them.
+    """
+    if indent is not None and indent <= 0:  # newlines without indentation: json.dumps's own
+        yield reference(document, indent=indent, sort_keys=sort_keys).encode("utf-8")
+        return
+    yield from _Layout(indent, sort_keys).value(document, 0)
+
+
+class _Layout:
+    """One document's layout settings; ``value`` yields a value's bytes at a nesting depth."""
+
+    def __init__(self, indent: int | None, sort_keys: bool) -> None:
+        self.indent = indent
+        self.sort_keys = sort_keys
+        self.encoder = _SORTED if sort_keys else _AS_IS
+
+    def pad(self, depth: int) -> bytes:
+        return b"\n" + b" " * ((self.indent or 0) * depth) if self.indent else b""
+
+    def value(self, value: Any, depth: int) -> Iterator[bytes]:
+        members = self._members(value) if depth < SPLIT_DEPTH else None
+        if members is None:
+            yield self._whole(value, depth)
+            return
+        is_object, items = members
+        if not items:
+            yield b"{}" if is_object else b"[]"
+            return
+        inner = self.pad(depth + 1)
+        separator = (b"," + inner) if self.indent else b", "
+        yield (b"{" if is_object else b"[") + inner
+        if len(items) > BATCH:
+            for start in range(0, len(items), BATCH):
+                if start:
+                    yield separator
+                yield self._batch(items[start : start + BATCH], is_object, depth)
+        else:
+            for position, item in enumerate(items):
+                if position:
+                    yield separator
+                if is_object:
+                    key, item = item
+                    yield _AS_IS.encode(key) + b": "
+                yield from self.value(item, depth + 1)
+        yield self.pad(depth) + (b"}" if is_object else b"]")
+
+    def _members(self, value: Any) -> tuple[bool, list[Any]] | None:
+        """(is an object, its members) for a container laid out here, else None."""
+        kind = type(value)
+        if kind is dict:
+            if not all(type(k) is str for k in value):
+                return None  # json.dumps converts or refuses such keys: it writes the whole
+            items = list(value.items())
+        elif kind is list or kind is tuple:
+            return False, list(value)
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+            items = [(f.name, getattr(value, f.name)) for f in dataclasses.fields(value)]
+        else:
+            return None
+        if self.sort_keys:
+            items.sort(key=itemgetter(0))
+        return True, items
+
+    def _whole(self, value: Any, depth: int) -> bytes:
+        """One value's text at ``depth``: msgspec where it is exact, else ``json.dumps``."""
+        text = None
+        if _exact(value):
+            try:
+                # format(indent=0): one line with ", " and ": ", as json.dumps without indent
+                text = msgspec.json.format(self.encoder.encode(value), indent=self.indent or 0)
+            except (TypeError, ValueError, OverflowError, msgspec.EncodeError):
+                text = None
+        if text is None:
+            text = reference(value, indent=self.indent, sort_keys=self.sort_keys).encode("utf-8")
+        if self.indent and depth:
+            text = text.replace(b"\n", self.pad(depth))
+        return text
+
+    def _batch(self, items: list[Any], is_object: bool, depth: int) -> bytes:
+        """Consecutive members of a container at ``depth``, separated as inside it: encoded
+        as one container of their own, brackets and the first indent cut off."""
+        text = self._whole(dict(items) if is_object else items, 0)
+        if self.indent:
+            body = text[2 + self.indent : -2]  # "[\n" + first indent ... "\n]"
+            return body.replace(b"\n", self.pad(depth)) if depth else body
+        return text[1:-1]
 
 
 def reference(document: Any, *, indent: int | None = None, sort_keys: bool = False) -> str:
