@@ -173,7 +173,12 @@ def test_the_b03_model_in_small_batches_is_the_old_bytes(monkeypatch: pytest.Mon
         monkeypatch.setattr(jsonenc, "BATCH", batch)
         assert_same_bytes(document)
     result = audit(SPEC, migrations=FIXTURE)
-    monkeypatch.setattr(jsonenc, "BATCH", 2)
     report = json_report.to_document(result)
-    assert len(report["findings"]) > 2
-    assert json_report.render(result) == json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+    assert len(report) < 20 < len(report["findings"])
+    old_report = json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+    for batch in (2, 20):  # the document itself in batches; only the findings in batches
+        monkeypatch.setattr(jsonenc, "BATCH", batch)
+        assert json_report.render(result) == old_report
+        assert b"".join(json_report.chunks(result)).decode() == old_report
+        document = sarif.to_document(result, None)
+        assert sarif.render(result) == json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -421,12 +422,15 @@ def _write_reports(
     def render(module: str, **options: object) -> str:  # import only the renderers asked for
         return importlib.import_module(f"schema_audit.render.{module}").render(result, **options)
 
-    makers = {
+    def pieces(module: str, **options: object) -> Iterator[bytes]:  # JSON: written as encoded
+        return importlib.import_module(f"schema_audit.render.{module}").chunks(result, **options)
+
+    makers: dict[str, Callable[[], str | Iterator[bytes]]] = {
         "md": lambda: render("markdown", date=date, verbose=verbose, trend=trend),
         "html": lambda: render("html", date=date, verbose=verbose, trend=trend),
-        "json": lambda: render("json_report", detail=json_detail, trend=trend),
+        "json": lambda: pieces("json_report", detail=json_detail, trend=trend),
         "junit": lambda: render("junit", trend=trend),
-        "sarif": lambda: render("sarif", trend=trend),
+        "sarif": lambda: pieces("sarif", trend=trend),
     }
     targets: list[tuple[Path, str]] = []
     if output_dir is not None:
@@ -452,6 +456,7 @@ def _emit(
     trend=None,
 ) -> None:
     """The chosen output format, on stdout or in ``output``; known passwords masked in both."""
+    text: str | Iterator[bytes]
     if fmt in (Format.github, Format.gitlab):
         if fmt is Format.github:
             from schema_audit.render import github
@@ -465,7 +470,7 @@ def _emit(
     elif fmt is Format.json:
         from schema_audit.render import json_report
 
-        text = json_report.render(result, detail=json_detail, trend=trend)
+        text = json_report.chunks(result, detail=json_detail, trend=trend)
     elif output:
         from schema_audit.render import terminal
 

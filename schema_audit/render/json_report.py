@@ -7,10 +7,12 @@ beside this module is its JSON Schema, checked by the tests against real audits.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from schema_audit import __version__
+from schema_audit.audit.findings import Finding
 from schema_audit.audit.result import AuditResult
 from schema_audit.render import jsonenc
 
@@ -21,6 +23,14 @@ SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
 def to_document(result: AuditResult, detail: str = "passes", trend: Any = None) -> dict[str, Any]:
     """``detail="failures"`` leaves PASS findings out of ``findings`` (the summary still counts
     them), so a CI artefact of a 1,000-table audit stays small; the default is complete."""
+    document = _document(result, detail, trend)
+    document["findings"] = list(document["findings"])
+    return document
+
+
+def _document(result: AuditResult, detail: str, trend: Any) -> dict[str, Any]:
+    """:func:`to_document` with ``findings`` converted only while written (jsonenc.Mapped): at
+    5,000 tables the 165,000 finding dicts were held beside the findings, ~1 GB."""
     spec = result.spec
     document = {
         "format_version": FORMAT_VERSION,
@@ -30,9 +40,10 @@ def to_document(result: AuditResult, detail: str = "passes", trend: Any = None) 
         "fail_on": result.fail_on,
         "summary": result.summary,
         "verdict": result.verdict,
-        "findings": [
-            f.to_json() for f in result.findings if detail != "failures" or f.status != "PASS"
-        ],
+        "findings": jsonenc.Mapped(
+            [f for f in result.findings if detail != "failures" or f.status != "PASS"],
+            Finding.to_json,
+        ),
         "questions": [
             {
                 "id": q.id,
@@ -90,4 +101,10 @@ def to_document(result: AuditResult, detail: str = "passes", trend: Any = None) 
 
 def render(result: AuditResult, *, detail: str = "passes", trend: Any = None) -> str:
     """Deterministic JSON text: key order fixed, no timestamps, UTF-8 kept readable."""
-    return jsonenc.dumps(to_document(result, detail, trend), indent=2) + "\n"
+    return b"".join(chunks(result, detail=detail, trend=trend)).decode("utf-8")
+
+
+def chunks(result: AuditResult, *, detail: str = "passes", trend: Any = None) -> Iterator[bytes]:
+    """:func:`render`'s UTF-8 bytes in pieces, for writing without holding the whole text."""
+    yield from jsonenc.chunks(_document(result, detail, trend), indent=2)
+    yield b"\n"

@@ -29,7 +29,7 @@ import enum
 import json
 import types
 import typing
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from operator import itemgetter
 from typing import Any
 
@@ -49,7 +49,7 @@ def dumps(document: Any, *, indent: int | None = None, sort_keys: bool = False) 
 # A container this close to the top is laid out here, member by member; deeper values are
 # encoded whole. Members of a long container are encoded BATCH at a time: one table of the
 # model or one finding is too little work per msgspec call, 256 of them are ~3 MB.
-SPLIT_DEPTH = 3
+SPLIT_DEPTH = 4
 BATCH = 256
 
 
@@ -61,23 +61,43 @@ def chunks(document: Any, *, indent: int | None = None, sort_keys: bool = False)
     layout (a newline inside a string is written ``\\n``). So each member is encoded alone,
     by msgspec or, where msgspec would differ (:func:`_exact`), by :func:`reference`, and
     re-indented; separators and brackets are written here as ``json.dumps`` writes them.
+    A :class:`Mapped` array (within ``SPLIT_DEPTH`` of the top) is converted as it is written.
     """
-    if indent is not None and indent <= 0:  # newlines without indentation: json.dumps's own
-        yield reference(document, indent=indent, sort_keys=sort_keys).encode("utf-8")
-        return
     yield from _Layout(indent, sort_keys).value(document, 0)
+
+
+class Mapped:
+    """A JSON array of ``convert(item)`` for each item, converted one batch at a time while
+    :func:`chunks` writes it: a report's 165,000 finding dicts never exist all at once."""
+
+    __slots__ = ("items", "convert")
+
+    def __init__(self, items: Sequence[Any], convert: Callable[[Any], Any]) -> None:
+        self.items = items
+        self.convert = convert
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, part: slice) -> list[Any]:
+        return [self.convert(item) for item in self.items[part]]
+
+    def __iter__(self) -> Iterator[Any]:
+        return map(self.convert, self.items)
 
 
 class _Layout:
     """One document's layout settings; ``value`` yields a value's bytes at a nesting depth."""
 
     def __init__(self, indent: int | None, sort_keys: bool) -> None:
-        self.indent = indent
+        # json.dumps writes indent 0 (or less) as newlines without indentation
+        self.indent = None if indent is None else max(indent, 0)
         self.sort_keys = sort_keys
         self.encoder = _SORTED if sort_keys else _AS_IS
 
     def pad(self, depth: int) -> bytes:
-        return b"\n" + b" " * ((self.indent or 0) * depth) if self.indent else b""
+        """The newline and indentation before a line at ``depth`` (nothing when compact)."""
+        return b"" if self.indent is None else b"\n" + b" " * (self.indent * depth)
 
     def value(self, value: Any, depth: int) -> Iterator[bytes]:
         members = self._members(value) if depth < SPLIT_DEPTH else None
@@ -89,7 +109,7 @@ class _Layout:
             yield b"{}" if is_object else b"[]"
             return
         inner = self.pad(depth + 1)
-        separator = (b"," + inner) if self.indent else b", "
+        separator = b", " if self.indent is None else b"," + inner
         yield (b"{" if is_object else b"[") + inner
         if len(items) > BATCH:
             for start in range(0, len(items), BATCH):
@@ -106,15 +126,15 @@ class _Layout:
                 yield from self.value(item, depth + 1)
         yield self.pad(depth) + (b"}" if is_object else b"]")
 
-    def _members(self, value: Any) -> tuple[bool, list[Any]] | None:
+    def _members(self, value: Any) -> tuple[bool, Sequence[Any]] | None:
         """(is an object, its members) for a container laid out here, else None."""
         kind = type(value)
         if kind is dict:
             if not all(type(k) is str for k in value):
                 return None  # json.dumps converts or refuses such keys: it writes the whole
             items = list(value.items())
-        elif kind is list or kind is tuple:
-            return False, list(value)
+        elif kind is list or kind is tuple or kind is Mapped:
+            return False, value
         elif dataclasses.is_dataclass(value) and not isinstance(value, type):
             items = [(f.name, getattr(value, f.name)) for f in dataclasses.fields(value)]
         else:
@@ -126,7 +146,8 @@ class _Layout:
     def _whole(self, value: Any, depth: int) -> bytes:
         """One value's text at ``depth``: msgspec where it is exact, else ``json.dumps``."""
         text = None
-        if _exact(value):
+        value = _listed(value)
+        if self.indent != 0 and _exact(value):  # msgspec has no indent 0
             try:
                 # format(indent=0): one line with ", " and ": ", as json.dumps without indent
                 text = msgspec.json.format(self.encoder.encode(value), indent=self.indent or 0)
@@ -138,14 +159,22 @@ class _Layout:
             text = text.replace(b"\n", self.pad(depth))
         return text
 
-    def _batch(self, items: list[Any], is_object: bool, depth: int) -> bytes:
+    def _batch(self, items: Sequence[Any], is_object: bool, depth: int) -> bytes:
         """Consecutive members of a container at ``depth``, separated as inside it: encoded
         as one container of their own, brackets and the first indent cut off."""
-        text = self._whole(dict(items) if is_object else items, 0)
-        if self.indent:
-            body = text[2 + self.indent : -2]  # "[\n" + first indent ... "\n]"
-            return body.replace(b"\n", self.pad(depth)) if depth else body
-        return text[1:-1]
+        if is_object:
+            text = self._whole({key: _listed(value) for key, value in items}, 0)
+        else:
+            text = self._whole([_listed(value) for value in items], 0)
+        if self.indent is None:
+            return text[1:-1]
+        body = text[2 + self.indent : -2]  # "[\n" + first indent ... "\n]"
+        return body.replace(b"\n", self.pad(depth)) if self.indent and depth else body
+
+
+def _listed(value: Any) -> Any:
+    """A :class:`Mapped` encoded whole (in a batch, or deeper than ``SPLIT_DEPTH``): a list."""
+    return list(value) if type(value) is Mapped else value
 
 
 def reference(document: Any, *, indent: int | None = None, sort_keys: bool = False) -> str:

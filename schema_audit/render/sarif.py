@@ -10,6 +10,7 @@ asked for the requirement.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from schema_audit import __version__
@@ -142,4 +143,10 @@ def to_document(result: AuditResult, trend: Any = None) -> dict[str, Any]:
 
 
 def render(result: AuditResult, *, trend: Any = None) -> str:
-    return jsonenc.dumps(to_document(result, trend), indent=2) + "\n"
+    return b"".join(chunks(result, trend=trend)).decode("utf-8")
+
+
+def chunks(result: AuditResult, *, trend: Any = None) -> Iterator[bytes]:
+    """:func:`render`'s UTF-8 bytes in pieces, for writing without holding the whole text."""
+    yield from jsonenc.chunks(to_document(result, trend), indent=2)
+    yield b"\n"
