@@ -54,7 +54,7 @@ def stdout(text: str | Iterable[bytes]) -> None:
         sys.stdout.write(mask_secrets(text))
         return
     out = sys.stdout
-    if codecs.lookup(out.encoding or "").name == "utf-8" and hasattr(out, "buffer"):
+    if _is_utf8(getattr(out, "encoding", None)) and hasattr(out, "buffer"):
         out.flush()
         for piece in mask_chunks(text):
             out.buffer.write(piece)
@@ -64,6 +64,14 @@ def stdout(text: str | Iterable[bytes]) -> None:
     for piece in mask_chunks(text):
         out.write(decoder.decode(piece))
     out.write(decoder.decode(b"", final=True))
+
+
+def _is_utf8(encoding: str | None) -> bool:
+    """Whether a stream's encoding writes exactly the UTF-8 bytes given (then they go as they are)."""
+    try:
+        return codecs.lookup(encoding or "").name == "utf-8"
+    except LookupError:
+        return False
 
 
 def write(path: Path, text: str | Iterable[bytes]) -> None:
