@@ -128,6 +128,7 @@ class SharedSnapshotPool:
                 with self._lock:
                     self._busy.pop(me, None)
             job.future.set_result((out, reader.blind_spots[mark:]))
+            del out, job  # not kept through the next query: the consumer frees the rows
 
     def _fail(self, exc: BaseException) -> None:
         with self._lock:
