@@ -17,6 +17,7 @@ import yaml
 from schema_audit.model import Index, SchemaModel, Table, View, quote_ident
 from schema_audit.spec.schema import STRICT_KINDS
 from schema_audit.spec.tenancy import TenantPattern
+from schema_audit.spec.yamlwrite import dump
 
 
 def _name(schema: str, name: str) -> str:
@@ -165,15 +166,9 @@ def _where(provenance) -> str:
     )
 
 
-def _block(key: str, value: Any) -> str:
-    return yaml.safe_dump(
-        {key: value}, sort_keys=False, allow_unicode=True, width=120, default_flow_style=None
-    )
-
-
-def _indent(text: str, spaces: int) -> str:
-    pad = " " * spaces
-    return "".join(pad + line if line.strip() else line for line in text.splitlines(keepends=True))
+def _block(key: str, value: Any, indent: int = 0) -> str:
+    """``key: value`` as YAML, collections of scalars in flow style, lines indented."""
+    return dump({key: value}, width=120, flow_style=None, indent=indent)
 
 
 OWNER_PLACEHOLDER = "TODO: owner"
@@ -243,11 +238,7 @@ def _accepted_rules(
         for finding in sorted({f.id: f for f in findings}.values(), key=lambda f: f.id)
     ] + list(extra or [])
     for entry in entries:
-        out.append(
-            _indent(
-                yaml.safe_dump([entry], allow_unicode=True, width=100, sort_keys=False), 2
-            ).rstrip("\n")
-        )
+        out.append(dump([entry], width=100, flow_style=False, indent=2).rstrip("\n"))
     return out
 
 
@@ -342,9 +333,7 @@ def spec_from_model(
             f"  # {table.qualified_name}: {len(table.columns)} columns, {_where(table.provenance)}"
         )
         explicit.add(table.qualified_name)
-        out.append(
-            _indent(_block(_name(table.schema, table.name), _table(table, kinds)), 2).rstrip("\n")
-        )
+        out.append(_block(_name(table.schema, table.name), _table(table, kinds), 2).rstrip("\n"))
     if out[-1] == "tables:":
         out[-1] = "tables: {}  # the source has no table (yet)"  # `tables:` alone reads as null
     for section, materialized in (("views", False), ("materialized_views", True)):
@@ -353,9 +342,7 @@ def spec_from_model(
             out += ["", f"{section}:"]
             for view in views:
                 out.append(f"  # {view.qualified_name}: {_where(view.provenance)}")
-                out.append(
-                    _indent(_block(_name(view.schema, view.name), _view(view)), 2).rstrip("\n")
-                )
+                out.append(_block(_name(view.schema, view.name), _view(view), 2).rstrip("\n"))
     if model.functions:
         out += ["", "functions:"]
         seen: set[str] = set()
@@ -364,18 +351,8 @@ def spec_from_model(
             if key in seen:
                 continue  # overloads: one requirement by name
             seen.add(key)
-            out.append(
-                _indent(
-                    _block(
-                        key,
-                        {
-                            "language": function.language,
-                            "security_definer": function.security_definer,
-                        },
-                    ),
-                    2,
-                ).rstrip("\n")
-            )
+            entry = {"language": function.language, "security_definer": function.security_definer}
+            out.append(_block(key, entry, 2).rstrip("\n"))
     tenancy = _tenant_waivers(tenant, expires, explicit, kinds)
     out += _accepted_rules(rule_findings or [], expires, tenancy)
     return "\n".join(out) + "\n"

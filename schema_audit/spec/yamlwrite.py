@@ -1,0 +1,371 @@
+"""The YAML text ``yaml.safe_dump`` writes, for the plain data of ``init``'s spec, without its emitter.
+
+PyYAML's representer, serializer and emitter are pure Python and handle one event at a
+time: at 5,000 tables ``init`` spent about 20 of its 23 CPU s in them (issue 19). A spec
+entry is dicts, lists, strings, booleans, integers and None, and teams diff the file
+``init`` writes, so this writer lays that data out byte for byte as
+``yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=W, default_flow_style=F)``
+does: block mappings, sequences in a mapping written indentless, a collection of scalars in
+flow style when ``F`` is None, and each scalar plain, single- or double-quoted as PyYAML
+chooses — with PyYAML's own scalar analysis and resolver (``yes``, ``null``, ``0123``
+stay quoted), cached per string since names and types repeat.
+
+What it does not reproduce it refuses (``Unsupported``) and PyYAML writes that piece: a
+line PyYAML would fold at the width, a multi-line string written single-quoted, an empty,
+multi-line or 128+-character key, a float or any other type, an object met twice (PyYAML
+writes an anchor). ``tests/test_yamlwrite.py`` compares the two on every fixture, the
+synthetic schema, awkward strings and random data.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+import yaml
+from yaml.nodes import ScalarNode
+from yaml.resolver import Resolver
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_RESOLVER = Resolver()  # SafeDumper's: decides which strings would read back as another type
+# Printable ASCII without a YAML indicator, not starting with one (nor with "---"/"..."):
+# PyYAML's analysis allows plain (block and flow) and single quotes; checked in the tests.
+_SIMPLE = re.compile(r"[A-Za-z0-9_(][A-Za-z0-9_(). '=<>+*/-]*(?<! )").fullmatch
+_ESCAPES = {
+    "\0": "0",
+    "\x07": "a",
+    "\x08": "b",
+    "\x09": "t",
+    "\x0a": "n",
+    "\x0b": "v",
+    "\x0c": "f",
+    "\x0d": "r",
+    "\x1b": "e",
+    '"': '"',
+    "\\": "\\",
+    "\x85": "N",
+    "\xa0": "_",
+    "\u2028": "L",
+    "\u2029": "P",
+}
+_SCALAR_TYPES = (str, bool, int, type(None))
+
+
+class Unsupported(Exception):
+    """The data needs something this writer does not reproduce exactly; PyYAML writes it."""
+
+
+def dump(data: Any, *, width: int, flow_style: bool | None, indent: int = 0) -> str:
+    """``safe_dump(data, sort_keys=False, allow_unicode=True, …)``, non-blank lines indented.
+
+    Fast when :func:`fast` applies, PyYAML otherwise: the same text either way.
+    """
+    try:
+        return fast(data, width=width, flow_style=flow_style, indent=indent)
+    except Unsupported:
+        return reference(data, width=width, flow_style=flow_style, indent=indent)
+
+
+def reference(data: Any, *, width: int, flow_style: bool | None, indent: int = 0) -> str:
+    """PyYAML's text, each non-blank line indented by ``indent`` spaces."""
+    text = yaml.safe_dump(
+        data, sort_keys=False, allow_unicode=True, width=width, default_flow_style=flow_style
+    )
+    pad = " " * indent
+    return "".join(pad + line if line.strip() else line for line in text.splitlines(True))
+
+
+def fast(data: Any, *, width: int, flow_style: bool | None, indent: int = 0) -> str:
+    """The same text as :func:`reference`, or ``Unsupported``."""
+    if width <= 4:  # PyYAML then uses 80 (best_width); never asked for here
+        raise Unsupported("width")
+    writer = _Writer(flow_style, indent, width)
+    writer.root(data)
+    return "".join(writer.out) + "\n"
+
+
+_WS = "\0 \t\r\n\x85\u2028\u2029"  # what PyYAML's analysis counts as whitespace around an indicator
+_BREAKS = "\n\x85\u2028\u2029"
+_FLOW_INDICATOR_INSIDE = re.compile(f"[,?\\[\\]{{}}:]|[{_WS}]#").search  # after the first character
+_BLOCK_INDICATOR_INSIDE = re.compile(f":(?:[{_WS}]|\\Z)|[{_WS}]#").search
+_SPECIAL = re.compile(
+    "[^\n\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010fffe]|\ufeff"
+).search
+_LINE_BREAK = re.compile(f"[{_BREAKS}]").search
+_BREAK_SPACE = re.compile(f"[{_BREAKS}] ").search
+_SPACE_BREAK = re.compile(f" [{_BREAKS}]").search
+
+
+def analyze(value: str) -> tuple[bool, bool, bool, bool]:
+    """``Emitter.analyze_scalar`` (``allow_unicode``) of a non-empty string, by regular
+    expressions instead of a loop per character: (plain allowed in flow context, plain
+    allowed in block context, single quotes allowed, multi-line). Compared with PyYAML's
+    on random strings in the tests."""
+    first = value[0]
+    followed = len(value) == 1 or value[1] in _WS
+    flow_ind = block_ind = value.startswith(("---", "...")) or first in "#,[]{}&*!|>'\"%@`"
+    if first in "?:":
+        flow_ind = True
+        block_ind = block_ind or followed
+    elif first == "-" and followed:
+        flow_ind = block_ind = True
+    rest = value[1:]
+    if not flow_ind and _FLOW_INDICATOR_INSIDE(rest):
+        flow_ind = True
+    if not block_ind and _BLOCK_INDICATOR_INSIDE(rest):
+        block_ind = True
+    # '#' after whitespace: the whitespace may be the first character
+    if not block_ind and first in _WS and rest[:1] == "#":
+        flow_ind = block_ind = True
+    multiline = _LINE_BREAK(value) is not None
+    plain = not (first == " " or first in _BREAKS or value[-1] == " " or value[-1] in _BREAKS)
+    single = True
+    if _BREAK_SPACE(value) or _SPACE_BREAK(value) or _SPECIAL(value):
+        plain = single = False
+    if multiline:
+        plain = False
+    return plain and not flow_ind, plain and not block_ind, single, multiline
+
+
+@lru_cache(maxsize=1 << 16)
+def _forms(value: str) -> tuple[str | None, str | None, bool]:
+    """A string as PyYAML writes it in block context, in flow context (None: not
+    reproduced here) and whether it can be a simple key, following ``choose_scalar_style``."""
+    implicit = _RESOLVER.resolve(ScalarNode, value, (True, False)) == _STR_TAG
+    if _SIMPLE(value):
+        if implicit:
+            return value, value, len(value) < 128
+        single_quoted = "'" + value.replace("'", "''") + "'"
+        return single_quoted, single_quoted, len(value) < 128
+    if not value:  # PyYAML: plain only in block context, but '' reads back as null
+        return "''", "''", False
+    flow_plain, block_plain, single, multiline = analyze(value)
+    quoted: str | None
+    if single:
+        quoted = None if multiline else "'" + value.replace("'", "''") + "'"
+    else:
+        quoted = _double_quoted(value)
+    block = value if implicit and block_plain else quoted
+    flow = value if implicit and flow_plain else quoted
+    return block, flow, len(value) < 128 and not multiline
+
+
+def _double_quoted(text: str) -> str:
+    """``Emitter.write_double_quoted`` with ``allow_unicode``, on one line (no folding)."""
+    out = ['"']
+    for ch in text:
+        if ch in '"\\\x85\u2028\u2029\ufeff' or not (
+            "\x20" <= ch <= "\x7e" or "\xa0" <= ch <= "\ud7ff" or "\ue000" <= ch <= "\ufffd"
+        ):
+            if ch in _ESCAPES:
+                out.append("\\" + _ESCAPES[ch])
+            elif ch <= "\xff":
+                out.append(f"\\x{ord(ch):02X}")
+            elif ch <= "\uffff":
+                out.append(f"\\u{ord(ch):04X}")
+            else:
+                out.append(f"\\U{ord(ch):08X}")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def _scalar(value: Any, flow: bool) -> str:
+    kind = type(value)
+    if kind is str:
+        block, in_flow, _ = _forms(value)
+        text = in_flow if flow else block
+        if text is None:
+            raise Unsupported("multi-line string")
+        return text
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is int:
+        return str(value)  # always read back as an int: plain
+    if value is None:
+        return "null"
+    raise Unsupported(kind.__name__)
+
+
+def _key(value: Any, flow: bool) -> str:
+    if type(value) is not str:
+        raise Unsupported("a key that is not a string")
+    block, in_flow, simple = _forms(value)
+    text = in_flow if flow else block
+    if not simple or text is None:
+        raise Unsupported("a key PyYAML writes as '? key'")
+    return text
+
+
+def _fold_plain(text: str, column: int, width: int, newline: str, indent: int) -> str:
+    """``Emitter.write_plain`` (split, one line of text) from ``column``: a single space
+    reached past the width becomes a line break to the scalar's indentation."""
+    out = [" "]
+    column += 1
+    spaces = False
+    start = 0
+    n = len(text)
+    for end in range(n + 1):
+        ch = text[end] if end < n else None
+        if spaces:
+            if ch != " ":
+                if start + 1 == end and column > width:
+                    out.append(newline)
+                    column = indent
+                else:
+                    out.append(text[start:end])
+                    column += end - start
+                start = end
+        elif ch is None or ch == " ":
+            out.append(text[start:end])
+            column += end - start
+            start = end
+        spaces = ch == " "
+    return "".join(out)
+
+
+def _fold_single(text: str, column: int, width: int, newline: str, indent: int) -> str:
+    """``Emitter.write_single_quoted`` (split, text without line breaks) from ``column``."""
+    out = [" '"]
+    column += 2
+    spaces = False
+    start = 0
+    n = len(text)
+    for end in range(n + 1):
+        ch = text[end] if end < n else None
+        if spaces:
+            if ch != " ":
+                if start + 1 == end and column > width and start != 0 and end != n:
+                    out.append(newline)
+                    column = indent
+                else:
+                    out.append(text[start:end])
+                    column += end - start
+                start = end
+        elif (ch is None or ch == " " or ch == "'") and start < end:
+            out.append(text[start:end])
+            column += end - start
+            start = end
+        if ch == "'":
+            out.append("''")
+            column += 2
+            start = end + 1
+        spaces = ch == " "
+    out.append("'")
+    return "".join(out)
+
+
+class _Writer:
+    """The layout of PyYAML's emitter (indent 2) for the supported shapes, into ``out``.
+
+    Columns are PyYAML's (before the extra ``base`` indentation): a scalar that would pass
+    the width is folded as PyYAML folds it; a flow collection that would is refused.
+    """
+
+    def __init__(self, flow_style: bool | None, base: int, width: int) -> None:
+        self.flow_style = flow_style
+        self.base = base
+        self.width = width
+        self.out: list[str] = []
+        self.seen: set[int] = set()  # collections met: a second visit would be an alias
+
+    def _enter(self, value: Any) -> None:
+        if id(value) in self.seen:
+            raise Unsupported("an object met twice (PyYAML writes an anchor)")
+        self.seen.add(id(value))
+
+    def _flow(self, value: Any, kind: type) -> str | None:
+        """The flow text of a collection PyYAML writes in flow style, else None.
+
+        PyYAML's representer picks flow style for a collection of scalars only (or for
+        every collection, or for none, when ``default_flow_style`` says so); the emitter
+        writes an empty one in flow style whatever the setting.
+        """
+        style = self.flow_style
+        if value and style is False:
+            return None
+        parts = []
+        for item in value.items() if kind is dict else value:
+            k, v = item if kind is dict else (None, item)
+            tv = type(v)
+            if tv is dict or tv is list or tv is tuple:
+                if style is None:
+                    return None
+                raise Unsupported("nested flow collections")
+            text = _scalar(v, True)
+            parts.append(_key(k, True) + ": " + text if kind is dict else text)
+        if kind is dict:
+            return "{" + ", ".join(parts) + "}"
+        return "[" + ", ".join(parts) + "]"
+
+    def root(self, data: Any) -> None:
+        kind = type(data)
+        if not (kind is dict or kind is list or kind is tuple):
+            raise Unsupported("a scalar document")
+        self._enter(data)
+        text = self._flow(data, kind)
+        if text is not None:
+            if len(text) > self.width:
+                raise Unsupported("a flow collection PyYAML may wrap")
+            self.out.append(" " * self.base + text)
+        elif kind is dict:
+            self._mapping(data, 0, " " * self.base)
+        else:
+            self._sequence(data, 0, " " * self.base)
+
+    def _node(self, value: Any, indent: int, column: int, in_mapping: bool) -> None:
+        """A mapping value (after ``key:``) or a sequence item (after ``-``) ending at
+        ``column``, in a collection at ``indent``: a scalar, a flow collection, or a block
+        collection on the next lines (a sequence in a mapping stays at the key's column)."""
+        kind = type(value)
+        if kind is dict or kind is list or kind is tuple:
+            self._enter(value)
+            text = self._flow(value, kind)
+            if text is not None:
+                if column + 1 + len(text) > self.width:
+                    raise Unsupported("a flow collection PyYAML may wrap")
+                self.out.append(" " + text)
+            elif kind is dict:
+                lead = "\n" + " " * (self.base + indent + 2) if in_mapping else " "
+                self._mapping(value, indent + 2, lead)
+            elif in_mapping:
+                self._sequence(value, indent, "\n" + " " * (self.base + indent))
+            else:
+                self._sequence(value, indent + 2, " ")
+            return
+        text = _scalar(value, False)
+        if column + 1 + len(text) <= self.width:  # never reaches a folding point
+            self.out.append(" " + text)
+            return
+        # a scalar's own indentation is one step in (expect_scalar's increase_indent)
+        newline = "\n" + " " * (self.base + indent + 2)
+        if text[0] == "'":
+            self.out.append(_fold_single(value, column, self.width, newline, indent + 2))
+        elif text[0] == '"':
+            raise Unsupported("a double-quoted string PyYAML may fold")
+        else:
+            self.out.append(_fold_plain(text, column, self.width, newline, indent + 2))
+
+    def _mapping(self, data: dict, indent: int, first: str) -> None:
+        """A block mapping at ``indent``; its first key follows ``first`` (a newline and the
+        indentation, or one space after a sequence's dash)."""
+        newline = "\n" + " " * (self.base + indent)
+        out = self.out
+        lead = first
+        for k, v in data.items():
+            key = _key(k, False)
+            out.append(lead + key + ":")
+            lead = newline
+            self._node(v, indent, indent + len(key) + 1, True)
+
+    def _sequence(self, data: list | tuple, indent: int, first: str) -> None:
+        """A block sequence at ``indent``; its first dash follows ``first``."""
+        newline = "\n" + " " * (self.base + indent)
+        out = self.out
+        lead = first
+        for item in data:
+            out.append(lead + "-")
+            lead = newline
+            self._node(item, indent, indent + 1, False)
