@@ -9,6 +9,7 @@ from the command line (strings), from defaults and from schema-audit.toml (ints,
 
 from __future__ import annotations
 
+import sys
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -127,3 +128,19 @@ def test_the_plain_cases_need_no_typer_converter() -> None:
     with pytest.raises(Exception, match="greater than or equal to 0"):
         converter.coerce("-1", param, ctx)  # an error: typer's converter words it
     assert converter._typer is not None
+
+
+@pytest.mark.parametrize("missing", coerce._TYPER_PRIVATE)
+def test_a_typer_without_the_private_modules_converts_everything_itself(
+    monkeypatch: pytest.MonkeyPatch, missing: str
+) -> None:
+    """A typer that moved a private module gets no plain converter (no ImportError later)."""
+    params = [param for _, param in _options("audit")]
+    for param in params:
+        monkeypatch.setattr(param, "_runtime_param", None)
+    monkeypatch.setitem(sys.modules, missing, None)  # find_spec answers None: "not there"
+    coerce.install(params)
+    assert all(param._runtime_param is None for param in params)
+    monkeypatch.delitem(sys.modules, missing)
+    coerce.install(params)
+    assert all(isinstance(param._runtime_param, coerce.PlainFirst) for param in params)

@@ -123,8 +123,30 @@ def _plain_choice(value: Any, choices: tuple[Any, ...], case_sensitive: bool, ct
         return _UNSURE
 
 
+#: typer's private modules the plain converter calls into. ``pyproject.toml`` allows any
+#: typer from 0.12 on: one that keeps ``_runtime_param`` but moves one of these would make
+#: every command fail with ImportError, so they are looked up before anything is installed.
+_TYPER_PRIVATE = ("typer._coercion", "typer._click.exceptions", "typer._param_types")
+
+
+def _typer_private_api_present() -> bool:
+    """Whether every private typer module :class:`PlainFirst` uses can be found (not run)."""
+    from importlib.util import find_spec
+
+    try:
+        return all(find_spec(name) is not None for name in _TYPER_PRIVATE)
+    except (ImportError, ValueError):
+        return False
+
+
 def install(params: list[Any]) -> None:
-    """Put a :class:`PlainFirst` converter on each of a command's ``params`` typer converts."""
+    """Put a :class:`PlainFirst` converter on each of a command's ``params`` typer converts.
+
+    Nothing is installed when typer lacks a private module the converter needs: typer then
+    converts every value itself, as it did before this module existed.
+    """
+    if not _typer_private_api_present():
+        return
     for param in params:
         if getattr(param, "_runtime_param", _UNSURE) is None and hasattr(param, "type_descriptor"):
             param._runtime_param = PlainFirst(param)
