@@ -58,6 +58,7 @@ def test_collations_in_other_schemas_read_statically_equal_the_live_catalog(
         "sorted": '"en_GB.utf8"',  # quoted: a dot in a name is not schema.name
         "note": None,  # ALTER COLUMN … TYPE without COLLATE: the type's default
         "name": "s.ci",
+        "plain": None,  # COLLATE "default": the type's own, as if not written
     }
     # the search_path of the migration decides an unqualified name
     assert live_model.tables["s.members"].columns["nick"].collation == "s.ci"

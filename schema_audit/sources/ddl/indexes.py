@@ -80,7 +80,7 @@ def _key_collation(
     """An index key's COLLATE as the catalog keeps it: only when it is not the column's own."""
     if not elem.collation:
         return None
-    name = collation_of(interp, strings(elem.collation))
+    name = collation_of(interp, strings(elem.collation)) or "default"
     columns = relation.columns if isinstance(relation.columns, dict) else {}
     column = columns.get(elem.name) if elem.name else None
     own = (column.collation or "default") if column is not None else "default"

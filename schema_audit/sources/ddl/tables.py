@@ -196,13 +196,18 @@ LIKE_COMMENTS, LIKE_CONSTRAINTS, LIKE_DEFAULTS, LIKE_GENERATED, LIKE_IDENTITY = 
 LIKE_ALL = 0x7FFFFFFF
 
 
-def collation_of(interp: DdlInterpreter, names: list[str]) -> str:
+def collation_of(interp: DdlInterpreter, names: list[str]) -> str | None:
     """``COLLATE names`` as the catalog resolves it, in the model's spelling (``collation``):
     unqualified, pg_catalog's built-ins first, then a collation the history created on the
-    search_path, else one of the server's own (pg_catalog)."""
+    search_path, else one of the server's own (pg_catalog). ``"default"`` is none: the
+    catalog keeps the type's own collation."""
     if len(names) > 1:
+        if names[-2:] == ["pg_catalog", "default"]:
+            return None
         return collation.model_name(names[-2], names[-1])
     name = names[0]
+    if name == "default":
+        return None
     if name not in collation.BUILTIN:
         for schema in interp.search_path:
             if (schema, name) in interp.collations:
