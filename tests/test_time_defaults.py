@@ -133,6 +133,8 @@ def test_spec_defaults_compare_as_postgresql_stores_them(bank, tmp_path: Path) -
         "founded_at_wrong": "FAIL",  # 44 BC is not 44 AD
     }
     # statically, a literal without an offset (or 'now') has no value a file can tell
+    due = audit(spec, rules="none", sql=str(history)).finding("tables.reminders.columns.due_at")
+    assert "the migration's date/time literal has no UTC offset" in due.message
     assert verdicts(sql=str(history)) == both | {
         "tables.reminders.columns.due_at": "DEFERRED",
         "tables.reminders.columns.sent_at": "PASS",  # the same literal as the migration's

@@ -200,7 +200,7 @@ def check_column(req: Requirement, ctx: AuditContext) -> Finding:
                 # PostgreSQL stores such a literal as its value in the session that ran it
                 undecided = (
                     diff,
-                    "the spec's" if sqltime.depends_on_session(want) else "the model's",
+                    "the spec's" if sqltime.depends_on_session(want) else "the migration's",
                 )
             else:
                 diffs.append(diff)
