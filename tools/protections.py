@@ -253,6 +253,14 @@ PROTECTIONS = [
         "tests/test_hostile_specs.py::test_the_alias_bomb_is_refused_in_a_second_with_one_line",
     ),
     Protection(
+        "plain-spec-limits",
+        "schema_audit/spec/plainload.py",
+        "            if nodes > max_nodes or top.depth + 1 > max_depth:",
+        "            if False:",
+        "tests/test_spec_plainload.py::"
+        "test_limits_send_the_document_to_the_composing_path_which_words_them",
+    ),
+    Protection(
         "declared-variables-only",
         "schema_audit/spec/load.py",
         "    values: dict[str, str | None] = {}",

@@ -34,6 +34,7 @@ from schema_audit.spec.model import (
     Waiver,
     match_ids,
 )
+from schema_audit.spec.plainload import load_plain
 from schema_audit.spec.schema import SPEC_SCHEMA
 from schema_audit.spec.validator import compile_schema
 from schema_audit.spec.yamlpos import (
@@ -119,16 +120,35 @@ def _load_spec(
     cached = _cached_document(path, cache_key) if cache_key else None
     if cached is not None:
         return _build(*cached)
-    try:
-        tree = _Reader(limits, confinement).read(path, text, chain=())
-        values = _values(tree, env, variables or {})
-        located, digest = _compose(tree, values)
-    except SpecSyntaxError as exc:
-        raise SpecError([str(exc)]) from None
+    # a plain document (almost every spec) is read from libyaml's events without building
+    # its node graph (spec.plainload); anything else, or any problem, takes the composing path
+    located = load_plain(text, str(path), limits.max_nodes, limits.max_depth)
+    if located is not None:
+        digest = hashlib.sha256(raw)
+    else:
+        located, digest = _composed(path, text, limits, confinement, env, variables)
     validate(located)
     if cache_key:
         _remember_document(cache_key, located, digest.hexdigest())
     return _build(located, str(path), digest.hexdigest())
+
+
+def _composed(
+    path: Path,
+    text: str,
+    limits: SpecLimits,
+    confinement: _Confinement,
+    env: Mapping[str, str],
+    variables: dict[str, str] | None,
+) -> tuple[Located, Any]:
+    """The spec through its node graph: every YAML feature, ``extends:``, ``vars:``, and
+    every error worded with its position."""
+    try:
+        tree = _Reader(limits, confinement).read(path, text, chain=())
+        values = _values(tree, env, variables or {})
+        return _compose(tree, values)
+    except SpecSyntaxError as exc:
+        raise SpecError([str(exc)]) from None
 
 
 SPEC_CACHE_FORMAT = 1
