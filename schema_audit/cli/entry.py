@@ -62,6 +62,11 @@ def main() -> None:
             err=True,
         )
         sys.exit(2)
+    # the process ends here: its exit need not walk every object the command made (spec,
+    # model, findings) for cycles to collect; at 1,000 tables that walk was 0.4 s of an audit
+    import gc
+
+    gc.freeze()
     sys.exit(code if isinstance(code, int) else 0)
 
 
