@@ -24,6 +24,7 @@ import json
 import re
 from collections.abc import Callable, Hashable
 from enum import Enum
+from types import MemberDescriptorType
 from typing import Any
 
 import pglast
@@ -122,7 +123,7 @@ class _Builder:
             return tuple([self.wrapped(item) for item in body.get("items", ())])
         if kind == "A_Const":
             return self.a_const(body)
-        return self.node(kind, body)
+        return (_BUILDERS.get(kind) or _compile(kind))(self, body)
 
     def node(self, kind: str, body: dict) -> ast.Node:
         build = _BUILDERS.get(kind) or _compile(kind)
@@ -177,35 +178,38 @@ _BUILDERS: dict[str, Callable[[_Builder, dict], ast.Node]] = {}
 
 
 def _compile(kind: str) -> Callable[[_Builder, dict], ast.Node]:
+    """The builder of one kind: each attribute from the JSON value or the default.
+
+    Attributes are stored through the class's slot descriptors (``__set__``: half the cost of
+    ``object.__setattr__``, which looks the name up again each time), and the JSON keys are
+    taken out of the body as they are read, so one leftover key means an attribute this
+    builder has no rule for.
+    """
     cls, rules = _rules(kind)
-    names: dict[str, Any] = {
-        "_NEW": _NEW,
-        "_SET": _SET,
-        "_Unsupported": _Unsupported,
-        "cls": cls,
-        "keys": frozenset(rules),
-    }
+    names: dict[str, Any] = {"_NEW": _NEW, "_Unsupported": _Unsupported, "cls": cls}
     lines = [
         "def build(b, body):",
-        "    if not body.keys() <= keys:",
-        f"        raise _Unsupported({kind!r} + ' attribute')",
         "    o = _NEW(cls)",
-        "    g = body.get",
+        "    p = body.pop",
+        "    w = b.wrapped",
     ]
     for number, (key, (attr, how, default, arg)) in enumerate(rules.items()):
+        names[f"s{number}"] = _slot_setter(cls, attr)
+        store = f"s{number}(o, "
         if how == "plain":
-            lines.append(f"    _SET(o, {attr!r}, g({key!r}, {default!r}))")
+            lines.append(f"    {store}p({key!r}, {default!r}))")
             continue
-        lines.append(f"    v = g({key!r})")
+        lines.append(f"    v = p({key!r}, None)")
         if how == "node":
-            value, absent = "b.wrapped(v)", "None"
+            value, absent = "w(v)", "None"
         elif how == "list":
-            value, absent = "tuple([b.wrapped(i) for i in v])", "None"
+            value, absent = "tuple([w(i) for i in v])", "None"
         elif how == "loc":
             value, absent = "b.loc(v)", "b.loc(0)"
         elif how == "enum":
             names[f"e{number}"] = arg
-            value, absent = f"e{number}[v]", f"e{number}(0)"
+            names[f"m{number}"] = dict(arg.__members__)  # by name, as ``arg[name]``
+            value, absent = f"m{number}[v]", f"e{number}(0)"
         elif how == "typed":
             value, absent = f"b.node({arg!r}, v)", "None"
             if arg == "CreateStmt":  # embedded (CREATE FOREIGN TABLE's base): never absent
@@ -217,11 +221,26 @@ def _compile(kind: str) -> Callable[[_Builder, dict], ast.Node]:
         else:  # a union pglast's parser fills in its own way
             lines.append(f"    raise _Unsupported({kind!r} + '.' + {key!r})")
             continue
-        lines.append(f"    _SET(o, {attr!r}, {absent} if v is None else {value})")
-    lines.append("    return o")
+        lines.append(f"    {store}{absent} if v is None else {value})")
+    lines += [
+        "    if body:",
+        f"        raise _Unsupported({kind!r} + ' attribute')",
+        "    return o",
+    ]
     exec(compile("\n".join(lines), f"<pgparse builder {kind}>", "exec"), names)  # noqa: S102
     _BUILDERS[kind] = names["build"]
     return names["build"]
+
+
+def _slot_setter(cls: type, attr: str) -> Callable[[Any, Any], None]:
+    """The slot's own ``__set__`` (no validation, as ``object.__setattr__``), where it is one."""
+    for klass in cls.__mro__:
+        found = klass.__dict__.get(attr)
+        if found is not None:
+            if isinstance(found, MemberDescriptorType):
+                return found.__set__
+            break
+    return lambda obj, value: _SET(obj, attr, value)
 
 
 def _value(cls: type, attr: str, value: Any) -> ast.Node:

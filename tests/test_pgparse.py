@@ -241,3 +241,13 @@ def test_deparse_from_the_memo_prints_what_rawstream_prints() -> None:
     assert len(pgparse._PRINTED) < len(nodes)  # some were found again
     again = [_printed(pgparse.deparse, n) for n in reversed(nodes)]
     assert again[::-1] == printed == [_printed(lambda n: RawStream()(n), n) for n in nodes]
+
+
+def test_an_attribute_the_builder_has_no_rule_for_goes_to_pglast() -> None:
+    """A JSON key left over after every known attribute was read: this builder must not guess."""
+    builder = pgparse._Builder(lambda offset: offset)
+    assert builder.wrapped({"String": {"sval": "x"}}).sval == "x"
+    with pytest.raises(pgparse._Unsupported):
+        builder.wrapped({"String": {"sval": "x", "newer_attribute": 1}})
+    with pytest.raises(pgparse._Unsupported):
+        builder.wrapped({"ColumnRef": {"fields": [], "location": 0, "newer_attribute": True}})
