@@ -10,20 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from pglast import ast
-from pglast.visitors import Skip, Visitor
+from pglast.visitors import Continue, Skip, Visitor
 
-
-class _Finder(Visitor):
-    """Collects the nodes of some types; does not look inside the ones of ``leaves``."""
-
-    def __init__(self, types: tuple[type[ast.Node], ...], leaves: tuple[type[ast.Node], ...]):
-        self.types, self.leaves = types, leaves
-        self.found: list[Any] = []
-
-    def visit(self, ancestors: object, node: ast.Node) -> object:
-        if isinstance(node, self.types):
-            self.found.append(node)
-        return Skip if isinstance(node, self.leaves) else None
+# Only pglast's traversal is used (``Visitor.iterate``): ``Visitor.__call__`` lists the
+# instance's methods with ``inspect.getmembers`` on every call, most of a small search.
+_WALKER = Visitor()
 
 
 def find_all(tree: object, *types: type[ast.Node]) -> list[Any]:
@@ -35,12 +26,19 @@ def find_all(tree: object, *types: type[ast.Node]) -> list[Any]:
     if not isinstance(tree, ast.Node | tuple):
         return []
     # a ColumnRef holds only names: nothing to find below it
-    finder = _Finder(types, (ast.ColumnRef,) if ast.ColumnRef in types else ())
-    finder(tree)
-    located = [
-        at for node in finder.found if isinstance(at := getattr(node, "location", None), int)
-    ]
-    if len(located) == len(finder.found):
+    leaves = (ast.ColumnRef,) if ast.ColumnRef in types else ()
+    found: list[Any] = []
+    walk = _WALKER.iterate(tree)
+    try:
+        _, node = next(walk)
+        while True:
+            if isinstance(node, types):
+                found.append(node)
+            _, node = walk.send(Skip if isinstance(node, leaves) else Continue)
+    except StopIteration:
+        pass
+    located = [at for node in found if isinstance(at := getattr(node, "location", None), int)]
+    if len(located) == len(found):
         order = sorted(range(len(located)), key=lambda i: located[i])  # stable: ties keep order
-        return [finder.found[i] for i in order]
-    return finder.found
+        return [found[i] for i in order]
+    return found

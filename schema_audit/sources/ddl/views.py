@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from pglast import ast
 from pglast.enums import ObjectType
-from pglast.visitors import Skip, Visitor
+from pglast.visitors import Continue, Skip, Visitor
 
 from schema_audit.model import Column, Table, View, ViewColumn, qualify
 from schema_audit.sources.ddl.errors import ApplyError
@@ -122,6 +122,24 @@ class _RelationsRead(Visitor):
         """Visit ``tree`` with the WITH query names of ``scope`` (default: this one's)."""
         if isinstance(tree, ast.Node | tuple):
             _RelationsRead(self.interp, self.scope if scope is None else scope, self.found)(tree)
+
+    def __call__(self, tree: ast.Node | tuple) -> None:
+        """``Visitor.__call__`` without its per-call ``inspect.getmembers`` (the methods are
+        known): pglast's traversal, each node to its ``visit_*`` method, Skip or Continue."""
+        walk = self.iterate(tree)
+        try:
+            ancestors, node = next(walk)
+            while True:
+                kind = type(node)
+                if kind is ast.SelectStmt:
+                    action = self.visit_SelectStmt(ancestors, node)
+                elif kind is ast.RangeVar:
+                    action = self.visit_RangeVar(ancestors, node)
+                else:
+                    action = None
+                ancestors, node = walk.send(Continue if action is None else action)
+        except StopIteration:
+            pass
 
     def visit_SelectStmt(self, ancestors: object, node: ast.SelectStmt) -> object:
         if node.withClause is None:
