@@ -53,6 +53,7 @@ from schema_audit.model import (
     qualify,
 )
 from schema_audit.redact import scrub
+from schema_audit.sources.live_deparse import Quoter, index_definition
 from schema_audit.sources.live_pool import Planned, SharedSnapshotPool
 
 LAST_ROUND_TRIPS = 0  # of the last introspect(), over all its connections
@@ -163,7 +164,12 @@ def connect_readonly(
 
 # -- catalog queries (module constants so they can be read and reviewed) -----------------------
 
-Q_VERSION = "SELECT pg_catalog.current_setting('server_version_num')::int, pg_catalog.current_setting('server_version')"
+# With the version, what quote_identifier needs to print names as the server does
+# (live_deparse.Quoter): every keyword but the unreserved ones, and quote_all_identifiers.
+Q_VERSION = """
+SELECT pg_catalog.current_setting('server_version_num')::int, pg_catalog.current_setting('server_version'),
+       ARRAY(SELECT word FROM pg_catalog.pg_get_keywords() WHERE catcode <> 'U'),
+       pg_catalog.current_setting('quote_all_identifiers')::bool"""
 
 # An ACL as (grantee, privilege) pairs, exploded once; a NULL ACL is the built-in default.
 _ACL = """ARRAY(SELECT ARRAY[CASE WHEN a.grantee = 0 THEN 'public'
@@ -249,32 +255,57 @@ LEFT JOIN pg_catalog.pg_namespace fn ON fn.oid = fc.relnamespace
 WHERE con.contype IN ('p', 'u', 'c', 'f', 'x') AND {ns} AND {not_ext}{part}
 ORDER BY con.conrelid, con.conname"""
 
+# Per index key (one set-wise join, not a subquery per index: at 5,000 tables the per-index
+# subqueries cost more than pg_get_indexdef itself): its column name or expression, operator
+# class and collation when not the default, and whether the index has the plain shape whose
+# pg_get_indexdef text live_deparse.index_definition builds (every key a column with the
+# default operator class of exactly its type, or text_ops for varchar, no options, the
+# column's collation; btree or hash). The server deparses every other index.
 Q_INDEXES = """
 SELECT i.indrelid, ic.relname, i.indisunique, i.indisprimary, i.indisvalid, am.amname, i.indnkeyatts,
-       pg_catalog.pg_get_expr(i.indpred, i.indrelid), pg_catalog.pg_get_indexdef(i.indexrelid),
-       i.indoption::int2[],
-       ARRAY(SELECT CASE WHEN k.attnum = 0 THEN pg_catalog.pg_get_indexdef(i.indexrelid, k.ord::int, false)
-                         ELSE (SELECT a.attname FROM pg_catalog.pg_attribute a WHERE a.attrelid = i.indrelid AND a.attnum = k.attnum) END
-             FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, ord) ORDER BY k.ord),
-       ARRAY(SELECT k.attnum <> 0 FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, ord) ORDER BY k.ord),
-       ARRAY(SELECT (SELECT CASE WHEN opc.opcdefault THEN NULL
-                                 WHEN opn.nspname IN ('pg_catalog', 'public') THEN pg_catalog.quote_ident(opc.opcname)
-                                 ELSE pg_catalog.quote_ident(opn.nspname) || '.' || pg_catalog.quote_ident(opc.opcname) END
-                     FROM pg_catalog.pg_opclass opc
-                     JOIN pg_catalog.pg_namespace opn ON opn.oid = opc.opcnamespace WHERE opc.oid = k.opc)
-             FROM unnest(i.indclass::oid[]) WITH ORDINALITY k(opc, ord) ORDER BY k.ord),
-       con.conname, {nnd},
-       ARRAY(SELECT CASE WHEN k.coll = 0 OR k.coll = COALESCE(
-                                  (SELECT a.attcollation FROM pg_catalog.pg_attribute a
-                                    WHERE a.attrelid = i.indrelid AND a.attnum = k.attnum AND k.attnum > 0), 100)
-                         THEN NULL
-                         ELSE (SELECT {collation}
-                                 FROM pg_catalog.pg_collation co
-                                 JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
-                                WHERE co.oid = k.coll) END
-             FROM unnest(i.indcollation::oid[], i.indkey::int2[]) WITH ORDINALITY k(coll, attnum, ord)
-             WHERE k.coll IS NOT NULL ORDER BY k.ord)
+       pg_catalog.pg_get_expr(i.indpred, i.indrelid),
+       CASE WHEN NOT (k.plain AND ic.reloptions IS NULL) THEN pg_catalog.pg_get_indexdef(i.indexrelid) END,
+       i.indoption::int2[], k.names, k.is_column, k.opclasses, con.conname, {nnd}, k.collations,
+       n.nspname, c.relname, ic.relkind = 'I'
 FROM pg_catalog.pg_index i
+JOIN (
+  SELECT k.indexrelid,
+         pg_catalog.array_agg(CASE WHEN k.attnum = 0 THEN pg_catalog.pg_get_indexdef(k.indexrelid, k.ord::int, false)
+                                   ELSE a.attname::text END ORDER BY k.ord) AS names,
+         pg_catalog.array_agg(k.attnum <> 0 ORDER BY k.ord) AS is_column,
+         pg_catalog.array_agg(CASE WHEN opc.opcdefault THEN NULL
+                                   WHEN opn.nspname IN ('pg_catalog', 'public') THEN pg_catalog.quote_ident(opc.opcname)
+                                   ELSE pg_catalog.quote_ident(opn.nspname) || '.' || pg_catalog.quote_ident(opc.opcname) END
+                              ORDER BY k.ord) FILTER (WHERE k.ord <= k.nkey) AS opclasses,
+         pg_catalog.array_agg(CASE WHEN k.coll = 0 OR k.coll = COALESCE(a.attcollation, 100) THEN NULL
+                                   ELSE {collation} END
+                              ORDER BY k.ord) FILTER (WHERE k.ord <= k.nkey) AS collations,
+         pg_catalog.bool_and(COALESCE(k.attnum > 0 AND (k.ord > k.nkey OR (k.coll IN (0, a.attcollation)
+                             AND (po.opcintype = a.atttypid OR (po.for_varchar AND a.atttypid = 'pg_catalog.varchar'::pg_catalog.regtype)))),
+                             false)) AS plain
+  FROM (SELECT i.indexrelid, i.indrelid, i.indnkeyatts AS nkey, k.attnum, k.opc, k.coll, k.ord
+          FROM pg_catalog.pg_index i,
+               unnest(i.indkey::int2[], i.indclass::oid[], i.indcollation::oid[]) WITH ORDINALITY k(attnum, opc, coll, ord)
+         WHERE true{part}) k
+  LEFT JOIN LATERAL (SELECT a.attname, a.attcollation, a.atttypid FROM pg_catalog.pg_attribute a
+                     WHERE a.attrelid = k.indrelid AND a.attnum = k.attnum AND k.attnum > 0 OFFSET 0) a ON true
+  LEFT JOIN pg_catalog.pg_opclass opc ON opc.oid = k.opc
+  LEFT JOIN pg_catalog.pg_namespace opn ON opn.oid = opc.opcnamespace
+  LEFT JOIN pg_catalog.pg_collation co ON co.oid = k.coll
+  LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
+  LEFT JOIN (
+    SELECT opc.oid, opc.opcintype, opc.opcintype = 'pg_catalog.text'::pg_catalog.regtype
+             AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_opclass o2 WHERE o2.opcmethod = opc.opcmethod
+                               AND o2.opcdefault AND o2.opcintype = 'pg_catalog.varchar'::pg_catalog.regtype) AS for_varchar
+    FROM pg_catalog.pg_opclass opc
+    JOIN pg_catalog.pg_am am ON am.oid = opc.opcmethod
+    JOIN pg_catalog.pg_type t ON t.oid = opc.opcintype
+    WHERE opc.opcdefault AND am.amname IN ('btree', 'hash') AND t.typtype <> 'd'
+      AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_amproc p WHERE p.amprocfamily = opc.opcfamily
+                        AND p.amprocnum = CASE am.amname WHEN 'btree' THEN 5 ELSE 3 END)
+  ) po ON po.oid = k.opc
+  GROUP BY k.indexrelid
+) k ON k.indexrelid = i.indexrelid
 JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -682,16 +713,16 @@ _REST = [
 ]
 
 
-def _server_version(r: _Reader) -> tuple[int, str]:
-    """The server's version (refused below the oldest one the queries know); sets the
-    reader's version-dependent catalog columns."""
-    version_num, version = r.rows(Q_VERSION, "server version")[0]
+def _server_version(r: _Reader) -> tuple[int, str, Quoter]:
+    """The server's version (refused below the oldest one the queries know) and its way of
+    quoting names; sets the reader's version-dependent catalog columns."""
+    version_num, version, keywords, quote_all = r.rows(Q_VERSION, "server version")[0]
     if version_num < MINIMUM_VERSION:
         raise LiveSourceError(
             f"{redact_dsn(r.dsn)} runs PostgreSQL {version}; schema-audit reads PostgreSQL 11 or newer"
         )
     r.fragments = version_fragments(version_num)
-    return version_num, version
+    return version_num, version, Quoter.of(keywords, quote_all)
 
 
 _GC_LOCK = threading.Lock()
@@ -718,14 +749,18 @@ def _cyclic_gc_paused() -> Iterator[None]:
                 gc.enable()
 
 
-def _read_all(r: _Reader | SharedSnapshotPool, version_num: int, version: str) -> SchemaModel:
+def _read_all(
+    r: _Reader | SharedSnapshotPool, version_num: int, version: str, quote: Quoter
+) -> SchemaModel:
     """The model, from the planned queries' rows consumed in one fixed order (so it is the same
     whichever connection answered what)."""
     with _cyclic_gc_paused():
-        return _build(r, version_num, version)
+        return _build(r, version_num, version, quote)
 
 
-def _build(r: _Reader | SharedSnapshotPool, version_num: int, version: str) -> SchemaModel:
+def _build(
+    r: _Reader | SharedSnapshotPool, version_num: int, version: str, quote: Quoter
+) -> SchemaModel:
     model = SchemaModel()
     model.server_version = version
     for name, owner, acl in r.rows(Q_SCHEMAS, "schemas"):
@@ -814,7 +849,7 @@ def _build(r: _Reader | SharedSnapshotPool, version_num: int, version: str) -> S
         if isinstance(view, View):
             view.definition = definition or ""
     _read_constraints(r, relations)
-    _read_indexes(r, relations, version_num)
+    _read_indexes(r, relations, quote)
     _read_policies(r, relations)
     _read_triggers(r, relations)
     _read_grants(r, relations)
@@ -978,7 +1013,7 @@ def _read_constraints(r: _Reader, relations: dict[int, Table | View]) -> None:
             )
 
 
-def _read_indexes(r: _Reader, relations: dict[int, Table | View], version_num: int) -> None:
+def _read_indexes(r: _Reader, relations: dict[int, Table | View], quote: Quoter) -> None:
     for (
         relid,
         name,
@@ -996,6 +1031,9 @@ def _read_indexes(r: _Reader, relations: dict[int, Table | View], version_num: i
         constraint,
         nulls_not_distinct,
         collations,
+        schema,
+        table,
+        partitioned,
     ) in r.rows(Q_INDEXES, "indexes"):
         rel = relations.get(relid)
         if rel is None:
@@ -1003,6 +1041,21 @@ def _read_indexes(r: _Reader, relations: dict[int, Table | View], version_num: i
         keys = keys or []
         options = options or ()
         collations = collations or ()
+        if definition is None:  # the plain shape: the server's text, built here
+            definition = index_definition(
+                quote,
+                name=name,
+                unique=unique,
+                partitioned=partitioned,
+                schema=schema,
+                table=table,
+                method=method,
+                columns=keys,
+                nkey=nkey,
+                options=options,
+                nulls_not_distinct=bool(nulls_not_distinct),
+                predicate=predicate,
+            )
         index_keys: list[IndexKey] = []
         for position in range(min(nkey, len(keys))):  # IndexKey's fields in order, positionally
             option = options[position] if position < len(options) else 0
