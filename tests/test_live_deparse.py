@@ -123,8 +123,8 @@ def test_index_definitions_are_the_servers_on_awkward_and_generated_schemas(
 
 
 def test_quoter_follows_quote_identifier() -> None:
-    q = Quoter.of(["select", "between", "left", "interval", "user"], False)
-    assert [q(n) for n in ("abc_1", "_x", "select", "Upper", 'a"b', "café", "a$b", "1a", "abort")] == [
+    q = Quoter(["select", "between", "left", "interval", "user"], False)
+    assert [q[n] for n in ("abc_1", "_x", "select", "Upper", 'a"b', "café", "a$b", "1a", "abort")] == [
         "abc_1", "_x", '"select"', '"Upper"', '"a""b"', '"café"', '"a$b"', '"1a"', "abort",
     ]  # fmt: skip
-    assert Quoter.of([], True)("abc") == '"abc"'
+    assert Quoter([], True)["abc"] == '"abc"'

@@ -689,6 +689,7 @@ def _plan(parts: int) -> list[Planned]:
                 query,
                 what,
                 part=f" AND pg_catalog.mod(pg_catalog.hashoid({_SPLIT[what]}) & 2147483647, {parts}) = {n}",
+                slot=n,  # a relation's indexes, constraints and columns on one connection
             )
             for n in range(parts)
         ]
@@ -722,7 +723,7 @@ def _server_version(r: _Reader) -> tuple[int, str, Quoter]:
             f"{redact_dsn(r.dsn)} runs PostgreSQL {version}; schema-audit reads PostgreSQL 11 or newer"
         )
     r.fragments = version_fragments(version_num)
-    return version_num, version, Quoter.of(keywords, quote_all)
+    return version_num, version, Quoter(keywords, quote_all)
 
 
 _GC_LOCK = threading.Lock()
@@ -1044,17 +1045,17 @@ def _read_indexes(r: _Reader, relations: dict[int, Table | View], quote: Quoter)
         if definition is None:  # the plain shape: the server's text, built here
             definition = index_definition(
                 quote,
-                name=name,
-                unique=unique,
-                partitioned=partitioned,
-                schema=schema,
-                table=table,
-                method=method,
-                columns=keys,
-                nkey=nkey,
-                options=options,
-                nulls_not_distinct=bool(nulls_not_distinct),
-                predicate=predicate,
+                name,
+                unique,
+                partitioned,
+                schema,
+                table,
+                method,
+                keys,
+                nkey,
+                options,
+                bool(nulls_not_distinct),
+                predicate,
             )
         index_keys: list[IndexKey] = []
         for position in range(min(nkey, len(keys))):  # IndexKey's fields in order, positionally

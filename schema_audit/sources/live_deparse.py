@@ -14,37 +14,35 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 
 _SAFE_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
 
 
-@dataclass(frozen=True, slots=True)
-class Quoter:
-    """``quote_identifier`` of the server read from: its reserved-ish keywords (every
-    category but unreserved) and its ``quote_all_identifiers`` setting."""
+class Quoter(dict[str, str]):
+    """``quote_identifier`` of the server read from: its keywords of every category but
+    unreserved, and its ``quote_all_identifiers`` setting. ``q[name]`` is the name as the
+    server prints it; a dict so that the thousands of repeated names cost one lookup each."""
 
-    keywords: frozenset[str]
-    quote_all: bool = False
+    def __init__(self, keywords: Collection[str] | None, quote_all: bool = False) -> None:
+        super().__init__()
+        self.keywords = frozenset(keywords or ())
+        self.quote_all = bool(quote_all)
 
-    @classmethod
-    def of(cls, keywords: Collection[str] | None, quote_all: bool) -> Quoter:
-        return cls(frozenset(keywords or ()), bool(quote_all))
-
-    def __call__(self, name: str) -> str:
-        """``name`` bare when PostgreSQL would print it bare, else in double quotes."""
+    def __missing__(self, name: str) -> str:
         if (
             not self.quote_all
             and _SAFE_IDENTIFIER.fullmatch(name) is not None
             and name not in self.keywords
         ):
-            return name
-        return '"' + name.replace('"', '""') + '"'
+            quoted = name
+        else:
+            quoted = '"' + name.replace('"', '""') + '"'
+        self[name] = quoted
+        return quoted
 
 
 def index_definition(
     q: Quoter,
-    *,
     name: str,
     unique: bool,
     partitioned: bool,
@@ -60,23 +58,25 @@ def index_definition(
     """``pg_get_indexdef(oid)`` of an index whose keys are plain columns with the default
     operator class and collation of their type, no reloptions, method btree or hash (the
     query checks that shape; ``columns`` are unquoted names, key columns then INCLUDE)."""
-    ordered = method == "btree"  # amcanorder: only then DESC / NULLS are printed
-    keys = []
-    for position in range(nkey):
-        text = q(columns[position])
-        if ordered:
+    if method == "btree" and any(options):  # amcanorder: only then DESC / NULLS are printed
+        keys = []
+        for position in range(nkey):
+            text = q[columns[position]]
             option = options[position] if position < len(options) else 0
             if option & 1:  # INDOPTION_DESC; NULLS FIRST is its default
                 text += " DESC" if option & 2 else " DESC NULLS LAST"
             elif option & 2:  # INDOPTION_NULLS_FIRST
                 text += " NULLS FIRST"
-        keys.append(text)
+            keys.append(text)
+        key_list = ", ".join(keys)
+    else:
+        key_list = ", ".join([q[c] for c in columns[:nkey]])
     out = (
-        f"CREATE {'UNIQUE ' if unique else ''}INDEX {q(name)} ON {'ONLY ' if partitioned else ''}"
-        f"{q(schema)}.{q(table)} USING {q(method)} ({', '.join(keys)})"
+        f"CREATE {'UNIQUE ' if unique else ''}INDEX {q[name]} ON {'ONLY ' if partitioned else ''}"
+        f"{q[schema]}.{q[table]} USING {q[method]} ({key_list})"
     )
     if len(columns) > nkey:
-        out += f" INCLUDE ({', '.join(q(c) for c in columns[nkey:])})"
+        out += f" INCLUDE ({', '.join([q[c] for c in columns[nkey:]])})"
     if nulls_not_distinct:
         out += " NULLS NOT DISTINCT"
     if predicate is not None:

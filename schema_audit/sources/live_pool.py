@@ -8,6 +8,12 @@ pulling the next planned query from one queue, heaviest first; the caller
 consumes the results in a fixed order, so the model and its blind spots come
 out the same whatever connection answered what.
 
+A query planned for a slot goes to the connection of that slot while it is
+there: the shares of one set of relations (their indexes, constraints,
+columns) then meet in one server process, which builds each relation's cache
+entry once instead of once per connection (``pg_get_expr`` opens the relation).
+A slot whose connection could not be opened is served by the others.
+
 A connection that cannot be opened (too many connections, a role's connection
 limit) only means fewer of them: the others, the main one included, serve the
 whole plan. Nothing here knows SQL; :mod:`schema_audit.sources.live` supplies
@@ -39,15 +45,17 @@ class Reader(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Planned:
-    """One catalog query of the plan; ``part`` restricts it to a share of the relations."""
+    """One catalog query of the plan; ``part`` restricts it to a share of the relations, and
+    ``slot`` names the connection that should run it (None: whichever is free)."""
 
     query: str
     what: str
     optional: bool = False
     part: str = ""
+    slot: int | None = None
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # compared by identity (removed from the queue by it)
 class _Job:
     planned: Planned
     future: Future = field(default_factory=Future)
@@ -77,12 +85,13 @@ class SharedSnapshotPool:
         self._lock = threading.Lock()
         self._failure: BaseException | None = None
         self._readers: list[Reader] = [main]
+        self._slots = 1  # slots handed out: the main reader has 0, each opened one the next
         self._busy: dict[int, Reader] = {}  # thread ident -> reader in a query
         self._refusals: list[str] = []
         self._wanted = connections
         self._refused = refused
         self.blind_spots: list[str] = []
-        self._threads = [threading.Thread(target=self._serve, args=(main,), daemon=True)]
+        self._threads = [threading.Thread(target=self._serve, args=(main, 0), daemon=True)]
         self._threads += [
             threading.Thread(target=self._open_then_serve, args=(open_reader,), daemon=True)
             for _ in range(connections - 1)
@@ -100,18 +109,26 @@ class SharedSnapshotPool:
                 self._refusals.append(str(exc))
             return
         with self._lock:
+            slot, self._slots = self._slots, self._slots + 1
             self._readers.append(reader)
-        self._serve(reader)
+        self._serve(reader, slot)
 
-    def _next(self) -> _Job | None:
+    def _next(self, slot: int) -> _Job | None:
+        """The first job planned for ``slot`` or for any connection; when none is left, the
+        first of another slot's (one not opened, refused, or still busy: nothing waits on a
+        connection that is not there, and a connection done early helps the others)."""
         with self._lock:
             if self._failure is not None or not self._todo:
                 return None
+            for job in self._todo:
+                if job.planned.slot is None or job.planned.slot == slot:
+                    self._todo.remove(job)
+                    return job
             return self._todo.popleft()
 
-    def _serve(self, reader: Reader) -> None:
+    def _serve(self, reader: Reader, slot: int) -> None:
         me = threading.get_ident()
-        while (job := self._next()) is not None:
+        while (job := self._next(slot)) is not None:
             if not job.future.set_running_or_notify_cancel():
                 continue
             mark = len(reader.blind_spots)
