@@ -717,11 +717,13 @@ _REST = [
 def _server_version(r: _Reader) -> tuple[int, str, Quoter]:
     """The server's version (refused below the oldest one the queries know) and its way of
     quoting names; sets the reader's version-dependent catalog columns."""
-    version_num, version, keywords, quote_all = r.rows(Q_VERSION, "server version")[0]
+    row = r.rows(Q_VERSION, "server version")[0]
+    version_num, version = row[0], row[1]
     if version_num < MINIMUM_VERSION:
         raise LiveSourceError(
             f"{redact_dsn(r.dsn)} runs PostgreSQL {version}; schema-audit reads PostgreSQL 11 or newer"
         )
+    keywords, quote_all = row[2], row[3]
     r.fragments = version_fragments(version_num)
     return version_num, version, Quoter(keywords, quote_all)
 
