@@ -145,7 +145,8 @@ def test_every_connection_is_read_only_with_the_timeouts_and_keeps_no_lock(
         seen[pid] = self.conn.execute(
             "SELECT current_setting('transaction_read_only'),"
             " current_setting('transaction_isolation'), current_setting('statement_timeout'),"
-            " current_setting('lock_timeout'), current_setting('search_path')"
+            " current_setting('lock_timeout'), current_setting('search_path'),"
+            " current_setting('jit')"
         ).fetchone()
         with psycopg.connect(dsn, autocommit=True) as watcher:
             locks.extend(
@@ -168,7 +169,7 @@ def test_every_connection_is_read_only_with_the_timeouts_and_keeps_no_lock(
     monkeypatch.setattr(live._Reader, "rows", rows)
     live.introspect(dsn, jobs=4, statement_timeout_ms=7000, lock_timeout_ms=3000)
     assert len(seen) == 4
-    assert set(seen.values()) == {("on", "repeatable read", "7s", "3s", "")}
+    assert set(seen.values()) == {("on", "repeatable read", "7s", "3s", "", "off")}
     assert locks == []
 
 
@@ -301,3 +302,19 @@ def test_the_pool_keeps_no_rows_once_the_model_has_them(
     monkeypatch.setattr(SharedSnapshotPool, "rows", rows)
     live.introspect(dsn, jobs=4)
     assert len(held) >= 8 and not any(held.values()), held
+
+
+def test_the_plan_runs_the_queries_in_the_order_the_model_is_built_from_them(
+    dsn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The connections take the queries in plan order and the build waits for each in its
+    own order: the same order lets the build work on early results while the servers answer
+    later queries (a build that waited on schemas, planned last, overlapped nothing)."""
+    served = _served_by(monkeypatch)
+    live.introspect(dsn, jobs=1)
+    built = [what for what in served if what != "server version"]
+    planned = list(dict.fromkeys(p.what for p in live._plan(4)))
+    assert planned == built
+    # and each heavy query's part n is planned for connection n
+    slots = {(p.what, p.slot) for p in live._plan(4) if p.slot is not None}
+    assert slots == {(w, n) for w in ("columns", "constraints", "indexes") for n in range(4)}
