@@ -463,6 +463,7 @@ def lint(
 lint_migrations = lint
 
 
+@collector_paused()  # 5,000 tables: 1.1 of 5 CPU s were collections walking the model
 def init_spec(
     source: LoadedSource,
     *,
