@@ -8,6 +8,7 @@ from b03 import FIXTURE, upgrade_b03
 from cli_runner import run_cli
 from synthetic import write
 
+from schema_audit import api
 from schema_audit.api import audit_model
 from schema_audit.audit.rules import GROUPS, rules_for_spec
 from schema_audit.sources import live
@@ -90,3 +91,43 @@ def test_a_new_user_goes_from_init_to_a_ci_gate(tmp_path: Path) -> None:
     spec.write_text(edited)
     gate = run_cli("audit", "-s", str(spec), "-m", str(FIXTURE))
     assert gate.returncode == 1 and "attribution_events.columns.session_id" in gate.stdout
+
+
+def test_init_selects_tenant_tables_outside_public_so_the_first_audit_is_green(
+    make_db, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """Tenant tables in another schema: the selector names it (it picked public only, and
+    init's waivers for the other schema's tables were stale: a FAIL at the first audit)."""
+    dsn = make_db(
+        "inittenant",
+        """
+        CREATE SCHEMA billing;
+        CREATE TABLE public.tenants (id uuid PRIMARY KEY);
+        CREATE TABLE public.a (id int PRIMARY KEY, tenant_id uuid NOT NULL REFERENCES tenants);
+        CREATE TABLE billing.b (id int PRIMARY KEY, tenant_id uuid NOT NULL REFERENCES tenants);
+        CREATE TABLE billing.tenants (id int PRIMARY KEY, tenant_id uuid);
+        CREATE TABLE billing."c*" (id int PRIMARY KEY, tenant_id uuid NOT NULL);
+        ALTER TABLE billing.b ENABLE ROW LEVEL SECURITY;
+        ALTER TABLE billing.b FORCE ROW LEVEL SECURITY;
+        """,
+    )
+    source = api.read_source(dsn=dsn)
+    spec = tmp_path / "tenants.yaml"
+    spec.write_text(api.init_spec(source, tenant_column="tenant_id"))
+    assert (
+        "    select:\n      schema: [billing, public]\n      has_column: tenant_id\n"
+        "      exclude: [public.tenants]\n" in spec.read_text()
+    )
+    result = audit_model(load_spec(spec), source.model, "live", rules="all")
+    failing = [
+        f"{f.id}: {f.message}" for f in result.findings if f.status not in ("PASS", "WAIVED")
+    ]
+    assert failing == []
+    status = {f.id: f.status for f in result.findings}
+    picked = next(f.message for f in result.findings if f.id == "match.tenant_tables")
+    assert picked.endswith('picks 4 tables: billing."c*", billing.b, billing.tenants, public.a')
+    # each table's own entry overrides the selector's rls/columns: waivers only where it applies
+    assert status["match.tenant_tables.billing.tenants.rls"] == "WAIVED"
+    assert status["match.tenant_tables.billing.c*.rls"] == "WAIVED"
+    assert status["match.tenant_tables.public.a.rls"] == "WAIVED"
+    assert not any(i.startswith("match.tenant_tables.public.tenants.") for i in status)

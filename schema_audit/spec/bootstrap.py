@@ -10,6 +10,7 @@ really matters. Auditing the same source against it gives no FAIL.
 from __future__ import annotations
 
 import fnmatch
+import re
 from typing import Any
 
 import yaml
@@ -261,12 +262,29 @@ def _strict_block(model: SchemaModel, only: tuple[str, ...], all_tables: bool) -
     ]
 
 
+def _literal_glob(name: str) -> str:
+    """A glob matching exactly ``name`` (``[``, ``*`` and ``?`` are glob characters)."""
+    return re.sub(r"([\[*?])", r"[\1]", name)
+
+
 def _tenant_block(tenant: TenantPattern) -> list[str]:
+    """The ``match:`` selector of the tenant tables, picking exactly the tables init found.
+
+    The selector's schema defaults to ``defaults.schema`` (public): when tenant tables live
+    in other schemas too, they are named, else init's waivers for them would match no
+    requirement and the first audit would FAIL; the referenced table is then excluded by its
+    qualified name, so a same-named table in another schema stays picked.
+    """
     referenced = tenant.referenced or ""
     schema, _, bare = referenced.partition(".")
-    select: dict[str, Any] = {"has_column": tenant.column}
+    schemas = sorted({t.schema for t in tenant.tables})
+    select: dict[str, Any] = {}
+    if schemas and schemas != ["public"]:
+        select["schema"] = [_literal_glob(s) for s in schemas]
+    select["has_column"] = tenant.column
     if referenced:
-        select["exclude"] = [bare if schema == "public" else referenced]
+        unqualified = schema == "public" and "schema" not in select
+        select["exclude"] = [_literal_glob(bare if unqualified else referenced)]
     selector = {
         "tenant_tables": {
             "select": select,
