@@ -93,3 +93,39 @@ def test_init_tables_glob_only_kinds_and_no_strict(make_db, tmp_path: Path) -> N
     assert "strict" not in yaml.safe_load(loose.read_text())
     bad = _cli("init", "--dsn", dsn, "-o", str(tmp_path / "x.yaml"), "--only", "colums")
     assert bad.returncode == 2 and "colums" in bad.stderr
+
+
+# Rails structure.sql style (getlago/lago-api): pg_partman keeps a template copy of a partitioned
+# tenant table in its own schema, so a table carrying the tenant column lives outside public.
+PARTMAN_SCHEMA = """
+CREATE SCHEMA partman;
+CREATE TABLE public.organizations (id uuid NOT NULL, name character varying NOT NULL);
+ALTER TABLE ONLY public.organizations ADD CONSTRAINT organizations_pkey PRIMARY KEY (id);
+CREATE TABLE public.invoices (id uuid NOT NULL, organization_id uuid NOT NULL);
+ALTER TABLE ONLY public.invoices ADD CONSTRAINT invoices_pkey PRIMARY KEY (id);
+ALTER TABLE ONLY public.invoices
+    ADD CONSTRAINT fk_rails_0b1e3a6a2a FOREIGN KEY (organization_id) REFERENCES public.organizations(id);
+CREATE TABLE partman.template_public_enriched_events (
+    id uuid NOT NULL,
+    organization_id uuid NOT NULL,
+    "timestamp" timestamp(6) without time zone NOT NULL
+);
+"""
+
+
+def test_init_spec_selects_tenant_tables_outside_public(make_db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """init waived RLS on partman's tenant table, but its selector only read public: stale waiver FAIL."""
+    dsn = make_db("initpartman", PARTMAN_SCHEMA)
+    spec = tmp_path / "spec.yaml"
+    proc = _cli("init", "--dsn", dsn, "-o", str(spec))
+    assert proc.returncode == 0, proc.stderr
+    doc = yaml.safe_load(spec.read_text())
+    assert doc["match"]["tenant_tables"]["select"]["schema"] == ["partman", "public"]
+    waived = {w["requirement"] for w in doc["waivers"]}
+    assert "match.tenant_tables.partman.template_public_enriched_events.rls" in waived
+    assert _failing(spec, dsn) == {}  # the schema passes its own init spec
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("CREATE TABLE partman.template_public_fees (id uuid, organization_id uuid)")
+    failing = _failing(spec, dsn)
+    assert "match.tenant_tables.partman.template_public_fees.rls" in failing
