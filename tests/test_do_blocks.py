@@ -376,3 +376,75 @@ def test_a_waiver_of_a_deferred_finding_is_deferred_not_stale(tmp_path: Path) ->
     assert statuses["tables.t.columns.legacy"] == "DEFERRED"
     assert statuses["waivers.0"] == "DEFERRED", statuses
     assert code == 0, err
+
+
+# Prisma style: a migration that seeds a row only when it is missing. Its condition reads a
+# table's rows, which a static reading never knows, so the block stops there.
+SEED_SPEC = """
+name: t
+tables:
+  User:
+    columns:
+      id: {type: integer, nullable: false}
+      email: {type: text, nullable: false}
+  Envelope:
+    columns:
+      id: {type: text, nullable: false}
+"""
+
+SEED_HISTORY = """
+CREATE TABLE "User" ("id" SERIAL NOT NULL, "email" TEXT NOT NULL, CONSTRAINT "User_pkey" PRIMARY KEY ("id"));
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM "public"."User" WHERE "email" = 'deleted@example.com') THEN
+    {branch}
+  END IF;
+END $$;
+CREATE TABLE "Envelope" ("id" TEXT NOT NULL, CONSTRAINT "Envelope_pkey" PRIMARY KEY ("id"));
+"""
+
+SEED_ROW = """INSERT INTO "public"."User" ("email") VALUES ('deleted@example.com');"""
+
+
+def test_a_stopped_do_block_that_only_seeds_rows_defers_nothing(tmp_path: Path) -> None:
+    """Data-only code left in a stopped block changes no schema: the audit judges everything.
+
+    Seen on a real Prisma history (164 migrations): one such block made all 1,173 findings
+    of the static audit DEFERRED, tables created after it included.
+    """
+    _, doc, _ = _cli(tmp_path, SEED_SPEC, SEED_HISTORY.replace("{branch}", SEED_ROW))
+    statuses = _status(doc)
+    assert statuses["tables.Envelope.columns.id"] == "PASS"
+    assert statuses["tables.User.columns.email"] == "PASS"
+    assert "DEFERRED" not in statuses.values(), statuses
+    blind = doc["unapplied_statements"]
+    assert [s["kind"] for s in blind] == ["data"], blind  # still listed as not applied
+
+
+def test_a_seeding_do_block_reads_statically_as_postgresql_builds_it(
+    pg_server, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """The schema after a stopped data-only block is the one PostgreSQL builds (ground truth)."""
+    from test_static_equals_live import assert_same
+
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "0001_init.sql").write_text(SEED_HISTORY.replace("{branch}", SEED_ROW))
+    static = load_sql(folder)
+    assert_same(_live_model(pg_server, folder), static)
+    assert [u.kind for u in static.unapplied] == ["data"]
+
+
+def test_a_stopped_do_block_that_may_raise_or_change_the_schema_still_defers(
+    tmp_path: Path,
+) -> None:
+    """An error would abort the migration, and EXECUTE may run DDL: both keep deferring."""
+    for branch in (
+        SEED_ROW + " RAISE EXCEPTION 'no deleted user';",
+        SEED_ROW + " ASSERT false;",
+        SEED_ROW + """ EXECUTE 'ALTER TABLE "User" ALTER COLUMN email DROP NOT NULL';""",
+        """ALTER TABLE "User" ALTER COLUMN email DROP NOT NULL;""",
+    ):
+        _, doc, _ = _cli(tmp_path, SEED_SPEC, SEED_HISTORY.replace("{branch}", branch))
+        statuses = _status(doc)
+        assert statuses["tables.User.columns.email"] == "DEFERRED", (branch, statuses)

@@ -313,6 +313,14 @@ PROTECTIONS = [
         "tests/test_bounded_sql.py::"
         "test_a_deep_condition_in_a_do_block_never_crashes_the_interpreter",
     ),
+    Protection(
+        "stopped-block-may-abort-defers",
+        "schema_audit/sources/plpgsql.py",
+        "and not effects and not _may_abort(remaining):",
+        "and not effects:",
+        "tests/test_do_blocks.py::"
+        "test_a_stopped_do_block_that_may_raise_or_change_the_schema_still_defers",
+    ),
 ]
 
 

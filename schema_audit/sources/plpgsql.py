@@ -201,6 +201,11 @@ class DoRunner:
         interp = self.interp
         interp._stmt = self.do_stmt
         effects = self._effects_of(remaining) if remaining else fx.text_effects(body)
+        if kind == "dynamic" and remaining and not effects and not _may_abort(remaining):
+            # what is left only reads or changes rows (as the block would have run it): a
+            # "data" record, which defers nothing; a "dynamic" one without effects reads as
+            # "may change anything" and deferred every finding of the history after it
+            kind = "data"
         at = f" at {where}" if where else ""
         block.stopped_by = f"{reason}{at}"
         ran = f" after running {len(block.executed)} statement(s)" if block.executed else ""
@@ -639,6 +644,21 @@ def _kinds_of(error: SqlError) -> set[str]:
 def _short(sql: str) -> str:
     text = " ".join(sql.split())
     return text if len(text) <= 200 else text[:197] + "..."
+
+
+def _may_abort(statements: list[dict]) -> bool:
+    """Whether ``statements`` may raise an error of their own (RAISE EXCEPTION, ASSERT).
+
+    An error aborts the migration that holds the block, so the schema after it is not the
+    one the rest of the history builds: such a stopped block keeps deferring.
+    """
+    for statement in statements:
+        for kind, body in _walk(statement):
+            if kind == "PLpgSQL_stmt_assert":
+                return True
+            if kind == "PLpgSQL_stmt_raise" and (body.get("elog_level") or 21) >= 21:
+                return True
+    return False
 
 
 def _walk(statement: dict):  # type: ignore[no-untyped-def]
