@@ -438,10 +438,11 @@ def test_a_seeding_do_block_reads_statically_as_postgresql_builds_it(
 def test_a_stopped_do_block_that_may_raise_or_change_the_schema_still_defers(
     tmp_path: Path,
 ) -> None:
-    """An error would abort the migration, and EXECUTE may run DDL: both keep deferring."""
+    """An error would abort the migration; EXECUTE and a PERFORMed function may run DDL."""
     for branch in (
         SEED_ROW + " RAISE EXCEPTION 'no deleted user';",
         SEED_ROW + " ASSERT false;",
+        SEED_ROW + """ PERFORM create_hypertable('"User"', 'id');""",
         SEED_ROW + """ EXECUTE 'ALTER TABLE "User" ALTER COLUMN email DROP NOT NULL';""",
         """ALTER TABLE "User" ALTER COLUMN email DROP NOT NULL;""",
     ):

@@ -316,7 +316,7 @@ PROTECTIONS = [
     Protection(
         "stopped-block-may-abort-defers",
         "schema_audit/sources/plpgsql.py",
-        "and not effects and not _may_abort(remaining):",
+        "and not effects and not _keeps_deferring(remaining):",
         "and not effects:",
         "tests/test_do_blocks.py::"
         "test_a_stopped_do_block_that_may_raise_or_change_the_schema_still_defers",

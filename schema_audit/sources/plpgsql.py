@@ -201,7 +201,7 @@ class DoRunner:
         interp = self.interp
         interp._stmt = self.do_stmt
         effects = self._effects_of(remaining) if remaining else fx.text_effects(body)
-        if kind == "dynamic" and remaining and not effects and not _may_abort(remaining):
+        if kind == "dynamic" and remaining and not effects and not _keeps_deferring(remaining):
             # what is left only reads or changes rows (as the block would have run it): a
             # "data" record, which defers nothing; a "dynamic" one without effects reads as
             # "may change anything" and deferred every finding of the history after it
@@ -646,15 +646,16 @@ def _short(sql: str) -> str:
     return text if len(text) <= 200 else text[:197] + "..."
 
 
-def _may_abort(statements: list[dict]) -> bool:
-    """Whether ``statements`` may raise an error of their own (RAISE EXCEPTION, ASSERT).
+def _keeps_deferring(statements: list[dict]) -> bool:
+    """Whether ``statements`` may raise (RAISE EXCEPTION, ASSERT) or call a function (PERFORM).
 
     An error aborts the migration that holds the block, so the schema after it is not the
-    one the rest of the history builds: such a stopped block keeps deferring.
+    one the rest of the history builds; a function PERFORM calls may run DDL (an extension's
+    ``create_hypertable``, a project's own helper). Such a stopped block keeps deferring.
     """
     for statement in statements:
         for kind, body in _walk(statement):
-            if kind == "PLpgSQL_stmt_assert":
+            if kind in ("PLpgSQL_stmt_assert", "PLpgSQL_stmt_perform"):
                 return True
             if kind == "PLpgSQL_stmt_raise" and (body.get("elog_level") or 21) >= 21:
                 return True
