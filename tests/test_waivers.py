@@ -72,3 +72,57 @@ def test_after_the_expiry_date_the_waiver_stops_applying(tmp_path: Path) -> None
         f for f in doc["findings"] if f["id"] == "tables.attribution_events.columns.idempotency_key"
     )
     assert finding["status"] == "FAIL" and "waiver expired on 2026-03-31" in finding["message"]
+
+
+def _dated_spec(tmp_path: Path, expires: str) -> Path:
+    (tmp_path / "m").mkdir(parents=True)
+    (tmp_path / "m" / "0001.sql").write_text("CREATE TABLE t (id int PRIMARY KEY, email text);\n")
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        "name: t\n"
+        "tables:\n"
+        "  t:\n"
+        "    columns:\n"
+        "      email: {nullable: false}\n"
+        "waivers:\n"
+        "  - requirement: tables.t.columns.email\n"
+        "    reason: legacy\n"
+        f"    expires: {expires}\n"
+    )
+    return spec
+
+
+def _dated_audit(tmp_path: Path, spec: Path, date: str):  # type: ignore[no-untyped-def]
+    report = tmp_path / "report.md"
+    proc = run_cli(
+        "audit", "-s", str(spec), "--sql", str(tmp_path / "m"), "--rules", "none",
+        "--date", date, "--report", str(report), "-q",
+        env={"SCHEMA_AUDIT_CACHE": "0"}, timeout=120,
+    )  # fmt: skip
+    return proc, report
+
+
+def test_an_expiry_not_written_as_yyyy_mm_dd_is_a_spec_error(tmp_path: Path) -> None:
+    """Expiry is compared with the report date as text: '31/12/2025' never expired (false PASS)."""
+    for expires in ("31/12/2025", "2025-1-5", "next year"):
+        spec = _dated_spec(tmp_path / expires.replace("/", "_").replace(" ", "_"), expires)
+        proc, report = _dated_audit(spec.parent, spec, "2026-11-29")
+        assert proc.returncode == 2, (expires, proc.stdout, proc.stderr)
+        assert f"{spec}:9:" in proc.stderr and "waivers[0].expires" in proc.stderr
+        assert "Traceback" not in proc.stderr and not report.exists()
+    spec = _dated_spec(tmp_path / "iso", "2025-12-31")
+    proc, report = _dated_audit(spec.parent, spec, "2026-11-29")
+    assert proc.returncode == 1 and report.exists()  # expired: the finding FAILs again
+
+
+def test_a_report_date_not_written_as_yyyy_mm_dd_is_refused(tmp_path: Path) -> None:
+    """``--date 1`` sorted before every expiry and revived expired waivers (exit 0)."""
+    spec = _dated_spec(tmp_path, "2025-12-31")
+    for date in ("1", "2026-13-01", "29/11/2026", "today"):
+        proc, report = _dated_audit(tmp_path, spec, date)
+        assert proc.returncode == 2, (date, proc.stdout)
+        assert proc.stderr.strip() == (
+            f"schema-audit: --date '{date}': not a day as YYYY-MM-DD "
+            "(waiver expiry is compared with it)"
+        )
+        assert not report.exists()

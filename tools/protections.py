@@ -321,6 +321,20 @@ PROTECTIONS = [
         "tests/test_do_blocks.py::"
         "test_a_stopped_do_block_that_may_raise_or_change_the_schema_still_defers",
     ),
+    Protection(
+        "waiver-expiry-is-a-day",
+        "schema_audit/spec/schema.py",
+        '"expires": _day(',
+        '"expires": _str(',
+        "tests/test_waivers.py::test_an_expiry_not_written_as_yyyy_mm_dd_is_a_spec_error",
+    ),
+    Protection(
+        "report-date-is-a-day",
+        "schema_audit/cli/audit.py",
+        "if date is not None and not re.fullmatch(ISO_DAY, date):",
+        "if False:",
+        "tests/test_waivers.py::test_a_report_date_not_written_as_yyyy_mm_dd_is_refused",
+    ),
 ]
 
 

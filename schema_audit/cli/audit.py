@@ -7,6 +7,7 @@ stopped, else the result's own at ``--fail-on``).
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 from collections.abc import Callable, Iterator
@@ -47,6 +48,7 @@ from schema_audit.cli.options import (
 )
 from schema_audit.enums import Severity
 from schema_audit.errors import SchemaAuditError
+from schema_audit.spec.fragments import ISO_DAY
 
 
 def audit(
@@ -197,6 +199,8 @@ def audit(
     known_dsns(dsn, scratch_dsn)
     from schema_audit import api
 
+    if date is not None and not re.fullmatch(ISO_DAY, date):
+        fail([f"--date {date!r}: not a day as YYYY-MM-DD (waiver expiry is compared with it)"])
     if targets is not None:
         given = [f"--{n}" for n, v in (("dsn", dsn), ("migrations", migrations), ("sql", sql)) if v]
         if given or replay or baseline or junit or sarif or output_dir:

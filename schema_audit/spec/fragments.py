@@ -30,6 +30,16 @@ def string(description: str, **extra: Any) -> dict[str, Any]:
     return {"type": "string", "description": description, **extra}
 
 
+#: A calendar day as YYYY-MM-DD, zero-padded: dates are compared as text (a waiver's
+#: ``expires`` against the report date), which orders days correctly only in this form;
+#: ``31/12/2025`` or ``2025-1-5`` would compare wrong and keep an expired waiver alive.
+ISO_DAY = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+
+
+def day(description: str) -> dict[str, Any]:
+    return string(description, pattern=ISO_DAY)
+
+
 def strings(description: str) -> dict[str, Any]:
     return {"type": "array", "items": {"type": "string"}, "description": description}
 

@@ -21,6 +21,7 @@ from schema_audit.spec.fragments import (
     STRICT_KINDS,
 )
 from schema_audit.spec.fragments import COMMON as _COMMON
+from schema_audit.spec.fragments import day as _day
 from schema_audit.spec.fragments import obj as _obj
 from schema_audit.spec.fragments import req_schema as _req
 from schema_audit.spec.fragments import string as _str
@@ -168,7 +169,7 @@ _WAIVER = _obj(
         "requirement": _str("Requirement id or glob the waiver accepts a deviation for."),
         "reason": _str("Why the deviation is accepted (shown in every output)."),
         "owner": _str("Who accepted it."),
-        "expires": _str("YYYY-MM-DD after which the waiver no longer applies."),
+        "expires": _day("YYYY-MM-DD after which the waiver no longer applies."),
     },
     "An accepted deviation: matching FAIL/PARTIAL findings become WAIVED until it expires.",
     ["requirement", "reason"],
@@ -207,7 +208,7 @@ SPEC_SCHEMA: dict[str, Any] = {
             },
             "name": _str("Name of the specification."),
             "phase": _str("Phase this spec gates, e.g. B0.3."),
-            "date": _str("Report date (YYYY-MM-DD); --date overrides."),
+            "date": _day("Report date (YYYY-MM-DD); --date overrides."),
             "description": _str("Purpose, printed in the report."),
             "defaults": _obj(
                 {
