@@ -104,7 +104,7 @@ def _dated_audit(tmp_path: Path, spec: Path, date: str):  # type: ignore[no-unty
 
 def test_an_expiry_not_written_as_yyyy_mm_dd_is_a_spec_error(tmp_path: Path) -> None:
     """Expiry is compared with the report date as text: '31/12/2025' never expired (false PASS)."""
-    for expires in ("31/12/2025", "2025-1-5", "next year"):
+    for expires in ("31/12/2025", "2025-1-5", "next year", "2025-13-01"):
         spec = _dated_spec(tmp_path / expires.replace("/", "_").replace(" ", "_"), expires)
         proc, report = _dated_audit(spec.parent, spec, "2026-11-29")
         assert proc.returncode == 2, (expires, proc.stdout, proc.stderr)

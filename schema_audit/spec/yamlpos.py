@@ -275,7 +275,13 @@ def _convert(
             marks[child] = item.start_mark
             items.append(_convert(item, child, marks, ctor, file, variables))
         return items
-    value = _scalar(node, ctor)
+    try:
+        value = _scalar(node, ctor)
+    except ValueError as exc:  # '2025-13-01' resolves as a timestamp that is no date
+        m = _mark(node)
+        raise SpecSyntaxError(
+            f"{file}:{m.line}:{m.column}: {format_path(path)}: YAML error: {exc} ({node.value!r})"
+        ) from None
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     if isinstance(value, str) and "${" in value and variables is not None:
