@@ -26,7 +26,7 @@ import contextlib
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import CancelledError, Future
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -168,9 +168,14 @@ class SharedSnapshotPool:
         for job in self._by_query.pop((query, what)):
             try:
                 part, spots = job.future.result()
-            except CancelledError:
-                assert self._failure is not None
-                raise self._failure from None
+            except BaseException as exc:
+                # the first failure is the cause: a query the pool cancelled because of it
+                # fails with "canceling statement due to user request", which would hide
+                # the lock timeout (or other error) the user has to act on
+                failure = self._failure
+                if failure is None or failure is exc:
+                    raise
+                raise failure from None
             out.extend(part)
             self.blind_spots.extend(spots)
         return out
