@@ -18,6 +18,7 @@ spellings are equal only when a reading is shared.
 
 from __future__ import annotations
 
+from schema_audit.ident import split_qualified
 from schema_audit.model import quote_ident
 
 # Collations every PostgreSQL database has in pg_catalog (whatever the locales installed):
@@ -40,7 +41,7 @@ def readings(text: str | None) -> frozenset[tuple[str | None, str]]:
         return frozenset()
     text = text.strip()
     out = set()
-    parts = _split(text)
+    parts = split_qualified(text, fold=False)
     if parts is not None and len(parts) in (1, 2):
         out.add(_reading(parts))
     if '"' not in text:
@@ -62,39 +63,3 @@ def _reading(parts: list[str]) -> tuple[str | None, str]:
     if schema == "pg_catalog" or (schema == HOME and name not in BUILTIN):
         return None, name
     return schema, name
-
-
-def _split(text: str) -> list[str] | None:
-    """``s."Mixed.Case"`` → ``['s', 'Mixed.Case']``; unquoted parts are kept as written
-    (a spec's ``C`` is the collation ``C``); None when the quoting is broken."""
-    parts: list[str] = []
-    i, n = 0, len(text)
-    while i < n:
-        if text[i] == '"':
-            j, buf = i + 1, []
-            while j < n:
-                if text[j] == '"':
-                    if j + 1 < n and text[j + 1] == '"':
-                        buf.append('"')
-                        j += 2
-                        continue
-                    break
-                buf.append(text[j])
-                j += 1
-            if j >= n:
-                return None
-            parts.append("".join(buf))
-            i = j + 1
-        else:
-            j = text.find(".", i)
-            j = n if j < 0 else j
-            word = text[i:j].strip()
-            if not word or '"' in word:
-                return None
-            parts.append(word)
-            i = j
-        if i < n:
-            if text[i] != ".":
-                return None
-            i += 1
-    return parts or None

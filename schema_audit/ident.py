@@ -30,6 +30,44 @@ def unquote(text: str) -> tuple[str, bool]:
     return stripped, False
 
 
+def split_qualified(text: str, *, fold: bool) -> list[str] | None:
+    """``s."Mixed.Case"`` → ``['s', 'Mixed.Case']``: the parts of a dotted name, quotes
+    undone; None when the quoting is broken. ``fold`` lowercases unquoted parts as
+    PostgreSQL's name input does (a regclass literal); without it they stay as written (a
+    spec's ``C`` is the collation ``C``)."""
+    parts: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        if text[i] == '"':
+            j, buf = i + 1, []
+            while j < n:
+                if text[j] == '"':
+                    if j + 1 < n and text[j + 1] == '"':
+                        buf.append('"')
+                        j += 2
+                        continue
+                    break
+                buf.append(text[j])
+                j += 1
+            if j >= n:
+                return None
+            parts.append("".join(buf))
+            i = j + 1
+        else:
+            j = text.find(".", i)
+            j = n if j < 0 else j
+            word = text[i:j].strip()
+            if not word or '"' in word:
+                return None
+            parts.append(word.lower() if fold else word)
+            i = j
+        if i < n:
+            if text[i] != ".":
+                return None
+            i += 1
+    return parts or None
+
+
 def resolve(text: str, names: Collection[str]) -> str:
     """The stored name a spec name denotes among ``names`` (the text itself when none matches).
 

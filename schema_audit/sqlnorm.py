@@ -27,6 +27,7 @@ from pglast import ast
 from pglast.enums import A_Expr_Kind, BoolExprType, CoercionForm
 
 from schema_audit import sqltime
+from schema_audit.ident import split_qualified
 from schema_audit.model import quote_ident
 from schema_audit.pgparse import deparse, parse_sql
 from schema_audit.pgvisit import find_all
@@ -195,45 +196,9 @@ _REGCLASS_FUNCS = {"nextval", "currval", "setval", "pg_get_serial_sequence"}
 _REG_TYPES = {"regclass", "regproc", "regprocedure", "regtype", "regconfig", "regnamespace"}
 
 
-def _split_qualified(text: str) -> list[str] | None:
-    """``public."Team_id_seq"`` → ``['public', 'Team_id_seq']`` the way the regclass input does."""
-    parts: list[str] = []
-    i, n = 0, len(text)
-    while i < n:
-        if text[i] == '"':
-            j, buf = i + 1, []
-            while j < n:
-                if text[j] == '"':
-                    if j + 1 < n and text[j + 1] == '"':
-                        buf.append('"')
-                        j += 2
-                        continue
-                    break
-                buf.append(text[j])
-                j += 1
-            if j >= n:
-                return None
-            parts.append("".join(buf))
-            i = j + 1
-        else:
-            j = i
-            while j < n and text[j] != ".":
-                j += 1
-            word = text[i:j].strip()
-            if not word or '"' in word:
-                return None
-            parts.append(word.lower())
-            i = j
-        if i < n:
-            if text[i] != ".":
-                return None
-            i += 1
-    return parts or None
-
-
 def canonical_relation_literal(text: str) -> str:
     """A regclass-style name literal in one spelling: schema dropped when it is public, quoted as needed."""
-    parts = _split_qualified(text.strip())
+    parts = split_qualified(text.strip(), fold=True)
     if not parts:
         return text
     if len(parts) == 2 and parts[0] == _HOME_SCHEMA:
