@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,7 +41,7 @@ from schema_audit.spec.selectors import expanded_spec
 
 if TYPE_CHECKING:
     from schema_audit.lint import LintResult
-    from schema_audit.modeldiff import Difference
+    from schema_audit.modeldiff import Difference, Undecided
     from schema_audit.sources.select import LoadedSource
 
 PathLike = str | os.PathLike[str]
@@ -396,11 +396,13 @@ def inspect(
 
 @dataclass(frozen=True)
 class Comparison:
-    """Two sources as read and every object that differs between them."""
+    """Two sources as read and every object that differs between them; ``undecided``: the
+    differences a static reading cannot decide (``audit`` DEFERs them), each with why."""
 
     left: LoadedSource
     right: LoadedSource
     differences: list[Difference]
+    undecided: list[Undecided] = field(default_factory=list)
 
 
 def compare(
@@ -415,7 +417,7 @@ def compare(
 ) -> Comparison:
     """Both sources (each a DSN or a path) and their differences; Alembic's bookkeeping
     table is not schema and is left out of both. ``jobs``: connections per DSN read."""
-    from schema_audit.modeldiff import diff_models
+    from schema_audit.audit.undecided import compare_models
     from schema_audit.sources.select import load_any
 
     wanted = list(schemas) if schemas else None
@@ -428,11 +430,13 @@ def compare(
     )
     for model in (a.model, b.model):
         model.tables.pop("public.alembic_version", None)  # Alembic's bookkeeping, not schema
-    return Comparison(a, b, diff_models(a.model, b.model))
+    compared = compare_models(a.model, b.model)
+    return Comparison(a, b, compared.differences, compared.undecided)
 
 
 def diff(left: str, right: str, *, schemas: Sequence[str] | None = None) -> list[Difference]:
-    """Every object that differs between two sources, each named by a DSN or a path."""
+    """Every object that differs between two sources, each named by a DSN or a path
+    (what a static reading cannot decide is left out: :func:`compare` lists it)."""
     return compare(left, right, schemas=schemas).differences
 
 

@@ -19,14 +19,19 @@ and each such choice is named here:
   without FOR ROLE belongs to whoever runs the migrations);
 * an extension's version (a migration rarely pins one), and plpgsql, which
   every database has from its template.
+
+What a static reading cannot decide is kept apart by ``audit/undecided.py``, as ``audit``
+DEFERs it: a date/time literal whose stored value depends on the session that ran it
+(``sqltime``), and a property a statement the static reader could not apply may have
+changed (``audit.deferral``). Each difference records what it reads for that test.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from schema_audit import sqlnorm
+from schema_audit import sqlnorm, sqltime
 from schema_audit.model import (
     Function,
     Grant,
@@ -38,10 +43,15 @@ from schema_audit.model import (
     Table,
     Trigger,
     View,
+    qualify,
     quote_ident,
 )
 
 ABSENT = "(absent)"
+
+# What a difference reads from the model, as audit.deferral.Facet's (kind, target, name):
+# an unapplied statement with an open effect on one of them may have made it.
+Reads = tuple[tuple[str, str, str], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +62,10 @@ class Difference:
     property: str  # "type", "operator class of email", "exists"
     left: str | None
     right: str | None
+    # not shown, not compared: what decides whether a static reading can tell it
+    reads: Reads = field(default=(), compare=False, repr=False)
+    # "left"/"right": that side's value is a date/time literal the session decides
+    session: str | None = field(default=None, compare=False, repr=False)
 
     def __str__(self) -> str:
         return f"{self.object}: {self.property}: {_shown(self.left)} vs {_shown(self.right)}"
@@ -74,11 +88,38 @@ def _shown(value: str | None) -> str:
 _SHOWN = object()  # compare the shown text itself (no separate canonical key)
 
 
+@dataclass(frozen=True, slots=True)
+class Undecided:
+    """A difference a static reading cannot decide, and why (``audit``'s DEFERRED)."""
+
+    difference: Difference
+    reason: str
+
+    def __str__(self) -> str:
+        return f"undecided: {self.difference}: {self.reason}"
+
+    def to_data(self) -> dict[str, str | None]:
+        return {**self.difference.to_data(), "reason": self.reason}
+
+
+@dataclass(frozen=True, slots=True)
+class ModelComparison:
+    """The differences between two models, and those a static reading cannot decide."""
+
+    differences: list[Difference]
+    undecided: list[Undecided]
+
+
 class _Collector:
-    """Gathers differences; a property differs when its canonical forms differ."""
+    """Gathers differences; a property differs when its canonical forms differ.
+
+    ``reads`` is what the properties being compared read from the model; the code that
+    walks an object sets it before comparing the object's properties.
+    """
 
     def __init__(self) -> None:
         self.out: list[Difference] = []
+        self.reads: Reads = ()
 
     def __call__(
         self,
@@ -92,18 +133,34 @@ class _Collector:
         a = left if left_key is _SHOWN else left_key
         b = right if right_key is _SHOWN else right_key
         if a != b:
-            self.out.append(Difference(obj, prop, left, right))
+            session = "left" if _session(a) else "right" if _session(b) else None
+            self.out.append(Difference(obj, prop, left, right, self.reads, session))
 
     def presence(
-        self, kind: str, left: Iterable[str], right: Iterable[str], label: Callable[[str], str]
+        self,
+        kind: str,
+        left: Iterable[str],
+        right: Iterable[str],
+        label: Callable[[str], str],
+        reads: Callable[[str], Reads],
     ) -> list[str]:
-        """Objects on one side only, reported as such; returns the keys present on both."""
+        """Objects on one side only, reported as such; returns the keys present on both.
+        ``reads``: what the existence of the object under a key reads from the model."""
         a, b = set(left), set(right)
         for key in sorted(a - b):
-            self.out.append(Difference(f"{kind} {label(key)}", "exists", "present", None))
+            self.out.append(
+                Difference(f"{kind} {label(key)}", "exists", "present", None, reads(key))
+            )
         for key in sorted(b - a):
-            self.out.append(Difference(f"{kind} {label(key)}", "exists", None, "present"))
+            self.out.append(
+                Difference(f"{kind} {label(key)}", "exists", None, "present", reads(key))
+            )
         return sorted(a & b)
+
+
+def _session(key: object) -> bool:
+    """Whether a compared form holds a date/time literal whose value the session decided."""
+    return isinstance(key, str) and sqltime.depends_on_session(key)
 
 
 def _canon_type(text: str) -> str:
@@ -190,7 +247,14 @@ def _flag(value: bool, word: str) -> str:
 
 def _diff_indexes(owner: str, a: dict[str, Index], b: dict[str, Index], add: _Collector) -> None:
     schema = owner.split(".", 1)[0]
-    for name in add.presence("index", a, b, lambda n: f"{schema}.{quote_ident(n)} on {owner}"):
+
+    def reads(name: str) -> Reads:
+        return tuple((kind, owner, name) for kind in ("index", "unique", "primary_key"))
+
+    for name in add.presence(
+        "index", a, b, lambda n: f"{schema}.{quote_ident(n)} on {owner}", reads
+    ):
+        add.reads = reads(name)
         _diff_index(f"index {schema}.{quote_ident(name)}", a[name], b[name], add)
 
 
@@ -208,6 +272,11 @@ def _privileges(grants: list[Grant], owner: str | None) -> dict[str, str]:
     return {k: ", ".join(sorted(v)) for k, v in out.items()}
 
 
+def _grant_reads(target: str) -> Reads:
+    """What an object's grants read: its privileges, its owner, and roles (memberships)."""
+    return (("privilege", target, "*"), ("owner", target, "*"), ("role", "*", "*"))
+
+
 def _diff_grants(
     obj: str, a: list[Grant], b: list[Grant], owner: str | None, add: _Collector
 ) -> None:
@@ -223,13 +292,21 @@ def _diff_grants(
 def diff_models(left: SchemaModel, right: SchemaModel) -> list[Difference]:
     """Every difference between two models, in a stable order (objects by kind and name)."""
     add = _Collector()
-    for key in add.presence("table", left.tables, right.tables, _same):
+    for key in add.presence("table", left.tables, right.tables, _same, _exists):
         _diff_table(left.tables[key], right.tables[key], add)
-    for key in add.presence("view", left.views, right.views, _same):
+    for key in add.presence("view", left.views, right.views, _same, _exists):
         _diff_view(key, left.views[key], right.views[key], add)
-    for key in add.presence("function", left.functions, right.functions, _same):
+
+    def function_reads(key: str) -> Reads:
+        fn = left.functions.get(key) or right.functions[key]
+        return (("function", qualify(fn.schema, fn.name), "*"),)
+
+    for key in add.presence("function", left.functions, right.functions, _same, function_reads):
+        add.reads = function_reads(key)
         _diff_function(key, left.functions[key], right.functions[key], add)
-    for key in add.presence("sequence", _sequences(left), _sequences(right), _same):
+    for key in add.presence(
+        "sequence", _sequences(left), _sequences(right), _same, _reads_of("sequence")
+    ):
         _diff_sequence(key, left.sequences[key], right.sequences[key], add)
     # plpgsql is in every database made from template1: a history never creates it
     builtin = {"plpgsql"}
@@ -238,14 +315,17 @@ def diff_models(left: SchemaModel, right: SchemaModel) -> list[Difference]:
         set(left.extensions) - builtin,
         set(right.extensions) - builtin,
         _same,
+        _reads_of("extension"),
     ):
+        add.reads = _reads_of("extension")(name)
         add(
             f"extension {name}",
             "schema",
             left.extensions[name].schema,
             right.extensions[name].schema,
         )
-    for key in add.presence("type", left.enums, right.enums, _same):
+    for key in add.presence("type", left.enums, right.enums, _same, _reads_of("type")):
+        add.reads = _reads_of("type")(key)
         add(
             f"type {key}",
             "enum labels",
@@ -254,6 +334,7 @@ def diff_models(left: SchemaModel, right: SchemaModel) -> list[Difference]:
         )
     for name in sorted(set(left.schema_grants) & set(right.schema_grants)):
         owner = left.schemas.get(name) or right.schemas.get(name)
+        add.reads = _grant_reads(quote_ident(name))
         _diff_grants(
             f"schema {quote_ident(name)}",
             left.schema_grants[name],
@@ -271,9 +352,20 @@ def diff_models(left: SchemaModel, right: SchemaModel) -> list[Difference]:
         return {k: ", ".join(sorted(v)) for k, v in out.items()}
 
     da, db = defaults(left), defaults(right)
+    add.reads = (("privilege", "*", "*"), ("role", "*", "*"))
     for key in sorted(set(da) | set(db)):
         add("default privileges", key, da.get(key, ""), db.get(key, ""))
     return add.out
+
+
+def _exists(key: str) -> Reads:
+    """What a relation's existence (and kind) reads: whatever may create, drop or rename it."""
+    return (("exists", key, "*"),)
+
+
+def _reads_of(kind: str) -> Callable[[str], Reads]:
+    """What an object of ``kind`` under a key reads: that kind of object on that target."""
+    return lambda key: ((kind, key, "*"),)
 
 
 def _sequences(model: SchemaModel) -> list[str]:
@@ -296,6 +388,7 @@ def sqlnorm_literal(value: str) -> str:
 
 def _diff_view(key: str, a: View, b: View, add: _Collector) -> None:
     obj = f"{'materialized view' if a.materialized else 'view'} {key}"
+    add.reads = (("view", key, "*"),)
     add(
         obj,
         "kind",
@@ -305,6 +398,7 @@ def _diff_view(key: str, a: View, b: View, add: _Collector) -> None:
     add(obj, "columns", _names(c.name for c in a.columns), _names(c.name for c in b.columns))
     add(obj, "reads", ", ".join(sorted(a.depends_on)), ", ".join(sorted(b.depends_on)))
     _diff_indexes(key, a.indexes, b.indexes, add)
+    add.reads = _grant_reads(key)
     _diff_grants(obj, a.grants, b.grants, a.owner or b.owner, add)
 
 
@@ -331,6 +425,7 @@ def _diff_function(key: str, a: Function, b: Function, add: _Collector) -> None:
     )
     if a.body and b.body:  # a BEGIN ATOMIC body is not in prosrc: compared only when both have one
         add(obj, "body", _abridge(a.body), _abridge(b.body), _body(a), _body(b))
+    add.reads += _grant_reads(qualify(a.schema, a.name))
     _diff_grants(obj, a.grants, b.grants, a.owner or b.owner, add)
 
 
@@ -365,14 +460,20 @@ def _body(fn: Function) -> str:
 
 def _diff_sequence(key: str, a: Sequence, b: Sequence, add: _Collector) -> None:
     obj = f"sequence {key}"
+    add.reads = _reads_of("sequence")(key)
     add(obj, "owned by", a.owned_by or "", b.owned_by or "")
+    add.reads += _grant_reads(key)
     _diff_grants(obj, a.grants, b.grants, a.owner or b.owner, add)
 
 
 def _diff_table(a: Table, b: Table, add: _Collector) -> None:
-    obj = f"table {a.qualified_name}"
+    t = a.qualified_name
+    obj = f"table {t}"
+    add.reads = _exists(t)
     add(obj, "kind", a.kind, b.kind)
+    add.reads = (("comment", t, "*"),)
     add(obj, "comment", a.comment or "", b.comment or "")
+    add.reads = (("column", t, "*"),)
     add(
         obj,
         "column order",
@@ -381,11 +482,16 @@ def _diff_table(a: Table, b: Table, add: _Collector) -> None:
         [c for c in a.columns if c in b.columns],
         [c for c in b.columns if c in a.columns],
     )
+
+    def column_reads(name: str) -> Reads:
+        return (("column", t, name),)
+
     for name in add.presence(
-        "column", a.columns, b.columns, lambda n: f"{a.qualified_name}.{quote_ident(n)}"
+        "column", a.columns, b.columns, lambda n: f"{t}.{quote_ident(n)}", column_reads
     ):
         ca, cb = a.columns[name], b.columns[name]
-        cobj = f"column {a.qualified_name}.{quote_ident(name)}"
+        cobj = f"column {t}.{quote_ident(name)}"
+        add.reads = column_reads(name)
         add(cobj, "type", ca.type, cb.type, _canon_type(ca.type), _canon_type(cb.type))
         add(cobj, "nullability", _null(ca.nullable), _null(cb.nullable))
         add(
@@ -406,6 +512,7 @@ def _diff_table(a: Table, b: Table, add: _Collector) -> None:
             sqlnorm.normalize_default(cb.generated),
         )
         add(cobj, "collation", ca.collation or "", cb.collation or "")
+        add.reads = (("comment", t, "*"),)
         add(cobj, "comment", ca.comment or "", cb.comment or "")
 
     def pk(t: Table) -> str:
@@ -413,20 +520,28 @@ def _diff_table(a: Table, b: Table, add: _Collector) -> None:
             return ""
         return f"CONSTRAINT {quote_ident(t.primary_key.name)} PRIMARY KEY ({_names(t.primary_key.columns)})"
 
+    add.reads = tuple((kind, t, "*") for kind in ("primary_key", "index", "unique"))
     add(obj, "primary key", pk(a), pk(b))
+
+    def on_table(*kinds: str) -> Callable[[str], Reads]:
+        return lambda name: tuple((kind, t, name) for kind in kinds)
+
+    def label(name: str) -> str:
+        return f"{quote_ident(name)} on {t}"
+
     for name in add.presence(
-        "constraint", a.uniques, b.uniques, lambda n: f"{quote_ident(n)} on {a.qualified_name}"
+        "constraint", a.uniques, b.uniques, label, on_table("unique", "index")
     ):
+        add.reads = on_table("unique", "index")(name)
         add(
             f"constraint {quote_ident(name)} on {a.qualified_name}",
             "UNIQUE",
             _unique(a, name),
             _unique(b, name),
         )
-    for name in add.presence(
-        "constraint", a.checks, b.checks, lambda n: f"{quote_ident(n)} on {a.qualified_name}"
-    ):
+    for name in add.presence("constraint", a.checks, b.checks, label, on_table("check")):
         x, y = a.checks[name], b.checks[name]
+        add.reads = on_table("check")(name)
         add(
             f"constraint {quote_ident(name)} on {a.qualified_name}",
             "CHECK",
@@ -436,32 +551,29 @@ def _diff_table(a: Table, b: Table, add: _Collector) -> None:
             _expr(y.expression),
         )
     for name in add.presence(
-        "constraint",
-        a.foreign_keys,
-        b.foreign_keys,
-        lambda n: f"{quote_ident(n)} on {a.qualified_name}",
+        "constraint", a.foreign_keys, b.foreign_keys, label, on_table("foreign_key")
     ):
         x, y = a.foreign_keys[name], b.foreign_keys[name]
+        add.reads = on_table("foreign_key")(name)
         add(f"constraint {quote_ident(name)} on {a.qualified_name}", "FOREIGN KEY", _fk(x), _fk(y))
     _diff_indexes(a.qualified_name, a.indexes, b.indexes, add)
+    add.reads = (("rls", t, "*"),)
     add(
         obj,
         "row level security",
         _rls(a.rls_enabled, a.rls_forced),
         _rls(b.rls_enabled, b.rls_forced),
     )
-    for name in add.presence(
-        "policy", a.policies, b.policies, lambda n: f"{quote_ident(n)} on {a.qualified_name}"
-    ):
+    for name in add.presence("policy", a.policies, b.policies, label, on_table("policy")):
+        add.reads = on_table("policy")(name)
         _diff_policy(
             f"policy {quote_ident(name)} on {a.qualified_name}",
             a.policies[name],
             b.policies[name],
             add,
         )
-    for name in add.presence(
-        "trigger", a.triggers, b.triggers, lambda n: f"{quote_ident(n)} on {a.qualified_name}"
-    ):
+    for name in add.presence("trigger", a.triggers, b.triggers, label, on_table("trigger")):
+        add.reads = on_table("trigger")(name)
         _diff_trigger(
             f"trigger {quote_ident(name)} on {a.qualified_name}",
             a.triggers[name],
@@ -469,6 +581,7 @@ def _diff_table(a: Table, b: Table, add: _Collector) -> None:
             add,
         )
     owner = a.owner or b.owner
+    add.reads = _grant_reads(t)
     _diff_grants(obj, a.grants, b.grants, owner, add)
     for column in sorted(set(a.column_grants) | set(b.column_grants)):
         _diff_grants(
@@ -503,8 +616,6 @@ def _unique(t: Table, name: str) -> str:
 
 
 def _fk(f) -> str:
-    from schema_audit.model import qualify
-
     text = (
         f"FOREIGN KEY ({_names(f.columns)}) REFERENCES {qualify(f.ref_schema, f.ref_table)}"
         f"({_names(f.ref_columns)})"

@@ -1,7 +1,8 @@
 """``schema-audit diff``: every object that differs between two sources.
 
 parse -> ``api.compare`` -> ``render/diff.py`` -> stdout -> exit 2 when either side could not
-be read whole, 1 on drift, else 0.
+be read whole, 1 on drift, else 0. What a static reading cannot decide is listed as
+undecided and is not drift (``audit`` DEFERs it: a DEFERRED finding never fails either).
 """
 
 from __future__ import annotations
@@ -65,9 +66,9 @@ def diff(
         fail(phrase(exc))
     a, b, differences = comparison.left, comparison.right, comparison.differences
     if fmt is Format.json:
-        stdout(render.json_text(a, b, differences))
+        stdout(render.json_text(a, b, differences, comparison.undecided))
     else:
-        stdout(render.terminal(a, b, differences))
+        stdout(render.terminal(a, b, differences, comparison.undecided))
     for source in (a, b):
         exit_on_gaps(source.model, source.kind, allow_unrendered, f"{source.target}: ")
     raise typer.Exit(1 if differences else 0)
