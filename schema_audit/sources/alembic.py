@@ -806,6 +806,7 @@ def model_from_history(history: AlembicHistory, *, reporter: Reporter = SILENT) 
             )
             model.unapplied.append(record)
             interpreter.ledger.add(record)
+    interpreter.end_session()  # `alembic upgrade` runs every revision on one connection
     if progress:
         progress.done()
     return model

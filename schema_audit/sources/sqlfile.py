@@ -387,6 +387,7 @@ def read_sql(
             revision=version if path.is_dir() else None,
             on_line=lines.update if lines else None,
         )
+        interpreter.end_session()  # each file runs in a session of its own (psql -f, Prisma, …)
         if lines:
             lines.done()
     if progress:

@@ -36,10 +36,12 @@ def interpret(sql: str, *, file: str | None = None) -> SchemaModel:
     """Apply ``sql`` to an empty model (convenience for tests and one-file sources)."""
     interpreter = DdlInterpreter()
     interpreter.apply_sql(sql, file=file)
+    interpreter.end_session()
     return interpreter.model
 
 
 MAX_SQL_EVIDENCE = 2000
+TEMP_SCHEMA = "pg_temp"
 
 
 class DdlInterpreter:
@@ -68,6 +70,9 @@ class DdlInterpreter:
                 self._index_homes[(relation.schema, index_name)] = relation
             for fk in getattr(relation, "foreign_keys", {}).values():
                 self._refers(relation, fk.ref_schema, fk.ref_table)
+        # names of the session's temporary relations (CREATE TEMP TABLE): they live in pg_temp,
+        # which name lookup searches first, and are gone when the session ends (end_session)
+        self._temp: set[str] = set()
         self._file: str | None = None
         self._revision: str | None = None
         self._stmt: Statement | None = None
@@ -116,6 +121,24 @@ class DdlInterpreter:
             else:
                 if len(self.model.unapplied) == before and not isinstance(stmt.node, ast.DoStmt):
                     self._settle(stmt.node)
+
+    def temp_schema(self, rv: ast.RangeVar) -> str | None:
+        """``pg_temp`` for a relation created TEMPORARY (remembered until ``end_session``)."""
+        if rv.relpersistence != "t":
+            return None
+        self._temp.add(rv.relname)
+        return TEMP_SCHEMA
+
+    def end_session(self) -> None:
+        """The migration session ended: its temporary relations are gone (they never were part
+        of the schema a later session, or the audited database, sees)."""
+        for name in self._temp:
+            key = qualify(TEMP_SCHEMA, name)
+            relation = self.model.tables.pop(key, None) or self.model.views.pop(key, None)
+            self._relations.pop(key, None)
+            for index_name in relation.indexes if relation is not None else ():
+                self._relations.pop(qualify(TEMP_SCHEMA, index_name), None)
+        self._temp.clear()
 
     def _prov(self, action: str = "created") -> Provenance:
         stmt = self._stmt
@@ -183,6 +206,8 @@ class DdlInterpreter:
         if rv.schemaname:
             return rv.schemaname
         name = rv.relname
+        if name in self._temp:
+            return TEMP_SCHEMA
         for schema in self.search_path:
             key = qualify(schema, name)
             if key in self.model.tables or key in self.model.views:
@@ -265,6 +290,10 @@ class DdlInterpreter:
         return out
 
     def _lookup_schema(self, name: str, views: bool = False) -> str:
+        if name in self._temp and qualify(TEMP_SCHEMA, name) in (
+            self.model.views if views else self.model.tables
+        ):
+            return TEMP_SCHEMA
         for schema in self.search_path:
             key = qualify(schema, name)
             if key in (self.model.views if views else self.model.tables):

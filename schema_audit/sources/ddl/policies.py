@@ -8,7 +8,8 @@ from pglast import ast
 
 from schema_audit.model import Policy
 from schema_audit.sources.ddl.errors import ApplyError
-from schema_audit.sources.ddl.nodes import deparse, roles
+from schema_audit.sources.ddl.nodes import roles
+from schema_audit.sources.ddl.policy_scope import policy_expr
 from schema_audit.sources.ddl.registry import handles
 
 if TYPE_CHECKING:
@@ -26,8 +27,8 @@ def create_policy(interp: DdlInterpreter, node: ast.CreatePolicyStmt) -> None:
         (node.cmd_name or "all").upper(),
         bool(node.permissive),
         roles(node.roles),
-        deparse(node.qual),
-        deparse(node.with_check),
+        policy_expr(interp, table, node.qual),
+        policy_expr(interp, table, node.with_check),
         [interp._prov()],
     )
 
@@ -42,7 +43,7 @@ def alter_policy(interp: DdlInterpreter, node: ast.AlterPolicyStmt) -> None:
     if node.roles:
         policy.roles = roles(node.roles)
     if node.qual is not None:
-        policy.using = deparse(node.qual)
+        policy.using = policy_expr(interp, table, node.qual)
     if node.with_check is not None:
-        policy.with_check = deparse(node.with_check)
+        policy.with_check = policy_expr(interp, table, node.with_check)
     policy.provenance.append(interp._prov("altered"))

@@ -17,8 +17,9 @@ from schema_audit.model import Table, qualify
 from schema_audit.pgparse import parse_sql
 from schema_audit.pgvisit import find_all
 from schema_audit.sources.ddl.errors import ApplyError
-from schema_audit.sources.ddl.nodes import deparse
+from schema_audit.sources.ddl.nodes import deparse, strings
 from schema_audit.sources.ddl.registry import handles, registrar
+from schema_audit.sqlnorm import format_typename
 
 if TYPE_CHECKING:
     from schema_audit.sources.ddl.interpreter import DdlInterpreter
@@ -103,6 +104,64 @@ def _view(interp: DdlInterpreter, node: ast.RenameStmt) -> None:
         raise ApplyError(f"view {key} does not exist")
     view.name = node.newname
     interp.model.views[qualify(view.schema, view.name)] = view
+
+
+@_on(OT.OBJECT_TYPE)
+def _type(interp: DdlInterpreter, node: ast.RenameStmt) -> None:
+    """ALTER TYPE … RENAME TO of an enum (Prisma's way to change one: `X_new` becomes `X`):
+    the columns of that type, their arrays and the casts in their defaults follow, as they
+    hold the type's OID in the catalog. A type the model does not hold stays listed."""
+    names = strings(node.object)
+    schema = names[0] if len(names) > 1 else interp.search_path[0]
+    enum = interp.model.enums.get(qualify(schema, names[-1]))
+    if enum is None:
+        if node.missing_ok:
+            return
+        interp._unapplied("unsupported", "RENAME of a type other than an enum is not interpreted")
+        return
+    new_key = qualify(schema, node.newname)
+    if new_key in interp.model.enums:
+        raise ApplyError(f'type "{node.newname}" already exists')
+    old_type = _type_text(schema, enum.name)
+    del interp.model.enums[qualify(schema, enum.name)]
+    enum.name = node.newname
+    interp.model.enums[new_key] = enum
+    new_type = _type_text(schema, node.newname)
+    for table in interp.model.tables.values():
+        for column in table.columns.values():
+            if column.type == old_type:
+                column.type = new_type
+            elif column.type == old_type + "[]":
+                column.type = new_type + "[]"
+            if column.default:
+                column.default = rename_type_in_expr(
+                    column.default, schema, names[-1], node.newname
+                )
+
+
+def _type_text(schema: str, name: str) -> str:
+    """A type name as columns of that type carry it (``format_typename``)."""
+    return format_typename(ast.TypeName(names=[ast.String(sval=schema), ast.String(sval=name)]))
+
+
+def rename_type_in_expr(text: str, schema: str, old: str, new: str) -> str:
+    """The expression with casts to type schema.old renamed ``new`` (enum labels in defaults)."""
+    if old not in text:
+        return text
+    try:
+        stmt = parse_sql(f"SELECT {text}")[0].stmt
+    except pglast.parser.ParseError:
+        return text
+    node = stmt.targetList[0].val
+    changed = False
+    for type_name in find_all(node, ast.TypeName):
+        names = strings(type_name.names)
+        if names[-1] == old and (len(names) == 1 or names[0] == schema):
+            type_name.names = tuple(
+                ast.String(sval=part) for part in ([schema] if len(names) > 1 else []) + [new]
+            )
+            changed = True
+    return (deparse(node) or text) if changed else text
 
 
 @_on(OT.OBJECT_SCHEMA)

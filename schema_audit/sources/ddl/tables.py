@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 def create_table(interp: DdlInterpreter, node: ast.CreateStmt) -> None:
     """CREATE TABLE, with its columns, constraints, LIKE, INHERITS and PARTITION OF / BY."""
     rv = node.relation
-    schema = rv.schemaname or interp.search_path[0]
+    schema = interp.temp_schema(rv) or rv.schemaname or interp.search_path[0]
     key = qualify(schema, rv.relname)
     if key in interp.model.tables:
         if node.if_not_exists:

@@ -58,7 +58,7 @@ def create_table_as(interp: DdlInterpreter, node: ast.CreateTableAsStmt) -> None
             if_not_exists=bool(node.if_not_exists),
         )
     else:
-        schema = rel.schemaname or interp.search_path[0]
+        schema = interp.temp_schema(rel) or rel.schemaname or interp.search_path[0]
         table = Table(schema, rel.relname, provenance=[interp._prov()])
         for name in target_names(node.query):
             table.columns[name] = Column(name, "unknown", provenance=[interp._prov()])
@@ -77,7 +77,7 @@ def define_view(
     aliases: list[str],
     if_not_exists: bool = False,
 ) -> None:
-    schema = rv.schemaname or interp.search_path[0]
+    schema = interp.temp_schema(rv) or rv.schemaname or interp.search_path[0]
     key = qualify(schema, rv.relname)
     if key in interp.model.views and not replace:
         if if_not_exists:

@@ -1,0 +1,109 @@
+"""Column references in a policy's subqueries, resolved the way PostgreSQL resolves them.
+
+``USING (user_id <> (SELECT owner FROM accounts WHERE id = account_id))`` on ``account_user``:
+PostgreSQL binds ``account_id`` to the policy's own table when ``accounts`` has no such column,
+and prints it ``account_user.account_id``. Read as written, the bare name could be either, so the
+static predicate differed from the catalog's although PostgreSQL enforces the same one. Each
+bare name inside a subquery is qualified with the relation it binds to, found in the model,
+innermost FROM first; where a FROM item is not a table or view the model knows, nothing in that
+subquery (or below it) is qualified: the reading stays as written rather than guessed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pglast
+from pglast import ast
+
+from schema_audit.model import Table, qualify
+from schema_audit.pgparse import parse_sql
+from schema_audit.pgvisit import find_all
+from schema_audit.sources.ddl.nodes import deparse
+
+if TYPE_CHECKING:
+    from schema_audit.sources.ddl.interpreter import DdlInterpreter
+
+# one FROM list: (qualifier, its columns) per relation; None = a relation the model cannot tell
+Scope = list[tuple[str, frozenset[str]]] | None
+
+_SELECT_PARTS = (
+    "targetList",
+    "whereClause",
+    "havingClause",
+    "groupClause",
+    "sortClause",
+    "distinctClause",
+    "limitCount",
+    "limitOffset",
+)
+
+
+def policy_expr(interp: DdlInterpreter, table: Table, node: ast.Node | None) -> str | None:
+    """The predicate's text, names in its subqueries qualified as PostgreSQL binds them."""
+    text = deparse(node)
+    if text is None or not find_all(node, ast.SubLink):
+        return text
+    try:
+        tree = parse_sql(f"SELECT {text}")[0].stmt.targetList[0].val
+    except (pglast.parser.ParseError, IndexError, AttributeError):
+        return text
+    outer: Scope = [(table.name, frozenset(table.columns))]
+    if not _walk(interp, tree, [outer]):
+        return text
+    return deparse(tree) or text
+
+
+def _walk(interp: DdlInterpreter, obj: object, scopes: list[Scope]) -> bool:
+    """Qualify the bare names under ``obj``; True when any was."""
+    if isinstance(obj, tuple | list):
+        return any([_walk(interp, item, scopes) for item in obj])
+    if not isinstance(obj, ast.Node):
+        return False
+    if isinstance(obj, ast.ColumnRef):
+        return _qualify(obj, scopes)
+    if isinstance(obj, ast.SelectStmt):
+        if obj.larg is not None and obj.rarg is not None:  # UNION / INTERSECT / EXCEPT
+            return any([_walk(interp, obj.larg, scopes), _walk(interp, obj.rarg, scopes)])
+        scope = None if obj.withClause is not None else _scope(interp, obj.fromClause or ())
+        inner = [*scopes, scope]
+        return any([_walk(interp, getattr(obj, part), inner) for part in _SELECT_PARTS])
+    return any([_walk(interp, getattr(obj, slot), scopes) for slot in obj.__slots__])
+
+
+def _scope(interp: DdlInterpreter, from_clause: tuple[ast.Node, ...]) -> Scope:
+    """The FROM list's relations and their columns; None unless each is a known table or view."""
+    out: list[tuple[str, frozenset[str]]] = []
+    for item in from_clause:
+        if not isinstance(item, ast.RangeVar):
+            return None
+        key = qualify(interp._schema_of(item), item.relname)
+        relation = interp.model.tables.get(key)
+        if relation is not None:
+            columns = frozenset(relation.columns)
+        elif key in interp.model.views:
+            columns = frozenset(c.name for c in interp.model.views[key].columns)
+        else:
+            return None
+        out.append((item.alias.aliasname if item.alias else item.relname, columns))
+    return out
+
+
+def _qualify(ref: ast.ColumnRef, scopes: list[Scope]) -> bool:
+    fields = ref.fields or ()
+    if len(fields) != 1 or not isinstance(fields[0], ast.String) or len(scopes) < 2:
+        return False  # qualified already, `*`, or the policy's own level (printed bare)
+    name = fields[0].sval
+    qualifiers = [q for scope in scopes if scope for q, _ in scope]
+    if len(qualifiers) != len(set(qualifiers)):
+        return False  # the same name at two levels: PostgreSQL would print an alias
+    for scope in reversed(scopes):
+        if scope is None:
+            return False
+        matches = [q for q, columns in scope if name in columns]
+        if len(matches) > 1:
+            return False
+        if matches:
+            ref.fields = (ast.String(sval=matches[0]), fields[0])
+            return True
+    return False
