@@ -137,3 +137,33 @@ def test_policy_subquery_names_bind_as_postgresql_binds_them(make_db) -> None:  
              using (exists (select 1 from generate_series(1, 2) g where g = 1 and slug = 'y'));"""
     )
     assert "AND slug = 'y'" in unknown.tables["basejump.invitations"].policies["fn"].using
+
+
+def test_alter_function_settings_as_the_catalog_holds_them(make_db) -> None:  # type: ignore[no-untyped-def]
+    """Supabase-style hardening after the fact: `ALTER FUNCTION … SET search_path = ''`,
+    `SECURITY INVOKER` / `DEFINER`, volatility. ALTER FUNCTION was not interpreted, so a later
+    switch to SECURITY INVOKER left the static audit DEFERRED (exit 0) where the database FAILs
+    the spec; numeric settings (`SET work_mem = 100`) were read as empty."""
+    script = """
+        create schema basejump;
+        create function basejump.has_role(account_id uuid, role text default null)
+            returns boolean language sql security definer set search_path = public
+            as 'select true';
+        create function basejump.is_set(field_name text) returns boolean language sql
+            set work_mem = 100 set search_path = public, basejump as 'select true';
+        create function public.get_config() returns json language sql as 'select null::json';
+        create procedure public.refresh(n int) language sql as 'select 1';
+        alter function basejump.has_role(uuid, text) security invoker stable;
+        alter function basejump.has_role set search_path = '';
+        alter function basejump.is_set(text) set work_mem = '64MB' reset search_path strict;
+        alter function public.get_config() set search_path = pg_catalog, public parallel safe;
+        alter function public.get_config() cost 10 security definer immutable;
+        alter procedure public.refresh(int) set search_path = '' reset all;
+        alter routine public.refresh set statement_timeout = 1000;
+    """
+    assert _differences(make_db, script) == []
+    static = interpret(script)
+    assert not static.unapplied
+    has_role = static.functions["basejump.has_role(account_id uuid, role text)"]
+    assert (has_role.security_definer, has_role.volatility) == (False, "STABLE")
+    assert static.functions["public.refresh(IN n integer)"].config == ["statement_timeout=1000"]

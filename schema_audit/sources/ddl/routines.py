@@ -6,7 +6,7 @@ import copy
 from typing import TYPE_CHECKING
 
 from pglast import ast
-from pglast.enums import FunctionParameterMode
+from pglast.enums import FunctionParameterMode, VariableSetKind
 
 from schema_audit.model import Function
 from schema_audit.sources.ddl.errors import ApplyError
@@ -57,12 +57,7 @@ def create_function(interp: DdlInterpreter, node: ast.CreateFunctionStmt) -> Non
         elif opt.defname == "parallel":
             fn.parallel = opt.arg.sval.upper()
         elif opt.defname == "set" and isinstance(opt.arg, ast.VariableSetStmt):
-            values = ", ".join(
-                str(getattr(a.val, "sval", ""))
-                for a in opt.arg.args or ()
-                if isinstance(a, ast.A_Const)
-            )
-            fn.config.append(f"{opt.arg.name}={values}")
+            fn.config.append(setting_text(opt.arg))
     if node.sql_body is not None and not fn.body:
         fn.body = "; ".join(filter(None, (deparse(n) for n in flatten(node.sql_body))))
     existing = interp.model.functions.get(fn.signature)
@@ -73,6 +68,63 @@ def create_function(interp: DdlInterpreter, node: ast.CreateFunctionStmt) -> Non
         existing.grants if existing is not None else interp._defaults_for("functions", schema)
     )
     interp.model.functions[fn.signature] = fn
+
+
+def setting_text(stmt: ast.VariableSetStmt) -> str:
+    """``name=value, …`` as the function's proconfig holds a SET clause (numbers too)."""
+    values = ", ".join(
+        str(next((getattr(a.val, f) for f in ("sval", "ival", "fval") if hasattr(a.val, f)), ""))
+        for a in stmt.args or ()
+        if isinstance(a, ast.A_Const)
+    )
+    return f"{stmt.name}={values}"
+
+
+@handles(ast.AlterFunctionStmt)
+def alter_function(interp: DdlInterpreter, node: ast.AlterFunctionStmt) -> None:
+    """ALTER FUNCTION / PROCEDURE … SECURITY, volatility, STRICT, PARALLEL, SET / RESET
+    (Supabase's advice `ALTER FUNCTION f SET search_path = ''`); COST, ROWS and LEAKPROOF are
+    not modelled. SET … FROM CURRENT takes the session's value: listed, not guessed."""
+    found = functions_named(interp, node.func)
+    if not found:
+        raise ApplyError(f"function {'.'.join(strings(node.func.objname))} does not exist")
+    if len(found) > 1:
+        raise ApplyError(f"function name {'.'.join(strings(node.func.objname))} is not unique")
+    fn = found[0]
+    sets = [o.arg for o in node.actions or () if isinstance(o.arg, ast.VariableSetStmt)]
+    if any(VariableSetKind(v.kind) == VariableSetKind.VAR_SET_CURRENT for v in sets):
+        interp._unapplied("unsupported", "SET … FROM CURRENT takes the session's value")
+        return
+    for opt in node.actions or ():
+        if opt.defname == "security":
+            fn.security_definer = bool(opt.arg.boolval)
+        elif opt.defname == "volatility":
+            fn.volatility = opt.arg.sval.upper()
+        elif opt.defname == "strict":
+            fn.strict = bool(opt.arg.boolval)
+        elif opt.defname == "parallel":
+            fn.parallel = opt.arg.sval.upper()
+        elif opt.defname == "set" and isinstance(opt.arg, ast.VariableSetStmt):
+            fn.config = _set_config(fn.config, opt.arg)
+    fn.provenance.append(interp._prov("altered"))
+
+
+def _set_config(config: list[str], stmt: ast.VariableSetStmt) -> list[str]:
+    """proconfig after one SET / RESET: a setting already there is replaced in place (as
+    PostgreSQL's GUCArrayAdd does), a new one appended; RESET ALL empties it."""
+    kind = VariableSetKind(stmt.kind)
+    if kind == VariableSetKind.VAR_RESET_ALL:
+        return []
+    value = setting_text(stmt) if kind == VariableSetKind.VAR_SET_VALUE else None
+    out: list[str] = []
+    for entry in config:
+        if entry.partition("=")[0] == stmt.name:
+            if value is not None:
+                out.append(value)
+                value = None
+        else:
+            out.append(entry)
+    return out + ([value] if value is not None else [])
 
 
 def functions_named(interp: DdlInterpreter, obj: ast.ObjectWithArgs) -> list[Function]:
