@@ -7,6 +7,8 @@ with the migrated database.
 
 from __future__ import annotations
 
+import pytest
+
 from schema_audit.modeldiff import diff_models
 from schema_audit.sources import live
 from schema_audit.sources.ddl import interpret
@@ -167,3 +169,38 @@ def test_alter_function_settings_as_the_catalog_holds_them(make_db) -> None:  # 
     has_role = static.functions["basejump.has_role(account_id uuid, role text)"]
     assert (has_role.security_definer, has_role.volatility) == (False, "STABLE")
     assert static.functions["public.refresh(IN n integer)"].config == ["statement_timeout=1000"]
+
+
+def test_an_invalid_index_does_not_meet_an_index_requirement(make_db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A Prisma history builds indexes with CREATE INDEX CONCURRENTLY; when one fails (a
+    duplicate for a UNIQUE one) PostgreSQL leaves it INVALID: kept up to date, never used by a
+    query. `init --dsn` then `audit --dsn` PASSed its index requirement (`columns:` and
+    `leading:`) on such an index; only `covers:` looked at validity."""
+    import psycopg
+
+    from schema_audit.api import audit_model
+    from schema_audit.spec.load import load_spec
+
+    dsn = make_db("rw", 'CREATE TABLE "audit_logs" ("id" TEXT PRIMARY KEY, "created_at" int)')
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("INSERT INTO audit_logs VALUES ('a', 1), ('b', 1)")
+        conn.execute('CREATE INDEX CONCURRENTLY "audit_logs_id_idx" ON "audit_logs" ("id")')
+        with pytest.raises(psycopg.errors.UniqueViolation):
+            conn.execute(
+                'CREATE UNIQUE INDEX CONCURRENTLY "audit_logs_created_at_idx" '
+                'ON "audit_logs" ("created_at")'
+            )
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        "name: s\ntables:\n  audit_logs:\n    indexes:\n"
+        "    - {name: audit_logs_created_at_idx, columns: [created_at], unique: true}\n"
+        "    - {leading: [created_at]}\n"
+        "    - {name: audit_logs_id_idx, columns: [id]}\n"
+    )
+    result = audit_model(load_spec(spec), live.introspect(dsn), "live", rules="none")
+    got = {f.id: f.status for f in result.findings if ".indexes." in f.id}
+    assert got == {
+        "tables.audit_logs.indexes.audit_logs_created_at_idx": "FAIL",
+        "tables.audit_logs.indexes.leading_created_at": "FAIL",
+        "tables.audit_logs.indexes.audit_logs_id_idx": "PASS",
+    }, got

@@ -115,4 +115,6 @@ def shape_diffs(
         diffs.append(Diff("include", props["include"], index.include))
     if "method" in props and props["method"].lower() != index.method:
         diffs.append(Diff("method", props["method"], index.method))
+    if not index.valid:  # a failed CREATE INDEX CONCURRENTLY: kept up to date, never used
+        diffs.append(Diff("valid", True, False))
     return diffs

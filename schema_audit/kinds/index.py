@@ -241,6 +241,8 @@ def _why_not(props: dict, index: Index, relation) -> str | None:
     """None when ``index`` satisfies a ``leading:``/``covers:`` requirement, else why not."""
     if "leading" in props:
         columns = list(props["leading"])
+        if not index.valid:  # covers: serves_lookup says so itself
+            return "it is INVALID (a failed CREATE INDEX CONCURRENTLY: REINDEX it)"
         if not indexsem.leads_with(index, columns):
             return f"it does not lead with ({', '.join(columns)})"
         if "where" in props and not sqlnorm.exprs_equal(props["where"], index.where):
