@@ -204,3 +204,36 @@ def test_an_invalid_index_does_not_meet_an_index_requirement(make_db, tmp_path) 
         "tables.audit_logs.indexes.leading_created_at": "FAIL",
         "tables.audit_logs.indexes.audit_logs_id_idx": "PASS",
     }, got
+
+
+def test_alembic_index_options_read_from_the_syntax_tree(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A squashed Alembic history whose revision imports alembic_utils (absent here) is read
+    from its syntax tree: `postgresql_ops`, `postgresql_nulls_not_distinct`, `postgresql_with`
+    and a unique constraint's `deferrable`/`initially` were dropped without a word, so the
+    static model had plain indexes where the database has NULLS NOT DISTINCT and
+    text_pattern_ops ones. Read now as Alembic renders them; an unknown postgresql_* keyword
+    is a blind spot naming its line."""
+    from pathlib import Path
+
+    from schema_audit.sources.alembic import model_from_history, render_history
+
+    project = Path(__file__).parent / "fixtures" / "alembic_index_options"
+    rendered = model_from_history(render_history(project))
+    read_history = render_history(project, execute=False)
+    assert [r.blind_spots for r in read_history.revisions] == [[]]
+    read = model_from_history(read_history)
+    assert [str(d) for d in diff_models(rendered, read)] == []
+    index = read.tables["public.customers"].indexes["ix_customers_scope_unique"]
+    assert index.nulls_not_distinct and index.where
+    assert read.tables["public.customers"].uniques["customers_external_id_key"].initially_deferred
+
+    versions = tmp_path / "versions"
+    versions.mkdir()
+    (versions / "a1.py").write_text(
+        '"""t"""\nimport sqlalchemy as sa\nfrom alembic import op\n\n'
+        'revision = "a1"\ndown_revision = None\n\n\ndef upgrade():\n'
+        '    op.create_table("t", sa.Column("a", sa.Text()))\n'
+        '    op.create_index("t_a", "t", ["a"], postgresql_tablespace="fast")\n'
+    )
+    blind = render_history(tmp_path, execute=False).revisions[0].blind_spots
+    assert blind == [(11, "create_index postgresql_tablespace= is not read literally")], blind

@@ -91,6 +91,8 @@ class _Constraint:
     columns: list[str]
     name: str | None = None
     sqltext: str | None = None
+    nulls: str = ""  # " NULLS NOT DISTINCT" of a unique constraint
+    timing: str = ""  # " DEFERRABLE INITIALLY DEFERRED"
 
 
 _INTEGERS = {
@@ -359,7 +361,9 @@ class _Evaluator:
         if last == "PrimaryKeyConstraint":
             return _Constraint("primary", list(args), kwargs.get("name"))
         if last == "UniqueConstraint":
-            return _Constraint("unique", list(args), kwargs.get("name"))
+            return _Constraint(
+                "unique", list(args), kwargs.get("name"), None, *_unique_options(kwargs)
+            )
         if last == "CheckConstraint":
             text = args[0].sql if isinstance(args[0], _Text) else args[0]
             return _Constraint("check", [], kwargs.get("name"), text)
@@ -516,7 +520,8 @@ def _create_table(args: list[Any], kwargs: dict[str, Any]) -> list[str]:
         if isinstance(item, _Constraint) and item.kind == "unique":
             body.append(
                 (f"CONSTRAINT {quote_ident(item.name)} " if item.name else "")
-                + f"UNIQUE ({', '.join(quote_ident(c) for c in item.columns)})"
+                + f"UNIQUE{item.nulls} ({', '.join(quote_ident(c) for c in item.columns)})"
+                + item.timing
             )
         elif isinstance(item, _Constraint) and item.kind == "check":
             body.append(
@@ -544,21 +549,73 @@ def _create_table(args: list[Any], kwargs: dict[str, Any]) -> list[str]:
     return out
 
 
-def _index_columns(columns: list[Any]) -> str:
+def _index_columns(columns: list[Any], ops: dict[str, Any] | None = None) -> str:
     out = []
     for c in columns:
         if isinstance(c, _Text):
             out.append(c.sql)
         elif isinstance(c, str):
-            out.append(quote_ident(c))
+            opclass = (ops or {}).get(c)
+            out.append(quote_ident(c) + (f" {opclass}" if opclass else ""))
         else:
             raise _Blind("an index column that is not a name or sa.text()")
     return ", ".join(out)
 
 
+# create_index keywords this reader renders; any other postgresql_* one changes the index in a
+# way it does not (a blind spot), while other dialects' keywords (mysql_length) do nothing here
+_INDEX_KWARGS = {
+    "schema",
+    "unique",
+    "if_not_exists",
+    "columns",
+    "table_name",
+    "info",
+    "quote",
+    "postgresql_concurrently",
+    "postgresql_using",
+    "postgresql_include",
+    "postgresql_where",
+    "postgresql_ops",
+    "postgresql_nulls_not_distinct",
+    "postgresql_with",
+}
+
+
+def _unique_options(kwargs: dict[str, Any]) -> tuple[str, str]:
+    """NULLS NOT DISTINCT and DEFERRABLE / INITIALLY of a unique constraint, as SQLAlchemy
+    renders them; another postgresql_* keyword is a blind spot."""
+    unknown = sorted(
+        k for k in kwargs if k.startswith("postgresql_") and k != "postgresql_nulls_not_distinct"
+    )
+    if unknown:
+        raise _Blind(f"a unique constraint's {unknown[0]}= is not read literally")
+    nulls = kwargs.get("postgresql_nulls_not_distinct")
+    timing = ""
+    if kwargs.get("deferrable") is not None:
+        timing += " DEFERRABLE" if kwargs["deferrable"] else " NOT DEFERRABLE"
+    if kwargs.get("initially") is not None:
+        timing += f" INITIALLY {kwargs['initially']}"
+    return (
+        "" if nulls is None else " NULLS NOT DISTINCT" if nulls else " NULLS DISTINCT",
+        timing,
+    )
+
+
 def _create_index(name: Any, table: str, columns: list[Any], kwargs: dict[str, Any]) -> list[str]:
     if not isinstance(name, str):
         raise _Blind("an index without a literal name")
+    unknown = sorted(
+        k
+        for k in kwargs
+        if k not in _INDEX_KWARGS and (k.startswith("postgresql_") or "_" not in k)
+    )
+    if unknown:
+        raise _Blind(f"create_index {unknown[0]}= is not read literally")
+    ops = kwargs.get("postgresql_ops") or {}
+    storage = kwargs.get("postgresql_with") or {}
+    if not isinstance(ops, dict) or not isinstance(storage, dict):
+        raise _Blind("create_index postgresql_ops/postgresql_with that is not a literal dict")
     schema = kwargs.get("schema")
     sql = "CREATE UNIQUE INDEX " if kwargs.get("unique") else "CREATE INDEX "
     if kwargs.get("postgresql_concurrently"):
@@ -568,10 +625,15 @@ def _create_index(name: Any, table: str, columns: list[Any], kwargs: dict[str, A
     sql += f"{quote_ident(name)} ON {_name(table, schema)}"
     if kwargs.get("postgresql_using"):
         sql += f" USING {kwargs['postgresql_using']}"
-    sql += f" ({_index_columns(list(columns))})"
+    sql += f" ({_index_columns(list(columns), ops)})"
     include = kwargs.get("postgresql_include")
     if include:
         sql += f" INCLUDE ({', '.join(quote_ident(c) for c in include)})"
+    nulls = kwargs.get("postgresql_nulls_not_distinct")
+    if nulls is not None:  # as SQLAlchemy renders it: False is NULLS DISTINCT (the default)
+        sql += " NULLS NOT DISTINCT" if nulls else " NULLS DISTINCT"
+    if storage:
+        sql += f" WITH ({', '.join(f'{k} = {v}' for k, v in storage.items())})"
     where = kwargs.get("postgresql_where")
     if where is not None:
         sql += f" WHERE {where.sql if isinstance(where, _Text) else where}"
@@ -700,10 +762,11 @@ def _operation(
     if name == "drop_constraint":
         return [f"ALTER TABLE {_name(args[1], schema)} DROP CONSTRAINT {quote_ident(args[0])}"]
     if name == "create_unique_constraint":
+        nulls, timing = _unique_options({k: v for k, v in kwargs.items() if k != "schema"})
         return [
             f"ALTER TABLE {_name(args[1], schema)} ADD "
             + (f"CONSTRAINT {quote_ident(args[0])} " if args[0] else "")
-            + f"UNIQUE ({', '.join(quote_ident(c) for c in args[2])})"
+            + f"UNIQUE{nulls} ({', '.join(quote_ident(c) for c in args[2])}){timing}"
         ]
     if name == "create_primary_key":
         return [
