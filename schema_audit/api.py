@@ -238,7 +238,11 @@ def _audit_model(
         findings = defer_after_stop(findings, incomplete)
     if spec.waivers:
         findings = apply_waivers(
-            spec, findings, as_of or spec.date or datetime.date.today().isoformat(), incomplete
+            spec,
+            findings,
+            as_of or spec.date or datetime.date.today().isoformat(),
+            incomplete,
+            has_history=source_kind != "live",
         )
     accepted: list[str] = []
     fixed: list[dict[str, Any]] = []

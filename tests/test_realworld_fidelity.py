@@ -7,6 +7,8 @@ with the migrated database.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from schema_audit.modeldiff import diff_models
@@ -237,3 +239,36 @@ def test_alembic_index_options_read_from_the_syntax_tree(tmp_path) -> None:  # t
     )
     blind = render_history(tmp_path, execute=False).revisions[0].blind_spots
     assert blind == [(11, "create_index postgresql_tablespace= is not read literally")], blind
+
+
+def test_init_from_a_history_then_audit_of_the_migrated_database(make_db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """An Alembic history with a data revision whose downgrade() is `pass`: `init -m` writes a
+    waiver for its `migrations.no-downgrade.…` finding; `audit --dsn` of the database it built
+    called that waiver stale (a FAIL) although a database has no history to judge it on."""
+    from cli_runner import run_cli
+
+    versions = tmp_path / "alembic" / "versions"
+    versions.mkdir(parents=True)
+    (versions / "a1_init.py").write_text(
+        '"""init"""\nimport sqlalchemy as sa\nfrom alembic import op\n\n'
+        'revision = "a1"\ndown_revision = None\n\n\ndef upgrade():\n'
+        '    op.create_table("orders", sa.Column("id", sa.Integer(), primary_key=True),\n'
+        '                    sa.Column("note", sa.Text()))\n\n\n'
+        'def downgrade():\n    op.drop_table("orders")\n'
+    )
+    (versions / "b2_backfill.py").write_text(
+        '"""backfill"""\nfrom alembic import op\n\n'
+        'revision = "b2"\ndown_revision = "a1"\n\n\ndef upgrade():\n'
+        "    op.execute(\"UPDATE orders SET note = 'x' WHERE note IS NULL\")\n\n\n"
+        "def downgrade():\n    pass\n"
+    )
+    dsn = make_db("rw", "CREATE TABLE orders (id serial PRIMARY KEY, note text)")
+    spec = tmp_path / "spec.yaml"
+    init = run_cli("init", "-m", str(tmp_path / "alembic"), "-o", str(spec))
+    assert init.returncode == 0, init.stderr
+    assert "migrations.no-downgrade.b2" in spec.read_text()
+    proc = run_cli("audit", "-s", str(spec), "--dsn", dsn, "-f", "json")
+    findings = {f["id"]: f for f in json.loads(proc.stdout)["findings"]}
+    waiver = next(f for f in findings.values() if "no-downgrade" in (f.get("name") or ""))
+    assert waiver["status"] == "DEFERRED", waiver
+    assert proc.returncode == 0, [f for f in findings.values() if f["status"] == "FAIL"]

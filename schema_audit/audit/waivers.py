@@ -15,9 +15,17 @@ from schema_audit.audit.findings import Evidence, Finding
 from schema_audit.enums import Status
 from schema_audit.spec.model import IdIndex, Spec
 
+# finding ids about the migration history itself (not the schema): only a history yields them
+HISTORY = "migrations."
+
 
 def apply_waivers(
-    spec: Spec, findings: list[Finding], as_of: str, stopped: str | None = None
+    spec: Spec,
+    findings: list[Finding],
+    as_of: str,
+    stopped: str | None = None,
+    *,
+    has_history: bool = True,
 ) -> list[Finding]:
     """``findings`` with the waived ones replaced (WAIVED, or an expiry noted), in order,
     then findings about the waivers themselves (stale, expired).
@@ -25,7 +33,9 @@ def apply_waivers(
     A waiver is only called stale when what it waives was judged: one whose findings are all
     DEFERRED, or (``stopped``: why a replay stopped) one that matches nothing or nothing
     deviating on a replay that stopped before the rest of the history, is DEFERRED like the
-    findings of that replay, never a FAIL about a rule that did not run."""
+    findings of that replay, never a FAIL about a rule that did not run. Likewise a waiver of a
+    migration-history finding (``migrations.…``, written by `init` from a history) on a source
+    without one (``has_history`` False: a live database) is DEFERRED, not stale."""
     ids = IdIndex([f.id for f in findings])
     final = list(findings)
     position = {f.id: i for i, f in enumerate(findings)}  # the last finding of an id
@@ -45,12 +55,18 @@ def apply_waivers(
         deviating = [f for f in matched if f.status in (Status.FAIL, Status.PARTIAL)]
         expired = bool(waiver.expires and waiver.expires < as_of)
         problem = None
-        deferred = (
+        historyless = not has_history and not matched and waiver.pattern.startswith(HISTORY)
+        deferred = historyless or (
             not expired
             and not deviating
             and bool(stopped or any(f.status == Status.DEFERRED for f in matched))
         )
-        if deferred:
+        if historyless:
+            problem = (
+                f"waiver for {waiver.pattern!r} is about the migration history, which this "
+                "source does not have: DEFERRED until an audit of the history judges it"
+            )
+        elif deferred:
             problem = f"waiver for {waiver.pattern!r} {_unjudged(matched, stopped)}"
         elif not matched:
             problem = f"waiver for {waiver.pattern!r} matches no requirement (stale: remove it)"
