@@ -272,3 +272,24 @@ def test_init_from_a_history_then_audit_of_the_migrated_database(make_db, tmp_pa
     waiver = next(f for f in findings.values() if "no-downgrade" in (f.get("name") or ""))
     assert waiver["status"] == "DEFERRED", waiver
     assert proc.returncode == 0, [f for f in findings.values() if f["status"] == "FAIL"]
+
+
+def test_drop_type_cascade_drops_its_columns(make_db) -> None:  # type: ignore[no-untyped-def]
+    """`DROP TYPE … CASCADE` drops the columns of that type (and their indexes and checks);
+    statically the columns stayed, so an audit PASSed columns the database no longer has.
+    `DROP EXTENSION … CASCADE` does the same to citext columns the model cannot tell apart:
+    it is listed as not applied (the audit DEFERs) instead of read as a plain drop."""
+    script = """
+        CREATE TYPE "PayoutStatus" AS ENUM ('pending', 'succeeded');
+        CREATE TABLE payouts (id uuid PRIMARY KEY, status "PayoutStatus" NOT NULL,
+                              history "PayoutStatus"[], amount int,
+                              CHECK (status <> 'pending' OR amount > 0));
+        CREATE INDEX ix_payouts_status ON payouts (status);
+        DROP TYPE "PayoutStatus" CASCADE;
+    """
+    assert _differences(make_db, script) == []
+    assert list(interpret(script).tables["public.payouts"].columns) == ["id", "amount"]
+    extension = interpret(
+        "CREATE EXTENSION citext; CREATE TABLE o (slug citext); DROP EXTENSION citext CASCADE;"
+    )
+    assert [u.sql for u in extension.unapplied] == ["DROP EXTENSION citext CASCADE"]

@@ -13,10 +13,12 @@ from pglast import ast
 from pglast.enums import DropBehavior, ObjectType
 
 from schema_audit.model import qualify
+from schema_audit.sources.ddl.alter_table import drop_column
 from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.nodes import strings
 from schema_audit.sources.ddl.registry import handles, registrar
 from schema_audit.sources.ddl.routines import functions_named
+from schema_audit.sqlnorm import format_typename
 
 if TYPE_CHECKING:
     from schema_audit.sources.ddl.interpreter import DdlInterpreter
@@ -109,12 +111,29 @@ def _routine(interp: DdlInterpreter, node: ast.DropStmt, obj: Any, names: list[s
 
 @_on(OT.OBJECT_TYPE)
 def _type(interp: DdlInterpreter, node: ast.DropStmt, obj: Any, names: list[str]) -> None:
+    """DROP TYPE; with CASCADE PostgreSQL drops the columns of that type too (and their arrays'):
+    for an enum the model holds they go; for another type they are not known, so listed."""
     for n in obj if isinstance(obj, tuple | list) else [obj]:
         if isinstance(n, ast.TypeName):
             tn = strings(n.names)
-            interp.model.enums.pop(
-                qualify(*(tn if len(tn) == 2 else [interp.search_path[0], tn[-1]])), None
+            schema, name = tn if len(tn) == 2 else [interp.search_path[0], tn[-1]]
+            enum = interp.model.enums.pop(qualify(schema, name), None)
+            if not _cascade(node):
+                continue
+            if enum is None:
+                interp._unapplied(
+                    "unsupported",
+                    "DROP TYPE … CASCADE of a type the model does not hold: the columns it drops "
+                    "are not known",
+                )
+                continue
+            typed = format_typename(
+                ast.TypeName(names=[ast.String(sval=schema), ast.String(sval=name)])
             )
+            for table in list(interp.model.tables.values()):
+                for column in list(table.columns.values()):
+                    if column.type in (typed, typed + "[]"):
+                        drop_column(interp, table, column.name, False)
 
 
 @_on(OT.OBJECT_SEQUENCE)
@@ -126,8 +145,16 @@ def _sequence(interp: DdlInterpreter, node: ast.DropStmt, obj: Any, names: list[
 
 @_on(OT.OBJECT_EXTENSION)
 def _extension(interp: DdlInterpreter, node: ast.DropStmt, obj: Any, names: list[str]) -> None:
+    """DROP EXTENSION; with CASCADE it also drops the columns, indexes and functions using its
+    types and functions (citext columns, say), which the model cannot tell: listed."""
     name = obj.sval if isinstance(obj, ast.String) else (names[-1] if names else "")
     interp.model.extensions.pop(name, None)
+    if _cascade(node):
+        interp._unapplied(
+            "unsupported",
+            "DROP EXTENSION … CASCADE also drops what uses the extension's types and functions, "
+            "which is not modelled",
+        )
 
 
 @_on(OT.OBJECT_SCHEMA)
