@@ -136,6 +136,7 @@ def audit(
             setup=Path(replay_setup) if replay_setup is not None else None,
             reporter=reporter,
             on_kept=on_scratch_kept,
+            search_path=search_path,
         )
     source = read_source(
         dsn=dsn,
@@ -284,6 +285,7 @@ def _replay(
     setup: Path | None,
     reporter: Reporter,
     on_kept: Callable[[str], None] | None,
+    search_path: Sequence[str] | None = None,
 ) -> AuditResult:
     """A replay, audited like any source; inline ignores are read from the static history."""
     from schema_audit.redact import scrub
@@ -311,6 +313,7 @@ def _replay(
             setup=setup,
             reporter=reporter,
             on_kept=on_kept,
+            search_path=search_path,
         )
     except (ReplayError, MigrationSourceError) as exc:
         raise SchemaAuditError(scrub(str(exc))) from None

@@ -12,7 +12,7 @@ half-built schema), probes are not run, and the CLI exits 2.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -43,7 +43,10 @@ def replay_source(
     setup: Path | None = None,
     reporter: Reporter = SILENT,
     on_kept: Callable[[str], None] | None = None,
+    search_path: Sequence[str] | None = None,
 ) -> ReplayedSource:
+    """Replay the history into a scratch database and read it back; ``search_path`` (from
+    --search-path) is the one each SQL file's session starts with, as for the static reading."""
     from schema_audit.audit.history import CATEGORY, history_findings
     from schema_audit.probes.auto import automatic_probes
     from schema_audit.probes.run import ProbeContext, run_probes
@@ -92,7 +95,7 @@ def replay_source(
                 [] if scratch.failed else scratch.assume(collect(sql_statements(sql)))  # type: ignore[arg-type]
             )
             if not scratch.failed:
-                replay_sql(sql, scratch, on_step=reporter.replay_step)  # type: ignore[arg-type]
+                replay_sql(sql, scratch, on_step=reporter.replay_step, search_path=search_path)  # type: ignore[arg-type]
             revisions = [Revision(s.revision, s.file, s.file) for s in scratch.steps if not s.setup]
         model = live.introspect(scratch.dsn)
         if migrations:

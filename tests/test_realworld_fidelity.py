@@ -293,3 +293,40 @@ def test_drop_type_cascade_drops_its_columns(make_db) -> None:  # type: ignore[n
         "CREATE EXTENSION citext; CREATE TABLE o (slug citext); DROP EXTENSION citext CASCADE;"
     )
     assert [u.sql for u in extension.unapplied] == ["DROP EXTENSION citext CASCADE"]
+
+
+def test_replay_starts_each_file_with_the_search_path_given(pg_server, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Supabase puts pgcrypto in `extensions` and starts sessions with
+    `search_path = public, extensions`; basejump's migrations call `gen_random_bytes()`
+    unqualified. `--search-path public,extensions` made the static reading right, but the
+    replay ignored it and stopped at the first call (every finding DEFERRED, exit 2)."""
+    from schema_audit.api import audit
+    from schema_audit.spec.load import load_spec
+
+    migrations = tmp_path / "supabase" / "migrations"
+    migrations.mkdir(parents=True)
+    (migrations / "20240414161700_platform.sql").write_text(
+        "CREATE SCHEMA extensions;\n"
+        "CREATE FUNCTION extensions.gen_token(n int) RETURNS text LANGUAGE sql\n"
+        "AS $$ SELECT repeat('x', n) $$;\n"
+    )
+    (migrations / "20240414161707_basejump-setup.sql").write_text(
+        "CREATE SCHEMA IF NOT EXISTS basejump;\n"
+        "CREATE TABLE basejump.invitations (token text DEFAULT gen_token(30) NOT NULL);\n"
+        "SELECT gen_token(3);\n"
+    )
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("name: s\ntables:\n  basejump.invitations:\n    columns:\n      token: {}\n")
+    result = audit(
+        load_spec(spec),
+        sql=migrations,
+        scratch_dsn=pg_server.admin_dsn,
+        replay=True,
+        search_path=["public", "extensions"],
+        rules="none",
+    )
+    status = {f.id: f.status for f in result.findings}
+    assert status == {
+        "tables.basejump.invitations": "PASS",
+        "tables.basejump.invitations.columns.token": "PASS",
+    }, [f.message for f in result.findings]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +23,7 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from schema_audit.errors import SchemaAuditError
+from schema_audit.model import quote_ident
 from schema_audit.redact import scrub
 from schema_audit.sources.assumed import References
 from schema_audit.sources.scratch_cluster import PgCluster, PgServerError, describe_bindir
@@ -431,14 +432,17 @@ def sql_statements(path: Path) -> Iterator[str]:
             yield stmt.sql
 
 
-def replay_sql(path: Path, scratch: Scratch, *, on_step=None) -> None:
+def replay_sql(
+    path: Path, scratch: Scratch, *, on_step=None, search_path: Sequence[str] | None = None
+) -> None:
     """Apply SQL files in migration order the way ``psql -f`` does, stopping at the first error.
 
     Each file gets its own session (as one ``psql`` run would) in autocommit mode, and its
     statements are sent one at a time: ``CREATE INDEX CONCURRENTLY``, ``ALTER TYPE … ADD
     VALUE`` followed by a use of the value, and ``VACUUM`` work as they do for psql, and a
     file's own ``BEGIN``/``COMMIT`` makes its statements one transaction. A transaction a
-    file leaves open is rolled back when its session ends, as psql's would be.
+    file leaves open is rolled back when its session ends, as psql's would be. ``search_path``
+    (--search-path) is what each session starts with, as the runner's would.
     """
     from schema_audit.sources.sqlfile import _display, _up_section, order_sql_files
     from schema_audit.sources.statements import split_statements
@@ -451,6 +455,11 @@ def replay_sql(path: Path, scratch: Scratch, *, on_step=None) -> None:
         try:
             text = _up_section(file.read_text(encoding="utf-8"))
             with psycopg.connect(scratch.dsn, autocommit=True) as conn:
+                if search_path:
+                    conn.execute(
+                        "SELECT set_config('search_path', %s, false)",
+                        [", ".join(quote_ident(s) for s in search_path)],
+                    )
                 for stmt in split_statements(text):
                     line = stmt.line
                     conn.execute(stmt.sql)
