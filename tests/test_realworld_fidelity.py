@@ -330,3 +330,50 @@ def test_replay_starts_each_file_with_the_search_path_given(pg_server, tmp_path)
         "tables.basejump.invitations": "PASS",
         "tables.basejump.invitations.columns.token": "PASS",
     }, [f.message for f in result.findings]
+
+
+def test_supabase_history_referencing_auth_users_it_does_not_create(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Supabase migrations reference `auth.users` (the platform's) with `REFERENCES auth.users`:
+    the static reading keeps the foreign key with its referenced columns unknown (a blind spot
+    says so), but the audit FAILed it as `ref_columns is [], expected ['id']`, and a waiver of a
+    rule finding on auth.users (whose existence is DEFERRED) FAILed as stale. Both are DEFERRED
+    now; a property the reading does know (ON DELETE) still FAILs."""
+    from schema_audit.api import audit
+    from schema_audit.spec.load import load_spec
+
+    migrations = tmp_path / "supabase" / "migrations"
+    migrations.mkdir(parents=True)
+    (migrations / "20240414161947_basejump-accounts.sql").write_text(
+        "CREATE SCHEMA basejump;\n"
+        "CREATE TABLE basejump.accounts (\n"
+        "    id uuid PRIMARY KEY,\n"
+        "    primary_owner_user_id uuid references auth.users not null,\n"
+        "    created_by uuid references auth.users on delete cascade\n"
+        ");\n"
+        "create function basejump.run_new_user_setup() returns trigger language plpgsql\n"
+        "as $$ begin return new; end $$;\n"
+        "create trigger on_auth_user_created after insert on auth.users\n"
+        "    for each row execute procedure basejump.run_new_user_setup();\n"
+    )
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        "name: s\n"
+        "tables:\n"
+        "  auth.users: {}\n"
+        "  basejump.accounts:\n"
+        "    foreign_keys:\n"
+        "    - {name: accounts_primary_owner_user_id_fkey, columns: [primary_owner_user_id],\n"
+        "       references: auth.users(id)}\n"
+        "    - {name: accounts_created_by_fkey, columns: [created_by], references: auth.users(id),\n"
+        "       on_delete: SET NULL}\n"
+        "waivers:\n"
+        "- requirement: rules.PRIV001.auth.users.email\n"
+        "  reason: the platform's table\n"
+    )
+    result = audit(load_spec(spec), sql=migrations, rules="none")
+    status = {f.id: f.status for f in result.findings}
+    assert status["tables.auth.users"] == "DEFERRED"
+    fks = "tables.basejump.accounts.foreign_keys."
+    assert status[fks + "accounts_primary_owner_user_id_fkey"] == "DEFERRED"
+    assert status[fks + "accounts_created_by_fkey"] == "FAIL"  # CASCADE, not SET NULL
+    assert status["waivers.0"] == "DEFERRED"

@@ -37,6 +37,12 @@ def apply_waivers(
     migration-history finding (``migrations.…``, written by `init` from a history) on a source
     without one (``has_history`` False: a live database) is DEFERRED, not stale."""
     ids = IdIndex([f.id for f in findings])
+    # tables whose existence this source could not settle: a rule cannot have run on them
+    unsettled = {
+        _qualified(f.id.removeprefix("tables."))
+        for f in findings
+        if f.kind == "table" and f.status == Status.DEFERRED and f.id.startswith("tables.")
+    }
     final = list(findings)
     position = {f.id: i for i, f in enumerate(findings)}  # the last finding of an id
     out: list[Finding] = []
@@ -56,12 +62,22 @@ def apply_waivers(
         expired = bool(waiver.expires and waiver.expires < as_of)
         problem = None
         historyless = not has_history and not matched and waiver.pattern.startswith(HISTORY)
-        deferred = historyless or (
-            not expired
-            and not deviating
-            and bool(stopped or any(f.status == Status.DEFERRED for f in matched))
+        open_table = None if matched else _deferred_table(waiver.pattern, unsettled)
+        deferred = (
+            historyless
+            or bool(open_table)
+            or (
+                not expired
+                and not deviating
+                and bool(stopped or any(f.status == Status.DEFERRED for f in matched))
+            )
         )
-        if historyless:
+        if open_table:
+            problem = (
+                f"waiver for {waiver.pattern!r} matches no finding: its table {open_table} "
+                "is DEFERRED, so the rule could not run on it"
+            )
+        elif historyless:
             problem = (
                 f"waiver for {waiver.pattern!r} is about the migration history, which this "
                 "source does not have: DEFERRED until an audit of the history judges it"
@@ -108,6 +124,18 @@ def apply_waivers(
                 )
             )
     return final + out
+
+
+def _qualified(name: str) -> str:
+    return name if "." in name else f"public.{name}"
+
+
+def _deferred_table(pattern: str, unsettled: set[str]) -> str | None:
+    """The DEFERRED table a rule waiver (``rules.SEC003.auth.users…``) is about, if any."""
+    if not pattern.startswith("rules.") or not unsettled:
+        return None
+    rest = pattern.split(".", 2)[2] if pattern.count(".") >= 2 else ""
+    return next((t for t in sorted(unsettled) if rest == t or rest.startswith(t + ".")), None)
 
 
 def _unjudged(matched: list[Finding], stopped: str | None) -> str:
