@@ -45,9 +45,12 @@ def policy_expr(interp: DdlInterpreter, table: Table, node: ast.Node | None) -> 
     if text is None or not find_all(node, ast.SubLink):
         return text
     try:
-        tree = parse_sql(f"SELECT {text}")[0].stmt.targetList[0].val
-    except (pglast.parser.ParseError, IndexError, AttributeError):
+        select = parse_sql(f"SELECT {text}")[0].stmt
+    except pglast.parser.ParseError:
         return text
+    if not isinstance(select, ast.SelectStmt) or not select.targetList:
+        return text
+    tree = select.targetList[0].val
     outer: Scope = [(table.name, frozenset(table.columns))]
     if not _walk(interp, tree, [outer]):
         return text
@@ -68,7 +71,8 @@ def _walk(interp: DdlInterpreter, obj: object, scopes: list[Scope]) -> bool:
         scope = None if obj.withClause is not None else _scope(interp, obj.fromClause or ())
         inner = [*scopes, scope]
         return any([_walk(interp, getattr(obj, part), inner) for part in _SELECT_PARTS])
-    return any([_walk(interp, getattr(obj, slot), scopes) for slot in obj.__slots__])
+    slots = getattr(type(obj), "__slots__", ())
+    return any([_walk(interp, getattr(obj, slot), scopes) for slot in slots])
 
 
 def _scope(interp: DdlInterpreter, from_clause: tuple[ast.Node, ...]) -> Scope:
@@ -77,7 +81,7 @@ def _scope(interp: DdlInterpreter, from_clause: tuple[ast.Node, ...]) -> Scope:
     for item in from_clause:
         if not isinstance(item, ast.RangeVar):
             return None
-        key = qualify(interp._schema_of(item), item.relname)
+        key = qualify(interp._schema_of(item), item.relname or "")
         relation = interp.model.tables.get(key)
         if relation is not None:
             columns = frozenset(relation.columns)
@@ -85,7 +89,8 @@ def _scope(interp: DdlInterpreter, from_clause: tuple[ast.Node, ...]) -> Scope:
             columns = frozenset(c.name for c in interp.model.views[key].columns)
         else:
             return None
-        out.append((item.alias.aliasname if item.alias else item.relname, columns))
+        alias = item.alias.aliasname if item.alias else None
+        out.append((alias or item.relname or "", columns))
     return out
 
 

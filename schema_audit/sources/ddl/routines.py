@@ -85,14 +85,16 @@ def alter_function(interp: DdlInterpreter, node: ast.AlterFunctionStmt) -> None:
     """ALTER FUNCTION / PROCEDURE … SECURITY, volatility, STRICT, PARALLEL, SET / RESET
     (Supabase's advice `ALTER FUNCTION f SET search_path = ''`); COST, ROWS and LEAKPROOF are
     not modelled. SET … FROM CURRENT takes the session's value: listed, not guessed."""
-    found = functions_named(interp, node.func)
+    func = node.func
+    assert func is not None  # the grammar requires the function's name
+    found = functions_named(interp, func)
     if not found:
-        raise ApplyError(f"function {'.'.join(strings(node.func.objname))} does not exist")
+        raise ApplyError(f"function {'.'.join(strings(func.objname))} does not exist")
     if len(found) > 1:
-        raise ApplyError(f"function name {'.'.join(strings(node.func.objname))} is not unique")
+        raise ApplyError(f"function name {'.'.join(strings(func.objname))} is not unique")
     fn = found[0]
     sets = [o.arg for o in node.actions or () if isinstance(o.arg, ast.VariableSetStmt)]
-    if any(VariableSetKind(v.kind) == VariableSetKind.VAR_SET_CURRENT for v in sets):
+    if any(VariableSetKind(v.kind or 0) == VariableSetKind.VAR_SET_CURRENT for v in sets):
         interp._unapplied("unsupported", "SET … FROM CURRENT takes the session's value")
         return
     for opt in node.actions or ():
@@ -112,7 +114,7 @@ def alter_function(interp: DdlInterpreter, node: ast.AlterFunctionStmt) -> None:
 def _set_config(config: list[str], stmt: ast.VariableSetStmt) -> list[str]:
     """proconfig after one SET / RESET: a setting already there is replaced in place (as
     PostgreSQL's GUCArrayAdd does), a new one appended; RESET ALL empties it."""
-    kind = VariableSetKind(stmt.kind)
+    kind = VariableSetKind(stmt.kind or 0)
     if kind == VariableSetKind.VAR_RESET_ALL:
         return []
     value = setting_text(stmt) if kind == VariableSetKind.VAR_SET_VALUE else None
