@@ -10,10 +10,12 @@ offsets, empty strings).
 
 from __future__ import annotations
 
+import gc
 import json
 from enum import Enum
 from pathlib import Path
 
+import msgspec
 import pglast
 import pglast.parser
 import pytest
@@ -75,8 +77,12 @@ def _difference(fast: object, reference: object, path: str = "$") -> str | None:
 
 
 def _built(text: str) -> tuple[ast.RawStmt, ...]:
-    """The builder's own tree, never pglast's fallback (which would make the comparison moot)."""
-    return pgparse._build(text, json.loads(pglast.parser.parse_sql_json(text)))
+    """The builder's own tree, never pglast's fallback (which would make the comparison moot),
+    from the JSON as msgspec decodes it (a long read) and as ``json.loads`` does: the same."""
+    data = pglast.parser.parse_sql_json(text)
+    built = pgparse._build(text, msgspec.json.decode(data))
+    assert _difference(built, pgparse._build(text, json.loads(data))) is None
+    return built
 
 
 def _fixture_statements() -> list[tuple[str, str]]:
@@ -251,3 +257,37 @@ def test_an_attribute_the_builder_has_no_rule_for_goes_to_pglast() -> None:
         builder.wrapped({"String": {"sval": "x", "newer_attribute": 1}})
     with pytest.raises(pgparse._Unsupported):
         builder.wrapped({"ColumnRef": {"fields": [], "location": 0, "newer_attribute": True}})
+
+
+def test_printing_leaves_no_reference_cycle() -> None:
+    """Static reading pauses the cyclic collector: a printed tree must be freed by reference
+    counting alone (the ancestors the printers read refer to the parent nodes)."""
+    sources = ["SELECT x BETWEEN 1 AND 2", "SELECT lower(a) || 'b' FROM t WHERE c > 0"]
+    expected = [RawStream()(pglast.parse_sql(source)[0].stmt) for source in sources]
+    gc.collect()
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for source, text in zip(sources, expected, strict=True):
+            pgparse._PRINTED.clear()
+            node = pgparse.parse_sql(source)[0].stmt
+            assert pgparse.deparse(node) == text
+            shared = _normalize(pgparse.parse_sql(source)[0].stmt.targetList[0].val)
+            pgparse.deparse(shared)  # a node under two parents
+            del node, shared
+        pgparse._PRINTED.clear()
+        assert gc.collect() == 0
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def test_a_long_read_decodes_with_msgspec_and_builds_the_same_trees(monkeypatch) -> None:
+    """json.loads until a run has decoded enough JSON to pay for importing msgspec, then msgspec."""
+    monkeypatch.setattr(pgparse, "_FAST_DECODER", [None, 0])
+    monkeypatch.setattr(pgparse, "_FAST_AFTER_CHARS", 2000)
+    texts = [text for text in TRICKY if not pgparse._MAY_HOLD_EMPTY_STRING.search(text)] * 3
+    trees = [pgparse.parse_sql(text) for text in texts]
+    assert pgparse._FAST_DECODER[0] is not None  # switched on the way
+    for text, tree in zip(texts, trees, strict=True):
+        assert _difference(tree, pglast.parse_sql(text)) is None

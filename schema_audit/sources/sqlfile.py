@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from schema_audit.gcpause import collector_paused
 from schema_audit.model import Revision, SchemaModel, UnappliedStatement
 from schema_audit.progress import SILENT, Reporter
 from schema_audit.sources.alembic import MigrationIssue, MigrationSourceError
@@ -320,6 +321,8 @@ def load_sql(
 _CONTENT = re.compile(r"(?m)^[ \t]*(?!--)[^\s]")  # a line that is neither blank nor a -- comment
 
 
+# the model only grows from file to file: no collection between files either (DdlInterpreter)
+@collector_paused()
 def read_sql(
     path: Path, *, search_path: list[str] | None = None, reporter: Reporter = SILENT
 ) -> tuple[SchemaModel, Layout]:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pglast import ast
 from pglast.enums import ObjectType
 
+from schema_audit.gcpause import collector_paused
 from schema_audit.model import (
     Column,
     Grant,
@@ -100,7 +101,26 @@ class DdlInterpreter:
         revision: str | None = None,
         on_line: Callable[[int], None] | None = None,
     ) -> None:
-        """Apply every statement in order; ``on_line`` hears each statement's line (progress)."""
+        """Apply every statement in order; ``on_line`` hears each statement's line (progress).
+
+        The cyclic collector is paused meanwhile: each statement's syntax tree is freed by
+        reference counting as the next is parsed (its printed parts leave no cycle:
+        ``pgparse._print``), while the model only grows, so every collection the trees'
+        allocations triggered walked the model again for nothing (0.13–0.16 of 2 CPU s for
+        the 1,000-table history).
+        """
+        with collector_paused():
+            self._apply_statements(sql, file=file, line=line, revision=revision, on_line=on_line)
+
+    def _apply_statements(
+        self,
+        sql: str,
+        *,
+        file: str | None,
+        line: int,
+        revision: str | None,
+        on_line: Callable[[int], None] | None,
+    ) -> None:
         self._file, self._revision = file, revision
         for stmt in split_statements(sql):
             if on_line is not None:
