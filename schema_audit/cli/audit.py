@@ -30,6 +30,7 @@ from schema_audit.cli.common import (
     write,
 )
 from schema_audit.cli.options import (
+    PG_INT_MAX,
     AllowUnrenderedOpt,
     DsnOpt,
     Format,
@@ -45,6 +46,7 @@ from schema_audit.cli.options import (
     SpecOpt,
     SqlOpt,
     VarOpt,
+    positive_seconds,
 )
 from schema_audit.enums import Severity
 from schema_audit.errors import SchemaAuditError
@@ -66,9 +68,11 @@ def audit(
     ] = Severity.LOW,
     schema: SchemaOpt = None,
     statement_timeout: Annotated[
-        int, typer.Option(help="statement_timeout for live reads, in ms.")
+        int, typer.Option(min=0, max=PG_INT_MAX, help="statement_timeout for live reads, in ms.")
     ] = 30000,
-    lock_timeout: Annotated[int, typer.Option(help="lock_timeout for live reads, in ms.")] = 5000,
+    lock_timeout: Annotated[
+        int, typer.Option(min=0, max=PG_INT_MAX, help="lock_timeout for live reads, in ms.")
+    ] = 5000,
     verbose: Annotated[
         bool,
         typer.Option(
@@ -182,7 +186,11 @@ def audit(
     jobs: JobsOpt = 4,
     target_timeout: Annotated[
         float,
-        typer.Option("--target-timeout", help="With --targets: seconds allowed per database."),
+        typer.Option(
+            "--target-timeout",
+            callback=positive_seconds,
+            help="With --targets: seconds allowed per database.",
+        ),
     ] = 300.0,
     allow_unrendered: AllowUnrenderedOpt = False,
     no_exec: NoExecOpt = False,
@@ -340,8 +348,8 @@ def _audit_fleet(
 ) -> NoReturn:
     from schema_audit.cli.fleet import audit_targets
 
-    if fmt is Format.github:
-        fail(["--targets writes terminal or json output (and --report/--html), not github"])
+    if fmt in (Format.github, Format.gitlab):
+        fail([f"--targets writes terminal or json output (and --report/--html), not {fmt.value}"])
     try:
         summary = audit_targets(
             targets,

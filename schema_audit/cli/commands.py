@@ -46,11 +46,48 @@ def load_command(name: str) -> Any:
 
 
 class Command(typer.core.TyperCommand):
-    """A Typer command whose option values are converted without pydantic where plain (``coerce``)."""
+    """A Typer command whose option values are converted without pydantic where plain (``coerce``)
+    and whose option values and arguments may not be empty."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         coerce.install(self.get_params(ctx))
+        empty = empty_values(self, ctx, args)
+        if empty:
+            from schema_audit.cli.common import fail
+
+            name, option = empty[0]
+            fail(
+                [
+                    f"{name}: empty value; "
+                    + ("give one or leave the option out" if option else "give one")
+                ]
+            )
         return super().parse_args(ctx, args)
+
+
+def empty_values(command: Any, ctx: Any, args: list[str]) -> list[tuple[str, bool]]:
+    """The options and arguments given an empty string on the command line (``--schema ''``),
+    each as (its name, whether it is an option).
+
+    No option of this tool has a meaning for an empty value: typer would turn ``--output-dir
+    ''`` into the current directory, ``--schema ''`` into a schema named nothing and
+    ``--search-path ''`` into no option at all, each silently. Empty environment variables
+    are unset as far as Click is concerned and never reach here. Arguments Click cannot
+    parse are left to its own parse, which reports them.
+    """
+    try:
+        opts, _, _ = command.make_parser(ctx).parse_args(args=list(args))
+    except Exception:  # a usage error: the real parse says it in Click's words
+        return []
+    out = []
+    for param in command.get_params(ctx):
+        value = opts.get(param.name)
+        values = value if isinstance(value, (list, tuple)) else (value,)
+        if any(v == "" for v in values):
+            long = [o for o in getattr(param, "opts", None) or [] if o.startswith("--")]
+            is_option = getattr(param, "param_type_name", "") == "option"
+            out.append((long[0], True) if is_option and long else (str(param.name).upper(), False))
+    return out
 
 
 class _Commands(MutableMapping[str, Any]):

@@ -172,9 +172,16 @@ def variables(pairs: list[str] | None) -> dict[str, str]:
 
 
 def parse_search_path(value: str | None) -> list[str] | None:
-    """``--search-path a,b`` as a list (quotes around a name dropped); None when not given."""
-    parts = [p.strip().strip('"') for p in (value or "").split(",") if p.strip()]
-    return parts or None
+    """``--search-path a,b`` as a list (quotes around a name dropped); None when not given.
+
+    An empty name (``--search-path ','``, ``a,,b``) is an error, exit 2: it names no schema,
+    and dropping it silently would read the history with another search_path than asked."""
+    if value is None:
+        return None
+    parts = [p.strip().strip('"') for p in value.split(",")]
+    if not all(parts):
+        fail([f"--search-path {value!r}: an empty schema name (expected e.g. storage,public)"])
+    return parts
 
 
 def read_source(dsn, migrations, sql, schema, no_exec, search_path, jobs=4):

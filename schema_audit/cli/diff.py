@@ -22,8 +22,8 @@ from schema_audit.cli.common import (
 )
 from schema_audit.cli.options import (
     AllowUnrenderedOpt,
-    Format,
-    FormatOpt,
+    DiffFormat,
+    DiffFormatOpt,
     JobsOpt,
     NoExecOpt,
     SchemaOpt,
@@ -37,7 +37,7 @@ def diff(
         str, typer.Argument(help="A source: DSN, Alembic project, SQL folder or .sql file.")
     ],
     right: Annotated[str, typer.Argument(help="The other source.")],
-    fmt: FormatOpt = Format.terminal,
+    fmt: DiffFormatOpt = DiffFormat.terminal,
     schema: SchemaOpt = None,
     allow_unrendered: AllowUnrenderedOpt = False,
     no_exec: NoExecOpt = False,
@@ -65,7 +65,7 @@ def diff(
     except SchemaAuditError as exc:
         fail(phrase(exc))
     a, b, differences = comparison.left, comparison.right, comparison.differences
-    if fmt is Format.json:
+    if fmt is DiffFormat.json:
         stdout(render.json_text(a, b, differences, comparison.undecided))
     else:
         stdout(render.terminal(a, b, differences, comparison.undecided))

@@ -79,14 +79,16 @@ def init(
     from schema_audit import api
     from schema_audit.spec.bootstrap import TABLE_KINDS
 
+    kinds = [k.strip() for k in (only or "").split(",") if k.strip()]
+    if only is not None and not kinds:
+        fail([f"--only {only!r}: name at least one of {', '.join(TABLE_KINDS)}"])
+    unknown = [k for k in kinds if k not in TABLE_KINDS]
+    if unknown:
+        fail([f"--only {unknown[0]!r}: kinds are {', '.join(TABLE_KINDS)}"])
     if output.exists() and not force:
         fail([f"{output} exists; use --force to overwrite it"])
     source = read_source(dsn, migrations, sql, schema, no_exec, search_path, jobs)
     exit_on_gaps(source.model, source.kind, allow_unrendered, "no spec written: ")
-    kinds = [k.strip() for k in (only or "").split(",") if k.strip()]
-    unknown = [k for k in kinds if k not in TABLE_KINDS]
-    if unknown:
-        fail([f"--only {unknown[0]!r}: kinds are {', '.join(TABLE_KINDS)}"])
     text = api.init_spec(
         source,
         history=migrations or sql,

@@ -15,6 +15,7 @@ from schema_audit.cli.common import emit, exit_on_gaps, known_dsns, read_source
 from schema_audit.cli.options import (
     AllowUnrenderedOpt,
     DsnOpt,
+    InspectFormat,
     JobsOpt,
     MigrationsOpt,
     NoExecOpt,
@@ -30,10 +31,14 @@ def inspect(
     sql: SqlOpt = None,
     schema: SchemaOpt = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write JSON here.")] = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="Only json for now.")] = "json",
+    fmt: Annotated[
+        InspectFormat, typer.Option("--format", "-f", help="Only json for now.")
+    ] = InspectFormat.json,
     indent: Annotated[
         int | None,
-        typer.Option("--indent", help="Pretty-print with this indent (default: compact, fastest)."),
+        typer.Option(
+            "--indent", min=0, help="Pretty-print with this indent (default: compact, fastest)."
+        ),
     ] = None,
     allow_unrendered: AllowUnrenderedOpt = False,
     no_exec: NoExecOpt = False,

@@ -14,8 +14,8 @@ import typer
 from schema_audit.cli.common import emit, fail, fail_line, parse_search_path
 from schema_audit.cli.options import (
     AllowUnrenderedOpt,
-    Format,
-    FormatOpt,
+    LintFormat,
+    LintFormatOpt,
     NoExecOpt,
     OutputOpt,
     SearchPathOpt,
@@ -36,7 +36,7 @@ def lint_migrations(
             help="Treat every pre-existing table as holding rows (stricter SET NOT NULL check)."
         ),
     ] = False,
-    fmt: FormatOpt = Format.terminal,
+    fmt: LintFormatOpt = LintFormat.terminal,
     output: OutputOpt = None,
     allow_unrendered: AllowUnrenderedOpt = False,
     no_exec: NoExecOpt = False,
@@ -75,9 +75,9 @@ def lint_migrations(
         )
     except (ValueError, MigrationSourceError) as exc:
         fail([str(exc)])
-    if fmt is Format.github:
+    if fmt is LintFormat.github:
         text = render.github(result)
-    elif fmt is Format.json:
+    elif fmt is LintFormat.json:
         text = render.json_text(result, str(path))
     else:
         text = render.terminal(result)

@@ -6,18 +6,49 @@ is declared in that command's signature.
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+# The largest value PostgreSQL takes for statement_timeout / lock_timeout (an int GUC, ms).
+PG_INT_MAX = 2**31 - 1
+
+
+def positive_seconds(value: float) -> float:
+    """A duration in seconds must be a number above zero: ``-5``, ``0``, ``nan`` and ``inf``
+    would stop every database at once or never (a usage error, exit 2)."""
+    if not (math.isfinite(value) and value > 0):
+        raise typer.BadParameter(f"{value} is not a number of seconds above zero")
+    return value
+
 
 class Format(StrEnum):
+    """``audit``'s outputs."""
+
     terminal = "terminal"
     json = "json"
     github = "github"
     gitlab = "gitlab"
+
+
+# Each command offers only the formats it writes: a format it would not honour (``diff -f
+# github`` printed the terminal text) is a usage error, never a silent substitute.
+class LintFormat(StrEnum):
+    terminal = "terminal"
+    json = "json"
+    github = "github"
+
+
+class DiffFormat(StrEnum):
+    terminal = "terminal"
+    json = "json"
+
+
+class InspectFormat(StrEnum):
+    json = "json"
 
 
 class JsonDetail(StrEnum):
@@ -106,6 +137,8 @@ SchemaOpt = Annotated[
     typer.Option("--schema", help="Only read these schemas from a live database (repeatable)."),
 ]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+LintFormatOpt = Annotated[LintFormat, typer.Option("--format", "-f", help="Output format.")]
+DiffFormatOpt = Annotated[DiffFormat, typer.Option("--format", "-f", help="Output format.")]
 OutputOpt = Annotated[
     Path | None, typer.Option("--output", "-o", help="Write the output to this file.")
 ]
