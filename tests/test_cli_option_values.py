@@ -3,8 +3,9 @@
 Each of these was accepted silently: ``inspect -f xml`` wrote JSON, ``diff -f github`` and
 ``lint-migrations -f gitlab`` wrote the terminal text, ``inspect --indent -1`` indented,
 ``--output-dir ''`` wrote every report into the current directory, ``--schema ''`` and
-``--search-path ','`` were dropped, negative timeouts were passed on. Every command is run
-from an empty directory so that anything it writes shows.
+``--search-path ','`` were dropped, negative timeouts were passed on, ``--keep-scratch``
+without ``--replay`` kept nothing, ``init --expires-in 99999999`` was an internal error.
+Every command is run from an empty directory so that anything it writes shows.
 """
 
 from __future__ import annotations
@@ -59,6 +60,16 @@ REFUSED: list[tuple[list[str], str]] = [
     (["init", "-m", HISTORY, "-o", "spec.yaml", "--name", ""], "--name"),
     (["init", "-m", HISTORY, "-o", "spec.yaml", "--tenant-column", ""], "--tenant-column"),
     (["validate-spec", ""], "SPEC"),
+    # values no date can hold
+    (["init", "-m", HISTORY, "-o", "spec.yaml", "--expires-in", "99999999"], "--expires-in"),
+    # options that do nothing without another: typed on the command line, a mistake
+    (["audit", "-s", SPEC, "-m", HISTORY, "--keep-scratch"], "only applies with --replay"),
+    (
+        ["audit", "-s", SPEC, "-m", HISTORY, "--scratch-dsn", "host=/x"],
+        "only applies with --replay",
+    ),
+    (["audit", "-s", SPEC, "-m", HISTORY, "--replay-setup", SPEC], "only applies with --replay"),
+    (["audit", "-s", SPEC, "-m", HISTORY, "--target-timeout", "5"], "only applies with --targets"),
 ]
 
 
@@ -86,3 +97,12 @@ def test_meaningful_values_beside_them_still_work(tmp_path: Path) -> None:
     same = run_cli("diff", DUMP, DUMP, "-f", "json")
     assert same.returncode == 0 and '"differences": []' in same.stdout
     assert run_cli("lint-migrations", HISTORY, "-f", "github").returncode == 0
+
+
+def test_replay_keys_in_the_configuration_are_defaults_not_requests(tmp_path: Path) -> None:
+    """``scratch-dsn`` in schema-audit.toml serves the runs with --replay; a run without it is
+    no mistake (only the same option typed on the command line is)."""
+    (tmp_path / "schema-audit.toml").write_text('scratch-dsn = "host=/nonexistent"\n')
+    proc = run_cli("audit", "-s", SPEC, "-m", HISTORY, "-q", cwd=tmp_path)
+    assert proc.returncode == 1, proc.stderr  # B0.3 fails its spec: the audit ran
+    assert "only applies" not in proc.stderr

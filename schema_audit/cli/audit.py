@@ -54,6 +54,7 @@ from schema_audit.spec.fragments import ISO_DAY
 
 
 def audit(
+    ctx: typer.Context,
     spec: SpecOpt,
     var: VarOpt = None,
     spec_allow: SpecAllowOpt = None,
@@ -209,6 +210,7 @@ def audit(
 
     if date is not None and not re.fullmatch(ISO_DAY, date):
         fail([f"--date {date!r}: not a day as YYYY-MM-DD (waiver expiry is compared with it)"])
+    _refuse_idle_options(ctx, replay=replay, targets=targets is not None)
     if targets is not None:
         given = [f"--{n}" for n, v in (("dsn", dsn), ("migrations", migrations), ("sql", sql)) if v]
         if given or replay or baseline or junit or sarif or output_dir:
@@ -307,6 +309,26 @@ def audit(
         trend=trend,
     )
     _exit(result, allow_unrendered)
+
+
+# option -> what it needs: given on the command line without it, it would do nothing
+_NEEDS = {
+    "keep_scratch": ("--keep-scratch", "--replay"),
+    "scratch_dsn": ("--scratch-dsn", "--replay"),
+    "replay_setup": ("--replay-setup", "--replay"),
+    "target_timeout": ("--target-timeout", "--targets"),
+}
+
+
+def _refuse_idle_options(ctx: typer.Context, *, replay: bool, targets: bool) -> None:
+    """Exit 2 on an option typed on the command line that the run would ignore
+    (``--keep-scratch`` without ``--replay`` keeps nothing). The same keys set in the
+    configuration file are defaults for the runs that use them, not requests."""
+    given = {"--replay": replay, "--targets": targets}
+    for param, (option, needs) in _NEEDS.items():
+        source = ctx.get_parameter_source(param)
+        if not given[needs] and source is not None and source.name == "COMMANDLINE":
+            fail([f"{option} only applies with {needs}; without it, it would do nothing"])
 
 
 def _rule_options(values: list[str]) -> dict[str, str]:

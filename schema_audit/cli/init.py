@@ -55,7 +55,12 @@ def init(
     ] = True,
     expires_in: Annotated[
         int,
-        typer.Option("--expires-in", help="Days until the waivers init writes expire.", min=1),
+        typer.Option(
+            "--expires-in",
+            help="Days until the waivers init writes expire.",
+            min=1,
+            max=365_000,  # about a thousand years: any more overflows a date (year 9999)
+        ),
     ] = 90,
     tenant_column: Annotated[
         str | None,
