@@ -239,3 +239,53 @@ def test_servers_whose_layouts_are_not_known_deparse_alone() -> None:
     assert live.version_fragments(110000)["client_deparse"] == "true"
     assert live.version_fragments(170000)["client_deparse"] == "false"
     assert live.version_fragments(180001)["client_deparse"] == "false"
+
+
+# Constraint keys the server must still name itself: a system column in a CHECK, a key after
+# a dropped column, a foreign key to a table outside the schemas read (schemas=["s2"]).
+KEYS = """
+CREATE TABLE s2.sys_check (id int, "Weird ""col"" x" int,
+  CONSTRAINT ck_tableoid CHECK (tableoid <> 0 AND id > 0 AND "Weird ""col"" x" IS NOT NULL));
+CREATE TABLE s2.gap (a int, b int, "c C" int);
+ALTER TABLE s2.gap DROP COLUMN b;
+ALTER TABLE s2.gap ADD CONSTRAINT gap_u UNIQUE ("c C", a);
+ALTER TABLE s2.gap ADD CONSTRAINT gap_fk FOREIGN KEY ("c C", a) REFERENCES s2.gap ("c C", a);
+"""
+
+
+def _server_constraint_columns(dsn: str) -> dict[tuple[str, str, str], tuple[list, list]]:
+    with psycopg.connect(dsn) as conn:
+        rows = conn.execute(
+            "SELECT n.nspname, c.relname, con.conname,"
+            " ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(n, o)"
+            "       JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n"
+            "       ORDER BY k.o),"
+            " ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(n, o)"
+            "       JOIN pg_catalog.pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n"
+            "       ORDER BY k.o)"
+            " FROM pg_catalog.pg_constraint con JOIN pg_catalog.pg_class c ON c.oid = con.conrelid"
+            " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE con.contype IN ('p', 'u', 'c', 'f')"
+            " AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')"
+        ).fetchall()
+    return {(s, t, name): (cols, refs) for s, t, name, cols, refs in rows}
+
+
+@pytest.mark.parametrize(("schemas", "jobs"), [(None, 1), (None, 4), (["s2"], 1), (["s2"], 3)])
+def test_constraint_columns_are_the_servers(make_db, schemas, jobs) -> None:  # type: ignore[no-untyped-def]
+    """The reader names constraint keys from the columns it read (not a subquery per key);
+    the server's pg_attribute is the truth, including keys it must still name itself."""
+    dsn = make_db("conkeys", AWKWARD + KEYS + "".join(sql for _, sql in generate(30).files))
+    server = _server_constraint_columns(dsn)
+    model = {}
+    for table in live.introspect(dsn, jobs=jobs, schemas=schemas).tables.values():
+        for con in [table.primary_key, *table.uniques.values(), *table.checks.values()]:
+            if con is not None:
+                model[(table.schema, table.name, con.name)] = (con.columns, [])
+        for fk in table.foreign_keys.values():
+            model[(table.schema, table.name, fk.name)] = (fk.columns, fk.ref_columns)
+    assert {k: v for k, v in model.items() if server[k] != v} == {}
+    assert len(model) > (60 if schemas is None else 15)
+    assert model[("s2", "sys_check", "ck_tableoid")][0] == ["tableoid", "id", 'Weird "col" x']
+    assert model[("s2", "child", "fk_deferred")] == (["pk"], ["k"])  # to "Other Schema"
+    assert model[("s2", "gap", "gap_fk")] == (["c C", "a"], ["c C", "a"])

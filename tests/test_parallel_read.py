@@ -317,4 +317,6 @@ def test_the_plan_runs_the_queries_in_the_order_the_model_is_built_from_them(
     assert planned == built
     # and each heavy query's part n is planned for connection n
     slots = {(p.what, p.slot) for p in live._plan(4) if p.slot is not None}
-    assert slots == {(w, n) for w in ("columns", "constraints", "indexes") for n in range(4)}
+    assert slots == {
+        (w, n) for w in ("columns", "constraints", "indexes", "policies") for n in range(4)
+    }
