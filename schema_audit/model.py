@@ -23,10 +23,11 @@ the same database compare equal):
 from __future__ import annotations
 
 import functools
+import importlib.util
+import sys
 from dataclasses import dataclass, field, fields
+from types import ModuleType
 from typing import Literal
-
-from pglast.keywords import COL_NAME_KEYWORDS, RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
 
 from schema_audit.enums import ReferentialAction
 
@@ -460,13 +461,37 @@ def qualify(schema: str, name: str) -> str:
     return f"{quote_ident(schema)}.{quote_ident(name)}"
 
 
+def _pglast_keywords() -> ModuleType:
+    """``pglast.keywords``, a data module, loaded without the ``pglast`` package when that is
+    not imported yet: its ``__init__`` loads the parser and node classes (a sixth of a live
+    ``inspect``'s start-up), which reading a live catalog never uses."""
+    module = sys.modules.get("pglast.keywords")
+    if module is not None:
+        return module
+    package = importlib.util.find_spec("pglast")
+    locations = package.submodule_search_locations if package else None
+    if not locations:  # an unusual install: import it the ordinary way
+        import pglast.keywords
+
+        return pglast.keywords
+    spec = importlib.util.spec_from_file_location(
+        "schema_audit._pglast_keywords", f"{next(iter(locations))}/keywords.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 # quote_identifier() quotes every keyword that is not unreserved. pglast follows a newer grammar
 # than PostgreSQL 11-15, whose quote_identifier does not know the JSON/MERGE words it added.
+_WORDS = _pglast_keywords()
 _KEYWORDS = (
-    frozenset(RESERVED_KEYWORDS)
-    | frozenset(TYPE_FUNC_NAME_KEYWORDS)
-    | frozenset(k for k in COL_NAME_KEYWORDS if not k.startswith(("json", "merge_")))
+    frozenset(_WORDS.RESERVED_KEYWORDS)
+    | frozenset(_WORDS.TYPE_FUNC_NAME_KEYWORDS)
+    | frozenset(k for k in _WORDS.COL_NAME_KEYWORDS if not k.startswith(("json", "merge_")))
 )
+del _WORDS
 _SAFE_FIRST = set("abcdefghijklmnopqrstuvwxyz_")
 _SAFE_REST = _SAFE_FIRST | set("0123456789$")
 

@@ -99,3 +99,21 @@ def test_b03_static_audit_imports_only_what_it_uses() -> None:
     assert {"alembic", "sqlalchemy", "typer", "yaml", "pglast"} <= roots  # rendered by Alembic
     assert sorted(roots & set(NOT_FOR_A_STATIC_AUDIT)) == []
     assert _commands(modules) == {"audit"}
+
+
+# inspect --dsn reads a catalog and writes JSON: psycopg and msgspec, not the SQL parser, the
+# audit engine or the rule pack (schema_audit.api loads them all; a sixth of its start-up).
+NOT_FOR_A_LIVE_INSPECT = ["pglast", "yaml", "jinja2", "jsonschema", "alembic", "sqlalchemy"]
+
+
+def test_live_inspect_imports_only_what_it_uses(make_db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    dsn = make_db("startup", 'CREATE TABLE t (id int PRIMARY KEY, "select" text)')
+    code, modules = _loaded("inspect", "--dsn", dsn, "-o", str(tmp_path / "model.json"))
+    assert code == 0
+    roots = _roots(modules)
+    assert {"psycopg", "msgspec", "typer"} <= roots
+    assert sorted(roots & set(NOT_FOR_A_LIVE_INSPECT)) == []
+    assert (
+        sorted(m for m in modules if m.startswith(("schema_audit.api", "schema_audit.audit"))) == []
+    )
+    assert (tmp_path / "model.json").read_bytes().startswith(b'{"model": {')

@@ -187,14 +187,16 @@ def parse_search_path(value: str | None) -> list[str] | None:
 def read_source(dsn, migrations, sql, schema, no_exec, search_path, jobs=4):
     """The one source a command names, read with the options every reading command shares;
     a problem is phrased for the command line and exits 2."""
-    from schema_audit import api
+    # api.read_source's own body, without importing api: that loads the audit engine, the
+    # rule pack and the SQL parser, which inspect --dsn never uses (a fifth of its start-up)
+    from schema_audit.sources.select import load_source
 
     try:
-        return api.read_source(
+        return load_source(
             dsn=dsn,
-            migrations=migrations,
-            sql=sql,
-            schemas=schema,
+            migrations=Path(migrations) if migrations is not None else None,
+            sql=Path(sql) if sql is not None else None,
+            schemas=list(schema) if schema else None,
             execute=not no_exec,
             search_path=parse_search_path(search_path),
             reporter=reporter(),
