@@ -888,8 +888,8 @@ def _build(
     words = _Words()
     types: dict[str, str] = {}
     last = None
-    rel: Table | View | None = None
-    is_view = False
+    into_table: Table | None = None
+    into_view: View | None = None
     for (
         relid,
         attnum,
@@ -906,17 +906,18 @@ def _build(
             names = attnames[relid] = {}
             last = relid
             rel = relations.get(relid)
-            is_view = isinstance(rel, View)
+            into_table = rel if isinstance(rel, Table) else None
+            into_view = rel if isinstance(rel, View) else None
         name = words[name]
         names[attnum] = name
         home = types.get(type_)
         if home is None:
             home = types[type_] = words[_home_type(type_)]
-        if is_view:
-            rel.columns.append(ViewColumn(name, home))  # type: ignore[union-attr]
-        elif rel is not None:
+        if into_view is not None:
+            into_view.columns.append(ViewColumn(name, home))
+        elif into_table is not None:
             stored = generated == "s"  # Column's fields in order, positionally: built per row
-            rel.columns[name] = Column(
+            into_table.columns[name] = Column(
                 name,
                 home,
                 not notnull,
