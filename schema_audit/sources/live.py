@@ -286,20 +286,6 @@ ORDER BY con.conrelid, con.conname"""
 # key: as a joined subquery the planner, expecting one row, compared every key with all of
 # them (5,000 tables: 3.9 M comparisons, a third of this query).
 Q_INDEXES = """
-WITH po(oid, intype) AS (
-  SELECT opc.oid, t.t
-    FROM pg_catalog.pg_opclass opc
-    JOIN pg_catalog.pg_am am ON am.oid = opc.opcmethod
-    JOIN pg_catalog.pg_type ty ON ty.oid = opc.opcintype
-    CROSS JOIN LATERAL (VALUES (opc.opcintype),
-      (CASE WHEN opc.opcintype = 'pg_catalog.text'::pg_catalog.regtype
-             AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_opclass o2 WHERE o2.opcmethod = opc.opcmethod
-                               AND o2.opcdefault AND o2.opcintype = 'pg_catalog.varchar'::pg_catalog.regtype)
-            THEN 'pg_catalog.varchar'::pg_catalog.regtype::oid END)) t(t)
-   WHERE opc.opcdefault AND am.amname IN ('btree', 'hash') AND ty.typtype <> 'd' AND t.t IS NOT NULL
-     AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_amproc p WHERE p.amprocfamily = opc.opcfamily
-                       AND p.amprocnum = CASE am.amname WHEN 'btree' THEN 5 ELSE 3 END)
-)
 SELECT i.indrelid, ic.relname, i.indisunique, i.indisprimary, i.indisvalid, am.amname, i.indnkeyatts,
        pg_catalog.pg_get_expr(i.indpred, i.indrelid),
        CASE WHEN NOT ({client_deparse} AND k.plain AND ic.reloptions IS NULL) THEN pg_catalog.pg_get_indexdef(i.indexrelid) END,
@@ -319,7 +305,19 @@ JOIN (
                                    ELSE {collation} END
                               ORDER BY k.ord) FILTER (WHERE k.ord <= k.nkey) AS collations,
          pg_catalog.bool_and(COALESCE(k.attnum > 0 AND (k.ord > k.nkey OR (k.coll IN (0, a.attcollation)
-                             AND (k.opc, a.atttypid) IN (SELECT po.oid, po.intype FROM po))),
+                             AND (k.opc, a.atttypid) IN (  -- po: (oid, intype)
+                                   SELECT opc.oid, t.t
+                                     FROM pg_catalog.pg_opclass opc
+                                     JOIN pg_catalog.pg_am am ON am.oid = opc.opcmethod
+                                     JOIN pg_catalog.pg_type ty ON ty.oid = opc.opcintype
+                                     CROSS JOIN LATERAL (VALUES (opc.opcintype),
+                                       (CASE WHEN opc.opcintype = 'pg_catalog.text'::pg_catalog.regtype
+                                              AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_opclass o2 WHERE o2.opcmethod = opc.opcmethod
+                                                                AND o2.opcdefault AND o2.opcintype = 'pg_catalog.varchar'::pg_catalog.regtype)
+                                             THEN 'pg_catalog.varchar'::pg_catalog.regtype::oid END)) t(t)
+                                    WHERE opc.opcdefault AND am.amname IN ('btree', 'hash') AND ty.typtype <> 'd' AND t.t IS NOT NULL
+                                      AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_amproc p WHERE p.amprocfamily = opc.opcfamily
+                                                        AND p.amprocnum = CASE am.amname WHEN 'btree' THEN 5 ELSE 3 END)))),
                              false)) AS plain
   FROM (SELECT i.indexrelid, i.indrelid, i.indnkeyatts AS nkey, k.attnum, k.opc, k.coll, k.ord
           FROM pg_catalog.pg_index i,
