@@ -20,9 +20,22 @@ from yaml.emitter import Emitter
 
 from schema_audit import api
 from schema_audit.api import audit_model
+from schema_audit.model import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Grant,
+    Index,
+    IndexKey,
+    Policy,
+    PrimaryKey,
+    Table,
+    Trigger,
+    UniqueConstraint,
+)
 from schema_audit.sources.replay import Scratch, replay_sql
 from schema_audit.sources.sqlfile import looks_like_alembic
-from schema_audit.spec import bootstrap, yamlwrite
+from schema_audit.spec import bootstrap, entrywrite, yamlwrite
 from schema_audit.spec.load import load_spec
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -227,11 +240,18 @@ def test_random_documents_are_written_as_pyyaml_writes_them(
 # -- init's spec, whole ------------------------------------------------------------------
 
 
+def _refuse(*args: Any, **kwargs: Any) -> str:
+    raise yamlwrite.Unsupported("the test writes every entry through its dict")
+
+
 def _both(source: api.LoadedSource, monkeypatch: pytest.MonkeyPatch, **options: Any) -> str:
-    """init's text with the new writer, asserted equal to the text with PyYAML's."""
+    """init's text with the new writers, asserted equal to the text with PyYAML's (every
+    entry built as a dict and dumped, as before issue 19)."""
     new = api.init_spec(source, **options)
     with monkeypatch.context() as patch:
         patch.setattr(bootstrap, "dump", old_dump)
+        patch.setattr(entrywrite.TableWriter, "entry", _refuse)
+        patch.setattr(entrywrite, "waiver", _refuse)
         old = api.init_spec(source, **options)
     assert new == old
     return new
@@ -311,10 +331,21 @@ def test_init_writes_the_same_spec_on_awkward_and_synthetic_databases(
         return reference(data, **options)
 
     monkeypatch.setattr(yamlwrite, "reference", counted)
+    direct: list[str] = []  # table entries written straight from the model
+    entry = entrywrite.TableWriter.entry
+
+    def taken(self: entrywrite.TableWriter, key: str, *args: Any) -> str:
+        text = entry(self, key, *args)
+        direct.append(key)
+        return text
+
+    monkeypatch.setattr(entrywrite.TableWriter, "entry", taken)
 
     awkward = make_db("yamlw", AWKWARD_SQL)
     source = api.read_source(dsn=awkward)
     text = _both(source, monkeypatch)
+    # "yes" has a multi-line default (PyYAML writes it), the other table is written directly
+    assert direct == ["we:ird #schema.Tåble"]
     for quoted in ("'yes':", "'on':", "'0123':", "' lead':", "'? q':", "'<<':", "'trg: on'"):
         assert quoted in text
     assert "\n      1e3: {type: numeric" in text  # YAML 1.1: a float needs a dot
@@ -332,6 +363,101 @@ def test_init_writes_the_same_spec_on_awkward_and_synthetic_databases(
     finally:
         pg_server.drop_database(name)
     fallbacks.clear()
+    direct.clear()
     text = _both(source, monkeypatch)
+    assert len(direct) == len(source.model.tables)  # every entry straight from the model
     assert "waivers:" in text and "\n      covering index" in text  # folded reasons
     assert fallbacks == []  # the benchmark's schema never needs PyYAML's emitter
+
+
+# -- entries straight from the model (spec/entrywrite.py) -------------------------------
+
+
+def _odd_tables() -> list[Table]:
+    """Shapes no fixture has: a dotted name, no columns, identity and generated columns, a
+    1 for True, a repeated column name, a long CHECK, a disabled trigger, the owner's grants."""
+    key = IndexKey
+    long = "x" * 70
+    return [
+        Table(
+            "s",
+            "a.b",
+            columns={
+                "id": Column("id", "bigint", False, identity="always"),
+                "g": Column("g", "integer", True, generated="(id * 2)"),
+                "yes": Column("yes", "text", True, default="'no'::text"),
+            },
+            primary_key=PrimaryKey("pk", ["id"]),
+            uniques={"u": UniqueConstraint("u: 1", ["yes", "g"])},
+            checks={"c": CheckConstraint("c: 0", "(length(yes) < 70)")},
+            foreign_keys={
+                "f": ForeignKey("f", ["g"], "other", "Parent", ["id", "k"], on_delete="CASCADE")
+            },
+            indexes={
+                "pk": Index("pk", [key("id")], unique=True, constraint="pk"),
+                "i": Index(
+                    "i",
+                    [key("lower(yes)", is_column=False, descending=True, nulls_first=False)],
+                    unique=True,
+                    method="gin",
+                    where=f"(g > 0) AND {long} IS NOT NULL AND {long} <> 'it''s'",
+                    include=["id"],
+                ),
+                "MixedCase": Index("MixedCase", [key("yes", opclass="pg_catalog.text_ops")]),
+            },
+            rls_enabled=True,
+            policies={
+                "p": Policy("p", "SELECT", False, ["app", "public"], using="true"),
+                "q": Policy("q: on", with_check="(g > 0)"),
+            },
+            triggers={"t": Trigger("t", "AFTER", ["INSERT"], enabled="DISABLED", function="f")},
+            grants=[Grant("owner", "SELECT"), Grant("app", "UPDATE"), Grant("app", "INSERT")],
+            owner="owner",
+        ),
+        Table("public", "empty"),
+        Table("public", "one", columns={"a": Column("a", "integer", 1)}),  # type: ignore[arg-type]
+        Table("public", "twice", columns={"a": Column("a", "int"), "b": Column("a", "text")}),
+        Table("public", "wide", columns={"w": Column("w", "text", default=f"'{long * 2}'")}),
+        Table("public", "off", columns={"a": Column("a", "text")}, rls_forced=True),
+        Table("public", "check", checks={"c": CheckConstraint("c", f"(a < 1) -- {long}")}),
+    ]
+
+
+@pytest.mark.parametrize(
+    "kinds",
+    [
+        bootstrap.TABLE_KINDS,
+        ("columns", "indexes"),
+        ("checks",),
+        ("rls",),
+        ("primary_key", "privileges"),
+        ("triggers", "policies", "foreign_keys", "unique"),
+    ],
+    ids=",".join,
+)
+def test_a_table_entry_from_the_model_is_its_dict_dumped(kinds: tuple[str, ...]) -> None:
+    writer = entrywrite.TableWriter(bootstrap._key, bootstrap._name)
+    written = 0
+    for table in _odd_tables():
+        name = bootstrap._name(table.schema, table.name)
+        expected = old_dump(
+            {name: bootstrap._table(table, kinds)}, width=120, flow_style=None, indent=2
+        ).rstrip("\n")
+        assert bootstrap._table_entry(writer, name, table, kinds) == expected
+        try:
+            assert writer.entry(name, table, kinds) == expected
+            written += 1
+        except yamlwrite.Unsupported:
+            pass
+    if "columns" in kinds:  # refused: two columns of one name, a flow past the width
+        assert written == 5
+
+
+@pytest.mark.parametrize("value", AWKWARD, ids=repr)
+def test_a_waiver_from_its_fields_is_its_dict_dumped(value: str) -> None:
+    entry = {"requirement": value, "reason": f"present at init: {value}", "owner": value}
+    expected = old_dump([entry], width=100, flow_style=False, indent=2).rstrip("\n")
+    try:
+        assert entrywrite.waiver(entry) == expected
+    except yamlwrite.Unsupported:
+        assert "\n" in value or "\x85" in value or "\u2028" in value or len(value) > 60

@@ -16,9 +16,10 @@ from typing import Any
 import yaml
 
 from schema_audit.model import Index, SchemaModel, Table, View, quote_ident
-from schema_audit.spec.schema import STRICT_KINDS
+from schema_audit.spec import entrywrite
+from schema_audit.spec.fragments import STRICT_KINDS
 from schema_audit.spec.tenancy import TenantPattern
-from schema_audit.spec.yamlwrite import dump
+from schema_audit.spec.yamlwrite import Unsupported, dump
 
 
 def _name(schema: str, name: str) -> str:
@@ -239,8 +240,21 @@ def _accepted_rules(
         for finding in sorted({f.id: f for f in findings}.values(), key=lambda f: f.id)
     ] + list(extra or [])
     for entry in entries:
-        out.append(dump([entry], width=100, flow_style=False, indent=2).rstrip("\n"))
+        try:
+            out.append(entrywrite.waiver(entry))
+        except Unsupported:
+            out.append(dump([entry], width=100, flow_style=False, indent=2).rstrip("\n"))
     return out
+
+
+def _table_entry(
+    writer: entrywrite.TableWriter, key: str, table: Table, kinds: tuple[str, ...]
+) -> str:
+    """``key:`` and the table's entry: straight from the model, else through its dict."""
+    try:
+        return writer.entry(key, table, kinds)
+    except Unsupported:
+        return _block(key, _table(table, kinds), 2).rstrip("\n")
 
 
 def _strict_block(model: SchemaModel, only: tuple[str, ...], all_tables: bool) -> list[str]:
@@ -339,6 +353,7 @@ def spec_from_model(
         out += _tenant_block(tenant)
     out += ["", "tables:"]
     explicit: set[str] = set()
+    writer = entrywrite.TableWriter(_key, _name)
     for key in sorted(model.tables):
         table = model.tables[key]
         if table.name == "alembic_version" and table.schema == "public":
@@ -351,7 +366,7 @@ def spec_from_model(
             f"  # {table.qualified_name}: {len(table.columns)} columns, {_where(table.provenance)}"
         )
         explicit.add(table.qualified_name)
-        out.append(_block(_name(table.schema, table.name), _table(table, kinds), 2).rstrip("\n"))
+        out.append(_table_entry(writer, _name(table.schema, table.name), table, kinds))
     if out[-1] == "tables:":
         out[-1] = "tables: {}  # the source has no table (yet)"  # `tables:` alone reads as null
     for section, materialized in (("views", False), ("materialized_views", True)):

@@ -172,7 +172,8 @@ def _double_quoted(text: str) -> str:
     return "".join(out)
 
 
-def _scalar(value: Any, flow: bool) -> str:
+def scalar(value: Any, flow: bool) -> str:
+    """A scalar's text in flow or block context (``Unsupported``: not reproduced here)."""
     kind = type(value)
     if kind is str:
         block, in_flow, _ = _forms(value)
@@ -189,7 +190,8 @@ def _scalar(value: Any, flow: bool) -> str:
     raise Unsupported(kind.__name__)
 
 
-def _key(value: Any, flow: bool) -> str:
+def key(value: Any, flow: bool) -> str:
+    """A mapping key's text (``Unsupported`` where PyYAML writes ``? key``)."""
     if type(value) is not str:
         raise Unsupported("a key that is not a string")
     block, in_flow, simple = _forms(value)
@@ -199,60 +201,67 @@ def _key(value: Any, flow: bool) -> str:
     return text
 
 
+def block_scalar(value: Any, indent: int, column: int, base: int, width: int) -> str:
+    """A scalar after ``key:`` or ``-`` ending at ``column`` in a block collection at
+    ``indent``: one space and its text, folded at ``width`` where PyYAML folds it. ``base``
+    is the extra indentation of every line (not counted in columns)."""
+    text = scalar(value, False)
+    if column + 1 + len(text) <= width:  # never reaches a folding point
+        return " " + text
+    # a scalar's own indentation is one step in (expect_scalar's increase_indent)
+    newline = "\n" + " " * (base + indent + 2)
+    if text[0] == "'":
+        return _fold_single(value, column, width, newline, indent + 2)
+    if text[0] == '"':
+        raise Unsupported("a double-quoted string PyYAML may fold")
+    return _fold_plain(text, column, width, newline, indent + 2)
+
+
+def flow_sequence(items: Any) -> str:
+    """A sequence of scalars in flow style, ``[a, 'b']``: what :class:`_Writer` writes for
+    one (``Unsupported`` for an item that is a collection)."""
+    return "[" + ", ".join([scalar(item, True) for item in items]) + "]"
+
+
+_SPACE_RUNS = re.compile("( +)").split  # words and the runs of spaces between them
+
+
 def _fold_plain(text: str, column: int, width: int, newline: str, indent: int) -> str:
     """``Emitter.write_plain`` (split, one line of text) from ``column``: a single space
     reached past the width becomes a line break to the scalar's indentation."""
     out = [" "]
     column += 1
-    spaces = False
-    start = 0
-    n = len(text)
-    for end in range(n + 1):
-        ch = text[end] if end < n else None
-        if spaces:
-            if ch != " ":
-                if start + 1 == end and column > width:
-                    out.append(newline)
-                    column = indent
-                else:
-                    out.append(text[start:end])
-                    column += end - start
-                start = end
-        elif ch is None or ch == " ":
-            out.append(text[start:end])
-            column += end - start
-            start = end
-        spaces = ch == " "
+    words = _SPACE_RUNS(text)  # word, spaces, word, …, word
+    for i, token in enumerate(words):
+        if i % 2 and len(token) == 1 and column > width:
+            out.append(newline)
+            column = indent
+        else:
+            out.append(token)
+            column += len(token)
     return "".join(out)
 
 
 def _fold_single(text: str, column: int, width: int, newline: str, indent: int) -> str:
-    """``Emitter.write_single_quoted`` (split, text without line breaks) from ``column``."""
+    """``Emitter.write_single_quoted`` (split, text without line breaks) from ``column``:
+    as :func:`_fold_plain`, quotes doubled, never at a space that starts or ends the text."""
     out = [" '"]
     column += 2
-    spaces = False
-    start = 0
-    n = len(text)
-    for end in range(n + 1):
-        ch = text[end] if end < n else None
-        if spaces:
-            if ch != " ":
-                if start + 1 == end and column > width and start != 0 and end != n:
-                    out.append(newline)
-                    column = indent
-                else:
-                    out.append(text[start:end])
-                    column += end - start
-                start = end
-        elif (ch is None or ch == " " or ch == "'") and start < end:
-            out.append(text[start:end])
-            column += end - start
-            start = end
-        if ch == "'":
-            out.append("''")
-            column += 2
-            start = end + 1
-        spaces = ch == " "
+    words = _SPACE_RUNS(text)
+    first = 1 if not words[0] else -1  # a run of spaces at the start of the text
+    last = len(words) - 2 if not words[-1] else -1  # … at its end
+    for i, token in enumerate(words):
+        if i % 2:
+            if len(token) == 1 and column > width and i != first and i != last:
+                out.append(newline)
+                column = indent
+                continue
+        elif "'" in token:  # written doubled: two columns each
+            column += len(token) + token.count("'")
+            out.append(token.replace("'", "''"))
+            continue
+        out.append(token)
+        column += len(token)
     out.append("'")
     return "".join(out)
 
@@ -294,8 +303,8 @@ class _Writer:
                 if style is None:
                     return None
                 raise Unsupported("nested flow collections")
-            text = _scalar(v, True)
-            parts.append(_key(k, True) + ": " + text if kind is dict else text)
+            text = scalar(v, True)
+            parts.append(key(k, True) + ": " + text if kind is dict else text)
         if kind is dict:
             return "{" + ", ".join(parts) + "}"
         return "[" + ", ".join(parts) + "]"
@@ -335,18 +344,7 @@ class _Writer:
             else:
                 self._sequence(value, indent + 2, " ")
             return
-        text = _scalar(value, False)
-        if column + 1 + len(text) <= self.width:  # never reaches a folding point
-            self.out.append(" " + text)
-            return
-        # a scalar's own indentation is one step in (expect_scalar's increase_indent)
-        newline = "\n" + " " * (self.base + indent + 2)
-        if text[0] == "'":
-            self.out.append(_fold_single(value, column, self.width, newline, indent + 2))
-        elif text[0] == '"':
-            raise Unsupported("a double-quoted string PyYAML may fold")
-        else:
-            self.out.append(_fold_plain(text, column, self.width, newline, indent + 2))
+        self.out.append(block_scalar(value, indent, column, self.base, self.width))
 
     def _mapping(self, data: dict, indent: int, first: str) -> None:
         """A block mapping at ``indent``; its first key follows ``first`` (a newline and the
@@ -355,10 +353,10 @@ class _Writer:
         out = self.out
         lead = first
         for k, v in data.items():
-            key = _key(k, False)
-            out.append(lead + key + ":")
+            text = key(k, False)
+            out.append(lead + text + ":")
             lead = newline
-            self._node(v, indent, indent + len(key) + 1, True)
+            self._node(v, indent, indent + len(text) + 1, True)
 
     def _sequence(self, data: list | tuple, indent: int, first: str) -> None:
         """A block sequence at ``indent``; its first dash follows ``first``."""

@@ -1,0 +1,257 @@
+"""init's repetitive spec entries (tables, waivers) written straight from the model.
+
+At 5,000 tables ``init`` writes ~160,000 lines of table entries and ~15,000 waivers.
+Building a dict per entry and laying it out with :mod:`yamlwrite`'s general writer (a call
+and a type dispatch per node) was most of ``init``'s time after the live read (issue 19).
+Here each entry's lines are written from the model in one pass, with yamlwrite's own scalar
+forms, key forms, width checks and folding, so the text is byte for byte what
+``bootstrap._block`` writes for ``bootstrap._table`` (and ``_accepted_rules`` for a
+waiver). Whatever the general writer would lay out differently from the usual shape (a
+flow collection past the width, a multi-line string, a key PyYAML writes as ``? key``, a
+value of an unexpected type) raises ``Unsupported``, and the caller writes that entry the
+general way. ``tests/test_yamlwrite.py`` compares both on every fixture, the synthetic
+schema and awkward names.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from schema_audit.model import Index, Table
+from schema_audit.spec.yamlwrite import Unsupported, block_scalar, flow_sequence, key, scalar
+
+TABLE_WIDTH = 120  # bootstrap._block's width
+WAIVER_WIDTH = 100  # _accepted_rules' width
+BASE = 2  # every entry is written two spaces in (under ``tables:`` / ``waivers:``)
+
+
+def _flow_fits(column: int, text: str) -> str:
+    """`` text`` after a key ending at ``column``: the writer refuses a flow collection
+    PyYAML might wrap."""
+    if column + 1 + len(text) > TABLE_WIDTH:
+        raise Unsupported("a flow collection PyYAML may wrap")
+    return " " + text
+
+
+class _Column:
+    """A column's line, ``name: {type: …, nullable: …}``, cached by its fields (names,
+    types and defaults repeat from table to table)."""
+
+    LEAD = "\n" + " " * BASE + "    "  # columns: is at indent 2, its keys at 4
+
+    def __init__(self) -> None:
+        self.cache: dict[tuple[Any, ...], str] = {}
+
+    def line(self, column: Any) -> str:
+        fields = (
+            column.name,
+            column.type,
+            column.nullable,
+            column.default,
+            column.identity,
+            column.generated,
+        )
+        name, kind, nullable, default, identity, generated = fields
+        if not (  # only str/None fields and a bool are keys: 1 == True, and a list is no key
+            type(name) is str
+            and type(kind) is str
+            and type(nullable) is bool
+            and (default is None or type(default) is str)
+            and (identity is None or type(identity) is str)
+            and (generated is None or type(generated) is str)
+        ):
+            return self._line(column)
+        line = self.cache.get(fields)
+        if line is None:
+            line = self.cache[fields] = self._line(column)
+        return line
+
+    def _line(self, column: Any) -> str:
+        written_key = key(column.name, False)
+        return (
+            self.LEAD + written_key + ":" + _flow_fits(4 + len(written_key) + 1, self._text(column))
+        )
+
+    @staticmethod
+    def _text(column: Any) -> str:
+        """``{type: …, nullable: …}``: bootstrap's column entry, in flow style."""
+        parts = ["{type: ", scalar(column.type, True), ", nullable: "]
+        parts.append(scalar(column.nullable, True))
+        if column.default is not None:
+            parts += (", default: ", scalar(column.default, True))
+        if column.identity:
+            parts += (", identity: ", scalar(column.identity, True))
+        if column.generated:
+            parts += (", generated: ", scalar(column.generated, True))
+        parts.append("}")
+        return "".join(parts)
+
+
+def _item(out: list[str], pairs: list[tuple[str, Any]]) -> None:
+    """A sequence item (``- k: v`` then ``  k: v``) of a table section, at indent 2, whose
+    values are scalars or lists of scalars (a list value makes the writer use block style)."""
+    lead = "\n" + " " * BASE + "  - "
+    for name, value in pairs:
+        out.append(lead + name + ":")
+        lead = "\n" + " " * BASE + "    "
+        column = 4 + len(name) + 1
+        if type(value) is list:
+            out.append(_flow_fits(column, flow_sequence(value)))
+        else:
+            out.append(block_scalar(value, 4, column, BASE, TABLE_WIDTH))
+
+
+def _flow_item(out: list[str], pairs: list[tuple[str, Any]]) -> None:
+    """A sequence item whose values are all scalars: ``- {k: v, k: v}``."""
+    text = "{" + ", ".join([name + ": " + scalar(value, True) for name, value in pairs]) + "}"
+    out.append("\n" + " " * BASE + "  -" + _flow_fits(3, text))
+
+
+def _index_pairs(index: Index, keys: list[str]) -> list[tuple[str, Any]]:
+    pairs: list[tuple[str, Any]] = [("name", index.name), ("columns", keys)]
+    if index.unique:
+        pairs.append(("unique", True))
+    if index.where:
+        pairs.append(("where", index.where))
+    if index.include:
+        pairs.append(("include", list(index.include)))
+    if index.method != "btree":
+        pairs.append(("method", index.method))
+    return pairs
+
+
+class TableWriter:
+    """``bootstrap._block(key, bootstrap._table(table, kinds), 2)`` without the dict.
+
+    One writer serves a whole spec: the column texts it caches repeat across tables.
+    ``index_key`` is bootstrap's ``_key`` (an index's column list), ``ref_name`` its
+    ``_name`` (a referenced table as the spec names it).
+    """
+
+    def __init__(self, index_key: Any, ref_name: Any) -> None:
+        self.columns = _Column()
+        self.index_key = index_key
+        self.ref_name = ref_name
+
+    def entry(self, name: str, table: Table, kinds: tuple[str, ...]) -> str:
+        """The entry's text without its final newline, or ``Unsupported``."""
+        out = [" " * BASE + key(name, False) + ":"]
+        section = "\n" + " " * BASE + "  "
+        written = 0  # sections whose value is a collection: none, and PyYAML writes flow style
+        if "." in table.name:
+            out.append(section + "schema:" + block_scalar(table.schema, 2, 9, BASE, TABLE_WIDTH))
+        if "columns" in kinds:
+            written += 1
+            if not table.columns:
+                out.append(section + "columns: {}")
+            else:
+                out.append(section + "columns:")
+                line = self.columns.line
+                lines = [line(column) for column in table.columns.values()]
+                if len({column.name for column in table.columns.values()}) != len(lines):
+                    raise Unsupported("two columns of one name")  # a dict keeps one of them
+                out += lines
+        if "primary_key" in kinds and table.primary_key:
+            written += 1
+            out.append(section + "primary_key:")
+            out.append(_flow_fits(14, flow_sequence(table.primary_key.columns)))
+        if "unique" in kinds and table.uniques:
+            written += 1
+            out.append(section + "unique:")
+            for u in table.uniques.values():
+                _item(out, [("name", u.name), ("columns", list(u.columns))])
+        if "checks" in kinds and table.checks:
+            written += 1
+            out.append(section + "checks:")
+            for c in table.checks.values():
+                _flow_item(out, [("name", c.name), ("expression", c.expression)])
+        if "foreign_keys" in kinds and table.foreign_keys:
+            written += 1
+            out.append(section + "foreign_keys:")
+            for fk in table.foreign_keys.values():
+                references = (
+                    f"{self.ref_name(fk.ref_schema, fk.ref_table)}({', '.join(fk.ref_columns)})"
+                )
+                _item(
+                    out,
+                    [
+                        ("name", fk.name),
+                        ("columns", list(fk.columns)),
+                        ("references", references),
+                        ("on_delete", fk.on_delete),
+                    ],
+                )
+        if "indexes" in kinds:
+            indexes = [ix for ix in table.indexes.values() if not ix.constraint]
+            if indexes:
+                written += 1
+                out.append(section + "indexes:")
+                for ix in indexes:
+                    _item(out, _index_pairs(ix, self.index_key(ix)))
+        if "rls" in kinds and (table.rls_enabled or table.rls_forced):
+            written += 1
+            flow = (
+                "{enabled: "
+                + scalar(table.rls_enabled, True)
+                + ", forced: "
+                + scalar(table.rls_forced, True)
+                + "}"
+            )
+            out.append(section + "rls:" + _flow_fits(6, flow))
+        if "policies" in kinds and table.policies:
+            written += 1
+            out.append(section + "policies:")
+            for p in table.policies.values():
+                pairs: list[tuple[str, Any]] = [
+                    ("name", p.name),
+                    ("command", p.command),
+                    ("permissive", p.permissive),
+                    ("roles", list(p.roles)),
+                ]
+                if p.using:
+                    pairs.append(("using", p.using))
+                pairs.append(("with_check", p.with_check))
+                _item(out, pairs)
+        if "triggers" in kinds and table.triggers:
+            written += 1
+            out.append(section + "triggers:")
+            for t in table.triggers.values():
+                _item(
+                    out,
+                    [
+                        ("name", t.name),
+                        ("timing", t.timing),
+                        ("events", list(t.events)),
+                        ("level", t.level),
+                        ("function", t.function),
+                        ("enabled", t.enabled != "DISABLED"),
+                    ],
+                )
+        if "privileges" in kinds:
+            grants: dict[str, list[str]] = {}
+            for grant in table.grants:
+                if grant.grantee != table.owner:
+                    grants.setdefault(grant.grantee, []).append(grant.privilege)
+            if grants:
+                written += 1
+                out.append(section + "privileges:")
+                for role, privs in sorted(grants.items()):
+                    _item(out, [("roles", [role]), ("grant", sorted(privs))])
+        if not written:
+            raise Unsupported("an entry of scalars only: PyYAML writes it in flow style")
+        return "".join(out)
+
+
+def waiver(entry: dict[str, Any]) -> str:
+    """``yamlwrite.dump([entry], width=100, flow_style=False, indent=2)`` without its final
+    newline, for a waiver's mapping of scalars (``Unsupported`` otherwise)."""
+    out = []
+    lead = " " * BASE + "- "
+    for name, value in entry.items():
+        written_key = key(name, False)
+        out.append(lead + written_key + ":")
+        lead = "\n" + " " * BASE + "  "
+        out.append(block_scalar(value, 2, 2 + len(written_key) + 1, BASE, WAIVER_WIDTH))
+    if not out:
+        raise Unsupported("an empty waiver")
+    return "".join(out)
