@@ -17,6 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from synthetic import write
 from yaml.emitter import Emitter
+from yaml.nodes import ScalarNode
+from yaml.resolver import Resolver
 
 from schema_audit import api
 from schema_audit.api import audit_model
@@ -83,6 +85,14 @@ def test_the_analysis_of_a_string_is_pyyamls(value: str) -> None:
         analysis.allow_block_plain,
         analysis.allow_single_quoted,
         analysis.multiline,
+    )
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet="yYnNtTfFoO-+0123456789.<=~!&*:eE_xabl ", max_size=10) | awkward_text)
+def test_what_reads_back_as_a_string_is_pyyamls_resolver(value: str) -> None:
+    assert yamlwrite.reads_as_str(value) == (
+        Resolver().resolve(ScalarNode, value, (True, False)) == "tag:yaml.org,2002:str"
     )
 
 

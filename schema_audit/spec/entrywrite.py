@@ -18,7 +18,14 @@ from __future__ import annotations
 from typing import Any
 
 from schema_audit.model import Index, Table
-from schema_audit.spec.yamlwrite import Unsupported, block_scalar, flow_sequence, key, scalar
+from schema_audit.spec.yamlwrite import (
+    Unsupported,
+    block_scalar,
+    flow_sequence,
+    forms,
+    key,
+    scalar,
+)
 
 TABLE_WIDTH = 120  # bootstrap._block's width
 WAIVER_WIDTH = 100  # _accepted_rules' width
@@ -87,18 +94,29 @@ class _Column:
         return "".join(parts)
 
 
+_FIRST = "\n" + " " * BASE + "  - "  # a section's item: its first key after the dash …
+_NEXT = "\n" + " " * BASE + "    "  # … and the others under it (indent 4)
+
+
 def _item(out: list[str], pairs: list[tuple[str, Any]]) -> None:
     """A sequence item (``- k: v`` then ``  k: v``) of a table section, at indent 2, whose
     values are scalars or lists of scalars (a list value makes the writer use block style)."""
-    lead = "\n" + " " * BASE + "  - "
+    lead = _FIRST
     for name, value in pairs:
-        out.append(lead + name + ":")
-        lead = "\n" + " " * BASE + "    "
-        column = 4 + len(name) + 1
-        if type(value) is list:
-            out.append(_flow_fits(column, flow_sequence(value)))
+        column = 5 + len(name)  # the key at indent 4, then ':'
+        kind = type(value)
+        if kind is str:  # most values: a name that fits on the line as it is
+            text = forms(value)[0]
+            if text is None or column + 1 + len(text) > TABLE_WIDTH:
+                text = block_scalar(value, 4, column, BASE, TABLE_WIDTH)[1:]
+        elif kind is list:
+            text = flow_sequence(value)
+            if column + 1 + len(text) > TABLE_WIDTH:
+                raise Unsupported("a flow collection PyYAML may wrap")
         else:
-            out.append(block_scalar(value, 4, column, BASE, TABLE_WIDTH))
+            text = block_scalar(value, 4, column, BASE, TABLE_WIDTH)[1:]
+        out.append(lead + name + ": " + text)
+        lead = _NEXT
 
 
 def _flow_item(out: list[str], pairs: list[tuple[str, Any]]) -> None:
@@ -242,16 +260,29 @@ class TableWriter:
         return "".join(out)
 
 
+_REPEATED = ("owner", "expires")  # the same in every waiver init writes
+_waiver_lines: dict[tuple[str, str], str] = {}
+
+
+def _waiver_line(name: Any, value: Any) -> str:
+    """``key: value`` of a waiver after its first line (where it is the same text wherever
+    the pair is), without its newline."""
+    written_key = key(name, False)
+    return written_key + ":" + block_scalar(value, 2, 2 + len(written_key) + 1, BASE, WAIVER_WIDTH)
+
+
 def waiver(entry: dict[str, Any]) -> str:
     """``yamlwrite.dump([entry], width=100, flow_style=False, indent=2)`` without its final
     newline, for a waiver's mapping of scalars (``Unsupported`` otherwise)."""
-    out = []
-    lead = " " * BASE + "- "
+    lines = []
     for name, value in entry.items():
-        written_key = key(name, False)
-        out.append(lead + written_key + ":")
-        lead = "\n" + " " * BASE + "  "
-        out.append(block_scalar(value, 2, 2 + len(written_key) + 1, BASE, WAIVER_WIDTH))
-    if not out:
+        if name in _REPEATED and type(value) is str:
+            line = _waiver_lines.get((name, value))
+            if line is None:
+                line = _waiver_lines[(name, value)] = _waiver_line(name, value)
+        else:
+            line = _waiver_line(name, value)
+        lines.append(line)
+    if not lines:
         raise Unsupported("an empty waiver")
-    return "".join(out)
+    return " " * BASE + "- " + ("\n" + " " * BASE + "  ").join(lines)

@@ -24,7 +24,6 @@ from functools import lru_cache
 from typing import Any
 
 import yaml
-from yaml.nodes import ScalarNode
 from yaml.resolver import Resolver
 
 _STR_TAG = "tag:yaml.org,2002:str"
@@ -128,11 +127,28 @@ def analyze(value: str) -> tuple[bool, bool, bool, bool]:
     return plain and not flow_ind, plain and not block_ind, single, multiline
 
 
+# SafeDumper's resolver, by first character: the patterns a plain scalar starting with it
+# could match (``yes``, ``null``, ``0123``, ``2027-02-27``…), wildcard ones after them
+_IMPLICIT = {
+    first: [regexp for _, regexp in resolvers + _RESOLVER.yaml_implicit_resolvers.get(None, [])]
+    for first, resolvers in _RESOLVER.yaml_implicit_resolvers.items()
+    if first is not None
+}
+_WILDCARD = [regexp for _, regexp in _RESOLVER.yaml_implicit_resolvers.get(None, [])]
+
+
+def reads_as_str(value: str) -> bool:
+    """Whether PyYAML reads ``value`` back as a string when written plain: its resolver's
+    ``resolve(ScalarNode, value, (True, False))`` without the call per pattern (no implicit
+    pattern gives the string tag, so any match means another type)."""
+    return not any(regexp.match(value) for regexp in _IMPLICIT.get(value[:1], _WILDCARD))
+
+
 @lru_cache(maxsize=1 << 16)
-def _forms(value: str) -> tuple[str | None, str | None, bool]:
+def forms(value: str) -> tuple[str | None, str | None, bool]:
     """A string as PyYAML writes it in block context, in flow context (None: not
     reproduced here) and whether it can be a simple key, following ``choose_scalar_style``."""
-    implicit = _RESOLVER.resolve(ScalarNode, value, (True, False)) == _STR_TAG
+    implicit = reads_as_str(value)
     if _SIMPLE(value):
         if implicit:
             return value, value, len(value) < 128
@@ -176,7 +192,7 @@ def scalar(value: Any, flow: bool) -> str:
     """A scalar's text in flow or block context (``Unsupported``: not reproduced here)."""
     kind = type(value)
     if kind is str:
-        block, in_flow, _ = _forms(value)
+        block, in_flow, _ = forms(value)
         text = in_flow if flow else block
         if text is None:
             raise Unsupported("multi-line string")
@@ -194,7 +210,7 @@ def key(value: Any, flow: bool) -> str:
     """A mapping key's text (``Unsupported`` where PyYAML writes ``? key``)."""
     if type(value) is not str:
         raise Unsupported("a key that is not a string")
-    block, in_flow, simple = _forms(value)
+    block, in_flow, simple = forms(value)
     text = in_flow if flow else block
     if not simple or text is None:
         raise Unsupported("a key PyYAML writes as '? key'")
@@ -223,47 +239,44 @@ def flow_sequence(items: Any) -> str:
     return "[" + ", ".join([scalar(item, True) for item in items]) + "]"
 
 
-_SPACE_RUNS = re.compile("( +)").split  # words and the runs of spaces between them
+_SINGLE_SPACE = re.compile("(?<! ) (?! )").search  # a space with none beside it
+
+
+def _fold(text: str, column: int, width: int, newline: str, indent: int, inner: bool) -> str:
+    """Break ``text`` (as written, from ``column``) where PyYAML's emitter breaks a split
+    scalar: at a single space reached past the width (a run of spaces never breaks), the
+    line going on at ``indent``; with ``inner``, never at the text's first or last character.
+    The column of a character is its line's start column plus its offset in the line, so
+    the next break is searched for directly rather than walking every character."""
+    out: list[str] = []
+    start = 0  # where the current line's text starts
+    n = len(text)
+    while (found := _SINGLE_SPACE(text, max(start, start + width - column + 1))) is not None:
+        at = found.start()
+        if inner and at == 0:  # the search started at the text's first character
+            found = _SINGLE_SPACE(text, 1)
+            if found is None:
+                break
+            at = found.start()
+        if inner and at == n - 1:
+            break
+        out += (text[start:at], newline)
+        start, column = at + 1, indent
+    out.append(text[start:])
+    return "".join(out)
 
 
 def _fold_plain(text: str, column: int, width: int, newline: str, indent: int) -> str:
     """``Emitter.write_plain`` (split, one line of text) from ``column``: a single space
     reached past the width becomes a line break to the scalar's indentation."""
-    out = [" "]
-    column += 1
-    words = _SPACE_RUNS(text)  # word, spaces, word, …, word
-    for i, token in enumerate(words):
-        if i % 2 and len(token) == 1 and column > width:
-            out.append(newline)
-            column = indent
-        else:
-            out.append(token)
-            column += len(token)
-    return "".join(out)
+    return " " + _fold(text, column + 1, width, newline, indent, False)
 
 
 def _fold_single(text: str, column: int, width: int, newline: str, indent: int) -> str:
     """``Emitter.write_single_quoted`` (split, text without line breaks) from ``column``:
-    as :func:`_fold_plain`, quotes doubled, never at a space that starts or ends the text."""
-    out = [" '"]
-    column += 2
-    words = _SPACE_RUNS(text)
-    first = 1 if not words[0] else -1  # a run of spaces at the start of the text
-    last = len(words) - 2 if not words[-1] else -1  # … at its end
-    for i, token in enumerate(words):
-        if i % 2:
-            if len(token) == 1 and column > width and i != first and i != last:
-                out.append(newline)
-                column = indent
-                continue
-        elif "'" in token:  # written doubled: two columns each
-            column += len(token) + token.count("'")
-            out.append(token.replace("'", "''"))
-            continue
-        out.append(token)
-        column += len(token)
-    out.append("'")
-    return "".join(out)
+    as :func:`_fold_plain`, quotes doubled (two columns each), never at a space that starts
+    or ends the text."""
+    return " '" + _fold(text.replace("'", "''"), column + 2, width, newline, indent, True) + "'"
 
 
 class _Writer:
