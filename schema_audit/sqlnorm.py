@@ -28,6 +28,7 @@ from pglast.enums import A_Expr_Kind, BoolExprType, CoercionForm
 
 from schema_audit import sqltime
 from schema_audit.ident import split_qualified
+from schema_audit.jsonbtext import canonical_jsonb
 from schema_audit.model import quote_ident
 from schema_audit.pgparse import deparse, parse_sql
 from schema_audit.pgvisit import find_all
@@ -310,6 +311,10 @@ def fold_literal(base: str, const: ast.A_Const):
             return ast.A_Const(val=ast.String(sval="@interval {} {} {}".format(*parts)))
     elif base in sqltime.TYPES:
         return ast.A_Const(val=ast.String(sval=sqltime.fold(base, value)))
+    elif base == "jsonb":
+        stored = canonical_jsonb(text)
+        if stored is not None:
+            return ast.A_Const(val=ast.String(sval=stored))
     return const
 
 

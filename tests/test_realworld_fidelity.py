@@ -377,3 +377,24 @@ def test_supabase_history_referencing_auth_users_it_does_not_create(tmp_path) ->
     assert status[fks + "accounts_primary_owner_user_id_fkey"] == "DEFERRED"
     assert status[fks + "accounts_created_by_fkey"] == "FAIL"  # CASCADE, not SET NULL
     assert status["waivers.0"] == "DEFERRED"
+
+
+def test_jsonb_literals_compare_as_the_value_postgresql_stores(make_db) -> None:  # type: ignore[no-untyped-def]
+    """Prisma writes `DEFAULT '{"x":0,"y":0,"w":4,"h":3}'` on a JSONB column; PostgreSQL stores
+    the value and prints `'{"h": 3, "w": 4, "x": 0, "y": 0}'::jsonb`. Read statically the literal
+    stayed as written, so `diff` reported the default and `init -m` then `audit --dsn` FAILed it
+    (a formbricks history: 3 columns). Keys by length then bytes, the last duplicate wins,
+    numbers as numeric prints them; a json (not jsonb) default is kept as written, as PostgreSQL
+    keeps it."""
+    script = r"""
+        CREATE TABLE "DashboardWidget" (
+            "id" TEXT NOT NULL PRIMARY KEY,
+            "layout" JSONB NOT NULL DEFAULT '{"x":0,"y":0,"w":4,"h":3}',
+            "recaptcha" JSONB DEFAULT '{"enabled": false, "threshold":0.1}',
+            "numbers" JSONB DEFAULT '[1.50, 1e2, -0, 2.5E-1, 10]'::jsonb,
+            "nested" JSONB DEFAULT '{"b":{"zz":[],"a":{}},"a":null,"a":"last","ü":"\u00e9\n"}',
+            "raw" JSON DEFAULT '{"x":0,  "a":1}',
+            CONSTRAINT "layout_has_x" CHECK ("layout" @> '{"x":0}'::jsonb)
+        );
+    """
+    assert _differences(make_db, script) == []
