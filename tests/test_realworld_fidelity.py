@@ -398,3 +398,30 @@ def test_jsonb_literals_compare_as_the_value_postgresql_stores(make_db) -> None:
         );
     """
     assert _differences(make_db, script) == []
+
+
+def test_prisma_folder_without_migration_sql_is_named_not_skipped(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A Prisma-layout history whose project runs its own TypeScript data migrations
+    (`<timestamp>_<name>/migration.ts`, formbricks: 25 of 192 folders): those folders were
+    skipped without a word. Each is now a `migrations.not-read.<folder>` finding naming the
+    files not read; the folders with a migration.sql are read as before."""
+    from schema_audit.api import audit
+    from schema_audit.spec.load import load_spec
+
+    root = tmp_path / "migration"
+    (root / "20230329205933_init").mkdir(parents=True)
+    (root / "20230329205933_init" / "migration.sql").write_text(
+        'CREATE TABLE "Survey" ("id" TEXT NOT NULL, CONSTRAINT "Survey_pkey" PRIMARY KEY ("id"));\n'
+    )
+    (root / "20241209104738_xm_user_identification").mkdir()
+    (root / "20241209104738_xm_user_identification" / "migration.ts").write_text(
+        "export const xmUserIdentification = { name: 'xm_user_identification' };\n"
+    )
+    (root / "migration_lock.toml").write_text('provider = "postgresql"\n')
+    spec = tmp_path / "spec.yaml"
+    spec.write_text('name: s\ntables:\n  "Survey": {}\n')
+    result = audit(load_spec(spec), sql=root, rules="none")
+    found = {f.id: f for f in result.findings}
+    assert found["tables.Survey"].status == "PASS"
+    gap = found["migrations.not-read.20241209104738_xm_user_identification"]
+    assert gap.status == "FAIL" and "not read: migration.ts" in gap.message

@@ -187,8 +187,31 @@ def _prisma(folder: Path) -> Layout | None:
         steps = sorted(d for d in root.iterdir() if d.is_dir() and (d / "migration.sql").is_file())
         if steps and ((root / "migration_lock.toml").is_file() or not _sql_files(root)):
             files = [d / "migration.sql" for d in steps]
-            return Layout("prisma", files, {f: f.parent.name for f in files}, [])
+            return Layout("prisma", files, {f: f.parent.name for f in files}, _prisma_gaps(root))
     return None
+
+
+def _prisma_gaps(root: Path) -> list[MigrationIssue]:
+    """Migration folders without a migration.sql (a project's own runner applies a
+    migration.ts there, say): nothing in them is read, and each is named, never skipped
+    silently."""
+    issues = []
+    for folder in sorted(d for d in root.iterdir() if d.is_dir() and d.name[:1].isdigit()):
+        if (folder / "migration.sql").is_file():
+            continue
+        names = sorted(p.name for p in folder.iterdir() if p.is_file())
+        issues.append(
+            MigrationIssue(
+                "not-read",
+                f"{folder.name}: no migration.sql; "
+                + (f"not read: {', '.join(names)}" if names else "an empty folder"),
+                folder.name,
+                str(folder),
+                None,
+                "warning",
+            )
+        )
+    return issues
 
 
 def _sqitch(folder: Path) -> Layout | None:
