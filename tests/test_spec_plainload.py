@@ -173,3 +173,41 @@ def _peak(work) -> int:  # type: ignore[no-untyped-def]
     start = tracemalloc.get_traced_memory()[0]
     work()
     return tracemalloc.get_traced_memory()[1] - start
+
+
+# scalars starting with every character an implicit type may start with, and others
+RESOLVED = [
+    "", "~", "null", "Null", "NULL", "nil", "yes", "Yes", "no", "NO", "on", "Off", "y", "n",
+    "true", "True", "false", "tru", "o", "one", "0", "12", "-3", "+4", "0x1F", "0o17",
+    "1_000", "1:20", "1.5", "-.inf", ".NaN", ".5", ".", "2024-05-06", "2024-05-06 07:08:09",
+    "1e3", "<<", "=", "!x", "&x", "*x", "text", "bigint", "ApiToken", "t00001", "_x",
+    "é", "1 2", "- a", "timestamp with time zone",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("style", ["plain", "single", "double"])
+def test_the_cheaper_tag_lookup_agrees_with_pyyaml_resolve(style: str) -> None:
+    """Plain scalars that start no implicit type are strings without a regular expression
+    (the rest resolved once per text): the tag must be PyYAML's own for every one."""
+    import yaml
+
+    from schema_audit.spec.plainload import _tag_of
+    from schema_audit.spec.yamlpos import _LOADER
+
+    quote = {"plain": "", "single": "'", "double": '"'}[style]
+    values = [
+        v for v in RESOLVED if quote or (v and v[0] not in "!&*")
+    ]  # those plain would misread
+    body = "".join(f"- {quote}{v}{quote}\n" for v in values)
+    loader = _LOADER(body)
+    tag_of = _tag_of(loader)
+    seen = 0
+    while loader.check_event():
+        event = loader.get_event()
+        if isinstance(event, yaml.ScalarEvent):
+            seen += 1
+            want = loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+            assert tag_of(event) == want, event.value
+            assert tag_of(event) == want, event.value  # the remembered answer too
+    loader.dispose()
+    assert seen == len(values)

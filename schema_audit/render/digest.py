@@ -400,11 +400,13 @@ def build(result: Any, trend: Any = None) -> Digest:
     spec_problems: dict[tuple[str, str], list[Any]] = {}
     rules: list[tuple[Finding, str | None]] = []
     requirements: dict[str, Any] = {}  # by id, the first of an id (as Spec.requirement finds it)
-    for r in spec.requirements if spec is not None else ():
-        requirements.setdefault(r.id, r)
-    for f in sorted(result.findings, key=sort_key):
-        if f.status not in PROBLEM:
-            continue
+    # only problems are listed: sorting just them keeps their order (the sort is stable) and
+    # skips the passes, which are nearly every finding of a conformant schema
+    listed = sorted((f for f in result.findings if f.status in PROBLEM), key=sort_key)
+    if listed:
+        for r in spec.requirements if spec is not None else ():
+            requirements.setdefault(r.id, r)
+    for f in listed:
         key = _table_key(f, requirements, model)
         if f.kind == "rule":
             rules.append((f, key))
@@ -440,11 +442,15 @@ def build(result: Any, trend: Any = None) -> Digest:
             g.key,
         ),
     )
-    passes: dict[str, int] = {}
+    # PASS counted per category first, then titled: a title is a scan of the spec's categories
+    by_category: dict[str | None, int] = {}
     for f in result.findings:
         if f.status == "PASS":
-            title = spec.category_title(f.category) if f.category else "Requirements"
-            passes[title] = passes.get(title, 0) + 1
+            by_category[f.category] = by_category.get(f.category, 0) + 1
+    passes: dict[str, int] = {}
+    for category, count in by_category.items():
+        title = spec.category_title(category) if category else "Requirements"
+        passes[title] = passes.get(title, 0) + count
     return Digest(
         ordered,
         problems,

@@ -55,93 +55,128 @@ def load_plain(text: str, file: str, max_nodes: int, max_depth: int) -> Located 
         loader.dispose()
 
 
-class _Frame:
-    """An open mapping or list: its data, key path, depth and (mappings) the key read."""
+def _tag_of(loader: Any) -> Any:
+    """The implicit tag of a scalar event, as ``loader.resolve`` gives it, but cheaper.
 
-    __slots__ = ("data", "depth", "key", "path")
+    Most of a spec's scalars are names and words: a quoted scalar, or a plain one whose
+    first character starts no implicit type (a letter other than y/n/t/f/o, …), is a
+    string without trying a regular expression; the rest are resolved once per text.
+    """
+    resolve = loader.resolve
+    if loader.yaml_path_resolvers:  # none in the safe loader; a resolver's paths need resolve
+        return lambda event: resolve(yaml.ScalarNode, event.value, event.implicit)
+    starts = frozenset(k for k in loader.yaml_implicit_resolvers if k)
+    if None in loader.yaml_implicit_resolvers:  # a wildcard resolver: every text may match
+        starts = None
+    seen: dict[str, str] = {}
 
-    def __init__(self, data: Any, path: Path_, depth: int) -> None:
-        self.data = data
-        self.path = path
-        self.depth = depth
-        self.key: str | None = None
+    def tag_of(event: Any) -> str:
+        value = event.value
+        if not event.implicit[0]:
+            return _STR  # quoted, a block scalar or "!": PyYAML's default scalar tag
+        if starts is not None and value and value[0] not in starts:
+            return _STR
+        tag = seen.get(value)
+        if tag is None:
+            tag = seen[value] = resolve(yaml.ScalarNode, value, event.implicit)
+        return tag
+
+    return tag_of
 
 
 def _load(loader: Any, file: str, max_nodes: int, max_depth: int) -> Located:
     get = loader.get_event
-    resolve = loader.resolve
+    tag_of = _tag_of(loader)
     ctor = yaml.SafeLoader("")
     marks: dict[Path_, Any] = {}
     strings: dict[str, str] = {}
+    intern = strings.setdefault
+    scalar_event, mapping_start, sequence_start = (
+        yaml.ScalarEvent,
+        yaml.MappingStartEvent,
+        yaml.SequenceStartEvent,
+    )
+    ends = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+    plain_tags = (None, "!")
     nodes = 0
     if not isinstance(get(), yaml.StreamStartEvent):
         raise _NotPlain
     if not isinstance(get(), yaml.DocumentStartEvent):
         raise _NotPlain  # an empty stream: no document
     event = get()
-    if not isinstance(event, yaml.MappingStartEvent) or event.anchor is not None:
+    if not isinstance(event, mapping_start) or event.anchor is not None:
         raise _NotPlain
-    if event.tag not in (None, "!"):
+    if event.tag not in plain_tags:
         raise _NotPlain
     root: dict[str, Any] = {}
     start = event.start_mark
     marks[()] = Mark(start.line + 1, start.column + 1) if start is not None else Mark(1, 1)
     nodes += 1
-    stack = [_Frame(root, (), 1)]
-    top = stack[-1]
-    while stack:
+    # the open mapping or list (``data``), whether it is a mapping, its key path and depth,
+    # and (a mapping) the key read and waiting for its value; the enclosing ones on ``stack``
+    data: Any = root
+    is_map = True
+    path: Path_ = ()
+    depth = 1
+    key: str | None = None
+    stack: list[tuple[Any, bool, Path_, int]] = []
+    while True:
         event = get()
         kind = type(event)
-        if kind is yaml.ScalarEvent:
-            if event.anchor is not None or event.tag not in (None, "!"):
+        if kind is scalar_event:
+            if event.anchor is not None or event.tag not in plain_tags:
                 raise _NotPlain
             nodes += 1
             if nodes > max_nodes:
                 raise _NotPlain
-            tag = resolve(yaml.ScalarNode, event.value, event.implicit)
-            value = _scalar(tag, event, ctor, strings)
-            if isinstance(value, str) and "${" in value:
-                raise _NotPlain  # written with an escape (\x24{): substituted there
-            if isinstance(top.data, dict):
-                if top.key is None:
+            tag = tag_of(event)
+            if tag == _STR:
+                value = event.value
+                if "${" in value:
+                    raise _NotPlain  # written with an escape (\x24{): substituted there
+                value = intern(value, value)
+            else:
+                value = _scalar(tag, event, ctor)
+            if is_map:
+                if key is None:
                     if tag not in _KEY_TAGS:
                         raise _NotPlain  # a merge key (<<), a date (str() of it there)
                     key = value if isinstance(value, str) else str(value)
-                    if key in top.data or (not top.path and key in LITERAL_KEYS):
+                    if key in data or (not path and key in LITERAL_KEYS):
                         raise _NotPlain  # a duplicate (worded there), vars: or extends:
-                    top.key = key
-                    marks[(*top.path, key)] = event.start_mark
+                    marks[(*path, key)] = event.start_mark
                     continue
-                top.data[top.key] = value
-                top.key = None
+                data[key] = value
+                key = None
             else:
-                marks[(*top.path, len(top.data))] = event.start_mark
-                top.data.append(value)
+                marks[(*path, len(data))] = event.start_mark
+                data.append(value)
             continue
-        if kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
-            if event.anchor is not None or event.tag not in (None, "!"):
+        if kind is mapping_start or kind is sequence_start:
+            if event.anchor is not None or event.tag not in plain_tags:
                 raise _NotPlain
             nodes += 1
-            if nodes > max_nodes or top.depth + 1 > max_depth:
+            if nodes > max_nodes or depth + 1 > max_depth:
                 raise _NotPlain
-            data: Any = {} if kind is yaml.MappingStartEvent else []
-            if isinstance(top.data, dict):
-                if top.key is None:
+            child: Any = {} if kind is mapping_start else []
+            if is_map:
+                if key is None:
                     raise _NotPlain  # a mapping or list as a key
-                path = (*top.path, top.key)
-                top.data[top.key] = data
-                top.key = None
+                child_path = (*path, key)
+                data[key] = child
+                key = None
             else:
-                path = (*top.path, len(top.data))
-                marks[path] = event.start_mark
-                top.data.append(data)
-            top = _Frame(data, path, top.depth + 1)
-            stack.append(top)
+                child_path = (*path, len(data))
+                marks[child_path] = event.start_mark
+                data.append(child)
+            stack.append((data, is_map, path, depth))
+            data, is_map, path, depth = child, kind is mapping_start, child_path, depth + 1
             continue
-        if kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
-            stack.pop()
-            if stack:
-                top = stack[-1]
+        if kind in ends:
+            if not stack:
+                break
+            data, is_map, path, depth = stack.pop()
+            key = None  # a value was just stored (mapping), or nothing waits (list)
             continue
         raise _NotPlain  # an alias
     if not isinstance(get(), yaml.DocumentEndEvent) or not isinstance(get(), yaml.StreamEndEvent):
@@ -149,15 +184,12 @@ def _load(loader: Any, file: str, max_nodes: int, max_depth: int) -> Located:
     return Located(root, marks, file)
 
 
-def _scalar(tag: str, event: Any, ctor: yaml.SafeLoader, strings: dict[str, str]) -> Any:
-    """What ``yamlpos._scalar`` makes of a scalar node with this tag (dates as text).
+def _scalar(tag: str, event: Any, ctor: yaml.SafeLoader) -> Any:
+    """What ``yamlpos._scalar`` makes of a scalar node with this (non-string) tag (dates as text).
 
-    Text is kept once per distinct value (``strings``): a spec repeats its keys and
+    Strings are kept by the caller once per distinct value: a spec repeats its keys and
     types (``type``, ``nullable``, ``bigint``) on every column, and libyaml gives a new
     string for each occurrence (a fifth of init's spec in memory)."""
-    if tag == _STR:
-        value = event.value
-        return strings.setdefault(value, value)
     if tag == _NULL:
         return None
     if tag == _BOOL:

@@ -52,6 +52,9 @@ class Located:
         return as_mark(self.marks.get((), Mark(1, 1)))
 
     def where(self, path: Path_) -> str:
+        raw = self.marks.get(path)
+        if raw is not None and not isinstance(raw, Mark):  # PyYAML's own (0-based, no file)
+            return f"{self.file}:{raw.line + 1}:{raw.column + 1}"  # what as_mark would give
         m = self.mark(path)
         return f"{m.file or self.file}:{m.line}:{m.column}"
 
