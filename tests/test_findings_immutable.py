@@ -71,3 +71,44 @@ def test_the_audit_result_holds_the_waived_findings(tmp_path: Path) -> None:
     )
     assert result.finding("tables.t.columns.c").status == "WAIVED"  # type: ignore[union-attr]
     assert result.summary["WAIVED"] == 1 and result.summary["FAIL"] == 0
+
+
+def test_findings_built_for_requirements_are_the_frozen_findings_the_class_makes() -> None:
+    """finding_for builds through an unfrozen twin (a frozen __init__ is 6-10× slower): the
+    result must be a Finding like any other — equal, same hash, tuples, and frozen."""
+    from schema_audit.audit.findings import finding_for, new_evidence
+    from schema_audit.spec.model import Requirement
+
+    req = Requirement(
+        id="tables.t.columns.c",
+        kind="column",
+        schema="public",
+        table="t",
+        name="c",
+        severity="high",
+        category="A",
+        props={},
+        location="spec.yaml:3:5",
+        impact="why",
+        questions=["q1"],
+    )
+    evidence = [new_evidence("migration", "001.sql", 1, None, None, None)]
+    made = finding_for(
+        req,
+        "FAIL",
+        "column t.c does not exist",
+        diffs=[Diff("exists", True, False)],
+        evidence=evidence,
+    )
+    expected = dataclasses.replace(_finding(), questions=["q1"], category="A", impact="why")
+    expected = dataclasses.replace(expected, spec_location="spec.yaml:3:5")
+    assert type(made) is Finding and type(made.evidence[0]) is Evidence
+    assert made == expected and hash(made) == hash(expected)
+    assert made.evidence[0] == Evidence(source="migration", file="001.sql", line=1)
+    assert all(
+        type(getattr(made, n)) is tuple for n in ("diffs", "instead", "evidence", "questions")
+    )
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.status = "PASS"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.evidence[0].note = "changed"  # type: ignore[misc]

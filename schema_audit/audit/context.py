@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from schema_audit import model_ddl
-from schema_audit.audit.findings import Candidate, Evidence, Finding
+from schema_audit.audit.findings import Candidate, Evidence, Finding, new_evidence
 from schema_audit.enums import Status
 from schema_audit.model import Provenance, SchemaModel, Table, View, qualify
 from schema_audit.spec.model import Requirement, Spec
@@ -88,22 +88,14 @@ class AuditContext:
     # -- evidence -----------------------------------------------------------
     def evidence(self, provenance: list[Provenance], ddl: str | None) -> list[Evidence]:
         """Evidence for an object that exists: where it came from, or the catalog's DDL."""
-        out: list[Evidence] = []
-        for p in provenance:
-            if p.source == "catalog":
-                continue
-            out.append(
-                Evidence(
-                    source=p.source,
-                    file=p.file,
-                    line=p.line,
-                    revision=p.revision,
-                    sql=p.sql,
-                    note=p.action,
-                )
-            )
+        out: list[Evidence] = [
+            new_evidence(p.source, p.file, p.line, p.revision, p.sql, p.action)
+            for p in provenance
+            if p.source != "catalog"
+        ]
         if not out and ddl:
-            out.append(Evidence(source="catalog" if not self.is_static() else "migration", sql=ddl))
+            source = "migration" if self.source_kind in ("alembic", "sql") else "catalog"
+            out.append(new_evidence(source, None, None, None, ddl, None))
         return out
 
     def absence_evidence(self, table: Table | View | None, what: str) -> list[Evidence]:
