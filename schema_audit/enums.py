@@ -47,10 +47,14 @@ class Severity(StrEnum):
     @property
     def rank(self) -> int:
         """blocking 5 … info 1: higher is worse."""
-        return len(Severity) - list(Severity).index(self)
+        return _SEVERITY_RANK[self]
 
     def at_or_above(self, threshold: str) -> bool:
-        return self.rank >= Severity(threshold).rank
+        return _SEVERITY_RANK[self] >= _SEVERITY_RANK[Severity(threshold)]
+
+
+# blocking 5 … info 1, looked up (each FAIL of an audit is ranked against --fail-on)
+_SEVERITY_RANK = {s: len(Severity) - i for i, s in enumerate(Severity)}
 
 
 class ReferentialAction(StrEnum):

@@ -301,3 +301,29 @@ def test_html_report_renders_in_headless_chromium(tmp_path: Path) -> None:
     assert (
         dom.stdout.count("<rect ") >= 8
     )  # the summary chart: one bar segment per category and status at least
+
+
+def test_the_verdict_line_works_out_no_problem_detail_and_the_terminal_only_the_listed(
+    result, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """``-q`` prints one line: the DDL, place and fix of each problem are worked out only
+    when a format reads them (a failing 5,000-table audit has thousands, each DDL a CREATE
+    TABLE printed), and the terminal reads those of the problems it lists."""
+    from schema_audit.render import terminal
+
+    expected = digest.build(result)
+    details = [(p.ddl, p.fix, p.where, p.exists, p.diffs) for p in expected.problems]
+    asked: list[str] = []
+    for name in ("_ddl", "_where"):
+        made = getattr(digest, name)
+        monkeypatch.setattr(
+            digest,
+            name,
+            lambda f, table, made=made, name=name: asked.append(name) or made(f, table),
+        )
+    dig = digest.build(result)
+    assert dig.problem_count > 3 and digest.verdict_line(result, dig)
+    assert asked == []
+    terminal.text(result, width=160, terminal=False, top=3)
+    assert asked == ["_where"] * 3  # the top 3 problems' places, not every problem's
+    assert [(p.ddl, p.fix, p.where, p.exists, p.diffs) for p in dig.problems] == details

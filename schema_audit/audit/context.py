@@ -32,6 +32,9 @@ class AuditContext:
     judged: dict[tuple[str, str | None], list[Finding]] = field(default_factory=dict)
     # CREATE TABLE text by (table, with indexes): printed once per table, not per finding
     table_ddl_cache: dict[tuple[str, bool], str] = field(default_factory=dict)
+    # (schema, table) as a requirement names it -> the model's table (None: none), looked
+    # up once per table rather than quoted and qualified for each of its requirements
+    _tables: dict[tuple[str, str | None], Table | None] = field(default_factory=dict)
 
     @classmethod
     def build(cls, spec: Spec, model: SchemaModel, source_kind: str) -> AuditContext:
@@ -52,7 +55,12 @@ class AuditContext:
 
     # -- lookups ------------------------------------------------------------
     def table(self, req: Requirement) -> Table | None:
-        return self.model.tables.get(qualify(req.schema, req.table or ""))
+        key = (req.schema, req.table)
+        try:
+            return self._tables[key]
+        except KeyError:
+            found = self._tables[key] = self.model.tables.get(qualify(req.schema, req.table or ""))
+            return found
 
     def view(self, req: Requirement) -> View | None:
         return self.model.views.get(qualify(req.schema, req.table or ""))

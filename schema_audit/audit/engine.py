@@ -74,24 +74,36 @@ def evaluate(
     ctx = AuditContext.build(spec, model, source_kind)
     findings: list[Finding] = []
     by_id: dict[str, Finding] = {}
+    judged = ctx.judged
     later: list[Requirement] = []
+    # a live or replayed catalog, or a history with every statement applied, defers nothing
+    deferring = ctx.is_static() and bool(model.unapplied)
+    checks = {k: kind.check for k, kind in kinds.items()}
+    last = {k for k, kind in kinds.items() if kind.last}
 
     def judge(req: Requirement) -> None:
-        parent = _parent_missing(req, by_id)
+        parent = _parent_missing(req, by_id) if req.parent is not None else None
         if parent is not None:
             finding = _orphan(req, parent)
         elif req.kind == "probe" and probe_findings and req.id in probe_findings:
             finding = probe_findings[req.id]
         else:
-            check = kinds[req.kind].check
+            check = checks[req.kind]
             assert check is not None
-            finding = ctx.deferral(check(req, ctx), req)
+            finding = check(req, ctx)
+            if deferring:
+                finding = ctx.deferral(finding, req)
         findings.append(finding)
         by_id[finding.id] = finding
-        ctx.judged.setdefault((finding.kind, finding.table), []).append(finding)
+        key = (finding.kind, finding.table)
+        same = judged.get(key)
+        if same is None:
+            judged[key] = [finding]
+        else:
+            same.append(finding)
 
     for req in spec.requirements:
-        if kinds[req.kind].last:
+        if req.kind in last:
             later.append(req)  # judged after every other requirement (below)
         else:
             judge(req)

@@ -123,7 +123,17 @@ class Finding:
 
     def with_evidence(self, extra: Iterable[Evidence], **changes: Any) -> Finding:
         """This finding with ``extra`` evidence appended (and any other field changed)."""
-        return replace(self, evidence=(*self.evidence, *extra), **changes)
+        changes["evidence"] = (*self.evidence, *extra)
+        if not changes.keys() <= _FIELDS.keys():
+            return replace(self, **changes)  # an unknown field: replace() says which
+        # what replace() makes, without the frozen __init__ (every waived finding comes here)
+        values = [changes[n] if n in changes else getattr(self, n) for n in _FIELDS]
+        return _new_finding(
+            *(
+                tuple(v) if listed and type(v) is not tuple else v
+                for v, listed in zip(values, _FIELDS.values(), strict=True)
+            )
+        )
 
 
 _CANDIDATE_FIELDS = ("kind", "name", "why", "ddl")
@@ -181,6 +191,8 @@ def _check_sealer(cls: type, build: Callable[..., Any]) -> Callable[..., Any]:
 
 
 _new_finding = _check_sealer(Finding, _sealer(Finding))
+# Finding's fields in order -> whether it is stored as a tuple (__post_init__ converts them)
+_FIELDS = {f.name: f.name in ("diffs", "instead", "evidence", "questions") for f in fields(Finding)}
 new_evidence = _check_sealer(Evidence, _sealer(Evidence))  # source, file, line, revision, sql, note
 
 

@@ -90,9 +90,12 @@ class AuditResult:
         return counts
 
     def failing_at(self, fail_on: str) -> list[Finding]:
-        return [
-            f for f in self.findings if f.status == Status.FAIL and at_or_above(f.severity, fail_on)
-        ]
+        return [f for f in self._failed if at_or_above(f.severity, fail_on)]
+
+    @cached_property
+    def _failed(self) -> tuple[Finding, ...]:
+        """The FAIL findings (the verdict, its line and the exit code each ask for them)."""
+        return tuple(f for f in self.findings if f.status == Status.FAIL)
 
     @property
     def failing(self) -> list[Finding]:

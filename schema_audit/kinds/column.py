@@ -16,6 +16,7 @@ shorthand for a foreign-key requirement on the column.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from schema_audit import collation, model_ddl, sqlnorm, sqltime
@@ -88,7 +89,7 @@ def _types_equal(expected: str, actual: str, model=None) -> bool:
         want, have = sqlnorm.canonical_type(expected), sqlnorm.canonical_type(actual)
     except ValueError:
         return " ".join(expected.lower().split()) == " ".join(actual.lower().split())
-    exact = _MIXED_CASE_WORD.sub(lambda m: f'"{m.group(1)}"', expected)
+    exact = _as_written(expected)
     if exact != expected:
         try:
             exact_type = sqlnorm.canonical_type(exact)
@@ -99,6 +100,13 @@ def _types_equal(expected: str, actual: str, model=None) -> bool:
         if model is not None and exact_type.removesuffix("[]") in _type_names(model):
             return False  # the name as written exists: it is the one meant
     return want == have
+
+
+@functools.lru_cache(maxsize=4096)
+def _as_written(expected: str) -> str:
+    """The type with each mixed-case word quoted, as PostgreSQL would keep its case (a spec
+    repeats a handful of types on every column: each is rewritten once)."""
+    return _MIXED_CASE_WORD.sub(lambda m: f'"{m.group(1)}"', expected)
 
 
 def _type_names(model) -> frozenset[str]:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import cached_property
 from typing import Any
 
 from schema_audit.audit.findings import SEVERITY_RANK, STATUS_RANK, Finding, sort_key
@@ -102,18 +103,47 @@ def diff_text(d: Any) -> str:
 # -- the forensic record of one problem --------------------------------------------------------
 
 
-@dataclass(slots=True)
+@dataclass
 class Problem:
-    """One failing finding with what a reviewer needs to act on it."""
+    """One failing finding with what a reviewer needs to act on it.
+
+    Where it is, what exists, its DDL, its fix and its diffs in words are worked out when a
+    format first reads them: ``-q`` reads none, the terminal only those of the problems it
+    lists (a failing 5,000-table audit has thousands, each DDL a CREATE TABLE printed)."""
 
     finding: Finding
     table_key: str | None
-    where: str | None  # file:line of the object (or of the requirement in the spec)
-    exists: list[str]  # what exists instead (names with why, or the actual state)
-    ddl: str | None  # the DDL of what exists
-    fix: str | None  # the fix as SQL
-    diffs: list[str]
+    model: SchemaModel = field(repr=False, compare=False)
+    props: dict[str, Any] = field(default_factory=dict, repr=False)  # its requirement's
     folded: list[Finding] = field(default_factory=list)  # rule findings restating it
+
+    @cached_property
+    def _table(self) -> Table | None:
+        return self.model.tables.get(self.table_key) if self.table_key else None
+
+    @cached_property
+    def where(self) -> str | None:
+        """file:line of the object (or of the requirement in the spec)."""
+        return _where(self.finding, self._table)
+
+    @cached_property
+    def exists(self) -> list[str]:
+        """What exists instead (names with why, or the actual state)."""
+        return _exists(self.finding, self._table)
+
+    @cached_property
+    def ddl(self) -> str | None:
+        """The DDL of what exists."""
+        return _ddl(self.finding, self._table)
+
+    @cached_property
+    def fix(self) -> str | None:
+        """The fix as SQL."""
+        return fix_sql(self.finding, self.props, self.table_key, self.model)
+
+    @cached_property
+    def diffs(self) -> list[str]:
+        return [diff_text(d) for d in self.finding.diffs]
 
     @property
     def id(self) -> str:
@@ -463,16 +493,7 @@ def build(result: Any, trend: Any = None) -> Digest:
 
 
 def _problem(f: Finding, key: str | None, props: dict[str, Any], model: SchemaModel) -> Problem:
-    table = model.tables.get(key) if key else None
-    return Problem(
-        finding=f,
-        table_key=key,
-        where=_where(f, table),
-        exists=_exists(f, table),
-        ddl=_ddl(f, table),
-        fix=fix_sql(f, props, key, model),
-        diffs=[diff_text(d) for d in f.diffs],
-    )
+    return Problem(finding=f, table_key=key, props=props, model=model)
 
 
 def _group_title(p: Problem) -> str:

@@ -497,29 +497,32 @@ class _Builder:
         name: str | None,
         parent: Requirement | None = None,
     ) -> Requirement:
-        rid = props.get("id", rid)
+        get = props.get
+        rid = get("id", rid)
         where = self.loc.where(path)
         if rid in self.ids:
             self.problems.append(
                 f"{where}: duplicate requirement id {rid!r} (first at {self.ids[rid]})"
             )
         self.ids[rid] = where
+        questions = get("questions")
+        # positional, in Requirement's field order (one per column of the spec: a
+        # 5,000-table spec has 200,000 of them)
         req = Requirement(
-            id=rid,
-            kind=kind,
-            schema=schema,
-            table=table,
-            name=name,
-            severity=props.get("severity")
+            rid,
+            kind,
+            schema,
+            table,
+            name,
+            get("severity")
             or (parent.severity if parent else self.spec_severity or _kind_severity(kind)),
-            category=props.get("category")
-            or (parent.category if parent else self.default_category),
-            props=props,
-            location=where,
-            impact=props.get("impact"),
-            description=props.get("description"),
-            parent=parent.id if parent else None,
-            questions=list(props.get("questions") or []),
+            get("category") or (parent.category if parent else self.default_category),
+            props,
+            where,
+            get("impact"),
+            get("description"),
+            parent.id if parent else None,
+            list(questions) if questions else [],
         )
         self.spec.requirements.append(req)
         return req
