@@ -255,7 +255,7 @@ PROTECTIONS = [
     Protection(
         "plain-spec-limits",
         "schema_audit/spec/plainload.py",
-        "            if nodes > max_nodes or top.depth + 1 > max_depth:",
+        "            if nodes > max_nodes or depth + 1 > max_depth:",
         "            if False:",
         "tests/test_spec_plainload.py::"
         "test_limits_send_the_document_to_the_composing_path_which_words_them",

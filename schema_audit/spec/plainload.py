@@ -65,7 +65,7 @@ def _tag_of(loader: Any) -> Any:
     resolve = loader.resolve
     if loader.yaml_path_resolvers:  # none in the safe loader; a resolver's paths need resolve
         return lambda event: resolve(yaml.ScalarNode, event.value, event.implicit)
-    starts = frozenset(k for k in loader.yaml_implicit_resolvers if k)
+    starts: frozenset[str] | None = frozenset(k for k in loader.yaml_implicit_resolvers if k)
     if None in loader.yaml_implicit_resolvers:  # a wildcard resolver: every text may match
         starts = None
     seen: dict[str, str] = {}
