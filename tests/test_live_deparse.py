@@ -289,3 +289,22 @@ def test_constraint_columns_are_the_servers(make_db, schemas, jobs) -> None:  # 
     assert model[("s2", "sys_check", "ck_tableoid")][0] == ["tableoid", "id", 'Weird "col" x']
     assert model[("s2", "child", "fk_deferred")] == (["pk"], ["k"])  # to "Other Schema"
     assert model[("s2", "gap", "gap_fk")] == (["c C", "a"], ["c C", "a"])
+
+
+def test_rows_read_in_binary_are_the_text_rows(make_db, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The queries whose rows come in binary load to exactly the values text would give
+    (a "char" column would not: its empty value is '\\x00' in binary, '' in text)."""
+    dsn = make_db("binary", AWKWARD + KEYS + "".join(sql for _, sql in generate(30).files))
+    conn = live.connect_readonly(dsn)
+    try:
+        reader = live._Reader(conn, dsn, None)
+        live._server_version(reader)
+        binary = {query: reader.rows(query, "binary") for query in live._BINARY_RESULTS}
+        monkeypatch.setattr(live, "_BINARY_RESULTS", frozenset())
+        for query, rows in binary.items():
+            assert rows == reader.rows(query, "text")
+            assert len(rows) > 100
+    finally:
+        conn.close()
+    monkeypatch.undo()
+    assert {live.Q_CONSTRAINTS, live.Q_INDEXES} <= live._BINARY_RESULTS

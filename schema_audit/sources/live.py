@@ -497,6 +497,12 @@ def _namespace_filter(schemas: list[str] | None) -> tuple[str, dict[str, Any]]:
     )
 
 
+# Rows of these queries are sent in binary: numbers, arrays and booleans are then copied, not
+# parsed from text (5,000 tables: 0.16 -> 0.11 CPU s of the client's parsing for the two).
+# Their columns are all text, name, bool, oid and int2 values or arrays, which load to the
+# same Python values either way ("char" is not: its empty value arrives as '\x00' in binary).
+_BINARY_RESULTS = frozenset({Q_CONSTRAINTS, Q_INDEXES})
+
 # One round trip: a statement list without parameters goes as a simple query.
 RELEASE_LOCKS = "ROLLBACK TO SAVEPOINT schema_audit_read; RELEASE SAVEPOINT schema_audit_read"
 # Not in a savepoint: PostgreSQL exports no snapshot from a subtransaction.
@@ -554,7 +560,11 @@ class _Reader:
             cursor = psycopg.ClientCursor(self.conn) if chunked else self.conn.cursor()
             with cursor as cur:
                 cur.execute("SAVEPOINT schema_audit_read")
-                cur.execute(sql, self.params if "%(" in sql else None)
+                params = self.params if "%(" in sql else None
+                if query in _BINARY_RESULTS:
+                    cur.execute(sql, params, binary=True)
+                else:
+                    cur.execute(sql, params)
                 out = cur.fetchall()
                 while cur.nextset():
                     if cur.description is not None:
