@@ -105,29 +105,34 @@ def _rules(kind: str) -> tuple[type, dict[str, tuple[str, str, Any, Any]]]:
 
 
 class _Builder:
-    """pglast nodes from one statement list's JSON; ``loc`` maps UTF-8 offsets to indexes."""
+    """pglast nodes from one statement list's JSON; ``loc`` maps UTF-8 offsets to indexes.
 
-    __slots__ = ("loc",)
+    ``last`` is the last character index of an ASCII text, where an offset is its own index
+    (the generated builders compare against it instead of calling ``loc``), -1 otherwise.
+    """
 
-    def __init__(self, loc: Callable[[int], int | None]) -> None:
+    __slots__ = ("loc", "last", "zero")
+
+    def __init__(self, loc: Callable[[int], int | None], last: int = -1) -> None:
         self.loc = loc
+        self.last = last
+        self.zero = loc(0)  # an omitted location
 
     def wrapped(self, value: dict) -> Any:
         """A ``{"Kind": {...}}`` value (a Node* or a list item); ``{}`` is a NULL item."""
-        if not value:
-            return None
+        if value.__class__ is not dict:
+            raise _Unsupported(f"node as {type(value).__name__}")
         if len(value) != 1:
+            if not value:
+                return None
             raise _Unsupported(f"node with {len(value)} keys")
         ((kind, body),) = value.items()
-        if kind == "List":
-            return tuple([self.wrapped(item) for item in body.get("items", ())])
-        if kind == "A_Const":
-            return self.a_const(body)
         return (_BUILDERS.get(kind) or _compile(kind))(self, body)
 
-    def node(self, kind: str, body: dict) -> ast.Node:
-        build = _BUILDERS.get(kind) or _compile(kind)
-        return build(self, body)
+    def list(self, body: dict) -> tuple:
+        """pglast's form of a List node: a tuple of its items."""
+        w = self.wrapped
+        return tuple([w(item) for item in body.get("items", ())])
 
     def absent(self, kind: str, key: str) -> Any:
         raise _Unsupported(f"{kind}.{key} missing")
@@ -174,7 +179,10 @@ class _Builder:
 # One builder function per node kind, generated from pglast's slot table on first use (a
 # generic loop over the rules costs twice as much: this is the hot path; generating them
 # all at import would cost every command, most of which parse a few kinds).
-_BUILDERS: dict[str, Callable[[_Builder, dict], ast.Node]] = {}
+_BUILDERS: dict[str, Callable[[_Builder, dict], Any]] = {
+    "List": _Builder.list,
+    "A_Const": _Builder.a_const,
+}
 
 
 def _compile(kind: str) -> Callable[[_Builder, dict], ast.Node]:
@@ -186,12 +194,18 @@ def _compile(kind: str) -> Callable[[_Builder, dict], ast.Node]:
     builder has no rule for.
     """
     cls, rules = _rules(kind)
-    names: dict[str, Any] = {"_NEW": _NEW, "_Unsupported": _Unsupported, "cls": cls}
+    names: dict[str, Any] = {
+        "_NEW": _NEW,
+        "_Unsupported": _Unsupported,
+        "cls": cls,
+        "G": _BUILDERS.get,
+        "C": _compile,
+        "I": dict.items,
+    }
     lines = [
         "def build(b, body):",
         "    o = _NEW(cls)",
         "    p = body.pop",
-        "    w = b.wrapped",
     ]
     for number, (key, (attr, how, default, arg)) in enumerate(rules.items()):
         names[f"s{number}"] = _slot_setter(cls, attr)
@@ -200,18 +214,32 @@ def _compile(kind: str) -> Callable[[_Builder, dict], ast.Node]:
             lines.append(f"    {store}p({key!r}, {default!r}))")
             continue
         lines.append(f"    v = p({key!r}, None)")
+        # a node is ``{"Kind": {...}}``; unwrapped here rather than by a call per node
         if how == "node":
-            value, absent = "w(v)", "None"
-        elif how == "list":
-            value, absent = "tuple([w(i) for i in v])", "None"
+            lines += [
+                "    if v:",
+                "        ((k, y),) = v.items()",
+                f"        {store}(G(k) or C(k))(b, y))",
+                "    else:",
+                f"        {store}None if v is None else b.wrapped(v))",
+            ]
+            continue
+        if how == "list":
+            # a NULL item (``{}``, GROUP BY ()) and anything odd: ``b.wrapped`` says
+            value = (
+                "tuple([(G(k) or C(k))(b, y) for ((k, y),) in map(I, v)]) "
+                "if all(v) else tuple([b.wrapped(i) for i in v])"
+            )
+            absent = "None"
         elif how == "loc":
-            value, absent = "b.loc(v)", "b.loc(0)"
+            # ASCII text: the offset is the index (``_ascii_locations``) without a call
+            value, absent = "v if 0 <= v <= b.last else b.loc(v)", "b.zero"
         elif how == "enum":
             names[f"e{number}"] = arg
             names[f"m{number}"] = dict(arg.__members__)  # by name, as ``arg[name]``
             value, absent = f"m{number}[v]", f"e{number}(0)"
         elif how == "typed":
-            value, absent = f"b.node({arg!r}, v)", "None"
+            value, absent = f"(G({arg!r}) or C({arg!r}))(b, v)", "None"
             if arg == "CreateStmt":  # embedded (CREATE FOREIGN TABLE's base): never absent
                 absent = f"b.absent({kind!r}, {key!r})"
         elif how == "float":
@@ -256,8 +284,10 @@ def _ascii_locations(text: str) -> Callable[[int], int | None]:
 
 
 def _build(text: str, data: dict) -> tuple[ast.RawStmt, ...]:
-    loc = _ascii_locations(text) if text.isascii() else pglast.parser.Displacements(text)
-    builder = _Builder(loc)
+    if text.isascii():
+        builder = _Builder(_ascii_locations(text), len(text) - 1)
+    else:
+        builder = _Builder(pglast.parser.Displacements(text))
     return tuple(builder.raw_stmt(stmt) for stmt in data.get("stmts", ()))
 
 
@@ -304,7 +334,7 @@ def parse_sql(text: str) -> tuple[ast.RawStmt, ...]:
         return pglast.parse_sql(text)
     try:
         return _build(text, _decode(data))
-    except (_Unsupported, RecursionError, KeyError, ValueError, TypeError):  # DecodeError too
+    except (_Unsupported, RecursionError, KeyError, ValueError, TypeError, AttributeError):
         return pglast.parse_sql(text)  # the depth check above passed: safe for pglast's C recursion
 
 
@@ -322,7 +352,7 @@ def deparse(node: ast.Node) -> str:
     """
     try:
         key = _shape(node)
-    except (_Unkeyable, RecursionError):
+    except (_Unkeyable, RecursionError, AttributeError):  # AttributeError: a slot never set
         return _print(node)
     text = _PRINTED.get(key)
     if text is None:
@@ -375,8 +405,6 @@ class _Unkeyable(Exception):
     """A value :func:`_shape` has no rule for: that tree is printed without the memo."""
 
 
-# Per node class, the attributes a printer can read: all but source positions (ParseLoc).
-_SHAPE_SLOTS: dict[type, tuple[str, ...]] = {}
 _SCALARS = (bool, int, float)
 
 
@@ -389,19 +417,39 @@ def _shape(value: Any) -> Hashable:
     kind = type(value)
     if kind is str or value is None:
         return value
-    if kind is tuple:
-        return (tuple, *[_shape(item) for item in value])
-    slots = _SHAPE_SLOTS.get(kind)
-    if slots is None:
-        if kind in _SCALARS or isinstance(value, Enum):
-            return (kind, value)
-        info = getattr(kind, "__slots__", None)
-        if not (isinstance(value, ast.Node) and isinstance(info, dict)):
-            raise _Unkeyable(kind)
-        slots = _SHAPE_SLOTS[kind] = tuple(
-            name for name, slot in info.items() if slot.c_type != "ParseLoc"
-        )
-    try:
-        return (kind, *[_shape(getattr(value, name)) for name in slots])
-    except AttributeError as exc:  # an attribute never set: print it as it is
-        raise _Unkeyable(kind) from exc
+    shaper = _SHAPERS.get(kind)
+    if shaper is None:
+        shaper = _shaper(kind, value)
+    return shaper(value)
+
+
+def _shape_tuple(value: tuple) -> Hashable:
+    return (tuple, *[_shape(item) for item in value])
+
+
+# The shape function of each type met so far (generated for node classes: ``_shaper``).
+_SHAPERS: dict[type, Callable[[Any], Hashable]] = {tuple: _shape_tuple}
+
+
+def _shaper(kind: type, value: Any) -> Callable[[Any], Hashable]:
+    """The shape function of ``kind``: (type, value) for a scalar, one generated function per
+    node class that reads each attribute but the positions (ParseLoc) once, a str or None
+    in place, without a call (a call per attribute was most of the cost of a memo look-up).
+    An attribute never set raises AttributeError: that tree is printed without the memo.
+    """
+    if kind in _SCALARS or isinstance(value, Enum):
+        _SHAPERS[kind] = shaper = lambda scalar: (kind, scalar)
+        return shaper
+    info = getattr(kind, "__slots__", None)
+    if not (isinstance(value, ast.Node) and isinstance(info, dict)):
+        raise _Unkeyable(kind)
+    parts = [
+        f"(x if (x := v.{name}) is None or x.__class__ is str else S(x))"
+        for name, slot in info.items()
+        if slot.c_type != "ParseLoc"
+    ]
+    names: dict[str, Any] = {"S": _shape, "cls": kind}
+    source = f"def shape(v):\n    return (cls, {', '.join([*parts, ''])})"
+    exec(compile(source, f"<pgparse shape {kind.__name__}>", "exec"), names)  # noqa: S102
+    _SHAPERS[kind] = names["shape"]
+    return names["shape"]

@@ -291,3 +291,46 @@ def test_a_long_read_decodes_with_msgspec_and_builds_the_same_trees(monkeypatch)
     assert pgparse._FAST_DECODER[0] is not None  # switched on the way
     for text, tree in zip(texts, trees, strict=True):
         assert _difference(tree, pglast.parse_sql(text)) is None
+
+
+@pytest.mark.parametrize("odd", [{"A_Star": {}, "String": {"sval": "x"}}, "x", 1])
+def test_a_list_item_the_builder_cannot_unwrap_gives_pglasts_tree(odd: object, monkeypatch) -> None:
+    """A list item that is not one ``{"Kind": {...}}`` (two kinds, a bare value; ``{}`` is a
+    NULL item): the whole statement is pglast's, never a half-built tree."""
+    text = "CREATE TABLE t (a int NOT NULL, b text DEFAULT 'x')"
+    decode = pgparse._decode
+
+    def tampered(data: str) -> dict:
+        out = decode(data)
+        elements = out["stmts"][0]["stmt"]["CreateStmt"]["tableElts"]
+        elements[1]["ColumnDef"]["constraints"].append(odd)  # constraints of b
+        return out
+
+    monkeypatch.setattr(pgparse, "_decode", tampered)
+    fallbacks = []
+    real = pglast.parse_sql
+    monkeypatch.setattr(pglast, "parse_sql", lambda sql: fallbacks.append(sql) or real(sql))
+    tree = pgparse.parse_sql(text)
+    assert fallbacks == [text]
+    assert _difference(tree, real(text)) is None
+
+
+@pytest.mark.parametrize("odd", [{"A_Star": {}, "String": {"sval": "x"}}, "x", 1, []])
+def test_a_node_the_builder_cannot_unwrap_gives_pglasts_tree(odd: object, monkeypatch) -> None:
+    """The same for a node attribute (the DEFAULT's expression)."""
+    text = "CREATE TABLE t (a int NOT NULL, b text DEFAULT 'x')"
+    decode = pgparse._decode
+
+    def tampered(data: str) -> dict:
+        out = decode(data)
+        column = out["stmts"][0]["stmt"]["CreateStmt"]["tableElts"][1]["ColumnDef"]
+        column["constraints"][0]["Constraint"]["raw_expr"] = odd
+        return out
+
+    monkeypatch.setattr(pgparse, "_decode", tampered)
+    fallbacks = []
+    real = pglast.parse_sql
+    monkeypatch.setattr(pglast, "parse_sql", lambda sql: fallbacks.append(sql) or real(sql))
+    tree = pgparse.parse_sql(text)
+    assert fallbacks == [text]
+    assert _difference(tree, real(text)) is None

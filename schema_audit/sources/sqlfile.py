@@ -327,9 +327,10 @@ def _up_section(text: str) -> str:
     return blank(text[: up.end()]) + text[up.end() : end] + blank(text[end:])
 
 
-def _display(path: Path, base: Path) -> str:
+def _display(path: Path, base: Path, parent: Path | None = None) -> str:
+    """``path`` relative to ``base``'s folder (``parent``: that folder resolved, when known)."""
     try:
-        return str(path.resolve().relative_to(base.resolve().parent))
+        return str(path.resolve().relative_to(parent or base.resolve().parent))
     except ValueError:
         return str(path)
 
@@ -369,10 +370,11 @@ def read_sql(
         reporter.progress(f"reading {path.name}", len(files), "files") if len(files) > 1 else None
     )
     contents = 0
+    parent = path.resolve().parent  # once, not once a file
     for number, file in enumerate(files):
         if progress:
             progress.update(number)
-        display = _display(file, path)
+        display = _display(file, path, parent)
         version = layout.versions.get(file, file.stem) if path.is_dir() else file.stem
         raw = file.read_bytes()
         if b"\x00" in raw[:8192]:
