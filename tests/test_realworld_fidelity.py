@@ -425,3 +425,42 @@ def test_prisma_folder_without_migration_sql_is_named_not_skipped(tmp_path) -> N
     assert found["tables.Survey"].status == "PASS"
     gap = found["migrations.not-read.20241209104738_xm_user_identification"]
     assert gap.status == "FAIL" and "not read: migration.ts" in gap.message
+
+
+def test_strict_privileges_count_each_privilege_not_only_the_role(make_db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`init` promises that a new grant FAILs (strict `exactly: [privileges]`), but strict
+    compared only grantee names: `GRANT DELETE, TRUNCATE ON basejump.config TO authenticated`
+    on a role that already held SELECT PASSed both live and static (basejump). Each privilege
+    counts now; `allow: [role]` and a role named only under `deny:` account for all of its."""
+    from schema_audit.api import audit_model
+    from schema_audit.spec.load import load_spec
+
+    role = "DO $$ BEGIN CREATE ROLE authenticated; EXCEPTION WHEN duplicate_object THEN END $$;"
+    script = """
+        CREATE SCHEMA basejump;
+        CREATE TABLE basejump.config (enable_team_accounts boolean DEFAULT true);
+        GRANT SELECT ON basejump.config TO authenticated;
+        GRANT DELETE, TRUNCATE ON basejump.config TO authenticated;
+    """
+    dsn = make_db("rw", role + script)
+
+    def verdict(privileges: str, allow: str = "") -> str:
+        spec = tmp_path / "spec.yaml"
+        spec.write_text(
+            "name: s\ntables:\n  basejump.config:\n"
+            f"    exactly: [privileges]\n{allow}    privileges:\n{privileges}"
+        )
+        loaded = load_spec(spec)
+        got = set()
+        for model, kind in ((live.introspect(dsn), "live"), (interpret(script), "sql")):
+            result = audit_model(loaded, model, kind, rules="none")
+            got |= {f.status for f in result.findings if f.id.endswith("exactly.privileges")}
+        assert len(got) == 1, got  # live and static agree
+        return got.pop()
+
+    assert verdict("    - {roles: [authenticated], grant: [SELECT]}\n") == "FAIL"
+    assert verdict("    - {roles: [authenticated], grant: [SELECT, DELETE, TRUNCATE]}\n") == "PASS"
+    assert verdict("    - {roles: [authenticated], grant: [ALL]}\n") == "PASS"
+    assert verdict("    - {roles: [authenticated], deny: [UPDATE]}\n") == "PASS"
+    allow = "    allow: [authenticated]\n"
+    assert verdict("    - {roles: [authenticated], grant: [SELECT]}\n", allow) == "PASS"

@@ -50,7 +50,7 @@ def test_extras_are_findings(tmp_path: Path) -> None:
     )
     assert got["tables.t.exactly.privileges"] == (
         "FAIL",
-        "t has privileges the spec does not require: reporting",
+        "t has privileges the spec does not require: reporting SELECT",
     )
     assert got["tables.t.exactly.indexes"] == (
         "FAIL",

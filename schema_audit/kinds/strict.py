@@ -20,7 +20,7 @@ from schema_audit.audit.deferral import Facet
 from schema_audit.audit.findings import Diff, Evidence, Finding, finding_for
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
-from schema_audit.model import Table, qualify
+from schema_audit.model import TABLE_PRIVILEGES, Table, qualify
 from schema_audit.spec.fragments import STRICT_KINDS
 from schema_audit.spec.model import Requirement
 
@@ -31,7 +31,8 @@ def _present(table: Table, what: str) -> set[str]:
     if what == "indexes":
         return {name for name, ix in table.indexes.items() if not ix.constraint}
     if what == "privileges":
-        return {g.grantee for g in table.grants if g.grantee != table.owner}
+        # each privilege a role holds, so a DELETE granted to a role already holding SELECT is new
+        return {f"{g.grantee} {g.privilege}" for g in table.grants if g.grantee != table.owner}
     return set(getattr(table, what))
 
 
@@ -49,12 +50,23 @@ def _accounted(req: Requirement, ctx: AuditContext) -> set[str]:
     for f in ctx.judged.get((kind, req.table), ()):
         if f.id.startswith(f"{req.parent}."):
             if kind == "privilege":
-                other = ctx.requirements.get(f.id)
-                roles = other.props.get("roles") if other else None
-                names.update(roles if isinstance(roles, list) else [])
+                names.update(_privileges_accounted(ctx.requirements.get(f.id)))
             elif f.name:
                 names.add(f.name)
     return names
+
+
+def _privileges_accounted(other: Requirement | None) -> set[str]:
+    """``role PRIVILEGE`` for each privilege a ``grant:`` requirement names; a requirement
+    with only ``deny:`` accounts for its roles' privileges whatever they are (as before)."""
+    roles = other.props.get("roles") if other else None
+    if other is None or not isinstance(roles, list):
+        return set()
+    grant = other.props.get("grant")
+    if not grant:
+        return {f"{role} {p}" for role in roles for p in TABLE_PRIVILEGES}
+    privileges = [q for p in grant for q in (TABLE_PRIVILEGES if p == "ALL" else [p])]
+    return {f"{role} {p}" for role in roles for p in privileges}
 
 
 def facets(req: Requirement) -> list[Facet]:
@@ -81,7 +93,13 @@ def check_strict(req: Requirement, ctx: AuditContext) -> Finding:
         return finding_for(
             req, Status.NOT_APPLICABLE, f"table {req.table} does not exist, so this cannot apply"
         )
-    extra = sorted(_present(table, what) - _accounted(req, ctx) - set(req.props.get("allow") or []))
+    allowed = set(req.props.get("allow") or [])
+    extra = sorted(
+        item
+        for item in _present(table, what) - _accounted(req, ctx) - allowed
+        # `allow: [role]` accounts for every privilege of that role
+        if not (what == "privileges" and item.split(" ", 1)[0] in allowed)
+    )
     if extra:
         return finding_for(
             req,
