@@ -15,10 +15,9 @@ from pglast.enums import DropBehavior, ObjectType
 from schema_audit.model import qualify
 from schema_audit.sources.ddl.alter_table import drop_column
 from schema_audit.sources.ddl.errors import ApplyError
-from schema_audit.sources.ddl.nodes import strings
+from schema_audit.sources.ddl.nodes import strings, type_text
 from schema_audit.sources.ddl.registry import handles, registrar
 from schema_audit.sources.ddl.routines import functions_named
-from schema_audit.sqlnorm import format_typename
 
 if TYPE_CHECKING:
     from schema_audit.sources.ddl.interpreter import DdlInterpreter
@@ -127,9 +126,7 @@ def _type(interp: DdlInterpreter, node: ast.DropStmt, obj: Any, names: list[str]
                     "are not known",
                 )
                 continue
-            typed = format_typename(
-                ast.TypeName(names=[ast.String(sval=schema), ast.String(sval=name)])
-            )
+            typed = type_text(schema, name)
             for table in list(interp.model.tables.values()):
                 for column in list(table.columns.values()):
                     if column.type in (typed, typed + "[]"):

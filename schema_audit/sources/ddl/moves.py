@@ -9,9 +9,9 @@ from pglast.enums import ObjectType
 
 from schema_audit.model import qualify
 from schema_audit.sources.ddl.errors import ApplyError
-from schema_audit.sources.ddl.nodes import strings
+from schema_audit.sources.ddl.nodes import strings, type_text
 from schema_audit.sources.ddl.registry import handles
-from schema_audit.sqlnorm import format_typename
+from schema_audit.sources.ddl.renames import retype_columns
 
 if TYPE_CHECKING:
     from schema_audit.sources.ddl.interpreter import DdlInterpreter
@@ -62,20 +62,9 @@ def move_type(interp: DdlInterpreter, names: list[str], new_schema: str, missing
         if not missing_ok:
             raise ApplyError(f"type {key} is not an enum this history creates")
         return
-    old_type = format_typename(
-        ast.TypeName(names=[ast.String(sval=schema), ast.String(sval=enum.name)])
-    )
     enum.schema = new_schema
     interp.model.enums[qualify(new_schema, enum.name)] = enum
-    new_type = format_typename(
-        ast.TypeName(names=[ast.String(sval=new_schema), ast.String(sval=enum.name)])
-    )
-    for table in interp.model.tables.values():
-        for column in table.columns.values():
-            if column.type == old_type:
-                column.type = new_type
-            elif column.type == old_type + "[]":
-                column.type = new_type + "[]"
+    retype_columns(interp, type_text(schema, enum.name), type_text(new_schema, enum.name))
 
 
 @handles(ast.AlterOwnerStmt)

@@ -9,6 +9,7 @@ from pglast.enums import AlterTableType, RoleSpecType
 from pglast.stream import RawStream
 
 from schema_audit import pgparse
+from schema_audit.sqlnorm import format_typename
 
 
 def deparse(node: ast.Node | None) -> str | None:
@@ -28,6 +29,12 @@ def flatten(value) -> list:
 def strings(nodes) -> list[str]:
     # sval is typed Optional; the parser fills it for every String node it makes
     return cast("list[str]", [n.sval for n in nodes or () if isinstance(n, ast.String)])
+
+
+def type_text(schema: str, name: str) -> str:
+    """A named type as columns of that type carry it (``format_typename``): renames, moves and
+    drops of an enum find its columns, and their arrays, by this text."""
+    return format_typename(ast.TypeName(names=[ast.String(sval=schema), ast.String(sval=name)]))
 
 
 def roles(specs) -> list[str]:

@@ -13,13 +13,12 @@ import pglast
 from pglast import ast
 from pglast.enums import ObjectType
 
-from schema_audit.model import Table, qualify
+from schema_audit.model import Column, Table, qualify
 from schema_audit.pgparse import parse_sql
 from schema_audit.pgvisit import find_all
 from schema_audit.sources.ddl.errors import ApplyError
-from schema_audit.sources.ddl.nodes import deparse, strings
+from schema_audit.sources.ddl.nodes import deparse, strings, type_text
 from schema_audit.sources.ddl.registry import handles, registrar
-from schema_audit.sqlnorm import format_typename
 
 if TYPE_CHECKING:
     from schema_audit.sources.ddl.interpreter import DdlInterpreter
@@ -122,46 +121,56 @@ def _type(interp: DdlInterpreter, node: ast.RenameStmt) -> None:
     new_key = qualify(schema, node.newname)
     if new_key in interp.model.enums:
         raise ApplyError(f'type "{node.newname}" already exists')
-    old_type = _type_text(schema, enum.name)
+    old_type = type_text(schema, enum.name)
     del interp.model.enums[qualify(schema, enum.name)]
     enum.name = node.newname
     interp.model.enums[new_key] = enum
-    new_type = _type_text(schema, node.newname)
-    for table in interp.model.tables.values():
-        for column in table.columns.values():
-            if column.type == old_type:
-                column.type = new_type
-            elif column.type == old_type + "[]":
-                column.type = new_type + "[]"
-            if column.default:
-                column.default = rename_type_in_expr(
-                    column.default, schema, names[-1], node.newname
-                )
+    for column in retype_columns(interp, old_type, type_text(schema, node.newname)):
+        if column.default:
+            column.default = rename_type_in_expr(column.default, schema, names[-1], node.newname)
 
 
-def _type_text(schema: str, name: str) -> str:
-    """A type name as columns of that type carry it (``format_typename``)."""
-    return format_typename(ast.TypeName(names=[ast.String(sval=schema), ast.String(sval=name)]))
+def retype_columns(interp: DdlInterpreter, old_type: str, new_type: str) -> list[Column]:
+    """Columns of type ``old_type`` (or its array) retyped ``new_type``, as a renamed or moved
+    enum's columns print it (the catalog holds the type's OID); every column is returned so a
+    caller can follow the type into defaults."""
+    columns = [c for table in interp.model.tables.values() for c in table.columns.values()]
+    for column in columns:
+        if column.type == old_type:
+            column.type = new_type
+        elif column.type == old_type + "[]":
+            column.type = new_type + "[]"
+    return columns
 
 
 def rename_type_in_expr(text: str, schema: str, old: str, new: str) -> str:
     """The expression with casts to type schema.old renamed ``new`` (enum labels in defaults)."""
     if old not in text:
         return text
+
+    def rename(node: ast.Node) -> bool:
+        changed = False
+        for type_name in find_all(node, ast.TypeName):
+            names = strings(type_name.names)
+            if names[-1] == old and (len(names) == 1 or names[0] == schema):
+                type_name.names = tuple(
+                    ast.String(sval=part) for part in ([schema] if len(names) > 1 else []) + [new]
+                )
+                changed = True
+        return changed
+
+    return _edit_expr(text, rename)
+
+
+def _edit_expr(text: str, edit: Callable[[ast.Node], bool]) -> str:
+    """``text`` with ``edit`` applied to its parsed expression and printed again; unchanged
+    when ``edit`` reports no change (the stored text stays as written) or it does not parse."""
     try:
         stmt = parse_sql(f"SELECT {text}")[0].stmt
     except pglast.parser.ParseError:
         return text
     node = stmt.targetList[0].val
-    changed = False
-    for type_name in find_all(node, ast.TypeName):
-        names = strings(type_name.names)
-        if names[-1] == old and (len(names) == 1 or names[0] == schema):
-            type_name.names = tuple(
-                ast.String(sval=part) for part in ([schema] if len(names) > 1 else []) + [new]
-            )
-            changed = True
-    return (deparse(node) or text) if changed else text
+    return (deparse(node) or text) if edit(node) else text
 
 
 @_on(OT.OBJECT_SCHEMA)
@@ -257,16 +266,15 @@ def rename_constraint(interp: DdlInterpreter, table: Table, old: str, new: str) 
 
 def rename_column_in_expr(text: str, old: str, new: str) -> str:
     """The expression with column ``old`` renamed (also ``NEW.old`` / ``OLD.old`` in trigger WHEN)."""
-    try:
-        stmt = parse_sql(f"SELECT {text}")[0].stmt
-    except pglast.parser.ParseError:
-        return text
-    node = stmt.targetList[0].val
-    changed = False
-    for ref in find_all(node, ast.ColumnRef):
-        fields = list(ref.fields)
-        if fields and isinstance(fields[-1], ast.String) and fields[-1].sval == old:
-            fields[-1] = ast.String(sval=new)
-            ref.fields = tuple(fields)
-            changed = True
-    return (deparse(node) or text) if changed else text
+
+    def rename(node: ast.Node) -> bool:
+        changed = False
+        for ref in find_all(node, ast.ColumnRef):
+            fields = list(ref.fields)
+            if fields and isinstance(fields[-1], ast.String) and fields[-1].sval == old:
+                fields[-1] = ast.String(sval=new)
+                ref.fields = tuple(fields)
+                changed = True
+        return changed
+
+    return _edit_expr(text, rename)

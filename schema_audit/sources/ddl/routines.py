@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pglast import ast
 from pglast.enums import FunctionParameterMode, VariableSetKind
@@ -48,16 +48,10 @@ def create_function(interp: DdlInterpreter, node: ast.CreateFunctionStmt) -> Non
             fn.body = parts[0] if parts else ""
         elif opt.defname == "language":
             fn.language = opt.arg.sval
-        elif opt.defname == "security":
-            fn.security_definer = bool(opt.arg.boolval)
-        elif opt.defname == "volatility":
-            fn.volatility = opt.arg.sval.upper()
-        elif opt.defname == "strict":
-            fn.strict = bool(opt.arg.boolval)
-        elif opt.defname == "parallel":
-            fn.parallel = opt.arg.sval.upper()
         elif opt.defname == "set" and isinstance(opt.arg, ast.VariableSetStmt):
             fn.config.append(setting_text(opt.arg))
+        else:
+            _set_attribute(fn, opt)
     if node.sql_body is not None and not fn.body:
         fn.body = "; ".join(filter(None, (deparse(n) for n in flatten(node.sql_body))))
     existing = interp.model.functions.get(fn.signature)
@@ -98,17 +92,25 @@ def alter_function(interp: DdlInterpreter, node: ast.AlterFunctionStmt) -> None:
         interp._unapplied("unsupported", "SET … FROM CURRENT takes the session's value")
         return
     for opt in node.actions or ():
-        if opt.defname == "security":
-            fn.security_definer = bool(opt.arg.boolval)
-        elif opt.defname == "volatility":
-            fn.volatility = opt.arg.sval.upper()
-        elif opt.defname == "strict":
-            fn.strict = bool(opt.arg.boolval)
-        elif opt.defname == "parallel":
-            fn.parallel = opt.arg.sval.upper()
-        elif opt.defname == "set" and isinstance(opt.arg, ast.VariableSetStmt):
+        if opt.defname == "set" and isinstance(opt.arg, ast.VariableSetStmt):
             fn.config = _set_config(fn.config, opt.arg)
+        else:
+            _set_attribute(fn, opt)
     fn.provenance.append(interp._prov("altered"))
+
+
+def _set_attribute(fn: Function, opt: ast.DefElem) -> None:
+    """SECURITY, volatility, STRICT and PARALLEL, written alike by CREATE and ALTER FUNCTION;
+    other options (COST, ROWS, LEAKPROOF, SUPPORT) are not modelled."""
+    arg: Any = opt.arg  # a Boolean or a String node, as the grammar writes each option
+    if opt.defname == "security":
+        fn.security_definer = bool(arg.boolval)
+    elif opt.defname == "volatility":
+        fn.volatility = arg.sval.upper()
+    elif opt.defname == "strict":
+        fn.strict = bool(arg.boolval)
+    elif opt.defname == "parallel":
+        fn.parallel = arg.sval.upper()
 
 
 def _set_config(config: list[str], stmt: ast.VariableSetStmt) -> list[str]:
