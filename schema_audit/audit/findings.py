@@ -206,7 +206,10 @@ def sort_key(finding: Finding) -> tuple:
 
 
 def at_or_above(severity: str, threshold: str) -> bool:
-    return Severity(severity).at_or_above(threshold)
+    try:  # looked up: every FAIL of an audit is ranked against --fail-on
+        return SEVERITY_RANK[severity] >= SEVERITY_RANK[threshold]
+    except KeyError:
+        return Severity(severity).at_or_above(threshold)  # not a severity: its ValueError
 
 
 def finding_for(
