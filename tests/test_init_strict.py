@@ -129,3 +129,55 @@ def test_init_spec_selects_tenant_tables_outside_public(make_db, tmp_path: Path)
         conn.execute("CREATE TABLE partman.template_public_fees (id uuid, organization_id uuid)")
     failing = _failing(spec, dsn)
     assert "match.tenant_tables.partman.template_public_fees.rls" in failing
+
+
+INDEXED = """
+CREATE TABLE events (id int PRIMARY KEY, account_id int NOT NULL, kind text, at timestamptz);
+CREATE INDEX events_account ON events (account_id);
+CREATE INDEX events_kind ON events (kind);
+CREATE INDEX events_at ON events (at);
+CREATE UNIQUE INDEX events_pair ON events (account_id, kind) NULLS NOT DISTINCT;
+CREATE INDEX events_hash ON events USING hash (kind);
+"""
+
+# each change keeps the index's name and key columns: only its definition differs
+INDEX_CHANGES = {
+    "made partial": "DROP INDEX events_account; "
+    "CREATE INDEX events_account ON events (account_id) WHERE account_id > 0",
+    "made unique": "DROP INDEX events_kind; CREATE UNIQUE INDEX events_kind ON events (kind)",
+    "given INCLUDE": "DROP INDEX events_at; CREATE INDEX events_at ON events (at) INCLUDE (kind)",
+    "switched to hash": "DROP INDEX events_at; CREATE INDEX events_at ON events USING hash (at)",
+    "NULLS DISTINCT again": "DROP INDEX events_pair; "
+    "CREATE UNIQUE INDEX events_pair ON events (account_id, kind)",
+}
+
+
+def test_init_spec_holds_each_index_to_its_whole_definition(make_db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """init's spec "requires exactly what the schema has today": an index whose name and keys
+    stay but which becomes partial, unique, covering, hash or loses NULLS NOT DISTINCT was a
+    PASS of `audit --dsn` (found on langfuse's and polar's migrated databases)."""
+    dsn = make_db("initindex", INDEXED)
+    spec = tmp_path / "spec.yaml"
+    assert _cli("init", "--dsn", dsn, "-o", str(spec)).returncode == 0
+    pair = next(
+        i
+        for i in yaml.safe_load(spec.read_text())["tables"]["events"]["indexes"]
+        if i["name"] == "events_pair"
+    )
+    assert pair == {
+        "name": "events_pair",
+        "columns": ["account_id", "kind"],
+        "unique": True,
+        "nulls_not_distinct": True,
+    }
+    assert _failing(spec, dsn) == {}
+    for change, sql in INDEX_CHANGES.items():
+        changed = make_db("initindex", INDEXED + sql)
+        failing = _failing(spec, changed)
+        assert failing, f"{change}: audit --dsn passed"
+        # and the static reading of the same history agrees with the catalog
+        history = tmp_path / change.replace(" ", "_")
+        history.mkdir()
+        (history / "0001.sql").write_text(INDEXED + sql + ";\n")
+        proc = _cli("audit", "-s", str(spec), "--sql", str(history), "-f", "json")
+        assert proc.returncode == 1, f"{change}: static audit exit {proc.returncode}"

@@ -115,6 +115,10 @@ def shape_diffs(
         diffs.append(Diff("include", props["include"], index.include))
     if "method" in props and props["method"].lower() != index.method:
         diffs.append(Diff("method", props["method"], index.method))
+    if "nulls_not_distinct" in props and props["nulls_not_distinct"] != index.nulls_not_distinct:
+        diffs.append(
+            Diff("nulls_not_distinct", props["nulls_not_distinct"], index.nulls_not_distinct)
+        )
     if not index.valid:  # a failed CREATE INDEX CONCURRENTLY: kept up to date, never used
         diffs.append(Diff("valid", True, False))
     return diffs

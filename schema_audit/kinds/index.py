@@ -1,6 +1,6 @@
 """An index on a table or materialized view: by name, by exact shape (``columns``,
-``where``, ``include``, ``unique``, ``method``), or by use (``leading:`` its first keys,
-``covers:`` it serves equality lookups by these columns).
+``where``, ``include``, ``unique``, ``method``, ``nulls_not_distinct``), or by use
+(``leading:`` its first keys, ``covers:`` it serves equality lookups by these columns).
 
 ```yaml
 tables:
@@ -50,6 +50,10 @@ _INDEX_PROPS = {
     "where": string("Partial-index predicate."),
     "include": strings("INCLUDE (covering) columns."),
     "method": string("Access method: btree, gin, gist, hash, brin, …"),
+    "nulls_not_distinct": {
+        "type": "boolean",
+        "description": "A unique index whose NULLs conflict (PostgreSQL 15's NULLS NOT DISTINCT).",
+    },
 }
 
 _INDEX_PROPS["leading"] = strings(
@@ -234,6 +238,10 @@ def _extra_diffs(props: dict, index: Index) -> list[Diff]:
         diffs.append(Diff("include", props["include"], index.include))
     if "method" in props and props["method"].lower() != index.method:
         diffs.append(Diff("method", props["method"], index.method))
+    if "nulls_not_distinct" in props and props["nulls_not_distinct"] != index.nulls_not_distinct:
+        diffs.append(
+            Diff("nulls_not_distinct", props["nulls_not_distinct"], index.nulls_not_distinct)
+        )
     return diffs
 
 

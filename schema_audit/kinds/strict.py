@@ -69,6 +69,43 @@ def _privileges_accounted(other: Requirement | None) -> set[str]:
     return {f"{role} {p}" for role in roles for p in privileges}
 
 
+def _unstated_index_properties(req: Requirement, ctx: AuditContext, table: Table) -> list[str]:
+    """``exactly: [indexes]`` is about each index's definition too: an index an exact
+    ``columns:`` requirement matched that is UNIQUE, partial, covering, of another method or
+    NULLS NOT DISTINCT where the requirement does not say so is not exactly what the spec
+    requires (``init`` writes every property that differs from CREATE INDEX's default, so
+    such a change to an index it saw FAILed nowhere before). ``leading:``/``covers:`` ask for
+    a use, not a definition, and stay as they are."""
+    unstated: list[str] = []
+    for f in ctx.judged.get(("index", req.table), ()):
+        other = ctx.requirements.get(f.id)
+        index = table.indexes.get(f.name or "")
+        if (
+            f.status != Status.PASS
+            or not f.id.startswith(f"{req.parent}.")
+            or other is None
+            or "columns" not in other.props
+            or index is None
+            or index.constraint
+        ):
+            continue
+        props = other.props
+        extras = [
+            text
+            for key, present, text in (
+                ("unique", index.unique, "UNIQUE"),
+                ("method", index.method != "btree", f"USING {index.method}"),
+                ("include", bool(index.include), f"INCLUDE ({', '.join(index.include)})"),
+                ("nulls_not_distinct", index.nulls_not_distinct, "NULLS NOT DISTINCT"),
+                ("where", bool(index.where), f"WHERE {index.where}"),
+            )
+            if present and key not in props
+        ]
+        if extras:
+            unstated.append(f"{index.name} ({' '.join(extras)})")
+    return sorted(unstated)
+
+
 def facets(req: Requirement) -> list[Facet]:
     """What its finding reads from the model (a static reading DEFERs it when an
     unapplied statement may change one of these)."""
@@ -106,6 +143,16 @@ def check_strict(req: Requirement, ctx: AuditContext) -> Finding:
             Status.FAIL,
             f"{table.name} has {what} the spec does not require: {', '.join(extra)}",
             diffs=[Diff(what, "only the required ones", extra)],
+            evidence=[Evidence(source="spec", note="strict mode (exactly)")],
+            name=f"exactly {what}",
+        )
+    unstated = _unstated_index_properties(req, ctx, table) if what == "indexes" else []
+    if unstated:
+        return finding_for(
+            req,
+            Status.FAIL,
+            f"{table.name} has indexes defined beyond their requirements: {', '.join(unstated)}",
+            diffs=[Diff("index definitions", "only what the requirements state", unstated)],
             evidence=[Evidence(source="spec", note="strict mode (exactly)")],
             name=f"exactly {what}",
         )

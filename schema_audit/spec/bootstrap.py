@@ -42,16 +42,7 @@ def _key(index: Index) -> list[str]:
 
 
 def _index(index: Index) -> dict[str, Any]:
-    item: dict[str, Any] = {"name": index.name, "columns": _key(index)}
-    if index.unique:
-        item["unique"] = True
-    if index.where:
-        item["where"] = index.where
-    if index.include:
-        item["include"] = list(index.include)
-    if index.method != "btree":
-        item["method"] = index.method
-    return item
+    return dict(entrywrite.index_pairs(index, _key(index)))
 
 
 TABLE_KINDS = (

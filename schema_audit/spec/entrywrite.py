@@ -125,7 +125,9 @@ def _flow_item(out: list[str], pairs: list[tuple[str, Any]]) -> None:
     out.append("\n" + " " * BASE + "  -" + _flow_fits(3, text))
 
 
-def _index_pairs(index: Index, keys: list[str]) -> list[tuple[str, Any]]:
+def index_pairs(index: Index, keys: list[str]) -> list[tuple[str, Any]]:
+    """An index's spec entry, in order: every property that differs from CREATE INDEX's
+    default, so that ``exactly: [indexes]`` can hold the index to all of them."""
     pairs: list[tuple[str, Any]] = [("name", index.name), ("columns", keys)]
     if index.unique:
         pairs.append(("unique", True))
@@ -135,6 +137,8 @@ def _index_pairs(index: Index, keys: list[str]) -> list[tuple[str, Any]]:
         pairs.append(("include", list(index.include)))
     if index.method != "btree":
         pairs.append(("method", index.method))
+    if index.nulls_not_distinct:
+        pairs.append(("nulls_not_distinct", True))
     return pairs
 
 
@@ -205,7 +209,7 @@ class TableWriter:
                 written += 1
                 out.append(section + "indexes:")
                 for ix in indexes:
-                    _item(out, _index_pairs(ix, self.index_key(ix)))
+                    _item(out, index_pairs(ix, self.index_key(ix)))
         if "rls" in kinds and (table.rls_enabled or table.rls_forced):
             written += 1
             flow = (
