@@ -27,6 +27,7 @@ from schema_audit.audit.result import AuditResult
 from schema_audit.audit.rules import groups_for, parse_groups, rules_for_spec
 from schema_audit.audit.suppressions import carry_suppressions
 from schema_audit.audit.waivers import apply_waivers
+from schema_audit.enums import Status
 from schema_audit.errors import (
     ReplayHistoryError,
     ReplayTargetError,
@@ -510,7 +511,9 @@ def init_spec(
         source.model,
         name=name or f"Schema of {source.target}",
         source=f"{source.kind} {source.target}",
-        rule_findings=[f for f in [*found, *history_findings(source.issues)] if f.status == "FAIL"],
+        rule_findings=[
+            f for f in [*found, *history_findings(source.issues)] if f.status == Status.FAIL
+        ],
         tables=list(tables) if tables else None,
         only=list(only) if only else None,
         tenant=tenant,

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from schema_audit.audit.findings import Evidence, Finding
+from schema_audit.enums import Status
 from schema_audit.model import Revision, SchemaModel
 from schema_audit.progress import SILENT, Reporter
 from schema_audit.spec.model import Spec
@@ -109,7 +110,7 @@ def replay_source(
                     kind="migration",
                     table=None,
                     name="assumed",
-                    status="PASS",
+                    status=Status.PASS,
                     severity="info",
                     message="replay assumed what the history references but does not create: "
                     + "; ".join(assumed),
@@ -131,7 +132,7 @@ def replay_source(
                     kind="migration",
                     table=None,
                     name=failed.revision,
-                    status="FAIL",
+                    status=Status.FAIL,
                     severity="blocking",
                     message=f"replay stopped at {failed.where}: {failed.error} (revision "
                     f"{failed.revision}); the audit is incomplete: what the remaining revisions "
@@ -153,7 +154,9 @@ def replay_source(
                     from schema_audit.audit.findings import finding_for
 
                     probe_findings[req.id] = finding_for(
-                        req, "DEFERRED", f"not run: the replay failed at revision {failed.revision}"
+                        req,
+                        Status.DEFERRED,
+                        f"not run: the replay failed at revision {failed.revision}",
                     )
         timings = ", ".join(f"{s.revision} {s.seconds * 1000:.0f} ms" for s in scratch.steps)
         target = (
@@ -183,11 +186,11 @@ def defer_after_stop(findings: list[Finding], why: str) -> list[Finding]:
     """
     return [
         finding
-        if finding.kind == "migration" or finding.status in ("DEFERRED", "WAIVED")
+        if finding.kind == "migration" or finding.status in (Status.DEFERRED, Status.WAIVED)
         else replace(
             finding,
             message=f"{finding.message}; DEFERRED: was {finding.status}, but {why}",
-            status="DEFERRED",
+            status=Status.DEFERRED,
         )
         for finding in findings
     ]

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from schema_audit.enums import Severity
-from schema_audit.registry import check_unique, import_entries
+from schema_audit.registry import check_unique, check_vocabulary, import_entries, in_group_order
 
 if TYPE_CHECKING:
     from schema_audit.audit.context import AuditContext
@@ -92,9 +92,7 @@ def requirement_kind(
 ) -> Callable[[Check], Check]:
     """Register the decorated check as requirement kind ``id``; the calling module's
     docstring is its documentation (a module may register a check another one defines)."""
-    if group not in GROUP_ORDER:
-        raise ValueError(f"requirement kind {id}: unknown group {group!r}")
-    Severity(severity)  # a typo is an error at import time
+    check_vocabulary("requirement kind", id, severity, group, GROUP_ORDER)
     doc = (sys._getframe(1).f_globals.get("__doc__") or "").strip()
 
     def register(check: Check) -> Check:
@@ -131,13 +129,11 @@ def registry() -> dict[str, Kind]:
     if len(_SORTED) != len(_REGISTRY):  # sorted once (the audit asks per requirement)
         _SORTED.clear()
         _SORTED.update(
-            sorted(
-                _REGISTRY.items(),
-                key=lambda item: (
-                    GROUP_ORDER.index(item[1].group),
-                    _ORDER.get(item[0], len(_ORDER)),
-                    item[0],
-                ),
+            in_group_order(
+                _REGISTRY,
+                GROUP_ORDER,
+                lambda k: k.group,
+                lambda id_: (_ORDER.get(id_, len(_ORDER)), id_),
             )
         )
     return _SORTED

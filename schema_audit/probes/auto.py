@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from schema_audit.audit.findings import Finding, finding_for
+from schema_audit.enums import Status
 from schema_audit.model import Table, qualify
 from schema_audit.probes.common import ProbeContext, policy_setting
 from schema_audit.probes.kinds import registry
@@ -84,7 +85,9 @@ def automatic_probes(ctx: ProbeContext) -> list[Finding]:
         try:
             findings.append(isolation(_with_settings(ctx, settings), req))
         except Exception as exc:  # a probe bug must not sink the audit
-            findings.append(finding_for(req, "DEFERRED", f"automatic probe could not run: {exc}"))
+            findings.append(
+                finding_for(req, Status.DEFERRED, f"automatic probe could not run: {exc}")
+            )
     views = sorted(ctx.model.views.items(), key=lambda kv: (kv[1].schema, kv[1].name))
     for view_key, view in views:
         bases = [b for b in view.depends_on if b in tenant_tables]
@@ -105,7 +108,9 @@ def automatic_probes(ctx: ProbeContext) -> list[Finding]:
         try:
             findings.append(view_rls(ctx, req))
         except Exception as exc:
-            findings.append(finding_for(req, "DEFERRED", f"automatic probe could not run: {exc}"))
+            findings.append(
+                finding_for(req, Status.DEFERRED, f"automatic probe could not run: {exc}")
+            )
     return findings
 
 

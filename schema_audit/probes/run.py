@@ -10,6 +10,7 @@ error, and never stops the others.
 from __future__ import annotations
 
 from schema_audit.audit.findings import Finding, finding_for
+from schema_audit.enums import Status
 from schema_audit.probes.common import ProbeContext
 from schema_audit.probes.kinds import registry
 
@@ -30,7 +31,7 @@ def run_probes(ctx: ProbeContext) -> dict[str, Finding]:
         except Exception as exc:  # a probe bug must not sink the audit; it is reported instead
             out[req.id] = finding_for(
                 req,
-                "DEFERRED",
+                Status.DEFERRED,
                 f"{req.props['kind']} probe could not run: {type(exc).__name__}: {exc}",
             )
     return out

@@ -14,8 +14,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from schema_audit.enums import Severity
-from schema_audit.registry import check_unique, import_entries, module_doc
+from schema_audit.registry import (
+    check_unique,
+    check_vocabulary,
+    import_entries,
+    in_group_order,
+    module_doc,
+)
 
 if TYPE_CHECKING:
     from schema_audit.model import SchemaModel
@@ -82,9 +87,7 @@ def rule(
     since: int | None = None,
 ) -> Callable[[Check], Check]:
     """Register the decorated check as rule ``id``; the module's docstring is its doc."""
-    if group not in GROUP_ORDER:
-        raise ValueError(f"rule {id}: unknown group {group!r}")
-    Severity(severity)  # a typo is an error at import time
+    check_vocabulary("rule", id, severity, group, GROUP_ORDER)
 
     def register(check: Check) -> Check:
         check_unique(_REGISTRY, id, check, "rule")
@@ -102,12 +105,7 @@ def _load() -> None:
 def registry() -> dict[str, Rule]:
     """Every rule, in group order then by id."""
     _load()  # every entry, even when one module was imported alone before
-    return dict(
-        sorted(
-            _REGISTRY.items(),
-            key=lambda item: (GROUP_ORDER.index(item[1].group), _id_key(item[0])),
-        )
-    )
+    return in_group_order(_REGISTRY, GROUP_ORDER, lambda r: r.group, _id_key)
 
 
 def _id_key(rule_id: str) -> tuple[str, int]:

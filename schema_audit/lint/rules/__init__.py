@@ -21,9 +21,14 @@ from typing import NamedTuple
 from pglast import ast
 from pglast.enums import ObjectType
 
-from schema_audit.enums import Severity
 from schema_audit.model import SchemaModel, qualify
-from schema_audit.registry import check_unique, import_entries, module_doc
+from schema_audit.registry import (
+    check_unique,
+    check_vocabulary,
+    import_entries,
+    in_group_order,
+    module_doc,
+)
 
 # destructive: always on; online: locks and rewrites, with --online only
 GROUP_ORDER = ("destructive", "online")
@@ -145,9 +150,7 @@ def lint_rule(
     hint: str,
 ) -> Callable[[Check], Check]:
     """Register the decorated check as lint rule ``id``; the module's docstring is its doc."""
-    if group not in GROUP_ORDER:
-        raise ValueError(f"lint rule {id}: unknown group {group!r}")
-    Severity(severity)  # a typo is an error at import time
+    check_vocabulary("lint rule", id, severity, group, GROUP_ORDER)
 
     def register(check: Check) -> Check:
         check_unique(_REGISTRY, id, check, "lint rule")
@@ -165,9 +168,4 @@ def _load() -> None:
 def registry() -> dict[str, LintRule]:
     """Every lint rule, in group order then by id."""
     _load()  # every entry, even when one module was imported alone before
-    return dict(
-        sorted(
-            _REGISTRY.items(),
-            key=lambda item: (GROUP_ORDER.index(item[1].group), int(item[0][2:])),
-        )
-    )
+    return in_group_order(_REGISTRY, GROUP_ORDER, lambda r: r.group, lambda id_: int(id_[2:]))

@@ -17,8 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from schema_audit.enums import Severity
-from schema_audit.registry import check_unique, import_entries, module_doc
+from schema_audit.registry import check_unique, check_vocabulary, import_entries, module_doc
 
 if TYPE_CHECKING:
     from schema_audit.audit.findings import Finding
@@ -53,7 +52,7 @@ def probe(
     declared: bool = True,
 ) -> Callable[[Run], Run]:
     """Register the decorated function as probe kind ``id``; the module's docstring is its doc."""
-    Severity(severity)  # a typo is an error at import time
+    check_vocabulary("probe kind", id, severity)
 
     def register(run: Run) -> Run:
         check_unique(_REGISTRY, id, run, "probe kind")

@@ -15,6 +15,7 @@ probes:
 from __future__ import annotations
 
 from schema_audit.audit.findings import Diff, Finding, finding_for
+from schema_audit.enums import Status
 from schema_audit.probes.common import ProbeContext, Trace, attempt, connect, error_line, table_of
 from schema_audit.probes.kinds import probe
 from schema_audit.probes.synth import RowMaker, SynthesisError
@@ -35,7 +36,7 @@ def probe_idempotency(ctx: ProbeContext, req: Requirement) -> Finding:
         missing = [c for c in columns if table is None or c not in table.columns]
         return finding_for(
             req,
-            "FAIL",
+            Status.FAIL,
             f"idempotency probe: {req.table} lacks natural key column(s) {', '.join(missing) or '?'}",
             diffs=[Diff("columns", columns, None)],
         )
@@ -52,7 +53,7 @@ def probe_idempotency(ctx: ProbeContext, req: Requirement) -> Finding:
         except SynthesisError as exc:
             return finding_for(
                 req,
-                "DEFERRED",
+                Status.DEFERRED,
                 f"idempotency probe could not set up data: {exc}",
                 evidence=trace.evidence,
             )
@@ -61,14 +62,14 @@ def probe_idempotency(ctx: ProbeContext, req: Requirement) -> Finding:
     if ok:
         return finding_for(
             req,
-            "FAIL",
+            Status.FAIL,
             f"inserting the same ({', '.join(columns)}) twice into {table.name} succeeded",
             diffs=[Diff("duplicate_rejected", True, False)],
             evidence=trace.evidence,
         )
     return finding_for(
         req,
-        "PASS",
+        Status.PASS,
         f"a duplicate ({', '.join(columns)}) in {table.name} is rejected: {error_line(err)}",
         evidence=trace.evidence,
     )

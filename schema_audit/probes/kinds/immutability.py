@@ -23,6 +23,7 @@ from __future__ import annotations
 from psycopg import sql
 
 from schema_audit.audit.findings import Diff, Finding, finding_for
+from schema_audit.enums import Status
 from schema_audit.model import Table
 from schema_audit.probes.common import (
     ProbeContext,
@@ -69,7 +70,9 @@ def probe_immutability(ctx: ProbeContext, req: Requirement) -> Finding:
 
     table = table_of(ctx, req)
     if table is None:
-        return finding_for(req, "FAIL", f"immutability probe: table {req.table} does not exist")
+        return finding_for(
+            req, Status.FAIL, f"immutability probe: table {req.table} does not exist"
+        )
     trace = Trace()
     column = ctx.spec.settings.get("tenant_column", "tenant_id")
     setting = ctx.spec.settings.get("tenant_setting", "app.current_tenant_id")
@@ -80,7 +83,7 @@ def probe_immutability(ctx: ProbeContext, req: Requirement) -> Finding:
     if not writable:
         return finding_for(
             req,
-            "DEFERRED",
+            Status.DEFERRED,
             f"immutability probe: {table.name} has no column an UPDATE may write "
             "(all generated or identity ALWAYS)",
         )
@@ -136,7 +139,7 @@ def probe_immutability(ctx: ProbeContext, req: Requirement) -> Finding:
         except SynthesisError as exc:
             return finding_for(
                 req,
-                "DEFERRED",
+                Status.DEFERRED,
                 f"immutability probe could not set up data: {exc}",
                 evidence=trace.evidence,
             )
@@ -146,7 +149,7 @@ def probe_immutability(ctx: ProbeContext, req: Requirement) -> Finding:
     if allowed:
         return finding_for(
             req,
-            "FAIL",
+            Status.FAIL,
             f"{table.name} is not immutable: {', '.join(dict.fromkeys(allowed))} ({detail})",
             evidence=trace.evidence,
             diffs=[Diff("immutable", True, False)],
@@ -154,9 +157,11 @@ def probe_immutability(ctx: ProbeContext, req: Requirement) -> Finding:
     if unsettled:
         return finding_for(
             req,
-            "DEFERRED",
+            Status.DEFERRED,
             f"immutability of {table.name} not settled: a rejection of the probe's own making or "
             f"an unexplained one is not a protection ({'; '.join(unsettled)})",
             evidence=trace.evidence,
         )
-    return finding_for(req, "PASS", f"{table.name} is immutable: {detail}", evidence=trace.evidence)
+    return finding_for(
+        req, Status.PASS, f"{table.name} is immutable: {detail}", evidence=trace.evidence
+    )

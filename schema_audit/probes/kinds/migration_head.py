@@ -18,6 +18,7 @@ from __future__ import annotations
 import psycopg
 
 from schema_audit.audit.findings import Diff, Evidence, Finding, finding_for
+from schema_audit.enums import Status
 from schema_audit.probes.common import ProbeContext, error_line
 from schema_audit.probes.kinds import probe
 from schema_audit.spec.model import Requirement
@@ -34,7 +35,7 @@ def probe_migration_head(ctx: ProbeContext, req: Requirement) -> Finding:
     if ctx.source_kind != "alembic":
         return finding_for(
             req,
-            "PASS",
+            Status.PASS,
             "every SQL migration file applied",
             evidence=[Evidence(source="probe", note="replay")],
         )
@@ -45,7 +46,7 @@ def probe_migration_head(ctx: ProbeContext, req: Requirement) -> Finding:
             )
         except psycopg.Error as exc:
             return finding_for(
-                req, "FAIL", f"no alembic_version table after replay: {error_line(exc)}"
+                req, Status.FAIL, f"no alembic_version table after replay: {error_line(exc)}"
             )
     evidence = [
         Evidence(
@@ -54,11 +55,11 @@ def probe_migration_head(ctx: ProbeContext, req: Requirement) -> Finding:
     ]
     if versions == sorted(ctx.heads):
         return finding_for(
-            req, "PASS", f"alembic current = head ({', '.join(versions)})", evidence=evidence
+            req, Status.PASS, f"alembic current = head ({', '.join(versions)})", evidence=evidence
         )
     return finding_for(
         req,
-        "FAIL",
+        Status.FAIL,
         f"alembic current is {', '.join(versions) or 'empty'}, head is {', '.join(ctx.heads)}",
         diffs=[Diff("version", ctx.heads, versions)],
         evidence=evidence,

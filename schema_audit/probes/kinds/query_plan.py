@@ -26,6 +26,7 @@ import psycopg
 from psycopg import sql
 
 from schema_audit.audit.findings import Diff, Finding, finding_for
+from schema_audit.enums import Status
 from schema_audit.model import SchemaModel, Table, qualify
 from schema_audit.probes.common import (
     ProbeContext,
@@ -94,7 +95,9 @@ def probe_query_plan(
     query, expected = req.props.get("query"), req.props.get("index")
     if table is None or not query:
         return finding_for(
-            req, "FAIL", f"query plan probe: table {req.table} does not exist or no query given"
+            req,
+            Status.FAIL,
+            f"query plan probe: table {req.table} does not exist or no query given",
         )
     trace = Trace()
     column = ctx.spec.settings.get("tenant_column", "tenant_id")
@@ -126,14 +129,14 @@ def probe_query_plan(
         except SynthesisError as exc:
             return finding_for(
                 req,
-                "DEFERRED",
+                Status.DEFERRED,
                 f"query plan probe could not set up data: {exc}",
                 evidence=trace.evidence,
             )
         except psycopg.Error as exc:
             return finding_for(
                 req,
-                "FAIL",
+                Status.FAIL,
                 f"the probe query does not run: {error_line(exc)}",
                 evidence=trace.evidence,
             )
@@ -142,11 +145,14 @@ def probe_query_plan(
     used = _index_names(plan_json if not isinstance(plan_json, str) else json.loads(plan_json))
     if expected in used:
         return finding_for(
-            req, "PASS", f"with {rows} rows the planner uses {expected}", evidence=trace.evidence
+            req,
+            Status.PASS,
+            f"with {rows} rows the planner uses {expected}",
+            evidence=trace.evidence,
         )
     return finding_for(
         req,
-        "FAIL",
+        Status.FAIL,
         f"with {rows} rows the planner does not use {expected} (uses: "
         f"{', '.join(used) or 'no index'})",
         diffs=[Diff("index", expected, used)],

@@ -20,6 +20,7 @@ from __future__ import annotations
 from psycopg import sql
 
 from schema_audit.audit.findings import Diff, Finding, finding_for
+from schema_audit.enums import Status
 from schema_audit.model import Table, qualify
 from schema_audit.probes.common import (
     ProbeContext,
@@ -67,13 +68,13 @@ def probe_referential_action(ctx: ProbeContext, req: Requirement) -> Finding:
     expect = (req.props.get("expect") or "CASCADE").upper()
     if table is None:
         return finding_for(
-            req, "FAIL", f"referential action probe: table {req.table} does not exist"
+            req, Status.FAIL, f"referential action probe: table {req.table} does not exist"
         )
     fk = _foreign_key_to(table, str(parent_name or ""))
     if fk is None:
         return finding_for(
             req,
-            "FAIL",
+            Status.FAIL,
             f"{table.name} has no foreign key to {parent_name}",
             diffs=[Diff("foreign_key", parent_name, None)],
         )
@@ -127,7 +128,7 @@ def probe_referential_action(ctx: ProbeContext, req: Requirement) -> Finding:
         except SynthesisError as exc:
             return finding_for(
                 req,
-                "DEFERRED",
+                Status.DEFERRED,
                 f"referential action probe could not set up data: {exc}",
                 evidence=trace.evidence,
             )
@@ -136,10 +137,12 @@ def probe_referential_action(ctx: ProbeContext, req: Requirement) -> Finding:
     wanted = {"RESTRICT", "NO ACTION"} if expect in ("RESTRICT", "NO ACTION") else {expect}
     label = f"deleting a {parent.name} row → {table.name}"
     if outcome in wanted:
-        return finding_for(req, "PASS", f"{label}: {outcome}, as expected", evidence=trace.evidence)
+        return finding_for(
+            req, Status.PASS, f"{label}: {outcome}, as expected", evidence=trace.evidence
+        )
     return finding_for(
         req,
-        "FAIL",
+        Status.FAIL,
         f"{label}: expected {expect}, observed {outcome}",
         diffs=[Diff("on_delete_behaviour", expect, outcome)],
         evidence=trace.evidence,

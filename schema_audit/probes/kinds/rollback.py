@@ -17,6 +17,7 @@ probes:
 from __future__ import annotations
 
 from schema_audit.audit.findings import Diff, Evidence, Finding, finding_for
+from schema_audit.enums import Status
 from schema_audit.probes.common import ProbeContext
 from schema_audit.probes.kinds import probe
 from schema_audit.spec.model import Requirement
@@ -33,7 +34,7 @@ def probe_rollback(ctx: ProbeContext, req: Requirement) -> Finding:
     if ctx.source_kind != "alembic":
         return finding_for(
             req,
-            "DEFERRED",
+            Status.DEFERRED,
             "rollback probe: only Alembic histories have downgrades to run",
             evidence=[
                 Evidence(
@@ -55,7 +56,7 @@ def probe_rollback(ctx: ProbeContext, req: Requirement) -> Finding:
     if not up.steps or up.steps[0].error:
         message = up.steps[0].error if up.steps else "no result"
         return finding_for(
-            req, "DEFERRED", f"rollback probe: alembic upgrade heads fails: {message}"
+            req, Status.DEFERRED, f"rollback probe: alembic upgrade heads fails: {message}"
         )
     evidence.append(Evidence(source="probe", sql="alembic upgrade heads", note="ok"))
     first = live.introspect(dsn)
@@ -84,7 +85,7 @@ def probe_rollback(ctx: ProbeContext, req: Requirement) -> Finding:
         if step.error:
             return finding_for(
                 req,
-                "FAIL",
+                Status.FAIL,
                 f"downgrade of revision {rev.revision} ({rev.file}) fails: {step.error}",
                 diffs=[Diff("downgrade", "runs", step.error)],
                 evidence=evidence,
@@ -93,7 +94,7 @@ def probe_rollback(ctx: ProbeContext, req: Requirement) -> Finding:
         message = down.steps[-1].error if down.steps else "no result"
         return finding_for(
             req,
-            "FAIL",
+            Status.FAIL,
             f"after downgrading to base, alembic upgrade heads fails: {message}",
             diffs=[Diff("upgrade_after_downgrade", "runs", message)],
             evidence=evidence,
@@ -106,7 +107,7 @@ def probe_rollback(ctx: ProbeContext, req: Requirement) -> Finding:
     if differences:
         return finding_for(
             req,
-            "FAIL",
+            Status.FAIL,
             f"after downgrade to base and upgrade again the schema differs: {differences[0]}"
             + (f" (+{len(differences) - 1} more)" if len(differences) > 1 else ""),
             diffs=[Diff(d.property, d.left, d.right) for d in differences[:10]],
@@ -114,7 +115,7 @@ def probe_rollback(ctx: ProbeContext, req: Requirement) -> Finding:
         )
     return finding_for(
         req,
-        "PASS",
+        Status.PASS,
         f"all {len(history.revisions)} downgrades run and upgrade → downgrade → upgrade "
         "gives the same schema",
         evidence=evidence,

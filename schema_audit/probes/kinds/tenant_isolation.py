@@ -25,6 +25,7 @@ from __future__ import annotations
 from psycopg import sql
 
 from schema_audit.audit.findings import Diff, Finding, finding_for
+from schema_audit.enums import Status
 from schema_audit.probes.common import (
     ProbeContext,
     Trace,
@@ -59,7 +60,7 @@ def probe_tenant_isolation(ctx: ProbeContext, req: Requirement) -> Finding:
     if table is None or column not in table.columns:
         return finding_for(
             req,
-            "FAIL",
+            Status.FAIL,
             f"tenant isolation probe: {req.table} has no tenant column {column}",
             diffs=[Diff("tenant_column", column, None)],
         )
@@ -133,7 +134,7 @@ def probe_tenant_isolation(ctx: ProbeContext, req: Requirement) -> Finding:
             conn.rollback()
             return finding_for(
                 req,
-                "DEFERRED",
+                Status.DEFERRED,
                 f"tenant isolation probe could not set up data: {exc}",
                 evidence=trace.evidence,
             )
@@ -148,7 +149,7 @@ def probe_tenant_isolation(ctx: ProbeContext, req: Requirement) -> Finding:
         message += " (" + "; ".join(notes) + ")"
     return finding_for(
         req,
-        "FAIL" if problems else "PASS",
+        Status.FAIL if problems else Status.PASS,
         message,
         evidence=trace.evidence,
         diffs=[Diff("isolation", "holds", p) for p in problems],

@@ -16,6 +16,7 @@ import psycopg
 from psycopg import sql
 
 from schema_audit.audit.findings import Diff, Finding, finding_for
+from schema_audit.enums import Status
 from schema_audit.model import qualify
 from schema_audit.probes.common import (
     ProbeContext,
@@ -53,7 +54,7 @@ def probe_view_over_rls(ctx: ProbeContext, req: Requirement) -> Finding:
     if column not in {c.name for c in view.columns}:
         return finding_for(
             req,
-            "DEFERRED",
+            Status.DEFERRED,
             f"view {view.name} over {table.name} does not show {column}: "
             "which tenant a row belongs to cannot be seen through it",
         )
@@ -79,7 +80,10 @@ def probe_view_over_rls(ctx: ProbeContext, req: Requirement) -> Finding:
             ok, rows, err = attempt(conn, trace, query, fetch=True)
         except SynthesisError as exc:
             return finding_for(
-                req, "DEFERRED", f"view probe could not set up data: {exc}", evidence=trace.evidence
+                req,
+                Status.DEFERRED,
+                f"view probe could not set up data: {exc}",
+                evidence=trace.evidence,
             )
         finally:
             conn.rollback()
@@ -89,18 +93,18 @@ def probe_view_over_rls(ctx: ProbeContext, req: Requirement) -> Finding:
         if isinstance(err, psycopg.errors.InsufficientPrivilege):
             return finding_for(
                 req,
-                "PASS",
+                Status.PASS,
                 f"view {view.name} is not readable by the application role ({text})",
                 evidence=trace.evidence,
             )
         return finding_for(
-            req, "DEFERRED", f"view probe query failed: {text}", evidence=trace.evidence
+            req, Status.DEFERRED, f"view probe query failed: {text}", evidence=trace.evidence
         )
     seen = {str(k): n for k, n in rows}
     if seen.get(str(b)):
         return finding_for(
             req,
-            "FAIL",
+            Status.FAIL,
             f"view {view.name} runs with {mode}: with {setting} = A the application role sees "
             f"{seen[str(b)]} row(s) of tenant B of {table.name} through it",
             diffs=[Diff("isolation", "holds", "rows of another tenant visible through the view")],
@@ -108,7 +112,7 @@ def probe_view_over_rls(ctx: ProbeContext, req: Requirement) -> Finding:
         )
     return finding_for(
         req,
-        "PASS",
+        Status.PASS,
         f"view {view.name} ({mode}) shows the application role only its tenant's rows of "
         f"{table.name}",
         evidence=trace.evidence,
