@@ -106,3 +106,29 @@ def test_replay_keys_in_the_configuration_are_defaults_not_requests(tmp_path: Pa
     proc = run_cli("audit", "-s", SPEC, "-m", HISTORY, "-q", cwd=tmp_path)
     assert proc.returncode == 1, proc.stderr  # B0.3 fails its spec: the audit ran
     assert "only applies" not in proc.stderr
+
+
+def test_shell_completion_after_an_empty_value_still_completes() -> None:
+    """Completion parses the line typed so far leniently: an empty value typed earlier is not
+    the user's request yet (it printed the usage error and an internal error instead)."""
+    import os
+    import subprocess
+    import sys
+
+    script = Path(sys.executable).parent / "schema-audit"
+    if not script.exists():
+        pytest.skip("the console script is not installed in this environment")
+    proc = subprocess.run(
+        [str(script)],
+        capture_output=True,
+        text=True,
+        env={
+            **os.environ,
+            "_SCHEMA_AUDIT_COMPLETE": "complete_bash",
+            "COMP_WORDS": "schema-audit inspect --schema '' --ind",
+            "COMP_CWORD": "4",
+        },
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["--indent"]

@@ -51,7 +51,7 @@ class Command(typer.core.TyperCommand):
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         coerce.install(self.get_params(ctx))
-        empty = empty_values(self, ctx, args)
+        empty = [] if ctx.resilient_parsing else empty_values(self, ctx, args)  # completion
         if empty:
             from schema_audit.cli.common import fail
 
