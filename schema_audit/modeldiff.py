@@ -133,7 +133,7 @@ class _Collector:
         a = left if left_key is _SHOWN else left_key
         b = right if right_key is _SHOWN else right_key
         if a != b:
-            session = "left" if _session(a) else "right" if _session(b) else None
+            session = _session_side(a, b)
             self.out.append(Difference(obj, prop, left, right, self.reads, session))
 
     def presence(
@@ -158,9 +158,12 @@ class _Collector:
         return sorted(a & b)
 
 
-def _session(key: object) -> bool:
-    """Whether a compared form holds a date/time literal whose value the session decided."""
-    return isinstance(key, str) and sqltime.depends_on_session(key)
+def _session_side(a: object, b: object) -> str | None:
+    """The side whose date/time literal the session decided, when only such literals make
+    two compared forms differ (``sqltime.undecidable``); None otherwise."""
+    if not (isinstance(a, str) and isinstance(b, str) and sqltime.undecidable(a, b)):
+        return None
+    return "left" if sqltime.depends_on_session(a) else "right"
 
 
 def _canon_type(text: str) -> str:

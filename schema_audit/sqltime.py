@@ -50,6 +50,22 @@ def depends_on_session(canonical: str | None) -> bool:
     return canonical is not None and SESSION in canonical
 
 
+_QUOTED = re.compile(r"'(?:[^']|'')*'")
+
+
+def undecidable(a: str, b: str) -> bool:
+    """True when canonical expressions ``a`` and ``b`` differ only in literals where one side
+    is a value the session decided: the same text around them, literal for literal equal or
+    one of the pair ``@session``. Any other difference (a column, an operator, another
+    literal) is one a file can tell."""
+    if a == b or SESSION not in a + b:
+        return False
+    left, right = _QUOTED.findall(a), _QUOTED.findall(b)
+    if len(left) != len(right) or _QUOTED.sub("''", a) != _QUOTED.sub("''", b):
+        return False
+    return all(x == y or SESSION in x or SESSION in y for x, y in zip(left, right, strict=True))
+
+
 def fold(base: str, text: str) -> str | None:
     """The canonical text of literal ``text`` read as a value of type ``base``
     (``timestamptz``, ``timestamp``, ``date``, ``time``, ``timetz``); None for other types."""

@@ -94,6 +94,9 @@ def test_a_real_difference_beside_undecided_ones_still_exits_1(pg_server, tmp_pa
         tmp_path,
         "ALTER TABLE reminders ALTER COLUMN sent_at SET DEFAULT '2025-01-01 00:00:00+00'",
         "ALTER TABLE reminders ADD COLUMN note text",
+        # another column beside the same literal: a difference a file can tell
+        "ALTER TABLE reminders DROP CONSTRAINT recent, "
+        "ADD CONSTRAINT recent CHECK (sent_at > '2020-01-01 00:00'::timestamptz)",
     )
     try:
         proc = run_cli("diff", str(folder), dsn, "-f", "json")
@@ -109,9 +112,14 @@ def test_a_real_difference_beside_undecided_ones_still_exits_1(pg_server, tmp_pa
             "'2025-01-01 00:00:00+00'::timestamp with time zone",
         ),
         ("column public.reminders.note", "exists", None, "present"),
+        (
+            "constraint recent on public.reminders",
+            "CHECK",
+            "due_at > CAST('2020-01-01 00:00' AS timestamptz)",
+            "(sent_at > '2019-12-31 18:30:00+00'::timestamp with time zone)",
+        ),
     }
     assert {d["object"] for d in doc["undecided"]} == {
         "column public.reminders.due_at",
         "column public.t.legacy",
-        "constraint recent on public.reminders",
     }

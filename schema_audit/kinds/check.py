@@ -11,7 +11,7 @@ tables:
 
 from __future__ import annotations
 
-from schema_audit import model_ddl, sqlnorm
+from schema_audit import model_ddl, sqlnorm, sqltime
 from schema_audit.audit import nearmiss
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.deferral import Facet
@@ -72,6 +72,24 @@ def check_check(req: Requirement, ctx: AuditContext) -> Finding:
         ck = table.checks[req.name]
         ddl = f"CONSTRAINT {ck.name} {model_ddl.check_clause(ck)}"
         if expression and not sqlnorm.exprs_equal(ck.expression, expression):
+            side = _session_side(expression, ck.expression)
+            if side is not None:  # PostgreSQL stored the literal's value in an unknown session
+                return finding_for(
+                    req,
+                    Status.DEFERRED,
+                    f"CHECK {ck.name} on {table.name} is {ck.expression}, expected {expression}: "
+                    f"cannot be decided: {side} date/time literal has no UTC offset (or is "
+                    "'now'/'today', a day/month order, a named zone), so PostgreSQL stores the "
+                    "value it has in the TimeZone/DateStyle of the session that runs it "
+                    + (
+                        "(write the spec's literal with an offset, e.g. '2024-01-01 00:00:00+00')"
+                        if side == "the spec's"
+                        else "(audit the live database or --replay)"
+                    ),
+                    diffs=[Diff("expression", expression, ck.expression)],
+                    evidence=ctx.evidence(ck.provenance, ddl),
+                    ddl=ddl,
+                )
             return finding_for(
                 req,
                 Status.FAIL,
@@ -113,3 +131,12 @@ def check_check(req: Requirement, ctx: AuditContext) -> Finding:
         instead=nearmiss.check_candidates(table, expression, columns),
         absent_columns=absent,
     )
+
+
+def _session_side(expected: str, actual: str) -> str | None:
+    """Whose date/time literal the session that ran it decided, when only such literals make
+    the expressions differ (any other difference is a FAIL a file can tell)."""
+    want, have = sqlnorm.canonical_expr(expected), sqlnorm.canonical_expr(actual)
+    if not sqltime.undecidable(want, have):
+        return None
+    return "the spec's" if sqltime.depends_on_session(want) else "the migration's"
