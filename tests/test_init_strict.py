@@ -181,3 +181,38 @@ def test_init_spec_holds_each_index_to_its_whole_definition(make_db, tmp_path: P
         (history / "0001.sql").write_text(INDEXED + sql + ";\n")
         proc = _cli("audit", "-s", str(spec), "--sql", str(history), "-f", "json")
         assert proc.returncode == 1, f"{change}: static audit exit {proc.returncode}"
+
+
+ENUMS = """
+CREATE SCHEMA billing;
+CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
+CREATE TYPE billing."plan.tier" AS ENUM ('free', 'pro');
+CREATE TABLE people (id int PRIMARY KEY, m mood, t billing."plan.tier");
+"""
+
+
+def test_init_spec_holds_enums_to_their_labels(make_db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """init wrote no `enums:`, so a label added by ALTER TYPE … ADD VALUE passed the spec that
+    "requires exactly what the schema has today" (found by mutating polar's database)."""
+    dsn = make_db("initenum", ENUMS)
+    spec = tmp_path / "spec.yaml"
+    assert _cli("init", "--dsn", dsn, "-o", str(spec)).returncode == 0
+    assert yaml.safe_load(spec.read_text())["enums"] == {
+        "mood": {"values": ["sad", "ok", "happy"]},
+        "plan.tier": {"schema": "billing", "values": ["free", "pro"]},
+    }
+    assert _failing(spec, dsn) == {}
+    for n, change in enumerate(
+        (
+            "ALTER TYPE mood ADD VALUE 'angry'",
+            "ALTER TYPE billing.\"plan.tier\" ADD VALUE 'team' BEFORE 'pro'",
+            "ALTER TYPE mood RENAME VALUE 'ok' TO 'fine'",
+        )
+    ):
+        changed = make_db("initenum", ENUMS + change)
+        assert _failing(spec, changed), f"{change}: audit --dsn passed"
+        history = tmp_path / f"history_{n}"
+        history.mkdir()
+        (history / "0001.sql").write_text(ENUMS + change + ";\n")
+        proc = _cli("audit", "-s", str(spec), "--sql", str(history), "-f", "json")
+        assert proc.returncode == 1, f"{change}: static audit exit {proc.returncode}: {proc.stderr}"

@@ -309,6 +309,22 @@ def _tenant_block(tenant: TenantPattern) -> list[str]:
     ]
 
 
+def _enums(model: SchemaModel) -> list[str]:
+    """``enums:`` with every label in catalog order: a label added, removed or reordered FAILs
+    (before, init wrote no enum, so ``ALTER TYPE … ADD VALUE`` passed its "exactly" spec)."""
+    if not model.enums:
+        return []
+    out = ["", "enums:"]
+    for key in sorted(model.enums):
+        enum = model.enums[key]
+        entry: dict[str, Any] = {"values": list(enum.labels)}
+        name = _name(enum.schema, enum.name)
+        if "." in enum.name:  # a dotted key reads as schema.name: say the schema instead
+            name, entry = enum.name, {"schema": enum.schema, **entry}
+        out.append(_block(name, entry, 2).rstrip("\n"))
+    return out
+
+
 def spec_from_model(
     model: SchemaModel,
     *,
@@ -321,7 +337,8 @@ def spec_from_model(
     expires: str | None = None,
     strict: bool = True,
 ) -> str:
-    """The spec text: header, then tables, views and functions in name order, each with a comment.
+    """The spec text: header, then tables, views, enums and functions in name order, tables and
+    views with a comment.
 
     ``tables`` (globs) and ``only`` (kinds of TABLE_KINDS) narrow what is written; ``strict``
     (default) makes additions FAIL; ``tenant`` adds the tenancy selector and waivers.
@@ -367,6 +384,7 @@ def spec_from_model(
             for view in views:
                 out.append(f"  # {view.qualified_name}: {_where(view.provenance)}")
                 out.append(_block(_name(view.schema, view.name), _view(view), 2).rstrip("\n"))
+    out += _enums(model)
     if model.functions:
         out += ["", "functions:"]
         seen: set[str] = set()
