@@ -155,3 +155,18 @@ def test_the_password_appears_in_no_output_format(tmp_path: Path) -> None:
     for name, text in outputs.items():
         assert secret not in text, f"password leaked into {name}"
     assert ":***@127.0.0.1" in outputs["stdout"]  # the target is shown, redacted
+
+
+def test_the_longest_statement_timeout_the_cli_takes_opens_the_read(b03_dsn: str) -> None:
+    """--statement-timeout takes up to 2^31-1 ms (PostgreSQL's limit); the idle-in-transaction
+    timeout derived from it (4x) overflowed the server's int, so the read was refused."""
+    conn = live.connect_readonly(b03_dsn, statement_timeout_ms=2**31 - 1)
+    try:
+        row = conn.execute(
+            "SELECT current_setting('statement_timeout'),"
+            " current_setting('idle_in_transaction_session_timeout')"
+        ).fetchone()
+    finally:
+        conn.close()
+    assert row is not None
+    assert row[1] == row[0]  # the derived timeout is capped at the server's maximum

@@ -150,7 +150,9 @@ def connect_readonly(
             (
                 f"{statement_timeout_ms}ms",
                 f"{lock_timeout_ms}ms",
-                f"{max(statement_timeout_ms * 4, 60000)}ms",
+                # PostgreSQL's setting is an int of milliseconds: 4 x a long statement
+                # timeout would overflow it and refuse the whole read
+                f"{min(max(statement_timeout_ms * 4, 60000), 2**31 - 1)}ms",
             ),
         )
         _count_round_trips(2)
