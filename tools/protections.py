@@ -364,6 +364,51 @@ PROTECTIONS = [
         "empty = []",
         "tests/test_cli_option_values.py",
     ),
+    Protection(
+        "invalid-index-is-no-index",
+        "schema_audit/audit/indexes.py",
+        "    if not index.valid:  # a failed CREATE INDEX CONCURRENTLY: kept up to date, never used",
+        "    if False:",
+        "tests/test_realworld_fidelity.py::"
+        "test_an_invalid_index_does_not_meet_an_index_requirement",
+    ),
+    Protection(
+        "exactly-indexes-hold-definitions",
+        "schema_audit/kinds/strict.py",
+        'unstated = _unstated_index_properties(req, ctx, table) if what == "indexes" else []',
+        "unstated: list[str] = []",
+        "tests/test_init_strict.py::test_init_spec_holds_each_index_to_its_whole_definition",
+    ),
+    Protection(
+        "exactly-privileges-per-privilege",
+        "schema_audit/kinds/strict.py",
+        'return {f"{g.grantee} {g.privilege}" for g in table.grants if g.grantee != table.owner}',
+        "return {g.grantee for g in table.grants if g.grantee != table.owner}",
+        "tests/test_realworld_fidelity.py::"
+        "test_strict_privileges_count_each_privilege_not_only_the_role",
+    ),
+    Protection(
+        "drop-type-cascade-drops-columns",
+        "schema_audit/sources/ddl/drops.py",
+        "                        drop_column(interp, table, column.name, False)",
+        "                        pass",
+        "tests/test_realworld_fidelity.py::test_drop_type_cascade_drops_its_columns",
+    ),
+    Protection(
+        "init-writes-enums",
+        "schema_audit/spec/bootstrap.py",
+        "    out += _enums(model)",
+        "    pass",
+        "tests/test_init_strict.py::test_init_spec_holds_enums_to_their_labels",
+    ),
+    Protection(
+        "idle-timeout-within-range",
+        "schema_audit/sources/live.py",
+        'f"{min(max(statement_timeout_ms * 4, 60000), 2**31 - 1)}ms",',
+        'f"{max(statement_timeout_ms * 4, 60000)}ms",',
+        "tests/test_production_safety.py::"
+        "test_the_longest_statement_timeout_the_cli_takes_opens_the_read",
+    ),
 ]
 
 
