@@ -27,9 +27,11 @@ def ddl_failures(dsn: str, table: str, reader: list[str], seconds: float = 20.0)
                     reader, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
                 )
             time.sleep(0.05)
+            # IF [NOT] EXISTS: a DROP that timed out leaves the column for the next round's
+            # DROP, not a DuplicateColumn error (both forms take the same ACCESS EXCLUSIVE lock)
             for statement in (
-                f"ALTER TABLE {table} ADD COLUMN lock_probe int",
-                f"ALTER TABLE {table} DROP COLUMN lock_probe",
+                f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS lock_probe int",
+                f"ALTER TABLE {table} DROP COLUMN IF EXISTS lock_probe",
             ):
                 tried += 1
                 try:
