@@ -138,26 +138,32 @@ def check_strict(req: Requirement, ctx: AuditContext) -> Finding:
         if not (what == "privileges" and item.split(" ", 1)[0] in allowed)
     )
     if extra:
-        return finding_for(
+        return _unexpected(
             req,
-            Status.FAIL,
             f"{table.name} has {what} the spec does not require: {', '.join(extra)}",
-            diffs=[Diff(what, "only the required ones", extra)],
-            evidence=[Evidence(source="spec", note="strict mode (exactly)")],
-            name=f"exactly {what}",
+            Diff(what, "only the required ones", extra),
         )
     unstated = _unstated_index_properties(req, ctx, table) if what == "indexes" else []
     if unstated:
-        return finding_for(
+        return _unexpected(
             req,
-            Status.FAIL,
             f"{table.name} has indexes defined beyond their requirements: {', '.join(unstated)}",
-            diffs=[Diff("index definitions", "only what the requirements state", unstated)],
-            evidence=[Evidence(source="spec", note="strict mode (exactly)")],
-            name=f"exactly {what}",
+            Diff("index definitions", "only what the requirements state", unstated),
         )
     return finding_for(
         req, Status.PASS, f"{table.name} has exactly the required {what}", name=f"exactly {what}"
+    )
+
+
+def _unexpected(req: Requirement, message: str, diff: Diff) -> Finding:
+    """The FAIL of strict mode: something on the table no requirement accounts for."""
+    return finding_for(
+        req,
+        Status.FAIL,
+        message,
+        diffs=[diff],
+        evidence=[Evidence(source="spec", note="strict mode (exactly)")],
+        name=f"exactly {req.props['what']}",
     )
 
 
