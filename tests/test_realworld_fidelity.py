@@ -464,3 +464,53 @@ def test_strict_privileges_count_each_privilege_not_only_the_role(make_db, tmp_p
     assert verdict("    - {roles: [authenticated], deny: [UPDATE]}\n") == "PASS"
     allow = "    allow: [authenticated]\n"
     assert verdict("    - {roles: [authenticated], grant: [SELECT]}\n", allow) == "PASS"
+
+
+PAGILA_STYLE = """
+CREATE TABLE public.actor (
+    actor_id integer NOT NULL,
+    first_name text NOT NULL,
+    last_name text NOT NULL
+);
+ALTER TABLE ONLY public.actor ADD CONSTRAINT actor_pkey PRIMARY KEY (actor_id);
+CREATE INDEX idx_actor_last_name ON public.actor USING btree (last_name);
+CREATE INDEX idx_actor_first_name ON public.actor USING btree (first_name text_pattern_ops);
+"""
+
+
+def test_init_spec_holds_an_index_to_its_operator_class(make_db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """pagila's dump, migrated, init --dsn, then `idx_actor_last_name` rebuilt with
+    `text_pattern_ops`: audit --dsn PASSed (the requirement `columns: [last_name]` names no
+    operator class and strict `exactly: [indexes]` did not hold the index to it), though the
+    index now serves LIKE 'x%' and no longer ORDER BY/< under a non-C collation. The static
+    reading of the same history agrees."""
+    from cli_runner import run_cli
+
+    def cli(*args: str):  # type: ignore[no-untyped-def]
+        return run_cli(*args, env={"SCHEMA_AUDIT_CACHE": "0"})
+
+    dsn = make_db("rw", PAGILA_STYLE)
+    spec = tmp_path / "spec.yaml"
+    assert cli("init", "--dsn", dsn, "-o", str(spec)).returncode == 0
+    assert cli("audit", "-s", str(spec), "--dsn", dsn).returncode == 0
+    change = (
+        "DROP INDEX idx_actor_last_name;"
+        " CREATE INDEX idx_actor_last_name ON public.actor (last_name text_pattern_ops);"
+    )
+    changed = make_db("rw", PAGILA_STYLE + change)
+    proc = cli("audit", "-s", str(spec), "--dsn", changed, "-f", "json")
+    failing = {
+        f["id"]: f["message"] for f in json.loads(proc.stdout)["findings"] if f["status"] == "FAIL"
+    }
+    assert proc.returncode == 1
+    assert (
+        "idx_actor_last_name (last_name text_pattern_ops)"
+        in failing["tables.actor.exactly.indexes"]
+    )
+    history = tmp_path / "history"
+    history.mkdir()
+    (history / "0001_schema.sql").write_text(PAGILA_STYLE + change + "\n")
+    assert cli("audit", "-s", str(spec), "--sql", str(history)).returncode == 1
+    # the index the spec names with its operator class stays a PASS
+    (history / "0001_schema.sql").write_text(PAGILA_STYLE)
+    assert cli("audit", "-s", str(spec), "--sql", str(history)).returncode == 0

@@ -18,9 +18,10 @@ from __future__ import annotations
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.deferral import Facet
 from schema_audit.audit.findings import Diff, Evidence, Finding, finding_for
+from schema_audit.audit.indexes import parse_key
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
-from schema_audit.model import TABLE_PRIVILEGES, Table, qualify
+from schema_audit.model import TABLE_PRIVILEGES, Index, Table, qualify
 from schema_audit.spec.fragments import STRICT_KINDS
 from schema_audit.spec.model import Requirement
 
@@ -101,9 +102,22 @@ def _unstated_index_properties(req: Requirement, ctx: AuditContext, table: Table
             )
             if present and key not in props
         ]
+        extras += _unstated_opclasses(props["columns"], index)
         if extras:
             unstated.append(f"{index.name} ({' '.join(extras)})")
     return sorted(unstated)
+
+
+def _unstated_opclasses(columns: object, index: Index) -> list[str]:
+    """Keys with an operator class the requirement's key does not name: ``init`` writes every
+    non-default one, and ``last_name text_pattern_ops`` serves other queries than ``last_name``
+    (an index rebuilt with another operator class PASSed ``columns: [last_name]``)."""
+    wanted = [parse_key(str(c)) for c in (columns if isinstance(columns, list) else [columns])]
+    return [
+        f"{key.expression} {key.opclass}"
+        for key, want in zip(index.keys, wanted, strict=False)
+        if key.opclass and not want.opclass
+    ]
 
 
 def facets(req: Requirement) -> list[Facet]:
