@@ -514,3 +514,81 @@ def test_init_spec_holds_an_index_to_its_operator_class(make_db, tmp_path) -> No
     # the index the spec names with its operator class stays a PASS
     (history / "0001_schema.sql").write_text(PAGILA_STYLE)
     assert cli("audit", "-s", str(spec), "--sql", str(history)).returncode == 0
+
+
+GOOSE_INIT = """-- +goose Up
+-- CreateEnum
+CREATE TYPE "TenantMemberRole" AS ENUM ('OWNER', 'ADMIN', 'MEMBER');
+
+-- CreateTable
+CREATE TABLE "Tenant" (
+    "id" UUID NOT NULL,
+    "name" TEXT NOT NULL,
+    CONSTRAINT "Tenant_pkey" PRIMARY KEY ("id")
+);
+
+-- +goose Down
+DROP TABLE "Tenant";
+DROP TYPE "TenantMemberRole";
+"""
+
+GOOSE_UI = """-- +goose Up
+-- +goose StatementBegin
+CREATE TYPE "TenantMajorUIVersion" AS ENUM (
+    'V0',
+    'V1'
+);
+
+ALTER TABLE "Tenant"
+ADD COLUMN "uiVersion" "TenantMajorUIVersion" NOT NULL DEFAULT 'V0'
+-- +goose StatementEnd
+
+-- +goose Down
+-- +goose StatementBegin
+ALTER TABLE "Tenant"
+DROP COLUMN "uiVersion";
+
+DROP TYPE "TenantMajorUIVersion"
+-- +goose StatementEnd
+"""
+
+GOOSE_ALERTS = """-- +goose Up
+CREATE TABLE "TenantResourceLimitAlert" ("id" UUID NOT NULL PRIMARY KEY);
+TRUNCATE TABLE "TenantResourceLimitAlert";
+ALTER TABLE "TenantResourceLimitAlert" ADD COLUMN "tenantId" UUID NOT NULL;
+
+-- +goose Down
+ALTER TABLE "TenantResourceLimitAlert" DROP COLUMN "tenantId";
+"""
+
+
+def test_goose_history_applies_only_the_up_sections(make_db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """hatchet's goose history (224 files, 136 with a `-- +goose Down` section) was read as a
+    plain timestamped folder: every Down section was applied after its Up (tables dropped
+    again, columns removed; `init --sql` wrote a spec without them), and a statement closed by
+    `-- +goose StatementEnd` without a semicolon was a syntax error. The model now equals the
+    catalog of a database goose migrated; a Go migration beside them is named, never skipped
+    silently; TRUNCATE is a data statement (it deferred every later finding)."""
+    from schema_audit.sources.sqlfile import read_sql
+
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "20240115180414_init.sql").write_text(GOOSE_INIT)
+    (folder / "20250519145912_v1_0_21.sql").write_text(GOOSE_UI)
+    (folder / "20260129222535_v1_0_73.sql").write_text(GOOSE_ALERTS)
+    (folder / "20251226153622_v1_0_66.go").write_text("package migrations\n")
+    # what goose runs: each Up section, the StatementBegin/End block as one statement
+    applied = (
+        GOOSE_INIT.split("-- +goose Down")[0]
+        + (
+            "CREATE TYPE \"TenantMajorUIVersion\" AS ENUM ('V0', 'V1');\n"
+            'ALTER TABLE "Tenant" ADD COLUMN "uiVersion" "TenantMajorUIVersion" NOT NULL DEFAULT \'V0\';\n'
+        )
+        + GOOSE_ALERTS.split("-- +goose Down")[0]
+    )
+    dsn = make_db("rw", applied)
+    model, layout = read_sql(folder)
+    assert layout.name == "goose"
+    assert [d for d in diff_models(live.introspect(dsn), model)] == []
+    assert [u.reason for u in model.unapplied if u.kind != "data"] == []
+    assert [(i.code, i.revision) for i in layout.issues] == [("not-read", "20251226153622")]

@@ -7,8 +7,9 @@ numerically part by part (so V10 comes after V9):
 * golang-migrate / dbmate: ``0001_init.up.sql`` (``.down.sql`` is not applied
   but each ``.up.sql`` should have one);
 * timestamped ``20240101120000_x.sql`` and numbered ``001_x.sql`` prefixes;
-* dbmate's ``-- migrate:up`` / ``-- migrate:down`` sections in one file
-  (only the up section is applied, line numbers kept);
+* dbmate's ``-- migrate:up`` / ``-- migrate:down`` and goose's ``-- +goose Up`` /
+  ``-- +goose Down`` sections in one file (only the up section is applied, line numbers
+  kept; goose's Go migrations are named as not read);
 * anything else alphabetically, with a note saying so.
 """
 
@@ -291,6 +292,9 @@ def discover(path: Path) -> Layout:
         name = "golang-migrate"
     elif conventions & {"flyway", "flyway-repeatable"}:
         name = "flyway"
+    elif any(_GOOSE_UP.search(_head(e.path)) for e in entries):
+        name = "goose"
+        issues += _goose_code_migrations(path)
     elif any(_DBMATE_UP.search(_head(e.path)) for e in entries):
         name = "dbmate"
     elif conventions == {"numbered"} and all(len(e.version) >= 12 for e in entries):
@@ -301,6 +305,23 @@ def discover(path: Path) -> Layout:
         name = "plain SQL files"
     versions = {e.path: e.path.stem.split("__")[0] for e in entries}  # V1__x.sql -> V1
     return Layout(name, [e.path for e in entries], versions, issues)
+
+
+def _goose_code_migrations(folder: Path) -> list[MigrationIssue]:
+    """goose's Go migrations (``20240101120000_backfill.go``) run code this tool cannot read:
+    each is named, never skipped silently."""
+    return [
+        MigrationIssue(
+            "not-read",
+            f"{file.name}: a Go migration (goose runs its code); not read",
+            file.stem.split("_")[0],
+            str(file),
+            None,
+            "warning",
+        )
+        for file in sorted(folder.glob("*.go"))
+        if _NUMBERED.match(file.stem + ".sql") and not file.name.endswith("_test.go")
+    ]
 
 
 def _head(path: Path, size: int = 65536) -> str:
@@ -316,8 +337,29 @@ _DBMATE_UP = re.compile(r"(?im)^[ \t]*--\s*migrate:up\b.*$")
 _DBMATE_DOWN = re.compile(r"(?im)^[ \t]*--\s*migrate:down\b.*$")
 
 
+# goose's annotations: ``-- +goose Up`` / ``-- +goose Down`` sections in one file, and
+# ``StatementBegin`` / ``StatementEnd`` around a statement goose sends whole (its last
+# statement needs no semicolon there)
+_GOOSE_UP = re.compile(r"(?im)^[ \t]*--[ \t]*\+goose[ \t]+up\b.*$")
+_GOOSE_DOWN = re.compile(r"(?im)^[ \t]*--[ \t]*\+goose[ \t]+down\b.*$")
+_GOOSE_END = re.compile(r"(?im)^[ \t]*--[ \t]*\+goose[ \t]+statementend\b.*$")
+
+
+def _goose_up(text: str, up: re.Match[str]) -> str:
+    """A goose file's Up section, the Down section blanked (lines kept); each StatementEnd
+    ends the statement it closes, as goose does."""
+    down = _GOOSE_DOWN.search(text, up.end())
+    end = down.start() if down else len(text)
+    blank = lambda chunk: "\n" * chunk.count("\n")  # noqa: E731
+    section = _GOOSE_END.sub(";", text[up.end() : end])
+    return blank(text[: up.end()]) + section + blank(text[end:])
+
+
 def _up_section(text: str) -> str:
-    """For dbmate files, the up section only, with everything else blanked (lines kept)."""
+    """For dbmate and goose files, the up section only, with everything else blanked (lines
+    kept): applying the whole file would apply its down section too."""
+    if (goose := _GOOSE_UP.search(text)) is not None:
+        return _goose_up(text, goose)
     up = _DBMATE_UP.search(text)
     if not up:
         return text

@@ -67,9 +67,17 @@ def ignore(interp: DdlInterpreter, node: ast.Node) -> None:
     """Transaction control, maintenance and session noise: nothing in the schema changes."""
 
 
-@handles(ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt, ast.CopyStmt, ast.MergeStmt)
+@handles(
+    ast.InsertStmt,
+    ast.UpdateStmt,
+    ast.DeleteStmt,
+    ast.CopyStmt,
+    ast.MergeStmt,
+    ast.TruncateStmt,
+)
 def data_change(interp: DdlInterpreter, node: ast.Node) -> None:
-    """Rows, not schema: listed as a data statement (its effects are none)."""
+    """Rows, not schema: listed as a data statement (its effects are none). TRUNCATE too:
+    RESTART IDENTITY resets a sequence's value, not its definition."""
     interp._unapplied("data", "data change: does not alter the schema")
 
 
