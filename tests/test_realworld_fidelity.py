@@ -592,3 +592,64 @@ def test_goose_history_applies_only_the_up_sections(make_db, tmp_path) -> None: 
     assert [d for d in diff_models(live.introspect(dsn), model)] == []
     assert [u.reason for u in model.unapplied if u.kind != "data"] == []
     assert [(i.code, i.revision) for i in layout.issues] == [("not-read", "20251226153622")]
+
+
+DRIZZLE_JOURNAL = """{
+  "version": "5",
+  "dialect": "pg",
+  "entries": [
+    {"idx": 0, "version": "5", "when": 1713262741218, "tag": "0000_reflective_puck", "breakpoints": true},
+    {"idx": 1, "version": "5", "when": 1713761637676, "tag": "0001_perpetual_screwball", "breakpoints": true},
+    {"idx": 2, "version": "5", "when": 1713761637999, "tag": "0002_amused_synch", "breakpoints": true}
+  ]
+}
+"""
+
+
+def test_drizzle_journal_decides_what_is_applied(make_db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Dokploy's drizzle folder holds `0130_abandoned_dagger.sql`, which its
+    `meta/_journal.json` does not list (drizzle never applies it), beside
+    `0130_perpetual_screwball.sql`; a later journaled migration adds the same column. Read as
+    a numbered folder, both 0130 files were applied: a false FAIL `duplicate-version`, and
+    the later `ADD COLUMN` failed statically ("already exists"). The journal decides now; the
+    stray file is named (info), not read."""
+    from schema_audit.sources.sqlfile import read_sql
+
+    folder = tmp_path / "drizzle"
+    (folder / "meta").mkdir(parents=True)
+    (folder / "meta" / "_journal.json").write_text(DRIZZLE_JOURNAL)
+    first = (
+        'CREATE TABLE IF NOT EXISTS "domain" (\n\t"domainId" text PRIMARY KEY NOT NULL,\n'
+        '\t"host" text NOT NULL\n);\n'
+    )
+    (folder / "0000_reflective_puck.sql").write_text(first)
+    (folder / "0001_abandoned_dagger.sql").write_text(
+        'ALTER TABLE "domain" ADD COLUMN "customEntrypoint" text;'
+    )
+    (folder / "0001_perpetual_screwball.sql").write_text(
+        'ALTER TABLE "domain" ADD COLUMN "stripPath" boolean DEFAULT false NOT NULL;'
+    )
+    (folder / "0002_amused_synch.sql").write_text(
+        'ALTER TABLE "domain" ADD COLUMN "customEntrypoint" text;--> statement-breakpoint\n'
+        'CREATE INDEX IF NOT EXISTS "domain_host_idx" ON "domain" USING btree ("host");'
+    )
+    applied = "".join(
+        (folder / f"{tag}.sql").read_text() + "\n"
+        for tag in ("0000_reflective_puck", "0001_perpetual_screwball", "0002_amused_synch")
+    )
+    dsn = make_db("rw", applied)
+    model, layout = read_sql(folder)
+    assert layout.name == "drizzle"
+    assert diff_models(live.introspect(dsn), model) == []
+    assert [u.reason for u in model.unapplied] == []
+    assert [(i.code, i.severity, i.revision) for i in layout.issues] == [
+        ("not-in-journal", "info", "0001_abandoned_dagger")
+    ]
+    from schema_audit.sources.alembic import MigrationSourceError
+
+    (folder / "meta" / "_journal.json").write_text('{"dialect": "pg", "entries": [{"idx": 0}]}')
+    with pytest.raises(MigrationSourceError, match=r"_journal.json: not a drizzle journal"):
+        read_sql(folder)
+    (folder / "meta" / "_journal.json").write_text('{"dialect": "mysql", "entries": []}')
+    with pytest.raises(MigrationSourceError, match="dialect mysql"):
+        read_sql(folder)

@@ -10,11 +10,13 @@ numerically part by part (so V10 comes after V9):
 * dbmate's ``-- migrate:up`` / ``-- migrate:down`` and goose's ``-- +goose Up`` /
   ``-- +goose Down`` sections in one file (only the up section is applied, line numbers
   kept; goose's Go migrations are named as not read);
+* drizzle-kit's ``meta/_journal.json``: the files it lists, in its order;
 * anything else alphabetically, with a note saying so.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -247,6 +249,55 @@ def _sqitch(folder: Path) -> Layout | None:
     return Layout("sqitch", files, {f: f.stem for f in files}, issues)
 
 
+def _drizzle(folder: Path) -> Layout | None:
+    """drizzle-kit: ``meta/_journal.json`` lists the migrations its migrator applies, in order
+    (``entries[].tag`` names ``<tag>.sql``); a SQL file the journal does not list is never
+    applied by drizzle (a branch's leftover), so it is named and not read."""
+    journal = folder / "meta" / "_journal.json"
+    if not journal.is_file():
+        return None
+    try:
+        doc = json.loads(journal.read_text(encoding="utf-8"))
+        tags = [str(entry["tag"]) for entry in doc["entries"]]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise MigrationSourceError(f"{journal}: not a drizzle journal ({exc})") from None
+    dialect = str(doc.get("dialect", "postgresql"))
+    if dialect not in ("pg", "postgresql"):
+        raise MigrationSourceError(f"{journal}: dialect {dialect}; this tool reads PostgreSQL")
+    files: list[Path] = []
+    issues: list[MigrationIssue] = []
+    for tag in tags:
+        path = folder / f"{tag}.sql"
+        if path.is_file():
+            files.append(path)
+        else:
+            issues.append(
+                MigrationIssue(
+                    "missing-file",
+                    f"meta/_journal.json lists {tag}, which has no {tag}.sql",
+                    tag,
+                    str(journal),
+                    None,
+                    "error",
+                )
+            )
+    listed = set(files)
+    for path in _sql_files(folder):
+        if path not in listed:
+            issues.append(
+                MigrationIssue(
+                    "not-in-journal",
+                    f"{path.name}: not in meta/_journal.json, so drizzle does not apply it; "
+                    "not read",
+                    path.stem,
+                    str(path),
+                    None,
+                    "info",
+                )
+            )
+    return Layout("drizzle", files, {f: f.stem for f in files}, issues)
+
+
 def discover(path: Path) -> Layout:
     """The layout of a SQL source (a file or a folder), or an error when nothing in it can be read."""
     path = Path(path)
@@ -260,7 +311,7 @@ def discover(path: Path) -> Layout:
         inner = discover(supabase)
         inner.name = "supabase"
         return inner
-    if found := _sqitch(path) or _prisma(path):
+    if found := _sqitch(path) or _prisma(path) or _drizzle(path):
         if not found.files and not found.issues:
             raise MigrationSourceError(f"{path}: the {found.name} layout lists no migration")
         return found
