@@ -494,7 +494,7 @@ def init_spec(
     so the first audit of the same source is green; inline-suppressed findings stay so.
     ``history`` is the migrations path whose inline ignore comments apply.
     """
-    from schema_audit.spec.bootstrap import spec_from_model
+    from schema_audit.spec.bootstrap import runner_tables, spec_from_model
     from schema_audit.spec.tenancy import detect
 
     tenant = detect(source.model, tenant_column)
@@ -519,4 +519,5 @@ def init_spec(
         tenant=tenant,
         expires=expires,
         strict=strict,
+        runner=runner_tables(source.layout),
     )

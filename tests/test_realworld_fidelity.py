@@ -653,3 +653,50 @@ def test_drizzle_journal_decides_what_is_applied(make_db, tmp_path) -> None:  # 
     (folder / "meta" / "_journal.json").write_text('{"dialect": "mysql", "entries": []}')
     with pytest.raises(MigrationSourceError, match="dialect mysql"):
         read_sql(folder)
+
+
+def test_init_from_a_history_accepts_its_runners_bookkeeping_table(make_db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`init --sql` of harbor's golang-migrate folder (and hatchet's goose folder), then
+    `audit --dsn` of the database that runner migrated: strict FAILed `tables the spec does
+    not require: public.schema_migrations` (`goose_db_version`), a table no history creates
+    and every migrated database has. Strict accepts the runner's own table now, as it
+    accepted `alembic_version`; a table of that name the history creates stays required."""
+    from cli_runner import run_cli
+
+    def cli(*args: str):  # type: ignore[no-untyped-def]
+        return run_cli(*args, env={"SCHEMA_AUDIT_CACHE": "0"})
+
+    cases = {
+        "golang-migrate": (
+            {
+                "0001_initial_schema.up.sql": "CREATE TABLE harbor_user (user_id SERIAL PRIMARY KEY);",
+                "0001_initial_schema.down.sql": "DROP TABLE harbor_user;",
+            },
+            "CREATE TABLE schema_migrations (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL);",
+        ),
+        "goose": (
+            {"20240115180414_init.sql": GOOSE_INIT},
+            "CREATE TABLE goose_db_version (id serial PRIMARY KEY, version_id bigint NOT NULL,"
+            " is_applied boolean NOT NULL, tstamp timestamp DEFAULT now());",
+        ),
+    }
+    for layout, (files, runner_table) in cases.items():
+        folder = tmp_path / layout
+        folder.mkdir()
+        for name, text in files.items():
+            (folder / name).write_text(text)
+        applied = "\n".join(
+            text.split("-- +goose Down")[0] for name, text in files.items() if ".down." not in name
+        )
+        dsn = make_db("rw", applied + "\n" + runner_table)
+        spec = tmp_path / f"{layout}.yaml"
+        init = cli("init", "--sql", str(folder), "-o", str(spec))
+        assert f"read as {layout} layout" in init.stdout
+        proc = cli("audit", "-s", str(spec), "--dsn", dsn, "-f", "json")
+        failing = [f["id"] for f in json.loads(proc.stdout)["findings"] if f["status"] == "FAIL"]
+        assert (proc.returncode, failing) == (0, []), layout
+        # another table the history does not create still FAILs
+        other = make_db("rw", applied + "\n" + runner_table + "\nCREATE TABLE stray (a int);")
+        proc = cli("audit", "-s", str(spec), "--dsn", other, "-f", "json")
+        failing = [f["id"] for f in json.loads(proc.stdout)["findings"] if f["status"] == "FAIL"]
+        assert "strict.tables" in failing, layout

@@ -248,13 +248,34 @@ def _table_entry(
         return _block(key, _table(table, kinds), 2).rstrip("\n")
 
 
-def _strict_block(model: SchemaModel, only: tuple[str, ...], all_tables: bool) -> list[str]:
+# The table each migration runner keeps its bookkeeping in, beside the schema (a history
+# never creates it; a database that runner migrated has it): by the layout a folder was read as.
+RUNNER_TABLES = {
+    "prisma": "_prisma_migrations",
+    "golang-migrate": "schema_migrations",
+    "dbmate": "schema_migrations",
+    "flyway": "flyway_schema_history",
+    "goose": "goose_db_version",
+}
+
+
+def runner_tables(layout: str) -> tuple[str, ...]:
+    """The bookkeeping table of the runner a source's layout (``goose layout, 181 files``)
+    names, if it is one of them."""
+    table = RUNNER_TABLES.get(layout.partition(" layout")[0])
+    return (table,) if table else ()
+
+
+def _strict_block(
+    model: SchemaModel, only: tuple[str, ...], all_tables: bool, runner: tuple[str, ...] = ()
+) -> list[str]:
     """``strict:``: a new table, column, index, policy, trigger or grant FAILs against the spec."""
     kinds = [k for k in STRICT_KINDS if k in only]
     schemas = sorted({t.schema for t in model.tables.values()}) or ["public"]
     block: dict[str, Any] = {}
     if all_tables:
-        block.update({"tables": True, "schemas": schemas, "allow": ["alembic_version"]})
+        allow = ["alembic_version", *(t for t in runner if f"public.{t}" not in model.tables)]
+        block.update({"tables": True, "schemas": schemas, "allow": allow})
     if kinds:
         block["exactly"] = kinds
     if not block:
@@ -336,12 +357,15 @@ def spec_from_model(
     tenant: TenantPattern | None = None,
     expires: str | None = None,
     strict: bool = True,
+    runner: tuple[str, ...] = (),
 ) -> str:
     """The spec text: header, then tables, views, enums and functions in name order, tables and
     views with a comment.
 
     ``tables`` (globs) and ``only`` (kinds of TABLE_KINDS) narrow what is written; ``strict``
-    (default) makes additions FAIL; ``tenant`` adds the tenancy selector and waivers.
+    (default) makes additions FAIL; ``tenant`` adds the tenancy selector and waivers;
+    ``runner``: the migration runner's bookkeeping tables strict mode accepts (a history read
+    statically never creates them; the database the runner migrated has them).
     """
     kinds = tuple(only or TABLE_KINDS)
     out = [
@@ -356,7 +380,7 @@ def spec_from_model(
         "  severity: high",
     ]
     if strict:
-        out += _strict_block(model, kinds, all_tables=not tables)
+        out += _strict_block(model, kinds, all_tables=not tables, runner=runner)
     if tenant is not None:
         out += _tenant_block(tenant)
     out += ["", "tables:"]
