@@ -104,6 +104,7 @@ def audit(
     on_scratch_kept: Callable[[str], None] | None = None,
     execute: bool = True,
     search_path: Sequence[str] | None = None,
+    read: Callable[[], LoadedSource] | None = None,
 ) -> AuditResult:
     """Audit one source against ``spec`` (a loaded spec or its path).
 
@@ -117,6 +118,8 @@ def audit(
     (no-exec) reads Alembic revisions from their syntax trees without running any Python.
     Long reads and each replayed revision are told to ``reporter`` (default: silent).
     ``jobs``: connections reading a ``dsn``'s catalog at once, on one snapshot (1: one).
+    ``read``: the source's read, already under way (``sources.live_ahead``): called where
+    the source would be read, so its errors come in the same order as without it.
     """
     loaded = spec if isinstance(spec, Spec) else load_spec(spec, variables)
     groups = _groups(rules, loaded)
@@ -139,17 +142,21 @@ def audit(
             on_kept=on_scratch_kept,
             search_path=search_path,
         )
-    source = read_source(
-        dsn=dsn,
-        migrations=migrations_path,
-        sql=sql_path,
-        schemas=schemas,
-        statement_timeout_ms=statement_timeout_ms,
-        lock_timeout_ms=lock_timeout_ms,
-        execute=execute,
-        search_path=search_path,
-        reporter=reporter,
-        jobs=jobs,
+    source = (
+        read()
+        if read is not None
+        else read_source(
+            dsn=dsn,
+            migrations=migrations_path,
+            sql=sql_path,
+            schemas=schemas,
+            statement_timeout_ms=statement_timeout_ms,
+            lock_timeout_ms=lock_timeout_ms,
+            execute=execute,
+            search_path=search_path,
+            reporter=reporter,
+            jobs=jobs,
+        )
     )
     return audit_model(
         loaded,

@@ -52,6 +52,7 @@ from schema_audit.model import (
     ViewColumn,
     qualify,
 )
+from schema_audit.model_ddl import create_policy
 from schema_audit.redact import scrub
 from schema_audit.sources.live_deparse import Quoter, constraint_definition, index_definition
 from schema_audit.sources.live_pool import Planned, SharedSnapshotPool
@@ -609,7 +610,8 @@ class _Reader:
             self.conn.close()
 
 
-def _stderr_notice(line: str) -> None:
+def stderr_notice(line: str) -> None:
+    """A notice of the read (fewer connections than asked) as one ``schema-audit:`` line."""
     print(f"schema-audit: {line}", file=sys.stderr)
 
 
@@ -620,7 +622,7 @@ def introspect(
     statement_timeout_ms: int = 30000,
     lock_timeout_ms: int = 5000,
     jobs: int = DEFAULT_JOBS,
-    notice: Callable[[str], None] = _stderr_notice,
+    notice: Callable[[str], None] = stderr_notice,
 ) -> SchemaModel:
     """Read every schema object the model knows from a live database.
 
@@ -1252,8 +1254,6 @@ def _read_policies(r: _Reader, relations: dict[int, Table | View]) -> None:
             policy = Policy(
                 name, POLICY_COMMANDS[command], permissive, list(roles), using, with_check
             )
-            from schema_audit.model_ddl import create_policy
-
             policy.provenance = _catalog(create_policy(policy, table))
             table.policies[name] = policy
 

@@ -6,6 +6,7 @@ The CLI stays thin: it hands the options here and gets back one
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -45,10 +46,12 @@ def load_source(
     search_path: list[str] | None = None,
     reporter: Reporter = SILENT,
     jobs: int = 4,
+    notice: Callable[[str], None] | None = None,
 ) -> LoadedSource:
     """The model of one source. ``execute=False`` (no-exec) reads Alembic revisions from
     their syntax trees without importing or running any of them; ``jobs``: connections
-    reading a live catalog at once, on one snapshot."""
+    reading a live catalog at once, on one snapshot; ``notice``: where a live read tells of
+    fewer connections than asked (default: stderr)."""
     chosen = [
         name for name, value in (("dsn", dsn), ("migrations", migrations), ("sql", sql)) if value
     ]
@@ -65,6 +68,7 @@ def load_source(
             statement_timeout_ms=statement_timeout_ms,
             lock_timeout_ms=lock_timeout_ms,
             jobs=jobs,
+            notice=notice or live.stderr_notice,
         )
         return LoadedSource(model, "live", live.redact_dsn(dsn))
     if migrations:
