@@ -52,15 +52,15 @@ def test_the_catalog_is_read_while_the_spec_is_not_even_open_yet(make_db, tmp_pa
     env = {**os.environ, **ENV, "NO_COLOR": "1"}
     proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        with psycopg.connect(dsn, autocommit=True) as admin:
-            with psycopg.connect(dsn) as holder:  # pg_get_viewdef(big_orders) waits for this
-                holder.execute("LOCK TABLE orders IN ACCESS EXCLUSIVE MODE")
-                deadline = time.monotonic() + 60
-                while not _read_waiting_on_a_lock(admin, dbname) and time.monotonic() < deadline:
-                    assert proc.poll() is None, proc.communicate()
-                    time.sleep(0.1)
-                assert _read_waiting_on_a_lock(admin, dbname), "no catalog read before the spec"
-            # the holder's transaction ended: the read goes on; now the spec
+        # the holder's lock: pg_get_viewdef(big_orders) waits for it
+        with psycopg.connect(dsn, autocommit=True) as admin, psycopg.connect(dsn) as holder:
+            holder.execute("LOCK TABLE orders IN ACCESS EXCLUSIVE MODE")
+            deadline = time.monotonic() + 60
+            while not _read_waiting_on_a_lock(admin, dbname) and time.monotonic() < deadline:
+                assert proc.poll() is None, proc.communicate()
+                time.sleep(0.1)
+            assert _read_waiting_on_a_lock(admin, dbname), "no catalog read before the spec"
+        # the holder's transaction ended: the read goes on; now the spec
         with open(spec, "w") as pipe:
             pipe.write(SPEC)
         out, err = proc.communicate(timeout=120)
