@@ -80,8 +80,17 @@ def covering_indexes(table: Table, columns: list[str], where: str | None = None)
 
 
 def is_covered(table: Table, columns: list[str], where: str | None = None) -> bool:
-    """Some index serves the lookup; a primary key the static reader kept without its index counts."""
-    if covering_indexes(table, columns, where):
+    """Some index serves the lookup; a primary key the static reader kept without its index counts.
+
+    Only indexes leading with one of ``columns`` are asked (no other serves): PERF001 asks
+    this of every foreign key, and phrasing why each other index does not serve was most
+    of its time (5,000 tables: 33,000 verdicts)."""
+    wanted = set(columns)
+    if any(
+        serves_lookup(ix, columns, table, where).serves
+        for ix in table.indexes.values()
+        if not wanted or (ix.keys and ix.keys[0].is_column and ix.keys[0].expression in wanted)
+    ):
         return True
     pk = table.primary_key
     return bool(pk and sorted(pk.columns[: len(columns)]) == sorted(columns))

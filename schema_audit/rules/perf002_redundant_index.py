@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 from schema_audit import model_ddl
 from schema_audit.audit import indexsem
-from schema_audit.model import SchemaModel
+from schema_audit.model import Index, SchemaModel
 from schema_audit.rules import Hit, rule
 
 
@@ -30,8 +30,8 @@ from schema_audit.rules import Hit, rule
 def check(model: SchemaModel, options: object) -> Iterator[Hit]:
     for key, table in sorted(model.tables.items()):
         indexes = sorted(table.indexes.values(), key=lambda ix: ix.name)
-        for small in indexes:
-            big = next((b for b in indexes if indexsem.redundant_with(small, b)), None)
+        for small, bigs in _pairs(indexes):
+            big = next((b for b in bigs if indexsem.redundant_with(small, b)), None)
             if big is not None:
                 yield Hit(
                     f"{key}.{small.name}",
@@ -41,3 +41,20 @@ def check(model: SchemaModel, options: object) -> Iterator[Hit]:
                     small.provenance,
                     target=key,
                 )
+
+
+def _pairs(indexes: list[Index]) -> Iterator[tuple[Index, list[Index]]]:
+    """Each index that may be redundant, with the indexes (by name) that may make it so.
+
+    Only what ``indexsem.answers_for`` needs anyway, so the answer is the same: ``small``
+    neither unique nor backing a constraint and with keys, ``big`` leading with ``small``'s
+    first key as written. Asking every pair was most of the rule pack's time at 5,000
+    tables (200,000 pairs, each rendering both indexes' keys).
+    """
+    leading: dict[str, list[Index]] = {}
+    for ix in indexes:
+        if ix.keys:
+            leading.setdefault(ix.keys[0].render(), []).append(ix)
+    for small in indexes:
+        if small.keys and not small.unique and not small.constraint:
+            yield small, leading[small.keys[0].render()]
