@@ -122,3 +122,28 @@ def test_the_reads_notice_is_said_once_and_the_findings_are_the_same(
         assert default.stdout == one.stdout and '"status": "PASS"' in one.stdout
     finally:
         pg_server.execute(f"DROP ROLE {role}")
+
+
+def test_init_says_its_own_errors_first_and_alone_though_the_read_fails_too(
+    pg_server, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """``init --dsn`` starts the read before it checks its options: each bad option is
+    still the only line, never the read's error (a database that does not exist)."""
+    gone = pg_server.dsn("no_such_db_ahead")
+    existing = tmp_path / "spec.yaml"
+    existing.write_text("name: kept\n")
+    out = str(tmp_path / "new.yaml")
+    cases = {
+        ("-o", str(existing)): f"schema-audit: {existing} exists; use --force to overwrite it\n",
+        ("-o", out, "--only", "colums"): "schema-audit: --only 'colums': kinds are ",
+        ("-o", out, "--search-path", "a,,b"): "schema-audit: --search-path 'a,,b': an empty",
+    }
+    for args, said in cases.items():
+        proc = run_cli("init", "--dsn", gone, *args, env=ENV)
+        assert proc.returncode == 2, proc.stderr
+        assert proc.stderr.startswith(said) and proc.stderr.count("\n") == 1, proc.stderr
+    assert existing.read_text() == "name: kept\n" and not Path(out).exists()
+    proc = run_cli("init", "--dsn", gone, "-o", out, env=ENV)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1
+    assert 'database "no_such_db_ahead" does not exist' in proc.stderr
+    assert not Path(out).exists()

@@ -12,7 +12,7 @@ import shutil
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -23,6 +23,7 @@ from schema_audit.cli.common import (
     known_dsns,
     parse_search_path,
     phrase,
+    read_ahead,
     report_files,
     reporter,
     stdout,
@@ -51,9 +52,6 @@ from schema_audit.cli.options import (
 from schema_audit.enums import Severity
 from schema_audit.errors import SchemaAuditError
 from schema_audit.spec.fragments import ISO_DAY
-
-if TYPE_CHECKING:
-    from schema_audit.sources.select import LoadedSource
 
 
 def audit(
@@ -251,7 +249,7 @@ def audit(
         fail(["--no-exec and --replay exclude each other: replay runs every revision"])
     read = None
     if dsn and not (migrations or sql or replay):
-        read = _read_ahead(dsn, schema, statement_timeout, lock_timeout, jobs)
+        read = read_ahead(dsn, schema, jobs, statement_timeout, lock_timeout)
     from schema_audit import api
 
     first_baseline = baseline is not None and not baseline.exists()
@@ -316,30 +314,6 @@ def audit(
         trend=trend,
     )
     _exit(result, allow_unrendered)
-
-
-def _read_ahead(
-    dsn: str, schema: list[str] | None, statement_timeout: int, lock_timeout: int, jobs: int
-) -> Callable[[], LoadedSource]:
-    """The live read, started now in a thread: the catalog queries run on the server while
-    this thread imports the audit engine and loads the spec (5,000 tables, init's spec:
-    seconds of client CPU that waited for the read, or the read for them). The call
-    returned waits for it; its notices and errors come out there, after every spec error,
-    so what is printed and the exit code are the same as reading after the spec."""
-    from schema_audit.sources import live, live_ahead
-    from schema_audit.sources.select import load_source
-
-    ahead = live_ahead.ReadAhead(
-        lambda notice: load_source(
-            dsn=dsn,
-            schemas=list(schema) if schema else None,
-            statement_timeout_ms=statement_timeout,
-            lock_timeout_ms=lock_timeout,
-            jobs=jobs,
-            notice=notice,
-        )
-    )
-    return lambda: ahead.result(live.stderr_notice)
 
 
 # option -> what it needs: given on the command line without it, it would do nothing

@@ -14,7 +14,7 @@ from __future__ import annotations
 import codecs
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -204,6 +204,35 @@ def read_source(dsn, migrations, sql, schema, no_exec, search_path, jobs=4):
         )
     except SchemaAuditError as exc:
         fail(phrase(exc))
+
+
+def read_ahead(
+    dsn: str,
+    schema: list[str] | None,
+    jobs: int = 4,
+    statement_timeout_ms: int = 30000,
+    lock_timeout_ms: int = 5000,
+) -> Callable[[], Any]:
+    """The live read of ``dsn``, started now in a thread (``sources/live_ahead.py``): the
+    catalog queries run on the server while this thread imports and loads what the command
+    needs next (``audit``: the audit engine and the spec, 5,000 tables with init's spec:
+    seconds of client CPU). The call returned waits for the read and returns its source;
+    the read's notices and errors come out there, so a command's own errors found before
+    it are said first and alone, exactly as when it read afterwards."""
+    from schema_audit.sources import live, live_ahead
+    from schema_audit.sources.select import load_source
+
+    ahead = live_ahead.ReadAhead(
+        lambda notice: load_source(
+            dsn=dsn,
+            schemas=list(schema) if schema else None,
+            statement_timeout_ms=statement_timeout_ms,
+            lock_timeout_ms=lock_timeout_ms,
+            jobs=jobs,
+            notice=notice,
+        )
+    )
+    return lambda: ahead.result(live.stderr_notice)
 
 
 def gaps(model: Any, kind: str, allow_unrendered: bool) -> list[str]:

@@ -11,7 +11,16 @@ from typing import Annotated
 
 import typer
 
-from schema_audit.cli.common import exit_on_gaps, fail, known_dsns, read_source, write
+from schema_audit.cli.common import (
+    exit_on_gaps,
+    fail,
+    known_dsns,
+    parse_search_path,
+    phrase,
+    read_ahead,
+    read_source,
+    write,
+)
 from schema_audit.cli.options import (
     AllowUnrenderedOpt,
     DsnOpt,
@@ -22,6 +31,7 @@ from schema_audit.cli.options import (
     SearchPathOpt,
     SqlOpt,
 )
+from schema_audit.errors import SchemaAuditError
 
 
 def init(
@@ -81,6 +91,8 @@ def init(
     Example: schema-audit init --migrations alembic/ -o specs/schema.yaml
     """
     known_dsns(dsn)
+    # the catalog read first: the server answers while the spec writer is imported
+    pending = read_ahead(dsn, schema, jobs) if dsn and not (migrations or sql) else None
     from schema_audit import api
     from schema_audit.spec.bootstrap import TABLE_KINDS
 
@@ -92,7 +104,14 @@ def init(
         fail([f"--only {unknown[0]!r}: kinds are {', '.join(TABLE_KINDS)}"])
     if output.exists() and not force:
         fail([f"{output} exists; use --force to overwrite it"])
-    source = read_source(dsn, migrations, sql, schema, no_exec, search_path, jobs)
+    if pending is None:
+        source = read_source(dsn, migrations, sql, schema, no_exec, search_path, jobs)
+    else:
+        parse_search_path(search_path)  # a bad one is still said before any read error
+        try:
+            source = pending()
+        except SchemaAuditError as exc:
+            fail(phrase(exc))
     exit_on_gaps(source.model, source.kind, allow_unrendered, "no spec written: ")
     text = api.init_spec(
         source,
