@@ -324,6 +324,17 @@ _MAY_HOLD_EMPTY_STRING = re.compile(r"''|\$(\w*)\$\$\1\$")
 def parse_sql(text: str) -> tuple[ast.RawStmt, ...]:
     """``pglast.parse_sql``'s tree, built faster; ParseError ("stack depth limit exceeded")
     where pglast would crash."""
+    parsed = parse_lazily(text)
+    return parsed.tree() if isinstance(parsed, Parsed) else parsed
+
+
+def parse_lazily(text: str) -> Parsed | tuple[ast.RawStmt, ...]:
+    """:func:`parse_sql`, its tree not built yet where it would be built from the JSON.
+
+    The C parse and the JSON decode happen here (so a syntax error is raised here, as by
+    ``parse_sql``); what pglast's parser decides (an empty string literal, JSON the decoder
+    refuses, a short text PostgreSQL refused) comes back as pglast's tree.
+    """
     try:
         data = pglast.parser.parse_sql_json(text)  # PostgreSQL's depth check
     except pglast.parser.ParseError:
@@ -333,9 +344,91 @@ def parse_sql(text: str) -> tuple[ast.RawStmt, ...]:
     if _MAY_HOLD_EMPTY_STRING.search(text):
         return pglast.parse_sql(text)
     try:
-        return _build(text, _decode(data))
-    except (_Unsupported, RecursionError, KeyError, ValueError, TypeError, AttributeError):
-        return pglast.parse_sql(text)  # the depth check above passed: safe for pglast's C recursion
+        return Parsed(text, _decode(data))
+    except ValueError:  # msgspec's DecodeError
+        return pglast.parse_sql(text)
+
+
+class Parsed:
+    """One text's statements as libpg_query's decoded JSON (dicts, lists, str, int).
+
+    ``tree()`` builds pglast's tree from it; a reader that interprets the plain data itself
+    (``sources.ddl.fast``) takes it instead (``take``) and may consume it as it goes (the
+    builders take keys out of the dicts they read), so a tree asked for afterwards is parsed
+    again from the text: the same tree, never one built from half-read data.
+    """
+
+    __slots__ = ("text", "data")
+
+    def __init__(self, text: str, data: dict) -> None:
+        self.text = text
+        self.data: dict | None = data
+
+    def empty(self) -> bool:
+        """No statement at all (only comments): ``tree()`` is ``()``."""
+        return self.data is not None and not self.data.get("stmts")
+
+    def tree(self) -> tuple[ast.RawStmt, ...]:
+        data, self.data = self.data, None
+        if data is None:
+            return parse_sql(self.text)
+        try:
+            return _build(self.text, data)
+        except (_Unsupported, RecursionError, KeyError, ValueError, TypeError, AttributeError):
+            return pglast.parse_sql(self.text)  # depth checked: safe for pglast's C recursion
+
+    def take(self) -> tuple[str, dict] | None:
+        """(node kind, its JSON body) of the one statement, or None (not one plain statement).
+
+        Taken means consumed: ``tree()`` parses the text again from here on.
+        """
+        data, self.data = self.data, None
+        stmts = data.get("stmts") if data is not None else None
+        if not stmts or len(stmts) != 1:
+            self.data = data
+            return None
+        raw = stmts[0]
+        stmt = raw.get("stmt")
+        if stmt.__class__ is not dict or len(stmt) != 1 or len(raw) > 3:
+            self.data = data
+            return None
+        ((kind, body),) = stmt.items()
+        return kind, body
+
+    def builder(self) -> _Builder:
+        """A builder of this text's nodes (positions as pglast's tree has them)."""
+        text = self.text
+        if text.isascii():
+            return _Builder(_ascii_locations(text), len(text) - 1)
+        return _Builder(pglast.parser.Displacements(text))
+
+
+# Errors a builder raises for JSON it has no rule for (pglast's parser decides then).
+BUILD_ERRORS = (_Unsupported, RecursionError, KeyError, ValueError, TypeError, AttributeError)
+
+
+def build_node(builder: _Builder, value: Any) -> Any:
+    """The pglast node of one ``{"Kind": {...}}`` value (consumes it); BUILD_ERRORS if odd."""
+    return builder.wrapped(value)
+
+
+def frozen(value: Any) -> Hashable:
+    """A hashable value equal for two JSON values exactly when they differ at most in their
+    ``location`` keys (PostgreSQL's parse positions: no printer of one node reads them).
+
+    A dict is a tuple of (key, value) pairs in libpg_query's fixed key order, a list a
+    tuple behind a marker; strings, ints and booleans stand for themselves (a key never holds
+    an int in one statement and a boolean in another).
+    """
+    kind = value.__class__
+    if kind is dict:
+        return tuple([(k, frozen(v)) for k, v in value.items() if k != "location"])
+    if kind is list:
+        return (_LIST, *[frozen(v) for v in value])
+    return value
+
+
+_LIST = object()
 
 
 # -- printing ------------------------------------------------------------------------

@@ -13,22 +13,51 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pglast
 from pglast import ast
 
-from schema_audit.pgparse import parse_sql
+from schema_audit.pgparse import Parsed, parse_lazily
 
 
-@dataclass(slots=True)
 class Statement:
-    """One statement of a SQL text: its text (no trailing semicolon), first line, tree or error."""
+    """One statement of a SQL text: its text (no trailing semicolon), first line, tree or error.
 
-    sql: str
-    line: int
-    node: ast.Node | None
-    error: str | None = None
+    The tree is built when ``node`` is first read: the DDL interpreter reads the statements
+    it knows straight from the parser's plain data (``parsed``, ``sources.ddl.fast``) and
+    never needs most trees; every other reader sees no difference.
+    """
+
+    __slots__ = ("sql", "line", "_node", "error")
+
+    def __init__(
+        self, sql: str, line: int, node: ast.Node | Parsed | None, error: str | None = None
+    ) -> None:
+        self.sql = sql
+        self.line = line
+        self._node = node
+        self.error = error
+
+    @property
+    def node(self) -> ast.Node | None:
+        node = self._node
+        if isinstance(node, Parsed):
+            tree = node.tree()
+            node = self._node = tree[0].stmt if tree else None
+        return node
+
+    @node.setter
+    def node(self, value: ast.Node | None) -> None:
+        self._node = value
+
+    @property
+    def parsed(self) -> Parsed | None:
+        """The parser's plain data while no tree has been built from it, else None."""
+        node = self._node
+        return node if isinstance(node, Parsed) else None
+
+    def __repr__(self) -> str:
+        return f"Statement(sql={self.sql!r}, line={self.line}, error={self.error!r})"
 
 
 def _skip_leading(text: str, pos: int) -> int:
@@ -63,7 +92,7 @@ def split_statements(sql: str) -> Iterator[Statement]:
     index = 0
     while index < len(cuts):
         start, end = cuts[index]
-        node: ast.Node | Exception | None
+        node: ast.Node | Parsed | Exception | None
         try:
             node = _parse_one(text[start:end])
             taken = 1
@@ -111,7 +140,7 @@ def _statement_limit() -> int:
     return int(raw) if raw.isdigit() and int(raw) > 0 else MAX_STATEMENT_CHARS
 
 
-def _parse_one(chunk: str) -> ast.Node | None:
+def _parse_one(chunk: str) -> ast.Node | Parsed | None:
     # leading comments and blank lines are not the statement: a 50 MB comment before a
     # short CREATE TABLE costs nothing to skip and must not make it "too long"
     offset = _skip_leading(chunk, 0)
@@ -122,7 +151,10 @@ def _parse_one(chunk: str) -> ast.Node | None:
             f"statement of {len(statement):,} characters is longer than the {limit:,} that are "
             f"read ({STATEMENT_LIMIT_ENV} raises the limit); not read"
         )
-    parsed = parse_sql(statement)  # pgparse: ParseError "stack depth limit exceeded", no crash
+    # pgparse: ParseError "stack depth limit exceeded", no crash; the tree is built on demand
+    parsed = parse_lazily(statement)
+    if isinstance(parsed, Parsed):
+        return None if parsed.empty() else parsed
     return parsed[0].stmt if parsed else None
 
 

@@ -24,11 +24,7 @@ if TYPE_CHECKING:
 def create_index(interp: DdlInterpreter, node: ast.IndexStmt) -> None:
     """CREATE INDEX on a table or materialized view; a partitioned table's index is cloned into its partitions."""
     rv = node.relation
-    schema = interp._schema_of(rv)
-    key = qualify(schema, rv.relname)
-    relation: Table | View | None = interp.model.tables.get(key) or interp.model.views.get(key)
-    if relation is None:
-        raise ApplyError(f"relation {key} does not exist at this point of the history")
+    schema, relation = index_target(interp, rv.schemaname, rv.relname)
     keys: list[IndexKey] = []
     for elem in node.indexParams:
         descending = elem.ordering == SortByDir.SORTBY_DESC
@@ -46,30 +42,79 @@ def create_index(interp: DdlInterpreter, node: ast.IndexStmt) -> None:
             keys.append(IndexKey(deparse(elem.expr) or "", False, descending, nulls, opclass))
         keys[-1].collation = _key_collation(interp, elem, relation)
     name = node.idxname
-    if name and qualify(schema, name) in interp._relations:
-        if node.if_not_exists:
-            return
-        raise ApplyError(f"relation {qualify(schema, name)} already exists")
-    if not name:
+    if not name:  # a name of its own: never taken
         parts = [
             k.expression if k.is_column else expr_label(elem.expr)
             for k, elem in zip(keys, node.indexParams, strict=False)
         ]
         name = choose_name(relation.name, "_".join(parts), "idx", interp._name_taken(schema))
-    include = [elem.name for elem in node.indexIncludingParams or ()]
+    place_index(
+        interp,
+        relation,
+        schema,
+        name,
+        keys,
+        if_not_exists=bool(node.if_not_exists),
+        unique=bool(node.unique),
+        method=node.accessMethod or "btree",
+        where=deparse(node.whereClause),
+        include=[elem.name for elem in node.indexIncludingParams or ()],
+        nulls_not_distinct=bool(getattr(node, "nulls_not_distinct", False)),
+        inherit=bool(rv.inh),
+    )
+
+
+def index_target(
+    interp: DdlInterpreter, schemaname: str | None, relname: str
+) -> tuple[str, Table | View]:
+    """(schema, relation) an index goes on; ApplyError when the history has no such relation."""
+    schema = interp._schema_named(schemaname, relname)
+    key = qualify(schema, relname)
+    relation: Table | View | None = interp.model.tables.get(key) or interp.model.views.get(key)
+    if relation is None:
+        raise ApplyError(f"relation {key} does not exist at this point of the history")
+    return schema, relation
+
+
+def name_taken(interp: DdlInterpreter, schema: str, name: str) -> bool:
+    """A relation, index or sequence of this name exists in ``schema``."""
+    return qualify(schema, name) in interp._relations
+
+
+def place_index(
+    interp: DdlInterpreter,
+    relation: Table | View,
+    schema: str,
+    name: str,
+    keys: list[IndexKey],
+    *,
+    if_not_exists: bool,
+    unique: bool,
+    method: str,
+    where: str | None,
+    include: list[str],
+    nulls_not_distinct: bool,
+    inherit: bool,
+) -> None:
+    """The index on ``relation`` (and its partitions), unless the name is taken (IF NOT EXISTS:
+    nothing happens; else ApplyError, before anything changed)."""
+    if name_taken(interp, schema, name):
+        if if_not_exists:
+            return
+        raise ApplyError(f"relation {qualify(schema, name)} already exists")
     interp._home(relation, name)
     relation.indexes[name] = Index(
         name,
         keys,
-        unique=bool(node.unique),
-        method=node.accessMethod or "btree",
-        where=deparse(node.whereClause),
+        unique=unique,
+        method=method,
+        where=where,
         include=include,
-        nulls_not_distinct=bool(getattr(node, "nulls_not_distinct", False)),
+        nulls_not_distinct=nulls_not_distinct,
         provenance=[interp._prov()],
     )
     interp._relations[qualify(schema, name)] = "index"
-    if isinstance(relation, Table) and relation.kind == "partitioned" and rv.inh:
+    if isinstance(relation, Table) and relation.kind == "partitioned" and inherit:
         for partition in partitions_of(interp, relation):
             clone_index(interp, relation.indexes[name], partition)
 

@@ -28,6 +28,7 @@ from schema_audit.model import (
 )
 from schema_audit.sources import effects as fx
 from schema_audit.sources.ddl.errors import ApplyError
+from schema_audit.sources.ddl.fast import apply_fast
 from schema_audit.sources.ddl.privileges import BUILTIN_DEFAULTS
 from schema_audit.sources.ddl.registry import handler_for
 from schema_audit.sources.statements import Statement, split_statements
@@ -127,19 +128,27 @@ class DdlInterpreter:
                 on_line(stmt.line)
             stmt.line += line - 1
             self._stmt = stmt
-            if stmt.node is None:
+            parsed = stmt.parsed
+            if parsed is None and stmt.node is None:
                 # PostgreSQL cannot parse it either: wherever the history ran, it changed nothing
                 self._unapplied("error", f"syntax error: {stmt.error}", effects=[])
                 continue
             before = len(self.model.unapplied)
             try:
-                self._apply(stmt.node)
+                # the hot statement shapes straight from the parser's data (``fast``); the
+                # tree is built only for the others (or when earlier effects are unsettled)
+                if parsed is None or self.ledger.open or not apply_fast(self, parsed):
+                    self._apply(stmt.node)
             except ApplyError as exc:
                 self._unapplied("error", str(exc), effects=self._error_effects(stmt.node, exc))
             except Exception as exc:  # an interpreter gap must cost one statement, not the audit
                 self._unapplied("unsupported", f"could not interpret: {type(exc).__name__}: {exc}")
             else:
-                if len(self.model.unapplied) == before and not isinstance(stmt.node, ast.DoStmt):
+                if (
+                    self.ledger.open  # else _settle has nothing to do: no tree needed
+                    and len(self.model.unapplied) == before
+                    and not isinstance(stmt.node, ast.DoStmt)
+                ):
                     self._settle(stmt.node)
 
     def temp_schema(self, rv: ast.RangeVar) -> str | None:
@@ -223,9 +232,12 @@ class DdlInterpreter:
         self.ledger.settle(fx.settles(node, self), where)
 
     def _schema_of(self, rv: ast.RangeVar) -> str:
-        if rv.schemaname:
-            return rv.schemaname
-        name = rv.relname
+        return self._schema_named(rv.schemaname, rv.relname)
+
+    def _schema_named(self, schemaname: str | None, name: str) -> str:
+        """The schema of relation ``[schemaname.]name``: temporary first, then the search_path."""
+        if schemaname:
+            return schemaname
         if name in self._temp:
             return TEMP_SCHEMA
         for schema in self.search_path:

@@ -71,15 +71,36 @@ def grant(interp: DdlInterpreter, node: ast.GrantStmt) -> None:
                 column_privs.append((name, strings(priv.cols)))
             else:
                 table_privs.extend(TABLE_PRIVILEGES if name == "ALL" else [name])
+    grant_on_relations(
+        interp,
+        targets,
+        grantees,
+        table_privs,
+        column_privs,
+        bool(node.is_grant),
+        bool(node.grant_option),
+    )
+
+
+def grant_on_relations(
+    interp: DdlInterpreter,
+    targets: list[Table | View],
+    grantees: list[str],
+    table_privs: list[str],
+    column_privs: list[tuple[str, list[str]]],
+    is_grant: bool,
+    grant_option: bool,
+) -> None:
+    """GRANT (``is_grant``) or REVOKE of table and column privileges on relations."""
     for target in targets:
         for grantee in grantees:
             for priv in table_privs:
-                set_grant(target.grants, grantee, priv, node)
+                set_grant(target.grants, grantee, priv, is_grant, grant_option)
             if isinstance(target, Table):
                 for priv, cols in column_privs:
                     for col in cols:
                         grants = target.column_grants.setdefault(col, [])
-                        if node.is_grant:
+                        if is_grant:
                             grants.append(Grant(grantee, priv))
                         else:
                             target.column_grants[col] = [
@@ -87,7 +108,7 @@ def grant(interp: DdlInterpreter, node: ast.GrantStmt) -> None:
                                 for g in grants
                                 if not (g.grantee == grantee and g.privilege == priv)
                             ]
-        target.provenance.append(interp._prov("granted" if node.is_grant else "revoked"))
+        target.provenance.append(interp._prov("granted" if is_grant else "revoked"))
 
 
 def grant_on_other(interp: DdlInterpreter, node: ast.GrantStmt) -> None:
@@ -127,7 +148,7 @@ def grant_on_other(interp: DdlInterpreter, node: ast.GrantStmt) -> None:
     for grants in holders:
         for grantee in roles(node.grantees):
             for privilege in wanted:
-                set_grant(grants, grantee, privilege, node)
+                set_grant(grants, grantee, privilege, node.is_grant, node.grant_option)
 
 
 @handles(ast.AlterDefaultPrivilegesStmt)
@@ -172,12 +193,14 @@ def alter_default_privileges(interp: DdlInterpreter, node: ast.AlterDefaultPrivi
                             interp._revoked_defaults.add(revoked)
 
 
-def set_grant(grants: list[Grant], grantee: str, privilege: str, node: ast.GrantStmt) -> None:
+def set_grant(
+    grants: list[Grant], grantee: str, privilege: str, is_grant: bool, grant_option: bool
+) -> None:
     """GRANT adds the entry once; REVOKE removes it (in place: the list is its object's)."""
     present = any(g.grantee == grantee and g.privilege == privilege for g in grants)
-    if node.is_grant and not present:
-        grants.append(Grant(grantee, privilege, bool(node.grant_option)))
-    elif not node.is_grant and present:
+    if is_grant and not present:
+        grants.append(Grant(grantee, privilege, bool(grant_option)))
+    elif not is_grant and present:
         grants[:] = [g for g in grants if not (g.grantee == grantee and g.privilege == privilege)]
 
 

@@ -36,13 +36,8 @@ def create_table(interp: DdlInterpreter, node: ast.CreateStmt) -> None:
         if node.if_not_exists:
             return
         raise ApplyError(f"table {key} already exists")
-    table = Table(
-        schema,
-        rv.relname,
-        grants=interp._defaults_for("tables", schema),
-        provenance=[interp._prov()],
-        options=reloptions(node.options),
-        unlogged=rv.relpersistence == "u",
+    table = new_table(
+        interp, schema, rv.relname, reloptions(node.options), rv.relpersistence == "u"
     )
     if node.partspec is not None:
         table.kind = "partitioned"
@@ -85,33 +80,35 @@ def create_table(interp: DdlInterpreter, node: ast.CreateStmt) -> None:
         clone_into_partition(interp, interp.model.tables[table.partition_of], table)
 
 
+def new_table(
+    interp: DdlInterpreter, schema: str, name: str, options: dict[str, str], unlogged: bool
+) -> Table:
+    """A table as CREATE TABLE makes it: the creating role's default grants, no columns yet."""
+    return Table(
+        schema,
+        name,
+        grants=interp._defaults_for("tables", schema),
+        provenance=[interp._prov()],
+        options=options,
+        unlogged=unlogged,
+    )
+
+
 def add_column(
     interp: DdlInterpreter, table: Table, cd: ast.ColumnDef, action: str = "created"
 ) -> list[ColumnConstraint]:
     """Add a column; return its column constraints that need the table (PK, UNIQUE, FK, CHECK)."""
     names = strings(cd.typeName.names)
     serial = SERIAL_TYPES.get(names[-1]) if len(names) == 1 else None
-    column = Column(
-        cd.colname, serial or format_typename(cd.typeName), provenance=[interp._prov(action)]
+    column = place_column(
+        interp,
+        table,
+        cd.colname,
+        serial or format_typename(cd.typeName),
+        serial is not None,
+        strings(cd.collClause.collname) if cd.collClause is not None else None,
+        action,
     )
-    if cd.collClause is not None:
-        column.collation = collation_of(interp, strings(cd.collClause.collname))
-    if cd.colname in table.columns:
-        raise ApplyError(f"column {cd.colname} of {table.qualified_name} already exists")
-    table.columns[cd.colname] = column
-    if serial:
-        seq = make_seq_name(table, cd.colname, interp)
-        # as the catalog prints it with an empty search_path (pg_dump, the live reader)
-        column.default = f"nextval('{qualify(table.schema, seq)}'::regclass)"
-        column.nullable = False
-        interp.model.sequences[qualify(table.schema, seq)] = Sequence(
-            table.schema,
-            seq,
-            f"{table.name}.{cd.colname}",
-            grants=interp._defaults_for("sequences", table.schema),
-            provenance=[interp._prov()],
-        )
-        interp._relations[qualify(table.schema, seq)] = "sequence"
     pending: list[ColumnConstraint] = []
     for con in cd.constraints or ():
         kind = con.contype
@@ -143,6 +140,39 @@ def add_column(
         ):
             pending.append(ColumnConstraint(con, cd.colname))
     return pending
+
+
+def place_column(
+    interp: DdlInterpreter,
+    table: Table,
+    name: str,
+    type_text: str,
+    serial: bool,
+    collation_names: list[str] | None,
+    action: str = "created",
+) -> Column:
+    """The column ``name type_text [COLLATE …]`` appended to ``table``; a serial column
+    (``type_text`` is then the serial's integer type) with its sequence and default."""
+    column = Column(name, type_text, provenance=[interp._prov(action)])
+    if collation_names is not None:
+        column.collation = collation_of(interp, collation_names)
+    if name in table.columns:
+        raise ApplyError(f"column {name} of {table.qualified_name} already exists")
+    table.columns[name] = column
+    if serial:
+        seq = make_seq_name(table, name, interp)
+        # as the catalog prints it with an empty search_path (pg_dump, the live reader)
+        column.default = f"nextval('{qualify(table.schema, seq)}'::regclass)"
+        column.nullable = False
+        interp.model.sequences[qualify(table.schema, seq)] = Sequence(
+            table.schema,
+            seq,
+            f"{table.name}.{name}",
+            grants=interp._defaults_for("sequences", table.schema),
+            provenance=[interp._prov()],
+        )
+        interp._relations[qualify(table.schema, seq)] = "sequence"
+    return column
 
 
 def copy_columns(

@@ -1,0 +1,396 @@
+"""The statements a history is mostly made of, read from the parser's plain data.
+
+A 1,000-table history is 9,500 statements, nine in ten of them CREATE TABLE, CREATE
+INDEX and GRANT; building pglast's Python tree for them (190,000 nodes) cost as much as
+interpreting them. Here those shapes are read from libpg_query's decoded JSON (dicts and
+lists) and handed to the very functions the tree handlers use (``place_column``,
+``add_constraint``, ``place_index``, ``grant_on_relations``), so the model is the one the
+tree path makes, byte for byte (tests compare both on every SQL fixture).
+
+Each reader works in two steps. First it checks that it understands the whole statement
+— every key of every dict it reads, against a list of the keys it knows — and works out
+everything the statement says: a type's ``format_type`` text, an expression's printed
+text (pglast's printer, on the subtree built alone: printing reads only the subtree),
+a constraint's node. Anything it does not know makes it return False before the model
+changed, and the statement goes to its tree handler (the tree is parsed again from the
+text: the data may have been read in part). Only then does it change the model, in the
+order the tree handler does, through the same functions, so an ApplyError leaves the
+model as the tree handler would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import TYPE_CHECKING, Any
+
+from pglast import ast
+
+from schema_audit.model import TABLE_PRIVILEGES, IndexKey, Table, View, qualify
+from schema_audit.pgparse import BUILD_ERRORS, Parsed, build_node, deparse, frozen
+from schema_audit.sources.ddl.constraints import (
+    ColumnConstraint,
+    add_constraint,
+    without_redundant_indexes,
+)
+from schema_audit.sources.ddl.indexes import index_target, place_index
+from schema_audit.sources.ddl.privileges import grant_on_relations
+from schema_audit.sources.ddl.tables import SERIAL_TYPES, new_table, place_column
+from schema_audit.sqlnorm import canonical_opclass, format_typename
+
+if TYPE_CHECKING:
+    from schema_audit.pgparse import _Builder
+    from schema_audit.sources.ddl.interpreter import DdlInterpreter
+
+
+class _NotHere(Exception):
+    """A shape this module does not read: the statement goes to its tree handler."""
+
+
+def apply_fast(interp: DdlInterpreter, parsed: Parsed) -> bool:
+    """Apply the statement from its plain data; False (model untouched) when it is not a
+    shape read here."""
+    reader = _READERS.get(_kind(parsed))
+    if reader is None:
+        return False
+    taken = parsed.take()
+    if taken is None:
+        return False
+    try:
+        change = reader(interp, taken[1], _Lazy(parsed))
+    except (_NotHere, *BUILD_ERRORS):
+        return False
+    change()
+    return True
+
+
+def _kind(parsed: Parsed) -> str | None:
+    """The statement's node kind, without consuming the data."""
+    data = parsed.data
+    stmts = data.get("stmts") if data is not None else None
+    if stmts and len(stmts) == 1:
+        stmt = stmts[0].get("stmt")
+        if stmt.__class__ is dict and len(stmt) == 1:
+            return next(iter(stmt))
+    return None
+
+
+class _Lazy:
+    """The statement's node builder, made on first use (most statements need none)."""
+
+    __slots__ = ("parsed", "builder")
+
+    def __init__(self, parsed: Parsed) -> None:
+        self.parsed = parsed
+        self.builder: _Builder | None = None
+
+    def node(self, value: Any) -> Any:
+        if self.builder is None:
+            self.builder = self.parsed.builder()
+        return build_node(self.builder, value)
+
+
+def _check(body: dict, known: frozenset[str]) -> None:
+    if not known.issuperset(body):
+        raise _NotHere
+
+
+def _strings(values: Any) -> list[str]:
+    """``[{"String": {"sval": …}}, …]`` as strings; anything else is not read here."""
+    out = []
+    for value in values:
+        if value.__class__ is not dict or len(value) != 1:
+            raise _NotHere
+        string = value.get("String")
+        if string is None or string.__class__ is not dict or set(string) != {"sval"}:
+            raise _NotHere
+        out.append(string["sval"])
+    return out
+
+
+def _text(value: dict, nodes: _Lazy) -> str | None:
+    """pglast's printed text of one expression, by its location-free shape (memo)."""
+    key = frozen(value)
+    text = _PRINTED.get(key)
+    if text is None:
+        text = deparse(nodes.node(value))
+        if len(_PRINTED) >= _MEMO_MAX:
+            _PRINTED.clear()
+        _PRINTED[key] = text
+    return text
+
+
+def _type_text(type_name: dict, nodes: _Lazy) -> tuple[list[str], str]:
+    """(names, ``format_typename`` text) of a TypeName, by what ``format_typename`` reads:
+    the names, the type modifiers (without positions), whether it is an array."""
+    _check(type_name, _TYPE_NAME_KEYS)
+    if type_name.get("typemod", -1) != -1:
+        raise _NotHere
+    names = _strings(type_name["names"])
+    mods = type_name.get("typmods")
+    key = (tuple(names), frozen(mods) if mods else None, bool(type_name.get("arrayBounds")))
+    text = _TYPES.get(key)
+    if text is None:
+        node = nodes.node({"TypeName": type_name})
+        text = format_typename(node)
+        if len(_TYPES) >= _MEMO_MAX:
+            _TYPES.clear()
+        _TYPES[key] = text
+    return names, text
+
+
+_PRINTED: dict[Hashable, str | None] = {}
+_TYPES: dict[Hashable, str] = {}
+_MEMO_MAX = 16384
+
+
+def _relation(rv: Any) -> tuple[str | None, str]:
+    """(schemaname, relname) of a plain RangeVar (a permanent relation, no catalog, no alias)."""
+    if rv.__class__ is not dict:
+        raise _NotHere
+    _check(rv, _RANGE_VAR_KEYS)
+    if rv.get("relpersistence") != "p" or rv.get("inh") is not True:
+        raise _NotHere
+    return rv.get("schemaname"), rv["relname"]
+
+
+# -- CREATE TABLE ----------------------------------------------------------------------
+
+
+def _create_table(interp: DdlInterpreter, body: dict, nodes: _Lazy) -> Callable[[], None]:
+    """CREATE TABLE name (columns and constraints): no LIKE, INHERITS, PARTITION, options,
+    TEMP/UNLOGGED, tablespace or access method (those: the tree handler)."""
+    _check(body, _CREATE_KEYS)
+    if body.get("oncommit") != "ONCOMMIT_NOOP":
+        raise _NotHere
+    schemaname, name = _relation(body["relation"])
+    schema = schemaname or interp.search_path[0]
+    key = qualify(schema, name)
+    if key in interp.model.tables:
+        raise _NotHere  # IF NOT EXISTS or the error: the tree handler's
+    columns: list[tuple[str, str, bool, list[str] | None, list[tuple[str, Any]]]] = []
+    seen: set[str] = set()
+    table_constraints: list[tuple[int, ast.Constraint]] = []  # (after this many columns, node)
+    for element in body.get("tableElts", ()):
+        if element.__class__ is not dict or len(element) != 1:
+            raise _NotHere
+        cd = element.get("ColumnDef")
+        if cd is None:
+            con = element.get("Constraint")
+            if con is None:
+                raise _NotHere  # LIKE …
+            table_constraints.append((len(columns), nodes.node(element)))
+            continue
+        _check(cd, _COLUMN_KEYS)
+        if cd.get("is_local") is not True:
+            raise _NotHere
+        colname = cd["colname"]
+        if colname in seen:
+            raise _NotHere  # the tree handler's error, after the columns before it
+        seen.add(colname)
+        names, type_text = _type_text(cd["typeName"], nodes)
+        serial = SERIAL_TYPES.get(names[-1]) if len(names) == 1 else None
+        collation = None
+        if "collClause" in cd:
+            clause = cd["collClause"]
+            _check(clause, _COLLATE_KEYS)
+            collation = _strings(clause["collname"])
+        steps = [_column_step(con, nodes) for con in cd.get("constraints", ())]
+        columns.append((colname, serial or type_text, serial is not None, collation, steps))
+
+    def change() -> None:
+        table = new_table(interp, schema, name, {}, False)
+        interp.model.tables[key] = table
+        interp._relations[key] = "table"
+        deferred: list[ast.Constraint | ColumnConstraint] = []
+        for number, (colname, type_text, serial, collation, steps) in enumerate(columns):
+            deferred += [node for after, node in table_constraints if after == number]
+            column = place_column(interp, table, colname, type_text, serial, collation)
+            for step, value in steps:
+                if step == "nullable":
+                    column.nullable = value
+                elif step == "default":
+                    column.default = value
+                else:
+                    deferred.append(ColumnConstraint(value, colname))
+        deferred += [node for after, node in table_constraints if after == len(columns)]
+        for constraint in without_redundant_indexes(deferred):
+            add_constraint(interp, table, constraint)
+
+    return change
+
+
+def _column_step(value: Any, nodes: _Lazy) -> tuple[str, Any]:
+    """What one column constraint does: ("nullable", bool), ("default", text) or
+    ("constraint", its node, added once the table has every column)."""
+    if value.__class__ is not dict or len(value) != 1 or "Constraint" not in value:
+        raise _NotHere
+    con = value["Constraint"]
+    kind = con.get("contype")
+    if kind == "CONSTR_NOTNULL" or kind == "CONSTR_NULL":
+        return ("nullable", kind == "CONSTR_NULL")  # the tree handler reads nothing else
+    if kind == "CONSTR_DEFAULT":
+        _check(con, _DEFAULT_KEYS)
+        return ("default", _text(con["raw_expr"], nodes))
+    if kind in _TABLE_CONSTRAINTS:
+        return ("constraint", nodes.node(value))
+    raise _NotHere  # identity, generated, DEFERRABLE after a constraint …: the tree handler
+
+
+# -- CREATE INDEX ----------------------------------------------------------------------
+
+
+def _create_index(interp: DdlInterpreter, body: dict, nodes: _Lazy) -> Callable[[], None]:
+    """CREATE [UNIQUE] INDEX name ON relation (columns) [INCLUDE (…)] [WHERE …]: named, on
+    plain columns without operator class or collation (expressions: the tree handler)."""
+    _check(body, _INDEX_KEYS)
+    name = body.get("idxname")
+    if not name:
+        raise _NotHere
+    schemaname, relname = _relation(body["relation"])
+    method = body.get("accessMethod") or "btree"
+    keys = []
+    for elem in body["indexParams"]:
+        column, descending, nulls = _index_column(elem)
+        keys.append((column, descending, nulls))
+    include = [_index_column(elem)[0] for elem in body.get("indexIncludingParams", ())]
+    where = _text(body["whereClause"], nodes) if "whereClause" in body else None
+    unique = bool(body.get("unique", False))
+    if_not_exists = bool(body.get("if_not_exists", False))
+    opclass = canonical_opclass(method, [])
+
+    def change() -> None:
+        schema, relation = index_target(interp, schemaname, relname)
+        place_index(
+            interp,
+            relation,
+            schema,
+            name,
+            [IndexKey(c, True, d, n, opclass) for c, d, n in keys],
+            if_not_exists=if_not_exists,
+            unique=unique,
+            method=method,
+            where=where,
+            include=include,
+            nulls_not_distinct=False,
+            inherit=True,
+        )
+
+    return change
+
+
+def _index_column(value: Any) -> tuple[str, bool, bool | None]:
+    """(column, descending, NULLS FIRST as the catalog keeps it) of a plain column key."""
+    if value.__class__ is not dict or len(value) != 1 or "IndexElem" not in value:
+        raise _NotHere
+    elem = value["IndexElem"]
+    _check(elem, _INDEX_ELEM_KEYS)
+    if not elem.get("name"):
+        raise _NotHere
+    descending = elem.get("ordering") == "SORTBY_DESC"
+    order = elem.get("nulls_ordering")
+    nulls = (
+        True if order == "SORTBY_NULLS_FIRST" else False if order == "SORTBY_NULLS_LAST" else None
+    )
+    if nulls is not None and nulls == descending:
+        nulls = None
+    return elem["name"], descending, nulls
+
+
+# -- GRANT / REVOKE on tables -----------------------------------------------------------
+
+
+def _grant(interp: DdlInterpreter, body: dict, nodes: _Lazy) -> Callable[[], None]:
+    """GRANT/REVOKE table privileges (no column lists) ON named tables TO named roles or PUBLIC."""
+    _check(body, _GRANT_KEYS)
+    if body.get("objtype") != "OBJECT_TABLE" or body.get("targtype") != "ACL_TARGET_OBJECT":
+        raise _NotHere
+    objects = [_relation(rv.get("RangeVar")) for rv in body["objects"] if len(rv) == 1]
+    if len(objects) != len(body["objects"]):
+        raise _NotHere
+    privileges: list[str] = []
+    for value in body.get("privileges", ()):
+        if value.__class__ is not dict or len(value) != 1 or "AccessPriv" not in value:
+            raise _NotHere
+        priv = value["AccessPriv"]
+        _check(priv, _PRIV_KEYS)
+        privilege = (priv.get("priv_name") or "all").upper()
+        privileges.extend(TABLE_PRIVILEGES if privilege == "ALL" else [privilege])
+    if not body.get("privileges"):
+        privileges = list(TABLE_PRIVILEGES)
+    grantees = sorted(_role(spec) for spec in body["grantees"]) or ["public"]
+    is_grant = bool(body.get("is_grant", False))
+    grant_option = bool(body.get("grant_option", False))
+
+    def change() -> None:
+        targets: list[Table | View] = []
+        for schemaname, relname in objects:
+            key = qualify(interp._schema_named(schemaname, relname), relname)
+            target = interp.model.tables.get(key) or interp.model.views.get(key)
+            if target is None:
+                from schema_audit.sources.ddl.errors import ApplyError
+
+                raise ApplyError(f"relation {key} does not exist at this point of the history")
+            targets.append(target)
+        grant_on_relations(interp, targets, grantees, privileges, [], is_grant, grant_option)
+
+    return change
+
+
+def _role(value: Any) -> str:
+    """A grantee that is a role's name or PUBLIC (CURRENT_USER and the like: the tree handler)."""
+    if value.__class__ is not dict or len(value) != 1 or "RoleSpec" not in value:
+        raise _NotHere
+    spec = value["RoleSpec"]
+    _check(spec, _ROLE_KEYS)
+    kind = spec.get("roletype")
+    if kind == "ROLESPEC_PUBLIC":
+        return "public"
+    if kind == "ROLESPEC_CSTRING":
+        return spec["rolename"]
+    raise _NotHere
+
+
+_RANGE_VAR_KEYS = frozenset({"schemaname", "relname", "inh", "relpersistence", "location"})
+_CREATE_KEYS = frozenset({"relation", "tableElts", "oncommit", "if_not_exists"})
+_COLUMN_KEYS = frozenset(
+    {"colname", "typeName", "is_local", "constraints", "collClause", "location"}
+)
+_TYPE_NAME_KEYS = frozenset({"names", "typmods", "typemod", "arrayBounds", "location"})
+_COLLATE_KEYS = frozenset({"collname", "location"})
+_DEFAULT_KEYS = frozenset({"contype", "raw_expr", "location"})
+_TABLE_CONSTRAINTS = frozenset(
+    {"CONSTR_PRIMARY", "CONSTR_UNIQUE", "CONSTR_FOREIGN", "CONSTR_CHECK", "CONSTR_EXCLUSION"}
+)
+_INDEX_KEYS = frozenset(
+    {
+        "idxname",
+        "relation",
+        "accessMethod",
+        "indexParams",
+        "indexIncludingParams",
+        "whereClause",
+        "unique",
+        "if_not_exists",
+    }
+)
+_INDEX_ELEM_KEYS = frozenset({"name", "ordering", "nulls_ordering"})
+_GRANT_KEYS = frozenset(
+    {
+        "is_grant",
+        "targtype",
+        "objtype",
+        "objects",
+        "privileges",
+        "grantees",
+        "grant_option",
+        "behavior",
+    }
+)
+_PRIV_KEYS = frozenset({"priv_name"})
+_ROLE_KEYS = frozenset({"roletype", "rolename", "location"})
+
+_READERS: dict[str | None, Callable[[DdlInterpreter, dict, _Lazy], Callable[[], None]]] = {
+    "CreateStmt": _create_table,
+    "IndexStmt": _create_index,
+    "GrantStmt": _grant,
+}

@@ -1,0 +1,282 @@
+"""The statements read from the parser's plain data (``sources.ddl.fast``) give the model the
+tree handlers give, byte for byte, and the model PostgreSQL's catalog shows.
+
+Every comparison reads the same SQL twice, once as shipped and once with the plain-data
+readers switched off (every statement through its pglast tree), and compares the whole
+model's ``repr``: every object, every provenance, every unapplied statement.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from synthetic import generate
+from test_static_equals_live import _live_and_dump, assert_same
+
+from schema_audit.sources.ddl import fast, interpret
+from schema_audit.sources.ddl import interpreter as interpreter_module
+
+TESTS = Path(__file__).resolve().parent
+
+
+def _read_both(sql: str, monkeypatch: pytest.MonkeyPatch) -> tuple[str, str, Counter]:
+    """(model as shipped, model through trees only, statement kinds read from plain data)."""
+    read: Counter = Counter()
+    real = fast.apply_fast
+
+    def counting(interp, parsed):  # type: ignore[no-untyped-def]
+        kind = fast._kind(parsed)
+        done = real(interp, parsed)
+        read[kind] += done
+        return done
+
+    with monkeypatch.context() as patch:
+        patch.setattr(interpreter_module, "apply_fast", counting)
+        shipped = repr(interpret(sql, file="x.sql"))
+    with monkeypatch.context() as patch:
+        patch.setattr(interpreter_module, "apply_fast", lambda interp, parsed: False)
+        trees = repr(interpret(sql, file="x.sql"))
+    return shipped, trees, read
+
+
+def test_every_sql_fixture_reads_the_same_from_plain_data(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    paths = sorted(TESTS.rglob("*.sql"))
+    assert len(paths) > 100
+    read: Counter = Counter()
+    for path in paths:
+        shipped, trees, counted = _read_both(
+            path.read_text(encoding="utf-8", errors="replace"), monkeypatch
+        )
+        assert shipped == trees, path
+        read += counted
+    # the comparison means something: each reader took part
+    assert min(read[k] for k in ("CreateStmt", "IndexStmt", "GrantStmt")) >= 10, read
+
+
+def test_the_benchmark_history_reads_the_same_and_without_trees(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    sql = ";\n".join(s for _, text in generate(60).files for s in [text]) + ";\n"
+    shipped, trees, read = _read_both(sql, monkeypatch)
+    assert shipped == trees
+    assert read["CreateStmt"] == 60 and read["IndexStmt"] > 150 and read["GrantStmt"] == 120, read
+
+
+# Drawn statements: mostly shapes the plain-data readers take, with every kind of clause
+# they leave to the tree handlers mixed in (a statement may be half read, then handed over).
+PRELUDE = (
+    "CREATE SCHEMA s;\nCREATE TYPE mood AS ENUM ('a');\nCREATE TYPE s.mood AS ENUM ('a');\n"
+    "CREATE TABLE a (id int PRIMARY KEY, x text);\nCREATE TABLE b (id int, x int UNIQUE);\n"
+)
+TABLES = ["a", "b", "n1", "public.n2", "s.n3"]
+COLUMN_TYPES = [
+    "int",
+    "bigint",
+    "text",
+    "varchar(10)",
+    "numeric(12,2)",
+    "int[]",
+    "timestamptz",
+    "serial",
+    "bigserial",
+    "character varying",
+    "numeric",
+    "text[][]",
+    "timestamp(3) with time zone",
+    "time(2)",
+    "interval(3)",
+    '"char"',
+    "character(3)",
+    "bpchar",
+    "bit varying(5)",
+    "double precision",
+    "public.mood",
+    "s.mood",
+    '"Mood"',
+    "jsonb",
+]
+COMMON_CLAUSES = [
+    "NOT NULL",
+    "NULL",
+    "DEFAULT 0",
+    "DEFAULT now()",
+    "PRIMARY KEY",
+    "UNIQUE",
+    "CHECK (id > 0)",
+    "REFERENCES a (id)",
+    'COLLATE "C"',
+]
+RARE_CLAUSES = [
+    "DEFAULT 'x'",
+    "DEFAULT ''",
+    "DEFAULT -1.5",
+    "DEFAULT (1 + 2)",
+    "UNIQUE NULLS NOT DISTINCT",
+    "CHECK (id > x)",
+    "CONSTRAINT named CHECK (x IS NOT NULL)",
+    "REFERENCES a ON DELETE CASCADE",
+    "REFERENCES b (x) MATCH FULL DEFERRABLE INITIALLY DEFERRED",
+    "GENERATED ALWAYS AS IDENTITY",
+    "GENERATED ALWAYS AS (id * 2) STORED",
+    "DEFERRABLE",
+    "COLLATE pg_catalog.default",
+]
+TABLE_CLAUSES = [
+    "PRIMARY KEY (id)",
+    "PRIMARY KEY (id, x)",
+    "UNIQUE (x)",
+    "UNIQUE (id) INCLUDE (x)",
+    "CHECK (x > id)",
+    "CONSTRAINT k UNIQUE (x)",
+    "FOREIGN KEY (x) REFERENCES a (id)",
+    "EXCLUDE USING gist (id WITH =)",
+    "LIKE a",
+]
+
+
+@st.composite
+def _mostly(draw, common: list[str], rare: list[str]) -> str:  # type: ignore[no-untyped-def]
+    """One of ``common`` nine times in ten, else one of ``rare``."""
+    return draw(st.sampled_from(common if draw(st.integers(0, 9)) else rare))
+
+
+@st.composite
+def create_table(draw) -> str:  # type: ignore[no-untyped-def]
+    name = draw(st.sampled_from(TABLES))
+    elements = []
+    columns = draw(st.lists(st.sampled_from(["id", "x", "y", '"Y"']), max_size=4))
+    for column in columns:
+        clauses = draw(st.lists(_mostly(COMMON_CLAUSES, RARE_CLAUSES), max_size=2))
+        kind = draw(_mostly(COLUMN_TYPES[:9], COLUMN_TYPES[9:]))
+        elements.append(" ".join([column, kind, *clauses]))
+    for clause in draw(st.lists(_mostly(TABLE_CLAUSES[:-2], TABLE_CLAUSES[-2:]), max_size=2)):
+        elements.insert(draw(st.integers(0, len(elements))), clause)
+    head = draw(
+        _mostly(
+            ["CREATE TABLE", "CREATE TABLE IF NOT EXISTS"],
+            ["CREATE UNLOGGED TABLE", "CREATE TEMP TABLE"],
+        )
+    )
+    return f"{head} {name} ({', '.join(elements)})"
+
+
+@st.composite
+def create_index(draw) -> str:  # type: ignore[no-untyped-def]
+    keys = []
+    for column in draw(
+        st.lists(_mostly(["id", "x"], ["lower(x)", "(id + 1)"]), min_size=1, max_size=3)
+    ):
+        order = draw(_mostly(["", " DESC", " ASC"], [" text_pattern_ops", ' COLLATE "C"']))
+        nulls = draw(st.sampled_from(["", " NULLS FIRST", " NULLS LAST"]))
+        keys.append(column + order + nulls)
+    head = draw(
+        st.sampled_from(["CREATE INDEX", "CREATE UNIQUE INDEX", "CREATE INDEX IF NOT EXISTS"])
+    )
+    name = draw(_mostly(["ix ", "a_id_idx ", "ix2 "], [""]))
+    only = draw(_mostly([""], ["ONLY "]))
+    table = draw(st.sampled_from(TABLES))
+    method = draw(_mostly([""], ["USING btree ", "USING hash "]))
+    tail = draw(
+        _mostly(
+            ["", " INCLUDE (x)", " WHERE x IS NOT NULL", " WHERE id > 0 AND x <> 'a'"],
+            [" NULLS NOT DISTINCT", " WHERE x <> ''"],
+        )
+    )
+    return f"{head} {name}ON {only}{table} {method}({', '.join(keys)}){tail}"
+
+
+@st.composite
+def grant(draw) -> str:  # type: ignore[no-untyped-def]
+    privileges = draw(
+        _mostly(
+            ["SELECT", "SELECT, INSERT", "ALL", "TRUNCATE, REFERENCES"],
+            ["ALL PRIVILEGES", "UPDATE (x)"],
+        )
+    )
+    tables = ", ".join(draw(st.lists(st.sampled_from(TABLES), min_size=1, max_size=2)))
+    roles = draw(_mostly(["r1", "PUBLIC", "r2, r1", '"R 3"'], ["CURRENT_USER"]))
+    option = draw(st.sampled_from(["", " WITH GRANT OPTION"]))
+    if draw(st.booleans()):
+        return f"REVOKE {privileges} ON {tables} FROM {roles}"
+    kind = draw(_mostly(["", "TABLE "], ["ALL TABLES IN SCHEMA "]))
+    if kind.startswith("ALL"):
+        tables = "public"
+    return f"GRANT {privileges} ON {kind}{tables} TO {roles}{option}"
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(create_table(), create_index(), grant()), min_size=1, max_size=8))
+def test_drawn_statements_read_the_same_from_plain_data(statements) -> None:  # type: ignore[no-untyped-def]
+    sql = PRELUDE + "".join(f"{s};\n" for s in statements)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        shipped, trees, _ = _read_both(sql, monkeypatch)
+    assert shipped == trees, sql
+
+
+# The shapes read from plain data, as a history writes them; PostgreSQL's catalog is the truth.
+FAST_SHAPES = """
+CREATE TABLE fa (
+    id bigint PRIMARY KEY,
+    code varchar(32) UNIQUE,
+    amount numeric(12,2) NOT NULL DEFAULT 0 CHECK (amount >= 0),
+    created_at timestamptz NOT NULL DEFAULT now(),
+    tags text[] COLLATE "C",
+    at3 timestamp(3) without time zone,
+    flag "char" NULL,
+    n serial
+);
+CREATE TABLE fb (
+    id int,
+    a_id bigint REFERENCES fa ON DELETE CASCADE,
+    x text DEFAULT 'none',
+    y int,
+    PRIMARY KEY (id),
+    UNIQUE (id),
+    CONSTRAINT fb_xy CHECK (y > id),
+    FOREIGN KEY (a_id) REFERENCES fa (id) DEFERRABLE INITIALLY DEFERRED
+);
+CREATE INDEX fa_ix0 ON fa (code DESC NULLS LAST, created_at NULLS FIRST);
+CREATE UNIQUE INDEX fa_ix1 ON fa (amount) INCLUDE (code) WHERE code IS NOT NULL;
+CREATE INDEX IF NOT EXISTS fa_ix1 ON fa (id);
+CREATE INDEX fb_ix ON public.fb USING hash (x);
+GRANT SELECT, INSERT ON fa, fb TO fast_ro;
+GRANT ALL ON TABLE fb TO PUBLIC;
+GRANT UPDATE ON fa TO fast_ro WITH GRANT OPTION;
+REVOKE INSERT ON fb FROM fast_ro;
+"""
+
+
+def test_the_shapes_read_from_plain_data_equal_the_live_catalog(pg_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        shipped, trees, read = _read_both(FAST_SHAPES, monkeypatch)
+    assert shipped == trees
+    assert read == Counter(CreateStmt=2, IndexStmt=4, GrantStmt=4), read
+    role = (  # roles are cluster-wide: kept
+        "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'fast_ro') "
+        "THEN CREATE ROLE fast_ro; END IF; END $$"
+    )
+    live_model, _ = _live_and_dump(pg_server, tmp_path, "fast", role, FAST_SHAPES)
+    static = interpret(FAST_SHAPES)
+    assert_same(live_model, static)
+    # and the facts themselves, so equal-but-empty models cannot pass
+    fa, fb = static.tables["public.fa"], static.tables["public.fb"]
+    assert [c.type for c in fa.columns.values()] == [
+        "bigint",
+        "character varying(32)",
+        "numeric(12,2)",
+        "timestamp with time zone",
+        "text[]",
+        "timestamp(3) without time zone",
+        '"char"',
+        "integer",
+    ]
+    assert fa.columns["n"].default == "nextval('public.fa_n_seq'::regclass)"
+    assert (fb.primary_key.name, list(fb.uniques)) == ("fb_pkey", [])
+    assert sorted(fb.foreign_keys) == ["fb_a_id_fkey", "fb_a_id_fkey1"]
+    assert list(fa.indexes) == ["fa_pkey", "fa_code_key", "fa_ix0", "fa_ix1"]
+    assert fa.indexes["fa_ix1"].where is not None and fa.indexes["fa_ix1"].include == ["code"]
+    assert sorted((g.grantee, g.privilege) for g in fb.grants if g.grantee != "public") == [
+        ("fast_ro", "SELECT")
+    ]
