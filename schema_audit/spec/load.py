@@ -22,6 +22,7 @@ from schema_audit import cache
 from schema_audit.errors import SchemaAuditError
 from schema_audit.gcpause import collector_paused
 from schema_audit.spec import compose
+from schema_audit.spec.blockread import read_block
 from schema_audit.spec.limits import SpecLimits, check_graph, env_name
 from schema_audit.spec.model import (
     Category,
@@ -102,9 +103,12 @@ def _load_spec(
     cached = _cached_document(path, cache_key) if cache_key else None
     if cached is not None:
         return _build(*cached)
-    # a plain document (almost every spec) is read from libyaml's events without building
-    # its node graph (spec.plainload); anything else, or any problem, takes the composing path
-    located = load_plain(text, str(path), limits.max_nodes, limits.max_depth)
+    # a plain document (almost every spec) is read without building its node graph: line by
+    # line when it is block YAML as init writes it (spec.blockread), else from libyaml's
+    # events (spec.plainload); anything else, or any problem, takes the composing path
+    located = read_block(text, str(path), limits.max_nodes, limits.max_depth)
+    if located is None:
+        located = load_plain(text, str(path), limits.max_nodes, limits.max_depth)
     if located is not None:
         digest = hashlib.sha256(raw)
     else:

@@ -37,8 +37,8 @@ class Located:
     """A document plus a map from key path to its position in the file."""
 
     data: Any
-    # Mark, or PyYAML's own 0-based mark kept as it came (converted only when asked: a
-    # 170,000-requirement spec has half a million of them and few are ever read)
+    # Mark, PyYAML's own 0-based mark kept as it came, or pack_mark's int (converted only
+    # when asked: a 170,000-requirement spec has half a million of them and few are read)
     marks: dict[Path_, Any]
     file: str
 
@@ -53,16 +53,30 @@ class Located:
 
     def where(self, path: Path_) -> str:
         raw = self.marks.get(path)
+        if type(raw) is int:  # pack_mark's (0-based, no file)
+            return f"{self.file}:{(raw >> 32) + 1}:{(raw & _COLUMN) + 1}"
         if raw is not None and not isinstance(raw, Mark):  # PyYAML's own (0-based, no file)
             return f"{self.file}:{raw.line + 1}:{raw.column + 1}"  # what as_mark would give
         m = self.mark(path)
         return f"{m.file or self.file}:{m.line}:{m.column}"
 
 
+_COLUMN = (1 << 32) - 1
+
+
+def pack_mark(line: int, column: int) -> int:
+    """A 0-based line and column in one int: a position costs an int instead of an object
+    (spec.blockread keeps a million of them for init's 5,000-table spec)."""
+    return (line << 32) | column
+
+
 def as_mark(raw: Any, file: str | None = None) -> Mark:
-    """Our 1-based Mark from PyYAML's 0-based one (or a Mark already), with ``file`` if it has none."""
+    """Our 1-based Mark from PyYAML's 0-based one, pack_mark's int (or a Mark already),
+    with ``file`` if it has none."""
     if isinstance(raw, Mark):
         return raw if raw.file or not file else Mark(raw.line, raw.column, file)
+    if type(raw) is int:
+        return Mark((raw >> 32) + 1, (raw & _COLUMN) + 1, file)
     return Mark(raw.line + 1, raw.column + 1, file)
 
 

@@ -1,0 +1,664 @@
+"""A plain spec read line by line, without libyaml's events: the block YAML ``init`` writes.
+
+``spec.plainload`` reads a plain spec from libyaml's events; at 5,000 tables (365,000
+lines, a million positions) those events alone were about 2 CPU s (libyaml's scanner
+plus a PyYAML event and two mark objects per scalar) and the Python loop over them
+another 2. A spec is nearly always one shape: block mappings and sequences (``init``
+writes sequences in a mapping without indentation), one key per line, scalars plain,
+single- or double-quoted, collections of scalars in flow style on one line, comments,
+and long strings folded onto indented lines. This module reads exactly that shape
+with string methods over whole lines, remembering each distinct flow collection's
+reading (a spec repeats ``{type: bigint, nullable: false}`` thousands of times).
+
+It gives what ``plainload.load_plain`` gives (same data, types, key order, and every
+key's and item's position, in ``Located``'s compact integer form) or ``None`` when the
+text holds anything outside that shape or anything doubtful: tabs, CR, BOM, control
+characters, anchors, aliases, tags, block scalars (``|``, ``>``), directives and
+document markers, complex or multi-line keys, nested flow collections, a line not
+where the indentation says it should be, duplicate keys, ``vars:``/``extends:``,
+``${``, a timestamp that is no date, the spec limits. The caller then reads the whole
+file the previous way, which words every error. Scalars resolve through PyYAML's own
+resolver and constructor (YAML 1.1: ``yes``/``off``, ``0x1F``, ``1_000``, ``~``,
+dates…), once per distinct text. ``tests/test_spec_blockread.py`` compares the two
+readers on every spec in the repository, init's specs and generated documents.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import yaml
+
+from schema_audit.spec.yamlpos import LITERAL_KEYS, Located, Path_, pack_mark
+
+_STR, _NULL, _BOOL = "tag:yaml.org,2002:str", "tag:yaml.org,2002:null", "tag:yaml.org,2002:bool"
+# what a plain scalar may resolve to and still be read here (as plainload does)
+_CONSTRUCTED = (
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:timestamp",
+)
+_TRUE = ("yes", "true", "on", "y")
+_KEY_TAGS = (_STR, _NULL, _BOOL, "tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+
+# anything but printable text and \n: tabs, CR, NEL/LS/PS (YAML 1.1 line breaks), BOM, controls
+_OUTSIDE_TEXT = re.compile(
+    "[^\n\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+).search
+# a line `key:` or `- key:` with a key of letters, digits and '_', and what follows it
+_COMMON_LINE = re.compile(r"( *)(?:-( +))?([A-Za-z_][A-Za-z0-9_]*):(?:( +)(.*))?").fullmatch
+# a plain key ends at the first ':' followed by a space or the line's end
+_KEY_END = re.compile(r":(?= |$)").search
+# first characters a plain scalar may not start with here (YAML indicators, and '-', '?',
+# ':' whose meaning depends on the next character: read by the previous way)
+_NOT_PLAIN_START = frozenset("-?:,[]{}#&*!|>'\"%@`")
+_FLOW_STOP = re.compile(r"[,\[\]{}#:?]").search  # ends (or makes doubtful) a plain scalar in flow
+# every implicit resolver's pattern in one: a text none of them matches is a string without
+# asking the resolver (which tries them one by one); anything else is resolved by PyYAML
+_MAY_RESOLVE = re.compile(
+    "|".join(
+        sorted(
+            {
+                f"(?:{regexp.pattern})"
+                for resolvers in yaml.SafeLoader.yaml_implicit_resolvers.values()
+                for _, regexp in resolvers
+            }
+        )
+    ),
+    re.X,
+).match
+_DQ_ESCAPES = {
+    "0": "\0",
+    "a": "\x07",
+    "b": "\x08",
+    "t": "\x09",
+    "\t": "\x09",
+    "n": "\x0a",
+    "v": "\x0b",
+    "f": "\x0c",
+    "r": "\x0d",
+    "e": "\x1b",
+    " ": " ",
+    '"': '"',
+    "/": "/",
+    "\\": "\\",
+    "N": "\x85",
+    "_": "\xa0",
+    "L": "\u2028",
+    "P": "\u2029",
+}
+_DQ_HEX = {"x": 2, "u": 4, "U": 8}
+
+
+# what a line is (see _Reader.line); blank and comment lines sort first
+_BLANK, _COMMENT, _PENDING, _SCALAR, _PLAIN, _FLOW, _OPEN_QUOTE, _BAD = range(8)
+_BLANK_LINE = (0, -1, None, -1, _BLANK, None, 0)
+
+
+class _Outside(Exception):
+    """The text uses something this reader leaves to the previous one."""
+
+
+def read_block(text: str, file: str, max_nodes: int, max_depth: int) -> Located | None:
+    """The document as ``plainload.load_plain`` gives it, or ``None`` (see the module docstring)."""
+    if "${" in text or _OUTSIDE_TEXT(text):
+        return None
+    try:
+        return _Reader(file, max_nodes, max_depth).read(text.split("\n"))
+    except (_Outside, ValueError, TypeError, OverflowError, IndexError, yaml.YAMLError):
+        return None
+
+
+class _Reader:
+    def __init__(self, file: str, max_nodes: int, max_depth: int) -> None:
+        self.file = file
+        self.max_nodes = max_nodes
+        self.max_depth = max_depth
+        self.loader = yaml.SafeLoader("")
+        self.plain: dict[str, Any] = {}  # plain scalar text -> its value
+        self.keys: dict[str, str] = {}  # plain key text -> the key
+        self.flows: dict[str, tuple[Any, ...]] = {}  # flow text -> its reading
+        self.strings: dict[str, str] = {}
+
+    # -- scalars ---------------------------------------------------------------
+
+    def plain_value(self, text: str) -> Any:
+        """A plain scalar's value as PyYAML's safe loader makes it (dates as ISO text)."""
+        try:
+            return self.plain[text]
+        except KeyError:
+            pass
+        if _doubtful_start(text):
+            raise _Outside
+        if _MAY_RESOLVE(text) is None:
+            text = self.strings.setdefault(text, text)
+            self.plain[text] = text
+            return text
+        tag = self.loader.resolve(yaml.ScalarNode, text, (True, False))
+        value: Any
+        if tag == _STR:
+            value = text
+        elif tag == _NULL:
+            value = None
+        elif tag == _BOOL:
+            value = text.lower() in _TRUE
+        elif tag in _CONSTRUCTED:
+            node = yaml.ScalarNode(tag, text)
+            value = self.loader.construct_object(node, deep=True)
+            if isinstance(value, dt.datetime | dt.date):
+                value = value.isoformat()
+        else:
+            raise _Outside  # a merge key, '=' …
+        self.plain[text] = value
+        return value
+
+    def key_of(self, text: str, quoted: bool) -> str:
+        """A mapping key: str() of what the key resolves to, as the previous readers give it."""
+        if quoted:
+            return self.strings.setdefault(text, text)
+        try:
+            return self.keys[text]
+        except KeyError:
+            pass
+        if _doubtful_start(text):
+            raise _Outside
+        if _MAY_RESOLVE(text) is not None:
+            tag = self.loader.resolve(yaml.ScalarNode, text, (True, False))
+            if tag not in _KEY_TAGS:
+                raise _Outside  # a merge key (<<), a date
+        value = self.plain_value(text)
+        key = value if isinstance(value, str) else str(value)
+        self.keys[text] = key
+        return key
+
+    # -- one line's pieces -------------------------------------------------------
+
+    def split_key(self, line: str, at: int) -> tuple[str, int] | None:
+        """``(key, where its value starts)`` when ``line[at:]`` is ``key: …``, else None."""
+        first = line[at]
+        if first == "[" or first == "{":
+            return None  # a flow collection (one as a key is left to the previous way)
+        if first == "'" or first == '"':
+            text, end = _single_line(line, at) if first == "'" else _double_line(line, at)
+            if end < 0:
+                return None
+            rest = end
+            while rest < len(line) and line[rest] == " ":
+                rest += 1
+            if (
+                rest < len(line)
+                and line[rest] == ":"
+                and (rest + 1 == len(line) or line[rest + 1] == " ")
+            ):
+                if "${" in text:
+                    raise _Outside
+                return self.key_of(text, True), rest + 1
+            return None
+        found = _KEY_END(line, at)
+        if found is None:
+            return None
+        colon = found.start()
+        hash_at = line.find(" #", at, colon)
+        if hash_at >= 0:
+            return None  # a comment before any ':': a plain scalar, not a key
+        text = line[at:colon].rstrip(" ")
+        if not text or len(text) > 1000:
+            raise _Outside
+        return self.key_of(text, False), colon + 1
+
+    def flow(self, text: str) -> tuple[Any, ...]:
+        """A flow collection written on one line (``text`` runs to the line's end):
+        ``(tree, nodes, levels)``, see :meth:`flow_tree`, remembered per text."""
+        try:
+            return self.flows[text]
+        except KeyError:
+            pass
+        tree, end, nodes, levels = self.flow_tree(text, 0)
+        if not _only_comment(text, end):
+            raise _Outside
+        reading = (tree, nodes, levels)
+        self.flows[text] = reading
+        return reading
+
+    def flow_tree(self, text: str, pos: int) -> tuple[Any, int, int, int]:
+        """The flow collection opening at ``pos``: ``((is_map, entries), end, nodes, levels)``,
+        each entry ``(key or None, column, scalar value, sub-collection or None)``."""
+        is_map = text[pos] == "{"
+        close = "}" if is_map else "]"
+        entries: list[tuple[Any, int, Any, Any]] = []
+        nodes = 1
+        levels = 1
+        keys: set[str] = set()
+        pos = _skip(text, pos + 1)
+        if text[pos] == close:
+            return (is_map, entries, None), pos + 1, nodes, levels
+        while True:
+            col = pos
+            key: str | None = None
+            if is_map:
+                if text[pos] in "[{":
+                    raise _Outside  # a collection as a key
+                written, pos, quoted = self.flow_scalar(text, pos, ":")
+                if text[pos : pos + 2] != ": ":
+                    raise _Outside
+                key = self.key_of(written, quoted)
+                if key in keys:
+                    raise _Outside  # a duplicate key
+                keys.add(key)
+                nodes += 1
+                pos = _skip(text, pos + 1)
+            sub = None
+            value: Any = None
+            if text[pos] in "[{":
+                sub, pos, sub_nodes, sub_levels = self.flow_tree(text, pos)
+                nodes += sub_nodes
+                levels = max(levels, sub_levels + 1)
+            else:
+                value, pos, quoted = self.flow_scalar(text, pos, ",}" if is_map else ",]")
+                if not quoted:
+                    value = self.plain_value(value)
+                nodes += 1
+            entries.append((key, col, value, sub))
+            pos = _skip(text, pos)
+            ch = text[pos]
+            if ch == close:
+                if is_map and levels == 1:
+                    flat = {key: value for key, _, value, _ in entries}
+                    cols = [(key, col) for key, col, _, _ in entries]
+                    return (is_map, cols, flat), pos + 1, nodes, levels
+                return (is_map, entries, None), pos + 1, nodes, levels
+            if ch != ",":
+                raise _Outside
+            pos = _skip(text, pos + 1)
+            if text[pos] == close:
+                raise _Outside  # a trailing comma
+
+    def flow_scalar(self, text: str, pos: int, stops: str) -> tuple[str, int, bool]:
+        """A scalar inside a flow collection: (its text, where it ends, quoted); a plain one
+        must end at one of ``stops``."""
+        first = text[pos]
+        if first == "'" or first == '"':
+            value, end = _single_line(text, pos) if first == "'" else _double_line(text, pos)
+            if end < 0:
+                raise _Outside
+            if "${" in value:
+                raise _Outside
+            return self.strings.setdefault(value, value), end, True
+        found = _FLOW_STOP(text, pos)
+        if found is None:
+            raise _Outside  # the collection does not close on this line
+        end = found.start()
+        if text[end] not in stops:
+            raise _Outside  # ':' '?' '#' '[' '{' inside a plain scalar: left to the previous way
+        value = text[pos:end].rstrip(" ")
+        if not value:
+            raise _Outside
+        return value, pos + len(value), False
+
+    # -- one line ----------------------------------------------------------------
+
+    def line(self, line: str) -> tuple[Any, ...]:
+        """What a line says whatever its place: ``(column, item column or -1, key, key
+        column, kind, payload, nodes)``; a line outside the shape read here is ``_BAD``
+        (the document then falls back, unless the line continues a multi-line scalar)."""
+        stripped = line.lstrip(" ")
+        if not stripped:
+            return _BLANK_LINE
+        at = len(line) - len(stripped)
+        if stripped[0] == "#":
+            return (at, -1, None, -1, _COMMENT, None, 0)
+        if at == 0 and (stripped.startswith(("---", "...")) or stripped[0] == "%"):
+            return (at, -1, None, -1, _BAD, None, 0)
+        key: str | None
+        try:
+            common = _COMMON_LINE(line)
+            if common is not None:  # `[- ]name:` and what follows: most lines
+                dashed, key_text, rest = common.group(2, 3, 5)
+                key = self.key_of(key_text, False)
+                if dashed is None:
+                    item_at, key_at, nodes = -1, at, 1
+                else:
+                    item_at = key_at = at + 1 + len(dashed)
+                    nodes = 2
+                if not rest or rest[0] == "#":
+                    return (at, item_at, key, key_at, _PENDING, None, nodes)
+                kind, payload, value_nodes = self.value(line, common.start(5))
+                return (at, item_at, key, key_at, kind, payload, nodes + value_nodes)
+            item_at = -1
+            pos = at
+            nodes = 0
+            if stripped[0] == "-" and (len(stripped) == 1 or stripped[1] == " "):
+                item_at = _skip_to_end(line, at + 1)
+                if (
+                    item_at == len(line)
+                    or line[item_at] == "#"
+                    or line[item_at:].startswith(("- ", "-\n"))
+                    or line[item_at:] == "-"
+                ):
+                    raise _Outside  # an item on the next lines, or a sequence in a sequence
+                pos = item_at
+            split = self.split_key(line, pos)
+            if split is None:
+                if item_at < 0:
+                    raise _Outside  # a scalar where a key belongs
+                key, key_at, value_at = None, -1, pos
+            else:
+                key, after = split
+                key_at = pos
+                nodes = 2 if item_at >= 0 else 1  # the key (and the item's mapping)
+                value_at = _skip_to_end(line, after)
+                if value_at == len(line) or line[value_at] == "#":
+                    return (at, item_at, key, key_at, _PENDING, None, nodes)
+            kind, payload, value_nodes = self.value(line, value_at)
+            return (at, item_at, key, key_at, kind, payload, nodes + value_nodes)
+        except (_Outside, IndexError):
+            return (at, -1, None, -1, _BAD, None, 0)
+
+    def value(self, line: str, at: int) -> tuple[int, Any, int]:
+        """The scalar or flow collection at column ``at``: (kind, payload, nodes)."""
+        first = line[at]
+        if first == "[" or first == "{":
+            tree, nodes, levels = self.flow(line[at:])
+            return _FLOW, (tree, levels, at), nodes
+        if first == "'":
+            text, end = _single_line(line, at)
+            if end < 0:
+                part = line[at + 1 :].rstrip(" ")
+                if not part or "'" in part.replace("''", ""):
+                    raise _Outside
+                return _OPEN_QUOTE, part, 1
+            if not _only_comment(line, end) or "${" in text:
+                raise _Outside
+            return _SCALAR, self.strings.setdefault(text, text), 1
+        if first == '"':
+            text, end = _double_line(line, at)
+            if end < 0 or not _only_comment(line, end) or "${" in text:
+                raise _Outside
+            return _SCALAR, self.strings.setdefault(text, text), 1
+        hash_at = line.find(" #", at)
+        text = (line[at:hash_at] if hash_at >= 0 else line[at:]).rstrip(" ")
+        if text.endswith(":") or ": " in text:
+            raise _Outside
+        value = self.plain_value(text)
+        if hash_at >= 0:
+            return _SCALAR, value, 1  # a comment ends it: no continuation
+        return _PLAIN, (value, text), 1
+
+    # -- the document ------------------------------------------------------------
+
+    def read(self, lines: list[str]) -> Located:
+        marks: dict[Path_, Any] = {}
+        root: dict[str, Any] = {}
+        n = len(lines)
+        parsed: dict[str, tuple[Any, ...]] = {}  # a spec repeats most of its lines
+        reader = self.line
+        i = 0
+        while i < n:  # the first line with content is the root mapping's first key
+            stripped = lines[i].lstrip(" ")
+            if stripped and stripped[0] != "#":
+                break
+            i += 1
+        else:
+            raise _Outside  # no document
+        first = lines[i]
+        indent = len(first) - len(first.lstrip(" "))
+        marks[()] = pack_mark(i, indent)
+        nodes = 1
+        # the open collection: data, is it a mapping, its indentation, its path, its depth,
+        # and (a sequence) whether it is written without indentation under its key
+        data: Any = root
+        is_map = True
+        path: Path_ = ()
+        depth = 1
+        indentless = False
+        stack: list[tuple[Any, bool, int, Path_, int, bool]] = []
+        pending: str | None = None  # a key read whose value is on the next lines (or null)
+        max_depth = self.max_depth
+        while i < n:
+            line = lines[i]
+            got = parsed.get(line)
+            if got is None:
+                got = parsed[line] = reader(line)
+            at, item_at, key, key_at, kind, payload, line_nodes = got
+            if kind <= _COMMENT:
+                i += 1
+                continue
+            if kind == _BAD:
+                raise _Outside
+            nodes += line_nodes
+            dash = item_at >= 0
+            if pending is not None:
+                if at > indent or (at == indent and dash):
+                    child: Any = [] if dash else {}
+                    nodes += 1
+                    if depth + 1 > max_depth:
+                        raise _Outside
+                    child_path = (*path, pending)
+                    data[pending] = child
+                    stack.append((data, is_map, indent, path, depth, indentless))
+                    indentless = at == indent
+                    data, is_map, indent, path, depth = child, not dash, at, child_path, depth + 1
+                else:
+                    data[pending] = None
+                    nodes += 1
+                pending = None
+            while at < indent:
+                if not stack:
+                    raise _Outside
+                data, is_map, indent, path, depth, indentless = stack.pop()
+            if at != indent:
+                raise _Outside  # more indented than its collection: left to the previous way
+            if is_map:
+                if dash:
+                    raise _Outside
+            elif not dash:
+                if not indentless:
+                    raise _Outside
+                data, is_map, indent, path, depth, indentless = stack.pop()
+            else:
+                item_path = (*path, len(data))
+                marks[item_path] = (i << 32) | item_at
+                if key is None:
+                    slot: Any = len(data)
+                    data.append(None)
+                else:  # a mapping in the item, its first key on the dash's line
+                    if depth + 1 > max_depth:
+                        raise _Outside
+                    child = {}
+                    data.append(child)
+                    stack.append((data, is_map, indent, path, depth, indentless))
+                    data, is_map, indent, path, depth = child, True, item_at, item_path, depth + 1
+                    indentless = False
+            if key is not None:
+                if key in data or (not path and key in LITERAL_KEYS):
+                    raise _Outside  # a duplicate (worded by the previous way), vars:, extends:
+                key_path = (*path, key)
+                marks[key_path] = (i << 32) | key_at
+                if kind == _PENDING:
+                    pending = key
+                    i += 1
+                    continue
+                slot = key
+                value_path = key_path
+            else:
+                value_path = item_path
+            i += 1
+            if kind == _FLOW:
+                tree, levels, flow_at = payload
+                if depth + levels > max_depth:
+                    raise _Outside
+                data[slot] = _build(tree, value_path, marks, (i - 1) << 32, flow_at)
+            elif kind == _SCALAR:
+                data[slot] = payload
+            elif kind == _PLAIN:
+                value, text = payload
+                if i < n:  # the next line may continue it: only if more indented (or blank)
+                    after = parsed.get(lines[i])
+                    if after is None:
+                        after = parsed[lines[i]] = reader(lines[i])
+                    if after[4] == _BLANK or (after[4] != _COMMENT and after[0] > indent):
+                        text, i = _plain_lines(lines, i, indent, text)
+                        if text is not payload[1]:  # continued on the next lines
+                            value = self.plain_value(text)
+                data[slot] = value
+            else:  # _OPEN_QUOTE
+                text, i = _single_lines(lines, i, indent, payload)
+                data[slot] = self.strings.setdefault(text, text)
+        if pending is not None:
+            data[pending] = None
+            nodes += 1
+        if nodes > self.max_nodes:
+            raise _Outside
+        return Located(root, marks, self.file)
+
+
+def _build(tree: Any, path: Path_, marks: dict, line: int, at: int) -> Any:
+    """A fresh collection from a flow reading, its keys' and items' positions recorded
+    (``line`` already shifted as pack_mark does, ``at`` the collection's column)."""
+    is_map, entries, flat = tree
+    if flat is not None:  # scalars only (init's columns): a copy, and each position
+        for key, col in entries:
+            marks[(*path, key)] = line | (at + col)
+        return flat.copy()
+    if is_map:
+        out: Any = {}
+        for key, col, value, sub in entries:
+            key_path = (*path, key)
+            marks[key_path] = line | (at + col)
+            out[key] = value if sub is None else _build(sub, key_path, marks, line, at)
+        return out
+    out = []
+    for index, (_, col, value, sub) in enumerate(entries):
+        item_path = (*path, index)
+        marks[item_path] = line | (at + col)
+        out.append(value if sub is None else _build(sub, item_path, marks, line, at))
+    return out
+
+
+def _doubtful_start(text: str) -> bool:
+    """A plain scalar starting with an indicator (``-`` only before a space or alone),
+    or with a document marker: left to the previous way."""
+    first = text[0]
+    if first == "-":
+        return len(text) == 1 or text[1] == " " or text.startswith("---")
+    return first in _NOT_PLAIN_START or text.startswith("...")
+
+
+def _skip_to_end(line: str, pos: int) -> int:
+    """The first column at or after ``pos`` that is not a space (``len(line)`` if none)."""
+    while pos < len(line) and line[pos] == " ":
+        pos += 1
+    return pos
+
+
+def _skip(text: str, pos: int) -> int:
+    while text[pos] == " ":
+        pos += 1
+    return pos
+
+
+def _only_comment(line: str, pos: int) -> bool:
+    """Whether ``line[pos:]`` is blank or a comment (``#`` after a space)."""
+    rest = line[pos:]
+    stripped = rest.lstrip(" ")
+    return not stripped or (stripped[0] == "#" and len(stripped) < len(rest))
+
+
+def _single_line(line: str, at: int) -> tuple[str, int]:
+    """A single-quoted scalar closing on its line: (text, column after it); end -1 if open."""
+    out = []
+    pos = at + 1
+    while True:
+        quote = line.find("'", pos)
+        if quote < 0:
+            return "", -1
+        out.append(line[pos:quote])
+        if line[quote + 1 : quote + 2] == "'":
+            out.append("'")
+            pos = quote + 2
+            continue
+        return "".join(out), quote + 1
+
+
+def _single_lines(lines: list[str], i: int, indent: int, first: str) -> tuple[str, int]:
+    """A single-quoted scalar folded over lines (as ``init`` writes a long one), ``first``
+    its text on the opening line and ``i`` the next line: each line break between two
+    non-blank lines is one space, the lines' own spaces around it dropped."""
+    parts = [first]
+    while i < len(lines):
+        line = lines[i]
+        stripped = line.lstrip(" ")
+        if not stripped or len(line) - len(stripped) <= indent or stripped[0] == "#":
+            raise _Outside  # a blank line (a newline), or not indented as a continuation
+        text, end = _single_line("'" + stripped, 0)
+        if end < 0:
+            if "'" in stripped.replace("''", ""):
+                raise _Outside
+            parts.append(stripped.rstrip(" "))
+            i += 1
+            continue
+        if not _only_comment(stripped, end - 1):
+            raise _Outside
+        joined = " ".join(part.replace("''", "'") for part in parts)
+        return joined + " " + text, i + 1
+    raise _Outside
+
+
+def _plain_lines(lines: list[str], i: int, indent: int, text: str) -> tuple[str, int]:
+    """A plain scalar and the more indented lines that continue it (joined by spaces)."""
+    n = len(lines)
+    while i < n:
+        line = lines[i]
+        stripped = line.lstrip(" ")
+        if not stripped:
+            # a blank line: the scalar ends unless a more indented line follows (a newline)
+            j = i + 1
+            while j < n and not lines[j].strip(" "):
+                j += 1
+            if j < n and len(lines[j]) - len(lines[j].lstrip(" ")) > indent:
+                raise _Outside
+            return text, i
+        if len(line) - len(stripped) <= indent:
+            return text, i
+        if stripped[0] in "#-" or ": " in stripped or " #" in stripped or stripped.endswith(":"):
+            raise _Outside
+        if stripped.startswith(("---", "...")):
+            raise _Outside
+        text = text + " " + stripped.rstrip(" ")
+        i += 1
+    return text, i
+
+
+def _double_line(line: str, at: int) -> tuple[str, int]:
+    """A double-quoted scalar closing on its line: (text, column after it); end -1 if open."""
+    out = []
+    pos = at + 1
+    n = len(line)
+    while True:
+        quote = line.find('"', pos)
+        slash = line.find("\\", pos, quote if quote >= 0 else n)
+        if slash < 0:
+            if quote < 0:
+                return "", -1
+            out.append(line[pos:quote])
+            return "".join(out), quote + 1
+        out.append(line[pos:slash])
+        code = line[slash + 1 : slash + 2]
+        if code in _DQ_ESCAPES:
+            out.append(_DQ_ESCAPES[code])
+            pos = slash + 2
+        elif code in _DQ_HEX:
+            digits = line[slash + 2 : slash + 2 + _DQ_HEX[code]]
+            if len(digits) != _DQ_HEX[code] or not all(
+                c in "0123456789abcdefABCDEF" for c in digits
+            ):
+                raise _Outside
+            point = int(digits, 16)
+            if 0xD800 <= point <= 0xDFFF:
+                raise _Outside
+            out.append(chr(point))
+            pos = slash + 2 + len(digits)
+        else:
+            raise _Outside  # a line break escaped, or an escape libyaml refuses

@@ -1,0 +1,291 @@
+"""The line reader of block specs (spec.blockread) against the event reader it stands in for.
+
+Reading init's 5,000-table spec from libyaml's events cost about 4 CPU s; the line
+reader reads the block YAML init writes (and people write) with string methods. It
+must give exactly what ``plainload.load_plain`` gives — the same values, types, key
+order and every key's and item's position — or ``None``, after which the previous
+readers take the whole file and word every error. Compared here on every YAML file of
+the repository, on the specs ``init`` writes, on generated documents and on generated
+damage to them; and the errors a spec can hold still read as before.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from synthetic import generate
+from typer.testing import CliRunner
+
+from schema_audit.cli import app
+from schema_audit.spec import yamlwrite
+from schema_audit.spec.blockread import read_block
+from schema_audit.spec.load import SpecError, load_spec
+from schema_audit.spec.plainload import load_plain
+from schema_audit.spec.yamlpos import as_mark
+
+ROOT = Path(__file__).resolve().parent.parent
+YAML_FILES = sorted(
+    p
+    for pattern in ("*.yaml", "*.yml")
+    for p in ROOT.rglob(pattern)
+    if not any(part.startswith(".") for part in p.relative_to(ROOT).parts)
+)
+LIMIT_NODES, LIMIT_DEPTH = 10_000_000, 64
+
+
+def _typed(value: Any) -> Any:
+    """The value with every scalar's type beside it (``1 == True`` and ``1 == 1.0`` in Python)."""
+    if isinstance(value, dict):
+        return ("map", [(k, _typed(v)) for k, v in value.items()])
+    if isinstance(value, list):
+        return ("seq", [_typed(v) for v in value])
+    return (type(value).__name__, value)
+
+
+def _agrees(text: str) -> bool:
+    """Whether the line reader gives what the event reader gives (True when it read the
+    text, False when it left it to the event reader); fails on any difference."""
+    block = read_block(text, "spec.yaml", LIMIT_NODES, LIMIT_DEPTH)
+    events = load_plain(text, "spec.yaml", LIMIT_NODES, LIMIT_DEPTH)
+    if block is None:
+        return False
+    assert events is not None, "read a document the event reader does not take"
+    assert _typed(block.data) == _typed(events.data)
+    assert list(block.marks) == list(events.marks)
+    for path, raw in events.marks.items():
+        assert as_mark(block.marks[path]) == as_mark(raw), path
+    for path in events.marks:  # the wording the builder and the validator print
+        assert block.where(path) == events.where(path)
+    return True
+
+
+@pytest.mark.parametrize("path", YAML_FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_yaml_file_of_the_repository_reads_the_same(path: Path) -> None:
+    _agrees(path.read_text())
+
+
+def test_the_repository_specs_in_block_style_are_read_by_lines() -> None:
+    read = [p.name for p in YAML_FILES if _agrees(p.read_text())]
+    assert {"auto_isolation_spec.yaml", "ledger_spec.yaml", "hostile_spec.yaml"} <= set(read)
+    assert len(read) >= 20
+
+
+INIT_LIKE = """\
+# yaml-language-server: $schema=https://schema-audit.dev/spec.schema.json
+spec_version: 1
+name: Schema of postgresql://postgres@127.0.0.1:5432/app
+defaults:
+  schema: public
+  severity: high
+
+strict:
+  tables: true
+  schemas: [public]
+  exactly: [columns, indexes]
+settings: {tenant_column: tenant_id}
+tables:
+  # public.t00000: 3 columns, read from the live catalog
+  t00000:
+    columns:
+      id: {type: bigint, nullable: false}
+      amount: {type: 'numeric(12,2)', nullable: false, default: '0'}
+      code: {type: character varying(32), nullable: true}   # a trailing comment
+      'yes': {type: text, nullable: true}
+      "quoted \\u00e9\\x41": {type: text}
+      "on": {type: "it's", default: "a \\"b\\" \\\\ c"}
+      1: {type: int, nullable: ~}
+      2.5: {type: x}
+      null: {}
+      off: []
+      tab: {type: 'a '' b', nullable: Yes}
+    primary_key: [id]
+    checks:
+    - {name: t00000_amount_check, expression: '(amount >= (0)::numeric)'}
+    indexes:
+    - name: t00000_ix0
+      columns: [created_at, 'c05 DESC', "x"]
+      where: (c03 IS NOT NULL)
+    -   name: spaced
+        columns: []
+    - name: nested
+      include: {a: [1, {b: c}], d: {}}
+    policies:
+    - name: tenant_isolation
+      using: (tenant_id = (current_setting('app.current_tenant_id'::text))::uuid)
+      roles:
+        - public
+        - 0x1F
+        - -3
+        - 1_000
+        - .inf
+        - 2024-05-06
+        - 2024-05-06 07:08:09
+        - 0777
+        - 1:20
+        - a#b
+waivers:
+  - requirement: rules.PERF001.public.t00001.t00001_parent_id_fkey
+    reason: 'present at init: PERF001 foreign-key-without-index: t00001_parent_id_fkey (parent_id) has no
+      covering index; it''s folded'
+    owner: a plain scalar
+      folded over
+      three lines
+    expires: '2027-02-27'
+  - requirement: x
+    reason:
+    owner:
+empty:
+"""
+
+
+def test_init_like_block_yaml_reads_the_same() -> None:
+    assert _agrees(INIT_LIKE)
+
+
+def test_init_specs_read_the_same(make_db: Any, tmp_path: Path) -> None:
+    """init's own output on a database (the synthetic schema the benchmark uses)."""
+    generated = generate(24)
+    dsn = make_db("blockread", "\n".join(sql for _, sql in generated.files))
+    spec = tmp_path / "init.yaml"
+    result = CliRunner().invoke(app, ["init", "--dsn", dsn, "-o", str(spec)])
+    assert result.exit_code == 0, result.output
+    assert _agrees(spec.read_text())
+
+
+# -- generated documents --------------------------------------------------------
+
+WORDS = [
+    "a", "b c", "yes", "No", "on", "OFF", "y", "n", "null", "Null", "~", "true", "False",
+    "0", "1", "-2", "+3", "0x1F", "0o17", "0777", "1_000", "1:20", "1.5", "-.5", "1e3",
+    "6.02e+23", ".inf", "-.Inf", ".nan", "2024-05-06", "2024-05-06 07:08:09",
+    "2024-05-06T07:08:09Z", "t00001", "bigint", "c05 DESC", "now()", "numeric(12,2)",
+    "it's", 'say "hi"', "a: b", "a #b", "a#b", "#x", "- x", "-x", "[x]", "{x}", "x,y", "*a",
+    "&b", "!t", "%p", "@q", "`r", "|", ">", "?", "?x", ":x", "x:", "é", "a  b", " lead",
+    "trail ", "", "=", "<<", "(a >= (0)::numeric)", "\\", "a\\nb", "line\nbreak", "2025-13-01",
+    "---", "...", "x" * 130, "word " * 30,
+]  # fmt: skip
+scalars = st.one_of(
+    st.sampled_from(WORDS),
+    st.booleans(),
+    st.none(),
+    st.integers(-(10**6), 10**6),
+    st.lists(st.sampled_from(WORDS), min_size=2, max_size=25).map(" ".join),
+)
+keys = st.one_of(
+    st.sampled_from(WORDS[:40]), st.from_regex(r"[a-z_][a-z0-9_]{0,12}", fullmatch=True)
+)
+values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=5), st.dictionaries(keys, inner, max_size=5)),
+    max_leaves=25,
+)
+documents = st.dictionaries(keys, values, min_size=1, max_size=6).map(
+    lambda d: {"name": "x", "tables": d}
+)
+
+
+def _written(data: dict[str, Any], how: int, width: int) -> str:
+    if how == 0:
+        return yamlwrite.dump(data, width=width, flow_style=None)
+    if how == 1:
+        return yamlwrite.dump(data, width=width, flow_style=False)
+    return yaml.safe_dump(
+        data, sort_keys=False, allow_unicode=True, width=width, indent=how, default_flow_style=None
+    )
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(documents, st.integers(0, 4), st.sampled_from([40, 80, 120]))
+def test_generated_documents_read_the_same(data: dict[str, Any], how: int, width: int) -> None:
+    _agrees(_written(data, how, width))
+
+
+DAMAGE = [": ", "#", " #", "'", '"', "''", " ", "  ", "-", "- ", "[", "]", "{", "}", ",", "\n",
+          "\n  ", "\n\n", "&a ", "*a", "!!str ", "|", ">", "---", "...", "%", "\t", "\r", "\\",
+          "x:", "? ", "<<: ", "${X}", "\ufeff", "\x85"]  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    documents,
+    st.integers(0, 4),
+    st.lists(
+        st.tuples(st.floats(0, 1), st.sampled_from(DAMAGE), st.integers(0, 2)),
+        min_size=1,
+        max_size=3,
+    ),
+)
+def test_damaged_documents_read_the_same_or_are_left_to_the_event_reader(
+    data: dict[str, Any], how: int, damage: list[tuple[float, str, int]]
+) -> None:
+    text = _written(data, how, 80)
+    for where, piece, action in damage:
+        at = int(where * len(text))
+        if action == 0:
+            text = text[:at] + piece + text[at:]
+        elif action == 1:
+            text = text[:at] + text[at + 1 :]
+        else:
+            start = text.rfind("\n", 0, at) + 1
+            text = text[:start] + " " + text[start:]
+    _agrees(text)
+
+
+def test_init_like_damage_is_caught() -> None:
+    """Hand-picked damage to init-like text: each either reads the same or falls back."""
+    lines = INIT_LIKE.split("\n")
+    for index in range(len(lines)):
+        for change in (" ", "  ", "- ", "#"):
+            damaged = lines[:index] + [change + lines[index]] + lines[index + 1 :]
+            _agrees("\n".join(damaged))
+        _agrees("\n".join(lines[:index] + lines[index + 1 :]))
+
+
+# -- errors are worded as before -------------------------------------------------
+
+ERRORS = {
+    "duplicate key": "name: a\ntables:\n  t: {}\n  t: {}\n",
+    "duplicate flow key": "name: a\ntables:\n  t: {columns: {}, columns: {}}\n",
+    "tab": "name: a\ntables:\n\tt: {}\n",
+    "bad indentation": "name: a\ntables:\n  t:\n    columns: {}\n   other: {}\n",
+    "alias": "name: a\nx: &a [1]\ntables: *a\n",
+    "merge key": "name: a\nbase: &b {severity: high}\ntables:\n  t: {<<: *b, nope: 1}\n",
+    "two documents": "name: a\n---\nname: b\n",
+    "unknown key": "name: a\ntables:\n  t:\n    columns:\n      id: {type: bigint, nulable: false}\n",
+    "wrong type": "name: a\ntables:\n  t:\n    columns:\n    - id\n",
+    "bad date": "name: a\nwaivers:\n- {requirement: x, reason: y, expires: 2025-13-01}\n",
+    "unclosed flow": "name: a\ntables: {t: {columns: {}}\n",
+    "unclosed quote": "name: 'a\ntables: {}\n",
+    "mapping in a value": "name: a: b\n",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", ERRORS, ids=str)
+def test_errors_keep_their_one_line_wording(
+    case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same SpecError as the readers before the line reader (file:line:column first),
+    and the CLI's exit 2 without a traceback."""
+    monkeypatch.setenv("SCHEMA_AUDIT_CACHE", "0")
+    monkeypatch.chdir(tmp_path)
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(ERRORS[case])
+    with pytest.raises(SpecError) as caught:
+        load_spec(spec)
+    now = str(caught.value)
+    with monkeypatch.context() as before:
+        before.setattr("schema_audit.spec.load.read_block", lambda *args: None)
+        with pytest.raises(SpecError) as previously:
+            load_spec(spec)
+    assert now == str(previously.value)
+    assert re.match(rf"{re.escape(str(spec))}:\d+:\d+: ", now), now
+    result = CliRunner().invoke(app, ["audit", "-s", "spec.yaml", "--sql", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert now.splitlines()[0].replace(str(spec), "spec.yaml") in result.output.replace("\n", "")
