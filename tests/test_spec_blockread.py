@@ -289,3 +289,24 @@ def test_errors_keep_their_one_line_wording(
     assert result.exit_code == 2
     assert "Traceback" not in result.output
     assert now.splitlines()[0].replace(str(spec), "spec.yaml") in result.output.replace("\n", "")
+
+
+@pytest.mark.parametrize(
+    ("limit", "value", "wording"),
+    [("MAX_NODES", "100", "more than 100 YAML nodes"), ("MAX_DEPTH", "4", "nesting depth")],
+)
+def test_limits_leave_a_block_document_to_the_composing_path_which_words_them(
+    limit: str, value: str, wording: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A hostile spec is bounded whichever reader takes it: past a limit the line reader
+    gives up and the composing path refuses the spec in one line."""
+    assert read_block(INIT_LIKE, "spec.yaml", LIMIT_NODES, LIMIT_DEPTH) is not None
+    assert read_block(INIT_LIKE, "spec.yaml", 100, LIMIT_DEPTH) is None
+    assert read_block(INIT_LIKE, "spec.yaml", LIMIT_NODES, 4) is None
+    monkeypatch.setenv("SCHEMA_AUDIT_CACHE", "0")
+    monkeypatch.setenv(f"SCHEMA_AUDIT_SPEC_{limit}", value)
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(INIT_LIKE)
+    with pytest.raises(SpecError) as caught:
+        load_spec(spec)
+    assert wording in str(caught.value)

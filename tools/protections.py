@@ -261,6 +261,14 @@ PROTECTIONS = [
         "test_limits_send_the_document_to_the_composing_path_which_words_them",
     ),
     Protection(
+        "block-spec-limits",
+        "schema_audit/spec/blockread.py",
+        "        if nodes > self.max_nodes:",
+        "        if False:",
+        "tests/test_spec_blockread.py::"
+        "test_limits_leave_a_block_document_to_the_composing_path_which_words_them",
+    ),
+    Protection(
         "declared-variables-only",
         "schema_audit/spec/load.py",
         "    values: dict[str, str | None] = {}",

@@ -35,6 +35,9 @@ class AuditContext:
     # (schema, table) as a requirement names it -> the model's table (None: none), looked
     # up once per table rather than quoted and qualified for each of its requirements
     _tables: dict[tuple[str, str | None], Table | None] = field(default_factory=dict)
+    # answers that depend only on their arguments and this audit's model, worked out once:
+    # a spec asks the same question (a type, a relation's column names) thousands of times
+    memo: dict[tuple, object] = field(default_factory=dict)
 
     @classmethod
     def build(cls, spec: Spec, model: SchemaModel, source_kind: str) -> AuditContext:
@@ -75,15 +78,27 @@ class AuditContext:
             )
         return ddl
 
+    def column_names(self, relation: Table | View) -> set[str]:
+        """The relation's column names (one set per relation for the whole audit; do not
+        change it)."""
+        key = ("columns", id(relation))
+        names = self.memo.get(key)
+        if names is None:
+            names = self.memo[key] = (
+                set(relation.columns)
+                if isinstance(relation.columns, dict)
+                else {c.name for c in relation.columns}
+            )
+        return names  # type: ignore[return-value]
+
     def column_aliases(self, relation: Table | View) -> dict[str, str]:
         """Spec column -> the declared alias that exists, for columns missing by their own name."""
-        names = (
-            set(relation.columns)
-            if isinstance(relation.columns, dict)
-            else {c.name for c in relation.columns}
-        )
+        declared = self.aliases.get(relation.qualified_name)
+        if not declared:
+            return {}
+        names = self.column_names(relation)
         out: dict[str, str] = {}
-        for column, aliases in self.aliases.get(relation.qualified_name, {}).items():
+        for column, aliases in declared.items():
             if column not in names:
                 present = [a for a in aliases if a in names]
                 if present:
@@ -96,11 +111,15 @@ class AuditContext:
     # -- evidence -----------------------------------------------------------
     def evidence(self, provenance: list[Provenance], ddl: str | None) -> list[Evidence]:
         """Evidence for an object that exists: where it came from, or the catalog's DDL."""
-        out: list[Evidence] = [
-            new_evidence(p.source, p.file, p.line, p.revision, p.sql, p.action)
-            for p in provenance
-            if p.source != "catalog"
-        ]
+        out: list[Evidence] = (
+            [
+                new_evidence(p.source, p.file, p.line, p.revision, p.sql, p.action)
+                for p in provenance
+                if p.source != "catalog"
+            ]
+            if provenance
+            else []
+        )
         if not out and ddl:
             source = "migration" if self.source_kind in ("alembic", "sql") else "catalog"
             out.append(new_evidence(source, None, None, None, ddl, None))

@@ -8,6 +8,7 @@ name but present with the same shape (the seed's ``idx_events_tenant_timestamp``
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -32,7 +33,10 @@ class WantedKey:
     opclass: str | None = None  # ``data jsonb_path_ops``: the key's operator class, when given
 
 
+@functools.lru_cache(maxsize=16384)
 def parse_key(text: str) -> WantedKey:
+    """A spec's index key (``c05 DESC``, ``lower(email)``, ``data jsonb_path_ops``); the
+    answer is immutable, so a key written on many indexes is parsed once."""
     m = _KEY.match(text.strip())
     if not m:
         return WantedKey(text.strip(), True, False, None)

@@ -102,6 +102,15 @@ def _types_equal(expected: str, actual: str, model=None) -> bool:
     return want == have
 
 
+def _same_type(expected: str, actual: str, ctx: AuditContext) -> bool:
+    """:func:`_types_equal` against the audit's model, once per pair of spellings."""
+    key = ("type", expected, actual)
+    same = ctx.memo.get(key)
+    if same is None:
+        same = ctx.memo[key] = _types_equal(expected, actual, ctx.model)
+    return same  # type: ignore[return-value]
+
+
 @functools.lru_cache(maxsize=4096)
 def _as_written(expected: str) -> str:
     """The type with each mixed-case word quoted, as PostgreSQL would keep its case (a spec
@@ -169,7 +178,8 @@ def check_column(req: Requirement, ctx: AuditContext) -> Finding:
     assert table is not None  # the engine marks children of a missing table NOT_APPLICABLE
     label = f"{table.name}.{req.name}"
     column = table.columns.get(req.name or "")
-    alias = next((a for a in req.props.get("aliases") or [] if a in table.columns), None)
+    aliases = req.props.get("aliases") if column is None else None
+    alias = next((a for a in aliases if a in table.columns), None) if aliases else None
     if column is None and alias is not None:
         line = model_ddl.column_line(table, alias)
         return finding_for(
@@ -193,7 +203,7 @@ def check_column(req: Requirement, ctx: AuditContext) -> Finding:
         )
     props = req.props
     diffs: list[Diff] = []
-    if "type" in props and not _types_equal(str(props["type"]), column.type, ctx.model):
+    if "type" in props and not _same_type(str(props["type"]), column.type, ctx):
         diffs.append(Diff("type", props["type"], column.type))
     if "nullable" in props and props["nullable"] != column.nullable:
         diffs.append(Diff("nullable", props["nullable"], column.nullable))

@@ -163,14 +163,17 @@ def check_index(req: Requirement, ctx: AuditContext) -> Finding:
         return _check_use(req, ctx, relation)
     indexes: dict[str, Index] = relation.indexes
     schema, rel_name = relation.schema, relation.name
-    shape = f"({', '.join(props['columns'])})" + (
-        f" WHERE {props['where']}" if props.get("where") else ""
-    )
-    if props.get("include"):
-        shape += f" INCLUDE ({', '.join(props['include'])})"
-    label = f"index {req.name} on {rel_name}" if req.name else f"index on {rel_name} {shape}"
+    if req.name:
+        label = f"index {req.name} on {rel_name}"
+    else:
+        shape = f"({', '.join(props['columns'])})" + (
+            f" WHERE {props['where']}" if props.get("where") else ""
+        )
+        if props.get("include"):
+            shape += f" INCLUDE ({', '.join(props['include'])})"
+        label = f"index on {rel_name} {shape}"
     aliases = ctx.column_aliases(relation)
-    columns = _column_names(relation)
+    columns = ctx.column_names(relation)
 
     if req.name and req.name in indexes:
         index = indexes[req.name]

@@ -15,6 +15,8 @@ strict:
 
 from __future__ import annotations
 
+import functools
+
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.deferral import Facet
 from schema_audit.audit.findings import Diff, Evidence, Finding, finding_for
@@ -37,6 +39,7 @@ def _present(table: Table, what: str) -> set[str]:
     return set(getattr(table, what))
 
 
+@functools.cache
 def kind_of(word: str) -> str:
     """The requirement kind an ``exactly:`` word is about (``columns`` -> ``column``)."""
     from schema_audit.kinds import registry
@@ -48,8 +51,9 @@ def _accounted(req: Requirement, ctx: AuditContext) -> set[str]:
     """What the table's other requirements of the kind matched (their findings name it)."""
     kind = kind_of(req.props["what"])
     names: set[str] = set()
+    prefix = f"{req.parent}."
     for f in ctx.judged.get((kind, req.table), ()):
-        if f.id.startswith(f"{req.parent}."):
+        if f.id.startswith(prefix):
             if kind == "privilege":
                 names.update(_privileges_accounted(ctx.requirements.get(f.id)))
             elif f.name:
@@ -78,12 +82,13 @@ def _unstated_index_properties(req: Requirement, ctx: AuditContext, table: Table
     such a change to an index it saw FAILed nowhere before). ``leading:``/``covers:`` ask for
     a use, not a definition, and stay as they are."""
     unstated: list[str] = []
+    prefix = f"{req.parent}."
     for f in ctx.judged.get(("index", req.table), ()):
         other = ctx.requirements.get(f.id)
         index = table.indexes.get(f.name or "")
         if (
             f.status != Status.PASS
-            or not f.id.startswith(f"{req.parent}.")
+            or not f.id.startswith(prefix)
             or other is None
             or "columns" not in other.props
             or index is None
