@@ -417,6 +417,35 @@ PROTECTIONS = [
         "tests/test_production_safety.py::"
         "test_the_longest_statement_timeout_the_cli_takes_opens_the_read",
     ),
+    Protection(
+        "init-exact-function-body",
+        "schema_audit/kinds/function.py",
+        'elif _acl.normalize_body(props["body"] or "") != _acl.normalize_body(fn.body):',
+        "elif False:",
+        "tests/test_init_exact.py::test_a_change_after_init_fails",
+    ),
+    Protection(
+        "init-exact-grants",
+        "schema_audit/kinds/_acl.py",
+        'return None if want == have else Diff("grants", want, have)',
+        "return None",
+        "tests/test_init_exact.py::test_a_change_after_init_fails",
+    ),
+    Protection(
+        "owner-unknown-defers",
+        "schema_audit/kinds/table.py",
+        "elif unknown_owner and status == Status.PASS:",
+        "elif False:",
+        "tests/test_init_exact.py::"
+        "test_live_spec_against_the_history_defers_only_what_files_cannot_say",
+    ),
+    Protection(
+        "strict-counts-column-grants",
+        "schema_audit/kinds/strict.py",
+        'f"{g.grantee} {g.privilege} ({column})"',
+        '""',
+        "tests/test_init_exact.py::test_a_change_after_init_fails",
+    ),
 ]
 
 

@@ -1,5 +1,7 @@
 """A function: language, SECURITY DEFINER, a pinned ``search_path``, return type,
-and who may EXECUTE it (judged on effective privileges: PUBLIC, membership, ownership).
+volatility, strictness, parallel safety, its ``SET`` options, its body, its owner, and who
+may EXECUTE it: ``execute:`` judged on effective privileges (PUBLIC, membership,
+ownership), ``grants:`` the ACL exactly (what ``init`` writes).
 
 ```yaml
 functions:
@@ -8,18 +10,32 @@ functions:
     security_definer: true
     search_path_set: true
     execute: {deny: [public]}
+  app.touch:
+    volatility: VOLATILE
+    config: [search_path=pg_catalog, public]
+    body: "BEGIN NEW.updated_at := now(); RETURN NEW; END"
+    owner: app_owner
+    grants: {app: [EXECUTE]}
 ```
+
+``body`` is compared with the body PostgreSQL stores (``prosrc``: the text between the
+dollar quotes, byte for byte, so re-creating the function from the same text keeps it
+equal); only line endings are not compared (CRLF = LF), every other whitespace is. A
+``BEGIN ATOMIC`` body is not in ``prosrc`` (PostgreSQL keeps it parsed): the live catalog
+shows it empty and the body is then not compared (said in the finding).
+``config`` lists the settings as ``proconfig`` holds them (``name=value``), compared as a
+set with names lower-cased and each value list's items unquoted.
 """
 
 from __future__ import annotations
 
-from schema_audit import model_ddl
+from schema_audit import model_ddl, sqlnorm
 from schema_audit.audit import privileges
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.deferral import Facet
 from schema_audit.audit.findings import Diff, Finding, describe_diffs, finding_for, missing
 from schema_audit.enums import Status
-from schema_audit.kinds import requirement_kind
+from schema_audit.kinds import _acl, requirement_kind
 from schema_audit.model import qualify
 from schema_audit.spec.fragments import obj, req_schema, string, strings
 from schema_audit.spec.model import Requirement
@@ -34,6 +50,22 @@ SCHEMA = req_schema(
             "description": "true = the function pins search_path (SET search_path).",
         },
         "returns": string("Return type."),
+        "volatility": {"enum": ["IMMUTABLE", "STABLE", "VOLATILE"]},
+        "strict": {
+            "type": "boolean",
+            "description": "true = STRICT (RETURNS NULL ON NULL INPUT).",
+        },
+        "parallel": {"enum": ["SAFE", "RESTRICTED", "UNSAFE"]},
+        "config": strings(
+            "Exactly the SET options it carries, as proconfig holds them "
+            "(search_path=pg_catalog, public); [] = none."
+        ),
+        "body": string(
+            "The body as PostgreSQL stores it (prosrc): compared character for character, "
+            "line endings aside."
+        ),
+        "owner": _acl.OWNER_SCHEMA,
+        "grants": _acl.GRANTS_SCHEMA,
         "execute": obj(
             {
                 "grant": strings("Roles that must be able to EXECUTE it (effective privileges)."),
@@ -51,7 +83,8 @@ SCHEMA = req_schema(
 def facets(req: Requirement) -> list[Facet]:
     """What its finding reads from the model (a static reading DEFERs it when an
     unapplied statement may change one of these)."""
-    return [Facet("function", qualify(req.schema, req.name or "")), Facet("privilege")]
+    target = qualify(req.schema, req.name or "")
+    return [Facet("function", target), Facet("privilege"), Facet("owner", target)]
 
 
 @requirement_kind(
@@ -87,8 +120,26 @@ def check_function(req: Requirement, ctx: AuditContext) -> Finding:
         pinned = any(c.lower().startswith("search_path=") for c in fn.config)
         if pinned != props["search_path_set"]:
             diffs.append(Diff("search_path_set", props["search_path_set"], pinned))
-    if "returns" in props and props["returns"].lower() != fn.returns.lower():
+    if "returns" in props and not _same_type(props["returns"], fn.returns):
         diffs.append(Diff("returns", props["returns"], fn.returns))
+    if "volatility" in props and props["volatility"].upper() != fn.volatility:
+        diffs.append(Diff("volatility", props["volatility"], fn.volatility))
+    if "strict" in props and props["strict"] != fn.strict:
+        diffs.append(Diff("strict", props["strict"], fn.strict))
+    if "parallel" in props and props["parallel"].upper() != fn.parallel:
+        diffs.append(Diff("parallel", props["parallel"], fn.parallel))
+    if "config" in props and _settings(props["config"] or []) != _settings(fn.config):
+        diffs.append(Diff("config", list(props["config"] or []), list(fn.config)))
+    notes: list[str] = []
+    if "body" in props:
+        if not fn.body and fn.language.lower() == "sql":
+            notes.append("body not compared: a BEGIN ATOMIC body is not in prosrc")
+        elif _acl.normalize_body(props["body"] or "") != _acl.normalize_body(fn.body):
+            diffs.append(Diff("body", _abridge(props["body"] or ""), _abridge(fn.body)))
+    grants = _acl.grants_diff(props["grants"], fn.grants, fn.owner) if "grants" in props else None
+    owner, unknown_owner = _acl.owner_diff(props.get("owner"), fn.owner)
+    if owner is not None:
+        diffs.append(owner)
     execute = props.get("execute") or {}
     for role in execute.get("grant") or []:
         if privileges.routine_execute(ctx.model, fn, role) is None:
@@ -99,11 +150,58 @@ def check_function(req: Requirement, ctx: AuditContext) -> Finding:
             how = access.describe(role)
             diffs.append(Diff(f"execute[{role}]", "no EXECUTE", f"EXECUTE {how}".strip()))
     evidence = ctx.evidence(fn.provenance, ddl)
-    if diffs:
-        detail = describe_diffs(diffs)
+    if diffs or grants is not None:
+        detail = "; ".join(
+            ([describe_diffs(diffs)] if diffs else [])
+            + ([_acl.grants_detail(grants)] if grants else [])
+        )
         return finding_for(
-            req, Status.FAIL, f"{label} differs: {detail}", diffs=diffs, evidence=evidence, ddl=ddl
+            req,
+            Status.FAIL,
+            f"{label} differs: {detail}",
+            diffs=diffs + ([grants] if grants else []),
+            evidence=evidence,
+            ddl=ddl,
+        )
+    note = "".join(f" (note: {n})" for n in notes)
+    if unknown_owner:
+        return finding_for(
+            req,
+            Status.DEFERRED,
+            f"{label}: owner {props['owner']} cannot be decided: {_acl.UNKNOWN_OWNER}{note}",
+            evidence=evidence,
+            ddl=ddl,
         )
     return finding_for(
-        req, Status.PASS, f"{label} exists: {fn.signature}", evidence=evidence, ddl=ddl
+        req, Status.PASS, f"{label} exists: {fn.signature}{note}", evidence=evidence, ddl=ddl
     )
+
+
+def _same_type(expected: str, actual: str) -> bool:
+    """Return types as PostgreSQL reads them (``int`` = ``integer``; SETOF/TABLE by text)."""
+    return _canon(expected) == _canon(actual)
+
+
+def _canon(text: str) -> str:
+    if text.upper().startswith(("SETOF ", "TABLE(", "TABLE (")):
+        return " ".join(text.split()).lower()
+    try:
+        return sqlnorm.canonical_type(text)
+    except ValueError:
+        return text.lower()
+
+
+def _settings(config: list[str]) -> list[str]:
+    """proconfig entries compared: names lower-cased, each listed value unquoted and trimmed
+    (``search_path="$user", public`` = ``search_path=$user, public``, as PostgreSQL reads it)."""
+    out = []
+    for entry in config:
+        name, _, value = entry.partition("=")
+        values = ", ".join(v.strip().strip('"') for v in value.split(","))
+        out.append(f"{name.strip().lower()}={values}")
+    return sorted(out)
+
+
+def _abridge(body: str) -> str:
+    text = " ".join(body.split())
+    return text if len(text) <= 120 else text[:117] + "..."

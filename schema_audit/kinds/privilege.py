@@ -8,7 +8,13 @@ tables:
     privileges:
       - {roles: all_except_owner, deny: [UPDATE, DELETE, TRUNCATE]}
       - {roles: [app], grant: [SELECT, INSERT]}
+      - {roles: [clerk], grant: [UPDATE], columns: [note]}   # column privileges
 ```
+
+With ``columns:`` the privileges are about those columns: ``grant`` ones the roles must
+hold on each of them (a table-level grant covers every column), ``deny`` ones they must
+hold on none. ``init`` writes a column-level grant this way, and ``exactly: [privileges]``
+counts each column-level grant too (``clerk UPDATE (note)``).
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from schema_audit.audit.deferral import Facet
 from schema_audit.audit.findings import Diff, Finding, finding_for
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
-from schema_audit.model import TABLE_PRIVILEGES, SchemaModel, qualify
+from schema_audit.model import TABLE_PRIVILEGES, SchemaModel, Table, qualify
 from schema_audit.spec.fragments import PRIVILEGES, req_schema
 from schema_audit.spec.model import Requirement
 
@@ -44,6 +50,12 @@ SCHEMA = req_schema(
             "type": "array",
             "items": {"enum": PRIVILEGES},
             "description": "Privileges the roles must not hold.",
+        },
+        "columns": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "The privileges are about these columns (column-level grants; a "
+            "table-level grant covers every column).",
         },
     },
     "A table privilege requirement.",
@@ -68,6 +80,30 @@ def _holds(role: str, held: list[str], access: dict[str, privileges.Access]) -> 
     return f"{role} holds " + ", ".join(
         f"{'/'.join(ps)}{' ' + how if how else ''}" for how, ps in paths.items()
     )
+
+
+def _on_columns(
+    model: SchemaModel, table: Table, role: str, columns: list[str], every: bool = False
+) -> dict[str, privileges.Access]:
+    """What ``role`` holds on the table, or, with ``columns``, on those columns: on any of
+    them (``every`` False: what ``deny`` forbids), or on each of them (``every``: what
+    ``grant`` asks). A table-level privilege covers every column."""
+    access = privileges.table_access(model, table, role)
+    if not columns:
+        return access
+    reach = privileges.reachable_roles(model, role)
+    out: dict[str, privileges.Access] = {}
+    for privilege, how in access.items():
+        if not how.columns:
+            out[privilege] = how
+            continue
+        holders = [
+            {g.grantee for g in table.column_grants.get(c, []) if g.privilege == privilege}
+            for c in columns
+        ]
+        if (all if every else any)(reach.keys() & h for h in holders):
+            out[privilege] = privileges.Access(privilege, how.via, how.automatic, tuple(columns))
+    return out
 
 
 def recommend(f: Finding, req: Requirement | None, model: SchemaModel) -> str:
@@ -107,6 +143,7 @@ def check_privilege(req: Requirement, ctx: AuditContext) -> Finding:
     roles = props["roles"]
     deny = _expand(props.get("deny") or [])
     grant = _expand(props.get("grant") or [])
+    columns = list(props.get("columns") or [])
     grants_text = (
         "\n".join(
             f"GRANT {g.privilege} ON {table.name} TO {g.grantee};"
@@ -131,7 +168,7 @@ def check_privilege(req: Requirement, ctx: AuditContext) -> Finding:
         for role in sorted(candidates - {table.owner}):
             if model.roles.get(role) is not None and model.roles[role].superuser:
                 continue  # a superuser can do anything; not a grant to revoke
-            access = privileges.table_access(model, table, role)
+            access = _on_columns(model, table, role, columns)
             held = [p for p in deny if p in access]
             if held:
                 violations.append(_holds(role, held, access))
@@ -142,7 +179,7 @@ def check_privilege(req: Requirement, ctx: AuditContext) -> Finding:
         role_list = ["public"] if roles == "public" else list(roles)
         future = []
         for role in role_list:
-            access = privileges.table_access(model, table, role)
+            access = _on_columns(model, table, role, columns)
             usage = privileges.schema_usage(model, table.schema, role)
             held = [p for p in deny if p in access]
             if held and usage is None:
@@ -153,7 +190,8 @@ def check_privilege(req: Requirement, ctx: AuditContext) -> Finding:
             elif held:
                 violations.append(_holds(role, held, access))
                 diffs.append(Diff(f"privileges[{role}]", f"no {', '.join(held)}", held))
-            lacking = [p for p in grant if p not in access or access[p].columns]
+            have = _on_columns(model, table, role, columns, every=True) if columns else access
+            lacking = [p for p in grant if p not in have or (have[p].columns and not columns)]
             if lacking:
                 partial = [p for p in lacking if p in access]
                 violations.append(

@@ -34,8 +34,14 @@ def _present(table: Table, what: str) -> set[str]:
     if what == "indexes":
         return {name for name, ix in table.indexes.items() if not ix.constraint}
     if what == "privileges":
-        # each privilege a role holds, so a DELETE granted to a role already holding SELECT is new
-        return {f"{g.grantee} {g.privilege}" for g in table.grants if g.grantee != table.owner}
+        # each privilege a role holds, so a DELETE granted to a role already holding SELECT is
+        # new; a column-level grant as ``role PRIVILEGE (column)``
+        return {f"{g.grantee} {g.privilege}" for g in table.grants if g.grantee != table.owner} | {
+            f"{g.grantee} {g.privilege} ({column})"
+            for column, grants in table.column_grants.items()
+            for g in grants
+            if g.grantee != table.owner
+        }
     return set(getattr(table, what))
 
 
@@ -71,7 +77,26 @@ def _privileges_accounted(other: Requirement | None) -> set[str]:
     if not grant:
         return {f"{role} {p}" for role in roles for p in TABLE_PRIVILEGES}
     privileges = [q for p in grant for q in (TABLE_PRIVILEGES if p == "ALL" else [p])]
+    columns = other.props.get("columns")
+    if columns:
+        return {f"{role} {p} ({c})" for role in roles for p in privileges for c in columns}
     return {f"{role} {p}" for role in roles for p in privileges}
+
+
+def _deny_only_roles(req: Requirement, ctx: AuditContext) -> set[str]:
+    """Roles a ``deny:``-only privilege requirement of the table names."""
+    out: set[str] = set()
+    for f in ctx.judged.get(("privilege", req.table), ()):
+        other = ctx.requirements.get(f.id)
+        roles = other.props.get("roles") if other else None
+        if (
+            f.id.startswith(f"{req.parent}.")
+            and isinstance(roles, list)
+            and other is not None
+            and not other.props.get("grant")
+        ):
+            out.update(roles)
+    return out
 
 
 def _unstated_index_properties(req: Requirement, ctx: AuditContext, table: Table) -> list[str]:
@@ -150,11 +175,13 @@ def check_strict(req: Requirement, ctx: AuditContext) -> Finding:
             req, Status.NOT_APPLICABLE, f"table {req.table} does not exist, so this cannot apply"
         )
     allowed = set(req.props.get("allow") or [])
+    denied = _deny_only_roles(req, ctx) if what == "privileges" else set()
     extra = sorted(
         item
         for item in _present(table, what) - _accounted(req, ctx) - allowed
-        # `allow: [role]` accounts for every privilege of that role
-        if not (what == "privileges" and item.split(" ", 1)[0] in allowed)
+        # `allow: [role]` accounts for every privilege of that role, and a requirement with
+        # only `deny:` for its roles' privileges whatever they are (column ones too)
+        if not (what == "privileges" and item.split(" ", 1)[0] in allowed | denied)
     )
     if extra:
         return _unexpected(

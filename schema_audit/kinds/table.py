@@ -5,6 +5,7 @@ tables:
   invoices:
     comment: one row per issued invoice
     options: {fillfactor: 70}
+    owner: billing_owner   # DEFERRED when a migration history does not name the owner
 ```
 
 Its columns, constraints, indexes, RLS, policies, triggers and privileges are
@@ -21,7 +22,7 @@ from schema_audit.audit.findings import Diff, Finding, describe_diffs, finding_f
 from schema_audit.audit.options import option_diffs
 from schema_audit.audit.tables import show_scalar
 from schema_audit.enums import Status
-from schema_audit.kinds import requirement_kind
+from schema_audit.kinds import _acl, requirement_kind
 from schema_audit.model import SchemaModel, qualify
 from schema_audit.spec.model import Requirement
 
@@ -36,7 +37,7 @@ def facets(req: Requirement) -> list[Facet]:
     """What its finding reads from the model (a static reading DEFERs it when an
     unapplied statement may change one of these)."""
     target = qualify(req.schema, req.table) if req.table else "*"
-    return [Facet("exists", target)]
+    return [Facet("exists", target), Facet("owner", target)]
 
 
 @requirement_kind(
@@ -74,6 +75,15 @@ def check_table(req: Requirement, ctx: AuditContext) -> Finding:
         message = f"{message}; {detail}" if status == Status.FAIL else f"table {label}: {detail}"
         status = Status.FAIL
         diffs += optional
+    owner, unknown_owner = _acl.owner_diff(req.props.get("owner"), table.owner)
+    if owner is not None:
+        detail = f"owner is {table.owner}, expected {owner.expected}"
+        message = f"{message}; {detail}" if status == Status.FAIL else f"table {label}: {detail}"
+        status = Status.FAIL
+        diffs.append(owner)
+    elif unknown_owner and status == Status.PASS:
+        status = Status.DEFERRED
+        message = f"table {label} exists; owner {req.props['owner']} cannot be decided: {_acl.UNKNOWN_OWNER}"
     return finding_for(
         req,
         status,

@@ -21,7 +21,7 @@ from schema_audit.audit.deferral import Facet
 from schema_audit.audit.findings import Diff, Finding, describe_diffs, finding_for, missing
 from schema_audit.audit.options import option_diffs
 from schema_audit.enums import Status
-from schema_audit.kinds import requirement_kind
+from schema_audit.kinds import _acl, requirement_kind
 from schema_audit.kinds.index import SCHEMA as INDEX_SCHEMA
 from schema_audit.model import SchemaModel, qualify
 from schema_audit.spec.fragments import obj, req_schema, string, strings
@@ -45,6 +45,8 @@ SCHEMA = req_schema(
             "View options (absent in the catalog = PostgreSQL's default: false / none).",
         ),
         "indexes": {"type": "array", "items": INDEX_SCHEMA},
+        "owner": _acl.OWNER_SCHEMA,
+        "grants": _acl.GRANTS_SCHEMA,
     },
     "A view or materialized-view requirement.",
 )
@@ -61,7 +63,7 @@ def facets(req: Requirement) -> list[Facet]:
     """What its finding reads from the model (a static reading DEFERs it when an
     unapplied statement may change one of these)."""
     target = qualify(req.schema, req.table) if req.table else "*"
-    return [Facet("view", target)]
+    return [Facet("view", target), Facet("privilege", target), Facet("owner", target)]
 
 
 @requirement_kind(
@@ -110,7 +112,13 @@ def check_view(req: Requirement, ctx: AuditContext) -> Finding:
         diffs.append(Diff("depends_on", req.props["depends_on"], sorted(deps)))
     option_problems = option_diffs(req.props.get("options") or {}, view.options, None)
     diffs += option_problems
-    if diffs:
+    owner, unknown_owner = _acl.owner_diff(req.props.get("owner"), view.owner)
+    grants = (
+        _acl.grants_diff(req.props["grants"], view.grants, view.owner)
+        if "grants" in req.props
+        else None
+    )
+    if diffs or owner or grants:
         detail = "; ".join([f"missing column(s) {', '.join(lacking)}"] if lacking else []) or ""
         if lacking_deps:
             detail += ("; " if detail else "") + f"does not read {', '.join(lacking_deps)}"
@@ -118,7 +126,21 @@ def check_view(req: Requirement, ctx: AuditContext) -> Finding:
             detail += ("; " if detail else "") + describe_diffs(
                 replace(d, actual=d.actual or "not set") for d in option_problems
             )
+        if owner:
+            detail += ("; " if detail else "") + f"owner is {view.owner}, expected {owner.expected}"
+            diffs.append(owner)
+        if grants:
+            detail += ("; " if detail else "") + _acl.grants_detail(grants)
+            diffs.append(grants)
         return finding_for(
             req, Status.FAIL, f"{label} differs: {detail}", diffs=diffs, evidence=evidence, ddl=ddl
+        )
+    if unknown_owner:
+        return finding_for(
+            req,
+            Status.DEFERRED,
+            f"{label} exists; owner {req.props['owner']} cannot be decided: {_acl.UNKNOWN_OWNER}",
+            evidence=evidence,
+            ddl=ddl,
         )
     return finding_for(req, Status.PASS, f"{label} exists", evidence=evidence, ddl=ddl)

@@ -15,7 +15,8 @@ from typing import Any
 
 import yaml
 
-from schema_audit.model import Index, SchemaModel, Table, View, quote_ident
+from schema_audit.kinds._acl import acl
+from schema_audit.model import Function, Index, SchemaModel, Table, View, quote_ident
 from schema_audit.spec import entrywrite
 from schema_audit.spec.fragments import STRICT_KINDS
 from schema_audit.spec.tenancy import TenantPattern
@@ -61,13 +62,19 @@ TABLE_KINDS = (
 
 def _table(table: Table, only: tuple[str, ...] = TABLE_KINDS) -> dict[str, Any]:
     full = _full_table(table)
-    return {k: v for k, v in full.items() if k == "schema" or k in only}
+    return {
+        k: v
+        for k, v in full.items()
+        if k == "schema" or k in only or (k == "owner" and "privileges" in only)
+    }
 
 
 def _full_table(table: Table) -> dict[str, Any]:
     spec: dict[str, Any] = {}
     if "." in table.name:
         spec["schema"] = table.schema
+    if table.owner is not None:  # with privileges: the owner holds every privilege
+        spec["owner"] = table.owner
     columns: dict[str, Any] = {}
     for column in table.columns.values():
         item: dict[str, Any] = {"type": column.type, "nullable": column.nullable}
@@ -132,10 +139,14 @@ def _full_table(table: Table) -> dict[str, Any]:
     for grant in table.grants:
         if grant.grantee != table.owner:
             grants.setdefault(grant.grantee, []).append(grant.privilege)
-    if grants:
-        spec["privileges"] = [
-            {"roles": [role], "grant": sorted(privs)} for role, privs in sorted(grants.items())
-        ]
+    privileges = [
+        {"roles": [role], "grant": sorted(privs)} for role, privs in sorted(grants.items())
+    ] + [
+        {"roles": [role], "grant": privs, "columns": [column]}
+        for role, column, privs in entrywrite.column_grants(table)
+    ]
+    if privileges:
+        spec["privileges"] = privileges
     return spec
 
 
@@ -147,7 +158,67 @@ def _view(view: View) -> dict[str, Any]:
         ]
     if view.indexes:
         spec["indexes"] = [_index(ix) for ix in view.indexes.values()]
+    if view.owner is not None:
+        spec["owner"] = view.owner
+    spec["grants"] = acl(view.grants, view.owner)
     return spec
+
+
+# Languages whose prosrc is not the body a migration writes (C: the link symbol).
+_NO_BODY = ("c", "internal")
+
+
+def _function(function: Function) -> dict[str, Any]:
+    """Every property a function has, so that a change after init FAILs (before, init wrote
+    only language and SECURITY DEFINER: a replaced body or a new grant passed)."""
+    entry: dict[str, Any] = {
+        "language": function.language,
+        "security_definer": function.security_definer,
+        "returns": function.returns,
+        "volatility": function.volatility,
+        "strict": function.strict,
+        "parallel": function.parallel,
+        "config": list(function.config),
+    }
+    if function.body and function.language.lower() not in _NO_BODY:
+        entry["body"] = function.body
+    if function.owner is not None:
+        entry["owner"] = function.owner
+    entry["grants"] = acl(function.grants, function.owner)
+    return entry
+
+
+def _schemas(model: SchemaModel) -> list[str]:
+    """``schemas:`` with each schema's owner and exact grants (a GRANT CREATE ON SCHEMA after
+    init FAILs)."""
+    names = sorted(set(model.schemas) | set(model.schema_grants))
+    if not names:
+        return []
+    out = ["", "schemas:"]
+    for name in names:
+        owner = model.schemas.get(name)
+        entry: dict[str, Any] = {} if owner is None else {"owner": owner}
+        entry["grants"] = acl(model.schema_grants.get(name, []), owner)
+        out.append(_block(name, entry, 2).rstrip("\n"))
+    return out
+
+
+def _sequences(model: SchemaModel) -> list[str]:
+    """``sequences:`` with each sequence's owner and exact grants."""
+    if not model.sequences:
+        return []
+    out = ["", "sequences:"]
+    for key in sorted(model.sequences):
+        sequence = model.sequences[key]
+        entry: dict[str, Any] = {}
+        name = _name(sequence.schema, sequence.name)
+        if "." in sequence.name:  # a dotted key reads as schema.name: say the schema instead
+            name, entry = sequence.name, {"schema": sequence.schema}
+        if sequence.owner is not None:
+            entry["owner"] = sequence.owner
+        entry["grants"] = acl(sequence.grants, sequence.owner)
+        out.append(_block(name, entry, 2).rstrip("\n"))
+    return out
 
 
 def _where(provenance) -> str:
@@ -417,8 +488,8 @@ def spec_from_model(
             if key in seen:
                 continue  # overloads: one requirement by name
             seen.add(key)
-            entry = {"language": function.language, "security_definer": function.security_definer}
-            out.append(_block(key, entry, 2).rstrip("\n"))
+            out.append(_block(key, _function(function), 2).rstrip("\n"))
+    out += _schemas(model) + _sequences(model)
     tenancy = _tenant_waivers(tenant, expires, explicit, kinds)
     out += _accepted_rules(rule_findings or [], expires, tenancy)
     return "\n".join(out) + "\n"

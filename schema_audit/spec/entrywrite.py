@@ -142,6 +142,16 @@ def index_pairs(index: Index, keys: list[str]) -> list[tuple[str, Any]]:
     return pairs
 
 
+def column_grants(table: Table) -> list[tuple[str, str, list[str]]]:
+    """(role, column, privileges) of each column-level grant but the owner's, in order."""
+    out: dict[tuple[str, str], set[str]] = {}
+    for column, grants in table.column_grants.items():
+        for g in grants:
+            if g.grantee != table.owner:
+                out.setdefault((g.grantee, column), set()).add(g.privilege)
+    return [(role, column, sorted(privs)) for (role, column), privs in sorted(out.items())]
+
+
 class TableWriter:
     """``bootstrap._block(key, bootstrap._table(table, kinds), 2)`` without the dict.
 
@@ -162,6 +172,8 @@ class TableWriter:
         written = 0  # sections whose value is a collection: none, and PyYAML writes flow style
         if "." in table.name:
             out.append(section + "schema:" + block_scalar(table.schema, 2, 9, BASE, TABLE_WIDTH))
+        if "privileges" in kinds and table.owner is not None:
+            out.append(section + "owner:" + block_scalar(table.owner, 2, 8, BASE, TABLE_WIDTH))
         if "columns" in kinds:
             written += 1
             if not table.columns:
@@ -254,11 +266,14 @@ class TableWriter:
             for grant in table.grants:
                 if grant.grantee != table.owner:
                     grants.setdefault(grant.grantee, []).append(grant.privilege)
-            if grants:
+            on_columns = column_grants(table)
+            if grants or on_columns:
                 written += 1
                 out.append(section + "privileges:")
                 for role, privs in sorted(grants.items()):
                     _item(out, [("roles", [role]), ("grant", sorted(privs))])
+                for role, column, privs in on_columns:
+                    _item(out, [("roles", [role]), ("grant", privs), ("columns", [column])])
         if not written:
             raise Unsupported("an entry of scalars only: PyYAML writes it in flow style")
         return "".join(out)

@@ -583,6 +583,28 @@ class _Builder:
                 table=None,
                 name=name,
             )
+        for key, props in (doc.get("sequences") or {}).items():
+            props = props or {}
+            schema, name = self.split_name(key, props)
+            self.add(
+                f"sequences.{key}",
+                "sequence",
+                ("sequences", key),
+                props,
+                schema=schema,
+                table=None,
+                name=name,
+            )
+        for key, props in (doc.get("schemas") or {}).items():
+            self.add(
+                f"schemas.{key}",
+                "schema",
+                ("schemas", key),
+                props or {},
+                schema=key,
+                table=None,
+                name=key,
+            )
         for key, props in (doc.get("forbidden_columns") or {}).items():
             self.add(
                 f"forbidden_columns.{key}",

@@ -80,6 +80,9 @@ _TABLE = _req(
         "triggers": {"type": "array", "items": _TRIGGER},
         "privileges": {"type": "array", "items": _PRIVILEGE},
         "comment": _str("Required table comment."),
+        "owner": _str(
+            "The role that owns the table (DEFERRED when a migration history does not name it)."
+        ),
         "exactly": {
             "type": "array",
             "items": {"enum": STRICT_KINDS},
@@ -318,6 +321,16 @@ SPEC_SCHEMA: dict[str, Any] = {
                 "type": "object",
                 "description": "Enum types by name ('mood' or 'schema.mood').",
                 "additionalProperties": {"anyOf": [_kind("enum"), {"type": "null"}]},
+            },
+            "schemas": {
+                "type": "object",
+                "description": "Schemas by name: owner and exact grants.",
+                "additionalProperties": {"anyOf": [_kind("schema"), {"type": "null"}]},
+            },
+            "sequences": {
+                "type": "object",
+                "description": "Sequences by name ('seq' or 'schema.seq'): owner and exact grants.",
+                "additionalProperties": {"anyOf": [_kind("sequence"), {"type": "null"}]},
             },
             "forbidden_columns": {"type": "object", "additionalProperties": _FORBIDDEN},
             "probes": {"type": "object", "additionalProperties": _PROBE},

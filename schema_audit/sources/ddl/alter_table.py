@@ -29,12 +29,11 @@ if TYPE_CHECKING:
 @handles(ast.AlterTableStmt)
 def alter_table(interp: DdlInterpreter, node: ast.AlterTableStmt) -> None:
     """ALTER TABLE (also ALTER VIEW / MATERIALIZED VIEW / SEQUENCE spelled as ALTER TABLE, as pg_dump writes them)."""
-    if node.objtype in (
-        ObjectType.OBJECT_INDEX,
-        ObjectType.OBJECT_SEQUENCE,
-        ObjectType.OBJECT_TYPE,
-    ):
-        return  # index/sequence storage options, ALTER SEQUENCE OWNED BY via ALTER TABLE …: nothing modelled
+    if node.objtype == ObjectType.OBJECT_SEQUENCE:
+        _sequence_owner(interp, node)
+        return  # sequence storage options, OWNED BY via ALTER TABLE …: not modelled
+    if node.objtype in (ObjectType.OBJECT_INDEX, ObjectType.OBJECT_TYPE):
+        return  # index storage options …: nothing modelled
     if node.objtype in (ObjectType.OBJECT_VIEW, ObjectType.OBJECT_MATVIEW):
         key = qualify(interp._schema_of(node.relation), node.relation.relname)
         view = interp.model.views.get(key)
@@ -62,7 +61,8 @@ def alter_table(interp: DdlInterpreter, node: ast.AlterTableStmt) -> None:
     if node.relation.relname and not interp._table(node.relation, missing_ok=True):
         sequence = qualify(interp._schema_of(node.relation), node.relation.relname)
         if sequence in interp.model.sequences:
-            return  # pg_dump writes ALTER TABLE … OWNER TO for sequences too
+            _sequence_owner(interp, node)  # pg_dump writes ALTER TABLE … OWNER TO for them too
+            return
     table = interp._table(node.relation, missing_ok=bool(node.missing_ok))
     if table is None:
         return
@@ -172,6 +172,20 @@ def _force_row_security(interp: DdlInterpreter, table: Table, cmd: ast.AlterTabl
 @_on(A.AT_ChangeOwner)
 def _owner(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -> None:
     table.owner = cmd.newowner.rolename
+    # PostgreSQL gives the table's owned sequences (serial, identity) the new owner too
+    for sequence in interp.model.sequences.values():
+        owning_table = (sequence.owned_by or "").partition(".")[0]
+        if sequence.schema == table.schema and owning_table == table.name:
+            sequence.owner = table.owner
+
+
+def _sequence_owner(interp: DdlInterpreter, node: ast.AlterTableStmt) -> None:
+    """ALTER SEQUENCE / TABLE seq OWNER TO: the sequence's owner."""
+    key = qualify(interp._schema_of(node.relation), node.relation.relname)
+    sequence = interp.model.sequences.get(key)
+    for cmd in node.cmds or ():
+        if sequence is not None and cmd.subtype == A.AT_ChangeOwner:
+            sequence.owner = cmd.newowner.rolename
 
 
 # ENABLE / DISABLE TRIGGER name: the state pg_trigger.tgenabled records

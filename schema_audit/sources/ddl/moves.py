@@ -12,6 +12,7 @@ from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.nodes import strings, type_text
 from schema_audit.sources.ddl.registry import handles
 from schema_audit.sources.ddl.renames import retype_columns
+from schema_audit.sources.ddl.routines import functions_named
 
 if TYPE_CHECKING:
     from schema_audit.sources.ddl.interpreter import DdlInterpreter
@@ -69,5 +70,20 @@ def move_type(interp: DdlInterpreter, names: list[str], new_schema: str, missing
 
 @handles(ast.AlterOwnerStmt)
 def alter_owner(interp: DdlInterpreter, node: ast.AlterOwnerStmt) -> None:
-    """ALTER FUNCTION / TYPE / SCHEMA … OWNER TO: owners are modelled for tables and views only."""
-    return  # owners of functions, types, schemas: not modelled beyond tables
+    """ALTER FUNCTION / PROCEDURE / SCHEMA … OWNER TO: the owner a spec's ``owner:`` is
+    compared with (CURRENT_USER and the like: the running role, not named: unknown).
+    Types and the rest: not modelled."""
+    owner = node.newowner.rolename if node.newowner is not None else None
+    if node.objectType in (
+        ObjectType.OBJECT_FUNCTION,
+        ObjectType.OBJECT_PROCEDURE,
+        ObjectType.OBJECT_ROUTINE,
+    ):
+        for function in functions_named(interp, node.object):
+            function.owner = owner
+    elif node.objectType == ObjectType.OBJECT_SCHEMA:
+        name = node.object.sval if isinstance(node.object, ast.String) else None
+        if name is not None and (
+            name in interp.model.schemas or name in interp.model.schema_grants
+        ):
+            interp.model.schemas[name] = owner

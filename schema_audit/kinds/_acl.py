@@ -1,0 +1,124 @@
+"""Exact ACLs, owners and bodies: what ``init`` writes so that "exactly what the schema has
+today" covers a function's body, who owns an object and every grant on it.
+
+``grants:`` lists the privileges the catalog's ACL holds for each role other than the
+owner (``{authenticated: [EXECUTE], public: [EXECUTE]}``; ``public`` is PUBLIC). It is
+compared exactly, unlike ``execute:``/``privileges:`` which ask what roles can effectively
+do: a GRANT or REVOKE after ``init`` changes the ACL and FAILs. The owner's own privileges
+are left out (the catalog lists them, a migration history does not name the owner).
+
+``owner:`` is compared with the owner the source knows. A migration history that never
+says ``OWNER TO`` leaves the owner to whichever role runs it: that cannot be decided from
+the files, so the finding is DEFERRED (audit the live database, or ``--replay``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from schema_audit.audit.findings import Diff, Finding, finding_for
+from schema_audit.enums import Status
+from schema_audit.model import Grant
+from schema_audit.spec.model import Requirement
+
+GRANTS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+    "description": "Exactly the privileges the object's ACL grants, by role ('public' = "
+    "PUBLIC), the owner's own left out; 'X WITH GRANT OPTION' for a grantable one. A grant "
+    "or revoke the list does not show FAILs ({} = no role but the owner holds any).",
+}
+
+OWNER_SCHEMA: dict[str, Any] = {
+    "type": "string",
+    "description": "The role that owns it (compared with the catalog; DEFERRED when a "
+    "migration history does not name the owner: the role that runs it owns what it creates).",
+}
+
+UNKNOWN_OWNER = (
+    "the source does not name its owner (a migration history without OWNER TO: the role that "
+    "runs it owns what it creates); audit the live database to decide it"
+)
+
+
+def acl(grants: list[Grant], owner: str | None) -> dict[str, list[str]]:
+    """role -> sorted privileges, as ``grants:`` writes them (the owner's left out)."""
+    out: dict[str, set[str]] = {}
+    for g in grants:
+        if g.grantee != owner:
+            out.setdefault(g.grantee, set()).add(
+                g.privilege + (" WITH GRANT OPTION" if g.grantable else "")
+            )
+    return {role: sorted(privs) for role, privs in sorted(out.items())}
+
+
+def _pairs(by_role: dict[str, list[str]]) -> list[str]:
+    return sorted(
+        f"{'PUBLIC' if role == 'public' else role} {p}" for role, ps in by_role.items() for p in ps
+    )
+
+
+def grants_diff(expected: dict[str, Any], grants: list[Grant], owner: str | None) -> Diff | None:
+    """The difference between a ``grants:`` mapping and the ACL (``role PRIVILEGE`` pairs
+    each side), None when they agree. Privilege words compare case-insensitively with their
+    spacing collapsed; role names as written (identifiers: case matters)."""
+    want = _pairs(
+        {
+            role: sorted({" ".join(str(p).upper().split()) for p in privs or []})
+            for role, privs in expected.items()
+        }
+    )
+    have = _pairs(acl(grants, owner))
+    return None if want == have else Diff("grants", want, have)
+
+
+def grants_detail(diff: Diff) -> str:
+    """``grants: anon UPDATE not in the spec; authenticated EXECUTE missing``."""
+    gained = [p for p in diff.actual if p not in diff.expected]
+    lost = [p for p in diff.expected if p not in diff.actual]
+    parts = [f"{p} not in the spec" for p in gained] + [f"{p} missing" for p in lost]
+    return "grants: " + ", ".join(parts)
+
+
+def owner_diff(expected: str | None, owner: str | None) -> tuple[Diff | None, bool]:
+    """(the owner difference, whether it cannot be decided because the source has no owner)."""
+    if expected is None:
+        return None, False
+    if owner is None:
+        return None, True
+    return (Diff("owner", expected, owner) if owner != expected else None), False
+
+
+def normalize_body(body: str) -> str:
+    """A function body as compared: PostgreSQL's prosrc with line endings made LF.
+
+    prosrc keeps the text between the dollar quotes byte for byte, so re-creating a
+    function from the same text stores the same body; only the line ending style is not
+    compared (a file checked out with CRLF, read by Python as LF, stores the same function
+    as far as the program is concerned). Every other character counts, whitespace inside
+    lines and string literals included: collapsing it could hide a changed literal."""
+    return body.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def judge(req: Requirement, label: str, owner: str | None, grants: list[Grant]) -> Finding:
+    """The finding of an object required only for its owner and ACL (schemas, sequences)."""
+    diffs: list[Diff] = []
+    problems: list[str] = []
+    expected_owner, unknown = owner_diff(req.props.get("owner"), owner)
+    if expected_owner is not None:
+        diffs.append(expected_owner)
+        problems.append(f"owner is {owner}, expected {expected_owner.expected}")
+    acl_diff = grants_diff(req.props["grants"], grants, owner) if "grants" in req.props else None
+    if acl_diff is not None:
+        diffs.append(acl_diff)
+        problems.append(grants_detail(acl_diff))
+    if diffs:
+        return finding_for(req, Status.FAIL, f"{label} differs: {'; '.join(problems)}", diffs=diffs)
+    if unknown:
+        return finding_for(
+            req,
+            Status.DEFERRED,
+            f"{label}: owner {req.props['owner']} cannot be decided: {UNKNOWN_OWNER}",
+        )
+    held = ", ".join(_pairs(acl(grants, owner))) or "no grants but the owner's"
+    return finding_for(req, Status.PASS, f"{label}: {held}")

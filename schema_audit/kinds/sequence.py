@@ -1,0 +1,62 @@
+"""A sequence: its owner and exactly the privileges its ACL grants (``init`` writes both).
+
+``GRANT UPDATE ON SEQUENCE`` lets a role move it with ``setval``; a ``REVOKE USAGE``
+breaks every INSERT relying on its ``nextval()`` default. Both change the ACL and FAIL
+against an exact ``grants:``.
+
+```yaml
+sequences:
+  invoices_id_seq: {grants: {app: [USAGE]}}
+```
+"""
+
+from __future__ import annotations
+
+from schema_audit.audit.context import AuditContext
+from schema_audit.audit.deferral import Facet
+from schema_audit.audit.findings import Finding, finding_for, missing
+from schema_audit.enums import Status
+from schema_audit.kinds import _acl, requirement_kind
+from schema_audit.model import qualify
+from schema_audit.spec.fragments import req_schema, string
+from schema_audit.spec.model import Requirement
+
+SCHEMA = req_schema(
+    {
+        "schema": string("Schema (default: defaults.schema)."),
+        "owner": _acl.OWNER_SCHEMA,
+        "grants": _acl.GRANTS_SCHEMA,
+    },
+    "A sequence requirement; {} only requires existence.",
+)
+
+
+def facets(req: Requirement) -> list[Facet]:
+    """What its finding reads from the model (a static reading DEFERs it when an
+    unapplied statement may change one of these)."""
+    target = qualify(req.schema, req.name or "")
+    return [Facet("sequence", target), Facet("privilege"), Facet("owner", target)]
+
+
+@requirement_kind(
+    id="sequence",
+    name="Sequence",
+    title="Sequences",
+    group="security",
+    hint="GRANT / REVOKE / ALTER SEQUENCE … OWNER TO to match the spec",
+    spec="sequences.<sequence>",
+    schema=SCHEMA,
+    facets=facets,
+)
+def check_sequence(req: Requirement, ctx: AuditContext) -> Finding:
+    key = qualify(req.schema, req.name or "")
+    sequence = ctx.model.sequences.get(key)
+    if sequence is None:
+        return finding_for(
+            req,
+            Status.FAIL,
+            f"sequence {key} does not exist",
+            diffs=[missing()],
+            evidence=ctx.absence_evidence(None, f"sequence {key}"),
+        )
+    return _acl.judge(req, f"sequence {key}", sequence.owner, sequence.grants)

@@ -1,0 +1,166 @@
+"""`init --dsn` promises a spec that "requires exactly what the schema has today": a change
+after init to a function (body, volatility, security, SET options, language, return type),
+to a grant on a column, schema, function or sequence, or to an owner must FAIL the next
+`audit --dsn` (before, each of these passed: init wrote none of them). Real PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import psycopg
+import pytest
+from typer.testing import CliRunner
+
+from schema_audit.cli import app
+
+BASE = """
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'ex_anon') THEN CREATE ROLE ex_anon; END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'ex_auth') THEN CREATE ROLE ex_auth; END IF;
+END $$;
+CREATE SCHEMA app;
+GRANT USAGE ON SCHEMA app TO ex_auth;
+CREATE TABLE app.accounts (id serial PRIMARY KEY, name text, secret text);
+ALTER TABLE app.accounts ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own ON app.accounts USING (true);
+GRANT SELECT ON app.accounts TO ex_auth;
+GRANT UPDATE (name) ON app.accounts TO ex_auth;
+CREATE VIEW app.names AS SELECT id, name FROM app.accounts;
+GRANT SELECT ON app.names TO ex_auth;
+CREATE SEQUENCE app.tickets;
+GRANT USAGE ON SEQUENCE app.tickets TO ex_auth;
+CREATE FUNCTION app.touch(n integer) RETURNS integer LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path = app, pg_temp AS $f$
+BEGIN
+  RETURN n + 1;   -- keep  the  spacing
+END $f$;
+REVOKE EXECUTE ON FUNCTION app.touch(integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION app.touch(integer) TO ex_auth;
+"""
+
+TOUCH = (
+    "CREATE OR REPLACE FUNCTION app.touch(n integer) RETURNS integer LANGUAGE plpgsql STABLE "
+    "SECURITY DEFINER SET search_path = app, pg_temp AS $f${body}$f$"
+)
+SAME_BODY = "\nBEGIN\n  RETURN n + 1;   -- keep  the  spacing\nEND "
+
+MUTATIONS = {
+    "body replaced": TOUCH.format(body="\nBEGIN\n  RETURN n + 2;   -- keep  the  spacing\nEND "),
+    "body spacing inside a line": TOUCH.format(
+        body="\nBEGIN\n  RETURN n + 1;   -- keep the  spacing\nEND "
+    ),
+    "volatility": "ALTER FUNCTION app.touch(integer) VOLATILE",
+    "security invoker": "ALTER FUNCTION app.touch(integer) SECURITY INVOKER",
+    "search_path config": "ALTER FUNCTION app.touch(integer) SET search_path = app",
+    "config reset": "ALTER FUNCTION app.touch(integer) RESET search_path",
+    "language": "CREATE OR REPLACE FUNCTION app.touch(n integer) RETURNS integer LANGUAGE sql "
+    "STABLE SECURITY DEFINER SET search_path = app, pg_temp AS 'SELECT n + 1'",
+    "return type": "DROP FUNCTION app.touch(integer); CREATE FUNCTION app.touch(n integer) "
+    "RETURNS bigint LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = app, pg_temp "
+    f"AS $f${SAME_BODY}$f$; REVOKE EXECUTE ON FUNCTION app.touch(integer) FROM PUBLIC; "
+    "GRANT EXECUTE ON FUNCTION app.touch(integer) TO ex_auth",
+    "column grant added": "GRANT UPDATE (secret) ON app.accounts TO ex_anon",
+    "column grant revoked": "REVOKE UPDATE (name) ON app.accounts FROM ex_auth",
+    "schema grant added": "GRANT CREATE ON SCHEMA app TO ex_auth",
+    "schema grant revoked": "REVOKE USAGE ON SCHEMA app FROM ex_auth",
+    "function grant revoked": "REVOKE EXECUTE ON FUNCTION app.touch(integer) FROM ex_auth",
+    "function grant added": "GRANT EXECUTE ON FUNCTION app.touch(integer) TO ex_anon",
+    "sequence grant added": "GRANT UPDATE ON SEQUENCE app.tickets TO ex_anon",
+    "sequence grant revoked": "REVOKE USAGE ON SEQUENCE app.tickets FROM ex_auth",
+    "view grant added": "GRANT SELECT ON app.names TO ex_anon",
+    "table owner": "ALTER TABLE app.accounts OWNER TO ex_auth",
+    "view owner": "ALTER VIEW app.names OWNER TO ex_auth",
+    "function owner": "ALTER FUNCTION app.touch(integer) OWNER TO ex_auth",
+}
+
+
+@pytest.fixture(scope="module")
+def initialised(pg_server, tmp_path_factory):  # type: ignore[no-untyped-def]
+    name, dsn = pg_server.create_database("exact")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(BASE)
+    spec = tmp_path_factory.mktemp("exact") / "spec.yaml"
+    result = CliRunner().invoke(app, ["init", "--dsn", dsn, "-o", str(spec)])
+    assert result.exit_code == 0, result.output
+    yield name, dsn, spec
+    pg_server.drop_database(name)
+
+
+def _audit(spec: Path, dsn: str) -> dict:  # type: ignore[type-arg]
+    result = CliRunner().invoke(app, ["audit", "-s", str(spec), "--dsn", dsn, "-f", "json"])
+    assert result.exit_code in (0, 1), result.output
+    return json.loads(result.output)
+
+
+def _failing(report: dict) -> list[str]:  # type: ignore[type-arg]
+    return [f["id"] for f in report["findings"] if f["status"] == "FAIL"]
+
+
+def _copy(pg_server, template: str, sql: str) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    name, dsn = pg_server.create_database("exactm")
+    pg_server.drop_database(name)
+    pg_server.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(sql)
+    return name, dsn
+
+
+def test_init_then_audit_of_the_same_database_passes(initialised) -> None:  # type: ignore[no-untyped-def]
+    _, dsn, spec = initialised
+    assert _failing(_audit(spec, dsn)) == []
+
+
+def test_recreating_a_function_from_identical_text_still_passes(initialised, pg_server) -> None:  # type: ignore[no-untyped-def]
+    template, _, spec = initialised
+    name, dsn = _copy(pg_server, template, TOUCH.format(body=SAME_BODY))
+    try:
+        assert _failing(_audit(spec, dsn)) == []
+    finally:
+        pg_server.drop_database(name)
+
+
+@pytest.mark.parametrize("mutation", sorted(MUTATIONS))
+def test_a_change_after_init_fails(initialised, pg_server, mutation: str) -> None:  # type: ignore[no-untyped-def]
+    template, _, spec = initialised
+    name, dsn = _copy(pg_server, template, MUTATIONS[mutation])
+    try:
+        failing = [f for f in _failing(_audit(spec, dsn)) if not f.startswith("rules.")]
+    finally:
+        pg_server.drop_database(name)
+    assert failing, f"{mutation}: no FAIL"
+
+
+def test_static_init_agrees_with_the_live_catalog(initialised, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """`init --sql` of the same SQL, audited against the database it built: 0 FAIL, so each
+    new key reads the same statically and live (owners are not written: the files do not
+    name them)."""
+    _, dsn, _ = initialised
+    history = tmp_path / "history"
+    history.mkdir()
+    (history / "001_base.sql").write_text(BASE)
+    spec = tmp_path / "static.yaml"
+    result = CliRunner().invoke(app, ["init", "--sql", str(history), "-o", str(spec)])
+    assert result.exit_code == 0, result.output
+    text = spec.read_text()
+    assert "body:" in text and "grants:" in text and "columns: [name]" in text
+    assert _failing(_audit(spec, dsn)) == []
+
+
+def test_live_spec_against_the_history_defers_only_what_files_cannot_say(
+    initialised, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """The live spec names owners; the history does not: DEFERRED, never FAIL nor PASS."""
+    _, _, spec = initialised
+    history = tmp_path / "history"
+    history.mkdir()
+    (history / "001_base.sql").write_text(BASE)
+    result = CliRunner().invoke(
+        app, ["audit", "-s", str(spec), "--sql", str(history), "-f", "json"]
+    )
+    report = json.loads(result.output)
+    assert _failing(report) == []
+    deferred = {f["id"] for f in report["findings"] if f["status"] == "DEFERRED"}
+    assert "tables.app.accounts" in deferred and "functions.app.touch" in deferred
+    assert all("owner" in f["message"] for f in report["findings"] if f["id"] in deferred)
