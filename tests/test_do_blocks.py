@@ -449,3 +449,78 @@ def test_a_stopped_do_block_that_may_raise_or_change_the_schema_still_defers(
         _, doc, _ = _cli(tmp_path, SEED_SPEC, SEED_HISTORY.replace("{branch}", branch))
         statuses = _status(doc)
         assert statuses["tables.User.columns.email"] == "DEFERRED", (branch, statuses)
+
+
+GUARD_SPEC = """
+name: t
+tables:
+  ApiKey:
+    columns:
+      id: {type: text, nullable: false}
+  ApiKeyEnvironment:
+    columns:
+      apiKeyId: {type: text, nullable: false}
+"""
+
+# formbricks style: a migration refuses to run on data it cannot convert
+GUARD_HISTORY = """
+CREATE TABLE "ApiKey" ("id" TEXT NOT NULL, CONSTRAINT "ApiKey_pkey" PRIMARY KEY ("id"));
+DO $$
+BEGIN
+  IF (SELECT COUNT(*) FROM "ApiKey") != 0 THEN
+    RAISE EXCEPTION 'Migration aborted: % API keys exist; delete them first', (SELECT COUNT(*) FROM "ApiKey");
+  END IF;
+END $$;
+CREATE TABLE "ApiKeyEnvironment" ("apiKeyId" TEXT NOT NULL);
+"""
+
+
+def test_a_guard_do_block_that_can_only_raise_defers_nothing(tmp_path: Path) -> None:
+    """A guard stops the static reader (it counts rows) but can only abort the migration:
+    the audit judges a history that ran past it. Before, its RAISE kept every later finding
+    DEFERRED (a real Prisma history: 1 PASS, 1,350 DEFERRED)."""
+    _, doc, _ = _cli(tmp_path, GUARD_SPEC, GUARD_HISTORY)
+    statuses = _status(doc)
+    assert statuses["tables.ApiKeyEnvironment.columns.apiKeyId"] == "PASS"
+    assert "DEFERRED" not in statuses.values(), statuses
+    [blind] = doc["unapplied_statements"]  # still listed as not applied, and why
+    assert blind["kind"] == "data" and "a guard that can only raise" in blind["reason"]
+
+
+def test_a_guard_do_block_reads_statically_as_postgresql_builds_it(
+    pg_server, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    from test_static_equals_live import assert_same
+
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "0001_init.sql").write_text(GUARD_HISTORY)
+    static = load_sql(folder)
+    assert_same(_live_model(pg_server, folder), static)
+
+
+def test_a_stopped_guard_that_may_do_more_than_raise_still_defers(tmp_path: Path) -> None:
+    """A user function in the condition, a PERFORM, a row change or dynamic SQL beside the
+    RAISE may change the schema (or the block is more than a guard): it keeps deferring."""
+    for condition, extra in (
+        ('(SELECT "countKeys"())', ""),
+        ('(SELECT COUNT(*) FROM "ApiKey")', " PERFORM pg_sleep(0);"),
+        ('(SELECT COUNT(*) FROM "ApiKey")', """ DELETE FROM "ApiKey";"""),
+        (
+            '(SELECT COUNT(*) FROM "ApiKey")',
+            """ EXECUTE 'ALTER TABLE "ApiKey" ALTER id DROP NOT NULL';""",
+        ),
+        (
+            '(WITH d AS (DELETE FROM "ApiKey" RETURNING 1) SELECT COUNT(*) FROM d)',
+            "",
+        ),
+    ):
+        history = GUARD_HISTORY.replace('(SELECT COUNT(*) FROM "ApiKey") != 0', f"{condition} != 0")
+        history = history.replace("END IF;\nEND $$;", f"END IF;{extra}\nEND $$;")
+        _, doc, _ = _cli(tmp_path, GUARD_SPEC, history)
+        statuses = _status(doc)
+        assert statuses["tables.ApiKey.columns.id"] == "DEFERRED", (
+            condition,
+            extra,
+            statuses,
+        )

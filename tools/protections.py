@@ -446,6 +446,13 @@ PROTECTIONS = [
         '""',
         "tests/test_init_exact.py::test_a_change_after_init_fails",
     ),
+    Protection(
+        "guard-block-settles-only-if-it-only-raises",
+        "schema_audit/sources/plpgsql.py",
+        "    return all(_reads_only(query, mode) for query, mode in _expressions(statements))",
+        "    return True",
+        "tests/test_do_blocks.py::test_a_stopped_guard_that_may_do_more_than_raise_still_defers",
+    ),
 ]
 
 

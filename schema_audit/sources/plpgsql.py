@@ -206,6 +206,12 @@ class DoRunner:
             # "data" record, which defers nothing; a "dynamic" one without effects reads as
             # "may change anything" and deferred every finding of the history after it
             kind = "data"
+        elif kind == "dynamic" and remaining and not effects and _only_guards(remaining):
+            # a guard (IF (SELECT count(*) …) <> 0 THEN RAISE EXCEPTION …): all it can do is
+            # abort the migration, and the audit judges a history that ran to its end (one
+            # that aborted there has no schema after it to audit): nothing left to defer
+            kind = "data"
+            reason += " (a guard that can only raise: the history ran past it)"
         at = f" at {where}" if where else ""
         block.stopped_by = f"{reason}{at}"
         ran = f" after running {len(block.executed)} statement(s)" if block.executed else ""
@@ -660,6 +666,116 @@ def _keeps_deferring(statements: list[dict]) -> bool:
             if kind == "PLpgSQL_stmt_raise" and (body.get("elog_level") or 21) >= 21:
                 return True
     return False
+
+
+# What a guard may do besides raising: decide, assign, read (SELECT … INTO), return.
+_GUARD_STATEMENTS = frozenset(
+    {
+        "PLpgSQL_stmt_block",
+        "PLpgSQL_stmt_if",
+        "PLpgSQL_stmt_case",
+        "PLpgSQL_stmt_raise",
+        "PLpgSQL_stmt_assert",
+        "PLpgSQL_stmt_assign",
+        "PLpgSQL_stmt_return",
+        "PLpgSQL_stmt_execsql",  # only a SELECT: checked below
+    }
+)
+# Functions a guard's expressions may call: built-ins that read, count or compare and
+# change nothing (any other function may run DDL: the block keeps deferring).
+_GUARD_FUNCTIONS = frozenset(
+    {
+        "count",
+        "sum",
+        "min",
+        "max",
+        "avg",
+        "bool_and",
+        "bool_or",
+        "length",
+        "char_length",
+        "lower",
+        "upper",
+        "trim",
+        "btrim",
+        "array_length",
+        "cardinality",
+        "current_setting",
+        "current_schema",
+        "to_regclass",
+        "to_regtype",
+        "version",
+        "now",
+        "format",
+        "concat",
+        "string_agg",
+    }
+)
+
+
+def _only_guards(statements: list[dict]) -> bool:
+    """Whether ``statements`` can do nothing but raise: no DDL, no row change, no dynamic
+    EXECUTE, no CALL or PERFORM, in any branch or handler, and expressions that only read
+    (a SELECT, built-in functions from ``_GUARD_FUNCTIONS``). Such a block is a guard: in a
+    history that ran to its end it did not raise, so it changed nothing."""
+    for statement in statements:
+        for kind, body in _walk(statement):
+            if kind not in _GUARD_STATEMENTS:
+                return False
+            if kind == "PLpgSQL_stmt_execsql" and not body.get("into"):
+                return False  # a statement whose result goes nowhere: not a read of a guard
+    return all(_reads_only(query, mode) for query, mode in _expressions(statements))
+
+
+def _expressions(node: Any) -> list[tuple[str, int]]:
+    """Every PL/pgSQL expression (query text, parse mode) under ``node``."""
+    out: list[tuple[str, int]] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "PLpgSQL_expr" and isinstance(value, dict):
+                out.append((value.get("query", ""), value.get("parseMode", 0)))
+            else:
+                out += _expressions(value)
+    elif isinstance(node, list):
+        for item in node:
+            out += _expressions(item)
+    return out
+
+
+def _reads_only(query: str, mode: int) -> bool:
+    """Whether one expression or statement only reads: a SELECT (no data-changing WITH, no
+    locking clause) calling no function outside ``_GUARD_FUNCTIONS``."""
+    if mode == 3:  # an assignment: "v := expr"
+        query = query.partition(":=")[2]
+    text = query if mode == 0 else f"SELECT {query}"
+    try:
+        parsed = pglast.parse_sql(text)
+    except pglast.parser.ParseError:
+        return False
+    if len(parsed) != 1 or not isinstance(parsed[0].stmt, ast.SelectStmt):
+        return False
+    for node in _nodes(parsed[0].stmt):
+        if isinstance(node, (ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt, ast.LockingClause)):
+            return False
+        if isinstance(node, ast.IntoClause):
+            return False  # SELECT … INTO a new table (a top-level statement's INTO)
+        if isinstance(node, ast.FuncCall):
+            names = [getattr(n, "sval", "") for n in node.funcname]
+            schema = names[0] if len(names) == 2 else "pg_catalog"
+            if schema != "pg_catalog" or names[-1].lower() not in _GUARD_FUNCTIONS:
+                return False
+    return True
+
+
+def _nodes(node: Any):  # type: ignore[no-untyped-def]
+    """Every pglast node under ``node`` (itself first)."""
+    if isinstance(node, ast.Node):
+        yield node
+        for name in node:
+            yield from _nodes(getattr(node, name))
+    elif isinstance(node, tuple | list):
+        for item in node:
+            yield from _nodes(item)
 
 
 def _walk(statement: dict):  # type: ignore[no-untyped-def]
