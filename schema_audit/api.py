@@ -141,6 +141,7 @@ def audit(
             reporter=reporter,
             on_kept=on_scratch_kept,
             search_path=search_path,
+            schemas=schemas,
         )
     source = (
         read()
@@ -294,6 +295,7 @@ def _replay(
     reporter: Reporter,
     on_kept: Callable[[str], None] | None,
     search_path: Sequence[str] | None = None,
+    schemas: Sequence[str] | None = None,
 ) -> AuditResult:
     """A replay, audited like any source; inline ignores are read from the static history."""
     from schema_audit.redact import scrub
@@ -322,6 +324,7 @@ def _replay(
             reporter=reporter,
             on_kept=on_kept,
             search_path=search_path,
+            schemas=list(schemas) if schemas else None,
         )
     except (ReplayError, MigrationSourceError) as exc:
         raise SchemaAuditError(scrub(str(exc))) from None

@@ -45,6 +45,7 @@ def replay_source(
     reporter: Reporter = SILENT,
     on_kept: Callable[[str], None] | None = None,
     search_path: Sequence[str] | None = None,
+    schemas: list[str] | None = None,
 ) -> ReplayedSource:
     """Replay the history into a scratch database and read it back; ``search_path`` (from
     --search-path) is the one each SQL file's session starts with, as for the static reading."""
@@ -98,7 +99,7 @@ def replay_source(
             if not scratch.failed:
                 replay_sql(sql, scratch, on_step=reporter.replay_step, search_path=search_path)  # type: ignore[arg-type]
             revisions = [Revision(s.revision, s.file, s.file) for s in scratch.steps if not s.setup]
-        model = live.introspect(scratch.dsn)
+        model = live.introspect(scratch.dsn, schemas=schemas)
         if migrations:
             # Alembic's own bookkeeping; a SQL history's table of that name is the project's
             model.tables.pop(scratch.version_table or "public.alembic_version", None)

@@ -72,3 +72,85 @@ def test_a_session_dependent_check_literal_is_deferred_statically_and_decided_li
     }
     deferred = static.finding("tables.r.checks.recent")
     assert "the migration's date/time literal has no UTC offset" in deferred.message
+
+
+HISTORY_MORE = """CREATE TABLE s (
+  id int PRIMARY KEY,
+  due_at timestamptz,
+  CHECK (due_at > '2020-01-01 00:00'::timestamptz)
+);
+ALTER TABLE s ENABLE ROW LEVEL SECURITY;
+CREATE POLICY fresh ON s FOR SELECT USING (due_at > '2020-01-01 00:00'::timestamptz);
+CREATE POLICY fresh_insert ON s FOR INSERT WITH CHECK (due_at > '2020-01-01 00:00'::timestamptz);
+CREATE INDEX s_fresh ON s (id) WHERE due_at > '2020-01-01 00:00'::timestamptz;
+"""
+
+UTC = "'2019-12-31 18:30:00+00'::timestamptz"
+SPEC_MORE = f"""
+name: time literals elsewhere
+tables:
+  s:
+    checks:
+      - {{expression: "due_at > {UTC}", id: unnamed_check}}
+      - {{expression: "id > 0 AND due_at > {UTC}", id: unnamed_check_other}}
+    policies:
+      - {{name: fresh, command: SELECT, using: "due_at > {UTC}", id: named_policy}}
+      - {{command: INSERT, with_check: "due_at > {UTC}", id: unnamed_policy}}
+    indexes:
+      - {{name: s_fresh, columns: [id], where: "due_at > {UTC}", id: named_index}}
+      - {{columns: [id], where: "due_at > {UTC}", id: unnamed_index}}
+      - {{columns: [id], where: "id > 5", id: other_index}}
+"""
+
+
+def test_session_literals_in_unnamed_checks_policies_and_index_predicates_are_deferred(
+    pg_server, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """Before, only the named CHECK was DEFERRED: these FAILed statically (or read as absent)
+    while the database, migrated in Asia/Kolkata, holds exactly what the spec says."""
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "0001_init.sql").write_text(HISTORY_MORE)
+    spec_path = tmp_path / "spec.yaml"
+    spec_path.write_text(SPEC_MORE)
+    spec = load_spec(spec_path)
+    name, dsn = pg_server.create_database("timemore")
+    try:
+        with psycopg.connect(dsn, autocommit=True, options="-c TimeZone=Asia/Kolkata") as conn:
+            conn.execute(HISTORY_MORE)
+        live = audit(spec, dsn=dsn, rules="none")
+    finally:
+        pg_server.drop_database(name)
+    static = audit(spec, sql=str(folder), rules="none")
+    ids = (
+        "unnamed_check",
+        "unnamed_check_other",
+        "named_policy",
+        "unnamed_policy",
+        "named_index",
+        "unnamed_index",
+        "other_index",
+    )
+
+    def statuses(result) -> dict[str, str]:  # type: ignore[no-untyped-def]
+        return {f.id: f.status for f in result.findings if f.id in ids}
+
+    assert statuses(live) == {
+        "unnamed_check": "PASS",
+        "unnamed_check_other": "FAIL",
+        "named_policy": "PASS",
+        "unnamed_policy": "PASS",
+        "named_index": "PASS",
+        "unnamed_index": "PASS",
+        "other_index": "FAIL",
+    }
+    assert statuses(static) == {
+        "unnamed_check": "DEFERRED",
+        "unnamed_check_other": "FAIL",  # more than the literal differs: a file can tell
+        "named_policy": "DEFERRED",
+        "unnamed_policy": "DEFERRED",
+        "named_index": "DEFERRED",
+        "unnamed_index": "DEFERRED",
+        "other_index": "FAIL",
+    }
+    assert "the migration's date/time literal" in static.finding("named_policy").message

@@ -453,6 +453,14 @@ PROTECTIONS = [
         "    return True",
         "tests/test_do_blocks.py::test_a_stopped_guard_that_may_do_more_than_raise_still_defers",
     ),
+    Protection(
+        "session-literal-defers-in-policies-and-index-predicates",
+        "schema_audit/kinds/_session.py",
+        "        found = found or who\n    return found",
+        "        found = found or who\n    return None",
+        "tests/test_time_checks.py::"
+        "test_session_literals_in_unnamed_checks_policies_and_index_predicates_are_deferred",
+    ),
 ]
 
 

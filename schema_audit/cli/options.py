@@ -134,7 +134,7 @@ SearchPathOpt = Annotated[
 ]
 SchemaOpt = Annotated[
     list[str] | None,
-    typer.Option("--schema", help="Only read these schemas from a live database (repeatable)."),
+    typer.Option("--schema", help="Only read these schemas (repeatable; any source)."),
 ]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 LintFormatOpt = Annotated[LintFormat, typer.Option("--format", "-f", help="Output format.")]

@@ -18,7 +18,7 @@ from schema_audit.audit.deferral import Facet
 from schema_audit.audit.findings import Diff, Finding, finding_for
 from schema_audit.audit.tables import sqlnorm_columns
 from schema_audit.enums import Status
-from schema_audit.kinds import requirement_kind
+from schema_audit.kinds import _session, requirement_kind
 from schema_audit.kinds._common import after_adding
 from schema_audit.model import SchemaModel, qualify
 from schema_audit.spec.fragments import req_schema, string, strings
@@ -121,6 +121,20 @@ def check_check(req: Requirement, ctx: AuditContext) -> Finding:
             ddl=ddl,
             name=same_expr.name,
         )
+    for ck in table.checks.values() if expression else ():
+        who = _session.side(expression, ck.expression)
+        if who is not None:  # the same CHECK but for a literal the session decided
+            ddl = f"CONSTRAINT {ck.name} {model_ddl.check_clause(ck)}"
+            return finding_for(
+                req,
+                Status.DEFERRED,
+                f"CHECK ({expression}) on {table.name}: {ck.name} is {ck.expression}: "
+                + _session.reason(who),
+                diffs=[Diff("expression", expression, ck.expression)],
+                evidence=ctx.evidence(ck.provenance, ddl),
+                ddl=ddl,
+                name=ck.name,
+            )
     what = f"CHECK {req.name or ''} ({expression or '…'}) on {table.name}".replace("  ", " ")
     columns = req.props.get("columns") or sqlnorm_columns(expression or "")
     absent = [c for c in columns if c not in table.columns]

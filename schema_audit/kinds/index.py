@@ -33,7 +33,7 @@ from schema_audit.audit.findings import (
 )
 from schema_audit.audit.indexes import parse_key, shape_diffs
 from schema_audit.enums import Status
-from schema_audit.kinds import requirement_kind
+from schema_audit.kinds import _session, requirement_kind
 from schema_audit.kinds._common import after_adding, columns_label, exists
 from schema_audit.model import Index, IndexKey, SchemaModel, Table, qualify
 from schema_audit.spec.fragments import req_schema, string, strings
@@ -180,6 +180,16 @@ def check_index(req: Requirement, ctx: AuditContext) -> Finding:
         ddl = model_ddl.create_index(index, schema, rel_name)
         evidence = ctx.evidence(index.provenance, index.definition or ddl)
         diffs = shape_diffs(props, index, aliases, columns)
+        who = _session.undecided(diffs, ("where",))
+        if who is not None:
+            return finding_for(
+                req,
+                Status.DEFERRED,
+                f"{label}: {describe_diffs(diffs, show)}: {_session.reason(who)}",
+                diffs=diffs,
+                evidence=evidence,
+                ddl=ddl,
+            )
         if diffs:
             detail = describe_diffs(diffs, show)
             return finding_for(
@@ -209,6 +219,20 @@ def check_index(req: Requirement, ctx: AuditContext) -> Finding:
             rename=False,
         )
 
+    for ix in sorted(indexes.values(), key=lambda ix: ix.name):
+        diffs = shape_diffs(props, ix, aliases, columns)
+        who = _session.undecided(diffs, ("where",))
+        if who is not None:  # the same index but for a literal the session decided
+            ddl = model_ddl.create_index(ix, schema, rel_name)
+            return finding_for(
+                req,
+                Status.DEFERRED,
+                f"{label}: {ix.name} {describe_diffs(diffs, show)}: {_session.reason(who)}",
+                diffs=diffs,
+                evidence=ctx.evidence(ix.provenance, ix.definition or ddl),
+                ddl=ddl,
+                name=ix.name,
+            )
     wanted_columns = [parse_key(c) for c in props["columns"]]
     absent = [
         w.expression

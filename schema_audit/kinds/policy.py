@@ -31,7 +31,7 @@ from schema_audit.audit.findings import (
     matched_by_shape,
 )
 from schema_audit.enums import Status
-from schema_audit.kinds import requirement_kind
+from schema_audit.kinds import _session, requirement_kind
 from schema_audit.kinds._common import exists
 from schema_audit.model import Policy, SchemaModel, qualify
 from schema_audit.spec.fragments import COMMANDS, req_schema, string, strings
@@ -131,6 +131,16 @@ def check_policy(req: Requirement, ctx: AuditContext) -> Finding:
         ddl = model_ddl.create_policy(policy, table)
         diffs = _policy_diffs(props, policy, ctx.model)
         evidence = ctx.evidence(policy.provenance, ddl)
+        who = _session.undecided(diffs, ("using", "with_check"))
+        if who is not None:
+            return finding_for(
+                req,
+                Status.DEFERRED,
+                f"{label}: {describe_diffs(diffs)}: {_session.reason(who)}",
+                diffs=diffs,
+                evidence=evidence,
+                ddl=ddl,
+            )
         if diffs:
             detail = describe_diffs(diffs)
             return finding_for(
@@ -158,6 +168,20 @@ def check_policy(req: Requirement, ctx: AuditContext) -> Finding:
             evidence=evidence,
             rename=True,
         )
+    for p in sorted(table.policies.values(), key=lambda p: p.name):
+        diffs = _policy_diffs(props, p, ctx.model)
+        who = _session.undecided(diffs, ("using", "with_check"))
+        if who is not None:  # the same policy but for a literal the session decided
+            ddl = model_ddl.create_policy(p, table)
+            return finding_for(
+                req,
+                Status.DEFERRED,
+                f"{label}: {p.name} {describe_diffs(diffs)}: {_session.reason(who)}",
+                diffs=diffs,
+                evidence=ctx.evidence(p.provenance, ddl),
+                ddl=ddl,
+                name=p.name,
+            )
     instead = [
         Candidate(
             "policy",

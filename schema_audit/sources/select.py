@@ -81,6 +81,7 @@ def load_source(
             model = alembic_source.model_from_history(history, reporter=reporter)
         except alembic_source.MigrationSourceError as exc:
             raise SourceError(str(exc)) from None
+        model = only_schemas(model, schemas)
         return LoadedSource(
             model,
             "alembic",
@@ -97,6 +98,7 @@ def load_source(
         model, layout = sqlfile.read_sql(sql, search_path=search_path, reporter=reporter)
     except (sqlfile.MigrationSourceError, OSError) as exc:
         raise SourceError(str(exc)) from None
+    model = only_schemas(model, schemas)
     issues: list = list(layout.issues)
     for stmt in model.unapplied:
         if stmt.kind == "error" and not stmt.sql:
@@ -112,6 +114,27 @@ def load_source(
         issues + syntax_issues(model),
         layout.describe(),
     )
+
+
+def only_schemas(model: SchemaModel, schemas: list[str] | None) -> SchemaModel:
+    """``model`` with only the objects of ``schemas`` (``--schema``), as the live reader reads
+    only those: the schemas, their grants, and their tables, views, functions, enum types and
+    sequences (roles, extensions and default privileges are not per schema there either).
+
+    Before, a static source ignored ``--schema`` without a word: ``diff migrations/ DSN
+    --schema app`` listed every object outside ``app`` as a difference, and ``audit`` judged
+    what the user had asked to leave out."""
+    if not schemas:
+        return model
+    wanted = set(schemas)
+    model.tables = {k: t for k, t in model.tables.items() if t.schema in wanted}
+    model.views = {k: v for k, v in model.views.items() if v.schema in wanted}
+    model.functions = {k: f for k, f in model.functions.items() if f.schema in wanted}
+    model.enums = {k: e for k, e in model.enums.items() if e.schema in wanted}
+    model.sequences = {k: q for k, q in model.sequences.items() if q.schema in wanted}
+    model.schemas = {k: o for k, o in model.schemas.items() if k in wanted}
+    model.schema_grants = {k: g for k, g in model.schema_grants.items() if k in wanted}
+    return model
 
 
 def _syntax_error(stmt: UnappliedStatement) -> bool:
@@ -184,5 +207,5 @@ def load_any(
     from schema_audit.sources.sqlfile import looks_like_alembic
 
     if looks_like_alembic(path):
-        return load_source(migrations=path, execute=execute, reporter=reporter)
-    return load_source(sql=path, search_path=search_path, reporter=reporter)
+        return load_source(migrations=path, schemas=schemas, execute=execute, reporter=reporter)
+    return load_source(sql=path, schemas=schemas, search_path=search_path, reporter=reporter)
