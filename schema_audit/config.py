@@ -97,7 +97,42 @@ def load_config(directory: Path | None = None) -> Config:
         raise ConfigError(
             f"{source}: unknown key {unknown[0]!r}{hint}; known keys: {', '.join(KEYS)}"
         )
+    for key, value in table.items():
+        if _empty(value):
+            file = own if own.is_file() else pyproject
+            line = _line_of(file, key, own.is_file())
+            raise ConfigError(
+                f"{file}{f':{line}' if line else ''}: {key}: empty value; "
+                "give one or leave the key out"
+            )
     return Config(dict(table), source)
+
+
+def _empty(value: Any) -> bool:
+    """An empty (or blank) string, or a list holding one: no key has a meaning for it, and
+    taken as a default it would read the current directory as a history (``sql = ""``) or
+    write the reports there (``output-dir = ""``), as the empty command-line value did
+    before it was refused."""
+    if isinstance(value, str):
+        return not value.strip()
+    return isinstance(value, list) and any(isinstance(v, str) and not v.strip() for v in value)
+
+
+def _line_of(path: Path, key: str, own: bool) -> int | None:
+    """The line that sets ``key`` (in pyproject.toml: under [tool.schema-audit]), if found."""
+    inside = own
+    for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        stripped = text.strip()
+        if stripped.startswith("["):
+            inside = own or stripped.replace(" ", "") in (
+                "[tool.schema-audit]",
+                '[tool."schema-audit"]',
+            )
+            continue
+        name = stripped.partition("=")[0].strip().strip('"').strip("'")
+        if inside and name == key and "=" in stripped:
+            return number
+    return None
 
 
 def _read(path: Path) -> dict[str, Any]:

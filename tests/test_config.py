@@ -52,3 +52,22 @@ def test_a_typo_in_the_config_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "schema-audit.toml").write_text("spec = \n")
     proc = run(tmp_path, "config")
     assert proc.returncode == 2 and "not valid TOML" in proc.stderr
+
+
+def test_an_empty_value_in_the_config_is_refused_like_an_empty_option(tmp_path: Path) -> None:
+    """``sql = ""`` read the current directory as a SQL history and ``output-dir = ""`` wrote
+    the reports there; the same values on the command line are refused (exit 2)."""
+    (tmp_path / "schema-audit.toml").write_text('fail-on = "high"\nsql = ""\n')
+    proc = run(tmp_path, "audit", "-q")
+    assert proc.returncode == 2
+    assert proc.stderr == (
+        f"schema-audit: {tmp_path / 'schema-audit.toml'}:2: sql: empty value; "
+        "give one or leave the key out\n"
+    )
+    (tmp_path / "schema-audit.toml").unlink()
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "x"\n\n[tool.schema-audit]\nschema = ["app", " "]\n'
+    )
+    proc = run(tmp_path, "config")
+    assert proc.returncode == 2
+    assert f"{tmp_path / 'pyproject.toml'}:5: schema: empty value" in proc.stderr

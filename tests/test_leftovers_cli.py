@@ -48,3 +48,23 @@ def test_schema_option_restricts_a_static_source_as_it_does_a_live_one(
     )["model"]
     assert sorted(model["tables"]) == ["app.invoices"]
     assert not model["functions"] and not model["sequences"]
+
+
+def test_inspect_names_the_migration_folders_it_did_not_read(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A Prisma folder holding only a migration.ts is not read: `audit` says so (a
+    `migrations.not-read.…` finding), and `inspect` printed nothing at all."""
+    monkeypatch.setenv("SCHEMA_AUDIT_CACHE", "0")
+    root = tmp_path / "prisma" / "migrations"
+    (root / "20240101000000_init").mkdir(parents=True)
+    (root / "20240101000000_init" / "migration.sql").write_text("CREATE TABLE a (id int);\n")
+    (root / "20240102000000_backfill").mkdir()
+    (root / "20240102000000_backfill" / "migration.ts").write_text("export default {}\n")
+    (root / "migration_lock.toml").write_text('provider = "postgresql"\n')
+    result = CliRunner().invoke(app, ["inspect", "--sql", str(tmp_path / "prisma")])
+    assert result.exit_code == 0
+    assert (
+        "schema-audit: warning: not-read: "
+        f"{root / '20240102000000_backfill'}: 20240102000000_backfill: no migration.sql; "
+        "not read: migration.ts"
+    ) in result.stderr
+    assert '"public.a"' in result.stdout  # the model itself is unchanged

@@ -53,5 +53,24 @@ def inspect(
     from schema_audit.render import inspect as render
 
     source = read_source(dsn, migrations, sql, schema, no_exec, search_path, jobs)
+    _warn(source.issues)
     emit(render.json_chunks(source, indent=indent), output)
     exit_on_gaps(source.model, source.kind, allow_unrendered)
+
+
+def _warn(issues: list) -> None:
+    """One stderr line per problem of the folder or history that is not just information
+    (a migration folder not read, files in an order that is not the applied one, a
+    revision rendered from its syntax tree …): ``audit`` reports them as findings, and the
+    model ``inspect`` prints is only as whole as they say. Before, inspect said nothing."""
+    for issue in issues:
+        severity = getattr(issue, "severity", "warning")
+        if severity == "info":
+            continue
+        where = issue.file or ""
+        if where and issue.line:
+            where += f":{issue.line}"
+        typer.echo(
+            f"schema-audit: {severity}: {issue.code}: {where + ': ' if where else ''}{issue.message}",
+            err=True,
+        )
