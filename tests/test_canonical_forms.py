@@ -19,6 +19,7 @@ from cli_runner import run_cli
 
 from schema_audit.api import audit_model
 from schema_audit.audit.indexes import shape_diffs
+from schema_audit.kinds._acl import UNKNOWN_OWNER
 from schema_audit.kinds.column import _types_equal
 from schema_audit.model import Index, IndexKey, SchemaModel
 from schema_audit.modeldiff import diff_models
@@ -72,7 +73,13 @@ def _failing(spec_text: str, model: SchemaModel, kind: str, tmp_path: Path) -> l
     path = tmp_path / "spec.yaml"
     path.write_text(spec_text)
     result = audit_model(load_spec(path), model, kind, rules="none")
-    return [f"{f.id}: {f.message}" for f in result.findings if f.status not in ("PASS", "WAIVED")]
+    return [
+        f"{f.id}: {f.message}"
+        for f in result.findings
+        if f.status not in ("PASS", "WAIVED")
+        # the live spec names owners; a history without OWNER TO does not: DEFERRED, by design
+        and not (f.status == "DEFERRED" and UNKNOWN_OWNER in f.message and kind == "sql")
+    ]
 
 
 def _assert_one_form(static: SchemaModel, live_model: SchemaModel, dump: SchemaModel, tmp_path):  # type: ignore[no-untyped-def]

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from schema_audit.kinds._acl import acl
-from schema_audit.model import Function, Index, SchemaModel, Table, View, quote_ident
+from schema_audit.model import Function, Index, SchemaModel, Sequence, Table, View, quote_ident
 from schema_audit.spec import entrywrite
 from schema_audit.spec.fragments import STRICT_KINDS
 from schema_audit.spec.tenancy import TenantPattern
@@ -205,10 +205,11 @@ def _schemas(model: SchemaModel) -> list[str]:
 
 def _sequences(model: SchemaModel) -> list[str]:
     """``sequences:`` with each sequence's owner and exact grants."""
-    if not model.sequences:
+    keys = [k for k in sorted(model.sequences) if not _behind_identity(model, model.sequences[k])]
+    if not keys:
         return []
     out = ["", "sequences:"]
-    for key in sorted(model.sequences):
+    for key in keys:
         sequence = model.sequences[key]
         entry: dict[str, Any] = {}
         name = _name(sequence.schema, sequence.name)
@@ -219,6 +220,15 @@ def _sequences(model: SchemaModel) -> list[str]:
         entry["grants"] = acl(sequence.grants, sequence.owner)
         out.append(_block(name, entry, 2).rstrip("\n"))
     return out
+
+
+def _behind_identity(model: SchemaModel, sequence: Sequence) -> bool:
+    """A sequence behind an identity column: a history creates it implicitly (the static
+    reader does not model it) and the column's identity is required instead."""
+    table_name, _, column = (sequence.owned_by or "").partition(".")
+    table = model.tables.get(f"{quote_ident(sequence.schema)}.{quote_ident(table_name)}")
+    col = table.columns.get(column) if table is not None else None
+    return col is not None and bool(col.identity)
 
 
 def _where(provenance) -> str:
