@@ -36,13 +36,21 @@ def _present(table: Table, what: str) -> set[str]:
     if what == "privileges":
         # each privilege a role holds, so a DELETE granted to a role already holding SELECT is
         # new; a column-level grant as ``role PRIVILEGE (column)``
-        return {f"{g.grantee} {g.privilege}" for g in table.grants if g.grantee != table.owner} | {
-            f"{g.grantee} {g.privilege} ({column})"
-            for column, grants in table.column_grants.items()
-            for g in grants
-            if g.grantee != table.owner
+        table_level = {
+            f"{g.grantee} {g.privilege}" for g in table.grants if g.grantee != table.owner
         }
+        return table_level | _column_level(table)
     return set(getattr(table, what))
+
+
+def _column_level(table: Table) -> set[str]:
+    """``role PRIVILEGE (column)`` for each column-level grant but the owner's."""
+    return {
+        f"{g.grantee} {g.privilege} ({column})"
+        for column, grants in table.column_grants.items()
+        for g in grants
+        if g.grantee != table.owner
+    }
 
 
 @functools.cache
