@@ -68,7 +68,7 @@ def test_the_benchmark_history_reads_the_same_and_without_trees(monkeypatch) -> 
 # they leave to the tree handlers mixed in (a statement may be half read, then handed over).
 PRELUDE = (
     "CREATE SCHEMA s;\nCREATE TYPE mood AS ENUM ('a');\nCREATE TYPE s.mood AS ENUM ('a');\n"
-    "CREATE TABLE a (id int PRIMARY KEY, x text);\nCREATE TABLE b (id int, x int UNIQUE);\n"
+    'CREATE TABLE a (id int PRIMARY KEY, x text);\nCREATE TABLE b (id int, x text COLLATE "C" UNIQUE);\n'
 )
 TABLES = ["a", "b", "n1", "public.n2", "s.n3"]
 COLUMN_TYPES = [
@@ -166,24 +166,40 @@ def create_table(draw) -> str:  # type: ignore[no-untyped-def]
 def create_index(draw) -> str:  # type: ignore[no-untyped-def]
     keys = []
     for column in draw(
-        st.lists(_mostly(["id", "x"], ["lower(x)", "(id + 1)"]), min_size=1, max_size=3)
+        st.lists(
+            _mostly(["id", "x", "lower(x)", "(id + 1)", '"Y"'], ["(x || 'a')", "coalesce(x, y)"]),
+            min_size=1,
+            max_size=3,
+        )
     ):
-        order = draw(_mostly(["", " DESC", " ASC"], [" text_pattern_ops", ' COLLATE "C"']))
-        nulls = draw(st.sampled_from(["", " NULLS FIRST", " NULLS LAST"]))
-        keys.append(column + order + nulls)
+        order = draw(_mostly(["", " DESC", " ASC"], [" NULLS FIRST", " NULLS LAST"]))
+        extra = draw(
+            _mostly(
+                ["", "", ' COLLATE "C"'],
+                [" text_pattern_ops", ' COLLATE "C"', " COLLATE pg_catalog.default", " int4_ops"],
+            )
+        )
+        keys.append(column + extra + order)
     head = draw(
         st.sampled_from(["CREATE INDEX", "CREATE UNIQUE INDEX", "CREATE INDEX IF NOT EXISTS"])
     )
-    name = draw(_mostly(["ix ", "a_id_idx ", "ix2 "], [""]))
+    name = draw(_mostly(["ix ", "a_id_idx ", "", "n1_x_idx "], ["ix2 ", "CONCURRENTLY "]))
     only = draw(_mostly([""], ["ONLY "]))
     table = draw(st.sampled_from(TABLES))
-    method = draw(_mostly([""], ["USING btree ", "USING hash "]))
+    method = draw(_mostly([""], ["USING btree ", "USING hash ", "USING gin "]))
     tail = draw(
         _mostly(
             ["", " INCLUDE (x)", " WHERE x IS NOT NULL", " WHERE id > 0 AND x <> 'a'"],
-            [" NULLS NOT DISTINCT", " WHERE x <> ''"],
+            [
+                " NULLS NOT DISTINCT",
+                " WHERE x <> ''",
+                " INCLUDE (lower(x))",
+                " WITH (fillfactor = 70)",
+            ],
         )
     )
+    if head.endswith("EXISTS") and not name.strip():
+        name = "ix "  # IF NOT EXISTS needs a name
     return f"{head} {name}ON {only}{table} {method}({', '.join(keys)}){tail}"
 
 
@@ -241,6 +257,8 @@ CREATE INDEX fa_ix0 ON fa (code DESC NULLS LAST, created_at NULLS FIRST);
 CREATE UNIQUE INDEX fa_ix1 ON fa (amount) INCLUDE (code) WHERE code IS NOT NULL;
 CREATE INDEX IF NOT EXISTS fa_ix1 ON fa (id);
 CREATE INDEX fb_ix ON public.fb USING hash (x);
+CREATE INDEX ON fa (lower(code) text_pattern_ops, created_at DESC);
+CREATE INDEX ON fb (x COLLATE "C" DESC, (y + 1));
 GRANT SELECT, INSERT ON fa, fb TO fast_ro;
 GRANT ALL ON TABLE fb TO PUBLIC;
 GRANT UPDATE ON fa TO fast_ro WITH GRANT OPTION;
@@ -252,7 +270,7 @@ def test_the_shapes_read_from_plain_data_equal_the_live_catalog(pg_server, tmp_p
     with pytest.MonkeyPatch.context() as monkeypatch:
         shipped, trees, read = _read_both(FAST_SHAPES, monkeypatch)
     assert shipped == trees
-    assert read == Counter(CreateStmt=2, IndexStmt=4, GrantStmt=4), read
+    assert read == Counter(CreateStmt=2, IndexStmt=6, GrantStmt=4), read
     role = (  # roles are cluster-wide: kept
         "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'fast_ro') "
         "THEN CREATE ROLE fast_ro; END IF; END $$"
@@ -275,7 +293,21 @@ def test_the_shapes_read_from_plain_data_equal_the_live_catalog(pg_server, tmp_p
     assert fa.columns["n"].default == "nextval('public.fa_n_seq'::regclass)"
     assert (fb.primary_key.name, list(fb.uniques)) == ("fb_pkey", [])
     assert sorted(fb.foreign_keys) == ["fb_a_id_fkey", "fb_a_id_fkey1"]
-    assert list(fa.indexes) == ["fa_pkey", "fa_code_key", "fa_ix0", "fa_ix1"]
+    assert list(fa.indexes) == [
+        "fa_pkey",
+        "fa_code_key",
+        "fa_ix0",
+        "fa_ix1",
+        "fa_lower_created_at_idx",
+    ]
+    assert [(k.expression, k.opclass) for k in fa.indexes["fa_lower_created_at_idx"].keys] == [
+        ("lower(code)", "text_pattern_ops"),
+        ("created_at", None),
+    ]
+    assert [(k.expression, k.collation) for k in fb.indexes["fb_x_expr_idx"].keys] == [
+        ("x", "C"),
+        ("y + 1", None),
+    ]
     assert fa.indexes["fa_ix1"].where is not None and fa.indexes["fa_ix1"].include == ["code"]
     assert sorted((g.grantee, g.privilege) for g in fb.grants if g.grantee != "public") == [
         ("fast_ro", "SELECT")

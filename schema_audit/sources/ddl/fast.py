@@ -32,9 +32,11 @@ from schema_audit.sources.ddl.constraints import (
     add_constraint,
     without_redundant_indexes,
 )
-from schema_audit.sources.ddl.indexes import index_target, place_index
+from schema_audit.sources.ddl.indexes import index_target, key_collation, place_index
+from schema_audit.sources.ddl.nodes import expr_label
 from schema_audit.sources.ddl.privileges import grant_on_relations
 from schema_audit.sources.ddl.tables import SERIAL_TYPES, new_table, place_column
+from schema_audit.sources.names import choose_name
 from schema_audit.sqlnorm import canonical_opclass, format_typename
 
 if TYPE_CHECKING:
@@ -240,32 +242,37 @@ def _column_step(value: Any, nodes: _Lazy) -> tuple[str, Any]:
 
 
 def _create_index(interp: DdlInterpreter, body: dict, nodes: _Lazy) -> Callable[[], None]:
-    """CREATE [UNIQUE] INDEX name ON relation (columns) [INCLUDE (…)] [WHERE …]: named, on
-    plain columns without operator class or collation (expressions: the tree handler)."""
+    """CREATE [UNIQUE] INDEX [name] ON relation [USING method] (keys) [INCLUDE (…)] [WHERE …]:
+    keys are columns or expressions, with ordering, operator class and collation."""
     _check(body, _INDEX_KEYS)
     name = body.get("idxname")
-    if not name:
-        raise _NotHere
     schemaname, relname = _relation(body["relation"])
     method = body.get("accessMethod") or "btree"
-    keys = []
-    for elem in body["indexParams"]:
-        column, descending, nulls = _index_column(elem)
-        keys.append((column, descending, nulls))
-    include = [_index_column(elem)[0] for elem in body.get("indexIncludingParams", ())]
+    keys = [_index_key(elem, method, nodes) for elem in body["indexParams"]]
+    include = [_include(elem) for elem in body.get("indexIncludingParams", ())]
     where = _text(body["whereClause"], nodes) if "whereClause" in body else None
     unique = bool(body.get("unique", False))
     if_not_exists = bool(body.get("if_not_exists", False))
-    opclass = canonical_opclass(method, [])
 
     def change() -> None:
         schema, relation = index_target(interp, schemaname, relname)
+        index_keys = []
+        for text, is_column, descending, nulls, opclass, collation, _ in keys:
+            key = IndexKey(text, is_column, descending, nulls, opclass)
+            if collation is not None:
+                key.collation = key_collation(
+                    interp, collation, text if is_column else None, relation
+                )
+            index_keys.append(key)
+        chosen = name or choose_name(
+            relation.name, "_".join(k[6] for k in keys), "idx", interp._name_taken(schema)
+        )
         place_index(
             interp,
             relation,
             schema,
-            name,
-            [IndexKey(c, True, d, n, opclass) for c, d, n in keys],
+            chosen,
+            index_keys,
             if_not_exists=if_not_exists,
             unique=unique,
             method=method,
@@ -278,14 +285,16 @@ def _create_index(interp: DdlInterpreter, body: dict, nodes: _Lazy) -> Callable[
     return change
 
 
-def _index_column(value: Any) -> tuple[str, bool, bool | None]:
-    """(column, descending, NULLS FIRST as the catalog keeps it) of a plain column key."""
+_IndexKeyRead = tuple[str, bool, bool, "bool | None", "str | None", "list[str] | None", str]
+
+
+def _index_key(value: Any, method: str, nodes: _Lazy) -> _IndexKeyRead:
+    """(column or expression text, is a column, descending, NULLS FIRST as the catalog keeps
+    it, operator class, COLLATE names, the name part PostgreSQL derives from it) of one key."""
     if value.__class__ is not dict or len(value) != 1 or "IndexElem" not in value:
         raise _NotHere
     elem = value["IndexElem"]
     _check(elem, _INDEX_ELEM_KEYS)
-    if not elem.get("name"):
-        raise _NotHere
     descending = elem.get("ordering") == "SORTBY_DESC"
     order = elem.get("nulls_ordering")
     nulls = (
@@ -293,7 +302,42 @@ def _index_column(value: Any) -> tuple[str, bool, bool | None]:
     )
     if nulls is not None and nulls == descending:
         nulls = None
-    return elem["name"], descending, nulls
+    opclass = canonical_opclass(method, _strings(elem.get("opclass", ())))
+    collation = _strings(elem["collation"]) if elem.get("collation") else None
+    column = elem.get("name")
+    if column:
+        return column, True, descending, nulls, opclass, collation, column
+    if "expr" not in elem:
+        raise _NotHere
+    text, label = _expression(elem["expr"], nodes)
+    return text, False, descending, nulls, opclass, collation, label
+
+
+def _expression(value: dict, nodes: _Lazy) -> tuple[str, str]:
+    """(printed text, FigureColname's label) of an index expression, by its shape (memo)."""
+    key = frozen(value)
+    found = _EXPRESSIONS.get(key)
+    if found is None:
+        node = nodes.node(value)
+        found = (deparse(node) or "", expr_label(node))
+        if len(_EXPRESSIONS) >= _MEMO_MAX:
+            _EXPRESSIONS.clear()
+        _EXPRESSIONS[key] = found
+    return found
+
+
+_EXPRESSIONS: dict[Hashable, tuple[str, str]] = {}
+
+
+def _include(value: Any) -> str:
+    """An INCLUDE column (PostgreSQL takes nothing but a column name there)."""
+    if value.__class__ is not dict or len(value) != 1 or "IndexElem" not in value:
+        raise _NotHere
+    elem = value["IndexElem"]
+    _check(elem, _INCLUDE_KEYS)
+    if not elem.get("name"):
+        raise _NotHere
+    return elem["name"]
 
 
 # -- GRANT / REVOKE on tables -----------------------------------------------------------
@@ -373,7 +417,8 @@ _INDEX_KEYS = frozenset(
         "if_not_exists",
     }
 )
-_INDEX_ELEM_KEYS = frozenset({"name", "ordering", "nulls_ordering"})
+_INDEX_ELEM_KEYS = frozenset({"name", "expr", "ordering", "nulls_ordering", "opclass", "collation"})
+_INCLUDE_KEYS = frozenset({"name", "ordering", "nulls_ordering"})
 _GRANT_KEYS = frozenset(
     {
         "is_grant",

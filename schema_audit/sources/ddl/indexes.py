@@ -40,7 +40,10 @@ def create_index(interp: DdlInterpreter, node: ast.IndexStmt) -> None:
             keys.append(IndexKey(elem.name, True, descending, nulls, opclass))
         else:
             keys.append(IndexKey(deparse(elem.expr) or "", False, descending, nulls, opclass))
-        keys[-1].collation = _key_collation(interp, elem, relation)
+        if elem.collation:
+            keys[-1].collation = key_collation(
+                interp, strings(elem.collation), elem.name or None, relation
+            )
     name = node.idxname
     if not name:  # a name of its own: never taken
         parts = [
@@ -119,14 +122,13 @@ def place_index(
             clone_index(interp, relation.indexes[name], partition)
 
 
-def _key_collation(
-    interp: DdlInterpreter, elem: ast.IndexElem, relation: Table | View
+def key_collation(
+    interp: DdlInterpreter, names: list[str], column_name: str | None, relation: Table | View
 ) -> str | None:
-    """An index key's COLLATE as the catalog keeps it: only when it is not the column's own."""
-    if not elem.collation:
-        return None
-    name = collation_of(interp, strings(elem.collation)) or "default"
+    """An index key's ``COLLATE names`` as the catalog keeps it: only when it is not the
+    column's own (``column_name``: the key's column, None for an expression)."""
+    name = collation_of(interp, names) or "default"
     columns = relation.columns if isinstance(relation.columns, dict) else {}
-    column = columns.get(elem.name) if elem.name else None
+    column = columns.get(column_name) if column_name else None
     own = (column.collation or "default") if column is not None else "default"
     return None if name == own else name
