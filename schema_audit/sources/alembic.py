@@ -34,9 +34,14 @@ from schema_audit import cache
 from schema_audit.errors import SchemaAuditError
 from schema_audit.model import Revision, SchemaModel, UnappliedStatement
 from schema_audit.progress import SILENT, Reporter
-from schema_audit.sources import render_cache
+from schema_audit.sources import alembic_light, render_cache
 from schema_audit.sources.ddl import DdlInterpreter
 from schema_audit.sources.effects import python_effects
+
+# Revisions that only hand SQL text to op.execute() are rendered by alembic_light's stand-ins
+# (identical output, no Alembic/SQLAlchemy import); False sends every revision to real Alembic
+# (the differential tests compare both).
+LIGHT = True
 
 
 class MigrationSourceError(SchemaAuditError):
@@ -474,8 +479,18 @@ class _CapturingBuffer(io.StringIO):
 def _render_cached(
     info: _RevisionFile, display: str, project: Path
 ) -> tuple[list[RenderedStatement], str | None]:
-    """``_render``, through the rendered-SQL cache when the revision is self-contained."""
-    if not (cache.enabled() and info.tree is not None and render_cache.self_contained(info.tree)):
+    """``_render``, through the rendered-SQL cache when the revision is self-contained.
+
+    A self-contained revision is first run against the stand-ins of ``alembic_light``
+    (no Alembic, no SQLAlchemy import, no cache needed); only when they decline does it
+    go to the cache and real Alembic.
+    """
+    contained = info.tree is not None and render_cache.self_contained(info.tree)
+    if contained and LIGHT:
+        light = _render_light(info, display, project)
+        if light is not None:
+            return light, None
+    if not (cache.enabled() and contained):
         return _render(info, display, project)
     try:
         cache_key = render_cache.key(info.path.read_bytes())
@@ -496,7 +511,7 @@ def _render(
     from alembic.operations import Operations
     from alembic.runtime.migration import MigrationContext
 
-    module_name = "schema_audit_revision_" + hashlib.sha1(str(info.path).encode()).hexdigest()[:12]
+    module_name = _module_name(info)
     added = [p for p in (str(project), str(project.parent)) if p not in sys.path]
     sys.path[:0] = added
     buffer = _CapturingBuffer(info)
@@ -526,6 +541,33 @@ def _render(
             with contextlib.suppress(ValueError):
                 sys.path.remove(p)
         sys.modules.pop(module_name, None)
+    return _statements(info, display, buffer), error
+
+
+def _module_name(info: _RevisionFile) -> str:
+    return "schema_audit_revision_" + hashlib.sha1(str(info.path).encode()).hexdigest()[:12]
+
+
+def _render_light(
+    info: _RevisionFile, display: str, project: Path
+) -> list[RenderedStatement] | None:
+    """The revision's statements from ``alembic_light``'s stand-ins, or None when they declined."""
+    added = [p for p in (str(project), str(project.parent)) if p not in sys.path]
+    sys.path[:0] = added
+    buffer = _CapturingBuffer(info)
+    try:
+        declined = alembic_light.run(info.path, _module_name(info), buffer)
+    finally:
+        for p in added:
+            with contextlib.suppress(ValueError):
+                sys.path.remove(p)
+    return None if declined else _statements(info, display, buffer)
+
+
+def _statements(
+    info: _RevisionFile, display: str, buffer: _CapturingBuffer
+) -> list[RenderedStatement]:
+    """The captured chunks as statements: terminator off, generated SQL on one line."""
     statements = []
     for text, line, literal in buffer.chunks:
         sql = text.strip()
@@ -536,7 +578,7 @@ def _render(
             sql = " ".join(sql.split())
         statements.append(RenderedStatement(sql, display, line, info.revision))
     _attribute_batch_lines(info, statements)
-    return statements, error
+    return statements
 
 
 def _attribute_batch_lines(info: _RevisionFile, statements: list[RenderedStatement]) -> None:
