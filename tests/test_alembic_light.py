@@ -92,9 +92,17 @@ def _revisions(project: Path):  # type: ignore[no-untyped-def]
 
 
 def _both(located, info):  # type: ignore[no-untyped-def]
-    with alembic_source._project_path(located):
-        light = _render_light(info, info.path.name, located.here)
-        real, error = _render(info, info.path.name, located.here)
+    before = set(sys.modules)
+    try:
+        with alembic_source._project_path(located):
+            light = _render_light(info, info.path.name, located.here)
+            real, error = _render(info, info.path.name, located.here)
+    finally:
+        # a fixture project's own packages (mypkg) imported by a revision must not outlive the
+        # test: a later reader would find a package without the submodules env.py imports
+        for name in set(sys.modules) - before:
+            if str(getattr(sys.modules[name], "__file__", None) or "").startswith(str(FIXTURES)):
+                del sys.modules[name]
     return (
         None if light is None else [(s.sql, s.line) for s in light],
         [(s.sql, s.line) for s in real],
