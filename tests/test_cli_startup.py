@@ -119,3 +119,27 @@ def test_live_inspect_imports_only_what_it_uses(make_db, tmp_path: Path) -> None
         sorted(m for m in modules if m.startswith(("schema_audit.api", "schema_audit.audit"))) == []
     )
     assert (tmp_path / "model.json").read_bytes().startswith(b'{"model": {')
+
+
+# lint-migrations and diff print plain listings: not rich (the terminal report's library, which
+# came with render.terminal for one helper), and B0.3's revisions need no Alembic or SQLAlchemy.
+NOT_FOR_A_PLAIN_LISTING = ["rich", "alembic", "sqlalchemy", "psycopg", "jinja2"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("lint-migrations", str(ROOT / "tests" / "fixtures" / "b03_alembic")),
+        (
+            "diff",
+            str(ROOT / "tests" / "fixtures" / "b03_alembic"),
+            str(ROOT / "tests" / "fixtures" / "sql_ledger_guarded"),
+        ),
+    ],
+    ids=["lint-migrations", "diff"],
+)
+def test_plain_listings_import_no_terminal_library(args: tuple[str, ...]) -> None:
+    code, modules = _loaded(*args, env={"SCHEMA_AUDIT_CACHE": "0"})
+    assert code in (0, 1)
+    assert sorted(_roots(modules) & set(NOT_FOR_A_PLAIN_LISTING)) == []
+    assert "schema_audit.render.terminal" not in modules

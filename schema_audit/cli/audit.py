@@ -499,7 +499,7 @@ def _emit(
     if fmt in (Format.github, Format.gitlab):
         if fmt is Format.github:
             from schema_audit.render import github
-            from schema_audit.render.terminal import printable_lines
+            from schema_audit.render.plaintext import printable_lines
 
             text = printable_lines(github.render(result, limit=top, trend=trend))
         else:

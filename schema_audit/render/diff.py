@@ -12,7 +12,7 @@ import json
 from collections.abc import Sequence
 
 from schema_audit.modeldiff import Difference, Undecided
-from schema_audit.render.terminal import printable_lines
+from schema_audit.render.plaintext import printable_lines
 from schema_audit.sources.select import LoadedSource
 
 

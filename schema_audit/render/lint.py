@@ -12,7 +12,7 @@ from typing import Any
 
 from schema_audit.lint import RULES, LintResult
 from schema_audit.model import to_data
-from schema_audit.render.terminal import printable_lines
+from schema_audit.render.plaintext import printable_lines
 
 
 def github(result: LintResult) -> str:

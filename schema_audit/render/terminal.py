@@ -36,12 +36,6 @@ def _plain_text(text: str) -> str:
     return "".join(ch if ch.isprintable() else "\ufffd" for ch in text)
 
 
-def printable_lines(text: str) -> str:
-    """Plain-text output (GitHub annotations, lint and diff listings): its own newlines kept,
-    any other control character shown as U+FFFD."""
-    return "".join(ch if ch.isprintable() or ch == "\n" else "\ufffd" for ch in text)
-
-
 def text(  # type: ignore[no-untyped-def]
     result: AuditResult,
     *,
