@@ -700,3 +700,187 @@ def test_init_from_a_history_accepts_its_runners_bookkeeping_table(make_db, tmp_
         proc = cli("audit", "-s", str(spec), "--dsn", other, "-f", "json")
         failing = [f["id"] for f in json.loads(proc.stdout)["findings"] if f["status"] == "FAIL"]
         assert "strict.tables" in failing, layout
+
+
+PAGILA_FILM = """
+SELECT pg_catalog.set_config('search_path', '', false);
+CREATE TABLE public.film (
+    film_id integer NOT NULL,
+    title text NOT NULL,
+    description text,
+    fulltext tsvector NOT NULL
+);
+CREATE TRIGGER film_fulltext_trigger BEFORE INSERT OR UPDATE ON public.film FOR EACH ROW
+    EXECUTE FUNCTION tsvector_update_trigger('fulltext', 'pg_catalog.english', 'title', 'description');
+"""
+
+
+def test_trigger_function_resolved_and_held_to_its_schema(make_db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """pagila's dump calls `tsvector_update_trigger(…)` unqualified (pg_catalog is searched
+    first): the static reading kept the bare name, a difference from the catalog's
+    `pg_catalog.tsvector_update_trigger`. And the trigger requirement compared bare names
+    only: the same trigger re-pointed to a `public.tsvector_update_trigger` PASSed init's
+    `function: pg_catalog.tsvector_update_trigger`."""
+    from cli_runner import run_cli
+
+    dsn = make_db("rw", PAGILA_FILM)
+    assert _differences(make_db, PAGILA_FILM) == []
+    spec = tmp_path / "spec.yaml"
+    env = {"SCHEMA_AUDIT_CACHE": "0"}
+    assert run_cli("init", "--dsn", dsn, "-o", str(spec), env=env).returncode == 0
+    assert "function: pg_catalog.tsvector_update_trigger" in spec.read_text()
+    repointed = (
+        PAGILA_FILM
+        + """
+        CREATE FUNCTION public.tsvector_update_trigger() RETURNS trigger LANGUAGE plpgsql
+            AS $$ BEGIN RETURN NEW; END $$;
+        DROP TRIGGER film_fulltext_trigger ON public.film;
+        CREATE TRIGGER film_fulltext_trigger BEFORE INSERT OR UPDATE ON public.film
+            FOR EACH ROW EXECUTE FUNCTION public.tsvector_update_trigger();
+    """
+    )
+    proc = run_cli(
+        "audit", "-s", str(spec), "--dsn", make_db("rw", repointed), "-f", "json", env=env
+    )
+    failing = [f["id"] for f in json.loads(proc.stdout)["findings"] if f["status"] == "FAIL"]
+    assert "tables.film.triggers.film_fulltext_trigger" in failing
+    # a person's bare name still matches the function of that name in any schema
+    spec.write_text(
+        "name: s\ntables:\n  film:\n    triggers:\n"
+        "    - {name: film_fulltext_trigger, function: tsvector_update_trigger}\n"
+    )
+    audit = ("audit", "-s", str(spec), "--rules", "none", "--dsn")
+    assert run_cli(*audit, dsn, env=env).returncode == 0
+
+
+def test_integer_operands_promoted_to_numeric_as_postgresql_stores_them(make_db) -> None:  # type: ignore[no-untyped-def]
+    """pagila's `length_hours numeric(4,2) GENERATED ALWAYS AS (round(length / 60.0, 2))` over
+    a smallint `length`: the catalog stores `round(((length)::numeric / 60.0), 2)` (no operator
+    takes an integer and a numeric), the static reading kept the text as written, a false
+    difference and a false FAIL against init --dsn's spec. The same promotion in CHECKs,
+    index keys and predicates, nested and on both sides; what PostgreSQL does not cast (an
+    integer literal, a float column, integer-only arithmetic) stays as written."""
+    script = """
+        CREATE TABLE public.film (
+            film_id integer NOT NULL PRIMARY KEY,
+            length smallint,
+            rental_rate numeric(4,2) DEFAULT 4.99 NOT NULL,
+            rental_duration smallint DEFAULT 3 NOT NULL,
+            replacement_cost double precision,
+            length_hours numeric(4,2) GENERATED ALWAYS AS (round(length / 60.0, 2)) STORED,
+            per_day numeric GENERATED ALWAYS AS (rental_rate / rental_duration) STORED,
+            CONSTRAINT film_rate CHECK (rental_rate * rental_duration + 0.5 > 1),
+            CHECK ((length + rental_duration) / 2.0 < 500.5),
+            CHECK (-length < 0.5),
+            CHECK (replacement_cost > 0.5),
+            CHECK (length * 2 > 0)
+        );
+        ALTER TABLE public.film ADD CONSTRAINT film_late CHECK (0.5 < film_id);
+        CREATE INDEX film_hours ON public.film ((length / 60.0)) WHERE rental_duration > 1.5;
+    """
+    assert _differences(make_db, script) == []
+
+
+DIESEL_SETUP = """-- This file was automatically created by Diesel to setup helper functions
+CREATE OR REPLACE FUNCTION diesel_set_updated_at ()
+    RETURNS TRIGGER
+    AS $$
+BEGIN
+    IF (NEW IS DISTINCT FROM OLD AND NEW.updated_at IS NOT DISTINCT FROM OLD.updated_at) THEN
+        NEW.updated_at := CURRENT_TIMESTAMP;
+    END IF;
+    RETURN NEW;
+END;
+$$
+LANGUAGE plpgsql;
+"""
+
+DIESEL_USER = """CREATE TABLE user_ (
+    id serial PRIMARY KEY,
+    name varchar(20) NOT NULL,
+    email text UNIQUE,
+    published timestamp NOT NULL DEFAULT now()
+);
+"""
+
+DIESEL_BAN = """CREATE TABLE user_ban (
+    id serial PRIMARY KEY,
+    user_id int REFERENCES user_ ON UPDATE CASCADE ON DELETE CASCADE NOT NULL,
+    UNIQUE (user_id)
+);
+"""
+
+
+def test_diesel_migration_folders_are_read(make_db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Lemmy's diesel history (`migrations/<version>_<name>/up.sql`, 342 of them) was "no
+    migration this tool can read" (exit 2). Each up.sql is applied in diesel's order (the
+    version without dashes: `00000000000000_diesel_initial_setup` first), down.sql never,
+    and init's strict block accepts diesel's `__diesel_schema_migrations`."""
+    from cli_runner import run_cli
+
+    from schema_audit.sources.sqlfile import read_sql
+
+    root = tmp_path / "lemmy"
+    steps = {
+        "2019-02-27-170003_create_ban": DIESEL_BAN,
+        "00000000000000_diesel_initial_setup": DIESEL_SETUP,
+        "2019-02-26-002946_create_user": DIESEL_USER,
+    }
+    for name, up in steps.items():
+        (root / "migrations" / name).mkdir(parents=True)
+        (root / "migrations" / name / "up.sql").write_text(up)
+        (root / "migrations" / name / "down.sql").write_text("DROP TABLE IF EXISTS user_ CASCADE;")
+    runner = (
+        "CREATE TABLE __diesel_schema_migrations (version varchar(50) PRIMARY KEY,"
+        " run_on timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP);"
+    )
+    dsn = make_db("rw", DIESEL_SETUP + DIESEL_USER + DIESEL_BAN + runner)
+    model, layout = read_sql(root)
+    assert (layout.name, [f.parent.name for f in layout.files]) == ("diesel", sorted(steps))
+    assert [str(d) for d in diff_models(live.introspect(dsn), model)] == [
+        "table public.__diesel_schema_migrations: exists: present vs (absent)"
+    ]
+    spec = tmp_path / "spec.yaml"
+    env = {"SCHEMA_AUDIT_CACHE": "0"}
+    assert run_cli("init", "--sql", str(root), "-o", str(spec), env=env).returncode == 0
+    assert run_cli("audit", "-s", str(spec), "--dsn", dsn, env=env).returncode == 0
+
+
+def test_a_django_migrations_folder_is_named_in_the_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Django migrations are Python the tool does not read: the error says so and what to do."""
+    from schema_audit.sources.alembic import MigrationSourceError
+    from schema_audit.sources.sqlfile import read_sql
+
+    folder = tmp_path / "shop" / "migrations"
+    folder.mkdir(parents=True)
+    (folder / "__init__.py").write_text("")
+    (folder / "0001_initial.py").write_text(
+        "from django.db import migrations, models\n\n\n"
+        "class Migration(migrations.Migration):\n    initial = True\n    operations = []\n"
+    )
+    for path in (folder, folder.parent):
+        with pytest.raises(MigrationSourceError, match="it holds Django migrations"):
+            read_sql(path)
+
+
+def test_sequence_rename_follows_into_the_defaults(make_db) -> None:  # type: ignore[no-untyped-def]
+    """Lemmy renames `user_` to `person` and then each serial's sequence
+    (`ALTER SEQUENCE user__id_seq RENAME TO person_id_seq`): "not interpreted" statically,
+    with an effect on everything, so every later finding of the history was DEFERRED. The
+    sequence and the nextval() defaults naming it are renamed as the catalog shows them."""
+    script = """
+        CREATE TABLE user_ (id serial PRIMARY KEY, name varchar(20) NOT NULL);
+        CREATE SEQUENCE public.user_aggregates_id_seq;
+        CREATE TABLE user_aggregates (
+            id int NOT NULL DEFAULT nextval('user_aggregates_id_seq'::regclass) PRIMARY KEY,
+            other int DEFAULT nextval('public.user_aggregates_id_seq')
+        );
+        ALTER TABLE user_ RENAME TO person;
+        ALTER SEQUENCE user__id_seq RENAME TO person_id_seq;
+        ALTER SEQUENCE public.user_aggregates_id_seq RENAME TO person_aggregates_id_seq;
+        ALTER SEQUENCE IF EXISTS no_such_seq RENAME TO still_none;
+    """
+    assert _differences(make_db, script) == []
+    static = interpret(script)
+    assert sorted(static.sequences) == ["public.person_aggregates_id_seq", "public.person_id_seq"]
+    assert [u.reason for u in static.unapplied] == []

@@ -55,6 +55,18 @@ def _function_raises(model: SchemaModel, name: str) -> bool | None:
     return any(f.raises for f in functions)
 
 
+def _same_function(wanted: str, actual: str) -> bool:
+    """A schema-qualified name (``init`` writes ``pg_catalog.tsvector_update_trigger``) is
+    that schema's function: a trigger re-pointed to a function of the same name in another
+    schema PASSed. A bare name matches the function of that name in any schema (as
+    before); the model names a function in public bare."""
+    w_schema, _, w_name = wanted.rpartition(".")
+    a_schema, _, a_name = actual.rpartition(".")
+    if w_name != a_name:
+        return False
+    return not w_schema or w_schema == (a_schema or "public")
+
+
 def _trigger_diffs(props: dict, trigger: Trigger, model: SchemaModel) -> list[Diff]:
     diffs: list[Diff] = []
     if "timing" in props and props["timing"] != trigger.timing:
@@ -63,10 +75,7 @@ def _trigger_diffs(props: dict, trigger: Trigger, model: SchemaModel) -> list[Di
         diffs.append(Diff("events", props["events"], trigger.events))
     if "level" in props and props["level"] != trigger.level:
         diffs.append(Diff("level", props["level"], trigger.level))
-    if (
-        "function" in props
-        and props["function"].rpartition(".")[2] != trigger.function.rpartition(".")[2]
-    ):
+    if "function" in props and not _same_function(props["function"], trigger.function):
         diffs.append(Diff("function", props["function"], trigger.function))
     if props.get("enabled", True) and trigger.enabled == "DISABLED":
         diffs.append(Diff("enabled", True, False))

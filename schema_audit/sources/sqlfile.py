@@ -11,6 +11,7 @@ numerically part by part (so V10 comes after V9):
   ``-- +goose Down`` sections in one file (only the up section is applied, line numbers
   kept; goose's Go migrations are named as not read);
 * drizzle-kit's ``meta/_journal.json``: the files it lists, in its order;
+* diesel's ``<version>_<name>/up.sql`` folders;
 * anything else alphabetically, with a note saying so.
 """
 
@@ -178,6 +179,19 @@ def looks_like_alembic(folder: Path) -> bool:
     return False
 
 
+_DJANGO = re.compile(r"(?m)^class \w+\(migrations\.Migration\):")
+
+
+def _looks_like_django(folder: Path) -> bool:
+    """A Django app's migrations/ folder (or the app holding one), by its files' content."""
+    for directory in (folder, folder / "migrations"):
+        if directory.is_dir():
+            for file in sorted(directory.glob("0*.py"))[:20]:
+                if _DJANGO.search(_head(file)):
+                    return True
+    return False
+
+
 def _sql_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() == ".sql")
 
@@ -249,6 +263,34 @@ def _sqitch(folder: Path) -> Layout | None:
     return Layout("sqitch", files, {f: f.stem for f in files}, issues)
 
 
+def _diesel(folder: Path) -> Layout | None:
+    """diesel: ``migrations/<version>_<name>/up.sql`` (``down.sql`` beside it is never
+    applied), ordered by version, the folder name's part before ``_`` without its dashes."""
+    for root in (folder, folder / "migrations"):
+        if not root.is_dir() or _sql_files(root):
+            continue
+        steps = [d for d in root.iterdir() if d.is_dir() and (d / "up.sql").is_file()]
+        if not steps:
+            continue
+        steps.sort(key=lambda d: (d.name.split("_", 1)[0].replace("-", ""), d.name))
+        files = [d / "up.sql" for d in steps]
+        issues = [
+            MigrationIssue(
+                "not-read",
+                f"{d.name}: no up.sql; not read: "
+                + (", ".join(sorted(p.name for p in d.iterdir() if p.is_file())) or "empty"),
+                d.name,
+                str(d),
+                None,
+                "warning",
+            )
+            for d in sorted(root.iterdir())
+            if d.is_dir() and d.name[:1].isdigit() and not (d / "up.sql").is_file()
+        ]
+        return Layout("diesel", files, {f: f.parent.name for f in files}, issues)
+    return None
+
+
 def _drizzle(folder: Path) -> Layout | None:
     """drizzle-kit: ``meta/_journal.json`` lists the migrations its migrator applies, in order
     (``entries[].tag`` names ``<tag>.sql``); a SQL file the journal does not list is never
@@ -311,7 +353,7 @@ def discover(path: Path) -> Layout:
         inner = discover(supabase)
         inner.name = "supabase"
         return inner
-    if found := _sqitch(path) or _prisma(path) or _drizzle(path):
+    if found := _sqitch(path) or _prisma(path) or _drizzle(path) or _diesel(path):
         if not found.files and not found.issues:
             raise MigrationSourceError(f"{path}: the {found.name} layout lists no migration")
         return found
@@ -323,15 +365,20 @@ def discover(path: Path) -> Layout:
             if (path / folder).is_dir():
                 return discover(path / folder)
     if not top:
-        hint = (
-            " (it holds Alembic revisions: read it with --migrations)"
-            if looks_like_alembic(path)
-            else ""
-        )
+        if looks_like_alembic(path):
+            hint = " (it holds Alembic revisions: read it with --migrations)"
+        elif _looks_like_django(path):
+            hint = (
+                " (it holds Django migrations, which are Python: audit a database they migrated"
+                " with --dsn, or give --sql the output of `manage.py sqlmigrate`)"
+            )
+        else:
+            hint = ""
         raise MigrationSourceError(
             f"{path}: no migration this tool can read{hint}; looked for *.sql files, "
-            "Prisma <timestamp>_<name>/migration.sql, sqitch.plan with deploy/, "
-            "supabase/migrations and structure.sql"
+            "Prisma <timestamp>_<name>/migration.sql, diesel <version>_<name>/up.sql, "
+            "sqitch.plan with deploy/, drizzle meta/_journal.json, supabase/migrations and "
+            "structure.sql"
         )
     entries, issues = _order_flat(path, top)
     if not entries:

@@ -337,6 +337,7 @@ RUNNER_TABLES = {
     "dbmate": "schema_migrations",
     "flyway": "flyway_schema_history",
     "goose": "goose_db_version",
+    "diesel": "__diesel_schema_migrations",
 }
 
 

@@ -26,6 +26,7 @@ from schema_audit.model import (
 )
 from schema_audit.pgvisit import find_all
 from schema_audit.sources.ddl.errors import ApplyError
+from schema_audit.sources.ddl.implicit import promote_integer_columns
 from schema_audit.sources.ddl.nodes import deparse, strings
 from schema_audit.sources.names import choose_name
 
@@ -78,6 +79,7 @@ def add_constraint(
             provenance=[prov],
         )
     elif kind == ConstrType.CONSTR_CHECK:
+        promote_integer_columns(con.raw_expr, table.columns)
         expr = deparse(con.raw_expr) or ""
         mentioned = columns_in(con.raw_expr, table)
         # PostgreSQL names it after the one column the expression reads, wherever it is

@@ -13,7 +13,8 @@ import pglast
 from pglast import ast
 from pglast.enums import ObjectType
 
-from schema_audit.model import Column, Table, qualify
+from schema_audit.ident import split_qualified
+from schema_audit.model import Column, Table, qualify, quote_ident
 from schema_audit.pgparse import parse_sql
 from schema_audit.pgvisit import find_all
 from schema_audit.sources.ddl.errors import ApplyError
@@ -171,6 +172,56 @@ def _edit_expr(text: str, edit: Callable[[ast.Node], bool]) -> str:
         return text
     node = stmt.targetList[0].val
     return (deparse(node) or text) if edit(node) else text
+
+
+@_on(OT.OBJECT_SEQUENCE)
+def _sequence(interp: DdlInterpreter, node: ast.RenameStmt) -> None:
+    """ALTER SEQUENCE … RENAME: the sequence, and the column defaults calling nextval() on it
+    (the catalog keeps the sequence's OID and prints its new name)."""
+    rv = node.relation
+    schemas = [rv.schemaname] if rv.schemaname else interp.search_path
+    key = next(
+        (
+            qualify(s, rv.relname)
+            for s in schemas
+            if qualify(s, rv.relname) in interp.model.sequences
+        ),
+        None,
+    )
+    if key is None:
+        if node.missing_ok:
+            return
+        raise ApplyError(f"sequence {rv.relname} does not exist at this point of the history")
+    seq = interp.model.sequences.pop(key)
+    interp._relations.pop(key, None)
+    old, seq.name = seq.name, node.newname
+    interp.model.sequences[qualify(seq.schema, seq.name)] = seq
+    interp._relations[qualify(seq.schema, seq.name)] = "sequence"
+    for table in interp.model.tables.values():
+        for column in table.columns.values():
+            if column.default and "nextval" in column.default and old in column.default:
+                column.default = _rename_sequence_in_expr(column.default, seq.schema, old, seq.name)
+
+
+def _rename_sequence_in_expr(text: str, schema: str, old: str, new: str) -> str:
+    """``nextval('old'::regclass)`` (or ``'schema.old'``) naming the renamed sequence, renamed."""
+
+    def rename(node: ast.Node) -> bool:
+        changed = False
+        for call in find_all(node, ast.FuncCall):
+            if strings(call.funcname)[-1] != "nextval" or not call.args:
+                continue
+            arg = call.args[0]
+            const = arg.arg if isinstance(arg, ast.TypeCast) else arg
+            if not (isinstance(const, ast.A_Const) and isinstance(const.val, ast.String)):
+                continue
+            parts = split_qualified(const.val.sval, fold=True)
+            if parts and parts[-1] == old and (len(parts) == 1 or parts[0] == schema):
+                const.val = ast.String(sval=".".join(quote_ident(p) for p in [*parts[:-1], new]))
+                changed = True
+        return changed
+
+    return _edit_expr(text, rename)
 
 
 @_on(OT.OBJECT_SCHEMA)

@@ -16,6 +16,7 @@ from schema_audit.sources.ddl.constraints import (
     without_redundant_indexes,
 )
 from schema_audit.sources.ddl.errors import ApplyError
+from schema_audit.sources.ddl.implicit import promote_integer_columns
 from schema_audit.sources.ddl.nodes import deparse, reloptions, strings
 from schema_audit.sources.ddl.partitions import clone_into_partition
 from schema_audit.sources.ddl.registry import handles
@@ -122,6 +123,7 @@ def add_column(
             column.identity = "always" if con.generated_when == "a" else "by default"
             column.nullable = False
         elif kind == ConstrType.CONSTR_GENERATED:
+            promote_integer_columns(con.raw_expr, table.columns)
             column.generated = deparse(con.raw_expr)
         elif (
             kind in (ConstrType.CONSTR_ATTR_DEFERRABLE, ConstrType.CONSTR_ATTR_DEFERRED) and pending

@@ -15,6 +15,33 @@ if TYPE_CHECKING:
     from schema_audit.sources.ddl.interpreter import DdlInterpreter
 
 
+# Trigger functions PostgreSQL ships: pg_catalog is searched before the search_path, so an
+# unqualified `tsvector_update_trigger` is pg_catalog's (pg_dump writes it so).
+_CATALOG_TRIGGER_FUNCTIONS = frozenset(
+    {
+        "tsvector_update_trigger",
+        "tsvector_update_trigger_column",
+        "suppress_redundant_updates_trigger",
+    }
+)
+
+
+def _trigger_function(interp: DdlInterpreter, names: list[str]) -> str:
+    """The trigger's function as the catalog names it (``schema.fn``, bare in public): an
+    unqualified name resolved as PostgreSQL resolves it, pg_catalog first, then the
+    search_path's schemas that hold a function of that name; left as written otherwise."""
+    if len(names) > 1:
+        schema, name = names[-2], names[-1]
+    elif names[0] in _CATALOG_TRIGGER_FUNCTIONS:
+        schema, name = "pg_catalog", names[0]
+    else:
+        name = names[0]
+        schema = next(
+            (s for s in interp.search_path if interp.model.functions_named(name, s)), "public"
+        )
+    return name if schema == "public" else f"{schema}.{name}"
+
+
 @handles(ast.CreateTrigStmt)
 def create_trigger(interp: DdlInterpreter, node: ast.CreateTrigStmt) -> None:
     """CREATE [OR REPLACE] [CONSTRAINT] TRIGGER: timing, events, level, function, WHEN."""
@@ -23,8 +50,7 @@ def create_trigger(interp: DdlInterpreter, node: ast.CreateTrigStmt) -> None:
         raise ApplyError(f"trigger {node.trigname} on {table.qualified_name} already exists")
     timing = node.timing or 0
     events = node.events or 0
-    fn = strings(node.funcname)
-    function = fn[-1] if len(fn) == 1 or fn[0] == "public" else ".".join(fn)
+    function = _trigger_function(interp, strings(node.funcname))
     table.triggers[node.trigname] = Trigger(
         node.trigname,
         "INSTEAD OF" if timing & 64 else ("BEFORE" if timing & 2 else "AFTER"),
