@@ -884,3 +884,50 @@ def test_sequence_rename_follows_into_the_defaults(make_db) -> None:  # type: ig
     static = interpret(script)
     assert sorted(static.sequences) == ["public.person_aggregates_id_seq", "public.person_id_seq"]
     assert [u.reason for u in static.unapplied] == []
+
+
+LEMMY_AGGREGATES = """
+CREATE TABLE post (id serial PRIMARY KEY, community_id int NOT NULL);
+CREATE TABLE post_aggregates (post_id int PRIMARY KEY REFERENCES post ON DELETE CASCADE, comments bigint);
+CREATE FUNCTION post_aggregates_post ()
+    RETURNS TRIGGER
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF (TG_OP = 'INSERT') THEN
+        INSERT INTO post_aggregates (post_id, comments) VALUES (NEW.id, 0);
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE FUNCTION was_removed_or_deleted () RETURNS boolean LANGUAGE sql AS $$ SELECT false $$;
+CREATE TRIGGER post_aggregates_post
+    AFTER INSERT OR DELETE ON post
+    FOR EACH ROW
+    EXECUTE PROCEDURE post_aggregates_post ();
+-- 2024-02-24-034523_replaceable-schema: the triggers move to schema r
+DROP FUNCTION post_aggregates_post, was_removed_or_deleted CASCADE;
+"""
+
+
+def test_drop_function_cascade_drops_the_triggers_calling_it(make_db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Lemmy's `DROP FUNCTION comment_aggregates_comment, …, post_aggregates_post, … CASCADE`:
+    PostgreSQL drops the triggers calling those functions; the static reading kept them
+    without a word, so a static audit PASSed a trigger requirement the database no longer
+    meets (false PASS) and `init --sql` required 30 triggers Lemmy's database does not have."""
+    from schema_audit.api import audit_model
+    from schema_audit.spec.load import load_spec
+
+    assert _differences(make_db, LEMMY_AGGREGATES) == []
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        "name: s\ntables:\n  post:\n    triggers:\n"
+        "    - {name: post_aggregates_post, function: post_aggregates_post}\n"
+    )
+    result = audit_model(load_spec(spec), interpret(LEMMY_AGGREGATES), "sql", rules="none")
+    statuses = {f.id: f.status for f in result.findings}
+    assert statuses["tables.post.triggers.post_aggregates_post"] == "FAIL"
+    # without CASCADE PostgreSQL refuses while a trigger calls it: the statement is not applied
+    refused = interpret(LEMMY_AGGREGATES.replace(", was_removed_or_deleted CASCADE", ""))
+    assert "post_aggregates_post" in refused.tables["public.post"].triggers
+    assert [u.kind for u in refused.unapplied] == ["error"]

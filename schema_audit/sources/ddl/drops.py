@@ -98,14 +98,41 @@ def _policy_or_trigger(
 
 @_on(OT.OBJECT_FUNCTION, OT.OBJECT_PROCEDURE)
 def _routine(interp: DdlInterpreter, node: ast.DropStmt, obj: Any, names: list[str]) -> None:
-    """DROP FUNCTION / PROCEDURE: the overload its argument types name (every one without them)."""
+    """DROP FUNCTION / PROCEDURE: the overload its argument types name (every one without them),
+    and with CASCADE the triggers that call it (PostgreSQL drops them; without CASCADE it
+    refuses while one does)."""
     if isinstance(obj, ast.ObjectWithArgs):
-        for fn in functions_named(interp, obj):
-            interp.model.functions.pop(fn.signature, None)
-        return
-    for signature, fn in list(interp.model.functions.items()):
-        if fn.name == names[-1] and (len(names) == 1 or fn.schema == names[0]):
-            del interp.model.functions[signature]
+        dropped = functions_named(interp, obj)
+    else:
+        dropped = [
+            fn
+            for fn in interp.model.functions.values()
+            if fn.name == names[-1] and (len(names) == 1 or fn.schema == names[0])
+        ]
+    homes = {(fn.schema, fn.name) for fn in dropped}
+    calling = [
+        (table, trigger)
+        for table in interp.model.tables.values()
+        for trigger in table.triggers.values()
+        if _trigger_home(trigger.function) in homes
+    ]
+    if calling and not _cascade(node):
+        table, trigger = calling[0]
+        raise ApplyError(
+            f"cannot drop function {trigger.function}: trigger {trigger.name} on "
+            f"{table.qualified_name} depends on it"
+        )
+    for fn in dropped:
+        interp.model.functions.pop(fn.signature, None)
+    for table, trigger in calling:
+        table.triggers.pop(trigger.name, None)
+        table.provenance.append(interp._prov("altered"))
+
+
+def _trigger_home(function: str) -> tuple[str, str]:
+    """A trigger's function as (schema, name): the model names one in public bare."""
+    schema, _, name = function.rpartition(".")
+    return (schema or "public", name)
 
 
 @_on(OT.OBJECT_TYPE)
