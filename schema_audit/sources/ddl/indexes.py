@@ -9,7 +9,6 @@ from pglast.enums import SortByDir, SortByNulls
 
 from schema_audit.model import Index, IndexKey, Table, View, qualify
 from schema_audit.sources.ddl.errors import ApplyError
-from schema_audit.sources.ddl.implicit import promote_integer_columns
 from schema_audit.sources.ddl.nodes import deparse, expr_label, strings
 from schema_audit.sources.ddl.partitions import clone_index, partitions_of
 from schema_audit.sources.ddl.registry import handles
@@ -27,8 +26,6 @@ def create_index(interp: DdlInterpreter, node: ast.IndexStmt) -> None:
     rv = node.relation
     schema, relation = index_target(interp, rv.schemaname, rv.relname)
     keys: list[IndexKey] = []
-    columns = relation.columns if isinstance(relation.columns, dict) else {}
-    promote_integer_columns(node.whereClause, columns)
     for elem in node.indexParams:
         descending = elem.ordering == SortByDir.SORTBY_DESC
         nulls = None
@@ -42,7 +39,6 @@ def create_index(interp: DdlInterpreter, node: ast.IndexStmt) -> None:
         if elem.name:
             keys.append(IndexKey(elem.name, True, descending, nulls, opclass))
         else:
-            promote_integer_columns(elem.expr, columns)
             keys.append(IndexKey(deparse(elem.expr) or "", False, descending, nulls, opclass))
         if elem.collation:
             keys[-1].collation = key_collation(
