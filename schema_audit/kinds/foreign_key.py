@@ -1,5 +1,5 @@
 """A foreign key: its columns, the table and columns it references, ON DELETE /
-ON UPDATE actions and deferrability.
+ON UPDATE actions, deferrability, MATCH type and whether it is validated.
 
 ```yaml
 tables:
@@ -38,6 +38,15 @@ SCHEMA = req_schema(
         "on_delete": {"enum": REF_ACTIONS},
         "on_update": {"enum": REF_ACTIONS},
         "deferrable": {"type": "boolean"},
+        "initially_deferred": {
+            "type": "boolean",
+            "description": "true = INITIALLY DEFERRED (checked at commit by default).",
+        },
+        "match": {"enum": ["SIMPLE", "FULL"], "description": "MATCH FULL or SIMPLE (default)."},
+        "validated": {
+            "type": "boolean",
+            "description": "false = NOT VALID (existing rows were never checked).",
+        },
     },
     "A foreign-key requirement.",
     ["columns", "references"],
@@ -127,8 +136,9 @@ def check_foreign_key(req: Requirement, ctx: AuditContext) -> Finding:
     for prop in ("on_delete", "on_update"):
         if prop in props and props[prop] != getattr(fk, prop):
             diffs.append(Diff(prop, props[prop], getattr(fk, prop)))
-    if "deferrable" in props and props["deferrable"] != fk.deferrable:
-        diffs.append(Diff("deferrable", props["deferrable"], fk.deferrable))
+    for prop in ("deferrable", "initially_deferred", "match", "validated"):
+        if prop in props and props[prop] != getattr(fk, prop):
+            diffs.append(Diff(prop, props[prop], getattr(fk, prop)))
     ddl = f"ALTER TABLE {table.name} ADD CONSTRAINT {fk.name} {model_ddl.fk_clause(fk)};"
     evidence = ctx.evidence(fk.provenance, ddl)
     if diffs:

@@ -23,6 +23,7 @@ from schema_audit.audit.findings import Diff, Evidence, Finding, finding_for
 from schema_audit.audit.indexes import parse_key
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
+from schema_audit.kinds._unstated import unstated_properties
 from schema_audit.model import TABLE_PRIVILEGES, Index, Table, qualify
 from schema_audit.spec.fragments import STRICT_KINDS
 from schema_audit.spec.model import Requirement
@@ -40,6 +41,8 @@ def _present(table: Table, what: str) -> set[str]:
             f"{g.grantee} {g.privilege}" for g in table.grants if g.grantee != table.owner
         }
         return table_level | _column_level(table)
+    if what == "unique":
+        return set(table.uniques)
     return set(getattr(table, what))
 
 
@@ -197,12 +200,16 @@ def check_strict(req: Requirement, ctx: AuditContext) -> Finding:
             f"{table.name} has {what} the spec does not require: {', '.join(extra)}",
             Diff(what, "only the required ones", extra),
         )
-    unstated = _unstated_index_properties(req, ctx, table) if what == "indexes" else []
+    if what == "indexes":
+        unstated = _unstated_index_properties(req, ctx, table)
+    else:
+        unstated = unstated_properties(req, ctx, table)
     if unstated:
+        noun = "index" if what == "indexes" else what.removesuffix("s").replace("_", " ")
         return _unexpected(
             req,
-            f"{table.name} has indexes defined beyond their requirements: {', '.join(unstated)}",
-            Diff("index definitions", "only what the requirements state", unstated),
+            f"{table.name} has {what} defined beyond their requirements: {', '.join(unstated)}",
+            Diff(f"{noun} definitions", "only what the requirements state", unstated),
         )
     return finding_for(
         req, Status.PASS, f"{table.name} has exactly the required {what}", name=f"exactly {what}"

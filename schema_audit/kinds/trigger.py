@@ -1,5 +1,5 @@
 """A trigger: timing, events, level, function, enabled (not DISABLED, not REPLICA
-only), and ``raises``: its function must RAISE EXCEPTION (a guard that makes rows
+only), WHEN condition, arguments, UPDATE OF columns, and ``raises``: its function must RAISE EXCEPTION (a guard that makes rows
 immutable).
 
 ```yaml
@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from schema_audit import model_ddl
+from schema_audit import model_ddl, sqlnorm
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.deferral import Facet
 from schema_audit.audit.findings import Candidate, Diff, Finding, describe_diffs, finding_for
@@ -23,7 +23,7 @@ from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
 from schema_audit.kinds._common import exists
 from schema_audit.model import SchemaModel, Trigger, qualify
-from schema_audit.spec.fragments import EVENTS, req_schema, string
+from schema_audit.spec.fragments import EVENTS, req_schema, string, strings
 from schema_audit.spec.model import Requirement
 
 SCHEMA = req_schema(
@@ -41,6 +41,9 @@ SCHEMA = req_schema(
             "type": "boolean",
             "description": "true (default) = the trigger must not be DISABLED.",
         },
+        "when": string("The WHEN condition, compared as an expression."),
+        "arguments": strings("The arguments passed to the function (TG_ARGV), in order."),
+        "update_of": strings("The columns of UPDATE OF (fires only when one of them is set)."),
     },
     "A trigger requirement.",
 )
@@ -77,6 +80,13 @@ def _trigger_diffs(props: dict, trigger: Trigger, model: SchemaModel) -> list[Di
         diffs.append(Diff("level", props["level"], trigger.level))
     if "function" in props and not _same_function(props["function"], trigger.function):
         diffs.append(Diff("function", props["function"], trigger.function))
+    if "when" in props and not sqlnorm.exprs_equal(props["when"], trigger.when):  # as expressions
+        diffs.append(Diff("when", props["when"], trigger.when))
+    if "arguments" in props and list(props["arguments"]) != trigger.arguments:
+        diffs.append(Diff("arguments", props["arguments"], trigger.arguments))
+    if "update_of" in props and set(props["update_of"]) != set(trigger.update_columns):
+        # the order of UPDATE OF columns changes nothing PostgreSQL does
+        diffs.append(Diff("update_of", props["update_of"], trigger.update_columns))
     if props.get("enabled", True) and trigger.enabled == "DISABLED":
         diffs.append(Diff("enabled", True, False))
     elif props.get("enabled", True) and trigger.enabled == "REPLICA":

@@ -68,6 +68,7 @@ def facets(req: Requirement) -> list[Facet]:
     schema=SCHEMA,
     recommend=recommend,
     label=label,
+    strict="unique",
     facets=facets,
 )
 def check_unique(req: Requirement, ctx: AuditContext) -> Finding:
@@ -97,6 +98,7 @@ def check_unique(req: Requirement, ctx: AuditContext) -> Finding:
                 Status.PASS,
                 f"{label} enforced by {req.name}",
                 evidence=ctx.evidence(enforcing.provenance if enforcing else [], None),
+                name=req.name,
             )
         if found:
             return finding_for(
@@ -105,6 +107,7 @@ def check_unique(req: Requirement, ctx: AuditContext) -> Finding:
                 f"{label} is enforced by {found}, not by a constraint named {req.name} (name differs)",
                 diffs=[Diff("name", req.name, found)],
                 evidence=_uq_evidence(ctx, table, found),
+                name=found,
             )
     elif found:
         return finding_for(

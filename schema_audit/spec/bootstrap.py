@@ -84,6 +84,8 @@ def _full_table(table: Table) -> dict[str, Any]:
             item["identity"] = column.identity
         if column.generated:
             item["generated"] = column.generated
+        if column.collation:  # only when not the type's own (the readers say None then)
+            item["collation"] = column.collation
         columns[column.name] = item
     spec["columns"] = columns
     if table.primary_key:
@@ -98,13 +100,7 @@ def _full_table(table: Table) -> dict[str, Any]:
         ]
     if table.foreign_keys:
         spec["foreign_keys"] = [
-            {
-                "name": fk.name,
-                "columns": list(fk.columns),
-                "references": f"{_name(fk.ref_schema, fk.ref_table)}({', '.join(fk.ref_columns)})",
-                "on_delete": fk.on_delete,
-            }
-            for fk in table.foreign_keys.values()
+            dict(entrywrite.fk_pairs(fk, _name)) for fk in table.foreign_keys.values()
         ]
     indexes = [_index(ix) for ix in table.indexes.values() if not ix.constraint]
     if indexes:
@@ -124,17 +120,7 @@ def _full_table(table: Table) -> dict[str, Any]:
             for p in table.policies.values()
         ]
     if table.triggers:
-        spec["triggers"] = [
-            {
-                "name": t.name,
-                "timing": t.timing,
-                "events": list(t.events),
-                "level": t.level,
-                "function": t.function,
-                "enabled": t.enabled != "DISABLED",
-            }
-            for t in table.triggers.values()
-        ]
+        spec["triggers"] = [dict(entrywrite.trigger_pairs(t)) for t in table.triggers.values()]
     grants: dict[str, list[str]] = {}
     for grant in table.grants:
         if grant.grantee != table.owner:

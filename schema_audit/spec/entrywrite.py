@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from schema_audit.model import Index, Table
+from schema_audit.enums import ReferentialAction
+from schema_audit.model import ForeignKey, Index, Table, Trigger
 from schema_audit.spec.yamlwrite import (
     Unsupported,
     block_scalar,
@@ -57,8 +58,9 @@ class _Column:
             column.default,
             column.identity,
             column.generated,
+            column.collation,
         )
-        name, kind, nullable, default, identity, generated = fields
+        name, kind, nullable, default, identity, generated, collated = fields
         if not (  # only str/None fields and a bool are keys: 1 == True, and a list is no key
             type(name) is str
             and type(kind) is str
@@ -66,6 +68,7 @@ class _Column:
             and (default is None or type(default) is str)
             and (identity is None or type(identity) is str)
             and (generated is None or type(generated) is str)
+            and (collated is None or type(collated) is str)
         ):
             return self._line(column)
         line = self.cache.get(fields)
@@ -90,6 +93,8 @@ class _Column:
             parts += (", identity: ", scalar(column.identity, True))
         if column.generated:
             parts += (", generated: ", scalar(column.generated, True))
+        if column.collation:
+            parts += (", collation: ", scalar(column.collation, True))
         parts.append("}")
         return "".join(parts)
 
@@ -139,6 +144,51 @@ def index_pairs(index: Index, keys: list[str]) -> list[tuple[str, Any]]:
         pairs.append(("method", index.method))
     if index.nulls_not_distinct:
         pairs.append(("nulls_not_distinct", True))
+    return pairs
+
+
+def fk_pairs(fk: ForeignKey, ref_name: Any) -> list[tuple[str, Any]]:
+    """A foreign key's spec entry: ``on_delete`` always, then every property that differs
+    from ADD FOREIGN KEY's default (ON UPDATE, MATCH FULL, DEFERRABLE, INITIALLY DEFERRED,
+    NOT VALID), so that ``exactly: [foreign_keys]`` can hold the key to all of them.
+    ``ref_name`` is bootstrap's ``_name`` (the referenced table as the spec names it)."""
+    references = f"{ref_name(fk.ref_schema, fk.ref_table)}({', '.join(fk.ref_columns)})"
+    pairs: list[tuple[str, Any]] = [
+        ("name", fk.name),
+        ("columns", list(fk.columns)),
+        ("references", references),
+        ("on_delete", fk.on_delete),
+    ]
+    if fk.on_update != ReferentialAction.NO_ACTION:
+        pairs.append(("on_update", fk.on_update))
+    if fk.match != "SIMPLE":
+        pairs.append(("match", fk.match))
+    if fk.deferrable:
+        pairs.append(("deferrable", True))
+    if fk.initially_deferred:
+        pairs.append(("initially_deferred", True))
+    if not fk.validated:
+        pairs.append(("validated", False))
+    return pairs
+
+
+def trigger_pairs(trigger: Trigger) -> list[tuple[str, Any]]:
+    """A trigger's spec entry: its shape, then WHEN, arguments and UPDATE OF columns when it
+    has them (``exactly: [triggers]`` holds a trigger without them to none)."""
+    pairs: list[tuple[str, Any]] = [
+        ("name", trigger.name),
+        ("timing", trigger.timing),
+        ("events", list(trigger.events)),
+        ("level", trigger.level),
+        ("function", trigger.function),
+        ("enabled", trigger.enabled != "DISABLED"),
+    ]
+    if trigger.update_columns:
+        pairs.append(("update_of", list(trigger.update_columns)))
+    if trigger.arguments:
+        pairs.append(("arguments", list(trigger.arguments)))
+    if trigger.when:
+        pairs.append(("when", trigger.when))
     return pairs
 
 
@@ -203,18 +253,7 @@ class TableWriter:
             written += 1
             out.append(section + "foreign_keys:")
             for fk in table.foreign_keys.values():
-                references = (
-                    f"{self.ref_name(fk.ref_schema, fk.ref_table)}({', '.join(fk.ref_columns)})"
-                )
-                _item(
-                    out,
-                    [
-                        ("name", fk.name),
-                        ("columns", list(fk.columns)),
-                        ("references", references),
-                        ("on_delete", fk.on_delete),
-                    ],
-                )
+                _item(out, fk_pairs(fk, self.ref_name))
         if "indexes" in kinds:
             indexes = [ix for ix in table.indexes.values() if not ix.constraint]
             if indexes:
@@ -250,17 +289,7 @@ class TableWriter:
             written += 1
             out.append(section + "triggers:")
             for t in table.triggers.values():
-                _item(
-                    out,
-                    [
-                        ("name", t.name),
-                        ("timing", t.timing),
-                        ("events", list(t.events)),
-                        ("level", t.level),
-                        ("function", t.function),
-                        ("enabled", t.enabled != "DISABLED"),
-                    ],
-                )
+                _item(out, trigger_pairs(t))
         if "privileges" in kinds:
             grants: dict[str, list[str]] = {}
             for grant in table.grants:

@@ -23,6 +23,7 @@ STRICT_KINDS = [
     "privileges",
     "checks",
     "foreign_keys",
+    "unique",
 ]
 
 

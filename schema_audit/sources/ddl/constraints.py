@@ -35,11 +35,19 @@ if TYPE_CHECKING:
 
 
 def add_constraint(
-    interp: DdlInterpreter, table: Table, con, column: str | None = None, action: str = "created"
+    interp: DdlInterpreter,
+    table: Table,
+    con,
+    column: str | None = None,
+    action: str = "created",
+    new_table: bool = False,
 ) -> None:
+    """Add ``con`` to ``table``. ``new_table``: it is part of CREATE TABLE, where PostgreSQL
+    marks a CHECK or FOREIGN KEY written NOT VALID valid all the same (the table is empty)."""
     if isinstance(con, ColumnConstraint):
         column, con = con.column, con.constraint
     kind = con.contype
+    validated = new_table or not con.skip_validation
     if con.conname and con.conname in constraint_names(table):
         raise ApplyError(
             f'constraint "{con.conname}" for relation "{table.name}" already exists',
@@ -92,7 +100,7 @@ def add_constraint(
             name,
             expr,
             columns=mentioned,
-            validated=not con.skip_validation,
+            validated=validated,
             no_inherit=bool(con.is_no_inherit),
             provenance=[prov],
         )
@@ -131,7 +139,7 @@ def add_constraint(
             match=MATCH.get(con.fk_matchtype or "s", "SIMPLE"),
             deferrable=bool(con.deferrable),
             initially_deferred=bool(con.initdeferred),
-            validated=not con.skip_validation,
+            validated=validated,
             provenance=[prov],
         )
     elif kind == ConstrType.CONSTR_EXCLUSION:

@@ -216,7 +216,7 @@ def _create_table(interp: DdlInterpreter, body: dict, nodes: _Lazy) -> Callable[
                     deferred.append(ColumnConstraint(value, colname))
         deferred += [node for after, node in table_constraints if after == len(columns)]
         for constraint in without_redundant_indexes(deferred):
-            add_constraint(interp, table, constraint)
+            add_constraint(interp, table, constraint, new_table=True)
 
     return change
 

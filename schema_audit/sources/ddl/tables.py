@@ -76,7 +76,7 @@ def create_table(interp: DdlInterpreter, node: ast.CreateStmt) -> None:
         elif isinstance(element, ast.TableLikeClause):
             copy_columns(interp, interp._table(element.relation), table, element.options or 0)
     for constraint in without_redundant_indexes(deferred):
-        add_constraint(interp, table, constraint)
+        add_constraint(interp, table, constraint, new_table=True)
     if table.partition_of and table.partition_of in interp.model.tables:
         clone_into_partition(interp, interp.model.tables[table.partition_of], table)
 
