@@ -489,6 +489,13 @@ PROTECTIONS = [
         "tests/test_init_exact.py::test_static_init_agrees_with_the_live_catalog",
     ),
     Protection(
+        "unknown-generated-kind-is-no-default",
+        "schema_audit/sources/live.py",
+        "    if not generated:  # ''",
+        "    if generated != \"s\":  # ''",
+        "tests/test_live_generated_kinds.py",
+    ),
+    Protection(
         "guard-block-settles-only-if-it-only-raises",
         "schema_audit/sources/plpgsql.py",
         "    return all(_reads_only(query, mode) for query, mode in _expressions(statements))",

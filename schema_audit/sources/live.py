@@ -928,16 +928,17 @@ def _build(
         if into_view is not None:
             into_view.columns.append(ViewColumn(name, home))
         elif into_table is not None:
-            stored = generated == "s"  # Column's fields in order, positionally: built per row
-            into_table.columns[name] = Column(
+            into_table.columns[name] = column_from_row(
+                into_table.qualified_name,
                 name,
                 home,
-                not notnull,
-                None if stored else default,
-                IDENTITY.get(identity),
-                default if stored else None,
+                notnull,
+                default,
+                identity,
+                generated,
                 collation,
                 comment,
+                r.blind_spots,
             )
 
     for oid, definition in r.rows(Q_VIEWDEFS, "view definitions", optional=True):
@@ -1055,6 +1056,38 @@ def _grants(acl: list[list[str]], owner: str | None) -> list[Grant]:
 
 def _catalog(sql: str | None) -> list[Provenance]:
     return [Provenance("catalog", None, None, None, "catalog", sql)]  # its fields, in order
+
+
+def column_from_row(
+    table: str,
+    name: str,
+    home: str,
+    notnull: bool,
+    default: str | None,
+    identity: str,
+    generated: str,
+    collation: str | None,
+    comment: str | None,
+    unread: list[str],
+) -> Column:
+    """A table column from its catalog row. ``default`` is pg_get_expr(adbin): the DEFAULT,
+    or the expression of a generated column. attgenerated 's' (STORED) is the only kind
+    PostgreSQL 12-17 has; another kind (PostgreSQL 18's VIRTUAL 'v') is still a generated
+    column, never a DEFAULT (reading it as one is a false reading), and is named in
+    ``unread``: whether it is stored is not modelled."""
+    if not generated:  # '' (attgenerated '\0'): a plain column
+        return Column(
+            name, home, not notnull, default, IDENTITY.get(identity), None, collation, comment
+        )
+    if generated != "s":
+        unread.append(
+            f"column {table}.{name}: generated column of kind attgenerated = {generated!r} "
+            "(not STORED; PostgreSQL 18's VIRTUAL is 'v'): read as generated from its "
+            "expression, whether its values are stored is not modelled"
+        )
+    return Column(
+        name, home, not notnull, None, IDENTITY.get(identity), default, collation, comment
+    )
 
 
 def _read_constraints(
