@@ -426,6 +426,24 @@ WHERE {ns}
 GROUP BY n.nspname, t.typname
 ORDER BY 1, 2"""
 
+# Rules (CREATE RULE, not a view's _RETURN) and domains are not modelled: no requirement
+# compares them, so each one the database has is named as a blind spot (before, nothing was
+# said: a DO INSTEAD NOTHING rule added after init, or a domain CHECK dropped, was silence).
+Q_UNMODELLED = """
+SELECT 'rule', n.nspname, c.relname, r.rulename
+FROM pg_catalog.pg_rewrite r
+JOIN pg_catalog.pg_class c ON c.oid = r.ev_class
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE r.rulename <> '_RETURN' AND {ns} AND {not_ext}
+UNION ALL
+SELECT 'domain', n.nspname, t.typname, NULL
+FROM pg_catalog.pg_type t
+JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+WHERE t.typtype = 'd' AND {ns}
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_type'::regclass
+                  AND d.objid = t.oid AND d.deptype = 'e')
+ORDER BY 1, 2, 3, 4"""
+
 Q_EXTENSIONS = """
 SELECT e.extname, n.nspname, e.extversion
 FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
@@ -772,6 +790,7 @@ _REST = [  # in the order _build reads them
     (Q_SEQUENCES, "sequences"),
     (Q_DEFAULT_PRIVILEGES, "default privileges"),
     (Q_ROLES, "roles"),
+    (Q_UNMODELLED, "rules and domains"),
 ]
 
 
@@ -1010,6 +1029,18 @@ def _build(
             if (inherits, can_set) != (inherit, True):
                 role.membership_options[parent] = (inherits, can_set)
         model.roles[name] = role
+    for kind, schema, name, rule in r.rows(Q_UNMODELLED, "rules and domains"):
+        if kind == "rule":
+            r.blind_spots.append(
+                f"rule {rule} on {qualify(schema, name)} is not modelled: no requirement checks "
+                "what it rewrites (CREATE RULE … DO INSTEAD can replace a table's INSERT, "
+                "UPDATE or DELETE)"
+            )
+        else:
+            r.blind_spots.append(
+                f"domain {qualify(schema, name)} is not modelled: its CHECK constraints, NOT "
+                "NULL and default are not compared"
+            )
     model.blind_spots.extend(r.blind_spots)
     return model
 

@@ -1,0 +1,39 @@
+"""Rules and domains are not modelled: the live reader names each one the database has (a
+``CREATE RULE … DO INSTEAD NOTHING`` added after ``init`` silenced a table's DELETEs and the
+audit said nothing; a domain's CHECK dropped, likewise). A view's own rewrite rule is no
+such rule. Real PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from schema_audit.cli import app
+from schema_audit.sources.live import introspect
+
+SQL = """
+CREATE TABLE actor (id int PRIMARY KEY);
+CREATE VIEW actors AS SELECT id FROM actor;
+CREATE RULE actor_keep AS ON DELETE TO actor DO INSTEAD NOTHING;
+CREATE DOMAIN positive AS integer CHECK (VALUE > 0);
+"""
+
+
+def test_rules_and_domains_are_named_not_silent(make_db) -> None:  # type: ignore[no-untyped-def]
+    dsn = make_db("unmod", SQL)
+    spots = introspect(dsn, notice=lambda _: None).blind_spots
+    assert [s.split(" is not modelled")[0] for s in spots] == [
+        "domain public.positive",
+        "rule actor_keep on public.actor",
+    ]
+
+
+def test_audit_reports_them(make_db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    dsn = make_db("unmoda", SQL)
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("spec_version: 1\nname: t\ntables:\n  actor: {}\n")
+    result = CliRunner().invoke(app, ["audit", "-s", str(spec), "--dsn", dsn, "-f", "json"])
+    assert result.exit_code == 0, result.output
+    spots = json.loads(result.output)["blind_spots"]
+    assert any(s.startswith("rule actor_keep on public.actor") for s in spots)
