@@ -100,6 +100,8 @@ DEFINITIONS = {
     "trigger update of added": PLAIN_TRIGGER.format("INSERT OR UPDATE OF note", "", ""),
     "trigger update of narrowed": TOUCH_TRIGGER.format("note", WHEN, "'a', '1'"),
     "trigger event added": PLAIN_TRIGGER.format("INSERT OR UPDATE OR DELETE", "", ""),
+    "view added": "CREATE VIEW app.kid_notes AS SELECT note FROM app.kids",
+    "materialized view added": "CREATE MATERIALIZED VIEW app.kid_count AS SELECT count(*) FROM app.kids",
 }
 
 # Rewrites PostgreSQL stores as the same definition: still PASS.

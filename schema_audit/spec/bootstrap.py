@@ -337,13 +337,16 @@ def runner_tables(layout: str) -> tuple[str, ...]:
 def _strict_block(
     model: SchemaModel, only: tuple[str, ...], all_tables: bool, runner: tuple[str, ...] = ()
 ) -> list[str]:
-    """``strict:``: a new table, column, index, policy, trigger or grant FAILs against the spec."""
+    """``strict:``: a new table, view, column, index, policy, trigger or grant FAILs against the
+    spec."""
     kinds = [k for k in STRICT_KINDS if k in only]
-    schemas = sorted({t.schema for t in model.tables.values()}) or ["public"]
+    schemas = sorted(
+        {t.schema for t in model.tables.values()} | {v.schema for v in model.views.values()}
+    ) or ["public"]
     block: dict[str, Any] = {}
     if all_tables:
         allow = ["alembic_version", *(t for t in runner if f"public.{t}" not in model.tables)]
-        block.update({"tables": True, "schemas": schemas, "allow": allow})
+        block.update({"tables": True, "views": True, "schemas": schemas, "allow": allow})
     if kinds:
         block["exactly"] = kinds
     if not block:

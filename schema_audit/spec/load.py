@@ -651,6 +651,17 @@ class _Builder:
                 table=None,
                 name="tables",
             )
+        if (doc.get("strict") or {}).get("views"):
+            strict = doc["strict"]
+            self.add(
+                "strict.views",
+                "strict_views",
+                ("strict",),
+                {**strict, "schemas": strict.get("schemas") or [self.default_schema]},
+                schema=self.default_schema,
+                table=None,
+                name="views",
+            )
         self.check_rule_ids(doc)
         self.link_questions(doc)
         if self.problems:

@@ -344,6 +344,10 @@ SPEC_SCHEMA: dict[str, Any] = {
                         "type": "boolean",
                         "description": "Every table must be in the spec.",
                     },
+                    "views": {
+                        "type": "boolean",
+                        "description": "Every view and materialized view must be in the spec.",
+                    },
                     "schemas": _strlist("Schemas strict mode covers (default: defaults.schema)."),
                     "exactly": {
                         "type": "array",
