@@ -55,6 +55,9 @@ CREATE TRIGGER kids_touch BEFORE UPDATE OF note, code ON app.kids FOR EACH ROW
   WHEN (OLD.note IS DISTINCT FROM NEW.note) EXECUTE FUNCTION app.touch_row('a', '1');
 CREATE TRIGGER kids_plain BEFORE INSERT OR UPDATE ON app.kids FOR EACH ROW
   EXECUTE FUNCTION app.touch_row();
+CREATE TABLE app.events (id int, at date) PARTITION BY RANGE (at);
+CREATE TABLE app.events_2024 PARTITION OF app.events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE TABLE app.events_loose (id int, at date, PRIMARY KEY (id, at));
 """
 
 PARENT_FK = (
@@ -100,6 +103,9 @@ DEFINITIONS = {
     "trigger update of added": PLAIN_TRIGGER.format("INSERT OR UPDATE OF note", "", ""),
     "trigger update of narrowed": TOUCH_TRIGGER.format("note", WHEN, "'a', '1'"),
     "trigger event added": PLAIN_TRIGGER.format("INSERT OR UPDATE OR DELETE", "", ""),
+    "partition detached": "ALTER TABLE app.events DETACH PARTITION app.events_2024",
+    "partition attached": "ALTER TABLE app.events ATTACH PARTITION app.events_loose "
+    "FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')",
     "view added": "CREATE VIEW app.kid_notes AS SELECT note FROM app.kids",
     "materialized view added": "CREATE MATERIALIZED VIEW app.kid_count AS SELECT count(*) FROM app.kids",
 }
@@ -230,7 +236,8 @@ def test_static_init_agrees_with_the_live_catalog(initialised, tmp_path: Path) -
     assert result.exit_code == 0, result.output
     text = spec.read_text()
     assert "body:" in text and "grants:" in text and "columns: [name]" in text
-    for key in ("collation: C", "match: FULL", "validated: false", "update_of:", "when:"):
+    keys = ("collation: C", "match: FULL", "validated: false", "update_of:", "when:")
+    for key in (*keys, "partition_of: app.events"):
         assert key in text, key
     assert _failing(_audit(spec, dsn)) == []
 

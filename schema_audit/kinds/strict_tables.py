@@ -60,6 +60,22 @@ def check_strict_tables(req: Requirement, ctx: AuditContext) -> Finding:
             diffs=[Diff("tables", "only the required ones", extra)],
             name="tables",
         )
+    # a listed table that became a partition (ATTACH PARTITION) where its entry does not say so
+    attached = sorted(
+        f"{k} (partition of {t.partition_of})"
+        for r in spec.requirements
+        if r.kind == "table" and not r.id.startswith("match.") and "partition_of" not in r.props
+        for k in [qualify(r.schema, r.table or "")]
+        if (t := model.tables.get(k)) is not None and t.schema in schemas and t.partition_of
+    )
+    if attached:
+        return finding_for(
+            req,
+            Status.FAIL,
+            f"tables that are partitions where the spec does not say so: {', '.join(attached)}",
+            diffs=[Diff("partition_of", "as the spec states", attached)],
+            name="tables",
+        )
     return finding_for(
         req,
         Status.PASS,

@@ -4,6 +4,7 @@
 tables:
   invoices:
     comment: one row per issued invoice
+    partition_of: invoices_all   # a partition of that table (DETACH FAILs)
     options: {fillfactor: 70}
     owner: billing_owner   # DEFERRED when a migration history does not name the owner
 ```
@@ -25,6 +26,17 @@ from schema_audit.enums import Status
 from schema_audit.kinds import _acl, requirement_kind
 from schema_audit.model import SchemaModel, qualify
 from schema_audit.spec.model import Requirement
+
+
+def same_parent(expected: str, actual: str | None, default_schema: str) -> bool:
+    """Whether the model's parent key (``schema.name``: quoted where PostgreSQL needs it when
+    read from files, bare from the catalog) is the spec's ``partition_of`` (``parent`` in the
+    default schema, or ``schema.parent``)."""
+    if actual is None:
+        return False
+    schema, _, name = expected.partition(".") if "." in expected else ("", "", expected)
+    schema = schema or default_schema
+    return actual in (qualify(schema, name), f"{schema}.{name}")
 
 
 def recommend(f: Finding, req: Requirement | None, model: SchemaModel) -> str:
@@ -75,6 +87,12 @@ def check_table(req: Requirement, ctx: AuditContext) -> Finding:
         message = f"{message}; {detail}" if status == Status.FAIL else f"table {label}: {detail}"
         status = Status.FAIL
         diffs += optional
+    parent = req.props.get("partition_of")
+    if parent is not None and not same_parent(parent, table.partition_of, ctx.spec.default_schema):
+        detail = f"partition of {table.partition_of or 'nothing'}, expected {parent}"
+        message = f"{message}; {detail}" if status == Status.FAIL else f"table {label}: {detail}"
+        status = Status.FAIL
+        diffs.append(Diff("partition_of", parent, table.partition_of))
     owner, unknown_owner = _acl.owner_diff(req.props.get("owner"), table.owner)
     if owner is not None:
         detail = f"owner is {table.owner}, expected {owner.expected}"

@@ -65,7 +65,7 @@ def _table(table: Table, only: tuple[str, ...] = TABLE_KINDS) -> dict[str, Any]:
     return {
         k: v
         for k, v in full.items()
-        if k == "schema" or k in only or (k == "owner" and "privileges" in only)
+        if k in ("schema", "partition_of") or k in only or (k == "owner" and "privileges" in only)
     }
 
 
@@ -75,6 +75,8 @@ def _full_table(table: Table) -> dict[str, Any]:
         spec["schema"] = table.schema
     if table.owner is not None:  # with privileges: the owner holds every privilege
         spec["owner"] = table.owner
+    if table.partition_of:
+        spec["partition_of"] = entrywrite.partition_parent(table.partition_of)
     columns: dict[str, Any] = {}
     for column in table.columns.values():
         item: dict[str, Any] = {"type": column.type, "nullable": column.nullable}

@@ -15,6 +15,7 @@ schema and awkward names.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from schema_audit.enums import ReferentialAction
@@ -192,6 +193,21 @@ def trigger_pairs(trigger: Trigger) -> list[tuple[str, Any]]:
     return pairs
 
 
+_QUALIFIED = re.compile(r'^("(?:[^"]|"")*"|[^."]*)\.("(?:[^"]|"")*"|.*)$')
+
+
+def partition_parent(key: str) -> str:
+    """A partition's parent as the spec names a table (bare in public, else schema.name),
+    from the model's key (``schema.name``, quoted where PostgreSQL needs it, or bare)."""
+    match = _QUALIFIED.match(key)
+    if match is None:
+        return key
+    schema, name = (
+        part[1:-1].replace('""', '"') if part.startswith('"') else part for part in match.groups()
+    )
+    return name if schema == "public" else f"{schema}.{name}"
+
+
 def column_grants(table: Table) -> list[tuple[str, str, list[str]]]:
     """(role, column, privileges) of each column-level grant but the owner's, in order."""
     out: dict[tuple[str, str], set[str]] = {}
@@ -224,6 +240,9 @@ class TableWriter:
             out.append(section + "schema:" + block_scalar(table.schema, 2, 9, BASE, TABLE_WIDTH))
         if "privileges" in kinds and table.owner is not None:
             out.append(section + "owner:" + block_scalar(table.owner, 2, 8, BASE, TABLE_WIDTH))
+        if table.partition_of:
+            parent = partition_parent(table.partition_of)
+            out.append(section + "partition_of:" + block_scalar(parent, 2, 15, BASE, TABLE_WIDTH))
         if "columns" in kinds:
             written += 1
             if not table.columns:

@@ -80,6 +80,10 @@ _TABLE = _req(
         "triggers": {"type": "array", "items": _TRIGGER},
         "privileges": {"type": "array", "items": _PRIVILEGE},
         "comment": _str("Required table comment."),
+        "partition_of": _str(
+            "The partitioned table this one is a partition of ('parent' or 'schema.parent'); "
+            "under strict tables, a listed table that does not say it must not be a partition."
+        ),
         "owner": _str(
             "The role that owns the table (DEFERRED when a migration history does not name it)."
         ),
