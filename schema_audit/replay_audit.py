@@ -52,6 +52,7 @@ def replay_source(
     from schema_audit.audit.history import CATEGORY, history_findings
     from schema_audit.probes.auto import automatic_probes
     from schema_audit.probes.run import ProbeContext, run_probes
+    from schema_audit.replay_owners import forget_runner_ownership
     from schema_audit.sources import live
     from schema_audit.sources.assumed import collect
     from schema_audit.sources.replay import (
@@ -100,6 +101,7 @@ def replay_source(
                 replay_sql(sql, scratch, on_step=reporter.replay_step, search_path=search_path)  # type: ignore[arg-type]
             revisions = [Revision(s.revision, s.file, s.file) for s in scratch.steps if not s.setup]
         model = live.introspect(scratch.dsn, schemas=schemas)
+        forget_runner_ownership(model, scratch.runner_role())
         if migrations:
             # Alembic's own bookkeeping; a SQL history's table of that name is the project's
             model.tables.pop(scratch.version_table or "public.alembic_version", None)

@@ -40,8 +40,13 @@ def same_parent(expected: str, actual: str | None, default_schema: str) -> bool:
 
 
 def recommend(f: Finding, req: Requirement | None, model: SchemaModel) -> str:
+    """Create a missing table; an existing one only needs ALTER (owner, comment, options)."""
+    name = f.table or ""
+    if any(d.property == "exists" for d in f.diffs) or not f.diffs:
+        return f"Create table {name} (or update the guide if the design deliberately dropped it)"
+    what = ", ".join(sorted({d.property for d in f.diffs}))
     return (
-        f"Create table {f.table or ''} (or update the guide if the design deliberately dropped it)"
+        f"ALTER TABLE {name} to match the spec ({what}), or update the spec if the design changed"
     )
 
 
@@ -55,9 +60,10 @@ def facets(req: Requirement) -> list[Facet]:
 @requirement_kind(
     id="table",
     name="Required table",
-    title="Missing tables",
+    title="Tables",
     group="tables",
-    hint="create the table in a new migration (or update the spec if the design dropped it)",
+    hint="create the table, or ALTER it (owner, comment, storage options), in a new migration "
+    "(or update the spec if the design changed)",
     spec="tables.<table>",
     recommend=recommend,
     facets=facets,

@@ -66,6 +66,13 @@ class Scratch:
     def failed(self) -> StepTiming | None:
         return next((s for s in self.steps if s.error), None)
 
+    def runner_role(self) -> str:
+        """The role the history ran as: it owns what the history created without OWNER TO."""
+        with psycopg.connect(self.dsn, autocommit=True) as conn:
+            row = conn.execute("SELECT current_user").fetchone()
+        assert row is not None
+        return str(row[0])
+
     def new_database(self, suffix: str) -> str:
         """Another scratch database on the same server (the rollback probe needs a clean one)."""
         name = f"{self.name}_{suffix}"
