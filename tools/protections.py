@@ -567,6 +567,16 @@ PROTECTIONS = [
         "tests/test_init_exact.py::"
         "test_a_replay_leaves_undecided_the_owners_the_history_does_not_name",
     ),
+    Protection(
+        "strict-default-privileges",
+        "schema_audit/kinds/strict_default_privileges.py",
+        "if not any(states(props, e) for props in stated)",
+        "if False",
+        "tests/test_default_privileges.py::"
+        "test_init_writes_default_privileges_and_strict_fails_a_new_one "
+        "tests/test_requirement_kinds.py::"
+        "test_the_kind_judges_its_fixture_as_postgresql_would[strict_default_privileges]",
+    ),
 ]
 
 

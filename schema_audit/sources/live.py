@@ -465,7 +465,9 @@ WHERE c.relkind = 'S' AND {ns} AND {not_ext}
 ORDER BY 1, 2"""
 )
 
-# Only what differs from the built-in defaults is stored; the creating role's own entry is skipped.
+# Only what differs from the built-in defaults is stored; the creating role's own entry is skipped,
+# and so is a built-in PUBLIC default (EXECUTE on functions, USAGE on types) a database-wide entry
+# keeps: ALTER DEFAULT PRIVILEGES GRANT USAGE ON TYPES TO r copies it in beside r's.
 Q_DEFAULT_PRIVILEGES = """
 SELECT pg_catalog.pg_get_userbyid(d.defaclrole), n.nspname, d.defaclobjtype,
        CASE WHEN a.grantee = 0 THEN 'public' ELSE pg_catalog.pg_get_userbyid(a.grantee) END, a.privilege_type
@@ -473,6 +475,8 @@ FROM pg_catalog.pg_default_acl d
 LEFT JOIN pg_catalog.pg_namespace n ON n.oid = d.defaclnamespace
 CROSS JOIN LATERAL pg_catalog.aclexplode(d.defaclacl) a
 WHERE a.grantee <> d.defaclrole
+  AND NOT (d.defaclnamespace = 0 AND a.grantee = 0
+           AND (d.defaclobjtype, a.privilege_type) IN (('f', 'EXECUTE'), ('T', 'USAGE')))
 ORDER BY 1, 2 NULLS FIRST, 3, 4, 5"""
 
 # {options}: the membership's INHERIT and SET options on 16+, the member's rolinherit before.

@@ -349,6 +349,8 @@ def _strict_block(
     if all_tables:
         allow = ["alembic_version", *(t for t in runner if f"public.{t}" not in model.tables)]
         block.update({"tables": True, "views": True, "schemas": schemas, "allow": allow})
+        if "privileges" in only:  # a new ALTER DEFAULT PRIVILEGES … GRANT reaches every new table
+            block["default_privileges"] = True
     if kinds:
         block["exactly"] = kinds
     if not block:
@@ -419,6 +421,29 @@ def _enums(model: SchemaModel) -> list[str]:
     return out
 
 
+def _default_privileges(model: SchemaModel) -> list[str]:
+    """``default_privileges:`` with every entry, one per role, schema, kind and grantee:
+    with ``strict: {default_privileges: true}`` a new ``ALTER DEFAULT PRIVILEGES … GRANT``
+    FAILs (before, a grant ON TABLES TO PUBLIC passed init's spec)."""
+    grouped: dict[tuple[str, str, str, str], list[str]] = {}
+    for e in model.default_privileges:
+        key = (e.owner or "", e.schema or "", e.object_type, e.grantee)
+        if e.privilege not in grouped.setdefault(key, []):
+            grouped[key].append(e.privilege)
+    if not grouped:
+        return []
+    out = ["", "default_privileges:"]
+    for (owner, schema, object_type, grantee), privileges in sorted(grouped.items()):
+        entry: dict[str, Any] = {}
+        if owner:
+            entry["for_role"] = owner
+        if schema:
+            entry["schema"] = schema
+        entry.update({"objects": object_type, "to": grantee, "grant": sorted(privileges)})
+        out.append(dump([entry], width=120, flow_style=None, indent=2).rstrip("\n"))
+    return out
+
+
 def spec_from_model(
     model: SchemaModel,
     *,
@@ -482,6 +507,8 @@ def spec_from_model(
                 out.append(f"  # {view.qualified_name}: {_where(view.provenance)}")
                 out.append(_block(_name(view.schema, view.name), _view(view), 2).rstrip("\n"))
     out += _enums(model)
+    if not tables and "privileges" in kinds:
+        out += _default_privileges(model)
     if model.functions:
         out += ["", "functions:"]
         seen: set[str] = set()

@@ -605,6 +605,16 @@ class _Builder:
                 table=None,
                 name=key,
             )
+        for index, props in enumerate(doc.get("default_privileges") or []):
+            self.add(
+                f"default_privileges.{props['objects']}_to_{props['to']}_{index}",
+                "default_privilege",
+                ("default_privileges", index),
+                props,
+                schema=props.get("schema") or self.default_schema,
+                table=None,
+                name=None,
+            )
         for key, props in (doc.get("forbidden_columns") or {}).items():
             self.add(
                 f"forbidden_columns.{key}",
@@ -661,6 +671,16 @@ class _Builder:
                 schema=self.default_schema,
                 table=None,
                 name="views",
+            )
+        if (doc.get("strict") or {}).get("default_privileges"):
+            self.add(
+                "strict.default_privileges",
+                "strict_default_privileges",
+                ("strict",),
+                {},
+                schema=self.default_schema,
+                table=None,
+                name="default_privileges",
             )
         self.check_rule_ids(doc)
         self.link_questions(doc)

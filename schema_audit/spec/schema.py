@@ -336,6 +336,11 @@ SPEC_SCHEMA: dict[str, Any] = {
                 "description": "Sequences by name ('seq' or 'schema.seq'): owner and exact grants.",
                 "additionalProperties": {"anyOf": [_kind("sequence"), {"type": "null"}]},
             },
+            "default_privileges": {
+                "type": "array",
+                "description": "ALTER DEFAULT PRIVILEGES entries: what objects created later grant.",
+                "items": _kind("default_privilege"),
+            },
             "forbidden_columns": {"type": "object", "additionalProperties": _FORBIDDEN},
             "probes": {"type": "object", "additionalProperties": _PROBE},
             "questions": {"type": "array", "items": _QUESTION},
@@ -351,6 +356,11 @@ SPEC_SCHEMA: dict[str, Any] = {
                     "views": {
                         "type": "boolean",
                         "description": "Every view and materialized view must be in the spec.",
+                    },
+                    "default_privileges": {
+                        "type": "boolean",
+                        "description": "Every default privilege must be stated under "
+                        "default_privileges: (a new ALTER DEFAULT PRIVILEGES … GRANT FAILs).",
                     },
                     "schemas": _strlist("Schemas strict mode covers (default: defaults.schema)."),
                     "exactly": {
