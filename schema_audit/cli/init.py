@@ -7,7 +7,7 @@ exit 2 when the source could not be read whole (no spec is written from a partia
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -32,6 +32,28 @@ from schema_audit.cli.options import (
     SqlOpt,
 )
 from schema_audit.errors import SchemaAuditError
+
+
+def warn_unapplied(model: Any) -> None:
+    """One stderr line when a static source left schema statements unapplied: the spec states
+    what the reader could apply, so a migrated database may differ where they reach (a DO
+    block recreating a table: its identity, keys) and FAIL the spec without anyone being told.
+    Data statements and ones a later statement settled again are not counted."""
+    open_ = [u for u in getattr(model, "unapplied", ()) if u.kind != "data" and u.effects]
+    if not open_:
+        return
+    first = open_[0]
+    where = f"{first.file}:{first.line}" if first.file else f"line {first.line}"
+    touched = sorted(
+        {e.target if e.target != "*" else "unnamed objects" for u in open_ for e in u.effects}
+    )
+    count = f"{len(open_)} statement{'s' if len(open_) != 1 else ''}"
+    typer.echo(
+        f"schema-audit: warning: {count} could not be applied statically (first at {where}): "
+        f"requirements about what they touch ({', '.join(touched[:3])}"
+        f"{', …' if len(touched) > 3 else ''}) may not hold on a migrated database",
+        err=True,
+    )
 
 
 def init(
@@ -113,6 +135,7 @@ def init(
         except SchemaAuditError as exc:
             fail(phrase(exc))
     exit_on_gaps(source.model, source.kind, allow_unrendered, "no spec written: ")
+    warn_unapplied(source.model)
     text = api.init_spec(
         source,
         history=migrations or sql,
