@@ -10,7 +10,9 @@ of a correct history. Ownership the history did name (``OWNER TO app``) is kept.
 
 An object owned by the replaying role is therefore read as owned by an unknown role, as
 a static reading reads it; its ACL loses the owner's own entries, which a live reading
-leaves out of ``grants:`` for the owner in the same way (``kinds._acl.acl``).
+leaves out of ``grants:`` for the owner in the same way (``kinds._acl.acl``). Default
+privileges the replaying role holds are likewise "for the role running the migrations",
+as a static reading of ``ALTER DEFAULT PRIVILEGES`` without ``FOR ROLE`` records them.
 """
 
 from __future__ import annotations
@@ -40,6 +42,9 @@ def forget_runner_ownership(model: SchemaModel, runner: str) -> None:
         if sequence.owner == runner:
             sequence.owner = None
             sequence.grants = without_runner(sequence.grants)
+    for default in model.default_privileges:
+        if default.owner == runner:  # ALTER DEFAULT PRIVILEGES without FOR ROLE in the history
+            default.owner = None
     for schema, owner in model.schemas.items():
         if owner == runner:
             model.schemas[schema] = None

@@ -270,7 +270,10 @@ ALTER TABLE app.accounts OWNER TO ex_app;
 ALTER VIEW app.names OWNER TO ex_app;
 ALTER SEQUENCE app.tickets OWNER TO ex_app;
 ALTER FUNCTION app.touch(integer) OWNER TO ex_app;
+ALTER DEFAULT PRIVILEGES FOR ROLE ex_app IN SCHEMA app GRANT SELECT ON TABLES TO ex_auth;
 """
+# the same default privilege in the history, for whichever role runs it
+HISTORY_DEFAULTS = "ALTER DEFAULT PRIVILEGES IN SCHEMA app GRANT SELECT ON TABLES TO ex_auth;\n"
 
 
 def _replay_audit(spec: Path, history: Path, pg_server) -> dict:  # type: ignore[no-untyped-def,type-arg]
@@ -289,8 +292,9 @@ def test_a_replay_leaves_undecided_the_owners_the_history_does_not_name(
     """A replay runs the history as the scratch role, which then owns everything the history
     created without OWNER TO: the owner production has (init's spec) is DEFERRED as it is
     statically, not a FAIL of a correct history (before: every table, view, sequence,
-    function and schema FAILed ``owner is postgres, expected ex_app``). An owner the history
-    does name is still compared."""
+    function and schema FAILed ``owner is postgres, expected ex_app``, and the default
+    privileges the history sets for its running role FAILed ``for_role: ex_app``). An owner
+    the history does name is still compared."""
     name, dsn = pg_server.create_database("exactown")
     try:
         with psycopg.connect(dsn, autocommit=True) as conn:
@@ -299,12 +303,12 @@ def test_a_replay_leaves_undecided_the_owners_the_history_does_not_name(
         spec = tmp_path / "spec.yaml"
         result = CliRunner().invoke(app, ["init", "--dsn", dsn, "-o", str(spec)])
         assert result.exit_code == 0, result.output
-        assert "owner: ex_app" in spec.read_text()
+        assert "owner: ex_app" in spec.read_text() and "for_role: ex_app" in spec.read_text()
     finally:
         pg_server.drop_database(name)
     history = tmp_path / "history"
     history.mkdir()
-    (history / "001_base.sql").write_text(BASE)
+    (history / "001_base.sql").write_text(BASE + HISTORY_DEFAULTS)
     report = _replay_audit(spec, history, pg_server)
     assert [f for f in _failing(report) if not f.startswith("rules.")] == []
     deferred = {f["id"]: f["message"] for f in report["findings"] if f["status"] == "DEFERRED"}
