@@ -247,3 +247,27 @@ def test_crafted_revision_light_equals_alembic_or_declines(case: str, tmp_path: 
         assert light == real
     else:
         assert light is None, (light, real, error)
+
+
+def test_ctrl_c_inside_a_revision_is_not_declined(tmp_path: Path) -> None:
+    """Ctrl-C reaches a running revision as the CLI's ``Interrupted`` (a BaseException, not
+    KeyboardInterrupt). Declined, it sent the revision to real Alembic and the run carried
+    on to the end (exit 1 instead of 130: test_first_contact's Ctrl-C test, when the signal
+    landed while the light path ran a revision). It must go up, as from ``_render``."""
+    import signal
+
+    from schema_audit.cli.entry import Interrupted, _raise_interrupted
+
+    versions = tmp_path / "versions"
+    versions.mkdir()
+    body = 'import os, signal\nop.execute("SELECT 1")\nos.kill(os.getpid(), signal.SIGINT)\nsum(range(10))'
+    (versions / "c001_crafted.py").write_text(
+        HEAD.format(imports="from alembic import op", body=textwrap.indent(body, "    "))
+    )
+    [(_, info)] = list(_revisions(tmp_path))
+    previous = signal.signal(signal.SIGINT, _raise_interrupted)
+    try:
+        with pytest.raises(Interrupted):
+            _render_light(info, "c001_crafted.py", tmp_path)
+    finally:
+        signal.signal(signal.SIGINT, previous)

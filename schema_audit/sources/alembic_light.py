@@ -16,9 +16,10 @@ are answered by stand-ins that know only ``op.execute(str)``, ``sa.text(str)`` a
 ``op.execute(sa.text(str))`` during ``upgrade()``. Anything else is *declined*:
 any other ``op.*``/``sa.*`` name or import, text that could hold a bind parameter
 (``:name``, ``\\:``), execution options, an ``op`` call outside ``upgrade()``, an
-exception of any kind. A declined revision is rendered by real Alembic from scratch
-(``alembic._render``), so the light path either gives exactly Alembic's output or
-none at all: never a partial read. The declining exception derives from
+``Exception`` the revision raises (Ctrl-C and other BaseExceptions go up, as from real
+Alembic). A declined revision is rendered by real Alembic from scratch
+(``alembic._render``), so the light path either gives exactly Alembic's output or none
+at all: never a partial read. The declining exception derives from
 ``BaseException`` so a revision's ``except Exception`` does not swallow it, and the
 session remembers it even when a bare ``except:`` does.
 """
@@ -179,12 +180,13 @@ def run(path: Path, module_name: str, sink: _Sink) -> str | None:
         session.active = True
         upgrade()
         session.active = False
-    except KeyboardInterrupt:
-        raise
     except Declined:
         pass
-    except BaseException as exc:  # anything the revision raises: real Alembic settles it
+    except Exception as exc:  # anything a migration file raises: real Alembic settles it
         session.decline(f"raised {type(exc).__name__}")
+    # Any other BaseException goes up, as it does from ``alembic._render`` (which catches
+    # ``Exception`` only): Ctrl-C arrives as the CLI's ``Interrupted``, a BaseException, and
+    # declining it would render the revision again and carry on with the run.
     finally:
         session.active = False
         sys.modules.pop(module_name, None)
