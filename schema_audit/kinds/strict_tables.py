@@ -12,18 +12,12 @@ strict:
 from __future__ import annotations
 
 from schema_audit.audit.context import AuditContext
-from schema_audit.audit.deferral import Facet
 from schema_audit.audit.findings import Diff, Finding, finding_for
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
+from schema_audit.kinds._unrequired import facets, unrequired
 from schema_audit.model import qualify
 from schema_audit.spec.model import Requirement
-
-
-def facets(req: Requirement) -> list[Facet]:
-    """What its finding reads from the model (a static reading DEFERs it when an
-    unapplied statement may change one of these)."""
-    return [Facet("exists")]
 
 
 @requirement_kind(
@@ -38,20 +32,7 @@ def facets(req: Requirement) -> list[Facet]:
 )
 def check_strict_tables(req: Requirement, ctx: AuditContext) -> Finding:
     model, spec = ctx.model, ctx.spec
-    # a table a match: selector picks is not thereby required: selectors say what a table of
-    # that pattern must have, not that a new one may appear
-    required = {
-        qualify(r.schema, r.table or "")
-        for r in spec.requirements
-        if r.kind == "table" and not r.id.startswith("match.")
-    }
-    allowed = {
-        qualify(spec.default_schema, a) if "." not in a else a for a in req.props.get("allow") or []
-    }
-    schemas = set(req.props["schemas"])
-    extra = sorted(
-        k for k, t in model.tables.items() if t.schema in schemas and k not in required | allowed
-    )
+    extra, schemas = unrequired(req, ctx, ("table",), model.tables)
     if extra:
         return finding_for(
             req,

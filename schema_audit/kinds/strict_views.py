@@ -13,20 +13,13 @@ strict:
 from __future__ import annotations
 
 from schema_audit.audit.context import AuditContext
-from schema_audit.audit.deferral import Facet
 from schema_audit.audit.findings import Diff, Finding, finding_for
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
-from schema_audit.model import qualify
+from schema_audit.kinds._unrequired import facets, unrequired
 from schema_audit.spec.model import Requirement
 
 VIEW_KINDS = ("view", "materialized_view")
-
-
-def facets(req: Requirement) -> list[Facet]:
-    """What its finding reads from the model (a static reading DEFERs it when an
-    unapplied statement may change one of these)."""
-    return [Facet("exists")]
 
 
 @requirement_kind(
@@ -40,19 +33,7 @@ def facets(req: Requirement) -> list[Facet]:
     facets=facets,
 )
 def check_strict_views(req: Requirement, ctx: AuditContext) -> Finding:
-    model, spec = ctx.model, ctx.spec
-    required = {
-        qualify(r.schema, r.table or "")
-        for r in spec.requirements
-        if r.kind in VIEW_KINDS and not r.id.startswith("match.")
-    }
-    allowed = {
-        qualify(spec.default_schema, a) if "." not in a else a for a in req.props.get("allow") or []
-    }
-    schemas = set(req.props["schemas"])
-    extra = sorted(
-        k for k, v in model.views.items() if v.schema in schemas and k not in required | allowed
-    )
+    extra, schemas = unrequired(req, ctx, VIEW_KINDS, ctx.model.views)
     if extra:
         return finding_for(
             req,

@@ -1,0 +1,48 @@
+"""What strict mode's set checks share: the objects of the covered schemas no entry requires.
+
+``strict.tables`` and ``strict.views`` ask the same question of different sets (tables,
+views and materialized views): required means named by an entry of those kinds (a
+``match:`` selector's pick does not count: selectors say what a matching object must
+have, not that a new one may appear), or listed under ``allow:``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Protocol
+
+from schema_audit.audit.context import AuditContext
+from schema_audit.audit.deferral import Facet
+from schema_audit.model import qualify
+from schema_audit.spec.model import Requirement
+
+
+class _InSchema(Protocol):
+    @property
+    def schema(self) -> str: ...
+
+
+def facets(req: Requirement) -> list[Facet]:
+    """What its finding reads from the model (a static reading DEFERs it when an
+    unapplied statement may change one of these)."""
+    return [Facet("exists")]
+
+
+def unrequired(
+    req: Requirement, ctx: AuditContext, kinds: tuple[str, ...], objects: Mapping[str, _InSchema]
+) -> tuple[list[str], set[str]]:
+    """(the objects of the covered schemas no entry of ``kinds`` requires, sorted; those schemas)."""
+    spec = ctx.spec
+    required = {
+        qualify(r.schema, r.table or "")
+        for r in spec.requirements
+        if r.kind in kinds and not r.id.startswith("match.")
+    }
+    allowed = {
+        qualify(spec.default_schema, a) if "." not in a else a for a in req.props.get("allow") or []
+    }
+    schemas = set(req.props["schemas"])
+    extra = sorted(
+        k for k, o in objects.items() if o.schema in schemas and k not in required | allowed
+    )
+    return extra, schemas
