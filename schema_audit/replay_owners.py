@@ -17,7 +17,7 @@ as a static reading of ``ALTER DEFAULT PRIVILEGES`` without ``FOR ROLE`` records
 
 from __future__ import annotations
 
-from schema_audit.model import Grant, SchemaModel
+from schema_audit.model import Function, Grant, SchemaModel, Sequence, Table, View
 
 
 def forget_runner_ownership(model: SchemaModel, runner: str) -> None:
@@ -26,22 +26,16 @@ def forget_runner_ownership(model: SchemaModel, runner: str) -> None:
     def without_runner(grants: list[Grant]) -> list[Grant]:
         return [g for g in grants if g.grantee != runner]
 
-    for table in model.tables.values():
-        if table.owner == runner:
-            table.owner = None
-            table.grants = without_runner(table.grants)
-    for view in model.views.values():
-        if view.owner == runner:
-            view.owner = None
-            view.grants = without_runner(view.grants)
-    for function in model.functions.values():
-        if function.owner == runner:
-            function.owner = None
-            function.grants = without_runner(function.grants)
-    for sequence in model.sequences.values():
-        if sequence.owner == runner:
-            sequence.owner = None
-            sequence.grants = without_runner(sequence.grants)
+    owned: list[Table | View | Function | Sequence] = [
+        *model.tables.values(),
+        *model.views.values(),
+        *model.functions.values(),
+        *model.sequences.values(),
+    ]
+    for thing in owned:
+        if thing.owner == runner:
+            thing.owner = None
+            thing.grants = without_runner(thing.grants)
     for default in model.default_privileges:
         if default.owner == runner:  # ALTER DEFAULT PRIVILEGES without FOR ROLE in the history
             default.owner = None
