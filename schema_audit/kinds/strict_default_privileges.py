@@ -13,17 +13,10 @@ default_privileges:
 from __future__ import annotations
 
 from schema_audit.audit.context import AuditContext
-from schema_audit.audit.deferral import Facet
 from schema_audit.audit.findings import Diff, Finding, finding_for
 from schema_audit.kinds import requirement_kind
-from schema_audit.kinds.default_privilege import sql, states
+from schema_audit.kinds.default_privilege import facets, sql, states
 from schema_audit.spec.model import Requirement
-
-
-def facets(req: Requirement) -> list[Facet]:
-    """What its finding reads from the model (a static reading DEFERs it when an
-    unapplied statement may change one of these)."""
-    return [Facet("privilege"), Facet("role")]
 
 
 @requirement_kind(
