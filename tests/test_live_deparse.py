@@ -95,6 +95,12 @@ CREATE TABLE public.plain (id bigint PRIMARY KEY, code varchar(64) UNIQUE, t tex
   at timestamptz, u uuid, dt date);
 CREATE INDEX plain_multi ON public.plain (code, t DESC, n NULLS FIRST) INCLUDE (u) WHERE at > '2020-01-01';
 CREATE INDEX plain_uuid ON public.plain USING hash (u);
+CREATE TABLE s2.colls (c text COLLATE "C", v varchar(9) COLLATE "POSIX", d dtext, m mood);
+CREATE INDEX colls_c ON s2.colls (c);
+CREATE INDEX colls_c_default ON s2.colls (c COLLATE "default");
+CREATE INDEX colls_v ON s2.colls (v DESC);
+CREATE INDEX colls_incl ON s2.colls (c) INCLUDE (v, d, m);
+CREATE INDEX colls_v_text ON s2.colls USING hash (v text_ops);
 """
 
 
@@ -204,8 +210,40 @@ def test_index_definitions_are_the_servers_on_awkward_and_generated_schemas(
     assert set(model) == set(server)
     assert {k: v for k, v in model.items() if server[k] != v} == {}
     assert len(server) > 150
-    # and most of them were built on the client (the shapes the query knows as plain)
-    assert _built_on_client(dsn, live.Q_INDEXES, 8) > 100
+
+
+def test_the_client_finds_the_plain_indexes_the_server_finds(make_db) -> None:  # type: ignore[no-untyped-def]
+    """Which index definitions are built on the client is decided there, from the column
+    query's types and collations (no per-key lookup on the server): exactly the indexes the
+    server's own check (Q_INDEX_DEFINITIONS) calls plain, no more (a definition built for
+    an index whose operator class or collation is not its column's would be wrong text)."""
+    dsn = make_db("plainidx", AWKWARD + "".join(sql for _, sql in generate(30).files))
+    conn = live.connect_readonly(dsn)
+    try:
+        reader = live._Reader(conn, dsn, None)
+        live._server_version(reader)
+        types: dict[int, dict[int, tuple[int, int]]] = {}
+        for row in reader.rows(live.Q_COLUMNS, "columns"):
+            types.setdefault(row[0], {})[row[1]] = (row[-2], row[-1])
+        plain_opclasses = set(reader.rows(live.Q_PLAIN_OPCLASSES, "plain operator classes"))
+        rows = reader.rows(live.Q_INDEXES, "indexes")
+        client = {
+            (row[0], row[1])
+            for row in rows
+            if row[8]
+            and live._plain_keys(row[10], row[11], row[12], row[6], types[row[0]], plain_opclasses)
+        }
+        server_rows = reader.rows(live.Q_INDEX_DEFINITIONS, "index definitions")
+        server = {(row[0], row[1]) for row in server_rows if row[8] is None}
+    finally:
+        conn.close()
+    assert client == server
+    assert len(client) > 100 and len(rows) == len(server_rows) > len(client) + 15
+    names = {name for _, name in client}
+    assert {"colls_c", "colls_v", "colls_incl", "idx_hash", "idx_char"} <= names
+    # text_ops is varchar's default (no varchar class): printed bare, so plain
+    assert {"colls_v_text", "idx_varchar_text"} <= names
+    assert not {"colls_c_default", "idx_domain", "idx_pattern", "idx_coll", "idx_fill"} & names
 
 
 @pytest.mark.parametrize("quote_all", [False, True])

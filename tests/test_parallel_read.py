@@ -314,7 +314,10 @@ def test_the_plan_runs_the_queries_in_the_order_the_model_is_built_from_them(
     live.introspect(dsn, jobs=1)
     built = [what for what in served if what != "server version"]
     planned = list(dict.fromkeys(p.what for p in live._plan(4)))
-    assert planned == built
+    # the one query the plan cannot know (the indexes left to the server) comes right
+    # after the indexes it depends on
+    at = planned.index("indexes") + 1
+    assert planned[:at] + ["index definitions"] + planned[at:] == built
     # and each heavy query's part n is planned for connection n
     slots = {(p.what, p.slot) for p in live._plan(4) if p.slot is not None}
     assert slots == {

@@ -20,6 +20,7 @@ import re
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from collections.abc import Sequence as Items
 from typing import Any
 
 import psycopg
@@ -210,12 +211,17 @@ ORDER BY n.nspname, c.relname"""
 # A lock taken inside a query lasts until the query's subtransaction ends, so one query over
 # every view would hold its first views' tables for as long as the whole query runs (at
 # 5,000 tables, long enough to fail a migration's 200 ms lock_timeout): it runs in
-# VIEWDEF_CHUNKS slices, each rolled back before the next (see _Reader.rows).
+# VIEWDEF_CHUNKS slices, each rolled back before the next (see _Reader.rows). A slice starts
+# from the views' _RETURN rules (every view and materialized view has exactly one), not from
+# pg_class: each slice then scans pg_rewrite's few hundred rows, not every relation and index
+# (5,000 tables: 32 scans of 49,000 pg_class rows and their pg_depend anti-join were
+# 0.6-1.2 s of the server's time, more than the definitions themselves).
 Q_VIEWDEFS = """
 SELECT c.oid, pg_catalog.pg_get_viewdef(c.oid, true)
-FROM pg_catalog.pg_class c
+FROM pg_catalog.pg_rewrite r
+JOIN pg_catalog.pg_class c ON c.oid = r.ev_class
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('v', 'm') AND {ns} AND {not_ext}{chunk}"""
+WHERE r.rulename = '_RETURN' AND c.relkind IN ('v', 'm') AND {ns} AND {not_ext}{chunk}"""
 VIEWDEF_CHUNKS = 32
 
 # A column's collation as schema_audit.collation spells it: bare when an unqualified COLLATE
@@ -234,7 +240,7 @@ SELECT a.attrelid, a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.att
        pg_catalog.pg_get_expr(ad.adbin, CASE WHEN ad.adbin::text LIKE '%%{{VAR %%' THEN ad.adrelid ELSE 0 END),
        a.attidentity, {generated},
        CASE WHEN a.attcollation <> t.typcollation THEN {collation} END,
-       dsc.description
+       dsc.description, a.atttypid, a.attcollation
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -279,21 +285,64 @@ LEFT JOIN pg_catalog.pg_index i ON i.indexrelid = con.conindid AND con.contype I
 WHERE con.contype IN ('p', 'u', 'c', 'f', 'x') AND {ns} AND {not_ext}{part}
 ORDER BY con.conrelid, con.conname"""
 
-# Per index key (one set-wise join, not a subquery per index: at 5,000 tables the per-index
-# subqueries cost more than pg_get_indexdef itself): its column name or expression, operator
-# class and collation when not the default, and whether the index has the plain shape whose
-# pg_get_indexdef text live_deparse.index_definition builds (every key a column with the
-# default operator class of exactly its type, or text_ops for varchar, no options, the
-# column's collation; btree or hash). The server deparses every other index. Those default
-# operator classes (po, with the input type each is plain for) are a hashed set looked up per
-# key: as a joined subquery the planner, expecting one row, compared every key with all of
-# them (5,000 tables: 3.9 M comparisons, a third of this query).
+# An index's definition is pg_get_indexdef's text. For the plain shape (every key a column with
+# the default operator class of exactly its type, or text_ops for varchar, no options, the
+# column's collation; btree or hash; no reloptions) live_deparse.index_definition builds that
+# text on the client. Q_INDEXES reads each index's raw keys, operator classes and collations
+# (no per-key lookup: the column query's types and collations decide the plain shape on the
+# client, against Q_PLAIN_OPCLASSES); every other index is read again by Q_INDEX_DEFINITIONS,
+# restricted to those indexes, where the server names the keys, operator classes and
+# collations and deparses the definition: at 5,000 tables the per-key pg_attribute lookups and
+# the aggregation were two thirds of the index read (45,000 lookups for 33,000 indexes).
+Q_PLAIN_OPCLASSES = """
+SELECT opc.oid, t.t
+FROM pg_catalog.pg_opclass opc
+JOIN pg_catalog.pg_am am ON am.oid = opc.opcmethod
+JOIN pg_catalog.pg_type ty ON ty.oid = opc.opcintype
+CROSS JOIN LATERAL (VALUES (opc.opcintype),
+  (CASE WHEN opc.opcintype = 'pg_catalog.text'::pg_catalog.regtype
+         AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_opclass o2 WHERE o2.opcmethod = opc.opcmethod
+                           AND o2.opcdefault AND o2.opcintype = 'pg_catalog.varchar'::pg_catalog.regtype)
+        THEN 'pg_catalog.varchar'::pg_catalog.regtype::oid END)) t(t)
+WHERE opc.opcdefault AND am.amname IN ('btree', 'hash') AND ty.typtype <> 'd' AND t.t IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_amproc p WHERE p.amprocfamily = opc.opcfamily
+                    AND p.amprocnum = CASE am.amname WHEN 'btree' THEN 5 ELSE 3 END)"""
+
+# The relations first (a fenced subquery: one pg_depend probe per relation, not per index),
+# no ORDER BY (the client sorts: the server's sort of these wide rows spilled to disk), the
+# backing constraint looked up only for unique and exclusion indexes. Column 8 says whether
+# the index can have the plain shape at all (the client then checks its keys).
 Q_INDEXES = """
+SELECT i.indrelid, ic.relname, i.indisunique, i.indisprimary, i.indisvalid, am.amname, i.indnkeyatts,
+       pg_catalog.pg_get_expr(i.indpred, i.indrelid),
+       {client_deparse} AND i.indexprs IS NULL AND ic.reloptions IS NULL AND am.amname IN ('btree', 'hash'),
+       i.indoption::int2[], i.indkey::int2[], i.indclass::oid[], i.indcollation::oid[],
+       CASE WHEN i.indisunique OR i.indisexclusion
+            THEN (SELECT con.conname FROM pg_catalog.pg_constraint con
+                   WHERE con.conrelid = i.indrelid AND con.conindid = i.indexrelid AND con.contype IN ('p', 'u', 'x')) END,
+       {nnd}, c.nspname, c.relname, ic.relkind = 'I', i.indexrelid
+FROM (SELECT c.oid, c.relname, n.nspname
+        FROM pg_catalog.pg_class c
+        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+       WHERE c.relkind IN ('r', 'p', 'm') AND {ns} AND {not_ext}{part}
+      OFFSET 0) c
+JOIN pg_catalog.pg_index i ON i.indrelid = c.oid
+JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+JOIN pg_catalog.pg_am am ON am.oid = ic.relam"""
+
+# The indexes Q_INDEXES left to the server ({part}: their oids), as the server reads them: per
+# key (one set-wise join, not a subquery per index) its column name or expression, operator
+# class and collation when not the default, and whether the index has the plain shape (the
+# server's own check, the same as the client's: where the two disagreed the definition would
+# still be the one index_definition builds from the server's names). Those default operator
+# classes (po) are a hashed set looked up per key: as a joined subquery the planner, expecting
+# one row, compared every key with all of them.
+Q_INDEX_DEFINITIONS = """
 SELECT i.indrelid, ic.relname, i.indisunique, i.indisprimary, i.indisvalid, am.amname, i.indnkeyatts,
        pg_catalog.pg_get_expr(i.indpred, i.indrelid),
        CASE WHEN NOT ({client_deparse} AND k.plain AND ic.reloptions IS NULL) THEN pg_catalog.pg_get_indexdef(i.indexrelid) END,
        i.indoption::int2[], k.names, k.is_column, k.opclasses, con.conname, {nnd}, k.collations,
-       n.nspname, c.relname, ic.relkind = 'I'
+       n.nspname, c.relname, ic.relkind = 'I', i.indexrelid
 FROM pg_catalog.pg_index i
 JOIN (
   SELECT k.indexrelid,
@@ -309,18 +358,7 @@ JOIN (
                               ORDER BY k.ord) FILTER (WHERE k.ord <= k.nkey) AS collations,
          pg_catalog.bool_and(COALESCE(k.attnum > 0 AND (k.ord > k.nkey OR (k.coll IN (0, a.attcollation)
                              AND (k.opc, a.atttypid) IN (  -- po: (oid, intype)
-                                   SELECT opc.oid, t.t
-                                     FROM pg_catalog.pg_opclass opc
-                                     JOIN pg_catalog.pg_am am ON am.oid = opc.opcmethod
-                                     JOIN pg_catalog.pg_type ty ON ty.oid = opc.opcintype
-                                     CROSS JOIN LATERAL (VALUES (opc.opcintype),
-                                       (CASE WHEN opc.opcintype = 'pg_catalog.text'::pg_catalog.regtype
-                                              AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_opclass o2 WHERE o2.opcmethod = opc.opcmethod
-                                                                AND o2.opcdefault AND o2.opcintype = 'pg_catalog.varchar'::pg_catalog.regtype)
-                                             THEN 'pg_catalog.varchar'::pg_catalog.regtype::oid END)) t(t)
-                                    WHERE opc.opcdefault AND am.amname IN ('btree', 'hash') AND ty.typtype <> 'd' AND t.t IS NOT NULL
-                                      AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_amproc p WHERE p.amprocfamily = opc.opcfamily
-                                                        AND p.amprocnum = CASE am.amname WHEN 'btree' THEN 5 ELSE 3 END)))),
+                                   {plain_opclasses}))),
                              false)) AS plain
   FROM (SELECT i.indexrelid, i.indrelid, i.indnkeyatts AS nkey, k.attnum, k.opc, k.coll, k.ord
           FROM pg_catalog.pg_index i,
@@ -341,7 +379,9 @@ JOIN pg_catalog.pg_am am ON am.oid = ic.relam
 LEFT JOIN pg_catalog.pg_constraint con ON con.conindid = i.indexrelid AND con.conrelid = i.indrelid
      AND con.contype IN ('p', 'u', 'x')
 WHERE c.relkind IN ('r', 'p', 'm') AND {ns} AND {not_ext}{part}
-ORDER BY i.indrelid, ic.relname""".replace("{collation}", COLLATION_NAME)
+ORDER BY i.indrelid, ic.relname""".replace("{collation}", COLLATION_NAME).replace(
+    "{plain_opclasses}", Q_PLAIN_OPCLASSES.strip()
+)
 
 Q_POLICIES = """
 SELECT p.polrelid, p.polname, p.polcmd, p.polpermissive,
@@ -526,7 +566,7 @@ def _namespace_filter(schemas: list[str] | None) -> tuple[str, dict[str, Any]]:
 # parsed from text (5,000 tables: 0.16 -> 0.11 CPU s of the client's parsing for the two).
 # Their columns are all text, name, bool, oid and int2 values or arrays, which load to the
 # same Python values either way ("char" is not: its empty value arrives as '\x00' in binary).
-_BINARY_RESULTS = frozenset({Q_CONSTRAINTS, Q_INDEXES})
+_BINARY_RESULTS = frozenset({Q_CONSTRAINTS, Q_INDEXES, Q_INDEX_DEFINITIONS})
 
 # One round trip: a statement list without parameters goes as a simple query.
 RELEASE_LOCKS = "ROLLBACK TO SAVEPOINT schema_audit_read; RELEASE SAVEPOINT schema_audit_read"
@@ -542,7 +582,7 @@ def _lock_chunked(sql: str) -> str:
     slices = [
         sql.replace(
             "{chunk}",
-            f" AND pg_catalog.mod(pg_catalog.hashoid(c.oid) & 2147483647, {VIEWDEF_CHUNKS}) = {n}",
+            f" AND pg_catalog.mod(pg_catalog.hashoid(r.ev_class) & 2147483647, {VIEWDEF_CHUNKS}) = {n}",
         )
         for n in range(VIEWDEF_CHUNKS)
     ]
@@ -744,7 +784,7 @@ _SWAP_SETTINGS = "SELECT " + ", ".join(
 # Split by relation (a hash of its oid, so every row of one relation lands in one part and the
 # parts are balanced whatever the oid stride): the queries that bound the read at 5,000 tables.
 _SPLIT = {
-    "indexes": "i.indrelid",
+    "indexes": "c.oid",  # the indexed relation (Q_INDEXES reads the relations first)
     "constraints": "con.conrelid",
     "columns": "c.oid",
     # not heavy, but pg_get_expr(polqual, polrelid) opens each table: on the connection that
@@ -777,6 +817,7 @@ def _plan(parts: int) -> list[Planned]:
         *split(Q_COLUMNS, "columns"),
         Planned(Q_VIEWDEFS, "view definitions", optional=True),
         *split(Q_CONSTRAINTS, "constraints"),
+        Planned(Q_PLAIN_OPCLASSES, "plain operator classes"),
         *split(Q_INDEXES, "indexes"),
         *split(Q_POLICIES, "policies"),
         *(Planned(q, what) for q, what in _REST),
@@ -917,6 +958,9 @@ def _build(
 
     attnames: dict[int, dict[int, str]] = {}  # relid -> attnum -> name, for constraints
     names: dict[int, str] = {}
+    # relid -> attnum -> (type oid, collation oid): whether an index has the plain shape
+    atttypes: dict[int, dict[int, tuple[int, int]]] = {}
+    typed: dict[int, tuple[int, int]] = {}
     # One str per distinct column name and type (psycopg makes a new one per row: at 5,000
     # tables ~13 MiB of copies of "id", "bigint", "text" ...); types printed in the model's
     # spelling once per distinct text.
@@ -936,15 +980,19 @@ def _build(
         generated,
         collation,
         comment,
+        typid,
+        collid,
     ) in r.rows(Q_COLUMNS, "columns"):
         if relid != last:  # the rows come grouped by relation
             names = attnames[relid] = {}
+            typed = atttypes[relid] = {}
             last = relid
             rel = relations.get(relid)
             into_table = rel if isinstance(rel, Table) else None
             into_view = rel if isinstance(rel, View) else None
         name = words[name]
         names[attnum] = name
+        typed[attnum] = (typid, collid)
         home = types.get(type_)
         if home is None:
             home = types[type_] = words[_home_type(type_)]
@@ -969,7 +1017,7 @@ def _build(
         if isinstance(view, View):
             view.definition = definition or ""
     _read_constraints(r, relations, attnames, quote)
-    _read_indexes(r, relations, quote, words)
+    _read_indexes(r, relations, attnames, atttypes, quote, words)
     _read_policies(r, relations)
     _read_triggers(r, relations)
     _read_grants(r, relations, words)
@@ -1227,8 +1275,21 @@ def _read_constraints(
 
 
 def _read_indexes(
-    r: _Reader, relations: dict[int, Table | View], quote: Quoter, words: _Words
+    r: _Reader | SharedSnapshotPool,
+    relations: dict[int, Table | View],
+    attnames: dict[int, dict[int, str]],
+    atttypes: dict[int, dict[int, tuple[int, int]]],
+    quote: Quoter,
+    words: _Words,
 ) -> None:
+    """Indexes of the plain shape from Q_INDEXES and the column query; the others as the
+    server reads them (Q_INDEX_DEFINITIONS, only for those), each relation's in name order."""
+    plain_opclasses = set(r.rows(Q_PLAIN_OPCLASSES, "plain operator classes"))
+    rows = r.rows(Q_INDEXES, "indexes")
+    # the server no longer sorts these rows (its sort spilled to disk); names compare as the
+    # server's "C" order does, by code point
+    rows.sort(key=_relid_and_name)
+    server: list[tuple[Table | View, str, int]] = []  # (relation, index, oid) left to the server
     for (
         relid,
         name,
@@ -1238,79 +1299,220 @@ def _read_indexes(
         method,
         nkey,
         predicate,
-        definition,
+        candidate,
         options,
-        keys,
-        is_column,
-        opclasses,
+        indkey,
+        indclass,
+        indcollation,
         constraint,
         nulls_not_distinct,
-        collations,
         schema,
         table,
         partitioned,
-    ) in r.rows(Q_INDEXES, "indexes"):
+        oid,
+    ) in rows:
         rel = relations.get(relid)
         if rel is None:
             continue
-        keys = [words[k] for k in keys] if keys else []
-        options = options or ()
-        method = words[method]
-        if definition is None:  # the plain shape: the server's text, built here
-            definition = index_definition(
-                quote,
-                name,
-                unique,
-                partitioned,
-                schema,
-                table,
-                method,
-                keys,
-                nkey,
-                options,
-                bool(nulls_not_distinct),
-                predicate,
-            )
-        count = min(nkey, len(keys))
-        # IndexKey's fields in order, positionally; most keys are plain ascending columns
-        # with no operator class or collation of their own (the query's arrays of NULLs)
-        if not any(options) and not any(opclasses or ()) and not any(collations or ()):
-            index_keys = [
-                IndexKey(keys[position], bool(is_column[position]), False, None, None, None)
-                for position in range(count)
-            ]
-        else:
-            opclasses = opclasses or ()
-            collations = collations or ()
-            index_keys = []
-            for position in range(count):
-                option = options[position] if position < len(options) else 0
-                descending = option & 1 == 1
-                nulls_first = option & 2 == 2
-                index_keys.append(
-                    IndexKey(
-                        keys[position],
-                        bool(is_column[position]),
-                        descending,
-                        None if nulls_first == descending else nulls_first,
-                        opclasses[position] if position < len(opclasses) else None,
-                        collations[position] if position < len(collations) else None,
-                    )
-                )
-        rel.indexes[name] = Index(
+        columns = attnames.get(relid)
+        if not (
+            candidate
+            and columns is not None
+            and _plain_keys(indkey, indclass, indcollation, nkey, atttypes[relid], plain_opclasses)
+        ):
+            server.append((rel, name, oid))
+            rel.indexes[name] = None  # type: ignore[assignment]  # its place in name order
+            continue
+        keys = [columns[attnum] for attnum in indkey]
+        rel.indexes[name] = _index(
+            quote,
+            words,
             name,
-            index_keys,
             unique,
-            method,
-            predicate,
-            keys[nkey:],  # the INCLUDE columns
-            bool(nulls_not_distinct),
-            constraint,
             primary,
             valid,
-            definition,
-            _catalog(definition),
+            method,
+            nkey,
+            predicate,
+            None,
+            options or (),
+            keys,
+            [True] * len(keys),
+            None,
+            constraint,
+            nulls_not_distinct,
+            None,
+            schema,
+            table,
+            partitioned,
         )
+    if len(server) == len(rows):  # every one (a server the client deparses for none): all
+        part = ""
+    else:
+        part = (
+            f" AND i.indexrelid IN ({', '.join(str(oid) for _, _, oid in server)})"
+            if server
+            else " AND false"
+        )
+    read = {row[-1]: row for row in r.rows(Q_INDEX_DEFINITIONS, "index definitions", part=part)}
+    for rel, name, oid in server:
+        row = read.get(oid)
+        if row is None:  # not in the snapshot's catalog as the server reads it: never expected
+            del rel.indexes[name]
+            continue
+        (
+            _relid,
+            _name,
+            unique,
+            primary,
+            valid,
+            method,
+            nkey,
+            predicate,
+            definition,
+            options,
+            keys,
+            is_column,
+            opclasses,
+            constraint,
+            nulls_not_distinct,
+            collations,
+            schema,
+            table,
+            partitioned,
+            _oid,
+        ) = row
+        rel.indexes[name] = _index(
+            quote,
+            words,
+            name,
+            unique,
+            primary,
+            valid,
+            method,
+            nkey,
+            predicate,
+            definition,
+            options or (),
+            [words[k] for k in keys] if keys else [],
+            is_column,
+            opclasses,
+            constraint,
+            nulls_not_distinct,
+            collations,
+            schema,
+            table,
+            partitioned,
+        )
+
+
+def _relid_and_name(row: tuple) -> tuple[int, str]:
+    return row[0], row[1]
+
+
+def _plain_keys(
+    indkey: list[int],
+    indclass: list[int],
+    indcollation: list[int],
+    nkey: int,
+    types: dict[int, tuple[int, int]],
+    plain_opclasses: set[tuple[int, int]],
+) -> bool:
+    """Whether every key is a column (INCLUDE ones too) and every key column has the column's
+    collation (or none) and a default operator class plain for exactly the column's type:
+    Q_INDEX_DEFINITIONS's ``plain``, decided with the column query's types and collations."""
+    for position, attnum in enumerate(indkey):
+        typed = types.get(attnum) if attnum > 0 else None
+        if typed is None:
+            return False
+        if position < nkey:
+            typid, collation = typed
+            if indcollation[position] not in (0, collation):
+                return False
+            if (indclass[position], typid) not in plain_opclasses:
+                return False
+    return True
+
+
+def _index(
+    quote: Quoter,
+    words: _Words,
+    name: str,
+    unique: bool,
+    primary: bool,
+    valid: bool,
+    method: str,
+    nkey: int,
+    predicate: str | None,
+    definition: str | None,
+    options: Items[int],
+    keys: list[str],
+    is_column: Items[bool],
+    opclasses: Items[str | None] | None,
+    constraint: str | None,
+    nulls_not_distinct: bool | None,
+    collations: Items[str | None] | None,
+    schema: str,
+    table: str,
+    partitioned: bool,
+) -> Index:
+    """One index from its catalog values (``definition`` None: the plain shape, built here)."""
+    method = words[method]
+    if definition is None:  # the plain shape: the server's text, built here
+        definition = index_definition(
+            quote,
+            name,
+            unique,
+            partitioned,
+            schema,
+            table,
+            method,
+            keys,
+            nkey,
+            options,
+            bool(nulls_not_distinct),
+            predicate,
+        )
+    count = min(nkey, len(keys))
+    # IndexKey's fields in order, positionally; most keys are plain ascending columns
+    # with no operator class or collation of their own (the query's arrays of NULLs)
+    if not any(options) and not any(opclasses or ()) and not any(collations or ()):
+        index_keys = [
+            IndexKey(keys[position], bool(is_column[position]), False, None, None, None)
+            for position in range(count)
+        ]
+    else:
+        opclasses = opclasses or ()
+        collations = collations or ()
+        index_keys = []
+        for position in range(count):
+            option = options[position] if position < len(options) else 0
+            descending = option & 1 == 1
+            nulls_first = option & 2 == 2
+            index_keys.append(
+                IndexKey(
+                    keys[position],
+                    bool(is_column[position]),
+                    descending,
+                    None if nulls_first == descending else nulls_first,
+                    opclasses[position] if position < len(opclasses) else None,
+                    collations[position] if position < len(collations) else None,
+                )
+            )
+    return Index(
+        name,
+        index_keys,
+        unique,
+        method,
+        predicate,
+        keys[nkey:],  # the INCLUDE columns
+        bool(nulls_not_distinct),
+        constraint,
+        primary,
+        valid,
+        definition,
+        _catalog(definition),
+    )
 
 
 def _read_policies(r: _Reader, relations: dict[int, Table | View]) -> None:

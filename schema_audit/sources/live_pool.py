@@ -14,6 +14,11 @@ columns) then meet in one server process, which builds each relation's cache
 entry once instead of once per connection (``pg_get_expr`` opens the relation).
 A slot whose connection could not be opened is served by the others.
 
+A query the plan could not know (its text depends on rows read earlier: the
+indexes left to the server's deparser) is asked for by the consumer once it has
+those rows, and goes ahead of the rest of the plan; so the connections wait for
+such queries until the pool is closed instead of ending with the plan.
+
 A connection that cannot be opened (too many connections, a role's connection
 limit) only means fewer of them: the others, the main one included, serve the
 whole plan. Nothing here knows SQL; :mod:`schema_audit.sources.live` supplies
@@ -83,6 +88,8 @@ class SharedSnapshotPool:
             self._by_query.setdefault((job.planned.query, job.planned.what), []).append(job)
         self._todo = deque(jobs)
         self._lock = threading.Lock()
+        self._more = threading.Condition(self._lock)  # a job was added, or the pool closes
+        self._closing = False
         self._failure: BaseException | None = None
         self._readers: list[Reader] = [main]
         self._slots = 1  # slots handed out: the main reader has 0, each opened one the next
@@ -116,8 +123,11 @@ class SharedSnapshotPool:
     def _next(self, slot: int) -> _Job | None:
         """The first job planned for ``slot`` or for any connection; when none is left, the
         first of another slot's (one not opened, refused, or still busy: nothing waits on a
-        connection that is not there, and a connection done early helps the others)."""
-        with self._lock:
+        connection that is not there, and a connection done early helps the others). With
+        none left, waits for a query the consumer adds, until the pool closes."""
+        with self._more:
+            while self._failure is None and not self._todo and not self._closing:
+                self._more.wait()
             if self._failure is not None or not self._todo:
                 return None
             for job in self._todo:
@@ -148,11 +158,12 @@ class SharedSnapshotPool:
             del out, job  # not kept through the next query: the consumer frees the rows
 
     def _fail(self, exc: BaseException) -> None:
-        with self._lock:
+        with self._more:
             if self._failure is None:
                 self._failure = exc
             pending, self._todo = list(self._todo), deque()
             busy = list(self._busy.values())
+            self._more.notify_all()
         for job in pending:  # the consumer may be waiting on a query no thread will run now
             job.future.cancel()
         for reader in busy:  # and need not wait for the ones in flight
@@ -161,13 +172,19 @@ class SharedSnapshotPool:
 
     # -- the consumer -----------------------------------------------------------------------
 
-    def rows(self, query: str, what: str, *, optional: bool = False, **_: Any) -> list[tuple]:
+    def rows(
+        self, query: str, what: str, *, optional: bool = False, part: str = "", **_: Any
+    ) -> list[tuple]:
         """The rows of one planned query (all its parts, in plan order); waits for them. Each
-        query is consumed once: the pool keeps no reference to its rows afterwards."""
+        query is consumed once: the pool keeps no reference to its rows afterwards. A query
+        not in the plan (with its ``part``) runs next, on the first connection free."""
+        jobs = self._by_query.pop((query, what), None)
+        if jobs is None:
+            jobs = [self._add(Planned(query, what, optional=optional, part=part))]
         out: list[tuple] = []
-        for job in self._by_query.pop((query, what)):
+        for job in jobs:
             try:
-                part, spots = job.future.result()
+                got, spots = job.future.result()
             except BaseException as exc:
                 # the first failure is the cause: a query the pool cancelled because of it
                 # fails with "canceling statement due to user request", which would hide
@@ -176,15 +193,29 @@ class SharedSnapshotPool:
                 if failure is None or failure is exc:
                     raise
                 raise failure from None
-            out.extend(part)
+            out.extend(got)
             self.blind_spots.extend(spots)
         return out
+
+    def _add(self, planned: Planned) -> _Job:
+        """A job ahead of the rest of the plan (cancelled at once if the read already failed)."""
+        job = _Job(planned)
+        with self._more:
+            if self._failure is not None or self._closing:
+                job.future.cancel()
+            else:
+                self._todo.appendleft(job)
+                self._more.notify()
+        return job
 
     def close(self, *, failed: bool) -> None:
         """Stop the threads (cancelling queries in flight if the read failed), close the extra
         connections; the main one stays with the caller. Tells of refused connections."""
         if failed:
             self._fail(RuntimeError("read abandoned"))
+        with self._more:
+            self._closing = True
+            self._more.notify_all()
         for thread in self._threads:
             thread.join()
         for reader in self._readers[1:]:
