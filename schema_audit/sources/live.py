@@ -1321,7 +1321,7 @@ def _read_indexes(
             and _plain_keys(indkey, indclass, indcollation, nkey, atttypes[relid], plain_opclasses)
         ):
             server.append((rel, name, oid))
-            rel.indexes[name] = None  # type: ignore[assignment]  # its place in name order
+            rel.indexes[name] = None  # its place in name order
             continue
         keys = [columns[attnum] for attnum in indkey]
         rel.indexes[name] = _index(
