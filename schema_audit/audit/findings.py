@@ -92,12 +92,29 @@ class Finding:
     impact: str | None = None
     spec_location: str | None = None
     ddl: str | None = None  # CREATE statement of what exists (for the report)
+    # (function, *arguments) that work out message, evidence and ddl when one is first read,
+    # for a finding made by lazy_finding (None once they are set: every other finding)
+    _fill: Any = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for name in ("diffs", "instead", "evidence", "questions"):
             value = getattr(self, name)
             if type(value) is not tuple:
                 object.__setattr__(self, name, tuple(value))
+
+    def __getattr__(self, name: str) -> Any:
+        """Reached only for a slot never set: the message, evidence and DDL of a finding made
+        by :func:`lazy_finding`, worked out now from what it was made with and stored (the
+        finding is the same from then on: equal, same hash, same JSON)."""
+        fill = self._fill if name in _LAZY else None
+        if fill is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        message, evidence, ddl = fill[0](*fill[1:])
+        object.__setattr__(self, "message", message)
+        object.__setattr__(self, "evidence", tuple(evidence) if evidence else ())
+        object.__setattr__(self, "ddl", ddl)
+        object.__setattr__(self, "_fill", None)
+        return getattr(self, name)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -166,7 +183,9 @@ def _sealer(cls: type) -> Callable[..., Any]:
     no ``__post_init__`` runs (callers pass tuples where ``cls`` converts).
     """
     specs = [
-        (f.name, f.type) if f.default is MISSING else (f.name, f.type, field(default=f.default))
+        (f.name, f.type)
+        if f.default is MISSING
+        else (f.name, f.type, field(default=f.default, init=f.init))
         for f in fields(cls)
     ]
     twin = make_dataclass(f"_Unsealed{cls.__name__}", specs, slots=True, eq=False)
@@ -182,7 +201,7 @@ def _sealer(cls: type) -> Callable[..., Any]:
 def _check_sealer(cls: type, build: Callable[..., Any]) -> Callable[..., Any]:
     """``build`` when it makes exactly what ``cls`` makes, else ``cls`` itself (a Python whose
     ``__class__`` assignment refuses the twin still audits, at the frozen ``__init__``'s pace)."""
-    values = [(i,) for i, _ in enumerate(fields(cls))]
+    values = [(i,) for i, f in enumerate(fields(cls)) if f.init]
     try:
         made = build(*values)
     except TypeError:
@@ -192,7 +211,12 @@ def _check_sealer(cls: type, build: Callable[..., Any]) -> Callable[..., Any]:
 
 _new_finding = _check_sealer(Finding, _sealer(Finding))
 # Finding's fields in order -> whether it is stored as a tuple (__post_init__ converts them)
-_FIELDS = {f.name: f.name in ("diffs", "instead", "evidence", "questions") for f in fields(Finding)}
+_FIELDS = {
+    f.name: f.name in ("diffs", "instead", "evidence", "questions")
+    for f in fields(Finding)
+    if f.init
+}
+_LAZY = frozenset({"message", "evidence", "ddl"})  # what lazy_finding leaves to its fill
 new_evidence = _check_sealer(Evidence, _sealer(Evidence))  # source, file, line, revision, sql, note
 
 
@@ -240,6 +264,82 @@ def finding_for(
         req.impact,
         req.location,
         ddl,
+    )
+
+
+class _UnsetTwin:
+    """Finding's slots, in its order, with message, evidence and ddl left unset (a slot
+    never stored reads through Finding.__getattr__, which fills the three)."""
+
+    __slots__ = tuple(f.name for f in fields(Finding))
+
+    def __init__(self, *values: Any) -> None:
+        (
+            self.id,
+            self.kind,
+            self.table,
+            self.name,
+            self.status,
+            self.severity,
+            self.diffs,
+            self.instead,
+            self.questions,
+            self.category,
+            self.impact,
+            self.spec_location,
+            self._fill,
+        ) = values
+
+
+def _unset_finding(*values: Any) -> Finding:
+    obj = _UnsetTwin(*values)
+    obj.__class__ = Finding  # type: ignore[assignment]  # the same slots in the same order
+    return obj  # type: ignore[return-value]
+
+
+def _lazy_works() -> bool:
+    """Whether :func:`_unset_finding` makes a Finding whose three fields fill as they should
+    (else :func:`lazy_finding` fills them at once)."""
+    try:
+        made = _unset_finding(*range(6), (6,), (7,), (8,), 9, 10, 11, (lambda: ("m", (), "d"),))
+    except TypeError:
+        return False
+    plain = Finding(*range(6), "m", (6,), (7,), (), (8,), 9, 10, 11, "d")  # type: ignore[arg-type]
+    return type(made) is Finding and made == plain and made._fill is None
+
+
+_LAZY_WORKS = _lazy_works()
+
+
+def lazy_finding(
+    req: Any,
+    status: str,
+    fill: Callable[..., tuple[str, Sequence[Evidence], str | None]],
+    *args: Any,
+    name: str | None = None,
+) -> Finding:
+    """:func:`finding_for` whose message, evidence and DDL are ``fill(*args)``, worked out
+    when something first reads one of them. A PASS of init's spec is one of hundreds of
+    thousands: ``-q`` and the exit code read none of the three, every report reads them all
+    (the same text either way). ``fill`` must depend only on what the audit does not change
+    (the requirement, the model)."""
+    if not _LAZY_WORKS:
+        message, evidence, ddl = fill(*args)
+        return finding_for(req, status, message, evidence=evidence, ddl=ddl, name=name)
+    return _unset_finding(
+        req.id,
+        req.kind,
+        req.table,
+        name if name is not None else (req.name or req.table),
+        status,
+        req.severity,
+        (),
+        (),
+        tuple(req.questions) if req.questions else (),
+        req.category,
+        req.impact,
+        req.location,
+        (fill, *args),
     )
 
 

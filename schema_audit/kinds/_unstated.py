@@ -20,47 +20,45 @@ from schema_audit.spec.model import Requirement
 
 
 def _fk(fk: ForeignKey, props: dict[str, Any]) -> list[str]:
-    return [
-        text
-        for key, present, text in (
-            ("on_delete", fk.on_delete != ReferentialAction.NO_ACTION, f"ON DELETE {fk.on_delete}"),
-            ("on_update", fk.on_update != ReferentialAction.NO_ACTION, f"ON UPDATE {fk.on_update}"),
-            ("match", fk.match != "SIMPLE", f"MATCH {fk.match}"),
-            ("deferrable", fk.deferrable, "DEFERRABLE"),
-            ("initially_deferred", fk.initially_deferred, "INITIALLY DEFERRED"),
-            ("validated", not fk.validated, "NOT VALID"),
-        )
-        if present and key not in props
-    ]
+    # each text is made only for a property that is set and unstated (most are neither: this
+    # runs for every foreign key an exact requirement matched)
+    out: list[str] = []
+    if fk.on_delete != ReferentialAction.NO_ACTION and "on_delete" not in props:
+        out.append(f"ON DELETE {fk.on_delete}")
+    if fk.on_update != ReferentialAction.NO_ACTION and "on_update" not in props:
+        out.append(f"ON UPDATE {fk.on_update}")
+    if fk.match != "SIMPLE" and "match" not in props:
+        out.append(f"MATCH {fk.match}")
+    if fk.deferrable and "deferrable" not in props:
+        out.append("DEFERRABLE")
+    if fk.initially_deferred and "initially_deferred" not in props:
+        out.append("INITIALLY DEFERRED")
+    if not fk.validated and "validated" not in props:
+        out.append("NOT VALID")
+    return out
 
 
 def _column(column: Column, props: dict[str, Any]) -> list[str]:
-    return [
-        text
-        for key, present, text in (
-            ("collation", column.collation is not None, f"COLLATE {column.collation}"),
-            ("default", column.default is not None, f"DEFAULT {column.default}"),
-            ("identity", column.identity is not None, f"GENERATED {column.identity} AS IDENTITY"),
-            ("generated", column.generated is not None, f"GENERATED AS ({column.generated})"),
-        )
-        if present and key not in props
-    ]
+    out: list[str] = []
+    if column.collation is not None and "collation" not in props:
+        out.append(f"COLLATE {column.collation}")
+    if column.default is not None and "default" not in props:
+        out.append(f"DEFAULT {column.default}")
+    if column.identity is not None and "identity" not in props:
+        out.append(f"GENERATED {column.identity} AS IDENTITY")
+    if column.generated is not None and "generated" not in props:
+        out.append(f"GENERATED AS ({column.generated})")
+    return out
 
 
 def _trigger(trigger: Trigger, props: dict[str, Any]) -> list[str]:
-    out = [
-        text
-        for key, present, text in (
-            ("when", bool(trigger.when), f"WHEN ({trigger.when})"),
-            ("arguments", bool(trigger.arguments), f"arguments ({', '.join(trigger.arguments)})"),
-            (
-                "update_of",
-                bool(trigger.update_columns),
-                f"UPDATE OF {', '.join(trigger.update_columns)}",
-            ),
-        )
-        if present and key not in props
-    ]
+    out: list[str] = []
+    if trigger.when and "when" not in props:
+        out.append(f"WHEN ({trigger.when})")
+    if trigger.arguments and "arguments" not in props:
+        out.append(f"arguments ({', '.join(trigger.arguments)})")
+    if trigger.update_columns and "update_of" not in props:
+        out.append(f"UPDATE OF {', '.join(trigger.update_columns)}")
     # a requirement's events are those it must fire on: under exactly, only those
     events = props.get("events")
     if isinstance(events, list) and (more := [e for e in trigger.events if e not in events]):
@@ -84,11 +82,14 @@ def unstated_properties(req: Requirement, ctx: AuditContext, table: Table) -> li
     kind, objects_of, extras_of = entry
     objects = objects_of(table)
     out: list[str] = []
+    prefix = f"{req.parent}."
     for f in ctx.judged.get((kind, req.table), ()):
-        other = ctx.requirements.get(f.id)
-        obj = objects.get(f.name or "")
-        if f.status != Status.PASS or not f.id.startswith(f"{req.parent}.") or other is None:
+        if f.status != Status.PASS or not f.id.startswith(prefix):
             continue
+        other = ctx.requirements.get(f.id)
+        if other is None:
+            continue
+        obj = objects.get(f.name or "")
         if obj is not None and (extras := extras_of(obj, other.props)):
             out.append(f"{f.name} ({', '.join(extras)})")
     return sorted(out)

@@ -23,12 +23,20 @@ from schema_audit import collation, model_ddl, sqlnorm, sqltime
 from schema_audit.audit import nearmiss
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.deferral import CONSTRAINT_INDEXES, Facet
-from schema_audit.audit.findings import Diff, Finding, describe_diffs, finding_for, missing
+from schema_audit.audit.findings import (
+    Diff,
+    Evidence,
+    Finding,
+    describe_diffs,
+    finding_for,
+    lazy_finding,
+    missing,
+)
 from schema_audit.audit.tables import show_scalar, unique_on
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
 from schema_audit.kinds._common import diff_of
-from schema_audit.model import SchemaModel, qualify
+from schema_audit.model import Column, SchemaModel, Table, qualify
 from schema_audit.spec.fragments import REF_ACTIONS, req_schema, string, strings
 from schema_audit.spec.model import Requirement
 
@@ -238,9 +246,8 @@ def check_column(req: Requirement, ctx: AuditContext) -> Finding:
         table.primary_key is None or table.primary_key.columns != [column.name]
     ):
         diffs.append(Diff("primary_key", True, False))
-    line = model_ddl.column_line(table, column.name)
-    evidence = ctx.evidence(column.provenance or table.provenance[:1], line)
     if diffs:
+        line, evidence = _line_evidence(ctx, table, column)
         detail = describe_diffs(diffs, show_scalar)
         instead = (
             nearmiss.unique_candidates(table, [column.name])
@@ -257,6 +264,7 @@ def check_column(req: Requirement, ctx: AuditContext) -> Finding:
             instead=instead,
         )
     if undecided is not None:
+        line, evidence = _line_evidence(ctx, table, column)
         diff, side = undecided
         return finding_for(
             req,
@@ -274,4 +282,18 @@ def check_column(req: Requirement, ctx: AuditContext) -> Finding:
             evidence=evidence,
             ddl=line,
         )
-    return finding_for(req, Status.PASS, f"column {label} is {line}", evidence=evidence, ddl=line)
+    return lazy_finding(req, Status.PASS, _pass_text, ctx, table, column, label)
+
+
+def _line_evidence(ctx: AuditContext, table: Table, column: Column) -> tuple[str, list[Evidence]]:
+    """The column's line of its CREATE TABLE, and where it was made."""
+    line = model_ddl.column_line(table, column.name)
+    return line, ctx.evidence(column.provenance or table.provenance[:1], line)
+
+
+def _pass_text(
+    ctx: AuditContext, table: Table, column: Column, label: str
+) -> tuple[str, list[Evidence], str]:
+    """A PASS's message, evidence and DDL (worked out when a report first reads them)."""
+    line, evidence = _line_evidence(ctx, table, column)
+    return f"column {label} is {line}", evidence, line

@@ -21,12 +21,19 @@ from schema_audit import model_ddl
 from schema_audit.audit import nearmiss
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.deferral import Facet
-from schema_audit.audit.findings import Diff, Finding, describe_diffs, finding_for
+from schema_audit.audit.findings import (
+    Diff,
+    Evidence,
+    Finding,
+    describe_diffs,
+    finding_for,
+    lazy_finding,
+)
 from schema_audit.audit.tables import parse_reference, show_scalar
 from schema_audit.enums import ReferentialAction, Status
 from schema_audit.kinds import requirement_kind
 from schema_audit.kinds._common import columns_label, diff_of, exists
-from schema_audit.model import ForeignKey, SchemaModel, qualify
+from schema_audit.model import ForeignKey, SchemaModel, Table, qualify
 from schema_audit.spec.fragments import REF_ACTIONS, req_schema, string, strings
 from schema_audit.spec.model import Requirement
 
@@ -139,8 +146,13 @@ def check_foreign_key(req: Requirement, ctx: AuditContext) -> Finding:
     for prop in ("deferrable", "initially_deferred", "match", "validated"):
         if prop in props and props[prop] != getattr(fk, prop):
             diffs.append(Diff(prop, props[prop], getattr(fk, prop)))
-    ddl = f"ALTER TABLE {table.name} ADD CONSTRAINT {fk.name} {model_ddl.fk_clause(fk)};"
-    evidence = ctx.evidence(fk.provenance, ddl)
+    if not diffs and not unknown_key and not name_differs:
+        on_delete = (
+            f" ON DELETE {fk.on_delete}" if fk.on_delete != ReferentialAction.NO_ACTION else ""
+        )
+        message = f"{fk.name}: {label}{on_delete}"
+        return lazy_finding(req, Status.PASS, _pass_text, ctx, table, fk, message, name=fk.name)
+    ddl, evidence = _ddl_evidence(ctx, table, fk)
     if diffs:
         detail = describe_diffs(diffs, show_scalar)
         return finding_for(
@@ -162,17 +174,27 @@ def check_foreign_key(req: Requirement, ctx: AuditContext) -> Finding:
             ddl=ddl,
             name=fk.name,
         )
-    if name_differs:
-        return finding_for(
-            req,
-            Status.PARTIAL,
-            f"{label} exists as {fk.name} (name differs from {req.name})",
-            diffs=[Diff("name", req.name, fk.name)],
-            evidence=evidence,
-            ddl=ddl,
-            name=fk.name,
-        )
-    on_delete = f" ON DELETE {fk.on_delete}" if fk.on_delete != ReferentialAction.NO_ACTION else ""
+    # name_differs: found by its columns under another name
     return finding_for(
-        req, Status.PASS, f"{fk.name}: {label}{on_delete}", evidence=evidence, ddl=ddl, name=fk.name
+        req,
+        Status.PARTIAL,
+        f"{label} exists as {fk.name} (name differs from {req.name})",
+        diffs=[Diff("name", req.name, fk.name)],
+        evidence=evidence,
+        ddl=ddl,
+        name=fk.name,
     )
+
+
+def _ddl_evidence(ctx: AuditContext, table: Table, fk: ForeignKey) -> tuple[str, list[Evidence]]:
+    """The foreign key as ALTER TABLE … ADD CONSTRAINT, and where it was made."""
+    ddl = f"ALTER TABLE {table.name} ADD CONSTRAINT {fk.name} {model_ddl.fk_clause(fk)};"
+    return ddl, ctx.evidence(fk.provenance, ddl)
+
+
+def _pass_text(
+    ctx: AuditContext, table: Table, fk: ForeignKey, message: str
+) -> tuple[str, list[Evidence], str]:
+    """A PASS's message, evidence and DDL (the last two worked out when a report reads them)."""
+    ddl, evidence = _ddl_evidence(ctx, table, fk)
+    return message, evidence, ddl

@@ -25,9 +25,11 @@ from schema_audit.audit.context import AuditContext
 from schema_audit.audit.deferral import CONSTRAINT_INDEXES, Facet
 from schema_audit.audit.findings import (
     Diff,
+    Evidence,
     Finding,
     describe_diffs,
     finding_for,
+    lazy_finding,
     matched_by_shape,
     show,
 )
@@ -138,6 +140,22 @@ def facets(req: Requirement) -> list[Facet]:
     return [Facet(k, target) for k in CONSTRAINT_INDEXES]
 
 
+def _ddl_evidence(
+    ctx: AuditContext, index: Index, schema: str, rel_name: str
+) -> tuple[str, list[Evidence]]:
+    """The index's CREATE INDEX, and where it was made."""
+    ddl = model_ddl.create_index(index, schema, rel_name)
+    return ddl, ctx.evidence(index.provenance, index.definition or ddl)
+
+
+def _pass_text(
+    ctx: AuditContext, index: Index, schema: str, rel_name: str, label: str
+) -> tuple[str, list[Evidence], str]:
+    """A PASS's message, evidence and DDL (worked out when a report first reads them)."""
+    ddl, evidence = _ddl_evidence(ctx, index, schema, rel_name)
+    return f"{label} exists: {ddl}", evidence, ddl
+
+
 @requirement_kind(
     id="index",
     name="Index",
@@ -177,9 +195,10 @@ def check_index(req: Requirement, ctx: AuditContext) -> Finding:
 
     if req.name and req.name in indexes:
         index = indexes[req.name]
-        ddl = model_ddl.create_index(index, schema, rel_name)
-        evidence = ctx.evidence(index.provenance, index.definition or ddl)
         diffs = shape_diffs(props, index, aliases, columns)
+        if not diffs:
+            return lazy_finding(req, Status.PASS, _pass_text, ctx, index, schema, rel_name, label)
+        ddl, evidence = _ddl_evidence(ctx, index, schema, rel_name)
         who = _session.undecided(diffs, ("where",))
         if who is not None:
             return finding_for(
@@ -190,17 +209,14 @@ def check_index(req: Requirement, ctx: AuditContext) -> Finding:
                 evidence=evidence,
                 ddl=ddl,
             )
-        if diffs:
-            detail = describe_diffs(diffs, show)
-            return finding_for(
-                req,
-                Status.FAIL,
-                f"{label} differs: {detail}",
-                diffs=diffs,
-                evidence=evidence,
-                ddl=ddl,
-            )
-        return finding_for(req, Status.PASS, f"{label} exists: {ddl}", evidence=evidence, ddl=ddl)
+        return finding_for(
+            req,
+            Status.FAIL,
+            f"{label} differs: {describe_diffs(diffs, show)}",
+            diffs=diffs,
+            evidence=evidence,
+            ddl=ddl,
+        )
 
     same_shape = [ix for ix in indexes.values() if not shape_diffs(props, ix, aliases, columns)]
     if same_shape:

@@ -25,7 +25,7 @@ from typing import Any
 from schema_audit.audit import privileges
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.deferral import Facet
-from schema_audit.audit.findings import Diff, Finding, finding_for
+from schema_audit.audit.findings import Diff, Evidence, Finding, finding_for, lazy_finding
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
 from schema_audit.model import TABLE_PRIVILEGES, SchemaModel, Table, qualify
@@ -144,19 +144,6 @@ def check_privilege(req: Requirement, ctx: AuditContext) -> Finding:
     deny = _expand(props.get("deny") or [])
     grant = _expand(props.get("grant") or [])
     columns = list(props.get("columns") or [])
-    grants_text = (
-        "\n".join(
-            f"GRANT {g.privilege} ON {table.name} TO {g.grantee};"
-            for g in sorted(table.grants, key=lambda g: (g.grantee, g.privilege))
-        )
-        or f"-- no grants on {table.name}"
-    )
-    grant_provenance = [
-        p
-        for p in table.provenance
-        if p.sql and any(w in p.sql.upper() for w in ("GRANT", "REVOKE"))
-    ]
-    evidence = ctx.evidence(grant_provenance, grants_text)
     violations: list[str] = []
     notes: list[str] = []
     diffs: list[Diff] = []
@@ -230,6 +217,7 @@ def check_privilege(req: Requirement, ctx: AuditContext) -> Finding:
             notes.append(text)
     note = "".join(f" (note: {n})" for n in notes)
     if violations:
+        grants_text, evidence = _grants(ctx, table)
         return finding_for(
             req,
             Status.FAIL,
@@ -246,6 +234,28 @@ def check_privilege(req: Requirement, ctx: AuditContext) -> Finding:
     if grant:
         summary.append(f"{who} holds {'/'.join(grant)}")
     message = f"{table.name}: " + ("; ".join(summary) or "privileges as required") + note
-    return finding_for(
-        req, Status.PASS, message, evidence=evidence, ddl=grants_text, name="privileges"
+    return lazy_finding(req, Status.PASS, _pass_text, ctx, table, message, name="privileges")
+
+
+def _grants(ctx: AuditContext, table: Table) -> tuple[str, list[Evidence]]:
+    """The table's grants as GRANT statements, and the statements that granted or revoked."""
+    grants_text = (
+        "\n".join(
+            f"GRANT {g.privilege} ON {table.name} TO {g.grantee};"
+            for g in sorted(table.grants, key=lambda g: (g.grantee, g.privilege))
+        )
+        or f"-- no grants on {table.name}"
     )
+    grant_provenance = [
+        p
+        for p in table.provenance
+        if p.sql and any(w in p.sql.upper() for w in ("GRANT", "REVOKE"))
+    ]
+    return grants_text, ctx.evidence(grant_provenance, grants_text)
+
+
+def _pass_text(ctx: AuditContext, table: Table, message: str) -> tuple[str, list[Evidence], str]:
+    """A PASS's message, evidence and DDL (the evidence and DDL worked out when a report
+    first reads them)."""
+    grants_text, evidence = _grants(ctx, table)
+    return message, evidence, grants_text

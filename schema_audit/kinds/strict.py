@@ -132,21 +132,28 @@ def _unstated_index_properties(req: Requirement, ctx: AuditContext, table: Table
         ):
             continue
         props = other.props
-        extras = [
-            text
-            for key, present, text in (
-                ("unique", index.unique, "UNIQUE"),
-                ("method", index.method != "btree", f"USING {index.method}"),
-                ("include", bool(index.include), f"INCLUDE ({', '.join(index.include)})"),
-                ("nulls_not_distinct", index.nulls_not_distinct, "NULLS NOT DISTINCT"),
-                ("where", bool(index.where), f"WHERE {index.where}"),
-            )
-            if present and key not in props
-        ]
+        extras = _unstated_index_extras(index, props)
         extras += _unstated_opclasses(props["columns"], index)
         if extras:
             unstated.append(f"{index.name} ({' '.join(extras)})")
     return sorted(unstated)
+
+
+def _unstated_index_extras(index: Index, props: dict) -> list[str]:
+    """The index's set properties the requirement does not state (each text made only then:
+    this runs for every index an exact requirement matched)."""
+    out: list[str] = []
+    if index.unique and "unique" not in props:
+        out.append("UNIQUE")
+    if index.method != "btree" and "method" not in props:
+        out.append(f"USING {index.method}")
+    if index.include and "include" not in props:
+        out.append(f"INCLUDE ({', '.join(index.include)})")
+    if index.nulls_not_distinct and "nulls_not_distinct" not in props:
+        out.append("NULLS NOT DISTINCT")
+    if index.where and "where" not in props:
+        out.append(f"WHERE {index.where}")
+    return out
 
 
 def _unstated_opclasses(columns: object, index: Index) -> list[str]:

@@ -19,12 +19,20 @@ from __future__ import annotations
 from schema_audit.audit import nearmiss
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.deferral import Facet
-from schema_audit.audit.findings import Diff, Finding, describe_diffs, finding_for, missing
+from schema_audit.audit.findings import (
+    Diff,
+    Evidence,
+    Finding,
+    describe_diffs,
+    finding_for,
+    lazy_finding,
+    missing,
+)
 from schema_audit.audit.options import option_diffs
 from schema_audit.audit.tables import show_scalar
 from schema_audit.enums import Status
 from schema_audit.kinds import _acl, requirement_kind
-from schema_audit.model import SchemaModel, qualify
+from schema_audit.model import SchemaModel, Table, qualify
 from schema_audit.spec.model import Requirement
 
 
@@ -80,7 +88,6 @@ def check_table(req: Requirement, ctx: AuditContext) -> Finding:
             evidence=ctx.absence_evidence(None, f"table {label}"),
             instead=nearmiss.relation_candidates(req, ctx),
         )
-    ddl = ctx.table_ddl(table)
     status, message = Status.PASS, f"table {label} exists"
     diffs: list[Diff] = []
     comment = req.props.get("comment")
@@ -108,11 +115,13 @@ def check_table(req: Requirement, ctx: AuditContext) -> Finding:
     elif unknown_owner and status == Status.PASS:
         status = Status.DEFERRED
         message = f"table {label} exists; owner {req.props['owner']} cannot be decided: {_acl.UNKNOWN_OWNER}"
-    return finding_for(
-        req,
-        status,
-        message,
-        diffs=diffs,
-        evidence=ctx.evidence(table.provenance, ddl),
-        ddl=ddl,
-    )
+    if status == Status.PASS:
+        return lazy_finding(req, status, _text, ctx, table, message)
+    message, evidence, ddl = _text(ctx, table, message)
+    return finding_for(req, status, message, diffs=diffs, evidence=evidence, ddl=ddl)
+
+
+def _text(ctx: AuditContext, table: Table, message: str) -> tuple[str, list[Evidence], str]:
+    """The finding's message, evidence and DDL (a PASS's when a report first reads them)."""
+    ddl = ctx.table_ddl(table)
+    return message, ctx.evidence(table.provenance, ddl), ddl
