@@ -15,6 +15,8 @@ from schema_audit.enums import Status
 from schema_audit.model import Provenance, SchemaModel, Table, View, qualify
 from schema_audit.spec.model import Requirement, Spec
 
+_RELATION_KINDS = frozenset({"table", "view", "materialized_view"})
+
 
 @dataclass(slots=True)
 class AuditContext:
@@ -42,18 +44,29 @@ class AuditContext:
     @classmethod
     def build(cls, spec: Spec, model: SchemaModel, source_kind: str) -> AuditContext:
         ctx = cls(spec=spec, model=model, source_kind=source_kind)
+        requirements = ctx.requirements
+        required_columns = ctx.required_columns
+        # (schema, table) -> its qualified name: a table's columns share one quoting
+        qualified: dict[tuple[str, str], str] = {}
         for req in spec.requirements:
-            ctx.requirements.setdefault(req.id, req)  # the first of an id, as Spec.requirement
-            if req.table and req.kind in ("table", "view", "materialized_view"):
-                ctx.required_relations.add(qualify(req.schema, req.table))
-            if req.kind == "column" and req.table:
-                ctx.required_columns.setdefault(qualify(req.schema, req.table), set()).add(
-                    req.name or ""
-                )
-                if req.props.get("aliases"):
-                    ctx.aliases.setdefault(qualify(req.schema, req.table), {})[req.name or ""] = (
-                        list(req.props["aliases"])
-                    )
+            if req.id not in requirements:
+                requirements[req.id] = req  # the first of an id, as Spec.requirement
+            kind, table = req.kind, req.table
+            if not table or (kind != "column" and kind not in _RELATION_KINDS):
+                continue
+            key = (req.schema, table)
+            name = qualified.get(key)
+            if name is None:
+                name = qualified[key] = qualify(req.schema, table)
+            if kind != "column":
+                ctx.required_relations.add(name)
+                continue
+            columns = required_columns.get(name)
+            if columns is None:
+                columns = required_columns[name] = set()
+            columns.add(req.name or "")
+            if req.props.get("aliases"):
+                ctx.aliases.setdefault(name, {})[req.name or ""] = list(req.props["aliases"])
         return ctx
 
     # -- lookups ------------------------------------------------------------

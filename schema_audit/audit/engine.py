@@ -24,17 +24,12 @@ def checks() -> dict[str, Check]:
     return {k.id: k.check for k in registry().values() if k.check is not None}
 
 
-def _parent_missing(req: Requirement, by_id: dict[str, Finding]) -> Finding | None:
-    if req.parent is None:
-        return None
-    parent = by_id.get(req.parent)
-    if (
-        parent is not None
-        and parent.status in (Status.FAIL, Status.DEFERRED)
-        and any(d.property == "exists" for d in parent.diffs)
-    ):
-        return parent
-    return None
+def _is_absent(finding: Finding) -> bool:
+    """Whether the finding says its object does not exist (FAIL) or may not (DEFERRED): the
+    requirements under it then cannot apply."""
+    return finding.status in (Status.FAIL, Status.DEFERRED) and any(
+        d.property == "exists" for d in finding.diffs
+    )
 
 
 def _orphan(req: Requirement, parent: Finding) -> Finding:
@@ -73,7 +68,9 @@ def evaluate(
     kinds = registry()
     ctx = AuditContext.build(spec, model, source_kind)
     findings: list[Finding] = []
-    by_id: dict[str, Finding] = {}
+    # findings by id whose object is absent (the last finding of each id decides, as a
+    # parent's lookup did): most audits have none, so a child's check is one empty test
+    absent: dict[str, Finding] = {}
     judged = ctx.judged
     later: list[Requirement] = []
     # a live or replayed catalog, or a history with every statement applied, defers nothing
@@ -82,7 +79,7 @@ def evaluate(
     last = {k for k, kind in kinds.items() if kind.last}
 
     def judge(req: Requirement) -> None:
-        parent = _parent_missing(req, by_id) if req.parent is not None else None
+        parent = absent.get(req.parent) if absent and req.parent else None
         if parent is not None:
             finding = _orphan(req, parent)
         elif req.kind == "probe" and probe_findings and req.id in probe_findings:
@@ -94,7 +91,10 @@ def evaluate(
             if deferring:
                 finding = ctx.deferral(finding, req)
         findings.append(finding)
-        by_id[finding.id] = finding
+        if finding.diffs and _is_absent(finding):
+            absent[finding.id] = finding
+        elif absent and finding.id in absent:
+            del absent[finding.id]  # a later finding of the same id: it decides
         key = (finding.kind, finding.table)
         same = judged.get(key)
         if same is None:

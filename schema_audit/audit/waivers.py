@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from schema_audit.audit.findings import Evidence, Finding
+from schema_audit.audit.findings import Finding, new_evidence
 from schema_audit.enums import Status
 from schema_audit.spec.model import IdIndex, Spec
 
@@ -50,14 +50,9 @@ def apply_waivers(
         matched = [final[position[i]] for i in ids.match(waiver.pattern)]
         who = f" (owner {waiver.owner})" if waiver.owner else ""
         until = f" until {waiver.expires}" if waiver.expires else ""
-        evidence = [
-            Evidence(
-                source="spec",
-                file=waiver.location.split(":")[0],
-                line=int(waiver.location.split(":")[1]),
-                note=waiver.reason,
-            )
-        ]
+        place = waiver.location.split(":")
+        file, line = place[0], int(place[1])
+        evidence = [new_evidence("spec", file, line, None, None, waiver.reason)]
         deviating = [f for f in matched if f.status in (Status.FAIL, Status.PARTIAL)]
         expired = bool(waiver.expires and waiver.expires < as_of)
         problem = None
@@ -98,14 +93,7 @@ def apply_waivers(
         else:
             for finding in deviating:
                 final[position[finding.id]] = finding.with_evidence(
-                    [
-                        Evidence(
-                            source="spec",
-                            file=evidence[0].file,
-                            line=evidence[0].line,
-                            note=f"waiver: {waiver.reason}",
-                        )
-                    ],
+                    [new_evidence("spec", file, line, None, None, f"waiver: {waiver.reason}")],
                     status=Status.WAIVED,
                     message=f"{finding.message} — WAIVED{who}{until}: {waiver.reason} "
                     f"(was {finding.status})",
