@@ -22,6 +22,7 @@ from schema_audit.model import (
     SchemaModel,
     Sequence,
     Table,
+    qualify,
 )
 
 
@@ -197,7 +198,13 @@ def serial_sequences(model: SchemaModel, table: Table) -> list[Sequence]:
         name = default.split("nextval(", 1)[1].split("'")[1] if "'" in default else ""
         schema, _, bare = name.rpartition(".")
         wanted = (schema.strip('"') or table.schema, bare.strip('"'))
-        sequence = next((s for s in model.sequences.values() if (s.schema, s.name) == wanted), None)
+        # the model keys a sequence by its qualified name: a lookup, not a scan of every
+        # sequence for every serial column (quadratic in tables on a schema of serial keys)
+        sequence = model.sequences.get(qualify(*wanted))
+        if sequence is None or (sequence.schema, sequence.name) != wanted:
+            sequence = next(
+                (s for s in model.sequences.values() if (s.schema, s.name) == wanted), None
+            )
         if sequence is not None:
             found.append(sequence)
     return found

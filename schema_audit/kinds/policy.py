@@ -25,15 +25,17 @@ from schema_audit.audit.deferral import Facet
 from schema_audit.audit.findings import (
     Candidate,
     Diff,
+    Evidence,
     Finding,
     describe_diffs,
     finding_for,
+    lazy_finding,
     matched_by_shape,
 )
 from schema_audit.enums import Status
 from schema_audit.kinds import _session, requirement_kind
 from schema_audit.kinds._common import exists
-from schema_audit.model import Policy, SchemaModel, qualify
+from schema_audit.model import Policy, SchemaModel, Table, qualify
 from schema_audit.spec.fragments import COMMANDS, req_schema, string, strings
 from schema_audit.spec.model import Requirement
 
@@ -104,6 +106,20 @@ def facets(req: Requirement) -> list[Facet]:
     return [Facet(req.kind, target)]
 
 
+def _ddl_evidence(ctx: AuditContext, policy: Policy, table: Table) -> tuple[str, list[Evidence]]:
+    """The policy's CREATE POLICY, and where it was made."""
+    ddl = model_ddl.create_policy(policy, table)
+    return ddl, ctx.evidence(policy.provenance, ddl)
+
+
+def _pass_text(
+    ctx: AuditContext, policy: Policy, table: Table, label: str
+) -> tuple[str, list[Evidence], str]:
+    """A PASS's message, evidence and DDL (worked out when a report first reads them)."""
+    ddl, evidence = _ddl_evidence(ctx, policy, table)
+    return f"{label} matches", evidence, ddl
+
+
 @requirement_kind(
     id="policy",
     name="RLS policy",
@@ -128,9 +144,10 @@ def check_policy(req: Requirement, ctx: AuditContext) -> Finding:
     )
     policy = table.policies.get(req.name) if req.name else None
     if policy is not None:
-        ddl = model_ddl.create_policy(policy, table)
         diffs = _policy_diffs(props, policy, ctx.model)
-        evidence = ctx.evidence(policy.provenance, ddl)
+        if not diffs:
+            return lazy_finding(req, Status.PASS, _pass_text, ctx, policy, table, label)
+        ddl, evidence = _ddl_evidence(ctx, policy, table)
         who = _session.undecided(diffs, ("using", "with_check"))
         if who is not None:
             return finding_for(
@@ -141,17 +158,14 @@ def check_policy(req: Requirement, ctx: AuditContext) -> Finding:
                 evidence=evidence,
                 ddl=ddl,
             )
-        if diffs:
-            detail = describe_diffs(diffs)
-            return finding_for(
-                req,
-                Status.FAIL,
-                f"{label} differs: {detail}",
-                diffs=diffs,
-                evidence=evidence,
-                ddl=ddl,
-            )
-        return finding_for(req, Status.PASS, f"{label} matches", evidence=evidence, ddl=ddl)
+        return finding_for(
+            req,
+            Status.FAIL,
+            f"{label} differs: {describe_diffs(diffs)}",
+            diffs=diffs,
+            evidence=evidence,
+            ddl=ddl,
+        )
     same = [p for p in table.policies.values() if not _policy_diffs(props, p, ctx.model)]
     if same:
         policy = sorted(same, key=lambda p: p.name)[0]
