@@ -338,6 +338,10 @@ _HANDLERS = {
         _e("type", "*"),
     ],
     "CommentStmt": lambda n, r: [_e("comment", "*")],
+    # a publication lists tables for logical replication; it changes none of them (Supabase's
+    # supabase_realtime): without this its keyword TABLE made it "may change anything"
+    "CreatePublicationStmt": lambda n, r: [_e("publication", _name(n.pubname))],
+    "AlterPublicationStmt": lambda n, r: [_e("publication", _name(n.pubname))],
     "CreateSeqStmt": lambda n, r: [_e("sequence", _relation(n.sequence, r))],
     "AlterSeqStmt": lambda n, r: [_e("sequence", _relation(n.sequence, r)), _e("column", "*")],
     "AlterOwnerStmt": lambda n, r: [_e("owner", "*"), _e("privilege", "*")],
