@@ -971,3 +971,64 @@ def test_supabase_realtime_publication_defers_nothing(make_db, tmp_path) -> None
         ["create", "publication"],
         ["alter", "publication"],
     ]
+
+
+PHILOMENA_STYLE = """
+SELECT pg_catalog.set_config('search_path', '', false);
+CREATE TABLE public.adverts (
+    id integer NOT NULL,
+    restrictions character varying,
+    title character varying COLLATE pg_catalog."C",
+    CONSTRAINT adverts_pkey PRIMARY KEY (id)
+);
+CREATE INDEX index_adverts_on_restrictions ON public.adverts USING btree (restrictions);
+CREATE INDEX index_adverts_on_title ON public.adverts USING btree (title);
+CREATE INDEX index_adverts_on_lower_title ON public.adverts USING btree (lower((title)::text));
+CREATE INDEX index_adverts_on_lower_restrictions ON public.adverts USING btree (lower((restrictions)::text) COLLATE "C");
+CREATE INDEX index_adverts_on_restrictions_c ON public.adverts USING btree (restrictions COLLATE "C" DESC);
+"""
+
+
+def test_init_spec_holds_an_index_to_its_key_collation(make_db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """philomena's structure.sql, migrated, init --dsn, then `index_adverts_on_restrictions`
+    rebuilt with `(restrictions COLLATE "C")`: audit --dsn PASSed (`columns: [restrictions]`
+    names no collation and strict `exactly: [indexes]` did not hold a key to it), though the
+    index no longer serves ORDER BY / < of the column's own collation. `init` now writes a
+    key's collation where it is not its column's, and strict FAILs one it does not state;
+    the static reading of the same history agrees. An expression's own collation
+    (`lower((title)::text)` of a `COLLATE "C"` column, stored as no COLLATE) is no key option:
+    the live reading had it as one (a `diff` difference with the history)."""
+    from cli_runner import run_cli
+
+    def cli(*args: str):  # type: ignore[no-untyped-def]
+        return run_cli(*args, env={"SCHEMA_AUDIT_CACHE": "0"})
+
+    dsn = make_db("rw", PHILOMENA_STYLE)
+    explicit = PHILOMENA_STYLE.replace(
+        "(lower((title)::text));", '(lower((title)::text) COLLATE "C");'
+    )
+    for history_text in (PHILOMENA_STYLE, explicit):
+        assert _differences(make_db, history_text) == []
+    spec = tmp_path / "spec.yaml"
+    assert cli("init", "--dsn", dsn, "-o", str(spec)).returncode == 0
+    assert cli("audit", "-s", str(spec), "--dsn", dsn).returncode == 0
+    history = tmp_path / "history"
+    history.mkdir()
+    (history / "structure.sql").write_text(PHILOMENA_STYLE)
+    assert cli("audit", "-s", str(spec), "--sql", str(history)).returncode == 0
+    changes = {
+        "index_adverts_on_restrictions": '(restrictions COLLATE "C")',
+        "index_adverts_on_restrictions_c": "(restrictions DESC)",
+        "index_adverts_on_lower_restrictions": "(lower((restrictions)::text))",
+    }
+    for name, keys in changes.items():
+        change = f"DROP INDEX public.{name}; CREATE INDEX {name} ON public.adverts {keys};"
+        changed = make_db("rw", PHILOMENA_STYLE + change)
+        proc = cli("audit", "-s", str(spec), "--dsn", changed, "-f", "json")
+        failing = [f["id"] for f in json.loads(proc.stdout)["findings"] if f["status"] == "FAIL"]
+        assert proc.returncode == 1 and failing, name
+        (history / "structure.sql").write_text(PHILOMENA_STYLE + change + "\n")
+        proc = cli("audit", "-s", str(spec), "--sql", str(history), "-f", "json")
+        assert [f["id"] for f in json.loads(proc.stdout)["findings"] if f["status"] == "FAIL"] == (
+            failing
+        ), name

@@ -13,12 +13,15 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from schema_audit import ident, sqlnorm
+from schema_audit import collation, ident, sqlnorm
 from schema_audit.audit.findings import Diff
 from schema_audit.model import Index, IndexKey
 
+_NAME = r'(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)'
 _KEY = re.compile(
-    r"^(?P<expr>.+?)(?:\s+(?P<opclass>[A-Za-z_][A-Za-z0-9_.]*_ops))?"
+    r"^(?P<expr>.+?)"
+    rf"(?:\s+COLLATE\s+(?P<collation>{_NAME}(?:\.{_NAME})?))?"
+    r"(?:\s+(?P<opclass>[A-Za-z_][A-Za-z0-9_.]*_ops))?"
     r"(?:\s+(?P<dir>ASC|DESC))?(?:\s+NULLS\s+(?P<nulls>FIRST|LAST))?\s*$",
     re.IGNORECASE,
 )
@@ -31,6 +34,7 @@ class WantedKey:
     descending: bool
     nulls_first: bool | None
     opclass: str | None = None  # ``data jsonb_path_ops``: the key's operator class, when given
+    collation: str | None = None  # ``title COLLATE "C"``: the key's collation, when given
 
 
 @functools.lru_cache(maxsize=16384)
@@ -52,7 +56,7 @@ def parse_key(text: str) -> WantedKey:
         expr, _quoted = ident.unquote(expr)
         if _quoted:
             expr = '"' + expr.replace('"', '""') + '"'  # kept quoted: matched exactly
-    return WantedKey(expr, is_column, descending, nulls_first, opclass)
+    return WantedKey(expr, is_column, descending, nulls_first, opclass, m.group("collation"))
 
 
 def _opclass_matches(wanted: str, actual: str | None) -> bool:
@@ -66,10 +70,14 @@ _METHODS = ("btree", "hash", "gin", "gist", "spgist", "brin")
 
 
 def key_matches(wanted: WantedKey, key: IndexKey, columns: Collection[str] = ()) -> bool:
-    """Same expression, direction and NULLS order; the operator class too when one is asked for."""
+    """Same expression, direction and NULLS order; the operator class and collation too when
+    one is asked for."""
     if wanted.descending != key.descending:
         return False
     if wanted.opclass and not _opclass_matches(wanted.opclass, key.opclass):
+        return False
+    # a key's collation is kept only where it is not its column's (as init writes it)
+    if wanted.collation and not collation.same(wanted.collation, key.collation):
         return False
     if (wanted.nulls_first if wanted.nulls_first is not None else wanted.descending) != (
         key.nulls_first if key.nulls_first is not None else key.descending
@@ -97,7 +105,9 @@ def shape_diffs(
     wanted = [parse_key(c) for c in props.get("columns") or []]
     if aliases:
         wanted = [
-            WantedKey(aliases[w.expression], True, w.descending, w.nulls_first, w.opclass)
+            WantedKey(
+                aliases[w.expression], True, w.descending, w.nulls_first, w.opclass, w.collation
+            )
             if w.is_column and w.expression in aliases
             else w
             for w in wanted

@@ -133,7 +133,7 @@ def _unstated_index_properties(req: Requirement, ctx: AuditContext, table: Table
             continue
         props = other.props
         extras = _unstated_index_extras(index, props)
-        extras += _unstated_opclasses(props["columns"], index)
+        extras += _unstated_key_options(props["columns"], index)
         if extras:
             unstated.append(f"{index.name} ({' '.join(extras)})")
     return sorted(unstated)
@@ -156,16 +156,19 @@ def _unstated_index_extras(index: Index, props: dict) -> list[str]:
     return out
 
 
-def _unstated_opclasses(columns: object, index: Index) -> list[str]:
-    """Keys with an operator class the requirement's key does not name: ``init`` writes every
-    non-default one, and ``last_name text_pattern_ops`` serves other queries than ``last_name``
-    (an index rebuilt with another operator class PASSed ``columns: [last_name]``)."""
+def _unstated_key_options(columns: object, index: Index) -> list[str]:
+    """Keys with an operator class or a collation the requirement's key does not name:
+    ``init`` writes every non-default one, and ``last_name text_pattern_ops`` or
+    ``restrictions COLLATE "C"`` serves other queries than ``last_name`` (an index rebuilt
+    with another operator class or collation PASSed ``columns: [last_name]``)."""
     wanted = [parse_key(str(c)) for c in (columns if isinstance(columns, list) else [columns])]
-    return [
-        f"{key.expression} {key.opclass}"
-        for key, want in zip(index.keys, wanted, strict=False)
-        if key.opclass and not want.opclass
-    ]
+    out = []
+    for key, want in zip(index.keys, wanted, strict=False):
+        if key.opclass and not want.opclass:
+            out.append(f"{key.expression} {key.opclass}")
+        if key.collation and not want.collation:
+            out.append(f"{key.expression} COLLATE {key.collation}")
+    return out
 
 
 def facets(req: Requirement) -> list[Facet]:

@@ -1489,6 +1489,15 @@ def _index(
             option = options[position] if position < len(options) else 0
             descending = option & 1 == 1
             nulls_first = option & 2 == 2
+            key_collation = collations[position] if position < len(collations) else None
+            # an expression's own collation (lower(c) of a COLLATE "C" column) is no COLLATE
+            # of the key: the server's definition prints only one that differs
+            if (
+                key_collation
+                and not is_column[position]
+                and f"{keys[position]} COLLATE " not in definition
+            ):
+                key_collation = None
             index_keys.append(
                 IndexKey(
                     keys[position],
@@ -1496,7 +1505,7 @@ def _index(
                     descending,
                     None if nulls_first == descending else nulls_first,
                     opclasses[position] if position < len(opclasses) else None,
-                    collations[position] if position < len(collations) else None,
+                    key_collation,
                 )
             )
     return Index(

@@ -32,6 +32,9 @@ def _key(index: Index) -> list[str]:
     for key in index.keys:
         # a spec's index column is read as SQL: a mixed-case name keeps its quotes ("authorId")
         text = quote_ident(key.expression) if key.is_column else key.expression
+        if key.collation:  # not its column's: an index that serves other comparisons
+            name = key.collation
+            text += " COLLATE " + (name if "." in name or '"' in name else quote_ident(name))
         if key.opclass:  # gin_trgm_ops, jsonb_path_ops …: a different index without it
             text += f" {key.opclass.rpartition('.')[2]}"
         if key.descending:

@@ -261,7 +261,7 @@ def _create_index(interp: DdlInterpreter, body: dict, nodes: _Lazy) -> Callable[
             key = IndexKey(text, is_column, descending, nulls, opclass)
             if collation is not None:
                 key.collation = key_collation(
-                    interp, collation, text if is_column else None, relation
+                    interp, collation, text if is_column else None, relation, text
                 )
             index_keys.append(key)
         chosen = name or choose_name(

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import pglast
 from pglast import ast
 from pglast.enums import SortByDir, SortByNulls
 
 from schema_audit.model import Index, IndexKey, Table, View, qualify
+from schema_audit.pgvisit import find_all
 from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.nodes import deparse, expr_label, strings
 from schema_audit.sources.ddl.partitions import clone_index, partitions_of
@@ -42,7 +44,7 @@ def create_index(interp: DdlInterpreter, node: ast.IndexStmt) -> None:
             keys.append(IndexKey(deparse(elem.expr) or "", False, descending, nulls, opclass))
         if elem.collation:
             keys[-1].collation = key_collation(
-                interp, strings(elem.collation), elem.name or None, relation
+                interp, strings(elem.collation), elem.name or None, relation, keys[-1].expression
             )
     name = node.idxname
     if not name:  # a name of its own: never taken
@@ -123,12 +125,40 @@ def place_index(
 
 
 def key_collation(
-    interp: DdlInterpreter, names: list[str], column_name: str | None, relation: Table | View
+    interp: DdlInterpreter,
+    names: list[str],
+    column_name: str | None,
+    relation: Table | View,
+    expression: str | None = None,
 ) -> str | None:
     """An index key's ``COLLATE names`` as the catalog keeps it: only when it is not the
-    column's own (``column_name``: the key's column, None for an expression)."""
+    column's own (``column_name``: the key's column, None for an expression), nor the
+    expression's own (``lower((title)::text) COLLATE "C"`` on a ``COLLATE "C"`` column is
+    stored as no COLLATE: PostgreSQL compares with the expression's derived collation)."""
     name = collation_of(interp, names) or "default"
     columns = relation.columns if isinstance(relation.columns, dict) else {}
     column = columns.get(column_name) if column_name else None
-    own = (column.collation or "default") if column is not None else "default"
+    if column is not None:
+        own = column.collation or "default"
+    elif column_name is None and expression:
+        own = _derived_collation(expression, columns)
+    else:
+        own = "default"
     return None if name == own else name
+
+
+def _derived_collation(expression: str, columns: dict) -> str:
+    """The collation an index expression derives from its columns: theirs when every column
+    it mentions has one and the same explicit collation (``lower((title)::text)``), else the
+    database default (mixed or default collations: the key's own COLLATE is then kept)."""
+    try:
+        tree = pglast.parse_sql(f"SELECT {expression}")
+    except pglast.parser.ParseError:
+        return "default"
+    found: set[str | None] = set()
+    for ref in find_all(tree[0].stmt, ast.ColumnRef):
+        fields = strings(ref.fields)
+        column = columns.get(fields[-1]) if fields else None
+        found.add(column.collation if column is not None else None)
+    only = found.pop() if len(found) == 1 else None
+    return only or "default"
