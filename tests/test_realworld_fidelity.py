@@ -1032,3 +1032,50 @@ def test_init_spec_holds_an_index_to_its_key_collation(make_db, tmp_path) -> Non
         assert [f["id"] for f in json.loads(proc.stdout)["findings"] if f["status"] == "FAIL"] == (
             failing
         ), name
+
+
+def test_enum_created_by_an_unapplied_do_block_is_deferred(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """supabase/storage creates `storage.BucketType` inside a DO block whose DECLARE reads
+    `current_setting('storage.multitenant', true)` (not interpreted: the block is not applied
+    statically, and named so). The enum requirement of `init --dsn`'s spec FAILed "does not
+    exist ... not created anywhere" (enum requirements declared no facet, so no unapplied
+    statement could defer them): DEFERRED now. An enum no unapplied statement touches is
+    still judged."""
+    from schema_audit.api import audit
+    from schema_audit.spec.load import load_spec
+
+    migrations = tmp_path / "tenant"
+    migrations.mkdir()
+    (migrations / "0001-initialmigration.sql").write_text(
+        "CREATE SCHEMA IF NOT EXISTS storage;\n"
+        "CREATE TYPE storage.object_state AS ENUM ('active', 'deleted');\n"
+        "CREATE TABLE storage.buckets (id text NOT NULL PRIMARY KEY, name text NOT NULL);\n"
+    )
+    (migrations / "0038-iceberg-catalog-flag-on-buckets.sql").write_text(
+        "DO $$\n"
+        "    DECLARE\n"
+        "        is_multitenant bool = COALESCE(current_setting('storage.multitenant', true),"
+        " 'false')::boolean;\n"
+        "    BEGIN\n"
+        "        IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'buckettype') THEN\n"
+        "            create type storage.BucketType as enum ('STANDARD', 'ANALYTICS');\n"
+        "        END IF;\n"
+        "        IF is_multitenant THEN\n"
+        "            RETURN;\n"
+        "        END IF;\n"
+        "    END$$;\n"
+    )
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        "name: s\n"
+        "enums:\n"
+        "  storage.buckettype: {values: [STANDARD, ANALYTICS]}\n"
+        "  storage.object_state: {values: [active, deleted, purged]}\n"
+    )
+    result = audit(load_spec(spec), sql=migrations, rules="none")
+    status = {f.id: f.status for f in result.findings}
+    assert status["enums.storage.buckettype"] == "DEFERRED"
+    assert status["enums.storage.object_state"] == "FAIL"  # no unapplied statement touches it
+    assert [u.file for u in result.model.unapplied] == [
+        "tenant/0038-iceberg-catalog-flag-on-buckets.sql"
+    ]

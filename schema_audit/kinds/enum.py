@@ -34,7 +34,9 @@ SCHEMA = req_schema(
 def facets(req: Requirement) -> list[Facet]:
     """What its finding reads from the model (a static reading DEFERs it when an
     unapplied statement may change one of these)."""
-    return []  # enum types are not yet tracked by the static effects
+    # CREATE TYPE … AS ENUM / ALTER TYPE … ADD VALUE / RENAME (sources/effects.py: kind "type");
+    # without it an enum an unapplied DO block creates FAILed "does not exist" statically
+    return [Facet("type", qualify(req.schema, req.name or ""))]
 
 
 @requirement_kind(
