@@ -1079,3 +1079,34 @@ def test_enum_created_by_an_unapplied_do_block_is_deferred(tmp_path) -> None:  #
     assert [u.file for u in result.model.unapplied] == [
         "tenant/0038-iceberg-catalog-flag-on-buckets.sql"
     ]
+
+
+def test_top_level_collate_of_an_index_expression_is_the_keys_collation(make_db) -> None:  # type: ignore[no-untyped-def]
+    """supabase/storage: `CREATE INDEX … (bucket_id, (key COLLATE "C"), created_at ASC)` on a
+    `key text COLLATE "C"` column. PostgreSQL strips a top-level COLLATE into the key's
+    collation and keeps a plain column key (`(bucket_id, key, created_at)`); the static
+    reading kept an expression `key COLLATE "C"`, a `diff` difference and, once `init --sql`
+    wrote it, a false FAIL of the migrated database."""
+    script = """
+        CREATE SCHEMA storage;
+        CREATE TABLE storage.s3_multipart_uploads (
+            id text PRIMARY KEY,
+            bucket_id text NOT NULL,
+            key text COLLATE "C" NOT NULL,
+            name text,
+            created_at timestamptz NOT NULL default now()
+        );
+        CREATE INDEX IF NOT EXISTS idx_multipart_uploads_list
+            ON storage.s3_multipart_uploads (bucket_id, (key COLLATE "C"), created_at ASC);
+        CREATE INDEX idx_name_c ON storage.s3_multipart_uploads ((name COLLATE "C") DESC);
+        CREATE INDEX idx_lower_name_c ON storage.s3_multipart_uploads ((lower(name) COLLATE "C"));
+        CREATE INDEX ON storage.s3_multipart_uploads ((name COLLATE "POSIX"));
+    """
+    assert _differences(make_db, script) == []
+    static = interpret(script)
+    keys = static.tables["storage.s3_multipart_uploads"].indexes["idx_multipart_uploads_list"].keys
+    assert [(k.expression, k.is_column, k.collation) for k in keys] == [
+        ("bucket_id", True, None),
+        ("key", True, None),
+        ("created_at", True, None),
+    ]

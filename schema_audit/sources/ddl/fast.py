@@ -309,7 +309,17 @@ def _index_key(value: Any, method: str, nodes: _Lazy) -> _IndexKeyRead:
         return column, True, descending, nulls, opclass, collation, column
     if "expr" not in elem:
         raise _NotHere
-    text, label = _expression(elem["expr"], nodes)
+    expr = elem["expr"]
+    clause = expr.get("CollateClause") if expr.__class__ is dict and collation is None else None
+    if clause is not None:
+        # ((key COLLATE "C")): PostgreSQL strips a top-level COLLATE into the key's collation,
+        # and what remains, a bare column, makes a column key (a storage index does this)
+        collation, expr = _strings(clause["collname"]), clause["arg"]
+        fields = expr.get("ColumnRef", {}).get("fields") if expr.__class__ is dict else None
+        if fields and len(fields) == 1:
+            column = _strings(fields)[0]
+            return column, True, descending, nulls, opclass, collation, column
+    text, label = _expression(expr, nodes)
     return text, False, descending, nulls, opclass, collation, label
 
 

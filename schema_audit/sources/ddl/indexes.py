@@ -38,13 +38,20 @@ def create_index(interp: DdlInterpreter, node: ast.IndexStmt) -> None:
         if nulls is not None and nulls == descending:
             nulls = None
         opclass = canonical_opclass(node.accessMethod or "btree", strings(elem.opclass))
-        if elem.name:
-            keys.append(IndexKey(elem.name, True, descending, nulls, opclass))
+        column, expr, collation = elem.name, elem.expr, elem.collation
+        if not collation and isinstance(expr, ast.CollateClause):
+            # ((key COLLATE "C")): PostgreSQL strips a top-level COLLATE into the key's
+            # collation, and what remains, a bare column, makes a column key
+            collation, expr = expr.collname, expr.arg
+            fields = strings(expr.fields) if isinstance(expr, ast.ColumnRef) else []
+            column = fields[0] if len(fields) == 1 else None
+        if column:
+            keys.append(IndexKey(column, True, descending, nulls, opclass))
         else:
-            keys.append(IndexKey(deparse(elem.expr) or "", False, descending, nulls, opclass))
-        if elem.collation:
+            keys.append(IndexKey(deparse(expr) or "", False, descending, nulls, opclass))
+        if collation:
             keys[-1].collation = key_collation(
-                interp, strings(elem.collation), elem.name or None, relation, keys[-1].expression
+                interp, strings(collation), column or None, relation, keys[-1].expression
             )
     name = node.idxname
     if not name:  # a name of its own: never taken
