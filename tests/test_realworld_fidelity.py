@@ -1110,3 +1110,48 @@ def test_top_level_collate_of_an_index_expression_is_the_keys_collation(make_db)
         ("key", True, None),
         ("created_at", True, None),
     ]
+
+
+RALLLY_USERS = """
+-- CreateTable
+CREATE TABLE "users" (
+    "id" TEXT NOT NULL,
+    "email" TEXT NOT NULL,
+    CONSTRAINT "users_pkey" PRIMARY KEY ("id")
+);
+CREATE UNIQUE INDEX "users_email_key" ON "users"("email");
+CREATE TABLE "polls" (
+    "id" TEXT NOT NULL,
+    "user_id" TEXT,
+    CONSTRAINT "polls_pkey" PRIMARY KEY ("id")
+);
+CREATE TABLE "invites" ("id" TEXT NOT NULL PRIMARY KEY, "email" TEXT REFERENCES "users"("email"));
+-- AddForeignKey
+ALTER TABLE "polls" ADD CONSTRAINT "polls_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+"""
+
+
+def test_dropping_a_referenced_key_cascades_to_the_foreign_keys(make_db) -> None:  # type: ignore[no-untyped-def]
+    """rallly (Prisma), after init: `ALTER TABLE users DROP CONSTRAINT users_pkey CASCADE`
+    made PostgreSQL drop the 18 foreign keys referencing users(id); the static reading kept
+    them (a static audit PASSed 18 foreign-key requirements the database no longer has). A
+    unique index dropped CASCADE takes its foreign keys too; without CASCADE PostgreSQL
+    refuses the statement, and so does the static reading now (listed as not applied)."""
+    change = 'ALTER TABLE "users" DROP CONSTRAINT "users_pkey" CASCADE;\nDROP INDEX "users_email_key" CASCADE;\n'
+    assert _differences(make_db, RALLLY_USERS + change) == []
+    static = interpret(RALLLY_USERS + change)
+    assert static.tables["public.polls"].foreign_keys == {}
+    assert static.tables["public.invites"].foreign_keys == {}
+    refused = interpret(RALLLY_USERS + 'ALTER TABLE "users" DROP CONSTRAINT "users_pkey";\n')
+    assert "polls_user_id_fkey" in static_fk_names(refused)
+    assert [u.sql.split()[:3] for u in refused.unapplied] == [["ALTER", "TABLE", '"users"']]
+    # with another unique key on the same columns, which one a foreign key depends on is the
+    # one PostgreSQL found first when the key was made: not decided statically, so not applied
+    spare = RALLLY_USERS + 'CREATE UNIQUE INDEX "users_id_key" ON "users"("id");\n'
+    undecided = interpret(spare + change.split("\n")[0] + "\n")
+    assert "polls_user_id_fkey" in static_fk_names(undecided)
+    assert len(undecided.unapplied) == 1
+
+
+def static_fk_names(model) -> list[str]:  # type: ignore[no-untyped-def]
+    return sorted(n for t in model.tables.values() for n in t.foreign_keys)

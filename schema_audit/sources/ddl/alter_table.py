@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from pglast import ast
-from pglast.enums import AlterTableType, ObjectType
+from pglast.enums import AlterTableType, DropBehavior, ObjectType
 
 from schema_audit.model import Table, qualify
 from schema_audit.sources.ddl.constraints import add_constraint
@@ -147,7 +147,8 @@ def _add_constraint(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd
 
 @_on(A.AT_DropConstraint)
 def _drop_constraint(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -> None:
-    drop_constraint(interp, table, cmd.name, bool(cmd.missing_ok))
+    cascade = cmd.behavior == DropBehavior.DROP_CASCADE
+    drop_constraint(interp, table, cmd.name, bool(cmd.missing_ok), cascade)
 
 
 @_on(A.AT_ValidateConstraint)
@@ -278,7 +279,56 @@ def drop_column(interp: DdlInterpreter, table: Table, name: str, missing_ok: boo
     table.provenance.append(interp._prov("altered"))
 
 
-def drop_constraint(interp: DdlInterpreter, table: Table, name: str, missing_ok: bool) -> None:
+def drop_referenced_key(
+    interp: DdlInterpreter, table: Table, name: str, columns: list[str], cascade: bool
+) -> None:
+    """Dropping the unique key ``name`` (PK, UNIQUE constraint or unique index) over
+    ``columns``: the foreign keys referencing exactly those columns depend on it. PostgreSQL
+    refuses without CASCADE and drops them with it (a static reading kept them). With another
+    unique key on the same columns, which one a foreign key depends on was decided when it
+    was made (the first found): not decidable here, so the statement is not applied."""
+    wanted = set(columns)
+    dependents = [
+        (other, cname)
+        for other in interp._tables_referencing(table.schema, table.name)
+        for cname, fk in other.foreign_keys.items()
+        if (fk.ref_schema, fk.ref_table) == (table.schema, table.name)
+        and set(fk.ref_columns) == wanted
+    ]
+    if not dependents:
+        return
+    spare = [
+        index.name
+        for index in table.indexes.values()
+        if index.name != name
+        and index.unique
+        and not index.where
+        and all(k.is_column for k in index.keys)
+        and {k.expression for k in index.keys} == wanted
+    ]
+    other, cname = dependents[0]
+    if spare:
+        raise ApplyError(
+            f"foreign key {cname} on {other.qualified_name} depends on {name} or on {spare[0]}"
+            " (the first PostgreSQL found when it was made): not decided statically"
+        )
+    if not cascade:
+        raise ApplyError(
+            f"cannot drop {name} of {table.qualified_name}: foreign key {cname} on"
+            f" {other.qualified_name} depends on it"
+        )
+    for other, cname in dependents:
+        del other.foreign_keys[cname]
+        other.provenance.append(interp._prov("altered"))
+
+
+def drop_constraint(
+    interp: DdlInterpreter, table: Table, name: str, missing_ok: bool, cascade: bool = False
+) -> None:
+    if table.primary_key and table.primary_key.name == name:
+        drop_referenced_key(interp, table, name, table.primary_key.columns, cascade)
+    elif name in table.uniques:
+        drop_referenced_key(interp, table, name, table.uniques[name].columns, cascade)
     if table.primary_key and table.primary_key.name == name:
         table.primary_key = None
     elif name in table.uniques:

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 from pglast import ast
 from pglast.enums import DropBehavior, ObjectType
 
-from schema_audit.model import qualify
-from schema_audit.sources.ddl.alter_table import drop_column
+from schema_audit.model import Table, qualify
+from schema_audit.sources.ddl.alter_table import drop_column, drop_referenced_key
 from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.nodes import strings, type_text
 from schema_audit.sources.ddl.registry import handles, registrar
@@ -68,6 +68,16 @@ def _index(interp: DdlInterpreter, node: ast.DropStmt, obj: Any, names: list[str
             raise ApplyError(f"index {names[-1]} does not exist")
         return
     relation, index = found
+    if (
+        isinstance(relation, Table)
+        and index.unique
+        and not index.constraint
+        and not index.where
+        and all(k.is_column for k in index.keys)
+    ):
+        cascade = node.behavior == DropBehavior.DROP_CASCADE
+        keys = [k.expression for k in index.keys]
+        drop_referenced_key(interp, relation, index.name, keys, cascade)
     del relation.indexes[index.name]
     interp._relations.pop(qualify(relation.schema, index.name), None)
 
