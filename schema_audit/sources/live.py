@@ -469,6 +469,7 @@ ORDER BY 1, 2"""
 # Rules (CREATE RULE, not a view's _RETURN) and domains are not modelled: no requirement
 # compares them, so each one the database has is named as a blind spot (before, nothing was
 # said: a DO INSTEAD NOTHING rule added after init, or a domain CHECK dropped, was silence).
+# Publications likewise (Supabase's supabase_realtime: a table dropped from it stops Realtime).
 Q_UNMODELLED = """
 SELECT 'rule', n.nspname, c.relname, r.rulename
 FROM pg_catalog.pg_rewrite r
@@ -482,6 +483,9 @@ JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
 WHERE t.typtype = 'd' AND {ns}
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_type'::regclass
                   AND d.objid = t.oid AND d.deptype = 'e')
+UNION ALL
+SELECT 'publication', NULL, p.pubname, NULL
+FROM pg_catalog.pg_publication p
 ORDER BY 1, 2, 3, 4"""
 
 Q_EXTENSIONS = """
@@ -835,7 +839,7 @@ _REST = [  # in the order _build reads them
     (Q_SEQUENCES, "sequences"),
     (Q_DEFAULT_PRIVILEGES, "default privileges"),
     (Q_ROLES, "roles"),
-    (Q_UNMODELLED, "rules and domains"),
+    (Q_UNMODELLED, "rules, domains and publications"),
 ]
 
 
@@ -1081,12 +1085,17 @@ def _build(
             if (inherits, can_set) != (inherit, True):
                 role.membership_options[parent] = (inherits, can_set)
         model.roles[name] = role
-    for kind, schema, name, rule in r.rows(Q_UNMODELLED, "rules and domains"):
+    for kind, schema, name, rule in r.rows(Q_UNMODELLED, "rules, domains and publications"):
         if kind == "rule":
             r.blind_spots.append(
                 f"rule {rule} on {qualify(schema, name)} is not modelled: no requirement checks "
                 "what it rewrites (CREATE RULE … DO INSTEAD can replace a table's INSERT, "
                 "UPDATE or DELETE)"
+            )
+        elif kind == "publication":
+            r.blind_spots.append(
+                f"publication {name} is not modelled: the tables it publishes (logical "
+                "replication, Supabase Realtime) are not compared"
             )
         else:
             r.blind_spots.append(
