@@ -304,7 +304,7 @@ def _lazy_works() -> bool:
         made = _unset_finding(*range(6), (6,), (7,), (8,), 9, 10, 11, (lambda: ("m", (), "d"),))
     except TypeError:
         return False
-    plain = Finding(*range(6), "m", (6,), (7,), (), (8,), 9, 10, 11, "d")  # type: ignore[arg-type]
+    plain = Finding(*range(6), "m", (6,), (7,), (), (8,), 9, 10, 11, "d")  # type: ignore[call-arg]
     return type(made) is Finding and made == plain and made._fill is None
 
 
