@@ -449,28 +449,38 @@ def replay_sql(
     VALUE`` followed by a use of the value, and ``VACUUM`` work as they do for psql, and a
     file's own ``BEGIN``/``COMMIT`` makes its statements one transaction. A transaction a
     file leaves open is rolled back when its session ends, as psql's would be. ``search_path``
-    (--search-path) is what each session starts with, as the runner's would.
+    (--search-path) is what each session starts with, as the runner's would. A runner that
+    wraps each file in a transaction (goose, dbmate, diesel: ``runner_transactions``) gets
+    it here too: ``LOCK TABLE`` works, and a failing statement leaves nothing of its file.
     """
-    from schema_audit.sources.sqlfile import _display, _up_section, order_sql_files
+    from schema_audit.sources.runner_transactions import in_one_transaction
+    from schema_audit.sources.sqlfile import _display, _up_section, discover
     from schema_audit.sources.statements import split_statements
 
-    files = order_sql_files(path)[0] if path.is_dir() else [path]
+    layout = discover(path) if path.is_dir() else None
+    files = layout.files if layout is not None else [path]
     for file in files:
         display = _display(file, path)
         started = time.perf_counter()
         error, line = None, None
         try:
-            text = _up_section(file.read_text(encoding="utf-8"))
+            raw = file.read_text(encoding="utf-8")
+            text = _up_section(raw)
+            wrapped = in_one_transaction(file, raw, layout.name if layout else None)
             with psycopg.connect(scratch.dsn, autocommit=True) as conn:
                 if search_path:
                     conn.execute(
                         "SELECT set_config('search_path', %s, false)",
                         [", ".join(quote_ident(s) for s in search_path)],
                     )
+                if wrapped:
+                    conn.execute("BEGIN")  # sent as the runner's driver sends it
                 for stmt in split_statements(text):
                     line = stmt.line
                     conn.execute(stmt.sql)
                 line = None
+                if wrapped:
+                    conn.execute("COMMIT")
         except (psycopg.Error, UnicodeDecodeError, OSError) as exc:
             error = scrub(_error_line(exc))
         step = StepTiming(
