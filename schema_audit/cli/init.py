@@ -56,6 +56,35 @@ def warn_unapplied(model: Any) -> None:
     )
 
 
+def warn_unresolved_references(model: Any) -> None:
+    """One stderr line when foreign keys reference tables the source never creates (a history
+    relying on the platform's ``auth.users``, or on a typo): the spec requires them as
+    written, and PostgreSQL refuses the statement wherever nothing else provides the table,
+    so a migration runner stops there. Said with the first one's file:line."""
+    from schema_audit.model import qualify
+
+    tables = getattr(model, "tables", {})
+    found = [
+        (fk, table.qualified_name, qualify(fk.ref_schema, fk.ref_table))
+        for table in tables.values()
+        for fk in table.foreign_keys.values()
+        if qualify(fk.ref_schema, fk.ref_table) not in tables
+    ]
+    if not found:
+        return
+    fk, table, target = found[0]
+    place = next((p for p in fk.provenance if p.file or p.line), None)
+    where = f"{place.file}:{place.line}: " if place is not None and place.file else ""
+    count = f"{len(found)} foreign key{'s' if len(found) != 1 else ''}"
+    typer.echo(
+        f"schema-audit: warning: {count} reference{'s' if len(found) == 1 else ''} a table "
+        f"this source never creates (first at {where}{table} -> {target}): the spec requires "
+        f"{'it' if len(found) == 1 else 'them'} as written; PostgreSQL refuses such a "
+        "statement where nothing else provides the table",
+        err=True,
+    )
+
+
 def init(
     dsn: DsnOpt = None,
     migrations: MigrationsOpt = None,
@@ -136,6 +165,7 @@ def init(
             fail(phrase(exc))
     exit_on_gaps(source.model, source.kind, allow_unrendered, "no spec written: ")
     warn_unapplied(source.model)
+    warn_unresolved_references(source.model)
     text = api.init_spec(
         source,
         history=migrations or sql,
