@@ -57,11 +57,15 @@ def _agrees(text: str) -> bool:
         return False
     assert events is not None, "read a document the event reader does not take"
     assert _typed(block.data) == _typed(events.data)
-    assert list(block.marks) == list(events.marks)
+    every = block.all_marks()  # stored, and derived inside flow collections
+    assert list(every) == list(events.marks)
     for path, raw in events.marks.items():
-        assert as_mark(block.marks[path]) == as_mark(raw), path
+        assert as_mark(every[path]) == as_mark(raw), path
+        assert as_mark(block.position(path)) == as_mark(raw), path
     for path in events.marks:  # the wording the builder and the validator print
         assert block.where(path) == events.where(path)
+        for more in ("x", 0, 7):  # no such key or item: the nearest ancestor's position
+            assert block.where((*path, more)) == events.where((*path, more))
     return True
 
 
@@ -263,6 +267,11 @@ ERRORS = {
     "unclosed flow": "name: a\ntables: {t: {columns: {}}\n",
     "unclosed quote": "name: 'a\ntables: {}\n",
     "mapping in a value": "name: a: b\n",
+    # positions inside one-line flow collections are worked out from their line when asked
+    "wrong type in a flow": "name: a\ntables:\n  t:\n    columns:\n      id: {type: bigint, nullable: maybe}\n",
+    "in a nested flow": "name: a\ntables:\n  t:\n    checks: [{name: c, expression: x}, {name: d, expression: [1]}]\n",
+    "an item's flow": "name: a\ntables:\n  t:\n    indexes:\n    - {name: i, columns: [a, {b: c}]}\n",
+    "a pattern in a flow": "name: a\ntables:\n  t: {}\nquestions:\n- {id: q, requirements: [tables.t, nope]}\n",
 }  # fmt: skip
 
 
@@ -310,3 +319,21 @@ def test_limits_leave_a_block_document_to_the_composing_path_which_words_them(
     with pytest.raises(SpecError) as caught:
         load_spec(spec)
     assert wording in str(caught.value)
+
+
+def test_a_cached_spec_keeps_the_positions_inside_flow_collections(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The spec cache stores every position, the derived ones too: an error the builder
+    finds after caching (a question pattern inside a flow list) reads the same from it."""
+    monkeypatch.setenv("SCHEMA_AUDIT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("SCHEMA_AUDIT_CACHE", "1")
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(ERRORS["a pattern in a flow"])
+    messages = []
+    for _ in range(2):
+        with pytest.raises(SpecError) as caught:
+            load_spec(spec)
+        messages.append(str(caught.value))
+    assert messages[0] == messages[1]
+    assert messages[0].startswith(f"{spec}:5:36: questions[0] (q): 'nope' matches no requirement")

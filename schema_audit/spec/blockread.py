@@ -31,7 +31,7 @@ from typing import Any
 
 import yaml
 
-from schema_audit.spec.yamlpos import LITERAL_KEYS, Located, Path_, pack_mark
+from schema_audit.spec.yamlpos import _COLUMN, LITERAL_KEYS, Located, Path_, pack_mark
 
 _STR, _NULL, _BOOL = "tag:yaml.org,2002:str", "tag:yaml.org,2002:null", "tag:yaml.org,2002:bool"
 # what a plain scalar may resolve to and still be read here (as plainload does)
@@ -121,6 +121,7 @@ class _Reader:
         self.keys: dict[str, str] = {}  # plain key text -> the key
         self.flows: dict[str, tuple[Any, ...]] = {}  # flow text -> its reading
         self.strings: dict[str, str] = {}
+        self.parsed: dict[str, tuple[Any, ...]] = {}  # line text -> self.line(text)
 
     # -- scalars ---------------------------------------------------------------
 
@@ -392,7 +393,7 @@ class _Reader:
         marks: dict[Path_, Any] = {}
         root: dict[str, Any] = {}
         n = len(lines)
-        parsed: dict[str, tuple[Any, ...]] = {}  # a spec repeats most of its lines
+        parsed = self.parsed  # a spec repeats most of its lines
         reader = self.line
         i = 0
         while i < n:  # the first line with content is the root mapping's first key
@@ -481,15 +482,12 @@ class _Reader:
                     i += 1
                     continue
                 slot = key
-                value_path = key_path
-            else:
-                value_path = item_path
             i += 1
             if kind == _FLOW:
                 tree, levels, flow_at = payload
                 if depth + levels > max_depth:
                     raise _Outside
-                data[slot] = _build(tree, value_path, marks, (i - 1) << 32, flow_at)
+                data[slot] = _build(tree)
             elif kind == _SCALAR:
                 data[slot] = payload
             elif kind == _PLAIN:
@@ -511,30 +509,113 @@ class _Reader:
             nodes += 1
         if nodes > self.max_nodes:
             raise _Outside
-        return Located(root, marks, self.file)
+        return Located(root, marks, self.file, _FlowPositions(self, lines, marks))
 
 
-def _build(tree: Any, path: Path_, marks: dict, line: int, at: int) -> Any:
-    """A fresh collection from a flow reading, its keys' and items' positions recorded
-    (``line`` already shifted as pack_mark does, ``at`` the collection's column)."""
+def _build(tree: Any) -> Any:
+    """A fresh collection from a flow reading (positions: _FlowPositions)."""
     is_map, entries, flat = tree
-    if flat is not None:  # scalars only (init's columns): a copy, and each position
-        for key, col in entries:
-            marks[(*path, key)] = line | (at + col)
+    if flat is not None:  # scalars only (init's columns): a copy
         return flat.copy()
     if is_map:
-        out: Any = {}
-        for key, col, value, sub in entries:
-            key_path = (*path, key)
-            marks[key_path] = line | (at + col)
-            out[key] = value if sub is None else _build(sub, key_path, marks, line, at)
+        return {key: value if sub is None else _build(sub) for key, _, value, sub in entries}
+    return [value if sub is None else _build(sub) for _, _, value, sub in entries]
+
+
+class _FlowPositions:
+    """The positions of the keys and items inside one-line flow collections, worked out
+    from the collection's line when asked.
+
+    Storing them was a third of init's spec's million positions (``{type: bigint,
+    nullable: false}`` on every column: a path tuple and a dict entry per key) and only an
+    error message ever reads one. The collection's owner (the key or item whose value it
+    is) keeps its position in ``marks``; its line, read again (the reader's per-line
+    cache), gives the collection and each entry's column.
+    """
+
+    def __init__(self, reader: _Reader, lines: list[str], marks: dict[Path_, Any]) -> None:
+        self.reader = reader
+        self.lines = lines
+        self.marks = marks
+
+    def flow_of(self, owner: Path_, raw: Any) -> tuple[Any, int] | None:
+        """``(tree, column)`` of the flow collection that is ``owner``'s value, if any."""
+        if not owner or type(raw) is not int:
+            return None
+        number = raw >> 32
+        text = self.lines[number]
+        got = self.reader.parsed.get(text)
+        if got is None:
+            got = self.reader.line(text)
+        _, item_at, key, key_at, kind, payload, _ = got
+        if kind != _FLOW:
+            return None
+        last = owner[-1]
+        column = raw & _COLUMN
+        if type(last) is int:
+            if key is not None or item_at != column:
+                return None  # the item is a mapping: the collection is its key's value
+        elif key != last or key_at != column:
+            return None
+        tree, _, flow_at = payload
+        return tree, flow_at
+
+    def find(self, path: Path_) -> Any:
+        marks = self.marks
+        for cut in range(len(path) - 1, 0, -1):
+            raw = marks.get(path[:cut])
+            if raw is not None:
+                break
+        else:
+            return None
+        found = self.flow_of(path[:cut], raw)
+        if found is None:
+            return None
+        tree, flow_at = found
+        column = -1
+        for part in path[cut:]:
+            if tree is None:
+                return None
+            is_map, entries, flat = tree
+            if is_map:
+                if type(part) is not str:
+                    return None
+                for entry in entries:
+                    if entry[0] == part:
+                        column = entry[1]
+                        tree = None if flat is not None else entry[3]
+                        break
+                else:
+                    return None
+            else:
+                if type(part) is not int or not 0 <= part < len(entries):
+                    return None
+                _, column, _, tree = entries[part]
+        return (raw >> 32 << 32) | (flow_at + column)
+
+    def every(self) -> dict[Path_, Any]:
+        out: dict[Path_, Any] = {}
+        for path, raw in self.marks.items():
+            out[path] = raw
+            found = self.flow_of(path, raw)
+            if found is not None:
+                tree, flow_at = found
+                _entries(tree, path, out, (raw >> 32) << 32, flow_at)
         return out
-    out = []
-    for index, (_, col, value, sub) in enumerate(entries):
-        item_path = (*path, index)
-        marks[item_path] = line | (at + col)
-        out.append(value if sub is None else _build(sub, item_path, marks, line, at))
-    return out
+
+
+def _entries(tree: Any, path: Path_, out: dict[Path_, Any], line: int, at: int) -> None:
+    """Each key's and item's position inside a flow reading, in document order."""
+    is_map, entries, flat = tree
+    if flat is not None:
+        for key, col in entries:
+            out[(*path, key)] = line | (at + col)
+        return
+    for index, (key, col, _, sub) in enumerate(entries):
+        sub_path = (*path, key if is_map else index)
+        out[sub_path] = line | (at + col)
+        if sub is not None:
+            _entries(sub, sub_path, out, line, at)
 
 
 def _doubtful_start(text: str) -> bool:

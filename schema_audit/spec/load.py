@@ -166,7 +166,7 @@ def _cached_document(path: Path, cache_key: str) -> tuple[Located, str, str] | N
 
 def _remember_document(cache_key: str, located: Located, sha: str) -> None:
     marks = []
-    for key_path, raw in located.marks.items():
+    for key_path, raw in located.all_marks().items():
         mark = as_mark(raw)
         marks.append([list(key_path), mark.line, mark.column])
     cache.write("specs", cache_key, {"data": located.data, "marks": marks, "sha256": sha})

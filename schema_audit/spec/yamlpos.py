@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
@@ -32,6 +32,17 @@ class SpecSyntaxError(Exception):
     """The file is not valid YAML; the message already names file:line:column."""
 
 
+class Derived(Protocol):
+    """Positions a reader did not store but can work out when asked (spec.blockread: the
+    keys and items inside one-line flow collections, read again from their line)."""
+
+    def find(self, path: Path_) -> Any:
+        """The position of ``path`` (as stored in ``Located.marks``), or ``None``."""
+
+    def every(self) -> dict[Path_, Any]:
+        """Every position, stored and derived, in document order."""
+
+
 @dataclass(slots=True)
 class Located:
     """A document plus a map from key path to its position in the file."""
@@ -41,13 +52,28 @@ class Located:
     # when asked: a 170,000-requirement spec has half a million of them and few are read)
     marks: dict[Path_, Any]
     file: str
+    # positions not in ``marks``, worked out when asked (a third of init's spec's positions
+    # are inside flow collections, and only an error ever reads one)
+    derived: Derived | None = None
+
+    def position(self, path: Path_) -> Any:
+        """The stored or derived position of exactly ``path`` (``None`` if it has none)."""
+        raw = self.marks.get(path)
+        if raw is None and self.derived is not None:
+            raw = self.derived.find(path)
+        return raw
+
+    def all_marks(self) -> dict[Path_, Any]:
+        """Every key's and item's position, in document order (for the spec cache and tests)."""
+        return self.marks if self.derived is None else self.derived.every()
 
     def mark(self, path: Path_) -> Mark:
         """The position of ``path``, or of its nearest ancestor that has one."""
         probe = tuple(path)
         while probe:
-            if probe in self.marks:
-                return as_mark(self.marks[probe])
+            raw = self.position(probe)
+            if raw is not None:
+                return as_mark(raw)
             probe = probe[:-1]
         return as_mark(self.marks.get((), Mark(1, 1)))
 
