@@ -202,3 +202,57 @@ def test_a_valid_spec_is_cached_by_content_and_gives_the_same_spec(tmp_path, mon
     calls.clear()
     load_module.load_spec(spec)
     assert calls == [spec]
+
+
+OWN_KEYS_SPEC = """\
+name: own keys
+defaults: {severity: high, category: base}
+tables:
+  t:
+    columns:
+      a: {type: text, severity: low, category: c1, impact: big, description: d, questions: [q2]}
+      b: {type: text, id: custom.b}
+      c: {type: text}
+    indexes:
+    - {columns: [c], severity: moderate}
+    - columns: [a]
+questions:
+- {id: q1, requirements: [tables.t.columns.c]}
+- {id: q2, requirements: [tables.t.indexes.*]}
+"""
+
+
+def test_requirements_take_their_own_keys_or_the_defaults(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Building skips the per-key lookups for props that set none of id, severity, category,
+    impact, description or questions (most of init's): both kinds come out as before, and a
+    repeated id is still an error wherever it comes from."""
+    monkeypatch.setenv("SCHEMA_AUDIT_CACHE", "0")
+    spec_file = tmp_path / "spec.yaml"
+    spec_file.write_text(OWN_KEYS_SPEC)
+    spec = load_spec(spec_file)
+    by_id = {r.id: r for r in spec.requirements}
+    a = by_id["tables.t.columns.a"]
+    assert (a.severity, a.category, a.impact, a.description) == ("low", "c1", "big", "d")
+    assert a.questions == ["q2"]
+    assert "custom.b" in by_id and "tables.t.columns.b" not in by_id
+    c = by_id["tables.t.columns.c"]
+    assert (c.severity, c.category, c.impact, c.description, c.parent) == (
+        "high",
+        "base",
+        None,
+        None,
+        "tables.t",
+    )
+    assert c.questions == ["q1"] and c.location == f"{spec_file}:8:7"
+    indexes = [r for r in spec.requirements if r.kind == "index"]
+    assert [r.severity for r in indexes] == ["moderate", "high"]
+    assert [r.questions for r in indexes] == [["q2"], ["q2"]]
+    q2 = next(q for q in spec.questions if q.id == "q2")
+    assert q2.requirement_ids == [r.id for r in indexes] + ["tables.t.columns.a"]
+    spec_file.write_text(OWN_KEYS_SPEC.replace("c: {type: text}", "c: {type: text, id: custom.b}"))
+    with pytest.raises(SpecError) as caught:
+        load_spec(spec_file)
+    assert (
+        f"{spec_file}:8:7: duplicate requirement id 'custom.b' (first at {spec_file}:7:7)"
+        in str(caught.value)
+    )

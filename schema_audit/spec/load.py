@@ -54,6 +54,10 @@ if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
 
 MAX_REPORTED_ERRORS = 20
+_COLUMN = (1 << 32) - 1  # yamlpos.pack_mark's column bits
+# the keys of a requirement's props that set its own id, severity, category, impact,
+# description or questions (most of init's have none: their requirements take the defaults)
+_OWN_KEYS = frozenset({"id", "severity", "category", "impact", "description", "questions"})
 
 
 class SpecError(SchemaAuditError):
@@ -485,6 +489,10 @@ class _Builder:
         )
         self.problems: list[str] = []
         self.ids: dict[str, str] = {}
+        self.marks_get = located.marks.get
+        self.file_prefix = f"{located.file}:"
+        self.wheres: dict[Path_, str] = {}
+        self.questioned = False  # some requirement names its questions itself
         # strict: {exactly: [...]}: every table entry is strict about these kinds
         self.global_exactly = list((doc.get("strict") or {}).get("exactly") or [])
 
@@ -501,17 +509,77 @@ class _Builder:
         name: str | None,
         parent: Requirement | None = None,
     ) -> Requirement:
+        return self.put(rid, kind, path, props, schema, table, name, parent)
+
+    def put(
+        self,
+        rid: str,
+        kind: str,
+        path: Path_,
+        props: dict[str, Any],
+        schema: str,
+        table: str | None,
+        name: str | None,
+        parent: Requirement | None,
+    ) -> Requirement:
+        """:meth:`add` with positional arguments (a 5,000-table spec calls it 220,000 times:
+        keyword arguments were a fifth of building)."""
+        raw = self.marks_get(path)
+        if type(raw) is int:  # blockread's packed position: Located.where's own wording
+            where = f"{self.file_prefix}{(raw >> 32) + 1}:{(raw & _COLUMN) + 1}"
+        else:
+            where = self.where_of(path)
+        if rid in self.ids or not _OWN_KEYS.isdisjoint(props):
+            return self.add_slow(rid, kind, props, schema, table, name, parent, where)
+        self.ids[rid] = where
+        # positional, in Requirement's field order
+        req = Requirement(
+            rid,
+            kind,
+            schema,
+            table,
+            name,
+            parent.severity if parent else self.spec_severity or _kind_severity(kind),
+            parent.category if parent else self.default_category,
+            props,
+            where,
+            None,
+            None,
+            parent.id if parent else None,
+            [],
+        )
+        self.spec.requirements.append(req)
+        return req
+
+    def where_of(self, path: Path_) -> str:
+        """``Located.where`` for a path with no position of its own, once per path (strict
+        mode's requirements share their table's ``exactly`` path)."""
+        where = self.wheres.get(path)
+        if where is None:
+            where = self.wheres[path] = self.loc.where(path)
+        return where
+
+    def add_slow(
+        self,
+        rid: str,
+        kind: str,
+        props: dict[str, Any],
+        schema: str,
+        table: str | None,
+        name: str | None,
+        parent: Requirement | None,
+        where: str,
+    ) -> Requirement:
+        """A requirement whose props set its own id, severity, category, impact,
+        description or questions, or whose id is taken."""
         get = props.get
         rid = get("id", rid)
-        where = self.loc.where(path)
         if rid in self.ids:
             self.problems.append(
                 f"{where}: duplicate requirement id {rid!r} (first at {self.ids[rid]})"
             )
         self.ids[rid] = where
         questions = get("questions")
-        # positional, in Requirement's field order (one per column of the spec: a
-        # 5,000-table spec has 200,000 of them)
         req = Requirement(
             rid,
             kind,
@@ -528,6 +596,8 @@ class _Builder:
             parent.id if parent else None,
             list(questions) if questions else [],
         )
+        if questions:
+            self.questioned = True
         self.spec.requirements.append(req)
         return req
 
@@ -735,16 +805,19 @@ class _Builder:
         path = path or ("tables", key)
         table = self.add(base, "table", path, props, schema=schema, table=name, name=name)
         common = {"schema": schema, "table": name, "parent": table}
+        put = self.put
 
         for col, cprops in (props.get("columns") or {}).items():
             cprops = cprops or {}
-            self.add(
+            put(
                 f"{base}.columns.{col}",
                 "column",
                 (*path, "columns", col),
                 cprops,
-                name=col,
-                **common,
+                schema,
+                name,
+                col,
+                table,
             )
             if cprops.get("references"):
                 fk = {"columns": [col], "references": cprops["references"]}
@@ -785,28 +858,34 @@ class _Builder:
             ("privileges", "privilege"),
         ):
             for index, item in enumerate(props.get(section) or []):
-                label = item.get("name") or self.shape_label(kind, item, index)
-                self.add(
+                named = item.get("name")
+                label = named or self.shape_label(kind, item, index)
+                put(
                     f"{base}.{section}.{label}",
                     kind,
                     (*path, section, index),
                     item,
-                    name=item.get("name"),
-                    **common,
+                    schema,
+                    name,
+                    named,
+                    table,
                 )
         if props.get("rls") is not None:
             self.add(f"{base}.rls", "rls", (*path, "rls"), props["rls"], name=None, **common)
         exactly = props.get("exactly")
         if exactly is None and base.startswith("tables."):
             exactly = self.global_exactly
+        exactly_path = (*path, "exactly")
         for kind in exactly or []:
-            self.add(
+            put(
                 f"{base}.exactly.{kind}",
                 "strict",
-                (*path, "exactly"),
+                exactly_path,
                 {"what": kind, "allow": list(props.get("allow") or [])},
-                name=kind,
-                **common,
+                schema,
+                name,
+                kind,
+                table,
             )
 
     def view(self, section: str, kind: str, key: str, props: dict[str, Any]) -> None:
@@ -851,6 +930,8 @@ class _Builder:
                 )
 
     def link_questions(self, doc: dict[str, Any]) -> None:
+        if not doc.get("questions") and not doc.get("exit_gates"):
+            return  # nothing to link (init's spec: no list of every id to make)
         ids = [r.id for r in self.spec.requirements]
         # selector requirements exist per table only at audit time; a pattern may name them
         stamped = [t.id for sel in self.spec.selectors for t in sel.templates]
@@ -883,7 +964,7 @@ class _Builder:
             self.spec.questions.append(question)
         # requirements may also name their questions directly
         known = {q.id: q for q in self.spec.questions}
-        for req in self.spec.requirements:
+        for req in self.spec.requirements if self.questioned else ():
             for qid in req.questions:
                 if qid in known and req.id not in known[qid].requirement_ids:
                     known[qid].requirement_ids.append(req.id)

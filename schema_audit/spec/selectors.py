@@ -117,7 +117,20 @@ def expand(spec: Spec, model: SchemaModel) -> tuple[list[Requirement], dict[str,
     """
     if not spec.selectors:
         return list(spec.requirements), {}
-    explicit = {i for r in spec.requirements if (i := _identity(r)) is not None}
+    # only a requirement of a kind some template has can override one: inline, and of those
+    # kinds only (a 5,000-table init spec has 220,000 requirements, a function call each was
+    # most of expanding it)
+    kinds = {t.kind for selector in spec.selectors for t in selector.templates}
+    explicit = {
+        (
+            r.schema,
+            r.table,
+            r.kind,
+            r.id[len(r.parent) :] if r.parent and r.id.startswith(r.parent) else "",
+        )
+        for r in spec.requirements
+        if r.kind in kinds and r.table
+    }
     out = list(spec.requirements)
     picked: dict[str, list[Table]] = {}
     for selector in spec.selectors:
@@ -190,6 +203,8 @@ def _selector_findings(spec: Spec, picked: dict[str, list[Table]]) -> list[Findi
 
 def _relink(spec: Spec, requirements: list[Requirement]) -> tuple[list[Question], list[ExitGate]]:
     """Questions and exit gates whose patterns name selector ids, linked to the stamped ones."""
+    if not spec.questions and not spec.exit_gates:
+        return [], []
     ids = [r.id for r in requirements]
     questions = []
     for q in spec.questions:
@@ -223,7 +238,7 @@ def expanded_spec(spec: Spec, model: SchemaModel) -> tuple[Spec, list[Finding]]:
     for q in questions:
         for rid in q.requirement_ids:
             asked.setdefault(rid, []).append(q.id)
-    for req in requirements:
+    for req in requirements if asked else ():  # no question: nothing to add to any
         extra = [q for q in dict.fromkeys(asked.get(req.id, [])) if q not in req.questions]
         if extra:
             req.questions = [*req.questions, *extra]

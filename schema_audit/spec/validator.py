@@ -173,6 +173,9 @@ def _type(names: str | list[str]) -> Check:
     tests = [_TYPES[n] for n in ([names] if isinstance(names, str) else names)]
     if len(tests) == 1:
         return tests[0]
+    if len(tests) == 2:
+        first, second = tests
+        return lambda value: first(value) or second(value)
     return lambda value: any(test(value) for test in tests)
 
 
@@ -270,6 +273,9 @@ def _items(check: Check) -> Check:
 
 
 def _any_of(checks: list[Check]) -> Check:
+    if len(checks) == 2:  # the common ``[a mapping, null]``: no generator per node
+        first, second = checks
+        return lambda value: first(value) or second(value)
     return lambda value: any(check(value) for check in checks)
 
 
