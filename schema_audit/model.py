@@ -339,6 +339,14 @@ class Sequence:
     owner: str | None = None
     grants: list[Grant] = field(default_factory=list)  # USAGE, SELECT, UPDATE
     provenance: list[Provenance] = field(default_factory=list)
+    # pg_sequence's options; the defaults are CREATE SEQUENCE's without options
+    data_type: str = "bigint"
+    start: int = 1
+    increment: int = 1
+    minvalue: int = 1
+    maxvalue: int = 2**63 - 1
+    cache: int = 1
+    cycle: bool = False
 
 
 @dataclass(slots=True)

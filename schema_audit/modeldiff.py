@@ -465,6 +465,8 @@ def _diff_sequence(key: str, a: Sequence, b: Sequence, add: _Collector) -> None:
     obj = f"sequence {key}"
     add.reads = _reads_of("sequence")(key)
     add(obj, "owned by", a.owned_by or "", b.owned_by or "")
+    for prop in ("data_type", "start", "increment", "minvalue", "maxvalue", "cache", "cycle"):
+        add(obj, prop.replace("data_", ""), str(getattr(a, prop)), str(getattr(b, prop)))
     add.reads += _grant_reads(key)
     _diff_grants(obj, a.grants, b.grants, a.owner or b.owner, add)
 

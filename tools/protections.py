@@ -577,6 +577,20 @@ PROTECTIONS = [
         "tests/test_requirement_kinds.py::"
         "test_the_kind_judges_its_fixture_as_postgresql_would[strict_default_privileges]",
     ),
+    Protection(
+        "unique-properties-compared",
+        "schema_audit/kinds/unique.py",
+        "if prop in props and props[prop] != (actual := bool(getattr(enforcing, prop, False)))",
+        "if prop in props and False",
+        "tests/test_init_exact3.py::test_a_change_after_init_fails",
+    ),
+    Protection(
+        "sequence-options-compared",
+        "schema_audit/kinds/sequence.py",
+        "if prop in req.props and req.props[prop] != actual",
+        "if False",
+        "tests/test_init_exact3.py::test_a_change_after_init_fails",
+    ),
 ]
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from schema_audit.audit.findings import Diff, Finding, finding_for
+from schema_audit.audit.findings import Diff, Finding, describe_diffs, finding_for
 from schema_audit.enums import Status
 from schema_audit.model import Grant
 from schema_audit.spec.model import Requirement
@@ -100,10 +100,17 @@ def normalize_body(body: str) -> str:
     return body.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def judge(req: Requirement, label: str, owner: str | None, grants: list[Grant]) -> Finding:
-    """The finding of an object required only for its owner and ACL (schemas, sequences)."""
-    diffs: list[Diff] = []
-    problems: list[str] = []
+def judge(
+    req: Requirement,
+    label: str,
+    owner: str | None,
+    grants: list[Grant],
+    other: list[Diff] | None = None,
+) -> Finding:
+    """The finding of an object required for its owner and ACL (schemas, sequences), and
+    ``other`` differences its kind found (a sequence's options)."""
+    diffs: list[Diff] = list(other or [])
+    problems: list[str] = [describe_diffs(diffs)] if diffs else []
     expected_owner, unknown = owner_diff(req.props.get("owner"), owner)
     if expected_owner is not None:
         diffs.append(expected_owner)

@@ -4,7 +4,7 @@ state, and that differs from PostgreSQL's default, is not exactly what the spec 
 
 ``init`` writes every such property it sees (ON UPDATE, MATCH FULL, DEFERRABLE, NOT VALID, a
 column's COLLATE / DEFAULT / identity / generation, a trigger's WHEN, arguments and UPDATE
-OF), so a change after init that adds one FAILs here; before, each passed (a requirement
+OF, a UNIQUE constraint's NULLS NOT DISTINCT / DEFERRABLE / INITIALLY DEFERRED), so a change after init that adds one FAILs here; before, each passed (a requirement
 compares only the keys it states). Indexes have their own check in ``strict``.
 """
 
@@ -15,7 +15,7 @@ from typing import Any
 
 from schema_audit.audit.context import AuditContext
 from schema_audit.enums import ReferentialAction, Status
-from schema_audit.model import Column, ForeignKey, Table, Trigger
+from schema_audit.model import Column, ForeignKey, Table, Trigger, UniqueConstraint
 from schema_audit.spec.model import Requirement
 
 
@@ -51,6 +51,18 @@ def _column(column: Column, props: dict[str, Any]) -> list[str]:
     return out
 
 
+def _unique(unique: UniqueConstraint, props: dict[str, Any]) -> list[str]:
+    return [
+        text
+        for key, present, text in (
+            ("nulls_not_distinct", unique.nulls_not_distinct, "NULLS NOT DISTINCT"),
+            ("deferrable", unique.deferrable, "DEFERRABLE"),
+            ("initially_deferred", unique.initially_deferred, "INITIALLY DEFERRED"),
+        )
+        if present and key not in props
+    ]
+
+
 def _trigger(trigger: Trigger, props: dict[str, Any]) -> list[str]:
     out: list[str] = []
     if trigger.when and "when" not in props:
@@ -70,6 +82,7 @@ _OBJECTS: dict[str, tuple[str, Callable[[Table], dict[str, Any]], Callable[..., 
     "foreign_keys": ("foreign_key", lambda t: t.foreign_keys, _fk),
     "columns": ("column", lambda t: t.columns, _column),
     "triggers": ("trigger", lambda t: t.triggers, _trigger),
+    "unique": ("unique", lambda t: t.uniques, _unique),
 }
 
 

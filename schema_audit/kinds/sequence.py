@@ -4,9 +4,14 @@
 breaks every INSERT relying on its ``nextval()`` default. Both change the ACL and FAIL
 against an exact ``grants:``.
 
+Its options (what ``init`` writes): ``type``, ``start``, ``increment``, ``minvalue``,
+``maxvalue``, ``cache``, ``cycle`` as pg_sequence holds them, and ``owned_by`` (the
+``table.column`` it belongs to, dropped with it; null = none). Each is compared when stated:
+an ``ALTER SEQUENCE … INCREMENT``/``MAXVALUE``/``CYCLE``/``OWNED BY`` after init FAILs.
+
 ```yaml
 sequences:
-  invoices_id_seq: {grants: {app: [USAGE]}}
+  invoices_id_seq: {grants: {app: [USAGE]}, increment: 1, owned_by: invoices.id}
 ```
 """
 
@@ -14,7 +19,7 @@ from __future__ import annotations
 
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.deferral import Facet
-from schema_audit.audit.findings import Finding, finding_for, missing
+from schema_audit.audit.findings import Diff, Finding, finding_for, missing
 from schema_audit.enums import Status
 from schema_audit.kinds import _acl, requirement_kind
 from schema_audit.model import qualify
@@ -26,6 +31,18 @@ SCHEMA = req_schema(
         "schema": string("Schema (default: defaults.schema)."),
         "owner": _acl.OWNER_SCHEMA,
         "grants": _acl.GRANTS_SCHEMA,
+        "type": {"enum": ["smallint", "integer", "bigint"], "description": "AS type."},
+        "start": {"type": "integer", "description": "START WITH."},
+        "increment": {"type": "integer", "description": "INCREMENT BY."},
+        "minvalue": {"type": "integer", "description": "MINVALUE."},
+        "maxvalue": {"type": "integer", "description": "MAXVALUE."},
+        "cache": {"type": "integer", "description": "CACHE."},
+        "cycle": {"type": "boolean", "description": "true = CYCLE."},
+        "owned_by": {
+            "type": ["string", "null"],
+            "description": "OWNED BY table.column (the table in the sequence's schema); "
+            "null = owned by no column.",
+        },
     },
     "A sequence requirement; {} only requires existence.",
 )
@@ -59,4 +76,18 @@ def check_sequence(req: Requirement, ctx: AuditContext) -> Finding:
             diffs=[missing()],
             evidence=ctx.absence_evidence(None, f"sequence {key}"),
         )
-    return _acl.judge(req, f"sequence {key}", sequence.owner, sequence.grants)
+    diffs = [
+        Diff(prop, req.props[prop], actual)
+        for prop, actual in (
+            ("type", sequence.data_type),
+            ("start", sequence.start),
+            ("increment", sequence.increment),
+            ("minvalue", sequence.minvalue),
+            ("maxvalue", sequence.maxvalue),
+            ("cache", sequence.cache),
+            ("cycle", sequence.cycle),
+            ("owned_by", sequence.owned_by),
+        )
+        if prop in req.props and req.props[prop] != actual
+    ]
+    return _acl.judge(req, f"sequence {key}", sequence.owner, sequence.grants, diffs)

@@ -9,6 +9,9 @@ tables:
 ```
 
 Named, it must be that constraint or index; enforced under another name it is PARTIAL.
+``deferrable``, ``initially_deferred`` and ``nulls_not_distinct`` (what ``init`` writes when
+they are not PostgreSQL's default) are compared when stated; under ``exactly: [unique]`` a
+matched constraint with one of them that its requirement does not state FAILs.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from typing import Any
 from schema_audit.audit import nearmiss
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.deferral import CONSTRAINT_INDEXES, Facet
-from schema_audit.audit.findings import Diff, Finding, finding_for
+from schema_audit.audit.findings import Diff, Finding, describe_diffs, finding_for
 from schema_audit.audit.tables import unique_on
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
@@ -35,6 +38,15 @@ SCHEMA = req_schema(
         "allow_index": {
             "type": "boolean",
             "description": "A unique index satisfies it (default true).",
+        },
+        "deferrable": {"type": "boolean", "description": "true = DEFERRABLE."},
+        "initially_deferred": {
+            "type": "boolean",
+            "description": "true = INITIALLY DEFERRED (checked at commit by default).",
+        },
+        "nulls_not_distinct": {
+            "type": "boolean",
+            "description": "true = NULLS NOT DISTINCT (one NULL at most).",
         },
     },
     "A uniqueness requirement.",
@@ -93,6 +105,8 @@ def check_unique(req: Requirement, ctx: AuditContext) -> Finding:
                     diffs=[Diff("columns", columns, actual)],
                     evidence=ctx.evidence(enforcing.provenance if enforcing else [], None),
                 )
+            if diffs := property_diffs(req.props, enforcing):
+                return _differs(req, ctx, req.name, diffs, enforcing)
             return finding_for(
                 req,
                 Status.PASS,
@@ -110,6 +124,9 @@ def check_unique(req: Requirement, ctx: AuditContext) -> Finding:
                 name=found,
             )
     elif found:
+        held = table.uniques.get(found) or table.indexes.get(found) or table.primary_key
+        if diffs := property_diffs(req.props, held):
+            return _differs(req, ctx, found, diffs, held)
         return finding_for(
             req,
             Status.PASS,
@@ -119,6 +136,32 @@ def check_unique(req: Requirement, ctx: AuditContext) -> Finding:
         )
     return ctx.absent(
         req, table, label, instead=nearmiss.unique_candidates(table, columns), absent_columns=absent
+    )
+
+
+PROPERTIES = ("deferrable", "initially_deferred", "nulls_not_distinct")
+
+
+def property_diffs(props: Mapping[str, Any], enforcing: object) -> list[Diff]:
+    """The stated properties the enforcing constraint or index does not have (an index and a
+    primary key are never DEFERRABLE in the model; a primary key is never NULLS NOT DISTINCT)."""
+    return [
+        Diff(prop, props[prop], actual)
+        for prop in PROPERTIES
+        if prop in props and props[prop] != (actual := bool(getattr(enforcing, prop, False)))
+    ]
+
+
+def _differs(
+    req: Requirement, ctx: AuditContext, name: str, diffs: list[Diff], enforcing: Any
+) -> Finding:
+    return finding_for(
+        req,
+        Status.FAIL,
+        f"{name} differs: {describe_diffs(diffs)}",
+        diffs=diffs,
+        evidence=ctx.evidence(enforcing.provenance if enforcing else [], None),
+        name=name,
     )
 
 

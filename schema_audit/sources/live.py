@@ -503,8 +503,11 @@ SELECT n.nspname, c.relname, pg_catalog.pg_get_userbyid(c.relowner),
           JOIN pg_catalog.pg_class dc ON dc.oid = d.refobjid
           JOIN pg_catalog.pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
          WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid
-           AND d.deptype IN ('a', 'i') AND d.refobjsubid > 0 LIMIT 1)
+           AND d.deptype IN ('a', 'i') AND d.refobjsubid > 0 LIMIT 1),
+       pg_catalog.format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmin, s.seqmax,
+       s.seqcache, s.seqcycle
 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_catalog.pg_sequence s ON s.seqrelid = c.oid
 WHERE c.relkind = 'S' AND {ns} AND {not_ext}
 ORDER BY 1, 2"""
 )
@@ -1067,9 +1070,9 @@ def _build(
         model.enums[qualify(schema, name)] = EnumType(schema, name, list(labels))
     for name, schema, version_ in r.rows(Q_EXTENSIONS, "extensions"):
         model.extensions[name] = Extension(name, schema, version_)
-    for schema, name, owner, acl, owned_by in r.rows(Q_SEQUENCES, "sequences"):
+    for schema, name, owner, acl, owned_by, *options in r.rows(Q_SEQUENCES, "sequences"):
         model.sequences[qualify(schema, name)] = Sequence(
-            schema, name, owned_by, owner, _grants(acl, owner)
+            schema, name, owned_by, owner, _grants(acl, owner), [], *options
         )
     for owner, schema, kind, grantee, privilege in r.rows(
         Q_DEFAULT_PRIVILEGES, "default privileges"

@@ -96,9 +96,7 @@ def _full_table(table: Table) -> dict[str, Any]:
     if table.primary_key:
         spec["primary_key"] = list(table.primary_key.columns)
     if table.uniques:
-        spec["unique"] = [
-            {"name": u.name, "columns": list(u.columns)} for u in table.uniques.values()
-        ]
+        spec["unique"] = [dict(entrywrite.unique_pairs(u)) for u in table.uniques.values()]
     if table.checks:
         spec["checks"] = [
             {"name": c.name, "expression": c.expression} for c in table.checks.values()
@@ -195,7 +193,8 @@ def _schemas(model: SchemaModel) -> list[str]:
 
 
 def _sequences(model: SchemaModel) -> list[str]:
-    """``sequences:`` with each sequence's owner and exact grants."""
+    """``sequences:`` with each sequence's owner, exact grants, options and owning column
+    (``owned_by: null`` = none), so an ALTER SEQUENCE after init FAILs."""
     keys = [k for k in sorted(model.sequences) if not _behind_identity(model, model.sequences[k])]
     if not keys:
         return []
@@ -209,6 +208,16 @@ def _sequences(model: SchemaModel) -> list[str]:
         if sequence.owner is not None:
             entry["owner"] = sequence.owner
         entry["grants"] = acl(sequence.grants, sequence.owner)
+        entry.update(
+            type=sequence.data_type,
+            start=sequence.start,
+            increment=sequence.increment,
+            minvalue=sequence.minvalue,
+            maxvalue=sequence.maxvalue,
+            cache=sequence.cache,
+            cycle=sequence.cycle,
+            owned_by=sequence.owned_by,
+        )
         out.append(_block(name, entry, 2).rstrip("\n"))
     return out
 

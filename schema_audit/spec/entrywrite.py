@@ -19,7 +19,7 @@ import re
 from typing import Any
 
 from schema_audit.enums import ReferentialAction
-from schema_audit.model import ForeignKey, Index, Table, Trigger
+from schema_audit.model import ForeignKey, Index, Table, Trigger, UniqueConstraint
 from schema_audit.spec.yamlwrite import (
     Unsupported,
     block_scalar,
@@ -148,6 +148,19 @@ def index_pairs(index: Index, keys: list[str]) -> list[tuple[str, Any]]:
     return pairs
 
 
+def unique_pairs(unique: UniqueConstraint) -> list[tuple[str, Any]]:
+    """A UNIQUE constraint's spec entry: name, columns, then NULLS NOT DISTINCT, DEFERRABLE
+    and INITIALLY DEFERRED when it has them (``exactly: [unique]`` holds it to none else)."""
+    pairs: list[tuple[str, Any]] = [("name", unique.name), ("columns", list(unique.columns))]
+    if unique.nulls_not_distinct:
+        pairs.append(("nulls_not_distinct", True))
+    if unique.deferrable:
+        pairs.append(("deferrable", True))
+    if unique.initially_deferred:
+        pairs.append(("initially_deferred", True))
+    return pairs
+
+
 def fk_pairs(fk: ForeignKey, ref_name: Any) -> list[tuple[str, Any]]:
     """A foreign key's spec entry: ``on_delete`` always, then every property that differs
     from ADD FOREIGN KEY's default (ON UPDATE, MATCH FULL, DEFERRABLE, INITIALLY DEFERRED,
@@ -262,7 +275,7 @@ class TableWriter:
             written += 1
             out.append(section + "unique:")
             for u in table.uniques.values():
-                _item(out, [("name", u.name), ("columns", list(u.columns))])
+                _item(out, unique_pairs(u))
         if "checks" in kinds and table.checks:
             written += 1
             out.append(section + "checks:")

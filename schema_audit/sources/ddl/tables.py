@@ -20,6 +20,7 @@ from schema_audit.sources.ddl.implicit import promote_integer_columns
 from schema_audit.sources.ddl.nodes import deparse, reloptions, strings
 from schema_audit.sources.ddl.partitions import clone_into_partition
 from schema_audit.sources.ddl.registry import handles
+from schema_audit.sources.ddl.sequences import RANGES
 from schema_audit.sources.names import choose_name
 from schema_audit.sqlnorm import format_typename
 
@@ -166,13 +167,17 @@ def place_column(
         # as the catalog prints it with an empty search_path (pg_dump, the live reader)
         column.default = f"nextval('{qualify(table.schema, seq)}'::regclass)"
         column.nullable = False
-        interp.model.sequences[qualify(table.schema, seq)] = Sequence(
+        sequence = Sequence(
             table.schema,
             seq,
             f"{table.name}.{name}",
             grants=interp._defaults_for("sequences", table.schema),
             provenance=[interp._prov()],
         )
+        # a serial's sequence is AS the column's type (smallint, integer or bigint)
+        sequence.data_type = type_text if type_text in RANGES else "bigint"
+        sequence.maxvalue = RANGES[sequence.data_type][1]
+        interp.model.sequences[qualify(table.schema, seq)] = sequence
         interp._relations[qualify(table.schema, seq)] = "sequence"
     return column
 

@@ -1,0 +1,183 @@
+"""`init --dsn` writes a spec holding "exactly what the schema has": a change made after init
+to a UNIQUE constraint's DEFERRABLE / INITIALLY DEFERRED / NULLS NOT DISTINCT, to any
+overload of a function, to a sequence's options, to a comment, a replica identity, a
+column's statistics target or storage, a partition key or bounds, or to a type's owner or
+grants must FAIL the next `audit --dsn` (before, each of these passed). `init --sql` of the
+same SQL writes a spec the database passes (the static reader agrees with the catalog).
+Real PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import psycopg
+import pytest
+from typer.testing import CliRunner
+
+from schema_audit.cli import app
+
+BASE = """
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'x3_app') THEN CREATE ROLE x3_app; END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'x3_ro') THEN CREATE ROLE x3_ro; END IF;
+END $$;
+CREATE SCHEMA x3;
+CREATE TABLE x3.items (
+  id int PRIMARY KEY,
+  code text,
+  alt text,
+  note text,
+  CONSTRAINT items_code_key UNIQUE (code),
+  CONSTRAINT items_alt_key UNIQUE NULLS NOT DISTINCT (alt),
+  CONSTRAINT items_note_key UNIQUE (note) DEFERRABLE INITIALLY DEFERRED
+);
+CREATE TABLE x3.tags (id int PRIMARY KEY, label text,
+  CONSTRAINT tags_label_key UNIQUE (label) DEFERRABLE);
+CREATE FUNCTION x3.f(n integer) RETURNS integer LANGUAGE sql AS 'SELECT n + 1';
+CREATE FUNCTION x3.f(t text) RETURNS text LANGUAGE sql AS 'SELECT t || ''!''';
+GRANT EXECUTE ON FUNCTION x3.f(text) TO x3_ro;
+CREATE SEQUENCE x3.counter AS integer INCREMENT 2 MINVALUE 1 MAXVALUE 1000 START 5 CACHE 3;
+CREATE SEQUENCE x3.plain;
+CREATE SEQUENCE x3.looped CYCLE OWNED BY x3.items.id;
+"""
+
+# 2. every overload of a function (by argument types)
+OVERLOADS = {
+    "second overload body": "CREATE OR REPLACE FUNCTION x3.f(t text) RETURNS text LANGUAGE sql "
+    "AS 'SELECT t || ''?'''",
+    "second overload grant revoked": "REVOKE EXECUTE ON FUNCTION x3.f(text) FROM x3_ro",
+    "second overload dropped": "DROP FUNCTION x3.f(text)",
+    "first overload dropped": "DROP FUNCTION x3.f(integer)",
+    "overload added": "CREATE FUNCTION x3.f(b bigint) RETURNS bigint LANGUAGE sql AS 'SELECT b'",
+}
+
+UNIQUE = "ALTER TABLE x3.items DROP CONSTRAINT {0}, ADD CONSTRAINT {0} UNIQUE {1}"
+
+MUTATIONS = {
+    # 1. UNIQUE constraints
+    "unique deferrable added": UNIQUE.format("items_code_key", "(code) DEFERRABLE"),
+    "unique initially deferred added": UNIQUE.format(
+        "items_code_key", "(code) DEFERRABLE INITIALLY DEFERRED"
+    ),
+    "unique nulls not distinct added": UNIQUE.format("items_code_key", "NULLS NOT DISTINCT (code)"),
+    "unique nulls not distinct dropped": UNIQUE.format("items_alt_key", "(alt)"),
+    "unique deferrable dropped": UNIQUE.format("items_note_key", "(note)"),
+    "unique initially immediate": UNIQUE.format("items_note_key", "(note) DEFERRABLE"),
+    "unique becomes initially deferred": "ALTER TABLE x3.tags DROP CONSTRAINT tags_label_key, "
+    "ADD CONSTRAINT tags_label_key UNIQUE (label) DEFERRABLE INITIALLY DEFERRED",
+    # 3. sequence options
+    "sequence increment": "ALTER SEQUENCE x3.counter INCREMENT 3",
+    "sequence minvalue": "ALTER SEQUENCE x3.counter MINVALUE 2",
+    "sequence maxvalue": "ALTER SEQUENCE x3.counter MAXVALUE 2000",
+    "sequence start": "ALTER SEQUENCE x3.counter START 7",
+    "sequence cache": "ALTER SEQUENCE x3.counter CACHE 1",
+    "sequence cycle": "ALTER SEQUENCE x3.counter CYCLE",
+    "sequence no cycle": "ALTER SEQUENCE x3.looped NO CYCLE",
+    "sequence type": "ALTER SEQUENCE x3.plain AS integer",
+    "sequence owned by": "ALTER SEQUENCE x3.plain OWNED BY x3.items.id",
+    "sequence owned by none": "ALTER SEQUENCE x3.looped OWNED BY NONE",
+    "sequence plain increment": "ALTER SEQUENCE x3.plain INCREMENT 10",
+}
+
+
+@pytest.fixture(scope="module")
+def initialised(pg_server, tmp_path_factory):  # type: ignore[no-untyped-def]
+    name, dsn = pg_server.create_database("exact3")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(BASE)
+    spec = tmp_path_factory.mktemp("exact3") / "spec.yaml"
+    result = CliRunner().invoke(app, ["init", "--dsn", dsn, "-o", str(spec)])
+    assert result.exit_code == 0, result.output
+    yield name, dsn, spec
+    pg_server.drop_database(name)
+
+
+def _audit(spec: Path, dsn: str) -> dict:  # type: ignore[type-arg]
+    result = CliRunner().invoke(app, ["audit", "-s", str(spec), "--dsn", dsn, "-f", "json"])
+    assert result.exit_code in (0, 1), result.output
+    return json.loads(result.output)
+
+
+def _failing(report: dict) -> list[str]:  # type: ignore[type-arg]
+    return [f["id"] for f in report["findings"] if f["status"] == "FAIL"]
+
+
+def _copy(pg_server, template: str, sql: str) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    name, dsn = pg_server.create_database("exact3m")
+    pg_server.drop_database(name)
+    pg_server.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(sql)
+    return name, dsn
+
+
+def test_init_then_audit_of_the_same_database_passes(initialised) -> None:  # type: ignore[no-untyped-def]
+    _, dsn, spec = initialised
+    assert _failing(_audit(spec, dsn)) == []
+
+
+@pytest.mark.parametrize("mutation", sorted(MUTATIONS))
+def test_a_change_after_init_fails(initialised, pg_server, mutation: str) -> None:  # type: ignore[no-untyped-def]
+    template, _, spec = initialised
+    name, dsn = _copy(pg_server, template, MUTATIONS[mutation])
+    try:
+        report = _audit(spec, dsn)
+    finally:
+        pg_server.drop_database(name)
+    failing = [
+        f for f in report["findings"] if f["status"] == "FAIL" and not f["id"].startswith("rules.")
+    ]
+    assert failing, f"{mutation}: no FAIL"
+    assert all(f["message"] for f in failing)
+
+
+def test_static_init_agrees_with_the_live_catalog(initialised, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """`init --sql` of the same SQL, audited against the database it built: 0 FAIL."""
+    _, dsn, _ = initialised
+    history = tmp_path / "history"
+    history.mkdir()
+    (history / "001_base.sql").write_text(BASE)
+    spec = tmp_path / "static.yaml"
+    result = CliRunner().invoke(app, ["init", "--sql", str(history), "-o", str(spec)])
+    assert result.exit_code == 0, result.output
+    assert _failing(_audit(spec, dsn)) == []
+
+
+# Options as PostgreSQL's init_params defaults and moves them: each must read statically as
+# the catalog has it (a descending sequence's bounds, AS moving a default bound, NO MAXVALUE,
+# serials of each width, pg_dump's spelling, a 64-bit bound).
+SEQUENCE_SHAPES = """
+CREATE SCHEMA sq;
+CREATE SEQUENCE sq.down INCREMENT -1;
+CREATE SEQUENCE sq.down_small AS smallint INCREMENT BY -5 CACHE 10;
+CREATE SEQUENCE sq.widened AS smallint;
+ALTER SEQUENCE sq.widened AS bigint;
+CREATE SEQUENCE sq.narrowed MAXVALUE 100;
+ALTER SEQUENCE sq.narrowed AS integer;
+CREATE SEQUENCE sq.unbounded MAXVALUE 50 MINVALUE 10 START 20;
+ALTER SEQUENCE sq.unbounded NO MAXVALUE;
+ALTER SEQUENCE sq.unbounded INCREMENT -2 NO MINVALUE;
+CREATE SEQUENCE sq.dumped AS integer START WITH 1 INCREMENT BY 1 NO MINVALUE NO MAXVALUE CACHE 1;
+CREATE SEQUENCE sq.huge MINVALUE -9223372036854775808 MAXVALUE 9223372036854775806 START 0;
+ALTER SEQUENCE sq.huge RESTART WITH 7 START WITH 3 CYCLE;
+CREATE TABLE sq.serials (a smallserial, b serial, c bigserial, d int);
+ALTER SEQUENCE sq.serials_b_seq OWNED BY sq.serials.d;
+"""
+
+
+def test_static_sequence_options_agree_with_the_catalog(make_db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    dsn = make_db("exact3seq", SEQUENCE_SHAPES)
+    history = tmp_path / "history"
+    history.mkdir()
+    (history / "001_sequences.sql").write_text(SEQUENCE_SHAPES)
+    spec = tmp_path / "static.yaml"
+    result = CliRunner().invoke(app, ["init", "--sql", str(history), "-o", str(spec)])
+    assert result.exit_code == 0, result.output
+    text = spec.read_text()
+    for key in ("increment: -5", "type: smallint", "maxvalue: 9223372036854775806", "cycle: true"):
+        assert key in text, key
+    report = _audit(spec, dsn)
+    assert _failing(report) == []
+    assert sum(f["id"].startswith("sequences.") for f in report["findings"]) == 10
