@@ -38,6 +38,7 @@ CREATE TABLE x3.tags (id int PRIMARY KEY, label text,
 CREATE FUNCTION x3.f(n integer) RETURNS integer LANGUAGE sql AS 'SELECT n + 1';
 CREATE FUNCTION x3.f(t text) RETURNS text LANGUAGE sql AS 'SELECT t || ''!''';
 GRANT EXECUTE ON FUNCTION x3.f(text) TO x3_ro;
+CREATE FUNCTION x3.g(n integer) RETURNS integer LANGUAGE sql AS 'SELECT n';
 CREATE SEQUENCE x3.counter AS integer INCREMENT 2 MINVALUE 1 MAXVALUE 1000 START 5 CACHE 3;
 CREATE SEQUENCE x3.plain;
 CREATE SEQUENCE x3.looped CYCLE OWNED BY x3.items.id;
@@ -51,6 +52,11 @@ OVERLOADS = {
     "second overload dropped": "DROP FUNCTION x3.f(text)",
     "first overload dropped": "DROP FUNCTION x3.f(integer)",
     "overload added": "CREATE FUNCTION x3.f(b bigint) RETURNS bigint LANGUAGE sql AS 'SELECT b'",
+    "overload added to a single function": "CREATE FUNCTION x3.g(b bigint) RETURNS bigint "
+    "LANGUAGE sql AS 'SELECT b'",
+    "function added": "CREATE FUNCTION x3.h() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+    "function added in another schema": "CREATE FUNCTION public.h() RETURNS int LANGUAGE sql "
+    "AS 'SELECT 1'",
 }
 
 UNIQUE = "ALTER TABLE x3.items DROP CONSTRAINT {0}, ADD CONSTRAINT {0} UNIQUE {1}"
@@ -118,10 +124,10 @@ def test_init_then_audit_of_the_same_database_passes(initialised) -> None:  # ty
     assert _failing(_audit(spec, dsn)) == []
 
 
-@pytest.mark.parametrize("mutation", sorted(MUTATIONS))
+@pytest.mark.parametrize("mutation", sorted(MUTATIONS) + sorted(OVERLOADS))
 def test_a_change_after_init_fails(initialised, pg_server, mutation: str) -> None:  # type: ignore[no-untyped-def]
     template, _, spec = initialised
-    name, dsn = _copy(pg_server, template, MUTATIONS[mutation])
+    name, dsn = _copy(pg_server, template, {**MUTATIONS, **OVERLOADS}[mutation])
     try:
         report = _audit(spec, dsn)
     finally:

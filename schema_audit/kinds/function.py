@@ -25,9 +25,16 @@ equal); only line endings are not compared (CRLF = LF), every other whitespace i
 shows it empty and the body is then not compared (said in the finding).
 ``config`` lists the settings as ``proconfig`` holds them (``name=value``), compared as a
 set with names lower-cased and each value list's items unquoted.
+
+A key with its argument types, ``app.touch(integer)``, is that overload (types compared as
+PostgreSQL reads them, argument names and OUT arguments aside): ``init`` writes one entry
+per overload when a name has several, so each one's body, grants and owner are held. A bare
+name is the first overload by signature, as before.
 """
 
 from __future__ import annotations
+
+import functools
 
 from schema_audit import model_ddl, sqlnorm
 from schema_audit.audit import privileges
@@ -36,7 +43,7 @@ from schema_audit.audit.deferral import Facet
 from schema_audit.audit.findings import Diff, Finding, describe_diffs, finding_for, missing
 from schema_audit.enums import Status
 from schema_audit.kinds import _acl, requirement_kind
-from schema_audit.model import qualify
+from schema_audit.model import Function, SchemaModel, qualify
 from schema_audit.spec.fragments import obj, req_schema, string, strings
 from schema_audit.spec.model import Requirement
 
@@ -80,11 +87,49 @@ SCHEMA = req_schema(
 )
 
 
+@functools.lru_cache(maxsize=4096)
+def argument_types(arguments: str) -> tuple[str, ...] | None:
+    """The canonical types of a function's identity arguments (``n integer, VARIADIC t
+    text[]`` -> ``("integer", "text[]")``: names, modes and OUT/TABLE arguments aside), None
+    when PostgreSQL's grammar does not read them as arguments."""
+    import pglast  # only for keys naming an overload: a live audit need not load the parser
+
+    try:
+        stmt = pglast.parse_sql(f"CREATE FUNCTION f({arguments}) RETURNS void LANGUAGE sql AS ''")[
+            0
+        ].stmt
+        params = [p for p in getattr(stmt, "parameters", None) or () if p.mode not in ("o", "t")]
+        return tuple(sqlnorm.canonical_type(sqlnorm.format_typename(p.argType)) for p in params)
+    except Exception:  # noqa: BLE001 - any parse problem: not an argument list
+        return None
+
+
+def split_overload(name: str) -> tuple[str, tuple[str, ...] | None]:
+    """(the function's name, its argument types when the key names them: ``f(integer)``)."""
+    base, paren, rest = name.partition("(")
+    if not paren or not rest.endswith(")"):
+        return name, None
+    types = argument_types(rest[:-1])
+    return (base, types) if types is not None else (name, None)
+
+
 def facets(req: Requirement) -> list[Facet]:
     """What its finding reads from the model (a static reading DEFERs it when an
     unapplied statement may change one of these)."""
-    target = qualify(req.schema, req.name or "")
+    target = qualify(req.schema, split_overload(req.name or "")[0])
     return [Facet("function", target), Facet("privilege"), Facet("owner", target)]
+
+
+def candidates(req: Requirement, model: SchemaModel) -> tuple[str, list[Function]]:
+    """(the requirement's label, the functions its key names: every overload of a bare
+    name, the one of those argument types for ``f(integer)``); it judges the first."""
+    name, types = split_overload(req.name or "")
+    label = f"function {qualify(req.schema, name)}"
+    functions = model.functions_named(name, req.schema)
+    if types is not None:
+        label += f"({', '.join(types)})"
+        functions = [f for f in functions if argument_types(f.arguments) == types]
+    return label, sorted(functions, key=lambda f: f.signature)
 
 
 @requirement_kind(
@@ -98,8 +143,7 @@ def facets(req: Requirement) -> list[Facet]:
     facets=facets,
 )
 def check_function(req: Requirement, ctx: AuditContext) -> Finding:
-    label = f"function {qualify(req.schema, req.name or '')}"
-    functions = ctx.model.functions_named(req.name or "", req.schema)
+    label, functions = candidates(req, ctx.model)
     if not functions:
         return finding_for(
             req,
@@ -108,7 +152,7 @@ def check_function(req: Requirement, ctx: AuditContext) -> Finding:
             diffs=[missing()],
             evidence=ctx.absence_evidence(None, label),
         )
-    fn = sorted(functions, key=lambda f: f.signature)[0]
+    fn = functions[0]
     ddl = model_ddl.create_function(fn)
     diffs: list[Diff] = []
     props = req.props

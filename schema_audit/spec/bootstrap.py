@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from collections import Counter
 from typing import Any
 
 import yaml
 
 from schema_audit.kinds._acl import acl
+from schema_audit.kinds.function import argument_types
 from schema_audit.model import Function, Index, SchemaModel, Sequence, Table, View, quote_ident
 from schema_audit.spec import entrywrite
 from schema_audit.spec.fragments import STRICT_KINDS
@@ -175,6 +177,30 @@ def _function(function: Function) -> dict[str, Any]:
         entry["owner"] = function.owner
     entry["grants"] = acl(function.grants, function.owner)
     return entry
+
+
+def _function_keys(model: SchemaModel) -> list[tuple[str, Function]]:
+    """(key, function) in signature order: the bare name when it is the only function of
+    that name, ``name(types)`` for each overload when there are several (before, only the
+    first overload was written: another one's body, grants or owner changed unseen)."""
+    functions = sorted(model.functions.values(), key=lambda f: f.signature)
+    names = Counter((f.schema, f.name) for f in functions)
+    out: list[tuple[str, Function]] = []
+    for function in functions:
+        key = _name(function.schema, function.name)
+        types = (
+            argument_types(function.arguments)
+            if names[function.schema, function.name] > 1
+            else None
+        )
+        if types is not None:
+            if "." in ", ".join(types) and "." not in key:  # a dot in a bare key splits the schema
+                key = f"{function.schema}.{key}"
+            key += f"({', '.join(types)})"
+        elif names[function.schema, function.name] > 1 and key in {k for k, _ in out}:
+            continue  # arguments PostgreSQL's grammar does not read: the first overload only
+        out.append((key, function))
+    return out
 
 
 def _schemas(model: SchemaModel) -> list[str]:
@@ -361,6 +387,16 @@ def _strict_block(
     if all_tables:
         allow = ["alembic_version", *(t for t in runner if f"public.{t}" not in model.tables)]
         block.update({"tables": True, "views": True, "schemas": schemas, "allow": allow})
+        if model.functions:  # a function or overload created later FAILs strict.functions
+            block["functions"] = True
+        # every schema the source has: a table, view or function created later in a schema
+        # that had none at init is new too
+        block["schemas"] = sorted(
+            set(schemas)
+            | {f.schema for f in model.functions.values()}
+            | set(model.schemas)
+            | set(model.schema_grants)
+        )
         if "privileges" in only:  # a new ALTER DEFAULT PRIVILEGES … GRANT reaches every new table
             block["default_privileges"] = True
     if kinds:
@@ -523,12 +559,7 @@ def spec_from_model(
         out += _default_privileges(model)
     if model.functions:
         out += ["", "functions:"]
-        seen: set[str] = set()
-        for function in sorted(model.functions.values(), key=lambda f: f.signature):
-            key = _name(function.schema, function.name)
-            if key in seen:
-                continue  # overloads: one requirement by name
-            seen.add(key)
+        for key, function in _function_keys(model):
             out.append(_block(key, _function(function), 2).rstrip("\n"))
     out += _schemas(model) + _sequences(model)
     tenancy = _tenant_waivers(tenant, expires, explicit, kinds)

@@ -742,6 +742,17 @@ class _Builder:
                 table=None,
                 name="views",
             )
+        if (doc.get("strict") or {}).get("functions"):
+            strict = doc["strict"]
+            self.add(
+                "strict.functions",
+                "strict_functions",
+                ("strict",),
+                {**strict, "schemas": strict.get("schemas") or [self.default_schema]},
+                schema=self.default_schema,
+                table=None,
+                name="functions",
+            )
         if (doc.get("strict") or {}).get("default_privileges"):
             self.add(
                 "strict.default_privileges",

@@ -357,6 +357,10 @@ SPEC_SCHEMA: dict[str, Any] = {
                         "type": "boolean",
                         "description": "Every view and materialized view must be in the spec.",
                     },
+                    "functions": {
+                        "type": "boolean",
+                        "description": "Every function (each overload) must be in the spec.",
+                    },
                     "default_privileges": {
                         "type": "boolean",
                         "description": "Every default privilege must be stated under "
