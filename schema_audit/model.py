@@ -240,6 +240,8 @@ class Table:
     comment: str | None = None
     partition_key: str | None = None  # "RANGE (occurred_at)"
     partition_of: str | None = None  # "schema.parent" for a partition
+    # REPLICA IDENTITY: "default", "full", "nothing" or "index <name>"
+    replica_identity: str = "default"
     provenance: list[Provenance] = field(default_factory=list)
     # storage parameters (pg_class.reloptions: fillfactor=70 …) and UNLOGGED
     options: dict[str, str] = field(default_factory=dict)

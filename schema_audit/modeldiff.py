@@ -478,6 +478,8 @@ def _diff_table(a: Table, b: Table, add: _Collector) -> None:
     add(obj, "kind", a.kind, b.kind)
     add.reads = (("comment", t, "*"),)
     add(obj, "comment", a.comment or "", b.comment or "")
+    add.reads = _exists(t)
+    add(obj, "replica identity", a.replica_identity, b.replica_identity)
     add.reads = (("column", t, "*"),)
     add(
         obj,

@@ -42,6 +42,16 @@ CREATE FUNCTION x3.g(n integer) RETURNS integer LANGUAGE sql AS 'SELECT n';
 CREATE SEQUENCE x3.counter AS integer INCREMENT 2 MINVALUE 1 MAXVALUE 1000 START 5 CACHE 3;
 CREATE SEQUENCE x3.plain;
 CREATE SEQUENCE x3.looped CYCLE OWNED BY x3.items.id;
+COMMENT ON TABLE x3.items IS 'the items';
+COMMENT ON COLUMN x3.items.code IS 'a code';
+ALTER TABLE x3.tags REPLICA IDENTITY FULL;
+CREATE TABLE x3.kinds (id int PRIMARY KEY, label text NOT NULL);
+CREATE UNIQUE INDEX kinds_label ON x3.kinds (label);
+ALTER TABLE x3.kinds REPLICA IDENTITY USING INDEX kinds_pkey;
+CREATE TABLE x3.events (id int, at date, region text) PARTITION BY RANGE (at, id);
+CREATE TABLE x3.events_2024 PARTITION OF x3.events
+  FOR VALUES FROM ('2024-01-01', 0) TO ('2025-01-01', 0);
+CREATE TABLE x3.areas (id int, region text) PARTITION BY LIST (lower(region));
 """
 
 # 2. every overload of a function (by argument types)
@@ -73,6 +83,22 @@ MUTATIONS = {
     "unique initially immediate": UNIQUE.format("items_note_key", "(note) DEFERRABLE"),
     "unique becomes initially deferred": "ALTER TABLE x3.tags DROP CONSTRAINT tags_label_key, "
     "ADD CONSTRAINT tags_label_key UNIQUE (label) DEFERRABLE INITIALLY DEFERRED",
+    # 4. comments, replica identity, partition key
+    "table comment changed": "COMMENT ON TABLE x3.items IS 'the items!'",
+    "table comment dropped": "COMMENT ON TABLE x3.items IS NULL",
+    "table comment added": "COMMENT ON TABLE x3.tags IS 'tags'",
+    "column comment changed": "COMMENT ON COLUMN x3.items.code IS 'a code!'",
+    "column comment added": "COMMENT ON COLUMN x3.items.alt IS 'alt'",
+    "column comment dropped": "COMMENT ON COLUMN x3.items.code IS NULL",
+    "replica identity full dropped": "ALTER TABLE x3.tags REPLICA IDENTITY DEFAULT",
+    "replica identity full added": "ALTER TABLE x3.items REPLICA IDENTITY FULL",
+    "replica identity nothing": "ALTER TABLE x3.items REPLICA IDENTITY NOTHING",
+    "replica identity other index": "ALTER TABLE x3.kinds REPLICA IDENTITY USING INDEX kinds_label",
+    "replica identity index dropped": "ALTER TABLE x3.kinds REPLICA IDENTITY DEFAULT",
+    "partition key changed": "DROP TABLE x3.areas; CREATE TABLE x3.areas (id int, region text) "
+    "PARTITION BY LIST (region)",
+    "partition key strategy changed": "DROP TABLE x3.areas; CREATE TABLE x3.areas (id int, "
+    "region text) PARTITION BY HASH (lower(region))",
     # 3. sequence options
     "sequence increment": "ALTER SEQUENCE x3.counter INCREMENT 3",
     "sequence minvalue": "ALTER SEQUENCE x3.counter MINVALUE 2",

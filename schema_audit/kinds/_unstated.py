@@ -48,6 +48,8 @@ def _column(column: Column, props: dict[str, Any]) -> list[str]:
         out.append(f"GENERATED {column.identity} AS IDENTITY")
     if column.generated is not None and "generated" not in props:
         out.append(f"GENERATED AS ({column.generated})")
+    if column.comment and "comment" not in props:
+        out.append("COMMENT")
     return out
 
 

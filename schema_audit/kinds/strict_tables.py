@@ -16,6 +16,7 @@ from schema_audit.audit.findings import Diff, Finding, finding_for
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
 from schema_audit.kinds._unrequired import facets, unrequired
+from schema_audit.kinds.table import unstated_properties
 from schema_audit.model import qualify
 from schema_audit.spec.model import Requirement
 
@@ -55,6 +56,25 @@ def check_strict_tables(req: Requirement, ctx: AuditContext) -> Finding:
             Status.FAIL,
             f"tables that are partitions where the spec does not say so: {', '.join(attached)}",
             diffs=[Diff("partition_of", "as the spec states", attached)],
+            name="tables",
+        )
+    # a listed table given a comment, a replica identity or a partition key its entry does
+    # not state
+    unstated = sorted(
+        f"{k} ({', '.join(extras)})"
+        for r in spec.requirements
+        if r.kind == "table" and not r.id.startswith("match.")
+        for k in [qualify(r.schema, r.table or "")]
+        if (t := model.tables.get(k)) is not None
+        and t.schema in schemas
+        and (extras := unstated_properties(t, r.props))
+    )
+    if unstated:
+        return finding_for(
+            req,
+            Status.FAIL,
+            f"tables with properties the spec does not state: {', '.join(unstated)}",
+            diffs=[Diff("table definitions", "only what the entries state", unstated)],
             name="tables",
         )
     return finding_for(

@@ -4,10 +4,16 @@
 tables:
   invoices:
     comment: one row per issued invoice
+    replica_identity: full       # default, full, nothing or 'index <name>'
     partition_of: invoices_all   # a partition of that table (DETACH FAILs)
     options: {fillfactor: 70}
     owner: billing_owner   # DEFERRED when a migration history does not name the owner
 ```
+
+A partitioned table's ``partition_key`` is compared as ``pg_get_partkeydef`` prints it
+(``RANGE (occurred_at)``), spacing aside. Under ``strict: {tables: true}`` a listed table
+with a comment, a replica identity other than DEFAULT or a partition key its entry does
+not state FAILs ``strict.tables`` (``init`` writes each).
 
 Its columns, constraints, indexes, RLS, policies, triggers and privileges are
 requirements of their own kinds, each the child of this one: when the table is
@@ -16,6 +22,9 @@ missing they are NOT_APPLICABLE (one FAIL for the table, not a cascade).
 
 from __future__ import annotations
 
+from typing import Any
+
+from schema_audit import sqlnorm
 from schema_audit.audit import nearmiss
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.deferral import Facet
@@ -45,6 +54,75 @@ def same_parent(expected: str, actual: str | None, default_schema: str) -> bool:
     schema, _, name = expected.partition(".") if "." in expected else ("", "", expected)
     schema = schema or default_schema
     return actual in (qualify(schema, name), f"{schema}.{name}")
+
+
+def _same_words(expected: str, actual: str | None) -> bool:
+    """Texts equal but for runs of whitespace (a partition key as the catalog prints it)."""
+    return actual is not None and expected.split() == actual.split()
+
+
+def _same_partition_key(expected: str, actual: str | None) -> bool:
+    """Partition keys: the same strategy and, key by key, the same column, or expressions
+    PostgreSQL reads the same (``((a + 1))`` = ``(a+1)``), COLLATE and operator class;
+    text that does not parse as a key is compared spacing aside."""
+    if actual is None:
+        return False
+    if _same_words(expected, actual):
+        return True
+    mine, theirs = _partition_spec(expected), _partition_spec(actual)
+    if mine is None or theirs is None or mine[0] != theirs[0] or len(mine[1]) != len(theirs[1]):
+        return False
+    for a, b in zip(mine[1], theirs[1], strict=True):
+        if (a.name, a.collation, a.opclass) != (b.name, b.collation, b.opclass):
+            return False
+        if (a.expr is None) != (b.expr is None) or (
+            a.expr is not None and not sqlnorm.exprs_equal(_deparse(a.expr), _deparse(b.expr))
+        ):
+            return False
+    return True
+
+
+def _partition_spec(key: str) -> tuple[str, list[Any]] | None:
+    """(strategy, partition elements) of ``RANGE (…)`` as PostgreSQL's grammar reads it."""
+    import pglast  # only when a stated key differs in its text
+
+    try:
+        stmt = pglast.parse_sql(f"CREATE TABLE t () PARTITION BY {key}")[0].stmt
+        spec = stmt.partspec  # type: ignore[union-attr]
+        return str(spec.strategy), list(spec.partParams)
+    except Exception:  # noqa: BLE001 - not a key: compared as text
+        return None
+
+
+def _deparse(node: Any) -> str:
+    from schema_audit.sources.ddl.nodes import deparse
+
+    return deparse(node) or ""
+
+
+def _same_identity(expected: str, actual: str | None) -> bool:
+    """A replica identity: the keyword case-insensitively, an index name as written."""
+    kind, _, index = expected.strip().partition(" ")
+    have, _, have_index = (actual or "default").partition(" ")
+    return kind.lower() == have and index.strip() == have_index
+
+
+def unstated_properties(table: Table, props: dict) -> list[str]:
+    """What ``strict.tables`` holds a listed table to when its entry does not state it: no
+    comment, REPLICA IDENTITY DEFAULT, no partition key (``init`` writes each it sees)."""
+    return [
+        text
+        for key, present, text in (
+            ("comment", bool(table.comment), "COMMENT"),
+            (
+                "replica_identity",
+                table.replica_identity != "default",
+                f"REPLICA IDENTITY {table.replica_identity.upper().replace('INDEX ', 'USING INDEX ')}",
+            ),
+            ("partition_key", bool(table.partition_key), f"PARTITION BY {table.partition_key}"),
+        )
+        if present and key not in props
+    ]
 
 
 def recommend(f: Finding, req: Requirement | None, model: SchemaModel) -> str:
@@ -100,6 +178,18 @@ def check_table(req: Requirement, ctx: AuditContext) -> Finding:
         message = f"{message}; {detail}" if status == Status.FAIL else f"table {label}: {detail}"
         status = Status.FAIL
         diffs += optional
+    for prop, actual, same in (
+        ("replica_identity", table.replica_identity, _same_identity),
+        ("partition_key", table.partition_key, _same_partition_key),
+    ):
+        expected = req.props.get(prop)
+        if expected is not None and not same(str(expected), actual):
+            detail = f"{prop} is {actual or 'none'}, expected {expected}"
+            message = (
+                f"{message}; {detail}" if status == Status.FAIL else f"table {label}: {detail}"
+            )
+            status = Status.FAIL
+            diffs.append(Diff(prop, expected, actual))
     parent = req.props.get("partition_of")
     if parent is not None and not same_parent(parent, table.partition_of, ctx.spec.default_schema):
         detail = f"partition of {table.partition_of or 'nothing'}, expected {parent}"

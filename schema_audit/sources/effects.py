@@ -179,7 +179,9 @@ def _alter_table(node: ast.AlterTableStmt, r: Resolver) -> list[Effect]:
             A.AT_DropExpression,
         ):
             out.append(_e("column", target, column))
-        # storage, statistics, fillfactor, CLUSTER ON, REPLICA IDENTITY: nothing the audit reads
+        elif t == A.AT_ReplicaIdentity:  # judged with the table (its requirement's "exists")
+            out.append(_e("exists", target))
+        # storage, statistics, fillfactor, CLUSTER ON: nothing the audit reads
     return out
 
 

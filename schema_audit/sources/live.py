@@ -200,7 +200,12 @@ SELECT c.oid, n.nspname, c.relname, c.relkind, pg_catalog.pg_get_userbyid(c.relo
           JOIN pg_catalog.pg_class pc ON pc.oid = i.inhparent
           JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace
          WHERE i.inhrelid = c.oid AND c.relispartition),
-       c.reloptions, c.relpersistence = 'u'
+       c.reloptions, c.relpersistence = 'u',
+       CASE c.relreplident WHEN 'f' THEN 'full' WHEN 'n' THEN 'nothing' WHEN 'i' THEN
+         COALESCE((SELECT 'index ' || ic.relname FROM pg_catalog.pg_index ri
+                     JOIN pg_catalog.pg_class ic ON ic.oid = ri.indexrelid
+                    WHERE ri.indrelid = c.oid AND ri.indisreplident), 'nothing')
+         ELSE 'default' END
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND {ns} AND {not_ext}
@@ -929,6 +934,7 @@ def _build(
         parent,
         reloptions,
         unlogged,
+        replica_identity,
     ) in r.rows(Q_RELATIONS, "relations"):
         prov = [Provenance(source="catalog", action="catalog")]
         options = dict(o.partition("=")[::2] for o in reloptions) if reloptions else {}
@@ -956,6 +962,7 @@ def _build(
                 comment=comment,
                 partition_key=partkey,
                 partition_of=parent,
+                replica_identity=replica_identity,
                 provenance=prov,
                 options=options,
                 unlogged=bool(unlogged),

@@ -65,12 +65,16 @@ TABLE_KINDS = (
 )
 
 
+# the table's own keys, written whatever --only says
+TABLE_PROPERTIES = ("schema", "partition_of", "comment", "replica_identity", "partition_key")
+
+
 def _table(table: Table, only: tuple[str, ...] = TABLE_KINDS) -> dict[str, Any]:
     full = _full_table(table)
     return {
         k: v
         for k, v in full.items()
-        if k in ("schema", "partition_of") or k in only or (k == "owner" and "privileges" in only)
+        if k in TABLE_PROPERTIES or k in only or (k == "owner" and "privileges" in only)
     }
 
 
@@ -82,6 +86,7 @@ def _full_table(table: Table) -> dict[str, Any]:
         spec["owner"] = table.owner
     if table.partition_of:
         spec["partition_of"] = entrywrite.partition_parent(table.partition_of)
+    spec.update(entrywrite.table_properties(table))
     columns: dict[str, Any] = {}
     for column in table.columns.values():
         item: dict[str, Any] = {"type": column.type, "nullable": column.nullable}
@@ -93,6 +98,8 @@ def _full_table(table: Table) -> dict[str, Any]:
             item["generated"] = column.generated
         if column.collation:  # only when not the type's own (the readers say None then)
             item["collation"] = column.collation
+        if column.comment:
+            item["comment"] = column.comment
         columns[column.name] = item
     spec["columns"] = columns
     if table.primary_key:

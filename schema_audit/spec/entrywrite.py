@@ -60,8 +60,9 @@ class _Column:
             column.identity,
             column.generated,
             column.collation,
+            column.comment,
         )
-        name, kind, nullable, default, identity, generated, collated = fields
+        name, kind, nullable, default, identity, generated, collated, comment = fields
         if not (  # only str/None fields and a bool are keys: 1 == True, and a list is no key
             type(name) is str
             and type(kind) is str
@@ -70,6 +71,7 @@ class _Column:
             and (identity is None or type(identity) is str)
             and (generated is None or type(generated) is str)
             and (collated is None or type(collated) is str)
+            and (comment is None or type(comment) is str)
         ):
             return self._line(column)
         line = self.cache.get(fields)
@@ -96,6 +98,8 @@ class _Column:
             parts += (", generated: ", scalar(column.generated, True))
         if column.collation:
             parts += (", collation: ", scalar(column.collation, True))
+        if column.comment:
+            parts += (", comment: ", scalar(column.comment, True))
         parts.append("}")
         return "".join(parts)
 
@@ -221,6 +225,19 @@ def partition_parent(key: str) -> str:
     return name if schema == "public" else f"{schema}.{name}"
 
 
+def table_properties(table: Table) -> list[tuple[str, str]]:
+    """The table's comment, replica identity (when not DEFAULT) and partition key, as
+    ``init`` writes them (``strict.tables`` holds an unstated one to none)."""
+    pairs: list[tuple[str, str]] = []
+    if table.comment:
+        pairs.append(("comment", table.comment))
+    if table.replica_identity != "default":
+        pairs.append(("replica_identity", table.replica_identity))
+    if table.partition_key:
+        pairs.append(("partition_key", table.partition_key))
+    return pairs
+
+
 def column_grants(table: Table) -> list[tuple[str, str, list[str]]]:
     """(role, column, privileges) of each column-level grant but the owner's, in order."""
     out: dict[tuple[str, str], set[str]] = {}
@@ -256,6 +273,10 @@ class TableWriter:
         if table.partition_of:
             parent = partition_parent(table.partition_of)
             out.append(section + "partition_of:" + block_scalar(parent, 2, 15, BASE, TABLE_WIDTH))
+        for name_, value in table_properties(table):
+            out.append(
+                section + name_ + ":" + block_scalar(value, 2, 3 + len(name_), BASE, TABLE_WIDTH)
+            )
         if "columns" in kinds:
             written += 1
             if not table.columns:

@@ -80,6 +80,12 @@ _TABLE = _req(
         "triggers": {"type": "array", "items": _TRIGGER},
         "privileges": {"type": "array", "items": _PRIVILEGE},
         "comment": _str("Required table comment."),
+        "replica_identity": _str(
+            "REPLICA IDENTITY: default, full, nothing or 'index <name>' (USING INDEX)."
+        ),
+        "partition_key": _str(
+            "PARTITION BY of a partitioned table as pg_get_partkeydef prints it ('RANGE (at)')."
+        ),
         "partition_of": _str(
             "The partitioned table this one is a partition of ('parent' or 'schema.parent'); "
             "under strict tables, a listed table that does not say it must not be a partition."

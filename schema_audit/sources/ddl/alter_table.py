@@ -82,8 +82,8 @@ _on = registrar(SUBCOMMANDS)
 
 
 def apply_subcommand(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -> None:
-    """One ALTER TABLE subcommand on ``table`` (storage, statistics, CLUSTER ON, REPLICA
-    IDENTITY …: not modelled, nothing to do)."""
+    """One ALTER TABLE subcommand on ``table`` (storage, statistics, CLUSTER ON …: not
+    modelled, nothing to do)."""
     function = SUBCOMMANDS.get(cmd.subtype)
     if function is not None:
         function(interp, table, cmd)
@@ -236,6 +236,19 @@ def _drop_expression(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCm
 @_on(A.AT_SetRelOptions, A.AT_ResetRelOptions, A.AT_ReplaceRelOptions)
 def _reloptions(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -> None:
     apply_reloptions(table.options, cmd)
+
+
+@_on(A.AT_ReplicaIdentity)
+def _replica_identity(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -> None:
+    """REPLICA IDENTITY DEFAULT / FULL / NOTHING / USING INDEX name, as the live reader
+    spells relreplident."""
+    stmt = cmd.def_
+    kind = {"d": "default", "f": "full", "n": "nothing"}.get(stmt.identity_type)
+    if kind is None:
+        if stmt.name not in table.indexes:
+            raise ApplyError(f'index "{stmt.name}" for table "{table.name}" does not exist')
+        kind = f"index {stmt.name}"
+    table.replica_identity = kind
 
 
 @_on(A.AT_SetLogged, A.AT_SetUnLogged)

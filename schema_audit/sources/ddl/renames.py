@@ -71,6 +71,8 @@ def _index(interp: DdlInterpreter, node: ast.RenameStmt) -> None:
             return
         raise ApplyError(f"index {node.relation.relname} does not exist")
     relation, index = found
+    if isinstance(relation, Table) and relation.replica_identity == f"index {index.name}":
+        relation.replica_identity = f"index {node.newname}"
     del relation.indexes[index.name]
     interp._relations.pop(qualify(relation.schema, index.name), None)
     index.name = node.newname
@@ -307,6 +309,8 @@ def rename_constraint(interp: DdlInterpreter, table: Table, old: str, new: str) 
         raise ApplyError(f"constraint {old} of {table.qualified_name} does not exist")
     index = table.indexes.pop(old, None)
     if index is not None:
+        if table.replica_identity == f"index {old}":
+            table.replica_identity = f"index {new}"
         interp._relations.pop(qualify(table.schema, old), None)
         index.name = index.constraint = new
         interp._home(table, new)

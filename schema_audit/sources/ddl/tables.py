@@ -43,7 +43,7 @@ def create_table(interp: DdlInterpreter, node: ast.CreateStmt) -> None:
     )
     if node.partspec is not None:
         table.kind = "partitioned"
-        params = ", ".join(deparse(p) or "" for p in node.partspec.partParams)
+        params = ", ".join(partition_element(p) for p in node.partspec.partParams)
         strategy = str(node.partspec.strategy).upper()
         strategy = (
             {"R": "RANGE", "L": "LIST", "H": "HASH"}.get(strategy[:1], strategy)
@@ -180,6 +180,25 @@ def place_column(
         interp.model.sequences[qualify(table.schema, seq)] = sequence
         interp._relations[qualify(table.schema, seq)] = "sequence"
     return column
+
+
+# expressions pg_get_partkeydef prints bare (ruleutils' looks_like_function)
+_FUNCTION_LIKE = (ast.FuncCall, ast.CoalesceExpr, ast.MinMaxExpr, ast.SQLValueFunction)
+
+
+def partition_element(elem: ast.PartitionElem) -> str:
+    """One PARTITION BY key as pg_get_partkeydef prints it: a column by name, a function
+    call bare, another expression in parentheses around its own (``((a + 1))``)."""
+    text = deparse(elem) or ""
+    if elem.expr is None:
+        return text
+    inner = deparse(elem.expr) or ""
+    if not text.startswith(f"({inner})"):
+        return text
+    rest = text[len(inner) + 2 :]  # what follows the expression: COLLATE, operator class
+    if isinstance(elem.expr, _FUNCTION_LIKE):
+        return inner + rest
+    return f"(({inner})){rest}"
 
 
 def copy_columns(
