@@ -52,6 +52,11 @@ CREATE TABLE x3.events (id int, at date, region text) PARTITION BY RANGE (at, id
 CREATE TABLE x3.events_2024 PARTITION OF x3.events
   FOR VALUES FROM ('2024-01-01', 0) TO ('2025-01-01', 0);
 CREATE TABLE x3.areas (id int, region text) PARTITION BY LIST (lower(region));
+GRANT USAGE ON SCHEMA x3 TO x3_ro;
+GRANT USAGE ON SEQUENCE x3.counter TO x3_ro WITH GRANT OPTION;
+GRANT SELECT ON SEQUENCE x3.plain TO x3_app WITH GRANT OPTION;
+REVOKE GRANT OPTION FOR SELECT ON SEQUENCE x3.plain FROM x3_app;
+GRANT EXECUTE ON FUNCTION x3.f(text) TO x3_ro;
 """
 
 # 2. every overload of a function (by argument types)
@@ -99,6 +104,12 @@ MUTATIONS = {
     "PARTITION BY LIST (region)",
     "partition key strategy changed": "DROP TABLE x3.areas; CREATE TABLE x3.areas (id int, "
     "region text) PARTITION BY HASH (lower(region))",
+    # 6. WITH GRANT OPTION
+    "function grant option added": "GRANT EXECUTE ON FUNCTION x3.f(text) TO x3_ro WITH GRANT OPTION",
+    "sequence grant option revoked": "REVOKE GRANT OPTION FOR USAGE ON SEQUENCE x3.counter "
+    "FROM x3_ro",
+    "sequence grant option added": "GRANT SELECT ON SEQUENCE x3.plain TO x3_app WITH GRANT OPTION",
+    "schema grant option added": "GRANT USAGE ON SCHEMA x3 TO x3_ro WITH GRANT OPTION",
     # 3. sequence options
     "sequence increment": "ALTER SEQUENCE x3.counter INCREMENT 3",
     "sequence minvalue": "ALTER SEQUENCE x3.counter MINVALUE 2",

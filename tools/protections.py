@@ -619,6 +619,13 @@ PROTECTIONS = [
         "if False:",
         "tests/test_init_exact3.py::test_a_change_after_init_fails",
     ),
+    Protection(
+        "live-reads-grant-option",
+        "schema_audit/sources/live.py",
+        'Grant(entry[0], entry[1], entry[2:] == ["g"])',
+        "Grant(entry[0], entry[1], False)",
+        "tests/test_init_exact3.py::test_a_change_after_init_fails",
+    ),
 ]
 
 

@@ -175,9 +175,11 @@ SELECT pg_catalog.current_setting('server_version_num')::int, pg_catalog.current
        ARRAY(SELECT word FROM pg_catalog.pg_get_keywords() WHERE catcode <> 'U'),
        pg_catalog.current_setting('quote_all_identifiers')::bool"""
 
-# An ACL as (grantee, privilege) pairs, exploded once; a NULL ACL is the built-in default.
+# An ACL as (grantee, privilege, 'g' when WITH GRANT OPTION) triples, exploded once; a NULL
+# ACL is the built-in default.
 _ACL = """ARRAY(SELECT ARRAY[CASE WHEN a.grantee = 0 THEN 'public'
-                               ELSE pg_catalog.pg_get_userbyid(a.grantee) END, a.privilege_type]
+                               ELSE pg_catalog.pg_get_userbyid(a.grantee) END, a.privilege_type,
+                         CASE WHEN a.is_grantable THEN 'g' ELSE '' END]
              FROM pg_catalog.aclexplode(COALESCE({acl}, pg_catalog.acldefault('{kind}', {owner}))) a
              ORDER BY 1)"""
 
@@ -1153,7 +1155,9 @@ def _home_type(text: str | None) -> str:
 
 def _grants(acl: list[list[str]], owner: str | None) -> list[Grant]:
     """An ACL's entries for everyone but the owner (whose rights ownership already gives)."""
-    return [Grant(grantee, privilege) for grantee, privilege in acl or [] if grantee != owner]
+    return [
+        Grant(entry[0], entry[1], entry[2:] == ["g"]) for entry in acl or [] if entry[0] != owner
+    ]
 
 
 def _catalog(sql: str | None) -> list[Provenance]:

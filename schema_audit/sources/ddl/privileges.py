@@ -100,14 +100,7 @@ def grant_on_relations(
                 for priv, cols in column_privs:
                     for col in cols:
                         grants = target.column_grants.setdefault(col, [])
-                        if is_grant:
-                            grants.append(Grant(grantee, priv))
-                        else:
-                            target.column_grants[col] = [
-                                g
-                                for g in grants
-                                if not (g.grantee == grantee and g.privilege == priv)
-                            ]
+                        set_grant(grants, grantee, priv, is_grant, grant_option)
         target.provenance.append(interp._prov("granted" if is_grant else "revoked"))
 
 
@@ -196,10 +189,18 @@ def alter_default_privileges(interp: DdlInterpreter, node: ast.AlterDefaultPrivi
 def set_grant(
     grants: list[Grant], grantee: str, privilege: str, is_grant: bool, grant_option: bool
 ) -> None:
-    """GRANT adds the entry once; REVOKE removes it (in place: the list is its object's)."""
-    present = any(g.grantee == grantee and g.privilege == privilege for g in grants)
+    """GRANT adds the entry once (WITH GRANT OPTION makes an entry grantable); REVOKE
+    removes it, REVOKE GRANT OPTION FOR only its grant option (in place: the list is its
+    object's), as PostgreSQL's ACL does."""
+    present = [g for g in grants if g.grantee == grantee and g.privilege == privilege]
     if is_grant and not present:
         grants.append(Grant(grantee, privilege, bool(grant_option)))
+    elif is_grant and grant_option:
+        for g in present:
+            g.grantable = True
+    elif not is_grant and grant_option:  # REVOKE GRANT OPTION FOR
+        for g in present:
+            g.grantable = False
     elif not is_grant and present:
         grants[:] = [g for g in grants if not (g.grantee == grantee and g.privilege == privilege)]
 
