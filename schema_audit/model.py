@@ -323,6 +323,8 @@ class EnumType:
     name: str
     labels: list[str] = field(default_factory=list)
     provenance: list[Provenance] = field(default_factory=list)
+    owner: str | None = None
+    grants: list[Grant] = field(default_factory=list)  # USAGE; PUBLIC's unless revoked
 
 
 @dataclass(slots=True)

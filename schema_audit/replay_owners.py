@@ -17,7 +17,7 @@ as a static reading of ``ALTER DEFAULT PRIVILEGES`` without ``FOR ROLE`` records
 
 from __future__ import annotations
 
-from schema_audit.model import Function, Grant, SchemaModel, Sequence, Table, View
+from schema_audit.model import EnumType, Function, Grant, SchemaModel, Sequence, Table, View
 
 
 def forget_runner_ownership(model: SchemaModel, runner: str) -> None:
@@ -26,11 +26,12 @@ def forget_runner_ownership(model: SchemaModel, runner: str) -> None:
     def without_runner(grants: list[Grant]) -> list[Grant]:
         return [g for g in grants if g.grantee != runner]
 
-    owned: list[Table | View | Function | Sequence] = [
+    owned: list[Table | View | Function | Sequence | EnumType] = [
         *model.tables.values(),
         *model.views.values(),
         *model.functions.values(),
         *model.sequences.values(),
+        *model.enums.values(),
     ]
     for thing in owned:
         if thing.owner == runner:

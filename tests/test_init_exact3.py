@@ -57,6 +57,10 @@ GRANT USAGE ON SEQUENCE x3.counter TO x3_ro WITH GRANT OPTION;
 GRANT SELECT ON SEQUENCE x3.plain TO x3_app WITH GRANT OPTION;
 REVOKE GRANT OPTION FOR SELECT ON SEQUENCE x3.plain FROM x3_app;
 GRANT EXECUTE ON FUNCTION x3.f(text) TO x3_ro;
+CREATE TYPE x3.mood AS ENUM ('a', 'b');
+GRANT USAGE ON TYPE x3.mood TO x3_ro;
+CREATE TYPE x3.level AS ENUM ('x');
+REVOKE USAGE ON TYPE x3.level FROM PUBLIC;
 """
 
 # 2. every overload of a function (by argument types)
@@ -110,6 +114,11 @@ MUTATIONS = {
     "FROM x3_ro",
     "sequence grant option added": "GRANT SELECT ON SEQUENCE x3.plain TO x3_app WITH GRANT OPTION",
     "schema grant option added": "GRANT USAGE ON SCHEMA x3 TO x3_ro WITH GRANT OPTION",
+    "type grant revoked": "REVOKE USAGE ON TYPE x3.mood FROM x3_ro",
+    "type grant added": "GRANT USAGE ON TYPE x3.level TO x3_app",
+    "type public grant back": "GRANT USAGE ON TYPE x3.level TO PUBLIC",
+    "type grant option added": "GRANT USAGE ON TYPE x3.mood TO x3_ro WITH GRANT OPTION",
+    "type owner": "ALTER TYPE x3.mood OWNER TO x3_app",
     # 3. sequence options
     "sequence increment": "ALTER SEQUENCE x3.counter INCREMENT 3",
     "sequence minvalue": "ALTER SEQUENCE x3.counter MINVALUE 2",

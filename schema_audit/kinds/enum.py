@@ -3,9 +3,13 @@ least these (``includes``). A removed or renamed label breaks every row and quer
 that used it; the catalog keeps labels in sort order, so ``values`` compares the
 order too.
 
+Its ``owner`` and exact ``grants`` (USAGE; PUBLIC holds it unless revoked) are compared
+as for sequences (``init`` writes both): an ``ALTER TYPE … OWNER TO`` or a ``GRANT``/
+``REVOKE … ON TYPE`` after init FAILs; an owner a history does not name is DEFERRED.
+
 ```yaml
 enums:
-  invoice_status: {values: [draft, issued, paid, void]}
+  invoice_status: {values: [draft, issued, paid, void], grants: {public: [USAGE]}}
 ```
 """
 
@@ -14,7 +18,7 @@ from __future__ import annotations
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.deferral import Facet
 from schema_audit.audit.findings import Diff, Evidence, Finding, finding_for, missing
-from schema_audit.kinds import requirement_kind
+from schema_audit.kinds import _acl, requirement_kind
 from schema_audit.model import qualify
 from schema_audit.spec.fragments import req_schema, string, strings
 from schema_audit.spec.model import Requirement
@@ -26,6 +30,8 @@ SCHEMA = req_schema(
             "Exactly these labels, in this order (a removed, added or reordered label FAILs)."
         ),
         "includes": strings("At least these labels (others may exist)."),
+        "owner": _acl.OWNER_SCHEMA,
+        "grants": _acl.GRANTS_SCHEMA,
     },
     "An enum type requirement; {} only requires existence.",
 )
@@ -36,7 +42,9 @@ def facets(req: Requirement) -> list[Facet]:
     unapplied statement may change one of these)."""
     # CREATE TYPE … AS ENUM / ALTER TYPE … ADD VALUE / RENAME (sources/effects.py: kind "type");
     # without it an enum an unapplied DO block creates FAILed "does not exist" statically
-    return [Facet("type", qualify(req.schema, req.name or ""))]
+    target = qualify(req.schema, req.name or "")
+    out = [Facet("type", target)] + ([Facet("privilege")] if "grants" in req.props else [])
+    return out + ([Facet("owner", target)] if "owner" in req.props else [])
 
 
 @requirement_kind(
@@ -80,6 +88,16 @@ def check_enum(req: Requirement, ctx: AuditContext) -> Finding:
         if gone:
             diffs.append(Diff("includes", list(props["includes"]), enum.labels))
             problems.append(f"missing {', '.join(gone)}")
+    owner, unknown_owner = _acl.owner_diff(props.get("owner"), enum.owner)
+    if owner is not None:
+        diffs.append(owner)
+        problems.append(f"owner is {enum.owner}, expected {owner.expected}")
+    acl_diff = (
+        _acl.grants_diff(props["grants"], enum.grants, enum.owner) if "grants" in props else None
+    )
+    if acl_diff is not None:
+        diffs.append(acl_diff)
+        problems.append(_acl.grants_detail(acl_diff))
     if diffs:
         return finding_for(
             req,
@@ -87,6 +105,14 @@ def check_enum(req: Requirement, ctx: AuditContext) -> Finding:
             f"enum {key}: {'; '.join(problems)} (labels: {', '.join(enum.labels)})",
             diffs=diffs,
             evidence=evidence or [Evidence(source=ctx.evidence_kind(), sql=ddl)],
+            ddl=ddl,
+        )
+    if unknown_owner:
+        return finding_for(
+            req,
+            "DEFERRED",
+            f"enum {key}: owner {props['owner']} cannot be decided: {_acl.UNKNOWN_OWNER}",
+            evidence=evidence,
             ddl=ddl,
         )
     return finding_for(

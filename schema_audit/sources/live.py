@@ -464,14 +464,20 @@ WHERE p.prokind IN ('f', 'p') AND {ns}
 ORDER BY 1, 2, 3"""
 )
 
-Q_ENUMS = """
-SELECT n.nspname, t.typname, array_agg(e.enumlabel ORDER BY e.enumsortorder)
+Q_ENUMS = (
+    """
+SELECT n.nspname, t.typname,
+       ARRAY(SELECT e.enumlabel FROM pg_catalog.pg_enum e WHERE e.enumtypid = t.oid
+             ORDER BY e.enumsortorder),
+       pg_catalog.pg_get_userbyid(t.typowner),
+       """
+    + _ACL.format(acl="t.typacl", kind="T", owner="t.typowner")
+    + """
 FROM pg_catalog.pg_type t
-JOIN pg_catalog.pg_enum e ON e.enumtypid = t.oid
 JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
-WHERE {ns}
-GROUP BY n.nspname, t.typname
+WHERE t.typtype = 'e' AND {ns}
 ORDER BY 1, 2"""
+)
 
 # Rules (CREATE RULE, not a view's _RETURN) and domains are not modelled: no requirement
 # compares them, so each one the database has is named as a blind spot (before, nothing was
@@ -1075,8 +1081,10 @@ def _build(
             provenance=[Provenance(source="catalog", action="catalog")],
         )
         model.functions[fn.signature] = fn
-    for schema, name, labels in r.rows(Q_ENUMS, "enum types"):
-        model.enums[qualify(schema, name)] = EnumType(schema, name, list(labels))
+    for schema, name, labels, owner, acl in r.rows(Q_ENUMS, "enum types"):
+        model.enums[qualify(schema, name)] = EnumType(
+            schema, name, list(labels), [], owner, _grants(acl, owner)
+        )
     for name, schema, version_ in r.rows(Q_EXTENSIONS, "extensions"):
         model.extensions[name] = Extension(name, schema, version_)
     for schema, name, owner, acl, owned_by, *options in r.rows(Q_SEQUENCES, "sequences"):

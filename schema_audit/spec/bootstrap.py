@@ -469,6 +469,9 @@ def _enums(model: SchemaModel) -> list[str]:
     for key in sorted(model.enums):
         enum = model.enums[key]
         entry: dict[str, Any] = {"values": list(enum.labels)}
+        if enum.owner is not None:
+            entry["owner"] = enum.owner
+        entry["grants"] = acl(enum.grants, enum.owner)
         name = _name(enum.schema, enum.name)
         if "." in enum.name:  # a dotted key reads as schema.name: say the schema instead
             name, entry = enum.name, {"schema": enum.schema, **entry}

@@ -68,11 +68,18 @@ def move_type(interp: DdlInterpreter, names: list[str], new_schema: str, missing
     retype_columns(interp, type_text(schema, enum.name), type_text(new_schema, enum.name))
 
 
+def _type_key(interp: DdlInterpreter, obj: object) -> str:
+    """The model key of a type an ALTER TYPE / GRANT ON TYPE names (a TypeName or a name list)."""
+    names = strings(getattr(obj, "names", None) or obj)
+    schema = names[0] if len(names) > 1 else interp.search_path[0]
+    return qualify(schema, names[-1]) if names else ""
+
+
 @handles(ast.AlterOwnerStmt)
 def alter_owner(interp: DdlInterpreter, node: ast.AlterOwnerStmt) -> None:
-    """ALTER FUNCTION / PROCEDURE / SCHEMA … OWNER TO: the owner a spec's ``owner:`` is
-    compared with (CURRENT_USER and the like: the running role, not named: unknown).
-    Types and the rest: not modelled."""
+    """ALTER FUNCTION / PROCEDURE / SCHEMA / TYPE (enum) … OWNER TO: the owner a spec's
+    ``owner:`` is compared with (CURRENT_USER and the like: the running role, not named:
+    unknown). Other types and the rest: not modelled."""
     owner = node.newowner.rolename if node.newowner is not None else None
     if node.objectType in (
         ObjectType.OBJECT_FUNCTION,
@@ -81,6 +88,10 @@ def alter_owner(interp: DdlInterpreter, node: ast.AlterOwnerStmt) -> None:
     ):
         for function in functions_named(interp, node.object):
             function.owner = owner
+    elif node.objectType == ObjectType.OBJECT_TYPE:
+        enum = interp.model.enums.get(_type_key(interp, node.object))
+        if enum is not None:
+            enum.owner = owner
     elif node.objectType == ObjectType.OBJECT_SCHEMA:
         name = node.object.sval if isinstance(node.object, ast.String) else None
         if name is not None and (

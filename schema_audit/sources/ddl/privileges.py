@@ -43,8 +43,11 @@ def grant(interp: DdlInterpreter, node: ast.GrantStmt) -> None:
     ):
         grant_on_other(interp, node)
         return
+    if node.objtype == ObjectType.OBJECT_TYPE:
+        _grant_on_types(interp, node)
+        return
     if node.objtype not in (ObjectType.OBJECT_TABLE,):
-        return  # types, languages, large objects …: accepted, not modelled
+        return  # domains, languages, large objects …: accepted, not modelled
     targets: list[Table | View] = []
     if node.targtype == 1:  # ACL_TARGET_ALL_IN_SCHEMA
         schemas = strings(node.objects)
@@ -102,6 +105,20 @@ def grant_on_relations(
                         grants = target.column_grants.setdefault(col, [])
                         set_grant(grants, grantee, priv, is_grant, grant_option)
         target.provenance.append(interp._prov("granted" if is_grant else "revoked"))
+
+
+def _grant_on_types(interp: DdlInterpreter, node: ast.GrantStmt) -> None:
+    """GRANT / REVOKE USAGE ON TYPE of an enum the history created (other types: not
+    modelled)."""
+    from schema_audit.sources.ddl.moves import _type_key
+
+    for obj in node.objects or ():
+        enum = interp.model.enums.get(_type_key(interp, obj))
+        if enum is None:
+            continue
+        for grantee in roles(node.grantees):
+            for privilege in privileges_named(node.privileges, "types"):
+                set_grant(enum.grants, grantee, privilege, node.is_grant, node.grant_option)
 
 
 def grant_on_other(interp: DdlInterpreter, node: ast.GrantStmt) -> None:

@@ -50,7 +50,11 @@ def create_enum(interp: DdlInterpreter, node: ast.CreateEnumStmt) -> None:
     if qualify(schema, names[-1]) in interp.model.enums:
         raise ApplyError(f'type "{names[-1]}" already exists', "duplicate_object")
     interp.model.enums[qualify(schema, names[-1])] = EnumType(
-        schema, names[-1], strings(node.vals), [interp._prov()]
+        schema,
+        names[-1],
+        strings(node.vals),
+        [interp._prov()],
+        grants=interp._defaults_for("types", schema),
     )
 
 
