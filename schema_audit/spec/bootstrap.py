@@ -396,14 +396,11 @@ def _strict_block(
         block.update({"tables": True, "views": True, "schemas": schemas, "allow": allow})
         if model.functions:  # a function or overload created later FAILs strict.functions
             block["functions"] = True
-        # every schema the source has: a table, view or function created later in a schema
-        # that had none at init is new too
-        block["schemas"] = sorted(
-            set(schemas)
-            | {f.schema for f in model.functions.values()}
-            | set(model.schemas)
-            | set(model.schema_grants)
-        )
+        # every schema the source has (live: each one read; a history: each it creates): a
+        # table, view or function created later in a schema that had none at init is new too.
+        # Not one a history only grants on or puts a function in (auth, storage …): the
+        # database has objects there the history never made
+        block["schemas"] = sorted(set(schemas) | set(model.schemas))
         if "privileges" in only:  # a new ALTER DEFAULT PRIVILEGES … GRANT reaches every new table
             block["default_privileges"] = True
     if kinds:
