@@ -35,4 +35,21 @@ def collector_paused() -> Iterator[None]:
         with _LOCK:
             _STATE["depth"] -= 1
             if _STATE["depth"] == 0 and _STATE["was_enabled"]:
+                age_survivors()
                 gc.enable()
+
+
+def age_survivors() -> None:
+    """Move everything alive to the collector's oldest generation without walking it.
+
+    Everything made while the collector was paused is still in the youngest generation, with
+    its allocation count far past the threshold: the first allocation after ``gc.enable()``
+    walked it all (a 1,000-table static read: 0.06–0.07 CPU s, for a model without garbage
+    cycles). ``gc.freeze()`` then ``gc.unfreeze()`` relinks the lists and resets the youngest
+    generation's count, so what the pause made is walked only by a full collection. Skipped
+    when something else froze objects (unfreezing would undo that). ``sources.live`` does
+    the same after a live build.
+    """
+    if gc.get_freeze_count() == 0:
+        gc.freeze()
+        gc.unfreeze()

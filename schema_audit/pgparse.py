@@ -328,12 +328,21 @@ def parse_sql(text: str) -> tuple[ast.RawStmt, ...]:
     return parsed.tree() if isinstance(parsed, Parsed) else parsed
 
 
-def parse_lazily(text: str) -> Parsed | tuple[ast.RawStmt, ...]:
+def may_hold_empty_string(text: str) -> bool:
+    """Whether ``text`` may hold an empty string literal. False means no part of it does
+    either (the pattern has no anchor), so a caller that parses a long text piece by piece
+    searches it once (``parse_lazily``'s ``empty_strings``)."""
+    return _MAY_HOLD_EMPTY_STRING.search(text) is not None
+
+
+def parse_lazily(text: str, empty_strings: bool = True) -> Parsed | tuple[ast.RawStmt, ...]:
     """:func:`parse_sql`, its tree not built yet where it would be built from the JSON.
 
     The C parse and the JSON decode happen here (so a syntax error is raised here, as by
     ``parse_sql``); what pglast's parser decides (an empty string literal, JSON the decoder
-    refuses, a short text PostgreSQL refused) comes back as pglast's tree.
+    refuses, a short text PostgreSQL refused) comes back as pglast's tree. ``empty_strings``
+    False: the caller knows ``text`` holds no empty string literal (``may_hold_empty_string``
+    of a text it is part of), so it is not searched again.
     """
     try:
         data = pglast.parser.parse_sql_json(text)  # PostgreSQL's depth check
@@ -341,7 +350,7 @@ def parse_lazily(text: str) -> Parsed | tuple[ast.RawStmt, ...]:
         if len(text) <= DEPTH_CHECKED_CHARS:
             return pglast.parse_sql(text)  # pglast's verdict, as before: its error, or its tree
         raise
-    if _MAY_HOLD_EMPTY_STRING.search(text):
+    if empty_strings and _MAY_HOLD_EMPTY_STRING.search(text):
         return pglast.parse_sql(text)
     try:
         return Parsed(text, _decode(data))

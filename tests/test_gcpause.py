@@ -123,3 +123,25 @@ def test_init_spec_runs_with_the_collector_paused_and_restores_it(
     with pytest.raises(RuntimeError):
         api.init_spec(source)
     assert gc.isenabled()  # resumed however the build ended
+
+
+def test_what_a_pause_made_is_not_walked_by_the_next_young_collection() -> None:
+    """The objects made while paused are aged to the oldest generation when the collector
+    resumes: the first allocation after it used to trigger a young collection walking all
+    of them (0.06–0.07 CPU s after a 1,000-table static read)."""
+    walked: list[int] = []
+
+    def count(phase: str, info: dict) -> None:
+        if phase == "start":
+            walked.append(info["generation"])
+
+    gc.callbacks.append(count)
+    try:
+        with collector_paused():
+            kept = [[n] for n in range(50_000)]  # far past the youngest generation's threshold
+        more = [[n] for n in range(100)]
+    finally:
+        gc.callbacks.remove(count)
+    assert walked == [], walked
+    assert gc.get_count()[0] < gc.get_threshold()[0]
+    assert len(kept) + len(more) == 50_100

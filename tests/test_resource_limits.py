@@ -28,7 +28,9 @@ def test_statements_are_parsed_one_at_a_time(monkeypatch) -> None:  # type: igno
     """The first statement arrives before the second is parsed: a dump is never one syntax tree."""
     calls: list[str] = []
     real = splitter._parse_one
-    monkeypatch.setattr(splitter, "_parse_one", lambda chunk: calls.append(chunk) or real(chunk))
+    monkeypatch.setattr(
+        splitter, "_parse_one", lambda chunk, *rest: calls.append(chunk) or real(chunk, *rest)
+    )
     statements = split_statements("CREATE TABLE a (id int);\n" * 1000)
     first = next(statements)
     assert first.sql == "CREATE TABLE a (id int)" and len(calls) == 1
@@ -66,7 +68,9 @@ def test_an_unclosed_parenthesis_loses_nothing_after_it() -> None:
 def test_a_broken_statement_costs_a_bounded_number_of_parses(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     calls = []
     real = splitter._parse_one
-    monkeypatch.setattr(splitter, "_parse_one", lambda chunk: calls.append(1) or real(chunk))
+    monkeypatch.setattr(
+        splitter, "_parse_one", lambda chunk, *rest: calls.append(1) or real(chunk, *rest)
+    )
     sql = "CREATE TABLE x (id int,, b int);\n" + "CREATE TABLE y (id int);\n" * 2_000
     assert len(list(split_statements(sql))) == 2_001
     assert len(calls) <= 2_001 + splitter.MAX_JOINED_PIECES

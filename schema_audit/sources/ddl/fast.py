@@ -103,7 +103,8 @@ def _strings(values: Any) -> list[str]:
         if value.__class__ is not dict or len(value) != 1:
             raise _NotHere
         string = value.get("String")
-        if string is None or string.__class__ is not dict or set(string) != {"sval"}:
+        # exactly the one key "sval" (two sets a name cost more than the rest of the loop)
+        if string.__class__ is not dict or len(string) != 1 or "sval" not in string:
             raise _NotHere
         out.append(string["sval"])
     return out

@@ -78,6 +78,7 @@ class DdlInterpreter:
         self._file: str | None = None
         self._revision: str | None = None
         self._stmt: Statement | None = None
+        self._last_prov: tuple[Statement | None, Provenance] | None = None  # ``_prov``'s
         # unapplied statements whose effects no later statement has settled yet
         self.ledger = fx.Ledger()
         self._relations: dict[
@@ -170,8 +171,22 @@ class DdlInterpreter:
         self._temp.clear()
 
     def _prov(self, action: str = "created") -> Provenance:
+        """Where the current statement is. One object per statement and action, shared by
+        everything it makes (a CREATE TABLE's 20 columns, its constraints and indexes): no
+        code changes a Provenance once made, and 39,000 of them were made for a 1,000-table
+        history where 9,500 say everything."""
         stmt = self._stmt
-        return Provenance(
+        last = self._last_prov
+        if (
+            last is not None
+            and last[0] is stmt
+            and (prov := last[1]).action == action
+            and prov.file == self._file
+            and prov.revision == self._revision
+            and prov.line == (stmt.line if stmt else None)
+        ):
+            return prov
+        prov = Provenance(
             source="migration",
             file=self._file,
             line=stmt.line if stmt else None,
@@ -179,6 +194,8 @@ class DdlInterpreter:
             action=action,
             sql=stmt.sql[:MAX_SQL_EVIDENCE] if stmt else None,
         )
+        self._last_prov = (stmt, prov)
+        return prov
 
     def _unapplied(self, kind: str, reason: str, effects: list[fx.Effect] | None = None) -> None:
         """Record the current statement as not applied, with what it may have changed."""
