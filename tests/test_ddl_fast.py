@@ -54,7 +54,8 @@ def test_every_sql_fixture_reads_the_same_from_plain_data(monkeypatch) -> None: 
         assert shipped == trees, path
         read += counted
     # the comparison means something: each reader took part
-    assert min(read[k] for k in ("CreateStmt", "IndexStmt", "GrantStmt")) >= 10, read
+    kinds = ("CreateStmt", "IndexStmt", "GrantStmt", "AlterTableStmt", "CreatePolicyStmt")
+    assert min(read[k] for k in kinds) >= 10, read
 
 
 def test_the_benchmark_history_reads_the_same_and_without_trees(monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -62,6 +63,8 @@ def test_the_benchmark_history_reads_the_same_and_without_trees(monkeypatch) -> 
     shipped, trees, read = _read_both(sql, monkeypatch)
     assert shipped == trees
     assert read["CreateStmt"] == 60 and read["IndexStmt"] > 150 and read["GrantStmt"] == 120, read
+    # RLS on every other table, a later ADD COLUMN in every third file (RENAME: the tree's)
+    assert read["AlterTableStmt"] == 63 and read["CreatePolicyStmt"] == 30, read
 
 
 # Drawn statements: mostly shapes the plain-data readers take, with every kind of clause
@@ -222,8 +225,89 @@ def grant(draw) -> str:  # type: ignore[no-untyped-def]
     return f"GRANT {privileges} ON {kind}{tables} TO {roles}{option}"
 
 
+@st.composite
+def alter_table(draw) -> str:  # type: ignore[no-untyped-def]
+    commands = []
+    for _ in range(draw(st.integers(1, 3))):
+        kind = draw(_mostly(["rls", "column", "constraint"], ["other"]))
+        if kind == "rls":
+            command = draw(
+                st.sampled_from(
+                    [
+                        "ENABLE ROW LEVEL SECURITY",
+                        "DISABLE ROW LEVEL SECURITY",
+                        "FORCE ROW LEVEL SECURITY",
+                        "NO FORCE ROW LEVEL SECURITY",
+                    ]
+                )
+            )
+        elif kind == "column":
+            column = draw(st.sampled_from(["z", "x", "id", '"Z"']))
+            clauses = draw(st.lists(_mostly(COMMON_CLAUSES, RARE_CLAUSES), max_size=2))
+            kind = draw(_mostly(COLUMN_TYPES[:9], COLUMN_TYPES[9:]))
+            head = draw(_mostly(["ADD COLUMN ", "ADD "], ["ADD COLUMN IF NOT EXISTS "]))
+            command = head + " ".join([column, kind, *clauses])
+        elif kind == "constraint":
+            command = "ADD " + draw(
+                _mostly(
+                    TABLE_CLAUSES[:-2] + ["CONSTRAINT c1 CHECK (id > 0) NOT VALID"],
+                    [
+                        "CONSTRAINT fk FOREIGN KEY (id) REFERENCES a NOT VALID",
+                        "UNIQUE USING INDEX ix",
+                        "PRIMARY KEY USING INDEX ix",
+                    ],
+                )
+            )
+        else:
+            command = draw(
+                st.sampled_from(
+                    [
+                        "ALTER COLUMN x SET NOT NULL",
+                        "DROP COLUMN IF EXISTS x",
+                        "OWNER TO r1",
+                        "ALTER COLUMN id TYPE bigint",
+                    ]
+                )
+            )
+        commands.append(command)
+    head = draw(_mostly(["ALTER TABLE "], ["ALTER TABLE IF EXISTS ", "ALTER TABLE ONLY "]))
+    table = draw(st.sampled_from([*TABLES, "missing"]))
+    return f"{head}{table} {', '.join(commands)}"
+
+
+@st.composite
+def create_policy(draw) -> str:  # type: ignore[no-untyped-def]
+    name = draw(st.sampled_from(["p1", "p2", '"P 3"']))
+    table = draw(st.sampled_from([*TABLES, "missing"]))
+    kind = draw(_mostly(["", " AS PERMISSIVE", " AS RESTRICTIVE"], [""]))
+    command = draw(_mostly(["", " FOR SELECT", " FOR ALL", " FOR UPDATE"], [" FOR INSERT"]))
+    roles = draw(_mostly(["", " TO r1", " TO PUBLIC", " TO r2, r1"], [" TO CURRENT_USER"]))
+    predicates = ["id > 0", "x = current_setting('app.x')", "true", "x IS NOT NULL AND id <> 1"]
+    subqueries = ["id IN (SELECT id FROM a)", "EXISTS (SELECT 1 FROM b WHERE b.id = id)"]
+    using = draw(_mostly(predicates, subqueries))
+    check = draw(_mostly(predicates, subqueries))
+    clauses = draw(
+        st.sampled_from(
+            [
+                f" USING ({using})",
+                f" WITH CHECK ({check})",
+                f" USING ({using}) WITH CHECK ({check})",
+            ]
+        )
+    )
+    if command == " FOR INSERT":
+        clauses = f" WITH CHECK ({check})"
+    return f"CREATE POLICY {name} ON {table}{kind}{command}{roles}{clauses}"
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.one_of(create_table(), create_index(), grant()), min_size=1, max_size=8))
+@given(
+    st.lists(
+        st.one_of(create_table(), create_index(), grant(), alter_table(), create_policy()),
+        min_size=1,
+        max_size=8,
+    )
+)
 def test_drawn_statements_read_the_same_from_plain_data(statements) -> None:  # type: ignore[no-untyped-def]
     sql = PRELUDE + "".join(f"{s};\n" for s in statements)
     with pytest.MonkeyPatch.context() as monkeypatch:
@@ -263,6 +347,14 @@ GRANT SELECT, INSERT ON fa, fb TO fast_ro;
 GRANT ALL ON TABLE fb TO PUBLIC;
 GRANT UPDATE ON fa TO fast_ro WITH GRANT OPTION;
 REVOKE INSERT ON fb FROM fast_ro;
+ALTER TABLE fa ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+ALTER TABLE fb ADD COLUMN z int NOT NULL DEFAULT 1 CHECK (z > 0), ADD CONSTRAINT fb_z_key UNIQUE (z);
+ALTER TABLE fb ADD COLUMN IF NOT EXISTS z int;
+ALTER TABLE IF EXISTS fb ADD CONSTRAINT fb_y_pos CHECK (y > 0) NOT VALID, ADD b_id bigint REFERENCES fb;
+CREATE POLICY fa_tenant ON fa USING (code = current_setting('app.code')) WITH CHECK (amount >= 0);
+CREATE POLICY fa_read ON fa AS RESTRICTIVE FOR SELECT TO fast_ro, PUBLIC USING (true);
+CREATE POLICY fa_ro ON fa FOR UPDATE TO fast_ro USING (true);
+ALTER POLICY fa_ro ON fa TO PUBLIC, fast_ro;
 """
 
 
@@ -270,7 +362,9 @@ def test_the_shapes_read_from_plain_data_equal_the_live_catalog(pg_server, tmp_p
     with pytest.MonkeyPatch.context() as monkeypatch:
         shipped, trees, read = _read_both(FAST_SHAPES, monkeypatch)
     assert shipped == trees
-    assert read == Counter(CreateStmt=2, IndexStmt=6, GrantStmt=4), read
+    assert read == Counter(
+        CreateStmt=2, IndexStmt=6, GrantStmt=4, AlterTableStmt=4, CreatePolicyStmt=3
+    ), read
     role = (  # roles are cluster-wide: kept
         "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'fast_ro') "
         "THEN CREATE ROLE fast_ro; END IF; END $$"
@@ -291,8 +385,8 @@ def test_the_shapes_read_from_plain_data_equal_the_live_catalog(pg_server, tmp_p
         "integer",
     ]
     assert fa.columns["n"].default == "nextval('public.fa_n_seq'::regclass)"
-    assert (fb.primary_key.name, list(fb.uniques)) == ("fb_pkey", [])
-    assert sorted(fb.foreign_keys) == ["fb_a_id_fkey", "fb_a_id_fkey1"]
+    assert (fb.primary_key.name, list(fb.uniques)) == ("fb_pkey", ["fb_z_key"])
+    assert sorted(fb.foreign_keys) == ["fb_a_id_fkey", "fb_a_id_fkey1", "fb_b_id_fkey"]
     assert list(fa.indexes) == [
         "fa_pkey",
         "fa_code_key",
@@ -312,3 +406,18 @@ def test_the_shapes_read_from_plain_data_equal_the_live_catalog(pg_server, tmp_p
     assert sorted((g.grantee, g.privilege) for g in fb.grants if g.grantee != "public") == [
         ("fast_ro", "SELECT")
     ]
+    assert (fa.rls_enabled, fa.rls_forced, fb.rls_enabled) == (True, True, False)
+    z = fb.columns["z"]
+    assert (z.type, z.nullable, z.default) == ("integer", False, "1")
+    assert list(fb.columns)[-2:] == ["z", "b_id"]
+    assert fb.checks["fb_z_check"].expression == "z > 0" and fb.checks["fb_z_check"].validated
+    assert not fb.checks["fb_y_pos"].validated
+    assert "fb_z_key" in fb.uniques and fb.foreign_keys["fb_b_id_fkey"].ref_columns == ["id"]
+    tenant, reader = fa.policies["fa_tenant"], fa.policies["fa_read"]
+    assert (tenant.command, tenant.permissive, tenant.roles) == ("ALL", True, ["public"])
+    assert tenant.using == "code = current_setting('app.code')"
+    assert tenant.with_check == "amount >= 0"
+    # PUBLIC among the roles: PostgreSQL keeps PUBLIC alone (ALTER POLICY too)
+    assert (reader.command, reader.permissive, reader.roles) == ("SELECT", False, ["public"])
+    assert fa.policies["fa_ro"].roles == ["public"]
+    assert (reader.using, reader.with_check) == ("TRUE", None)

@@ -25,8 +25,9 @@ from typing import TYPE_CHECKING, Any
 
 from pglast import ast
 
-from schema_audit.model import TABLE_PRIVILEGES, IndexKey, Table, View, qualify
+from schema_audit.model import TABLE_PRIVILEGES, IndexKey, Policy, Table, View, qualify
 from schema_audit.pgparse import BUILD_ERRORS, Parsed, build_node, deparse, frozen
+from schema_audit.pgvisit import find_all
 from schema_audit.sources.ddl.constraints import (
     ColumnConstraint,
     add_constraint,
@@ -170,7 +171,7 @@ def _create_table(interp: DdlInterpreter, body: dict, nodes: _Lazy) -> Callable[
     key = qualify(schema, name)
     if key in interp.model.tables:
         raise _NotHere  # IF NOT EXISTS or the error: the tree handler's
-    columns: list[tuple[str, str, bool, list[str] | None, list[tuple[str, Any]]]] = []
+    columns: list[_ColumnRead] = []
     seen: set[str] = set()
     table_constraints: list[tuple[int, ast.Constraint]] = []  # (after this many columns, node)
     for element in body.get("tableElts", ()):
@@ -183,22 +184,11 @@ def _create_table(interp: DdlInterpreter, body: dict, nodes: _Lazy) -> Callable[
                 raise _NotHere  # LIKE …
             table_constraints.append((len(columns), nodes.node(element)))
             continue
-        _check(cd, _COLUMN_KEYS)
-        if cd.get("is_local") is not True:
-            raise _NotHere
-        colname = cd["colname"]
-        if colname in seen:
+        column = _column(cd, nodes)
+        if column[0] in seen:
             raise _NotHere  # the tree handler's error, after the columns before it
-        seen.add(colname)
-        names, type_text = _type_text(cd["typeName"], nodes)
-        serial = SERIAL_TYPES.get(names[-1]) if len(names) == 1 else None
-        collation = None
-        if "collClause" in cd:
-            clause = cd["collClause"]
-            _check(clause, _COLLATE_KEYS)
-            collation = _strings(clause["collname"])
-        steps = [_column_step(con, nodes) for con in cd.get("constraints", ())]
-        columns.append((colname, serial or type_text, serial is not None, collation, steps))
+        seen.add(column[0])
+        columns.append(column)
 
     def change() -> None:
         table = new_table(interp, schema, name, {}, False)
@@ -220,6 +210,28 @@ def _create_table(interp: DdlInterpreter, body: dict, nodes: _Lazy) -> Callable[
             add_constraint(interp, table, constraint, new_table=True)
 
     return change
+
+
+# (name, type text or the serial's integer type, is serial, COLLATE names, constraint steps)
+_ColumnRead = tuple[str, str, bool, "list[str] | None", list[tuple[str, Any]]]
+
+
+def _column(cd: Any, nodes: _Lazy) -> _ColumnRead:
+    """One ColumnDef as CREATE TABLE and ALTER TABLE … ADD COLUMN write it (``add_column``)."""
+    if cd.__class__ is not dict:
+        raise _NotHere
+    _check(cd, _COLUMN_KEYS)
+    if cd.get("is_local") is not True:
+        raise _NotHere
+    names, type_text = _type_text(cd["typeName"], nodes)
+    serial = SERIAL_TYPES.get(names[-1]) if len(names) == 1 else None
+    collation = None
+    if "collClause" in cd:
+        clause = cd["collClause"]
+        _check(clause, _COLLATE_KEYS)
+        collation = _strings(clause["collname"])
+    steps = [_column_step(con, nodes) for con in cd.get("constraints", ())]
+    return cd["colname"], serial or type_text, serial is not None, collation, steps
 
 
 def _column_step(value: Any, nodes: _Lazy) -> tuple[str, Any]:
@@ -405,6 +417,151 @@ def _role(value: Any) -> str:
     raise _NotHere
 
 
+# -- ALTER TABLE -------------------------------------------------------------------------
+
+
+def _alter_table(interp: DdlInterpreter, body: dict, nodes: _Lazy) -> Callable[[], None]:
+    """ALTER TABLE [IF EXISTS] name of a table the model has (not partitioned: ALTER TABLE
+    on one also changes its partitions), with subcommands ENABLE / DISABLE / [NO] FORCE ROW
+    LEVEL SECURITY, ADD COLUMN and ADD CONSTRAINT; the rest (views, sequences, a table
+    missing, any other subcommand): the tree handler."""
+    _check(body, _ALTER_KEYS)
+    if body.get("objtype") != "OBJECT_TABLE":
+        raise _NotHere
+    schemaname, name = _relation(body["relation"])
+    table = interp.model.tables.get(qualify(interp._schema_named(schemaname, name), name))
+    if table is None or table.kind == "partitioned":
+        raise _NotHere
+    steps = [_subcommand(interp, table, cmd, nodes) for cmd in body["cmds"]]
+
+    def change() -> None:
+        for step in steps:
+            step()
+
+    return change
+
+
+def _subcommand(
+    interp: DdlInterpreter, table: Table, value: Any, nodes: _Lazy
+) -> Callable[[], None]:
+    """One subcommand, as ``alter_table.SUBCOMMANDS``' function for it changes the table."""
+    if value.__class__ is not dict or len(value) != 1 or "AlterTableCmd" not in value:
+        raise _NotHere
+    cmd = value["AlterTableCmd"]
+    _check(cmd, _CMD_KEYS)
+    subtype = cmd.get("subtype")
+    security = _ROW_SECURITY.get(subtype)
+    if security is not None:
+        if "def" in cmd or "missing_ok" in cmd:
+            raise _NotHere
+        attribute, on = security
+
+        def row_security() -> None:
+            setattr(table, attribute, on)
+            table.provenance.append(interp._prov("altered"))
+
+        return row_security
+    if subtype == "AT_AddColumn":
+        definition = cmd.get("def")
+        if definition.__class__ is not dict or len(definition) != 1:
+            raise _NotHere
+        colname, type_text, serial, collation, steps = _column(definition.get("ColumnDef"), nodes)
+        missing_ok = bool(cmd.get("missing_ok", False))
+
+        def add_column() -> None:
+            if missing_ok and colname in table.columns:
+                return
+            column = place_column(interp, table, colname, type_text, serial, collation)
+            pending = []
+            for step, value in steps:
+                if step == "nullable":
+                    column.nullable = value
+                elif step == "default":
+                    column.default = value
+                else:
+                    pending.append(ColumnConstraint(value, colname))
+            for constraint in pending:
+                add_constraint(interp, table, constraint)
+            table.provenance.append(interp._prov("altered"))
+
+        return add_column
+    if subtype == "AT_AddConstraint":
+        definition = cmd.get("def")
+        if (
+            "missing_ok" in cmd
+            or definition.__class__ is not dict
+            or len(definition) != 1
+            or "Constraint" not in definition
+        ):
+            raise _NotHere
+        constraint = nodes.node(definition)
+
+        def add_table_constraint() -> None:
+            add_constraint(interp, table, constraint, action="created")
+            table.provenance.append(interp._prov("altered"))
+
+        return add_table_constraint
+    raise _NotHere
+
+
+_ROW_SECURITY = {
+    "AT_EnableRowSecurity": ("rls_enabled", True),
+    "AT_DisableRowSecurity": ("rls_enabled", False),
+    "AT_ForceRowSecurity": ("rls_forced", True),
+    "AT_NoForceRowSecurity": ("rls_forced", False),
+}
+
+
+# -- CREATE POLICY -------------------------------------------------------------------------
+
+
+def _create_policy(interp: DdlInterpreter, body: dict, nodes: _Lazy) -> Callable[[], None]:
+    """CREATE POLICY name ON a table the model has, whose USING and WITH CHECK hold no
+    subquery (``policy_expr`` qualifies the names in those against the model: the tree
+    handler), to named roles or PUBLIC."""
+    _check(body, _POLICY_KEYS)
+    schemaname, relname = _relation(body["table"])
+    table = interp.model.tables.get(qualify(interp._schema_named(schemaname, relname), relname))
+    name = body["policy_name"]
+    if table is None or name in table.policies:
+        raise _NotHere  # the tree handler's error
+    command: Any = (body.get("cmd_name") or "all").upper()  # one of Policy's commands
+    permissive = bool(body.get("permissive", False))
+    grantees = sorted(_role(spec) for spec in body.get("roles", ())) or ["public"]
+    if "public" in grantees:
+        grantees = ["public"]  # as ``nodes.policy_roles``: PUBLIC alone
+    using = _predicate(body.get("qual"), nodes)
+    check = _predicate(body.get("with_check"), nodes)
+
+    def change() -> None:
+        table.policies[name] = Policy(
+            name, command, permissive, grantees, using, check, [interp._prov()]
+        )
+
+    return change
+
+
+def _predicate(value: Any, nodes: _Lazy) -> str | None:
+    """A policy's USING or WITH CHECK text as ``policy_expr`` gives it where the expression
+    holds no subquery (a SubLink); one with a subquery is not read here."""
+    if value is None:
+        return None
+    key = frozen(value)
+    found = _PREDICATES.get(key)
+    if found is None:
+        node = nodes.node(value)
+        found = (deparse(node), bool(find_all(node, ast.SubLink)))
+        if len(_PREDICATES) >= _MEMO_MAX:
+            _PREDICATES.clear()
+        _PREDICATES[key] = found
+    if found[1]:
+        raise _NotHere
+    return found[0]
+
+
+_PREDICATES: dict[Hashable, tuple[str, bool]] = {}
+
+
 _RANGE_VAR_KEYS = frozenset({"schemaname", "relname", "inh", "relpersistence", "location"})
 _CREATE_KEYS = frozenset({"relation", "tableElts", "oncommit", "if_not_exists"})
 _COLUMN_KEYS = frozenset(
@@ -442,6 +599,11 @@ _GRANT_KEYS = frozenset(
         "behavior",
     }
 )
+_ALTER_KEYS = frozenset({"relation", "cmds", "objtype", "missing_ok"})
+_CMD_KEYS = frozenset({"subtype", "def", "behavior", "missing_ok"})
+_POLICY_KEYS = frozenset(
+    {"policy_name", "table", "cmd_name", "permissive", "roles", "qual", "with_check"}
+)
 _PRIV_KEYS = frozenset({"priv_name"})
 _ROLE_KEYS = frozenset({"roletype", "rolename", "location"})
 
@@ -449,4 +611,6 @@ _READERS: dict[str | None, Callable[[DdlInterpreter, dict, _Lazy], Callable[[], 
     "CreateStmt": _create_table,
     "IndexStmt": _create_index,
     "GrantStmt": _grant,
+    "AlterTableStmt": _alter_table,
+    "CreatePolicyStmt": _create_policy,
 }

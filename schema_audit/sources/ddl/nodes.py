@@ -49,6 +49,13 @@ def roles(specs) -> list[str]:
     return sorted(out) or ["public"]
 
 
+def policy_roles(specs) -> list[str]:
+    """A policy's TO list as pg_policy.polroles keeps it: PUBLIC among the roles makes it
+    PUBLIC alone (PostgreSQL warns "ignoring specified roles other than PUBLIC")."""
+    out = roles(specs)
+    return ["public"] if "public" in out else out
+
+
 def reloptions(options: tuple | list | None) -> dict[str, str]:
     """``WITH (fillfactor = 70, security_invoker)`` as pg_class.reloptions prints it."""
     out: dict[str, str] = {}

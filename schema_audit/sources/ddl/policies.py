@@ -8,7 +8,7 @@ from pglast import ast
 
 from schema_audit.model import Policy
 from schema_audit.sources.ddl.errors import ApplyError
-from schema_audit.sources.ddl.nodes import roles
+from schema_audit.sources.ddl.nodes import policy_roles
 from schema_audit.sources.ddl.policy_scope import policy_expr
 from schema_audit.sources.ddl.registry import handles
 
@@ -26,7 +26,7 @@ def create_policy(interp: DdlInterpreter, node: ast.CreatePolicyStmt) -> None:
         node.policy_name,
         (node.cmd_name or "all").upper(),
         bool(node.permissive),
-        roles(node.roles),
+        policy_roles(node.roles),
         policy_expr(interp, table, node.qual),
         policy_expr(interp, table, node.with_check),
         [interp._prov()],
@@ -41,7 +41,7 @@ def alter_policy(interp: DdlInterpreter, node: ast.AlterPolicyStmt) -> None:
     if policy is None:
         raise ApplyError(f"policy {node.policy_name} on {table.qualified_name} does not exist")
     if node.roles:
-        policy.roles = roles(node.roles)
+        policy.roles = policy_roles(node.roles)
     if node.qual is not None:
         policy.using = policy_expr(interp, table, node.qual)
     if node.with_check is not None:
