@@ -222,9 +222,13 @@ def test_the_client_finds_the_plain_indexes_the_server_finds(make_db) -> None:  
     try:
         reader = live._Reader(conn, dsn, None)
         live._server_version(reader)
-        types: dict[int, dict[int, tuple[int, int]]] = {}
+        by_attnum: dict[int, dict[int, tuple[int, int]]] = {}
         for row in reader.rows(live.Q_COLUMNS, "columns"):
-            types.setdefault(row[0], {})[row[1]] = (row[-2], row[-1])
+            by_attnum.setdefault(row[0], {})[row[1]] = (row[-2], row[-1])
+        types = {  # as the build keeps them: a list by attnum, None for a dropped column
+            relid: [None] + [columns.get(n) for n in range(1, max(columns) + 1)]
+            for relid, columns in by_attnum.items()
+        }
         plain_opclasses = set(reader.rows(live.Q_PLAIN_OPCLASSES, "plain operator classes"))
         rows = reader.rows(live.Q_INDEXES, "indexes")
         client = {
