@@ -12,7 +12,7 @@ the same meaning yields the same string and a different meaning does not.
 Deliberate choices: casts of string literals (to any type) and of columns to
 text are dropped (the catalog adds them; they do not change what a spec
 means), date/time literals are read as the value PostgreSQL stores (sqltime); ``IN (…)`` and ``= ANY (ARRAY[…])`` are one form; ``BETWEEN`` becomes
-``>= AND <=`` (the catalog stores it so); ``CURRENT_TIMESTAMP`` and ``now()``
+``>= AND <=`` (the catalog stores it so; ``BETWEEN SYMMETRIC`` both orders of it); ``CURRENT_TIMESTAMP`` and ``now()``
 stay different, as PostgreSQL keeps them different; ``0`` and ``0.0`` stay
 different numerics. Unparseable text never raises: it falls back to a
 whitespace- and case-folded string.
@@ -519,6 +519,22 @@ def _normalize_a_expr(node: ast.A_Expr):
             return ast.BoolExpr(boolop=BoolExprType.AND_EXPR, args=parts)
         parts = (_op("<", node.lexpr, low), _op(">", node.lexpr, high))
         return ast.BoolExpr(boolop=BoolExprType.OR_EXPR, args=parts)
+    if node.kind in (A_Expr_Kind.AEXPR_BETWEEN_SYM, A_Expr_Kind.AEXPR_NOT_BETWEEN_SYM):
+        # stored as both orders: ((x >= a AND x <= b) OR (x >= b AND x <= a)), NOT: the negation
+        low, high = node.rexpr
+        inside = node.kind == A_Expr_Kind.AEXPR_BETWEEN_SYM
+        ops, inner, outer = (
+            ((">=", "<="), BoolExprType.AND_EXPR, BoolExprType.OR_EXPR)
+            if inside
+            else (("<", ">"), BoolExprType.OR_EXPR, BoolExprType.AND_EXPR)
+        )
+        halves = tuple(
+            ast.BoolExpr(
+                boolop=inner, args=(_op(ops[0], node.lexpr, a), _op(ops[1], node.lexpr, b))
+            )
+            for a, b in ((low, high), (high, low))
+        )
+        return ast.BoolExpr(boolop=outer, args=halves)
     if node.kind in (A_Expr_Kind.AEXPR_LIKE, A_Expr_Kind.AEXPR_ILIKE, A_Expr_Kind.AEXPR_SIMILAR):
         # x LIKE 'a%' is stored as x ~~ 'a%' (ILIKE ~~*, SIMILAR TO ~ similar_to_escape(…))
         node.kind = A_Expr_Kind.AEXPR_OP

@@ -9,6 +9,185 @@ from __future__ import annotations
 
 from schema_audit.modeldiff import diff_models
 from schema_audit.sources import live
+from schema_audit.sources.ddl import interpret
+
+
+def _differences(make_db, script: str) -> list[str]:  # type: ignore[no-untyped-def]
+    dsn = make_db("lo", script)
+    return [str(d) for d in diff_models(live.introspect(dsn), interpret(script))]
+
+
+def test_enum_rename_value_follows_into_stored_expressions(make_db) -> None:  # type: ignore[no-untyped-def]
+    """Lemmy renamed its enum labels (`ALTER TYPE registration_mode_enum RENAME VALUE
+    'require_application' TO 'RequireApplication'`): PostgreSQL stores an enum constant by the
+    label's OID, so the column default prints the new label. Statically the default kept the
+    old one (a false FAIL of the static audit with the catalog's spec); CHECKs, index
+    predicates, policies and trigger WHENs comparing a column of the type follow too, while a
+    text column's default, a function body and another schema's enum keep the old text."""
+    script = """
+        CREATE TYPE registration_mode_enum AS ENUM ('closed', 'require_application', 'open', 'a b');
+        CREATE SCHEMA other;
+        CREATE TYPE other.registration_mode_enum AS ENUM ('require_application');
+        CREATE TABLE local_site (
+            id serial PRIMARY KEY,
+            registration_mode registration_mode_enum DEFAULT 'require_application' NOT NULL,
+            modes registration_mode_enum[] DEFAULT '{"a b",require_application}',
+            listed registration_mode_enum[] DEFAULT ARRAY['require_application', 'open']::registration_mode_enum[],
+            cast_mode registration_mode_enum DEFAULT 'require_application'::registration_mode_enum,
+            elsewhere other.registration_mode_enum DEFAULT 'require_application',
+            note text DEFAULT 'require_application',
+            CONSTRAINT open_or_applied CHECK (registration_mode IN ('open', 'require_application')),
+            CONSTRAINT any_mode CHECK (registration_mode = ANY ('{require_application,closed}')),
+            CONSTRAINT note_check CHECK (note <> 'require_application')
+        );
+        CREATE INDEX idx_local_site_applying ON local_site (id)
+            WHERE registration_mode = 'require_application';
+        ALTER TABLE local_site ENABLE ROW LEVEL SECURITY;
+        CREATE POLICY applying ON local_site USING ('require_application' = registration_mode);
+        CREATE FUNCTION local_site_mode () RETURNS TRIGGER LANGUAGE plpgsql AS $$
+        BEGIN
+            RETURN NEW;
+        END $$;
+        CREATE TRIGGER local_site_mode BEFORE UPDATE ON local_site FOR EACH ROW
+            WHEN (NEW.registration_mode = 'require_application')
+            EXECUTE PROCEDURE local_site_mode ();
+        ALTER TYPE registration_mode_enum RENAME VALUE 'require_application' TO 'RequireApplication';
+        ALTER TYPE registration_mode_enum RENAME VALUE 'a b' TO 'a"b';
+    """
+    assert _differences(make_db, script) == []
+    static = interpret(script)
+    columns = static.tables["public.local_site"].columns
+    assert "RequireApplication" in (columns["registration_mode"].default or "")
+    assert columns["note"].default == "'require_application'"
+    assert "require_application" in (columns["elsewhere"].default or "")
+    assert not static.unapplied
+
+
+def test_enum_rename_value_refused_as_postgresql_refuses_it() -> None:
+    """A label that does not exist, or a new label already there: PostgreSQL refuses the
+    statement; the static reading lists it as an error instead of renaming nothing."""
+    static = interpret(
+        "CREATE TYPE mode AS ENUM ('a', 'b');\n"
+        "ALTER TYPE mode RENAME VALUE 'x' TO 'y';\n"
+        "ALTER TYPE mode RENAME VALUE 'a' TO 'b';\n"
+    )
+    assert [(u.line, u.kind) for u in static.unapplied] == [(2, "error"), (3, "error")]
+    assert static.enums["public.mode"].labels == ["a", "b"]
+
+
+def test_function_rename_carries_its_triggers(make_db) -> None:  # type: ignore[no-untyped-def]
+    """Lemmy renamed its aggregate trigger functions (`ALTER FUNCTION
+    site_aggregates_user_delete () RENAME TO site_aggregates_person_delete`): statically the
+    rename was not interpreted, so the old function stayed and the trigger named it (init from
+    the history required a function the database no longer has, a false FAIL)."""
+    script = """
+        CREATE TABLE person (id serial PRIMARY KEY, name text NOT NULL);
+        CREATE TABLE site_aggregates (id serial PRIMARY KEY, users bigint NOT NULL DEFAULT 1);
+        CREATE SCHEMA utils;
+        CREATE FUNCTION site_aggregates_user_delete ()
+            RETURNS TRIGGER LANGUAGE plpgsql AS $$
+        BEGIN
+            UPDATE site_aggregates SET users = users - 1;
+            RETURN NULL;
+        END $$;
+        CREATE FUNCTION utils.person_touch () RETURNS TRIGGER LANGUAGE plpgsql
+            AS $$ BEGIN RETURN NEW; END $$;
+        CREATE FUNCTION utils.person_touch (integer) RETURNS integer LANGUAGE sql AS 'SELECT 1';
+        CREATE TRIGGER site_aggregates_user_delete AFTER DELETE ON person FOR EACH ROW
+            EXECUTE PROCEDURE site_aggregates_user_delete ();
+        CREATE TRIGGER person_touch BEFORE UPDATE ON person FOR EACH ROW
+            EXECUTE PROCEDURE utils.person_touch ();
+        ALTER FUNCTION site_aggregates_user_delete () RENAME TO site_aggregates_person_delete;
+        ALTER TRIGGER site_aggregates_user_delete ON person RENAME TO site_aggregates_person_delete;
+        ALTER FUNCTION utils.person_touch () RENAME TO person_updated;
+        ALTER FUNCTION utils.person_touch (integer) RENAME TO person_rank;
+    """
+    assert _differences(make_db, script) == []
+    static = interpret(script)
+    assert sorted(static.functions) == [
+        "public.site_aggregates_person_delete()",
+        "utils.person_rank(integer)",
+        "utils.person_updated()",
+    ]
+    triggers = static.tables["public.person"].triggers
+    assert triggers["person_touch"].function == "utils.person_updated"
+    assert not static.unapplied
+
+
+def test_alter_constraint_deferrability_applied(make_db) -> None:  # type: ignore[no-untyped-def]
+    """Lemmy made foreign keys deferrable later (`ALTER TABLE … ALTER CONSTRAINT …
+    DEFERRABLE INITIALLY DEFERRED`): statically nothing changed, and nothing said so. Each
+    clause sets both flags as PostgreSQL's grammar does (INITIALLY DEFERRED alone is
+    deferrable, INITIALLY IMMEDIATE alone is not), on a partitioned table's partitions too."""
+    script = """
+        CREATE TABLE person (id serial PRIMARY KEY);
+        CREATE TABLE post (
+            id serial PRIMARY KEY,
+            creator_id int NOT NULL REFERENCES person ON UPDATE CASCADE ON DELETE CASCADE
+        );
+        CREATE TABLE comment (
+            id serial PRIMARY KEY,
+            post_id int REFERENCES post DEFERRABLE INITIALLY DEFERRED,
+            creator_id int REFERENCES person DEFERRABLE INITIALLY DEFERRED,
+            parent_id int REFERENCES comment
+        );
+        CREATE TABLE post_report (id int, post_id int REFERENCES post) PARTITION BY RANGE (id);
+        CREATE TABLE post_report_1 PARTITION OF post_report FOR VALUES FROM (0) TO (100);
+        ALTER TABLE post ALTER CONSTRAINT post_creator_id_fkey DEFERRABLE INITIALLY DEFERRED;
+        ALTER TABLE comment ALTER CONSTRAINT comment_post_id_fkey NOT DEFERRABLE;
+        ALTER TABLE comment ALTER CONSTRAINT comment_creator_id_fkey INITIALLY IMMEDIATE;
+        ALTER TABLE comment ALTER CONSTRAINT comment_parent_id_fkey INITIALLY DEFERRED;
+        ALTER TABLE post_report ALTER CONSTRAINT post_report_post_id_fkey DEFERRABLE;
+    """
+    assert _differences(make_db, script) == []
+    static = interpret(script)
+    fks = static.tables["public.comment"].foreign_keys
+    assert (
+        fks["comment_parent_id_fkey"].deferrable,
+        fks["comment_parent_id_fkey"].initially_deferred,
+    ) == (True, True)
+    assert static.tables["public.post_report_1"].foreign_keys["post_report_post_id_fkey"].deferrable
+    assert not static.unapplied
+    refused = interpret(
+        "CREATE TABLE t (id int PRIMARY KEY, n int CHECK (n > 0));\n"
+        "ALTER TABLE t ALTER CONSTRAINT t_n_check DEFERRABLE;\n"
+        "ALTER TABLE t ALTER CONSTRAINT nope DEFERRABLE;\n"
+    )
+    assert [(u.line, u.kind) for u in refused.unapplied] == [(2, "error"), (3, "error")]
+    assert "not a foreign key constraint" in refused.unapplied[0].reason
+
+
+def test_between_with_a_numeric_bound_promotes_as_postgresql_stores_it(make_db) -> None:  # type: ignore[no-untyped-def]
+    """`i BETWEEN 1 AND 2.5` over an integer column is stored as the two comparisons, each
+    promoted on its own: `((i >= 1) AND ((i)::numeric <= 2.5))`. The static reading kept the
+    BETWEEN (whose canonical form has no cast), so CHECKs, generated columns and partial
+    indexes of this shape differed from the catalog; BETWEEN SYMMETRIC differed even with
+    integer bounds (stored as both orders)."""
+    script = """
+        CREATE TABLE rating (
+            id int PRIMARY KEY,
+            score int, weight numeric(5, 2), level smallint, total bigint, ratio float8,
+            bucket numeric GENERATED ALWAYS AS (CASE WHEN score BETWEEN 1 AND 2.5 THEN 1 ELSE 0 END) STORED,
+            CONSTRAINT score_range CHECK (score BETWEEN 1 AND 2.5),
+            CONSTRAINT weight_range CHECK (weight BETWEEN 0 AND 100),
+            CONSTRAINT level_range CHECK (level BETWEEN 0.5 AND 10),
+            CONSTRAINT score_out CHECK (score NOT BETWEEN 1.5 AND 3),
+            CONSTRAINT score_int CHECK (score BETWEEN 1 AND 10),
+            CONSTRAINT total_sym CHECK (total BETWEEN SYMMETRIC 1 AND 2.5),
+            CONSTRAINT score_sym CHECK (score BETWEEN SYMMETRIC 1 AND 10),
+            CONSTRAINT score_not_sym CHECK (score NOT BETWEEN SYMMETRIC 1 AND 10.5),
+            CONSTRAINT sum_range CHECK (score + 1 BETWEEN 0 AND 1.5),
+            CONSTRAINT weight_by_score CHECK (weight BETWEEN score AND 10),
+            CONSTRAINT nested CHECK ((score BETWEEN 0 AND 0.5) = false),
+            CONSTRAINT ratio_range CHECK (ratio BETWEEN 0 AND 1.5)
+        );
+        CREATE INDEX rating_mid ON rating (id) WHERE score BETWEEN 1 AND 2.5;
+        CREATE INDEX rating_level ON rating (id) WHERE level > 0.5;
+        CREATE INDEX rating_scaled ON rating ((score * 1.5));
+        ALTER TABLE rating ADD CONSTRAINT level_small CHECK (level BETWEEN 0 AND 1.5);
+    """
+    assert _differences(make_db, script) == []
+
 
 GOOSE_INIT = """-- +goose Up
 -- +goose StatementBegin

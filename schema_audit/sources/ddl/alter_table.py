@@ -14,7 +14,7 @@ from pglast import ast
 from pglast.enums import AlterTableType, DropBehavior, ObjectType
 
 from schema_audit.model import Table, qualify
-from schema_audit.sources.ddl.constraints import add_constraint
+from schema_audit.sources.ddl.constraints import add_constraint, constraint_names
 from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.nodes import apply_reloptions, deparse, strings
 from schema_audit.sources.ddl.partitions import clone_into_partition, partitions_of
@@ -156,6 +156,40 @@ def _validate(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -> N
     for group in (table.checks, table.foreign_keys):
         if cmd.name in group:
             group[cmd.name].validated = True
+
+
+@_on(A.AT_AlterConstraint)
+def _alter_constraint(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -> None:
+    """ALTER CONSTRAINT … [NOT] DEFERRABLE [INITIALLY DEFERRED | IMMEDIATE] of a foreign key
+    (Lemmy made its foreign keys deferrable so): both flags take the values the clause gives
+    (the grammar makes INITIALLY DEFERRED deferrable, and a bare clause immediate), on the
+    partitions' clones too. Other constraints are refused, as PostgreSQL refuses them."""
+    change = cmd.def_
+    if getattr(change, "alterEnforceability", False) or getattr(
+        change, "alterInheritability", False
+    ):
+        interp._unapplied("unsupported", "ALTER CONSTRAINT … ENFORCED / INHERIT is not interpreted")
+        return
+    name = change.conname
+    if name not in table.foreign_keys:
+        if name in constraint_names(table):
+            raise ApplyError(
+                f"constraint {name} of relation {table.qualified_name} is not a foreign key constraint"
+            )
+        raise ApplyError(f"constraint {name} of relation {table.qualified_name} does not exist")
+    tables = [table]
+    while tables:
+        current = tables.pop()
+        fk = current.foreign_keys.get(name)
+        if fk is not None:
+            fk.deferrable, fk.initially_deferred = (
+                bool(change.deferrable),
+                bool(change.initdeferred),
+            )
+            fk.provenance.append(interp._prov("altered"))
+        if current.kind == "partitioned":
+            tables += partitions_of(interp, current)
+    table.provenance.append(interp._prov("altered"))
 
 
 @_on(A.AT_EnableRowSecurity, A.AT_DisableRowSecurity)

@@ -87,7 +87,7 @@ def add_constraint(
             provenance=[prov],
         )
     elif kind == ConstrType.CONSTR_CHECK:
-        promote_integer_columns(con.raw_expr, table.columns)
+        con.raw_expr = promote_integer_columns(con.raw_expr, table.columns)
         expr = deparse(con.raw_expr) or ""
         mentioned = columns_in(con.raw_expr, table)
         # PostgreSQL names it after the one column the expression reads, wherever it is

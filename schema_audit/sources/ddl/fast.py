@@ -263,6 +263,8 @@ def _create_index(interp: DdlInterpreter, body: dict, nodes: _Lazy) -> Callable[
     method = body.get("accessMethod") or "btree"
     keys = [_index_key(elem, method, nodes) for elem in body["indexParams"]]
     include = [_include(elem) for elem in body.get("indexIncludingParams", ())]
+    if "whereClause" in body and _numeric(body["whereClause"]):
+        raise _NotHere  # the tree handler promotes integer columns meeting it (implicit.py)
     where = _text(body["whereClause"], nodes) if "whereClause" in body else None
     unique = bool(body.get("unique", False))
     if_not_exists = bool(body.get("if_not_exists", False))
@@ -332,8 +334,23 @@ def _index_key(value: Any, method: str, nodes: _Lazy) -> _IndexKeyRead:
         if fields and len(fields) == 1:
             column = _strings(fields)[0]
             return column, True, descending, nulls, opclass, collation, column
+    if _numeric(expr):
+        raise _NotHere  # numeric: the tree handler promotes integer columns meeting it
     text, label = _expression(expr, nodes)
     return text, False, descending, nulls, opclass, collation, label
+
+
+def _numeric(value: Any) -> bool:
+    """Whether an expression holds a numeric literal or a cast to numeric: an integer column
+    meeting one is stored promoted to numeric (``implicit``), which only the tree handler
+    adds (it knows the columns' types)."""
+    if value.__class__ is dict:
+        if "fval" in value or value.get("sval") in ("numeric", "decimal"):
+            return True
+        return any(_numeric(item) for item in value.values())
+    if value.__class__ is list:
+        return any(_numeric(item) for item in value)
+    return False
 
 
 def _expression(value: dict, nodes: _Lazy) -> tuple[str, str]:

@@ -7,7 +7,10 @@ integer and a numeric. Read as written, a generated column, a CHECK or an index 
 of this shape differed from the catalog (pagila's ``film.length_hours``), a false FAIL of a
 static audit against the catalog's spec. Only that promotion is added: it is the one
 PostgreSQL always makes (a float column meets a numeric literal the other way round, the
-literal is cast, which the canonical forms already treat as the bare literal).
+literal is cast, which the canonical forms already treat as the bare literal). A
+``BETWEEN`` is stored as the comparisons it stands for, each promoted on its own
+(``i BETWEEN 1 AND 2.5`` is ``((i >= 1) AND ((i)::numeric <= 2.5))``), so one that mixes an
+integer with a numeric is expanded first, as PostgreSQL's parser expands it.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pglast import ast
-from pglast.enums import A_Expr_Kind
+from pglast.enums import A_Expr_Kind, BoolExprType
 
 from schema_audit.model import Column
 
@@ -68,6 +71,7 @@ def _promote(node: object, columns: Mapping[str, Column]) -> str | None:
             return _INT_LITERAL
         return _NUMERIC if isinstance(node.val, ast.Float) else None
     if isinstance(node, ast.A_Expr) and (op := _operator(node)) is not None:
+        node.lexpr, node.rexpr = _expanded(node.lexpr, columns), _expanded(node.rexpr, columns)
         right = _promote(node.rexpr, columns)
         if node.lexpr is None:  # unary minus / plus
             return right if op in ("-", "+") else None
@@ -82,6 +86,7 @@ def _promote(node: object, columns: Mapping[str, Column]) -> str | None:
             return _NUMERIC
         return _INT_LITERAL if left == right == _INT_LITERAL else _INT
     if isinstance(node, ast.TypeCast):
+        node.arg = _expanded(node.arg, columns)
         _promote(node.arg, columns)
         type_name = node.typeName
         if type_name is None or not type_name.names or type_name.arrayBounds:
@@ -92,13 +97,74 @@ def _promote(node: object, columns: Mapping[str, Column]) -> str | None:
         return _NUMERIC if base in ("numeric", "decimal") else None
     for slot in getattr(type(node), "__slots__", ()):
         value = getattr(node, slot, None)
+        if isinstance(value, ast.Node):
+            value = _expanded(value, columns)
+            setattr(node, slot, value)
+        elif isinstance(value, tuple | list):
+            value = type(value)(_expanded(item, columns) for item in value)
+            setattr(node, slot, value)
         if isinstance(value, ast.Node | tuple | list):
             _promote(value, columns)
     return None
 
 
-def promote_integer_columns(expr: object, columns: Mapping[str, Column]) -> None:
-    """Wrap, in place, each integer operand an operator meets with a numeric one in the
-    ``::numeric`` cast PostgreSQL stores (``columns``: the table's, by name)."""
-    if expr is not None and columns:
-        _promote(expr, columns)
+# BETWEEN's kinds -> how PostgreSQL's parser writes them out (transformAExprBetween):
+# (outer operator, inner operator, low comparison, high comparison, symmetric)
+_BETWEEN = {
+    A_Expr_Kind.AEXPR_BETWEEN: (BoolExprType.AND_EXPR, None, ">=", "<=", False),
+    A_Expr_Kind.AEXPR_NOT_BETWEEN: (BoolExprType.OR_EXPR, None, "<", ">", False),
+    A_Expr_Kind.AEXPR_BETWEEN_SYM: (BoolExprType.OR_EXPR, BoolExprType.AND_EXPR, ">=", "<=", True),
+    A_Expr_Kind.AEXPR_NOT_BETWEEN_SYM: (
+        BoolExprType.AND_EXPR,
+        BoolExprType.OR_EXPR,
+        "<",
+        ">",
+        True,
+    ),
+}
+
+
+def _compare(op: str, left: Any, right: Any) -> ast.A_Expr:
+    return ast.A_Expr(
+        kind=A_Expr_Kind.AEXPR_OP, name=(ast.String(sval=op),), lexpr=left, rexpr=right
+    )
+
+
+def _expanded(node: Any, columns: Mapping[str, Column]) -> Any:
+    """``node``, or the comparisons a BETWEEN stands for when an integer operand meets a
+    numeric one in it (each comparison is then promoted on its own, as PostgreSQL does)."""
+    if not isinstance(node, ast.A_Expr) or node.kind not in _BETWEEN:
+        return node
+    pair_of_bounds: Any = node.rexpr
+    low, high = pair_of_bounds
+    kinds = {_promote(node.lexpr, columns)}
+    bounds = {_promote(low, columns), _promote(high, columns)}
+    if not ((_INT in kinds and _NUMERIC in bounds) or (_NUMERIC in kinds and _INT in bounds)):
+        return node
+    outer, inner, low_op, high_op, symmetric = _BETWEEN[node.kind]
+    value = node.lexpr
+
+    def pair(first: Any, second: Any) -> tuple[ast.A_Expr, ast.A_Expr]:
+        return (_compare(low_op, value, first), _compare(high_op, value, second))
+
+    if not symmetric:
+        return ast.BoolExpr(boolop=outer, args=pair(low, high))
+    assert inner is not None
+    return ast.BoolExpr(
+        boolop=outer,
+        args=(
+            ast.BoolExpr(boolop=inner, args=pair(low, high)),
+            ast.BoolExpr(boolop=inner, args=pair(high, low)),
+        ),
+    )
+
+
+def promote_integer_columns(expr: Any, columns: Mapping[str, Column]) -> Any:
+    """``expr`` with each integer operand an operator meets with a numeric one wrapped in the
+    ``::numeric`` cast PostgreSQL stores (``columns``: the table's, by name); changed in place
+    except a BETWEEN at the top, which is replaced: use the returned expression."""
+    if expr is None or not columns:
+        return expr
+    expr = _expanded(expr, columns)
+    _promote(expr, columns)
+    return expr

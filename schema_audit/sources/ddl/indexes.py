@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import TYPE_CHECKING
 
 import pglast
@@ -11,6 +12,7 @@ from pglast.enums import SortByDir, SortByNulls
 from schema_audit.model import Index, IndexKey, Table, View, qualify
 from schema_audit.pgvisit import find_all
 from schema_audit.sources.ddl.errors import ApplyError
+from schema_audit.sources.ddl.implicit import promote_integer_columns
 from schema_audit.sources.ddl.nodes import deparse, expr_label, strings
 from schema_audit.sources.ddl.partitions import clone_index, partitions_of
 from schema_audit.sources.ddl.registry import handles
@@ -27,6 +29,8 @@ def create_index(interp: DdlInterpreter, node: ast.IndexStmt) -> None:
     """CREATE INDEX on a table or materialized view; a partitioned table's index is cloned into its partitions."""
     rv = node.relation
     schema, relation = index_target(interp, rv.schemaname, rv.relname)
+    # PostgreSQL stores an integer column meeting a numeric as promoted (implicit.py)
+    columns = relation.columns if isinstance(relation, Table) else {}
     keys: list[IndexKey] = []
     for elem in node.indexParams:
         descending = elem.ordering == SortByDir.SORTBY_DESC
@@ -48,7 +52,8 @@ def create_index(interp: DdlInterpreter, node: ast.IndexStmt) -> None:
         if column:
             keys.append(IndexKey(column, True, descending, nulls, opclass))
         else:
-            keys.append(IndexKey(deparse(expr) or "", False, descending, nulls, opclass))
+            promoted = promote_integer_columns(copy.deepcopy(expr), columns)
+            keys.append(IndexKey(deparse(promoted) or "", False, descending, nulls, opclass))
         if collation:
             keys[-1].collation = key_collation(
                 interp, strings(collation), column or None, relation, keys[-1].expression
@@ -69,7 +74,7 @@ def create_index(interp: DdlInterpreter, node: ast.IndexStmt) -> None:
         if_not_exists=bool(node.if_not_exists),
         unique=bool(node.unique),
         method=node.accessMethod or "btree",
-        where=deparse(node.whereClause),
+        where=deparse(promote_integer_columns(node.whereClause, columns)),
         include=[elem.name for elem in node.indexIncludingParams or ()],
         nulls_not_distinct=bool(getattr(node, "nulls_not_distinct", False)),
         inherit=bool(rv.inh),

@@ -20,6 +20,7 @@ from schema_audit.pgvisit import find_all
 from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.nodes import deparse, strings, type_text
 from schema_audit.sources.ddl.registry import handles, registrar
+from schema_audit.sources.ddl.routines import functions_named
 
 if TYPE_CHECKING:
     from schema_audit.sources.ddl.interpreter import DdlInterpreter
@@ -224,6 +225,41 @@ def _rename_sequence_in_expr(text: str, schema: str, old: str, new: str) -> str:
         return changed
 
     return _edit_expr(text, rename)
+
+
+@_on(OT.OBJECT_FUNCTION, OT.OBJECT_PROCEDURE, OT.OBJECT_ROUTINE)
+def _routine(interp: DdlInterpreter, node: ast.RenameStmt) -> None:
+    """ALTER FUNCTION / PROCEDURE … RENAME TO (Lemmy renamed its trigger functions): the same
+    function under the new name, with its grants and owner, and the triggers calling it (the
+    catalog keeps the function's OID, so they print the new name)."""
+    obj = node.object
+    assert isinstance(obj, ast.ObjectWithArgs)  # the grammar names a routine so
+    label = ".".join(strings(obj.objname))
+    found = functions_named(interp, obj)
+    if not found:
+        if node.missing_ok:
+            return
+        raise ApplyError(f"function {label} does not exist")
+    if len(found) > 1:
+        raise ApplyError(f"function name {label} is not unique")
+    fn = found[0]
+    old_home = (fn.schema, fn.name)
+    renamed_signature = f"{qualify(fn.schema, node.newname)}({fn.arguments})"
+    if renamed_signature in interp.model.functions:
+        raise ApplyError(f"function {renamed_signature} already exists in schema {fn.schema}")
+    del interp.model.functions[fn.signature]
+    fn.name = node.newname
+    interp.model.functions[fn.signature] = fn
+    fn.provenance.append(interp._prov("renamed"))
+    if fn.arguments:
+        return  # a trigger function takes no declared arguments
+    for table in interp.model.tables.values():
+        for trigger in table.triggers.values():
+            schema, _, name = trigger.function.rpartition(".")
+            if (schema or "public", name) == old_home:
+                trigger.function = (
+                    node.newname if fn.schema == "public" else f"{fn.schema}.{node.newname}"
+                )
 
 
 @_on(OT.OBJECT_SCHEMA)

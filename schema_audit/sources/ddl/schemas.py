@@ -9,6 +9,7 @@ from pglast import ast
 from pglast.enums import ObjectType
 
 from schema_audit.model import EnumType, Extension, qualify
+from schema_audit.sources.ddl.enum_labels import rename_label
 from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.nodes import strings
 from schema_audit.sources.ddl.registry import handles
@@ -67,8 +68,16 @@ def alter_enum(interp: DdlInterpreter, node: ast.AlterEnumStmt) -> None:
     if enum is None:
         raise ApplyError(f"type {names[-1]} does not exist")
     if node.oldVal:
-        renamed = [node.newVal if label == node.oldVal else label for label in enum.labels]
-        enum.labels = cast("list[str]", renamed)  # newVal is set whenever oldVal is
+        new = cast("str", node.newVal)  # set whenever oldVal is
+        if node.oldVal not in enum.labels:
+            raise ApplyError(
+                f'"{node.oldVal}" is not an existing enum label', "invalid_parameter_value"
+            )
+        if new in enum.labels:
+            raise ApplyError(f'enum label "{new}" already exists', "duplicate_object")
+        enum.labels = [new if label == node.oldVal else label for label in enum.labels]
+        # the catalog holds the label's OID: defaults, CHECKs … print the new label
+        rename_label(interp, schema, enum.name, node.oldVal, new)
     elif node.newVal not in enum.labels:
         if node.newValNeighbor and node.newValNeighbor in enum.labels:
             at = enum.labels.index(node.newValNeighbor) + (1 if node.newValIsAfter else 0)

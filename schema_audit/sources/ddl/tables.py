@@ -124,7 +124,7 @@ def add_column(
             column.identity = "always" if con.generated_when == "a" else "by default"
             column.nullable = False
         elif kind == ConstrType.CONSTR_GENERATED:
-            promote_integer_columns(con.raw_expr, table.columns)
+            con.raw_expr = promote_integer_columns(con.raw_expr, table.columns)
             column.generated = deparse(con.raw_expr)
         elif (
             kind in (ConstrType.CONSTR_ATTR_DEFERRABLE, ConstrType.CONSTR_ATTR_DEFERRED) and pending
