@@ -309,3 +309,33 @@ def test_dbmate_and_diesel_migrations_replay_in_their_transactions(pg_server, tm
     assert failed is None, failed
     assert "bio" in model.tables["public.user_"].columns
     assert "idx_user_name" in model.tables["public.user_"].indexes
+
+
+def test_alembic_replay_on_a_unix_socket_scratch_server(pg_server) -> None:  # type: ignore[no-untyped-def]
+    """`--scratch-dsn "host=/var/run/postgresql"`: the SQLAlchemy URL handed to env.py put the
+    socket directory in the URL's host part, which SQLAlchemy reads as part of the database
+    name (`tmp/pg:5432/db`), so the connection guard refused env.py its own scratch database
+    and every Alembic replay on a socket server failed (found replaying the fixtures)."""
+    import os
+
+    import psycopg
+    import pytest
+    from b03 import FIXTURE, SPEC
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    from schema_audit.api import audit
+    from schema_audit.spec.load import load_spec
+
+    with psycopg.connect(pg_server.admin_dsn) as conn:
+        directory = str(conn.execute("SHOW unix_socket_directories").fetchone()[0]).split(",")[0]
+        port = conn.info.port
+    if not os.path.exists(os.path.join(directory.strip(), f".s.PGSQL.{port}")):
+        pytest.skip("the test server's Unix socket is not on this machine")
+    params = conninfo_to_dict(pg_server.admin_dsn)
+    params.update(host=directory.strip(), port=str(port))
+    result = audit(
+        load_spec(SPEC), migrations=FIXTURE, scratch_dsn=make_conninfo(**params), replay=True
+    )
+    failed = [f.message for f in result.findings if f.id.startswith("migrations.replay-failed")]
+    assert failed == []
+    assert result.finding("tables.tenants").status == "PASS"

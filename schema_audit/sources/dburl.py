@@ -12,7 +12,21 @@ from sqlalchemy.engine import URL
 
 
 def sqlalchemy_url(dsn: str, driver: str = "postgresql+psycopg") -> str:
+    """The SQLAlchemy URL of ``dsn``. A Unix-socket directory (``host=/var/run/postgresql``)
+    or a list of hosts cannot stand in a URL's host part (SQLAlchemy read
+    ``user@/tmp/pg:5432/db`` as the database ``tmp/pg:5432/db``, so the replay's env.py was
+    refused its own scratch database): host and port then go in the query, which
+    SQLAlchemy's psycopg dialect hands to libpq as they are."""
     params = {k: str(v) for k, v in conninfo_to_dict(dsn).items() if v is not None}
+    host = params.get("host", "")
+    if host.startswith("/") or "," in host:
+        return URL.create(
+            driver,
+            username=params.pop("user", None),
+            password=params.pop("password", None),
+            database=params.pop("dbname", None),
+            query=params,
+        ).render_as_string(hide_password=False)
     url = URL.create(
         driver,
         username=params.pop("user", None),
