@@ -339,3 +339,39 @@ def test_alembic_replay_on_a_unix_socket_scratch_server(pg_server) -> None:  # t
     failed = [f.message for f in result.findings if f.id.startswith("migrations.replay-failed")]
     assert failed == []
     assert result.finding("tables.tenants").status == "PASS"
+
+
+def test_a_column_a_view_reads_keeps_its_type(make_db) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL refuses `ALTER COLUMN … TYPE` of a column a view or materialized view reads
+    ("cannot alter type of a column used by a view or rule"); the static reading changed the
+    type (found comparing `diff` over the repo's fixtures: lint_destructive). Run as `psql -f`
+    runs it (each statement on its own, a refused one skipped), the catalog and the static
+    reading agree; a column no view names, and a same-named column of another table a view
+    reads qualified, still change."""
+    import psycopg
+
+    from schema_audit.sources.statements import split_statements
+
+    script = """
+        CREATE TABLE accounts (id int PRIMARY KEY, code varchar(50) NOT NULL, note text);
+        CREATE TABLE orders (id int PRIMARY KEY, account_id int, code varchar(5), total int);
+        CREATE VIEW account_codes AS SELECT code FROM accounts;
+        CREATE MATERIALIZED VIEW order_totals AS
+            SELECT o.account_id, sum(o.total) AS total, accounts.id FROM orders o
+            JOIN accounts ON accounts.id = o.account_id GROUP BY o.account_id, accounts.id;
+        ALTER TABLE accounts ALTER COLUMN code TYPE varchar(10);
+        ALTER TABLE accounts ALTER COLUMN id TYPE bigint;
+        ALTER TABLE accounts ALTER COLUMN note TYPE varchar(200);
+        ALTER TABLE orders ALTER COLUMN code TYPE varchar(8);
+    """
+    dsn = make_db("lo")
+    refused = []
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for stmt in split_statements(script):
+            try:
+                conn.execute(stmt.sql)
+            except psycopg.errors.FeatureNotSupported:
+                refused.append(stmt.line)
+    static = interpret(script)
+    assert [u.line for u in static.unapplied] == refused == [8, 9]
+    assert [str(d) for d in diff_models(live.introspect(dsn), static)] == []

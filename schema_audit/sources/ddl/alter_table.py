@@ -20,6 +20,7 @@ from schema_audit.sources.ddl.nodes import apply_reloptions, deparse, strings
 from schema_audit.sources.ddl.partitions import clone_into_partition, partitions_of
 from schema_audit.sources.ddl.registry import handles, registrar
 from schema_audit.sources.ddl.tables import add_column, collation_of
+from schema_audit.sources.ddl.views import view_using_column
 from schema_audit.sqlnorm import format_typename
 
 if TYPE_CHECKING:
@@ -118,6 +119,12 @@ def _drop_column(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -
 @_on(A.AT_AlterColumnType)
 def _column_type(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -> None:
     col = interp._column(table, cmd.name)
+    view = view_using_column(interp, table, cmd.name)
+    if view is not None:
+        raise ApplyError(
+            f"cannot alter type of a column used by a view or rule: {table.qualified_name}."
+            f"{cmd.name} is used by {view}"
+        )
     col.type = format_typename(cmd.def_.typeName)
     # without COLLATE the column takes the new type's default collation, as PostgreSQL does
     clause = cmd.def_.collClause

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import pglast
 from pglast import ast
 from pglast.enums import ObjectType
 from pglast.visitors import Continue, Skip, Visitor
 
 from schema_audit.model import Column, Table, View, ViewColumn, qualify
+from schema_audit.pgparse import parse_sql
+from schema_audit.pgvisit import find_all
 from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.nodes import deparse, reloptions, strings, target_names
 from schema_audit.sources.ddl.registry import handles
@@ -100,6 +103,29 @@ def define_view(
         view.grants = interp._defaults_for("tables", schema)
     interp.model.views[key] = view
     interp._relations[key] = "view"
+
+
+def view_using_column(interp: DdlInterpreter, table: Table, column: str) -> str | None:
+    """The first view (or materialized view) that certainly reads ``table.column``, whose
+    type PostgreSQL then refuses to change. Certain: the view reads the table and names the
+    column qualified by the table's name, or unqualified where no other relation it reads
+    has a column of that name. ``*`` and aliases are not followed (no refusal is claimed)."""
+    for view in interp.model.views.values():
+        if table.qualified_name not in view.depends_on or column not in view.definition:
+            continue
+        others = [interp.model.tables.get(k) for k in view.depends_on if k != table.qualified_name]
+        ambiguous = any(other is None or column in other.columns for other in others)
+        try:
+            tree = parse_sql(view.definition)
+        except pglast.parser.ParseError:
+            continue
+        for ref in find_all(tree, ast.ColumnRef):
+            fields = strings(ref.fields)
+            if len(fields) != len(ref.fields or ()) or not fields or fields[-1] != column:
+                continue
+            if (fields[-2] == table.name) if len(fields) > 1 else not ambiguous:
+                return view.qualified_name
+    return None
 
 
 def relations_read(interp: DdlInterpreter, query: ast.Node) -> list[str]:
