@@ -375,3 +375,36 @@ def test_a_column_a_view_reads_keeps_its_type(make_db) -> None:  # type: ignore[
     static = interpret(script)
     assert [u.line for u in static.unapplied] == refused == [8, 9]
     assert [str(d) for d in diff_models(live.introspect(dsn), static)] == []
+
+
+def test_drops_take_what_postgresql_takes_along(make_db) -> None:  # type: ignore[no-untyped-def]
+    """Lemmy's history, replayed (247 diesel migrations on PostgreSQL 15) and compared with
+    its static reading: `DROP COLUMN email` left the expression index `lower(email)` behind
+    statically (PostgreSQL drops an index whose expression or predicate reads the column),
+    and `DROP VIEW user_view CASCADE` kept the materialized view built on it, so recreating
+    it (and its index) was refused statically: 17 statements PostgreSQL ran were errors."""
+    script = """
+        CREATE TABLE user_ (
+            id serial PRIMARY KEY,
+            name varchar(20) NOT NULL,
+            email text,
+            deleted boolean DEFAULT FALSE NOT NULL
+        );
+        CREATE UNIQUE INDEX idx_user_email_lower ON user_ (lower(email));
+        CREATE INDEX idx_user_name_live ON user_ (name) WHERE NOT deleted;
+        CREATE VIEW user_view AS SELECT u.id, u.name FROM user_ u;
+        CREATE MATERIALIZED VIEW user_mview AS SELECT id, name FROM user_view;
+        CREATE UNIQUE INDEX idx_user_mview_id ON user_mview (id);
+        CREATE VIEW user_mview_names AS SELECT name FROM user_mview;
+        ALTER TABLE user_ DROP COLUMN email;
+        ALTER TABLE user_ DROP COLUMN deleted;
+        DROP VIEW user_view CASCADE;
+        CREATE VIEW user_view AS SELECT u.id, u.name FROM user_ u;
+        CREATE MATERIALIZED VIEW user_mview AS SELECT id, name FROM user_view;
+        CREATE UNIQUE INDEX idx_user_mview_id ON user_mview (id);
+    """
+    assert _differences(make_db, script) == []
+    static = interpret(script)
+    assert not static.unapplied
+    assert sorted(static.tables["public.user_"].indexes) == ["user__pkey"]
+    assert sorted(static.views) == ["public.user_mview", "public.user_view"]

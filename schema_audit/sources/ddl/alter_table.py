@@ -10,10 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+import pglast
 from pglast import ast
 from pglast.enums import AlterTableType, DropBehavior, ObjectType
 
 from schema_audit.model import Table, qualify
+from schema_audit.pgparse import parse_sql
+from schema_audit.pgvisit import find_all
 from schema_audit.sources.ddl.constraints import add_constraint, constraint_names
 from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.nodes import apply_reloptions, deparse, strings
@@ -304,7 +307,13 @@ def drop_column(interp: DdlInterpreter, table: Table, name: str, missing_ok: boo
         raise ApplyError(f"column {name} of {table.qualified_name} does not exist")
     del table.columns[name]
     for index_name, index in list(table.indexes.items()):
-        if name in index.column_names or name in index.include:
+        # also an index whose expression or predicate reads it (Lemmy's lower(email))
+        if (
+            name in index.column_names
+            or name in index.include
+            or any(not k.is_column and mentions_column(k.expression, name) for k in index.keys)
+            or (index.where is not None and mentions_column(index.where, name))
+        ):
             del table.indexes[index_name]
             interp._relations.pop(qualify(table.schema, index_name), None)
     if table.primary_key and name in table.primary_key.columns:
@@ -331,6 +340,21 @@ def drop_column(interp: DdlInterpreter, table: Table, name: str, missing_ok: boo
             ) and name in fk.ref_columns:
                 del other.foreign_keys[cname]
     table.provenance.append(interp._prov("altered"))
+
+
+def mentions_column(text: str, column: str) -> bool:
+    """Whether the expression ``text`` reads a column named ``column`` (text that does not
+    parse is taken as not reading it, as before this check)."""
+    if column not in text:
+        return False
+    try:
+        tree = parse_sql(f"SELECT {text}")
+    except pglast.parser.ParseError:
+        return False
+    return any(
+        (fields := ref.fields) and getattr(fields[-1], "sval", None) == column
+        for ref in find_all(tree, ast.ColumnRef)
+    )
 
 
 def drop_referenced_key(

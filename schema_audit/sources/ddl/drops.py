@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from pglast import ast
 from pglast.enums import DropBehavior, ObjectType
 
-from schema_audit.model import Table, qualify
+from schema_audit.model import Table, View, qualify
 from schema_audit.sources.ddl.alter_table import drop_column, drop_referenced_key
 from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.nodes import strings, type_text
@@ -55,9 +55,32 @@ def _view(interp: DdlInterpreter, node: ast.DropStmt, obj: Any, names: list[str]
     key = qualify(
         *(names if len(names) == 2 else [interp._lookup_schema(names[-1], views=True), names[-1]])
     )
-    if interp.model.views.pop(key, None) is None and not node.missing_ok:
+    view = interp.model.views.pop(key, None)
+    if view is None and not node.missing_ok:
         raise ApplyError(f"view {key} does not exist")
+    _forget_view(interp, key, view)
+    if view is not None and _cascade(node):
+        drop_dependent_views(interp, key)
+
+
+def _forget_view(interp: DdlInterpreter, key: str, view: View | None) -> None:
+    """The names a dropped view (and a materialized view's indexes) held are free again."""
     interp._relations.pop(key, None)
+    for index_name in view.indexes if view is not None else ():
+        interp._relations.pop(qualify(view.schema, index_name), None)
+
+
+def drop_dependent_views(interp: DdlInterpreter, key: str) -> None:
+    """DROP … CASCADE of relation ``key``: the views reading it go, and the views reading
+    those (Lemmy's ``DROP VIEW user_view CASCADE`` took ``user_mview`` built on it along)."""
+    todo = [key]
+    while todo:
+        gone = todo.pop()
+        for vkey, view in list(interp.model.views.items()):
+            if gone in view.depends_on:
+                del interp.model.views[vkey]
+                _forget_view(interp, vkey, view)
+                todo.append(vkey)
 
 
 @_on(OT.OBJECT_INDEX)
@@ -218,10 +241,7 @@ def drop_table(interp: DdlInterpreter, names: list[str], missing_ok: bool, casca
             if (fk.ref_schema, fk.ref_table) == (table.schema, table.name):
                 del other.foreign_keys[cname]
     if cascade:
-        for vkey, view in list(interp.model.views.items()):
-            if key in view.depends_on:
-                del interp.model.views[vkey]
-                interp._relations.pop(vkey, None)
+        drop_dependent_views(interp, key)
     for skey, seq in list(interp.model.sequences.items()):
         if seq.owned_by and seq.schema == table.schema and seq.owned_by.split(".")[0] == table.name:
             del interp.model.sequences[skey]
