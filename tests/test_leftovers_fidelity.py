@@ -408,3 +408,28 @@ def test_drops_take_what_postgresql_takes_along(make_db) -> None:  # type: ignor
     assert not static.unapplied
     assert sorted(static.tables["public.user_"].indexes) == ["user__pkey"]
     assert sorted(static.views) == ["public.user_mview", "public.user_view"]
+
+
+def test_policy_predicates_carry_the_numeric_casts_postgresql_stores(make_db) -> None:  # type: ignore[no-untyped-def]
+    """An integer column meeting a numeric in a policy's USING or WITH CHECK is stored cast
+    (``amount < 100.5`` is ``((amount)::numeric < 100.5)``), as in a CHECK; a static reading
+    kept the text as written, so `diff` and a cross audit differed from the catalog. Both the
+    plain-data reader (CREATE POLICY) and the tree handler (ALTER POLICY, subqueries) are
+    covered; a predicate with a subquery stays as written where no numeric meets it."""
+    script = """
+        CREATE TABLE invoices (id int PRIMARY KEY, amount integer, price numeric(10, 2), owner text);
+        ALTER TABLE invoices ENABLE ROW LEVEL SECURITY;
+        CREATE POLICY small ON invoices USING (amount < 100.5);
+        CREATE POLICY ranged ON invoices FOR SELECT USING (amount BETWEEN 1 AND 2.5);
+        CREATE POLICY priced ON invoices FOR INSERT WITH CHECK (amount <= price);
+        CREATE POLICY own ON invoices FOR UPDATE USING (owner = current_user)
+            WITH CHECK (amount * 1.1 < 50);
+        CREATE POLICY later ON invoices FOR DELETE USING (true);
+        ALTER POLICY later ON invoices USING (amount > 0.5 AND owner = current_user);
+        CREATE POLICY sub ON invoices FOR SELECT
+            USING (id IN (SELECT i.id FROM invoices i WHERE i.amount > 3));
+    """
+    assert _differences(make_db, script) == []
+    policies = interpret(script).tables["public.invoices"].policies
+    assert "numeric" in (policies["small"].using or "")  # the plain-data reader declined
+    assert "numeric" in (policies["later"].using or "")  # ALTER POLICY (tree handler)

@@ -20,7 +20,7 @@ model as the tree handler would.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from pglast import ast
@@ -33,6 +33,7 @@ from schema_audit.sources.ddl.constraints import (
     add_constraint,
     without_redundant_indexes,
 )
+from schema_audit.sources.ddl.implicit import INTEGER_TYPES
 from schema_audit.sources.ddl.indexes import index_target, key_collation, place_index
 from schema_audit.sources.ddl.nodes import expr_label
 from schema_audit.sources.ddl.privileges import grant_on_relations
@@ -547,6 +548,8 @@ def _create_policy(interp: DdlInterpreter, body: dict, nodes: _Lazy) -> Callable
     grantees = sorted(_role(spec) for spec in body.get("roles", ())) or ["public"]
     if "public" in grantees:
         grantees = ["public"]  # as ``nodes.policy_roles``: PUBLIC alone
+    if _may_cast(body.get("qual"), table) or _may_cast(body.get("with_check"), table):
+        raise _NotHere  # the tree handler adds the ::numeric casts PostgreSQL stores
     using = _predicate(body.get("qual"), nodes)
     check = _predicate(body.get("with_check"), nodes)
 
@@ -556,6 +559,37 @@ def _create_policy(interp: DdlInterpreter, body: dict, nodes: _Lazy) -> Callable
         )
 
     return change
+
+
+def _may_cast(value: Any, table: Table) -> bool:
+    """Whether PostgreSQL may store a ``::numeric`` cast on a column in a policy's expression:
+    it holds a numeric literal or cast (``_numeric``), or names both an integer and a numeric
+    column of the table (the integer one is promoted where they meet). A literal's cast alone
+    is not one: the canonical forms drop it."""
+    if value is None:
+        return False
+    if _numeric(value):
+        return True
+    types = {column.type for column in map(table.columns.get, _column_names(value)) if column}
+    numeric = any(type_.split("(")[0] == "numeric" for type_ in types)
+    return numeric and not types.isdisjoint(INTEGER_TYPES)
+
+
+def _column_names(value: Any) -> Iterator[str]:
+    """The last name of each column reference in plain parser data."""
+    if value.__class__ is dict:
+        ref = value.get("ColumnRef")
+        if ref.__class__ is dict:
+            fields = ref.get("fields") or ()
+            last = fields[-1] if fields else None
+            if last.__class__ is dict and "String" in last:
+                yield last["String"].get("sval", "")
+            return
+        for item in value.values():
+            yield from _column_names(item)
+    elif value.__class__ is list:
+        for item in value:
+            yield from _column_names(item)
 
 
 def _predicate(value: Any, nodes: _Lazy) -> str | None:

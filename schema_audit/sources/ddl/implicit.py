@@ -23,7 +23,7 @@ from pglast.enums import A_Expr_Kind, BoolExprType
 
 from schema_audit.model import Column
 
-_INTEGER_TYPES = frozenset({"smallint", "integer", "bigint"})
+INTEGER_TYPES = frozenset({"smallint", "integer", "bigint"})
 _ARITHMETIC = frozenset({"+", "-", "*", "/", "%"})
 _COMPARISONS = frozenset({"<", ">", "<=", ">=", "=", "<>", "!="})
 
@@ -44,7 +44,7 @@ def _column_kind(node: ast.ColumnRef, columns: Mapping[str, Column]) -> str | No
     column = columns.get(field.sval or "") if isinstance(field, ast.String) else None
     if column is None:
         return None
-    if column.type in _INTEGER_TYPES:
+    if column.type in INTEGER_TYPES:
         return _INT
     return _NUMERIC if column.type.split("(")[0] == "numeric" else None
 

@@ -7,13 +7,26 @@ from typing import TYPE_CHECKING
 from pglast import ast
 
 from schema_audit.model import Policy
+from schema_audit.pgvisit import find_all
 from schema_audit.sources.ddl.errors import ApplyError
+from schema_audit.sources.ddl.implicit import promote_integer_columns
 from schema_audit.sources.ddl.nodes import policy_roles
 from schema_audit.sources.ddl.policy_scope import policy_expr
 from schema_audit.sources.ddl.registry import handles
 
 if TYPE_CHECKING:
+    from schema_audit.model import Table
     from schema_audit.sources.ddl.interpreter import DdlInterpreter
+
+
+def _predicate(interp: DdlInterpreter, table: Table, node: ast.Node | None) -> str | None:
+    """USING or WITH CHECK as PostgreSQL stores it: an integer column meeting a numeric is
+    cast to numeric (``amount < 100.5`` is stored ``((amount)::numeric < 100.5)``), as in a
+    CHECK. Not inside an expression with a subquery: its names may be another table's columns
+    (such a predicate keeps the text as written)."""
+    if node is not None and not find_all(node, ast.SubLink):
+        node = promote_integer_columns(node, table.columns)
+    return policy_expr(interp, table, node)
 
 
 @handles(ast.CreatePolicyStmt)
@@ -27,8 +40,8 @@ def create_policy(interp: DdlInterpreter, node: ast.CreatePolicyStmt) -> None:
         (node.cmd_name or "all").upper(),
         bool(node.permissive),
         policy_roles(node.roles),
-        policy_expr(interp, table, node.qual),
-        policy_expr(interp, table, node.with_check),
+        _predicate(interp, table, node.qual),
+        _predicate(interp, table, node.with_check),
         [interp._prov()],
     )
 
@@ -43,7 +56,7 @@ def alter_policy(interp: DdlInterpreter, node: ast.AlterPolicyStmt) -> None:
     if node.roles:
         policy.roles = policy_roles(node.roles)
     if node.qual is not None:
-        policy.using = policy_expr(interp, table, node.qual)
+        policy.using = _predicate(interp, table, node.qual)
     if node.with_check is not None:
-        policy.with_check = policy_expr(interp, table, node.with_check)
+        policy.with_check = _predicate(interp, table, node.with_check)
     policy.provenance.append(interp._prov("altered"))
