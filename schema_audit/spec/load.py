@@ -720,40 +720,19 @@ class _Builder:
                     str(waiver["expires"]) if waiver.get("expires") else None,
                 )
             )
-        if (doc.get("strict") or {}).get("tables"):
-            strict = doc["strict"]
-            self.add(
-                "strict.tables",
-                "strict_tables",
-                ("strict",),
-                {**strict, "schemas": strict.get("schemas") or [self.default_schema]},
-                schema=self.default_schema,
-                table=None,
-                name="tables",
-            )
-        if (doc.get("strict") or {}).get("views"):
-            strict = doc["strict"]
-            self.add(
-                "strict.views",
-                "strict_views",
-                ("strict",),
-                {**strict, "schemas": strict.get("schemas") or [self.default_schema]},
-                schema=self.default_schema,
-                table=None,
-                name="views",
-            )
-        if (doc.get("strict") or {}).get("functions"):
-            strict = doc["strict"]
-            self.add(
-                "strict.functions",
-                "strict_functions",
-                ("strict",),
-                {**strict, "schemas": strict.get("schemas") or [self.default_schema]},
-                schema=self.default_schema,
-                table=None,
-                name="functions",
-            )
-        if (doc.get("strict") or {}).get("default_privileges"):
+        strict = doc.get("strict") or {}
+        for objects in ("tables", "views", "functions"):  # each held over the same schemas
+            if strict.get(objects):
+                self.add(
+                    f"strict.{objects}",
+                    f"strict_{objects}",
+                    ("strict",),
+                    {**strict, "schemas": strict.get("schemas") or [self.default_schema]},
+                    schema=self.default_schema,
+                    table=None,
+                    name=objects,
+                )
+        if strict.get("default_privileges"):
             self.add(
                 "strict.default_privileges",
                 "strict_default_privileges",

@@ -196,16 +196,9 @@ def _create_table(interp: DdlInterpreter, body: dict, nodes: _Lazy) -> Callable[
         interp.model.tables[key] = table
         interp._relations[key] = "table"
         deferred: list[ast.Constraint | ColumnConstraint] = []
-        for number, (colname, type_text, serial, collation, steps) in enumerate(columns):
+        for number, read in enumerate(columns):
             deferred += [node for after, node in table_constraints if after == number]
-            column = place_column(interp, table, colname, type_text, serial, collation)
-            for step, value in steps:
-                if step == "nullable":
-                    column.nullable = value
-                elif step == "default":
-                    column.default = value
-                else:
-                    deferred.append(ColumnConstraint(value, colname))
+            deferred += _place_column(interp, table, read)
         deferred += [node for after, node in table_constraints if after == len(columns)]
         for constraint in without_redundant_indexes(deferred):
             add_constraint(interp, table, constraint, new_table=True)
@@ -438,6 +431,25 @@ def _role(value: Any) -> str:
 # -- ALTER TABLE -------------------------------------------------------------------------
 
 
+def _place_column(
+    interp: DdlInterpreter, table: Table, read: _ColumnRead
+) -> list[ColumnConstraint]:
+    """Place a column ``_column`` read on the table with its NOT NULL and DEFAULT; its other
+    constraints are returned for the caller to add in PostgreSQL's order (CREATE TABLE: after
+    every column; ADD COLUMN: at once)."""
+    colname, type_text, serial, collation, steps = read
+    column = place_column(interp, table, colname, type_text, serial, collation)
+    constraints = []
+    for step, value in steps:
+        if step == "nullable":
+            column.nullable = value
+        elif step == "default":
+            column.default = value
+        else:
+            constraints.append(ColumnConstraint(value, colname))
+    return constraints
+
+
 def _alter_table(interp: DdlInterpreter, body: dict, nodes: _Lazy) -> Callable[[], None]:
     """ALTER TABLE [IF EXISTS] name of a table the model has (not partitioned: ALTER TABLE
     on one also changes its partitions), with subcommands ENABLE / DISABLE / [NO] FORCE ROW
@@ -483,22 +495,14 @@ def _subcommand(
         definition = cmd.get("def")
         if definition.__class__ is not dict or len(definition) != 1:
             raise _NotHere
-        colname, type_text, serial, collation, steps = _column(definition.get("ColumnDef"), nodes)
+        read = _column(definition.get("ColumnDef"), nodes)
+        colname = read[0]
         missing_ok = bool(cmd.get("missing_ok", False))
 
         def add_column() -> None:
             if missing_ok and colname in table.columns:
                 return
-            column = place_column(interp, table, colname, type_text, serial, collation)
-            pending = []
-            for step, value in steps:
-                if step == "nullable":
-                    column.nullable = value
-                elif step == "default":
-                    column.default = value
-                else:
-                    pending.append(ColumnConstraint(value, colname))
-            for constraint in pending:
+            for constraint in _place_column(interp, table, read):
                 add_constraint(interp, table, constraint)
             table.provenance.append(interp._prov("altered"))
 
