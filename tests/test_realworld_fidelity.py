@@ -1160,3 +1160,87 @@ def test_dropping_a_referenced_key_cascades_to_the_foreign_keys(make_db) -> None
 
 def static_fk_names(model) -> list[str]:  # type: ignore[no-untyped-def]
     return sorted(n for t in model.tables.values() for n in t.foreign_keys)
+
+
+CRATES_USERS = """CREATE TABLE users (
+    id SERIAL PRIMARY KEY,
+    gh_login VARCHAR NOT NULL,
+    gh_id INTEGER NOT NULL
+);
+"""
+
+CRATES_LOCK = """ALTER TABLE users
+    ADD COLUMN account_lock_reason VARCHAR DEFAULT NULL,
+    ADD COLUMN account_lock_until TIMESTAMP DEFAULT NULL;
+"""
+
+CRATES_OAUTH = """CREATE TABLE oauth_github (
+    user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    account_id BIGINT PRIMARY KEY,
+    login VARCHAR NOT NULL,
+    avatar VARCHAR DEFAULT NULL
+);
+"""
+
+
+def _crates_history(root) -> None:  # type: ignore[no-untyped-def]
+    """crates.io's diesel folder: version folders (one with spaces in its name, old ones
+    without dashes), a README and a data script kept loose beside them."""
+    steps = {
+        "20140924113530_dumped_migration_1": CRATES_USERS,
+        "2020-08-25-101655_lock_users": CRATES_LOCK,
+        "2019-11-15-182353_Add email notifications to crate owners": CRATES_OAUTH,
+    }
+    for name, up in steps.items():
+        (root / name).mkdir(parents=True)
+        (root / name / "up.sql").write_text(up)
+        (root / name / "down.sql").write_text("SELECT 1;\n")
+    (root / "README.md").write_text("# Migrations\n")
+    (root / "data_oauth_github.sql").write_text(
+        "INSERT INTO oauth_github (user_id, account_id, login)\n"
+        "SELECT id, gh_id, gh_login FROM users WHERE users.gh_id > 0\nON CONFLICT DO NOTHING;\n"
+    )
+
+
+def test_diesel_folders_beside_a_loose_data_script_are_read(make_db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """crates.io keeps `data_oauth_github.sql` (a data script run by hand) in its diesel
+    migrations folder: the folder was read as "plain SQL files, 1 file" and its 285 version
+    folders silently ignored (a static audit FAILed every table). diesel applies the folders
+    only: the loose file is named as not read."""
+    from schema_audit.sources.sqlfile import read_sql
+
+    root = tmp_path / "migrations"
+    _crates_history(root)
+    dsn = make_db("rw", CRATES_USERS + CRATES_OAUTH + CRATES_LOCK)
+    model, layout = read_sql(root)
+    assert layout.name == "diesel"
+    assert [f.parent.name[:4] for f in layout.files] == ["2014", "2019", "2020"]
+    assert [(i.code, i.revision, i.severity) for i in layout.issues] == [
+        ("not-read", "data_oauth_github", "info")
+    ]
+    assert [str(d) for d in diff_models(live.introspect(dsn), model)] == []
+
+
+def test_default_null_is_no_unstated_default_under_exactly(make_db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """crates.io `ADD COLUMN account_lock_reason VARCHAR DEFAULT NULL`: PostgreSQL stores no
+    default for a NULL constant, so `init --dsn` writes none; the static audit of the history
+    with that spec FAILed `exactly columns` ("account_lock_reason (DEFAULT NULL)")."""
+    from cli_runner import run_cli
+
+    root = tmp_path / "migrations"
+    _crates_history(root)
+    dsn = make_db("rw", CRATES_USERS + CRATES_OAUTH + CRATES_LOCK)
+    spec = tmp_path / "spec.yaml"
+    env = {"SCHEMA_AUDIT_CACHE": "0"}
+    assert run_cli("init", "--dsn", dsn, "-o", str(spec), env=env).returncode == 0
+    proc = run_cli("audit", "-s", str(spec), "--sql", str(root), "-f", "json", env=env)
+    fails = [f["id"] for f in json.loads(proc.stdout)["findings"] if f["status"] == "FAIL"]
+    assert (proc.returncode, fails) == (0, [])
+    # a default that is not NULL stays a property exactly holds
+    (root / "2021-01-01-000000_default" / "up.sql").parent.mkdir()
+    (root / "2021-01-01-000000_default" / "up.sql").write_text(
+        "ALTER TABLE users ALTER COLUMN account_lock_reason SET DEFAULT 'x';\n"
+    )
+    proc = run_cli("audit", "-s", str(spec), "--sql", str(root), "-f", "json", env=env)
+    fails = [f["id"] for f in json.loads(proc.stdout)["findings"] if f["status"] == "FAIL"]
+    assert "tables.users.exactly.columns" in fails

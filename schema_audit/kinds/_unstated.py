@@ -17,6 +17,7 @@ from schema_audit.audit.context import AuditContext
 from schema_audit.enums import ReferentialAction, Status
 from schema_audit.model import Column, ForeignKey, Table, Trigger, UniqueConstraint
 from schema_audit.spec.model import Requirement
+from schema_audit.sqlnorm import normalize_default
 
 
 def _fk(fk: ForeignKey, props: dict[str, Any]) -> list[str]:
@@ -42,7 +43,8 @@ def _column(column: Column, props: dict[str, Any]) -> list[str]:
     out: list[str] = []
     if column.collation is not None and "collation" not in props:
         out.append(f"COLLATE {column.collation}")
-    if column.default is not None and "default" not in props:
+    # a NULL default is none (PostgreSQL stores no pg_attrdef row for `DEFAULT NULL`)
+    if column.default is not None and "default" not in props and normalize_default(column.default):
         out.append(f"DEFAULT {column.default}")
     if column.identity is not None and "identity" not in props:
         out.append(f"GENERATED {column.identity} AS IDENTITY")

@@ -265,9 +265,11 @@ def _sqitch(folder: Path) -> Layout | None:
 
 def _diesel(folder: Path) -> Layout | None:
     """diesel: ``migrations/<version>_<name>/up.sql`` (``down.sql`` beside it is never
-    applied), ordered by version, the folder name's part before ``_`` without its dashes."""
+    applied), ordered by version, the folder name's part before ``_`` without its dashes.
+    diesel applies folders only: a loose ``*.sql`` beside them (crates.io keeps a data script
+    there) is named as not read, and does not turn the folder into a flat SQL layout."""
     for root in (folder, folder / "migrations"):
-        if not root.is_dir() or _sql_files(root):
+        if not root.is_dir():
             continue
         steps = [d for d in root.iterdir() if d.is_dir() and (d / "up.sql").is_file()]
         if not steps:
@@ -286,6 +288,18 @@ def _diesel(folder: Path) -> Layout | None:
             )
             for d in sorted(root.iterdir())
             if d.is_dir() and d.name[:1].isdigit() and not (d / "up.sql").is_file()
+        ]
+        issues += [
+            MigrationIssue(
+                "not-read",
+                f"{p.name}: not in a <version>_<name>/ folder, so diesel does not apply it; "
+                "not read",
+                p.stem,
+                str(p),
+                None,
+                "info",
+            )
+            for p in _sql_files(root)
         ]
         return Layout("diesel", files, {f: f.parent.name for f in files}, issues)
     return None
