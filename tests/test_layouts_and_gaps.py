@@ -222,3 +222,17 @@ def test_init_on_a_source_without_tables_writes_a_spec_the_audit_accepts(tmp_pat
     assert init.returncode == 0, init.stderr
     audit = _cli("audit", "-s", str(spec), "--sql", str(source))
     assert audit.returncode == 0, audit.stdout + audit.stderr
+
+
+def test_up_sections_are_found_in_any_case_and_text_without_markers_is_kept_whole() -> None:
+    """The markers match case-insensitively (goose and dbmate accept ``-- +GOOSE UP``, an
+    indented ``--   migrate:UP``); a text without either is returned as it is."""
+    goose = "-- +GOOSE UP\nCREATE TABLE a (id int);\n-- +Goose Down\nDROP TABLE a;\n"
+    assert _up_section(goose) == "\nCREATE TABLE a (id int);\n\n\n"
+    dbmate = "  --   migrate:UP\nCREATE TABLE b (id int);\n-- MIGRATE:down\nDROP TABLE b;\n"
+    assert _up_section(dbmate) == "\nCREATE TABLE b (id int);\n\n\n"
+    plain = "CREATE TABLE c (id int); -- a goose comment, migrate later\n"
+    assert _up_section(plain) is plain
+    # non-ASCII text: the patterns decide, as before (the long s is an s to IGNORECASE)
+    odd = "-- +gooſe up\nCREATE TABLE d (id int);\n-- +goose down\nDROP TABLE d;\n"
+    assert _up_section(odd) == "\nCREATE TABLE d (id int);\n\n\n"

@@ -470,6 +470,13 @@ def _goose_up(text: str, up: re.Match[str]) -> str:
 def _up_section(text: str) -> str:
     """For dbmate and goose files, the up section only, with everything else blanked (lines
     kept): applying the whole file would apply its down section too."""
+    if text.isascii():
+        # neither marker can match without its words (for ASCII text, the IGNORECASE match
+        # of an ASCII word is its lower case): two substring tests instead of two scans
+        # that try the pattern at every line of every file
+        lowered = text.lower()
+        if "+goose" not in lowered and "migrate:up" not in lowered:
+            return text
     if (goose := _GOOSE_UP.search(text)) is not None:
         return _goose_up(text, goose)
     up = _DBMATE_UP.search(text)

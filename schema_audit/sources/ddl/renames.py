@@ -356,8 +356,27 @@ def rename_constraint(interp: DdlInterpreter, table: Table, old: str, new: str) 
 
 
 def rename_column_in_expr(text: str, old: str, new: str) -> str:
-    """The expression with column ``old`` renamed (also ``NEW.old`` / ``OLD.old`` in trigger WHEN)."""
+    """The expression with column ``old`` renamed (also ``NEW.old`` / ``OLD.old`` in trigger WHEN).
 
+    A function of its arguments alone, so remembered: a rename edits every CHECK, policy and
+    index predicate of its table, and a history repeats those on many tables (parsing and
+    printing them again was most of a 1,000-table history's RENAME COLUMN cost).
+    """
+    key = (text, old, new)
+    renamed = _RENAMED.get(key)
+    if renamed is None:
+        renamed = _rename_in_expr(text, old, new)
+        if len(_RENAMED) >= _RENAMED_MAX:
+            _RENAMED.clear()
+        _RENAMED[key] = renamed
+    return renamed
+
+
+_RENAMED: dict[tuple[str, str, str], str] = {}
+_RENAMED_MAX = 16384
+
+
+def _rename_in_expr(text: str, old: str, new: str) -> str:
     def rename(node: ast.Node) -> bool:
         changed = False
         for ref in find_all(node, ast.ColumnRef):
