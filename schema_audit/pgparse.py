@@ -127,7 +127,7 @@ class _Builder:
                 return None
             raise _Unsupported(f"node with {len(value)} keys")
         ((kind, body),) = value.items()
-        return (_BUILDERS.get(kind) or _compile(kind))(self, body)
+        return (_BUILDERS.get(kind) or _first_builder(kind))(self, body)
 
     def list(self, body: dict) -> tuple:
         """pglast's form of a List node: a tuple of its items."""
@@ -176,13 +176,89 @@ class _Builder:
         return obj
 
 
-# One builder function per node kind, generated from pglast's slot table on first use (a
-# generic loop over the rules costs twice as much: this is the hot path; generating them
-# all at import would cost every command, most of which parse a few kinds).
+# One builder function per node kind, generated from pglast's slot table once the kind is
+# met often (a loop over the rules costs ~1.3x as much per node: this is the hot path of a
+# long read), interpreted from the same rules before that: generating one kind's code costs
+# about what the loop loses on a few hundred of its nodes, and a short read (an Alembic
+# history of a few revisions, whose start-up is measured) meets thirty kinds a few times
+# each. 64: fewer instructions than 256 for the B0.3 audit and a 200-table history alike.
 _BUILDERS: dict[str, Callable[[_Builder, dict], Any]] = {
     "List": _Builder.list,
     "A_Const": _Builder.a_const,
 }
+_GENERATED: dict[str, Callable[[_Builder, dict], Any]] = {}  # by kind, once generated
+_GENERATE_AFTER = 64  # nodes of one kind built by the loop before its code is generated
+
+
+def _first_builder(kind: str) -> Callable[[_Builder, dict], ast.Node]:
+    """The builder of a kind met for the first time: :func:`_interpreted` until it has built
+    ``_GENERATE_AFTER`` nodes, then :func:`_compile`'s (the same nodes, the same errors)."""
+    if _GENERATE_AFTER <= 0:
+        return _compile(kind)
+    build = _BUILDERS[kind] = _interpreted(kind)
+    return build
+
+
+def _interpreted(kind: str) -> Callable[[_Builder, dict], ast.Node]:
+    """:func:`_compile`'s builder as a loop over the rules: statement for statement what the
+    generated code does (the same expressions, so the same result and the same error for
+    JSON it has no rule for); it hands over to the generated code after a while."""
+    cls, rules = _rules(kind)
+    plan = []
+    for key, (attr, how, default, arg) in rules.items():
+        extra = dict(arg.__members__) if how == "enum" else None
+        plan.append((key, how, default, arg, extra, _slot_setter(cls, attr)))
+    get = _BUILDERS.get
+    items = dict.items
+    uses = 0
+
+    def build(b: _Builder, body: dict) -> ast.Node:
+        nonlocal uses
+        uses += 1
+        if uses > _GENERATE_AFTER:  # (not a reference to ``build``: no reference cycle)
+            return (_GENERATED.get(kind) or _compile(kind))(b, body)
+        o: ast.Node = _NEW(cls)
+        p = body.pop
+        for key, how, default, arg, members, store in plan:
+            if how == "plain":
+                store(o, p(key, default))
+                continue
+            v = p(key, None)
+            if how == "node":
+                if v:
+                    ((k, y),) = v.items()
+                    store(o, (get(k) or _first_builder(k))(b, y))
+                else:
+                    store(o, None if v is None else b.wrapped(v))
+            elif how == "list":
+                store(
+                    o,
+                    None
+                    if v is None
+                    else tuple([(get(k) or _first_builder(k))(b, y) for ((k, y),) in map(items, v)])
+                    if all(v)
+                    else tuple([b.wrapped(i) for i in v]),
+                )
+            elif how == "loc":
+                store(o, b.zero if v is None else v if 0 <= v <= b.last else b.loc(v))
+            elif how == "enum":
+                store(o, arg(0) if v is None else members[v])  # type: ignore[index]
+            elif how == "typed":
+                if v is None:
+                    store(o, b.absent(kind, key) if arg == "CreateStmt" else None)
+                else:
+                    store(o, (get(arg) or _first_builder(arg))(b, v))
+            elif how == "float":
+                store(o, 0.0 if v is None else float(v))
+            elif how == "set":
+                store(o, None if v is None else set(v))
+            else:  # a union pglast's parser fills in its own way
+                raise _Unsupported(kind + "." + key)
+        if body:
+            raise _Unsupported(kind + " attribute")
+        return o
+
+    return build
 
 
 def _compile(kind: str) -> Callable[[_Builder, dict], ast.Node]:
@@ -199,7 +275,7 @@ def _compile(kind: str) -> Callable[[_Builder, dict], ast.Node]:
         "_Unsupported": _Unsupported,
         "cls": cls,
         "G": _BUILDERS.get,
-        "C": _compile,
+        "C": _first_builder,
         "I": dict.items,
     }
     lines = [
@@ -256,7 +332,7 @@ def _compile(kind: str) -> Callable[[_Builder, dict], ast.Node]:
         "    return o",
     ]
     exec(compile("\n".join(lines), f"<pgparse builder {kind}>", "exec"), names)  # noqa: S102
-    _BUILDERS[kind] = names["build"]
+    _BUILDERS[kind] = _GENERATED[kind] = names["build"]
     return names["build"]
 
 
