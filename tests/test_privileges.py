@@ -166,3 +166,66 @@ def test_membership_options_of_postgresql_16_are_honoured() -> None:
         privileges.table_access(model, table, "b")["UPDATE"].describe("b") == "via a after SET ROLE"
     )
     assert privileges.table_access(model, table, "c") == {}
+
+
+MEMO_SPEC = """
+name: the same roles on several tables
+defaults: {schema: audit}
+tables:
+  events:
+    privileges:
+      - {roles: all_except_owner, deny: [UPDATE, DELETE]}
+      - {roles: [ep_reader, ep_member, ep_noinherit], deny: [UPDATE]}
+      - {roles: [ep_app, ep_writers], grant: [SELECT, INSERT]}
+      - {roles: [ep_clerk], grant: [UPDATE], columns: [note]}
+  ledger:
+    privileges:
+      - {roles: all_except_owner, deny: [UPDATE]}
+      - {roles: [ep_writers, ep_member, ep_noinherit], deny: [UPDATE]}
+      - {roles: [ep_app, ep_clerk], grant: [SELECT]}
+"""
+
+
+def test_role_answers_are_worked_out_once_per_audit_and_judge_as_fresh_ones(
+    models, tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """What a role reaches, its USAGE on a schema and the default privileges that will grant
+    it are the same for every table of a schema (init's spec asks them twice per table): one
+    audit works each out once (issue 19), and each finding equals the one a requirement
+    judged alone, with nothing remembered, gets."""
+    from collections import Counter
+
+    from schema_audit.audit import engine
+    from schema_audit.audit.context import AuditContext
+    from schema_audit.kinds.privilege import check_privilege
+
+    path = tmp_path / "spec.yaml"
+    path.write_text(MEMO_SPEC)
+    spec = load_spec(path)
+    calls: Counter[tuple] = Counter()
+    for name in ("reachable_roles", "schema_usage", "future_grants"):
+        original = getattr(privileges, name)
+
+        def counted(*args, _name=name, _original=original):  # type: ignore[no-untyped-def]
+            # what the answer depends on: the role; the schema; the table's schema and owner
+            if _name == "reachable_roles":
+                key: tuple = (args[1],)
+            elif _name == "schema_usage":
+                key = (args[1], args[2])
+            else:
+                key = (args[1].schema, args[1].owner, args[2], tuple(args[3]))
+            calls[(_name, *key)] += 1
+            return _original(*args)
+
+        monkeypatch.setattr(privileges, name, counted)
+    for source, model in models.items():
+        calls.clear()
+        found = [f for f in engine.evaluate(spec, model, source) if f.kind == "privilege"]
+        assert calls and max(calls.values()) == 1, (source, calls.most_common(3))
+        alone = [
+            check_privilege(req, AuditContext.build(spec, model, source))
+            for req in spec.requirements
+            if req.kind == "privilege"
+        ]
+        assert [f.to_json() for f in found] == [f.to_json() for f in alone]
+        assert {f.status for f in found} == {"PASS", "FAIL"}, source

@@ -7,6 +7,7 @@ an earlier stage holds never changes under it.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import MISSING, dataclass, field, fields, make_dataclass, replace
 from typing import Any
@@ -143,14 +144,15 @@ class Finding:
         changes["evidence"] = (*self.evidence, *extra)
         if not changes.keys() <= _FIELDS.keys():
             return replace(self, **changes)  # an unknown field: replace() says which
-        # what replace() makes, without the frozen __init__ (every waived finding comes here)
-        values = [changes[n] if n in changes else getattr(self, n) for n in _FIELDS]
-        return _new_finding(
-            *(
-                tuple(v) if listed and type(v) is not tuple else v
-                for v, listed in zip(values, _FIELDS.values(), strict=True)
-            )
-        )
+        # what replace() makes, without the frozen __init__ (every waived finding comes here):
+        # the fields read in one call, the changed ones put in their places
+        values = list(_field_values(self))
+        for name, value in changes.items():
+            values[_FIELD_INDEX[name]] = value
+        for i in _LISTED:
+            if type(values[i]) is not tuple:
+                values[i] = tuple(values[i])
+        return _new_finding(*values)
 
 
 _CANDIDATE_FIELDS = ("kind", "name", "why", "ddl")
@@ -210,12 +212,16 @@ def _check_sealer(cls: type, build: Callable[..., Any]) -> Callable[..., Any]:
 
 
 _new_finding = _check_sealer(Finding, _sealer(Finding))
+new_finding = _new_finding  # Finding's fields positionally, list-valued ones as tuples
 # Finding's fields in order -> whether it is stored as a tuple (__post_init__ converts them)
 _FIELDS = {
     f.name: f.name in ("diffs", "instead", "evidence", "questions")
     for f in fields(Finding)
     if f.init
 }
+_FIELD_INDEX = {name: i for i, name in enumerate(_FIELDS)}
+_LISTED = tuple(i for i, listed in enumerate(_FIELDS.values()) if listed)
+_field_values = operator.attrgetter(*_FIELDS)  # a finding's fields in order, as a tuple
 _LAZY = frozenset({"message", "evidence", "ddl"})  # what lazy_finding leaves to its fill
 new_evidence = _check_sealer(Evidence, _sealer(Evidence))  # source, file, line, revision, sql, note
 

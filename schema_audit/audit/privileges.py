@@ -81,13 +81,16 @@ def _object_access(
     owner: str | None,
     grants: list[Grant],
     every: tuple[str, ...],
+    reach: dict[str, bool] | None = None,
 ) -> tuple[dict[str, Access], dict[str, bool] | None]:
     """privilege -> Access on one object (superuser, ownership, then grants), and the roles
-    ``role`` reaches — None when superuser or ownership already gives everything."""
+    ``role`` reaches — None when superuser or ownership already gives everything.
+    ``reach``: ``reachable_roles(model, role)`` when the caller already has it."""
     found = model.roles.get(role)
     if found is not None and found.superuser:
         return {p: Access(p, "superuser") for p in every}, None
-    reach = reachable_roles(model, role)
+    if reach is None:
+        reach = reachable_roles(model, role)
     if owner and owner in reach:
         return {p: Access(p, "owner", reach[owner]) for p in every}, None
     out: dict[str, Access] = {}
@@ -110,9 +113,12 @@ def _from_grants(grants: list[Grant], reach: dict[str, bool], out: dict[str, Acc
                 out[grant.privilege] = access
 
 
-def table_access(model: SchemaModel, table: Table, role: str) -> dict[str, Access]:
-    """privilege -> how ``role`` holds it on ``table`` (table-level, or column-level)."""
-    out, reach = _object_access(model, role, table.owner, table.grants, TABLE_PRIVILEGES)
+def table_access(
+    model: SchemaModel, table: Table, role: str, reach: dict[str, bool] | None = None
+) -> dict[str, Access]:
+    """privilege -> how ``role`` holds it on ``table`` (table-level, or column-level);
+    ``reach``: ``reachable_roles(model, role)`` when the caller already has it."""
+    out, reach = _object_access(model, role, table.owner, table.grants, TABLE_PRIVILEGES, reach)
     if reach is None:
         return out
     by_privilege: dict[tuple[str, str, bool], list[str]] = {}
@@ -128,7 +134,9 @@ def table_access(model: SchemaModel, table: Table, role: str) -> dict[str, Acces
     return out
 
 
-def schema_usage(model: SchemaModel, schema: str, role: str) -> Access | None:
+def schema_usage(
+    model: SchemaModel, schema: str, role: str, reach: dict[str, bool] | None = None
+) -> Access | None:
     """How ``role`` has USAGE on ``schema``; None when it lacks it.
 
     A schema whose privileges the source does not know (not in ``schema_grants``) is
@@ -142,6 +150,7 @@ def schema_usage(model: SchemaModel, schema: str, role: str) -> Access | None:
         model.schemas.get(schema),
         model.schema_grants[schema],
         OBJECT_PRIVILEGES["schemas"],
+        reach,
     )
     return out.get("USAGE")
 
@@ -154,9 +163,11 @@ def routine_execute(model: SchemaModel, function: Function, role: str) -> Access
     return out.get("EXECUTE")
 
 
-def sequence_access(model: SchemaModel, sequence: Sequence, role: str) -> dict[str, Access]:
+def sequence_access(
+    model: SchemaModel, sequence: Sequence, role: str, reach: dict[str, bool] | None = None
+) -> dict[str, Access]:
     out, _ = _object_access(
-        model, role, sequence.owner, sequence.grants, OBJECT_PRIVILEGES["sequences"]
+        model, role, sequence.owner, sequence.grants, OBJECT_PRIVILEGES["sequences"], reach
     )
     return out
 
@@ -181,10 +192,15 @@ def future_table_grants(
 
 
 def future_grants(
-    model: SchemaModel, table: Table, role: str, privileges: list[str]
+    model: SchemaModel,
+    table: Table,
+    role: str,
+    privileges: list[str],
+    reach: dict[str, bool] | None = None,
 ) -> list[DefaultPrivilege]:
     """Default privileges by which tables created later will grant ``role`` (or a role it reaches)."""
-    reach = reachable_roles(model, role)
+    if reach is None:
+        reach = reachable_roles(model, role)
     return [e for e in future_table_grants(model, table, privileges) if e.grantee in reach]
 
 

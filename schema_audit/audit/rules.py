@@ -13,7 +13,7 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
-from schema_audit.audit.findings import Evidence, Finding
+from schema_audit.audit.findings import Finding, new_evidence, new_finding
 from schema_audit.audit.suppressions import suppress
 from schema_audit.enums import Status
 from schema_audit.model import SchemaModel
@@ -60,17 +60,23 @@ def _finding(
 ) -> Finding:
     """A rule's FAIL (WAIVED when an inline comment suppresses it; DEFERRED when a statement
     the static reader could not apply may change its evidence on ``target``)."""
-    finding = Finding(
-        id=f"rules.{rule.id}.{obj}",
-        kind="rule",
-        table=table,
-        name=rule.name,
-        status=Status.FAIL,
-        severity=rule.severity,
-        message=f"{rule.id} {rule.name}: {message}",
-        category="Rules",
-        evidence=[Evidence(source=options.evidence_source, note=f"fix: {rule.hint}", sql=ddl)],
-        impact=rule.hint,
+    # Finding's fields in order (made positionally: init's spec waives thousands of these)
+    finding = new_finding(
+        f"rules.{rule.id}.{obj}",
+        "rule",
+        table,
+        rule.name,
+        Status.FAIL,
+        rule.severity,
+        f"{rule.id} {rule.name}: {message}",
+        (),
+        (),
+        (new_evidence(options.evidence_source, None, None, None, ddl, f"fix: {rule.hint}"),),
+        (),
+        "Rules",
+        rule.hint,
+        None,
+        None,
     )
     suppressed = _suppression(options, rule, provenance or [])
     if suppressed:

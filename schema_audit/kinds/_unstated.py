@@ -13,10 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from schema_audit.audit.context import AuditContext
-from schema_audit.enums import ReferentialAction, Status
+from schema_audit.enums import ReferentialAction
 from schema_audit.model import Column, ForeignKey, Table, Trigger, UniqueConstraint
-from schema_audit.spec.model import Requirement
 from schema_audit.sqlnorm import normalize_default
 
 
@@ -82,31 +80,9 @@ def _trigger(trigger: Trigger, props: dict[str, Any]) -> list[str]:
     return out
 
 
-_OBJECTS: dict[str, tuple[str, Callable[[Table], dict[str, Any]], Callable[..., list[str]]]] = {
+OBJECTS: dict[str, tuple[str, Callable[[Table], dict[str, Any]], Callable[..., list[str]]]] = {
     "foreign_keys": ("foreign_key", lambda t: t.foreign_keys, _fk),
     "columns": ("column", lambda t: t.columns, _column),
     "triggers": ("trigger", lambda t: t.triggers, _trigger),
     "unique": ("unique", lambda t: t.uniques, _unique),
 }
-
-
-def unstated_properties(req: Requirement, ctx: AuditContext, table: Table) -> list[str]:
-    """``name (PROPERTY …)`` for each object of ``exactly:``'s kind that a requirement of this
-    table matched (PASS) and that has properties the requirement does not state."""
-    entry = _OBJECTS.get(req.props["what"])
-    if entry is None:
-        return []
-    kind, objects_of, extras_of = entry
-    objects = objects_of(table)
-    out: list[str] = []
-    prefix = f"{req.parent}."
-    for f in ctx.judged.get((kind, req.table), ()):
-        if f.status != Status.PASS or not f.id.startswith(prefix):
-            continue
-        other = ctx.requirements.get(f.id)
-        if other is None:
-            continue
-        obj = objects.get(f.name or "")
-        if obj is not None and (extras := extras_of(obj, other.props)):
-            out.append(f"{f.name} ({', '.join(extras)})")
-    return sorted(out)

@@ -23,7 +23,7 @@ from schema_audit.audit.findings import Diff, Evidence, Finding, finding_for
 from schema_audit.audit.indexes import parse_key
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
-from schema_audit.kinds._unstated import unstated_properties
+from schema_audit.kinds._unstated import OBJECTS as _OBJECTS
 from schema_audit.model import TABLE_PRIVILEGES, Index, Table, qualify
 from schema_audit.spec.fragments import STRICT_KINDS
 from schema_audit.spec.model import Requirement
@@ -64,18 +64,55 @@ def kind_of(word: str) -> str:
     return next(k.id for k in registry().values() if k.strict == word)
 
 
-def _accounted(req: Requirement, ctx: AuditContext) -> set[str]:
-    """What the table's other requirements of the kind matched (their findings name it)."""
-    kind = kind_of(req.props["what"])
+def _matched(
+    req: Requirement, ctx: AuditContext, table: Table
+) -> tuple[set[str], list[str], set[str]]:
+    """One walk over the table's findings of ``exactly:``'s kind: the names they account for,
+    the ``name (PROPERTY …)`` of each matched object (PASS) with properties its requirement
+    does not state, and the roles of ``deny:``-only privilege requirements.
+
+    Each strict word was three walks over the same findings (accounted, unstated, denied):
+    at 5,000 tables, 40,000 ``exactly:`` entries over ~140,000 findings each time."""
+    what = req.props["what"]
+    kind = kind_of(what)
     names: set[str] = set()
+    unstated: list[str] = []
+    denied: set[str] = set()
     prefix = f"{req.parent}."
+    requirements = ctx.requirements
+    if kind == "privilege":
+        for f in ctx.judged.get((kind, req.table), ()):
+            if f.id.startswith(prefix):
+                other = requirements.get(f.id)
+                names.update(_privileges_accounted(other))
+                if other is not None and not other.props.get("grant"):
+                    roles = other.props.get("roles")
+                    if isinstance(roles, list):
+                        denied.update(roles)
+        return names, unstated, denied
+    entry = _OBJECTS.get(what)
+    is_index = what == "indexes"
+    objects = entry[1](table) if entry is not None else None
     for f in ctx.judged.get((kind, req.table), ()):
-        if f.id.startswith(prefix):
-            if kind == "privilege":
-                names.update(_privileges_accounted(ctx.requirements.get(f.id)))
-            elif f.name:
-                names.add(f.name)
-    return names
+        if not f.id.startswith(prefix):
+            continue
+        name = f.name
+        if name:
+            names.add(name)
+        if f.status != Status.PASS or not (objects is not None or is_index):
+            continue
+        other = requirements.get(f.id)
+        if other is None:
+            continue
+        if objects is not None:
+            assert entry is not None
+            obj = objects.get(name or "")
+            if obj is not None and (extras := entry[2](obj, other.props)):
+                unstated.append(f"{name} ({', '.join(extras)})")
+        elif text := _unstated_index(table, name, other.props):
+            unstated.append(text)
+    unstated.sort()
+    return names, unstated, denied
 
 
 def _privileges_accounted(other: Requirement | None) -> set[str]:
@@ -94,49 +131,19 @@ def _privileges_accounted(other: Requirement | None) -> set[str]:
     return {f"{role} {p}" for role in roles for p in privileges}
 
 
-def _deny_only_roles(req: Requirement, ctx: AuditContext) -> set[str]:
-    """Roles a ``deny:``-only privilege requirement of the table names."""
-    out: set[str] = set()
-    for f in ctx.judged.get(("privilege", req.table), ()):
-        other = ctx.requirements.get(f.id)
-        roles = other.props.get("roles") if other else None
-        if (
-            f.id.startswith(f"{req.parent}.")
-            and isinstance(roles, list)
-            and other is not None
-            and not other.props.get("grant")
-        ):
-            out.update(roles)
-    return out
-
-
-def _unstated_index_properties(req: Requirement, ctx: AuditContext, table: Table) -> list[str]:
+def _unstated_index(table: Table, name: str | None, props: dict) -> str | None:
     """``exactly: [indexes]`` is about each index's definition too: an index an exact
     ``columns:`` requirement matched that is UNIQUE, partial, covering, of another method or
     NULLS NOT DISTINCT where the requirement does not say so is not exactly what the spec
     requires (``init`` writes every property that differs from CREATE INDEX's default, so
     such a change to an index it saw FAILed nowhere before). ``leading:``/``covers:`` ask for
     a use, not a definition, and stay as they are."""
-    unstated: list[str] = []
-    prefix = f"{req.parent}."
-    for f in ctx.judged.get(("index", req.table), ()):
-        other = ctx.requirements.get(f.id)
-        index = table.indexes.get(f.name or "")
-        if (
-            f.status != Status.PASS
-            or not f.id.startswith(prefix)
-            or other is None
-            or "columns" not in other.props
-            or index is None
-            or index.constraint
-        ):
-            continue
-        props = other.props
-        extras = _unstated_index_extras(index, props)
-        extras += _unstated_key_options(props["columns"], index)
-        if extras:
-            unstated.append(f"{index.name} ({' '.join(extras)})")
-    return sorted(unstated)
+    index = table.indexes.get(name or "")
+    if "columns" not in props or index is None or index.constraint:
+        return None
+    extras = _unstated_index_extras(index, props)
+    extras += _unstated_key_options(props["columns"], index)
+    return f"{index.name} ({' '.join(extras)})" if extras else None
 
 
 def _unstated_index_extras(index: Index, props: dict) -> list[str]:
@@ -161,6 +168,8 @@ def _unstated_key_options(columns: object, index: Index) -> list[str]:
     ``init`` writes every non-default one, and ``last_name text_pattern_ops`` or
     ``restrictions COLLATE "C"`` serves other queries than ``last_name`` (an index rebuilt
     with another operator class or collation PASSed ``columns: [last_name]``)."""
+    if not any(key.opclass or key.collation for key in index.keys):
+        return []  # nothing to state (most indexes): the requirement's keys need no parsing
     wanted = [parse_key(str(c)) for c in (columns if isinstance(columns, list) else [columns])]
     out = []
     for key, want in zip(index.keys, wanted, strict=False):
@@ -196,10 +205,10 @@ def check_strict(req: Requirement, ctx: AuditContext) -> Finding:
             req, Status.NOT_APPLICABLE, f"table {req.table} does not exist, so this cannot apply"
         )
     allowed = set(req.props.get("allow") or [])
-    denied = _deny_only_roles(req, ctx) if what == "privileges" else set()
+    accounted, unstated, denied = _matched(req, ctx, table)
     extra = sorted(
         item
-        for item in _present(table, what) - _accounted(req, ctx) - allowed
+        for item in _present(table, what) - accounted - allowed
         # `allow: [role]` accounts for every privilege of that role, and a requirement with
         # only `deny:` for its roles' privileges whatever they are (column ones too)
         if not (what == "privileges" and item.split(" ", 1)[0] in allowed | denied)
@@ -210,10 +219,6 @@ def check_strict(req: Requirement, ctx: AuditContext) -> Finding:
             f"{table.name} has {what} the spec does not require: {', '.join(extra)}",
             Diff(what, "only the required ones", extra),
         )
-    if what == "indexes":
-        unstated = _unstated_index_properties(req, ctx, table)
-    else:
-        unstated = unstated_properties(req, ctx, table)
     if unstated:
         noun = "index" if what == "indexes" else what.removesuffix("s").replace("_", " ")
         return _unexpected(
