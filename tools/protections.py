@@ -383,8 +383,8 @@ PROTECTIONS = [
     Protection(
         "exactly-indexes-hold-definitions",
         "schema_audit/kinds/strict.py",
-        "unstated = _unstated_index_properties(req, ctx, table)",
-        "unstated = []",
+        "elif text := _unstated_index(table, name, other.props):",
+        "elif text := None:",
         "tests/test_init_strict.py::test_init_spec_holds_each_index_to_its_whole_definition",
     ),
     Protection(
@@ -449,8 +449,8 @@ PROTECTIONS = [
     Protection(
         "strict-holds-unstated-properties",
         "schema_audit/kinds/strict.py",
-        "unstated = unstated_properties(req, ctx, table)",
-        "unstated = []",
+        "if obj is not None and (extras := entry[2](obj, other.props)):",
+        "if obj is not None and (extras := []):",
         "tests/test_init_exact.py::test_a_change_after_init_fails",
     ),
     Protection(
