@@ -44,13 +44,12 @@ class AuditContext:
     @classmethod
     def build(cls, spec: Spec, model: SchemaModel, source_kind: str) -> AuditContext:
         ctx = cls(spec=spec, model=model, source_kind=source_kind)
-        requirements = ctx.requirements
+        # the first of an id, as Spec.requirement (walked backwards: the first is stored last)
+        ctx.requirements = {req.id: req for req in reversed(spec.requirements)}
         required_columns = ctx.required_columns
         # (schema, table) -> its qualified name: a table's columns share one quoting
         qualified: dict[tuple[str, str], str] = {}
         for req in spec.requirements:
-            if req.id not in requirements:
-                requirements[req.id] = req  # the first of an id, as Spec.requirement
             kind, table = req.kind, req.table
             if not table or (kind != "column" and kind not in _RELATION_KINDS):
                 continue

@@ -72,13 +72,18 @@ def evaluate(
     # parent's lookup did): most audits have none, so a child's check is one empty test
     absent: dict[str, Finding] = {}
     judged = ctx.judged
-    later: list[Requirement] = []
     # a live or replayed catalog, or a history with every statement applied, defers nothing
     deferring = ctx.is_static() and bool(model.unapplied)
     checks = {k: kind.check for k, kind in kinds.items()}
     last = {k for k, kind in kinds.items() if kind.last}
 
-    def judge(req: Requirement) -> None:
+    # strict kinds last: they read the findings of every other requirement; the rest in
+    # spec order (one loop, no call per requirement: 220,000 at 5,000 tables)
+    requirements = spec.requirements
+    ordered = [req for req in requirements if req.kind not in last]
+    if len(ordered) < len(requirements):
+        ordered += [req for req in requirements if req.kind in last]
+    for req in ordered:
         parent = absent.get(req.parent) if absent and req.parent else None
         if parent is not None:
             finding = _orphan(req, parent)
@@ -101,12 +106,4 @@ def evaluate(
             judged[key] = [finding]
         else:
             same.append(finding)
-
-    for req in spec.requirements:
-        if req.kind in last:
-            later.append(req)  # judged after every other requirement (below)
-        else:
-            judge(req)
-    for req in later:
-        judge(req)
     return findings

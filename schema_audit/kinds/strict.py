@@ -198,7 +198,7 @@ def facets(req: Requirement) -> list[Facet]:
     facets=facets,
 )
 def check_strict(req: Requirement, ctx: AuditContext) -> Finding:
-    table = ctx.model.tables.get(qualify(req.schema, req.table or ""))
+    table = ctx.table(req)
     what = req.props["what"]
     if table is None:
         return finding_for(
