@@ -433,3 +433,95 @@ def test_policy_predicates_carry_the_numeric_casts_postgresql_stores(make_db) ->
     policies = interpret(script).tables["public.invoices"].policies
     assert "numeric" in (policies["small"].using or "")  # the plain-data reader declined
     assert "numeric" in (policies["later"].using or "")  # ALTER POLICY (tree handler)
+
+
+def _applied_as_psql_f(dsn: str, script: str) -> list[int]:
+    """Run ``script`` as `psql -f` runs it (each statement on its own, a refused one skipped)
+    and give the lines PostgreSQL refused."""
+    import psycopg
+
+    from schema_audit.sources.statements import split_statements
+
+    refused = []
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for stmt in split_statements(script):
+            try:
+                conn.execute(stmt.sql)
+            except psycopg.errors.DependentObjectsStillExist:
+                refused.append(stmt.line)
+    return refused
+
+
+def test_drop_without_cascade_refused_while_something_depends_on_it(make_db) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL refuses `DROP TABLE` / `VIEW` / `SEQUENCE` / `TYPE` / `FUNCTION` without
+    CASCADE while another object depends on it (a view reading the table or view, another
+    table's foreign key, a default calling nextval or the function, a column of the type, a
+    view calling the function); the static reading dropped it anyway, so the objects the
+    refused statement left were missing (a false FAIL). Several objects dropped in one
+    statement may depend on each other; a table's partitions go with it."""
+    script = """
+        CREATE TABLE accounts (id serial PRIMARY KEY, name text NOT NULL);
+        CREATE TABLE orders (id serial PRIMARY KEY, account_id int REFERENCES accounts, total int);
+        CREATE TABLE notes (id int PRIMARY KEY, parent_id int REFERENCES notes);
+        CREATE VIEW account_names AS SELECT id, name FROM accounts;
+        CREATE VIEW account_initials AS SELECT left(name, 1) AS initial FROM account_names;
+        CREATE SEQUENCE invoice_no;
+        CREATE TYPE invoice_state AS ENUM ('draft', 'sent');
+        CREATE TYPE money_pair AS (amount int, cents int);
+        CREATE FUNCTION next_invoice_no() RETURNS bigint LANGUAGE sql AS $$ SELECT nextval('invoice_no') $$;
+        CREATE FUNCTION cents(int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT $1 * 100';
+        CREATE TABLE invoices (
+            id bigint DEFAULT nextval('invoice_no'::regclass),
+            nr bigint DEFAULT next_invoice_no(),
+            state invoice_state[],
+            pair money_pair,
+            total int
+        );
+        CREATE VIEW invoice_cents AS SELECT cents(total) AS total_cents FROM invoices;
+        CREATE TABLE events (id int, at int) PARTITION BY RANGE (at);
+        CREATE TABLE events_1 PARTITION OF events FOR VALUES FROM (1) TO (10);
+        DROP TABLE accounts;
+        DROP VIEW account_names;
+        DROP SEQUENCE invoice_no;
+        DROP TYPE invoice_state;
+        DROP TYPE money_pair;
+        DROP FUNCTION next_invoice_no();
+        DROP FUNCTION cents(int);
+        DROP TABLE notes;
+        DROP VIEW account_initials, account_names;
+        DROP TABLE orders, accounts;
+        DROP TABLE events;
+    """
+    dsn = make_db("lo")
+    refused = _applied_as_psql_f(dsn, script)
+    static = interpret(script)
+    assert [u.line for u in static.unapplied if u.kind == "error"] == refused
+    assert refused == [22, 23, 24, 25, 26, 27, 28]
+    assert [str(d) for d in diff_models(live.introspect(dsn), static)] == []
+
+
+def test_drop_cascade_takes_the_defaults_and_users_along(make_db) -> None:  # type: ignore[no-untyped-def]
+    """With CASCADE PostgreSQL drops what depends on the object: a sequence's nextval
+    defaults (the columns stay), a function's defaults, CHECKs, expression indexes and the
+    views calling it (and views on those). The static reading kept them: a false PASS of a
+    default, check, index or view requirement."""
+    script = """
+        CREATE SEQUENCE order_no;
+        CREATE TABLE bills (id int DEFAULT nextval('order_no'), n serial, note text);
+        DROP SEQUENCE bills_n_seq CASCADE;
+        DROP SEQUENCE order_no CASCADE;
+        CREATE FUNCTION twice(int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT $1 * 2';
+        CREATE TABLE calc (x int DEFAULT twice(2), y int CHECK (twice(y) > 0), z int);
+        CREATE INDEX calc_twice ON calc (twice(x));
+        CREATE INDEX calc_z ON calc (z) WHERE twice(z) > 4;
+        CREATE VIEW calc_view AS SELECT twice(x) AS y FROM calc;
+        CREATE VIEW calc_view_2 AS SELECT y FROM calc_view;
+        CREATE VIEW calc_plain AS SELECT x FROM calc;
+        DROP FUNCTION twice CASCADE;
+    """
+    assert _differences(make_db, script) == []
+    static = interpret(script)
+    assert not static.unapplied
+    assert static.tables["public.bills"].columns["n"].default is None
+    assert sorted(static.views) == ["public.calc_plain"]
+    assert not static.tables["public.calc"].checks

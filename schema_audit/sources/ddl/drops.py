@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 from pglast import ast
 from pglast.enums import DropBehavior, ObjectType
 
-from schema_audit.model import Table, View, qualify
+from schema_audit.model import Function, Table, View, qualify
+from schema_audit.sources.ddl import dependents
 from schema_audit.sources.ddl.alter_table import drop_column, drop_referenced_key
 from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.nodes import strings, type_text
@@ -35,6 +36,8 @@ _on = registrar(DROPPERS)
 def drop(interp: DdlInterpreter, node: ast.DropStmt) -> None:
     """DROP … [, …]: each object in turn, by its type's function (others hold nothing modelled)."""
     dropper = DROPPERS.get(node.removeType)
+    if dropper is not None and not _cascade(node):
+        _refuse_if_depended_on(interp, node)
     for obj in node.objects or ():
         names = strings(obj) if isinstance(obj, tuple | list) else []
         if dropper is not None:
@@ -45,16 +48,104 @@ def _cascade(node: ast.DropStmt) -> bool:
     return node.behavior == DropBehavior.DROP_CASCADE
 
 
+def _names(obj: Any) -> list[str]:
+    return strings(obj) if isinstance(obj, tuple | list) else []
+
+
+def _table_key(interp: DdlInterpreter, names: list[str]) -> str:
+    return qualify(names[0] if len(names) == 2 else interp._lookup_schema(names[-1]), names[-1])
+
+
+def _view_key(interp: DdlInterpreter, names: list[str]) -> str:
+    schema = names[0] if len(names) == 2 else interp._lookup_schema(names[-1], views=True)
+    return qualify(schema, names[-1])
+
+
+def _sequence_key(interp: DdlInterpreter, names: list[str]) -> str:
+    return qualify(*(names if len(names) == 2 else [interp.search_path[0], names[-1]]))
+
+
+def _type_key(interp: DdlInterpreter, n: ast.TypeName) -> tuple[str, str]:
+    tn = strings(n.names)
+    schema, name = tn if len(tn) == 2 else [interp.search_path[0], tn[-1]]
+    return schema, name
+
+
+def _dropped_functions(interp: DdlInterpreter, obj: Any, names: list[str]) -> list[Function]:
+    if isinstance(obj, ast.ObjectWithArgs):
+        return functions_named(interp, obj)
+    return [
+        fn
+        for fn in interp.model.functions.values()
+        if fn.name == names[-1] and (len(names) == 1 or fn.schema == names[0])
+    ]
+
+
+def _with_partitions(interp: DdlInterpreter, keys: set[str]) -> set[str]:
+    """``keys`` and the partitions of each (DROP TABLE of a partitioned table drops them);
+    only partitioned tables are looked under (the scan is over every table)."""
+    out = set(keys)
+    todo = [k for k in keys if getattr(interp.model.tables.get(k), "kind", "") == "partitioned"]
+    while todo:
+        parent = todo.pop()
+        for key, table in interp.model.tables.items():
+            if table.partition_of == parent and key not in out:
+                out.add(key)
+                if table.kind == "partitioned":
+                    todo.append(key)
+    return out
+
+
+def _refuse_if_depended_on(interp: DdlInterpreter, node: ast.DropStmt) -> None:
+    """DROP without CASCADE: PostgreSQL refuses the whole statement while an object outside
+    it depends on one it names (``dependents``); nothing of it is applied then."""
+    kind, objects = node.removeType, list(node.objects or ())
+    if kind in (OT.OBJECT_TABLE, OT.OBJECT_FOREIGN_TABLE):
+        named = {_table_key(interp, _names(o)) for o in objects}
+        keys = _with_partitions(interp, {k for k in named if k in interp.model.tables})
+        for key in sorted(named & keys):
+            table = interp.model.tables[key]
+            if dependents.views_reading(interp, keys) or dependents.referencing_keys(
+                interp, table, keys
+            ):
+                raise dependents.refused("table", key)
+    elif kind in (OT.OBJECT_VIEW, OT.OBJECT_MATVIEW):
+        keys = {_view_key(interp, _names(o)) for o in objects}
+        if reading := dependents.views_reading(interp, keys):
+            gone = next(k for k in sorted(keys) if k in interp.model.views[reading[0]].depends_on)
+            raise dependents.refused("view", gone)
+    elif kind == OT.OBJECT_SEQUENCE:
+        keys = {_sequence_key(interp, _names(o)) for o in objects}
+        keys &= set(interp.model.sequences)
+        if keys and dependents.columns_calling_nextval(interp, keys):
+            raise dependents.refused("sequence", min(keys))
+    elif kind == OT.OBJECT_TYPE:
+        for obj in objects:
+            for n in obj if isinstance(obj, tuple | list) else [obj]:
+                if isinstance(n, ast.TypeName):
+                    typed = type_text(*_type_key(interp, n))
+                    if dependents.columns_of_types(interp, {typed}, set()):
+                        raise dependents.refused("type", typed)
+    elif kind in (OT.OBJECT_FUNCTION, OT.OBJECT_PROCEDURE):
+        dropped = [fn for o in objects for fn in _dropped_functions(interp, o, _names(o))]
+        homes = dependents.certain_homes(interp, dropped)
+        for _what, _table, _name in dependents.function_users(interp, homes):
+            raise dependents.refused("function", dropped[0].signature)
+
+
 @_on(OT.OBJECT_TABLE, OT.OBJECT_FOREIGN_TABLE)
 def _table(interp: DdlInterpreter, node: ast.DropStmt, obj: Any, names: list[str]) -> None:
+    key = _table_key(interp, names)
+    if key in interp.model.tables:  # its partitions go with it, deepest first
+        for part in sorted(_with_partitions(interp, {key}) - {key}, reverse=True):
+            if part in interp.model.tables:
+                drop_table(interp, part.split(".", 1), False, _cascade(node))
     drop_table(interp, names, bool(node.missing_ok), _cascade(node))
 
 
 @_on(OT.OBJECT_VIEW, OT.OBJECT_MATVIEW)
 def _view(interp: DdlInterpreter, node: ast.DropStmt, obj: Any, names: list[str]) -> None:
-    key = qualify(
-        *(names if len(names) == 2 else [interp._lookup_schema(names[-1], views=True), names[-1]])
-    )
+    key = _view_key(interp, names)
     view = interp.model.views.pop(key, None)
     if view is None and not node.missing_ok:
         raise ApplyError(f"view {key} does not exist")
@@ -134,14 +225,9 @@ def _routine(interp: DdlInterpreter, node: ast.DropStmt, obj: Any, names: list[s
     """DROP FUNCTION / PROCEDURE: the overload its argument types name (every one without them),
     and with CASCADE the triggers that call it (PostgreSQL drops them; without CASCADE it
     refuses while one does)."""
-    if isinstance(obj, ast.ObjectWithArgs):
-        dropped = functions_named(interp, obj)
-    else:
-        dropped = [
-            fn
-            for fn in interp.model.functions.values()
-            if fn.name == names[-1] and (len(names) == 1 or fn.schema == names[0])
-        ]
+    dropped = _dropped_functions(interp, obj, names)
+    if _cascade(node):
+        _drop_function_users(interp, dependents.certain_homes(interp, dropped))
     homes = {(fn.schema, fn.name) for fn in dropped}
     calling = [
         (table, trigger)
@@ -162,6 +248,25 @@ def _routine(interp: DdlInterpreter, node: ast.DropStmt, obj: Any, names: list[s
         table.provenance.append(interp._prov("altered"))
 
 
+def _drop_function_users(interp: DdlInterpreter, homes: set[tuple[str, str]]) -> None:
+    """DROP FUNCTION … CASCADE: the views, column defaults, CHECKs and indexes calling it go
+    (a column keeps its place without the default, as PostgreSQL drops only the default)."""
+    for what, table, name in list(dependents.function_users(interp, homes)):
+        if what == "view":
+            view = interp.model.views.pop(name, None)
+            _forget_view(interp, name, view)
+            drop_dependent_views(interp, name)
+            continue
+        assert table is not None
+        if what == "default":
+            table.columns[name].default = None
+        elif what == "check":
+            table.checks.pop(name, None)
+        elif table.indexes.pop(name, None) is not None:
+            interp._relations.pop(qualify(table.schema, name), None)
+        table.provenance.append(interp._prov("altered"))
+
+
 def _trigger_home(function: str) -> tuple[str, str]:
     """A trigger's function as (schema, name): the model names one in public bare."""
     schema, _, name = function.rpartition(".")
@@ -174,8 +279,7 @@ def _type(interp: DdlInterpreter, node: ast.DropStmt, obj: Any, names: list[str]
     for an enum the model holds they go; for another type they are not known, so listed."""
     for n in obj if isinstance(obj, tuple | list) else [obj]:
         if isinstance(n, ast.TypeName):
-            tn = strings(n.names)
-            schema, name = tn if len(tn) == 2 else [interp.search_path[0], tn[-1]]
+            schema, name = _type_key(interp, n)
             enum = interp.model.enums.pop(qualify(schema, name), None)
             if not _cascade(node):
                 continue
@@ -195,7 +299,12 @@ def _type(interp: DdlInterpreter, node: ast.DropStmt, obj: Any, names: list[str]
 
 @_on(OT.OBJECT_SEQUENCE)
 def _sequence(interp: DdlInterpreter, node: ast.DropStmt, obj: Any, names: list[str]) -> None:
-    key = qualify(*(names if len(names) == 2 else [interp.search_path[0], names[-1]]))
+    """DROP SEQUENCE; with CASCADE the column defaults calling nextval on it go too."""
+    key = _sequence_key(interp, names)
+    if _cascade(node) and key in interp.model.sequences:
+        for table, column in dependents.columns_calling_nextval(interp, {key}):
+            column.default = None
+            table.provenance.append(interp._prov("altered"))
     interp.model.sequences.pop(key, None)
     interp._relations.pop(key, None)
 
