@@ -7,6 +7,8 @@ applies it to a real database and compares `diff` of the static reading with the
 
 from __future__ import annotations
 
+import psycopg
+
 from schema_audit.modeldiff import diff_models
 from schema_audit.sources import live
 from schema_audit.sources.ddl import interpret
@@ -435,11 +437,11 @@ def test_policy_predicates_carry_the_numeric_casts_postgresql_stores(make_db) ->
     assert "numeric" in (policies["later"].using or "")  # ALTER POLICY (tree handler)
 
 
-def _applied_as_psql_f(dsn: str, script: str) -> list[int]:
+def _applied_as_psql_f(
+    dsn: str, script: str, refusal: type[Exception] = psycopg.errors.DependentObjectsStillExist
+) -> list[int]:
     """Run ``script`` as `psql -f` runs it (each statement on its own, a refused one skipped)
-    and give the lines PostgreSQL refused."""
-    import psycopg
-
+    and give the lines PostgreSQL refused with ``refusal``."""
     from schema_audit.sources.statements import split_statements
 
     refused = []
@@ -447,7 +449,7 @@ def _applied_as_psql_f(dsn: str, script: str) -> list[int]:
         for stmt in split_statements(script):
             try:
                 conn.execute(stmt.sql)
-            except psycopg.errors.DependentObjectsStillExist:
+            except refusal:
                 refused.append(stmt.line)
     return refused
 
@@ -525,3 +527,52 @@ def test_drop_cascade_takes_the_defaults_and_users_along(make_db) -> None:  # ty
     assert static.tables["public.bills"].columns["n"].default is None
     assert sorted(static.views) == ["public.calc_plain"]
     assert not static.tables["public.calc"].checks
+
+
+def test_select_star_views_have_the_columns_postgresql_expanded(make_db) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL expands a view's `*` when it creates the view (a later `ADD COLUMN` does not
+    reach it). The static view had one column `?column?`, so a view requirement naming its
+    columns FAILed statically and `init --sql` wrote `?column?`. Expanded from the model's
+    columns: tables, views, WITH queries, subqueries and VALUES with their aliases, joins
+    `USING`/`NATURAL` (merged columns first); a `*` repeating a name is refused as PostgreSQL
+    refuses it; a `*` over a function's columns is listed as not known (DEFERRED)."""
+    script = """
+        CREATE TABLE accounts (id serial PRIMARY KEY, name text NOT NULL, email text);
+        CREATE TABLE orders (id serial PRIMARY KEY, account_id int, total int);
+        CREATE TABLE notes (account_id int, body text);
+        CREATE VIEW all_accounts AS SELECT * FROM accounts;
+        CREATE VIEW account_orders AS
+            SELECT a.*, o.total FROM accounts a JOIN orders o ON o.account_id = a.id;
+        CREATE VIEW order_notes AS SELECT * FROM orders JOIN notes USING (account_id);
+        CREATE VIEW order_notes_natural AS SELECT * FROM orders NATURAL LEFT JOIN notes;
+        CREATE VIEW renamed (ident) AS SELECT * FROM (SELECT id, name AS n FROM accounts) s;
+        CREATE VIEW mailing AS WITH c (account) AS (SELECT id, email FROM accounts)
+            SELECT c.*, 1 AS one FROM c;
+        CREATE VIEW on_a_view AS SELECT * FROM order_notes;
+        CREATE VIEW pairs AS SELECT * FROM (VALUES (1, 2)) AS t (x);
+        CREATE VIEW both_ids AS SELECT * FROM accounts JOIN orders ON orders.account_id = accounts.id;
+        CREATE MATERIALIZED VIEW account_snapshot AS SELECT * FROM accounts;
+        ALTER TABLE accounts ADD COLUMN phone text;
+        CREATE VIEW all_accounts_now AS SELECT * FROM accounts;
+    """
+    dsn = make_db("lo")
+    refused = _applied_as_psql_f(dsn, script, psycopg.errors.DuplicateColumn)
+    static = interpret(script)
+    assert [u.line for u in static.unapplied if u.kind == "error"] == refused == [15]
+    assert not [u for u in static.unapplied if u.kind != "error"]
+    assert [str(d) for d in diff_models(live.introspect(dsn), static)] == []
+    columns = {k: [c.name for c in v.columns] for k, v in static.views.items()}
+    assert columns["public.all_accounts"] == ["id", "name", "email"]
+    assert columns["public.order_notes"] == ["account_id", "id", "total", "body"]
+    assert columns["public.all_accounts_now"] == ["id", "name", "email", "phone"]
+
+    unknown = interpret(
+        "CREATE VIEW numbers AS SELECT * FROM generate_series(1, 3);\n"
+        "CREATE VIEW more_numbers AS SELECT * FROM numbers;\n"
+    )
+    assert [
+        (u.line, u.kind, [(e.kind, e.target) for e in u.effects]) for u in unknown.unapplied
+    ] == [
+        (1, "unsupported", [("view", "public.numbers")]),
+        (2, "unsupported", [("view", "public.more_numbers")]),
+    ]

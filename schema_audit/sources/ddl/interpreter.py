@@ -75,6 +75,8 @@ class DdlInterpreter:
         # names of the session's temporary relations (CREATE TEMP TABLE): they live in pg_temp,
         # which name lookup searches first, and are gone when the session ends (end_session)
         self._temp: set[str] = set()
+        # views whose '*' covered columns the model did not know (view_columns.py)
+        self.views_unknown_columns: set[str] = set()
         self._file: str | None = None
         self._revision: str | None = None
         self._stmt: Statement | None = None

@@ -16,9 +16,11 @@ from pglast.visitors import Continue, Skip, Visitor
 from schema_audit.model import Column, Table, View, ViewColumn, qualify
 from schema_audit.pgparse import parse_sql
 from schema_audit.pgvisit import find_all
+from schema_audit.sources import effects as fx
 from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.nodes import deparse, reloptions, strings, target_names
 from schema_audit.sources.ddl.registry import handles
+from schema_audit.sources.ddl.view_columns import has_star, output_names
 
 if TYPE_CHECKING:
     from schema_audit.sources.ddl.interpreter import DdlInterpreter
@@ -86,7 +88,7 @@ def define_view(
         if if_not_exists:
             return
         raise ApplyError(f"view {key} already exists")
-    names = aliases or target_names(query)
+    names = _column_names(interp, key, query, aliases)
     view = View(
         schema,
         rv.relname,
@@ -103,6 +105,34 @@ def define_view(
         view.grants = interp._defaults_for("tables", schema)
     interp.model.views[key] = view
     interp._relations[key] = "view"
+
+
+def _column_names(
+    interp: DdlInterpreter, key: str, query: ast.Node, aliases: list[str]
+) -> list[str]:
+    """The view's column names: the aliases given, then the query's own for the rest, with a
+    ``*`` expanded to the columns it covers now (``view_columns``). Where those are not
+    known the statement is listed (what the view's columns are is then DEFERRED), and
+    where the expansion repeats a name PostgreSQL refuses the view."""
+    interp.views_unknown_columns.discard(key)
+    if not has_star(query):
+        names = target_names(query)
+    elif (expanded := output_names(interp, query)) is None:
+        interp.views_unknown_columns.add(key)
+        interp._unapplied(
+            "unsupported",
+            f"the columns '*' gives view {key} are not known (it reads a relation or function "
+            "whose columns are not modelled)",
+            effects=[fx.Effect("view", key)],
+        )
+        names = target_names(query)
+    else:
+        names = expanded
+        given = aliases + names[len(aliases) :]
+        repeated = next((n for i, n in enumerate(given) if n in given[:i]), None)
+        if repeated is not None:
+            raise ApplyError(f'column "{repeated}" specified more than once', "duplicate_column")
+    return aliases + names[len(aliases) :]
 
 
 def view_using_column(interp: DdlInterpreter, table: Table, column: str) -> str | None:
