@@ -576,3 +576,40 @@ def test_select_star_views_have_the_columns_postgresql_expanded(make_db) -> None
         (1, "unsupported", [("view", "public.numbers")]),
         (2, "unsupported", [("view", "public.more_numbers")]),
     ]
+
+
+def test_flyway_migrations_replay_in_flyways_transactions(pg_server, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Flyway runs each migration in its own transaction, except one holding a statement
+    its PostgreSQL parser runs outside one (CREATE INDEX CONCURRENTLY …) or whose script
+    configuration file says `executeInTransaction=false`. The replay ran Flyway files as
+    `psql -f` does: `LOCK TABLE` stopped it (a false replay failure), and a migration failing
+    halfway left its first statements behind, which Flyway rolls back. The migrations before
+    a failing one stay applied and the replay stops there, as `flyway migrate` does."""
+    folder = tmp_path / "db" / "migration"
+    folder.mkdir(parents=True)
+    (folder / "V1__create_customers.sql").write_text(
+        "CREATE TABLE customers (\n    id BIGSERIAL PRIMARY KEY,\n    email VARCHAR(255) NOT NULL\n);\n"
+    )
+    (folder / "V1_1__lock_and_add_phone.sql").write_text(
+        "LOCK TABLE customers IN ACCESS EXCLUSIVE MODE;\n"
+        "ALTER TABLE customers ADD COLUMN phone VARCHAR(32);\n"
+    )
+    (folder / "V2__customers_email_index.sql").write_text(
+        "-- runs outside a transaction: Flyway sees CONCURRENTLY\n"
+        "CREATE INDEX CONCURRENTLY idx_customers_email ON customers (email);\n"
+    )
+    (folder / "V3__orders.sql").write_text(
+        "CREATE TABLE orders (id BIGSERIAL PRIMARY KEY, customer_id BIGINT NOT NULL);\n"
+        "ALTER TABLE orders ADD CONSTRAINT fk_orders_customer\n"
+        "    FOREIGN KEY (customer_id) REFERENCES customer (id);\n"
+    )
+    failed, model = _replayed(pg_server, folder)
+    assert failed is not None and failed.where == "migration/V3__orders.sql:2", failed
+    assert "phone" in model.tables["public.customers"].columns
+    assert "idx_customers_email" in model.tables["public.customers"].indexes
+    assert "public.orders" not in model.tables  # rolled back with its migration
+
+    (folder / "V3__orders.sql.conf").write_text("executeInTransaction=false\n")
+    failed, model = _replayed(pg_server, folder)
+    assert failed is not None and failed.where == "migration/V3__orders.sql:2", failed
+    assert "public.orders" in model.tables  # no transaction: its first statement stays

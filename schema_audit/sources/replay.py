@@ -450,8 +450,9 @@ def replay_sql(
     file's own ``BEGIN``/``COMMIT`` makes its statements one transaction. A transaction a
     file leaves open is rolled back when its session ends, as psql's would be. ``search_path``
     (--search-path) is what each session starts with, as the runner's would. A runner that
-    wraps each file in a transaction (goose, dbmate, diesel: ``runner_transactions``) gets
-    it here too: ``LOCK TABLE`` works, and a failing statement leaves nothing of its file.
+    wraps each file in a transaction (goose, dbmate, diesel, Flyway: ``runner_transactions``)
+    gets it here too: ``LOCK TABLE`` works, and a failing statement leaves nothing of its
+    file (the earlier files stay applied, and the replay stops there, as the runner does).
     """
     from schema_audit.sources.runner_transactions import in_one_transaction
     from schema_audit.sources.sqlfile import _display, _up_section, discover
@@ -466,8 +467,10 @@ def replay_sql(
         try:
             raw = file.read_text(encoding="utf-8")
             text = _up_section(raw)
-            wrapped = in_one_transaction(file, raw, layout.name if layout else None)
             with psycopg.connect(scratch.dsn, autocommit=True) as conn:
+                wrapped = in_one_transaction(
+                    file, raw, layout.name if layout else None, conn.info.server_version
+                )
                 if search_path:
                     conn.execute(
                         "SELECT set_config('search_path', %s, false)",

@@ -9,9 +9,17 @@ runner's own opt-out is honoured:
 * goose: every file, unless it has a ``-- +goose NO TRANSACTION`` annotation;
 * dbmate: every file, unless its up marker says ``-- migrate:up transaction:false``;
 * diesel: every ``up.sql``, unless ``metadata.toml`` beside it sets
-  ``run_in_transaction = false``.
+  ``run_in_transaction = false``;
+* Flyway: every migration, unless a script configuration file beside it
+  (``V2__x.sql.conf``) sets ``executeInTransaction=false`` or one of its statements is one
+  Flyway's PostgreSQL parser runs outside a transaction (``CREATE/DROP INDEX
+  CONCURRENTLY``, ``VACUUM``, ``REINDEX SCHEMA/DATABASE/SYSTEM``, ``ALTER SYSTEM``,
+  ``DISCARD ALL``, ``CREATE/DROP DATABASE/TABLESPACE/SUBSCRIPTION``, ``COPY … FROM
+  STDIN``, and ``ALTER TYPE … ADD VALUE`` before PostgreSQL 12). Such a migration runs
+  statement by statement (as with Flyway's ``mixed`` setting: without it Flyway refuses a
+  migration mixing both kinds, so a database migrated by it had it set).
 
-Other layouts (golang-migrate, Flyway, Prisma, plain folders …) keep the ``psql -f`` way.
+Other layouts (golang-migrate, Prisma, plain folders …) keep the ``psql -f`` way.
 """
 
 from __future__ import annotations
@@ -26,16 +34,53 @@ _GOOSE_NO_TRANSACTION = re.compile(r"(?im)^[ \t]*--[ \t]*\+goose[ \t]+no[ \t]+tr
 _DBMATE_NO_TRANSACTION = re.compile(r"(?i)\btransaction[ \t]*:[ \t]*false\b")
 
 
-def in_one_transaction(file: Path, text: str, layout: str | None) -> bool:
+# Flyway's PostgreSQLParser.detectCanExecuteInTransaction, on the statement's text with
+# comments removed, whitespace collapsed and upper-cased as Flyway simplifies it
+_FLYWAY_OUTSIDE = re.compile(
+    r"^(?:(?:CREATE|DROP) (?:DATABASE|TABLESPACE|SUBSCRIPTION)\b|ALTER SYSTEM\b"
+    r"|(?:CREATE|DROP)(?: UNIQUE)? INDEX CONCURRENTLY\b|REINDEX(?: VERBOSE)? "
+    r"(?:SCHEMA|DATABASE|SYSTEM)\b|VACUUM\b|DISCARD ALL\b|COPY(?: .*)? FROM STDIN\b)"
+)
+_FLYWAY_ADD_VALUE = re.compile(r"^ALTER TYPE(?: .*)? ADD VALUE\b")
+_FLYWAY_CONF_OFF = re.compile(r"(?im)^[ \t]*executeInTransaction[ \t]*=[ \t]*false[ \t]*$")
+_COMMENT = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
+
+
+def in_one_transaction(
+    file: Path, text: str, layout: str | None, server_version: int = 150000
+) -> bool:
     """True when the runner of ``layout`` applies ``file`` (whose text is ``text``) as one
-    transaction; see the module docstring."""
+    transaction on a server of ``server_version`` (``server_version_num``); see the
+    module docstring."""
     if _GOOSE_UP.search(text):
         return _GOOSE_NO_TRANSACTION.search(text) is None
     if (up := _DBMATE_UP.search(text)) is not None:
         return _DBMATE_NO_TRANSACTION.search(up.group(0)) is None
     if layout == "diesel" and file.name == "up.sql":
         return _diesel_runs_in_transaction(file.parent / "metadata.toml")
+    if layout == "flyway":
+        return _flyway_runs_in_transaction(file, text, server_version)
     return False
+
+
+def _flyway_runs_in_transaction(file: Path, text: str, server_version: int) -> bool:
+    """Flyway's choice for one migration (``executeInTransaction`` of its script
+    configuration file, then what its statements need)."""
+    from schema_audit.sources.statements import split_statements
+
+    conf = file.with_name(file.name + ".conf")
+    try:
+        if _FLYWAY_CONF_OFF.search(conf.read_text(encoding="utf-8")):
+            return False
+    except (OSError, UnicodeDecodeError):
+        pass
+    for stmt in split_statements(text):
+        simplified = " ".join(_COMMENT.sub(" ", stmt.sql).split()).upper()
+        if _FLYWAY_OUTSIDE.match(simplified):
+            return False
+        if server_version < 120000 and _FLYWAY_ADD_VALUE.match(simplified):
+            return False
+    return True
 
 
 def _diesel_runs_in_transaction(metadata: Path) -> bool:
