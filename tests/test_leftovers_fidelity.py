@@ -613,3 +613,38 @@ def test_flyway_migrations_replay_in_flyways_transactions(pg_server, tmp_path) -
     failed, model = _replayed(pg_server, folder)
     assert failed is not None and failed.where == "migration/V3__orders.sql:2", failed
     assert "public.orders" in model.tables  # no transaction: its first statement stays
+
+
+def test_policy_subqueries_carry_the_numeric_casts_postgresql_stores(make_db) -> None:  # type: ignore[no-untyped-def]
+    """An integer column meeting a numeric inside a policy's subquery (`i.amount > 3.5`,
+    `n < cap` of another table), or an integer column compared with a numeric subquery
+    (`amount > (SELECT avg(…))`, `amount IN (SELECT cap …)`), is stored cast to numeric; the
+    static reading kept a predicate with a subquery as written (a false `diff` / FAIL
+    against the catalog). Each name is resolved in the FROM list PostgreSQL binds it to, and
+    a subquery's unnamed aggregate is printed with the name PostgreSQL gives it."""
+    script = """
+        CREATE TABLE invoices (id int PRIMARY KEY, amount integer, big bigint, price numeric(10, 2), owner text);
+        CREATE TABLE limits (owner text, cap numeric, n int);
+        ALTER TABLE invoices ENABLE ROW LEVEL SECURITY;
+        CREATE POLICY sub ON invoices FOR SELECT
+            USING (id IN (SELECT i.id FROM invoices i WHERE i.amount > 3.5));
+        CREATE POLICY outer_price ON invoices FOR UPDATE
+            USING (EXISTS (SELECT 1 FROM invoices i WHERE i.amount < invoices.price));
+        CREATE POLICY average ON invoices FOR DELETE
+            USING (amount > (SELECT avg(i.amount) FROM invoices i));
+        CREATE POLICY capped ON invoices FOR INSERT
+            WITH CHECK (amount <= (SELECT cap FROM limits l WHERE l.owner = invoices.owner));
+        CREATE POLICY listed ON invoices AS RESTRICTIVE USING (amount IN (SELECT cap FROM limits));
+        CREATE POLICY other_table ON invoices AS RESTRICTIVE FOR SELECT
+            USING (EXISTS (SELECT 1 FROM limits WHERE n < cap AND amount < 2.5));
+        CREATE POLICY sums ON invoices AS RESTRICTIVE FOR UPDATE
+            USING (big < (SELECT sum(i.big) FROM invoices i)
+                   AND amount < (SELECT sum(i.amount) FROM invoices i)
+                   AND amount < (SELECT max(l.cap) FROM limits l));
+        CREATE POLICY scaled ON invoices AS RESTRICTIVE FOR DELETE
+            USING (owner IN (SELECT owner FROM limits WHERE n * 1.5 > 2));
+    """
+    assert _differences(make_db, script) == []
+    policies = interpret(script).tables["public.invoices"].policies
+    assert "numeric" in (policies["average"].using or "")
+    assert "numeric" not in (policies["sums"].using or "").split("AND")[1]  # sum(int) is bigint

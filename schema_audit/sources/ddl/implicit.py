@@ -15,11 +15,11 @@ integer with a numeric is expanded first, as PostgreSQL's parser expands it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pglast import ast
-from pglast.enums import A_Expr_Kind, BoolExprType
+from pglast.enums import A_Expr_Kind, BoolExprType, SubLinkType
 
 from schema_audit.model import Column
 
@@ -38,15 +38,118 @@ def _as_numeric(node: Any) -> ast.TypeCast:
     )
 
 
-def _column_kind(node: ast.ColumnRef, columns: Mapping[str, Column]) -> str | None:
-    fields = node.fields or ()
-    field = fields[0] if len(fields) == 1 else None
-    column = columns.get(field.sval or "") if isinstance(field, ast.String) else None
+class Columns:
+    """Where a column reference's column is found: the table's columns, by bare name.
+    Inside a subquery nothing is (``enter``): its names may be another table's columns."""
+
+    def __init__(self, columns: Mapping[str, Column]) -> None:
+        self.columns = columns
+
+    def column(self, ref: ast.ColumnRef) -> Column | None:
+        """The column ``ref`` names, None where not certainly known."""
+        fields = ref.fields or ()
+        field = fields[0] if len(fields) == 1 else None
+        return self.columns.get(field.sval or "") if isinstance(field, ast.String) else None
+
+    def enter(self, select: ast.SelectStmt) -> Columns:
+        """The resolver inside ``select`` (a subquery)."""
+        return Columns({})
+
+
+# one FROM list: qualifier -> its columns, or None where an item is not a known relation
+FromScope = dict[str, Mapping[str, Column]] | None
+
+
+class Scopes(Columns):
+    """Column references resolved as PostgreSQL binds them in a predicate with subqueries
+    (a policy's): innermost FROM list first, a qualifier by its relation's name or alias.
+    ``from_scope`` gives a subquery's FROM list (None: an item the model does not know,
+    and then no name there or below is resolved)."""
+
+    def __init__(
+        self, stack: list[FromScope], from_scope: Callable[[ast.SelectStmt], FromScope]
+    ) -> None:
+        super().__init__({})
+        self.stack, self.from_scope = stack, from_scope
+
+    def column(self, ref: ast.ColumnRef) -> Column | None:
+        names = [f.sval or "" for f in ref.fields or () if isinstance(f, ast.String)]
+        if len(names) != len(ref.fields or ()) or not 1 <= len(names) <= 2:
+            return None
+        for scope in reversed(self.stack):
+            if scope is None:
+                return None
+            if len(names) == 2:
+                if names[0] in scope:
+                    return scope[names[0]].get(names[1])
+                continue
+            found = [columns[names[0]] for columns in scope.values() if names[0] in columns]
+            if len(found) > 1:
+                return None
+            if found:
+                return found[0]
+        return None
+
+    def enter(self, select: ast.SelectStmt) -> Columns:
+        scope = None if select.withClause is not None else self.from_scope(select)
+        return Scopes([*self.stack, scope], self.from_scope)
+
+
+def _column_kind(node: ast.ColumnRef, columns: Columns) -> str | None:
+    column = columns.column(node)
     if column is None:
         return None
     if column.type in INTEGER_TYPES:
         return _INT
     return _NUMERIC if column.type.split("(")[0] == "numeric" else None
+
+
+_SELECT_PARTS = ("targetList", "whereClause", "havingClause", "groupClause", "sortClause")
+
+
+def _select_kind(node: ast.SelectStmt, columns: Columns) -> str | None:
+    """Promote inside a subquery (in its own scope); the kind of its one output column."""
+    if node.larg is not None and node.rarg is not None:  # UNION …: each side on its own
+        _select_kind(node.rarg, columns)
+        return _select_kind(node.larg, columns)
+    inner = columns.enter(node)
+    kinds = []
+    for part in _SELECT_PARTS:
+        value = getattr(node, part, None)
+        if part == "targetList":
+            kinds = [_promote(t, inner) for t in value or ()]
+        elif isinstance(value, ast.Node):
+            value = _expanded(value, inner)
+            setattr(node, part, value)
+            _promote(value, inner)
+        elif value is not None:
+            _promote(value, inner)
+    return kinds[0] if len(kinds) == 1 else None
+
+
+# aggregate -> its result's kind from its argument's (sum of a bigint is numeric: _sum_kind)
+_AGGREGATES = {"avg", "sum", "min", "max", "count"}
+
+
+def _aggregate_kind(node: ast.FuncCall, columns: Columns) -> str | None:
+    names = [f.sval for f in node.funcname or () if isinstance(f, ast.String)]
+    args = list(node.args or ())
+    for arg in args:
+        _promote(arg, columns)
+    name = names[-1] if names and (len(names) == 1 or names[0] == "pg_catalog") else ""
+    if name == "count":
+        return _INT
+    if name not in _AGGREGATES or len(args) != 1 or node.agg_distinct or node.over:
+        return None
+    kind = _promote(args[0], columns)
+    if name in ("min", "max"):
+        return _INT if kind == _INT_LITERAL else kind
+    if name == "avg":
+        return _NUMERIC if kind in (_INT, _INT_LITERAL, _NUMERIC) else None
+    column = columns.column(args[0]) if isinstance(args[0], ast.ColumnRef) else None
+    if kind == _NUMERIC or (column is not None and column.type == "bigint"):
+        return _NUMERIC  # sum(bigint) is numeric, sum(integer) bigint
+    return _INT if kind in (_INT, _INT_LITERAL) else None
 
 
 def _operator(node: ast.A_Expr) -> str | None:
@@ -56,7 +159,7 @@ def _operator(node: ast.A_Expr) -> str | None:
     return op if op in _ARITHMETIC or op in _COMPARISONS else None
 
 
-def _promote(node: object, columns: Mapping[str, Column]) -> str | None:
+def _promote(node: object, columns: Columns) -> str | None:
     """The operand kind of ``node`` (None: anything else), after promoting inside it."""
     if isinstance(node, tuple | list):
         for item in node:
@@ -85,6 +188,22 @@ def _promote(node: object, columns: Mapping[str, Column]) -> str | None:
         if _NUMERIC in (left, right):
             return _NUMERIC
         return _INT_LITERAL if left == right == _INT_LITERAL else _INT
+    if isinstance(node, ast.ResTarget):
+        node.val = _expanded(node.val, columns)
+        return _promote(node.val, columns)
+    if isinstance(node, ast.SelectStmt):
+        return _select_kind(node, columns)
+    if isinstance(node, ast.SubLink) and isinstance(node.subselect, ast.SelectStmt):
+        inner = _select_kind(node.subselect, columns)
+        if node.testexpr is not None:
+            node.testexpr = _expanded(node.testexpr, columns)
+            test = _promote(node.testexpr, columns)
+            is_in = node.subLinkType == SubLinkType.ANY_SUBLINK
+            if is_in and test == _INT and inner == _NUMERIC:
+                node.testexpr = _as_numeric(node.testexpr)  # `amount IN (SELECT cap …)`
+        return inner if node.subLinkType == SubLinkType.EXPR_SUBLINK else None
+    if isinstance(node, ast.FuncCall):
+        return _aggregate_kind(node, columns)
     if isinstance(node, ast.TypeCast):
         node.arg = _expanded(node.arg, columns)
         _promote(node.arg, columns)
@@ -130,7 +249,7 @@ def _compare(op: str, left: Any, right: Any) -> ast.A_Expr:
     )
 
 
-def _expanded(node: Any, columns: Mapping[str, Column]) -> Any:
+def _expanded(node: Any, columns: Columns) -> Any:
     """``node``, or the comparisons a BETWEEN stands for when an integer operand meets a
     numeric one in it (each comparison is then promoted on its own, as PostgreSQL does)."""
     if not isinstance(node, ast.A_Expr) or node.kind not in _BETWEEN:
@@ -159,12 +278,14 @@ def _expanded(node: Any, columns: Mapping[str, Column]) -> Any:
     )
 
 
-def promote_integer_columns(expr: Any, columns: Mapping[str, Column]) -> Any:
+def promote_integer_columns(expr: Any, columns: Mapping[str, Column] | Columns) -> Any:
     """``expr`` with each integer operand an operator meets with a numeric one wrapped in the
-    ``::numeric`` cast PostgreSQL stores (``columns``: the table's, by name); changed in place
-    except a BETWEEN at the top, which is replaced: use the returned expression."""
+    ``::numeric`` cast PostgreSQL stores (``columns``: the table's, by name, or a resolver
+    such as ``Scopes``); changed in place except a BETWEEN at the top, which is replaced:
+    use the returned expression."""
     if expr is None or not columns:
         return expr
-    expr = _expanded(expr, columns)
-    _promote(expr, columns)
+    resolver = columns if isinstance(columns, Columns) else Columns(columns)
+    expr = _expanded(expr, resolver)
+    _promote(expr, resolver)
     return expr

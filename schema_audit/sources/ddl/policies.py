@@ -9,9 +9,9 @@ from pglast import ast
 from schema_audit.model import Policy
 from schema_audit.pgvisit import find_all
 from schema_audit.sources.ddl.errors import ApplyError
-from schema_audit.sources.ddl.implicit import promote_integer_columns
-from schema_audit.sources.ddl.nodes import policy_roles
-from schema_audit.sources.ddl.policy_scope import policy_expr
+from schema_audit.sources.ddl.implicit import Scopes, promote_integer_columns
+from schema_audit.sources.ddl.nodes import expr_label, policy_roles
+from schema_audit.sources.ddl.policy_scope import from_scope, policy_expr
 from schema_audit.sources.ddl.registry import handles
 
 if TYPE_CHECKING:
@@ -22,11 +22,28 @@ if TYPE_CHECKING:
 def _predicate(interp: DdlInterpreter, table: Table, node: ast.Node | None) -> str | None:
     """USING or WITH CHECK as PostgreSQL stores it: an integer column meeting a numeric is
     cast to numeric (``amount < 100.5`` is stored ``((amount)::numeric < 100.5)``), as in a
-    CHECK. Not inside an expression with a subquery: its names may be another table's columns
-    (such a predicate keeps the text as written)."""
-    if node is not None and not find_all(node, ast.SubLink):
+    CHECK. In a subquery each name is the column PostgreSQL binds it to (``from_scope``:
+    innermost FROM list first), and a scalar subquery's kind is its output's
+    (``avg(amount)`` is numeric)."""
+    if node is not None and find_all(node, ast.SubLink):
+        scopes = Scopes([{table.name: table.columns}], lambda select: from_scope(interp, select))
+        node = promote_integer_columns(node, scopes)
+        _label_subquery_targets(node)
+    elif node is not None:
         node = promote_integer_columns(node, table.columns)
     return policy_expr(interp, table, node)
+
+
+def _label_subquery_targets(node: ast.Node) -> None:
+    """A subquery's output column that is not a plain column is printed by the catalog with
+    the name PostgreSQL gave it (``( SELECT avg(i.amount) AS avg FROM …)``): named so here."""
+    for select in find_all(node, ast.SelectStmt):
+        for target in select.targetList or ():
+            if target.name or not isinstance(target.val, ast.FuncCall | ast.TypeCast):
+                continue
+            label = expr_label(target.val)
+            if label != "expr":
+                target.name = label
 
 
 @handles(ast.CreatePolicyStmt)

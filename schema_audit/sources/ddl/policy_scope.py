@@ -11,17 +11,19 @@ subquery (or below it) is qualified: the reading stays as written rather than gu
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import pglast
 from pglast import ast
 
-from schema_audit.model import Table, qualify
+from schema_audit.model import Column, Table, qualify
 from schema_audit.pgparse import parse_sql
 from schema_audit.pgvisit import find_all
 from schema_audit.sources.ddl.nodes import deparse
 
 if TYPE_CHECKING:
+    from schema_audit.sources.ddl.implicit import FromScope
     from schema_audit.sources.ddl.interpreter import DdlInterpreter
 
 # one FROM list: (qualifier, its columns) per relation; None = a relation the model cannot tell
@@ -91,6 +93,21 @@ def _scope(interp: DdlInterpreter, from_clause: tuple[ast.Node, ...]) -> Scope:
             return None
         alias = item.alias.aliasname if item.alias else None
         out.append((alias or item.relname or "", columns))
+    return out
+
+
+def from_scope(interp: DdlInterpreter, select: ast.SelectStmt) -> FromScope:
+    """A subquery's FROM list as ``implicit.Scopes`` reads it (qualifier -> its columns);
+    None unless each item is a table or a view whose column types are known."""
+    out: dict[str, Mapping[str, Column]] = {}
+    for item in select.fromClause or ():
+        if not isinstance(item, ast.RangeVar):
+            return None
+        key = qualify(interp._schema_of(item), item.relname or "")
+        relation = interp.model.tables.get(key)
+        if relation is None:
+            return None  # a view's columns carry no types here
+        out[(item.alias.aliasname if item.alias else item.relname) or ""] = relation.columns
     return out
 
 
