@@ -648,3 +648,104 @@ def test_policy_subqueries_carry_the_numeric_casts_postgresql_stores(make_db) ->
     policies = interpret(script).tables["public.invoices"].policies
     assert "numeric" in (policies["average"].using or "")
     assert "numeric" not in (policies["sums"].using or "").split("AND")[1]  # sum(int) is bigint
+
+
+EXTENSION_HISTORY = """
+    CREATE EXTENSION IF NOT EXISTS citext;
+    CREATE EXTENSION IF NOT EXISTS "uuid-ossp";
+    CREATE EXTENSION IF NOT EXISTS pg_trgm;
+    CREATE EXTENSION IF NOT EXISTS moddatetime;
+    CREATE TABLE users (
+        id uuid PRIMARY KEY DEFAULT uuid_generate_v4(),
+        email citext NOT NULL UNIQUE,
+        aliases citext[],
+        name text NOT NULL,
+        updated_at timestamptz
+    );
+    CREATE INDEX users_name_trgm ON users USING gin (name gin_trgm_ops);
+    CREATE INDEX users_name_similar ON users (similarity(name, 'admin'));
+    CREATE TABLE notes (id int, user_id uuid, body text CHECK (similarity(body, 'spam') < 0.9));
+    CREATE TRIGGER users_updated BEFORE UPDATE ON users
+        FOR EACH ROW EXECUTE PROCEDURE moddatetime (updated_at);
+    CREATE VIEW user_emails AS SELECT u.id, u.email FROM users u;
+    CREATE VIEW user_names AS SELECT id, name FROM users;
+    CREATE FUNCTION user_by_email(e citext) RETURNS uuid LANGUAGE sql
+        AS 'SELECT id FROM users WHERE email = e';
+    ALTER TABLE users ENABLE ROW LEVEL SECURITY;
+    CREATE POLICY own_row ON users USING (email = current_user::citext);
+    CREATE POLICY named ON users FOR SELECT USING (name <> '');
+    DROP EXTENSION citext CASCADE;
+    DROP EXTENSION "uuid-ossp" CASCADE;
+    DROP EXTENSION pg_trgm CASCADE;
+    DROP EXTENSION moddatetime CASCADE;
+"""
+
+
+def test_drop_extension_cascade_drops_what_uses_the_extension(make_db) -> None:  # type: ignore[no-untyped-def]
+    """`DROP EXTENSION … CASCADE` was listed as not applied, so every later finding of the
+    static reading was DEFERRED, though PostgreSQL drops exactly what uses the extension's
+    types, functions and operator classes: citext columns (and the views, policies and
+    functions using them), `uuid_generate_v4()` defaults, pg_trgm indexes and CHECKs,
+    moddatetime triggers. The static reading now drops the same; an extension whose members
+    it does not know is still listed."""
+    import pytest
+
+    with psycopg.connect(make_db("lo"), autocommit=True) as conn:
+        available = {r[0] for r in conn.execute("SELECT name FROM pg_available_extensions")}
+    if not {"citext", "uuid-ossp", "pg_trgm", "moddatetime"} <= available:
+        pytest.skip("the test server lacks a contrib extension this history uses")
+    assert _differences(make_db, EXTENSION_HISTORY) == []
+    static = interpret(EXTENSION_HISTORY)
+    assert not static.unapplied
+    users = static.tables["public.users"]
+    assert sorted(users.columns) == ["id", "name", "updated_at"]
+    assert users.columns["id"].default is None
+    assert sorted(static.views) == ["public.user_names"]
+    assert sorted(users.policies) == ["named"]
+    assert not users.triggers and not static.tables["public.notes"].checks
+
+    unknown = interpret("CREATE EXTENSION postgis;\nDROP EXTENSION postgis CASCADE;\n")
+    assert [(u.line, u.kind) for u in unknown.unapplied] == [(2, "unsupported")]
+
+
+def test_extension_members_are_what_the_catalog_records(make_db) -> None:  # type: ignore[no-untyped-def]
+    """The extension members the static reading drops with CASCADE are those `pg_depend`
+    records for each extension (types, functions callable from SQL outside pg_catalog's
+    names, operator classes)."""
+    import pytest
+
+    from schema_audit.sources.ddl.extension_members import MEMBERS
+
+    dsn = make_db("lo")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        available = {r[0] for r in conn.execute("SELECT name FROM pg_available_extensions")}
+        if not set(MEMBERS) <= available:
+            pytest.skip(f"the test server lacks {sorted(set(MEMBERS) - available)}")
+        members = {}
+        for name in MEMBERS:
+            conn.execute(f'CREATE EXTENSION "{name}" CASCADE')
+            rows = conn.execute(
+                """
+                SELECT d.classid::regclass::text, coalesce(t.typname, p.proname, o.opcname)
+                FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = %s
+                LEFT JOIN pg_type t ON d.classid = 'pg_type'::regclass AND t.oid = d.objid
+                LEFT JOIN pg_proc p ON d.classid = 'pg_proc'::regclass AND p.oid = d.objid
+                    AND p.prorettype <> 'internal'::regtype
+                    AND NOT 'internal'::regtype = ANY (p.proargtypes::oid[])
+                    AND NOT EXISTS (SELECT FROM pg_proc c WHERE c.proname = p.proname
+                                    AND c.pronamespace = 'pg_catalog'::regnamespace)
+                LEFT JOIN pg_opclass o ON d.classid = 'pg_opclass'::regclass AND o.oid = d.objid
+                WHERE d.deptype = 'e'
+                """,
+                [name],
+            ).fetchall()
+            found = {kind: {n for k, n in rows if k == kind and n} for kind, _ in rows}
+            members[name] = (
+                found.get("pg_type", set()),
+                found.get("pg_proc", set()),
+                found.get("pg_opclass", set()),
+            )
+            conn.execute(f'DROP EXTENSION "{name}" CASCADE')
+    assert members == {
+        name: (set(m.types), set(m.functions), set(m.opclasses)) for name, m in MEMBERS.items()
+    }

@@ -146,7 +146,8 @@ def _calls_one_of(
                 (
                     s
                     for s in interp.search_path
-                    if any(
+                    if (s, names[0]) in homes  # an extension's: not modelled, found by name
+                    or any(
                         (f.schema, f.name) == (s, names[0]) for f in interp.model.functions.values()
                     )
                 ),

@@ -13,12 +13,15 @@ from pglast import ast
 from pglast.enums import DropBehavior, ObjectType
 
 from schema_audit.model import Function, Table, View, qualify
+from schema_audit.sources import effects as fx
 from schema_audit.sources.ddl import dependents
-from schema_audit.sources.ddl.alter_table import drop_column, drop_referenced_key
+from schema_audit.sources.ddl.alter_table import drop_column, drop_referenced_key, mentions_column
 from schema_audit.sources.ddl.errors import ApplyError
+from schema_audit.sources.ddl.extension_members import MEMBERS, Members
 from schema_audit.sources.ddl.nodes import strings, type_text
 from schema_audit.sources.ddl.registry import handles, registrar
 from schema_audit.sources.ddl.routines import functions_named
+from schema_audit.sources.ddl.views import view_using_column
 
 if TYPE_CHECKING:
     from schema_audit.sources.ddl.interpreter import DdlInterpreter
@@ -311,16 +314,70 @@ def _sequence(interp: DdlInterpreter, node: ast.DropStmt, obj: Any, names: list[
 
 @_on(OT.OBJECT_EXTENSION)
 def _extension(interp: DdlInterpreter, node: ast.DropStmt, obj: Any, names: list[str]) -> None:
-    """DROP EXTENSION; with CASCADE it also drops the columns, indexes and functions using its
-    types and functions (citext columns, say), which the model cannot tell: listed."""
+    """DROP EXTENSION; with CASCADE also what uses its types, functions and operator classes
+    (``extension_members``): columns of its types (and the views reading them), defaults,
+    CHECKs, indexes and views calling its functions, triggers executing them, indexes with
+    its operator classes. For an extension not in that table, or one the model does not
+    hold (its schema unknown), what goes is not known: listed."""
     name = obj.sval if isinstance(obj, ast.String) else (names[-1] if names else "")
-    interp.model.extensions.pop(name, None)
-    if _cascade(node):
+    extension = interp.model.extensions.pop(name, None)
+    if not _cascade(node):
+        return
+    members = MEMBERS.get(name)
+    if extension is None or members is None:
         interp._unapplied(
             "unsupported",
-            "DROP EXTENSION … CASCADE also drops what uses the extension's types and functions, "
-            "which is not modelled",
+            f"DROP EXTENSION {name} CASCADE also drops what uses the extension's types and "
+            "functions, which are not known here",
         )
+        return
+    drop_extension_users(interp, extension.schema, members)
+
+
+def drop_extension_users(interp: DdlInterpreter, schema: str, members: Members) -> None:
+    """What DROP EXTENSION … CASCADE takes along of the model (see ``_extension``)."""
+    homes = {(schema, f) for f in members.functions}
+    _drop_function_users(interp, homes)
+    for table in list(interp.model.tables.values()):
+        for trigger in list(table.triggers.values()):
+            if _trigger_home(trigger.function) in homes:
+                del table.triggers[trigger.name]
+                table.provenance.append(interp._prov("altered"))
+        for index in list(table.indexes.values()):
+            if any((k.opclass or "").rpartition(".")[2] in members.opclasses for k in index.keys):
+                del table.indexes[index.name]
+                interp._relations.pop(qualify(table.schema, index.name), None)
+                table.provenance.append(interp._prov("altered"))
+    typed = {type_text(schema, t) for t in members.types}
+    for fn in list(interp.model.functions.values()):
+        used = [fn.returns, *(a.rsplit(" ", 1)[-1] for a in fn.arguments.split(", ") if a)]
+        if any(u.removesuffix("[]") in typed for u in used):
+            del interp.model.functions[fn.signature]
+    for table, column in dependents.columns_of_types(interp, typed, set()):
+        drop_column_and_views(interp, table, column.name)
+
+
+def drop_column_and_views(interp: DdlInterpreter, table: Table, name: str) -> None:
+    """A column dropped by a CASCADE: the policies and views that read it go too. A view
+    that reads the table and may name the column without certainly doing so (an alias,
+    ``*`` over it) is listed as not known."""
+    drop_column(interp, table, name, False)
+    for pname, policy in list(table.policies.items()):
+        if any(mentions_column(t, name) for t in (policy.using, policy.with_check) if t):
+            del table.policies[pname]
+    while (vkey := view_using_column(interp, table, name)) is not None:
+        _forget_view(interp, vkey, interp.model.views.pop(vkey, None))
+        drop_dependent_views(interp, vkey)
+    for vkey, view in list(interp.model.views.items()):
+        if table.qualified_name in view.depends_on and (
+            name in view.definition or "*" in view.definition
+        ):
+            interp._unapplied(
+                "unsupported",
+                f"view {vkey} may read column {name} of {table.qualified_name}, dropped by "
+                "this CASCADE: whether the view went with it is not known",
+                effects=[fx.Effect("view", vkey)],
+            )
 
 
 @_on(OT.OBJECT_SCHEMA)

@@ -138,8 +138,9 @@ def _column_names(
 def view_using_column(interp: DdlInterpreter, table: Table, column: str) -> str | None:
     """The first view (or materialized view) that certainly reads ``table.column``, whose
     type PostgreSQL then refuses to change. Certain: the view reads the table and names the
-    column qualified by the table's name, or unqualified where no other relation it reads
-    has a column of that name. ``*`` and aliases are not followed (no refusal is claimed)."""
+    column qualified by the table's name or an alias of it, or unqualified where no other
+    relation it reads has a column of that name. ``*`` is not followed (no refusal is
+    claimed)."""
     for view in interp.model.views.values():
         if table.qualified_name not in view.depends_on or column not in view.definition:
             continue
@@ -149,11 +150,16 @@ def view_using_column(interp: DdlInterpreter, table: Table, column: str) -> str 
             tree = parse_sql(view.definition)
         except pglast.parser.ParseError:
             continue
+        names = {table.name} | {
+            rv.alias.aliasname
+            for rv in find_all(tree, ast.RangeVar)
+            if rv.alias is not None and rv.relname == table.name
+        }
         for ref in find_all(tree, ast.ColumnRef):
             fields = strings(ref.fields)
             if len(fields) != len(ref.fields or ()) or not fields or fields[-1] != column:
                 continue
-            if (fields[-2] == table.name) if len(fields) > 1 else not ambiguous:
+            if (fields[-2] in names) if len(fields) > 1 else not ambiguous:
                 return view.qualified_name
     return None
 
