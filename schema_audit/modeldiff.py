@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from schema_audit import sqlnorm, sqltime
+from schema_audit import sqlbody, sqlnorm, sqltime
 from schema_audit.model import (
     Function,
     Grant,
@@ -426,7 +426,14 @@ def _diff_function(key: str, a: Function, b: Function, add: _Collector) -> None:
         sorted(_setting(c) for c in a.config),
         sorted(_setting(c) for c in b.config),
     )
-    if a.body and b.body:  # a BEGIN ATOMIC body is not in prosrc: compared only when both have one
+    standard = a.language.lower() == "sql" and (
+        sqlbody.is_standard(a.body) or sqlbody.is_standard(b.body)
+    )
+    if standard and a.body and b.body:  # BEGIN ATOMIC / RETURN: as far as decidable
+        printed = all(f.provenance and f.provenance[0].source == "catalog" for f in (a, b))
+        if sqlbody.same_body(a.body, b.body, printed=printed) is False:
+            add(obj, "body", _abridge(a.body), _abridge(b.body), a.body, b.body)
+    elif a.body and b.body:  # PostgreSQL 13 and older show no BEGIN ATOMIC body
         add(obj, "body", _abridge(a.body), _abridge(b.body), _body(a), _body(b))
     add.reads += _grant_reads(qualify(a.schema, a.name))
     _diff_grants(obj, a.grants, b.grants, a.owner or b.owner, add)

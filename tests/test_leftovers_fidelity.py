@@ -749,3 +749,64 @@ def test_extension_members_are_what_the_catalog_records(make_db) -> None:  # typ
     assert members == {
         name: (set(m.types), set(m.functions), set(m.opclasses)) for name, m in MEMBERS.items()
     }
+
+
+ATOMIC_HISTORY = """
+    CREATE TABLE users (id int PRIMARY KEY, name text, score numeric);
+    CREATE FUNCTION user_count() RETURNS bigint LANGUAGE sql STABLE
+    BEGIN ATOMIC
+        SELECT count(*) FROM users;
+    END;
+    CREATE FUNCTION add(a int, b int) RETURNS int LANGUAGE sql IMMUTABLE RETURN a + b;
+    CREATE FUNCTION rename_user(uid int, n text) RETURNS void LANGUAGE sql
+    BEGIN ATOMIC
+        UPDATE users SET name = n WHERE id = uid;
+    END;
+"""
+
+
+def test_begin_atomic_bodies_are_compared_live(pg_server, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A `BEGIN ATOMIC` (or `RETURN`) body is kept parsed, not in prosrc: the live read saw
+    an empty body, so `init --dsn` wrote none and a function re-created with another body
+    still PASSed (only a note said the body was not compared). The live read now prints it
+    with pg_get_function_sqlbody: a spec init wrote from the database FAILs the changed
+    body, and init's static reading of the same history, audited live, does not FAIL."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from schema_audit.cli import app
+
+    def audit(spec, dsn):  # type: ignore[no-untyped-def]
+        result = CliRunner().invoke(app, ["audit", "-s", str(spec), "--dsn", dsn, "-f", "json"])
+        assert result.exit_code in (0, 1), result.output
+        return {f["id"]: f for f in json.loads(result.output)["findings"]}
+
+    name, dsn = pg_server.create_database("atomic")
+    try:
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute(ATOMIC_HISTORY)
+        model = live.introspect(dsn)
+        assert model.functions["public.user_count()"].body.startswith("BEGIN ATOMIC")
+        spec = tmp_path / "spec.yaml"
+        result = CliRunner().invoke(app, ["init", "--dsn", dsn, "-o", str(spec)])
+        assert result.exit_code == 0, result.output
+        history = tmp_path / "history"
+        history.mkdir()
+        (history / "001_users.sql").write_text(ATOMIC_HISTORY)
+        static_spec = tmp_path / "static.yaml"
+        result = CliRunner().invoke(app, ["init", "--sql", str(history), "-o", str(static_spec)])
+        assert result.exit_code == 0, result.output
+        assert [i for i, f in audit(spec, dsn).items() if f["status"] == "FAIL"] == []
+        assert [i for i, f in audit(static_spec, dsn).items() if f["status"] == "FAIL"] == []
+        assert diff_models(model, interpret(ATOMIC_HISTORY)) == []
+
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute(
+                "CREATE OR REPLACE FUNCTION user_count() RETURNS bigint LANGUAGE sql STABLE "
+                "BEGIN ATOMIC SELECT count(*) FROM users WHERE score > 0; END"
+            )
+        failing = [i for i, f in audit(spec, dsn).items() if f["status"] == "FAIL"]
+        assert [i for i in failing if "user_count" in i] and len(failing) == 1, failing
+    finally:
+        pg_server.drop_database(name)

@@ -435,7 +435,7 @@ PROTECTIONS = [
     Protection(
         "init-exact-function-body",
         "schema_audit/kinds/function.py",
-        'elif _acl.normalize_body(props["body"] or "") != _acl.normalize_body(fn.body):',
+        "elif _acl.normalize_body(want) != _acl.normalize_body(fn.body):",
         "elif False:",
         "tests/test_init_exact.py::test_a_change_after_init_fails",
     ),

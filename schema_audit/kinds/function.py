@@ -22,7 +22,9 @@ functions:
 dollar quotes, byte for byte, so re-creating the function from the same text keeps it
 equal); only line endings are not compared (CRLF = LF), every other whitespace is. A
 ``BEGIN ATOMIC`` body is not in ``prosrc`` (PostgreSQL keeps it parsed): the live catalog
-shows it empty and the body is then not compared (said in the finding).
+prints it (``pg_get_function_sqlbody``, PostgreSQL 14+) and it is compared as ``sqlbody``
+says: equal as text or in canonical form, different when both are in the catalog's own
+layout (a spec init wrote from a database), else not compared (said in the finding).
 ``config`` lists the settings as ``proconfig`` holds them (``name=value``), compared as a
 set with names lower-cased and each value list's items unquoted.
 
@@ -36,7 +38,7 @@ from __future__ import annotations
 
 import functools
 
-from schema_audit import model_ddl, sqlnorm
+from schema_audit import model_ddl, sqlbody, sqlnorm
 from schema_audit.audit import privileges
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.deferral import Facet
@@ -176,10 +178,22 @@ def check_function(req: Requirement, ctx: AuditContext) -> Finding:
         diffs.append(Diff("config", list(props["config"] or []), list(fn.config)))
     notes: list[str] = []
     if "body" in props:
+        want = props["body"] or ""
         if not fn.body and fn.language.lower() == "sql":
             notes.append("body not compared: a BEGIN ATOMIC body is not in prosrc")
-        elif _acl.normalize_body(props["body"] or "") != _acl.normalize_body(fn.body):
-            diffs.append(Diff("body", _abridge(props["body"] or ""), _abridge(fn.body)))
+        elif fn.language.lower() == "sql" and (
+            sqlbody.is_standard(fn.body) or sqlbody.is_standard(want)
+        ):
+            printed = bool(fn.provenance) and fn.provenance[0].source == "catalog"
+            same = sqlbody.same_body(want, fn.body, printed=printed)
+            if same is None:
+                notes.append(
+                    "body not compared: PostgreSQL prints a BEGIN ATOMIC body in its own form"
+                )
+            elif not same:
+                diffs.append(Diff("body", _abridge(want), _abridge(fn.body)))
+        elif _acl.normalize_body(want) != _acl.normalize_body(fn.body):
+            diffs.append(Diff("body", _abridge(want), _abridge(fn.body)))
     grants = _acl.grants_diff(props["grants"], fn.grants, fn.owner) if "grants" in props else None
     owner, unknown_owner = _acl.owner_diff(props.get("owner"), fn.owner)
     if owner is not None:

@@ -462,7 +462,7 @@ Q_FUNCTIONS = (
 SELECT n.nspname, p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid),
        pg_catalog.pg_get_function_result(p.oid), l.lanname, p.prosecdef, p.provolatile,
        p.proisstrict, p.proparallel, p.proconfig,
-       p.prosrc, pg_catalog.pg_get_userbyid(p.proowner), pg_catalog.obj_description(p.oid, 'pg_proc'),
+       {sql_body}, pg_catalog.pg_get_userbyid(p.proowner), pg_catalog.obj_description(p.oid, 'pg_proc'),
        """
     + _ACL.format(acl="p.proacl", kind="f", owner="p.proowner")
     + """
@@ -562,6 +562,10 @@ WHERE r.rolname !~ '^pg_'
 ORDER BY 1"""
 MEMBERSHIP_OPTIONS_16 = "ARRAY[m.inherit_option, m.set_option]"
 MEMBERSHIP_OPTIONS_OLD = "ARRAY[r.rolinherit, true]"
+SQL_BODY = (
+    "CASE WHEN p.prosqlbody IS NULL THEN p.prosrc "
+    "ELSE pg_catalog.pg_get_function_sqlbody(p.oid) END"
+)
 MINIMUM_VERSION = 110000  # INCLUDE columns, prokind, indnkeyatts
 
 
@@ -572,6 +576,8 @@ def version_fragments(version_num: int) -> dict[str, str]:
         "nnd": "i.indnullsnotdistinct" if version_num >= 150000 else "false",
         "options": MEMBERSHIP_OPTIONS_16 if version_num >= 160000 else MEMBERSHIP_OPTIONS_OLD,
         "no_delsetcols": "con.confdelsetcols IS NULL" if version_num >= 150000 else "true",
+        # a SQL-standard body (BEGIN ATOMIC … END, RETURN …) is not in prosrc (14+)
+        "sql_body": SQL_BODY if version_num >= 140000 else "p.prosrc",
         # live_deparse follows ruleutils.c of PostgreSQL 11-16 (17 and 18 add constraint
         # clauses such as WITHOUT OVERLAPS/PERIOD/NOT ENFORCED): newer servers deparse alone
         "client_deparse": "true" if version_num < 170000 else "false",
