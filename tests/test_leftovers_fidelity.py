@@ -810,3 +810,32 @@ def test_begin_atomic_bodies_are_compared_live(pg_server, tmp_path) -> None:  # 
         assert [i for i in failing if "user_count" in i] and len(failing) == 1, failing
     finally:
         pg_server.drop_database(name)
+
+
+def test_drop_column_refused_while_something_outside_its_table_depends_on_it(make_db) -> None:  # type: ignore[no-untyped-def]
+    """`ALTER TABLE … DROP COLUMN` without CASCADE is refused while a view reads the column,
+    another table's foreign key references it, or a policy or trigger of the table reads it
+    (its own indexes and constraints go with it); with CASCADE those go too. The static
+    reading dropped the column (and the foreign key) and kept the view."""
+    script = """
+        CREATE TABLE users (id int PRIMARY KEY, email text UNIQUE, name text, age int, nick text);
+        CREATE TABLE posts (id int, author_email text REFERENCES users (email));
+        CREATE VIEW user_names AS SELECT u.id, u.name FROM users u;
+        ALTER TABLE users ENABLE ROW LEVEL SECURITY;
+        CREATE POLICY adults ON users USING (age > 17);
+        CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+        CREATE TRIGGER nick_changed BEFORE UPDATE OF nick ON users
+            FOR EACH ROW EXECUTE FUNCTION touch();
+        ALTER TABLE users DROP COLUMN name;
+        ALTER TABLE users DROP COLUMN email;
+        ALTER TABLE users DROP COLUMN age;
+        ALTER TABLE users DROP COLUMN nick;
+        ALTER TABLE users DROP COLUMN name CASCADE;
+        ALTER TABLE users DROP COLUMN age CASCADE;
+    """
+    dsn = make_db("lo")
+    refused = _applied_as_psql_f(dsn, script)
+    static = interpret(script)
+    assert [u.line for u in static.unapplied if u.kind == "error"] == refused == [10, 11, 12, 13]
+    assert [str(d) for d in diff_models(live.introspect(dsn), static)] == []
+    assert not static.views and not static.tables["public.users"].policies

@@ -116,7 +116,15 @@ def _partition(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -> 
 
 @_on(A.AT_DropColumn)
 def _drop_column(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -> None:
-    drop_column(interp, table, cmd.name, bool(cmd.missing_ok))
+    """DROP COLUMN: refused while a view, policy, trigger or another table's foreign key
+    depends on it, unless CASCADE (which drops those), as PostgreSQL does."""
+    from schema_audit.sources.ddl.drops import drop_column_with_users  # drops imports us
+
+    if cmd.name not in table.columns:
+        drop_column(interp, table, cmd.name, bool(cmd.missing_ok))  # absent: error or nothing
+        return
+    cascade = cmd.behavior == DropBehavior.DROP_CASCADE
+    drop_column_with_users(interp, table, cmd.name, cascade)
 
 
 @_on(A.AT_AlterColumnType)

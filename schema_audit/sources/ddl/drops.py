@@ -21,7 +21,7 @@ from schema_audit.sources.ddl.extension_members import MEMBERS, Members
 from schema_audit.sources.ddl.nodes import strings, type_text
 from schema_audit.sources.ddl.registry import handles, registrar
 from schema_audit.sources.ddl.routines import functions_named
-from schema_audit.sources.ddl.views import view_using_column
+from schema_audit.sources.ddl.views import views_using_column
 
 if TYPE_CHECKING:
     from schema_audit.sources.ddl.interpreter import DdlInterpreter
@@ -357,17 +357,51 @@ def drop_extension_users(interp: DdlInterpreter, schema: str, members: Members) 
         drop_column_and_views(interp, table, column.name)
 
 
-def drop_column_and_views(interp: DdlInterpreter, table: Table, name: str) -> None:
-    """A column dropped by a CASCADE: the policies and views that read it go too. A view
-    that reads the table and may name the column without certainly doing so (an alias,
-    ``*`` over it) is listed as not known."""
+def column_users(interp: DdlInterpreter, table: Table, name: str) -> list[tuple[str, str]]:
+    """What depends on column ``name`` beyond its table's own constraints and indexes (which
+    go with it): views certainly reading it, the table's policies and triggers reading it
+    (``UPDATE OF`` it, or its WHEN), other tables' foreign keys referencing it. A policy
+    with a subquery may name another table's column of that name: not claimed."""
+    users = [("view", key) for key in views_using_column(interp, table, name)]
+    for pname, policy in table.policies.items():
+        texts = [t for t in (policy.using, policy.with_check) if t]
+        if any("select" not in t.lower() and mentions_column(t, name) for t in texts):
+            users.append(("policy", pname))
+    for tname, trigger in table.triggers.items():
+        if name in trigger.update_columns or (trigger.when and mentions_column(trigger.when, name)):
+            users.append(("trigger", tname))
+    users += [
+        ("foreign key", f"{fk.name} on {other.qualified_name}")
+        for other in interp._tables_referencing(table.schema, table.name)
+        if other is not table
+        for fk in other.foreign_keys.values()
+        if (fk.ref_schema, fk.ref_table) == (table.schema, table.name) and name in fk.ref_columns
+    ]
+    return users
+
+
+def drop_column_with_users(interp: DdlInterpreter, table: Table, name: str, cascade: bool) -> None:
+    """ALTER TABLE … DROP COLUMN (or a CASCADE dropping the column): PostgreSQL refuses
+    without CASCADE while ``column_users`` finds something, and drops those with it."""
+    users = column_users(interp, table, name) if name in table.columns else []
+    if users and not cascade:
+        raise dependents.refused("column", f"{name} of table {table.qualified_name}")
+    for kind, key in users:
+        if kind == "view" and key in interp.model.views:
+            _forget_view(interp, key, interp.model.views.pop(key))
+            drop_dependent_views(interp, key)
+        elif kind == "policy":
+            table.policies.pop(key, None)
+        elif kind == "trigger":
+            table.triggers.pop(key, None)
     drop_column(interp, table, name, False)
-    for pname, policy in list(table.policies.items()):
-        if any(mentions_column(t, name) for t in (policy.using, policy.with_check) if t):
-            del table.policies[pname]
-    while (vkey := view_using_column(interp, table, name)) is not None:
-        _forget_view(interp, vkey, interp.model.views.pop(vkey, None))
-        drop_dependent_views(interp, vkey)
+
+
+def drop_column_and_views(interp: DdlInterpreter, table: Table, name: str) -> None:
+    """A column dropped by an extension's CASCADE, with what uses it. A view that reads the
+    table and may name the column without certainly doing so (``*`` over it) is listed as
+    not known."""
+    drop_column_with_users(interp, table, name, True)
     for vkey, view in list(interp.model.views.items()):
         if table.qualified_name in view.depends_on and (
             name in view.definition or "*" in view.definition

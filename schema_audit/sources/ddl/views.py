@@ -6,6 +6,7 @@ of a table takes the views over it along.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pglast
@@ -136,11 +137,16 @@ def _column_names(
 
 
 def view_using_column(interp: DdlInterpreter, table: Table, column: str) -> str | None:
-    """The first view (or materialized view) that certainly reads ``table.column``, whose
-    type PostgreSQL then refuses to change. Certain: the view reads the table and names the
-    column qualified by the table's name or an alias of it, or unqualified where no other
-    relation it reads has a column of that name. ``*`` is not followed (no refusal is
-    claimed)."""
+    """The first of ``views_using_column``, or None."""
+    return next(views_using_column(interp, table, column), None)
+
+
+def views_using_column(interp: DdlInterpreter, table: Table, column: str) -> Iterator[str]:
+    """The views (and materialized views) that certainly read ``table.column``: PostgreSQL
+    then refuses to change its type, or to drop it without CASCADE. Certain: the view reads
+    the table and names the column qualified by the table's name or an alias of it, or
+    unqualified where no other relation it reads has a column of that name. ``*`` is not
+    followed (no refusal is claimed)."""
     for view in interp.model.views.values():
         if table.qualified_name not in view.depends_on or column not in view.definition:
             continue
@@ -160,8 +166,8 @@ def view_using_column(interp: DdlInterpreter, table: Table, column: str) -> str 
             if len(fields) != len(ref.fields or ()) or not fields or fields[-1] != column:
                 continue
             if (fields[-2] in names) if len(fields) > 1 else not ambiguous:
-                return view.qualified_name
-    return None
+                yield view.qualified_name
+                break
 
 
 def relations_read(interp: DdlInterpreter, query: ast.Node) -> list[str]:
