@@ -839,3 +839,30 @@ def test_drop_column_refused_while_something_outside_its_table_depends_on_it(mak
     assert [u.line for u in static.unapplied if u.kind == "error"] == refused == [10, 11, 12, 13]
     assert [str(d) for d in diff_models(live.introspect(dsn), static)] == []
     assert not static.views and not static.tables["public.users"].policies
+
+
+def test_drop_schema_refused_while_it_holds_objects_and_cascade_empties_it(make_db) -> None:  # type: ignore[no-untyped-def]
+    """`DROP SCHEMA` of a schema holding objects is refused without CASCADE; with CASCADE
+    PostgreSQL drops its tables, views, functions, sequences and enums, and the foreign keys
+    and views elsewhere that need its tables. Statically only its tables went: its views,
+    functions, sequences and types stayed, and so did the foreign key of another schema."""
+    script = """
+        CREATE SCHEMA billing;
+        CREATE TABLE billing.invoices (id serial PRIMARY KEY, total int);
+        CREATE TABLE public.payments (id int, invoice_id int REFERENCES billing.invoices);
+        CREATE VIEW public.invoice_totals AS SELECT id, total FROM billing.invoices;
+        CREATE VIEW billing.big AS SELECT id FROM billing.invoices WHERE total > 100;
+        CREATE FUNCTION billing.one() RETURNS int LANGUAGE sql AS 'SELECT 1';
+        CREATE TYPE billing.state AS ENUM ('open');
+        CREATE SEQUENCE billing.numbers;
+        CREATE SCHEMA empty_one;
+        DROP SCHEMA billing;
+        DROP SCHEMA empty_one;
+        DROP SCHEMA billing CASCADE;
+    """
+    dsn = make_db("lo")
+    refused = _applied_as_psql_f(dsn, script)
+    static = interpret(script)
+    assert [u.line for u in static.unapplied if u.kind == "error"] == refused == [11]
+    assert [str(d) for d in diff_models(live.introspect(dsn), static)] == []
+    assert not static.views and not static.functions and not static.enums

@@ -416,13 +416,33 @@ def drop_column_and_views(interp: DdlInterpreter, table: Table, name: str) -> No
 
 @_on(OT.OBJECT_SCHEMA)
 def _schema(interp: DdlInterpreter, node: ast.DropStmt, obj: Any, names: list[str]) -> None:
+    """DROP SCHEMA: refused while it holds anything, unless CASCADE, which drops its tables
+    (with the foreign keys and views elsewhere that need them), views, functions,
+    sequences and enums, as PostgreSQL does."""
     name = obj.sval if isinstance(obj, ast.String) else ""
-    interp.model.schemas.pop(name, None)
-    interp.model.schema_grants.pop(name, None)
-    if _cascade(node):
-        for key, table in list(interp.model.tables.items()):
-            if table.schema == name:
-                del interp.model.tables[key]
+    model = interp.model
+    held = [
+        key
+        for group in (model.tables, model.views, model.sequences, model.enums)
+        for key in group
+        if key.split(".", 1)[0] == name
+    ] + [fn.signature for fn in model.functions.values() if fn.schema == name]
+    if held and not _cascade(node):
+        raise dependents.refused("schema", name)
+    model.schemas.pop(name, None)
+    model.schema_grants.pop(name, None)
+    for key in held:
+        if key in model.tables:
+            drop_table(interp, key.split(".", 1), True, True)
+        elif key in model.views:
+            _forget_view(interp, key, model.views.pop(key))
+            drop_dependent_views(interp, key)
+        elif key in model.sequences:
+            del model.sequences[key]
+            interp._relations.pop(key, None)
+        else:
+            model.enums.pop(key, None)
+            model.functions.pop(key, None)
 
 
 def drop_table(interp: DdlInterpreter, names: list[str], missing_ok: bool, cascade: bool) -> None:
