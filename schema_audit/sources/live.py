@@ -21,6 +21,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from collections.abc import Sequence as Items
+from operator import itemgetter
 from typing import Any
 
 import psycopg
@@ -1009,8 +1010,10 @@ def _build(
     words = _Words()
     types: dict[str, str] = {}
     last = None
-    into_table: Table | None = None
-    into_view: View | None = None
+    # the relation's column dict or list and name, looked up once per relation, not per row
+    into_table: dict[str, Column] | None = None
+    into_view: list[ViewColumn] | None = None
+    qualified = ""
     for (
         relid,
         attnum,
@@ -1030,8 +1033,9 @@ def _build(
             typed = atttypes[relid] = [None]  # attnums start at 1
             last = relid
             rel = relations.get(relid)
-            into_table = rel if isinstance(rel, Table) else None
-            into_view = rel if isinstance(rel, View) else None
+            into_table = rel.columns if isinstance(rel, Table) else None
+            into_view = rel.columns if isinstance(rel, View) else None
+            qualified = rel.qualified_name if rel is not None else ""
         name = words[name]
         names[attnum] = name
         if attnum > len(typed):  # after a dropped column
@@ -1041,11 +1045,21 @@ def _build(
         home = types.get(type_)
         if home is None:
             home = types[type_] = words[_home_type(type_)]
-        if into_view is not None:
-            into_view.columns.append(ViewColumn(name, home))
-        elif into_table is not None:
-            into_table.columns[name] = column_from_row(
-                into_table.qualified_name,
+        if into_table is not None:
+            if not generated:  # a plain column (column_from_row's first case, inline)
+                into_table[name] = Column(
+                    name,
+                    home,
+                    not notnull,
+                    default,
+                    IDENTITY.get(identity),
+                    None,
+                    collation,
+                    comment,
+                )
+                continue
+            into_table[name] = column_from_row(
+                qualified,
                 name,
                 home,
                 notnull,
@@ -1056,6 +1070,8 @@ def _build(
                 comment,
                 r.blind_spots,
             )
+        elif into_view is not None:
+            into_view.append(ViewColumn(name, home))
 
     for oid, definition in r.rows(Q_VIEWDEFS, "view definitions", optional=True):
         view = relations.get(oid)
@@ -1342,7 +1358,7 @@ def _read_indexes(
     rows = r.rows(Q_INDEXES, "indexes")
     # the server no longer sorts these rows (its sort spilled to disk); names compare as the
     # server's "C" order does, by code point
-    rows.sort(key=_relid_and_name)
+    rows.sort(key=_RELID_AND_NAME)
     server: list[tuple[Table | View, str, int]] = []  # (relation, index, oid) left to the server
     for (
         relid,
@@ -1377,8 +1393,7 @@ def _read_indexes(
             server.append((rel, name, oid))
             rel.indexes[name] = None  # its place in name order
             continue
-        keys = [columns[attnum] for attnum in indkey]
-        rel.indexes[name] = _index(
+        rel.indexes[name] = _plain_index(
             quote,
             words,
             name,
@@ -1388,14 +1403,10 @@ def _read_indexes(
             method,
             nkey,
             predicate,
-            None,
             options or (),
-            keys,
-            [True] * len(keys),
-            None,
+            [columns[attnum] for attnum in indkey],
             constraint,
             nulls_not_distinct,
-            None,
             schema,
             table,
             partitioned,
@@ -1460,8 +1471,78 @@ def _read_indexes(
         )
 
 
-def _relid_and_name(row: tuple) -> tuple[int, str]:
-    return row[0], row[1]
+_RELID_AND_NAME = itemgetter(0, 1)  # an index row's relation and name
+
+
+def _plain_index(
+    quote: Quoter,
+    words: _Words,
+    name: str,
+    unique: bool,
+    primary: bool,
+    valid: bool,
+    method: str,
+    nkey: int,
+    predicate: str | None,
+    options: Items[int],
+    keys: list[str],
+    constraint: str | None,
+    nulls_not_distinct: bool | None,
+    schema: str,
+    table: str,
+    partitioned: bool,
+) -> Index:
+    """:func:`_index` of an index of the plain shape (every key a column with no operator
+    class or collation of its own): the same Index, without the general case's per-key
+    checks (at 5,000 tables nearly all of the 32,834 indexes)."""
+    method = words[method]
+    definition = index_definition(
+        quote,
+        name,
+        unique,
+        partitioned,
+        schema,
+        table,
+        method,
+        keys,
+        nkey,
+        options,
+        bool(nulls_not_distinct),
+        predicate,
+    )
+    count = min(nkey, len(keys))
+    if not any(options):
+        index_keys = [IndexKey(key, True, False, None, None, None) for key in keys[:count]]
+    else:
+        index_keys = []
+        for position in range(count):
+            option = options[position] if position < len(options) else 0
+            descending = option & 1 == 1
+            nulls_first = option & 2 == 2
+            index_keys.append(
+                IndexKey(
+                    keys[position],
+                    True,
+                    descending,
+                    None if nulls_first == descending else nulls_first,
+                    None,
+                    None,
+                )
+            )
+    return Index(
+        name,
+        index_keys,
+        unique,
+        method,
+        predicate,
+        keys[nkey:],  # the INCLUDE columns
+        bool(nulls_not_distinct),
+        constraint,
+        primary,
+        valid,
+        definition,
+        [Provenance("catalog", None, None, None, "catalog", definition)],
+    )
 
 
 def _plain_keys(
