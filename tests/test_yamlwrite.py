@@ -105,6 +105,15 @@ def test_strings_the_quick_check_accepts_are_plain_in_pyyaml(value: str) -> None
         assert analysis.allow_single_quoted and not analysis.multiline
 
 
+def test_a_flow_sequence_written_once_is_not_reused_for_an_equal_list_of_other_types() -> None:
+    """flow_sequence keeps the text of each list it wrote: [1] and [True] (and [0], [False])
+    compare equal as plain keys, and PyYAML writes them apart."""
+    for items in ([True], [1], [False], [0], ["1"], [True, "a"], [1, "a"], [None], ["null"]):
+        expected = yaml.safe_dump([items], default_flow_style=None).strip()[2:]
+        assert yamlwrite.flow_sequence(items) == expected
+        assert yamlwrite.flow_sequence(list(items)) == expected  # the cached text
+
+
 # -- whole documents -------------------------------------------------------------------
 
 AWKWARD = [

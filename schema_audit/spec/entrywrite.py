@@ -123,6 +123,8 @@ def _item(out: list[str], pairs: list[tuple[str, Any]]) -> None:
             text = flow_sequence(value)
             if column + 1 + len(text) > TABLE_WIDTH:
                 raise Unsupported("a flow collection PyYAML may wrap")
+        elif kind is bool and column + 6 <= TABLE_WIDTH:  # block_scalar's text, never folded
+            text = "true" if value else "false"
         else:
             text = block_scalar(value, 4, column, BASE, TABLE_WIDTH)[1:]
         out.append(lead + name + ": " + text)
