@@ -223,6 +223,35 @@ def test_a_refused_snapshot_export_reads_on_one_connection_with_one_notice(
         pg_server.execute(f"DROP ROLE {role}")
 
 
+@pytest.mark.parametrize("jobs", [1, 4])
+def test_what_the_read_could_not_read_is_said_in_the_same_order_whatever_it_built_first(
+    pg_server, dsn: str, jobs: int
+) -> None:  # type: ignore[no-untyped-def]
+    """The indexes are built before the constraints (the connections answer the constraint
+    query meanwhile); the blind spots keep the order a read of the constraints first said
+    them in, on one connection and on four. pg_constraint refused to the role: the
+    constraint, index and index definition queries are refused."""
+    role = f"noconstraints_{os.getpid()}_{jobs}"
+    pg_server.execute(f"CREATE ROLE {role} LOGIN")
+    dbname = conninfo_to_dict(dsn)["dbname"]
+    pg_server.execute("REVOKE SELECT ON pg_catalog.pg_constraint FROM PUBLIC", dbname)
+    try:
+        model = live.introspect(_role_dsn(dsn, role), jobs=jobs, notice=lambda line: None)
+        # one line per part of a split query (its part n on connection n)
+        assert [spot.split(":")[0] for spot in model.blind_spots] == [
+            *["constraints"] * jobs,
+            *["indexes"] * jobs,
+            "index definitions",
+        ]
+        assert all("permission denied for table pg_constraint" in s for s in model.blind_spots)
+        orders = model.tables["public.orders"]
+        assert orders.columns and not orders.indexes and not orders.checks
+    finally:
+        pg_server.execute("GRANT SELECT ON pg_catalog.pg_constraint TO PUBLIC", dbname)
+        pg_server.execute(f"DROP OWNED BY {role}", dbname)
+        pg_server.execute(f"DROP ROLE {role}")
+
+
 def test_a_failing_query_on_one_connection_fails_the_read_and_leaves_no_connection(
     dsn: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
