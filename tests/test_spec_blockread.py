@@ -11,6 +11,7 @@ damage to them; and the errors a spec can hold still read as before.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from typer.testing import CliRunner
 from schema_audit.cli import app
 from schema_audit.spec import yamlwrite
 from schema_audit.spec.blockread import read_block
-from schema_audit.spec.load import SpecError, load_spec
+from schema_audit.spec.load import SpecError, _build, load_spec, validate
 from schema_audit.spec.plainload import load_plain
 from schema_audit.spec.yamlpos import as_mark
 
@@ -69,9 +70,34 @@ def _agrees(text: str) -> bool:
     return True
 
 
+def _builds_the_same(text: str) -> bool:
+    """Whether the spec built from the line reader's document is the one built from the
+    event reader's (every requirement, selector template, waiver, question and gate, each
+    location among them), or both refuse it in the same words; False when the text is no
+    valid spec. The builder takes most positions from the line reader's per-collection
+    lists (``Located.entries``) and the event reader's from its dictionary of paths."""
+    block = read_block(text, "spec.yaml", LIMIT_NODES, LIMIT_DEPTH)
+    events = load_plain(text, "spec.yaml", LIMIT_NODES, LIMIT_DEPTH)
+    assert block is not None and events is not None
+    try:
+        validate(events)
+    except SpecError:
+        return False
+    validate(block)
+    built: list[Any] = []
+    for located in (block, events):
+        try:
+            built.append(dataclasses.asdict(_build(located, "spec.yaml", "sha")))
+        except SpecError as exc:
+            built.append(str(exc))
+    assert built[0] == built[1]
+    return True
+
+
 @pytest.mark.parametrize("path", YAML_FILES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_every_yaml_file_of_the_repository_reads_the_same(path: Path) -> None:
-    _agrees(path.read_text())
+    if _agrees(path.read_text()):
+        _builds_the_same(path.read_text())
 
 
 def test_the_repository_specs_in_block_style_are_read_by_lines() -> None:
@@ -152,6 +178,89 @@ def test_init_like_block_yaml_reads_the_same() -> None:
     assert _agrees(INIT_LIKE)
 
 
+AWKWARD = """\
+name: awkward
+defaults: {schema: app, severity: moderate}
+strict:
+  tables: true
+  exactly: [columns, indexes]
+match:
+  tenant_tables:
+    select: {has_column: tenant_id}
+    severity: blocking
+    require:
+      rls: {enabled: true, forced: true}
+      columns:
+        tenant_id: {nullable: false}
+      indexes:
+      - columns: [tenant_id]
+      exactly: [policies]
+tables:
+  plain:
+    columns:
+      id: {type: bigint}
+      parent_id: {type: bigint, references: plain(id), on_delete: CASCADE}
+      other_id:
+        type: bigint
+        references: other(id)
+        severity: low
+      noted: {type: text, id: custom.noted, description: why, impact: what}
+    primary_key: id
+    exactly: [checks]
+    allow: [legacy]
+    unique:
+    - columns: [a, b]
+    - {name: u_named, columns: [c]}
+    checks: [{expression: (a > 0)}, {name: c2, expression: (b > 0)}]
+    indexes:
+    - columns: [a]
+    -   name: ix_b
+        columns: [b]
+    policies:
+    - {name: p, command: SELECT}
+    triggers: []
+    privileges:
+    - {roles: [r], grant: [SELECT]}
+  flowed: {columns: {a: {type: int}, b: {}}, primary_key: required, rls: {enabled: true}}
+  other.qualified:
+    columns:
+      x:
+  empty:
+  app.with_schema: {schema: app, columns: {y: {type: int}}}
+views:
+  v: {indexes: [{columns: [a]}]}
+  v2:
+    indexes:
+    - name: v2_ix
+      columns: [b]
+materialized_views:
+  mv: {}
+functions: {f(a integer): {}}
+enums:
+  mood: {values: [sad, happy]}
+sequences: {s: {}}
+schemas: {app: {}}
+absent_tables: [gone, other.gone]
+waivers:
+- {requirement: tables.plain, reason: known}
+questions:
+- id: q1
+  requirements: [tables.plain.columns.*, 'custom.noted']
+exit_gates:
+- {criterion: all, requirements: [tables.plain]}
+"""
+
+
+def test_awkward_specs_build_the_same_from_both_readers() -> None:
+    """Flow-style tables, selectors, per-table and global exactly, unnamed items, ids of
+    their own, foreign keys from columns, views, questions and gates: the same spec."""
+    assert _agrees(AWKWARD)
+    assert _builds_the_same(AWKWARD)
+    duplicated = AWKWARD.replace("id: custom.noted", "id: tables.plain.columns.id")
+    assert _agrees(duplicated)
+    assert _builds_the_same(duplicated)  # both refuse it: duplicate requirement id
+
+
 def test_init_specs_read_the_same(make_db: Any, tmp_path: Path) -> None:
     """init's own output on a database (the synthetic schema the benchmark uses)."""
     generated = generate(24)
@@ -160,6 +269,7 @@ def test_init_specs_read_the_same(make_db: Any, tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["init", "--dsn", dsn, "-o", str(spec)])
     assert result.exit_code == 0, result.output
     assert _agrees(spec.read_text())
+    assert _builds_the_same(spec.read_text())
 
 
 # -- generated documents --------------------------------------------------------

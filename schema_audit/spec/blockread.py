@@ -390,8 +390,10 @@ class _Reader:
     # -- the document ------------------------------------------------------------
 
     def read(self, lines: list[str]) -> Located:
-        marks: dict[Path_, Any] = {}
         root: dict[str, Any] = {}
+        # each block collection's path -> (the collection, its entries' positions in order)
+        here: list[int] = []  # the open collection's positions
+        spots: dict[Path_, tuple[Any, list[int]]] = {(): (root, here)}
         n = len(lines)
         parsed = self.parsed  # a spec repeats most of its lines
         reader = self.line
@@ -405,7 +407,7 @@ class _Reader:
             raise _Outside  # no document
         first = lines[i]
         indent = len(first) - len(first.lstrip(" "))
-        marks[()] = pack_mark(i, indent)
+        marks: dict[Path_, Any] = {(): pack_mark(i, indent)}
         nodes = 1
         # the open collection: data, is it a mapping, its indentation, its path, its depth,
         # and (a sequence) whether it is written without indentation under its key
@@ -414,7 +416,7 @@ class _Reader:
         path: Path_ = ()
         depth = 1
         indentless = False
-        stack: list[tuple[Any, bool, int, Path_, int, bool]] = []
+        stack: list[tuple[Any, bool, int, Path_, int, bool, list[int]]] = []
         pending: str | None = None  # a key read whose value is on the next lines (or null)
         max_depth = self.max_depth
         while i < n:
@@ -438,9 +440,11 @@ class _Reader:
                         raise _Outside
                     child_path = (*path, pending)
                     data[pending] = child
-                    stack.append((data, is_map, indent, path, depth, indentless))
+                    stack.append((data, is_map, indent, path, depth, indentless, here))
                     indentless = at == indent
                     data, is_map, indent, path, depth = child, not dash, at, child_path, depth + 1
+                    here = []
+                    spots[child_path] = (child, here)
                 else:
                     data[pending] = None
                     nodes += 1
@@ -448,7 +452,7 @@ class _Reader:
             while at < indent:
                 if not stack:
                     raise _Outside
-                data, is_map, indent, path, depth, indentless = stack.pop()
+                data, is_map, indent, path, depth, indentless, here = stack.pop()
             if at != indent:
                 raise _Outside  # more indented than its collection: left to the previous way
             if is_map:
@@ -457,26 +461,27 @@ class _Reader:
             elif not dash:
                 if not indentless:
                     raise _Outside
-                data, is_map, indent, path, depth, indentless = stack.pop()
+                data, is_map, indent, path, depth, indentless, here = stack.pop()
             else:
-                item_path = (*path, len(data))
-                marks[item_path] = (i << 32) | item_at
+                here.append((i << 32) | item_at)
                 if key is None:
                     slot: Any = len(data)
                     data.append(None)
                 else:  # a mapping in the item, its first key on the dash's line
                     if depth + 1 > max_depth:
                         raise _Outside
+                    item_path = (*path, len(data))
                     child = {}
                     data.append(child)
-                    stack.append((data, is_map, indent, path, depth, indentless))
+                    stack.append((data, is_map, indent, path, depth, indentless, here))
                     data, is_map, indent, path, depth = child, True, item_at, item_path, depth + 1
                     indentless = False
+                    here = []
+                    spots[item_path] = (child, here)
             if key is not None:
                 if key in data or (not path and key in LITERAL_KEYS):
                     raise _Outside  # a duplicate (worded by the previous way), vars:, extends:
-                key_path = (*path, key)
-                marks[key_path] = (i << 32) | key_at
+                here.append((i << 32) | key_at)
                 if kind == _PENDING:
                     pending = key
                     i += 1
@@ -487,7 +492,8 @@ class _Reader:
                 tree, levels, flow_at = payload
                 if depth + levels > max_depth:
                     raise _Outside
-                data[slot] = _build(tree)
+                flat = tree[2]
+                data[slot] = _build(tree) if flat is None else flat.copy()
             elif kind == _SCALAR:
                 data[slot] = payload
             elif kind == _PLAIN:
@@ -509,11 +515,11 @@ class _Reader:
             nodes += 1
         if nodes > self.max_nodes:
             raise _Outside
-        return Located(root, marks, self.file, _FlowPositions(self, lines, marks))
+        return Located(root, marks, self.file, _Positions(self, lines, spots))
 
 
 def _build(tree: Any) -> Any:
-    """A fresh collection from a flow reading (positions: _FlowPositions)."""
+    """A fresh collection from a flow reading (positions: _Positions)."""
     is_map, entries, flat = tree
     if flat is not None:  # scalars only (init's columns): a copy
         return flat.copy()
@@ -522,21 +528,55 @@ def _build(tree: Any) -> Any:
     return [value if sub is None else _build(sub) for _, _, value, sub in entries]
 
 
-class _FlowPositions:
-    """The positions of the keys and items inside one-line flow collections, worked out
-    from the collection's line when asked.
+class _Positions:
+    """Every key's and item's position except the root's, kept per block collection and
+    worked out for the rest when asked.
 
-    Storing them was a third of init's spec's million positions (``{type: bigint,
-    nullable: false}`` on every column: a path tuple and a dict entry per key) and only an
-    error message ever reads one. The collection's owner (the key or item whose value it
-    is) keeps its position in ``marks``; its line, read again (the reader's per-line
-    cache), gives the collection and each entry's column.
+    A dictionary from key path to position was a path tuple and a dictionary entry for
+    each of init's 420,000 block keys and items (a fifth of reading it), and only the
+    builder (one position per requirement, read in document order: :meth:`entries`) and
+    an error message ever read one. Each block collection keeps the positions of its
+    entries in a list, in the collection's order (``spots``: path -> (collection, list)).
+
+    The keys and items inside one-line flow collections are not kept at all (a third of
+    init's positions: ``{type: bigint, nullable: false}`` on every column): the
+    collection's owner (the key or item whose value it is) has its position, and its
+    line, read again (the reader's per-line cache), gives each entry's column.
+
+    The collections are the document's own (``Located.data``): nothing changes them
+    after reading (a key removed would shift the positions after it).
     """
 
-    def __init__(self, reader: _Reader, lines: list[str], marks: dict[Path_, Any]) -> None:
+    def __init__(
+        self, reader: _Reader, lines: list[str], spots: dict[Path_, tuple[Any, list[int]]]
+    ) -> None:
         self.reader = reader
         self.lines = lines
-        self.marks = marks
+        self.spots = spots
+        self.indexes: dict[Path_, dict[str, int]] = {}  # a mapping's key -> its entry
+
+    def entries(self, path: Path_) -> list[int] | None:
+        """The positions of the entries of the block collection at ``path``, in order."""
+        got = self.spots.get(path)
+        return None if got is None else got[1]
+
+    def stored(self, path: Path_) -> int | None:
+        """The position of the block key or item at ``path`` (not the root's)."""
+        parent = path[:-1]
+        got = self.spots.get(parent)
+        if got is None:
+            return None
+        container, positions = got
+        last = path[-1]
+        if type(container) is list:
+            if type(last) is not int or not 0 <= last < len(positions):
+                return None
+            return positions[last]
+        index = self.indexes.get(parent)
+        if index is None:
+            index = self.indexes[parent] = {key: n for n, key in enumerate(container)}
+        n = index.get(last) if type(last) is str else None
+        return positions[n] if n is not None and n < len(positions) else None
 
     def flow_of(self, owner: Path_, raw: Any) -> tuple[Any, int] | None:
         """``(tree, column)`` of the flow collection that is ``owner``'s value, if any."""
@@ -561,9 +601,13 @@ class _FlowPositions:
         return tree, flow_at
 
     def find(self, path: Path_) -> Any:
-        marks = self.marks
+        if not path:
+            return None
+        raw = self.stored(path)
+        if raw is not None:
+            return raw
         for cut in range(len(path) - 1, 0, -1):
-            raw = marks.get(path[:cut])
+            raw = self.stored(path[:cut])
             if raw is not None:
                 break
         else:
@@ -595,13 +639,23 @@ class _FlowPositions:
 
     def every(self) -> dict[Path_, Any]:
         out: dict[Path_, Any] = {}
-        for path, raw in self.marks.items():
-            out[path] = raw
-            found = self.flow_of(path, raw)
+        self.walk((), out)
+        return out
+
+    def walk(self, path: Path_, out: dict[Path_, Any]) -> None:
+        """The positions in and under the block collection at ``path``, in document order."""
+        container, positions = self.spots[path]
+        keys = range(len(container)) if type(container) is list else container
+        for key, raw in zip(keys, positions, strict=False):
+            sub = (*path, key)
+            out[sub] = raw
+            if sub in self.spots:
+                self.walk(sub, out)
+                continue
+            found = self.flow_of(sub, raw)
             if found is not None:
                 tree, flow_at = found
-                _entries(tree, path, out, (raw >> 32) << 32, flow_at)
-        return out
+                _entries(tree, sub, out, (raw >> 32) << 32, flow_at)
 
 
 def _entries(tree: Any, path: Path_, out: dict[Path_, Any], line: int, at: int) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import itertools
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -489,7 +490,7 @@ class _Builder:
         )
         self.problems: list[str] = []
         self.ids: dict[str, str] = {}
-        self.marks_get = located.marks.get
+        self.position = located.position
         self.file_prefix = f"{located.file}:"
         self.wheres: dict[Path_, str] = {}
         self.questioned = False  # some requirement names its questions itself
@@ -521,10 +522,13 @@ class _Builder:
         table: str | None,
         name: str | None,
         parent: Requirement | None,
+        raw: Any = None,
     ) -> Requirement:
         """:meth:`add` with positional arguments (a 5,000-table spec calls it 220,000 times:
-        keyword arguments were a fifth of building)."""
-        raw = self.marks_get(path)
+        keyword arguments were a fifth of building); ``raw`` is ``path``'s position when
+        the caller has it (:meth:`positions`)."""
+        if raw is None:
+            raw = self.position(path)
         if type(raw) is int:  # blockread's packed position: Located.where's own wording
             where = f"{self.file_prefix}{(raw >> 32) + 1}:{(raw & _COLUMN) + 1}"
         else:
@@ -550,6 +554,15 @@ class _Builder:
         )
         self.spec.requirements.append(req)
         return req
+
+    def positions(self, path: Path_, count: int) -> Any:
+        """The positions of the ``count`` entries of the collection at ``path``, in order,
+        when the reader kept them so (spec.blockread); else ``None`` for each (``put``
+        then asks for its path's position)."""
+        kept = self.loc.entries(path)
+        if kept is not None and len(kept) == count:
+            return kept
+        return itertools.repeat(None, count)
 
     def where_of(self, path: Path_) -> str:
         """``Located.where`` for a path with no position of its own, once per path (strict
@@ -611,8 +624,11 @@ class _Builder:
 
     def build(self) -> Spec:
         doc = self.loc.data
-        for key, props in (doc.get("tables") or {}).items():
-            self.table(key, props or {})
+        tables = doc.get("tables") or {}
+        for (key, props), raw in zip(
+            tables.items(), self.positions(("tables",), len(tables)), strict=True
+        ):
+            self.table(key, props or {}, raw=raw)
         for key, block in (doc.get("match") or {}).items():
             self.match(key, block or {})
         for key in doc.get("absent_tables") or []:
@@ -783,6 +799,7 @@ class _Builder:
         *,
         base: str | None = None,
         path: Path_ | None = None,
+        raw: Any = None,
     ) -> None:
         schema, name = self.split_name(key, props)
         # "public.tenants" and "tenants" are the same table when public is the default schema.
@@ -793,21 +810,26 @@ class _Builder:
                 else f"tables.{key}"
             )
         path = path or ("tables", key)
-        table = self.add(base, "table", path, props, schema=schema, table=name, name=name)
-        common = {"schema": schema, "table": name, "parent": table}
         put = self.put
+        table = put(base, "table", path, props, schema, name, name, None, raw)
+        common = {"schema": schema, "table": name, "parent": table}
 
-        for col, cprops in (props.get("columns") or {}).items():
+        columns = props.get("columns") or {}
+        columns_path = (*path, "columns")
+        for (col, cprops), col_raw in zip(
+            columns.items(), self.positions(columns_path, len(columns)), strict=True
+        ):
             cprops = cprops or {}
             put(
                 f"{base}.columns.{col}",
                 "column",
-                (*path, "columns", col),
+                (*columns_path, col),
                 cprops,
                 schema,
                 name,
                 col,
                 table,
+                col_raw,
             )
             if cprops.get("references"):
                 fk = {"columns": [col], "references": cprops["references"]}
@@ -847,18 +869,25 @@ class _Builder:
             ("triggers", "trigger"),
             ("privileges", "privilege"),
         ):
-            for index, item in enumerate(props.get(section) or []):
+            items = props.get(section)
+            if not items:
+                continue
+            section_path = (*path, section)
+            for index, (item, item_raw) in enumerate(
+                zip(items, self.positions(section_path, len(items)), strict=True)
+            ):
                 named = item.get("name")
                 label = named or self.shape_label(kind, item, index)
                 put(
                     f"{base}.{section}.{label}",
                     kind,
-                    (*path, section, index),
+                    (*section_path, index),
                     item,
                     schema,
                     name,
                     named,
                     table,
+                    item_raw,
                 )
         if props.get("rls") is not None:
             self.add(f"{base}.rls", "rls", (*path, "rls"), props["rls"], name=None, **common)
@@ -866,6 +895,9 @@ class _Builder:
         if exactly is None and base.startswith("tables."):
             exactly = self.global_exactly
         exactly_path = (*path, "exactly")
+        # no ``exactly:`` of its own: its position is the table's (Located.where's nearest
+        # ancestor), known already when the reader kept it
+        exactly_raw = raw if "exactly" not in props else None
         for kind in exactly or []:
             put(
                 f"{base}.exactly.{kind}",
@@ -876,6 +908,7 @@ class _Builder:
                 name,
                 kind,
                 table,
+                exactly_raw,
             )
 
     def view(self, section: str, kind: str, key: str, props: dict[str, Any]) -> None:

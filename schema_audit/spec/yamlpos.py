@@ -33,14 +33,19 @@ class SpecSyntaxError(Exception):
 
 
 class Derived(Protocol):
-    """Positions a reader did not store but can work out when asked (spec.blockread: the
-    keys and items inside one-line flow collections, read again from their line)."""
+    """Positions a reader did not put in ``Located.marks`` but keeps otherwise or works
+    out when asked (spec.blockread: block keys and items in a list per collection, the
+    keys and items inside one-line flow collections read again from their line)."""
 
     def find(self, path: Path_) -> Any:
         """The position of ``path`` (as stored in ``Located.marks``), or ``None``."""
 
     def every(self) -> dict[Path_, Any]:
-        """Every position, stored and derived, in document order."""
+        """Every position not in ``Located.marks``, in document order."""
+
+    def entries(self, path: Path_) -> list[Any] | None:
+        """The positions of the entries of the collection at ``path`` in its order, if kept
+        so (else ``None``: ask :meth:`find`)."""
 
 
 @dataclass(slots=True)
@@ -65,7 +70,15 @@ class Located:
 
     def all_marks(self) -> dict[Path_, Any]:
         """Every key's and item's position, in document order (for the spec cache and tests)."""
-        return self.marks if self.derived is None else self.derived.every()
+        if self.derived is None:
+            return self.marks
+        return {**self.marks, **self.derived.every()}
+
+    def entries(self, path: Path_) -> list[Any] | None:
+        """The positions of the entries of the collection at ``path``, in its order (keys
+        of a mapping, items of a list), when the reader keeps them so; else ``None``
+        (:meth:`position` answers for each entry). The builder reads one per requirement."""
+        return None if self.derived is None else self.derived.entries(path)
 
     def mark(self, path: Path_) -> Mark:
         """The position of ``path``, or of its nearest ancestor that has one."""
