@@ -144,6 +144,30 @@ def test_compiled_validator_agrees_with_jsonschema_on_every_spec_and_mutation() 
             [{}, {"k": 1}, {"k": {"k": []}}],
         ),
         ({"allOf": [{"type": "string"}, {"not": {"enum": ["x"]}}]}, ["y"], ["x", 1]),
+        # type and the object / array keywords checked in one closure
+        (
+            {"type": "object", "properties": {"a": {"type": "string"}}},
+            [{}, {"a": "s"}, {"b": 1}],
+            [[], "x", None, 1, {"a": 1}],
+        ),
+        (
+            {
+                "type": "object",
+                "properties": {"a": {}},
+                "additionalProperties": False,
+                "required": ["a"],
+            },
+            [{"a": 1}],
+            [{}, ["a"], "a", {"a": 1, "b": 2}],
+        ),
+        ({"properties": {"a": {"type": "string"}}}, [{}, [], "x", None], [{"a": 1}]),
+        ({"type": "array", "items": {"type": "string"}}, [[], ["a"]], [{}, "a", None, [1]]),
+        ({"items": {"type": "string"}}, [[], "a", {}], [[1]]),
+        (
+            {"type": ["object", "null"], "additionalProperties": {"type": "integer"}},
+            [None, {}, {"a": 1}],
+            [[], "x", {"a": "b"}],
+        ),
     ],
 )
 def test_keyword_meanings_match_jsonschema(schema: Any, good: list[Any], bad: list[Any]) -> None:

@@ -54,6 +54,9 @@ _KEY_END = re.compile(r":(?= |$)").search
 # first characters a plain scalar may not start with here (YAML indicators, and '-', '?',
 # ':' whose meaning depends on the next character: read by the previous way)
 _NOT_PLAIN_START = frozenset("-?:,[]{}#&*!|>'\"%@`")
+# a plain scalar with nothing for value() to look at (no quote, comment, ': ', indicator,
+# flow collection or space) that starts with a letter
+_SIMPLE_PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_.()/-]*").fullmatch
 _FLOW_STOP = re.compile(r"[,\[\]{}#:?]").search  # ends (or makes doubtful) a plain scalar in flow
 # every implicit resolver's pattern in one: a text none of them matches is a string without
 # asking the resolver (which tries them one by one); anything else is resolved by PyYAML
@@ -69,6 +72,14 @@ _MAY_RESOLVE = re.compile(
     ),
     re.X,
 ).match
+# the first characters any implicit resolver is registered for: a plain scalar starting with
+# another is a string (a resolver for any first character, None, is counted as every one)
+_RESOLVE_STARTS = (
+    frozenset(map(chr, range(0x110000)))
+    if None in yaml.SafeLoader.yaml_implicit_resolvers
+    else frozenset(k for k in yaml.SafeLoader.yaml_implicit_resolvers if k)
+)
+_UNREAD = object()  # no value remembered for a text yet (None is one: ~, null)
 _DQ_ESCAPES = {
     "0": "\0",
     "a": "\x07",
@@ -103,7 +114,12 @@ class _Outside(Exception):
 
 def read_block(text: str, file: str, max_nodes: int, max_depth: int) -> Located | None:
     """The document as ``plainload.load_plain`` gives it, or ``None`` (see the module docstring)."""
-    if "${" in text or _OUTSIDE_TEXT(text):
+    if "${" in text:
+        return None
+    if text.isascii():  # ASCII is outside exactly when not printable beside its line breaks
+        if not text.replace("\n", " ").isprintable():
+            return None
+    elif _OUTSIDE_TEXT(text):
         return None
     try:
         return _Reader(file, max_nodes, max_depth).read(text.split("\n"))
@@ -127,18 +143,16 @@ class _Reader:
 
     def plain_value(self, text: str) -> Any:
         """A plain scalar's value as PyYAML's safe loader makes it (dates as ISO text)."""
-        try:
-            return self.plain[text]
-        except KeyError:
-            pass
+        value = self.plain.get(text, _UNREAD)  # most texts are new: no KeyError raised
+        if value is not _UNREAD:
+            return value
         if _doubtful_start(text):
             raise _Outside
-        if _MAY_RESOLVE(text) is None:
+        if text[0] not in _RESOLVE_STARTS or _MAY_RESOLVE(text) is None:
             text = self.strings.setdefault(text, text)
             self.plain[text] = text
             return text
         tag = self.loader.resolve(yaml.ScalarNode, text, (True, False))
-        value: Any
         if tag == _STR:
             value = text
         elif tag == _NULL:
@@ -159,10 +173,9 @@ class _Reader:
         """A mapping key: str() of what the key resolves to, as the previous readers give it."""
         if quoted:
             return self.strings.setdefault(text, text)
-        try:
-            return self.keys[text]
-        except KeyError:
-            pass
+        key = self.keys.get(text)
+        if key is not None:
+            return key
         if _doubtful_start(text):
             raise _Outside
         if _MAY_RESOLVE(text) is not None:
@@ -212,10 +225,9 @@ class _Reader:
     def flow(self, text: str) -> tuple[Any, ...]:
         """A flow collection written on one line (``text`` runs to the line's end):
         ``(tree, nodes, levels)``, see :meth:`flow_tree`, remembered per text."""
-        try:
-            return self.flows[text]
-        except KeyError:
-            pass
+        reading = self.flows.get(text)
+        if reading is not None:
+            return reading
         tree, end, nodes, levels = self.flow_tree(text, 0)
         if not _only_comment(text, end):
             raise _Outside
@@ -325,6 +337,11 @@ class _Reader:
                     nodes = 2
                 if not rest or rest[0] == "#":
                     return (at, item_at, key, key_at, _PENDING, None, nodes)
+                if _SIMPLE_PLAIN(rest) is not None:  # a name, a word: what value() makes of it
+                    value = self.plain.get(rest, _UNREAD)
+                    if value is _UNREAD:
+                        value = self.plain_value(rest)
+                    return (at, item_at, key, key_at, _PLAIN, (value, rest), nodes + 1)
                 kind, payload, value_nodes = self.value(line, common.start(5))
                 return (at, item_at, key, key_at, kind, payload, nodes + value_nodes)
             item_at = -1

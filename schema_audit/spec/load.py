@@ -816,21 +816,36 @@ class _Builder:
 
         columns = props.get("columns") or {}
         columns_path = (*path, "columns")
+        # put()'s common case inline (a column with its position, none of its own keys, an
+        # id not taken): half of init's requirements are columns
+        ids, append, prefix = self.ids, self.spec.requirements.append, self.file_prefix
+        severity, category, table_id = table.severity, table.category, table.id
         for (col, cprops), col_raw in zip(
             columns.items(), self.positions(columns_path, len(columns)), strict=True
         ):
             cprops = cprops or {}
-            put(
-                f"{base}.columns.{col}",
-                "column",
-                (*columns_path, col),
-                cprops,
-                schema,
-                name,
-                col,
-                table,
-                col_raw,
-            )
+            rid = f"{base}.columns.{col}"
+            if type(col_raw) is int and rid not in ids and _OWN_KEYS.isdisjoint(cprops):
+                where = ids[rid] = f"{prefix}{(col_raw >> 32) + 1}:{(col_raw & _COLUMN) + 1}"
+                append(
+                    Requirement(
+                        rid,
+                        "column",
+                        schema,
+                        name,
+                        col,
+                        severity,
+                        category,
+                        cprops,
+                        where,
+                        None,
+                        None,
+                        table_id,
+                        [],
+                    )
+                )
+            else:
+                put(rid, "column", (*columns_path, col), cprops, schema, name, col, table, col_raw)
             if cprops.get("references"):
                 fk = {"columns": [col], "references": cprops["references"]}
                 if cprops.get("on_delete"):

@@ -94,7 +94,13 @@ def _compile(schema: dict[str, Any] | bool, compiler: _Compiler) -> Check:
     if unknown:
         raise ValueError(f"spec schema keyword(s) the compiled validator lacks: {sorted(unknown)}")
     checks: list[Check] = []
-    if "type" in schema:
+    kind = schema.get("type")
+    objects = any(k in schema for k in ("properties", "additionalProperties", "patternProperties"))
+    # ``type: object`` with the object keywords, ``type: array`` with ``items``: one closure
+    # that checks the type itself (two calls fewer per node: a 5,000-table spec has 110,000
+    # columns, each an object in an anyOf)
+    fused = (kind == "object" and objects) or (kind == "array" and "items" in schema)
+    if "type" in schema and not fused:
         checks.append(_type(schema["type"]))
     if "enum" in schema:
         checks.append(_enum(schema["enum"]))
@@ -102,14 +108,14 @@ def _compile(schema: dict[str, Any] | bool, compiler: _Compiler) -> Check:
         checks.append(_enum([schema["const"]]))
     if "pattern" in schema:
         checks.append(_pattern(schema["pattern"]))
-    if any(k in schema for k in ("properties", "additionalProperties", "patternProperties")):
-        checks.append(_object(schema, sub))
+    if objects:
+        checks.append(_object(schema, sub, kind == "object"))
     if "required" in schema:
         checks.append(_required(schema["required"]))
     if "propertyNames" in schema:
         checks.append(_property_names(sub(schema["propertyNames"])))
     if "items" in schema:
-        checks.append(_items(sub(schema["items"])))
+        checks.append(_items(sub(schema["items"]), kind == "array"))
     if "anyOf" in schema:
         checks.append(_any_of([sub(s) for s in schema["anyOf"]]))
     if "oneOf" in schema:
@@ -211,7 +217,8 @@ def _pattern(pattern: str) -> Check:
     return lambda value: not isinstance(value, str) or search(value) is not None
 
 
-def _object(schema: dict[str, Any], sub: Callable[[Any], Check]) -> Check:
+def _object(schema: dict[str, Any], sub: Callable[[Any], Check], typed: bool = False) -> Check:
+    """The object keywords; ``typed``: also ``type: object`` (anything else is invalid)."""
     properties = {k: sub(s) for k, s in (schema.get("properties") or {}).items()}
     patterns = [
         (re.compile(p).search, sub(s)) for p, s in (schema.get("patternProperties") or {}).items()
@@ -222,7 +229,7 @@ def _object(schema: dict[str, Any], sub: Callable[[Any], Check]) -> Check:
 
     def check(value: Any) -> bool:
         if not isinstance(value, dict):
-            return True
+            return not typed
         for key, item in value.items():
             known = properties.get(key)
             if known is not None and not known(item):
@@ -239,7 +246,7 @@ def _object(schema: dict[str, Any], sub: Callable[[Any], Check]) -> Check:
 
     def named_only(value: Any) -> bool:  # no patternProperties: the common shape, no loop
         if not isinstance(value, dict):
-            return True
+            return not typed
         get = properties.get
         for key, item in value.items():
             known = get(key)
@@ -261,12 +268,15 @@ def _property_names(check: Check) -> Check:
     return lambda value: not isinstance(value, dict) or all(check(k) for k in value)
 
 
-def _items(check: Check) -> Check:
+def _items(check: Check, typed: bool = False) -> Check:
+    """``items``; ``typed``: also ``type: array`` (anything else is invalid)."""
+
     def items(value: Any) -> bool:
-        if isinstance(value, list):
-            for item in value:
-                if not check(item):
-                    return False
+        if not isinstance(value, list):
+            return not typed
+        for item in value:  # noqa: SIM110 (a loop, not all(): no generator per list)
+            if not check(item):
+                return False
         return True
 
     return items
