@@ -32,7 +32,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from schema_audit import sqlbody, sqlnorm, sqltime
+from schema_audit.audit.options import norm_option
 from schema_audit.model import (
+    CheckConstraint,
     Function,
     Grant,
     Index,
@@ -400,6 +402,14 @@ def _diff_view(key: str, a: View, b: View, add: _Collector) -> None:
     )
     add(obj, "columns", _names(c.name for c in a.columns), _names(c.name for c in b.columns))
     add(obj, "reads", ", ".join(sorted(a.depends_on)), ", ".join(sorted(b.depends_on)))
+    add(
+        obj,
+        "options",
+        _options(a.options),
+        _options(b.options),
+        _opt_key(a.options),
+        _opt_key(b.options),
+    )
     _diff_indexes(key, a.indexes, b.indexes, add)
     add.reads = _grant_reads(key)
     _diff_grants(obj, a.grants, b.grants, a.owner or b.owner, add)
@@ -487,6 +497,23 @@ def _diff_table(a: Table, b: Table, add: _Collector) -> None:
     add(obj, "comment", a.comment or "", b.comment or "")
     add.reads = _exists(t)
     add(obj, "replica identity", a.replica_identity, b.replica_identity)
+    add(obj, "persistence", _persistence(a), _persistence(b))
+    add(
+        obj,
+        "storage options",
+        _options(a.options),
+        _options(b.options),
+        _opt_key(a.options),
+        _opt_key(b.options),
+    )
+    add(
+        obj,
+        "partition key",
+        a.partition_key or "",
+        b.partition_key or "",
+        " ".join((a.partition_key or "").split()),
+        " ".join((b.partition_key or "").split()),
+    )
     add.reads = (("column", t, "*"),)
     add(
         obj,
@@ -564,6 +591,12 @@ def _diff_table(a: Table, b: Table, add: _Collector) -> None:
             _expr(x.expression),
             _expr(y.expression),
         )
+        add(
+            f"constraint {quote_ident(name)} on {a.qualified_name}",
+            "CHECK options",
+            _check_options(x),
+            _check_options(y),
+        )
     for name in add.presence(
         "constraint", a.foreign_keys, b.foreign_keys, label, on_table("foreign_key")
     ):
@@ -638,9 +671,36 @@ def _fk(f) -> str:
         text += f" ON DELETE {f.on_delete}"
     if f.on_update != "NO ACTION":
         text += f" ON UPDATE {f.on_update}"
+    if f.match != "SIMPLE":
+        text += f" MATCH {f.match}"
     if f.deferrable:
         text += " DEFERRABLE" + (" INITIALLY DEFERRED" if f.initially_deferred else "")
+    if not f.validated:
+        text += " NOT VALID"
     return text
+
+
+def _check_options(check: CheckConstraint) -> str:
+    """What a CHECK is beside its expression: NO INHERIT, NOT VALID (else empty)."""
+    return " ".join(
+        word
+        for word, present in (("NO INHERIT", check.no_inherit), ("NOT VALID", not check.validated))
+        if present
+    )
+
+
+def _persistence(table: Table) -> str:
+    return "UNLOGGED" if table.unlogged else "LOGGED"
+
+
+def _options(options: dict[str, str]) -> str:
+    """Storage parameters as ``WITH (…)`` prints them, by name (empty: none)."""
+    return ", ".join(f"{name}={value}" for name, value in sorted(options.items()))
+
+
+def _opt_key(options: dict[str, str]) -> str:
+    """The options' canonical form: booleans however spelt (``off`` = ``false``)."""
+    return ", ".join(f"{name}={norm_option(value)}" for name, value in sorted(options.items()))
 
 
 def _diff_policy(obj: str, x: Policy, y: Policy, add: _Collector) -> None:

@@ -648,6 +648,48 @@ PROTECTIONS = [
         "None",
         "tests/test_init_exact3.py::test_a_change_after_init_fails",
     ),
+    Protection(
+        "strict-tables-holds-unstated-options",
+        "schema_audit/kinds/table.py",
+        "out += unstated_options(table.options, props, table.unlogged)",
+        "pass",
+        "tests/test_init_exact4.py::test_a_change_after_init_fails -k set",
+    ),
+    Protection(
+        "strict-views-holds-unstated-options",
+        "schema_audit/kinds/strict_views.py",
+        "and (extras := unstated_options(v.options, r.props))",
+        "and (extras := [])",
+        "tests/test_init_exact4.py::test_a_change_after_init_fails -k view",
+    ),
+    Protection(
+        "check-properties-compared",
+        "schema_audit/kinds/check.py",
+        "if expected is not None and bool(expected) != actual:",
+        "if False:",
+        "tests/test_init_exact4.py::test_a_change_after_init_fails -k validated",
+    ),
+    Protection(
+        "exactly-checks-holds-unstated-properties",
+        "schema_audit/kinds/_unstated.py",
+        '"checks": ("check", lambda t: t.checks, _check),',
+        "",
+        "tests/test_init_exact4.py::test_a_change_after_init_fails -k check",
+    ),
+    Protection(
+        "grant-option-compared",
+        "schema_audit/kinds/privilege.py",
+        "if lacking_option:",
+        "if False:",
+        "tests/test_init_exact4.py::test_a_change_after_init_fails -k revoked",
+    ),
+    Protection(
+        "strict-privileges-counts-grant-option",
+        "schema_audit/kinds/strict.py",
+        "f\"{g.grantee} {g.privilege}{_OPTION if g.grantable else ''}\"\n            for g in table.grants",
+        'f"{g.grantee} {g.privilege}"\n            for g in table.grants',
+        "tests/test_init_exact4.py::test_a_change_after_init_fails -k added",
+    ),
 ]
 
 

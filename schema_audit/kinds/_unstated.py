@@ -4,7 +4,8 @@ state, and that differs from PostgreSQL's default, is not exactly what the spec 
 
 ``init`` writes every such property it sees (ON UPDATE, MATCH FULL, DEFERRABLE, NOT VALID, a
 column's COLLATE / DEFAULT / identity / generation, a trigger's WHEN, arguments and UPDATE
-OF, a UNIQUE constraint's NULLS NOT DISTINCT / DEFERRABLE / INITIALLY DEFERRED), so a change after init that adds one FAILs here; before, each passed (a requirement
+OF, a UNIQUE constraint's NULLS NOT DISTINCT / DEFERRABLE / INITIALLY DEFERRED, a CHECK's
+NOT VALID / NO INHERIT), so a change after init that adds one FAILs here; before, each passed (a requirement
 compares only the keys it states). Indexes have their own check in ``strict``.
 """
 
@@ -14,7 +15,14 @@ from collections.abc import Callable
 from typing import Any
 
 from schema_audit.enums import ReferentialAction
-from schema_audit.model import Column, ForeignKey, Table, Trigger, UniqueConstraint
+from schema_audit.model import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Table,
+    Trigger,
+    UniqueConstraint,
+)
 from schema_audit.sqlnorm import normalize_default
 
 
@@ -53,6 +61,15 @@ def _column(column: Column, props: dict[str, Any]) -> list[str]:
     return out
 
 
+def _check(check: CheckConstraint, props: dict[str, Any]) -> list[str]:
+    out: list[str] = []
+    if not check.validated and "validated" not in props:
+        out.append("NOT VALID")
+    if check.no_inherit and "no_inherit" not in props:
+        out.append("NO INHERIT")
+    return out
+
+
 def _unique(unique: UniqueConstraint, props: dict[str, Any]) -> list[str]:
     return [
         text
@@ -85,4 +102,5 @@ OBJECTS: dict[str, tuple[str, Callable[[Table], dict[str, Any]], Callable[..., l
     "columns": ("column", lambda t: t.columns, _column),
     "triggers": ("trigger", lambda t: t.triggers, _trigger),
     "unique": ("unique", lambda t: t.uniques, _unique),
+    "checks": ("check", lambda t: t.checks, _check),
 }

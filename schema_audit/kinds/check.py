@@ -6,7 +6,12 @@ tables:
   invoices:
     checks:
       - {name: invoices_amount_positive, expression: "amount >= 0"}
+      - {name: invoices_due_check, expression: "due >= issued", validated: false}
 ```
+
+``validated: false`` is a CHECK added NOT VALID and not validated since, ``no_inherit:
+true`` one that does not reach child tables; under ``exactly: [checks]`` a CHECK whose
+entry does not state them must have neither (``init`` writes each).
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from schema_audit.audit.tables import sqlnorm_columns
 from schema_audit.enums import Status
 from schema_audit.kinds import _session, requirement_kind
 from schema_audit.kinds._common import after_adding
-from schema_audit.model import SchemaModel, qualify
+from schema_audit.model import CheckConstraint, SchemaModel, qualify
 from schema_audit.spec.fragments import req_schema, string, strings
 from schema_audit.spec.model import Requirement
 
@@ -29,6 +34,15 @@ SCHEMA = req_schema(
         "name": string("Constraint name; without it matched by expression."),
         "expression": string("CHECK expression, compared canonically."),
         "columns": strings("Columns the CHECK must be about (for near-miss search)."),
+        "validated": {
+            "type": "boolean",
+            "description": "false = added NOT VALID and not validated since (rows before it "
+            "were not checked).",
+        },
+        "no_inherit": {
+            "type": "boolean",
+            "description": "true = NO INHERIT (the CHECK does not reach child tables).",
+        },
     },
     "A CHECK constraint requirement.",
 )
@@ -98,6 +112,17 @@ def check_check(req: Requirement, ctx: AuditContext) -> Finding:
                 evidence=ctx.evidence(ck.provenance, ddl),
                 ddl=ddl,
             )
+        props = _property_diffs(req, ck)
+        if props:
+            return finding_for(
+                req,
+                Status.FAIL,
+                f"CHECK {ck.name} on {table.name}: "
+                + "; ".join(f"{d.property} is {d.actual}, expected {d.expected}" for d in props),
+                diffs=props,
+                evidence=ctx.evidence(ck.provenance, ddl),
+                ddl=ddl,
+            )
         return finding_for(
             req,
             Status.PASS,
@@ -112,6 +137,13 @@ def check_check(req: Requirement, ctx: AuditContext) -> Finding:
         diffs = [Diff("name", req.name, same_expr.name)] if req.name else []
         if req.name:
             message += " (name differs)"
+        props = _property_diffs(req, same_expr)
+        if props:
+            status = Status.FAIL
+            diffs += props
+            message += "; " + "; ".join(
+                f"{d.property} is {d.actual}, expected {d.expected}" for d in props
+            )
         return finding_for(
             req,
             status,
@@ -145,6 +177,17 @@ def check_check(req: Requirement, ctx: AuditContext) -> Finding:
         instead=nearmiss.check_candidates(table, expression, columns),
         absent_columns=absent,
     )
+
+
+def _property_diffs(req: Requirement, ck: CheckConstraint) -> list[Diff]:
+    """``validated`` / ``no_inherit`` where the requirement states them and the CHECK
+    differs (a CHECK re-added NOT VALID passed a requirement naming only its expression)."""
+    out = []
+    for prop, actual in (("validated", ck.validated), ("no_inherit", ck.no_inherit)):
+        expected = req.props.get(prop)
+        if expected is not None and bool(expected) != actual:
+            out.append(Diff(prop, bool(expected), actual))
+    return out
 
 
 def _session_side(expected: str, actual: str) -> str | None:

@@ -15,6 +15,10 @@ With ``columns:`` the privileges are about those columns: ``grant`` ones the rol
 hold on each of them (a table-level grant covers every column), ``deny`` ones they must
 hold on none. ``init`` writes a column-level grant this way, and ``exactly: [privileges]``
 counts each column-level grant too (``clerk UPDATE (note)``).
+
+``grant_option`` lists the privileges each role must hold WITH GRANT OPTION (it may pass
+them on); under ``exactly: [privileges]`` a grant option that no entry states FAILs
+(``init`` writes each, so GRANT … WITH GRANT OPTION after init no longer passes).
 """
 
 from __future__ import annotations
@@ -50,6 +54,12 @@ SCHEMA = req_schema(
             "type": "array",
             "items": {"enum": PRIVILEGES},
             "description": "Privileges the roles must not hold.",
+        },
+        "grant_option": {
+            "type": "array",
+            "items": {"enum": PRIVILEGES},
+            "description": "Privileges each role must hold WITH GRANT OPTION (granted to it "
+            "directly); under exactly: [privileges] a grant option no entry states FAILs.",
         },
         "columns": {
             "type": "array",
@@ -126,6 +136,29 @@ def _on_columns(
         if (all if every else any)(reach.keys() & h for h in holders):
             out[privilege] = privileges.Access(privilege, how.via, how.automatic, tuple(columns))
     return out
+
+
+def _lacking_grant_option(
+    table: Table, role: str, props: Mapping[str, Any], columns: list[str]
+) -> list[str]:
+    """The ``grant_option`` privileges ``role`` is not granted WITH GRANT OPTION: on the
+    table, or, with ``columns``, on the table or on each of those columns."""
+    table_level = {g.privilege for g in table.grants if g.grantee == role and g.grantable}
+    wanted = _expand(props.get("grant_option") or [])
+    if not columns:
+        return [p for p in wanted if p not in table_level]
+    return [
+        p
+        for p in wanted
+        if p not in table_level
+        and not all(
+            any(
+                g.grantee == role and g.privilege == p and g.grantable
+                for g in table.column_grants.get(c, [])
+            )
+            for c in columns
+        )
+    ]
 
 
 def recommend(f: Finding, req: Requirement | None, model: SchemaModel) -> str:
@@ -240,6 +273,16 @@ def check_privilege(req: Requirement, ctx: AuditContext) -> Finding:
                             "INSERT fails on the nextval() default"
                         )
                         diffs.append(Diff(f"sequence_usage[{role}]", True, False))
+            if "grant_option" in props:
+                lacking_option = _lacking_grant_option(table, role, props, columns)
+                if lacking_option:
+                    violations.append(
+                        f"{role} lacks {', '.join(lacking_option)} WITH GRANT OPTION"
+                        + (f" on column(s) {', '.join(columns)}" if columns else "")
+                    )
+                    diffs.append(
+                        Diff(f"grant_option[{role}]", _expand(props["grant_option"]), "not held")
+                    )
             # depends on the table's schema and owner only (future_table_grants)
             future += _memo(
                 ctx,

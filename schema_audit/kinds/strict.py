@@ -36,9 +36,12 @@ def _present(table: Table, what: str) -> set[str]:
         return {name for name, ix in table.indexes.items() if not ix.constraint}
     if what == "privileges":
         # each privilege a role holds, so a DELETE granted to a role already holding SELECT is
-        # new; a column-level grant as ``role PRIVILEGE (column)``
+        # new; a column-level grant as ``role PRIVILEGE (column)``; a grant option as
+        # ``… WITH GRANT OPTION`` (a new text: GRANT … WITH GRANT OPTION after init is new)
         table_level = {
-            f"{g.grantee} {g.privilege}" for g in table.grants if g.grantee != table.owner
+            f"{g.grantee} {g.privilege}{_OPTION if g.grantable else ''}"
+            for g in table.grants
+            if g.grantee != table.owner
         }
         return table_level | _column_level(table)
     if what == "unique":
@@ -49,11 +52,14 @@ def _present(table: Table, what: str) -> set[str]:
 def _column_level(table: Table) -> set[str]:
     """``role PRIVILEGE (column)`` for each column-level grant but the owner's."""
     return {
-        f"{g.grantee} {g.privilege} ({column})"
+        f"{g.grantee} {g.privilege} ({column}){_OPTION if g.grantable else ''}"
         for column, grants in table.column_grants.items()
         for g in grants
         if g.grantee != table.owner
     }
+
+
+_OPTION = " WITH GRANT OPTION"
 
 
 @functools.cache
@@ -123,12 +129,30 @@ def _privileges_accounted(other: Requirement | None) -> set[str]:
         return set()
     grant = other.props.get("grant")
     if not grant:
-        return {f"{role} {p}" for role in roles for p in TABLE_PRIVILEGES}
+        return {
+            f"{role} {p}{option}"
+            for role in roles
+            for p in TABLE_PRIVILEGES
+            for option in ("", _OPTION)
+        }
     privileges = [q for p in grant for q in (TABLE_PRIVILEGES if p == "ALL" else [p])]
+    # a privilege the entry also states in grant_option accounts for its grant option too
+    options = {
+        q
+        for p in other.props.get("grant_option") or ()
+        for q in (TABLE_PRIVILEGES if p == "ALL" else [p])
+    }
     columns = other.props.get("columns")
-    if columns:
-        return {f"{role} {p} ({c})" for role in roles for p in privileges for c in columns}
-    return {f"{role} {p}" for role in roles for p in privileges}
+    targets = [f" ({c})" for c in columns] if columns else [""]
+    out = {f"{role} {p}{t}" for role in roles for p in privileges for t in targets}
+    out |= {
+        f"{role} {p}{t}{_OPTION}"
+        for role in roles
+        for p in privileges
+        if p in options
+        for t in targets
+    }
+    return out
 
 
 def _unstated_index(table: Table, name: str | None, props: dict) -> str | None:

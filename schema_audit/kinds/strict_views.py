@@ -17,6 +17,8 @@ from schema_audit.audit.findings import Diff, Finding, finding_for
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
 from schema_audit.kinds._unrequired import facets, unrequired
+from schema_audit.kinds.table import unstated_options
+from schema_audit.model import qualify
 from schema_audit.spec.model import Requirement
 
 VIEW_KINDS = ("view", "materialized_view")
@@ -40,6 +42,26 @@ def check_strict_views(req: Requirement, ctx: AuditContext) -> Finding:
             Status.FAIL,
             f"views the spec does not require: {', '.join(extra)}",
             diffs=[Diff("views", "only the required ones", extra)],
+            name="views",
+        )
+    # a listed view given an option (security_invoker, security_barrier, check_option, a
+    # materialized view's storage parameter) its entry does not state
+    unstated = sorted(
+        f"{k} ({', '.join(extras)})"
+        for r in ctx.spec.requirements
+        if r.kind in VIEW_KINDS and not r.id.startswith("match.")
+        for k in [qualify(r.schema, r.table or "")]
+        if (v := ctx.model.views.get(k)) is not None
+        and v.options
+        and v.schema in schemas
+        and (extras := unstated_options(v.options, r.props))
+    )
+    if unstated:
+        return finding_for(
+            req,
+            Status.FAIL,
+            f"views with options the spec does not state: {', '.join(unstated)}",
+            diffs=[Diff("view definitions", "only what the entries state", unstated)],
             name="views",
         )
     return finding_for(

@@ -109,8 +109,9 @@ def _same_identity(expected: str, actual: str | None) -> bool:
 
 def unstated_properties(table: Table, props: dict) -> list[str]:
     """What ``strict.tables`` holds a listed table to when its entry does not state it: no
-    comment, REPLICA IDENTITY DEFAULT, no partition key (``init`` writes each it sees)."""
-    return [
+    comment, REPLICA IDENTITY DEFAULT, no partition key, no storage parameter, not UNLOGGED
+    (``init`` writes each it sees)."""
+    out = [
         text
         for key, present, text in (
             ("comment", bool(table.comment), "COMMENT"),
@@ -123,6 +124,21 @@ def unstated_properties(table: Table, props: dict) -> list[str]:
         )
         if present and key not in props
     ]
+    if table.options or table.unlogged:
+        out += unstated_options(table.options, props, table.unlogged)
+    return out
+
+
+def unstated_options(options: dict[str, str], props: dict, unlogged: bool = False) -> list[str]:
+    """``WITH (name=value)`` for each storage parameter (or view option) the entry's
+    ``options:`` does not state, and ``UNLOGGED`` for an unlogged table whose entry does not
+    say ``unlogged``."""
+    stated = props.get("options")
+    stated = stated if isinstance(stated, dict) else {}
+    out = [f"WITH ({name}={value})" for name, value in options.items() if name not in stated]
+    if unlogged and "unlogged" not in stated:
+        out.append("UNLOGGED")
+    return out
 
 
 def recommend(f: Finding, req: Requirement | None, model: SchemaModel) -> str:

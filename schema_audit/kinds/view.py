@@ -32,18 +32,22 @@ SCHEMA = req_schema(
         "schema": string("Schema (default: defaults.schema)."),
         "columns": strings("Columns the view must expose."),
         "depends_on": strings("Base tables the view must read."),
-        "options": obj(
-            {
-                "security_invoker": {
-                    "type": "boolean",
-                    "description": "true = the view runs with the caller's rights (RLS of the "
-                    "caller applies; PostgreSQL 15+).",
+        "options": {
+            **obj(
+                {
+                    "security_invoker": {
+                        "type": "boolean",
+                        "description": "true = the view runs with the caller's rights (RLS of the "
+                        "caller applies; PostgreSQL 15+).",
+                    },
+                    "security_barrier": {"type": "boolean"},
+                    "check_option": {"enum": ["local", "cascaded", "none"]},
                 },
-                "security_barrier": {"type": "boolean"},
-                "check_option": {"enum": ["local", "cascaded", "none"]},
-            },
-            "View options (absent in the catalog = PostgreSQL's default: false / none).",
-        ),
+                "View options (absent in the catalog = PostgreSQL's default: false / none); a "
+                "materialized view's storage parameters (fillfactor …) as WITH (…) sets them.",
+            ),
+            "additionalProperties": {"type": ["string", "number", "boolean"]},
+        },
         "indexes": {"type": "array", "items": INDEX_SCHEMA},
         "owner": _acl.OWNER_SCHEMA,
         "grants": _acl.GRANTS_SCHEMA,

@@ -18,7 +18,16 @@ import yaml
 
 from schema_audit.kinds._acl import acl
 from schema_audit.kinds.function import argument_types
-from schema_audit.model import Function, Index, SchemaModel, Sequence, Table, View, quote_ident
+from schema_audit.model import (
+    Function,
+    Index,
+    SchemaModel,
+    Sequence,
+    Table,
+    View,
+    pg_bool,
+    quote_ident,
+)
 from schema_audit.spec import entrywrite
 from schema_audit.spec.fragments import STRICT_KINDS
 from schema_audit.spec.tenancy import TenantPattern
@@ -66,7 +75,14 @@ TABLE_KINDS = (
 
 
 # the table's own keys, written whatever --only says
-TABLE_PROPERTIES = ("schema", "partition_of", "comment", "replica_identity", "partition_key")
+TABLE_PROPERTIES = (
+    "schema",
+    "partition_of",
+    "comment",
+    "replica_identity",
+    "partition_key",
+    "options",
+)
 
 
 def _table(table: Table, only: tuple[str, ...] = TABLE_KINDS) -> dict[str, Any]:
@@ -87,6 +103,9 @@ def _full_table(table: Table) -> dict[str, Any]:
     if table.partition_of:
         spec["partition_of"] = entrywrite.partition_parent(table.partition_of)
     spec.update(entrywrite.table_properties(table))
+    options = entrywrite.table_options(table)
+    if options:
+        spec["options"] = options
     columns: dict[str, Any] = {}
     for column in table.columns.values():
         item: dict[str, Any] = {"type": column.type, "nullable": column.nullable}
@@ -107,9 +126,7 @@ def _full_table(table: Table) -> dict[str, Any]:
     if table.uniques:
         spec["unique"] = [dict(entrywrite.unique_pairs(u)) for u in table.uniques.values()]
     if table.checks:
-        spec["checks"] = [
-            {"name": c.name, "expression": c.expression} for c in table.checks.values()
-        ]
+        spec["checks"] = [dict(entrywrite.check_pairs(c)) for c in table.checks.values()]
     if table.foreign_keys:
         spec["foreign_keys"] = [
             dict(entrywrite.fk_pairs(fk, _name)) for fk in table.foreign_keys.values()
@@ -133,16 +150,7 @@ def _full_table(table: Table) -> dict[str, Any]:
         ]
     if table.triggers:
         spec["triggers"] = [dict(entrywrite.trigger_pairs(t)) for t in table.triggers.values()]
-    grants: dict[str, list[str]] = {}
-    for grant in table.grants:
-        if grant.grantee != table.owner:
-            grants.setdefault(grant.grantee, []).append(grant.privilege)
-    privileges = [
-        {"roles": [role], "grant": sorted(privs)} for role, privs in sorted(grants.items())
-    ] + [
-        {"roles": [role], "grant": privs, "columns": [column]}
-        for role, column, privs in entrywrite.column_grants(table)
-    ]
+    privileges = [dict(pairs) for pairs in entrywrite.table_grants(table)]
     if privileges:
         spec["privileges"] = privileges
     return spec
@@ -156,10 +164,25 @@ def _view(view: View) -> dict[str, Any]:
         ]
     if view.indexes:
         spec["indexes"] = [_index(ix) for ix in view.indexes.values()]
+    if view.options:  # security_barrier, security_invoker, check_option as WITH (…) sets them
+        spec["options"] = view_options(view.options)
     if view.owner is not None:
         spec["owner"] = view.owner
     spec["grants"] = acl(view.grants, view.owner)
     return spec
+
+
+def view_options(options: dict[str, str]) -> dict[str, Any]:
+    """A view's reloptions as the ``options:`` key states them: ``security_barrier`` and
+    ``security_invoker`` as booleans (the key's schema), the others (``check_option``, a
+    materialized view's storage parameters) as the catalog has them."""
+    return {
+        name: bool(pg_bool(value)) if name in _VIEW_BOOLEANS else value
+        for name, value in sorted(options.items())
+    }
+
+
+_VIEW_BOOLEANS = ("security_barrier", "security_invoker")
 
 
 # Languages whose prosrc is not the body a migration writes (C: the link symbol).

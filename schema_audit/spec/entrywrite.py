@@ -19,7 +19,15 @@ import re
 from typing import Any
 
 from schema_audit.enums import ReferentialAction
-from schema_audit.model import ForeignKey, Index, Table, Trigger, UniqueConstraint
+from schema_audit.model import (
+    CheckConstraint,
+    ForeignKey,
+    Grant,
+    Index,
+    Table,
+    Trigger,
+    UniqueConstraint,
+)
 from schema_audit.spec.yamlwrite import (
     Unsupported,
     block_scalar,
@@ -240,14 +248,56 @@ def table_properties(table: Table) -> list[tuple[str, str]]:
     return pairs
 
 
-def column_grants(table: Table) -> list[tuple[str, str, list[str]]]:
-    """(role, column, privileges) of each column-level grant but the owner's, in order."""
-    out: dict[tuple[str, str], set[str]] = {}
+def table_options(table: Table) -> dict[str, Any]:
+    """The table's storage parameters as pg_class.reloptions has them (``fillfactor: '70'``),
+    by name, then ``unlogged: true`` for an UNLOGGED table; empty for a table with neither
+    (``strict.tables`` holds an unstated one to none: SET (fillfactor = 70) or SET UNLOGGED
+    after init passed before)."""
+    options: dict[str, Any] = dict(sorted(table.options.items()))
+    if table.unlogged:
+        options["unlogged"] = True
+    return options
+
+
+def check_pairs(check: CheckConstraint) -> list[tuple[str, Any]]:
+    """A CHECK's spec entry: name and expression, then NOT VALID (``validated: false``) and
+    NO INHERIT when it has them (``exactly: [checks]`` holds a CHECK without them to none)."""
+    pairs: list[tuple[str, Any]] = [("name", check.name), ("expression", check.expression)]
+    if not check.validated:
+        pairs.append(("validated", False))
+    if check.no_inherit:
+        pairs.append(("no_inherit", True))
+    return pairs
+
+
+def grant_pairs(role: str, grants: list[Grant], column: str | None = None) -> list[tuple[str, Any]]:
+    """A role's privileges entry: ``grant`` (each privilege once), ``grant_option`` for those
+    it holds WITH GRANT OPTION (only when it has one), ``columns`` for a column's grants."""
+    privileges = sorted({g.privilege for g in grants})
+    pairs: list[tuple[str, Any]] = [("roles", [role]), ("grant", privileges)]
+    grantable = sorted({g.privilege for g in grants if g.grantable})
+    if grantable:
+        pairs.append(("grant_option", grantable))
+    if column is not None:
+        pairs.append(("columns", [column]))
+    return pairs
+
+
+def table_grants(table: Table) -> list[list[tuple[str, Any]]]:
+    """The ``privileges:`` entries of a table: one per role holding table-level privileges,
+    then one per (role, column) of column-level grants, the owner's aside, in order."""
+    by_role: dict[str, list[Grant]] = {}
+    for grant in table.grants:
+        if grant.grantee != table.owner:
+            by_role.setdefault(grant.grantee, []).append(grant)
+    by_column: dict[tuple[str, str], list[Grant]] = {}
     for column, grants in table.column_grants.items():
         for g in grants:
             if g.grantee != table.owner:
-                out.setdefault((g.grantee, column), set()).add(g.privilege)
-    return [(role, column, sorted(privs)) for (role, column), privs in sorted(out.items())]
+                by_column.setdefault((g.grantee, column), []).append(g)
+    return [grant_pairs(role, grants) for role, grants in sorted(by_role.items())] + [
+        grant_pairs(role, grants, column) for (role, column), grants in sorted(by_column.items())
+    ]
 
 
 class TableWriter:
@@ -279,6 +329,11 @@ class TableWriter:
             out.append(
                 section + name_ + ":" + block_scalar(value, 2, 3 + len(name_), BASE, TABLE_WIDTH)
             )
+        options = table_options(table)
+        if options:
+            written += 1
+            flow = ", ".join([key(k, True) + ": " + scalar(v, True) for k, v in options.items()])
+            out.append(section + "options:" + _flow_fits(10, "{" + flow + "}"))
         if "columns" in kinds:
             written += 1
             if not table.columns:
@@ -303,7 +358,7 @@ class TableWriter:
             written += 1
             out.append(section + "checks:")
             for c in table.checks.values():
-                _flow_item(out, [("name", c.name), ("expression", c.expression)])
+                _flow_item(out, check_pairs(c))
         if "foreign_keys" in kinds and table.foreign_keys:
             written += 1
             out.append(section + "foreign_keys:")
@@ -346,18 +401,12 @@ class TableWriter:
             for t in table.triggers.values():
                 _item(out, trigger_pairs(t))
         if "privileges" in kinds:
-            grants: dict[str, list[str]] = {}
-            for grant in table.grants:
-                if grant.grantee != table.owner:
-                    grants.setdefault(grant.grantee, []).append(grant.privilege)
-            on_columns = column_grants(table)
-            if grants or on_columns:
+            entries = table_grants(table)
+            if entries:
                 written += 1
                 out.append(section + "privileges:")
-                for role, privs in sorted(grants.items()):
-                    _item(out, [("roles", [role]), ("grant", sorted(privs))])
-                for role, column, privs in on_columns:
-                    _item(out, [("roles", [role]), ("grant", privs), ("columns", [column])])
+                for pairs in entries:
+                    _item(out, pairs)
         if not written:
             raise Unsupported("an entry of scalars only: PyYAML writes it in flow style")
         return "".join(out)

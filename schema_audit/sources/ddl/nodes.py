@@ -79,6 +79,15 @@ def reloptions(options: tuple | list | None) -> dict[str, str]:
     return out
 
 
+def create_reloptions(options: tuple | list | None) -> dict[str, str]:
+    """``WITH (…)`` of CREATE TABLE / CREATE TABLE AS / CREATE MATERIALIZED VIEW as
+    pg_class.reloptions keeps it: PostgreSQL drops ``oids`` there (old pg_dump files write
+    ``WITH (oids = false)``; transformRelOptions' ignoreOids)."""
+    out = reloptions(options)
+    out.pop("oids", None)
+    return out
+
+
 def apply_reloptions(options: dict[str, str], cmd: ast.AlterTableCmd) -> None:
     """ALTER … SET (…) / RESET (…) on a table's or view's storage parameters."""
     if cmd.subtype == AlterTableType.AT_ResetRelOptions:

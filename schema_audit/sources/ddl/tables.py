@@ -17,7 +17,7 @@ from schema_audit.sources.ddl.constraints import (
 )
 from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.implicit import promote_integer_columns
-from schema_audit.sources.ddl.nodes import deparse, reloptions, strings
+from schema_audit.sources.ddl.nodes import create_reloptions, deparse, strings
 from schema_audit.sources.ddl.partitions import clone_into_partition
 from schema_audit.sources.ddl.registry import handles
 from schema_audit.sources.ddl.sequences import RANGES
@@ -39,7 +39,7 @@ def create_table(interp: DdlInterpreter, node: ast.CreateStmt) -> None:
             return
         raise ApplyError(f"table {key} already exists")
     table = new_table(
-        interp, schema, rv.relname, reloptions(node.options), rv.relpersistence == "u"
+        interp, schema, rv.relname, create_reloptions(node.options), rv.relpersistence == "u"
     )
     if node.partspec is not None:
         table.kind = "partitioned"

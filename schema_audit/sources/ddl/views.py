@@ -19,7 +19,13 @@ from schema_audit.pgparse import parse_sql
 from schema_audit.pgvisit import find_all
 from schema_audit.sources import effects as fx
 from schema_audit.sources.ddl.errors import ApplyError
-from schema_audit.sources.ddl.nodes import deparse, reloptions, strings, target_names
+from schema_audit.sources.ddl.nodes import (
+    create_reloptions,
+    deparse,
+    reloptions,
+    strings,
+    target_names,
+)
 from schema_audit.sources.ddl.registry import handles
 from schema_audit.sources.ddl.view_columns import has_star, output_names
 
@@ -62,10 +68,17 @@ def create_table_as(interp: DdlInterpreter, node: ast.CreateTableAsStmt) -> None
             replace=False,
             aliases=strings(node.into.colNames),
             if_not_exists=bool(node.if_not_exists),
+            options=create_reloptions(node.into.options),
         )
     else:
         schema = interp.temp_schema(rel) or rel.schemaname or interp.search_path[0]
-        table = Table(schema, rel.relname, provenance=[interp._prov()])
+        table = Table(
+            schema,
+            rel.relname,
+            provenance=[interp._prov()],
+            options=create_reloptions(node.into.options),
+            unlogged=rel.relpersistence == "u",
+        )
         for name in target_names(node.query):
             table.columns[name] = Column(name, "unknown", provenance=[interp._prov()])
         table.grants = interp._defaults_for("tables", schema)
@@ -82,6 +95,7 @@ def define_view(
     replace: bool,
     aliases: list[str],
     if_not_exists: bool = False,
+    options: dict[str, str] | None = None,
 ) -> None:
     schema = interp.temp_schema(rv) or rv.schemaname or interp.search_path[0]
     key = qualify(schema, rv.relname)
@@ -98,6 +112,7 @@ def define_view(
         columns=[ViewColumn(n, "") for n in names],
         depends_on=relations_read(interp, query),
         provenance=[interp._prov()],
+        options=options or {},
     )
     old = interp.model.views.get(key)
     if old is not None:

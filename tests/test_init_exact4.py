@@ -1,0 +1,192 @@
+"""`init --dsn` writes a spec holding "exactly what the schema has": a change made after init
+to a table's storage options (fillfactor, autovacuum_*, UNLOGGED), a view's options, a CHECK
+re-added NOT VALID (or validated, or made NO INHERIT), or a table privilege's WITH GRANT
+OPTION must FAIL the next `audit --dsn` (before, each of these passed). `init --sql` of the
+same SQL writes a spec the database passes (the static reader agrees with the catalog).
+Real PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import psycopg
+import pytest
+from typer.testing import CliRunner
+
+from schema_audit.cli import app
+
+BASE = """
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'x4_app') THEN CREATE ROLE x4_app; END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'x4_ro') THEN CREATE ROLE x4_ro; END IF;
+END $$;
+CREATE SCHEMA x4;
+CREATE TABLE x4.items (
+  id int PRIMARY KEY,
+  qty int CONSTRAINT items_qty_check CHECK (qty > 0),
+  code text,
+  parent int CONSTRAINT items_parent_fkey REFERENCES x4.items (id)
+);
+CREATE TABLE x4.tuned (id int PRIMARY KEY, n int)
+  WITH (fillfactor = 80, autovacuum_vacuum_scale_factor = 0.05, autovacuum_enabled = off);
+CREATE UNLOGGED TABLE x4.scratch (id int, n int);
+ALTER TABLE x4.scratch ADD CONSTRAINT scratch_n_check CHECK (n > 0) NOT VALID;
+ALTER TABLE x4.scratch ADD CONSTRAINT scratch_id_check CHECK (id > 0) NO INHERIT;
+CREATE VIEW x4.plain_v AS SELECT id, qty FROM x4.items;
+CREATE VIEW x4.guarded_v WITH (security_barrier) AS SELECT id FROM x4.items WHERE qty > 1;
+GRANT USAGE ON SCHEMA x4 TO x4_ro, x4_app;
+GRANT SELECT ON x4.items TO x4_ro;
+GRANT SELECT, INSERT ON x4.tuned TO x4_app WITH GRANT OPTION;
+GRANT UPDATE (code) ON x4.items TO x4_app;
+GRANT SELECT (n) ON x4.scratch TO x4_ro WITH GRANT OPTION;
+CREATE TABLE x4.events (id int, at date) PARTITION BY RANGE (at);
+CREATE TABLE x4.legacy (id int) WITH (oids = false);
+CREATE MATERIALIZED VIEW x4.totals WITH (fillfactor = 70, autovacuum_enabled) AS
+  SELECT count(*) AS n FROM x4.items;
+"""
+
+MUTATIONS = {
+    # table storage options and persistence
+    "fillfactor set": "ALTER TABLE x4.items SET (fillfactor = 70)",
+    "autovacuum option set": "ALTER TABLE x4.items SET (autovacuum_enabled = false)",
+    "option changed": "ALTER TABLE x4.tuned SET (fillfactor = 90)",
+    "boolean option flipped": "ALTER TABLE x4.tuned SET (autovacuum_enabled = on)",
+    "option reset": "ALTER TABLE x4.tuned RESET (autovacuum_vacuum_scale_factor)",
+    "set unlogged": "ALTER TABLE x4.items SET UNLOGGED",
+    "set logged": "ALTER TABLE x4.scratch SET LOGGED",
+    # view options
+    "view security_invoker set": "ALTER VIEW x4.plain_v SET (security_invoker = true)",
+    "view check option set": "ALTER VIEW x4.plain_v SET (check_option = local)",
+    "view security_barrier reset": "ALTER VIEW x4.guarded_v RESET (security_barrier)",
+    "materialized view option changed": "ALTER MATERIALIZED VIEW x4.totals SET (fillfactor = 50)",
+    "materialized view option set": "ALTER MATERIALIZED VIEW x4.totals "
+    "SET (autovacuum_vacuum_threshold = 100)",
+    # CHECK / FK validation
+    "check re-added not valid": "ALTER TABLE x4.items DROP CONSTRAINT items_qty_check, "
+    "ADD CONSTRAINT items_qty_check CHECK (qty > 0) NOT VALID",
+    "check validated": "ALTER TABLE x4.scratch VALIDATE CONSTRAINT scratch_n_check",
+    "check re-added inheritable": "ALTER TABLE x4.scratch DROP CONSTRAINT scratch_id_check, "
+    "ADD CONSTRAINT scratch_id_check CHECK (id > 0)",
+    "check re-added no inherit": "ALTER TABLE x4.items DROP CONSTRAINT items_qty_check, "
+    "ADD CONSTRAINT items_qty_check CHECK (qty > 0) NO INHERIT",
+    "fk re-added not valid": "ALTER TABLE x4.items DROP CONSTRAINT items_parent_fkey, "
+    "ADD CONSTRAINT items_parent_fkey FOREIGN KEY (parent) REFERENCES x4.items (id) NOT VALID",
+    # WITH GRANT OPTION on table privileges
+    "table grant option added": "GRANT SELECT ON x4.items TO x4_ro WITH GRANT OPTION",
+    "table grant option revoked": "REVOKE GRANT OPTION FOR INSERT ON x4.tuned FROM x4_app",
+    "column grant option added": "GRANT UPDATE (code) ON x4.items TO x4_app WITH GRANT OPTION",
+    "column grant option revoked": "REVOKE GRANT OPTION FOR SELECT (n) ON x4.scratch FROM x4_ro",
+}
+
+
+# `diff` between the database at init and after the change names the change too (before,
+# it compared none of these: storage options, persistence, view options, a CHECK's or FK's
+# NOT VALID / NO INHERIT, a partition key)
+DIFFERENCES = {
+    "fillfactor set": "storage options",
+    "option changed": "storage options",
+    "boolean option flipped": "storage options",
+    "set unlogged": "persistence",
+    "set logged": "persistence",
+    "view security_invoker set": "options",
+    "view security_barrier reset": "options",
+    "check re-added not valid": "CHECK options",
+    "check validated": "CHECK options",
+    "check re-added inheritable": "CHECK options",
+    "fk re-added not valid": "FOREIGN KEY",
+    "partition key changed": "partition key",
+}
+MUTATIONS["partition key changed"] = (
+    "DROP TABLE x4.events; CREATE TABLE x4.events (id int, at date) PARTITION BY RANGE (at, id)"
+)
+
+
+@pytest.fixture(scope="module")
+def initialised(pg_server, tmp_path_factory):  # type: ignore[no-untyped-def]
+    name, dsn = pg_server.create_database("exact4")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(BASE)
+    spec = tmp_path_factory.mktemp("exact4") / "spec.yaml"
+    result = CliRunner().invoke(app, ["init", "--dsn", dsn, "-o", str(spec)])
+    assert result.exit_code == 0, result.output
+    yield name, dsn, spec
+    pg_server.drop_database(name)
+
+
+def _audit(spec: Path, dsn: str) -> dict:  # type: ignore[type-arg]
+    result = CliRunner().invoke(app, ["audit", "-s", str(spec), "--dsn", dsn, "-f", "json"])
+    assert result.exit_code in (0, 1), result.output
+    return json.loads(result.output)
+
+
+def _failing(report: dict) -> list[str]:  # type: ignore[type-arg]
+    return [f["id"] for f in report["findings"] if f["status"] == "FAIL"]
+
+
+def _copy(pg_server, template: str, sql: str) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    name, dsn = pg_server.create_database("exact4m")
+    pg_server.drop_database(name)
+    pg_server.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(sql)
+    return name, dsn
+
+
+def test_init_then_audit_of_the_same_database_passes(initialised) -> None:  # type: ignore[no-untyped-def]
+    _, dsn, spec = initialised
+    assert _failing(_audit(spec, dsn)) == []
+
+
+@pytest.mark.parametrize("mutation", sorted(MUTATIONS))
+def test_a_change_after_init_fails(initialised, pg_server, mutation: str) -> None:  # type: ignore[no-untyped-def]
+    template, _, spec = initialised
+    name, dsn = _copy(pg_server, template, MUTATIONS[mutation])
+    try:
+        report = _audit(spec, dsn)
+    finally:
+        pg_server.drop_database(name)
+    failing = [
+        f for f in report["findings"] if f["status"] == "FAIL" and not f["id"].startswith("rules.")
+    ]
+    assert failing, f"{mutation}: no FAIL"
+    assert all(f["message"] for f in failing)
+
+
+def test_static_init_agrees_with_the_live_catalog(initialised, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """`init --sql` of the same SQL, audited against the database it built: 0 FAIL."""
+    _, dsn, _ = initialised
+    history = tmp_path / "history"
+    history.mkdir()
+    (history / "001_base.sql").write_text(BASE)
+    spec = tmp_path / "static.yaml"
+    result = CliRunner().invoke(app, ["init", "--sql", str(history), "-o", str(spec)])
+    assert result.exit_code == 0, result.output
+    assert _failing(_audit(spec, dsn)) == []
+
+
+def _diff(left: str, right: str) -> list[dict]:  # type: ignore[type-arg]
+    result = CliRunner().invoke(app, ["diff", left, right, "-f", "json"])
+    assert result.exit_code in (0, 1), result.output
+    return json.loads(result.output)["differences"]
+
+
+@pytest.mark.parametrize("mutation", sorted(DIFFERENCES))
+def test_diff_names_the_change(initialised, pg_server, mutation: str) -> None:  # type: ignore[no-untyped-def]
+    template, before, _ = initialised
+    name, dsn = _copy(pg_server, template, MUTATIONS[mutation])
+    try:
+        differences = _diff(before, dsn)
+    finally:
+        pg_server.drop_database(name)
+    assert DIFFERENCES[mutation] in {d["property"] for d in differences}, differences
+
+
+def test_diff_of_the_history_and_the_database_is_empty(initialised, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The static reading of every shape above is the catalog's, for `diff` too."""
+    _, dsn, _ = initialised
+    history = tmp_path / "history"
+    history.mkdir()
+    (history / "001_base.sql").write_text(BASE)
+    assert _diff(str(history), dsn) == []
