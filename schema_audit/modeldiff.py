@@ -402,6 +402,9 @@ def _diff_view(key: str, a: View, b: View, add: _Collector) -> None:
     )
     add(obj, "columns", _names(c.name for c in a.columns), _names(c.name for c in b.columns))
     add(obj, "reads", ", ".join(sorted(a.depends_on)), ", ".join(sorted(b.depends_on)))
+    add.reads = (("comment", key, "*"),)
+    add(obj, "comment", a.comment or "", b.comment or "")
+    add.reads = (("view", key, "*"),)
     add(
         obj,
         "options",
@@ -445,6 +448,7 @@ def _diff_function(key: str, a: Function, b: Function, add: _Collector) -> None:
             add(obj, "body", _abridge(a.body), _abridge(b.body), a.body, b.body)
     elif a.body and b.body:  # PostgreSQL 13 and older show no BEGIN ATOMIC body
         add(obj, "body", _abridge(a.body), _abridge(b.body), _body(a), _body(b))
+    add(obj, "comment", a.comment or "", b.comment or "")
     add.reads += _grant_reads(qualify(a.schema, a.name))
     _diff_grants(obj, a.grants, b.grants, a.owner or b.owner, add)
 

@@ -43,6 +43,15 @@ GRANT UPDATE (code) ON x4.items TO x4_app;
 GRANT SELECT (n) ON x4.scratch TO x4_ro WITH GRANT OPTION;
 CREATE TABLE x4.events (id int, at date) PARTITION BY RANGE (at);
 CREATE TABLE x4.legacy (id int) WITH (oids = false);
+CREATE FUNCTION x4.total(n int) RETURNS int LANGUAGE sql AS 'SELECT n';
+CREATE FUNCTION x4.total(t text) RETURNS text LANGUAGE sql AS 'SELECT t';
+CREATE FUNCTION x4.plain() RETURNS int LANGUAGE sql AS 'SELECT 1';
+COMMENT ON FUNCTION x4.total(text) IS 'the text total';
+CREATE OR REPLACE FUNCTION x4.total(t text) RETURNS text LANGUAGE sql AS 'SELECT t || t';
+CREATE PROCEDURE x4.tidy() LANGUAGE sql AS 'SELECT 1';
+COMMENT ON PROCEDURE x4.tidy IS 'tidies';
+COMMENT ON VIEW x4.guarded_v IS 'guarded';
+CREATE OR REPLACE VIEW x4.guarded_v WITH (security_barrier) AS SELECT id FROM x4.items WHERE qty > 1;
 CREATE MATERIALIZED VIEW x4.totals WITH (fillfactor = 70, autovacuum_enabled) AS
   SELECT count(*) AS n FROM x4.items;
 """
@@ -63,6 +72,15 @@ MUTATIONS = {
     "materialized view option changed": "ALTER MATERIALIZED VIEW x4.totals SET (fillfactor = 50)",
     "materialized view option set": "ALTER MATERIALIZED VIEW x4.totals "
     "SET (autovacuum_vacuum_threshold = 100)",
+    # comments on views and functions
+    "view comment added": "COMMENT ON VIEW x4.plain_v IS 'plain'",
+    "view comment changed": "COMMENT ON VIEW x4.guarded_v IS 'guarded!'",
+    "view comment dropped": "COMMENT ON VIEW x4.guarded_v IS NULL",
+    "materialized view comment added": "COMMENT ON MATERIALIZED VIEW x4.totals IS 'totals'",
+    "function comment added": "COMMENT ON FUNCTION x4.plain() IS 'one'",
+    "overload comment added": "COMMENT ON FUNCTION x4.total(int) IS 'the int total'",
+    "overload comment changed": "COMMENT ON FUNCTION x4.total(text) IS 'text total'",
+    "procedure comment dropped": "COMMENT ON PROCEDURE x4.tidy() IS NULL",
     # CHECK / FK validation
     "check re-added not valid": "ALTER TABLE x4.items DROP CONSTRAINT items_qty_check, "
     "ADD CONSTRAINT items_qty_check CHECK (qty > 0) NOT VALID",
@@ -97,6 +115,8 @@ DIFFERENCES = {
     "check re-added inheritable": "CHECK options",
     "fk re-added not valid": "FOREIGN KEY",
     "partition key changed": "partition key",
+    "view comment added": "comment",
+    "overload comment changed": "comment",
 }
 MUTATIONS["partition key changed"] = (
     "DROP TABLE x4.events; CREATE TABLE x4.events (id int, at date) PARTITION BY RANGE (at, id)"

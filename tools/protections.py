@@ -690,6 +690,27 @@ PROTECTIONS = [
         'f"{g.grantee} {g.privilege}"\n            for g in table.grants',
         "tests/test_init_exact4.py::test_a_change_after_init_fails -k added",
     ),
+    Protection(
+        "strict-views-holds-unstated-comment",
+        "schema_audit/kinds/strict_views.py",
+        '+ (["COMMENT"] if v.comment and "comment" not in r.props else [])',
+        "+ []",
+        "tests/test_init_exact4.py::test_a_change_after_init_fails -k view",
+    ),
+    Protection(
+        "strict-functions-holds-unstated-comment",
+        "schema_audit/kinds/strict_functions.py",
+        'if functions[0].comment and "comment" not in other.props:',
+        "if False:",
+        "tests/test_init_exact4.py::test_a_change_after_init_fails -k overload",
+    ),
+    Protection(
+        "static-reads-routine-comments",
+        "schema_audit/sources/ddl/comments.py",
+        "found[0].comment = node.comment",
+        "pass",
+        "tests/test_init_exact4.py::test_static_init_agrees_with_the_live_catalog",
+    ),
 ]
 
 

@@ -75,6 +75,10 @@ SCHEMA = req_schema(
         ),
         "owner": _acl.OWNER_SCHEMA,
         "grants": _acl.GRANTS_SCHEMA,
+        "comment": {
+            "type": ["string", "null"],
+            "description": "Its COMMENT (null = none); compared when stated.",
+        },
         "execute": obj(
             {
                 "grant": strings("Roles that must be able to EXECUTE it (effective privileges)."),
@@ -176,6 +180,8 @@ def check_function(req: Requirement, ctx: AuditContext) -> Finding:
         diffs.append(Diff("parallel", props["parallel"], fn.parallel))
     if "config" in props and _settings(props["config"] or []) != _settings(fn.config):
         diffs.append(Diff("config", list(props["config"] or []), list(fn.config)))
+    if "comment" in props and (props["comment"] or None) != (fn.comment or None):
+        diffs.append(Diff("comment", props["comment"], fn.comment))
     notes: list[str] = []
     if "body" in props:
         want = props["body"] or ""

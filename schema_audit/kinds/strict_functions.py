@@ -57,11 +57,14 @@ def _allowed(function: Function, allow: list[str], default_schema: str) -> bool:
 def check_strict_functions(req: Requirement, ctx: AuditContext) -> Finding:
     spec = ctx.spec
     required: set[str] = set()
+    commented: list[str] = []  # required functions with a comment their entry does not state
     for other in spec.requirements:
         if other.kind == "function" and not other.id.startswith("match."):
             functions = candidates(other, ctx.model)[1]
             if functions:
                 required.add(functions[0].signature)
+                if functions[0].comment and "comment" not in other.props:
+                    commented.append(functions[0].signature)
     allow = [str(a) for a in req.props.get("allow") or []]
     schemas = set(req.props["schemas"])
     extra = sorted(
@@ -77,6 +80,15 @@ def check_strict_functions(req: Requirement, ctx: AuditContext) -> Finding:
             Status.FAIL,
             f"functions the spec does not require: {', '.join(extra)}",
             diffs=[Diff("functions", "only the required ones", extra)],
+            name="functions",
+        )
+    commented = sorted(key for key in commented if ctx.model.functions[key].schema in schemas)
+    if commented:
+        return finding_for(
+            req,
+            Status.FAIL,
+            f"functions with a comment the spec does not state: {', '.join(commented)}",
+            diffs=[Diff("function comments", "only what the entries state", commented)],
             name="functions",
         )
     return finding_for(

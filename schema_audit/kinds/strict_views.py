@@ -45,22 +45,25 @@ def check_strict_views(req: Requirement, ctx: AuditContext) -> Finding:
             name="views",
         )
     # a listed view given an option (security_invoker, security_barrier, check_option, a
-    # materialized view's storage parameter) its entry does not state
+    # materialized view's storage parameter) or a comment its entry does not state
     unstated = sorted(
         f"{k} ({', '.join(extras)})"
         for r in ctx.spec.requirements
         if r.kind in VIEW_KINDS and not r.id.startswith("match.")
         for k in [qualify(r.schema, r.table or "")]
         if (v := ctx.model.views.get(k)) is not None
-        and v.options
+        and (v.options or v.comment)
         and v.schema in schemas
-        and (extras := unstated_options(v.options, r.props))
+        and (
+            extras := unstated_options(v.options, r.props)
+            + (["COMMENT"] if v.comment and "comment" not in r.props else [])
+        )
     )
     if unstated:
         return finding_for(
             req,
             Status.FAIL,
-            f"views with options the spec does not state: {', '.join(unstated)}",
+            f"views with options or comments the spec does not state: {', '.join(unstated)}",
             diffs=[Diff("view definitions", "only what the entries state", unstated)],
             name="views",
         )

@@ -48,6 +48,10 @@ SCHEMA = req_schema(
             ),
             "additionalProperties": {"type": ["string", "number", "boolean"]},
         },
+        "comment": {
+            "type": ["string", "null"],
+            "description": "Its COMMENT (null = none); compared when stated.",
+        },
         "indexes": {"type": "array", "items": INDEX_SCHEMA},
         "owner": _acl.OWNER_SCHEMA,
         "grants": _acl.GRANTS_SCHEMA,
@@ -116,6 +120,10 @@ def check_view(req: Requirement, ctx: AuditContext) -> Finding:
         diffs.append(Diff("depends_on", req.props["depends_on"], sorted(deps)))
     option_problems = option_diffs(req.props.get("options") or {}, view.options, None)
     diffs += option_problems
+    comment = None
+    if "comment" in req.props and (req.props["comment"] or None) != (view.comment or None):
+        comment = Diff("comment", req.props["comment"], view.comment)
+        diffs.append(comment)
     owner, unknown_owner = _acl.owner_diff(req.props.get("owner"), view.owner)
     grants = (
         _acl.grants_diff(req.props["grants"], view.grants, view.owner)
@@ -130,6 +138,8 @@ def check_view(req: Requirement, ctx: AuditContext) -> Finding:
             detail += ("; " if detail else "") + describe_diffs(
                 replace(d, actual=d.actual or "not set") for d in option_problems
             )
+        if comment:
+            detail += ("; " if detail else "") + "comment differs"
         if owner:
             detail += ("; " if detail else "") + f"owner is {view.owner}, expected {owner.expected}"
             diffs.append(owner)

@@ -166,6 +166,8 @@ def _view(view: View) -> dict[str, Any]:
         spec["indexes"] = [_index(ix) for ix in view.indexes.values()]
     if view.options:  # security_barrier, security_invoker, check_option as WITH (…) sets them
         spec["options"] = view_options(view.options)
+    if view.comment:
+        spec["comment"] = view.comment
     if view.owner is not None:
         spec["owner"] = view.owner
     spec["grants"] = acl(view.grants, view.owner)
@@ -206,6 +208,8 @@ def _function(function: Function) -> dict[str, Any]:
     if function.owner is not None:
         entry["owner"] = function.owner
     entry["grants"] = acl(function.grants, function.owner)
+    if function.comment:  # strict.functions holds an unstated one to none
+        entry["comment"] = function.comment
     return entry
 
 

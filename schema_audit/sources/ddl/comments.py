@@ -1,4 +1,5 @@
-"""COMMENT ON tables, columns, views and materialized views (the comments the model keeps)."""
+"""COMMENT ON tables, columns, views, materialized views and routines (the comments the
+model keeps)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pglast.enums import ObjectType
 from schema_audit.model import qualify
 from schema_audit.sources.ddl.nodes import strings
 from schema_audit.sources.ddl.registry import handles
+from schema_audit.sources.ddl.routines import functions_named
 
 if TYPE_CHECKING:
     from schema_audit.sources.ddl.interpreter import DdlInterpreter
@@ -17,7 +19,8 @@ if TYPE_CHECKING:
 
 @handles(ast.CommentStmt)
 def comment(interp: DdlInterpreter, node: ast.CommentStmt) -> None:
-    """COMMENT ON TABLE / COLUMN / VIEW / MATERIALIZED VIEW; other objects' comments are not modelled."""
+    """COMMENT ON TABLE / COLUMN / VIEW / MATERIALIZED VIEW / FUNCTION / PROCEDURE; other
+    objects' comments are not modelled."""
     kind = node.objtype
     names: list[str] = strings(node.object) if isinstance(node.object, tuple | list) else []
     if kind == ObjectType.OBJECT_TABLE and names:
@@ -40,3 +43,11 @@ def comment(interp: DdlInterpreter, node: ast.CommentStmt) -> None:
         )
         if view:
             view.comment = node.comment
+    elif kind in (
+        ObjectType.OBJECT_FUNCTION,
+        ObjectType.OBJECT_PROCEDURE,
+        ObjectType.OBJECT_ROUTINE,
+    ) and isinstance(node.object, ast.ObjectWithArgs):
+        found = functions_named(interp, node.object)
+        if len(found) == 1:  # PostgreSQL refuses a name that is not unique
+            found[0].comment = node.comment

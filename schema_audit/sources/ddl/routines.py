@@ -57,10 +57,13 @@ def create_function(interp: DdlInterpreter, node: ast.CreateFunctionStmt) -> Non
     existing = interp.model.functions.get(fn.signature)
     if existing is not None and not node.replace:
         raise ApplyError(f"function {fn.signature} already exists")
-    # CREATE OR REPLACE keeps the privileges; a new function gets PUBLIC EXECUTE by default
+    # CREATE OR REPLACE keeps the privileges (and the comment); a new function gets PUBLIC
+    # EXECUTE by default
     fn.grants = (
         existing.grants if existing is not None else interp._defaults_for("functions", schema)
     )
+    if existing is not None:
+        fn.comment = existing.comment
     interp.model.functions[fn.signature] = fn
 
 

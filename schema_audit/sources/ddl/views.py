@@ -115,8 +115,8 @@ def define_view(
         options=options or {},
     )
     old = interp.model.views.get(key)
-    if old is not None:
-        view.indexes, view.grants = old.indexes, old.grants
+    if old is not None:  # CREATE OR REPLACE VIEW keeps its grants and comment
+        view.indexes, view.grants, view.comment = old.indexes, old.grants, old.comment
     else:
         view.grants = interp._defaults_for("tables", schema)
     interp.model.views[key] = view
