@@ -48,6 +48,8 @@ CREATE FUNCTION x4.total(t text) RETURNS text LANGUAGE sql AS 'SELECT t';
 CREATE FUNCTION x4.plain() RETURNS int LANGUAGE sql AS 'SELECT 1';
 COMMENT ON FUNCTION x4.total(text) IS 'the text total';
 CREATE OR REPLACE FUNCTION x4.total(t text) RETURNS text LANGUAGE sql AS 'SELECT t || t';
+CREATE SEQUENCE x4.counter;
+CREATE TABLE x4.numbered (id int GENERATED ALWAYS AS IDENTITY, n serial);
 CREATE PROCEDURE x4.tidy() LANGUAGE sql AS 'SELECT 1';
 COMMENT ON PROCEDURE x4.tidy IS 'tidies';
 COMMENT ON VIEW x4.guarded_v IS 'guarded';
@@ -81,6 +83,10 @@ MUTATIONS = {
     "overload comment added": "COMMENT ON FUNCTION x4.total(int) IS 'the int total'",
     "overload comment changed": "COMMENT ON FUNCTION x4.total(text) IS 'text total'",
     "procedure comment dropped": "COMMENT ON PROCEDURE x4.tidy() IS NULL",
+    # sequences
+    "sequence added": "CREATE SEQUENCE x4.another",
+    "sequence added in public": "CREATE SEQUENCE public.another",
+    "serial sequence detached and kept": "ALTER SEQUENCE x4.numbered_n_seq OWNED BY NONE",
     # CHECK / FK validation
     "check re-added not valid": "ALTER TABLE x4.items DROP CONSTRAINT items_qty_check, "
     "ADD CONSTRAINT items_qty_check CHECK (qty > 0) NOT VALID",

@@ -59,6 +59,7 @@ def test_the_kind_judges_its_fixture_as_postgresql_would(
         "probe",
         "strict_tables",
         "strict_views",
+        "strict_sequences",
         "strict_functions",
         "strict_default_privileges",
     ), f"{kind_id}: the fixture shows no requirement of the kind met"

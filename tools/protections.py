@@ -711,6 +711,20 @@ PROTECTIONS = [
         "pass",
         "tests/test_init_exact4.py::test_static_init_agrees_with_the_live_catalog",
     ),
+    Protection(
+        "strict-sequences-counts-new-sequences",
+        "schema_audit/kinds/strict_sequences.py",
+        "and key not in required",
+        "and False",
+        "tests/test_init_exact4.py::test_a_change_after_init_fails -k added",
+    ),
+    Protection(
+        "init-writes-strict-sequences",
+        "schema_audit/spec/bootstrap.py",
+        'block["sequences"] = True',
+        'block["sequences"] = False',
+        "tests/test_init_exact4.py::test_a_change_after_init_fails -k added",
+    ),
 ]
 
 

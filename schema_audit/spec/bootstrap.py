@@ -18,11 +18,11 @@ import yaml
 
 from schema_audit.kinds._acl import acl
 from schema_audit.kinds.function import argument_types
+from schema_audit.kinds.strict_sequences import behind_identity
 from schema_audit.model import (
     Function,
     Index,
     SchemaModel,
-    Sequence,
     Table,
     View,
     pg_bool,
@@ -255,7 +255,7 @@ def _schemas(model: SchemaModel) -> list[str]:
 def _sequences(model: SchemaModel) -> list[str]:
     """``sequences:`` with each sequence's owner, exact grants, options and owning column
     (``owned_by: null`` = none), so an ALTER SEQUENCE after init FAILs."""
-    keys = [k for k in sorted(model.sequences) if not _behind_identity(model, model.sequences[k])]
+    keys = [k for k in sorted(model.sequences) if not behind_identity(model, model.sequences[k])]
     if not keys:
         return []
     out = ["", "sequences:"]
@@ -280,15 +280,6 @@ def _sequences(model: SchemaModel) -> list[str]:
         )
         out.append(_block(name, entry, 2).rstrip("\n"))
     return out
-
-
-def _behind_identity(model: SchemaModel, sequence: Sequence) -> bool:
-    """A sequence behind an identity column: a history creates it implicitly (the static
-    reader does not model it) and the column's identity is required instead."""
-    table_name, _, column = (sequence.owned_by or "").partition(".")
-    table = model.tables.get(f"{quote_ident(sequence.schema)}.{quote_ident(table_name)}")
-    col = table.columns.get(column) if table is not None else None
-    return col is not None and bool(col.identity)
 
 
 def _where(provenance) -> str:
@@ -423,6 +414,8 @@ def _strict_block(
         block.update({"tables": True, "views": True, "schemas": schemas, "allow": allow})
         if model.functions:  # a function or overload created later FAILs strict.functions
             block["functions"] = True
+        if model.sequences:  # so does a sequence created later, strict.sequences
+            block["sequences"] = True
         # every schema the source has (live: each one read; a history: each it creates): a
         # table, view or function created later in a schema that had none at init is new too.
         # Not one a history only grants on or puts a function in (auth, storage …): the

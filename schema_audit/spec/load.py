@@ -737,7 +737,7 @@ class _Builder:
                 )
             )
         strict = doc.get("strict") or {}
-        for objects in ("tables", "views", "functions"):  # each held over the same schemas
+        for objects in ("tables", "views", "functions", "sequences"):  # over the same schemas
             if strict.get(objects):
                 self.add(
                     f"strict.{objects}",

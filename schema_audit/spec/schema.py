@@ -367,6 +367,11 @@ SPEC_SCHEMA: dict[str, Any] = {
                         "type": "boolean",
                         "description": "Every function (each overload) must be in the spec.",
                     },
+                    "sequences": {
+                        "type": "boolean",
+                        "description": "Every sequence (but those behind identity columns) "
+                        "must be in the spec.",
+                    },
                     "default_privileges": {
                         "type": "boolean",
                         "description": "Every default privilege must be stated under "
