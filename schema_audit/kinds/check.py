@@ -20,7 +20,7 @@ from schema_audit import model_ddl, sqlnorm, sqltime
 from schema_audit.audit import nearmiss
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.deferral import Facet
-from schema_audit.audit.findings import Diff, Finding, finding_for
+from schema_audit.audit.findings import Diff, Finding, describe_diffs, finding_for
 from schema_audit.audit.tables import sqlnorm_columns
 from schema_audit.enums import Status
 from schema_audit.kinds import _session, requirement_kind
@@ -117,8 +117,7 @@ def check_check(req: Requirement, ctx: AuditContext) -> Finding:
             return finding_for(
                 req,
                 Status.FAIL,
-                f"CHECK {ck.name} on {table.name}: "
-                + "; ".join(f"{d.property} is {d.actual}, expected {d.expected}" for d in props),
+                f"CHECK {ck.name} on {table.name}: {describe_diffs(props)}",
                 diffs=props,
                 evidence=ctx.evidence(ck.provenance, ddl),
                 ddl=ddl,
@@ -141,9 +140,7 @@ def check_check(req: Requirement, ctx: AuditContext) -> Finding:
         if props:
             status = Status.FAIL
             diffs += props
-            message += "; " + "; ".join(
-                f"{d.property} is {d.actual}, expected {d.expected}" for d in props
-            )
+            message += f"; {describe_diffs(props)}"
         return finding_for(
             req,
             status,
