@@ -84,6 +84,9 @@ class Column:
     collation: str | None = None
     comment: str | None = None
     provenance: list[Provenance] = field(default_factory=list)
+    # what ALTER COLUMN SET STATISTICS / STORAGE / COMPRESSION set, only where it is not the
+    # default ({"statistics": 500, "storage": "external", "compression": "lz4"}); None: none
+    settings: dict[str, int | str] | None = None
 
 
 @dataclass(slots=True)

@@ -35,6 +35,7 @@ from schema_audit import sqlbody, sqlnorm, sqltime
 from schema_audit.audit.options import norm_option
 from schema_audit.model import (
     CheckConstraint,
+    Column,
     Function,
     Grant,
     Index,
@@ -557,6 +558,8 @@ def _diff_table(a: Table, b: Table, add: _Collector) -> None:
             sqlnorm.normalize_default(cb.generated),
         )
         add(cobj, "collation", ca.collation or "", cb.collation or "")
+        for key in ("statistics", "storage", "compression"):
+            add(cobj, key, _setting_of(ca, key), _setting_of(cb, key))
         add.reads = (("comment", t, "*"),)
         add(cobj, "comment", ca.comment or "", cb.comment or "")
 
@@ -691,6 +694,11 @@ def _check_options(check: CheckConstraint) -> str:
         for word, present in (("NO INHERIT", check.no_inherit), ("NOT VALID", not check.validated))
         if present
     )
+
+
+def _setting_of(column: Column, key: str) -> str:
+    """A column's SET STATISTICS / STORAGE / COMPRESSION, empty when it is the default."""
+    return str((column.settings or {}).get(key, ""))
 
 
 def _persistence(table: Table) -> str:

@@ -49,6 +49,9 @@ CREATE FUNCTION x4.plain() RETURNS int LANGUAGE sql AS 'SELECT 1';
 COMMENT ON FUNCTION x4.total(text) IS 'the text total';
 CREATE OR REPLACE FUNCTION x4.total(t text) RETURNS text LANGUAGE sql AS 'SELECT t || t';
 CREATE SEQUENCE x4.counter;
+CREATE TABLE x4.docs (id int, body text COMPRESSION lz4, blob bytea, n numeric, tags text[]);
+ALTER TABLE x4.docs ALTER body SET STATISTICS 500, ALTER blob SET STORAGE EXTERNAL,
+  ALTER n SET STORAGE EXTENDED, ALTER tags SET STORAGE MAIN;
 CREATE TABLE x4.numbered (id int GENERATED ALWAYS AS IDENTITY, n serial);
 CREATE PROCEDURE x4.tidy() LANGUAGE sql AS 'SELECT 1';
 COMMENT ON PROCEDURE x4.tidy IS 'tidies';
@@ -83,6 +86,16 @@ MUTATIONS = {
     "overload comment added": "COMMENT ON FUNCTION x4.total(int) IS 'the int total'",
     "overload comment changed": "COMMENT ON FUNCTION x4.total(text) IS 'text total'",
     "procedure comment dropped": "COMMENT ON PROCEDURE x4.tidy() IS NULL",
+    # column statistics target, storage, compression
+    "statistics set": "ALTER TABLE x4.docs ALTER id SET STATISTICS 1000",
+    "statistics changed": "ALTER TABLE x4.docs ALTER body SET STATISTICS 100",
+    "statistics reset": "ALTER TABLE x4.docs ALTER body SET STATISTICS -1",
+    "storage set": "ALTER TABLE x4.docs ALTER body SET STORAGE EXTERNAL",
+    "storage back to the type's": "ALTER TABLE x4.docs ALTER blob SET STORAGE EXTENDED",
+    "storage changed": "ALTER TABLE x4.docs ALTER n SET STORAGE MAIN",
+    "compression set": "ALTER TABLE x4.docs ALTER blob SET COMPRESSION lz4",
+    "compression reset": "ALTER TABLE x4.docs ALTER body SET COMPRESSION default",
+    "compression changed": "ALTER TABLE x4.docs ALTER body SET COMPRESSION pglz",
     # sequences
     "sequence added": "CREATE SEQUENCE x4.another",
     "sequence added in public": "CREATE SEQUENCE public.another",
@@ -122,6 +135,9 @@ DIFFERENCES = {
     "fk re-added not valid": "FOREIGN KEY",
     "partition key changed": "partition key",
     "view comment added": "comment",
+    "statistics set": "statistics",
+    "storage set": "storage",
+    "compression reset": "compression",
     "overload comment changed": "comment",
 }
 MUTATIONS["partition key changed"] = (
@@ -215,4 +231,52 @@ def test_diff_of_the_history_and_the_database_is_empty(initialised, tmp_path: Pa
     history = tmp_path / "history"
     history.mkdir()
     (history / "001_base.sql").write_text(BASE)
+    assert _diff(str(history), dsn) == []
+
+
+# Column settings as PostgreSQL keeps them (checked on PostgreSQL 15): a partition and an
+# inheritance child take the parent's storage and compression (not its statistics target);
+# SET STATISTICS / STORAGE reach existing partitions, SET COMPRESSION does not; ALTER TYPE
+# gives back the new type's storage and the default compression; SET STORAGE to the type's
+# own is no setting; LIKE copies storage / compression only when asked.
+COLUMN_SHAPES = """
+CREATE SCHEMA cs;
+CREATE TYPE cs.mood AS ENUM ('a');
+CREATE TABLE cs.p (a text, b int, c bytea, m cs.mood) PARTITION BY LIST (b);
+CREATE TABLE cs.p1 PARTITION OF cs.p FOR VALUES IN (1);
+ALTER TABLE cs.p ALTER a SET STORAGE EXTERNAL, ALTER a SET STATISTICS 300,
+  ALTER a SET COMPRESSION lz4, ALTER m SET STORAGE PLAIN;
+CREATE TABLE cs.p2 PARTITION OF cs.p FOR VALUES IN (2);
+CREATE TABLE cs.base (a text, c bytea);
+ALTER TABLE cs.base ALTER a SET STORAGE MAIN, ALTER a SET COMPRESSION lz4,
+  ALTER c SET STORAGE EXTERNAL, ALTER c SET STATISTICS 50;
+CREATE TABLE cs.kid () INHERITS (cs.base);
+CREATE TABLE cs.like_all (LIKE cs.base INCLUDING ALL);
+CREATE TABLE cs.like_none (LIKE cs.base);
+CREATE TABLE cs.like_storage (LIKE cs.base INCLUDING STORAGE);
+CREATE TABLE cs.retyped (a text, n int);
+ALTER TABLE cs.retyped ALTER a SET STORAGE EXTERNAL, ALTER a SET COMPRESSION lz4,
+  ALTER a SET STATISTICS 10;
+ALTER TABLE cs.retyped ALTER a TYPE varchar(20);
+ALTER TABLE cs.retyped ALTER n SET STORAGE PLAIN;
+"""
+
+
+def test_static_column_settings_agree_with_the_catalog(make_db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    dsn = make_db("exact4cols", COLUMN_SHAPES)
+    history = tmp_path / "history"
+    history.mkdir()
+    (history / "001_columns.sql").write_text(COLUMN_SHAPES)
+    spec = tmp_path / "static.yaml"
+    result = CliRunner().invoke(app, ["init", "--sql", str(history), "-o", str(spec)])
+    assert result.exit_code == 0, result.output
+    text = spec.read_text()
+    for shape in (
+        "a: {type: text, nullable: true, statistics: 300, storage: external, compression: lz4}",
+        "a: {type: text, nullable: true, statistics: 300, storage: external}",  # p1
+        "a: {type: text, nullable: true, storage: external, compression: lz4}",  # p2
+        "a: {type: character varying(20), nullable: true, statistics: 10}",
+    ):
+        assert shape in text, shape
+    assert _failing(_audit(spec, dsn)) == []
     assert _diff(str(history), dsn) == []

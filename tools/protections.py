@@ -725,6 +725,27 @@ PROTECTIONS = [
         'block["sequences"] = False',
         "tests/test_init_exact4.py::test_a_change_after_init_fails -k added",
     ),
+    Protection(
+        "column-settings-compared",
+        "schema_audit/kinds/column.py",
+        "diffs += setting_diffs(props, column, enum)",
+        "pass",
+        "tests/test_init_exact4.py::test_a_change_after_init_fails -k changed",
+    ),
+    Protection(
+        "exactly-columns-holds-unstated-settings",
+        "schema_audit/kinds/_unstated.py",
+        'out.append(f"SET {word} {column.settings[key]}")',
+        "pass",
+        "tests/test_init_exact4.py::test_a_change_after_init_fails -k set",
+    ),
+    Protection(
+        "live-reads-column-settings",
+        "schema_audit/sources/live.py",
+        "column.settings = settings\n",
+        "pass\n",
+        "tests/test_init_exact4.py::test_a_change_after_init_fails -k statistics",
+    ),
 ]
 
 

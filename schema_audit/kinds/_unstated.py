@@ -58,6 +58,14 @@ def _column(column: Column, props: dict[str, Any]) -> list[str]:
         out.append(f"GENERATED AS ({column.generated})")
     if column.comment and "comment" not in props:
         out.append("COMMENT")
+    if column.settings:
+        for key, word in (
+            ("statistics", "STATISTICS"),
+            ("storage", "STORAGE"),
+            ("compression", "COMPRESSION"),
+        ):
+            if key in column.settings and key not in props:
+                out.append(f"SET {word} {column.settings[key]}")
     return out
 
 

@@ -79,12 +79,43 @@ SCHEMA = req_schema(
             "Names the column may legitimately exist under (shown as 'what exists instead')."
         ),
         "comment": string("Required column comment."),
+        "statistics": {
+            "type": "integer",
+            "description": "SET STATISTICS target (-1 = the default, default_statistics_target).",
+        },
+        "storage": {
+            "enum": ["plain", "external", "extended", "main"],
+            "description": "SET STORAGE (without it: the type's own storage, under exactly).",
+        },
+        "compression": {
+            "enum": ["pglz", "lz4", "default"],
+            "description": "SET COMPRESSION (default = default_toast_compression).",
+        },
     },
     "A column requirement. An empty mapping ({}) only requires existence.",
 )
 
 
 _MIXED_CASE_WORD = re.compile(r'(?<![\w"$.])((?=[\w$]*[A-Z])[A-Za-z_][\w$]*)(?![\w"$])')
+
+
+def setting_diffs(props: dict, column: Column, enum: bool = False) -> list[Diff]:
+    """SET STATISTICS / STORAGE / COMPRESSION where the requirement states them and the
+    column differs (the model holds only settings that are not the default; a stated
+    storage that is the type's own is the default)."""
+    settings = column.settings or {}
+    out = []
+    if "statistics" in props and props["statistics"] != settings.get("statistics", -1):
+        out.append(Diff("statistics", props["statistics"], settings.get("statistics", -1)))
+    if "compression" in props and props["compression"] != settings.get("compression", "default"):
+        out.append(Diff("compression", props["compression"], settings.get("compression")))
+    if "storage" in props:
+        from schema_audit.sources.ddl.colsettings import type_storage
+
+        have = settings.get("storage") or type_storage(column.type, enum)
+        if props["storage"] != have:
+            out.append(Diff("storage", props["storage"], have))
+    return out
 
 
 def _types_equal(expected: str, actual: str, model=None) -> bool:
@@ -240,6 +271,12 @@ def check_column(req: Requirement, ctx: AuditContext) -> Finding:
         diffs.append(Diff("generated", props["generated"], column.generated))
     if "comment" in props and props["comment"] != column.comment:
         diffs.append(Diff("comment", props["comment"], column.comment))
+    if column.settings or "statistics" in props or "storage" in props or "compression" in props:
+        enum = any(
+            column.type in (key, e.name, f"{e.schema}.{e.name}")
+            for key, e in ctx.model.enums.items()
+        )
+        diffs += setting_diffs(props, column, enum)
     if props.get("unique") and not unique_on(table, [column.name], allow_index=True):
         diffs.append(Diff("unique", True, False))
     if props.get("primary_key") and (

@@ -447,6 +447,23 @@ CROSS JOIN LATERAL pg_catalog.aclexplode(a.attacl) g
 WHERE a.attacl IS NOT NULL AND a.attnum > 0 AND NOT a.attisdropped AND {ns}
 ORDER BY a.attrelid, a.attnum, 3, 4"""
 
+# Only the columns whose statistics target, storage or compression is not the default (a few
+# rows, if any): SET STATISTICS / STORAGE / COMPRESSION after init passed before. attstorage's
+# default is the type's typstorage; attstattarget -1 (NULL from PostgreSQL 17) is the default.
+Q_COLUMN_SETTINGS = """
+SELECT a.attrelid, a.attname, NULLIF(coalesce(a.attstattarget::int, -1), -1),
+       CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage::text END, {compression}
+FROM pg_catalog.pg_attribute a
+JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'm', 'f') AND {ns} AND {not_ext}
+  AND (coalesce(a.attstattarget::int, -1) <> -1 OR a.attstorage <> t.typstorage
+       OR {compression} IS NOT NULL)
+ORDER BY a.attrelid, a.attnum"""
+
+STORAGE = {"p": "plain", "e": "external", "x": "extended", "m": "main"}
+
 Q_VIEW_DEPENDENCIES = """
 SELECT DISTINCT r.ev_class, rn.nspname, rc.relname
 FROM pg_catalog.pg_rewrite r
@@ -582,6 +599,11 @@ def version_fragments(version_num: int) -> dict[str, str]:
         # live_deparse follows ruleutils.c of PostgreSQL 11-16 (17 and 18 add constraint
         # clauses such as WITHOUT OVERLAPS/PERIOD/NOT ENFORCED): newer servers deparse alone
         "client_deparse": "true" if version_num < 170000 else "false",
+        "compression": (
+            "CASE a.attcompression WHEN 'p' THEN 'pglz' WHEN 'l' THEN 'lz4' END"
+            if version_num >= 140000
+            else "NULL::text"
+        ),
     }
 
 
@@ -866,6 +888,7 @@ _REST = [  # in the order _build reads them
     (Q_TRIGGERS, "triggers"),
     (Q_GRANTS, "table privileges"),
     (Q_COLUMN_GRANTS, "column privileges"),
+    (Q_COLUMN_SETTINGS, "column settings"),
     (Q_VIEW_DEPENDENCIES, "view dependencies"),
     (Q_FUNCTIONS, "functions"),
     (Q_ENUMS, "enum types"),
@@ -1092,6 +1115,7 @@ def _build(
     _read_policies(r, relations)
     _read_triggers(r, relations)
     _read_grants(r, relations, words)
+    _read_column_settings(r, relations)
     for view_oid, schema, name in r.rows(Q_VIEW_DEPENDENCIES, "view dependencies"):
         view = relations.get(view_oid)
         if isinstance(view, View):
@@ -1733,6 +1757,26 @@ def _read_triggers(r: _Reader, relations: dict[int, Table | View]) -> None:
             constraint=constraint,
             provenance=_catalog(definition),
         )
+
+
+def _read_column_settings(r: _Reader, relations: dict[int, Table | View]) -> None:
+    """SET STATISTICS / STORAGE / COMPRESSION of the columns that have one (tables only: a
+    materialized view's are not modelled)."""
+    for relid, name, statistics, storage, compression in r.rows(
+        Q_COLUMN_SETTINGS, "column settings"
+    ):
+        table = relations.get(relid)
+        column = table.columns.get(name) if isinstance(table, Table) else None
+        if column is None:
+            continue
+        settings: dict[str, int | str] = {}
+        if statistics is not None:
+            settings["statistics"] = statistics
+        if storage is not None:
+            settings["storage"] = STORAGE.get(storage, storage)
+        if compression is not None:
+            settings["compression"] = compression
+        column.settings = settings
 
 
 def _read_grants(r: _Reader, relations: dict[int, Table | View], words: _Words) -> None:

@@ -119,6 +119,7 @@ def _full_table(table: Table) -> dict[str, Any]:
             item["collation"] = column.collation
         if column.comment:
             item["comment"] = column.comment
+        item.update(entrywrite.column_settings(column))
         columns[column.name] = item
     spec["columns"] = columns
     if table.primary_key:

@@ -69,8 +69,9 @@ class _Column:
             column.generated,
             column.collation,
             column.comment,
+            None if column.settings is None else tuple(column.settings.items()),
         )
-        name, kind, nullable, default, identity, generated, collated, comment = fields
+        name, kind, nullable, default, identity, generated, collated, comment, settings = fields
         if not (  # only str/None fields and a bool are keys: 1 == True, and a list is no key
             type(name) is str
             and type(kind) is str
@@ -80,6 +81,7 @@ class _Column:
             and (generated is None or type(generated) is str)
             and (collated is None or type(collated) is str)
             and (comment is None or type(comment) is str)
+            and (settings is None or all(type(v) in (int, str) for _, v in settings))
         ):
             return self._line(column)
         line = self.cache.get(fields)
@@ -108,6 +110,8 @@ class _Column:
             parts += (", collation: ", scalar(column.collation, True))
         if column.comment:
             parts += (", comment: ", scalar(column.comment, True))
+        for key_, value in column_settings(column):
+            parts += (", ", key_, ": ", scalar(value, True))
         parts.append("}")
         return "".join(parts)
 
@@ -137,6 +141,15 @@ def _item(out: list[str], pairs: list[tuple[str, Any]]) -> None:
             text = block_scalar(value, 4, column, BASE, TABLE_WIDTH)[1:]
         out.append(lead + name + ": " + text)
         lead = _NEXT
+
+
+def column_settings(column: Any) -> list[tuple[str, Any]]:
+    """The column's SET STATISTICS / STORAGE / COMPRESSION that are not the default, in that
+    order (``exactly: [columns]`` holds an unstated one to the default)."""
+    settings = column.settings
+    if not settings:
+        return []
+    return [(k, settings[k]) for k in ("statistics", "storage", "compression") if k in settings]
 
 
 def _flow_item(out: list[str], pairs: list[tuple[str, Any]]) -> None:

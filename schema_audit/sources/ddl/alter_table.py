@@ -17,12 +17,13 @@ from pglast.enums import AlterTableType, DropBehavior, ObjectType
 from schema_audit.model import Table, qualify
 from schema_audit.pgparse import parse_sql
 from schema_audit.pgvisit import find_all
+from schema_audit.sources.ddl.colsettings import set_setting, set_storage
 from schema_audit.sources.ddl.constraints import add_constraint, constraint_names
 from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.nodes import apply_reloptions, deparse, strings
 from schema_audit.sources.ddl.partitions import clone_into_partition, partitions_of
 from schema_audit.sources.ddl.registry import handles, registrar
-from schema_audit.sources.ddl.tables import add_column, collation_of
+from schema_audit.sources.ddl.tables import add_column, collation_of, is_enum
 from schema_audit.sources.ddl.views import view_using_column
 from schema_audit.sqlnorm import format_typename
 
@@ -75,6 +76,7 @@ def alter_table(interp: DdlInterpreter, node: ast.AlterTableStmt) -> None:
     if table.kind == "partitioned" and node.relation.inh:  # not ALTER TABLE ONLY
         for partition in partitions_of(interp, table):
             clone_into_partition(interp, table, partition)
+        _recurse_settings(interp, table, node.cmds)
 
 
 # ALTER TABLE subcommand -> its function (interpreter, table, subcommand); others: not modelled
@@ -140,7 +142,45 @@ def _column_type(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -
     # without COLLATE the column takes the new type's default collation, as PostgreSQL does
     clause = cmd.def_.collClause
     col.collation = collation_of(interp, strings(clause.collname)) if clause is not None else None
+    # the new type's storage and the default compression (the statistics target stays)
+    set_setting(col, "storage", None)
+    set_setting(col, "compression", None)
     col.provenance.append(interp._prov("altered"))
+
+
+@_on(A.AT_SetStatistics)
+def _statistics(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -> None:
+    """SET STATISTICS n (-1, or DEFAULT from PostgreSQL 17: the default target)."""
+    if cmd.name is None:
+        return  # by column number: an index's, not modelled
+    col = interp._column(table, cmd.name)
+    value = getattr(cmd.def_, "ival", None)
+    set_setting(col, "statistics", None if value is None or value == -1 else value)
+
+
+@_on(A.AT_SetStorage)
+def _storage(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -> None:
+    col = interp._column(table, cmd.name)
+    set_storage(col, cmd.def_.sval, is_enum(interp, col.type))
+
+
+@_on(A.AT_SetCompression)
+def _compression(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -> None:
+    col = interp._column(table, cmd.name)
+    method = cmd.def_.sval.lower()
+    set_setting(col, "compression", None if method == "default" else method)
+
+
+def _recurse_settings(interp: DdlInterpreter, table: Table, cmds: list) -> None:
+    """SET STATISTICS and SET STORAGE reach every partition below (SET COMPRESSION does not)."""
+    wanted = [c for c in cmds if c.subtype in (A.AT_SetStatistics, A.AT_SetStorage) and c.name]
+    below = partitions_of(interp, table)
+    while wanted and below:
+        partition = below.pop()
+        for cmd in wanted:
+            if cmd.name in partition.columns:
+                apply_subcommand(interp, partition, cmd)
+        below += partitions_of(interp, partition)
 
 
 @_on(A.AT_SetNotNull, A.AT_DropNotNull)

@@ -10,6 +10,7 @@ from pglast.enums import ConstrType
 
 from schema_audit import collation
 from schema_audit.model import Column, Sequence, Table, qualify
+from schema_audit.sources.ddl.colsettings import copy_settings, set_setting, set_storage
 from schema_audit.sources.ddl.constraints import (
     ColumnConstraint,
     add_constraint,
@@ -61,6 +62,7 @@ def create_table(interp: DdlInterpreter, node: ast.CreateStmt) -> None:
                 table.columns[col.name] = Column(
                     col.name, col.type, col.nullable, col.default, provenance=[interp._prov()]
                 )
+                copy_settings(col, table.columns[col.name], storage=True, compression=True)
     if node.partbound is None:
         for parent in node.inhRelations or ():  # INHERITS: the parents' columns come first
             copy_columns(interp, interp._table(parent), table, LIKE_ALL, inherited=True)
@@ -142,6 +144,10 @@ def add_column(
             ConstrType.CONSTR_EXCLUSION,
         ):
             pending.append(ColumnConstraint(con, cd.colname))
+    if cd.compression and cd.compression != "default":  # … COMPRESSION lz4 (PostgreSQL 14+)
+        set_setting(column, "compression", cd.compression)
+    if cd.storage_name:  # … STORAGE external (PostgreSQL 16+)
+        set_storage(column, cd.storage_name, is_enum(interp, column.type))
     return pending
 
 
@@ -227,6 +233,12 @@ def copy_columns(
             comment=col.comment if options & LIKE_COMMENTS and not inherited else None,
             provenance=[interp._prov()],
         )
+        copy_settings(
+            col,
+            target.columns[col.name],
+            storage=bool(options & LIKE_STORAGE),
+            compression=bool(options & LIKE_COMPRESSION),
+        )
     if options & LIKE_CONSTRAINTS:
         for name, check in source.checks.items():
             target.checks.setdefault(name, dataclasses.replace(check, provenance=[interp._prov()]))
@@ -247,9 +259,18 @@ SERIAL_TYPES = {
 
 
 LIKE_COMMENTS, LIKE_CONSTRAINTS, LIKE_DEFAULTS, LIKE_GENERATED, LIKE_IDENTITY = 1, 4, 8, 16, 32
+LIKE_COMPRESSION, LIKE_STORAGE = 2, 256
 
 
 LIKE_ALL = 0x7FFFFFFF
+
+
+def is_enum(interp: DdlInterpreter, type_text: str) -> bool:
+    """Whether a column type names an enum of the model (its storage is plain)."""
+    return any(
+        type_text in (e.name, f"{e.schema}.{e.name}", qualify(e.schema, e.name))
+        for e in interp.model.enums.values()
+    )
 
 
 def collation_of(interp: DdlInterpreter, names: list[str]) -> str | None:
