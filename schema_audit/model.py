@@ -220,6 +220,7 @@ class DefaultPrivilege:
     object_type: Literal["tables", "sequences", "functions", "types", "schemas"]
     grantee: str
     privilege: str
+    grantable: bool = False  # WITH GRANT OPTION
 
 
 @dataclass(slots=True)

@@ -354,7 +354,9 @@ def diff_models(left: SchemaModel, right: SchemaModel) -> list[Difference]:
         for d in model.default_privileges:  # who creates is left out: a history rarely says
             where = f"IN SCHEMA {quote_ident(d.schema)} " if d.schema else ""
             who = "PUBLIC" if d.grantee == "public" else quote_ident(d.grantee)
-            out.setdefault(f"{where}ON {d.object_type.upper()} TO {who}", set()).add(d.privilege)
+            out.setdefault(f"{where}ON {d.object_type.upper()} TO {who}", set()).add(
+                d.privilege + (" WITH GRANT OPTION" if d.grantable else "")
+            )
         return {k: ", ".join(sorted(v)) for k, v in out.items()}
 
     da, db = defaults(left), defaults(right)

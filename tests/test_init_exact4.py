@@ -41,6 +41,9 @@ GRANT SELECT ON x4.items TO x4_ro;
 GRANT SELECT, INSERT ON x4.tuned TO x4_app WITH GRANT OPTION;
 GRANT UPDATE (code) ON x4.items TO x4_app;
 GRANT SELECT (n) ON x4.scratch TO x4_ro WITH GRANT OPTION;
+ALTER DEFAULT PRIVILEGES IN SCHEMA x4 GRANT SELECT ON TABLES TO x4_ro;
+ALTER DEFAULT PRIVILEGES IN SCHEMA x4 GRANT USAGE, SELECT ON SEQUENCES TO x4_app WITH GRANT OPTION;
+ALTER DEFAULT PRIVILEGES IN SCHEMA x4 REVOKE GRANT OPTION FOR SELECT ON SEQUENCES FROM x4_app;
 CREATE TABLE x4.events (id int, at date) PARTITION BY RANGE (at);
 CREATE TABLE x4.legacy (id int) WITH (oids = false);
 CREATE FUNCTION x4.total(n int) RETURNS int LANGUAGE sql AS 'SELECT n';
@@ -115,6 +118,10 @@ MUTATIONS = {
     "table grant option revoked": "REVOKE GRANT OPTION FOR INSERT ON x4.tuned FROM x4_app",
     "column grant option added": "GRANT UPDATE (code) ON x4.items TO x4_app WITH GRANT OPTION",
     "column grant option revoked": "REVOKE GRANT OPTION FOR SELECT (n) ON x4.scratch FROM x4_ro",
+    "default privilege grant option added": "ALTER DEFAULT PRIVILEGES IN SCHEMA x4 "
+    "GRANT SELECT ON TABLES TO x4_ro WITH GRANT OPTION",
+    "default privilege grant option revoked": "ALTER DEFAULT PRIVILEGES IN SCHEMA x4 "
+    "REVOKE GRANT OPTION FOR USAGE ON SEQUENCES FROM x4_app",
 }
 
 
@@ -135,6 +142,7 @@ DIFFERENCES = {
     "fk re-added not valid": "FOREIGN KEY",
     "partition key changed": "partition key",
     "view comment added": "comment",
+    "default privilege grant option added": "IN SCHEMA x4 ON TABLES TO x4_ro",
     "statistics set": "statistics",
     "storage set": "storage",
     "compression reset": "compression",

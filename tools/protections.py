@@ -746,6 +746,20 @@ PROTECTIONS = [
         "pass\n",
         "tests/test_init_exact4.py::test_a_change_after_init_fails -k statistics",
     ),
+    Protection(
+        "strict-default-privileges-counts-grant-option",
+        "schema_audit/kinds/default_privilege.py",
+        'and (not entry.grantable or entry.privilege in wanted(props, "grant_option"))',
+        "",
+        "tests/test_init_exact4.py::test_a_change_after_init_fails -k default",
+    ),
+    Protection(
+        "default-privilege-grant-option-compared",
+        "schema_audit/kinds/default_privilege.py",
+        'if "grant_option" in props:',
+        "if False:",
+        "tests/test_init_exact4.py::test_a_change_after_init_fails -k default",
+    ),
 ]
 
 

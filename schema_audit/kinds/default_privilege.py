@@ -41,16 +41,23 @@ SCHEMA = req_schema(
             "items": {"enum": [*ALL_PRIVILEGES, "ALL"]},
             "description": "Privileges objects created later will grant (ALL: every one of the kind).",
         },
+        "grant_option": {
+            "type": "array",
+            "items": {"enum": [*ALL_PRIVILEGES, "ALL"]},
+            "description": "Of those, the ones granted WITH GRANT OPTION (compared when stated; "
+            "under strict.default_privileges a grant option no entry states FAILs).",
+        },
     },
     "A default privilege requirement.",
     ["objects", "to", "grant"],
 )
 
 
-def wanted(props: Mapping[str, Any]) -> list[str]:
-    """The privileges an entry states, ALL expanded for its kind of object."""
+def wanted(props: Mapping[str, Any], key: str = "grant") -> list[str]:
+    """The privileges an entry states (``grant``, or ``grant_option``), ALL expanded for its
+    kind of object."""
     out: list[str] = []
-    for p in props.get("grant") or []:
+    for p in props.get(key) or []:
         for q in OBJECT_PRIVILEGES[props["objects"]] if p == "ALL" else [p]:
             if q not in out:
                 out.append(q)
@@ -71,8 +78,13 @@ def concerns(props: Mapping[str, Any], entry: DefaultPrivilege) -> bool:
 
 
 def states(props: Mapping[str, Any], entry: DefaultPrivilege) -> bool:
-    """Whether a spec entry states ``entry`` (its privilege included)."""
-    return concerns(props, entry) and entry.privilege in wanted(props)
+    """Whether a spec entry states ``entry`` (its privilege included, and its grant option:
+    only an entry whose ``grant_option`` names the privilege states a grantable one)."""
+    return (
+        concerns(props, entry)
+        and entry.privilege in wanted(props)
+        and (not entry.grantable or entry.privilege in wanted(props, "grant_option"))
+    )
 
 
 def sql(entry: DefaultPrivilege) -> str:
@@ -82,6 +94,7 @@ def sql(entry: DefaultPrivilege) -> str:
         + (f" FOR ROLE {entry.owner}" if entry.owner else "")
         + (f" IN SCHEMA {entry.schema}" if entry.schema else "")
         + f" GRANT {entry.privilege} ON {entry.object_type.upper()} TO {entry.grantee}"
+        + (" WITH GRANT OPTION" if entry.grantable else "")
     )
 
 
@@ -116,6 +129,13 @@ def check_default_privilege(req: Requirement, ctx: AuditContext) -> Finding:
     entries = [e for e in ctx.model.default_privileges if concerns(props, e)]
     held = sorted({e.privilege for e in entries})
     lacking = [p for p in wanted(props) if p not in held]
+    if "grant_option" in props:
+        options = {e.privilege for e in entries if e.grantable}
+        lacking += [
+            f"{p} WITH GRANT OPTION"
+            for p in wanted(props, "grant_option")
+            if p not in options and p not in lacking
+        ]
     where = (
         (f"for role {props['for_role']} " if props.get("for_role") else "")
         + (f"in schema {props['schema']} " if props.get("schema") else "")

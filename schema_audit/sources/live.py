@@ -559,7 +559,8 @@ ORDER BY 1, 2"""
 # keeps: ALTER DEFAULT PRIVILEGES GRANT USAGE ON TYPES TO r copies it in beside r's.
 Q_DEFAULT_PRIVILEGES = """
 SELECT pg_catalog.pg_get_userbyid(d.defaclrole), n.nspname, d.defaclobjtype,
-       CASE WHEN a.grantee = 0 THEN 'public' ELSE pg_catalog.pg_get_userbyid(a.grantee) END, a.privilege_type
+       CASE WHEN a.grantee = 0 THEN 'public' ELSE pg_catalog.pg_get_userbyid(a.grantee) END, a.privilege_type,
+       a.is_grantable
 FROM pg_catalog.pg_default_acl d
 LEFT JOIN pg_catalog.pg_namespace n ON n.oid = d.defaclnamespace
 CROSS JOIN LATERAL pg_catalog.aclexplode(d.defaclacl) a
@@ -1164,12 +1165,12 @@ def _build(
         model.sequences[qualify(schema, name)] = Sequence(
             schema, name, owned_by, owner, _grants(acl, owner), [], *options
         )
-    for owner, schema, kind, grantee, privilege in r.rows(
+    for owner, schema, kind, grantee, privilege, grantable in r.rows(
         Q_DEFAULT_PRIVILEGES, "default privileges"
     ):
         model.default_privileges.append(
             DefaultPrivilege(
-                owner, schema, DEFAULT_ACL_TYPES.get(kind, "tables"), grantee, privilege
+                owner, schema, DEFAULT_ACL_TYPES.get(kind, "tables"), grantee, privilege, grantable
             )
         )
     for name, login, superuser, bypass, inherit, member_of, options in r.rows(Q_ROLES, "roles"):

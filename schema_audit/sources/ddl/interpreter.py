@@ -333,11 +333,14 @@ class DdlInterpreter:
                 entry.object_type == object_type
                 and entry.owner == self.current_role
                 and entry.schema in (None, schema)
-                and not any(
-                    g.grantee == entry.grantee and g.privilege == entry.privilege for g in out
-                )
             ):
-                out.append(Grant(entry.grantee, entry.privilege))
+                same = [
+                    g for g in out if g.grantee == entry.grantee and g.privilege == entry.privilege
+                ]
+                if not same:  # WITH GRANT OPTION from either entry (PostgreSQL merges the ACLs)
+                    out.append(Grant(entry.grantee, entry.privilege, entry.grantable))
+                elif entry.grantable:
+                    same[0].grantable = True
         return out
 
     def _lookup_schema(self, name: str, views: bool = False) -> str:

@@ -188,17 +188,32 @@ def alter_default_privileges(interp: DdlInterpreter, node: ast.AlterDefaultPrivi
         for schema in schemas:
             for grantee in roles(action.grantees):
                 for privilege in wanted:
-                    entry = DefaultPrivilege(owner, schema, object_type, grantee, privilege)
-                    present = entry in interp.model.default_privileges
+                    key = (owner, schema, object_type, grantee, privilege)
+                    present = next(
+                        (
+                            e
+                            for e in interp.model.default_privileges
+                            if (e.owner, e.schema, e.object_type, e.grantee, e.privilege) == key
+                        ),
+                        None,
+                    )
                     revoked = (owner, object_type, grantee, privilege)
                     builtin = BUILTIN_DEFAULTS.get(object_type) == (grantee, privilege)
+                    option = bool(action.grant_option)
                     if action.is_grant:
                         interp._revoked_defaults.discard(revoked)
-                        if not present and not (builtin and schema is None):
-                            interp.model.default_privileges.append(entry)
+                        if present is not None:
+                            present.grantable = present.grantable or option
+                        elif not (builtin and schema is None):
+                            interp.model.default_privileges.append(
+                                DefaultPrivilege(*key, grantable=option)
+                            )
+                    elif option:  # REVOKE GRANT OPTION FOR: the privilege stays
+                        if present is not None:
+                            present.grantable = False
                     else:
-                        if present:
-                            interp.model.default_privileges.remove(entry)
+                        if present is not None:
+                            interp.model.default_privileges.remove(present)
                         if schema is None:
                             interp._revoked_defaults.add(revoked)
 
