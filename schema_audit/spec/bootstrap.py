@@ -504,7 +504,7 @@ def _default_privileges(model: SchemaModel) -> list[str]:
     grouped: dict[tuple[str, str, str, str], list[str]] = {}
     options: dict[tuple[str, str, str, str], set[str]] = {}
     for e in model.default_privileges:
-        key = (e.owner or "", e.schema or "", e.object_type, e.grantee)
+        key: tuple[str, str, str, str] = (e.owner or "", e.schema or "", e.object_type, e.grantee)
         if e.privilege not in grouped.setdefault(key, []):
             grouped[key].append(e.privilege)
         if e.grantable:  # WITH GRANT OPTION: strict.default_privileges holds an unstated one
@@ -519,9 +519,8 @@ def _default_privileges(model: SchemaModel) -> list[str]:
         if schema:
             entry["schema"] = schema
         entry.update({"objects": object_type, "to": grantee, "grant": sorted(privileges)})
-        key = (owner, schema, object_type, grantee)
-        if key in options:
-            entry["grant_option"] = sorted(options[key])
+        if (owner, schema, object_type, grantee) in options:
+            entry["grant_option"] = sorted(options[owner, schema, object_type, grantee])
         out.append(dump([entry], width=120, flow_style=None, indent=2).rstrip("\n"))
     return out
 
