@@ -32,7 +32,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from schema_audit import sqlbody, sqlnorm, sqltime
-from schema_audit.audit.options import norm_option
 from schema_audit.model import (
     CheckConstraint,
     Column,
@@ -46,6 +45,7 @@ from schema_audit.model import (
     Table,
     Trigger,
     View,
+    pg_bool,
     qualify,
     quote_ident,
 )
@@ -714,7 +714,13 @@ def _options(options: dict[str, str]) -> str:
 
 def _opt_key(options: dict[str, str]) -> str:
     """The options' canonical form: booleans however spelt (``off`` = ``false``)."""
-    return ", ".join(f"{name}={norm_option(value)}" for name, value in sorted(options.items()))
+    return ", ".join(f"{name}={_option_value(value)}" for name, value in sorted(options.items()))
+
+
+def _option_value(value: str) -> str:
+    """A reloption's value as PostgreSQL reads it: a boolean as true/false (parse_bool)."""
+    flag = pg_bool(value)
+    return value.strip().lower() if flag is None else str(flag).lower()
 
 
 def _diff_policy(obj: str, x: Policy, y: Policy, add: _Collector) -> None:

@@ -18,7 +18,7 @@ _FALSE = {"false", "off", "no", "0", "f", "n"}
 DEFAULTS = {"security_invoker": "false", "security_barrier": "false", "check_option": "none"}
 
 
-def norm_option(value: Any) -> str:
+def _norm(value: Any) -> str:
     text = str(value).strip().lower() if not isinstance(value, bool) else str(value).lower()
     if text in _TRUE:
         return "true"
@@ -38,6 +38,6 @@ def option_diffs(
                 diffs.append(Diff("options.unlogged", bool(value), unlogged))
             continue
         have = actual.get(name, DEFAULTS.get(name))
-        if have is None or norm_option(have) != norm_option(value if value is not None else "none"):
+        if have is None or _norm(have) != _norm(value if value is not None else "none"):
             diffs.append(Diff(f"options.{name}", value, actual.get(name)))
     return diffs
