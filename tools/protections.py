@@ -390,8 +390,10 @@ PROTECTIONS = [
     Protection(
         "exactly-privileges-per-privilege",
         "schema_audit/kinds/strict.py",
-        'f"{g.grantee} {g.privilege}" for g in table.grants if g.grantee != table.owner',
-        "g.grantee for g in table.grants if g.grantee != table.owner",
+        "f\"{g.grantee} {g.privilege}{_OPTION if g.grantable else ''}\"\n"
+        "            for g in table.grants\n"
+        "            if g.grantee != table.owner",
+        "g.grantee\n            for g in table.grants\n            if g.grantee != table.owner",
         "tests/test_realworld_fidelity.py::"
         "test_strict_privileges_count_each_privilege_not_only_the_role",
     ),
@@ -658,8 +660,8 @@ PROTECTIONS = [
     Protection(
         "strict-views-holds-unstated-options",
         "schema_audit/kinds/strict_views.py",
-        "and (extras := unstated_options(v.options, r.props))",
-        "and (extras := [])",
+        "extras := unstated_options(v.options, r.props)",
+        "extras := []",
         "tests/test_init_exact4.py::test_a_change_after_init_fails -k view",
     ),
     Protection(
