@@ -571,11 +571,64 @@ def canonical_expr(text: str) -> str:
             or len(stmt.targetList) != 1
         ):
             return _fallback(source)
+        if "select" in source.lower():
+            _drop_default_aliases(stmt.targetList[0].val)  # before casts are stripped
         node = _normalize(stmt.targetList[0].val)
         _drop_unambiguous_qualifiers(node)
         return re.sub(r"\s+", " ", deparse(node)).strip()
     except Exception:  # a broken expression must not crash an audit
         return _fallback(source)
+
+
+def _drop_default_aliases(node) -> None:
+    """``(SELECT auth.uid() AS uid)`` → ``(SELECT auth.uid())``.
+
+    PostgreSQL stores a subquery's output column with the name it would have anyway (the
+    function's or the column's name: FigureColname); a migration writes it bare. An alias is
+    dropped only when it is that very name, so nothing that reads it can tell the difference.
+    """
+    for select in find_all(node, ast.SelectStmt):
+        for target in select.targetList or ():
+            named = isinstance(target, ast.ResTarget) and target.name is not None
+            if named and target.name == _default_column_name(target.val):
+                target.name = None
+
+
+def _default_column_name(node) -> str | None:
+    """The output name PostgreSQL gives an unaliased target (its FigureColname), for the
+    shapes a policy's subquery has; None for a shape not followed here (its alias is kept)."""
+    name, strength = _figure(node)
+    if strength == 0 and _plain(node):
+        return "?column?"
+    return name
+
+
+def _plain(node) -> bool:
+    """An operator expression or a literal: FigureColname names it ``?column?``."""
+    return isinstance(node, ast.A_Const) or (
+        isinstance(node, ast.A_Expr) and node.kind != A_Expr_Kind.AEXPR_NULLIF
+    )
+
+
+def _figure(node) -> tuple[str | None, int]:
+    """FigureColnameInternal's (name, strength) for columns, calls, casts, CASE, COALESCE."""
+    if isinstance(node, ast.ColumnRef) and node.fields:
+        last = node.fields[-1]
+        return (last.sval, 2) if isinstance(last, ast.String) else (None, 0)
+    if isinstance(node, ast.FuncCall) and node.funcname:
+        return node.funcname[-1].sval, 2
+    if isinstance(node, ast.A_Expr) and node.kind == A_Expr_Kind.AEXPR_NULLIF:
+        return "nullif", 2
+    if isinstance(node, ast.CaseExpr):
+        return "case", 1
+    if isinstance(node, ast.CoalesceExpr):
+        return "coalesce", 2
+    if isinstance(node, ast.TypeCast):
+        name, strength = _figure(node.arg)
+        if strength <= 1 and node.typeName is not None and node.typeName.names:
+            return node.typeName.names[-1].sval, 1
+        return name, strength
+    return None, 0
 
 
 def _drop_unambiguous_qualifiers(node) -> None:

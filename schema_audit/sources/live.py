@@ -511,7 +511,8 @@ ORDER BY 1, 2"""
 # Rules (CREATE RULE, not a view's _RETURN) and domains are not modelled: no requirement
 # compares them, so each one the database has is named as a blind spot (before, nothing was
 # said: a DO INSTEAD NOTHING rule added after init, or a domain CHECK dropped, was silence).
-# Publications likewise (Supabase's supabase_realtime: a table dropped from it stops Realtime).
+# Publications likewise (Supabase's supabase_realtime: a table dropped from it stops Realtime),
+# and triggers on views (Marquez's INSTEAD OF trigger on jobs_view: dropped, nothing was said).
 Q_UNMODELLED = """
 SELECT 'rule', n.nspname, c.relname, r.rulename
 FROM pg_catalog.pg_rewrite r
@@ -528,6 +529,12 @@ WHERE t.typtype = 'd' AND {ns}
 UNION ALL
 SELECT 'publication', NULL, p.pubname, NULL
 FROM pg_catalog.pg_publication p
+UNION ALL
+SELECT 'view trigger', n.nspname, c.relname, t.tgname
+FROM pg_catalog.pg_trigger t
+JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind = 'v' AND NOT t.tgisinternal AND {ns} AND {not_ext}
 ORDER BY 1, 2, 3, 4"""
 
 Q_EXTENSIONS = """
@@ -1185,6 +1192,12 @@ def _build(
                 f"rule {rule} on {qualify(schema, name)} is not modelled: no requirement checks "
                 "what it rewrites (CREATE RULE … DO INSTEAD can replace a table's INSERT, "
                 "UPDATE or DELETE)"
+            )
+        elif kind == "view trigger":
+            r.blind_spots.append(
+                f"trigger {rule} on view {qualify(schema, name)} is not modelled: no requirement "
+                "checks it (an INSTEAD OF trigger decides what an INSERT, UPDATE or DELETE on "
+                "the view does)"
             )
         elif kind == "publication":
             r.blind_spots.append(

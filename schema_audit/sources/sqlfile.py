@@ -123,7 +123,9 @@ def _order_flat(folder: Path, paths: list[Path]) -> tuple[list[_Entry], list[Mig
                 )
     seen: dict[tuple, Path] = {}
     for entry in entries:
-        if entry.convention != "unnumbered" and entry.key[:2] in seen:
+        if entry.convention in ("unnumbered", "flyway-repeatable"):
+            continue  # no version: Flyway keys a repeatable by its description (its file name)
+        if entry.key[:2] in seen:
             issues.append(
                 MigrationIssue(
                     "duplicate-version",

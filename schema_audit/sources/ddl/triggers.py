@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from pglast import ast
 
-from schema_audit.model import Trigger
+from schema_audit.model import Trigger, qualify
 from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.nodes import deparse, strings
 from schema_audit.sources.ddl.registry import handles
@@ -44,7 +44,18 @@ def _trigger_function(interp: DdlInterpreter, names: list[str]) -> str:
 
 @handles(ast.CreateTrigStmt)
 def create_trigger(interp: DdlInterpreter, node: ast.CreateTrigStmt) -> None:
-    """CREATE [OR REPLACE] [CONSTRAINT] TRIGGER: timing, events, level, function, WHEN."""
+    """CREATE [OR REPLACE] [CONSTRAINT] TRIGGER: timing, events, level, function, WHEN.
+    A trigger on a view (INSTEAD OF) is not modelled: named as a blind spot, as a live read
+    names it, not refused as "table … does not exist" (Marquez's jobs_view)."""
+    key = qualify(interp._schema_of(node.relation), node.relation.relname)
+    if key not in interp.model.tables and key in interp.model.views:
+        prov = interp._prov()
+        interp.model.blind_spots.append(
+            f"{prov.file or 'SQL'}:{prov.line or 1}: trigger {node.trigname} on view {key} is "
+            "not modelled: no requirement checks it (an INSTEAD OF trigger decides what an "
+            "INSERT, UPDATE or DELETE on the view does)"
+        )
+        return
     table = interp._table(node.relation)
     if node.trigname in table.triggers and not node.replace:
         raise ApplyError(f"trigger {node.trigname} on {table.qualified_name} already exists")
