@@ -315,6 +315,18 @@ def _add_identity(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) 
     col.nullable = False
 
 
+@_on(A.AT_SetIdentity)
+def _set_identity(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -> None:
+    """ALTER COLUMN … SET GENERATED ALWAYS / BY DEFAULT: which one the identity is (its
+    sequence options, SET INCREMENT BY …, are not modelled on either side)."""
+    col = interp._column(table, cmd.name)
+    if col.identity is None:
+        raise ApplyError(f'column "{cmd.name}" of {table.qualified_name} is not an identity column')
+    for option in cmd.def_ or ():
+        if option.defname == "generated":
+            col.identity = "always" if chr(option.arg.ival) == "a" else "by default"
+
+
 @_on(A.AT_DropIdentity)
 def _drop_identity(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -> None:
     interp._column(table, cmd.name).identity = None
