@@ -488,6 +488,16 @@ def _normalize(node):
     return node
 
 
+def _in_list(op: str, left, elements: tuple):
+    """``x IN (a, b)`` (``<>``: NOT IN); with one element PostgreSQL stores ``x = a``
+    (``x <> a``): transformAExprIn makes a plain operator of a one-item list."""
+    if len(elements) == 1:
+        return _op(op, left, elements[0])
+    return ast.A_Expr(
+        kind=A_Expr_Kind.AEXPR_IN, name=(ast.String(sval=op),), lexpr=left, rexpr=elements
+    )
+
+
 def _normalize_a_expr(node: ast.A_Expr):
     op = node.name[-1].sval if node.name else None
     if (
@@ -495,23 +505,20 @@ def _normalize_a_expr(node: ast.A_Expr):
         and op == "="
         and isinstance(node.rexpr, ast.A_ArrayExpr)
     ):
-        return ast.A_Expr(
-            kind=A_Expr_Kind.AEXPR_IN,
-            name=(ast.String(sval="="),),
-            lexpr=node.lexpr,
-            rexpr=tuple(node.rexpr.elements),
-        )
+        return _in_list("=", node.lexpr, tuple(node.rexpr.elements))
     if (
         node.kind == A_Expr_Kind.AEXPR_OP_ALL
         and op == "<>"
         and isinstance(node.rexpr, ast.A_ArrayExpr)
     ):
-        return ast.A_Expr(
-            kind=A_Expr_Kind.AEXPR_IN,
-            name=(ast.String(sval="<>"),),
-            lexpr=node.lexpr,
-            rexpr=tuple(node.rexpr.elements),
-        )
+        return _in_list("<>", node.lexpr, tuple(node.rexpr.elements))
+    if (
+        node.kind == A_Expr_Kind.AEXPR_IN
+        and op in ("=", "<>")
+        and isinstance(node.rexpr, list | tuple)
+        and len(node.rexpr) == 1
+    ):
+        return _op(op, node.lexpr, node.rexpr[0])
     if node.kind in (A_Expr_Kind.AEXPR_BETWEEN, A_Expr_Kind.AEXPR_NOT_BETWEEN):
         low, high = node.rexpr
         if node.kind == A_Expr_Kind.AEXPR_BETWEEN:

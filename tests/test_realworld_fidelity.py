@@ -1429,3 +1429,22 @@ def test_set_generated_changes_the_identity_kind(make_db) -> None:  # type: igno
         RAZIKUS_TODO + 'alter table todo_list alter column "title" set generated always;\n'
     )
     assert [u.sql.split()[-3:] for u in refused.unapplied] == [["set", "generated", "always"]]
+
+
+ENTE_KIT = """CREATE TABLE IF NOT EXISTS legacy_kit (
+    id UUID PRIMARY KEY NOT NULL,
+    -- Closed numeric scheme identifier. 1 = 2-of-3 shares.
+    variant INT NOT NULL CHECK (variant IN (1)),
+    plan_type TEXT NOT NULL CHECK (plan_type IN ('10_GB_ON_UPGRADE')),
+    state TEXT CHECK (state NOT IN ('DELETED')),
+    kind TEXT CHECK (kind = ANY (ARRAY['a'])),
+    is_deleted BOOLEAN NOT NULL DEFAULT FALSE
+);
+"""
+
+
+def test_one_item_in_list_is_stored_as_an_operator(make_db) -> None:  # type: ignore[no-untyped-def]
+    """ente (golang-migrate): `CHECK (variant IN (1))` is stored as `(variant = 1)` (NOT IN:
+    `<>`): the static audit of the history FAILed init's CHECK from the migrated database,
+    and `diff` named two differences."""
+    assert _differences(make_db, ENTE_KIT) == []
