@@ -36,7 +36,8 @@ def apply_waivers(
     findings of that replay, never a FAIL about a rule that did not run. Likewise a waiver of a
     migration-history finding (``migrations.…``, written by `init` from a history) on a source
     without one (``has_history`` False: a live database) is DEFERRED, not stale."""
-    ids = IdIndex([f.id for f in findings])
+    id_list = [f.id for f in findings]
+    ids = IdIndex(id_list)
     # tables whose existence this source could not settle: a rule cannot have run on them
     unsettled = {
         _qualified(f.id.removeprefix("tables."))
@@ -44,7 +45,8 @@ def apply_waivers(
         if f.kind == "table" and f.status == Status.DEFERRED and f.id.startswith("tables.")
     }
     final = list(findings)
-    position = {f.id: i for i, f in enumerate(findings)}  # the last finding of an id
+    # the last finding of an id (dict() keeps the last of equal keys, built in C)
+    position = dict(zip(id_list, range(len(id_list)), strict=True))
     out: list[Finding] = []
     for index, waiver in enumerate(spec.waivers):
         matched = [final[position[i]] for i in ids.match(waiver.pattern)]
