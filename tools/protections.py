@@ -762,6 +762,27 @@ PROTECTIONS = [
         "if False:",
         "tests/test_init_exact4.py::test_a_change_after_init_fails -k default",
     ),
+    Protection(
+        "init-writes-blocked-grants",
+        "schema_audit/spec/entrywrite.py",
+        "pairs += blocked.pairs(table, role, granted)",
+        "pass",
+        "tests/test_init_blocked_grants.py::test_init_then_audit_of_the_same_database_passes",
+    ),
+    Protection(
+        "blocked-schema-usage-held",
+        "schema_audit/kinds/privilege.py",
+        "                if usage is not None:\n",
+        "                if False:\n",
+        "tests/test_init_blocked_grants.py::test_a_change_of_the_blocked_state_fails",
+    ),
+    Protection(
+        "blocked-sequence-usage-held",
+        "schema_audit/kinds/privilege.py",
+        'if "INSERT" in access and not privileges.lacks_sequence_usage(',
+        "if False and not privileges.lacks_sequence_usage(",
+        "tests/test_init_blocked_grants.py::test_a_change_of_the_blocked_state_fails",
+    ),
 ]
 
 

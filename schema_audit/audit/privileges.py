@@ -224,3 +224,50 @@ def serial_sequences(model: SchemaModel, table: Table) -> list[Sequence]:
         if sequence is not None:
             found.append(sequence)
     return found
+
+
+class BlockedUsage:
+    """What keeps a role's table grants from working, as ``init`` pins it.
+
+    A role can hold SELECT or INSERT on a table and still not use them: a hardened schema
+    revokes USAGE on it (Supabase projects that ``REVOKE ALL ON SCHEMA public FROM anon``),
+    or INSERT meets a ``nextval()`` default whose sequence the role may not use. The privilege
+    kind judges grants on what roles can really do, so a plain ``grant:`` of such a role FAILs
+    on the very database ``init`` read. ``init`` writes the blocked state instead
+    (``schema_usage: false``, ``sequence_usage: false``), which the audit holds both ways.
+    Answers per role and per (schema, role) are kept: init asks for every table.
+    """
+
+    def __init__(self, model: SchemaModel) -> None:
+        self.model = model
+        self._reach: dict[str, dict[str, bool]] = {}
+        self._schema: dict[tuple[str, str], bool] = {}
+
+    def pairs(self, table: Table, role: str, granted: list[str]) -> list[tuple[str, bool]]:
+        """``[("schema_usage", False)]`` and/or ``[("sequence_usage", False)]``, else []."""
+        reach = self._reach.get(role)
+        if reach is None:
+            reach = self._reach[role] = reachable_roles(self.model, role)
+        out: list[tuple[str, bool]] = []
+        usable = self._schema.get((table.schema, role))
+        if usable is None:
+            usable = schema_usage(self.model, table.schema, role, reach) is not None
+            self._schema[table.schema, role] = usable
+        if not usable:
+            out.append(("schema_usage", False))
+        if "INSERT" in granted and lacks_sequence_usage(self.model, table, role, reach):
+            out.append(("sequence_usage", False))
+        return out
+
+
+def lacks_sequence_usage(
+    model: SchemaModel, table: Table, role: str, reach: dict[str, bool]
+) -> bool:
+    """True when ``role`` may INSERT into ``table`` but a ``nextval()`` default's sequence
+    gives it neither USAGE nor UPDATE: its INSERT fails unless it sets that column."""
+    sequences = serial_sequences(model, table)
+    if not sequences or "INSERT" not in table_access(model, table, role, reach):
+        return False
+    return any(
+        not {"USAGE", "UPDATE"} & set(sequence_access(model, s, role, reach)) for s in sequences
+    )

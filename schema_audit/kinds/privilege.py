@@ -19,6 +19,13 @@ counts each column-level grant too (``clerk UPDATE (note)``).
 ``grant_option`` lists the privileges each role must hold WITH GRANT OPTION (it may pass
 them on); under ``exactly: [privileges]`` a grant option that no entry states FAILs
 (``init`` writes each, so GRANT … WITH GRANT OPTION after init no longer passes).
+
+A ``grant`` is judged on what the roles can use: it FAILs without USAGE on the table's
+schema, and an INSERT FAILs when a ``nextval()`` default's sequence gives the role no
+USAGE. Where a database holds such blocked grants (a hardened schema, a forgotten sequence
+grant), ``init`` writes ``schema_usage: false`` / ``sequence_usage: false`` on the entry:
+the grants must be held and stay blocked (USAGE gained FAILs), so the audit of the very
+database ``init`` read passes.
 """
 
 from __future__ import annotations
@@ -66,6 +73,18 @@ SCHEMA = req_schema(
             "items": {"type": "string"},
             "description": "The privileges are about these columns (column-level grants; a "
             "table-level grant covers every column).",
+        },
+        "schema_usage": {
+            "type": "boolean",
+            "description": "false: the roles hold the grants but lack USAGE on the table's "
+            "schema (blocked; init writes it so); USAGE gained then FAILs. Default true: a "
+            "grant the roles cannot use for lack of USAGE FAILs.",
+        },
+        "sequence_usage": {
+            "type": "boolean",
+            "description": "false: the roles may INSERT but lack USAGE on a nextval() "
+            "default's sequence (their INSERT fails; init writes it so); USAGE on every such "
+            "sequence then FAILs. Default true: such an INSERT grant FAILs.",
         },
     },
     "A table privilege requirement.",
@@ -260,10 +279,26 @@ def check_privilege(req: Requirement, ctx: AuditContext) -> Finding:
                     )
                 )
                 diffs.append(Diff(f"privileges[{role}]", grant, sorted(access)))
-            if grant and usage is None:
+            if props.get("schema_usage") is False:
+                if usage is not None:
+                    violations.append(
+                        f"{role} has USAGE on schema {table.schema} (the spec has its grants "
+                        "blocked without it)"
+                    )
+                    diffs.append(Diff(f"schema_usage[{role}]", False, True))
+            elif grant and usage is None:
                 violations.append(f"{role} lacks USAGE on schema {table.schema}")
                 diffs.append(Diff(f"schema_usage[{role}]", True, False))
-            if "INSERT" in grant and "INSERT" in access:
+            if props.get("sequence_usage") is False:
+                if "INSERT" in access and not privileges.lacks_sequence_usage(
+                    model, table, role, _reach(ctx, role)
+                ):
+                    violations.append(
+                        f"{role} can INSERT with every nextval() default (the spec has its "
+                        "INSERT blocked by a sequence it lacks USAGE on)"
+                    )
+                    diffs.append(Diff(f"sequence_usage[{role}]", False, True))
+            elif "INSERT" in grant and "INSERT" in access:
                 for sequence in privileges.serial_sequences(model, table):
                     if not {"USAGE", "UPDATE"} & set(
                         privileges.sequence_access(model, sequence, role, _reach(ctx, role))

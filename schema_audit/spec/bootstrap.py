@@ -85,8 +85,12 @@ TABLE_PROPERTIES = (
 )
 
 
-def _table(table: Table, only: tuple[str, ...] = TABLE_KINDS) -> dict[str, Any]:
-    full = _full_table(table)
+def _table(
+    table: Table,
+    only: tuple[str, ...] = TABLE_KINDS,
+    blocked: entrywrite.BlockedUsage | None = None,
+) -> dict[str, Any]:
+    full = _full_table(table, blocked)
     return {
         k: v
         for k, v in full.items()
@@ -94,7 +98,7 @@ def _table(table: Table, only: tuple[str, ...] = TABLE_KINDS) -> dict[str, Any]:
     }
 
 
-def _full_table(table: Table) -> dict[str, Any]:
+def _full_table(table: Table, blocked: entrywrite.BlockedUsage | None = None) -> dict[str, Any]:
     spec: dict[str, Any] = {}
     if "." in table.name:
         spec["schema"] = table.schema
@@ -151,7 +155,7 @@ def _full_table(table: Table) -> dict[str, Any]:
         ]
     if table.triggers:
         spec["triggers"] = [dict(entrywrite.trigger_pairs(t)) for t in table.triggers.values()]
-    privileges = [dict(pairs) for pairs in entrywrite.table_grants(table)]
+    privileges = [dict(pairs) for pairs in entrywrite.table_grants(table, blocked)]
     if privileges:
         spec["privileges"] = privileges
     return spec
@@ -378,7 +382,7 @@ def _table_entry(
     try:
         return writer.entry(key, table, kinds)
     except Unsupported:
-        return _block(key, _table(table, kinds), 2).rstrip("\n")
+        return _block(key, _table(table, kinds, writer.blocked), 2).rstrip("\n")
 
 
 # The table each migration runner keeps its bookkeeping in, beside the schema (a history
@@ -564,7 +568,7 @@ def spec_from_model(
         out += _tenant_block(tenant)
     out += ["", "tables:"]
     explicit: set[str] = set()
-    writer = entrywrite.TableWriter(_key, _name)
+    writer = entrywrite.TableWriter(_key, _name, entrywrite.BlockedUsage(model))
     for key in sorted(model.tables):
         table = model.tables[key]
         if table.name == "alembic_version" and table.schema == "public":

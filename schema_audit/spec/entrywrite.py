@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from schema_audit.audit.privileges import BlockedUsage
 from schema_audit.enums import ReferentialAction
 from schema_audit.model import (
     CheckConstraint,
@@ -296,9 +297,11 @@ def grant_pairs(role: str, grants: list[Grant], column: str | None = None) -> li
     return pairs
 
 
-def table_grants(table: Table) -> list[list[tuple[str, Any]]]:
+def table_grants(table: Table, blocked: BlockedUsage | None = None) -> list[list[tuple[str, Any]]]:
     """The ``privileges:`` entries of a table: one per role holding table-level privileges,
-    then one per (role, column) of column-level grants, the owner's aside, in order."""
+    then one per (role, column) of column-level grants, the owner's aside, in order.
+    ``blocked``: an entry of a role whose grants do not work says so (``schema_usage:
+    false``, ``sequence_usage: false``), else the audit of the same database FAILs it."""
     by_role: dict[str, list[Grant]] = {}
     for grant in table.grants:
         if grant.grantee != table.owner:
@@ -308,9 +311,14 @@ def table_grants(table: Table) -> list[list[tuple[str, Any]]]:
         for g in grants:
             if g.grantee != table.owner:
                 by_column.setdefault((g.grantee, column), []).append(g)
-    return [grant_pairs(role, grants) for role, grants in sorted(by_role.items())] + [
+    entries = [grant_pairs(role, grants) for role, grants in sorted(by_role.items())] + [
         grant_pairs(role, grants, column) for (role, column), grants in sorted(by_column.items())
     ]
+    if blocked is not None:
+        for pairs in entries:
+            role, granted = pairs[0][1][0], pairs[1][1]
+            pairs += blocked.pairs(table, role, granted)
+    return entries
 
 
 class TableWriter:
@@ -321,10 +329,11 @@ class TableWriter:
     ``_name`` (a referenced table as the spec names it).
     """
 
-    def __init__(self, index_key: Any, ref_name: Any) -> None:
+    def __init__(self, index_key: Any, ref_name: Any, blocked: BlockedUsage | None = None) -> None:
         self.columns = _Column()
         self.index_key = index_key
         self.ref_name = ref_name
+        self.blocked = blocked
 
     def entry(self, name: str, table: Table, kinds: tuple[str, ...]) -> str:
         """The entry's text without its final newline, or ``Unsupported``."""
@@ -414,7 +423,7 @@ class TableWriter:
             for t in table.triggers.values():
                 _item(out, trigger_pairs(t))
         if "privileges" in kinds:
-            entries = table_grants(table)
+            entries = table_grants(table, self.blocked)
             if entries:
                 written += 1
                 out.append(section + "privileges:")
