@@ -10,12 +10,11 @@ public", "lacks USAGE on sequence … INSERT fails on the nextval() default"). R
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-import psycopg
 import pytest
 import yaml
+from init_mutations import audit_report, changed_copy, init_database
 from typer.testing import CliRunner
 
 from schema_audit.cli import app
@@ -47,23 +46,13 @@ CHANGES = {
 
 @pytest.fixture(scope="module")
 def initialised(pg_server, tmp_path_factory):  # type: ignore[no-untyped-def]
-    name, dsn = pg_server.create_database("blocked")
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(BASE)
-    spec = tmp_path_factory.mktemp("blocked") / "spec.yaml"
-    result = CliRunner().invoke(app, ["init", "--dsn", dsn, "-o", str(spec)])
-    assert result.exit_code == 0, result.output
-    yield name, dsn, spec
-    pg_server.drop_database(name)
+    yield from init_database(pg_server, tmp_path_factory, "blocked", BASE)
 
 
 def _failing(spec: Path, dsn: str) -> list[str]:
-    result = CliRunner().invoke(app, ["audit", "-s", str(spec), "--dsn", dsn, "-f", "json"])
-    assert result.exit_code in (0, 1), result.output
-    report = json.loads(result.output)
     return [
         f"{f['id']}: {f['message']}"
-        for f in report["findings"]
+        for f in audit_report(spec, dsn)["findings"]
         if f["status"] == "FAIL" and not f["id"].startswith("rules.")
     ]
 
@@ -96,12 +85,8 @@ def test_init_then_audit_of_the_same_database_passes(initialised) -> None:  # ty
 @pytest.mark.parametrize("change", sorted(CHANGES))
 def test_a_change_of_the_blocked_state_fails(initialised, pg_server, change: str) -> None:  # type: ignore[no-untyped-def]
     template, _, spec = initialised
-    name, dsn = pg_server.create_database("blockedm")
-    pg_server.drop_database(name)
-    pg_server.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    name, dsn = changed_copy(pg_server, template, "blockedm", CHANGES[change])
     try:
-        with psycopg.connect(dsn, autocommit=True) as conn:
-            conn.execute(CHANGES[change])
         failing = _failing(spec, dsn)
     finally:
         pg_server.drop_database(name)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from init_mutations import audit_report, changed_copy, failing_ids, init_database
 from typer.testing import CliRunner
 
 from schema_audit.cli import app
@@ -157,33 +158,15 @@ MUTATIONS = {
 
 @pytest.fixture(scope="module")
 def initialised(pg_server, tmp_path_factory):  # type: ignore[no-untyped-def]
-    name, dsn = pg_server.create_database("exact")
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(BASE)
-    spec = tmp_path_factory.mktemp("exact") / "spec.yaml"
-    result = CliRunner().invoke(app, ["init", "--dsn", dsn, "-o", str(spec)])
-    assert result.exit_code == 0, result.output
-    yield name, dsn, spec
-    pg_server.drop_database(name)
+    yield from init_database(pg_server, tmp_path_factory, "exact", BASE)
 
 
-def _audit(spec: Path, dsn: str) -> dict:  # type: ignore[type-arg]
-    result = CliRunner().invoke(app, ["audit", "-s", str(spec), "--dsn", dsn, "-f", "json"])
-    assert result.exit_code in (0, 1), result.output
-    return json.loads(result.output)
-
-
-def _failing(report: dict) -> list[str]:  # type: ignore[type-arg]
-    return [f["id"] for f in report["findings"] if f["status"] == "FAIL"]
+_audit = audit_report
+_failing = failing_ids
 
 
 def _copy(pg_server, template: str, sql: str) -> tuple[str, str]:  # type: ignore[no-untyped-def]
-    name, dsn = pg_server.create_database("exactm")
-    pg_server.drop_database(name)
-    pg_server.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(sql)
-    return name, dsn
+    return changed_copy(pg_server, template, "exactm", sql)
 
 
 def test_init_then_audit_of_the_same_database_passes(initialised) -> None:  # type: ignore[no-untyped-def]

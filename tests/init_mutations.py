@@ -1,0 +1,50 @@
+"""What the `init` exactness tests share: a database built from SQL and read by `init --dsn`,
+its audit as JSON, and a copy of it with one change applied (CREATE DATABASE … TEMPLATE, so
+each change starts from the state init read). Real PostgreSQL, through conftest's pg_server.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from typer.testing import CliRunner
+
+from schema_audit.cli import app
+
+
+def init_database(pg_server: Any, tmp_path_factory: Any, label: str, sql: str) -> Iterator[Any]:
+    """For a module fixture (``yield from``): (database name, DSN, the spec init wrote)."""
+    name, dsn = pg_server.create_database(label)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(sql)
+    spec = tmp_path_factory.mktemp(label) / "spec.yaml"
+    result = CliRunner().invoke(app, ["init", "--dsn", dsn, "-o", str(spec)])
+    assert result.exit_code == 0, result.output
+    yield name, dsn, spec
+    pg_server.drop_database(name)
+
+
+def audit_report(spec: Path, dsn: str) -> dict[str, Any]:
+    """`audit --dsn -f json` of ``spec``: exit 0 or 1, nothing else."""
+    result = CliRunner().invoke(app, ["audit", "-s", str(spec), "--dsn", dsn, "-f", "json"])
+    assert result.exit_code in (0, 1), result.output
+    report: dict[str, Any] = json.loads(result.output)
+    return report
+
+
+def failing_ids(report: dict[str, Any]) -> list[str]:
+    return [f["id"] for f in report["findings"] if f["status"] == "FAIL"]
+
+
+def changed_copy(pg_server: Any, template: str, label: str, sql: str) -> tuple[str, str]:
+    """A new database copied from ``template`` with ``sql`` applied: (name, DSN)."""
+    name, dsn = pg_server.create_database(label)
+    pg_server.drop_database(name)
+    pg_server.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(sql)
+    return name, dsn
