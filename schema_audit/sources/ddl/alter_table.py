@@ -17,6 +17,7 @@ from pglast.enums import AlterTableType, DropBehavior, ObjectType
 from schema_audit.model import Table, qualify
 from schema_audit.pgparse import parse_sql
 from schema_audit.pgvisit import find_all
+from schema_audit.sources.ddl import inheritance
 from schema_audit.sources.ddl.colsettings import set_setting, set_storage
 from schema_audit.sources.ddl.constraints import add_constraint, constraint_names
 from schema_audit.sources.ddl.errors import ApplyError
@@ -71,8 +72,12 @@ def alter_table(interp: DdlInterpreter, node: ast.AlterTableStmt) -> None:
     table = interp._table(node.relation, missing_ok=bool(node.missing_ok))
     if table is None:
         return
+    recursing = bool(node.relation.inh) and inheritance.has_children(interp, table)
     for cmd in node.cmds:
+        checks_before = set(table.checks) if recursing else set()
         apply_subcommand(interp, table, cmd)
+        if recursing:  # INHERITS children (not ALTER TABLE ONLY)
+            inheritance.recurse(interp, table, cmd, checks_before)
     if table.kind == "partitioned" and node.relation.inh:  # not ALTER TABLE ONLY
         for partition in partitions_of(interp, table):
             clone_into_partition(interp, table, partition)
@@ -181,6 +186,16 @@ def _recurse_settings(interp: DdlInterpreter, table: Table, cmds: list) -> None:
             if cmd.name in partition.columns:
                 apply_subcommand(interp, partition, cmd)
         below += partitions_of(interp, partition)
+
+
+@_on(A.AT_AddInherit)
+def _inherit(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -> None:
+    inheritance.add_parent(interp, table, cmd.def_)
+
+
+@_on(A.AT_DropInherit)
+def _no_inherit(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -> None:
+    inheritance.drop_parent(interp, table, cmd.def_)
 
 
 @_on(A.AT_SetNotNull, A.AT_DropNotNull)

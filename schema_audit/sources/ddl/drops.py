@@ -15,7 +15,7 @@ from pglast.enums import DropBehavior, ObjectType
 
 from schema_audit.model import Function, Table, View, qualify
 from schema_audit.sources import effects as fx
-from schema_audit.sources.ddl import dependents
+from schema_audit.sources.ddl import dependents, inheritance
 from schema_audit.sources.ddl.alter_table import drop_column, drop_referenced_key, mentions_column
 from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.extension_members import MEMBERS, Members
@@ -109,8 +109,10 @@ def _refuse_if_depended_on(interp: DdlInterpreter, node: ast.DropStmt) -> None:
         keys = _with_partitions(interp, {k for k in named if k in interp.model.tables})
         for key in sorted(named & keys):
             table = interp.model.tables[key]
-            if dependents.views_reading(interp, keys) or dependents.referencing_keys(
-                interp, table, keys
+            if (
+                dependents.views_reading(interp, keys)
+                or dependents.referencing_keys(interp, table, keys)
+                or set(inheritance.descendant_keys(interp, table)) - keys
             ):
                 raise dependents.refused("table", key)
     elif kind in (OT.OBJECT_VIEW, OT.OBJECT_MATVIEW):
@@ -140,6 +142,10 @@ def _refuse_if_depended_on(interp: DdlInterpreter, node: ast.DropStmt) -> None:
 @_on(OT.OBJECT_TABLE, OT.OBJECT_FOREIGN_TABLE)
 def _table(interp: DdlInterpreter, node: ast.DropStmt, obj: Any, names: list[str]) -> None:
     key = _table_key(interp, names)
+    if key in interp.model.tables and _cascade(node):  # inheritance children, deepest first
+        for child in reversed(inheritance.descendant_keys(interp, interp.model.tables[key])):
+            if child in interp.model.tables:
+                drop_table(interp, child.split(".", 1), False, True)
     if key in interp.model.tables:  # its partitions go with it, deepest first
         for part in sorted(_with_partitions(interp, {key}) - {key}, reverse=True):
             if part in interp.model.tables:

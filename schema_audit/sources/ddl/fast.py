@@ -28,6 +28,7 @@ from pglast import ast
 from schema_audit.model import TABLE_PRIVILEGES, IndexKey, Policy, Table, View, qualify
 from schema_audit.pgparse import BUILD_ERRORS, Parsed, build_node, deparse, frozen
 from schema_audit.pgvisit import find_all
+from schema_audit.sources.ddl import inheritance
 from schema_audit.sources.ddl.constraints import (
     ColumnConstraint,
     add_constraint,
@@ -460,8 +461,8 @@ def _alter_table(interp: DdlInterpreter, body: dict, nodes: _Lazy) -> Callable[[
         raise _NotHere
     schemaname, name = _relation(body["relation"])
     table = interp.model.tables.get(qualify(interp._schema_named(schemaname, name), name))
-    if table is None or table.kind == "partitioned":
-        raise _NotHere
+    if table is None or table.kind == "partitioned" or inheritance.has_children(interp, table):
+        raise _NotHere  # it reaches partitions or inheritance children: the tree handler's
     steps = [_subcommand(interp, table, cmd, nodes) for cmd in body["cmds"]]
 
     def change() -> None:

@@ -17,6 +17,7 @@ from schema_audit.ident import split_qualified
 from schema_audit.model import Column, Table, qualify, quote_ident
 from schema_audit.pgparse import parse_sql
 from schema_audit.pgvisit import find_all
+from schema_audit.sources.ddl import inheritance
 from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.nodes import deparse, strings, type_text
 from schema_audit.sources.ddl.registry import handles, registrar
@@ -49,6 +50,8 @@ def _column(interp: DdlInterpreter, node: ast.RenameStmt) -> None:
     table = interp._table(node.relation, missing_ok=bool(node.missing_ok))
     if table is not None:
         rename_column(interp, table, node.subname, node.newname)
+        if node.relation.inh:  # not ONLY: the inheritance children's column too
+            inheritance.renamed_column(interp, table, node.subname, node.newname)
 
 
 @_on(OT.OBJECT_TABLE)

@@ -10,6 +10,7 @@ from pglast.enums import ConstrType
 
 from schema_audit import collation
 from schema_audit.model import Column, Sequence, Table, qualify
+from schema_audit.sources.ddl import inheritance
 from schema_audit.sources.ddl.colsettings import copy_settings, set_setting, set_storage
 from schema_audit.sources.ddl.constraints import (
     ColumnConstraint,
@@ -63,9 +64,12 @@ def create_table(interp: DdlInterpreter, node: ast.CreateStmt) -> None:
                     col.name, col.type, col.nullable, col.default, provenance=[interp._prov()]
                 )
                 copy_settings(col, table.columns[col.name], storage=True, compression=True)
-    if node.partbound is None:
-        for parent in node.inhRelations or ():  # INHERITS: the parents' columns come first
-            copy_columns(interp, interp._table(parent), table, LIKE_ALL, inherited=True)
+    if node.partbound is None and node.inhRelations:
+        parents = [interp._table(parent) for parent in node.inhRelations]
+        for parent_table in parents:  # INHERITS: the parents' columns come first
+            copy_columns(interp, parent_table, table, LIKE_ALL, inherited=True)
+        local = {e.colname for e in node.tableElts or () if isinstance(e, ast.ColumnDef)}
+        inheritance.remember(interp, table, [p for p in parents if p is not None], local)
     interp.model.tables[key] = table
     interp._relations[key] = "table"
     deferred: list[ast.Constraint | ColumnConstraint] = []
@@ -241,6 +245,8 @@ def copy_columns(
         )
     if options & LIKE_CONSTRAINTS:
         for name, check in source.checks.items():
+            if inherited and check.no_inherit:
+                continue  # a NO INHERIT check stays on the parent
             target.checks.setdefault(name, dataclasses.replace(check, provenance=[interp._prov()]))
 
 
