@@ -24,7 +24,7 @@ from typing import Protocol
 
 import pglast
 from pglast import ast
-from pglast.enums import AlterTableType, ConstrType, DropBehavior, ObjectType
+from pglast.enums import AlterTableType, CmdType, ConstrType, DropBehavior, ObjectType
 
 from schema_audit.model import Effect, UnappliedStatement, qualify
 from schema_audit.pgparse import parse_sql
@@ -246,6 +246,8 @@ def _drop(node: ast.DropStmt, r: Resolver) -> list[Effect]:
         elif kind in (OT.OBJECT_POLICY, OT.OBJECT_TRIGGER):
             label = "policy" if kind == OT.OBJECT_POLICY else "trigger"
             out.append(_e(label, _lookup(names[:-1], r), _name(names[-1] if names else None)))
+        elif kind == OT.OBJECT_RULE:
+            out.append(_e("rule", _lookup(names[:-1], r), _name(names[-1] if names else None)))
         elif kind in (OT.OBJECT_FUNCTION, OT.OBJECT_PROCEDURE, OT.OBJECT_ROUTINE):
             fn = _strings(obj.objname) if isinstance(obj, ast.ObjectWithArgs) else names
             out.append(_e("function", _qualified(fn, r)))
@@ -312,6 +314,11 @@ _HANDLERS = {
     "IndexStmt": lambda n, r: [
         _e("index", _relation(n.relation, r), _name(n.idxname)),
         *([_e("unique", _relation(n.relation, r))] if n.unique else []),
+    ],
+    # a rule only adds to pg_rewrite (not modelled, named as a blind spot); ON SELECT turns
+    # its table into a view
+    "RuleStmt": lambda n, r: [
+        _e("*" if n.event == CmdType.CMD_SELECT else "rule", _relation(n.relation, r))
     ],
     "CreatePolicyStmt": lambda n, r: [_e("policy", _relation(n.table, r), _name(n.policy_name))],
     "AlterPolicyStmt": lambda n, r: [_e("policy", _relation(n.table, r), _name(n.policy_name))],

@@ -45,6 +45,7 @@ from schema_audit.sources.ddl import (  # noqa: F401
     renames,
     roles,
     routines,
+    rules,
     schemas,
     sequences,
     session,

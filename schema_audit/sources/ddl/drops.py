@@ -15,7 +15,7 @@ from pglast.enums import DropBehavior, ObjectType
 
 from schema_audit.model import Function, Table, View, qualify
 from schema_audit.sources import effects as fx
-from schema_audit.sources.ddl import dependents, inheritance
+from schema_audit.sources.ddl import dependents, inheritance, rules
 from schema_audit.sources.ddl.alter_table import drop_column, drop_referenced_key, mentions_column
 from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.extension_members import MEMBERS, Members
@@ -160,6 +160,7 @@ def _view(interp: DdlInterpreter, node: ast.DropStmt, obj: Any, names: list[str]
     if view is None and not node.missing_ok:
         raise ApplyError(f"view {key} does not exist")
     _forget_view(interp, key, view)
+    rules.forget_relation(interp, key)
     if view is not None and _cascade(node):
         drop_dependent_views(interp, key)
 
@@ -233,6 +234,14 @@ def _policy_or_trigger(
             )
     elif table is not None:
         table.provenance.append(interp._prov("altered"))
+
+
+@_on(OT.OBJECT_RULE)
+def _rule(interp: DdlInterpreter, node: ast.DropStmt, obj: Any, names: list[str]) -> None:
+    """DROP RULE name ON relation (not modelled: only its blind spot goes)."""
+    relation = names[:-1]
+    schema = relation[0] if len(relation) == 2 else interp._lookup_schema(relation[-1], views=True)
+    rules.drop_rule(interp, qualify(schema, relation[-1]), names[-1], bool(node.missing_ok))
 
 
 @_on(OT.OBJECT_FUNCTION, OT.OBJECT_PROCEDURE)
@@ -497,6 +506,7 @@ def drop_table(interp: DdlInterpreter, names: list[str], missing_ok: bool, casca
             return
         raise ApplyError(f"table {key} does not exist")
     interp._relations.pop(key, None)
+    rules.forget_relation(interp, key)
     for name in table.indexes:
         interp._relations.pop(qualify(table.schema, name), None)
     for other in interp._tables_referencing(table.schema, table.name):

@@ -17,7 +17,7 @@ from schema_audit.ident import split_qualified
 from schema_audit.model import Column, Table, qualify, quote_ident
 from schema_audit.pgparse import parse_sql
 from schema_audit.pgvisit import find_all
-from schema_audit.sources.ddl import inheritance
+from schema_audit.sources.ddl import inheritance, rules
 from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.nodes import deparse, strings, type_text
 from schema_audit.sources.ddl.registry import handles, registrar
@@ -110,6 +110,7 @@ def _view(interp: DdlInterpreter, node: ast.RenameStmt) -> None:
         raise ApplyError(f"view {key} does not exist")
     view.name = node.newname
     interp.model.views[qualify(view.schema, view.name)] = view
+    rules.renamed_relation(interp, key, view.qualified_name)
 
 
 @_on(OT.OBJECT_TYPE)
@@ -318,6 +319,7 @@ def rename_table(interp: DdlInterpreter, table: Table, new: str) -> None:
     old_name, table.name = table.name, new
     interp.model.tables[table.qualified_name] = table
     interp._relations[table.qualified_name] = "table"
+    rules.renamed_relation(interp, old_key, table.qualified_name)
     for seq in interp.model.sequences.values():  # OWNED BY follows the table's new name
         owner, _, column = (seq.owned_by or "").partition(".")
         if seq.schema == table.schema and owner == old_name:
