@@ -161,3 +161,47 @@ def test_a_rule_postgresql_refuses_or_an_on_select_rule_defers_only_its_relation
         "table public.old_posts: exists: (absent) vs present",
         "view public.old_posts: exists: present vs (absent)",
     ]
+
+
+def test_flyway_java_migrations_are_named_where_flyway_runs_them(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Flyway runs Java (Kotlin, compiled) migrations found on the classpath: beside the SQL
+    files, or in the source set's code when the SQL folder is Maven's `src/main/resources/…`
+    (Marquez: `V56_1__FacetViews.java` creates three views; its `getVersion()` may say another
+    version than its name). They were skipped without a word; each is now named, with where
+    it runs among the SQL migrations. A test class in `src/test` is not a migration."""
+    from schema_audit.sources.sqlfile import discover
+
+    sql = tmp_path / "api" / "src" / "main" / "resources" / "app" / "db" / "migration"
+    code = tmp_path / "api" / "src" / "main" / "java" / "app" / "db" / "migrations"
+    tests = tmp_path / "api" / "src" / "test" / "java" / "app" / "db" / "migrations"
+    for folder in (sql, code, tests):
+        folder.mkdir(parents=True)
+    (sql / "V1__init.sql").write_text("CREATE TABLE runs (uuid uuid PRIMARY KEY);\n")
+    (sql / "V2__facets.sql").write_text("CREATE TABLE facets (run_uuid uuid);\n")
+    (sql / "V3__index.sql").write_text("CREATE INDEX facets_run ON facets (run_uuid);\n")
+    (sql / "V4__Compiled.class").write_bytes(b"\xca\xfe\xba\xbe")
+    (code / "V2_1__FacetViews.java").write_text(
+        "package app.db.migrations;\n"
+        "import org.flywaydb.core.api.migration.BaseJavaMigration;\n"
+        "public class V2_1__FacetViews extends BaseJavaMigration {}\n"
+    )
+    (code / "V2_2__Backfill.java").write_text(
+        "public class V2_2__Backfill implements JavaMigration {\n"
+        '  public MigrationVersion getVersion() { return MigrationVersion.fromVersion("3.5"); }\n}\n'
+    )
+    (code / "V9__NotAMigration.java").write_text("public class V9__NotAMigration {}\n")
+    (tests / "V2_2__BackfillTest.java").write_text(
+        "class V2_2__BackfillTest extends JavaMigration {}\n"
+    )
+    layout = discover(sql)
+    assert layout.name == "flyway"
+    assert [(i.code, i.revision, i.severity) for i in layout.issues] == [
+        ("not-read", "V2.1", "warning"),
+        ("not-read", "V3.5", "warning"),
+        ("not-read", "V4", "warning"),
+    ]
+    assert layout.issues[0].message.endswith(
+        "not read; Flyway runs it after V2__facets.sql and before V3__index.sql"
+    )
+    assert "after V3__index.sql" in layout.issues[1].message
+    assert [f.name for f in layout.files] == ["V1__init.sql", "V2__facets.sql", "V3__index.sql"]

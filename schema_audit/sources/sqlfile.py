@@ -406,6 +406,7 @@ def discover(path: Path) -> Layout:
         name = "golang-migrate"
     elif conventions & {"flyway", "flyway-repeatable"}:
         name = "flyway"
+        issues += _flyway_code_migrations(path, entries)
     elif any(_GOOSE_UP.search(_head(e.path)) for e in entries):
         name = "goose"
         issues += _goose_code_migrations(path)
@@ -436,6 +437,61 @@ def _goose_code_migrations(folder: Path) -> list[MigrationIssue]:
         for file in sorted(folder.glob("*.go"))
         if _NUMBERED.match(file.stem + ".sql") and not file.name.endswith("_test.go")
     ]
+
+
+_FLYWAY_CODE = re.compile(
+    r"^(?:V(?P<version>\d+(?:[._]\d+)*)|R)__(?P<name>\w+)\.(?:java|kt|scala|groovy|class)$"
+)
+_JAVA_MIGRATION = re.compile(r"\b(?:Base)?JavaMigration\b|\b(?:Spring)?JdbcMigration\b")
+_GIVEN_VERSION = re.compile(r"MigrationVersion\.fromVersion\(\s*\"(\d+(?:[._]\d+)*)\"\s*\)")
+_SOURCE_SET = re.compile(r"^(?P<root>.*/src/(?P<set>[^/]+))/resources(?:/|$)")
+
+
+def _flyway_code_migrations(folder: Path, entries: list[_Entry]) -> list[MigrationIssue]:
+    """Flyway's Java (Kotlin, Scala, compiled) migrations run code this tool cannot read: each
+    is named, with where it runs among the SQL ones, never skipped silently. Flyway finds them
+    on the classpath: beside the SQL files, or in the source set's code folders when the SQL
+    folder is a Maven/Gradle ``src/<set>/resources/…`` one (Marquez keeps
+    ``V56_1__FacetViews.java``, which creates three views, in ``src/main/java/…/migrations``)."""
+    candidates = [p for p in folder.iterdir() if p.is_file() and _FLYWAY_CODE.match(p.name)]
+    if m := _SOURCE_SET.match(folder.resolve().as_posix()):
+        for language in ("java", "kotlin", "scala", "groovy"):
+            code = Path(m["root"]) / language
+            if code.is_dir():
+                candidates += [
+                    p
+                    for p in code.rglob("*__*.*")
+                    if _FLYWAY_CODE.match(p.name) and _JAVA_MIGRATION.search(_head(p))
+                ]
+    versioned = sorted((e for e in entries if e.convention == "flyway"), key=lambda e: e.key)
+    issues = []
+    for path in sorted(set(candidates), key=lambda p: (p.name, str(p))):
+        m = _FLYWAY_CODE.match(path.name)
+        assert m is not None
+        version = m["version"]
+        # a JavaMigration may give its version in code (Marquez: V57_1__… says "57.2")
+        if given := _GIVEN_VERSION.search(_head(path) if path.suffix != ".class" else ""):
+            version = given[1]
+        where = ""
+        if version is not None:
+            key = _version_key(version)
+            before = [e.path.name for e in versioned if e.key[1] < key]
+            after = [e.path.name for e in versioned if e.key[1] > key]
+            where = f"; Flyway runs it after {before[-1] if before else 'nothing'}" + (
+                f" and before {after[0]}" if after else ""
+            )
+        issues.append(
+            MigrationIssue(
+                "not-read",
+                f"{path.name}: a Flyway {path.suffix[1:]} migration (Flyway runs its code); "
+                f"not read{where}",
+                f"V{version.replace('_', '.')}" if version else path.stem,
+                str(path),
+                None,
+                "warning",
+            )
+        )
+    return issues
 
 
 def _head(path: Path, size: int = 65536) -> str:
