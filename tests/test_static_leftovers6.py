@@ -205,3 +205,33 @@ def test_flyway_java_migrations_are_named_where_flyway_runs_them(tmp_path) -> No
     )
     assert "after V3__index.sql" in layout.issues[1].message
     assert [f.name for f in layout.files] == ["V1__init.sql", "V2__facets.sql", "V3__index.sql"]
+
+
+def test_drop_column_covered_only_by_a_star_view_is_refused(make_db) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL expands a view's `*` when it makes the view, so the view depends on every
+    column the `*` covered then (in a subquery, a WITH query or EXISTS too): DROP COLUMN
+    without CASCADE and ALTER COLUMN TYPE are refused, DROP COLUMN … CASCADE drops the view.
+    Statically the column went and the view stayed (a view the database no longer has). A
+    column added after the view, or a `*` over another relation, is not covered."""
+    script = """
+        CREATE TABLE accounts (id int, email text, plan text, legacy int);
+        CREATE TABLE orgs (id int, name text);
+        CREATE VIEW all_accounts AS SELECT * FROM accounts;
+        CREATE VIEW org_ids AS WITH o AS (SELECT * FROM orgs) SELECT o.id FROM o;
+        CREATE VIEW active_orgs AS
+            SELECT id FROM orgs WHERE EXISTS (SELECT * FROM accounts a WHERE a.id = orgs.id);
+        CREATE VIEW account_orgs AS SELECT o.*, accounts.id AS account_id
+            FROM accounts JOIN orgs o USING (id);
+        ALTER TABLE accounts ADD COLUMN added_later int;
+        ALTER TABLE accounts DROP COLUMN added_later;
+        ALTER TABLE accounts RENAME COLUMN plan TO tier;
+        ALTER TABLE accounts DROP COLUMN tier;
+        ALTER TABLE accounts ALTER COLUMN email TYPE varchar(320);
+        ALTER TABLE orgs DROP COLUMN name;
+        ALTER TABLE accounts DROP COLUMN legacy CASCADE;
+    """
+    assert _differences(make_db, script) == []
+    static = interpret(script)
+    assert [u.line for u in static.unapplied] == [13, 14, 15]
+    assert "public.all_accounts" not in static.views
+    assert "public.account_orgs" in static.views

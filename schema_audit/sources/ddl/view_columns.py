@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 from pglast import ast
 from pglast.enums import JoinType
 
+from schema_audit.model import Column, qualify
+from schema_audit.pgvisit import find_all
 from schema_audit.sources.ddl.nodes import strings, target_names
 
 if TYPE_CHECKING:
@@ -147,3 +149,47 @@ def _join(interp: DdlInterpreter, join: ast.JoinExpr, ctes: dict[str, list[str]]
         columns = _aliased(columns, join.alias)
         by = {join.alias.aliasname or "": columns}
     return columns, by
+
+
+def star_covered_columns(interp: DdlInterpreter, query: ast.Node | None) -> list[Column]:
+    """The table columns some ``*`` (or ``t.*``) of the query covers, anywhere in it (a
+    subquery in FROM, a WITH query, EXISTS): PostgreSQL expanded them when it made the view,
+    so the view depends on each one (dropping it needs CASCADE, its type cannot change)
+    although its name is nowhere in the text. Only tables the model has, named by a FROM item
+    of the same SELECT as the ``*``, not by a WITH query's name; the Column objects
+    themselves (a renamed column is still covered, a dropped and re-added one is not)."""
+    if query is None:
+        return []
+    ctes = {cte.ctename for cte in find_all(query, ast.CommonTableExpr)}
+    out: list[Column] = []
+    for select in find_all(query, ast.SelectStmt):
+        qualifiers: list[list[str]] = []
+        for target in select.targetList or ():
+            fields = target.val.fields if isinstance(target.val, ast.ColumnRef) else None
+            if fields and isinstance(fields[-1], ast.A_Star):
+                qualifiers.append(strings(fields[:-1]))
+        if not qualifiers:
+            continue
+        for rv in _from_relations(select.fromClause or ()):
+            if not rv.relname or (rv.schemaname is None and rv.relname in ctes):
+                continue
+            name = rv.alias.aliasname if rv.alias is not None else rv.relname
+            if not any(not q or q[-1] == name for q in qualifiers):
+                continue
+            table = interp.model.tables.get(qualify(interp._schema_of(rv), rv.relname))
+            if table is not None:
+                out += table.columns.values()
+    return out
+
+
+def _from_relations(items: tuple | list) -> list[ast.RangeVar]:
+    """The RangeVars of a FROM list, through joins (not into subqueries: their own SELECT)."""
+    out: list[ast.RangeVar] = []
+    todo = list(items)
+    while todo:
+        item = todo.pop(0)
+        if isinstance(item, ast.RangeVar):
+            out.append(item)
+        elif isinstance(item, ast.JoinExpr):
+            todo += [item.larg, item.rarg]
+    return out

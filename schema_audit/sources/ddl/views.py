@@ -27,7 +27,7 @@ from schema_audit.sources.ddl.nodes import (
     target_names,
 )
 from schema_audit.sources.ddl.registry import handles
-from schema_audit.sources.ddl.view_columns import has_star, output_names
+from schema_audit.sources.ddl.view_columns import has_star, output_names, star_covered_columns
 
 if TYPE_CHECKING:
     from schema_audit.sources.ddl.interpreter import DdlInterpreter
@@ -121,6 +121,19 @@ def define_view(
         view.grants = interp._defaults_for("tables", schema)
     interp.model.views[key] = view
     interp._relations[key] = "view"
+    covered = star_covered_columns(interp, query) if "*" in view.definition else []
+    if covered:
+        _star_uses(interp)[id(view)] = (view, covered)
+
+
+def _star_uses(interp: DdlInterpreter) -> dict[int, tuple[View, list[Column]]]:
+    """id(view) -> (that view, the table columns a ``*`` of it covered when it was made);
+    by object, so a renamed view keeps them and a replaced one has its own."""
+    uses: dict[int, tuple[View, list[Column]]] | None = getattr(interp, "_star_uses", None)
+    if uses is None:
+        uses = {}
+        interp._star_uses = uses  # type: ignore[attr-defined]
+    return uses
 
 
 def _column_names(
@@ -160,10 +173,17 @@ def views_using_column(interp: DdlInterpreter, table: Table, column: str) -> Ite
     """The views (and materialized views) that certainly read ``table.column``: PostgreSQL
     then refuses to change its type, or to drop it without CASCADE. Certain: the view reads
     the table and names the column qualified by the table's name or an alias of it, or
-    unqualified where no other relation it reads has a column of that name. ``*`` is not
-    followed (no refusal is claimed)."""
+    unqualified where no other relation it reads has a column of that name, or a ``*`` of it
+    covered the column when the view was made (``star_covered_columns``)."""
+    mine = table.columns.get(column)
     for view in interp.model.views.values():
-        if table.qualified_name not in view.depends_on or column not in view.definition:
+        if table.qualified_name not in view.depends_on:
+            continue
+        star = _star_uses(interp).get(id(view))
+        if star is not None and star[0] is view and any(c is mine for c in star[1]):
+            yield view.qualified_name  # a ``*`` covered it (view_columns.star_covered_columns)
+            continue
+        if column not in view.definition:
             continue
         others = [interp.model.tables.get(k) for k in view.depends_on if k != table.qualified_name]
         ambiguous = any(other is None or column in other.columns for other in others)
