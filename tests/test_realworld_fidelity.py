@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+import psycopg
 import pytest
 
 from schema_audit.modeldiff import diff_models
@@ -1448,3 +1449,105 @@ def test_one_item_in_list_is_stored_as_an_operator(make_db) -> None:  # type: ig
     `<>`): the static audit of the history FAILed init's CHECK from the migrated database,
     and `diff` named two differences."""
     assert _differences(make_db, ENTE_KIT) == []
+
+
+# Kratos-style pop migrations (written for this test): one folder for every database
+KRATOS_POP = {
+    "20191100000001000000_identities.postgres.up.sql": """CREATE TABLE "identities" (
+"id" UUID NOT NULL,
+PRIMARY KEY("id"),
+"traits" jsonb NOT NULL,
+"created_at" timestamp NOT NULL
+);""",
+    "20191100000001000000_identities.mysql.up.sql": """CREATE TABLE `identities` (
+`id` char(36) NOT NULL,
+PRIMARY KEY(`id`),
+`traits` JSON NOT NULL
+) ENGINE=InnoDB;""",
+    "20191100000001000000_identities.sqlite3.up.sql": """CREATE TABLE "identities" (
+"id" TEXT PRIMARY KEY,
+"traits" TEXT NOT NULL,
+"sqlite_only" TEXT
+);""",
+    "20191100000001000000_identities.cockroach.up.sql": """CREATE TABLE "identities" (
+"id" UUID NOT NULL, PRIMARY KEY("id"), "traits" json NOT NULL, "crdb_only" TEXT
+);""",
+    "20191100000001000000_identities.postgres.down.sql": 'DROP TABLE "identities";',
+    # a dialect-less file: every database, unless one has its own file of that version
+    "20200317160354000000_state.up.sql": (
+        "ALTER TABLE identities ADD COLUMN state VARCHAR(255) NOT NULL DEFAULT 'active';"
+    ),
+    "20200317160354000001_state.up.sql": "CREATE INDEX identities_state_idx ON identities (state);",
+    "20200317160354000001_state.postgres.up.sql": (
+        "CREATE INDEX identities_state_idx ON identities (state) WHERE state <> 'inactive';"
+    ),
+    # an empty postgres file overrides the dialect-less one (pop projects do this)
+    "20200317160354000002_sqlite_fix.up.sql": "ALTER TABLE identities ADD COLUMN legacy TEXT;",
+    "20200317160354000002_sqlite_fix.postgres.up.sql": "",
+    # pop runs each migration in a transaction (LOCK TABLE needs one), `.autocommit` outside one
+    "20200317160354000003_nid.postgres.up.sql": (
+        "LOCK TABLE identities;\nALTER TABLE identities ADD COLUMN nid UUID;"
+    ),
+    "20241029153900000001_identities.autocommit.up.sql": (
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS identities_created_at_idx"
+        " ON identities (created_at DESC);"
+    ),
+    "20241029153900000001_identities.autocommit.down.sql": (
+        "DROP INDEX CONCURRENTLY identities_created_at_idx;"
+    ),
+}
+
+
+def test_pop_folder_applies_the_postgres_files_only(make_db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Ory Kratos (pop/popx, 3,483 files in one folder: postgres, cockroach, mysql, sqlite3 and
+    dialect-less migrations of each version) was read as one golang-migrate folder: every
+    dialect's file applied, 664 MySQL/SQLite files as syntax errors, duplicate-version errors,
+    exit 2. pop applies, per version, the ``postgres`` file, else the dialect-less one: the
+    model must be the database pop's order gives (applied here file by file in that order)."""
+    from schema_audit.sources.sqlfile import read_sql
+
+    root = tmp_path / "sql"
+    root.mkdir()
+    for name, text in KRATOS_POP.items():
+        (root / name).write_text(text + "\n")
+    pop_order = [
+        "20191100000001000000_identities.postgres.up.sql",
+        "20200317160354000000_state.up.sql",
+        "20200317160354000001_state.postgres.up.sql",
+        "20200317160354000002_sqlite_fix.postgres.up.sql",
+        "20200317160354000003_nid.postgres.up.sql",
+        "20241029153900000001_identities.autocommit.up.sql",
+    ]
+    dsn = make_db("rw")
+    with psycopg.connect(dsn, autocommit=True) as conn:  # CONCURRENTLY: no transaction
+        for name in pop_order:
+            if KRATOS_POP[name]:
+                conn.execute(KRATOS_POP[name])
+    model, layout = read_sql(root)
+    assert layout.name == "pop"
+    assert [f.name for f in layout.files] == pop_order
+    assert [(i.code, i.severity) for i in layout.issues] == [("other-dialect", "info")]
+    assert "1 for cockroach, 1 for mysql, 1 for sqlite3" in layout.issues[0].message
+    assert model.unapplied == []
+    assert [str(d) for d in diff_models(live.introspect(dsn), model)] == []
+    columns = sorted(model.tables["public.identities"].columns)
+    assert columns == ["created_at", "id", "nid", "state", "traits"]
+
+
+def test_pop_folder_replays_in_pops_transactions(pg_server, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A replay of a pop folder applies what pop applies (not MySQL's files, where it stopped)
+    and as pop does: each migration in a transaction (`LOCK TABLE` works), a `.autocommit`
+    one outside (`CREATE INDEX CONCURRENTLY` works)."""
+    from schema_audit.sources.replay import replay_sql, scratch_database
+    from schema_audit.sources.sqlfile import read_sql
+
+    root = tmp_path / "sql"
+    root.mkdir()
+    for name, text in KRATOS_POP.items():
+        (root / name).write_text(text + "\n")
+    with scratch_database(pg_server.admin_dsn) as scratch:
+        replay_sql(root, scratch)
+        assert scratch.failed is None, scratch.failed
+        replayed = live.introspect(scratch.dsn)
+    assert [str(d) for d in diff_models(replayed, read_sql(root)[0])] == []
+    assert "identities_created_at_idx" in replayed.tables["public.identities"].indexes

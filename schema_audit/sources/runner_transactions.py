@@ -18,6 +18,8 @@ runner's own opt-out is honoured:
   STDIN``, and ``ALTER TYPE … ADD VALUE`` before PostgreSQL 12). Such a migration runs
   statement by statement (as with Flyway's ``mixed`` setting: without it Flyway refuses a
   migration mixing both kinds, so a database migrated by it had it set).
+* pop (Ory's popx): every migration, unless its name says ``.autocommit``
+  (``20241029_x.autocommit.up.sql``).
 
 Other layouts (golang-migrate, Prisma, plain folders …) keep the ``psql -f`` way.
 """
@@ -60,6 +62,8 @@ def in_one_transaction(
         return _diesel_runs_in_transaction(file.parent / "metadata.toml")
     if layout == "flyway":
         return _flyway_runs_in_transaction(file, text, server_version)
+    if layout == "pop":
+        return ".autocommit." not in file.name
     return False
 
 

@@ -12,6 +12,8 @@ numerically part by part (so V10 comes after V9):
   kept; goose's Go migrations are named as not read);
 * drizzle-kit's ``meta/_journal.json``: the files it lists, in its order;
 * diesel's ``<version>_<name>/up.sql`` folders;
+* pop / Ory's popx: ``<version>_<name>[.<dialect>][.autocommit].up.sql``, one folder for every
+  database: the ``postgres`` file of a version, else its dialect-less one;
 * anything else alphabetically, with a note saying so.
 """
 
@@ -356,6 +358,99 @@ def _drizzle(folder: Path) -> Layout | None:
     return Layout("drizzle", files, {f: f.stem for f in files}, issues)
 
 
+_POP = re.compile(
+    r"^(?P<version>\d+)_(?P<name>[^.]+)(?P<dialect>\.[a-z0-9]+)?(?P<auto>\.autocommit)?"
+    r"\.(?P<dir>up|down)\.(?P<ext>sql|fizz)$"
+)
+# pop's CanonicalDialect: the names a file may use for each database pop supports
+_POP_DIALECTS = {
+    "postgres": "postgres",
+    "postgresql": "postgres",
+    "pg": "postgres",
+    "cockroach": "cockroach",
+    "cockroachdb": "cockroach",
+    "crdb": "cockroach",
+    "mysql": "mysql",
+    "sqlite3": "sqlite3",
+    "sqlite": "sqlite3",
+}
+
+
+def _pop_dialect(match: re.Match[str]) -> str | None:
+    """The database a pop file is for (``all`` for none), or None when it names no dialect pop
+    knows (then the folder is not pop's)."""
+    dialect = match["dialect"]
+    if not dialect or dialect == ".autocommit":  # pop: ``x.autocommit.up.sql`` is for all
+        return "all"
+    return _POP_DIALECTS.get(dialect[1:])
+
+
+def _pop(folder: Path, top: list[Path]) -> Layout | None:
+    """pop (gobuffalo/pop, Ory's popx: Kratos, Hydra, Keto): one folder holds every database's
+    migrations, ``<version>_<name>.<dialect>.up.sql`` beside the dialect-less
+    ``<version>_<name>.up.sql``. On PostgreSQL pop applies, per version, the ``postgres`` file,
+    else the dialect-less one; the other databases' files are never applied (read as a flat
+    folder they were applied all at once, MySQL's failing to parse). Versions sort as strings,
+    as pop sorts them. ``.fizz`` files are pop's own DSL: named, not read."""
+    matches = [(p, m) for p in top if (m := _POP.match(p.name))]
+    dialects = {_pop_dialect(m) for _, m in matches}
+    if not dialects - {"all", None}:
+        return None  # no dialect-specific file: golang-migrate's naming, read as such
+    chosen: dict[str, tuple[Path, str]] = {}
+    others: dict[str, int] = {}
+    fizz: list[Path] = []
+    for path, m in matches:
+        dialect = _pop_dialect(m)
+        if m["dir"] != "up" or dialect is None:
+            continue
+        if m["ext"] == "fizz":
+            if dialect in ("all", "postgres"):
+                fizz.append(path)
+            continue
+        if dialect not in ("all", "postgres"):
+            others[dialect] = others.get(dialect, 0) + 1
+            continue
+        held = chosen.get(m["version"])
+        if held is None or (held[1] == "all" and dialect == "postgres"):
+            chosen[m["version"]] = (path, dialect)
+    files = [chosen[v][0] for v in sorted(chosen)]
+    issues = [
+        MigrationIssue(
+            "not-read",
+            f"{p.name}: a fizz migration (pop's own language); not read",
+            _POP.match(p.name)["version"],  # type: ignore[index]
+            str(p),
+            None,
+            "warning",
+        )
+        for p in fizz
+    ]
+    if others:
+        counts = ", ".join(f"{n} for {d}" for d, n in sorted(others.items()))
+        issues.append(
+            MigrationIssue(
+                "other-dialect",
+                f"{folder}: pop applies a <version>_<name>.<dialect>.up.sql only on that database; "
+                f"not read here: {counts}",
+                file=str(folder),
+                severity="info",
+            )
+        )
+    unmatched = [p.name for p in top if not _POP.match(p.name)]
+    if unmatched:
+        issues.append(
+            MigrationIssue(
+                "not-read",
+                f"{folder}: not named as pop names a migration, so pop does not apply it; not read: "
+                + ", ".join(unmatched),
+                file=str(folder),
+                severity="warning",
+            )
+        )
+    versions = {chosen[v][0]: v for v in chosen}
+    return Layout("pop", files, versions, issues)
+
+
 def discover(path: Path) -> Layout:
     """The layout of a SQL source (a file or a folder), or an error when nothing in it can be read."""
     path = Path(path)
@@ -396,6 +491,8 @@ def discover(path: Path) -> Layout:
             "sqitch.plan with deploy/, drizzle meta/_journal.json, supabase/migrations and "
             "structure.sql"
         )
+    if (pop := _pop(path, top)) is not None:
+        return pop
     entries, issues = _order_flat(path, top)
     if not entries:
         raise MigrationSourceError(f"{path}: only down/undo migrations here, nothing to apply")
