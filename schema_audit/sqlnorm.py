@@ -22,16 +22,37 @@ from __future__ import annotations
 
 import functools
 import re
-
-from pglast import ast
-from pglast.enums import A_Expr_Kind, BoolExprType, CoercionForm
+from typing import TYPE_CHECKING
 
 from schema_audit import sqltime
+from schema_audit.deferred import defer
 from schema_audit.ident import split_qualified
 from schema_audit.jsonbtext import canonical_jsonb
 from schema_audit.model import quote_ident
-from schema_audit.pgparse import deparse, parse_sql
-from schema_audit.pgvisit import find_all
+
+
+def _import_pglast() -> None:
+    """The parser and its node classes, on the first call that parses (see deferred.py)."""
+    global ast, A_Expr_Kind, BoolExprType, CoercionForm, deparse, parse_sql, find_all
+    from pglast import ast
+    from pglast.enums import A_Expr_Kind, BoolExprType, CoercionForm
+
+    from schema_audit.pgparse import deparse, parse_sql
+    from schema_audit.pgvisit import find_all
+
+
+if TYPE_CHECKING:
+    from pglast import ast
+    from pglast.enums import A_Expr_Kind, BoolExprType, CoercionForm
+
+    from schema_audit.pgparse import deparse, parse_sql
+    from schema_audit.pgvisit import find_all
+else:  # a live audit whose texts are equal as written never loads pglast
+    defer(
+        globals(),
+        _import_pglast,
+        "ast A_Expr_Kind BoolExprType CoercionForm deparse parse_sql find_all",
+    )
 
 _TYPE_NAMES = {
     "int4": "integer",
@@ -687,7 +708,8 @@ def exprs_equal(a: str | None, b: str | None) -> bool:
     """True when both are absent or both canonicalize to the same string."""
     if a is None or b is None:
         return (a is None or not str(a).strip()) and (b is None or not str(b).strip())
-    return canonical_expr(str(a)) == canonical_expr(str(b))
+    a, b = str(a), str(b)
+    return a == b or canonical_expr(a) == canonical_expr(b)  # equal text: no parse needed
 
 
 def normalize_default(text: str | None, column_type: str | None = None) -> str | None:

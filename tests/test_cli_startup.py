@@ -143,3 +143,91 @@ def test_plain_listings_import_no_terminal_library(args: tuple[str, ...]) -> Non
     assert code in (0, 1)
     assert sorted(_roots(modules) & set(NOT_FOR_A_PLAIN_LISTING)) == []
     assert "schema_audit.render.terminal" not in modules
+
+
+# init --dsn and an audit of the same database with init's spec: every text the spec holds is
+# the catalog's own, compared as written, so neither run needs the SQL parser (pglast and its
+# first parse: ~0.06 CPU s of a 1,000-table audit's start-up). A changed text still loads it.
+LIVE_SCHEMA = """
+CREATE TYPE mood AS ENUM ('ok', 'sad');
+CREATE FUNCTION tenant() RETURNS uuid LANGUAGE sql STABLE
+    AS $$ SELECT current_setting('app.tenant')::uuid $$;
+CREATE TABLE t (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    tenant_id uuid NOT NULL DEFAULT tenant(),
+    state varchar(20) NOT NULL DEFAULT 'new' CHECK (state IN ('new', 'done')),
+    feeling mood DEFAULT 'ok',
+    made timestamptz NOT NULL DEFAULT now(),
+    price numeric(10, 2) DEFAULT 0 CHECK (price BETWEEN 0 AND 1000),
+    twice numeric GENERATED ALWAYS AS (price * 2) STORED
+);
+CREATE INDEX t_open ON t (tenant_id, made DESC) WHERE state <> 'done';
+CREATE INDEX t_lower ON t (lower(state::text));
+ALTER TABLE t ENABLE ROW LEVEL SECURITY;
+CREATE POLICY t_tenant ON t USING (tenant_id = tenant()) WITH CHECK (tenant_id = tenant());
+CREATE POLICY t_read ON t FOR SELECT USING (state = ANY (ARRAY['new', 'done']));
+"""
+
+
+def test_live_audit_with_inits_spec_does_not_load_the_parser(make_db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    dsn = make_db("noparse", LIVE_SCHEMA)
+    spec = tmp_path / "spec.yaml"
+    code, modules = _loaded("init", "--dsn", dsn, "-o", str(spec))
+    assert code == 0
+    assert "pglast" not in _roots(modules)
+    report = tmp_path / "report.json"
+    code, modules = _loaded("audit", "--dsn", dsn, "-s", str(spec), "-f", "json", "-o", str(report))
+    assert code == 0, report.read_text()
+    assert "pglast" not in _roots(modules)
+    statuses = {f["status"] for f in json.loads(report.read_text())["findings"]}
+    assert statuses == {"PASS", "WAIVED"}  # WAIVED: the rule hits present at init
+
+    # a CHECK PostgreSQL stores differently must still be compared through the parser
+    changed = make_db("noparse_changed", LIVE_SCHEMA.replace("1000", "999"))
+    code, modules = _loaded(
+        "audit", "--dsn", changed, "-s", str(spec), "-f", "json", "-o", str(report)
+    )
+    assert code == 1
+    assert "pglast" in _roots(modules)
+    failed = [f for f in json.loads(report.read_text())["findings"] if f["status"] == "FAIL"]
+    assert [f["kind"] for f in failed] == ["check"]
+
+
+# psycopg's and psycopg_binary's version modules each call importlib.metadata.version(), and
+# importing importlib.metadata is ~0.04 CPU s; the command line answers both from the
+# dist-info folder names instead. The versions must be the ones importlib.metadata reads.
+VERSIONS_PROBE = """
+import json, sys
+sys.argv = ["schema-audit", *json.loads(sys.argv[1])]
+from schema_audit.cli import main
+try:
+    main()
+except SystemExit as exc:
+    code = exc.code
+loaded = "importlib.metadata" in sys.modules
+import importlib.metadata, psycopg, psycopg_binary
+print(json.dumps({
+    "code": code,
+    "metadata_loaded": loaded,
+    "ours": [psycopg.__version__, psycopg_binary.__version__, psycopg.version.__version__],
+    "metadata": [importlib.metadata.version("psycopg"), importlib.metadata.version("psycopg-binary")],
+}))
+"""
+
+
+def test_live_inspect_reads_psycopgs_version_without_importlib_metadata(
+    make_db, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    dsn = make_db("versions", "CREATE TABLE t (id int PRIMARY KEY)")
+    args = ["inspect", "--dsn", dsn, "-o", str(tmp_path / "model.json")]
+    proc = subprocess.run(
+        [sys.executable, "-c", VERSIONS_PROBE, json.dumps(args)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    last = json.loads(proc.stdout.splitlines()[-1])
+    assert last["code"] == 0
+    assert last["metadata_loaded"] is False
+    psycopg_version, binary_version = last["metadata"]
+    assert last["ours"] == [psycopg_version, binary_version, psycopg_version]

@@ -17,16 +17,38 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-
-from pglast import ast
-from pglast.enums import A_Expr_Kind, BoolExprType, SubLinkType
-from pglast.stream import RawStream
+from typing import TYPE_CHECKING
 
 from schema_audit import sqlnorm
 from schema_audit.audit import privileges
+from schema_audit.deferred import defer
 from schema_audit.model import Policy, SchemaModel, Table
-from schema_audit.pgparse import parse_sql
-from schema_audit.pgvisit import find_all
+
+
+def _import_pglast() -> None:
+    """The parser and its node classes, on the first predicate that needs them (deferred.py)."""
+    global ast, A_Expr_Kind, BoolExprType, SubLinkType, RawStream, parse_sql, find_all
+    from pglast import ast
+    from pglast.enums import A_Expr_Kind, BoolExprType, SubLinkType
+    from pglast.stream import RawStream
+
+    from schema_audit.pgparse import parse_sql
+    from schema_audit.pgvisit import find_all
+
+
+if TYPE_CHECKING:
+    from pglast import ast
+    from pglast.enums import A_Expr_Kind, BoolExprType, SubLinkType
+    from pglast.stream import RawStream
+
+    from schema_audit.pgparse import parse_sql
+    from schema_audit.pgvisit import find_all
+else:  # a live audit whose policies are equal as written never loads pglast
+    defer(
+        globals(),
+        _import_pglast,
+        "ast A_Expr_Kind BoolExprType SubLinkType RawStream parse_sql find_all",
+    )
 
 COMMANDS = ("SELECT", "INSERT", "UPDATE", "DELETE")
 # which clause decides which command: rows read (USING) and rows written (WITH CHECK)
@@ -186,7 +208,7 @@ def canonical(text: str | None, model: SchemaModel | None = None) -> str:
 
 def equal(a: str | None, b: str | None, model: SchemaModel | None = None) -> bool:
     """True when PostgreSQL evaluates both predicates the same way (both absent counts)."""
-    return canonical(a, model) == canonical(b, model)
+    return a == b or canonical(a, model) == canonical(b, model)  # equal text: no parse needed
 
 
 def conjuncts(text: str | None, model: SchemaModel | None = None) -> set[str]:

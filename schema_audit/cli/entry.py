@@ -36,6 +36,10 @@ def main() -> None:
     import typer
     import typer.main
 
+    from schema_audit.cli import driverversion
+
+    driverversion.preset()  # before psycopg is imported: keeps importlib.metadata out
+
     from schema_audit.cli.commands import app, name_option_values
 
     command = typer.main.get_command(app)

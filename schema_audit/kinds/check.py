@@ -76,12 +76,6 @@ def check_check(req: Requirement, ctx: AuditContext) -> Finding:
     table = ctx.table(req)
     assert table is not None
     expression = req.props.get("expression")
-    same_expr = None
-    if expression:
-        for ck in table.checks.values():
-            if sqlnorm.exprs_equal(ck.expression, expression):
-                same_expr = ck
-                break
     if req.name and req.name in table.checks:
         ck = table.checks[req.name]
         ddl = f"CONSTRAINT {ck.name} {model_ddl.check_clause(ck)}"
@@ -129,6 +123,14 @@ def check_check(req: Requirement, ctx: AuditContext) -> Finding:
             evidence=ctx.evidence(ck.provenance, ddl),
             ddl=ddl,
         )
+    # looked for only now: the named check above is compared by itself (init's spec), and
+    # comparing it with the table's other checks would parse each of them
+    same_expr = None
+    if expression:
+        for ck in table.checks.values():
+            if sqlnorm.exprs_equal(ck.expression, expression):
+                same_expr = ck
+                break
     if same_expr is not None:
         ddl = f"CONSTRAINT {same_expr.name} {model_ddl.check_clause(same_expr)}"
         status = Status.PARTIAL if req.name else Status.PASS

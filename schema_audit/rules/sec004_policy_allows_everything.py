@@ -9,6 +9,7 @@ CREATE POLICY everyone ON t FOR SELECT USING (true);
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from schema_audit import model_ddl, sqlnorm
@@ -39,4 +40,33 @@ def check(model: SchemaModel, options: object) -> Iterator[Hit]:
 
 
 def _is_true(expr: str | None) -> bool:
-    return expr is not None and sqlnorm.canonical_expr(expr) in ("TRUE", "true")
+    return (
+        expr is not None
+        and not _has_operator(expr)
+        and sqlnorm.canonical_expr(expr) in ("TRUE", "true")
+    )
+
+
+_PLAIN_LITERAL = re.compile(r"(?<![\w&])'(?:[^']|'')*'")  # 'x' with '' inside; not E'…', U&'…'
+_OPERATOR = re.compile(r"[=<>*/%^|&~!@#?]")
+_UNREAD = (
+    "'",
+    "$",
+    '"',
+    "--",
+    "/*",
+)  # an escaped or dollar-quoted string, a quoted name, a comment
+
+
+def _has_operator(expr: str) -> bool:
+    """True when the text has an operator outside its plain string literals (``=``, ``<>``,
+    ``~~`` …): the expression is then no lone constant, whatever casts it holds, and cannot
+    canonicalise to ``true``. Told without parsing, so a live audit need not load pglast
+    (every policy a tenant model writes compares something).
+
+    Text this cannot read plainly (see ``_UNREAD``) is left to the parser.
+    """
+    rest = _PLAIN_LITERAL.sub(" ", expr)
+    if any(mark in rest for mark in _UNREAD):
+        return False
+    return _OPERATOR.search(rest.replace("::", " ")) is not None
