@@ -43,7 +43,7 @@ class _VersionModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         return importlib.machinery.ModuleSpec(fullname, self, origin="dist-info folder name")
 
     def exec_module(self, module: types.ModuleType) -> None:
-        module.__version__ = self.versions.pop(module.__name__)  # type: ignore[attr-defined]
+        module.__version__ = self.versions.pop(module.__name__)
         if not self.versions and self in sys.meta_path:
             sys.meta_path.remove(self)  # both answered: out of every later import's way
 
