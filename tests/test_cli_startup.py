@@ -22,15 +22,14 @@ from schema_audit.cli.commands import COMMANDS
 HEAVY = ["typer", "click", "rich", "pglast", "psycopg", "jsonschema", "yaml", "jinja2"]
 HEAVY += ["sqlglot", "sqlalchemy", "alembic"]
 
+# main() ends the process itself after a command (cli/entry.py _end): what was imported is
+# printed by an exit handler, which runs either way; the exit code is the process's.
 PROBE = """
-import json, sys
+import atexit, json, sys
 sys.argv = ["schema-audit", *json.loads(sys.argv[1])]
+atexit.register(lambda: print(json.dumps({"modules": sorted(sys.modules)}), flush=True))
 from schema_audit.cli import main
-try:
-    main()
-except SystemExit as exc:
-    code = exc.code
-print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
+main()
 """
 
 
@@ -46,7 +45,7 @@ def _loaded(*args: str, env: dict[str, str] | None = None) -> tuple[int, set[str
         env={**os.environ, **(env or {})},
     )
     last = json.loads(proc.stdout.splitlines()[-1])
-    return last["code"], set(last["modules"])
+    return proc.returncode, set(last["modules"])
 
 
 def _roots(modules: set[str]) -> set[str]:
@@ -197,21 +196,23 @@ def test_live_audit_with_inits_spec_does_not_load_the_parser(make_db, tmp_path: 
 # importing importlib.metadata is ~0.04 CPU s; the command line answers both from the
 # dist-info folder names instead. The versions must be the ones importlib.metadata reads.
 VERSIONS_PROBE = """
-import json, sys
+import atexit, json, sys
 sys.argv = ["schema-audit", *json.loads(sys.argv[1])]
+
+def versions():
+    loaded = "importlib.metadata" in sys.modules
+    import importlib.metadata, psycopg, psycopg_binary
+    print(json.dumps({
+        "metadata_loaded": loaded,
+        "ours": [psycopg.__version__, psycopg_binary.__version__, psycopg.version.__version__],
+        "metadata": [
+            importlib.metadata.version("psycopg"), importlib.metadata.version("psycopg-binary")
+        ],
+    }), flush=True)
+
+atexit.register(versions)
 from schema_audit.cli import main
-try:
-    main()
-except SystemExit as exc:
-    code = exc.code
-loaded = "importlib.metadata" in sys.modules
-import importlib.metadata, psycopg, psycopg_binary
-print(json.dumps({
-    "code": code,
-    "metadata_loaded": loaded,
-    "ours": [psycopg.__version__, psycopg_binary.__version__, psycopg.version.__version__],
-    "metadata": [importlib.metadata.version("psycopg"), importlib.metadata.version("psycopg-binary")],
-}))
+main()
 """
 
 
@@ -227,7 +228,7 @@ def test_live_inspect_reads_psycopgs_version_without_importlib_metadata(
         timeout=120,
     )
     last = json.loads(proc.stdout.splitlines()[-1])
-    assert last["code"] == 0
+    assert proc.returncode == 0
     assert last["metadata_loaded"] is False
     psycopg_version, binary_version = last["metadata"]
     assert last["ours"] == [psycopg_version, binary_version, psycopg_version]

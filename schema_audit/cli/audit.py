@@ -20,6 +20,7 @@ from schema_audit.cli.common import (
     emit,
     fail,
     gaps,
+    keep_until_exit,
     known_dsns,
     parse_search_path,
     phrase,
@@ -313,6 +314,7 @@ def audit(
         json_detail=json_detail.value,
         trend=trend,
     )
+    keep_until_exit(result, loaded_spec)
     _exit(result, allow_unrendered)
 
 

@@ -22,6 +22,23 @@ import typer
 
 from schema_audit.errors import SchemaAuditError
 
+# The command's large objects (model, spec, findings) when the process ends right after the
+# command: cli/entry.py ends it without freeing them one by one (see entry._end).
+KEPT: list[object] = []
+OWN_PROCESS = [False]  # set by cli/entry.main: the command line is this process's only work
+
+
+def keep_until_exit(*objects: object) -> None:
+    """Hold ``objects`` until the process ends, when the command line owns the process.
+
+    Freeing a 5,000-table model object by object costs ~0.07 CPU s (0.05 for a 1,000-table
+    audit's model, spec and findings) of work nobody waits for: entry.main ends the process
+    after the output is flushed and the exit handlers ran. Called in-process (tests, an
+    embedding program), nothing is held.
+    """
+    if OWN_PROCESS[0]:
+        KEPT.extend(objects)
+
 
 def fail(problems: list[str]) -> NoReturn:
     """Each problem on its own ``schema-audit: …`` line on stderr, then exit 2."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import NoReturn
 
 
 class Interrupted(BaseException):
@@ -40,8 +41,10 @@ def main() -> None:
 
     driverversion.preset()  # before psycopg is imported: keeps importlib.metadata out
 
+    from schema_audit.cli import common
     from schema_audit.cli.commands import app, name_option_values
 
+    common.OWN_PROCESS[0] = True
     command = typer.main.get_command(app)
     name_option_values(command)
     signal.signal(signal.SIGINT, _raise_interrupted)
@@ -71,7 +74,38 @@ def main() -> None:
     import gc
 
     gc.freeze()
-    sys.exit(code if isinstance(code, int) else 0)
+    _end(code if isinstance(code, int) else 0)
+
+
+def _end(code: int) -> NoReturn:
+    """End the process as the interpreter would, without freeing what the command kept.
+
+    What an exit must do is done here, in the interpreter's order: stdout and stderr are
+    flushed, then the exit handlers run (a throwaway cluster is stopped and its directory
+    removed, logging is flushed, weakref finalizers run). What is left is freeing every
+    object one by one (a 5,000-table model: ~0.07 CPU s; a 1,000-table audit's model, spec and
+    findings: ~0.05) and tearing the modules down (~0.02–0.03), which nobody waits for. Any
+    other thread still running, a flush that fails (a closed pipe) or an interpreter without
+    ``atexit._run_exitfuncs`` takes the ordinary exit, which reports such things as always.
+    """
+    import atexit
+    import threading
+
+    run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)
+    if run_exit_handlers is None or threading.active_count() > 1:
+        sys.exit(code)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        sys.exit(code)
+    run_exit_handlers()
+    try:
+        sys.stdout.flush()  # what an exit handler printed
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        os._exit(120)  # what the interpreter exits with when it cannot flush stdout
+    os._exit(code)
 
 
 def click_exceptions() -> type[Exception]:

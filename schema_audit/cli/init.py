@@ -14,6 +14,7 @@ import typer
 from schema_audit.cli.common import (
     exit_on_gaps,
     fail,
+    keep_until_exit,
     known_dsns,
     parse_search_path,
     phrase,
@@ -177,6 +178,7 @@ def init(
         strict=strict,
     )
     write(output, text)
+    keep_until_exit(source, text)
     typer.echo(
         f"wrote {output}: {len(source.model.tables)} tables, {len(source.model.views)} views"
         + (f" (read as {source.layout})" if source.layout else "")

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from schema_audit.cli.common import emit, exit_on_gaps, known_dsns, read_source
+from schema_audit.cli.common import emit, exit_on_gaps, keep_until_exit, known_dsns, read_source
 from schema_audit.cli.options import (
     AllowUnrenderedOpt,
     DsnOpt,
@@ -55,6 +55,7 @@ def inspect(
     source = read_source(dsn, migrations, sql, schema, no_exec, search_path, jobs)
     _warn(source.issues)
     emit(render.json_chunks(source, indent=indent), output)
+    keep_until_exit(source)
     exit_on_gaps(source.model, source.kind, allow_unrendered)
 
 
