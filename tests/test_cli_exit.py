@@ -134,3 +134,21 @@ def test_a_replay_leaves_no_temporary_files(tmp_path: Path) -> None:
         assert _running_with(str(tmp)) == []
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_a_closed_stdout_still_ends_cleanly(make_db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """``>&-``: Python starts with sys.stdout = None; the report goes to a file all the same."""
+    dsn = make_db("exit_closed", "CREATE TABLE t (id int PRIMARY KEY)")
+    out = tmp_path / "model.json"
+    proc = subprocess.run(
+        ["sh", "-c", 'exec "$0" "$@" >&-', sys.executable, "-m", "schema_audit.cli"]
+        + ["inspect", "--dsn", dsn, "-o", str(out)],
+        capture_output=False,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert list(json.loads(out.read_text())["model"]["tables"]) == ["public.t"]

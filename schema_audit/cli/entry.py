@@ -94,18 +94,21 @@ def _end(code: int) -> NoReturn:
     run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)
     if run_exit_handlers is None or threading.active_count() > 1:
         sys.exit(code)
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except (OSError, ValueError):
+    if not _flushed():
         sys.exit(code)
     run_exit_handlers()
+    os._exit(code if _flushed() else 120)  # 120: the interpreter's code when it cannot flush
+
+
+def _flushed() -> bool:
+    """stdout and stderr flushed; False when one is closed (``>&-`` leaves it None) or fails."""
     try:
-        sys.stdout.flush()  # what an exit handler printed
-        sys.stderr.flush()
-    except (OSError, ValueError):
-        os._exit(120)  # what the interpreter exits with when it cannot flush stdout
-    os._exit(code)
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                stream.flush()
+    except Exception:  # noqa: BLE001 - the ordinary exit then reports it as always
+        return False
+    return True
 
 
 def click_exceptions() -> type[Exception]:
