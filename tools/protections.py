@@ -783,6 +783,13 @@ PROTECTIONS = [
         "if False and not privileges.lacks_sequence_usage(",
         "tests/test_init_blocked_grants.py::test_a_change_of_the_blocked_state_fails",
     ),
+    Protection(
+        "exit-runs-cleanup-handlers",
+        "schema_audit/cli/entry.py",
+        "    run_exit_handlers()\n",
+        "    pass\n",
+        "tests/test_cli_exit.py -k exit_handlers_run",
+    ),
 ]
 
 
