@@ -790,6 +790,34 @@ PROTECTIONS = [
         "    pass\n",
         "tests/test_cli_exit.py -k exit_handlers_run",
     ),
+    Protection(
+        "model-cache-checksum",
+        "schema_audit/sources/model_cache.py",
+        "    if hashlib.sha256(payload).hexdigest().encode() != head[len(_MAGIC) :]:",
+        "    if False:",
+        "tests/test_model_cache.py::test_a_damaged_entry_never_gives_another_model",
+    ),
+    Protection(
+        "model-cache-placeholders",
+        "schema_audit/sources/model_cache.py",
+        "            if p.action != _MARK or p.line is None or not 0 <= p.line < len(table):",
+        "            if p.line is None:",
+        "tests/test_model_cache.py::test_a_damaged_entry_never_gives_another_model",
+    ),
+    Protection(
+        "model-cache-code-key",
+        "schema_audit/sources/model_cache.py",
+        "        digest.update(path.read_bytes())",
+        "        pass",
+        "tests/test_model_cache.py::test_the_code_is_in_the_key",
+    ),
+    Protection(
+        "model-cache-settings-key",
+        "schema_audit/sources/model_cache.py",
+        'if name.startswith("SCHEMA_AUDIT_") and name not in _NOT_INPUTS',
+        "if False",
+        "tests/test_model_cache.py::test_each_input_is_in_the_key",
+    ),
 ]
 
 

@@ -35,8 +35,6 @@ from schema_audit.errors import SchemaAuditError
 from schema_audit.model import Revision, SchemaModel, UnappliedStatement
 from schema_audit.progress import SILENT, Reporter
 from schema_audit.sources import alembic_light, render_cache
-from schema_audit.sources.ddl import DdlInterpreter
-from schema_audit.sources.effects import python_effects
 
 # Revisions that only hand SQL text to op.execute() are rendered by alembic_light's stand-ins
 # (identical output, no Alembic/SQLAlchemy import); False sends every revision to real Alembic
@@ -819,6 +817,11 @@ def _display(file: Path, base: Path) -> str:
 
 
 def model_from_history(history: AlembicHistory, *, reporter: Reporter = SILENT) -> SchemaModel:
+    # imported here: the interpreter (and pglast under it) is not needed by the SQL sources'
+    # cached reads, which import this module for its issue and error classes
+    from schema_audit.sources.ddl import DdlInterpreter
+    from schema_audit.sources.effects import python_effects
+
     interpreter = DdlInterpreter()
     model = interpreter.model
     progress = reporter.progress("interpreting revisions", len(history.revisions), "revisions")

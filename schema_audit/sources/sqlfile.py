@@ -27,8 +27,8 @@ from pathlib import Path
 from schema_audit.gcpause import collector_paused
 from schema_audit.model import Revision, SchemaModel, UnappliedStatement
 from schema_audit.progress import SILENT, Reporter
+from schema_audit.sources import model_cache
 from schema_audit.sources.alembic import MigrationIssue, MigrationSourceError
-from schema_audit.sources.ddl import DdlInterpreter
 
 _FLYWAY = re.compile(r"^V(?P<version>\d+(?:[._]\d+)*)__(?P<name>.+)\.sql$", re.IGNORECASE)
 _REPEATABLE = re.compile(r"^R__(?P<name>.+)\.sql$", re.IGNORECASE)
@@ -678,6 +678,38 @@ def read_sql(
         raise MigrationSourceError(f"{path}: no such file or directory")
     layout = discover(path)
     files = layout.files
+    parent = path.resolve().parent  # once, not once a file
+    displays = [_display(file, path, parent) for file in files]
+    versions = [layout.versions.get(f, f.stem) if path.is_dir() else f.stem for f in files]
+    # the cache's key hashes every file's bytes: read up front only when there may be an entry
+    raws: list[bytes] | None = None
+    cache_key = None
+    if model_cache.wanted(sum(f.stat().st_size for f in files)):
+        raws = [file.read_bytes() for file in files]
+        cache_key = model_cache.history_key(
+            [repr((search_path, path.is_dir(), displays, versions)).encode(), *raws]
+        )
+    if cache_key is not None and (cached := model_cache.load(cache_key)) is not None:
+        return cached, layout
+    model = _interpret(path, files, displays, versions, raws, search_path, reporter, layout)
+    if cache_key is not None:
+        model_cache.store(cache_key, model)
+    return model, layout
+
+
+def _interpret(
+    path: Path,
+    files: list[Path],
+    displays: list[str],
+    versions: list[str],
+    raws: list[bytes] | None,
+    search_path: list[str] | None,
+    reporter: Reporter,
+    layout: Layout,
+) -> SchemaModel:
+    """Apply every file of the history in order to an empty model."""
+    from schema_audit.sources.ddl import DdlInterpreter  # (pglast) not needed for a cached read
+
     interpreter = DdlInterpreter(default_schema=search_path[0] if search_path else "public")
     if search_path:
         interpreter.search_path = list(search_path)
@@ -686,13 +718,10 @@ def read_sql(
         reporter.progress(f"reading {path.name}", len(files), "files") if len(files) > 1 else None
     )
     contents = 0
-    parent = path.resolve().parent  # once, not once a file
-    for number, file in enumerate(files):
+    for number, (display, version) in enumerate(zip(displays, versions, strict=True)):
         if progress:
             progress.update(number)
-        display = _display(file, path, parent)
-        version = layout.versions.get(file, file.stem) if path.is_dir() else file.stem
-        raw = file.read_bytes()
+        raw = raws[number] if raws is not None else files[number].read_bytes()
         if b"\x00" in raw[:8192]:
             model.unapplied.append(
                 UnappliedStatement(
@@ -714,7 +743,7 @@ def read_sql(
             )
             contents += 1
             continue
-        model.revisions.append(Revision(version, display, file.stem))
+        model.revisions.append(Revision(version, display, files[number].stem))
         up = _up_section(text)
         if _CONTENT.search(up):
             contents += 1
@@ -740,4 +769,4 @@ def read_sql(
         raise MigrationSourceError(
             f"{path}: no SQL statement in {'this file' if path.is_file() else layout.describe()}"
         )
-    return model, layout
+    return model
