@@ -690,6 +690,15 @@ def read_sql(
             [repr((search_path, path.is_dir(), displays, versions)).encode(), *raws]
         )
     if cache_key is not None and (cached := model_cache.load(cache_key)) is not None:
+        # read, only faster: whoever watches a history's progress sees it read whole
+        progress = (
+            reporter.progress(f"reading {path.name}", len(files), "files")
+            if len(files) > 1
+            else None
+        )
+        if progress:
+            progress.update(0)
+            progress.done()
         return cached, layout
     model = _interpret(path, files, displays, versions, raws, search_path, reporter, layout)
     if cache_key is not None:
