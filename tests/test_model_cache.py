@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -44,7 +45,7 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     seen: list[Path] = []
     real = sqlfile._interpret
 
-    def counting(path: Path, *args: object) -> SchemaModel:
+    def counting(path: Path, *args: object) -> object:
         if cache.enabled():
             seen.append(path)
         return real(path, *args)  # type: ignore[arg-type]
@@ -318,3 +319,136 @@ def test_inspect_output_is_the_same_cold_and_warm(
         outputs.append(out.read_bytes())
     assert len(_entries(cache_dir)) == 1
     assert outputs[0] == outputs[1] == outputs[2]
+
+
+# -- going on from a cached prefix (a history that grew, or whose last files changed) ---------
+
+
+def _prefix_entry(history: Path, count: int, monkeypatch: pytest.MonkeyPatch) -> bool:
+    """Read only the first ``count`` files of ``history`` (its layout cut short), which leaves
+    the entry of that prefix; False when that prefix alone is no history (no SQL)."""
+    layout = sqlfile.discover(history)
+    cut = sqlfile.Layout(layout.name, layout.files[:count], layout.versions, layout.issues)
+    with monkeypatch.context() as m:
+        m.setattr(sqlfile, "discover", lambda path: cut)
+        try:
+            read_sql(history)
+        except MigrationSourceError:
+            return False
+    return True
+
+
+def _splits(count: int) -> list[int]:
+    if count <= 9:
+        return list(range(1, count))
+    return sorted({max(1, round(count * n / 8)) for n in range(1, 8)})
+
+
+@pytest.mark.parametrize(
+    "history",
+    [h for h in _sql_histories() if h.is_dir() and len(sqlfile.discover(h).files) > 1],
+    ids=lambda p: p.name,
+)
+def test_a_read_on_from_a_cached_prefix_is_the_cold_model(
+    history: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    try:
+        cold = _cold(history, monkeypatch)
+    except MigrationSourceError:
+        pytest.skip("not a readable SQL history")
+    files = len(sqlfile.discover(history).files)
+    resumed_from: list[int] = []
+    real = sqlfile._interpret
+
+    def spying(*args: object) -> object:
+        prefix = args[8]
+        resumed_from.append(prefix[0] if prefix is not None else 0)  # type: ignore[index]
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sqlfile, "_interpret", spying)
+    tried = 0
+    for count in _splits(files):
+        shutil.rmtree(cache_dir, ignore_errors=True)
+        if not _prefix_entry(history, count, monkeypatch):
+            continue
+        resumed_from.clear()
+        resumed = read_sql(history)[0]
+        assert resumed_from == [count], count  # went on after the prefix's files
+        assert repr(resumed) == repr(cold), count
+        assert _sharing(resumed) == _sharing(cold), count
+        assert repr(read_sql(history)[0]) == repr(cold)  # and the whole history's entry
+        assert resumed_from == [count]
+        tried += 1
+    assert tried
+
+
+def test_the_session_knows_every_attribute_of_the_interpreter() -> None:
+    from schema_audit.sources.ddl import DdlInterpreter
+    from schema_audit.sources.ddl.resume import STATE
+
+    assert set(vars(DdlInterpreter())) == set(STATE)
+
+
+def test_a_prefix_goes_on_with_the_readers_state(
+    tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the next file sees besides the model: search_path, role, collations, revoked
+    defaults, sequences' names, foreign-key referrers, and the ledger of open statements."""
+    folder = tmp_path / "sql"
+    folder.mkdir()
+    (folder / "V1__a.sql").write_text(
+        "CREATE ROLE admin;\n"
+        "CREATE SCHEMA app;\n"
+        "SET search_path TO app, public;\n"
+        "CREATE COLLATION ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false);\n"
+        "ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;\n"
+        "SET ROLE admin;\n"
+        "CREATE SEQUENCE u_pkey;\n"
+        "CREATE TABLE p (id int PRIMARY KEY);\n"
+        "CREATE TABLE c (id int PRIMARY KEY, p int REFERENCES p);\n"
+        "CREATE INDEX c_p ON c (p);\n"
+        "DO $$ BEGIN IF random() > 0.5 THEN ALTER TABLE c ADD COLUMN y int; END IF; END $$;\n"
+        "CREATE VIEW v AS SELECT * FROM generate_series(1, 2);\n"
+    )
+    (folder / "V2__b.sql").write_text(
+        "CREATE TABLE t (n text COLLATE ci);\n"
+        "CREATE TABLE u (id int PRIMARY KEY);\n"
+        "RESET ROLE;\n"
+        "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'select 1';\n"
+        "ALTER TABLE p RENAME TO q;\n"
+        "ALTER INDEX c_p RENAME TO c_q;\n"
+        "ALTER TABLE c ADD COLUMN y int;\n"
+        "CREATE VIEW w AS SELECT * FROM v;\n"
+    )
+    cold = _cold(folder, monkeypatch)
+    assert _prefix_entry(folder, 1, monkeypatch)
+    resumed = read_sql(folder)[0]
+    assert repr(resumed) == repr(cold)
+    # what each piece of state decided (so the comparison above compares something)
+    assert cold.tables["app.t"].columns["n"].collation == "app.ci"  # search_path, collations
+    assert list(cold.tables["app.u"].indexes) == ["u_pkey1"]  # the sequence's name is taken
+    assert list(cold.tables["app.c"].indexes) == ["c_pkey", "c_q"]  # index homes
+    assert "app.q" in cold.tables  # referrers followed the rename
+    assert cold.functions["app.f()"].grants == []  # the default revoked before
+    assert [u.sql for u in cold.unapplied if u.kind == "unsupported"][-1].startswith(
+        "CREATE VIEW w"  # v's columns unknown, so w's are too
+    )
+    assert any("settled again" in s for u in cold.unapplied for s in u.settled)
+
+
+def test_a_session_that_does_not_fit_its_model_is_a_read_from_the_first_file(
+    tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "sql"
+    folder.mkdir()
+    (folder / "V1__a.sql").write_text("CREATE TABLE p (id int PRIMARY KEY);\n")
+    (folder / "V2__b.sql").write_text("CREATE TABLE c (p int REFERENCES p);\n")
+    (folder / "V3__c.sql").write_text("ALTER TABLE p RENAME TO q;\n")
+    cold = _cold(folder, monkeypatch)
+    assert _prefix_entry(folder, 2, monkeypatch)
+    [entry] = _entries(cache_dir)
+    model, session = model_cache.load(entry.stem)  # type: ignore[misc]
+    assert session is not None and session.referrers
+    session.referrers.append((("public", "p"), ["public.gone"]))  # a table the model lacks
+    model_cache.store(entry.stem, model, session)  # a valid checksum: only resume can tell
+    assert repr(read_sql(folder)[0]) == repr(cold)

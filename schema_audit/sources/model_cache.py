@@ -34,7 +34,7 @@ from schema_audit import cache
 from schema_audit.gcpause import collector_paused
 from schema_audit.model import Provenance, SchemaModel
 
-FORMAT = 1
+FORMAT = 2  # 2: keys chained file by file, the reader's session kept
 KIND = "sqlmodel"
 _MAGIC = b"SAMODEL "
 _MARK = "\x00cached"  # the action of a placeholder: no statement's action holds a NUL
@@ -45,10 +45,30 @@ KEEP = 8  # entries kept (most recently used); older ones are removed when one i
 
 
 @dataclass(slots=True)
+class Session:
+    """The static reader's state after a prefix of the history, beside the model: what the
+    next file would see (sources/ddl/resume.py captures and restores it)."""
+
+    contents: int  # files so far that held SQL (a history with none is an error)
+    search_path: list[str]
+    current_role: str | None
+    collations: list[tuple[str, str]]
+    revoked_defaults: list[tuple[str | None, str, str, str]]
+    views_unknown_columns: list[str]
+    relations: dict[str, str]  # qualified relation/index/sequence name -> kind
+    # (schema, table) -> the current tables holding a foreign key to it, in registration order
+    referrers: list[tuple[tuple[str, str], list[str]]]
+    # (schema, index) -> its current relation (qualified name, is a view)
+    index_homes: list[tuple[tuple[str, str], str, bool]]
+    ledger_open: list[int]  # the open unapplied statements, as positions in model.unapplied
+
+
+@dataclass(slots=True)
 class _Entry:
     provenances: list[Provenance] = field(default_factory=list)
     model: SchemaModel = field(default_factory=SchemaModel)
     carriers: int = 0  # provenance lists made placeholders: as many must be restored
+    session: Session | None = None  # None: the entry cannot be resumed from
 
 
 def _code_files() -> list[Path]:
@@ -94,8 +114,9 @@ def _settings() -> bytes:
     ).encode()
 
 
-def history_key(parts: list[bytes]) -> str | None:
-    """The entry's key for a history given as its parts (names, versions, bytes, options);
+def chain_keys(head: bytes, files: list[tuple[bytes, ...]]) -> list[str] | None:
+    """The key of each prefix of the history: the k-th hashes the (k-1)-th and file k's parts
+    (name, version, bytes), the first the code, the settings and ``head`` (the options).
     None when the code cannot be read back to fingerprint it."""
     try:
         fingerprint = code_fingerprint()
@@ -103,11 +124,18 @@ def history_key(parts: list[bytes]) -> str | None:
         return None
     # not cache.key: its versions() reads five packages' metadata (~0.1 s), and this key
     # holds the tool's own code itself
-    digest = hashlib.sha256(f"sql-model-{FORMAT};".encode() + fingerprint + _settings())
-    for part in parts:
-        digest.update(len(part).to_bytes(8, "big"))
-        digest.update(part)
-    return digest.hexdigest()
+    previous = hashlib.sha256(
+        f"sql-model-{FORMAT};".encode() + fingerprint + _settings() + head
+    ).digest()
+    keys = []
+    for parts in files:
+        digest = hashlib.sha256(previous)
+        for part in parts:
+            digest.update(len(part).to_bytes(8, "big"))
+            digest.update(part)
+        previous = digest.digest()
+        keys.append(digest.hexdigest())
+    return keys
 
 
 def _carriers(model: SchemaModel) -> Iterator[object]:
@@ -135,29 +163,43 @@ def _path(cache_key: str) -> Path:
     return cache.directory() / KIND / f"{cache_key}.json"
 
 
+def latest(keys: list[str]) -> tuple[int, SchemaModel, Session | None] | None:
+    """The longest prefix of the history with a usable entry: (its number of files, model,
+    session), or None. A shorter prefix is only usable with its session (to go on from)."""
+    for count in range(len(keys), 0, -1):
+        if not _path(keys[count - 1]).exists():
+            continue
+        found = load(keys[count - 1])
+        if found is not None and (count == len(keys) or found[1] is not None):
+            return count, found[0], found[1]
+    return None
+
+
 @collector_paused()
-def load(cache_key: str) -> SchemaModel | None:
-    """The cached model, or None (no entry, or one that fails any check)."""
+def load(cache_key: str) -> tuple[SchemaModel, Session | None] | None:
+    """The cached model and session, or None (no entry, or one that fails any check)."""
     path = _path(cache_key)
     try:
         raw = path.read_bytes()
     except OSError:
         return None
     try:
-        model = _decode(raw)
+        found = _decode(raw)
     except Exception:  # any fault in an entry means "read the history again"
         return None
-    if model is not None:
+    if found is not None:
         with contextlib.suppress(OSError):
             os.utime(path)  # recently used: kept by _evict
-    return model
+    return found
 
 
-def _decode(raw: bytes) -> SchemaModel | None:
+def _decode(raw: bytes) -> tuple[SchemaModel, Session | None] | None:
     import msgspec
 
-    head, sep, payload = raw.partition(b"\n")
-    if not sep or not head.startswith(_MAGIC):
+    view = memoryview(raw)  # no copy of a payload of megabytes
+    newline = raw.find(b"\n")
+    head, payload = raw[: max(newline, 0)], view[newline + 1 :]
+    if newline < 0 or not head.startswith(_MAGIC):
         return None
     if hashlib.sha256(payload).hexdigest().encode() != head[len(_MAGIC) :]:
         return None
@@ -175,14 +217,21 @@ def _decode(raw: bytes) -> SchemaModel | None:
             shared.append(table[p.line])
         obj.provenance = shared  # type: ignore[attr-defined]
         restored += 1
-    return entry.model if restored == entry.carriers else None
+    if restored != entry.carriers:
+        return None
+    session = entry.session
+    if session is not None and not all(
+        0 <= i < len(entry.model.unapplied) for i in session.ledger_open
+    ):
+        return None
+    return entry.model, session
 
 
 @collector_paused()
-def store(cache_key: str, model: SchemaModel) -> None:
+def store(cache_key: str, model: SchemaModel, session: Session | None = None) -> None:
     """Write ``model``'s entry (atomically); any failure only means no entry."""
     with contextlib.suppress(Exception):
-        payload = _encode(model)
+        payload = _encode(model, session)
         folder = cache.directory() / KIND
         folder.mkdir(parents=True, exist_ok=True)
         tmp = folder / f".{cache_key}.{os.getpid()}.tmp"
@@ -191,7 +240,7 @@ def store(cache_key: str, model: SchemaModel) -> None:
         _evict(folder)
 
 
-def _encode(model: SchemaModel) -> bytes:
+def _encode(model: SchemaModel, session: Session | None = None) -> bytes:
     """The payload; the model's provenance lists are swapped for placeholders while it is
     encoded and put back however encoding ends."""
     import msgspec
@@ -215,7 +264,7 @@ def _encode(model: SchemaModel) -> bytes:
                 replaced.append(placeholders[number])
             swapped.append((obj, provenance))
             obj.provenance = replaced  # type: ignore[attr-defined]
-        return msgspec.json.encode(_Entry(table, model, len(swapped)))
+        return msgspec.json.encode(_Entry(table, model, len(swapped), session))
     finally:
         for obj, provenance in swapped:
             obj.provenance = provenance  # type: ignore[attr-defined]

@@ -681,15 +681,18 @@ def read_sql(
     parent = path.resolve().parent  # once, not once a file
     displays = [_display(file, path, parent) for file in files]
     versions = [layout.versions.get(f, f.stem) if path.is_dir() else f.stem for f in files]
-    # the cache's key hashes every file's bytes: read up front only when there may be an entry
+    # the cache's keys hash every file's bytes: read up front only when there may be an entry
     raws: list[bytes] | None = None
-    cache_key = None
+    keys = None
     if model_cache.wanted(sum(f.stat().st_size for f in files)):
         raws = [file.read_bytes() for file in files]
-        cache_key = model_cache.history_key(
-            [repr((search_path, path.is_dir(), displays, versions)).encode(), *raws]
+        head = repr((search_path, path.is_dir())).encode()
+        keys = model_cache.chain_keys(
+            head,
+            [(d.encode(), v.encode(), r) for d, v, r in zip(displays, versions, raws, strict=True)],
         )
-    if cache_key is not None and (cached := model_cache.load(cache_key)) is not None:
+    found = model_cache.latest(keys) if keys else None
+    if found is not None and found[0] == len(files):
         # read, only faster: whoever watches a history's progress sees it read whole
         progress = (
             reporter.progress(f"reading {path.name}", len(files), "files")
@@ -699,10 +702,21 @@ def read_sql(
         if progress:
             progress.update(0)
             progress.done()
-        return cached, layout
-    model = _interpret(path, files, displays, versions, raws, search_path, reporter, layout)
-    if cache_key is not None:
-        model_cache.store(cache_key, model)
+        return found[1], layout
+    model, session = _interpret(
+        path,
+        files,
+        displays,
+        versions,
+        raws,
+        search_path,
+        reporter,
+        layout,
+        found,
+        keys is not None,
+    )
+    if keys:
+        model_cache.store(keys[-1], model, session)
     return model, layout
 
 
@@ -715,19 +729,34 @@ def _interpret(
     search_path: list[str] | None,
     reporter: Reporter,
     layout: Layout,
-) -> SchemaModel:
-    """Apply every file of the history in order to an empty model."""
+    prefix: tuple[int, SchemaModel, model_cache.Session | None] | None = None,
+    keep: bool = False,
+) -> tuple[SchemaModel, model_cache.Session | None]:
+    """Apply every file of the history in order to an empty model, or the files after a
+    cached ``prefix`` (its file count, model and reader session) to its model; with ``keep``,
+    also the reader's session after the last file (for the cache)."""
     from schema_audit.sources.ddl import DdlInterpreter  # (pglast) not needed for a cached read
+    from schema_audit.sources.ddl.resume import capture, resume
 
-    interpreter = DdlInterpreter(default_schema=search_path[0] if search_path else "public")
-    if search_path:
-        interpreter.search_path = list(search_path)
+    start, contents = 0, 0
+    interpreter = None
+    if prefix is not None and prefix[2] is not None:
+        try:
+            interpreter = resume(prefix[1], prefix[2])
+            start, contents = prefix[0], prefix[2].contents
+        except Exception:  # a session that does not fit its model: read from the first file
+            interpreter = None
+    if interpreter is None:
+        interpreter = DdlInterpreter(default_schema=search_path[0] if search_path else "public")
+        if search_path:
+            interpreter.search_path = list(search_path)
     model = interpreter.model
     progress = (
         reporter.progress(f"reading {path.name}", len(files), "files") if len(files) > 1 else None
     )
-    contents = 0
     for number, (display, version) in enumerate(zip(displays, versions, strict=True)):
+        if number < start:
+            continue
         if progress:
             progress.update(number)
         raw = raws[number] if raws is not None else files[number].read_bytes()
@@ -778,4 +807,4 @@ def _interpret(
         raise MigrationSourceError(
             f"{path}: no SQL statement in {'this file' if path.is_file() else layout.describe()}"
         )
-    return model
+    return model, capture(interpreter, contents) if keep else None

@@ -1,0 +1,97 @@
+"""The interpreter's state between two files, kept beside a cached model so that a history
+that grew (or whose last files changed) is read on from its longest cached prefix.
+
+Between files a :class:`DdlInterpreter` holds, besides the model: the search_path and role
+the next statement resolves names with, the collations and revoked default privileges
+seen, the views whose ``*`` covered unknown columns, the relation-name registry (which
+knows sequences the model keys do not show), the reverse indexes (foreign-key referrers,
+index homes: kept in their order, only their current entries) and the ledger of open
+unapplied statements. Temporary relations never outlive a file (``end_session``).
+:data:`STATE` names every attribute an interpreter has and how it is kept; a test
+fails when the interpreter gains one this module does not know.
+"""
+
+from __future__ import annotations
+
+from schema_audit.model import SchemaModel, Table, View
+from schema_audit.sources.ddl.interpreter import DdlInterpreter
+from schema_audit.sources.model_cache import Session
+
+# every attribute of a DdlInterpreter, and how it crosses from one file to the next
+STATE = {
+    "model": "the entry's model",
+    "search_path": "kept",
+    "current_role": "kept",
+    "collations": "kept",
+    "_revoked_defaults": "kept",
+    "views_unknown_columns": "kept",
+    "_relations": "kept",
+    "_referrers": "kept (current entries, in order)",
+    "_index_homes": "kept (current entries, in order)",
+    "ledger": "kept (positions in model.unapplied)",
+    "_temp": "empty between files (end_session)",
+    "_file": "set by each file",
+    "_revision": "set by each file",
+    "_stmt": "set by each statement",
+    "_last_prov": "matches only its own statement",
+}
+
+
+def capture(interp: DdlInterpreter, contents: int) -> Session | None:
+    """The state after a file, or None when it cannot be kept exactly."""
+    model = interp.model
+    if interp._temp or set(vars(interp)) != set(STATE):
+        return None
+    positions = {id(stmt): n for n, stmt in enumerate(model.unapplied)}
+    if any(id(stmt) not in positions for stmt in interp.ledger.open):
+        return None
+    referrers = []
+    for target, tables in interp._referrers.items():
+        current = [
+            t.qualified_name for t in tables.values() if model.tables.get(t.qualified_name) is t
+        ]
+        if current:
+            referrers.append((target, current))
+    homes = []
+    for key, relation in interp._index_homes.items():
+        name = relation.qualified_name
+        if isinstance(relation, View) and model.views.get(name) is relation:
+            homes.append((key, name, True))
+        elif isinstance(relation, Table) and model.tables.get(name) is relation:
+            homes.append((key, name, False))
+    return Session(
+        contents=contents,
+        search_path=list(interp.search_path),
+        current_role=interp.current_role,
+        collations=sorted(interp.collations),
+        revoked_defaults=sorted(interp._revoked_defaults, key=repr),
+        views_unknown_columns=sorted(interp.views_unknown_columns),
+        relations=dict(interp._relations),
+        referrers=referrers,
+        index_homes=homes,
+        ledger_open=[positions[id(stmt)] for stmt in interp.ledger.open],
+    )
+
+
+def resume(model: SchemaModel, session: Session) -> DdlInterpreter:
+    """An interpreter that goes on from ``model`` and ``session`` as the one that made them."""
+    had_public = "public" in model.schema_grants
+    interp = DdlInterpreter(model)
+    if not had_public:  # the constructor's default grant: not there when the history revoked it
+        model.schema_grants.pop("public", None)
+    interp.search_path = list(session.search_path)
+    interp.current_role = session.current_role
+    interp.collations = {tuple(c) for c in session.collations}  # type: ignore[misc]
+    interp._revoked_defaults = {tuple(r) for r in session.revoked_defaults}  # type: ignore[misc]
+    interp.views_unknown_columns = set(session.views_unknown_columns)
+    interp._relations = dict(session.relations)
+    interp._referrers = {}
+    for (schema, name), keys in session.referrers:
+        for key in keys:
+            interp._refers(model.tables[key], schema, name)
+    interp._index_homes = {
+        (schema, name): (model.views[key] if is_view else model.tables[key])
+        for (schema, name), key, is_view in session.index_homes
+    }
+    interp.ledger.open = [model.unapplied[n] for n in session.ledger_open]
+    return interp
