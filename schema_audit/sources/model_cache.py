@@ -61,6 +61,12 @@ class Session:
     # (schema, index) -> its current relation (qualified name, is a view)
     index_homes: list[tuple[tuple[str, str], str, bool]]
     ledger_open: list[int]  # the open unapplied statements, as positions in model.unapplied
+    # (relation, rule name) -> the blind spot naming it (CREATE RULE), in order
+    rules: list[tuple[tuple[str, str], str]] = field(default_factory=list)
+    # INHERITS: (child, its parents, what it holds only through them), in order
+    inheritance: list[tuple[str, list[str], list[tuple[str, str]]]] = field(default_factory=list)
+    # view -> the table columns (table, column) a ``*`` of it covered when it was made
+    star_uses: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list)
 
 
 @dataclass(slots=True)

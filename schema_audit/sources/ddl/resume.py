@@ -13,7 +13,8 @@ fails when the interpreter gains one this module does not know.
 
 from __future__ import annotations
 
-from schema_audit.model import SchemaModel, Table, View
+from schema_audit.model import Column, SchemaModel, Table, View
+from schema_audit.sources.ddl.inheritance import Link
 from schema_audit.sources.ddl.interpreter import DdlInterpreter
 from schema_audit.sources.model_cache import Session
 
@@ -34,13 +35,16 @@ STATE = {
     "_revision": "set by each file",
     "_stmt": "set by each statement",
     "_last_prov": "matches only its own statement",
+    "_rules": "kept (made on the first CREATE RULE)",
+    "_inheritance": "kept (made on the first INHERITS; current tables only)",
+    "_star_uses": "kept (made on the first view a * made; current views and columns only)",
 }
 
 
 def capture(interp: DdlInterpreter, contents: int) -> Session | None:
     """The state after a file, or None when it cannot be kept exactly."""
     model = interp.model
-    if interp._temp or set(vars(interp)) != set(STATE):
+    if interp._temp or not set(vars(interp)) <= set(STATE):
         return None
     positions = {id(stmt): n for n, stmt in enumerate(model.unapplied)}
     if any(id(stmt) not in positions for stmt in interp.ledger.open):
@@ -59,7 +63,33 @@ def capture(interp: DdlInterpreter, contents: int) -> Session | None:
             homes.append((key, name, True))
         elif isinstance(relation, Table) and model.tables.get(name) is relation:
             homes.append((key, name, False))
+    inheritance = []
+    links: dict[int, Link] = getattr(interp, "_inheritance", {})
+    for link in links.values():
+        if model.tables.get(link.child.qualified_name) is not link.child:
+            continue  # a table dropped since: its link is never read again
+        parents = [p.qualified_name for p in link.parents]
+        if any(model.tables.get(k) is not p for k, p in zip(parents, link.parents, strict=True)):
+            return None  # a parent that is gone while its child is not: not kept exactly
+        inheritance.append((link.child.qualified_name, parents, sorted(link.inherited)))
+    star_uses = []
+    uses: dict[int, tuple[View, list[Column]]] = getattr(interp, "_star_uses", {})
+    if uses:
+        where = {
+            id(column): (key, name)
+            for key, table in model.tables.items()
+            for name, column in table.columns.items()
+        }
+        for view, covered in uses.values():
+            if model.views.get(view.qualified_name) is view:
+                # a column no current table holds is never matched again (by identity)
+                star_uses.append(
+                    (view.qualified_name, [where[id(c)] for c in covered if id(c) in where])
+                )
     return Session(
+        star_uses=star_uses,
+        rules=list(getattr(interp, "_rules", {}).items()),
+        inheritance=inheritance,
         contents=contents,
         search_path=list(interp.search_path),
         current_role=interp.current_role,
@@ -94,4 +124,23 @@ def resume(model: SchemaModel, session: Session) -> DdlInterpreter:
         for (schema, name), key, is_view in session.index_homes
     }
     interp.ledger.open = [model.unapplied[n] for n in session.ledger_open]
+    if session.rules:
+        interp._rules = {tuple(key): spot for key, spot in session.rules}  # type: ignore[attr-defined]
+    if session.inheritance:
+        interp._inheritance = {  # type: ignore[attr-defined]
+            id(model.tables[child]): Link(
+                model.tables[child],
+                [model.tables[p] for p in parents],
+                {(kind, name) for kind, name in inherited},
+            )
+            for child, parents, inherited in session.inheritance
+        }
+    if session.star_uses:
+        interp._star_uses = {  # type: ignore[attr-defined]
+            id(model.views[view]): (
+                model.views[view],
+                [model.tables[key].columns[name] for key, name in covered],
+            )
+            for view, covered in session.star_uses
+        }
     return interp
