@@ -88,7 +88,7 @@ def test_findings_built_for_requirements_are_the_frozen_findings_the_class_makes
         severity="high",
         category="A",
         props={},
-        location="spec.yaml:3:5",
+        at="spec.yaml:3:5",
         impact="why",
         questions=["q1"],
     )

@@ -51,7 +51,7 @@ def _req() -> Any:
         questions=["Q1"],
         category="integrity",
         impact=None,
-        location="spec.yaml:3",
+        at="spec.yaml:3",
     )
 
 

@@ -97,6 +97,9 @@ class Finding:
     # (function, *arguments) that work out message, evidence and ddl when one is first read,
     # for a finding made by lazy_finding (None once they are set: every other finding)
     _fill: Any = field(default=None, init=False, repr=False, compare=False)
+    # the requirement whose ``location`` is spec_location, for a finding made from one
+    # while that text was not made yet (None once it is set: every other finding)
+    _place: Any = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for name in ("diffs", "instead", "evidence", "questions"):
@@ -106,8 +109,14 @@ class Finding:
 
     def __getattr__(self, name: str) -> Any:
         """Reached only for a slot never set: the message, evidence and DDL of a finding made
-        by :func:`lazy_finding`, worked out now from what it was made with and stored (the
-        finding is the same from then on: equal, same hash, same JSON)."""
+        by :func:`lazy_finding`, worked out now from what it was made with and stored, and
+        the spec_location of one made from a requirement (:func:`finding_for` too), read
+        from it now (the finding is the same from then on: equal, same hash, same JSON)."""
+        if name == "spec_location" and self._place is not None:
+            location = self._place.location
+            object.__setattr__(self, "spec_location", location)
+            object.__setattr__(self, "_place", None)
+            return location
         fill = self._fill if name in _LAZY else None
         if fill is None:
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
@@ -254,34 +263,48 @@ def finding_for(
     ddl: str | None = None,
     name: str | None = None,
 ) -> Finding:
-    """A finding about a spec requirement, inheriting its id, severity, category and questions."""
-    return _new_finding(  # Finding's fields in order, list-valued ones as tuples
-        req.id,
-        req.kind,
-        req.table,
-        name if name is not None else (req.name or req.table),
-        status,
-        req.severity,
-        message,
-        tuple(diffs) if diffs else (),
-        tuple(instead) if instead else (),
-        tuple(evidence) if evidence else (),
-        tuple(req.questions) if req.questions else (),
-        req.category,
-        req.impact,
-        req.location,
-        ddl,
-    )
+    """A finding about a spec requirement, inheriting its id, severity, category, questions
+    and place in the spec."""
+    if not _LAZY_WORKS:
+        return _new_finding(  # Finding's fields in order, list-valued ones as tuples
+            req.id,
+            req.kind,
+            req.table,
+            name if name is not None else (req.name or req.table),
+            status,
+            req.severity,
+            message,
+            tuple(diffs) if diffs else (),
+            tuple(instead) if instead else (),
+            tuple(evidence) if evidence else (),
+            tuple(req.questions) if req.questions else (),
+            req.category,
+            req.impact,
+            req.location,
+            ddl,
+        )
+    obj = _UnsetTwin(req, status, name)
+    obj.message = message
+    obj.diffs = tuple(diffs) if diffs else ()
+    obj.instead = tuple(instead) if instead else ()
+    obj.evidence = tuple(evidence) if evidence else ()
+    obj.ddl = ddl
+    obj._fill = None
+    obj.__class__ = Finding  # type: ignore[assignment]  # the same slots in the same order
+    return obj  # type: ignore[return-value]
 
 
 class _UnsetTwin:
-    """Finding's slots, in its order, with message, evidence and ddl left unset (a slot
-    never stored reads through Finding.__getattr__, which fills the three); made straight
-    from the requirement (one call per PASS: init's spec has 160,000 at 5,000 tables)."""
+    """Finding's slots, in its order, filled straight from the requirement; the caller sets
+    message, evidence, ddl and _fill (or leaves the three unset for _fill to make). The
+    spec_location of a requirement whose place is packed (spec.blockread's, every
+    requirement of init's spec) is left unset too, read from the requirement when asked:
+    a slot never stored reads through Finding.__getattr__ (one finding per requirement:
+    220,000 at 5,000 tables, and ``-q`` reads none of these)."""
 
     __slots__ = tuple(f.name for f in fields(Finding))
 
-    def __init__(self, req: Any, status: str, name: str | None, fill: tuple) -> None:
+    def __init__(self, req: Any, status: str, name: str | None) -> None:
         self.id = req.id
         self.kind = req.kind
         self.table = req.table
@@ -294,29 +317,40 @@ class _UnsetTwin:
         self.questions = tuple(questions) if questions else ()
         self.category = req.category
         self.impact = req.impact
-        self.spec_location = req.location
-        self._fill = fill
+        at = req.at
+        if type(at) is int:
+            self._place = req
+        else:
+            self.spec_location = at
+            self._place = None
 
 
 def _unset_finding(req: Any, status: str, name: str | None, fill: tuple) -> Finding:
-    obj = _UnsetTwin(req, status, name, fill)
+    obj = _UnsetTwin(req, status, name)
+    obj._fill = fill
     obj.__class__ = Finding  # type: ignore[assignment]  # the same slots in the same order
     return obj  # type: ignore[return-value]
 
 
 def _lazy_works() -> bool:
-    """Whether :func:`_unset_finding` makes a Finding whose three fields fill as they should
-    (else :func:`lazy_finding` fills them at once)."""
-    req = SimpleNamespace(
-        id="i", kind="k", table="t", name=None, severity="s", questions=["q"], category="c",
-        impact="p", location="l",
-    )  # fmt: skip
-    try:
-        made = _unset_finding(req, "S", None, (lambda: ("m", (), "d"),))
-    except TypeError:
-        return False
-    plain = Finding("i", "k", "t", "t", "S", "s", "m", (), (), (), ("q",), "c", "p", "l", "d")
-    return type(made) is Finding and made == plain and made._fill is None
+    """Whether :func:`_unset_finding` makes a Finding whose three fields and spec_location
+    fill as they should (else :func:`lazy_finding` fills them at once and
+    :func:`finding_for` makes every field at once)."""
+    plain = Finding("i", "k", "t", "t", "S", "s", "m", (), (), (), ("q",), "c", "p", "f:2:5", "d")
+    for at in ((1 << 32) | 4, "f:2:5"):
+        req = SimpleNamespace(
+            id="i", kind="k", table="t", name=None, severity="s", questions=["q"],
+            category="c", impact="p", at=at, location="f:2:5",
+        )  # fmt: skip
+        try:
+            made = _unset_finding(req, "S", None, (lambda: ("m", (), "d"),))
+        except TypeError:
+            return False
+        if not (type(made) is Finding and made == plain and made._fill is None):
+            return False
+        if made._place is not None or made.spec_location != "f:2:5":
+            return False
+    return True
 
 
 _LAZY_WORKS = _lazy_works()

@@ -47,7 +47,7 @@ def _requirement(rid: str, table: str, schema: str, props: dict) -> Requirement:
         severity=registry()[props["kind"]].severity,
         category=None,
         props=props,
-        location="(automatic probe)",
+        at="(automatic probe)",
     )
 
 

@@ -34,6 +34,7 @@ from schema_audit.spec.model import (
     Spec,
     Waiver,
     match_ids,
+    place_text,
 )
 from schema_audit.spec.plainload import load_plain
 from schema_audit.spec.schema import SPEC_SCHEMA
@@ -55,7 +56,6 @@ if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
 
 MAX_REPORTED_ERRORS = 20
-_COLUMN = (1 << 32) - 1  # yamlpos.pack_mark's column bits
 # the keys of a requirement's props that set its own id, severity, category, impact,
 # description or questions (most of init's have none: their requirements take the defaults)
 _OWN_KEYS = frozenset({"id", "severity", "category", "impact", "description", "questions"})
@@ -489,7 +489,7 @@ class _Builder:
             categories=[Category(c["id"], c["title"]) for c in doc.get("categories") or []],
         )
         self.problems: list[str] = []
-        self.ids: dict[str, str] = {}
+        self.ids: dict[str, str | int] = {}  # id -> where it is (as Requirement.at)
         self.position = located.position
         self.file_prefix = f"{located.file}:"
         self.wheres: dict[Path_, str] = {}
@@ -529,10 +529,9 @@ class _Builder:
         the caller has it (:meth:`positions`)."""
         if raw is None:
             raw = self.position(path)
-        if type(raw) is int:  # blockread's packed position: Located.where's own wording
-            where = f"{self.file_prefix}{(raw >> 32) + 1}:{(raw & _COLUMN) + 1}"
-        else:
-            where = self.where_of(path)
+        # blockread's packed position is kept as it is (Requirement.location words it as
+        # Located.where does, when read); any other is worded now
+        where = raw if type(raw) is int else self.where_of(path)
         if rid in self.ids or not _OWN_KEYS.isdisjoint(props):
             return self.add_slow(rid, kind, props, schema, table, name, parent, where)
         self.ids[rid] = where
@@ -551,6 +550,7 @@ class _Builder:
             None,
             parent.id if parent else None,
             [],
+            self.file_prefix,
         )
         self.spec.requirements.append(req)
         return req
@@ -581,15 +581,17 @@ class _Builder:
         table: str | None,
         name: str | None,
         parent: Requirement | None,
-        where: str,
+        where: str | int,
     ) -> Requirement:
         """A requirement whose props set its own id, severity, category, impact,
-        description or questions, or whose id is taken."""
+        description or questions, or whose id is taken (``where``: as Requirement.at)."""
         get = props.get
         rid = get("id", rid)
         if rid in self.ids:
+            here, first = place_text(where, self.file_prefix), self.ids[rid]
             self.problems.append(
-                f"{where}: duplicate requirement id {rid!r} (first at {self.ids[rid]})"
+                f"{here}: duplicate requirement id {rid!r} "
+                f"(first at {place_text(first, self.file_prefix)})"
             )
         self.ids[rid] = where
         questions = get("questions")
@@ -608,6 +610,7 @@ class _Builder:
             get("description"),
             parent.id if parent else None,
             list(questions) if questions else [],
+            self.file_prefix,
         )
         if questions:
             self.questioned = True
@@ -826,7 +829,7 @@ class _Builder:
             cprops = cprops or {}
             rid = f"{base}.columns.{col}"
             if type(col_raw) is int and rid not in ids and _OWN_KEYS.isdisjoint(cprops):
-                where = ids[rid] = f"{prefix}{(col_raw >> 32) + 1}:{(col_raw & _COLUMN) + 1}"
+                ids[rid] = col_raw
                 append(
                     Requirement(
                         rid,
@@ -837,11 +840,12 @@ class _Builder:
                         severity,
                         category,
                         cprops,
-                        where,
+                        col_raw,
                         None,
                         None,
                         table_id,
                         [],
+                        prefix,
                     )
                 )
             else:

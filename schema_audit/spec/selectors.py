@@ -150,11 +150,12 @@ def expand(spec: Spec, model: SchemaModel) -> tuple[list[Requirement], dict[str,
                     template.severity,
                     template.category,
                     template.props,
-                    template.location,
+                    template.at,
                     template.impact,
                     template.description,
                     _stamp(template.parent, table.schema, table.name),
                     list(template.questions),
+                    template.file,
                 )
                 identity = _identity(req)
                 if identity is not None and identity in explicit:
@@ -177,7 +178,7 @@ def _selector_findings(spec: Spec, picked: dict[str, list[Table]]) -> list[Findi
             severity=selector.severity,
             category=selector.category,
             props=selector.select,
-            location=selector.location,
+            at=selector.location,
         )
         if not tables:
             out.append(
