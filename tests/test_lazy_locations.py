@@ -86,7 +86,9 @@ def test_a_packed_place_is_worded_as_the_event_reader_words_it(audited: dict[str
         (r.id, r.location) for r in worded.requirements
     ]
     first = packed.requirements[0]
-    assert first.location == f"{audited['path']}:{(first.at >> 32) + 1}:{(first.at & 0xFFFFFFFF) + 1}"  # type: ignore[operator]
+    assert (
+        first.location == f"{audited['path']}:{(first.at >> 32) + 1}:{(first.at & 0xFFFFFFFF) + 1}"
+    )  # type: ignore[operator]
 
 
 def test_every_report_reads_the_place_it_would_have_read_worded_at_once(

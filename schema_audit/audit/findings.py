@@ -303,6 +303,13 @@ class _UnsetTwin:
     220,000 at 5,000 tables, and ``-q`` reads none of these)."""
 
     __slots__ = tuple(f.name for f in fields(Finding))
+    # what callers store (the rest is stored below)
+    message: str
+    diffs: tuple[Diff, ...]
+    instead: tuple[Candidate, ...]
+    evidence: tuple[Evidence, ...]
+    ddl: str | None
+    _fill: Any
 
     def __init__(self, req: Any, status: str, name: str | None) -> None:
         self.id = req.id
