@@ -127,3 +127,50 @@ def test_init_from_sql_then_audit_of_the_migrated_database_passes(
     assert len(yaml.safe_load(spec.read_text())["default_privileges"]) == 6
     dsn = make_db("dpcross", SQL)
     assert _failing(spec, "--dsn", dsn) == {}
+
+
+# Under SET ROLE the creating role is the role set: its default privileges apply to what it
+# creates next (the static reading stored them for "the migrations' role" instead, so they never
+# applied: reader's SELECT was missing and PUBLIC kept EXECUTE).
+SET_ROLE_SQL = """
+CREATE SCHEMA owned;
+GRANT USAGE, CREATE ON SCHEMA owned TO dp_owner;
+SET ROLE dp_owner;
+ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
+ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO dp_reader;
+CREATE TABLE owned.t (id int);
+CREATE FUNCTION owned.f() RETURNS int LANGUAGE sql AS 'select 1';
+RESET ROLE;
+"""
+
+
+def test_default_privileges_under_set_role_apply_to_what_that_role_creates(
+    pg_server, make_db
+) -> None:  # type: ignore[no-untyped-def]
+    _roles(pg_server)
+    dsn = make_db("dpsetrole", SET_ROLE_SQL)
+    catalog = live.introspect(dsn)
+    static = interpret(SET_ROLE_SQL)
+
+    def grants(model) -> dict[str, set[tuple[str, str]]]:  # type: ignore[no-untyped-def]
+        return {
+            # the owner's own rights are implicit in the static model: not compared
+            "owned.t": {
+                (g.grantee, g.privilege)
+                for g in model.tables["owned.t"].grants
+                if g.grantee != "dp_owner"
+            },
+            "owned.f()": {
+                (g.grantee, g.privilege)
+                for f in model.functions.values()
+                for g in f.grants
+                if g.grantee != "dp_owner"
+            },
+            "defaults": {
+                (d.owner, d.object_type, d.grantee, d.privilege) for d in model.default_privileges
+            },
+        }
+
+    assert grants(static) == grants(catalog)
+    assert ("dp_reader", "SELECT") in grants(catalog)["owned.t"]
+    assert grants(catalog)["owned.f()"] == set()

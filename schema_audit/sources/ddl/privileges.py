@@ -183,8 +183,10 @@ def alter_default_privileges(interp: DdlInterpreter, node: ast.AlterDefaultPrivi
     if object_type is None:
         return
     wanted = privileges_named(action.privileges, object_type)
+    # The owner is kept as named (None: the migrations' own role, no SET ROLE): new objects
+    # take the entries whose owner is the role current when they are created
+    # (DdlInterpreter._defaults_for), so an entry made under SET ROLE x is x's.
     for owner in owners:
-        owner = None if owner == interp.current_role else owner
         for schema in schemas:
             for grantee in roles(action.grantees):
                 for privilege in wanted:
