@@ -235,3 +235,31 @@ def test_drop_column_covered_only_by_a_star_view_is_refused(make_db) -> None:  #
     assert [u.line for u in static.unapplied] == [13, 14, 15]
     assert "public.all_accounts" not in static.views
     assert "public.account_orgs" in static.views
+
+
+def test_policy_subquery_over_its_own_table_gets_postgresql_alias(make_db) -> None:  # type: ignore[no-untyped-def]
+    """A policy subquery reading the policy's own table without an alias: PostgreSQL prints it
+    under a name of its own (`FROM invoices invoices_1`, one level deeper `invoices_2`) with
+    its columns qualified by that name, `invoices.amount` inside it included. Read as
+    written, the static predicate differed from the catalog's (a false FAIL of the static
+    audit against the spec `init --dsn` wrote)."""
+    script = """
+        CREATE TABLE invoices (id int, owner text, amount numeric, team int);
+        CREATE TABLE teams (id int, lead text);
+        ALTER TABLE invoices ENABLE ROW LEVEL SECURITY;
+        CREATE POLICY below_average ON invoices USING (amount < (SELECT avg(amount) FROM invoices));
+        CREATE POLICY mine ON invoices FOR UPDATE
+            USING (id IN (SELECT id FROM invoices WHERE owner = current_user));
+        CREATE POLICY team_max ON invoices FOR DELETE
+            USING (amount <= (SELECT max(invoices.amount) FROM invoices WHERE invoices.team = team));
+        CREATE POLICY led ON invoices FOR SELECT USING (team IN (
+            SELECT t.id FROM teams t WHERE t.lead = (SELECT max(owner) FROM invoices)));
+        CREATE POLICY nested ON invoices FOR INSERT WITH CHECK (EXISTS (
+            SELECT 1 FROM invoices WHERE EXISTS (SELECT 1 FROM invoices WHERE amount > 0)));
+        CREATE POLICY aliased ON invoices FOR SELECT
+            USING (EXISTS (SELECT 1 FROM invoices i WHERE i.owner = invoices.owner));
+    """
+    assert _differences(make_db, script) == []
+    policies = interpret(script).tables["public.invoices"].policies
+    assert "invoices_1.amount" in (policies["below_average"].using or "")
+    assert "invoices_2.amount" in (policies["nested"].with_check or "")

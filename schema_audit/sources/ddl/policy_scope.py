@@ -70,11 +70,68 @@ def _walk(interp: DdlInterpreter, obj: object, scopes: list[Scope]) -> bool:
     if isinstance(obj, ast.SelectStmt):
         if obj.larg is not None and obj.rarg is not None:  # UNION / INTERSECT / EXCEPT
             return any([_walk(interp, obj.larg, scopes), _walk(interp, obj.rarg, scopes)])
-        scope = None if obj.withClause is not None else _scope(interp, obj.fromClause or ())
+        if obj.withClause is not None:
+            scope: Scope = None
+            renamed = False
+        else:
+            renames = _unique_names(obj.fromClause or (), scopes)
+            for old, new in renames.items():
+                for part in ("fromClause", *_SELECT_PARTS):
+                    _requalify(getattr(obj, part), old, new)
+            renamed = bool(renames)
+            scope = _scope(interp, obj.fromClause or ())
         inner = [*scopes, scope]
-        return any([_walk(interp, getattr(obj, part), inner) for part in _SELECT_PARTS])
+        walked = [_walk(interp, getattr(obj, part), inner) for part in _SELECT_PARTS]
+        return renamed or any(walked)
     slots = getattr(type(obj), "__slots__", ())
     return any([_walk(interp, getattr(obj, slot), scopes) for slot in slots])
+
+
+def _unique_names(from_clause: tuple[ast.Node, ...], scopes: list[Scope]) -> dict[str, str]:
+    """A subquery reading a relation under a name an outer level uses (the policy's own table,
+    unaliased): PostgreSQL prints it under a name of its own, ``invoices invoices_1``, and its
+    columns qualified by that (ruleutils' set_rtable_names: the name, then ``_1``, ``_2`` … until
+    no outer level has it). The same here, with the subquery's references to the old name
+    following; old name -> new. A name the query itself chose (an alias) is left."""
+    used = {q for scope in scopes if scope for q, _ in scope}
+    renamed: dict[str, str] = {}
+    for item in from_clause:
+        if not isinstance(item, ast.RangeVar) or item.alias is not None or not item.relname:
+            continue
+        name = item.relname
+        if name not in used:
+            used.add(name)
+            continue
+        number = 1
+        while f"{name}_{number}" in used:
+            number += 1
+        renamed[name] = f"{name}_{number}"
+        item.alias = ast.Alias(aliasname=renamed[name])
+        used.add(renamed[name])
+    return renamed
+
+
+def _requalify(obj: object, old: str, new: str) -> None:
+    """``old.column`` -> ``new.column`` under ``obj``, except inside a subquery that reads
+    a relation under the name ``old`` itself (there ``old`` is that one)."""
+    if isinstance(obj, tuple | list):
+        for item in obj:
+            _requalify(item, old, new)
+        return
+    if not isinstance(obj, ast.Node):
+        return
+    if isinstance(obj, ast.ColumnRef):
+        fields = obj.fields or ()
+        if len(fields) == 2 and isinstance(fields[0], ast.String) and fields[0].sval == old:
+            obj.fields = (ast.String(sval=new), fields[1])
+        return
+    if isinstance(obj, ast.SelectStmt) and any(
+        isinstance(rv, ast.RangeVar) and (rv.alias.aliasname if rv.alias else rv.relname) == old
+        for rv in obj.fromClause or ()
+    ):
+        return
+    for slot in getattr(type(obj), "__slots__", ()):
+        _requalify(getattr(obj, slot), old, new)
 
 
 def _scope(interp: DdlInterpreter, from_clause: tuple[ast.Node, ...]) -> Scope:
