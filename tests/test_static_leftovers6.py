@@ -263,3 +263,20 @@ def test_policy_subquery_over_its_own_table_gets_postgresql_alias(make_db) -> No
     policies = interpret(script).tables["public.invoices"].policies
     assert "invoices_1.amount" in (policies["below_average"].using or "")
     assert "invoices_2.amount" in (policies["nested"].with_check or "")
+
+
+def test_an_integer_literal_beyond_integer_is_bigint_not_numeric(make_db) -> None:  # type: ignore[no-untyped-def]
+    """`CHECK (id < 10000000000)`: a literal too large for integer that fits bigint is a bigint
+    constant for PostgreSQL (stored `(id < '10000000000'::bigint)`); the static reading took it
+    for numeric and cast the column (`CAST(id AS numeric) < 10000000000`): a false FAIL on the
+    CHECK, an index predicate or a generated column. A literal beyond bigint is numeric."""
+    script = """
+        CREATE TABLE events (id bigint, seq int, weight smallint, total numeric);
+        ALTER TABLE events ADD CONSTRAINT events_id_range CHECK (id < 10000000000);
+        ALTER TABLE events ADD CONSTRAINT events_seq_range CHECK (seq + 1 < 3000000000);
+        ALTER TABLE events ADD CONSTRAINT events_weight CHECK (weight > -9223372036854775808);
+        ALTER TABLE events ADD CONSTRAINT events_huge CHECK (id < 99999999999999999999);
+        CREATE INDEX events_big_ids ON events (id) WHERE id > 5000000000;
+        ALTER TABLE events ADD COLUMN scaled bigint GENERATED ALWAYS AS (seq * 10000000000) STORED;
+    """
+    assert _differences(make_db, script) == []

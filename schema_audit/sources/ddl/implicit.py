@@ -15,6 +15,7 @@ integer with a numeric is expanded first, as PostgreSQL's parser expands it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -152,6 +153,18 @@ def _aggregate_kind(node: ast.FuncCall, columns: Columns) -> str | None:
     return _INT if kind in (_INT, _INT_LITERAL) else None
 
 
+def _is_int8(text: str | None) -> bool:
+    """An integer literal too large for integer is a Float node, but PostgreSQL makes it a
+    bigint constant when it fits (``id < 10000000000`` is stored ``(id < '10000000000'::bigint)``,
+    no numeric cast on ``id``); only a larger one is numeric."""
+    if not text or not _INTEGER_TEXT.fullmatch(text):
+        return False
+    return -(2**63) <= int(text) < 2**63
+
+
+_INTEGER_TEXT = re.compile(r"-?[0-9]+")
+
+
 def _operator(node: ast.A_Expr) -> str | None:
     if node.kind != A_Expr_Kind.AEXPR_OP or not node.name or len(node.name) != 1:
         return None
@@ -172,7 +185,9 @@ def _promote(node: object, columns: Columns) -> str | None:
     if isinstance(node, ast.A_Const):
         if isinstance(node.val, ast.Integer):
             return _INT_LITERAL
-        return _NUMERIC if isinstance(node.val, ast.Float) else None
+        if isinstance(node.val, ast.Float):
+            return _INT_LITERAL if _is_int8(node.val.fval) else _NUMERIC
+        return None
     if isinstance(node, ast.A_Expr) and (op := _operator(node)) is not None:
         node.lexpr, node.rexpr = _expanded(node.lexpr, columns), _expanded(node.rexpr, columns)
         right = _promote(node.rexpr, columns)
