@@ -567,7 +567,8 @@ def test_select_star_views_have_the_columns_postgresql_expanded(make_db) -> None
     assert columns["public.all_accounts_now"] == ["id", "name", "email", "phone"]
 
     unknown = interpret(
-        "CREATE VIEW numbers AS SELECT * FROM generate_series(1, 3);\n"
+        # a function the history does not create (an extension's): its columns are not known
+        "CREATE VIEW numbers AS SELECT * FROM crosstab('SELECT 1');\n"
         "CREATE VIEW more_numbers AS SELECT * FROM numbers;\n"
     )
     assert [

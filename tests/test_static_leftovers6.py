@@ -280,3 +280,44 @@ def test_an_integer_literal_beyond_integer_is_bigint_not_numeric(make_db) -> Non
         ALTER TABLE events ADD COLUMN scaled bigint GENERATED ALWAYS AS (seq * 10000000000) STORED;
     """
     assert _differences(make_db, script) == []
+
+
+def test_star_over_a_set_returning_function_is_expanded(make_db) -> None:  # type: ignore[no-untyped-def]
+    """`SELECT * FROM unnest(…)`, `generate_series`, `jsonb_each`, `ROWS FROM`, a function
+    returning TABLE / OUT parameters / SETOF a table: PostgreSQL names the view's columns from
+    the function (its name, or the alias for one column, `ordinality`, the row's columns). They
+    were "not known" statically (the view's findings DEFERRED). A view using the columns of a
+    function returning a table's row type reads that table, as PostgreSQL records. An
+    overloaded function or SETOF record without a definition list stays not known."""
+    script = """
+        CREATE TABLE posts (id int, tags text[]);
+        CREATE FUNCTION post_rows() RETURNS TABLE (post_id int, title text)
+            LANGUAGE sql AS $$ SELECT 1, 'x' $$;
+        CREATE FUNCTION all_posts() RETURNS SETOF posts LANGUAGE sql AS $$ SELECT * FROM posts $$;
+        CREATE FUNCTION counts(OUT total int, OUT tagged int) LANGUAGE sql AS $$ SELECT 1, 2 $$;
+        CREATE FUNCTION ids() RETURNS SETOF int LANGUAGE sql AS $$ SELECT 1 $$;
+        CREATE FUNCTION anything() RETURNS SETOF record LANGUAGE sql AS $$ SELECT 1 $$;
+        CREATE FUNCTION over(a int) RETURNS SETOF int LANGUAGE sql AS $$ SELECT a $$;
+        CREATE FUNCTION over(a text) RETURNS SETOF text LANGUAGE sql AS $$ SELECT a $$;
+        CREATE VIEW numbers AS SELECT * FROM unnest(ARRAY[1, 2]);
+        CREATE VIEW named AS SELECT * FROM unnest(ARRAY[1, 2]) AS u;
+        CREATE VIEW renamed AS SELECT * FROM unnest(ARRAY[1, 2]) AS u(n);
+        CREATE VIEW series AS SELECT * FROM generate_series(1, 3) WITH ORDINALITY;
+        CREATE VIEW post_tags AS SELECT p.id, x.* FROM posts p, unnest(p.tags) x;
+        CREATE VIEW rows_of AS SELECT * FROM post_rows();
+        CREATE VIEW rows_renamed AS SELECT * FROM post_rows() r(pid);
+        CREATE VIEW post_copy AS SELECT * FROM all_posts();
+        CREATE VIEW post_ids AS SELECT x.id FROM all_posts() x;
+        CREATE VIEW post_count AS SELECT 1 AS one FROM all_posts();
+        CREATE VIEW totals AS SELECT * FROM counts();
+        CREATE VIEW id_list AS SELECT * FROM ids();
+        CREATE VIEW pairs AS SELECT * FROM jsonb_each('{}'::jsonb);
+        CREATE VIEW both_sets AS SELECT * FROM ROWS FROM (generate_series(1, 2), unnest(ARRAY['a']));
+        CREATE VIEW defined AS SELECT * FROM anything() AS a(x int, y text);
+        CREATE VIEW overloaded AS SELECT * FROM over(1);
+    """
+    assert _differences(make_db, script) == [
+        'view public.overloaded: columns: over vs "?column?"',
+    ]
+    static = interpret(script)
+    assert [u.line for u in static.unapplied] == [26]

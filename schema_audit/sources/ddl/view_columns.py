@@ -18,6 +18,8 @@ from pglast.enums import JoinType
 
 from schema_audit.model import Column, qualify
 from schema_audit.pgvisit import find_all
+from schema_audit.sources.ddl import function_columns
+from schema_audit.sources.ddl.function_columns import range_function_columns
 from schema_audit.sources.ddl.nodes import strings, target_names
 
 if TYPE_CHECKING:
@@ -125,7 +127,27 @@ def _from_item(interp: DdlInterpreter, item: ast.Node, ctes: dict[str, list[str]
         return columns, {item.alias.aliasname or "": columns}
     if isinstance(item, ast.JoinExpr):
         return _join(interp, item, ctes)
+    if isinstance(item, ast.RangeFunction):
+        try:
+            columns = range_function_columns(interp, item)
+        except function_columns.Unknown as exc:
+            raise _Unknown from exc
+        if item.alias is not None and (item.functions and len(item.functions) == 1):
+            given = strings(item.alias.colnames)
+            # one scalar function: the alias names its column too (``AS u`` -> column u)
+            columns = given + columns[len(given) :]
+        elif item.alias is not None:
+            columns = _aliased(columns, item.alias)
+        name = item.alias.aliasname if item.alias is not None else _function_name(item)
+        return columns, {name or "": columns}
     raise _Unknown
+
+
+def _function_name(item: ast.RangeFunction) -> str:
+    """The name a FROM function without an alias is qualified by: its own name."""
+    call = item.functions[0][0] if item.functions else None
+    names = strings(call.funcname) if isinstance(call, ast.FuncCall) else []
+    return names[-1] if names and len(item.functions or ()) == 1 else ""
 
 
 def _join(interp: DdlInterpreter, join: ast.JoinExpr, ctes: dict[str, list[str]]) -> _Item:

@@ -19,6 +19,7 @@ from schema_audit.pgparse import parse_sql
 from schema_audit.pgvisit import find_all
 from schema_audit.sources import effects as fx
 from schema_audit.sources.ddl.errors import ApplyError
+from schema_audit.sources.ddl.function_columns import rowtype_reads
 from schema_audit.sources.ddl.nodes import (
     create_reloptions,
     deparse,
@@ -110,7 +111,7 @@ def define_view(
         materialized=materialized,
         definition=deparse(query) or "",
         columns=[ViewColumn(n, "") for n in names],
-        depends_on=relations_read(interp, query),
+        depends_on=sorted({*relations_read(interp, query), *rowtype_reads(interp, query)}),
         provenance=[interp._prov()],
         options=options or {},
     )
