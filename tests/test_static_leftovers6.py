@@ -321,3 +321,55 @@ def test_star_over_a_set_returning_function_is_expanded(make_db) -> None:  # typ
     ]
     static = interpret(script)
     assert [u.line for u in static.unapplied] == [26]
+
+
+def test_do_block_reading_information_schema_views_is_run(make_db) -> None:  # type: ignore[no-untyped-def]
+    """Marquez's V52: a DO block asks information_schema.views whether a view exists, reads
+    its `view_definition`, drops it, changes a column's type and recreates the view with
+    `EXECUTE format('CREATE VIEW … AS %s', definition)`. information_schema.views was not
+    modelled, so the block "may change anything" about views (DEFERRED). Now it runs: the
+    view's existence is the model's, and its definition stands for the view's query where
+    it is only run as SQL. A block comparing the definition's text stays not applied, with
+    only what its branch could change."""
+    script = """
+        CREATE TABLE dataset_symlinks (dataset_uuid uuid, name varchar(64), is_primary boolean);
+        CREATE TABLE datasets (uuid uuid PRIMARY KEY, name varchar(255));
+        CREATE VIEW datasets_view AS SELECT d.uuid, s.name AS symlink
+            FROM datasets d JOIN dataset_symlinks s ON s.dataset_uuid = d.uuid WHERE s.is_primary;
+        DO
+        $$
+        DECLARE
+            datasets_view_exists boolean;
+            datasets_view_definition text;
+        BEGIN
+            SELECT EXISTS (
+                SELECT * FROM information_schema.views
+                WHERE table_schema='public' AND table_name='datasets_view'
+            ) INTO datasets_view_exists;
+            IF datasets_view_exists THEN
+                SELECT view_definition FROM information_schema.views
+                WHERE table_schema='public' AND table_name='datasets_view'
+                INTO datasets_view_definition;
+                DROP VIEW datasets_view;
+                ALTER TABLE dataset_symlinks ALTER COLUMN name TYPE VARCHAR;
+                EXECUTE format('CREATE VIEW datasets_view AS %s', datasets_view_definition);
+            ELSE
+                ALTER TABLE dataset_symlinks ALTER COLUMN name TYPE VARCHAR;
+            END IF;
+        END
+        $$ LANGUAGE plpgsql;
+        DO $$
+        BEGIN
+          IF (SELECT view_definition FROM information_schema.views
+              WHERE table_name = 'datasets_view') LIKE '%symlink%' THEN
+            ALTER TABLE datasets ADD COLUMN flagged boolean;
+          END IF;
+        END $$;
+    """
+    assert _differences(make_db, script) == [
+        "column public.datasets.flagged: exists: present vs (absent)"
+    ]
+    static = interpret(script)
+    assert [(u.kind, [e.describe() for e in u.effects]) for u in static.unapplied] == [
+        ("dynamic", ["column flagged on public.datasets"])
+    ]

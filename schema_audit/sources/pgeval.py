@@ -36,10 +36,17 @@ class Undecidable(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Unknown:
-    """A value the block cannot compute; ``sketch`` is the text with the unknown part as a hole."""
+    """A value the block cannot compute; ``sketch`` is the text with the unknown part as a hole.
+
+    ``sql``: text that stands for the value where it is only run as SQL, though its exact
+    characters are not known (``information_schema.views.view_definition``: PostgreSQL's
+    printing of the query differs from the model's, but either, run as ``CREATE VIEW … AS
+    <it>``, makes the same view). Spliced into text by ``format('%s')`` or ``||``; compared
+    or quoted, it stays unknown."""
 
     reason: str
     sketch: str | None = None
+    sql: str | None = None
 
 
 def _sketch(value: Any, quoted: bool = False) -> str | None:
@@ -77,7 +84,9 @@ def _unknown_of(*values: Any) -> Unknown | None:
 
 
 def _concat(parts: list[Any], hole: str = HOLE) -> Any:
-    """Join text parts; an unknown part makes the result unknown, with a sketch when possible."""
+    """Join text parts; an unknown part makes the result unknown, with a sketch when possible
+    (one that stands for SQL is spliced in as that SQL)."""
+    parts = [p.sql if isinstance(p, Unknown) and p.sql is not None else p for p in parts]
     unknown = _unknown_of(*parts)
     if unknown is None:
         return "".join(str(_text(p)) for p in parts)
@@ -119,7 +128,9 @@ def format_text(fmt: Any, args: list[Any]) -> Any:
         value = args[position]
         position += 1
         kind = m.group(3)
-        if isinstance(value, Unknown):
+        if isinstance(value, Unknown) and value.sql is not None and kind == "s":
+            parts.append(value.sql)
+        elif isinstance(value, Unknown):
             parts.append(Unknown(value.reason, f"'{HOLE}'" if kind == "L" else HOLE))
         elif kind == "I":
             if value is None:
@@ -161,6 +172,7 @@ class Catalog:
         "pg_class": {"table", "index", "view", "sequence", "rls"},
         "pg_tables": {"table", "rls", "owner"},
         "information_schema.tables": {"table", "view"},
+        "information_schema.views": {"view"},
         "pg_views": {"view"},
         "pg_matviews": {"view"},
         "pg_indexes": {"index", "unique", "primary_key"},
@@ -281,6 +293,30 @@ class Catalog:
         ]
         for row in rows:
             row["table_catalog"] = Unknown("the database's name")
+        return rows
+
+    def _information_schema__views(self) -> list[Row]:
+        """Views (not materialized ones); ``view_definition`` stands for its query as SQL
+        (``Unknown.sql``), the options as the model holds them."""
+        rows: list[Row] = []
+        for v in self.model.views.values():
+            if v.materialized:
+                continue
+            check = v.options.get("check_option")
+            rows.append(
+                {
+                    "table_catalog": Unknown("the database's name"),
+                    "table_schema": v.schema,
+                    "table_name": v.name,
+                    "view_definition": Unknown(
+                        "a view's definition as PostgreSQL prints it",
+                        sql=v.definition or None,
+                    ),
+                    "check_option": check.upper() if check else "NONE",
+                    "is_updatable": Unknown("whether a view is updatable"),
+                    "is_insertable_into": Unknown("whether a view is insertable"),
+                }
+            )
         return rows
 
     def _pg_views(self) -> list[Row]:
