@@ -373,3 +373,34 @@ def test_do_block_reading_information_schema_views_is_run(make_db) -> None:  # t
     assert [(u.kind, [e.describe() for e in u.effects]) for u in static.unapplied] == [
         ("dynamic", ["column flagged on public.datasets"])
     ]
+
+
+def test_inheritance_refusals_as_postgresql_refuses(make_db) -> None:  # type: ignore[no-untyped-def]
+    """ALTER TABLE ONLY on a parent for what must reach its children (a column, an inheritable
+    CHECK, a type, a rename), and on a child a change of a column it inherits: PostgreSQL
+    refuses each; statically they were applied (the parent or child then differed)."""
+    script = """
+        CREATE TABLE parent (id int, n int);
+        CREATE TABLE child () INHERITS (parent);
+        ALTER TABLE ONLY parent ADD COLUMN x int;
+        ALTER TABLE ONLY parent ADD CONSTRAINT n_positive CHECK (n > 0);
+        ALTER TABLE ONLY parent ADD CONSTRAINT n_small CHECK (n < 100) NO INHERIT;
+        ALTER TABLE ONLY parent ALTER COLUMN n TYPE bigint;
+        ALTER TABLE ONLY parent RENAME COLUMN n TO m;
+        ALTER TABLE child RENAME COLUMN id TO ident;
+        ALTER TABLE child DROP COLUMN id;
+        ALTER TABLE child ALTER COLUMN id TYPE bigint;
+        ALTER TABLE ONLY parent ALTER COLUMN id SET NOT NULL;
+        ALTER TABLE ONLY parent DROP COLUMN n;
+    """
+    assert _differences(make_db, script) == []
+    static = interpret(script)
+    assert [(u.line, u.kind) for u in static.unapplied] == [
+        (4, "error"),
+        (5, "error"),
+        (7, "error"),
+        (8, "error"),
+        (9, "error"),
+        (10, "error"),
+        (11, "error"),
+    ]

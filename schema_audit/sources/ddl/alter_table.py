@@ -74,6 +74,8 @@ def alter_table(interp: DdlInterpreter, node: ast.AlterTableStmt) -> None:
         return
     recursing = bool(node.relation.inh) and inheritance.has_children(interp, table)
     for cmd in node.cmds:
+        inheritance.refuse(interp, table, cmd, only=not node.relation.inh)
+    for cmd in node.cmds:
         checks_before = set(table.checks) if recursing else set()
         apply_subcommand(interp, table, cmd)
         if recursing:  # INHERITS children (not ALTER TABLE ONLY)

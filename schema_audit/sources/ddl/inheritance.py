@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from pglast import ast
-from pglast.enums import AlterTableType
+from pglast.enums import AlterTableType, ConstrType
 
 from schema_audit.model import CheckConstraint, Column, Table
 from schema_audit.sources.ddl.errors import ApplyError
@@ -251,3 +251,49 @@ def renamed_column(interp: DdlInterpreter, table: Table, old: str, new: str) -> 
                 link.inherited.discard(("column", old))
                 link.inherited.add(("column", new))
             renamed_column(interp, child, old, new)
+
+
+def refuse(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd, only: bool) -> None:
+    """What PostgreSQL refuses on an inheritance tree before changing anything: ``ONLY`` on a
+    parent for what must reach the children (a column, an inheritable CHECK, a type), and on
+    a child a change of a column it inherits (drop, type)."""
+    if not getattr(interp, "_inheritance", None):
+        return
+    t = cmd.subtype
+    if only and children_of(interp, table):
+        if t == A.AT_AddColumn:
+            raise ApplyError("column must be added to child tables too")
+        con = cmd.def_
+        if (
+            t == A.AT_AddConstraint
+            and isinstance(con, ast.Constraint)
+            and con.contype == ConstrType.CONSTR_CHECK
+            and not con.is_no_inherit
+        ):
+            raise ApplyError("constraint must be added to child tables too")
+        if t == A.AT_AlterColumnType and cmd.name:
+            raise ApplyError(
+                f'type of inherited column "{cmd.name}" must be changed in child tables too'
+            )
+    if cmd.name and _inherits_column(interp, table, cmd.name):
+        if t == A.AT_DropColumn:
+            raise ApplyError(f'cannot drop inherited column "{cmd.name}"')
+        if t == A.AT_AlterColumnType:
+            raise ApplyError(f'cannot alter inherited column "{cmd.name}"')
+
+
+def refuse_rename(interp: DdlInterpreter, table: Table, column: str, only: bool) -> None:
+    """RENAME COLUMN: not of an inherited column on a child, not ONLY on a parent."""
+    if not getattr(interp, "_inheritance", None):
+        return
+    if _inherits_column(interp, table, column):
+        raise ApplyError(f'cannot rename inherited column "{column}"')
+    if only and column in table.columns and children_of(interp, table):
+        raise ApplyError(f'inherited column "{column}" must be renamed in child tables too')
+
+
+def _inherits_column(interp: DdlInterpreter, table: Table, column: str) -> bool:
+    link = _links(interp).get(id(table))
+    return link is not None and any(
+        column in parent.columns for parent in link.parents if interp._is_current(parent)
+    )

@@ -49,6 +49,7 @@ def rename(interp: DdlInterpreter, node: ast.RenameStmt) -> None:
 def _column(interp: DdlInterpreter, node: ast.RenameStmt) -> None:
     table = interp._table(node.relation, missing_ok=bool(node.missing_ok))
     if table is not None:
+        inheritance.refuse_rename(interp, table, node.subname, only=not node.relation.inh)
         rename_column(interp, table, node.subname, node.newname)
         if node.relation.inh:  # not ONLY: the inheritance children's column too
             inheritance.renamed_column(interp, table, node.subname, node.newname)
