@@ -404,3 +404,37 @@ def test_inheritance_refusals_as_postgresql_refuses(make_db) -> None:  # type: i
         (10, "error"),
         (11, "error"),
     ]
+
+
+def test_an_undecided_alter_of_an_inherits_parent_defers_its_children(make_db) -> None:  # type: ignore[no-untyped-def]
+    """A DO block the static reader cannot decide adds a column to an inheritance parent:
+    PostgreSQL (here with the setting on) adds it to the child too. The open effects named
+    the parent only, so the child's column findings stayed PASS/FAIL on a model without it
+    (silently less); now every child the ALTER reaches is named too."""
+    from schema_audit.audit.deferral import Facet, open_statements
+
+    script = """
+        CREATE TABLE parent (id int, n int);
+        CREATE TABLE child () INHERITS (parent);
+        CREATE TABLE grandchild () INHERITS (child);
+        CREATE TABLE other (id int);
+        DO $$ BEGIN
+          IF current_setting('app.flag') = 'on' THEN
+            ALTER TABLE parent ADD COLUMN z int;
+          END IF;
+        END $$;
+    """
+    dsn = make_db("s6d")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("SET app.flag = 'on'")
+        conn.execute(script)
+    static = interpret(script)
+    differing = [str(d) for d in diff_models(live.introspect(dsn), static)]
+    assert differing == [
+        "column public.child.z: exists: present vs (absent)",
+        "column public.grandchild.z: exists: present vs (absent)",
+        "column public.parent.z: exists: present vs (absent)",
+    ]
+    for table in ("parent", "child", "grandchild"):
+        assert open_statements(static, [Facet("column", f"public.{table}", "z")])
+    assert not open_statements(static, [Facet("column", "public.other", "z")])

@@ -182,7 +182,26 @@ def _alter_table(node: ast.AlterTableStmt, r: Resolver) -> list[Effect]:
         elif t == A.AT_ReplicaIdentity:  # judged with the table (its requirement's "exists")
             out.append(_e("exists", target))
         # storage, statistics, fillfactor, CLUSTER ON: nothing the audit reads
+    if node.relation is not None and node.relation.inh:
+        out += _on_children(out, target, r)
     return out
+
+
+def _on_children(effects: list[Effect], target: str, r: Resolver) -> list[Effect]:
+    """An ALTER TABLE on an inheritance parent reaches its children (PostgreSQL recurses): the
+    same effects on each of them, as far as the resolver knows the tree."""
+    if target == "*" or not getattr(r, "_inheritance", None):
+        return []
+    from schema_audit.sources.ddl import inheritance  # the interpreter's package imports us
+
+    model = getattr(r, "model", None)
+    table = model.tables.get(target) if model is not None else None
+    if table is None:
+        return []
+    keys = inheritance.descendant_keys(r, table)  # type: ignore[arg-type]
+    return [
+        Effect(e.kind, key, e.name, e.sticky) for key in keys for e in effects if e.target == target
+    ]
 
 
 def _rename(node: ast.RenameStmt, r: Resolver) -> list[Effect]:
@@ -194,7 +213,8 @@ def _rename(node: ast.RenameStmt, r: Resolver) -> list[Effect]:
         renamed = "*" if target == "*" or new == "*" else qualify(target.split(".")[0], new)
         return [_e("*", target), _e("*", renamed)]
     if kind == OT.OBJECT_COLUMN:
-        return [_e(k, target) for k in COLUMN_REACH]  # expressions, keys, policies follow it
+        out = [_e(k, target) for k in COLUMN_REACH]  # expressions, keys, policies follow it
+        return out + (_on_children(out, target, r) if node.relation and node.relation.inh else [])
     if kind == OT.OBJECT_TABCONSTRAINT:
         return [_e(k, target, n) for k in CONSTRAINT_KINDS for n in (old, new)]
     if kind == OT.OBJECT_INDEX:
