@@ -1551,3 +1551,56 @@ def test_pop_folder_replays_in_pops_transactions(pg_server, tmp_path) -> None:  
         replayed = live.introspect(scratch.dsn)
     assert [str(d) for d in diff_models(replayed, read_sql(root)[0])] == []
     assert "identities_created_at_idx" in replayed.tables["public.identities"].indexes
+
+
+GRAPHILE_USERS = """
+create extension if not exists citext with schema public;
+create schema app_public;
+create table app_public.users (
+  id uuid primary key,
+  username citext not null unique check(length(username) >= 2 and length(username) <= 24
+    and username ~ '^[a-zA-Z]([_]?[a-zA-Z0-9])+$'),
+  is_admin boolean not null default false
+);
+create table app_public.user_emails (
+  id uuid primary key,
+  user_id uuid not null references app_public.users on delete cascade,
+  email citext not null check (email ~ '[^@]+@[^@]+\\.[^@]+'),
+  is_verified boolean not null default false
+);
+create unique index uniq_user_emails_verified_email on app_public.user_emails(email)
+  where (is_verified is true and email <> 'root@localhost');
+alter table app_public.user_emails enable row level security;
+create policy select_own on app_public.user_emails for select
+  using (email like '%@example.com' or email ~* '^admin@');
+"""
+
+
+def test_citext_operators_are_the_extensions_own(make_db) -> None:  # type: ignore[no-untyped-def]
+    """graphile/starter: `username citext … check (username ~ '^[a-zA-Z]…')` is stored as
+    `(username OPERATOR(public.~) '…'::public.citext)`: citext brings its own `~`, `=`, `LIKE`
+    operators, which the catalog (read with an empty search_path) prints qualified. The
+    static reading kept `~`: a static audit with `init --dsn`'s spec FAILed both CHECKs.
+    Dropping the qualifier in the canonical form instead would make `email::text ~ '…'`
+    (case-sensitive) PASS against citext's `~`: the static reading qualifies it."""
+    dsn = make_db("rw")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(GRAPHILE_USERS)
+        stored = conn.execute(
+            "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname ="
+            " 'user_emails_email_check'"
+        ).fetchone()
+        conn.execute("SET search_path = ''")  # as the live read prints it
+        qualified = conn.execute(
+            "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname ="
+            " 'user_emails_email_check'"
+        ).fetchone()
+    assert stored is not None and qualified is not None
+    assert "OPERATOR(public.~)" in qualified[0], qualified  # the catalog's own spelling
+    assert [str(d) for d in diff_models(live.introspect(dsn), interpret(GRAPHILE_USERS))] == []
+    # another operator is still another operator, and pg_catalog's (case-sensitive) `~` on
+    # the column cast to text is not citext's
+    for changed in ("email ~* '[^@]", "email::text ~ '[^@]"):
+        other = interpret(GRAPHILE_USERS.replace("email ~ '[^@]", changed))
+        assert [str(d) for d in diff_models(live.introspect(dsn), other)] != [], changed
+

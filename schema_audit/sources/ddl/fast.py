@@ -260,6 +260,10 @@ def _create_index(interp: DdlInterpreter, body: dict, nodes: _Lazy) -> Callable[
     include = [_include(elem) for elem in body.get("indexIncludingParams", ())]
     if "whereClause" in body and _numeric(body["whereClause"]):
         raise _NotHere  # the tree handler promotes integer columns meeting it (implicit.py)
+    if "whereClause" in body:
+        table = interp.model.tables.get(qualify(interp._schema_named(schemaname, relname), relname))
+        if table is not None and _names_citext(body["whereClause"], table):
+            raise _NotHere  # the tree handler qualifies citext's operators (implicit.py)
     where = _text(body["whereClause"], nodes) if "whereClause" in body else None
     unique = bool(body.get("unique", False))
     if_not_exists = bool(body.get("if_not_exists", False))
@@ -573,11 +577,21 @@ def _may_cast(value: Any, table: Table) -> bool:
     is not one: the canonical forms drop it."""
     if value is None:
         return False
-    if _numeric(value):
-        return True
+    if _numeric(value) or _names_citext(value, table):
+        return True  # (citext: the tree handler qualifies its operators, implicit.py)
     types = {column.type for column in map(table.columns.get, _column_names(value)) if column}
     numeric = any(type_.split("(")[0] == "numeric" for type_ in types)
     return numeric and not types.isdisjoint(INTEGER_TYPES)
+
+
+def _names_citext(value: Any, table: Table) -> bool:
+    """Whether an expression names a citext column of ``table`` (whose operators PostgreSQL
+    stores as citext's own: only the tree handler qualifies them)."""
+    for name in _column_names(value):
+        column = table.columns.get(name)
+        if column is not None and (column.type == "citext" or column.type.endswith(".citext")):
+            return True
+    return False
 
 
 def _column_names(value: Any) -> Iterator[str]:

@@ -295,7 +295,8 @@ def _expanded(node: Any, columns: Columns) -> Any:
 
 def promote_integer_columns(expr: Any, columns: Mapping[str, Column] | Columns) -> Any:
     """``expr`` with each integer operand an operator meets with a numeric one wrapped in the
-    ``::numeric`` cast PostgreSQL stores (``columns``: the table's, by name, or a resolver
+    ``::numeric`` cast PostgreSQL stores (and citext's operators qualified as the catalog
+    prints them: ``_citext_operators``) (``columns``: the table's, by name, or a resolver
     such as ``Scopes``); changed in place except a BETWEEN at the top, which is replaced:
     use the returned expression."""
     if expr is None or not columns:
@@ -303,4 +304,57 @@ def promote_integer_columns(expr: Any, columns: Mapping[str, Column] | Columns) 
     resolver = columns if isinstance(columns, Columns) else Columns(columns)
     expr = _expanded(expr, resolver)
     _promote(expr, resolver)
+    _citext_operators(expr, resolver)
     return expr
+
+
+# citext's own operators (for citext, citext; the pattern ones also for citext, text)
+_CITEXT_OPERATORS = frozenset(
+    {"=", "<>", "!=", "<", "<=", ">", ">=", "~", "~*", "!~", "!~*", "~~", "~~*", "!~~", "!~~*"}
+)
+_PATTERN_KINDS = (A_Expr_Kind.AEXPR_LIKE, A_Expr_Kind.AEXPR_ILIKE)
+
+
+def _citext_schema(node: Any, columns: Columns) -> str | None:
+    """The schema of the citext type of a column ``node`` names (None: not a citext column)."""
+    column = columns.column(node) if isinstance(node, ast.ColumnRef) else None
+    if column is None:
+        return None
+    if column.type == "citext":
+        return "public"  # the model names public's types bare
+    schema, _, name = column.type.rpartition(".")
+    return schema if name == "citext" and schema else None
+
+
+def _citext_operators(node: Any, columns: Columns) -> None:
+    """``email ~ '…'`` over a citext column is stored with citext's own operator, which the
+    catalog (read with an empty search_path) prints ``email OPERATOR(public.~) '…'``
+    (graphile/starter's CHECKs): such an operator is qualified here the same way. Only a
+    citext column on the left meeting a string literal or another citext column of the same
+    schema; ``email::text ~ '…'`` keeps pg_catalog's operator, as in PostgreSQL. Subqueries
+    are not entered (their names are other tables' columns)."""
+    if isinstance(node, tuple | list):
+        for item in node:
+            _citext_operators(item, columns)
+        return
+    if not isinstance(node, ast.Node) or isinstance(node, ast.SelectStmt | ast.SubLink):
+        return
+    if (
+        isinstance(node, ast.A_Expr)
+        and node.kind in (A_Expr_Kind.AEXPR_OP, *_PATTERN_KINDS)
+        and node.name
+        and len(node.name) == 1
+        and node.name[0].sval in _CITEXT_OPERATORS
+        and (schema := _citext_schema(node.lexpr, columns)) is not None
+        and (
+            (isinstance(node.rexpr, ast.A_Const) and isinstance(node.rexpr.val, ast.String))
+            or _citext_schema(node.rexpr, columns) == schema
+        )
+    ):
+        op = "<>" if node.name[0].sval == "!=" else node.name[0].sval
+        node.kind = A_Expr_Kind.AEXPR_OP  # LIKE is stored as the ~~ operator it stands for
+        node.name = (ast.String(sval=schema), ast.String(sval=op))
+    for slot in getattr(type(node), "__slots__", ()):
+        value = getattr(node, slot, None)
+        if isinstance(value, ast.Node | tuple | list):
+            _citext_operators(value, columns)
