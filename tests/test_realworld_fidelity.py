@@ -1604,3 +1604,74 @@ def test_citext_operators_are_the_extensions_own(make_db) -> None:  # type: igno
         other = interpret(GRAPHILE_USERS.replace("email ~ '[^@]", changed))
         assert [str(d) for d in diff_models(live.introspect(dsn), other)] != [], changed
 
+
+GRAPHILE_AFTER_RESET = """BEGIN;
+CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public;
+COMMIT;
+"""
+GRAPHILE_000001 = """--! Previous: -
+--! Hash: sha1:0123456789abcdef0123456789abcdef01234567
+
+--! split: 0001-reset.sql
+drop schema if exists app_public cascade;
+
+--! split: 0020-schemas.sql
+create schema app_public;
+create table app_public.organizations (
+  id uuid primary key,
+  slug citext not null unique,
+  name text not null
+);
+lock table app_public.organizations;
+"""
+GRAPHILE_000002 = """--! Previous: sha1:0123456789abcdef0123456789abcdef01234567
+--! Hash: sha1:89abcdef0123456789abcdef0123456789abcdef
+--! no-transaction
+
+create index concurrently organizations_name_idx on app_public.organizations (name);
+"""
+
+
+def test_graphile_migrate_committed_migrations_are_read(make_db, pg_server, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """graphile/starter (graphile-migrate): `migrations/` holds `afterReset.sql` beside the
+    folders `committed/` (the migrations, `000001.sql` …) and `current/` (uncommitted work).
+    Read as a flat SQL folder only afterReset.sql was applied: the whole schema of
+    committed/000001.sql was ignored without a word. Now: afterReset.sql, then committed/ in
+    order (current/ named, not read); each committed migration replays in a transaction
+    unless its header says `--! no-transaction`."""
+    from schema_audit.sources.replay import replay_sql, scratch_database
+    from schema_audit.sources.sqlfile import read_sql
+
+    root = tmp_path / "migrations"
+    (root / "committed").mkdir(parents=True)
+    (root / "current").mkdir()
+    (root / "afterReset.sql").write_text(GRAPHILE_AFTER_RESET)
+    (root / "committed" / "000001.sql").write_text(GRAPHILE_000001)
+    (root / "committed" / "000002-name-index.sql").write_text(GRAPHILE_000002)
+    (root / "current" / "1-current.sql").write_text(
+        "alter table app_public.organizations add x int;\n"
+    )
+    dsn = make_db("rw")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(GRAPHILE_AFTER_RESET)
+        conn.execute(GRAPHILE_000001)
+        conn.execute(GRAPHILE_000002)
+    model, layout = read_sql(root)
+    assert layout.name == "graphile-migrate"
+    assert [f.name for f in layout.files] == [
+        "afterReset.sql",
+        "000001.sql",
+        "000002-name-index.sql",
+    ]
+    assert [(i.code, i.severity) for i in layout.issues] == [
+        ("after-reset", "info"),
+        ("not-read", "info"),
+    ]
+    assert [str(d) for d in diff_models(live.introspect(dsn), model)] == []
+    assert "x" not in model.tables["app_public.organizations"].columns
+    with scratch_database(pg_server.admin_dsn) as scratch:
+        replay_sql(root, scratch)
+        assert scratch.failed is None, scratch.failed
+        replayed = live.introspect(scratch.dsn)
+    assert [str(d) for d in diff_models(replayed, model)] == []
+

@@ -18,6 +18,8 @@ runner's own opt-out is honoured:
   STDIN``, and ``ALTER TYPE … ADD VALUE`` before PostgreSQL 12). Such a migration runs
   statement by statement (as with Flyway's ``mixed`` setting: without it Flyway refuses a
   migration mixing both kinds, so a database migrated by it had it set).
+* graphile-migrate: every committed migration, unless its header says
+  ``--! no-transaction``;
 * pop (Ory's popx): every migration, unless its name says ``.autocommit``
   (``20241029_x.autocommit.up.sql``).
 
@@ -33,6 +35,7 @@ from pathlib import Path
 from schema_audit.sources.sqlfile import _DBMATE_UP, _GOOSE_UP
 
 _GOOSE_NO_TRANSACTION = re.compile(r"(?im)^[ \t]*--[ \t]*\+goose[ \t]+no[ \t]+transaction\b")
+_GRAPHILE_NO_TRANSACTION = re.compile(r"(?im)^--![ \t]*no-transaction\b")
 _DBMATE_NO_TRANSACTION = re.compile(r"(?i)\btransaction[ \t]*:[ \t]*false\b")
 
 
@@ -64,6 +67,8 @@ def in_one_transaction(
         return _flyway_runs_in_transaction(file, text, server_version)
     if layout == "pop":
         return ".autocommit." not in file.name
+    if layout == "graphile-migrate" and file.parent.name == "committed":
+        return _GRAPHILE_NO_TRANSACTION.search(text) is None
     return False
 
 

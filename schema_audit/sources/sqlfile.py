@@ -12,6 +12,7 @@ numerically part by part (so V10 comes after V9):
   kept; goose's Go migrations are named as not read);
 * drizzle-kit's ``meta/_journal.json``: the files it lists, in its order;
 * diesel's ``<version>_<name>/up.sql`` folders;
+* graphile-migrate: ``committed/000001[-message].sql`` in order, after ``afterReset.sql``;
 * pop / Ory's popx: ``<version>_<name>[.<dialect>][.autocommit].up.sql``, one folder for every
   database: the ``postgres`` file of a version, else its dialect-less one;
 * anything else alphabetically, with a note saying so.
@@ -358,6 +359,72 @@ def _drizzle(folder: Path) -> Layout | None:
     return Layout("drizzle", files, {f: f.stem for f in files}, issues)
 
 
+_GRAPHILE_COMMITTED = re.compile(r"^\d+(?:-[^/]*)?\.sql$")
+_GMRC_SEARCH_PATH = re.compile(r'"search_path"\s*:\s*"([^"]*)"')
+
+
+def _graphile_migrate(folder: Path) -> Layout | None:
+    """graphile-migrate: ``migrations/committed/000001.sql`` (``000002-message.sql`` …) applied
+    in order; ``afterReset.sql`` beside them runs first whenever the database is made from
+    scratch (``graphile-migrate reset``: the extensions a superuser creates). ``current.sql``
+    or ``current/`` is work not committed yet, which ``migrate`` never applies: named, not read.
+    Read as a flat folder, only ``afterReset.sql`` was applied and every committed migration
+    was ignored without a word."""
+    committed = folder / "committed"
+    if not committed.is_dir():
+        return None
+    steps = [p for p in committed.iterdir() if p.is_file() and _GRAPHILE_COMMITTED.match(p.name)]
+    if not steps:
+        return None
+    steps.sort(key=lambda p: (int(p.name.split("-", 1)[0].split(".", 1)[0]), p.name))
+    files: list[Path] = []
+    issues: list[MigrationIssue] = []
+    reset = folder / "afterReset.sql"
+    if reset.is_file():
+        files.append(reset)
+        issues.append(
+            MigrationIssue(
+                "after-reset",
+                f"{reset.name}: applied first, as graphile-migrate does when it makes the database "
+                "(reset); a database made otherwise needs what it creates made some other way",
+                reset.stem,
+                str(reset),
+                None,
+                "info",
+            )
+        )
+    files += steps
+    for current in (folder / "current.sql", folder / "current"):
+        if current.exists():
+            issues.append(
+                MigrationIssue(
+                    "not-read",
+                    f"{current.name}: uncommitted work (graphile-migrate commit has not made it a "
+                    "migration; migrate never applies it); not read",
+                    current.stem,
+                    str(current),
+                    None,
+                    "info",
+                )
+            )
+    for gmrc in (folder.parent / ".gmrc", folder.parent / ".gmrc.js"):
+        found = _GMRC_SEARCH_PATH.search(_head(gmrc)) if gmrc.is_file() else None
+        if found:
+            issues.append(
+                MigrationIssue(
+                    "search-path",
+                    f"{gmrc.name} runs the migrations with search_path {found[1]}: unqualified "
+                    f"names resolve through it only with --search-path {found[1].replace(' ', '')}",
+                    None,
+                    str(gmrc),
+                    None,
+                    "info",
+                )
+            )
+    versions = {f: f.stem for f in files}
+    return Layout("graphile-migrate", files, versions, issues)
+
+
 _POP = re.compile(
     r"^(?P<version>\d+)_(?P<name>[^.]+)(?P<dialect>\.[a-z0-9]+)?(?P<auto>\.autocommit)?"
     r"\.(?P<dir>up|down)\.(?P<ext>sql|fizz)$"
@@ -464,7 +531,9 @@ def discover(path: Path) -> Layout:
         inner = discover(supabase)
         inner.name = "supabase"
         return inner
-    if found := _sqitch(path) or _prisma(path) or _drizzle(path) or _diesel(path):
+    if found := (
+        _sqitch(path) or _prisma(path) or _drizzle(path) or _diesel(path) or _graphile_migrate(path)
+    ):
         if not found.files and not found.issues:
             raise MigrationSourceError(f"{path}: the {found.name} layout lists no migration")
         return found
