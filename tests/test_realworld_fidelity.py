@@ -1675,3 +1675,69 @@ def test_graphile_migrate_committed_migrations_are_read(make_db, pg_server, tmp_
         replayed = live.introspect(scratch.dsn)
     assert [str(d) for d in diff_models(replayed, model)] == []
 
+
+CKAN_HELPERS = '''from typing import Any
+
+
+def skip_based_on_legacy_engine_version(op: Any, filename: str) -> bool:
+    """Skip a revision an older migration tool already applied (its version in alembic.ini)."""
+    conf = op.get_context().config
+    version = conf.get_main_option("sqlalchemy_migrate_version")
+    if version:
+        return int(version) >= int(filename.split("_", 1)[0])
+    return False
+'''
+CKAN_REVISION = '''"""Add group object
+
+Revision ID: f92ee205e46d
+"""
+from alembic import op
+import sqlalchemy as sa
+from ckan_rw_migration import skip_based_on_legacy_engine_version
+
+revision = "f92ee205e46d"
+down_revision = None
+
+
+def upgrade():
+    if skip_based_on_legacy_engine_version(op, __name__):
+        return
+    op.create_table(
+        "group",
+        sa.Column("id", sa.UnicodeText, primary_key=True),
+        sa.Column("name", sa.UnicodeText, nullable=False, unique=True),
+        sa.Column("title", sa.UnicodeText),
+    )
+    op.execute("ALTER TABLE \\"group\\" ADD COLUMN state text DEFAULT 'active'")
+
+
+def downgrade():
+    op.drop_table("group")
+'''
+
+
+def test_a_revision_reads_the_alembic_config_through_its_context(make_db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """CKAN (110 Alembic revisions): 87 revisions start with
+    `skip_based_on_legacy_engine_version(op, __name__)`, which reads
+    `op.get_context().config.get_main_option(…)`. Under Alembic (online or `upgrade --sql`)
+    that is the project's Config; the tool rendered with a context without one, so every such
+    revision failed ("'NoneType' object has no attribute 'get_main_option'") and was read
+    from its syntax tree, which cannot follow the call: static audit 98 FAIL / 461 DEFERRED,
+    no init --sql spec. The rendering context now carries the project's alembic.ini Config."""
+    from schema_audit.sources import alembic as alembic_source
+
+    project = tmp_path / "migration"
+    (project / "versions").mkdir(parents=True)
+    (project / "alembic.ini").write_text("[alembic]\nscript_location = %(here)s\n")
+    (project / "ckan_rw_migration.py").write_text(CKAN_HELPERS)
+    (project / "versions" / "004_f92ee205e46d_add_group_object.py").write_text(CKAN_REVISION)
+    history = alembic_source.render_history(project)
+    assert [(r.revision, r.error) for r in history.revisions] == [("f92ee205e46d", None)]
+    dsn = make_db("rw")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for rev in history.revisions:
+            for stmt in rev.statements:
+                conn.execute(stmt.sql)
+    static = alembic_source.model_from_history(history)
+    assert [str(d) for d in diff_models(live.introspect(dsn), static)] == []
+    assert sorted(static.tables['public."group"'].columns) == ["id", "name", "state", "title"]

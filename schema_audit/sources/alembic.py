@@ -21,6 +21,7 @@ from __future__ import annotations
 import ast as pyast
 import configparser
 import contextlib
+import functools
 import hashlib
 import heapq
 import importlib.util
@@ -507,6 +508,7 @@ def _render(
     info: _RevisionFile, display: str, project: Path
 ) -> tuple[list[RenderedStatement], str | None]:
     from alembic.operations import Operations
+    from alembic.runtime.environment import EnvironmentContext
     from alembic.runtime.migration import MigrationContext
 
     module_name = _module_name(info)
@@ -520,6 +522,9 @@ def _render(
         spec.loader.exec_module(module)
         context = MigrationContext.configure(
             dialect_name="postgresql",
+            # op.get_context().config is the project's Config under `alembic upgrade --sql`
+            # too: CKAN's revisions read an option of it before doing anything
+            environment_context=EnvironmentContext(_project_config(project), None),
             # the default pyformat paramstyle doubles every % in op.execute() text, so
             # format('… %I …') would reach the interpreter as format('… %%I …')
             dialect_opts={"paramstyle": "named"},
@@ -540,6 +545,16 @@ def _render(
                 sys.path.remove(p)
         sys.modules.pop(module_name, None)
     return _statements(info, display, buffer), error
+
+
+@functools.lru_cache(maxsize=8)
+def _project_config(project: Path):
+    """The Alembic Config of the project's alembic.ini (an empty one without it), as a
+    revision sees it through ``op.get_context().config``."""
+    from alembic.config import Config
+
+    ini = project / "alembic.ini"
+    return Config(str(ini)) if ini.is_file() else Config()
 
 
 def _module_name(info: _RevisionFile) -> str:
