@@ -1741,3 +1741,55 @@ def test_a_revision_reads_the_alembic_config_through_its_context(make_db, tmp_pa
     static = alembic_source.model_from_history(history)
     assert [str(d) for d in diff_models(live.introspect(dsn), static)] == []
     assert sorted(static.tables['public."group"'].columns) == ["id", "name", "state", "title"]
+
+
+CHINOOK_BEFORE = """--
+-- PostgreSQL database dump
+--
+SET standard_conforming_strings = on;
+SELECT pg_catalog.set_config('search_path', '', false);
+
+CREATE TABLE public."Artist" (
+    "ArtistId" integer NOT NULL,
+    "Name" character varying(120)
+);
+
+--
+-- Data for Name: Artist; Type: TABLE DATA; Schema: public; Owner: -
+--
+
+"""
+CHINOOK_COPY = 'COPY public."Artist" ("ArtistId", "Name") FROM stdin;'
+CHINOOK_ROWS = "1\tAC/DC\n2\tAccept\n3\tCREATE TABLE x (a int); -- a row, not SQL\n4\t\\N\n"
+CHINOOK_AFTER = """
+
+--
+-- Name: Artist PK_Artist; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public."Artist"
+    ADD CONSTRAINT "PK_Artist" PRIMARY KEY ("ArtistId");
+"""
+
+
+def test_pg_dump_rows_after_copy_from_stdin_are_not_sql(make_db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """neondatabase/postgres-sample-dbs (chinook, netflix, titanic … pg_dump files with their
+    data): psql reads a `COPY … FROM stdin;`'s rows from the file up to `\\.`. Read as SQL,
+    each row was a syntax error and pg_dump's `ALTER TABLE … ADD CONSTRAINT … PRIMARY KEY`
+    after the rows was swallowed with them: every primary key and foreign key missing from
+    the static reading (chinook: static audit with init --dsn's spec 63 FAIL, exit 2)."""
+    from schema_audit.sources.sqlfile import read_sql
+
+    dump = tmp_path / "chinook.sql"
+    dump.write_text(CHINOOK_BEFORE + CHINOOK_COPY + "\n" + CHINOOK_ROWS + "\\.\n" + CHINOOK_AFTER)
+    dsn = make_db("rw")
+    with psycopg.connect(dsn, autocommit=True) as conn:  # as psql runs the file
+        conn.execute(CHINOOK_BEFORE)
+        with conn.cursor().copy(CHINOOK_COPY.rstrip(";")) as copy:
+            copy.write(CHINOOK_ROWS)
+        conn.execute(CHINOOK_AFTER)
+        assert conn.execute('SELECT count(*) FROM public."Artist"').fetchone() == (4,)
+    model, _ = read_sql(dump)
+    assert [str(d) for d in diff_models(live.introspect(dsn), model)] == []
+    assert [(u.line, u.kind) for u in model.unapplied] == [(16, "data")]  # the COPY itself
+    assert "public.x" not in model.tables

@@ -85,6 +85,8 @@ def split_statements(sql: str) -> Iterator[Statement]:
     parse alone is joined with the following ones until it does (``BEGIN ATOMIC … END``
     bodies contain semicolons); if it never does, it is reported alone.
     """
+    # COPY … FROM stdin rows (a pg_dump with data) are not SQL: blank them first
+    sql = _blank_copy_data(sql) if "stdin" in sql or "STDIN" in sql else sql
     # psql meta-commands (\connect, \restrict …) are not SQL; blank them, keeping line numbers.
     text = re.sub(r"(?m)^\\.*$", "", sql) if "\\" in sql else sql
     cuts = _statement_slices(text)
@@ -127,6 +129,31 @@ def split_statements(sql: str) -> Iterator[Statement]:
             yield Statement(body, line, None, str(node).splitlines()[0])
         else:
             yield Statement(body, line, node)
+
+
+# psql reads the rows of a ``COPY … FROM stdin;`` from the script itself, up to a line ``\.``
+_COPY_FROM_STDIN = re.compile(r"(?im)^[ \t]*COPY\b[^;]*\bFROM[ \t\n]+STDIN\b[^;]*;[ \t]*$")
+_END_OF_DATA = re.compile(r"(?m)^\\\.[ \t]*$")
+
+
+def _blank_copy_data(sql: str) -> str:
+    """``sql`` with the rows of each ``COPY … FROM stdin;`` blanked (line numbers kept).
+
+    pg_dump writes a table's rows that way; read as SQL, each row was a syntax error and the
+    statement after the rows (pg_dump's ``ALTER TABLE … ADD CONSTRAINT … PRIMARY KEY``) was
+    swallowed with them: the primary key was missing from the static reading. The COPY
+    itself stays (a data change)."""
+    parts: list[str] = []
+    pos = 0
+    while (copy := _COPY_FROM_STDIN.search(sql, pos)) is not None:
+        rows = copy.end()
+        end = _END_OF_DATA.search(sql, rows)
+        stop = end.end() if end is not None else len(sql)  # psql reads to the end without one
+        parts.append(sql[pos:rows])
+        parts.append("\n" * sql.count("\n", rows, stop))
+        pos = stop
+    parts.append(sql[pos:])
+    return "".join(parts)
 
 
 # How many following pieces a statement that does not parse alone may absorb (BEGIN ATOMIC).
