@@ -1793,3 +1793,26 @@ def test_pg_dump_rows_after_copy_from_stdin_are_not_sql(make_db, tmp_path) -> No
     assert [str(d) for d in diff_models(live.introspect(dsn), model)] == []
     assert [(u.line, u.kind) for u in model.unapplied] == [(16, "data")]  # the COPY itself
     assert "public.x" not in model.tables
+
+
+HYDRA_CLIENT = """
+CREATE TABLE hydra_client (
+    id varchar(255) NOT NULL,
+    pk SERIAL PRIMARY KEY,
+    client_name text NOT NULL
+);
+CREATE TABLE hydra_jwk (pk SERIAL PRIMARY KEY, sid varchar(255) NOT NULL);
+ALTER TABLE hydra_client RENAME pk TO pk_deprecated;
+ALTER TABLE hydra_jwk RENAME COLUMN pk TO pk_deprecated;
+"""
+
+
+def test_renamed_serial_column_keeps_its_sequence(make_db) -> None:  # type: ignore[no-untyped-def]
+    """Ory Hydra (pop): `ALTER TABLE hydra_client RENAME pk TO pk_deprecated` of a SERIAL
+    column; the sequence stays owned by the column under its new name (pg_depend follows the
+    column), while the static reading kept `OWNED BY hydra_client.pk`: a static audit with
+    init --dsn's spec FAILed `sequences.hydra_client_pk_seq` and `…hydra_jwk_pk_seq`."""
+    dsn = make_db("rw", HYDRA_CLIENT)
+    static = interpret(HYDRA_CLIENT)
+    assert [str(d) for d in diff_models(live.introspect(dsn), static)] == []
+    assert static.sequences["public.hydra_client_pk_seq"].owned_by == "hydra_client.pk_deprecated"

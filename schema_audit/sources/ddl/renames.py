@@ -276,6 +276,9 @@ def rename_column(interp: DdlInterpreter, table: Table, old: str, new: str) -> N
     column = interp._column(table, old)
     table.columns = {(new if k == old else k): v for k, v in table.columns.items()}
     column.name = new
+    for seq in interp.model.sequences.values():  # OWNED BY follows the column's new name
+        if seq.schema == table.schema and seq.owned_by == f"{table.name}.{old}":
+            seq.owned_by = f"{table.name}.{new}"
     column.provenance.append(interp._prov("renamed"))
     for index in table.indexes.values():
         for key in index.keys:
