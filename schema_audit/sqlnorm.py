@@ -20,6 +20,7 @@ whitespace- and case-folded string.
 
 from __future__ import annotations
 
+import copy
 import functools
 import re
 from typing import TYPE_CHECKING
@@ -746,3 +747,115 @@ def _is_bare_string(text: str) -> bool:
         and len(stmt.targetList) == 1
         and _is_string_const(stmt.targetList[0].val)
     )
+
+
+@functools.lru_cache(maxsize=1024)
+def canonical_query(text: str, loose: bool = False) -> str:
+    """A view's query in one spelling: ``pg_get_viewdef``'s text and a migration's compare
+    equal when PostgreSQL would store the same query (never raises).
+
+    Beyond the expression rules: an output name a column gets anyway is dropped (``count(*)
+    AS count``), as are the names of a UNION's later branches (the first branch names the
+    columns); ``ORDER BY 2`` / ``GROUP BY 1`` are the target they number (PostgreSQL stores
+    the expression); a query over a single relation loses the relation's name on its columns
+    (PostgreSQL 16+ prints them bare, 15 qualified). Qualifiers in a query over several
+    relations stay: which relation a column comes from is part of the meaning.
+    """
+    source = text.strip().rstrip(";").strip()
+    if not source:
+        return ""
+    try:
+        statements = parse_sql(source)
+        if len(statements) != 1 or not isinstance(statements[0].stmt, ast.SelectStmt):
+            return _fallback(source)
+        tree = statements[0].stmt
+        selects: list[ast.SelectStmt] = find_all(tree, ast.SelectStmt)
+        for select in selects:
+            _ordinals_to_targets(select)
+            if select.op and select.rarg is not None:
+                _drop_branch_names(select.rarg)
+        _drop_default_aliases(tree)
+        tree = _normalize(tree)
+        if loose:
+            tree = _without_casts(tree)
+        relations = find_all(tree, ast.RangeVar)
+        if len(relations) == 1 and len(find_all(tree, ast.SelectStmt)) == 1:
+            rv = relations[0]
+            name = rv.alias.aliasname if rv.alias is not None else rv.relname
+            for ref in find_all(tree, ast.ColumnRef):
+                fields = ref.fields or ()
+                if len(fields) == 2 and getattr(fields[0], "sval", None) == name:
+                    ref.fields = (fields[1],)
+        return re.sub(r"\s+", " ", deparse(tree)).strip()
+    except Exception:  # a broken query must not crash an audit
+        return _fallback(source)
+
+
+def _without_casts(node):
+    """``node`` with each ``x::type`` replaced by ``x``."""
+    if isinstance(node, tuple | list):
+        return tuple(_without_casts(n) for n in node)
+    if not isinstance(node, ast.Node):
+        return node
+    while isinstance(node, ast.TypeCast) and node.arg is not None:
+        node = node.arg
+    for slot in type(node).__slots__:
+        value = getattr(node, slot, None)
+        if slot != "location" and isinstance(value, ast.Node | tuple | list):
+            setattr(node, slot, _without_casts(value))
+    return node
+
+
+def _ordinals_to_targets(select: ast.SelectStmt) -> None:
+    targets = select.targetList or ()
+    if not targets or select.op:
+        return
+
+    def target(node):
+        if (
+            isinstance(node, ast.A_Const)
+            and isinstance(node.val, ast.Integer)
+            and 1 <= node.val.ival <= len(targets)
+            and isinstance(targets[node.val.ival - 1], ast.ResTarget)
+        ):
+            return copy.deepcopy(targets[node.val.ival - 1].val)
+        return node
+
+    for sort in select.sortClause or ():
+        if isinstance(sort, ast.SortBy):
+            sort.node = target(sort.node)
+    if select.groupClause:
+        select.groupClause = tuple(target(g) for g in select.groupClause)
+
+
+def _drop_branch_names(node) -> None:
+    """A UNION / INTERSECT / EXCEPT branch after the first: its output names name nothing."""
+    if isinstance(node, ast.SelectStmt) and node.op and node.larg is not None:
+        _drop_branch_names(node.larg)
+        _drop_branch_names(node.rarg)
+        return
+    if isinstance(node, ast.SelectStmt):
+        for target in node.targetList or ():
+            if isinstance(target, ast.ResTarget):
+                target.name = None
+
+
+def views_equal(a: str | None, b: str | None, *, printed: bool = False) -> bool | None:
+    """Two view queries PostgreSQL would store alike (see :func:`canonical_query`): True;
+    different: False; None when they differ only in casts (one may be a cast PostgreSQL
+    adds by itself, which a migration's text does not show, or a cast someone added) —
+    unless both are ``pg_get_viewdef``'s text (``printed``: ``b`` was read from a catalog,
+    and ``a`` is in its layout, as init wrote it): the same printer added the same casts,
+    so a cast more or less is a different query."""
+    left, right = str(a or ""), str(b or "")
+    if canonical_query(left) == canonical_query(right):
+        return True
+    if canonical_query(left, True) == canonical_query(right, True):
+        return False if printed and viewdef_layout(left) and viewdef_layout(right) else None
+    return False
+
+
+def viewdef_layout(text: str) -> bool:
+    """Whether ``text`` is laid out as ``pg_get_viewdef(view, true)`` prints a query over a
+    relation (``FROM`` on its own line after three spaces): a catalog's text."""
+    return "\n   FROM " in text

@@ -27,11 +27,14 @@ def _init(model, name: str, kind: str) -> str:  # type: ignore[no-untyped-def]
     return spec_from_model(model, name=name, source=kind, rule_findings=found)
 
 
-def _no_fail(spec_path: Path, model) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def _no_fail(spec_path: Path, model, deferred: tuple[str, ...] = ()) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """No finding but PASS / WAIVED, and DEFERRED for the ids in ``deferred`` only."""
     spec = load_spec(spec_path)
     result = audit_model(spec, model, "live", rules="all")
     failing = [
-        f"{f.id}: {f.message}" for f in result.findings if f.status not in ("PASS", "WAIVED")
+        f"{f.id}: {f.message}"
+        for f in result.findings
+        if f.status not in ("PASS", "WAIVED") and not (f.status == "DEFERRED" and f.id in deferred)
     ]
     assert failing == [], "\n".join(failing[:10])
     return result.summary
@@ -56,9 +59,10 @@ def test_init_from_migrations_and_from_the_live_database(pg_server, tmp_path: Pa
     live_spec = tmp_path / "live.yaml"
     live_spec.write_text(_init(live_model, "B0.3 live", "live"))
     _no_fail(live_spec, live_model)
-    _no_fail(
-        spec, live_model
-    )  # the spec written from the migrations also holds for the migrated database
+    # the spec written from the migrations also holds for the migrated database; one query
+    # differs only in the cast PostgreSQL adds itself (COALESCE(sum(bigint), 0)::numeric),
+    # which the migration's text does not show: DEFERRED, not a FAIL or a PASS
+    _no_fail(spec, live_model, deferred=("materialized_views.mv_realtime_revenue",))
 
 
 def test_init_on_the_benchmark_schema(pg_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

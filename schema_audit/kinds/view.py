@@ -7,6 +7,7 @@ views:
     columns: [id, name]
     depends_on: [customers]
     options: {security_invoker: true}
+    definition: SELECT id, name FROM customers WHERE active
 ```
 """
 
@@ -26,6 +27,7 @@ from schema_audit.kinds.index import SCHEMA as INDEX_SCHEMA
 from schema_audit.model import SchemaModel, qualify
 from schema_audit.spec.fragments import obj, req_schema, string, strings
 from schema_audit.spec.model import Requirement
+from schema_audit.sqlnorm import views_equal
 
 SCHEMA = req_schema(
     {
@@ -52,6 +54,11 @@ SCHEMA = req_schema(
             "type": ["string", "null"],
             "description": "Its COMMENT (null = none); compared when stated.",
         },
+        "definition": string(
+            "Its query (compared when stated) as PostgreSQL stores it: pg_get_viewdef's text "
+            "and the same query spelled otherwise (bare columns, ORDER BY 1, whitespace) are "
+            "equal; a changed condition, column, join or relation is not."
+        ),
         "indexes": {"type": "array", "items": INDEX_SCHEMA},
         "owner": _acl.OWNER_SCHEMA,
         "grants": _acl.GRANTS_SCHEMA,
@@ -120,6 +127,19 @@ def check_view(req: Requirement, ctx: AuditContext) -> Finding:
         diffs.append(Diff("depends_on", req.props["depends_on"], sorted(deps)))
     option_problems = option_diffs(req.props.get("options") or {}, view.options, None)
     diffs += option_problems
+    definition = None
+    same_query = (
+        views_equal(
+            req.props["definition"],
+            view.definition,
+            printed=bool(view.provenance) and view.provenance[0].source == "catalog",
+        )
+        if "definition" in req.props
+        else True
+    )
+    if same_query is False:
+        definition = Diff("definition", req.props["definition"], view.definition)
+        diffs.append(definition)
     comment = None
     if "comment" in req.props and (req.props["comment"] or None) != (view.comment or None):
         comment = Diff("comment", req.props["comment"], view.comment)
@@ -138,6 +158,8 @@ def check_view(req: Requirement, ctx: AuditContext) -> Finding:
             detail += ("; " if detail else "") + describe_diffs(
                 replace(d, actual=d.actual or "not set") for d in option_problems
             )
+        if definition:
+            detail += ("; " if detail else "") + "query differs"
         if comment:
             detail += ("; " if detail else "") + "comment differs"
         if owner:
@@ -148,6 +170,17 @@ def check_view(req: Requirement, ctx: AuditContext) -> Finding:
             diffs.append(grants)
         return finding_for(
             req, Status.FAIL, f"{label} differs: {detail}", diffs=diffs, evidence=evidence, ddl=ddl
+        )
+    if same_query is None:
+        return finding_for(
+            req,
+            Status.DEFERRED,
+            f"{label} exists; its query differs from the stated one only in casts, which "
+            "cannot be decided from the text (PostgreSQL spells out the casts it adds "
+            "itself): compare them, or state the query as the catalog prints it",
+            diffs=[Diff("definition", req.props["definition"], view.definition)],
+            evidence=evidence,
+            ddl=ddl,
         )
     if unknown_owner:
         return finding_for(

@@ -173,6 +173,8 @@ def _view(view: View) -> dict[str, Any]:
         spec["options"] = view_options(view.options)
     if view.comment:
         spec["comment"] = view.comment
+    if view.definition:  # the query as the catalog prints it (pg_get_viewdef), unframed
+        spec["definition"] = view.definition.strip().removesuffix(";").rstrip()
     if view.owner is not None:
         spec["owner"] = view.owner
     spec["grants"] = acl(view.grants, view.owner)

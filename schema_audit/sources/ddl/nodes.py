@@ -121,6 +121,8 @@ def target_names(query: ast.Node | None) -> list[str]:
         return []
     if query.op and query.larg is not None:
         return target_names(query.larg)
+    if query.valuesLists and not query.targetList:  # VALUES (…): column1, column2, …
+        return [f"column{i + 1}" for i in range(len(query.valuesLists[0]))]
     names = []
     for target in query.targetList or ():
         if target.name:

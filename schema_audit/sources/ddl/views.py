@@ -22,13 +22,13 @@ from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.function_columns import rowtype_reads
 from schema_audit.sources.ddl.nodes import (
     create_reloptions,
-    deparse,
     reloptions,
     strings,
     target_names,
 )
 from schema_audit.sources.ddl.registry import handles
 from schema_audit.sources.ddl.view_columns import has_star, output_names, star_covered_columns
+from schema_audit.sources.ddl.viewdef import stored_definition
 
 if TYPE_CHECKING:
     from schema_audit.sources.ddl.interpreter import DdlInterpreter
@@ -109,7 +109,7 @@ def define_view(
         schema,
         rv.relname,
         materialized=materialized,
-        definition=deparse(query) or "",
+        definition=stored_definition(interp, query),
         columns=[ViewColumn(n, "") for n in names],
         depends_on=sorted({*relations_read(interp, query), *rowtype_reads(interp, query)}),
         provenance=[interp._prov()],
