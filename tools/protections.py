@@ -708,7 +708,7 @@ PROTECTIONS = [
     ),
     Protection(
         "view-cast-only-difference-not-passed",
-        "schema_audit/sqlnorm.py",
+        "schema_audit/viewtext.py",
         "        return False if printed and viewdef_layout(left) and viewdef_layout(right) else None",
         "        return True",
         "tests/test_init_exact5.py -k cast",

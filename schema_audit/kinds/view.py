@@ -27,7 +27,7 @@ from schema_audit.kinds.index import SCHEMA as INDEX_SCHEMA
 from schema_audit.model import SchemaModel, qualify
 from schema_audit.spec.fragments import obj, req_schema, string, strings
 from schema_audit.spec.model import Requirement
-from schema_audit.sqlnorm import views_equal
+from schema_audit.viewtext import views_equal
 
 SCHEMA = req_schema(
     {

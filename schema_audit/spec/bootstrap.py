@@ -32,6 +32,7 @@ from schema_audit.spec import entrywrite
 from schema_audit.spec.fragments import STRICT_KINDS
 from schema_audit.spec.tenancy import TenantPattern
 from schema_audit.spec.yamlwrite import Unsupported, dump
+from schema_audit.viewtext import unframed_query
 
 
 def _name(schema: str, name: str) -> str:
@@ -174,7 +175,7 @@ def _view(view: View) -> dict[str, Any]:
     if view.comment:
         spec["comment"] = view.comment
     if view.definition:  # the query as the catalog prints it (pg_get_viewdef), unframed
-        spec["definition"] = view.definition.strip().removesuffix(";").rstrip()
+        spec["definition"] = unframed_query(view.definition)
     if view.owner is not None:
         spec["owner"] = view.owner
     spec["grants"] = acl(view.grants, view.owner)
