@@ -21,6 +21,8 @@ from schema_audit.cli import app
 
 BASE = """
 CREATE SCHEMA x5;
+CREATE EXTENSION IF NOT EXISTS pgcrypto;
+CREATE EXTENSION hstore WITH SCHEMA x5 VERSION '1.7';
 CREATE TABLE x5.items (id int PRIMARY KEY, name text, qty int, kind varchar(10), at date);
 CREATE TABLE x5.parts (id int, item_id int, name text, kind varchar(10));
 CREATE TABLE public.plain (id int, v text);
@@ -49,6 +51,11 @@ SET search_path = x5;
 CREATE VIEW by_alias AS SELECT id AS ident FROM items WHERE NOT (qty = 2) ORDER BY ident;
 RESET search_path;
 CREATE MATERIALIZED VIEW x5.totals AS SELECT kind, sum(qty) AS total FROM x5.items GROUP BY kind;
+CREATE FUNCTION x5.touch() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';
+CREATE TRIGGER t_origin BEFORE UPDATE ON x5.parts FOR EACH ROW EXECUTE FUNCTION x5.touch();
+CREATE TRIGGER t_off BEFORE INSERT ON x5.parts FOR EACH ROW EXECUTE FUNCTION x5.touch();
+CREATE TRIGGER t_always BEFORE DELETE ON x5.parts FOR EACH ROW EXECUTE FUNCTION x5.touch();
+ALTER TABLE x5.parts DISABLE TRIGGER t_off, ENABLE ALWAYS TRIGGER t_always;
 """
 
 MUTATIONS = {
@@ -78,6 +85,18 @@ MUTATIONS = {
     "materialized view query changed": "DROP MATERIALIZED VIEW x5.totals; "
     "CREATE MATERIALIZED VIEW x5.totals AS SELECT kind, sum(qty) AS total FROM x5.items "
     "WHERE qty > 0 GROUP BY kind",
+    # a trigger's state (pg_trigger.tgenabled)
+    "trigger enabled always": "ALTER TABLE x5.parts ENABLE ALWAYS TRIGGER t_origin",
+    "trigger enabled replica": "ALTER TABLE x5.parts ENABLE REPLICA TRIGGER t_origin",
+    "always trigger made origin": "ALTER TABLE x5.parts ENABLE TRIGGER t_always",
+    "always trigger made replica": "ALTER TABLE x5.parts ENABLE REPLICA TRIGGER t_always",
+    "disabled trigger enabled": "ALTER TABLE x5.parts ENABLE TRIGGER t_off",
+    "disabled trigger enabled always": "ALTER TABLE x5.parts ENABLE ALWAYS TRIGGER t_off",
+    # extensions (strict.extensions: the database's set, schema and version)
+    "extension added": "CREATE EXTENSION citext",
+    "extension dropped": "DROP EXTENSION pgcrypto",
+    "extension updated": "ALTER EXTENSION hstore UPDATE",
+    "extension moved": "ALTER EXTENSION pgcrypto SET SCHEMA x5",
 }
 
 # the same query spelled otherwise: PostgreSQL stores it alike, so the audit still passes

@@ -98,6 +98,8 @@ def _trigger(trigger: Trigger, props: dict[str, Any]) -> list[str]:
         out.append(f"arguments ({', '.join(trigger.arguments)})")
     if trigger.update_columns and "update_of" not in props:
         out.append(f"UPDATE OF {', '.join(trigger.update_columns)}")
+    if trigger.enabled == "ALWAYS" and props.get("enabled") != "always":
+        out.append("ENABLE ALWAYS")  # fires under session_replication_role = replica too
     # a requirement's events are those it must fire on: under exactly, only those
     events = props.get("events")
     if isinstance(events, list) and (more := [e for e in trigger.events if e not in events]):

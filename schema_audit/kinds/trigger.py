@@ -38,8 +38,10 @@ SCHEMA = req_schema(
             "description": "true = the function must RAISE EXCEPTION (a guard trigger).",
         },
         "enabled": {
-            "type": "boolean",
-            "description": "true (default) = the trigger must not be DISABLED.",
+            "enum": [True, False, "always", "replica"],
+            "description": "true (default) = the trigger must not be DISABLED (nor REPLICA "
+            "only); always = ENABLE ALWAYS (fires under session_replication_role = replica "
+            "too); replica = ENABLE REPLICA (fires only there); false = DISABLED.",
         },
         "when": string("The WHEN condition, compared as an expression."),
         "arguments": strings("The arguments passed to the function (TG_ARGV), in order."),
@@ -70,6 +72,10 @@ def _same_function(wanted: str, actual: str) -> bool:
     return not w_schema or w_schema == (a_schema or "public")
 
 
+# pg_trigger.tgenabled's states as the ``enabled:`` key states them
+_STATE_WORDS = {"ORIGIN": True, "DISABLED": False, "ALWAYS": "always", "REPLICA": "replica"}
+
+
 def _trigger_diffs(props: dict, trigger: Trigger, model: SchemaModel) -> list[Diff]:
     diffs: list[Diff] = []
     if "timing" in props and props["timing"] != trigger.timing:
@@ -87,9 +93,15 @@ def _trigger_diffs(props: dict, trigger: Trigger, model: SchemaModel) -> list[Di
     if "update_of" in props and set(props["update_of"]) != set(trigger.update_columns):
         # the order of UPDATE OF columns changes nothing PostgreSQL does
         diffs.append(Diff("update_of", props["update_of"], trigger.update_columns))
-    if props.get("enabled", True) and trigger.enabled == "DISABLED":
+    wanted = props.get("enabled", True)
+    if isinstance(wanted, str):  # always / replica: that state exactly
+        if trigger.enabled != wanted.upper():
+            diffs.append(Diff("enabled", wanted, _STATE_WORDS[trigger.enabled]))
+    elif not wanted and trigger.enabled != "DISABLED":  # init's entry of a DISABLED one
+        diffs.append(Diff("enabled", False, _STATE_WORDS[trigger.enabled]))
+    elif wanted and trigger.enabled == "DISABLED":
         diffs.append(Diff("enabled", True, False))
-    elif props.get("enabled", True) and trigger.enabled == "REPLICA":
+    elif wanted and trigger.enabled == "REPLICA":
         # fires only under session_replication_role = replica: no protection in normal sessions
         diffs.append(Diff("enabled", True, "replica only"))
     if props.get("raises"):

@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from schema_audit.kinds import strict_extensions
 from schema_audit.kinds._acl import acl
 from schema_audit.kinds.function import argument_types
 from schema_audit.kinds.strict_sequences import behind_identity
@@ -424,6 +425,8 @@ def _strict_block(
             block["functions"] = True
         if model.sequences:  # so does a sequence created later, strict.sequences
             block["sequences"] = True
+        # the database's extensions (schema, version): one added, dropped, updated or moved
+        block["extensions"] = strict_extensions.stated(model)
         # every schema the source has (live: each one read; a history: each it creates): a
         # table, view or function created later in a schema that had none at init is new too.
         # Not one a history only grants on or puts a function in (auth, storage …): the

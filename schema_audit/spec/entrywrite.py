@@ -214,6 +214,9 @@ def fk_pairs(fk: ForeignKey, ref_name: Any) -> list[tuple[str, Any]]:
     return pairs
 
 
+_TRIGGER_STATES = {"ALWAYS": "always", "REPLICA": "replica"}
+
+
 def trigger_pairs(trigger: Trigger) -> list[tuple[str, Any]]:
     """A trigger's spec entry: its shape, then WHEN, arguments and UPDATE OF columns when it
     has them (``exactly: [triggers]`` holds a trigger without them to none)."""
@@ -223,7 +226,8 @@ def trigger_pairs(trigger: Trigger) -> list[tuple[str, Any]]:
         ("events", list(trigger.events)),
         ("level", trigger.level),
         ("function", trigger.function),
-        ("enabled", trigger.enabled != "DISABLED"),
+        # ENABLE ALWAYS / REPLICA as words, else whether it fires (exactly holds ALWAYS)
+        ("enabled", _TRIGGER_STATES.get(trigger.enabled, trigger.enabled != "DISABLED")),
     ]
     if trigger.update_columns:
         pairs.append(("update_of", list(trigger.update_columns)))

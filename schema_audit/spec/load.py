@@ -751,6 +751,16 @@ class _Builder:
                     table=None,
                     name=objects,
                 )
+        if isinstance(strict.get("extensions"), dict):  # the database's whole set
+            self.add(
+                "strict.extensions",
+                "strict_extensions",
+                ("strict",),
+                {"extensions": strict["extensions"]},
+                schema=self.default_schema,
+                table=None,
+                name="extensions",
+            )
         if strict.get("default_privileges"):
             self.add(
                 "strict.default_privileges",

@@ -372,6 +372,20 @@ SPEC_SCHEMA: dict[str, Any] = {
                         "description": "Every sequence (but those behind identity columns) "
                         "must be in the spec.",
                     },
+                    "extensions": {
+                        "type": "object",
+                        "description": "Exactly these extensions (database-wide; plpgsql in "
+                        "pg_catalog aside): name -> {schema, version} (version compared when "
+                        "stated). One added, dropped, updated or moved FAILs.",
+                        "additionalProperties": {
+                            "type": ["object", "null"],
+                            "properties": {
+                                "schema": {"type": "string"},
+                                "version": {"type": ["string", "number"]},
+                            },
+                            "additionalProperties": False,
+                        },
+                    },
                     "default_privileges": {
                         "type": "boolean",
                         "description": "Every default privilege must be stated under "

@@ -245,9 +245,58 @@ def block_scalar(value: Any, indent: int, column: int, base: int, width: int) ->
     newline = "\n" + " " * (base + indent + 2)
     if text[0] == "'":
         return _fold_single(value, column, width, newline, indent + 2)
-    if text[0] == '"':
-        raise Unsupported("a double-quoted string PyYAML may fold")
+    if text[0] == '"':  # a view's query as pg_get_viewdef lays it out, mostly
+        return _fold_double(value, column + 2, width, newline, indent + 2)
     return _fold_plain(text, column, width, newline, indent + 2)
+
+
+def _escape(ch: str) -> str:
+    if ch in _ESCAPES:
+        return "\\" + _ESCAPES[ch]
+    if ch <= "\xff":
+        return f"\\x{ord(ch):02X}"
+    if ch <= "\uffff":
+        return f"\\u{ord(ch):04X}"
+    return f"\\U{ord(ch):08X}"
+
+
+def _fold_double(text: str, column: int, width: int, newline: str, indent: int) -> str:
+    """``Emitter.write_double_quoted`` with folding, step for step: ``column`` is where the
+    opening quote ends (after `` "``); a line is split at a space or after an escape once
+    it passes ``width``, the break escaped with ``\\`` (and a space it starts with too)."""
+    out = [' "']
+    start = end = 0
+    size = len(text)
+    while end <= size:
+        ch = text[end] if end < size else None
+        if (
+            ch is None
+            or ch in '"\\\x85\u2028\u2029\ufeff'
+            or not (
+                "\x20" <= ch <= "\x7e" or "\xa0" <= ch <= "\ud7ff" or "\ue000" <= ch <= "\ufffd"
+            )
+        ):
+            if start < end:
+                out.append(text[start:end])
+                column += end - start
+                start = end
+            if ch is not None:
+                escaped = _escape(ch)
+                out.append(escaped)
+                column += len(escaped)
+                start = end + 1
+        if 0 < end < size - 1 and (ch == " " or start >= end) and column + (end - start) > width:
+            out.append(text[start:end] + "\\")
+            if start < end:
+                start = end
+            out.append(newline)
+            column = indent
+            if text[start] == " ":
+                out.append("\\")
+                column += 1
+        end += 1
+    out.append('"')
+    return "".join(out)
 
 
 def flow_sequence(items: Any) -> str:
