@@ -758,8 +758,8 @@ PROTECTIONS = [
     Protection(
         "init-writes-strict-extensions",
         "schema_audit/spec/bootstrap.py",
-        '        block["extensions"] = strict_extensions.stated(model)',
-        "        pass",
+        '            block["extensions"] = strict_extensions.stated(model)',
+        "            pass",
         "tests/test_init_exact5.py::test_a_change_after_init_fails -k extension",
     ),
     Protection(

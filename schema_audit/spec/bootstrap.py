@@ -409,7 +409,11 @@ def runner_tables(layout: str) -> tuple[str, ...]:
 
 
 def _strict_block(
-    model: SchemaModel, only: tuple[str, ...], all_tables: bool, runner: tuple[str, ...] = ()
+    model: SchemaModel,
+    only: tuple[str, ...],
+    all_tables: bool,
+    runner: tuple[str, ...] = (),
+    catalog: bool = False,
 ) -> list[str]:
     """``strict:``: a new table, view, column, index, policy, trigger or grant FAILs against the
     spec."""
@@ -425,8 +429,11 @@ def _strict_block(
             block["functions"] = True
         if model.sequences:  # so does a sequence created later, strict.sequences
             block["sequences"] = True
-        # the database's extensions (schema, version): one added, dropped, updated or moved
-        block["extensions"] = strict_extensions.stated(model)
+        # the database's extensions (schema, version): one added, dropped, updated or moved.
+        # From a catalog only: a history does not say what the platform installs before it
+        # (Supabase's pg_graphql, pgsodium …; citext provided by the host)
+        if catalog:
+            block["extensions"] = strict_extensions.stated(model)
         # every schema the source has (live: each one read; a history: each it creates): a
         # table, view or function created later in a schema that had none at init is new too.
         # Not one a history only grants on or puts a function in (auth, storage …): the
@@ -569,7 +576,13 @@ def spec_from_model(
         "  severity: high",
     ]
     if strict:
-        out += _strict_block(model, kinds, all_tables=not tables, runner=runner)
+        out += _strict_block(
+            model,
+            kinds,
+            all_tables=not tables,
+            runner=runner,
+            catalog=source.partition(" ")[0] in ("live", "replay"),
+        )
     if tenant is not None:
         out += _tenant_block(tenant)
     out += ["", "tables:"]
