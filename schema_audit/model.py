@@ -355,6 +355,7 @@ class Sequence:
     maxvalue: int = 2**63 - 1
     cache: int = 1
     cycle: bool = False
+    comment: str | None = None
 
 
 @dataclass(slots=True)

@@ -25,6 +25,9 @@ CREATE EXTENSION IF NOT EXISTS pgcrypto;
 CREATE EXTENSION hstore WITH SCHEMA x5 VERSION '1.7';
 CREATE TABLE x5.items (id int PRIMARY KEY, name text, qty int, kind varchar(10), at date);
 CREATE TABLE x5.parts (id int, item_id int, name text, kind varchar(10));
+CREATE SEQUENCE x5.plain_seq;
+CREATE SEQUENCE x5.noted_seq;
+COMMENT ON SEQUENCE x5.noted_seq IS 'noted';
 CREATE TABLE public.plain (id int, v text);
 CREATE VIEW x5.big_items AS SELECT id, name FROM x5.items WHERE qty > 10;
 CREATE VIEW x5.joined AS SELECT items.id, parts.name, parts.kind FROM x5.items
@@ -97,6 +100,10 @@ MUTATIONS = {
     "extension dropped": "DROP EXTENSION pgcrypto",
     "extension updated": "ALTER EXTENSION hstore UPDATE",
     "extension moved": "ALTER EXTENSION pgcrypto SET SCHEMA x5",
+    # COMMENT ON SEQUENCE
+    "sequence comment added": "COMMENT ON SEQUENCE x5.plain_seq IS 'plain'",
+    "sequence comment changed": "COMMENT ON SEQUENCE x5.noted_seq IS 'renoted'",
+    "sequence comment dropped": "COMMENT ON SEQUENCE x5.noted_seq IS NULL",
 }
 
 # the same query spelled otherwise: PostgreSQL stores it alike, so the audit still passes

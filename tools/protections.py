@@ -763,6 +763,27 @@ PROTECTIONS = [
         "tests/test_init_exact5.py::test_a_change_after_init_fails -k extension",
     ),
     Protection(
+        "sequence-comment-compared",
+        "schema_audit/kinds/sequence.py",
+        '    if "comment" in req.props and (req.props["comment"] or None) != (sequence.comment or None):',
+        "    if False:",
+        "tests/test_init_exact5.py::test_a_change_after_init_fails -k 'sequence and comment and changed'",
+    ),
+    Protection(
+        "strict-sequences-holds-unstated-comment",
+        "schema_audit/kinds/strict_sequences.py",
+        "        and sequence.comment\n",
+        "        and False\n",
+        "tests/test_init_exact5.py::test_a_change_after_init_fails -k 'sequence and comment and added'",
+    ),
+    Protection(
+        "static-reads-sequence-comments",
+        "schema_audit/sources/ddl/comments.py",
+        "            sequence.comment = node.comment",
+        "            pass",
+        "tests/test_init_exact5.py::test_static_init_agrees_with_the_live_catalog",
+    ),
+    Protection(
         "strict-functions-holds-unstated-comment",
         "schema_audit/kinds/strict_functions.py",
         'if functions[0].comment and "comment" not in other.props:',

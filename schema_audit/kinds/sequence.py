@@ -38,6 +38,10 @@ SCHEMA = req_schema(
         "maxvalue": {"type": "integer", "description": "MAXVALUE."},
         "cache": {"type": "integer", "description": "CACHE."},
         "cycle": {"type": "boolean", "description": "true = CYCLE."},
+        "comment": {
+            "type": ["string", "null"],
+            "description": "Its COMMENT (null = none); compared when stated.",
+        },
         "owned_by": {
             "type": ["string", "null"],
             "description": "OWNED BY table.column (the table in the sequence's schema); "
@@ -90,4 +94,6 @@ def check_sequence(req: Requirement, ctx: AuditContext) -> Finding:
         )
         if prop in req.props and req.props[prop] != actual
     ]
+    if "comment" in req.props and (req.props["comment"] or None) != (sequence.comment or None):
+        diffs.append(Diff("comment", req.props["comment"], sequence.comment))
     return _acl.judge(req, f"sequence {key}", sequence.owner, sequence.grants, diffs)

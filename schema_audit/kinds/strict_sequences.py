@@ -59,11 +59,10 @@ def facets(req: Requirement) -> list[Facet]:
 )
 def check_strict_sequences(req: Requirement, ctx: AuditContext) -> Finding:
     spec, model = ctx.spec, ctx.model
-    required = {
-        qualify(r.schema, r.name or "")
-        for r in spec.requirements
-        if r.kind == "sequence" and not r.id.startswith("match.")
-    }
+    entries = [
+        r for r in spec.requirements if r.kind == "sequence" and not r.id.startswith("match.")
+    ]
+    required = {qualify(r.schema, r.name or "") for r in entries}
     allowed = {
         qualify(spec.default_schema, a) if "." not in a else a
         for a in (str(item) for item in req.props.get("allow") or [])
@@ -79,14 +78,23 @@ def check_strict_sequences(req: Requirement, ctx: AuditContext) -> Finding:
         and not behind_identity(model, sequence)
         and not _of_allowed_table(sequence, allowed)
     )
-    if extra:
-        return finding_for(
-            req,
-            Status.FAIL,
-            f"sequences the spec does not require: {', '.join(extra)}",
-            diffs=[Diff("sequences", "only the required ones", extra)],
-            name="sequences",
-        )
+    # a listed sequence's COMMENT its entry does not state (COMMENT ON SEQUENCE after init)
+    commented = sorted(
+        key
+        for r in entries
+        if "comment" not in r.props
+        and (sequence := model.sequences.get(key := qualify(r.schema, r.name or ""))) is not None
+        and sequence.schema in schemas
+        and sequence.comment
+    )
+    if extra or commented:
+        parts = [f"sequences the spec does not require: {', '.join(extra)}"] if extra else []
+        if commented:
+            parts.append(f"a COMMENT no entry states on {', '.join(commented)}")
+        diffs = [Diff("sequences", "only the required ones", extra)] if extra else []
+        if commented:
+            diffs.append(Diff("sequence comments", "only the stated ones", commented))
+        return finding_for(req, Status.FAIL, "; ".join(parts), diffs=diffs, name="sequences")
     return finding_for(
         req,
         Status.PASS,

@@ -554,7 +554,7 @@ SELECT n.nspname, c.relname, pg_catalog.pg_get_userbyid(c.relowner),
          WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid
            AND d.deptype IN ('a', 'i') AND d.refobjsubid > 0 LIMIT 1),
        pg_catalog.format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmin, s.seqmax,
-       s.seqcache, s.seqcycle
+       s.seqcache, s.seqcycle, pg_catalog.obj_description(c.oid, 'pg_class')
 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_catalog.pg_sequence s ON s.seqrelid = c.oid
 WHERE c.relkind = 'S' AND {ns} AND {not_ext}

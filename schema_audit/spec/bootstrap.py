@@ -287,6 +287,8 @@ def _sequences(model: SchemaModel) -> list[str]:
             cycle=sequence.cycle,
             owned_by=sequence.owned_by,
         )
+        if sequence.comment:  # strict.sequences holds an unstated one to none
+            entry["comment"] = sequence.comment
         out.append(_block(name, entry, 2).rstrip("\n"))
     return out
 

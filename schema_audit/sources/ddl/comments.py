@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 @handles(ast.CommentStmt)
 def comment(interp: DdlInterpreter, node: ast.CommentStmt) -> None:
-    """COMMENT ON TABLE / COLUMN / VIEW / MATERIALIZED VIEW / FUNCTION / PROCEDURE; other
+    """COMMENT ON TABLE / COLUMN / SEQUENCE / VIEW / MATERIALIZED VIEW / FUNCTION / PROCEDURE; other
     objects' comments are not modelled."""
     kind = node.objtype
     names: list[str] = strings(node.object) if isinstance(node.object, tuple | list) else []
@@ -37,6 +37,12 @@ def comment(interp: DdlInterpreter, node: ast.CommentStmt) -> None:
         table = interp.model.tables.get(key)
         if table and names[-1] in table.columns:
             table.columns[names[-1]].comment = node.comment
+    elif kind == ObjectType.OBJECT_SEQUENCE and names:
+        sequence = interp.model.sequences.get(
+            qualify(*(names if len(names) == 2 else [interp.search_path[0], names[-1]]))
+        )
+        if sequence:
+            sequence.comment = node.comment
     elif kind in (ObjectType.OBJECT_VIEW, ObjectType.OBJECT_MATVIEW) and names:
         view = interp.model.views.get(
             qualify(*(names if len(names) == 2 else [interp.search_path[0], names[-1]]))
