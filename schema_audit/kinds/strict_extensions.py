@@ -26,6 +26,12 @@ from schema_audit.kinds import requirement_kind
 from schema_audit.model import Extension, SchemaModel
 from schema_audit.spec.model import Requirement
 
+# why a version stated cannot be decided from a history (a finding's message says it)
+UNKNOWN_VERSION = (
+    "their versions are not known from a migration history (CREATE EXTENSION installs the "
+    "default version of the server it runs on)"
+)
+
 
 def built_in(extension: Extension) -> bool:
     """PostgreSQL's own plpgsql, which every new database has (pg_dump does not dump it)."""
@@ -99,8 +105,7 @@ def check_strict_extensions(req: Requirement, ctx: AuditContext) -> Finding:
         return finding_for(
             req,
             Status.DEFERRED,
-            "exactly the listed extensions; their versions are not known from a migration "
-            "history (CREATE EXTENSION installs the default version of the server it runs on)",
+            f"exactly the listed extensions; {UNKNOWN_VERSION}",
             name="extensions",
         )
     return finding_for(req, Status.PASS, "exactly the listed extensions", name="extensions")
