@@ -122,7 +122,8 @@ def define_view(
         view.grants = interp._defaults_for("tables", schema)
     interp.model.views[key] = view
     interp._relations[key] = "view"
-    covered = star_covered_columns(interp, query) if "*" in view.definition else []
+    # the query as written: the stored definition has its * expanded (viewdef)
+    covered = star_covered_columns(interp, query) if find_all(query, ast.A_Star) else []
     if covered:
         _star_uses(interp)[id(view)] = (view, covered)
 
