@@ -53,6 +53,11 @@ CREATE VIEW x5.valued AS VALUES (1, 'a'), (2, 'b');
 SET search_path = x5;
 CREATE VIEW by_alias AS SELECT id AS ident FROM items WHERE NOT (qty = 2) ORDER BY ident;
 RESET search_path;
+CREATE TABLE x5.renamed_src (id int, plan text);
+CREATE VIEW x5.on_renamed AS SELECT id, plan FROM x5.renamed_src r WHERE plan <> 'free';
+CREATE VIEW x5.on_renamed_star AS SELECT * FROM x5.renamed_src;
+ALTER TABLE x5.renamed_src RENAME COLUMN plan TO tier;
+ALTER TABLE x5.renamed_src RENAME TO renamed_dst;
 CREATE MATERIALIZED VIEW x5.totals AS SELECT kind, sum(qty) AS total FROM x5.items GROUP BY kind;
 CREATE FUNCTION x5.touch() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';
 CREATE TRIGGER t_origin BEFORE UPDATE ON x5.parts FOR EACH ROW EXECUTE FUNCTION x5.touch();
@@ -131,7 +136,7 @@ def test_init_then_audit_of_the_same_database_passes(initialised) -> None:  # ty
     _, dsn, spec = initialised
     assert failing_ids(audit_report(spec, dsn)) == []
     text = spec.read_text()
-    assert text.count("definition:") == 14  # every view and materialized view
+    assert text.count("definition:") == 16  # every view and materialized view
     assert "    hstore: {schema: x5, version: '1.7'}" in text  # strict.extensions
 
 
@@ -209,7 +214,7 @@ def test_static_init_agrees_with_the_live_catalog(initialised, tmp_path: Path) -
     spec = tmp_path / "static.yaml"
     result = CliRunner().invoke(app, ["init", "--sql", str(history), "-o", str(spec)])
     assert result.exit_code == 0, result.output
-    assert spec.read_text().count("definition:") == 14
+    assert spec.read_text().count("definition:") == 16
     # a history does not say what the platform installs first: no strict.extensions
     assert "\n  extensions:" not in spec.read_text()
     assert failing_ids(audit_report(spec, dsn)) == []

@@ -22,6 +22,7 @@ from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.nodes import deparse, strings, type_text
 from schema_audit.sources.ddl.registry import handles, registrar
 from schema_audit.sources.ddl.routines import functions_named
+from schema_audit.sources.ddl.viewdef import follow_rename
 
 if TYPE_CHECKING:
     from schema_audit.sources.ddl.interpreter import DdlInterpreter
@@ -274,6 +275,7 @@ def _schema(interp: DdlInterpreter, node: ast.RenameStmt) -> None:
 
 def rename_column(interp: DdlInterpreter, table: Table, old: str, new: str) -> None:
     column = interp._column(table, old)
+    follow_rename(interp, table.schema, table.name, new, old)
     table.columns = {(new if k == old else k): v for k, v in table.columns.items()}
     column.name = new
     for seq in interp.model.sequences.values():  # OWNED BY follows the column's new name
@@ -318,6 +320,7 @@ def rename_column(interp: DdlInterpreter, table: Table, old: str, new: str) -> N
 
 def rename_table(interp: DdlInterpreter, table: Table, new: str) -> None:
     old_key = table.qualified_name
+    follow_rename(interp, table.schema, table.name, new)
     del interp.model.tables[old_key]
     interp._relations.pop(old_key, None)
     old_name, table.name = table.name, new

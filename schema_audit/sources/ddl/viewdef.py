@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING
 from pglast import ast
 from pglast.enums import JoinType
 
+from schema_audit.pgparse import parse_sql
+from schema_audit.pgvisit import find_all
 from schema_audit.sources.ddl.nodes import deparse, strings
 from schema_audit.sources.ddl.view_columns import _names, _relation_columns, _Unknown
 
@@ -218,3 +220,77 @@ def _qualify(ref: ast.ColumnRef, scopes: list[list[_Item]]) -> None:
             return
         if having or any(cols is None for _, cols in items):
             return  # ambiguous, merged by USING, or maybe an unknown item's: as written
+
+
+def follow_rename(
+    interp: DdlInterpreter, schema: str, table: str, new: str, column: str | None = None
+) -> None:
+    """A table (``column`` None) or one of its columns renamed: the views reading it print
+    the new name, as PostgreSQL's stored queries do (they hold the relation and column by
+    number): ``accounts.tier AS plan`` for a view column named after the old column."""
+    from schema_audit.model import qualify
+
+    key = qualify(schema, table)
+    renamed = qualify(schema, new)
+    for view in interp.model.views.values():
+        if key not in view.depends_on:
+            continue
+        view.definition = _renamed(view.definition, schema, table, new, column)
+        if column is None:
+            view.depends_on = sorted(renamed if d == key else d for d in view.depends_on)
+
+
+def _renamed(text: str, schema: str, table: str, new: str, column: str | None) -> str:
+    try:
+        statements = parse_sql(text)
+    except Exception:  # a text that does not parse stays as it was
+        return text
+    if len(statements) != 1 or not isinstance(statements[0].stmt, ast.SelectStmt):
+        return text
+    root = statements[0].stmt
+    for select in find_all(root, ast.SelectStmt):
+        names: set[str] = set()
+        for rv in _relations_of(select.fromClause or ()):
+            if (rv.schemaname or "public") != schema or rv.relname != table:
+                continue
+            names.add(str(rv.alias.aliasname if rv.alias is not None else rv.relname))
+            if column is None:
+                rv.relname = new
+        if not names:
+            continue
+        for target in select.targetList or () if select is root and column else ():
+            ref = target.val if isinstance(target, ast.ResTarget) else None
+            if _refers(ref, names, column) and target.name is None:
+                target.name = column  # the view's column keeps its name
+        for ref in find_all(select, ast.ColumnRef):
+            fields: tuple = tuple(ref.fields or ())
+            if column is not None and _refers(ref, names, column):
+                ref.fields = (fields[0], ast.String(sval=new))
+            elif (
+                column is None
+                and len(fields) == 2
+                and getattr(fields[0], "sval", None) == table
+                and table in names  # not aliased: the qualifier is the relation's name
+            ):
+                ref.fields = (ast.String(sval=new), fields[1])
+    return deparse(root) or text
+
+
+def _refers(ref: object, names: set[str], column: str | None) -> bool:
+    fields = ref.fields if isinstance(ref, ast.ColumnRef) else None
+    return (
+        fields is not None
+        and len(fields) == 2
+        and getattr(fields[0], "sval", None) in names
+        and getattr(fields[1], "sval", None) == column
+    )
+
+
+def _relations_of(items: tuple | list) -> list[ast.RangeVar]:
+    out: list[ast.RangeVar] = []
+    for item in items:
+        if isinstance(item, ast.RangeVar):
+            out.append(item)
+        elif isinstance(item, ast.JoinExpr):
+            out += _relations_of((item.larg, item.rarg))
+    return out
