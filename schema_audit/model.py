@@ -339,6 +339,15 @@ class Extension:
     provenance: list[Provenance] = field(default_factory=list)
 
 
+def option_text(options: list[str] | tuple[str, ...] | dict[str, str]) -> str:
+    """A column's attoptions as one setting (``n_distinct=100, n_distinct_inherited=-0.5``):
+    ``name=value`` as pg_attribute keeps them, ordered by name so every reading agrees."""
+    pairs = (
+        options.items() if isinstance(options, dict) else (o.partition("=")[::2] for o in options)
+    )
+    return ", ".join(f"{k}={v}" for k, v in sorted(pairs))
+
+
 @dataclass(slots=True)
 class Sequence:
     schema: str

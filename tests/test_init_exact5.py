@@ -25,6 +25,8 @@ CREATE EXTENSION IF NOT EXISTS pgcrypto;
 CREATE EXTENSION hstore WITH SCHEMA x5 VERSION '1.7';
 CREATE TABLE x5.items (id int PRIMARY KEY, name text, qty int, kind varchar(10), at date);
 CREATE TABLE x5.parts (id int, item_id int, name text, kind varchar(10));
+ALTER TABLE x5.items ALTER qty SET (n_distinct = 100), ALTER name SET (n_distinct = -0.5);
+ALTER TABLE x5.items ALTER name SET (n_distinct_inherited = 7), ALTER name RESET (n_distinct);
 CREATE SEQUENCE x5.plain_seq;
 CREATE SEQUENCE x5.noted_seq;
 COMMENT ON SEQUENCE x5.noted_seq IS 'noted';
@@ -109,6 +111,11 @@ MUTATIONS = {
     "sequence comment added": "COMMENT ON SEQUENCE x5.plain_seq IS 'plain'",
     "sequence comment changed": "COMMENT ON SEQUENCE x5.noted_seq IS 'renoted'",
     "sequence comment dropped": "COMMENT ON SEQUENCE x5.noted_seq IS NULL",
+    # column attoptions (ALTER COLUMN … SET (n_distinct …))
+    "column option set": "ALTER TABLE x5.items ALTER kind SET (n_distinct = 5)",
+    "column option changed": "ALTER TABLE x5.items ALTER qty SET (n_distinct = 50)",
+    "column option reset": "ALTER TABLE x5.items ALTER qty RESET (n_distinct)",
+    "column option added beside": "ALTER TABLE x5.items ALTER name SET (n_distinct = 3)",
 }
 
 # the same query spelled otherwise: PostgreSQL stores it alike, so the audit still passes

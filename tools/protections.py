@@ -784,6 +784,27 @@ PROTECTIONS = [
         "tests/test_init_exact5.py::test_static_init_agrees_with_the_live_catalog",
     ),
     Protection(
+        "column-options-compared",
+        "schema_audit/kinds/column.py",
+        '    if "options" in props and option_text(',
+        "    if False and option_text(",
+        "tests/test_init_exact5.py::test_a_change_after_init_fails -k 'column and option and changed'",
+    ),
+    Protection(
+        "exactly-columns-holds-unstated-options",
+        "schema_audit/kinds/_unstated.py",
+        '        if "options" in column.settings and "options" not in props:',
+        "        if False:",
+        "tests/test_init_exact5.py::test_a_change_after_init_fails -k 'column and option and set'",
+    ),
+    Protection(
+        "static-reads-column-options",
+        "schema_audit/sources/ddl/alter_table.py",
+        "    set_options(col, reloptions(cmd.def_), cmd.subtype == A.AT_ResetOptions)",
+        "    pass",
+        "tests/test_init_exact5.py::test_static_init_agrees_with_the_live_catalog",
+    ),
+    Protection(
         "strict-functions-holds-unstated-comment",
         "schema_audit/kinds/strict_functions.py",
         'if functions[0].comment and "comment" not in other.props:',

@@ -66,6 +66,8 @@ def _column(column: Column, props: dict[str, Any]) -> list[str]:
         ):
             if key in column.settings and key not in props:
                 out.append(f"SET {word} {column.settings[key]}")
+        if "options" in column.settings and "options" not in props:
+            out.append(f"SET ({column.settings['options']})")  # attoptions (n_distinct …)
     return out
 
 

@@ -36,7 +36,7 @@ from schema_audit.audit.tables import show_scalar, unique_on
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
 from schema_audit.kinds._common import diff_of
-from schema_audit.model import Column, SchemaModel, Table, qualify
+from schema_audit.model import Column, SchemaModel, Table, option_text, qualify
 from schema_audit.spec.fragments import REF_ACTIONS, req_schema, string, strings
 from schema_audit.spec.model import Requirement
 
@@ -91,6 +91,10 @@ SCHEMA = req_schema(
             "enum": ["pglz", "lz4", "default"],
             "description": "SET COMPRESSION (default = default_toast_compression).",
         },
+        "options": string(
+            "SET (n_distinct = …, n_distinct_inherited = …): the column's attoptions as "
+            "'name=value, …' (ordered by name); '' = none."
+        ),
     },
     "A column requirement. An empty mapping ({}) only requires existence.",
 )
@@ -109,6 +113,10 @@ def setting_diffs(props: dict, column: Column, enum: bool = False) -> list[Diff]
         out.append(Diff("statistics", props["statistics"], settings.get("statistics", -1)))
     if "compression" in props and props["compression"] != settings.get("compression", "default"):
         out.append(Diff("compression", props["compression"], settings.get("compression")))
+    if "options" in props and option_text(
+        [o for o in str(props["options"] or "").replace(" ", "").split(",") if o]
+    ) != settings.get("options", ""):
+        out.append(Diff("options", props["options"], settings.get("options", "")))
     if "storage" in props:
         from schema_audit.sources.ddl.colsettings import type_storage
 
@@ -274,7 +282,9 @@ def check_column(req: Requirement, ctx: AuditContext) -> Finding:
         diffs.append(Diff("generated", props["generated"], column.generated))
     if "comment" in props and props["comment"] != column.comment:
         diffs.append(Diff("comment", props["comment"], column.comment))
-    if column.settings or "statistics" in props or "storage" in props or "compression" in props:
+    if column.settings or any(
+        k in props for k in ("statistics", "storage", "compression", "options")
+    ):
         enum = any(
             column.type in (key, e.name, f"{e.schema}.{e.name}")
             for key, e in ctx.model.enums.items()

@@ -52,6 +52,7 @@ from schema_audit.model import (
     UniqueConstraint,
     View,
     ViewColumn,
+    option_text,
     qualify,
 )
 from schema_audit.model_ddl import create_policy
@@ -452,14 +453,15 @@ ORDER BY a.attrelid, a.attnum, 3, 4"""
 # default is the type's typstorage; attstattarget -1 (NULL from PostgreSQL 17) is the default.
 Q_COLUMN_SETTINGS = """
 SELECT a.attrelid, a.attname, NULLIF(coalesce(a.attstattarget::int, -1), -1),
-       CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage::text END, {compression}
+       CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage::text END, {compression},
+       a.attoptions
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
 WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'm', 'f') AND {ns} AND {not_ext}
   AND (coalesce(a.attstattarget::int, -1) <> -1 OR a.attstorage <> t.typstorage
-       OR {compression} IS NOT NULL)
+       OR {compression} IS NOT NULL OR a.attoptions IS NOT NULL)
 ORDER BY a.attrelid, a.attnum"""
 
 STORAGE = {"p": "plain", "e": "external", "x": "extended", "m": "main"}
@@ -1782,7 +1784,7 @@ def _read_triggers(r: _Reader, relations: dict[int, Table | View]) -> None:
 def _read_column_settings(r: _Reader, relations: dict[int, Table | View]) -> None:
     """SET STATISTICS / STORAGE / COMPRESSION of the columns that have one (tables only: a
     materialized view's are not modelled)."""
-    for relid, name, statistics, storage, compression in r.rows(
+    for relid, name, statistics, storage, compression, options in r.rows(
         Q_COLUMN_SETTINGS, "column settings"
     ):
         table = relations.get(relid)
@@ -1796,6 +1798,8 @@ def _read_column_settings(r: _Reader, relations: dict[int, Table | View]) -> Non
             settings["storage"] = STORAGE.get(storage, storage)
         if compression is not None:
             settings["compression"] = compression
+        if options:  # SET (n_distinct = …): pg_attribute.attoptions, one string
+            settings["options"] = option_text(options)
         column.settings = settings
 
 

@@ -150,7 +150,8 @@ def column_settings(column: Any) -> list[tuple[str, Any]]:
     settings = column.settings
     if not settings:
         return []
-    return [(k, settings[k]) for k in ("statistics", "storage", "compression") if k in settings]
+    keys = ("statistics", "storage", "compression", "options")
+    return [(k, settings[k]) for k in keys if k in settings]
 
 
 def _flow_item(out: list[str], pairs: list[tuple[str, Any]]) -> None:

@@ -18,10 +18,10 @@ from schema_audit.model import Table, qualify
 from schema_audit.pgparse import parse_sql
 from schema_audit.pgvisit import find_all
 from schema_audit.sources.ddl import inheritance
-from schema_audit.sources.ddl.colsettings import set_setting, set_storage
+from schema_audit.sources.ddl.colsettings import set_options, set_setting, set_storage
 from schema_audit.sources.ddl.constraints import add_constraint, constraint_names
 from schema_audit.sources.ddl.errors import ApplyError
-from schema_audit.sources.ddl.nodes import apply_reloptions, deparse, strings
+from schema_audit.sources.ddl.nodes import apply_reloptions, deparse, reloptions, strings
 from schema_audit.sources.ddl.partitions import clone_into_partition, partitions_of
 from schema_audit.sources.ddl.registry import handles, registrar
 from schema_audit.sources.ddl.tables import add_column, collation_of, is_enum
@@ -163,6 +163,13 @@ def _statistics(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) ->
     col = interp._column(table, cmd.name)
     value = getattr(cmd.def_, "ival", None)
     set_setting(col, "statistics", None if value is None or value == -1 else value)
+
+
+@_on(A.AT_SetOptions, A.AT_ResetOptions)
+def _column_options(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -> None:
+    """ALTER COLUMN … SET / RESET (n_distinct …): the column's attoptions (never recursed)."""
+    col = interp._column(table, cmd.name)
+    set_options(col, reloptions(cmd.def_), cmd.subtype == A.AT_ResetOptions)
 
 
 @_on(A.AT_SetStorage)

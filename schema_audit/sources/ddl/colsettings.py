@@ -12,7 +12,7 @@ COMPRESSION does not (checked against PostgreSQL 15 in tests/test_init_exact4.py
 
 from __future__ import annotations
 
-from schema_audit.model import Column
+from schema_audit.model import Column, option_text
 
 # typstorage of the built-in types that are not "extended" (format_type's names, modifiers
 # aside); every other type (text, varchar, bytea, json/jsonb, arrays, ranges, composite and
@@ -54,6 +54,22 @@ def set_setting(column: Column, key: str, value: int | str | None) -> None:
     else:
         settings[key] = value
     column.settings = settings or None
+
+
+def set_options(column: Column, changed: dict[str, str], reset: bool) -> None:
+    """ALTER COLUMN … SET (name = value) / RESET (name): attoptions merged as PostgreSQL
+    merges them (a SET replaces that option's value, a RESET drops it)."""
+    have = dict(
+        o.partition("=")[::2]
+        for o in str((column.settings or {}).get("options") or "").split(", ")
+        if o
+    )
+    for name, value in changed.items():
+        if reset:
+            have.pop(name, None)
+        else:
+            have[name] = value
+    set_setting(column, "options", option_text(have) if have else None)
 
 
 def set_storage(column: Column, word: str, enum: bool = False) -> None:
