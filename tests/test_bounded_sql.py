@@ -114,4 +114,5 @@ def test_a_case_with_thousands_of_branches_is_read() -> None:
         f"CREATE TABLE t (id int);\nCREATE VIEW v AS SELECT CASE {branches} END AS c FROM t;\n"
     )
     view = model.views["public.v"]
-    assert "WHEN id = 1999 THEN 1999" in view.definition.replace("(", "").replace(")", "")
+    # stored as PostgreSQL prints it: each column under its relation's name (t.id)
+    assert "WHEN t.id = 1999 THEN 1999" in view.definition.replace("(", "").replace(")", "")
