@@ -232,3 +232,31 @@ def test_live_inspect_reads_psycopgs_version_without_importlib_metadata(
     assert last["metadata_loaded"] is False
     psycopg_version, binary_version = last["metadata"]
     assert last["ours"] == [psycopg_version, binary_version, psycopg_version]
+
+
+@pytest.mark.parametrize(
+    ("version_module", "answered"),
+    [
+        # psycopg 3.1–3.3's shape: answered from the folder name
+        (
+            'from importlib import metadata\n\ntry:\n    __version__ = metadata.version("p")\n'
+            'except metadata.PackageNotFoundError:\n    __version__ = "0.0.0.0"\n',
+            "3.9.1",
+        ),
+        # a release whose version module offers more: imported as written, not replaced
+        ('__version__ = "3.9.1"\n__version_info__ = (3, 9, 1)\n', None),
+        ("def version():\n    return '3.9.1'\n__version__ = version()\n", None),
+    ],
+)
+def test_a_version_module_is_answered_only_when_it_sets_nothing_but_the_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, version_module: str, answered: str | None
+) -> None:
+    from schema_audit.cli import driverversion
+
+    package = tmp_path / "fakedriver"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "version.py").write_text(version_module)
+    (tmp_path / "fakedriver-3.9.1.dist-info").mkdir()
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert driverversion.installed_version("fakedriver", "fakedriver-") == answered

@@ -8,8 +8,8 @@ path needs it. An installed distribution's version is also in the name of its
 formats fix that name). When exactly one such folder sits beside each package, the
 console-script process answers the import of those two modules itself (a finder ahead of
 the others: the modules are made, registered and set on their package as any import does)
-with that version; anything else (an egg, a source checkout, two folders) leaves psycopg to
-import them itself, as always.
+with that version; anything else (an egg, a source checkout, two folders, a version module
+that sets more than ``__version__``) leaves psycopg to import them itself, as always.
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ from __future__ import annotations
 import importlib.abc
 import importlib.machinery
 import importlib.util
+import keyword
 import os
+import re
 import sys
 import types
 from collections.abc import Sequence
@@ -81,4 +83,25 @@ def installed_version(package: str, prefix: str) -> str | None:
     ]
     if len(found) != 1 or not found[0] or "-" in found[0]:
         return None
+    package_dir = next(iter(spec.submodule_search_locations))
+    if not _sets_only_version(os.path.join(package_dir, "version.py")):
+        return None
     return found[0]
+
+
+# a line binding a name, at any depth (psycopg's sits in a try/except): an assignment, def, class
+_BINDING = re.compile(r"^\s*(?:(\w+)\s*(?::|=(?!=))|def\s+(\w+)|class\s+(\w+))", re.MULTILINE)
+
+
+def _sets_only_version(path: str) -> bool:
+    """Whether the version module at ``path`` binds ``__version__`` and nothing else (imports
+    aside): the module made in its place holds only that, so a release whose version module
+    offers more must be imported as written."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except (OSError, UnicodeDecodeError):
+        return False
+    bound = {next(name for name in match if name) for match in _BINDING.findall(text)}
+    bound -= set(keyword.kwlist)  # try: / else: / finally:
+    return bound == {"__version__"}
