@@ -40,6 +40,14 @@ def failing_ids(report: dict[str, Any]) -> list[str]:
     return [f["id"] for f in report["findings"] if f["status"] == "FAIL"]
 
 
+def change_failures(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The FAIL findings of requirements: rules (SEC…) may FAIL or not on a change, and a
+    mutation test asks whether init's spec itself noticed it."""
+    return [
+        f for f in report["findings"] if f["status"] == "FAIL" and not f["id"].startswith("rules.")
+    ]
+
+
 def changed_copy(pg_server: Any, template: str, label: str, sql: str) -> tuple[str, str]:
     """A new database copied from ``template`` with ``sql`` applied: (name, DSN)."""
     name, dsn = pg_server.create_database(label)
@@ -48,3 +56,15 @@ def changed_copy(pg_server: Any, template: str, label: str, sql: str) -> tuple[s
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute(sql)
     return name, dsn
+
+
+def audit_of_changed_copy(
+    pg_server: Any, template: str, label: str, sql: str, spec: Path
+) -> dict[str, Any]:
+    """`audit_report` of ``spec`` against a copy of ``template`` with ``sql`` applied; the copy
+    is dropped afterwards, whatever the audit did."""
+    name, dsn = changed_copy(pg_server, template, label, sql)
+    try:
+        return audit_report(spec, dsn)
+    finally:
+        pg_server.drop_database(name)

@@ -8,10 +8,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
-from init_mutations import audit_report, changed_copy, failing_ids, init_database
+from init_mutations import (
+    audit_of_changed_copy,
+    audit_report,
+    failing_ids,
+    init_database,
+)
 from typer.testing import CliRunner
 
 from schema_audit.cli import app
@@ -165,8 +171,8 @@ _audit = audit_report
 _failing = failing_ids
 
 
-def _copy(pg_server, template: str, sql: str) -> tuple[str, str]:  # type: ignore[no-untyped-def]
-    return changed_copy(pg_server, template, "exactm", sql)
+def _audited_copy(pg_server, template: str, spec: Path, sql: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    return audit_of_changed_copy(pg_server, template, "exactm", sql, spec)
 
 
 def test_init_then_audit_of_the_same_database_passes(initialised) -> None:  # type: ignore[no-untyped-def]
@@ -176,11 +182,7 @@ def test_init_then_audit_of_the_same_database_passes(initialised) -> None:  # ty
 
 def test_recreating_a_function_from_identical_text_still_passes(initialised, pg_server) -> None:  # type: ignore[no-untyped-def]
     template, _, spec = initialised
-    name, dsn = _copy(pg_server, template, TOUCH.format(body=SAME_BODY))
-    try:
-        assert _failing(_audit(spec, dsn)) == []
-    finally:
-        pg_server.drop_database(name)
+    assert _failing(_audited_copy(pg_server, template, spec, TOUCH.format(body=SAME_BODY))) == []
 
 
 @pytest.mark.parametrize("rewrite", sorted(SAME_DEFINITIONS))
@@ -188,21 +190,19 @@ def test_a_rewrite_postgresql_stores_the_same_still_passes(
     initialised, pg_server, rewrite: str
 ) -> None:  # type: ignore[no-untyped-def]
     template, _, spec = initialised
-    name, dsn = _copy(pg_server, template, SAME_DEFINITIONS[rewrite])
-    try:
-        assert _failing(_audit(spec, dsn)) == []
-    finally:
-        pg_server.drop_database(name)
+    assert _failing(_audited_copy(pg_server, template, spec, SAME_DEFINITIONS[rewrite])) == []
 
 
 @pytest.mark.parametrize("mutation", sorted(MUTATIONS) + sorted(DEFINITIONS))
 def test_a_change_after_init_fails(initialised, pg_server, mutation: str) -> None:  # type: ignore[no-untyped-def]
     template, _, spec = initialised
-    name, dsn = _copy(pg_server, template, {**MUTATIONS, **DEFINITIONS}[mutation])
-    try:
-        failing = [f for f in _failing(_audit(spec, dsn)) if not f.startswith("rules.")]
-    finally:
-        pg_server.drop_database(name)
+    failing = [
+        f
+        for f in _failing(
+            _audited_copy(pg_server, template, spec, {**MUTATIONS, **DEFINITIONS}[mutation])
+        )
+        if not f.startswith("rules.")
+    ]
     assert failing, f"{mutation}: no FAIL"
 
 
