@@ -68,3 +68,18 @@ def audit_of_changed_copy(
         return audit_report(spec, dsn)
     finally:
         pg_server.drop_database(name)
+
+
+def static_init_spec(
+    tmp_path: Path, sql: str, file: str = "001_base.sql", spec: str = "static.yaml"
+) -> Path:
+    """The spec `init --sql` writes for a one-file history holding ``sql`` (exit 0 asserted),
+    the history left in ``tmp_path / "history"``: the static side of the tests that check
+    init's static reading against the catalog."""
+    history = tmp_path / "history"
+    history.mkdir()
+    (history / file).write_text(sql)
+    path = tmp_path / spec
+    result = CliRunner().invoke(app, ["init", "--sql", str(history), "-o", str(path)])
+    assert result.exit_code == 0, result.output
+    return path

@@ -14,10 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from init_mutations import audit_report, changed_copy, init_database
-from typer.testing import CliRunner
-
-from schema_audit.cli import app
+from init_mutations import audit_report, changed_copy, init_database, static_init_spec
 
 BASE = """
 DO $$ BEGIN
@@ -98,11 +95,6 @@ def test_a_change_of_the_blocked_state_fails(initialised, pg_server, change: str
 def test_static_init_of_the_same_sql_agrees(initialised, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """`init --sql` of the same SQL pins the same blocked state: the database passes it."""
     _, dsn, live_spec = initialised
-    history = tmp_path / "history"
-    history.mkdir()
-    (history / "001_base.sql").write_text(BASE)
-    spec = tmp_path / "static.yaml"
-    result = CliRunner().invoke(app, ["init", "--sql", str(history), "-o", str(spec)])
-    assert result.exit_code == 0, result.output
+    spec = static_init_spec(tmp_path, BASE)
     assert _entry(spec, "app.notes", "bg_writer") == _entry(live_spec, "app.notes", "bg_writer")
     assert _failing(spec, dsn) == []

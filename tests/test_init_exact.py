@@ -15,8 +15,10 @@ import pytest
 from init_mutations import (
     audit_of_changed_copy,
     audit_report,
+    change_failures,
     failing_ids,
     init_database,
+    static_init_spec,
 )
 from typer.testing import CliRunner
 
@@ -167,22 +169,18 @@ def initialised(pg_server, tmp_path_factory):  # type: ignore[no-untyped-def]
     yield from init_database(pg_server, tmp_path_factory, "exact", BASE)
 
 
-_audit = audit_report
-_failing = failing_ids
-
-
 def _audited_copy(pg_server, template: str, spec: Path, sql: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     return audit_of_changed_copy(pg_server, template, "exactm", sql, spec)
 
 
 def test_init_then_audit_of_the_same_database_passes(initialised) -> None:  # type: ignore[no-untyped-def]
     _, dsn, spec = initialised
-    assert _failing(_audit(spec, dsn)) == []
+    assert failing_ids(audit_report(spec, dsn)) == []
 
 
 def test_recreating_a_function_from_identical_text_still_passes(initialised, pg_server) -> None:  # type: ignore[no-untyped-def]
     template, _, spec = initialised
-    assert _failing(_audited_copy(pg_server, template, spec, TOUCH.format(body=SAME_BODY))) == []
+    assert failing_ids(_audited_copy(pg_server, template, spec, TOUCH.format(body=SAME_BODY))) == []
 
 
 @pytest.mark.parametrize("rewrite", sorted(SAME_DEFINITIONS))
@@ -190,19 +188,14 @@ def test_a_rewrite_postgresql_stores_the_same_still_passes(
     initialised, pg_server, rewrite: str
 ) -> None:  # type: ignore[no-untyped-def]
     template, _, spec = initialised
-    assert _failing(_audited_copy(pg_server, template, spec, SAME_DEFINITIONS[rewrite])) == []
+    assert failing_ids(_audited_copy(pg_server, template, spec, SAME_DEFINITIONS[rewrite])) == []
 
 
 @pytest.mark.parametrize("mutation", sorted(MUTATIONS) + sorted(DEFINITIONS))
 def test_a_change_after_init_fails(initialised, pg_server, mutation: str) -> None:  # type: ignore[no-untyped-def]
     template, _, spec = initialised
-    failing = [
-        f
-        for f in _failing(
-            _audited_copy(pg_server, template, spec, {**MUTATIONS, **DEFINITIONS}[mutation])
-        )
-        if not f.startswith("rules.")
-    ]
+    sql = {**MUTATIONS, **DEFINITIONS}[mutation]
+    failing = change_failures(_audited_copy(pg_server, template, spec, sql))
     assert failing, f"{mutation}: no FAIL"
 
 
@@ -211,18 +204,13 @@ def test_static_init_agrees_with_the_live_catalog(initialised, tmp_path: Path) -
     new key reads the same statically and live (owners are not written: the files do not
     name them)."""
     _, dsn, _ = initialised
-    history = tmp_path / "history"
-    history.mkdir()
-    (history / "001_base.sql").write_text(BASE)
-    spec = tmp_path / "static.yaml"
-    result = CliRunner().invoke(app, ["init", "--sql", str(history), "-o", str(spec)])
-    assert result.exit_code == 0, result.output
+    spec = static_init_spec(tmp_path, BASE)
     text = spec.read_text()
     assert "body:" in text and "grants:" in text and "columns: [name]" in text
     keys = ("collation: C", "match: FULL", "validated: false", "update_of:", "when:")
     for key in (*keys, "partition_of: app.events"):
         assert key in text, key
-    assert _failing(_audit(spec, dsn)) == []
+    assert failing_ids(audit_report(spec, dsn)) == []
 
 
 def test_live_spec_against_the_history_defers_only_what_files_cannot_say(
@@ -237,7 +225,7 @@ def test_live_spec_against_the_history_defers_only_what_files_cannot_say(
         app, ["audit", "-s", str(spec), "--sql", str(history), "-f", "json"]
     )
     report = json.loads(result.output)
-    assert _failing(report) == []
+    assert failing_ids(report) == []
     deferred = {f["id"] for f in report["findings"] if f["status"] == "DEFERRED"}
     assert "tables.app.accounts" in deferred and "functions.app.touch" in deferred
     assert all("owner" in f["message"] for f in report["findings"] if f["id"] in deferred)
@@ -293,9 +281,9 @@ def test_a_replay_leaves_undecided_the_owners_the_history_does_not_name(
     history.mkdir()
     (history / "001_base.sql").write_text(BASE + HISTORY_DEFAULTS)
     report = _replay_audit(spec, history, pg_server)
-    assert [f for f in _failing(report) if not f.startswith("rules.")] == []
+    assert [f for f in failing_ids(report) if not f.startswith("rules.")] == []
     deferred = {f["id"]: f["message"] for f in report["findings"] if f["status"] == "DEFERRED"}
     for owned in ("tables.app.accounts", "functions.app.touch", "schemas.app"):
         assert "owner ex_app cannot be decided" in deferred.get(owned, ""), owned
     (history / "002_owner.sql").write_text("ALTER TABLE app.accounts OWNER TO ex_auth;\n")
-    assert "tables.app.accounts" in _failing(_replay_audit(spec, history, pg_server))
+    assert "tables.app.accounts" in failing_ids(_replay_audit(spec, history, pg_server))

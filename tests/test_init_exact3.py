@@ -19,10 +19,8 @@ from init_mutations import (
     change_failures,
     failing_ids,
     init_database,
+    static_init_spec,
 )
-from typer.testing import CliRunner
-
-from schema_audit.cli import app
 
 BASE = """
 DO $$ BEGIN
@@ -145,17 +143,13 @@ def initialised(pg_server, tmp_path_factory):  # type: ignore[no-untyped-def]
     yield from init_database(pg_server, tmp_path_factory, "exact3", BASE)
 
 
-_audit = audit_report
-_failing = failing_ids
-
-
 def _audited_copy(pg_server, template: str, spec: Path, sql: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     return audit_of_changed_copy(pg_server, template, "exact3m", sql, spec)
 
 
 def test_init_then_audit_of_the_same_database_passes(initialised) -> None:  # type: ignore[no-untyped-def]
     _, dsn, spec = initialised
-    assert _failing(_audit(spec, dsn)) == []
+    assert failing_ids(audit_report(spec, dsn)) == []
 
 
 @pytest.mark.parametrize("mutation", sorted(MUTATIONS) + sorted(OVERLOADS))
@@ -170,13 +164,8 @@ def test_a_change_after_init_fails(initialised, pg_server, mutation: str) -> Non
 def test_static_init_agrees_with_the_live_catalog(initialised, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """`init --sql` of the same SQL, audited against the database it built: 0 FAIL."""
     _, dsn, _ = initialised
-    history = tmp_path / "history"
-    history.mkdir()
-    (history / "001_base.sql").write_text(BASE)
-    spec = tmp_path / "static.yaml"
-    result = CliRunner().invoke(app, ["init", "--sql", str(history), "-o", str(spec)])
-    assert result.exit_code == 0, result.output
-    assert _failing(_audit(spec, dsn)) == []
+    spec = static_init_spec(tmp_path, BASE)
+    assert failing_ids(audit_report(spec, dsn)) == []
 
 
 # Options as PostgreSQL's init_params defaults and moves them: each must read statically as
@@ -203,15 +192,10 @@ ALTER SEQUENCE sq.serials_b_seq OWNED BY sq.serials.d;
 
 def test_static_sequence_options_agree_with_the_catalog(make_db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     dsn = make_db("exact3seq", SEQUENCE_SHAPES)
-    history = tmp_path / "history"
-    history.mkdir()
-    (history / "001_sequences.sql").write_text(SEQUENCE_SHAPES)
-    spec = tmp_path / "static.yaml"
-    result = CliRunner().invoke(app, ["init", "--sql", str(history), "-o", str(spec)])
-    assert result.exit_code == 0, result.output
+    spec = static_init_spec(tmp_path, SEQUENCE_SHAPES, file="001_sequences.sql")
     text = spec.read_text()
     for key in ("increment: -5", "type: smallint", "maxvalue: 9223372036854775806", "cycle: true"):
         assert key in text, key
-    report = _audit(spec, dsn)
-    assert _failing(report) == []
+    report = audit_report(spec, dsn)
+    assert failing_ids(report) == []
     assert sum(f["id"].startswith("sequences.") for f in report["findings"]) == 10

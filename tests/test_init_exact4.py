@@ -20,6 +20,7 @@ from init_mutations import (
     changed_copy,
     failing_ids,
     init_database,
+    static_init_spec,
 )
 from typer.testing import CliRunner
 
@@ -166,10 +167,6 @@ def initialised(pg_server, tmp_path_factory):  # type: ignore[no-untyped-def]
     yield from init_database(pg_server, tmp_path_factory, "exact4", BASE)
 
 
-_audit = audit_report
-_failing = failing_ids
-
-
 def _copy(pg_server, template: str, sql: str) -> tuple[str, str]:  # type: ignore[no-untyped-def]
     return changed_copy(pg_server, template, "exact4m", sql)
 
@@ -180,7 +177,7 @@ def _audited_copy(pg_server, template: str, spec: Path, sql: str) -> dict[str, A
 
 def test_init_then_audit_of_the_same_database_passes(initialised) -> None:  # type: ignore[no-untyped-def]
     _, dsn, spec = initialised
-    assert _failing(_audit(spec, dsn)) == []
+    assert failing_ids(audit_report(spec, dsn)) == []
 
 
 @pytest.mark.parametrize("mutation", sorted(MUTATIONS))
@@ -195,13 +192,8 @@ def test_a_change_after_init_fails(initialised, pg_server, mutation: str) -> Non
 def test_static_init_agrees_with_the_live_catalog(initialised, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """`init --sql` of the same SQL, audited against the database it built: 0 FAIL."""
     _, dsn, _ = initialised
-    history = tmp_path / "history"
-    history.mkdir()
-    (history / "001_base.sql").write_text(BASE)
-    spec = tmp_path / "static.yaml"
-    result = CliRunner().invoke(app, ["init", "--sql", str(history), "-o", str(spec)])
-    assert result.exit_code == 0, result.output
-    assert _failing(_audit(spec, dsn)) == []
+    spec = static_init_spec(tmp_path, BASE)
+    assert failing_ids(audit_report(spec, dsn)) == []
 
 
 def _diff(left: str, right: str) -> list[dict]:  # type: ignore[type-arg]
@@ -227,7 +219,7 @@ def test_diff_of_the_history_and_the_database_is_empty(initialised, tmp_path: Pa
     history = tmp_path / "history"
     history.mkdir()
     (history / "001_base.sql").write_text(BASE)
-    assert _diff(str(history), dsn) == []
+    assert _diff(str(tmp_path / "history"), dsn) == []  # the history static_init_spec wrote
 
 
 # Column settings as PostgreSQL keeps them (checked on PostgreSQL 15): a partition and an
@@ -260,12 +252,7 @@ ALTER TABLE cs.retyped ALTER n SET STORAGE PLAIN;
 
 def test_static_column_settings_agree_with_the_catalog(make_db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     dsn = make_db("exact4cols", COLUMN_SHAPES)
-    history = tmp_path / "history"
-    history.mkdir()
-    (history / "001_columns.sql").write_text(COLUMN_SHAPES)
-    spec = tmp_path / "static.yaml"
-    result = CliRunner().invoke(app, ["init", "--sql", str(history), "-o", str(spec)])
-    assert result.exit_code == 0, result.output
+    spec = static_init_spec(tmp_path, COLUMN_SHAPES, file="001_columns.sql")
     text = spec.read_text()
     for shape in (
         "a: {type: text, nullable: true, statistics: 300, storage: external, compression: lz4}",
@@ -274,5 +261,5 @@ def test_static_column_settings_agree_with_the_catalog(make_db, tmp_path: Path) 
         "a: {type: character varying(20), nullable: true, statistics: 10}",
     ):
         assert shape in text, shape
-    assert _failing(_audit(spec, dsn)) == []
-    assert _diff(str(history), dsn) == []
+    assert failing_ids(audit_report(spec, dsn)) == []
+    assert _diff(str(tmp_path / "history"), dsn) == []  # the history static_init_spec wrote

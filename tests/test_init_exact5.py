@@ -21,6 +21,7 @@ from init_mutations import (
     change_failures,
     failing_ids,
     init_database,
+    static_init_spec,
 )
 from typer.testing import CliRunner
 
@@ -192,12 +193,7 @@ def test_a_cast_postgresql_adds_is_deferred_statically(make_db, tmp_path: Path) 
     ``COALESCE(sum(cents), 0::bigint)::numeric / 100.0``): the text cannot tell that cast
     from one someone wrote, so the audit of the database says DEFERRED, not FAIL or PASS."""
     dsn = make_db("exact5cast", IMPLICIT)
-    history = tmp_path / "history"
-    history.mkdir()
-    (history / "001.sql").write_text(IMPLICIT)
-    spec = tmp_path / "static.yaml"
-    result = CliRunner().invoke(app, ["init", "--sql", str(history), "-o", str(spec)])
-    assert result.exit_code == 0, result.output
+    spec = static_init_spec(tmp_path, IMPLICIT, file="001.sql")
     report = audit_report(spec, dsn)
     (finding,) = [f for f in report["findings"] if f["id"] == "views.revenue"]
     assert finding["status"] == "DEFERRED", finding
@@ -208,12 +204,7 @@ def test_static_init_agrees_with_the_live_catalog(initialised, tmp_path: Path) -
     """`init --sql` of the same SQL, audited against the database it built: 0 FAIL, with
     every view's query stated (the static text compares equal to pg_get_viewdef's)."""
     _, dsn, _ = initialised
-    history = tmp_path / "history"
-    history.mkdir()
-    (history / "001_base.sql").write_text(BASE)
-    spec = tmp_path / "static.yaml"
-    result = CliRunner().invoke(app, ["init", "--sql", str(history), "-o", str(spec)])
-    assert result.exit_code == 0, result.output
+    spec = static_init_spec(tmp_path, BASE)
     assert spec.read_text().count("definition:") == 16
     # a history does not say what the platform installs first: no strict.extensions
     assert "\n  extensions:" not in spec.read_text()
