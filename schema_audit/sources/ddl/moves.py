@@ -8,11 +8,13 @@ from pglast import ast
 from pglast.enums import ObjectType
 
 from schema_audit.model import qualify
+from schema_audit.sources.ddl import rules
 from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.nodes import strings, type_text
 from schema_audit.sources.ddl.registry import handles
 from schema_audit.sources.ddl.renames import retype_columns
 from schema_audit.sources.ddl.routines import functions_named
+from schema_audit.sources.ddl.viewdef import follow_rename
 
 if TYPE_CHECKING:
     from schema_audit.sources.ddl.interpreter import DdlInterpreter
@@ -25,10 +27,24 @@ def set_schema(interp: DdlInterpreter, node: ast.AlterObjectSchemaStmt) -> None:
         table = interp._table(node.relation, missing_ok=bool(node.missing_ok))
         if table is None:
             return
-        old_schema = table.schema
-        del interp.model.tables[table.qualified_name]
+        old_schema, old_key = table.schema, table.qualified_name
+        follow_rename(interp, old_schema, table.name, table.name, new_schema=node.newschema)
+        del interp.model.tables[old_key]
+        interp._relations.pop(old_key, None)
         table.schema = node.newschema
         interp.model.tables[table.qualified_name] = table
+        interp._relations[table.qualified_name] = "table"
+        for index_name in table.indexes:  # its indexes move along
+            interp._relations.pop(qualify(old_schema, index_name), None)
+            interp._index_homes.pop((old_schema, index_name), None)
+            interp._relations[qualify(table.schema, index_name)] = "index"
+            interp._home(table, index_name)
+        rules.renamed_relation(interp, old_key, table.qualified_name)
+        for other in interp._tables_referencing(old_schema, table.name):
+            interp._refers(other, table.schema, table.name)  # foreign keys hold it by oid
+            for fk in other.foreign_keys.values():
+                if (fk.ref_schema, fk.ref_table) == (old_schema, table.name):
+                    fk.ref_schema = table.schema
         for key, seq in list(interp.model.sequences.items()):  # owned sequences move along
             if seq.schema == old_schema and (seq.owned_by or "").split(".")[0] == table.name:
                 del interp.model.sequences[key]

@@ -29,6 +29,11 @@ if TYPE_CHECKING:
 
 # one FROM item: the name it is referred to by, and its columns (None: not known)
 _Item = tuple[str | None, list[str] | None]
+# the columns a FROM list shows unqualified, in the order ``*`` expands them, each with the
+# qualifier PostgreSQL prints it under ("" for a FULL join's merged column); None: not known
+_Visible = list[tuple[str, str]] | None
+# one query level's names: its FROM items (for ``x.col`` / ``x.*``) and what it shows bare
+_Scope = tuple[list[_Item], _Visible]
 
 
 def stored_definition(interp: DdlInterpreter, query: ast.Node) -> str:
@@ -45,8 +50,10 @@ def stored_definition(interp: DdlInterpreter, query: ast.Node) -> str:
 class _Resolver:
     def __init__(self, interp: DdlInterpreter) -> None:
         self.interp = interp
+        # id of a FROM item's column list -> its columns' types (a table's), by position
+        self.types: dict[int, list[str]] = {}
 
-    def select(self, node: object, outer: list[list[_Item]], ctes: dict) -> None:
+    def select(self, node: object, outer: list[_Scope], ctes: dict) -> None:
         """Qualify ``node``'s names in place; ``outer``: the enclosing queries' FROM items."""
         if not isinstance(node, ast.SelectStmt):
             return
@@ -62,11 +69,14 @@ class _Resolver:
             self.select(node.rarg, outer, ctes)
             return
         items: list[_Item] = []
+        visible: _Visible = []
         for item in node.fromClause or ():
-            items += self.from_item(item, outer, ctes)
-        scopes = [items, *outer]
+            more, shown = self.from_item(item, outer, ctes)
+            items += more
+            visible = None if visible is None or shown is None else visible + shown
+        scopes = [(items, visible), *outer]
         if node.targetList:
-            node.targetList = tuple(self._expand_stars(node.targetList, items))
+            node.targetList = tuple(self._expand_stars(node.targetList, items, visible))
         aliases = {
             t.name: t.val for t in node.targetList or () if isinstance(t, ast.ResTarget) and t.name
         }
@@ -88,7 +98,10 @@ class _Resolver:
             return None
         return aliases + names[len(aliases) :]
 
-    def from_item(self, item: object, outer: list[list[_Item]], ctes: dict) -> list[_Item]:
+    def from_item(
+        self, item: object, outer: list[_Scope], ctes: dict
+    ) -> tuple[list[_Item], _Visible]:
+        """The FROM item's names (as ``_Item``s) and the columns it shows unqualified."""
         if isinstance(item, ast.RangeVar):
             name = item.alias.aliasname if item.alias is not None else item.relname
             if item.schemaname is None and item.relname in ctes:
@@ -103,43 +116,49 @@ class _Resolver:
                     columns = _relation_columns(self.interp, item)
                 except _Unknown:
                     columns = None
-            return [(name, _aliased(columns, item.alias))]
+                if columns is not None and item.alias is not None and item.alias.colnames:
+                    # PostgreSQL prints every column's name once one is renamed, none else
+                    given = _aliased(columns, item.alias) or []
+                    changed = given != columns
+                    item.alias.colnames = (
+                        tuple(ast.String(sval=c) for c in given) if changed else None
+                    )
+                table = self.interp.model.tables.get(read_relation(self.interp, item))
+                if table is not None and columns is not None:
+                    columns = _aliased(columns, item.alias)
+                    self.types[id(columns)] = [c.type for c in table.columns.values()]
+                    return _named(name, columns)
+            return _named(name, _aliased(columns, item.alias))
         if isinstance(item, ast.RangeSubselect):
             self.select(item.subquery, outer if item.lateral else [], ctes)
             if item.alias is None:
-                return [("", None)]
+                return [("", None)], None
             columns = self._output(item.subquery, ctes, [])
-            return [(item.alias.aliasname, _aliased(columns, item.alias))]
+            return _named(item.alias.aliasname, _aliased(columns, item.alias))
         if isinstance(item, ast.JoinExpr):
             if item.alias is not None:
-                return [(item.alias.aliasname, None)]
-            left = self.from_item(item.larg, outer, ctes)
-            right = self.from_item(item.rarg, outer, ctes)
-            if item.usingClause or item.isNatural:
-                # a merged column is stored as the preserved side's (the left one's for an
-                # inner or left join, the right one's for a right join); FULL: not followed
-                merged = set(strings(item.usingClause)) if item.usingClause else None
-                keep, drop = left, right
-                if item.jointype == JoinType.JOIN_RIGHT:
-                    keep, drop = right, left
-                if merged is None or item.jointype == JoinType.JOIN_FULL:
-                    return [(n, None) for n, _ in left + right]
-                dropped = [
-                    (n, None if cols is None else [c for c in cols if c not in merged])
-                    for n, cols in drop
-                ]
-                return keep + dropped if keep is left else dropped + keep
-            return left + right
+                return [(item.alias.aliasname, None)], None
+            left, left_shown = self.from_item(item.larg, outer, ctes)
+            right, right_shown = self.from_item(item.rarg, outer, ctes)
+            if not (item.usingClause or item.isNatural):
+                if left_shown is None or right_shown is None:
+                    return left + right, None
+                return left + right, left_shown + right_shown
+            return left + right, _merged(item, left_shown, right_shown)
         alias = getattr(item, "alias", None)
-        return [(alias.aliasname if alias is not None else "", None)]
+        return [(alias.aliasname if alias is not None else "", None)], None
 
-    def _join_quals(self, item: object, scopes: list[list[_Item]], ctes: dict) -> None:
+    def _join_quals(self, item: object, scopes: list[_Scope], ctes: dict) -> None:
         if isinstance(item, ast.JoinExpr):
             self._join_quals(item.larg, scopes, ctes)
             self._join_quals(item.rarg, scopes, ctes)
             self.expr(item.quals, scopes, ctes)
 
-    def _expand_stars(self, targets: tuple, items: list[_Item]) -> list[ast.Node]:
+    def _expand_stars(
+        self, targets: tuple, items: list[_Item], visible: _Visible
+    ) -> list[ast.Node]:
+        """``*`` as the columns it covers now: bare, in the FROM list's order (a join's
+        merged columns first); ``x.*`` as every column of ``x``."""
         out: list[ast.Node] = []
         for target in targets:
             ref = target.val if isinstance(target, ast.ResTarget) else None
@@ -148,7 +167,13 @@ class _Resolver:
                 out.append(target)
                 continue
             qualifier = strings(fields[:-1])
-            chosen = [i for i in items if not qualifier or i[0] == qualifier[-1]]
+            if not qualifier:
+                if visible is None or not all(name for name, _ in items):
+                    out.append(target)  # columns not known: the * stays
+                else:
+                    out += [_target(name, c) for name, c in visible]
+                continue
+            chosen = [i for i in items if i[0] == qualifier[-1]]
             if not chosen or any(cols is None or not name for name, cols in chosen):
                 out.append(target)  # columns not known: the * stays
                 continue
@@ -174,7 +199,7 @@ class _Resolver:
             return clause
         return value
 
-    def expr(self, tree: object, scopes: list[list[_Item]], ctes: dict) -> None:
+    def expr(self, tree: object, scopes: list[_Scope], ctes: dict) -> None:
         if isinstance(tree, tuple | list):
             for each in tree:
                 self.expr(each, scopes, ctes)
@@ -192,6 +217,30 @@ class _Resolver:
                 value = getattr(tree, slot, None)
                 if isinstance(value, ast.Node | tuple | list):
                     self.expr(value, scopes, ctes)
+        if isinstance(tree, ast.A_Expr) and tuple(strings(tree.name)) in _JSONB_BOTH_SIDES:
+            for this, other in (("lexpr", tree.rexpr), ("rexpr", tree.lexpr)):
+                const = getattr(tree, this)
+                if _untyped_string(const) and self._type(other, scopes) == "jsonb":
+                    setattr(tree, this, ast.TypeCast(arg=const, typeName=_JSONB))
+
+    def _type(self, node: object, scopes: list[_Scope]) -> str | None:
+        """The type of a cast or of a table's column (qualified by now); None: not known."""
+        if isinstance(node, ast.TypeCast):
+            return strings(node.typeName.names)[-1] if node.typeName is not None else None
+        fields = node.fields if isinstance(node, ast.ColumnRef) else None
+        if not fields or len(fields) != 2:
+            return None
+        qualifier, column = strings(fields)
+        for items, _ in scopes:
+            named = [cols for name, cols in items if name == qualifier]
+            if named:
+                cols = named[0]
+                types = self.types.get(id(cols)) if len(named) == 1 and cols else None
+                if types is None or column not in cols:  # type: ignore[operator]
+                    return None
+                at = cols.index(column)  # type: ignore[union-attr]
+                return types[at] if at < len(types) else None
+        return None
 
 
 def _aliased(columns: list[str] | None, alias: ast.Alias | None) -> list[str] | None:
@@ -201,19 +250,68 @@ def _aliased(columns: list[str] | None, alias: ast.Alias | None) -> list[str] | 
     return names + columns[len(names) :]
 
 
+# operators whose other operand an untyped literal takes the type of when that is jsonb
+# (`data @> '{"a":1}'` is stored `data @> '{"a": 1}'::jsonb`, the value re-printed)
+_JSONB_BOTH_SIDES = {("@>",), ("<@",), ("=",), ("<>",), ("||",)}
+_JSONB = ast.TypeName(names=(ast.String(sval="jsonb"),))
+
+
+def _untyped_string(node: object) -> bool:
+    return isinstance(node, ast.A_Const) and isinstance(node.val, ast.String)
+
+
+def _named(name: str | None, columns: list[str] | None) -> tuple[list[_Item], _Visible]:
+    shown = None if columns is None or not name else [(name, c) for c in columns]
+    return [(name, columns)], shown
+
+
+def _merged(join: ast.JoinExpr, left: _Visible, right: _Visible) -> _Visible:
+    """A ``USING`` / ``NATURAL`` join's columns as PostgreSQL expands them: the merged ones
+    first (under the preserved side's name: the left one's, the right one's for a RIGHT
+    join, none for a FULL join, whose merged column is a COALESCE), then the left side's
+    others, then the right side's. A NATURAL join is stored as ``USING`` its common columns,
+    so the tree is given that clause (``pg_get_viewdef`` prints it)."""
+    if left is None or right is None:
+        return None
+    right_names = {c for _, c in right}
+    if join.isNatural:
+        merged = list(dict.fromkeys(c for _, c in left if c in right_names))
+        if not merged:
+            return None  # a cross join: PostgreSQL prints it otherwise; left as written
+        join.isNatural = False
+        join.usingClause = tuple(ast.String(sval=c) for c in merged)
+    else:
+        merged = strings(join.usingClause)
+    if join.jointype == JoinType.JOIN_FULL:
+        by = dict.fromkeys(merged, "")
+    else:
+        side = right if join.jointype == JoinType.JOIN_RIGHT else left
+        by = {c: q for q, c in side if c in merged}
+    if len(by) != len(merged):
+        return None
+    rest = [(q, c) for q, c in left + right if c not in by]
+    return [(by[c], c) for c in merged] + rest
+
+
 def _target(qualifier: str, column: str) -> ast.ResTarget:
-    return ast.ResTarget(
-        val=ast.ColumnRef(fields=(ast.String(sval=qualifier), ast.String(sval=column)))
-    )
+    names = (qualifier, column) if qualifier else (column,)
+    return ast.ResTarget(val=ast.ColumnRef(fields=tuple(ast.String(sval=n) for n in names)))
 
 
-def _qualify(ref: ast.ColumnRef, scopes: list[list[_Item]]) -> None:
+def _qualify(ref: ast.ColumnRef, scopes: list[_Scope]) -> None:
     """A bare column gets the name of the one FROM item (innermost query first) having it."""
     fields = ref.fields or ()
     if len(fields) != 1 or not isinstance(fields[0], ast.String):
         return
     column = fields[0].sval
-    for items in scopes:
+    for items, visible in scopes:
+        if visible is not None:
+            shown = [name for name, c in visible if c == column]
+            if len(shown) == 1 and shown[0]:
+                ref.fields = (ast.String(sval=shown[0]), fields[0])
+            if shown:
+                return  # qualified, a FULL join's merged column, or ambiguous
+            continue
         having = [name for name, cols in items if cols is not None and column in cols]
         if len(having) == 1 and having[0]:
             ref.fields = (ast.String(sval=having[0]), fields[0])
@@ -223,24 +321,32 @@ def _qualify(ref: ast.ColumnRef, scopes: list[list[_Item]]) -> None:
 
 
 def follow_rename(
-    interp: DdlInterpreter, schema: str, table: str, new: str, column: str | None = None
+    interp: DdlInterpreter,
+    schema: str,
+    table: str,
+    new: str,
+    column: str | None = None,
+    new_schema: str | None = None,
 ) -> None:
-    """A table (``column`` None) or one of its columns renamed: the views reading it print
-    the new name, as PostgreSQL's stored queries do (they hold the relation and column by
-    number): ``accounts.tier AS plan`` for a view column named after the old column."""
+    """A table (``column`` None) or one of its columns renamed, or the table moved to
+    ``new_schema``: the views reading it print the new name, as PostgreSQL's stored queries
+    do (they hold the relation and column by number): ``accounts.tier AS plan`` for a view
+    column named after the old column, ``FROM archive.accounts`` after SET SCHEMA."""
     from schema_audit.model import qualify
 
     key = qualify(schema, table)
-    renamed = qualify(schema, new)
+    renamed = qualify(new_schema or schema, new)
     for view in interp.model.views.values():
         if key not in view.depends_on:
             continue
-        view.definition = _renamed(view.definition, schema, table, new, column)
+        view.definition = _renamed(view.definition, schema, table, new, column, new_schema)
         if column is None:
             view.depends_on = sorted(renamed if d == key else d for d in view.depends_on)
 
 
-def _renamed(text: str, schema: str, table: str, new: str, column: str | None) -> str:
+def _renamed(
+    text: str, schema: str, table: str, new: str, column: str | None, new_schema: str | None
+) -> str:
     try:
         statements = parse_sql(text)
     except Exception:  # a text that does not parse stays as it was
@@ -256,6 +362,7 @@ def _renamed(text: str, schema: str, table: str, new: str, column: str | None) -
             names.add(str(rv.alias.aliasname if rv.alias is not None else rv.relname))
             if column is None:
                 rv.relname = new
+                rv.schemaname = new_schema or rv.schemaname
         if not names:
             continue
         for target in select.targetList or () if select is root and column else ():

@@ -1,0 +1,87 @@
+"""Static readings PostgreSQL disagreed with (the seventh session's leftovers): a view's
+stored query over a USING / NATURAL join, a table moved by SET SCHEMA under a view, a
+jsonb literal compared with a jsonb operand.
+
+Each script is applied to a real database; the static reading must give what the catalog
+holds (``diff`` of both models, and each view's query as ``pg_get_viewdef`` prints it).
+"""
+
+from __future__ import annotations
+
+from schema_audit.modeldiff import diff_models
+from schema_audit.sources import live
+from schema_audit.sources.ddl import interpret
+from schema_audit.sqlnorm import canonical_query
+from schema_audit.viewtext import views_equal
+
+
+def _queries_apart(make_db, script: str) -> dict[str, tuple[str, str]]:  # type: ignore[no-untyped-def]
+    """The views whose static query is not the one the catalog stores (canonical forms)."""
+    dsn = make_db("s7", script)
+    catalog, static = live.introspect(dsn), interpret(script)
+    assert not static.unapplied
+    assert [str(d) for d in diff_models(catalog, static)] == []
+    return {
+        key: (canonical_query(view.definition), canonical_query(static.views[key].definition))
+        for key, view in catalog.views.items()
+        if views_equal(view.definition, static.views[key].definition) is not True
+    }
+
+
+def test_select_star_over_a_using_join_lists_the_merged_column_first(make_db) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL expands `*` over `JOIN … USING` as the merged columns first (under the
+    preserved side's name; bare for FULL, a COALESCE), then each side's others; NATURAL is
+    stored as USING its common columns; `notes.*` keeps notes' merged column. The static
+    query listed the left table's columns first, and left NATURAL / FULL stars as written."""
+    script = """
+        CREATE TABLE orders (id serial PRIMARY KEY, account_id int, total int);
+        CREATE TABLE notes (account_id int, body text);
+        CREATE VIEW order_notes AS SELECT * FROM orders JOIN notes USING (account_id);
+        CREATE VIEW order_notes_natural AS SELECT * FROM orders NATURAL LEFT JOIN notes;
+        CREATE VIEW order_notes_right AS SELECT * FROM orders RIGHT JOIN notes USING (account_id);
+        CREATE VIEW order_notes_full AS SELECT * FROM orders FULL JOIN notes USING (account_id);
+        CREATE VIEW notes_side AS
+            SELECT notes.*, account_id AS merged FROM orders JOIN notes USING (account_id);
+        CREATE VIEW three AS
+            SELECT * FROM notes RIGHT JOIN orders USING (account_id)
+                JOIN (VALUES (1, 1)) o2 (id, n) USING (id);
+        CREATE VIEW on_a_view AS SELECT * FROM order_notes WHERE account_id > 0;
+    """
+    assert _queries_apart(make_db, script) == {}
+
+
+def test_a_table_moved_by_set_schema_is_followed_by_its_views_and_foreign_keys(make_db) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL's stored query holds the table by oid: after `ALTER TABLE … SET SCHEMA`
+    the view reads (and prints) `archive.accounts`; a foreign key to it too. The static
+    view still read `public.accounts`, and the foreign key named the old schema."""
+    script = """
+        CREATE SCHEMA archive;
+        CREATE TABLE accounts (id int PRIMARY KEY, name text);
+        CREATE TABLE invoices (id int, account_id int REFERENCES accounts);
+        CREATE VIEW account_names AS SELECT a.id, a.name FROM accounts a;
+        CREATE VIEW invoice_accounts AS
+            SELECT i.id, accounts.name FROM invoices i JOIN accounts ON accounts.id = i.account_id;
+        CREATE INDEX accounts_name ON accounts (name);
+        ALTER TABLE accounts SET SCHEMA archive;
+        CREATE VIEW later AS SELECT * FROM archive.accounts;
+        CREATE INDEX accounts_name2 ON archive.accounts (name, id);
+    """
+    assert _queries_apart(make_db, script) == {}
+
+
+def test_a_string_literal_meeting_a_jsonb_operand_is_stored_as_jsonb(make_db) -> None:  # type: ignore[no-untyped-def]
+    """`data @> '{"b":[1,2],  "a":1}'` with `data jsonb` is stored as the jsonb value
+    re-printed (`'{"a": 1, "b": [1, 2]}'::jsonb`); a text operand keeps its literal. A
+    partial column alias list is printed whole. The static query kept the literal as
+    written (init --sql's definition then FAILed against the database)."""
+    script = """
+        CREATE TABLE docs (id int, data jsonb, meta json, t text);
+        CREATE VIEW contains AS SELECT id FROM docs WHERE data @> '{"b":[1,2],  "a":1}';
+        CREATE VIEW merged AS
+            SELECT d.id, d.data || '{"x":true}' AS more FROM docs d WHERE '{"a":1}' <@ d.data;
+        CREATE VIEW equal AS SELECT id FROM docs WHERE data = '{"z":1,"a":2}' OR t = '{"a":1}';
+        CREATE VIEW cast_operand AS SELECT id FROM docs WHERE t::jsonb @> '{"a":1}';
+        CREATE VIEW aliased AS SELECT i FROM docs x (i, dd) WHERE dd @> '{"a":1}';
+        CREATE VIEW same_names AS SELECT id FROM docs x (id, data);
+    """
+    assert _queries_apart(make_db, script) == {}
