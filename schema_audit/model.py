@@ -94,6 +94,7 @@ class PrimaryKey:
     name: str
     columns: list[str]
     provenance: list[Provenance] = field(default_factory=list)
+    comment: str | None = None  # COMMENT ON CONSTRAINT
 
 
 @dataclass(slots=True)
@@ -104,6 +105,7 @@ class UniqueConstraint:
     deferrable: bool = False
     initially_deferred: bool = False
     provenance: list[Provenance] = field(default_factory=list)
+    comment: str | None = None  # COMMENT ON CONSTRAINT / POLICY / TRIGGER
 
 
 @dataclass(slots=True)
@@ -114,6 +116,7 @@ class CheckConstraint:
     validated: bool = True
     no_inherit: bool = False
     provenance: list[Provenance] = field(default_factory=list)
+    comment: str | None = None  # COMMENT ON CONSTRAINT / POLICY / TRIGGER
 
 
 @dataclass(slots=True)
@@ -130,6 +133,7 @@ class ForeignKey:
     initially_deferred: bool = False
     validated: bool = True
     provenance: list[Provenance] = field(default_factory=list)
+    comment: str | None = None  # COMMENT ON CONSTRAINT / POLICY / TRIGGER
 
 
 @dataclass(slots=True)
@@ -171,6 +175,10 @@ class Index:
     valid: bool = True
     definition: str | None = None  # pg_get_indexdef() when read live
     provenance: list[Provenance] = field(default_factory=list)
+    # storage parameters (pg_class.reloptions of the index: fillfactor=70, deduplicate_items=off)
+    options: dict[str, str] = field(default_factory=dict)
+    clustered: bool = False  # CLUSTER ON / CLUSTER … USING (pg_index.indisclustered)
+    comment: str | None = None  # COMMENT ON INDEX
 
     @property
     def column_names(self) -> list[str]:
@@ -186,6 +194,7 @@ class Policy:
     using: str | None = None
     with_check: str | None = None
     provenance: list[Provenance] = field(default_factory=list)
+    comment: str | None = None  # COMMENT ON CONSTRAINT / POLICY / TRIGGER
 
 
 @dataclass(slots=True)
@@ -201,6 +210,7 @@ class Trigger:
     enabled: Literal["ORIGIN", "DISABLED", "REPLICA", "ALWAYS"] = "ORIGIN"
     constraint: bool = False
     provenance: list[Provenance] = field(default_factory=list)
+    comment: str | None = None  # COMMENT ON CONSTRAINT / POLICY / TRIGGER
 
 
 @dataclass(slots=True)

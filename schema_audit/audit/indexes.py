@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from schema_audit import collation, ident, sqlnorm
 from schema_audit.audit.findings import Diff
+from schema_audit.audit.options import option_diffs
 from schema_audit.model import Index, IndexKey
 
 _NAME = r'(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)'
@@ -133,6 +134,18 @@ def shape_diffs(
         diffs.append(
             Diff("nulls_not_distinct", props["nulls_not_distinct"], index.nulls_not_distinct)
         )
+    if "options" in props:  # WITH (fillfactor …), as pg_class.reloptions keeps it
+        stated = props["options"] or {}
+        diffs += option_diffs(stated, index.options, None)
+        diffs += [
+            Diff(f"options.{name}", None, value)
+            for name, value in sorted(index.options.items())
+            if name not in stated
+        ]
+    if "clustered" in props and bool(props["clustered"]) != index.clustered:
+        diffs.append(Diff("clustered", props["clustered"], index.clustered))
+    if "comment" in props and (props["comment"] or None) != (index.comment or None):
+        diffs.append(Diff("comment", props["comment"], index.comment))
     if not index.valid:  # a failed CREATE INDEX CONCURRENTLY: kept up to date, never used
         diffs.append(Diff("valid", True, False))
     return diffs

@@ -30,3 +30,18 @@ def columns_label(item: Mapping[str, Any]) -> str | None:
     if not columns:
         return None
     return "+".join(c.split()[0].strip("()") for c in columns)
+
+
+COMMENT_PROP = {
+    "type": ["string", "null"],
+    "description": "Its COMMENT (null = none); compared when stated, and under exactly: an "
+    "unstated one FAILs.",
+}
+
+
+def comment_diffs(props: Mapping[str, Any], actual: str | None) -> list[Diff]:
+    """A Diff when the requirement states a ``comment`` (null or empty = none) the object does
+    not have: a COMMENT ON INDEX / CONSTRAINT / TRIGGER / POLICY changed after ``init``."""
+    if "comment" in props and (props["comment"] or None) != (actual or None):
+        return [Diff("comment", props["comment"], actual)]
+    return []

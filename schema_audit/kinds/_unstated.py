@@ -19,6 +19,7 @@ from schema_audit.model import (
     CheckConstraint,
     Column,
     ForeignKey,
+    Policy,
     Table,
     Trigger,
     UniqueConstraint,
@@ -42,6 +43,8 @@ def _fk(fk: ForeignKey, props: dict[str, Any]) -> list[str]:
         out.append("INITIALLY DEFERRED")
     if not fk.validated and "validated" not in props:
         out.append("NOT VALID")
+    if fk.comment and "comment" not in props:
+        out.append("COMMENT")
     return out
 
 
@@ -77,6 +80,8 @@ def _check(check: CheckConstraint, props: dict[str, Any]) -> list[str]:
         out.append("NOT VALID")
     if check.no_inherit and "no_inherit" not in props:
         out.append("NO INHERIT")
+    if check.comment and "comment" not in props:
+        out.append("COMMENT")
     return out
 
 
@@ -87,6 +92,7 @@ def _unique(unique: UniqueConstraint, props: dict[str, Any]) -> list[str]:
             ("nulls_not_distinct", unique.nulls_not_distinct, "NULLS NOT DISTINCT"),
             ("deferrable", unique.deferrable, "DEFERRABLE"),
             ("initially_deferred", unique.initially_deferred, "INITIALLY DEFERRED"),
+            ("comment", bool(unique.comment), "COMMENT"),
         )
         if present and key not in props
     ]
@@ -100,6 +106,8 @@ def _trigger(trigger: Trigger, props: dict[str, Any]) -> list[str]:
         out.append(f"arguments ({', '.join(trigger.arguments)})")
     if trigger.update_columns and "update_of" not in props:
         out.append(f"UPDATE OF {', '.join(trigger.update_columns)}")
+    if trigger.comment and "comment" not in props:
+        out.append("COMMENT")
     if trigger.enabled == "ALWAYS" and props.get("enabled") != "always":
         out.append("ENABLE ALWAYS")  # fires under session_replication_role = replica too
     # a requirement's events are those it must fire on: under exactly, only those
@@ -109,10 +117,15 @@ def _trigger(trigger: Trigger, props: dict[str, Any]) -> list[str]:
     return out
 
 
+def _policy(policy: Policy, props: dict[str, Any]) -> list[str]:
+    return ["COMMENT"] if policy.comment and "comment" not in props else []
+
+
 OBJECTS: dict[str, tuple[str, Callable[[Table], dict[str, Any]], Callable[..., list[str]]]] = {
     "foreign_keys": ("foreign_key", lambda t: t.foreign_keys, _fk),
     "columns": ("column", lambda t: t.columns, _column),
     "triggers": ("trigger", lambda t: t.triggers, _trigger),
     "unique": ("unique", lambda t: t.uniques, _unique),
     "checks": ("check", lambda t: t.checks, _check),
+    "policies": ("policy", lambda t: t.policies, _policy),
 }

@@ -24,7 +24,7 @@ from schema_audit.audit.findings import Diff, Finding, describe_diffs, finding_f
 from schema_audit.audit.tables import sqlnorm_columns
 from schema_audit.enums import Status
 from schema_audit.kinds import _session, requirement_kind
-from schema_audit.kinds._common import after_adding
+from schema_audit.kinds._common import COMMENT_PROP, after_adding, comment_diffs
 from schema_audit.model import CheckConstraint, SchemaModel, qualify
 from schema_audit.spec.fragments import req_schema, string, strings
 from schema_audit.spec.model import Requirement
@@ -43,6 +43,7 @@ SCHEMA = req_schema(
             "type": "boolean",
             "description": "true = NO INHERIT (the CHECK does not reach child tables).",
         },
+        "comment": COMMENT_PROP,
     },
     "A CHECK constraint requirement.",
 )
@@ -186,7 +187,7 @@ def _property_diffs(req: Requirement, ck: CheckConstraint) -> list[Diff]:
         expected = req.props.get(prop)
         if expected is not None and bool(expected) != actual:
             out.append(Diff(prop, bool(expected), actual))
-    return out
+    return out + comment_diffs(req.props, ck.comment)
 
 
 def _session_side(expected: str, actual: str) -> str | None:

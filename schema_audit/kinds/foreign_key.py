@@ -32,7 +32,7 @@ from schema_audit.audit.findings import (
 from schema_audit.audit.tables import parse_reference, show_scalar
 from schema_audit.enums import ReferentialAction, Status
 from schema_audit.kinds import requirement_kind
-from schema_audit.kinds._common import columns_label, diff_of, exists
+from schema_audit.kinds._common import COMMENT_PROP, columns_label, comment_diffs, diff_of, exists
 from schema_audit.model import ForeignKey, SchemaModel, Table, qualify
 from schema_audit.spec.fragments import REF_ACTIONS, req_schema, string, strings
 from schema_audit.spec.model import Requirement
@@ -54,6 +54,7 @@ SCHEMA = req_schema(
             "type": "boolean",
             "description": "false = NOT VALID (existing rows were never checked).",
         },
+        "comment": COMMENT_PROP,
     },
     "A foreign-key requirement.",
     ["columns", "references"],
@@ -146,6 +147,7 @@ def check_foreign_key(req: Requirement, ctx: AuditContext) -> Finding:
     for prop in ("deferrable", "initially_deferred", "match", "validated"):
         if prop in props and props[prop] != getattr(fk, prop):
             diffs.append(Diff(prop, props[prop], getattr(fk, prop)))
+    diffs += comment_diffs(props, fk.comment)
     if not diffs and not unknown_key and not name_differs:
         on_delete = (
             f" ON DELETE {fk.on_delete}" if fk.on_delete != ReferentialAction.NO_ACTION else ""

@@ -36,7 +36,7 @@ from schema_audit.audit.findings import (
 from schema_audit.audit.indexes import parse_key, shape_diffs
 from schema_audit.enums import Status
 from schema_audit.kinds import _session, requirement_kind
-from schema_audit.kinds._common import after_adding, columns_label, exists
+from schema_audit.kinds._common import COMMENT_PROP, after_adding, columns_label, exists
 from schema_audit.model import Index, IndexKey, SchemaModel, Table, qualify
 from schema_audit.spec.fragments import req_schema, string, strings
 from schema_audit.spec.model import Requirement
@@ -56,6 +56,16 @@ _INDEX_PROPS = {
         "type": "boolean",
         "description": "A unique index whose NULLs conflict (PostgreSQL 15's NULLS NOT DISTINCT).",
     },
+    "options": {
+        "type": "object",
+        "description": "Storage parameters as WITH (…) sets them (fillfactor, deduplicate_items, "
+        "fastupdate …), compared by value; an unset one has PostgreSQL's default.",
+    },
+    "clustered": {
+        "type": "boolean",
+        "description": "true = the table's CLUSTER ON index (pg_index.indisclustered).",
+    },
+    "comment": COMMENT_PROP,
 }
 
 _INDEX_PROPS["leading"] = strings(

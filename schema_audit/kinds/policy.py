@@ -34,7 +34,7 @@ from schema_audit.audit.findings import (
 )
 from schema_audit.enums import Status
 from schema_audit.kinds import _session, requirement_kind
-from schema_audit.kinds._common import exists
+from schema_audit.kinds._common import COMMENT_PROP, comment_diffs, exists
 from schema_audit.model import Policy, SchemaModel, Table, qualify
 from schema_audit.spec.fragments import COMMANDS, req_schema, string, strings
 from schema_audit.spec.model import Requirement
@@ -54,6 +54,7 @@ SCHEMA = req_schema(
             "description": "WITH CHECK expression PostgreSQL applies (a FOR ALL/UPDATE policy "
             "without one checks new rows with its USING); null = must declare none.",
         },
+        "comment": COMMENT_PROP,
     },
     "A row-level-security policy requirement.",
 )
@@ -83,7 +84,7 @@ def _policy_diffs(props: dict, policy: Policy, model: SchemaModel) -> list[Diff]
         )
         if not policysem.equal(props["with_check"], actual, model):
             diffs.append(Diff("with_check", props["with_check"], actual))
-    return diffs
+    return diffs + comment_diffs(props, policy.comment)
 
 
 def recommend(f: Finding, req: Requirement | None, model: SchemaModel) -> str:

@@ -184,6 +184,12 @@ def _unstated_index_extras(index: Index, props: dict) -> list[str]:
         out.append("NULLS NOT DISTINCT")
     if index.where and "where" not in props:
         out.append(f"WHERE {index.where}")
+    if index.options and "options" not in props:  # ALTER INDEX … SET (fillfactor …)
+        out.append("WITH (" + ", ".join(f"{k}={v}" for k, v in sorted(index.options.items())) + ")")
+    if index.clustered and "clustered" not in props:
+        out.append("CLUSTER ON")
+    if index.comment and "comment" not in props:
+        out.append("COMMENT")
     return out
 
 

@@ -21,7 +21,7 @@ from schema_audit.audit.deferral import Facet
 from schema_audit.audit.findings import Candidate, Diff, Finding, describe_diffs, finding_for
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
-from schema_audit.kinds._common import exists
+from schema_audit.kinds._common import COMMENT_PROP, comment_diffs, exists
 from schema_audit.model import SchemaModel, Trigger, qualify
 from schema_audit.spec.fragments import EVENTS, req_schema, string, strings
 from schema_audit.spec.model import Requirement
@@ -46,6 +46,7 @@ SCHEMA = req_schema(
         "when": string("The WHEN condition, compared as an expression."),
         "arguments": strings("The arguments passed to the function (TG_ARGV), in order."),
         "update_of": strings("The columns of UPDATE OF (fires only when one of them is set)."),
+        "comment": COMMENT_PROP,
     },
     "A trigger requirement.",
 )
@@ -93,6 +94,7 @@ def _trigger_diffs(props: dict, trigger: Trigger, model: SchemaModel) -> list[Di
     if "update_of" in props and set(props["update_of"]) != set(trigger.update_columns):
         # the order of UPDATE OF columns changes nothing PostgreSQL does
         diffs.append(Diff("update_of", props["update_of"], trigger.update_columns))
+    diffs += comment_diffs(props, trigger.comment)
     wanted = props.get("enabled", True)
     if isinstance(wanted, str):  # always / replica: that state exactly
         if trigger.enabled != wanted.upper():

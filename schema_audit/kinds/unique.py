@@ -26,7 +26,7 @@ from schema_audit.audit.findings import Diff, Finding, describe_diffs, finding_f
 from schema_audit.audit.tables import unique_on
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
-from schema_audit.kinds._common import columns_label
+from schema_audit.kinds._common import COMMENT_PROP, columns_label, comment_diffs
 from schema_audit.model import SchemaModel, Table, qualify
 from schema_audit.spec.fragments import req_schema, string, strings
 from schema_audit.spec.model import Requirement
@@ -48,6 +48,7 @@ SCHEMA = req_schema(
             "type": "boolean",
             "description": "true = NULLS NOT DISTINCT (one NULL at most).",
         },
+        "comment": COMMENT_PROP,
     },
     "A uniqueness requirement.",
     ["columns"],
@@ -149,7 +150,7 @@ def property_diffs(props: Mapping[str, Any], enforcing: object) -> list[Diff]:
         Diff(prop, props[prop], actual)
         for prop in PROPERTIES
         if prop in props and props[prop] != (actual := bool(getattr(enforcing, prop, False)))
-    ]
+    ] + comment_diffs(props, getattr(enforcing, "comment", None))
 
 
 def _differs(

@@ -58,6 +58,7 @@ from schema_audit.model import (
 from schema_audit.model_ddl import create_policy
 from schema_audit.redact import scrub
 from schema_audit.sources.live_deparse import Quoter, constraint_definition, index_definition
+from schema_audit.sources.live_notes import Q_OBJECT_NOTES, apply_object_notes
 from schema_audit.sources.live_pool import Planned, SharedSnapshotPool
 
 LAST_ROUND_TRIPS = 0  # of the last introspect(), over all its connections
@@ -899,6 +900,7 @@ _REST = [  # in the order _build reads them
     (Q_GRANTS, "table privileges"),
     (Q_COLUMN_GRANTS, "column privileges"),
     (Q_COLUMN_SETTINGS, "column settings"),
+    (Q_OBJECT_NOTES, "comments, index options and CLUSTER ON"),
     (Q_VIEW_DEPENDENCIES, "view dependencies"),
     (Q_FUNCTIONS, "functions"),
     (Q_ENUMS, "enum types"),
@@ -1126,6 +1128,7 @@ def _build(
     _read_triggers(r, relations)
     _read_grants(r, relations, words)
     _read_column_settings(r, relations)
+    apply_object_notes(r.rows(Q_OBJECT_NOTES, "comments, index options and CLUSTER ON"), relations)
     for view_oid, schema, name in r.rows(Q_VIEW_DEPENDENCIES, "view dependencies"):
         view = relations.get(view_oid)
         if isinstance(view, View):

@@ -144,17 +144,7 @@ def _full_table(table: Table, blocked: entrywrite.BlockedUsage | None = None) ->
     if table.rls_enabled or table.rls_forced:
         spec["rls"] = {"enabled": table.rls_enabled, "forced": table.rls_forced}
     if table.policies:
-        spec["policies"] = [
-            {
-                "name": p.name,
-                "command": p.command,
-                "permissive": p.permissive,
-                "roles": list(p.roles),
-                **({"using": p.using} if p.using else {}),
-                "with_check": p.with_check,
-            }
-            for p in table.policies.values()
-        ]
+        spec["policies"] = [dict(entrywrite.policy_pairs(p)) for p in table.policies.values()]
     if table.triggers:
         spec["triggers"] = [dict(entrywrite.trigger_pairs(t)) for t in table.triggers.values()]
     privileges = [dict(pairs) for pairs in entrywrite.table_grants(table, blocked)]

@@ -25,6 +25,7 @@ from schema_audit.model import (
     ForeignKey,
     Grant,
     Index,
+    Policy,
     Table,
     Trigger,
     UniqueConstraint,
@@ -174,6 +175,12 @@ def index_pairs(index: Index, keys: list[str]) -> list[tuple[str, Any]]:
         pairs.append(("method", index.method))
     if index.nulls_not_distinct:
         pairs.append(("nulls_not_distinct", True))
+    if index.options:  # WITH (fillfactor = 70): a mapping, written the general way
+        pairs.append(("options", dict(sorted(index.options.items()))))
+    if index.clustered:
+        pairs.append(("clustered", True))
+    if index.comment:
+        pairs.append(("comment", index.comment))
     return pairs
 
 
@@ -187,6 +194,8 @@ def unique_pairs(unique: UniqueConstraint) -> list[tuple[str, Any]]:
         pairs.append(("deferrable", True))
     if unique.initially_deferred:
         pairs.append(("initially_deferred", True))
+    if unique.comment:
+        pairs.append(("comment", unique.comment))
     return pairs
 
 
@@ -212,6 +221,8 @@ def fk_pairs(fk: ForeignKey, ref_name: Any) -> list[tuple[str, Any]]:
         pairs.append(("initially_deferred", True))
     if not fk.validated:
         pairs.append(("validated", False))
+    if fk.comment:
+        pairs.append(("comment", fk.comment))
     return pairs
 
 
@@ -236,6 +247,25 @@ def trigger_pairs(trigger: Trigger) -> list[tuple[str, Any]]:
         pairs.append(("arguments", list(trigger.arguments)))
     if trigger.when:
         pairs.append(("when", trigger.when))
+    if trigger.comment:
+        pairs.append(("comment", trigger.comment))
+    return pairs
+
+
+def policy_pairs(policy: Policy) -> list[tuple[str, Any]]:
+    """A policy's spec entry: its shape, USING when it has one, WITH CHECK always (null =
+    none), then its COMMENT when set (``exactly: [policies]`` holds an unstated one)."""
+    pairs: list[tuple[str, Any]] = [
+        ("name", policy.name),
+        ("command", policy.command),
+        ("permissive", policy.permissive),
+        ("roles", list(policy.roles)),
+    ]
+    if policy.using:
+        pairs.append(("using", policy.using))
+    pairs.append(("with_check", policy.with_check))
+    if policy.comment:
+        pairs.append(("comment", policy.comment))
     return pairs
 
 
@@ -286,6 +316,8 @@ def check_pairs(check: CheckConstraint) -> list[tuple[str, Any]]:
         pairs.append(("validated", False))
     if check.no_inherit:
         pairs.append(("no_inherit", True))
+    if check.comment:
+        pairs.append(("comment", check.comment))
     return pairs
 
 
@@ -412,16 +444,7 @@ class TableWriter:
             written += 1
             out.append(section + "policies:")
             for p in table.policies.values():
-                pairs: list[tuple[str, Any]] = [
-                    ("name", p.name),
-                    ("command", p.command),
-                    ("permissive", p.permissive),
-                    ("roles", list(p.roles)),
-                ]
-                if p.using:
-                    pairs.append(("using", p.using))
-                pairs.append(("with_check", p.with_check))
-                _item(out, pairs)
+                _item(out, policy_pairs(p))
         if "triggers" in kinds and table.triggers:
             written += 1
             out.append(section + "triggers:")

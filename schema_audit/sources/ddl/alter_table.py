@@ -21,6 +21,7 @@ from schema_audit.sources.ddl import inheritance
 from schema_audit.sources.ddl.colsettings import set_options, set_setting, set_storage
 from schema_audit.sources.ddl.constraints import add_constraint, constraint_names
 from schema_audit.sources.ddl.errors import ApplyError
+from schema_audit.sources.ddl.indexes import index_named, set_clustered
 from schema_audit.sources.ddl.nodes import apply_reloptions, deparse, reloptions, strings
 from schema_audit.sources.ddl.partitions import clone_into_partition, partitions_of
 from schema_audit.sources.ddl.registry import handles, registrar
@@ -38,8 +39,11 @@ def alter_table(interp: DdlInterpreter, node: ast.AlterTableStmt) -> None:
     if node.objtype == ObjectType.OBJECT_SEQUENCE:
         _sequence_owner(interp, node)
         return  # sequence storage options, OWNED BY via ALTER TABLE …: not modelled
-    if node.objtype in (ObjectType.OBJECT_INDEX, ObjectType.OBJECT_TYPE):
-        return  # index storage options …: nothing modelled
+    if node.objtype == ObjectType.OBJECT_INDEX:
+        _alter_index(interp, node)
+        return
+    if node.objtype == ObjectType.OBJECT_TYPE:
+        return  # ALTER TYPE … ADD ATTRIBUTE: composite types are not modelled
     if node.objtype in (ObjectType.OBJECT_VIEW, ObjectType.OBJECT_MATVIEW):
         key = qualify(interp._schema_of(node.relation), node.relation.relname)
         view = interp.model.views.get(key)
@@ -52,6 +56,10 @@ def alter_table(interp: DdlInterpreter, node: ast.AlterTableStmt) -> None:
                 AlterTableType.AT_ReplaceRelOptions,
             ):
                 apply_reloptions(view.options, cmd)
+            elif view is not None and cmd.subtype == AlterTableType.AT_ClusterOn:
+                set_clustered(view, cmd.name)
+            elif view is not None and cmd.subtype == AlterTableType.AT_DropCluster:
+                set_clustered(view, None)
         return
     view = interp.model.views.get(qualify(interp._schema_of(node.relation), node.relation.relname))
     if (
@@ -364,6 +372,28 @@ def _drop_expression(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCm
 @_on(A.AT_SetRelOptions, A.AT_ResetRelOptions, A.AT_ReplaceRelOptions)
 def _reloptions(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -> None:
     apply_reloptions(table.options, cmd)
+
+
+@_on(A.AT_ClusterOn, A.AT_DropCluster)
+def _cluster_on(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -> None:
+    set_clustered(table, cmd.name if cmd.subtype == A.AT_ClusterOn else None)
+
+
+def _alter_index(interp: DdlInterpreter, node: ast.AlterTableStmt) -> None:
+    """ALTER INDEX … SET (…) / RESET (…): the index's storage parameters. Other ALTER INDEX
+    forms (SET TABLESPACE, ATTACH PARTITION, ALTER COLUMN … SET STATISTICS) change nothing
+    the model keeps."""
+    rv = node.relation
+    index = index_named(
+        interp, [str(rv.schemaname), str(rv.relname)] if rv.schemaname else [str(rv.relname)]
+    )
+    for cmd in node.cmds or ():
+        if index is not None and cmd.subtype in (
+            A.AT_SetRelOptions,
+            A.AT_ResetRelOptions,
+            A.AT_ReplaceRelOptions,
+        ):
+            apply_reloptions(index.options, cmd)
 
 
 @_on(A.AT_ReplicaIdentity)

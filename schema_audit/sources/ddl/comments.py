@@ -3,12 +3,13 @@ model keeps)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pglast import ast
 from pglast.enums import ObjectType
 
 from schema_audit.model import qualify
+from schema_audit.sources.ddl.indexes import index_named
 from schema_audit.sources.ddl.nodes import strings
 from schema_audit.sources.ddl.registry import handles
 from schema_audit.sources.ddl.routines import functions_named
@@ -19,8 +20,8 @@ if TYPE_CHECKING:
 
 @handles(ast.CommentStmt)
 def comment(interp: DdlInterpreter, node: ast.CommentStmt) -> None:
-    """COMMENT ON TABLE / COLUMN / SEQUENCE / VIEW / MATERIALIZED VIEW / FUNCTION / PROCEDURE; other
-    objects' comments are not modelled."""
+    """COMMENT ON TABLE / COLUMN / SEQUENCE / VIEW / MATERIALIZED VIEW / INDEX / CONSTRAINT /
+    TRIGGER / POLICY / FUNCTION / PROCEDURE; other objects' comments are not modelled."""
     kind = node.objtype
     names: list[str] = strings(node.object) if isinstance(node.object, tuple | list) else []
     if kind == ObjectType.OBJECT_TABLE and names:
@@ -49,6 +50,14 @@ def comment(interp: DdlInterpreter, node: ast.CommentStmt) -> None:
         )
         if view:
             view.comment = node.comment
+    elif kind == ObjectType.OBJECT_INDEX and names:
+        index = index_named(interp, names[-2:])
+        if index:
+            index.comment = node.comment
+    elif kind in _ON_TABLE and len(names) >= 2:
+        target = _on_table(interp, kind, names)
+        if target is not None:
+            target.comment = node.comment
     elif kind in (
         ObjectType.OBJECT_FUNCTION,
         ObjectType.OBJECT_PROCEDURE,
@@ -57,3 +66,30 @@ def comment(interp: DdlInterpreter, node: ast.CommentStmt) -> None:
         found = functions_named(interp, node.object)
         if len(found) == 1:  # PostgreSQL refuses a name that is not unique
             found[0].comment = node.comment
+
+
+_ON_TABLE = (ObjectType.OBJECT_TABCONSTRAINT, ObjectType.OBJECT_TRIGGER, ObjectType.OBJECT_POLICY)
+
+
+def _on_table(interp: DdlInterpreter, kind: ObjectType, names: list[str]) -> Any:
+    """The constraint, trigger or policy ``[schema,] table, name`` names (None: not modelled)."""
+    table_names = names[:-1]
+    table = interp.model.tables.get(
+        qualify(
+            *(table_names if len(table_names) == 2 else [interp.search_path[0], table_names[-1]])
+        )
+    )
+    if table is None:
+        return None
+    name = names[-1]
+    if kind == ObjectType.OBJECT_TRIGGER:
+        return table.triggers.get(name)
+    if kind == ObjectType.OBJECT_POLICY:
+        return table.policies.get(name)
+    pk = table.primary_key
+    return (
+        table.checks.get(name)
+        or table.uniques.get(name)
+        or table.foreign_keys.get(name)
+        or (pk if pk is not None and pk.name == name else None)
+    )

@@ -13,7 +13,7 @@ from schema_audit.model import Index, IndexKey, Table, View, qualify
 from schema_audit.pgvisit import find_all
 from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.implicit import promote_integer_columns
-from schema_audit.sources.ddl.nodes import deparse, expr_label, strings
+from schema_audit.sources.ddl.nodes import deparse, expr_label, reloptions, strings
 from schema_audit.sources.ddl.partitions import clone_index, partitions_of
 from schema_audit.sources.ddl.registry import handles
 from schema_audit.sources.ddl.tables import collation_of
@@ -78,6 +78,7 @@ def create_index(interp: DdlInterpreter, node: ast.IndexStmt) -> None:
         include=[elem.name for elem in node.indexIncludingParams or ()],
         nulls_not_distinct=bool(getattr(node, "nulls_not_distinct", False)),
         inherit=bool(rv.inh),
+        options=reloptions(node.options),
     )
 
 
@@ -112,6 +113,7 @@ def place_index(
     include: list[str],
     nulls_not_distinct: bool,
     inherit: bool,
+    options: dict[str, str] | None = None,
 ) -> None:
     """The index on ``relation`` (and its partitions), unless the name is taken (IF NOT EXISTS:
     nothing happens; else ApplyError, before anything changed)."""
@@ -129,6 +131,7 @@ def place_index(
         include=include,
         nulls_not_distinct=nulls_not_distinct,
         provenance=[interp._prov()],
+        options=options or {},
     )
     interp._relations[qualify(schema, name)] = "index"
     if isinstance(relation, Table) and relation.kind == "partitioned" and inherit:
@@ -174,3 +177,35 @@ def _derived_collation(expression: str, columns: dict) -> str:
         found.add(column.collation if column is not None else None)
     only = found.pop() if len(found) == 1 else None
     return only or "default"
+
+
+def index_named(interp: DdlInterpreter, names: list[str]) -> Index | None:
+    """The index ``[schema,] name`` names (ALTER INDEX, COMMENT ON INDEX), on whichever table
+    or materialized view of that schema has it; None when the history has none."""
+    if not names:
+        return None
+    schema = names[0] if len(names) == 2 else interp._schema_named(None, names[-1])
+    relations: list[Table | View] = [*interp.model.tables.values(), *interp.model.views.values()]
+    for relation in relations:
+        if relation.schema == schema and names[-1] in relation.indexes:
+            return relation.indexes[names[-1]]
+    return None
+
+
+def set_clustered(relation: Table | View, name: str | None) -> None:
+    """CLUSTER ON / CLUSTER … USING ``name`` (None: SET WITHOUT CLUSTER): at most one index of
+    a relation is marked (pg_index.indisclustered), as mark_index_clustered keeps it."""
+    if name is not None and name not in relation.indexes:
+        raise ApplyError(f'index "{name}" for table "{relation.name}" does not exist')
+    for index_name, index in relation.indexes.items():
+        index.clustered = index_name == name
+
+
+@handles(ast.ClusterStmt)
+def cluster(interp: DdlInterpreter, node: ast.ClusterStmt) -> None:
+    """CLUSTER table USING index marks that index as the table's CLUSTER ON one; CLUSTER
+    without USING (or without a table) reorders rows only."""
+    if node.relation is None or not node.indexname:
+        return
+    _, relation = index_target(interp, node.relation.schemaname, node.relation.relname)
+    set_clustered(relation, node.indexname)

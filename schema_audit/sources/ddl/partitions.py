@@ -59,6 +59,7 @@ def clone_index(interp: DdlInterpreter, index: Index, child: Table) -> None:
         constraint=name if index.constraint else None,
         primary=index.primary,
         provenance=[interp._prov()],
+        options=dict(index.options),  # DefineIndex clones the parent's WITH (…)
     )
     if index.constraint and not index.primary:
         child.uniques[name] = UniqueConstraint(

@@ -60,7 +60,6 @@ def select(interp: DdlInterpreter, node: ast.SelectStmt) -> None:
     ast.VacuumStmt,
     ast.ExplainStmt,
     ast.RefreshMatViewStmt,
-    ast.ClusterStmt,
     ast.ReindexStmt,
 )
 def ignore(interp: DdlInterpreter, node: ast.Node) -> None:
