@@ -420,6 +420,14 @@ def parse_lazily(text: str, empty_strings: bool = True) -> Parsed | tuple[ast.Ra
     False: the caller knows ``text`` holds no empty string literal (``may_hold_empty_string``
     of a text it is part of), so it is not searched again.
     """
+    data = parse_json(text, empty_strings)
+    return from_json(text, data) if isinstance(data, str) else data
+
+
+def parse_json(text: str, empty_strings: bool = True) -> str | tuple[ast.RawStmt, ...]:
+    """:func:`parse_lazily`'s first step: libpg_query's JSON text of ``text`` (a syntax error
+    raised here), or pglast's tree where pglast's parser decides. The JSON text is what a
+    process that only parses hands over to the one that interprets (``parse_ahead``)."""
     try:
         data = pglast.parser.parse_sql_json(text)  # PostgreSQL's depth check
     except pglast.parser.ParseError:
@@ -428,6 +436,11 @@ def parse_lazily(text: str, empty_strings: bool = True) -> Parsed | tuple[ast.Ra
         raise
     if empty_strings and _MAY_HOLD_EMPTY_STRING.search(text):
         return pglast.parse_sql(text)
+    return data
+
+
+def from_json(text: str, data: str) -> Parsed | tuple[ast.RawStmt, ...]:
+    """:func:`parse_lazily`'s second step, from :func:`parse_json`'s JSON text of ``text``."""
     try:
         return Parsed(text, _decode(data))
     except ValueError:  # msgspec's DecodeError

@@ -730,6 +730,20 @@ def load_sql(
 _CONTENT = re.compile(r"(?m)^[ \t]*(?!--)[^\s]")  # a line that is neither blank nor a -- comment
 
 
+def _prepared(raw: bytes) -> tuple[tuple, str | None]:
+    """A file's header and the SQL text to apply: ``("binary",)`` or ``("utf8", byte)`` and
+    None (not applied), or ``("sql", holds a statement, lines)`` and its up section (the
+    same in this process and in ``parse_ahead``'s child)."""
+    if b"\x00" in raw[:8192]:
+        return ("binary",), None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return ("utf8", exc.start), None
+    up = _up_section(text)
+    return ("sql", _CONTENT.search(up) is not None, text.count("\n") + 1), up
+
+
 # the model only grows from file to file: no collection between files either (DdlInterpreter)
 @collector_paused()
 def read_sql(
@@ -804,8 +818,10 @@ def _interpret(
     """Apply every file of the history in order to an empty model, or the files after a
     cached ``prefix`` (its file count, model and reader session) to its model; with ``keep``,
     also the reader's session after the last file (for the cache)."""
-    from schema_audit.sources.ddl import DdlInterpreter  # (pglast) not needed for a cached read
+    from schema_audit.sources import parse_ahead  # (pglast) not needed for a cached read
+    from schema_audit.sources.ddl import DdlInterpreter
     from schema_audit.sources.ddl.resume import capture, resume
+    from schema_audit.sources.statements import split_statements
 
     start, contents = 0, 0
     interpreter = None
@@ -823,53 +839,69 @@ def _interpret(
     progress = (
         reporter.progress(f"reading {path.name}", len(files), "files") if len(files) > 1 else None
     )
-    for number, (display, version) in enumerate(zip(displays, versions, strict=True)):
-        if number < start:
-            continue
-        if progress:
-            progress.update(number)
-        raw = raws[number] if raws is not None else files[number].read_bytes()
-        if b"\x00" in raw[:8192]:
-            model.unapplied.append(
-                UnappliedStatement(
-                    sql="", reason="binary file, not SQL", file=display, kind="error"
+
+    def prepare(number: int) -> tuple[tuple, str | None]:
+        return _prepared(raws[number] if raws is not None else files[number].read_bytes())
+
+    ahead = None
+    if parse_ahead.wanted(
+        sum(f.stat().st_size for f in files[start:])
+        if raws is None
+        else sum(map(len, raws[start:]))
+    ):
+        ahead = parse_ahead.Ahead(prepare, start, len(files))
+    try:
+        for number, (display, version) in enumerate(zip(displays, versions, strict=True)):
+            if number < start:
+                continue
+            if progress:
+                progress.update(number)
+            if ahead is not None:
+                header, statements = ahead.file(number)
+            else:
+                header, text = prepare(number)
+                statements = split_statements(text) if text is not None else iter(())
+            if header[0] == "binary":
+                model.unapplied.append(
+                    UnappliedStatement(
+                        sql="", reason="binary file, not SQL", file=display, kind="error"
+                    )
                 )
-            )
-            contents += 1
-            continue
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            model.unapplied.append(
-                UnappliedStatement(
-                    sql="",
-                    reason=f"not UTF-8 text (byte {exc.start}); not applied",
-                    file=display,
-                    kind="error",
+                contents += 1
+                continue
+            if header[0] == "utf8":
+                model.unapplied.append(
+                    UnappliedStatement(
+                        sql="",
+                        reason=f"not UTF-8 text (byte {header[1]}); not applied",
+                        file=display,
+                        kind="error",
+                    )
                 )
+                contents += 1
+                continue
+            model.revisions.append(Revision(version, display, files[number].stem))
+            if header[1]:
+                contents += 1
+            # one big file (a dump): progress by line, counted only when someone will see it
+            lines = (
+                reporter.progress(f"reading {display}", header[2], "lines")
+                if not progress and reporter.enabled
+                else None
             )
-            contents += 1
-            continue
-        model.revisions.append(Revision(version, display, files[number].stem))
-        up = _up_section(text)
-        if _CONTENT.search(up):
-            contents += 1
-        # one big file (a dump): progress by line, counted only when someone will see it
-        lines = (
-            reporter.progress(f"reading {display}", text.count("\n") + 1, "lines")
-            if not progress and reporter.enabled
-            else None
-        )
-        interpreter.apply_sql(
-            up,
-            file=display,
-            line=1,
-            revision=version if path.is_dir() else None,
-            on_line=lines.update if lines else None,
-        )
-        interpreter.end_session()  # each file runs in a session of its own (psql -f, Prisma, …)
-        if lines:
-            lines.done()
+            interpreter.apply_statements(
+                statements,
+                file=display,
+                line=1,
+                revision=version if path.is_dir() else None,
+                on_line=lines.update if lines else None,
+            )
+            interpreter.end_session()  # each file runs in a session of its own (psql -f, Prisma, …)
+            if lines:
+                lines.done()
+    finally:
+        if ahead is not None:
+            ahead.close()
     if progress:
         progress.done()
     if not contents:

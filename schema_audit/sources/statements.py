@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pglast
 from pglast import ast
@@ -60,6 +61,10 @@ class Statement:
         return f"Statement(sql={self.sql!r}, line={self.line}, error={self.error!r})"
 
 
+# (body, line, parse result or None, error or None) of one statement (``pieces``)
+PieceOf = tuple[str, int, Any, str | None]
+
+
 def _skip_leading(text: str, pos: int) -> int:
     """Position of the first character of a statement (after blanks and comments)."""
     while pos < len(text):
@@ -85,6 +90,16 @@ def split_statements(sql: str) -> Iterator[Statement]:
     parse alone is joined with the following ones until it does (``BEGIN ATOMIC … END``
     bodies contain semicolons); if it never does, it is reported alone.
     """
+    for body, line, node, error in pieces(sql, _parse_one):
+        yield Statement(body, line, node, error)
+
+
+def pieces(sql: str, parse: Callable[[str, int, int, bool], Any]) -> Iterator[PieceOf]:
+    """(body, line, what ``parse`` made of it, error) of each statement of ``sql``: the cut of
+    :func:`split_statements`, with the parse step given (``_parse_one``, or
+    ``parse_ahead``'s, which keeps the parser's JSON text to hand over to another process).
+    ``parse(chunk, offset, limit, empty_strings)`` raises ParseError where ``_parse_one``
+    does: a piece joins the following ones on the same verdicts."""
     # COPY … FROM stdin rows (a pg_dump with data) are not SQL: blank them first
     sql = _blank_copy_data(sql) if "stdin" in sql or "STDIN" in sql else sql
     # psql meta-commands (\connect, \restrict …) are not SQL; blank them, keeping line numbers.
@@ -101,9 +116,9 @@ def split_statements(sql: str) -> Iterator[Statement]:
         start, end = cuts[index]
         chunk = text[start:end]
         offset = _skip_leading(chunk, 0)
-        node: ast.Node | Parsed | Exception | None
+        node: Any
         try:
-            node = _parse_one(chunk, offset, limit, empty_strings)
+            node = parse(chunk, offset, limit, empty_strings)
             taken = 1
         except pglast.parser.ParseError as exc:
             node, taken = exc, 1
@@ -112,7 +127,7 @@ def split_statements(sql: str) -> Iterator[Statement]:
                 joined = text[start : cuts[index + extra][1]]
                 at = _skip_leading(joined, 0)
                 try:
-                    node = _parse_one(joined, at, limit, empty_strings)
+                    node = parse(joined, at, limit, empty_strings)
                 except pglast.parser.ParseError:
                     continue
                 end, taken = cuts[index + extra][1], extra + 1
@@ -126,9 +141,9 @@ def split_statements(sql: str) -> Iterator[Statement]:
         if not body:
             continue
         if isinstance(node, Exception):
-            yield Statement(body, line, None, str(node).splitlines()[0])
+            yield body, line, None, str(node).splitlines()[0]
         else:
-            yield Statement(body, line, node)
+            yield body, line, node, None
 
 
 # psql reads the rows of a ``COPY … FROM stdin;`` from the script itself, up to a line ``\.``
@@ -181,6 +196,12 @@ def _parse_one(
     """The statement of ``chunk``, which starts at ``offset`` (``_skip_leading``); ``limit``:
     ``_statement_limit()``; ``empty_strings``: False when the text holds no empty string
     literal (``pgparse.may_hold_empty_string``)."""
+    # pgparse: ParseError "stack depth limit exceeded", no crash; the tree is built on demand
+    return node_of(parse_lazily(statement_of(chunk, offset, limit), empty_strings))
+
+
+def statement_of(chunk: str, offset: int, limit: int) -> str:
+    """The statement's text in ``chunk`` (from ``offset``); StatementTooLarge past ``limit``."""
     # leading comments and blank lines are not the statement: a 50 MB comment before a
     # short CREATE TABLE costs nothing to skip and must not make it "too long"
     statement = chunk[offset:] if offset else chunk
@@ -189,8 +210,11 @@ def _parse_one(
             f"statement of {len(statement):,} characters is longer than the {limit:,} that are "
             f"read ({STATEMENT_LIMIT_ENV} raises the limit); not read"
         )
-    # pgparse: ParseError "stack depth limit exceeded", no crash; the tree is built on demand
-    parsed = parse_lazily(statement, empty_strings)
+    return statement
+
+
+def node_of(parsed: Parsed | tuple[ast.RawStmt, ...]) -> ast.Node | Parsed | None:
+    """A :class:`Statement`'s node from ``parse_lazily``'s result (None: no statement)."""
     if isinstance(parsed, Parsed):
         return None if parsed.empty() else parsed
     return parsed[0].stmt if parsed else None

@@ -1,0 +1,187 @@
+"""A history's files cut and parsed in a second process while this one interprets them.
+
+Why: a static read of a long history spends a sixth of its time before interpretation
+(reading, the up section, cutting the text into statements, PostgreSQL's parser), and the
+interpretation itself cannot be split (each statement reads the state the ones before it
+left). On a machine with a second core, a forked child does that part one file ahead and
+hands each statement over as its text and libpg_query's JSON text; this process decodes
+the JSON and interprets, as it would have after parsing the statement itself.
+
+What crosses the pipe is what ``statements.pieces`` makes with ``pgparse.parse_json`` as
+its parse step (the same cut, the same verdicts: a syntax error, a statement too long, a
+piece joined with the next ones), so the statements rebuilt here are the ones
+``split_statements`` yields, field for field. Frames are ``marshal`` data (this very
+interpreter on both ends, forked) with their length in front.
+
+Never silent, never different: a child that dies, is killed, or sends anything this end
+does not expect ends the pipeline; this process then prepares and cuts the rest itself,
+from the statement it had got to (the cut is deterministic: the same statements, the
+ones already applied skipped). It is used only where forking is safe and pays: a single
+thread (a fork copies no other thread, whatever lock it held) and enough SQL to parse.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import marshal
+import os
+import signal
+import struct
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any, BinaryIO
+
+import pglast
+
+from schema_audit.pgparse import from_json, parse_json
+from schema_audit.sources.statements import (
+    Statement,
+    node_of,
+    pieces,
+    split_statements,
+    statement_of,
+)
+
+# Less SQL than this is parsed in process: forking costs a few milliseconds, a short history
+# (an Alembic one of a few revisions, whose start-up is measured) would not win them back.
+MIN_BYTES = 256 * 1024
+BATCH = 128  # statements a frame
+_LENGTH = struct.Struct("<I")
+
+# (header, up-section text or None) of the file at an index: ``sqlfile``'s preparation
+Prepare = Callable[[int], tuple[tuple, str | None]]
+
+
+def wanted(size: int) -> bool:
+    """Whether ``size`` bytes of SQL are read with a parsing child: enough of them, a system
+    that forks, and no other thread in this process."""
+    return size >= MIN_BYTES and hasattr(os, "fork") and threading.active_count() == 1
+
+
+def _parse(chunk: str, offset: int, limit: int, empty_strings: bool) -> tuple[str, Any]:
+    """``statements._parse_one``'s verdicts, with what can cross a pipe: (the statement's
+    text, its JSON text | 1 (pglast's tree: parsed again from the text) | 0 (no statement))."""
+    text = statement_of(chunk, offset, limit)
+    data = parse_json(text, empty_strings)
+    if data.__class__ is str:
+        return text, data
+    return text, 1 if data else 0
+
+
+def _statement(
+    body: str, line: int, parsed: tuple[str, Any] | None, error: str | None
+) -> Statement:
+    """The :class:`Statement` ``split_statements`` makes of the same piece."""
+    if parsed is None:
+        return Statement(body, line, None, error)
+    text, data = parsed
+    if data.__class__ is str:
+        return Statement(body, line, node_of(from_json(text, data)))
+    return Statement(body, line, node_of(pglast.parse_sql(text)) if data else None)
+
+
+class Ahead:
+    """The child parsing files ``start`` … ``count - 1`` (``prepare`` gives each one's
+    header and text), and this end of its pipe; :meth:`file` takes them in order."""
+
+    def __init__(self, prepare: Prepare, start: int, count: int) -> None:
+        self._prepare = prepare
+        self._next = start
+        read, write = os.pipe()
+        self._pid: int | None = os.fork()
+        if self._pid == 0:  # the child: never returns
+            os.close(read)
+            _serve(write, prepare, start, count)
+        os.close(write)
+        self._pipe: BinaryIO | None = os.fdopen(read, "rb", buffering=1 << 16)
+
+    def file(self, index: int) -> tuple[tuple, Iterator[Statement]]:
+        """The header of file ``index`` (the next one) and its statements, from the child
+        while it serves, else prepared and cut here."""
+        assert index == self._next, "files are taken in order"
+        self._next += 1
+        frame = self._frame()
+        if frame is None or frame[0] != index or frame[1] is None:
+            self.close()
+            header, text = self._prepare(index)
+            return header, iter(split_statements(text) if text is not None else ())
+        return frame[1], self._statements(index, frame)
+
+    def _statements(self, index: int, first: tuple) -> Iterator[Statement]:
+        given = 0
+        frame: tuple | None = first
+        while frame is not None and frame[0] == index:
+            for record in frame[2]:
+                yield _statement(*record)
+                given += 1
+            if frame[3]:
+                return
+            frame = self._frame()
+            if frame is not None and frame[1] is not None:
+                break  # another file's header mid-file: not this end's order
+        # the child stopped mid-file: the rest of this file (and of the history) read here
+        self.close()
+        _, text = self._prepare(index)
+        for number, stmt in enumerate(split_statements(text or "")):
+            if number >= given:
+                yield stmt
+
+    def _frame(self) -> tuple | None:
+        """The child's next frame: (index, header or None, records, last of its file); None
+        when the pipeline has ended or anything is amiss."""
+        pipe = self._pipe
+        if pipe is None:
+            return None
+        try:
+            size = pipe.read(4)
+            if len(size) == 4:
+                payload = pipe.read(_LENGTH.unpack(size)[0])
+                frame = marshal.loads(payload)
+                if frame.__class__ is tuple and len(frame) == 4:
+                    return frame
+        except (OSError, ValueError, EOFError, TypeError):
+            pass
+        self.close()
+        return None
+
+    def close(self) -> None:
+        """End the pipeline: the child is stopped (if still running) and reaped."""
+        if self._pipe is not None:
+            self._pipe.close()
+            self._pipe = None
+        if self._pid:
+            pid, self._pid = self._pid, None
+            with contextlib.suppress(OSError):  # already gone
+                os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+
+
+def _serve(fd: int, prepare: Prepare, start: int, count: int) -> None:
+    """The child's whole life: each file's frames, then exit (no cleanup of the parent's:
+    ``os._exit``); any failure ends it, which the parent notices."""
+    code = 1
+    try:
+        out = os.fdopen(fd, "wb", buffering=1 << 16)
+
+        def write(data: bytes) -> None:
+            out.write(data)
+            out.flush()  # each frame goes now: this process interprets while the next is cut
+
+        for index in range(start, count):
+            header, text = prepare(index)
+            batch: list[tuple] = []
+            records = pieces(text, _parse) if text is not None else ()
+            first = True
+            for record in records:
+                batch.append(record)
+                if len(batch) >= BATCH:
+                    frame = marshal.dumps((index, header if first else None, batch, False))
+                    write(_LENGTH.pack(len(frame)) + frame)
+                    batch, first = [], False
+            frame = marshal.dumps((index, header if first else None, batch, True))
+            write(_LENGTH.pack(len(frame)) + frame)
+        code = 0
+    except BaseException:  # noqa: BLE001 - the parent reads on without the child
+        code = 1
+    finally:
+        os._exit(code)

@@ -1,0 +1,210 @@
+"""A history parsed ahead in a forked child (sources/parse_ahead.py): the model is the one an
+in-process read makes, whatever the child does, and a child that stops costs only the time
+to read the rest here, never a statement."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from schema_audit.model import SchemaModel
+from schema_audit.sources import parse_ahead, sqlfile
+from schema_audit.sources.alembic import MigrationSourceError
+from schema_audit.sources.sqlfile import looks_like_alembic, read_sql
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def _sql_histories() -> list[Path]:
+    candidates = [
+        *sorted(p for p in FIXTURES.iterdir() if p.is_dir() and p.name not in ("layouts",)),
+        *sorted((FIXTURES / "layouts").iterdir()),
+        *sorted(FIXTURES.glob("*.sql")),
+    ]
+    return [p for p in candidates if not looks_like_alembic(p)]
+
+
+@pytest.fixture(autouse=True)
+def no_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SCHEMA_AUDIT_CACHE", "0")
+
+
+@pytest.fixture
+def children(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Every history is parsed ahead (no size threshold); the children forked, by pid."""
+    forked: list[int] = []
+    real = parse_ahead.Ahead.__init__
+
+    def counting(self: parse_ahead.Ahead, *args: object) -> None:
+        real(self, *args)  # type: ignore[arg-type]
+        forked.append(self._pid or 0)
+
+    monkeypatch.setattr(parse_ahead, "MIN_BYTES", 0)
+    monkeypatch.setattr(parse_ahead.Ahead, "__init__", counting)
+    return forked
+
+
+def _in_process(path: Path, monkeypatch: pytest.MonkeyPatch) -> SchemaModel:
+    with monkeypatch.context() as m:
+        m.setattr(parse_ahead, "wanted", lambda size: False)
+        return read_sql(path)[0]
+
+
+def _history(folder: Path) -> Path:
+    """A history with every kind of statement the cut and the parser treat apart: a syntax
+    error, a statement too long to read, empty string literals (pglast's parser), a
+    ``BEGIN ATOMIC`` body (pieces joined), a binary file, a file that is not UTF-8, a
+    non-ASCII one, a comment-only one, and enough CREATE TABLEs for several frames."""
+    history = folder / "history"
+    history.mkdir()
+    tables = "\n".join(
+        f"CREATE TABLE t{n} (id bigint PRIMARY KEY, name text DEFAULT '' NOT NULL,"
+        f" amount numeric(10, 2) CHECK (amount > 0));\n"
+        f"CREATE INDEX t{n}_name ON t{n} (lower(name));\n"
+        f"GRANT SELECT ON t{n} TO PUBLIC;"
+        for n in range(120)
+    )
+    (history / "V1__tables.sql").write_text(tables)
+    (history / "V2__errors.sql").write_text(
+        "CREATE TABLE broken (id int,;\n"
+        "COMMENT ON TABLE t1 IS '';\n"
+        "CREATE TABLE long_one (" + ", ".join(f"c{n} int" for n in range(300)) + ");\n"
+        "CREATE FUNCTION one() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END;\n"
+        "ALTER TABLE t2 ADD COLUMN note text;\n"
+    )
+    (history / "V3__binary.sql").write_bytes(b"\x00\x01\x02 not sql")
+    (history / "V4__latin1.sql").write_bytes("CREATE TABLE caf\xe9 (id int);".encode("latin-1"))
+    (history / "V5__comments.sql").write_text("-- nothing here\n/* nor here */\n")
+    (history / "V6__unicode.sql").write_text(
+        "CREATE TABLE prix (montant numeric DEFAULT 0, libellé text DEFAULT 'été');\n"
+        "COMMENT ON COLUMN prix.libellé IS 'où';\n"
+    )
+    return history
+
+
+@pytest.mark.parametrize("history", _sql_histories(), ids=lambda p: p.name)
+def test_a_history_parsed_ahead_is_the_in_process_model_on_every_fixture_history(
+    history: Path, children: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    try:
+        alone = _in_process(history, monkeypatch)
+    except MigrationSourceError:
+        pytest.skip("not a readable SQL history")
+    assert not children
+    ahead = read_sql(history)[0]
+    assert len(children) == 1  # parsed in a child
+    assert repr(ahead) == repr(alone)  # every field, every type, every file:line
+
+
+def test_every_kind_of_statement_crosses_the_pipe_unchanged(
+    tmp_path: Path, children: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    history = _history(tmp_path)
+    monkeypatch.setenv("SCHEMA_AUDIT_MAX_STATEMENT_CHARS", "2000")
+    alone = _in_process(history, monkeypatch)
+    reasons = " | ".join(u.reason for u in alone.unapplied)
+    for expected in ("syntax error", "longer than the 2,000", "binary file", "not UTF-8"):
+        assert expected in reasons  # the fixture holds what it says
+    ahead = read_sql(history)[0]
+    assert len(children) == 1
+    assert repr(ahead) == repr(alone)
+
+
+def test_a_child_that_stops_mid_file_costs_no_statement(
+    tmp_path: Path, children: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The child dies after some statements of a file (a frame sent, the next not): this
+    process reads the rest of that file and of the history itself, the statements it
+    already applied skipped, none twice."""
+    history = _history(tmp_path)
+    alone = _in_process(history, monkeypatch)
+    real = parse_ahead.pieces
+
+    def dying(text: str, parse: object) -> Iterator[tuple]:
+        for number, piece in enumerate(real(text, parse)):  # type: ignore[arg-type]
+            if number == parse_ahead.BATCH + 5:
+                os._exit(3)  # in the child: mid-file, after its first frame
+            yield piece
+
+    monkeypatch.setattr(parse_ahead, "pieces", dying)
+    ahead = read_sql(history)[0]
+    assert len(children) == 1
+    assert repr(ahead) == repr(alone)
+    assert len(ahead.tables) == len(alone.tables) > 120
+
+
+@pytest.mark.parametrize("stop_at", [0, 1, 3])
+def test_a_child_that_stops_between_files_costs_no_file(
+    tmp_path: Path, children: list[int], monkeypatch: pytest.MonkeyPatch, stop_at: int
+) -> None:
+    history = _history(tmp_path)
+    alone = _in_process(history, monkeypatch)
+    parent = os.getpid()
+    real = sqlfile._prepared
+    seen = [0]
+
+    def stopping(raw: bytes) -> tuple[tuple, str | None]:
+        if os.getpid() != parent:
+            if seen[0] == stop_at:
+                os._exit(4)
+            seen[0] += 1
+        return real(raw)
+
+    monkeypatch.setattr(sqlfile, "_prepared", stopping)
+    ahead = read_sql(history)[0]
+    assert len(children) == 1
+    assert repr(ahead) == repr(alone)
+
+
+def test_a_garbled_frame_ends_the_pipeline_not_the_read(
+    tmp_path: Path, children: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A frame this end does not expect (another file's, a wrong shape) is not applied:
+    the rest is read here."""
+    history = _history(tmp_path)
+    alone = _in_process(history, monkeypatch)
+    real = parse_ahead.marshal.dumps
+    count = [0]
+
+    def garbling(value: object) -> bytes:
+        count[0] += 1
+        if count[0] == 2:
+            return real(("not", "a", "frame"))
+        return real(value)
+
+    monkeypatch.setattr(parse_ahead.marshal, "dumps", garbling)
+    ahead = read_sql(history)[0]
+    assert repr(ahead) == repr(alone)
+
+
+def test_the_child_is_reaped_and_the_pipe_closed(
+    tmp_path: Path, children: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    history = _history(tmp_path)
+    before = set(os.listdir("/proc/self/fd")) if Path("/proc/self/fd").is_dir() else set()
+    read_sql(history)
+    (pid,) = children
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # already reaped: not ours any more
+    if before:
+        assert set(os.listdir("/proc/self/fd")) <= before | {str(n) for n in range(3)}
+
+
+def test_a_small_history_or_another_thread_reads_in_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import threading
+
+    assert not parse_ahead.wanted(parse_ahead.MIN_BYTES - 1)
+    assert parse_ahead.wanted(parse_ahead.MIN_BYTES)
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert not parse_ahead.wanted(parse_ahead.MIN_BYTES)  # a fork copies no other thread
+    finally:
+        stop.set()
+        thread.join()
