@@ -932,6 +932,21 @@ PROTECTIONS = [
         "test_a_session_that_does_not_fit_its_model_is_a_read_from_the_first_file",
     ),
     Protection(
+        "parse-ahead-rest-read-here",
+        "schema_audit/sources/parse_ahead.py",
+        "            if number >= given:",
+        "            if number > given:",
+        "tests/test_parse_ahead.py::test_a_child_that_stops_mid_file_costs_no_statement",
+    ),
+    Protection(
+        "parse-ahead-file-read-here",
+        "schema_audit/sources/parse_ahead.py",
+        "            return header, iter(split_statements(text) if text is not None else ())",
+        "            return header, iter(())",
+        "tests/test_parse_ahead.py::test_a_child_that_stops_between_files_costs_no_file "
+        "tests/test_parse_ahead.py::test_a_garbled_frame_ends_the_pipeline_not_the_read",
+    ),
+    Protection(
         "drop-parent-refused-under-inheritance-children",
         "schema_audit/sources/ddl/drops.py",
         "                or set(inheritance.descendant_keys(interp, table)) - keys",
