@@ -20,6 +20,7 @@ test suite.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections.abc import Callable, Hashable
@@ -644,3 +645,65 @@ def _shaper(kind: type, value: Any) -> Callable[[Any], Hashable]:
     exec(compile(source, f"<pgparse shape {kind.__name__}>", "exec"), names)  # noqa: S102
     _SHAPERS[kind] = names["shape"]
     return names["shape"]
+
+
+# -- copying -------------------------------------------------------------------------
+
+
+def copy_tree(node: Any) -> Any:
+    """``copy.deepcopy(node)`` of a pglast tree, the same copy made several times faster.
+
+    ``deepcopy`` rebuilds each node through ``__reduce_ex__`` and pglast's validating
+    ``__setattr__`` (a 1,000-table history's 150 view queries: a tenth of a static read's
+    interpretation, ``viewdef``). Here one generated function per node class copies each
+    attribute that is set through the slot's own setter; tuples are rebuilt, strings,
+    numbers, booleans, None and enum members kept (as ``deepcopy`` keeps them), anything
+    else goes to ``deepcopy``. Like ``deepcopy``, a node met twice is copied once (the
+    ``memo`` by identity), so the copy shares what the original shares.
+    """
+    return _copy(node, {})
+
+
+def _copy(value: Any, memo: dict[int, Any]) -> Any:
+    kind = value.__class__
+    if kind is str or value is None or kind in _SCALARS:
+        return value
+    if kind is tuple:
+        return tuple([_copy(item, memo) for item in value])
+    copier = _COPIERS.get(kind)
+    if copier is None:
+        copier = _copier(kind, value)
+    return copier(value, memo)
+
+
+def _copier(kind: type, value: Any) -> Callable[[Any, dict[int, Any]], Any]:
+    """The copy function of ``kind`` (generated for node classes: ``copy_tree``)."""
+    if isinstance(value, Enum):
+        _COPIERS[kind] = copier = lambda member, memo: member
+        return copier
+    info = getattr(kind, "__slots__", None)
+    if not (isinstance(value, ast.Node) and isinstance(info, dict)):
+        return lambda other, memo: copy.deepcopy(other, memo)  # not kept: rare
+    names: dict[str, Any] = {"_NEW": _NEW, "C": _copy, "cls": kind, "U": _UNSET}
+    lines = [
+        "def copy(v, memo):",
+        "    o = memo.get(id(v))",
+        "    if o is not None:",
+        "        return o",
+        "    o = memo[id(v)] = _NEW(cls)",
+    ]
+    for number, name in enumerate(["ancestors", *info]):
+        names[f"s{number}"] = _slot_setter(kind, name)
+        lines += [
+            f"    x = getattr(v, {name!r}, U)",
+            "    if x is not U:",
+            f"        s{number}(o, x if x is None or x.__class__ is str else C(x, memo))",
+        ]
+    lines.append("    return o")
+    exec(compile("\n".join(lines), f"<pgparse copy {kind.__name__}>", "exec"), names)  # noqa: S102
+    _COPIERS[kind] = names["copy"]
+    return names["copy"]
+
+
+_UNSET = object()
+_COPIERS: dict[type, Callable[[Any, dict[int, Any]], Any]] = {}

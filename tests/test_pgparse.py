@@ -375,3 +375,53 @@ def test_a_node_the_builder_cannot_unwrap_gives_pglasts_tree(odd: object, monkey
         return out
 
     _assert_pglast_parses_it(text, tampered, monkeypatch)
+
+
+def _nodes(tree: object) -> list[object]:
+    """Every node of a tree, each time it is met (a shared one as often as it is shared)."""
+    found: list[object] = []
+    stack = [tree]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, tuple):
+            stack.extend(value)
+        elif isinstance(value, ast.Node):
+            found.append(value)
+            stack.extend(getattr(value, name, None) for name in value.__slots__)
+    return found
+
+
+def test_copy_tree_is_deepcopy_of_every_fixture_statement() -> None:
+    """The same classes, values, value types, locations and set attributes as the original
+    (and as ``copy.deepcopy``), and not one node of the original in the copy."""
+    import copy
+
+    statements = _fixture_statements()
+    assert len(statements) > 300
+    differences = []
+    for where, text in statements:
+        try:
+            tree = pglast.parse_sql(text)
+        except pglast.parser.ParseError:
+            continue
+        copied = pgparse.copy_tree(tree)
+        if found := _difference(copied, tree) or _difference(copied, copy.deepcopy(tree)):
+            differences.append(f"{where}: {found}")
+        originals = {id(node) for node in _nodes(tree)}
+        if any(id(node) in originals for node in _nodes(copied)):
+            differences.append(f"{where}: a node of the original in the copy")
+    assert differences == []
+
+
+def test_copy_tree_shares_what_the_original_shares() -> None:
+    """sqlnorm's BETWEEN rewrite shares one operand between two comparisons: a copy does the
+    same (deepcopy's memo), so a change made through one parent is seen through the other."""
+    tree = _normalize(pglast.parse_sql("SELECT x BETWEEN 1 AND 2")[0].stmt.targetList[0].val)
+    copied = pgparse.copy_tree(tree)
+    left, right = copied.args
+    assert left.lexpr is right.lexpr
+    assert left.lexpr is not tree.args[0].lexpr
+    assert _difference(copied, tree) is None
+    unset = object.__new__(ast.ColumnRef)  # an attribute never set stays unset in the copy
+    assert not hasattr(unset, "fields")
+    assert not hasattr(pgparse.copy_tree(unset), "fields")

@@ -13,13 +13,12 @@ the texts then differ, which the view kind reports (it never makes two queries e
 
 from __future__ import annotations
 
-import copy
 from typing import TYPE_CHECKING
 
 from pglast import ast
 from pglast.enums import JoinType
 
-from schema_audit.pgparse import parse_sql
+from schema_audit.pgparse import copy_tree, parse_sql
 from schema_audit.pgvisit import find_all
 from schema_audit.sources.ddl.nodes import deparse, strings
 from schema_audit.sources.ddl.view_columns import _names, _relation_columns, _Unknown
@@ -39,7 +38,7 @@ _Scope = tuple[list[_Item], _Visible]
 def stored_definition(interp: DdlInterpreter, query: ast.Node) -> str:
     """The deparsed query with relations schema-qualified, columns qualified by their FROM
     item and ``*`` expanded, as ``pg_get_viewdef`` prints them (text otherwise as written)."""
-    tree = copy.deepcopy(query)
+    tree = copy_tree(query)
     try:
         _Resolver(interp).select(tree, [], {})
     except RecursionError:  # a query nested too deep: the text as written
@@ -193,7 +192,7 @@ class _Resolver:
             return clause
         if member == "groupClause" and any(cols is None or name in cols for _, cols in items):
             return clause
-        value = copy.deepcopy(aliases[name])
+        value = copy_tree(aliases[name])
         if isinstance(clause, ast.SortBy):
             clause.node = value
             return clause
