@@ -421,3 +421,48 @@ def test_the_shapes_read_from_plain_data_equal_the_live_catalog(pg_server, tmp_p
     assert (reader.command, reader.permissive, reader.roles) == ("SELECT", False, ["public"])
     assert fa.policies["fa_ro"].roles == ["public"]
     assert (reader.using, reader.with_check) == ("TRUE", None)
+
+
+def test_an_expression_met_again_is_judged_for_its_own_table(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The same policy and partial-index expression on tables whose columns differ: what is
+    remembered of an expression (its shape's numeric literals and column names) is never a
+    verdict about a table, so the integer-meets-numeric and citext tables still go to the
+    tree handlers (their casts and operators), the plain ones are read from plain data."""
+    sql = (
+        "CREATE TABLE plain (x int, y int);\n"
+        "CREATE TABLE mixed (x int, y numeric);\n"
+        "CREATE TABLE ci (x citext, y citext);\n"
+        "CREATE TABLE plain2 (x int, y int);\n"
+        + "".join(
+            f"CREATE POLICY p ON {t} USING (x = y) WITH CHECK (x = y);\n"
+            f"CREATE INDEX {t}_ix ON {t} (x) WHERE x = y;\n"
+            f"CREATE INDEX {t}_ie ON {t} ((x * y), (x + y));\n"
+            for t in ("plain", "mixed", "ci", "plain2")
+        )
+    )
+    shipped, trees, read = _read_both(sql, monkeypatch)
+    assert shipped == trees
+    assert read["CreatePolicyStmt"] == 2, read  # plain and plain2: mixed and ci are the trees'
+    assert read["IndexStmt"] == 4, read  # plain's and plain2's two: as the policies
+
+
+MIXED_WHERE = """
+CREATE TABLE fm (x int, y numeric, z int);
+CREATE INDEX fm_ix ON fm (z) WHERE x = y;
+CREATE INDEX fm_iz ON fm (x) WHERE x = z;
+CREATE INDEX fm_ie ON fm ((x + y), (x + z));
+"""
+
+
+def test_a_partial_index_where_an_integer_meets_a_numeric_column_is_the_catalogs(
+    pg_server, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL stores ``x = y`` (integer = numeric) as ``(x)::numeric = y``: the plain-data
+    reader left that cast out of a partial index's predicate (the tree handler adds it)."""
+    live_model, _ = _live_and_dump(pg_server, tmp_path, "fast_mixed", "SELECT 1", MIXED_WHERE)
+    static = interpret(MIXED_WHERE)
+    assert_same(live_model, static)
+    indexes = static.tables["public.fm"].indexes
+    assert indexes["fm_ix"].where == "CAST(x AS numeric) = y"
+    assert indexes["fm_iz"].where == "x = z"
+    assert [k.expression for k in indexes["fm_ie"].keys] == ["CAST(x AS numeric) + y", "x + z"]

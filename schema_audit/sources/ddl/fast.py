@@ -20,7 +20,7 @@ model as the tree handler would.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from pglast import ast
@@ -113,9 +113,11 @@ def _strings(values: Any) -> list[str]:
     return out
 
 
-def _text(value: dict, nodes: _Lazy) -> str | None:
-    """pglast's printed text of one expression, by its location-free shape (memo)."""
-    key = frozen(value)
+def _text(value: dict, nodes: _Lazy, key: Hashable | None = None) -> str | None:
+    """pglast's printed text of one expression, by its location-free shape (memo; ``key``:
+    that shape, ``frozen(value)``, when the caller has it)."""
+    if key is None:
+        key = frozen(value)
     text = _PRINTED.get(key)
     if text is None:
         text = deparse(nodes.node(value))
@@ -258,13 +260,25 @@ def _create_index(interp: DdlInterpreter, body: dict, nodes: _Lazy) -> Callable[
     method = body.get("accessMethod") or "btree"
     keys = [_index_key(elem, method, nodes) for elem in body["indexParams"]]
     include = [_include(elem) for elem in body.get("indexIncludingParams", ())]
-    if "whereClause" in body and _numeric(body["whereClause"]):
+    where = None
+    facts = _facts(body.get("whereClause"))
+    if facts is not None and facts[1]:
         raise _NotHere  # the tree handler promotes integer columns meeting it (implicit.py)
-    if "whereClause" in body:
+    expressions = [
+        elem["IndexElem"]["expr"]
+        for elem, key in zip(body["indexParams"], keys, strict=True)
+        if not key[1]
+    ]
+    if facts is not None or expressions:
         table = interp.model.tables.get(qualify(interp._schema_named(schemaname, relname), relname))
-        if table is not None and _names_citext(body["whereClause"], table):
-            raise _NotHere  # the tree handler qualifies citext's operators (implicit.py)
-    where = _text(body["whereClause"], nodes) if "whereClause" in body else None
+        # the tree handler qualifies citext's operators and casts an integer column meeting
+        # a numeric one, as PostgreSQL stores them (implicit.py)
+        if table is not None and (
+            _may_cast(facts, table) or any(_may_cast(_facts(e), table) for e in expressions)
+        ):
+            raise _NotHere
+    if facts is not None:
+        where = _text(body["whereClause"], nodes, facts[0])
     unique = bool(body.get("unique", False))
     if_not_exists = bool(body.get("if_not_exists", False))
 
@@ -557,10 +571,11 @@ def _create_policy(interp: DdlInterpreter, body: dict, nodes: _Lazy) -> Callable
     grantees = sorted(_role(spec) for spec in body.get("roles", ())) or ["public"]
     if "public" in grantees:
         grantees = ["public"]  # as ``nodes.policy_roles``: PUBLIC alone
-    if _may_cast(body.get("qual"), table) or _may_cast(body.get("with_check"), table):
+    qual, with_check = _facts(body.get("qual")), _facts(body.get("with_check"))
+    if _may_cast(qual, table) or _may_cast(with_check, table):
         raise _NotHere  # the tree handler adds the ::numeric casts PostgreSQL stores
-    using = _predicate(body.get("qual"), nodes)
-    check = _predicate(body.get("with_check"), nodes)
+    using = _predicate(body.get("qual"), qual, nodes)
+    check = _predicate(body.get("with_check"), with_check, nodes)
 
     def change() -> None:
         table.policies[name] = Policy(
@@ -570,24 +585,49 @@ def _create_policy(interp: DdlInterpreter, body: dict, nodes: _Lazy) -> Callable
     return change
 
 
-def _may_cast(value: Any, table: Table) -> bool:
-    """Whether PostgreSQL may store a ``::numeric`` cast on a column in a policy's expression:
-    it holds a numeric literal or cast (``_numeric``), or names both an integer and a numeric
-    column of the table (the integer one is promoted where they meet). A literal's cast alone
-    is not one: the canonical forms drop it."""
-    if value is None:
+def _may_cast(facts: _Facts | None, table: Table) -> bool:
+    """Whether PostgreSQL may store a ``::numeric`` cast on a column in a policy's expression
+    (``facts``: :func:`_facts`): it holds a numeric literal or cast (``_numeric``), or names
+    both an integer and a numeric column of the table (the integer one is promoted where they
+    meet). A literal's cast alone is not one: the canonical forms drop it."""
+    if facts is None:
         return False
-    if _numeric(value) or _names_citext(value, table):
+    _, numeric_literal, names = facts
+    if numeric_literal or _names_citext(names, table):
         return True  # (citext: the tree handler qualifies its operators, implicit.py)
-    types = {column.type for column in map(table.columns.get, _column_names(value)) if column}
+    types = {column.type for column in map(table.columns.get, names) if column}
     numeric = any(type_.split("(")[0] == "numeric" for type_ in types)
     return numeric and not types.isdisjoint(INTEGER_TYPES)
 
 
-def _names_citext(value: Any, table: Table) -> bool:
-    """Whether an expression names a citext column of ``table`` (whose operators PostgreSQL
-    stores as citext's own: only the tree handler qualifies them)."""
-    for name in _column_names(value):
+# (shape key, holds a numeric literal or cast, the column names it reads) of an expression
+_Facts = tuple[Hashable, bool, tuple[str, ...]]
+
+
+def _facts(value: Any) -> _Facts | None:
+    """What a policy's reader asks of an expression, found by one walk (its location-free
+    shape, ``frozen``) where the same expression was met before: a history repeats its
+    policy expressions on every table, and each question was a walk of its own."""
+    if value is None:
+        return None
+    key = frozen(value)
+    found = _FACTS.get(key)
+    if found is None:
+        found = (_numeric(value), tuple(_column_names(value)))
+        if len(_FACTS) >= _MEMO_MAX:
+            _FACTS.clear()
+        _FACTS[key] = found
+    return key, *found
+
+
+_FACTS: dict[Hashable, tuple[bool, tuple[str, ...]]] = {}
+
+
+def _names_citext(names: Iterable[str], table: Table) -> bool:
+    """Whether an expression naming columns ``names`` (``_column_names``) names a citext
+    column of ``table`` (whose operators PostgreSQL stores as citext's own: only the tree
+    handler qualifies them)."""
+    for name in names:
         column = table.columns.get(name)
         if column is not None and (column.type == "citext" or column.type.endswith(".citext")):
             return True
@@ -611,12 +651,12 @@ def _column_names(value: Any) -> Iterator[str]:
             yield from _column_names(item)
 
 
-def _predicate(value: Any, nodes: _Lazy) -> str | None:
+def _predicate(value: Any, facts: _Facts | None, nodes: _Lazy) -> str | None:
     """A policy's USING or WITH CHECK text as ``policy_expr`` gives it where the expression
     holds no subquery (a SubLink); one with a subquery is not read here."""
-    if value is None:
+    if value is None or facts is None:
         return None
-    key = frozen(value)
+    key = facts[0]
     found = _PREDICATES.get(key)
     if found is None:
         node = nodes.node(value)
