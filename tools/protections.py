@@ -91,8 +91,8 @@ PROTECTIONS = [
     Protection(
         "one-statement-at-a-time",
         "schema_audit/sources/ddl/interpreter.py",
-        "        for stmt in split_statements(sql):\n            if on_line",
-        "        for stmt in list(split_statements(sql)):\n            if on_line",
+        "        for stmt in statements:\n            if on_line",
+        "        for stmt in list(statements):\n            if on_line",
         "tests/test_resource_limits.py",
     ),
     Protection(
