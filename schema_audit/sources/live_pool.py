@@ -76,17 +76,22 @@ class SharedSnapshotPool:
         connections: int,
         plan: Sequence[Planned],
         refused: Callable[[int, int, str], None],
+        held: Sequence[Planned] = (),
     ) -> None:
         """``open_reader`` opens one more connection on the exported snapshot (or raises, with
         a one-line message); ``refused(opened, wanted, reason)`` is told once if some could not
-        be opened, after the plan ran."""
+        be opened, after the plan ran. ``held`` is the rest of the plan, run only once the
+        consumer has planned what depends on ``plan``'s rows (:meth:`plan_next`): a connection
+        free meanwhile waits rather than start a long query the consumer needs later."""
         jobs = [_Job(p) for p in plan]
+        self._held = [_Job(p) for p in held]
+        jobs += self._held  # registered for rows(), queued by plan_next
         # the consumer takes each query's jobs (and their rows) out once it has them: at 5,000
         # tables the rows of every query held until the pool closed were ~40 MiB (issue 19)
         self._by_query: dict[tuple[str, str], list[_Job]] = {}
         for job in jobs:
             self._by_query.setdefault((job.planned.query, job.planned.what), []).append(job)
-        self._todo = deque(jobs)
+        self._todo = deque(jobs[: len(jobs) - len(self._held)])
         self._lock = threading.Lock()
         self._more = threading.Condition(self._lock)  # a job was added, or the pool closes
         self._closing = False
@@ -161,7 +166,8 @@ class SharedSnapshotPool:
         with self._more:
             if self._failure is None:
                 self._failure = exc
-            pending, self._todo = list(self._todo), deque()
+            pending, self._todo = list(self._todo) + self._held, deque()
+            self._held = []
             busy = list(self._busy.values())
             self._more.notify_all()
         for job in pending:  # the consumer may be waiting on a query no thread will run now
@@ -181,6 +187,8 @@ class SharedSnapshotPool:
         jobs = self._by_query.pop((query, what), None)
         if jobs is None:
             jobs = [self._add(Planned(query, what, optional=optional, part=part))]
+        elif any(job in self._held for job in jobs):  # asked for before plan_next: queue them
+            self.plan_next([])
         out: list[tuple] = []
         for job in jobs:
             try:
@@ -196,6 +204,28 @@ class SharedSnapshotPool:
             out.extend(got)
             self.blind_spots.extend(spots)
         return out
+
+    @property
+    def connections(self) -> int:
+        """The connections asked for (some may have been refused): the parts a query is split in."""
+        return self._wanted
+
+    def plan_next(self, plan: Sequence[Planned]) -> None:
+        """Queries whose text depends on rows read earlier (the relations a split query reads)
+        and that the consumer wants next: queued ahead of the rest of the plan (the held part
+        is queued after them), in this order. Consumed by :meth:`rows` like planned ones."""
+        jobs = [_Job(p) for p in plan]
+        with self._more:
+            for job in jobs:
+                self._by_query.setdefault((job.planned.query, job.planned.what), []).append(job)
+            jobs += self._held
+            self._held = []
+            if self._failure is not None or self._closing:
+                for job in jobs:
+                    job.future.cancel()
+                return
+            self._todo.extendleft(reversed(jobs))
+            self._more.notify_all()
 
     def _add(self, planned: Planned) -> _Job:
         """A job ahead of the rest of the plan (cancelled at once if the read already failed)."""
