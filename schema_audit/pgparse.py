@@ -393,6 +393,12 @@ _FAST_AFTER_CHARS = 1 << 20
 _FAST_DECODER: list[Any] = [None, 0]  # msgspec's decode once chosen; characters decoded before
 
 
+def expect_a_long_read() -> None:
+    """The caller knows a long read is coming (``parse_ahead``: 256 KiB of SQL or more, some
+    2 MB of JSON): msgspec's decoder from the first statement, not after the first MiB."""
+    _FAST_DECODER[1] = max(_FAST_DECODER[1], _FAST_AFTER_CHARS)
+
+
 # An empty string literal ('', E'', $$$$, $x$$x$): the JSON omits an empty char* attribute
 # (COMMENT ON … IS '', LOCATION '') where pglast keeps '', so such text goes to pglast.
 _MAY_HOLD_EMPTY_STRING = re.compile(r"''|\$(\w*)\$\$\1\$")

@@ -200,6 +200,9 @@ def test_a_small_history_or_another_thread_reads_in_process(
 
     assert not parse_ahead.wanted(parse_ahead.MIN_BYTES - 1)
     assert parse_ahead.wanted(parse_ahead.MIN_BYTES)
+    monkeypatch.setattr(parse_ahead.sys, "platform", "darwin")
+    assert not parse_ahead.wanted(parse_ahead.MIN_BYTES)
+    monkeypatch.undo()
     stop = threading.Event()
     thread = threading.Thread(target=stop.wait)
     thread.start()
@@ -208,3 +211,38 @@ def test_a_small_history_or_another_thread_reads_in_process(
     finally:
         stop.set()
         thread.join()
+
+
+def test_inspect_of_a_long_history_is_the_same_bytes_with_and_without_the_child(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The CLI path as shipped (the real threshold: a 250-table history is over 256 KiB) and
+    the same read in one process write the same model JSON."""
+    from synthetic import write
+    from typer.testing import CliRunner
+
+    from schema_audit.cli import app
+
+    folder, _ = write(250, tmp_path)
+    assert sum(f.stat().st_size for f in folder.iterdir()) >= parse_ahead.MIN_BYTES
+    forked: list[int] = []
+    real = parse_ahead.Ahead.__init__
+
+    def counting(self: parse_ahead.Ahead, *args: object) -> None:
+        real(self, *args)  # type: ignore[arg-type]
+        forked.append(self._pid or 0)
+
+    monkeypatch.setattr(parse_ahead.Ahead, "__init__", counting)
+    runner = CliRunner()
+    outputs = []
+    for ahead in (True, False):
+        with monkeypatch.context() as m:
+            if not ahead:
+                m.setattr(parse_ahead, "wanted", lambda size: False)
+            out = tmp_path / f"model_{ahead}.json"
+            result = runner.invoke(app, ["inspect", "--sql", str(folder), "-o", str(out)])
+            assert result.exit_code == 0, result.output
+            outputs.append(out.read_bytes())
+    assert len(forked) == 1  # the first read went through the child, the second did not
+    assert outputs[0] == outputs[1]
+    assert b'"public.t00249"' in outputs[0]  # the last file's table

@@ -27,13 +27,14 @@ import marshal
 import os
 import signal
 import struct
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 
 import pglast
 
-from schema_audit.pgparse import from_json, parse_json
+from schema_audit.pgparse import expect_a_long_read, from_json, parse_json
 from schema_audit.sources.statements import (
     Statement,
     node_of,
@@ -53,9 +54,14 @@ Prepare = Callable[[int], tuple[tuple, str | None]]
 
 
 def wanted(size: int) -> bool:
-    """Whether ``size`` bytes of SQL are read with a parsing child: enough of them, a system
-    that forks, and no other thread in this process."""
-    return size >= MIN_BYTES and hasattr(os, "fork") and threading.active_count() == 1
+    """Whether ``size`` bytes of SQL are read with a parsing child: enough of them, Linux
+    (``os.fork`` is safe there; macOS's system libraries may crash a forked child, which is
+    why Python's multiprocessing spawns there), and no other thread in this process."""
+    return (
+        size >= MIN_BYTES
+        and sys.platform.startswith("linux")  # macOS: a forked child may crash in system code
+        and threading.active_count() == 1
+    )
 
 
 def _parse(chunk: str, offset: int, limit: int, empty_strings: bool) -> tuple[str, Any]:
@@ -87,11 +93,15 @@ class Ahead:
     def __init__(self, prepare: Prepare, start: int, count: int) -> None:
         self._prepare = prepare
         self._next = start
+        expect_a_long_read()
         read, write = os.pipe()
         self._pid: int | None = os.fork()
-        if self._pid == 0:  # the child: never returns
-            os.close(read)
-            _serve(write, prepare, start, count)
+        if self._pid == 0:  # the child: never returns to the caller's code
+            try:
+                os.close(read)
+                _serve(write, prepare, start, count)
+            finally:
+                os._exit(1)
         os.close(write)
         self._pipe: BinaryIO | None = os.fdopen(read, "rb", buffering=1 << 16)
 
