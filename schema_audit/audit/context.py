@@ -16,6 +16,7 @@ from schema_audit.model import Provenance, SchemaModel, Table, View, qualify
 from schema_audit.spec.model import Requirement, Spec
 
 _RELATION_KINDS = frozenset({"table", "view", "materialized_view"})
+_NONE: list[Requirement] = []  # of_kind's answer for a kind the spec has none of
 
 
 @dataclass(slots=True)
@@ -40,6 +41,8 @@ class AuditContext:
     # answers that depend only on their arguments and this audit's model, worked out once:
     # a spec asks the same question (a type, a relation's column names) thousands of times
     memo: dict[tuple, object] = field(default_factory=dict)
+    # the spec's requirements by kind, in spec order (see of_kind; None until first asked)
+    _by_kind: dict[str, list[Requirement]] | None = None
 
     @classmethod
     def build(cls, spec: Spec, model: SchemaModel, source_kind: str) -> AuditContext:
@@ -69,6 +72,24 @@ class AuditContext:
         return ctx
 
     # -- lookups ------------------------------------------------------------
+    def of_kind(self, kind: str) -> list[Requirement]:
+        """The spec's requirements of ``kind``, in spec order (do not change the list).
+
+        Strict mode's set checks (tables, views, sequences, functions, default privileges)
+        each read the entries of one or two kinds: each walked every requirement for them,
+        eight walks of 220,000 at 5,000 tables with init's spec. One walk groups them all.
+        """
+        groups = self._by_kind
+        if groups is None:
+            groups = self._by_kind = {}
+            for req in self.spec.requirements:
+                same = groups.get(req.kind)
+                if same is None:
+                    groups[req.kind] = [req]
+                else:
+                    same.append(req)
+        return groups.get(kind, _NONE)
+
     def table(self, req: Requirement) -> Table | None:
         key = (req.schema, req.table)
         try:
@@ -105,6 +126,8 @@ class AuditContext:
 
     def column_aliases(self, relation: Table | View) -> dict[str, str]:
         """Spec column -> the declared alias that exists, for columns missing by their own name."""
+        if not self.aliases:  # no spec column declares one (most specs): no name to quote
+            return {}
         declared = self.aliases.get(relation.qualified_name)
         if not declared:
             return {}

@@ -35,8 +35,9 @@ def unrequired(
     spec = ctx.spec
     required = {
         qualify(r.schema, r.table or "")
-        for r in spec.requirements
-        if r.kind in kinds and not r.id.startswith("match.")
+        for kind in kinds
+        for r in ctx.of_kind(kind)
+        if not r.id.startswith("match.")
     }
     allowed = {
         qualify(spec.default_schema, a) if "." not in a else a for a in req.props.get("allow") or []

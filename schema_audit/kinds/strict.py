@@ -96,24 +96,30 @@ def _matched(
                     if isinstance(roles, list):
                         denied.update(roles)
         return names, unstated, denied
+    judged = ctx.judged.get((kind, req.table), ())
     entry = _OBJECTS.get(what)
-    is_index = what == "indexes"
+    if entry is None and what != "indexes":  # policies: only the names count
+        names.update(f.name for f in judged if f.name and f.id.startswith(prefix))
+        return names, unstated, denied
     objects = entry[1](table) if entry is not None else None
-    for f in ctx.judged.get((kind, req.table), ()):
+    extras_of = entry[2] if entry is not None else None
+    passed = Status.PASS  # read once: this loop runs for every finding of the table's kind
+    add = names.add
+    for f in judged:
         if not f.id.startswith(prefix):
             continue
         name = f.name
         if name:
-            names.add(name)
-        if f.status != Status.PASS or not (objects is not None or is_index):
+            add(name)
+        if f.status != passed:
             continue
         other = requirements.get(f.id)
         if other is None:
             continue
         if objects is not None:
-            assert entry is not None
+            assert extras_of is not None
             obj = objects.get(name or "")
-            if obj is not None and (extras := entry[2](obj, other.props)):
+            if obj is not None and (extras := extras_of(obj, other.props)):
                 unstated.append(f"{name} ({', '.join(extras)})")
         elif text := _unstated_index(table, name, other.props):
             unstated.append(text)

@@ -30,7 +30,7 @@ from schema_audit.spec.model import Requirement
     facets=facets,
 )
 def check_strict_default_privileges(req: Requirement, ctx: AuditContext) -> Finding:
-    stated = [r.props for r in ctx.spec.requirements if r.kind == "default_privilege"]
+    stated = [r.props for r in ctx.of_kind("default_privilege")]
     extra = sorted(
         sql(e)
         for e in ctx.model.default_privileges

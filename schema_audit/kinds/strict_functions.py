@@ -58,8 +58,8 @@ def check_strict_functions(req: Requirement, ctx: AuditContext) -> Finding:
     spec = ctx.spec
     required: set[str] = set()
     commented: list[str] = []  # required functions with a comment their entry does not state
-    for other in spec.requirements:
-        if other.kind == "function" and not other.id.startswith("match."):
+    for other in ctx.of_kind("function"):
+        if not other.id.startswith("match."):
             functions = candidates(other, ctx.model)[1]
             if functions:
                 required.add(functions[0].signature)

@@ -59,9 +59,7 @@ def facets(req: Requirement) -> list[Facet]:
 )
 def check_strict_sequences(req: Requirement, ctx: AuditContext) -> Finding:
     spec, model = ctx.spec, ctx.model
-    entries = [
-        r for r in spec.requirements if r.kind == "sequence" and not r.id.startswith("match.")
-    ]
+    entries = [r for r in ctx.of_kind("sequence") if not r.id.startswith("match.")]
     required = {qualify(r.schema, r.name or "") for r in entries}
     allowed = {
         qualify(spec.default_schema, a) if "." not in a else a

@@ -32,7 +32,7 @@ from schema_audit.spec.model import Requirement
     facets=facets,
 )
 def check_strict_tables(req: Requirement, ctx: AuditContext) -> Finding:
-    model, spec = ctx.model, ctx.spec
+    model = ctx.model
     extra, schemas = unrequired(req, ctx, ("table",), model.tables)
     if extra:
         return finding_for(
@@ -45,8 +45,8 @@ def check_strict_tables(req: Requirement, ctx: AuditContext) -> Finding:
     # a listed table that became a partition (ATTACH PARTITION) where its entry does not say so
     attached = sorted(
         f"{k} (partition of {t.partition_of})"
-        for r in spec.requirements
-        if r.kind == "table" and not r.id.startswith("match.") and "partition_of" not in r.props
+        for r in ctx.of_kind("table")
+        if not r.id.startswith("match.") and "partition_of" not in r.props
         for k in [qualify(r.schema, r.table or "")]
         if (t := model.tables.get(k)) is not None and t.schema in schemas and t.partition_of
     )
@@ -62,8 +62,8 @@ def check_strict_tables(req: Requirement, ctx: AuditContext) -> Finding:
     # not state
     unstated = sorted(
         f"{k} ({', '.join(extras)})"
-        for r in spec.requirements
-        if r.kind == "table" and not r.id.startswith("match.")
+        for r in ctx.of_kind("table")
+        if not r.id.startswith("match.")
         for k in [qualify(r.schema, r.table or "")]
         if (t := model.tables.get(k)) is not None
         and t.schema in schemas

@@ -48,8 +48,9 @@ def check_strict_views(req: Requirement, ctx: AuditContext) -> Finding:
     # materialized view's storage parameter) or a comment its entry does not state
     unstated = sorted(
         f"{k} ({', '.join(extras)})"
-        for r in ctx.spec.requirements
-        if r.kind in VIEW_KINDS and not r.id.startswith("match.")
+        for kind in VIEW_KINDS
+        for r in ctx.of_kind(kind)
+        if not r.id.startswith("match.")
         for k in [qualify(r.schema, r.table or "")]
         if (v := ctx.model.views.get(k)) is not None
         and (v.options or v.comment)

@@ -53,9 +53,15 @@ PII_WORDS = (
 def check(model: SchemaModel, options: RuleOptions) -> Iterator[Hit]:
     words = PII_WORDS + tuple(w.lower() for w in options.pii_words)
     pattern = re.compile(r"(^|_)(" + "|".join(map(re.escape, words)) + r")($|_)", re.IGNORECASE)
+    # each distinct column name searched once: a schema repeats its names (id, created_at,
+    # tenant_id …) on most tables (115,599 columns, 33 names at 5,000 synthetic tables)
+    looks: dict[str, bool] = {}
     for key, table in sorted(model.tables.items()):
         for name, column in table.columns.items():
-            if not pattern.search(name):
+            found = looks.get(name)
+            if found is None:
+                found = looks[name] = pattern.search(name) is not None
+            if not found:
                 continue
             if any(
                 fnmatch.fnmatchcase(f"{table.name}.{name}", glob)
