@@ -466,7 +466,7 @@ PROTECTIONS = [
     Protection(
         "strict-holds-unstated-properties",
         "schema_audit/kinds/strict.py",
-        "if obj is not None and (extras := entry[2](obj, other.props)):",
+        "if obj is not None and (extras := extras_of(obj, other.props)):",
         "if obj is not None and (extras := []):",
         "tests/test_init_exact.py::test_a_change_after_init_fails",
     ),
