@@ -11,6 +11,8 @@ import re
 import shutil
 import sys
 from collections.abc import Callable, Iterator
+from itertools import compress, repeat
+from operator import attrgetter
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -53,6 +55,8 @@ from schema_audit.cli.options import (
 from schema_audit.enums import Severity
 from schema_audit.errors import SchemaAuditError
 from schema_audit.spec.fragments import ISO_DAY
+
+_ID = attrgetter("id")  # a finding's id (_exit reads every finding's)
 
 
 def audit(
@@ -420,11 +424,12 @@ def _exit(result, allow_unrendered: bool = False) -> NoReturn:
     blocking = gaps(result.model, result.source_kind, allow_unrendered)
     for line in blocking:
         typer.echo(mask_secrets(f"schema-audit: {line}"), err=True)
-    stopped = False  # one walk of the findings (hundreds of thousands with init's spec)
-    for finding in result.findings:  # a stopped replay is said on stderr too, in one line
-        if finding.id.startswith("migrations.replay-failed."):
-            typer.echo(mask_secrets(f"schema-audit: {scrub(finding.message)}"), err=True)
-            stopped = True
+    stopped = False  # one walk of the findings (hundreds of thousands with init's spec), in C
+    findings = result.findings
+    replay_failed = map(str.startswith, map(_ID, findings), repeat("migrations.replay-failed."))
+    for finding in compress(findings, replay_failed):  # a stopped replay is said on stderr too
+        typer.echo(mask_secrets(f"schema-audit: {scrub(finding.message)}"), err=True)
+        stopped = True
     # a stopped replay is an incomplete audit, like an unparseable statement: exit 2
     raise typer.Exit(2 if blocking or stopped else result.exit_code())
 

@@ -20,9 +20,12 @@ Values are written in SQL or English words, never as Python reprs (a diff says
 from __future__ import annotations
 
 import os
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cached_property
+from itertools import compress, repeat
+from operator import attrgetter, eq
 from typing import Any
 
 from schema_audit.audit.findings import SEVERITY_RANK, STATUS_RANK, Finding, sort_key
@@ -31,6 +34,7 @@ from schema_audit.model import SchemaModel, Table, qualify, quote_ident
 from schema_audit.render import ddl as render_ddl
 
 PROBLEM = ("FAIL", "NOT_APPLICABLE", "PARTIAL", "DEFERRED")
+_STATUS, _CATEGORY = attrgetter("status"), attrgetter("category")
 # Findings of no requirement kind; each requirement kind has its title and fix hint
 # in its registration (schema_audit/kinds/).
 OTHER_TITLE = {"migration": "Migration history", "waiver": "Waivers"}
@@ -433,9 +437,8 @@ def build(result: Any, trend: Any = None) -> Digest:
     # only problems are listed: sorting just them keeps their order (the sort is stable) and
     # skips the passes, which are nearly every finding of a conformant schema
     listed = sorted((f for f in result.findings if f.status in PROBLEM), key=sort_key)
-    if listed:
-        for r in spec.requirements if spec is not None else ():
-            requirements.setdefault(r.id, r)
+    if listed and spec is not None:  # the first of an id is stored last (walked backwards)
+        requirements = {r.id: r for r in reversed(spec.requirements)}
     for f in listed:
         key = _table_key(f, requirements, model)
         if f.kind == "rule":
@@ -473,10 +476,10 @@ def build(result: Any, trend: Any = None) -> Digest:
         ),
     )
     # PASS counted per category first, then titled: a title is a scan of the spec's categories
-    by_category: dict[str | None, int] = {}
-    for f in result.findings:
-        if f.status == "PASS":
-            by_category[f.category] = by_category.get(f.category, 0) + 1
+    # (in C: a finding per requirement; the categories in the order first seen, as before)
+    findings = result.findings
+    passed = map(eq, map(_STATUS, findings), repeat("PASS"))
+    by_category: dict[str | None, int] = Counter(compress(map(_CATEGORY, findings), passed))
     passes: dict[str, int] = {}
     for category, count in by_category.items():
         title = spec.category_title(category) if category else "Requirements"
