@@ -1033,7 +1033,7 @@ PROTECTIONS = [
     Protection(
         "live-reads-index-comments-options-cluster",
         "schema_audit/sources/live_notes.py",
-        "                index.comment = comment\n                index.clustered = bool(clustered)\n",
+        "                index.comment = comment\n",
         "                pass\n",
         "tests/test_init_exact6.py::test_init_then_audit_of_the_same_database_passes",
     ),
