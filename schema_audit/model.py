@@ -339,6 +339,7 @@ class EnumType:
     provenance: list[Provenance] = field(default_factory=list)
     owner: str | None = None
     grants: list[Grant] = field(default_factory=list)  # USAGE; PUBLIC's unless revoked
+    comment: str | None = None  # COMMENT ON TYPE
 
 
 @dataclass(slots=True)
@@ -469,6 +470,7 @@ class SchemaModel:
     roles: dict[str, Role] = field(default_factory=dict)
     # schema -> grants on it (USAGE, CREATE); a schema missing here has unknown privileges
     schema_grants: dict[str, list[Grant]] = field(default_factory=dict)
+    schema_comments: dict[str, str] = field(default_factory=dict)  # COMMENT ON SCHEMA, where set
     default_privileges: list[DefaultPrivilege] = field(default_factory=list)
     unapplied: list[UnappliedStatement] = field(default_factory=list)
     revisions: list[Revision] = field(default_factory=list)

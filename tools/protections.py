@@ -1058,6 +1058,34 @@ PROTECTIONS = [
         "    pass",
         "tests/test_init_exact6.py::test_static_init_agrees_with_the_live_catalog",
     ),
+    Protection(
+        "schema-comment-compared",
+        "schema_audit/kinds/schema_acl.py",
+        "        comment_diffs(req.props, model.schema_comments.get(name)),",
+        "        [],",
+        "tests/test_init_exact6.py::test_a_change_after_init_fails -k 'schema and comment'",
+    ),
+    Protection(
+        "enum-comment-compared",
+        "schema_audit/kinds/enum.py",
+        "    for diff in comment_diffs(props, enum.comment):  # COMMENT ON TYPE",
+        "    for diff in []:",
+        "tests/test_init_exact6.py::test_a_change_after_init_fails -k 'enum and comment'",
+    ),
+    Protection(
+        "live-reads-schema-comments",
+        "schema_audit/sources/live_notes.py",
+        "            model.schema_comments[name] = comment",
+        "            pass",
+        "tests/test_init_exact6.py::test_a_change_after_init_fails -k 'schema and comment and dropped and dsn'",
+    ),
+    Protection(
+        "static-reads-schema-comments",
+        "schema_audit/sources/ddl/comments.py",
+        "            interp.model.schema_comments[node.object.sval] = node.comment",
+        "            pass",
+        "tests/test_init_exact6.py::test_static_init_agrees_with_the_live_catalog",
+    ),
 ]
 
 

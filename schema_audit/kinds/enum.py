@@ -19,6 +19,7 @@ from schema_audit.audit.context import AuditContext
 from schema_audit.audit.deferral import Facet
 from schema_audit.audit.findings import Diff, Evidence, Finding, finding_for, missing
 from schema_audit.kinds import _acl, requirement_kind
+from schema_audit.kinds._common import COMMENT_PROP, comment_diffs
 from schema_audit.model import qualify
 from schema_audit.spec.fragments import req_schema, string, strings
 from schema_audit.spec.model import Requirement
@@ -32,6 +33,7 @@ SCHEMA = req_schema(
         "includes": strings("At least these labels (others may exist)."),
         "owner": _acl.OWNER_SCHEMA,
         "grants": _acl.GRANTS_SCHEMA,
+        "comment": COMMENT_PROP,
     },
     "An enum type requirement; {} only requires existence.",
 )
@@ -98,6 +100,9 @@ def check_enum(req: Requirement, ctx: AuditContext) -> Finding:
     if acl_diff is not None:
         diffs.append(acl_diff)
         problems.append(_acl.grants_detail(acl_diff))
+    for diff in comment_diffs(props, enum.comment):  # COMMENT ON TYPE
+        diffs.append(diff)
+        problems.append(f"comment is {enum.comment!r}, expected {diff.expected!r}")
     if diffs:
         return finding_for(
             req,

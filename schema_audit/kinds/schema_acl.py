@@ -18,11 +18,12 @@ from schema_audit.audit.deferral import Facet
 from schema_audit.audit.findings import Finding, finding_for, missing
 from schema_audit.enums import Status
 from schema_audit.kinds import _acl, requirement_kind
+from schema_audit.kinds._common import COMMENT_PROP, comment_diffs
 from schema_audit.spec.fragments import req_schema
 from schema_audit.spec.model import Requirement
 
 SCHEMA = req_schema(
-    {"owner": _acl.OWNER_SCHEMA, "grants": _acl.GRANTS_SCHEMA},
+    {"owner": _acl.OWNER_SCHEMA, "grants": _acl.GRANTS_SCHEMA, "comment": COMMENT_PROP},
     "A schema requirement; {} only requires existence.",
 )
 
@@ -56,5 +57,9 @@ def check_schema(req: Requirement, ctx: AuditContext) -> Finding:
         )
     # a schema the source saw created but whose grants it never recorded has none
     return _acl.judge(
-        req, f"schema {name}", model.schemas.get(name), model.schema_grants.get(name, [])
+        req,
+        f"schema {name}",
+        model.schemas.get(name),
+        model.schema_grants.get(name, []),
+        comment_diffs(req.props, model.schema_comments.get(name)),
     )

@@ -916,10 +916,10 @@ _REST = [  # in the order _build reads them
     (Q_GRANTS, "table privileges"),
     (Q_COLUMN_GRANTS, "column privileges"),
     (Q_COLUMN_SETTINGS, "column settings"),
-    (Q_OBJECT_NOTES, "comments, index options and CLUSTER ON"),
     (Q_VIEW_DEPENDENCIES, "view dependencies"),
     (Q_FUNCTIONS, "functions"),
     (Q_ENUMS, "enum types"),
+    (Q_OBJECT_NOTES, "comments, index options and CLUSTER ON"),
     (Q_EXTENSIONS, "extensions"),
     (Q_SEQUENCES, "sequences"),
     (Q_DEFAULT_PRIVILEGES, "default privileges"),
@@ -1168,7 +1168,6 @@ def _build(
     _read_triggers(r, relations)
     _read_grants(r, relations, words)
     _read_column_settings(r, relations)
-    apply_object_notes(r.rows(Q_OBJECT_NOTES, "comments, index options and CLUSTER ON"), relations)
     for view_oid, schema, name in r.rows(Q_VIEW_DEPENDENCIES, "view dependencies"):
         view = relations.get(view_oid)
         if isinstance(view, View):
@@ -1211,6 +1210,9 @@ def _build(
         model.enums[qualify(schema, name)] = EnumType(
             schema, name, list(labels), [], owner, _grants(acl, owner)
         )
+    apply_object_notes(
+        r.rows(Q_OBJECT_NOTES, "comments, index options and CLUSTER ON"), relations, model
+    )
     for name, schema, version_ in r.rows(Q_EXTENSIONS, "extensions"):
         model.extensions[name] = Extension(name, schema, version_)
     for schema, name, owner, acl, owned_by, *options in r.rows(Q_SEQUENCES, "sequences"):

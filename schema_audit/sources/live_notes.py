@@ -14,13 +14,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from schema_audit.model import Table, View
+from schema_audit.model import SchemaModel, Table, View, qualify
 
-# (kind, relation oid, name, comment, options), one row per fact, each branch starting from the
+# (kind, relation oid, schema, name, comment, options), one row per fact, each branch starting from the
 # few catalog rows having it (a join of every index first took ~30 ms at 7,700 indexes);
 # {ns}/{not_ext}: live's filters
 Q_OBJECT_NOTES = """
-SELECT 'index comment', i.indrelid, ic.relname, d.description, NULL::text[]
+SELECT 'index comment', i.indrelid, n.nspname, ic.relname, d.description, NULL::text[]
 FROM pg_catalog.pg_description d
 JOIN pg_catalog.pg_class ic ON ic.oid = d.objoid
 JOIN pg_catalog.pg_index i ON i.indexrelid = ic.oid
@@ -28,46 +28,67 @@ JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE d.classoid = 'pg_catalog.pg_class'::regclass AND d.objsubid = 0 AND {ns} AND {not_ext}
 UNION ALL
-SELECT 'clustered', i.indrelid, ic.relname, NULL, NULL
+SELECT 'clustered', i.indrelid, n.nspname, ic.relname, NULL, NULL
 FROM pg_catalog.pg_index i
 JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE i.indisclustered AND {ns} AND {not_ext}
 UNION ALL
-SELECT 'index options', i.indrelid, ic.relname, NULL, ic.reloptions
+SELECT 'index options', i.indrelid, n.nspname, ic.relname, NULL, ic.reloptions
 FROM pg_catalog.pg_class ic
 JOIN pg_catalog.pg_index i ON i.indexrelid = ic.oid
 JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE ic.relkind IN ('i', 'I') AND ic.reloptions IS NOT NULL AND {ns} AND {not_ext}
 UNION ALL
-SELECT 'constraint', con.conrelid, con.conname, d.description, NULL
+SELECT 'constraint', con.conrelid, n.nspname, con.conname, d.description, NULL
 FROM pg_catalog.pg_description d
 JOIN pg_catalog.pg_constraint con ON con.oid = d.objoid
 JOIN pg_catalog.pg_class c ON c.oid = con.conrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE d.classoid = 'pg_catalog.pg_constraint'::regclass AND {ns} AND {not_ext}
 UNION ALL
-SELECT 'trigger', t.tgrelid, t.tgname, d.description, NULL
+SELECT 'trigger', t.tgrelid, n.nspname, t.tgname, d.description, NULL
 FROM pg_catalog.pg_description d
 JOIN pg_catalog.pg_trigger t ON t.oid = d.objoid
 JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE d.classoid = 'pg_catalog.pg_trigger'::regclass AND {ns} AND {not_ext}
 UNION ALL
-SELECT 'policy', p.polrelid, p.polname, d.description, NULL
+SELECT 'policy', p.polrelid, n.nspname, p.polname, d.description, NULL
 FROM pg_catalog.pg_description d
 JOIN pg_catalog.pg_policy p ON p.oid = d.objoid
 JOIN pg_catalog.pg_class c ON c.oid = p.polrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE d.classoid = 'pg_catalog.pg_policy'::regclass AND {ns} AND {not_ext}"""
+WHERE d.classoid = 'pg_catalog.pg_policy'::regclass AND {ns} AND {not_ext}
+UNION ALL
+SELECT 'schema comment', NULL, n.nspname, n.nspname, d.description, NULL
+FROM pg_catalog.pg_description d
+JOIN pg_catalog.pg_namespace n ON n.oid = d.objoid
+WHERE d.classoid = 'pg_catalog.pg_namespace'::regclass AND {ns}
+UNION ALL
+SELECT 'type comment', NULL, n.nspname, t.typname, d.description, NULL
+FROM pg_catalog.pg_description d
+JOIN pg_catalog.pg_type t ON t.oid = d.objoid
+JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+WHERE d.classoid = 'pg_catalog.pg_type'::regclass AND t.typtype = 'e' AND {ns}"""
 
 
-def apply_object_notes(rows: Iterable[Any], relations: dict[int, Table | View]) -> None:
+def apply_object_notes(
+    rows: Iterable[Any], relations: dict[int, Table | View], model: SchemaModel
+) -> None:
     """Put each row's comment, CLUSTER ON and storage parameters on the object it names
-    (after the indexes, constraints, triggers and policies are built)."""
-    for kind, relid, name, comment, options in rows:
+    (after the indexes, constraints, triggers, policies, schemas and enums are built)."""
+    for kind, relid, schema, name, comment, options in rows:
+        if kind == "schema comment":
+            model.schema_comments[name] = comment
+            continue
+        if kind == "type comment":
+            enum = model.enums.get(qualify(schema, name))
+            if enum is not None:
+                enum.comment = comment
+            continue
         relation = relations.get(relid)
         if relation is None:
             continue

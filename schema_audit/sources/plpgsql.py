@@ -829,6 +829,7 @@ class _Snapshot:
                 "extensions",
                 "sequences",
                 "schemas",
+                "schema_comments",
             )
         }
         self.lists = {

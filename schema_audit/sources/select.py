@@ -134,6 +134,7 @@ def only_schemas(model: SchemaModel, schemas: list[str] | None) -> SchemaModel:
     model.sequences = {k: q for k, q in model.sequences.items() if q.schema in wanted}
     model.schemas = {k: o for k, o in model.schemas.items() if k in wanted}
     model.schema_grants = {k: g for k, g in model.schema_grants.items() if k in wanted}
+    model.schema_comments = {k: c for k, c in model.schema_comments.items() if k in wanted}
     return model
 
 

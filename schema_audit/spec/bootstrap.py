@@ -247,6 +247,8 @@ def _schemas(model: SchemaModel) -> list[str]:
         owner = model.schemas.get(name)
         entry: dict[str, Any] = {} if owner is None else {"owner": owner}
         entry["grants"] = acl(model.schema_grants.get(name, []), owner)
+        # always stated (null = none): a COMMENT ON SCHEMA added after init FAILs too
+        entry["comment"] = model.schema_comments.get(name)
         out.append(_block(name, entry, 2).rstrip("\n"))
     return out
 
@@ -499,6 +501,7 @@ def _enums(model: SchemaModel) -> list[str]:
         if enum.owner is not None:
             entry["owner"] = enum.owner
         entry["grants"] = acl(enum.grants, enum.owner)
+        entry["comment"] = enum.comment  # always stated (null = none), as a schema's
         name = _name(enum.schema, enum.name)
         if "." in enum.name:  # a dotted key reads as schema.name: say the schema instead
             name, entry = enum.name, {"schema": enum.schema, **entry}

@@ -50,6 +50,20 @@ def comment(interp: DdlInterpreter, node: ast.CommentStmt) -> None:
         )
         if view:
             view.comment = node.comment
+    elif kind == ObjectType.OBJECT_SCHEMA and isinstance(node.object, ast.String):
+        if node.comment is None:
+            interp.model.schema_comments.pop(node.object.sval, None)
+        else:
+            interp.model.schema_comments[node.object.sval] = node.comment
+    elif kind == ObjectType.OBJECT_TYPE and isinstance(node.object, ast.TypeName):
+        type_names = strings(node.object.names)
+        enum = interp.model.enums.get(
+            qualify(
+                *(type_names if len(type_names) == 2 else [interp.search_path[0], type_names[-1]])
+            )
+        )
+        if enum:
+            enum.comment = node.comment
     elif kind == ObjectType.OBJECT_INDEX and names:
         index = index_named(interp, names[-2:])
         if index:

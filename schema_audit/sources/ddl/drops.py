@@ -483,6 +483,7 @@ def _schema(interp: DdlInterpreter, node: ast.DropStmt, obj: Any, names: list[st
         raise dependents.refused("schema", name)
     model.schemas.pop(name, None)
     model.schema_grants.pop(name, None)
+    model.schema_comments.pop(name, None)
     for key in held:
         if key in model.tables:
             drop_table(interp, key.split(".", 1), True, True)

@@ -61,6 +61,8 @@ class DdlInterpreter:
         self._revoked_defaults: set[tuple[str | None, str, str, str]] = set()
         # PUBLIC may use the public schema (PostgreSQL 15+: only USAGE; CREATE is the owner's).
         self.model.schema_grants.setdefault("public", [Grant("public", "USAGE")])
+        # and it has initdb's comment (template1's), until COMMENT ON SCHEMA public changes it
+        self.model.schema_comments.setdefault("public", "standard public schema")
         # Reverse indexes, so renames and drops do not scan every table (a 180,000-table dump
         # renamed columns 12,000 times: quadratic). Entries only grow; every use verifies them.
         # FK target -> {id: table} of tables holding one

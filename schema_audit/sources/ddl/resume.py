@@ -106,9 +106,12 @@ def capture(interp: DdlInterpreter, contents: int) -> Session | None:
 def resume(model: SchemaModel, session: Session) -> DdlInterpreter:
     """An interpreter that goes on from ``model`` and ``session`` as the one that made them."""
     had_public = "public" in model.schema_grants
+    had_comment = "public" in model.schema_comments
     interp = DdlInterpreter(model)
     if not had_public:  # the constructor's default grant: not there when the history revoked it
         model.schema_grants.pop("public", None)
+    if not had_comment:  # nor its default comment, when the history removed it
+        model.schema_comments.pop("public", None)
     interp.search_path = list(session.search_path)
     interp.current_role = session.current_role
     interp.collations = {tuple(c) for c in session.collations}  # type: ignore[misc]
