@@ -1082,7 +1082,7 @@ PROTECTIONS = [
     Protection(
         "static-reads-schema-comments",
         "schema_audit/sources/ddl/comments.py",
-        "            interp.model.schema_comments[node.object.sval] = node.comment",
+        "            interp.model.schema_comments[schema] = node.comment",
         "            pass",
         "tests/test_init_exact6.py::test_static_init_agrees_with_the_live_catalog",
     ),

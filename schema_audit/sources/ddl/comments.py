@@ -51,10 +51,11 @@ def comment(interp: DdlInterpreter, node: ast.CommentStmt) -> None:
         if view:
             view.comment = node.comment
     elif kind == ObjectType.OBJECT_SCHEMA and isinstance(node.object, ast.String):
+        schema = str(node.object.sval)
         if node.comment is None:
-            interp.model.schema_comments.pop(node.object.sval, None)
+            interp.model.schema_comments.pop(schema, None)
         else:
-            interp.model.schema_comments[node.object.sval] = node.comment
+            interp.model.schema_comments[schema] = node.comment
     elif kind == ObjectType.OBJECT_TYPE and isinstance(node.object, ast.TypeName):
         type_names = strings(node.object.names)
         enum = interp.model.enums.get(
