@@ -260,6 +260,8 @@ class Table:
     # storage parameters (pg_class.reloptions: fillfactor=70 …) and UNLOGGED
     options: dict[str, str] = field(default_factory=dict)
     unlogged: bool = False
+    # a partition's FOR VALUES … / DEFAULT as pg_get_expr(relpartbound) prints it
+    partition_bound: str | None = None
 
     @property
     def qualified_name(self) -> str:

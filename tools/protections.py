@@ -1086,6 +1086,34 @@ PROTECTIONS = [
         "            pass",
         "tests/test_init_exact6.py::test_static_init_agrees_with_the_live_catalog",
     ),
+    Protection(
+        "partition-bound-compared",
+        "schema_audit/kinds/table.py",
+        '        ("partition_bound", table.partition_bound, same_bound),\n',
+        "",
+        "tests/test_init_exact6.py::test_a_change_after_init_fails -k 'bound or ranged'",
+    ),
+    Protection(
+        "live-reads-partition-bounds",
+        "schema_audit/sources/live_notes.py",
+        "            relation.partition_bound = comment",
+        "            pass",
+        "tests/test_init_exact6.py::test_a_change_after_init_fails -k 'bound and dsn'",
+    ),
+    Protection(
+        "static-reads-partition-bounds",
+        "schema_audit/sources/ddl/tables.py",
+        "        table.partition_bound = bound_text(node.partbound)",
+        "        pass",
+        "tests/test_init_exact6.py::test_static_init_agrees_with_the_live_catalog",
+    ),
+    Protection(
+        "static-reads-attached-partition-bounds",
+        "schema_audit/sources/ddl/alter_table.py",
+        "        child.partition_bound = bound_text(cmd.def_.bound)",
+        "        pass",
+        "tests/test_init_exact6.py::test_static_init_agrees_with_the_live_catalog",
+    ),
 ]
 
 

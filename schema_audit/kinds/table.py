@@ -22,6 +22,7 @@ missing they are NOT_APPLICABLE (one FAIL for the table, not a cascade).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from schema_audit import sqlnorm
@@ -59,6 +60,36 @@ def same_parent(expected: str, actual: str | None, default_schema: str) -> bool:
 def _same_words(expected: str, actual: str | None) -> bool:
     """Texts equal but for runs of whitespace (a partition key as the catalog prints it)."""
     return actual is not None and expected.split() == actual.split()
+
+
+_QUOTED_NUMBER = re.compile(r"'(-?\d+(?:\.\d+)?)'")
+_DATE = re.compile(r"'(\d{4})-(\d{1,2})-(\d{1,2})")
+_MIDNIGHT = re.compile(r"(?<=\d) 00:00:00(?:\+00(?::00)?)?'")
+
+
+def _bound_words(text: str) -> list[str]:
+    """A bound's text with a number's quotes dropped (``'10'`` for an integer key is stored,
+    and printed, as 10; for a text key both print '10'), a date's month and day padded
+    (``'2020-1-1'`` is stored as 2020-01-01) and a timestamp's midnight UTC dropped (a
+    history's ``'2025-01-01'`` for a timestamptz key prints as ``'2025-01-01 00:00:00+00'``
+    when the migration ran in UTC), split into words."""
+    text = _QUOTED_NUMBER.sub(r"\1", text)
+    text = _DATE.sub(lambda m: f"'{m[1]}-{int(m[2]):02d}-{int(m[3]):02d}", text)
+    # midnight (UTC) of a timestamp key, as the catalog prints '2025-01-01' read into one
+    text = _MIDNIGHT.sub("'", text)
+    return text.replace("(", " ( ").replace(")", " ) ").replace(",", " , ").split()
+
+
+def same_bound(expected: str, actual: str | None) -> bool:
+    """Partition bounds (FOR VALUES …, DEFAULT) equal as PostgreSQL stores them: keywords'
+    case, spacing, a number's quotes and a date's padding aside."""
+    if actual is None:
+        return False
+    mine, theirs = _bound_words(expected), _bound_words(actual)
+    upper = {"for", "values", "from", "to", "in", "with", "default", "minvalue", "maxvalue", "null"}
+    return [w.lower() if w.lower() in upper else w for w in mine] == [
+        w.lower() if w.lower() in upper else w for w in theirs
+    ]
 
 
 def _same_partition_key(expected: str, actual: str | None) -> bool:
@@ -121,6 +152,7 @@ def unstated_properties(table: Table, props: dict) -> list[str]:
                 f"REPLICA IDENTITY {table.replica_identity.upper().replace('INDEX ', 'USING INDEX ')}",
             ),
             ("partition_key", bool(table.partition_key), f"PARTITION BY {table.partition_key}"),
+            ("partition_bound", bool(table.partition_bound), f"{table.partition_bound}"),
         )
         if present and key not in props
     ]
@@ -197,6 +229,7 @@ def check_table(req: Requirement, ctx: AuditContext) -> Finding:
     for prop, actual, same in (
         ("replica_identity", table.replica_identity, _same_identity),
         ("partition_key", table.partition_key, _same_partition_key),
+        ("partition_bound", table.partition_bound, same_bound),
     ):
         expected = req.props.get(prop)
         if expected is not None and not same(str(expected), actual):

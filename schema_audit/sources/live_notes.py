@@ -72,7 +72,12 @@ SELECT 'type comment', NULL, n.nspname, t.typname, d.description, NULL
 FROM pg_catalog.pg_description d
 JOIN pg_catalog.pg_type t ON t.oid = d.objoid
 JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
-WHERE d.classoid = 'pg_catalog.pg_type'::regclass AND t.typtype = 'e' AND {ns}"""
+WHERE d.classoid = 'pg_catalog.pg_type'::regclass AND t.typtype = 'e' AND {ns}
+UNION ALL
+SELECT 'partition bound', c.oid, n.nspname, c.relname, pg_catalog.pg_get_expr(c.relpartbound, c.oid), NULL
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relispartition AND c.relkind IN ('r', 'p', 'f') AND {ns} AND {not_ext}"""
 
 
 def apply_object_notes(
@@ -104,6 +109,9 @@ def apply_object_notes(
                 index.options = dict(o.partition("=")[::2] for o in options or ())
             continue
         if not isinstance(relation, Table):
+            continue
+        if kind == "partition bound":
+            relation.partition_bound = comment
             continue
         if kind == "constraint":
             target: Any = (

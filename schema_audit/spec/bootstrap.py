@@ -80,6 +80,7 @@ TABLE_KINDS = (
 TABLE_PROPERTIES = (
     "schema",
     "partition_of",
+    "partition_bound",
     "comment",
     "replica_identity",
     "partition_key",
@@ -108,6 +109,8 @@ def _full_table(table: Table, blocked: entrywrite.BlockedUsage | None = None) ->
         spec["owner"] = table.owner
     if table.partition_of:
         spec["partition_of"] = entrywrite.partition_parent(table.partition_of)
+        if table.partition_bound:
+            spec["partition_bound"] = table.partition_bound
     spec.update(entrywrite.table_properties(table))
     options = entrywrite.table_options(table)
     if options:

@@ -86,6 +86,11 @@ _TABLE = _req(
         "partition_key": _str(
             "PARTITION BY of a partitioned table as pg_get_partkeydef prints it ('RANGE (at)')."
         ),
+        "partition_bound": _str(
+            "A partition's bounds as pg_get_expr(relpartbound) prints them "
+            "(\"FOR VALUES FROM ('2020-01-01') TO ('2021-01-01')\", 'DEFAULT'); a number's quotes "
+            "and a date's zero padding aside."
+        ),
         "partition_of": _str(
             "The partitioned table this one is a partition of ('parent' or 'schema.parent'); "
             "under strict tables, a listed table that does not say it must not be a partition."

@@ -9,6 +9,8 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
+from pglast import ast
+
 from schema_audit.model import ForeignKey, Index, PrimaryKey, Table, UniqueConstraint, qualify
 from schema_audit.sources.names import choose_name
 
@@ -80,3 +82,44 @@ def clone_foreign_key(interp: DdlInterpreter, fk: ForeignKey, child: Table) -> N
         ref_columns=list(fk.ref_columns),
         provenance=[interp._prov()],
     )
+
+
+def bound_text(bound: ast.PartitionBoundSpec | None) -> str | None:
+    """FOR VALUES … / DEFAULT as pg_get_expr(relpartbound) prints it, for bounds of constants
+    (None for an expression PostgreSQL evaluates when the partition is made: its value is not
+    known here). Strings print quoted, numbers bare, MINVALUE / MAXVALUE / NULL as words."""
+    if bound is None:
+        return None
+    if bound.is_default:
+        return "DEFAULT"
+    if bound.strategy == "h":
+        return f"FOR VALUES WITH (modulus {bound.modulus}, remainder {bound.remainder})"
+    if bound.strategy == "l":
+        values = [_datum(d) for d in bound.listdatums or ()]
+        return None if None in values else f"FOR VALUES IN ({', '.join(values)})"  # type: ignore[arg-type]
+    lower = [_datum(d) for d in bound.lowerdatums or ()]
+    upper = [_datum(d) for d in bound.upperdatums or ()]
+    if None in lower or None in upper:
+        return None
+    return f"FOR VALUES FROM ({', '.join(lower)}) TO ({', '.join(upper)})"  # type: ignore[arg-type]
+
+
+def _datum(node: object) -> str | None:
+    if isinstance(node, ast.A_Const):
+        if node.isnull:
+            return "NULL"
+        value = node.val
+        if isinstance(value, ast.String):
+            return "'" + str(value.sval).replace("'", "''") + "'"
+        if isinstance(value, ast.Integer):
+            return str(value.ival)
+        if isinstance(value, ast.Float):
+            return str(value.fval)
+        if isinstance(value, ast.Boolean):
+            return "true" if value.boolval else "false"
+        return None
+    if isinstance(node, ast.ColumnRef) and node.fields and len(node.fields) == 1:
+        word = getattr(node.fields[0], "sval", "")
+        if str(word).lower() in ("minvalue", "maxvalue"):
+            return str(word).upper()
+    return None
