@@ -345,6 +345,23 @@ class EnumType:
 
 
 @dataclass(slots=True)
+class DomainType:
+    """CREATE DOMAIN: its base type, NOT NULL, DEFAULT and CHECK constraints (read from a
+    catalog only: the static reader does not model domains)."""
+
+    schema: str
+    name: str
+    type: str  # format_type of the base type with its typmod
+    not_null: bool = False
+    default: str | None = None
+    checks: dict[str, str] = field(default_factory=dict)  # name -> pg_get_constraintdef
+    comment: str | None = None
+    owner: str | None = None
+    collation: str | None = None  # only when not the base type's own
+    provenance: list[Provenance] = field(default_factory=list)
+
+
+@dataclass(slots=True)
 class Extension:
     name: str
     schema: str = "public"
@@ -466,6 +483,7 @@ class SchemaModel:
     views: dict[str, View] = field(default_factory=dict)  # views and materialized views
     functions: dict[str, Function] = field(default_factory=dict)  # key: signature
     enums: dict[str, EnumType] = field(default_factory=dict)
+    domains: dict[str, DomainType] = field(default_factory=dict)  # from a catalog only
     extensions: dict[str, Extension] = field(default_factory=dict)
     sequences: dict[str, Sequence] = field(default_factory=dict)
     schemas: dict[str, str | None] = field(default_factory=dict)  # name -> owner

@@ -1114,6 +1114,41 @@ PROTECTIONS = [
         "        pass",
         "tests/test_init_exact6.py::test_static_init_agrees_with_the_live_catalog",
     ),
+    Protection(
+        "domain-checks-compared",
+        "schema_audit/kinds/domain.py",
+        '            diffs.append(Diff("checks", wanted, dict(domain.checks)))',
+        "            pass",
+        "tests/test_init_exact6.py::test_a_change_after_init_dsn_fails -k 'domain and check'",
+    ),
+    Protection(
+        "domain-not-null-compared",
+        "schema_audit/kinds/domain.py",
+        '        diffs.append(Diff("not_null", props["not_null"], domain.not_null))',
+        "        pass",
+        "tests/test_init_exact6.py::test_a_change_after_init_dsn_fails -k 'not and null'",
+    ),
+    Protection(
+        "strict-domains-counts-new-ones",
+        "schema_audit/kinds/strict_domains.py",
+        "    if extra:\n",
+        "    if False:\n",
+        "tests/test_init_exact6.py::test_a_change_after_init_dsn_fails -k 'domain and added'",
+    ),
+    Protection(
+        "domain-not-found-live-fails",
+        "schema_audit/kinds/domain.py",
+        "    if domain is None and ctx.is_static():",
+        "    if domain is None:",
+        "tests/test_init_exact6.py::test_a_change_after_init_dsn_fails -k 'domain and dropped'",
+    ),
+    Protection(
+        "live-reads-domains",
+        "schema_audit/sources/live_types.py",
+        "        model.domains[qualify(schema, name)] = DomainType(",
+        "        _ = DomainType(",
+        "tests/test_live_unmodelled.py",
+    ),
 ]
 
 

@@ -60,6 +60,7 @@ from schema_audit.redact import scrub
 from schema_audit.sources.live_deparse import Quoter, constraint_definition, index_definition
 from schema_audit.sources.live_notes import Q_OBJECT_NOTES, apply_object_notes
 from schema_audit.sources.live_pool import Planned, SharedSnapshotPool
+from schema_audit.sources.live_types import Q_DOMAINS, read_domains
 
 LAST_ROUND_TRIPS = 0  # of the last introspect(), over all its connections
 _ROUND_TRIPS_LOCK = threading.Lock()
@@ -519,9 +520,9 @@ WHERE t.typtype = 'e' AND {ns}
 ORDER BY 1, 2"""
 )
 
-# Rules (CREATE RULE, not a view's _RETURN) and domains are not modelled: no requirement
-# compares them, so each one the database has is named as a blind spot (before, nothing was
-# said: a DO INSTEAD NOTHING rule added after init, or a domain CHECK dropped, was silence).
+# Rules (CREATE RULE, not a view's _RETURN) are not modelled: no requirement compares them, so
+# each one the database has is named as a blind spot (before, nothing was said: a DO INSTEAD
+# NOTHING rule added after init was silence). Domains are read by live_types.Q_DOMAINS.
 # Publications likewise (Supabase's supabase_realtime: a table dropped from it stops Realtime),
 # and triggers on views (Marquez's INSTEAD OF trigger on jobs_view: dropped, nothing was said).
 Q_UNMODELLED = """
@@ -530,13 +531,6 @@ FROM pg_catalog.pg_rewrite r
 JOIN pg_catalog.pg_class c ON c.oid = r.ev_class
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE r.rulename <> '_RETURN' AND {ns} AND {not_ext}
-UNION ALL
-SELECT 'domain', n.nspname, t.typname, NULL
-FROM pg_catalog.pg_type t
-JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
-WHERE t.typtype = 'd' AND {ns}
-  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_type'::regclass
-                  AND d.objid = t.oid AND d.deptype = 'e')
 UNION ALL
 SELECT 'publication', NULL, p.pubname, NULL
 FROM pg_catalog.pg_publication p
@@ -920,6 +914,7 @@ _REST = [  # in the order _build reads them
     (Q_FUNCTIONS, "functions"),
     (Q_ENUMS, "enum types"),
     (Q_OBJECT_NOTES, "comments, index options and CLUSTER ON"),
+    (Q_DOMAINS, "domains"),
     (Q_EXTENSIONS, "extensions"),
     (Q_SEQUENCES, "sequences"),
     (Q_DEFAULT_PRIVILEGES, "default privileges"),
@@ -1213,6 +1208,7 @@ def _build(
     apply_object_notes(
         r.rows(Q_OBJECT_NOTES, "comments, index options and CLUSTER ON"), relations, model
     )
+    read_domains(r.rows(Q_DOMAINS, "domains"), model)
     for name, schema, version_ in r.rows(Q_EXTENSIONS, "extensions"):
         model.extensions[name] = Extension(name, schema, version_)
     for schema, name, owner, acl, owned_by, *options in r.rows(Q_SEQUENCES, "sequences"):
@@ -1250,11 +1246,6 @@ def _build(
             r.blind_spots.append(
                 f"publication {name} is not modelled: the tables it publishes (logical "
                 "replication, Supabase Realtime) are not compared"
-            )
-        else:
-            r.blind_spots.append(
-                f"domain {qualify(schema, name)} is not modelled: its CHECK constraints, NOT "
-                "NULL and default are not compared"
             )
     model.blind_spots.extend(r.blind_spots)
     return model

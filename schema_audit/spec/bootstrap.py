@@ -431,6 +431,7 @@ def _strict_block(
         # (Supabase's pg_graphql, pgsodium …; citext provided by the host)
         if catalog:
             block["extensions"] = strict_extensions.stated(model)
+            block["domains"] = True  # a domain created later FAILs (read from a catalog only)
         # every schema the source has (live: each one read; a history: each it creates): a
         # table, view or function created later in a schema that had none at init is new too.
         # Not one a history only grants on or puts a function in (auth, storage …): the
@@ -508,6 +509,33 @@ def _enums(model: SchemaModel) -> list[str]:
         name = _name(enum.schema, enum.name)
         if "." in enum.name:  # a dotted key reads as schema.name: say the schema instead
             name, entry = enum.name, {"schema": enum.schema, **entry}
+        out.append(_block(name, entry, 2).rstrip("\n"))
+    return out
+
+
+def _domains(model: SchemaModel) -> list[str]:
+    """``domains:`` with each domain's base type, NOT NULL, DEFAULT, CHECK constraints and
+    comment, every key stated (null / {} = none): a CHECK dropped or NOT NULL removed after
+    init FAILs (before, a domain was only named as a blind spot)."""
+    if not model.domains:
+        return []
+    out = ["", "domains:"]
+    for key in sorted(model.domains):
+        domain = model.domains[key]
+        entry: dict[str, Any] = {
+            "type": domain.type,
+            "not_null": domain.not_null,
+            "default": domain.default,
+            "checks": dict(sorted(domain.checks.items())),
+            "comment": domain.comment,
+        }
+        if domain.collation:
+            entry["collation"] = domain.collation
+        if domain.owner is not None:
+            entry["owner"] = domain.owner
+        name = _name(domain.schema, domain.name)
+        if "." in domain.name:  # a dotted key reads as schema.name: say the schema instead
+            name, entry = domain.name, {"schema": domain.schema, **entry}
         out.append(_block(name, entry, 2).rstrip("\n"))
     return out
 
@@ -609,6 +637,7 @@ def spec_from_model(
                 out.append(f"  # {view.qualified_name}: {_where(view.provenance)}")
                 out.append(_block(_name(view.schema, view.name), _view(view), 2).rstrip("\n"))
     out += _enums(model)
+    out += _domains(model)
     if not tables and "privileges" in kinds:
         out += _default_privileges(model)
     if model.functions:

@@ -672,6 +672,18 @@ class _Builder:
                 table=None,
                 name=name,
             )
+        for key, props in (doc.get("domains") or {}).items():
+            props = props or {}
+            schema, name = self.split_name(key, props)
+            self.add(
+                f"domains.{key}",
+                "domain",
+                ("domains", key),
+                props,
+                schema=schema,
+                table=name,  # strict.domains counts the entries by it
+                name=name,
+            )
         for key, props in (doc.get("sequences") or {}).items():
             props = props or {}
             schema, name = self.split_name(key, props)
@@ -740,7 +752,7 @@ class _Builder:
                 )
             )
         strict = doc.get("strict") or {}
-        for objects in ("tables", "views", "functions", "sequences"):  # over the same schemas
+        for objects in ("tables", "views", "functions", "sequences", "domains"):  # same schemas
             if strict.get(objects):
                 self.add(
                     f"strict.{objects}",

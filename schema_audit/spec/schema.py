@@ -342,6 +342,12 @@ SPEC_SCHEMA: dict[str, Any] = {
                 "description": "Schemas by name: owner and exact grants.",
                 "additionalProperties": {"anyOf": [_kind("schema"), {"type": "null"}]},
             },
+            "domains": {
+                "type": "object",
+                "description": "Domains by name ('posint' or 'schema.posint'): base type, NOT "
+                "NULL, DEFAULT, CHECK constraints (read from a catalog only).",
+                "additionalProperties": {"anyOf": [_kind("domain"), {"type": "null"}]},
+            },
             "sequences": {
                 "type": "object",
                 "description": "Sequences by name ('seq' or 'schema.seq'): owner and exact grants.",
@@ -376,6 +382,11 @@ SPEC_SCHEMA: dict[str, Any] = {
                         "type": "boolean",
                         "description": "Every sequence (but those behind identity columns) "
                         "must be in the spec.",
+                    },
+                    "domains": {
+                        "type": "boolean",
+                        "description": "Every domain must be in the spec (a catalog's reading; "
+                        "DEFERRED against a migration history).",
                     },
                     "extensions": {
                         "type": "object",

@@ -1,0 +1,51 @@
+"""Domains as the catalog has them: base type, NOT NULL, DEFAULT, CHECK constraints, COMMENT.
+
+Before, a domain was only named as a blind spot: a domain's CHECK dropped or its NOT NULL
+removed after ``init`` passed the audit (false PASS). One query, one row per domain (few in
+any schema); the static reader does not model domains (their entries are DEFERRED there).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from schema_audit.model import DomainType, Provenance, SchemaModel, qualify
+
+# {ns}: live's schema filter; a domain an extension owns is the extension's
+Q_DOMAINS = """
+SELECT n.nspname, t.typname, pg_catalog.format_type(t.typbasetype, t.typtypmod), t.typnotnull,
+       t.typdefault,
+       ARRAY(SELECT con.conname FROM pg_catalog.pg_constraint con
+              WHERE con.contypid = t.oid AND con.contype = 'c' ORDER BY con.conname),
+       ARRAY(SELECT pg_catalog.pg_get_constraintdef(con.oid) FROM pg_catalog.pg_constraint con
+              WHERE con.contypid = t.oid AND con.contype = 'c' ORDER BY con.conname),
+       pg_catalog.obj_description(t.oid, 'pg_type'), pg_catalog.pg_get_userbyid(t.typowner),
+       CASE WHEN t.typcollation <> b.typcollation
+            THEN pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname) END
+FROM pg_catalog.pg_type t
+JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+JOIN pg_catalog.pg_type b ON b.oid = t.typbasetype
+LEFT JOIN pg_catalog.pg_collation co ON co.oid = t.typcollation
+LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
+WHERE t.typtype = 'd' AND {ns}
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_type'::regclass
+                  AND d.objid = t.oid AND d.deptype = 'e')
+ORDER BY 1, 2"""
+
+
+def read_domains(rows: Iterable[Any], model: SchemaModel) -> None:
+    """One DomainType per row of Q_DOMAINS."""
+    for schema, name, base, not_null, default, names, checks, comment, owner, collation in rows:
+        model.domains[qualify(schema, name)] = DomainType(
+            schema,
+            name,
+            base,
+            bool(not_null),
+            default,
+            dict(zip(names or (), checks or (), strict=True)),
+            comment,
+            owner,
+            collation,
+            [Provenance(source="catalog", action="catalog")],
+        )
