@@ -17,6 +17,7 @@ from schema_audit.audit.findings import Diff, Finding, finding_for
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
 from schema_audit.kinds._unrequired import unrequired
+from schema_audit.kinds.domain import UNKNOWN_DOMAINS
 from schema_audit.spec.model import Requirement
 
 
@@ -40,7 +41,7 @@ def check_strict_domains(req: Requirement, ctx: AuditContext) -> Finding:
         return finding_for(
             req,
             Status.DEFERRED,
-            "the static reader does not model domains (compare with --dsn)",
+            UNKNOWN_DOMAINS,
             name="domains",
         )
     extra, schemas = unrequired(req, ctx, ("domain",), ctx.model.domains)
