@@ -262,6 +262,9 @@ class Table:
     unlogged: bool = False
     # a partition's FOR VALUES … / DEFAULT as pg_get_expr(relpartbound) prints it
     partition_bound: str | None = None
+    # CREATE RULE (not a view's _RETURN), from a catalog only: name -> its definition as
+    # pg_get_ruledef(oid, true) prints it, and its state (origin/disabled/replica/always)
+    rules: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def qualified_name(self) -> str:

@@ -1149,6 +1149,34 @@ PROTECTIONS = [
         "        _ = DomainType(",
         "tests/test_live_unmodelled.py",
     ),
+    Protection(
+        "strict-rules-compares-definitions",
+        "schema_audit/kinds/strict_rules.py",
+        '                differing.append(f"{key}: rule {name} differs")',
+        "                pass",
+        "tests/test_init_exact6.py::test_a_change_after_init_dsn_fails -k 'rule and (changed or conditional)'",
+    ),
+    Protection(
+        "strict-rules-holds-unstated",
+        "schema_audit/kinds/strict_rules.py",
+        '                differing.append(f"{key}: rule {name} is not stated")',
+        "                pass",
+        "tests/test_init_exact6.py::test_a_change_after_init_dsn_fails -k 'rule and added'",
+    ),
+    Protection(
+        "strict-rules-compares-state",
+        "schema_audit/kinds/strict_rules.py",
+        '                differing.append(f"{key}: rule {name} is {have[1]}, expected {want[1]}")',
+        "                pass",
+        "tests/test_init_exact6.py::test_a_change_after_init_dsn_fails -k 'rule and disabled'",
+    ),
+    Protection(
+        "live-reads-rules",
+        "schema_audit/sources/live_types.py",
+        '            table.rules[name] = (definition or "", RULE_STATES.get(enabled, "origin"))',
+        "            pass",
+        "tests/test_live_unmodelled.py",
+    ),
 ]
 
 

@@ -60,7 +60,7 @@ from schema_audit.redact import scrub
 from schema_audit.sources.live_deparse import Quoter, constraint_definition, index_definition
 from schema_audit.sources.live_notes import Q_OBJECT_NOTES, apply_object_notes
 from schema_audit.sources.live_pool import Planned, SharedSnapshotPool
-from schema_audit.sources.live_types import Q_DOMAINS, read_domains
+from schema_audit.sources.live_types import Q_DOMAINS, Q_RULES, read_domains, read_rules
 
 LAST_ROUND_TRIPS = 0  # of the last introspect(), over all its connections
 _ROUND_TRIPS_LOCK = threading.Lock()
@@ -520,9 +520,10 @@ WHERE t.typtype = 'e' AND {ns}
 ORDER BY 1, 2"""
 )
 
-# Rules (CREATE RULE, not a view's _RETURN) are not modelled: no requirement compares them, so
-# each one the database has is named as a blind spot (before, nothing was said: a DO INSTEAD
-# NOTHING rule added after init was silence). Domains are read by live_types.Q_DOMAINS.
+# Rules on views (CREATE RULE, not a view's _RETURN) are not modelled: no requirement compares
+# them, so each one the database has is named as a blind spot (before, nothing was said: a DO
+# INSTEAD NOTHING rule added after init was silence). A table's rules and domains are read by
+# live_types (Q_RULES, Q_DOMAINS).
 # Publications likewise (Supabase's supabase_realtime: a table dropped from it stops Realtime),
 # and triggers on views (Marquez's INSTEAD OF trigger on jobs_view: dropped, nothing was said).
 Q_UNMODELLED = """
@@ -530,7 +531,7 @@ SELECT 'rule', n.nspname, c.relname, r.rulename
 FROM pg_catalog.pg_rewrite r
 JOIN pg_catalog.pg_class c ON c.oid = r.ev_class
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE r.rulename <> '_RETURN' AND {ns} AND {not_ext}
+WHERE r.rulename <> '_RETURN' AND c.relkind NOT IN ('r', 'p') AND {ns} AND {not_ext}
 UNION ALL
 SELECT 'publication', NULL, p.pubname, NULL
 FROM pg_catalog.pg_publication p
@@ -915,6 +916,7 @@ _REST = [  # in the order _build reads them
     (Q_ENUMS, "enum types"),
     (Q_OBJECT_NOTES, "comments, index options and CLUSTER ON"),
     (Q_DOMAINS, "domains"),
+    (Q_RULES, "rules"),
     (Q_EXTENSIONS, "extensions"),
     (Q_SEQUENCES, "sequences"),
     (Q_DEFAULT_PRIVILEGES, "default privileges"),
@@ -1209,6 +1211,7 @@ def _build(
         r.rows(Q_OBJECT_NOTES, "comments, index options and CLUSTER ON"), relations, model
     )
     read_domains(r.rows(Q_DOMAINS, "domains"), model)
+    read_rules(r.rows(Q_RULES, "rules"), relations)
     for name, schema, version_ in r.rows(Q_EXTENSIONS, "extensions"):
         model.extensions[name] = Extension(name, schema, version_)
     for schema, name, owner, acl, owned_by, *options in r.rows(Q_SEQUENCES, "sequences"):

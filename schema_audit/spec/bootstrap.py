@@ -81,6 +81,7 @@ TABLE_PROPERTIES = (
     "schema",
     "partition_of",
     "partition_bound",
+    "rules",
     "comment",
     "replica_identity",
     "partition_key",
@@ -112,6 +113,8 @@ def _full_table(table: Table, blocked: entrywrite.BlockedUsage | None = None) ->
         if table.partition_bound:
             spec["partition_bound"] = table.partition_bound
     spec.update(entrywrite.table_properties(table))
+    if table.rules:  # CREATE RULE, read from a catalog (strict.rules holds them)
+        spec["rules"] = entrywrite.rule_entries(table)
     options = entrywrite.table_options(table)
     if options:
         spec["options"] = options
@@ -432,6 +435,7 @@ def _strict_block(
         if catalog:
             block["extensions"] = strict_extensions.stated(model)
             block["domains"] = True  # a domain created later FAILs (read from a catalog only)
+            block["rules"] = True  # so does a rule added, changed, disabled or dropped
         # every schema the source has (live: each one read; a history: each it creates): a
         # table, view or function created later in a schema that had none at init is new too.
         # Not one a history only grants on or puts a function in (auth, storage …): the

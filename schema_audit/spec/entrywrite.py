@@ -297,6 +297,17 @@ def table_properties(table: Table) -> list[tuple[str, str]]:
     return pairs
 
 
+def rule_entries(table: Table) -> dict[str, Any]:
+    """A table's ``rules:``: each rule's pg_get_ruledef text by name, as a mapping with its
+    state (``enabled: disabled|replica|always``) when it is not the default."""
+    out: dict[str, Any] = {}
+    for name, (definition, state) in sorted(table.rules.items()):
+        out[name] = (
+            definition if state == "origin" else {"definition": definition, "enabled": state}
+        )
+    return out
+
+
 def table_options(table: Table) -> dict[str, Any]:
     """The table's storage parameters as pg_class.reloptions has them (``fillfactor: '70'``),
     by name, then ``unlogged: true`` for an UNLOGGED table; empty for a table with neither
@@ -374,6 +385,8 @@ class TableWriter:
 
     def entry(self, name: str, table: Table, kinds: tuple[str, ...]) -> str:
         """The entry's text without its final newline, or ``Unsupported``."""
+        if table.rules:
+            raise Unsupported("rules: a mapping of multi-line definitions")
         out = [" " * BASE + key(name, False) + ":"]
         section = "\n" + " " * BASE + "  "
         written = 0  # sections whose value is a collection: none, and PyYAML writes flow style

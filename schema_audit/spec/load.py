@@ -752,7 +752,7 @@ class _Builder:
                 )
             )
         strict = doc.get("strict") or {}
-        for objects in ("tables", "views", "functions", "sequences", "domains"):  # same schemas
+        for objects in ("tables", "views", "functions", "sequences", "domains", "rules"):
             if strict.get(objects):
                 self.add(
                     f"strict.{objects}",

@@ -86,6 +86,12 @@ _TABLE = _req(
         "partition_key": _str(
             "PARTITION BY of a partitioned table as pg_get_partkeydef prints it ('RANGE (at)')."
         ),
+        "rules": {
+            "type": "object",
+            "description": "The table's rules (CREATE RULE) by name: pg_get_ruledef's text, or "
+            "{definition, enabled: origin|disabled|replica|always}; held by strict.rules.",
+            "additionalProperties": {"type": ["string", "object"]},
+        },
         "partition_bound": _str(
             "A partition's bounds as pg_get_expr(relpartbound) prints them "
             "(\"FOR VALUES FROM ('2020-01-01') TO ('2021-01-01')\", 'DEFAULT'); a number's quotes "
@@ -382,6 +388,11 @@ SPEC_SCHEMA: dict[str, Any] = {
                         "type": "boolean",
                         "description": "Every sequence (but those behind identity columns) "
                         "must be in the spec.",
+                    },
+                    "rules": {
+                        "type": "boolean",
+                        "description": "Every table's rules exactly as its entry's rules: states "
+                        "them (a catalog's reading; DEFERRED against a migration history).",
                     },
                     "domains": {
                         "type": "boolean",
