@@ -365,6 +365,19 @@ class DomainType:
 
 
 @dataclass(slots=True)
+class CompositeType:
+    """CREATE TYPE … AS (…): its attributes in order, each ``name type [COLLATE c]`` (read
+    from a catalog only: the static reader does not model composite types)."""
+
+    schema: str
+    name: str
+    attributes: list[str] = field(default_factory=list)
+    comment: str | None = None
+    owner: str | None = None
+    provenance: list[Provenance] = field(default_factory=list)
+
+
+@dataclass(slots=True)
 class Extension:
     name: str
     schema: str = "public"
@@ -487,6 +500,7 @@ class SchemaModel:
     functions: dict[str, Function] = field(default_factory=dict)  # key: signature
     enums: dict[str, EnumType] = field(default_factory=dict)
     domains: dict[str, DomainType] = field(default_factory=dict)  # from a catalog only
+    composites: dict[str, CompositeType] = field(default_factory=dict)  # from a catalog only
     extensions: dict[str, Extension] = field(default_factory=dict)
     sequences: dict[str, Sequence] = field(default_factory=dict)
     schemas: dict[str, str | None] = field(default_factory=dict)  # name -> owner

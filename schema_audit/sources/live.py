@@ -60,7 +60,14 @@ from schema_audit.redact import scrub
 from schema_audit.sources.live_deparse import Quoter, constraint_definition, index_definition
 from schema_audit.sources.live_notes import Q_OBJECT_NOTES, apply_object_notes
 from schema_audit.sources.live_pool import Planned, SharedSnapshotPool
-from schema_audit.sources.live_types import Q_DOMAINS, Q_RULES, read_domains, read_rules
+from schema_audit.sources.live_types import (
+    Q_COMPOSITES,
+    Q_DOMAINS,
+    Q_RULES,
+    read_composites,
+    read_domains,
+    read_rules,
+)
 
 LAST_ROUND_TRIPS = 0  # of the last introspect(), over all its connections
 _ROUND_TRIPS_LOCK = threading.Lock()
@@ -917,6 +924,7 @@ _REST = [  # in the order _build reads them
     (Q_OBJECT_NOTES, "comments, index options and CLUSTER ON"),
     (Q_DOMAINS, "domains"),
     (Q_RULES, "rules"),
+    (Q_COMPOSITES, "composite types"),
     (Q_EXTENSIONS, "extensions"),
     (Q_SEQUENCES, "sequences"),
     (Q_DEFAULT_PRIVILEGES, "default privileges"),
@@ -1212,6 +1220,7 @@ def _build(
     )
     read_domains(r.rows(Q_DOMAINS, "domains"), model)
     read_rules(r.rows(Q_RULES, "rules"), relations)
+    read_composites(r.rows(Q_COMPOSITES, "composite types"), model)
     for name, schema, version_ in r.rows(Q_EXTENSIONS, "extensions"):
         model.extensions[name] = Extension(name, schema, version_)
     for schema, name, owner, acl, owned_by, *options in r.rows(Q_SEQUENCES, "sequences"):

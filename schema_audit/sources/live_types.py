@@ -10,7 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from schema_audit.model import DomainType, Provenance, SchemaModel, Table, View, qualify
+from schema_audit.model import (
+    CompositeType,
+    DomainType,
+    Provenance,
+    SchemaModel,
+    Table,
+    View,
+    qualify,
+)
 
 # {ns}: live's schema filter; a domain an extension owns is the extension's
 Q_DOMAINS = """
@@ -69,3 +77,37 @@ def read_rules(rows: Iterable[Any], relations: dict[int, Table | View]) -> None:
         table = relations.get(relid)
         if isinstance(table, Table):
             table.rules[name] = (definition or "", RULE_STATES.get(enabled, "origin"))
+
+
+# composite types (CREATE TYPE … AS (…)); a table's row type is the table's
+Q_COMPOSITES = """
+SELECT n.nspname, t.typname,
+       ARRAY(SELECT pg_catalog.quote_ident(a.attname) || ' ' || pg_catalog.format_type(a.atttypid, a.atttypmod)
+                    || CASE WHEN a.attcollation <> at.typcollation
+                            THEN ' COLLATE ' || pg_catalog.quote_ident(co.collname) ELSE '' END
+               FROM pg_catalog.pg_attribute a
+               JOIN pg_catalog.pg_type at ON at.oid = a.atttypid
+               LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
+              WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped
+              ORDER BY a.attnum),
+       pg_catalog.obj_description(t.oid, 'pg_type'), pg_catalog.pg_get_userbyid(t.typowner)
+FROM pg_catalog.pg_type t
+JOIN pg_catalog.pg_class c ON c.oid = t.typrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+WHERE t.typtype = 'c' AND c.relkind = 'c' AND {ns}
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_type'::regclass
+                  AND d.objid = t.oid AND d.deptype = 'e')
+ORDER BY 1, 2"""
+
+
+def read_composites(rows: Iterable[Any], model: SchemaModel) -> None:
+    """One CompositeType per row of Q_COMPOSITES."""
+    for schema, name, attributes, comment, owner in rows:
+        model.composites[qualify(schema, name)] = CompositeType(
+            schema,
+            name,
+            list(attributes or ()),
+            comment,
+            owner,
+            [Provenance(source="catalog", action="catalog")],
+        )

@@ -436,6 +436,7 @@ def _strict_block(
             block["extensions"] = strict_extensions.stated(model)
             block["domains"] = True  # a domain created later FAILs (read from a catalog only)
             block["rules"] = True  # so does a rule added, changed, disabled or dropped
+            block["composite_types"] = True  # and a composite type created later
         # every schema the source has (live: each one read; a history: each it creates): a
         # table, view or function created later in a schema that had none at init is new too.
         # Not one a history only grants on or puts a function in (auth, storage …): the
@@ -544,6 +545,27 @@ def _domains(model: SchemaModel) -> list[str]:
     return out
 
 
+def _composites(model: SchemaModel) -> list[str]:
+    """``composite_types:`` with each type's attributes in order and its comment (null =
+    none): an attribute added, dropped, retyped or reordered after init FAILs."""
+    if not model.composites:
+        return []
+    out = ["", "composite_types:"]
+    for key in sorted(model.composites):
+        composite = model.composites[key]
+        entry: dict[str, Any] = {
+            "attributes": list(composite.attributes),
+            "comment": composite.comment,
+        }
+        if composite.owner is not None:
+            entry["owner"] = composite.owner
+        name = _name(composite.schema, composite.name)
+        if "." in composite.name:  # a dotted key reads as schema.name: say the schema instead
+            name, entry = composite.name, {"schema": composite.schema, **entry}
+        out.append(_block(name, entry, 2).rstrip("\n"))
+    return out
+
+
 def _default_privileges(model: SchemaModel) -> list[str]:
     """``default_privileges:`` with every entry, one per role, schema, kind and grantee:
     with ``strict: {default_privileges: true}`` a new ``ALTER DEFAULT PRIVILEGES … GRANT``
@@ -642,6 +664,7 @@ def spec_from_model(
                 out.append(_block(_name(view.schema, view.name), _view(view), 2).rstrip("\n"))
     out += _enums(model)
     out += _domains(model)
+    out += _composites(model)
     if not tables and "privileges" in kinds:
         out += _default_privileges(model)
     if model.functions:

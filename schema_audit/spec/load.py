@@ -684,6 +684,18 @@ class _Builder:
                 table=name,  # strict.domains counts the entries by it
                 name=name,
             )
+        for key, props in (doc.get("composite_types") or {}).items():
+            props = props or {}
+            schema, name = self.split_name(key, props)
+            self.add(
+                f"composite_types.{key}",
+                "composite_type",
+                ("composite_types", key),
+                props,
+                schema=schema,
+                table=name,  # strict.composite_types counts the entries by it
+                name=name,
+            )
         for key, props in (doc.get("sequences") or {}).items():
             props = props or {}
             schema, name = self.split_name(key, props)
@@ -752,7 +764,15 @@ class _Builder:
                 )
             )
         strict = doc.get("strict") or {}
-        for objects in ("tables", "views", "functions", "sequences", "domains", "rules"):
+        for objects in (
+            "tables",
+            "views",
+            "functions",
+            "sequences",
+            "domains",
+            "rules",
+            "composite_types",
+        ):
             if strict.get(objects):
                 self.add(
                     f"strict.{objects}",

@@ -348,6 +348,12 @@ SPEC_SCHEMA: dict[str, Any] = {
                 "description": "Schemas by name: owner and exact grants.",
                 "additionalProperties": {"anyOf": [_kind("schema"), {"type": "null"}]},
             },
+            "composite_types": {
+                "type": "object",
+                "description": "Composite types by name ('pair' or 'schema.pair'): attributes in "
+                "order (read from a catalog only).",
+                "additionalProperties": {"anyOf": [_kind("composite_type"), {"type": "null"}]},
+            },
             "domains": {
                 "type": "object",
                 "description": "Domains by name ('posint' or 'schema.posint'): base type, NOT "
@@ -393,6 +399,11 @@ SPEC_SCHEMA: dict[str, Any] = {
                         "type": "boolean",
                         "description": "Every table's rules exactly as its entry's rules: states "
                         "them (a catalog's reading; DEFERRED against a migration history).",
+                    },
+                    "composite_types": {
+                        "type": "boolean",
+                        "description": "Every composite type must be in the spec (a catalog's "
+                        "reading; DEFERRED against a migration history).",
                     },
                     "domains": {
                         "type": "boolean",
