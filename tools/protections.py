@@ -1198,6 +1198,20 @@ PROTECTIONS = [
         "        _ = CompositeType(",
         "tests/test_init_exact6.py::test_a_change_after_init_dsn_fails -k 'composite'",
     ),
+    Protection(
+        "strict-views-holds-unstated-matview-indexes",
+        "schema_audit/kinds/strict_views.py",
+        '            out.append(f"INDEX {name}")',
+        "            pass",
+        "tests/test_init_exact6.py::test_a_change_after_init_fails -k 'matview and (added or clustered)'",
+    ),
+    Protection(
+        "strict-views-holds-matview-index-properties",
+        "schema_audit/kinds/strict_views.py",
+        "            out.append(f\"INDEX {name} {' '.join(extras)}\")",
+        "            pass",
+        "tests/test_init_exact6.py::test_a_change_after_init_fails -k 'matview and (fillfactor or clustered)'",
+    ),
 ]
 
 

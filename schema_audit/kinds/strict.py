@@ -171,12 +171,12 @@ def _unstated_index(table: Table, name: str | None, props: dict) -> str | None:
     index = table.indexes.get(name or "")
     if "columns" not in props or index is None or index.constraint:
         return None
-    extras = _unstated_index_extras(index, props)
+    extras = unstated_index_extras(index, props)
     extras += _unstated_key_options(props["columns"], index)
     return f"{index.name} ({' '.join(extras)})" if extras else None
 
 
-def _unstated_index_extras(index: Index, props: dict) -> list[str]:
+def unstated_index_extras(index: Index, props: dict) -> list[str]:
     """The index's set properties the requirement does not state (each text made only then:
     this runs for every index an exact requirement matched)."""
     out: list[str] = []

@@ -12,16 +12,39 @@ strict:
 
 from __future__ import annotations
 
+from typing import Any
+
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.findings import Diff, Finding, finding_for
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
 from schema_audit.kinds._unrequired import facets, unrequired
+from schema_audit.kinds.strict import unstated_index_extras
 from schema_audit.kinds.table import unstated_options
-from schema_audit.model import qualify
+from schema_audit.model import View, qualify
 from schema_audit.spec.model import Requirement
 
 VIEW_KINDS = ("view", "materialized_view")
+
+
+def _unstated_indexes(view: View, props: dict[str, Any]) -> list[str]:
+    """A materialized view's indexes its entry's ``indexes:`` does not name (``INDEX name``),
+    and the unstated properties of those it names by exact ``columns:``."""
+    if not view.indexes:
+        return []
+    items = {
+        str(item.get("name")): item
+        for item in props.get("indexes") or []
+        if isinstance(item, dict) and item.get("name")
+    }
+    out: list[str] = []
+    for name, index in view.indexes.items():
+        item = items.get(name)
+        if item is None:
+            out.append(f"INDEX {name}")
+        elif "columns" in item and (extras := unstated_index_extras(index, item)):
+            out.append(f"INDEX {name} {' '.join(extras)}")
+    return out
 
 
 @requirement_kind(
@@ -45,7 +68,9 @@ def check_strict_views(req: Requirement, ctx: AuditContext) -> Finding:
             name="views",
         )
     # a listed view given an option (security_invoker, security_barrier, check_option, a
-    # materialized view's storage parameter) or a comment its entry does not state
+    # materialized view's storage parameter) or a comment its entry does not state; a listed
+    # materialized view's index its entry does not name, or one with a property it does not
+    # state (CREATE INDEX / CLUSTER ON / ALTER INDEX SET (…) on it after init passed)
     unstated = sorted(
         f"{k} ({', '.join(extras)})"
         for kind in VIEW_KINDS
@@ -53,11 +78,12 @@ def check_strict_views(req: Requirement, ctx: AuditContext) -> Finding:
         if not r.id.startswith("match.")
         for k in [qualify(r.schema, r.table or "")]
         if (v := ctx.model.views.get(k)) is not None
-        and (v.options or v.comment)
+        and (v.options or v.comment or v.indexes)
         and v.schema in schemas
         and (
             extras := unstated_options(v.options, r.props)
             + (["COMMENT"] if v.comment and "comment" not in r.props else [])
+            + _unstated_indexes(v, r.props)
         )
     )
     if unstated:
