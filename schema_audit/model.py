@@ -325,6 +325,8 @@ class Function:
     # EXECUTE grants; PUBLIC holds EXECUTE on a new function unless revoked
     grants: list[Grant] = field(default_factory=list)
     provenance: list[Provenance] = field(default_factory=list)
+    # LEAKPROOF: the planner may run it before a row-level security policy's quals
+    leakproof: bool = False
 
     @property
     def signature(self) -> str:

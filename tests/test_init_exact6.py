@@ -40,6 +40,7 @@ CREATE INDEX parts_item ON x6.parts (item_id);
 COMMENT ON INDEX x6.items_qty IS 'by qty';
 ALTER TABLE x6.items CLUSTER ON items_qty;
 CREATE FUNCTION x6.touch() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';
+CREATE FUNCTION x6.sealed(a int) RETURNS int LANGUAGE sql IMMUTABLE LEAKPROOF AS 'SELECT a';
 CREATE TRIGGER t_one BEFORE UPDATE ON x6.parts FOR EACH ROW EXECUTE FUNCTION x6.touch();
 CREATE TRIGGER t_two BEFORE INSERT ON x6.parts FOR EACH ROW EXECUTE FUNCTION x6.touch();
 COMMENT ON TRIGGER t_one ON x6.parts IS 'first';
@@ -101,6 +102,8 @@ MUTATIONS = {
     "matview index added": "CREATE INDEX totals_total ON x6.totals (total)",
     "matview index fillfactor set": "ALTER INDEX x6.totals_name SET (fillfactor = 50)",
     "matview clustered on its index": "ALTER MATERIALIZED VIEW x6.totals CLUSTER ON totals_name",
+    "function made leakproof": "ALTER FUNCTION x6.touch() LEAKPROOF",
+    "leakproof function made not leakproof": "ALTER FUNCTION x6.sealed(int) NOT LEAKPROOF",
 }
 
 # domains, rules and composite types: read from a catalog only (init --sql's spec does not state them: DEFERRED

@@ -1212,6 +1212,27 @@ PROTECTIONS = [
         "            pass",
         "tests/test_init_exact6.py::test_a_change_after_init_fails -k 'matview and (fillfactor or clustered)'",
     ),
+    Protection(
+        "function-leakproof-compared",
+        "schema_audit/kinds/function.py",
+        '        diffs.append(Diff("leakproof", props["leakproof"], fn.leakproof))',
+        "        pass",
+        "tests/test_init_exact6.py::test_a_change_after_init_fails -k 'not and leakproof'",
+    ),
+    Protection(
+        "strict-functions-holds-unstated-leakproof",
+        "schema_audit/kinds/strict_functions.py",
+        '                elif functions[0].leakproof and "leakproof" not in other.props:',
+        "                elif False:",
+        "tests/test_init_exact6.py::test_a_change_after_init_fails -k 'function and made and leakproof'",
+    ),
+    Protection(
+        "static-reads-leakproof",
+        "schema_audit/sources/ddl/routines.py",
+        "        fn.leakproof = bool(arg.boolval)",
+        "        pass",
+        "tests/test_init_exact6.py::test_static_init_agrees_with_the_live_catalog",
+    ),
 ]
 
 

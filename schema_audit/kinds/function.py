@@ -79,6 +79,11 @@ SCHEMA = req_schema(
             "type": ["string", "null"],
             "description": "Its COMMENT (null = none); compared when stated.",
         },
+        "leakproof": {
+            "type": "boolean",
+            "description": "true = LEAKPROOF (may run before row-level security quals); "
+            "strict.functions holds an unstated one.",
+        },
         "execute": obj(
             {
                 "grant": strings("Roles that must be able to EXECUTE it (effective privileges)."),
@@ -182,6 +187,8 @@ def check_function(req: Requirement, ctx: AuditContext) -> Finding:
         diffs.append(Diff("config", list(props["config"] or []), list(fn.config)))
     if "comment" in props and (props["comment"] or None) != (fn.comment or None):
         diffs.append(Diff("comment", props["comment"], fn.comment))
+    if "leakproof" in props and bool(props["leakproof"]) != fn.leakproof:
+        diffs.append(Diff("leakproof", props["leakproof"], fn.leakproof))
     notes: list[str] = []
     if "body" in props:
         want = props["body"] or ""

@@ -65,6 +65,8 @@ def check_strict_functions(req: Requirement, ctx: AuditContext) -> Finding:
                 required.add(functions[0].signature)
                 if functions[0].comment and "comment" not in other.props:
                     commented.append(functions[0].signature)
+                elif functions[0].leakproof and "leakproof" not in other.props:
+                    commented.append(functions[0].signature)  # LEAKPROOF, unstated
     allow = [str(a) for a in req.props.get("allow") or []]
     schemas = set(req.props["schemas"])
     extra = sorted(
@@ -87,7 +89,7 @@ def check_strict_functions(req: Requirement, ctx: AuditContext) -> Finding:
         return finding_for(
             req,
             Status.FAIL,
-            f"functions with a comment the spec does not state: {', '.join(commented)}",
+            f"functions with a comment or LEAKPROOF the spec does not state: {', '.join(commented)}",
             diffs=[Diff("function comments", "only what the entries state", commented)],
             name="functions",
         )

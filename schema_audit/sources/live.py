@@ -502,7 +502,7 @@ SELECT n.nspname, p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid
        {sql_body}, pg_catalog.pg_get_userbyid(p.proowner), pg_catalog.obj_description(p.oid, 'pg_proc'),
        """
     + _ACL.format(acl="p.proacl", kind="f", owner="p.proowner")
-    + """
+    + """, p.proleakproof
 FROM pg_catalog.pg_proc p
 JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_catalog.pg_language l ON l.oid = p.prolang
@@ -1192,6 +1192,7 @@ def _build(
         owner,
         comment,
         acl,
+        leakproof,
     ) in r.rows(Q_FUNCTIONS, "functions"):
         fn = Function(
             schema,
@@ -1209,6 +1210,7 @@ def _build(
             comment=comment,
             grants=_grants(acl, owner),
             provenance=[Provenance(source="catalog", action="catalog")],
+            leakproof=bool(leakproof),
         )
         model.functions[fn.signature] = fn
     for schema, name, labels, owner, acl in r.rows(Q_ENUMS, "enum types"):

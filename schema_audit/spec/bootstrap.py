@@ -215,6 +215,8 @@ def _function(function: Function) -> dict[str, Any]:
     entry["grants"] = acl(function.grants, function.owner)
     if function.comment:  # strict.functions holds an unstated one to none
         entry["comment"] = function.comment
+    if function.leakproof:  # likewise
+        entry["leakproof"] = True
     return entry
 
 

@@ -104,7 +104,7 @@ def alter_function(interp: DdlInterpreter, node: ast.AlterFunctionStmt) -> None:
 
 def _set_attribute(fn: Function, opt: ast.DefElem) -> None:
     """SECURITY, volatility, STRICT and PARALLEL, written alike by CREATE and ALTER FUNCTION;
-    other options (COST, ROWS, LEAKPROOF, SUPPORT) are not modelled."""
+    LEAKPROOF; other options (COST, ROWS, SUPPORT) are not modelled."""
     arg: Any = opt.arg  # a Boolean or a String node, as the grammar writes each option
     if opt.defname == "security":
         fn.security_definer = bool(arg.boolval)
@@ -114,6 +114,8 @@ def _set_attribute(fn: Function, opt: ast.DefElem) -> None:
         fn.strict = bool(arg.boolval)
     elif opt.defname == "parallel":
         fn.parallel = arg.sval.upper()
+    elif opt.defname == "leakproof":
+        fn.leakproof = bool(arg.boolval)
 
 
 def _set_config(config: list[str], stmt: ast.VariableSetStmt) -> list[str]:
