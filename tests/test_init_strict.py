@@ -200,11 +200,16 @@ def test_init_spec_holds_enums_to_their_labels(make_db, tmp_path: Path) -> None:
     enums = yaml.safe_load(spec.read_text())["enums"]
     assert all(entry.pop("owner") for entry in enums.values())  # the role the test runs as
     assert enums == {
-        "mood": {"values": ["sad", "ok", "happy"], "grants": {"public": ["USAGE"]}},
+        "mood": {
+            "values": ["sad", "ok", "happy"],
+            "grants": {"public": ["USAGE"]},
+            "comment": None,
+        },
         "plan.tier": {
             "schema": "billing",
             "values": ["free", "pro"],
             "grants": {"public": ["USAGE"]},
+            "comment": None,  # COMMENT ON TYPE: stated always
         },
     }
     assert _failing(spec, dsn) == {}
