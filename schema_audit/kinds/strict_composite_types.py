@@ -36,7 +36,7 @@ def facets(req: Requirement) -> list[Facet]:
     facets=facets,
 )
 def check_strict_composite_types(req: Requirement, ctx: AuditContext) -> Finding:
-    if ctx.is_static() and any(r.kind == "composite_type" for r in ctx.spec.requirements):
+    if ctx.is_static() and ctx.of_kind("composite_type"):
         # the entries cannot be judged from a history; with none, a history that made such a
         # type has an unapplied statement, and the facet DEFERs this finding
         return finding_for(req, Status.DEFERRED, UNKNOWN_COMPOSITES, name="composite_types")

@@ -37,7 +37,7 @@ def facets(req: Requirement) -> list[Facet]:
     facets=facets,
 )
 def check_strict_domains(req: Requirement, ctx: AuditContext) -> Finding:
-    if ctx.is_static() and any(r.kind == "domain" for r in ctx.spec.requirements):
+    if ctx.is_static() and ctx.of_kind("domain"):
         # the entries cannot be judged from a history; with none, a history that made such a
         # type has an unapplied statement, and the facet DEFERs this finding
         return finding_for(

@@ -53,7 +53,7 @@ def _stated(value: Any) -> tuple[str, str]:
 )
 def check_strict_rules(req: Requirement, ctx: AuditContext) -> Finding:
     if ctx.is_static() and (
-        any(r.kind == "table" and r.props.get("rules") for r in ctx.spec.requirements)
+        any(r.props.get("rules") for r in ctx.of_kind("table"))
         or any(": rule " in s or s.startswith("rule ") for s in ctx.model.blind_spots)
     ):
         # the static reader names each rule a history makes (a blind spot) but reads none:
@@ -64,8 +64,8 @@ def check_strict_rules(req: Requirement, ctx: AuditContext) -> Finding:
         qualify(r.schema, r.table or ""): {
             name: _stated(value) for name, value in (r.props.get("rules") or {}).items()
         }
-        for r in ctx.spec.requirements
-        if r.kind == "table" and not r.id.startswith("match.")
+        for r in ctx.of_kind("table")
+        if not r.id.startswith("match.")
     }
     differing: list[str] = []
     for key, table in sorted(ctx.model.tables.items()):
