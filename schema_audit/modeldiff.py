@@ -12,8 +12,9 @@ and each such choice is named here:
 
 * the owner's own privileges (the catalog lists them, SQL files rarely say
   who the owner is), so grants are compared for every other grantee;
-* view definitions as text (pg_get_viewdef and a deparser print the same
-  query differently); a view's columns and the relations it reads are compared;
+* a view's query as text: it is compared as PostgreSQL would store it
+  (``viewtext.views_equal``); a difference only in casts (PostgreSQL spells out
+  casts it adds, a migration's text does not) is undecided, not drift;
 * view column types (only the catalog knows them);
 * who the creating role of default privileges is (ALTER DEFAULT PRIVILEGES
   without FOR ROLE belongs to whoever runs the migrations);
@@ -69,6 +70,8 @@ class Difference:
     reads: Reads = field(default=(), compare=False, repr=False)
     # "left"/"right": that side's value is a date/time literal the session decides
     session: str | None = field(default=None, compare=False, repr=False)
+    # why the two may still be what PostgreSQL stores alike (then undecided, not drift)
+    unsure: str | None = field(default=None, compare=False, repr=False)
 
     def __str__(self) -> str:
         return f"{self.object}: {self.property}: {_shown(self.left)} vs {_shown(self.right)}"
@@ -405,6 +408,7 @@ def _diff_view(key: str, a: View, b: View, add: _Collector) -> None:
     )
     add(obj, "columns", _names(c.name for c in a.columns), _names(c.name for c in b.columns))
     add(obj, "reads", ", ".join(sorted(a.depends_on)), ", ".join(sorted(b.depends_on)))
+    _diff_query(obj, a.definition, b.definition, add)
     add.reads = (("comment", key, "*"),)
     add(obj, "comment", a.comment or "", b.comment or "")
     add.reads = (("view", key, "*"),)
@@ -419,6 +423,23 @@ def _diff_view(key: str, a: View, b: View, add: _Collector) -> None:
     _diff_indexes(key, a.indexes, b.indexes, add)
     add.reads = _grant_reads(key)
     _diff_grants(obj, a.grants, b.grants, a.owner or b.owner, add)
+
+
+def _diff_query(obj: str, a: str, b: str, add: _Collector) -> None:
+    """The view's query, compared as PostgreSQL stores it: init's text of the same catalog
+    or the same canonical query is equal; one that differs only in casts is undecided (a
+    cast PostgreSQL adds by itself is printed by the catalog, not written in a migration)."""
+    from schema_audit.viewtext import unframed_query, views_equal
+
+    if not a or not b:  # a source that does not hold the query (nothing to compare)
+        return
+    same = views_equal(a, b)
+    if same is True:
+        return
+    unsure = None if same is False else "the queries differ only in casts, which PostgreSQL adds"
+    add.out.append(
+        Difference(obj, "query", unframed_query(a), unframed_query(b), add.reads, None, unsure)
+    )
 
 
 def _diff_function(key: str, a: Function, b: Function, add: _Collector) -> None:

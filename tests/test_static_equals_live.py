@@ -16,8 +16,8 @@ import pytest
 from b03 import FIXTURE, SPEC, upgrade_b03
 
 from schema_audit.api import audit_model
+from schema_audit.audit.undecided import compare_models
 from schema_audit.demo import upgrade_alembic
-from schema_audit.modeldiff import diff_models
 from schema_audit.sources import live
 from schema_audit.sources.alembic import model_from_history, render_history
 from schema_audit.sources.scratch_cluster import find_bindir
@@ -55,15 +55,26 @@ def _live_and_dump(pg_server, tmp_path: Path, prefix: str, *statements: str):  #
     return live_model, dump
 
 
-def assert_same(live_model, static_model) -> None:  # type: ignore[no-untyped-def]
-    differences = [str(d) for d in diff_models(live_model, static_model)]
+# b03's materialized view: PostgreSQL stores `COALESCE(sum(…), 0::bigint)::numeric / 100.0`,
+# casts it adds by itself, which the migration's text does not show: the static reading
+# cannot tell them from casts someone wrote, so `diff` holds that query undecided
+B03_CASTS_ADDED = ["materialized view public.mv_realtime_revenue"]
+
+
+def assert_same(live_model, static_model, casts_added=()) -> None:  # type: ignore[no-untyped-def]
+    """No difference; a view query differing only in casts is undecided (``casts_added``)."""
+    compared = compare_models(live_model, static_model)
+    differences = [str(d) for d in compared.differences]
     assert differences == [], "static model differs from live:\n" + "\n".join(differences)
+    undecided = [(u.difference.object, u.difference.property) for u in compared.undecided]
+    assert undecided == [(name, "query") for name in casts_added]
+    assert all("differ only in casts" in u.reason for u in compared.undecided)
 
 
 def test_alembic_history_equals_live_catalog(b03_live) -> None:  # type: ignore[no-untyped-def]
     _, live_model = b03_live
     static = model_from_history(render_history(FIXTURE))
-    assert_same(live_model, static)
+    assert_same(live_model, static, B03_CASTS_ADDED)
     assert len(static.revisions) == 15
 
 
@@ -91,7 +102,7 @@ def test_plain_sql_migration_folder_equals_live_catalog(b03_live, tmp_path: Path
     static = load_sql(folder)
     assert [r.revision for r in static.revisions][:3] == ["V1", "V2", "V3"]
     assert [r.revision for r in static.revisions][-1] == "V15"
-    assert_same(live_model, static)
+    assert_same(live_model, static, B03_CASTS_ADDED)
 
 
 def test_static_audit_gives_the_live_statuses_and_cites_file_and_line(b03_live) -> None:  # type: ignore[no-untyped-def]

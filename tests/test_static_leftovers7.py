@@ -8,6 +8,9 @@ holds (``diff`` of both models, and each view's query as ``pg_get_viewdef`` prin
 
 from __future__ import annotations
 
+import psycopg
+
+from schema_audit.audit.undecided import compare_models
 from schema_audit.modeldiff import diff_models
 from schema_audit.sources import live
 from schema_audit.sources.ddl import interpret
@@ -85,3 +88,38 @@ def test_a_string_literal_meeting_a_jsonb_operand_is_stored_as_jsonb(make_db) ->
         CREATE VIEW same_names AS SELECT id FROM docs x (id, data);
     """
     assert _queries_apart(make_db, script) == {}
+
+
+def test_diff_compares_view_queries_as_postgresql_stores_them(make_db) -> None:  # type: ignore[no-untyped-def]
+    """`diff` compared a view's columns and the relations it reads, not its query: a view
+    whose WHERE changed on the database showed no difference. The queries are compared as
+    PostgreSQL stores them now (a function in FROM with its schema and every column named,
+    `CREATE VIEW v (ident)` as `AS ident`, a VALUES alias list printed whole); one differing
+    only in casts PostgreSQL adds is undecided, with the reason, not drift."""
+    script = """
+        CREATE TABLE accounts (id int PRIMARY KEY, active boolean, tags text[], n int);
+        CREATE FUNCTION active_ids() RETURNS TABLE (id int) LANGUAGE sql
+            AS 'SELECT id FROM accounts WHERE active';
+        CREATE VIEW active AS SELECT id FROM accounts WHERE active;
+        CREATE VIEW from_function AS SELECT * FROM active_ids();
+        CREATE VIEW tags AS SELECT a.id, t.* FROM accounts a, unnest(a.tags) t;
+        CREATE VIEW renamed (ident) AS SELECT * FROM (SELECT id, n AS m FROM accounts) s;
+        CREATE VIEW pairs AS SELECT * FROM (VALUES (1, 2)) AS t (x);
+        CREATE VIEW totals AS SELECT COALESCE(sum(n), 0) / 100.0 AS total FROM accounts;
+    """
+    dsn = make_db("s7", script)
+    static = interpret(script)
+    same = compare_models(live.introspect(dsn), static)
+    assert same.differences == []
+    assert [(u.difference.object, u.difference.property) for u in same.undecided] == [
+        ("view public.totals", "query")
+    ]
+    assert "differ only in casts" in same.undecided[0].reason
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("CREATE OR REPLACE VIEW active AS SELECT id FROM accounts WHERE NOT active")
+    changed = compare_models(live.introspect(dsn), static)
+    assert [str(d) for d in changed.differences] == [
+        "view public.active: query: SELECT accounts.id\n   FROM public.accounts\n"
+        "  WHERE NOT accounts.active vs SELECT accounts.id FROM public.accounts"
+        " WHERE accounts.active"
+    ]

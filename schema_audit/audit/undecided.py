@@ -36,7 +36,7 @@ def compare_models(left: SchemaModel, right: SchemaModel) -> ModelComparison:
 
 def _undecided_reason(difference: Difference, left: SchemaModel, right: SchemaModel) -> str | None:
     """Why a static reading cannot decide ``difference``; None when it can."""
-    reasons = []
+    reasons = [difference.unsure] if difference.unsure else []
     if difference.session is not None:
         reasons.append(
             f"the {difference.session} side's date/time literal has no UTC offset (or is "

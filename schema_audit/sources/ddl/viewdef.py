@@ -35,15 +35,35 @@ _Visible = list[tuple[str, str]] | None
 _Scope = tuple[list[_Item], _Visible]
 
 
-def stored_definition(interp: DdlInterpreter, query: ast.Node) -> str:
+def stored_definition(interp: DdlInterpreter, query: ast.Node, aliases: list[str] = ()) -> str:  # type: ignore[assignment]
     """The deparsed query with relations schema-qualified, columns qualified by their FROM
-    item and ``*`` expanded, as ``pg_get_viewdef`` prints them (text otherwise as written)."""
+    item and ``*`` expanded, as ``pg_get_viewdef`` prints them (text otherwise as written);
+    ``aliases``: the view's column names given in ``CREATE VIEW v (a, b)``, printed as the
+    output columns' ``AS`` names."""
     tree = copy_tree(query)
     try:
         _Resolver(interp).select(tree, [], {})
     except RecursionError:  # a query nested too deep: the text as written
         tree = query
+    else:
+        _name_outputs(interp, tree, list(aliases))
     return deparse(tree) or ""
+
+
+def _name_outputs(interp: DdlInterpreter, tree: ast.Node, aliases: list[str]) -> None:
+    """``CREATE VIEW v (ident) AS SELECT s.id …`` is stored as ``SELECT s.id AS ident``."""
+    if not aliases or not isinstance(tree, ast.SelectStmt) or tree.op or not tree.targetList:
+        return
+    try:
+        names = _names(interp, tree, {})
+    except _Unknown:
+        return
+    targets = list(tree.targetList)
+    if len(names) != len(targets):
+        return
+    for target, name, alias in zip(targets, names, aliases, strict=False):
+        if alias != name and isinstance(target, ast.ResTarget):
+            target.name = alias
 
 
 class _Resolver:
@@ -89,6 +109,7 @@ class _Resolver:
                 self.expr(value, scopes, ctes)
         for item in node.fromClause or ():
             self._join_quals(item, scopes, ctes)
+        self._function_args(list(node.fromClause or ()), scopes, ctes)
 
     def _output(self, query: ast.Node | None, ctes: dict, aliases: list[str]) -> list[str] | None:
         try:
@@ -115,13 +136,7 @@ class _Resolver:
                     columns = _relation_columns(self.interp, item)
                 except _Unknown:
                     columns = None
-                if columns is not None and item.alias is not None and item.alias.colnames:
-                    # PostgreSQL prints every column's name once one is renamed, none else
-                    given = _aliased(columns, item.alias) or []
-                    changed = given != columns
-                    item.alias.colnames = (
-                        tuple(ast.String(sval=c) for c in given) if changed else None
-                    )
+                _print_every_name(columns, item.alias)
                 table = self.interp.model.tables.get(read_relation(self.interp, item))
                 if table is not None and columns is not None:
                     columns = _aliased(columns, item.alias)
@@ -133,7 +148,10 @@ class _Resolver:
             if item.alias is None:
                 return [("", None)], None
             columns = self._output(item.subquery, ctes, [])
+            _print_every_name(columns, item.alias)
             return _named(item.alias.aliasname, _aliased(columns, item.alias))
+        if isinstance(item, ast.RangeFunction):
+            return self._function(item, outer, ctes)
         if isinstance(item, ast.JoinExpr):
             if item.alias is not None:
                 return [(item.alias.aliasname, None)], None
@@ -146,6 +164,59 @@ class _Resolver:
             return left + right, _merged(item, left_shown, right_shown)
         alias = getattr(item, "alias", None)
         return [(alias.aliasname if alias is not None else "", None)], None
+
+    def _function(
+        self, item: ast.RangeFunction, outer: list[_Scope], ctes: dict
+    ) -> tuple[list[_Item], _Visible]:
+        """A function in FROM as PostgreSQL prints it: the history's functions under their
+        schema, an alias naming every column (``unnest(…) unnest(unnest)``), ``LATERAL`` when
+        its arguments read an earlier FROM item (PostgreSQL marks it so by itself)."""
+        from schema_audit.sources.ddl.view_columns import _from_item as columns_of
+
+        try:
+            columns, by = columns_of(self.interp, item, {k: v for k, v in ctes.items() if v})
+        except _Unknown:
+            alias = item.alias
+            return [(alias.aliasname if alias is not None else "", None)], None
+        first = item.functions[0][0] if item.functions else None
+        called = strings(first.funcname) if isinstance(first, ast.FuncCall) else []
+        # named by its alias, else by its (first) function, as PostgreSQL names it
+        name = item.alias.aliasname if item.alias is not None else called[-1:] and called[-1]
+        if len(by) > 1 or not name:
+            return [("", None)], None
+        for pair in item.functions or ():
+            call = pair[0]
+            names = strings(call.funcname)
+            if len(names) == 1:
+                user = self.interp.model.functions_named(names[0])
+                if user:  # the one the search_path finds (checked by columns_of)
+                    call.funcname = (ast.String(sval=user[0].schema), *call.funcname)
+        if not item.coldeflist and not any(len(p) > 1 and p[1] for p in item.functions or ()):
+            item.alias = ast.Alias(
+                aliasname=name, colnames=tuple(ast.String(sval=c) for c in columns)
+            )
+        return [(name, columns)], [(name, c) for c in columns]
+
+    def _function_args(self, items: list, scopes: list[_Scope], ctes: dict) -> None:
+        """Qualify a FROM function's arguments (they may read the FROM items before it)."""
+        earlier: list[_Item] = []
+        for item in items:
+            if isinstance(item, ast.RangeFunction):
+                names = {n for n, _ in earlier if n}
+                self.expr(tuple(p[0] for p in item.functions or ()), scopes, ctes)
+                refs = [r for p in item.functions or () for r in find_all(p[0], ast.ColumnRef)]
+                if any(strings(r.fields)[:1] and strings(r.fields)[0] in names for r in refs):
+                    item.lateral = True
+            earlier += [(item, None)] if not isinstance(item, ast.Node) else []
+            earlier += self._names_of(item)
+
+    def _names_of(self, item: object) -> list[_Item]:
+        if isinstance(item, ast.RangeVar):
+            return [(item.alias.aliasname if item.alias is not None else item.relname, [])]
+        if isinstance(item, ast.JoinExpr):
+            return self._names_of(item.larg) + self._names_of(item.rarg)
+        alias = getattr(item, "alias", None)
+        return [(alias.aliasname, [])] if alias is not None else []
 
     def _join_quals(self, item: object, scopes: list[_Scope], ctes: dict) -> None:
         if isinstance(item, ast.JoinExpr):
@@ -257,6 +328,14 @@ _JSONB = ast.TypeName(names=(ast.String(sval="jsonb"),))
 
 def _untyped_string(node: object) -> bool:
     return isinstance(node, ast.A_Const) and isinstance(node.val, ast.String)
+
+
+def _print_every_name(columns: list[str] | None, alias: ast.Alias | None) -> None:
+    """PostgreSQL prints every column's name in an alias once one is renamed, none else."""
+    if columns is None or alias is None or not alias.colnames:
+        return
+    given = _aliased(columns, alias) or []
+    alias.colnames = tuple(ast.String(sval=c) for c in given) if given != columns else None
 
 
 def _named(name: str | None, columns: list[str] | None) -> tuple[list[_Item], _Visible]:

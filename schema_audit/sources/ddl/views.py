@@ -109,7 +109,7 @@ def define_view(
         schema,
         rv.relname,
         materialized=materialized,
-        definition=stored_definition(interp, query),
+        definition=stored_definition(interp, query, aliases),
         columns=[ViewColumn(n, "") for n in names],
         depends_on=sorted({*relations_read(interp, query), *rowtype_reads(interp, query)}),
         provenance=[interp._prov()],
