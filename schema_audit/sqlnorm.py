@@ -29,6 +29,7 @@ from schema_audit import sqltime
 from schema_audit.deferred import defer
 from schema_audit.ident import split_qualified
 from schema_audit.jsonbtext import canonical_jsonb
+from schema_audit.jsonpathtext import canonical_jsonpath
 from schema_audit.model import quote_ident
 
 
@@ -337,6 +338,10 @@ def fold_literal(base: str, const: ast.A_Const):
         stored = canonical_jsonb(text)
         if stored is not None:
             return ast.A_Const(val=ast.String(sval=stored))
+    elif base == "jsonpath":
+        path = canonical_jsonpath(text)
+        if path is not None:
+            return ast.A_Const(val=ast.String(sval=path))
     return const
 
 
@@ -482,6 +487,8 @@ def _normalize(node):
         names = [n.sval for n in node.funcname]
         if len(names) == 2 and names[0] == "pg_catalog":
             node.funcname = (ast.String(sval=names[1]),)
+        if names[-1] in _JSONPATH_FUNCS and len(node.args or ()) > 1:
+            node.args = (node.args[0], _as_jsonpath(node.args[1]), *node.args[2:])
         if names[-1] in _REGCLASS_FUNCS and node.args and _is_string_const(node.args[0]):
             first = node.args[0]
             first.val = ast.String(sval=canonical_relation_literal(first.val.sval))
@@ -493,7 +500,13 @@ def _normalize(node):
             node.funcformat = CoercionForm.COERCE_EXPLICIT_CALL
         return node
     if isinstance(node, ast.A_Expr):
+        if node.name and len(node.name) == 1 and getattr(node.name[0], "sval", None) == "@?":
+            node.rexpr = _as_jsonpath(node.rexpr)  # jsonb @? jsonpath
         return _normalize_a_expr(node)
+    if isinstance(node, ast.CaseExpr):
+        if isinstance(node.defresult, ast.A_Const) and node.defresult.isnull:
+            node.defresult = None  # a CASE without ELSE is stored `ELSE NULL::<its type>`
+        return node
     if isinstance(node, ast.BoolExpr):
         flat = []
         for arg in node.args:
@@ -507,6 +520,21 @@ def _normalize(node):
                 flat.append(arg)
         node.args = tuple(flat)
         return node
+    return node
+
+
+# functions whose second argument is a jsonpath (a bare literal there is one, stored cast)
+_JSONPATH_FUNCS = frozenset(
+    f"jsonb_path_{name}{tz}"
+    for name in ("exists", "match", "query", "query_array", "query_first")
+    for tz in ("", "_tz")
+)
+
+
+def _as_jsonpath(node):
+    """A bare string literal where a jsonpath goes, in jsonpath's one form (``jsonpathtext``)."""
+    if _is_string_const(node):
+        return fold_literal("jsonpath", node)
     return node
 
 

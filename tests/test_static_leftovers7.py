@@ -123,3 +123,66 @@ def test_diff_compares_view_queries_as_postgresql_stores_them(make_db) -> None: 
         "  WHERE NOT accounts.active vs SELECT accounts.id FROM public.accounts"
         " WHERE accounts.active"
     ]
+
+
+def _differences(make_db, script: str) -> list[str]:  # type: ignore[no-untyped-def]
+    dsn = make_db("s7", script)
+    static = interpret(script)
+    assert not static.unapplied
+    return [str(d) for d in diff_models(live.introspect(dsn), static)]
+
+
+def test_an_integer_meeting_a_float_or_an_interval_is_stored_cast_to_double_precision(
+    make_db,
+) -> None:  # type: ignore[no-untyped-def]
+    """Ory Hydra's `expires_at … GENERATED ALWAYS AS (CASE WHEN consent_remember_for > 0
+    THEN requested_at + consent_remember_for * CAST('1 second' AS interval) END)`: no
+    `integer * interval` operator exists, so PostgreSQL casts the integer to double
+    precision (`float8 * interval`), as it does where an integer meets a float; and a CASE
+    without ELSE is stored `ELSE NULL::timestamp`. Read as written: a static false FAIL."""
+    script = """
+        CREATE TABLE hydra_oauth2_flow (
+            login_challenge VARCHAR(40) NOT NULL PRIMARY KEY,
+            requested_at TIMESTAMP NOT NULL DEFAULT NOW(),
+            consent_remember_for INTEGER,
+            login_remember_for INTEGER NOT NULL DEFAULT 0,
+            weight DOUBLE PRECISION,
+            ratio REAL
+        );
+        ALTER TABLE hydra_oauth2_flow ADD COLUMN expires_at TIMESTAMP GENERATED ALWAYS AS (
+            CASE WHEN consent_remember_for > 0
+                THEN requested_at + consent_remember_for * CAST('1 second' AS interval) END
+        ) STORED;
+        ALTER TABLE hydra_oauth2_flow ADD COLUMN remember_for INTERVAL
+            GENERATED ALWAYS AS (login_remember_for * interval '1 minute') STORED;
+        ALTER TABLE hydra_oauth2_flow ADD COLUMN weighted DOUBLE PRECISION
+            GENERATED ALWAYS AS (login_remember_for * weight + ratio * login_remember_for) STORED;
+        ALTER TABLE hydra_oauth2_flow ADD CONSTRAINT weight_bound
+            CHECK (login_remember_for < weight);
+        CREATE INDEX hydra_oauth2_flow_weighted_idx
+            ON hydra_oauth2_flow ((login_remember_for * weight));
+        CREATE INDEX hydra_oauth2_flow_recent_idx ON hydra_oauth2_flow (requested_at)
+            WHERE login_remember_for > weight;
+    """
+    assert _differences(make_db, script) == []
+
+
+def test_a_jsonpath_constant_is_compared_in_postgresqls_printed_form(make_db) -> None:  # type: ignore[no-untyped-def]
+    """CKAN's `CHECK (… jsonb_path_exists(extras, '$.* ? (@.type() <> "string")'))` is
+    stored `'$.*?(@.type() != "string")'::jsonpath` (keys quoted, `lax` dropped, `$x` as
+    `$"x"`): read as written, `diff` and a static audit reported a difference. A changed
+    path still differs (`>` against `>=`)."""
+    script = """
+        CREATE TABLE package (id text PRIMARY KEY, extras jsonb);
+        ALTER TABLE package ADD CONSTRAINT package_flat_extras CHECK (
+            NOT jsonb_path_exists(extras, '$.* ? (@.type() <> "string")'));
+        ALTER TABLE package ADD CONSTRAINT package_extras_keys CHECK (
+            extras @? 'lax $.a.b[*] ? (@ > 1 && @ < $max)' OR jsonb_path_match(
+                extras, 'exists($.tags ? (@ starts with "x"))', '{"max": 5}'));
+    """
+    assert _differences(make_db, script) == []
+    changed = script.replace("(@ > 1 &&", "(@ >= 1 &&")
+    catalog = live.introspect(make_db("s7", script))
+    assert [d.object for d in diff_models(catalog, interpret(changed))] == [
+        "constraint package_extras_keys on public.package"
+    ]

@@ -258,23 +258,24 @@ def _create_index(interp: DdlInterpreter, body: dict, nodes: _Lazy) -> Callable[
     name = body.get("idxname")
     schemaname, relname = _relation(body["relation"])
     method = body.get("accessMethod") or "btree"
+    # an expression's facts before its key is read (reading it consumes the plain data)
+    expressions = [
+        _facts(elem["IndexElem"]["expr"])
+        for elem in body["indexParams"]
+        if elem.__class__ is dict and "expr" in elem.get("IndexElem", ())
+    ]
     keys = [_index_key(elem, method, nodes) for elem in body["indexParams"]]
     include = [_include(elem) for elem in body.get("indexIncludingParams", ())]
     where = None
     facts = _facts(body.get("whereClause"))
     if facts is not None and facts[1]:
         raise _NotHere  # the tree handler promotes integer columns meeting it (implicit.py)
-    expressions = [
-        elem["IndexElem"]["expr"]
-        for elem, key in zip(body["indexParams"], keys, strict=True)
-        if not key[1]
-    ]
     if facts is not None or expressions:
         table = interp.model.tables.get(qualify(interp._schema_named(schemaname, relname), relname))
         # the tree handler qualifies citext's operators and casts an integer column meeting
-        # a numeric one, as PostgreSQL stores them (implicit.py)
+        # a numeric one (a float, an interval), as PostgreSQL stores them (implicit.py)
         if table is not None and (
-            _may_cast(facts, table) or any(_may_cast(_facts(e), table) for e in expressions)
+            _may_cast(facts, table) or any(_may_cast(e, table) for e in expressions)
         ):
             raise _NotHere
     if facts is not None:
@@ -353,12 +354,16 @@ def _index_key(value: Any, method: str, nodes: _Lazy) -> _IndexKeyRead:
     return text, False, descending, nulls, opclass, collation, label
 
 
+# a cast to one of these makes an integer it meets promoted (to numeric, double precision)
+_PROMOTING_TYPES = ("numeric", "decimal", "float8", "float4", "interval")
+
+
 def _numeric(value: Any) -> bool:
-    """Whether an expression holds a numeric literal or a cast to numeric: an integer column
-    meeting one is stored promoted to numeric (``implicit``), which only the tree handler
-    adds (it knows the columns' types)."""
+    """Whether an expression holds a numeric literal or a cast to numeric (float, interval):
+    an integer column meeting one is stored promoted (``implicit``), which only the tree
+    handler adds (it knows the columns' types)."""
     if value.__class__ is dict:
-        if "fval" in value or value.get("sval") in ("numeric", "decimal"):
+        if "fval" in value or value.get("sval") in _PROMOTING_TYPES:
             return True
         return any(_numeric(item) for item in value.values())
     if value.__class__ is list:
@@ -596,8 +601,14 @@ def _may_cast(facts: _Facts | None, table: Table) -> bool:
     if numeric_literal or _names_citext(names, table):
         return True  # (citext: the tree handler qualifies its operators, implicit.py)
     types = {column.type for column in map(table.columns.get, names) if column}
-    numeric = any(type_.split("(")[0] == "numeric" for type_ in types)
+    # (an integer meeting a float or an interval is cast to double precision)
+    numeric = any(
+        type_.split("(")[0] == "numeric" or type_.startswith(_FLOAT_OR_INTERVAL) for type_ in types
+    )
     return numeric and not types.isdisjoint(INTEGER_TYPES)
+
+
+_FLOAT_OR_INTERVAL = ("double precision", "real", "interval")
 
 
 # (shape key, holds a numeric literal or cast, the column names it reads) of an expression

@@ -29,14 +29,42 @@ _ARITHMETIC = frozenset({"+", "-", "*", "/", "%"})
 _COMPARISONS = frozenset({"<", ">", "<=", ">=", "=", "<>", "!="})
 
 # what an operand is, as far as this promotion cares: an integer expression, an integer
-# literal (PostgreSQL casts it too, and the canonical forms drop a literal's cast), numeric
+# literal (PostgreSQL casts it too, and the canonical forms drop a literal's cast), numeric,
+# a float (double precision, real) and an interval
 _INT, _INT_LITERAL, _NUMERIC = "int", "int literal", "numeric"
+_FLOAT, _INTERVAL = "float", "interval"
+_FLOAT_TYPES = frozenset({"double precision", "real", "float8", "float4"})
 
 
 def _as_numeric(node: Any) -> ast.TypeCast:
     return ast.TypeCast(
         arg=node, typeName=ast.TypeName(names=(ast.String(sval="numeric"),), typemod=-1)
     )
+
+
+def _as_float8(node: Any) -> ast.TypeCast:
+    """``integer * interval`` is ``float8 * interval`` (no integer one exists), an integer or
+    numeric meeting a float is a float: stored ``((i)::double precision * iv)``."""
+    return ast.TypeCast(
+        arg=node, typeName=ast.TypeName(names=(ast.String(sval="float8"),), typemod=-1)
+    )
+
+
+def _to_float8(op: str, left: str | None, right: str | None) -> tuple[bool, bool, str | None]:
+    """Which operand PostgreSQL casts to double precision, and the result's kind, for an
+    operator meeting a float or an interval (float8 * interval and its like): (left, right,
+    kind); None: not such a meeting."""
+    number = (_INT, _INT_LITERAL, _NUMERIC)
+    if _FLOAT in (left, right) and (left in number or right in number):
+        kind = None if op in _COMPARISONS else _FLOAT
+        return left in number, right in number, kind
+    if op == "*" and left == _INTERVAL and right in number:
+        return False, True, _INTERVAL
+    if op == "*" and right == _INTERVAL and left in number:
+        return True, False, _INTERVAL
+    if op == "/" and left == _INTERVAL and right in number:
+        return False, True, _INTERVAL
+    return False, False, None
 
 
 class Columns:
@@ -102,6 +130,10 @@ def _column_kind(node: ast.ColumnRef, columns: Columns) -> str | None:
         return None
     if column.type in INTEGER_TYPES:
         return _INT
+    if column.type in _FLOAT_TYPES:
+        return _FLOAT
+    if column.type.split("(")[0] == "interval":
+        return _INTERVAL
     return _NUMERIC if column.type.split("(")[0] == "numeric" else None
 
 
@@ -194,6 +226,13 @@ def _promote(node: object, columns: Columns) -> str | None:
         if node.lexpr is None:  # unary minus / plus
             return right if op in ("-", "+") else None
         left = _promote(node.lexpr, columns)
+        cast_left, cast_right, kind = _to_float8(op, left, right)
+        if cast_left or cast_right:
+            node.lexpr = _as_float8(node.lexpr) if cast_left else node.lexpr
+            node.rexpr = _as_float8(node.rexpr) if cast_right else node.rexpr
+            return kind
+        if _FLOAT in (left, right) or _INTERVAL in (left, right):
+            return None  # another meeting (interval + interval, timestamp + interval …)
         if left == _NUMERIC and right == _INT:
             node.rexpr = _as_numeric(node.rexpr)
         elif right == _NUMERIC and left == _INT:
@@ -228,6 +267,10 @@ def _promote(node: object, columns: Columns) -> str | None:
         base = type_name.names[-1].sval
         if base in ("int2", "int4", "int8", "smallint", "integer", "bigint"):
             return _INT
+        if base in ("float8", "float4"):
+            return _FLOAT
+        if base == "interval":
+            return _INTERVAL
         return _NUMERIC if base in ("numeric", "decimal") else None
     for slot in getattr(type(node), "__slots__", ()):
         value = getattr(node, slot, None)
