@@ -186,3 +186,28 @@ def test_a_jsonpath_constant_is_compared_in_postgresqls_printed_form(make_db) ->
     assert [d.object for d in diff_models(catalog, interpret(changed))] == [
         "constraint package_extras_keys on public.package"
     ]
+
+
+def test_citext_operators_with_a_cast_or_a_literal_on_the_left(make_db) -> None:  # type: ignore[no-untyped-def]
+    """graphile/starter's style: `email <> name::citext`, `'admin' <> email` and a text
+    column cast to citext (`name::citext = current_user::citext`, in a CHECK, an index
+    predicate, a policy) are stored with citext's own operator, `OPERATOR(public.<>)`. Only
+    a citext column on the left meeting a literal or a citext column was qualified: a static
+    false FAIL. `name::text ~ 'x'` keeps pg_catalog's operator (a changed CHECK differs)."""
+    script = """
+        CREATE EXTENSION citext;
+        CREATE TABLE app_users (id int, username citext, name text,
+            CONSTRAINT username_not_name CHECK (username <> name::citext),
+            CONSTRAINT not_admin CHECK ('admin' <> username));
+        ALTER TABLE app_users ADD CONSTRAINT name_not_root CHECK (name::citext <> 'root');
+        CREATE INDEX app_users_named_idx ON app_users (id) WHERE name::citext <> 'x';
+        ALTER TABLE app_users ENABLE ROW LEVEL SECURITY;
+        CREATE POLICY self ON app_users USING (name::citext = current_user::citext);
+        CREATE POLICY named ON app_users USING ('x' = name::citext);
+    """
+    assert _differences(make_db, script) == []
+    catalog = live.introspect(make_db("s7", script))
+    changed = script.replace("CHECK (name::citext <> 'root')", "CHECK (name::text <> 'root')")
+    assert [d.object for d in diff_models(catalog, interpret(changed))] == [
+        "constraint name_not_root on public.app_users"
+    ]

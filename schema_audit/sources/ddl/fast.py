@@ -355,13 +355,14 @@ def _index_key(value: Any, method: str, nodes: _Lazy) -> _IndexKeyRead:
 
 
 # a cast to one of these makes an integer it meets promoted (to numeric, double precision)
-_PROMOTING_TYPES = ("numeric", "decimal", "float8", "float4", "interval")
+# (citext: a cast to it meets citext's own operators, which the tree handler qualifies)
+_PROMOTING_TYPES = ("numeric", "decimal", "float8", "float4", "interval", "citext")
 
 
 def _numeric(value: Any) -> bool:
-    """Whether an expression holds a numeric literal or a cast to numeric (float, interval):
-    an integer column meeting one is stored promoted (``implicit``), which only the tree
-    handler adds (it knows the columns' types)."""
+    """Whether an expression holds a numeric literal or a cast to numeric (float, interval,
+    citext): an integer column meeting one is stored promoted (``implicit``), which only the
+    tree handler adds (it knows the columns' types)."""
     if value.__class__ is dict:
         if "fval" in value or value.get("sval") in _PROMOTING_TYPES:
             return True

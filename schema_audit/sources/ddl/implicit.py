@@ -359,7 +359,13 @@ _PATTERN_KINDS = (A_Expr_Kind.AEXPR_LIKE, A_Expr_Kind.AEXPR_ILIKE)
 
 
 def _citext_schema(node: Any, columns: Columns) -> str | None:
-    """The schema of the citext type of a column ``node`` names (None: not a citext column)."""
+    """The schema of the citext type of a column ``node`` names, or of a cast to citext
+    (``name::citext``; unqualified: public, as the model names it) (None: neither)."""
+    if isinstance(node, ast.TypeCast) and node.typeName is not None:
+        names = [n.sval for n in node.typeName.names or () if isinstance(n, ast.String)]
+        if names[-1:] == ["citext"] and len(names) <= 2 and not node.typeName.arrayBounds:
+            return names[0] if len(names) == 2 else "public"
+        return None
     column = columns.column(node) if isinstance(node, ast.ColumnRef) else None
     if column is None:
         return None
@@ -369,12 +375,30 @@ def _citext_schema(node: Any, columns: Columns) -> str | None:
     return schema if name == "citext" and schema else None
 
 
+def _citext_meeting(left: Any, right: Any, columns: Columns) -> str | None:
+    """The citext schema whose operator two operands meet with: a citext operand (column or
+    cast) and a string literal on either side, or two citext operands of one schema."""
+    ours, theirs = _citext_schema(left, columns), _citext_schema(right, columns)
+    if ours is not None and theirs is not None:
+        return ours if ours == theirs else None
+    if ours is not None and _string_literal(right):
+        return ours
+    if theirs is not None and _string_literal(left):
+        return theirs  # `'admin' <> email`: the literal is taken as citext
+    return None
+
+
+def _string_literal(node: Any) -> bool:
+    return isinstance(node, ast.A_Const) and isinstance(node.val, ast.String)
+
+
 def _citext_operators(node: Any, columns: Columns) -> None:
     """``email ~ '…'`` over a citext column is stored with citext's own operator, which the
     catalog (read with an empty search_path) prints ``email OPERATOR(public.~) '…'``
     (graphile/starter's CHECKs): such an operator is qualified here the same way. Only a
-    citext column on the left meeting a string literal or another citext column of the same
-    schema; ``email::text ~ '…'`` keeps pg_catalog's operator, as in PostgreSQL. Subqueries
+    citext column or cast meeting a string literal (either side) or another citext operand of
+    the same schema; ``email::text ~ '…'`` keeps pg_catalog's operator, as in PostgreSQL
+    (a domain over citext is not followed: the static reading does not model domains). Subqueries
     are not entered (their names are other tables' columns)."""
     if isinstance(node, tuple | list):
         for item in node:
@@ -388,11 +412,7 @@ def _citext_operators(node: Any, columns: Columns) -> None:
         and node.name
         and len(node.name) == 1
         and node.name[0].sval in _CITEXT_OPERATORS
-        and (schema := _citext_schema(node.lexpr, columns)) is not None
-        and (
-            (isinstance(node.rexpr, ast.A_Const) and isinstance(node.rexpr.val, ast.String))
-            or _citext_schema(node.rexpr, columns) == schema
-        )
+        and (schema := _citext_meeting(node.lexpr, node.rexpr, columns)) is not None
     ):
         op = "<>" if node.name[0].sval == "!=" else node.name[0].sval
         node.kind = A_Expr_Kind.AEXPR_OP  # LIKE is stored as the ~~ operator it stands for
