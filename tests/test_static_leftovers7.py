@@ -211,3 +211,90 @@ def test_citext_operators_with_a_cast_or_a_literal_on_the_left(make_db) -> None:
     assert [d.object for d in diff_models(catalog, interpret(changed))] == [
         "constraint name_not_root on public.app_users"
     ]
+
+
+def _refused_as_psql_f(dsn: str, script: str) -> list[int]:
+    """Run ``script`` as `psql -f` does (each statement on its own, a refused one skipped);
+    the lines PostgreSQL refused."""
+    from schema_audit.sources.statements import split_statements
+
+    refused = []
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for stmt in split_statements(script):
+            try:
+                conn.execute(stmt.sql)
+            except psycopg.Error:
+                refused.append(stmt.line)
+    return refused
+
+
+def test_an_on_select_rule_turns_the_table_into_a_view(make_db) -> None:  # type: ignore[no-untyped-def]
+    """Old pg_dump output makes a view as a table plus `CREATE RULE "_RETURN" AS ON SELECT
+    … DO INSTEAD SELECT …`; PostgreSQL turns the empty table into a view (its grants and
+    comment kept), and refuses another rule name, an action other than INSTEAD SELECT, a
+    table with indexes, or a SELECT whose columns differ. Statically the statement was not
+    interpreted (the relation's findings DEFERRED, `diff` showing a table for a view)."""
+    script = """
+        CREATE TABLE accounts (id integer PRIMARY KEY, name text, secret text);
+        CREATE TABLE account_names (id integer, name text);
+        COMMENT ON TABLE account_names IS 'names only';
+        GRANT SELECT ON account_names TO PUBLIC;
+        CREATE RULE "_RETURN" AS ON SELECT TO account_names DO INSTEAD
+            SELECT accounts.id, accounts.name FROM accounts;
+        CREATE VIEW named_again AS SELECT * FROM account_names;
+        CREATE TABLE wrong_name (id integer, name text);
+        CREATE RULE "other" AS ON SELECT TO wrong_name DO INSTEAD SELECT id, name FROM accounts;
+        CREATE RULE "_RETURN" AS ON SELECT TO wrong_name DO INSTEAD SELECT name, id FROM accounts;
+        CREATE RULE "_RETURN" AS ON SELECT TO wrong_name DO INSTEAD SELECT id FROM accounts;
+        CREATE RULE "_RETURN" AS ON SELECT TO wrong_name DO ALSO SELECT id, name FROM accounts;
+        CREATE TABLE indexed (id integer PRIMARY KEY, name text);
+        CREATE RULE "_RETURN" AS ON SELECT TO indexed DO INSTEAD SELECT id, name FROM accounts;
+    """
+    dsn = make_db("s7")
+    refused = _refused_as_psql_f(dsn, script)
+    static = interpret(script)
+    assert [u.line for u in static.unapplied if u.kind == "error"] == refused
+    assert refused == [10, 11, 12, 13, 15]
+    assert [u for u in static.unapplied if u.kind != "error"] == []
+    assert [str(d) for d in diff_models(live.introspect(dsn), static)] == []
+    view = static.views["public.account_names"]
+    assert view.comment == "names only" and "public.account_names" not in static.tables
+
+
+def test_a_column_a_rule_uses_is_not_dropped_without_cascade(make_db) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL records a rule's dependencies: the columns `NEW.x` / `OLD.x` name, the
+    relations its actions read or write, the columns an INSERT / UPDATE writes or its WHERE
+    names. DROP COLUMN / DROP TABLE of one is refused without CASCADE (which drops the
+    rule), ALTER TYPE always; a renamed column is still used. Statically every one was
+    applied: columns and tables PostgreSQL kept were missing (a false FAIL)."""
+    script = """
+        CREATE TABLE t (id int, name text, note text, extra text);
+        CREATE TABLE log (tid int, what text, at_note text);
+        CREATE RULE t_log AS ON UPDATE TO t DO ALSO INSERT INTO log (tid, what) VALUES (new.id, old.name);
+        CREATE RULE t_del AS ON DELETE TO t WHERE old.note IS NOT NULL DO INSTEAD NOTHING;
+        CREATE TABLE audit (id int, n int);
+        CREATE RULE t_ins AS ON INSERT TO t DO ALSO UPDATE audit SET n = n + 1 WHERE audit.id = new.id;
+        ALTER TABLE t DROP COLUMN name;
+        ALTER TABLE t DROP COLUMN note;
+        ALTER TABLE t DROP COLUMN extra;
+        ALTER TABLE log DROP COLUMN what;
+        ALTER TABLE log DROP COLUMN at_note;
+        ALTER TABLE t ALTER COLUMN id TYPE bigint;
+        DROP TABLE log;
+        DROP TABLE audit;
+        ALTER TABLE audit DROP COLUMN n;
+        ALTER TABLE t RENAME COLUMN note TO nt;
+        ALTER TABLE t DROP COLUMN nt;
+        ALTER TABLE t DROP COLUMN nt CASCADE;
+        DROP TABLE log CASCADE;
+        ALTER TABLE t DROP COLUMN name;
+    """
+    dsn = make_db("s7")
+    refused = _refused_as_psql_f(dsn, script)
+    static = interpret(script)
+    assert [u.line for u in static.unapplied if u.kind == "error"] == refused
+    assert refused == [8, 9, 11, 13, 14, 15, 16, 18]
+    assert [str(d) for d in diff_models(live.introspect(dsn), static)] == []
+    assert [s.split(": ", 1)[1].split(" is not")[0] for s in static.blind_spots] == [
+        "rule t_ins on public.t"
+    ]

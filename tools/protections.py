@@ -1247,6 +1247,13 @@ PROTECTIONS = [
         "    if same is not False:",
         "tests/test_static_leftovers7.py -k diff_compares",
     ),
+    Protection(
+        "rule-used-column-refused",
+        "schema_audit/sources/ddl/drops.py",
+        "    if (users or used_by) and not cascade:",
+        "    if users and not cascade:",
+        "tests/test_static_leftovers7.py -k column_a_rule_uses",
+    ),
 ]
 
 

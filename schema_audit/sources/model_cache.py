@@ -63,6 +63,8 @@ class Session:
     ledger_open: list[int]  # the open unapplied statements, as positions in model.unapplied
     # (relation, rule name) -> the blind spot naming it (CREATE RULE), in order
     rules: list[tuple[tuple[str, str], str]] = field(default_factory=list)
+    # (relation, rule name) -> what the rule uses: (relation, column; "" the relation)
+    rule_uses: list[tuple[tuple[str, str], list[tuple[str, str]]]] = field(default_factory=list)
     # INHERITS: (child, its parents, what it holds only through them), in order
     inheritance: list[tuple[str, list[str], list[tuple[str, str]]]] = field(default_factory=list)
     # view -> the table columns (table, column) a ``*`` of it covered when it was made

@@ -17,7 +17,7 @@ from pglast.enums import AlterTableType, DropBehavior, ObjectType
 from schema_audit.model import Table, qualify
 from schema_audit.pgparse import parse_sql
 from schema_audit.pgvisit import find_all
-from schema_audit.sources.ddl import inheritance
+from schema_audit.sources.ddl import inheritance, rules
 from schema_audit.sources.ddl.colsettings import set_options, set_setting, set_storage
 from schema_audit.sources.ddl.constraints import add_constraint, constraint_names
 from schema_audit.sources.ddl.errors import ApplyError
@@ -150,6 +150,9 @@ def _drop_column(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -
 def _column_type(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -> None:
     col = interp._column(table, cmd.name)
     view = view_using_column(interp, table, cmd.name)
+    used_by = rules.rules_using(interp, table.qualified_name, cmd.name)
+    if view is None and used_by:
+        view = f"rule {used_by[0][1]} on {used_by[0][0]}"
     if view is not None:
         raise ApplyError(
             f"cannot alter type of a column used by a view or rule: {table.qualified_name}."

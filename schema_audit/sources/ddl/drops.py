@@ -113,6 +113,7 @@ def _refuse_if_depended_on(interp: DdlInterpreter, node: ast.DropStmt) -> None:
                 dependents.views_reading(interp, keys)
                 or dependents.referencing_keys(interp, table, keys)
                 or set(inheritance.descendant_keys(interp, table)) - keys
+                or any(r[0] not in keys for r in rules.rules_using(interp, key))
             ):
                 raise dependents.refused("table", key)
     elif kind in (OT.OBJECT_VIEW, OT.OBJECT_MATVIEW):
@@ -120,6 +121,9 @@ def _refuse_if_depended_on(interp: DdlInterpreter, node: ast.DropStmt) -> None:
         if reading := dependents.views_reading(interp, keys):
             gone = next(k for k in sorted(keys) if k in interp.model.views[reading[0]].depends_on)
             raise dependents.refused("view", gone)
+        for key in sorted(keys):
+            if any(r[0] not in keys for r in rules.rules_using(interp, key)):
+                raise dependents.refused("view", key)
     elif kind == OT.OBJECT_SEQUENCE:
         keys = {_sequence_key(interp, _names(o)) for o in objects}
         keys &= set(interp.model.sequences)
@@ -161,6 +165,7 @@ def _view(interp: DdlInterpreter, node: ast.DropStmt, obj: Any, names: list[str]
         raise ApplyError(f"view {key} does not exist")
     _forget_view(interp, key, view)
     rules.forget_relation(interp, key)
+    rules.drop_rules(interp, rules.rules_using(interp, key))  # (refused before without CASCADE)
     if view is not None and _cascade(node):
         drop_dependent_views(interp, key)
 
@@ -436,8 +441,10 @@ def drop_column_with_users(interp: DdlInterpreter, table: Table, name: str, casc
     """ALTER TABLE … DROP COLUMN (or a CASCADE dropping the column): PostgreSQL refuses
     without CASCADE while ``column_users`` finds something, and drops those with it."""
     users = column_users(interp, table, name) if name in table.columns else []
-    if users and not cascade:
+    used_by = rules.rules_using(interp, table.qualified_name, name) if name in table.columns else []
+    if (users or used_by) and not cascade:
         raise dependents.refused("column", f"{name} of table {table.qualified_name}")
+    rules.drop_rules(interp, used_by)
     for kind, key in users:
         if kind == "view" and key in interp.model.views:
             _forget_view(interp, key, interp.model.views.pop(key))
@@ -508,6 +515,7 @@ def drop_table(interp: DdlInterpreter, names: list[str], missing_ok: bool, casca
         raise ApplyError(f"table {key} does not exist")
     interp._relations.pop(key, None)
     rules.forget_relation(interp, key)
+    rules.drop_rules(interp, rules.rules_using(interp, key))  # (refused before without CASCADE)
     for name in table.indexes:
         interp._relations.pop(qualify(table.schema, name), None)
     for other in interp._tables_referencing(table.schema, table.name):

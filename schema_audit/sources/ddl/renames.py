@@ -278,6 +278,7 @@ def rename_column(interp: DdlInterpreter, table: Table, old: str, new: str) -> N
     follow_rename(interp, table.schema, table.name, new, old)
     table.columns = {(new if k == old else k): v for k, v in table.columns.items()}
     column.name = new
+    rules.renamed_column(interp, table.qualified_name, old, new)
     for seq in interp.model.sequences.values():  # OWNED BY follows the column's new name
         if seq.schema == table.schema and seq.owned_by == f"{table.name}.{old}":
             seq.owned_by = f"{table.name}.{new}"

@@ -36,6 +36,7 @@ STATE = {
     "_stmt": "set by each statement",
     "_last_prov": "matches only its own statement",
     "_rules": "kept (made on the first CREATE RULE)",
+    "_rule_uses": "kept (made on the first CREATE RULE)",
     "_inheritance": "kept (made on the first INHERITS; current tables only)",
     "_star_uses": "kept (made on the first view a * made; current views and columns only)",
 }
@@ -89,6 +90,7 @@ def capture(interp: DdlInterpreter, contents: int) -> Session | None:
     return Session(
         star_uses=star_uses,
         rules=list(getattr(interp, "_rules", {}).items()),
+        rule_uses=[(k, list(v)) for k, v in getattr(interp, "_rule_uses", {}).items()],
         inheritance=inheritance,
         contents=contents,
         search_path=list(interp.search_path),
@@ -129,6 +131,10 @@ def resume(model: SchemaModel, session: Session) -> DdlInterpreter:
     interp.ledger.open = [model.unapplied[n] for n in session.ledger_open]
     if session.rules:
         interp._rules = {tuple(key): spot for key, spot in session.rules}  # type: ignore[attr-defined]
+    if session.rule_uses:
+        interp._rule_uses = {  # type: ignore[attr-defined]
+            tuple(key): [tuple(use) for use in used] for key, used in session.rule_uses
+        }
     if session.inheritance:
         interp._inheritance = {  # type: ignore[attr-defined]
             id(model.tables[child]): Link(
