@@ -298,3 +298,29 @@ def test_a_column_a_rule_uses_is_not_dropped_without_cascade(make_db) -> None:  
     assert [s.split(": ", 1)[1].split(" is not")[0] for s in static.blind_spots] == [
         "rule t_ins on public.t"
     ]
+
+
+def test_a_relation_name_an_outer_query_uses_is_printed_with_a_number(make_db) -> None:  # type: ignore[no-untyped-def]
+    """PostgREST's fixtures (`WHERE projects.id = (SELECT id FROM projects)`): PostgreSQL
+    prints a relation of a subquery, WITH query or EXISTS under a name no enclosing level
+    uses (`projects projects_1`, an alias too: `p p_1`), its columns qualified by it; a view
+    replaced by one reading itself does not depend on itself. Statically the names were
+    kept, and the view read itself (`diff`: a false difference in the query and `reads`)."""
+    script = """
+        CREATE TABLE projects (id int PRIMARY KEY, client_id int);
+        CREATE VIEW bad_subquery AS SELECT * FROM projects WHERE id = (SELECT id FROM projects);
+        CREATE VIEW aliased AS
+            SELECT p.id FROM projects p WHERE EXISTS (SELECT 1 FROM projects p WHERE p.id = 1);
+        CREATE VIEW siblings AS SELECT id FROM projects
+            WHERE id IN (SELECT id FROM projects WHERE id > 0)
+            AND id IN (SELECT projects.client_id FROM projects);
+        CREATE VIEW with_query AS
+            WITH x AS (SELECT id FROM projects) SELECT projects.id FROM projects, x;
+        CREATE VIEW cte_named AS WITH projects AS (SELECT 1 AS id)
+            SELECT projects.id FROM projects, (SELECT id FROM public.projects) s;
+        CREATE VIEW branches AS SELECT id FROM projects
+            UNION SELECT id FROM projects p WHERE p.id IN (SELECT projects.id FROM projects);
+        CREATE VIEW infinite_recursion AS SELECT * FROM projects;
+        CREATE OR REPLACE VIEW infinite_recursion AS SELECT * FROM infinite_recursion;
+    """
+    assert _queries_apart(make_db, script) == {}

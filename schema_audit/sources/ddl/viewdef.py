@@ -21,6 +21,7 @@ from pglast.enums import JoinType
 from schema_audit.pgparse import copy_tree, parse_sql
 from schema_audit.pgvisit import find_all
 from schema_audit.sources.ddl.nodes import deparse, strings
+from schema_audit.sources.ddl.policy_scope import _requalify
 from schema_audit.sources.ddl.view_columns import _names, _relation_columns, _Unknown
 
 if TYPE_CHECKING:
@@ -71,22 +72,63 @@ class _Resolver:
         self.interp = interp
         # id of a FROM item's column list -> its columns' types (a table's), by position
         self.types: dict[int, list[str]] = {}
+        self.names: list[set[str]] = []  # the relation names each enclosing level prints
 
     def select(self, node: object, outer: list[_Scope], ctes: dict) -> None:
         """Qualify ``node``'s names in place; ``outer``: the enclosing queries' FROM items."""
         if not isinstance(node, ast.SelectStmt):
             return
-        if node.withClause is not None:
-            ctes = dict(ctes)
-            for cte in node.withClause.ctes or ():
-                if node.withClause.recursive:
-                    ctes[cte.ctename] = None
-                self.select(cte.ctequery, outer, ctes)
-                ctes[cte.ctename] = self._output(cte.ctequery, ctes, strings(cte.aliascolnames))
-        if node.op and node.larg is not None:
-            self.select(node.larg, outer, ctes)
-            self.select(node.rarg, outer, ctes)
-            return
+        level = not (node.op and node.larg is not None)  # a UNION's branches are levels
+        if level:  # (named first: its WITH queries are below it, as its subqueries)
+            self.names.append(self._unique_names(node))
+        try:
+            if node.withClause is not None:
+                ctes = dict(ctes)
+                for cte in node.withClause.ctes or ():
+                    if node.withClause.recursive:
+                        ctes[cte.ctename] = None
+                    self.select(cte.ctequery, outer, ctes)
+                    names = strings(cte.aliascolnames)
+                    ctes[cte.ctename] = self._output(cte.ctequery, ctes, names)
+            if not level:
+                self.select(node.larg, outer, ctes)
+                self.select(node.rarg, outer, ctes)
+                return
+            self._level(node, outer, ctes)
+        finally:
+            if level:
+                self.names.pop()
+
+    def _unique_names(self, node: ast.SelectStmt) -> set[str]:
+        """The names this query level's relations print under: one an enclosing level uses
+        gets ``_1``, ``_2`` … (ruleutils' set_rtable_names: ``FROM projects projects_1`` in
+        a subquery of a query over projects, an alias too), its references following."""
+        used = set().union(*self.names)
+        mine: set[str] = set()
+        for rv in _relations_of(node.fromClause or ()):
+            name = rv.alias.aliasname if rv.alias is not None else rv.relname
+            if not name:
+                continue
+            if name in used:
+                number = 1
+                while f"{name}_{number}" in used | mine:
+                    number += 1
+                new = f"{name}_{number}"
+                if rv.alias is None:
+                    rv.alias = ast.Alias(aliasname=new)
+                else:
+                    rv.alias.aliasname = new
+                for part in _SELECT_PARTS:
+                    _requalify(getattr(node, part), name, new)
+                name = new
+            mine.add(name)
+        for item in node.fromClause or ():
+            alias = getattr(item, "alias", None)
+            if alias is not None and not isinstance(item, ast.RangeVar) and alias.aliasname:
+                mine.add(alias.aliasname)
+        return mine
+
+    def _level(self, node: ast.SelectStmt, outer: list[_Scope], ctes: dict) -> None:
         items: list[_Item] = []
         visible: _Visible = []
         for item in node.fromClause or ():
@@ -319,6 +361,16 @@ def _aliased(columns: list[str] | None, alias: ast.Alias | None) -> list[str] | 
     names = strings(alias.colnames) if alias is not None else []
     return names + columns[len(names) :]
 
+
+_SELECT_PARTS = (
+    "targetList",
+    "fromClause",
+    "whereClause",
+    "groupClause",
+    "havingClause",
+    "windowClause",
+    "sortClause",
+)
 
 # operators whose other operand an untyped literal takes the type of when that is jsonb
 # (`data @> '{"a":1}'` is stored `data @> '{"a": 1}'::jsonb`, the value re-printed)

@@ -111,7 +111,8 @@ def define_view(
         materialized=materialized,
         definition=stored_definition(interp, query, aliases),
         columns=[ViewColumn(n, "") for n in names],
-        depends_on=sorted({*relations_read(interp, query), *rowtype_reads(interp, query)}),
+        # (CREATE OR REPLACE VIEW v AS SELECT … FROM v reads itself: not a dependency)
+        depends_on=sorted({*relations_read(interp, query), *rowtype_reads(interp, query)} - {key}),
         provenance=[interp._prov()],
         options=options or {},
     )
