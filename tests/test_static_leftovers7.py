@@ -324,3 +324,25 @@ def test_a_relation_name_an_outer_query_uses_is_printed_with_a_number(make_db) -
         CREATE OR REPLACE VIEW infinite_recursion AS SELECT * FROM infinite_recursion;
     """
     assert _queries_apart(make_db, script) == {}
+
+
+def test_an_enum_found_on_a_non_public_search_path_is_its_schemas(make_db) -> None:  # type: ignore[no-untyped-def]
+    """PostgREST's fixtures create `visit_type` under `SET search_path = test` and use it
+    unqualified: the catalog prints the column's type `test.visit_type` (a public one bare).
+    The static type stayed `visit_type` (`diff` and a static audit: a false FAIL), and a
+    later `ALTER TYPE test.visit_type RENAME` did not reach the column."""
+    script = """
+        CREATE SCHEMA test;
+        SET search_path = test, pg_catalog;
+        CREATE TYPE visit_type AS ENUM ('vacation', 'work');
+        CREATE TABLE visits (id int, visit_type visit_type, history visit_type[], note text);
+        ALTER TABLE visits ALTER COLUMN note TYPE visit_type USING note::visit_type;
+        SET search_path = public;
+        CREATE TYPE mood AS ENUM ('ok');
+        CREATE TABLE people (mood mood, last_visit test.visit_type);
+        ALTER TYPE test.visit_type RENAME TO kind_of_visit;
+    """
+    dsn = make_db("s7", script)
+    static = interpret(script)
+    assert [str(d) for d in diff_models(live.introspect(dsn), static)] == []
+    assert static.tables["test.visits"].columns["history"].type == "test.kind_of_visit[]"

@@ -25,7 +25,7 @@ from schema_audit.sources.ddl.indexes import index_named, set_clustered
 from schema_audit.sources.ddl.nodes import apply_reloptions, deparse, reloptions, strings
 from schema_audit.sources.ddl.partitions import bound_text, clone_into_partition, partitions_of
 from schema_audit.sources.ddl.registry import handles, registrar
-from schema_audit.sources.ddl.tables import add_column, collation_of, is_enum
+from schema_audit.sources.ddl.tables import add_column, collation_of, is_enum, searched_type
 from schema_audit.sources.ddl.views import view_using_column
 from schema_audit.sqlnorm import format_typename
 
@@ -158,7 +158,7 @@ def _column_type(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -
             f"cannot alter type of a column used by a view or rule: {table.qualified_name}."
             f"{cmd.name} is used by {view}"
         )
-    col.type = format_typename(cmd.def_.typeName)
+    col.type = searched_type(interp, format_typename(cmd.def_.typeName))
     # without COLLATE the column takes the new type's default collation, as PostgreSQL does
     clause = cmd.def_.collClause
     col.collation = collation_of(interp, strings(clause.collname)) if clause is not None else None

@@ -167,7 +167,7 @@ def place_column(
 ) -> Column:
     """The column ``name type_text [COLLATE …]`` appended to ``table``; a serial column
     (``type_text`` is then the serial's integer type) with its sequence and default."""
-    column = Column(name, type_text, provenance=[interp._prov(action)])
+    column = Column(name, searched_type(interp, type_text), provenance=[interp._prov(action)])
     if collation_names is not None:
         column.collation = collation_of(interp, collation_names)
     if name in table.columns:
@@ -270,6 +270,22 @@ LIKE_COMPRESSION, LIKE_STORAGE = 2, 256
 
 
 LIKE_ALL = 0x7FFFFFFF
+
+
+def searched_type(interp: DdlInterpreter, type_text: str) -> str:
+    """An unqualified enum name as the catalog prints it: under its schema when the
+    search_path finds it outside public (``SET search_path = test; CREATE TYPE visit_type
+    AS ENUM …; … visit_type visit_type`` is ``test.visit_type``; PostgREST's fixtures)."""
+    path = interp.search_path
+    if path[:1] == ["public"] or "." in type_text or '"' in type_text:
+        return type_text  # (the usual path: public first, nothing to look up)
+    name = type_text.removesuffix("[]")
+    for schema in path:
+        if qualify(schema, name) in interp.model.enums:
+            if schema in ("public", "pg_catalog"):
+                return type_text
+            return f"{schema}.{type_text}"
+    return type_text
 
 
 def is_enum(interp: DdlInterpreter, type_text: str) -> bool:
