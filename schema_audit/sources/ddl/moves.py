@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 
 @handles(ast.AlterObjectSchemaStmt)
 def set_schema(interp: DdlInterpreter, node: ast.AlterObjectSchemaStmt) -> None:
-    """ALTER TABLE / TYPE / SEQUENCE … SET SCHEMA; other object types are listed as not modelled."""
+    """ALTER TABLE / [MATERIALIZED] VIEW / TYPE / SEQUENCE … SET SCHEMA; other object types
+    are listed as not modelled."""
     if node.objectType == ObjectType.OBJECT_TABLE and node.relation is not None:
         table = interp._table(node.relation, missing_ok=bool(node.missing_ok))
         if table is None:
@@ -50,6 +51,8 @@ def set_schema(interp: DdlInterpreter, node: ast.AlterObjectSchemaStmt) -> None:
                 del interp.model.sequences[key]
                 seq.schema = node.newschema
                 interp.model.sequences[qualify(seq.schema, seq.name)] = seq
+    elif node.objectType in _VIEWS and node.relation is not None:
+        _move_view(interp, node)
     elif node.objectType == ObjectType.OBJECT_TYPE and node.object is not None:
         move_type(interp, strings(node.object), node.newschema, bool(node.missing_ok))
     elif node.objectType == ObjectType.OBJECT_SEQUENCE and node.relation is not None:
@@ -68,6 +71,45 @@ def set_schema(interp: DdlInterpreter, node: ast.AlterObjectSchemaStmt) -> None:
             f"SET SCHEMA of {ObjectType(node.objectType).name.removeprefix('OBJECT_').lower()} "
             "is not modelled",
         )
+
+
+_VIEWS = (ObjectType.OBJECT_VIEW, ObjectType.OBJECT_MATVIEW)
+
+
+def _move_view(interp: DdlInterpreter, node: ast.AlterObjectSchemaStmt) -> None:
+    """ALTER [MATERIALIZED] VIEW … SET SCHEMA: the view (a materialized view's indexes with
+    it) moves; the views reading it print its new schema (they hold it by oid)."""
+    from schema_audit.sources.ddl.views import read_relation
+
+    assert node.relation is not None
+    key = read_relation(interp, node.relation)
+    view = interp.model.views.get(key)
+    materialized = node.objectType == ObjectType.OBJECT_MATVIEW
+    if view is None:
+        if node.missing_ok:
+            return
+        kind = "materialized view" if materialized else "view"
+        raise ApplyError(f"{kind} {key} does not exist")
+    if view.materialized != materialized:
+        raise ApplyError(
+            f'"{view.name}" is not a {"materialized view" if materialized else "view"}'
+        )
+    new_key = qualify(node.newschema, view.name)
+    if new_key in interp._relations:
+        raise ApplyError(f'relation "{view.name}" already exists in schema "{node.newschema}"')
+    old_schema = view.schema
+    follow_rename(interp, old_schema, view.name, view.name, new_schema=node.newschema)
+    del interp.model.views[key]
+    interp._relations.pop(key, None)
+    view.schema = node.newschema
+    interp.model.views[new_key] = view
+    interp._relations[new_key] = "view"
+    for index_name in view.indexes:
+        interp._relations.pop(qualify(old_schema, index_name), None)
+        interp._index_homes.pop((old_schema, index_name), None)
+        interp._relations[qualify(view.schema, index_name)] = "index"
+        interp._home(view, index_name)
+    rules.renamed_relation(interp, key, new_key)
 
 
 def move_type(interp: DdlInterpreter, names: list[str], new_schema: str, missing_ok: bool) -> None:
