@@ -45,6 +45,16 @@ EXPECTED = {
         ["V1__customers.sql", "V2__active_flag.sql", "R__active_customers.sql"],
     ),
     "sqitch_project": ("sqitch", ["deploy/appschema.sql", "deploy/users.sql", "deploy/flips.sql"]),
+    # sqitch.conf's top_dir moves the plan and deploy/ (Tamarou/Registry: `top_dir = ./sql`, a
+    # stale sqitch.plan left beside sqitch.conf): read as "no migration" before
+    "sqitch_top_dir_project": (
+        "sqitch",
+        [
+            "sql/deploy/users.sql",
+            "sql/deploy/notification-types.sql",
+            "sql/deploy/auth-notification-types.sql",
+        ],
+    ),
     "supabase_project": (
         "supabase",
         ["20240101000000_profiles.sql", "20240102000000_todos.sql"],

@@ -381,3 +381,17 @@ def test_a_view_moved_by_set_schema_is_followed(make_db) -> None:  # type: ignor
     catalog = live.introspect(dsn)
     for key, view in catalog.views.items():
         assert views_equal(view.definition, static.views[key].definition) is True, key
+
+
+def test_distinct_on_is_qualified_as_postgresql_prints_it(make_db) -> None:  # type: ignore[no-untyped-def]
+    """Tamarou/Registry's `pricing_relationship_current_state`: `WITH latest_events AS
+    (SELECT DISTINCT ON (relationship_id) …)` is stored `DISTINCT ON (events.relationship_id)`;
+    the static query left the DISTINCT ON expression unqualified (`diff`: the queries differ)."""
+    script = """
+        CREATE TABLE pricing_relationship_events (relationship_id int, kind text, at timestamptz);
+        CREATE VIEW latest AS WITH l AS (
+            SELECT DISTINCT ON (relationship_id) relationship_id, kind, at
+            FROM pricing_relationship_events ORDER BY relationship_id, at DESC)
+            SELECT l.relationship_id FROM l WHERE l.kind <> 'x';
+    """
+    assert _queries_apart(make_db, script) == {}

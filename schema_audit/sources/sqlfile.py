@@ -237,9 +237,17 @@ def _prisma_gaps(root: Path) -> list[MigrationIssue]:
 
 
 def _sqitch(folder: Path) -> Layout | None:
-    """sqitch: ``sqitch.plan`` names the changes in order, ``deploy/<change>.sql`` applies each."""
-    plan = folder / "sqitch.plan"
-    if not (plan.is_file() and (folder / "deploy").is_dir()):
+    """sqitch: ``sqitch.plan`` names the changes in order, ``deploy/<change>.sql`` applies each
+    (``sqitch.conf``'s ``top_dir``, ``plan_file``, ``deploy_dir`` and ``extension`` move them,
+    as ``sqitch init --top-dir sql`` does)."""
+    conf = _sqitch_conf(folder / "sqitch.conf")
+    top = folder / conf.get("top_dir", ".")
+    plan = folder / conf["plan_file"] if "plan_file" in conf else top / "sqitch.plan"
+    if not plan.is_file():
+        plan = folder / "sqitch.plan"  # (older sqitch: the plan beside sqitch.conf)
+    deploy = folder / conf["deploy_dir"] if "deploy_dir" in conf else top / "deploy"
+    extension = conf.get("extension", "sql")
+    if not (plan.is_file() and deploy.is_dir()):
         return None
     files: list[Path] = []
     issues: list[MigrationIssue] = []
@@ -250,7 +258,7 @@ def _sqitch(folder: Path) -> Layout | None:
         change = line.split()[0]
         if change.startswith("!"):
             continue  # a revert marker in a reworked plan
-        path = folder / "deploy" / f"{change}.sql"
+        path = deploy / f"{change}.{extension}"
         if path.is_file():
             if path not in files:
                 files.append(path)
@@ -258,7 +266,7 @@ def _sqitch(folder: Path) -> Layout | None:
             issues.append(
                 MigrationIssue(
                     "missing-file",
-                    f"{plan.name}:{number}: change {change} has no deploy/{change}.sql",
+                    f"{plan.name}:{number}: change {change} has no {deploy.name}/{path.name}",
                     change,
                     str(plan),
                     number,
@@ -266,6 +274,28 @@ def _sqitch(folder: Path) -> Layout | None:
                 )
             )
     return Layout("sqitch", files, {f: f.stem for f in files}, issues)
+
+
+def _sqitch_conf(path: Path) -> dict[str, str]:
+    """``sqitch.conf``'s ``[core]`` settings (git-config syntax; comments and other sections
+    skipped; a ``[engine "pg"]`` setting wins over core's, as for ``sqitch --engine pg``)."""
+    if not path.is_file():
+        return {}
+    core: dict[str, str] = {}
+    engine: dict[str, str] = {}
+    section = ""
+    for raw in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        line = raw.strip()
+        if not line or line[0] in "#;":
+            continue
+        if line.startswith("["):
+            section = line.strip("[]").strip().lower()
+            continue
+        key, sep, value = line.partition("=")
+        value = value.split(" #")[0].strip().strip('"')
+        if sep and section in ("core", 'engine "pg"'):
+            (core if section == "core" else engine)[key.strip().lower()] = value
+    return {**core, **engine}
 
 
 def _diesel(folder: Path) -> Layout | None:

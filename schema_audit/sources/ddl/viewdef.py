@@ -141,7 +141,14 @@ class _Resolver:
         aliases = {
             t.name: t.val for t in node.targetList or () if isinstance(t, ast.ResTarget) and t.name
         }
-        for member in ("targetList", "whereClause", "havingClause", "windowClause", "valuesLists"):
+        for member in (
+            "targetList",
+            "distinctClause",
+            "whereClause",
+            "havingClause",
+            "windowClause",
+            "valuesLists",
+        ):
             self.expr(getattr(node, member), scopes, ctes)
         for member in ("sortClause", "groupClause"):
             value = getattr(node, member)
