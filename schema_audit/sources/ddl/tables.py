@@ -277,7 +277,7 @@ def searched_type(interp: DdlInterpreter, type_text: str) -> str:
     search_path finds it outside public (``SET search_path = test; CREATE TYPE visit_type
     AS ENUM …; … visit_type visit_type`` is ``test.visit_type``; PostgREST's fixtures)."""
     path = interp.search_path
-    if path[:1] == ["public"] or "." in type_text or '"' in type_text:
+    if (path and path[0] == "public") or "." in type_text or '"' in type_text:
         return type_text  # (the usual path: public first, nothing to look up)
     name = type_text.removesuffix("[]")
     for schema in path:
