@@ -393,3 +393,44 @@ def test_the_columns_are_read_for_the_relations_read_first_on_every_connection(
             )
         ]
     assert len(expected) > 40 and sorted(relids) == sorted(expected)
+
+
+def test_the_indexes_left_to_the_server_are_asked_for_before_the_others_are_built(
+    dsn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The query for the indexes the server deparses is queued as soon as the index rows are
+    in, before the client builds the plain ones: asked for after that build, it waited for a
+    connection behind the light queries the connections had taken meanwhile (0.5-0.6 s of a
+    5,000-table read's wall time under load)."""
+    from schema_audit.sources.live_pool import SharedSnapshotPool
+
+    events: list[str] = []
+    real_plain, real_plan_next, real_add = (
+        live._plain_index,
+        SharedSnapshotPool.plan_next,
+        SharedSnapshotPool._add,
+    )
+
+    def plain_index(*args, **kwargs):  # type: ignore[no-untyped-def]
+        events.append("plain index built")
+        return real_plain(*args, **kwargs)
+
+    def queued(planned) -> None:  # type: ignore[no-untyped-def]
+        if any(p.what == "index definitions" for p in planned):
+            events.append("index definitions queued")
+
+    def plan_next(self, plan):  # type: ignore[no-untyped-def]
+        queued(plan)
+        return real_plan_next(self, plan)
+
+    def add(self, planned):  # type: ignore[no-untyped-def]
+        queued([planned])
+        return real_add(self, planned)
+
+    monkeypatch.setattr(live, "_plain_index", plain_index)
+    monkeypatch.setattr(SharedSnapshotPool, "plan_next", plan_next)
+    monkeypatch.setattr(SharedSnapshotPool, "_add", add)
+    model = live.introspect(dsn, jobs=4)
+    assert events.count("index definitions queued") == 1 and "plain index built" in events
+    assert events.index("index definitions queued") < events.index("plain index built")
+    assert to_json(model) == to_json(live.introspect(dsn, jobs=1))
