@@ -296,3 +296,14 @@ def test_a_replay_leaves_undecided_the_owners_the_history_does_not_name(
         assert "owner ex_app cannot be decided" in deferred.get(owned, ""), owned
     (history / "002_owner.sql").write_text("ALTER TABLE app.accounts OWNER TO ex_auth;\n")
     assert "tables.app.accounts" in failing_ids(_replay_audit(spec, history, pg_server))
+
+
+@pytest.mark.parametrize("mutation", ["partition detached", "partition attached"])
+def test_a_partition_change_is_reported_as_one(initialised, pg_server, mutation: str) -> None:  # type: ignore[no-untyped-def]
+    """A partition detached from, or attached to, its parent after `init`: the FAIL names the
+    parent (`partition_of`), not only the bound that went with it, so the reviewer reads what
+    happened. (The bound's check alone would also FAIL: this pins the parent's own check.)"""
+    template, _, spec = initialised
+    failing = change_failures(_audited_copy(pg_server, template, spec, DEFINITIONS[mutation]))
+    properties = {d["property"] for f in failing for d in f.get("diffs", [])}
+    assert "partition_of" in properties, failing

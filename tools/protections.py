@@ -531,14 +531,14 @@ PROTECTIONS = [
         "schema_audit/kinds/table.py",
         "    if parent is not None and not same_parent(",
         "    if False and not same_parent(",
-        "tests/test_init_exact.py::test_a_change_after_init_fails",
+        "tests/test_init_exact.py::test_a_partition_change_is_reported_as_one",
     ),
     Protection(
         "strict-tables-holds-unstated-partitions",
         "schema_audit/kinds/strict_tables.py",
         "    if attached:",
         "    if False:",
-        "tests/test_init_exact.py::test_a_change_after_init_fails",
+        "tests/test_init_exact.py::test_a_partition_change_is_reported_as_one",
     ),
     Protection(
         "guard-block-settles-only-if-it-only-raises",
