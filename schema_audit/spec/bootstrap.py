@@ -271,9 +271,6 @@ def _sequences(model: SchemaModel) -> list[str]:
     for key in keys:
         sequence = model.sequences[key]
         entry: dict[str, Any] = {}
-        name = _name(sequence.schema, sequence.name)
-        if "." in sequence.name:  # a dotted key reads as schema.name: say the schema instead
-            name, entry = sequence.name, {"schema": sequence.schema}
         if sequence.owner is not None:
             entry["owner"] = sequence.owner
         entry["grants"] = acl(sequence.grants, sequence.owner)
@@ -289,7 +286,7 @@ def _sequences(model: SchemaModel) -> list[str]:
         )
         if sequence.comment:  # strict.sequences holds an unstated one to none
             entry["comment"] = sequence.comment
-        out.append(_block(name, entry, 2).rstrip("\n"))
+        out.append(_schema_object_block(sequence.schema, sequence.name, entry))
     return out
 
 
@@ -305,6 +302,15 @@ def _where(provenance) -> str:
 def _block(key: str, value: Any, indent: int = 0) -> str:
     """``key: value`` as YAML, collections of scalars in flow style, lines indented."""
     return dump({key: value}, width=120, flow_style=None, indent=indent)
+
+
+def _schema_object_block(schema: str, name: str, entry: dict[str, Any]) -> str:
+    """One item of a list of schema objects (sequences, enums, domains, composite types),
+    keyed ``schema.name`` (bare in public). A name holding a dot would read as schema.name:
+    it is then keyed by itself, its schema stated first in the entry."""
+    if "." in name:
+        return _block(name, {"schema": schema, **entry}, 2).rstrip("\n")
+    return _block(_name(schema, name), entry, 2).rstrip("\n")
 
 
 OWNER_PLACEHOLDER = "TODO: owner"
@@ -513,10 +519,7 @@ def _enums(model: SchemaModel) -> list[str]:
             entry["owner"] = enum.owner
         entry["grants"] = acl(enum.grants, enum.owner)
         entry["comment"] = enum.comment  # always stated (null = none), as a schema's
-        name = _name(enum.schema, enum.name)
-        if "." in enum.name:  # a dotted key reads as schema.name: say the schema instead
-            name, entry = enum.name, {"schema": enum.schema, **entry}
-        out.append(_block(name, entry, 2).rstrip("\n"))
+        out.append(_schema_object_block(enum.schema, enum.name, entry))
     return out
 
 
@@ -540,10 +543,7 @@ def _domains(model: SchemaModel) -> list[str]:
             entry["collation"] = domain.collation
         if domain.owner is not None:
             entry["owner"] = domain.owner
-        name = _name(domain.schema, domain.name)
-        if "." in domain.name:  # a dotted key reads as schema.name: say the schema instead
-            name, entry = domain.name, {"schema": domain.schema, **entry}
-        out.append(_block(name, entry, 2).rstrip("\n"))
+        out.append(_schema_object_block(domain.schema, domain.name, entry))
     return out
 
 
@@ -561,10 +561,7 @@ def _composites(model: SchemaModel) -> list[str]:
         }
         if composite.owner is not None:
             entry["owner"] = composite.owner
-        name = _name(composite.schema, composite.name)
-        if "." in composite.name:  # a dotted key reads as schema.name: say the schema instead
-            name, entry = composite.name, {"schema": composite.schema, **entry}
-        out.append(_block(name, entry, 2).rstrip("\n"))
+        out.append(_schema_object_block(composite.schema, composite.name, entry))
     return out
 
 
