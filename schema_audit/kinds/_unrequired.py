@@ -13,6 +13,8 @@ from typing import Protocol
 
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.deferral import Facet
+from schema_audit.audit.findings import Diff, Finding, finding_for
+from schema_audit.enums import Status
 from schema_audit.model import qualify
 from schema_audit.spec.model import Requirement
 
@@ -46,3 +48,37 @@ def unrequired(
     accepted = required | allowed  # once: made per object, it was quadratic in the tables
     extra = sorted(k for k, o in objects.items() if o.schema in schemas and k not in accepted)
     return extra, schemas
+
+
+def judge_catalog_only_set(
+    req: Requirement,
+    ctx: AuditContext,
+    kind: str,
+    objects: Mapping[str, _InSchema],
+    noun: str,
+    unknown: str,
+) -> Finding:
+    """``strict.domains`` / ``strict.composite_types``: sets only the catalog has (the static
+    reader models neither). Against a history whose spec states entries of ``kind``, those
+    cannot be judged: DEFERRED with ``unknown``; otherwise FAIL for each object no entry
+    requires. ``noun`` words the finding ("composite types"), its name the spec key."""
+    name = noun.replace(" ", "_")
+    if ctx.is_static() and ctx.of_kind(kind):
+        # with no entry, a history that made such a type has an unapplied statement, and the
+        # facet DEFERs this finding
+        return finding_for(req, Status.DEFERRED, unknown, name=name)
+    extra, schemas = unrequired(req, ctx, (kind,), objects)
+    if extra:
+        return finding_for(
+            req,
+            Status.FAIL,
+            f"{noun} the spec does not require: {', '.join(extra)}",
+            diffs=[Diff(name, "only the required ones", extra)],
+            name=name,
+        )
+    return finding_for(
+        req,
+        Status.PASS,
+        f"exactly the required {noun} in {', '.join(sorted(schemas))}",
+        name=name,
+    )
