@@ -1254,6 +1254,27 @@ PROTECTIONS = [
         "    if users and not cascade:",
         "tests/test_static_leftovers7.py -k column_a_rule_uses",
     ),
+    Protection(
+        "primary-key-name-compared",
+        "schema_audit/kinds/primary_key.py",
+        '    if "name" in req.props and req.props["name"] != pk.name:',
+        "    if False:",
+        "tests/test_init_exact7.py::test_a_change_after_init_fails -k 'renamed'",
+    ),
+    Protection(
+        "primary-key-comment-compared",
+        "schema_audit/kinds/primary_key.py",
+        "    diffs += comment_diffs(req.props, pk.comment)",
+        "    pass",
+        "tests/test_init_exact7.py::test_a_change_after_init_fails -k 'comment and (dropped or changed)'",
+    ),
+    Protection(
+        "strict-tables-holds-unstated-primary-key-comment",
+        "schema_audit/kinds/table.py",
+        '            out.append(f"COMMENT ON CONSTRAINT {pk.name}")',
+        "            pass",
+        "tests/test_init_exact7.py::test_a_change_after_init_fails -k 'comment and added'",
+    ),
 ]
 
 

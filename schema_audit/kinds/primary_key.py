@@ -4,7 +4,16 @@
 tables:
   invoices:
     primary_key: [tenant_id, id]   # or: primary_key: required
+  items:
+    primary_key:                   # what `init` writes: the constraint's name and COMMENT too
+      name: items_pk
+      columns: [id]
+      comment: the key
 ```
+
+The mapping form holds the constraint's name (``RENAME CONSTRAINT`` after ``init`` passed
+before) and its COMMENT (null = none); ``strict.tables`` holds a comment the entry does not
+state to none, as it does the table's own.
 """
 
 from __future__ import annotations
@@ -14,8 +23,20 @@ from schema_audit.audit.deferral import CONSTRAINT_INDEXES, Facet
 from schema_audit.audit.findings import Diff, Finding, finding_for, missing
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
-from schema_audit.model import qualify
+from schema_audit.kinds._common import COMMENT_PROP, comment_diffs
+from schema_audit.model import PrimaryKey, qualify
+from schema_audit.spec.fragments import obj, string, strings
 from schema_audit.spec.model import Requirement
+
+PRIMARY_KEY_MAPPING = obj(
+    {
+        "columns": strings("Primary-key columns, in key order."),
+        "name": string("The constraint's name (`items_pkey`)."),
+        "comment": COMMENT_PROP,
+    },
+    "The primary key with its constraint name and COMMENT (what `init` writes).",
+    ["columns"],
+)
 
 
 def facets(req: Requirement) -> list[Facet]:
@@ -49,12 +70,18 @@ def check_primary_key(req: Requirement, ctx: AuditContext) -> Finding:
             name="primary key",
         )
     ddl = f"CONSTRAINT {pk.name} PRIMARY KEY ({', '.join(pk.columns)})"
+    diffs = []
     if expected is not None and pk.columns != expected:  # None: `primary_key: required`
+        diffs.append(Diff("columns", expected, pk.columns))
+    if "name" in req.props and req.props["name"] != pk.name:
+        diffs.append(Diff("name", req.props["name"], pk.name))
+    diffs += comment_diffs(req.props, pk.comment)
+    if diffs:
         return finding_for(
             req,
             Status.FAIL,
-            f"primary key of {table.name} is ({', '.join(pk.columns)}), expected ({', '.join(expected)})",
-            diffs=[Diff("columns", expected, pk.columns)],
+            f"primary key of {table.name} is {_described(pk, req)}, expected {_described_req(req)}",
+            diffs=diffs,
             evidence=ctx.evidence(pk.provenance, ddl),
             ddl=ddl,
             name=pk.name,
@@ -67,3 +94,25 @@ def check_primary_key(req: Requirement, ctx: AuditContext) -> Finding:
         ddl=ddl,
         name=pk.name,
     )
+
+
+def _described(pk: PrimaryKey, req: Requirement) -> str:
+    """``(id)``, with the name and COMMENT before and after when the requirement states
+    them: the actual side of the FAIL message, in the requirement's terms."""
+    text = f"({', '.join(pk.columns)})"
+    if "name" in req.props:
+        text = f"{pk.name} {text}"
+    if "comment" in req.props:
+        text += f" COMMENT {pk.comment!r}" if pk.comment else " no COMMENT"
+    return text
+
+
+def _described_req(req: Requirement) -> str:
+    """The requirement's side of the message: what it states, in the same order."""
+    columns = req.props["columns"]
+    text = f"({', '.join(columns)})" if columns is not None else "(any columns)"
+    if "name" in req.props:
+        text = f"{req.props['name']} {text}"
+    if "comment" in req.props:
+        text += f" COMMENT {req.props['comment']!r}" if req.props["comment"] else " no COMMENT"
+    return text

@@ -140,8 +140,8 @@ def _same_identity(expected: str, actual: str | None) -> bool:
 
 def unstated_properties(table: Table, props: dict) -> list[str]:
     """What ``strict.tables`` holds a listed table to when its entry does not state it: no
-    comment, REPLICA IDENTITY DEFAULT, no partition key, no storage parameter, not UNLOGGED
-    (``init`` writes each it sees)."""
+    comment, REPLICA IDENTITY DEFAULT, no partition key, no storage parameter, not UNLOGGED,
+    no comment on its primary key (``init`` writes each it sees)."""
     out = [
         text
         for key, present, text in (
@@ -158,6 +158,11 @@ def unstated_properties(table: Table, props: dict) -> list[str]:
     ]
     if table.options or table.unlogged:
         out += unstated_options(table.options, props, table.unlogged)
+    pk = table.primary_key
+    if pk is not None and pk.comment:  # COMMENT ON CONSTRAINT <pkey>, as the table's own
+        stated = props.get("primary_key")
+        if not (isinstance(stated, dict) and "comment" in stated):
+            out.append(f"COMMENT ON CONSTRAINT {pk.name}")
     return out
 
 

@@ -135,7 +135,7 @@ def _full_table(table: Table, blocked: entrywrite.BlockedUsage | None = None) ->
         columns[column.name] = item
     spec["columns"] = columns
     if table.primary_key:
-        spec["primary_key"] = list(table.primary_key.columns)
+        spec["primary_key"] = dict(entrywrite.pk_pairs(table.primary_key))
     if table.uniques:
         spec["unique"] = [dict(entrywrite.unique_pairs(u)) for u in table.uniques.values()]
     if table.checks:

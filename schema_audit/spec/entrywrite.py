@@ -26,6 +26,7 @@ from schema_audit.model import (
     Grant,
     Index,
     Policy,
+    PrimaryKey,
     Table,
     Trigger,
     UniqueConstraint,
@@ -181,6 +182,15 @@ def index_pairs(index: Index, keys: list[str]) -> list[tuple[str, Any]]:
         pairs.append(("clustered", True))
     if index.comment:
         pairs.append(("comment", index.comment))
+    return pairs
+
+
+def pk_pairs(pk: PrimaryKey) -> list[tuple[str, Any]]:
+    """A primary key's spec entry: its constraint name and columns, then its COMMENT when it
+    has one (a RENAME CONSTRAINT or COMMENT ON CONSTRAINT after init passed before)."""
+    pairs: list[tuple[str, Any]] = [("name", pk.name), ("columns", list(pk.columns))]
+    if pk.comment:
+        pairs.append(("comment", pk.comment))
     return pairs
 
 
@@ -425,7 +435,14 @@ class TableWriter:
         if "primary_key" in kinds and table.primary_key:
             written += 1
             out.append(section + "primary_key:")
-            out.append(_flow_fits(14, flow_sequence(table.primary_key.columns)))
+            for name_, value in pk_pairs(table.primary_key):  # a block mapping at indent 4
+                column = 5 + len(name_)
+                text = (
+                    _flow_fits(column, flow_sequence(value))
+                    if type(value) is list
+                    else block_scalar(value, 4, column, BASE, TABLE_WIDTH)
+                )
+                out.append(_NEXT + name_ + ":" + text)
         if "unique" in kinds and table.uniques:
             written += 1
             out.append(section + "unique:")

@@ -911,12 +911,16 @@ class _Builder:
         pk = props.get("primary_key")
         if pk:
             # `required`: any primary key (a column literally named so is written [required])
+            stated: dict[str, Any] = {}
+            if isinstance(pk, dict):  # {columns, name, comment}: init's form
+                stated = {k: pk[k] for k in ("name", "comment") if k in pk}
+                pk = pk.get("columns") or []
             columns = None if pk == "required" else [pk] if isinstance(pk, str) else list(pk)
             self.add(
                 f"{base}.primary_key",
                 "primary_key",
                 (*path, "primary_key"),
-                {"columns": columns},
+                {"columns": columns, **stated},
                 name=None,
                 **common,
             )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from schema_audit.kinds import registry
+from schema_audit.kinds.primary_key import PRIMARY_KEY_MAPPING
 from schema_audit.spec.fragments import (
     COMMANDS,
     EVENTS,
@@ -67,9 +68,10 @@ _TABLE = _req(
             "description": "Required columns by name.",
         },
         "primary_key": {
-            "anyOf": [_strlist("Primary-key columns."), {"type": "string"}],
+            "anyOf": [_strlist("Primary-key columns."), {"type": "string"}, PRIMARY_KEY_MAPPING],
             "description": "Primary-key columns (a list, or one column), or `required`: any "
-            "primary key (a column named 'required' is written [required]).",
+            "primary key (a column named 'required' is written [required]), or a mapping "
+            "stating its constraint name and COMMENT too (what `init` writes).",
         },
         "unique": {"type": "array", "items": _UNIQUE},
         "checks": {"type": "array", "items": _CHECK},

@@ -1,0 +1,90 @@
+"""`init --dsn` writes a spec holding "exactly what the schema has", part 7: a primary key's
+constraint name and COMMENT. Each change below, applied to a copy of the database init read,
+must FAIL the audit of init's spec (before, each passed: a false PASS), and the same for the
+spec `init --sql` writes of the history that built the database (static == catalog).
+Real PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from init_mutations import (
+    audit_of_changed_copy,
+    audit_report,
+    change_failures,
+    failing_ids,
+    init_database,
+    static_init_spec,
+)
+
+BASE = """
+CREATE SCHEMA x7;
+CREATE TABLE x7.items (id int CONSTRAINT items_pk PRIMARY KEY, name text);
+COMMENT ON CONSTRAINT items_pk ON x7.items IS 'the key';
+CREATE TABLE x7.plain (id int PRIMARY KEY, v int);
+"""
+
+# each passed the audit of init's spec before (a false PASS); now FAILs, with this in the message
+MUTATIONS = {
+    "primary key renamed": (
+        "ALTER TABLE x7.plain RENAME CONSTRAINT plain_pkey TO plain_key",
+        "primary key of plain is plain_key (id), expected plain_pkey (id)",
+    ),
+    "named primary key renamed": (
+        "ALTER TABLE x7.items RENAME CONSTRAINT items_pk TO items_pkey",
+        "primary key of items is items_pkey (id)",
+    ),
+    "primary key comment dropped": (
+        "COMMENT ON CONSTRAINT items_pk ON x7.items IS NULL",
+        "is items_pk (id) no COMMENT, expected items_pk (id) COMMENT 'the key'",
+    ),
+    "primary key comment changed": (
+        "COMMENT ON CONSTRAINT items_pk ON x7.items IS 'other'",
+        "COMMENT 'other', expected items_pk (id) COMMENT 'the key'",
+    ),
+    "primary key comment added": (
+        "COMMENT ON CONSTRAINT plain_pkey ON x7.plain IS 'new'",
+        "x7.plain (COMMENT ON CONSTRAINT plain_pkey)",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def initialised(pg_server, tmp_path_factory):  # type: ignore[no-untyped-def]
+    yield from init_database(pg_server, tmp_path_factory, "exact7", BASE)
+
+
+@pytest.fixture(scope="module")
+def static_spec(tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
+    """The spec `init --sql` writes for a history holding BASE."""
+    return static_init_spec(tmp_path_factory.mktemp("exact7s"), BASE)
+
+
+@pytest.mark.parametrize("source", ["dsn", "sql"])
+def test_init_then_audit_of_the_same_database_passes(
+    initialised, static_spec: Path, source: str
+) -> None:  # type: ignore[no-untyped-def]
+    """Both specs state the primary keys' names and comment, and the database passes them."""
+    _, dsn, live_spec = initialised
+    spec = live_spec if source == "dsn" else static_spec
+    assert failing_ids(audit_report(spec, dsn)) == []
+    text = spec.read_text()
+    assert "primary_key:\n      name: items_pk\n      columns: [id]\n      comment: the key" in text
+    assert "primary_key:\n      name: plain_pkey\n      columns: [id]\n" in text
+
+
+@pytest.mark.parametrize("source", ["dsn", "sql"])
+@pytest.mark.parametrize("mutation", sorted(MUTATIONS))
+def test_a_change_after_init_fails(
+    initialised, static_spec: Path, pg_server: Any, mutation: str, source: str
+) -> None:  # type: ignore[no-untyped-def]
+    template, _, live_spec = initialised
+    spec = live_spec if source == "dsn" else static_spec
+    sql, message = MUTATIONS[mutation]
+    report = audit_of_changed_copy(pg_server, template, "exact7m", sql, spec)
+    failing = change_failures(report)
+    assert failing, f"{mutation}: no FAIL"
+    assert any(message in f["message"] for f in failing), [f["message"] for f in failing]
