@@ -20,6 +20,7 @@ test suite.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import re
@@ -506,6 +507,39 @@ class Parsed:
         if text.isascii():
             return _Builder(_ascii_locations(text), len(text) - 1)
         return _Builder(pglast.parser.Displacements(text))
+
+
+_DATA = Parsed.__dict__["data"]  # the slot itself, under Pending's property
+
+
+class Pending(Parsed):
+    """A statement another process parsed and read (``parse_ahead``): its JSON text is
+    decoded only when something asks for the data (the tree handler, a retry), and
+    ``ahead`` holds what ``sources.ddl.fast.read_ahead`` made of it there, which most
+    statements need instead."""
+
+    __slots__ = ("json", "ahead")
+
+    def __init__(self, text: str, json: str, ahead: tuple[str, Any]) -> None:
+        self.text = text
+        _DATA.__set__(self, None)
+        self.json: str | None = json
+        self.ahead: tuple[str, Any] | None = ahead
+
+    @property
+    def data(self) -> dict | None:
+        json = self.json
+        if json is not None:
+            self.json = None
+            # msgspec's DecodeError (a ValueError): data stays None, ``tree()`` parses the text
+            with contextlib.suppress(ValueError):
+                _DATA.__set__(self, _decode(json))
+        return _DATA.__get__(self)
+
+    @data.setter
+    def data(self, value: dict | None) -> None:
+        self.json = None
+        _DATA.__set__(self, value)
 
 
 # Errors a builder raises for JSON it has no rule for (pglast's parser decides then).

@@ -82,6 +82,18 @@ def _history(folder: Path) -> Path:
         "CREATE TABLE prix (montant numeric DEFAULT 0, libellé text DEFAULT 'été');\n"
         "COMMENT ON COLUMN prix.libellé IS 'où';\n"
     )
+    # read whole in the child, refused by this process's model: the tree handler decides
+    (history / "V7__refused.sql").write_text(
+        "CREATE TABLE IF NOT EXISTS t1 (id bigint);\n"
+        "CREATE TABLE t1 (id bigint);\n"
+        "CREATE TABLE mixed (n int, m numeric, a bigint REFERENCES t1);\n"
+        "CREATE INDEX mixed_part ON mixed (n) WHERE n > m;\n"
+        "CREATE POLICY p ON nowhere USING (true);\n"
+        "CREATE POLICY q ON mixed USING (n < m);\n"
+        "ALTER TABLE nowhere ADD COLUMN c int;\n"
+        "ALTER TABLE mixed ADD COLUMN b int REFERENCES t1, ENABLE ROW LEVEL SECURITY;\n"
+        "GRANT SELECT ON nowhere TO PUBLIC;\n"
+    )
     return history
 
 
@@ -246,3 +258,65 @@ def test_inspect_of_a_long_history_is_the_same_bytes_with_and_without_the_child(
     assert len(forked) == 1  # the first read went through the child, the second did not
     assert outputs[0] == outputs[1]
     assert b'"public.t00249"' in outputs[0]  # the last file's table
+
+
+def _parent_decodes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts, in this process only, the statements whose JSON is decoded."""
+    from schema_audit import pgparse
+
+    parent, real, count = os.getpid(), pgparse._decode, [0]
+
+    def counting(data: str) -> object:
+        if os.getpid() == parent:
+            count[0] += 1
+        return real(data)
+
+    monkeypatch.setattr(pgparse, "_decode", counting)
+    return count
+
+
+def test_the_child_reads_the_plain_statements_this_process_only_applies_them(
+    tmp_path: Path, children: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The statement-local half of the plain-data readers (type texts, printed defaults and
+    expressions, keys, roles) runs in the child: this process decodes no JSON of the 360
+    CREATE TABLE / CREATE INDEX / GRANT statements, only of the few others."""
+    history = _history(tmp_path)
+    alone = _in_process(history, monkeypatch)
+    decoded = _parent_decodes(monkeypatch)
+    ahead = read_sql(history)[0]
+    assert len(children) == 1
+    assert repr(ahead) == repr(alone)
+    assert decoded[0] < 20, decoded
+
+
+def test_a_statement_the_child_cannot_read_is_read_here(
+    tmp_path: Path, children: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reader failing in the child (a bug, memory) costs the child nothing: it sends the
+    statement unread and goes on, this process reads it with the same code, so the outcome
+    is the one an in-process read gives (here: the index read), and no file is read here."""
+    from schema_audit.sources.ddl import fast
+
+    history = _history(tmp_path)
+    alone = _in_process(history, monkeypatch)
+    parent = os.getpid()
+    read, prepare = fast._STEPS["IndexStmt"], sqlfile._prepared
+    prepared_here = [0]
+
+    def failing_in_the_child(body: dict, nodes: object) -> tuple:
+        if os.getpid() != parent:
+            raise MemoryError
+        return read[0](body, nodes)  # type: ignore[arg-type]
+
+    def counting(raw: bytes) -> tuple[tuple, str | None]:
+        prepared_here[0] += os.getpid() == parent
+        return prepare(raw)
+
+    monkeypatch.setitem(fast._STEPS, "IndexStmt", (failing_in_the_child, read[1]))
+    monkeypatch.setattr(sqlfile, "_prepared", counting)
+    ahead = read_sql(history)[0]
+    assert len(children) == 1
+    assert repr(ahead) == repr(alone)
+    assert "t7_name" in ahead.tables["public.t7"].indexes
+    assert prepared_here[0] == 0  # the child served every file

@@ -7,15 +7,20 @@ lists) and handed to the very functions the tree handlers use (``place_column``,
 ``add_constraint``, ``place_index``, ``grant_on_relations``), so the model is the one the
 tree path makes, byte for byte (tests compare both on every SQL fixture).
 
-Each reader works in two steps. First it checks that it understands the whole statement
-— every key of every dict it reads, against a list of the keys it knows — and works out
-everything the statement says: a type's ``format_type`` text, an expression's printed
-text (pglast's printer, on the subtree built alone: printing reads only the subtree),
-a constraint's node. Anything it does not know makes it return False before the model
-changed, and the statement goes to its tree handler (the tree is parsed again from the
-text: the data may have been read in part). Only then does it change the model, in the
-order the tree handler does, through the same functions, so an ApplyError leaves the
-model as the tree handler would.
+Each shape is read in two steps. The read (``_read_…``) sees the statement alone: it checks
+that it understands the whole statement — every key of every dict it reads, against a
+list of the keys it knows — and works out everything the statement says: a type's
+``format_type`` text, an expression's printed text (pglast's printer, on the subtree
+built alone: printing reads only the subtree), a constraint's data. Its result is plain
+data, so the parsing child of a long history (``parse_ahead``) makes it while this process
+applies the statements before (``read_ahead``). The apply step (same name without
+``_read``) asks the model what the statement meets (the table exists, its columns' types),
+builds the constraints' nodes and returns the change. Anything either step does not know
+makes it return False before the model changed, and the statement goes to its tree
+handler (the tree is parsed again from the text, or decoded from the child's JSON: the
+data may have been read in part). Only then does the change run, in the order the tree
+handler does, through the same functions, so an ApplyError leaves the model as the tree
+handler would.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from pglast import ast
 
 from schema_audit.model import TABLE_PRIVILEGES, IndexKey, Policy, Table, View, qualify
-from schema_audit.pgparse import BUILD_ERRORS, Parsed, build_node, deparse, frozen
+from schema_audit.pgparse import BUILD_ERRORS, Parsed, Pending, build_node, deparse, frozen
 from schema_audit.pgvisit import find_all
 from schema_audit.sources.ddl import inheritance
 from schema_audit.sources.ddl.constraints import (
@@ -53,19 +58,38 @@ class _NotHere(Exception):
 
 def apply_fast(interp: DdlInterpreter, parsed: Parsed) -> bool:
     """Apply the statement from its plain data; False (model untouched) when it is not a
-    shape read here."""
-    reader = _READERS.get(_kind(parsed))
-    if reader is None:
-        return False
-    taken = parsed.take()
-    if taken is None:
-        return False
+    shape read here. The statement-local read is the parsing child's where it made one
+    (``Pending.ahead``), else it is made here from the data."""
+    if isinstance(parsed, Pending) and parsed.ahead is not None:
+        (kind, read), parsed.ahead = parsed.ahead, None  # used once: a retry reads the tree
+    else:
+        found = read_ahead(parsed)
+        if found is None:
+            return False
+        kind, read = found
     try:
-        change = reader(interp, taken[1], _Lazy(parsed))
+        change = _STEPS[kind][1](interp, read, _Lazy(parsed))
     except (_NotHere, *BUILD_ERRORS):
         return False
     change()
     return True
+
+
+def read_ahead(parsed: Parsed) -> tuple[str, Any] | None:
+    """(node kind, what its reader reads of the statement alone) for ``apply_fast``; the
+    parsing child (``parse_ahead``) makes it while this process applies earlier statements.
+    None: no reader takes it whole. Plain data only (str, int, bool, None, tuples, lists,
+    dicts): it crosses the pipe as ``marshal`` data."""
+    kind = _kind(parsed)
+    if kind is None or kind not in _STEPS:
+        return None
+    taken = parsed.take()
+    if taken is None:
+        return None
+    try:
+        return kind, _STEPS[kind][0](taken[1], _Lazy(parsed))
+    except (_NotHere, *BUILD_ERRORS):
+        return None
 
 
 def _kind(parsed: Parsed) -> str | None:
@@ -164,20 +188,16 @@ def _relation(rv: Any) -> tuple[str | None, str]:
 # -- CREATE TABLE ----------------------------------------------------------------------
 
 
-def _create_table(interp: DdlInterpreter, body: dict, nodes: _Lazy) -> Callable[[], None]:
+def _read_create_table(body: dict, nodes: _Lazy) -> tuple:
     """CREATE TABLE name (columns and constraints): no LIKE, INHERITS, PARTITION, options,
     TEMP/UNLOGGED, tablespace or access method (those: the tree handler)."""
     _check(body, _CREATE_KEYS)
     if body.get("oncommit") != "ONCOMMIT_NOOP":
         raise _NotHere
     schemaname, name = _relation(body["relation"])
-    schema = schemaname or interp.search_path[0]
-    key = qualify(schema, name)
-    if key in interp.model.tables:
-        raise _NotHere  # IF NOT EXISTS or the error: the tree handler's
     columns: list[_ColumnRead] = []
     seen: set[str] = set()
-    table_constraints: list[tuple[int, ast.Constraint]] = []  # (after this many columns, node)
+    table_constraints: list[tuple[int, dict]] = []  # (after this many columns, its data)
     for element in body.get("tableElts", ()):
         if element.__class__ is not dict or len(element) != 1:
             raise _NotHere
@@ -186,13 +206,26 @@ def _create_table(interp: DdlInterpreter, body: dict, nodes: _Lazy) -> Callable[
             con = element.get("Constraint")
             if con is None:
                 raise _NotHere  # LIKE …
-            table_constraints.append((len(columns), nodes.node(element)))
+            table_constraints.append((len(columns), element))
             continue
         column = _column(cd, nodes)
         if column[0] in seen:
             raise _NotHere  # the tree handler's error, after the columns before it
         seen.add(column[0])
         columns.append(column)
+    return schemaname, name, columns, table_constraints
+
+
+def _create_table(interp: DdlInterpreter, read: tuple, nodes: _Lazy) -> Callable[[], None]:
+    """:func:`_read_create_table`'s table made, where the model has no table of that name
+    (IF NOT EXISTS or the error: the tree handler's)."""
+    schemaname, name, read_columns, read_constraints = read
+    schema = schemaname or interp.search_path[0]
+    key = qualify(schema, name)
+    if key in interp.model.tables:
+        raise _NotHere
+    table_constraints = [(after, nodes.node(element)) for after, element in read_constraints]
+    columns = [_with_nodes(column, nodes) for column in read_columns]
 
     def change() -> None:
         table = new_table(interp, schema, name, {}, False)
@@ -211,6 +244,15 @@ def _create_table(interp: DdlInterpreter, body: dict, nodes: _Lazy) -> Callable[
 
 # (name, type text or the serial's integer type, is serial, COLLATE names, constraint steps)
 _ColumnRead = tuple[str, str, bool, "list[str] | None", list[tuple[str, Any]]]
+
+
+def _with_nodes(read: _ColumnRead, nodes: _Lazy) -> _ColumnRead:
+    """A read column whose constraint steps hold their pglast node (read: their data)."""
+    steps = read[4]
+    if not any(step == "constraint" for step, _ in steps):
+        return read
+    built = [(step, nodes.node(v) if step == "constraint" else v) for step, v in steps]
+    return read[0], read[1], read[2], read[3], built
 
 
 def _column(cd: Any, nodes: _Lazy) -> _ColumnRead:
@@ -233,7 +275,7 @@ def _column(cd: Any, nodes: _Lazy) -> _ColumnRead:
 
 def _column_step(value: Any, nodes: _Lazy) -> tuple[str, Any]:
     """What one column constraint does: ("nullable", bool), ("default", text) or
-    ("constraint", its node, added once the table has every column)."""
+    ("constraint", its data: its node is added once the table has every column)."""
     if value.__class__ is not dict or len(value) != 1 or "Constraint" not in value:
         raise _NotHere
     con = value["Constraint"]
@@ -244,14 +286,14 @@ def _column_step(value: Any, nodes: _Lazy) -> tuple[str, Any]:
         _check(con, _DEFAULT_KEYS)
         return ("default", _text(con["raw_expr"], nodes))
     if kind in _TABLE_CONSTRAINTS:
-        return ("constraint", nodes.node(value))
+        return ("constraint", value)
     raise _NotHere  # identity, generated, DEFERRABLE after a constraint …: the tree handler
 
 
 # -- CREATE INDEX ----------------------------------------------------------------------
 
 
-def _create_index(interp: DdlInterpreter, body: dict, nodes: _Lazy) -> Callable[[], None]:
+def _read_create_index(body: dict, nodes: _Lazy) -> tuple:
     """CREATE [UNIQUE] INDEX [name] ON relation [USING method] (keys) [INCLUDE (…)] [WHERE …]:
     keys are columns or expressions, with ordering, operator class and collation."""
     _check(body, _INDEX_KEYS)
@@ -260,7 +302,7 @@ def _create_index(interp: DdlInterpreter, body: dict, nodes: _Lazy) -> Callable[
     method = body.get("accessMethod") or "btree"
     # an expression's facts before its key is read (reading it consumes the plain data)
     expressions = [
-        _facts(elem["IndexElem"]["expr"])
+        _plain(_facts(elem["IndexElem"]["expr"]))
         for elem in body["indexParams"]
         if elem.__class__ is dict and "expr" in elem.get("IndexElem", ())
     ]
@@ -270,6 +312,41 @@ def _create_index(interp: DdlInterpreter, body: dict, nodes: _Lazy) -> Callable[
     facts = _facts(body.get("whereClause"))
     if facts is not None and facts[1]:
         raise _NotHere  # the tree handler promotes integer columns meeting it (implicit.py)
+    if facts is not None:
+        where = _text(body["whereClause"], nodes, facts[0])
+    unique = bool(body.get("unique", False))
+    if_not_exists = bool(body.get("if_not_exists", False))
+    return (
+        name,
+        schemaname,
+        relname,
+        method,
+        expressions,
+        keys,
+        include,
+        _plain(facts),
+        where,
+        unique,
+        if_not_exists,
+    )
+
+
+def _create_index(interp: DdlInterpreter, read: tuple, nodes: _Lazy) -> Callable[[], None]:
+    """:func:`_read_create_index`'s index placed, where no expression of it meets a column
+    the way only the tree handler stores."""
+    (
+        name,
+        schemaname,
+        relname,
+        method,
+        expressions,
+        keys,
+        include,
+        facts,
+        where,
+        unique,
+        if_not_exists,
+    ) = read
     if facts is not None or expressions:
         table = interp.model.tables.get(qualify(interp._schema_named(schemaname, relname), relname))
         # the tree handler qualifies citext's operators and casts an integer column meeting
@@ -278,10 +355,6 @@ def _create_index(interp: DdlInterpreter, body: dict, nodes: _Lazy) -> Callable[
             _may_cast(facts, table) or any(_may_cast(e, table) for e in expressions)
         ):
             raise _NotHere
-    if facts is not None:
-        where = _text(body["whereClause"], nodes, facts[0])
-    unique = bool(body.get("unique", False))
-    if_not_exists = bool(body.get("if_not_exists", False))
 
     def change() -> None:
         schema, relation = index_target(interp, schemaname, relname)
@@ -402,7 +475,7 @@ def _include(value: Any) -> str:
 # -- GRANT / REVOKE on tables -----------------------------------------------------------
 
 
-def _grant(interp: DdlInterpreter, body: dict, nodes: _Lazy) -> Callable[[], None]:
+def _read_grant(body: dict, nodes: _Lazy) -> tuple:
     """GRANT/REVOKE table privileges (no column lists) ON named tables TO named roles or PUBLIC."""
     _check(body, _GRANT_KEYS)
     if body.get("objtype") != "OBJECT_TABLE" or body.get("targtype") != "ACL_TARGET_OBJECT":
@@ -423,6 +496,12 @@ def _grant(interp: DdlInterpreter, body: dict, nodes: _Lazy) -> Callable[[], Non
     grantees = sorted(_role(spec) for spec in body["grantees"]) or ["public"]
     is_grant = bool(body.get("is_grant", False))
     grant_option = bool(body.get("grant_option", False))
+    return objects, grantees, privileges, is_grant, grant_option
+
+
+def _grant(interp: DdlInterpreter, read: tuple, nodes: _Lazy) -> Callable[[], None]:
+    """:func:`_read_grant`'s privileges granted or revoked."""
+    objects, grantees, privileges, is_grant, grant_option = read
 
     def change() -> None:
         targets: list[Table | View] = []
@@ -475,19 +554,25 @@ def _place_column(
     return constraints
 
 
-def _alter_table(interp: DdlInterpreter, body: dict, nodes: _Lazy) -> Callable[[], None]:
-    """ALTER TABLE [IF EXISTS] name of a table the model has (not partitioned: ALTER TABLE
-    on one also changes its partitions), with subcommands ENABLE / DISABLE / [NO] FORCE ROW
-    LEVEL SECURITY, ADD COLUMN and ADD CONSTRAINT; the rest (views, sequences, a table
-    missing, any other subcommand): the tree handler."""
+def _read_alter_table(body: dict, nodes: _Lazy) -> tuple:
+    """ALTER TABLE [IF EXISTS] name with subcommands ENABLE / DISABLE / [NO] FORCE ROW LEVEL
+    SECURITY, ADD COLUMN and ADD CONSTRAINT (any other subcommand: the tree handler)."""
     _check(body, _ALTER_KEYS)
     if body.get("objtype") != "OBJECT_TABLE":
         raise _NotHere
     schemaname, name = _relation(body["relation"])
+    return schemaname, name, [_read_subcommand(cmd, nodes) for cmd in body["cmds"]]
+
+
+def _alter_table(interp: DdlInterpreter, read: tuple, nodes: _Lazy) -> Callable[[], None]:
+    """:func:`_read_alter_table`'s subcommands on a table the model has (not partitioned:
+    ALTER TABLE on one also changes its partitions; no inheritance children); the rest
+    (views, sequences, a table missing): the tree handler."""
+    schemaname, name, subcommands = read
     table = interp.model.tables.get(qualify(interp._schema_named(schemaname, name), name))
     if table is None or table.kind == "partitioned" or inheritance.has_children(interp, table):
         raise _NotHere  # it reaches partitions or inheritance children: the tree handler's
-    steps = [_subcommand(interp, table, cmd, nodes) for cmd in body["cmds"]]
+    steps = [_subcommand(interp, table, cmd, nodes) for cmd in subcommands]
 
     def change() -> None:
         for step in steps:
@@ -496,10 +581,9 @@ def _alter_table(interp: DdlInterpreter, body: dict, nodes: _Lazy) -> Callable[[
     return change
 
 
-def _subcommand(
-    interp: DdlInterpreter, table: Table, value: Any, nodes: _Lazy
-) -> Callable[[], None]:
-    """One subcommand, as ``alter_table.SUBCOMMANDS``' function for it changes the table."""
+def _read_subcommand(value: Any, nodes: _Lazy) -> tuple:
+    """One subcommand read: ("security", attribute, on), ("add_column", the column read, IF
+    NOT EXISTS) or ("add_constraint", its data)."""
     if value.__class__ is not dict or len(value) != 1 or "AlterTableCmd" not in value:
         raise _NotHere
     cmd = value["AlterTableCmd"]
@@ -509,29 +593,12 @@ def _subcommand(
     if security is not None:
         if "def" in cmd or "missing_ok" in cmd:
             raise _NotHere
-        attribute, on = security
-
-        def row_security() -> None:
-            setattr(table, attribute, on)
-            table.provenance.append(interp._prov("altered"))
-
-        return row_security
+        return ("security", *security)
     if subtype == "AT_AddColumn":
         definition = cmd.get("def")
         if definition.__class__ is not dict or len(definition) != 1:
             raise _NotHere
-        read = _column(definition.get("ColumnDef"), nodes)
-        colname = read[0]
-        missing_ok = bool(cmd.get("missing_ok", False))
-
-        def add_column() -> None:
-            if missing_ok and colname in table.columns:
-                return
-            for constraint in _place_column(interp, table, read):
-                add_constraint(interp, table, constraint)
-            table.provenance.append(interp._prov("altered"))
-
-        return add_column
+        return ("add_column", _column(definition.get("ColumnDef"), nodes), cmd.get("missing_ok"))
     if subtype == "AT_AddConstraint":
         definition = cmd.get("def")
         if (
@@ -541,7 +608,37 @@ def _subcommand(
             or "Constraint" not in definition
         ):
             raise _NotHere
-        constraint = nodes.node(definition)
+        return ("add_constraint", definition)
+    raise _NotHere
+
+
+def _subcommand(
+    interp: DdlInterpreter, table: Table, read: tuple, nodes: _Lazy
+) -> Callable[[], None]:
+    """One subcommand read, as ``alter_table.SUBCOMMANDS``' function for it changes the table."""
+    if read[0] == "security":
+        _, attribute, on = read
+
+        def row_security() -> None:
+            setattr(table, attribute, on)
+            table.provenance.append(interp._prov("altered"))
+
+        return row_security
+    if read[0] == "add_column":
+        column = _with_nodes(read[1], nodes)
+        colname = column[0]
+        missing_ok = bool(read[2])
+
+        def add_column() -> None:
+            if missing_ok and colname in table.columns:
+                return
+            for constraint in _place_column(interp, table, column):
+                add_constraint(interp, table, constraint)
+            table.provenance.append(interp._prov("altered"))
+
+        return add_column
+    if read[0] == "add_constraint":
+        constraint = nodes.node(read[1])
 
         def add_table_constraint() -> None:
             add_constraint(interp, table, constraint, action="created")
@@ -562,26 +659,33 @@ _ROW_SECURITY = {
 # -- CREATE POLICY -------------------------------------------------------------------------
 
 
-def _create_policy(interp: DdlInterpreter, body: dict, nodes: _Lazy) -> Callable[[], None]:
-    """CREATE POLICY name ON a table the model has, whose USING and WITH CHECK hold no
-    subquery (``policy_expr`` qualifies the names in those against the model: the tree
-    handler), to named roles or PUBLIC."""
+def _read_create_policy(body: dict, nodes: _Lazy) -> tuple:
+    """CREATE POLICY name ON a table whose USING and WITH CHECK hold no subquery
+    (``policy_expr`` qualifies the names in those against the model: the tree handler), to
+    named roles or PUBLIC."""
     _check(body, _POLICY_KEYS)
     schemaname, relname = _relation(body["table"])
-    table = interp.model.tables.get(qualify(interp._schema_named(schemaname, relname), relname))
     name = body["policy_name"]
-    if table is None or name in table.policies:
-        raise _NotHere  # the tree handler's error
     command: Any = (body.get("cmd_name") or "all").upper()  # one of Policy's commands
     permissive = bool(body.get("permissive", False))
     grantees = sorted(_role(spec) for spec in body.get("roles", ())) or ["public"]
     if "public" in grantees:
         grantees = ["public"]  # as ``nodes.policy_roles``: PUBLIC alone
     qual, with_check = _facts(body.get("qual")), _facts(body.get("with_check"))
-    if _may_cast(qual, table) or _may_cast(with_check, table):
-        raise _NotHere  # the tree handler adds the ::numeric casts PostgreSQL stores
     using = _predicate(body.get("qual"), qual, nodes)
     check = _predicate(body.get("with_check"), with_check, nodes)
+    facts = _plain(qual), _plain(with_check)
+    return schemaname, relname, name, command, permissive, grantees, facts, using, check
+
+
+def _create_policy(interp: DdlInterpreter, read: tuple, nodes: _Lazy) -> Callable[[], None]:
+    """:func:`_read_create_policy`'s policy made on a table the model has."""
+    schemaname, relname, name, command, permissive, grantees, facts, using, check = read
+    table = interp.model.tables.get(qualify(interp._schema_named(schemaname, relname), relname))
+    if table is None or name in table.policies:
+        raise _NotHere  # the tree handler's error
+    if _may_cast(facts[0], table) or _may_cast(facts[1], table):
+        raise _NotHere  # the tree handler adds the ::numeric casts PostgreSQL stores
 
     def change() -> None:
         table.policies[name] = Policy(
@@ -633,6 +737,11 @@ def _facts(value: Any) -> _Facts | None:
 
 
 _FACTS: dict[Hashable, tuple[bool, tuple[str, ...]]] = {}
+
+
+def _plain(facts: _Facts | None) -> _Facts | None:
+    """``facts`` without their shape key (``_may_cast`` reads the rest): plain data to send."""
+    return None if facts is None else (None, facts[1], facts[2])
 
 
 def _names_citext(names: Iterable[str], table: Table) -> bool:
@@ -729,10 +838,14 @@ _POLICY_KEYS = frozenset(
 _PRIV_KEYS = frozenset({"priv_name"})
 _ROLE_KEYS = frozenset({"roletype", "rolename", "location"})
 
-_READERS: dict[str | None, Callable[[DdlInterpreter, dict, _Lazy], Callable[[], None]]] = {
-    "CreateStmt": _create_table,
-    "IndexStmt": _create_index,
-    "GrantStmt": _grant,
-    "AlterTableStmt": _alter_table,
-    "CreatePolicyStmt": _create_policy,
+# Each shape in two steps: what the statement says alone (plain data: the parsing child may
+# make it, ``read_ahead``), then what the model makes of it (the change, not made yet).
+_Read = Callable[[dict, _Lazy], tuple]
+_Apply = Callable[["DdlInterpreter", Any, _Lazy], Callable[[], None]]
+_STEPS: dict[str, tuple[_Read, _Apply]] = {
+    "CreateStmt": (_read_create_table, _create_table),
+    "IndexStmt": (_read_create_index, _create_index),
+    "GrantStmt": (_read_grant, _grant),
+    "AlterTableStmt": (_read_alter_table, _alter_table),
+    "CreatePolicyStmt": (_read_create_policy, _create_policy),
 }
