@@ -316,37 +316,15 @@ def _read_create_index(body: dict, nodes: _Lazy) -> tuple:
         where = _text(body["whereClause"], nodes, facts[0])
     unique = bool(body.get("unique", False))
     if_not_exists = bool(body.get("if_not_exists", False))
-    return (
-        name,
-        schemaname,
-        relname,
-        method,
-        expressions,
-        keys,
-        include,
-        _plain(facts),
-        where,
-        unique,
-        if_not_exists,
-    )
+    target = (name, schemaname, relname, method, unique, if_not_exists)
+    return target, (keys, include, where), (expressions, _plain(facts))
 
 
 def _create_index(interp: DdlInterpreter, read: tuple, nodes: _Lazy) -> Callable[[], None]:
     """:func:`_read_create_index`'s index placed, where no expression of it meets a column
     the way only the tree handler stores."""
-    (
-        name,
-        schemaname,
-        relname,
-        method,
-        expressions,
-        keys,
-        include,
-        facts,
-        where,
-        unique,
-        if_not_exists,
-    ) = read
+    (name, schemaname, relname, method, unique, if_not_exists), shape, (expressions, facts) = read
+    keys, include, where = shape
     if facts is not None or expressions:
         table = interp.model.tables.get(qualify(interp._schema_named(schemaname, relname), relname))
         # the tree handler qualifies citext's operators and casts an integer column meeting
