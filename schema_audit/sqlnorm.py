@@ -420,6 +420,20 @@ def _is_boolean_valued(node: object) -> bool:
     return isinstance(node, ast.A_Const) and isinstance(node.val, ast.Boolean)
 
 
+# operators whose result is text whatever their operands (json / jsonb field and path as text)
+_TEXT_OPERATORS = frozenset({"->>", "#>>"})
+
+
+def _is_text_valued(node: object) -> bool:
+    """An expression whose type is text by its operator alone (``j ->> 'k'``, ``j #>> '{a}'``)."""
+    return (
+        isinstance(node, ast.A_Expr)
+        and node.kind == A_Expr_Kind.AEXPR_OP
+        and bool(node.name)
+        and node.name[-1].sval in _TEXT_OPERATORS
+    )
+
+
 def _strip_cast(node: ast.TypeCast):
     """Drop casts the catalog adds that do not change meaning."""
     base = _type_base(node.typeName)
@@ -446,6 +460,11 @@ def _strip_cast(node: ast.TypeCast):
     if _is_numeric_const(arg) and base in _NUMERIC:
         return arg
     if isinstance(arg, ast.ColumnRef) and base in _TEXTLIKE and not node.typeName.typmods:
+        return arg
+    if base in ("text", "varchar") and not node.typeName.typmods and _is_text_valued(arg):
+        # f(j->>'k') with f(s varchar) is stored f(((j ->> 'k'::text))::character varying):
+        # the catalog prints a function argument's implicit cast; text relabelled as
+        # unbounded varchar is the same value (temporalio/temporal's generated columns).
         return arg
     if (
         isinstance(arg, ast.A_Const)
