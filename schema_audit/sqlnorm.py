@@ -26,6 +26,7 @@ import re
 from typing import TYPE_CHECKING
 
 from schema_audit import sqltime
+from schema_audit.byteatext import canonical_bytea
 from schema_audit.deferred import defer
 from schema_audit.ident import split_qualified
 from schema_audit.jsonbtext import canonical_jsonb
@@ -342,6 +343,10 @@ def fold_literal(base: str, const: ast.A_Const):
         path = canonical_jsonpath(text)
         if path is not None:
             return ast.A_Const(val=ast.String(sval=path))
+    elif base == "bytea":
+        stored = canonical_bytea(text)
+        if stored is not None:
+            return ast.A_Const(val=ast.String(sval=stored))
     return const
 
 
