@@ -9,7 +9,7 @@ from pglast import ast
 from pglast.enums import ConstrType
 
 from schema_audit import collation
-from schema_audit.model import Column, Sequence, Table, qualify
+from schema_audit.model import Column, Sequence, Table, qualify, quote_ident
 from schema_audit.sources.ddl import inheritance
 from schema_audit.sources.ddl.colsettings import copy_settings, set_setting, set_storage
 from schema_audit.sources.ddl.constraints import (
@@ -200,6 +200,13 @@ _FUNCTION_LIKE = (ast.FuncCall, ast.CoalesceExpr, ast.MinMaxExpr, ast.SQLValueFu
 def partition_element(elem: ast.PartitionElem) -> str:
     """One PARTITION BY key as pg_get_partkeydef prints it: a column by name, a function
     call bare, another expression in parentheses around its own (``((a + 1))``)."""
+    if elem.expr is None and elem.name:
+        # a column as quote_identifier prints it: RANGE ("timestamp") for a keyword (getlago's
+        # enriched_events); the printer here leaves such a keyword bare
+        name, elem.name = elem.name, "x"
+        rest = (deparse(elem) or "x")[1:]  # what follows the column: COLLATE, operator class
+        elem.name = name
+        return quote_ident(name) + rest
     text = deparse(elem) or ""
     if elem.expr is None:
         return text
