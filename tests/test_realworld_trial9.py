@@ -94,3 +94,18 @@ def test_partition_key_on_a_keyword_column_is_quoted_as_postgresql_prints_it(mak
     `RANGE (timestamp)`, a `diff` difference (the audit compared it spacing and quoting aside)."""
     dsn = make_db("trial9_lago", ENRICHED_EVENTS)
     assert [str(d) for d in diff_models(live.introspect(dsn), interpret(ENRICHED_EVENTS))] == []
+
+
+def test_partition_key_collate_of_the_columns_own_collation_is_not_printed(make_db) -> None:  # type: ignore[no-untyped-def]
+    """pg_get_partkeydef prints a column key's COLLATE only when it differs from the column's
+    own collation: `("user" COLLATE "C" text_pattern_ops)` on a `COLLATE "C"` column is
+    `("user" text_pattern_ops)`; the static reading kept COLLATE (diff difference, false FAIL
+    of a partition_key requirement init --dsn wrote)."""
+    script = """
+        CREATE TABLE marks ("user" text COLLATE "C" NOT NULL, tag text NOT NULL)
+            PARTITION BY LIST ("user" COLLATE "C" text_pattern_ops);
+        CREATE TABLE tags (tag text NOT NULL) PARTITION BY LIST (tag COLLATE "C");
+        CREATE TABLE plain (tag text NOT NULL) PARTITION BY LIST (tag COLLATE "default");
+    """
+    dsn = make_db("trial9_partcoll", script)
+    assert [str(d) for d in diff_models(live.introspect(dsn), interpret(script))] == []

@@ -45,14 +45,6 @@ def create_table(interp: DdlInterpreter, node: ast.CreateStmt) -> None:
     )
     if node.partspec is not None:
         table.kind = "partitioned"
-        params = ", ".join(partition_element(p) for p in node.partspec.partParams)
-        strategy = str(node.partspec.strategy).upper()
-        strategy = (
-            {"R": "RANGE", "L": "LIST", "H": "HASH"}.get(strategy[:1], strategy)
-            if len(strategy) == 1
-            else ("RANGE" if "RANGE" in strategy else "LIST" if "LIST" in strategy else "HASH")
-        )
-        table.partition_key = f"{strategy} ({params})"
     if node.partbound is not None and node.inhRelations:
         parent = node.inhRelations[0]
         parent_key = qualify(interp._schema_of(parent), parent.relname)
@@ -83,6 +75,8 @@ def create_table(interp: DdlInterpreter, node: ast.CreateStmt) -> None:
             deferred.append(element)
         elif isinstance(element, ast.TableLikeClause):
             copy_columns(interp, interp._table(element.relation), table, element.options or 0)
+    if node.partspec is not None:
+        table.partition_key = partition_key(interp, table, node.partspec)
     for constraint in without_redundant_indexes(deferred):
         add_constraint(interp, table, constraint, new_table=True)
     if table.partition_of and table.partition_of in interp.model.tables:
@@ -195,6 +189,29 @@ def place_column(
 
 # expressions pg_get_partkeydef prints bare (ruleutils' looks_like_function)
 _FUNCTION_LIKE = (ast.FuncCall, ast.CoalesceExpr, ast.MinMaxExpr, ast.SQLValueFunction)
+
+
+def partition_key(interp: DdlInterpreter, table: Table, spec: ast.PartitionSpec) -> str:
+    """PARTITION BY as pg_get_partkeydef prints it, once the table has its columns: a column
+    key's COLLATE is printed only when it is not the column's own collation."""
+    elems = []
+    for elem in spec.partParams:
+        column = table.columns.get(elem.name) if elem.name else None
+        if (
+            column is not None
+            and elem.collation
+            and collation_of(interp, strings(elem.collation)) == column.collation
+        ):
+            elem = ast.PartitionElem(name=elem.name, opclass=elem.opclass)  # the parse stays
+        elems.append(elem)
+    params = ", ".join(partition_element(p) for p in elems)
+    strategy = str(spec.strategy).upper()
+    strategy = (
+        {"R": "RANGE", "L": "LIST", "H": "HASH"}.get(strategy[:1], strategy)
+        if len(strategy) == 1
+        else ("RANGE" if "RANGE" in strategy else "LIST" if "LIST" in strategy else "HASH")
+    )
+    return f"{strategy} ({params})"
 
 
 def partition_element(elem: ast.PartitionElem) -> str:
