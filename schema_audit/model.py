@@ -351,8 +351,8 @@ class EnumType:
 
 @dataclass(slots=True)
 class DomainType:
-    """CREATE DOMAIN: its base type, NOT NULL, DEFAULT and CHECK constraints (read from a
-    catalog only: the static reader does not model domains)."""
+    """CREATE DOMAIN: its base type, NOT NULL, DEFAULT and CHECK constraints (a catalog's,
+    or a history's as ``sources/ddl/domains.py`` applies it)."""
 
     schema: str
     name: str
@@ -501,7 +501,7 @@ class SchemaModel:
     views: dict[str, View] = field(default_factory=dict)  # views and materialized views
     functions: dict[str, Function] = field(default_factory=dict)  # key: signature
     enums: dict[str, EnumType] = field(default_factory=dict)
-    domains: dict[str, DomainType] = field(default_factory=dict)  # from a catalog only
+    domains: dict[str, DomainType] = field(default_factory=dict)
     composites: dict[str, CompositeType] = field(default_factory=dict)  # from a catalog only
     extensions: dict[str, Extension] = field(default_factory=dict)
     sequences: dict[str, Sequence] = field(default_factory=dict)

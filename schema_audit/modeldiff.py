@@ -36,6 +36,7 @@ from schema_audit import sqlbody, sqlnorm, sqltime
 from schema_audit.model import (
     CheckConstraint,
     Column,
+    DomainType,
     Function,
     Grant,
     Index,
@@ -341,6 +342,9 @@ def diff_models(left: SchemaModel, right: SchemaModel) -> list[Difference]:
             ", ".join(sqlnorm_literal(v) for v in left.enums[key].labels),
             ", ".join(sqlnorm_literal(v) for v in right.enums[key].labels),
         )
+    for key in add.presence("domain", left.domains, right.domains, _same, _reads_of("type")):
+        add.reads = _reads_of("type")(key)
+        _diff_domain(key, left.domains[key], right.domains[key], add)
     for name in sorted(set(left.schema_grants) & set(right.schema_grants)):
         owner = left.schemas.get(name) or right.schemas.get(name)
         add.reads = _grant_reads(quote_ident(name))
@@ -395,6 +399,28 @@ def _sequences(model: SchemaModel) -> list[str]:
 def sqlnorm_literal(value: str) -> str:
     """A string as an SQL literal (enum labels)."""
     return "'" + value.replace("'", "''") + "'"
+
+
+def _diff_domain(key: str, a: DomainType, b: DomainType, add: _Collector) -> None:
+    """A domain's base type, NOT NULL, DEFAULT, collation, comment and CHECKs by name."""
+    obj = f"domain {key}"
+    add(obj, "type", a.type, b.type, _canon_type(a.type), _canon_type(b.type))
+    add(obj, "nullable", _null(not a.not_null), _null(not b.not_null))
+    add(obj, "default", a.default, b.default, _expr(a.default), _expr(b.default))
+    add(obj, "collation", a.collation or "", b.collation or "")
+    add(obj, "comment", a.comment or "", b.comment or "")
+    for name in sorted(set(a.checks) | set(b.checks)):
+        x, y = a.checks.get(name), b.checks.get(name)
+        add(obj, f"check {name}", x, y, _domain_check(x), _domain_check(y))
+
+
+def _domain_check(text: str | None) -> str | None:
+    """``CHECK ((VALUE > 0)) [NOT VALID]`` compared as its canonical expression."""
+    if text is None:
+        return None
+    body = text.strip().removeprefix("CHECK").strip()
+    valid = not body.endswith(" NOT VALID")
+    return _expr(body.removesuffix(" NOT VALID")) + ("" if valid else " NOT VALID")
 
 
 def _diff_view(key: str, a: View, b: View, add: _Collector) -> None:

@@ -24,7 +24,6 @@ from typer.testing import CliRunner
 
 from schema_audit.cli import app
 from schema_audit.kinds.composite_type import UNKNOWN_COMPOSITES
-from schema_audit.kinds.domain import UNKNOWN_DOMAINS
 from schema_audit.kinds.strict_rules import UNKNOWN_RULES
 
 BASE = """
@@ -231,10 +230,10 @@ def test_live_spec_against_the_history_defers_only_what_files_cannot_say(
     assert failing_ids(report) == []
     deferred = {f["id"] for f in report["findings"] if f["status"] == "DEFERRED"}
     assert "tables.app.accounts" in deferred and "functions.app.touch" in deferred
-    # owners, and the domains a history's reading does not model (strict.domains)
+    # owners, and the rules and composite types a history's reading does not model
     assert all(
         "owner" in f["message"]
-        or any(u in f["message"] for u in (UNKNOWN_DOMAINS, UNKNOWN_RULES, UNKNOWN_COMPOSITES))
+        or any(u in f["message"] for u in (UNKNOWN_RULES, UNKNOWN_COMPOSITES))
         for f in report["findings"]
         if f["id"] in deferred
     )

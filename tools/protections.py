@@ -1143,11 +1143,25 @@ PROTECTIONS = [
         "tests/test_init_exact6.py::test_a_change_after_init_dsn_fails -k 'domain and added'",
     ),
     Protection(
-        "domain-not-found-live-fails",
+        "domain-not-found-fails",
         "schema_audit/kinds/domain.py",
-        "    if domain is None and ctx.is_static():",
-        "    if domain is None:",
+        "    if domain is None:\n        return finding_for(\n            req,\n            Status.FAIL,",
+        "    if domain is None:\n        return finding_for(\n            req,\n            Status.PASS,",
         "tests/test_init_exact6.py::test_a_change_after_init_dsn_fails -k 'domain and dropped'",
+    ),
+    Protection(
+        "static-reads-domains",
+        "schema_audit/sources/ddl/domains.py",
+        "    interp.model.domains[key] = domain",
+        "    pass",
+        "tests/test_static_domains.py::test_a_static_audit_judges_domains_instead_of_deferring_them",
+    ),
+    Protection(
+        "static-domain-operand-cast-to-base",
+        "schema_audit/sources/ddl/implicit.py",
+        "        _domain_operands(expr, typed)",
+        "        pass",
+        "tests/test_static_domains.py::test_a_column_of_a_domain_meeting_an_operator_is_cast_to_its_base_type",
     ),
     Protection(
         "live-reads-domains",

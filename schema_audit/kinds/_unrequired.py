@@ -56,14 +56,15 @@ def judge_catalog_only_set(
     kind: str,
     objects: Mapping[str, _InSchema],
     noun: str,
-    unknown: str,
+    unknown: str | None,
 ) -> Finding:
-    """``strict.domains`` / ``strict.composite_types``: sets only the catalog has (the static
-    reader models neither). Against a history whose spec states entries of ``kind``, those
-    cannot be judged: DEFERRED with ``unknown``; otherwise FAIL for each object no entry
-    requires. ``noun`` words the finding ("composite types"), its name the spec key."""
+    """``strict.domains`` / ``strict.composite_types``: FAIL for each object of the covered
+    schemas no entry of ``kind`` requires. ``unknown``: why a static reading cannot judge
+    the set (the reader does not model it: composite types), None where it does (domains);
+    against a history whose spec states entries of ``kind`` such a set is DEFERRED with it.
+    ``noun`` words the finding ("composite types"), its name the spec key."""
     name = noun.replace(" ", "_")
-    if ctx.is_static() and ctx.of_kind(kind):
+    if unknown is not None and ctx.is_static() and ctx.of_kind(kind):
         # with no entry, a history that made such a type has an unapplied statement, and the
         # facet DEFERs this finding
         return finding_for(req, Status.DEFERRED, unknown, name=name)

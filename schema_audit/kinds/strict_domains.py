@@ -1,7 +1,6 @@
 """Strict mode for the set of domains: a domain in the covered schemas that no ``domains:``
 entry requires FAILs (``CREATE DOMAIN`` after ``init`` passed its "exactly" spec). Written by
-``init --dsn`` only (the static reader does not model domains); against a migration history
-it is DEFERRED.
+``init --dsn``; judged against a migration history too (the static reader models domains).
 
 ```yaml
 strict:
@@ -16,7 +15,6 @@ from schema_audit.audit.deferral import Facet
 from schema_audit.audit.findings import Finding
 from schema_audit.kinds import requirement_kind
 from schema_audit.kinds._unrequired import judge_catalog_only_set
-from schema_audit.kinds.domain import UNKNOWN_DOMAINS
 from schema_audit.spec.model import Requirement
 
 
@@ -36,4 +34,4 @@ def facets(req: Requirement) -> list[Facet]:
     facets=facets,
 )
 def check_strict_domains(req: Requirement, ctx: AuditContext) -> Finding:
-    return judge_catalog_only_set(req, ctx, "domain", ctx.model.domains, "domains", UNKNOWN_DOMAINS)
+    return judge_catalog_only_set(req, ctx, "domain", ctx.model.domains, "domains", None)

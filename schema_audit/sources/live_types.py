@@ -2,7 +2,7 @@
 
 Before, a domain was only named as a blind spot: a domain's CHECK dropped or its NOT NULL
 removed after ``init`` passed the audit (false PASS). One query, one row per domain (few in
-any schema); the static reader does not model domains (their entries are DEFERRED there).
+any schema); the static reader models them the same way (``sources/ddl/domains.py``).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ reverse indexes) and dispatches each statement through ``registry`` to the handl
 family module registered with ``@handles(ast.SomeStmt)``:
 
 - ``session``: SET search_path / ROLE, set_config(), data changes, DO blocks, noise
-- ``schemas``: schemas, extensions, enum types; ``roles``: roles and memberships
+- ``schemas``: schemas, extensions, enum types; ``domains``: domains; ``roles``: roles and memberships
 - ``tables``: CREATE TABLE (columns, LIKE, INHERITS, partitions of); ``constraints``:
   PRIMARY KEY / UNIQUE / CHECK / FOREIGN KEY / EXCLUDE; ``partitions``: what a
   partitioned table clones into its partitions
@@ -37,6 +37,7 @@ from __future__ import annotations
 from schema_audit.sources.ddl import (  # noqa: F401
     alter_table,
     comments,
+    domains,
     drops,
     indexes,
     moves,

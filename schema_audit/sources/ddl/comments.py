@@ -9,6 +9,7 @@ from pglast import ast
 from pglast.enums import ObjectType
 
 from schema_audit.model import qualify
+from schema_audit.sources.ddl import domains
 from schema_audit.sources.ddl.indexes import index_named
 from schema_audit.sources.ddl.nodes import strings
 from schema_audit.sources.ddl.registry import handles
@@ -65,6 +66,8 @@ def comment(interp: DdlInterpreter, node: ast.CommentStmt) -> None:
         )
         if enum:
             enum.comment = node.comment
+    elif kind == ObjectType.OBJECT_DOMAIN and node.object is not None:
+        domains.comment(interp, node.object, node.comment)
     elif kind == ObjectType.OBJECT_INDEX and names:
         index = index_named(interp, names[-2:])
         if index:

@@ -15,7 +15,7 @@ from pglast.enums import DropBehavior, ObjectType
 
 from schema_audit.model import Function, Table, View, qualify
 from schema_audit.sources import effects as fx
-from schema_audit.sources.ddl import dependents, inheritance, rules
+from schema_audit.sources.ddl import dependents, domains, inheritance, rules
 from schema_audit.sources.ddl.alter_table import drop_column, drop_referenced_key, mentions_column
 from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.extension_members import MEMBERS, Members
@@ -309,6 +309,9 @@ def _type(interp: DdlInterpreter, node: ast.DropStmt, obj: Any, names: list[str]
     for n in obj if isinstance(obj, tuple | list) else [obj]:
         if isinstance(n, ast.TypeName):
             schema, name = _type_key(interp, n)
+            if (typed := domains.drop_domain(interp, node, n, True)) is not None:
+                _drop_typed_columns(interp, typed)
+                continue
             enum = interp.model.enums.pop(qualify(schema, name), None)
             if not _cascade(node):
                 continue
@@ -321,11 +324,25 @@ def _type(interp: DdlInterpreter, node: ast.DropStmt, obj: Any, names: list[str]
                     "are not known",
                 )
                 continue
-            typed = type_text(schema, name)
-            for table in list(interp.model.tables.values()):
-                for column in list(table.columns.values()):
-                    if column.type in (typed, typed + "[]"):
-                        drop_column(interp, table, column.name, False)
+            _drop_typed_columns(interp, type_text(schema, name))
+
+
+@_on(OT.OBJECT_DOMAIN)
+def _domain(interp: DdlInterpreter, node: ast.DropStmt, obj: Any, names: list[str]) -> None:
+    """DROP DOMAIN [IF EXISTS] … [CASCADE]: with CASCADE its columns go too."""
+    for n in obj if isinstance(obj, tuple | list) else [obj]:
+        if isinstance(n, ast.TypeName):
+            typed = domains.drop_domain(interp, node, n, bool(node.missing_ok))
+            if typed is not None:
+                _drop_typed_columns(interp, typed)
+
+
+def _drop_typed_columns(interp: DdlInterpreter, typed: str) -> None:
+    """The columns of type ``typed`` or its array (a DROP TYPE / DOMAIN … CASCADE's)."""
+    for table in list(interp.model.tables.values()):
+        for column in list(table.columns.values()):
+            if column.type in (typed, typed + "[]"):
+                drop_column(interp, table, column.name, False)
 
 
 # an unapplied statement that may have made a type wrapping another (a domain over it, a

@@ -325,6 +325,8 @@ def _create_index(interp: DdlInterpreter, read: tuple, nodes: _Lazy) -> Callable
     the way only the tree handler stores."""
     (name, schemaname, relname, method, unique, if_not_exists), shape, (expressions, facts) = read
     keys, include, where = shape
+    if (facts is not None or expressions) and interp.model.domains:
+        raise _NotHere  # a column of a domain is cast to its base type (operand_bases.py)
     if facts is not None or expressions:
         table = interp.model.tables.get(qualify(interp._schema_named(schemaname, relname), relname))
         # the tree handler qualifies citext's operators and casts an integer column meeting
@@ -664,6 +666,8 @@ def _create_policy(interp: DdlInterpreter, read: tuple, nodes: _Lazy) -> Callabl
         raise _NotHere  # the tree handler's error
     if _may_cast(facts[0], table) or _may_cast(facts[1], table):
         raise _NotHere  # the tree handler adds the ::numeric casts PostgreSQL stores
+    if (facts[0] is not None or facts[1] is not None) and interp.model.domains:
+        raise _NotHere  # and casts a column of a domain to its base type (operand_bases.py)
 
     def change() -> None:
         table.policies[name] = Policy(

@@ -15,14 +15,17 @@ integer with a numeric is expanded first, as PostgreSQL's parser expands it.
 
 from __future__ import annotations
 
+import copy
+import functools
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from pglast import ast
 from pglast.enums import A_Expr_Kind, BoolExprType, SubLinkType
 
 from schema_audit.model import Column
+from schema_audit.pgparse import parse_sql
 
 INTEGER_TYPES = frozenset({"smallint", "integer", "bigint"})
 _ARITHMETIC = frozenset({"+", "-", "*", "/", "%"})
@@ -336,19 +339,82 @@ def _expanded(node: Any, columns: Columns) -> Any:
     )
 
 
-def promote_integer_columns(expr: Any, columns: Mapping[str, Column] | Columns) -> Any:
+def promote_integer_columns(
+    expr: Any, columns: Mapping[str, Column] | Columns, bases: Mapping[str, str] | None = None
+) -> Any:
     """``expr`` with each integer operand an operator meets with a numeric one wrapped in the
     ``::numeric`` cast PostgreSQL stores (and citext's operators qualified as the catalog
     prints them: ``_citext_operators``) (``columns``: the table's, by name, or a resolver
     such as ``Scopes``); changed in place except a BETWEEN at the top, which is replaced:
-    use the returned expression."""
+    use the returned expression. ``bases``: domain type -> the type an operator meeting a
+    column of that domain takes it as (``domains.operand_bases``): such an operand is
+    stored cast to it (``(a)::integer > 2``), and promoted as that type."""
     if expr is None or not columns:
         return expr
+    typed = {}
+    if bases and not isinstance(columns, Columns):
+        typed = {n: bases[c.type] for n, c in columns.items() if c.type in bases}
+        if typed:  # judged as of their base type: a domain over integer is promoted too
+            columns = {**columns, **{n: Column(n, base) for n, base in typed.items()}}
     resolver = columns if isinstance(columns, Columns) else Columns(columns)
     expr = _expanded(expr, resolver)
     _promote(expr, resolver)
     _citext_operators(expr, resolver)
+    if typed:
+        _domain_operands(expr, typed)
     return expr
+
+
+# the operator forms whose operands PostgreSQL coerces from a domain to its base type
+_COERCING_KINDS = frozenset(
+    {A_Expr_Kind.AEXPR_OP, A_Expr_Kind.AEXPR_IN, A_Expr_Kind.AEXPR_LIKE, A_Expr_Kind.AEXPR_ILIKE}
+) | frozenset(_BETWEEN)
+
+
+def _domain_operands(node: Any, typed: Mapping[str, str]) -> None:
+    """Each operand an operator takes from a column of a domain (``typed``: column -> the
+    base type) cast to that type, as the catalog prints it: ``(a)::integer = ANY (…)``. A
+    bare column elsewhere (``a IS NOT NULL``, ``NOT b``) is not: no operator takes it.
+    Subqueries are not entered (their names are other tables' columns)."""
+    if isinstance(node, tuple | list):
+        for item in node:
+            _domain_operands(item, typed)
+        return
+    if not isinstance(node, ast.Node) or isinstance(node, ast.SelectStmt | ast.SubLink):
+        return
+    if isinstance(node, ast.A_Expr) and node.kind in _COERCING_KINDS:
+        node.lexpr = _as_base(node.lexpr, typed)
+        if isinstance(node.rexpr, tuple | list):
+            node.rexpr = tuple(_as_base(item, typed) for item in node.rexpr)
+        else:
+            node.rexpr = _as_base(node.rexpr, typed)
+    for slot in getattr(type(node), "__slots__", ()):
+        value = getattr(node, slot, None)
+        if isinstance(value, ast.Node | tuple | list):
+            _domain_operands(value, typed)
+
+
+def _as_base(node: Any, typed: Mapping[str, str]) -> Any:
+    if not isinstance(node, ast.ColumnRef):
+        return node
+    fields = node.fields or ()
+    name = fields[0].sval if len(fields) == 1 and isinstance(fields[0], ast.String) else None
+    base = typed.get(name or "")
+    if base is None:
+        return node
+    return ast.TypeCast(arg=node, typeName=_type_name(base))
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed_type(text: str) -> ast.TypeName:
+    select = cast("ast.SelectStmt", parse_sql(f"SELECT NULL::{text}")[0].stmt)
+    targets = cast("tuple[ast.ResTarget, ...]", select.targetList)
+    return cast("ast.TypeName", cast("ast.TypeCast", targets[0].val).typeName)
+
+
+def _type_name(text: str) -> ast.TypeName:
+    """A TypeName of ``text``, a copy each time (the tree it joins may be changed in place)."""
+    return copy.deepcopy(_parsed_type(text))
 
 
 # citext's own operators (for citext, citext; the pattern ones also for citext, text)

@@ -14,6 +14,7 @@ from schema_audit.pgvisit import find_all
 from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.implicit import promote_integer_columns
 from schema_audit.sources.ddl.nodes import deparse, expr_label, reloptions, strings
+from schema_audit.sources.ddl.operand_bases import operand_bases
 from schema_audit.sources.ddl.partitions import clone_index, partitions_of
 from schema_audit.sources.ddl.registry import handles
 from schema_audit.sources.ddl.tables import collation_of
@@ -31,6 +32,7 @@ def create_index(interp: DdlInterpreter, node: ast.IndexStmt) -> None:
     schema, relation = index_target(interp, rv.schemaname, rv.relname)
     # PostgreSQL stores an integer column meeting a numeric as promoted (implicit.py)
     columns = relation.columns if isinstance(relation, Table) else {}
+    bases = operand_bases(interp)  # a column of a domain is taken as its base type
     keys: list[IndexKey] = []
     for elem in node.indexParams:
         descending = elem.ordering == SortByDir.SORTBY_DESC
@@ -52,7 +54,7 @@ def create_index(interp: DdlInterpreter, node: ast.IndexStmt) -> None:
         if column:
             keys.append(IndexKey(column, True, descending, nulls, opclass))
         else:
-            promoted = promote_integer_columns(copy.deepcopy(expr), columns)
+            promoted = promote_integer_columns(copy.deepcopy(expr), columns, bases)
             keys.append(IndexKey(deparse(promoted) or "", False, descending, nulls, opclass))
         if collation:
             keys[-1].collation = key_collation(
@@ -74,7 +76,7 @@ def create_index(interp: DdlInterpreter, node: ast.IndexStmt) -> None:
         if_not_exists=bool(node.if_not_exists),
         unique=bool(node.unique),
         method=node.accessMethod or "btree",
-        where=deparse(promote_integer_columns(node.whereClause, columns)),
+        where=deparse(promote_integer_columns(node.whereClause, columns, bases)),
         include=[elem.name for elem in node.indexIncludingParams or ()],
         nulls_not_distinct=bool(getattr(node, "nulls_not_distinct", False)),
         inherit=bool(rv.inh),

@@ -1,4 +1,4 @@
-"""ALTER … SET SCHEMA (tables, sequences, enum types) and ALTER … OWNER TO (not modelled)."""
+"""ALTER … SET SCHEMA (tables, views, sequences, enum types, domains) and ALTER … OWNER TO."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pglast import ast
 from pglast.enums import ObjectType
 
 from schema_audit.model import qualify
-from schema_audit.sources.ddl import rules
+from schema_audit.sources.ddl import domains, rules
 from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.nodes import strings, type_text
 from schema_audit.sources.ddl.registry import handles
@@ -55,6 +55,8 @@ def set_schema(interp: DdlInterpreter, node: ast.AlterObjectSchemaStmt) -> None:
         _move_view(interp, node)
     elif node.objectType == ObjectType.OBJECT_TYPE and node.object is not None:
         move_type(interp, strings(node.object), node.newschema, bool(node.missing_ok))
+    elif node.objectType == ObjectType.OBJECT_DOMAIN and node.object is not None:
+        domains.move_domain(interp, strings(node.object), node.newschema, bool(node.missing_ok))
     elif node.objectType == ObjectType.OBJECT_SEQUENCE and node.relation is not None:
         key = qualify(interp._schema_of(node.relation), node.relation.relname)
         seq = interp.model.sequences.pop(key, None)
@@ -135,7 +137,7 @@ def _type_key(interp: DdlInterpreter, obj: object) -> str:
 
 @handles(ast.AlterOwnerStmt)
 def alter_owner(interp: DdlInterpreter, node: ast.AlterOwnerStmt) -> None:
-    """ALTER FUNCTION / PROCEDURE / SCHEMA / TYPE (enum) … OWNER TO: the owner a spec's
+    """ALTER FUNCTION / PROCEDURE / SCHEMA / TYPE (enum) / DOMAIN … OWNER TO: the owner a spec's
     ``owner:`` is compared with (CURRENT_USER and the like: the running role, not named:
     unknown). Other types and the rest: not modelled."""
     owner = node.newowner.rolename if node.newowner is not None else None
@@ -150,6 +152,8 @@ def alter_owner(interp: DdlInterpreter, node: ast.AlterOwnerStmt) -> None:
         enum = interp.model.enums.get(_type_key(interp, node.object))
         if enum is not None:
             enum.owner = owner
+    elif node.objectType == ObjectType.OBJECT_DOMAIN:
+        domains.set_owner(interp, node.object, owner)
     elif node.objectType == ObjectType.OBJECT_SCHEMA:
         name = node.object.sval if isinstance(node.object, ast.String) else None
         if name is not None and (

@@ -11,6 +11,7 @@ from schema_audit.pgvisit import find_all
 from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.implicit import Scopes, promote_integer_columns
 from schema_audit.sources.ddl.nodes import expr_label, policy_roles
+from schema_audit.sources.ddl.operand_bases import operand_bases
 from schema_audit.sources.ddl.policy_scope import from_scope, policy_expr
 from schema_audit.sources.ddl.registry import handles
 
@@ -30,7 +31,7 @@ def _predicate(interp: DdlInterpreter, table: Table, node: ast.Node | None) -> s
         node = promote_integer_columns(node, scopes)
         _label_subquery_targets(node)
     elif node is not None:
-        node = promote_integer_columns(node, table.columns)
+        node = promote_integer_columns(node, table.columns, operand_bases(interp))
     return policy_expr(interp, table, node)
 
 

@@ -17,7 +17,7 @@ from schema_audit.ident import split_qualified
 from schema_audit.model import Column, Table, qualify, quote_ident
 from schema_audit.pgparse import parse_sql
 from schema_audit.pgvisit import find_all
-from schema_audit.sources.ddl import inheritance, rules
+from schema_audit.sources.ddl import domains, inheritance, rules
 from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.nodes import deparse, strings, type_text
 from schema_audit.sources.ddl.registry import handles, registrar
@@ -113,6 +113,10 @@ def _view(interp: DdlInterpreter, node: ast.RenameStmt) -> None:
     view.name = node.newname
     interp.model.views[qualify(view.schema, view.name)] = view
     rules.renamed_relation(interp, key, view.qualified_name)
+
+
+_on(OT.OBJECT_DOMAIN)(domains.rename_domain)
+_on(OT.OBJECT_DOMCONSTRAINT)(domains.rename_constraint)
 
 
 @_on(OT.OBJECT_TYPE)

@@ -20,6 +20,7 @@ from schema_audit.sources.ddl.constraints import (
 from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.implicit import promote_integer_columns
 from schema_audit.sources.ddl.nodes import create_reloptions, deparse, strings
+from schema_audit.sources.ddl.operand_bases import operand_bases
 from schema_audit.sources.ddl.partitions import bound_text, clone_into_partition
 from schema_audit.sources.ddl.registry import handles
 from schema_audit.sources.ddl.sequences import RANGES
@@ -125,7 +126,9 @@ def add_column(
             column.identity = "always" if con.generated_when == "a" else "by default"
             column.nullable = False
         elif kind == ConstrType.CONSTR_GENERATED:
-            con.raw_expr = promote_integer_columns(con.raw_expr, table.columns)
+            con.raw_expr = promote_integer_columns(
+                con.raw_expr, table.columns, operand_bases(interp)
+            )
             column.generated = deparse(con.raw_expr)
         elif (
             kind in (ConstrType.CONSTR_ATTR_DEFERRABLE, ConstrType.CONSTR_ATTR_DEFERRED) and pending
@@ -297,15 +300,17 @@ LIKE_ALL = 0x7FFFFFFF
 
 
 def searched_type(interp: DdlInterpreter, type_text: str) -> str:
-    """An unqualified enum name as the catalog prints it: under its schema when the
-    search_path finds it outside public (``SET search_path = test; CREATE TYPE visit_type
-    AS ENUM …; … visit_type visit_type`` is ``test.visit_type``; PostgREST's fixtures)."""
+    """An unqualified enum or domain name as the catalog prints it: under its schema when
+    the search_path finds it outside public (``SET search_path = test; CREATE TYPE
+    visit_type AS ENUM …; … visit_type visit_type`` is ``test.visit_type``, and so is
+    ``devil_int``, a domain; PostgREST's fixtures)."""
     path = interp.search_path
     if (path and path[0] == "public") or "." in type_text or '"' in type_text:
         return type_text  # (the usual path: public first, nothing to look up)
     name = type_text.removesuffix("[]")
+    model = interp.model
     for schema in path:
-        if qualify(schema, name) in interp.model.enums:
+        if qualify(schema, name) in model.enums or qualify(schema, name) in model.domains:
             if schema in ("public", "pg_catalog"):
                 return type_text
             return f"{schema}.{type_text}"
