@@ -1150,6 +1150,13 @@ PROTECTIONS = [
         "tests/test_init_exact6.py::test_a_change_after_init_dsn_fails -k 'domain and dropped'",
     ),
     Protection(
+        "set-schema-effect-names-destination",
+        "schema_audit/sources/effects.py",
+        '[_e("*", _relation(n.relation, r)), _e("*", qualify(n.newschema, n.relation.relname))]',
+        '[_e("*", _relation(n.relation, r))]',
+        "tests/test_realworld_trial8.py::test_a_relation_moved_into_a_covered_schema_still_defers_its_strict_set",
+    ),
+    Protection(
         "static-reads-domains",
         "schema_audit/sources/ddl/domains.py",
         "    interp.model.domains[key] = domain",

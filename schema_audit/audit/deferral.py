@@ -15,17 +15,33 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from schema_audit.audit.findings import Evidence, Finding
+from schema_audit.ident import split_qualified
 from schema_audit.model import Effect, SchemaModel, UnappliedStatement
 from schema_audit.spec.model import Requirement
 
 
 @dataclass(frozen=True, slots=True)
 class Facet:
-    """Something a finding reads: a kind of object, on a target, by name (``*``: any)."""
+    """Something a finding reads: a kind of object, on a target, by name (``*``: any);
+    ``schemas``: only on targets in these schemas (a strict set's covered schemas: a trigger
+    on Supabase's ``auth.users``, which the history does not create, cannot add a table to
+    ``public``), None: in any."""
 
     kind: str
     target: str = "*"
     name: str = "*"
+    schemas: frozenset[str] | None = None
+
+
+def in_schemas(req: Requirement) -> frozenset[str] | None:
+    """A strict requirement's covered schemas, for its facets (None: not scoped)."""
+    schemas = req.props.get("schemas")
+    return frozenset(schemas) if schemas else None
+
+
+def _schema_of(target: str) -> str | None:
+    parts = split_qualified(target, fold=False)
+    return parts[0] if parts and len(parts) == 2 else None
 
 
 CONSTRAINT_INDEXES = ("index", "unique", "primary_key")
@@ -72,6 +88,8 @@ def matches(effect: Effect, facet: Facet) -> bool:
             return False
     elif facet.target not in ("*", effect.target):
         return False
+    elif facet.schemas is not None and _schema_of(effect.target) not in (None, *facet.schemas):
+        return False  # a target outside the covered schemas (one not schema.name: kept)
     return effect.name == "*" or facet.name == "*" or effect.name == facet.name
 
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Protocol
 
 from schema_audit.audit.context import AuditContext
-from schema_audit.audit.deferral import Facet
+from schema_audit.audit.deferral import Facet, in_schemas
 from schema_audit.audit.findings import Diff, Finding, finding_for
 from schema_audit.enums import Status
 from schema_audit.model import qualify
@@ -27,7 +27,7 @@ class _InSchema(Protocol):
 def facets(req: Requirement) -> list[Facet]:
     """What its finding reads from the model (a static reading DEFERs it when an
     unapplied statement may change one of these)."""
-    return [Facet("exists")]
+    return [Facet("exists", schemas=in_schemas(req))]
 
 
 def unrequired(

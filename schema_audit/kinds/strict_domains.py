@@ -11,7 +11,7 @@ strict:
 from __future__ import annotations
 
 from schema_audit.audit.context import AuditContext
-from schema_audit.audit.deferral import Facet
+from schema_audit.audit.deferral import Facet, in_schemas
 from schema_audit.audit.findings import Finding
 from schema_audit.kinds import requirement_kind
 from schema_audit.kinds._unrequired import judge_catalog_only_set
@@ -20,7 +20,7 @@ from schema_audit.spec.model import Requirement
 
 def facets(req: Requirement) -> list[Facet]:
     """What its finding reads from the model."""
-    return [Facet("type")]
+    return [Facet("type", schemas=in_schemas(req))]
 
 
 @requirement_kind(

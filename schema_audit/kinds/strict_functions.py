@@ -16,7 +16,7 @@ strict:
 from __future__ import annotations
 
 from schema_audit.audit.context import AuditContext
-from schema_audit.audit.deferral import Facet
+from schema_audit.audit.deferral import Facet, in_schemas
 from schema_audit.audit.findings import Diff, Finding, finding_for
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
@@ -28,7 +28,7 @@ from schema_audit.spec.model import Requirement
 def facets(req: Requirement) -> list[Facet]:
     """What its finding reads from the model (a static reading DEFERs it when an
     unapplied statement may change one of these)."""
-    return [Facet("function")]
+    return [Facet("function", schemas=in_schemas(req))]
 
 
 def _allowed(function: Function, allow: list[str], default_schema: str) -> bool:

@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from schema_audit.audit.context import AuditContext
-from schema_audit.audit.deferral import Facet
+from schema_audit.audit.deferral import Facet, in_schemas
 from schema_audit.audit.findings import Diff, Finding, finding_for
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
@@ -31,7 +31,7 @@ UNKNOWN_RULES = "the static reader does not model rules (compare with --dsn)"
 
 def facets(req: Requirement) -> list[Facet]:
     """What its finding reads from the model."""
-    return [Facet("rule")]
+    return [Facet("rule", schemas=in_schemas(req))]
 
 
 def _stated(value: Any) -> tuple[str, str]:

@@ -17,7 +17,7 @@ strict:
 from __future__ import annotations
 
 from schema_audit.audit.context import AuditContext
-from schema_audit.audit.deferral import Facet
+from schema_audit.audit.deferral import Facet, in_schemas
 from schema_audit.audit.findings import Diff, Finding, finding_for
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
@@ -44,7 +44,7 @@ def _of_allowed_table(sequence: Sequence, allowed: set[str]) -> bool:
 def facets(req: Requirement) -> list[Facet]:
     """What its finding reads from the model (a static reading DEFERs it when an
     unapplied statement may change one of these)."""
-    return [Facet("sequence")]
+    return [Facet("sequence", schemas=in_schemas(req))]
 
 
 @requirement_kind(

@@ -20,6 +20,7 @@ from schema_audit.audit.context import AuditContext
 from schema_audit.audit.deferral import Facet
 from schema_audit.audit.findings import Candidate, Diff, Finding, describe_diffs, finding_for
 from schema_audit.enums import Status
+from schema_audit.ident import split_qualified
 from schema_audit.kinds import requirement_kind
 from schema_audit.kinds._common import COMMENT_PROP, comment_diffs, exists
 from schema_audit.model import SchemaModel, Trigger, qualify
@@ -135,7 +136,18 @@ def facets(req: Requirement) -> list[Facet]:
     """What its finding reads from the model (a static reading DEFERs it when an
     unapplied statement may change one of these)."""
     target = qualify(req.schema, req.table) if req.table else "*"
-    return [Facet("trigger", target), Facet("function")]
+    if not req.props.get("raises"):
+        # the function's name is the trigger's; only ``raises`` reads the function itself (a
+        # trigger on Supabase's auth.users left unapplied DEFERred every trigger)
+        return [Facet("trigger", target)]
+    return [Facet("trigger", target), Facet("function", _function_key(req.props.get("function")))]
+
+
+def _function_key(name: object) -> str:
+    """The trigger function a spec names, as effects name it (``s.f``); ``*`` for a bare
+    name (it matches a function of that name in any schema) or none."""
+    parts = split_qualified(name, fold=False) if isinstance(name, str) else None
+    return qualify(*parts) if parts and len(parts) == 2 else "*"
 
 
 @requirement_kind(

@@ -375,8 +375,10 @@ _HANDLERS = {
     "AlterSeqStmt": lambda n, r: [_e("sequence", _relation(n.sequence, r)), _e("column", "*")],
     "AlterOwnerStmt": lambda n, r: [_e("owner", "*"), _e("privilege", "*")],
     "AlterObjectSchemaStmt": lambda n, r: (
-        [_e("*", _relation(n.relation, r) if n.relation else "*")]
-        + ([_e("*", "*")] if n.relation is None else [])
+        # where it goes too: a strict set of that schema reads it (Facet.schemas)
+        [_e("*", _relation(n.relation, r)), _e("*", qualify(n.newschema, n.relation.relname))]
+        if n.relation is not None
+        else [_e("*", "*")]
     ),
     "VariableSetStmt": lambda n, r: [],
     "RefreshMatViewStmt": lambda n, r: [],
