@@ -36,6 +36,12 @@ EXPECTED = {
         "golang-migrate",
         ["1_create_users.up.sql", "2_create_sessions.up.sql", "10_sessions_created.up.sql"],
     ),
+    # authelia's own runner: V<version>.<Name>.up.sql / .down.sql; the down files were applied
+    # alphabetically, each before its up file (the table dropped, columns lost)
+    "authelia_versioned": (
+        "golang-migrate",
+        ["V0001.Initial_Schema.up.sql", "V0002.TOTPEnhance.up.sql", "V0010.WebAuthn.up.sql"],
+    ),
     "dbmate_indented": (
         "dbmate",
         ["20240301101500_create_accounts.sql", "20240302090000_add_plan.sql"],

@@ -5,7 +5,7 @@ numerically part by part (so V10 comes after V9):
 
 * Flyway: ``V1__init.sql``, ``V1.1__x.sql``, ``V2_1__x.sql``; repeatable ``R__x.sql`` after them;
 * golang-migrate / dbmate: ``0001_init.up.sql`` (``.down.sql`` is not applied
-  but each ``.up.sql`` should have one);
+  but each ``.up.sql`` should have one); authelia's ``V0001.Initial_Schema.up.sql`` alike;
 * timestamped ``20240101120000_x.sql`` and numbered ``001_x.sql`` prefixes;
 * dbmate's ``-- migrate:up`` / ``-- migrate:down`` and goose's ``-- +goose Up`` /
   ``-- +goose Down`` sections in one file (only the up section is applied, line numbers
@@ -33,7 +33,9 @@ from schema_audit.sources.alembic import MigrationIssue, MigrationSourceError
 
 _FLYWAY = re.compile(r"^V(?P<version>\d+(?:[._]\d+)*)__(?P<name>.+)\.sql$", re.IGNORECASE)
 _REPEATABLE = re.compile(r"^R__(?P<name>.+)\.sql$", re.IGNORECASE)
-_UPDOWN = re.compile(r"^(?P<version>\d+)[_-](?P<name>.+)\.(?P<dir>up|down)\.sql$", re.IGNORECASE)
+# (authelia's own runner: ``V0001.Initial_Schema.up.sql``; its ``.down.sql`` was applied
+# alphabetically before each up file)
+_UPDOWN = re.compile(r"^V?(?P<version>\d+)[._-](?P<name>.+)\.(?P<dir>up|down)\.sql$", re.IGNORECASE)
 _FLYWAY_UNDO = re.compile(r"^U\d+(?:[._]\d+)*__.+\.sql$", re.IGNORECASE)
 _NUMBERED = re.compile(r"^(?P<version>\d+)[_-]?(?P<name>.*)\.sql$", re.IGNORECASE)
 
