@@ -140,7 +140,19 @@ def _from_item(interp: DdlInterpreter, item: ast.Node, ctes: dict[str, list[str]
             columns = _aliased(columns, item.alias)
         name = item.alias.aliasname if item.alias is not None else _function_name(item)
         return columns, {name or "": columns}
+    if isinstance(item, ast.RangeTableFunc) and (name := xmltable_name(item)):
+        # XMLTABLE (… COLUMNS a type PATH …, n FOR ORDINALITY): its columns as declared
+        columns = [c.colname or "" for c in item.columns or ()]
+        return columns, {name: columns}
     raise _Unknown
+
+
+def xmltable_name(item: ast.RangeTableFunc) -> str | None:
+    """The alias of an XMLTABLE whose columns are read here; None without one, or with
+    column aliases (``x (a, b)``: PostgreSQL 15 prints the alias alone yet reads ``x.a``;
+    not followed)."""
+    alias = item.alias
+    return alias.aliasname if alias is not None and not alias.colnames else None
 
 
 def _function_name(item: ast.RangeFunction) -> str:

@@ -22,7 +22,12 @@ from schema_audit.pgparse import copy_tree, parse_sql
 from schema_audit.pgvisit import find_all
 from schema_audit.sources.ddl.nodes import deparse, strings
 from schema_audit.sources.ddl.policy_scope import _requalify
-from schema_audit.sources.ddl.view_columns import _names, _relation_columns, _Unknown
+from schema_audit.sources.ddl.view_columns import (
+    _names,
+    _relation_columns,
+    _Unknown,
+    xmltable_name,
+)
 
 if TYPE_CHECKING:
     from schema_audit.sources.ddl.interpreter import DdlInterpreter
@@ -201,6 +206,9 @@ class _Resolver:
             return _named(item.alias.aliasname, _aliased(columns, item.alias))
         if isinstance(item, ast.RangeFunction):
             return self._function(item, outer, ctes)
+        if isinstance(item, ast.RangeTableFunc) and (name := xmltable_name(item)):
+            # XMLTABLE (… COLUMNS …): the columns it declares, named by its alias
+            return _named(name, [c.colname or "" for c in item.columns or ()])
         if isinstance(item, ast.JoinExpr):
             if item.alias is not None:
                 return [(item.alias.aliasname, None)], None
@@ -254,6 +262,13 @@ class _Resolver:
                 names = {n for n, _ in earlier if n}
                 self.expr(tuple(p[0] for p in item.functions or ()), scopes, ctes)
                 refs = [r for p in item.functions or () for r in find_all(p[0], ast.ColumnRef)]
+                if any(strings(r.fields)[:1] and strings(r.fields)[0] in names for r in refs):
+                    item.lateral = True
+            elif isinstance(item, ast.RangeTableFunc):
+                # XMLTABLE's row and PASSING expressions may read the FROM items before it
+                names = {n for n, _ in earlier if n}
+                self.expr((item.rowexpr, item.docexpr), scopes, ctes)
+                refs = find_all((item.rowexpr, item.docexpr), ast.ColumnRef)
                 if any(strings(r.fields)[:1] and strings(r.fields)[0] in names for r in refs):
                     item.lateral = True
             earlier += [(item, None)] if not isinstance(item, ast.Node) else []
