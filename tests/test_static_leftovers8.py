@@ -2,14 +2,22 @@
 ``SELECT *`` over XMLTABLE.
 
 Each script is applied to a real database; the static reading must give what the catalog
-holds (``diff`` of both models, nothing left unapplied).
+holds (``diff`` of both models, nothing left unapplied); a script using psql's variables is
+run by ``psql -f`` itself.
 """
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+from pathlib import Path
+
+import psycopg
+
 from schema_audit.modeldiff import diff_models
 from schema_audit.sources import live
 from schema_audit.sources.ddl import interpret
+from schema_audit.sources.scratch_cluster import find_bindir
 
 
 def test_select_star_over_xmltable_names_its_declared_columns(make_db) -> None:  # type: ignore[no-untyped-def]
@@ -42,3 +50,46 @@ def test_select_star_over_xmltable_names_its_declared_columns(make_db) -> None: 
         "ord",
         "name",
     ]
+
+
+def _psql_f(dsn: str, script: str, tmp_path: Path) -> None:
+    path = tmp_path / "script.sql"
+    path.write_text(script)
+    psql = shutil.which("psql") or str(find_bindir() / "psql")
+    subprocess.run(
+        [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", dsn, "-f", str(path)], check=True
+    )
+
+
+def test_psql_variables_are_read_as_psql_runs_the_script(make_db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """`\\set schema_name app` then `CREATE SCHEMA :schema_name`, `COMMENT … IS :'note'`,
+    `GRANT … TO :"role"`: psql runs them with the values in place. Read as written each was a
+    syntax error, taken for a statement PostgreSQL refused (nothing changed): the schema and
+    its table were missing from the static model, silently. An indented `\\set` line was a
+    syntax error too; a `:name` psql does not know, a `::cast`, and `:x` inside a string, a
+    quoted identifier, a dollar quote or a comment are left as written, as psql leaves them."""
+    script = """CREATE TABLE a (id int, note text DEFAULT ':app');
+  \\set ON_ERROR_STOP on
+\\set schema_name app
+\\set note 'it''s :schema_name'
+\\set role 'Reader Role'
+CREATE SCHEMA :schema_name;
+CREATE TABLE :schema_name.b (id int, n numeric DEFAULT 1::numeric);
+COMMENT ON TABLE a IS :'note'; -- :schema_name in a comment
+CREATE ROLE :"role";
+GRANT SELECT ON :schema_name.b TO :"role";
+CREATE FUNCTION :schema_name.f() RETURNS text LANGUAGE sql AS $$ SELECT ':schema_name' $$;
+\\unset schema_name
+CREATE VIEW v AS SELECT id, E'\\':x' AS q FROM a;
+"""
+    dsn = make_db("s8")
+    try:
+        _psql_f(dsn, script, tmp_path)
+        static = interpret(script)
+        assert [u.sql for u in static.unapplied] == []
+        catalog = live.introspect(dsn)
+        assert [str(d) for d in diff_models(catalog, static)] == []
+        assert static.tables["public.a"].comment == "it's :schema_name"
+    finally:
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute('DROP OWNED BY "Reader Role"; DROP ROLE "Reader Role"')

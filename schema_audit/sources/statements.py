@@ -19,6 +19,7 @@ import pglast
 from pglast import ast
 
 from schema_audit.pgparse import Parsed, may_hold_empty_string, parse_lazily
+from schema_audit.sources.psqlvars import has_variables, interpolate
 
 
 class Statement:
@@ -102,8 +103,12 @@ def pieces(sql: str, parse: Callable[[str, int, int, bool], Any]) -> Iterator[Pi
     does: a piece joins the following ones on the same verdicts."""
     # COPY … FROM stdin rows (a pg_dump with data) are not SQL: blank them first
     sql = _blank_copy_data(sql) if "stdin" in sql or "STDIN" in sql else sql
-    # psql meta-commands (\connect, \restrict …) are not SQL; blank them, keeping line numbers.
-    text = re.sub(r"(?m)^\\.*$", "", sql) if "\\" in sql else sql
+    # psql meta-commands (\connect, \restrict …) are not SQL; blank them, keeping line numbers
+    # (a script setting variables: read as psql reads it, the values in place)
+    if has_variables(sql):
+        text = interpolate(sql)
+    else:
+        text = re.sub(r"(?m)^\\.*$", "", sql) if "\\" in sql else sql
     cuts = _statement_slices(text)
     # read once per text, not once per statement (9,500 environment look-ups and regex
     # searches a 1,000-table history): no statement of a text without an empty string
