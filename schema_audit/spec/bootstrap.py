@@ -442,7 +442,7 @@ def _strict_block(
         # (Supabase's pg_graphql, pgsodium …; citext provided by the host)
         if catalog:
             block["extensions"] = strict_extensions.stated(model)
-            block["domains"] = True  # a domain created later FAILs (read from a catalog only)
+            block["domains"] = True  # a domain created later FAILs (written from a catalog)
             block["rules"] = True  # so does a rule added, changed, disabled or dropped
             block["composite_types"] = True  # and a composite type created later
         # every schema the source has (live: each one read; a history: each it creates): a

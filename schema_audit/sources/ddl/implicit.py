@@ -464,7 +464,7 @@ def _citext_operators(node: Any, columns: Columns) -> None:
     (graphile/starter's CHECKs): such an operator is qualified here the same way. Only a
     citext column or cast meeting a string literal (either side) or another citext operand of
     the same schema; ``email::text ~ '…'`` keeps pg_catalog's operator, as in PostgreSQL
-    (a domain over citext is not followed: the static reading does not model domains). Subqueries
+    (a column of a domain over citext is cast to citext first: ``operand_bases``). Subqueries
     are not entered (their names are other tables' columns)."""
     if isinstance(node, tuple | list):
         for item in node:
