@@ -400,8 +400,8 @@ PROTECTIONS = [
     Protection(
         "drop-type-cascade-drops-columns",
         "schema_audit/sources/ddl/drops.py",
-        "                        drop_column(interp, table, column.name, False)",
-        "                        pass",
+        "                drop_column(interp, table, column.name, False)",
+        "                pass",
         "tests/test_realworld_fidelity.py::test_drop_type_cascade_drops_its_columns",
     ),
     Protection(

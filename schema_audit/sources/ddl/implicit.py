@@ -18,7 +18,7 @@ from __future__ import annotations
 import copy
 import functools
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, cast
 
 from pglast import ast
@@ -371,27 +371,18 @@ _COERCING_KINDS = frozenset(
 ) | frozenset(_BETWEEN)
 
 
-def _domain_operands(node: Any, typed: Mapping[str, str]) -> None:
+def _domain_operands(expr: Any, typed: Mapping[str, str]) -> None:
     """Each operand an operator takes from a column of a domain (``typed``: column -> the
     base type) cast to that type, as the catalog prints it: ``(a)::integer = ANY (…)``. A
     bare column elsewhere (``a IS NOT NULL``, ``NOT b``) is not: no operator takes it.
     Subqueries are not entered (their names are other tables' columns)."""
-    if isinstance(node, tuple | list):
-        for item in node:
-            _domain_operands(item, typed)
-        return
-    if not isinstance(node, ast.Node) or isinstance(node, ast.SelectStmt | ast.SubLink):
-        return
-    if isinstance(node, ast.A_Expr) and node.kind in _COERCING_KINDS:
-        node.lexpr = _as_base(node.lexpr, typed)
-        if isinstance(node.rexpr, tuple | list):
-            node.rexpr = tuple(_as_base(item, typed) for item in node.rexpr)
-        else:
-            node.rexpr = _as_base(node.rexpr, typed)
-    for slot in getattr(type(node), "__slots__", ()):
-        value = getattr(node, slot, None)
-        if isinstance(value, ast.Node | tuple | list):
-            _domain_operands(value, typed)
+    for node in outside_subqueries(expr):
+        if isinstance(node, ast.A_Expr) and node.kind in _COERCING_KINDS:
+            node.lexpr = _as_base(node.lexpr, typed)
+            if isinstance(node.rexpr, tuple | list):
+                node.rexpr = tuple(_as_base(item, typed) for item in node.rexpr)
+            else:
+                node.rexpr = _as_base(node.rexpr, typed)
 
 
 def _as_base(node: Any, typed: Mapping[str, str]) -> Any:
@@ -458,7 +449,7 @@ def _string_literal(node: Any) -> bool:
     return isinstance(node, ast.A_Const) and isinstance(node.val, ast.String)
 
 
-def _citext_operators(node: Any, columns: Columns) -> None:
+def _citext_operators(expr: Any, columns: Columns) -> None:
     """``email ~ '…'`` over a citext column is stored with citext's own operator, which the
     catalog (read with an empty search_path) prints ``email OPERATOR(public.~) '…'``
     (graphile/starter's CHECKs): such an operator is qualified here the same way. Only a
@@ -466,24 +457,31 @@ def _citext_operators(node: Any, columns: Columns) -> None:
     the same schema; ``email::text ~ '…'`` keeps pg_catalog's operator, as in PostgreSQL
     (a column of a domain over citext is cast to citext first: ``operand_bases``). Subqueries
     are not entered (their names are other tables' columns)."""
+    for node in outside_subqueries(expr):
+        if (
+            isinstance(node, ast.A_Expr)
+            and node.kind in (A_Expr_Kind.AEXPR_OP, *_PATTERN_KINDS)
+            and node.name
+            and len(node.name) == 1
+            and node.name[0].sval in _CITEXT_OPERATORS
+            and (schema := _citext_meeting(node.lexpr, node.rexpr, columns)) is not None
+        ):
+            op = "<>" if node.name[0].sval == "!=" else node.name[0].sval
+            node.kind = A_Expr_Kind.AEXPR_OP  # LIKE is stored as the ~~ operator it stands for
+            node.name = (ast.String(sval=schema), ast.String(sval=op))
+
+
+def outside_subqueries(node: Any) -> Iterator[ast.Node]:
+    """Every node of an expression outside its subqueries, each before its children (a
+    caller may replace a node's children before they are walked)."""
     if isinstance(node, tuple | list):
         for item in node:
-            _citext_operators(item, columns)
+            yield from outside_subqueries(item)
         return
     if not isinstance(node, ast.Node) or isinstance(node, ast.SelectStmt | ast.SubLink):
         return
-    if (
-        isinstance(node, ast.A_Expr)
-        and node.kind in (A_Expr_Kind.AEXPR_OP, *_PATTERN_KINDS)
-        and node.name
-        and len(node.name) == 1
-        and node.name[0].sval in _CITEXT_OPERATORS
-        and (schema := _citext_meeting(node.lexpr, node.rexpr, columns)) is not None
-    ):
-        op = "<>" if node.name[0].sval == "!=" else node.name[0].sval
-        node.kind = A_Expr_Kind.AEXPR_OP  # LIKE is stored as the ~~ operator it stands for
-        node.name = (ast.String(sval=schema), ast.String(sval=op))
+    yield node
     for slot in getattr(type(node), "__slots__", ()):
         value = getattr(node, slot, None)
         if isinstance(value, ast.Node | tuple | list):
-            _citext_operators(value, columns)
+            yield from outside_subqueries(value)
