@@ -175,3 +175,36 @@ def test_a_static_audit_judges_domains_instead_of_deferring_them(make_db, tmp_pa
         conn.execute("ALTER DOMAIN email DROP CONSTRAINT email_check")
     result = audit_model(load_spec(spec), live.introspect(dsn), "live", rules="none")
     assert {f.id: f.status for f in result.findings}["domains.email"] == "FAIL"
+
+
+def test_a_do_block_asking_pg_type_finds_a_domain_the_history_made(make_db) -> None:  # type: ignore[no-untyped-def]
+    """The idempotent pattern `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_type WHERE
+    typname = 'email') THEN CREATE DOMAIN email …` run twice, and `IF EXISTS (…) THEN ALTER
+    DOMAIN …`: the DO-block reader answers pg_type from the model, which now holds domains,
+    so a domain the history made must be found there (it was not: the first block's domain
+    made again, the ALTER skipped); pg_constraint holds a domain's CHECKs too."""
+    block = """
+        DO $$ BEGIN
+          IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'email') THEN
+            CREATE DOMAIN email AS text CHECK (VALUE ~ '@');
+          END IF;
+        END $$;
+    """
+    script = (
+        block
+        + block
+        + """
+        DO $$ BEGIN
+          IF EXISTS (SELECT 1 FROM pg_type t WHERE t.typname = 'email' AND t.typtype = 'd') THEN
+            ALTER DOMAIN email ADD CONSTRAINT short CHECK (length(VALUE) < 100);
+          END IF;
+        END $$;
+        DO $$ BEGIN
+          IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'short') THEN
+            ALTER DOMAIN email ADD CONSTRAINT short CHECK (length(VALUE) < 100);
+          END IF;
+        END $$;
+        """
+    )
+    assert _apart(make_db, script) == []
+    assert sorted(interpret(script).domains["public.email"].checks) == ["email_check", "short"]

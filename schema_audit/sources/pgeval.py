@@ -356,6 +356,14 @@ class Catalog:
                 "typtype": "e",
             }
             for e in self.model.enums.values()
+        ] + [  # (domains are modelled: one a history made is found, as in the catalog)
+            {
+                "oid": _oid("type", f"{d.schema}.{d.name}"),
+                "typname": d.name,
+                "typnamespace": _oid("namespace", d.schema),
+                "typtype": "d",
+            }
+            for d in self.model.domains.values()
         ]
         for relation in [*self.model.tables.values(), *self.model.views.values()]:
             out.append(
@@ -402,8 +410,21 @@ class Catalog:
                 "contype": kind,
                 "conrelid": _oid("class", f"{t.schema}.{t.name}"),
                 "confrelid": _oid("class", ref) if ref else 0,
+                "contypid": 0,
             }
             for t, name, kind, ref in self._constraints()
+        ] + [  # a domain's CHECKs (conrelid 0, contypid the domain)
+            {
+                "oid": _oid("constraint", f"{d.schema}.{d.name}.{name}"),
+                "conname": name,
+                "connamespace": _oid("namespace", d.schema),
+                "contype": "c",
+                "conrelid": 0,
+                "confrelid": 0,
+                "contypid": _oid("type", f"{d.schema}.{d.name}"),
+            }
+            for d in self.model.domains.values()
+            for name in d.checks
         ]
 
     def _information_schema__table_constraints(self) -> list[Row]:
