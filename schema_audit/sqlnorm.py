@@ -437,12 +437,42 @@ def _is_text_valued(node: object) -> bool:
         and bool(node.name)
         and node.name[-1].sval in _TEXT_OPERATORS
     )
+# what a call returns (pg_catalog's, no arguments) and what a SQL value function is: a cast
+# to that very type is none, and PostgreSQL stores none (``now()::timestamptz`` is ``now()``,
+# ``CURRENT_DATE::date`` ``CURRENT_DATE``)
+_CALL_TYPES = {
+    "now": "timestamptz",
+    "clock_timestamp": "timestamptz",
+    "statement_timestamp": "timestamptz",
+    "transaction_timestamp": "timestamptz",
+    "gen_random_uuid": "uuid",
+}
+_VALUE_TYPES = {
+    "SVFOP_CURRENT_DATE": "date",
+    "SVFOP_CURRENT_TIME": "timetz",
+    "SVFOP_CURRENT_TIMESTAMP": "timestamptz",
+    "SVFOP_LOCALTIME": "time",
+    "SVFOP_LOCALTIMESTAMP": "timestamp",
+}
+
+
+def _returns(node: object) -> str | None:
+    """The type a call without arguments or a SQL value function is known to return."""
+    if isinstance(node, ast.SQLValueFunction):
+        return _VALUE_TYPES.get(getattr(node.op, "name", ""))
+    if isinstance(node, ast.FuncCall) and not node.args and not node.agg_star and not node.over:
+        names = [n.sval for n in node.funcname]
+        if len(names) == 1 or names[0] == "pg_catalog":
+            return _CALL_TYPES.get(names[-1])
+    return None
 
 
 def _strip_cast(node: ast.TypeCast):
     """Drop casts the catalog adds that do not change meaning."""
     base = _type_base(node.typeName)
     arg = node.arg
+    if not node.typeName.typmods and not node.typeName.arrayBounds and _returns(arg) == base:
+        return arg  # a cast to the type the value has: PostgreSQL stores the value alone
     if base in _REG_TYPES and _is_string_const(arg) and not node.typeName.arrayBounds:
         # 'public.t_id_seq'::regclass and 't_id_seq'::regclass name the same relation
         arg.val = ast.String(sval=canonical_relation_literal(arg.val.sval))

@@ -1,5 +1,5 @@
 """Static readings PostgreSQL disagreed with (the eighth static session's leftovers): a view's
-``SELECT *`` over XMLTABLE.
+``SELECT *`` over XMLTABLE, psql's variables, a cast to the type a call already returns.
 
 Each script is applied to a real database; the static reading must give what the catalog
 holds (``diff`` of both models, nothing left unapplied); a script using psql's variables is
@@ -14,6 +14,7 @@ from pathlib import Path
 
 import psycopg
 
+from schema_audit import sqlnorm
 from schema_audit.modeldiff import diff_models
 from schema_audit.sources import live
 from schema_audit.sources.ddl import interpret
@@ -93,3 +94,25 @@ CREATE VIEW v AS SELECT id, E'\\':x' AS q FROM a;
     finally:
         with psycopg.connect(dsn, autocommit=True) as conn:
             conn.execute('DROP OWNED BY "Reader Role"; DROP ROLE "Reader Role"')
+
+
+def test_a_cast_to_the_type_a_call_already_returns_is_stored_as_no_cast(make_db) -> None:  # type: ignore[no-untyped-def]
+    """`DEFAULT now()::timestamptz` is stored `now()`, `CURRENT_DATE::date` `CURRENT_DATE`,
+    `gen_random_uuid()::uuid` `gen_random_uuid()`: a cast to the type the value already has is
+    no cast. The static default kept it (a difference in `diff`, a FAIL against `init --dsn`'s
+    spec). A cast with a typmod or to another type is stored, and stays a difference."""
+    script = """
+        CREATE TABLE t (
+            a timestamptz DEFAULT now()::timestamptz,
+            b timestamptz DEFAULT CURRENT_TIMESTAMP::timestamptz,
+            c uuid DEFAULT gen_random_uuid()::uuid,
+            d date DEFAULT CURRENT_DATE::date,
+            e timestamptz DEFAULT now()::timestamptz(3),
+            f timestamp DEFAULT now()::timestamp,
+            g timestamptz DEFAULT clock_timestamp()::timestamp with time zone,
+            h timestamptz DEFAULT pg_catalog.now()::pg_catalog.timestamptz
+        );
+    """
+    dsn = make_db("s8", script)
+    assert [str(d) for d in diff_models(live.introspect(dsn), interpret(script))] == []
+    assert not sqlnorm.exprs_equal("now()::timestamptz(3)", "now()")
