@@ -107,10 +107,8 @@ def _add_check(interp: DdlInterpreter, domain: DomainType, con: ast.Constraint) 
 
 def _apply_constraint(interp: DdlInterpreter, domain: DomainType, con: ast.Constraint) -> None:
     kind = con.contype
-    if kind == ConstrType.CONSTR_NOTNULL:
-        domain.not_null = True
-    elif kind == ConstrType.CONSTR_NULL:
-        domain.not_null = False
+    if kind in (ConstrType.CONSTR_NOTNULL, ConstrType.CONSTR_NULL):
+        domain.not_null = kind == ConstrType.CONSTR_NOTNULL
     elif kind == ConstrType.CONSTR_DEFAULT:
         domain.default = deparse(con.raw_expr)
     elif kind == ConstrType.CONSTR_CHECK:
