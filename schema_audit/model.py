@@ -327,15 +327,48 @@ class Function:
     provenance: list[Provenance] = field(default_factory=list)
     # LEAKPROOF: the planner may run it before a row-level security policy's quals
     leakproof: bool = False
+    # COST / ROWS as procost / prorows hold them, as text ("50", "0.5": no float in the model,
+    # which the JSON encoder trusts without a walk); None = CREATE FUNCTION's default
+    cost: str | None = None
+    rows: str | None = None
 
     @property
     def signature(self) -> str:
         return f"{qualify(self.schema, self.name)}({self.arguments})"
 
     @property
+    def default_cost(self) -> float:
+        """CREATE FUNCTION's COST when none is given: 1 for C and internal functions, 100
+        for the others (functioncmds.c)."""
+        return 1.0 if self.language.lower() in ("c", "internal") else 100.0
+
+    @property
+    def default_rows(self) -> float:
+        """CREATE FUNCTION's ROWS when none is given: 1000 for a set-returning function, 0
+        (not applicable) for the others."""
+        return 1000.0 if self.returns.startswith(("SETOF ", "TABLE(")) else 0.0
+
+    def planner_estimates(self) -> list[tuple[str, float]]:
+        """``("cost", 50.0)`` / ``("rows", 20.0)`` for each of COST and ROWS that is not the
+        default: what init writes and strict.functions holds when unstated."""
+        return [
+            (key, float(text))
+            for key, text, default in (
+                ("cost", self.cost, self.default_cost),
+                ("rows", self.rows, self.default_rows),
+            )
+            if text is not None and float(text) != default
+        ]
+
+    @property
     def raises(self) -> bool:
         """True when the body raises an exception (the guard-trigger pattern)."""
         return "raise exception" in " ".join(self.body.lower().split())
+
+
+def number(value: float) -> int | float:
+    """A catalog float4 as a spec writes it: ``50`` for 50.0, ``0.5`` as it is."""
+    return int(value) if value.is_integer() else value
 
 
 @dataclass(slots=True)

@@ -1,5 +1,5 @@
 """`init --dsn` writes a spec holding "exactly what the schema has", part 7: a primary key's
-constraint name and COMMENT. Each change below, applied to a copy of the database init read,
+constraint name and COMMENT; a function's COST and ROWS. Each change below, applied to a copy of the database init read,
 must FAIL the audit of init's spec (before, each passed: a false PASS), and the same for the
 spec `init --sql` writes of the history that built the database (static == catalog).
 Real PostgreSQL.
@@ -25,6 +25,13 @@ CREATE SCHEMA x7;
 CREATE TABLE x7.items (id int CONSTRAINT items_pk PRIMARY KEY, name text);
 COMMENT ON CONSTRAINT items_pk ON x7.items IS 'the key';
 CREATE TABLE x7.plain (id int PRIMARY KEY, v int);
+CREATE FUNCTION x7.f(a int) RETURNS int LANGUAGE sql AS 'SELECT a';
+CREATE FUNCTION x7.g(a int) RETURNS SETOF int LANGUAGE sql COST 50 ROWS 20 AS 'SELECT a';
+CREATE FUNCTION x7.h(a int) RETURNS TABLE (b int) LANGUAGE sql COST 0.5 AS 'SELECT a';
+CREATE FUNCTION x7.k(a int) RETURNS SETOF int LANGUAGE sql AS 'SELECT a';
+CREATE FUNCTION x7.p() RETURNS int LANGUAGE plpgsql AS 'BEGIN RETURN 1; END';
+ALTER FUNCTION x7.p() COST 7;
+CREATE FUNCTION x7.absolute(int) RETURNS int LANGUAGE internal IMMUTABLE STRICT AS 'int4abs';
 """
 
 # each passed the audit of init's spec before (a false PASS); now FAILs, with this in the message
@@ -48,6 +55,25 @@ MUTATIONS = {
     "primary key comment added": (
         "COMMENT ON CONSTRAINT plain_pkey ON x7.plain IS 'new'",
         "x7.plain (COMMENT ON CONSTRAINT plain_pkey)",
+    ),
+    "function cost set": (
+        "ALTER FUNCTION x7.f(int) COST 1000",
+        "COST or ROWS the spec does not state: x7.f(a integer) (COST 1000)",
+    ),
+    "internal function cost set to a plain function's": (
+        "ALTER FUNCTION x7.absolute(int) COST 100",
+        "x7.absolute(integer) (COST 100)",
+    ),
+    "function rows set": ("ALTER FUNCTION x7.k(int) ROWS 10", "x7.k(a integer) (ROWS 10)"),
+    "function rows changed": ("ALTER FUNCTION x7.g(int) ROWS 5", "rows is 5, expected 20"),
+    "function cost changed": ("ALTER FUNCTION x7.h(int) COST 2", "cost is 2, expected 0.5"),
+    "function cost reset by an alter": (
+        "ALTER FUNCTION x7.p() COST 100",
+        "cost is 100, expected 7",
+    ),
+    "function cost and rows reset by a replace": (
+        "CREATE OR REPLACE FUNCTION x7.g(a int) RETURNS SETOF int LANGUAGE sql AS 'SELECT a'",
+        "cost is 100, expected 50; rows is 1000, expected 20",
     ),
 }
 
@@ -74,6 +100,9 @@ def test_init_then_audit_of_the_same_database_passes(
     text = spec.read_text()
     assert "primary_key:\n      name: items_pk\n      columns: [id]\n      comment: the key" in text
     assert "primary_key:\n      name: plain_pkey\n      columns: [id]\n" in text
+    for entry in ("cost: 50\n    rows: 20\n", "cost: 0.5\n", "cost: 7\n"):
+        assert f"[EXECUTE]\n    {entry}" in text, entry
+    assert text.count("cost:") == 3 and text.count("rows:") == 1  # the defaults unwritten
 
 
 @pytest.mark.parametrize("source", ["dsn", "sql"])

@@ -1303,6 +1303,27 @@ PROTECTIONS = [
         "            pass",
         "tests/test_init_exact7.py::test_a_change_after_init_fails -k 'comment and added'",
     ),
+    Protection(
+        "function-cost-rows-compared",
+        "schema_audit/kinds/function.py",
+        "        if prop in props and float(props[prop]) != value:",
+        "        if False:",
+        "tests/test_init_exact7.py::test_a_change_after_init_fails -k 'changed or reset'",
+    ),
+    Protection(
+        "strict-functions-holds-unstated-cost-rows",
+        "schema_audit/kinds/strict_functions.py",
+        "                    if k not in other.props",
+        "                    if False",
+        "tests/test_init_exact7.py::test_a_change_after_init_fails -k 'function and set'",
+    ),
+    Protection(
+        "static-reads-cost-rows",
+        "schema_audit/sources/ddl/routines.py",
+        "        setattr(fn, opt.defname, str(estimate))",
+        "        pass",
+        "tests/test_init_exact7.py::test_init_then_audit_of_the_same_database_passes",
+    ),
 ]
 
 

@@ -45,7 +45,7 @@ from schema_audit.audit.deferral import Facet
 from schema_audit.audit.findings import Diff, Finding, describe_diffs, finding_for, missing
 from schema_audit.enums import Status
 from schema_audit.kinds import _acl, requirement_kind
-from schema_audit.model import Function, SchemaModel, qualify
+from schema_audit.model import Function, SchemaModel, number, qualify
 from schema_audit.spec.fragments import obj, req_schema, string, strings
 from schema_audit.spec.model import Requirement
 
@@ -83,6 +83,16 @@ SCHEMA = req_schema(
             "type": "boolean",
             "description": "true = LEAKPROOF (may run before row-level security quals); "
             "strict.functions holds an unstated one.",
+        },
+        "cost": {
+            "type": "number",
+            "description": "COST, the planner's estimate per call (default 100; 1 for C and "
+            "internal functions); strict.functions holds an unstated one to the default.",
+        },
+        "rows": {
+            "type": "number",
+            "description": "ROWS, the planner's estimate of a set-returning function's rows "
+            "(default 1000); strict.functions holds an unstated one to the default.",
         },
         "execute": obj(
             {
@@ -189,6 +199,10 @@ def check_function(req: Requirement, ctx: AuditContext) -> Finding:
         diffs.append(Diff("comment", props["comment"], fn.comment))
     if "leakproof" in props and bool(props["leakproof"]) != fn.leakproof:
         diffs.append(Diff("leakproof", props["leakproof"], fn.leakproof))
+    for prop, actual in (("cost", fn.cost), ("rows", fn.rows)):  # None: the default
+        value = getattr(fn, f"default_{prop}") if actual is None else float(actual)
+        if prop in props and float(props[prop]) != value:
+            diffs.append(Diff(prop, props[prop], number(value)))
     notes: list[str] = []
     if "body" in props:
         want = props["body"] or ""

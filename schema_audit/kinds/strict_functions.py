@@ -21,7 +21,7 @@ from schema_audit.audit.findings import Diff, Finding, finding_for
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
 from schema_audit.kinds.function import argument_types, candidates, split_overload
-from schema_audit.model import Function
+from schema_audit.model import Function, number
 from schema_audit.spec.model import Requirement
 
 
@@ -57,16 +57,25 @@ def _allowed(function: Function, allow: list[str], default_schema: str) -> bool:
 def check_strict_functions(req: Requirement, ctx: AuditContext) -> Finding:
     spec = ctx.spec
     required: set[str] = set()
-    commented: list[str] = []  # required functions with a comment their entry does not state
+    # required functions with a comment (LEAKPROOF, COST, ROWS) their entry does not state:
+    # (signature, text of the message)
+    commented: list[tuple[str, str]] = []
     for other in ctx.of_kind("function"):
         if not other.id.startswith("match."):
             functions = candidates(other, ctx.model)[1]
             if functions:
                 required.add(functions[0].signature)
                 if functions[0].comment and "comment" not in other.props:
-                    commented.append(functions[0].signature)
+                    commented.append((functions[0].signature,) * 2)
                 elif functions[0].leakproof and "leakproof" not in other.props:
-                    commented.append(functions[0].signature)  # LEAKPROOF, unstated
+                    commented.append((functions[0].signature,) * 2)  # LEAKPROOF, unstated
+                elif unstated := [
+                    f"{k.upper()} {number(v)}"
+                    for k, v in functions[0].planner_estimates()
+                    if k not in other.props
+                ]:
+                    signature = functions[0].signature
+                    commented.append((signature, f"{signature} ({', '.join(unstated)})"))
     allow = [str(a) for a in req.props.get("allow") or []]
     schemas = set(req.props["schemas"])
     extra = sorted(
@@ -84,13 +93,14 @@ def check_strict_functions(req: Requirement, ctx: AuditContext) -> Finding:
             diffs=[Diff("functions", "only the required ones", extra)],
             name="functions",
         )
-    commented = sorted(key for key in commented if ctx.model.functions[key].schema in schemas)
-    if commented:
+    unstated = sorted(text for key, text in commented if ctx.model.functions[key].schema in schemas)
+    if unstated:
         return finding_for(
             req,
             Status.FAIL,
-            f"functions with a comment or LEAKPROOF the spec does not state: {', '.join(commented)}",
-            diffs=[Diff("function comments", "only what the entries state", commented)],
+            "functions with a comment, LEAKPROOF, COST or ROWS the spec does not state: "
+            + ", ".join(unstated),
+            diffs=[Diff("function comments", "only what the entries state", unstated)],
             name="functions",
         )
     return finding_for(

@@ -502,7 +502,7 @@ SELECT n.nspname, p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid
        {sql_body}, pg_catalog.pg_get_userbyid(p.proowner), pg_catalog.obj_description(p.oid, 'pg_proc'),
        """
     + _ACL.format(acl="p.proacl", kind="f", owner="p.proowner")
-    + """, p.proleakproof
+    + """, p.proleakproof, p.procost, p.prorows
 FROM pg_catalog.pg_proc p
 JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_catalog.pg_language l ON l.oid = p.prolang
@@ -1193,6 +1193,8 @@ def _build(
         comment,
         acl,
         leakproof,
+        cost,
+        rows,
     ) in r.rows(Q_FUNCTIONS, "functions"):
         fn = Function(
             schema,
@@ -1211,6 +1213,8 @@ def _build(
             grants=_grants(acl, owner),
             provenance=[Provenance(source="catalog", action="catalog")],
             leakproof=bool(leakproof),
+            cost=None if cost is None else str(cost),
+            rows=None if rows is None else str(rows),
         )
         model.functions[fn.signature] = fn
     for schema, name, labels, owner, acl in r.rows(Q_ENUMS, "enum types"):

@@ -26,6 +26,7 @@ from schema_audit.model import (
     SchemaModel,
     Table,
     View,
+    number,
     pg_bool,
     quote_ident,
 )
@@ -217,6 +218,8 @@ def _function(function: Function) -> dict[str, Any]:
         entry["comment"] = function.comment
     if function.leakproof:  # likewise
         entry["leakproof"] = True
+    for name, value in function.planner_estimates():  # COST / ROWS when not the default
+        entry[name] = number(value)
     return entry
 
 

@@ -80,8 +80,7 @@ def setting_text(stmt: ast.VariableSetStmt) -> str:
 @handles(ast.AlterFunctionStmt)
 def alter_function(interp: DdlInterpreter, node: ast.AlterFunctionStmt) -> None:
     """ALTER FUNCTION / PROCEDURE … SECURITY, volatility, STRICT, PARALLEL, SET / RESET
-    (Supabase's advice `ALTER FUNCTION f SET search_path = ''`); COST, ROWS and LEAKPROOF are
-    not modelled. SET … FROM CURRENT takes the session's value: listed, not guessed."""
+    (Supabase's advice `ALTER FUNCTION f SET search_path = ''`), COST, ROWS, LEAKPROOF. SET … FROM CURRENT takes the session's value: listed, not guessed."""
     func = node.func
     assert func is not None  # the grammar requires the function's name
     found = functions_named(interp, func)
@@ -104,7 +103,8 @@ def alter_function(interp: DdlInterpreter, node: ast.AlterFunctionStmt) -> None:
 
 def _set_attribute(fn: Function, opt: ast.DefElem) -> None:
     """SECURITY, volatility, STRICT and PARALLEL, written alike by CREATE and ALTER FUNCTION;
-    LEAKPROOF; other options (COST, ROWS, SUPPORT) are not modelled."""
+    LEAKPROOF, COST and ROWS (CREATE without them: the default, as a new Function has);
+    SUPPORT is not modelled."""
     arg: Any = opt.arg  # a Boolean or a String node, as the grammar writes each option
     if opt.defname == "security":
         fn.security_definer = bool(arg.boolval)
@@ -116,6 +116,9 @@ def _set_attribute(fn: Function, opt: ast.DefElem) -> None:
         fn.parallel = arg.sval.upper()
     elif opt.defname == "leakproof":
         fn.leakproof = bool(arg.boolval)
+    elif opt.defname in ("cost", "rows"):  # an Integer or a Float node
+        estimate = (arg.fval if isinstance(arg, ast.Float) else arg.ival) or 0
+        setattr(fn, opt.defname, str(estimate))
 
 
 def _set_config(config: list[str], stmt: ast.VariableSetStmt) -> list[str]:
