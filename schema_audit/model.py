@@ -27,7 +27,7 @@ import importlib.util
 import sys
 from dataclasses import dataclass, field, fields
 from types import ModuleType
-from typing import Literal
+from typing import Any, Literal
 
 from schema_audit.enums import ReferentialAction
 
@@ -211,6 +211,28 @@ class Trigger:
     constraint: bool = False
     provenance: list[Provenance] = field(default_factory=list)
     comment: str | None = None  # COMMENT ON CONSTRAINT / POLICY / TRIGGER
+    # a CONSTRAINT TRIGGER's DEFERRABLE / INITIALLY DEFERRED (tgdeferrable, tginitdeferred)
+    deferrable: bool = False
+    initially_deferred: bool = False
+    # REFERENCING OLD TABLE AS … / NEW TABLE AS … (tgoldtable, tgnewtable)
+    old_table: str | None = None
+    new_table: str | None = None
+
+    def extras(self) -> list[tuple[str, Any]]:
+        """CONSTRAINT, DEFERRABLE, INITIALLY DEFERRED and the transition tables, each as its
+        spec key and value when the trigger has it (what init writes and ``exactly:
+        [triggers]`` holds to none when unstated)."""
+        return [
+            (key, value)
+            for key, value in (
+                ("constraint", self.constraint),
+                ("deferrable", self.deferrable),
+                ("initially_deferred", self.initially_deferred),
+                ("old_table", self.old_table),
+                ("new_table", self.new_table),
+            )
+            if value
+        ]
 
 
 @dataclass(slots=True)

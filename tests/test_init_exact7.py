@@ -1,5 +1,7 @@
 """`init --dsn` writes a spec holding "exactly what the schema has", part 7: a primary key's
-constraint name and COMMENT; a function's COST and ROWS. Each change below, applied to a copy of the database init read,
+constraint name and COMMENT; a function's COST and ROWS; a trigger's transition tables
+(REFERENCING OLD / NEW TABLE) and a constraint trigger's CONSTRAINT, DEFERRABLE and INITIALLY
+DEFERRED. Each change below, applied to a copy of the database init read,
 must FAIL the audit of init's spec (before, each passed: a false PASS), and the same for the
 spec `init --sql` writes of the history that built the database (static == catalog).
 Real PostgreSQL.
@@ -32,6 +34,17 @@ CREATE FUNCTION x7.k(a int) RETURNS SETOF int LANGUAGE sql AS 'SELECT a';
 CREATE FUNCTION x7.p() RETURNS int LANGUAGE plpgsql AS 'BEGIN RETURN 1; END';
 ALTER FUNCTION x7.p() COST 7;
 CREATE FUNCTION x7.absolute(int) RETURNS int LANGUAGE internal IMMUTABLE STRICT AS 'int4abs';
+CREATE FUNCTION x7.touch() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NULL; END';
+CREATE TRIGGER t_new AFTER INSERT ON x7.items REFERENCING NEW TABLE AS "New Rows"
+  FOR EACH STATEMENT EXECUTE FUNCTION x7.touch();
+CREATE TRIGGER t_both AFTER UPDATE ON x7.items REFERENCING OLD TABLE AS o NEW TABLE AS n
+  FOR EACH ROW WHEN (true) EXECUTE FUNCTION x7.touch();
+CREATE TRIGGER t_plain AFTER UPDATE ON x7.plain FOR EACH STATEMENT EXECUTE FUNCTION x7.touch();
+CREATE TRIGGER t_row AFTER DELETE ON x7.plain FOR EACH ROW EXECUTE FUNCTION x7.touch();
+CREATE CONSTRAINT TRIGGER c_deferred AFTER INSERT ON x7.plain FROM x7.items
+  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION x7.touch('a');
+CREATE CONSTRAINT TRIGGER c_immediate AFTER INSERT ON x7.plain FOR EACH ROW
+  EXECUTE FUNCTION x7.touch();
 """
 
 # each passed the audit of init's spec before (a false PASS); now FAILs, with this in the message
@@ -75,6 +88,49 @@ MUTATIONS = {
         "CREATE OR REPLACE FUNCTION x7.g(a int) RETURNS SETOF int LANGUAGE sql AS 'SELECT a'",
         "cost is 100, expected 50; rows is 1000, expected 20",
     ),
+    "transition table dropped": (
+        "DROP TRIGGER t_new ON x7.items; CREATE TRIGGER t_new AFTER INSERT ON x7.items"
+        " FOR EACH STATEMENT EXECUTE FUNCTION x7.touch()",
+        "new_table is None, expected New Rows",
+    ),
+    "transition table renamed": (
+        "DROP TRIGGER t_both ON x7.items; CREATE TRIGGER t_both AFTER UPDATE ON x7.items"
+        " REFERENCING OLD TABLE AS o NEW TABLE AS n2 FOR EACH ROW WHEN (true)"
+        " EXECUTE FUNCTION x7.touch()",
+        "new_table is n2, expected n",
+    ),
+    "transition tables added": (
+        "DROP TRIGGER t_plain ON x7.plain; CREATE TRIGGER t_plain AFTER UPDATE ON x7.plain"
+        " REFERENCING OLD TABLE AS o NEW TABLE AS n FOR EACH STATEMENT"
+        " EXECUTE FUNCTION x7.touch()",
+        "t_plain (REFERENCING OLD TABLE AS o, REFERENCING NEW TABLE AS n)",
+    ),
+    "constraint trigger made immediate": (
+        "DROP TRIGGER c_deferred ON x7.plain; CREATE CONSTRAINT TRIGGER c_deferred AFTER INSERT"
+        " ON x7.plain FROM x7.items DEFERRABLE FOR EACH ROW EXECUTE FUNCTION x7.touch('a')",
+        "initially_deferred is False, expected True",
+    ),
+    "constraint trigger made not deferrable": (
+        "DROP TRIGGER c_deferred ON x7.plain; CREATE CONSTRAINT TRIGGER c_deferred AFTER INSERT"
+        " ON x7.plain FROM x7.items FOR EACH ROW EXECUTE FUNCTION x7.touch('a')",
+        "deferrable is False, expected True",
+    ),
+    "constraint trigger made deferred": (
+        "DROP TRIGGER c_immediate ON x7.plain; CREATE CONSTRAINT TRIGGER c_immediate AFTER"
+        " INSERT ON x7.plain DEFERRABLE INITIALLY DEFERRED FOR EACH ROW"
+        " EXECUTE FUNCTION x7.touch()",
+        "c_immediate (DEFERRABLE, INITIALLY DEFERRED)",
+    ),
+    "constraint trigger made a plain trigger": (
+        "DROP TRIGGER c_immediate ON x7.plain; CREATE TRIGGER c_immediate AFTER INSERT"
+        " ON x7.plain FOR EACH ROW EXECUTE FUNCTION x7.touch()",
+        "constraint is False, expected True",
+    ),
+    "plain trigger made a constraint trigger": (
+        "DROP TRIGGER t_row ON x7.plain; CREATE CONSTRAINT TRIGGER t_row AFTER DELETE"
+        " ON x7.plain FOR EACH ROW EXECUTE FUNCTION x7.touch()",
+        "t_row (CONSTRAINT)",
+    ),
 }
 
 
@@ -103,6 +159,11 @@ def test_init_then_audit_of_the_same_database_passes(
     for entry in ("cost: 50\n    rows: 20\n", "cost: 0.5\n", "cost: 7\n"):
         assert f"[EXECUTE]\n    {entry}" in text, entry
     assert text.count("cost:") == 3 and text.count("rows:") == 1  # the defaults unwritten
+    assert "enabled: true\n      new_table: New Rows\n" in text
+    assert "\n      old_table: o\n      new_table: n\n" in text
+    deferred = "constraint: true\n      deferrable: true\n      initially_deferred: true\n"
+    assert f"arguments: [a]\n      {deferred}" in text
+    assert "enabled: true\n      constraint: true\n    - name: c_deferred" not in text
 
 
 @pytest.mark.parametrize("source", ["dsn", "sql"])

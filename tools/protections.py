@@ -1324,6 +1324,27 @@ PROTECTIONS = [
         "        pass",
         "tests/test_init_exact7.py::test_init_then_audit_of_the_same_database_passes",
     ),
+    Protection(
+        "trigger-deferral-transition-compared",
+        "schema_audit/kinds/trigger.py",
+        "        if key in props and (props[key] or None) != (actual or None):",
+        "        if False:",
+        "tests/test_init_exact7.py::test_a_change_after_init_fails -k 'trigger or transition'",
+    ),
+    Protection(
+        "exactly-triggers-holds-unstated-deferral-transition",
+        "schema_audit/kinds/_unstated.py",
+        "            out.append(_EXTRA_TEXT[key].format(value))",
+        "            pass",
+        "tests/test_init_exact7.py::test_a_change_after_init_fails -k 'trigger or transition'",
+    ),
+    Protection(
+        "live-reads-trigger-deferral-transition",
+        "schema_audit/sources/live.py",
+        "            read_trigger_extras(table.triggers[name], definition)",
+        "            pass",
+        "tests/test_init_exact7.py::test_init_then_audit_of_the_same_database_passes",
+    ),
 ]
 
 

@@ -98,6 +98,15 @@ def _unique(unique: UniqueConstraint, props: dict[str, Any]) -> list[str]:
     ]
 
 
+_EXTRA_TEXT = {  # Trigger.extras()'s keys as CREATE TRIGGER writes them
+    "constraint": "CONSTRAINT",
+    "deferrable": "DEFERRABLE",
+    "initially_deferred": "INITIALLY DEFERRED",
+    "old_table": "REFERENCING OLD TABLE AS {}",
+    "new_table": "REFERENCING NEW TABLE AS {}",
+}
+
+
 def _trigger(trigger: Trigger, props: dict[str, Any]) -> list[str]:
     out: list[str] = []
     if trigger.when and "when" not in props:
@@ -108,6 +117,11 @@ def _trigger(trigger: Trigger, props: dict[str, Any]) -> list[str]:
         out.append(f"UPDATE OF {', '.join(trigger.update_columns)}")
     if trigger.comment and "comment" not in props:
         out.append("COMMENT")
+    for key, value in (
+        trigger.extras() if trigger.constraint or trigger.new_table or trigger.old_table else ()
+    ):
+        if key not in props:
+            out.append(_EXTRA_TEXT[key].format(value))
     if trigger.enabled == "ALWAYS" and props.get("enabled") != "always":
         out.append("ENABLE ALWAYS")  # fires under session_replication_role = replica too
     # a requirement's events are those it must fire on: under exactly, only those

@@ -48,6 +48,29 @@ SCHEMA = req_schema(
         "arguments": strings("The arguments passed to the function (TG_ARGV), in order."),
         "update_of": strings("The columns of UPDATE OF (fires only when one of them is set)."),
         "comment": COMMENT_PROP,
+        "constraint": {
+            "type": "boolean",
+            "description": "true = a CONSTRAINT TRIGGER (fires at the end of the statement, "
+            "or at commit when deferred); exactly: [triggers] holds an unstated one to false.",
+        },
+        "deferrable": {
+            "type": "boolean",
+            "description": "true = DEFERRABLE (a constraint trigger); exactly: [triggers] "
+            "holds an unstated one to false.",
+        },
+        "initially_deferred": {
+            "type": "boolean",
+            "description": "true = INITIALLY DEFERRED (fires at commit); exactly: [triggers] "
+            "holds an unstated one to false.",
+        },
+        "old_table": string(
+            "REFERENCING OLD TABLE AS this name (a transition table); exactly: [triggers] "
+            "holds an unstated one to none."
+        ),
+        "new_table": string(
+            "REFERENCING NEW TABLE AS this name (a transition table); exactly: [triggers] "
+            "holds an unstated one to none."
+        ),
     },
     "A trigger requirement.",
 )
@@ -96,6 +119,15 @@ def _trigger_diffs(props: dict, trigger: Trigger, model: SchemaModel) -> list[Di
         # the order of UPDATE OF columns changes nothing PostgreSQL does
         diffs.append(Diff("update_of", props["update_of"], trigger.update_columns))
     diffs += comment_diffs(props, trigger.comment)
+    for key, actual in (
+        ("constraint", trigger.constraint),
+        ("deferrable", trigger.deferrable),
+        ("initially_deferred", trigger.initially_deferred),
+        ("old_table", trigger.old_table),
+        ("new_table", trigger.new_table),
+    ):
+        if key in props and (props[key] or None) != (actual or None):
+            diffs.append(Diff(key, props[key], actual))
     wanted = props.get("enabled", True)
     if isinstance(wanted, str):  # always / replica: that state exactly
         if trigger.enabled != wanted.upper():

@@ -1846,6 +1846,37 @@ def _read_triggers(r: _Reader, relations: dict[int, Table | View]) -> None:
             constraint=constraint,
             provenance=_catalog(definition),
         )
+        if constraint or " REFERENCING " in definition:  # both rare: the text tells them
+            read_trigger_extras(table.triggers[name], definition)
+
+
+# what pg_get_triggerdef prints before FOR EACH: a constraint trigger's deferral, then the
+# transition tables (quote_identifier'd)
+_IDENT = r'("(?:[^"]|"")*"|[^ ]+)'
+_DEFERRAL = re.compile(r" (NOT )?DEFERRABLE INITIALLY (DEFERRED|IMMEDIATE) ")
+_TRANSITION = re.compile(
+    rf" REFERENCING (?:OLD TABLE AS {_IDENT} )?(?:NEW TABLE AS {_IDENT} )?FOR EACH (?:ROW|STATEMENT) "
+)
+
+
+def _unquote(name: str | None) -> str | None:
+    if name and name.startswith('"'):
+        return name[1:-1].replace('""', '"')
+    return name
+
+
+def read_trigger_extras(trigger: Trigger, definition: str) -> None:
+    """DEFERRABLE / INITIALLY DEFERRED and REFERENCING OLD / NEW TABLE from the trigger's
+    pg_get_triggerdef text (already read: no catalog column more for facts nearly every
+    trigger lacks)."""
+    # the leftmost match: both clauses come before WHEN and EXECUTE FUNCTION's arguments
+    head = definition
+    if trigger.constraint and (deferral := _DEFERRAL.search(head)):
+        trigger.deferrable = not deferral.group(1)
+        trigger.initially_deferred = deferral.group(2) == "DEFERRED"
+    if transition := _TRANSITION.search(head):
+        trigger.old_table = _unquote(transition.group(1))
+        trigger.new_table = _unquote(transition.group(2))
 
 
 def _read_column_settings(r: _Reader, relations: dict[int, Table | View]) -> None:

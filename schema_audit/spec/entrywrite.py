@@ -259,6 +259,8 @@ def trigger_pairs(trigger: Trigger) -> list[tuple[str, Any]]:
         pairs.append(("when", trigger.when))
     if trigger.comment:
         pairs.append(("comment", trigger.comment))
+    if trigger.constraint or trigger.old_table or trigger.new_table:  # rare: CONSTRAINT …
+        pairs += trigger.extras()
     return pairs
 
 

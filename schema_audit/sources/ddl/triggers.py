@@ -77,4 +77,8 @@ def create_trigger(interp: DdlInterpreter, node: ast.CreateTrigStmt) -> None:
         update_columns=strings(node.columns),
         constraint=bool(node.isconstraint),
         provenance=[interp._prov()],
+        deferrable=bool(node.deferrable),
+        initially_deferred=bool(node.initdeferred),
+        old_table=next((t.name for t in node.transitionRels or () if not t.isNew), None),
+        new_table=next((t.name for t in node.transitionRels or () if t.isNew), None),
     )
