@@ -1345,6 +1345,27 @@ PROTECTIONS = [
         "            pass",
         "tests/test_init_exact7.py::test_init_then_audit_of_the_same_database_passes",
     ),
+    Protection(
+        "matview-column-settings-compared",
+        "schema_audit/kinds/view.py",
+        "        if want != actual:",
+        "        if False:",
+        "tests/test_init_exact7.py::test_a_change_after_init_fails -k 'matview and (reset or storage)'",
+    ),
+    Protection(
+        "strict-views-holds-unstated-column-settings",
+        "schema_audit/kinds/strict_views.py",
+        '    if "column_settings" in props or not view.materialized:',
+        "    if True:",
+        "tests/test_init_exact7.py::test_a_change_after_init_fails -k 'matview and added'",
+    ),
+    Protection(
+        "static-view-column-storage-not-guessed",
+        "schema_audit/sources/ddl/alter_table.py",
+        '        interp._unapplied("unsupported", "SET STORAGE of a view column: its type is not known")\n        return',
+        "        pass",
+        "tests/test_init_exact7.py::test_a_view_column_storage_is_deferred_statically",
+    ),
 ]
 
 

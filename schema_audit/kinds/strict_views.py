@@ -21,10 +21,23 @@ from schema_audit.kinds import requirement_kind
 from schema_audit.kinds._unrequired import facets, unrequired
 from schema_audit.kinds.strict import unstated_index_extras
 from schema_audit.kinds.table import unstated_options
-from schema_audit.model import View, qualify
+from schema_audit.model import View, qualify, setting_pairs
 from schema_audit.spec.model import Requirement
 
 VIEW_KINDS = ("view", "materialized_view")
+
+
+def _unstated_settings(view: View, props: dict[str, Any]) -> list[str]:
+    """``ALTER COLUMN c SET STATISTICS 300`` (STORAGE, COMPRESSION, (n_distinct …)) for each
+    materialized view column with a setting where the entry states no ``column_settings``."""
+    if "column_settings" in props or not view.materialized:
+        return []
+    return [
+        f"ALTER COLUMN {c.name} SET {k.upper()} {v}"
+        for c in view.columns
+        if c.settings
+        for k, v in setting_pairs(c.settings)
+    ]
 
 
 def _unstated_indexes(view: View, props: dict[str, Any]) -> list[str]:
@@ -78,11 +91,12 @@ def check_strict_views(req: Requirement, ctx: AuditContext) -> Finding:
         if not r.id.startswith("match.")
         for k in [qualify(r.schema, r.table or "")]
         if (v := ctx.model.views.get(k)) is not None
-        and (v.options or v.comment or v.indexes)
+        and (v.options or v.comment or v.indexes or v.materialized)
         and v.schema in schemas
         and (
             extras := unstated_options(v.options, r.props)
             + (["COMMENT"] if v.comment and "comment" not in r.props else [])
+            + _unstated_settings(v, r.props)
             + _unstated_indexes(v, r.props)
         )
     )

@@ -14,6 +14,7 @@ views:
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from schema_audit import model_ddl
 from schema_audit.audit import nearmiss
@@ -24,7 +25,7 @@ from schema_audit.audit.options import option_diffs
 from schema_audit.enums import Status
 from schema_audit.kinds import _acl, requirement_kind
 from schema_audit.kinds.index import SCHEMA as INDEX_SCHEMA
-from schema_audit.model import SchemaModel, qualify
+from schema_audit.model import SchemaModel, View, qualify, setting_pairs
 from schema_audit.spec.fragments import obj, req_schema, string, strings
 from schema_audit.spec.model import Requirement
 from schema_audit.viewtext import views_equal
@@ -54,6 +55,14 @@ SCHEMA = req_schema(
             "type": ["string", "null"],
             "description": "Its COMMENT (null = none); compared when stated.",
         },
+        "column_settings": {
+            "type": "object",
+            "description": "A materialized view's columns' SET STATISTICS / STORAGE / "
+            "COMPRESSION / (n_distinct …) by column name, as a table column states them "
+            "(`{total: {statistics: 300}}`); a column not named has none; compared when "
+            "stated, and strict.views holds an unstated one.",
+            "additionalProperties": {"type": "object"},
+        },
         "definition": string(
             "Its query (compared when stated) as PostgreSQL stores it: pg_get_viewdef's text "
             "and the same query spelled otherwise (bare columns, ORDER BY 1, whitespace) are "
@@ -65,6 +74,23 @@ SCHEMA = req_schema(
     },
     "A view or materialized-view requirement.",
 )
+
+
+def column_settings(view: View) -> dict[str, dict[str, Any]]:
+    """The columns' settings that are not the default, by column (what init writes)."""
+    return {c.name: dict(setting_pairs(c.settings)) for c in view.columns if c.settings}
+
+
+def _stated_settings(stated: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """A ``column_settings:`` mapping without the defaults it may spell out (statistics -1,
+    compression default, options '')."""
+    defaults = {"statistics": -1, "compression": "default", "options": ""}
+    out = {}
+    for column, settings in stated.items():
+        kept = {k: v for k, v in (settings or {}).items() if defaults.get(k, object()) != v}
+        if kept:
+            out[column] = kept
+    return out
 
 
 def recommend(f: Finding, req: Requirement | None, model: SchemaModel) -> str:
@@ -144,6 +170,13 @@ def check_view(req: Requirement, ctx: AuditContext) -> Finding:
     if "comment" in req.props and (req.props["comment"] or None) != (view.comment or None):
         comment = Diff("comment", req.props["comment"], view.comment)
         diffs.append(comment)
+    settings = None
+    if "column_settings" in req.props:
+        want = _stated_settings(req.props["column_settings"] or {})
+        actual = column_settings(view)
+        if want != actual:
+            settings = Diff("column_settings", req.props["column_settings"], actual)
+            diffs.append(settings)
     owner, unknown_owner = _acl.owner_diff(req.props.get("owner"), view.owner)
     grants = (
         _acl.grants_diff(req.props["grants"], view.grants, view.owner)
@@ -162,6 +195,8 @@ def check_view(req: Requirement, ctx: AuditContext) -> Finding:
             detail += ("; " if detail else "") + "query differs"
         if comment:
             detail += ("; " if detail else "") + "comment differs"
+        if settings:
+            detail += ("; " if detail else "") + f"column settings are {settings.actual or 'none'}"
         if owner:
             detail += ("; " if detail else "") + f"owner is {view.owner}, expected {owner.expected}"
             diffs.append(owner)

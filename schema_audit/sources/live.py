@@ -1880,13 +1880,19 @@ def read_trigger_extras(trigger: Trigger, definition: str) -> None:
 
 
 def _read_column_settings(r: _Reader, relations: dict[int, Table | View]) -> None:
-    """SET STATISTICS / STORAGE / COMPRESSION of the columns that have one (tables only: a
-    materialized view's are not modelled)."""
+    """SET STATISTICS / STORAGE / COMPRESSION of the columns that have one (a table's or a
+    materialized view's)."""
     for relid, name, statistics, storage, compression, options in r.rows(
         Q_COLUMN_SETTINGS, "column settings"
     ):
         table = relations.get(relid)
-        column = table.columns.get(name) if isinstance(table, Table) else None
+        column: Column | ViewColumn | None = (
+            table.columns.get(name)
+            if isinstance(table, Table)
+            else next((c for c in table.columns if c.name == name), None)
+            if table is not None
+            else None
+        )
         if column is None:
             continue
         settings: dict[str, int | str] = {}

@@ -172,6 +172,9 @@ def _view(view: View) -> dict[str, Any]:
         spec["options"] = view_options(view.options)
     if view.comment:
         spec["comment"] = view.comment
+    settings = {c.name: dict(entrywrite.column_settings(c)) for c in view.columns if c.settings}
+    if settings:  # a materialized view's ALTER COLUMN … SET STATISTICS / STORAGE / …
+        spec["column_settings"] = settings
     if view.definition:  # the query as the catalog prints it (pg_get_viewdef), unframed
         spec["definition"] = unframed_query(view.definition)
     if view.owner is not None:

@@ -30,6 +30,7 @@ from schema_audit.model import (
     Table,
     Trigger,
     UniqueConstraint,
+    setting_pairs,
 )
 from schema_audit.spec.yamlwrite import (
     Unsupported,
@@ -149,11 +150,7 @@ def _item(out: list[str], pairs: list[tuple[str, Any]]) -> None:
 def column_settings(column: Any) -> list[tuple[str, Any]]:
     """The column's SET STATISTICS / STORAGE / COMPRESSION that are not the default, in that
     order (``exactly: [columns]`` holds an unstated one to the default)."""
-    settings = column.settings
-    if not settings:
-        return []
-    keys = ("statistics", "storage", "compression", "options")
-    return [(k, settings[k]) for k in keys if k in settings]
+    return setting_pairs(column.settings)
 
 
 def _flow_item(out: list[str], pairs: list[tuple[str, Any]]) -> None:

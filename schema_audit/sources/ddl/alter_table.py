@@ -14,7 +14,7 @@ import pglast
 from pglast import ast
 from pglast.enums import AlterTableType, DropBehavior, ObjectType
 
-from schema_audit.model import Table, qualify
+from schema_audit.model import Column, Table, View, ViewColumn, qualify
 from schema_audit.pgparse import parse_sql
 from schema_audit.pgvisit import find_all
 from schema_audit.sources.ddl import inheritance, rules
@@ -60,6 +60,8 @@ def alter_table(interp: DdlInterpreter, node: ast.AlterTableStmt) -> None:
                 set_clustered(view, cmd.name)
             elif view is not None and cmd.subtype == AlterTableType.AT_DropCluster:
                 set_clustered(view, None)
+            elif view is not None and cmd.subtype in _VIEW_COLUMN_SETTINGS:
+                _view_column_setting(interp, view, cmd)
         return
     view = interp.model.views.get(qualify(interp._schema_of(node.relation), node.relation.relname))
     if (
@@ -71,6 +73,8 @@ def alter_table(interp: DdlInterpreter, node: ast.AlterTableStmt) -> None:
         for cmd in node.cmds or ():
             if cmd.subtype == AlterTableType.AT_ChangeOwner:
                 view.owner = cmd.newowner.rolename
+            elif cmd.subtype in _VIEW_COLUMN_SETTINGS:
+                _view_column_setting(interp, view, cmd)
         return
     if node.relation.relname and not interp._table(node.relation, missing_ok=True):
         sequence = qualify(interp._schema_of(node.relation), node.relation.relname)
@@ -92,6 +96,33 @@ def alter_table(interp: DdlInterpreter, node: ast.AlterTableStmt) -> None:
         for partition in partitions_of(interp, table):
             clone_into_partition(interp, table, partition)
         _recurse_settings(interp, table, node.cmds)
+
+
+_VIEW_COLUMN_SETTINGS = (
+    AlterTableType.AT_SetStatistics,
+    AlterTableType.AT_SetStorage,
+    AlterTableType.AT_SetCompression,
+    AlterTableType.AT_SetOptions,
+    AlterTableType.AT_ResetOptions,
+)
+
+
+def _view_column_setting(interp: DdlInterpreter, view: View, cmd: ast.AlterTableCmd) -> None:
+    """ALTER MATERIALIZED VIEW … ALTER COLUMN c SET STATISTICS / STORAGE / COMPRESSION /
+    (n_distinct …), kept as a table column's. SET STORAGE is not applied: whether it is the
+    column's type's own storage (no setting) needs the type, which the static reading of a
+    view's columns does not have (its findings are DEFERRED, never guessed)."""
+    column = next((c for c in view.columns if c.name == cmd.name), None)
+    if not view.materialized or column is None:
+        raise ApplyError(
+            f'column "{cmd.name}" of relation "{view.name}" does not exist'
+            if view.materialized
+            else f'"{view.name}" is not a table, materialized view, index, or foreign table'
+        )
+    if cmd.subtype == AlterTableType.AT_SetStorage:
+        interp._unapplied("unsupported", "SET STORAGE of a view column: its type is not known")
+        return
+    column_setting(column, cmd)
 
 
 # ALTER TABLE subcommand -> its function (interpreter, table, subcommand); others: not modelled
@@ -170,32 +201,34 @@ def _column_type(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -
 
 @_on(A.AT_SetStatistics)
 def _statistics(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -> None:
-    """SET STATISTICS n (-1, or DEFAULT from PostgreSQL 17: the default target)."""
     if cmd.name is None:
         return  # by column number: an index's, not modelled
-    col = interp._column(table, cmd.name)
-    value = getattr(cmd.def_, "ival", None)
-    set_setting(col, "statistics", None if value is None or value == -1 else value)
+    column_setting(interp._column(table, cmd.name), cmd)
 
 
-@_on(A.AT_SetOptions, A.AT_ResetOptions)
+@_on(A.AT_SetOptions, A.AT_ResetOptions, A.AT_SetCompression)
 def _column_options(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -> None:
-    """ALTER COLUMN … SET / RESET (n_distinct …): the column's attoptions (never recursed)."""
-    col = interp._column(table, cmd.name)
-    set_options(col, reloptions(cmd.def_), cmd.subtype == A.AT_ResetOptions)
+    column_setting(interp._column(table, cmd.name), cmd)
+
+
+def column_setting(col: Column | ViewColumn, cmd: ast.AlterTableCmd) -> None:
+    """SET STATISTICS n (-1, or DEFAULT from PostgreSQL 17: the default target), SET
+    COMPRESSION, and SET / RESET (n_distinct …) (the column's attoptions, never recursed)
+    of a table's or a materialized view's column."""
+    if cmd.subtype == A.AT_SetStatistics:
+        value = getattr(cmd.def_, "ival", None)
+        set_setting(col, "statistics", None if value is None or value == -1 else value)
+    elif cmd.subtype == A.AT_SetCompression:
+        method = cmd.def_.sval.lower()
+        set_setting(col, "compression", None if method == "default" else method)
+    else:
+        set_options(col, reloptions(cmd.def_), cmd.subtype == A.AT_ResetOptions)
 
 
 @_on(A.AT_SetStorage)
 def _storage(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -> None:
     col = interp._column(table, cmd.name)
     set_storage(col, cmd.def_.sval, is_enum(interp, col.type))
-
-
-@_on(A.AT_SetCompression)
-def _compression(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -> None:
-    col = interp._column(table, cmd.name)
-    method = cmd.def_.sval.lower()
-    set_setting(col, "compression", None if method == "default" else method)
 
 
 def _recurse_settings(interp: DdlInterpreter, table: Table, cmds: list) -> None:

@@ -12,7 +12,7 @@ COMPRESSION does not (checked against PostgreSQL 15 in tests/test_init_exact4.py
 
 from __future__ import annotations
 
-from schema_audit.model import Column, option_text
+from schema_audit.model import Column, ViewColumn, option_text
 
 # typstorage of the built-in types that are not "extended" (format_type's names, modifiers
 # aside); every other type (text, varchar, bytea, json/jsonb, arrays, ranges, composite and
@@ -46,7 +46,7 @@ def type_storage(type_text: str, enum: bool = False) -> str:
     return "main" if base in _MAIN else "extended"
 
 
-def set_setting(column: Column, key: str, value: int | str | None) -> None:
+def set_setting(column: Column | ViewColumn, key: str, value: int | str | None) -> None:
     """One setting of ``column`` (None: back to the default)."""
     settings = dict(column.settings or {})
     if value is None:
@@ -56,7 +56,7 @@ def set_setting(column: Column, key: str, value: int | str | None) -> None:
     column.settings = settings or None
 
 
-def set_options(column: Column, changed: dict[str, str], reset: bool) -> None:
+def set_options(column: Column | ViewColumn, changed: dict[str, str], reset: bool) -> None:
     """ALTER COLUMN … SET (name = value) / RESET (name): attoptions merged as PostgreSQL
     merges them (a SET replaces that option's value, a RESET drops it)."""
     have = dict(
