@@ -1366,6 +1366,13 @@ PROTECTIONS = [
         "        pass",
         "tests/test_init_exact7.py::test_a_view_column_storage_is_deferred_statically",
     ),
+    Protection(
+        "static-computed-partition-bound-not-guessed",
+        "schema_audit/sources/ddl/partitions.py",
+        '            effects=[fx.Effect("partition_bound", key)],',
+        "            effects=[],",
+        "tests/test_init_exact7.py::test_a_computed_bound_is_deferred_statically",
+    ),
 ]
 
 

@@ -12,13 +12,20 @@ strict:
 from __future__ import annotations
 
 from schema_audit.audit.context import AuditContext
+from schema_audit.audit.deferral import Facet
 from schema_audit.audit.findings import Diff, Finding, finding_for
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
-from schema_audit.kinds._unrequired import facets, unrequired
+from schema_audit.kinds._unrequired import unrequired
 from schema_audit.kinds.table import unstated_properties
 from schema_audit.model import qualify
 from schema_audit.spec.model import Requirement
+
+
+def facets(req: Requirement) -> list[Facet]:
+    """What its finding reads: which tables exist, and each listed one's unstated
+    properties (a partition bound computed by an expression is not known statically)."""
+    return [Facet("exists"), Facet("partition_bound")]
 
 
 @requirement_kind(

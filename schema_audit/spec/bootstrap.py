@@ -111,8 +111,8 @@ def _full_table(table: Table, blocked: entrywrite.BlockedUsage | None = None) ->
         spec["owner"] = table.owner
     if table.partition_of:
         spec["partition_of"] = entrywrite.partition_parent(table.partition_of)
-        if table.partition_bound:
-            spec["partition_bound"] = table.partition_bound
+        # null: computed by an expression, its value not known (a static reading)
+        spec["partition_bound"] = table.partition_bound
     spec.update(entrywrite.table_properties(table))
     if table.rules:  # CREATE RULE, read from a catalog (strict.rules holds them)
         spec["rules"] = entrywrite.rule_entries(table)

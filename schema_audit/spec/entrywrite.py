@@ -406,11 +406,9 @@ class TableWriter:
         if table.partition_of:
             parent = partition_parent(table.partition_of)
             out.append(section + "partition_of:" + block_scalar(parent, 2, 15, BASE, TABLE_WIDTH))
-            if table.partition_bound:
-                bound = table.partition_bound
-                out.append(
-                    section + "partition_bound:" + block_scalar(bound, 2, 18, BASE, TABLE_WIDTH)
-                )
+            # null: computed by an expression, its value not known (a static reading)
+            bound = table.partition_bound
+            out.append(section + "partition_bound:" + block_scalar(bound, 2, 18, BASE, TABLE_WIDTH))
         for name_, value in table_properties(table):
             out.append(
                 section + name_ + ":" + block_scalar(value, 2, 3 + len(name_), BASE, TABLE_WIDTH)

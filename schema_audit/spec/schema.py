@@ -94,11 +94,14 @@ _TABLE = _req(
             "{definition, enabled: origin|disabled|replica|always}; held by strict.rules.",
             "additionalProperties": {"type": ["string", "object"]},
         },
-        "partition_bound": _str(
-            "A partition's bounds as pg_get_expr(relpartbound) prints them "
+        "partition_bound": {
+            "type": ["string", "null"],
+            "description": "A partition's bounds as pg_get_expr(relpartbound) prints them "
             "(\"FOR VALUES FROM ('2020-01-01') TO ('2021-01-01')\", 'DEFAULT'); a number's quotes "
-            "and a date's zero padding aside."
-        ),
+            "and a date's zero padding aside. null: not compared (`init --sql` writes it for a "
+            "bound computed by an expression, `FROM (now())`, whose stored value a history does "
+            "not tell).",
+        },
         "partition_of": _str(
             "The partitioned table this one is a partition of ('parent' or 'schema.parent'); "
             "under strict tables, a listed table that does not say it must not be a partition."

@@ -23,7 +23,7 @@ from schema_audit.sources.ddl.constraints import add_constraint, constraint_name
 from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.indexes import index_named, set_clustered
 from schema_audit.sources.ddl.nodes import apply_reloptions, deparse, reloptions, strings
-from schema_audit.sources.ddl.partitions import bound_text, clone_into_partition, partitions_of
+from schema_audit.sources.ddl.partitions import clone_into_partition, partition_bound, partitions_of
 from schema_audit.sources.ddl.registry import handles, registrar
 from schema_audit.sources.ddl.tables import add_column, collation_of, is_enum, searched_type
 from schema_audit.sources.ddl.views import view_using_column
@@ -156,7 +156,7 @@ def _partition(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -> 
     assert child is not None
     if cmd.subtype == A.AT_AttachPartition:
         child.partition_of = table.qualified_name
-        child.partition_bound = bound_text(cmd.def_.bound)
+        child.partition_bound = partition_bound(interp, child.qualified_name, cmd.def_.bound)
         clone_into_partition(interp, table, child)  # PostgreSQL clones what is missing
     elif child.partition_of == table.qualified_name:
         child.partition_of = None

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from pglast import ast
 
 from schema_audit.model import ForeignKey, Index, PrimaryKey, Table, UniqueConstraint, qualify
+from schema_audit.sources import effects as fx
 from schema_audit.sources.names import choose_name
 
 if TYPE_CHECKING:
@@ -82,6 +83,22 @@ def clone_foreign_key(interp: DdlInterpreter, fk: ForeignKey, child: Table) -> N
         ref_columns=list(fk.ref_columns),
         provenance=[interp._prov()],
     )
+
+
+def partition_bound(interp: DdlInterpreter, key: str, bound: ast.PartitionBoundSpec) -> str | None:
+    """``bound_text``; a bound computed by an expression (``FROM (now())``, ``IN (lower('A'))``)
+    is stored by PostgreSQL as the value it had when the partition was made, not known here:
+    None, and the statement listed as not applied for that partition's bound (what reads it
+    is DEFERRED, never compared with a guess; ``init`` writes ``partition_bound: null``)."""
+    text = bound_text(bound)
+    if text is None:
+        interp._unapplied(
+            "unsupported",
+            f"the partition bound of {key} is computed by an expression: PostgreSQL stores "
+            "the value it had when the partition was made",
+            effects=[fx.Effect("partition_bound", key)],
+        )
+    return text
 
 
 def bound_text(bound: ast.PartitionBoundSpec | None) -> str | None:

@@ -21,7 +21,7 @@ from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.implicit import promote_integer_columns
 from schema_audit.sources.ddl.nodes import create_reloptions, deparse, strings
 from schema_audit.sources.ddl.operand_bases import operand_bases
-from schema_audit.sources.ddl.partitions import bound_text, clone_into_partition
+from schema_audit.sources.ddl.partitions import clone_into_partition, partition_bound
 from schema_audit.sources.ddl.registry import handles
 from schema_audit.sources.ddl.sequences import RANGES
 from schema_audit.sources.names import choose_name
@@ -50,7 +50,7 @@ def create_table(interp: DdlInterpreter, node: ast.CreateStmt) -> None:
         parent = node.inhRelations[0]
         parent_key = qualify(interp._schema_of(parent), parent.relname)
         table.partition_of = parent_key
-        table.partition_bound = bound_text(node.partbound)
+        table.partition_bound = partition_bound(interp, table.qualified_name, node.partbound)
         parent_table = interp.model.tables.get(parent_key)
         if parent_table:
             for col in parent_table.columns.values():
