@@ -1373,6 +1373,20 @@ PROTECTIONS = [
         "            effects=[],",
         "tests/test_init_exact7.py::test_a_computed_bound_is_deferred_statically",
     ),
+    Protection(
+        "live-reads-toast-options",
+        "schema_audit/sources/live_notes.py",
+        '                ("toast." + k, v) for k, v in (o.partition("=")[::2] for o in options or ())',
+        "                ()",
+        "tests/test_init_exact7.py::test_a_change_after_init_fails -k 'toast and dsn'",
+    ),
+    Protection(
+        "static-toast-options-not-guessed",
+        "schema_audit/sources/ddl/toast.py",
+        "    return False if created and fixed else None",
+        "    return False",
+        "tests/test_init_exact7.py::test_toast_options_of_an_undecided_table_are_deferred_statically",
+    ),
 ]
 
 

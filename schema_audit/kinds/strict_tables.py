@@ -24,8 +24,9 @@ from schema_audit.spec.model import Requirement
 
 def facets(req: Requirement) -> list[Facet]:
     """What its finding reads: which tables exist, and each listed one's unstated
-    properties (a partition bound computed by an expression is not known statically)."""
-    return [Facet("exists"), Facet("partition_bound")]
+    properties (a partition bound computed by an expression, or toast.* options of a table
+    that may have no TOAST table, are not known statically)."""
+    return [Facet("exists"), Facet("partition_bound"), Facet("options")]
 
 
 @requirement_kind(

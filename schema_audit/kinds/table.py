@@ -193,7 +193,12 @@ def facets(req: Requirement) -> list[Facet]:
     """What its finding reads from the model (a static reading DEFERs it when an
     unapplied statement may change one of these)."""
     target = qualify(req.schema, req.table) if req.table else "*"
-    return [Facet("exists", target), Facet("owner", target), Facet("partition_bound", target)]
+    return [
+        Facet("exists", target),
+        Facet("owner", target),
+        Facet("partition_bound", target),
+        Facet("options", target),
+    ]
 
 
 @requirement_kind(

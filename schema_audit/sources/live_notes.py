@@ -1,6 +1,7 @@
 """What a relation's indexes, constraints, triggers and policies have rarely: a COMMENT, an
-index's storage parameters (``WITH (fillfactor = 70)``) and CLUSTER ON, read in one query that
-returns only the objects having one.
+index's storage parameters (``WITH (fillfactor = 70)``) and CLUSTER ON, a table's TOAST
+storage parameters (``toast.autovacuum_enabled``: the TOAST table's reloptions), read in one
+query that returns only the objects having one.
 
 The heavy per-object queries (``live.Q_INDEXES``, ``Q_CONSTRAINTS`` …) are tuned for 5,000
 tables; these facts are absent on nearly every object, so one extra round trip returning a
@@ -74,6 +75,12 @@ JOIN pg_catalog.pg_type t ON t.oid = d.objoid
 JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
 WHERE d.classoid = 'pg_catalog.pg_type'::regclass AND t.typtype = 'e' AND {ns}
 UNION ALL
+SELECT 'toast options', c.oid, n.nspname, c.relname, NULL, t.reloptions
+FROM pg_catalog.pg_class t
+JOIN pg_catalog.pg_class c ON c.reltoastrelid = t.oid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE t.relkind = 't' AND t.reloptions IS NOT NULL AND {ns} AND {not_ext}
+UNION ALL
 SELECT 'partition bound', c.oid, n.nspname, c.relname, pg_catalog.pg_get_expr(c.relpartbound, c.oid), NULL
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -112,6 +119,11 @@ def apply_object_notes(
             continue
         if kind == "partition bound":
             relation.partition_bound = comment
+            continue
+        if kind == "toast options":  # ALTER TABLE … SET (toast.autovacuum_enabled = false)
+            relation.options.update(
+                ("toast." + k, v) for k, v in (o.partition("=")[::2] for o in options or ())
+            )
             continue
         if kind == "constraint":
             target: Any = (

@@ -26,6 +26,7 @@ from schema_audit.sources.ddl.nodes import apply_reloptions, deparse, reloptions
 from schema_audit.sources.ddl.partitions import clone_into_partition, partition_bound, partitions_of
 from schema_audit.sources.ddl.registry import handles, registrar
 from schema_audit.sources.ddl.tables import add_column, collation_of, is_enum, searched_type
+from schema_audit.sources.ddl.toast import apply_toast_subcommand
 from schema_audit.sources.ddl.views import view_using_column
 from schema_audit.sqlnorm import format_typename
 
@@ -410,6 +411,7 @@ def _drop_expression(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCm
 @_on(A.AT_SetRelOptions, A.AT_ResetRelOptions, A.AT_ReplaceRelOptions)
 def _reloptions(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -> None:
     apply_reloptions(table.options, cmd)
+    apply_toast_subcommand(interp, table, cmd)
 
 
 @_on(A.AT_ClusterOn, A.AT_DropCluster)

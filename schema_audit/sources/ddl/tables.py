@@ -24,6 +24,7 @@ from schema_audit.sources.ddl.operand_bases import operand_bases
 from schema_audit.sources.ddl.partitions import clone_into_partition, partition_bound
 from schema_audit.sources.ddl.registry import handles
 from schema_audit.sources.ddl.sequences import RANGES
+from schema_audit.sources.ddl.toast import apply_toast
 from schema_audit.sources.names import choose_name
 from schema_audit.sqlnorm import format_typename
 
@@ -82,6 +83,7 @@ def create_table(interp: DdlInterpreter, node: ast.CreateStmt) -> None:
         add_constraint(interp, table, constraint, new_table=True)
     if table.partition_of and table.partition_of in interp.model.tables:
         clone_into_partition(interp, interp.model.tables[table.partition_of], table)
+    apply_toast(interp, table, node.options, created=True)
 
 
 def new_table(
