@@ -331,6 +331,8 @@ class View:
     provenance: list[Provenance] = field(default_factory=list)
     # security_invoker, security_barrier, check_option (local/cascaded) as reloptions hold them
     options: dict[str, str] = field(default_factory=dict)
+    # CREATE RULE … ON INSERT TO a view DO INSTEAD …: name -> (pg_get_ruledef, state), as Table's
+    rules: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def qualified_name(self) -> str:

@@ -71,6 +71,9 @@ ALTER TABLE x7.later SET (toast.vacuum_truncate = false, autovacuum_enabled = tr
 CREATE TABLE x7.tagged (id int, tags text[]);
 ALTER TABLE x7.tagged SET (toast.autovacuum_enabled = off);
 ALTER TABLE x7.tagged RESET (toast.autovacuum_enabled);
+CREATE VIEW x7.plain_ids AS SELECT id FROM x7.plain;
+CREATE RULE ids_insert AS ON INSERT TO x7.plain_ids DO INSTEAD INSERT INTO x7.plain (id) VALUES (new.id);
+CREATE VIEW x7.item_names AS SELECT id, name FROM x7.items;
 """
 
 # each passed the audit of init's spec before (a false PASS); now FAILs, with this in the message
@@ -201,6 +204,19 @@ LIVE_ONLY = {
         " ALTER TABLE x7.nums ATTACH PARTITION x7.nums_low FOR VALUES FROM (2) TO (30)",
         "expected FOR VALUES FROM (2) TO (20)",
     ),
+    # rules on views (read from a catalog only, as a table's: DEFERRED against a history)
+    "view rule dropped": (
+        "DROP RULE ids_insert ON x7.plain_ids",
+        "x7.plain_ids: rule ids_insert is missing",
+    ),
+    "view rule added": (
+        "CREATE RULE names_delete AS ON DELETE TO x7.item_names DO INSTEAD NOTHING",
+        "x7.item_names: rule names_delete is not stated",
+    ),
+    "view rule replaced": (
+        "CREATE OR REPLACE RULE ids_insert AS ON INSERT TO x7.plain_ids DO INSTEAD NOTHING",
+        "x7.plain_ids: rule ids_insert differs",
+    ),
 }
 
 
@@ -242,6 +258,10 @@ def test_init_then_audit_of_the_same_database_passes(
     assert "options: {fillfactor: '80', toast.autovacuum_enabled: 'false'}" in text
     assert "options: {autovacuum_enabled: 'true', toast.vacuum_truncate: 'false'}" in text
     assert text.count("toast.") == 2  # x7.fixed has no TOAST table: PostgreSQL keeps none
+    if source == "dsn":
+        assert (
+            'rules: {ids_insert: "CREATE RULE ids_insert AS\\n    ON INSERT TO x7.plain_ids' in text
+        )
     if source == "sql":  # a bound computed by an expression: null, not compared
         assert text.count("partition_bound: null\n") == 2
     else:
@@ -306,6 +326,7 @@ def test_a_computed_bound_is_deferred_statically(initialised) -> None:  # type: 
     assert status["tables.x7.ev_now"] == "DEFERRED"
     assert status["tables.x7.nums_low"] == "DEFERRED"
     assert status["strict.tables"] == "DEFERRED"
+    assert status["strict.rules"] == "DEFERRED"  # the view's rule: not read statically
     assert not change_failures(report), [f["message"] for f in change_failures(report)]
 
 

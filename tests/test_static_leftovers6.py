@@ -130,10 +130,11 @@ def test_a_rule_is_named_not_a_reason_to_defer_everything(make_db) -> None:  # t
     assert static.unapplied == []
     dsn = make_db("s6r", RULES_DUMP)
     read = live.introspect(dsn)
-    # the live reader names a view's rules; a table's it reads (Table.rules, strict.rules)
+    # the live reader reads a table's and a view's rules (Table.rules, View.rules, strict.rules)
     live_rules = sorted(
         [s.split(" is not modelled")[0] for s in read.blind_spots if s.startswith("rule ")]
         + [f"rule {name} on {key}" for key, t in read.tables.items() for name in t.rules]
+        + [f"rule {name} on {key}" for key, v in read.views.items() for name in v.rules]
     )
     static_rules = sorted(
         s.split(": ", 1)[1].split(" is not modelled")[0] for s in static.blind_spots

@@ -1387,6 +1387,13 @@ PROTECTIONS = [
         "    return False",
         "tests/test_init_exact7.py::test_toast_options_of_an_undecided_table_are_deferred_statically",
     ),
+    Protection(
+        "strict-rules-holds-view-rules",
+        "schema_audit/kinds/strict_rules.py",
+        '_KINDS = ("table", "view")',
+        '_KINDS = ("table",)',
+        "tests/test_init_exact7.py::test_a_change_after_init_dsn_fails -k 'view and rule'",
+    ),
 ]
 
 

@@ -1,4 +1,4 @@
-"""Strict mode for rules: every table of the covered schemas has exactly the rules (CREATE
+"""Strict mode for rules: every table and view of the covered schemas has exactly the rules (CREATE
 RULE … DO INSTEAD …) its entry's ``rules:`` states, with the same definition and state. A
 rule added, dropped, re-created with another action or condition, or disabled after
 ``init`` FAILs; before, rules were only named as a blind spot. Written by ``init --dsn``
@@ -9,6 +9,10 @@ tables:
   audit_log:
     rules:
       no_delete: "CREATE RULE no_delete AS\n    ON DELETE TO audit_log DO INSTEAD NOTHING;"
+views:
+  ids:                       # a view's rules likewise (an updatable view's INSTEAD rules)
+    rules:
+      ids_insert: "CREATE RULE ids_insert AS\n    ON INSERT TO ids DO INSTEAD …"
 strict:
   rules: true
 ```
@@ -23,9 +27,10 @@ from schema_audit.audit.deferral import Facet, in_schemas
 from schema_audit.audit.findings import Diff, Finding, finding_for
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
-from schema_audit.model import qualify
+from schema_audit.model import Table, View, qualify
 from schema_audit.spec.model import Requirement
 
+_KINDS = ("table", "view")  # the entries whose ``rules:`` it reads
 UNKNOWN_RULES = "the static reader does not model rules (compare with --dsn)"
 
 
@@ -53,7 +58,7 @@ def _stated(value: Any) -> tuple[str, str]:
 )
 def check_strict_rules(req: Requirement, ctx: AuditContext) -> Finding:
     if ctx.is_static() and (
-        any(r.props.get("rules") for r in ctx.of_kind("table"))
+        any(r.props.get("rules") for kind in _KINDS for r in ctx.of_kind(kind))
         or any(": rule " in s or s.startswith("rule ") for s in ctx.model.blind_spots)
     ):
         # the static reader names each rule a history makes (a blind spot) but reads none:
@@ -64,12 +69,14 @@ def check_strict_rules(req: Requirement, ctx: AuditContext) -> Finding:
         qualify(r.schema, r.table or ""): {
             name: _stated(value) for name, value in (r.props.get("rules") or {}).items()
         }
-        for r in ctx.of_kind("table")
+        for kind in _KINDS
+        for r in ctx.of_kind(kind)
         if not r.id.startswith("match.")
     }
     differing: list[str] = []
-    for key, table in sorted(ctx.model.tables.items()):
-        if table.schema not in schemas:
+    relations: dict[str, Table | View] = {**ctx.model.tables, **ctx.model.views}
+    for key, table in sorted(relations.items()):
+        if table.schema not in schemas or not (table.rules or key in stated):
             continue
         wanted = stated.get(key, {})
         for name in sorted(set(wanted) | set(table.rules)):

@@ -55,6 +55,12 @@ SCHEMA = req_schema(
             "type": ["string", "null"],
             "description": "Its COMMENT (null = none); compared when stated.",
         },
+        "rules": {
+            "type": "object",
+            "description": "The view's rules (CREATE RULE … ON INSERT TO v DO INSTEAD …) by "
+            "name: pg_get_ruledef's text, or {definition, enabled}; held by strict.rules.",
+            "additionalProperties": {"type": ["string", "object"]},
+        },
         "column_settings": {
             "type": "object",
             "description": "A materialized view's columns' SET STATISTICS / STORAGE / "

@@ -538,7 +538,7 @@ SELECT 'rule', n.nspname, c.relname, r.rulename
 FROM pg_catalog.pg_rewrite r
 JOIN pg_catalog.pg_class c ON c.oid = r.ev_class
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE r.rulename <> '_RETURN' AND c.relkind NOT IN ('r', 'p') AND {ns} AND {not_ext}
+WHERE r.rulename <> '_RETURN' AND c.relkind NOT IN ('r', 'p', 'v') AND {ns} AND {not_ext}
 UNION ALL
 SELECT 'publication', NULL, p.pubname, NULL
 FROM pg_catalog.pg_publication p

@@ -59,24 +59,25 @@ def read_domains(rows: Iterable[Any], model: SchemaModel) -> None:
         )
 
 
-# a table's rules (CREATE RULE … DO INSTEAD …); a view's own _RETURN rule is its query
+# a table's or a view's rules (CREATE RULE … DO INSTEAD …); a view's own _RETURN rule is its
+# query
 Q_RULES = """
 SELECT r.ev_class, r.rulename, pg_catalog.pg_get_ruledef(r.oid, true), r.ev_enabled
 FROM pg_catalog.pg_rewrite r
 JOIN pg_catalog.pg_class c ON c.oid = r.ev_class
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE r.rulename <> '_RETURN' AND c.relkind IN ('r', 'p') AND {ns} AND {not_ext}
+WHERE r.rulename <> '_RETURN' AND c.relkind IN ('r', 'p', 'v') AND {ns} AND {not_ext}
 ORDER BY 1, 2"""
 
 RULE_STATES = {"O": "origin", "D": "disabled", "R": "replica", "A": "always"}
 
 
 def read_rules(rows: Iterable[Any], relations: dict[int, Table | View]) -> None:
-    """Each table's rules by name: (pg_get_ruledef's text, state)."""
+    """Each table's and view's rules by name: (pg_get_ruledef's text, state)."""
     for relid, name, definition, enabled in rows:
-        table = relations.get(relid)
-        if isinstance(table, Table):
-            table.rules[name] = (definition or "", RULE_STATES.get(enabled, "origin"))
+        relation = relations.get(relid)
+        if relation is not None:
+            relation.rules[name] = (definition or "", RULE_STATES.get(enabled, "origin"))
 
 
 # composite types (CREATE TYPE … AS (…)); a table's row type is the table's

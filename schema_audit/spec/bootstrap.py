@@ -175,6 +175,8 @@ def _view(view: View) -> dict[str, Any]:
     settings = {c.name: dict(entrywrite.column_settings(c)) for c in view.columns if c.settings}
     if settings:  # a materialized view's ALTER COLUMN … SET STATISTICS / STORAGE / …
         spec["column_settings"] = settings
+    if view.rules:  # CREATE RULE on the view, read from a catalog (strict.rules holds them)
+        spec["rules"] = entrywrite.rule_entries(view)
     if view.definition:  # the query as the catalog prints it (pg_get_viewdef), unframed
         spec["definition"] = unframed_query(view.definition)
     if view.owner is not None:

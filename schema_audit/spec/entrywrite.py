@@ -30,6 +30,7 @@ from schema_audit.model import (
     Table,
     Trigger,
     UniqueConstraint,
+    View,
     setting_pairs,
 )
 from schema_audit.spec.yamlwrite import (
@@ -306,7 +307,7 @@ def table_properties(table: Table) -> list[tuple[str, str]]:
     return pairs
 
 
-def rule_entries(table: Table) -> dict[str, Any]:
+def rule_entries(table: Table | View) -> dict[str, Any]:
     """A table's ``rules:``: each rule's pg_get_ruledef text by name, as a mapping with its
     state (``enabled: disabled|replica|always``) when it is not the default."""
     out: dict[str, Any] = {}
