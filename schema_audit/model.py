@@ -435,6 +435,7 @@ class DomainType:
     owner: str | None = None
     collation: str | None = None  # only when not the base type's own
     provenance: list[Provenance] = field(default_factory=list)
+    grants: list[Grant] = field(default_factory=list)  # USAGE; PUBLIC's unless revoked
 
 
 @dataclass(slots=True)
@@ -448,6 +449,7 @@ class CompositeType:
     comment: str | None = None
     owner: str | None = None
     provenance: list[Provenance] = field(default_factory=list)
+    grants: list[Grant] = field(default_factory=list)  # USAGE; PUBLIC's unless revoked
 
 
 @dataclass(slots=True)

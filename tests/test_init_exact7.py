@@ -74,6 +74,10 @@ ALTER TABLE x7.tagged RESET (toast.autovacuum_enabled);
 CREATE VIEW x7.plain_ids AS SELECT id FROM x7.plain;
 CREATE RULE ids_insert AS ON INSERT TO x7.plain_ids DO INSTEAD INSERT INTO x7.plain (id) VALUES (new.id);
 CREATE VIEW x7.item_names AS SELECT id, name FROM x7.items;
+CREATE DOMAIN x7.posint AS int CHECK (VALUE > 0);
+CREATE DOMAIN x7.private_int AS int;
+REVOKE USAGE ON DOMAIN x7.private_int FROM PUBLIC;
+CREATE TYPE x7.pair AS (a int, b text);
 """
 
 # each passed the audit of init's spec before (a false PASS); now FAILs, with this in the message
@@ -216,6 +220,23 @@ LIVE_ONLY = {
     "view rule replaced": (
         "CREATE OR REPLACE RULE ids_insert AS ON INSERT TO x7.plain_ids DO INSTEAD NOTHING",
         "x7.plain_ids: rule ids_insert differs",
+    ),
+    # privileges (typacl) of domains and composite types (read from a catalog only)
+    "domain usage granted": (
+        "GRANT USAGE ON DOMAIN x7.posint TO pg_monitor",
+        "domain x7.posint: grants is ['PUBLIC USAGE', 'pg_monitor USAGE'], expected ['PUBLIC USAGE']",
+    ),
+    "domain usage revoked": (
+        "REVOKE USAGE ON DOMAIN x7.posint FROM PUBLIC",
+        "domain x7.posint: grants is [], expected ['PUBLIC USAGE']",
+    ),
+    "revoked domain usage granted back": (
+        "GRANT USAGE ON DOMAIN x7.private_int TO PUBLIC",
+        "domain x7.private_int: grants is ['PUBLIC USAGE'], expected []",
+    ),
+    "composite type usage revoked": (
+        "REVOKE USAGE ON TYPE x7.pair FROM PUBLIC",
+        "composite type x7.pair: grants is [], expected ['PUBLIC USAGE']",
     ),
 }
 

@@ -1394,6 +1394,13 @@ PROTECTIONS = [
         '_KINDS = ("table",)',
         "tests/test_init_exact7.py::test_a_change_after_init_dsn_fails -k 'view and rule'",
     ),
+    Protection(
+        "domain-composite-grants-compared",
+        "schema_audit/kinds/_acl.py",
+        '    diff = grants_diff(props["grants"] or {}, obj.grants, obj.owner)',
+        "    diff = None",
+        "tests/test_init_exact7.py::test_a_change_after_init_dsn_fails -k usage",
+    ),
 ]
 
 

@@ -129,3 +129,12 @@ def judge(
         )
     held = ", ".join(_pairs(acl(grants, owner))) or "no grants but the owner's"
     return finding_for(req, Status.PASS, f"{label}: {held}")
+
+
+def type_grants_diff(props: dict[str, Any], obj: Any) -> list[Diff]:
+    """A domain's or composite type's ``grants:`` (USAGE; PUBLIC's unless revoked) against
+    its ACL, when stated: a GRANT / REVOKE … ON DOMAIN / TYPE after ``init`` PASSed."""
+    if "grants" not in props:
+        return []
+    diff = grants_diff(props["grants"] or {}, obj.grants, obj.owner)
+    return [diff] if diff is not None else []

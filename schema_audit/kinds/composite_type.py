@@ -19,6 +19,7 @@ from schema_audit.audit.deferral import Facet
 from schema_audit.audit.findings import Diff, Finding, describe_diffs, finding_for, missing
 from schema_audit.enums import Status
 from schema_audit.kinds import _acl, requirement_kind
+from schema_audit.kinds._acl import type_grants_diff
 from schema_audit.kinds._common import COMMENT_PROP, comment_diffs
 from schema_audit.model import qualify
 from schema_audit.spec.fragments import req_schema, string, strings
@@ -33,6 +34,7 @@ SCHEMA = req_schema(
         "attributes": strings("Every attribute in order: 'name type' as format_type prints it."),
         "comment": COMMENT_PROP,
         "owner": _acl.OWNER_SCHEMA,
+        "grants": _acl.GRANTS_SCHEMA,
     },
     "A composite type requirement; {} only requires existence.",
 )
@@ -76,6 +78,7 @@ def check_composite_type(req: Requirement, ctx: AuditContext) -> Finding:
     owner, _ = _acl.owner_diff(req.props.get("owner"), composite.owner)
     if owner is not None:
         diffs.append(owner)
+    diffs += type_grants_diff(req.props, composite)
     if diffs:
         return finding_for(
             req, Status.FAIL, f"composite type {key}: {describe_diffs(diffs)}", diffs=diffs

@@ -24,6 +24,7 @@ from schema_audit.audit.deferral import Facet
 from schema_audit.audit.findings import Diff, Finding, describe_diffs, finding_for, missing
 from schema_audit.enums import Status
 from schema_audit.kinds import _acl, requirement_kind
+from schema_audit.kinds._acl import type_grants_diff
 from schema_audit.kinds._common import COMMENT_PROP, comment_diffs
 from schema_audit.model import DomainType, qualify
 from schema_audit.spec.fragments import req_schema, string
@@ -44,6 +45,7 @@ SCHEMA = req_schema(
         },
         "comment": COMMENT_PROP,
         "owner": _acl.OWNER_SCHEMA,
+        "grants": _acl.GRANTS_SCHEMA,
     },
     "A domain requirement; {} only requires existence.",
 )
@@ -122,6 +124,7 @@ def check_domain(req: Requirement, ctx: AuditContext) -> Finding:
     owner, unknown_owner = _acl.owner_diff(req.props.get("owner"), domain.owner)
     if owner is not None:
         diffs.append(owner)
+    diffs += type_grants_diff(req.props, domain)
     if diffs:
         return finding_for(req, Status.FAIL, f"domain {key}: {describe_diffs(diffs)}", diffs=diffs)
     return finding_for(req, Status.PASS, f"domain {key} over {domain.type}")

@@ -57,6 +57,7 @@ from schema_audit.model import (
 )
 from schema_audit.model_ddl import create_policy
 from schema_audit.redact import scrub
+from schema_audit.sources.live_acl import ACL, grants
 from schema_audit.sources.live_deparse import Quoter, constraint_definition, index_definition
 from schema_audit.sources.live_notes import Q_OBJECT_NOTES, apply_object_notes
 from schema_audit.sources.live_pool import Planned, SharedSnapshotPool
@@ -188,11 +189,7 @@ SELECT pg_catalog.current_setting('server_version_num')::int, pg_catalog.current
 
 # An ACL as (grantee, privilege, 'g' when WITH GRANT OPTION) triples, exploded once; a NULL
 # ACL is the built-in default.
-_ACL = """ARRAY(SELECT ARRAY[CASE WHEN a.grantee = 0 THEN 'public'
-                               ELSE pg_catalog.pg_get_userbyid(a.grantee) END, a.privilege_type,
-                         CASE WHEN a.is_grantable THEN 'g' ELSE '' END]
-             FROM pg_catalog.aclexplode(COALESCE({acl}, pg_catalog.acldefault('{kind}', {owner}))) a
-             ORDER BY 1)"""
+_ACL = ACL
 
 Q_SCHEMAS = (
     """
@@ -1304,11 +1301,7 @@ def _home_type(text: str | None) -> str:
     return _PUBLIC_PREFIX.sub("", text) if "public." in text else text
 
 
-def _grants(acl: list[list[str]], owner: str | None) -> list[Grant]:
-    """An ACL's entries for everyone but the owner (whose rights ownership already gives)."""
-    return [
-        Grant(entry[0], entry[1], entry[2:] == ["g"]) for entry in acl or [] if entry[0] != owner
-    ]
+_grants = grants
 
 
 def _catalog(sql: str | None) -> list[Provenance]:

@@ -19,9 +19,11 @@ from schema_audit.model import (
     View,
     qualify,
 )
+from schema_audit.sources.live_acl import ACL, grants
 
 # {ns}: live's schema filter; a domain an extension owns is the extension's
-Q_DOMAINS = """
+Q_DOMAINS = (
+    """
 SELECT n.nspname, t.typname, pg_catalog.format_type(t.typbasetype, t.typtypmod), t.typnotnull,
        t.typdefault,
        ARRAY(SELECT con.conname FROM pg_catalog.pg_constraint con
@@ -30,7 +32,10 @@ SELECT n.nspname, t.typname, pg_catalog.format_type(t.typbasetype, t.typtypmod),
               WHERE con.contypid = t.oid AND con.contype = 'c' ORDER BY con.conname),
        pg_catalog.obj_description(t.oid, 'pg_type'), pg_catalog.pg_get_userbyid(t.typowner),
        CASE WHEN t.typcollation <> b.typcollation
-            THEN pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname) END
+            THEN pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname) END,
+       """
+    + ACL.format(acl="t.typacl", kind="T", owner="t.typowner")
+    + """
 FROM pg_catalog.pg_type t
 JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
 JOIN pg_catalog.pg_type b ON b.oid = t.typbasetype
@@ -40,11 +45,24 @@ WHERE t.typtype = 'd' AND {ns}
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_type'::regclass
                   AND d.objid = t.oid AND d.deptype = 'e')
 ORDER BY 1, 2"""
+)
 
 
 def read_domains(rows: Iterable[Any], model: SchemaModel) -> None:
     """One DomainType per row of Q_DOMAINS."""
-    for schema, name, base, not_null, default, names, checks, comment, owner, collation in rows:
+    for (
+        schema,
+        name,
+        base,
+        not_null,
+        default,
+        names,
+        checks,
+        comment,
+        owner,
+        collation,
+        acl,
+    ) in rows:
         model.domains[qualify(schema, name)] = DomainType(
             schema,
             name,
@@ -56,6 +74,7 @@ def read_domains(rows: Iterable[Any], model: SchemaModel) -> None:
             owner,
             collation,
             [Provenance(source="catalog", action="catalog")],
+            grants(acl, owner),
         )
 
 
@@ -81,7 +100,8 @@ def read_rules(rows: Iterable[Any], relations: dict[int, Table | View]) -> None:
 
 
 # composite types (CREATE TYPE … AS (…)); a table's row type is the table's
-Q_COMPOSITES = """
+Q_COMPOSITES = (
+    """
 SELECT n.nspname, t.typname,
        ARRAY(SELECT pg_catalog.quote_ident(a.attname) || ' ' || pg_catalog.format_type(a.atttypid, a.atttypmod)
                     || CASE WHEN a.attcollation <> at.typcollation
@@ -91,7 +111,10 @@ SELECT n.nspname, t.typname,
                LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
               WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped
               ORDER BY a.attnum),
-       pg_catalog.obj_description(t.oid, 'pg_type'), pg_catalog.pg_get_userbyid(t.typowner)
+       pg_catalog.obj_description(t.oid, 'pg_type'), pg_catalog.pg_get_userbyid(t.typowner),
+       """
+    + ACL.format(acl="t.typacl", kind="T", owner="t.typowner")
+    + """
 FROM pg_catalog.pg_type t
 JOIN pg_catalog.pg_class c ON c.oid = t.typrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
@@ -99,11 +122,12 @@ WHERE t.typtype = 'c' AND c.relkind = 'c' AND {ns}
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_type'::regclass
                   AND d.objid = t.oid AND d.deptype = 'e')
 ORDER BY 1, 2"""
+)
 
 
 def read_composites(rows: Iterable[Any], model: SchemaModel) -> None:
     """One CompositeType per row of Q_COMPOSITES."""
-    for schema, name, attributes, comment, owner in rows:
+    for schema, name, attributes, comment, owner, acl in rows:
         model.composites[qualify(schema, name)] = CompositeType(
             schema,
             name,
@@ -111,4 +135,5 @@ def read_composites(rows: Iterable[Any], model: SchemaModel) -> None:
             comment,
             owner,
             [Provenance(source="catalog", action="catalog")],
+            grants(acl, owner),
         )

@@ -551,6 +551,7 @@ def _domains(model: SchemaModel) -> list[str]:
             entry["collation"] = domain.collation
         if domain.owner is not None:
             entry["owner"] = domain.owner
+        entry["grants"] = acl(domain.grants, domain.owner)  # USAGE (PUBLIC's unless revoked)
         out.append(_schema_object_block(domain.schema, domain.name, entry))
     return out
 
@@ -569,6 +570,7 @@ def _composites(model: SchemaModel) -> list[str]:
         }
         if composite.owner is not None:
             entry["owner"] = composite.owner
+        entry["grants"] = acl(composite.grants, composite.owner)  # likewise
         out.append(_schema_object_block(composite.schema, composite.name, entry))
     return out
 
