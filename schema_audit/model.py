@@ -218,21 +218,22 @@ class Trigger:
     old_table: str | None = None
     new_table: str | None = None
 
-    def extras(self) -> list[tuple[str, Any]]:
+    def extra_values(self) -> list[tuple[str, Any]]:
         """CONSTRAINT, DEFERRABLE, INITIALLY DEFERRED and the transition tables, each as its
-        spec key and value when the trigger has it (what init writes and ``exactly:
-        [triggers]`` holds to none when unstated)."""
+        spec key and value (false / None when the trigger has not it): what the trigger kind
+        compares when stated."""
         return [
-            (key, value)
-            for key, value in (
-                ("constraint", self.constraint),
-                ("deferrable", self.deferrable),
-                ("initially_deferred", self.initially_deferred),
-                ("old_table", self.old_table),
-                ("new_table", self.new_table),
-            )
-            if value
+            ("constraint", self.constraint),
+            ("deferrable", self.deferrable),
+            ("initially_deferred", self.initially_deferred),
+            ("old_table", self.old_table),
+            ("new_table", self.new_table),
         ]
+
+    def extras(self) -> list[tuple[str, Any]]:
+        """``extra_values`` the trigger has: what init writes and ``exactly: [triggers]``
+        holds to none when unstated."""
+        return [(key, value) for key, value in self.extra_values() if value]
 
 
 @dataclass(slots=True)

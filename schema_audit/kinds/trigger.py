@@ -119,13 +119,7 @@ def _trigger_diffs(props: dict, trigger: Trigger, model: SchemaModel) -> list[Di
         # the order of UPDATE OF columns changes nothing PostgreSQL does
         diffs.append(Diff("update_of", props["update_of"], trigger.update_columns))
     diffs += comment_diffs(props, trigger.comment)
-    for key, actual in (
-        ("constraint", trigger.constraint),
-        ("deferrable", trigger.deferrable),
-        ("initially_deferred", trigger.initially_deferred),
-        ("old_table", trigger.old_table),
-        ("new_table", trigger.new_table),
-    ):
+    for key, actual in trigger.extra_values():
         if key in props and (props[key] or None) != (actual or None):
             diffs.append(Diff(key, props[key], actual))
     wanted = props.get("enabled", True)
