@@ -217,9 +217,12 @@ class Trigger:
     # REFERENCING OLD TABLE AS … / NEW TABLE AS … (tgoldtable, tgnewtable)
     old_table: str | None = None
     new_table: str | None = None
+    # a CONSTRAINT TRIGGER's FROM table (tgconstrrelid), schema.name as qualify() writes it
+    from_table: str | None = None
 
     def extra_values(self) -> list[tuple[str, Any]]:
-        """CONSTRAINT, DEFERRABLE, INITIALLY DEFERRED and the transition tables, each as its
+        """CONSTRAINT, DEFERRABLE, INITIALLY DEFERRED, the transition tables and a constraint
+        trigger's FROM table, each as its
         spec key and value (false / None when the trigger has not it): what the trigger kind
         compares when stated."""
         return [
@@ -228,6 +231,7 @@ class Trigger:
             ("initially_deferred", self.initially_deferred),
             ("old_table", self.old_table),
             ("new_table", self.new_table),
+            ("from", self.from_table),
         ]
 
     def extras(self) -> list[tuple[str, Any]]:

@@ -1401,6 +1401,13 @@ PROTECTIONS = [
         "    diff = None",
         "tests/test_init_exact7.py::test_a_change_after_init_dsn_fails -k usage",
     ),
+    Protection(
+        "live-reads-constraint-trigger-from",
+        "schema_audit/sources/live.py",
+        '            trigger.from_table = qualify(_unquote(schema) or "", _unquote(name) or "")',
+        "            pass",
+        "tests/test_init_exact7.py::test_init_then_audit_of_the_same_database_passes",
+    ),
 ]
 
 

@@ -104,6 +104,7 @@ _EXTRA_TEXT = {  # Trigger.extras()'s keys as CREATE TRIGGER writes them
     "initially_deferred": "INITIALLY DEFERRED",
     "old_table": "REFERENCING OLD TABLE AS {}",
     "new_table": "REFERENCING NEW TABLE AS {}",
+    "from": "FROM {}",
 }
 
 

@@ -71,6 +71,10 @@ SCHEMA = req_schema(
             "REFERENCING NEW TABLE AS this name (a transition table); exactly: [triggers] "
             "holds an unstated one to none."
         ),
+        "from": string(
+            "A constraint trigger's FROM table (schema.name); exactly: [triggers] holds an "
+            "unstated one to none."
+        ),
     },
     "A trigger requirement.",
 )

@@ -1846,7 +1846,9 @@ def _read_triggers(r: _Reader, relations: dict[int, Table | View]) -> None:
 # what pg_get_triggerdef prints before FOR EACH: a constraint trigger's deferral, then the
 # transition tables (quote_identifier'd)
 _IDENT = r'("(?:[^"]|"")*"|[^ ]+)'
-_DEFERRAL = re.compile(r" (NOT )?DEFERRABLE INITIALLY (DEFERRED|IMMEDIATE) ")
+_DEFERRAL = re.compile(
+    rf" (?:FROM {_IDENT}\.{_IDENT} )?(NOT )?DEFERRABLE INITIALLY (DEFERRED|IMMEDIATE) "
+)
 _TRANSITION = re.compile(
     rf" REFERENCING (?:OLD TABLE AS {_IDENT} )?(?:NEW TABLE AS {_IDENT} )?FOR EACH (?:ROW|STATEMENT) "
 )
@@ -1865,8 +1867,11 @@ def read_trigger_extras(trigger: Trigger, definition: str) -> None:
     # the leftmost match: both clauses come before WHEN and EXECUTE FUNCTION's arguments
     head = definition
     if trigger.constraint and (deferral := _DEFERRAL.search(head)):
-        trigger.deferrable = not deferral.group(1)
-        trigger.initially_deferred = deferral.group(2) == "DEFERRED"
+        schema, name, negated, initially = deferral.groups()
+        if schema is not None:  # FROM schema.table: the search_path is empty, so qualified
+            trigger.from_table = qualify(_unquote(schema) or "", _unquote(name) or "")
+        trigger.deferrable = not negated
+        trigger.initially_deferred = initially == "DEFERRED"
     if transition := _TRANSITION.search(head):
         trigger.old_table = _unquote(transition.group(1))
         trigger.new_table = _unquote(transition.group(2))

@@ -81,4 +81,9 @@ def create_trigger(interp: DdlInterpreter, node: ast.CreateTrigStmt) -> None:
         initially_deferred=bool(node.initdeferred),
         old_table=next((t.name for t in node.transitionRels or () if not t.isNew), None),
         new_table=next((t.name for t in node.transitionRels or () if t.isNew), None),
+        from_table=(
+            qualify(interp._schema_of(node.constrrel), node.constrrel.relname)
+            if node.constrrel is not None
+            else None
+        ),
     )
