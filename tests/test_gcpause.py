@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from b03 import FIXTURE
@@ -145,3 +146,62 @@ def test_what_a_pause_made_is_not_walked_by_the_next_young_collection() -> None:
     assert walked == [], walked
     assert gc.get_count()[0] < gc.get_threshold()[0]
     assert len(kept) + len(more) == 50_100
+
+
+def _held_live_read(dsn: str, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, ...]:
+    """A live read in a thread, held inside its paused build until ``release`` is set;
+    ``seen`` gets whether the collector ran as the build began and as it ended."""
+    from schema_audit.sources import live
+
+    building, release = threading.Event(), threading.Event()
+    seen: list[bool] = []
+    build = live._build
+
+    def held(*args):  # type: ignore[no-untyped-def]
+        building.set()
+        release.wait(30)
+        seen.append(gc.isenabled())
+        model = build(*args)
+        seen.append(gc.isenabled())
+        return model
+
+    monkeypatch.setattr(live, "_build", held)
+    models: list[SchemaModel] = []
+    thread = threading.Thread(target=lambda: models.append(live.introspect(dsn, jobs=1)))
+    thread.start()
+    assert building.wait(30)
+    return thread, release, seen, models
+
+
+def test_a_live_read_ending_during_a_spec_load_leaves_the_collector_paused(
+    make_db, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """``audit --dsn`` reads the catalog in a thread (cli/common.read_ahead) while the main
+    thread loads the spec, both paused. The read's build kept a pause counter of its own:
+    begun before the spec load and ended during it, it turned the collector on in the middle
+    of the load (at 5,000 tables two full collections of spec and model, 1.2 CPU s)."""
+    dsn = make_db("gc_live", "CREATE TABLE t (a int PRIMARY KEY);")
+    thread, release, seen, models = _held_live_read(dsn, monkeypatch)
+    with collector_paused():  # as load_spec does
+        release.set()
+        thread.join(60)
+        assert seen == [False, False]
+        assert not gc.isenabled()  # the read ended; the spec load goes on paused
+    assert gc.isenabled()
+    assert list(models[0].tables) == ["public.t"]
+
+
+def test_a_spec_load_ending_during_a_live_build_leaves_the_collector_paused(
+    make_db, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The other order (a small spec): the spec load's pause begins first, the read's build
+    begins during it and outlasts it; the build must not go on with the collector running."""
+    dsn = make_db("gc_live", "CREATE TABLE t (a int PRIMARY KEY);")
+    with collector_paused():  # as load_spec does
+        thread, release, seen, models = _held_live_read(dsn, monkeypatch)
+    assert not gc.isenabled()  # the build is still under way
+    release.set()
+    thread.join(60)
+    assert seen == [False, False]
+    assert gc.isenabled()
+    assert list(models[0].tables) == ["public.t"]

@@ -14,12 +14,11 @@ as a 5-table one (``LAST_ROUND_TRIPS`` records the count for the benchmark).
 from __future__ import annotations
 
 import contextlib
-import gc
 import os
 import re
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from collections.abc import Sequence as Items
 from operator import itemgetter
 from typing import Any
@@ -30,6 +29,7 @@ from psycopg import sql as pgsql
 
 from schema_audit.enums import ReferentialAction
 from schema_audit.errors import SchemaAuditError
+from schema_audit.gcpause import collector_paused
 from schema_audit.model import (
     CheckConstraint,
     Column,
@@ -964,49 +964,20 @@ def _server_version(r: _Reader) -> tuple[int, str, Quoter]:
     return version_num, version, Quoter(keywords, quote_all)
 
 
-_GC_LOCK = threading.Lock()
-_GC_PAUSED = [0, False]  # builds under way in this process; was the collector on before them
-
-
-@contextlib.contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection while a model is built: the build makes a few hundred
-    thousand container objects and no garbage cycles, and the collector, triggered again and
-    again by the allocations, walked them all each time (5,000 tables: 5.5 s of build, 2.2 s
-    without it). Counted, so builds in several threads turn it back on only at the last end."""
-    with _GC_LOCK:
-        if _GC_PAUSED[0] == 0:
-            _GC_PAUSED[1] = gc.isenabled()
-            gc.disable()
-        _GC_PAUSED[0] += 1
-    try:
-        yield
-    finally:
-        with _GC_LOCK:
-            _GC_PAUSED[0] -= 1
-            if _GC_PAUSED[0] == 0 and _GC_PAUSED[1]:
-                _age_survivors()
-                gc.enable()
-
-
-def _age_survivors() -> None:
-    """Move everything alive to the collector's oldest generation without walking it. Every
-    object made while the collector was paused is still in the youngest generation, and the
-    first allocation after ``gc.enable()`` would walk them all (5,000 tables: 0.2 s, for a
-    model with no garbage cycles). ``gc.freeze()`` then ``gc.unfreeze()`` relinks the lists
-    and resets the youngest generation's count: the model is then walked only by a full
-    collection. Skipped when something else froze objects (unfreezing would undo that)."""
-    if gc.get_freeze_count() == 0:
-        gc.freeze()
-        gc.unfreeze()
-
-
 def _read_all(
     r: _Reader | SharedSnapshotPool, version_num: int, version: str, quote: Quoter
 ) -> SchemaModel:
     """The model, from the planned queries' rows consumed in one fixed order (so it is the same
-    whichever connection answered what)."""
-    with _cyclic_gc_paused():
+    whichever connection answered what).
+
+    The build makes a few hundred thousand container objects and no garbage cycles: the
+    collector, triggered again and again by the allocations, walked them all each time
+    (5,000 tables: 5.5 s of build, 2.2 s without it). The pause is the process's one counted
+    pause (``gcpause``): ``audit --dsn`` builds in a thread while the main thread loads the
+    spec under that pause, and a counter of the build's own turned the collector back on in
+    the middle of the spec load (two full collections of spec and model, 1.2 CPU s at 5,000
+    tables) or left the build running with it on."""
+    with collector_paused():
         return _build(r, version_num, version, quote)
 
 
