@@ -48,3 +48,25 @@ def test_index_matches_like_match_ids(pattern: str) -> None:
 
 def test_exact_repeated_id_keeps_its_repetitions() -> None:
     assert IdIndex(IDS).match("tables.tenants.columns.id") == ["tables.tenants.columns.id"] * 2
+
+
+DISTINCT = list(dict.fromkeys(IDS))
+
+
+@pytest.mark.parametrize(
+    "pattern", ["tables.tenants", "tables.tenants.columns.id", "tables.*", "odd*id", "missing", "*"]
+)
+def test_a_keyed_index_of_distinct_ids_matches_like_match_ids(pattern: str) -> None:
+    """apply_waivers hands over its id -> last position dictionary: with no id repeated,
+    nothing is counted, and the answers are the same."""
+    positions = {i: n for n, i in enumerate(DISTINCT)}
+    index = IdIndex(DISTINCT, positions)
+    assert index.counts is None
+    assert index.match(pattern) == match_ids(pattern, DISTINCT)
+
+
+def test_a_keyed_index_with_repeated_ids_still_counts_them() -> None:
+    positions = {i: n for n, i in enumerate(IDS)}  # fewer keys than ids: some repeat
+    index = IdIndex(IDS, positions)
+    assert index.counts is not None
+    assert index.match("tables.tenants.columns.id") == ["tables.tenants.columns.id"] * 2

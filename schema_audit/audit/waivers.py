@@ -37,7 +37,6 @@ def apply_waivers(
     migration-history finding (``migrations.…``, written by `init` from a history) on a source
     without one (``has_history`` False: a live database) is DEFERRED, not stale."""
     id_list = [f.id for f in findings]
-    ids = IdIndex(id_list)
     # tables whose existence this source could not settle: a rule cannot have run on them
     unsettled = {
         _qualified(f.id.removeprefix("tables."))
@@ -47,6 +46,7 @@ def apply_waivers(
     final = list(findings)
     # the last finding of an id (dict() keeps the last of equal keys, built in C)
     position = dict(zip(id_list, range(len(id_list)), strict=True))
+    ids = IdIndex(id_list, position)
     out: list[Finding] = []
     # read once: init's spec has a waiver per rule finding present at init (14,536 at 5,000
     # tables), each waived here

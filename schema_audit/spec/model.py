@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -164,14 +165,23 @@ class IdIndex:
     still scans, in the list's order, as :func:`match_ids` does.
     """
 
-    def __init__(self, ids: list[str]) -> None:
+    def __init__(self, ids: list[str], keyed: Mapping[str, object] | None = None) -> None:
+        """``keyed``: a mapping the caller made with each of ``ids`` as a key (``apply_waivers``
+        keeps each id's last position). When it has as many keys as there are ids, no id
+        repeats, so each is there once and nothing needs counting (a second dictionary of
+        235,000 ids at 5,000 tables: about 0.05 CPU s)."""
         self.ids = ids
+        distinct = keyed is not None and len(keyed) == len(ids)
+        self.distinct: Mapping[str, object] = keyed if keyed is not None and distinct else {}
         # counted in C (a Python loop was a third of the waivers' time at 5,000 tables)
-        self.counts: dict[str, int] = Counter(ids)
+        self.counts: dict[str, int] | None = None if distinct else Counter(ids)
 
     def match(self, pattern: str) -> list[str]:
         """Exactly ``match_ids(pattern, self.ids)``."""
-        count = self.counts.get(pattern, 0)
+        if self.counts is None:
+            count = 1 if pattern in self.distinct else 0
+        else:
+            count = self.counts.get(pattern, 0)
         if count or not any(ch in pattern for ch in "*?"):
             return [pattern] * count
         return match_ids(pattern, self.ids)
