@@ -240,15 +240,21 @@ def check_strict(req: Requirement, ctx: AuditContext) -> Finding:
         return finding_for(
             req, Status.NOT_APPLICABLE, f"table {req.table} does not exist, so this cannot apply"
         )
-    allowed = set(req.props.get("allow") or [])
     accounted, unstated, denied = _matched(req, ctx, table)
-    extra = sorted(
-        item
-        for item in _present(table, what) - accounted - allowed
-        # `allow: [role]` accounts for every privilege of that role, and a requirement with
-        # only `deny:` for its roles' privileges whatever they are (column ones too)
-        if not (what == "privileges" and item.split(" ", 1)[0] in allowed | denied)
-    )
+    # what no requirement accounts for; `allow:` is read only when something is left (a
+    # table that has exactly what its requirements state, nearly every one of init's
+    # 40,000 `exactly:` entries at 5,000 tables, needs neither the set nor the sort)
+    left = _present(table, what) - accounted
+    extra: list[str] = []
+    if left:
+        allowed = set(req.props.get("allow") or [])
+        extra = sorted(
+            item
+            for item in left - allowed
+            # `allow: [role]` accounts for every privilege of that role, and a requirement
+            # with only `deny:` for its roles' privileges whatever they are (column ones too)
+            if not (what == "privileges" and item.split(" ", 1)[0] in allowed | denied)
+        )
     if extra:
         return _unexpected(
             req,
@@ -263,8 +269,15 @@ def check_strict(req: Requirement, ctx: AuditContext) -> Finding:
             Diff(f"{noun} definitions", "only what the requirements state", unstated),
         )
     return finding_for(
-        req, Status.PASS, f"{table.name} has exactly the required {what}", name=f"exactly {what}"
+        req,
+        Status.PASS,
+        f"{table.name} has exactly the required {what}",
+        name=_NAMES.get(what) or f"exactly {what}",
     )
+
+
+# a strict finding's name per word (made once, not per table)
+_NAMES = {word: f"exactly {word}" for word in STRICT_KINDS}
 
 
 def _unexpected(req: Requirement, message: str, diff: Diff) -> Finding:
