@@ -254,6 +254,35 @@ def test_what_the_read_could_not_read_is_said_in_the_same_order_whatever_it_buil
         pg_server.execute(f"DROP ROLE {role}")
 
 
+@pytest.mark.parametrize("jobs", [1, 4])
+def test_view_definitions_taken_last_are_said_where_a_read_taking_them_first_said_them(
+    pg_server, dsn: str, jobs: int
+) -> None:  # type: ignore[no-untyped-def]
+    """The view definitions are taken last (their slices held back a connection's share of
+    the indexes); what they could not read is still said right after the columns, before the
+    other queries refused for the same reason. pg_rewrite refused to the role: view
+    definitions, view dependencies, rules and the unmodelled rules are refused."""
+    role = f"norewrite_{os.getpid()}_{jobs}"
+    pg_server.execute(f"CREATE ROLE {role} LOGIN")
+    dbname = conninfo_to_dict(dsn)["dbname"]
+    pg_server.execute("REVOKE SELECT ON pg_catalog.pg_rewrite FROM PUBLIC", dbname)
+    try:
+        model = live.introspect(_role_dsn(dsn, role), jobs=jobs, notice=lambda line: None)
+        assert [spot.split(":")[0] for spot in model.blind_spots] == [
+            "view definitions",
+            "view dependencies",
+            "rules",
+            "rules, domains and publications",
+        ]
+        assert all("permission denied for table pg_rewrite" in s for s in model.blind_spots)
+        assert model.views["public.big_orders"].definition == ""
+        assert model.tables["public.orders"].indexes  # the rest was read
+    finally:
+        pg_server.execute("GRANT SELECT ON pg_catalog.pg_rewrite TO PUBLIC", dbname)
+        pg_server.execute(f"DROP OWNED BY {role}", dbname)
+        pg_server.execute(f"DROP ROLE {role}")
+
+
 def test_a_failing_query_on_one_connection_fails_the_read_and_leaves_no_connection(
     dsn: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -345,15 +374,24 @@ def test_the_plan_runs_the_queries_in_the_order_the_model_is_built_from_them(
     live.introspect(dsn, jobs=1)
     built = [what for what in served if what != "server version"]
     planned = list(dict.fromkeys(p.what for p in live._plan(4)))
-    # the queries the plan cannot know come right after the rows they depend on: the columns
-    # (of the relations read) and the indexes left to the server
+    # the queries the plan cannot know come after the rows they depend on: the columns (of
+    # the relations read) next, the indexes left to the server once the constraints are built
     at = planned.index("relations") + 1
     planned[at:at] = ["columns"]
-    at = planned.index("indexes") + 1
-    assert planned[:at] + ["index definitions"] + planned[at:] == built
+    at = planned.index("constraints") + 1
+    planned[at:at] = ["index definitions"]
+    # the view definitions are planned after every split query and taken last
+    planned.remove("view definitions")
+    assert planned + ["view definitions"] == built
     # and each other heavy query's part n is planned for connection n
-    slots = {(p.what, p.slot) for p in live._plan(4) if p.slot is not None}
+    plan = live._plan(4)
+    slots = {(p.what, p.slot) for p in plan if p.slot is not None}
     assert slots == {(w, n) for w in ("constraints", "indexes", "policies") for n in range(4)}
+    # the view definitions (32 slices) after all of them: planned before, the connection that
+    # took them ran its share of the indexes, which the build waits for, last
+    whats = [p.what for p in plan]
+    last_part = max(n for n, p in enumerate(plan) if p.slot is not None)
+    assert whats.index("view definitions") == last_part + 1
 
 
 def test_the_columns_are_read_for_the_relations_read_first_on_every_connection(
