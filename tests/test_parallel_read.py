@@ -7,11 +7,13 @@ while a parallel read is under way, and servers that refuse the extra connection
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import threading
 import time
+from collections.abc import Iterator
 
 import psycopg
 import pytest
@@ -232,27 +234,19 @@ def test_what_the_read_could_not_read_is_said_in_the_same_order_whatever_it_buil
     query meanwhile); the blind spots keep the order a read of the constraints first said
     them in, on one connection and on four. pg_constraint refused to the role: the
     constraint, index, index definition and object notes queries are refused."""
-    role = f"noconstraints_{os.getpid()}_{jobs}"
-    pg_server.execute(f"CREATE ROLE {role} LOGIN")
-    dbname = conninfo_to_dict(dsn)["dbname"]
-    pg_server.execute("REVOKE SELECT ON pg_catalog.pg_constraint FROM PUBLIC", dbname)
-    try:
-        model = live.introspect(_role_dsn(dsn, role), jobs=jobs, notice=lambda line: None)
-        # one line per part of a split query (its part n on connection n)
-        assert [spot.split(":")[0] for spot in model.blind_spots] == [
-            *["constraints"] * jobs,
-            *["indexes"] * jobs,
-            "index definitions",
-            "comments, index options and CLUSTER ON",  # reads pg_constraint too
-            "domains",  # their CHECK constraints too
-        ]
-        assert all("permission denied for table pg_constraint" in s for s in model.blind_spots)
-        orders = model.tables["public.orders"]
-        assert orders.columns and not orders.indexes and not orders.checks
-    finally:
-        pg_server.execute("GRANT SELECT ON pg_catalog.pg_constraint TO PUBLIC", dbname)
-        pg_server.execute(f"DROP OWNED BY {role}", dbname)
-        pg_server.execute(f"DROP ROLE {role}")
+    with _catalog_refused(pg_server, dsn, "pg_constraint", f"noconstraints_{jobs}") as role_dsn:
+        model = live.introspect(role_dsn, jobs=jobs, notice=lambda line: None)
+    # one line per part of a split query (its part n on connection n)
+    assert [spot.split(":")[0] for spot in model.blind_spots] == [
+        *["constraints"] * jobs,
+        *["indexes"] * jobs,
+        "index definitions",
+        "comments, index options and CLUSTER ON",  # reads pg_constraint too
+        "domains",  # their CHECK constraints too
+    ]
+    assert all("permission denied for table pg_constraint" in s for s in model.blind_spots)
+    orders = model.tables["public.orders"]
+    assert orders.columns and not orders.indexes and not orders.checks
 
 
 @pytest.mark.parametrize("jobs", [1, 4])
@@ -263,23 +257,31 @@ def test_view_definitions_taken_last_are_said_where_a_read_taking_them_first_sai
     the indexes); what they could not read is still said right after the columns, before the
     other queries refused for the same reason. pg_rewrite refused to the role: view
     definitions, view dependencies, rules and the unmodelled rules are refused."""
-    role = f"norewrite_{os.getpid()}_{jobs}"
+    with _catalog_refused(pg_server, dsn, "pg_rewrite", f"norewrite_{jobs}") as role_dsn:
+        model = live.introspect(role_dsn, jobs=jobs, notice=lambda line: None)
+    assert [spot.split(":")[0] for spot in model.blind_spots] == [
+        "view definitions",
+        "view dependencies",
+        "rules",
+        "rules, domains and publications",
+    ]
+    assert all("permission denied for table pg_rewrite" in s for s in model.blind_spots)
+    assert model.views["public.big_orders"].definition == ""
+    assert model.tables["public.orders"].indexes  # the rest was read
+
+
+@contextlib.contextmanager
+def _catalog_refused(pg_server, dsn: str, table: str, name: str) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """A DSN of a new role of ``dsn``'s database to which the catalog ``table`` is refused
+    (SELECT revoked from PUBLIC); the grant and the role are put back afterwards."""
+    role = f"{name}_{os.getpid()}"
     pg_server.execute(f"CREATE ROLE {role} LOGIN")
     dbname = conninfo_to_dict(dsn)["dbname"]
-    pg_server.execute("REVOKE SELECT ON pg_catalog.pg_rewrite FROM PUBLIC", dbname)
+    pg_server.execute(f"REVOKE SELECT ON pg_catalog.{table} FROM PUBLIC", dbname)
     try:
-        model = live.introspect(_role_dsn(dsn, role), jobs=jobs, notice=lambda line: None)
-        assert [spot.split(":")[0] for spot in model.blind_spots] == [
-            "view definitions",
-            "view dependencies",
-            "rules",
-            "rules, domains and publications",
-        ]
-        assert all("permission denied for table pg_rewrite" in s for s in model.blind_spots)
-        assert model.views["public.big_orders"].definition == ""
-        assert model.tables["public.orders"].indexes  # the rest was read
+        yield _role_dsn(dsn, role)
     finally:
-        pg_server.execute("GRANT SELECT ON pg_catalog.pg_rewrite TO PUBLIC", dbname)
+        pg_server.execute(f"GRANT SELECT ON pg_catalog.{table} TO PUBLIC", dbname)
         pg_server.execute(f"DROP OWNED BY {role}", dbname)
         pg_server.execute(f"DROP ROLE {role}")
 
