@@ -34,6 +34,10 @@ def main() -> None:
         sys.exit(0)
     import signal
 
+    from schema_audit.cli import allocator
+
+    allocator.keep_freed_memory()  # large documents: no fresh pages for every piece
+
     import typer
     import typer.main
 
