@@ -12,7 +12,7 @@ strict:
 from __future__ import annotations
 
 from schema_audit.audit.context import AuditContext
-from schema_audit.audit.deferral import Facet
+from schema_audit.audit.deferral import Facet, in_schemas
 from schema_audit.audit.findings import Diff, Finding, finding_for
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
@@ -25,8 +25,13 @@ from schema_audit.spec.model import Requirement
 def facets(req: Requirement) -> list[Facet]:
     """What its finding reads: which tables exist, and each listed one's unstated
     properties (a partition bound computed by an expression, or toast.* options of a table
-    that may have no TOAST table, are not known statically)."""
-    return [Facet("exists"), Facet("partition_bound"), Facet("options")]
+    that may have no TOAST table, are not known statically), in the schemas it covers only."""
+    schemas = in_schemas(req)
+    return [
+        Facet("exists", schemas=schemas),
+        Facet("partition_bound", schemas=schemas),
+        Facet("options", schemas=schemas),
+    ]
 
 
 @requirement_kind(
