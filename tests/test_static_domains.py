@@ -208,3 +208,35 @@ def test_a_do_block_asking_pg_type_finds_a_domain_the_history_made(make_db) -> N
     )
     assert _apart(make_db, script) == []
     assert sorted(interpret(script).domains["public.email"].checks) == ["email_check", "short"]
+
+
+def test_a_domain_s_grants_read_as_the_catalog_holds_them(make_db) -> None:  # type: ignore[no-untyped-def]
+    """A new domain gives PUBLIC USAGE (ALTER DEFAULT PRIVILEGES … ON TYPES applies to it);
+    GRANT / REVOKE … ON DOMAIN and ON TYPE change it. Before, the static domain held no
+    grants, so init --dsn's ``grants:`` (typacl) FAILed every static audit of a domain."""
+    script = """
+    CREATE ROLE dom_reader;
+    CREATE DOMAIN plain AS int;
+    CREATE DOMAIN closed AS int;
+    REVOKE USAGE ON DOMAIN closed FROM PUBLIC;
+    GRANT USAGE ON DOMAIN closed TO dom_reader WITH GRANT OPTION;
+    CREATE DOMAIN by_type AS text;
+    REVOKE ALL ON TYPE by_type FROM PUBLIC;
+    ALTER DEFAULT PRIVILEGES REVOKE USAGE ON TYPES FROM PUBLIC;
+    CREATE DOMAIN after_defaults AS int;
+    """
+    dsn = make_db("domgrants", script)
+    static = interpret(script)
+    catalog = live.introspect(dsn)
+
+    def held(model):  # type: ignore[no-untyped-def]
+        return {
+            key: sorted(
+                (g.grantee, g.privilege, g.grantable) for g in d.grants if g.grantee != d.owner
+            )
+            for key, d in model.domains.items()
+        }
+
+    assert held(static) == held(catalog)
+    assert held(static)["public.closed"] == [("dom_reader", "USAGE", True)]
+    assert held(static)["public.plain"] == [("public", "USAGE", False)]

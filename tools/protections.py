@@ -1408,6 +1408,13 @@ PROTECTIONS = [
         "            pass",
         "tests/test_init_exact7.py::test_init_then_audit_of_the_same_database_passes",
     ),
+    Protection(
+        "static-domain-grants",
+        "schema_audit/sources/ddl/domains.py",
+        '        grants=interp._defaults_for("types", schema),  # PUBLIC\'s USAGE unless revoked',
+        "        grants=[],",
+        "tests/test_static_domains.py::test_a_domain_s_grants_read_as_the_catalog_holds_them",
+    ),
 ]
 
 

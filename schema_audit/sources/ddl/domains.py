@@ -133,6 +133,7 @@ def create_domain(interp: DdlInterpreter, node: ast.CreateDomainStmt) -> None:
         names[-1],
         searched_type(interp, format_typename(cast("ast.TypeName", node.typeName))),
         provenance=[interp._prov()],
+        grants=interp._defaults_for("types", schema),  # PUBLIC's USAGE unless revoked
     )
     if node.collClause is not None:
         domain.collation = _collation(interp, strings(node.collClause.collname))

@@ -43,7 +43,7 @@ def grant(interp: DdlInterpreter, node: ast.GrantStmt) -> None:
     ):
         grant_on_other(interp, node)
         return
-    if node.objtype == ObjectType.OBJECT_TYPE:
+    if node.objtype in (ObjectType.OBJECT_TYPE, ObjectType.OBJECT_DOMAIN):
         _grant_on_types(interp, node)
         return
     if node.objtype not in (ObjectType.OBJECT_TABLE,):
@@ -108,17 +108,18 @@ def grant_on_relations(
 
 
 def _grant_on_types(interp: DdlInterpreter, node: ast.GrantStmt) -> None:
-    """GRANT / REVOKE USAGE ON TYPE of an enum the history created (other types: not
-    modelled)."""
+    """GRANT / REVOKE USAGE ON TYPE / ON DOMAIN of an enum or a domain the history created
+    (other types: not modelled)."""
     from schema_audit.sources.ddl.moves import _type_key
 
     for obj in node.objects or ():
-        enum = interp.model.enums.get(_type_key(interp, obj))
-        if enum is None:
+        key = _type_key(interp, obj)
+        target = interp.model.enums.get(key) or interp.model.domains.get(key)
+        if target is None:
             continue
         for grantee in roles(node.grantees):
             for privilege in privileges_named(node.privileges, "types"):
-                set_grant(enum.grants, grantee, privilege, node.is_grant, node.grant_option)
+                set_grant(target.grants, grantee, privilege, node.is_grant, node.grant_option)
 
 
 def grant_on_other(interp: DdlInterpreter, node: ast.GrantStmt) -> None:
