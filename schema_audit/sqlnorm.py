@@ -437,6 +437,8 @@ def _is_text_valued(node: object) -> bool:
         and bool(node.name)
         and node.name[-1].sval in _TEXT_OPERATORS
     )
+
+
 # what a call returns (pg_catalog's, no arguments) and what a SQL value function is: a cast
 # to that very type is none, and PostgreSQL stores none (``now()::timestamptz`` is ``now()``,
 # ``CURRENT_DATE::date`` ``CURRENT_DATE``)
