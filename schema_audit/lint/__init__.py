@@ -51,7 +51,8 @@ class LintResult:
     files: int = 0
     layout: str = ""  # how the path was read: alembic, prisma, flyway, …
     unread: list[str] = field(default_factory=list)  # unparseable statements, unreadable files
-    unrendered: list[str] = field(default_factory=list)  # Alembic revisions not (fully) read
+    # Alembic revisions not (fully) read, psql meta-commands (\i, \gexec …) not followed
+    unrendered: list[str] = field(default_factory=list)
 
 
 def _allowed_set(allow: list[str]) -> set[str]:
@@ -97,12 +98,17 @@ class _Linter:
         self.context.new_migration()
         self.result.files += 1
         for sql, file, line, revision in statements:
-            for stmt in split_statements(sql):
+            for stmt in split_statements(sql, True):
                 self.result.statements += 1
                 first = (line or 1) + stmt.line - 1
-                if stmt.node is None and stmt.error:
+                if stmt.psql_meta:  # psql ran statements not linted here: a partial lint
+                    self.result.unrendered.append(
+                        f"{file or 'SQL'}:{first}: {stmt.error} "
+                        "(--allow-unrendered accepts a partial lint)"
+                    )
+                elif stmt.node is None and stmt.error:
                     self.result.unread.append(
-                        f"{file or 'SQL'}:{(line or 1) + stmt.line - 1}: syntax error: {stmt.error}"
+                        f"{file or 'SQL'}:{first}: syntax error: {stmt.error}"
                     )
                 if stmt.node is not None:
                     where = (file, (line or 1) + stmt.line - 1, revision, stmt.sql)

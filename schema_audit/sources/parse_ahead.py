@@ -136,7 +136,7 @@ class Ahead:
         if frame is None or frame[0] != index or frame[1] is None:
             self.close()
             header, text = self._prepare(index)
-            return header, iter(split_statements(text) if text is not None else ())
+            return header, iter(split_statements(text, True) if text is not None else ())
         return frame[1], self._statements(index, frame)
 
     def _statements(self, index: int, first: tuple) -> Iterator[Statement]:
@@ -154,7 +154,7 @@ class Ahead:
         # the child stopped mid-file: the rest of this file (and of the history) read here
         self.close()
         _, text = self._prepare(index)
-        for number, stmt in enumerate(split_statements(text or "")):
+        for number, stmt in enumerate(split_statements(text or "", True)):
             if number >= given:
                 yield stmt
 
@@ -202,7 +202,7 @@ def _serve(fd: int, prepare: Prepare, start: int, count: int) -> None:
         for index in range(start, count):
             header, text = prepare(index)
             batch: list[tuple] = []
-            records = pieces(text, _parse) if text is not None else ()
+            records = pieces(text, _parse, True) if text is not None else ()
             first = True
             for record in records:
                 batch.append(record)

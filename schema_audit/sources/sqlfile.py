@@ -892,7 +892,7 @@ def _interpret(
                 header, statements = ahead.file(number)
             else:
                 header, text = prepare(number)
-                statements = split_statements(text) if text is not None else iter(())
+                statements = split_statements(text, True) if text is not None else iter(())
             if header[0] == "binary":
                 model.unapplied.append(
                     UnappliedStatement(

@@ -19,6 +19,7 @@ import pglast
 from pglast import ast
 
 from schema_audit.pgparse import Parsed, may_hold_empty_string, parse_lazily
+from schema_audit.sources.psqlmeta import META, find_unread, reason
 from schema_audit.sources.psqlvars import has_variables, interpolate
 
 
@@ -53,6 +54,11 @@ class Statement:
         self._node = value
 
     @property
+    def psql_meta(self) -> bool:
+        """Whether this is a psql meta-command the reading cannot follow (``psqlmeta``)."""
+        return self._node is None and (self.error or "").startswith(META)
+
+    @property
     def parsed(self) -> Parsed | None:
         """The parser's plain data while no tree has been built from it, else None."""
         node = self._node
@@ -82,20 +88,24 @@ def _skip_leading(text: str, pos: int) -> int:
     return pos
 
 
-def split_statements(sql: str) -> Iterator[Statement]:
+def split_statements(sql: str, psql_meta: bool = False) -> Iterator[Statement]:
     """Statements of ``sql`` with their line numbers, parsed one at a time; a syntax error stays local.
 
     The text is cut by PostgreSQL's own lexer (pglast's scanner split, in C) and each
     piece is parsed on its own and handed over before the next is parsed, so memory
     holds one statement's syntax tree, not a whole 200 MB dump's. A piece that does not
     parse alone is joined with the following ones until it does (``BEGIN ATOMIC … END``
-    bodies contain semicolons); if it never does, it is reported alone.
+    bodies contain semicolons); if it never does, it is reported alone. ``psql_meta``: the
+    psql meta-commands a reading cannot follow (``\\i``, ``\\gexec`` …) come as statements
+    of their own (no node; ``Statement.psql_meta``) for the readers that report them.
     """
-    for body, line, node, error in pieces(sql, _parse_one):
+    for body, line, node, error in pieces(sql, _parse_one, psql_meta):
         yield Statement(body, line, node, error)
 
 
-def pieces(sql: str, parse: Callable[[str, int, int, bool], Any]) -> Iterator[PieceOf]:
+def pieces(
+    sql: str, parse: Callable[[str, int, int, bool], Any], psql_meta: bool = False
+) -> Iterator[PieceOf]:
     """(body, line, what ``parse`` made of it, error) of each statement of ``sql``: the cut of
     :func:`split_statements`, with the parse step given (``_parse_one``, or
     ``parse_ahead``'s, which keeps the parser's JSON text to hand over to another process).
@@ -103,6 +113,10 @@ def pieces(sql: str, parse: Callable[[str, int, int, bool], Any]) -> Iterator[Pi
     does: a piece joins the following ones on the same verdicts."""
     # COPY … FROM stdin rows (a pg_dump with data) are not SQL: blank them first
     sql = _blank_copy_data(sql) if "stdin" in sql or "STDIN" in sql else sql
+    # \i, \gexec …: taken out, each handed over in its place when asked for (psqlmeta)
+    sql, unread = find_unread(sql) if "\\" in sql else (sql, [])
+    unread = unread if psql_meta else []
+    told = 0
     # psql meta-commands (\connect, \restrict …) are not SQL; blank them, keeping line numbers
     # (a script setting variables: read as psql reads it, the values in place)
     if has_variables(sql):
@@ -145,10 +159,15 @@ def pieces(sql: str, parse: Callable[[str, int, int, bool], Any]) -> Iterator[Pi
         body = chunk[offset:].strip().rstrip(";").strip()
         if not body:
             continue
+        while told < len(unread) and unread[told][0] < line:
+            yield unread[told][1], unread[told][0], None, reason(unread[told][1])
+            told += 1
         if isinstance(node, Exception):
             yield body, line, None, str(node).splitlines()[0]
         else:
             yield body, line, node, None
+    for at, command in unread[told:]:
+        yield command, at, None, reason(command)
 
 
 # psql reads the rows of a ``COPY … FROM stdin;`` from the script itself, up to a line ``\.``

@@ -116,7 +116,7 @@ class DdlInterpreter:
         the 1,000-table history).
         """
         self.apply_statements(
-            split_statements(sql), file=file, line=line, revision=revision, on_line=on_line
+            split_statements(sql, True), file=file, line=line, revision=revision, on_line=on_line
         )
 
     def apply_statements(
@@ -151,6 +151,10 @@ class DdlInterpreter:
             stmt.line += line - 1
             self._stmt = stmt
             parsed = stmt.parsed
+            if stmt.psql_meta:
+                # \i, \gexec …: psql ran statements this reading does not have; anything open
+                self._unapplied("dynamic", stmt.error or "", [fx.Effect("*", "*", sticky=True)])
+                continue
             if parsed is None and stmt.node is None:
                 # PostgreSQL cannot parse it either: wherever the history ran, it changed nothing
                 self._unapplied("error", f"syntax error: {stmt.error}", effects=[])
