@@ -112,8 +112,9 @@ AllowUnrenderedOpt = Annotated[
     bool,
     typer.Option(
         "--allow-unrendered",
-        help="Accept a partial model: Alembic revisions that could not be rendered are named "
-        "on stderr but do not make the exit code 2.",
+        help="Accept a partial model: Alembic revisions that could not be rendered (and, to "
+        "lint-migrations, psql's \\i / \\gexec … it does not follow) are named on stderr but do "
+        "not make the exit code 2.",
     ),
 ]
 NoExecOpt = Annotated[
