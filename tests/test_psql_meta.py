@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ from typer.testing import CliRunner
 
 from schema_audit.cli import app
 from schema_audit.model import Effect, SchemaModel
-from schema_audit.sources import parse_ahead
+from schema_audit.sources import parse_ahead, statements
 from schema_audit.sources.scratch_cluster import find_bindir
 from schema_audit.sources.sqlfile import read_sql
 
@@ -63,16 +64,17 @@ def test_each_meta_command_is_an_unapplied_statement_with_its_line(
     history = tmp_path / "history"
     history.mkdir()
     (history / "001_init.sql").write_text(SCRIPT)
-    forked: list[int] = []
-    real = parse_ahead.Ahead.__init__
+    cut_here: list[str] = []  # texts this process cut itself (the child's are not seen here)
+    real = statements.split_statements
 
-    def counting(self: parse_ahead.Ahead, *args: object) -> None:
-        real(self, *args)  # type: ignore[arg-type]
-        forked.append(self._pid or 0)
+    def cutting(sql: str, psql_meta: bool = False) -> Iterator[statements.Statement]:
+        cut_here.append(sql)
+        return real(sql, psql_meta)
 
-    monkeypatch.setattr(parse_ahead.Ahead, "__init__", counting)
+    monkeypatch.setattr(statements, "split_statements", cutting)
+    monkeypatch.setattr(parse_ahead, "split_statements", cutting)
     model = _read(history, monkeypatch, ahead)
-    assert bool(forked) == ahead
+    assert bool(cut_here) != ahead  # the parsing child cut every statement, or this process did
     meta = [(u.file, u.line, u.sql, u.kind) for u in model.unapplied if u.kind == "dynamic"]
     assert meta == [
         ("history/001_init.sql", 2, "\\i tables.sql", "dynamic"),
