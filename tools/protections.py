@@ -941,7 +941,7 @@ PROTECTIONS = [
     Protection(
         "parse-ahead-file-read-here",
         "schema_audit/sources/parse_ahead.py",
-        "            return header, iter(split_statements(text) if text is not None else ())",
+        "            return header, iter(split_statements(text, True) if text is not None else ())",
         "            return header, iter(())",
         "tests/test_parse_ahead.py::test_a_child_that_stops_between_files_costs_no_file "
         "tests/test_parse_ahead.py::test_a_garbled_frame_ends_the_pipeline_not_the_read",
