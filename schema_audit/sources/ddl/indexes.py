@@ -15,7 +15,7 @@ from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.implicit import promote_integer_columns
 from schema_audit.sources.ddl.nodes import deparse, expr_label, reloptions, strings
 from schema_audit.sources.ddl.operand_bases import operand_bases
-from schema_audit.sources.ddl.partitions import clone_index, partitions_of
+from schema_audit.sources.ddl.partitions import clone_new_index
 from schema_audit.sources.ddl.registry import handles
 from schema_audit.sources.ddl.tables import collation_of
 from schema_audit.sources.names import choose_name
@@ -137,8 +137,7 @@ def place_index(
     )
     interp._relations[qualify(schema, name)] = "index"
     if isinstance(relation, Table) and relation.kind == "partitioned" and inherit:
-        for partition in partitions_of(interp, relation):
-            clone_index(interp, relation.indexes[name], partition)
+        clone_new_index(interp, relation, relation.indexes[name])
 
 
 def key_collation(

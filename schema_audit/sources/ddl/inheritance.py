@@ -131,10 +131,19 @@ def recurse(
         _drop_inherited(interp, table, "column", cmd.name, cmd)
     elif t == A.AT_DropConstraint and cmd.name:
         _drop_inherited(interp, table, "check", cmd.name, cmd)
+    if t == A.AT_AddConstraint and _is_primary(cmd.def_) and table.primary_key:
+        for child in _descendants(interp, table):  # ADD PRIMARY KEY recurses SET NOT NULL
+            for name in table.primary_key.columns:
+                if name in child.columns:
+                    child.columns[name].nullable = False
     if t in (A.AT_AddColumn, A.AT_AddConstraint):
         new = {n: c for n, c in check_copies(table).items() if n not in checks_before}
         if new:
             _add_checks(interp, table, new)
+
+
+def _is_primary(con: object) -> bool:
+    return isinstance(con, ast.Constraint) and con.contype == ConstrType.CONSTR_PRIMARY
 
 
 def _add_column(interp: DdlInterpreter, table: Table, name: str) -> None:

@@ -25,26 +25,37 @@ def partitions_of(interp: DdlInterpreter, parent: Table) -> list[Table]:
 
 def clone_into_partition(interp: DdlInterpreter, parent: Table, child: Table) -> None:
     """The parent's primary key, unique and non-constraint indexes and foreign keys, as PostgreSQL
-    creates them on a new partition (index names chosen from the partition's name)."""
-    if parent.primary_key and child.primary_key is None:
-        name = choose_name(child.name, None, "pkey", interp._name_taken(child.schema))
-        child.primary_key = PrimaryKey(
-            name, list(parent.primary_key.columns), provenance=[interp._prov()]
-        )
+    creates them on a new partition (index names chosen from the partition's name), down to
+    the partition's own partitions. The primary key's columns become NOT NULL on every
+    partition (ADD PRIMARY KEY recurses SET NOT NULL; a UNIQUE does not)."""
+    if parent.primary_key:
+        for column in parent.primary_key.columns:
+            if column in child.columns:
+                child.columns[column].nullable = False
+        if child.primary_key is None:
+            name = choose_name(child.name, None, "pkey", interp._name_taken(child.schema))
+            child.primary_key = PrimaryKey(
+                name, list(parent.primary_key.columns), provenance=[interp._prov()]
+            )
+    attached: set[str] = set()
     for index in parent.indexes.values():
-        clone_index(interp, index, child)
+        clone_index(interp, index, child, attached)
     for fk in parent.foreign_keys.values():
         clone_foreign_key(interp, fk, child)
+    if child.kind == "partitioned":
+        for partition in partitions_of(interp, child):
+            clone_into_partition(interp, child, partition)
 
 
-def clone_index(interp: DdlInterpreter, index: Index, child: Table) -> None:
-    if any(
-        existing.keys == index.keys
-        and existing.where == index.where
-        and existing.include == index.include
-        for existing in child.indexes.values()
-    ):
-        return  # created explicitly (pg_dump writes each partition's index itself)
+def clone_index(
+    interp: DdlInterpreter, index: Index, child: Table, attached: set[str] | None = None
+) -> Index | None:
+    """``index``'s clone on ``child`` (None: the child has an equal index not yet attached to
+    another of the parent's, which PostgreSQL attaches instead). ``attached``: the child's
+    indexes matched so far, in the parent's index order (AttachPartitionEnsureIndexes)."""
+    taken = attached if attached is not None else set()
+    if _matching(index, child, taken) is not None:
+        return None  # created explicitly (pg_dump writes each partition's index itself)
     if index.primary:
         name = child.primary_key.name if child.primary_key else f"{child.name}_pkey"
     else:
@@ -71,6 +82,41 @@ def clone_index(interp: DdlInterpreter, index: Index, child: Table) -> None:
     interp._relations[qualify(child.schema, name)] = "index"
     interp._home(child, name)
     child.indexes[name] = clone
+    taken.add(name)
+    return clone
+
+
+def clone_new_index(interp: DdlInterpreter, parent: Table, index: Index) -> None:
+    """CREATE INDEX on a partitioned table: each partition attaches an equal index of its own
+    that no other of the parent's indexes holds, or gets a clone, down to sub-partitions."""
+    for child in partitions_of(interp, parent):
+        attached: set[str] = set()
+        for other in parent.indexes.values():
+            if other is not index:
+                _matching(other, child, attached)
+        clone = clone_index(interp, index, child, attached)
+        if clone is not None and child.kind == "partitioned":
+            clone_new_index(interp, child, clone)
+
+
+def _matching(index: Index, child: Table, taken: set[str]) -> str | None:
+    """The first of the child's indexes PostgreSQL would attach to ``index`` (same keys,
+    predicate, INCLUDE, method and uniqueness, as CompareIndexInfo; backing a constraint if
+    ``index`` does; not in ``taken``), now taken. A guess where the history attached indexes
+    itself (ALTER INDEX … ATTACH PARTITION is not modelled): the first free equal one."""
+    for existing in child.indexes.values():
+        if (
+            existing.name not in taken
+            and existing.keys == index.keys
+            and existing.where == index.where
+            and existing.include == index.include
+            and (existing.unique, existing.method, existing.nulls_not_distinct)
+            == (index.unique, index.method, index.nulls_not_distinct)
+            and (existing.constraint is not None or index.constraint is None)
+        ):
+            taken.add(existing.name)
+            return existing.name
+    return None
 
 
 def clone_foreign_key(interp: DdlInterpreter, fk: ForeignKey, child: Table) -> None:
