@@ -193,15 +193,11 @@ SELECT pg_catalog.current_setting('server_version_num')::int, pg_catalog.current
        ARRAY(SELECT word FROM pg_catalog.pg_get_keywords() WHERE catcode <> 'U'),
        pg_catalog.current_setting('quote_all_identifiers')::bool"""
 
-# An ACL as (grantee, privilege, 'g' when WITH GRANT OPTION) triples, exploded once; a NULL
-# ACL is the built-in default.
-_ACL = ACL
-
 Q_SCHEMAS = (
     """
 SELECT n.nspname, pg_catalog.pg_get_userbyid(n.nspowner),
        """
-    + _ACL.format(acl="n.nspacl", kind="n", owner="n.nspowner")
+    + ACL.format(acl="n.nspacl", kind="n", owner="n.nspowner")
     + """
 FROM pg_catalog.pg_namespace n
 WHERE {ns}
@@ -504,7 +500,7 @@ SELECT n.nspname, p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid
        p.proisstrict, p.proparallel, p.proconfig,
        {sql_body}, pg_catalog.pg_get_userbyid(p.proowner), pg_catalog.obj_description(p.oid, 'pg_proc'),
        """
-    + _ACL.format(acl="p.proacl", kind="f", owner="p.proowner")
+    + ACL.format(acl="p.proacl", kind="f", owner="p.proowner")
     + """, p.proleakproof, p.procost, p.prorows
 FROM pg_catalog.pg_proc p
 JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
@@ -522,7 +518,7 @@ SELECT n.nspname, t.typname,
              ORDER BY e.enumsortorder),
        pg_catalog.pg_get_userbyid(t.typowner),
        """
-    + _ACL.format(acl="t.typacl", kind="T", owner="t.typowner")
+    + ACL.format(acl="t.typacl", kind="T", owner="t.typowner")
     + """
 FROM pg_catalog.pg_type t
 JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
@@ -562,7 +558,7 @@ Q_SEQUENCES = (
     """
 SELECT n.nspname, c.relname, pg_catalog.pg_get_userbyid(c.relowner),
        """
-    + _ACL.format(acl="c.relacl", kind="s", owner="c.relowner")
+    + ACL.format(acl="c.relacl", kind="s", owner="c.relowner")
     + """,
        (SELECT dc.relname || '.' || a.attname FROM pg_catalog.pg_depend d
           JOIN pg_catalog.pg_class dc ON dc.oid = d.refobjid
@@ -996,7 +992,7 @@ def _build(
     model.server_version = version
     for name, owner, acl in r.rows(Q_SCHEMAS, "schemas"):
         model.schemas[name] = owner
-        model.schema_grants[name] = _grants(acl, owner)
+        model.schema_grants[name] = grants(acl, owner)
 
     relations: dict[int, Table | View] = {}
     relation_rows = r.rows(Q_RELATIONS, "relations")
@@ -1192,7 +1188,7 @@ def _build(
             body=body or "",
             owner=owner,
             comment=comment,
-            grants=_grants(acl, owner),
+            grants=grants(acl, owner),
             provenance=[Provenance(source="catalog", action="catalog")],
             leakproof=bool(leakproof),
             cost=None if cost is None else str(cost),
@@ -1201,7 +1197,7 @@ def _build(
         model.functions[fn.signature] = fn
     for schema, name, labels, owner, acl in r.rows(Q_ENUMS, "enum types"):
         model.enums[qualify(schema, name)] = EnumType(
-            schema, name, list(labels), [], owner, _grants(acl, owner)
+            schema, name, list(labels), [], owner, grants(acl, owner)
         )
     apply_object_notes(
         r.rows(Q_OBJECT_NOTES, "comments, index options and CLUSTER ON"), relations, model
@@ -1213,7 +1209,7 @@ def _build(
         model.extensions[name] = Extension(name, schema, version_)
     for schema, name, owner, acl, owned_by, *options in r.rows(Q_SEQUENCES, "sequences"):
         model.sequences[qualify(schema, name)] = Sequence(
-            schema, name, owned_by, owner, _grants(acl, owner), [], *options
+            schema, name, owned_by, owner, grants(acl, owner), [], *options
         )
     for owner, schema, kind, grantee, privilege, grantable in r.rows(
         Q_DEFAULT_PRIVILEGES, "default privileges"
@@ -1303,9 +1299,6 @@ def _home_type(text: str | None) -> str:
     if not text:
         return ""
     return _PUBLIC_PREFIX.sub("", text) if "public." in text else text
-
-
-_grants = grants
 
 
 def _catalog(sql: str | None) -> list[Provenance]:
