@@ -531,7 +531,9 @@ ORDER BY 1, 2"""
 # INSTEAD NOTHING rule added after init was silence). A table's rules and domains are read by
 # live_types (Q_RULES, Q_DOMAINS).
 # Publications likewise (Supabase's supabase_realtime: a table dropped from it stops Realtime),
-# and triggers on views (Marquez's INSTEAD OF trigger on jobs_view: dropped, nothing was said).
+# and triggers on views (Marquez's INSTEAD OF trigger on jobs_view: dropped, nothing was said),
+# range types (CREATE TYPE … AS RANGE re-created with another subtype_diff, or REVOKE USAGE,
+# passed init's spec) and extended statistics (CREATE STATISTICS).
 Q_UNMODELLED = """
 SELECT 'rule', n.nspname, c.relname, r.rulename
 FROM pg_catalog.pg_rewrite r
@@ -547,6 +549,21 @@ FROM pg_catalog.pg_trigger t
 JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind = 'v' AND NOT t.tgisinternal AND {ns} AND {not_ext}
+UNION ALL
+SELECT 'range type', n.nspname, t.typname, NULL
+FROM pg_catalog.pg_type t
+JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+WHERE t.typtype = 'r' AND {ns}
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_type'::regclass
+                  AND d.objid = t.oid AND d.deptype = 'e')
+UNION ALL
+SELECT 'statistics', n.nspname, s.stxname, NULL
+FROM pg_catalog.pg_statistic_ext s
+JOIN pg_catalog.pg_namespace n ON n.oid = s.stxnamespace
+WHERE {ns}
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                  WHERE d.classid = 'pg_catalog.pg_statistic_ext'::regclass
+                  AND d.objid = s.oid AND d.deptype = 'e')
 ORDER BY 1, 2, 3, 4"""
 
 Q_EXTENSIONS = """
@@ -1237,6 +1254,16 @@ def _build(
                 f"trigger {rule} on view {qualify(schema, name)} is not modelled: no requirement "
                 "checks it (an INSTEAD OF trigger decides what an INSERT, UPDATE or DELETE on "
                 "the view does)"
+            )
+        elif kind == "range type":
+            r.blind_spots.append(
+                f"range type {qualify(schema, name)} is not modelled: its subtype, "
+                "subtype_diff, canonical function, collation and privileges are not compared"
+            )
+        elif kind == "statistics":
+            r.blind_spots.append(
+                f"statistics object {qualify(schema, name)} is not modelled: CREATE / DROP / "
+                "ALTER STATISTICS are not compared"
             )
         elif kind == "publication":
             r.blind_spots.append(

@@ -1,7 +1,7 @@
 """What a relation's indexes, constraints, triggers and policies have rarely: a COMMENT, an
-index's storage parameters (``WITH (fillfactor = 70)``) and CLUSTER ON, a table's TOAST
-storage parameters (``toast.autovacuum_enabled``: the TOAST table's reloptions), read in one
-query that returns only the objects having one.
+index's storage parameters (``WITH (fillfactor = 70)``) and CLUSTER ON, a table's or
+materialized view's TOAST storage parameters (``toast.autovacuum_enabled``: the TOAST table's
+reloptions), read in one query that returns only the objects having one.
 
 The heavy per-object queries (``live.Q_INDEXES``, ``Q_CONSTRAINTS`` …) are tuned for 5,000
 tables; these facts are absent on nearly every object, so one extra round trip returning a
@@ -119,15 +119,15 @@ def apply_object_notes(
             else:
                 index.options = dict(o.partition("=")[::2] for o in options or ())
             continue
+        if kind == "toast options":  # ALTER TABLE / MATERIALIZED VIEW … SET (toast.…)
+            relation.options.update(
+                ("toast." + k, v) for k, v in (o.partition("=")[::2] for o in options or ())
+            )
+            continue
         if not isinstance(relation, Table):
             continue
         if kind == "partition bound":
             relation.partition_bound = comment
-            continue
-        if kind == "toast options":  # ALTER TABLE … SET (toast.autovacuum_enabled = false)
-            relation.options.update(
-                ("toast." + k, v) for k, v in (o.partition("=")[::2] for o in options or ())
-            )
             continue
         if kind == "constraint":
             target: Any = (

@@ -26,7 +26,7 @@ from schema_audit.sources.ddl.nodes import apply_reloptions, deparse, reloptions
 from schema_audit.sources.ddl.partitions import clone_into_partition, partition_bound, partitions_of
 from schema_audit.sources.ddl.registry import handles, registrar
 from schema_audit.sources.ddl.tables import add_column, collation_of, is_enum, searched_type
-from schema_audit.sources.ddl.toast import apply_toast_subcommand
+from schema_audit.sources.ddl.toast import apply_toast_subcommand, defer_view_toast
 from schema_audit.sources.ddl.views import view_using_column
 from schema_audit.sqlnorm import format_typename
 
@@ -57,6 +57,8 @@ def alter_table(interp: DdlInterpreter, node: ast.AlterTableStmt) -> None:
                 AlterTableType.AT_ReplaceRelOptions,
             ):
                 apply_reloptions(view.options, cmd)
+                if view.materialized:
+                    defer_view_toast(interp, view, cmd.def_)
             elif view is not None and cmd.subtype == AlterTableType.AT_ClusterOn:
                 set_clustered(view, cmd.name)
             elif view is not None and cmd.subtype == AlterTableType.AT_DropCluster:

@@ -92,7 +92,7 @@ def apply_reloptions(options: dict[str, str], cmd: ast.AlterTableCmd) -> None:
     """ALTER … SET (…) / RESET (…) on a table's or view's storage parameters."""
     if cmd.subtype == AlterTableType.AT_ResetRelOptions:
         for opt in cmd.def_ or ():
-            if isinstance(opt, ast.DefElem):
+            if isinstance(opt, ast.DefElem) and not opt.defnamespace:  # (toast.x: toast.py)
                 options.pop(opt.defname, None)
         return
     if cmd.subtype == AlterTableType.AT_ReplaceRelOptions:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from pglast import ast
 from pglast.enums import AlterTableType
 
-from schema_audit.model import Table
+from schema_audit.model import Table, View
 from schema_audit.sources import effects as fx
 from schema_audit.sources.ddl.colsettings import type_storage
 from schema_audit.sources.ddl.nodes import reloptions
@@ -92,3 +92,16 @@ def apply_toast_subcommand(interp: DdlInterpreter, table: Table, cmd: ast.AlterT
         created=False,
         reset=cmd.subtype == AlterTableType.AT_ResetRelOptions,
     )
+
+
+def defer_view_toast(interp: DdlInterpreter, view: View, options: tuple | list | None) -> None:
+    """The ``toast.*`` options of CREATE MATERIALIZED VIEW … WITH or ALTER MATERIALIZED VIEW
+    … SET / RESET: whether PostgreSQL keeps them depends on the view's column types, which the
+    static reading does not know, so the statement is listed as not applied for the view."""
+    if toast_options(options):
+        interp._unapplied(
+            "unsupported",
+            f"toast.* storage parameters of materialized view {view.qualified_name}: whether it "
+            "has a TOAST table (which keeps them) depends on column types not known here",
+            effects=[fx.Effect("view", view.qualified_name)],
+        )

@@ -27,6 +27,7 @@ from schema_audit.sources.ddl.nodes import (
     target_names,
 )
 from schema_audit.sources.ddl.registry import handles
+from schema_audit.sources.ddl.toast import defer_view_toast
 from schema_audit.sources.ddl.view_columns import has_star, output_names, star_covered_columns
 from schema_audit.sources.ddl.viewdef import stored_definition
 
@@ -71,6 +72,9 @@ def create_table_as(interp: DdlInterpreter, node: ast.CreateTableAsStmt) -> None
             if_not_exists=bool(node.if_not_exists),
             options=create_reloptions(node.into.options),
         )
+        view = interp.model.views.get(qualify(interp._schema_of(rel), rel.relname))
+        if view is not None:
+            defer_view_toast(interp, view, node.into.options)
     else:
         schema = interp.temp_schema(rel) or rel.schemaname or interp.search_path[0]
         table = Table(
