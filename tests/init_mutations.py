@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+import pytest
 from typer.testing import CliRunner
 
 from schema_audit.cli import app
@@ -48,6 +49,27 @@ def change_failures(report: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def static_statuses(spec: Path, history: Path, sql: str) -> dict[str, str]:
+    """Each finding's status in `audit --sql` of a one-file history holding ``sql`` (made in
+    ``history``) with ``spec`` (exit 0 asserted)."""
+    history.mkdir(exist_ok=True)
+    (history / "001_base.sql").write_text(sql)
+    result = CliRunner().invoke(
+        app, ["audit", "-s", str(spec), "--sql", str(history), "-f", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    return {f["id"]: f["status"] for f in json.loads(result.output)["findings"]}
+
+
+def assert_change_fails(
+    pg_server: Any, template: str, label: str, sql: str, spec: Path, message: str
+) -> None:
+    """The audit of ``spec`` against a copy of ``template`` changed by ``sql`` FAILs a
+    requirement with ``message`` in its text (the shape of every "init, mutate, audit" test)."""
+    failing = change_failures(audit_of_changed_copy(pg_server, template, label, sql, spec))
+    assert any(message in f["message"] for f in failing), [f["message"] for f in failing]
+
+
 def changed_copy(pg_server: Any, template: str, label: str, sql: str) -> tuple[str, str]:
     """A new database copied from ``template`` with ``sql`` applied: (name, DSN)."""
     name, dsn = pg_server.create_database(label)
@@ -83,3 +105,19 @@ def static_init_spec(
     result = CliRunner().invoke(app, ["init", "--sql", str(history), "-o", str(path)])
     assert result.exit_code == 0, result.output
     return path
+
+
+def module_specs(label: str, sql: str) -> tuple[Any, Any]:
+    """A test module's two fixtures (module scope), to be bound to the names ``initialised``
+    (the database built from ``sql``: name, DSN and the spec `init --dsn` wrote) and
+    ``static_spec`` (the spec `init --sql` wrote of a history holding ``sql``)."""
+
+    @pytest.fixture(scope="module", name="initialised")
+    def initialised(pg_server: Any, tmp_path_factory: Any) -> Iterator[Any]:
+        yield from init_database(pg_server, tmp_path_factory, label, sql)
+
+    @pytest.fixture(scope="module", name="static_spec")
+    def static_spec(tmp_path_factory: Any) -> Path:
+        return static_init_spec(tmp_path_factory.mktemp(label + "s"), sql)
+
+    return initialised, static_spec

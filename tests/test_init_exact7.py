@@ -13,7 +13,6 @@ Real PostgreSQL.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +24,8 @@ from init_mutations import (
     failing_ids,
     init_database,
     static_init_spec,
+    static_statuses,
 )
-from typer.testing import CliRunner
-
-from schema_audit.cli import app
 
 BASE = """
 CREATE SCHEMA x7;
@@ -251,18 +248,6 @@ LIVE_ONLY = {
         "composite type x7.pair: grants is [], expected ['PUBLIC USAGE']",
     ),
 }
-
-
-def static_statuses(spec: Path, history: Path, sql: str) -> dict[str, str]:
-    """Each finding's status in `audit --sql` of a one-file history holding ``sql`` (made in
-    ``history``) with ``spec`` (exit 0 asserted)."""
-    history.mkdir(exist_ok=True)
-    (history / "001_base.sql").write_text(sql)
-    result = CliRunner().invoke(
-        app, ["audit", "-s", str(spec), "--sql", str(history), "-f", "json"]
-    )
-    assert result.exit_code == 0, result.output
-    return {f["id"]: f["status"] for f in json.loads(result.output)["findings"]}
 
 
 @pytest.fixture(scope="module")

@@ -7,22 +7,20 @@ FAIL the audit of init's spec (before, each passed: a false PASS), and the same 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 from init_mutations import (
-    audit_of_changed_copy,
+    assert_change_fails,
     audit_report,
-    change_failures,
     failing_ids,
     init_database,
+    module_specs,
     static_init_spec,
+    static_statuses,
 )
-from typer.testing import CliRunner
 
-from schema_audit.cli import app
 from schema_audit.sources.live import introspect
 
 BASE = """
@@ -51,27 +49,7 @@ LIVE_ONLY = {
 }
 
 
-def static_statuses(spec: Path, history: Path, sql: str) -> dict[str, str]:
-    """Each finding's status in `audit --sql` of a one-file history holding ``sql`` (made in
-    ``history``) with ``spec`` (exit 0 asserted)."""
-    history.mkdir(exist_ok=True)
-    (history / "001_base.sql").write_text(sql)
-    result = CliRunner().invoke(
-        app, ["audit", "-s", str(spec), "--sql", str(history), "-f", "json"]
-    )
-    assert result.exit_code == 0, result.output
-    return {f["id"]: f["status"] for f in json.loads(result.output)["findings"]}
-
-
-@pytest.fixture(scope="module")
-def initialised(pg_server, tmp_path_factory):  # type: ignore[no-untyped-def]
-    yield from init_database(pg_server, tmp_path_factory, "exact8", BASE)
-
-
-@pytest.fixture(scope="module")
-def static_spec(tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
-    """The spec `init --sql` writes for a history holding BASE."""
-    return static_init_spec(tmp_path_factory.mktemp("exact8s"), BASE)
+initialised, static_spec = module_specs("exact8", BASE)
 
 
 @pytest.mark.parametrize("source", ["dsn", "sql"])
@@ -91,9 +69,7 @@ def test_a_change_after_init_fails(
     template, _, live_spec = initialised
     spec = live_spec if source == "dsn" else static_spec
     sql, message = MUTATIONS[mutation]
-    report = audit_of_changed_copy(pg_server, template, "exact8m", sql, spec)
-    failing = change_failures(report)
-    assert any(message in f["message"] for f in failing), [f["message"] for f in failing]
+    assert_change_fails(pg_server, template, "exact8m", sql, spec, message)
 
 
 @pytest.mark.parametrize("mutation", sorted(LIVE_ONLY))
@@ -102,9 +78,7 @@ def test_a_change_after_init_of_a_changed_database_fails(
 ) -> None:
     before, change, message = LIVE_ONLY[mutation]
     for template, _, spec in init_database(pg_server, tmp_path_factory, "exact8b", BASE + before):
-        report = audit_of_changed_copy(pg_server, template, "exact8d", change, spec)
-        failing = change_failures(report)
-        assert any(message in f["message"] for f in failing), [f["message"] for f in failing]
+        assert_change_fails(pg_server, template, "exact8d", change, spec, message)
         assert "toast.autovacuum_enabled: 'false'" in spec.read_text()
 
 
