@@ -1450,6 +1450,27 @@ PROTECTIONS = [
         '        elif kind == "range type" and False:',
         "tests/test_init_exact8.py::test_range_types_and_statistics_are_named_as_blind_spots",
     ),
+    Protection(
+        "static-attach-partition-misfit",
+        "schema_audit/sources/ddl/partitions.py",
+        "    refuse_misfit(parent, child)",
+        "    pass",
+        "tests/test_static_partition_refusals.py",
+    ),
+    Protection(
+        "static-only-key-on-partitioned",
+        "schema_audit/sources/ddl/alter_table.py",
+        "            refuse_only(interp, table, cmd)",
+        "            pass",
+        "tests/test_static_partition_refusals.py",
+    ),
+    Protection(
+        "static-using-index-on-partitioned",
+        "schema_audit/sources/ddl/constraints.py",
+        'if con.indexname and table.kind == "partitioned":',
+        "if False:",
+        "tests/test_static_partition_refusals.py",
+    ),
 ]
 
 

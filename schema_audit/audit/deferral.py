@@ -73,10 +73,17 @@ def requirement_facets(req: Requirement) -> list[Facet]:
     return registered.facets(req)
 
 
+# Effects on a table's own property that only a facet of that very kind reads: a facet of any
+# kind (``exactly: [columns, …]``: the objects on the table) does not read them. A partition
+# bound computed by an expression (``FROM (now())``) DEFERred every ``exactly.*`` finding of
+# its partition though only the bound is unknown.
+OWN_PROPERTY = ("partition_bound",)
+
+
 def matches(effect: Effect, facet: Facet) -> bool:
     """Whether an open effect can change what ``facet`` reads."""
     if facet.kind == "*":
-        kind_ok = True
+        kind_ok = effect.kind not in OWN_PROPERTY
     elif facet.kind == "exists":
         kind_ok = effect.kind == "*"
     else:

@@ -23,7 +23,13 @@ from schema_audit.sources.ddl.constraints import add_constraint, constraint_name
 from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.indexes import index_named, set_clustered
 from schema_audit.sources.ddl.nodes import apply_reloptions, deparse, reloptions, strings
-from schema_audit.sources.ddl.partitions import clone_into_partition, partition_bound, partitions_of
+from schema_audit.sources.ddl.partitions import (
+    clone_into_partition,
+    partition_bound,
+    partitions_of,
+    refuse_attach,
+    refuse_only,
+)
 from schema_audit.sources.ddl.registry import handles, registrar
 from schema_audit.sources.ddl.tables import add_column, collation_of, is_enum, searched_type
 from schema_audit.sources.ddl.toast import apply_toast_subcommand, defer_view_toast
@@ -90,6 +96,8 @@ def alter_table(interp: DdlInterpreter, node: ast.AlterTableStmt) -> None:
     recursing = bool(node.relation.inh) and inheritance.has_children(interp, table)
     for cmd in node.cmds:
         inheritance.refuse(interp, table, cmd, only=not node.relation.inh)
+        if not node.relation.inh and table.kind == "partitioned":
+            refuse_only(interp, table, cmd)
     for cmd in node.cmds:
         checks_before = set(table.checks) if recursing else set()
         apply_subcommand(interp, table, cmd)
@@ -158,6 +166,7 @@ def _partition(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -> 
     child = interp._table(cmd.def_.name)
     assert child is not None
     if cmd.subtype == A.AT_AttachPartition:
+        refuse_attach(table, child)
         child.partition_of = table.qualified_name
         child.partition_bound = partition_bound(interp, child.qualified_name, cmd.def_.bound)
         clone_into_partition(interp, table, child)  # PostgreSQL clones what is missing

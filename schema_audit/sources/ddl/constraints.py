@@ -54,6 +54,11 @@ def add_constraint(
             f'constraint "{con.conname}" for relation "{table.name}" already exists',
             "duplicate_object",
         )
+    if con.indexname and table.kind == "partitioned":  # refused, not adopted (PostgreSQL 15)
+        raise ApplyError(
+            "ALTER TABLE / ADD CONSTRAINT USING INDEX is not supported on partitioned tables",
+            "feature_not_supported",
+        )
     prov = interp._prov(action)
     if kind == ConstrType.CONSTR_PRIMARY:
         columns = [column] if column else strings(con.keys)

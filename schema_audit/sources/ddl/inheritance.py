@@ -218,6 +218,17 @@ def add_parent(interp: DdlInterpreter, child: Table, rv: ast.Node) -> None:
     """ALTER TABLE child INHERIT parent: the child must already have the parent's columns (same
     type) and inheritable CHECKs, as PostgreSQL requires; they become inherited and local."""
     parent = _parent(interp, rv)
+    refuse_misfit(parent, child)
+    links = _links(interp)
+    link = links.setdefault(id(child), Link(child, []))
+    link.parents.append(parent)
+
+
+def refuse_misfit(parent: Table, child: Table) -> None:
+    """What PostgreSQL refuses when an existing table becomes ``parent``'s child (INHERIT) or
+    partition (ATTACH PARTITION): a column of the parent missing, of another type, or NOT
+    NULL on the parent and nullable on the child (an ``ADD PRIMARY KEY`` made the parent's
+    key columns NOT NULL), or an inheritable CHECK missing."""
     for name, col in parent.columns.items():
         mine = child.columns.get(name)
         if mine is None:
@@ -229,9 +240,6 @@ def add_parent(interp: DdlInterpreter, child: Table, rv: ast.Node) -> None:
     for name in check_copies(parent):
         if name not in child.checks:
             raise ApplyError(f'child table is missing constraint "{name}"')
-    links = _links(interp)
-    link = links.setdefault(id(child), Link(child, []))
-    link.parents.append(parent)
 
 
 def drop_parent(interp: DdlInterpreter, child: Table, rv: ast.Node) -> None:

@@ -10,9 +10,12 @@ import dataclasses
 from typing import TYPE_CHECKING
 
 from pglast import ast
+from pglast.enums import AlterTableType, ConstrType
 
 from schema_audit.model import ForeignKey, Index, PrimaryKey, Table, UniqueConstraint, qualify
 from schema_audit.sources import effects as fx
+from schema_audit.sources.ddl.errors import ApplyError
+from schema_audit.sources.ddl.nodes import strings
 from schema_audit.sources.names import choose_name
 
 if TYPE_CHECKING:
@@ -45,6 +48,48 @@ def clone_into_partition(interp: DdlInterpreter, parent: Table, child: Table) ->
     if child.kind == "partitioned":
         for partition in partitions_of(interp, child):
             clone_into_partition(interp, child, partition)
+
+
+def refuse_attach(parent: Table, child: Table) -> None:
+    """What PostgreSQL refuses on ATTACH PARTITION before attaching: a column the parent does
+    not have, then what INHERIT refuses too (a missing or retyped column, a NOT NULL of the
+    parent's (its primary key's columns) nullable on the table, a missing CHECK). Accepted
+    before, the table became a partition statically though the history stops there."""
+    from schema_audit.sources.ddl.inheritance import refuse_misfit  # it reaches alter_table
+
+    for name in child.columns:
+        if name not in parent.columns:
+            raise ApplyError(
+                f'table "{child.name}" contains column "{name}" not found in parent '
+                f'"{parent.name}"',
+                "datatype_mismatch",
+            )
+    refuse_misfit(parent, child)
+
+
+def refuse_only(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -> None:
+    """``ALTER TABLE ONLY`` on a partitioned table: ADD PRIMARY KEY and SET NOT NULL need the
+    columns NOT NULL on each partition already (the key is not cloned into them), as
+    PostgreSQL requires; before, the key was added statically all the same."""
+    if cmd.subtype == AlterTableType.AT_SetNotNull and cmd.name:
+        columns = [cmd.name]
+    elif (
+        cmd.subtype == AlterTableType.AT_AddConstraint
+        and isinstance(cmd.def_, ast.Constraint)
+        and cmd.def_.contype == ConstrType.CONSTR_PRIMARY
+        and not cmd.def_.indexname
+    ):
+        columns = strings(cmd.def_.keys)
+    else:
+        return
+    for partition in partitions_of(interp, table):
+        for name in columns:
+            column = partition.columns.get(name)
+            if column is not None and column.nullable:
+                raise ApplyError(
+                    "constraint must be added to child tables too: column "
+                    f'"{name}" of relation "{partition.name}" is not already NOT NULL'
+                )
 
 
 def clone_index(
