@@ -18,13 +18,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from history_paths import PATHS, read_history
 from typer.testing import CliRunner
 
 from schema_audit.cli import app
-from schema_audit.model import Effect, SchemaModel
+from schema_audit.model import Effect
 from schema_audit.sources import parse_ahead, statements
 from schema_audit.sources.scratch_cluster import find_bindir
-from schema_audit.sources.sqlfile import read_sql
 
 SCRIPT = """\
 CREATE TABLE a (id int PRIMARY KEY);
@@ -48,16 +48,7 @@ def no_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SCHEMA_AUDIT_CACHE", "0")
 
 
-def _read(path: Path, monkeypatch: pytest.MonkeyPatch, ahead: bool) -> SchemaModel:
-    with monkeypatch.context() as m:
-        if ahead:
-            m.setattr(parse_ahead, "MIN_BYTES", 0)
-        else:
-            m.setattr(parse_ahead, "wanted", lambda size: False)
-        return read_sql(path)[0]
-
-
-@pytest.mark.parametrize("ahead", [False, True], ids=["in-process", "parsing-child"])
+@PATHS
 def test_each_meta_command_is_an_unapplied_statement_with_its_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ahead: bool
 ) -> None:
@@ -73,7 +64,7 @@ def test_each_meta_command_is_an_unapplied_statement_with_its_line(
 
     monkeypatch.setattr(statements, "split_statements", cutting)
     monkeypatch.setattr(parse_ahead, "split_statements", cutting)
-    model = _read(history, monkeypatch, ahead)
+    model = read_history(history, monkeypatch, ahead)
     assert bool(cut_here) != ahead  # the parsing child cut every statement, or this process did
     meta = [(u.file, u.line, u.sql, u.kind) for u in model.unapplied if u.kind == "dynamic"]
     assert meta == [

@@ -15,19 +15,15 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
+from history_paths import PATHS, psql_f, read_history, write_history
 from typer.testing import CliRunner
 
 from schema_audit.cli import app
-from schema_audit.model import SchemaModel
 from schema_audit.modeldiff import diff_models
-from schema_audit.sources import live, parse_ahead
-from schema_audit.sources.scratch_cluster import find_bindir
-from schema_audit.sources.sqlfile import read_sql
+from schema_audit.sources import live
 
 REFUSED = """\
 CREATE TABLE p (id int, at date) PARTITION BY RANGE (at);
@@ -59,49 +55,24 @@ ALTER TABLE r ATTACH PARTITION r_f FOR VALUES FROM ('2025-01-01') TO ('2026-01-0
 """
 
 
-@pytest.fixture(autouse=True)
-def no_cache(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SCHEMA_AUDIT_CACHE", "0")
-
-
-def _psql_errors(dsn: str, script: Path) -> dict[int, str]:
+def _psql_errors(dsn: str, history: Path, name: str) -> dict[int, str]:
     """``psql -f`` (errors do not stop it, as psql's default): {line: message} of its errors."""
-    psql = shutil.which("psql") or str(find_bindir() / "psql")
-    run = subprocess.run(
-        [psql, "-X", "-q", "-d", dsn, "-f", script.name],
-        cwd=script.parent,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    stderr = psql_f(dsn, history, name, stop=False)
     return {
         int(m[1]): m[2]
-        for m in re.finditer(
-            rf"(?m)^psql:{re.escape(script.name)}:(\d+): ERROR:  (.*)$", run.stderr
-        )
+        for m in re.finditer(rf"(?m)^psql:{re.escape(name)}:(\d+): ERROR:  (.*)$", stderr)
     }
 
 
-def _read(history: Path, monkeypatch: pytest.MonkeyPatch, ahead: bool) -> SchemaModel:
-    with monkeypatch.context() as m:
-        if ahead:
-            m.setattr(parse_ahead, "MIN_BYTES", 0)
-        else:
-            m.setattr(parse_ahead, "wanted", lambda size: False)
-        return read_sql(history)[0]
-
-
-@pytest.mark.parametrize("ahead", [False, True], ids=["in-process", "parsing-child"])
+@PATHS
 def test_each_statement_postgresql_refuses_is_an_error_at_its_line(
     make_db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ahead: bool
 ) -> None:  # type: ignore[no-untyped-def]
-    history = tmp_path / "history"
-    history.mkdir()
-    (history / "001_parts.sql").write_text(REFUSED)
+    history = write_history(tmp_path, {"001_parts.sql": REFUSED})
     dsn = make_db("refusals")
-    refused = _psql_errors(dsn, history / "001_parts.sql")
+    refused = _psql_errors(dsn, history, "001_parts.sql")
     assert sorted(refused) == [3, 4, 8, 10, 12, 14, 17, 20, 21]  # psql's own lines
-    model = _read(history, monkeypatch, ahead)
+    model = read_history(history, monkeypatch, ahead)
     errors = {u.line: u.reason for u in model.unapplied if u.kind == "error"}
     assert sorted(errors) == sorted(refused), errors
     for line, message in refused.items():
@@ -127,9 +98,7 @@ def _statuses(*args: str) -> dict[str, str]:
 def test_a_bound_computed_by_an_expression_defers_only_the_bound(make_db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """The partition's `exactly.*` findings were all DEFERRED (false DEFERRED: only its bound
     is unknown statically): now they are what the database psql built says, PASS."""
-    history = tmp_path / "history"
-    history.mkdir()
-    (history / "001_ev.sql").write_text(BOUND)
+    history = write_history(tmp_path, {"001_ev.sql": BOUND})
     spec = tmp_path / "spec.yaml"
     init = CliRunner().invoke(app, ["init", "--sql", str(history), "-o", str(spec)])
     assert init.exit_code == 0, init.output

@@ -1,0 +1,59 @@
+"""Helpers for static == live tests of SQL histories: a history written from a dict of files,
+``psql -f`` of its files on a real database, and the static reading by either path.
+
+A history is read in this process or through the parsing child (``parse_ahead``, taken by
+histories >= 256 KiB): tests of the readers run both (``read_history(…, ahead)``).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from schema_audit.model import SchemaModel
+from schema_audit.sources import parse_ahead
+from schema_audit.sources.scratch_cluster import find_bindir
+from schema_audit.sources.sqlfile import read_sql
+
+PATHS = pytest.mark.parametrize("ahead", [False, True], ids=["in-process", "parsing-child"])
+
+
+def write_history(root: Path, files: dict[str, str]) -> Path:
+    """``root/history`` holding ``files`` (relative path -> text)."""
+    history = root / "history"
+    history.mkdir(exist_ok=True)
+    for name, text in files.items():
+        (history / name).parent.mkdir(parents=True, exist_ok=True)
+        (history / name).write_text(text)
+    return history
+
+
+def psql_f(dsn: str, history: Path, *names: str, stop: bool = True) -> str:
+    """Each file with ``psql -f``, run in the history's folder (where ``\\i`` starts); its
+    stderr. ``stop``: ON_ERROR_STOP (else psql goes on after an error, as by default)."""
+    psql = shutil.which("psql") or str(find_bindir() / "psql")
+    errors = []
+    for name in names:
+        run = subprocess.run(
+            [psql, "-X", "-q", "-v", f"ON_ERROR_STOP={int(stop)}", "-d", dsn, "-f", name],
+            check=True,
+            cwd=history,
+            capture_output=True,
+            text=True,
+        )
+        errors.append(run.stderr)
+    return "".join(errors)
+
+
+def read_history(history: Path, monkeypatch: pytest.MonkeyPatch, ahead: bool) -> SchemaModel:
+    """The static model of ``history``, uncached, in this process or through the parsing child."""
+    with monkeypatch.context() as m:
+        m.setenv("SCHEMA_AUDIT_CACHE", "0")
+        if ahead:
+            m.setattr(parse_ahead, "MIN_BYTES", 0)
+        else:
+            m.setattr(parse_ahead, "wanted", lambda size: False)
+        return read_sql(history)[0]
