@@ -136,8 +136,8 @@ def test_a_child_that_stops_mid_file_costs_no_statement(
     alone = _in_process(history, monkeypatch)
     real = parse_ahead.pieces
 
-    def dying(text: str, parse: object) -> Iterator[tuple]:
-        for number, piece in enumerate(real(text, parse)):  # type: ignore[arg-type]
+    def dying(text: str, parse: object, *rest: object) -> Iterator[tuple]:
+        for number, piece in enumerate(real(text, parse, *rest)):  # type: ignore[arg-type]
             if number == parse_ahead.BATCH + 5:
                 os._exit(3)  # in the child: mid-file, after its first frame
             yield piece
@@ -156,7 +156,7 @@ def test_a_child_that_stops_between_files_costs_no_file(
     history = _history(tmp_path)
     alone = _in_process(history, monkeypatch)
     parent = os.getpid()
-    real = sqlfile._prepared
+    real = sqlfile.prepared
     seen = [0]
 
     def stopping(raw: bytes) -> tuple[tuple, str | None]:
@@ -166,7 +166,7 @@ def test_a_child_that_stops_between_files_costs_no_file(
             seen[0] += 1
         return real(raw)
 
-    monkeypatch.setattr(sqlfile, "_prepared", stopping)
+    monkeypatch.setattr(sqlfile, "prepared", stopping)
     ahead = read_sql(history)[0]
     assert len(children) == 1
     assert repr(ahead) == repr(alone)
@@ -319,7 +319,7 @@ def test_a_statement_the_child_cannot_read_is_read_here(
     history = _history(tmp_path)
     alone = _in_process(history, monkeypatch)
     parent = os.getpid()
-    read, prepare = fast._STEPS["IndexStmt"], sqlfile._prepared
+    read, prepare = fast._STEPS["IndexStmt"], sqlfile.prepared
     prepared_here = [0]
 
     def failing_in_the_child(body: dict, nodes: object) -> tuple:
@@ -332,7 +332,7 @@ def test_a_statement_the_child_cannot_read_is_read_here(
         return prepare(raw)
 
     monkeypatch.setitem(fast._STEPS, "IndexStmt", (failing_in_the_child, read[1]))
-    monkeypatch.setattr(sqlfile, "_prepared", counting)
+    monkeypatch.setattr(sqlfile, "prepared", counting)
     ahead = read_sql(history)[0]
     assert len(children) == 1
     assert repr(ahead) == repr(alone)

@@ -38,6 +38,12 @@ def main() -> None:
 
     allocator.keep_freed_memory()  # large documents: no fresh pages for every piece
 
+    from schema_audit.sources import parse_early
+
+    # a long --sql history is cut and parsed on the second core from now on, while this
+    # process imports the command and (audit) loads the spec
+    parse_early.start(sys.argv[1:])
+
     import typer
     import typer.main
 

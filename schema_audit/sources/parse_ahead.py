@@ -28,6 +28,8 @@ thread (a fork copies no other thread, whatever lock it held) and enough SQL to 
 from __future__ import annotations
 
 import contextlib
+import gc
+import hashlib
 import marshal
 import os
 import signal
@@ -35,6 +37,7 @@ import struct
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any, BinaryIO
 
 import pglast
@@ -112,19 +115,27 @@ class Ahead:
     """The child parsing files ``start`` … ``count - 1`` (``prepare`` gives each one's
     header and text), and this end of its pipe; :meth:`file` takes them in order."""
 
-    def __init__(self, prepare: Prepare, start: int, count: int) -> None:
+    def __init__(
+        self, prepare: Prepare, start: int, count: int, child: tuple[int, int] | None = None
+    ) -> None:
+        """Fork the child, or adopt ``child`` (pid, this end of its pipe): one started with
+        the command line (``parse_early``), serving the same files from the first."""
         self._prepare = prepare
         self._next = start
         expect_a_long_read()
-        read, write = os.pipe()
-        self._pid: int | None = os.fork()
-        if self._pid == 0:  # the child: never returns to the caller's code
-            try:
-                os.close(read)
-                _serve(write, prepare, start, count)
-            finally:
-                os._exit(1)
-        os.close(write)
+        if child is not None:
+            self._pid: int | None = child[0]
+            read = child[1]
+        else:
+            read, write = os.pipe()
+            self._pid = os.fork()
+            if self._pid == 0:  # the child: never returns to the caller's code
+                try:
+                    os.close(read)
+                    _serve(write, prepare, start, count)
+                finally:
+                    os._exit(1)
+            os.close(write)
         self._pipe: BinaryIO | None = os.fdopen(read, "rb", buffering=1 << 16)
 
     def file(self, index: int) -> tuple[tuple, Iterator[Statement]]:
@@ -186,6 +197,36 @@ class Ahead:
             with contextlib.suppress(OSError):  # already gone
                 os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
+
+
+def serve_history(fd: int, path: Path) -> None:
+    """The life of a child started with the command line (``parse_early``): the files
+    ``sqlfile.discover`` finds at ``path`` and a digest of the bytes read of each as the
+    first frame (None: too little SQL to parse apart, or no readable layout), then every
+    file's frames, as :func:`_serve`."""
+    from schema_audit.sources.sqlfile import discover, prepared
+
+    gc.disable()  # as in a child forked by the read: the collector is paused there
+    listed = None
+    try:
+        files = discover(path).files
+        if wanted(sum(file.stat().st_size for file in files)):
+            raws = [file.read_bytes() for file in files]
+            listed = ([str(file) for file in files], [digest(raw) for raw in raws])
+    except Exception:  # noqa: BLE001 - the read finds the same problem and says it
+        listed = None
+    data = marshal.dumps(listed)
+    frame = memoryview(_LENGTH.pack(len(data)) + data)
+    while frame:
+        frame = frame[os.write(fd, frame) :]
+    if listed is None:
+        os._exit(0)
+    _serve(fd, lambda index: prepared(raws[index]), 0, len(raws))
+
+
+def digest(raw: bytes) -> bytes:
+    """What tells the bytes a file held when the child read it from the ones read here."""
+    return hashlib.blake2b(raw, digest_size=16).digest()
 
 
 def _serve(fd: int, prepare: Prepare, start: int, count: int) -> None:

@@ -762,7 +762,7 @@ def load_sql(
 _CONTENT = re.compile(r"(?m)^[ \t]*(?!--)[^\s]")  # a line that is neither blank nor a -- comment
 
 
-def _prepared(raw: bytes) -> tuple[tuple, str | None]:
+def prepared(raw: bytes) -> tuple[tuple, str | None]:
     """A file's header and the SQL text to apply: ``("binary",)`` or ``("utf8", byte)`` and
     None (not applied), or ``("sql", holds a statement, lines)`` and its up section (the
     same in this process and in ``parse_ahead``'s child)."""
@@ -850,7 +850,10 @@ def _interpret(
     """Apply every file of the history in order to an empty model, or the files after a
     cached ``prefix`` (its file count, model and reader session) to its model; with ``keep``,
     also the reader's session after the last file (for the cache)."""
-    from schema_audit.sources import parse_ahead  # (pglast) not needed for a cached read
+    from schema_audit.sources import (
+        parse_ahead,  # (pglast) not needed for a cached read
+        parse_early,
+    )
     from schema_audit.sources.ddl import DdlInterpreter
     from schema_audit.sources.ddl.resume import capture, resume
     from schema_audit.sources.statements import split_statements
@@ -873,10 +876,18 @@ def _interpret(
     )
 
     def prepare(number: int) -> tuple[tuple, str | None]:
-        return _prepared(raws[number] if raws is not None else files[number].read_bytes())
+        return prepared(raws[number] if raws is not None else files[number].read_bytes())
 
+    # the child started with the command line, when it parses these very files (the bytes
+    # read here, where a cache key hashes them) from the first (parse_early)
+    early = parse_early.take(path, files, raws)
+    if early is not None and start:
+        parse_early.end(*early)
+        early = None
     ahead = None
-    if parse_ahead.wanted(
+    if early is not None:
+        ahead = parse_ahead.Ahead(prepare, start, len(files), early)
+    elif parse_ahead.wanted(
         sum(f.stat().st_size for f in files[start:])
         if raws is None
         else sum(map(len, raws[start:]))
