@@ -207,6 +207,7 @@ def serve_history(fd: int, path: Path) -> None:
     from schema_audit.sources.sqlfile import discover, prepared
 
     gc.disable()  # as in a child forked by the read: the collector is paused there
+    expect_a_long_read()  # (a child forked by the read inherits it from Ahead)
     listed = None
     try:
         files = discover(path).files
