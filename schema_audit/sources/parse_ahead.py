@@ -32,6 +32,7 @@ import gc
 import hashlib
 import marshal
 import os
+import queue
 import signal
 import struct
 import sys
@@ -222,7 +223,7 @@ def serve_history(fd: int, path: Path) -> None:
         frame = frame[os.write(fd, frame) :]
     if listed is None:
         os._exit(0)
-    _serve(fd, lambda index: prepared(raws[index]), 0, len(raws))
+    _serve(fd, lambda index: prepared(raws[index]), 0, len(raws), queued=True)
 
 
 def digest(raw: bytes) -> bytes:
@@ -230,17 +231,20 @@ def digest(raw: bytes) -> bytes:
     return hashlib.blake2b(raw, digest_size=16).digest()
 
 
-def _serve(fd: int, prepare: Prepare, start: int, count: int) -> None:
+def _serve(fd: int, prepare: Prepare, start: int, count: int, queued: bool = False) -> None:
     """The child's whole life: each file's frames, then exit (no cleanup of the parent's:
-    ``os._exit``); any failure ends it, which the parent notices."""
+    ``os._exit``); any failure ends it, which the parent notices. ``queued``: the frames
+    are written by a thread of the child, so it parses on while the pipe is full (a child
+    started with the command line is seconds ahead: the pipe holds 64 KiB of some 12 MB)."""
     code = 1
     try:
         out = os.fdopen(fd, "wb", buffering=1 << 16)
 
-        def write(data: bytes) -> None:
+        def now(data: bytes) -> None:
             out.write(data)
             out.flush()  # each frame goes now: this process interprets while the next is cut
 
+        write = _writer(out) if queued else now
         for index in range(start, count):
             header, text = prepare(index)
             batch: list[tuple] = []
@@ -254,8 +258,37 @@ def _serve(fd: int, prepare: Prepare, start: int, count: int) -> None:
                     batch, first = [], False
             frame = marshal.dumps((index, header if first else None, batch, True))
             write(_LENGTH.pack(len(frame)) + frame)
+        if queued:
+            write(b"")  # the end: the thread writes what is queued and ends
+            _WRITER[0].join()
         code = 0
     except BaseException:  # noqa: BLE001 - the parent reads on without the child
         code = 1
     finally:
         os._exit(code)
+
+
+_WRITER: list[threading.Thread] = []
+# frames a child may hold that the other end has not read yet (≈ 150 KB each: about 40 MB,
+# the whole of a 3,000-table history; a longer one waits for this end, as without a queue)
+_QUEUED = 256
+
+
+def _writer(out: BinaryIO) -> Callable[[bytes], None]:
+    """A ``write`` that queues the frame for a thread writing them to ``out`` in order (it
+    waits when :data:`_QUEUED` frames are queued); an empty frame ends it. A write that
+    fails (the other end closed) ends the child."""
+    frames: queue.Queue[bytes] = queue.Queue(maxsize=_QUEUED)
+
+    def drain() -> None:
+        try:
+            while data := frames.get():
+                out.write(data)
+                out.flush()
+        except BaseException:  # noqa: BLE001 - the parent reads on without the child
+            os._exit(1)
+
+    thread = threading.Thread(target=drain, daemon=True)
+    thread.start()
+    _WRITER.append(thread)
+    return frames.put
