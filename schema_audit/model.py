@@ -179,6 +179,7 @@ class Index:
     options: dict[str, str] = field(default_factory=dict)
     clustered: bool = False  # CLUSTER ON / CLUSTER … USING (pg_index.indisclustered)
     comment: str | None = None  # COMMENT ON INDEX
+    tablespace: str | None = None  # TABLESPACE / SET TABLESPACE; None = the database's default
 
     @property
     def column_names(self) -> list[str]:
@@ -292,6 +293,10 @@ class Table:
     # CREATE RULE (not a view's _RETURN), from a catalog only: name -> its definition as
     # pg_get_ruledef(oid, true) prints it, and its state (origin/disabled/replica/always)
     rules: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # TABLESPACE / SET TABLESPACE (None = the database's default) and USING / SET ACCESS METHOD
+    # (None = heap, the built-in default; a partitioned table has none)
+    tablespace: str | None = None
+    access_method: str | None = None
 
     @property
     def qualified_name(self) -> str:
@@ -338,6 +343,9 @@ class View:
     options: dict[str, str] = field(default_factory=dict)
     # CREATE RULE … ON INSERT TO a view DO INSTEAD …: name -> (pg_get_ruledef, state), as Table's
     rules: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # a materialized view's TABLESPACE and USING (access method), as Table's
+    tablespace: str | None = None
+    access_method: str | None = None
 
     @property
     def qualified_name(self) -> str:

@@ -239,6 +239,13 @@ def _diff_index(obj: str, a: Index, b: Index, add: _Collector) -> None:
         _flag(a.nulls_not_distinct, "NULLS NOT DISTINCT"),
         _flag(b.nulls_not_distinct, "NULLS NOT DISTINCT"),
     )
+    add(obj, "tablespace", a.tablespace or "pg_default", b.tablespace or "pg_default")
+
+
+def _storage(obj: str, a: Table | View, b: Table | View, add: _Collector) -> None:
+    """Where a table or materialized view is stored: its tablespace and access method."""
+    add(obj, "tablespace", a.tablespace or "pg_default", b.tablespace or "pg_default")
+    add(obj, "access method", a.access_method or "heap", b.access_method or "heap")
 
 
 def _key_id(key: IndexKey) -> tuple[bool, str]:
@@ -446,6 +453,7 @@ def _diff_view(key: str, a: View, b: View, add: _Collector) -> None:
         _opt_key(a.options),
         _opt_key(b.options),
     )
+    _storage(obj, a, b, add)
     _diff_indexes(key, a.indexes, b.indexes, add)
     add.reads = _grant_reads(key)
     _diff_grants(obj, a.grants, b.grants, a.owner or b.owner, add)
@@ -552,6 +560,7 @@ def _diff_table(a: Table, b: Table, add: _Collector) -> None:
     add.reads = _exists(t)
     add(obj, "replica identity", a.replica_identity, b.replica_identity)
     add(obj, "persistence", _persistence(a), _persistence(b))
+    _storage(obj, a, b, add)
     add(
         obj,
         "storage options",

@@ -146,6 +146,8 @@ def shape_diffs(
         diffs.append(Diff("clustered", props["clustered"], index.clustered))
     if "comment" in props and (props["comment"] or None) != (index.comment or None):
         diffs.append(Diff("comment", props["comment"], index.comment))
+    if "tablespace" in props and props["tablespace"] != (index.tablespace or "pg_default"):
+        diffs.append(Diff("tablespace", props["tablespace"], index.tablespace or "pg_default"))
     if not index.valid:  # a failed CREATE INDEX CONCURRENTLY: kept up to date, never used
         diffs.append(Diff("valid", True, False))
     return diffs

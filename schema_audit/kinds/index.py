@@ -65,6 +65,11 @@ _INDEX_PROPS = {
         "type": "boolean",
         "description": "true = the table's CLUSTER ON index (pg_index.indisclustered).",
     },
+    "tablespace": {
+        "type": "string",
+        "description": "Its tablespace (TABLESPACE, ALTER INDEX … SET TABLESPACE; pg_default: "
+        "the database's default); compared when stated.",
+    },
     "comment": COMMENT_PROP,
 }
 

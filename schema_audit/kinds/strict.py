@@ -196,6 +196,8 @@ def unstated_index_extras(index: Index, props: dict) -> list[str]:
         out.append("CLUSTER ON")
     if index.comment and "comment" not in props:
         out.append("COMMENT")
+    if index.tablespace and "tablespace" not in props:  # ALTER INDEX … SET TABLESPACE
+        out.append(f"TABLESPACE {index.tablespace}")
     return out
 
 

@@ -21,6 +21,7 @@ from schema_audit.kinds import requirement_kind
 from schema_audit.kinds._unrequired import facets, unrequired
 from schema_audit.kinds.strict import unstated_index_extras
 from schema_audit.kinds.table import unstated_options
+from schema_audit.kinds.view import unstated_storage
 from schema_audit.model import View, qualify, setting_pairs
 from schema_audit.spec.model import Requirement
 
@@ -97,6 +98,7 @@ def check_strict_views(req: Requirement, ctx: AuditContext) -> Finding:
             extras := unstated_options(v.options, r.props)
             + (["COMMENT"] if v.comment and "comment" not in r.props else [])
             + _unstated_settings(v, r.props)
+            + unstated_storage(v, r.props)
             + _unstated_indexes(v, r.props)
         )
     )

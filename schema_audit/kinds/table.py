@@ -7,6 +7,8 @@ tables:
     replica_identity: full       # default, full, nothing or 'index <name>'
     partition_of: invoices_all   # a partition of that table (DETACH FAILs)
     options: {fillfactor: 70}
+    tablespace: fast_ssd         # TABLESPACE (default: pg_default)
+    access_method: heap2         # USING (default: heap)
     owner: billing_owner   # DEFERRED when a migration history does not name the owner
 ```
 
@@ -131,6 +133,11 @@ def _deparse(node: Any) -> str:
     return deparse(node) or ""
 
 
+# what a relation without TABLESPACE / USING has (reltablespace 0, relam heap)
+DEFAULT_TABLESPACE = "pg_default"
+DEFAULT_ACCESS_METHOD = "heap"
+
+
 def _same_identity(expected: str, actual: str | None) -> bool:
     """A replica identity: the keyword case-insensitively, an index name as written."""
     kind, _, index = expected.strip().partition(" ")
@@ -141,7 +148,8 @@ def _same_identity(expected: str, actual: str | None) -> bool:
 def unstated_properties(table: Table, props: dict) -> list[str]:
     """What ``strict.tables`` holds a listed table to when its entry does not state it: no
     comment, REPLICA IDENTITY DEFAULT, no partition key, no storage parameter, not UNLOGGED,
-    no comment on its primary key (``init`` writes each it sees)."""
+    no comment on its primary key, the default tablespace and access method (``init`` writes
+    each it sees)."""
     out = [
         text
         for key, present, text in (
@@ -153,6 +161,8 @@ def unstated_properties(table: Table, props: dict) -> list[str]:
             ),
             ("partition_key", bool(table.partition_key), f"PARTITION BY {table.partition_key}"),
             ("partition_bound", bool(table.partition_bound), f"{table.partition_bound}"),
+            ("tablespace", bool(table.tablespace), f"TABLESPACE {table.tablespace}"),
+            ("access_method", bool(table.access_method), f"USING {table.access_method}"),
         )
         if present and key not in props
     ]
@@ -240,6 +250,8 @@ def check_table(req: Requirement, ctx: AuditContext) -> Finding:
         ("replica_identity", table.replica_identity, _same_identity),
         ("partition_key", table.partition_key, _same_partition_key),
         ("partition_bound", table.partition_bound, same_bound),
+        ("tablespace", table.tablespace or DEFAULT_TABLESPACE, str.__eq__),
+        ("access_method", table.access_method or DEFAULT_ACCESS_METHOD, str.__eq__),
     ):
         expected = req.props.get(prop)
         if expected is not None and not same(str(expected), actual):

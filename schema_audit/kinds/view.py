@@ -30,6 +30,33 @@ from schema_audit.spec.fragments import obj, req_schema, string, strings
 from schema_audit.spec.model import Requirement
 from schema_audit.viewtext import views_equal
 
+
+def storage_diffs(props: dict[str, Any], view: View) -> list[Diff]:
+    """A materialized view's stated ``tablespace`` / ``access_method`` it has not (unset:
+    pg_default / heap)."""
+    return [
+        Diff(prop, props[prop], actual)
+        for prop, actual in (
+            ("tablespace", view.tablespace or "pg_default"),
+            ("access_method", view.access_method or "heap"),
+        )
+        if prop in props and props[prop] != actual
+    ]
+
+
+def unstated_storage(view: View, props: dict[str, Any]) -> list[str]:
+    """``TABLESPACE x`` / ``USING am`` of a materialized view whose entry does not state it
+    (what strict.views holds)."""
+    return [
+        text
+        for prop, value, text in (
+            ("tablespace", view.tablespace, f"TABLESPACE {view.tablespace}"),
+            ("access_method", view.access_method, f"USING {view.access_method}"),
+        )
+        if value and prop not in props
+    ]
+
+
 SCHEMA = req_schema(
     {
         "schema": string("Schema (default: defaults.schema)."),
@@ -55,6 +82,14 @@ SCHEMA = req_schema(
             "type": ["string", "null"],
             "description": "Its COMMENT (null = none); compared when stated.",
         },
+        "tablespace": string(
+            "A materialized view's tablespace (TABLESPACE, SET TABLESPACE; pg_default: the "
+            "database's default); compared when stated, strict.views holds an unstated one."
+        ),
+        "access_method": string(
+            "A materialized view's table access method (USING, SET ACCESS METHOD; heap: the "
+            "default); compared when stated, strict.views holds an unstated one."
+        ),
         "rules": {
             "type": "object",
             "description": "The view's rules (CREATE RULE … ON INSERT TO v DO INSTEAD …) by "
@@ -158,6 +193,7 @@ def check_view(req: Requirement, ctx: AuditContext) -> Finding:
     if lacking_deps:
         diffs.append(Diff("depends_on", req.props["depends_on"], sorted(deps)))
     option_problems = option_diffs(req.props.get("options") or {}, view.options, None)
+    option_problems += storage_diffs(req.props, view)
     diffs += option_problems
     definition = None
     same_query = (

@@ -1,5 +1,5 @@
 """What a relation's indexes, constraints, triggers and policies have rarely: a COMMENT, an
-index's storage parameters (``WITH (fillfactor = 70)``) and CLUSTER ON, a table's or
+index's storage parameters (``WITH (fillfactor = 70)``), tablespace and CLUSTER ON, a table's or
 materialized view's TOAST storage parameters (``toast.autovacuum_enabled``: the TOAST table's
 reloptions), read in one query that returns only the objects having one.
 
@@ -38,12 +38,16 @@ JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE i.indisclustered AND {ns} AND {not_ext}
 UNION ALL
-SELECT 'index options', i.indrelid, n.nspname, ic.relname, NULL, ic.reloptions
+SELECT 'index options', i.indrelid, n.nspname, ic.relname,
+       CASE WHEN ic.reltablespace <> 0 THEN (
+         SELECT s.spcname FROM pg_catalog.pg_tablespace s WHERE s.oid = ic.reltablespace) END,
+       ic.reloptions
 FROM pg_catalog.pg_class ic
 JOIN pg_catalog.pg_index i ON i.indexrelid = ic.oid
 JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE ic.relkind IN ('i', 'I') AND ic.reloptions IS NOT NULL AND {ns} AND {not_ext}
+WHERE ic.relkind IN ('i', 'I') AND (ic.reloptions IS NOT NULL OR ic.reltablespace <> 0)
+  AND {ns} AND {not_ext}
 UNION ALL
 SELECT 'constraint', con.conrelid, n.nspname, con.conname, d.description, NULL
 FROM pg_catalog.pg_description d
@@ -116,8 +120,9 @@ def apply_object_notes(
                 index.comment = comment
             elif kind == "clustered":
                 index.clustered = True
-            else:
+            else:  # its storage parameters and (in comment's place) its tablespace
                 index.options = dict(o.partition("=")[::2] for o in options or ())
+                index.tablespace = comment
             continue
         if kind == "toast options":  # ALTER TABLE / MATERIALIZED VIEW … SET (toast.…)
             relation.options.update(

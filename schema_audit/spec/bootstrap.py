@@ -86,6 +86,8 @@ TABLE_PROPERTIES = (
     "comment",
     "replica_identity",
     "partition_key",
+    "tablespace",
+    "access_method",
     "options",
 )
 
@@ -172,6 +174,10 @@ def _view(view: View) -> dict[str, Any]:
         spec["options"] = view_options(view.options)
     if view.comment:
         spec["comment"] = view.comment
+    if view.tablespace:
+        spec["tablespace"] = view.tablespace
+    if view.access_method:
+        spec["access_method"] = view.access_method
     settings = {c.name: dict(entrywrite.column_settings(c)) for c in view.columns if c.settings}
     if settings:  # a materialized view's ALTER COLUMN … SET STATISTICS / STORAGE / …
         spec["column_settings"] = settings

@@ -180,6 +180,8 @@ def index_pairs(index: Index, keys: list[str]) -> list[tuple[str, Any]]:
         pairs.append(("clustered", True))
     if index.comment:
         pairs.append(("comment", index.comment))
+    if index.tablespace:
+        pairs.append(("tablespace", index.tablespace))
     return pairs
 
 
@@ -295,8 +297,8 @@ def partition_parent(key: str) -> str:
 
 
 def table_properties(table: Table) -> list[tuple[str, str]]:
-    """The table's comment, replica identity (when not DEFAULT) and partition key, as
-    ``init`` writes them (``strict.tables`` holds an unstated one to none)."""
+    """The table's comment, replica identity (when not DEFAULT), partition key, tablespace and
+    access method (when not the default), as ``init`` writes them (``strict.tables`` holds an unstated one to none)."""
     pairs: list[tuple[str, str]] = []
     if table.comment:
         pairs.append(("comment", table.comment))
@@ -304,6 +306,10 @@ def table_properties(table: Table) -> list[tuple[str, str]]:
         pairs.append(("replica_identity", table.replica_identity))
     if table.partition_key:
         pairs.append(("partition_key", table.partition_key))
+    if table.tablespace:
+        pairs.append(("tablespace", table.tablespace))
+    if table.access_method:
+        pairs.append(("access_method", table.access_method))
     return pairs
 
 

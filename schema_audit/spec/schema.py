@@ -88,6 +88,14 @@ _TABLE = _req(
         "partition_key": _str(
             "PARTITION BY of a partitioned table as pg_get_partkeydef prints it ('RANGE (at)')."
         ),
+        "tablespace": _str(
+            "Its tablespace (TABLESPACE, SET TABLESPACE; pg_default: the database's default); "
+            "compared when stated, strict.tables holds an unstated one to the default."
+        ),
+        "access_method": _str(
+            "Its table access method (USING, SET ACCESS METHOD; heap: the default); compared "
+            "when stated, strict.tables holds an unstated one to the default."
+        ),
         "rules": {
             "type": "object",
             "description": "The table's rules (CREATE RULE) by name: pg_get_ruledef's text, or "

@@ -31,6 +31,7 @@ from schema_audit.sources.ddl.partitions import (
     refuse_only,
 )
 from schema_audit.sources.ddl.registry import handles, registrar
+from schema_audit.sources.ddl.storage import stored
 from schema_audit.sources.ddl.tables import add_column, collation_of, is_enum, searched_type
 from schema_audit.sources.ddl.toast import apply_toast_subcommand, defer_view_toast
 from schema_audit.sources.ddl.views import view_using_column
@@ -71,6 +72,8 @@ def alter_table(interp: DdlInterpreter, node: ast.AlterTableStmt) -> None:
                 set_clustered(view, None)
             elif view is not None and cmd.subtype in _VIEW_COLUMN_SETTINGS:
                 _view_column_setting(interp, view, cmd)
+            elif view is not None and cmd.subtype in (A.AT_SetTableSpace, A.AT_SetAccessMethod):
+                _relocate(interp, view, cmd)
         return
     view = interp.model.views.get(qualify(interp._schema_of(node.relation), node.relation.relname))
     if (
@@ -431,8 +434,8 @@ def _cluster_on(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) ->
 
 
 def _alter_index(interp: DdlInterpreter, node: ast.AlterTableStmt) -> None:
-    """ALTER INDEX … SET (…) / RESET (…): the index's storage parameters. Other ALTER INDEX
-    forms (SET TABLESPACE, ATTACH PARTITION, ALTER COLUMN … SET STATISTICS) change nothing
+    """ALTER INDEX … SET (…) / RESET (…): the index's storage parameters; SET TABLESPACE.
+    Other ALTER INDEX forms (ATTACH PARTITION, ALTER COLUMN … SET STATISTICS) change nothing
     the model keeps."""
     rv = node.relation
     index = index_named(
@@ -445,6 +448,8 @@ def _alter_index(interp: DdlInterpreter, node: ast.AlterTableStmt) -> None:
             A.AT_ReplaceRelOptions,
         ):
             apply_reloptions(index.options, cmd)
+        elif index is not None and cmd.subtype == A.AT_SetTableSpace:
+            index.tablespace = stored(cmd.name, "pg_default")
 
 
 @_on(A.AT_ReplicaIdentity)
@@ -458,6 +463,16 @@ def _replica_identity(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableC
             raise ApplyError(f'index "{stmt.name}" for table "{table.name}" does not exist')
         kind = f"index {stmt.name}"
     table.replica_identity = kind
+
+
+@_on(A.AT_SetTableSpace, A.AT_SetAccessMethod)
+def _relocate(interp: DdlInterpreter, table: Table | View, cmd: ast.AlterTableCmd) -> None:
+    """SET TABLESPACE / SET ACCESS METHOD of a table or materialized view (a partitioned
+    table's tablespace is where its next partitions go; no partition moves)."""
+    if cmd.subtype == A.AT_SetTableSpace:
+        table.tablespace = stored(cmd.name, "pg_default")
+    else:
+        table.access_method = stored(cmd.name, "heap")
 
 
 @_on(A.AT_SetLogged, A.AT_SetUnLogged)

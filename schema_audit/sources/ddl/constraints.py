@@ -29,6 +29,7 @@ from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.implicit import promote_integer_columns
 from schema_audit.sources.ddl.nodes import deparse, strings
 from schema_audit.sources.ddl.operand_bases import operand_bases
+from schema_audit.sources.ddl.storage import index_tablespace
 from schema_audit.sources.names import choose_name
 
 if TYPE_CHECKING:
@@ -166,6 +167,7 @@ def add_constraint(
             where=deparse(con.where_clause),
             constraint=name,
             provenance=[prov],
+            tablespace=index_tablespace(interp, getattr(con, "indexspace", None)),
         )
     elif kind == ConstrType.CONSTR_NOTNULL and column is None:
         for key in strings(con.keys):
@@ -189,6 +191,8 @@ def backing_index(
         primary=primary,
         nulls_not_distinct=bool(getattr(con, "nulls_not_distinct", False)),
         provenance=[interp._prov()],
+        # USING INDEX TABLESPACE, else the session's default_tablespace (storage.py)
+        tablespace=index_tablespace(interp, getattr(con, "indexspace", None)),
     )
 
 

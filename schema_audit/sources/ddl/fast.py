@@ -67,6 +67,8 @@ def apply_fast(interp: DdlInterpreter, parsed: Parsed) -> bool:
         if found is None:
             return False
         kind, read = found
+    if kind in _STORED and getattr(interp, "_storage_defaults", None):
+        return False  # a default_tablespace / access method set: the tree handler's (storage.py)
     try:
         change = _STEPS[kind][1](interp, read, _Lazy(parsed))
     except (_NotHere, *BUILD_ERRORS):
@@ -824,6 +826,9 @@ _ROLE_KEYS = frozenset({"roletype", "rolename", "location"})
 # make it, ``read_ahead``), then what the model makes of it (the change, not made yet).
 _Read = Callable[[dict, _Lazy], tuple]
 _Apply = Callable[["DdlInterpreter", Any, _Lazy], Callable[[], None]]
+# the shapes that make a relation or an index, which a session's default_tablespace or
+# default_table_access_method places: the tree handlers apply those (storage.py)
+_STORED = frozenset({"CreateStmt", "IndexStmt", "AlterTableStmt"})
 _STEPS: dict[str, tuple[_Read, _Apply]] = {
     "CreateStmt": (_read_create_table, _create_table),
     "IndexStmt": (_read_create_index, _create_index),

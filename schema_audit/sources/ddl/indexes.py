@@ -17,6 +17,7 @@ from schema_audit.sources.ddl.nodes import deparse, expr_label, reloptions, stri
 from schema_audit.sources.ddl.operand_bases import operand_bases
 from schema_audit.sources.ddl.partitions import clone_new_index
 from schema_audit.sources.ddl.registry import handles
+from schema_audit.sources.ddl.storage import index_tablespace
 from schema_audit.sources.ddl.tables import collation_of
 from schema_audit.sources.names import choose_name
 from schema_audit.sqlnorm import canonical_opclass
@@ -81,6 +82,7 @@ def create_index(interp: DdlInterpreter, node: ast.IndexStmt) -> None:
         nulls_not_distinct=bool(getattr(node, "nulls_not_distinct", False)),
         inherit=bool(rv.inh),
         options=reloptions(node.options),
+        tablespace=node.tableSpace,
     )
 
 
@@ -116,9 +118,11 @@ def place_index(
     nulls_not_distinct: bool,
     inherit: bool,
     options: dict[str, str] | None = None,
+    tablespace: str | None = None,
 ) -> None:
     """The index on ``relation`` (and its partitions), unless the name is taken (IF NOT EXISTS:
-    nothing happens; else ApplyError, before anything changed)."""
+    nothing happens; else ApplyError, before anything changed). ``tablespace``: its
+    TABLESPACE clause (none: the session's default_tablespace)."""
     if name_taken(interp, schema, name):
         if if_not_exists:
             return
@@ -134,6 +138,7 @@ def place_index(
         nulls_not_distinct=nulls_not_distinct,
         provenance=[interp._prov()],
         options=options or {},
+        tablespace=index_tablespace(interp, tablespace),
     )
     interp._relations[qualify(schema, name)] = "index"
     if isinstance(relation, Table) and relation.kind == "partitioned" and inherit:

@@ -16,6 +16,7 @@ from schema_audit.model import ForeignKey, Index, PrimaryKey, Table, UniqueConst
 from schema_audit.sources import effects as fx
 from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.nodes import strings
+from schema_audit.sources.ddl.storage import index_tablespace
 from schema_audit.sources.names import choose_name
 
 if TYPE_CHECKING:
@@ -119,6 +120,7 @@ def clone_index(
         primary=index.primary,
         provenance=[interp._prov()],
         options=dict(index.options),  # DefineIndex clones the parent's WITH (…)
+        tablespace=index_tablespace(interp, None, index),  # and its tablespace, if any
     )
     if index.constraint and not index.primary:
         child.uniques[name] = UniqueConstraint(

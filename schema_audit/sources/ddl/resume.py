@@ -39,6 +39,8 @@ STATE = {
     "_rule_uses": "kept (made on the first CREATE RULE)",
     "_inheritance": "kept (made on the first INHERITS; current tables only)",
     "_star_uses": "kept (made on the first view a * made; current views and columns only)",
+    "_storage_defaults": "not kept (made on the first SET default_tablespace / "
+    "default_table_access_method): a session with one set is not captured (storage.py)",
 }
 
 
@@ -46,6 +48,8 @@ def capture(interp: DdlInterpreter, contents: int) -> Session | None:
     """The state after a file, or None when it cannot be kept exactly."""
     model = interp.model
     if interp._temp or not set(vars(interp)) <= set(STATE):
+        return None
+    if getattr(interp, "_storage_defaults", None):
         return None
     positions = {id(stmt): n for n, stmt in enumerate(model.unapplied)}
     if any(id(stmt) not in positions for stmt in interp.ledger.open):

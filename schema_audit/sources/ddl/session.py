@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING
 
 from pglast import ast
 
+from schema_audit.sources import effects as fx
 from schema_audit.sources.ddl.registry import handles
+from schema_audit.sources.ddl.storage import set_storage_default
 
 if TYPE_CHECKING:
     from schema_audit.sources.ddl.interpreter import DdlInterpreter
@@ -19,7 +21,10 @@ if TYPE_CHECKING:
 
 @handles(ast.VariableSetStmt)
 def set_variable(interp: DdlInterpreter, node: ast.VariableSetStmt) -> None:
-    """SET ROLE (who creates the next objects) and SET search_path (how names resolve)."""
+    """SET ROLE (who creates the next objects), SET search_path (how names resolve) and
+    default_tablespace / default_table_access_method (where the next relations go)."""
+    if set_storage_default(interp, node):
+        return
     if (node.name or "").lower() == "role":
         arg = (node.args or [None])[0]
         value = getattr(getattr(arg, "val", None), "sval", None)
@@ -60,10 +65,21 @@ def select(interp: DdlInterpreter, node: ast.SelectStmt) -> None:
     ast.VacuumStmt,
     ast.ExplainStmt,
     ast.RefreshMatViewStmt,
-    ast.ReindexStmt,
 )
 def ignore(interp: DdlInterpreter, node: ast.Node) -> None:
     """Transaction control, maintenance and session noise: nothing in the schema changes."""
+
+
+@handles(ast.ReindexStmt)
+def reindex(interp: DdlInterpreter, node: ast.ReindexStmt) -> None:
+    """REINDEX rebuilds; with (TABLESPACE ts) it also moves what it rebuilds, which the model
+    does not follow: listed as not applied, so what it may have moved is not judged."""
+    if any(isinstance(p, ast.DefElem) and p.defname == "tablespace" for p in node.params or ()):
+        interp._unapplied(
+            "unsupported",
+            "REINDEX (TABLESPACE …) moves the indexes it rebuilds: not followed",
+            effects=[fx.Effect("*", "*")],
+        )
 
 
 @handles(

@@ -24,6 +24,7 @@ from schema_audit.sources.ddl.operand_bases import operand_bases
 from schema_audit.sources.ddl.partitions import clone_into_partition, partition_bound
 from schema_audit.sources.ddl.registry import handles
 from schema_audit.sources.ddl.sequences import RANGES
+from schema_audit.sources.ddl.storage import relation_access_method, relation_tablespace
 from schema_audit.sources.ddl.toast import apply_toast
 from schema_audit.sources.names import choose_name
 from schema_audit.sqlnorm import format_typename
@@ -65,6 +66,11 @@ def create_table(interp: DdlInterpreter, node: ast.CreateStmt) -> None:
             copy_columns(interp, parent_table, table, LIKE_ALL, inherited=True)
         local = {e.colname for e in node.tableElts or () if isinstance(e, ast.ColumnDef)}
         inheritance.remember(interp, table, [p for p in parents if p is not None], local)
+    parent_of = interp.model.tables.get(table.partition_of) if table.partition_of else None
+    table.tablespace = relation_tablespace(interp, node.tablespacename, parent_of)
+    table.access_method = relation_access_method(
+        interp, node.accessMethod, table.kind == "partitioned"
+    )
     interp.model.tables[key] = table
     interp._relations[key] = "table"
     deferred: list[ast.Constraint | ColumnConstraint] = []

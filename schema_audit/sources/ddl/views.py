@@ -27,6 +27,7 @@ from schema_audit.sources.ddl.nodes import (
     target_names,
 )
 from schema_audit.sources.ddl.registry import handles
+from schema_audit.sources.ddl.storage import relation_access_method, relation_tablespace
 from schema_audit.sources.ddl.toast import defer_view_toast
 from schema_audit.sources.ddl.view_columns import has_star, output_names, star_covered_columns
 from schema_audit.sources.ddl.viewdef import stored_definition
@@ -75,6 +76,8 @@ def create_table_as(interp: DdlInterpreter, node: ast.CreateTableAsStmt) -> None
         view = interp.model.views.get(qualify(interp._schema_of(rel), rel.relname))
         if view is not None:
             defer_view_toast(interp, view, node.into.options)
+            view.tablespace = relation_tablespace(interp, node.into.tableSpaceName)
+            view.access_method = relation_access_method(interp, node.into.accessMethod, False)
     else:
         schema = interp.temp_schema(rel) or rel.schemaname or interp.search_path[0]
         table = Table(
@@ -83,6 +86,8 @@ def create_table_as(interp: DdlInterpreter, node: ast.CreateTableAsStmt) -> None
             provenance=[interp._prov()],
             options=create_reloptions(node.into.options),
             unlogged=rel.relpersistence == "u",
+            tablespace=relation_tablespace(interp, node.into.tableSpaceName),
+            access_method=relation_access_method(interp, node.into.accessMethod, False),
         )
         for name in target_names(node.query):
             table.columns[name] = Column(name, "unknown", provenance=[interp._prov()])
