@@ -382,6 +382,9 @@ class Function:
     # which the JSON encoder trusts without a walk); None = CREATE FUNCTION's default
     cost: str | None = None
     rows: str | None = None
+    # the DEFAULT of each argument that has one (the last ones), as pg_get_expr prints
+    # proargdefaults live and as written in a history (compared through sqlnorm)
+    defaults: list[str] = field(default_factory=list)
 
     @property
     def signature(self) -> str:

@@ -487,6 +487,14 @@ def _diff_function(key: str, a: Function, b: Function, add: _Collector) -> None:
         "SECURITY DEFINER" if b.security_definer else "SECURITY INVOKER",
     )
     add(obj, "volatility", a.volatility, b.volatility)
+    add(
+        obj,
+        "argument defaults",
+        ", ".join(a.defaults),
+        ", ".join(b.defaults),
+        [_expr(d) for d in a.defaults],
+        [_expr(d) for d in b.defaults],
+    )
     add(obj, "strictness", _strict(a.strict), _strict(b.strict))
     add(obj, "parallel safety", f"PARALLEL {a.parallel}", f"PARALLEL {b.parallel}")
     add(

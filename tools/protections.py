@@ -1555,6 +1555,34 @@ PROTECTIONS = [
         "    if False:",
         "tests/test_init_exact8_storage.py::test_statements_that_move_relations_unseen_are_listed",
     ),
+    Protection(
+        "live-reads-argument-defaults",
+        "schema_audit/sources/live.py",
+        "            defaults=split_expressions(defaults) if defaults else [],",
+        "            defaults=[],",
+        "tests/test_init_exact8_functions.py::test_a_change_after_init_fails -k dsn",
+    ),
+    Protection(
+        "static-reads-argument-defaults",
+        "schema_audit/sources/ddl/routines.py",
+        '        defaults=[deparse(p.defexpr) or "" for p in params if p.defexpr is not None],',
+        "        defaults=[],",
+        "tests/test_init_exact8_functions.py::test_a_change_after_init_fails -k sql",
+    ),
+    Protection(
+        "function-defaults-compared",
+        "schema_audit/kinds/function.py",
+        '    if "defaults" in props and not same_defaults(props["defaults"] or [], fn.defaults):',
+        "    if False:",
+        "tests/test_init_exact8_functions.py::test_a_change_after_init_fails -k 'changed'",
+    ),
+    Protection(
+        "strict-functions-holds-defaults",
+        "schema_audit/kinds/strict_functions.py",
+        '                    if functions[0].defaults and "defaults" not in other.props',
+        "                    if False",
+        "tests/test_init_exact8_functions.py::test_a_change_after_init_fails -k 'added'",
+    ),
 ]
 
 

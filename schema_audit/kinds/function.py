@@ -49,6 +49,14 @@ from schema_audit.model import Function, SchemaModel, number, qualify
 from schema_audit.spec.fragments import obj, req_schema, string, strings
 from schema_audit.spec.model import Requirement
 
+
+def same_defaults(wanted: list, actual: list[str]) -> bool:
+    """Argument defaults equal one by one as expressions (``'x'`` = ``'x'::text``)."""
+    return len(wanted) == len(actual) and all(
+        sqlnorm.exprs_equal(str(w), a) for w, a in zip(wanted, actual, strict=True)
+    )
+
+
 SCHEMA = req_schema(
     {
         "schema": string("Schema (default: defaults.schema)."),
@@ -75,6 +83,10 @@ SCHEMA = req_schema(
         ),
         "owner": _acl.OWNER_SCHEMA,
         "grants": _acl.GRANTS_SCHEMA,
+        "defaults": strings(
+            "The DEFAULT of each argument that has one (the last ones), in order, as "
+            "pg_get_function_arguments shows them (compared as expressions); [] = none."
+        ),
         "comment": {
             "type": ["string", "null"],
             "description": "Its COMMENT (null = none); compared when stated.",
@@ -199,6 +211,8 @@ def check_function(req: Requirement, ctx: AuditContext) -> Finding:
         diffs.append(Diff("comment", props["comment"], fn.comment))
     if "leakproof" in props and bool(props["leakproof"]) != fn.leakproof:
         diffs.append(Diff("leakproof", props["leakproof"], fn.leakproof))
+    if "defaults" in props and not same_defaults(props["defaults"] or [], fn.defaults):
+        diffs.append(Diff("defaults", list(props["defaults"] or []), list(fn.defaults)))
     for prop, actual in (("cost", fn.cost), ("rows", fn.rows)):  # None: the default
         value = getattr(fn, f"default_{prop}") if actual is None else float(actual)
         if prop in props and float(props[prop]) != value:

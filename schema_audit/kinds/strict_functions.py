@@ -73,7 +73,11 @@ def check_strict_functions(req: Requirement, ctx: AuditContext) -> Finding:
                     f"{k.upper()} {number(v)}"
                     for k, v in functions[0].planner_estimates()
                     if k not in other.props
-                ]:
+                ] + (
+                    [f"DEFAULT {', '.join(functions[0].defaults)}"]
+                    if functions[0].defaults and "defaults" not in other.props
+                    else []
+                ):
                     signature = functions[0].signature
                     commented.append((signature, f"{signature} ({', '.join(unstated)})"))
     allow = [str(a) for a in req.props.get("allow") or []]

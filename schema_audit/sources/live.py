@@ -29,6 +29,7 @@ from psycopg import sql as pgsql
 
 from schema_audit.enums import ReferentialAction
 from schema_audit.errors import SchemaAuditError
+from schema_audit.exprlist import split_expressions
 from schema_audit.gcpause import collector_paused
 from schema_audit.model import (
     CheckConstraint,
@@ -507,7 +508,8 @@ SELECT n.nspname, p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid
        {sql_body}, pg_catalog.pg_get_userbyid(p.proowner), pg_catalog.obj_description(p.oid, 'pg_proc'),
        """
     + ACL.format(acl="p.proacl", kind="f", owner="p.proowner")
-    + """, p.proleakproof, p.procost, p.prorows
+    + """, p.proleakproof, p.procost, p.prorows,
+       CASE WHEN p.pronargdefaults > 0 THEN pg_catalog.pg_get_expr(p.proargdefaults, 0) END
 FROM pg_catalog.pg_proc p
 JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_catalog.pg_language l ON l.oid = p.prolang
@@ -1202,6 +1204,7 @@ def _build(
         leakproof,
         cost,
         rows,
+        defaults,
     ) in r.rows(Q_FUNCTIONS, "functions"):
         fn = Function(
             schema,
@@ -1222,6 +1225,7 @@ def _build(
             leakproof=bool(leakproof),
             cost=None if cost is None else str(cost),
             rows=None if rows is None else str(rows),
+            defaults=split_expressions(defaults) if defaults else [],
         )
         model.functions[fn.signature] = fn
     for schema, name, labels, owner, acl in r.rows(Q_ENUMS, "enum types"):

@@ -231,6 +231,8 @@ def _function(function: Function) -> dict[str, Any]:
         entry["leakproof"] = True
     for name, value in function.planner_estimates():  # COST / ROWS when not the default
         entry[name] = number(value)
+    if function.defaults:  # its arguments' DEFAULTs (strict.functions holds unstated ones)
+        entry["defaults"] = list(function.defaults)
     return entry
 
 

@@ -37,6 +37,7 @@ def create_function(interp: DdlInterpreter, node: ast.CreateFunctionStmt) -> Non
         arguments=arguments,
         returns=_result_text(node, params),
         provenance=[interp._prov()],
+        defaults=[deparse(p.defexpr) or "" for p in params if p.defexpr is not None],
     )
     for opt in node.options or ():
         if opt.defname == "as":
