@@ -14,12 +14,10 @@ from typing import Any
 
 import pytest
 from init_mutations import (
-    audit_of_changed_copy,
+    assert_change_fails,
     audit_report,
-    change_failures,
     failing_ids,
-    init_database,
-    static_init_spec,
+    module_specs,
 )
 
 BASE = """
@@ -77,15 +75,7 @@ MUTATIONS = {
 }
 
 
-@pytest.fixture(scope="module")
-def initialised(pg_server, tmp_path_factory):  # type: ignore[no-untyped-def]
-    yield from init_database(pg_server, tmp_path_factory, "exact8f", BASE)
-
-
-@pytest.fixture(scope="module")
-def static_spec(tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
-    """The spec `init --sql` writes for a history holding BASE."""
-    return static_init_spec(tmp_path_factory.mktemp("exact8fs"), BASE)
+initialised, static_spec = module_specs("exact8f", BASE)
 
 
 @pytest.mark.parametrize("source", ["dsn", "sql"])
@@ -110,6 +100,4 @@ def test_a_change_after_init_fails(
     template, _, live_spec = initialised
     spec = live_spec if source == "dsn" else static_spec
     sql, message = MUTATIONS[mutation]
-    report = audit_of_changed_copy(pg_server, template, "exact8fm", sql, spec)
-    failing = change_failures(report)
-    assert any(message in f["message"] for f in failing), [f["message"] for f in failing]
+    assert_change_fails(pg_server, template, "exact8fm", sql, spec, message)

@@ -19,12 +19,10 @@ from typing import Any
 import psycopg
 import pytest
 from init_mutations import (
-    audit_of_changed_copy,
+    assert_change_fails,
     audit_report,
-    change_failures,
     failing_ids,
-    init_database,
-    static_init_spec,
+    module_specs,
 )
 
 TS = f"ts8_{os.getpid()}"
@@ -105,9 +103,10 @@ MUTATIONS = {
 }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", autouse=True)
 def tablespace(pg_server: Any) -> Any:
-    """An in-place tablespace (PostgreSQL 15+, superuser): no directory to set up."""
+    """An in-place tablespace (PostgreSQL 15+, superuser): no directory to set up; made
+    before the module's database (autouse comes first) and dropped after it."""
     with psycopg.connect(pg_server.admin_dsn, autocommit=True) as conn:
         conn.execute("SET allow_in_place_tablespaces = on")
         conn.execute(f"CREATE TABLESPACE {TS} LOCATION ''")
@@ -115,15 +114,7 @@ def tablespace(pg_server: Any) -> Any:
     pg_server.execute(f"DROP TABLESPACE {TS}")
 
 
-@pytest.fixture(scope="module")
-def initialised(pg_server, tablespace, tmp_path_factory):  # type: ignore[no-untyped-def]
-    yield from init_database(pg_server, tmp_path_factory, "exact8t", BASE)
-
-
-@pytest.fixture(scope="module")
-def static_spec(tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
-    """The spec `init --sql` writes for a history holding BASE."""
-    return static_init_spec(tmp_path_factory.mktemp("exact8ts"), BASE)
+initialised, static_spec = module_specs("exact8t", BASE)
 
 
 def _storage_lines(spec: Path) -> list[str]:
@@ -167,9 +158,7 @@ def test_a_change_after_init_fails(
     template, _, live_spec = initialised
     spec = live_spec if source == "dsn" else static_spec
     sql, message = MUTATIONS[mutation]
-    report = audit_of_changed_copy(pg_server, template, "exact8tm", sql, spec)
-    failing = change_failures(report)
-    assert any(message in f["message"] for f in failing), [f["message"] for f in failing]
+    assert_change_fails(pg_server, template, "exact8tm", sql, spec, message)
 
 
 def _placed(model: Any) -> list[tuple[str, str | None, str | None]]:
