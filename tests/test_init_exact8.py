@@ -100,20 +100,28 @@ def test_matview_toast_options_are_deferred_statically(tmp_path: Path) -> None:
     assert "options: {autovacuum_enabled: 'false', fillfactor: '70'}" in spec.read_text()
 
 
-def test_range_types_and_statistics_are_named_as_blind_spots(make_db) -> None:  # type: ignore[no-untyped-def]
-    """Range types and extended statistics are not modelled: a range type re-created with
-    another subtype_diff, or a REVOKE USAGE on it, passed init's spec in silence. The read
-    now names each one (the report's blind spots), and none of an extension's."""
+def test_unmodelled_kinds_are_named_as_blind_spots(make_db) -> None:  # type: ignore[no-untyped-def]
+    """Range types, extended statistics, collations and event triggers are not modelled: a
+    range type re-created with another subtype_diff, a REVOKE USAGE on it, or an event
+    trigger created on an existing function passed init's spec in silence. The read now
+    names each one (the report's blind spots), and none of an extension's."""
     dsn = make_db(
         "exact8r",
         BASE
         + """
         CREATE TYPE x8.span AS RANGE (subtype = float8, subtype_diff = float8mi);
         CREATE STATISTICS x8.items_stats ON id, name FROM x8.items;
+        CREATE COLLATION x8.bytewise (locale = 'C');
+        CREATE FUNCTION x8.on_ddl() RETURNS event_trigger LANGUAGE plpgsql AS 'BEGIN END';
+        CREATE EVENT TRIGGER x8_ddl ON ddl_command_end EXECUTE FUNCTION x8.on_ddl();
         """,
     )
     spots = introspect(dsn, notice=lambda _: None).blind_spots
     assert spots == [
+        "collation x8.bytewise is not modelled: its provider, locale and determinism are not "
+        "compared (a column's collation is, by name)",
+        "event trigger x8_ddl (ON ddl_command_end) is not modelled: whether it exists, its "
+        "function and its state are not compared",
         "range type x8.span is not modelled: its subtype, subtype_diff, canonical function, "
         "collation and privileges are not compared",
         "statistics object x8.items_stats is not modelled: CREATE / DROP / ALTER STATISTICS "

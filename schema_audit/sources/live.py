@@ -541,7 +541,8 @@ ORDER BY 1, 2"""
 # Publications likewise (Supabase's supabase_realtime: a table dropped from it stops Realtime),
 # and triggers on views (Marquez's INSTEAD OF trigger on jobs_view: dropped, nothing was said),
 # range types (CREATE TYPE … AS RANGE re-created with another subtype_diff, or REVOKE USAGE,
-# passed init's spec) and extended statistics (CREATE STATISTICS).
+# passed init's spec), extended statistics (CREATE STATISTICS), collations (CREATE COLLATION)
+# and event triggers (CREATE EVENT TRIGGER on an existing function: nothing was said).
 Q_UNMODELLED = """
 SELECT 'rule', n.nspname, c.relname, r.rulename
 FROM pg_catalog.pg_rewrite r
@@ -572,6 +573,20 @@ WHERE {ns}
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
                   WHERE d.classid = 'pg_catalog.pg_statistic_ext'::regclass
                   AND d.objid = s.oid AND d.deptype = 'e')
+UNION ALL
+SELECT 'collation', n.nspname, co.collname, NULL
+FROM pg_catalog.pg_collation co
+JOIN pg_catalog.pg_namespace n ON n.oid = co.collnamespace
+WHERE {ns}
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                  WHERE d.classid = 'pg_catalog.pg_collation'::regclass
+                  AND d.objid = co.oid AND d.deptype = 'e')
+UNION ALL
+SELECT 'event trigger', NULL, e.evtname, e.evtevent
+FROM pg_catalog.pg_event_trigger e
+WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                  WHERE d.classid = 'pg_catalog.pg_event_trigger'::regclass
+                  AND d.objid = e.oid AND d.deptype = 'e')
 ORDER BY 1, 2, 3, 4"""
 
 Q_EXTENSIONS = """
@@ -1280,6 +1295,16 @@ def _build(
             r.blind_spots.append(
                 f"statistics object {qualify(schema, name)} is not modelled: CREATE / DROP / "
                 "ALTER STATISTICS are not compared"
+            )
+        elif kind == "collation":
+            r.blind_spots.append(
+                f"collation {qualify(schema, name)} is not modelled: its provider, locale and "
+                "determinism are not compared (a column's collation is, by name)"
+            )
+        elif kind == "event trigger":
+            r.blind_spots.append(
+                f"event trigger {name} (ON {rule}) is not modelled: whether it exists, its "
+                "function and its state are not compared"
             )
         elif kind == "publication":
             r.blind_spots.append(
