@@ -92,6 +92,14 @@ MUTATIONS = {
         f"ALTER INDEX s8.parted_1_id_idx SET TABLESPACE {TS}",
         f"parted_1_id_idx (TABLESPACE {TS})",
     ),
+    "primary key's index moved": (
+        f"ALTER INDEX s8.plain_pkey SET TABLESPACE {TS}",
+        f"s8.plain (TABLESPACE {TS} of plain_pkey)",
+    ),
+    "primary key's index moved back": (
+        "ALTER INDEX s8.placed_pk SET TABLESPACE pg_default",
+        f"placed_pk (id) TABLESPACE pg_default, expected placed_pk (id) TABLESPACE {TS}",
+    ),
     "materialized view moved": (
         f"ALTER MATERIALIZED VIEW s8.mv_plain SET TABLESPACE {TS}",
         f"s8.mv_plain (TABLESPACE {TS})",
@@ -137,7 +145,7 @@ def test_the_static_reading_places_relations_as_postgresql_does(
     live = _storage_lines(live_spec)
     assert live == _storage_lines(static_spec)
     text = live_spec.read_text()
-    assert text.count(f"tablespace: {TS}") == 14
+    assert text.count(f"tablespace: {TS}") == 16  # placed_pk, dumped_pkey among them
     assert text.count("access_method: heap8") == 4  # placed, dumped, moved, mv
 
 

@@ -24,7 +24,7 @@ from schema_audit.audit.findings import Diff, Finding, finding_for, missing
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
 from schema_audit.kinds._common import COMMENT_PROP, comment_diffs
-from schema_audit.model import PrimaryKey, qualify
+from schema_audit.model import PrimaryKey, Table, qualify
 from schema_audit.spec.fragments import obj, string, strings
 from schema_audit.spec.model import Requirement
 
@@ -33,8 +33,12 @@ PRIMARY_KEY_MAPPING = obj(
         "columns": strings("Primary-key columns, in key order."),
         "name": string("The constraint's name (`items_pkey`)."),
         "comment": COMMENT_PROP,
+        "tablespace": string(
+            "Its index's tablespace (USING INDEX TABLESPACE, ALTER INDEX … SET TABLESPACE; "
+            "pg_default: the database's default); compared when stated."
+        ),
     },
-    "The primary key with its constraint name and COMMENT (what `init` writes).",
+    "The primary key with its constraint name, COMMENT and index tablespace (what `init` writes).",
     ["columns"],
 )
 
@@ -76,11 +80,14 @@ def check_primary_key(req: Requirement, ctx: AuditContext) -> Finding:
     if "name" in req.props and req.props["name"] != pk.name:
         diffs.append(Diff("name", req.props["name"], pk.name))
     diffs += comment_diffs(req.props, pk.comment)
+    placed = key_tablespace(table, pk.name)
+    if "tablespace" in req.props and req.props["tablespace"] != placed:
+        diffs.append(Diff("tablespace", req.props["tablespace"], placed))
     if diffs:
         return finding_for(
             req,
             Status.FAIL,
-            f"primary key of {table.name} is {_described(pk, req)}, expected {_described_req(req)}",
+            f"primary key of {table.name} is {_described(pk, req, table)}, expected {_described_req(req)}",
             diffs=diffs,
             evidence=ctx.evidence(pk.provenance, ddl),
             ddl=ddl,
@@ -96,7 +103,13 @@ def check_primary_key(req: Requirement, ctx: AuditContext) -> Finding:
     )
 
 
-def _described(pk: PrimaryKey, req: Requirement) -> str:
+def key_tablespace(table: Table, name: str) -> str:
+    """The tablespace of the index backing constraint ``name`` (pg_default: the default)."""
+    index = table.indexes.get(name)
+    return (index.tablespace if index is not None else None) or "pg_default"
+
+
+def _described(pk: PrimaryKey, req: Requirement, table: Table) -> str:
     """``(id)``, with the name and COMMENT before and after when the requirement states
     them: the actual side of the FAIL message, in the requirement's terms."""
     text = f"({', '.join(pk.columns)})"
@@ -104,6 +117,8 @@ def _described(pk: PrimaryKey, req: Requirement) -> str:
         text = f"{pk.name} {text}"
     if "comment" in req.props:
         text += f" COMMENT {pk.comment!r}" if pk.comment else " no COMMENT"
+    if "tablespace" in req.props:
+        text += f" TABLESPACE {key_tablespace(table, pk.name)}"
     return text
 
 
@@ -115,4 +130,6 @@ def _described_req(req: Requirement) -> str:
         text = f"{req.props['name']} {text}"
     if "comment" in req.props:
         text += f" COMMENT {req.props['comment']!r}" if req.props["comment"] else " no COMMENT"
+    if "tablespace" in req.props:
+        text += f" TABLESPACE {req.props['tablespace']}"
     return text

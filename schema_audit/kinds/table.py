@@ -169,10 +169,13 @@ def unstated_properties(table: Table, props: dict) -> list[str]:
     if table.options or table.unlogged:
         out += unstated_options(table.options, props, table.unlogged)
     pk = table.primary_key
-    if pk is not None and pk.comment:  # COMMENT ON CONSTRAINT <pkey>, as the table's own
-        stated = props.get("primary_key")
-        if not (isinstance(stated, dict) and "comment" in stated):
-            out.append(f"COMMENT ON CONSTRAINT {pk.name}")
+    stated = props.get("primary_key")
+    stated = stated if isinstance(stated, dict) else {}
+    if pk is not None and pk.comment and "comment" not in stated:
+        out.append(f"COMMENT ON CONSTRAINT {pk.name}")  # as the table's own COMMENT
+    key_index = table.indexes.get(pk.name) if pk is not None else None
+    if key_index is not None and key_index.tablespace and "tablespace" not in stated:
+        out.append(f"TABLESPACE {key_index.tablespace} of {key_index.name}")  # SET TABLESPACE
     return out
 
 

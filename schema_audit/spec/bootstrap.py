@@ -138,7 +138,9 @@ def _full_table(table: Table, blocked: entrywrite.BlockedUsage | None = None) ->
         columns[column.name] = item
     spec["columns"] = columns
     if table.primary_key:
-        spec["primary_key"] = dict(entrywrite.pk_pairs(table.primary_key))
+        key_index = table.indexes.get(table.primary_key.name)
+        placed = key_index.tablespace if key_index is not None else None
+        spec["primary_key"] = dict(entrywrite.pk_pairs(table.primary_key, placed))
     if table.uniques:
         spec["unique"] = [dict(entrywrite.unique_pairs(u)) for u in table.uniques.values()]
     if table.checks:

@@ -185,12 +185,15 @@ def index_pairs(index: Index, keys: list[str]) -> list[tuple[str, Any]]:
     return pairs
 
 
-def pk_pairs(pk: PrimaryKey) -> list[tuple[str, Any]]:
-    """A primary key's spec entry: its constraint name and columns, then its COMMENT when it
-    has one (a RENAME CONSTRAINT or COMMENT ON CONSTRAINT after init passed before)."""
+def pk_pairs(pk: PrimaryKey, tablespace: str | None = None) -> list[tuple[str, Any]]:
+    """A primary key's spec entry: its constraint name and columns, then its COMMENT and its
+    index's tablespace when it has them (a RENAME CONSTRAINT, COMMENT ON CONSTRAINT or ALTER
+    INDEX … SET TABLESPACE after init passed before)."""
     pairs: list[tuple[str, Any]] = [("name", pk.name), ("columns", list(pk.columns))]
     if pk.comment:
         pairs.append(("comment", pk.comment))
+    if tablespace:
+        pairs.append(("tablespace", tablespace))
     return pairs
 
 
@@ -439,7 +442,9 @@ class TableWriter:
         if "primary_key" in kinds and table.primary_key:
             written += 1
             out.append(section + "primary_key:")
-            for name_, value in pk_pairs(table.primary_key):  # a block mapping at indent 4
+            key_index = table.indexes.get(table.primary_key.name)
+            placed = key_index.tablespace if key_index is not None else None
+            for name_, value in pk_pairs(table.primary_key, placed):  # a block mapping at indent 4
                 column = 5 + len(name_)
                 text = (
                     _flow_fits(column, flow_sequence(value))

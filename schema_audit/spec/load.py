@@ -913,7 +913,7 @@ class _Builder:
             # `required`: any primary key (a column literally named so is written [required])
             stated: dict[str, Any] = {}
             if isinstance(pk, dict):  # {columns, name, comment}: init's form
-                stated = {k: pk[k] for k in ("name", "comment") if k in pk}
+                stated = {k: pk[k] for k in ("name", "comment", "tablespace") if k in pk}
                 pk = pk.get("columns") or []
             columns = None if pk == "required" else [pk] if isinstance(pk, str) else list(pk)
             self.add(
