@@ -589,6 +589,24 @@ WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
                   AND d.objid = e.oid AND d.deptype = 'e')
 ORDER BY 1, 2, 3, 4"""
 
+# What the report says of each kind of Q_UNMODELLED's rows (rule: the row's fourth column)
+UNMODELLED = {
+    "rule": "rule {rule} on {qualified} is not modelled: no requirement checks what it rewrites "
+    "(CREATE RULE … DO INSTEAD can replace a table's INSERT, UPDATE or DELETE)",
+    "view trigger": "trigger {rule} on view {qualified} is not modelled: no requirement checks "
+    "it (an INSTEAD OF trigger decides what an INSERT, UPDATE or DELETE on the view does)",
+    "range type": "range type {qualified} is not modelled: its subtype, subtype_diff, canonical "
+    "function, collation and privileges are not compared",
+    "statistics": "statistics object {qualified} is not modelled: CREATE / DROP / ALTER "
+    "STATISTICS are not compared",
+    "collation": "collation {qualified} is not modelled: its provider, locale and determinism "
+    "are not compared (a column's collation is, by name)",
+    "event trigger": "event trigger {name} (ON {rule}) is not modelled: whether it exists, its "
+    "function and its state are not compared",
+    "publication": "publication {name} is not modelled: the tables it publishes (logical "
+    "replication, Supabase Realtime) are not compared",
+}
+
 Q_EXTENSIONS = """
 SELECT e.extname, n.nspname, e.extversion
 FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
@@ -1274,43 +1292,10 @@ def _build(
                 role.membership_options[parent] = (inherits, can_set)
         model.roles[name] = role
     for kind, schema, name, rule in r.rows(Q_UNMODELLED, "rules, domains and publications"):
-        if kind == "rule":
-            r.blind_spots.append(
-                f"rule {rule} on {qualify(schema, name)} is not modelled: no requirement checks "
-                "what it rewrites (CREATE RULE … DO INSTEAD can replace a table's INSERT, "
-                "UPDATE or DELETE)"
-            )
-        elif kind == "view trigger":
-            r.blind_spots.append(
-                f"trigger {rule} on view {qualify(schema, name)} is not modelled: no requirement "
-                "checks it (an INSTEAD OF trigger decides what an INSERT, UPDATE or DELETE on "
-                "the view does)"
-            )
-        elif kind == "range type":
-            r.blind_spots.append(
-                f"range type {qualify(schema, name)} is not modelled: its subtype, "
-                "subtype_diff, canonical function, collation and privileges are not compared"
-            )
-        elif kind == "statistics":
-            r.blind_spots.append(
-                f"statistics object {qualify(schema, name)} is not modelled: CREATE / DROP / "
-                "ALTER STATISTICS are not compared"
-            )
-        elif kind == "collation":
-            r.blind_spots.append(
-                f"collation {qualify(schema, name)} is not modelled: its provider, locale and "
-                "determinism are not compared (a column's collation is, by name)"
-            )
-        elif kind == "event trigger":
-            r.blind_spots.append(
-                f"event trigger {name} (ON {rule}) is not modelled: whether it exists, its "
-                "function and its state are not compared"
-            )
-        elif kind == "publication":
-            r.blind_spots.append(
-                f"publication {name} is not modelled: the tables it publishes (logical "
-                "replication, Supabase Realtime) are not compared"
-            )
+        text = UNMODELLED.get(kind)
+        if text is not None:
+            qualified = qualify(schema, name) if schema is not None else name  # (publications)
+            r.blind_spots.append(text.format(rule=rule, name=name, qualified=qualified))
     _view_definitions(r, relations, view_spots_at)
     model.blind_spots.extend(r.blind_spots)
     return model
