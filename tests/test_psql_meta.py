@@ -28,10 +28,10 @@ from schema_audit.sources.scratch_cluster import find_bindir
 
 SCRIPT = """\
 CREATE TABLE a (id int PRIMARY KEY);
-\\i tables.sql
-  \\ir tables.sql
-\\include tables.sql
-\\include_relative tables.sql
+\\i inc/t1.sql
+  \\ir inc/t2.sql
+\\include inc/t3.sql
+\\include_relative inc/t4.sql
 SELECT 'CREATE TABLE c (id int)'
 \\gexec
 CREATE TABLE d (id int);
@@ -52,9 +52,7 @@ def no_cache(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_each_meta_command_is_an_unapplied_statement_with_its_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ahead: bool
 ) -> None:
-    history = tmp_path / "history"
-    history.mkdir()
-    (history / "001_init.sql").write_text(SCRIPT)
+    history = _history(tmp_path)
     cut_here: list[str] = []  # texts this process cut itself (the child's are not seen here)
     real = statements.split_statements
 
@@ -67,11 +65,7 @@ def test_each_meta_command_is_an_unapplied_statement_with_its_line(
     model = read_history(history, monkeypatch, ahead)
     assert bool(cut_here) != ahead  # the parsing child cut every statement, or this process did
     meta = [(u.file, u.line, u.sql, u.kind) for u in model.unapplied if u.kind == "dynamic"]
-    assert meta == [
-        ("history/001_init.sql", 2, "\\i tables.sql", "dynamic"),
-        ("history/001_init.sql", 3, "\\ir tables.sql", "dynamic"),
-        ("history/001_init.sql", 4, "\\include tables.sql", "dynamic"),
-        ("history/001_init.sql", 5, "\\include_relative tables.sql", "dynamic"),
+    assert meta == [  # the included files are read (test_psql_include)
         ("history/001_init.sql", 7, "\\gexec", "dynamic"),
         ("history/001_init.sql", 9, "\\gexec", "dynamic"),
         ("history/001_init.sql", 12, "\\gset", "dynamic"),
@@ -84,7 +78,21 @@ def test_each_meta_command_is_an_unapplied_statement_with_its_line(
     # nothing else is unapplied: the statement after a \gexec line is read, a '\gexec' in a
     # string and a \gset in a comment are not commands
     assert [u for u in model.unapplied if u.kind not in ("dynamic", "data")] == []
-    assert sorted(model.tables) == ["public.a", "public.d", "public.f"]
+    assert sorted(model.tables) == ["public.a", "public.d", "public.f", *INCLUDED]
+
+
+INCLUDED = ["public.t1", "public.t2", "public.t3", "public.t4"]
+
+
+def _history(tmp_path: Path) -> Path:
+    """A folder history of one file holding SCRIPT, and the four files it includes."""
+    history = tmp_path / "history"
+    (history / "inc").mkdir(parents=True)
+    (history / "001_init.sql").write_text(SCRIPT)
+    for table in INCLUDED:
+        name = table.split(".")[1]
+        (history / "inc" / f"{name}.sql").write_text(f"CREATE TABLE {name} (id int);\n")
+    return history
 
 
 def _psql_f(dsn: str, script: Path) -> None:
@@ -106,36 +114,10 @@ def _strict_tables(doc: dict) -> str:
     return next(f["status"] for f in doc["findings"] if f["id"] == "strict.tables")
 
 
-def test_a_strict_set_is_not_passed_by_a_history_whose_included_file_is_unread(
-    make_db, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
-    """`\\ir tables.sql` adds table b where psql runs the script: init --sql's spec (tables a
-    and f, strict) FAILs on that database. Audited against the history itself it PASSed (the
-    included file dropped silently): now DEFERRED, and init --sql says where."""
-    (tmp_path / "schema.sql").write_text(
-        "CREATE TABLE a (id int PRIMARY KEY);\n"
-        "\\ir tables.sql\n"
-        "CREATE TABLE f (id int PRIMARY KEY);\n"
-    )
-    (tmp_path / "tables.sql").write_text("CREATE TABLE b (id int PRIMARY KEY);\n")
-    dsn = make_db("psqlmeta")
-    _psql_f(dsn, tmp_path / "schema.sql")
-    spec = tmp_path / "spec.yaml"
-    init = CliRunner().invoke(app, ["init", "--sql", str(tmp_path / "schema.sql"), "-o", str(spec)])
-    assert init.exit_code == 0, init.output
-    assert "could not be applied statically (first at schema.sql:2)" in init.stderr
-    live, _ = _audit("-s", str(spec), "--dsn", dsn)
-    assert _strict_tables(live) == "FAIL"  # PostgreSQL: table b is there
-    static, _ = _audit("-s", str(spec), "--sql", str(tmp_path / "schema.sql"))
-    assert _strict_tables(static) == "DEFERRED"
-
-
 def test_lint_names_each_meta_command_as_a_partial_lint(tmp_path: Path) -> None:
     """lint-migrations linted around an included file without a word: now each command is
     named with file:line and the lint is partial (exit 2 unless --allow-unrendered)."""
-    history = tmp_path / "history"
-    history.mkdir()
-    (history / "001_init.sql").write_text(SCRIPT)
+    history = _history(tmp_path)
     result = CliRunner().invoke(app, ["lint-migrations", str(history)])
     assert result.exit_code == 2, result.output
     assert "history/001_init.sql:2: psql meta-command \\i includes another file" in result.stderr

@@ -1604,6 +1604,27 @@ PROTECTIONS = [
         "    if False:",
         "tests/test_init_exact8_storage.py::test_a_change_after_init_fails -k 'primary and not back'",
     ),
+    Protection(
+        "static-include-outside-history",
+        "schema_audit/sources/psqlinclude.py",
+        "if not path.is_relative_to(self.root):",
+        "if False:",
+        "tests/test_psql_include.py",
+    ),
+    Protection(
+        "static-include-cycle",
+        "schema_audit/sources/psqlinclude.py",
+        "if path in self.reading:",
+        "if False:",
+        "tests/test_psql_include.py",
+    ),
+    Protection(
+        "static-include-not-cached",
+        "schema_audit/sources/sqlfile.py",
+        "if raws is not None and not any(map(has_include, raws)):",
+        "if raws is not None:",
+        "tests/test_psql_include.py",
+    ),
 ]
 
 

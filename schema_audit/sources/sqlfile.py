@@ -30,6 +30,7 @@ from schema_audit.model import Revision, SchemaModel, UnappliedStatement
 from schema_audit.progress import SILENT, Reporter
 from schema_audit.sources import model_cache
 from schema_audit.sources.alembic import MigrationIssue, MigrationSourceError
+from schema_audit.sources.psqlinclude import Includes, has_include
 
 _FLYWAY = re.compile(r"^V(?P<version>\d+(?:[._]\d+)*)__(?P<name>.+)\.sql$", re.IGNORECASE)
 _REPEATABLE = re.compile(r"^R__(?P<name>.+)\.sql$", re.IGNORECASE)
@@ -801,6 +802,8 @@ def read_sql(
     keys = None
     if model_cache.wanted(sum(f.stat().st_size for f in files)):
         raws = [file.read_bytes() for file in files]
+    # a history including other files (psql's \i): their bytes are in no key, never cached
+    if raws is not None and not any(map(has_include, raws)):
         head = repr((search_path, path.is_dir())).encode()
         keys = model_cache.chain_keys(
             head,
@@ -871,6 +874,10 @@ def _interpret(
         if search_path:
             interpreter.search_path = list(search_path)
     model = interpreter.model
+    parent = path.resolve().parent
+    includes = interpreter.includes = Includes(
+        path.resolve() if path.is_dir() else parent, lambda p: _display(p, path, parent)
+    )
     progress = (
         reporter.progress(f"reading {path.name}", len(files), "files") if len(files) > 1 else None
     )
@@ -932,6 +939,7 @@ def _interpret(
                 if not progress and reporter.enabled
                 else None
             )
+            includes.reading = [files[number].resolve()]
             interpreter.apply_statements(
                 statements,
                 file=display,
@@ -947,6 +955,8 @@ def _interpret(
             ahead.close()
     if progress:
         progress.done()
+    if includes.followed_plain:
+        model.blind_spots.append(includes.note())
     if not contents:
         raise MigrationSourceError(
             f"{path}: no SQL statement in {'this file' if path.is_file() else layout.describe()}"

@@ -31,6 +31,7 @@ from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.fast import apply_fast
 from schema_audit.sources.ddl.privileges import BUILTIN_DEFAULTS
 from schema_audit.sources.ddl.registry import handler_for
+from schema_audit.sources.psqlinclude import Includes, is_include
 from schema_audit.sources.statements import Statement, split_statements
 
 
@@ -81,6 +82,8 @@ class DdlInterpreter:
         self.views_unknown_columns: set[str] = set()
         self._file: str | None = None
         self._revision: str | None = None
+        # how psql's \i / \ir are followed (set by the reader of a history; None: reported)
+        self.includes: Includes | None = None
         self._stmt: Statement | None = None
         self._last_prov: tuple[Statement | None, Provenance] | None = None  # ``_prov``'s
         # unapplied statements whose effects no later statement has settled yet
@@ -152,6 +155,9 @@ class DdlInterpreter:
             self._stmt = stmt
             parsed = stmt.parsed
             if stmt.psql_meta:
+                if self.includes is not None and is_include(stmt.sql):
+                    self._include(stmt)  # psql reads the file in place: so does the reading
+                    continue
                 # \i, \gexec …: psql ran statements this reading does not have; anything open
                 self._unapplied("dynamic", stmt.error or "", [fx.Effect("*", "*", sticky=True)])
                 continue
@@ -176,6 +182,29 @@ class DdlInterpreter:
                     and not isinstance(stmt.node, ast.DoStmt)
                 ):
                     self._settle(stmt.node)
+
+    def _include(self, stmt: Statement) -> None:
+        """``\\i`` / ``\\ir`` …: the included file's statements, applied in place with its own
+        file:line (``psqlinclude``: where it starts, what is refused); then on with the
+        including file."""
+        includes = self.includes
+        assert includes is not None
+        where = f"{self._file}:{stmt.line}" if self._file else f"line {stmt.line}"
+        path = includes.resolve(stmt.sql, where)
+        text = includes.read(path, where)
+        file, revision = self._file, self._revision
+        includes.reading.append(path)
+        try:
+            self._apply_statements(
+                split_statements(text, True),
+                file=includes.display(path),
+                line=1,
+                revision=revision,
+                on_line=None,
+            )
+        finally:
+            includes.reading.pop()
+            self._file, self._revision, self._stmt = file, revision, stmt
 
     def temp_schema(self, rv: ast.RangeVar) -> str | None:
         """``pg_temp`` for a relation created TEMPORARY (remembered until ``end_session``)."""

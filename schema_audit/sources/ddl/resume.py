@@ -33,6 +33,7 @@ STATE = {
     "_temp": "empty between files (end_session)",
     "_file": "set by each file",
     "_revision": "set by each file",
+    "includes": "set by the reader of each history (a history with \\i is never cached)",
     "_stmt": "set by each statement",
     "_last_prov": "matches only its own statement",
     "_rules": "kept (made on the first CREATE RULE)",
