@@ -1625,6 +1625,20 @@ PROTECTIONS = [
         "if raws is not None:",
         "tests/test_psql_include.py",
     ),
+    Protection(
+        "replay-psql-meta-command-stops",
+        "schema_audit/sources/replay_psql.py",
+        "            _stop(command, where.file, stmt.line)",
+        "            pass",
+        "tests/test_replay_psql.py",
+    ),
+    Protection(
+        "replay-psql-line-command-stops",
+        "schema_audit/sources/replay_psql.py",
+        "    pending = list(unrun(text))",
+        "    pending: list = []",
+        "tests/test_replay_psql.py",
+    ),
 ]
 
 

@@ -454,16 +454,21 @@ def replay_sql(
     gets it here too: ``LOCK TABLE`` works, and a failing statement leaves nothing of its
     file (the earlier files stay applied, and the replay stops there, as the runner does).
     """
+    from schema_audit.sources.psqlinclude import Includes
+    from schema_audit.sources.replay_psql import NotReplayed, Where, run_text
     from schema_audit.sources.runner_transactions import in_one_transaction
     from schema_audit.sources.sqlfile import _display, _up_section, discover
-    from schema_audit.sources.statements import split_statements
 
     layout = discover(path) if path.is_dir() else None
     files = layout.files if layout is not None else [path]
+    root = path.resolve() if path.is_dir() else path.resolve().parent
+    includes = Includes(root, lambda p: _display(p, path))
     for file in files:
         display = _display(file, path)
         started = time.perf_counter()
-        error, line = None, None
+        error: str | None = None
+        where = Where(display)
+        includes.reading = [file.resolve()]
         try:
             raw = file.read_text(encoding="utf-8")
             text = _up_section(raw)
@@ -478,14 +483,18 @@ def replay_sql(
                     )
                 if wrapped:
                     conn.execute("BEGIN")  # sent as the runner's driver sends it
-                for stmt in split_statements(text):
-                    line = stmt.line
-                    conn.execute(stmt.sql)
-                line = None
+                # psql's meta-commands: run as psql runs them, or the replay stops (replay_psql)
+                run_text(conn, text, where, includes)
+                where.line = 0
                 if wrapped:
                     conn.execute("COMMIT")
+        except NotReplayed as exc:
+            error, where.file, where.line = str(exc), exc.file, exc.line
         except (psycopg.Error, UnicodeDecodeError, OSError) as exc:
             error = scrub(_error_line(exc))
+        if error and where.file != display:  # in an included file: its own file:line
+            error = f"{where.file}:{where.line}: {error}"
+        line = where.line if error and where.file == display and where.line else None
         step = StepTiming(
             file.stem.split("__")[0], display, time.perf_counter() - started, error, line
         )

@@ -1,0 +1,129 @@
+"""A SQL file's statements as ``psql -f`` runs them, for ``--replay``: with its meta-commands.
+
+Before, replay sent the statements and dropped every psql meta-command without a word:
+an included file (``\\i``), a ``\\gexec`` query's statements, a ``\\connect`` were missing
+from the scratch database, and the audit of it was reported as complete. Now the replay runs
+what psql would: ``\\set`` variables are substituted (``statements``), ``\\i`` / ``\\ir`` …
+files are run in place (``psqlinclude``: the same folders and refusals as the static
+reading), ``\\gexec`` runs each value of the query before it as a statement, and display
+commands (``\\echo``, ``\\pset`` …) change nothing. Any other meta-command (``\\gset``,
+``\\connect``, ``\\if``, ``\\copy`` …) stops the replay at its file:line, as an error does:
+the replay is partial and the audit says so (every schema finding DEFERRED, exit 2).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import psycopg
+
+from schema_audit.sources.psqlinclude import Includes, is_include
+from schema_audit.sources.statements import split_statements
+
+# meta-commands that change neither the database nor which statements run
+HARMLESS = frozenset(
+    [
+        "echo",
+        "qecho",
+        "warn",
+        "pset",
+        "a",
+        "C",
+        "f",
+        "H",
+        "t",
+        "T",
+        "x",
+        "timing",
+        "o",
+        "out",
+        "encoding",
+        "conninfo",
+        "restrict",
+        "unrestrict",
+        "set",
+        "unset",
+    ]
+)
+# handed over by the cut as statements of their own (``psqlmeta``), run or stopped there
+_AS_STATEMENTS = ("i", "ir", "include", "include_relative", "gexec", "gset")
+_COMMAND = re.compile(r"(?m)^[ \t]*\\([A-Za-z_!?]+)[^\n]*")
+
+
+class NotReplayed(Exception):
+    """A meta-command the replay does not run: the replay stops there (file:line)."""
+
+    def __init__(self, message: str, file: str, line: int) -> None:
+        super().__init__(message)
+        self.file, self.line = file, line
+
+
+@dataclass(slots=True)
+class Where:
+    """The statement being run: its file (as reports name it) and line."""
+
+    file: str
+    line: int = 0
+
+
+def unrun(sql: str) -> Iterator[tuple[int, str]]:
+    """(line, text) of each meta-command of ``sql`` the replay neither runs nor may skip
+    (those the cut hands over as statements, ``\\i`` … ``\\gexec`` ``\\gset``, excepted)."""
+    if "\\" not in sql:
+        return
+    for m in _COMMAND.finditer(sql):
+        name = m[1]
+        if name in HARMLESS or name in _AS_STATEMENTS:
+            continue
+        yield sql.count("\n", 0, m.start()) + 1, m.group().strip()
+
+
+def run_text(conn: psycopg.Connection, text: str, where: Where, includes: Includes | None) -> None:
+    """Run ``text`` (of the file ``where`` names) on ``conn`` as psql runs a script;
+    ``where`` follows the statement being run (an included file's own file:line)."""
+    pending = list(unrun(text))
+    last: psycopg.Cursor | None = None
+    for stmt in split_statements(text, True):
+        while pending and pending[0][0] < stmt.line:
+            _stop(pending[0][1], where.file, pending[0][0])
+        where.line = stmt.line
+        if not stmt.psql_meta:
+            last = conn.execute(stmt.sql)
+            continue
+        command = stmt.sql.strip()
+        if is_include(command) and includes is not None:
+            _include(conn, command, where, includes)
+        elif command.startswith("\\gexec"):
+            for row in last.fetchall() if last is not None and last.description else ():
+                for value in row:
+                    if value is not None:  # psql skips NULLs
+                        conn.execute(str(value))
+            last = None
+        else:
+            _stop(command, where.file, stmt.line)
+    if pending:
+        _stop(pending[0][1], where.file, pending[0][0])
+
+
+def _include(conn: psycopg.Connection, command: str, where: Where, includes: Includes) -> None:
+    at = f"{where.file}:{where.line}"
+    path = includes.resolve(command, at)
+    text = includes.read(path, at)
+    outer = (where.file, where.line)
+    includes.reading.append(path)
+    where.file = includes.display(path)
+    run_text(conn, text, where, includes)  # an error leaves ``where`` at its statement
+    includes.reading.pop()
+    where.file, where.line = outer
+
+
+def _stop(command: str, file: str, line: int) -> None:
+    name = command.split(None, 1)[0]
+    raise NotReplayed(
+        f"psql meta-command {name} is not run by the replay (it could change what the "
+        "history builds): the replay is partial, it stops here",
+        file,
+        line,
+    )

@@ -1,0 +1,127 @@
+"""``--replay`` runs a SQL history's psql meta-commands as ``psql -f`` does, or stops.
+
+Before, the replay dropped every meta-command without a word: an included file's tables and
+a ``\\gexec`` query's statements were missing from the scratch database (the audit FAILed
+what psql builds, a false FAIL, reported as a complete replay), and a ``\\gset`` or
+``\\connect`` was skipped silently. Now ``\\i`` / ``\\ir`` files run in place and
+``\\gexec`` runs its values (the replayed catalog is the one ``psql -f`` builds); any
+other meta-command but display ones stops the replay at its file:line (every schema finding
+DEFERRED, exit 2), as a failed statement does.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+from schema_audit.api import audit
+from schema_audit.modeldiff import diff_models
+from schema_audit.sources import live
+from schema_audit.sources.scratch_cluster import find_bindir
+from schema_audit.spec.load import load_spec
+
+FILES = {
+    "001_init.sql": (
+        "\\set tbl items\n"
+        "\\echo building\n"
+        "CREATE TABLE :tbl (id int PRIMARY KEY);\n"
+        "\\i sub/tables.sql\n"
+        "SELECT format('CREATE TABLE %I (id int)', 'made_' || n) FROM generate_series(1, 2) n\n"
+        "\\gexec\n"
+        "CREATE TABLE z (id int REFERENCES b);\n"
+    ),
+    "002_more.sql": "\\ir sub/views.sql\nALTER TABLE b ADD note text;\n",
+    "sub/tables.sql": "CREATE TABLE b (id int PRIMARY KEY);\n\\ir deeper/c.sql\n",
+    "sub/deeper/c.sql": "CREATE TABLE c (id int PRIMARY KEY, v int);\n",
+    "sub/views.sql": "CREATE VIEW bv AS SELECT id FROM b;\n",
+}
+
+SPEC = """\
+spec_version: 1
+name: replayed psql
+tables:
+  items:
+    columns:
+      id: {type: integer}
+"""
+
+
+def _history(root: Path, files: dict[str, str]) -> Path:
+    history = root / "history"
+    for name, text in files.items():
+        (history / name).parent.mkdir(parents=True, exist_ok=True)
+        (history / name).write_text(text)
+    (root / "spec.yaml").write_text(SPEC)
+    return history
+
+
+def _psql_f(dsn: str, history: Path, *names: str) -> None:
+    psql = shutil.which("psql") or str(find_bindir() / "psql")
+    for name in names:
+        subprocess.run(
+            [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", dsn, "-f", name],
+            check=True,
+            cwd=history,
+            capture_output=True,
+        )
+
+
+def test_includes_and_gexec_are_replayed_as_psql_runs_them(
+    pg_server, make_db, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    history = _history(tmp_path, FILES)
+    dsn = make_db("replaypsql")
+    _psql_f(dsn, history, "001_init.sql", "002_more.sql")
+    result = audit(
+        load_spec(tmp_path / "spec.yaml"),
+        sql=history,
+        scratch_dsn=pg_server.admin_dsn,
+        replay=True,
+    )
+    assert not [f for f in result.findings if f.id.startswith("migrations.replay-failed")]
+    assert [str(d) for d in diff_models(live.introspect(dsn), result.model)] == []
+    assert {"public.made_1", "public.made_2", "public.c"} <= set(result.model.tables)
+
+
+def _stopped(tmp_path: Path, pg_server, files: dict[str, str]):  # type: ignore[no-untyped-def]
+    history = _history(tmp_path, files)
+    result = audit(
+        load_spec(tmp_path / "spec.yaml"),
+        sql=history,
+        scratch_dsn=pg_server.admin_dsn,
+        replay=True,
+    )
+    stops = [f for f in result.findings if f.id.startswith("migrations.replay-failed")]
+    assert len(stops) == 1
+    assert result.finding("tables.items").status == "DEFERRED"  # never judged complete
+    return stops[0]
+
+
+def test_a_meta_command_the_replay_does_not_run_stops_it_at_its_line(
+    pg_server, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """No include here: before, this history replayed "completely" without its \\gset."""
+    files = {
+        "001_init.sql": "CREATE TABLE items (id int PRIMARY KEY);\n",
+        "002_more.sql": "SELECT 1 AS one \\gset\nCREATE TABLE later (id int);\n",
+    }
+    stop = _stopped(tmp_path, pg_server, files)
+    assert stop.message.startswith(
+        "replay stopped at history/002_more.sql:1: psql meta-command \\gset is not run by the replay"
+    ), stop.message
+    assert stop.evidence[0].line == 1
+
+
+def test_a_meta_command_in_an_included_file_is_named_at_its_own_line(
+    pg_server, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    files = dict(FILES)
+    files["sub/deeper/c.sql"] = (
+        "CREATE TABLE c (id int);\n\\connect other\nCREATE TABLE d (id int);\n"
+    )
+    stop = _stopped(tmp_path, pg_server, files)
+    assert (
+        "replay stopped at history/001_init.sql: history/sub/deeper/c.sql:2: psql meta-command "
+        "\\connect is not run by the replay"
+    ) in stop.message, stop.message
