@@ -24,6 +24,7 @@ from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.indexes import index_named, set_clustered
 from schema_audit.sources.ddl.nodes import apply_reloptions, deparse, reloptions, strings
 from schema_audit.sources.ddl.partitions import (
+    attach_index,
     clone_into_partition,
     partition_bound,
     partitions_of,
@@ -434,9 +435,9 @@ def _cluster_on(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) ->
 
 
 def _alter_index(interp: DdlInterpreter, node: ast.AlterTableStmt) -> None:
-    """ALTER INDEX … SET (…) / RESET (…): the index's storage parameters; SET TABLESPACE.
-    Other ALTER INDEX forms (ATTACH PARTITION, ALTER COLUMN … SET STATISTICS) change nothing
-    the model keeps."""
+    """ALTER INDEX … SET (…) / RESET (…): the index's storage parameters; SET TABLESPACE;
+    ATTACH PARTITION: an ON ONLY index's validity (``partitions.attach_index``). Other ALTER
+    INDEX forms (ALTER COLUMN … SET STATISTICS) change nothing the model keeps."""
     rv = node.relation
     index = index_named(
         interp, [str(rv.schemaname), str(rv.relname)] if rv.schemaname else [str(rv.relname)]
@@ -450,6 +451,10 @@ def _alter_index(interp: DdlInterpreter, node: ast.AlterTableStmt) -> None:
             apply_reloptions(index.options, cmd)
         elif index is not None and cmd.subtype == A.AT_SetTableSpace:
             index.tablespace = stored(cmd.name, "pg_default")
+        elif index is not None and cmd.subtype == A.AT_AttachPartition:
+            child = cmd.def_.name
+            schema = child.schemaname or interp._schema_named(None, child.relname)
+            attach_index(interp, index, schema, child.relname)
 
 
 @_on(A.AT_ReplicaIdentity)

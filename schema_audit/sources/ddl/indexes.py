@@ -15,7 +15,7 @@ from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.implicit import promote_integer_columns
 from schema_audit.sources.ddl.nodes import deparse, expr_label, reloptions, strings
 from schema_audit.sources.ddl.operand_bases import operand_bases
-from schema_audit.sources.ddl.partitions import clone_new_index
+from schema_audit.sources.ddl.partitions import clone_new_index, index_on_only
 from schema_audit.sources.ddl.registry import handles
 from schema_audit.sources.ddl.storage import index_tablespace
 from schema_audit.sources.ddl.tables import collation_of
@@ -141,8 +141,11 @@ def place_index(
         tablespace=index_tablespace(interp, tablespace),
     )
     interp._relations[qualify(schema, name)] = "index"
-    if isinstance(relation, Table) and relation.kind == "partitioned" and inherit:
-        clone_new_index(interp, relation, relation.indexes[name])
+    if isinstance(relation, Table) and relation.kind == "partitioned":
+        if inherit:
+            clone_new_index(interp, relation, relation.indexes[name])
+        else:
+            index_on_only(interp, relation, relation.indexes[name])
 
 
 def key_collation(

@@ -136,10 +136,13 @@ def clone_index(
 def clone_new_index(interp: DdlInterpreter, parent: Table, index: Index) -> None:
     """CREATE INDEX on a partitioned table: each partition attaches an equal index of its own
     that no other of the parent's indexes holds, or gets a clone, down to sub-partitions."""
+    waiting = getattr(interp, "_unattached", {})
     for child in partitions_of(interp, parent):
         attached: set[str] = set()
         for other in parent.indexes.values():
-            if other is not index:
+            # an ON ONLY index this partition has attached nothing to holds none of its indexes
+            entry = waiting.get(id(other))
+            if other is not index and not (entry and child.qualified_name in entry[1]):
                 _matching(other, child, attached)
         clone = clone_index(interp, index, child, attached)
         if clone is not None and child.kind == "partitioned":
@@ -164,6 +167,39 @@ def _matching(index: Index, child: Table, taken: set[str]) -> str | None:
             taken.add(existing.name)
             return existing.name
     return None
+
+
+def index_on_only(interp: DdlInterpreter, table: Table, index: Index) -> None:
+    """CREATE INDEX … ON ONLY a partitioned table: nothing is cloned, and with partitions the
+    index is INVALID until each of them has an index attached to it (ALTER INDEX … ATTACH
+    PARTITION; a partition made later gets an attached clone). Before, it was valid
+    statically while the catalog's was not: an index requirement PASSed an index the live
+    audit FAILs ("it is INVALID")."""
+    waiting = {t.qualified_name for t in partitions_of(interp, table)}
+    if waiting:
+        index.valid = False
+        unattached(interp)[id(index)] = (index, waiting)
+
+
+def unattached(interp: DdlInterpreter) -> dict[int, tuple[Index, set[str]]]:
+    """The INVALID ON ONLY indexes (by identity) and the partitions each waits for."""
+    found = getattr(interp, "_unattached", None)
+    if found is None:
+        found = interp._unattached = {}  # type: ignore[attr-defined]
+    return found
+
+
+def attach_index(interp: DdlInterpreter, parent: Index, child_schema: str, child: str) -> None:
+    """ALTER INDEX parent ATTACH PARTITION child: the partition holding ``child`` no longer
+    keeps ``parent`` INVALID; the last one makes it valid (validatePartitionedIndex)."""
+    entry = getattr(interp, "_unattached", {}).get(id(parent))
+    found = interp._index_owner(child_schema, child)
+    if entry is None or found is None:
+        return
+    entry[1].discard(found[0].qualified_name)
+    if not entry[1]:
+        parent.valid = True
+        del interp._unattached[id(parent)]  # type: ignore[attr-defined]
 
 
 def clone_foreign_key(interp: DdlInterpreter, fk: ForeignKey, child: Table) -> None:

@@ -39,6 +39,7 @@ STATE = {
     "_rules": "kept (made on the first CREATE RULE)",
     "_rule_uses": "kept (made on the first CREATE RULE)",
     "_inheritance": "kept (made on the first INHERITS; current tables only)",
+    "_unattached": "not kept (made on the first ON ONLY index): a session with one waiting is not cached",
     "_star_uses": "kept (made on the first view a * made; current views and columns only)",
     "_storage_defaults": "not kept (made on the first SET default_tablespace / "
     "default_table_access_method): a session with one set is not captured (storage.py)",
@@ -48,7 +49,7 @@ STATE = {
 def capture(interp: DdlInterpreter, contents: int) -> Session | None:
     """The state after a file, or None when it cannot be kept exactly."""
     model = interp.model
-    if interp._temp or not set(vars(interp)) <= set(STATE):
+    if interp._temp or not set(vars(interp)) <= set(STATE) or getattr(interp, "_unattached", None):
         return None
     if getattr(interp, "_storage_defaults", None):
         return None
