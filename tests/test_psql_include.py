@@ -12,18 +12,15 @@ static model is the catalog's), in this process and through the parsing child.
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
+from history_paths import PATHS, psql_f, read_history, write_history
 from typer.testing import CliRunner
 
 from schema_audit.cli import app
-from schema_audit.model import SchemaModel
 from schema_audit.modeldiff import diff_models
-from schema_audit.sources import live, parse_ahead
-from schema_audit.sources.scratch_cluster import find_bindir
+from schema_audit.sources import live
 from schema_audit.sources.sqlfile import read_sql
 
 FILES = {
@@ -42,43 +39,14 @@ FILES = {
 }
 
 
-def _history(root: Path, files: dict[str, str]) -> Path:
-    history = root / "history"
-    for name, text in files.items():
-        (history / name).parent.mkdir(parents=True, exist_ok=True)
-        (history / name).write_text(text)
-    return history
-
-
-def _psql_f(dsn: str, history: Path, *names: str) -> None:
-    """Each file with ``psql -f``, run in the history's folder (where ``\\i`` starts)."""
-    psql = shutil.which("psql") or str(find_bindir() / "psql")
-    for name in names:
-        subprocess.run(
-            [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", dsn, "-f", name],
-            check=True,
-            cwd=history,
-        )
-
-
-def _read(history: Path, monkeypatch: pytest.MonkeyPatch, ahead: bool) -> SchemaModel:
-    with monkeypatch.context() as m:
-        m.setenv("SCHEMA_AUDIT_CACHE", "0")
-        if ahead:
-            m.setattr(parse_ahead, "MIN_BYTES", 0)
-        else:
-            m.setattr(parse_ahead, "wanted", lambda size: False)
-        return read_sql(history)[0]
-
-
-@pytest.mark.parametrize("ahead", [False, True], ids=["in-process", "parsing-child"])
+@PATHS
 def test_included_files_are_read_as_psql_runs_them(
     make_db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ahead: bool
 ) -> None:  # type: ignore[no-untyped-def]
-    history = _history(tmp_path, FILES)
+    history = write_history(tmp_path, FILES)
     dsn = make_db("include")
-    _psql_f(dsn, history, "001_init.sql", "002_more.sql")
-    model = _read(history, monkeypatch, ahead)
+    psql_f(dsn, history, "001_init.sql", "002_more.sql")
+    model = read_history(history, monkeypatch, ahead)
     assert model.unapplied == []
     assert [str(d) for d in diff_models(live.introspect(dsn), model)] == []
     where = {name: (t.provenance[0].file, t.provenance[0].line) for name, t in model.tables.items()}
@@ -95,7 +63,7 @@ def test_a_refused_statement_of_an_included_file_is_reported_at_its_own_line(
 ) -> None:
     files = dict(FILES)
     files["sub/tables.sql"] += "CREATE TABLE b (id int);\n"
-    model = _read(_history(tmp_path, files), monkeypatch, False)
+    model = read_history(write_history(tmp_path, files), monkeypatch, False)
     assert [(u.file, u.line, u.reason) for u in model.unapplied] == [
         ("history/sub/tables.sql", 4, "table public.b already exists")
     ]
@@ -113,9 +81,9 @@ def test_init_of_a_history_with_includes_passes_the_database_psql_built(
 ) -> None:  # type: ignore[no-untyped-def]
     """Before, init --sql's spec lacked b and c (strict.tables FAILed the database) and the
     static audit DEFERRED what the includes could change; now both agree with the catalog."""
-    history = _history(tmp_path, FILES)
+    history = write_history(tmp_path, FILES)
     dsn = make_db("include")
-    _psql_f(dsn, history, "001_init.sql", "002_more.sql")
+    psql_f(dsn, history, "001_init.sql", "002_more.sql")
     spec = tmp_path / "spec.yaml"
     init = CliRunner().invoke(app, ["init", "--sql", str(history), "-o", str(spec)])
     assert init.exit_code == 0, init.output
@@ -143,7 +111,7 @@ def test_an_include_that_cannot_be_followed_is_an_error_with_its_line(
     files = dict(FILES)
     files["sub/tables.sql"] = f"CREATE TABLE b (id int);\n{include}\n"
     (tmp_path / "outside.sql").write_text("CREATE TABLE o (id int);\n")
-    history = _history(tmp_path, files)
+    history = write_history(tmp_path, files)
     result = CliRunner().invoke(app, ["inspect", "--sql", str(history)])
     assert result.exit_code == 2, result.output
     assert result.stderr.startswith("schema-audit: history/sub/tables.sql:2: "), result.stderr
@@ -154,7 +122,7 @@ def test_an_include_that_cannot_be_followed_is_an_error_with_its_line(
 def test_a_changed_included_file_is_read_again(tmp_path: Path) -> None:
     """The model cache keys hash the history's files only: a history with includes is not
     cached (an included file changed would have given the old model)."""
-    history = _history(tmp_path, FILES)
+    history = write_history(tmp_path, FILES)
     assert "note" not in read_sql(history)[0].tables["public.c"].columns
     (history / "sub/deeper/c.sql").write_text(
         "CREATE TABLE c (id int PRIMARY KEY, v int, note text);\n"

@@ -11,20 +11,16 @@ them (psql sends it there): the statement after it is no longer swallowed with i
 
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from history_paths import PATHS, read_history
+from history_paths import PATHS, read_history, write_history
 from typer.testing import CliRunner
 
 from schema_audit.cli import app
 from schema_audit.model import Effect
 from schema_audit.sources import parse_ahead, statements
-from schema_audit.sources.scratch_cluster import find_bindir
 
 SCRIPT = """\
 CREATE TABLE a (id int PRIMARY KEY);
@@ -86,32 +82,11 @@ INCLUDED = ["public.t1", "public.t2", "public.t3", "public.t4"]
 
 def _history(tmp_path: Path) -> Path:
     """A folder history of one file holding SCRIPT, and the four files it includes."""
-    history = tmp_path / "history"
-    (history / "inc").mkdir(parents=True)
-    (history / "001_init.sql").write_text(SCRIPT)
+    files = {"001_init.sql": SCRIPT}
     for table in INCLUDED:
         name = table.split(".")[1]
-        (history / "inc" / f"{name}.sql").write_text(f"CREATE TABLE {name} (id int);\n")
-    return history
-
-
-def _psql_f(dsn: str, script: Path) -> None:
-    psql = shutil.which("psql") or str(find_bindir() / "psql")
-    subprocess.run(
-        [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", dsn, "-f", str(script)],
-        check=True,
-        cwd=script.parent,
-    )
-
-
-def _audit(*args: str) -> tuple[dict, str]:
-    result = CliRunner().invoke(app, ["audit", "-f", "json", *args])
-    assert result.exit_code in (0, 1), result.output
-    return json.loads(result.stdout), result.stderr
-
-
-def _strict_tables(doc: dict) -> str:
-    return next(f["status"] for f in doc["findings"] if f["id"] == "strict.tables")
+        files[f"inc/{name}.sql"] = f"CREATE TABLE {name} (id int);\n"
+    return write_history(tmp_path, files)
 
 
 def test_lint_names_each_meta_command_as_a_partial_lint(tmp_path: Path) -> None:

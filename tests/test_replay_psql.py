@@ -11,14 +11,13 @@ DEFERRED, exit 2), as a failed statement does.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
+
+from history_paths import psql_f, write_history
 
 from schema_audit.api import audit
 from schema_audit.modeldiff import diff_models
 from schema_audit.sources import live
-from schema_audit.sources.scratch_cluster import find_bindir
 from schema_audit.spec.load import load_spec
 
 FILES = {
@@ -48,23 +47,8 @@ tables:
 
 
 def _history(root: Path, files: dict[str, str]) -> Path:
-    history = root / "history"
-    for name, text in files.items():
-        (history / name).parent.mkdir(parents=True, exist_ok=True)
-        (history / name).write_text(text)
     (root / "spec.yaml").write_text(SPEC)
-    return history
-
-
-def _psql_f(dsn: str, history: Path, *names: str) -> None:
-    psql = shutil.which("psql") or str(find_bindir() / "psql")
-    for name in names:
-        subprocess.run(
-            [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", dsn, "-f", name],
-            check=True,
-            cwd=history,
-            capture_output=True,
-        )
+    return write_history(root, files)
 
 
 def test_includes_and_gexec_are_replayed_as_psql_runs_them(
@@ -72,7 +56,7 @@ def test_includes_and_gexec_are_replayed_as_psql_runs_them(
 ) -> None:  # type: ignore[no-untyped-def]
     history = _history(tmp_path, FILES)
     dsn = make_db("replaypsql")
-    _psql_f(dsn, history, "001_init.sql", "002_more.sql")
+    psql_f(dsn, history, "001_init.sql", "002_more.sql")
     result = audit(
         load_spec(tmp_path / "spec.yaml"),
         sql=history,

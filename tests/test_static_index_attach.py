@@ -15,12 +15,13 @@ import json
 from pathlib import Path
 
 import pytest
+from history_paths import PATHS, read_history, write_history
 from typer.testing import CliRunner
 
 from schema_audit.cli import app
 from schema_audit.model import SchemaModel
 from schema_audit.modeldiff import diff_models
-from schema_audit.sources import live, parse_ahead
+from schema_audit.sources import live
 from schema_audit.sources.sqlfile import read_sql
 
 SCRIPT = """\
@@ -47,16 +48,6 @@ CREATE INDEX p_k3 ON p (k);
 """
 
 
-def _read(history: Path, monkeypatch: pytest.MonkeyPatch, ahead: bool) -> SchemaModel:
-    with monkeypatch.context() as m:
-        m.setenv("SCHEMA_AUDIT_CACHE", "0")
-        if ahead:
-            m.setattr(parse_ahead, "MIN_BYTES", 0)
-        else:
-            m.setattr(parse_ahead, "wanted", lambda size: False)
-        return read_sql(history)[0]
-
-
 def _validity(model: SchemaModel) -> dict[str, bool]:
     return {
         f"{key}.{name}": index.valid
@@ -65,15 +56,13 @@ def _validity(model: SchemaModel) -> dict[str, bool]:
     }
 
 
-@pytest.mark.parametrize("ahead", [False, True], ids=["in-process", "parsing-child"])
+@PATHS
 def test_on_only_indexes_and_their_attachments_are_the_catalogs(
     make_db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ahead: bool
 ) -> None:  # type: ignore[no-untyped-def]
-    history = tmp_path / "history"
-    history.mkdir()
-    (history / "001_parts.sql").write_text(SCRIPT)
+    history = write_history(tmp_path, {"001_parts.sql": SCRIPT})
     dsn = make_db("attach", SCRIPT)
-    catalog, model = live.introspect(dsn), _read(history, monkeypatch, ahead)
+    catalog, model = live.introspect(dsn), read_history(history, monkeypatch, ahead)
     assert model.unapplied == []
     assert [str(d) for d in diff_models(catalog, model)] == []  # p_b has no third index
     assert _validity(model) == _validity(catalog)
@@ -84,9 +73,7 @@ def test_on_only_indexes_and_their_attachments_are_the_catalogs(
 
 
 def test_an_invalid_on_only_index_fails_statically_as_it_does_live(make_db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    history = tmp_path / "history"
-    history.mkdir()
-    (history / "001_parts.sql").write_text(SCRIPT)
+    history = write_history(tmp_path, {"001_parts.sql": SCRIPT})
     spec = tmp_path / "spec.yaml"
     spec.write_text(
         "spec_version: 1\nname: attach\ntables:\n"
@@ -117,11 +104,9 @@ def test_a_history_read_on_from_its_cached_prefix_keeps_the_waiting_index(
     INVALID ON ONLY index is not kept (what it waits for is not in the cached session), so
     the ATTACH in the new file makes it valid as a whole read does."""
     first, rest = SCRIPT.split("CREATE INDEX ga_k ON g_a (k);\n")
-    history = tmp_path / "history"
-    history.mkdir()
-    (history / "001_parts.sql").write_text(first)
+    history = write_history(tmp_path, {"001_parts.sql": first})
     assert _validity(read_sql(history)[0])["public.g.g_k"] is False  # cached, if it may be
     (history / "002_attach.sql").write_text("CREATE INDEX ga_k ON g_a (k);\n" + rest)
     resumed = _validity(read_sql(history)[0])
-    assert resumed == _validity(_read(history, monkeypatch, False))
+    assert resumed == _validity(read_history(history, monkeypatch, False))
     assert resumed["public.g.g_k"] is True
