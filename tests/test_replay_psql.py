@@ -109,3 +109,16 @@ def test_a_meta_command_in_an_included_file_is_named_at_its_own_line(
         "replay stopped at history/001_init.sql: history/sub/deeper/c.sql:2: psql meta-command "
         "\\connect is not run by the replay"
     ) in stop.message, stop.message
+
+
+def test_a_role_only_an_included_file_grants_to_is_assumed(pg_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The replay creates the roles a history names but never creates; those an included
+    file names were not looked for (the replay stopped: role does not exist)."""
+    files = dict(FILES)
+    files["sub/views.sql"] += "GRANT SELECT ON bv TO static9_reporting;\n"
+    history = _history(tmp_path, files)
+    result = audit(
+        load_spec(tmp_path / "spec.yaml"), sql=history, scratch_dsn=pg_server.admin_dsn, replay=True
+    )
+    assert not [f for f in result.findings if f.id.startswith("migrations.replay-failed")]
+    assert "static9_reporting" in result.finding("migrations.replay-assumed").message

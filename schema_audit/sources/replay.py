@@ -26,6 +26,7 @@ from schema_audit.errors import SchemaAuditError
 from schema_audit.model import quote_ident
 from schema_audit.redact import scrub
 from schema_audit.sources.assumed import References
+from schema_audit.sources.psqlinclude import Includes
 from schema_audit.sources.scratch_cluster import PgCluster, PgServerError, describe_bindir
 
 
@@ -427,16 +428,38 @@ def _apply_setup_again(path: Path, dsn: str) -> None:
 
 def sql_statements(path: Path) -> Iterator[str]:
     """Every statement of a SQL history, in replay order (for reading what it references)."""
-    from schema_audit.sources.sqlfile import _up_section, order_sql_files
-    from schema_audit.sources.statements import split_statements
+    from schema_audit.sources.sqlfile import _display, _up_section, order_sql_files
 
+    includes = Includes(path.resolve() if path.is_dir() else path.resolve().parent, str)
     for file in order_sql_files(path)[0] if path.is_dir() else [path]:
         try:
             text = _up_section(file.read_text(encoding="utf-8"))
         except (UnicodeDecodeError, OSError):
             continue
-        for stmt in split_statements(text):
+        includes.reading = [file.resolve()]
+        yield from _with_includes(text, _display(file, path), includes)
+
+
+def _with_includes(text: str, display: str, includes: Includes) -> Iterator[str]:
+    """The statements of ``text``, an included file's in place (the history's references
+    include theirs: a role only an included file grants to is assumed too). An include that
+    cannot be followed is left to the replay, which stops there with its file:line."""
+    from schema_audit.sources.psqlinclude import IncludeError, is_include
+    from schema_audit.sources.statements import split_statements
+
+    for stmt in split_statements(text, True):
+        if not stmt.psql_meta:
             yield stmt.sql
+        elif is_include(stmt.sql):
+            where = f"{display}:{stmt.line}"
+            try:
+                path = includes.resolve(stmt.sql, where)
+                included = includes.read(path, where)
+            except IncludeError:
+                continue
+            includes.reading.append(path)
+            yield from _with_includes(included, str(path), includes)
+            includes.reading.pop()
 
 
 def replay_sql(
@@ -454,7 +477,6 @@ def replay_sql(
     gets it here too: ``LOCK TABLE`` works, and a failing statement leaves nothing of its
     file (the earlier files stay applied, and the replay stops there, as the runner does).
     """
-    from schema_audit.sources.psqlinclude import Includes
     from schema_audit.sources.replay_psql import NotReplayed, Where, run_text
     from schema_audit.sources.runner_transactions import in_one_transaction
     from schema_audit.sources.sqlfile import _display, _up_section, discover
