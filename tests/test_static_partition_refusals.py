@@ -4,8 +4,9 @@ partition bound computed by an expression DEFERs only the bound.
 Before, the static reading accepted ATTACH PARTITION of a table with a column the parent
 holds NOT NULL (its primary key's) nullable, missing, retyped or extra, ``ALTER TABLE ONLY p
 ADD PRIMARY KEY`` / ``SET NOT NULL`` on a partitioned table whose partition's column is
-nullable, and ``ADD … USING INDEX`` on a partitioned table: the model held a partition or a
-key the database psql builds never has. Each script runs through ``psql -f`` (errors do not
+nullable, ``ADD … USING INDEX`` on a partitioned table, and ``DROP NOT NULL`` of a primary
+key's column or of a partition's column its parent holds NOT NULL: the model held a
+partition, a key or a nullable column the database psql builds never has. Each script runs through ``psql -f`` (errors do not
 stop it) on a real database: the static reading reports an error at each line psql did, with
 psql's message, and its model is the catalog's. Both ways of reading a history are checked:
 in this process and through the parsing child (``parse_ahead``, histories >= 256 KiB).
@@ -52,6 +53,11 @@ CREATE TABLE q_a PARTITION OF q FOR VALUES FROM ('2020-01-01') TO ('2021-01-01')
 ALTER TABLE ONLY q ADD PRIMARY KEY (id, at);
 CREATE TABLE r_f (id int NOT NULL, at date NOT NULL);
 ALTER TABLE r ATTACH PARTITION r_f FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+ALTER TABLE q_a ALTER id DROP NOT NULL;
+ALTER TABLE ONLY q_a ALTER at DROP NOT NULL;
+CREATE TABLE pk (id int PRIMARY KEY, v int NOT NULL);
+ALTER TABLE pk ALTER id DROP NOT NULL;
+ALTER TABLE pk ALTER v DROP NOT NULL;
 """
 
 
@@ -71,7 +77,7 @@ def test_each_statement_postgresql_refuses_is_an_error_at_its_line(
     history = write_history(tmp_path, {"001_parts.sql": REFUSED})
     dsn = make_db("refusals")
     refused = _psql_errors(dsn, history, "001_parts.sql")
-    assert sorted(refused) == [3, 4, 8, 10, 12, 14, 17, 20, 21]  # psql's own lines
+    assert sorted(refused) == [3, 4, 8, 10, 12, 14, 17, 20, 21, 27, 28, 30]  # psql's own lines
     model = read_history(history, monkeypatch, ahead)
     errors = {u.line: u.reason for u in model.unapplied if u.kind == "error"}
     assert sorted(errors) == sorted(refused), errors

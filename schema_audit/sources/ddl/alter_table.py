@@ -272,8 +272,21 @@ def _no_inherit(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) ->
 @_on(A.AT_SetNotNull, A.AT_DropNotNull)
 def _not_null(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -> None:
     col = interp._column(table, cmd.name)
+    if cmd.subtype == A.AT_DropNotNull:
+        _refuse_drop_not_null(interp, table, cmd.name)
     col.nullable = cmd.subtype == A.AT_DropNotNull
     col.provenance.append(interp._prov("altered"))
+
+
+def _refuse_drop_not_null(interp: DdlInterpreter, table: Table, name: str) -> None:
+    """DROP NOT NULL of a primary key's column, or of a partition's column its parent holds
+    NOT NULL, is refused by PostgreSQL (15); before, the column became nullable statically
+    and the rest of the history was read on that."""
+    if table.primary_key is not None and name in table.primary_key.columns:
+        raise ApplyError(f'column "{name}" is in a primary key')
+    parent = interp.model.tables.get(table.partition_of or "")
+    if parent is not None and name in parent.columns and not parent.columns[name].nullable:
+        raise ApplyError(f'column "{name}" is marked NOT NULL in parent table')
 
 
 @_on(A.AT_ColumnDefault)
