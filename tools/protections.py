@@ -1614,7 +1614,7 @@ PROTECTIONS = [
     Protection(
         "static-include-cycle",
         "schema_audit/sources/psqlinclude.py",
-        "if path in self.reading:",
+        "if path in reading:",
         "if False:",
         "tests/test_psql_include.py",
     ),

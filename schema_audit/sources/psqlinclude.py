@@ -49,7 +49,8 @@ def has_include(raw: bytes) -> bool:
 class Includes:
     """How one history's includes are read: ``root`` (resolved) holds every file read and is
     where ``\\i`` starts; ``display`` names a file as reports do; ``reading``: the files
-    being read now, outermost first (the history's own file, then each include)."""
+    being read now, outermost first (the history's own file, then each include; resolved
+    when an include is met, not for every file of a history)."""
 
     root: Path
     display: Callable[[Path], str]
@@ -65,7 +66,8 @@ class Includes:
         if not name:
             raise IncludeError(f"{where}: \\{m[1]} without a file name")
         relative = m[1] in _RELATIVE and bool(self.reading)
-        start = self.reading[-1].parent if relative else self.root
+        reading = [p.resolve() for p in self.reading]  # (resolved only when one is met)
+        start = reading[-1].parent if relative else self.root
         self.followed_plain = self.followed_plain or not relative
         path = (start / name).resolve()
         if not path.is_relative_to(self.root):
@@ -73,8 +75,8 @@ class Includes:
                 f"{where}: \\{m[1]} {name}: {path} is outside the history's folder "
                 f"{self.root}; not read"
             )
-        if path in self.reading:
-            chain = " -> ".join(self.display(p) for p in [*self.reading, path])
+        if path in reading:
+            chain = " -> ".join(self.display(p) for p in [*reading, path])
             raise IncludeError(f"{where}: \\{m[1]} {name}: the file includes itself ({chain})")
         return path
 

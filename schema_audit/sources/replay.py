@@ -436,7 +436,7 @@ def sql_statements(path: Path) -> Iterator[str]:
             text = _up_section(file.read_text(encoding="utf-8"))
         except (UnicodeDecodeError, OSError):
             continue
-        includes.reading = [file.resolve()]
+        includes.reading = [file]
         yield from _with_includes(text, _display(file, path), includes)
 
 
@@ -490,7 +490,7 @@ def replay_sql(
         started = time.perf_counter()
         error: str | None = None
         where = Where(display)
-        includes.reading = [file.resolve()]
+        includes.reading = [file]
         try:
             raw = file.read_text(encoding="utf-8")
             text = _up_section(raw)

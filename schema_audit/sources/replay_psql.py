@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import psycopg
 
 from schema_audit.sources.psqlinclude import Includes, is_include
-from schema_audit.sources.statements import split_statements
+from schema_audit.sources.statements import _blank_copy_data, split_statements
 
 # meta-commands that change neither the database nor which statements run
 HARMLESS = frozenset(
@@ -73,6 +73,8 @@ def unrun(sql: str) -> Iterator[tuple[int, str]]:
     (those the cut hands over as statements, ``\\i`` … ``\\gexec`` ``\\gset``, excepted)."""
     if "\\" not in sql:
         return
+    if "stdin" in sql or "STDIN" in sql:  # a COPY's rows (``\\N`` …) are no commands
+        sql = _blank_copy_data(sql)
     for m in _COMMAND.finditer(sql):
         name = m[1]
         if name in HARMLESS or name in _AS_STATEMENTS:

@@ -939,7 +939,7 @@ def _interpret(
                 if not progress and reporter.enabled
                 else None
             )
-            includes.reading = [files[number].resolve()]
+            includes.reading = [files[number]]
             interpreter.apply_statements(
                 statements,
                 file=display,
