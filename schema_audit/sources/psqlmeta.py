@@ -5,7 +5,10 @@
 values in variables later statements use. Blanked like every other meta-command line, the
 objects they make were missing from the static model without a word, and a strict set
 could PASS a database psql built differently. Each one found here becomes a statement the
-reader reports as not applied (file:line), so what it could change is DEFERRED.
+reader reports as not applied (file:line), so what it could change is DEFERRED. A reader
+of a history with files (``sqlfile``, ``--replay``) follows the includes instead
+(``psqlinclude``): only a text read without its files (``lint-migrations``, SQL inside a
+migration's code) still reports them.
 
 ``\\gexec`` / ``\\gset`` also end the query before them, as psql sends that query there:
 read without the end, it was joined with the next statement into one syntax error, which
