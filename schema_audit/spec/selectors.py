@@ -65,6 +65,14 @@ def _has_column(table: Table, wanted: Any) -> bool:
     return False
 
 
+def _glob_matches(text: str, pattern: Any) -> bool:
+    """``fnmatch.fnmatchcase``; a pattern without a wildcard is compared as text (the
+    default schema, tested for every table of every selector)."""
+    if type(pattern) is str and not _GLOB_CHARS.intersection(pattern):
+        return text == pattern
+    return fnmatch.fnmatchcase(text, pattern)
+
+
 def _name_matches(table: Table, globs: list[str]) -> bool:
     return any(
         fnmatch.fnmatchcase(table.name, g) or fnmatch.fnmatchcase(f"{table.schema}.{table.name}", g)
@@ -75,7 +83,7 @@ def _name_matches(table: Table, globs: list[str]) -> bool:
 def picks(select: dict[str, Any], table: Table, default_schema: str) -> bool:
     """Whether the ``select:`` mapping picks ``table`` (every given condition must hold)."""
     schemas = _as_list(select.get("schema")) or [default_schema]
-    if not any(fnmatch.fnmatchcase(table.schema, s) for s in schemas):
+    if not any(_glob_matches(table.schema, s) for s in schemas):
         return False
     if table.partition_of and not select.get("partitions", False):
         return False  # a partition answers through its parent unless asked for
@@ -83,7 +91,7 @@ def picks(select: dict[str, Any], table: Table, default_schema: str) -> bool:
         return False
     if "regex" in select and not re.search(select["regex"], table.name):
         return False
-    if _name_matches(table, _as_list(select.get("exclude"))):
+    if "exclude" in select and _name_matches(table, _as_list(select["exclude"])):
         return False
     if not all(_has_column(table, c) for c in _as_list(select.get("has_column"))):
         return False
@@ -124,51 +132,82 @@ def expand(spec: Spec, model: SchemaModel) -> tuple[list[Requirement], dict[str,
     """
     if not spec.selectors:
         return list(spec.requirements), {}
-    # only a requirement of a kind some template has can override one: inline, and of those
-    # kinds only (a 5,000-table init spec has 220,000 requirements, a function call each was
-    # most of expanding it)
-    kinds = {t.kind for selector in spec.selectors for t in selector.templates}
-    explicit = {
-        (
-            r.schema,
-            r.table,
-            r.kind,
-            r.id[len(r.parent) :] if r.parent and r.id.startswith(r.parent) else "",
-        )
-        for r in spec.requirements
-        if r.kind in kinds and r.table
-    }
-    out = list(spec.requirements)
     picked: dict[str, list[Table]] = {}
+    stamped: list[Requirement] = []
     for selector in spec.selectors:
         tables = selected(selector, model, spec.default_schema)
         picked[selector.name] = tables
+        templates = selector.templates
         for table in tables:
-            for template in selector.templates:
+            schema, name = table.schema, table.name
+            # a slotted text stamped once per table (the templates of a table share their
+            # parent's id: a selector spec stamps 64,000 requirements at 5,000 tables)
+            texts: dict[str, str] = {}
+            for template in templates:
+                rid = template.id
+                stamped_id = texts.get(rid)
+                if stamped_id is None:
+                    stamped_id = texts[rid] = _stamp(rid, schema, name) or rid
+                parent = template.parent
+                if parent is not None:
+                    stamped_parent = texts.get(parent)
+                    if stamped_parent is None:
+                        stamped_parent = texts[parent] = parent.replace(
+                            SCHEMA_SLOT, schema
+                        ).replace(TABLE_SLOT, name)
+                else:
+                    stamped_parent = None
                 # the template with its slots filled, built positionally in Requirement's
-                # field order (dataclasses.replace walks the fields: a selector spec
-                # stamps 64,000 requirements at 5,000 tables)
-                req = Requirement(
-                    _stamp(template.id, table.schema, table.name) or template.id,
-                    template.kind,
-                    table.schema,
-                    table.name,
-                    table.name if template.kind == "table" else template.name,
-                    template.severity,
-                    template.category,
-                    template.props,
-                    template.at,
-                    template.impact,
-                    template.description,
-                    _stamp(template.parent, table.schema, table.name),
-                    list(template.questions),
-                    template.file,
+                # field order (dataclasses.replace walks the fields)
+                stamped.append(
+                    Requirement(
+                        stamped_id,
+                        template.kind,
+                        schema,
+                        name,
+                        name if template.kind == "table" else template.name,
+                        template.severity,
+                        template.category,
+                        template.props,
+                        template.at,
+                        template.impact,
+                        template.description,
+                        stamped_parent,
+                        list(template.questions),
+                        template.file,
+                    )
                 )
-                identity = _identity(req)
-                if identity is not None and identity in explicit:
-                    continue  # the table's own entry refines or overrides this one
-                out.append(req)
-    return out, picked
+    return [*spec.requirements, *_not_overridden(spec.requirements, stamped)], picked
+
+
+def _not_overridden(explicit: list[Requirement], stamped: list[Requirement]) -> list[Requirement]:
+    """The stamped requirements, in order, but those whose identity (:func:`_identity`) an
+    explicit requirement has: the table's own entry refines or overrides them.
+
+    Filtered first: an explicit requirement can only match a stamp of its kind, and only
+    when its id ends with the suffix of such a stamp (one ``endswith`` in C; an empty suffix,
+    a table's or an ``id:`` of its own, lets every id through), so the identities of init's
+    120,000 column and RLS requirements are not all made to be compared with 10,000 stamps."""
+    kinds = {r.kind for r in stamped}
+    candidates = [r for r in explicit if r.kind in kinds and r.table]
+    if not candidates:  # a spec of selectors only: nothing to override
+        return stamped
+    identities = [_identity(r) for r in stamped]
+    suffixes: dict[str, set[str]] = {}
+    for identity in identities:
+        if identity is not None:
+            suffixes.setdefault(identity[2], set()).add(identity[3])
+    endings = {kind: tuple(ends) for kind, ends in suffixes.items()}  # per kind
+    explicit_ids = {
+        _identity(r) for r in candidates if r.kind in endings and r.id.endswith(endings[r.kind])
+    }
+    if not explicit_ids:
+        return stamped
+    return [
+        req
+        for req, identity in zip(stamped, identities, strict=True)
+        if identity is None or identity not in explicit_ids
+    ]
 
 
 def _selector_findings(spec: Spec, picked: dict[str, list[Table]]) -> list[Finding]:
