@@ -7,6 +7,7 @@ stopped, else the result's own at ``--fail-on``).
 
 from __future__ import annotations
 
+import functools
 import re
 import shutil
 import sys
@@ -261,6 +262,10 @@ def audit(
     try:
         loaded_spec = api.load_spec(spec, variables(var), allowed_roots=spec_allow or ())
         loaded_spec.rules.update(_rule_options(rule or []))
+        if read is not None:
+            from schema_audit.audit.prefetch import for_spec
+
+            read = functools.partial(read, for_spec(loaded_spec))
         result = api.audit(
             loaded_spec,
             dsn=dsn,

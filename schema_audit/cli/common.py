@@ -229,13 +229,15 @@ def read_ahead(
     jobs: int = 4,
     statement_timeout_ms: int = 30000,
     lock_timeout_ms: int = 5000,
-) -> Callable[[], Any]:
+) -> Callable[..., Any]:
     """The live read of ``dsn``, started now in a thread (``sources/live_ahead.py``): the
     catalog queries run on the server while this thread imports and loads what the command
     needs next (``audit``: the audit engine and the spec, 5,000 tables with init's spec:
     seconds of client CPU). The call returned waits for the read and returns its source;
     the read's notices and errors come out there, so a command's own errors found before
-    it are said first and alone, exactly as when it read afterwards."""
+    it are said first and alone, exactly as when it read afterwards. Its ``meanwhile``
+    argument runs in the caller's thread when the read is not over yet (``audit``: the
+    imports judging would make after it, ``audit.prefetch``)."""
     from schema_audit.sources import live, live_ahead
     from schema_audit.sources.select import load_source
 
@@ -249,7 +251,11 @@ def read_ahead(
             notice=notice,
         )
     )
-    return lambda: ahead.result(live.stderr_notice)
+
+    def take(meanwhile: Callable[[], None] | None = None) -> Any:
+        return ahead.result(live.stderr_notice, meanwhile)
+
+    return take
 
 
 def gaps(model: Any, kind: str, allow_unrendered: bool) -> list[str]:

@@ -44,9 +44,14 @@ class ReadAhead(Generic[T]):
         except BaseException as exc:  # raised again in the caller's thread, by result()
             self._future.set_exception(exc)
 
-    def result(self, notice: Callable[[str], None]) -> T:
+    def result(
+        self, notice: Callable[[str], None], meanwhile: Callable[[], None] | None = None
+    ) -> T:
         """Wait for the read; tell its notices (in order) to ``notice``, then return its
-        result or raise its error."""
+        result or raise its error. ``meanwhile`` runs first when the read is still under
+        way (the caller would only wait: ``audit.prefetch``), not when it is over."""
+        if meanwhile is not None and self._thread.is_alive():
+            meanwhile()
         self._thread.join()
         for line in self._notices:
             notice(line)
