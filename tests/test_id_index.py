@@ -70,3 +70,30 @@ def test_a_keyed_index_with_repeated_ids_still_counts_them() -> None:
     index = IdIndex(IDS, positions)
     assert index.counts is not None
     assert index.match("tables.tenants.columns.id") == ["tables.tenants.columns.id"] * 2
+
+
+# init's waivers are all exact ids: apply_waivers keeps only the positions of the ids they
+# name; with any glob among them it keeps every id's, as before. Both must answer alike.
+EXACT = [
+    "tables.tenants",
+    "tables.tenants.columns.id",  # repeated in IDS: matched twice, the last one's position
+    "rules.SEC007.public.f(a text[], b text[])",  # brackets are literal
+    "rules.PERF001.public.t1.t1_parent_id_fkey",
+    "missing",
+]
+
+
+def test_the_exact_waivers_index_answers_as_the_whole_one() -> None:
+    from schema_audit.audit.waivers import _matcher
+
+    ids = [*IDS, "tables.tenants", "tables.users"]  # repeats after other ids too
+    exact_position, exact_match = _matcher(ids, EXACT)
+    whole_position, whole_match = _matcher(ids, [*EXACT, "nothing*"])  # a glob: every id
+    assert len(whole_position) == len(set(ids)) > len(exact_position)
+    for pattern in EXACT:
+        assert exact_match(pattern) == whole_match(pattern) == match_ids(pattern, ids)
+        assert [exact_position[i] for i in exact_match(pattern)] == [
+            whole_position[i] for i in whole_match(pattern)
+        ]
+    assert exact_match("tables.tenants") == ["tables.tenants"] * 2
+    assert exact_position["tables.tenants"] == len(IDS)  # the last of the id

@@ -9,6 +9,7 @@ waivers hide the next regression.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from schema_audit.audit.findings import Finding, new_evidence
@@ -44,16 +45,14 @@ def apply_waivers(
         if f.kind == "table" and f.status == Status.DEFERRED and f.id.startswith("tables.")
     }
     final = list(findings)
-    # the last finding of an id (dict() keeps the last of equal keys, built in C)
-    position = dict(zip(id_list, range(len(id_list)), strict=True))
-    ids = IdIndex(id_list, position)
+    position, matches = _matcher(id_list, [w.pattern for w in spec.waivers])
     out: list[Finding] = []
     # read once: init's spec has a waiver per rule finding present at init (14,536 at 5,000
     # tables), each waived here
     deviation = (Status.FAIL, Status.PARTIAL)
     undecided, waived = Status.DEFERRED, Status.WAIVED
     for index, waiver in enumerate(spec.waivers):
-        matched = [final[position[i]] for i in ids.match(waiver.pattern)]
+        matched = [final[position[i]] for i in matches(waiver.pattern)]
         who = f" (owner {waiver.owner})" if waiver.owner else ""
         place = waiver.location.split(":")
         file, line = place[0], int(place[1])
@@ -117,6 +116,30 @@ def apply_waivers(
                 )
             )
     return final + out
+
+
+def _matcher(
+    id_list: list[str], patterns: list[str]
+) -> tuple[dict[str, int], Callable[[str], list[str]]]:
+    """The last position of each finding id a waiver may match, and what ``match_ids`` answers
+    for a pattern (an id once for each finding of that id).
+
+    Patterns without ``*`` or ``?`` (all of init's: one exact id per finding present at init)
+    only ever match ids equal to one of them, so only those ids are kept: the positions of
+    every id (235,000 at 5,000 tables, 14,536 of them waived) were 0.09–0.11 CPU s of
+    ``apply_waivers``' 0.22–0.27. A glob needs every id: the whole index, as before."""
+    if any("*" in p or "?" in p for p in patterns):
+        # the last finding of an id (dict() keeps the last of equal keys, built in C)
+        position = dict(zip(id_list, range(len(id_list)), strict=True))
+        return position, IdIndex(id_list, position).match
+    wanted = set(patterns)
+    position = {}
+    counts: dict[str, int] = {}
+    for i in [i for i, fid in enumerate(id_list) if fid in wanted]:  # the filter in one pass
+        fid = id_list[i]
+        position[fid] = i
+        counts[fid] = counts.get(fid, 0) + 1
+    return position, lambda pattern: [pattern] * counts.get(pattern, 0)
 
 
 def _qualified(name: str) -> str:
