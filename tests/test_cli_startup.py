@@ -36,13 +36,16 @@ main()
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _loaded(*args: str, env: dict[str, str] | None = None) -> tuple[int, set[str]]:
+def _loaded(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> tuple[int, set[str]]:
     proc = subprocess.run(
         [sys.executable, "-c", PROBE, json.dumps(args)],
         capture_output=True,
         text=True,
         timeout=120,
         env={**os.environ, **(env or {})},
+        cwd=cwd,
     )
     last = json.loads(proc.stdout.splitlines()[-1])
     return proc.returncode, set(last["modules"])
@@ -118,6 +121,23 @@ def test_live_inspect_imports_only_what_it_uses(make_db, tmp_path: Path) -> None
         sorted(m for m in modules if m.startswith(("schema_audit.api", "schema_audit.audit"))) == []
     )
     assert (tmp_path / "model.json").read_bytes().startswith(b'{"model": {')
+
+
+def test_no_configuration_file_no_toml_parser(make_db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Every command looks for schema-audit.toml / pyproject.toml in the current directory;
+    where there is none (the usual case) tomllib is not imported (~10 ms of a live inspect's
+    start-up where `python -c pass` takes 20); where there is one, it is read as before."""
+    dsn = make_db("startup_toml", "CREATE TABLE t (id int PRIMARY KEY)")
+    code, modules = _loaded("inspect", "--dsn", dsn, "-o", str(tmp_path / "m.json"), cwd=tmp_path)
+    assert code == 0
+    assert "tomllib" not in _roots(modules)
+    (tmp_path / "schema-audit.toml").write_text('search-path = "public"\n', encoding="utf-8")
+    code, modules = _loaded("inspect", "--dsn", dsn, "-o", str(tmp_path / "m.json"), cwd=tmp_path)
+    assert code == 0
+    assert "tomllib" in _roots(modules)
+    (tmp_path / "schema-audit.toml").write_text("search-path = [\n", encoding="utf-8")
+    code, modules = _loaded("inspect", "--dsn", dsn, "-o", str(tmp_path / "m.json"), cwd=tmp_path)
+    assert code == 2  # a file that is not TOML is still refused
 
 
 # lint-migrations and diff print plain listings: not rich (the terminal report's library, which
