@@ -274,6 +274,11 @@ COLLATION_NAME = """CASE WHEN cn.nspname = 'pg_catalog' OR (cn.nspname = 'public
 # pg_class (every index and TOAST table too) and probed pg_depend per relation: at 5,000 tables
 # 0.47-0.49 -> 0.22-0.29 s of the server's CPU for the four. Without a part (a caller reading
 # on its own connection), the relations of Q_RELATIONS's filter, in one subquery.
+# A column's SET STATISTICS / STORAGE / COMPRESSION / (options), when one is not the default
+# ({settings_differ}: attstattarget -1, NULL from PostgreSQL 17, is the default; attstorage's
+# is the type's typstorage), come as one text array: statistics, storage, compression, then
+# the options. Read by a query of their own, they cost a second walk of every column and its
+# type (5,000 tables: 0.1-0.2 s of the server's CPU) for a handful of rows, if any.
 Q_COLUMNS = """
 SELECT a.attrelid, a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull,
        CASE WHEN a.atthasdef THEN (
@@ -284,7 +289,12 @@ SELECT a.attrelid, a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.att
          SELECT {collation}
            FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
           WHERE co.oid = a.attcollation) END,
-       dsc.description, a.atttypid, a.attcollation
+       dsc.description,
+       CASE WHEN {settings_differ}
+            THEN ARRAY[NULLIF(coalesce(a.attstattarget::int, -1), -1)::text,
+                       CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage::text END, {compression}]
+                 || coalesce(a.attoptions, '{{}}') END,
+       a.atttypid, a.attcollation
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_catalog.pg_description dsc ON dsc.objoid = a.attrelid
@@ -471,21 +481,12 @@ CROSS JOIN LATERAL pg_catalog.aclexplode(a.attacl) g
 WHERE a.attacl IS NOT NULL AND a.attnum > 0 AND NOT a.attisdropped AND {ns}
 ORDER BY a.attrelid, a.attnum, 3, 4"""
 
-# Only the columns whose statistics target, storage or compression is not the default (a few
-# rows, if any): SET STATISTICS / STORAGE / COMPRESSION after init passed before. attstorage's
-# default is the type's typstorage; attstattarget -1 (NULL from PostgreSQL 17) is the default.
-Q_COLUMN_SETTINGS = """
-SELECT a.attrelid, a.attname, NULLIF(coalesce(a.attstattarget::int, -1), -1),
-       CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage::text END, {compression},
-       a.attoptions
-FROM pg_catalog.pg_attribute a
-JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
-JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
-WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'm', 'f') AND {ns} AND {not_ext}
-  AND (coalesce(a.attstattarget::int, -1) <> -1 OR a.attstorage <> t.typstorage
-       OR {compression} IS NOT NULL OR a.attoptions IS NOT NULL)
-ORDER BY a.attrelid, a.attnum"""
+# Whether a column has a setting Q_COLUMNS reads (SET STATISTICS / STORAGE / COMPRESSION /
+# options after init passed before); {compression}: the version's attcompression
+SETTINGS_DIFFER = (
+    "coalesce(a.attstattarget::int, -1) <> -1 OR a.attstorage <> t.typstorage"
+    " OR {compression} IS NOT NULL OR a.attoptions IS NOT NULL"
+)
 
 STORAGE = {"p": "plain", "e": "external", "x": "extended", "m": "main"}
 
@@ -667,6 +668,11 @@ MINIMUM_VERSION = 110000  # INCLUDE columns, prokind, indnkeyatts
 
 def version_fragments(version_num: int) -> dict[str, str]:
     """Catalog columns that exist only on newer servers, or a stand-in for older ones."""
+    compression = (
+        "CASE a.attcompression WHEN 'p' THEN 'pglz' WHEN 'l' THEN 'lz4' END"
+        if version_num >= 140000
+        else "NULL::text"
+    )
     return {
         "generated": "a.attgenerated" if version_num >= 120000 else "''::\"char\"",
         "nnd": "i.indnullsnotdistinct" if version_num >= 150000 else "false",
@@ -677,11 +683,8 @@ def version_fragments(version_num: int) -> dict[str, str]:
         # live_deparse follows ruleutils.c of PostgreSQL 11-16 (17 and 18 add constraint
         # clauses such as WITHOUT OVERLAPS/PERIOD/NOT ENFORCED): newer servers deparse alone
         "client_deparse": "true" if version_num < 170000 else "false",
-        "compression": (
-            "CASE a.attcompression WHEN 'p' THEN 'pglz' WHEN 'l' THEN 'lz4' END"
-            if version_num >= 140000
-            else "NULL::text"
-        ),
+        "compression": compression,
+        "settings_differ": SETTINGS_DIFFER.format(compression=compression),
     }
 
 
@@ -976,7 +979,6 @@ _REST = [  # in the order _build reads them
     (Q_TRIGGERS, "triggers"),
     (Q_GRANTS, "table privileges"),
     (Q_COLUMN_GRANTS, "column privileges"),
-    (Q_COLUMN_SETTINGS, "column settings"),
     (Q_VIEW_DEPENDENCIES, "view dependencies"),
     (Q_FUNCTIONS, "functions"),
     (Q_ENUMS, "enum types"),
@@ -1129,6 +1131,9 @@ def _build(
     # the relation's column dict or list and name, looked up once per relation, not per row
     into_table: dict[str, Column] | None = None
     into_view: list[ViewColumn] | None = None
+    rel: Table | View | None = None
+    # (relation, column, Q_COLUMNS's settings array) of the columns that have settings
+    with_settings: list[tuple[Table | View, str, list[str | None]]] = []
     qualified = ""
     for (
         relid,
@@ -1141,6 +1146,7 @@ def _build(
         generated,
         collation,
         comment,
+        settings,
         typid,
         collid,
     ) in r.rows(Q_COLUMNS, "columns", part=columns_part):
@@ -1161,6 +1167,8 @@ def _build(
         home = types.get(type_)
         if home is None:
             home = types[type_] = words[_home_type(type_)]
+        if settings is not None and rel is not None:  # rare: set once the columns are made
+            with_settings.append((rel, name, settings))
         if into_table is not None:
             if not generated:  # a plain column (column_from_row's first case, inline)
                 into_table[name] = Column(
@@ -1188,6 +1196,7 @@ def _build(
             )
         elif into_view is not None:
             into_view.append(ViewColumn(name, home))
+    _column_settings(with_settings)
 
     # The view definitions are taken last (_view_definitions), their blind spots put here.
     view_spots_at = len(r.blind_spots)
@@ -1214,7 +1223,6 @@ def _build(
     _read_policies(r, relations)
     _read_triggers(r, relations)
     _read_grants(r, relations, words)
-    _read_column_settings(r, relations)
     for view_oid, schema, name in r.rows(Q_VIEW_DEPENDENCIES, "view dependencies"):
         view = relations.get(view_oid)
         if isinstance(view, View):
@@ -1941,32 +1949,34 @@ def read_trigger_extras(trigger: Trigger, definition: str) -> None:
         trigger.new_table = _unquote(transition.group(2))
 
 
-def _read_column_settings(r: _Reader, relations: dict[int, Table | View]) -> None:
-    """SET STATISTICS / STORAGE / COMPRESSION of the columns that have one (a table's or a
-    materialized view's)."""
-    for relid, name, statistics, storage, compression, options in r.rows(
-        Q_COLUMN_SETTINGS, "column settings"
-    ):
-        table = relations.get(relid)
-        column: Column | ViewColumn | None = (
-            table.columns.get(name)
-            if isinstance(table, Table)
-            else next((c for c in table.columns if c.name == name), None)
-            if table is not None
-            else None
-        )
-        if column is None:
-            continue
-        settings: dict[str, int | str] = {}
-        if statistics is not None:
-            settings["statistics"] = statistics
-        if storage is not None:
-            settings["storage"] = STORAGE.get(storage, storage)
-        if compression is not None:
-            settings["compression"] = compression
-        if options:  # SET (n_distinct = …): pg_attribute.attoptions, one string
-            settings["options"] = option_text(options)
-        column.settings = settings
+def _column_settings(found: list[tuple[Table | View, str, list[str | None]]]) -> None:
+    """Each column's settings (SET STATISTICS / STORAGE / COMPRESSION / options) on the column
+    of a table or materialized view; a plain view's columns have none to set (ALTER … SET
+    STATISTICS / STORAGE / (options) refuse a view): its catalog rows are not read, as before."""
+    for relation, name, values in found:
+        column: Column | ViewColumn | None = None
+        if isinstance(relation, Table):
+            column = relation.columns.get(name)
+        elif relation.materialized:
+            column = next((c for c in relation.columns if c.name == name), None)
+        if column is not None:
+            column.settings = _settings(values)
+
+
+def _settings(values: list[str | None]) -> dict[str, int | str]:
+    """A column's settings from Q_COLUMNS's array: statistics target, storage, compression,
+    then the options (``n_distinct=5`` …); only those that are not the default."""
+    statistics, storage, compression, *options = values
+    settings: dict[str, int | str] = {}
+    if statistics is not None:
+        settings["statistics"] = int(statistics)
+    if storage is not None:
+        settings["storage"] = STORAGE.get(storage, storage)
+    if compression is not None:
+        settings["compression"] = compression
+    if options:  # SET (n_distinct = …): pg_attribute.attoptions, one string
+        settings["options"] = option_text(options)
+    return settings
 
 
 def _read_grants(r: _Reader, relations: dict[int, Table | View], words: _Words) -> None:
