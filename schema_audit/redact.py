@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import json
 import os
 import re
@@ -106,6 +105,8 @@ def _service_passwords(path: Path) -> list[str]:
 def _char_forms(char: str) -> list[str]:
     """How one character of a secret may be written by our formats: as itself, backslash-
     escaped (Markdown, JSON), as an HTML/XML entity, or JSON's ``\\uXXXX``."""
+    import html  # here: only a command that knows a secret masks (html.entities' import ~2 ms)
+
     code = ord(char)
     forms = {
         char,
