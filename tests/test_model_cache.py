@@ -394,8 +394,9 @@ def test_the_session_knows_every_attribute_of_the_interpreter() -> None:
 def test_a_prefix_goes_on_with_the_readers_state(
     tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """What the next file sees besides the model: search_path, role, collations, revoked
-    defaults, sequences' names, foreign-key referrers, and the ledger of open statements."""
+    """What the next file sees besides the model: collations, revoked defaults, sequences'
+    names, foreign-key referrers, and the ledger of open statements (search_path and role
+    are the runner's again: each file is a session of its own)."""
     folder = tmp_path / "sql"
     folder.mkdir()
     (folder / "V1__a.sql").write_text(
@@ -416,7 +417,9 @@ def test_a_prefix_goes_on_with_the_readers_state(
         "CREATE RULE r AS ON INSERT TO par DO INSTEAD NOTHING;\n"
         "CREATE VIEW sv AS SELECT * FROM par;\n"
     )
-    (folder / "V2__b.sql").write_text(
+    (folder / "V2__b.sql").write_text(  # a session of its own: Flyway restores search_path and role
+        "SET search_path TO app, public;\n"
+        "SET ROLE admin;\n"
         "CREATE TABLE t (n text COLLATE ci);\n"
         "CREATE TABLE u (id int PRIMARY KEY);\n"
         "RESET ROLE;\n"

@@ -1667,6 +1667,13 @@ PROTECTIONS = [
         "        pass",
         "tests/test_static_partition_refusals.py",
     ),
+    Protection(
+        "static-each-file-a-new-session",
+        "schema_audit/sources/sqlfile.py",
+        '            interpreter.end_session(list(search_path) if search_path else ["public"])',
+        "            interpreter.end_session()",
+        "tests/test_realworld_trial10.py::test_each_file_starts_with_the_runners_search_path_and_role",
+    ),
 ]
 
 

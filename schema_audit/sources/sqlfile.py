@@ -947,7 +947,8 @@ def _interpret(
                 revision=version if path.is_dir() else None,
                 on_line=lines.update if lines else None,
             )
-            interpreter.end_session()  # each file runs in a session of its own (psql -f, Prisma, …)
+            # each file runs in a session of its own (psql -f, Prisma, …), with the runner's search_path
+            interpreter.end_session(list(search_path) if search_path else ["public"])
             if lines:
                 lines.done()
     finally:

@@ -213,9 +213,15 @@ class DdlInterpreter:
         self._temp.add(rv.relname)
         return TEMP_SCHEMA
 
-    def end_session(self) -> None:
+    def end_session(self, search_path: list[str] | None = None) -> None:
         """The migration session ended: its temporary relations are gone (they never were part
-        of the schema a later session, or the audited database, sees)."""
+        of the schema a later session, or the audited database, sees). With ``search_path``
+        (the one the runner starts each session with), the next session also starts afresh:
+        that search_path and the login role, whatever SET search_path / SET ROLE this one ran
+        (psql -f of the next file, and --replay, do not see them)."""
+        if search_path is not None:
+            self.search_path = list(search_path)
+            self.current_role = None
         for name in self._temp:
             key = qualify(TEMP_SCHEMA, name)
             relation = self.model.tables.pop(key, None) or self.model.views.pop(key, None)

@@ -1,0 +1,83 @@
+"""Real-world trial (eleventh session, trial10): static reading == catalog on projects' own forms.
+
+Fixtures are written here in each project's style; no project file is copied."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+
+from schema_audit.modeldiff import diff_models
+from schema_audit.sources import live
+from schema_audit.sources.sqlfile import read_sql
+
+# metabrainz/musicbrainz-server's admin/sql style, run by InitDb.pl as one `psql -f` per file:
+# each schema's files start with their own SET search_path; the files after them (primary
+# keys, indexes) rely on the search_path every new session starts with.
+SESSION_FILES = {
+    "000_schemas.sql": (
+        "CREATE SCHEMA core;\nCREATE SCHEMA archive;\n"
+        "GRANT USAGE, CREATE ON SCHEMA archive TO trial10_archivist;\n"
+    ),
+    "001_tables.sql": "CREATE TABLE artist (id SERIAL, name TEXT NOT NULL);\n",
+    "002_archive_tables.sql": (
+        "SET search_path = 'archive';\n"
+        "CREATE TABLE art_type (id SERIAL, name TEXT);\n"
+        "SET ROLE trial10_archivist;\n"
+        "ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO PUBLIC;\n"
+        "CREATE TABLE cover (id INTEGER);\n"
+    ),
+    "003_primary_keys.sql": (
+        "ALTER TABLE artist ADD CONSTRAINT artist_pkey PRIMARY KEY (id);\n"
+        "CREATE TABLE label (id SERIAL PRIMARY KEY);\n"
+        "CREATE INDEX artist_idx_name ON artist (name);\n"
+    ),
+}
+
+
+def _apply_file_by_file(dsn: str, folder: Path, search_path: str) -> None:
+    """As `psql -f` of each file does: a new session each, starting with ``search_path``."""
+    for file in sorted(folder.iterdir()):
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute(f"SET search_path = {search_path}")
+            conn.execute(file.read_text())
+
+
+def test_each_file_starts_with_the_runners_search_path_and_role(
+    make_db, pg_server, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """metabrainz/musicbrainz-server: a file's `SET search_path = 'archive'` (and `SET ROLE`,
+    whose default privileges then granted on the next files' tables) ended with its `psql` session, but the static reading carried both into the next files:
+    their tables, keys and indexes went to `archive` (2,428 statements of MusicBrainz's
+    schema "not applied": relation does not exist), and a table the next file creates in
+    `core` was read as `archive`'s: a spec requiring that table in `archive` PASSed
+    statically on a database that has it in `core` (false PASS); --replay and psql agreed."""
+    pg_server.execute(
+        "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'trial10_archivist') "
+        "THEN CREATE ROLE trial10_archivist; END IF; END $$"
+    )
+    folder = tmp_path / "sql"
+    folder.mkdir()
+    for name, text in SESSION_FILES.items():
+        (folder / name).write_text(text)
+    dsn = make_db("trial10_sessions")
+    _apply_file_by_file(dsn, folder, "core, public")
+
+    model, _ = read_sql(folder, search_path=["core", "public"])
+    catalog = live.introspect(dsn)
+    assert not [u for u in model.unapplied if u.kind == "error"]
+    assert (
+        sorted(model.tables)
+        == sorted(catalog.tables)
+        == [
+            "archive.art_type",
+            "archive.cover",
+            "core.artist",
+            "core.label",
+        ]
+    )
+    # created by the login role: trial10_archivist's default privileges do not apply
+    assert [g.grantee for g in model.tables["core.label"].grants] == []
+    assert [g.grantee for g in model.tables["archive.cover"].grants] == ["public"]
+    assert [str(d) for d in diff_models(catalog, model)] == []
