@@ -10,6 +10,7 @@ import psycopg
 
 from schema_audit.modeldiff import diff_models
 from schema_audit.sources import live
+from schema_audit.sources.ddl import interpret
 from schema_audit.sources.sqlfile import read_sql
 
 # metabrainz/musicbrainz-server's admin/sql style, run by InitDb.pl as one `psql -f` per file:
@@ -81,3 +82,66 @@ def test_each_file_starts_with_the_runners_search_path_and_role(
     assert [g.grantee for g in model.tables["core.label"].grants] == []
     assert [g.grantee for g in model.tables["archive.cover"].grants] == ["public"]
     assert [str(d) for d in diff_models(catalog, model)] == []
+
+
+# metabrainz/musicbrainz-server's CreateTables.sql / CreateIndexes.sql style: the schema's
+# own functions called unqualified under `SET search_path = musicbrainz, public`.
+OWN_SCHEMA_FUNCTIONS = r"""
+    CREATE SCHEMA mb;
+    SET search_path = mb, public;
+    CREATE FUNCTION controlled_for_whitespace(TEXT) RETURNS boolean AS $$
+      SELECT NOT $1 ~ E'^\\s|\\s$';
+    $$ LANGUAGE SQL IMMUTABLE SET search_path = pg_catalog;
+    CREATE FUNCTION mb_lower(TEXT) RETURNS TEXT AS $$ SELECT lower($1) $$
+      LANGUAGE SQL IMMUTABLE;
+    CREATE FUNCTION next_rank() RETURNS INTEGER AS $$ SELECT 1 $$ LANGUAGE SQL;
+    CREATE FUNCTION public.in_public(TEXT) RETURNS boolean AS $$ SELECT true $$ LANGUAGE SQL IMMUTABLE;
+    CREATE TABLE area (
+      id      SERIAL,
+      name    VARCHAR NOT NULL CHECK (controlled_for_whitespace(name)),
+      comment VARCHAR(255) NOT NULL DEFAULT '',
+      rank    INTEGER DEFAULT next_rank(),
+      low     TEXT GENERATED ALWAYS AS (mb_lower(comment)) STORED,
+      CONSTRAINT area_comment_check CHECK (controlled_for_whitespace(comment) AND in_public(comment))
+    );
+    ALTER TABLE area ALTER COLUMN comment SET DEFAULT mb_lower('x');
+    CREATE INDEX area_idx_lower_name ON area (mb_lower(name));
+    CREATE INDEX area_idx_ranked ON area (id) WHERE controlled_for_whitespace(comment);
+"""
+
+
+def test_own_schema_functions_called_unqualified(make_db) -> None:  # type: ignore[no-untyped-def]
+    """metabrainz/musicbrainz-server: `CHECK (controlled_for_whitespace(name))` written under
+    `SET search_path = musicbrainz, public` is printed by the catalog (read with an empty
+    search_path) `musicbrainz.controlled_for_whitespace((name)::text)`; the static reading
+    kept the bare name: 261 CHECKs and 8 index expressions FAILed a static audit against
+    init's spec of the database built from the same files (false FAIL), and `diff` differed."""
+    dsn = make_db("trial10_functions", OWN_SCHEMA_FUNCTIONS)
+    static = interpret(OWN_SCHEMA_FUNCTIONS)
+    assert static.tables["mb.area"].checks["area_name_check"].expression == (
+        "mb.controlled_for_whitespace(name)"
+    )
+    assert [str(d) for d in diff_models(live.introspect(dsn), static)] == []
+
+
+def test_a_name_two_schemas_of_the_path_hold_stays_as_written() -> None:
+    """PostgreSQL picks among same-named functions of several schemas by argument types:
+    not guessed, the call stays as written."""
+    static = interpret(
+        "CREATE SCHEMA a; CREATE SCHEMA b; SET search_path = a, b;"
+        "CREATE FUNCTION f(int) RETURNS int AS 'SELECT 1' LANGUAGE SQL IMMUTABLE;"
+        "CREATE FUNCTION b.f(text) RETURNS int AS 'SELECT 1' LANGUAGE SQL IMMUTABLE;"
+        "CREATE TABLE t (x int CHECK (f(x) > 0));"
+    )
+    assert static.tables["a.t"].checks["t_x_check"].expression == "f(x) > 0"
+
+
+def test_a_domain_check_calls_its_schemas_function(make_db) -> None:  # type: ignore[no-untyped-def]
+    """The same for a domain's CHECK (pg_get_constraintdef of the domain's constraint)."""
+    sql = (
+        "CREATE SCHEMA mb; SET search_path = mb, public;"
+        "CREATE FUNCTION trimmed(TEXT) RETURNS boolean AS 'SELECT $1 = btrim($1)' LANGUAGE SQL IMMUTABLE;"
+        "CREATE DOMAIN label AS TEXT CHECK (trimmed(VALUE));"
+    )
+    dsn = make_db("trial10_domain_function", sql)
+    assert [str(d) for d in diff_models(live.introspect(dsn), interpret(sql))] == []

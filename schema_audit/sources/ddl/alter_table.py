@@ -21,6 +21,7 @@ from schema_audit.sources.ddl import inheritance, rules
 from schema_audit.sources.ddl.colsettings import set_options, set_setting, set_storage
 from schema_audit.sources.ddl.constraints import add_constraint, constraint_names
 from schema_audit.sources.ddl.errors import ApplyError
+from schema_audit.sources.ddl.function_schemas import qualified_calls
 from schema_audit.sources.ddl.indexes import index_named, set_clustered
 from schema_audit.sources.ddl.nodes import apply_reloptions, deparse, reloptions, strings
 from schema_audit.sources.ddl.partitions import (
@@ -292,7 +293,7 @@ def _refuse_drop_not_null(interp: DdlInterpreter, table: Table, name: str) -> No
 @_on(A.AT_ColumnDefault)
 def _column_default(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -> None:
     col = interp._column(table, cmd.name)
-    col.default = deparse(cmd.def_) if cmd.def_ is not None else None
+    col.default = qualified_calls(interp, deparse(cmd.def_)) if cmd.def_ is not None else None
     col.provenance.append(interp._prov("altered"))
 
 

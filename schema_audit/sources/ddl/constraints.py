@@ -26,6 +26,7 @@ from schema_audit.model import (
 )
 from schema_audit.pgvisit import find_all
 from schema_audit.sources.ddl.errors import ApplyError
+from schema_audit.sources.ddl.function_schemas import qualified_calls
 from schema_audit.sources.ddl.implicit import promote_integer_columns
 from schema_audit.sources.ddl.nodes import deparse, strings
 from schema_audit.sources.ddl.operand_bases import operand_bases
@@ -95,7 +96,7 @@ def add_constraint(
         )
     elif kind == ConstrType.CONSTR_CHECK:
         con.raw_expr = promote_integer_columns(con.raw_expr, table.columns, operand_bases(interp))
-        expr = deparse(con.raw_expr) or ""
+        expr = qualified_calls(interp, deparse(con.raw_expr)) or ""
         mentioned = columns_in(con.raw_expr, table)
         # PostgreSQL names it after the one column the expression reads, wherever it is
         # written (a column CHECK reading two columns is <table>_check)

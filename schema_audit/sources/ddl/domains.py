@@ -23,6 +23,7 @@ from schema_audit.model import Column, DomainType, qualify, quote_ident
 from schema_audit.sources.ddl import dependents
 from schema_audit.sources.ddl.constraints import constraint_names
 from schema_audit.sources.ddl.errors import ApplyError
+from schema_audit.sources.ddl.function_schemas import qualified_calls
 from schema_audit.sources.ddl.implicit import promote_integer_columns
 from schema_audit.sources.ddl.nodes import deparse, strings, type_text
 from schema_audit.sources.ddl.operand_bases import operand_bases
@@ -78,7 +79,7 @@ def _check_text(interp: DdlInterpreter, domain: DomainType, con: ast.Constraint)
     domain over a domain: ``(VALUE)::integer < 10``)."""
     value = {"value": Column("value", domain.type)}
     expr = promote_integer_columns(con.raw_expr, value, operand_bases(interp))
-    expr = deparse(expr) or ""
+    expr = qualified_calls(interp, deparse(expr)) or ""
     return f"CHECK ({expr})" + (" NOT VALID" if con.skip_validation else "")
 
 

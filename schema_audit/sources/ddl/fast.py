@@ -39,6 +39,7 @@ from schema_audit.sources.ddl.constraints import (
     add_constraint,
     without_redundant_indexes,
 )
+from schema_audit.sources.ddl.function_schemas import qualified_calls
 from schema_audit.sources.ddl.implicit import INTEGER_TYPES
 from schema_audit.sources.ddl.indexes import index_target, key_collation, place_index
 from schema_audit.sources.ddl.nodes import expr_label
@@ -530,7 +531,7 @@ def _place_column(
         if step == "nullable":
             column.nullable = value
         elif step == "default":
-            column.default = value
+            column.default = qualified_calls(interp, value)
         else:
             constraints.append(ColumnConstraint(value, colname))
     return constraints

@@ -12,6 +12,7 @@ from pglast.enums import SortByDir, SortByNulls
 from schema_audit.model import Index, IndexKey, Table, View, qualify
 from schema_audit.pgvisit import find_all
 from schema_audit.sources.ddl.errors import ApplyError
+from schema_audit.sources.ddl.function_schemas import qualified_calls
 from schema_audit.sources.ddl.implicit import promote_integer_columns
 from schema_audit.sources.ddl.nodes import deparse, expr_label, reloptions, strings
 from schema_audit.sources.ddl.operand_bases import operand_bases
@@ -128,6 +129,10 @@ def place_index(
             return
         raise ApplyError(f"relation {qualify(schema, name)} already exists")
     interp._home(relation, name)
+    for key in keys:
+        if not key.is_column:
+            key.expression = qualified_calls(interp, key.expression) or key.expression
+    where = qualified_calls(interp, where)
     relation.indexes[name] = Index(
         name,
         keys,

@@ -18,6 +18,7 @@ from schema_audit.sources.ddl.constraints import (
     without_redundant_indexes,
 )
 from schema_audit.sources.ddl.errors import ApplyError
+from schema_audit.sources.ddl.function_schemas import qualified_calls
 from schema_audit.sources.ddl.implicit import promote_integer_columns
 from schema_audit.sources.ddl.nodes import create_reloptions, deparse, strings
 from schema_audit.sources.ddl.operand_bases import operand_bases
@@ -129,7 +130,7 @@ def add_column(
         elif kind == ConstrType.CONSTR_NULL:
             column.nullable = True
         elif kind == ConstrType.CONSTR_DEFAULT:
-            column.default = deparse(con.raw_expr)
+            column.default = qualified_calls(interp, deparse(con.raw_expr))
         elif kind == ConstrType.CONSTR_IDENTITY:
             column.identity = "always" if con.generated_when == "a" else "by default"
             column.nullable = False
@@ -137,7 +138,7 @@ def add_column(
             con.raw_expr = promote_integer_columns(
                 con.raw_expr, table.columns, operand_bases(interp)
             )
-            column.generated = deparse(con.raw_expr)
+            column.generated = qualified_calls(interp, deparse(con.raw_expr))
         elif (
             kind in (ConstrType.CONSTR_ATTR_DEFERRABLE, ConstrType.CONSTR_ATTR_DEFERRED) and pending
         ):
