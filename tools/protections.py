@@ -1682,6 +1682,14 @@ PROTECTIONS = [
         "tests/test_realworld_trial10.py::test_own_schema_functions_called_unqualified "
         "tests/test_realworld_trial10.py::test_a_domain_check_calls_its_schemas_function",
     ),
+    Protection(
+        "static-partition-columns-keep-collation",
+        "schema_audit/sources/ddl/tables.py",
+        "                    generated=col.generated,\n                    collation=col.collation,\n",
+        "                    generated=col.generated,\n",
+        "tests/test_realworld_trial10.py::"
+        "test_partitions_and_children_take_the_parents_columns_as_postgresql_does",
+    ),
 ]
 
 

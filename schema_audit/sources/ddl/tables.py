@@ -57,8 +57,15 @@ def create_table(interp: DdlInterpreter, node: ast.CreateStmt) -> None:
         parent_table = interp.model.tables.get(parent_key)
         if parent_table:
             for col in parent_table.columns.values():
+                # a partition's column is the parent's: its collation and generation expression too
                 table.columns[col.name] = Column(
-                    col.name, col.type, col.nullable, col.default, provenance=[interp._prov()]
+                    col.name,
+                    col.type,
+                    col.nullable,
+                    col.default,
+                    generated=col.generated,
+                    collation=col.collation,
+                    provenance=[interp._prov()],
                 )
                 copy_settings(col, table.columns[col.name], storage=True, compression=True)
     if node.partbound is None and node.inhRelations:
@@ -78,7 +85,11 @@ def create_table(interp: DdlInterpreter, node: ast.CreateStmt) -> None:
     for element in node.tableElts or ():
         if isinstance(element, ast.ColumnDef):
             if element.colname in table.columns and node.inhRelations:
-                continue  # a column the parent already has, restated (merged by PostgreSQL)
+                # a column the parent already has, restated (merged by PostgreSQL): its own
+                # NOT NULL, DEFAULT and constraints apply (`PARTITION OF p (a DEFAULT 5)`)
+                column = table.columns[element.colname]
+                deferred.extend(column_constraints(interp, table, column, element, merged=True))
+                continue
             deferred.extend(add_column(interp, table, element))
         elif isinstance(element, ast.Constraint):
             deferred.append(element)
@@ -122,12 +133,26 @@ def add_column(
         strings(cd.collClause.collname) if cd.collClause is not None else None,
         action,
     )
+    pending = column_constraints(interp, table, column, cd)
+    if cd.compression and cd.compression != "default":  # … COMPRESSION lz4 (PostgreSQL 14+)
+        set_setting(column, "compression", cd.compression)
+    if cd.storage_name:  # … STORAGE external (PostgreSQL 16+)
+        set_storage(column, cd.storage_name, is_enum(interp, column.type))
+    return pending
+
+
+def column_constraints(
+    interp: DdlInterpreter, table: Table, column: Column, cd: ast.ColumnDef, merged: bool = False
+) -> list[ColumnConstraint]:
+    """Apply a column definition's NOT NULL, DEFAULT, identity and generation to ``column``;
+    return its constraints that need the table (PK, UNIQUE, FK, CHECK). ``merged``: a column
+    a parent (INHERITS, PARTITION OF) already gave the table, restated with options."""
     pending: list[ColumnConstraint] = []
     for con in cd.constraints or ():
         kind = con.contype
         if kind == ConstrType.CONSTR_NOTNULL:
             column.nullable = False
-        elif kind == ConstrType.CONSTR_NULL:
+        elif kind == ConstrType.CONSTR_NULL and not merged:  # (a parent's NOT NULL stays)
             column.nullable = True
         elif kind == ConstrType.CONSTR_DEFAULT:
             column.default = qualified_calls(interp, deparse(con.raw_expr))
@@ -155,10 +180,6 @@ def add_column(
             ConstrType.CONSTR_EXCLUSION,
         ):
             pending.append(ColumnConstraint(con, cd.colname))
-    if cd.compression and cd.compression != "default":  # … COMPRESSION lz4 (PostgreSQL 14+)
-        set_setting(column, "compression", cd.compression)
-    if cd.storage_name:  # … STORAGE external (PostgreSQL 16+)
-        set_storage(column, cd.storage_name, is_enum(interp, column.type))
     return pending
 
 
