@@ -184,3 +184,34 @@ def test_partitions_and_children_take_the_parents_columns_as_postgresql_does(mak
     static = interpret(COLLATED_PARTITIONS)
     assert static.tables["public.artist_release_nonva"].columns["name"].collation == "musicbrainz"
     assert [str(d) for d in diff_models(live.introspect(dsn), static)] == []
+
+
+# metabrainz/musicbrainz-server's CreateFunctions.sql style: functions returning rows of the
+# schema's own tables, under `SET search_path = musicbrainz, public`.
+ROW_TYPE_FUNCTIONS = """
+    CREATE SCHEMA mb;
+    SET search_path = mb, public;
+    CREATE TABLE area_containment (descendant INTEGER, parent INTEGER, depth SMALLINT);
+    CREATE TYPE fluency AS ENUM ('basic', 'native');
+    CREATE FUNCTION get_area_parent_hierarchy_rows(INTEGER[]) RETURNS SETOF area_containment AS $$
+      SELECT * FROM area_containment WHERE descendant = any($1)
+    $$ LANGUAGE SQL STABLE;
+    CREATE FUNCTION sanitize(r area_containment, f fluency) RETURNS area_containment AS $$
+      SELECT r
+    $$ LANGUAGE SQL IMMUTABLE;
+    CREATE FUNCTION levels(OUT level fluency) AS $$ SELECT 'basic'::fluency $$ LANGUAGE SQL;
+    CREATE TABLE area_snapshot (id INTEGER, row area_containment);
+"""
+
+
+def test_row_types_of_own_schema_tables_in_signatures(make_db) -> None:  # type: ignore[no-untyped-def]
+    """metabrainz/musicbrainz-server: `RETURNS SETOF area_containment` under `SET search_path
+    = musicbrainz, public` is printed `SETOF musicbrainz.area_containment` by
+    pg_get_function_result (and an argument of that type in the identity arguments, a column
+    of it by format_type); the static reading left them bare: 8 `returns` FAILs of
+    MusicBrainz, and a function taking such a row was "absent" on one side and "present" on
+    the other in `diff` (its signature differed)."""
+    dsn = make_db("trial10_row_types", ROW_TYPE_FUNCTIONS)
+    static = interpret(ROW_TYPE_FUNCTIONS)
+    assert "mb.sanitize(r mb.area_containment, f mb.fluency)" in static.functions
+    assert [str(d) for d in diff_models(live.introspect(dsn), static)] == []

@@ -12,6 +12,7 @@ from schema_audit.model import Function
 from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.nodes import deparse, flatten, strings
 from schema_audit.sources.ddl.registry import handles
+from schema_audit.sources.ddl.tables import searched_type
 from schema_audit.sqlnorm import format_typename, quote_ident
 
 if TYPE_CHECKING:
@@ -27,7 +28,7 @@ def create_function(interp: DdlInterpreter, node: ast.CreateFunctionStmt) -> Non
     # the identity arguments as pg_get_function_identity_arguments prints them: OUT ones too,
     # not the columns of RETURNS TABLE
     arguments = ", ".join(
-        _arg_text(p, bool(node.is_procedure))
+        _arg_text(interp, p, bool(node.is_procedure))
         for p in params
         if p.mode != FunctionParameterMode.FUNC_PARAM_TABLE
     )
@@ -35,7 +36,7 @@ def create_function(interp: DdlInterpreter, node: ast.CreateFunctionStmt) -> Non
         schema,
         names[-1],
         arguments=arguments,
-        returns=_result_text(node, params),
+        returns=_result_text(interp, node, params),
         provenance=[interp._prov()],
         defaults=[deparse(p.defexpr) or "" for p in params if p.defexpr is not None],
     )
@@ -162,7 +163,7 @@ def functions_named(interp: DdlInterpreter, obj: ast.ObjectWithArgs) -> list[Fun
     return [f for f in found if same(f.arguments)] or found
 
 
-def _arg_text(param, is_procedure: bool) -> str:
+def _arg_text(interp: DdlInterpreter, param, is_procedure: bool) -> str:
     """One argument as pg_get_function_identity_arguments prints it: [mode] [name] type, the
     type without its modifier (the catalog keeps only the type's oid); a procedure's plain
     arguments are printed IN, since its OUT ones belong to its identity."""
@@ -172,20 +173,20 @@ def _arg_text(param, is_procedure: bool) -> str:
         FunctionParameterMode.FUNC_PARAM_OUT: "OUT ",
     }.get(param.mode, "IN " if is_procedure else "")
     name = f"{quote_ident(param.name)} " if param.name else ""
-    return f"{mode}{name}{_bare_type(param.argType)}"
+    return f"{mode}{name}{_typed(interp, param.argType)}"
 
 
-def _result_text(node: ast.CreateFunctionStmt, params: list) -> str:
+def _result_text(interp: DdlInterpreter, node: ast.CreateFunctionStmt, params: list) -> str:
     """The result as pg_get_function_result prints it: ``TABLE(name type, …)``, ``SETOF type``,
     the type of a single OUT parameter, ``record`` for several, nothing for a procedure."""
     if node.is_procedure:
         return ""
     table = [p for p in params if p.mode == FunctionParameterMode.FUNC_PARAM_TABLE]
     if table:
-        columns = ", ".join(f"{quote_ident(p.name)} {_bare_type(p.argType)}" for p in table)
+        columns = ", ".join(f"{quote_ident(p.name)} {_typed(interp, p.argType)}" for p in table)
         return f"TABLE({columns})"
     if node.returnType is not None:
-        text = _bare_type(node.returnType)
+        text = _typed(interp, node.returnType)
         return f"SETOF {text}" if node.returnType.setof else text
     outs = [
         p
@@ -193,8 +194,14 @@ def _result_text(node: ast.CreateFunctionStmt, params: list) -> str:
         if p.mode in (FunctionParameterMode.FUNC_PARAM_OUT, FunctionParameterMode.FUNC_PARAM_INOUT)
     ]
     if len(outs) == 1:
-        return _bare_type(outs[0].argType)
+        return _typed(interp, outs[0].argType)
     return "record" if outs else ""
+
+
+def _typed(interp: DdlInterpreter, typename: ast.TypeName) -> str:
+    """An argument's or the result's type as the catalog prints it: bare (:func:`_bare_type`),
+    under its schema when the search_path finds an enum, domain or row type outside public."""
+    return searched_type(interp, _bare_type(typename))
 
 
 def _bare_type(typename: ast.TypeName) -> str:

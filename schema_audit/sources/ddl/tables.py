@@ -330,17 +330,20 @@ LIKE_ALL = 0x7FFFFFFF
 
 
 def searched_type(interp: DdlInterpreter, type_text: str) -> str:
-    """An unqualified enum or domain name as the catalog prints it: under its schema when
-    the search_path finds it outside public (``SET search_path = test; CREATE TYPE
-    visit_type AS ENUM …; … visit_type visit_type`` is ``test.visit_type``, and so is
-    ``devil_int``, a domain; PostgREST's fixtures)."""
+    """An unqualified enum, domain or row type name as the catalog prints it: under its
+    schema when the search_path finds it outside public (``SET search_path = test; CREATE
+    TYPE visit_type AS ENUM …; … visit_type visit_type`` is ``test.visit_type``, and so is
+    ``devil_int``, a domain; PostgREST's fixtures; a table's row type, MusicBrainz's
+    ``RETURNS SETOF area_containment``, is ``musicbrainz.area_containment``). A built-in
+    type shadowed by such a name (pg_catalog is searched first) is not told apart."""
     path = interp.search_path
     if (path and path[0] == "public") or "." in type_text or '"' in type_text:
         return type_text  # (the usual path: public first, nothing to look up)
     name = type_text.removesuffix("[]")
     model = interp.model
     for schema in path:
-        if qualify(schema, name) in model.enums or qualify(schema, name) in model.domains:
+        key = qualify(schema, name)
+        if key in model.enums or key in model.domains or key in model.tables or key in model.views:
             if schema in ("public", "pg_catalog"):
                 return type_text
             return f"{schema}.{type_text}"
