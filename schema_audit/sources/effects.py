@@ -324,6 +324,18 @@ def _typed(kind: str):  # type: ignore[no-untyped-def]
     return handler
 
 
+# what a DefineStmt makes besides a type: a text search object, a collation or an operator
+# is no model kind (a strict set of types does not read it), an aggregate is a function
+_DEFINED = {
+    ObjectType.OBJECT_AGGREGATE: "function",
+    ObjectType.OBJECT_COLLATION: "collation",
+    ObjectType.OBJECT_OPERATOR: "operator",
+    ObjectType.OBJECT_TSCONFIGURATION: "text_search",
+    ObjectType.OBJECT_TSDICTIONARY: "text_search",
+    ObjectType.OBJECT_TSPARSER: "text_search",
+    ObjectType.OBJECT_TSTEMPLATE: "text_search",
+}
+
 _HANDLERS = {
     "CreateStmt": _create_table,
     "CreateTableAsStmt": lambda n, r: [_e("*", _relation(n.into.rel, r))],
@@ -349,7 +361,7 @@ _HANDLERS = {
     "AlterEnumStmt": _typed("type"),
     "CreateDomainStmt": lambda n, r: [_e("type", _qualified(_strings(n.domainname), r))],
     "CompositeTypeStmt": _typed("type"),
-    "DefineStmt": _typed("type"),
+    "DefineStmt": lambda n, r: _typed(_DEFINED.get(n.kind, "type"))(n, r),
     "CreateRangeStmt": _typed("type"),
     "GrantStmt": _grant,
     "GrantRoleStmt": lambda n, r: [_e("role", "*"), _e("privilege", "*")],
@@ -371,6 +383,13 @@ _HANDLERS = {
     # supabase_realtime): without this its keyword TABLE made it "may change anything"
     "CreatePublicationStmt": lambda n, r: [_e("publication", _name(n.pubname))],
     "AlterPublicationStmt": lambda n, r: [_e("publication", _name(n.pubname))],
+    # a text search configuration's or dictionary's mappings change no table, column or
+    # index that exists (MusicBrainz's `ALTER TEXT SEARCH CONFIGURATION mb_simple ALTER
+    # MAPPING …`): its keywords made it "may change anything", DEFERRING a whole history
+    "AlterTSConfigurationStmt": lambda n, r: [
+        _e("text_search", _qualified(_strings(n.cfgname), r))
+    ],
+    "AlterTSDictionaryStmt": lambda n, r: [_e("text_search", _qualified(_strings(n.dictname), r))],
     "CreateSeqStmt": lambda n, r: [_e("sequence", _relation(n.sequence, r))],
     "AlterSeqStmt": lambda n, r: [_e("sequence", _relation(n.sequence, r)), _e("column", "*")],
     "AlterOwnerStmt": lambda n, r: [_e("owner", "*"), _e("privilege", "*")],
