@@ -112,6 +112,9 @@ def expr_label(expr: ast.Node | None) -> str:
         )
     if isinstance(expr, ast.ColumnRef):
         return strings(expr.fields)[-1]
+    if isinstance(expr, ast.A_Indirection):  # (f(x)).name: the last field named, else the arg's
+        fields = [i.sval or "" for i in expr.indirection or () if isinstance(i, ast.String)]
+        return fields[-1] if fields else expr_label(expr.arg)
     return "expr"
 
 

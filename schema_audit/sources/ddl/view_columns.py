@@ -40,9 +40,19 @@ def has_star(query: ast.Node | None) -> bool:
     if not isinstance(query, ast.SelectStmt):
         return False
     return any(
-        isinstance(t.val, ast.ColumnRef) and isinstance((t.val.fields or ())[-1], ast.A_Star)
+        (isinstance(t.val, ast.ColumnRef) and isinstance((t.val.fields or ())[-1], ast.A_Star))
+        or _field_star(t.val)
         for t in query.targetList or ()
     )
+
+
+def _field_star(node: ast.Node | None) -> bool:
+    """``(expression).*``: every field of a composite value (MusicBrainz's ``SELECT
+    (sanitize_editor(editor)).* FROM editor``), expanded by PostgreSQL into one column per
+    field of the expression's type, which the model does not know."""
+    if not isinstance(node, ast.A_Indirection) or not node.indirection:
+        return False
+    return isinstance(node.indirection[-1], ast.A_Star)
 
 
 def output_names(interp: DdlInterpreter, query: ast.Node | None) -> list[str] | None:
@@ -71,6 +81,8 @@ def _names(interp: DdlInterpreter, query: ast.Node | None, ctes: dict[str, list[
         return _names(interp, query.larg, ctes)
     if query.valuesLists:
         return [f"column{i + 1}" for i in range(len(query.valuesLists[0]))]
+    if any(_field_star(t.val) for t in query.targetList or ()):
+        raise _Unknown
     if not any(
         isinstance(t.val, ast.ColumnRef) and isinstance((t.val.fields or ())[-1], ast.A_Star)
         for t in query.targetList or ()
