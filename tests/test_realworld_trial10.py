@@ -282,3 +282,19 @@ def test_fields_of_a_composite_value_in_a_view(make_db) -> None:  # type: ignore
     assert [u.reason.split(" (")[0] for u in static.unapplied] == [
         "the columns '*' gives view public.editor_sanitized are not known"
     ]
+
+
+def test_a_c_function_s_body_is_its_link_symbol(make_db) -> None:  # type: ignore[no-untyped-def]
+    """metabrainz/musicbrainz-server's Extensions.sql: `CREATE FUNCTION immutable_unaccent
+    (regdictionary, text) … LANGUAGE c … AS '$libdir/unaccent', 'unaccent_dict'`: prosrc holds
+    the link symbol (probin the file); the static body was the file (a `diff` difference)."""
+    sql = (
+        "CREATE FUNCTION immutable_unaccent(regdictionary, text) RETURNS text LANGUAGE c "
+        "IMMUTABLE PARALLEL SAFE STRICT AS '$libdir/unaccent', 'unaccent_dict';"
+    )
+    dsn = make_db("trial10_c_function", sql)
+    static = interpret(sql)
+    assert (
+        static.functions["public.immutable_unaccent(regdictionary, text)"].body == "unaccent_dict"
+    )
+    assert [str(d) for d in diff_models(live.introspect(dsn), static)] == []

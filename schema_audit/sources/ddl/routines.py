@@ -47,7 +47,8 @@ def create_function(interp: DdlInterpreter, node: ast.CreateFunctionStmt) -> Non
                 if isinstance(opt.arg, tuple | list)
                 else [getattr(opt.arg, "sval", "")]
             )
-            fn.body = parts[0] if parts else ""
+            # AS 'obj_file', 'link_symbol' (a C function): prosrc holds the symbol
+            fn.body = parts[-1] if parts else ""
         elif opt.defname == "language":
             fn.language = opt.arg.sval
         elif opt.defname == "set" and isinstance(opt.arg, ast.VariableSetStmt):
