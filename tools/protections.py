@@ -849,8 +849,8 @@ PROTECTIONS = [
     Protection(
         "live-reads-column-settings",
         "schema_audit/sources/live.py",
-        "column.settings = settings\n",
-        "pass\n",
+        "            column.settings = _settings(values)\n",
+        "            pass\n",
         "tests/test_init_exact4.py::test_a_change_after_init_fails -k statistics",
     ),
     Protection(
