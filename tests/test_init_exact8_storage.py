@@ -56,6 +56,11 @@ ALTER TABLE s8.back SET TABLESPACE pg_default;
 SET default_tablespace = {TS};
 CREATE TABLE s8.parted_3 PARTITION OF s8.parted FOR VALUES IN (3);
 RESET default_tablespace;
+CREATE TABLE s8.keyed (id int, u int CONSTRAINT keyed_u UNIQUE USING INDEX TABLESPACE {TS},
+  w int CONSTRAINT keyed_w UNIQUE);
+ALTER TABLE s8.keyed CLUSTER ON keyed_u;
+CREATE TABLE s8.clus (id int PRIMARY KEY);
+ALTER TABLE s8.clus CLUSTER ON clus_pkey;
 """
 
 # each passed the audit of init's spec before (a false PASS); now FAILs, with this in the message
@@ -100,6 +105,31 @@ MUTATIONS = {
         "ALTER INDEX s8.placed_pk SET TABLESPACE pg_default",
         f"placed_pk (id) TABLESPACE pg_default, expected placed_pk (id) TABLESPACE {TS}",
     ),
+    # a UNIQUE constraint's / primary key's own index: tablespace and CLUSTER ON (exact9)
+    "unique constraint's index moved": (
+        f"ALTER INDEX s8.keyed_w SET TABLESPACE {TS}",
+        f"s8.keyed (TABLESPACE {TS} of keyed_w)",
+    ),
+    "unique constraint's index moved back": (
+        "ALTER INDEX s8.keyed_u SET TABLESPACE pg_default",
+        f"keyed_u differs: tablespace is pg_default, expected {TS}",
+    ),
+    "unique constraint's index clustered": (
+        "CLUSTER s8.keyed USING keyed_w",
+        "s8.keyed (CLUSTER ON keyed_w)",
+    ),
+    "unique constraint's index unclustered": (
+        "ALTER TABLE s8.keyed SET WITHOUT CLUSTER",
+        "keyed_u differs: clustered is False, expected True",
+    ),
+    "primary key's index clustered": (
+        "CLUSTER s8.plain USING plain_pkey",
+        "s8.plain (CLUSTER ON plain_pkey)",
+    ),
+    "primary key's index unclustered": (
+        "ALTER TABLE s8.clus SET WITHOUT CLUSTER",
+        "clus_pkey (id) not CLUSTER ON, expected clus_pkey (id) CLUSTER ON",
+    ),
     "materialized view moved": (
         f"ALTER MATERIALIZED VIEW s8.mv_plain SET TABLESPACE {TS}",
         f"s8.mv_plain (TABLESPACE {TS})",
@@ -132,6 +162,7 @@ def _storage_lines(spec: Path) -> list[str]:
         for line in spec.read_text().splitlines()
         if "tablespace:" in line
         or "access_method:" in line
+        or "clustered:" in line
         or line.startswith("  s8.")
         or line.strip().startswith("- name:")
     ]
@@ -145,7 +176,8 @@ def test_the_static_reading_places_relations_as_postgresql_does(
     live = _storage_lines(live_spec)
     assert live == _storage_lines(static_spec)
     text = live_spec.read_text()
-    assert text.count(f"tablespace: {TS}") == 16  # placed_pk, dumped_pkey among them
+    assert text.count(f"tablespace: {TS}") == 17  # placed_pk, dumped_pkey, keyed_u among them
+    assert text.count("clustered: true") == 2  # keyed_u, clus_pkey
     assert text.count("access_method: heap8") == 4  # placed, dumped, moved, mv
 
 

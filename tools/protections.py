@@ -1711,6 +1711,48 @@ PROTECTIONS = [
         "",
         "tests/test_realworld_trial10.py::test_fields_of_a_composite_value_in_a_view",
     ),
+    Protection(
+        "unique-index-tablespace-compared",
+        "schema_audit/kinds/unique.py",
+        '    if "tablespace" in props and props["tablespace"] != (placed := key_tablespace(table, name)):',
+        "    if False:",
+        "tests/test_init_exact8_storage.py::test_a_change_after_init_fails -k 'unique and moved and back'",
+    ),
+    Protection(
+        "constraint-index-clustered-compared",
+        "schema_audit/kinds/primary_key.py",
+        '    if "clustered" in props and bool(props["clustered"]) != clustered:',
+        "    if False:",
+        "tests/test_init_exact8_storage.py::test_a_change_after_init_fails -k 'unclustered'",
+    ),
+    Protection(
+        "strict-tables-holds-primary-key-clustered",
+        "schema_audit/kinds/table.py",
+        '    if key_index is not None and key_index.clustered and "clustered" not in stated:',
+        "    if False:",
+        "tests/test_init_exact8_storage.py::test_a_change_after_init_fails -k 'primary and clustered and not unclustered'",
+    ),
+    Protection(
+        "strict-tables-holds-unique-index-tablespace",
+        "schema_audit/kinds/table.py",
+        '        if index.tablespace and "tablespace" not in entry:',
+        "        if False:",
+        "tests/test_init_exact8_storage.py::test_a_change_after_init_fails -k 'unique and moved and not back'",
+    ),
+    Protection(
+        "strict-tables-holds-unique-clustered",
+        "schema_audit/kinds/table.py",
+        '        if index.clustered and "clustered" not in entry:',
+        "        if False:",
+        "tests/test_init_exact8_storage.py::test_a_change_after_init_fails -k 'unique and clustered and not unclustered'",
+    ),
+    Protection(
+        "init-writes-constraint-index-placement",
+        "schema_audit/spec/entrywrite.py",
+        "    if index is not None and index.clustered:",
+        "    if False:",
+        "tests/test_init_exact8_storage.py::test_the_static_reading_places_relations_as_postgresql_does",
+    ),
 ]
 
 

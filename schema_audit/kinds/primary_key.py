@@ -37,8 +37,14 @@ PRIMARY_KEY_MAPPING = obj(
             "Its index's tablespace (USING INDEX TABLESPACE, ALTER INDEX … SET TABLESPACE; "
             "pg_default: the database's default); compared when stated."
         ),
+        "clustered": {
+            "type": "boolean",
+            "description": "true = its index is the table's CLUSTER index (CLUSTER … USING, "
+            "ALTER TABLE … CLUSTER ON); compared when stated.",
+        },
     },
-    "The primary key with its constraint name, COMMENT and index tablespace (what `init` writes).",
+    "The primary key with its constraint name, COMMENT, index tablespace and CLUSTER ON "
+    "(what `init` writes).",
     ["columns"],
 )
 
@@ -83,6 +89,7 @@ def check_primary_key(req: Requirement, ctx: AuditContext) -> Finding:
     placed = key_tablespace(table, pk.name)
     if "tablespace" in req.props and req.props["tablespace"] != placed:
         diffs.append(Diff("tablespace", req.props["tablespace"], placed))
+    diffs += key_clustered_diffs(req.props, table, pk.name)
     if diffs:
         return finding_for(
             req,
@@ -109,6 +116,15 @@ def key_tablespace(table: Table, name: str) -> str:
     return (index.tablespace if index is not None else None) or "pg_default"
 
 
+def key_clustered_diffs(props: dict, table: Table, name: str) -> list[Diff]:
+    """CLUSTER ON of the index backing constraint ``name`` against a stated ``clustered``."""
+    index = table.indexes.get(name)
+    clustered = index is not None and index.clustered
+    if "clustered" in props and bool(props["clustered"]) != clustered:
+        return [Diff("clustered", props["clustered"], clustered)]
+    return []
+
+
 def _described(pk: PrimaryKey, req: Requirement, table: Table) -> str:
     """``(id)``, with the name and COMMENT before and after when the requirement states
     them: the actual side of the FAIL message, in the requirement's terms."""
@@ -119,6 +135,9 @@ def _described(pk: PrimaryKey, req: Requirement, table: Table) -> str:
         text += f" COMMENT {pk.comment!r}" if pk.comment else " no COMMENT"
     if "tablespace" in req.props:
         text += f" TABLESPACE {key_tablespace(table, pk.name)}"
+    if "clustered" in req.props:
+        index = table.indexes.get(pk.name)
+        text += " CLUSTER ON" if index is not None and index.clustered else " not CLUSTER ON"
     return text
 
 
@@ -132,4 +151,6 @@ def _described_req(req: Requirement) -> str:
         text += f" COMMENT {req.props['comment']!r}" if req.props["comment"] else " no COMMENT"
     if "tablespace" in req.props:
         text += f" TABLESPACE {req.props['tablespace']}"
+    if "clustered" in req.props:
+        text += " CLUSTER ON" if req.props["clustered"] else " not CLUSTER ON"
     return text

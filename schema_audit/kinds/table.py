@@ -176,6 +176,29 @@ def unstated_properties(table: Table, props: dict) -> list[str]:
     key_index = table.indexes.get(pk.name) if pk is not None else None
     if key_index is not None and key_index.tablespace and "tablespace" not in stated:
         out.append(f"TABLESPACE {key_index.tablespace} of {key_index.name}")  # SET TABLESPACE
+    if key_index is not None and key_index.clustered and "clustered" not in stated:
+        out.append(f"CLUSTER ON {key_index.name}")  # CLUSTER … USING its primary key
+    return out + _unstated_unique_placement(table, props.get("unique"))
+
+
+def _unstated_unique_placement(table: Table, entries: object) -> list[str]:
+    """A UNIQUE constraint's index moved to a tablespace or made the CLUSTER index where its
+    entry (matched by name) does not say so: init writes both, so strict.tables holds them."""
+    stated = (
+        {e.get("name"): e for e in entries if isinstance(e, dict)}
+        if isinstance(entries, list)
+        else {}
+    )
+    out: list[str] = []
+    for name in table.uniques:
+        index = table.indexes.get(name)
+        entry = stated.get(name)
+        if index is None or entry is None:
+            continue
+        if index.tablespace and "tablespace" not in entry:
+            out.append(f"TABLESPACE {index.tablespace} of {name}")
+        if index.clustered and "clustered" not in entry:
+            out.append(f"CLUSTER ON {name}")
     return out
 
 

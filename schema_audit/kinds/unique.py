@@ -27,6 +27,7 @@ from schema_audit.audit.tables import unique_on
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
 from schema_audit.kinds._common import COMMENT_PROP, columns_label, comment_diffs
+from schema_audit.kinds.primary_key import key_clustered_diffs, key_tablespace
 from schema_audit.model import SchemaModel, Table, qualify
 from schema_audit.spec.fragments import req_schema, string, strings
 from schema_audit.spec.model import Requirement
@@ -49,6 +50,15 @@ SCHEMA = req_schema(
             "description": "true = NULLS NOT DISTINCT (one NULL at most).",
         },
         "comment": COMMENT_PROP,
+        "tablespace": string(
+            "Its index's tablespace (USING INDEX TABLESPACE, ALTER INDEX … SET TABLESPACE; "
+            "pg_default: the database's default); compared when stated."
+        ),
+        "clustered": {
+            "type": "boolean",
+            "description": "true = its index is the table's CLUSTER index (CLUSTER … USING); "
+            "compared when stated.",
+        },
     },
     "A uniqueness requirement.",
     ["columns"],
@@ -106,7 +116,9 @@ def check_unique(req: Requirement, ctx: AuditContext) -> Finding:
                     diffs=[Diff("columns", columns, actual)],
                     evidence=ctx.evidence(enforcing.provenance if enforcing else [], None),
                 )
-            if diffs := property_diffs(req.props, enforcing):
+            if diffs := property_diffs(req.props, enforcing) + placement_diffs(
+                req.props, table, req.name
+            ):
                 return _differs(req, ctx, req.name, diffs, enforcing)
             return finding_for(
                 req,
@@ -126,7 +138,7 @@ def check_unique(req: Requirement, ctx: AuditContext) -> Finding:
             )
     elif found:
         held = table.uniques.get(found) or table.indexes.get(found) or table.primary_key
-        if diffs := property_diffs(req.props, held):
+        if diffs := property_diffs(req.props, held) + placement_diffs(req.props, table, found):
             return _differs(req, ctx, found, diffs, held)
         return finding_for(
             req,
@@ -151,6 +163,15 @@ def property_diffs(props: Mapping[str, Any], enforcing: object) -> list[Diff]:
         for prop in PROPERTIES
         if prop in props and props[prop] != (actual := bool(getattr(enforcing, prop, False)))
     ] + comment_diffs(props, getattr(enforcing, "comment", None))
+
+
+def placement_diffs(props: Mapping[str, Any], table: Table, name: str) -> list[Diff]:
+    """The enforcing index's tablespace and CLUSTER ON against the stated ones (ALTER INDEX …
+    SET TABLESPACE or CLUSTER … USING on a constraint's index PASSed init's spec before)."""
+    diffs = key_clustered_diffs(dict(props), table, name)
+    if "tablespace" in props and props["tablespace"] != (placed := key_tablespace(table, name)):
+        diffs.insert(0, Diff("tablespace", props["tablespace"], placed))
+    return diffs
 
 
 def _differs(

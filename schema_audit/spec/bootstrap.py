@@ -139,10 +139,12 @@ def _full_table(table: Table, blocked: entrywrite.BlockedUsage | None = None) ->
     spec["columns"] = columns
     if table.primary_key:
         key_index = table.indexes.get(table.primary_key.name)
-        placed = key_index.tablespace if key_index is not None else None
-        spec["primary_key"] = dict(entrywrite.pk_pairs(table.primary_key, placed))
+        spec["primary_key"] = dict(entrywrite.pk_pairs(table.primary_key, key_index))
     if table.uniques:
-        spec["unique"] = [dict(entrywrite.unique_pairs(u)) for u in table.uniques.values()]
+        spec["unique"] = [
+            dict(entrywrite.unique_pairs(u, table.indexes.get(u.name)))
+            for u in table.uniques.values()
+        ]
     if table.checks:
         spec["checks"] = [dict(entrywrite.check_pairs(c)) for c in table.checks.values()]
     if table.foreign_keys:

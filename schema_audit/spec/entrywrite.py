@@ -185,21 +185,31 @@ def index_pairs(index: Index, keys: list[str]) -> list[tuple[str, Any]]:
     return pairs
 
 
-def pk_pairs(pk: PrimaryKey, tablespace: str | None = None) -> list[tuple[str, Any]]:
+def pk_pairs(pk: PrimaryKey, index: Index | None = None) -> list[tuple[str, Any]]:
     """A primary key's spec entry: its constraint name and columns, then its COMMENT and its
-    index's tablespace when it has them (a RENAME CONSTRAINT, COMMENT ON CONSTRAINT or ALTER
-    INDEX … SET TABLESPACE after init passed before)."""
+    index's tablespace and CLUSTER ON when it has them (a RENAME CONSTRAINT, COMMENT ON
+    CONSTRAINT, ALTER INDEX … SET TABLESPACE or CLUSTER … USING after init passed before)."""
     pairs: list[tuple[str, Any]] = [("name", pk.name), ("columns", list(pk.columns))]
     if pk.comment:
         pairs.append(("comment", pk.comment))
-    if tablespace:
-        pairs.append(("tablespace", tablespace))
+    return pairs + key_index_pairs(index)
+
+
+def key_index_pairs(index: Index | None) -> list[tuple[str, Any]]:
+    """What a constraint's own index holds that its entry states: its tablespace (ALTER INDEX
+    … SET TABLESPACE) and CLUSTER ON (CLUSTER … USING), when not the default."""
+    pairs: list[tuple[str, Any]] = []
+    if index is not None and index.tablespace:
+        pairs.append(("tablespace", index.tablespace))
+    if index is not None and index.clustered:
+        pairs.append(("clustered", True))
     return pairs
 
 
-def unique_pairs(unique: UniqueConstraint) -> list[tuple[str, Any]]:
+def unique_pairs(unique: UniqueConstraint, index: Index | None = None) -> list[tuple[str, Any]]:
     """A UNIQUE constraint's spec entry: name, columns, then NULLS NOT DISTINCT, DEFERRABLE
-    and INITIALLY DEFERRED when it has them (``exactly: [unique]`` holds it to none else)."""
+    and INITIALLY DEFERRED when it has them (``exactly: [unique]`` holds it to none else),
+    its COMMENT, and its index's tablespace and CLUSTER ON."""
     pairs: list[tuple[str, Any]] = [("name", unique.name), ("columns", list(unique.columns))]
     if unique.nulls_not_distinct:
         pairs.append(("nulls_not_distinct", True))
@@ -209,7 +219,7 @@ def unique_pairs(unique: UniqueConstraint) -> list[tuple[str, Any]]:
         pairs.append(("initially_deferred", True))
     if unique.comment:
         pairs.append(("comment", unique.comment))
-    return pairs
+    return pairs + key_index_pairs(index)
 
 
 def fk_pairs(fk: ForeignKey, ref_name: Any) -> list[tuple[str, Any]]:
@@ -443,8 +453,8 @@ class TableWriter:
             written += 1
             out.append(section + "primary_key:")
             key_index = table.indexes.get(table.primary_key.name)
-            placed = key_index.tablespace if key_index is not None else None
-            for name_, value in pk_pairs(table.primary_key, placed):  # a block mapping at indent 4
+            # a block mapping at indent 4
+            for name_, value in pk_pairs(table.primary_key, key_index):
                 column = 5 + len(name_)
                 text = (
                     _flow_fits(column, flow_sequence(value))
@@ -456,7 +466,7 @@ class TableWriter:
             written += 1
             out.append(section + "unique:")
             for u in table.uniques.values():
-                _item(out, unique_pairs(u))
+                _item(out, unique_pairs(u, table.indexes.get(u.name)))
         if "checks" in kinds and table.checks:
             written += 1
             out.append(section + "checks:")

@@ -467,6 +467,10 @@ def _yaml_type(value: Any) -> str:
 # -- flattening ---------------------------------------------------------------
 
 
+# what a primary_key mapping states besides its columns (init writes each when not the default)
+_PK_STATED = ("name", "comment", "tablespace", "clustered")
+
+
 class _Builder:
     def __init__(self, located: Located, file: str, sha: str) -> None:
         self.loc = located
@@ -913,7 +917,7 @@ class _Builder:
             # `required`: any primary key (a column literally named so is written [required])
             stated: dict[str, Any] = {}
             if isinstance(pk, dict):  # {columns, name, comment}: init's form
-                stated = {k: pk[k] for k in ("name", "comment", "tablespace") if k in pk}
+                stated = {k: pk[k] for k in _PK_STATED if k in pk}
                 pk = pk.get("columns") or []
             columns = None if pk == "required" else [pk] if isinstance(pk, str) else list(pk)
             self.add(
