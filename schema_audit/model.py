@@ -305,6 +305,18 @@ class Table:
     def privileges_of(self, grantee: str) -> set[str]:
         return {g.privilege for g in self.grants if g.grantee == grantee}
 
+    def lists_index(self, index: Index) -> bool:
+        """Whether an ``indexes:`` entry is the one stating ``index``: every index but a
+        primary key's or UNIQUE constraint's (their ``primary_key:`` / ``unique:`` entries
+        hold them). An EXCLUDE constraint's index is listed: no other entry holds that
+        constraint, whose drop, re-creation on other columns, tablespace or CLUSTER ON after
+        ``init`` PASSed its spec before (a false PASS, confirmed on PostgreSQL 15)."""
+        name = index.constraint
+        if not name:
+            return True
+        pk = self.primary_key
+        return name not in self.uniques and (pk is None or pk.name != name)
+
 
 @dataclass(slots=True)
 class ViewColumn:

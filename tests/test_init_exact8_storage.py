@@ -57,9 +57,10 @@ SET default_tablespace = {TS};
 CREATE TABLE s8.parted_3 PARTITION OF s8.parted FOR VALUES IN (3);
 RESET default_tablespace;
 CREATE TABLE s8.keyed (id int, u int CONSTRAINT keyed_u UNIQUE USING INDEX TABLESPACE {TS},
-  w int CONSTRAINT keyed_w UNIQUE);
+  w int CONSTRAINT keyed_w UNIQUE, r int4range,
+  CONSTRAINT keyed_x EXCLUDE USING gist (r WITH &&) USING INDEX TABLESPACE {TS});
 ALTER TABLE s8.keyed CLUSTER ON keyed_u;
-CREATE TABLE s8.clus (id int PRIMARY KEY);
+CREATE TABLE s8.clus (id int PRIMARY KEY, r int4range, CONSTRAINT clus_x EXCLUDE USING gist (r WITH &&));
 ALTER TABLE s8.clus CLUSTER ON clus_pkey;
 """
 
@@ -130,6 +131,27 @@ MUTATIONS = {
         "ALTER TABLE s8.clus SET WITHOUT CLUSTER",
         "clus_pkey (id) not CLUSTER ON, expected clus_pkey (id) CLUSTER ON",
     ),
+    # an EXCLUDE constraint: its index is an `indexes:` entry (init wrote none before)
+    "exclusion constraint dropped": (
+        "ALTER TABLE s8.clus DROP CONSTRAINT clus_x",
+        "index clus_x on clus does not exist",
+    ),
+    "exclusion constraint added": (
+        "ALTER TABLE s8.clus ADD CONSTRAINT clus_y EXCLUDE USING gist (r WITH &&)",
+        "clus has indexes the spec does not require: clus_y",
+    ),
+    "exclusion constraint's index moved": (
+        f"ALTER INDEX s8.clus_x SET TABLESPACE {TS}",
+        f"clus_x (TABLESPACE {TS})",
+    ),
+    "exclusion constraint's index moved back": (
+        "ALTER INDEX s8.keyed_x SET TABLESPACE pg_default",
+        f"index keyed_x on keyed differs: tablespace is pg_default, expected {TS}",
+    ),
+    "exclusion constraint's index clustered": (
+        "CLUSTER s8.keyed USING keyed_x",
+        "keyed_x (CLUSTER ON)",
+    ),
     "materialized view moved": (
         f"ALTER MATERIALIZED VIEW s8.mv_plain SET TABLESPACE {TS}",
         f"s8.mv_plain (TABLESPACE {TS})",
@@ -176,7 +198,10 @@ def test_the_static_reading_places_relations_as_postgresql_does(
     live = _storage_lines(live_spec)
     assert live == _storage_lines(static_spec)
     text = live_spec.read_text()
-    assert text.count(f"tablespace: {TS}") == 17  # placed_pk, dumped_pkey, keyed_u among them
+    assert (
+        text.count(f"tablespace: {TS}") == 18
+    )  # placed_pk, dumped_pkey, keyed_u, keyed_x among them
+    assert "- name: clus_x\n      columns: [r]\n      method: gist\n" in text
     assert text.count("clustered: true") == 2  # keyed_u, clus_pkey
     assert text.count("access_method: heap8") == 4  # placed, dumped, moved, mv
 

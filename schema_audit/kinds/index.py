@@ -11,7 +11,9 @@ tables:
 ```
 
 Missing by name but present with the same shape under another name is PARTIAL and
-names the index that exists.
+names the index that exists. An EXCLUDE constraint's index is an entry here too (``init``
+writes it; its operators are not compared); a primary key's or UNIQUE constraint's index is
+held by ``primary_key:`` / ``unique:``.
 """
 
 from __future__ import annotations

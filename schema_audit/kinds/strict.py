@@ -33,7 +33,7 @@ def _present(table: Table, what: str) -> set[str]:
     if what == "columns":
         return set(table.columns)
     if what == "indexes":
-        return {name for name, ix in table.indexes.items() if not ix.constraint}
+        return {name for name, ix in table.indexes.items() if table.lists_index(ix)}
     if what == "privileges":
         # each privilege a role holds, so a DELETE granted to a role already holding SELECT is
         # new; a column-level grant as ``role PRIVILEGE (column)``; a grant option as
@@ -169,7 +169,7 @@ def _unstated_index(table: Table, name: str | None, props: dict) -> str | None:
     such a change to an index it saw FAILed nowhere before). ``leading:``/``covers:`` ask for
     a use, not a definition, and stay as they are."""
     index = table.indexes.get(name or "")
-    if "columns" not in props or index is None or index.constraint:
+    if "columns" not in props or index is None or not table.lists_index(index):
         return None
     extras = unstated_index_extras(index, props)
     extras += _unstated_key_options(props["columns"], index)

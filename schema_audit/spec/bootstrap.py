@@ -151,7 +151,7 @@ def _full_table(table: Table, blocked: entrywrite.BlockedUsage | None = None) ->
         spec["foreign_keys"] = [
             dict(entrywrite.fk_pairs(fk, _name)) for fk in table.foreign_keys.values()
         ]
-    indexes = [_index(ix) for ix in table.indexes.values() if not ix.constraint]
+    indexes = [_index(ix) for ix in table.indexes.values() if table.lists_index(ix)]
     if indexes:
         spec["indexes"] = indexes
     if table.rls_enabled or table.rls_forced:

@@ -478,7 +478,7 @@ class TableWriter:
             for fk in table.foreign_keys.values():
                 _item(out, fk_pairs(fk, self.ref_name))
         if "indexes" in kinds:
-            indexes = [ix for ix in table.indexes.values() if not ix.constraint]
+            indexes = [ix for ix in table.indexes.values() if table.lists_index(ix)]
             if indexes:
                 written += 1
                 out.append(section + "indexes:")
