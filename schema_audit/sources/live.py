@@ -187,8 +187,19 @@ def connect_readonly(
 
 # -- catalog queries (module constants so they can be read and reviewed) -----------------------
 
+
 # With the version, what quote_identifier needs to print names as the server does
 # (live_deparse.Quoter): every keyword but the unreserved ones, and quote_all_identifiers.
+def _not_extension_member(catalog: str, oid: str) -> str:
+    """The condition that the object ``oid`` of ``pg_catalog.<catalog>`` is not an extension's
+    member (CREATE EXTENSION made it: the extension's script states it, not the history)."""
+    return (
+        "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d"
+        f" WHERE d.classid = 'pg_catalog.{catalog}'::regclass"
+        f" AND d.objid = {oid} AND d.deptype = 'e')"
+    )
+
+
 Q_VERSION = """
 SELECT pg_catalog.current_setting('server_version_num')::int, pg_catalog.current_setting('server_version'),
        ARRAY(SELECT word FROM pg_catalog.pg_get_keywords() WHERE catcode <> 'U'),
@@ -515,8 +526,9 @@ FROM pg_catalog.pg_proc p
 JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_catalog.pg_language l ON l.oid = p.prolang
 WHERE p.prokind IN ('f', 'p') AND {ns}
-  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_proc'::regclass
-                  AND d.objid = p.oid AND d.deptype = 'e')
+  AND """
+    + _not_extension_member("pg_proc", "p.oid")
+    + """
 ORDER BY 1, 2, 3"""
 )
 
@@ -544,7 +556,8 @@ ORDER BY 1, 2"""
 # range types (CREATE TYPE … AS RANGE re-created with another subtype_diff, or REVOKE USAGE,
 # passed init's spec), extended statistics (CREATE STATISTICS), collations (CREATE COLLATION)
 # and event triggers (CREATE EVENT TRIGGER on an existing function: nothing was said).
-Q_UNMODELLED = """
+Q_UNMODELLED = (
+    """
 SELECT 'rule', n.nspname, c.relname, r.rulename
 FROM pg_catalog.pg_rewrite r
 JOIN pg_catalog.pg_class c ON c.oid = r.ev_class
@@ -564,31 +577,33 @@ SELECT 'range type', n.nspname, t.typname, NULL
 FROM pg_catalog.pg_type t
 JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
 WHERE t.typtype = 'r' AND {ns}
-  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_type'::regclass
-                  AND d.objid = t.oid AND d.deptype = 'e')
+  AND """
+    + _not_extension_member("pg_type", "t.oid")
+    + """
 UNION ALL
 SELECT 'statistics', n.nspname, s.stxname, NULL
 FROM pg_catalog.pg_statistic_ext s
 JOIN pg_catalog.pg_namespace n ON n.oid = s.stxnamespace
 WHERE {ns}
-  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
-                  WHERE d.classid = 'pg_catalog.pg_statistic_ext'::regclass
-                  AND d.objid = s.oid AND d.deptype = 'e')
+  AND """
+    + _not_extension_member("pg_statistic_ext", "s.oid")
+    + """
 UNION ALL
 SELECT 'collation', n.nspname, co.collname, NULL
 FROM pg_catalog.pg_collation co
 JOIN pg_catalog.pg_namespace n ON n.oid = co.collnamespace
 WHERE {ns}
-  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
-                  WHERE d.classid = 'pg_catalog.pg_collation'::regclass
-                  AND d.objid = co.oid AND d.deptype = 'e')
+  AND """
+    + _not_extension_member("pg_collation", "co.oid")
+    + """
 UNION ALL
 SELECT 'event trigger', NULL, e.evtname, e.evtevent
 FROM pg_catalog.pg_event_trigger e
-WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
-                  WHERE d.classid = 'pg_catalog.pg_event_trigger'::regclass
-                  AND d.objid = e.oid AND d.deptype = 'e')
+WHERE """
+    + _not_extension_member("pg_event_trigger", "e.oid")
+    + """
 ORDER BY 1, 2, 3, 4"""
+)
 
 # What the report says of each kind of Q_UNMODELLED's rows (rule: the row's fourth column)
 UNMODELLED = {
@@ -688,10 +703,7 @@ def version_fragments(version_num: int) -> dict[str, str]:
     }
 
 
-_NOT_EXTENSION = (
-    "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_class'::regclass"
-    " AND d.objid = c.oid AND d.deptype = 'e')"
-)
+_NOT_EXTENSION = _not_extension_member("pg_class", "c.oid")
 
 
 def _namespace_filter(schemas: list[str] | None) -> tuple[str, dict[str, Any]]:
