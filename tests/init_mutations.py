@@ -121,3 +121,34 @@ def module_specs(label: str, sql: str) -> tuple[Any, Any]:
         return static_init_spec(tmp_path_factory.mktemp(label + "s"), sql)
 
     return initialised, static_spec
+
+
+def same_database_passes_test() -> Any:
+    """The "init then audit of the same database passes" test of a module whose fixtures
+    ``module_specs`` made: both specs (`init --dsn`'s and `init --sql`'s) FAIL nothing."""
+
+    @pytest.mark.parametrize("source", ["dsn", "sql"])
+    def test(initialised: Any, static_spec: Path, source: str) -> None:
+        _, dsn, live_spec = initialised
+        spec = live_spec if source == "dsn" else static_spec
+        assert failing_ids(audit_report(spec, dsn)) == []
+
+    return test
+
+
+def change_after_init_fails_test(label: str, mutations: dict[str, tuple[str, str]]) -> Any:
+    """The "a change after init fails" test of a module whose fixtures ``module_specs`` made:
+    each of ``mutations`` (name: SQL, a text the FAIL's message holds), applied to a copy of
+    the database (named from ``label``), FAILs both specs."""
+
+    @pytest.mark.parametrize("source", ["dsn", "sql"])
+    @pytest.mark.parametrize("mutation", sorted(mutations))
+    def test(
+        initialised: Any, static_spec: Path, pg_server: Any, mutation: str, source: str
+    ) -> None:
+        template, _, live_spec = initialised
+        spec = live_spec if source == "dsn" else static_spec
+        sql, message = mutations[mutation]
+        assert_change_fails(pg_server, template, label, sql, spec, message)
+
+    return test

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from init_mutations import (
     assert_change_fails,
-    audit_report,
-    failing_ids,
+    change_after_init_fails_test,
     init_database,
     module_specs,
+    same_database_passes_test,
     static_init_spec,
     static_statuses,
 )
@@ -52,24 +52,10 @@ LIVE_ONLY = {
 initialised, static_spec = module_specs("exact8", BASE)
 
 
-@pytest.mark.parametrize("source", ["dsn", "sql"])
-def test_init_then_audit_of_the_same_database_passes(
-    initialised, static_spec: Path, source: str
-) -> None:  # type: ignore[no-untyped-def]
-    _, dsn, live_spec = initialised
-    spec = live_spec if source == "dsn" else static_spec
-    assert failing_ids(audit_report(spec, dsn)) == []
+test_init_then_audit_of_the_same_database_passes = same_database_passes_test()
 
 
-@pytest.mark.parametrize("source", ["dsn", "sql"])
-@pytest.mark.parametrize("mutation", sorted(MUTATIONS))
-def test_a_change_after_init_fails(
-    initialised, static_spec: Path, pg_server: Any, mutation: str, source: str
-) -> None:  # type: ignore[no-untyped-def]
-    template, _, live_spec = initialised
-    spec = live_spec if source == "dsn" else static_spec
-    sql, message = MUTATIONS[mutation]
-    assert_change_fails(pg_server, template, "exact8m", sql, spec, message)
+test_a_change_after_init_fails = change_after_init_fails_test("exact8m", MUTATIONS)
 
 
 @pytest.mark.parametrize("mutation", sorted(LIVE_ONLY))

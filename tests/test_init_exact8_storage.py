@@ -19,10 +19,9 @@ from typing import Any
 import psycopg
 import pytest
 from init_mutations import (
-    assert_change_fails,
-    audit_report,
-    failing_ids,
+    change_after_init_fails_test,
     module_specs,
+    same_database_passes_test,
 )
 
 TS = f"ts8_{os.getpid()}"
@@ -206,24 +205,10 @@ def test_the_static_reading_places_relations_as_postgresql_does(
     assert text.count("access_method: heap8") == 4  # placed, dumped, moved, mv
 
 
-@pytest.mark.parametrize("source", ["dsn", "sql"])
-def test_init_then_audit_of_the_same_database_passes(
-    initialised, static_spec: Path, source: str
-) -> None:  # type: ignore[no-untyped-def]
-    _, dsn, live_spec = initialised
-    spec = live_spec if source == "dsn" else static_spec
-    assert failing_ids(audit_report(spec, dsn)) == []
+test_init_then_audit_of_the_same_database_passes = same_database_passes_test()
 
 
-@pytest.mark.parametrize("source", ["dsn", "sql"])
-@pytest.mark.parametrize("mutation", sorted(MUTATIONS))
-def test_a_change_after_init_fails(
-    initialised, static_spec: Path, pg_server: Any, mutation: str, source: str
-) -> None:  # type: ignore[no-untyped-def]
-    template, _, live_spec = initialised
-    spec = live_spec if source == "dsn" else static_spec
-    sql, message = MUTATIONS[mutation]
-    assert_change_fails(pg_server, template, "exact8tm", sql, spec, message)
+test_a_change_after_init_fails = change_after_init_fails_test("exact8tm", MUTATIONS)
 
 
 def _placed(model: Any) -> list[tuple[str, str | None, str | None]]:
