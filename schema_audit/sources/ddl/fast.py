@@ -672,6 +672,8 @@ def _create_policy(interp: DdlInterpreter, read: tuple, nodes: _Lazy) -> Callabl
     if (facts[0] is not None or facts[1] is not None) and interp.model.domains:
         raise _NotHere  # and casts a column of a domain to its base type (operand_bases.py)
 
+    using, check = qualified_calls(interp, using), qualified_calls(interp, check)
+
     def change() -> None:
         table.policies[name] = Policy(
             name, command, permissive, grantees, using, check, [interp._prov()]

@@ -9,6 +9,7 @@ from pglast import ast
 from schema_audit.model import Policy
 from schema_audit.pgvisit import find_all
 from schema_audit.sources.ddl.errors import ApplyError
+from schema_audit.sources.ddl.function_schemas import qualified_calls
 from schema_audit.sources.ddl.implicit import Scopes, promote_integer_columns
 from schema_audit.sources.ddl.nodes import expr_label, policy_roles
 from schema_audit.sources.ddl.operand_bases import operand_bases
@@ -25,14 +26,15 @@ def _predicate(interp: DdlInterpreter, table: Table, node: ast.Node | None) -> s
     cast to numeric (``amount < 100.5`` is stored ``((amount)::numeric < 100.5)``), as in a
     CHECK. In a subquery each name is the column PostgreSQL binds it to (``from_scope``:
     innermost FROM list first), and a scalar subquery's kind is its output's
-    (``avg(amount)`` is numeric)."""
+    (``avg(amount)`` is numeric). A call of the history's own function outside public is
+    printed qualified, as in a CHECK (``function_schemas``)."""
     if node is not None and find_all(node, ast.SubLink):
         scopes = Scopes([{table.name: table.columns}], lambda select: from_scope(interp, select))
         node = promote_integer_columns(node, scopes)
         _label_subquery_targets(node)
     elif node is not None:
         node = promote_integer_columns(node, table.columns, operand_bases(interp))
-    return policy_expr(interp, table, node)
+    return qualified_calls(interp, policy_expr(interp, table, node))
 
 
 def _label_subquery_targets(node: ast.Node) -> None:

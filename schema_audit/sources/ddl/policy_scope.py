@@ -80,6 +80,7 @@ def _walk(interp: DdlInterpreter, obj: object, scopes: list[Scope]) -> bool:
                     _requalify(getattr(obj, part), old, new)
             renamed = bool(renames)
             scope = _scope(interp, obj.fromClause or ())
+            renamed = _qualify_relations(interp, obj.fromClause or ()) or renamed
         inner = [*scopes, scope]
         walked = [_walk(interp, getattr(obj, part), inner) for part in _SELECT_PARTS]
         return renamed or any(walked)
@@ -132,6 +133,22 @@ def _requalify(obj: object, old: str, new: str) -> None:
         return
     for slot in getattr(type(obj), "__slots__", ()):
         _requalify(getattr(obj, slot), old, new)
+
+
+def _qualify_relations(interp: DdlInterpreter, from_clause: tuple[ast.Node, ...]) -> bool:
+    """Name the schema of each table or view the FROM list reads unqualified from a schema
+    other than public, as the catalog prints it (``FROM app.org`` under ``SET search_path =
+    app, public``); True when any was. A name the model does not hold is left as written."""
+    changed = False
+    for item in from_clause:
+        if not isinstance(item, ast.RangeVar) or item.schemaname or not item.relname:
+            continue
+        schema = interp._schema_of(item)
+        key = qualify(schema, item.relname)
+        if schema != "public" and (key in interp.model.tables or key in interp.model.views):
+            item.schemaname = schema
+            changed = True
+    return changed
 
 
 def _scope(interp: DdlInterpreter, from_clause: tuple[ast.Node, ...]) -> Scope:
