@@ -9,12 +9,18 @@ generated column differed from the catalog (a false FAIL of a static audit again
 catalog's spec; metabrainz/musicbrainz-server), and so did policies' USING and WITH CHECK.
 Views print their own calls (``viewdef``). Here such a call gets the schema the
 search_path finds the function in, when exactly one schema of the path holds a function of
-that name (several: PostgreSQL picks by argument types, left as written).
+that name (several: PostgreSQL picks by argument types, left as written). A name PostgreSQL
+has a built-in function of (``lower``, ``gen_random_uuid``) is left as written too: pg_catalog
+is searched first, so ``lower(name)`` calls the built-in even where ``util.lower(text)`` is on
+the path (printed bare; qualifying it was a false FAIL), and another argument type may call
+either: not guessed.
 """
 
 from __future__ import annotations
 
 import re
+from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 import pglast
@@ -30,6 +36,14 @@ if TYPE_CHECKING:
 _HOMES: dict[int, tuple[frozenset[str], tuple[str, ...], dict[str, str]]] = {}
 # a name called: an identifier followed by "(", not after a qualifier's "."
 _CALLED = re.compile(r'(?<![.\w$"])([A-Za-z_][\w$]*)\(')
+
+
+@cache
+def _builtin_names() -> frozenset[str]:
+    """The names of PostgreSQL's built-in functions (``pg_catalog_functions.txt``), read once,
+    only when a history has a function outside public."""
+    text = Path(__file__).with_name("pg_catalog_functions.txt").read_text(encoding="utf-8")
+    return frozenset(line for line in text.splitlines() if line and not line.startswith("#"))
 
 
 def _homes(interp: DdlInterpreter) -> dict[str, str]:
@@ -49,6 +63,9 @@ def _homes(interp: DdlInterpreter) -> dict[str, str]:
         for name, schemas in held.items()
         if len(schemas) == 1 and not schemas & {"public", "pg_catalog"}
     }
+    if homes:
+        builtin = _builtin_names()
+        homes = {name: schema for name, schema in homes.items() if name not in builtin}
     _HOMES.clear()  # one model read at a time: keep only its entry
     _HOMES[id(functions)] = (keys, path, homes)
     return homes
