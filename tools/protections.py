@@ -1565,7 +1565,7 @@ PROTECTIONS = [
     Protection(
         "static-reads-argument-defaults",
         "schema_audit/sources/ddl/routines.py",
-        '        defaults=[deparse(p.defexpr) or "" for p in params if p.defexpr is not None],',
+        "        defaults=[_default_text(interp, p) for p in params if p.defexpr is not None],",
         "        defaults=[],",
         "tests/test_init_exact8_functions.py::test_a_change_after_init_fails -k sql",
     ),
@@ -1774,6 +1774,14 @@ PROTECTIONS = [
         "homes = {name: schema for name, schema in homes.items() if name not in builtin}",
         "homes = dict(homes)",
         "tests/test_realworld_trial11.py::test_a_function_named_like_a_built_in_is_the_built_in",
+    ),
+    Protection(
+        "static-quoted-argument-defaults-typed",
+        "schema_audit/sources/ddl/routines.py",
+        '    return f"{text}::{type_text}"',
+        "    return text",
+        "tests/test_realworld_trial11.py::"
+        "test_quoted_argument_defaults_are_values_of_the_argument_type",
     ),
 ]
 

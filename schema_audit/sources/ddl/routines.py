@@ -38,7 +38,7 @@ def create_function(interp: DdlInterpreter, node: ast.CreateFunctionStmt) -> Non
         arguments=arguments,
         returns=_result_text(interp, node, params),
         provenance=[interp._prov()],
-        defaults=[deparse(p.defexpr) or "" for p in params if p.defexpr is not None],
+        defaults=[_default_text(interp, p) for p in params if p.defexpr is not None],
     )
     for opt in node.options or ():
         if opt.defname == "as":
@@ -175,6 +175,23 @@ def _arg_text(interp: DdlInterpreter, param, is_procedure: bool) -> str:
     }.get(param.mode, "IN " if is_procedure else "")
     name = f"{quote_ident(param.name)} " if param.name else ""
     return f"{mode}{name}{_typed(interp, param.argType)}"
+
+
+def _default_text(interp: DdlInterpreter, param: ast.FunctionParameter) -> str:
+    """An argument's DEFAULT as the catalog stores it: a string literal is a value of the
+    argument's type (``a int DEFAULT '5'`` is stored ``5``, ``d int[] DEFAULT '{1,2}'``
+    ``'{1,2}'::integer[]``), written here as that cast; the bare literal compared as a string
+    was a false FAIL. A polymorphic argument's (``anyelement``) is left as written."""
+    text = deparse(param.defexpr) or ""
+    literal = param.defexpr
+    if not (isinstance(literal, ast.A_Const) and isinstance(literal.val, ast.String)):
+        return text
+    if param.argType is None or param.argType.pct_type:
+        return text  # (``%TYPE``: the column's type, not read here)
+    type_text = _typed(interp, param.argType)
+    if type_text.startswith("any"):
+        return text
+    return f"{text}::{type_text}"
 
 
 def _result_text(interp: DdlInterpreter, node: ast.CreateFunctionStmt, params: list) -> str:
