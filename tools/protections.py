@@ -1783,6 +1783,20 @@ PROTECTIONS = [
         "tests/test_realworld_trial11.py::"
         "test_quoted_argument_defaults_are_values_of_the_argument_type",
     ),
+    Protection(
+        "early-read-only-with-its-parameters",
+        "schema_audit/cli/early_read.py",
+        "return ahead if key == wanted else None",
+        "return ahead",
+        "tests/test_early_read.py::test_the_read_started_early_is_used_only_for_exactly_its_parameters",
+    ),
+    Protection(
+        "early-read-not-with-a-configuration",
+        "schema_audit/cli/early_read.py",
+        "return not _READ_KEYS.isdisjoint(values)",
+        "return False",
+        "tests/test_early_read.py::test_only_a_plain_command_line_starts_a_read",
+    ),
 ]
 
 

@@ -208,6 +208,17 @@ def read_source(dsn, migrations, sql, schema, no_exec, search_path, jobs=4):
     # rule pack and the SQL parser, which inspect --dsn never uses (a fifth of its start-up)
     from schema_audit.sources.select import load_source
 
+    if dsn and not (migrations or sql):
+        from schema_audit.cli import early_read
+
+        ahead = early_read.take(dsn, schema, jobs)
+        if ahead is not None:  # started as the command line was read, with these parameters
+            from schema_audit.sources.live import stderr_notice
+
+            try:
+                return ahead.result(stderr_notice)
+            except SchemaAuditError as exc:
+                fail(phrase(exc))
     try:
         return load_source(
             dsn=dsn,
@@ -238,19 +249,22 @@ def read_ahead(
     it are said first and alone, exactly as when it read afterwards. Its ``meanwhile``
     argument runs in the caller's thread when the read is not over yet (``audit``: the
     imports judging would make after it, ``audit.prefetch``)."""
+    from schema_audit.cli import early_read
     from schema_audit.sources import live, live_ahead
     from schema_audit.sources.select import load_source
 
-    ahead = live_ahead.ReadAhead(
-        lambda notice: load_source(
-            dsn=dsn,
-            schemas=list(schema) if schema else None,
-            statement_timeout_ms=statement_timeout_ms,
-            lock_timeout_ms=lock_timeout_ms,
-            jobs=jobs,
-            notice=notice,
+    ahead = early_read.take(dsn, schema, jobs, statement_timeout_ms, lock_timeout_ms)
+    if ahead is None:
+        ahead = live_ahead.ReadAhead(
+            lambda notice: load_source(
+                dsn=dsn,
+                schemas=list(schema) if schema else None,
+                statement_timeout_ms=statement_timeout_ms,
+                lock_timeout_ms=lock_timeout_ms,
+                jobs=jobs,
+                notice=notice,
+            )
         )
-    )
 
     def take(meanwhile: Callable[[], None] | None = None) -> Any:
         return ahead.result(live.stderr_notice, meanwhile)

@@ -44,6 +44,12 @@ def main() -> None:
     # process imports the command and (audit) loads the spec
     parse_early.start(sys.argv[1:])
 
+    from schema_audit.cli import early_read
+
+    # a plain live command line: its catalog read starts now, the server answers while
+    # this process imports typer and the command
+    early_read.start(sys.argv[1:])
+
     import typer
     import typer.main
 
