@@ -338,3 +338,49 @@ def test_a_statement_the_child_cannot_read_is_read_here(
     assert repr(ahead) == repr(alone)
     assert "t7_name" in ahead.tables["public.t7"].indexes
     assert prepared_here[0] == 0  # the child served every file
+
+
+def test_the_child_reads_create_tables_constraints_this_process_builds_none(
+    tmp_path: Path, children: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CREATE TABLE's PRIMARY KEY, UNIQUE, FOREIGN KEY and CHECK are read in the child as
+    plain data, a CHECK printed there for the table's column types: this process builds
+    none of their nodes and prints no CHECK (the tree handlers' way: 1 table of 120)."""
+    from schema_audit.sources.ddl import constraints, fast
+
+    history = tmp_path / "history"
+    history.mkdir()
+    (history / "V1__tables.sql").write_text(
+        "\n".join(
+            f"CREATE TABLE t{n} (id bigint PRIMARY KEY, code text UNIQUE,"
+            f" amount numeric(10, 2) CHECK (amount > 0), k int CHECK (k > 1.5),"
+            f" up bigint REFERENCES t0 ON DELETE CASCADE, CHECK (k < amount));"
+            for n in range(120)
+        )
+        + "\nCREATE DOMAIN posint AS int;\nCREATE TABLE d (p posint CHECK (p > 1.5));\n"
+    )
+    alone = _in_process(history, monkeypatch)
+    parent, here = os.getpid(), {"nodes": 0, "checks": 0}
+    node, promote = fast._Lazy.node, constraints.promote_integer_columns
+
+    def building(self: fast._Lazy, value: object) -> object:
+        here["nodes"] += os.getpid() == parent
+        return node(self, value)
+
+    def promoting(*args: object, **kwargs: object) -> object:
+        here["checks"] += os.getpid() == parent
+        return promote(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(fast._Lazy, "node", building)
+    monkeypatch.setattr(constraints, "promote_integer_columns", promoting)
+    ahead = read_sql(history)[0]
+    assert len(children) == 1
+    assert repr(ahead) == repr(alone)
+    # the table over a domain: its CHECK printed here, from its node (operand_bases)
+    assert here == {"nodes": 1, "checks": 1}, here
+    checks = ahead.tables["public.t7"].checks
+    assert [c.expression for c in checks.values()] == [
+        "amount > 0",
+        "CAST(k AS numeric) > 1.5",
+        "CAST(k AS numeric) < amount",
+    ]

@@ -487,8 +487,8 @@ PROTECTIONS = [
     Protection(
         "create-table-not-valid-is-valid-fast-path",
         "schema_audit/sources/ddl/fast.py",
-        "add_constraint(interp, table, constraint, new_table=True)",
-        "add_constraint(interp, table, constraint)",
+        "apply_constraint(interp, table, constraint, new_table=True)",
+        "apply_constraint(interp, table, constraint)",
         "tests/test_init_exact.py::test_static_init_agrees_with_the_live_catalog",
     ),
     Protection(
@@ -501,8 +501,8 @@ PROTECTIONS = [
     Protection(
         "create-table-not-valid-is-valid",
         "schema_audit/sources/ddl/constraints.py",
-        "validated = new_table or not con.skip_validation",
-        "validated = not con.skip_validation",
+        'validated = new_table or read["validated"]',
+        'validated = read["validated"]',
         "tests/test_init_exact.py::test_static_init_agrees_with_the_live_catalog",
     ),
     Protection(
@@ -959,6 +959,27 @@ PROTECTIONS = [
         "        if listed[1] == [digest(raw) for raw in raws]:",
         "        if True:",
         "tests/test_parse_early.py::test_a_file_changed_after_the_child_read_it_is_read_as_it_is_now",
+    ),
+    Protection(
+        "fast-check-printed-only-for-written-types",
+        "schema_audit/sources/ddl/fast.py",
+        "    printed = not interp.model.domains and all(",
+        "    printed = True or all(",
+        "tests/test_ddl_fast.py::test_a_check_is_printed_for_its_own_tables_column_types",
+    ),
+    Protection(
+        "fast-check-memo-by-column-types",
+        "schema_audit/sources/ddl/fast.py",
+        "key = (facts[0], bool(types), tuple([(name, types.get(name)) for name in facts[2]]))",
+        "key = (facts[0], bool(types))",
+        "tests/test_ddl_fast.py::test_a_check_is_printed_for_its_own_tables_column_types",
+    ),
+    Protection(
+        "fast-check-printed-from-a-copy",
+        "schema_audit/sources/ddl/fast.py",
+        "copy = marshal.loads(marshal.dumps(data))",
+        "copy = data",
+        "tests/test_ddl_fast.py::test_a_check_is_printed_for_its_own_tables_column_types",
     ),
     Protection(
         "drop-parent-refused-under-inheritance-children",
@@ -1474,7 +1495,7 @@ PROTECTIONS = [
     Protection(
         "static-using-index-on-partitioned",
         "schema_audit/sources/ddl/constraints.py",
-        'if con.indexname and table.kind == "partitioned":',
+        'if read["indexname"] and table.kind == "partitioned":',
         "if False:",
         "tests/test_static_partition_refusals.py",
     ),

@@ -7,8 +7,9 @@ index that backs them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pglast import ast
 from pglast.enums import ConstrType
@@ -16,6 +17,7 @@ from pglast.enums import ConstrType
 from schema_audit.enums import ReferentialAction
 from schema_audit.model import (
     CheckConstraint,
+    Column,
     ForeignKey,
     Index,
     IndexKey,
@@ -45,63 +47,141 @@ def add_constraint(
     action: str = "created",
     new_table: bool = False,
 ) -> None:
-    """Add ``con`` to ``table``. ``new_table``: it is part of CREATE TABLE, where PostgreSQL
-    marks a CHECK or FOREIGN KEY written NOT VALID valid all the same (the table is empty)."""
+    """Add ``con`` (an ast.Constraint, or a :class:`ColumnConstraint`) to ``table``: its
+    :func:`constraint_read`, applied (:func:`apply_constraint`)."""
     if isinstance(con, ColumnConstraint):
         column, con = con.column, con.constraint
-    kind = con.contype
-    validated = new_table or not con.skip_validation
-    if con.conname and con.conname in constraint_names(table):
+    apply_constraint(interp, table, constraint_read(con, column), action, new_table)
+
+
+# What ``apply_constraint`` reads of a constraint, by kind: the parsing child of a long history
+# makes it as plain data from the statement's JSON (``fast.py``); the tree handlers from the
+# node (``constraint_read``). Keys of every kind: kind, name, column (a column constraint's
+# column, else None), indexname, deferrable, initdeferred, validated (not NOT VALID).
+ConstraintRead = dict[str, Any]
+
+_KINDS = {
+    ConstrType.CONSTR_PRIMARY: "primary",
+    ConstrType.CONSTR_UNIQUE: "unique",
+    ConstrType.CONSTR_CHECK: "check",
+    ConstrType.CONSTR_FOREIGN: "foreign",
+    ConstrType.CONSTR_EXCLUSION: "exclusion",
+    ConstrType.CONSTR_NOTNULL: "notnull",
+}
+
+
+def constraint_read(con: ast.Constraint, column: str | None = None) -> ConstraintRead:
+    """What :func:`apply_constraint` reads of ``con`` (``column``: a column constraint's).
+    PRIMARY KEY / UNIQUE: keys, include, nulls_not_distinct, indexspace, options (printed);
+    CHECK: node (the constraint), no_inherit; FOREIGN KEY: fk_attrs, pk_schema, pk_table, pk_attrs,
+    del_action, upd_action, matchtype; EXCLUDE and NOT NULL: node (the constraint)."""
+    kind = _KINDS.get(con.contype)
+    read: ConstraintRead = {
+        "kind": kind,
+        "name": con.conname,
+        "column": column,
+        "indexname": con.indexname,
+        "deferrable": bool(con.deferrable),
+        "initdeferred": bool(con.initdeferred),
+        "validated": not con.skip_validation,
+    }
+    if kind == "primary" or kind == "unique":
+        read["keys"] = strings(con.keys)
+        read["include"] = strings(con.including) if con.including else []
+        read["nulls_not_distinct"] = bool(con.nulls_not_distinct)
+        read["indexspace"] = getattr(con, "indexspace", None)
+        read["options"] = tuple(deparse(o) or "" for o in con.options or ())
+    elif kind == "check":
+        read["node"] = con
+        read["no_inherit"] = bool(con.is_no_inherit)
+    elif kind == "foreign":
+        pk = con.pktable
+        read["fk_attrs"] = strings(con.fk_attrs)
+        read["pk_schema"], read["pk_table"] = pk.schemaname, pk.relname
+        read["pk_attrs"] = strings(con.pk_attrs)
+        read["del_action"], read["upd_action"] = con.fk_del_action, con.fk_upd_action
+        read["matchtype"] = con.fk_matchtype
+    else:
+        read["node"] = con
+    return read
+
+
+def read_of(item: ast.Constraint | ColumnConstraint) -> ConstraintRead:
+    """:func:`constraint_read` of a table constraint or of a :class:`ColumnConstraint`."""
+    if isinstance(item, ColumnConstraint):
+        return constraint_read(item.constraint, item.column)
+    return constraint_read(item)
+
+
+def apply_constraint(
+    interp: DdlInterpreter,
+    table: Table,
+    read: ConstraintRead,
+    action: str = "created",
+    new_table: bool = False,
+) -> None:
+    """Add the constraint ``read`` (:data:`ConstraintRead`) to ``table``. ``new_table``: it is
+    part of CREATE TABLE, where PostgreSQL marks a CHECK or FOREIGN KEY written NOT VALID
+    valid all the same (the table is empty). A CHECK read as plain data carries its printed
+    text and the columns it reads (``printed``, made by the parsing child for the table's
+    column types) instead of its node."""
+    kind, conname, column = read["kind"], read["name"], read["column"]
+    validated = new_table or read["validated"]
+    if conname and conname in constraint_names(table):
         raise ApplyError(
-            f'constraint "{con.conname}" for relation "{table.name}" already exists',
+            f'constraint "{conname}" for relation "{table.name}" already exists',
             "duplicate_object",
         )
-    if con.indexname and table.kind == "partitioned":  # refused, not adopted (PostgreSQL 15)
+    if read["indexname"] and table.kind == "partitioned":  # refused, not adopted (PostgreSQL 15)
         raise ApplyError(
             "ALTER TABLE / ADD CONSTRAINT USING INDEX is not supported on partitioned tables",
             "feature_not_supported",
         )
     prov = interp._prov(action)
-    if kind == ConstrType.CONSTR_PRIMARY:
-        columns = [column] if column else strings(con.keys)
-        name = con.conname or choose_name(
-            table.name, None, "pkey", interp._name_taken(table.schema)
-        )
-        if con.indexname:  # ADD PRIMARY KEY USING INDEX
-            adopt_index(interp, table, con.indexname, name, primary=True)
+    if kind == "primary":
+        columns = [column] if column else read["keys"]
+        name = conname or choose_name(table.name, None, "pkey", interp._name_taken(table.schema))
+        if read["indexname"]:  # ADD PRIMARY KEY USING INDEX
+            adopt_index(interp, table, read["indexname"], name, primary=True)
             columns = table.indexes[name].column_names
         else:
-            backing_index(interp, table, name, columns, con, primary=True)
+            backing_index(interp, table, name, columns, read, primary=True)
         table.primary_key = PrimaryKey(name, columns, [prov])
         for col in columns:
             if col in table.columns:
                 table.columns[col].nullable = False
-    elif kind == ConstrType.CONSTR_UNIQUE:
-        columns = [column] if column else strings(con.keys)
-        name = con.conname or choose_name(
+    elif kind == "unique":
+        columns = [column] if column else read["keys"]
+        name = conname or choose_name(
             table.name, "_".join(columns), "key", interp._name_taken(table.schema)
         )
-        if con.indexname:
-            adopt_index(interp, table, con.indexname, name, primary=False)
+        if read["indexname"]:
+            adopt_index(interp, table, read["indexname"], name, primary=False)
             columns = table.indexes[name].column_names
         else:
-            backing_index(interp, table, name, columns, con, primary=False)
+            backing_index(interp, table, name, columns, read, primary=False)
         table.uniques[name] = UniqueConstraint(
             name,
             columns,
-            nulls_not_distinct=bool(con.nulls_not_distinct),
-            deferrable=bool(con.deferrable),
-            initially_deferred=bool(con.initdeferred),
+            nulls_not_distinct=read["nulls_not_distinct"],
+            deferrable=read["deferrable"],
+            initially_deferred=read["initdeferred"],
             provenance=[prov],
         )
-    elif kind == ConstrType.CONSTR_CHECK:
-        con.raw_expr = promote_integer_columns(con.raw_expr, table.columns, operand_bases(interp))
-        expr = qualified_calls(interp, deparse(con.raw_expr)) or ""
-        mentioned = columns_in(con.raw_expr, table)
+    elif kind == "check":
+        printed = read.get("printed")
+        if printed is not None:
+            text, mentioned = printed[0], list(printed[1])
+        else:
+            con = read["node"]
+            con.raw_expr, text, mentioned = printed_check(
+                con.raw_expr, table.columns, operand_bases(interp)
+            )
+        expr = qualified_calls(interp, text) or ""
         # PostgreSQL names it after the one column the expression reads, wherever it is
         # written (a column CHECK reading two columns is <table>_check)
         label_col = mentioned[0] if len(mentioned) == 1 else None
-        name = con.conname or choose_name(
+        name = conname or choose_name(
             table.name, label_col, "check", lambda n: n in constraint_names(table)
         )
         table.checks[name] = CheckConstraint(
@@ -109,15 +189,15 @@ def add_constraint(
             expr,
             columns=mentioned,
             validated=validated,
-            no_inherit=bool(con.is_no_inherit),
+            no_inherit=read["no_inherit"],
             provenance=[prov],
         )
-    elif kind == ConstrType.CONSTR_FOREIGN:
-        columns = [column] if column else strings(con.fk_attrs)
-        pk = con.pktable
-        ref_schema = interp._schema_of(pk)
-        ref_key = qualify(ref_schema, pk.relname)
-        ref_columns = strings(con.pk_attrs)
+    elif kind == "foreign":
+        columns = [column] if column else read["fk_attrs"]
+        pk_table = read["pk_table"]
+        ref_schema = interp._schema_named(read["pk_schema"], pk_table)
+        ref_key = qualify(ref_schema, pk_table)
+        ref_columns = read["pk_attrs"]
         ref_table = table if ref_key == table.qualified_name else interp.model.tables.get(ref_key)
         if not ref_columns:
             if ref_table is not None and ref_table.primary_key is None:
@@ -132,33 +212,32 @@ def add_constraint(
                 "which this history does not create; kept"
                 + ("" if ref_columns else " with its referenced columns unknown")
             )
-        name = con.conname or choose_name(
+        name = conname or choose_name(
             table.name, "_".join(columns), "fkey", lambda n: n in constraint_names(table)
         )
-        interp._refers(table, ref_schema, pk.relname)
+        interp._refers(table, ref_schema, pk_table)
         table.foreign_keys[name] = ForeignKey(
             name,
             columns,
             ref_schema,
-            pk.relname,
+            pk_table,
             ref_columns,
-            on_delete=ReferentialAction.from_code(con.fk_del_action).value,
-            on_update=ReferentialAction.from_code(con.fk_upd_action).value,
-            match=MATCH.get(con.fk_matchtype or "s", "SIMPLE"),
-            deferrable=bool(con.deferrable),
-            initially_deferred=bool(con.initdeferred),
+            on_delete=ReferentialAction.from_code(read["del_action"]).value,
+            on_update=ReferentialAction.from_code(read["upd_action"]).value,
+            match=MATCH.get(read["matchtype"] or "s", "SIMPLE"),
+            deferrable=read["deferrable"],
+            initially_deferred=read["initdeferred"],
             validated=validated,
             provenance=[prov],
         )
-    elif kind == ConstrType.CONSTR_EXCLUSION:
+    elif kind == "exclusion":
+        con = read["node"]
         elements = [pair[0] for pair in con.exclusions or ()]
         keys = [
             IndexKey(e.name) if e.name else IndexKey(deparse(e.expr) or "", False) for e in elements
         ]
         label = "_".join(k.expression if k.is_column else "expr" for k in keys) or None
-        name = con.conname or choose_name(
-            table.name, label, "excl", interp._name_taken(table.schema)
-        )
+        name = conname or choose_name(table.name, label, "excl", interp._name_taken(table.schema))
         interp._relations[qualify(table.schema, name)] = "index"
         interp._home(table, name)
         table.indexes[name] = Index(
@@ -170,17 +249,22 @@ def add_constraint(
             provenance=[prov],
             tablespace=index_tablespace(interp, getattr(con, "indexspace", None)),
         )
-    elif kind == ConstrType.CONSTR_NOTNULL and column is None:
-        for key in strings(con.keys):
+    elif kind == "notnull" and column is None:
+        for key in strings(read["node"].keys):
             if key in table.columns:
                 table.columns[key].nullable = False
 
 
 def backing_index(
-    interp: DdlInterpreter, table: Table, name: str, columns: list[str], con, primary: bool
+    interp: DdlInterpreter,
+    table: Table,
+    name: str,
+    columns: list[str],
+    read: ConstraintRead,
+    primary: bool,
 ) -> None:
     keys = [IndexKey(c) for c in columns]
-    include = strings(con.including) if con.including else []
+    include = list(read["include"])
     interp._relations[qualify(table.schema, name)] = "index"
     interp._home(table, name)
     table.indexes[name] = Index(
@@ -190,10 +274,10 @@ def backing_index(
         include=include,
         constraint=name,
         primary=primary,
-        nulls_not_distinct=bool(getattr(con, "nulls_not_distinct", False)),
+        nulls_not_distinct=read["nulls_not_distinct"],
         provenance=[interp._prov()],
         # USING INDEX TABLESPACE, else the session's default_tablespace (storage.py)
-        tablespace=index_tablespace(interp, getattr(con, "indexspace", None)),
+        tablespace=index_tablespace(interp, read["indexspace"]),
     )
 
 
@@ -210,49 +294,41 @@ def adopt_index(
     interp._relations[qualify(table.schema, constraint_name)] = "index"
 
 
-def without_redundant_indexes(constraints: list) -> list:
-    """CREATE TABLE's constraints without a UNIQUE that repeats the primary key or an earlier
-    UNIQUE (same columns in the same order, same options): PostgreSQL builds one index and
-    one constraint for them (transformIndexConstraints), keeping the primary key, and an
-    unnamed survivor takes the dropped one's name."""
+def without_redundant_indexes(reads: list[ConstraintRead]) -> list[ConstraintRead]:
+    """CREATE TABLE's constraints (their reads) without a UNIQUE that repeats the primary key
+    or an earlier UNIQUE (same columns in the same order, same options): PostgreSQL builds one
+    index and one constraint for them (transformIndexConstraints), keeping the primary key,
+    and an unnamed survivor takes the dropped one's name."""
 
-    def shape(item) -> tuple | None:
-        con = item.constraint if isinstance(item, ColumnConstraint) else item
-        if (
-            con.contype not in (ConstrType.CONSTR_PRIMARY, ConstrType.CONSTR_UNIQUE)
-            or con.indexname
-        ):
+    def shape(read: ConstraintRead) -> tuple | None:
+        if read["kind"] not in ("primary", "unique") or read["indexname"]:
             return None
-        columns = [item.column] if isinstance(item, ColumnConstraint) else strings(con.keys)
         return (
-            tuple(columns),
-            tuple(strings(con.including)),
-            bool(con.nulls_not_distinct),
-            bool(con.deferrable),
-            bool(con.initdeferred),
-            tuple(deparse(o) or "" for o in con.options or ()),
-            con.indexspace,
+            tuple([read["column"]] if read["column"] else read["keys"]),
+            tuple(read["include"]),
+            read["nulls_not_distinct"],
+            read["deferrable"],
+            read["initdeferred"],
+            read["options"],
+            read["indexspace"],
         )
 
-    def node(item):
-        return item.constraint if isinstance(item, ColumnConstraint) else item
-
-    primary = [c for c in constraints if node(c).contype == ConstrType.CONSTR_PRIMARY]
-    kept: list = list(primary[:1])
-    out: list = []
-    for item in constraints:
-        if primary and item is primary[0]:
-            out.append(item)
+    primary = [read for read in reads if read["kind"] == "primary"]
+    kept: list[ConstraintRead] = list(primary[:1])
+    out: list[ConstraintRead] = []
+    for read in reads:
+        if primary and read is primary[0]:
+            out.append(read)
             continue
-        mine = shape(item)
+        mine = shape(read)
         prior = next((k for k in kept if mine is not None and shape(k) == mine), None)
         if prior is not None:
-            if not node(prior).conname and node(item).conname:
-                node(prior).conname = node(item).conname
+            if not prior["name"] and read["name"]:
+                prior["name"] = read["name"]
             continue
         if mine is not None:
-            kept.append(item)
-        out.append(item)
+            kept.append(read)
+        out.append(read)
     return out
 
 
@@ -271,12 +347,22 @@ def constraint_names(table: Table) -> set[str]:
     return names
 
 
-def columns_in(expr: ast.Node | None, table: Table) -> list[str]:
-    """Distinct table columns an expression mentions, in order of appearance."""
+def printed_check(
+    expr: Any, columns: Mapping[str, Column], bases: Mapping[str, str] | None
+) -> tuple[Any, str | None, list[str]]:
+    """A CHECK's expression as PostgreSQL stores it over a table's ``columns`` (the casts it
+    adds: ``implicit.promote_integer_columns``; ``bases``: ``operand_bases``), its printed
+    text and the columns it reads, in order."""
+    expr = promote_integer_columns(expr, columns, bases)
+    return expr, deparse(expr), columns_in(expr, columns)
+
+
+def columns_in(expr: ast.Node | None, columns: Mapping[str, object]) -> list[str]:
+    """Distinct columns (of a table's ``columns``) an expression mentions, in order of appearance."""
     out: list[str] = []
     for ref in find_all(expr, ast.ColumnRef):
         fields = strings(ref.fields)
-        if fields and fields[-1] in table.columns and fields[-1] not in out:
+        if fields and fields[-1] in columns and fields[-1] not in out:
             out.append(fields[-1])
     return out
 

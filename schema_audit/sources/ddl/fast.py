@@ -4,7 +4,7 @@ A 1,000-table history is 9,500 statements, nine in ten of them CREATE TABLE, CRE
 INDEX and GRANT; building pglast's Python tree for them (190,000 nodes) cost as much as
 interpreting them. Here those shapes are read from libpg_query's decoded JSON (dicts and
 lists) and handed to the very functions the tree handlers use (``place_column``,
-``add_constraint``, ``place_index``, ``grant_on_relations``), so the model is the one the
+``apply_constraint``, ``place_index``, ``grant_on_relations``), so the model is the one the
 tree path makes, byte for byte (tests compare both on every SQL fixture).
 
 Each shape is read in two steps. The read (``_read_…``) sees the statement alone: it checks
@@ -25,18 +25,21 @@ handler would.
 
 from __future__ import annotations
 
+import marshal
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from pglast import ast
 
-from schema_audit.model import TABLE_PRIVILEGES, IndexKey, Policy, Table, View, qualify
+from schema_audit.model import TABLE_PRIVILEGES, Column, IndexKey, Policy, Table, View, qualify
 from schema_audit.pgparse import BUILD_ERRORS, Parsed, Pending, build_node, deparse, frozen
 from schema_audit.pgvisit import find_all
 from schema_audit.sources.ddl import inheritance
 from schema_audit.sources.ddl.constraints import (
-    ColumnConstraint,
-    add_constraint,
+    ConstraintRead,
+    apply_constraint,
+    constraint_read,
+    printed_check,
     without_redundant_indexes,
 )
 from schema_audit.sources.ddl.function_schemas import qualified_calls
@@ -44,7 +47,12 @@ from schema_audit.sources.ddl.implicit import INTEGER_TYPES
 from schema_audit.sources.ddl.indexes import index_target, key_collation, place_index
 from schema_audit.sources.ddl.nodes import expr_label
 from schema_audit.sources.ddl.privileges import grant_on_relations
-from schema_audit.sources.ddl.tables import SERIAL_TYPES, new_table, place_column
+from schema_audit.sources.ddl.tables import (
+    SERIAL_TYPES,
+    new_table,
+    place_column,
+    type_as_written,
+)
 from schema_audit.sources.names import choose_name
 from schema_audit.sqlnorm import canonical_opclass, format_typename
 
@@ -200,7 +208,8 @@ def _read_create_table(body: dict, nodes: _Lazy) -> tuple:
     schemaname, name = _relation(body["relation"])
     columns: list[_ColumnRead] = []
     seen: set[str] = set()
-    table_constraints: list[tuple[int, dict]] = []  # (after this many columns, its data)
+    # (after this many columns, its read: _constraint)
+    table_constraints: list[tuple[int, _ConstraintItem]] = []
     for element in body.get("tableElts", ()):
         if element.__class__ is not dict or len(element) != 1:
             raise _NotHere
@@ -209,13 +218,19 @@ def _read_create_table(body: dict, nodes: _Lazy) -> tuple:
             con = element.get("Constraint")
             if con is None:
                 raise _NotHere  # LIKE …
-            table_constraints.append((len(columns), element))
+            table_constraints.append((len(columns), _constraint(con, None)))
             continue
         column = _column(cd, nodes)
         if column[0] in seen:
             raise _NotHere  # the tree handler's error, after the columns before it
         seen.add(column[0])
         columns.append(column)
+    items = [item for _, item in table_constraints]
+    items += [item for column in columns for step, item in column[4] if step == "constraint"]
+    types = {column[0]: column[1] for column in columns}
+    for read, data in items:
+        if read is not None and read["kind"] == "check":
+            read["printed"] = _printed_check(data["raw_expr"], types, nodes)
     return schemaname, name, columns, table_constraints
 
 
@@ -227,20 +242,27 @@ def _create_table(interp: DdlInterpreter, read: tuple, nodes: _Lazy) -> Callable
     key = qualify(schema, name)
     if key in interp.model.tables:
         raise _NotHere
-    table_constraints = [(after, nodes.node(element)) for after, element in read_constraints]
-    columns = [_with_nodes(column, nodes) for column in read_columns]
+    # a CHECK printed for the columns' types as written holds where the model gives each
+    # column that type and no domain's base type takes part (else: printed here, from its node)
+    printed = not interp.model.domains and all(
+        type_as_written(interp, column[1]) for column in read_columns
+    )
+    table_constraints = [
+        (after, _constraint_read(item, None, nodes, printed)) for after, item in read_constraints
+    ]
+    columns = [_with_reads(column, nodes, printed) for column in read_columns]
 
     def change() -> None:
         table = new_table(interp, schema, name, {}, False)
         interp.model.tables[key] = table
         interp._relations[key] = "table"
-        deferred: list[ast.Constraint | ColumnConstraint] = []
+        deferred: list[ConstraintRead] = []
         for number, read in enumerate(columns):
-            deferred += [node for after, node in table_constraints if after == number]
+            deferred += [con for after, con in table_constraints if after == number]
             deferred += _place_column(interp, table, read)
-        deferred += [node for after, node in table_constraints if after == len(columns)]
+        deferred += [con for after, con in table_constraints if after == len(columns)]
         for constraint in without_redundant_indexes(deferred):
-            add_constraint(interp, table, constraint, new_table=True)
+            apply_constraint(interp, table, constraint, new_table=True)
 
     return change
 
@@ -249,13 +271,120 @@ def _create_table(interp: DdlInterpreter, read: tuple, nodes: _Lazy) -> Callable
 _ColumnRead = tuple[str, str, bool, "list[str] | None", list[tuple[str, Any]]]
 
 
-def _with_nodes(read: _ColumnRead, nodes: _Lazy) -> _ColumnRead:
-    """A read column whose constraint steps hold their pglast node (read: their data)."""
+def _with_reads(read: _ColumnRead, nodes: _Lazy, printed: bool = False) -> _ColumnRead:
+    """A read column whose constraint steps hold their ``apply_constraint`` read (as read:
+    :func:`_constraint`'s pair); ``printed``: a CHECK's printed text holds (``_create_table``)."""
     steps = read[4]
     if not any(step == "constraint" for step, _ in steps):
         return read
-    built = [(step, nodes.node(v) if step == "constraint" else v) for step, v in steps]
+    column = read[0]
+    built = [
+        (step, _constraint_read(v, column, nodes, printed) if step == "constraint" else v)
+        for step, v in steps
+    ]
     return read[0], read[1], read[2], read[3], built
+
+
+# a constraint as read from its data: (its ``apply_constraint`` read, or None where its node
+# is read; the Constraint's data where the node may be needed: None for the other plain reads)
+_ConstraintItem = tuple["ConstraintRead | None", Any]
+
+
+def _constraint(con: Any, column: str | None) -> _ConstraintItem:
+    """A Constraint's data read for ``apply_constraint`` as ``constraints.constraint_read``
+    reads its node (``column``: a column constraint's): PRIMARY KEY, UNIQUE, FOREIGN KEY and
+    CHECK of the plain shapes; any other (EXCLUDE, USING INDEX, WITH options, a key this
+    reader does not know) is read from its node, built from the data by the apply step."""
+    try:
+        return _plain_constraint(con, column)
+    except _NotHere:
+        return None, con
+
+
+def _plain_constraint(con: Any, column: str | None) -> _ConstraintItem:
+    if con.__class__ is not dict:
+        raise _NotHere
+    _check(con, _CONSTRAINT_KEYS)
+    kind = _CONSTRAINT_KINDS.get(con.get("contype", ""))
+    if kind is None:
+        raise _NotHere
+    read: ConstraintRead = {
+        "kind": kind,
+        "name": con.get("conname"),
+        "column": column,
+        "indexname": None,
+        "deferrable": bool(con.get("deferrable", False)),
+        "initdeferred": bool(con.get("initdeferred", False)),
+        "validated": not con.get("skip_validation", False),
+    }
+    data = None
+    if kind == "primary" or kind == "unique":
+        read["keys"] = _strings(con.get("keys", ()))
+        read["include"] = _strings(con["including"]) if con.get("including") else []
+        read["nulls_not_distinct"] = bool(con.get("nulls_not_distinct", False))
+        read["indexspace"] = con.get("indexspace")
+        read["options"] = ()
+    elif kind == "check":
+        if "raw_expr" not in con:
+            raise _NotHere
+        data = con  # its node is built where the printed text does not hold
+        read["no_inherit"] = bool(con.get("is_no_inherit", False))
+        read["printed"] = None
+    else:
+        read["fk_attrs"] = _strings(con.get("fk_attrs", ()))
+        read["pk_schema"], read["pk_table"] = _fk_target(con.get("pktable"))
+        read["pk_attrs"] = _strings(con.get("pk_attrs", ()))
+        actions = con.get("fk_del_action"), con.get("fk_upd_action"), con.get("fk_matchtype")
+        if not all(action.__class__ is str for action in actions):
+            raise _NotHere
+        read["del_action"], read["upd_action"], read["matchtype"] = actions
+    return read, data
+
+
+def _fk_target(rv: Any) -> tuple[str | None, str]:
+    """(schemaname, relname) of a foreign key's RangeVar (no catalog name)."""
+    if rv.__class__ is not dict:
+        raise _NotHere
+    _check(rv, _RANGE_VAR_KEYS)
+    return rv.get("schemaname"), rv["relname"]
+
+
+def _printed_check(data: Any, types: dict[str, str], nodes: _Lazy) -> tuple | None:
+    """(text, columns it reads) of a CHECK's raw expression ``data`` over a new table whose
+    columns have ``types`` (``constraints.printed_check``), one print per shape and types of
+    the names it reads; None where it is read from its node by the apply step."""
+    try:
+        facts = _facts(data)
+        assert facts is not None
+        key = (facts[0], bool(types), tuple([(name, types.get(name)) for name in facts[2]]))
+        found = _CHECKS.get(key)
+        if found is None:
+            columns = {name: Column(name, type_) for name, type_ in types.items()}
+            # built from a copy: building consumes the data, which the apply step may build
+            # the node from (where this text does not hold)
+            copy = marshal.loads(marshal.dumps(data))
+            _, text, mentioned = printed_check(nodes.node(copy), columns, None)
+            found = (text, tuple(mentioned))
+            if len(_CHECKS) >= _MEMO_MAX:
+                _CHECKS.clear()
+            _CHECKS[key] = found
+        return found
+    except (_NotHere, *BUILD_ERRORS):
+        return None
+
+
+_CHECKS: dict[Hashable, tuple[str | None, tuple[str, ...]]] = {}
+
+
+def _constraint_read(
+    item: _ConstraintItem, column: str | None, nodes: _Lazy, printed: bool
+) -> ConstraintRead:
+    """The ``apply_constraint`` read of a :func:`_constraint` pair: as read, or from the
+    node built from its data (a CHECK whose printed text does not hold: ``printed`` False)."""
+    read, data = item
+    if read is None or (read["kind"] == "check" and (not printed or read["printed"] is None)):
+        return constraint_read(nodes.node({"Constraint": data}), column)
+    return read
 
 
 def _column(cd: Any, nodes: _Lazy) -> _ColumnRead:
@@ -272,13 +401,13 @@ def _column(cd: Any, nodes: _Lazy) -> _ColumnRead:
         clause = cd["collClause"]
         _check(clause, _COLLATE_KEYS)
         collation = _strings(clause["collname"])
-    steps = [_column_step(con, nodes) for con in cd.get("constraints", ())]
+    steps = [_column_step(con, nodes, cd["colname"]) for con in cd.get("constraints", ())]
     return cd["colname"], serial or type_text, serial is not None, collation, steps
 
 
-def _column_step(value: Any, nodes: _Lazy) -> tuple[str, Any]:
-    """What one column constraint does: ("nullable", bool), ("default", text) or
-    ("constraint", its data: its node is added once the table has every column)."""
+def _column_step(value: Any, nodes: _Lazy, column: str) -> tuple[str, Any]:
+    """What one column constraint of ``column`` does: ("nullable", bool), ("default", text)
+    or ("constraint", its read: ``_constraint``; added once the table has every column)."""
     if value.__class__ is not dict or len(value) != 1 or "Constraint" not in value:
         raise _NotHere
     con = value["Constraint"]
@@ -289,7 +418,7 @@ def _column_step(value: Any, nodes: _Lazy) -> tuple[str, Any]:
         _check(con, _DEFAULT_KEYS)
         return ("default", _text(con["raw_expr"], nodes))
     if kind in _TABLE_CONSTRAINTS:
-        return ("constraint", value)
+        return ("constraint", _constraint(con, column))
     raise _NotHere  # identity, generated, DEFERRABLE after a constraint …: the tree handler
 
 
@@ -518,12 +647,10 @@ def _role(value: Any) -> str:
 # -- ALTER TABLE -------------------------------------------------------------------------
 
 
-def _place_column(
-    interp: DdlInterpreter, table: Table, read: _ColumnRead
-) -> list[ColumnConstraint]:
+def _place_column(interp: DdlInterpreter, table: Table, read: _ColumnRead) -> list[ConstraintRead]:
     """Place a column ``_column`` read on the table with its NOT NULL and DEFAULT; its other
-    constraints are returned for the caller to add in PostgreSQL's order (CREATE TABLE: after
-    every column; ADD COLUMN: at once)."""
+    constraints (their reads: ``_with_reads``) are returned for the caller to add in
+    PostgreSQL's order (CREATE TABLE: after every column; ADD COLUMN: at once)."""
     colname, type_text, serial, collation, steps = read
     column = place_column(interp, table, colname, type_text, serial, collation)
     constraints = []
@@ -533,7 +660,7 @@ def _place_column(
         elif step == "default":
             column.default = qualified_calls(interp, value)
         else:
-            constraints.append(ColumnConstraint(value, colname))
+            constraints.append(value)
     return constraints
 
 
@@ -566,7 +693,7 @@ def _alter_table(interp: DdlInterpreter, read: tuple, nodes: _Lazy) -> Callable[
 
 def _read_subcommand(value: Any, nodes: _Lazy) -> tuple:
     """One subcommand read: ("security", attribute, on), ("add_column", the column read, IF
-    NOT EXISTS) or ("add_constraint", its data)."""
+    NOT EXISTS) or ("add_constraint", its read: ``_constraint``)."""
     if value.__class__ is not dict or len(value) != 1 or "AlterTableCmd" not in value:
         raise _NotHere
     cmd = value["AlterTableCmd"]
@@ -591,7 +718,7 @@ def _read_subcommand(value: Any, nodes: _Lazy) -> tuple:
             or "Constraint" not in definition
         ):
             raise _NotHere
-        return ("add_constraint", definition)
+        return ("add_constraint", _constraint(definition["Constraint"], None))
     raise _NotHere
 
 
@@ -608,7 +735,7 @@ def _subcommand(
 
         return row_security
     if read[0] == "add_column":
-        column = _with_nodes(read[1], nodes)
+        column = _with_reads(read[1], nodes)
         colname = column[0]
         missing_ok = bool(read[2])
 
@@ -616,15 +743,15 @@ def _subcommand(
             if missing_ok and colname in table.columns:
                 return
             for constraint in _place_column(interp, table, column):
-                add_constraint(interp, table, constraint)
+                apply_constraint(interp, table, constraint)
             table.provenance.append(interp._prov("altered"))
 
         return add_column
     if read[0] == "add_constraint":
-        constraint = nodes.node(read[1])
+        constraint = _constraint_read(read[1], None, nodes, False)
 
         def add_table_constraint() -> None:
-            add_constraint(interp, table, constraint, action="created")
+            apply_constraint(interp, table, constraint, action="created")
             table.provenance.append(interp._prov("altered"))
 
         return add_table_constraint
@@ -788,6 +915,38 @@ _COLUMN_KEYS = frozenset(
 _TYPE_NAME_KEYS = frozenset({"names", "typmods", "typemod", "arrayBounds", "location"})
 _COLLATE_KEYS = frozenset({"collname", "location"})
 _DEFAULT_KEYS = frozenset({"contype", "raw_expr", "location"})
+# the Constraint keys ``_plain_constraint`` reads (or, as the tree handlers, leaves unread:
+# location, is_enforced, initially_valid); any other sends the constraint to its node
+_CONSTRAINT_KEYS = frozenset(
+    {
+        "contype",
+        "conname",
+        "location",
+        "is_enforced",
+        "initially_valid",
+        "skip_validation",
+        "deferrable",
+        "initdeferred",
+        "keys",
+        "including",
+        "nulls_not_distinct",
+        "indexspace",
+        "raw_expr",
+        "is_no_inherit",
+        "pktable",
+        "pk_attrs",
+        "fk_attrs",
+        "fk_matchtype",
+        "fk_upd_action",
+        "fk_del_action",
+    }
+)
+_CONSTRAINT_KINDS = {
+    "CONSTR_PRIMARY": "primary",
+    "CONSTR_UNIQUE": "unique",
+    "CONSTR_CHECK": "check",
+    "CONSTR_FOREIGN": "foreign",
+}
 _TABLE_CONSTRAINTS = frozenset(
     {"CONSTR_PRIMARY", "CONSTR_UNIQUE", "CONSTR_FOREIGN", "CONSTR_CHECK", "CONSTR_EXCLUSION"}
 )

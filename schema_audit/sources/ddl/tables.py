@@ -14,7 +14,8 @@ from schema_audit.sources.ddl import inheritance
 from schema_audit.sources.ddl.colsettings import copy_settings, set_setting, set_storage
 from schema_audit.sources.ddl.constraints import (
     ColumnConstraint,
-    add_constraint,
+    apply_constraint,
+    read_of,
     without_redundant_indexes,
 )
 from schema_audit.sources.ddl.errors import ApplyError
@@ -97,8 +98,8 @@ def create_table(interp: DdlInterpreter, node: ast.CreateStmt) -> None:
             copy_columns(interp, interp._table(element.relation), table, element.options or 0)
     if node.partspec is not None:
         table.partition_key = partition_key(interp, table, node.partspec)
-    for constraint in without_redundant_indexes(deferred):
-        add_constraint(interp, table, constraint, new_table=True)
+    for read in without_redundant_indexes([read_of(item) for item in deferred]):
+        apply_constraint(interp, table, read, new_table=True)
     if table.partition_of and table.partition_of in interp.model.tables:
         clone_into_partition(interp, interp.model.tables[table.partition_of], table)
     apply_toast(interp, table, node.options, created=True)
@@ -336,9 +337,9 @@ def searched_type(interp: DdlInterpreter, type_text: str) -> str:
     ``devil_int``, a domain; PostgREST's fixtures; a table's row type, MusicBrainz's
     ``RETURNS SETOF area_containment``, is ``musicbrainz.area_containment``). A built-in
     type shadowed by such a name (pg_catalog is searched first) is not told apart."""
-    path = interp.search_path
-    if (path and path[0] == "public") or "." in type_text or '"' in type_text:
+    if type_as_written(interp, type_text):
         return type_text  # (the usual path: public first, nothing to look up)
+    path = interp.search_path
     name = type_text.removesuffix("[]")
     model = interp.model
     for schema in path:
@@ -348,6 +349,13 @@ def searched_type(interp: DdlInterpreter, type_text: str) -> str:
                 return type_text
             return f"{schema}.{type_text}"
     return type_text
+
+
+def type_as_written(interp: DdlInterpreter, type_text: str) -> bool:
+    """Whether :func:`searched_type` gives ``type_text`` back whatever the model holds:
+    qualified or quoted, or public first on the search_path."""
+    path = interp.search_path
+    return bool(path and path[0] == "public") or "." in type_text or '"' in type_text
 
 
 def is_enum(interp: DdlInterpreter, type_text: str) -> bool:
