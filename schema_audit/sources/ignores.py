@@ -77,9 +77,10 @@ def source_lines(path: Path) -> dict[str, tuple[str, ...]]:
         else sorted(p for p in path.rglob("*") if p.suffix in (".py", ".sql"))
     )
     out: dict[str, tuple[str, ...]] = {}
+    parent = path.resolve().parent  # once, not once a file (a 200-file history: 200 resolves)
     for file in files:
         try:
-            out[_display(file, path)] = tuple(file.read_text(encoding="utf-8").splitlines())
+            out[_display(file, path, parent)] = tuple(file.read_text(encoding="utf-8").splitlines())
         except (UnicodeDecodeError, OSError):
             continue
     return out
