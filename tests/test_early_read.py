@@ -117,6 +117,31 @@ def test_the_read_started_early_is_used_only_for_exactly_its_parameters(
     assert sorted(source.model.tables) == ["a.orders"]
 
 
+def test_a_read_not_taken_is_never_taken_by_a_later_command_line(
+    make_db, monkeypatch, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """A command line whose command ended before taking its read (a usage error) leaves a
+    read of the database as it was then; the next command line of the same process starts
+    its own and takes that one, never the old snapshot."""
+    monkeypatch.chdir(tmp_path)
+    dsn = make_db("early_stale", SCHEMA)
+    argv = ["inspect", "--dsn", dsn]
+    early_read.start(argv)
+    ((_, old),) = early_read._STARTED
+    assert "a.later" not in old.result(lambda line: None).model.tables
+    import psycopg
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("CREATE TABLE a.later (id int)")
+    early_read.start(argv)
+    ahead = early_read.take(dsn, None, 4)
+    assert ahead is not None and ahead is not old
+    assert "a.later" in ahead.result(lambda line: None).model.tables
+    early_read.start(argv)
+    early_read.forget()  # entry.main does this when its command ends
+    assert early_read.take(dsn, None, 4) is None
+
+
 def test_only_a_plain_command_line_starts_a_read(monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("SCHEMA_AUDIT_DSN", raising=False)

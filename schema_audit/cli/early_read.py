@@ -78,8 +78,9 @@ _STARTED: list[tuple[tuple[Any, ...], Any]] = []
 def start(argv: list[str]) -> None:
     """Start the live read ``argv`` (the command line after the program name) asks for,
     when it is a plain one (module docstring); else nothing."""
+    forget()  # one left by an earlier command line of this process is never this one's
     key = parameters(argv)
-    if key is None or _STARTED:
+    if key is None:
         return
     from schema_audit.cli import driverversion
 
@@ -117,6 +118,13 @@ def take(
     key, ahead = _STARTED.pop()
     wanted = (dsn, tuple(schemas) if schemas else None, jobs, statement_timeout_ms, lock_timeout_ms)
     return ahead if key == wanted else None
+
+
+def forget() -> None:
+    """Drop a read started and not taken: it read the database as it was when its command
+    line began, so no later command of this process (``entry.main`` called again, or a
+    command run in process after it) may take it."""
+    _STARTED.clear()
 
 
 def parameters(argv: list[str]) -> tuple[Any, ...] | None:
