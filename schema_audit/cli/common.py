@@ -250,21 +250,10 @@ def read_ahead(
     argument runs in the caller's thread when the read is not over yet (``audit``: the
     imports judging would make after it, ``audit.prefetch``)."""
     from schema_audit.cli import early_read
-    from schema_audit.sources import live, live_ahead
-    from schema_audit.sources.select import load_source
+    from schema_audit.sources import live
 
-    ahead = early_read.take(dsn, schema, jobs, statement_timeout_ms, lock_timeout_ms)
-    if ahead is None:
-        ahead = live_ahead.ReadAhead(
-            lambda notice: load_source(
-                dsn=dsn,
-                schemas=list(schema) if schema else None,
-                statement_timeout_ms=statement_timeout_ms,
-                lock_timeout_ms=lock_timeout_ms,
-                jobs=jobs,
-                notice=notice,
-            )
-        )
+    parameters = (dsn, schema, jobs, statement_timeout_ms, lock_timeout_ms)
+    ahead = early_read.take(*parameters) or early_read.read_in_thread(*parameters)
 
     def take(meanwhile: Callable[[], None] | None = None) -> Any:
         return ahead.result(live.stderr_notice, meanwhile)

@@ -24,6 +24,7 @@ on its spec while its read runs ahead. Its notices and errors are never shown.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from typing import Any
 
 # The options of each command taking a value, and its flags; anything else on the command
@@ -87,11 +88,24 @@ def start(argv: list[str]) -> None:
     driverversion.preset()  # before psycopg is imported: keeps importlib.metadata out
     # the read's modules in this thread, before the read's own starts: two threads importing
     # one module graph at once may wait on each other's module locks
-    from schema_audit.sources import live, live_ahead  # noqa: F401 - imported for the read
+    from schema_audit.sources import live, live_ahead, select  # noqa: F401 - for the read
+
+    _STARTED.append((key, read_in_thread(*key)))
+
+
+def read_in_thread(
+    dsn: str,
+    schemas: Sequence[str] | None,
+    jobs: int,
+    statement_timeout_ms: int,
+    lock_timeout_ms: int,
+) -> Any:
+    """The live read of ``dsn`` started now in a thread: a ``live_ahead.ReadAhead`` of
+    ``select.load_source`` (its notices kept until its result is taken)."""
+    from schema_audit.sources import live_ahead
     from schema_audit.sources.select import load_source
 
-    dsn, schemas, jobs, statement_timeout_ms, lock_timeout_ms = key
-    ahead = live_ahead.ReadAhead(
+    return live_ahead.ReadAhead(
         lambda notice: load_source(
             dsn=dsn,
             schemas=list(schemas) if schemas else None,
@@ -101,7 +115,6 @@ def start(argv: list[str]) -> None:
             notice=notice,
         )
     )
-    _STARTED.append((key, ahead))
 
 
 def take(
