@@ -12,6 +12,7 @@ Prints one line per protection: CAUGHT (a test failed) or MISSED (all passed).
 
 from __future__ import annotations
 
+import shlex
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -1161,7 +1162,7 @@ PROTECTIONS = [
         "schema_audit/kinds/domain.py",
         '        diffs.append(Diff("not_null", props["not_null"], domain.not_null))',
         "        pass",
-        "tests/test_init_exact6.py::test_a_change_after_init_dsn_fails -k 'not and null'",
+        "tests/test_init_exact6.py::test_a_change_after_init_dsn_fails -k 'domain and null'",
     ),
     Protection(
         "strict-domains-counts-new-ones",
@@ -1273,7 +1274,7 @@ PROTECTIONS = [
         "schema_audit/kinds/function.py",
         '        diffs.append(Diff("leakproof", props["leakproof"], fn.leakproof))',
         "        pass",
-        "tests/test_init_exact6.py::test_a_change_after_init_fails -k 'not and leakproof'",
+        "tests/test_init_exact6.py::test_a_change_after_init_fails -k 'made and leakproof'",
     ),
     Protection(
         "strict-functions-holds-unstated-leakproof",
@@ -1821,6 +1822,18 @@ PROTECTIONS = [
 ]
 
 
+def pytest_args(protection: Protection) -> list[str]:
+    """The entry's tests as pytest's arguments, split as a shell would: ``-k 'a and b'`` is one
+    expression (split on spaces, its words were taken for files, pytest stopped on a usage
+    error, and the protection was reported CAUGHT with nothing tested)."""
+    return shlex.split(protection.tests)
+
+
+# pytest's exit codes for "interrupted", "internal error", "usage error", "no tests collected":
+# the selection did not run, which says nothing about the protection
+NOT_RUN = (2, 3, 4, 5)
+
+
 def check(protection: Protection) -> bool:
     path = ROOT / protection.file
     original = path.read_text()
@@ -1830,7 +1843,7 @@ def check(protection: Protection) -> bool:
         path.write_text(original.replace(protection.code, protection.removed))
         proc = subprocess.run(
             [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider"]
-            + protection.tests.split(),
+            + pytest_args(protection),
             cwd=ROOT,
             capture_output=True,
             text=True,
@@ -1838,6 +1851,11 @@ def check(protection: Protection) -> bool:
         )
     finally:
         path.write_text(original)
+    if proc.returncode in NOT_RUN:
+        raise SystemExit(
+            f"{protection.name}: its tests did not run (pytest exit {proc.returncode}): "
+            + (proc.stdout + proc.stderr).strip()[-300:]
+        )
     return proc.returncode != 0
 
 
