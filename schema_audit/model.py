@@ -134,6 +134,9 @@ class ForeignKey:
     validated: bool = True
     provenance: list[Provenance] = field(default_factory=list)
     comment: str | None = None  # COMMENT ON CONSTRAINT / POLICY / TRIGGER
+    # ON DELETE SET NULL / SET DEFAULT (columns) (PostgreSQL 15): the only columns the action
+    # sets; empty = every referencing column
+    on_delete_columns: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -180,6 +183,13 @@ class Index:
     clustered: bool = False  # CLUSTER ON / CLUSTER … USING (pg_index.indisclustered)
     comment: str | None = None  # COMMENT ON INDEX
     tablespace: str | None = None  # TABLESPACE / SET TABLESPACE; None = the database's default
+    # an EXCLUDE constraint's index: the operator of each key (``&&``, ``=``: pg_operator's
+    # oprname, unqualified), the constraint's DEFERRABLE / INITIALLY DEFERRED and its COMMENT
+    # ON CONSTRAINT (not the index's own COMMENT); empty / false / None for every other index
+    exclude: list[str] = field(default_factory=list)
+    deferrable: bool = False
+    initially_deferred: bool = False
+    constraint_comment: str | None = None
 
     @property
     def column_names(self) -> list[str]:
@@ -297,6 +307,9 @@ class Table:
     # (None = heap, the built-in default; a partitioned table has none)
     tablespace: str | None = None
     access_method: str | None = None
+    # INHERITS (parents) / ALTER TABLE … [NO] INHERIT of a table that is not a partition: its
+    # parents' qualified names in pg_inherits.inhseqno order
+    inherits: list[str] = field(default_factory=list)
 
     @property
     def qualified_name(self) -> str:
@@ -324,6 +337,7 @@ class ViewColumn:
     type: str
     # a materialized view's SET STATISTICS / STORAGE / COMPRESSION / (options), as Column's
     settings: dict[str, int | str] | None = None
+    comment: str | None = None  # COMMENT ON COLUMN of a view's or materialized view's column
 
 
 def setting_pairs(settings: dict[str, int | str] | None) -> list[tuple[str, int | str]]:

@@ -240,6 +240,16 @@ def _diff_index(obj: str, a: Index, b: Index, add: _Collector) -> None:
         _flag(b.nulls_not_distinct, "NULLS NOT DISTINCT"),
     )
     add(obj, "tablespace", a.tablespace or "pg_default", b.tablespace or "pg_default")
+    if a.exclude or b.exclude:  # an EXCLUDE constraint's operators, DEFERRABLE and comment
+        add(obj, "EXCLUDE operators", ", ".join(a.exclude), ", ".join(b.exclude))
+        add(obj, "DEFERRABLE", _deferrable(a), _deferrable(b))
+        add(obj, "constraint comment", a.constraint_comment or "", b.constraint_comment or "")
+
+
+def _deferrable(index: Index) -> str:
+    return ("DEFERRABLE" if index.deferrable else "") + (
+        " INITIALLY DEFERRED" if index.initially_deferred else ""
+    )
 
 
 def _storage(obj: str, a: Table | View, b: Table | View, add: _Collector) -> None:
@@ -444,6 +454,7 @@ def _diff_view(key: str, a: View, b: View, add: _Collector) -> None:
     _diff_query(obj, a.definition, b.definition, add)
     add.reads = (("comment", key, "*"),)
     add(obj, "comment", a.comment or "", b.comment or "")
+    add(obj, "column comments", _column_comments(a), _column_comments(b))
     add.reads = (("view", key, "*"),)
     add(
         obj,
@@ -457,6 +468,11 @@ def _diff_view(key: str, a: View, b: View, add: _Collector) -> None:
     _diff_indexes(key, a.indexes, b.indexes, add)
     add.reads = _grant_reads(key)
     _diff_grants(obj, a.grants, b.grants, a.owner or b.owner, add)
+
+
+def _column_comments(view: View) -> str:
+    """COMMENT ON COLUMN of a view's columns, ``name: text`` in column order."""
+    return "; ".join(f"{quote_ident(c.name)}: {c.comment}" for c in view.columns if c.comment)
 
 
 def _diff_query(obj: str, a: str, b: str, add: _Collector) -> None:
@@ -585,6 +601,7 @@ def _diff_table(a: Table, b: Table, add: _Collector) -> None:
         " ".join((a.partition_key or "").split()),
         " ".join((b.partition_key or "").split()),
     )
+    add(obj, "INHERITS", ", ".join(a.inherits), ", ".join(b.inherits))
     add.reads = (("column", t, "*"),)
     add(
         obj,
@@ -742,6 +759,8 @@ def _fk(f) -> str:
     )
     if f.on_delete != "NO ACTION":
         text += f" ON DELETE {f.on_delete}"
+        if f.on_delete_columns:  # SET NULL (a) (PostgreSQL 15)
+            text += f" ({_names(f.on_delete_columns)})"
     if f.on_update != "NO ACTION":
         text += f" ON UPDATE {f.on_update}"
     if f.match != "SIMPLE":

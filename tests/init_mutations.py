@@ -152,3 +152,27 @@ def change_after_init_fails_test(label: str, mutations: dict[str, tuple[str, str
         assert_change_fails(pg_server, template, label, sql, spec, message)
 
     return test
+
+
+def history_change_fails_test(base: str, mutations: dict[str, tuple[str, str]]) -> Any:
+    """The static side of ``change_after_init_fails_test``: each of ``mutations`` appended to
+    the history that built the database (``base``, then the change as a second file), read
+    without a database (`audit --sql`), FAILs the spec `init --dsn` wrote, as the catalog
+    after ``psql -f`` of the same SQL does."""
+
+    @pytest.mark.parametrize("mutation", sorted(mutations))
+    def test(initialised: Any, tmp_path: Path, mutation: str) -> None:
+        _, _, live_spec = initialised
+        sql, message = mutations[mutation]
+        history = tmp_path / "history"
+        history.mkdir()
+        (history / "001_base.sql").write_text(base)
+        (history / "002_change.sql").write_text(sql + ";\n")
+        result = CliRunner().invoke(
+            app, ["audit", "-s", str(live_spec), "--sql", str(history), "-f", "json"]
+        )
+        assert result.exit_code == 1, result.output
+        failing = change_failures(json.loads(result.output))
+        assert any(message in f["message"] for f in failing), [f["message"] for f in failing]
+
+    return test

@@ -148,6 +148,47 @@ def shape_diffs(
         diffs.append(Diff("comment", props["comment"], index.comment))
     if "tablespace" in props and props["tablespace"] != (index.tablespace or "pg_default"):
         diffs.append(Diff("tablespace", props["tablespace"], index.tablespace or "pg_default"))
+    diffs += exclusion_diffs(props, index)
     if not index.valid:  # a failed CREATE INDEX CONCURRENTLY: kept up to date, never used
         diffs.append(Diff("valid", True, False))
     return diffs
+
+
+def exclusion_diffs(props: dict, index: Index) -> list[Diff]:
+    """An EXCLUDE constraint's operators, DEFERRABLE, INITIALLY DEFERRED and COMMENT ON
+    CONSTRAINT against the stated ones (re-created ``WITH =`` for ``WITH &&``, or made not
+    deferrable, it PASSed init's spec before: a false PASS). An index that backs no EXCLUDE
+    constraint has no operators (``exclude: []``)."""
+    diffs: list[Diff] = []
+    if "exclude" in props and list(props["exclude"] or []) != index.exclude:
+        diffs.append(Diff("exclude", props["exclude"], index.exclude))
+    for prop in ("deferrable", "initially_deferred"):
+        if prop in props and bool(props[prop]) != getattr(index, prop):
+            diffs.append(Diff(prop, props[prop], getattr(index, prop)))
+    if "constraint_comment" in props and (props["constraint_comment"] or None) != (
+        index.constraint_comment or None
+    ):
+        diffs.append(
+            Diff("constraint_comment", props["constraint_comment"], index.constraint_comment)
+        )
+    return diffs
+
+
+def add_exclusion_sql(props: dict, target: str) -> str:
+    """``ALTER TABLE target ADD CONSTRAINT name EXCLUDE USING method (key WITH op, …)`` for an
+    ``indexes:`` entry with ``exclude:`` (an EXCLUDE constraint's index): the advice and fix
+    for one missing, where ``CREATE INDEX`` would make no constraint."""
+    pairs = zip(props.get("columns") or [], props.get("exclude") or [], strict=False)
+    name = f"CONSTRAINT {props['name']} " if props.get("name") else ""
+    text = (
+        f"ALTER TABLE {target} ADD {name}EXCLUDE USING {props.get('method') or 'gist'} ("
+        + ", ".join(f"{key} WITH {operator}" for key, operator in pairs)
+        + ")"
+    )
+    if props.get("where"):
+        text += f" WHERE ({props['where']})"
+    if props.get("deferrable"):
+        text += " DEFERRABLE"
+    if props.get("initially_deferred"):
+        text += " INITIALLY DEFERRED"
+    return text

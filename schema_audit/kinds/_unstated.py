@@ -33,6 +33,8 @@ def _fk(fk: ForeignKey, props: dict[str, Any]) -> list[str]:
     out: list[str] = []
     if fk.on_delete != ReferentialAction.NO_ACTION and "on_delete" not in props:
         out.append(f"ON DELETE {fk.on_delete}")
+    if fk.on_delete_columns and "on_delete_columns" not in props:
+        out.append(f"ON DELETE {fk.on_delete} ({', '.join(fk.on_delete_columns)})")
     if fk.on_update != ReferentialAction.NO_ACTION and "on_update" not in props:
         out.append(f"ON UPDATE {fk.on_update}")
     if fk.match != "SIMPLE" and "match" not in props:

@@ -55,6 +55,10 @@ SCHEMA = req_schema(
             "description": "false = NOT VALID (existing rows were never checked).",
         },
         "comment": COMMENT_PROP,
+        "on_delete_columns": strings(
+            "ON DELETE SET NULL / SET DEFAULT (these columns) (PostgreSQL 15): the only columns "
+            "the action sets ([] = every referencing column); compared when stated."
+        ),
     },
     "A foreign-key requirement.",
     ["columns", "references"],
@@ -147,6 +151,11 @@ def check_foreign_key(req: Requirement, ctx: AuditContext) -> Finding:
     for prop in ("deferrable", "initially_deferred", "match", "validated"):
         if prop in props and props[prop] != getattr(fk, prop):
             diffs.append(Diff(prop, props[prop], getattr(fk, prop)))
+    # SET NULL (a) and SET NULL (every column) PASSed each other before (a false PASS)
+    if "on_delete_columns" in props and list(props["on_delete_columns"] or []) != (
+        fk.on_delete_columns
+    ):
+        diffs.append(Diff("on_delete_columns", props["on_delete_columns"], fk.on_delete_columns))
     diffs += comment_diffs(props, fk.comment)
     if not diffs and not unknown_key and not name_differs:
         on_delete = (

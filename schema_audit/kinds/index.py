@@ -12,8 +12,9 @@ tables:
 
 Missing by name but present with the same shape under another name is PARTIAL and
 names the index that exists. An EXCLUDE constraint's index is an entry here too (``init``
-writes it; its operators are not compared); a primary key's or UNIQUE constraint's index is
-held by ``primary_key:`` / ``unique:``.
+writes it with ``exclude:``, the operator of each key, and the constraint's DEFERRABLE,
+INITIALLY DEFERRED and ``constraint_comment``, all compared); a primary key's or UNIQUE
+constraint's index is held by ``primary_key:`` / ``unique:``.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from schema_audit.audit.findings import (
     matched_by_shape,
     show,
 )
-from schema_audit.audit.indexes import parse_key, shape_diffs
+from schema_audit.audit.indexes import add_exclusion_sql, parse_key, shape_diffs
 from schema_audit.enums import Status
 from schema_audit.kinds import _session, requirement_kind
 from schema_audit.kinds._common import COMMENT_PROP, after_adding, columns_label, exists
@@ -73,6 +74,23 @@ _INDEX_PROPS = {
         "the database's default); compared when stated.",
     },
     "comment": COMMENT_PROP,
+    "exclude": strings(
+        "An EXCLUDE constraint's index: the operator of each key, in order (`[=, '&&']` for "
+        "EXCLUDE USING gist (room WITH =, during WITH &&)); compared when stated."
+    ),
+    "deferrable": {
+        "type": "boolean",
+        "description": "An EXCLUDE constraint's: true = DEFERRABLE; compared when stated.",
+    },
+    "initially_deferred": {
+        "type": "boolean",
+        "description": "An EXCLUDE constraint's: true = INITIALLY DEFERRED; compared when stated.",
+    },
+    "constraint_comment": {
+        "type": ["string", "null"],
+        "description": "An EXCLUDE constraint's COMMENT ON CONSTRAINT (null = none; `comment` "
+        "is the index's own); compared when stated.",
+    },
 }
 
 _INDEX_PROPS["leading"] = strings(
@@ -92,6 +110,9 @@ SCHEMA = {
 
 def recommend(f: Finding, req: Requirement | None, model: SchemaModel) -> str:
     props = req.props if req else {}
+    if props.get("exclude"):  # an EXCLUDE constraint's index: the constraint makes it
+        table = f.table or ""
+        return _exclusion_advice(f, props, table if req is None else qualify(req.schema, table))
     if exists(f):
         return f"Recreate index {f.name}: {f.message}"
     table = f.table or ""
@@ -105,6 +126,15 @@ def recommend(f: Finding, req: Requirement | None, model: SchemaModel) -> str:
         text += f" WHERE {props['where']}"
     text += after_adding(f)
     return _redundant_advice(model, req, text) if req is not None else text
+
+
+def _exclusion_advice(f: Finding, props: Mapping[str, Any], target: str) -> str:
+    """ALTER TABLE … ADD CONSTRAINT … EXCLUDE for a missing (or differing: drop it first) EXCLUDE
+    constraint's entry; CREATE INDEX makes no constraint (it read so before)."""
+    text = add_exclusion_sql(dict(props), target)
+    if exists(f):
+        return f"Drop constraint {f.name} and re-add it: {text} ({f.message})"
+    return f"Add the constraint: {text}" + after_adding(f)
 
 
 def _redundant_advice(model: SchemaModel, req: Requirement, text: str) -> str:

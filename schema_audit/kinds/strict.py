@@ -198,6 +198,13 @@ def unstated_index_extras(index: Index, props: dict) -> list[str]:
         out.append("COMMENT")
     if index.tablespace and "tablespace" not in props:  # ALTER INDEX … SET TABLESPACE
         out.append(f"TABLESPACE {index.tablespace}")
+    if index.exclude:  # an EXCLUDE constraint's, where not the default (init writes each)
+        if index.deferrable and "deferrable" not in props:
+            out.append("DEFERRABLE")
+        if index.initially_deferred and "initially_deferred" not in props:
+            out.append("INITIALLY DEFERRED")
+        if index.constraint_comment and "constraint_comment" not in props:
+            out.append("COMMENT ON CONSTRAINT")
     return out
 
 

@@ -41,6 +41,14 @@ def _unstated_settings(view: View, props: dict[str, Any]) -> list[str]:
     ]
 
 
+def _unstated_column_comments(view: View, props: dict[str, Any]) -> list[str]:
+    """``COMMENT ON COLUMN c`` for each column with a comment where the entry states no
+    ``column_comments`` (init writes them)."""
+    if "column_comments" in props:
+        return []
+    return [f"COMMENT ON COLUMN {c.name}" for c in view.columns if c.comment]
+
+
 def _unstated_indexes(view: View, props: dict[str, Any]) -> list[str]:
     """A materialized view's indexes its entry's ``indexes:`` does not name (``INDEX name``),
     and the unstated properties of those it names by exact ``columns:``."""
@@ -92,11 +100,18 @@ def check_strict_views(req: Requirement, ctx: AuditContext) -> Finding:
         if not r.id.startswith("match.")
         for k in [qualify(r.schema, r.table or "")]
         if (v := ctx.model.views.get(k)) is not None
-        and (v.options or v.comment or v.indexes or v.materialized)
+        and (
+            v.options
+            or v.comment
+            or v.indexes
+            or v.materialized
+            or ("column_comments" not in r.props and any(c.comment for c in v.columns))
+        )
         and v.schema in schemas
         and (
             extras := unstated_options(v.options, r.props)
             + (["COMMENT"] if v.comment and "comment" not in r.props else [])
+            + _unstated_column_comments(v, r.props)
             + _unstated_settings(v, r.props)
             + unstated_storage(v, r.props)
             + _unstated_indexes(v, r.props)

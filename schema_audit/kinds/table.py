@@ -59,6 +59,18 @@ def same_parent(expected: str, actual: str | None, default_schema: str) -> bool:
     return actual in (qualify(schema, name), f"{schema}.{name}")
 
 
+def _same_parents(expected: list[str], actual: list[str], default_schema: str) -> bool:
+    """An entry's ``inherits:`` against the table's INHERITS parents, one by one in order
+    (NO INHERIT / INHERIT after init PASSed its spec before: a false PASS)."""
+    return len(expected) == len(actual) and all(
+        same_parent(str(e), a, default_schema) for e, a in zip(expected, actual, strict=True)
+    )
+
+
+def _listed(parents: list[str]) -> str:
+    return f"({', '.join(parents)})" if parents else "nothing"
+
+
 def _same_words(expected: str, actual: str | None) -> bool:
     """Texts equal but for runs of whitespace (a partition key as the catalog prints it)."""
     return actual is not None and expected.split() == actual.split()
@@ -163,6 +175,7 @@ def unstated_properties(table: Table, props: dict) -> list[str]:
             ("partition_bound", bool(table.partition_bound), f"{table.partition_bound}"),
             ("tablespace", bool(table.tablespace), f"TABLESPACE {table.tablespace}"),
             ("access_method", bool(table.access_method), f"USING {table.access_method}"),
+            ("inherits", bool(table.inherits), f"INHERITS ({', '.join(table.inherits)})"),
         )
         if present and key not in props
     ]
@@ -182,8 +195,9 @@ def unstated_properties(table: Table, props: dict) -> list[str]:
 
 
 def _unstated_unique_placement(table: Table, entries: object) -> list[str]:
-    """A UNIQUE constraint's index moved to a tablespace or made the CLUSTER index where its
-    entry (matched by name) does not say so: init writes both, so strict.tables holds them."""
+    """A UNIQUE constraint's index moved to a tablespace, made the CLUSTER index or given
+    INCLUDE columns where its entry (matched by name) does not say so: init writes each, so
+    strict.tables holds them."""
     stated = (
         {e.get("name"): e for e in entries if isinstance(e, dict)}
         if isinstance(entries, list)
@@ -197,6 +211,8 @@ def _unstated_unique_placement(table: Table, entries: object) -> list[str]:
             continue
         if index.tablespace and "tablespace" not in entry:
             out.append(f"TABLESPACE {index.tablespace} of {name}")
+        if index.include and "include" not in entry:  # UNIQUE (…) INCLUDE (…)
+            out.append(f"INCLUDE ({', '.join(index.include)}) of {name}")
         if index.clustered and "clustered" not in entry:
             out.append(f"CLUSTER ON {name}")
     return out
@@ -287,6 +303,12 @@ def check_table(req: Requirement, ctx: AuditContext) -> Finding:
             )
             status = Status.FAIL
             diffs.append(Diff(prop, expected, actual))
+    parents = req.props.get("inherits")
+    if parents is not None and not _same_parents(parents, table.inherits, ctx.spec.default_schema):
+        detail = f"inherits {_listed(table.inherits)}, expected {_listed(parents)}"
+        message = f"{message}; {detail}" if status == Status.FAIL else f"table {label}: {detail}"
+        status = Status.FAIL
+        diffs.append(Diff("inherits", parents, table.inherits))
     parent = req.props.get("partition_of")
     if parent is not None and not same_parent(parent, table.partition_of, ctx.spec.default_schema):
         detail = f"partition of {table.partition_of or 'nothing'}, expected {parent}"

@@ -9,8 +9,8 @@ tables:
 ```
 
 Named, it must be that constraint or index; enforced under another name it is PARTIAL.
-``deferrable``, ``initially_deferred`` and ``nulls_not_distinct`` (what ``init`` writes when
-they are not PostgreSQL's default) are compared when stated; under ``exactly: [unique]`` a
+``deferrable``, ``initially_deferred``, ``nulls_not_distinct`` and ``include`` (what ``init``
+writes when they are not PostgreSQL's default) are compared when stated; under ``exactly: [unique]`` a
 matched constraint with one of them that its requirement does not state FAILs.
 """
 
@@ -59,6 +59,10 @@ SCHEMA = req_schema(
             "description": "true = its index is the table's CLUSTER index (CLUSTER … USING); "
             "compared when stated.",
         },
+        "include": strings(
+            "UNIQUE (…) INCLUDE (these): its index's non-key columns, in order; compared when "
+            "stated ([] = none)."
+        ),
     },
     "A uniqueness requirement.",
     ["columns"],
@@ -67,7 +71,8 @@ SCHEMA = req_schema(
 
 def recommend(f: Finding, req: Requirement | None, model: SchemaModel) -> str:
     props = req.props if req else {}
-    return f"Add UNIQUE ({', '.join(props.get('columns', []))}) on {f.table or ''}"
+    include = f" INCLUDE ({', '.join(props['include'])})" if props.get("include") else ""
+    return f"Add UNIQUE ({', '.join(props.get('columns', []))}){include} on {f.table or ''}"
 
 
 def label(item: Mapping[str, Any], index: int) -> str:
@@ -171,6 +176,10 @@ def placement_diffs(props: Mapping[str, Any], table: Table, name: str) -> list[D
     diffs = key_clustered_diffs(dict(props), table, name)
     if "tablespace" in props and props["tablespace"] != (placed := key_tablespace(table, name)):
         diffs.insert(0, Diff("tablespace", props["tablespace"], placed))
+    index = table.indexes.get(name)
+    included = list(index.include) if index is not None else []
+    if "include" in props and list(props["include"] or []) != included:  # INCLUDE (cols)
+        diffs.insert(0, Diff("include", props["include"], included))
     return diffs
 
 

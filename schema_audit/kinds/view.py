@@ -104,6 +104,13 @@ SCHEMA = req_schema(
             "stated, and strict.views holds an unstated one.",
             "additionalProperties": {"type": "object"},
         },
+        "column_comments": {
+            "type": "object",
+            "description": "Its columns' COMMENT ON COLUMN by column name (`{email: Login "
+            "address}`); a column not named has none; compared when stated, and strict.views "
+            "holds an unstated one.",
+            "additionalProperties": {"type": "string"},
+        },
         "definition": string(
             "Its query (compared when stated) as PostgreSQL stores it: pg_get_viewdef's text "
             "and the same query spelled otherwise (bare columns, ORDER BY 1, whitespace) are "
@@ -120,6 +127,12 @@ SCHEMA = req_schema(
 def column_settings(view: View) -> dict[str, dict[str, Any]]:
     """The columns' settings that are not the default, by column (what init writes)."""
     return {c.name: dict(setting_pairs(c.settings)) for c in view.columns if c.settings}
+
+
+def column_comments(view: View) -> dict[str, str]:
+    """COMMENT ON COLUMN of its columns, by column (what init writes): a view column's comment
+    changed after init PASSed its spec before (a false PASS; PostgREST shows them)."""
+    return {c.name: c.comment for c in view.columns if c.comment}
 
 
 def _stated_settings(stated: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -219,6 +232,12 @@ def check_view(req: Requirement, ctx: AuditContext) -> Finding:
         if want != actual:
             settings = Diff("column_settings", req.props["column_settings"], actual)
             diffs.append(settings)
+    described = None
+    if "column_comments" in req.props:
+        want_comments = {k: v for k, v in (req.props["column_comments"] or {}).items() if v}
+        if want_comments != (have_comments := column_comments(view)):
+            described = Diff("column_comments", req.props["column_comments"], have_comments)
+            diffs.append(described)
     owner, unknown_owner = _acl.owner_diff(req.props.get("owner"), view.owner)
     grants = (
         _acl.grants_diff(req.props["grants"], view.grants, view.owner)
@@ -239,6 +258,10 @@ def check_view(req: Requirement, ctx: AuditContext) -> Finding:
             detail += ("; " if detail else "") + "comment differs"
         if settings:
             detail += ("; " if detail else "") + f"column settings are {settings.actual or 'none'}"
+        if described:
+            detail += ("; " if detail else "") + (
+                f"column comments are {described.actual or 'none'}, expected {described.expected}"
+            )
         if owner:
             detail += ("; " if detail else "") + f"owner is {view.owner}, expected {owner.expected}"
             diffs.append(owner)

@@ -29,6 +29,7 @@ from operator import attrgetter, eq
 from typing import Any
 
 from schema_audit.audit.findings import SEVERITY_RANK, STATUS_RANK, Finding, sort_key
+from schema_audit.audit.indexes import add_exclusion_sql
 from schema_audit.kinds import kind
 from schema_audit.model import SchemaModel, Table, qualify, quote_ident
 from schema_audit.render import ddl as render_ddl
@@ -352,6 +353,13 @@ def fix_sql(
         keys = props.get("columns") or []
         if not keys:
             return None
+        if props.get("exclude"):  # an EXCLUDE constraint's index: the constraint makes it
+            prefix = (
+                f"ALTER TABLE {target} DROP CONSTRAINT {quote_ident(f.name)};\n"
+                if not missing and f.name
+                else ""
+            )
+            return prefix + add_exclusion_sql(props, target) + ";"
         name = quote_ident(props["name"]) + " " if props.get("name") else ""
         text = (
             "CREATE "
@@ -374,6 +382,8 @@ def fix_sql(
         text = f"ALTER TABLE {target} ADD {name}FOREIGN KEY ({_cols(props['columns'])}) REFERENCES {props['references']}"
         if props.get("on_delete") and props["on_delete"] != "NO ACTION":
             text += f" ON DELETE {props['on_delete']}"
+            if props.get("on_delete_columns"):  # SET NULL (a): only these columns
+                text += f" ({_cols(props['on_delete_columns'])})"
         prefix = (
             f"ALTER TABLE {target} DROP CONSTRAINT {quote_ident(f.name)};\n"
             if not missing and f.name

@@ -339,7 +339,11 @@ SELECT con.conrelid, con.conname, con.contype,
             THEN ARRAY(SELECT (SELECT a.attname FROM pg_catalog.pg_attribute a WHERE a.attrelid = con.confrelid AND a.attnum = k.attnum) FROM unnest(con.confkey) WITH ORDINALITY k(attnum, ord) ORDER BY k.ord) END,
        con.confdeltype, con.confupdtype, con.confmatchtype, con.condeferrable, con.condeferred,
        con.convalidated, con.connoinherit, pg_catalog.pg_get_expr(con.conbin, con.conrelid),
-       {nnd} IS TRUE, con.conkey, con.confrelid, con.confkey
+       {nnd} IS TRUE, con.conkey, con.confrelid, con.confkey,
+       CASE WHEN con.contype = 'x'
+            THEN ARRAY(SELECT o.oprname::text FROM unnest(con.conexclop) WITH ORDINALITY x(op, ord)
+                       JOIN pg_catalog.pg_operator o ON o.oid = x.op ORDER BY x.ord) END,
+       {delsetcols}
 FROM pg_catalog.pg_constraint con
 JOIN pg_catalog.pg_class c ON c.oid = con.conrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -693,6 +697,8 @@ def version_fragments(version_num: int) -> dict[str, str]:
         "nnd": "i.indnullsnotdistinct" if version_num >= 150000 else "false",
         "options": MEMBERSHIP_OPTIONS_16 if version_num >= 160000 else MEMBERSHIP_OPTIONS_OLD,
         "no_delsetcols": "con.confdelsetcols IS NULL" if version_num >= 150000 else "true",
+        # ON DELETE SET NULL / SET DEFAULT (columns) (15+): attnums, named from the column read
+        "delsetcols": "con.confdelsetcols::int2[]" if version_num >= 150000 else "NULL::int2[]",
         # a SQL-standard body (BEGIN ATOMIC … END, RETURN …) is not in prosrc (14+)
         "sql_body": SQL_BODY if version_num >= 140000 else "p.prosrc",
         # live_deparse follows ruleutils.c of PostgreSQL 11-16 (17 and 18 add constraint
@@ -1207,7 +1213,7 @@ def _build(
                 r.blind_spots,
             )
         elif into_view is not None:
-            into_view.append(ViewColumn(name, home))
+            into_view.append(ViewColumn(name, home, comment=comment))
     _column_settings(with_settings)
 
     # The view definitions are taken last (_view_definitions), their blind spots put here.
@@ -1224,9 +1230,10 @@ def _build(
     before_indexes = len(spots)
     server_indexes = _read_indexes(r, relations, attnames, atttypes, quote, words)
     before_constraints = len(spots)
-    _read_constraints(r, relations, attnames, quote)
+    exclusions = _read_constraints(r, relations, attnames, quote)
     after_constraints = len(spots)
     server_indexes()
+    _put_exclusions(exclusions)
     spots[before_indexes:] = (
         spots[before_constraints:after_constraints]
         + spots[before_indexes:before_constraints]
@@ -1415,8 +1422,12 @@ def _read_constraints(
     relations: dict[int, Table | View],
     attnames: dict[int, dict[int, str]],
     quote: Quoter,
-) -> None:
+) -> list[tuple[Table, str, list[str], bool, bool]]:
+    """Each relation's constraints; the EXCLUDE constraints are returned (table, name, their
+    operators, DEFERRABLE, INITIALLY DEFERRED), to be put on their indexes once those are all
+    built (the server-deparsed ones are filled in after this)."""
     unnamed: list[str] = []
+    exclusions: list[tuple[Table, str, list[str], bool, bool]] = []
     for (
         relid,
         name,
@@ -1438,6 +1449,8 @@ def _read_constraints(
         conkey,
         ref_relid,
         confkey,
+        operators,
+        delsetcols,
     ) in r.rows(Q_CONSTRAINTS, "constraints"):
         table = relations.get(relid)
         if not isinstance(table, Table):
@@ -1447,6 +1460,7 @@ def _read_constraints(
                 columns = [attnames[relid][n] for n in conkey or ()]
             if ref_columns is None and kind == "f":
                 ref_columns = [attnames[ref_relid][n] for n in confkey or ()]
+            set_columns = [attnames[relid][n] for n in delsetcols] if delsetcols else []
         except KeyError:  # the columns query was refused (a blind spot already says so)
             unnamed.append(table.qualified_name)
             continue
@@ -1504,11 +1518,26 @@ def _read_constraints(
                 initially_deferred=deferred,
                 validated=validated,
                 provenance=prov,
+                on_delete_columns=set_columns,
             )
+        elif kind == "x":
+            exclusions.append((table, name, list(operators or []), deferrable, deferred))
     if unnamed:
         r.blind_spots.append(
             f"constraints of {len(unnamed)} relations ({unnamed[0]}, ...): their columns were not read"
         )
+    return exclusions
+
+
+def _put_exclusions(exclusions: list[tuple[Table, str, list[str], bool, bool]]) -> None:
+    """An EXCLUDE constraint's operators, DEFERRABLE and INITIALLY DEFERRED on its index
+    (its ``indexes:`` entry holds them: a constraint re-created ``WITH =`` for ``WITH &&``
+    PASSed init's spec before, a false PASS)."""
+    for table, name, operators, deferrable, deferred in exclusions:
+        index = table.indexes.get(name)
+        if index is not None:
+            index.exclude = operators
+            index.deferrable, index.initially_deferred = deferrable, deferred
 
 
 def _read_indexes(

@@ -1,7 +1,8 @@
 """What a relation's indexes, constraints, triggers and policies have rarely: a COMMENT, an
 index's storage parameters (``WITH (fillfactor = 70)``), tablespace and CLUSTER ON, a table's or
 materialized view's TOAST storage parameters (``toast.autovacuum_enabled``: the TOAST table's
-reloptions), read in one query that returns only the objects having one.
+reloptions), a table's INHERITS parents, read in one query that returns only the objects
+having one.
 
 The heavy per-object queries (``live.Q_INDEXES``, ``Q_CONSTRAINTS`` …) are tuned for 5,000
 tables; these facts are absent on nearly every object, so one extra round trip returning a
@@ -89,6 +90,14 @@ JOIN pg_catalog.pg_class c ON c.oid = dt.refobjid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE t.relkind = 't' AND t.reloptions IS NOT NULL AND {ns} AND {not_ext}
 UNION ALL
+SELECT 'inherits', c.oid, pn.nspname, p.relname, i.inhseqno::text, NULL
+FROM pg_catalog.pg_inherits i
+JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_catalog.pg_class p ON p.oid = i.inhparent
+JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace
+WHERE NOT c.relispartition AND c.relkind IN ('r', 'f') AND {ns} AND {not_ext}
+UNION ALL
 SELECT 'partition bound', c.oid, n.nspname, c.relname, pg_catalog.pg_get_expr(c.relpartbound, c.oid), NULL
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -100,6 +109,7 @@ def apply_object_notes(
 ) -> None:
     """Put each row's comment, CLUSTER ON and storage parameters on the object it names
     (after the indexes, constraints, triggers, policies, schemas and enums are built)."""
+    parents: dict[int, list[tuple[int, str]]] = {}  # INHERITS, by inhseqno
     for kind, relid, schema, name, comment, options in rows:
         if kind == "schema comment":
             model.schema_comments[name] = comment
@@ -134,7 +144,14 @@ def apply_object_notes(
         if kind == "partition bound":
             relation.partition_bound = comment
             continue
+        if kind == "inherits":
+            parents.setdefault(relid, []).append((int(comment), qualify(schema, name)))
+            continue
         if kind == "constraint":
+            excluding = relation.indexes.get(name)
+            if excluding is not None and excluding.exclude:  # an EXCLUDE constraint's
+                excluding.constraint_comment = comment
+                continue
             target: Any = (
                 relation.checks.get(name)
                 or relation.uniques.get(name)
@@ -151,3 +168,7 @@ def apply_object_notes(
             target = relation.policies.get(name)
         if target is not None:
             target.comment = comment
+    for relid, found in parents.items():
+        table = relations[relid]
+        assert isinstance(table, Table)
+        table.inherits = [parent for _, parent in sorted(found)]

@@ -82,6 +82,7 @@ TABLE_PROPERTIES = (
     "schema",
     "partition_of",
     "partition_bound",
+    "inherits",
     "rules",
     "comment",
     "replica_identity",
@@ -115,6 +116,8 @@ def _full_table(table: Table, blocked: entrywrite.BlockedUsage | None = None) ->
         spec["partition_of"] = entrywrite.partition_parent(table.partition_of)
         # null: computed by an expression, its value not known (a static reading)
         spec["partition_bound"] = table.partition_bound
+    if table.inherits:  # INHERITS (parents), as partition_of names its parent
+        spec["inherits"] = [entrywrite.partition_parent(p) for p in table.inherits]
     spec.update(entrywrite.table_properties(table))
     if table.rules:  # CREATE RULE, read from a catalog (strict.rules holds them)
         spec["rules"] = entrywrite.rule_entries(table)
@@ -185,6 +188,9 @@ def _view(view: View) -> dict[str, Any]:
     settings = {c.name: dict(entrywrite.column_settings(c)) for c in view.columns if c.settings}
     if settings:  # a materialized view's ALTER COLUMN … SET STATISTICS / STORAGE / …
         spec["column_settings"] = settings
+    comments = {c.name: c.comment for c in view.columns if c.comment}
+    if comments:  # COMMENT ON COLUMN of its columns
+        spec["column_comments"] = comments
     if view.rules:  # CREATE RULE on the view, read from a catalog (strict.rules holds them)
         spec["rules"] = entrywrite.rule_entries(view)
     if view.definition:  # the query as the catalog prints it (pg_get_viewdef), unframed

@@ -182,6 +182,14 @@ def index_pairs(index: Index, keys: list[str]) -> list[tuple[str, Any]]:
         pairs.append(("comment", index.comment))
     if index.tablespace:
         pairs.append(("tablespace", index.tablespace))
+    if index.exclude:  # an EXCLUDE constraint's operators, DEFERRABLE, COMMENT ON CONSTRAINT
+        pairs.append(("exclude", list(index.exclude)))
+        if index.deferrable:
+            pairs.append(("deferrable", True))
+        if index.initially_deferred:
+            pairs.append(("initially_deferred", True))
+        if index.constraint_comment:
+            pairs.append(("constraint_comment", index.constraint_comment))
     return pairs
 
 
@@ -209,7 +217,7 @@ def key_index_pairs(index: Index | None) -> list[tuple[str, Any]]:
 def unique_pairs(unique: UniqueConstraint, index: Index | None = None) -> list[tuple[str, Any]]:
     """A UNIQUE constraint's spec entry: name, columns, then NULLS NOT DISTINCT, DEFERRABLE
     and INITIALLY DEFERRED when it has them (``exactly: [unique]`` holds it to none else),
-    its COMMENT, and its index's tablespace and CLUSTER ON."""
+    its COMMENT, and its index's INCLUDE columns, tablespace and CLUSTER ON."""
     pairs: list[tuple[str, Any]] = [("name", unique.name), ("columns", list(unique.columns))]
     if unique.nulls_not_distinct:
         pairs.append(("nulls_not_distinct", True))
@@ -219,6 +227,8 @@ def unique_pairs(unique: UniqueConstraint, index: Index | None = None) -> list[t
         pairs.append(("initially_deferred", True))
     if unique.comment:
         pairs.append(("comment", unique.comment))
+    if index is not None and index.include:  # UNIQUE (a) INCLUDE (b): its index's INCLUDE
+        pairs.append(("include", list(index.include)))
     return pairs + key_index_pairs(index)
 
 
@@ -234,6 +244,8 @@ def fk_pairs(fk: ForeignKey, ref_name: Any) -> list[tuple[str, Any]]:
         ("references", references),
         ("on_delete", fk.on_delete),
     ]
+    if fk.on_delete_columns:  # ON DELETE SET NULL (a): only these columns
+        pairs.append(("on_delete_columns", list(fk.on_delete_columns)))
     if fk.on_update != ReferentialAction.NO_ACTION:
         pairs.append(("on_update", fk.on_update))
     if fk.match != "SIMPLE":
@@ -429,6 +441,9 @@ class TableWriter:
             # null: computed by an expression, its value not known (a static reading)
             bound = table.partition_bound
             out.append(section + "partition_bound:" + block_scalar(bound, 2, 18, BASE, TABLE_WIDTH))
+        if table.inherits:  # INHERITS (parents)
+            parents = [partition_parent(p) for p in table.inherits]
+            out.append(section + "inherits:" + _flow_fits(11, flow_sequence(parents)))
         for name_, value in table_properties(table):
             out.append(
                 section + name_ + ":" + block_scalar(value, 2, 3 + len(name_), BASE, TABLE_WIDTH)

@@ -114,6 +114,10 @@ _TABLE = _req(
             "The partitioned table this one is a partition of ('parent' or 'schema.parent'); "
             "under strict tables, a listed table that does not say it must not be a partition."
         ),
+        "inherits": _strlist(
+            "Its INHERITS parents ('parent' or 'schema.parent'), in order ([] = none); compared "
+            "when stated, strict.tables holds an unstated one (ALTER TABLE … [NO] INHERIT)."
+        ),
         "owner": _str(
             "The role that owns the table (DEFERRED when a migration history does not name it)."
         ),

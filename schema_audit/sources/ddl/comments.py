@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from pglast import ast
 from pglast.enums import ObjectType
 
-from schema_audit.model import qualify
+from schema_audit.model import Index, qualify
 from schema_audit.sources.ddl import domains
 from schema_audit.sources.ddl.indexes import index_named
 from schema_audit.sources.ddl.nodes import strings
@@ -39,6 +39,10 @@ def comment(interp: DdlInterpreter, node: ast.CommentStmt) -> None:
         table = interp.model.tables.get(key)
         if table and names[-1] in table.columns:
             table.columns[names[-1]].comment = node.comment
+        elif table is None and (view := interp.model.views.get(key)) is not None:
+            for view_column in view.columns:  # COMMENT ON COLUMN of a view's column
+                if view_column.name == names[-1]:
+                    view_column.comment = node.comment
     elif kind == ObjectType.OBJECT_SEQUENCE and names:
         sequence = interp.model.sequences.get(
             qualify(*(names if len(names) == 2 else [interp.search_path[0], names[-1]]))
@@ -74,7 +78,9 @@ def comment(interp: DdlInterpreter, node: ast.CommentStmt) -> None:
             index.comment = node.comment
     elif kind in _ON_TABLE and len(names) >= 2:
         target = _on_table(interp, kind, names)
-        if target is not None:
+        if isinstance(target, Index):  # an EXCLUDE constraint's: its index stands for it
+            target.constraint_comment = node.comment
+        elif target is not None:
             target.comment = node.comment
     elif kind in (
         ObjectType.OBJECT_FUNCTION,
@@ -105,9 +111,11 @@ def _on_table(interp: DdlInterpreter, kind: ObjectType, names: list[str]) -> Any
     if kind == ObjectType.OBJECT_POLICY:
         return table.policies.get(name)
     pk = table.primary_key
+    excluding = table.indexes.get(name)
     return (
         table.checks.get(name)
         or table.uniques.get(name)
         or table.foreign_keys.get(name)
         or (pk if pk is not None and pk.name == name else None)
+        or (excluding if excluding is not None and excluding.exclude else None)
     )

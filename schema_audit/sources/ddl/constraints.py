@@ -74,7 +74,7 @@ def constraint_read(con: ast.Constraint, column: str | None = None) -> Constrain
     """What :func:`apply_constraint` reads of ``con`` (``column``: a column constraint's).
     PRIMARY KEY / UNIQUE: keys, include, nulls_not_distinct, indexspace, options (printed);
     CHECK: node (the constraint), no_inherit; FOREIGN KEY: fk_attrs, pk_schema, pk_table, pk_attrs,
-    del_action, upd_action, matchtype; EXCLUDE and NOT NULL: node (the constraint)."""
+    del_action, upd_action, matchtype, del_set_cols; EXCLUDE and NOT NULL: node (the constraint)."""
     kind = _KINDS.get(con.contype)
     read: ConstraintRead = {
         "kind": kind,
@@ -101,6 +101,8 @@ def constraint_read(con: ast.Constraint, column: str | None = None) -> Constrain
         read["pk_attrs"] = strings(con.pk_attrs)
         read["del_action"], read["upd_action"] = con.fk_del_action, con.fk_upd_action
         read["matchtype"] = con.fk_matchtype
+        # ON DELETE SET NULL / SET DEFAULT (columns) (PostgreSQL 15)
+        read["del_set_cols"] = strings(con.fk_del_set_cols) if con.fk_del_set_cols else []
     else:
         read["node"] = con
     return read
@@ -229,10 +231,13 @@ def apply_constraint(
             initially_deferred=read["initdeferred"],
             validated=validated,
             provenance=[prov],
+            on_delete_columns=list(read["del_set_cols"]),
         )
     elif kind == "exclusion":
         con = read["node"]
         elements = [pair[0] for pair in con.exclusions or ()]
+        # each key's operator as pg_operator names it (OPERATOR(s.=) is =, as the live read)
+        operators = [strings(pair[1])[-1] for pair in con.exclusions or ()]
         keys = [
             IndexKey(e.name) if e.name else IndexKey(deparse(e.expr) or "", False) for e in elements
         ]
@@ -248,6 +253,9 @@ def apply_constraint(
             constraint=name,
             provenance=[prov],
             tablespace=index_tablespace(interp, getattr(con, "indexspace", None)),
+            exclude=operators,
+            deferrable=bool(con.deferrable),
+            initially_deferred=bool(con.initdeferred),
         )
     elif kind == "notnull" and column is None:
         for key in strings(read["node"].keys):

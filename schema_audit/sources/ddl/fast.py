@@ -338,6 +338,7 @@ def _plain_constraint(con: Any, column: str | None) -> _ConstraintItem:
         if not all(action.__class__ is str for action in actions):
             raise _NotHere
         read["del_action"], read["upd_action"], read["matchtype"] = actions
+        read["del_set_cols"] = []  # a column list (fk_del_set_cols) is not plain: the node path
     return read, data
 
 

@@ -77,6 +77,7 @@ def remember(interp: DdlInterpreter, child: Table, parents: list[Table], local: 
         if not check.no_inherit
     }
     _links(interp)[id(child)] = Link(child, list(parents), inherited)
+    child.inherits = [parent.qualified_name for parent in parents]
 
 
 def children_of(interp: DdlInterpreter, table: Table) -> list[Table]:
@@ -222,6 +223,7 @@ def add_parent(interp: DdlInterpreter, child: Table, rv: ast.Node) -> None:
     links = _links(interp)
     link = links.setdefault(id(child), Link(child, []))
     link.parents.append(parent)
+    child.inherits = [p.qualified_name for p in link.parents]
 
 
 def refuse_misfit(parent: Table, child: Table) -> None:
@@ -249,6 +251,7 @@ def drop_parent(interp: DdlInterpreter, child: Table, rv: ast.Node) -> None:
     if link is None or all(p is not parent for p in link.parents):
         raise ApplyError(f'relation "{parent.name}" is not a parent of relation "{child.name}"')
     link.parents = [p for p in link.parents if p is not parent]
+    child.inherits = [p.qualified_name for p in link.parents]
     link.inherited = {
         (kind, name)
         for kind, name in link.inherited
@@ -314,3 +317,11 @@ def _inherits_column(interp: DdlInterpreter, table: Table, column: str) -> bool:
     return link is not None and any(
         column in parent.columns for parent in link.parents if interp._is_current(parent)
     )
+
+
+def parent_moved(interp: DdlInterpreter) -> None:
+    """A table renamed or moved to another schema: its children's ``inherits`` name it anew
+    (pg_inherits holds it by oid)."""
+    for link in (getattr(interp, "_inheritance", None) or {}).values():
+        if link.parents:
+            link.child.inherits = [p.qualified_name for p in link.parents]

@@ -8,7 +8,7 @@ from pglast import ast
 from pglast.enums import ObjectType
 
 from schema_audit.model import qualify
-from schema_audit.sources.ddl import domains, rules
+from schema_audit.sources.ddl import domains, inheritance, rules
 from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.nodes import strings, type_text
 from schema_audit.sources.ddl.registry import handles
@@ -41,6 +41,7 @@ def set_schema(interp: DdlInterpreter, node: ast.AlterObjectSchemaStmt) -> None:
             interp._relations[qualify(table.schema, index_name)] = "index"
             interp._home(table, index_name)
         rules.renamed_relation(interp, old_key, table.qualified_name)
+        inheritance.parent_moved(interp)  # its children's INHERITS name it anew
         for other in interp._tables_referencing(old_schema, table.name):
             interp._refers(other, table.schema, table.name)  # foreign keys hold it by oid
             for fk in other.foreign_keys.values():

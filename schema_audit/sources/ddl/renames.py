@@ -316,6 +316,8 @@ def rename_column(interp: DdlInterpreter, table: Table, old: str, new: str) -> N
         + list(table.checks.values())
     ):
         con.columns = swap(con.columns)
+    for fk in table.foreign_keys.values():  # ON DELETE SET NULL (columns) names them too
+        fk.on_delete_columns = swap(fk.on_delete_columns)
     for other in interp._tables_referencing(table.schema, table.name):
         for fk in other.foreign_keys.values():
             if (fk.ref_schema, fk.ref_table) == (table.schema, table.name):
@@ -332,6 +334,7 @@ def rename_table(interp: DdlInterpreter, table: Table, new: str) -> None:
     interp.model.tables[table.qualified_name] = table
     interp._relations[table.qualified_name] = "table"
     rules.renamed_relation(interp, old_key, table.qualified_name)
+    inheritance.parent_moved(interp)  # its children's INHERITS name it anew
     for seq in interp.model.sequences.values():  # OWNED BY follows the table's new name
         owner, _, column = (seq.owned_by or "").partition(".")
         if seq.schema == table.schema and owner == old_name:

@@ -126,8 +126,11 @@ def define_view(
         options=options or {},
     )
     old = interp.model.views.get(key)
-    if old is not None:  # CREATE OR REPLACE VIEW keeps its grants and comment
+    if old is not None:  # CREATE OR REPLACE VIEW keeps its grants and comments
         view.indexes, view.grants, view.comment = old.indexes, old.grants, old.comment
+        kept = {c.name: c.comment for c in old.columns if c.comment is not None}
+        for view_column in view.columns if kept else ():  # the same attributes: the same name
+            view_column.comment = kept.get(view_column.name)
     else:
         view.grants = interp._defaults_for("tables", schema)
     interp.model.views[key] = view
