@@ -319,9 +319,15 @@ def _inherits_column(interp: DdlInterpreter, table: Table, column: str) -> bool:
     )
 
 
-def parent_moved(interp: DdlInterpreter) -> None:
-    """A table renamed or moved to another schema: its children's ``inherits`` name it anew
-    (pg_inherits holds it by oid)."""
+def parent_moved(interp: DdlInterpreter, table: Table, old_key: str) -> None:
+    """``table`` renamed or moved to another schema (``old_key`` its name before): its
+    children's ``inherits`` and its partitions' ``partition_of`` name it anew (pg_inherits
+    holds it by oid; a partition kept the old name statically, a false FAIL against the
+    catalog, which prints the new one)."""
     for link in (getattr(interp, "_inheritance", None) or {}).values():
         if link.parents:
             link.child.inherits = [p.qualified_name for p in link.parents]
+    if table.partition_key:  # only a partitioned table has partitions
+        for other in interp.model.tables.values():
+            if other.partition_of == old_key:
+                other.partition_of = table.qualified_name

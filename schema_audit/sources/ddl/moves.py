@@ -41,7 +41,7 @@ def set_schema(interp: DdlInterpreter, node: ast.AlterObjectSchemaStmt) -> None:
             interp._relations[qualify(table.schema, index_name)] = "index"
             interp._home(table, index_name)
         rules.renamed_relation(interp, old_key, table.qualified_name)
-        inheritance.parent_moved(interp)  # its children's INHERITS name it anew
+        inheritance.parent_moved(interp, table, old_key)  # its children and partitions follow
         for other in interp._tables_referencing(old_schema, table.name):
             interp._refers(other, table.schema, table.name)  # foreign keys hold it by oid
             for fk in other.foreign_keys.values():

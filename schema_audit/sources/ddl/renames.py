@@ -334,7 +334,7 @@ def rename_table(interp: DdlInterpreter, table: Table, new: str) -> None:
     interp.model.tables[table.qualified_name] = table
     interp._relations[table.qualified_name] = "table"
     rules.renamed_relation(interp, old_key, table.qualified_name)
-    inheritance.parent_moved(interp)  # its children's INHERITS name it anew
+    inheritance.parent_moved(interp, table, old_key)  # its children and partitions follow
     for seq in interp.model.sequences.values():  # OWNED BY follows the table's new name
         owner, _, column = (seq.owned_by or "").partition(".")
         if seq.schema == table.schema and owner == old_name:
