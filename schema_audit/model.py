@@ -495,6 +495,40 @@ class CompositeType:
 
 
 @dataclass(slots=True)
+class RangeType:
+    """CREATE TYPE … AS RANGE: its subtype and what orders, canonicalises and measures it,
+    as the catalog prints them (read from a catalog only, as composite types: the static
+    reader does not model range types). Each option is None when CREATE TYPE's default."""
+
+    schema: str
+    name: str
+    subtype: str  # format_type of rngsubtype
+    subtype_opclass: str | None = None  # only when not the subtype's default btree class
+    collation: str | None = None  # only when not the subtype's own
+    canonical: str | None = None  # rngcanonical as regproc prints it (qualified unless visible)
+    subtype_diff: str | None = None  # rngsubdiff, likewise
+    multirange: str | None = None  # its multirange type's name (PostgreSQL 14+)
+    comment: str | None = None
+    owner: str | None = None
+    provenance: list[Provenance] = field(default_factory=list)
+    grants: list[Grant] = field(default_factory=list)  # USAGE; PUBLIC's unless revoked
+
+    def options(self) -> list[tuple[str, str]]:
+        """Its options that are set, as init writes them and strict compares them."""
+        return [
+            (key, value)
+            for key, value in (
+                ("subtype_opclass", self.subtype_opclass),
+                ("collation", self.collation),
+                ("canonical", self.canonical),
+                ("subtype_diff", self.subtype_diff),
+                ("multirange", self.multirange),
+            )
+            if value is not None
+        ]
+
+
+@dataclass(slots=True)
 class Extension:
     name: str
     schema: str = "public"
@@ -618,6 +652,7 @@ class SchemaModel:
     enums: dict[str, EnumType] = field(default_factory=dict)
     domains: dict[str, DomainType] = field(default_factory=dict)
     composites: dict[str, CompositeType] = field(default_factory=dict)  # from a catalog only
+    ranges: dict[str, RangeType] = field(default_factory=dict)  # from a catalog only
     extensions: dict[str, Extension] = field(default_factory=dict)
     sequences: dict[str, Sequence] = field(default_factory=dict)
     schemas: dict[str, str | None] = field(default_factory=dict)  # name -> owner

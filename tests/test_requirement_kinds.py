@@ -66,6 +66,7 @@ def test_the_kind_judges_its_fixture_as_postgresql_would(
         "strict_domains",
         "strict_rules",
         "strict_composite_types",
+        "strict_range_types",
     ), f"{kind_id}: the fixture shows no requirement of the kind met"
     assert statuses - {"PASS"}, f"{kind_id}: the fixture shows no requirement of the kind unmet"
     roles = fixture.get("roles") or []

@@ -190,13 +190,15 @@ def connect_readonly(
 
 # With the version, what quote_identifier needs to print names as the server does
 # (live_deparse.Quoter): every keyword but the unreserved ones, and quote_all_identifiers.
-def _not_extension_member(catalog: str, oid: str) -> str:
+def _not_extension_member(catalog: str, oid: str, deptypes: str = "'e'") -> str:
     """The condition that the object ``oid`` of ``pg_catalog.<catalog>`` is not an extension's
-    member (CREATE EXTENSION made it: the extension's script states it, not the history)."""
+    member (CREATE EXTENSION made it: the extension's script states it, not the history), nor,
+    with ``deptypes`` ``'e', 'i'``, part of another object (a range type's constructor
+    functions: CREATE TYPE … AS RANGE makes them, pg_dump does not list them)."""
     return (
         "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d"
         f" WHERE d.classid = 'pg_catalog.{catalog}'::regclass"
-        f" AND d.objid = {oid} AND d.deptype = 'e')"
+        f" AND d.objid = {oid} AND d.deptype IN ({deptypes}))"
     )
 
 
@@ -531,7 +533,7 @@ JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_catalog.pg_language l ON l.oid = p.prolang
 WHERE p.prokind IN ('f', 'p') AND {ns}
   AND """
-    + _not_extension_member("pg_proc", "p.oid")
+    + _not_extension_member("pg_proc", "p.oid", "'e', 'i'")
     + """
 ORDER BY 1, 2, 3"""
 )
@@ -557,9 +559,9 @@ ORDER BY 1, 2"""
 # live_types (Q_RULES, Q_DOMAINS).
 # Publications likewise (Supabase's supabase_realtime: a table dropped from it stops Realtime),
 # and triggers on views (Marquez's INSTEAD OF trigger on jobs_view: dropped, nothing was said),
-# range types (CREATE TYPE … AS RANGE re-created with another subtype_diff, or REVOKE USAGE,
-# passed init's spec), extended statistics (CREATE STATISTICS), collations (CREATE COLLATION)
-# and event triggers (CREATE EVENT TRIGGER on an existing function: nothing was said).
+# extended statistics (CREATE STATISTICS), collations (CREATE COLLATION) and event triggers
+# (CREATE EVENT TRIGGER on an existing function: nothing was said). Range types are read with
+# the composite types (live_types.Q_COMPOSITES) since the twelfth session.
 Q_UNMODELLED = (
     """
 SELECT 'rule', n.nspname, c.relname, r.rulename
@@ -576,14 +578,6 @@ FROM pg_catalog.pg_trigger t
 JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind = 'v' AND NOT t.tgisinternal AND {ns} AND {not_ext}
-UNION ALL
-SELECT 'range type', n.nspname, t.typname, NULL
-FROM pg_catalog.pg_type t
-JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
-WHERE t.typtype = 'r' AND {ns}
-  AND """
-    + _not_extension_member("pg_type", "t.oid")
-    + """
 UNION ALL
 SELECT 'statistics', n.nspname, s.stxname, NULL
 FROM pg_catalog.pg_statistic_ext s
@@ -615,8 +609,6 @@ UNMODELLED = {
     "(CREATE RULE … DO INSTEAD can replace a table's INSERT, UPDATE or DELETE)",
     "view trigger": "trigger {rule} on view {qualified} is not modelled: no requirement checks "
     "it (an INSTEAD OF trigger decides what an INSERT, UPDATE or DELETE on the view does)",
-    "range type": "range type {qualified} is not modelled: its subtype, subtype_diff, canonical "
-    "function, collation and privileges are not compared",
     "statistics": "statistics object {qualified} is not modelled: CREATE / DROP / ALTER "
     "STATISTICS are not compared",
     "collation": "collation {qualified} is not modelled: its provider, locale and determinism "
@@ -697,6 +689,10 @@ def version_fragments(version_num: int) -> dict[str, str]:
         "nnd": "i.indnullsnotdistinct" if version_num >= 150000 else "false",
         "options": MEMBERSHIP_OPTIONS_16 if version_num >= 160000 else MEMBERSHIP_OPTIONS_OLD,
         "no_delsetcols": "con.confdelsetcols IS NULL" if version_num >= 150000 else "true",
+        # a range type's multirange (14+)
+        "multirange": "(SELECT mt.typname::text FROM pg_catalog.pg_type mt WHERE mt.oid = r.rngmultitypid)"
+        if version_num >= 140000
+        else "NULL::text",
         # ON DELETE SET NULL / SET DEFAULT (columns) (15+): attnums, named from the column read
         "delsetcols": "con.confdelsetcols::int2[]" if version_num >= 150000 else "NULL::int2[]",
         # a SQL-standard body (BEGIN ATOMIC … END, RETURN …) is not in prosrc (14+)

@@ -14,6 +14,7 @@ from schema_audit.model import (
     CompositeType,
     DomainType,
     Provenance,
+    RangeType,
     SchemaModel,
     Table,
     View,
@@ -99,10 +100,13 @@ def read_rules(rows: Iterable[Any], relations: dict[int, Table | View]) -> None:
             relation.rules[name] = (definition or "", RULE_STATES.get(enabled, "origin"))
 
 
-# composite types (CREATE TYPE … AS (…)); a table's row type is the table's
+# composite types (CREATE TYPE … AS (…)); a table's row type is the table's. Range types (CREATE
+# TYPE … AS RANGE) come in the same query (no round trip of their own), typtype 'r', their
+# options in the attributes' place: subtype, its operator class and collation when not the
+# default, canonical and subtype_diff functions as regproc prints them, the multirange's name
 Q_COMPOSITES = (
     """
-SELECT n.nspname, t.typname,
+SELECT t.typtype, n.nspname, t.typname,
        ARRAY(SELECT pg_catalog.quote_ident(a.attname) || ' ' || pg_catalog.format_type(a.atttypid, a.atttypmod)
                     || CASE WHEN a.attcollation <> at.typcollation
                             THEN ' COLLATE ' || pg_catalog.quote_ident(co.collname) ELSE '' END
@@ -121,13 +125,56 @@ JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
 WHERE t.typtype = 'c' AND c.relkind = 'c' AND {ns}
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_type'::regclass
                   AND d.objid = t.oid AND d.deptype = 'e')
-ORDER BY 1, 2"""
+UNION ALL
+SELECT t.typtype, n.nspname, t.typname,
+       ARRAY[pg_catalog.format_type(r.rngsubtype, NULL),
+             CASE WHEN NOT opc.opcdefault THEN
+               CASE WHEN opn.nspname IN ('pg_catalog', 'public') THEN pg_catalog.quote_ident(opc.opcname)
+                    ELSE pg_catalog.quote_ident(opn.nspname) || '.' || pg_catalog.quote_ident(opc.opcname) END END,
+             CASE WHEN r.rngcollation <> 0 AND r.rngcollation <> st.typcollation
+                  THEN pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname) END,
+             CASE WHEN r.rngcanonical <> 0 THEN r.rngcanonical::pg_catalog.regproc::text END,
+             CASE WHEN r.rngsubdiff <> 0 THEN r.rngsubdiff::pg_catalog.regproc::text END,
+             {multirange}],
+       pg_catalog.obj_description(t.oid, 'pg_type'), pg_catalog.pg_get_userbyid(t.typowner),
+       """
+    + ACL.format(acl="t.typacl", kind="T", owner="t.typowner")
+    + """
+FROM pg_catalog.pg_type t
+JOIN pg_catalog.pg_range r ON r.rngtypid = t.oid
+JOIN pg_catalog.pg_type st ON st.oid = r.rngsubtype
+JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+JOIN pg_catalog.pg_opclass opc ON opc.oid = r.rngsubopc
+JOIN pg_catalog.pg_namespace opn ON opn.oid = opc.opcnamespace
+LEFT JOIN pg_catalog.pg_collation co ON co.oid = r.rngcollation
+LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
+WHERE t.typtype = 'r' AND {ns}
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_type'::regclass
+                  AND d.objid = t.oid AND d.deptype = 'e')
+ORDER BY 1, 2, 3"""
 )
 
 
 def read_composites(rows: Iterable[Any], model: SchemaModel) -> None:
-    """One CompositeType per row of Q_COMPOSITES."""
-    for schema, name, attributes, comment, owner, acl in rows:
+    """One CompositeType per composite row of Q_COMPOSITES, one RangeType per range row."""
+    for kind, schema, name, attributes, comment, owner, acl in rows:
+        if kind == "r":
+            subtype, opclass, collation, canonical, subtype_diff, multirange = attributes
+            model.ranges[qualify(schema, name)] = RangeType(
+                schema,
+                name,
+                subtype,
+                opclass,
+                collation,
+                canonical,
+                subtype_diff,
+                multirange,
+                comment,
+                owner,
+                [Provenance(source="catalog", action="catalog")],
+                grants(acl, owner),
+            )
+            continue
         model.composites[qualify(schema, name)] = CompositeType(
             schema,
             name,

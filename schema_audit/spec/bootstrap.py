@@ -471,6 +471,7 @@ def _strict_block(
             block["domains"] = True  # a domain created later FAILs (written from a catalog)
             block["rules"] = True  # so does a rule added, changed, disabled or dropped
             block["composite_types"] = True  # and a composite type created later
+            block["range_types"] = True  # and a range type
         # every schema the source has (live: each one read; a history: each it creates): a
         # table, view or function created later in a schema that had none at init is new too.
         # Not one a history only grants on or puts a function in (auth, storage …): the
@@ -571,6 +572,23 @@ def _domains(model: SchemaModel) -> list[str]:
             entry["owner"] = domain.owner
         entry["grants"] = acl(domain.grants, domain.owner)  # USAGE (PUBLIC's unless revoked)
         out.append(_schema_object_block(domain.schema, domain.name, entry))
+    return out
+
+
+def _ranges(model: SchemaModel) -> list[str]:
+    """``range_types:`` with each type's subtype, its options that are set, its comment (null =
+    none) and, with privileges, owner and USAGE grants (a catalog's reading only)."""
+    if not model.ranges:
+        return []
+    out = ["", "range_types:"]
+    for key in sorted(model.ranges):
+        found = model.ranges[key]
+        entry: dict[str, Any] = {"subtype": found.subtype, **dict(found.options())}
+        entry["comment"] = found.comment
+        if found.owner is not None:
+            entry["owner"] = found.owner
+        entry["grants"] = acl(found.grants, found.owner)
+        out.append(_schema_object_block(found.schema, found.name, entry))
     return out
 
 
@@ -692,6 +710,7 @@ def spec_from_model(
     out += _enums(model)
     out += _domains(model)
     out += _composites(model)
+    out += _ranges(model)
     if not tables and "privileges" in kinds:
         out += _default_privileges(model)
     if model.functions:

@@ -700,6 +700,18 @@ class _Builder:
                 table=name,  # strict.composite_types counts the entries by it
                 name=name,
             )
+        for key, props in (doc.get("range_types") or {}).items():
+            props = props or {}
+            schema, name = self.split_name(key, props)
+            self.add(
+                f"range_types.{key}",
+                "range_type",
+                ("range_types", key),
+                props,
+                schema=schema,
+                table=name,  # strict.range_types counts the entries by it
+                name=name,
+            )
         for key, props in (doc.get("sequences") or {}).items():
             props = props or {}
             schema, name = self.split_name(key, props)
@@ -776,6 +788,7 @@ class _Builder:
             "domains",
             "rules",
             "composite_types",
+            "range_types",
         ):
             if strict.get(objects):
                 self.add(

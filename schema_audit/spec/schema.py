@@ -371,6 +371,13 @@ SPEC_SCHEMA: dict[str, Any] = {
                 "order (read from a catalog only).",
                 "additionalProperties": {"anyOf": [_kind("composite_type"), {"type": "null"}]},
             },
+            "range_types": {
+                "type": "object",
+                "description": "Range types by name ('floatrange' or 'schema.floatrange'): "
+                "subtype, operator class, collation, canonical and subtype_diff functions, "
+                "multirange (read from a catalog only).",
+                "additionalProperties": {"anyOf": [_kind("range_type"), {"type": "null"}]},
+            },
             "domains": {
                 "type": "object",
                 "description": "Domains by name ('posint' or 'schema.posint'): base type, NOT "
@@ -420,6 +427,11 @@ SPEC_SCHEMA: dict[str, Any] = {
                     "composite_types": {
                         "type": "boolean",
                         "description": "Every composite type must be in the spec (a catalog's "
+                        "reading; DEFERRED against a migration history).",
+                    },
+                    "range_types": {
+                        "type": "boolean",
+                        "description": "Every range type must be in the spec (a catalog's "
                         "reading; DEFERRED against a migration history).",
                     },
                     "domains": {

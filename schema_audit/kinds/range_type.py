@@ -1,0 +1,113 @@
+"""A range type (CREATE TYPE … AS RANGE): its subtype, the subtype's operator class and
+collation, its canonical and subtype_diff functions, its multirange type's name, comment,
+owner and USAGE grants. A range type re-created with another ``subtype_diff`` (or subtype,
+canonical function …), a COMMENT ON TYPE or a REVOKE USAGE after ``init`` FAILs; before,
+range types were only named as a blind spot and each such change passed.
+
+```yaml
+range_types:
+  floatrange: {subtype: double precision, subtype_diff: float8mi, multirange: floatmultirange}
+```
+
+An option not stated is not compared; one stated null must be CREATE TYPE's default. The
+static reader does not model range types: against a migration history the entry is
+DEFERRED, never PASS.
+"""
+
+from __future__ import annotations
+
+from schema_audit.audit.context import AuditContext
+from schema_audit.audit.deferral import Facet
+from schema_audit.audit.findings import Diff, Finding, describe_diffs, finding_for, missing, show
+from schema_audit.enums import Status
+from schema_audit.kinds import _acl, requirement_kind
+from schema_audit.kinds._acl import type_grants_diff
+from schema_audit.kinds._common import COMMENT_PROP, comment_diffs
+from schema_audit.model import RangeType, qualify
+from schema_audit.spec.fragments import req_schema, string
+from schema_audit.spec.model import Requirement
+
+# why a history's reading DEFERs a range type entry and strict.range_types
+UNKNOWN_RANGES = "the static reader does not model range types (compare with --dsn)"
+
+_OPTION = {"type": ["string", "null"]}
+OPTIONS = ("subtype_opclass", "collation", "canonical", "subtype_diff", "multirange")
+
+SCHEMA = req_schema(
+    {
+        "schema": string("Its schema, when the key is not schema.name."),
+        "subtype": string("Its subtype as format_type prints it (double precision, text …)."),
+        "subtype_opclass": {
+            **_OPTION,
+            "description": "The subtype's btree operator class (null = its default).",
+        },
+        "collation": {**_OPTION, "description": "Its collation (null = the subtype's own)."},
+        "canonical": {
+            **_OPTION,
+            "description": "Its canonical function, as regproc prints it (null = none).",
+        },
+        "subtype_diff": {
+            **_OPTION,
+            "description": "Its subtype_diff function, as regproc prints it (null = none).",
+        },
+        "multirange": {
+            **_OPTION,
+            "description": "Its multirange type's name (PostgreSQL 14+).",
+        },
+        "comment": COMMENT_PROP,
+        "owner": _acl.OWNER_SCHEMA,
+        "grants": _acl.GRANTS_SCHEMA,
+    },
+    "A range type requirement; {} only requires existence.",
+)
+
+
+def facets(req: Requirement) -> list[Facet]:
+    """What its finding reads from the model."""
+    return [Facet("type", qualify(req.schema, req.name or ""))]
+
+
+def option_diffs(props: dict, found: RangeType) -> list[Diff]:
+    """The stated subtype and options the range type has not."""
+    diffs = []
+    if "subtype" in props and " ".join(str(props["subtype"]).split()) != found.subtype:
+        diffs.append(Diff("subtype", props["subtype"], found.subtype))
+    for key in OPTIONS:
+        if key in props and props[key] != getattr(found, key):
+            diffs.append(Diff(key, props[key], getattr(found, key)))
+    return diffs
+
+
+@requirement_kind(
+    id="range_type",
+    name="Range type",
+    title="Range types",
+    group="objects",
+    hint="CREATE TYPE … AS RANGE in a new migration (drop and re-create it to change it)",
+    spec="range_types.<type>",
+    schema=SCHEMA,
+    facets=facets,
+)
+def check_range_type(req: Requirement, ctx: AuditContext) -> Finding:
+    key = qualify(req.schema, req.name or "")
+    found = ctx.model.ranges.get(key)
+    if found is None and ctx.is_static():
+        return finding_for(req, Status.DEFERRED, f"range type {key}: {UNKNOWN_RANGES}")
+    if found is None:
+        return finding_for(
+            req,
+            Status.FAIL,
+            f"range type {key} does not exist",
+            diffs=[missing()],
+            evidence=ctx.absence_evidence(None, f"range type {key}"),
+        )
+    diffs = option_diffs(req.props, found) + comment_diffs(req.props, found.comment)
+    owner, _ = _acl.owner_diff(req.props.get("owner"), found.owner)
+    if owner is not None:
+        diffs.append(owner)
+    diffs += type_grants_diff(req.props, found)
+    if diffs:
+        return finding_for(
+            req, Status.FAIL, f"range type {key}: {describe_diffs(diffs, show)}", diffs=diffs
+        )
+    return finding_for(req, Status.PASS, f"range type {key} (subtype {found.subtype})")
