@@ -41,7 +41,7 @@ MUTATIONS = {
     ),
     "subtype_diff_dropped": (
         _RECREATE.format("floatrange", "subtype = float8"),
-        "subtype_diff is none, expected float8mi",
+        "subtype_diff is None, expected float8mi",
     ),
     "subtype_changed": (
         _RECREATE.format("floatrange", "subtype = numeric"),
@@ -59,7 +59,7 @@ MUTATIONS = {
         _RECREATE.format(
             "textrange", 'subtype = text, collation = "C", multirange_type_name = x10r.textranges'
         ),
-        "subtype_opclass is none, expected text_pattern_ops",
+        "subtype_opclass is None, expected text_pattern_ops",
     ),
     "multirange_renamed": (
         _RECREATE.format(

@@ -1237,7 +1237,7 @@ PROTECTIONS = [
     Protection(
         "composite-attributes-compared",
         "schema_audit/kinds/composite_type.py",
-        '        diffs.append(Diff("attributes", list(wanted), list(composite.attributes)))',
+        '        return [Diff("attributes", list(wanted), list(composite.attributes))]',
         "        pass",
         "tests/test_init_exact6.py::test_a_change_after_init_dsn_fails -k 'composite and attribute'",
     ),

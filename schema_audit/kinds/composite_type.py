@@ -16,12 +16,11 @@ from __future__ import annotations
 
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.deferral import Facet
-from schema_audit.audit.findings import Diff, Finding, describe_diffs, finding_for, missing
-from schema_audit.enums import Status
+from schema_audit.audit.findings import Diff, Finding
 from schema_audit.kinds import _acl, requirement_kind
-from schema_audit.kinds._acl import type_grants_diff
-from schema_audit.kinds._common import COMMENT_PROP, comment_diffs
-from schema_audit.model import qualify
+from schema_audit.kinds._catalog_types import judge_catalog_type
+from schema_audit.kinds._common import COMMENT_PROP
+from schema_audit.model import CompositeType, qualify
 from schema_audit.spec.fragments import req_schema, string, strings
 from schema_audit.spec.model import Requirement
 
@@ -56,33 +55,22 @@ def facets(req: Requirement) -> list[Facet]:
     facets=facets,
 )
 def check_composite_type(req: Requirement, ctx: AuditContext) -> Finding:
-    key = qualify(req.schema, req.name or "")
-    composite = ctx.model.composites.get(key)
-    if composite is None and ctx.is_static():
-        return finding_for(req, Status.DEFERRED, f"composite type {key}: {UNKNOWN_COMPOSITES}")
-    if composite is None:
-        return finding_for(
-            req,
-            Status.FAIL,
-            f"composite type {key} does not exist",
-            diffs=[missing()],
-            evidence=ctx.absence_evidence(None, f"composite type {key}"),
-        )
-    diffs: list[Diff] = []
-    wanted = req.props.get("attributes")
+    return judge_catalog_type(
+        req,
+        ctx,
+        "composite type",
+        ctx.model.composites.get(qualify(req.schema, req.name or "")),
+        UNKNOWN_COMPOSITES,
+        lambda found: _attribute_diffs(req.props, found),
+        lambda found: f"({', '.join(found.attributes)})",
+    )
+
+
+def _attribute_diffs(props: dict, composite: CompositeType) -> list[Diff]:
+    """Its attributes in order against the stated ones (whitespace aside)."""
+    wanted = props.get("attributes")
     if wanted is not None and [" ".join(str(a).split()) for a in wanted] != [
         " ".join(a.split()) for a in composite.attributes
     ]:
-        diffs.append(Diff("attributes", list(wanted), list(composite.attributes)))
-    diffs += comment_diffs(req.props, composite.comment)
-    owner, _ = _acl.owner_diff(req.props.get("owner"), composite.owner)
-    if owner is not None:
-        diffs.append(owner)
-    diffs += type_grants_diff(req.props, composite)
-    if diffs:
-        return finding_for(
-            req, Status.FAIL, f"composite type {key}: {describe_diffs(diffs)}", diffs=diffs
-        )
-    return finding_for(
-        req, Status.PASS, f"composite type {key} ({', '.join(composite.attributes)})"
-    )
+        return [Diff("attributes", list(wanted), list(composite.attributes))]
+    return []

@@ -18,11 +18,10 @@ from __future__ import annotations
 
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.deferral import Facet
-from schema_audit.audit.findings import Diff, Finding, describe_diffs, finding_for, missing, show
-from schema_audit.enums import Status
+from schema_audit.audit.findings import Diff, Finding
 from schema_audit.kinds import _acl, requirement_kind
-from schema_audit.kinds._acl import type_grants_diff
-from schema_audit.kinds._common import COMMENT_PROP, comment_diffs
+from schema_audit.kinds._catalog_types import judge_catalog_type
+from schema_audit.kinds._common import COMMENT_PROP
 from schema_audit.model import RangeType, qualify
 from schema_audit.spec.fragments import req_schema, string
 from schema_audit.spec.model import Requirement
@@ -89,25 +88,12 @@ def option_diffs(props: dict, found: RangeType) -> list[Diff]:
     facets=facets,
 )
 def check_range_type(req: Requirement, ctx: AuditContext) -> Finding:
-    key = qualify(req.schema, req.name or "")
-    found = ctx.model.ranges.get(key)
-    if found is None and ctx.is_static():
-        return finding_for(req, Status.DEFERRED, f"range type {key}: {UNKNOWN_RANGES}")
-    if found is None:
-        return finding_for(
-            req,
-            Status.FAIL,
-            f"range type {key} does not exist",
-            diffs=[missing()],
-            evidence=ctx.absence_evidence(None, f"range type {key}"),
-        )
-    diffs = option_diffs(req.props, found) + comment_diffs(req.props, found.comment)
-    owner, _ = _acl.owner_diff(req.props.get("owner"), found.owner)
-    if owner is not None:
-        diffs.append(owner)
-    diffs += type_grants_diff(req.props, found)
-    if diffs:
-        return finding_for(
-            req, Status.FAIL, f"range type {key}: {describe_diffs(diffs, show)}", diffs=diffs
-        )
-    return finding_for(req, Status.PASS, f"range type {key} (subtype {found.subtype})")
+    return judge_catalog_type(
+        req,
+        ctx,
+        "range type",
+        ctx.model.ranges.get(qualify(req.schema, req.name or "")),
+        UNKNOWN_RANGES,
+        lambda found: option_diffs(req.props, found),
+        lambda found: f"(subtype {found.subtype})",
+    )
