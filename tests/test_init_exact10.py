@@ -58,6 +58,8 @@ CREATE TABLE x10.events (id int, at date) PARTITION BY RANGE (at);
 CREATE TABLE x10.events_2020 PARTITION OF x10.events FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');
 ALTER TABLE x10.events RENAME TO happenings;
 ALTER TABLE x10.happenings SET SCHEMA x10b;
+CREATE TABLE x10.keyed (id int, x int, y int, CONSTRAINT keyed_pkey PRIMARY KEY (id) INCLUDE (x));
+CREATE TABLE x10.keyed2 (id int PRIMARY KEY, x int);
 """
 
 # each passed the audit of init's spec before (a false PASS); now FAILs, with this in the message
@@ -109,6 +111,20 @@ MUTATIONS = {
     "view_column_comment_given_where_none_was": (
         "COMMENT ON COLUMN x10.plain_v.id IS 'x'",
         "x10.plain_v (COMMENT ON COLUMN id)",
+    ),
+    "pk_include_dropped": (
+        "ALTER TABLE x10.keyed DROP CONSTRAINT keyed_pkey, ADD CONSTRAINT keyed_pkey PRIMARY KEY (id)",
+        "keyed_pkey (id) INCLUDE (), expected keyed_pkey (id) INCLUDE (x)",
+    ),
+    "pk_include_changed": (
+        "ALTER TABLE x10.keyed DROP CONSTRAINT keyed_pkey,"
+        " ADD CONSTRAINT keyed_pkey PRIMARY KEY (id) INCLUDE (y)",
+        "keyed_pkey (id) INCLUDE (y), expected keyed_pkey (id) INCLUDE (x)",
+    ),
+    "pk_include_given": (
+        "ALTER TABLE x10.keyed2 DROP CONSTRAINT keyed2_pkey,"
+        " ADD CONSTRAINT keyed2_pkey PRIMARY KEY (id) INCLUDE (x)",
+        "INCLUDE (x) of keyed2_pkey",
     ),
     "unique_include_dropped": (
         "ALTER TABLE x10.covered DROP CONSTRAINT covered_a_key,"
@@ -197,6 +213,7 @@ def test_both_readings_write_the_same_new_keys(initialised, static_spec: Path) -
         "initially_deferred: true",
         "constraint_comment: no overlap",
         "include: [b]",
+        "include: [x]",
         "on_delete_columns: [parent_id]",
         "column_comments: {room: the room}",
         "column_comments: {span: its span}",

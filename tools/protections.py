@@ -2092,6 +2092,34 @@ PROTECTIONS = [
         '    + _not_extension_member("pg_proc", "p.oid")',
         "tests/test_init_exact10_ranges.py::test_init_writes_range_types_and_the_same_database_passes",
     ),
+    Protection(
+        "pk-include-compared",
+        "schema_audit/kinds/primary_key.py",
+        '    if "include" in req.props and list(req.props["include"] or []) != key_include(table, pk.name):',
+        "    if False:",
+        "tests/test_init_exact10.py -k 'pk_include and (dropped or changed)'",
+    ),
+    Protection(
+        "init-writes-pk-include",
+        "schema_audit/spec/entrywrite.py",
+        "    if index is not None and index.include:  # PRIMARY KEY (id) INCLUDE (x)",
+        "    if False:",
+        "tests/test_init_exact10.py -k pk_include_dropped",
+    ),
+    Protection(
+        "strict-tables-holds-pk-include",
+        "schema_audit/kinds/table.py",
+        '    if key_index is not None and key_index.include and "include" not in stated:',
+        "    if False:",
+        "tests/test_init_exact10.py -k pk_include_given",
+    ),
+    Protection(
+        "spec-load-passes-pk-include",
+        "schema_audit/spec/load.py",
+        '_PK_STATED = ("name", "comment", "include", "tablespace", "clustered")',
+        '_PK_STATED = ("name", "comment", "tablespace", "clustered")',
+        "tests/test_init_exact10.py -k pk_include_dropped",
+    ),
 ]
 
 

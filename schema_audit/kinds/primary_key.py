@@ -33,6 +33,10 @@ PRIMARY_KEY_MAPPING = obj(
         "columns": strings("Primary-key columns, in key order."),
         "name": string("The constraint's name (`items_pkey`)."),
         "comment": COMMENT_PROP,
+        "include": strings(
+            "PRIMARY KEY (…) INCLUDE (these): its index's non-key columns, in order; compared "
+            "when stated ([] = none)."
+        ),
         "tablespace": string(
             "Its index's tablespace (USING INDEX TABLESPACE, ALTER INDEX … SET TABLESPACE; "
             "pg_default: the database's default); compared when stated."
@@ -86,6 +90,8 @@ def check_primary_key(req: Requirement, ctx: AuditContext) -> Finding:
     if "name" in req.props and req.props["name"] != pk.name:
         diffs.append(Diff("name", req.props["name"], pk.name))
     diffs += comment_diffs(req.props, pk.comment)
+    if "include" in req.props and list(req.props["include"] or []) != key_include(table, pk.name):
+        diffs.append(Diff("include", req.props["include"], key_include(table, pk.name)))
     placed = key_tablespace(table, pk.name)
     if "tablespace" in req.props and req.props["tablespace"] != placed:
         diffs.append(Diff("tablespace", req.props["tablespace"], placed))
@@ -108,6 +114,13 @@ def check_primary_key(req: Requirement, ctx: AuditContext) -> Finding:
         ddl=ddl,
         name=pk.name,
     )
+
+
+def key_include(table: Table, name: str) -> list[str]:
+    """The INCLUDE columns of the index backing constraint ``name`` (a PRIMARY KEY's or
+    UNIQUE's INCLUDE dropped or changed after init PASSed its spec before: a false PASS)."""
+    index = table.indexes.get(name)
+    return list(index.include) if index is not None else []
 
 
 def key_tablespace(table: Table, name: str) -> str:
@@ -133,6 +146,8 @@ def _described(pk: PrimaryKey, req: Requirement, table: Table) -> str:
         text = f"{pk.name} {text}"
     if "comment" in req.props:
         text += f" COMMENT {pk.comment!r}" if pk.comment else " no COMMENT"
+    if "include" in req.props:
+        text += f" INCLUDE ({', '.join(key_include(table, pk.name))})"
     if "tablespace" in req.props:
         text += f" TABLESPACE {key_tablespace(table, pk.name)}"
     if "clustered" in req.props:
@@ -149,6 +164,8 @@ def _described_req(req: Requirement) -> str:
         text = f"{req.props['name']} {text}"
     if "comment" in req.props:
         text += f" COMMENT {req.props['comment']!r}" if req.props["comment"] else " no COMMENT"
+    if "include" in req.props:
+        text += f" INCLUDE ({', '.join(req.props['include'] or [])})"
     if "tablespace" in req.props:
         text += f" TABLESPACE {req.props['tablespace']}"
     if "clustered" in req.props:

@@ -187,6 +187,8 @@ def unstated_properties(table: Table, props: dict) -> list[str]:
     if pk is not None and pk.comment and "comment" not in stated:
         out.append(f"COMMENT ON CONSTRAINT {pk.name}")  # as the table's own COMMENT
     key_index = table.indexes.get(pk.name) if pk is not None else None
+    if key_index is not None and key_index.include and "include" not in stated:
+        out.append(f"INCLUDE ({', '.join(key_index.include)}) of {key_index.name}")
     if key_index is not None and key_index.tablespace and "tablespace" not in stated:
         out.append(f"TABLESPACE {key_index.tablespace} of {key_index.name}")  # SET TABLESPACE
     if key_index is not None and key_index.clustered and "clustered" not in stated:

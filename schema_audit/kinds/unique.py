@@ -27,7 +27,7 @@ from schema_audit.audit.tables import unique_on
 from schema_audit.enums import Status
 from schema_audit.kinds import requirement_kind
 from schema_audit.kinds._common import COMMENT_PROP, columns_label, comment_diffs
-from schema_audit.kinds.primary_key import key_clustered_diffs, key_tablespace
+from schema_audit.kinds.primary_key import key_clustered_diffs, key_include, key_tablespace
 from schema_audit.model import SchemaModel, Table, qualify
 from schema_audit.spec.fragments import req_schema, string, strings
 from schema_audit.spec.model import Requirement
@@ -176,8 +176,7 @@ def placement_diffs(props: Mapping[str, Any], table: Table, name: str) -> list[D
     diffs = key_clustered_diffs(dict(props), table, name)
     if "tablespace" in props and props["tablespace"] != (placed := key_tablespace(table, name)):
         diffs.insert(0, Diff("tablespace", props["tablespace"], placed))
-    index = table.indexes.get(name)
-    included = list(index.include) if index is not None else []
+    included = key_include(table, name)
     if "include" in props and list(props["include"] or []) != included:  # INCLUDE (cols)
         diffs.insert(0, Diff("include", props["include"], included))
     return diffs

@@ -200,6 +200,8 @@ def pk_pairs(pk: PrimaryKey, index: Index | None = None) -> list[tuple[str, Any]
     pairs: list[tuple[str, Any]] = [("name", pk.name), ("columns", list(pk.columns))]
     if pk.comment:
         pairs.append(("comment", pk.comment))
+    if index is not None and index.include:  # PRIMARY KEY (id) INCLUDE (x)
+        pairs.append(("include", list(index.include)))
     return pairs + key_index_pairs(index)
 
 

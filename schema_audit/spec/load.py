@@ -468,7 +468,7 @@ def _yaml_type(value: Any) -> str:
 
 
 # what a primary_key mapping states besides its columns (init writes each when not the default)
-_PK_STATED = ("name", "comment", "tablespace", "clustered")
+_PK_STATED = ("name", "comment", "include", "tablespace", "clustered")
 
 
 class _Builder:
