@@ -736,6 +736,9 @@ def _figure(node) -> tuple[str | None, int]:
         return "case", 1
     if isinstance(node, ast.CoalesceExpr):
         return "coalesce", 2
+    if isinstance(node, ast.A_Indirection):  # (f(x)).name: its last field's name
+        fields = [i.sval for i in node.indirection or () if isinstance(i, ast.String)]
+        return (fields[-1], 2) if fields else _figure(node.arg)
     if isinstance(node, ast.TypeCast):
         name, strength = _figure(node.arg)
         if strength <= 1 and node.typeName is not None and node.typeName.names:

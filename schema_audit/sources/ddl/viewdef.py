@@ -342,7 +342,10 @@ class _Resolver:
             self.select(tree, scopes, ctes)
             return
         if isinstance(tree, ast.ColumnRef):
-            _qualify(tree, scopes)
+            _qualify(tree, scopes, whole_row=True)
+            return
+        if isinstance(tree, ast.ResTarget) and isinstance(tree.val, ast.ColumnRef):
+            _qualify(tree.val, scopes)  # a whole row as an output column: ``x.*::type``
             return
         if not isinstance(tree, ast.Node):
             return
@@ -450,8 +453,11 @@ def _target(qualifier: str, column: str) -> ast.ResTarget:
     return ast.ResTarget(val=ast.ColumnRef(fields=tuple(ast.String(sval=n) for n in names)))
 
 
-def _qualify(ref: ast.ColumnRef, scopes: list[_Scope]) -> None:
-    """A bare column gets the name of the one FROM item (innermost query first) having it."""
+def _qualify(ref: ast.ColumnRef, scopes: list[_Scope], whole_row: bool = False) -> None:
+    """A bare column gets the name of the one FROM item (innermost query first) having it.
+    With ``whole_row``, a bare name no column of any level has but a FROM item's (``f(editor)``
+    over ``FROM editor``) is that item's whole row, printed ``editor.*`` inside an expression
+    (``(public.sanitize_editor(editor.*)).name``; metabrainz/musicbrainz-server)."""
     fields = ref.fields or ()
     if len(fields) != 1 or not isinstance(fields[0], ast.String):
         return
@@ -470,6 +476,11 @@ def _qualify(ref: ast.ColumnRef, scopes: list[_Scope]) -> None:
             return
         if having or any(cols is None for _, cols in items):
             return  # ambiguous, merged by USING, or maybe an unknown item's: as written
+    if whole_row:
+        for items, _ in scopes:
+            if any(name == column for name, _ in items):
+                ref.fields = (fields[0], ast.A_Star())
+                return
 
 
 def follow_rename(
