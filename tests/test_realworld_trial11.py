@@ -138,3 +138,96 @@ def test_a_whole_row_in_a_view_is_printed_as_the_catalog_prints_it(make_db) -> N
     column (`edit.editor`) stays the column, as PostgreSQL binds it."""
     dsn = make_db("trial11_whole_row", WHOLE_ROW_CALLS)
     assert [str(d) for d in diff_models(live.introspect(dsn), interpret(WHOLE_ROW_CALLS))] == []
+
+
+# polarsource/polar's Alembic style: a trigger function's SQL kept in a module constant and
+# handed to op.execute(), and generated DDL whose literals hold runs of spaces.
+POLAR_REVISION = '''
+"""add products search vector
+
+Revision ID: 5f1e0c2d9a7b
+Revises:
+"""
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
+
+revision = "5f1e0c2d9a7b"
+down_revision = None
+
+PRODUCTS_SEARCH_VECTOR_UPDATE = """
+CREATE FUNCTION products_search_vector_update() RETURNS trigger AS $$
+    BEGIN
+        NEW.search_vector := to_tsvector('english', coalesce(NEW.name, '') || '  ' || coalesce(NEW.description, ''));
+        RETURN NEW;
+    END
+    $$ LANGUAGE plpgsql
+"""
+
+
+def upgrade() -> None:
+    op.create_table(
+        "products",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(), nullable=False),
+        sa.Column("description", sa.Text(), nullable=True),
+        sa.Column("search_vector", postgresql.TSVECTOR(), nullable=True),
+        sa.Column("unit", sa.String(), server_default="per  seat", nullable=True),
+        sa.CheckConstraint("name <> '  '", name="products_name_not_blank"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.execute(PRODUCTS_SEARCH_VECTOR_UPDATE)
+
+
+def downgrade() -> None:
+    op.execute("DROP FUNCTION products_search_vector_update()")
+    op.drop_table("products")
+'''
+
+# what `alembic upgrade head --sql` writes for it (and Alembic runs online)
+POLAR_SQL = """
+CREATE TABLE products (
+    id SERIAL NOT NULL,
+    name VARCHAR NOT NULL,
+    description TEXT,
+    search_vector TSVECTOR,
+    unit VARCHAR DEFAULT 'per  seat',
+    CONSTRAINT products_name_not_blank CHECK (name <> '  '),
+    PRIMARY KEY (id)
+);
+CREATE FUNCTION products_search_vector_update() RETURNS trigger AS $$
+    BEGIN
+        NEW.search_vector := to_tsvector('english', coalesce(NEW.name, '') || '  ' || coalesce(NEW.description, ''));
+        RETURN NEW;
+    END
+    $$ LANGUAGE plpgsql;
+"""
+
+
+def test_generated_alembic_sql_keeps_the_whitespace_of_literals_and_bodies(
+    make_db, tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """polarsource/polar: SQL the tool renders from other than a string literal in the call
+    (op.create_table, op.execute(A_CONSTANT), alembic_utils' PGFunction) was put on one line
+    by collapsing every run of whitespace, inside string literals and dollar-quoted bodies
+    too: 8 trigger functions' bodies differed from prosrc (a `body` FAIL each, the static
+    history against init --dsn's spec and the database against init --migrations'), and a
+    default `'per  seat'` or a CHECK's `'  '` was read with one space."""
+    from schema_audit.sources import alembic as alembic_source
+
+    monkeypatch.setenv("SCHEMA_AUDIT_CACHE", "0")
+    project = tmp_path / "migrations"
+    (project / "versions").mkdir(parents=True)
+    (project / "alembic.ini").write_text("[alembic]\nscript_location = %(here)s\n")
+    (project / "versions" / "2026-06-17-1034_add_products_search_vector.py").write_text(
+        POLAR_REVISION
+    )
+    static = alembic_source.model_from_history(alembic_source.render_history(project))
+    catalog = live.introspect(make_db("trial11_polar", POLAR_SQL))
+    key = "public.products_search_vector_update()"
+    assert static.functions[key].body == catalog.functions[key].body
+    products = static.tables["public.products"]
+    assert products.columns["unit"].default == "'per  seat'"
+    assert products.checks["products_name_not_blank"].expression == "name <> '  '"
+    assert [str(d) for d in diff_models(catalog, static)] == []

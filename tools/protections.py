@@ -2136,6 +2136,14 @@ PROTECTIONS = [
         "tests/test_realworld_trial11.py::"
         "test_a_whole_row_in_a_view_is_printed_as_the_catalog_prints_it",
     ),
+    Protection(
+        "alembic-generated-sql-keeps-literal-whitespace",
+        "schema_audit/sources/alembic.py",
+        "            sql = one_line(sql)",
+        '            sql = " ".join(sql.split())',
+        "tests/test_realworld_trial11.py::"
+        "test_generated_alembic_sql_keeps_the_whitespace_of_literals_and_bodies",
+    ),
 ]
 
 

@@ -19,7 +19,8 @@ import sys
 from schema_audit import cache
 
 # 2: % no longer doubled in op.execute() text (paramstyle named)
-FORMAT = 3  # 3: batch_alter_table statements at their own lines
+# 3: batch_alter_table statements at their own lines
+FORMAT = 4  # 4: generated SQL keeps the whitespace of its literals and bodies (one_line)
 _SAFE_ROOTS = {"alembic", "sqlalchemy", "__future__"}
 
 
