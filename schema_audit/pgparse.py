@@ -747,3 +747,35 @@ def _copier(kind: type, value: Any) -> Callable[[Any, dict[int, Any]], Any]:
 
 _UNSET = object()
 _COPIERS: dict[type, Callable[[Any, dict[int, Any]], Any]] = {}
+
+
+def one_line(sql: str) -> str:
+    """``sql`` on one line: each run of whitespace (and each comment) between tokens made one
+    space, every token kept as written. A string literal, quoted name or dollar-quoted body
+    keeps its own whitespace, which is part of its value: ``'two  spaces'`` is not
+    ``'two spaces'``, and a function body's lines are prosrc's. Collapsing them made a
+    rendered Alembic default or body differ from the catalog's (a false FAIL; found on
+    polarsource/polar) and two expressions differing only in a literal's spaces compare
+    equal (a false PASS). Text that does not scan is collapsed whole, as before."""
+    plain = " ".join(sql.split())
+    if not any(mark in sql for mark in ("'", '"', "$", "--", "/*")):
+        return plain
+    if not _RUN.search(sql) and "--" not in sql and "/*" not in sql:
+        return plain  # no run of whitespace and no comment: only the ends trimmed
+    try:
+        tokens = pglast.parser.scan(sql)  # (offsets in characters)
+    except pglast.parser.ParseError:
+        return plain
+    out: list[str] = []
+    at = 0
+    for token in tokens:
+        if token.name in ("SQL_COMMENT", "C_COMMENT"):
+            continue
+        if out and token.start > at:  # whitespace or a comment between the two
+            out.append(" ")
+        out.append(sql[token.start : token.end + 1])
+        at = token.end + 1
+    return "".join(out)
+
+
+_RUN = re.compile(r"\s\s|[^\S ]")  # two whitespace characters, or one that is not a space

@@ -36,11 +36,11 @@ from schema_audit.model import quote_ident
 
 def _import_pglast() -> None:
     """The parser and its node classes, on the first call that parses (see deferred.py)."""
-    global ast, A_Expr_Kind, BoolExprType, CoercionForm, deparse, parse_sql, find_all
+    global ast, A_Expr_Kind, BoolExprType, CoercionForm, deparse, parse_sql, find_all, one_line
     from pglast import ast
     from pglast.enums import A_Expr_Kind, BoolExprType, CoercionForm
 
-    from schema_audit.pgparse import deparse, parse_sql
+    from schema_audit.pgparse import deparse, one_line, parse_sql
     from schema_audit.pgvisit import find_all
 
 
@@ -48,13 +48,13 @@ if TYPE_CHECKING:
     from pglast import ast
     from pglast.enums import A_Expr_Kind, BoolExprType, CoercionForm
 
-    from schema_audit.pgparse import deparse, parse_sql
+    from schema_audit.pgparse import deparse, one_line, parse_sql
     from schema_audit.pgvisit import find_all
 else:  # a live audit whose texts are equal as written never loads pglast
     defer(
         globals(),
         _import_pglast,
-        "ast A_Expr_Kind BoolExprType CoercionForm deparse parse_sql find_all",
+        "ast A_Expr_Kind BoolExprType CoercionForm deparse parse_sql find_all one_line",
     )
 
 _TYPE_NAMES = {
@@ -688,7 +688,7 @@ def canonical_expr(text: str) -> str:
             _drop_default_aliases(stmt.targetList[0].val)  # before casts are stripped
         node = _normalize(stmt.targetList[0].val)
         _drop_unambiguous_qualifiers(node)
-        return re.sub(r"\s+", " ", deparse(node)).strip()
+        return one_line(deparse(node))
     except Exception:  # a broken expression must not crash an audit
         return _fallback(source)
 
@@ -788,7 +788,7 @@ def canonical_statements(text: str) -> str | None:
     out = []
     for raw in statements:
         node = _normalize(raw.stmt)
-        out.append(re.sub(r"\s+", " ", deparse(node)).strip())
+        out.append(one_line(deparse(node)))
     return "; ".join(out)
 
 
@@ -873,7 +873,7 @@ def canonical_query(text: str, loose: bool = False) -> str:
                 fields = ref.fields or ()
                 if len(fields) == 2 and getattr(fields[0], "sval", None) == name:
                     ref.fields = (fields[1],)
-        return re.sub(r"\s+", " ", deparse(tree)).strip()
+        return one_line(deparse(tree))
     except Exception:  # a broken query must not crash an audit
         return _fallback(source)
 

@@ -5,6 +5,9 @@ its SQL to a real database and compares the catalog with the static reading of t
 
 from __future__ import annotations
 
+import pytest
+from init_mutations import assert_change_fails, init_database
+
 from schema_audit.modeldiff import diff_models
 from schema_audit.sources import live
 from schema_audit.sources.ddl import interpret
@@ -231,3 +234,45 @@ def test_generated_alembic_sql_keeps_the_whitespace_of_literals_and_bodies(
     assert products.columns["unit"].default == "'per  seat'"
     assert products.checks["products_name_not_blank"].expression == "name <> '  '"
     assert [str(d) for d in diff_models(catalog, static)] == []
+
+
+SPACED_LITERALS = """
+    CREATE TABLE plan (
+      id INTEGER PRIMARY KEY,
+      unit TEXT DEFAULT 'per seat',
+      code TEXT CONSTRAINT plan_code_not_spaced CHECK (code <> 'a b')
+    );
+    CREATE VIEW plan_units AS SELECT id, unit || ' / month' AS shown FROM plan;
+"""
+
+
+@pytest.fixture(scope="module")
+def spaced_literals(pg_server, tmp_path_factory):  # type: ignore[no-untyped-def]
+    yield from init_database(pg_server, tmp_path_factory, "trial11_spaces", SPACED_LITERALS)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ("ALTER TABLE plan ALTER unit SET DEFAULT 'per  seat'", "default"),
+        (
+            "ALTER TABLE plan DROP CONSTRAINT plan_code_not_spaced, ADD CONSTRAINT"
+            " plan_code_not_spaced CHECK (code <> 'a  b')",
+            "plan_code_not_spaced",
+        ),
+        (
+            "CREATE OR REPLACE VIEW plan_units AS SELECT id, unit || '  / month' AS shown FROM plan",
+            "plan_units",
+        ),
+    ],
+)
+def test_a_literal_s_spaces_are_part_of_its_value(
+    pg_server, spaced_literals, change, message
+) -> None:  # type: ignore[no-untyped-def]
+    """Found while reading polarsource/polar: expressions were compared after collapsing every
+    run of whitespace, inside string literals too, so a default changed from `'per seat'` to
+    `'per  seat'`, a CHECK's `'a b'` to `'a  b'` or a view's literal PASSed init's spec
+    (false PASS; PostgreSQL stores, and enforces, the other value). Whitespace between tokens
+    still does not count."""
+    template, _, spec = spaced_literals
+    assert_change_fails(pg_server, template, "trial11_spaces_c", change, spec, message)

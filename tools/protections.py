@@ -2144,6 +2144,13 @@ PROTECTIONS = [
         "tests/test_realworld_trial11.py::"
         "test_generated_alembic_sql_keeps_the_whitespace_of_literals_and_bodies",
     ),
+    Protection(
+        "expressions-keep-literal-whitespace",
+        "schema_audit/sqlnorm.py",
+        "        return one_line(deparse(node))\n",
+        '        return " ".join(deparse(node).split())\n',
+        "tests/test_realworld_trial11.py::test_a_literal_s_spaces_are_part_of_its_value",
+    ),
 ]
 
 

@@ -581,6 +581,8 @@ def _statements(
     info: _RevisionFile, display: str, buffer: _CapturingBuffer
 ) -> list[RenderedStatement]:
     """The captured chunks as statements: terminator off, generated SQL on one line."""
+    from schema_audit.pgparse import one_line  # (pglast: only once a revision has rendered)
+
     statements = []
     for text, line, literal in buffer.chunks:
         sql = text.strip()
@@ -592,35 +594,6 @@ def _statements(
         statements.append(RenderedStatement(sql, display, line, info.revision))
     _attribute_batch_lines(info, statements)
     return statements
-
-
-def one_line(sql: str) -> str:
-    """``sql`` on one line: each run of whitespace (and each comment) between tokens made one
-    space, every token kept as written. A string literal, quoted name or dollar-quoted body
-    keeps its own whitespace: `server_default="two  spaces"` is stored ``'two  spaces'``, and
-    alembic_utils' ``PGFunction`` body keeps its lines in prosrc; collapsing them made the
-    static default and body differ from the catalog's (a false FAIL of every such body
-    against init --dsn's spec; found on polarsource/polar). Text that does not scan is
-    collapsed as before."""
-    plain = " ".join(sql.split())
-    if not any(mark in sql for mark in ("'", '"', "$", "--", "/*")):
-        return plain
-    from pglast import parser  # (imported only for generated SQL holding quotes or comments)
-
-    try:
-        tokens = parser.scan(sql)  # (offsets in characters)
-    except parser.ParseError:
-        return plain
-    out: list[str] = []
-    at = 0
-    for token in tokens:
-        if token.name in ("SQL_COMMENT", "C_COMMENT"):
-            continue
-        if out and token.start > at:  # whitespace or a comment between the two
-            out.append(" ")
-        out.append(sql[token.start : token.end + 1])
-        at = token.end + 1
-    return "".join(out)
 
 
 def _attribute_batch_lines(info: _RevisionFile, statements: list[RenderedStatement]) -> None:
