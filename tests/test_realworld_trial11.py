@@ -276,3 +276,34 @@ def test_a_literal_s_spaces_are_part_of_its_value(
     still does not count."""
     template, _, spec = spaced_literals
     assert_change_fails(pg_server, template, "trial11_spaces_c", change, spec, message)
+
+
+# metabrainz/musicbrainz-server's CreateViews.sql under `SET search_path = musicbrainz, public`:
+# views calling the schema's own functions, in the output, WHERE and FROM.
+OWN_SCHEMA_VIEW_CALLS = """
+    CREATE SCHEMA mb;
+    SET search_path = mb, public;
+    CREATE TABLE editor (id INTEGER, name TEXT, password TEXT);
+    CREATE FUNCTION sanitize_editor(editor) RETURNS editor AS $$
+      SELECT $1.id, $1.name, NULL::text
+    $$ LANGUAGE SQL;
+    CREATE FUNCTION controlled_for_whitespace(TEXT) RETURNS BOOLEAN AS $$ SELECT TRUE $$
+      LANGUAGE SQL IMMUTABLE;
+    CREATE FUNCTION recent_ids(n INTEGER) RETURNS SETOF INTEGER AS $$
+      SELECT generate_series(1, n)
+    $$ LANGUAGE SQL;
+    CREATE VIEW editor_names AS SELECT id, (sanitize_editor(editor)).name FROM editor
+      WHERE controlled_for_whitespace(name);
+    CREATE VIEW recent_editor AS SELECT e.id FROM recent_ids(10) AS r(id) JOIN editor e USING (id);
+"""
+
+
+def test_views_call_own_schema_functions_as_the_catalog_prints_them(make_db) -> None:  # type: ignore[no-untyped-def]
+    """A view's own-schema calls under `SET search_path = mb, public` are printed
+    `mb.sanitize_editor(editor.*)`, `mb.controlled_for_whitespace(editor.name)`, `FROM
+    mb.recent_ids(10)`; the static query kept them bare (a definition FAIL against `init
+    --dsn`'s spec, a `diff` difference), as CHECKs did before trial10."""
+    dsn = make_db("trial11_view_calls", OWN_SCHEMA_VIEW_CALLS)
+    static = interpret(OWN_SCHEMA_VIEW_CALLS)
+    assert "mb.recent_ids(10)" in static.views["mb.recent_editor"].definition
+    assert [str(d) for d in diff_models(live.introspect(dsn), static)] == []

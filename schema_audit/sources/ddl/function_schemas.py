@@ -6,8 +6,8 @@ written under ``SET search_path = musicbrainz, public`` is printed
 ``musicbrainz.controlled_for_whitespace((name)::text)`` (public's functions are compared bare).
 The static reading kept the written name, so every such CHECK, index expression, default and
 generated column differed from the catalog (a false FAIL of a static audit against the
-catalog's spec; metabrainz/musicbrainz-server), and so did policies' USING and WITH CHECK.
-Views print their own calls (``viewdef``). Here such a call gets the schema the
+catalog's spec; metabrainz/musicbrainz-server), and so did policies' USING and WITH CHECK
+and views' queries (``viewdef.stored_definition``). Here such a call gets the schema the
 search_path finds the function in, when exactly one schema of the path holds a function of
 that name (several: PostgreSQL picks by argument types, left as written). A name PostgreSQL
 has a built-in function of (``lower``, ``gen_random_uuid``) is left as written too: pg_catalog

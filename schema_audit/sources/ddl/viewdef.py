@@ -20,6 +20,7 @@ from pglast.enums import JoinType
 
 from schema_audit.pgparse import copy_tree, parse_sql
 from schema_audit.pgvisit import find_all
+from schema_audit.sources.ddl.function_schemas import qualify_calls
 from schema_audit.sources.ddl.nodes import deparse, strings
 from schema_audit.sources.ddl.policy_scope import _requalify
 from schema_audit.sources.ddl.view_columns import (
@@ -53,6 +54,7 @@ def stored_definition(interp: DdlInterpreter, query: ast.Node, aliases: list[str
         tree = query
     else:
         _name_outputs(interp, tree, list(aliases))
+        qualify_calls(interp, tree)  # the history's own functions outside public, as printed
     return deparse(tree) or ""
 
 
