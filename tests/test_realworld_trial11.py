@@ -5,6 +5,8 @@ its SQL to a real database and compares the catalog with the static reading of t
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from init_mutations import assert_change_fails, init_database
 
@@ -307,3 +309,43 @@ def test_views_call_own_schema_functions_as_the_catalog_prints_them(make_db) -> 
     static = interpret(OWN_SCHEMA_VIEW_CALLS)
     assert "mb.recent_ids(10)" in static.views["mb.recent_editor"].definition
     assert [str(d) for d in diff_models(live.introspect(dsn), static)] == []
+
+
+def test_extended_statistics_defer_nothing(make_db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """LemmyNet/lemmy's 2025-08-01-000016_smoosh-tables-together/up.sql: `CREATE STATISTICS
+    post_actions_liked_stat ON (liked IS NULL), (like_score IS NULL) FROM post_actions`.
+    Extended statistics are not modelled (a named blind spot), and the statement was "may
+    change anything": a static audit of Lemmy's 342 migrations with `init --dsn`'s spec
+    DEFERRED every finding (2,198, 0 PASS). Statistics change no table, column, index,
+    policy or grant: only the owners stay DEFERRED, and both statements are named as not read."""
+    from cli_runner import run_cli
+
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    files = {
+        "0001_2025-07-30-000001_post_actions.sql": (
+            "CREATE TABLE post_actions (person_id INTEGER NOT NULL, post_id INTEGER NOT NULL,\n"
+            "    liked TIMESTAMPTZ, like_score SMALLINT, PRIMARY KEY (person_id, post_id));\n"
+            "CREATE INDEX idx_post_actions_liked ON post_actions (liked) WHERE liked IS NOT NULL;\n"
+        ),
+        "0002_2025-08-01-000016_post_actions_stats.sql": (
+            "CREATE STATISTICS post_actions_liked_stat ON (liked IS NULL), (like_score IS NULL)\n"
+            "FROM post_actions;\n"
+            "ALTER STATISTICS post_actions_liked_stat SET STATISTICS 500;\n"
+        ),
+    }
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    dsn = make_db("trial11_statistics", "".join(files.values()))
+    env = {"SCHEMA_AUDIT_CACHE": "0"}
+    spec = tmp_path / "spec.yaml"
+    assert run_cli("init", "--dsn", dsn, "-o", str(spec), env=env).returncode == 0
+    proc = run_cli("audit", "-s", str(spec), "--sql", str(folder), "-f", "json", env=env)
+    report = json.loads(proc.stdout)
+    deferred = {f["id"] for f in report["findings"] if f["status"] == "DEFERRED"}
+    assert deferred <= {"tables.post_actions", "schemas.public"}
+    assert report["summary"]["FAIL"] == 0
+    assert [u["sql"].split()[0:2] for u in report["unapplied_statements"]] == [
+        ["CREATE", "STATISTICS"],
+        ["ALTER", "STATISTICS"],
+    ]

@@ -390,6 +390,11 @@ _HANDLERS = {
         _e("text_search", _qualified(_strings(n.cfgname), r))
     ],
     "AlterTSDictionaryStmt": lambda n, r: [_e("text_search", _qualified(_strings(n.dictname), r))],
+    # extended statistics (not modelled: a named blind spot of the live read) guide the planner
+    # and change no table, column, index or grant (LemmyNet/lemmy's `CREATE STATISTICS …
+    # FROM post_actions`): "may change anything" DEFERRED every finding of a history
+    "CreateStatsStmt": lambda n, r: [_e("statistics", _qualified(_strings(n.defnames), r))],
+    "AlterStatsStmt": lambda n, r: [_e("statistics", _qualified(_strings(n.defnames), r))],
     "CreateSeqStmt": lambda n, r: [_e("sequence", _relation(n.sequence, r))],
     "AlterSeqStmt": lambda n, r: [_e("sequence", _relation(n.sequence, r)), _e("column", "*")],
     "AlterOwnerStmt": lambda n, r: [_e("owner", "*"), _e("privilege", "*")],
