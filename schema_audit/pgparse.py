@@ -756,26 +756,50 @@ def one_line(sql: str) -> str:
     ``'two spaces'``, and a function body's lines are prosrc's. Collapsing them made a
     rendered Alembic default or body differ from the catalog's (a false FAIL; found on
     polarsource/polar) and two expressions differing only in a literal's spaces compare
-    equal (a false PASS). Text that does not scan is collapsed whole, as before."""
-    plain = " ".join(sql.split())
+    equal (a false PASS). A quote that is not closed is an ordinary character here."""
+    if not _RUN.search(sql):
+        return sql.strip()  # (no run of whitespace, no tab or newline: the usual case)
     if not any(mark in sql for mark in ("'", '"', "$", "--", "/*")):
-        return plain
-    if not _RUN.search(sql) and "--" not in sql and "/*" not in sql:
-        return plain  # no run of whitespace and no comment: only the ends trimmed
-    try:
-        tokens = pglast.parser.scan(sql)  # (offsets in characters)
-    except pglast.parser.ParseError:
-        return plain
+        return " ".join(sql.split())
     out: list[str] = []
-    at = 0
-    for token in tokens:
-        if token.name in ("SQL_COMMENT", "C_COMMENT"):
-            continue
-        if out and token.start > at:  # whitespace or a comment between the two
+    space = False  # whitespace or a comment since the last text written
+
+    def text(piece: str) -> None:
+        nonlocal space
+        if space and out:
             out.append(" ")
-        out.append(sql[token.start : token.end + 1])
-        at = token.end + 1
+        out.append(piece)
+        space = False
+
+    at = 0
+    for match in _QUOTED.finditer(sql):
+        for plain in (sql[at : match.start()],) if match.start() > at else ():
+            words = plain.split()
+            space = space or plain[0].isspace()
+            if words:
+                text(" ".join(words))
+                space = plain[-1].isspace()
+        if match.group("comment") is not None:
+            space = True
+        else:
+            text(match.group())
+        at = match.end()
+    plain = sql[at:]
+    if plain.split():
+        space = space or plain[0].isspace()
+        text(" ".join(plain.split()))
     return "".join(out)
 
 
-_RUN = re.compile(r"\s\s|[^\S ]")  # two whitespace characters, or one that is not a space
+_RUN = re.compile(r"\s\s|[^\S ]|--|/\*")  # a whitespace run, a tab or newline, a comment
+# quoted text (keeps its own whitespace) and comments (one space), as PostgreSQL's scanner
+# reads them; the lookahead lets the engine skip every other character quickly
+_QUOTED = re.compile(
+    r"""(?=[$'"eE\-/])(?:"""
+    r"""(?<![\w$])\$(?P<tag>(?:[^\W\d]\w*)?)\$.*?\$(?P=tag)\$"""
+    r"""|(?<![\w$])[eE]'(?:[^'\\]|\\.|'')*'"""
+    r"""|'(?:[^']|'')*'"""
+    r'|"(?:[^"]|"")*"'
+    r"""|(?P<comment>--[^\n]*|/\*.*?\*/))""",
+    re.S,
+)
