@@ -176,3 +176,21 @@ def history_change_fails_test(base: str, mutations: dict[str, tuple[str, str]]) 
         assert any(message in f["message"] for f in failing), [f["message"] for f in failing]
 
     return test
+def history_audit_of_database_spec(
+    make_db: Any, tmp_path: Path, label: str, files: dict[str, str]
+) -> dict[str, Any]:
+    """``files`` (name -> SQL) as a folder history and as a database built from them;
+    `audit --sql` of the folder with `init --dsn`'s spec of the database, as JSON."""
+    from cli_runner import run_cli
+
+    folder = tmp_path / "sql"
+    folder.mkdir()
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    dsn = make_db(label, "".join(files.values()))
+    env = {"SCHEMA_AUDIT_CACHE": "0"}
+    spec = tmp_path / "spec.yaml"
+    assert run_cli("init", "--dsn", dsn, "-o", str(spec), env=env).returncode == 0
+    proc = run_cli("audit", "-s", str(spec), "--sql", str(folder), "-f", "json", env=env)
+    report: dict[str, Any] = json.loads(proc.stdout)
+    return report

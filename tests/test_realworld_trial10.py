@@ -4,10 +4,10 @@ Fixtures are written here in each project's style; no project file is copied."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import psycopg
+from init_mutations import history_audit_of_database_spec
 
 from schema_audit.modeldiff import diff_models
 from schema_audit.sources import live
@@ -226,10 +226,6 @@ def test_text_search_configuration_mappings_defer_nothing(make_db, tmp_path) -> 
     (45 PASS), and `diff` left 294 objects undecided. It changes no table, column, index,
     policy or grant: only the owners (never in a history) stay DEFERRED, and both statements
     are still named as not read."""
-    from cli_runner import run_cli
-
-    folder = tmp_path / "sql"
-    folder.mkdir()
     files = {
         "001_tables.sql": "CREATE TABLE artist (id SERIAL PRIMARY KEY, name TEXT NOT NULL);\n",
         "002_search.sql": (
@@ -241,14 +237,7 @@ def test_text_search_configuration_mappings_defer_nothing(make_db, tmp_path) -> 
             "CREATE INDEX artist_idx_txt ON artist USING gin (to_tsvector('mb_simple', name));\n"
         ),
     }
-    for name, text in files.items():
-        (folder / name).write_text(text)
-    dsn = make_db("trial10_ts", "".join(files.values()))
-    env = {"SCHEMA_AUDIT_CACHE": "0"}
-    spec = tmp_path / "spec.yaml"
-    assert run_cli("init", "--dsn", dsn, "-o", str(spec), env=env).returncode == 0
-    proc = run_cli("audit", "-s", str(spec), "--sql", str(folder), "-f", "json", env=env)
-    report = json.loads(proc.stdout)
+    report = history_audit_of_database_spec(make_db, tmp_path, "trial10_ts", files)
     deferred = {f["id"] for f in report["findings"] if f["status"] == "DEFERRED"}
     assert deferred <= {"tables.artist", "sequences.artist_id_seq", "schemas.public"}
     assert report["summary"]["FAIL"] == 0

@@ -5,10 +5,8 @@ its SQL to a real database and compares the catalog with the static reading of t
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from init_mutations import assert_change_fails, init_database
+from init_mutations import assert_change_fails, history_audit_of_database_spec, init_database
 
 from schema_audit.modeldiff import diff_models
 from schema_audit.sources import live
@@ -318,10 +316,6 @@ def test_extended_statistics_defer_nothing(make_db, tmp_path) -> None:  # type: 
     change anything": a static audit of Lemmy's 342 migrations with `init --dsn`'s spec
     DEFERRED every finding (2,198, 0 PASS). Statistics change no table, column, index,
     policy or grant: only the owners stay DEFERRED, and both statements are named as not read."""
-    from cli_runner import run_cli
-
-    folder = tmp_path / "migrations"
-    folder.mkdir()
     files = {
         "0001_2025-07-30-000001_post_actions.sql": (
             "CREATE TABLE post_actions (person_id INTEGER NOT NULL, post_id INTEGER NOT NULL,\n"
@@ -334,14 +328,7 @@ def test_extended_statistics_defer_nothing(make_db, tmp_path) -> None:  # type: 
             "ALTER STATISTICS post_actions_liked_stat SET STATISTICS 500;\n"
         ),
     }
-    for name, text in files.items():
-        (folder / name).write_text(text)
-    dsn = make_db("trial11_statistics", "".join(files.values()))
-    env = {"SCHEMA_AUDIT_CACHE": "0"}
-    spec = tmp_path / "spec.yaml"
-    assert run_cli("init", "--dsn", dsn, "-o", str(spec), env=env).returncode == 0
-    proc = run_cli("audit", "-s", str(spec), "--sql", str(folder), "-f", "json", env=env)
-    report = json.loads(proc.stdout)
+    report = history_audit_of_database_spec(make_db, tmp_path, "trial11_statistics", files)
     deferred = {f["id"] for f in report["findings"] if f["status"] == "DEFERRED"}
     assert deferred <= {"tables.post_actions", "schemas.public"}
     assert report["summary"]["FAIL"] == 0
