@@ -461,3 +461,35 @@ def test_a_cached_spec_keeps_the_positions_inside_flow_collections(
         messages.append(str(caught.value))
     assert messages[0] == messages[1]
     assert messages[0].startswith(f"{spec}:5:36: questions[0] (q): 'nope' matches no requirement")
+
+
+# -- what importing the reader costs ---------------------------------------------------
+
+
+def test_the_unicode_check_is_compiled_only_for_a_text_that_is_not_ascii() -> None:
+    """The reader's test for characters outside printable text spans all of Unicode: compiled
+    at import it was 7-8 ms of every command that loads a spec (issue 19), for the ASCII
+    specs init writes, which never use it. A fresh interpreter imports the reader without
+    compiling it; reading a text that is not ASCII compiles it, and still refuses a control
+    character or a YAML 1.1 line break there and reads printable text."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import re, json\n"
+        "from schema_audit.spec import blockread\n"
+        "compiled = lambda: any(blockread._OUTSIDE_TEXT in k for k in re._cache)\n"
+        "before = compiled()\n"
+        "ascii_read = blockread.read_block('name: a\\n', 's.yaml', 1000, 50) is not None\n"
+        "after_ascii = compiled()\n"
+        "latin = blockread.read_block('name: caf\\u00e9\\n', 's.yaml', 1000, 50) is not None\n"
+        "after_latin = compiled()\n"
+        "print(json.dumps([before, ascii_read, after_ascii, latin, after_latin]))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[false, true, false, true, true]"
+    for bad in ("\x85", "\u2028", "\u2029", "\x07", "\ufeff"):
+        assert read_block(f"name: caf\u00e9{bad}x\n", "s.yaml", LIMIT_NODES, LIMIT_DEPTH) is None
+        _agrees(f"name: caf\u00e9{bad}x\n")

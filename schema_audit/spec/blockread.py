@@ -44,9 +44,11 @@ _TRUE = ("yes", "true", "on", "y")
 _KEY_TAGS = (_STR, _NULL, _BOOL, "tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 
 # anything but printable text and \n: tabs, CR, NEL/LS/PS (YAML 1.1 line breaks), BOM, controls
-_OUTSIDE_TEXT = re.compile(
-    "[^\n\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
-).search
+# (compiled when a text is not ASCII: the class spans all of Unicode, and compiling it was
+# 7-8 ms of every process that imports this module, for the specs init writes in ASCII)
+_OUTSIDE_TEXT = (
+    "[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+)
 # a line `key:` or `- key:` with a key of letters, digits and '_', and what follows it
 _COMMON_LINE = re.compile(r"( *)(?:-( +))?([A-Za-z_][A-Za-z0-9_]*):(?:( +)(.*))?").fullmatch
 # a plain key ends at the first ':' followed by a space or the line's end
@@ -119,7 +121,7 @@ def read_block(text: str, file: str, max_nodes: int, max_depth: int) -> Located 
     if text.isascii():  # ASCII is outside exactly when not printable beside its line breaks
         if not text.replace("\n", " ").isprintable():
             return None
-    elif _OUTSIDE_TEXT(text):
+    elif re.search(_OUTSIDE_TEXT, text):  # compiled once, by re's own cache
         return None
     try:
         return _Reader(file, max_nodes, max_depth).read(text.split("\n"))
