@@ -493,3 +493,17 @@ def test_the_unicode_check_is_compiled_only_for_a_text_that_is_not_ascii() -> No
     for bad in ("\x85", "\u2028", "\u2029", "\x07", "\ufeff"):
         assert read_block(f"name: caf\u00e9{bad}x\n", "s.yaml", LIMIT_NODES, LIMIT_DEPTH) is None
         _agrees(f"name: caf\u00e9{bad}x\n")
+
+
+def test_an_ascii_text_is_refused_exactly_for_a_control_character_but_a_line_break() -> None:
+    """An ASCII spec is checked a byte at a time (bytes.translate), not character by character
+    against Unicode's tables (str.isprintable: a twentieth of reading init's spec): the same
+    verdict for each of the 128 ASCII characters, in a key's value and after the last line."""
+    for code in range(128):
+        char = chr(code)
+        printable = char == "\n" or char.isprintable()
+        for text in (f"name: a{char}b\n", f"name: ab\n{char}"):
+            read = read_block(text, "s.yaml", LIMIT_NODES, LIMIT_DEPTH)
+            if not printable:
+                assert read is None, repr(char)
+            _agrees(text)

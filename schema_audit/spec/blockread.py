@@ -49,6 +49,10 @@ _KEY_TAGS = (_STR, _NULL, _BOOL, "tag:yaml.org,2002:int", "tag:yaml.org,2002:flo
 _OUTSIDE_TEXT = (
     "[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
 )
+# printable ASCII and \n, deleted by bytes.translate to see what is left (in C, a byte at a
+# time; str.isprintable() asked Unicode's tables for each of the text's characters: a twentieth
+# of reading init's spec)
+_ASCII_TEXT = bytes([0x0A, *range(0x20, 0x7F)])
 # a line `key:` or `- key:` with a key of letters, digits and '_', and what follows it
 _COMMON_LINE = re.compile(r"( *)(?:-( +))?([A-Za-z_][A-Za-z0-9_]*):(?:( +)(.*))?").fullmatch
 # a plain key ends at the first ':' followed by a space or the line's end
@@ -118,8 +122,8 @@ def read_block(text: str, file: str, max_nodes: int, max_depth: int) -> Located 
     """The document as ``plainload.load_plain`` gives it, or ``None`` (see the module docstring)."""
     if "${" in text:
         return None
-    if text.isascii():  # ASCII is outside exactly when not printable beside its line breaks
-        if not text.replace("\n", " ").isprintable():
+    if text.isascii():  # ASCII is outside exactly when it holds a control character but \n
+        if text.encode("ascii").translate(None, _ASCII_TEXT):
             return None
     elif re.search(_OUTSIDE_TEXT, text):  # compiled once, by re's own cache
         return None
