@@ -25,6 +25,12 @@ class Status(StrEnum):
         return _STATUS_RANK[self]
 
 
+# The members by themselves, for code that names one per requirement judged: on Python 3.11
+# ``Status.PASS`` is a Python-level call (EnumType has a ``__getattr__``, so every attribute
+# read on an enum class goes through ``type.__getattribute__`` as a method: ~0.25 µs a read
+# against ~0.03 for a module's name), and every PASS finding names PASS (issue 19).
+PASS = Status.PASS
+
 _STATUS_RANK = {
     Status.FAIL: 0,
     Status.DEFERRED: 1,

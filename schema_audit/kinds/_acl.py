@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from schema_audit.audit.findings import Diff, Finding, describe_diffs, finding_for
-from schema_audit.enums import Status
+from schema_audit.enums import PASS, Status
 from schema_audit.model import Grant
 from schema_audit.spec.model import Requirement
 
@@ -128,7 +128,7 @@ def judge(
             f"{label}: owner {req.props['owner']} cannot be decided: {UNKNOWN_OWNER}",
         )
     held = ", ".join(_pairs(acl(grants, owner))) or "no grants but the owner's"
-    return finding_for(req, Status.PASS, f"{label}: {held}")
+    return finding_for(req, PASS, f"{label}: {held}")
 
 
 def type_grants_diff(props: dict[str, Any], obj: Any) -> list[Diff]:

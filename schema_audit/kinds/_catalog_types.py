@@ -9,7 +9,7 @@ from typing import Any
 
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.findings import Diff, Finding, describe_diffs, finding_for, missing
-from schema_audit.enums import Status
+from schema_audit.enums import PASS, Status
 from schema_audit.kinds import _acl
 from schema_audit.kinds._common import comment_diffs
 from schema_audit.model import qualify
@@ -46,4 +46,4 @@ def judge_catalog_type(
     diffs += _acl.type_grants_diff(req.props, found)
     if diffs:
         return finding_for(req, Status.FAIL, f"{noun} {key}: {describe_diffs(diffs)}", diffs=diffs)
-    return finding_for(req, Status.PASS, f"{noun} {key} {shown(found)}")
+    return finding_for(req, PASS, f"{noun} {key} {shown(found)}")

@@ -14,7 +14,7 @@ from typing import Protocol
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.deferral import Facet, in_schemas
 from schema_audit.audit.findings import Diff, Finding, finding_for
-from schema_audit.enums import Status
+from schema_audit.enums import PASS, Status
 from schema_audit.model import qualify
 from schema_audit.spec.model import Requirement
 
@@ -79,7 +79,7 @@ def judge_catalog_only_set(
         )
     return finding_for(
         req,
-        Status.PASS,
+        PASS,
         f"exactly the required {noun} in {', '.join(sorted(schemas))}",
         name=name,
     )

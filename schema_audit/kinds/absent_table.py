@@ -10,7 +10,7 @@ from __future__ import annotations
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.deferral import Facet
 from schema_audit.audit.findings import Diff, Finding, finding_for
-from schema_audit.enums import Status
+from schema_audit.enums import PASS, Status
 from schema_audit.kinds import requirement_kind
 from schema_audit.model import qualify
 from schema_audit.spec.model import Requirement
@@ -36,7 +36,7 @@ def check_absent_table(req: Requirement, ctx: AuditContext) -> Finding:
     table = ctx.table(req)
     label = qualify(req.schema, req.table or "")
     if table is None:
-        return finding_for(req, Status.PASS, f"table {label} does not exist, as required")
+        return finding_for(req, PASS, f"table {label} does not exist, as required")
     return finding_for(
         req,
         Status.FAIL,

@@ -22,7 +22,7 @@ from schema_audit.audit.context import AuditContext
 from schema_audit.audit.deferral import Facet
 from schema_audit.audit.findings import Diff, Finding, describe_diffs, finding_for
 from schema_audit.audit.tables import sqlnorm_columns
-from schema_audit.enums import Status
+from schema_audit.enums import PASS, Status
 from schema_audit.kinds import _session, requirement_kind
 from schema_audit.kinds._common import COMMENT_PROP, after_adding, comment_diffs
 from schema_audit.model import CheckConstraint, SchemaModel, qualify
@@ -119,7 +119,7 @@ def check_check(req: Requirement, ctx: AuditContext) -> Finding:
             )
         return finding_for(
             req,
-            Status.PASS,
+            PASS,
             f"CHECK {ck.name} on {table.name}: {ck.expression}",
             evidence=ctx.evidence(ck.provenance, ddl),
             ddl=ddl,
@@ -134,7 +134,7 @@ def check_check(req: Requirement, ctx: AuditContext) -> Finding:
                 break
     if same_expr is not None:
         ddl = f"CONSTRAINT {same_expr.name} {model_ddl.check_clause(same_expr)}"
-        status = Status.PARTIAL if req.name else Status.PASS
+        status = Status.PARTIAL if req.name else PASS
         message = f"CHECK ({expression}) on {table.name} exists as {same_expr.name}"
         diffs = [Diff("name", req.name, same_expr.name)] if req.name else []
         if req.name:

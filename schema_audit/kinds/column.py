@@ -33,7 +33,7 @@ from schema_audit.audit.findings import (
     missing,
 )
 from schema_audit.audit.tables import show_scalar, unique_on
-from schema_audit.enums import Status
+from schema_audit.enums import PASS, Status
 from schema_audit.kinds import requirement_kind
 from schema_audit.kinds._common import diff_of
 from schema_audit.model import Column, SchemaModel, Table, option_text, qualify
@@ -333,7 +333,7 @@ def check_column(req: Requirement, ctx: AuditContext) -> Finding:
             evidence=evidence,
             ddl=line,
         )
-    return lazy_finding(req, Status.PASS, _pass_text, ctx, table, column)
+    return lazy_finding(req, PASS, _pass_text, ctx, table, column)
 
 
 # the keys of a column's settings (one set test per column: a generator over them was a

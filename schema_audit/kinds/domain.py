@@ -22,7 +22,7 @@ from schema_audit import sqlnorm
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.deferral import Facet
 from schema_audit.audit.findings import Diff, Finding, describe_diffs, finding_for, missing
-from schema_audit.enums import Status
+from schema_audit.enums import PASS, Status
 from schema_audit.kinds import _acl, requirement_kind
 from schema_audit.kinds._acl import type_grants_diff
 from schema_audit.kinds._common import COMMENT_PROP, comment_diffs
@@ -127,4 +127,4 @@ def check_domain(req: Requirement, ctx: AuditContext) -> Finding:
     diffs += type_grants_diff(req.props, domain)
     if diffs:
         return finding_for(req, Status.FAIL, f"domain {key}: {describe_diffs(diffs)}", diffs=diffs)
-    return finding_for(req, Status.PASS, f"domain {key} over {domain.type}")
+    return finding_for(req, PASS, f"domain {key} over {domain.type}")

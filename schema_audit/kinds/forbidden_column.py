@@ -16,7 +16,7 @@ from schema_audit import model_ddl
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.deferral import Facet
 from schema_audit.audit.findings import Diff, Evidence, Finding, finding_for
-from schema_audit.enums import Status
+from schema_audit.enums import PASS, Status
 from schema_audit.kinds import requirement_kind
 from schema_audit.model import SchemaModel
 from schema_audit.spec.fragments import req_schema, string, strings
@@ -106,7 +106,7 @@ def check_forbidden_column(req: Requirement, ctx: AuditContext) -> Finding:
         )
     return finding_for(
         req,
-        Status.PASS,
+        PASS,
         f"no column matches {rule} in {scanned} table(s)",
         evidence=[
             Evidence(source=ctx.evidence_kind(), note=f"{scanned} tables scanned for {rule}")

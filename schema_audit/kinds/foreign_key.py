@@ -30,7 +30,7 @@ from schema_audit.audit.findings import (
     lazy_finding,
 )
 from schema_audit.audit.tables import parse_reference, show_scalar
-from schema_audit.enums import ReferentialAction, Status
+from schema_audit.enums import PASS, ReferentialAction, Status
 from schema_audit.kinds import requirement_kind
 from schema_audit.kinds._common import COMMENT_PROP, columns_label, comment_diffs, diff_of, exists
 from schema_audit.model import ForeignKey, SchemaModel, Table, qualify
@@ -162,7 +162,7 @@ def check_foreign_key(req: Requirement, ctx: AuditContext) -> Finding:
             f" ON DELETE {fk.on_delete}" if fk.on_delete != ReferentialAction.NO_ACTION else ""
         )
         message = f"{fk.name}: {label}{on_delete}"
-        return lazy_finding(req, Status.PASS, _pass_text, ctx, table, fk, message, name=fk.name)
+        return lazy_finding(req, PASS, _pass_text, ctx, table, fk, message, name=fk.name)
     ddl, evidence = _ddl_evidence(ctx, table, fk)
     if diffs:
         detail = describe_diffs(diffs, show_scalar)

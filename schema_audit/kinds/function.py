@@ -43,7 +43,7 @@ from schema_audit.audit import privileges
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.deferral import Facet
 from schema_audit.audit.findings import Diff, Finding, describe_diffs, finding_for, missing
-from schema_audit.enums import Status
+from schema_audit.enums import PASS, Status
 from schema_audit.kinds import _acl, requirement_kind
 from schema_audit.model import Function, SchemaModel, number, qualify
 from schema_audit.spec.fragments import obj, req_schema, string, strings
@@ -272,7 +272,7 @@ def check_function(req: Requirement, ctx: AuditContext) -> Finding:
             ddl=ddl,
         )
     return finding_for(
-        req, Status.PASS, f"{label} exists: {fn.signature}{note}", evidence=evidence, ddl=ddl
+        req, PASS, f"{label} exists: {fn.signature}{note}", evidence=evidence, ddl=ddl
     )
 
 

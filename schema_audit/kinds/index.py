@@ -37,7 +37,7 @@ from schema_audit.audit.findings import (
     show,
 )
 from schema_audit.audit.indexes import add_exclusion_sql, parse_key, shape_diffs
-from schema_audit.enums import Status
+from schema_audit.enums import PASS, Status
 from schema_audit.kinds import _session, requirement_kind
 from schema_audit.kinds._common import COMMENT_PROP, after_adding, columns_label, exists
 from schema_audit.model import Index, IndexKey, SchemaModel, Table, qualify
@@ -244,7 +244,7 @@ def check_index(req: Requirement, ctx: AuditContext) -> Finding:
         index = indexes[req.name]
         diffs = shape_diffs(props, index, aliases, columns)
         if not diffs:
-            return lazy_finding(req, Status.PASS, _pass_text, ctx, index, schema, rel_name, label)
+            return lazy_finding(req, PASS, _pass_text, ctx, index, schema, rel_name, label)
         ddl, evidence = _ddl_evidence(ctx, index, schema, rel_name)
         who = _session.undecided(diffs, ("where",))
         if who is not None:
@@ -389,7 +389,7 @@ def _check_use(req: Requirement, ctx: AuditContext, relation) -> Finding:
             )
         return finding_for(
             req,
-            Status.PASS,
+            PASS,
             f"{label}: {index.name} is {what}",
             evidence=evidence,
             ddl=ddl,

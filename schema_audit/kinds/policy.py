@@ -32,7 +32,7 @@ from schema_audit.audit.findings import (
     lazy_finding,
     matched_by_shape,
 )
-from schema_audit.enums import Status
+from schema_audit.enums import PASS, Status
 from schema_audit.kinds import _session, requirement_kind
 from schema_audit.kinds._common import COMMENT_PROP, comment_diffs, exists
 from schema_audit.model import Policy, SchemaModel, Table, qualify
@@ -147,7 +147,7 @@ def check_policy(req: Requirement, ctx: AuditContext) -> Finding:
     if policy is not None:
         diffs = _policy_diffs(props, policy, ctx.model)
         if not diffs:
-            return lazy_finding(req, Status.PASS, _pass_text, ctx, policy, table, label)
+            return lazy_finding(req, PASS, _pass_text, ctx, policy, table, label)
         ddl, evidence = _ddl_evidence(ctx, policy, table)
         who = _session.undecided(diffs, ("using", "with_check"))
         if who is not None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.deferral import CONSTRAINT_INDEXES, Facet
 from schema_audit.audit.findings import Diff, Finding, finding_for, missing
-from schema_audit.enums import Status
+from schema_audit.enums import PASS, Status
 from schema_audit.kinds import requirement_kind
 from schema_audit.kinds._common import COMMENT_PROP, comment_diffs
 from schema_audit.model import PrimaryKey, Table, qualify
@@ -108,7 +108,7 @@ def check_primary_key(req: Requirement, ctx: AuditContext) -> Finding:
         )
     return finding_for(
         req,
-        Status.PASS,
+        PASS,
         f"primary key {pk.name} on {table.name} ({', '.join(pk.columns)})",
         evidence=ctx.evidence(pk.provenance, ddl),
         ddl=ddl,

@@ -37,7 +37,7 @@ from schema_audit.audit import privileges
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.deferral import Facet
 from schema_audit.audit.findings import Diff, Evidence, Finding, finding_for, lazy_finding
-from schema_audit.enums import Status
+from schema_audit.enums import PASS, Status
 from schema_audit.kinds import requirement_kind
 from schema_audit.model import TABLE_PRIVILEGES, SchemaModel, Table, qualify
 from schema_audit.spec.fragments import PRIVILEGES, req_schema
@@ -361,7 +361,7 @@ def check_privilege(req: Requirement, ctx: AuditContext) -> Finding:
     if grant:
         summary.append(f"{who} holds {'/'.join(grant)}")
     message = f"{table.name}: " + ("; ".join(summary) or "privileges as required") + note
-    return lazy_finding(req, Status.PASS, _pass_text, ctx, table, message, name="privileges")
+    return lazy_finding(req, PASS, _pass_text, ctx, table, message, name="privileges")
 
 
 def _grants(ctx: AuditContext, table: Table) -> tuple[str, list[Evidence]]:

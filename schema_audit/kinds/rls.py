@@ -18,7 +18,7 @@ from schema_audit.audit import policysem
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.deferral import Facet
 from schema_audit.audit.findings import Diff, Finding, describe_diffs, finding_for
-from schema_audit.enums import Status
+from schema_audit.enums import PASS, Status
 from schema_audit.kinds import requirement_kind
 from schema_audit.kinds._common import diff_of
 from schema_audit.model import SchemaModel, Table, qualify
@@ -110,9 +110,7 @@ def check_rls(req: Requirement, ctx: AuditContext) -> Finding:
             ddl=ddl,
             name="rls",
         )
-    return finding_for(
-        req, Status.PASS, f"{table.name}: {state}", evidence=evidence, ddl=ddl, name="rls"
-    )
+    return finding_for(req, PASS, f"{table.name}: {state}", evidence=evidence, ddl=ddl, name="rls")
 
 
 def _isolation(req: Requirement, table: Table, ctx: AuditContext) -> tuple[list[Diff], str]:

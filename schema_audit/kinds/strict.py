@@ -21,7 +21,7 @@ from schema_audit.audit.context import AuditContext
 from schema_audit.audit.deferral import Facet
 from schema_audit.audit.findings import Diff, Evidence, Finding, finding_for
 from schema_audit.audit.indexes import parse_key
-from schema_audit.enums import Status
+from schema_audit.enums import PASS, Status
 from schema_audit.kinds import requirement_kind
 from schema_audit.kinds._unstated import OBJECTS as _OBJECTS
 from schema_audit.model import TABLE_PRIVILEGES, Index, Table, qualify
@@ -103,7 +103,6 @@ def _matched(
         return names, unstated, denied
     objects = entry[1](table) if entry is not None else None
     extras_of = entry[2] if entry is not None else None
-    passed = Status.PASS  # read once: this loop runs for every finding of the table's kind
     add = names.add
     for f in judged:
         if not f.id.startswith(prefix):
@@ -111,7 +110,7 @@ def _matched(
         name = f.name
         if name:
             add(name)
-        if f.status != passed:
+        if f.status != PASS:
             continue
         other = requirements.get(f.id)
         if other is None:
@@ -279,7 +278,7 @@ def check_strict(req: Requirement, ctx: AuditContext) -> Finding:
         )
     return finding_for(
         req,
-        Status.PASS,
+        PASS,
         f"{table.name} has exactly the required {what}",
         name=_NAMES.get(what) or f"exactly {what}",
     )

@@ -21,7 +21,7 @@ from typing import Any
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.deferral import Facet
 from schema_audit.audit.findings import Diff, Finding, finding_for
-from schema_audit.enums import Status
+from schema_audit.enums import PASS, Status
 from schema_audit.kinds import requirement_kind
 from schema_audit.model import Extension, SchemaModel
 from schema_audit.spec.model import Requirement
@@ -108,4 +108,4 @@ def check_strict_extensions(req: Requirement, ctx: AuditContext) -> Finding:
             f"exactly the listed extensions; {UNKNOWN_VERSION}",
             name="extensions",
         )
-    return finding_for(req, Status.PASS, "exactly the listed extensions", name="extensions")
+    return finding_for(req, PASS, "exactly the listed extensions", name="extensions")

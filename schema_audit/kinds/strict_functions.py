@@ -18,7 +18,7 @@ from __future__ import annotations
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.deferral import Facet, in_schemas
 from schema_audit.audit.findings import Diff, Finding, finding_for
-from schema_audit.enums import Status
+from schema_audit.enums import PASS, Status
 from schema_audit.kinds import requirement_kind
 from schema_audit.kinds.function import argument_types, candidates, split_overload
 from schema_audit.model import Function, number
@@ -109,7 +109,7 @@ def check_strict_functions(req: Requirement, ctx: AuditContext) -> Finding:
         )
     return finding_for(
         req,
-        Status.PASS,
+        PASS,
         f"exactly the required functions in {', '.join(sorted(schemas))}",
         name="functions",
     )

@@ -25,7 +25,7 @@ from typing import Any
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.deferral import Facet, in_schemas
 from schema_audit.audit.findings import Diff, Finding, finding_for
-from schema_audit.enums import Status
+from schema_audit.enums import PASS, Status
 from schema_audit.kinds import requirement_kind
 from schema_audit.model import Table, View, qualify
 from schema_audit.spec.model import Requirement
@@ -98,5 +98,5 @@ def check_strict_rules(req: Requirement, ctx: AuditContext) -> Finding:
             name="rules",
         )
     return finding_for(
-        req, Status.PASS, f"exactly the stated rules in {', '.join(sorted(schemas))}", name="rules"
+        req, PASS, f"exactly the stated rules in {', '.join(sorted(schemas))}", name="rules"
     )

@@ -19,7 +19,7 @@ from __future__ import annotations
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.deferral import Facet, in_schemas
 from schema_audit.audit.findings import Diff, Finding, finding_for
-from schema_audit.enums import Status
+from schema_audit.enums import PASS, Status
 from schema_audit.kinds import requirement_kind
 from schema_audit.model import SchemaModel, Sequence, qualify, quote_ident
 from schema_audit.spec.model import Requirement
@@ -95,7 +95,7 @@ def check_strict_sequences(req: Requirement, ctx: AuditContext) -> Finding:
         return finding_for(req, Status.FAIL, "; ".join(parts), diffs=diffs, name="sequences")
     return finding_for(
         req,
-        Status.PASS,
+        PASS,
         f"exactly the required sequences in {', '.join(sorted(schemas))}",
         name="sequences",
     )

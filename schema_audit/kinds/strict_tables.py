@@ -14,7 +14,7 @@ from __future__ import annotations
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.deferral import Facet, in_schemas
 from schema_audit.audit.findings import Diff, Finding, finding_for
-from schema_audit.enums import Status
+from schema_audit.enums import PASS, Status
 from schema_audit.kinds import requirement_kind
 from schema_audit.kinds._unrequired import unrequired
 from schema_audit.kinds.table import unstated_properties
@@ -92,7 +92,7 @@ def check_strict_tables(req: Requirement, ctx: AuditContext) -> Finding:
         )
     return finding_for(
         req,
-        Status.PASS,
+        PASS,
         f"exactly the required tables in {', '.join(sorted(schemas))}",
         name="tables",
     )

@@ -16,7 +16,7 @@ from typing import Any
 
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.findings import Diff, Finding, finding_for
-from schema_audit.enums import Status
+from schema_audit.enums import PASS, Status
 from schema_audit.kinds import requirement_kind
 from schema_audit.kinds._unrequired import facets, unrequired
 from schema_audit.kinds.strict import unstated_index_extras
@@ -127,7 +127,7 @@ def check_strict_views(req: Requirement, ctx: AuditContext) -> Finding:
         )
     return finding_for(
         req,
-        Status.PASS,
+        PASS,
         f"exactly the required views in {', '.join(sorted(schemas))}",
         name="views",
     )

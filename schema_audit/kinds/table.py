@@ -42,7 +42,7 @@ from schema_audit.audit.findings import (
 )
 from schema_audit.audit.options import option_diffs
 from schema_audit.audit.tables import show_scalar
-from schema_audit.enums import Status
+from schema_audit.enums import PASS, Status
 from schema_audit.kinds import _acl, requirement_kind
 from schema_audit.model import SchemaModel, Table, qualify
 from schema_audit.spec.model import Requirement
@@ -278,7 +278,7 @@ def check_table(req: Requirement, ctx: AuditContext) -> Finding:
             evidence=ctx.absence_evidence(None, f"table {label}"),
             instead=nearmiss.relation_candidates(req, ctx),
         )
-    status, message = Status.PASS, f"table {label} exists"
+    status, message = PASS, f"table {label} exists"
     diffs: list[Diff] = []
     comment = req.props.get("comment")
     if comment is not None and (table.comment or "") != comment:
@@ -323,10 +323,10 @@ def check_table(req: Requirement, ctx: AuditContext) -> Finding:
         message = f"{message}; {detail}" if status == Status.FAIL else f"table {label}: {detail}"
         status = Status.FAIL
         diffs.append(owner)
-    elif unknown_owner and status == Status.PASS:
+    elif unknown_owner and status == PASS:
         status = Status.DEFERRED
         message = f"table {label} exists; owner {req.props['owner']} cannot be decided: {_acl.UNKNOWN_OWNER}"
-    if status == Status.PASS:
+    if status == PASS:
         return lazy_finding(req, status, _text, ctx, table, message)
     message, evidence, ddl = _text(ctx, table, message)
     return finding_for(req, status, message, diffs=diffs, evidence=evidence, ddl=ddl)

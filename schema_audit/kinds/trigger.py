@@ -19,7 +19,7 @@ from schema_audit import model_ddl, sqlnorm
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.deferral import Facet
 from schema_audit.audit.findings import Candidate, Diff, Finding, describe_diffs, finding_for
-from schema_audit.enums import Status
+from schema_audit.enums import PASS, Status
 from schema_audit.ident import split_qualified
 from schema_audit.kinds import requirement_kind
 from schema_audit.kinds._common import COMMENT_PROP, comment_diffs, exists
@@ -254,7 +254,7 @@ def check_trigger(req: Requirement, ctx: AuditContext) -> Finding:
         note = f" (function {trigger.function} not found: whether it raises is unverified)"
     return finding_for(
         req,
-        Status.PASS,
+        PASS,
         f"trigger {trigger.name} on {table.name}: {trigger.timing} "
         f"{' OR '.join(trigger.events)} FOR EACH {trigger.level}{note}",
         evidence=evidence,

@@ -24,7 +24,7 @@ from schema_audit.audit.context import AuditContext
 from schema_audit.audit.deferral import CONSTRAINT_INDEXES, Facet
 from schema_audit.audit.findings import Diff, Finding, describe_diffs, finding_for
 from schema_audit.audit.tables import unique_on
-from schema_audit.enums import Status
+from schema_audit.enums import PASS, Status
 from schema_audit.kinds import requirement_kind
 from schema_audit.kinds._common import COMMENT_PROP, columns_label, comment_diffs
 from schema_audit.kinds.primary_key import key_clustered_diffs, key_include, key_tablespace
@@ -127,7 +127,7 @@ def check_unique(req: Requirement, ctx: AuditContext) -> Finding:
                 return _differs(req, ctx, req.name, diffs, enforcing)
             return finding_for(
                 req,
-                Status.PASS,
+                PASS,
                 f"{label} enforced by {req.name}",
                 evidence=ctx.evidence(enforcing.provenance if enforcing else [], None),
                 name=req.name,
@@ -147,7 +147,7 @@ def check_unique(req: Requirement, ctx: AuditContext) -> Finding:
             return _differs(req, ctx, found, diffs, held)
         return finding_for(
             req,
-            Status.PASS,
+            PASS,
             f"{label} enforced by {found}",
             evidence=_uq_evidence(ctx, table, found),
             name=found,

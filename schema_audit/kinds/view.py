@@ -22,7 +22,7 @@ from schema_audit.audit.context import AuditContext
 from schema_audit.audit.deferral import Facet
 from schema_audit.audit.findings import Diff, Finding, describe_diffs, finding_for, missing
 from schema_audit.audit.options import option_diffs
-from schema_audit.enums import Status
+from schema_audit.enums import PASS, Status
 from schema_audit.kinds import _acl, requirement_kind
 from schema_audit.kinds.index import SCHEMA as INDEX_SCHEMA
 from schema_audit.model import SchemaModel, View, qualify, setting_pairs
@@ -290,4 +290,4 @@ def check_view(req: Requirement, ctx: AuditContext) -> Finding:
             evidence=evidence,
             ddl=ddl,
         )
-    return finding_for(req, Status.PASS, f"{label} exists", evidence=evidence, ddl=ddl)
+    return finding_for(req, PASS, f"{label} exists", evidence=evidence, ddl=ddl)
