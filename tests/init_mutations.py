@@ -176,6 +176,8 @@ def history_change_fails_test(base: str, mutations: dict[str, tuple[str, str]]) 
         assert any(message in f["message"] for f in failing), [f["message"] for f in failing]
 
     return test
+
+
 def history_audit_of_database_spec(
     make_db: Any, tmp_path: Path, label: str, files: dict[str, str]
 ) -> dict[str, Any]:
