@@ -2027,7 +2027,10 @@ PROTECTIONS = [
         "schema_audit/sources/ddl/inheritance.py",
         "    child.inherits = [parent.qualified_name for parent in parents]",
         "    pass",
-        "tests/test_init_exact10.py -k 'same_new_keys or (no_inherit and sql)'",
+        # test_init_exact10's fixture renames a parent later, which names every link's parents
+        # anew (parent_moved): the static == live test of a plain INHERITS child is the guard
+        "tests/test_static_equals_live.py tests/test_init_exact10.py "
+        "-k 'like_inherits_and_exclusion or same_new_keys or (no_inherit and sql)'",
     ),
     Protection(
         "static-renamed-parent-in-inherits",
