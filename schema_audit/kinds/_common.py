@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from schema_audit.audit.deferral import Facet
 from schema_audit.audit.findings import Diff, Finding
+from schema_audit.model import qualify
+from schema_audit.spec.model import Requirement
 
 
 def diff_of(f: Finding, prop: str) -> Diff | None:
@@ -45,3 +48,9 @@ def comment_diffs(props: Mapping[str, Any], actual: str | None) -> list[Diff]:
     if "comment" in props and (props["comment"] or None) != (actual or None):
         return [Diff("comment", props["comment"], actual)]
     return []
+
+
+def type_facets(req: Requirement) -> list[Facet]:
+    """What a type entry's finding reads from the model (domains, composite and range
+    types): the type by its key, so an unapplied statement on it DEFERs only that entry."""
+    return [Facet("type", qualify(req.schema, req.name or ""))]

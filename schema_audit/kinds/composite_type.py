@@ -15,11 +15,10 @@ is DEFERRED, never PASS.
 from __future__ import annotations
 
 from schema_audit.audit.context import AuditContext
-from schema_audit.audit.deferral import Facet
 from schema_audit.audit.findings import Diff, Finding
 from schema_audit.kinds import _acl, requirement_kind
 from schema_audit.kinds._catalog_types import judge_catalog_type
-from schema_audit.kinds._common import COMMENT_PROP
+from schema_audit.kinds._common import COMMENT_PROP, type_facets
 from schema_audit.model import CompositeType, qualify
 from schema_audit.spec.fragments import req_schema, string, strings
 from schema_audit.spec.model import Requirement
@@ -39,11 +38,6 @@ SCHEMA = req_schema(
 )
 
 
-def facets(req: Requirement) -> list[Facet]:
-    """What its finding reads from the model."""
-    return [Facet("type", qualify(req.schema, req.name or ""))]
-
-
 @requirement_kind(
     id="composite_type",
     name="Composite type",
@@ -52,7 +46,7 @@ def facets(req: Requirement) -> list[Facet]:
     hint="ALTER TYPE … ADD / DROP / ALTER ATTRIBUTE in a new migration",
     spec="composite_types.<type>",
     schema=SCHEMA,
-    facets=facets,
+    facets=type_facets,
 )
 def check_composite_type(req: Requirement, ctx: AuditContext) -> Finding:
     return judge_catalog_type(

@@ -20,12 +20,11 @@ from typing import Any
 
 from schema_audit import sqlnorm
 from schema_audit.audit.context import AuditContext
-from schema_audit.audit.deferral import Facet
 from schema_audit.audit.findings import Diff, Finding, describe_diffs, finding_for, missing
 from schema_audit.enums import PASS, Status
 from schema_audit.kinds import _acl, requirement_kind
 from schema_audit.kinds._acl import type_grants_diff
-from schema_audit.kinds._common import COMMENT_PROP, comment_diffs
+from schema_audit.kinds._common import COMMENT_PROP, comment_diffs, type_facets
 from schema_audit.model import DomainType, qualify
 from schema_audit.spec.fragments import req_schema, string
 from schema_audit.spec.model import Requirement
@@ -49,11 +48,6 @@ SCHEMA = req_schema(
     },
     "A domain requirement; {} only requires existence.",
 )
-
-
-def facets(req: Requirement) -> list[Facet]:
-    """What its finding reads from the model."""
-    return [Facet("type", qualify(req.schema, req.name or ""))]
 
 
 def _type(text: str) -> str:
@@ -107,7 +101,7 @@ def domain_diffs(props: dict[str, Any], domain: DomainType) -> list[Diff]:
     hint="ALTER DOMAIN (ADD/DROP CONSTRAINT, SET/DROP NOT NULL, SET/DROP DEFAULT) in a new migration",
     spec="domains.<domain>",
     schema=SCHEMA,
-    facets=facets,
+    facets=type_facets,
 )
 def check_domain(req: Requirement, ctx: AuditContext) -> Finding:
     key = qualify(req.schema, req.name or "")

@@ -17,11 +17,10 @@ DEFERRED, never PASS.
 from __future__ import annotations
 
 from schema_audit.audit.context import AuditContext
-from schema_audit.audit.deferral import Facet
 from schema_audit.audit.findings import Diff, Finding
 from schema_audit.kinds import _acl, requirement_kind
 from schema_audit.kinds._catalog_types import judge_catalog_type
-from schema_audit.kinds._common import COMMENT_PROP
+from schema_audit.kinds._common import COMMENT_PROP, type_facets
 from schema_audit.model import RangeType, qualify
 from schema_audit.spec.fragments import req_schema, string
 from schema_audit.spec.model import Requirement
@@ -61,11 +60,6 @@ SCHEMA = req_schema(
 )
 
 
-def facets(req: Requirement) -> list[Facet]:
-    """What its finding reads from the model."""
-    return [Facet("type", qualify(req.schema, req.name or ""))]
-
-
 def option_diffs(props: dict, found: RangeType) -> list[Diff]:
     """The stated subtype and options the range type has not."""
     diffs = []
@@ -85,7 +79,7 @@ def option_diffs(props: dict, found: RangeType) -> list[Diff]:
     hint="CREATE TYPE … AS RANGE in a new migration (drop and re-create it to change it)",
     spec="range_types.<type>",
     schema=SCHEMA,
-    facets=facets,
+    facets=type_facets,
 )
 def check_range_type(req: Requirement, ctx: AuditContext) -> Finding:
     return judge_catalog_type(
