@@ -278,17 +278,15 @@ def check_table(req: Requirement, ctx: AuditContext) -> Finding:
             evidence=ctx.absence_evidence(None, f"table {label}"),
             instead=nearmiss.relation_candidates(req, ctx),
         )
-    status, message = PASS, f"table {label} exists"
+    details: list[str] = []  # each difference, worded; any makes the finding FAIL
     diffs: list[Diff] = []
     comment = req.props.get("comment")
     if comment is not None and (table.comment or "") != comment:
-        status, message = Status.FAIL, f"table {label}: comment differs"
+        details.append("comment differs")
         diffs.append(Diff("comment", comment, table.comment))
     optional = option_diffs(req.props.get("options") or {}, table.options, table.unlogged)
     if optional:
-        detail = describe_diffs(optional, show_scalar)
-        message = f"{message}; {detail}" if status == Status.FAIL else f"table {label}: {detail}"
-        status = Status.FAIL
+        details.append(describe_diffs(optional, show_scalar))
         diffs += optional
     for prop, actual, same in (
         ("replica_identity", table.replica_identity, _same_identity),
@@ -299,33 +297,27 @@ def check_table(req: Requirement, ctx: AuditContext) -> Finding:
     ):
         expected = req.props.get(prop)
         if expected is not None and not same(str(expected), actual):
-            detail = f"{prop} is {actual or 'none'}, expected {expected}"
-            message = (
-                f"{message}; {detail}" if status == Status.FAIL else f"table {label}: {detail}"
-            )
-            status = Status.FAIL
+            details.append(f"{prop} is {actual or 'none'}, expected {expected}")
             diffs.append(Diff(prop, expected, actual))
     parents = req.props.get("inherits")
     if parents is not None and not _same_parents(parents, table.inherits, ctx.spec.default_schema):
-        detail = f"inherits {_listed(table.inherits)}, expected {_listed(parents)}"
-        message = f"{message}; {detail}" if status == Status.FAIL else f"table {label}: {detail}"
-        status = Status.FAIL
+        details.append(f"inherits {_listed(table.inherits)}, expected {_listed(parents)}")
         diffs.append(Diff("inherits", parents, table.inherits))
     parent = req.props.get("partition_of")
     if parent is not None and not same_parent(parent, table.partition_of, ctx.spec.default_schema):
-        detail = f"partition of {table.partition_of or 'nothing'}, expected {parent}"
-        message = f"{message}; {detail}" if status == Status.FAIL else f"table {label}: {detail}"
-        status = Status.FAIL
+        details.append(f"partition of {table.partition_of or 'nothing'}, expected {parent}")
         diffs.append(Diff("partition_of", parent, table.partition_of))
     owner, unknown_owner = _acl.owner_diff(req.props.get("owner"), table.owner)
     if owner is not None:
-        detail = f"owner is {table.owner}, expected {owner.expected}"
-        message = f"{message}; {detail}" if status == Status.FAIL else f"table {label}: {detail}"
-        status = Status.FAIL
+        details.append(f"owner is {table.owner}, expected {owner.expected}")
         diffs.append(owner)
-    elif unknown_owner and status == PASS:
+    if details:
+        status, message = Status.FAIL, f"table {label}: {'; '.join(details)}"
+    elif unknown_owner:
         status = Status.DEFERRED
         message = f"table {label} exists; owner {req.props['owner']} cannot be decided: {_acl.UNKNOWN_OWNER}"
+    else:
+        status, message = PASS, f"table {label} exists"
     if status == PASS:
         return lazy_finding(req, status, _text, ctx, table, message)
     message, evidence, ddl = _text(ctx, table, message)
