@@ -200,15 +200,16 @@ def pk_pairs(pk: PrimaryKey, index: Index | None = None) -> list[tuple[str, Any]
     pairs: list[tuple[str, Any]] = [("name", pk.name), ("columns", list(pk.columns))]
     if pk.comment:
         pairs.append(("comment", pk.comment))
-    if index is not None and index.include:  # PRIMARY KEY (id) INCLUDE (x)
-        pairs.append(("include", list(index.include)))
     return pairs + key_index_pairs(index)
 
 
 def key_index_pairs(index: Index | None) -> list[tuple[str, Any]]:
-    """What a constraint's own index holds that its entry states: its tablespace (ALTER INDEX
-    … SET TABLESPACE) and CLUSTER ON (CLUSTER … USING), when not the default."""
+    """What a key constraint's own index holds that its entry states: its INCLUDE columns
+    (``PRIMARY KEY (id) INCLUDE (x)``, ``UNIQUE (a) INCLUDE (b)``), tablespace (ALTER INDEX
+    … SET TABLESPACE) and CLUSTER ON (CLUSTER … USING), when it has them."""
     pairs: list[tuple[str, Any]] = []
+    if index is not None and index.include:
+        pairs.append(("include", list(index.include)))
     if index is not None and index.tablespace:
         pairs.append(("tablespace", index.tablespace))
     if index is not None and index.clustered:
@@ -229,8 +230,6 @@ def unique_pairs(unique: UniqueConstraint, index: Index | None = None) -> list[t
         pairs.append(("initially_deferred", True))
     if unique.comment:
         pairs.append(("comment", unique.comment))
-    if index is not None and index.include:  # UNIQUE (a) INCLUDE (b): its index's INCLUDE
-        pairs.append(("include", list(index.include)))
     return pairs + key_index_pairs(index)
 
 
