@@ -51,6 +51,7 @@ from schema_audit.model import (
     qualify,
     quote_ident,
 )
+from schema_audit.sqlspace import stored_body, words
 
 ABSENT = "(absent)"
 
@@ -526,8 +527,14 @@ def _diff_function(key: str, a: Function, b: Function, add: _Collector) -> None:
     )
     if standard and a.body and b.body:  # BEGIN ATOMIC / RETURN: as far as decidable
         printed = all(f.provenance and f.provenance[0].source == "catalog" for f in (a, b))
-        if sqlbody.same_body(a.body, b.body, printed=printed) is False:
+        same = sqlbody.same_body(a.body, b.body, printed=printed)
+        if same is False:
             add(obj, "body", _abridge(a.body), _abridge(b.body), a.body, b.body)
+        elif same is None:  # said as undecided, not left out (it may be a changed body)
+            unsure = "PostgreSQL prints a BEGIN ATOMIC body in its own form"
+            add.out.append(
+                Difference(obj, "body", _abridge(a.body), _abridge(b.body), add.reads, None, unsure)
+            )
     elif a.body and b.body:  # PostgreSQL 13 and older show no BEGIN ATOMIC body
         add(obj, "body", _abridge(a.body), _abridge(b.body), _body(a), _body(b))
     add(obj, "comment", a.comment or "", b.comment or "")
@@ -556,12 +563,11 @@ def _abridge(body: str) -> str:
 
 
 def _body(fn: Function) -> str:
-    """A body as compared: SQL bodies through the canonical deparser, others by whitespace."""
-    if fn.language.lower() == "sql":
-        canonical = sqlnorm.canonical_statements(fn.body)
-        if canonical is not None:
-            return canonical
-    return " ".join(fn.body.split())
+    """A body as compared: as PostgreSQL stores it (prosrc keeps the text between the dollar
+    quotes as written, SQL bodies too), line endings aside, the audit's own judgement
+    (``stored_body``). Collapsing its whitespace made `diff` say "0 differences" for
+    bodies the audit FAILed, and hid a literal changed in its spaces (a false PASS)."""
+    return stored_body(fn.body)
 
 
 def _diff_sequence(key: str, a: Sequence, b: Sequence, add: _Collector) -> None:
@@ -598,8 +604,8 @@ def _diff_table(a: Table, b: Table, add: _Collector) -> None:
         "partition key",
         a.partition_key or "",
         b.partition_key or "",
-        " ".join((a.partition_key or "").split()),
-        " ".join((b.partition_key or "").split()),
+        words(a.partition_key or ""),
+        words(b.partition_key or ""),
     )
     add(obj, "INHERITS", ", ".join(a.inherits), ", ".join(b.inherits))
     add.reads = (("column", t, "*"),)

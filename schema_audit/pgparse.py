@@ -35,6 +35,8 @@ from pglast import ast, enums
 from pglast.stream import RawStream
 from pglast.visitors import Continue, Visitor
 
+from schema_audit.sqlspace import one_line  # noqa: F401  (its callers import it here)
+
 _NEW = object.__new__
 _SET = object.__setattr__
 
@@ -747,59 +749,3 @@ def _copier(kind: type, value: Any) -> Callable[[Any, dict[int, Any]], Any]:
 
 _UNSET = object()
 _COPIERS: dict[type, Callable[[Any, dict[int, Any]], Any]] = {}
-
-
-def one_line(sql: str) -> str:
-    """``sql`` on one line: each run of whitespace (and each comment) between tokens made one
-    space, every token kept as written. A string literal, quoted name or dollar-quoted body
-    keeps its own whitespace, which is part of its value: ``'two  spaces'`` is not
-    ``'two spaces'``, and a function body's lines are prosrc's. Collapsing them made a
-    rendered Alembic default or body differ from the catalog's (a false FAIL; found on
-    polarsource/polar) and two expressions differing only in a literal's spaces compare
-    equal (a false PASS). A quote that is not closed is an ordinary character here."""
-    if not _RUN.search(sql):
-        return sql.strip()  # (no run of whitespace, no tab or newline: the usual case)
-    if not any(mark in sql for mark in ("'", '"', "$", "--", "/*")):
-        return " ".join(sql.split())
-    out: list[str] = []
-    space = False  # whitespace or a comment since the last text written
-
-    def text(piece: str) -> None:
-        nonlocal space
-        if space and out:
-            out.append(" ")
-        out.append(piece)
-        space = False
-
-    at = 0
-    for match in _QUOTED.finditer(sql):
-        for plain in (sql[at : match.start()],) if match.start() > at else ():
-            words = plain.split()
-            space = space or plain[0].isspace()
-            if words:
-                text(" ".join(words))
-                space = plain[-1].isspace()
-        if match.group("comment") is not None:
-            space = True
-        else:
-            text(match.group())
-        at = match.end()
-    plain = sql[at:]
-    if plain.split():
-        space = space or plain[0].isspace()
-        text(" ".join(plain.split()))
-    return "".join(out)
-
-
-_RUN = re.compile(r"\s\s|[^\S ]|--|/\*")  # a whitespace run, a tab or newline, a comment
-# quoted text (keeps its own whitespace) and comments (one space), as PostgreSQL's scanner
-# reads them; the lookahead lets the engine skip every other character quickly
-_QUOTED = re.compile(
-    r"""(?=[$'"eE\-/])(?:"""
-    r"""(?<![\w$])\$(?P<tag>(?:[^\W\d]\w*)?)\$.*?\$(?P=tag)\$"""
-    r"""|(?<![\w$])[eE]'(?:[^'\\]|\\.|'')*'"""
-    r"""|'(?:[^']|'')*'"""
-    r'|"(?:[^"]|"")*"'
-    r"""|(?P<comment>--[^\n]*|/\*.*?\*/))""",
-    re.S,
-)

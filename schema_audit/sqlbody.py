@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 from schema_audit import sqlnorm
+from schema_audit.sqlspace import one_line
 
 _STANDARD = re.compile(r"(?is)^\s*(BEGIN\s+ATOMIC\b|RETURN\b)")
 _ATOMIC = re.compile(r"(?is)^\s*BEGIN\s+ATOMIC\b(.*)\bEND\s*;?\s*$")
@@ -47,7 +48,7 @@ def catalog_layout(body: str) -> bool:
 def same_body(expected: str, actual: str, *, printed: bool) -> bool | None:
     """Whether ``expected`` is the SQL-standard body ``actual`` (``printed``: by the
     catalog): True, False, or None when that cannot be decided (see the module docstring)."""
-    if " ".join(expected.split()) == " ".join(actual.split()):
+    if one_line(expected) == one_line(actual):  # (a literal's spaces are its value)
         return True
     left, right = _statements(expected), _statements(actual)
     if left is not None and left == right:

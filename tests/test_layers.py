@@ -23,6 +23,7 @@ LAYERS: dict[str, int] = {
     "schema_audit.errors": 0,
     "schema_audit.sqlnorm": 0,
     "schema_audit.sqltime": 0,  # date/time literals as PostgreSQL stores them (canonical forms)
+    "schema_audit.sqlspace": 0,  # whitespace between tokens vs whitespace PostgreSQL keeps
     "schema_audit.sqlbody": 0,  # SQL-standard function bodies compared (BEGIN ATOMIC, RETURN)
     "schema_audit.viewtext": 0,  # view queries compared (pg_get_viewdef text, canonical forms)
     "schema_audit.jsonbtext": 0,  # jsonb literals as PostgreSQL prints the stored value

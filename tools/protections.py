@@ -2170,6 +2170,48 @@ PROTECTIONS = [
         "    owners: list[str] = []\n",
         "tests/test_realworld_trial12.py::test_a_grant_to_a_role_that_may_own_the_table_is_not_extra",
     ),
+    Protection(
+        "diff-compares-bodies-as-stored",
+        "schema_audit/modeldiff.py",
+        "    return stored_body(fn.body)\n",
+        '    return " ".join(fn.body.split())\n',
+        "tests/test_fidelity11_whitespace.py -k diff_lists",
+    ),
+    Protection(
+        "diff-standard-body-undecided-said",
+        "schema_audit/modeldiff.py",
+        "        elif same is None:  # said as undecided, not left out (it may be a changed body)",
+        "        elif False:",
+        "tests/test_fidelity11_whitespace.py -k 'diff_lists and ATOMIC'",
+    ),
+    Protection(
+        "standard-body-keeps-literal-whitespace",
+        "schema_audit/sqlbody.py",
+        "    if one_line(expected) == one_line(actual):  # (a literal's spaces are its value)",
+        '    if " ".join(expected.split()) == " ".join(actual.split()):',
+        "tests/test_fidelity11_whitespace.py -k 'count_in_policies and ATOMIC'",
+    ),
+    Protection(
+        "policy-keeps-literal-whitespace",
+        "schema_audit/audit/policysem.py",
+        "        return one_line(RawStream()(_rewrite(node, _VOLATILITY[token])))",
+        '        return " ".join(RawStream()(_rewrite(node, _VOLATILITY[token])).split())',
+        "tests/test_fidelity11_whitespace.py -k 'count_in_policies and policy'",
+    ),
+    Protection(
+        "partition-bound-keeps-literal-whitespace",
+        "schema_audit/kinds/table.py",
+        '    return words(text.replace("(", " ( ").replace(")", " ) ").replace(",", " , "))',
+        '    return text.replace("(", " ( ").replace(")", " ) ").replace(",", " , ").split()',
+        "tests/test_fidelity11_whitespace.py -k 'count_in_policies and bound'",
+    ),
+    Protection(
+        "partition-key-keeps-literal-whitespace",
+        "schema_audit/kinds/table.py",
+        "    return actual is not None and words(expected) == words(actual)",
+        "    return actual is not None and expected.split() == actual.split()",
+        "tests/test_fidelity11_whitespace.py -k 'count_in_policies and key'",
+    ),
 ]
 
 

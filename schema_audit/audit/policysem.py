@@ -15,7 +15,6 @@ tests/test_policy_semantics.py.
 from __future__ import annotations
 
 import functools
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -23,6 +22,7 @@ from schema_audit import sqlnorm
 from schema_audit.audit import privileges
 from schema_audit.deferred import defer
 from schema_audit.model import Policy, SchemaModel, Table
+from schema_audit.sqlspace import one_line
 
 
 def _import_pglast() -> None:
@@ -176,7 +176,7 @@ def _canonical(text: str, token: int) -> str:
         return base
     try:
         node = parse_sql(f"SELECT {base}")[0].stmt.targetList[0].val
-        return re.sub(r"\s+", " ", RawStream()(_rewrite(node, _VOLATILITY[token]))).strip()
+        return one_line(RawStream()(_rewrite(node, _VOLATILITY[token])))
     except Exception:  # the canonical form always parses; never crash an audit on it
         return base
 
@@ -218,7 +218,7 @@ def conjuncts(text: str | None, model: SchemaModel | None = None) -> set[str]:
         return {form} if form else set()
     node = parse_sql(f"SELECT {form}")[0].stmt.targetList[0].val
     if isinstance(node, ast.BoolExpr) and node.boolop == BoolExprType.AND_EXPR:
-        return {re.sub(r"\s+", " ", RawStream()(arg)).strip() for arg in node.args}
+        return {one_line(RawStream()(arg)) for arg in node.args}
     return {form}
 
 

@@ -20,6 +20,7 @@ from schema_audit.audit.findings import Diff, Finding, describe_diffs, finding_f
 from schema_audit.enums import PASS, Status
 from schema_audit.model import Grant
 from schema_audit.spec.model import Requirement
+from schema_audit.sqlspace import stored_body
 
 GRANTS_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -89,15 +90,7 @@ def owner_diff(expected: str | None, owner: str | None) -> tuple[Diff | None, bo
     return (Diff("owner", expected, owner) if owner != expected else None), False
 
 
-def normalize_body(body: str) -> str:
-    """A function body as compared: PostgreSQL's prosrc with line endings made LF.
-
-    prosrc keeps the text between the dollar quotes byte for byte, so re-creating a
-    function from the same text stores the same body; only the line ending style is not
-    compared (a file checked out with CRLF, read by Python as LF, stores the same function
-    as far as the program is concerned). Every other character counts, whitespace inside
-    lines and string literals included: collapsing it could hide a changed literal."""
-    return body.replace("\r\n", "\n").replace("\r", "\n")
+normalize_body = stored_body  # (the audit's and `diff`'s one judgement of a body)
 
 
 def judge(

@@ -46,6 +46,7 @@ from schema_audit.enums import PASS, Status
 from schema_audit.kinds import _acl, requirement_kind
 from schema_audit.model import SchemaModel, Table, qualify
 from schema_audit.spec.model import Requirement
+from schema_audit.sqlspace import words
 
 
 def same_parent(expected: str, actual: str | None, default_schema: str) -> bool:
@@ -72,8 +73,9 @@ def _listed(parents: list[str]) -> str:
 
 
 def _same_words(expected: str, actual: str | None) -> bool:
-    """Texts equal but for runs of whitespace (a partition key as the catalog prints it)."""
-    return actual is not None and expected.split() == actual.split()
+    """Texts equal but for runs of whitespace between tokens (a partition key as the catalog
+    prints it); a literal's or a quoted name's spaces are kept, being part of its value."""
+    return actual is not None and words(expected) == words(actual)
 
 
 _QUOTED_NUMBER = re.compile(r"'(-?\d+(?:\.\d+)?)'")
@@ -91,7 +93,7 @@ def _bound_words(text: str) -> list[str]:
     text = _DATE.sub(lambda m: f"'{m[1]}-{int(m[2]):02d}-{int(m[3]):02d}", text)
     # midnight (UTC) of a timestamp key, as the catalog prints '2025-01-01' read into one
     text = _MIDNIGHT.sub("'", text)
-    return text.replace("(", " ( ").replace(")", " ) ").replace(",", " , ").split()
+    return words(text.replace("(", " ( ").replace(")", " ) ").replace(",", " , "))
 
 
 def same_bound(expected: str, actual: str | None) -> bool:
