@@ -2212,6 +2212,21 @@ PROTECTIONS = [
         "    return actual is not None and expected.split() == actual.split()",
         "tests/test_fidelity11_whitespace.py -k 'count_in_policies and key'",
     ),
+    Protection(
+        "exactly-indexes-holds-exclude-operators",
+        "schema_audit/kinds/strict.py",
+        '        if "exclude" not in props:  # its operators are its meaning',
+        "        if False:  # its operators are its meaning",
+        "tests/test_fidelity11_exclude.py -k exactly",
+    ),
+    Protection(
+        "static-reads-exclude-key-options",
+        "schema_audit/sources/ddl/constraints.py",
+        '        keys = index_keys(interp, table, con.access_method or "gist", elements)',
+        '        keys = [IndexKey(e.name) if e.name else IndexKey(deparse(e.expr) or "", False) '
+        "for e in elements]",
+        "tests/test_fidelity11_exclude.py -k static_exclude_keys",
+    ),
 ]
 
 

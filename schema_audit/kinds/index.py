@@ -13,8 +13,10 @@ tables:
 Missing by name but present with the same shape under another name is PARTIAL and
 names the index that exists. An EXCLUDE constraint's index is an entry here too (``init``
 writes it with ``exclude:``, the operator of each key, and the constraint's DEFERRABLE,
-INITIALLY DEFERRED and ``constraint_comment``, all compared); a primary key's or UNIQUE
-constraint's index is held by ``primary_key:`` / ``unique:``.
+INITIALLY DEFERRED and ``constraint_comment``, all compared; under ``exactly: [indexes]`` an
+entry that matches an EXCLUDE constraint's index without stating ``exclude:`` FAILs, as any
+other unstated fact does); a primary key's or UNIQUE constraint's index is held by
+``primary_key:`` / ``unique:``.
 """
 
 from __future__ import annotations

@@ -162,11 +162,12 @@ def _privileges_accounted(other: Requirement | None) -> set[str]:
 
 def _unstated_index(table: Table, name: str | None, props: dict) -> str | None:
     """``exactly: [indexes]`` is about each index's definition too: an index an exact
-    ``columns:`` requirement matched that is UNIQUE, partial, covering, of another method or
-    NULLS NOT DISTINCT where the requirement does not say so is not exactly what the spec
-    requires (``init`` writes every property that differs from CREATE INDEX's default, so
-    such a change to an index it saw FAILed nowhere before). ``leading:``/``covers:`` ask for
-    a use, not a definition, and stay as they are."""
+    ``columns:`` requirement matched that is UNIQUE, partial, covering, of another method,
+    NULLS NOT DISTINCT or an EXCLUDE constraint's (its operators: a spec listing it by
+    columns PASSed it re-created ``WITH =`` for ``WITH &&``) where the requirement does not
+    say so is not exactly what the spec requires (``init`` writes every property that
+    differs from CREATE INDEX's default, so such a change to an index it saw FAILed nowhere
+    before). ``leading:``/``covers:`` ask for a use, not a definition, and stay as they are."""
     index = table.indexes.get(name or "")
     if "columns" not in props or index is None or not table.lists_index(index):
         return None
@@ -198,6 +199,9 @@ def unstated_index_extras(index: Index, props: dict) -> list[str]:
     if index.tablespace and "tablespace" not in props:  # ALTER INDEX … SET TABLESPACE
         out.append(f"TABLESPACE {index.tablespace}")
     if index.exclude:  # an EXCLUDE constraint's, where not the default (init writes each)
+        if "exclude" not in props:  # its operators are its meaning (`WITH =` is not `WITH &&`)
+            pairs = zip(index.column_names, index.exclude, strict=False)
+            out.append(f"EXCLUDE ({', '.join(f'{key} WITH {op}' for key, op in pairs)})")
         if index.deferrable and "deferrable" not in props:
             out.append("DEFERRABLE")
         if index.initially_deferred and "initially_deferred" not in props:

@@ -238,9 +238,9 @@ def apply_constraint(
         elements = [pair[0] for pair in con.exclusions or ()]
         # each key's operator as pg_operator names it (OPERATOR(s.=) is =, as the live read)
         operators = [strings(pair[1])[-1] for pair in con.exclusions or ()]
-        keys = [
-            IndexKey(e.name) if e.name else IndexKey(deparse(e.expr) or "", False) for e in elements
-        ]
+        from schema_audit.sources.ddl.indexes import index_keys  # (indexes imports this module)
+
+        keys = index_keys(interp, table, con.access_method or "gist", elements)
         label = "_".join(k.expression if k.is_column else "expr" for k in keys) or None
         name = conname or choose_name(table.name, label, "excl", interp._name_taken(table.schema))
         interp._relations[qualify(table.schema, name)] = "index"

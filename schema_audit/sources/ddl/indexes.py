@@ -32,36 +32,9 @@ def create_index(interp: DdlInterpreter, node: ast.IndexStmt) -> None:
     """CREATE INDEX on a table or materialized view; a partitioned table's index is cloned into its partitions."""
     rv = node.relation
     schema, relation = index_target(interp, rv.schemaname, rv.relname)
-    # PostgreSQL stores an integer column meeting a numeric as promoted (implicit.py)
     columns = relation.columns if isinstance(relation, Table) else {}
     bases = operand_bases(interp)  # a column of a domain is taken as its base type
-    keys: list[IndexKey] = []
-    for elem in node.indexParams:
-        descending = elem.ordering == SortByDir.SORTBY_DESC
-        nulls = None
-        if elem.nulls_ordering == SortByNulls.SORTBY_NULLS_FIRST:
-            nulls = True
-        elif elem.nulls_ordering == SortByNulls.SORTBY_NULLS_LAST:
-            nulls = False
-        if nulls is not None and nulls == descending:
-            nulls = None
-        opclass = canonical_opclass(node.accessMethod or "btree", strings(elem.opclass))
-        column, expr, collation = elem.name, elem.expr, elem.collation
-        if not collation and isinstance(expr, ast.CollateClause):
-            # ((key COLLATE "C")): PostgreSQL strips a top-level COLLATE into the key's
-            # collation, and what remains, a bare column, makes a column key
-            collation, expr = expr.collname, expr.arg
-            fields = strings(expr.fields) if isinstance(expr, ast.ColumnRef) else []
-            column = fields[0] if len(fields) == 1 else None
-        if column:
-            keys.append(IndexKey(column, True, descending, nulls, opclass))
-        else:
-            promoted = promote_integer_columns(copy.deepcopy(expr), columns, bases)
-            keys.append(IndexKey(deparse(promoted) or "", False, descending, nulls, opclass))
-        if collation:
-            keys[-1].collation = key_collation(
-                interp, strings(collation), column or None, relation, keys[-1].expression
-            )
+    keys = index_keys(interp, relation, node.accessMethod or "btree", node.indexParams)
     name = node.idxname
     if not name:  # a name of its own: never taken
         parts = [
@@ -85,6 +58,46 @@ def create_index(interp: DdlInterpreter, node: ast.IndexStmt) -> None:
         options=reloptions(node.options),
         tablespace=node.tableSpace,
     )
+
+
+def index_keys(
+    interp: DdlInterpreter, relation: Table | View, method: str, elems: list[ast.IndexElem]
+) -> list[IndexKey]:
+    """The keys of an index (CREATE INDEX) or of an EXCLUDE constraint (its elements) as the
+    catalog keeps them: ordering, a non-default operator class, a collation that is not the
+    column's own, an integer column promoted where it meets a numeric. EXCLUDE's keys were
+    read as bare names (an operator class or DESC of theirs was lost)."""
+    # PostgreSQL stores an integer column meeting a numeric as promoted (implicit.py)
+    columns = relation.columns if isinstance(relation, Table) else {}
+    bases = operand_bases(interp)  # a column of a domain is taken as its base type
+    keys: list[IndexKey] = []
+    for elem in elems:
+        descending = elem.ordering == SortByDir.SORTBY_DESC
+        nulls = None
+        if elem.nulls_ordering == SortByNulls.SORTBY_NULLS_FIRST:
+            nulls = True
+        elif elem.nulls_ordering == SortByNulls.SORTBY_NULLS_LAST:
+            nulls = False
+        if nulls is not None and nulls == descending:
+            nulls = None
+        opclass = canonical_opclass(method, strings(elem.opclass))
+        column, expr, collation = elem.name, elem.expr, elem.collation
+        if not collation and isinstance(expr, ast.CollateClause):
+            # ((key COLLATE "C")): PostgreSQL strips a top-level COLLATE into the key's
+            # collation, and what remains, a bare column, makes a column key
+            collation, expr = expr.collname, expr.arg
+            fields = strings(expr.fields) if isinstance(expr, ast.ColumnRef) else []
+            column = fields[0] if len(fields) == 1 else None
+        if column:
+            keys.append(IndexKey(column, True, descending, nulls, opclass))
+        else:
+            promoted = promote_integer_columns(copy.deepcopy(expr), columns, bases)
+            keys.append(IndexKey(deparse(promoted) or "", False, descending, nulls, opclass))
+        if collation:
+            keys[-1].collation = key_collation(
+                interp, strings(collation), column or None, relation, keys[-1].expression
+            )
+    return keys
 
 
 def index_target(
