@@ -704,7 +704,7 @@ def _operation(
             sql = sql.sql
         if not isinstance(sql, str):
             raise _Blind("op.execute() of something that is not SQL text")
-        return [textwrap.dedent(sql).strip()]
+        return [sql.strip()]  # as Alembic sends it: a dollar body keeps its indentation (prosrc)
     if name == "create_table":
         return _create_table(args, kwargs)
     if name == "drop_table":
