@@ -25,6 +25,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import sys
+from contextvars import ContextVar
 from dataclasses import dataclass, field, fields
 from types import ModuleType
 from typing import Any, Literal
@@ -257,6 +258,52 @@ class Grant:
     privilege: str  # SELECT, INSERT, …
     grantable: bool = False
     grantor: str | None = None
+    # set only by a static reading while the role running the history is unknown (no SET
+    # ROLE): "x" = held only if role x runs it (ALTER DEFAULT PRIVILEGES FOR ROLE x … GRANT);
+    # "-x,y" = held unless x or y runs it (… FOR ROLE x REVOKE of a built-in default)
+    runner: str | None = None
+
+
+# The role a verdict is judged for as the one running a migration history: None = none of
+# the roles that grants' ``runner`` names (the engine judges each world, audit/engine.py)
+RUNNER: ContextVar[str | None] = ContextVar("schema_audit_runner", default=None)
+
+
+def held(grants: list[Grant]) -> list[Grant]:
+    """The grants held in the world being judged (``RUNNER``): every grant of a catalog;
+    of a static reading, those that do not depend on who runs the history, and those that
+    do when that role is (or is not) the one judged. Where nothing depends on it (every
+    catalog, nearly every history) the list itself."""
+    for grant in grants:
+        if grant.runner is not None:
+            break
+    else:
+        return grants
+    runner = RUNNER.get()
+    return [g for g in grants if g.runner is None or _holds_for(g.runner, runner)]
+
+
+def _holds_for(condition: str, runner: str | None) -> bool:
+    if condition.startswith("-"):
+        return runner not in condition[1:].split(",")
+    return condition == runner
+
+
+def runner_roles(model: SchemaModel) -> list[str]:
+    """The roles some grant of ``model`` depends on running the history (sorted): each is a
+    world the verdicts are judged in, beside the world where none of them runs it."""
+    found: set[str] = set()
+    collections = (model.tables, model.views, model.functions, model.sequences, model.enums)
+    for objects in (*collections, model.domains, model.composites, model.ranges):
+        for obj in objects.values():
+            for grant in obj.grants:
+                if grant.runner is not None:
+                    found.update(grant.runner.lstrip("-").split(","))
+    for grants in model.schema_grants.values():
+        for grant in grants:
+            if grant.runner is not None:
+                found.update(grant.runner.lstrip("-").split(","))
+    return sorted(found)
 
 
 @dataclass(slots=True)
@@ -316,7 +363,7 @@ class Table:
         return qualify(self.schema, self.name)
 
     def privileges_of(self, grantee: str) -> set[str]:
-        return {g.privilege for g in self.grants if g.grantee == grantee}
+        return {g.privilege for g in held(self.grants) if g.grantee == grantee}
 
     def lists_index(self, index: Index) -> bool:
         """Whether an ``indexes:`` entry is the one stating ``index``: every index but a

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 
 from schema_audit import sqlbody, sqlnorm, sqltime
 from schema_audit.model import (
+    RUNNER,
     CheckConstraint,
     Column,
     DomainType,
@@ -47,6 +48,7 @@ from schema_audit.model import (
     Table,
     Trigger,
     View,
+    held,
     pg_bool,
     qualify,
     quote_ident,
@@ -308,10 +310,40 @@ def _grant_reads(target: str) -> Reads:
 def _diff_grants(
     obj: str, a: list[Grant], b: list[Grant], owner: str | None, add: _Collector
 ) -> None:
-    left, right = _privileges(a, owner), _privileges(b, owner)
-    for grantee in sorted(set(left) | set(right)):
+    left, right = _privileges(held(a), owner), _privileges(held(b), owner)
+    worlds = _runner_worlds(
+        a + b, lambda: (_privileges(held(a), owner), _privileges(held(b), owner))
+    )
+    for grantee in sorted(set(left) | set(right) | {g.grantee for g in a + b if g.runner}):
         who = "PUBLIC" if grantee == "public" else quote_ident(grantee)
-        add(obj, f"privileges of {who}", left.get(grantee, ""), right.get(grantee, ""))
+        mine, theirs = left.get(grantee, ""), right.get(grantee, "")
+        other = [(w[0].get(grantee, ""), w[1].get(grantee, "")) for w in worlds]
+        if any((x == y) != (mine == theirs) for x, y in other):  # depends on who runs it
+            unsure = (
+                "it depends on the role that runs the history (ALTER DEFAULT PRIVILEGES FOR ROLE)"
+            )
+            add.out.append(
+                Difference(obj, f"privileges of {who}", mine, theirs, add.reads, None, unsure)
+            )
+        else:
+            add(obj, f"privileges of {who}", mine, theirs)
+
+
+_Acls = tuple[dict[str, str], dict[str, str]]
+
+
+def _runner_worlds(grants: list[Grant], read: Callable[[], _Acls]) -> list[_Acls]:
+    """``read()`` once per role some of ``grants`` depend on running the history
+    (model.Grant.runner): none for a catalog's grants."""
+    roles = sorted({r for g in grants if g.runner for r in g.runner.lstrip("-").split(",")})
+    out: list[_Acls] = []
+    for role in roles:
+        token = RUNNER.set(role)
+        try:
+            out.append(read())
+        finally:
+            RUNNER.reset(token)
+    return out
 
 
 # -- the models ------------------------------------------------------------------

@@ -392,9 +392,9 @@ PROTECTIONS = [
         "exactly-privileges-per-privilege",
         "schema_audit/kinds/strict.py",
         "f\"{g.grantee} {g.privilege}{_OPTION if g.grantable else ''}\"\n"
-        "            for g in table.grants\n"
+        "            for g in held(table.grants)\n"
         "            if g.grantee != table.owner",
-        "g.grantee\n            for g in table.grants\n            if g.grantee != table.owner",
+        "g.grantee\n            for g in held(table.grants)\n            if g.grantee != table.owner",
         "tests/test_realworld_fidelity.py::"
         "test_strict_privileges_count_each_privilege_not_only_the_role",
     ),
@@ -689,8 +689,8 @@ PROTECTIONS = [
     Protection(
         "strict-privileges-counts-grant-option",
         "schema_audit/kinds/strict.py",
-        "f\"{g.grantee} {g.privilege}{_OPTION if g.grantable else ''}\"\n            for g in table.grants",
-        'f"{g.grantee} {g.privilege}"\n            for g in table.grants',
+        "f\"{g.grantee} {g.privilege}{_OPTION if g.grantable else ''}\"\n            for g in held(table.grants)",
+        'f"{g.grantee} {g.privilege}"\n            for g in held(table.grants)',
         "tests/test_init_exact4.py::test_a_change_after_init_fails -k added",
     ),
     Protection(
@@ -2228,11 +2228,46 @@ PROTECTIONS = [
         "tests/test_fidelity11_exclude.py -k static_exclude_keys",
     ),
     Protection(
+        "static-default-privileges-for-a-possible-runner",
+        "schema_audit/sources/ddl/interpreter.py",
+        "                runner = entry.owner  # (held if that role runs the history)",
+        "                continue",
+        "tests/test_fidelity11_runner_defaults.py -k 'defer_not_fail or undecided'",
+    ),
+    Protection(
+        "engine-judges-each-runner-world",
+        "schema_audit/audit/engine.py",
+        "            if runners:\n                finding = _judged_for_runners(",
+        "            if False:\n                finding = _judged_for_runners(",
+        "tests/test_fidelity11_runner_defaults.py -k defer_not_fail",
+    ),
+    Protection(
+        "grants-held-in-the-judged-world",
+        "schema_audit/model.py",
+        "    return [g for g in grants if g.runner is None or _holds_for(g.runner, runner)]",
+        "    return grants",
+        "tests/test_fidelity11_runner_defaults.py",
+    ),
+    Protection(
+        "grant-outright-clears-runner",
+        "schema_audit/sources/ddl/privileges.py",
+        "    if is_grant and any(g.runner is not None for g in present):",
+        "    if False:",
+        "tests/test_fidelity11_runner_defaults.py -k defer_not_fail",
+    ),
+    Protection(
         "alembic-no-exec-keeps-body-indentation",
         "schema_audit/sources/alembic_ast.py",
         "        return [sql.strip()]  # as Alembic sends it: a dollar body keeps its indentation (prosrc)",
         "        return [textwrap.dedent(sql).strip()]",
         "tests/test_alembic_ast.py -k zero_blind_spots",
+    ),
+    Protection(
+        "set-role-target-is-not-the-runner",
+        "schema_audit/sources/ddl/interpreter.py",
+        '        return role is not None and role not in getattr(self, "_set_roles", ())',
+        "        return role is not None",
+        "tests/test_realworld_trial10.py -k runners_search_path_and_role",
     ),
 ]
 

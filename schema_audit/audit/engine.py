@@ -13,7 +13,7 @@ from schema_audit.audit.findings import Finding, finding_for
 from schema_audit.audit.result import AuditResult, Rollup, aggregate
 from schema_audit.enums import Status
 from schema_audit.kinds import Check, registry
-from schema_audit.model import SchemaModel
+from schema_audit.model import RUNNER, SchemaModel, runner_roles
 from schema_audit.spec.model import Requirement, Spec
 
 __all__ = ["AuditResult", "Rollup", "aggregate", "checks", "evaluate"]
@@ -46,6 +46,35 @@ def _orphan(req: Requirement, parent: Finding) -> Finding:
     return finding_for(req, Status.NOT_APPLICABLE, f"{what} does not exist, so this cannot apply")
 
 
+def _judged_for_runners(
+    finding: Finding, req: Requirement, check: Check, ctx: AuditContext, runners: list[str]
+) -> Finding:
+    """``finding`` (judged as if none of ``runners`` runs the history), or DEFERRED when
+    it would differ were one of them the runner: a history does not say which role runs it,
+    and ALTER DEFAULT PRIVILEGES FOR ROLE x grants what x creates (tambo-ai/tambo-cloud's
+    `FOR ROLE postgres` grants FAILed, while the owners, unknown for the same reason, were
+    DEFERRED). A verdict that holds in every world stands."""
+    memo = ctx.memo
+    for runner in runners:
+        token = RUNNER.set(runner)
+        ctx.memo = {}  # (memoised answers read grants of the world they were worked out in)
+        try:
+            other = check(req, ctx)
+        finally:
+            RUNNER.reset(token)
+            ctx.memo = memo
+        if other.status != finding.status:
+            return finding_for(
+                req,
+                Status.DEFERRED,
+                f"{finding.message} — cannot be decided: it depends on the role that runs the "
+                f"history (ALTER DEFAULT PRIVILEGES FOR ROLE {runner}): {other.status} if "
+                f"{runner} runs it, {finding.status} otherwise",
+                evidence=finding.evidence,
+            )
+    return finding
+
+
 def evaluate(
     spec: Spec,
     model: SchemaModel,
@@ -74,6 +103,8 @@ def evaluate(
     judged = ctx.judged
     # a live or replayed catalog, or a history with every statement applied, defers nothing
     deferring = ctx.is_static() and bool(model.unapplied)
+    # grants that hold only if a named role runs the history (model.Grant.runner)
+    runners = runner_roles(model) if ctx.is_static() else []
     checks = {k: kind.check for k, kind in kinds.items()}
     last = {k for k, kind in kinds.items() if kind.last}
 
@@ -93,6 +124,8 @@ def evaluate(
             check = checks[req.kind]
             assert check is not None
             finding = check(req, ctx)
+            if runners:
+                finding = _judged_for_runners(finding, req, check, ctx, runners)
             if deferring:
                 finding = ctx.deferral(finding, req)
         findings.append(finding)

@@ -22,6 +22,7 @@ from schema_audit.model import (
     SchemaModel,
     Sequence,
     Table,
+    held,
     qualify,
 )
 
@@ -106,7 +107,7 @@ def _better(new: Access, old: Access | None) -> bool:
 
 
 def _from_grants(grants: list[Grant], reach: dict[str, bool], out: dict[str, Access]) -> None:
-    for grant in grants:
+    for grant in held(grants):  # (those of the history's runner judged: model.RUNNER)
         if grant.grantee in reach:
             access = Access(grant.privilege, grant.grantee, reach[grant.grantee])
             if _better(access, out.get(grant.privilege)):

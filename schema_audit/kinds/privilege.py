@@ -39,7 +39,7 @@ from schema_audit.audit.deferral import Facet
 from schema_audit.audit.findings import Diff, Evidence, Finding, finding_for, lazy_finding
 from schema_audit.enums import PASS, Status
 from schema_audit.kinds import requirement_kind
-from schema_audit.model import TABLE_PRIVILEGES, SchemaModel, Table, qualify
+from schema_audit.model import TABLE_PRIVILEGES, SchemaModel, Table, held, qualify
 from schema_audit.spec.fragments import PRIVILEGES, req_schema
 from schema_audit.spec.model import Requirement
 
@@ -162,7 +162,7 @@ def _lacking_grant_option(
 ) -> list[str]:
     """The ``grant_option`` privileges ``role`` is not granted WITH GRANT OPTION: on the
     table, or, with ``columns``, on the table or on each of those columns."""
-    table_level = {g.privilege for g in table.grants if g.grantee == role and g.grantable}
+    table_level = {g.privilege for g in held(table.grants) if g.grantee == role and g.grantable}
     wanted = _expand(props.get("grant_option") or [])
     if not columns:
         return [p for p in wanted if p not in table_level]

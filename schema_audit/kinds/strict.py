@@ -24,7 +24,7 @@ from schema_audit.audit.indexes import parse_key
 from schema_audit.enums import PASS, Status
 from schema_audit.kinds import _acl, requirement_kind
 from schema_audit.kinds._unstated import OBJECTS as _OBJECTS
-from schema_audit.model import TABLE_PRIVILEGES, Index, Table, qualify
+from schema_audit.model import TABLE_PRIVILEGES, Index, Table, held, qualify
 from schema_audit.spec.fragments import STRICT_KINDS
 from schema_audit.spec.model import Requirement
 
@@ -40,7 +40,7 @@ def _present(table: Table, what: str) -> set[str]:
         # ``… WITH GRANT OPTION`` (a new text: GRANT … WITH GRANT OPTION after init is new)
         table_level = {
             f"{g.grantee} {g.privilege}{_OPTION if g.grantable else ''}"
-            for g in table.grants
+            for g in held(table.grants)
             if g.grantee != table.owner
         }
         return table_level | _column_level(table)

@@ -69,6 +69,8 @@ class Session:
     inheritance: list[tuple[str, list[str], list[tuple[str, str]]]] = field(default_factory=list)
     # view -> the table columns (table, column) a ``*`` of it covered when it was made
     star_uses: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list)
+    # the roles a SET ROLE switched to (not the history's runner: DdlInterpreter._may_run)
+    set_roles: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)

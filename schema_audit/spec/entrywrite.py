@@ -31,6 +31,7 @@ from schema_audit.model import (
     Trigger,
     UniqueConstraint,
     View,
+    held,
     setting_pairs,
 )
 from schema_audit.spec.yamlwrite import (
@@ -393,7 +394,7 @@ def table_grants(table: Table, blocked: BlockedUsage | None = None) -> list[list
     ``blocked``: an entry of a role whose grants do not work says so (``schema_usage:
     false``, ``sequence_usage: false``), else the audit of the same database FAILs it."""
     by_role: dict[str, list[Grant]] = {}
-    for grant in table.grants:
+    for grant in held(table.grants):  # (a static reading's: those of no named runner)
         if grant.grantee != table.owner:
             by_role.setdefault(grant.grantee, []).append(grant)
     by_column: dict[tuple[str, str], list[Grant]] = {}

@@ -381,25 +381,61 @@ class DdlInterpreter:
         return column
 
     def _defaults_for(self, object_type: str, schema: str | None) -> list[Grant]:
-        """The grants a new object gets: built-in defaults, minus revoked ones, plus ALTER DEFAULT PRIVILEGES."""
+        """The grants a new object gets: built-in defaults, minus revoked ones, plus ALTER
+        DEFAULT PRIVILEGES.
+
+        While the role running the history is unknown (no SET ROLE: ``current_role`` None),
+        an entry ``FOR ROLE x`` applies if x runs it, which the files do not say (the usual
+        runner is postgres: tambo-ai/tambo-cloud's `FOR ROLE postgres` grants FAILed while
+        the owners of the same objects were DEFERRED). Its grants are kept marked with x
+        (``Grant.runner``), and a built-in default such an entry revokes is marked "unless x
+        runs it"; the audit judges each world (audit/engine.py)."""
         out: list[Grant] = []
         builtin = BUILTIN_DEFAULTS.get(object_type)
         if builtin and (self.current_role, object_type, *builtin) not in self._revoked_defaults:
-            out.append(Grant(*builtin))
+            out.append(Grant(*builtin, runner=self._unless_runner(object_type, builtin)))
         for entry in self.model.default_privileges:
-            if (
-                entry.object_type == object_type
-                and entry.owner == self.current_role
-                and entry.schema in (None, schema)
-            ):
-                same = [
-                    g for g in out if g.grantee == entry.grantee and g.privilege == entry.privilege
-                ]
-                if not same:  # WITH GRANT OPTION from either entry (PostgreSQL merges the ACLs)
-                    out.append(Grant(entry.grantee, entry.privilege, entry.grantable))
-                elif entry.grantable:
-                    same[0].grantable = True
+            if entry.object_type != object_type or entry.schema not in (None, schema):
+                continue
+            if entry.owner == self.current_role:
+                runner = None
+            elif self.current_role is None and self._may_run(entry.owner):
+                runner = entry.owner  # (held if that role runs the history)
+            else:
+                continue
+            same = [
+                g
+                for g in out
+                if g.grantee == entry.grantee
+                and g.privilege == entry.privilege
+                and g.runner in (None, runner)
+            ]
+            if not same:  # WITH GRANT OPTION from either entry (PostgreSQL merges the ACLs)
+                out.append(Grant(entry.grantee, entry.privilege, entry.grantable, runner=runner))
+            elif entry.grantable and same[0].runner == runner:
+                same[0].grantable = True
         return out
+
+    def _may_run(self, role: str | None) -> bool:
+        """Whether ``role`` may be the one running the history: a named role the history
+        never switches to (`SET ROLE x` says the runner is another role)."""
+        return role is not None and role not in getattr(self, "_set_roles", ())
+
+    def _unless_runner(self, object_type: str, builtin: tuple[str, str]) -> str | None:
+        """ "-x,y" when ``builtin`` (PUBLIC's EXECUTE or USAGE) is revoked for new objects of
+        named roles x, y while the history's runner is unknown: held unless one of them runs
+        it; None when no named role revoked it (or the runner is known)."""
+        if self.current_role is not None or not self._revoked_defaults:
+            return None
+        named = sorted(
+            role
+            for role, kind, *grant in self._revoked_defaults
+            if role is not None
+            and self._may_run(role)
+            and kind == object_type
+            and tuple(grant) == builtin
+        )
+        return "-" + ",".join(named) if named else None
 
     def _lookup_schema(self, name: str, views: bool = False) -> str:
         if name in self._temp and qualify(TEMP_SCHEMA, name) in (

@@ -228,6 +228,12 @@ def set_grant(
     removes it, REVOKE GRANT OPTION FOR only its grant option (in place: the list is its
     object's), as PostgreSQL's ACL does."""
     present = [g for g in grants if g.grantee == grantee and g.privilege == privilege]
+    if is_grant and any(g.runner is not None for g in present):
+        # granted outright: held whoever runs the history (one entry, the strongest option)
+        option = any(g.grantable for g in present if g.runner is None)
+        grants[:] = [g for g in grants if g not in present]
+        present = []
+        grant_option = grant_option or option
     if is_grant and not present:
         grants.append(Grant(grantee, privilege, bool(grant_option)))
     elif is_grant and grant_option:

@@ -40,6 +40,7 @@ STATE = {
     "_rule_uses": "kept (made on the first CREATE RULE)",
     "_inheritance": "kept (made on the first INHERITS; current tables only)",
     "_unattached": "not kept (made on the first ON ONLY index): a session with one waiting is not cached",
+    "_set_roles": "kept (made on the first SET ROLE)",
     "_star_uses": "kept (made on the first view a * made; current views and columns only)",
     "_storage_defaults": "not kept (made on the first SET default_tablespace / "
     "default_table_access_method): a session with one set is not captured (storage.py)",
@@ -95,6 +96,7 @@ def capture(interp: DdlInterpreter, contents: int) -> Session | None:
                 )
     return Session(
         star_uses=star_uses,
+        set_roles=sorted(getattr(interp, "_set_roles", ())),
         rules=list(getattr(interp, "_rules", {}).items()),
         rule_uses=[(k, list(v)) for k, v in getattr(interp, "_rule_uses", {}).items()],
         inheritance=inheritance,
@@ -150,6 +152,8 @@ def resume(model: SchemaModel, session: Session) -> DdlInterpreter:
             )
             for child, parents, inherited in session.inheritance
         }
+    if session.set_roles:
+        interp._set_roles = set(session.set_roles)  # type: ignore[attr-defined]
     if session.star_uses:
         interp._star_uses = {  # type: ignore[attr-defined]
             id(model.views[view]): (

@@ -29,6 +29,11 @@ def set_variable(interp: DdlInterpreter, node: ast.VariableSetStmt) -> None:
         arg = (node.args or [None])[0]
         value = getattr(getattr(arg, "val", None), "sval", None)
         interp.current_role = None if value in (None, "none") else value
+        if interp.current_role is not None:  # a role the history switches to: not its runner
+            switched = getattr(interp, "_set_roles", None)
+            if switched is None:
+                switched = interp._set_roles = set()  # type: ignore[attr-defined]
+            switched.add(interp.current_role)
         return
     if (node.name or "").lower() == "search_path":
         values: list[str] = []
