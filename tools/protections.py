@@ -2269,6 +2269,55 @@ PROTECTIONS = [
         "        return role is not None",
         "tests/test_realworld_trial10.py -k runners_search_path_and_role",
     ),
+    Protection(
+        "static-refuses-dropping-an-attached-partition-index",
+        "schema_audit/sources/ddl/drops.py",
+        "    if parent is not None:  # (CASCADE or not: a partition dependency)",
+        "    if False:",
+        "tests/test_fidelity11_partition_indexes.py -k refused",
+    ),
+    Protection(
+        "parent-index-drop-takes-attached-indexes",
+        "schema_audit/sources/ddl/drops.py",
+        "    for child, attached in index_links.attached_to(interp, index):",
+        "    for child, attached in []:",
+        "tests/test_fidelity11_partition_indexes.py -k parent_index_s_drop",
+    ),
+    Protection(
+        "explicit-index-attach-linked",
+        "schema_audit/sources/ddl/partitions.py",
+        "        index_links.link(interp, found[0], found[1], owner, parent)",
+        "        pass",
+        "tests/test_fidelity11_partition_indexes.py -k explicit",
+    ),
+    Protection(
+        "detached-partition-indexes-unlinked",
+        "schema_audit/sources/ddl/alter_table.py",
+        "        index_links.detach(interp, child, table)  # its indexes stay, detached",
+        "        pass",
+        "tests/test_fidelity11_partition_indexes.py -k detached",
+    ),
+    Protection(
+        "index-rename-keeps-its-place",
+        "schema_audit/sources/ddl/renames.py",
+        "    index_links.rekey(relation, index.name, node.newname)",
+        "    relation.indexes[node.newname] = relation.indexes.pop(index.name)",
+        "tests/test_fidelity11_partition_indexes.py -k several",
+    ),
+    Protection(
+        "resume-keeps-index-links",
+        "schema_audit/sources/ddl/resume.py",
+        "        index_links=attached,",
+        "        index_links=[],",
+        "tests/test_model_cache.py -k prefix_goes_on",
+    ),
+    Protection(
+        "resume-keeps-set-roles",
+        "schema_audit/sources/ddl/resume.py",
+        '        set_roles=sorted(getattr(interp, "_set_roles", ())),',
+        "        set_roles=[],",
+        "tests/test_model_cache.py -k prefix_goes_on",
+    ),
 ]
 
 

@@ -71,6 +71,8 @@ class Session:
     star_uses: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list)
     # the roles a SET ROLE switched to (not the history's runner: DdlInterpreter._may_run)
     set_roles: list[str] = field(default_factory=list)
+    # partition index -> the parent index it is attached to: (table, index, table, index)
+    index_links: list[tuple[str, str, str, str]] = field(default_factory=list)
 
 
 @dataclass(slots=True)

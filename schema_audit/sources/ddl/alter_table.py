@@ -17,7 +17,7 @@ from pglast.enums import AlterTableType, DropBehavior, ObjectType
 from schema_audit.model import Column, Table, View, ViewColumn, qualify
 from schema_audit.pgparse import parse_sql
 from schema_audit.pgvisit import find_all
-from schema_audit.sources.ddl import inheritance, rules
+from schema_audit.sources.ddl import index_links, inheritance, rules
 from schema_audit.sources.ddl.colsettings import set_options, set_setting, set_storage
 from schema_audit.sources.ddl.constraints import add_constraint, constraint_names
 from schema_audit.sources.ddl.errors import ApplyError
@@ -178,6 +178,7 @@ def _partition(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -> 
     elif child.partition_of == table.qualified_name:
         child.partition_of = None
         child.partition_bound = None
+        index_links.detach(interp, child, table)  # its indexes stay, detached
     child.provenance.append(interp._prov("altered"))
 
 

@@ -30,6 +30,7 @@ from schema_audit.pgvisit import find_all
 from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.function_schemas import qualified_calls
 from schema_audit.sources.ddl.implicit import promote_integer_columns
+from schema_audit.sources.ddl.index_links import rekey
 from schema_audit.sources.ddl.nodes import deparse, strings
 from schema_audit.sources.ddl.operand_bases import operand_bases
 from schema_audit.sources.ddl.storage import index_tablespace
@@ -292,13 +293,13 @@ def backing_index(
 def adopt_index(
     interp: DdlInterpreter, table: Table, index_name: str, constraint_name: str, primary: bool
 ) -> None:
-    index = table.indexes.pop(index_name, None)
+    index = table.indexes.get(index_name)
     if index is None:
         raise ApplyError(f"index {index_name} does not exist on {table.qualified_name}")
+    rekey(table, index_name, constraint_name)  # (the index keeps its place)
     interp._relations.pop(qualify(table.schema, index_name), None)
     index.name, index.constraint, index.primary = constraint_name, constraint_name, primary
     interp._home(table, constraint_name)
-    table.indexes[constraint_name] = index
     interp._relations[qualify(table.schema, constraint_name)] = "index"
 
 

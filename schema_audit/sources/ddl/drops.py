@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 from pglast import ast
 from pglast.enums import DropBehavior, ObjectType
 
-from schema_audit.model import Function, Table, View, qualify
+from schema_audit.model import Function, Index, Table, View, qualify
 from schema_audit.sources import effects as fx
-from schema_audit.sources.ddl import dependents, domains, inheritance, rules
+from schema_audit.sources.ddl import dependents, domains, index_links, inheritance, rules
 from schema_audit.sources.ddl.alter_table import drop_column, drop_referenced_key, mentions_column
 from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.extension_members import MEMBERS, Members
@@ -198,6 +198,12 @@ def _index(interp: DdlInterpreter, node: ast.DropStmt, obj: Any, names: list[str
             raise ApplyError(f"index {names[-1]} does not exist")
         return
     relation, index = found
+    parent = index_links.parent_of(interp, index)
+    if parent is not None:  # (CASCADE or not: a partition dependency)
+        raise ApplyError(
+            f"cannot drop index {index.name} because index {parent[1].name} requires it",
+            "dependent_objects_still_exist",
+        )
     if (
         isinstance(relation, Table)
         and index.unique
@@ -208,6 +214,14 @@ def _index(interp: DdlInterpreter, node: ast.DropStmt, obj: Any, names: list[str
         cascade = node.behavior == DropBehavior.DROP_CASCADE
         keys = [k.expression for k in index.keys]
         drop_referenced_key(interp, relation, index.name, keys, cascade)
+    _drop_with_attached(interp, relation, index)
+
+
+def _drop_with_attached(interp: DdlInterpreter, relation: Table | View, index: Index) -> None:
+    """``index`` dropped, and every partition index attached to it, down the tree (as
+    PostgreSQL drops them: they were left behind statically)."""
+    for child, attached in index_links.attached_to(interp, index):
+        _drop_with_attached(interp, child, attached)
     del relation.indexes[index.name]
     interp._relations.pop(qualify(relation.schema, index.name), None)
 

@@ -14,6 +14,7 @@ from pglast.enums import AlterTableType, ConstrType
 
 from schema_audit.model import ForeignKey, Index, PrimaryKey, Table, UniqueConstraint, qualify
 from schema_audit.sources import effects as fx
+from schema_audit.sources.ddl import index_links
 from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.nodes import strings
 from schema_audit.sources.ddl.storage import index_tablespace
@@ -100,8 +101,12 @@ def clone_index(
     another of the parent's, which PostgreSQL attaches instead). ``attached``: the child's
     indexes matched so far, in the parent's index order (AttachPartitionEnsureIndexes)."""
     taken = attached if attached is not None else set()
-    if _matching(index, child, taken) is not None:
-        return None  # created explicitly (pg_dump writes each partition's index itself)
+    parent = interp.model.tables.get(child.partition_of or "")
+    matched = _matching(index, child, taken)
+    if matched is not None:  # created explicitly (pg_dump writes each partition's index itself)
+        if parent is not None:
+            index_links.link(interp, child, child.indexes[matched], parent, index)
+        return None
     if index.primary:
         name = child.primary_key.name if child.primary_key else f"{child.name}_pkey"
     else:
@@ -130,6 +135,8 @@ def clone_index(
     interp._home(child, name)
     child.indexes[name] = clone
     taken.add(name)
+    if parent is not None:
+        index_links.link(interp, child, clone, parent, index)
     return clone
 
 
@@ -194,7 +201,12 @@ def attach_index(interp: DdlInterpreter, parent: Index, child_schema: str, child
     keeps ``parent`` INVALID; the last one makes it valid (validatePartitionedIndex)."""
     entry = getattr(interp, "_unattached", {}).get(id(parent))
     found = interp._index_owner(child_schema, child)
-    if entry is None or found is None:
+    if found is None:
+        return
+    owner = interp.model.tables.get(getattr(found[0], "partition_of", None) or "")
+    if owner is not None:
+        index_links.link(interp, found[0], found[1], owner, parent)
+    if entry is None:
         return
     entry[1].discard(found[0].qualified_name)
     if not entry[1]:

@@ -17,7 +17,7 @@ from schema_audit.ident import split_qualified
 from schema_audit.model import Column, Table, qualify, quote_ident
 from schema_audit.pgparse import parse_sql
 from schema_audit.pgvisit import find_all
-from schema_audit.sources.ddl import domains, inheritance, rules
+from schema_audit.sources.ddl import domains, index_links, inheritance, rules
 from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.nodes import deparse, strings, type_text
 from schema_audit.sources.ddl.registry import handles, registrar
@@ -79,11 +79,10 @@ def _index(interp: DdlInterpreter, node: ast.RenameStmt) -> None:
     relation, index = found
     if isinstance(relation, Table) and relation.replica_identity == f"index {index.name}":
         relation.replica_identity = f"index {node.newname}"
-    del relation.indexes[index.name]
+    index_links.rekey(relation, index.name, node.newname)
     interp._relations.pop(qualify(relation.schema, index.name), None)
     index.name = node.newname
     interp._home(relation, node.newname)
-    relation.indexes[node.newname] = index
     interp._relations[qualify(relation.schema, node.newname)] = "index"
     if isinstance(relation, Table) and index.constraint:
         rename_constraint_only(interp, relation, index.constraint, node.newname)
@@ -363,14 +362,14 @@ def rename_constraint_only(interp: DdlInterpreter, table: Table, old: str, new: 
 def rename_constraint(interp: DdlInterpreter, table: Table, old: str, new: str) -> None:
     if not rename_constraint_only(interp, table, old, new):
         raise ApplyError(f"constraint {old} of {table.qualified_name} does not exist")
-    index = table.indexes.pop(old, None)
+    index = table.indexes.get(old)
     if index is not None:
         if table.replica_identity == f"index {old}":
             table.replica_identity = f"index {new}"
+        index_links.rekey(table, old, new)
         interp._relations.pop(qualify(table.schema, old), None)
         index.name = index.constraint = new
         interp._home(table, new)
-        table.indexes[new] = index
         interp._relations[qualify(table.schema, new)] = "index"
     table.provenance.append(interp._prov("altered"))
 

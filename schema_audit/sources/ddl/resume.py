@@ -14,6 +14,7 @@ fails when the interpreter gains one this module does not know.
 from __future__ import annotations
 
 from schema_audit.model import Column, SchemaModel, Table, View
+from schema_audit.sources.ddl import index_links
 from schema_audit.sources.ddl.inheritance import Link
 from schema_audit.sources.ddl.interpreter import DdlInterpreter
 from schema_audit.sources.model_cache import Session
@@ -41,6 +42,7 @@ STATE = {
     "_inheritance": "kept (made on the first INHERITS; current tables only)",
     "_unattached": "not kept (made on the first ON ONLY index): a session with one waiting is not cached",
     "_set_roles": "kept (made on the first SET ROLE)",
+    "_index_links": "kept (made on the first partition index; current indexes only)",
     "_star_uses": "kept (made on the first view a * made; current views and columns only)",
     "_storage_defaults": "not kept (made on the first SET default_tablespace / "
     "default_table_access_method): a session with one set is not captured (storage.py)",
@@ -53,6 +55,9 @@ def capture(interp: DdlInterpreter, contents: int) -> Session | None:
     if interp._temp or not set(vars(interp)) <= set(STATE) or getattr(interp, "_unattached", None):
         return None
     if getattr(interp, "_storage_defaults", None):
+        return None
+    attached = index_links.capture(interp)
+    if attached is None:
         return None
     positions = {id(stmt): n for n, stmt in enumerate(model.unapplied)}
     if any(id(stmt) not in positions for stmt in interp.ledger.open):
@@ -97,6 +102,7 @@ def capture(interp: DdlInterpreter, contents: int) -> Session | None:
     return Session(
         star_uses=star_uses,
         set_roles=sorted(getattr(interp, "_set_roles", ())),
+        index_links=attached,
         rules=list(getattr(interp, "_rules", {}).items()),
         rule_uses=[(k, list(v)) for k, v in getattr(interp, "_rule_uses", {}).items()],
         inheritance=inheritance,
@@ -152,6 +158,8 @@ def resume(model: SchemaModel, session: Session) -> DdlInterpreter:
             )
             for child, parents, inherited in session.inheritance
         }
+    if session.index_links:
+        index_links.restore(interp, [tuple(kept) for kept in session.index_links])  # type: ignore[misc]
     if session.set_roles:
         interp._set_roles = set(session.set_roles)  # type: ignore[attr-defined]
     if session.star_uses:
