@@ -2318,6 +2318,20 @@ PROTECTIONS = [
         "        set_roles=[],",
         "tests/test_model_cache.py -k prefix_goes_on",
     ),
+    Protection(
+        "static-like-including-indexes",
+        "schema_audit/sources/ddl/tables.py",
+        "        copy_indexes(interp, source, table, comments)",
+        "        pass",
+        "tests/test_fidelity11_like.py",
+    ),
+    Protection(
+        "static-like-check-comment-only-with-comments",
+        "schema_audit/sources/ddl/tables.py",
+        "            comment = check.comment if options & LIKE_COMMENTS and not inherited else None",
+        "            comment = check.comment",
+        "tests/test_fidelity11_like.py",
+    ),
 ]
 
 

@@ -21,6 +21,7 @@ from schema_audit.sources.ddl.constraints import (
 from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.function_schemas import qualified_calls
 from schema_audit.sources.ddl.implicit import promote_integer_columns
+from schema_audit.sources.ddl.like import LIKE_INDEXES, copy_indexes
 from schema_audit.sources.ddl.nodes import create_reloptions, deparse, strings
 from schema_audit.sources.ddl.operand_bases import operand_bases
 from schema_audit.sources.ddl.partitions import clone_into_partition, partition_bound
@@ -83,6 +84,7 @@ def create_table(interp: DdlInterpreter, node: ast.CreateStmt) -> None:
     interp.model.tables[key] = table
     interp._relations[key] = "table"
     deferred: list[ast.Constraint | ColumnConstraint] = []
+    likes: list[tuple[Table, bool]] = []  # LIKE … INCLUDING INDEXES: after the table's own
     for element in node.tableElts or ():
         if isinstance(element, ast.ColumnDef):
             if element.colname in table.columns and node.inhRelations:
@@ -95,11 +97,16 @@ def create_table(interp: DdlInterpreter, node: ast.CreateStmt) -> None:
         elif isinstance(element, ast.Constraint):
             deferred.append(element)
         elif isinstance(element, ast.TableLikeClause):
-            copy_columns(interp, interp._table(element.relation), table, element.options or 0)
+            source = interp._table(element.relation)
+            copy_columns(interp, source, table, element.options or 0)
+            if source is not None and (element.options or 0) & LIKE_INDEXES:
+                likes.append((source, bool((element.options or 0) & LIKE_COMMENTS)))
     if node.partspec is not None:
         table.partition_key = partition_key(interp, table, node.partspec)
     for read in without_redundant_indexes([read_of(item) for item in deferred]):
         apply_constraint(interp, table, read, new_table=True)
+    for source, comments in likes:
+        copy_indexes(interp, source, table, comments)
     if table.partition_of and table.partition_of in interp.model.tables:
         clone_into_partition(interp, interp.model.tables[table.partition_of], table)
     apply_toast(interp, table, node.options, created=True)
@@ -306,7 +313,10 @@ def copy_columns(
         for name, check in source.checks.items():
             if inherited and check.no_inherit:
                 continue  # a NO INHERIT check stays on the parent
-            target.checks.setdefault(name, dataclasses.replace(check, provenance=[interp._prov()]))
+            comment = check.comment if options & LIKE_COMMENTS and not inherited else None
+            target.checks.setdefault(
+                name, dataclasses.replace(check, provenance=[interp._prov()], comment=comment)
+            )
 
 
 def make_seq_name(table: Table, column: str, interp: DdlInterpreter) -> str:
