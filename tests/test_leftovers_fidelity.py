@@ -800,7 +800,11 @@ def test_begin_atomic_bodies_are_compared_live(pg_server, tmp_path) -> None:  # 
         assert result.exit_code == 0, result.output
         assert [i for i, f in audit(spec, dsn).items() if f["status"] == "FAIL"] == []
         assert [i for i, f in audit(static_spec, dsn).items() if f["status"] == "FAIL"] == []
-        assert diff_models(model, interpret(ATOMIC_HISTORY)) == []
+        # the printer's decorations (`rename_user.n`) cannot be told from a changed body:
+        # undecided, said as such (fidelity11: it was left out), never a difference
+        differences = diff_models(model, interpret(ATOMIC_HISTORY))
+        assert [d for d in differences if d.unsure is None] == []
+        assert all("BEGIN ATOMIC" in (d.unsure or "") for d in differences)
 
         with psycopg.connect(dsn, autocommit=True) as conn:
             conn.execute(
