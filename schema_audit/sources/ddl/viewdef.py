@@ -166,6 +166,7 @@ class _Resolver:
         for item in node.fromClause or ():
             self._join_quals(item, scopes, ctes)
         self._function_args(list(node.fromClause or ()), scopes, ctes)
+        _whole_row_outputs(node, scopes)
 
     def _output(self, query: ast.Node | None, ctes: dict, aliases: list[str]) -> list[str] | None:
         try:
@@ -453,6 +454,36 @@ def _merged(join: ast.JoinExpr, left: _Visible, right: _Visible) -> _Visible:
 def _target(qualifier: str, column: str) -> ast.ResTarget:
     names = (qualifier, column) if qualifier else (column,)
     return ast.ResTarget(val=ast.ColumnRef(fields=tuple(ast.String(sval=n) for n in names)))
+
+
+def _whole_row_outputs(node: ast.SelectStmt, scopes: list[_Scope]) -> None:
+    """An output column that is a FROM relation's whole row (``SELECT editor FROM editor``,
+    no column of any level named so) as ``pg_get_viewdef`` prints it: ``editor.*::
+    public.editor AS editor`` (the static reading kept ``editor``: a false FAIL of the
+    view's query; metabrainz/musicbrainz-server's form)."""
+    if any(cols is None for items, _ in scopes for _, cols in items):
+        return  # a FROM item's columns unknown: the name may be one of them
+    relations = {
+        (rv.alias.aliasname if rv.alias is not None else rv.relname): rv
+        for rv in _relations_of(node.fromClause or ())
+    }
+    for target in node.targetList or ():
+        ref = target.val if isinstance(target, ast.ResTarget) else None
+        fields = ref.fields or () if isinstance(ref, ast.ColumnRef) else ()
+        if len(fields) != 1 or not isinstance(fields[0], ast.String):
+            continue
+        name = fields[0].sval
+        rv = relations.get(name)
+        if rv is None or rv.schemaname is None:  # (a WITH query's row: not a relation's type)
+            continue
+        if any(name in (cols or ()) for items, _ in scopes for _, cols in items):
+            continue
+        row = tuple(ast.String(sval=n) for n in (rv.schemaname, rv.relname) if n)
+        target.val = ast.TypeCast(
+            arg=ast.ColumnRef(fields=(ast.String(sval=name), ast.A_Star())),
+            typeName=ast.TypeName(names=row, typemod=-1),
+        )
+        target.name = target.name or name
 
 
 def _qualify(ref: ast.ColumnRef, scopes: list[_Scope], whole_row: bool = False) -> None:
