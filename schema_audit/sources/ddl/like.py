@@ -12,6 +12,7 @@ them, and `exactly:` could not see them change).
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 import pglast
@@ -38,28 +39,23 @@ def copy_indexes(interp: DdlInterpreter, source: Table, target: Table, comments:
             label = "excl" if index.exclude else "key" if index.constraint else "idx"
             parts = "_".join([_label(k) for k in index.keys] + list(index.include))
         name = choose_name(target.name, parts, label, taken)
-        clone = Index(
-            name,
-            [
-                IndexKey(
-                    k.expression, k.is_column, k.descending, k.nulls_first, k.opclass, k.collation
-                )
-                for k in index.keys
-            ],
-            unique=index.unique,
-            method=index.method,
-            where=index.where,
+        clone = dataclasses.replace(
+            index,
+            name=name,
+            keys=[dataclasses.replace(key) for key in index.keys],
             include=list(index.include),
-            nulls_not_distinct=index.nulls_not_distinct,
             constraint=name if index.constraint else None,
-            primary=index.primary,
             provenance=[interp._prov()],
             options=dict(index.options),
             comment=index.comment if comments else None,
             exclude=list(index.exclude),
-            deferrable=index.deferrable,
-            initially_deferred=index.initially_deferred,
-            # (a key's or EXCLUDE's COMMENT ON CONSTRAINT is not copied: only the index's)
+            # not copied: a key's or EXCLUDE's COMMENT ON CONSTRAINT (only the index's),
+            # CLUSTER ON, the tablespace, a catalog's printed definition
+            constraint_comment=None,
+            clustered=False,
+            tablespace=None,
+            valid=True,
+            definition=None,
         )
         if index.primary:
             _primary_key(interp, source, target, name)
