@@ -308,6 +308,26 @@ def test_the_child_reads_the_plain_statements_this_process_only_applies_them(
     assert outcomes.count(True) > 240 and outcomes.count(False) >= 4, outcomes.count(False)
 
 
+def test_this_process_decodes_what_the_child_leaves_without_msgspec(
+    tmp_path: Path, children: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The child decodes the JSON of every statement with msgspec's decoder; this process
+    decodes only what the child's reads leave (0.2 MB of the 1,000-table history's 10 MB),
+    for which ``json.loads`` costs less than importing msgspec (≈ 8 ms of a static audit,
+    which needs msgspec for nothing else): the decoder is not chosen here."""
+    from schema_audit import pgparse
+
+    history = _history(tmp_path)
+    alone = _in_process(history, monkeypatch)
+    monkeypatch.setattr(pgparse, "_FAST_DECODER", [None, 0])
+    decoded = _parent_decodes(monkeypatch)
+    ahead = read_sql(history)[0]
+    assert len(children) == 1
+    assert repr(ahead) == repr(alone)
+    assert decoded[0] > 0  # the statements the child's reads leave were decoded here
+    assert pgparse._FAST_DECODER[0] is None  # … by json.loads
+
+
 def test_a_statement_the_child_cannot_read_is_read_here(
     tmp_path: Path, children: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
