@@ -970,14 +970,14 @@ PROTECTIONS = [
     ),
     Protection(
         "fast-check-memo-by-column-types",
-        "schema_audit/sources/ddl/fast.py",
+        "schema_audit/sources/ddl/fast_constraints.py",
         "key = (facts[0], bool(types), tuple([(name, types.get(name)) for name in facts[2]]))",
         "key = (facts[0], bool(types))",
         "tests/test_ddl_fast.py::test_a_check_is_printed_for_its_own_tables_column_types",
     ),
     Protection(
         "fast-check-printed-from-a-copy",
-        "schema_audit/sources/ddl/fast.py",
+        "schema_audit/sources/ddl/fast_constraints.py",
         "copy = marshal.loads(marshal.dumps(data))",
         "copy = data",
         "tests/test_ddl_fast.py::test_a_check_is_printed_for_its_own_tables_column_types",

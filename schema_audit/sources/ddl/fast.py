@@ -21,26 +21,45 @@ handler (the tree is parsed again from the text, or decoded from the child's JSO
 data may have been read in part). Only then does the change run, in the order the tree
 handler does, through the same functions, so an ApplyError leaves the model as the tree
 handler would.
+
+The constraints inside CREATE TABLE and ALTER TABLE … ADD are read by ``fast_constraints``;
+what every reader asks of the data (keys, strings, printed expressions) is ``fast_data``'s.
 """
 
 from __future__ import annotations
 
-import marshal
-from collections.abc import Callable, Hashable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from pglast import ast
 
-from schema_audit.model import TABLE_PRIVILEGES, Column, IndexKey, Policy, Table, View, qualify
-from schema_audit.pgparse import BUILD_ERRORS, Parsed, Pending, build_node, deparse, frozen
+from schema_audit.model import TABLE_PRIVILEGES, IndexKey, Policy, Table, View, qualify
+from schema_audit.pgparse import BUILD_ERRORS, Parsed, Pending, deparse, frozen
 from schema_audit.pgvisit import find_all
 from schema_audit.sources.ddl import inheritance
 from schema_audit.sources.ddl.constraints import (
     ConstraintRead,
     apply_constraint,
-    constraint_read,
-    printed_check,
     without_redundant_indexes,
+)
+from schema_audit.sources.ddl.fast_constraints import (
+    _TABLE_CONSTRAINTS,
+    _constraint,
+    _constraint_read,
+    _ConstraintItem,
+    _printed_check,
+)
+from schema_audit.sources.ddl.fast_data import (
+    _MEMO_MAX,
+    _check,
+    _Facts,
+    _facts,
+    _Lazy,
+    _NotHere,
+    _numeric,
+    _relation,
+    _strings,
+    _text,
 )
 from schema_audit.sources.ddl.function_schemas import qualified_calls
 from schema_audit.sources.ddl.implicit import INTEGER_TYPES
@@ -57,12 +76,7 @@ from schema_audit.sources.names import choose_name
 from schema_audit.sqlnorm import canonical_opclass, format_typename
 
 if TYPE_CHECKING:
-    from schema_audit.pgparse import _Builder
     from schema_audit.sources.ddl.interpreter import DdlInterpreter
-
-
-class _NotHere(Exception):
-    """A shape this module does not read: the statement goes to its tree handler."""
 
 
 def apply_fast(interp: DdlInterpreter, parsed: Parsed) -> bool:
@@ -114,54 +128,6 @@ def _kind(parsed: Parsed) -> str | None:
     return None
 
 
-class _Lazy:
-    """The statement's node builder, made on first use (most statements need none)."""
-
-    __slots__ = ("parsed", "builder")
-
-    def __init__(self, parsed: Parsed) -> None:
-        self.parsed = parsed
-        self.builder: _Builder | None = None
-
-    def node(self, value: Any) -> Any:
-        if self.builder is None:
-            self.builder = self.parsed.builder()
-        return build_node(self.builder, value)
-
-
-def _check(body: dict, known: frozenset[str]) -> None:
-    if not known.issuperset(body):
-        raise _NotHere
-
-
-def _strings(values: Any) -> list[str]:
-    """``[{"String": {"sval": …}}, …]`` as strings; anything else is not read here."""
-    out = []
-    for value in values:
-        if value.__class__ is not dict or len(value) != 1:
-            raise _NotHere
-        string = value.get("String")
-        # exactly the one key "sval" (two sets a name cost more than the rest of the loop)
-        if string.__class__ is not dict or len(string) != 1 or "sval" not in string:
-            raise _NotHere
-        out.append(string["sval"])
-    return out
-
-
-def _text(value: dict, nodes: _Lazy, key: Hashable | None = None) -> str | None:
-    """pglast's printed text of one expression, by its location-free shape (memo; ``key``:
-    that shape, ``frozen(value)``, when the caller has it)."""
-    if key is None:
-        key = frozen(value)
-    text = _PRINTED.get(key)
-    if text is None:
-        text = deparse(nodes.node(value))
-        if len(_PRINTED) >= _MEMO_MAX:
-            _PRINTED.clear()
-        _PRINTED[key] = text
-    return text
-
-
 def _type_text(type_name: dict, nodes: _Lazy) -> tuple[list[str], str]:
     """(names, ``format_typename`` text) of a TypeName, by what ``format_typename`` reads:
     the names, the type modifiers (without positions), whether it is an array."""
@@ -181,19 +147,7 @@ def _type_text(type_name: dict, nodes: _Lazy) -> tuple[list[str], str]:
     return names, text
 
 
-_PRINTED: dict[Hashable, str | None] = {}
 _TYPES: dict[Hashable, str] = {}
-_MEMO_MAX = 16384
-
-
-def _relation(rv: Any) -> tuple[str | None, str]:
-    """(schemaname, relname) of a plain RangeVar (a permanent relation, no catalog, no alias)."""
-    if rv.__class__ is not dict:
-        raise _NotHere
-    _check(rv, _RANGE_VAR_KEYS)
-    if rv.get("relpersistence") != "p" or rv.get("inh") is not True:
-        raise _NotHere
-    return rv.get("schemaname"), rv["relname"]
 
 
 # -- CREATE TABLE ----------------------------------------------------------------------
@@ -283,109 +237,6 @@ def _with_reads(read: _ColumnRead, nodes: _Lazy, printed: bool = False) -> _Colu
         for step, v in steps
     ]
     return read[0], read[1], read[2], read[3], built
-
-
-# a constraint as read from its data: (its ``apply_constraint`` read, or None where its node
-# is read; the Constraint's data where the node may be needed: None for the other plain reads)
-_ConstraintItem = tuple["ConstraintRead | None", Any]
-
-
-def _constraint(con: Any, column: str | None) -> _ConstraintItem:
-    """A Constraint's data read for ``apply_constraint`` as ``constraints.constraint_read``
-    reads its node (``column``: a column constraint's): PRIMARY KEY, UNIQUE, FOREIGN KEY and
-    CHECK of the plain shapes; any other (EXCLUDE, USING INDEX, WITH options, a key this
-    reader does not know) is read from its node, built from the data by the apply step."""
-    try:
-        return _plain_constraint(con, column)
-    except _NotHere:
-        return None, con
-
-
-def _plain_constraint(con: Any, column: str | None) -> _ConstraintItem:
-    if con.__class__ is not dict:
-        raise _NotHere
-    _check(con, _CONSTRAINT_KEYS)
-    kind = _CONSTRAINT_KINDS.get(con.get("contype", ""))
-    if kind is None:
-        raise _NotHere
-    read: ConstraintRead = {
-        "kind": kind,
-        "name": con.get("conname"),
-        "column": column,
-        "indexname": None,
-        "deferrable": bool(con.get("deferrable", False)),
-        "initdeferred": bool(con.get("initdeferred", False)),
-        "validated": not con.get("skip_validation", False),
-    }
-    data = None
-    if kind == "primary" or kind == "unique":
-        read["keys"] = _strings(con.get("keys", ()))
-        read["include"] = _strings(con["including"]) if con.get("including") else []
-        read["nulls_not_distinct"] = bool(con.get("nulls_not_distinct", False))
-        read["indexspace"] = con.get("indexspace")
-        read["options"] = ()
-    elif kind == "check":
-        if "raw_expr" not in con:
-            raise _NotHere
-        data = con  # its node is built where the printed text does not hold
-        read["no_inherit"] = bool(con.get("is_no_inherit", False))
-        read["printed"] = None
-    else:
-        read["fk_attrs"] = _strings(con.get("fk_attrs", ()))
-        read["pk_schema"], read["pk_table"] = _fk_target(con.get("pktable"))
-        read["pk_attrs"] = _strings(con.get("pk_attrs", ()))
-        actions = con.get("fk_del_action"), con.get("fk_upd_action"), con.get("fk_matchtype")
-        if not all(action.__class__ is str for action in actions):
-            raise _NotHere
-        read["del_action"], read["upd_action"], read["matchtype"] = actions
-        read["del_set_cols"] = []  # a column list (fk_del_set_cols) is not plain: the node path
-    return read, data
-
-
-def _fk_target(rv: Any) -> tuple[str | None, str]:
-    """(schemaname, relname) of a foreign key's RangeVar (no catalog name)."""
-    if rv.__class__ is not dict:
-        raise _NotHere
-    _check(rv, _RANGE_VAR_KEYS)
-    return rv.get("schemaname"), rv["relname"]
-
-
-def _printed_check(data: Any, types: dict[str, str], nodes: _Lazy) -> tuple | None:
-    """(text, columns it reads) of a CHECK's raw expression ``data`` over a new table whose
-    columns have ``types`` (``constraints.printed_check``), one print per shape and types of
-    the names it reads; None where it is read from its node by the apply step."""
-    try:
-        facts = _facts(data)
-        assert facts is not None
-        key = (facts[0], bool(types), tuple([(name, types.get(name)) for name in facts[2]]))
-        found = _CHECKS.get(key)
-        if found is None:
-            columns = {name: Column(name, type_) for name, type_ in types.items()}
-            # built from a copy: building consumes the data, which the apply step may build
-            # the node from (where this text does not hold)
-            copy = marshal.loads(marshal.dumps(data))
-            _, text, mentioned = printed_check(nodes.node(copy), columns, None)
-            found = (text, tuple(mentioned))
-            if len(_CHECKS) >= _MEMO_MAX:
-                _CHECKS.clear()
-            _CHECKS[key] = found
-        return found
-    except (_NotHere, *BUILD_ERRORS):
-        return None
-
-
-_CHECKS: dict[Hashable, tuple[str | None, tuple[str, ...]]] = {}
-
-
-def _constraint_read(
-    item: _ConstraintItem, column: str | None, nodes: _Lazy, printed: bool
-) -> ConstraintRead:
-    """The ``apply_constraint`` read of a :func:`_constraint` pair: as read, or from the
-    node built from its data (a CHECK whose printed text does not hold: ``printed`` False)."""
-    read, data = item
-    if read is None or (read["kind"] == "check" and (not printed or read["printed"] is None)):
-        return constraint_read(nodes.node({"Constraint": data}), column)
-    return read
 
 
 def _column(cd: Any, nodes: _Lazy) -> _ColumnRead:
@@ -538,24 +389,6 @@ def _index_key(value: Any, method: str, nodes: _Lazy) -> _IndexKeyRead:
         raise _NotHere  # numeric: the tree handler promotes integer columns meeting it
     text, label = _expression(expr, nodes)
     return text, False, descending, nulls, opclass, collation, label
-
-
-# a cast to one of these makes an integer it meets promoted (to numeric, double precision)
-# (citext: a cast to it meets citext's own operators, which the tree handler qualifies)
-_PROMOTING_TYPES = ("numeric", "decimal", "float8", "float4", "interval", "citext")
-
-
-def _numeric(value: Any) -> bool:
-    """Whether an expression holds a numeric literal or a cast to numeric (float, interval,
-    citext): an integer column meeting one is stored promoted (``implicit``), which only the
-    tree handler adds (it knows the columns' types)."""
-    if value.__class__ is dict:
-        if "fval" in value or value.get("sval") in _PROMOTING_TYPES:
-            return True
-        return any(_numeric(item) for item in value.values())
-    if value.__class__ is list:
-        return any(_numeric(item) for item in value)
-    return False
 
 
 def _expression(value: dict, nodes: _Lazy) -> tuple[str, str]:
@@ -831,29 +664,6 @@ def _may_cast(facts: _Facts | None, table: Table) -> bool:
 _FLOAT_OR_INTERVAL = ("double precision", "real", "interval")
 
 
-# (shape key, holds a numeric literal or cast, the column names it reads) of an expression
-_Facts = tuple[Hashable, bool, tuple[str, ...]]
-
-
-def _facts(value: Any) -> _Facts | None:
-    """What a policy's reader asks of an expression, found by one walk (its location-free
-    shape, ``frozen``) where the same expression was met before: a history repeats its
-    policy expressions on every table, and each question was a walk of its own."""
-    if value is None:
-        return None
-    key = frozen(value)
-    found = _FACTS.get(key)
-    if found is None:
-        found = (_numeric(value), tuple(_column_names(value)))
-        if len(_FACTS) >= _MEMO_MAX:
-            _FACTS.clear()
-        _FACTS[key] = found
-    return key, *found
-
-
-_FACTS: dict[Hashable, tuple[bool, tuple[str, ...]]] = {}
-
-
 def _plain(facts: _Facts | None) -> _Facts | None:
     """``facts`` without their shape key (``_may_cast`` reads the rest): plain data to send."""
     return None if facts is None else (None, facts[1], facts[2])
@@ -868,23 +678,6 @@ def _names_citext(names: Iterable[str], table: Table) -> bool:
         if column is not None and (column.type == "citext" or column.type.endswith(".citext")):
             return True
     return False
-
-
-def _column_names(value: Any) -> Iterator[str]:
-    """The last name of each column reference in plain parser data."""
-    if value.__class__ is dict:
-        ref = value.get("ColumnRef")
-        if ref.__class__ is dict:
-            fields = ref.get("fields") or ()
-            last = fields[-1] if fields else None
-            if last.__class__ is dict and "String" in last:
-                yield last["String"].get("sval", "")
-            return
-        for item in value.values():
-            yield from _column_names(item)
-    elif value.__class__ is list:
-        for item in value:
-            yield from _column_names(item)
 
 
 def _predicate(value: Any, facts: _Facts | None, nodes: _Lazy) -> str | None:
@@ -908,7 +701,6 @@ def _predicate(value: Any, facts: _Facts | None, nodes: _Lazy) -> str | None:
 _PREDICATES: dict[Hashable, tuple[str, bool]] = {}
 
 
-_RANGE_VAR_KEYS = frozenset({"schemaname", "relname", "inh", "relpersistence", "location"})
 _CREATE_KEYS = frozenset({"relation", "tableElts", "oncommit", "if_not_exists"})
 _COLUMN_KEYS = frozenset(
     {"colname", "typeName", "is_local", "constraints", "collClause", "location"}
@@ -916,41 +708,6 @@ _COLUMN_KEYS = frozenset(
 _TYPE_NAME_KEYS = frozenset({"names", "typmods", "typemod", "arrayBounds", "location"})
 _COLLATE_KEYS = frozenset({"collname", "location"})
 _DEFAULT_KEYS = frozenset({"contype", "raw_expr", "location"})
-# the Constraint keys ``_plain_constraint`` reads (or, as the tree handlers, leaves unread:
-# location, is_enforced, initially_valid); any other sends the constraint to its node
-_CONSTRAINT_KEYS = frozenset(
-    {
-        "contype",
-        "conname",
-        "location",
-        "is_enforced",
-        "initially_valid",
-        "skip_validation",
-        "deferrable",
-        "initdeferred",
-        "keys",
-        "including",
-        "nulls_not_distinct",
-        "indexspace",
-        "raw_expr",
-        "is_no_inherit",
-        "pktable",
-        "pk_attrs",
-        "fk_attrs",
-        "fk_matchtype",
-        "fk_upd_action",
-        "fk_del_action",
-    }
-)
-_CONSTRAINT_KINDS = {
-    "CONSTR_PRIMARY": "primary",
-    "CONSTR_UNIQUE": "unique",
-    "CONSTR_CHECK": "check",
-    "CONSTR_FOREIGN": "foreign",
-}
-_TABLE_CONSTRAINTS = frozenset(
-    {"CONSTR_PRIMARY", "CONSTR_UNIQUE", "CONSTR_FOREIGN", "CONSTR_CHECK", "CONSTR_EXCLUSION"}
-)
 _INDEX_KEYS = frozenset(
     {
         "idxname",
