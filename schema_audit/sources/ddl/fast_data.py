@@ -4,9 +4,9 @@ key: not read here, ``_NotHere``), string lists, a plain RangeVar, an expression
 text and its facts (numeric literals, the columns it names), each memoised by the
 expression's location-free shape (a history repeats them on every table).
 
-A module of its own so that the readers can live in modules of their own (``fast`` reads
-the statements, ``fast_constraints`` the constraints inside them) without importing each
-other. The underscored names are the fast readers' own: nothing outside them uses these.
+A module of its own so that the constraint readers (``fast_constraints``) live apart from
+the statement readers (``fast``, which imports them) with no circular import. The
+underscored names are the fast readers' own: nothing outside them uses these.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 
 class _NotHere(Exception):
-    """A shape this module does not read: the statement goes to its tree handler."""
+    """A shape the plain-data readers do not read: the statement goes to its tree handler."""
 
 
 class _Lazy:
