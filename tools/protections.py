@@ -2339,6 +2339,13 @@ PROTECTIONS = [
         "",
         "tests/test_fidelity11_whole_row_view.py",
     ),
+    Protection(
+        "composite-attribute-collation-qualified",
+        "schema_audit/sources/live_types.py",
+        "             ELSE pg_catalog.quote_ident(acn.nspname) || '.' || pg_catalog.quote_ident(co.collname) END",
+        "             ELSE pg_catalog.quote_ident(co.collname) END",
+        "tests/test_composite_collation_schema.py::test_the_same_name_in_another_schema_fails",
+    ),
 ]
 
 

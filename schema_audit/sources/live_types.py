@@ -100,6 +100,16 @@ def read_rules(rows: Iterable[Any], relations: dict[int, Table | View]) -> None:
             relation.rules[name] = (definition or "", RULE_STATES.get(enabled, "origin"))
 
 
+# An attribute's collation as a column definition names it: bare (quoted as needed) when an
+# unqualified COLLATE reaches it (pg_catalog, or public unless pg_catalog has the name), else
+# schema-qualified: bare, a collation moved to a same-named one of another schema read the same.
+ATTRIBUTE_COLLATION = """CASE WHEN acn.nspname = 'pg_catalog' OR (acn.nspname = 'public' AND NOT EXISTS (
+               SELECT FROM pg_catalog.pg_collation bc JOIN pg_catalog.pg_namespace bn ON bn.oid = bc.collnamespace
+                WHERE bn.nspname = 'pg_catalog' AND bc.collname = co.collname))
+             THEN pg_catalog.quote_ident(co.collname)
+             ELSE pg_catalog.quote_ident(acn.nspname) || '.' || pg_catalog.quote_ident(co.collname) END"""
+
+
 # composite types (CREATE TYPE … AS (…)); a table's row type is the table's. Range types (CREATE
 # TYPE … AS RANGE) come in the same query (no round trip of their own), typtype 'r', their
 # options in the attributes' place: subtype, its operator class and collation when not the
@@ -109,10 +119,13 @@ Q_COMPOSITES = (
 SELECT t.typtype, n.nspname, t.typname,
        ARRAY(SELECT pg_catalog.quote_ident(a.attname) || ' ' || pg_catalog.format_type(a.atttypid, a.atttypmod)
                     || CASE WHEN a.attcollation <> at.typcollation
-                            THEN ' COLLATE ' || pg_catalog.quote_ident(co.collname) ELSE '' END
+                            THEN ' COLLATE ' || """
+    + ATTRIBUTE_COLLATION
+    + """ ELSE '' END
                FROM pg_catalog.pg_attribute a
                JOIN pg_catalog.pg_type at ON at.oid = a.atttypid
                LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
+               LEFT JOIN pg_catalog.pg_namespace acn ON acn.oid = co.collnamespace
               WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped
               ORDER BY a.attnum),
        pg_catalog.obj_description(t.oid, 'pg_type'), pg_catalog.pg_get_userbyid(t.typowner),
