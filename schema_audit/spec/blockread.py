@@ -516,7 +516,7 @@ class _Reader:
                 if depth + levels > max_depth:
                     raise _Outside
                 flat = tree[2]
-                data[slot] = _build(tree) if flat is None else flat.copy()
+                data[slot] = _build(tree) if flat is None else flat
             elif kind == _SCALAR:
                 data[slot] = payload
             elif kind == _PLAIN:
@@ -544,8 +544,8 @@ class _Reader:
 def _build(tree: Any) -> Any:
     """A fresh collection from a flow reading (positions: _Positions)."""
     is_map, entries, flat = tree
-    if flat is not None:  # scalars only (init's columns): a copy
-        return flat.copy()
+    if flat is not None:  # scalars only (init's columns): every use of the text shares it
+        return flat
     if is_map:
         return {key: value if sub is None else _build(sub) for key, _, value, sub in entries}
     return [value if sub is None else _build(sub) for _, _, value, sub in entries]
