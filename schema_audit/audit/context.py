@@ -24,11 +24,6 @@ class AuditContext:
     spec: Spec
     model: SchemaModel
     source_kind: str  # live | alembic | sql | replay
-    required_columns: dict[str, set[str]] = field(default_factory=dict)  # qualified table -> names
-    required_relations: set[str] = field(default_factory=set)  # qualified tables/views in the spec
-    aliases: dict[str, dict[str, list[str]]] = field(
-        default_factory=dict
-    )  # table -> column -> aliases
     requirements: dict[str, Requirement] = field(default_factory=dict)  # by id (the first)
     # the findings judged so far by (kind, table): strict mode reads what the other
     # requirements of a table matched (the engine adds each finding as it is made)
@@ -43,16 +38,39 @@ class AuditContext:
     memo: dict[tuple, object] = field(default_factory=dict)
     # the spec's requirements by kind, in spec order (see of_kind; None until first asked)
     _by_kind: dict[str, list[Requirement]] | None = None
+    # (required_columns, required_relations) and aliases, None until first asked
+    _required: tuple[dict[str, set[str]], set[str]] | None = None
+    _aliases: dict[str, dict[str, list[str]]] | None = None
 
     @classmethod
     def build(cls, spec: Spec, model: SchemaModel, source_kind: str) -> AuditContext:
         ctx = cls(spec=spec, model=model, source_kind=source_kind)
         # the first of an id, as Spec.requirement (walked backwards: the first is stored last)
         ctx.requirements = {req.id: req for req in reversed(spec.requirements)}
-        required_columns = ctx.required_columns
+        return ctx
+
+    @property
+    def required_columns(self) -> dict[str, set[str]]:
+        """Qualified table -> the names of the columns the spec requires (do not change it)."""
+        if self._required is None:
+            self._required = self._spec_relations()
+        return self._required[0]
+
+    @property
+    def required_relations(self) -> set[str]:
+        """The qualified tables and views the spec requires (do not change it)."""
+        if self._required is None:
+            self._required = self._spec_relations()
+        return self._required[1]
+
+    def _spec_relations(self) -> tuple[dict[str, set[str]], set[str]]:
+        """What the spec requires by name, for near misses only (a FAIL's candidates): a
+        conformant schema never asks, and the walk was half of building the context."""
+        required_columns: dict[str, set[str]] = {}
+        required_relations: set[str] = set()
         # (schema, table) -> its qualified name: a table's columns share one quoting
         qualified: dict[tuple[str, str], str] = {}
-        for req in spec.requirements:
+        for req in self.spec.requirements:
             kind, table = req.kind, req.table
             if not table or (kind != "column" and kind not in _RELATION_KINDS):
                 continue
@@ -61,15 +79,25 @@ class AuditContext:
             if name is None:
                 name = qualified[key] = qualify(req.schema, table)
             if kind != "column":
-                ctx.required_relations.add(name)
+                required_relations.add(name)
                 continue
             columns = required_columns.get(name)
             if columns is None:
                 columns = required_columns[name] = set()
             columns.add(req.name or "")
-            if req.props.get("aliases"):
-                ctx.aliases.setdefault(name, {})[req.name or ""] = list(req.props["aliases"])
-        return ctx
+        return required_columns, required_relations
+
+    @property
+    def aliases(self) -> dict[str, dict[str, list[str]]]:
+        """Qualified table -> spec column -> the aliases it declares (do not change it)."""
+        aliases = self._aliases
+        if aliases is None:
+            aliases = self._aliases = {}
+            for req in self.of_kind("column"):
+                if req.table and req.props.get("aliases"):
+                    name = qualify(req.schema, req.table)
+                    aliases.setdefault(name, {})[req.name or ""] = list(req.props["aliases"])
+        return aliases
 
     # -- lookups ------------------------------------------------------------
     def of_kind(self, kind: str) -> list[Requirement]:
