@@ -327,3 +327,38 @@ def test_the_verdict_line_works_out_no_problem_detail_and_the_terminal_only_the_
     terminal.text(result, width=160, terminal=False, top=3)
     assert asked == ["_where"] * 3  # the top 3 problems' places, not every problem's
     assert [(p.ddl, p.fix, p.where, p.exists, p.diffs) for p in dig.problems] == details
+
+
+def test_the_quiet_line_is_the_digests_verdict_line_without_its_lists(
+    result, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """``-q`` prints the verdict line only: worked out from the problems and the folded
+    rule findings, without the digest's groups, PASS counts per category and waiver lines
+    (half of the digest of init's 1,000-table spec was its 2,902 waiver lines). The same
+    line for the B0.3 audit, one with a waived finding and one with rule findings folded
+    into the spec's RLS finding."""
+    import dataclasses
+
+    from schema_audit.enums import Status
+
+    waived = dataclasses.replace(result.findings[0], status=Status.WAIVED)
+    spec = tmp_path / "rls.yaml"
+    spec.write_text(
+        "spec_version: 1\nname: rls\nsettings: {tenant_column: tenant_id}\n"
+        "tables:\n  t:\n    rls: {enabled: true, forced: true}\n"
+    )
+    model = SchemaModel()
+    table = Table("public", "t")
+    table.columns["tenant_id"] = Column("tenant_id", "uuid")
+    model.tables[table.qualified_name] = table
+    variants = [
+        result,
+        dataclasses.replace(result, findings=(*result.findings, waived)),
+        audit_model(load_spec(spec), model, "live"),
+    ]
+    digests = [digest.build(r) for r in variants]
+    lines = [digest.verdict_line(r, d) for r, d in zip(variants, digests, strict=True)]
+    assert digests[2].folded and digests[1].waived and digests[0].problem_count > 3
+    for name in ("_waived", "_group_title", "_group_fix"):
+        monkeypatch.setattr(digest, name, lambda *a, name=name: pytest.fail(f"{name} called"))
+    assert [digest.quiet_line(r) for r in variants] == lines

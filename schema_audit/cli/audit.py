@@ -532,7 +532,7 @@ def _emit(
     elif quiet:
         from schema_audit.render import digest
 
-        stdout(digest.verdict_line(result, digest.build(result)) + "\n")
+        stdout(digest.quiet_line(result) + "\n")
         return
     else:
         from schema_audit.render import terminal

@@ -439,36 +439,8 @@ class _SpecProblem:
 
 def build(result: Any, trend: Any = None) -> Digest:
     """The digest of an audit result (read-only: the result is not changed)."""
-    spec, model = result.spec, result.model
-    problems: list[Problem] = []
-    spec_problems: dict[tuple[str, str], list[Any]] = {}
-    rules: list[tuple[Finding, str | None]] = []
-    requirements: dict[str, Any] = {}  # by id, the first of an id (as Spec.requirement finds it)
-    # only problems are listed: sorting just them keeps their order (the sort is stable) and
-    # skips the passes, which are nearly every finding of a conformant schema
-    listed = sorted((f for f in result.findings if f.status in PROBLEM), key=sort_key)
-    if listed and spec is not None:  # the first of an id is stored last (walked backwards)
-        requirements = {r.id: r for r in reversed(spec.requirements)}
-    for f in listed:
-        key = _table_key(f, requirements, model)
-        if f.kind == "rule":
-            rules.append((f, key))
-            continue
-        req = requirements.get(f.id)
-        props = req.props if req is not None else {}
-        problem = _problem(f, key, props, model)
-        problems.append(problem)
-        if key is not None and f.kind in ("rls", "index"):
-            entry = problem if f.kind == "rls" else _SpecProblem(problem, props)
-            spec_problems.setdefault((key, f.kind), []).append(entry)
-    folded = 0
-    for f, key in rules:
-        target = _fold_target(f, key, spec_problems, model)
-        if target is not None:
-            target.folded.append(f)
-            folded += 1
-        else:
-            problems.append(_problem(f, key, {}, model))
+    spec = result.spec
+    problems, folded = _problems(result)
     problems.sort(key=lambda p: sort_key(p.finding))
     groups: dict[str, Group] = {}
     for p in problems:
@@ -503,6 +475,50 @@ def build(result: Any, trend: Any = None) -> Digest:
         len(result.findings),
         trend,
     )
+
+
+def quiet_line(result: Any) -> str:
+    """:func:`verdict_line` of :func:`build`'s digest, from the two counts the line reads
+    (``-q`` prints only this line: the groups, PASS counts and waiver lines of a digest
+    were most of its work, the waiver lines alone half with init's spec)."""
+    problems, folded = _problems(result)
+    return verdict_line(result, Digest([], problems, {}, [], folded, len(result.findings)))
+
+
+def _problems(result: Any) -> tuple[list[Problem], int]:
+    """The problems a digest lists, in the order found (the rule findings that restate a
+    spec finding folded into it), and how many rule findings were folded."""
+    spec, model = result.spec, result.model
+    problems: list[Problem] = []
+    spec_problems: dict[tuple[str, str], list[Any]] = {}
+    rules: list[tuple[Finding, str | None]] = []
+    requirements: dict[str, Any] = {}  # by id, the first of an id (as Spec.requirement finds it)
+    # only problems are listed: sorting just them keeps their order (the sort is stable) and
+    # skips the passes, which are nearly every finding of a conformant schema
+    listed = sorted((f for f in result.findings if f.status in PROBLEM), key=sort_key)
+    if listed and spec is not None:  # the first of an id is stored last (walked backwards)
+        requirements = {r.id: r for r in reversed(spec.requirements)}
+    for f in listed:
+        key = _table_key(f, requirements, model)
+        if f.kind == "rule":
+            rules.append((f, key))
+            continue
+        req = requirements.get(f.id)
+        props = req.props if req is not None else {}
+        problem = _problem(f, key, props, model)
+        problems.append(problem)
+        if key is not None and f.kind in ("rls", "index"):
+            entry = problem if f.kind == "rls" else _SpecProblem(problem, props)
+            spec_problems.setdefault((key, f.kind), []).append(entry)
+    folded = 0
+    for f, key in rules:
+        target = _fold_target(f, key, spec_problems, model)
+        if target is not None:
+            target.folded.append(f)
+            folded += 1
+        else:
+            problems.append(_problem(f, key, {}, model))
+    return problems, folded
 
 
 def _problem(f: Finding, key: str | None, props: dict[str, Any], model: SchemaModel) -> Problem:
