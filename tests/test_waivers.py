@@ -126,3 +126,28 @@ def test_a_report_date_not_written_as_yyyy_mm_dd_is_refused(tmp_path: Path) -> N
             "(waiver expiry is compared with it)"
         )
         assert not report.exists()
+
+
+def test_a_waivers_place_is_read_where_the_reader_kept_it(tmp_path: Path) -> None:
+    """A waiver's ``file:line:column`` is the reader's packed position, worded when read
+    (init writes a waiver per rule finding present): the same text the document's
+    ``Located.where`` gives, from the line reader, the event reader and the spec cache."""
+    from schema_audit.spec.blockread import read_block
+    from schema_audit.spec.load import _build, load_spec
+    from schema_audit.spec.plainload import load_plain
+
+    text = "spec_version: 1\nname: w\ntables:\n  t: {}\n" + WAIVERS
+    spec = tmp_path / "w.yaml"
+    spec.write_text(text)
+    block = read_block(text, str(spec), 10_000, 64)
+    plain = load_plain(text, str(spec), 10_000, 64)
+    assert block is not None and plain is not None
+    wanted = [block.where(("waivers", i)) for i in range(4)]
+    assert wanted == [plain.where(("waivers", i)) for i in range(4)]
+    assert wanted[1] == f"{spec}:11:5"
+    built = _build(block, str(spec), "0" * 64)
+    assert isinstance(built.waivers[0].at, int)  # kept packed
+    assert [w.location for w in built.waivers] == wanted
+    assert [w.location for w in _build(plain, str(spec), "0" * 64).waivers] == wanted
+    assert [w.location for w in load_spec(spec).waivers] == wanted  # the cache written
+    assert [w.location for w in load_spec(spec).waivers] == wanted  # and read

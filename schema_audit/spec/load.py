@@ -769,14 +769,19 @@ class _Builder:
                 table=table,
                 name=key,
             )
-        for index, waiver in enumerate(doc.get("waivers") or []):
+        waivers = doc.get("waivers") or []
+        for index, (waiver, raw) in enumerate(
+            zip(waivers, self.positions(("waivers",), len(waivers)), strict=True)
+        ):
             self.spec.waivers.append(
                 Waiver(
                     waiver["requirement"],
                     waiver["reason"],
-                    self.loc.where(("waivers", index)),
+                    # the reader's packed position, worded when read; else worded now
+                    raw if type(raw) is int else self.where_of(("waivers", index)),
                     waiver.get("owner"),
                     str(waiver["expires"]) if waiver.get("expires") else None,
+                    self.file_prefix,
                 )
             )
         strict = doc.get("strict") or {}
