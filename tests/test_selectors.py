@@ -217,3 +217,62 @@ def test_a_selector_with_an_unknown_key_is_a_spec_error(tmp_path: Path) -> None:
     with pytest.raises(SpecError) as err:
         load_spec(spec)
     assert "has_colum" in str(err.value) and "spec.yaml:4" in str(err.value)
+
+
+def test_a_selectors_globs_are_compiled_once_and_pick_as_fnmatch_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each selector is asked about every table of the schema: its globs are compiled once
+    (fnmatch's own translation) instead of one ``fnmatchcase`` call per glob and table, and
+    pick exactly the tables ``fnmatchcase`` picks (names and ``schema.name``, ``*``, ``?``,
+    ``[…]``, several globs, a plain name compared as text, ``exclude``)."""
+    import fnmatch
+    import itertools
+
+    from schema_audit.model import SchemaModel, Table
+    from schema_audit.spec import selectors
+    from schema_audit.spec.model import Selector
+
+    model = SchemaModel()
+    for schema, name in itertools.product(
+        ("public", "app", "a.b"), ("t1", "t12", "ta", "T1", "t[1]", "x.t1", "orders", "a*")
+    ):
+        table = Table(schema, name)
+        model.tables[table.qualified_name] = table
+    globs = ["t?", "t*", "*1", "t[0-9]", "t[!0-9]", "app.t?", "*.t1", "t[1]", "a*", "orders", "T1"]
+    selects = [{"tables": g} for g in globs] + [{"exclude": g} for g in globs]
+    selects += [{"tables": ["t?", "orders"]}, {"tables": ["ta", "app.*"], "exclude": ["*1"]}]
+    selects += [{"schema": s, "tables": "t*"} for s in ("app", "a*", "a.b", "[ap]*")]
+
+    def plain(select: dict, table: Table) -> bool:  # the rule, as fnmatch states it
+        def named(globs: list) -> bool:
+            return any(
+                fnmatch.fnmatchcase(table.name, g)
+                or fnmatch.fnmatchcase(f"{table.schema}.{table.name}", g)
+                for g in globs
+            )
+
+        schemas = selectors._as_list(select.get("schema")) or ["public"]
+        return (
+            any(fnmatch.fnmatchcase(table.schema, s) for s in schemas)
+            and ("tables" not in select or named(selectors._as_list(select["tables"])))
+            and not ("exclude" in select and named(selectors._as_list(select["exclude"])))
+        )
+
+    expected = [
+        [t.qualified_name for _, t in sorted(model.tables.items()) if plain(select, t)]
+        for select in selects
+    ]
+    calls: list[str] = []
+    real = fnmatch.fnmatchcase
+    monkeypatch.setattr(fnmatch, "fnmatchcase", lambda *a: calls.append(a[1]) or real(*a))
+    got = [
+        [
+            t.qualified_name
+            for t in selectors.selected(Selector("s", select, [], "", "high"), model, "public")
+        ]
+        for select in selects
+    ]
+    assert got == expected
+    assert any(expected) and not all(expected)
+    assert calls == []  # compiled once per selector, not asked per table
