@@ -216,3 +216,40 @@ def test_the_option_table_agrees_with_the_command(command: str) -> None:
     if command == "audit":
         assert params["--statement-timeout"].default == early_read._DEFAULT_TIMEOUTS[0]
         assert params["--lock-timeout"].default == early_read._DEFAULT_TIMEOUTS[1]
+
+
+# Records the thread that imports psycopg's package (a finder ahead of the others, which
+# only looks): the read's thread must find it imported.
+IMPORTER = """
+import json, sys, threading
+class Look:
+    def find_spec(self, name, path=None, target=None):
+        if name == "psycopg":
+            seen.append(threading.current_thread().name)
+        return None
+seen = []
+sys.meta_path.insert(0, Look())
+from schema_audit.cli import early_read
+ahead = early_read.read_in_thread(sys.argv[1], None, 1, 30000, 5000)
+try:
+    ahead.result(print)
+except Exception:  # the closed port: only the importing thread matters
+    pass
+print(json.dumps(seen))
+"""
+
+
+def test_the_read_s_thread_imports_no_extension_module() -> None:
+    """psycopg is imported by the caller of ``read_in_thread``, not by the daemon thread it
+    starts (``live`` imports psycopg only to read): a command that failed on its options
+    first and exited while that thread was still importing the extension crashed (SIGSEGV
+    as the interpreter shut down, instead of its one line and exit 2)."""
+    proc = subprocess.run(
+        [sys.executable, "-c", IMPORTER, "postgresql://u@127.0.0.1:1/db"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **ENV},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert set(json.loads(proc.stdout.splitlines()[-1])) == {"MainThread"}

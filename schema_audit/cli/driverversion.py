@@ -52,8 +52,8 @@ class _VersionModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
 def preset() -> None:
     """Answer psycopg's version modules from the installed folders, before psycopg is imported."""
-    if "psycopg" in sys.modules:
-        return
+    if "psycopg" in sys.modules or any(isinstance(f, _VersionModules) for f in sys.meta_path):
+        return  # imported, or answered already (early_read presets it before its fork)
     versions = {}
     for package, module_name, prefix in _MODULES:
         version = installed_version(package, prefix)

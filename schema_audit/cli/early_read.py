@@ -83,14 +83,23 @@ def start(argv: list[str]) -> None:
     key = parameters(argv)
     if key is None:
         return
+    # the read's modules in this thread, before the read's own starts (two threads importing
+    # one module graph at once may wait on each other's module locks) and before the fork
+    # (the child has them then: imported twice they cost ≈ 0.04 CPU s more); none of them
+    # imports psycopg
     from schema_audit.cli import driverversion
+    from schema_audit.sources import live, live_ahead, live_child, select  # noqa: F401
 
-    driverversion.preset()  # before psycopg is imported: keeps importlib.metadata out
-    # the read's modules in this thread, before the read's own starts: two threads importing
-    # one module graph at once may wait on each other's module locks
-    from schema_audit.sources import live, live_ahead, select  # noqa: F401 - for the read
-
-    _STARTED.append((key, read_in_thread(*key)))
+    driverversion.preset()  # before psycopg is imported (the child inherits the finder)
+    # the queries in a child forked now: it imports psycopg and opens the read on the second
+    # core while this process imports the command; this one builds the model from the rows
+    # the child hands over (``sources/live_child.py``)
+    child = live_child.fork(*key)
+    if child is None:  # no safe fork here: the read's threads in this process, as before
+        _STARTED.append((key, read_in_thread(*key)))
+        return
+    dsn = key[0]
+    _STARTED.append((key, live_ahead.ReadAhead(lambda notice: live_child.read(child, dsn, notice))))
 
 
 def read_in_thread(
@@ -102,6 +111,14 @@ def read_in_thread(
 ) -> Any:
     """The live read of ``dsn`` started now in a thread: a ``live_ahead.ReadAhead`` of
     ``select.load_source`` (its notices kept until its result is taken)."""
+    from schema_audit.cli import driverversion
+
+    driverversion.preset()  # before psycopg is imported: keeps importlib.metadata out
+    # psycopg in the caller's thread, not the read's (``live`` imports it only to read): a
+    # daemon thread still importing it when the command ends first (a bad option) and the
+    # interpreter shuts down crashed the process (SIGSEGV in the extension's import)
+    import psycopg  # noqa: F401
+
     from schema_audit.sources import live_ahead
     from schema_audit.sources.select import load_source
 

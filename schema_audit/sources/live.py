@@ -18,14 +18,10 @@ import os
 import re
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from collections.abc import Sequence as Items
 from operator import itemgetter
-from typing import Any
-
-import psycopg
-from psycopg import errors as pg_errors
-from psycopg import sql as pgsql
+from typing import TYPE_CHECKING, Any, Protocol
 
 from schema_audit.enums import ReferentialAction
 from schema_audit.errors import SchemaAuditError
@@ -71,6 +67,13 @@ from schema_audit.sources.live_types import (
     read_rules,
 )
 
+if TYPE_CHECKING:
+    import psycopg
+
+# psycopg is imported where a connection is made or used, not with this module: the rows of
+# an early read come from a child process (``live_child``), and a process that only builds the
+# model from them never pays psycopg's import (asyncio, ssl, logging: ≈ 0.1 CPU s)
+
 LAST_ROUND_TRIPS = 0  # of the last introspect(), over all its connections
 _ROUND_TRIPS_LOCK = threading.Lock()
 DEFAULT_JOBS = 4  # connections reading the catalog at once, as pg_dump -j
@@ -103,6 +106,8 @@ def _secrets(dsn: str) -> list[str]:
     """Passwords we know of, to scrub from any server or driver message."""
     found = [os.environ.get("PGPASSWORD")]
     with contextlib.suppress(Exception):  # an unparsable DSN has no password we could know
+        import psycopg.conninfo
+
         found.append(psycopg.conninfo.conninfo_to_dict(dsn).get("password"))
     return [s for s in found if s]
 
@@ -125,6 +130,9 @@ def connect_readonly(
 ) -> psycopg.Connection:
     """Open a connection inside a REPEATABLE READ READ ONLY transaction with timeouts set;
     with ``snapshot`` (an id from ``pg_export_snapshot()``), on that exported snapshot."""
+    import psycopg
+    from psycopg import sql as pgsql
+
     try:
         conn = psycopg.connect(
             dsn,
@@ -750,8 +758,27 @@ def _count_round_trips(n: int) -> None:
         LAST_ROUND_TRIPS += n
 
 
+class Rows(Protocol):
+    """Where the build takes each catalog query's rows from: one connection (``_Reader``), a
+    pool of them on one snapshot (``SharedSnapshotPool``), or a child process that runs either
+    (``live_child.ChildRows``). ``plans_ahead``: the queries whose text depends on rows read
+    (the columns' and the server-deparsed indexes' parts) are handed over by ``plan_next`` and
+    run while the build goes on; else each runs, whole, when its rows are asked for."""
+
+    blind_spots: list[str]
+    plans_ahead: bool
+    connections: int
+
+    def rows(self, query: str, what: str, *, optional: bool = False, **fmt: str) -> list[tuple]: ...
+
+    def plan_next(self, plan: Items[Planned]) -> None: ...
+
+
 class _Reader:
     """Runs catalog queries on one connection; what it could not read goes to ``blind_spots``."""
+
+    plans_ahead = False  # each query runs when its rows are asked for
+    connections = 1
 
     def __init__(self, conn: psycopg.Connection, dsn: str, schemas: list[str] | None) -> None:
         self.conn = conn
@@ -762,6 +789,9 @@ class _Reader:
 
     def rows(self, query: str, what: str, *, optional: bool = False, **fmt: str) -> list[tuple]:
         """Run one catalog query; ``optional`` ones degrade to a blind spot on a lock timeout."""
+        import psycopg
+        from psycopg import errors as pg_errors
+
         chunked = query == Q_VIEWDEFS
         fmt = {"part": "", "chunk": "{chunk}" if chunked else "", **self.fragments, **fmt}
         if query == Q_COLUMNS and not fmt["part"]:
@@ -817,6 +847,9 @@ class _Reader:
                 f"reading {what} from {redact_dsn(self.dsn)} failed: {_one_line(str(exc), self.dsn)}"
             ) from None
 
+    def plan_next(self, plan: Items[Planned]) -> None:
+        """Nothing to plan: one connection runs each query when its rows are asked for."""
+
     def cancel(self) -> None:
         """Ask the server to stop the query in flight (the read failed elsewhere)."""
         getattr(self.conn, "cancel_safe", self.conn.cancel)()
@@ -853,7 +886,33 @@ def introspect(
     LAST_ROUND_TRIPS = 0
     if not isinstance(dsn_or_conn, str):
         return _introspect_in(dsn_or_conn, schemas)
-    dsn = dsn_or_conn
+    with opened(
+        dsn_or_conn,
+        schemas=schemas,
+        statement_timeout_ms=statement_timeout_ms,
+        lock_timeout_ms=lock_timeout_ms,
+        jobs=jobs,
+        notice=notice,
+    ) as (rows, version):
+        return _read_all(rows, *version)
+
+
+@contextlib.contextmanager
+def opened(
+    dsn: str,
+    *,
+    schemas: list[str] | None,
+    statement_timeout_ms: int,
+    lock_timeout_ms: int,
+    jobs: int,
+    notice: Callable[[str], None],
+) -> Iterator[tuple[_Reader | SharedSnapshotPool, tuple[int, str, Quoter]]]:
+    """The read's source of rows (one reader, or a pool of ``jobs`` connections on one
+    exported snapshot, its plan running) and the server's version; on leaving, the pool's
+    threads and connections end (its queries cancelled if the body failed) and the main
+    connection's transaction is rolled back. The body consumes the rows (``_read_all``),
+    here or in a child process that hands them on (``live_child``)."""
+    import psycopg
 
     def connect(snapshot: str | None = None) -> psycopg.Connection:
         return connect_readonly(
@@ -881,7 +940,7 @@ def introspect(
     try:
         version = _server_version(reader)
         if snapshot is None:
-            model = _read_all(reader, *version)
+            yield reader, version
         else:
 
             def open_reader() -> _Reader:
@@ -902,13 +961,12 @@ def introspect(
                 reader, open_reader, jobs, plan[:first], refused, held=plan[first:]
             )
             try:
-                model = _read_all(pool, *version)
+                yield pool, version
             except BaseException:
                 pool.close(failed=True)
                 raise
             pool.close(failed=False)
         failed = False
-        return model
     finally:
         with contextlib.suppress(Exception) if failed else contextlib.nullcontext():
             reader.close()
@@ -917,6 +975,8 @@ def introspect(
 def _introspect_in(conn: psycopg.Connection, schemas: list[str] | None) -> SchemaModel:
     """Read in the caller's connection and transaction, with the same empty search_path,
     restored afterwards (for the transaction when one is open, for the session in autocommit)."""
+    import psycopg
+
     local = conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
     names = list(_READ_SETTINGS)
     previous = conn.execute(
@@ -1008,13 +1068,13 @@ _REST = [  # in the order _build reads them
 ]
 
 
-def _column_parts(r: _Reader | SharedSnapshotPool, relids: list[int]) -> str:
+def _column_parts(r: Rows, relids: list[int]) -> str:
     """Q_COLUMNS for these relations: on a pool, planned in one part per connection (every
     n-th relation in oid order) ahead of the rest of the plan, each for the first connection
     free (the query opens no relation: nothing is gained by keeping a relation's parts on one
     connection); the part a single reader runs it with (all of them) is returned."""
     relids = sorted(relids)
-    if not isinstance(r, SharedSnapshotPool):
+    if not r.plans_ahead:
         return _oid_array(relids)
     parts = r.connections
     r.plan_next(
@@ -1042,9 +1102,7 @@ def _server_version(r: _Reader) -> tuple[int, str, Quoter]:
     return version_num, version, Quoter(keywords, quote_all)
 
 
-def _read_all(
-    r: _Reader | SharedSnapshotPool, version_num: int, version: str, quote: Quoter
-) -> SchemaModel:
+def _read_all(r: Rows, version_num: int, version: str, quote: Quoter) -> SchemaModel:
     """The model, from the planned queries' rows consumed in one fixed order (so it is the same
     whichever connection answered what).
 
@@ -1059,9 +1117,7 @@ def _read_all(
         return _build(r, version_num, version, quote)
 
 
-def _build(
-    r: _Reader | SharedSnapshotPool, version_num: int, version: str, quote: Quoter
-) -> SchemaModel:
+def _build(r: Rows, version_num: int, version: str, quote: Quoter) -> SchemaModel:
     model = SchemaModel()
     model.server_version = version
     for name, owner, acl in r.rows(Q_SCHEMAS, "schemas"):
@@ -1324,9 +1380,7 @@ def _build(
     return model
 
 
-def _view_definitions(
-    r: _Reader | SharedSnapshotPool, relations: dict[int, Table | View], spots_at: int
-) -> None:
+def _view_definitions(r: Rows, relations: dict[int, Table | View], spots_at: int) -> None:
     """The views' definitions, taken last: nothing else built reads them, and on the first
     connection free after the columns (where the plan had them) their 32 slices (0.25-0.4 s at
     5,000 tables) held back that connection's share of the indexes, which the build waits for
@@ -1414,7 +1468,7 @@ def column_from_row(
 
 
 def _read_constraints(
-    r: _Reader,
+    r: Rows,
     relations: dict[int, Table | View],
     attnames: dict[int, dict[int, str]],
     quote: Quoter,
@@ -1537,7 +1591,7 @@ def _put_exclusions(exclusions: list[tuple[Table, str, list[str], bool, bool]]) 
 
 
 def _read_indexes(
-    r: _Reader | SharedSnapshotPool,
+    r: Rows,
     relations: dict[int, Table | View],
     attnames: dict[int, dict[int, str]],
     atttypes: dict[int, list[tuple[int, int] | None]],
@@ -1576,7 +1630,7 @@ def _read_indexes(
             if server_oids
             else " AND false"
         )
-    if isinstance(r, SharedSnapshotPool):
+    if r.plans_ahead:
         r.plan_next([Planned(Q_INDEX_DEFINITIONS, "index definitions", part=part)])
     server: list[tuple[Table | View, str, int]] = []  # (relation, index, oid) left to the server
     for is_plain, (
@@ -1630,7 +1684,7 @@ def _read_indexes(
 
 
 def _server_indexes(
-    r: _Reader | SharedSnapshotPool,
+    r: Rows,
     part: str,
     server: list[tuple[Table | View, str, int]],
     quote: Quoter,
@@ -1884,7 +1938,7 @@ def _index(
     )
 
 
-def _read_policies(r: _Reader, relations: dict[int, Table | View]) -> None:
+def _read_policies(r: Rows, relations: dict[int, Table | View]) -> None:
     for relid, name, command, permissive, roles, using, with_check in r.rows(
         Q_POLICIES, "policies"
     ):
@@ -1908,7 +1962,7 @@ def _decode_args(raw: bytes | None) -> list[str]:
     )
 
 
-def _read_triggers(r: _Reader, relations: dict[int, Table | View]) -> None:
+def _read_triggers(r: Rows, relations: dict[int, Table | View]) -> None:
     for (
         relid,
         name,
@@ -2016,7 +2070,7 @@ def _settings(values: list[str | None]) -> dict[str, int | str]:
     return settings
 
 
-def _read_grants(r: _Reader, relations: dict[int, Table | View], words: _Words) -> None:
+def _read_grants(r: Rows, relations: dict[int, Table | View], words: _Words) -> None:
     last = rel = None
     for relid, grantee, privilege, grantable, grantor in r.rows(Q_GRANTS, "table privileges"):
         if relid != last:  # grouped by relation

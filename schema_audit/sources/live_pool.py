@@ -69,6 +69,8 @@ class _Job:
 class SharedSnapshotPool:
     """Runs a plan of catalog queries on ``connections`` connections sharing one snapshot."""
 
+    plans_ahead = True  # queries depending on rows read are handed over by plan_next
+
     def __init__(
         self,
         main: Reader,
