@@ -175,3 +175,25 @@ def test_no_child_where_a_fork_is_not_safe(make_db) -> None:  # type: ignore[no-
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout.splitlines()[-1]) == [["public.t"], True]
+
+
+def test_the_child_holds_no_copy_of_the_output(tmp_path: Path) -> None:
+    """A command that fails before its read ends (no spec) while the child still waits for
+    the server (a host that never answers the connection): whoever reads the command's output
+    sees it end when the command ends, not up to the connect timeout later."""
+    import socket
+
+    quiet = socket.socket()
+    quiet.bind(("127.0.0.1", 0))
+    quiet.listen(1)  # accepts the connection, never answers the startup packet
+    port = quiet.getsockname()[1]
+    try:
+        started = time.monotonic()
+        proc = _cli(
+            "audit", "-s", str(tmp_path / "missing.yaml"), "--dsn", f"host=127.0.0.1 port={port}"
+        )
+        elapsed = time.monotonic() - started
+    finally:
+        quiet.close()
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
+    assert elapsed < 8, elapsed  # the connect timeout is 10 s

@@ -2367,6 +2367,13 @@ PROTECTIONS = [
         "",
         "tests/test_early_read.py::test_the_read_s_thread_imports_no_extension_module",
     ),
+    Protection(
+        "live-child-holds-no-output",
+        "schema_audit/sources/live_child.py",
+        "                os.dup2(quiet, fd)",
+        "                pass",
+        "tests/test_live_child.py::test_the_child_holds_no_copy_of_the_output",
+    ),
 ]
 
 

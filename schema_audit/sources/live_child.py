@@ -86,6 +86,13 @@ def fork(
         try:
             os.close(to_child)
             os.close(from_child)
+            # nothing is printed here (failures go through the pipe), and a pipeline reading
+            # this process's output (``schema-audit … | tee``, a test's capture) must see its
+            # end when this process exits, not when a child still reading closes its copies
+            quiet = os.open(os.devnull, os.O_RDWR)
+            for fd in (0, 1, 2):
+                os.dup2(quiet, fd)
+            os.close(quiet)
             with open(from_parent, "rb") as requests, open(to_parent, "wb") as answers:
                 _serve(requests, answers, dsn, schemas, jobs, statement_timeout_ms, lock_timeout_ms)
             code = 0
