@@ -9,11 +9,15 @@ relation lock as soon as the query that took it has returned, keeping its snapsh
 
 from __future__ import annotations
 
+import json
+import os
 import threading
+from pathlib import Path
 
 import psycopg
 import pytest
 
+from schema_audit.cli import early_read
 from schema_audit.sources import live
 
 SCHEMA = (
@@ -58,22 +62,37 @@ def dsn(make_db):  # type: ignore[no-untyped-def]
     return make_db("locks", SCHEMA)
 
 
+@pytest.mark.parametrize("where", ["in process", "in the early read's child"])
 def test_no_relation_lock_outlives_the_catalog_query_that_took_it(
-    dsn: str, monkeypatch: pytest.MonkeyPatch
+    dsn: str, where: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    held: dict[str, list[tuple[str, str]]] = {}
+    """After each query, what its connection still holds on the user's tables: nothing, in
+    a read made here and in the child that runs the early read's queries (the watcher runs
+    in that child and writes what it saw to a file)."""
+    seen = tmp_path / "held.jsonl"
     real_rows = live._Reader.rows
 
     def rows_then_look(self, query, what, **kwargs):  # type: ignore[no-untyped-def]
         out = real_rows(self, query, what, **kwargs)
         with psycopg.connect(dsn, autocommit=True) as watcher:
             pid = self.conn.info.backend_pid
-            held[what] = watcher.execute(LOCKS_ON_USER_TABLES, (pid,)).fetchall()
+            locks = watcher.execute(LOCKS_ON_USER_TABLES, (pid,)).fetchall()
+        with seen.open("a") as file:
+            file.write(json.dumps([os.getpid(), what, locks]) + "\n")
         return out
 
     monkeypatch.setattr(live._Reader, "rows", rows_then_look)
-    model = live.introspect(dsn)
+    if where == "in process":
+        model = live.introspect(dsn)
+    else:
+        monkeypatch.chdir(tmp_path)
+        early_read.start(["inspect", "--dsn", dsn])
+        model = early_read.take(dsn, None, 4).result(lambda line: None).model
     assert "public.big_orders" in model.views  # the definitions were read
+    watched = [json.loads(line) for line in seen.read_text().splitlines()]
+    readers = {pid for pid, _, _ in watched}
+    assert (readers == {os.getpid()}) == (where == "in process"), readers  # the child's, there
+    held = {what: locks for _, what, locks in watched}
     assert len(held) >= 10  # every query was watched
     assert {what: locks for what, locks in held.items() if locks} == {}
 

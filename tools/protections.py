@@ -2374,6 +2374,13 @@ PROTECTIONS = [
         "                pass",
         "tests/test_live_child.py::test_the_child_holds_no_copy_of_the_output",
     ),
+    Protection(
+        "live-child-pipes-above-stdio",
+        "schema_audit/sources/live_child.py",
+        "    if fd > 2:\n        return fd",
+        "    if True:\n        return fd",
+        "tests/test_cli_exit.py::test_a_closed_stdout_still_ends_cleanly",
+    ),
 ]
 
 

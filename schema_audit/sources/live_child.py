@@ -78,8 +78,8 @@ def fork(
 
     if not sys.platform.startswith("linux") or threading.active_count() != 1:
         return None
-    from_parent, to_child = os.pipe()  # (read end, write end)
-    from_child, to_parent = os.pipe()
+    from_parent, to_child = map(_above_stdio, os.pipe())  # (read end, write end)
+    from_child, to_parent = map(_above_stdio, os.pipe())
     pid = os.fork()
     if pid == 0:  # the child: never returns into the command line's code
         code = 1
@@ -101,6 +101,19 @@ def fork(
     os.close(from_parent)
     os.close(to_parent)
     return pid, open(to_child, "wb"), open(from_child, "rb")
+
+
+def _above_stdio(fd: int) -> int:
+    """``fd``, moved above 0-2 if it took the place of a closed stdin, stdout or stderr
+    (``schema-audit … >&-``): the child points those at /dev/null, and this process must find
+    them closed as it started, not holding a pipe (its exit then failed to flush stdout)."""
+    if fd > 2:
+        return fd
+    import fcntl
+
+    moved = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 3)
+    os.close(fd)
+    return moved
 
 
 def _serve(
