@@ -78,9 +78,19 @@ def fork(
 
     if not sys.platform.startswith("linux") or threading.active_count() != 1:
         return None
-    from_parent, to_child = map(_above_stdio, os.pipe())  # (read end, write end)
-    from_child, to_parent = map(_above_stdio, os.pipe())
-    pid = os.fork()
+    opened: list[int] = []
+    try:
+        for _ in range(2):
+            opened += os.pipe()  # (read end, write end)
+        for n, fd in enumerate(opened):
+            opened[n] = _above_stdio(fd)
+        from_parent, to_child, from_child, to_parent = opened
+        pid = os.fork()
+    except OSError:  # no pipe or process to be had (a process or memory limit): read here
+        for fd in opened:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        return None
     if pid == 0:  # the child: never returns into the command line's code
         code = 1
         try:
