@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import psycopg
+from test_parallel_read import _catalog_refused
 
 from schema_audit.model import to_data
 from schema_audit.sources import live, live_child
@@ -75,6 +76,18 @@ def test_the_child_s_rows_make_the_model_an_in_process_read_makes(make_db) -> No
         assert got["psycopg"] is False
         assert got["target"] == live.redact_dsn(dsn) and got["notes"] == []
         assert '"a.orders"' in got["model"]
+
+
+def test_what_the_child_could_not_read_is_said_as_in_process(pg_server, make_db) -> None:  # type: ignore[no-untyped-def]
+    """pg_constraint refused to the role: the same blind spots, in the same order, and the
+    same model, on one connection and on four."""
+    dsn = make_db("child_refused", SCHEMA)
+    with _catalog_refused(pg_server, dsn, "pg_constraint", "child_noconstraints") as role_dsn:
+        for jobs in (1, 4):
+            got = _early(["inspect", "--dsn", role_dsn, "--jobs", str(jobs)])
+            model = live.introspect(role_dsn, jobs=jobs, notice=lambda line: None)
+            assert model.blind_spots and got["model"] == json.dumps(to_data(model), sort_keys=True)
+            assert json.loads(got["model"])["blind_spots"] == model.blind_spots
 
 
 def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
