@@ -85,6 +85,7 @@ def fork(
         for n, fd in enumerate(opened):
             opened[n] = _above_stdio(fd)
         from_parent, to_child, from_child, to_parent = opened
+        _widen(to_parent)
         pid = os.fork()
     except OSError:  # no pipe or process to be had (a process or memory limit): read here
         for fd in opened:
@@ -124,6 +125,17 @@ def _above_stdio(fd: int) -> int:
     moved = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 3)
     os.close(fd)
     return moved
+
+
+def _widen(fd: int) -> None:
+    """The rows' pipe as wide as Linux lets a user make it (1 MiB by default, not 64 KiB): a
+    query's rows (≈ 5 MB at 5,000 tables) then cross in a few writes, not one wake-up of
+    each process per 64 KiB."""
+    import fcntl
+
+    # refused above /proc/sys/fs/pipe-max-size: the pipe stays as it is
+    with contextlib.suppress(OSError, AttributeError):  # F_SETPIPE_SZ: Linux, Python 3.10+
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, 1 << 20)
 
 
 def _serve(
