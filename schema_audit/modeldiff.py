@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from schema_audit import sqlbody, sqlnorm, sqltime
+from schema_audit import boundtext, sqlbody, sqlnorm, sqltime
 from schema_audit.model import (
     RUNNER,
     CheckConstraint,
@@ -640,6 +640,16 @@ def _diff_table(a: Table, b: Table, add: _Collector) -> None:
         words(b.partition_key or ""),
     )
     add(obj, "INHERITS", ", ".join(a.inherits), ", ".join(b.inherits))
+    add(obj, "partition of", a.partition_of or "", b.partition_of or "")
+    add.reads = _exists(t) + (("partition_bound", t, "*"),)
+    add(
+        obj,
+        "partition bound",
+        a.partition_bound or "",
+        b.partition_bound or "",
+        boundtext.bound_key(a.partition_bound or ""),
+        boundtext.bound_key(b.partition_bound or ""),
+    )
     add.reads = (("column", t, "*"),)
     add(
         obj,

@@ -29,6 +29,7 @@ LAYERS: dict[str, int] = {
     "schema_audit.jsonbtext": 0,  # jsonb literals as PostgreSQL prints the stored value
     "schema_audit.jsonpathtext": 0,  # jsonpath constants in one form of PostgreSQL's printing
     "schema_audit.byteatext": 0,  # bytea constants as their bytes in hex, as PostgreSQL prints them
+    "schema_audit.boundtext": 0,  # partition bounds compared as PostgreSQL stores them
     "schema_audit.exprlist": 0,  # pg_get_expr's comma-separated lists (proargdefaults) split
     "schema_audit.collation": 0,  # collation names as PostgreSQL resolves them
     "schema_audit.redact": 0,

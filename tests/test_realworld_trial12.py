@@ -62,3 +62,75 @@ def test_a_grant_to_a_role_that_may_own_the_table_is_not_extra(
     strict = findings["tables.auth.users.exactly.privileges"]
     assert strict["status"] == "FAIL"
     assert "public SELECT" in strict["message"]
+
+
+# pg_dump's form of a partitioned table (devrimgunduz/pagila's `payment`): partitions attached
+# with bounds printed in the dumping session's TimeZone, so a month after a DST change reads
+# `'2022-04-01 01:00:00+01'`; and a timestamp (no zone) key, whose literal's offset is ignored.
+DUMPED_PARTITIONS = """
+    CREATE TABLE public.payment (
+        payment_id integer NOT NULL,
+        payment_date timestamp with time zone NOT NULL
+    ) PARTITION BY RANGE (payment_date);
+    CREATE TABLE public.payment_p2022_03 (
+        payment_id integer NOT NULL,
+        payment_date timestamp with time zone NOT NULL
+    );
+    ALTER TABLE ONLY public.payment ATTACH PARTITION public.payment_p2022_03
+        FOR VALUES FROM ('2022-03-01 00:00:00+00') TO ('2022-04-01 01:00:00+01');
+    CREATE TABLE public.payment_p2022_04 PARTITION OF public.payment
+        FOR VALUES FROM ('2022-04-01 01:00:00+01') TO ('2022-05-01 03:30:00+03:30');
+    CREATE TABLE public.visit (id integer, "At" timestamp(0) without time zone)
+        PARTITION BY LIST ("At");
+    CREATE TABLE public.visit_a PARTITION OF public.visit
+        FOR VALUES IN ('2022-04-01 01:00:00+01', '2022-4-2');
+"""
+
+
+def test_a_time_partition_bound_is_the_value_the_catalog_prints(
+    make_db: Any, tmp_path: Path
+) -> None:
+    """PostgreSQL stores a timestamptz bound as an instant and prints it in the reading
+    session's TimeZone (UTC for the tool): `'2022-04-01 01:00:00+01'` reads back
+    `'2022-04-01 00:00:00+00'`. The static reading kept the text as written, so each such
+    partition's `partition_bound` FAILed both ways (pagila's pg_dump: 5 partitions). A literal
+    of a date/time key is now the value the catalog prints."""
+    from schema_audit.sources import live
+    from schema_audit.sources.ddl import interpret
+
+    dsn = make_db("trial12_bounds", DUMPED_PARTITIONS)
+    catalog, static = live.introspect(dsn), interpret(DUMPED_PARTITIONS)
+    for name in ("public.payment_p2022_03", "public.payment_p2022_04", "public.visit_a"):
+        assert static.tables[name].partition_bound == catalog.tables[name].partition_bound
+    spec = tmp_path / "spec.yaml"
+    runner = CliRunner()
+    assert runner.invoke(app, ["init", "--dsn", dsn, "-o", str(spec)]).exit_code == 0
+    history = tmp_path / "history"
+    history.mkdir()
+    (history / "pagila-schema.sql").write_text(DUMPED_PARTITIONS)
+    result = runner.invoke(app, ["audit", "-s", str(spec), "--sql", str(history), "-f", "json"])
+    failing = [f["id"] for f in json.loads(result.output)["findings"] if f["status"] == "FAIL"]
+    assert [i for i in failing if not i.startswith("rules.")] == []
+
+
+def test_diff_compares_partition_bounds_and_parents(make_db: Any) -> None:
+    """`diff` compared a table's partition key and INHERITS parents but neither its partition
+    bound nor the table it is a partition of: it said "0 differences" for pagila while the
+    audit FAILed five bounds, and would for a partition moved to other bounds or detached
+    (silence). Both are compared now, bounds as the audit compares them."""
+    from schema_audit.modeldiff import diff_models
+    from schema_audit.sources import live
+    from schema_audit.sources.ddl import interpret
+
+    dsn = make_db("trial12_diff_bounds", DUMPED_PARTITIONS)
+    catalog = live.introspect(dsn)
+    assert [str(d) for d in diff_models(catalog, interpret(DUMPED_PARTITIONS))] == []
+    moved = DUMPED_PARTITIONS.replace("TO ('2022-05-01 03:30:00+03:30')", "TO ('2022-05-02')")
+    detached = (
+        DUMPED_PARTITIONS + "ALTER TABLE public.payment DETACH PARTITION public.payment_p2022_03;"
+    )
+    found = [str(d) for d in diff_models(catalog, interpret(moved))]
+    assert len(found) == 1 and "payment_p2022_04: partition bound" in found[0]
+    found = [str(d) for d in diff_models(catalog, interpret(detached))]
+    assert any("payment_p2022_03: partition of" in d for d in found), found
+    assert any("payment_p2022_03: partition bound" in d for d in found), found

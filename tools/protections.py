@@ -1139,14 +1139,16 @@ PROTECTIONS = [
     Protection(
         "static-reads-partition-bounds",
         "schema_audit/sources/ddl/tables.py",
-        "        table.partition_bound = partition_bound(interp, table.qualified_name, node.partbound)",
+        "        table.partition_bound = partition_bound(\n"
+        "            interp, table.qualified_name, node.partbound, parent_table\n"
+        "        )",
         "        pass",
         "tests/test_init_exact6.py::test_a_change_after_init_fails -k 'sql and partition'",
     ),
     Protection(
         "static-reads-attached-partition-bounds",
         "schema_audit/sources/ddl/alter_table.py",
-        "        child.partition_bound = partition_bound(interp, child.qualified_name, cmd.def_.bound)",
+        "        child.partition_bound = partition_bound(interp, child.qualified_name, cmd.def_.bound, table)",
         "        pass",
         "tests/test_init_exact7.py::test_a_computed_bound_is_deferred_statically",
     ),
@@ -2380,6 +2382,20 @@ PROTECTIONS = [
         "    if fd > 2:\n        return fd",
         "    if True:\n        return fd",
         "tests/test_cli_exit.py::test_a_closed_stdout_still_ends_cleanly",
+    ),
+    Protection(
+        "static-time-partition-bound-as-stored",
+        "schema_audit/sources/ddl/partitions.py",
+        "                text = stored  # the value, as the catalog prints it in UTC\n",
+        "                pass\n",
+        "tests/test_realworld_trial12.py::test_a_time_partition_bound_is_the_value_the_catalog_prints",
+    ),
+    Protection(
+        "diff-compares-partition-bounds",
+        "schema_audit/modeldiff.py",
+        '        boundtext.bound_key(b.partition_bound or ""),\n',
+        '        boundtext.bound_key(a.partition_bound or ""),\n',
+        "tests/test_realworld_trial12.py::test_diff_compares_partition_bounds_and_parents",
     ),
 ]
 

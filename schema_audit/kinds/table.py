@@ -24,7 +24,6 @@ missing they are NOT_APPLICABLE (one FAIL for the table, not a cascade).
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from schema_audit import sqlnorm
@@ -42,6 +41,7 @@ from schema_audit.audit.findings import (
 )
 from schema_audit.audit.options import option_diffs
 from schema_audit.audit.tables import show_scalar
+from schema_audit.boundtext import same_bound
 from schema_audit.enums import PASS, Status
 from schema_audit.kinds import _acl, requirement_kind
 from schema_audit.model import SchemaModel, Table, qualify
@@ -76,36 +76,6 @@ def _same_words(expected: str, actual: str | None) -> bool:
     """Texts equal but for runs of whitespace between tokens (a partition key as the catalog
     prints it); a literal's or a quoted name's spaces are kept, being part of its value."""
     return actual is not None and words(expected) == words(actual)
-
-
-_QUOTED_NUMBER = re.compile(r"'(-?\d+(?:\.\d+)?)'")
-_DATE = re.compile(r"'(\d{4})-(\d{1,2})-(\d{1,2})")
-_MIDNIGHT = re.compile(r"(?<=\d) 00:00:00(?:\+00(?::00)?)?'")
-
-
-def _bound_words(text: str) -> list[str]:
-    """A bound's text with a number's quotes dropped (``'10'`` for an integer key is stored,
-    and printed, as 10; for a text key both print '10'), a date's month and day padded
-    (``'2020-1-1'`` is stored as 2020-01-01) and a timestamp's midnight UTC dropped (a
-    history's ``'2025-01-01'`` for a timestamptz key prints as ``'2025-01-01 00:00:00+00'``
-    when the migration ran in UTC), split into words."""
-    text = _QUOTED_NUMBER.sub(r"\1", text)
-    text = _DATE.sub(lambda m: f"'{m[1]}-{int(m[2]):02d}-{int(m[3]):02d}", text)
-    # midnight (UTC) of a timestamp key, as the catalog prints '2025-01-01' read into one
-    text = _MIDNIGHT.sub("'", text)
-    return words(text.replace("(", " ( ").replace(")", " ) ").replace(",", " , "))
-
-
-def same_bound(expected: str, actual: str | None) -> bool:
-    """Partition bounds (FOR VALUES …, DEFAULT) equal as PostgreSQL stores them: keywords'
-    case, spacing, a number's quotes and a date's padding aside."""
-    if actual is None:
-        return False
-    mine, theirs = _bound_words(expected), _bound_words(actual)
-    upper = {"for", "values", "from", "to", "in", "with", "default", "minvalue", "maxvalue", "null"}
-    return [w.lower() if w.lower() in upper else w for w in mine] == [
-        w.lower() if w.lower() in upper else w for w in theirs
-    ]
 
 
 def _same_partition_key(expected: str, actual: str | None) -> bool:

@@ -173,7 +173,7 @@ def _partition(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -> 
     if cmd.subtype == A.AT_AttachPartition:
         refuse_attach(table, child)
         child.partition_of = table.qualified_name
-        child.partition_bound = partition_bound(interp, child.qualified_name, cmd.def_.bound)
+        child.partition_bound = partition_bound(interp, child.qualified_name, cmd.def_.bound, table)
         clone_into_partition(interp, table, child)  # PostgreSQL clones what is missing
     elif child.partition_of == table.qualified_name:
         child.partition_of = None

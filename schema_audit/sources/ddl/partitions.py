@@ -7,11 +7,14 @@ indexes/constraints added to the parent later, with names chosen from the partit
 from __future__ import annotations
 
 import dataclasses
+import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from pglast import ast
 from pglast.enums import AlterTableType, ConstrType
 
+from schema_audit import sqltime
 from schema_audit.model import ForeignKey, Index, PrimaryKey, Table, UniqueConstraint, qualify
 from schema_audit.sources import effects as fx
 from schema_audit.sources.ddl import index_links
@@ -226,12 +229,14 @@ def clone_foreign_key(interp: DdlInterpreter, fk: ForeignKey, child: Table) -> N
     )
 
 
-def partition_bound(interp: DdlInterpreter, key: str, bound: ast.PartitionBoundSpec) -> str | None:
+def partition_bound(
+    interp: DdlInterpreter, key: str, bound: ast.PartitionBoundSpec, parent: Table | None = None
+) -> str | None:
     """``bound_text``; a bound computed by an expression (``FROM (now())``, ``IN (lower('A'))``)
     is stored by PostgreSQL as the value it had when the partition was made, not known here:
     None, and the statement listed as not applied for that partition's bound (what reads it
     is DEFERRED, never compared with a guess; ``init`` writes ``partition_bound: null``)."""
-    text = bound_text(bound)
+    text = bound_text(bound, key_time_types(parent))
     if text is None:
         interp._unapplied(
             "unsupported",
@@ -242,33 +247,91 @@ def partition_bound(interp: DdlInterpreter, key: str, bound: ast.PartitionBoundS
     return text
 
 
-def bound_text(bound: ast.PartitionBoundSpec | None) -> str | None:
+def bound_text(
+    bound: ast.PartitionBoundSpec | None, times: Sequence[str | None] = ()
+) -> str | None:
     """FOR VALUES … / DEFAULT as pg_get_expr(relpartbound) prints it, for bounds of constants
     (None for an expression PostgreSQL evaluates when the partition is made: its value is not
-    known here). Strings print quoted, numbers bare, MINVALUE / MAXVALUE / NULL as words."""
+    known here). Strings print quoted, numbers bare, MINVALUE / MAXVALUE / NULL as words.
+    ``times``: per partition key, its date/time type (``sqltime.TYPES``) where it is one: a
+    literal of such a key is the value PostgreSQL stores, printed as the catalog read in UTC
+    prints it (``'2022-04-01 01:00:00+01'`` is ``'2022-04-01 00:00:00+00'``)."""
     if bound is None:
         return None
     if bound.is_default:
         return "DEFAULT"
     if bound.strategy == "h":
         return f"FOR VALUES WITH (modulus {bound.modulus}, remainder {bound.remainder})"
+    first = times[0] if times else None
     if bound.strategy == "l":
-        values = [_datum(d) for d in bound.listdatums or ()]
+        values = [_datum(d, first) for d in bound.listdatums or ()]
         return None if None in values else f"FOR VALUES IN ({', '.join(values)})"  # type: ignore[arg-type]
-    lower = [_datum(d) for d in bound.lowerdatums or ()]
-    upper = [_datum(d) for d in bound.upperdatums or ()]
+    lower = [_datum(d, _nth(times, i)) for i, d in enumerate(bound.lowerdatums or ())]
+    upper = [_datum(d, _nth(times, i)) for i, d in enumerate(bound.upperdatums or ())]
     if None in lower or None in upper:
         return None
     return f"FOR VALUES FROM ({', '.join(lower)}) TO ({', '.join(upper)})"  # type: ignore[arg-type]
 
 
-def _datum(node: object) -> str | None:
+def _nth(times: Sequence[str | None], i: int) -> str | None:
+    return times[i] if i < len(times) else None
+
+
+# a partition key's type as the model spells it -> its sqltime type (typmods aside)
+_TIME_TYPES = {
+    "timestamp with time zone": "timestamptz",
+    "timestamp without time zone": "timestamp",
+    "timestamp": "timestamp",
+    "date": "date",
+}
+_TYPMOD = re.compile(r"\(\d+\)")
+
+
+def key_time_types(parent: Table | None) -> list[str | None]:
+    """Per key of ``parent``'s partition key, the ``sqltime`` type of a plain column key of a
+    date/time type, None for other keys (an expression, another type)."""
+    if parent is None or not parent.partition_key:
+        return []
+    text = parent.partition_key
+    out: list[str | None] = []
+    for item in _top_level_items(text[text.find("(") + 1 : text.rfind(")")]):
+        name = item.strip()
+        name = name[1:-1].replace('""', '"') if name.startswith('"') else name.lower()
+        column = parent.columns.get(name)
+        out.append(_TIME_TYPES.get(_TYPMOD.sub("", column.type)) if column else None)
+    return out
+
+
+def _top_level_items(text: str) -> list[str]:
+    """``text`` split at the commas outside parentheses and quotes."""
+    items, depth, quote, start = [], 0, "", 0
+    for i, ch in enumerate(text):
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            items.append(text[start:i])
+            start = i + 1
+    items.append(text[start:])
+    return items
+
+
+def _datum(node: object, time_type: str | None = None) -> str | None:
     if isinstance(node, ast.A_Const):
         if node.isnull:
             return "NULL"
         value = node.val
         if isinstance(value, ast.String):
-            return "'" + str(value.sval).replace("'", "''") + "'"
+            text = str(value.sval)
+            stored = sqltime.fold(time_type, text) if time_type else None
+            if stored is not None and not sqltime.depends_on_session(stored):
+                text = stored  # the value, as the catalog prints it in UTC
+            return "'" + text.replace("'", "''") + "'"
         if isinstance(value, ast.Integer):
             return str(value.ival)
         if isinstance(value, ast.Float):

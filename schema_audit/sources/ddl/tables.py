@@ -55,8 +55,10 @@ def create_table(interp: DdlInterpreter, node: ast.CreateStmt) -> None:
         parent = node.inhRelations[0]
         parent_key = qualify(interp._schema_of(parent), parent.relname)
         table.partition_of = parent_key
-        table.partition_bound = partition_bound(interp, table.qualified_name, node.partbound)
         parent_table = interp.model.tables.get(parent_key)
+        table.partition_bound = partition_bound(
+            interp, table.qualified_name, node.partbound, parent_table
+        )
         if parent_table:
             for col in parent_table.columns.values():
                 # a partition's column is the parent's: its collation and generation expression too
