@@ -122,3 +122,30 @@ def test_a_role_only_an_included_file_grants_to_is_assumed(pg_server, tmp_path: 
     )
     assert not [f for f in result.findings if f.id.startswith("migrations.replay-failed")]
     assert "static9_reporting" in result.finding("migrations.replay-assumed").message
+
+
+def test_a_stopped_replay_names_the_meta_commands_after_the_stop(pg_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The replay stops at the first meta-command it does not run; the ones after it (in the
+    same file, in an including file, in files not reached) were not named, so a history with
+    a \\gset and, later, a \\connect and an \\if looked like it had one gap. They are listed."""
+    files = {
+        "001_init.sql": "CREATE TABLE items (id int PRIMARY KEY);\n",
+        "002_more.sql": "SELECT 1 AS one \\gset\nCREATE TABLE later (id int);\n\\connect other\n",
+        "003_last.sql": "\\if :one\nCREATE TABLE maybe (id int);\n\\endif\n",
+    }
+    stop = _stopped(tmp_path, pg_server, files)
+    assert stop.message.startswith(
+        "replay stopped at history/002_more.sql:1: psql meta-command \\gset"
+    )
+    assert (
+        "later meta-commands the replay would not run either: history/002_more.sql:3 \\connect, "
+        "history/003_last.sql:1 \\if, history/003_last.sql:3 \\endif"
+    ) in stop.message, stop.message
+    inner = dict(FILES)
+    inner["sub/deeper/c.sql"] = "CREATE TABLE c (id int);\n\\connect other\n\\copy c from x\n"
+    inner["002_more.sql"] = "\\getenv home HOME\n" + inner["002_more.sql"]
+    (tmp_path / "inner").mkdir()
+    stop = _stopped(tmp_path / "inner", pg_server, inner)
+    assert (
+        "either: history/sub/deeper/c.sql:3 \\copy, history/002_more.sql:1 \\getenv"
+    ) in stop.message, stop.message

@@ -462,6 +462,28 @@ def _with_includes(text: str, display: str, includes: Includes) -> Iterator[str]
             includes.reading.pop()
 
 
+def _read(file: Path) -> str:
+    """An included file's whole text (psql reads all of it), empty when it cannot be read."""
+    try:
+        return file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def _texts(files: Sequence[Path], path: Path) -> list[tuple[str, str]]:
+    """(name as reports give it, the text a runner applies) of each of ``files``; a file that
+    cannot be read is left out (the replay did not reach it)."""
+    from schema_audit.sources.sqlfile import _display, _up_section
+
+    out = []
+    for file in files:
+        try:
+            out.append((_display(file, path), _up_section(file.read_text(encoding="utf-8"))))
+        except (OSError, UnicodeDecodeError):
+            continue
+    return out
+
+
 def replay_sql(
     path: Path, scratch: Scratch, *, on_step=None, search_path: Sequence[str] | None = None
 ) -> None:
@@ -477,7 +499,7 @@ def replay_sql(
     gets it here too: ``LOCK TABLE`` works, and a failing statement leaves nothing of its
     file (the earlier files stay applied, and the replay stops there, as the runner does).
     """
-    from schema_audit.sources.replay_psql import NotReplayed, Where, run_text
+    from schema_audit.sources.replay_psql import NotReplayed, Where, later_meta_commands, run_text
     from schema_audit.sources.runner_transactions import in_one_transaction
     from schema_audit.sources.sqlfile import _display, _up_section, discover
 
@@ -485,12 +507,13 @@ def replay_sql(
     files = layout.files if layout is not None else [path]
     root = path.resolve() if path.is_dir() else path.resolve().parent
     includes = Includes(root, lambda p: _display(p, path))
-    for file in files:
+    for index, file in enumerate(files):
         display = _display(file, path)
         started = time.perf_counter()
         error: str | None = None
         where = Where(display)
         includes.reading = [file]
+        text = ""
         try:
             raw = file.read_text(encoding="utf-8")
             text = _up_section(raw)
@@ -512,6 +535,9 @@ def replay_sql(
                     conn.execute("COMMIT")
         except NotReplayed as exc:
             error, where.file, where.line = str(exc), exc.file, exc.line
+            inner = [(exc.file, _read(includes.reading[-1]))] if exc.file != display else []
+            later = [*inner, (display, text), *_texts(files[index + 1 :], path)]
+            error += later_meta_commands(exc, later)
         except (psycopg.Error, UnicodeDecodeError, OSError) as exc:
             error = scrub(_error_line(exc))
         if error and where.file != display:  # in an included file: its own file:line

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import psycopg
 
 from schema_audit.sources.psqlinclude import Includes, is_include
+from schema_audit.sources.psqlmeta import find_unread
 from schema_audit.sources.statements import _blank_copy_data, split_statements
 
 # meta-commands that change neither the database nor which statements run
@@ -80,6 +81,36 @@ def unrun(sql: str) -> Iterator[tuple[int, str]]:
         if name in HARMLESS or name in _AS_STATEMENTS:
             continue
         yield sql.count("\n", 0, m.start()) + 1, m.group().strip()
+
+
+def not_run(sql: str) -> list[tuple[int, str]]:
+    """(line, text) of each meta-command of ``sql`` the replay would stop at: those of
+    ``unrun`` and each ``\\gset``, in order (for the list a stopped replay gives of what it
+    did not reach)."""
+    found = list(unrun(sql))
+    if "\\gset" in sql:
+        found += [(line, text) for line, text in find_unread(sql)[1] if text.startswith("\\gset")]
+    return sorted(found)
+
+
+def later_meta_commands(stopped: NotReplayed, texts: list[tuple[str, str]], most: int = 5) -> str:
+    """The end of a stopped replay's message: the meta-commands it would also stop at that
+    come after the stop, in the stopped file's own text (an included file's stop: the rest
+    of the including file) and in the files not reached (``texts``: (name, text), the stopped
+    file first). Before, only the first was named, and a history with a \\gset in one file
+    and a \\connect in a later one looked like it had one gap."""
+    later = [
+        f"{name}:{line} {text.split(None, 1)[0]}"
+        for name, text_of_file in texts
+        for line, text in not_run(text_of_file)
+        if (name, line) != (stopped.file, stopped.line)
+    ]
+    if not later:
+        return ""
+    shown = ", ".join(later[:most]) + (
+        f" and {len(later) - most} more" if len(later) > most else ""
+    )
+    return f"; later meta-commands the replay would not run either: {shown}"
 
 
 def run_text(conn: psycopg.Connection, text: str, where: Where, includes: Includes | None) -> None:
