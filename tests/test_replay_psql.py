@@ -149,3 +149,43 @@ def test_a_stopped_replay_names_the_meta_commands_after_the_stop(pg_server, tmp_
     assert (
         "either: history/sub/deeper/c.sql:3 \\copy, history/002_more.sql:1 \\getenv"
     ) in stop.message, stop.message
+
+
+# psql variables live in the session: an included file uses the ones set before its \i
+SET_THEN_INCLUDE = {
+    "001_init.sql": (
+        "\\set schema_name app\n"
+        "\\set owner_note 'made by ops'\n"
+        "CREATE SCHEMA :schema_name;\n"
+        "\\ir sub/tables.sql\n"
+        "\\set schema_name other\n"
+        "CREATE TABLE items (id int PRIMARY KEY);\n"
+    ),
+    "sub/tables.sql": (
+        "CREATE TABLE :schema_name.accounts (id int PRIMARY KEY, note text DEFAULT :'owner_note');\n"
+        "\\ir deeper/more.sql\n"
+    ),
+    "sub/deeper/more.sql": "COMMENT ON TABLE :\"schema_name\".accounts IS :'owner_note';\n",
+}
+
+
+def test_set_variables_reach_included_files(pg_server, make_db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """`\\set schema_name app` then `\\ir sub/tables.sql` using `:schema_name`: psql runs the
+    included file in the same session, with the variable set. The static reading and the
+    replay interpolated each text alone, so the included statements were syntax errors
+    (static: `app.accounts` missing, taken as refused; replay: stopped). Both hand the
+    variables set before the include on to it, nested includes too."""
+    from schema_audit.sources.sqlfile import load_sql
+
+    history = _history(tmp_path, SET_THEN_INCLUDE)
+    dsn = make_db("replaysetinclude")
+    psql_f(dsn, history, "001_init.sql")
+    catalog = live.introspect(dsn)
+    assert "app.accounts" in catalog.tables
+    static = load_sql(history)
+    assert [str(d) for d in diff_models(catalog, static)] == []
+    result = audit(
+        load_spec(tmp_path / "spec.yaml"), sql=history, scratch_dsn=pg_server.admin_dsn, replay=True
+    )
+    assert not [f for f in result.findings if f.id.startswith("migrations.replay-failed")]
+    assert [str(d) for d in diff_models(catalog, result.model)] == []

@@ -2404,6 +2404,20 @@ PROTECTIONS = [
         "            pass\n",
         "tests/test_replay_psql.py::test_a_stopped_replay_names_the_meta_commands_after_the_stop",
     ),
+    Protection(
+        "static-include-inherits-psql-variables",
+        "schema_audit/sources/ddl/interpreter.py",
+        "                split_statements(text, True, variables),\n",
+        "                split_statements(text, True),\n",
+        "tests/test_replay_psql.py::test_set_variables_reach_included_files",
+    ),
+    Protection(
+        "replay-include-inherits-psql-variables",
+        "schema_audit/sources/replay_psql.py",
+        "    run_text(conn, text, where, includes, variables)",
+        "    run_text(conn, text, where, includes)",
+        "tests/test_replay_psql.py::test_set_variables_reach_included_files",
+    ),
 ]
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from schema_audit.errors import SchemaAuditError
+from schema_audit.sources.psqlvars import variables_at
 
 _NAME = re.compile(r"\\(include_relative|include|ir|i)(?![A-Za-z0-9_])\s*(.*)", re.S)
 _ARG = re.compile(r"'((?:[^']|'')*)'|(\S+)")
@@ -56,6 +57,23 @@ class Includes:
     display: Callable[[Path], str]
     reading: list[Path] = field(default_factory=list)
     followed_plain: bool = False  # an \\i / \\include was followed (the report says from where)
+    # psql variables set when each file of ``reading`` after the first started (one session)
+    inherited: list[dict[str, str]] = field(default_factory=list)
+
+    def variables_at(self, line: int) -> dict[str, str]:
+        """The psql variables an include at ``line`` of the file being read hands on: those
+        its text set before that line, over the ones it started with. Read again from the
+        file only when an include is met (a reader may hold its statements, not its text)."""
+        if not self.reading:
+            return {}
+        try:
+            text = self.reading[-1].read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return dict(self.inherited[-1]) if self.inherited else {}
+        if "\\" not in text and not self.inherited:
+            return {}
+        start = self.inherited[-1] if len(self.reading) > 1 and self.inherited else {}
+        return variables_at(text, line, start)
 
     def resolve(self, command: str, where: str) -> Path:
         """The file ``command`` (``\\ir x.sql`` …) reads, written at ``where`` (file:line)."""

@@ -55,12 +55,32 @@ def _value(kind: str, value: str) -> str:
     return value
 
 
-def interpolate(sql: str) -> str:
+def interpolate(sql: str, variables: dict[str, str] | None = None) -> str:
     """``sql`` as psql sends it to the server: meta-command lines blanked, known variables
-    substituted outside quotes and comments; newlines kept (lines do not move)."""
-    variables: dict[str, str] = {}
+    substituted outside quotes and comments; newlines kept (lines do not move).
+    ``variables``: those set before the text starts (an included file sees the ones its
+    including file set before the ``\\i``: one psql session); not changed here."""
+    return _scan(sql, dict(variables or {}), len(sql))[0]
+
+
+def variables_at(sql: str, line: int, variables: dict[str, str] | None = None) -> dict[str, str]:
+    """The variables set when psql reaches ``line`` of ``sql`` (``\\set`` / ``\\unset`` lines
+    before it, outside quotes and comments), starting from ``variables``."""
+    if line <= 1:
+        return dict(variables or {})
+    end = 0
+    for _ in range(line - 1):
+        end = sql.find("\n", end) + 1
+        if end == 0:
+            end = len(sql)
+            break
+    return _scan(sql, dict(variables or {}), end)[1]
+
+
+def _scan(sql: str, variables: dict[str, str], stop: int) -> tuple[str, dict[str, str]]:
+    """(the text up to ``stop`` as psql sends it, the variables set there)."""
     out: list[str] = []
-    i, n = 0, len(sql)
+    i, n = 0, stop
     line_start = True
     while i < n:
         c = sql[i]
@@ -104,7 +124,7 @@ def interpolate(sql: str) -> str:
         else:
             out.append(c)
             i += 1
-    return "".join(out)
+    return "".join(out), variables
 
 
 def _variable(sql: str, i: int, variables: dict[str, str], out: list[str]) -> int:

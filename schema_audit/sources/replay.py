@@ -440,14 +440,17 @@ def sql_statements(path: Path) -> Iterator[str]:
         yield from _with_includes(text, _display(file, path), includes)
 
 
-def _with_includes(text: str, display: str, includes: Includes) -> Iterator[str]:
+def _with_includes(
+    text: str, display: str, includes: Includes, variables: dict[str, str] | None = None
+) -> Iterator[str]:
     """The statements of ``text``, an included file's in place (the history's references
     include theirs: a role only an included file grants to is assumed too). An include that
     cannot be followed is left to the replay, which stops there with its file:line."""
     from schema_audit.sources.psqlinclude import IncludeError, is_include
+    from schema_audit.sources.psqlvars import variables_at
     from schema_audit.sources.statements import split_statements
 
-    for stmt in split_statements(text, True):
+    for stmt in split_statements(text, True, variables):
         if not stmt.psql_meta:
             yield stmt.sql
         elif is_include(stmt.sql):
@@ -458,7 +461,8 @@ def _with_includes(text: str, display: str, includes: Includes) -> Iterator[str]
             except IncludeError:
                 continue
             includes.reading.append(path)
-            yield from _with_includes(included, str(path), includes)
+            inner = variables_at(text, stmt.line, variables)
+            yield from _with_includes(included, str(path), includes, inner)
             includes.reading.pop()
 
 

@@ -21,6 +21,7 @@ import psycopg
 
 from schema_audit.sources.psqlinclude import Includes, is_include
 from schema_audit.sources.psqlmeta import find_unread
+from schema_audit.sources.psqlvars import variables_at
 from schema_audit.sources.statements import _blank_copy_data, split_statements
 
 # meta-commands that change neither the database nor which statements run
@@ -113,12 +114,19 @@ def later_meta_commands(stopped: NotReplayed, texts: list[tuple[str, str]], most
     return f"; later meta-commands the replay would not run either: {shown}"
 
 
-def run_text(conn: psycopg.Connection, text: str, where: Where, includes: Includes | None) -> None:
+def run_text(
+    conn: psycopg.Connection,
+    text: str,
+    where: Where,
+    includes: Includes | None,
+    variables: dict[str, str] | None = None,
+) -> None:
     """Run ``text`` (of the file ``where`` names) on ``conn`` as psql runs a script;
-    ``where`` follows the statement being run (an included file's own file:line)."""
+    ``where`` follows the statement being run (an included file's own file:line);
+    ``variables``: the psql variables set when the text starts (an included file's)."""
     pending = list(unrun(text))
     last: psycopg.Cursor | None = None
-    for stmt in split_statements(text, True):
+    for stmt in split_statements(text, True, variables):
         while pending and pending[0][0] < stmt.line:
             _stop(pending[0][1], where.file, pending[0][0])
         where.line = stmt.line
@@ -127,7 +135,7 @@ def run_text(conn: psycopg.Connection, text: str, where: Where, includes: Includ
             continue
         command = stmt.sql.strip()
         if is_include(command) and includes is not None:
-            _include(conn, command, where, includes)
+            _include(conn, command, where, includes, variables_at(text, stmt.line, variables))
         elif command.startswith("\\gexec"):
             for row in last.fetchall() if last is not None and last.description else ():
                 for value in row:
@@ -140,14 +148,20 @@ def run_text(conn: psycopg.Connection, text: str, where: Where, includes: Includ
         _stop(pending[0][1], where.file, pending[0][0])
 
 
-def _include(conn: psycopg.Connection, command: str, where: Where, includes: Includes) -> None:
+def _include(
+    conn: psycopg.Connection,
+    command: str,
+    where: Where,
+    includes: Includes,
+    variables: dict[str, str],
+) -> None:
     at = f"{where.file}:{where.line}"
     path = includes.resolve(command, at)
     text = includes.read(path, at)
     outer = (where.file, where.line)
     includes.reading.append(path)
     where.file = includes.display(path)
-    run_text(conn, text, where, includes)  # an error leaves ``where`` at its statement
+    run_text(conn, text, where, includes, variables)  # an error leaves ``where`` at its statement
     includes.reading.pop()
     where.file, where.line = outer
 

@@ -88,7 +88,9 @@ def _skip_leading(text: str, pos: int) -> int:
     return pos
 
 
-def split_statements(sql: str, psql_meta: bool = False) -> Iterator[Statement]:
+def split_statements(
+    sql: str, psql_meta: bool = False, variables: dict[str, str] | None = None
+) -> Iterator[Statement]:
     """Statements of ``sql`` with their line numbers, parsed one at a time; a syntax error stays local.
 
     The text is cut by PostgreSQL's own lexer (pglast's scanner split, in C) and each
@@ -98,13 +100,17 @@ def split_statements(sql: str, psql_meta: bool = False) -> Iterator[Statement]:
     bodies contain semicolons); if it never does, it is reported alone. ``psql_meta``: the
     psql meta-commands a reading cannot follow (``\\i``, ``\\gexec`` …) come as statements
     of their own (no node; ``Statement.psql_meta``) for the readers that report them.
+    ``variables``: psql variables set before the text starts (an included file's).
     """
-    for body, line, node, error in pieces(sql, _parse_one, psql_meta):
+    for body, line, node, error in pieces(sql, _parse_one, psql_meta, variables):
         yield Statement(body, line, node, error)
 
 
 def pieces(
-    sql: str, parse: Callable[[str, int, int, bool], Any], psql_meta: bool = False
+    sql: str,
+    parse: Callable[[str, int, int, bool], Any],
+    psql_meta: bool = False,
+    variables: dict[str, str] | None = None,
 ) -> Iterator[PieceOf]:
     """(body, line, what ``parse`` made of it, error) of each statement of ``sql``: the cut of
     :func:`split_statements`, with the parse step given (``_parse_one``, or
@@ -119,8 +125,8 @@ def pieces(
     told = 0
     # psql meta-commands (\connect, \restrict …) are not SQL; blank them, keeping line numbers
     # (a script setting variables: read as psql reads it, the values in place)
-    if has_variables(sql):
-        text = interpolate(sql)
+    if variables or has_variables(sql):
+        text = interpolate(sql, variables)
     else:
         text = re.sub(r"(?m)^\\.*$", "", sql) if "\\" in sql else sql
     cuts = _statement_slices(text)

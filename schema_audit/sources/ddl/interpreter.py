@@ -193,10 +193,12 @@ class DdlInterpreter:
         path = includes.resolve(stmt.sql, where)
         text = includes.read(path, where)
         file, revision = self._file, self._revision
+        variables = includes.variables_at(stmt.line)  # psql's \set before it: one session
         includes.reading.append(path)
+        includes.inherited.append(variables)
         try:
             self._apply_statements(
-                split_statements(text, True),
+                split_statements(text, True, variables),
                 file=includes.display(path),
                 line=1,
                 revision=revision,
@@ -204,6 +206,7 @@ class DdlInterpreter:
             )
         finally:
             includes.reading.pop()
+            includes.inherited.pop()
             self._file, self._revision, self._stmt = file, revision, stmt
 
     def temp_schema(self, rv: ast.RangeVar) -> str | None:
