@@ -85,14 +85,15 @@ def _stopped(tmp_path: Path, pg_server, files: dict[str, str]):  # type: ignore[
 def test_a_meta_command_the_replay_does_not_run_stops_it_at_its_line(
     pg_server, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
-    """No include here: before, this history replayed "completely" without its \\gset."""
+    """No include here: before, this history replayed "completely" without its \\getenv."""
     files = {
         "001_init.sql": "CREATE TABLE items (id int PRIMARY KEY);\n",
-        "002_more.sql": "SELECT 1 AS one \\gset\nCREATE TABLE later (id int);\n",
+        "002_more.sql": "\\getenv home HOME\nCREATE TABLE later (id int);\n",
     }
     stop = _stopped(tmp_path, pg_server, files)
     assert stop.message.startswith(
-        "replay stopped at history/002_more.sql:1: psql meta-command \\gset is not run by the replay"
+        "replay stopped at history/002_more.sql:1: psql meta-command \\getenv is not run by the "
+        "replay"
     ), stop.message
     assert stop.evidence[0].line == 1
 
@@ -127,15 +128,15 @@ def test_a_role_only_an_included_file_grants_to_is_assumed(pg_server, tmp_path: 
 def test_a_stopped_replay_names_the_meta_commands_after_the_stop(pg_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """The replay stops at the first meta-command it does not run; the ones after it (in the
     same file, in an including file, in files not reached) were not named, so a history with
-    a \\gset and, later, a \\connect and an \\if looked like it had one gap. They are listed."""
+    a \\getenv and, later, a \\connect and an \\if looked like it had one gap. They are listed."""
     files = {
         "001_init.sql": "CREATE TABLE items (id int PRIMARY KEY);\n",
-        "002_more.sql": "SELECT 1 AS one \\gset\nCREATE TABLE later (id int);\n\\connect other\n",
+        "002_more.sql": "\\getenv h HOME\nCREATE TABLE later (id int);\n\\connect other\n",
         "003_last.sql": "\\if :one\nCREATE TABLE maybe (id int);\n\\endif\n",
     }
     stop = _stopped(tmp_path, pg_server, files)
     assert stop.message.startswith(
-        "replay stopped at history/002_more.sql:1: psql meta-command \\gset"
+        "replay stopped at history/002_more.sql:1: psql meta-command \\getenv"
     )
     assert (
         "later meta-commands the replay would not run either: history/002_more.sql:3 \\connect, "
@@ -189,3 +190,42 @@ def test_set_variables_reach_included_files(pg_server, make_db, tmp_path: Path) 
     )
     assert not [f for f in result.findings if f.id.startswith("migrations.replay-failed")]
     assert [str(d) for d in diff_models(catalog, result.model)] == []
+
+
+def test_gset_stores_the_row_later_statements_use(pg_server, make_db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """`SELECT … AS name \\gset` stores the query's one row in psql variables the statements
+    after it use (`CREATE TABLE :"name"`, `COMMENT … IS :'x'`; a prefix; a NULL unsets); the
+    replay stopped at every \\gset, so the rest of such a history was never replayed (every
+    finding DEFERRED). It runs it now; a query of no row or several stops it, as psql errs."""
+    files = {
+        "001_init.sql": (
+            "CREATE TABLE items (id int PRIMARY KEY);\n"
+            "SELECT 'made_' || 'here' AS tname, 7 AS n \\gset\n"
+            "SELECT 'p' AS note \\gset my_\n"
+            'CREATE TABLE :"tname" (id int DEFAULT :n);\n'
+            "COMMENT ON TABLE :\"tname\" IS :'my_note';\n"
+            "\\ir sub/more.sql\n"
+        ),
+        "sub/more.sql": "CREATE TABLE :tname_more (id int);\n",
+    }
+    files["001_init.sql"] = files["001_init.sql"].replace(
+        "\\ir sub/more.sql", "SELECT 'made_here_more' AS tname_more \\gset\n\\ir sub/more.sql"
+    )
+    history = _history(tmp_path, files)
+    dsn = make_db("replaygset")
+    psql_f(dsn, history, "001_init.sql")
+    result = audit(
+        load_spec(tmp_path / "spec.yaml"), sql=history, scratch_dsn=pg_server.admin_dsn, replay=True
+    )
+    assert not [f for f in result.findings if f.id.startswith("migrations.replay-failed")]
+    assert {"public.made_here", "public.made_here_more"} <= set(result.model.tables)
+    assert [str(d) for d in diff_models(live.introspect(dsn), result.model)] == []
+    (tmp_path / "two").mkdir()
+    stop = _stopped(
+        tmp_path / "two",
+        pg_server,
+        {
+            "001_init.sql": "SELECT x FROM generate_series(1, 2) x \\gset\nCREATE TABLE a (id int);\n"
+        },
+    )
+    assert "returned 2 rows, psql needs exactly one" in stop.message, stop.message

@@ -2418,6 +2418,13 @@ PROTECTIONS = [
         "    run_text(conn, text, where, includes)",
         "tests/test_replay_psql.py::test_set_variables_reach_included_files",
     ),
+    Protection(
+        "replay-runs-gset",
+        "schema_audit/sources/replay_psql.py",
+        "            _gset(last, command, given, where)\n",
+        "            _stop(command, where.file, stmt.line)\n",
+        "tests/test_replay_psql.py::test_gset_stores_the_row_later_statements_use",
+    ),
 ]
 
 

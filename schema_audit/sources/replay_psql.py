@@ -5,10 +5,11 @@ an included file (``\\i``), a ``\\gexec`` query's statements, a ``\\connect`` we
 from the scratch database, and the audit of it was reported as complete. Now the replay runs
 what psql would: ``\\set`` variables are substituted (``statements``), ``\\i`` / ``\\ir`` …
 files are run in place (``psqlinclude``: the same folders and refusals as the static
-reading), ``\\gexec`` runs each value of the query before it as a statement, and display
-commands (``\\echo``, ``\\pset`` …) change nothing. Any other meta-command (``\\gset``,
-``\\connect``, ``\\if``, ``\\copy`` …) stops the replay at its file:line, as an error does:
-the replay is partial and the audit says so (every schema finding DEFERRED, exit 2).
+reading), ``\\gexec`` runs each value of the query before it as a statement, ``\\gset``
+stores the query's one row in variables the statements after it use, and display commands
+(``\\echo``, ``\\pset`` …) change nothing. Any other meta-command (``\\connect``, ``\\if``,
+``\\copy`` …) stops the replay at its file:line, as an error does: the replay is partial and
+the audit says so (every schema finding DEFERRED, exit 2), naming the later ones too.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from dataclasses import dataclass
 import psycopg
 
 from schema_audit.sources.psqlinclude import Includes, is_include
-from schema_audit.sources.psqlmeta import find_unread
 from schema_audit.sources.psqlvars import variables_at
 from schema_audit.sources.statements import _blank_copy_data, split_statements
 
@@ -85,13 +85,42 @@ def unrun(sql: str) -> Iterator[tuple[int, str]]:
 
 
 def not_run(sql: str) -> list[tuple[int, str]]:
-    """(line, text) of each meta-command of ``sql`` the replay would stop at: those of
-    ``unrun`` and each ``\\gset``, in order (for the list a stopped replay gives of what it
-    did not reach)."""
-    found = list(unrun(sql))
-    if "\\gset" in sql:
-        found += [(line, text) for line, text in find_unread(sql)[1] if text.startswith("\\gset")]
-    return sorted(found)
+    """(line, text) of each meta-command of ``sql`` the replay would stop at, in order (for
+    the list a stopped replay gives of what it did not reach)."""
+    return sorted(unrun(sql))
+
+
+def _gset(
+    last: psycopg.Cursor | None, command: str, variables: dict[str, str], where: Where
+) -> None:
+    """psql's ``\\gset [prefix]``: the query's one row into variables (``prefix`` + column
+    name; a NULL unsets it). No row or several is psql's error: the replay stops there."""
+    rows = last.fetchall() if last is not None and last.description else []
+    if len(rows) != 1:
+        raise NotReplayed(
+            f"psql \\gset: the query before it returned {len(rows)} rows, psql needs exactly "
+            "one (an error): the replay is partial, it stops here",
+            where.file,
+            where.line,
+        )
+    words = command.split()
+    prefix = words[1] if len(words) > 1 else ""
+    assert last is not None and last.description is not None
+    for column, value in zip(last.description, rows[0], strict=True):
+        if value is None:
+            variables.pop(prefix + column.name, None)
+        else:
+            variables[prefix + column.name] = value if isinstance(value, str) else str(value)
+
+
+def _line_end(text: str, line: int) -> int:
+    """The offset just after line ``line`` (1-based) of ``text``."""
+    end = 0
+    for _ in range(line):
+        end = text.find("\n", end) + 1
+        if end == 0:
+            return len(text)
+    return end
 
 
 def later_meta_commands(stopped: NotReplayed, texts: list[tuple[str, str]], most: int = 5) -> str:
@@ -136,6 +165,13 @@ def run_text(
         command = stmt.sql.strip()
         if is_include(command) and includes is not None:
             _include(conn, command, where, includes, variables_at(text, stmt.line, variables))
+        elif command.startswith("\\gset"):
+            given = variables_at(text, stmt.line + 1, variables)
+            _gset(last, command, given, where)
+            # what follows reads the variables as set now: cut again from the next line on
+            rest = text[_line_end(text, stmt.line) :]
+            run_text(conn, "\n" * stmt.line + rest, where, includes, given)
+            return
         elif command.startswith("\\gexec"):
             for row in last.fetchall() if last is not None and last.description else ():
                 for value in row:
