@@ -90,12 +90,14 @@ def _history(tmp_path: Path) -> Path:
 
 
 def test_lint_names_each_meta_command_as_a_partial_lint(tmp_path: Path) -> None:
-    """lint-migrations linted around an included file without a word: now each command is
-    named with file:line and the lint is partial (exit 2 unless --allow-unrendered)."""
+    """lint-migrations linted around an included file without a word: now each command it
+    does not follow is named with file:line and the lint is partial (exit 2 unless
+    --allow-unrendered). Included files are linted in place (test_replay_psql)."""
     history = _history(tmp_path)
     result = CliRunner().invoke(app, ["lint-migrations", str(history)])
     assert result.exit_code == 2, result.output
-    assert "history/001_init.sql:2: psql meta-command \\i includes another file" in result.stderr
-    assert result.stderr.count("psql meta-command") == 7
+    assert "history/001_init.sql:7: psql meta-command \\gexec runs the query" in result.stderr
+    assert "includes another file" not in result.stderr
+    assert result.stderr.count("psql meta-command") == 3
     accepted = CliRunner().invoke(app, ["lint-migrations", "--allow-unrendered", str(history)])
     assert accepted.exit_code == 0, accepted.output

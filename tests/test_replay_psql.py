@@ -229,3 +229,34 @@ def test_gset_stores_the_row_later_statements_use(pg_server, make_db, tmp_path: 
         },
     )
     assert "returned 2 rows, psql needs exactly one" in stop.message, stop.message
+
+
+def test_lint_follows_includes(tmp_path: Path) -> None:
+    """`lint-migrations` named a `\\ir` line as not followed (a partial lint, exit 2) and never
+    looked at the included file, so a `DROP TABLE` there was not flagged. It lints the file in
+    place now, at its own file:line, with the variables set before the include; an include
+    out of the history's folder is a one-line error, as for the static reading."""
+    from schema_audit.lint import lint
+
+    history = write_history(
+        tmp_path,
+        {
+            "001_init.sql": "\\set victim items\nCREATE TABLE items (id int);\n\\ir sub/drop.sql\n",
+            "sub/drop.sql": "DROP TABLE :victim;\n",
+        },
+    )
+    result = lint(history)
+    assert result.unrendered == []
+    assert [(v.name, v.file, v.line) for v in result.violations] == [
+        ("drop-table", "history/sub/drop.sql", 1)
+    ]
+    (tmp_path / "o").mkdir()
+    outside = write_history(tmp_path / "o", {"001_init.sql": "\\i ../../elsewhere.sql\n"})
+    from schema_audit.sources.psqlinclude import IncludeError
+
+    try:
+        lint(outside)
+    except IncludeError as exc:
+        assert "is outside the history's folder" in str(exc)
+    else:
+        raise AssertionError("an include out of the history was followed")

@@ -2425,6 +2425,13 @@ PROTECTIONS = [
         "            _stop(command, where.file, stmt.line)\n",
         "tests/test_replay_psql.py::test_gset_stores_the_row_later_statements_use",
     ),
+    Protection(
+        "lint-follows-includes",
+        "schema_audit/lint/__init__.py",
+        "            if stmt.psql_meta and following and is_include(stmt.sql):\n",
+        "            if False:\n",
+        "tests/test_replay_psql.py::test_lint_follows_includes",
+    ),
 ]
 
 

@@ -61,6 +61,7 @@ def lint_migrations(
     from schema_audit import api
     from schema_audit.render import lint as render
     from schema_audit.sources.alembic import MigrationSourceError
+    from schema_audit.sources.psqlinclude import IncludeError
 
     if not path.exists():
         fail([f"{path}: no such file or directory"])
@@ -73,7 +74,7 @@ def lint_migrations(
             search_path=parse_search_path(search_path),
             online=online,
         )
-    except (ValueError, MigrationSourceError) as exc:
+    except (ValueError, MigrationSourceError, IncludeError) as exc:
         fail([str(exc)])
     if fmt is LintFormat.github:
         text = render.github(result)

@@ -23,6 +23,8 @@ from schema_audit.sources.ignores import (
     find_ignore,
     source_lines,
 )
+from schema_audit.sources.psqlinclude import Includes, is_include
+from schema_audit.sources.psqlvars import variables_at
 from schema_audit.sources.statements import split_statements
 
 # id: (name, what it means), destructive rules first, then the online ones (--online only)
@@ -90,6 +92,9 @@ class _Linter:
             self.interpreter.search_path = list(search_path)
         self.context = LintContext(self.interpreter.model, assume_populated)
         self.result = LintResult()
+        # a SQL history's includes (``\\i`` …), followed from its folder; its files by name
+        self.includes: Includes | None = None
+        self.paths: dict[str | None, Path] = {}
         # displayed file name -> its lines, for ignore comments
         self.sources: dict[str, tuple[str, ...]] = {}
 
@@ -98,30 +103,69 @@ class _Linter:
         self.context.new_migration()
         self.result.files += 1
         for sql, file, line, revision in statements:
-            for stmt in split_statements(sql, True):
-                self.result.statements += 1
-                first = (line or 1) + stmt.line - 1
-                if stmt.psql_meta:  # psql ran statements not linted here: a partial lint
-                    self.result.unrendered.append(
-                        f"{file or 'SQL'}:{first}: {stmt.error} "
-                        "(--allow-unrendered accepts a partial lint)"
-                    )
-                elif stmt.node is None and stmt.error:
-                    self.result.unread.append(
-                        f"{file or 'SQL'}:{first}: syntax error: {stmt.error}"
-                    )
-                if stmt.node is not None:
-                    where = (file, (line or 1) + stmt.line - 1, revision, stmt.sql)
-                    for rule, message in self._check(stmt.node):
-                        violation = Violation(rule, RULES[rule][0], message, *where)
-                        violation.suppressed = self._suppression(file, where[1], rule)
-                        allowed = rule in self.allow or violation.suppressed is not None
-                        (self.result.allowed if allowed else self.result.violations).append(
-                            violation
-                        )
-                    self._track(stmt.node)
-                # judged against the state right before it: apply it before the next one
-                self.interpreter.apply_sql(stmt.sql, file=file, line=first, revision=revision)
+            if self.includes is not None:
+                self.includes.reading = [self.paths[file]] if file in self.paths else []
+            self._text(sql, file, line, revision)
+
+    def _text(
+        self,
+        sql: str,
+        file: str | None,
+        line: int | None,
+        revision: str | None,
+        variables: dict[str, str] | None = None,
+    ) -> None:
+        """Lint one text's statements, an included file's in place (``variables``: the psql
+        variables set when it starts)."""
+        for stmt in split_statements(sql, True, variables):
+            self.result.statements += 1
+            first = (line or 1) + stmt.line - 1
+            following = self.includes is not None and bool(self.includes.reading)
+            if stmt.psql_meta and following and is_include(stmt.sql):
+                # psql runs the file in place: so does the lint
+                self._include(stmt.sql, f"{file}:{first}", sql, stmt.line, revision, variables)
+                continue
+            if stmt.psql_meta:  # psql ran statements not linted here: a partial lint
+                self.result.unrendered.append(
+                    f"{file or 'SQL'}:{first}: {stmt.error} "
+                    "(--allow-unrendered accepts a partial lint)"
+                )
+            elif stmt.node is None and stmt.error:
+                self.result.unread.append(f"{file or 'SQL'}:{first}: syntax error: {stmt.error}")
+            if stmt.node is not None:
+                where = (file, (line or 1) + stmt.line - 1, revision, stmt.sql)
+                for rule, message in self._check(stmt.node):
+                    violation = Violation(rule, RULES[rule][0], message, *where)
+                    violation.suppressed = self._suppression(file, where[1], rule)
+                    allowed = rule in self.allow or violation.suppressed is not None
+                    (self.result.allowed if allowed else self.result.violations).append(violation)
+                self._track(stmt.node)
+            # judged against the state right before it: apply it before the next one
+            self.interpreter.apply_sql(stmt.sql, file=file, line=first, revision=revision)
+
+    def _include(
+        self,
+        command: str,
+        where: str,
+        sql: str,
+        line: int,
+        revision: str | None,
+        variables: dict[str, str] | None,
+    ) -> None:
+        """``\\i`` / ``\\ir`` …: the included file linted in place, with its own file:line and
+        the variables set before the include (``psqlinclude``: where it starts, what is refused,
+        as the static reading and the replay). Before, the lint named the line as not followed
+        and a DROP in the included file was never looked at."""
+        includes = self.includes
+        assert includes is not None
+        path = includes.resolve(command, where)
+        text = includes.read(path, where)
+        inherited = variables_at(sql, line, variables)
+        includes.reading.append(path)
+        try:
+            self._text(text, includes.display(path), 1, revision, inherited)
+        finally:
+            includes.reading.pop()
 
     def _check(self, node: ast.Node) -> list[tuple[str, str]]:
         """(rule, message) for every flag the rules raise on the statement: the destructive
@@ -176,10 +220,14 @@ def _alembic_migrations(path: Path, result: LintResult, execute: bool) -> list[M
     ]
 
 
-def _sql_migrations(path: Path, result: LintResult) -> list[Migration]:
+def _sql_migrations(path: Path, result: LintResult, linter: _Linter) -> list[Migration]:
     from schema_audit.sources.sqlfile import _CONTENT, _display, _up_section, discover
 
     layout = discover(path)
+    parent = path.resolve().parent
+    linter.includes = Includes(
+        path.resolve() if path.is_dir() else parent, lambda p: _display(p, path, parent)
+    )
     result.layout = layout.describe()
     result.unread += [i.message for i in layout.issues if i.severity == "error"]
     out = []
@@ -199,6 +247,7 @@ def _sql_migrations(path: Path, result: LintResult) -> list[Migration]:
             continue
         up = _up_section(text)
         contents += bool(_CONTENT.search(up))
+        linter.paths[display] = file
         out.append([(up, display, 1, layout.versions.get(file, file.stem))])
     if not contents and not result.unread:
         raise ValueError(f"{path}: no SQL statement in {layout.describe()}")
@@ -225,11 +274,10 @@ def lint(
     Alembic revisions are read from their syntax trees, never run)."""
     linter = _Linter(_allowed_set(allow or []), assume_populated, search_path, online)
     result = linter.result
-    migrations = (
-        _alembic_migrations(path, result, execute)
-        if is_alembic(path)
-        else _sql_migrations(path, result)
-    )
+    if is_alembic(path):
+        migrations = _alembic_migrations(path, result, execute)
+    else:
+        migrations = _sql_migrations(path, result, linter)
     linter.sources = source_lines(path)
     for statements in migrations:
         linter.migration(statements)
