@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from init_mutations import history_audit_of_database_spec
 from typer.testing import CliRunner
 
 from schema_audit.cli import app
@@ -45,19 +46,21 @@ def test_a_grant_to_a_role_that_may_own_the_table_is_not_extra(
     spec names as extra (false FAIL, supabase/auth: 11 tables), while the owner itself was
     DEFERRED. It is DEFERRED now, as the owner is; a grant to another role still FAILs."""
     sql = _auth_schema(_runner(pg_server))
-    dsn = make_db("trial12_auth_extra", sql)
-    spec = tmp_path / "spec.yaml"
-    runner = CliRunner()
-    assert runner.invoke(app, ["init", "--dsn", dsn, "-o", str(spec)]).exit_code == 0
-    history = tmp_path / "history"
-    history.mkdir()
-    (history / "001_auth.sql").write_text(sql)
-    result = runner.invoke(app, ["audit", "-s", str(spec), "--sql", str(history), "-f", "json"])
-    statuses = {f["id"]: f["status"] for f in json.loads(result.output)["findings"]}
+    report = history_audit_of_database_spec(make_db, tmp_path, "trial12_auth", {"001.sql": sql})
+    statuses = {f["id"]: f["status"] for f in report["findings"]}
     assert statuses["tables.auth.users.exactly.privileges"] == "DEFERRED"
     assert "FAIL" not in {s for i, s in statuses.items() if not i.startswith("rules.")}
-    (history / "002_public.sql").write_text("GRANT SELECT ON auth.users TO PUBLIC;\n")
-    result = runner.invoke(app, ["audit", "-s", str(spec), "--sql", str(history), "-f", "json"])
+    (tmp_path / "sql" / "002_public.sql").write_text("GRANT SELECT ON auth.users TO PUBLIC;\n")
+    args = [
+        "audit",
+        "-s",
+        str(tmp_path / "spec.yaml"),
+        "--sql",
+        str(tmp_path / "sql"),
+        "-f",
+        "json",
+    ]
+    result = CliRunner().invoke(app, args)
     findings = {f["id"]: f for f in json.loads(result.output)["findings"]}
     strict = findings["tables.auth.users.exactly.privileges"]
     assert strict["status"] == "FAIL"
@@ -102,14 +105,9 @@ def test_a_time_partition_bound_is_the_value_the_catalog_prints(
     catalog, static = live.introspect(dsn), interpret(DUMPED_PARTITIONS)
     for name in ("public.payment_p2022_03", "public.payment_p2022_04", "public.visit_a"):
         assert static.tables[name].partition_bound == catalog.tables[name].partition_bound
-    spec = tmp_path / "spec.yaml"
-    runner = CliRunner()
-    assert runner.invoke(app, ["init", "--dsn", dsn, "-o", str(spec)]).exit_code == 0
-    history = tmp_path / "history"
-    history.mkdir()
-    (history / "pagila-schema.sql").write_text(DUMPED_PARTITIONS)
-    result = runner.invoke(app, ["audit", "-s", str(spec), "--sql", str(history), "-f", "json"])
-    failing = [f["id"] for f in json.loads(result.output)["findings"] if f["status"] == "FAIL"]
+    files = {"pagila-schema.sql": DUMPED_PARTITIONS}
+    report = history_audit_of_database_spec(make_db, tmp_path, "trial12_bounds_h", files)
+    failing = [f["id"] for f in report["findings"] if f["status"] == "FAIL"]
     assert [i for i in failing if not i.startswith("rules.")] == []
 
 
