@@ -132,3 +132,18 @@ def test_diff_compares_partition_bounds_and_parents(make_db: Any) -> None:
     found = [str(d) for d in diff_models(catalog, interpret(detached))]
     assert any("payment_p2022_03: partition of" in d for d in found), found
     assert any("payment_p2022_03: partition bound" in d for d in found), found
+
+
+def test_inspect_names_a_syntax_error_s_file_line_once(tmp_path: Path) -> None:
+    """supabase/auth's migrations hold Go-template placeholders (`{{ index .Options
+    "Namespace" }}.users`): each such statement is a syntax error, named on stderr with its
+    file:line (exit 2). The line said it twice (`x.sql:3: x.sql:3: syntax error: …`)."""
+    history = tmp_path / "migrations"
+    history.mkdir()
+    (history / "00_init.up.sql").write_text(
+        'CREATE TABLE t (id int);\nCREATE TABLE {{ index .Options "Namespace" }}.users (id int);\n'
+    )
+    result = CliRunner().invoke(app, ["inspect", "--sql", str(history)])
+    assert result.exit_code == 2
+    line = next(x for x in result.stderr.splitlines() if "syntax-error" in x)
+    assert line.count("00_init.up.sql:2") == 1, line

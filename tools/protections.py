@@ -2432,6 +2432,13 @@ PROTECTIONS = [
         "            if False:\n",
         "tests/test_replay_psql.py::test_lint_follows_includes",
     ),
+    Protection(
+        "inspect-names-file-line-once",
+        "schema_audit/cli/inspect.py",
+        '            where = ""  # the message names it already (a syntax error\'s file:line)\n',
+        "            pass\n",
+        "tests/test_realworld_trial12.py::test_inspect_names_a_syntax_error_s_file_line_once",
+    ),
 ]
 
 

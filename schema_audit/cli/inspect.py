@@ -71,6 +71,8 @@ def _warn(issues: list) -> None:
         where = issue.file or ""
         if where and issue.line:
             where += f":{issue.line}"
+        if where and issue.message.startswith(f"{where}:"):
+            where = ""  # the message names it already (a syntax error's file:line)
         typer.echo(
             f"schema-audit: {severity}: {issue.code}: {where + ': ' if where else ''}{issue.message}",
             err=True,
