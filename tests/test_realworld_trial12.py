@@ -147,3 +147,72 @@ def test_inspect_names_a_syntax_error_s_file_line_once(tmp_path: Path) -> None:
     assert result.exit_code == 2
     line = next(x for x in result.stderr.splitlines() if "syntax-error" in x)
     assert line.count("00_init.up.sql:2") == 1, line
+
+
+# sqitch's form (OpenFn/db): each change a deploy/ file in its own transaction; the trigger
+# function is made in the project's schema "1", the trigger names it unqualified.
+SQITCH_DEPLOY = {
+    "sqitch.plan": (
+        "%syntax-version=1.0.0\n%project=uadt\n\n"
+        "v1schema 2015-09-01T13:14:49Z A <a@example.org> # schema\n"
+        "touch 2015-09-09T12:48:33Z A <a@example.org> # function\n"
+        "touch_trigger 2015-09-09T12:54:56Z A <a@example.org> # trigger\n"
+    ),
+    "deploy/v1schema.sql": (
+        'BEGIN;\nCREATE SCHEMA "1";\n'
+        'CREATE TABLE "1".transforms (id serial PRIMARY KEY, modified timestamptz);\nCOMMIT;\n'
+    ),
+    "deploy/touch.sql": (
+        'BEGIN;\nCREATE OR REPLACE FUNCTION "1".update_modified_column() RETURNS TRIGGER AS $$\n'
+        "BEGIN NEW.modified = now(); RETURN NEW; END; $$ LANGUAGE 'plpgsql';\nCOMMIT;\n"
+    ),
+    "deploy/touch_trigger.sql": (
+        'BEGIN;\nCREATE TRIGGER update_transforms_modified_time BEFORE UPDATE ON "1".transforms\n'
+        "FOR EACH ROW EXECUTE PROCEDURE update_modified_column();\nCOMMIT;\n"
+    ),
+}
+
+
+def test_a_trigger_on_a_function_postgresql_cannot_find_is_not_created(
+    make_db: Any, tmp_path: Path
+) -> None:
+    """PostgreSQL resolves a trigger's function at CREATE TRIGGER and refuses one it cannot
+    find (`function update_modified_column() does not exist`: it is in schema "1", not on
+    the search_path). The static reading created the trigger anyway, so a spec requiring it
+    PASSed a history no database gets it from (false PASS), and `init --sql` wrote it. The
+    statement is now one PostgreSQL refuses: no trigger, what it touches DEFERRED."""
+    from schema_audit.modeldiff import diff_models
+    from schema_audit.sources import live
+    from schema_audit.sources.sqlfile import load_sql
+
+    history = tmp_path / "db"
+    for name, text in SQITCH_DEPLOY.items():
+        (history / name).parent.mkdir(parents=True, exist_ok=True)
+        (history / name).write_text(text)
+    dsn = make_db("trial12_trigger_fn")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for name in ("deploy/v1schema.sql", "deploy/touch.sql"):
+            conn.execute(SQITCH_DEPLOY[name])
+        with conn.transaction():  # sqitch's deploy of the last change fails, as psql's would
+            try:
+                conn.execute(SQITCH_DEPLOY["deploy/touch_trigger.sql"].replace("BEGIN;", ""))
+            except psycopg.errors.UndefinedFunction:
+                pass
+            else:
+                raise AssertionError("PostgreSQL created the trigger")
+    static = load_sql(history)
+    assert static.tables['"1".transforms'].triggers == {}
+    assert [u.reason for u in static.unapplied] == [
+        "function update_modified_column() does not exist"
+    ]
+    assert [str(d) for d in diff_models(live.introspect(dsn), static)] == []
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        "name: s\ntables:\n  '1.transforms':\n    triggers:\n"
+        "      - {name: update_transforms_modified_time}\n"
+    )
+    result = CliRunner().invoke(
+        app, ["audit", "-s", str(spec), "--sql", str(history), "-f", "json"]
+    )
+    statuses = {f["id"]: f["status"] for f in json.loads(result.output)["findings"]}
+    assert statuses["tables.1.transforms.triggers.update_transforms_modified_time"] != "PASS"
