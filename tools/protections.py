@@ -2202,7 +2202,7 @@ PROTECTIONS = [
     ),
     Protection(
         "partition-bound-keeps-literal-whitespace",
-        "schema_audit/kinds/table.py",
+        "schema_audit/boundtext.py",
         '    return words(text.replace("(", " ( ").replace(")", " ) ").replace(",", " , "))',
         '    return text.replace("(", " ( ").replace(")", " ) ").replace(",", " , ").split()',
         "tests/test_fidelity11_whitespace.py -k 'count_in_policies and bound'",
