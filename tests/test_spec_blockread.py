@@ -72,14 +72,15 @@ def _agrees(text: str) -> bool:
 
 
 def _as_built(spec: Spec) -> dict[str, Any]:
-    """The spec as data, each requirement's place as its ``location`` text (what findings and
+    """The spec as data, each requirement's and waiver's place as its ``location`` text (what findings and
     reports print): the line reader keeps a packed position where the event reader may keep
     the text, and either is the same place."""
     data = dataclasses.asdict(spec)
     reqs = [*spec.requirements, *(t for s in spec.selectors for t in s.templates)]
     rows = [*data["requirements"], *(t for s in data["selectors"] for t in s["templates"])]
-    for req, row in zip(reqs, rows, strict=True):
-        row["location"] = req.location
+    places = [*reqs, *spec.waivers]
+    for item, row in zip(places, [*rows, *data["waivers"]], strict=True):
+        row["location"] = item.location
         del row["at"], row["file"]
     return data
 
