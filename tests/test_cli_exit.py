@@ -19,6 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import pytest
 from cli_runner import ROOT
 
 # A throwaway cluster left for its exit handler, an exit handler of the probe's own, and an
@@ -149,13 +150,15 @@ def test_a_replay_leaves_no_temporary_files(tmp_path: Path) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def test_a_closed_stdout_still_ends_cleanly(make_db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    """``>&-``: Python starts with sys.stdout = None; the report goes to a file all the same."""
-    dsn = make_db("exit_closed", "CREATE TABLE t (id int PRIMARY KEY)")
-    out = tmp_path / "model.json"
+@pytest.mark.parametrize("command", ["inspect", "init"])
+def test_a_closed_stdout_still_ends_cleanly(command: str, make_db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """``>&-``: Python starts with sys.stdout = None; the report goes to a file all the same
+    (init's read runs in the early read's child, whose pipes must not take fd 1)."""
+    dsn = make_db(f"exit_closed_{command}", "CREATE TABLE t (id int PRIMARY KEY)")
+    out = tmp_path / "out"
     proc = subprocess.run(
         ["sh", "-c", 'exec "$0" "$@" >&-', sys.executable, "-m", "schema_audit.cli"]
-        + ["inspect", "--dsn", dsn, "-o", str(out)],
+        + [command, "--dsn", dsn, "-o", str(out)],
         capture_output=False,
         stderr=subprocess.PIPE,
         text=True,
@@ -164,4 +167,7 @@ def test_a_closed_stdout_still_ends_cleanly(make_db, tmp_path: Path) -> None:  #
     )
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
-    assert list(json.loads(out.read_text())["model"]["tables"]) == ["public.t"]
+    if command == "inspect":
+        assert list(json.loads(out.read_text())["model"]["tables"]) == ["public.t"]
+    else:
+        assert "\ntables:\n" in out.read_text()

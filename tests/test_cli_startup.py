@@ -106,11 +106,13 @@ def test_b03_static_audit_imports_only_what_it_uses() -> None:
 
 
 # inspect --dsn reads a catalog and writes JSON: msgspec, not the SQL parser, the audit engine
-# or the rule pack (schema_audit.api loads them all; a sixth of its start-up). Nor psycopg: the
-# early read's queries run in a child process (sources/live_child.py), this one builds the
-# model from the rows it hands over (psycopg's import was ≈ 0.1 CPU s of this process).
+# or the rule pack (schema_audit.api loads them all; a sixth of its start-up). Its read runs in
+# this process's threads (cli/early_read._CHILD_COMMANDS says why), so psycopg is imported.
 NOT_FOR_A_LIVE_INSPECT = ["pglast", "yaml", "jinja2", "jsonschema", "alembic", "sqlalchemy"]
-NOT_FOR_A_LIVE_INSPECT += ["psycopg", "asyncio", "ssl"]
+# init --dsn and audit --dsn: the early read's queries run in a child process
+# (sources/live_child.py), this one builds the model from the rows it hands over (psycopg's
+# import was ≈ 0.1 CPU s of this process, asyncio and ssl come with it)
+NOT_FOR_A_CHILD_READ = ["psycopg", "asyncio", "ssl"]
 
 
 def test_live_inspect_imports_only_what_it_uses(make_db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -124,6 +126,17 @@ def test_live_inspect_imports_only_what_it_uses(make_db, tmp_path: Path) -> None
         sorted(m for m in modules if m.startswith(("schema_audit.api", "schema_audit.audit"))) == []
     )
     assert (tmp_path / "model.json").read_bytes().startswith(b'{"model": {')
+
+
+def test_live_init_and_audit_leave_the_driver_to_the_child(make_db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    dsn = make_db("startup_child", "CREATE TABLE t (id int PRIMARY KEY)")
+    spec = tmp_path / "spec.yaml"
+    code, modules = _loaded("init", "--dsn", dsn, "-o", str(spec))
+    assert code == 0
+    assert sorted(_roots(modules) & set(NOT_FOR_A_CHILD_READ)) == []
+    code, modules = _loaded("audit", "-s", str(spec), "--dsn", dsn, "-q")
+    assert code == 0
+    assert sorted(_roots(modules) & set(NOT_FOR_A_CHILD_READ)) == []
 
 
 def test_no_configuration_file_no_toml_parser(make_db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

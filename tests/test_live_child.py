@@ -69,7 +69,7 @@ def test_the_child_s_rows_make_the_model_an_in_process_read_makes(make_db) -> No
     never imported by the process that builds it."""
     dsn = make_db("child_same", SCHEMA)
     for jobs in (1, 3, 4):
-        got = _early(["inspect", "--dsn", dsn, "--jobs", str(jobs)])
+        got = _early(["init", "--dsn", dsn, "--jobs", str(jobs)])
         model = live.introspect(dsn, jobs=jobs)
         assert got["model"] == json.dumps(to_data(model), sort_keys=True), jobs
         assert got["round_trips"] == live.LAST_ROUND_TRIPS, jobs
@@ -78,13 +78,24 @@ def test_the_child_s_rows_make_the_model_an_in_process_read_makes(make_db) -> No
         assert '"a.orders"' in got["model"]
 
 
+def test_inspect_reads_in_this_process_s_threads(make_db) -> None:  # type: ignore[no-untyped-def]
+    """``inspect`` has nothing to do while its read runs: no child (measured slower with
+    one), the read in this process as before it; the same model and round trips."""
+    dsn = make_db("child_inspect", SCHEMA)
+    got = _early(["inspect", "--dsn", dsn])
+    model = live.introspect(dsn)
+    assert got["model"] == json.dumps(to_data(model), sort_keys=True)
+    assert got["round_trips"] == live.LAST_ROUND_TRIPS
+    assert got["psycopg"] is True
+
+
 def test_what_the_child_could_not_read_is_said_as_in_process(pg_server, make_db) -> None:  # type: ignore[no-untyped-def]
     """pg_constraint refused to the role: the same blind spots, in the same order, and the
     same model, on one connection and on four."""
     dsn = make_db("child_refused", SCHEMA)
     with _catalog_refused(pg_server, dsn, "pg_constraint", "child_noconstraints") as role_dsn:
         for jobs in (1, 4):
-            got = _early(["inspect", "--dsn", role_dsn, "--jobs", str(jobs)])
+            got = _early(["init", "--dsn", role_dsn, "--jobs", str(jobs)])
             model = live.introspect(role_dsn, jobs=jobs, notice=lambda line: None)
             assert model.blind_spots and got["model"] == json.dumps(to_data(model), sort_keys=True)
             assert json.loads(got["model"])["blind_spots"] == model.blind_spots
@@ -114,7 +125,7 @@ def test_the_child_s_errors_are_the_in_process_read_s_lines(
         ("postgresql://app:s3cretpw@127.0.0.1:1/prod", {}),
     ]
     for bad, env in cases:
-        for command in (["inspect", "--dsn", bad], ["audit", "-s", str(spec), "--dsn", bad]):
+        for command in (["init", "--dsn", bad], ["audit", "-s", str(spec), "--dsn", bad]):
             early, late = _cli(*command, env=env), _cli(*command, "--no-exec", env=env)
             assert (early.returncode, early.stderr, early.stdout) == (
                 late.returncode,
@@ -174,7 +185,7 @@ def test_no_child_where_a_fork_is_not_safe(make_db) -> None:  # type: ignore[no-
         "import json, sys, threading\n"
         "from schema_audit.cli import early_read\n"
         "stop = threading.Event(); t = threading.Thread(target=stop.wait); t.start()\n"
-        f"early_read.start(['inspect', '--dsn', {dsn!r}])\n"
+        f"early_read.start(['init', '--dsn', {dsn!r}])\n"
         "stop.set(); t.join()\n"
         f"source = early_read.take({dsn!r}, None, 4).result(print)\n"
         "print(json.dumps([sorted(source.model.tables), 'psycopg' in sys.modules]))\n"

@@ -86,7 +86,7 @@ def test_no_relation_lock_outlives_the_catalog_query_that_took_it(
         model = live.introspect(dsn)
     else:
         monkeypatch.chdir(tmp_path)
-        early_read.start(["inspect", "--dsn", dsn])
+        early_read.start(["init", "--dsn", dsn])
         model = early_read.take(dsn, None, 4).result(lambda line: None).model
     assert "public.big_orders" in model.views  # the definitions were read
     watched = [json.loads(line) for line in seen.read_text().splitlines()]
