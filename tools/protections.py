@@ -1652,8 +1652,15 @@ PROTECTIONS = [
     Protection(
         "replay-psql-meta-command-stops",
         "schema_audit/sources/replay_psql.py",
-        "            _stop(command, where.file, stmt.line)",
-        "            pass",
+        "            _stop(pending[0][1], where.file, pending[0][0])",
+        "            pending.pop(0)",
+        "tests/test_replay_psql.py",
+    ),
+    Protection(
+        "replay-psql-meta-command-at-the-end-stops",
+        "schema_audit/sources/replay_psql.py",
+        "    if pending:\n        _stop(pending[0][1], where.file, pending[0][0])",
+        "    if pending:\n        pass",
         "tests/test_replay_psql.py",
     ),
     Protection(
