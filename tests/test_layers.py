@@ -40,6 +40,7 @@ LAYERS: dict[str, int] = {
     "schema_audit.ident": 0,  # identifiers as PostgreSQL stores them (issue 14)
     "schema_audit.registry": 0,  # what the rule, lint-rule and probe registries share
     "schema_audit.gcpause": 0,  # pausing the cyclic garbage collector around large builds
+    "schema_audit.forkjob": 0,  # work handed to a forked child, its value handed back
     "schema_audit.deferred": 0,  # heavy imports (pglast) deferred to their first use
     # 1 sources and specs: reading what a schema has and what it must have
     "schema_audit.sources": 1,

@@ -423,7 +423,7 @@ PROTECTIONS = [
     Protection(
         "init-writes-enums",
         "schema_audit/spec/bootstrap.py",
-        "    out += _enums(model)",
+        "    rest += _enums(model)",
         "    pass",
         "tests/test_init_strict.py::test_init_spec_holds_enums_to_their_labels",
     ),
@@ -2094,7 +2094,7 @@ PROTECTIONS = [
     Protection(
         "init-writes-range-types",
         "schema_audit/spec/bootstrap.py",
-        "    out += _ranges(model)",
+        "    rest += _ranges(model)",
         "    out += []",
         "tests/test_init_exact10_ranges.py::test_init_writes_range_types_and_the_same_database_passes",
     ),
@@ -2357,10 +2357,11 @@ PROTECTIONS = [
     ),
     Protection(
         "live-child-not-with-threads",
-        "schema_audit/sources/live_child.py",
-        'if not sys.platform.startswith("linux") or threading.active_count() != 1:',
-        'if not sys.platform.startswith("linux"):',
-        "tests/test_live_child.py::test_no_child_where_a_fork_is_not_safe",
+        "schema_audit/forkjob.py",
+        'return sys.platform.startswith("linux") and threading.active_count() == 1',
+        'return sys.platform.startswith("linux")',
+        "tests/test_live_child.py::test_no_child_where_a_fork_is_not_safe "
+        "tests/test_forkjob.py::test_init_s_entries_from_the_child_are_the_in_process_ones",
     ),
     Protection(
         "live-child-errors-keep-their-class",
@@ -2378,17 +2379,38 @@ PROTECTIONS = [
     ),
     Protection(
         "live-child-holds-no-output",
-        "schema_audit/sources/live_child.py",
-        "                os.dup2(quiet, fd)",
-        "                pass",
+        "schema_audit/forkjob.py",
+        "        os.dup2(quiet, fd)",
+        "        pass",
         "tests/test_live_child.py::test_the_child_holds_no_copy_of_the_output",
     ),
     Protection(
         "live-child-pipes-above-stdio",
-        "schema_audit/sources/live_child.py",
+        "schema_audit/forkjob.py",
         "    if fd > 2:\n        return fd",
         "    if True:\n        return fd",
         "tests/test_cli_exit.py::test_a_closed_stdout_still_ends_cleanly",
+    ),
+    Protection(
+        "init-entries-child-falls-back",
+        "schema_audit/spec/bootstrap.py",
+        "return got if got is not None else table_entries(model, chosen, kinds)",
+        "return got",
+        "tests/test_forkjob.py::test_init_s_entries_from_the_child_are_the_in_process_ones",
+    ),
+    Protection(
+        "init-entries-child-ended",
+        "schema_audit/api.py",
+        "    finally:\n        end()",
+        "    finally:\n        pass",
+        "tests/test_forkjob.py::test_no_child_outlives_a_failure_of_this_process_s_part",
+    ),
+    Protection(
+        "forkjob-failed-child-gives-nothing",
+        "schema_audit/forkjob.py",
+        "        if data is None or len(data) < _LENGTH.size:\n            return None",
+        "        if data is None:\n            return None",
+        "tests/test_forkjob.py::test_a_job_is_refused_with_another_thread_and_gives_none_when_its_child_fails",
     ),
     Protection(
         "static-time-partition-bound-as-stored",

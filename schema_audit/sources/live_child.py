@@ -31,7 +31,6 @@ import marshal
 import os
 import pickle
 import struct
-import sys
 from collections.abc import Callable, Sequence
 from typing import Any, BinaryIO
 
@@ -74,18 +73,18 @@ def fork(
     """Fork the reading child: (its pid, the pipe to it, the pipe from it), or None where a
     fork is not safe (not Linux: macOS's system libraries may crash a forked child; another
     thread: a fork copies no thread, whatever lock it held)."""
-    import threading
+    from schema_audit import forkjob
 
-    if not sys.platform.startswith("linux") or threading.active_count() != 1:
+    if not forkjob.safe():
         return None
     opened: list[int] = []
     try:
         for _ in range(2):
             opened += os.pipe()  # (read end, write end)
         for n, fd in enumerate(opened):
-            opened[n] = _above_stdio(fd)
+            opened[n] = forkjob.above_stdio(fd)
         from_parent, to_child, from_child, to_parent = opened
-        _widen(to_parent)
+        forkjob.widen(to_parent)
         pid = os.fork()
     except OSError:  # no pipe or process to be had (a process or memory limit): read here
         for fd in opened:
@@ -97,13 +96,7 @@ def fork(
         try:
             os.close(to_child)
             os.close(from_child)
-            # nothing is printed here (failures go through the pipe), and a pipeline reading
-            # this process's output (``schema-audit … | tee``, a test's capture) must see its
-            # end when this process exits, not when a child still reading closes its copies
-            quiet = os.open(os.devnull, os.O_RDWR)
-            for fd in (0, 1, 2):
-                os.dup2(quiet, fd)
-            os.close(quiet)
+            forkjob.quiet_stdio()  # failures go through the pipe; `| tee` ends with us
             with open(from_parent, "rb") as requests, open(to_parent, "wb") as answers:
                 _serve(requests, answers, dsn, schemas, jobs, statement_timeout_ms, lock_timeout_ms)
             code = 0
@@ -112,30 +105,6 @@ def fork(
     os.close(from_parent)
     os.close(to_parent)
     return pid, open(to_child, "wb"), open(from_child, "rb")
-
-
-def _above_stdio(fd: int) -> int:
-    """``fd``, moved above 0-2 if it took the place of a closed stdin, stdout or stderr
-    (``schema-audit … >&-``): the child points those at /dev/null, and this process must find
-    them closed as it started, not holding a pipe (its exit then failed to flush stdout)."""
-    if fd > 2:
-        return fd
-    import fcntl
-
-    moved = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 3)
-    os.close(fd)
-    return moved
-
-
-def _widen(fd: int) -> None:
-    """The rows' pipe as wide as Linux lets a user make it (1 MiB by default, not 64 KiB): a
-    query's rows (≈ 5 MB at 5,000 tables) then cross in a few writes, not one wake-up of
-    each process per 64 KiB."""
-    import fcntl
-
-    # refused above /proc/sys/fs/pipe-max-size: the pipe stays as it is
-    with contextlib.suppress(OSError, AttributeError):  # F_SETPIPE_SZ: Linux, Python 3.10+
-        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, 1 << 20)
 
 
 def _serve(

@@ -1,0 +1,179 @@
+"""Work on the second core in a forked child (``schema_audit/forkjob.py``, issue 19): init's
+table entries are written by a child while this process writes the rest. The spec is the
+one written in process, byte for byte; where a fork is not safe, or the child fails or is
+killed, this process writes the entries itself; no child outlives the command."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from schema_audit import forkjob
+
+ROOT = Path(__file__).resolve().parent.parent
+ENV = {"SCHEMA_AUDIT_CACHE": "0", "SCHEMA_AUDIT_PROGRESS": "0", "NO_COLOR": "1"}
+
+# 240 tables (more than bootstrap.AHEAD_MIN_TABLES) of every shape an entry has: keys,
+# CHECKs, indexes, foreign keys, grants, comments, RLS and a policy, a rule (written through
+# the dict path), a partitioned table, quoted names
+SCHEMA = """
+CREATE SCHEMA s;
+DO $$ BEGIN CREATE ROLE fork_reader; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+DO $$ BEGIN FOR i IN 1..240 LOOP
+  EXECUTE format('CREATE TABLE s.t%s (id bigint PRIMARY KEY, "Name" text NOT NULL DEFAULT %L,
+      qty int CHECK (qty > %s), parent bigint REFERENCES s.t%s (id) ON DELETE CASCADE,
+      made timestamptz DEFAULT now(), UNIQUE ("Name", qty))', i, 'n' || i, i, greatest(i - 1, 1));
+  EXECUTE format('CREATE INDEX ON s.t%s (lower("Name")) WHERE qty > 3', i);
+  EXECUTE format('COMMENT ON TABLE s.t%s IS %L', i, 'table ' || i);
+  EXECUTE format('GRANT SELECT (id, qty) ON s.t%s TO fork_reader', i);
+END LOOP; END $$;
+ALTER TABLE s.t7 ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own ON s.t7 USING (qty > 0);
+CREATE RULE keep AS ON DELETE TO s.t9 DO INSTEAD NOTHING;
+CREATE TABLE s.p (id int, at date) PARTITION BY RANGE (at);
+CREATE TABLE s.p1 PARTITION OF s.p FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');
+CREATE VIEW s.v AS SELECT id FROM s.t1;
+"""
+
+# init's spec of a database, written in a fresh interpreter as ``init`` writes it; prints
+# the text, whether a child was forked, and whether a child was left (running or not
+# collected). ``mode``: "plain", "thread" (another thread runs), "child-fails" (the entries
+# raise in the child), "child-killed" (the child is killed), "parent-fails" (this process's
+# own part raises while the child writes).
+PROBE = """
+import json, os, signal, sys, threading
+from schema_audit import api, forkjob
+from schema_audit.sources.select import load_source
+from schema_audit.spec import bootstrap
+dsn, mode = sys.argv[1], sys.argv[2]
+source = load_source(dsn=dsn)
+parent = os.getpid()
+forked = []
+start = forkjob.start
+def counted(work):
+    job = start(work)
+    forked.append(job is not None)
+    return job
+forkjob.start = counted
+entries = bootstrap.table_entries
+def in_child(*args):
+    if os.getpid() != parent and mode == "child-fails":
+        raise RuntimeError("the child failed")
+    if os.getpid() != parent and mode == "child-killed":
+        os.kill(os.getpid(), signal.SIGKILL)
+    return entries(*args)
+bootstrap.table_entries = in_child
+if mode == "parent-fails":
+    def refused(*args, **kwargs):
+        raise RuntimeError("this process failed")
+    api.rules_for_spec = refused
+if mode == "thread":
+    stop = threading.Event(); other = threading.Thread(target=stop.wait); other.start()
+try:
+    text, error = api.init_spec(source, name="fork"), ""
+except RuntimeError as exc:
+    text, error = "", str(exc)
+if mode == "thread":
+    stop.set(); other.join()
+try:
+    left = os.waitpid(-1, os.WNOHANG) is not None
+except ChildProcessError:
+    left = False
+print(json.dumps({"text": text, "forked": forked, "left": left, "error": error}))
+"""
+
+
+def _init_spec(dsn: str, mode: str) -> dict:
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE, dsn, mode],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={**os.environ, **ENV},
+    )
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_init_s_entries_from_the_child_are_the_in_process_ones(make_db) -> None:  # type: ignore[no-untyped-def]
+    """The same spec, byte for byte, with the entries written by the child, by this process
+    because another thread runs (no fork then), and by this process after the child failed
+    or was killed; no child is left behind in any case."""
+    dsn = make_db("forkjob_init", SCHEMA)
+    forked = _init_spec(dsn, "plain")
+    assert forked["forked"] == [True] and not forked["left"]
+    assert forked["text"].count("\n  # s.t") == 240 and "keep:" in forked["text"]
+    here = _init_spec(dsn, "thread")
+    assert here["forked"] == [False] and not here["left"]
+    assert here["text"] == forked["text"]
+    for mode in ("child-fails", "child-killed"):
+        got = _init_spec(dsn, mode)
+        assert got["forked"] == [True] and not got["left"], mode
+        assert got["text"] == forked["text"], mode
+
+
+def test_no_child_outlives_a_failure_of_this_process_s_part(make_db) -> None:  # type: ignore[no-untyped-def]
+    """This process fails while the child writes (its rules, here): the error is this
+    process's own, and the child is stopped and collected."""
+    dsn = make_db("forkjob_fail", SCHEMA)
+    got = _init_spec(dsn, "parent-fails")
+    assert got["forked"] == [True] and got["error"] == "this process failed"
+    assert not got["left"]
+
+
+def test_the_cli_writes_the_in_process_spec(make_db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """``schema-audit init --dsn`` (the early read's child, then the entries' child) writes
+    the spec the library writes in process with no child at all."""
+    dsn = make_db("forkjob_cli", SCHEMA)
+    out = tmp_path / "spec.yaml"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "schema_audit.cli",
+            "init",
+            "--dsn",
+            dsn,
+            "-o",
+            str(out),
+            "--name",
+            "fork",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={**os.environ, **ENV},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert out.read_text() == _init_spec(dsn, "thread")["text"]
+
+
+def test_a_job_is_refused_with_another_thread_and_gives_none_when_its_child_fails() -> None:
+    """No fork while another thread runs; a child whose work raises, or whose value is not
+    marshal data, gives None (the caller then does the work); no child is left."""
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert forkjob.start(lambda: 1) is None
+    finally:
+        stop.set()
+        other.join()
+    jobs = []
+    for work, value in (
+        (lambda: ["a", 1, None, (b"x",)], ["a", 1, None, (b"x",)]),
+        (lambda: 1 // 0, None),
+        (lambda: object(), None),
+    ):
+        job = forkjob.start(work)
+        assert job is not None and job.result() == value
+        jobs.append(job.pid)
+    for pid in jobs:  # collected: not even a zombie is left
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
