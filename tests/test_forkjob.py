@@ -5,7 +5,6 @@ killed, this process writes the entries itself; no child outlives the command.""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -13,11 +12,9 @@ import threading
 from pathlib import Path
 
 import pytest
+from test_live_child import ENV, probe_json
 
 from schema_audit import forkjob
-
-ROOT = Path(__file__).resolve().parent.parent
-ENV = {"SCHEMA_AUDIT_CACHE": "0", "SCHEMA_AUDIT_PROGRESS": "0", "NO_COLOR": "1"}
 
 # 240 tables (more than bootstrap.AHEAD_MIN_TABLES) of every shape an entry has: keys,
 # CHECKs, indexes, foreign keys, grants, comments, RLS and a policy, a rule (written through
@@ -90,15 +87,7 @@ print(json.dumps({"text": text, "forked": forked, "left": left, "error": error})
 
 
 def _init_spec(dsn: str, mode: str) -> dict:
-    proc = subprocess.run(
-        [sys.executable, "-c", PROBE, dsn, mode],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        env={**os.environ, **ENV},
-    )
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)
+    return probe_json(PROBE, dsn, mode)
 
 
 def test_init_s_entries_from_the_child_are_the_in_process_ones(make_db) -> None:  # type: ignore[no-untyped-def]

@@ -52,16 +52,21 @@ print(json.dumps({"model": json.dumps(to_data(source.model), sort_keys=True), "t
 """
 
 
-def _early(argv: list[str]) -> dict:
+def probe_json(script: str, *args: str) -> dict:
+    """What ``script`` prints as JSON, run with ``args`` in a fresh interpreter."""
     proc = subprocess.run(
-        [sys.executable, "-c", PROBE, json.dumps(argv)],
+        [sys.executable, "-c", script, *args],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=180,
         env={**os.environ, **ENV},
     )
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
+
+
+def _early(argv: list[str]) -> dict:
+    return probe_json(PROBE, json.dumps(argv))
 
 
 def test_the_child_s_rows_make_the_model_an_in_process_read_makes(make_db) -> None:  # type: ignore[no-untyped-def]
