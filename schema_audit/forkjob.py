@@ -26,10 +26,11 @@ import os
 import signal
 import struct
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 _LENGTH = struct.Struct("<Q")
+_LAST = 2**64 - 1  # a stream of pieces ends here: whole (a shorter one is not)
 
 
 def safe() -> bool:
@@ -94,6 +95,28 @@ class Job:
             return None
         return marshal.loads(memoryview(data)[_LENGTH.size :])
 
+    def pieces(self) -> Iterator[bytes]:
+        """The pieces of a child started by :func:`start_pieces`, each as it was made, read
+        as they are asked for (no copy of the whole); fewer than it was to make when it
+        failed, died or was killed: the caller then makes the rest itself."""
+        try:
+            with open(self._fd, "rb", closefd=False) as source:
+                while True:
+                    head = source.read(_LENGTH.size)
+                    if len(head) < _LENGTH.size:
+                        return
+                    (length,) = _LENGTH.unpack(head)
+                    if length == _LAST:
+                        return
+                    piece = source.read(length)
+                    if len(piece) < length:
+                        return
+                    yield piece
+        except OSError:
+            return
+        finally:
+            self.end()
+
     def end(self) -> None:
         """Stop the child if it still runs and collect it (idempotent)."""
         if self._over:
@@ -122,6 +145,17 @@ def _read_all(fd: int) -> bytes | None:
 def start(work: Callable[[], Any]) -> Job | None:
     """``work()`` started in a forked child (its value must be marshal data), or None where
     forking is not safe or refused: the caller then does the work itself."""
+    return _fork(work, False)
+
+
+def start_pieces(work: Callable[[], Iterable[bytes]]) -> Job | None:
+    """``work()`` started in a forked child, its pieces (bytes) handed back one by one as
+    they are made (:meth:`Job.pieces`: no marshal copy of megabytes of text at either end),
+    or None where forking is not safe or refused."""
+    return _fork(work, True)
+
+
+def _fork(work: Callable[[], Any], in_pieces: bool) -> Job | None:
     if not safe():
         return None
     opened: list[int] = []
@@ -145,10 +179,16 @@ def start(work: Callable[[], Any]) -> Job | None:
             import gc
 
             gc.disable()  # a collection would walk (and copy) the whole inherited heap
-            data = marshal.dumps(work())
             with open(sink, "wb", closefd=True) as out:
-                out.write(_LENGTH.pack(len(data)))
-                out.write(data)
+                if in_pieces:
+                    for piece in work():
+                        out.write(_LENGTH.pack(len(piece)))
+                        out.write(piece)
+                    out.write(_LENGTH.pack(_LAST))
+                else:
+                    data = marshal.dumps(work())
+                    out.write(_LENGTH.pack(len(data)))
+                    out.write(data)
             code = 0
         finally:
             os._exit(code)

@@ -166,3 +166,76 @@ def test_a_job_is_refused_with_another_thread_and_gives_none_when_its_child_fail
     for pid in jobs:  # collected: not even a zombie is left
         with pytest.raises(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)
+
+
+# inspect's JSON of a database in a fresh interpreter, batches of 30 tables (more than the
+# model has fields: the 240 tables make 9 batches, the later half encoded by a child); prints the text's digest, whether a
+# child was forked and whether one was left. ``mode`` as PROBE's, and "stopped" (the writer
+# stops after the first piece: a failed write), "indent" (the indented layout).
+INSPECT_PROBE = """
+import hashlib, json, os, signal, sys, threading
+from schema_audit import forkjob
+from schema_audit.render import inspect, jsonenc
+from schema_audit.sources.select import load_source
+dsn, mode = sys.argv[1], sys.argv[2]
+source = load_source(dsn=dsn)
+jsonenc.BATCH, jsonenc.AHEAD_MIN_BATCHES = 30, 4
+parent = os.getpid()
+forked = []
+start = forkjob.start_pieces
+def counted(work):
+    job = start(work)
+    forked.append(job is not None)
+    return job
+forkjob.start_pieces = counted
+batch = jsonenc._Layout._batch
+def in_child(self, *args):
+    if os.getpid() != parent and mode == "child-fails":
+        raise RuntimeError("the child failed")
+    if os.getpid() != parent and mode == "child-killed":
+        os.kill(os.getpid(), signal.SIGKILL)
+    return batch(self, *args)
+jsonenc._Layout._batch = in_child
+if mode == "thread":
+    stop = threading.Event(); other = threading.Thread(target=stop.wait); other.start()
+chunks = inspect.json_chunks(source, indent=2 if mode == "indent" else None)
+if mode == "stopped":
+    after = 0
+    pieces = []
+    while len(forked) == 0 or len(pieces) < after + 2:  # two of this process's own batches
+        pieces.append(next(chunks))
+        after = len(pieces) if not forked else after
+    chunks.close()
+else:
+    pieces = list(chunks)
+if mode == "thread":
+    stop.set(); other.join()
+try:
+    left = os.waitpid(-1, os.WNOHANG) is not None
+except ChildProcessError:
+    left = False
+text = b"".join(pieces)
+same = mode in ("stopped", "indent") or text == jsonenc.reference(
+    {"source": {"kind": source.kind, "target": source.target, "layout": source.layout},
+     "model": source.model}, sort_keys=True).encode() + b"\\n"
+print(json.dumps({"digest": hashlib.sha256(text).hexdigest(), "forked": forked, "left": left,
+                  "reference": same}))
+"""
+
+
+def test_inspect_s_json_from_the_child_is_the_in_process_json(make_db) -> None:  # type: ignore[no-untyped-def]
+    """inspect's JSON, its later tables encoded by a child: the same bytes as json.dumps of
+    the model (the reference), as with no fork (another thread runs), and as after the child
+    failed or was killed; compact and indented; a writer that stops early leaves no child."""
+    dsn = make_db("forkjob_inspect", SCHEMA)
+    plain = probe_json(INSPECT_PROBE, dsn, "plain")
+    assert plain["forked"] == [True] and plain["reference"] and not plain["left"]
+    here = probe_json(INSPECT_PROBE, dsn, "thread")
+    assert here["forked"] == [False] and here == {**plain, "forked": [False]}
+    for mode in ("child-fails", "child-killed"):
+        got = probe_json(INSPECT_PROBE, dsn, mode)
+        assert got == plain, mode
+    indented = probe_json(INSPECT_PROBE, dsn, "indent")
+    assert indented["forked"] == [True] and not indented["left"]
+    stopped = probe_json(INSPECT_PROBE, dsn, "stopped")
+    assert stopped["forked"] == [True] and not stopped["left"]

@@ -2361,7 +2361,8 @@ PROTECTIONS = [
         'return sys.platform.startswith("linux") and threading.active_count() == 1',
         'return sys.platform.startswith("linux")',
         "tests/test_live_child.py::test_no_child_where_a_fork_is_not_safe "
-        "tests/test_forkjob.py::test_init_s_entries_from_the_child_are_the_in_process_ones",
+        "tests/test_forkjob.py::test_init_s_entries_from_the_child_are_the_in_process_ones "
+        "tests/test_forkjob.py::test_inspect_s_json_from_the_child_is_the_in_process_json",
     ),
     Protection(
         "live-child-errors-keep-their-class",
@@ -2404,6 +2405,20 @@ PROTECTIONS = [
         "    finally:\n        end()",
         "    finally:\n        pass",
         "tests/test_forkjob.py::test_no_child_outlives_a_failure_of_this_process_s_part",
+    ),
+    Protection(
+        "inspect-json-child-falls-back",
+        "schema_audit/render/jsonenc.py",
+        "            yield from map(each, starts[middle + got :])",
+        "            pass",
+        "tests/test_forkjob.py::test_inspect_s_json_from_the_child_is_the_in_process_json",
+    ),
+    Protection(
+        "inspect-json-child-ended",
+        "schema_audit/render/jsonenc.py",
+        "        finally:\n            job.end()",
+        "        finally:\n            pass",
+        "tests/test_forkjob.py::test_inspect_s_json_from_the_child_is_the_in_process_json",
     ),
     Protection(
         "forkjob-failed-child-gives-nothing",

@@ -51,9 +51,13 @@ def dumps(document: Any, *, indent: int | None = None, sort_keys: bool = False) 
 # model or one finding is too little work per msgspec call, 256 of them are ~3 MB.
 SPLIT_DEPTH = 4
 BATCH = 256
+# Fewer batches than this are encoded here: a fork and the hand-over cost a few milliseconds.
+AHEAD_MIN_BATCHES = 8
 
 
-def chunks(document: Any, *, indent: int | None = None, sort_keys: bool = False) -> Iterator[bytes]:
+def chunks(
+    document: Any, *, indent: int | None = None, sort_keys: bool = False, ahead: bool = False
+) -> Iterator[bytes]:
     """The UTF-8 bytes of :func:`dumps` in pieces whose concatenation is exactly those bytes.
 
     Why this is exact: ``json.dumps`` lays out a member nested at depth ``d`` as the member's
@@ -62,8 +66,13 @@ def chunks(document: Any, *, indent: int | None = None, sort_keys: bool = False)
     by msgspec or, where msgspec would differ (:func:`_exact`), by :func:`reference`, and
     re-indented; separators and brackets are written here as ``json.dumps`` writes them.
     A :class:`Mapped` array (within ``SPLIT_DEPTH`` of the top) is converted as it is written.
+
+    ``ahead``: the later half of the batches of the first container of at least
+    ``AHEAD_MIN_BATCHES`` batches (inspect's tables) is encoded by a forked child
+    (``forkjob``) while this process encodes and writes the first half: the same batches,
+    in the same order; encoded here where no child may be forked or it gives none.
     """
-    yield from _Layout(indent, sort_keys).value(document, 0)
+    yield from _Layout(indent, sort_keys, ahead).value(document, 0)
 
 
 class Mapped:
@@ -89,11 +98,12 @@ class Mapped:
 class _Layout:
     """One document's layout settings; ``value`` yields a value's bytes at a nesting depth."""
 
-    def __init__(self, indent: int | None, sort_keys: bool) -> None:
+    def __init__(self, indent: int | None, sort_keys: bool, ahead: bool = False) -> None:
         # json.dumps writes indent 0 (or less) as newlines without indentation
         self.indent = None if indent is None else max(indent, 0)
         self.sort_keys = sort_keys
         self.encoder = _SORTED if sort_keys else _AS_IS
+        self.ahead = ahead  # one child a document, for its first long container
 
     def pad(self, depth: int) -> bytes:
         """The newline and indentation before a line at ``depth`` (nothing when compact)."""
@@ -112,10 +122,10 @@ class _Layout:
         separator = b", " if self.indent is None else b"," + inner
         yield (b"{" if is_object else b"[") + inner
         if len(items) > BATCH:
-            for start in range(0, len(items), BATCH):
-                if start:
+            for position, batch in enumerate(self._batches(items, is_object, depth)):
+                if position:
                     yield separator
-                yield self._batch(items[start : start + BATCH], is_object, depth)
+                yield batch
         else:
             for position, item in enumerate(items):
                 if position:
@@ -125,6 +135,36 @@ class _Layout:
                     yield _AS_IS.encode(key) + b": "
                 yield from self.value(item, depth + 1)
         yield self.pad(depth) + (b"}" if is_object else b"]")
+
+    def _batches(self, items: Sequence[Any], is_object: bool, depth: int) -> Iterator[bytes]:
+        """Each batch's text in order; the later half from a forked child when ``ahead``."""
+        starts = range(0, len(items), BATCH)
+
+        def each(start: int) -> bytes:
+            return self._batch(items[start : start + BATCH], is_object, depth)
+
+        job = None
+        if self.ahead and len(starts) >= AHEAD_MIN_BATCHES:
+            from schema_audit import forkjob
+
+            self.ahead = False
+            middle = len(starts) // 2
+            # made whole before the first is sent: the pipe holds less than one, and a child
+            # blocked on it until this process wants them would have stopped encoding
+            job = forkjob.start_pieces(lambda: [each(start) for start in starts[middle:]])
+        if job is None:
+            yield from map(each, starts)
+            return
+        try:
+            yield from map(each, starts[:middle])
+            got = 0
+            for piece in job.pieces():
+                got += 1
+                yield piece
+            # the child's pieces fell short (it failed, died or was killed): the rest here
+            yield from map(each, starts[middle + got :])
+        finally:
+            job.end()
 
     def _members(self, value: Any) -> tuple[bool, Sequence[Any]] | None:
         """(is an object, its members) for a container laid out here, else None."""
