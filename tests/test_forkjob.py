@@ -38,52 +38,66 @@ CREATE TABLE s.p1 PARTITION OF s.p FOR VALUES FROM ('2020-01-01') TO ('2021-01-0
 CREATE VIEW s.v AS SELECT id FROM s.t1;
 """
 
-# init's spec of a database, written in a fresh interpreter as ``init`` writes it; prints
-# the text, whether a child was forked, and whether a child was left (running or not
-# collected). ``mode``: "plain", "thread" (another thread runs), "child-fails" (the entries
-# raise in the child), "child-killed" (the child is killed), "parent-fails" (this process's
-# own part raises while the child writes).
-PROBE = """
-import json, os, signal, sys, threading
+# What both probes share: the database's model read in a fresh interpreter; ``counted``
+# records whether a fork was made, ``faulty`` makes a piece of work fail ("child-fails") or
+# kill its process ("child-killed") in the child only; ``other`` runs another thread
+# ("thread"), ``left()`` says whether a child was left (running, or not collected).
+_PRELUDE = """
+import hashlib, json, os, signal, sys, threading
 from schema_audit import api, forkjob
+from schema_audit.render import inspect, jsonenc
 from schema_audit.sources.select import load_source
 from schema_audit.spec import bootstrap
 dsn, mode = sys.argv[1], sys.argv[2]
 source = load_source(dsn=dsn)
 parent = os.getpid()
 forked = []
-start = forkjob.start
-def counted(work):
-    job = start(work)
-    forked.append(job is not None)
-    return job
-forkjob.start = counted
-entries = bootstrap.table_entries
-def in_child(*args):
-    if os.getpid() != parent and mode == "child-fails":
-        raise RuntimeError("the child failed")
-    if os.getpid() != parent and mode == "child-killed":
-        os.kill(os.getpid(), signal.SIGKILL)
-    return entries(*args)
-bootstrap.table_entries = in_child
+def counted(start):
+    def wrapped(work):
+        job = start(work)
+        forked.append(job is not None)
+        return job
+    return wrapped
+def faulty(function):
+    def wrapped(*args):
+        if os.getpid() != parent and mode == "child-fails":
+            raise RuntimeError("the child failed")
+        if os.getpid() != parent and mode == "child-killed":
+            os.kill(os.getpid(), signal.SIGKILL)
+        return function(*args)
+    return wrapped
+stop = threading.Event()
+if mode == "thread":
+    other = threading.Thread(target=stop.wait); other.start()
+def left():
+    stop.set()
+    try:
+        return os.waitpid(-1, os.WNOHANG) is not None
+    except ChildProcessError:
+        return False
+"""
+
+# init's spec of a database, written as ``init`` writes it; prints
+# the text, whether a child was forked, and whether a child was left (running or not
+# collected). ``mode``: "plain", "thread" (another thread runs), "child-fails" (the entries
+# raise in the child), "child-killed" (the child is killed), "parent-fails" (this process's
+# own part raises while the child writes).
+PROBE = (
+    _PRELUDE
+    + """
+forkjob.start = counted(forkjob.start)
+bootstrap.table_entries = faulty(bootstrap.table_entries)
 if mode == "parent-fails":
     def refused(*args, **kwargs):
         raise RuntimeError("this process failed")
     api.rules_for_spec = refused
-if mode == "thread":
-    stop = threading.Event(); other = threading.Thread(target=stop.wait); other.start()
 try:
     text, error = api.init_spec(source, name="fork"), ""
 except RuntimeError as exc:
     text, error = "", str(exc)
-if mode == "thread":
-    stop.set(); other.join()
-try:
-    left = os.waitpid(-1, os.WNOHANG) is not None
-except ChildProcessError:
-    left = False
-print(json.dumps({"text": text, "forked": forked, "left": left, "error": error}))
+print(json.dumps({"text": text, "forked": forked, "left": left(), "error": error}))
 """
+)
 
 
 def _init_spec(dsn: str, mode: str) -> dict:
@@ -168,36 +182,16 @@ def test_a_job_is_refused_with_another_thread_and_gives_none_when_its_child_fail
             os.waitpid(pid, os.WNOHANG)
 
 
-# inspect's JSON of a database in a fresh interpreter, batches of 30 tables (more than the
-# model has fields: the 240 tables make 9 batches, the later half encoded by a child); prints the text's digest, whether a
-# child was forked and whether one was left. ``mode`` as PROBE's, and "stopped" (the writer
+# inspect's JSON of a database, batches of 30 tables (more than the model has fields: the
+# 240 tables make 9 batches, the later half encoded by a child); prints the text's digest,
+# whether a child was forked and whether one was left. ``mode`` as PROBE's, and "stopped" (the writer
 # stops after the first piece: a failed write), "indent" (the indented layout).
-INSPECT_PROBE = """
-import hashlib, json, os, signal, sys, threading
-from schema_audit import forkjob
-from schema_audit.render import inspect, jsonenc
-from schema_audit.sources.select import load_source
-dsn, mode = sys.argv[1], sys.argv[2]
-source = load_source(dsn=dsn)
+INSPECT_PROBE = (
+    _PRELUDE
+    + """
 jsonenc.BATCH, jsonenc.AHEAD_MIN_BATCHES = 30, 4
-parent = os.getpid()
-forked = []
-start = forkjob.start_pieces
-def counted(work):
-    job = start(work)
-    forked.append(job is not None)
-    return job
-forkjob.start_pieces = counted
-batch = jsonenc._Layout._batch
-def in_child(self, *args):
-    if os.getpid() != parent and mode == "child-fails":
-        raise RuntimeError("the child failed")
-    if os.getpid() != parent and mode == "child-killed":
-        os.kill(os.getpid(), signal.SIGKILL)
-    return batch(self, *args)
-jsonenc._Layout._batch = in_child
-if mode == "thread":
-    stop = threading.Event(); other = threading.Thread(target=stop.wait); other.start()
+forkjob.start_pieces = counted(forkjob.start_pieces)
+jsonenc._Layout._batch = faulty(jsonenc._Layout._batch)
 chunks = inspect.json_chunks(source, indent=2 if mode == "indent" else None)
 if mode == "stopped":
     after = 0
@@ -208,19 +202,14 @@ if mode == "stopped":
     chunks.close()
 else:
     pieces = list(chunks)
-if mode == "thread":
-    stop.set(); other.join()
-try:
-    left = os.waitpid(-1, os.WNOHANG) is not None
-except ChildProcessError:
-    left = False
 text = b"".join(pieces)
 same = mode in ("stopped", "indent") or text == jsonenc.reference(
     {"source": {"kind": source.kind, "target": source.target, "layout": source.layout},
      "model": source.model}, sort_keys=True).encode() + b"\\n"
-print(json.dumps({"digest": hashlib.sha256(text).hexdigest(), "forked": forked, "left": left,
+print(json.dumps({"digest": hashlib.sha256(text).hexdigest(), "forked": forked, "left": left(),
                   "reference": same}))
 """
+)
 
 
 def test_inspect_s_json_from_the_child_is_the_in_process_json(make_db) -> None:  # type: ignore[no-untyped-def]
