@@ -192,6 +192,16 @@ INSPECT_PROBE = (
 jsonenc.BATCH, jsonenc.AHEAD_MIN_BATCHES = 30, 4
 forkjob.start_pieces = counted(forkjob.start_pieces)
 jsonenc._Layout._batch = faulty(jsonenc._Layout._batch)
+if mode == "no-pipe":  # every descriptor but one taken: the pipe is refused (EMFILE)
+    import resource
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(map(int, os.listdir("/proc/self/fd"))) + 2,
+                                                resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+    taken = []
+    try:
+        while True:
+            taken.append(os.open(os.devnull, os.O_RDONLY))
+    except OSError:
+        os.close(taken.pop())
 chunks = inspect.json_chunks(source, indent=2 if mode == "indent" else None)
 if mode == "stopped":
     after = 0
@@ -215,7 +225,8 @@ print(json.dumps({"digest": hashlib.sha256(text).hexdigest(), "forked": forked, 
 def test_inspect_s_json_from_the_child_is_the_in_process_json(make_db) -> None:  # type: ignore[no-untyped-def]
     """inspect's JSON, its later tables encoded by a child: the same bytes as json.dumps of
     the model (the reference), as with no fork (another thread runs), and as after the child
-    failed or was killed; compact and indented; a writer that stops early leaves no child."""
+    failed or was killed, or when no pipe could be had; compact and indented; a writer that
+    stops early leaves no child."""
     dsn = make_db("forkjob_inspect", SCHEMA)
     plain = probe_json(INSPECT_PROBE, dsn, "plain")
     assert plain["forked"] == [True] and plain["reference"] and not plain["left"]
@@ -224,6 +235,8 @@ def test_inspect_s_json_from_the_child_is_the_in_process_json(make_db) -> None: 
     for mode in ("child-fails", "child-killed"):
         got = probe_json(INSPECT_PROBE, dsn, mode)
         assert got == plain, mode
+    refused = probe_json(INSPECT_PROBE, dsn, "no-pipe")  # a process without a descriptor to spare
+    assert refused == {**plain, "forked": [False]}
     indented = probe_json(INSPECT_PROBE, dsn, "indent")
     assert indented["forked"] == [True] and not indented["left"]
     stopped = probe_json(INSPECT_PROBE, dsn, "stopped")
