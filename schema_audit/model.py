@@ -74,6 +74,12 @@ class Provenance:
         return " ".join(parts) or self.source
 
 
+# The type of a column a static reading cannot know: CREATE TABLE AS declares none, and the
+# reader does not work out a query's result types. No catalog holds it: since PostgreSQL 10 a
+# column never has the pseudo-type unknown (a query's unknown literal becomes text).
+UNKNOWN_TYPE = "unknown"
+
+
 @dataclass(slots=True)
 class Column:
     name: str

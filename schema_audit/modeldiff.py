@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from schema_audit import boundtext, sqlbody, sqlnorm, sqltime
 from schema_audit.model import (
     RUNNER,
+    UNKNOWN_TYPE,
     CheckConstraint,
     Column,
     DomainType,
@@ -174,6 +175,13 @@ def _session_side(a: object, b: object) -> str | None:
     if not (isinstance(a, str) and isinstance(b, str) and sqltime.undecidable(a, b)):
         return None
     return "left" if sqltime.depends_on_session(a) else "right"
+
+
+# why a column's type the static reading does not know is undecided, not a difference
+_UNTYPED = (
+    "the table was made by CREATE TABLE AS, which declares no column types, and a static "
+    "reading does not work out its query's"
+)
 
 
 def _canon_type(text: str) -> str:
@@ -669,7 +677,10 @@ def _diff_table(a: Table, b: Table, add: _Collector) -> None:
         ca, cb = a.columns[name], b.columns[name]
         cobj = f"column {t}.{quote_ident(name)}"
         add.reads = column_reads(name)
-        add(cobj, "type", ca.type, cb.type, _canon_type(ca.type), _canon_type(cb.type))
+        if UNKNOWN_TYPE in (ca.type, cb.type) and ca.type != cb.type:
+            add.out.append(Difference(cobj, "type", ca.type, cb.type, add.reads, None, _UNTYPED))
+        else:
+            add(cobj, "type", ca.type, cb.type, _canon_type(ca.type), _canon_type(cb.type))
         add(cobj, "nullability", _null(ca.nullable), _null(cb.nullable))
         add(
             cobj,

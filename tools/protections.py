@@ -2497,6 +2497,27 @@ PROTECTIONS = [
         "            pass\n",
         "tests/test_realworld_trial12.py::test_a_trigger_on_a_function_postgresql_cannot_find_is_not_created",
     ),
+    Protection(
+        "static-untyped-column-type-defers",
+        "schema_audit/kinds/column.py",
+        "            untyped = True\n",
+        '            diffs.append(Diff("type", props["type"], column.type))\n',
+        "tests/test_realworld_trial13.py::test_create_table_as_column_types_are_undecided_not_wrong",
+    ),
+    Protection(
+        "diff-untyped-column-type-undecided",
+        "schema_audit/modeldiff.py",
+        "add.reads, None, _UNTYPED)",
+        "add.reads, None, None)",
+        "tests/test_realworld_trial13.py::test_create_table_as_column_types_are_undecided_not_wrong",
+    ),
+    Protection(
+        "init-writes-no-unknown-type",
+        "schema_audit/spec/entrywrite.py",
+        "        if column.type != UNKNOWN_TYPE:\n",
+        "        if True:\n",
+        "tests/test_realworld_trial13.py::test_create_table_as_column_types_are_undecided_not_wrong",
+    ),
 ]
 
 

@@ -57,6 +57,32 @@ def warn_unapplied(model: Any) -> None:
     )
 
 
+def warn_untyped_columns(model: Any) -> None:
+    """One stderr line when a static source made tables by CREATE TABLE AS: it declares no
+    column types and the reader does not work out the query's, so their entries require no
+    type (the spec checks less than it seems to). Said with the first one's file:line."""
+    from schema_audit.model import UNKNOWN_TYPE
+
+    found = [
+        (table, column)
+        for table in getattr(model, "tables", {}).values()
+        for column in table.columns.values()
+        if column.type == UNKNOWN_TYPE
+    ]
+    if not found:
+        return
+    table, column = found[0]
+    place = next((p for p in column.provenance if p.file), None)
+    where = f"{place.file}:{place.line}: " if place is not None else ""
+    count = f"{len(found)} column{'s' if len(found) != 1 else ''}"
+    typer.echo(
+        f"schema-audit: warning: {count} of tables made by CREATE TABLE AS {'have' if len(found) != 1 else 'has'} "
+        f"no type statically (first at {where}{table.qualified_name}.{column.name}): "
+        "their entries require no type (init --dsn on a migrated database writes them)",
+        err=True,
+    )
+
+
 def warn_unresolved_references(model: Any) -> None:
     """One stderr line when foreign keys reference tables the source never creates (a history
     relying on the platform's ``auth.users``, or on a typo): the spec requires them as
@@ -166,6 +192,7 @@ def init(
             fail(phrase(exc))
     exit_on_gaps(source.model, source.kind, allow_unrendered, "no spec written: ")
     warn_unapplied(source.model)
+    warn_untyped_columns(source.model)
     warn_unresolved_references(source.model)
     text = api.init_spec(
         source,

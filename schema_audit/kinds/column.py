@@ -36,7 +36,7 @@ from schema_audit.audit.tables import show_scalar, unique_on
 from schema_audit.enums import PASS, Status
 from schema_audit.kinds import requirement_kind
 from schema_audit.kinds._common import diff_of
-from schema_audit.model import Column, SchemaModel, Table, option_text, qualify
+from schema_audit.model import UNKNOWN_TYPE, Column, SchemaModel, Table, option_text, qualify
 from schema_audit.spec.fragments import REF_ACTIONS, req_schema, string, strings
 from schema_audit.spec.model import Requirement
 
@@ -253,8 +253,14 @@ def check_column(req: Requirement, ctx: AuditContext) -> Finding:
         )
     props = req.props
     diffs: list[Diff] = []
+    # CREATE TABLE AS declares no types and a static reading does not work out the query's:
+    # such a column's type is neither the spec's nor another (DEFERRED below, never a FAIL)
+    untyped = False
     if "type" in props and not _same_type(str(props["type"]), column.type, ctx):
-        diffs.append(Diff("type", props["type"], column.type))
+        if column.type == UNKNOWN_TYPE:
+            untyped = True
+        else:
+            diffs.append(Diff("type", props["type"], column.type))
     if "nullable" in props and props["nullable"] != column.nullable:
         diffs.append(Diff("nullable", props["nullable"], column.nullable))
     undecided: tuple[Diff, str] | None = None
@@ -295,7 +301,7 @@ def check_column(req: Requirement, ctx: AuditContext) -> Finding:
         table.primary_key is None or table.primary_key.columns != [column.name]
     ):
         diffs.append(Diff("primary_key", True, False))
-    if diffs or undecided is not None:
+    if diffs or undecided is not None or untyped:
         label = f"{table.name}.{req.name}"
     if diffs:
         line, evidence = _line_evidence(ctx, table, column)
@@ -330,6 +336,18 @@ def check_column(req: Requirement, ctx: AuditContext) -> Finding:
                 else "(audit the live database or --replay)"
             ),
             diffs=[diff],
+            evidence=evidence,
+            ddl=line,
+        )
+    if untyped:
+        line, evidence = _line_evidence(ctx, table, column)
+        return finding_for(
+            req,
+            Status.DEFERRED,
+            f"column {label}: type {show_scalar(props['type'])} cannot be decided: the table "
+            "was made by CREATE TABLE AS, which declares no column types, and a static reading "
+            "does not work out its query's (audit the live database or --replay)",
+            diffs=[Diff("type", props["type"], column.type)],
             evidence=evidence,
             ddl=line,
         )

@@ -22,6 +22,7 @@ from schema_audit.kinds._acl import acl
 from schema_audit.kinds.function import argument_types
 from schema_audit.kinds.strict_sequences import behind_identity
 from schema_audit.model import (
+    UNKNOWN_TYPE,
     Function,
     Index,
     SchemaModel,
@@ -128,6 +129,8 @@ def _full_table(table: Table, blocked: entrywrite.BlockedUsage | None = None) ->
     columns: dict[str, Any] = {}
     for column in table.columns.values():
         item: dict[str, Any] = {"type": column.type, "nullable": column.nullable}
+        if column.type == UNKNOWN_TYPE:  # CREATE TABLE AS, read statically: no type known
+            del item["type"]
         if column.default is not None:
             item["default"] = column.default
         if column.identity:

@@ -21,6 +21,7 @@ from typing import Any
 from schema_audit.audit.privileges import BlockedUsage
 from schema_audit.enums import ReferentialAction
 from schema_audit.model import (
+    UNKNOWN_TYPE,
     CheckConstraint,
     ForeignKey,
     Grant,
@@ -103,9 +104,12 @@ class _Column:
 
     @staticmethod
     def _text(column: Any) -> str:
-        """``{type: …, nullable: …}``: bootstrap's column entry, in flow style."""
-        parts = ["{type: ", scalar(column.type, True), ", nullable: "]
-        parts.append(scalar(column.nullable, True))
+        """``{type: …, nullable: …}``: bootstrap's column entry, in flow style (no type where
+        the source does not know it: CREATE TABLE AS, read statically)."""
+        parts = ["{"]
+        if column.type != UNKNOWN_TYPE:
+            parts += ("type: ", scalar(column.type, True), ", ")
+        parts += ("nullable: ", scalar(column.nullable, True))
         if column.default is not None:
             parts += (", default: ", scalar(column.default, True))
         if column.identity:

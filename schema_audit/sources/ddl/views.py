@@ -14,7 +14,7 @@ from pglast import ast
 from pglast.enums import ObjectType
 from pglast.visitors import Continue, Skip, Visitor
 
-from schema_audit.model import Column, Table, View, ViewColumn, qualify
+from schema_audit.model import UNKNOWN_TYPE, Column, Table, View, ViewColumn, qualify
 from schema_audit.pgparse import parse_sql
 from schema_audit.pgvisit import find_all
 from schema_audit.sources import effects as fx
@@ -90,7 +90,7 @@ def create_table_as(interp: DdlInterpreter, node: ast.CreateTableAsStmt) -> None
             access_method=relation_access_method(interp, node.into.accessMethod, False),
         )
         for name in target_names(node.query):
-            table.columns[name] = Column(name, "unknown", provenance=[interp._prov()])
+            table.columns[name] = Column(name, UNKNOWN_TYPE, provenance=[interp._prov()])
         table.grants = interp._defaults_for("tables", schema)
         interp.model.tables[table.qualified_name] = table
         interp._relations[table.qualified_name] = "table"
