@@ -664,7 +664,8 @@ class UnappliedStatement:
     file: str | None = None
     line: int | None = None
     revision: str | None = None
-    kind: Literal["dynamic", "data", "unsupported", "error"] = "unsupported"
+    # "runner": not a statement, the migration runner's own table (sources/runner_tables)
+    kind: Literal["dynamic", "data", "unsupported", "error", "runner"] = "unsupported"
     # Targets (qualified; ``*`` = unknown) of the effects still open at the end of the history.
     may_affect: list[str] = field(default_factory=list)
     # What it may have changed and a later plain statement has not settled again.
@@ -724,6 +725,11 @@ class SchemaModel:
 
     def table(self, name: str, schema: str = "public") -> Table | None:
         return self.tables.get(qualify(schema, name))
+
+    def statements_unapplied(self) -> list[UnappliedStatement]:
+        """The history's statements the static reader could not apply (not the runner's own
+        table, which is no statement: it is named as a blind spot)."""
+        return [u for u in self.unapplied if u.kind != "runner"]
 
     def view(self, name: str, schema: str = "public") -> View | None:
         return self.views.get(qualify(schema, name))

@@ -596,7 +596,7 @@ def test_goose_history_applies_only_the_up_sections(make_db, tmp_path) -> None: 
     model, layout = read_sql(folder)
     assert layout.name == "goose"
     assert [d for d in diff_models(live.introspect(dsn), model)] == []
-    assert [u.reason for u in model.unapplied if u.kind != "data"] == []
+    assert [u.reason for u in model.statements_unapplied() if u.kind != "data"] == []
     assert [(i.code, i.revision) for i in layout.issues] == [("not-read", "20251226153622")]
 
 
@@ -1343,13 +1343,13 @@ def test_flyway_repeatables_and_a_trigger_on_a_view(make_db, tmp_path) -> None: 
     dsn = make_db("rw", MARQUEZ_V1 + MARQUEZ_JOBS_VIEW + MARQUEZ_RUNS_VIEW)
     model, layout = read_sql(root)
     assert (layout.name, [i.code for i in layout.issues]) == ("flyway", [])
-    assert model.unapplied == []
+    assert model.statements_unapplied() == []
     assert [str(d) for d in diff_models(live.introspect(dsn), model)] == []
     named = "trigger update_jobs on view public.jobs_view is not modelled"
     assert [s for s in model.blind_spots if named in s] != []
     assert [s for s in live.introspect(dsn).blind_spots if s.startswith(named)] != []
     dropped = interpret(MARQUEZ_V1 + MARQUEZ_JOBS_VIEW + "DROP TRIGGER update_jobs ON jobs_view;\n")
-    assert dropped.unapplied == []
+    assert dropped.statements_unapplied() == []
 
 
 MAKERKIT_ACCOUNTS = """create schema if not exists auth;

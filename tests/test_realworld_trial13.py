@@ -110,3 +110,109 @@ def test_create_table_as_column_types_are_undecided_not_wrong(make_db: Any, tmp_
     proc = run_cli("audit", "-s", live_spec, "--sql", folder, "-f", "json")
     found = {f["id"]: f["status"] for f in json.loads(proc.stdout)["findings"]}
     assert found["tables.post_actions.columns.person_id"] == "FAIL"
+
+
+# Lemmy's form (diesel, 2025-08-01 "forbid diesel cli"): a trigger on diesel's own bookkeeping
+# table, which diesel creates before the first migration (its setup_migration_table.sql) and no
+# up.sql does.
+DIESEL_RUNNER = (
+    "CREATE TABLE IF NOT EXISTS __diesel_schema_migrations ("
+    " version VARCHAR(50) PRIMARY KEY NOT NULL,"
+    " run_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP);\n"
+)
+FORBID_DIESEL_CLI = {
+    "2019-02-26-002946_create_user/up.sql": "CREATE TABLE person (id serial PRIMARY KEY);\n",
+    "2025-08-01-000017_forbid_diesel_cli/up.sql": """
+        CREATE FUNCTION forbid_diesel_cli ()
+            RETURNS TRIGGER
+            LANGUAGE plpgsql
+            AS $$
+        BEGIN
+            IF NOT EXISTS (SELECT FROM pg_locks WHERE locktype = 'advisory') THEN
+                RAISE 'migrations must be managed using lemmy_server instead of diesel CLI';
+            END IF;
+            RETURN NULL;
+        END;
+        $$;
+        CREATE TRIGGER forbid_diesel_cli
+            BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON __diesel_schema_migrations
+            EXECUTE FUNCTION forbid_diesel_cli ();
+    """,
+}
+# pocket-id's form (golang-migrate, backend/resources/migrations/postgres): NNN_name.up.sql
+GOLANG_MIGRATE = {
+    "20240101000000_init.up.sql": "CREATE TABLE users (id uuid PRIMARY KEY, username text);\n",
+    "20240101000000_init.down.sql": "DROP TABLE users;\n",
+}
+GOLANG_MIGRATE_RUNNER = (
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version bigint NOT NULL PRIMARY KEY,"
+    " dirty boolean NOT NULL);\n"
+)
+
+
+def test_the_runners_own_table_is_deferred_statically_not_missing(
+    make_db: Any, tmp_path: Path
+) -> None:
+    """A database its runner migrated has the runner's bookkeeping table (golang-migrate's
+    `schema_migrations`, diesel's `__diesel_schema_migrations`), so `init --dsn` requires it;
+    no file of the history creates it, and a static audit of the history FAILed `table
+    public.schema_migrations does not exist` (false FAIL for every runner layout; found on
+    LemmyNet/lemmy, whose history puts a trigger on diesel's). What is said of it is DEFERRED
+    now, with the reason, named as a blind spot; `diff` lists it as undecided."""
+    for label, files, runner_sql, table in (
+        ("gm", GOLANG_MIGRATE, GOLANG_MIGRATE_RUNNER, "schema_migrations"),
+        ("diesel", FORBID_DIESEL_CLI, DIESEL_RUNNER, "__diesel_schema_migrations"),
+    ):
+        folder = _folder(tmp_path / label, files)
+        applied = "".join(text for name, text in files.items() if ".down." not in name)
+        dsn = make_db(f"trial13_{label}", runner_sql + applied)
+        spec = tmp_path / f"{label}.yaml"
+        assert run_cli("init", "--dsn", dsn, "-o", spec).returncode == 0
+        proc = run_cli("audit", "-s", spec, "--sql", folder, "-f", "json")
+        report = json.loads(proc.stdout)
+        status = {f["id"]: f for f in report["findings"]}
+        failing = [i for i, f in status.items() if f["status"] == "FAIL"]
+        assert failing == [], (label, failing)
+        finding = status[f"tables.{table}"]
+        assert finding["status"] == "DEFERRED", finding
+        assert "own bookkeeping table" in json.dumps(finding), finding
+        # nothing else is deferred for it (a function, the strict blocks …)
+        others = [
+            i
+            for i, f in status.items()
+            if "bookkeeping" in json.dumps(f) and not i.startswith(f"tables.{table}")
+        ]
+        assert others == [], (label, others)
+        terminal = run_cli("audit", "-s", spec, "--sql", folder)
+        assert f"blind spot: public.{table} is " in terminal.stdout, terminal.stdout
+        assert "could not be applied statically" not in terminal.stdout or label == "diesel"
+        diff = json.loads(run_cli("diff", folder, dsn, "-f", "json").stdout)
+        assert diff["differences"] == [], (label, diff["differences"])
+        assert f"table public.{table}" in {u["object"] for u in diff["undecided"]}
+        # a table the history creates is required as ever: dropped from the database, it FAILs
+        other = make_db(f"trial13_{label}_x", runner_sql)
+        proc = run_cli("audit", "-s", spec, "--dsn", other, "-f", "json")
+        gone = [f["id"] for f in json.loads(proc.stdout)["findings"] if f["status"] == "FAIL"]
+        assert any(i in gone for i in ("tables.users", "tables.person")), gone
+
+
+def test_a_diesel_replay_has_diesels_own_table(
+    make_db: Any, pg_server: Any, tmp_path: Path
+) -> None:
+    """diesel creates `__diesel_schema_migrations` before the first migration; `--replay` did
+    not, so Lemmy's history stopped at its trigger on that table (`relation
+    "__diesel_schema_migrations" does not exist`: a replay-failed FAIL and every later finding
+    DEFERRED, LemmyNet/lemmy 2025-08-01-000017). The replay makes it as diesel does."""
+    folder = _folder(tmp_path, FORBID_DIESEL_CLI)
+    dsn = make_db("trial13_replay", DIESEL_RUNNER + "".join(FORBID_DIESEL_CLI.values()))
+    spec = tmp_path / "spec.yaml"
+    assert run_cli("init", "--dsn", dsn, "-o", spec).returncode == 0
+    proc = run_cli(
+        "audit", "-s", spec, "--sql", folder, "--replay",
+        "--scratch-dsn", pg_server.admin_dsn, "-f", "json", timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    status = {f["id"]: f["status"] for f in json.loads(proc.stdout)["findings"]}
+    assert "migrations.replay-failed.up" not in status
+    assert status["tables.__diesel_schema_migrations.triggers.forbid_diesel_cli"] == "PASS"
+    assert "FAIL" not in status.values()

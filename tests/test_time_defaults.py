@@ -56,7 +56,7 @@ def test_time_literal_defaults_read_statically_equal_the_live_catalog(bank, tmp_
     _migrate(bank)
     live_model = live.introspect(bank)
     static = load_sql(HISTORY)
-    assert static.unapplied == []
+    assert static.statements_unapplied() == []
     differences = [str(d) for d in diff_models(live_model, static)]
     assert differences == [], "static model differs from live:\n" + "\n".join(differences)
     # the live reader prints constants in one spelling whatever the server's settings

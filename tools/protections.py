@@ -2518,6 +2518,27 @@ PROTECTIONS = [
         "        if True:\n",
         "tests/test_realworld_trial13.py::test_create_table_as_column_types_are_undecided_not_wrong",
     ),
+    Protection(
+        "static-runner-table-deferred",
+        "schema_audit/sources/sqlfile.py",
+        '    runner_tables.mark(model, layout.name, search_path[0] if search_path else "public")\n',
+        "",
+        "tests/test_realworld_trial13.py::test_the_runners_own_table_is_deferred_statically_not_missing",
+    ),
+    Protection(
+        "replay-diesel-runner-table",
+        "schema_audit/sources/replay.py",
+        "            conn.execute(setup)\n",
+        "            pass\n",
+        "tests/test_realworld_trial13.py::test_a_diesel_replay_has_diesels_own_table",
+    ),
+    Protection(
+        "runner-table-defers-only-itself",
+        "schema_audit/audit/deferral.py",
+        "    return [f for f in facets if f.target in stmt.may_affect]\n",
+        "    return facets\n",
+        "tests/test_realworld_trial13.py::test_the_runners_own_table_is_deferred_statically_not_missing",
+    ),
 ]
 
 

@@ -120,8 +120,16 @@ def open_statements(model: SchemaModel, facets: list[Facet]) -> list[UnappliedSt
     return [
         stmt
         for stmt in model.unapplied
-        if any(matches(e, f) for e in _effects(stmt) for f in facets)
+        if any(matches(e, f) for e in _effects(stmt) for f in _reachable(stmt, facets))
     ]
+
+
+def _reachable(stmt: UnappliedStatement, facets: list[Facet]) -> list[Facet]:
+    """The facets ``stmt`` may reach: the runner's own table (sources/runner_tables) is no
+    statement that could have made anything else, so only what names that table itself."""
+    if stmt.kind != "runner":
+        return facets
+    return [f for f in facets if f.target in stmt.may_affect]
 
 
 def defer(finding: Finding, statements: list[UnappliedStatement], what: str) -> Finding:

@@ -40,7 +40,7 @@ def warn_unapplied(model: Any) -> None:
     what the reader could apply, so a migrated database may differ where they reach (a DO
     block recreating a table: its identity, keys) and FAIL the spec without anyone being told.
     Data statements and ones a later statement settled again are not counted."""
-    open_ = [u for u in getattr(model, "unapplied", ()) if u.kind != "data" and u.effects]
+    open_ = [u for u in model.statements_unapplied() if u.kind != "data" and u.effects]
     if not open_:
         return
     first = open_[0]

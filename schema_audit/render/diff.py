@@ -70,9 +70,9 @@ def terminal(
             "(not counted as differences)\n"
         )
     for name, source in (("left", left), ("right", right)):
-        if source.model.unapplied:
+        if unapplied := source.model.statements_unapplied():
             summary += (
-                f"{name}: {len(source.model.unapplied)} statement(s) could not be applied "
+                f"{name}: {len(unapplied)} statement(s) could not be applied "
                 "statically (listed in the JSON output)\n"
             )
     return printable_lines(text) + summary

@@ -202,9 +202,9 @@ def render(  # type: ignore[no-untyped-def]
                 escape(_plain_text(gate.title)), Text(gate.status, style=STYLE.get(gate.status, ""))
             )
         console.print(gt)
-    if result.model.unapplied:
+    if unapplied := result.model.statements_unapplied():
         console.print(
-            f"{len(result.model.unapplied)} statement(s) could not be applied statically "
+            f"{len(unapplied)} statement(s) could not be applied statically "
             "(listed in the JSON output; --replay settles them)"
         )
     for spot in result.model.blind_spots:

@@ -504,6 +504,7 @@ def replay_sql(
     file (the earlier files stay applied, and the replay stops there, as the runner does).
     """
     from schema_audit.sources.replay_psql import NotReplayed, Where, later_meta_commands, run_text
+    from schema_audit.sources.runner_tables import SETUP
     from schema_audit.sources.runner_transactions import in_one_transaction
     from schema_audit.sources.sqlfile import _display, _up_section, discover
 
@@ -511,6 +512,15 @@ def replay_sql(
     files = layout.files if layout is not None else [path]
     root = path.resolve() if path.is_dir() else path.resolve().parent
     includes = Includes(root, lambda p: _display(p, path))
+    setup = SETUP.get(layout.name) if layout is not None else None
+    if setup is not None and files:  # the runner's own table, made before the first migration
+        with psycopg.connect(scratch.dsn, autocommit=True) as conn:
+            if search_path:
+                conn.execute(
+                    "SELECT set_config('search_path', %s, false)",
+                    [", ".join(quote_ident(s) for s in search_path)],
+                )
+            conn.execute(setup)
     for index, file in enumerate(files):
         display = _display(file, path)
         started = time.perf_counter()

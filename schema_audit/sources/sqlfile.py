@@ -28,7 +28,7 @@ from pathlib import Path
 from schema_audit.gcpause import collector_paused
 from schema_audit.model import Revision, SchemaModel, UnappliedStatement
 from schema_audit.progress import SILENT, Reporter
-from schema_audit.sources import model_cache
+from schema_audit.sources import model_cache, runner_tables
 from schema_audit.sources.alembic import MigrationIssue, MigrationSourceError
 from schema_audit.sources.psqlinclude import Includes, has_include
 
@@ -820,6 +820,7 @@ def read_sql(
         if progress:
             progress.update(0)
             progress.done()
+        runner_tables.mark(found[1], layout.name, search_path[0] if search_path else "public")
         return found[1], layout
     model, session = _interpret(
         path,
@@ -835,6 +836,8 @@ def read_sql(
     )
     if keys:
         model_cache.store(keys[-1], model, session)
+    # after the cache: a cached prefix the history goes on from must not have it yet
+    runner_tables.mark(model, layout.name, search_path[0] if search_path else "public")
     return model, layout
 
 

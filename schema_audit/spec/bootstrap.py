@@ -32,6 +32,7 @@ from schema_audit.model import (
     pg_bool,
     quote_ident,
 )
+from schema_audit.sources.runner_tables import RUNNER_TABLES, runner_of
 from schema_audit.spec import entrywrite
 from schema_audit.spec.fragments import STRICT_KINDS
 from schema_audit.spec.tenancy import TenantPattern
@@ -427,23 +428,12 @@ def _table_entry(
         return _block(key, _table(table, kinds, writer.blocked), 2).rstrip("\n")
 
 
-# The table each migration runner keeps its bookkeeping in, beside the schema (a history
-# never creates it; a database that runner migrated has it): by the layout a folder was read as.
-RUNNER_TABLES = {
-    "prisma": "_prisma_migrations",
-    "golang-migrate": "schema_migrations",
-    "dbmate": "schema_migrations",
-    "flyway": "flyway_schema_history",
-    "goose": "goose_db_version",
-    "diesel": "__diesel_schema_migrations",
-}
-
-
 def runner_tables(layout: str) -> tuple[str, ...]:
     """The bookkeeping table of the runner a source's layout (``goose layout, 181 files``)
-    names, if it is one of them."""
-    table = RUNNER_TABLES.get(layout.partition(" layout")[0])
-    return (table,) if table else ()
+    names, if it is one of them (a history never creates it; a database that runner
+    migrated has it)."""
+    runner = runner_of(layout)
+    return (RUNNER_TABLES[runner],) if runner else ()
 
 
 def _strict_block(
