@@ -216,3 +216,53 @@ def test_a_diesel_replay_has_diesels_own_table(
     assert "migrations.replay-failed.up" not in status
     assert status["tables.__diesel_schema_migrations.triggers.forbid_diesel_cli"] == "PASS"
     assert "FAIL" not in status.values()
+
+
+# PostgREST's test fixture (test/spec/fixtures/schema.sql, issue 1543): a composite type made
+# under `SET search_path = test, pg_catalog`, then a column of that type.
+POSTGREST_COMPLEX = """
+CREATE SCHEMA test;
+SET search_path = test, pg_catalog;
+CREATE TYPE complex AS (
+ r double precision,
+ i double precision
+);
+CREATE TABLE test.fav_numbers (
+ num    complex,
+ person text
+);
+CREATE TYPE gone AS (a int);
+DROP TYPE gone;
+CREATE DOMAIN gone AS int;
+CREATE TABLE test.kept (g gone);
+-- an index's name avoids a composite type's (pg_class holds both), not a dropped one's
+CREATE TYPE t_a_idx AS (x int);
+DROP TYPE t_a_idx;
+CREATE TABLE t (a int);
+CREATE INDEX ON t (a);
+CREATE TYPE u_a_idx AS (x int);
+CREATE TABLE u (a int);
+CREATE INDEX ON u (a);
+"""
+
+
+def test_a_column_of_a_composite_type_outside_public_is_qualified(make_db: Any) -> None:
+    """The catalog prints a column of `test.complex` (a composite type the search_path found
+    outside public) as `test.complex`; the static reading, which does not model composite
+    types, kept `complex`, so `init --dsn`'s spec FAILed it (`type is complex, expected
+    test.complex`) and `diff` counted a difference (false FAIL, PostgREST's fixtures). The
+    static reading now knows the composite type's name and schema, as it knows an enum's,
+    and an index name avoids it as PostgreSQL's does (pg_class holds both)."""
+    from schema_audit.modeldiff import diff_models
+    from schema_audit.sources import live
+    from schema_audit.sources.ddl import interpret
+
+    dsn = make_db("trial13_complex", POSTGREST_COMPLEX)
+    catalog, static = live.introspect(dsn), interpret(POSTGREST_COMPLEX)
+    for table, column in (("test.fav_numbers", "num"), ("test.kept", "g")):
+        assert (
+            static.tables[table].columns[column].type == catalog.tables[table].columns[column].type
+        )
+    assert sorted(static.tables["test.t"].indexes) == ["t_a_idx"]
+    assert sorted(static.tables["test.u"].indexes) == ["u_a_idx1"]
+    assert [str(d) for d in diff_models(catalog, static)] == []

@@ -75,6 +75,20 @@ def _type_key(interp: DdlInterpreter, n: ast.TypeName) -> tuple[str, str]:
     return schema, name
 
 
+def _composite_key(interp: DdlInterpreter, n: ast.TypeName) -> str | None:
+    """The key of the composite type ``DROP TYPE n`` drops: the first type of that name on
+    the search_path, when it is a composite one (known by name only)."""
+    tn = strings(n.names)
+    model = interp.model
+    for schema in tn[:1] if len(tn) == 2 else interp.search_path:
+        key = qualify(schema, tn[-1])
+        if interp._relations.get(key) == "composite":
+            return key
+        if key in model.enums or key in model.domains or key in model.tables:
+            return None
+    return None
+
+
 def _dropped_functions(interp: DdlInterpreter, obj: Any, names: list[str]) -> list[Function]:
     if isinstance(obj, ast.ObjectWithArgs):
         return functions_named(interp, obj)
@@ -323,6 +337,9 @@ def _type(interp: DdlInterpreter, node: ast.DropStmt, obj: Any, names: list[str]
     for n in obj if isinstance(obj, tuple | list) else [obj]:
         if isinstance(n, ast.TypeName):
             schema, name = _type_key(interp, n)
+            composite = _composite_key(interp, n)
+            if composite is not None:  # its name is free again (schemas.create_composite)
+                del interp._relations[composite]
             if (typed := domains.drop_domain(interp, node, n, True)) is not None:
                 _drop_typed_columns(interp, typed)
                 continue

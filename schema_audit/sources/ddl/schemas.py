@@ -59,6 +59,19 @@ def create_enum(interp: DdlInterpreter, node: ast.CreateEnumStmt) -> None:
     )
 
 
+@handles(ast.CompositeTypeStmt)
+def create_composite(interp: DdlInterpreter, node: ast.CompositeTypeStmt) -> None:
+    """CREATE TYPE … AS (…): not modelled (composite types come from a catalog only), so it
+    stays listed as not interpreted. Its name is kept where pg_class keeps it, beside the
+    relations: a column of the type that the search_path finds outside public is printed
+    under its schema (``tables.searched_type``), and a name the history picks later for an
+    index avoids it, as PostgreSQL's does."""
+    rv = node.typevar
+    schema = rv.schemaname or interp.search_path[0]
+    interp._relations[qualify(schema, rv.relname)] = "composite"
+    interp._unapplied("unsupported", f"{type(node).__name__} is not interpreted")
+
+
 @handles(ast.AlterEnumStmt)
 def alter_enum(interp: DdlInterpreter, node: ast.AlterEnumStmt) -> None:
     """ALTER TYPE … ADD VALUE [BEFORE | AFTER] / RENAME VALUE."""

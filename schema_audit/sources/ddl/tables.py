@@ -356,7 +356,13 @@ def searched_type(interp: DdlInterpreter, type_text: str) -> str:
     model = interp.model
     for schema in path:
         key = qualify(schema, name)
-        if key in model.enums or key in model.domains or key in model.tables or key in model.views:
+        if (
+            key in model.enums
+            or key in model.domains
+            or key in model.tables
+            or key in model.views
+            or interp._relations.get(key) == "composite"  # known by name only (schemas.py)
+        ):
             if schema in ("public", "pg_catalog"):
                 return type_text
             return f"{schema}.{type_text}"
