@@ -67,8 +67,10 @@ def sqlnorm_columns(expression: str) -> list[str]:
 
 
 def parse_reference(text: str, default_schema: str) -> tuple[str, str, list[str]]:
-    """'schema.table(col, …)' → (schema, table, columns); columns may be empty (= its PK)."""
-    m = re.fullmatch(r"\s*([^()\s]+)\s*(?:\(([^)]*)\))?\s*", text)
+    """'schema.table(col, …)' → (schema, table, columns); columns may be empty (= its PK).
+    The table is named as ``init`` writes it, bare: a schema may hold spaces and quotes
+    (PostgREST's ``SPECIAL "@/\\#~_-``), so anything but parentheses is its name."""
+    m = re.fullmatch(r"\s*([^()]*[^()\s])\s*(?:\(([^()]*)\))?\s*", text)
     if not m:
         raise ValueError(f"cannot read reference {text!r}; expected 'table(column)'")
     target, cols = m.group(1), m.group(2)
