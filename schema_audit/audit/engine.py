@@ -47,15 +47,16 @@ def _orphan(req: Requirement, parent: Finding) -> Finding:
 
 
 def _judged_for_runners(
-    finding: Finding, req: Requirement, check: Check, ctx: AuditContext, runners: list[str]
+    finding: Finding, req: Requirement, check: Check, ctx: AuditContext, runners: dict[str, str]
 ) -> Finding:
     """``finding`` (judged as if none of ``runners`` runs the history), or DEFERRED when
     it would differ were one of them the runner: a history does not say which role runs it,
     and ALTER DEFAULT PRIVILEGES FOR ROLE x grants what x creates (tambo-ai/tambo-cloud's
     `FOR ROLE postgres` grants FAILed, while the owners, unknown for the same reason, were
-    DEFERRED). A verdict that holds in every world stands."""
+    DEFERRED); the runner owns the schemas it creates (supabase/auth's USAGE of postgres).
+    ``runners``: role -> why its running matters. A verdict that holds in every world stands."""
     memo = ctx.memo
-    for runner in runners:
+    for runner, why in runners.items():
         token = RUNNER.set(runner)
         ctx.memo = {}  # (memoised answers read grants of the world they were worked out in)
         try:
@@ -68,7 +69,7 @@ def _judged_for_runners(
                 req,
                 Status.DEFERRED,
                 f"{finding.message} — cannot be decided: it depends on the role that runs the "
-                f"history (ALTER DEFAULT PRIVILEGES FOR ROLE {runner}): {other.status} if "
+                f"history ({why}): {other.status} if "
                 f"{runner} runs it, {finding.status} otherwise",
                 evidence=finding.evidence,
             )
@@ -105,6 +106,9 @@ def evaluate(
     deferring = ctx.is_static() and bool(model.unapplied)
     # grants that hold only if a named role runs the history (model.Grant.runner)
     runners = runner_roles(model) if ctx.is_static() else []
+    by_grants = {r: f"ALTER DEFAULT PRIVILEGES FOR ROLE {r}" for r in runners}
+    # kinds whose verdict may depend on a role of the requirement running it (its schema's USAGE)
+    more = {k: kind.runners for k, kind in kinds.items() if kind.runners} if ctx.is_static() else {}
     checks = {k: kind.check for k, kind in kinds.items()}
     last = {k for k, kind in kinds.items() if kind.last}
 
@@ -124,8 +128,11 @@ def evaluate(
             check = checks[req.kind]
             assert check is not None
             finding = check(req, ctx)
-            if runners:
-                finding = _judged_for_runners(finding, req, check, ctx, runners)
+            worlds = by_grants
+            if more and req.kind in more:
+                worlds = {**more[req.kind](req, ctx), **by_grants}
+            if worlds:
+                finding = _judged_for_runners(finding, req, check, ctx, worlds)
             if deferring:
                 finding = ctx.deferral(finding, req)
         findings.append(finding)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from schema_audit.model import (
     OBJECT_PRIVILEGES,
+    RUNNER,
     TABLE_PRIVILEGES,
     DefaultPrivilege,
     Function,
@@ -148,7 +149,7 @@ def schema_usage(
     out, _ = _object_access(
         model,
         role,
-        model.schemas.get(schema),
+        _owner(model.schemas.get(schema)),
         model.schema_grants[schema],
         OBJECT_PRIVILEGES["schemas"],
         reach,
@@ -168,8 +169,47 @@ def sequence_access(
     model: SchemaModel, sequence: Sequence, role: str, reach: dict[str, bool] | None = None
 ) -> dict[str, Access]:
     out, _ = _object_access(
-        model, role, sequence.owner, sequence.grants, OBJECT_PRIVILEGES["sequences"], reach
+        model, role, _owner(sequence.owner), sequence.grants, OBJECT_PRIVILEGES["sequences"], reach
     )
+    return out
+
+
+def _owner(owner: str | None) -> str | None:
+    """The owner of a schema or sequence in the world being judged: a static reading leaves
+    the owner of what the history creates unknown (None), since the role that runs it owns
+    it; in the world where role x runs the history (``model.RUNNER``) that is x."""
+    return owner if owner is not None else RUNNER.get()
+
+
+def may_run(model: SchemaModel, role: str) -> bool:
+    """Whether ``role`` may be the one that runs a history read statically, and so own what
+    it creates without naming an owner: any role but PUBLIC and those the history creates
+    (supabase/auth, run as postgres, owns its schema auth; a role granted table privileges
+    has USAGE on it then)."""
+    return role != "public" and role not in model.roles
+
+
+def _runner_decides(model: SchemaModel, owner: str | None, role: str) -> bool:
+    """Whether ``role`` owns an object of unknown ``owner`` were it the history's runner."""
+    return owner is None and may_run(model, role)
+
+
+def runner_owned(model: SchemaModel, table: Table, role: str) -> list[str]:
+    """What ``role`` would own were it the one running the history, and lacks USAGE on
+    otherwise: ``table``'s schema and the sequences of its ``nextval()`` defaults whose owner
+    the source leaves unknown (["schema auth", "sequence auth.sessions_id_seq"]); [] when
+    ``role`` cannot run it or such USAGE would not change (a catalog knows every owner)."""
+    out: list[str] = []
+    schema = table.schema
+    if (
+        schema in model.schema_grants
+        and _runner_decides(model, model.schemas.get(schema), role)
+        and schema_usage(model, schema, role) is None
+    ):
+        out.append(f"schema {schema}")
+    for sequence in unusable_sequences(model, table, role):
+        if _runner_decides(model, sequence.owner, role):
+            out.append(f"sequence {qualify(sequence.schema, sequence.name)}")
     return out
 
 
@@ -236,28 +276,37 @@ class BlockedUsage:
     kind judges grants on what roles can really do, so a plain ``grant:`` of such a role FAILs
     on the very database ``init`` read. ``init`` writes the blocked state instead
     (``schema_usage: false``, ``sequence_usage: false``), which the audit holds both ways.
-    Answers per role and per (schema, role) are kept: init asks for every table.
+    Where the blockage depends on the role that runs a history read statically (the schema
+    or sequence is the runner's, and the role may be it: supabase/auth run as postgres) it
+    writes ``any``: neither state is known, and either pinned FAILs some database the history
+    builds. Answers per role and per (schema, role) are kept: init asks for every table.
     """
 
     def __init__(self, model: SchemaModel) -> None:
         self.model = model
         self._reach: dict[str, dict[str, bool]] = {}
-        self._schema: dict[tuple[str, str], bool] = {}
+        self._schema: dict[tuple[str, str], bool | str] = {}
 
-    def pairs(self, table: Table, role: str, granted: list[str]) -> list[tuple[str, bool]]:
-        """``[("schema_usage", False)]`` and/or ``[("sequence_usage", False)]``, else []."""
+    def pairs(self, table: Table, role: str, granted: list[str]) -> list[tuple[str, bool | str]]:
+        """``[("schema_usage", False)]`` and/or ``[("sequence_usage", False)]`` (``"any"``
+        instead of False where the runner decides), else []."""
         reach = self._reach.get(role)
         if reach is None:
             reach = self._reach[role] = reachable_roles(self.model, role)
-        out: list[tuple[str, bool]] = []
+        out: list[tuple[str, bool | str]] = []
         usable = self._schema.get((table.schema, role))
         if usable is None:
             usable = schema_usage(self.model, table.schema, role, reach) is not None
+            if not usable:
+                owner = self.model.schemas.get(table.schema)
+                usable = "any" if _runner_decides(self.model, owner, role) else False
             self._schema[table.schema, role] = usable
-        if not usable:
-            out.append(("schema_usage", False))
+        if usable is not True:
+            out.append(("schema_usage", usable))
         if "INSERT" in granted and lacks_sequence_usage(self.model, table, role, reach):
-            out.append(("sequence_usage", False))
+            lacking = unusable_sequences(self.model, table, role, reach)
+            runners = all(_runner_decides(self.model, s.owner, role) for s in lacking)
+            out.append(("sequence_usage", "any" if runners else False))
         return out
 
 
@@ -266,9 +315,17 @@ def lacks_sequence_usage(
 ) -> bool:
     """True when ``role`` may INSERT into ``table`` but a ``nextval()`` default's sequence
     gives it neither USAGE nor UPDATE: its INSERT fails unless it sets that column."""
-    sequences = serial_sequences(model, table)
-    if not sequences or "INSERT" not in table_access(model, table, role, reach):
-        return False
-    return any(
-        not {"USAGE", "UPDATE"} & set(sequence_access(model, s, role, reach)) for s in sequences
-    )
+    lacking = unusable_sequences(model, table, role, reach)
+    return bool(lacking) and "INSERT" in table_access(model, table, role, reach)
+
+
+def unusable_sequences(
+    model: SchemaModel, table: Table, role: str, reach: dict[str, bool] | None = None
+) -> list[Sequence]:
+    """The sequences of ``table``'s ``nextval()`` defaults that give ``role`` neither USAGE
+    nor UPDATE (nextval() needs one of them)."""
+    return [
+        s
+        for s in serial_sequences(model, table)
+        if not {"USAGE", "UPDATE"} & set(sequence_access(model, s, role, reach))
+    ]

@@ -36,6 +36,9 @@ Recommend = Callable[["Finding", "Requirement | None", "SchemaModel"], str]
 Label = Callable[[Mapping[str, Any], int], str]
 # requirement -> the facets of the model its finding reads (audit/deferral.py)
 Facets = Callable[["Requirement"], "list[Facet]"]
+# (requirement, context) -> roles whose running a history read statically may change its
+# verdict, each with why (audit/engine.py judges it in each role's world too)
+Runners = Callable[["Requirement", "AuditContext"], "dict[str, str]"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +62,7 @@ class Kind:
     # what its finding reads from the model: a static reading DEFERs the finding when an
     # unapplied statement may change one of these (audit/deferral.py)
     facets: Facets | None = None
+    runners: Runners | None = None
 
 
 GROUP_ORDER = (
@@ -89,6 +93,7 @@ def requirement_kind(
     strict: str | None = None,
     last: bool = False,
     facets: Facets | None = None,
+    runners: Runners | None = None,
 ) -> Callable[[Check], Check]:
     """Register the decorated check as requirement kind ``id``; the calling module's
     docstring is its documentation (a module may register a check another one defines)."""
@@ -113,6 +118,7 @@ def requirement_kind(
             strict=strict,
             last=last,
             facets=facets,
+            runners=runners,
         )
         return check
 

@@ -26,6 +26,12 @@ USAGE. Where a database holds such blocked grants (a hardened schema, a forgotte
 grant), ``init`` writes ``schema_usage: false`` / ``sequence_usage: false`` on the entry:
 the grants must be held and stay blocked (USAGE gained FAILs), so the audit of the very
 database ``init`` read passes.
+
+A history does not say which role runs it, and that role owns the schemas and sequences it
+creates without naming an owner: a role the history does not create may be it, and then
+has USAGE. Read statically, a verdict that depends on it (``schema_usage: false`` for
+postgres on supabase/auth's schema ``auth``) is DEFERRED with the reason; ``init --sql``
+writes ``schema_usage: any`` / ``sequence_usage: any`` there (USAGE is not judged).
 """
 
 from __future__ import annotations
@@ -75,16 +81,18 @@ SCHEMA = req_schema(
             "table-level grant covers every column).",
         },
         "schema_usage": {
-            "type": "boolean",
+            "enum": [True, False, "any"],
             "description": "false: the roles hold the grants but lack USAGE on the table's "
             "schema (blocked; init writes it so); USAGE gained then FAILs. Default true: a "
-            "grant the roles cannot use for lack of USAGE FAILs.",
+            "grant the roles cannot use for lack of USAGE FAILs. any: not judged (init writes "
+            "it when USAGE depends on the role that runs a history: it owns the schema).",
         },
         "sequence_usage": {
-            "type": "boolean",
+            "enum": [True, False, "any"],
             "description": "false: the roles may INSERT but lack USAGE on a nextval() "
             "default's sequence (their INSERT fails; init writes it so); USAGE on every such "
-            "sequence then FAILs. Default true: such an INSERT grant FAILs.",
+            "sequence then FAILs. Default true: such an INSERT grant FAILs. any: not judged "
+            "(init writes it when USAGE depends on the role that runs a history).",
         },
     },
     "A table privilege requirement.",
@@ -180,6 +188,21 @@ def _lacking_grant_option(
     ]
 
 
+def runners(req: Requirement, ctx: AuditContext) -> dict[str, str]:
+    """The roles of the requirement whose running the history may change its verdict -> why:
+    each would own what it lacks USAGE on (audit/engine.py judges those worlds too)."""
+    roles = req.props["roles"]
+    table = ctx.table(req)
+    if not isinstance(roles, list) or table is None:
+        return {}
+    out: dict[str, str] = {}
+    for role in roles:
+        owned = privileges.runner_owned(ctx.model, table, role)
+        if owned:
+            out[role] = f"that role owns {' and '.join(owned)}: the history names no owner"
+    return out
+
+
 def recommend(f: Finding, req: Requirement | None, model: SchemaModel) -> str:
     return f"Revoke or grant privileges on {f.table or ''}: {f.message.split(': ', 1)[-1]}"
 
@@ -209,6 +232,7 @@ def facets(req: Requirement) -> list[Facet]:
     label=label,
     strict="privileges",
     facets=facets,
+    runners=runners,
 )
 def check_privilege(req: Requirement, ctx: AuditContext) -> Finding:
     table = ctx.table(req)
@@ -279,17 +303,19 @@ def check_privilege(req: Requirement, ctx: AuditContext) -> Finding:
                     )
                 )
                 diffs.append(Diff(f"privileges[{role}]", grant, sorted(access)))
-            if props.get("schema_usage") is False:
+            schema_rule = props.get("schema_usage", True)
+            if schema_rule is False:
                 if usage is not None:
                     violations.append(
                         f"{role} has USAGE on schema {table.schema} (the spec has its grants "
                         "blocked without it)"
                     )
                     diffs.append(Diff(f"schema_usage[{role}]", False, True))
-            elif grant and usage is None:
+            elif schema_rule is True and grant and usage is None:
                 violations.append(f"{role} lacks USAGE on schema {table.schema}")
                 diffs.append(Diff(f"schema_usage[{role}]", True, False))
-            if props.get("sequence_usage") is False:
+            sequence_rule = props.get("sequence_usage", True)
+            if sequence_rule is False:
                 if "INSERT" in access and not privileges.lacks_sequence_usage(
                     model, table, role, _reach(ctx, role)
                 ):
@@ -298,16 +324,14 @@ def check_privilege(req: Requirement, ctx: AuditContext) -> Finding:
                         "INSERT blocked by a sequence it lacks USAGE on)"
                     )
                     diffs.append(Diff(f"sequence_usage[{role}]", False, True))
-            elif "INSERT" in grant and "INSERT" in access:
-                for sequence in privileges.serial_sequences(model, table):
-                    if not {"USAGE", "UPDATE"} & set(
-                        privileges.sequence_access(model, sequence, role, _reach(ctx, role))
-                    ):
-                        violations.append(
-                            f"{role} lacks USAGE on sequence {qualify(sequence.schema, sequence.name)}: "
-                            "INSERT fails on the nextval() default"
-                        )
-                        diffs.append(Diff(f"sequence_usage[{role}]", True, False))
+            elif sequence_rule is True and "INSERT" in grant and "INSERT" in access:
+                reach = _reach(ctx, role)
+                for sequence in privileges.unusable_sequences(model, table, role, reach):
+                    violations.append(
+                        f"{role} lacks USAGE on sequence {qualify(sequence.schema, sequence.name)}: "
+                        "INSERT fails on the nextval() default"
+                    )
+                    diffs.append(Diff(f"sequence_usage[{role}]", True, False))
             if "grant_option" in props:
                 lacking_option = _lacking_grant_option(table, role, props, columns)
                 if lacking_option:
