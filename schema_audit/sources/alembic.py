@@ -28,8 +28,10 @@ import importlib.util
 import io
 import sys
 import traceback
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from schema_audit import cache
 from schema_audit.errors import SchemaAuditError
@@ -535,7 +537,9 @@ def _render(
                 "transactional_ddl": False,
             },
         )
-        with Operations.context(context):
+        _stored_generated_columns(context.dialect)
+        with Operations.context(context), warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "Computed column .* as 'STORED'")
             module.upgrade()
     except Exception as exc:  # anything a migration file can raise
         error = _describe_error(exc, info.path, display)
@@ -545,6 +549,16 @@ def _render(
                 sys.path.remove(p)
         sys.modules.pop(module_name, None)
     return _statements(info, display, buffer), error
+
+
+def _stored_generated_columns(dialect: Any) -> None:
+    """Render ``sa.Computed(…)`` without ``persisted=`` as an online upgrade on PostgreSQL 15
+    to 17 does: ``GENERATED ALWAYS AS (…) STORED``. SQLAlchemy 2.1's dialect, knowing no
+    server, renders PostgreSQL 18's form with no keyword (a virtual column), which those
+    servers refuse and the static reading refuses with them (``ddl/refusals.py``); the
+    ``--no-exec`` reader writes STORED too."""
+    if getattr(dialect, "supports_virtual_generated_columns", False):
+        dialect.supports_virtual_generated_columns = False
 
 
 @functools.lru_cache(maxsize=8)

@@ -32,6 +32,7 @@ from schema_audit.sources.ddl.partitions import (
     refuse_attach,
     refuse_only,
 )
+from schema_audit.sources.ddl.refusals import refuse_subcommand
 from schema_audit.sources.ddl.registry import handles, registrar
 from schema_audit.sources.ddl.storage import stored
 from schema_audit.sources.ddl.tables import add_column, collation_of, is_enum, searched_type
@@ -100,6 +101,7 @@ def alter_table(interp: DdlInterpreter, node: ast.AlterTableStmt) -> None:
         return
     recursing = bool(node.relation.inh) and inheritance.has_children(interp, table)
     for cmd in node.cmds:
+        refuse_subcommand(interp, cmd)
         inheritance.refuse(interp, table, cmd, only=not node.relation.inh)
         if not node.relation.inh and table.kind == "partitioned":
             refuse_only(interp, table, cmd)

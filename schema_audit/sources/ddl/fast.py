@@ -66,6 +66,7 @@ from schema_audit.sources.ddl.implicit import INTEGER_TYPES
 from schema_audit.sources.ddl.indexes import index_target, key_collation, place_index
 from schema_audit.sources.ddl.nodes import expr_label
 from schema_audit.sources.ddl.privileges import grant_on_relations
+from schema_audit.sources.ddl.refusals import missing_call
 from schema_audit.sources.ddl.tables import (
     SERIAL_TYPES,
     new_table,
@@ -205,6 +206,8 @@ def _create_table(interp: DdlInterpreter, read: tuple, nodes: _Lazy) -> Callable
         (after, _constraint_read(item, None, nodes, printed)) for after, item in read_constraints
     ]
     columns = [_with_reads(column, nodes, printed) for column in read_columns]
+    if any(_refused(interp, column) for column in columns):
+        raise _NotHere  # refused as PostgreSQL refuses it, by the tree handler (refusals.py)
 
     def change() -> None:
         table = new_table(interp, schema, name, {}, False)
@@ -237,6 +240,11 @@ def _with_reads(read: _ColumnRead, nodes: _Lazy, printed: bool = False) -> _Colu
         for step, v in steps
     ]
     return read[0], read[1], read[2], read[3], built
+
+
+def _refused(interp: DdlInterpreter, column: _ColumnRead) -> bool:
+    """Whether a DEFAULT of the read column calls a function PostgreSQL cannot find."""
+    return any(step == "default" and missing_call(interp, v) for step, v in column[4])
 
 
 def _column(cd: Any, nodes: _Lazy) -> _ColumnRead:
@@ -570,6 +578,8 @@ def _subcommand(
         return row_security
     if read[0] == "add_column":
         column = _with_reads(read[1], nodes)
+        if _refused(interp, column):
+            raise _NotHere  # refused by the tree handler (refusals.py)
         colname = column[0]
         missing_ok = bool(read[2])
 

@@ -25,6 +25,7 @@ from schema_audit.sources.ddl.like import LIKE_INDEXES, copy_indexes
 from schema_audit.sources.ddl.nodes import create_reloptions, deparse, strings
 from schema_audit.sources.ddl.operand_bases import operand_bases
 from schema_audit.sources.ddl.partitions import clone_into_partition, partition_bound
+from schema_audit.sources.ddl.refusals import refuse_column
 from schema_audit.sources.ddl.registry import handles
 from schema_audit.sources.ddl.sequences import RANGES
 from schema_audit.sources.ddl.storage import relation_access_method, relation_tablespace
@@ -46,6 +47,9 @@ def create_table(interp: DdlInterpreter, node: ast.CreateStmt) -> None:
         if node.if_not_exists:
             return
         raise ApplyError(f"table {key} already exists")
+    for element in node.tableElts or ():
+        if isinstance(element, ast.ColumnDef):
+            refuse_column(interp, element)  # (before anything is made: refused whole)
     table = new_table(
         interp, schema, rv.relname, create_reloptions(node.options), rv.relpersistence == "u"
     )

@@ -8,8 +8,8 @@ from pglast import ast
 
 from schema_audit.model import Trigger, qualify
 from schema_audit.sources.ddl.errors import ApplyError
-from schema_audit.sources.ddl.function_schemas import _builtin_names
 from schema_audit.sources.ddl.nodes import deparse, strings
+from schema_audit.sources.ddl.refusals import cannot_find
 from schema_audit.sources.ddl.registry import handles
 
 if TYPE_CHECKING:
@@ -38,30 +38,12 @@ def _trigger_function(interp: DdlInterpreter, names: list[str]) -> str:
     else:
         name = names[0]
         found = next((s for s in interp.search_path if interp.model.functions_named(name, s)), None)
-        if found is None and _cannot_exist(interp, None, name):
+        if found is None and cannot_find(interp, None, name):
             raise ApplyError(f"function {name}() does not exist")
         schema = found or "public"
-    if len(names) > 1 and _cannot_exist(interp, schema, name):
+    if len(names) > 1 and cannot_find(interp, schema, name):
         raise ApplyError(f"function {schema}.{name}() does not exist")
     return name if schema == "public" else f"{schema}.{name}"
-
-
-def _cannot_exist(interp: DdlInterpreter, schema: str | None, name: str) -> bool:
-    """Whether PostgreSQL cannot find the trigger function ``[schema.]name`` at CREATE
-    TRIGGER: no function of that name in the schema (or, unqualified, in pg_catalog and the
-    search_path's schemas), every schema looked in is one the history knows, and no extension
-    could have brought it. Before, such a trigger was created statically while PostgreSQL
-    refuses the statement (OpenFn/db: the function made in schema "1", the trigger naming it
-    unqualified): a spec requiring the trigger PASSed a history no database has it from."""
-    model = interp.model
-    if model.extensions:
-        return False  # an extension's functions are not modelled
-    if schema is not None:
-        return schema in model.schemas and not model.functions_named(name, schema)
-    if name in _builtin_names():
-        return False
-    # public is in every new database; another schema the history does not make may hold it
-    return all(s in model.schemas or s == "public" for s in interp.search_path)
 
 
 @handles(ast.CreateTrigStmt)
