@@ -54,7 +54,7 @@ from schema_audit.model import (
     qualify,
     quote_ident,
 )
-from schema_audit.sqlspace import stored_body, words
+from schema_audit.sqlspace import folded, stored_body, words
 
 ABSENT = "(absent)"
 
@@ -593,7 +593,7 @@ def _setting(text: str) -> str:
 
 def _returns(text: str) -> str:
     if text.upper().startswith(("SETOF ", "TABLE(", "TABLE (")):
-        return " ".join(text.split()).lower()
+        return folded(text)  # (quoted names kept: "Id" is not "ID")
     return _canon_type(text) if text else ""
 
 

@@ -68,6 +68,23 @@ _QUOTED = re.compile(
 )
 
 
+def folded(sql: str) -> str:
+    """``sql`` as :func:`one_line` makes it, with what is outside quotes lower-cased, as
+    PostgreSQL folds unquoted names and keywords: ``TABLE(Id INTEGER)`` is
+    ``table(id integer)``, while ``"Id"`` and ``"ID"`` stay two names and a quoted name keeps
+    its spaces (lower-casing the whole text made a result column renamed from ``"Id"`` to
+    ``"ID"`` PASS)."""
+    text = one_line(sql)
+    out: list[str] = []
+    at = 0
+    for match in _QUOTED.finditer(text):
+        out.append(text[at : match.start()].lower())
+        out.append(match.group())
+        at = match.end()
+    out.append(text[at:].lower())
+    return "".join(out)
+
+
 def words(sql: str) -> list[str]:
     """``sql`` split at whitespace (and comments) between tokens, as ``str.split`` would,
     except that a quoted piece keeps its own whitespace inside one word: the words of

@@ -2356,6 +2356,27 @@ PROTECTIONS = [
         "tests/test_fidelity12_pg18_columns.py -k cannot_rule_out",
     ),
     Protection(
+        "function-returns-keep-quoted-names",
+        "schema_audit/kinds/function.py",
+        "        return folded(text)\n",
+        '        return " ".join(text.split()).lower()\n',
+        "tests/test_fidelity12_quoted_names.py -k quoted_name_changed",
+    ),
+    Protection(
+        "diff-returns-keep-quoted-names",
+        "schema_audit/modeldiff.py",
+        '        return folded(text)  # (quoted names kept: "Id" is not "ID")',
+        '        return " ".join(text.split()).lower()',
+        "tests/test_fidelity12_quoted_names.py -k diff_sees",
+    ),
+    Protection(
+        "composite-attributes-keep-quoted-spaces",
+        "schema_audit/kinds/composite_type.py",
+        "    if wanted is not None and [one_line(str(a)) for a in wanted] != [",
+        '    if wanted is not None and [" ".join(str(a).split()) for a in wanted] != [',
+        "tests/test_fidelity12_quoted_names.py -k quoted_name_changed",
+    ),
+    Protection(
         "grants-held-in-the-judged-world",
         "schema_audit/model.py",
         "    return [g for g in grants if g.runner is None or _holds_for(g.runner, runner)]",

@@ -22,6 +22,7 @@ from schema_audit.kinds._common import COMMENT_PROP, type_facets
 from schema_audit.model import CompositeType, qualify
 from schema_audit.spec.fragments import req_schema, string, strings
 from schema_audit.spec.model import Requirement
+from schema_audit.sqlspace import one_line
 
 # why a history's reading DEFERs a composite type entry and strict.composite_types
 UNKNOWN_COMPOSITES = "the static reader does not model composite types (compare with --dsn)"
@@ -61,10 +62,11 @@ def check_composite_type(req: Requirement, ctx: AuditContext) -> Finding:
 
 
 def _attribute_diffs(props: dict, composite: CompositeType) -> list[Diff]:
-    """Its attributes in order against the stated ones (whitespace aside)."""
+    """Its attributes in order against the stated ones (whitespace between tokens aside; a
+    quoted name's own is part of it)."""
     wanted = props.get("attributes")
-    if wanted is not None and [" ".join(str(a).split()) for a in wanted] != [
-        " ".join(a.split()) for a in composite.attributes
+    if wanted is not None and [one_line(str(a)) for a in wanted] != [
+        one_line(a) for a in composite.attributes
     ]:
         return [Diff("attributes", list(wanted), list(composite.attributes))]
     return []

@@ -48,6 +48,7 @@ from schema_audit.kinds import _acl, requirement_kind
 from schema_audit.model import Function, SchemaModel, number, qualify
 from schema_audit.spec.fragments import obj, req_schema, string, strings
 from schema_audit.spec.model import Requirement
+from schema_audit.sqlspace import folded
 
 
 def same_defaults(wanted: list, actual: list[str]) -> bool:
@@ -283,7 +284,7 @@ def _same_type(expected: str, actual: str) -> bool:
 
 def _canon(text: str) -> str:
     if text.upper().startswith(("SETOF ", "TABLE(", "TABLE (")):
-        return " ".join(text.split()).lower()
+        return folded(text)
     try:
         return sqlnorm.canonical_type(text)
     except ValueError:
