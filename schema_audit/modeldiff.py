@@ -54,7 +54,7 @@ from schema_audit.model import (
     qualify,
     quote_ident,
 )
-from schema_audit.sqlspace import folded, stored_body, words
+from schema_audit.sqlspace import folded, stored_body
 
 ABSENT = "(absent)"
 
@@ -639,14 +639,11 @@ def _diff_table(a: Table, b: Table, add: _Collector) -> None:
         _opt_key(a.options),
         _opt_key(b.options),
     )
-    add(
-        obj,
-        "partition key",
-        a.partition_key or "",
-        b.partition_key or "",
-        words(a.partition_key or ""),
-        words(b.partition_key or ""),
+    key_a, key_b = a.partition_key or "", b.partition_key or ""
+    same_key = key_a == key_b or (
+        bool(key_a) and bool(key_b) and boundtext.same_partition_key(key_a, key_b)
     )
+    add(obj, "partition key", key_a, key_b, same_key, True)
     add(obj, "INHERITS", ", ".join(a.inherits), ", ".join(b.inherits))
     add(obj, "partition of", a.partition_of or "", b.partition_of or "")
     add.reads = _exists(t) + (("partition_bound", t, "*"),)

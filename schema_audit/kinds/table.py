@@ -24,9 +24,6 @@ missing they are NOT_APPLICABLE (one FAIL for the table, not a cascade).
 
 from __future__ import annotations
 
-from typing import Any
-
-from schema_audit import sqlnorm
 from schema_audit.audit import nearmiss
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.deferral import Facet
@@ -41,12 +38,11 @@ from schema_audit.audit.findings import (
 )
 from schema_audit.audit.options import option_diffs
 from schema_audit.audit.tables import show_scalar
-from schema_audit.boundtext import same_bound
+from schema_audit.boundtext import same_bound, same_partition_key
 from schema_audit.enums import PASS, Status
 from schema_audit.kinds import _acl, requirement_kind
 from schema_audit.model import SchemaModel, Table, qualify
 from schema_audit.spec.model import Requirement
-from schema_audit.sqlspace import words
 
 
 def same_parent(expected: str, actual: str | None, default_schema: str) -> bool:
@@ -70,51 +66,6 @@ def _same_parents(expected: list[str], actual: list[str], default_schema: str) -
 
 def _listed(parents: list[str]) -> str:
     return f"({', '.join(parents)})" if parents else "nothing"
-
-
-def _same_words(expected: str, actual: str | None) -> bool:
-    """Texts equal but for runs of whitespace between tokens (a partition key as the catalog
-    prints it); a literal's or a quoted name's spaces are kept, being part of its value."""
-    return actual is not None and words(expected) == words(actual)
-
-
-def _same_partition_key(expected: str, actual: str | None) -> bool:
-    """Partition keys: the same strategy and, key by key, the same column, or expressions
-    PostgreSQL reads the same (``((a + 1))`` = ``(a+1)``), COLLATE and operator class;
-    text that does not parse as a key is compared spacing aside."""
-    if actual is None:
-        return False
-    if _same_words(expected, actual):
-        return True
-    mine, theirs = _partition_spec(expected), _partition_spec(actual)
-    if mine is None or theirs is None or mine[0] != theirs[0] or len(mine[1]) != len(theirs[1]):
-        return False
-    for a, b in zip(mine[1], theirs[1], strict=True):
-        if (a.name, a.collation, a.opclass) != (b.name, b.collation, b.opclass):
-            return False
-        if (a.expr is None) != (b.expr is None) or (
-            a.expr is not None and not sqlnorm.exprs_equal(_deparse(a.expr), _deparse(b.expr))
-        ):
-            return False
-    return True
-
-
-def _partition_spec(key: str) -> tuple[str, list[Any]] | None:
-    """(strategy, partition elements) of ``RANGE (…)`` as PostgreSQL's grammar reads it."""
-    import pglast  # only when a stated key differs in its text
-
-    try:
-        stmt = pglast.parse_sql(f"CREATE TABLE t () PARTITION BY {key}")[0].stmt
-        spec = stmt.partspec  # type: ignore[union-attr]
-        return str(spec.strategy), list(spec.partParams)
-    except Exception:  # noqa: BLE001 - not a key: compared as text
-        return None
-
-
-def _deparse(node: Any) -> str:
-    from schema_audit.sources.ddl.nodes import deparse
-
-    return deparse(node) or ""
 
 
 # what a relation without TABLESPACE / USING has (reltablespace 0, relam heap)
@@ -262,7 +213,7 @@ def check_table(req: Requirement, ctx: AuditContext) -> Finding:
         diffs += optional
     for prop, actual, same in (
         ("replica_identity", table.replica_identity, _same_identity),
-        ("partition_key", table.partition_key, _same_partition_key),
+        ("partition_key", table.partition_key, same_partition_key),
         ("partition_bound", table.partition_bound, same_bound),
         ("tablespace", table.tablespace or DEFAULT_TABLESPACE, str.__eq__),
         ("access_method", table.access_method or DEFAULT_ACCESS_METHOD, str.__eq__),
