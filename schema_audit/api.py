@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from schema_audit.audit import engine
+from schema_audit.audit import engine, split
 from schema_audit.audit.baseline import apply_baseline, read_baseline
 from schema_audit.audit.findings import SEVERITIES, Finding
 from schema_audit.audit.history import history_findings
@@ -105,6 +105,7 @@ def audit(
     execute: bool = True,
     search_path: Sequence[str] | None = None,
     read: Callable[[], LoadedSource] | None = None,
+    verdict_only: bool = False,
 ) -> AuditResult:
     """Audit one source against ``spec`` (a loaded spec or its path).
 
@@ -120,6 +121,7 @@ def audit(
     ``jobs``: connections reading a ``dsn``'s catalog at once, on one snapshot (1: one).
     ``read``: the source's read, already under way (``sources.live_ahead``): called where
     the source would be read, so its errors come in the same order as without it.
+    ``verdict_only``: see :func:`audit_model`.
     """
     loaded = spec if isinstance(spec, Spec) else load_spec(spec, variables)
     groups = _groups(rules, loaded)
@@ -170,6 +172,7 @@ def audit(
         baseline=baseline,
         fail_on=fail_on,
         as_of=as_of,
+        verdict_only=verdict_only,
     )
 
 
@@ -188,8 +191,14 @@ def audit_model(
     fail_on: str = "low",
     as_of: str | None = None,
     incomplete: str | None = None,
+    verdict_only: bool = False,
 ) -> AuditResult:
     """Audit a model already read (``source_kind``: live, alembic, sql or replay).
+
+    ``verdict_only``: the caller reads only the verdict line and the exit code (``-q``),
+    so the result may leave out PASS findings no waiver can match, counted in its summary
+    (``audit/split.CountedResult``: judged partly on the second core); render no report
+    from it.
 
     ``incomplete`` (a stopped replay: "replay stopped at FILE:LINE: ERROR") DEFERs every
     schema finding the history's remaining revisions could still change.
@@ -217,6 +226,7 @@ def audit_model(
             fail_on=fail_on,
             as_of=as_of,
             incomplete=incomplete,
+            verdict_only=verdict_only,
         )
 
 
@@ -235,12 +245,33 @@ def _audit_model(
     fail_on: str,
     as_of: str | None,
     incomplete: str | None,
+    verdict_only: bool = False,
 ) -> AuditResult:
     groups = _groups(rules, spec)
     spec, findings = expanded_spec(spec, model)  # match: selectors stamped out on this schema
-    findings += engine.evaluate(spec, model, source_kind, probe_findings=dict(probe_findings or {}))
+    probes = dict(probe_findings or {})
+    # -q's verdict line: part of the tables judged on the second core (audit/split)
+    shared = (
+        split.start(spec, model, source_kind, rules=bool(groups))
+        if verdict_only and not (probes or suppressions_from or incomplete or baseline)
+        else None
+    )
+    mine, ctx = (shared.mine, shared.ctx) if shared is not None else (None, None)
+    try:
+        judged = engine.evaluate(
+            spec, model, source_kind, probe_findings=probes, share=mine, ctx=ctx
+        )
+        pack = rules_for_spec(model, groups, spec, source_kind, history)
+        theirs = shared.theirs() if shared is not None else None
+    finally:
+        if shared is not None:
+            shared.end()
+    if theirs is not None:
+        judged += theirs.kept
+    elif shared is not None:  # the child refused its cut or gave nothing: all judged here
+        judged = engine.evaluate(spec, model, source_kind, probe_findings=probes)
+    findings += judged
     findings += source_findings
-    pack = rules_for_spec(model, groups, spec, source_kind, history)
     findings += carry_suppressions(pack, suppressions_from) if suppressions_from else pack
     if incomplete:
         from schema_audit.replay_audit import defer_after_stop
@@ -258,6 +289,10 @@ def _audit_model(
     fixed: list[dict[str, Any]] = []
     if baseline is not None:
         findings, accepted, fixed = apply_baseline(findings, read_baseline(Path(baseline)))
+    if theirs is not None:
+        return split.CountedResult(
+            spec, model, source_kind, source_target, tuple(findings), fail_on, passes=theirs.passes
+        )
     return AuditResult(
         spec,
         model,

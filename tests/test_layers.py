@@ -56,6 +56,7 @@ LAYERS: dict[str, int] = {
     "schema_audit.spec": 2,
     # 3 engine and API: assembling an audit
     "schema_audit.audit.engine": 3,
+    "schema_audit.audit.split": 3,  # the engine's judging shared with a forked child (-q)
     "schema_audit.replay_audit": 3,
     "schema_audit.api": 3,
     "schema_audit": 3,  # the package facade (lazy re-exports of the API)

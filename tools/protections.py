@@ -2693,6 +2693,49 @@ PROTECTIONS = [
         r'm = re.fullmatch(r"\s*([^()\s]+)\s*(?:\(([^)]*)\))?\s*", text)',
         "tests/test_realworld_trial13.py::test_init_s_reference_into_a_schema_with_a_space_is_read_back",
     ),
+    Protection(
+        "audit-split-child-ended",
+        "schema_audit/api.py",
+        "        if shared is not None:\n            shared.end()",
+        "        pass",
+        "tests/test_split_judging.py::test_no_child_outlives_the_command",
+    ),
+    Protection(
+        "audit-split-judged-here-without-answer",
+        "schema_audit/api.py",
+        "        judged = engine.evaluate(spec, model, source_kind, probe_findings=probes)\n",
+        "        pass\n",
+        "tests/test_split_judging.py::test_a_child_that_fails_or_refuses_its_cut_is_judged_here "
+        "tests/test_split_judging.py::test_a_check_failing_in_the_child_is_one_line_exit_2",
+    ),
+    Protection(
+        "audit-split-cut-checked",
+        "schema_audit/audit/split.py",
+        "    if not _cut_holds(mine, theirs):",
+        "    if False:",
+        "tests/test_split_judging.py::test_a_child_that_fails_or_refuses_its_cut_is_judged_here",
+    ),
+    Protection(
+        "audit-split-keeps-what-a-glob-waiver-matches",
+        "schema_audit/audit/split.py",
+        "            waivable.update(match_ids(pattern, ids))",
+        "            pass",
+        "tests/test_split_judging.py::test_the_child_s_share_is_what_the_whole_audit_judged",
+    ),
+    Protection(
+        "audit-split-needs-a-second-core",
+        "schema_audit/audit/split.py",
+        "    if len(spec.requirements) < MIN_REQUIREMENTS or _cores() < 2:",
+        "    if len(spec.requirements) < MIN_REQUIREMENTS:",
+        "tests/test_split_judging.py::test_no_fork_where_a_thread_runs_or_one_core_is_allowed",
+    ),
+    Protection(
+        "audit-split-only-for-the-verdict-line",
+        "schema_audit/cli/audit.py",
+        "output or report or html or junit or sarif or output_dir or compare or baseline",
+        "report or html or junit or sarif or compare",
+        "tests/test_split_judging.py::test_reports_and_baselines_beside_q_hold_every_finding",
+    ),
 ]
 
 

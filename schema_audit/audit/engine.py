@@ -8,6 +8,8 @@ derives them from the final findings.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.findings import Finding, finding_for
 from schema_audit.audit.result import AuditResult, Rollup, aggregate
@@ -82,8 +84,15 @@ def evaluate(
     source_kind: str,
     *,
     probe_findings: dict[str, Finding] | None = None,
+    share: Sequence[Requirement] | None = None,
+    ctx: AuditContext | None = None,
 ) -> list[Finding]:
     """One finding per requirement of ``spec``, in spec order (strict ones last).
+
+    ``share``: judge only these of the spec's requirements (in their order): every
+    requirement of each table they name, as ``audit/split`` cuts the spec between two
+    processes; ``ctx``: the whole spec's context, built before that fork (both sides read
+    it), else built here.
 
     Only the spec's own requirements: the source's findings, the rule pack, waivers,
     suppressions and the baseline are added by the one audit pipeline,
@@ -96,7 +105,8 @@ def evaluate(
     so they are judged after them.
     """
     kinds = registry()
-    ctx = AuditContext.build(spec, model, source_kind)
+    if ctx is None:
+        ctx = AuditContext.build(spec, model, source_kind)
     findings: list[Finding] = []
     # findings by id whose object is absent (the last finding of each id decides, as a
     # parent's lookup did): most audits have none, so a child's check is one empty test
@@ -114,7 +124,7 @@ def evaluate(
 
     # strict kinds last: they read the findings of every other requirement; the rest in
     # spec order (one loop, no call per requirement: 220,000 at 5,000 tables)
-    requirements = spec.requirements
+    requirements = spec.requirements if share is None else share
     ordered = [req for req in requirements if req.kind not in last]
     if len(ordered) < len(requirements):
         ordered += [req for req in requirements if req.kind in last]

@@ -288,6 +288,11 @@ def audit(
             search_path=parse_search_path(search_path),
             jobs=jobs,
             read=read,
+            verdict_only=quiet
+            and fmt is Format.terminal
+            and not (
+                output or report or html or junit or sarif or output_dir or compare or baseline
+            ),
         )
     except SchemaAuditError as exc:
         fail(phrase(exc))
