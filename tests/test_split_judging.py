@@ -135,7 +135,8 @@ main()
 
 @pytest.fixture(scope="module")
 def bench(pg_server, tmp_path_factory):  # type: ignore[no-untyped-def]
-    """(DSN, init's spec with added waivers) of a 40-table benchmark schema changed after init."""
+    """(DSN, init's spec with added waivers, the history) of a 40-table benchmark schema
+    changed after init."""
     work = tmp_path_factory.mktemp("split")
     folder, _ = write(40, work)
     name, dsn = pg_server.create_database("splitjudge")
@@ -146,7 +147,7 @@ def bench(pg_server, tmp_path_factory):  # type: ignore[no-untyped-def]
     spec.write_text(spec.read_text() + WAIVERS)
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute(CHANGES)
-    yield dsn, spec
+    yield dsn, spec, folder
     pg_server.drop_database(name)
 
 
@@ -169,7 +170,7 @@ def _same(got: subprocess.CompletedProcess[str], want: subprocess.CompletedProce
 def test_the_shared_judging_says_what_one_process_says(bench, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """FAILs, waived, expired and stale waivers, rule findings, a strict FAIL, on both
     sides: the same verdict line and exit code at two thresholds, and the child answered."""
-    dsn, spec = bench
+    dsn, spec, _ = bench
     for extra in ([], ["--fail-on", "blocking"]):
         args = ["-s", str(spec), "--dsn", dsn, "-q", *extra]
         want, alone = _audit("in-process", tmp_path, *args)
@@ -178,10 +179,21 @@ def test_the_shared_judging_says_what_one_process_says(bench, tmp_path: Path) ->
         _same(got, want)
 
 
+def test_a_static_audit_s_line_is_the_one_process_s(bench, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The same spec against the history (the database's changes are not in it: FAILs,
+    DEFERRED and waivers judged from a static model): shared, the same line."""
+    _, spec, folder = bench
+    args = ["-s", str(spec), "--sql", str(folder), "-q"]
+    got, record = _audit("shared", tmp_path, *args)
+    assert (record["shared"], record["answered"]) == (True, True)
+    _same(got, _audit("in-process", tmp_path, *args)[0])
+    assert got.returncode == 1 and "FAIL" in got.stdout, got.stdout
+
+
 def test_the_child_s_share_is_what_the_whole_audit_judged(bench) -> None:  # type: ignore[no-untyped-def]
     """In process: the counted result's line is the full result's, its summary the same
     counts, and it holds every finding that is not a PASS no waiver can match."""
-    dsn, spec = bench
+    dsn, spec, _ = bench
     loaded, model = load_spec(spec), live.introspect(dsn)
     full = audit_model(loaded, model, "live")
     old = split.MIN_REQUIREMENTS
@@ -211,7 +223,7 @@ def test_the_child_s_share_is_what_the_whole_audit_judged(bench) -> None:  # typ
 def test_no_fork_where_a_thread_runs_or_one_core_is_allowed(bench, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """Another thread alive (a fork copies no thread, whatever lock it held), or one core
     to run on (two processes would only take turns): judged here, the same line."""
-    dsn, spec = bench
+    dsn, spec, _ = bench
     args = ["-s", str(spec), "--dsn", dsn, "-q"]
     want = _audit("in-process", tmp_path, *args)[0]
     for mode in ("thread", "one-core"):
@@ -223,7 +235,7 @@ def test_no_fork_where_a_thread_runs_or_one_core_is_allowed(bench, tmp_path: Pat
 def test_a_child_that_fails_or_refuses_its_cut_is_judged_here(bench, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """The child's own failure, or a cut that would part a table from its parent: no
     answer, and this process judges the whole spec (the same line and exit code)."""
-    dsn, spec = bench
+    dsn, spec, _ = bench
     args = ["-s", str(spec), "--dsn", dsn, "-q"]
     want = _audit("in-process", tmp_path, *args)[0]
     for mode in ("child-fails", "refused"):
@@ -235,7 +247,7 @@ def test_a_child_that_fails_or_refuses_its_cut_is_judged_here(bench, tmp_path: P
 def test_a_check_failing_in_the_child_is_one_line_exit_2(bench, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """A check that raises on a table of the child's share: the in-process audit's
     internal-error line, exit 2 (the child gave nothing; judged here, it raised here)."""
-    dsn, spec = bench
+    dsn, spec, _ = bench
     args = ["-s", str(spec), "--dsn", dsn, "-q"]
     got, record = _audit("check-fails", tmp_path, *args)
     want = _audit("check-fails-in-process", tmp_path, *args)[0]
@@ -253,7 +265,7 @@ def test_a_check_failing_in_the_child_is_one_line_exit_2(bench, tmp_path: Path) 
 def test_no_child_outlives_the_command(bench, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """This process fails first (its rule pack) while the child still judges: the child is
     stopped and collected, not left running after the command ended."""
-    dsn, spec = bench
+    dsn, spec, _ = bench
     got, record = _audit("parent-fails", tmp_path, "-s", str(spec), "--dsn", dsn, "-q")
     assert got.returncode == 2 and "this process failed first" in got.stderr
     pid = record["pid"]
@@ -269,7 +281,7 @@ def test_reports_and_baselines_beside_q_hold_every_finding(bench, tmp_path: Path
     """``-q`` with a file to write (every format, the terminal text in ``-o``, a first
     baseline): the audit keeps every finding (no shared judging), and the files are the ones
     an audit judged in one process writes."""
-    dsn, spec = bench
+    dsn, spec, _ = bench
     args = ["-s", str(spec), "--dsn", dsn, "-q", "--date", "2026-11-30"]
     for option, path, files in (
         ("--output-dir", "all", 5),
