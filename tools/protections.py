@@ -2384,6 +2384,27 @@ PROTECTIONS = [
         "tests/test_fidelity12_partition_key_diff.py",
     ),
     Protection(
+        "create-access-method-applied-as-nothing",
+        "schema_audit/sources/ddl/session.py",
+        "@handles(ast.CreateAmStmt)\n",
+        "",
+        "tests/test_fidelity12_access_method.py",
+    ),
+    Protection(
+        "drop-access-method-refused-while-used",
+        "schema_audit/sources/ddl/drops.py",
+        '    if not _cascade(node):\n        raise ApplyError(\n            f"cannot drop access method',
+        '    if False:\n        raise ApplyError(\n            f"cannot drop access method',
+        "tests/test_fidelity12_access_method.py -k dropping",
+    ),
+    Protection(
+        "drop-access-method-cascade-left-open",
+        "schema_audit/sources/ddl/drops.py",
+        "    users = relations + indexes\n    if not users:",
+        "    users = relations + indexes\n    if True:",
+        "tests/test_fidelity12_access_method.py -k dropping",
+    ),
+    Protection(
         "grants-held-in-the-judged-world",
         "schema_audit/model.py",
         "    return [g for g in grants if g.runner is None or _holds_for(g.runner, runner)]",

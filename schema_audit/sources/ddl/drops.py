@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from pglast import ast
+from pglast import ast, parse_sql
 from pglast.enums import DropBehavior, ObjectType
 
 from schema_audit.model import Function, Index, Table, View, qualify
@@ -415,6 +415,53 @@ def _sequence(interp: DdlInterpreter, node: ast.DropStmt, obj: Any, names: list[
             table.provenance.append(interp._prov("altered"))
     interp.model.sequences.pop(key, None)
     interp._relations.pop(key, None)
+
+
+@_on(OT.OBJECT_ACCESS_METHOD)
+def _access_method(interp: DdlInterpreter, node: ast.DropStmt, obj: Any, names: list[str]) -> None:
+    """DROP ACCESS METHOD (access methods are not modelled: CREATE ACCESS METHOD is applied as
+    nothing): refused while a table, materialized view or index uses it, as PostgreSQL refuses
+    it; with CASCADE what it drops is left open (named, not applied: dropping those relations
+    takes their dependents along). Before, either was applied as nothing: a table PostgreSQL
+    dropped stayed in the model (a spec requiring it PASSed)."""
+    name = obj.sval if isinstance(obj, ast.String) else (names[-1] if names else "")
+    model = interp.model
+    relations = [
+        (f"TABLE {t.qualified_name}", t.qualified_name)
+        for t in model.tables.values()
+        if t.access_method == name
+    ] + [
+        (f"MATERIALIZED VIEW {v.qualified_name}", v.qualified_name)
+        for v in model.views.values()
+        if v.access_method == name
+    ]
+    holders: list[Table | View] = [*model.tables.values(), *model.views.values()]
+    indexes = [
+        (f"INDEX {qualify(relation.schema, index)}", index)
+        for relation in holders
+        for index, found in relation.indexes.items()
+        if found.method == name
+    ]
+    users = relations + indexes
+    if not users:
+        return
+    listed = ", ".join(u[1] for u in users[:3]) + (" …" if len(users) > 3 else "")
+    if not _cascade(node):
+        raise ApplyError(
+            f"cannot drop access method {name} because other objects depend on it ({listed})",
+            "dependent_objects_still_exist",
+        )
+    effects = [
+        effect
+        for what, _ in users
+        for effect in fx.statement_effects(parse_sql(f"DROP {what} CASCADE")[0].stmt, interp)
+    ]
+    interp._unapplied(
+        "unsupported",
+        f"DROP ACCESS METHOD {name} CASCADE drops what uses it ({listed}) and what depends "
+        "on those: not applied here",
+        effects,
+    )
 
 
 @_on(OT.OBJECT_EXTENSION)
