@@ -308,3 +308,36 @@ def test_init_s_reference_into_a_schema_with_a_space_is_read_back(
     proc = run_cli("audit", "-s", spec, "--dsn", dsn, "-f", "json")
     fk = next(f for f in json.loads(proc.stdout)["findings"] if ".foreign_keys." in f["id"])
     assert fk["status"] == "FAIL", fk
+
+
+# PostgREST's fixture: media-type domains named with quotes (a slash, a dot, a plus) made under
+# `SET search_path = test, pg_catalog`, used by function signatures and columns.
+POSTGREST_MEDIA_TYPES = """
+CREATE SCHEMA test;
+SET search_path = test, pg_catalog;
+create domain "text/xml" as pg_catalog.xml;
+create domain "application/vnd.geo2+json" as jsonb;
+CREATE FUNCTION test.return_scalar_xml() RETURNS "text/xml" LANGUAGE sql
+  AS $_$ SELECT '<my-xml-tag/>'::"text/xml" $_$;
+create function test.geo2json_trans (state "application/vnd.geo2+json", next anyelement)
+returns "application/vnd.geo2+json" as $$ select state $$ language sql;
+CREATE TABLE test.docs (id int, body "text/xml", bodies "text/xml"[]);
+"""
+
+
+def test_a_quoted_type_name_found_outside_public_is_qualified(make_db: Any) -> None:
+    """The search_path finds `"text/xml"` (a domain) in schema test, so the catalog prints it
+    `test."text/xml"`, in a column and a function's signature and result alike; the static
+    reading looked up unquoted names only and kept `"text/xml"`, so `init --sql`'s spec FAILed
+    31 functions of PostgREST's fixtures against their database (`returns is test."text/xml",
+    expected "text/xml"`, two `does not exist` by their signature) and `diff` counted them. A
+    quoted name is looked up as an unquoted one is."""
+    from schema_audit.modeldiff import diff_models
+    from schema_audit.sources import live
+    from schema_audit.sources.ddl import interpret
+
+    dsn = make_db("trial13_media", POSTGREST_MEDIA_TYPES)
+    catalog, static = live.introspect(dsn), interpret(POSTGREST_MEDIA_TYPES)
+    assert static.tables["test.docs"].columns["body"].type == 'test."text/xml"'
+    assert static.tables["test.docs"].columns["bodies"].type == 'test."text/xml"[]'
+    assert [str(d) for d in diff_models(catalog, static)] == []

@@ -2757,6 +2757,13 @@ PROTECTIONS = [
         "report or html or junit or sarif or compare",
         "tests/test_split_judging.py::test_reports_and_baselines_beside_q_hold_every_finding",
     ),
+    Protection(
+        "static-quoted-type-name-searched",
+        "schema_audit/sources/ddl/tables.py",
+        "        return quoted.group(1).replace('\"\"', '\"')\n",
+        "        return None\n",
+        "tests/test_realworld_trial13.py::test_a_quoted_type_name_found_outside_public_is_qualified",
+    ),
 ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import TYPE_CHECKING
 
 from pglast import ast
@@ -356,7 +357,7 @@ def searched_type(interp: DdlInterpreter, type_text: str) -> str:
     if type_as_written(interp, type_text):
         return type_text  # (the usual path: public first, nothing to look up)
     path = interp.search_path
-    name = type_text.removesuffix("[]")
+    name = _searched_name(type_text)
     model = interp.model
     for schema in path:
         key = qualify(schema, name)
@@ -375,9 +376,25 @@ def searched_type(interp: DdlInterpreter, type_text: str) -> str:
 
 def type_as_written(interp: DdlInterpreter, type_text: str) -> bool:
     """Whether :func:`searched_type` gives ``type_text`` back whatever the model holds:
-    qualified or quoted, or public first on the search_path."""
+    qualified, or public first on the search_path."""
     path = interp.search_path
-    return bool(path and path[0] == "public") or "." in type_text or '"' in type_text
+    return bool(path and path[0] == "public") or _searched_name(type_text) is None
+
+
+# one quoted name, as format_type prints one that needs quotes ("text/xml", "text/xml"[])
+_QUOTED_TYPE = re.compile(r'"((?:[^"]|"")+)"((?:\[\])*)')
+
+
+def _searched_name(type_text: str) -> str | None:
+    """The name the search_path is searched for when ``type_text`` is one unqualified name,
+    quoted or not (PostgREST's domain ``"text/xml"``, whose quotes may hold a dot); None
+    when it is qualified."""
+    quoted = _QUOTED_TYPE.fullmatch(type_text)
+    if quoted is not None:
+        return quoted.group(1).replace('""', '"')
+    if "." in type_text or '"' in type_text:
+        return None
+    return type_text.removesuffix("[]")
 
 
 def is_enum(interp: DdlInterpreter, type_text: str) -> bool:
