@@ -341,3 +341,62 @@ def test_a_quoted_type_name_found_outside_public_is_qualified(make_db: Any) -> N
     assert static.tables["test.docs"].columns["body"].type == 'test."text/xml"'
     assert static.tables["test.docs"].columns["bodies"].type == 'test."text/xml"[]'
     assert [str(d) for d in diff_models(catalog, static)] == []
+
+
+# PostgREST's fixture in pg_dump's older form: the default set after the sequence, by a bare
+# name, under `SET search_path = test, pg_catalog`; a sequence in public named from there too.
+POSTGREST_NEXTVAL = """
+CREATE SCHEMA test;
+CREATE SEQUENCE public.shared_seq;
+SET search_path = test, pg_catalog;
+CREATE TABLE auto_incrementing_pk (
+    id integer NOT NULL,
+    non_nullable_string character varying NOT NULL
+);
+CREATE SEQUENCE auto_incrementing_pk_id_seq START WITH 1 INCREMENT BY 1 CACHE 1;
+ALTER SEQUENCE auto_incrementing_pk_id_seq OWNED BY auto_incrementing_pk.id;
+ALTER TABLE ONLY auto_incrementing_pk
+    ALTER COLUMN id SET DEFAULT nextval('auto_incrementing_pk_id_seq'::regclass);
+CREATE SEQUENCE "Mixed_Seq";
+CREATE SEQUENCE plain_seq;
+CREATE TABLE tickets (
+    id integer DEFAULT nextval('"Mixed_Seq"'::regclass),
+    n bigint DEFAULT nextval('Plain_Seq')
+);
+SET search_path = test, public;
+CREATE TABLE later (shared integer DEFAULT nextval('shared_seq'::regclass));
+"""
+
+
+def test_a_nextval_literal_names_the_sequence_the_search_path_found(
+    make_db: Any, tmp_path: Path
+) -> None:
+    """regclass input resolves `nextval('auto_incrementing_pk_id_seq'::regclass)` through the
+    search_path when the default is made, and the catalog prints the sequence it found:
+    `nextval('test.auto_incrementing_pk_id_seq'::regclass)`. The static reading kept the bare
+    name, so `init --sql`'s spec FAILed each such default against the database (PostgREST's
+    fixtures: 4 columns, and 6 privileges that follow the sequence's USAGE), and `diff`
+    counted them. The literal names the schema it was found in now (public's stay bare)."""
+    from schema_audit.modeldiff import diff_models
+    from schema_audit.sources import live
+    from schema_audit.sources.ddl import interpret
+
+    dsn = make_db("trial13_nextval", POSTGREST_NEXTVAL)
+    catalog, static = live.introspect(dsn), interpret(POSTGREST_NEXTVAL)
+    for table, column in (
+        ("test.auto_incrementing_pk", "id"),
+        ("test.tickets", "id"),
+        ("test.tickets", "n"),
+        ("test.later", "shared"),
+    ):
+        assert (
+            "test." in (catalog.tables[table].columns[column].default or "") or "shared" in column
+        )
+        assert [str(d) for d in diff_models(catalog, static) if column in str(d)] == []
+    assert [str(d) for d in diff_models(catalog, static)] == []
+    (tmp_path / "schema.sql").write_text(POSTGREST_NEXTVAL)
+    spec = tmp_path / "spec.yaml"
+    assert run_cli("init", "--sql", tmp_path / "schema.sql", "-o", spec).returncode == 0
+    proc = run_cli("audit", "-s", spec, "--dsn", dsn, "-f", "json")
+    failing = [f["id"] for f in json.loads(proc.stdout)["findings"] if f["status"] == "FAIL"]
+    assert [i for i in failing if not i.startswith("rules.")] == []

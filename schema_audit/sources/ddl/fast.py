@@ -67,6 +67,7 @@ from schema_audit.sources.ddl.indexes import index_target, key_collation, place_
 from schema_audit.sources.ddl.nodes import expr_label
 from schema_audit.sources.ddl.privileges import grant_on_relations
 from schema_audit.sources.ddl.refusals import missing_call
+from schema_audit.sources.ddl.sequence_literals import resolved_nextval
 from schema_audit.sources.ddl.tables import (
     SERIAL_TYPES,
     new_table,
@@ -500,7 +501,7 @@ def _place_column(interp: DdlInterpreter, table: Table, read: _ColumnRead) -> li
         if step == "nullable":
             column.nullable = value
         elif step == "default":
-            column.default = qualified_calls(interp, value)
+            column.default = resolved_nextval(interp, qualified_calls(interp, value))
         else:
             constraints.append(value)
     return constraints

@@ -28,6 +28,7 @@ from schema_audit.sources.ddl.operand_bases import operand_bases
 from schema_audit.sources.ddl.partitions import clone_into_partition, partition_bound
 from schema_audit.sources.ddl.refusals import refuse_column
 from schema_audit.sources.ddl.registry import handles
+from schema_audit.sources.ddl.sequence_literals import resolved_nextval
 from schema_audit.sources.ddl.sequences import RANGES
 from schema_audit.sources.ddl.storage import relation_access_method, relation_tablespace
 from schema_audit.sources.ddl.toast import apply_toast
@@ -170,7 +171,9 @@ def column_constraints(
         elif kind == ConstrType.CONSTR_NULL and not merged:  # (a parent's NOT NULL stays)
             column.nullable = True
         elif kind == ConstrType.CONSTR_DEFAULT:
-            column.default = qualified_calls(interp, deparse(con.raw_expr))
+            column.default = resolved_nextval(
+                interp, qualified_calls(interp, deparse(con.raw_expr))
+            )
         elif kind == ConstrType.CONSTR_IDENTITY:
             column.identity = "always" if con.generated_when == "a" else "by default"
             column.nullable = False

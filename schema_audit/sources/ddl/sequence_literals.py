@@ -1,0 +1,47 @@
+"""``nextval('seq'::regclass)`` in a column default, as the catalog prints it.
+
+regclass input resolves a bare name through the search_path when the default is made, and
+the catalog keeps the sequence's OID: ``SET search_path = test, pg_catalog; ALTER TABLE ONLY
+b ALTER COLUMN id SET DEFAULT nextval('b_seq'::regclass)`` (pg_dump's older form, PostgREST's
+fixtures) is printed ``nextval('test.b_seq'::regclass)`` by a reader whose search_path is
+public. The static reading kept ``'b_seq'``, so the default differed from the catalog's (a
+false FAIL of `init --sql`'s spec, and of the privileges that follow a sequence's USAGE).
+Here such a literal gets the schema the search_path finds the sequence in, when that is not
+public (public's are printed bare, as written).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from schema_audit.ident import split_qualified
+from schema_audit.model import qualify, quote_ident
+
+if TYPE_CHECKING:
+    from schema_audit.sources.ddl.interpreter import DdlInterpreter
+
+# a nextval call's literal as pglast prints it: nextval('s'), nextval(CAST('s' AS regclass)),
+# nextval('s'::regclass) as written; its text holds no quote (a sequence name seldom does)
+_LITERAL = re.compile(r"(\bnextval\(\s*(?:CAST\(\s*)?')([^']*)(')")
+
+
+def resolved_nextval(interp: DdlInterpreter, text: str | None) -> str | None:
+    """``text`` with each unqualified nextval literal naming the schema the search_path
+    finds its sequence in, outside public; the same text otherwise (nothing parsed)."""
+    if not text or "nextval" not in text:
+        return text
+    return _LITERAL.sub(lambda m: m.group(1) + _resolved(interp, m.group(2)) + m.group(3), text)
+
+
+def _resolved(interp: DdlInterpreter, literal: str) -> str:
+    parts = split_qualified(literal, fold=True)
+    if not parts or len(parts) != 1:
+        return literal  # qualified (or not a name): as written
+    sequences = interp.model.sequences
+    for schema in interp.search_path:
+        if qualify(schema, parts[0]) in sequences:
+            if schema in ("public", "pg_catalog"):
+                return literal
+            return f"{quote_ident(schema)}.{quote_ident(parts[0])}"
+    return literal
