@@ -84,10 +84,11 @@ class Job:
     def result(self) -> Any:
         """The child's value, or None when it gave none (it failed, died or was killed):
         the caller then does that work itself."""
+        data = None
         try:
             data = _read_all(self._fd)
         finally:
-            self.end()
+            self.end(wait=data is None)
         if data is None or len(data) < _LENGTH.size:
             return None
         (length,) = _LENGTH.unpack_from(data)
@@ -99,6 +100,7 @@ class Job:
         """The pieces of a child started by :func:`start_pieces`, each as it was made, read
         as they are asked for (no copy of the whole); fewer than it was to make when it
         failed, died or was killed: the caller then makes the rest itself."""
+        whole = False
         try:
             with open(self._fd, "rb", closefd=False) as source:
                 while True:
@@ -107,6 +109,7 @@ class Job:
                         return
                     (length,) = _LENGTH.unpack(head)
                     if length == _LAST:
+                        whole = True
                         return
                     piece = source.read(length)
                     if len(piece) < length:
@@ -115,10 +118,14 @@ class Job:
         except OSError:
             return
         finally:
-            self.end()
+            self.end(wait=not whole)
 
-    def end(self) -> None:
-        """Stop the child if it still runs and collect it (idempotent)."""
+    def end(self, *, wait: bool = True) -> None:
+        """Stop the child if it still runs and collect it (idempotent). ``wait=False``: it
+        has handed over all it had and is exiting; it is collected when this process exits
+        (:func:`collect`), not now: a child forked from a large heap takes 20–60 ms to
+        release its copy of the address space, which this process spends on its own
+        remaining work instead of waiting for it."""
         if self._over:
             return
         self._over = True
@@ -126,8 +133,33 @@ class Job:
             os.close(self._fd)
         with contextlib.suppress(OSError):  # already exited: nothing to stop
             os.kill(self.pid, signal.SIGKILL)
+        if wait:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(self.pid, 0)
+        else:
+            collect_later(self.pid)
+
+
+_EXITING: list[int] = []  # children that handed everything over and exit, not yet collected
+
+
+def collect_later(pid: int) -> None:
+    """``pid``, a child that handed everything over and is exiting, collected by
+    :func:`collect` (at this process's exit at the latest), not waited for now."""
+    import atexit
+
+    atexit.unregister(collect)  # one handler, however many children
+    atexit.register(collect)  # the CLI's exit runs the exit handlers before ``os._exit``
+    _EXITING.append(pid)
+
+
+def collect() -> None:
+    """Collect every child that handed its result over (they were stopped then): run when
+    this process exits, and before each new fork, so no child outlives the command and a
+    long-running caller keeps none."""
+    while _EXITING:
         with contextlib.suppress(ChildProcessError):
-            os.waitpid(self.pid, 0)
+            os.waitpid(_EXITING.pop(), 0)
 
 
 def _read_all(fd: int) -> bytes | None:
@@ -158,6 +190,7 @@ def start_pieces(work: Callable[[], Iterable[bytes]]) -> Job | None:
 def _fork(work: Callable[[], Any], in_pieces: bool) -> Job | None:
     if not safe():
         return None
+    collect()
     opened: list[int] = []
     try:
         opened += os.pipe()

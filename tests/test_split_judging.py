@@ -277,6 +277,22 @@ def test_no_child_outlives_the_command(bench, tmp_path: Path) -> None:  # type: 
             time.sleep(0.1)
 
 
+def test_a_child_that_answered_is_collected_when_the_command_ends(bench, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The child that handed its share over exits while this process finishes its own
+    work (not waited for then): the command's exit collects it, no process or zombie
+    is left."""
+    dsn, spec, _ = bench
+    got, record = _audit("shared", tmp_path, "-s", str(spec), "--dsn", dsn, "-q")
+    assert (record["shared"], record["answered"]) == (True, True) and got.returncode in (0, 1)
+    pid = record["pid"]
+    try:
+        assert not Path(f"/proc/{pid}").exists(), "the judging child outlived the command"
+    finally:
+        if Path(f"/proc/{pid}").exists():
+            os.kill(pid, 9)
+            time.sleep(0.1)
+
+
 def test_reports_and_baselines_beside_q_hold_every_finding(bench, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """``-q`` with a file to write (every format, the terminal text in ``-o``, a first
     baseline): the audit keeps every finding (no shared judging), and the files are the ones

@@ -2582,6 +2582,13 @@ PROTECTIONS = [
         "tests/test_forkjob.py::test_inspect_s_json_from_the_child_is_the_in_process_json",
     ),
     Protection(
+        "forkjob-collects-at-exit",
+        "schema_audit/forkjob.py",
+        "    atexit.register(collect)  # the CLI's exit runs the exit handlers before ``os._exit``",
+        "    pass",
+        "tests/test_split_judging.py::test_a_child_that_answered_is_collected_when_the_command_ends",
+    ),
+    Protection(
         "forkjob-failed-child-gives-nothing",
         "schema_audit/forkjob.py",
         "        if data is None or len(data) < _LENGTH.size:\n            return None",

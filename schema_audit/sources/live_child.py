@@ -240,11 +240,17 @@ def end(child: tuple[int, BinaryIO, BinaryIO], *, wait: bool) -> None:
     """Close this process's ends of the pipes; the child, if still reading, sees the pipe
     closed when it next asks or answers, cancels its queries in flight and closes its
     connections (the server rolls the read back). ``wait``: its read is over and it exits
-    now, collect it; else it is collected if it has already exited (a read that failed here
-    does not wait for a query in flight)."""
+    now, collected when this process exits (``forkjob.collect``: its closing of connections
+    and its exit overlap with the model's use here); else it is collected if it has already
+    exited (a read that failed here does not wait for a query in flight)."""
+    from schema_audit import forkjob
+
     pid, to_child, from_child = child
     for stream in (to_child, from_child):
         with contextlib.suppress(OSError):
             stream.close()
+    if wait:
+        forkjob.collect_later(pid)
+        return
     with contextlib.suppress(ChildProcessError):
-        os.waitpid(pid, 0 if wait else os.WNOHANG)
+        os.waitpid(pid, os.WNOHANG)
