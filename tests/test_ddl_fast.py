@@ -534,3 +534,37 @@ def test_a_check_is_printed_for_its_own_tables_column_types(
     # the unnamed primary key takes the name of a UNIQUE it makes redundant, as in PostgreSQL
     assert static.tables["public.ck4"].primary_key.name == "ck4_again"
     assert list(static.tables["public.ck4"].uniques) == []  # both repeat the primary key
+
+
+def test_type_modifier_memo_keys_are_equal_exactly_for_equal_modifiers() -> None:
+    """``_type_text``'s memo key of a type's modifiers (the integers where each modifier is a
+    plain integer constant, else ``frozen``): the same key wherever only the positions differ,
+    another for every other modifier list; the texts read are the tree handler's (above)."""
+    import json
+
+    import pglast
+
+    sql = (
+        "CREATE TABLE t (a numeric(12,2), b numeric( 12 , 2 ), c numeric(12,0), d numeric(12),"
+        " e varchar(64), f varchar(6), g numeric(1,2), h numeric(-1,2), i numeric(12,'2'))"
+    )
+    data = json.loads(pglast.parser.parse_sql_json(sql))
+    columns = data["stmts"][0]["stmt"]["CreateStmt"]["tableElts"]
+    keys = {
+        column["ColumnDef"]["colname"]: fast._typmods(column["ColumnDef"]["typeName"]["typmods"])
+        for column in columns
+    }
+    assert keys["a"] == keys["b"] == (12, 2)  # positions differ only
+    assert keys["e"] == (64,) and keys["h"] == (-1, 2)
+    # numeric(12,0): libpg_query's JSON leaves the 0 out; a string modifier: neither is a
+    # plain integer constant, so frozen decides (a text or a marked tuple, never a tuple of ints)
+    for name in ("c", "i"):
+        assert keys[name] == frozen_of(columns, name)
+    assert len(set(keys.values())) == len(keys) - 1  # every other pair differs
+
+
+def frozen_of(columns: list, name: str) -> object:
+    from schema_audit.pgparse import frozen
+
+    (column,) = [c for c in columns if c["ColumnDef"]["colname"] == name]
+    return frozen(column["ColumnDef"]["typeName"]["typmods"])

@@ -796,7 +796,8 @@ def read_sql(
     files = layout.files
     parent = path.resolve().parent  # once, not once a file
     displays = [_display(file, path, parent) for file in files]
-    versions = [layout.versions.get(f, f.stem) if path.is_dir() else f.stem for f in files]
+    folder = path.is_dir()
+    versions = [layout.versions.get(f, f.stem) if folder else f.stem for f in files]
     # the cache's keys hash every file's bytes: read up front only when there may be an entry
     raws: list[bytes] | None = None
     keys = None
@@ -877,6 +878,7 @@ def _interpret(
         if search_path:
             interpreter.search_path = list(search_path)
     model = interpreter.model
+    folder = path.is_dir()  # asked once, not once a file (a stat call each)
     parent = path.resolve().parent
     includes = interpreter.includes = Includes(
         path.resolve() if path.is_dir() else parent, lambda p: _display(p, path, parent)
@@ -947,7 +949,7 @@ def _interpret(
                 statements,
                 file=display,
                 line=1,
-                revision=version if path.is_dir() else None,
+                revision=version if folder else None,
                 on_line=lines.update if lines else None,
             )
             # each file runs in a session of its own (psql -f, Prisma, …), with the runner's search_path
