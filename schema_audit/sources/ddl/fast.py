@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from pglast import ast
 
-from schema_audit.model import TABLE_PRIVILEGES, IndexKey, Policy, Table, View, qualify
+from schema_audit.model import TABLE_PRIVILEGES, IndexKey, Policy, Provenance, Table, View, qualify
 from schema_audit.pgparse import BUILD_ERRORS, Parsed, Pending, deparse, frozen
 from schema_audit.pgvisit import find_all
 from schema_audit.sources.ddl import inheritance
@@ -236,13 +236,14 @@ def _create_table(interp: DdlInterpreter, read: tuple, nodes: _Lazy) -> Callable
         interp.model.tables[key] = table
         interp._relations[key] = "table"
         deferred: list[ConstraintRead] = []
+        prov = interp._prov()  # every column's (the statement's, as new_table's)
         # a table constraint written after the n-th column comes after that column's own
         # (PostgreSQL's order); most tables write theirs in the columns: no look-up per column
         waiting = table_constraints[::-1]
         for number, read in enumerate(columns):
             while waiting and waiting[-1][0] == number:
                 deferred.append(waiting.pop()[1])
-            deferred += _place_column(interp, table, read)
+            deferred += _place_column(interp, table, read, prov)
         deferred += [con for _, con in reversed(waiting)]
         for constraint in without_redundant_indexes(deferred):
             apply_constraint(interp, table, constraint, new_table=True)
@@ -518,12 +519,15 @@ def _role(value: Any) -> str:
 # -- ALTER TABLE -------------------------------------------------------------------------
 
 
-def _place_column(interp: DdlInterpreter, table: Table, read: _ColumnRead) -> list[ConstraintRead]:
+def _place_column(
+    interp: DdlInterpreter, table: Table, read: _ColumnRead, prov: Provenance | None = None
+) -> list[ConstraintRead]:
     """Place a column ``_column`` read on the table with its NOT NULL and DEFAULT; its other
     constraints (their reads: ``_with_reads``) are returned for the caller to add in
-    PostgreSQL's order (CREATE TABLE: after every column; ADD COLUMN: at once)."""
+    PostgreSQL's order (CREATE TABLE: after every column; ADD COLUMN: at once). ``prov``:
+    the statement's provenance, when the caller has it."""
     colname, type_text, serial, collation, steps = read
-    column = place_column(interp, table, colname, type_text, serial, collation)
+    column = place_column(interp, table, colname, type_text, serial, collation, prov=prov)
     constraints = []
     for step, value in steps:
         if step == "nullable":

@@ -10,7 +10,7 @@ from pglast import ast
 from pglast.enums import ConstrType
 
 from schema_audit import collation
-from schema_audit.model import Column, Sequence, Table, qualify, quote_ident
+from schema_audit.model import Column, Provenance, Sequence, Table, qualify, quote_ident
 from schema_audit.sources.ddl import inheritance
 from schema_audit.sources.ddl.colsettings import copy_settings, set_setting, set_storage
 from schema_audit.sources.ddl.constraints import (
@@ -209,10 +209,15 @@ def place_column(
     serial: bool,
     collation_names: list[str] | None,
     action: str = "created",
+    prov: Provenance | None = None,
 ) -> Column:
     """The column ``name type_text [COLLATE …]`` appended to ``table``; a serial column
-    (``type_text`` is then the serial's integer type) with its sequence and default."""
-    column = Column(name, searched_type(interp, type_text), provenance=[interp._prov(action)])
+    (``type_text`` is then the serial's integer type) with its sequence and default.
+    ``prov``: ``interp._prov(action)`` when the caller has it (a CREATE TABLE's 23 columns
+    share it: asked once, not once a column)."""
+    if prov is None:
+        prov = interp._prov(action)
+    column = Column(name, searched_type(interp, type_text), provenance=[prov])
     if collation_names is not None:
         column.collation = collation_of(interp, collation_names)
     if name in table.columns:
