@@ -969,6 +969,21 @@ PROTECTIONS = [
         "tests/test_ddl_fast.py::test_a_check_is_printed_for_its_own_tables_column_types",
     ),
     Protection(
+        "fast-type-memo-by-modifier-values",
+        "schema_audit/sources/ddl/fast.py",
+        '        out.append(value["ival"])',
+        "        out.append(0)",
+        "tests/test_ddl_fast.py::test_type_modifier_memo_keys_are_equal_exactly_for_equal_modifiers"
+        " tests/test_ddl_fast.py::test_every_sql_fixture_reads_the_same_from_plain_data",
+    ),
+    Protection(
+        "quote-ident-bare-first-character",
+        "schema_audit/model.py",
+        '_BARE = re.compile(r"[a-z_][a-z0-9_$]*")',
+        '_BARE = re.compile(r"[a-z0-9_$]+")',
+        "tests/test_hostile_names.py::test_quote_ident_is_postgresqls_for_every_kind_of_name",
+    ),
+    Protection(
         "fast-check-memo-by-column-types",
         "schema_audit/sources/ddl/fast_constraints.py",
         "key = (facts[0], bool(types), tuple([(name, types.get(name)) for name in facts[2]]))",
