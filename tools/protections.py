@@ -2520,8 +2520,8 @@ PROTECTIONS = [
     Protection(
         "composite-attribute-collation-qualified",
         "schema_audit/sources/live_types.py",
-        "             ELSE pg_catalog.quote_ident(acn.nspname) || '.' || pg_catalog.quote_ident(co.collname) END",
-        "             ELSE pg_catalog.quote_ident(co.collname) END",
+        "         ELSE pg_catalog.quote_ident({namespace}.nspname) || '.' || pg_catalog.quote_ident(co.collname) END",
+        "         ELSE pg_catalog.quote_ident(co.collname) END",
         "tests/test_composite_collation_schema.py::test_the_same_name_in_another_schema_fails",
     ),
     Protection(

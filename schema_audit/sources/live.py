@@ -62,6 +62,7 @@ from schema_audit.sources.live_types import (
     Q_COMPOSITES,
     Q_DOMAINS,
     Q_RULES,
+    collation_name,
     read_composites,
     read_domains,
     read_rules,
@@ -275,12 +276,11 @@ WHERE r.rulename = '_RETURN' AND c.relkind IN ('v', 'm') AND {ns} AND {not_ext}{
 VIEWDEF_CHUNKS = 32
 
 # A column's collation as schema_audit.collation spells it: bare when an unqualified COLLATE
-# reaches it (pg_catalog, or public unless pg_catalog has the name), else schema-qualified.
-COLLATION_NAME = """CASE WHEN cn.nspname = 'pg_catalog' OR (cn.nspname = 'public' AND NOT EXISTS (
-           SELECT FROM pg_catalog.pg_collation bc JOIN pg_catalog.pg_namespace bn ON bn.oid = bc.collnamespace
-            WHERE bn.nspname = 'pg_catalog' AND bc.collname = co.collname))
-         THEN CASE WHEN co.collname ~ '[."]' THEN pg_catalog.quote_ident(co.collname) ELSE co.collname END
-         ELSE pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname) END"""
+# reaches it (live_types.collation_name), quoted only around "." or '"'; else schema-qualified.
+COLLATION_NAME = collation_name(
+    "cn",
+    """CASE WHEN co.collname ~ '[."]' THEN pg_catalog.quote_ident(co.collname) ELSE co.collname END""",
+)
 
 # A default that reads no column (no Var node: nextval, now(), constants) is deparsed without
 # its table (relid 0): with the table, the server opens it to name its columns, which costs a

@@ -100,14 +100,23 @@ def read_rules(rows: Iterable[Any], relations: dict[int, Table | View]) -> None:
             relation.rules[name] = (definition or "", RULE_STATES.get(enabled, "origin"))
 
 
-# An attribute's collation as a column definition names it: bare (quoted as needed) when an
-# unqualified COLLATE reaches it (pg_catalog, or public unless pg_catalog has the name), else
-# schema-qualified: bare, a collation moved to a same-named one of another schema read the same.
-ATTRIBUTE_COLLATION = """CASE WHEN acn.nspname = 'pg_catalog' OR (acn.nspname = 'public' AND NOT EXISTS (
-               SELECT FROM pg_catalog.pg_collation bc JOIN pg_catalog.pg_namespace bn ON bn.oid = bc.collnamespace
-                WHERE bn.nspname = 'pg_catalog' AND bc.collname = co.collname))
-             THEN pg_catalog.quote_ident(co.collname)
-             ELSE pg_catalog.quote_ident(acn.nspname) || '.' || pg_catalog.quote_ident(co.collname) END"""
+def collation_name(namespace: str, bare: str) -> str:
+    """SQL naming the collation ``co`` (its schema: the pg_namespace alias ``namespace``) as a
+    definition does: ``bare`` (an SQL text of the bare name) when an unqualified COLLATE
+    reaches it (pg_catalog, or public unless pg_catalog has the name), else schema-qualified:
+    bare, a collation moved to a same-named one of another schema read the same. One condition
+    for columns and index keys (``live.COLLATION_NAME``) and composite attributes (below),
+    which differ only in how a bare name is spelt."""
+    return f"""CASE WHEN {namespace}.nspname = 'pg_catalog' OR ({namespace}.nspname = 'public' AND NOT EXISTS (
+           SELECT FROM pg_catalog.pg_collation bc JOIN pg_catalog.pg_namespace bn ON bn.oid = bc.collnamespace
+            WHERE bn.nspname = 'pg_catalog' AND bc.collname = co.collname))
+         THEN {bare}
+         ELSE pg_catalog.quote_ident({namespace}.nspname) || '.' || pg_catalog.quote_ident(co.collname) END"""
+
+
+# An attribute's collation as a column definition names it, the bare name quoted as needed
+# (``COLLATE "C"``: the spelling specs init wrote before keep)
+ATTRIBUTE_COLLATION = collation_name("acn", "pg_catalog.quote_ident(co.collname)")
 
 
 # composite types (CREATE TYPE … AS (…)); a table's row type is the table's. Range types (CREATE
