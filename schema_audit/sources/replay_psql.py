@@ -147,12 +147,14 @@ def run_text(
     conn: psycopg.Connection,
     text: str,
     where: Where,
-    includes: Includes | None,
+    includes: Includes,
     variables: dict[str, str] | None = None,
 ) -> None:
     """Run ``text`` (of the file ``where`` names) on ``conn`` as psql runs a script;
     ``where`` follows the statement being run (an included file's own file:line);
-    ``variables``: the psql variables set when the text starts (an included file's)."""
+    ``variables``: the psql variables set when the text starts (an included file's). The
+    meta-commands the replay does not run are stopped at before the statement after them
+    (``unrun``); the cut hands over only those it runs (``_AS_STATEMENTS``)."""
     pending = list(unrun(text))
     last: psycopg.Cursor | None = None
     for stmt in split_statements(text, True, variables):
@@ -163,7 +165,7 @@ def run_text(
             last = conn.execute(stmt.sql)
             continue
         command = stmt.sql.strip()
-        if is_include(command) and includes is not None:
+        if is_include(command):
             _include(conn, command, where, includes, variables_at(text, stmt.line, variables))
         elif command.startswith("\\gset"):
             given = variables_at(text, stmt.line + 1, variables)
@@ -172,14 +174,12 @@ def run_text(
             rest = text[_line_end(text, stmt.line) :]
             run_text(conn, "\n" * stmt.line + rest, where, includes, given)
             return
-        elif command.startswith("\\gexec"):
+        else:  # \gexec, the last one handed over (_AS_STATEMENTS)
             for row in last.fetchall() if last is not None and last.description else ():
                 for value in row:
                     if value is not None:  # psql skips NULLs
                         conn.execute(str(value))
             last = None
-        else:
-            _stop(command, where.file, stmt.line)
     if pending:
         _stop(pending[0][1], where.file, pending[0][0])
 
