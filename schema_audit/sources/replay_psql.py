@@ -149,12 +149,14 @@ def run_text(
     where: Where,
     includes: Includes,
     variables: dict[str, str] | None = None,
-) -> None:
+) -> dict[str, str]:
     """Run ``text`` (of the file ``where`` names) on ``conn`` as psql runs a script;
     ``where`` follows the statement being run (an included file's own file:line);
     ``variables``: the psql variables set when the text starts (an included file's). The
     meta-commands the replay does not run are stopped at before the statement after them
-    (``unrun``); the cut hands over only those it runs (``_AS_STATEMENTS``)."""
+    (``unrun``); the cut hands over only those it runs (``_AS_STATEMENTS``). Returns the
+    variables as the text leaves them: psql's are the session's, so what an included file
+    sets is what its including file reads after the include."""
     pending = list(unrun(text))
     last: psycopg.Cursor | None = None
     for stmt in split_statements(text, True, variables):
@@ -166,14 +168,15 @@ def run_text(
             continue
         command = stmt.sql.strip()
         if is_include(command):
-            _include(conn, command, where, includes, variables_at(text, stmt.line, variables))
+            before = variables_at(text, stmt.line, variables)
+            after = _include(conn, command, where, includes, before)
+            if after != before:  # what follows reads what the included file set: cut again
+                return _rest(conn, text, stmt.line, where, includes, after)
         elif command.startswith("\\gset"):
             given = variables_at(text, stmt.line + 1, variables)
             _gset(last, command, given, where)
             # what follows reads the variables as set now: cut again from the next line on
-            rest = text[_line_end(text, stmt.line) :]
-            run_text(conn, "\n" * stmt.line + rest, where, includes, given)
-            return
+            return _rest(conn, text, stmt.line, where, includes, given)
         else:  # \gexec, the last one handed over (_AS_STATEMENTS)
             for row in last.fetchall() if last is not None and last.description else ():
                 for value in row:
@@ -182,6 +185,19 @@ def run_text(
             last = None
     if pending:
         _stop(pending[0][1], where.file, pending[0][0])
+    return variables_at(text, text.count("\n") + 2, variables)
+
+
+def _rest(
+    conn: psycopg.Connection,
+    text: str,
+    line: int,
+    where: Where,
+    includes: Includes,
+    variables: dict[str, str],
+) -> dict[str, str]:
+    """``run_text`` of ``text`` after ``line`` (its lines kept) with ``variables``."""
+    return run_text(conn, "\n" * line + text[_line_end(text, line) :], where, includes, variables)
 
 
 def _include(
@@ -190,16 +206,18 @@ def _include(
     where: Where,
     includes: Includes,
     variables: dict[str, str],
-) -> None:
+) -> dict[str, str]:
+    """Run the file ``command`` includes; the variables as it leaves them."""
     at = f"{where.file}:{where.line}"
     path = includes.resolve(command, at)
     text = includes.read(path, at)
     outer = (where.file, where.line)
     includes.reading.append(path)
     where.file = includes.display(path)
-    run_text(conn, text, where, includes, variables)  # an error leaves ``where`` at its statement
+    left = run_text(conn, text, where, includes, variables)  # an error leaves ``where`` at it
     includes.reading.pop()
     where.file, where.line = outer
+    return left
 
 
 def _stop(command: str, file: str, line: int) -> None:
