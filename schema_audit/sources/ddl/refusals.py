@@ -57,16 +57,25 @@ def cannot_find(interp: DdlInterpreter, schema: str | None, name: str) -> bool:
     return not any(f.name == name and f.schema in path for f in model.functions.values())
 
 
+# printed expressions whose every call is of a built-in name, unqualified: never refused,
+# whatever the history holds (pg_catalog is searched first)
+_BUILT_IN_ONLY: set[str] = set()
+
+
 def missing_call(interp: DdlInterpreter, text: str | None) -> str | None:
     """``function name(…) does not exist`` for the first call in the printed expression
     ``text`` of a function PostgreSQL cannot find, else None. Cheap where every name called
     is a built-in or the history's (a text scan; the expression is parsed only otherwise)."""
-    if not text or "(" not in text:
+    if not text or "(" not in text or text in _BUILT_IN_ONLY:
+        return None
+    calls = _CALL.findall(text)
+    builtin = _builtin_names()
+    if all(not schema and name in builtin for schema, name in calls):
+        if len(_BUILT_IN_ONLY) < 65536:  # (the same defaults recur on every table)
+            _BUILT_IN_ONLY.add(text)
         return None
     candidates = [
-        (schema, name)
-        for schema, name in _CALL.findall(text)
-        if cannot_find(interp, schema or None, name)
+        (schema, name) for schema, name in calls if cannot_find(interp, schema or None, name)
     ]
     if not candidates:
         return None
