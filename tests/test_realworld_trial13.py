@@ -400,3 +400,38 @@ def test_a_nextval_literal_names_the_sequence_the_search_path_found(
     proc = run_cli("audit", "-s", spec, "--dsn", dsn, "-f", "json")
     failing = [f["id"] for f in json.loads(proc.stdout)["findings"] if f["status"] == "FAIL"]
     assert [i for i in failing if not i.startswith("rules.")] == []
+
+
+# A psql script whose block runs by a condition (PostgREST's fixtures: `\if
+# :is_orioledb_available`); here a variable the script sets itself.
+CONDITIONAL = """\\set with_audit false
+CREATE TABLE a (id int);
+\\if :with_audit
+CREATE TABLE audit_log (id int);
+\\else
+CREATE TABLE no_audit (id int);
+\\endif
+"""
+
+
+def test_a_psql_if_block_is_not_read_as_run(make_db: Any, tmp_path: Path) -> None:
+    """psql runs an `\\if` block's statements or skips them by its condition; the static
+    reading blanked `\\if` / `\\else` / `\\endif` like any meta-command and applied every
+    branch without a word, so a spec requiring `audit_log`, which psql never created, PASSed
+    statically (false PASS) and `diff` counted a difference. `\\if` / `\\elif` are named now as
+    meta-commands not read statically, so what the blocks may change is DEFERRED."""
+    (tmp_path / "h.sql").write_text(CONDITIONAL)
+    # what `psql -f h.sql` runs (checked on PostgreSQL 15): the \else branch
+    dsn = make_db("trial13_if", "CREATE TABLE a (id int); CREATE TABLE no_audit (id int);")
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("name: t\ntables:\n  audit_log:\n    columns:\n      id: {type: integer}\n")
+    proc = run_cli("audit", "-s", spec, "--sql", tmp_path / "h.sql", "-f", "json")
+    found = {f["id"]: f for f in json.loads(proc.stdout)["findings"]}
+    assert found["tables.audit_log"]["status"] == "DEFERRED", found["tables.audit_log"]
+    assert "psql meta-command" in json.dumps(found["tables.audit_log"])
+    live = run_cli("audit", "-s", spec, "--dsn", dsn, "-f", "json")
+    assert {f["id"]: f["status"] for f in json.loads(live.stdout)["findings"]}[
+        "tables.audit_log"
+    ] == "FAIL"
+    data = json.loads(run_cli("diff", tmp_path / "h.sql", dsn, "-f", "json").stdout)
+    assert data["differences"] == [], data["differences"]

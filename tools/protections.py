@@ -2800,6 +2800,13 @@ PROTECTIONS = [
         "            return literal\n",
         "tests/test_realworld_trial13.py::test_a_nextval_literal_names_the_sequence_the_search_path_found",
     ),
+    Protection(
+        "static-psql-if-not-read-as-run",
+        "schema_audit/sources/psqlmeta.py",
+        "_COND.finditer(sql)",
+        "iter(())",
+        "tests/test_realworld_trial13.py::test_a_psql_if_block_is_not_read_as_run",
+    ),
 ]
 
 

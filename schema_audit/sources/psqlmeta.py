@@ -21,6 +21,9 @@ from __future__ import annotations
 import re
 
 _INCLUDE = re.compile(r"(?m)^[ \t]*(\\(?:include_relative|include|ir|i)(?![A-Za-z0-9_])[^\n]*)")
+# \if / \elif: psql runs the lines after it, or skips them, by its condition (\else, \endif
+# only close a branch): the reading applies every branch, so what they make is in doubt
+_COND = re.compile(r"(?m)^[ \t]*(\\(?:if|elif)(?![A-Za-z0-9_])[^\n]*)")
 _GO = re.compile(r"\\g(?:exec|set)(?![A-Za-z0-9_])[^\n'\"]*$", re.M)
 _REASON = {
     "i": "includes another file",
@@ -29,6 +32,8 @@ _REASON = {
     "include_relative": "includes another file",
     "gexec": "runs the query's results as statements",
     "gset": "sets variables from the query's results",
+    "if": "runs the statements of its block or skips them by its condition",
+    "elif": "runs the statements of its block or skips them by its condition",
 }
 
 META = "psql meta-command"  # how the reason of each such piece starts
@@ -52,6 +57,8 @@ def find_unread(sql: str) -> tuple[str, Unread]:
     found: list[tuple[int, int, str, str]] = []  # (start, end, text, replacement)
     # a dump's \connect / \restrict lines are no reason to walk its text line by line
     for m in _INCLUDE.finditer(sql) if "\\i" in sql else ():
+        found.append((m.start(1), m.end(1), m.group(1).strip(), ""))
+    for m in _COND.finditer(sql) if "\\if" in sql or "\\elif" in sql else ():
         found.append((m.start(1), m.end(1), m.group(1).strip(), ""))
     for m in _GO.finditer(sql) if "\\g" in sql else ():
         line_start = sql.rfind("\n", 0, m.start()) + 1
