@@ -435,3 +435,46 @@ def test_a_psql_if_block_is_not_read_as_run(make_db: Any, tmp_path: Path) -> Non
     ] == "FAIL"
     data = json.loads(run_cli("diff", tmp_path / "h.sql", dsn, "-f", "json").stdout)
     assert data["differences"] == [], data["differences"]
+
+
+# Flask-Migrate's layout (CTFd's, redash's): alembic.ini inside migrations/, without a
+# script_location (Flask-Migrate runs the folder the ini stands in).
+FLASK_MIGRATE_INI = (
+    "[alembic]\n# template used to generate migration files\n\n[loggers]\nkeys = root\n"
+)
+FLASK_MIGRATE_REVISION = '''"""Initial Revision"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "8369118943a1"
+down_revision = None
+
+
+def upgrade():
+    op.create_table(
+        "challenges",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=80), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+    )
+
+
+def downgrade():
+    op.drop_table("challenges")
+'''
+
+
+def test_a_flask_migrate_folder_is_read(tmp_path: Path) -> None:
+    """`inspect -m migrations` of CTFd's Flask-Migrate folder said `migrations: the versions
+    folder does not exist` (exit 2) while migrations/versions holds 33 revisions: an
+    alembic.ini without script_location was taken to point at `alembic/`. The folder the
+    ini stands in is the script folder when it has env.py or versions/, as Flask-Migrate
+    runs it."""
+    folder = tmp_path / "migrations"
+    (folder / "versions").mkdir(parents=True)
+    (folder / "alembic.ini").write_text(FLASK_MIGRATE_INI)
+    (folder / "env.py").write_text("from flask import current_app  # never run statically\n")
+    (folder / "versions" / "8369118943a1_initial_revision.py").write_text(FLASK_MIGRATE_REVISION)
+    proc = run_cli("inspect", "-m", folder)
+    assert proc.returncode == 0, proc.stderr
+    assert "public.challenges" in json.loads(proc.stdout)["model"]["tables"]

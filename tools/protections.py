@@ -2807,6 +2807,13 @@ PROTECTIONS = [
         "iter(())",
         "tests/test_realworld_trial13.py::test_a_psql_if_block_is_not_read_as_run",
     ),
+    Protection(
+        "alembic-flask-migrate-script-folder",
+        "schema_audit/sources/alembic.py",
+        'location = value("script_location", "." if _script_folder(here) else "alembic")',
+        'location = value("script_location", "alembic")',
+        "tests/test_realworld_trial13.py::test_a_flask_migrate_folder_is_read",
+    ),
 ]
 
 

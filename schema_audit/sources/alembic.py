@@ -142,6 +142,11 @@ def _package_location(location: str, sys_paths: list[Path]) -> Path | None:
     return None
 
 
+def _script_folder(folder: Path) -> bool:
+    """Whether ``folder`` is an Alembic script folder itself (env.py or versions/ in it)."""
+    return (folder / "env.py").is_file() or (folder / "versions").is_dir()
+
+
 def _locate(path: Path) -> _Project:
     """The project for an alembic.ini, a project dir, a script dir or a bare versions/ dir."""
     path = path.resolve()
@@ -162,7 +167,9 @@ def _locate(path: Path) -> _Project:
             (here / p).resolve() if not Path(p).is_absolute() else Path(p)
             for p in _split(value("prepend_sys_path"), separator)
         ] + [here]
-        location = value("script_location", "alembic")
+        # Flask-Migrate's alembic.ini (CTFd, redash) has none: Flask-Migrate runs the folder it
+        # stands in, as alembic_runner does (Alembic itself requires the key)
+        location = value("script_location", "." if _script_folder(here) else "alembic")
         if ":" in location and not Path(location).is_absolute() and location[1:2] != ":":
             script_dir = _package_location(location, sys_paths)
             if script_dir is None:
