@@ -478,3 +478,25 @@ def test_a_flask_migrate_folder_is_read(tmp_path: Path) -> None:
     proc = run_cli("inspect", "-m", folder)
     assert proc.returncode == 0, proc.stderr
     assert "public.challenges" in json.loads(proc.stdout)["model"]["tables"]
+
+
+def test_init_s_warning_names_an_unrendered_revision_without_line_none(tmp_path: Path) -> None:
+    """CTFd's revisions that probe the dialect (`op.get_bind().engine.url`) are read from
+    their syntax trees, with no line: `init`'s warning said `first at
+    m2/versions/b5551cd26764_add_captain_column_to_teams.py:None`. The file alone now."""
+    folder = tmp_path / "migrations"
+    (folder / "versions").mkdir(parents=True)
+    (folder / "alembic.ini").write_text(FLASK_MIGRATE_INI)
+    (folder / "env.py").write_text("")
+    (folder / "versions" / "8369118943a1_initial_revision.py").write_text(FLASK_MIGRATE_REVISION)
+    (folder / "versions" / "b5551cd26764_add_captain.py").write_text(
+        '"""captain"""\nimport sqlalchemy as sa\nfrom alembic import op\n\n'
+        'revision = "b5551cd26764"\ndown_revision = "8369118943a1"\n\n\n'
+        "def upgrade():\n    bind = op.get_bind()\n    url = str(bind.engine.url)\n"
+        '    if url.startswith("sqlite") is False:\n'
+        '        op.add_column("challenges", sa.Column("captain_id", sa.Integer()))\n\n\n'
+        "def downgrade():\n    pass\n"
+    )
+    proc = run_cli("init", "-m", folder, "--allow-unrendered", "-o", tmp_path / "s.yaml")
+    assert "could not be applied statically (first at " in proc.stderr, proc.stderr
+    assert ":None" not in proc.stderr, proc.stderr

@@ -2814,6 +2814,13 @@ PROTECTIONS = [
         'location = value("script_location", "alembic")',
         "tests/test_realworld_trial13.py::test_a_flask_migrate_folder_is_read",
     ),
+    Protection(
+        "init-warning-no-line-none",
+        "schema_audit/cli/init.py",
+        '        where = first.file if first.line is None else f"{first.file}:{first.line}"\n',
+        '        where = f"{first.file}:{first.line}"\n',
+        "tests/test_realworld_trial13.py::test_init_s_warning_names_an_unrendered_revision_without_line_none",
+    ),
 ]
 
 

@@ -44,7 +44,10 @@ def warn_unapplied(model: Any) -> None:
     if not open_:
         return
     first = open_[0]
-    where = f"{first.file}:{first.line}" if first.file else f"line {first.line}"
+    if first.file is None:
+        where = f"line {first.line}"
+    else:  # an Alembic revision read from its syntax tree has a file and no line
+        where = first.file if first.line is None else f"{first.file}:{first.line}"
     touched = sorted(
         {e.target if e.target != "*" else "unnamed objects" for u in open_ for e in u.effects}
     )
