@@ -2604,6 +2604,13 @@ PROTECTIONS = [
         "tests/test_forkjob.py::test_inspect_s_json_from_the_child_is_the_in_process_json",
     ),
     Protection(
+        "replay-psql-gexec-only-for-gexec",
+        "schema_audit/sources/replay_psql.py",
+        '        elif command.startswith("\\\\gexec"):',
+        "        elif True:",
+        "tests/test_fidelity12_replay_cut.py::test_an_if_stops_the_replay_and_runs_nothing_before_it_as_gexec",
+    ),
+    Protection(
         "forkjob-collects-at-exit",
         "schema_audit/forkjob.py",
         "    atexit.register(collect)  # the CLI's exit runs the exit handlers before ``os._exit``",

@@ -154,7 +154,8 @@ def run_text(
     ``where`` follows the statement being run (an included file's own file:line);
     ``variables``: the psql variables set when the text starts (an included file's). The
     meta-commands the replay does not run are stopped at before the statement after them
-    (``unrun``); the cut hands over only those it runs (``_AS_STATEMENTS``). Returns the
+    (``unrun``); the cut hands over those it runs (``_AS_STATEMENTS``) and ``\\if`` /
+    ``\\elif`` (named for the static reading), at which it stops. Returns the
     variables as the text leaves them: psql's are the session's, so what an included file
     sets is what its including file reads after the include."""
     pending = list(unrun(text))
@@ -177,12 +178,14 @@ def run_text(
             _gset(last, command, given, where)
             # what follows reads the variables as set now: cut again from the next line on
             return _rest(conn, text, stmt.line, where, includes, given)
-        else:  # \gexec, the last one handed over (_AS_STATEMENTS)
+        elif command.startswith("\\gexec"):
             for row in last.fetchall() if last is not None and last.description else ():
                 for value in row:
                     if value is not None:  # psql skips NULLs
                         conn.execute(str(value))
             last = None
+        else:  # handed over for the static reading's sake only (\if, \elif): not run here
+            _stop(command, where.file, stmt.line)
     if pending:
         _stop(pending[0][1], where.file, pending[0][0])
     return variables_at(text, text.count("\n") + 2, variables)
