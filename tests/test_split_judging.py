@@ -262,19 +262,23 @@ def test_a_check_failing_in_the_child_is_one_line_exit_2(bench, tmp_path: Path) 
     _same(got, want)
 
 
-def test_no_child_outlives_the_command(bench, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    """This process fails first (its rule pack) while the child still judges: the child is
-    stopped and collected, not left running after the command ended."""
-    dsn, spec, _ = bench
-    got, record = _audit("parent-fails", tmp_path, "-s", str(spec), "--dsn", dsn, "-q")
-    assert got.returncode == 2 and "this process failed first" in got.stderr
-    pid = record["pid"]
+def _gone(pid: int) -> None:
+    """The judging child ``pid`` no longer exists, not even as a zombie (killed if it does)."""
     try:
         assert not Path(f"/proc/{pid}").exists(), "the judging child outlived the command"
     finally:
         if Path(f"/proc/{pid}").exists():
             os.kill(pid, 9)
             time.sleep(0.1)
+
+
+def test_no_child_outlives_the_command(bench, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """This process fails first (its rule pack) while the child still judges: the child is
+    stopped and collected, not left running after the command ended."""
+    dsn, spec, _ = bench
+    got, record = _audit("parent-fails", tmp_path, "-s", str(spec), "--dsn", dsn, "-q")
+    assert got.returncode == 2 and "this process failed first" in got.stderr
+    _gone(record["pid"])
 
 
 def test_a_child_that_answered_is_collected_when_the_command_ends(bench, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -284,13 +288,7 @@ def test_a_child_that_answered_is_collected_when_the_command_ends(bench, tmp_pat
     dsn, spec, _ = bench
     got, record = _audit("shared", tmp_path, "-s", str(spec), "--dsn", dsn, "-q")
     assert (record["shared"], record["answered"]) == (True, True) and got.returncode in (0, 1)
-    pid = record["pid"]
-    try:
-        assert not Path(f"/proc/{pid}").exists(), "the judging child outlived the command"
-    finally:
-        if Path(f"/proc/{pid}").exists():
-            os.kill(pid, 9)
-            time.sleep(0.1)
+    _gone(record["pid"])
 
 
 def test_reports_and_baselines_beside_q_hold_every_finding(bench, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
