@@ -15,11 +15,11 @@ requirement under an absent table or view is NOT_APPLICABLE (``engine._is_absent
 parent's id). The child checks that the cut keeps both within one side (no id on both
 sides, no requirement whose parent is judged on the other side; a finding is about its
 requirement's table: ``findings.finding_for``); where it does not, it answers so and this
-process judges the whole spec
-itself, as it does when no fork is safe (``forkjob.start`` None: not Linux, another
-thread) or no second core is allowed (``sched_getaffinity``), when the child fails or dies (its error is then this process's own, worded as
-an in-process audit words it), and below :data:`MIN_REQUIREMENTS`, where the fork's own
-cost (≈ 4 ms, and the pages both processes then copy) is more than half the judging.
+process judges the whole spec itself, as it does when no fork is safe (``forkjob.start``
+None: not Linux, another thread) or no second core is allowed (``sched_getaffinity``),
+when the child fails or dies (its error is then this process's own, worded as an
+in-process audit words it), and below :data:`MIN_REQUIREMENTS`, where the fork's own cost
+(≈ 4 ms, and the pages both processes then copy) is more than half the judging.
 """
 
 from __future__ import annotations
