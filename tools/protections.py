@@ -2725,8 +2725,8 @@ PROTECTIONS = [
     Protection(
         "replay-diesel-runner-table",
         "schema_audit/sources/replay.py",
-        "            conn.execute(setup)\n",
-        "            pass\n",
+        "                    conn.execute(setup)\n",
+        "                    pass\n",
         "tests/test_realworld_trial13.py::test_a_diesel_replay_has_diesels_own_table",
     ),
     Protection(

@@ -512,15 +512,8 @@ def replay_sql(
     files = layout.files if layout is not None else [path]
     root = path.resolve() if path.is_dir() else path.resolve().parent
     includes = Includes(root, lambda p: _display(p, path))
+    # the runner's own table, made before the first migration (diesel's)
     setup = SETUP.get(layout.name) if layout is not None else None
-    if setup is not None and files:  # the runner's own table, made before the first migration
-        with psycopg.connect(scratch.dsn, autocommit=True) as conn:
-            if search_path:
-                conn.execute(
-                    "SELECT set_config('search_path', %s, false)",
-                    [", ".join(quote_ident(s) for s in search_path)],
-                )
-            conn.execute(setup)
     for index, file in enumerate(files):
         display = _display(file, path)
         started = time.perf_counter()
@@ -540,6 +533,8 @@ def replay_sql(
                         "SELECT set_config('search_path', %s, false)",
                         [", ".join(quote_ident(s) for s in search_path)],
                     )
+                if setup is not None and index == 0:
+                    conn.execute(setup)
                 if wrapped:
                     conn.execute("BEGIN")  # sent as the runner's driver sends it
                 # psql's meta-commands: run as psql runs them, or the replay stops (replay_psql)
