@@ -190,9 +190,21 @@ def history_audit_of_database_spec(
     for name, text in files.items():
         (folder / name).write_text(text)
     dsn = make_db(label, "".join(files.values()))
-    env = {"SCHEMA_AUDIT_CACHE": "0"}
     spec = tmp_path / "spec.yaml"
-    assert run_cli("init", "--dsn", dsn, "-o", str(spec), env=env).returncode == 0
+    assert (
+        run_cli("init", "--dsn", dsn, "-o", str(spec), env={"SCHEMA_AUDIT_CACHE": "0"}).returncode
+        == 0
+    )
+    return history_audit(tmp_path)
+
+
+def history_audit(tmp_path: Path) -> dict[str, Any]:
+    """`audit --sql` of ``tmp_path``/sql with ``tmp_path``/spec.yaml, as JSON (cache off): the
+    audit :func:`history_audit_of_database_spec` makes, again after a test changed the folder."""
+    from cli_runner import run_cli
+
+    env = {"SCHEMA_AUDIT_CACHE": "0"}
+    spec, folder = tmp_path / "spec.yaml", tmp_path / "sql"
     proc = run_cli("audit", "-s", str(spec), "--sql", str(folder), "-f", "json", env=env)
     report: dict[str, Any] = json.loads(proc.stdout)
     return report

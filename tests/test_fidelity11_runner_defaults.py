@@ -11,11 +11,8 @@ DEFERRED, like the owner; one that holds either way is judged (fidelity11)."""
 
 from __future__ import annotations
 
-import json
-
 import psycopg
-from cli_runner import run_cli
-from init_mutations import history_audit_of_database_spec
+from init_mutations import history_audit, history_audit_of_database_spec
 
 from schema_audit.audit.undecided import compare_models
 from schema_audit.sources import live
@@ -88,17 +85,7 @@ def test_a_grant_wrong_whoever_runs_it_still_fails(pg_server, make_db, tmp_path)
     )
     # the history without the hand-made grant: the spec (with DELETE) FAILs in both worlds
     (tmp_path / "sql" / "004_more.sql").unlink()
-    proc = run_cli(
-        "audit",
-        "-s",
-        str(tmp_path / "spec.yaml"),
-        "--sql",
-        str(tmp_path / "sql"),
-        "-f",
-        "json",
-        env={"SCHEMA_AUDIT_CACHE": "0"},
-    )
-    findings = json.loads(proc.stdout)["findings"]
+    findings = history_audit(tmp_path)["findings"]
     failing = [f["message"] for f in findings if f["status"] == "FAIL"]
     assert any("DELETE" in m for m in failing), failing
 

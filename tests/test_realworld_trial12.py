@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from init_mutations import history_audit_of_database_spec
+from init_mutations import history_audit, history_audit_of_database_spec
 from typer.testing import CliRunner
 
 from schema_audit.cli import app
@@ -51,17 +51,7 @@ def test_a_grant_to_a_role_that_may_own_the_table_is_not_extra(
     assert statuses["tables.auth.users.exactly.privileges"] == "DEFERRED"
     assert "FAIL" not in {s for i, s in statuses.items() if not i.startswith("rules.")}
     (tmp_path / "sql" / "002_public.sql").write_text("GRANT SELECT ON auth.users TO PUBLIC;\n")
-    args = [
-        "audit",
-        "-s",
-        str(tmp_path / "spec.yaml"),
-        "--sql",
-        str(tmp_path / "sql"),
-        "-f",
-        "json",
-    ]
-    result = CliRunner().invoke(app, args)
-    findings = {f["id"]: f for f in json.loads(result.output)["findings"]}
+    findings = {f["id"]: f for f in history_audit(tmp_path)["findings"]}
     strict = findings["tables.auth.users.exactly.privileges"]
     assert strict["status"] == "FAIL"
     assert "public SELECT" in strict["message"]
