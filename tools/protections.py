@@ -2810,8 +2810,8 @@ PROTECTIONS = [
     Protection(
         "static-nextval-literal-resolved",
         "schema_audit/sources/ddl/sequence_literals.py",
-        '            return f"{quote_ident(schema)}.{quote_ident(parts[0])}"\n',
-        "            return literal\n",
+        '    return f"{quote_ident(schema)}.{quote_ident(parts[0])}"\n',
+        "    return literal\n",
         "tests/test_realworld_trial13.py::test_a_nextval_literal_names_the_sequence_the_search_path_found",
     ),
     Protection(

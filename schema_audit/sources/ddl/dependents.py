@@ -20,11 +20,12 @@ from typing import TYPE_CHECKING
 import pglast
 from pglast import ast
 
-from schema_audit.model import Column, Function, Table, qualify
+from schema_audit.model import Column, Function, Table
 from schema_audit.pgparse import parse_sql
 from schema_audit.pgvisit import find_all
 from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.nodes import strings
+from schema_audit.sources.ddl.sequence_literals import sequence_key
 
 if TYPE_CHECKING:
     from schema_audit.sources.ddl.interpreter import DdlInterpreter
@@ -77,25 +78,6 @@ def _regclass_literal(node: object) -> str | None:
     return None
 
 
-def _sequence_key(interp: DdlInterpreter, text: str) -> str | None:
-    """The sequence a nextval literal names ('order_no', 'public."Order"'), resolved as
-    regclass input resolves it: a bare name on the search path."""
-    try:
-        tree = parse_sql(f"SELECT * FROM {text}")
-    except pglast.parser.ParseError:
-        return None
-    found = find_all(tree, ast.RangeVar)
-    if len(found) != 1:
-        return None
-    rv = found[0]
-    if rv.schemaname:
-        return qualify(rv.schemaname, rv.relname)
-    for schema in interp.search_path:
-        if qualify(schema, rv.relname) in interp.model.sequences:
-            return qualify(schema, rv.relname)
-    return None
-
-
 def columns_calling_nextval(interp: DdlInterpreter, keys: set[str]) -> list[tuple[Table, Column]]:
     """Columns whose default calls ``nextval`` on a sequence of ``keys``."""
     names = {key.rpartition(".")[2] for key in keys}
@@ -110,7 +92,7 @@ def columns_calling_nextval(interp: DdlInterpreter, keys: set[str]) -> list[tupl
                 if strings(call.funcname)[-1:] != ["nextval"] or len(args) != 1:
                     continue
                 literal = _regclass_literal(args[0])
-                if literal is not None and _sequence_key(interp, literal) in keys:
+                if literal is not None and sequence_key(interp, literal) in keys:
                     out.append((table, column))
                     break
     return out

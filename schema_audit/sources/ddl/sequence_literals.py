@@ -7,7 +7,8 @@ fixtures) is printed ``nextval('test.b_seq'::regclass)`` by a reader whose searc
 public. The static reading kept ``'b_seq'``, so the default differed from the catalog's (a
 false FAIL of `init --sql`'s spec, and of the privileges that follow a sequence's USAGE).
 Here such a literal gets the schema the search_path finds the sequence in, when that is not
-public (public's are printed bare, as written).
+public (public's are printed bare, as written). :func:`sequence_key` is the same resolution for
+the drops that ask which columns call a sequence (``dependents``).
 """
 
 from __future__ import annotations
@@ -38,10 +39,28 @@ def _resolved(interp: DdlInterpreter, literal: str) -> str:
     parts = split_qualified(literal, fold=True)
     if not parts or len(parts) != 1:
         return literal  # qualified (or not a name): as written
-    sequences = interp.model.sequences
+    schema = _schema_on_path(interp, parts[0])
+    if schema is None or schema in ("public", "pg_catalog"):
+        return literal
+    return f"{quote_ident(schema)}.{quote_ident(parts[0])}"
+
+
+def sequence_key(interp: DdlInterpreter, literal: str) -> str | None:
+    """The sequence a nextval literal names ('order_no', 'public."Order"'), resolved as
+    regclass input resolves it: a qualified name as written (a catalog's name before it
+    aside), a bare one in the first schema of the search_path holding such a sequence;
+    None when the text is no name or no schema of the path holds it."""
+    parts = split_qualified(literal, fold=True)
+    if not parts or len(parts) > 3:
+        return None
+    if len(parts) > 1:
+        return qualify(parts[-2], parts[-1])
+    schema = _schema_on_path(interp, parts[0])
+    return None if schema is None else qualify(schema, parts[0])
+
+
+def _schema_on_path(interp: DdlInterpreter, name: str) -> str | None:
     for schema in interp.search_path:
-        if qualify(schema, parts[0]) in sequences:
-            if schema in ("public", "pg_catalog"):
-                return literal
-            return f"{quote_ident(schema)}.{quote_ident(parts[0])}"
-    return literal
+        if qualify(schema, name) in interp.model.sequences:
+            return schema
+    return None
