@@ -984,6 +984,22 @@ PROTECTIONS = [
         "tests/test_hostile_names.py::test_quote_ident_is_postgresqls_for_every_kind_of_name",
     ),
     Protection(
+        "deferral-digest-runner-reach",
+        "schema_audit/audit/deferral.py",
+        "reach = facets if targets is None else [f for f in facets if f.target in targets]",
+        "reach = facets",
+        "tests/test_deferral_digest.py::test_deferrals_answer_as_open_statements_did"
+        " tests/test_realworld_trial13.py::test_the_runners_own_table_is_deferred_statically_not_missing",
+    ),
+    Protection(
+        "deferral-digest-keeps-every-open-statement",
+        "schema_audit/audit/deferral.py",
+        "            if (effects := _effects(stmt))\n",
+        '            if (effects := _effects(stmt)) and stmt.kind != "runner"\n',
+        "tests/test_deferral_digest.py::test_deferrals_answer_as_open_statements_did"
+        " tests/test_realworld_trial13.py::test_the_runners_own_table_is_deferred_statically_not_missing",
+    ),
+    Protection(
         "fast-check-memo-by-column-types",
         "schema_audit/sources/ddl/fast_constraints.py",
         "key = (facts[0], bool(types), tuple([(name, types.get(name)) for name in facts[2]]))",

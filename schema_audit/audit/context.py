@@ -17,6 +17,7 @@ from schema_audit.spec.model import Requirement, Spec
 
 _RELATION_KINDS = frozenset({"table", "view", "materialized_view"})
 _NONE: list[Requirement] = []  # of_kind's answer for a kind the spec has none of
+_DEFERRALS = ("deferral",)  # memo key of the audit's audit.deferral.Deferrals
 
 
 @dataclass(slots=True)
@@ -262,6 +263,9 @@ class AuditContext:
         :mod:`schema_audit.audit.deferral`): FAIL, PARTIAL and PASS alike."""
         if not self.is_static() or not self.model.unapplied:
             return finding
-        from schema_audit.audit.deferral import defer_requirement
+        deferrals = self.memo.get(_DEFERRALS)
+        if deferrals is None:  # the model's unapplied statements digested once an audit
+            from schema_audit.audit.deferral import Deferrals
 
-        return defer_requirement(finding, req, self.model)
+            deferrals = self.memo[_DEFERRALS] = Deferrals(self.model)
+        return deferrals.requirement(finding, req)  # type: ignore[attr-defined]
