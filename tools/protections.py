@@ -984,6 +984,14 @@ PROTECTIONS = [
         "tests/test_hostile_names.py::test_quote_ident_is_postgresqls_for_every_kind_of_name",
     ),
     Protection(
+        "ignore-lines-only-where-a-comment-may-stand",
+        "schema_audit/sources/ignores.py",
+        "        if _MARK in text:",
+        "        if _MARK not in text:",
+        "tests/test_ignore_lines.py"
+        " tests/test_rules.py::test_inline_ignore_comments_suppress_rule_findings_with_their_reason",
+    ),
+    Protection(
         "deferral-digest-runner-reach",
         "schema_audit/audit/deferral.py",
         "reach = facets if targets is None else [f for f in facets if f.target in targets]",
