@@ -2859,6 +2859,27 @@ PROTECTIONS = [
         '        where = f"{first.file}:{first.line}"\n',
         "tests/test_realworld_trial13.py::test_init_s_warning_names_an_unrendered_revision_without_line_none",
     ),
+    Protection(
+        "static-refuses-mutable-partition-key",
+        "schema_audit/sources/ddl/tables.py",
+        "        refuse_partition_key(interp, node.partspec, declared_types(interp, node))",
+        "        pass",
+        "tests/test_fidelity13_partition_key_volatility.py",
+    ),
+    Protection(
+        "partition-key-cast-volatility",
+        "schema_audit/sources/ddl/partition_key_volatility.py",
+        '        if method in ("s", "v"):',
+        "        if False:",
+        "tests/test_fidelity13_partition_key_volatility.py -k refuses_the",
+    ),
+    Protection(
+        "partition-key-spares-inlined-sql-functions",
+        "schema_audit/sources/ddl/partition_key_volatility.py",
+        '            f.volatility != "IMMUTABLE" and f.language.lower() != "sql" for f in found',
+        '            f.volatility != "IMMUTABLE" for f in found',
+        "tests/test_fidelity13_partition_key_volatility.py -k refuses_the",
+    ),
 ]
 
 

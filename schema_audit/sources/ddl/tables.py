@@ -25,6 +25,7 @@ from schema_audit.sources.ddl.implicit import promote_integer_columns
 from schema_audit.sources.ddl.like import LIKE_INDEXES, copy_indexes
 from schema_audit.sources.ddl.nodes import create_reloptions, deparse, strings
 from schema_audit.sources.ddl.operand_bases import operand_bases
+from schema_audit.sources.ddl.partition_key_volatility import refuse_partition_key
 from schema_audit.sources.ddl.partitions import clone_into_partition, partition_bound
 from schema_audit.sources.ddl.refusals import refuse_column
 from schema_audit.sources.ddl.registry import handles
@@ -52,6 +53,8 @@ def create_table(interp: DdlInterpreter, node: ast.CreateStmt) -> None:
     for element in node.tableElts or ():
         if isinstance(element, ast.ColumnDef):
             refuse_column(interp, element)  # (before anything is made: refused whole)
+    if node.partspec is not None:
+        refuse_partition_key(interp, node.partspec, declared_types(interp, node))
     table = new_table(
         interp, schema, rv.relname, create_reloptions(node.options), rv.relpersistence == "u"
     )
@@ -118,6 +121,27 @@ def create_table(interp: DdlInterpreter, node: ast.CreateStmt) -> None:
     if table.partition_of and table.partition_of in interp.model.tables:
         clone_into_partition(interp, interp.model.tables[table.partition_of], table)
     apply_toast(interp, table, node.options, created=True)
+
+
+def declared_types(interp: DdlInterpreter, node: ast.CreateStmt) -> dict[str, str]:
+    """The types of the columns CREATE TABLE ``node`` will make, before it makes them: a
+    parent's (PARTITION OF, INHERITS), a LIKE source's, then its own."""
+    types: dict[str, str] = {}
+    sources = [
+        interp.model.tables.get(qualify(interp._schema_of(r), r.relname))
+        for r in node.inhRelations or ()
+    ]
+    sources += [
+        interp.model.tables.get(qualify(interp._schema_of(e.relation), e.relation.relname))
+        for e in node.tableElts or ()
+        if isinstance(e, ast.TableLikeClause)
+    ]
+    for source in sources:
+        types.update({c.name: c.type for c in source.columns.values()} if source else {})
+    for element in node.tableElts or ():
+        if isinstance(element, ast.ColumnDef) and element.typeName is not None:
+            types[element.colname] = format_typename(element.typeName)
+    return types
 
 
 def new_table(
