@@ -2880,6 +2880,20 @@ PROTECTIONS = [
         '            f.volatility != "IMMUTABLE" for f in found',
         "tests/test_fidelity13_partition_key_volatility.py -k refuses_the",
     ),
+    Protection(
+        "static-refuses-subquery-in-from-without-alias",
+        "schema_audit/sources/ddl/interpreter.py",
+        "                    refuse_newer_syntax(stmt.sql, stmt.node)  # before it changes anything",
+        "                    pass",
+        "tests/test_fidelity13_pg16_syntax.py",
+    ),
+    Protection(
+        "subquery-in-from-refused-only-without-alias",
+        "schema_audit/sources/ddl/newer_syntax.py",
+        "        if sub.alias is None:",
+        "        if True:",
+        "tests/test_fidelity13_pg16_syntax.py -k without_alias",
+    ),
 ]
 
 

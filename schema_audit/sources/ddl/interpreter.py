@@ -29,6 +29,7 @@ from schema_audit.model import (
 from schema_audit.sources import effects as fx
 from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.fast import apply_fast
+from schema_audit.sources.ddl.newer_syntax import refuse_newer_syntax
 from schema_audit.sources.ddl.privileges import BUILTIN_DEFAULTS
 from schema_audit.sources.ddl.registry import handler_for
 from schema_audit.sources.psqlinclude import Includes, is_include
@@ -170,6 +171,7 @@ class DdlInterpreter:
                 # the hot statement shapes straight from the parser's data (``fast``); the
                 # tree is built only for the others (or when earlier effects are unsettled)
                 if parsed is None or self.ledger.open or not apply_fast(self, parsed):
+                    refuse_newer_syntax(stmt.sql, stmt.node)  # before it changes anything
                     self._apply(stmt.node)
             except ApplyError as exc:
                 self._unapplied("error", str(exc), effects=self._error_effects(stmt.node, exc))

@@ -1,0 +1,74 @@
+"""Statements PostgreSQL 15 refuses and PostgreSQL 16 accepts: a subquery in FROM without alias.
+
+pglast parses with PostgreSQL 18's grammar, so ``FROM (SELECT …)`` without an alias (Lemmy's
+migrations, trial13) was read: views and CREATE TABLE AS tables PostgreSQL 15 never makes
+were in the model, and a spec requiring them PASSed. Each such statement is now refused as
+PostgreSQL 15 refuses it (not applied, reason said, what it touches DEFERRED). The catalog
+after running the same statements one by one is the reference (static == live). Real
+PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import json
+
+import psycopg
+from cli_runner import run_cli
+
+from schema_audit.modeldiff import diff_models
+from schema_audit.sources import live
+from schema_audit.sources.ddl import interpret
+
+STATEMENTS = [
+    "CREATE TABLE src (a int, b int)",
+    "CREATE VIEW v1 AS SELECT a FROM (SELECT a FROM src)",
+    "CREATE TABLE t2 AS SELECT a, count(*) AS n FROM (SELECT a FROM src UNION ALL "
+    "SELECT b FROM src) GROUP BY a",
+    "INSERT INTO src SELECT * FROM (SELECT 1, 2)",
+    "CREATE VIEW v2 AS SELECT * FROM (VALUES (1))",
+    "CREATE VIEW v3 AS SELECT * FROM src JOIN (SELECT a AS x FROM src) ON true",
+    "CREATE VIEW v4 AS SELECT * FROM src, LATERAL (SELECT src.a AS one)",
+    "CREATE FUNCTION fg() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT a FROM (SELECT 1 AS a); END",
+    "CREATE MATERIALIZED VIEW m1 AS SELECT * FROM (SELECT 1 AS one)",
+    # accepted: aliased, a function in FROM, a parenthesised join
+    "CREATE VIEW ok1 AS SELECT s.a FROM (SELECT a FROM src) s",
+    "CREATE VIEW ok2 AS SELECT * FROM generate_series(1, 2)",
+    "CREATE VIEW ok3 AS SELECT src.a FROM (src JOIN src s2 USING (a))",
+    "CREATE VIEW ok4 AS SELECT x.a FROM (VALUES (1)) AS x (a)",
+]
+REFUSED = [1, 2, 3, 4, 5, 6, 7, 8]
+
+
+def test_static_refuses_a_subquery_in_from_without_alias(make_db) -> None:  # type: ignore[no-untyped-def]
+    dsn = make_db("fid13_pg16")
+    errors: dict[int, str] = {}
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for number, sql in enumerate(STATEMENTS):
+            try:
+                conn.execute(sql)
+            except psycopg.Error as exc:
+                errors[number] = str(exc).splitlines()[0]
+    assert sorted(errors) == REFUSED, errors  # PostgreSQL 15 (this cluster's)
+    assert errors[4] == "VALUES in FROM must have an alias"
+    static = interpret(";\n".join(STATEMENTS) + ";\n")
+    assert [str(d) for d in diff_models(live.introspect(dsn), static)] == []
+    refused = {u.line: u.reason for u in static.unapplied if u.kind == "error"}
+    assert sorted(refused) == [n + 1 for n in REFUSED], refused
+    assert all(refused[n + 1].startswith(errors[n]) for n in REFUSED), refused
+
+
+def test_a_refused_subquery_statement_is_deferred_not_passed(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    history = tmp_path / "history"
+    history.mkdir()
+    (history / "001.sql").write_text(";\n".join(STATEMENTS[:3]) + ";\n")
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        "spec_version: 1\nname: pg16\ntables:\n"
+        "  src:\n    columns:\n      a: {type: integer}\n"
+        "  t2:\n    columns:\n      n: {type: bigint}\n"
+    )
+    proc = run_cli("audit", "-s", spec, "--sql", history, "-f", "json")
+    assert proc.returncode != 2, proc.stdout + proc.stderr
+    findings = {f["id"]: f["status"] for f in json.loads(proc.stdout)["findings"]}
+    assert findings["tables.t2"] == "DEFERRED", findings
+    assert findings["tables.src"] == "PASS", findings
