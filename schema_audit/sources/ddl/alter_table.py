@@ -36,10 +36,9 @@ from schema_audit.sources.ddl.refusals import refuse_subcommand
 from schema_audit.sources.ddl.registry import handles, registrar
 from schema_audit.sources.ddl.sequence_literals import resolved_nextval
 from schema_audit.sources.ddl.storage import stored
-from schema_audit.sources.ddl.tables import add_column, collation_of, is_enum, searched_type
+from schema_audit.sources.ddl.tables import add_column, collation_of, is_enum, written_type
 from schema_audit.sources.ddl.toast import apply_toast_subcommand, defer_view_toast
 from schema_audit.sources.ddl.views import view_using_column
-from schema_audit.sqlnorm import format_typename
 
 if TYPE_CHECKING:
     from schema_audit.sources.ddl.interpreter import DdlInterpreter
@@ -210,7 +209,7 @@ def _column_type(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -
             f"cannot alter type of a column used by a view or rule: {table.qualified_name}."
             f"{cmd.name} is used by {view}"
         )
-    col.type = searched_type(interp, format_typename(cmd.def_.typeName))
+    col.type = written_type(interp, cmd.def_.typeName)
     # without COLLATE the column takes the new type's default collation, as PostgreSQL does
     clause = cmd.def_.collClause
     col.collation = collation_of(interp, strings(clause.collname)) if clause is not None else None

@@ -29,7 +29,6 @@ from schema_audit.sources.ddl.nodes import deparse, strings, type_text
 from schema_audit.sources.ddl.operand_bases import operand_bases
 from schema_audit.sources.ddl.registry import handles
 from schema_audit.sources.names import choose_name
-from schema_audit.sqlnorm import format_typename
 
 if TYPE_CHECKING:
     from schema_audit.sources.ddl.interpreter import DdlInterpreter
@@ -122,7 +121,7 @@ def _apply_constraint(interp: DdlInterpreter, domain: DomainType, con: ast.Const
 @handles(ast.CreateDomainStmt)
 def create_domain(interp: DdlInterpreter, node: ast.CreateDomainStmt) -> None:
     """CREATE DOMAIN name AS type [COLLATE c] [DEFAULT …] [NOT NULL | NULL] [CHECK …] …"""
-    from schema_audit.sources.ddl.tables import searched_type
+    from schema_audit.sources.ddl.tables import written_type
 
     names = strings(node.domainname)
     schema = names[-2] if len(names) > 1 else interp.search_path[0]
@@ -132,7 +131,7 @@ def create_domain(interp: DdlInterpreter, node: ast.CreateDomainStmt) -> None:
     domain = DomainType(
         schema,
         names[-1],
-        searched_type(interp, format_typename(cast("ast.TypeName", node.typeName))),
+        written_type(interp, cast("ast.TypeName", node.typeName)),
         provenance=[interp._prov()],
         grants=interp._defaults_for("types", schema),  # PUBLIC's USAGE unless revoked
     )

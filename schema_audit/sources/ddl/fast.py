@@ -72,6 +72,7 @@ from schema_audit.sources.ddl.tables import (
     SERIAL_TYPES,
     new_table,
     place_column,
+    searched_names,
     type_as_written,
 )
 from schema_audit.sources.names import choose_name
@@ -285,6 +286,8 @@ def _column(cd: Any, nodes: _Lazy) -> _ColumnRead:
     if cd.get("is_local") is not True:
         raise _NotHere
     names, type_text = _type_text(cd["typeName"], nodes)
+    if not searched_names(names):
+        raise _NotHere  # written pg_catalog.x: not searched (the tree handler's, rare)
     serial = SERIAL_TYPES.get(names[-1]) if len(names) == 1 else None
     collation = None
     if "collClause" in cd:

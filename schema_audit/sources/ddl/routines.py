@@ -12,7 +12,7 @@ from schema_audit.model import Function
 from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.nodes import deparse, flatten, strings
 from schema_audit.sources.ddl.registry import handles
-from schema_audit.sources.ddl.tables import searched_type
+from schema_audit.sources.ddl.tables import searched_names, searched_type
 from schema_audit.sqlnorm import format_typename, quote_ident
 
 if TYPE_CHECKING:
@@ -219,7 +219,8 @@ def _result_text(interp: DdlInterpreter, node: ast.CreateFunctionStmt, params: l
 def _typed(interp: DdlInterpreter, typename: ast.TypeName) -> str:
     """An argument's or the result's type as the catalog prints it: bare (:func:`_bare_type`),
     under its schema when the search_path finds an enum, domain or row type outside public."""
-    return searched_type(interp, _bare_type(typename))
+    bare = _bare_type(typename)
+    return searched_type(interp, bare) if searched_names(strings(typename.names)) else bare
 
 
 def _bare_type(typename: ast.TypeName) -> str:

@@ -34,7 +34,7 @@ from schema_audit.sources.ddl.sequences import RANGES
 from schema_audit.sources.ddl.storage import relation_access_method, relation_tablespace
 from schema_audit.sources.ddl.toast import apply_toast
 from schema_audit.sources.names import choose_name
-from schema_audit.sqlnorm import format_typename
+from schema_audit.sqlnorm import _TYPE_NAMES, format_typename
 
 if TYPE_CHECKING:
     from schema_audit.sources.ddl.interpreter import DdlInterpreter
@@ -172,6 +172,7 @@ def add_column(
         serial is not None,
         strings(cd.collClause.collname) if cd.collClause is not None else None,
         action,
+        searched=searched_names(names),
     )
     pending = column_constraints(interp, table, column, cd)
     if cd.compression and cd.compression != "default":  # … COMPRESSION lz4 (PostgreSQL 14+)
@@ -234,14 +235,18 @@ def place_column(
     collation_names: list[str] | None,
     action: str = "created",
     prov: Provenance | None = None,
+    searched: bool = True,
 ) -> Column:
     """The column ``name type_text [COLLATE …]`` appended to ``table``; a serial column
     (``type_text`` is then the serial's integer type) with its sequence and default.
     ``prov``: ``interp._prov(action)`` when the caller has it (a CREATE TABLE's 23 columns
-    share it: asked once, not once a column)."""
+    share it: asked once, not once a column). ``searched``: False for a type written
+    ``pg_catalog.x`` (``searched_names``)."""
     if prov is None:
         prov = interp._prov(action)
-    column = Column(name, searched_type(interp, type_text), provenance=[prov])
+    column = Column(
+        name, searched_type(interp, type_text) if searched else type_text, provenance=[prov]
+    )
     if collation_names is not None:
         column.collation = collation_of(interp, collation_names)
     if name in table.columns:
@@ -404,6 +409,26 @@ def searched_type(interp: DdlInterpreter, type_text: str) -> str:
                 return type_text
             return f"{schema}.{type_text}"
     return type_text
+
+
+# built-in types the parser itself writes as pg_catalog.x (INT, VARCHAR, INTERVAL, …): those
+# are searched as the written name always was
+_KEYWORD_TYPES = frozenset(_TYPE_NAMES) | {"interval", "json"}
+
+
+def searched_names(names: list[str]) -> bool:
+    """Whether a type written as ``names`` is looked up on the search_path: not when written
+    ``pg_catalog.x`` (PostgREST's ``pg_catalog.xml`` beside a view ``test.xml`` under ``SET
+    search_path = test, pg_catalog`` is PostgreSQL's xml, which format_type prints bare; it was
+    typed ``test.xml``). The parser's own ``pg_catalog.int4`` for INT is searched as before."""
+    return not (len(names) == 2 and names[0] == "pg_catalog" and names[1] not in _KEYWORD_TYPES)
+
+
+def written_type(interp: DdlInterpreter, typename: ast.TypeName) -> str:
+    """``typename`` as the catalog prints it: :func:`searched_type` of its format_type text,
+    unless it is written ``pg_catalog.x`` (:func:`searched_names`)."""
+    text = format_typename(typename)
+    return searched_type(interp, text) if searched_names(strings(typename.names)) else text
 
 
 def type_as_written(interp: DdlInterpreter, type_text: str) -> bool:
