@@ -1754,9 +1754,9 @@ PROTECTIONS = [
     ),
     Protection(
         "static-partition-columns-keep-collation",
-        "schema_audit/sources/ddl/tables.py",
-        "                    generated=col.generated,\n                    collation=col.collation,\n",
-        "                    generated=col.generated,\n",
+        "schema_audit/sources/ddl/partitions.py",
+        "        generated=col.generated,\n        collation=col.collation,\n",
+        "        generated=col.generated,\n",
         "tests/test_realworld_trial10.py::"
         "test_partitions_and_children_take_the_parents_columns_as_postgresql_does",
     ),
@@ -2907,6 +2907,27 @@ PROTECTIONS = [
         "        raise _NotHere  # written pg_catalog.x: not searched (the tree handler's, rare)",
         "        pass",
         "tests/test_fidelity13_postgrest.py -k pg_catalog",
+    ),
+    Protection(
+        "alter-partitioned-table-reaches-partitions",
+        "schema_audit/sources/ddl/alter_table.py",
+        "            recurse_subcommand(interp, table, cmd, checks_before)",
+        "            pass",
+        "tests/test_fidelity13_partition_alter.py",
+    ),
+    Protection(
+        "drop-column-reaches-partitions",
+        "schema_audit/sources/ddl/partitions.py",
+        "    AlterTableType.AT_DropColumn,\n    AlterTableType.AT_DropConstraint,\n",
+        "",
+        "tests/test_fidelity13_partition_alter.py",
+    ),
+    Protection(
+        "rename-column-reaches-partitions",
+        "schema_audit/sources/ddl/renames.py",
+        "            renamed_in_partitions(interp, table, node.subname, node.newname)",
+        "            pass",
+        "tests/test_fidelity13_partition_alter.py -k reaches",
     ),
 ]
 

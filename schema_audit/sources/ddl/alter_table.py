@@ -29,6 +29,7 @@ from schema_audit.sources.ddl.partitions import (
     clone_into_partition,
     partition_bound,
     partitions_of,
+    recurse_subcommand,
     refuse_attach,
     refuse_only,
 )
@@ -105,11 +106,14 @@ def alter_table(interp: DdlInterpreter, node: ast.AlterTableStmt) -> None:
         inheritance.refuse(interp, table, cmd, only=not node.relation.inh)
         if not node.relation.inh and table.kind == "partitioned":
             refuse_only(interp, table, cmd)
+    partitioned = table.kind == "partitioned" and bool(node.relation.inh)
     for cmd in node.cmds:
-        checks_before = set(table.checks) if recursing else set()
+        checks_before = set(table.checks) if recursing or partitioned else set()
         apply_subcommand(interp, table, cmd)
         if recursing:  # INHERITS children (not ALTER TABLE ONLY)
             inheritance.recurse(interp, table, cmd, checks_before)
+        if partitioned:  # its partitions (ONLY is refused above)
+            recurse_subcommand(interp, table, cmd, checks_before)
     if table.kind == "partitioned" and node.relation.inh:  # not ALTER TABLE ONLY
         for partition in partitions_of(interp, table):
             clone_into_partition(interp, table, partition)

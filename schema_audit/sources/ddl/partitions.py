@@ -15,9 +15,18 @@ from pglast import ast
 from pglast.enums import AlterTableType, ConstrType
 
 from schema_audit import sqltime
-from schema_audit.model import ForeignKey, Index, PrimaryKey, Table, UniqueConstraint, qualify
+from schema_audit.model import (
+    Column,
+    ForeignKey,
+    Index,
+    PrimaryKey,
+    Table,
+    UniqueConstraint,
+    qualify,
+)
 from schema_audit.sources import effects as fx
 from schema_audit.sources.ddl import index_links
+from schema_audit.sources.ddl.colsettings import copy_settings
 from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.nodes import strings
 from schema_audit.sources.ddl.storage import index_tablespace
@@ -344,3 +353,73 @@ def _datum(node: object, time_type: str | None = None) -> str | None:
         if str(word).lower() in ("minvalue", "maxvalue"):
             return str(word).upper()
     return None
+
+
+def partition_column(interp: DdlInterpreter, col: Column) -> Column:
+    """A partition's copy of its parent's column: its collation and generation expression
+    too, its storage and compression."""
+    copy = Column(
+        col.name,
+        col.type,
+        col.nullable,
+        col.default,
+        generated=col.generated,
+        collation=col.collation,
+        provenance=[interp._prov()],
+    )
+    copy_settings(col, copy, storage=True, compression=True)
+    return copy
+
+
+def renamed_in_partitions(interp: DdlInterpreter, table: Table, old: str, new: str) -> None:
+    """RENAME COLUMN on a partitioned table (not ONLY) renames it in every partition."""
+    from schema_audit.sources.ddl.renames import rename_column  # it imports us
+
+    for child in partitions_of(interp, table):
+        if old in child.columns:
+            rename_column(interp, child, old, new)
+            renamed_in_partitions(interp, child, old, new)
+
+
+# subcommands a partitioned table passes on to every partition having the column (or CHECK)
+_PASSED_ON = (
+    AlterTableType.AT_DropColumn,
+    AlterTableType.AT_DropConstraint,
+    AlterTableType.AT_ColumnDefault,
+    AlterTableType.AT_SetNotNull,
+    AlterTableType.AT_DropNotNull,
+    AlterTableType.AT_AlterColumnType,
+)
+
+
+def recurse_subcommand(
+    interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd, checks_before: set[str]
+) -> None:
+    """What one ALTER TABLE subcommand on the partitioned ``table`` (not ONLY) does to its
+    partitions, down the tree: a column added, dropped, retyped, its default and NOT NULL;
+    a CHECK added or dropped. A partition has its parent's columns and CHECKs only
+    (PostgreSQL refuses one of its own), so each follows the parent. Before, only keys,
+    indexes and foreign keys were cloned: PostgREST's ``car_models`` partitions lacked the
+    column ``ALTER TABLE car_models ADD COLUMN`` gave them, and kept a dropped one."""
+    from schema_audit.sources.ddl.alter_table import apply_subcommand  # it imports us
+
+    t = cmd.subtype
+    new_checks = {
+        name: check
+        for name, check in table.checks.items()
+        if name not in checks_before and not check.no_inherit
+    }
+    for child in partitions_of(interp, table):
+        has_it = cmd.name in (
+            child.checks if t == AlterTableType.AT_DropConstraint else child.columns
+        )
+        if t in _PASSED_ON and has_it:
+            apply_subcommand(interp, child, cmd)
+        elif t == AlterTableType.AT_AddColumn and isinstance(cmd.def_, ast.ColumnDef):
+            source = table.columns.get(cmd.def_.colname or "")
+            if source is not None and source.name not in child.columns:
+                child.columns[source.name] = partition_column(interp, source)
+        for name, check in new_checks.items():
+            if name not in child.checks:
+                child.checks[name] = dataclasses.replace(check, provenance=[interp._prov()])
+        recurse_subcommand(interp, child, cmd, set(child.checks) - set(new_checks))

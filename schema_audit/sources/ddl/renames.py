@@ -20,6 +20,7 @@ from schema_audit.pgvisit import find_all
 from schema_audit.sources.ddl import domains, index_links, inheritance, rules
 from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.nodes import deparse, strings, type_text
+from schema_audit.sources.ddl.partitions import renamed_in_partitions
 from schema_audit.sources.ddl.registry import handles, registrar
 from schema_audit.sources.ddl.routines import functions_named
 from schema_audit.sources.ddl.viewdef import follow_rename
@@ -54,6 +55,7 @@ def _column(interp: DdlInterpreter, node: ast.RenameStmt) -> None:
         rename_column(interp, table, node.subname, node.newname)
         if node.relation.inh:  # not ONLY: the inheritance children's column too
             inheritance.renamed_column(interp, table, node.subname, node.newname)
+            renamed_in_partitions(interp, table, node.subname, node.newname)
 
 
 @_on(OT.OBJECT_TABLE)

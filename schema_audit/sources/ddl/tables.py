@@ -26,7 +26,11 @@ from schema_audit.sources.ddl.like import LIKE_INDEXES, copy_indexes
 from schema_audit.sources.ddl.nodes import create_reloptions, deparse, strings
 from schema_audit.sources.ddl.operand_bases import operand_bases
 from schema_audit.sources.ddl.partition_key_volatility import refuse_partition_key
-from schema_audit.sources.ddl.partitions import clone_into_partition, partition_bound
+from schema_audit.sources.ddl.partitions import (
+    clone_into_partition,
+    partition_bound,
+    partition_column,
+)
 from schema_audit.sources.ddl.refusals import refuse_column
 from schema_audit.sources.ddl.registry import handles
 from schema_audit.sources.ddl.sequence_literals import resolved_nextval
@@ -70,17 +74,7 @@ def create_table(interp: DdlInterpreter, node: ast.CreateStmt) -> None:
         )
         if parent_table:
             for col in parent_table.columns.values():
-                # a partition's column is the parent's: its collation and generation expression too
-                table.columns[col.name] = Column(
-                    col.name,
-                    col.type,
-                    col.nullable,
-                    col.default,
-                    generated=col.generated,
-                    collation=col.collation,
-                    provenance=[interp._prov()],
-                )
-                copy_settings(col, table.columns[col.name], storage=True, compression=True)
+                table.columns[col.name] = partition_column(interp, col)
     if node.partbound is None and node.inhRelations:
         parents = [interp._table(parent) for parent in node.inhRelations]
         for parent_table in parents:  # INHERITS: the parents' columns come first
