@@ -2936,6 +2936,27 @@ PROTECTIONS = [
         "                else:",
         "tests/test_fidelity13_postgrest.py -k identity",
     ),
+    Protection(
+        "static-enum-default-keeps-its-type",
+        "schema_audit/sources/ddl/alter_table.py",
+        "    col.default = dependents.enum_default(interp, col, new_type)\n",
+        "",
+        "tests/test_realworld_trial14.py::test_drop_type_cascade_takes_the_defaults_holding_its_values",
+    ),
+    Protection(
+        "drop-type-cascade-drops-enum-defaults",
+        "schema_audit/sources/ddl/drops.py",
+        "column.default = None  # a value of the enum (a former column of it)",
+        "pass",
+        "tests/test_realworld_trial14.py::test_drop_type_cascade_takes_the_defaults_holding_its_values",
+    ),
+    Protection(
+        "drop-type-refused-while-a-default-holds-its-value",
+        "schema_audit/sources/ddl/drops.py",
+        "and dependents.defaults_of_type(interp, schema, name)",
+        "and False",
+        "tests/test_realworld_trial14.py::test_drop_type_is_refused_while_a_default_holds_its_value",
+    ),
 ]
 
 

@@ -17,7 +17,7 @@ from pglast.enums import AlterTableType, DropBehavior, ObjectType
 from schema_audit.model import Column, Table, View, ViewColumn, qualify
 from schema_audit.pgparse import parse_sql
 from schema_audit.pgvisit import find_all
-from schema_audit.sources.ddl import index_links, inheritance, rules
+from schema_audit.sources.ddl import dependents, index_links, inheritance, rules
 from schema_audit.sources.ddl.colsettings import set_options, set_setting, set_storage
 from schema_audit.sources.ddl.constraints import add_constraint, constraint_names
 from schema_audit.sources.ddl.errors import ApplyError
@@ -213,7 +213,9 @@ def _column_type(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -
             f"cannot alter type of a column used by a view or rule: {table.qualified_name}."
             f"{cmd.name} is used by {view}"
         )
-    col.type = written_type(interp, cmd.def_.typeName)
+    new_type = written_type(interp, cmd.def_.typeName)
+    col.default = dependents.enum_default(interp, col, new_type)
+    col.type = new_type
     # without COLLATE the column takes the new type's default collation, as PostgreSQL does
     clause = cmd.def_.collClause
     col.collation = collation_of(interp, strings(clause.collname)) if clause is not None else None

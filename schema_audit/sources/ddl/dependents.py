@@ -24,7 +24,7 @@ from schema_audit.model import Column, Function, Table
 from schema_audit.pgparse import parse_sql
 from schema_audit.pgvisit import find_all
 from schema_audit.sources.ddl.errors import ApplyError
-from schema_audit.sources.ddl.nodes import strings
+from schema_audit.sources.ddl.nodes import strings, type_text
 from schema_audit.sources.ddl.sequence_literals import sequence_key
 
 if TYPE_CHECKING:
@@ -171,3 +171,64 @@ def function_users(
             texts = [k.expression for k in index.keys if not k.is_column] + [index.where or ""]
             if any(_calls_one_of(interp, t, homes) for t in texts if t):
                 yield "index", table, index.name
+
+
+def _casts_to(interp: DdlInterpreter, text: str, schema: str, name: str) -> bool:
+    """Whether expression ``text`` casts a value to type ``schema.name`` (or its array); a
+    bare type name is that type when its schema is on the search path."""
+    if name not in text:
+        return False
+    try:
+        casts: list[ast.TypeCast] = find_all(parse_sql(f"SELECT {text}"), ast.TypeCast)
+    except pglast.parser.ParseError:
+        return False
+    for cast in casts:
+        names = strings(cast.typeName.names) if cast.typeName is not None else []
+        if names[-1:] == [name] and (
+            names[:-1] == [schema] or (len(names) == 1 and schema in interp.search_path)
+        ):
+            return True
+    return False
+
+
+def defaults_of_type(interp: DdlInterpreter, schema: str, name: str) -> list[tuple[Table, Column]]:
+    """Columns of another type whose default holds a value of enum ``schema.name``: a cast to
+    it, as ``ALTER COLUMN … TYPE`` leaves on a former column of the enum (``enum_default``).
+    PostgreSQL refuses DROP TYPE without CASCADE while one exists and drops the default
+    with CASCADE (ghostfolio's ``currency`` moved from an enum to TEXT, then DROP TYPE)."""
+    typed = type_text(schema, name)
+    return [
+        (table, column)
+        for table in interp.model.tables.values()
+        for column in table.columns.values()
+        if column.default
+        and column.type not in (typed, typed + "[]")
+        and _casts_to(interp, column.default, schema, name)
+    ]
+
+
+def enum_default(interp: DdlInterpreter, column: Column, new_type: str) -> str | None:
+    """A column's default once ``ALTER COLUMN … TYPE new_type`` moves it off an enum: a bare
+    literal was a value of the enum, and PostgreSQL keeps it so (``'USD'::"Currency"``,
+    coerced to the new type), so the default still depends on the enum (``defaults_of_type``)."""
+    default, old = column.default, column.type
+    if not default or old == new_type or not _is_bare_literal(default):
+        return default
+    element = old.removesuffix("[]")
+    if not any(type_text(e.schema, e.name) == element for e in interp.model.enums.values()):
+        return default
+    return f"CAST({default} AS {old})"
+
+
+def _is_bare_literal(text: str) -> bool:
+    """Whether ``text`` is a lone string constant (``'USD'``, ``E'USD'``)."""
+    try:
+        statements = parse_sql(f"SELECT {text}")
+    except pglast.parser.ParseError:
+        return False
+    stmt = statements[0].stmt if len(statements) == 1 else None
+    targets = stmt.targetList if isinstance(stmt, ast.SelectStmt) else None
+    if not targets or len(targets) != 1:
+        return False
+    value = targets[0].val
+    return isinstance(value, ast.A_Const) and isinstance(value.val, ast.String)

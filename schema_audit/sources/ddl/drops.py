@@ -147,8 +147,12 @@ def _refuse_if_depended_on(interp: DdlInterpreter, node: ast.DropStmt) -> None:
         for obj in objects:
             for n in obj if isinstance(obj, tuple | list) else [obj]:
                 if isinstance(n, ast.TypeName):
-                    typed = type_text(*_type_key(interp, n))
-                    if dependents.columns_of_types(interp, {typed}, set()):
+                    schema, name = _type_key(interp, n)
+                    typed = type_text(schema, name)
+                    if dependents.columns_of_types(interp, {typed}, set()) or (
+                        qualify(schema, name) in interp.model.enums
+                        and dependents.defaults_of_type(interp, schema, name)
+                    ):
                         raise dependents.refused("type", typed)
     elif kind in (OT.OBJECT_FUNCTION, OT.OBJECT_PROCEDURE):
         dropped = [fn for o in objects for fn in _dropped_functions(interp, o, _names(o))]
@@ -332,8 +336,9 @@ def _trigger_home(function: str) -> tuple[str, str]:
 
 @_on(OT.OBJECT_TYPE)
 def _type(interp: DdlInterpreter, node: ast.DropStmt, obj: Any, names: list[str]) -> None:
-    """DROP TYPE; with CASCADE PostgreSQL drops the columns of that type too (and their arrays'):
-    for an enum the model holds they go; for another type they are not known, so listed."""
+    """DROP TYPE; with CASCADE PostgreSQL drops the columns of that type too (and their arrays'),
+    and the defaults holding a value of it: for an enum the model holds they go; for another
+    type they are not known, so listed."""
     for n in obj if isinstance(obj, tuple | list) else [obj]:
         if isinstance(n, ast.TypeName):
             schema, name = _type_key(interp, n)
@@ -356,6 +361,9 @@ def _type(interp: DdlInterpreter, node: ast.DropStmt, obj: Any, names: list[str]
                 )
                 continue
             _drop_typed_columns(interp, type_text(schema, name))
+            for table, column in dependents.defaults_of_type(interp, schema, name):
+                column.default = None  # a value of the enum (a former column of it)
+                table.provenance.append(interp._prov("altered"))
 
 
 @_on(OT.OBJECT_DOMAIN)
