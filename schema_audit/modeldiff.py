@@ -328,7 +328,8 @@ def _diff_grants(
         other = [(w[0].get(grantee, ""), w[1].get(grantee, "")) for w in worlds]
         if any((x == y) != (mine == theirs) for x, y in other):  # depends on who runs it
             unsure = (
-                "it depends on the role that runs the history (ALTER DEFAULT PRIVILEGES FOR ROLE)"
+                "it depends on the role that runs the history (ALTER DEFAULT PRIVILEGES FOR "
+                "ROLE, or OWNER TO from what that role would own)"
             )
             add.out.append(
                 Difference(obj, f"privileges of {who}", mine, theirs, add.reads, None, unsure)

@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from cli_runner import run_cli
 
 # ghostfolio's form (Prisma): an enum column with a literal default, moved to TEXT, then the
@@ -102,3 +103,96 @@ def test_drop_type_is_refused_while_a_default_holds_its_value(make_db: Any, tmp_
     model = json.loads(inspect.stdout)["model"]
     assert 'public."Currency"' in model["enums"]
     assert any("depend on it" in u["reason"] for u in model["unapplied"]), model["unapplied"]
+
+
+# supabase/postgres's form (dbmate, `-- migrate:up`): objects made by one role, granted to
+# it, then handed to another with OWNER TO. PostgreSQL moves the old owner's ACL entries to
+# the new owner (its own privileges, which the catalog's grants leave out): the old owner
+# keeps nothing.
+OWNER_ROLES = ("tr14_auth_admin", "tr14_old_owner")
+
+
+def _roles(pg_server: Any) -> str:
+    with psycopg.connect(pg_server.admin_dsn, autocommit=True) as conn:
+        for role in OWNER_ROLES:
+            conn.execute(
+                f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') "
+                f"THEN CREATE ROLE {role}; END IF; END $$"
+            )
+        row = conn.execute("SELECT current_user").fetchone()
+    assert row is not None
+    return str(row[0])
+
+
+def _dbmate_folder(tmp_path: Path, files: dict[str, str]) -> Path:
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    for name, text in files.items():
+        (folder / name).write_text(f"-- migrate:up\n{text}\n-- migrate:down\n")
+    return folder
+
+
+def test_owner_to_takes_the_old_owner_s_grants_along(
+    pg_server: Any, make_db: Any, tmp_path: Path
+) -> None:
+    """A grant to the object's owner merges into the owner's own privileges and goes with
+    them to the new owner; the static reading kept it: `diff` counted a difference and
+    init's spec FAILed the history (`tr14_old_owner EXECUTE not in the spec`), where a spec
+    requiring it PASSed statically (false FAIL, false PASS; supabase/postgres's auth.email,
+    owned by postgres, granted to postgres, then OWNER TO supabase_auth_admin)."""
+    _roles(pg_server)
+    files = {
+        "20211115181400_auth.sql": """
+            CREATE SCHEMA tr14_auth;
+            CREATE FUNCTION tr14_auth.email() RETURNS text LANGUAGE sql AS $$ SELECT 'x' $$;
+            CREATE TABLE tr14_auth.users (id int PRIMARY KEY);
+            ALTER FUNCTION tr14_auth.email() OWNER TO tr14_old_owner;
+            ALTER TABLE tr14_auth.users OWNER TO tr14_old_owner;
+            GRANT ALL ON ALL ROUTINES IN SCHEMA tr14_auth TO tr14_old_owner;
+            GRANT SELECT ON tr14_auth.users TO tr14_old_owner;
+        """,
+        "20211124212715_update-auth-owner.sql": """
+            ALTER FUNCTION tr14_auth.email OWNER TO tr14_auth_admin;
+            ALTER TABLE tr14_auth.users OWNER TO tr14_auth_admin;
+        """,
+    }
+    folder = _dbmate_folder(tmp_path, files)
+    dsn = make_db("trial14_owner_known", "".join(files.values()))
+    assert _differences(folder, dsn) == []
+    live_spec = tmp_path / "live.yaml"
+    assert run_cli("init", "--dsn", dsn, "-o", live_spec).returncode == 0
+    audit = run_cli("audit", "-s", live_spec, "--sql", folder, "-f", "json")
+    found = {f["id"]: f["status"] for f in json.loads(audit.stdout)["findings"]}
+    assert found["functions.tr14_auth.email"] == "PASS"
+    assert found["tables.tr14_auth.users.exactly.privileges"] == "PASS"
+
+
+def test_owner_to_from_the_runner_leaves_its_grants_to_the_runner_s_world(
+    pg_server: Any, make_db: Any, tmp_path: Path
+) -> None:
+    """Made by the role running the history (unknown statically), granted to a role that may
+    be that runner, then OWNER TO another: if that role ran it, its grant went with the
+    ownership. The static reading kept the grant in every world: init --dsn's spec FAILed
+    the history, `diff` counted a difference (false FAILs). Now it holds unless that role
+    runs the history: DEFERRED with the reason, undecided in `diff`."""
+    runner = _roles(pg_server)
+    files = {
+        "20211115181400_auth.sql": f"""
+            CREATE SCHEMA tr14_auth;
+            CREATE FUNCTION tr14_auth.uid() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;
+            GRANT EXECUTE ON FUNCTION tr14_auth.uid() TO "{runner}";
+        """,
+        "20211124212715_update-auth-owner.sql": """
+            ALTER FUNCTION tr14_auth.uid OWNER TO tr14_auth_admin;
+        """,
+    }
+    folder = _dbmate_folder(tmp_path, files)
+    dsn = make_db("trial14_owner_runner", "".join(files.values()))
+    assert _differences(folder, dsn) == []
+    live_spec = tmp_path / "live.yaml"
+    assert run_cli("init", "--dsn", dsn, "-o", live_spec).returncode == 0
+    audit = run_cli("audit", "-s", live_spec, "--sql", folder, "-f", "json")
+    findings = {f["id"]: f for f in json.loads(audit.stdout)["findings"]}
+    uid = findings["functions.tr14_auth.uid"]
+    assert uid["status"] == "DEFERRED", uid
+    assert f"PASS if {runner} runs it" in uid["message"]

@@ -2957,6 +2957,20 @@ PROTECTIONS = [
         "and False",
         "tests/test_realworld_trial14.py::test_drop_type_is_refused_while_a_default_holds_its_value",
     ),
+    Protection(
+        "owner-to-drops-old-owner-grants",
+        "schema_audit/sources/ddl/owner_acl.py",
+        "        grants[:] = [g for g in grants if g.grantee != old]\n",
+        "        grants[:] = list(grants)\n",
+        "tests/test_realworld_trial14.py::test_owner_to_takes_the_old_owner_s_grants_along",
+    ),
+    Protection(
+        "owner-to-from-runner-grants-depend-on-runner",
+        "schema_audit/sources/ddl/owner_acl.py",
+        'grant.runner = f"-{grant.grantee}"',
+        "pass",
+        "tests/test_realworld_trial14.py::test_owner_to_from_the_runner_leaves_its_grants_to_the_runner_s_world",
+    ),
 ]
 
 

@@ -116,7 +116,8 @@ def evaluate(
     deferring = ctx.is_static() and bool(model.unapplied)
     # grants that hold only if a named role runs the history (model.Grant.runner)
     runners = runner_roles(model) if ctx.is_static() else []
-    by_grants = {r: f"ALTER DEFAULT PRIVILEGES FOR ROLE {r}" for r in runners}
+    # (or an OWNER TO moving what r would own: its grants pass to the new owner, owner_acl)
+    by_grants = {r: f"ALTER DEFAULT PRIVILEGES FOR ROLE {r}, or OWNER TO from {r}" for r in runners}
     # kinds whose verdict may depend on a role of the requirement running it (its schema's USAGE)
     more = {k: kind.runners for k, kind in kinds.items() if kind.runners} if ctx.is_static() else {}
     checks = {k: kind.check for k, kind in kinds.items()}

@@ -24,6 +24,7 @@ from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.function_schemas import qualified_calls
 from schema_audit.sources.ddl.indexes import index_named, set_clustered
 from schema_audit.sources.ddl.nodes import apply_reloptions, deparse, reloptions, strings
+from schema_audit.sources.ddl.owner_acl import change_owner
 from schema_audit.sources.ddl.partitions import (
     attach_index,
     clone_into_partition,
@@ -61,7 +62,7 @@ def alter_table(interp: DdlInterpreter, node: ast.AlterTableStmt) -> None:
         view = interp.model.views.get(key)
         for cmd in node.cmds or ():
             if view is not None and cmd.subtype == AlterTableType.AT_ChangeOwner:
-                view.owner = cmd.newowner.rolename
+                change_owner(interp, view, cmd.newowner.rolename)
             elif view is not None and cmd.subtype in (
                 AlterTableType.AT_SetRelOptions,
                 AlterTableType.AT_ResetRelOptions,
@@ -88,7 +89,7 @@ def alter_table(interp: DdlInterpreter, node: ast.AlterTableStmt) -> None:
         # pg_dump writes ALTER TABLE … OWNER TO for materialized views too.
         for cmd in node.cmds or ():
             if cmd.subtype == AlterTableType.AT_ChangeOwner:
-                view.owner = cmd.newowner.rolename
+                change_owner(interp, view, cmd.newowner.rolename)
             elif cmd.subtype in _VIEW_COLUMN_SETTINGS:
                 _view_column_setting(interp, view, cmd)
         return
@@ -377,12 +378,12 @@ def _force_row_security(interp: DdlInterpreter, table: Table, cmd: ast.AlterTabl
 
 @_on(A.AT_ChangeOwner)
 def _owner(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -> None:
-    table.owner = cmd.newowner.rolename
+    change_owner(interp, table, cmd.newowner.rolename)
     # PostgreSQL gives the table's owned sequences (serial, identity) the new owner too
     for sequence in interp.model.sequences.values():
         owning_table = (sequence.owned_by or "").partition(".")[0]
         if sequence.schema == table.schema and owning_table == table.name:
-            sequence.owner = table.owner
+            change_owner(interp, sequence, table.owner)
 
 
 def _sequence_owner(interp: DdlInterpreter, node: ast.AlterTableStmt) -> None:
@@ -391,7 +392,7 @@ def _sequence_owner(interp: DdlInterpreter, node: ast.AlterTableStmt) -> None:
     sequence = interp.model.sequences.get(key)
     for cmd in node.cmds or ():
         if sequence is not None and cmd.subtype == A.AT_ChangeOwner:
-            sequence.owner = cmd.newowner.rolename
+            change_owner(interp, sequence, cmd.newowner.rolename)
 
 
 # ENABLE / DISABLE TRIGGER name: the state pg_trigger.tgenabled records

@@ -27,6 +27,7 @@ from schema_audit.sources.ddl.function_schemas import qualified_calls
 from schema_audit.sources.ddl.implicit import promote_integer_columns
 from schema_audit.sources.ddl.nodes import deparse, strings, type_text
 from schema_audit.sources.ddl.operand_bases import operand_bases
+from schema_audit.sources.ddl.owner_acl import change_owner
 from schema_audit.sources.ddl.registry import handles
 from schema_audit.sources.names import choose_name
 
@@ -260,7 +261,7 @@ def set_owner(interp: DdlInterpreter, obj: object, owner: str | None) -> None:
     names = strings(getattr(obj, "names", None) or obj)
     domain = find_domain(interp, names, False)
     assert domain is not None
-    domain.owner = owner
+    change_owner(interp, domain, owner)
 
 
 def comment(interp: DdlInterpreter, obj: object, text: str | None) -> None:

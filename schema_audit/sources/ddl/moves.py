@@ -11,6 +11,7 @@ from schema_audit.model import qualify
 from schema_audit.sources.ddl import domains, inheritance, rules
 from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.nodes import strings, type_text
+from schema_audit.sources.ddl.owner_acl import change_owner, pass_acl
 from schema_audit.sources.ddl.registry import handles
 from schema_audit.sources.ddl.renames import retype_columns
 from schema_audit.sources.ddl.routines import functions_named
@@ -148,11 +149,11 @@ def alter_owner(interp: DdlInterpreter, node: ast.AlterOwnerStmt) -> None:
         ObjectType.OBJECT_ROUTINE,
     ):
         for function in functions_named(interp, node.object):
-            function.owner = owner
+            change_owner(interp, function, owner)
     elif node.objectType == ObjectType.OBJECT_TYPE:
         enum = interp.model.enums.get(_type_key(interp, node.object))
         if enum is not None:
-            enum.owner = owner
+            change_owner(interp, enum, owner)
     elif node.objectType == ObjectType.OBJECT_DOMAIN:
         domains.set_owner(interp, node.object, owner)
     elif node.objectType == ObjectType.OBJECT_SCHEMA:
@@ -160,4 +161,7 @@ def alter_owner(interp: DdlInterpreter, node: ast.AlterOwnerStmt) -> None:
         if name is not None and (
             name in interp.model.schemas or name in interp.model.schema_grants
         ):
+            if name in interp.model.schemas:  # (public's owner is not the runner: left)
+                old = interp.model.schemas[name]
+                pass_acl(interp, interp.model.schema_grants.get(name, []), old, owner)
             interp.model.schemas[name] = owner

@@ -1,0 +1,52 @@
+"""ALTER … OWNER TO and the ACL: PostgreSQL hands the old owner's entries to the new owner.
+
+``aclnewowner`` rewrites every entry naming the old owner as grantee to name the new one
+and merges it into the new owner's own privileges, which the model leaves out (a catalog's
+owner holds them all). So a grant to the old owner does not survive the change: ``GRANT
+EXECUTE ON FUNCTION auth.email() TO postgres`` by its owner postgres, then ``ALTER
+FUNCTION auth.email OWNER TO supabase_auth_admin``, leaves postgres nothing
+(supabase/postgres's history). The static reading kept postgres's grant (a false FAIL of
+init's spec, a false PASS of a spec requiring it).
+
+While the history's runner owns the object (its owner unknown statically), a grant to a
+role that may run the history holds unless that role runs it (``Grant.runner`` "-role":
+the audit and ``diff`` judge each world).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from schema_audit.model import Grant, Table
+
+if TYPE_CHECKING:
+    from schema_audit.sources.ddl.interpreter import DdlInterpreter
+
+
+def change_owner(interp: DdlInterpreter, obj: Any, owner: str | None) -> None:
+    """``obj.owner = owner`` with the ACL moved as PostgreSQL moves it (its grants, and a
+    table's column grants)."""
+    pass_acl(interp, obj.grants, obj.owner, owner)
+    if isinstance(obj, Table):
+        for grants in obj.column_grants.values():
+            pass_acl(interp, grants, obj.owner, owner)
+    obj.owner = owner
+
+
+def pass_acl(interp: DdlInterpreter, grants: list[Grant], old: str | None, new: str | None) -> None:
+    """The ACL ``grants`` once the owner changes from ``old`` to ``new`` (None: unknown, the
+    runner's; a new owner not named, CURRENT_USER and the like, changes nothing known)."""
+    if new is None or new == old:
+        return
+    if old is not None:
+        grants[:] = [g for g in grants if g.grantee != old]
+        return
+    for grant in grants:
+        if (
+            grant.runner is None
+            and grant.grantee not in ("public", new)
+            and grant.grantee
+            not in interp.model.roles  # a role the history creates: not its runner
+            and interp._may_run(grant.grantee)
+        ):
+            grant.runner = f"-{grant.grantee}"
