@@ -124,12 +124,21 @@ def _roles(pg_server: Any) -> str:
     return str(row[0])
 
 
-def _dbmate_folder(tmp_path: Path, files: dict[str, str]) -> Path:
+def _audit_of_history(
+    make_db: Any, tmp_path: Path, label: str, files: dict[str, str]
+) -> dict[str, Any]:
+    """``files`` as a dbmate folder and as the database they build: `diff` finds no
+    difference; the findings (by id) of `init --dsn`'s spec audited against the folder."""
     folder = tmp_path / "migrations"
     folder.mkdir()
     for name, text in files.items():
         (folder / name).write_text(f"-- migrate:up\n{text}\n-- migrate:down\n")
-    return folder
+    dsn = make_db(label, "".join(files.values()))
+    assert _differences(folder, dsn) == []
+    live_spec = tmp_path / "live.yaml"
+    assert run_cli("init", "--dsn", dsn, "-o", live_spec).returncode == 0
+    audit = run_cli("audit", "-s", live_spec, "--sql", folder, "-f", "json")
+    return {f["id"]: f for f in json.loads(audit.stdout)["findings"]}
 
 
 def test_owner_to_takes_the_old_owner_s_grants_along(
@@ -156,15 +165,9 @@ def test_owner_to_takes_the_old_owner_s_grants_along(
             ALTER TABLE tr14_auth.users OWNER TO tr14_auth_admin;
         """,
     }
-    folder = _dbmate_folder(tmp_path, files)
-    dsn = make_db("trial14_owner_known", "".join(files.values()))
-    assert _differences(folder, dsn) == []
-    live_spec = tmp_path / "live.yaml"
-    assert run_cli("init", "--dsn", dsn, "-o", live_spec).returncode == 0
-    audit = run_cli("audit", "-s", live_spec, "--sql", folder, "-f", "json")
-    found = {f["id"]: f["status"] for f in json.loads(audit.stdout)["findings"]}
-    assert found["functions.tr14_auth.email"] == "PASS"
-    assert found["tables.tr14_auth.users.exactly.privileges"] == "PASS"
+    found = _audit_of_history(make_db, tmp_path, "trial14_owner_known", files)
+    assert found["functions.tr14_auth.email"]["status"] == "PASS"
+    assert found["tables.tr14_auth.users.exactly.privileges"]["status"] == "PASS"
 
 
 def test_owner_to_from_the_runner_leaves_its_grants_to_the_runner_s_world(
@@ -186,13 +189,8 @@ def test_owner_to_from_the_runner_leaves_its_grants_to_the_runner_s_world(
             ALTER FUNCTION tr14_auth.uid OWNER TO tr14_auth_admin;
         """,
     }
-    folder = _dbmate_folder(tmp_path, files)
-    dsn = make_db("trial14_owner_runner", "".join(files.values()))
-    assert _differences(folder, dsn) == []
-    live_spec = tmp_path / "live.yaml"
-    assert run_cli("init", "--dsn", dsn, "-o", live_spec).returncode == 0
-    audit = run_cli("audit", "-s", live_spec, "--sql", folder, "-f", "json")
-    findings = {f["id"]: f for f in json.loads(audit.stdout)["findings"]}
-    uid = findings["functions.tr14_auth.uid"]
+    uid = _audit_of_history(make_db, tmp_path, "trial14_owner_runner", files)[
+        "functions.tr14_auth.uid"
+    ]
     assert uid["status"] == "DEFERRED", uid
     assert f"PASS if {runner} runs it" in uid["message"]
