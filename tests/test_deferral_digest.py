@@ -20,12 +20,14 @@ from schema_audit import api
 from schema_audit.audit import engine
 from schema_audit.audit.deferral import (
     Deferrals,
+    Facet,
     defer,
+    matches,
     open_statements,
     requirement_facets,
 )
 from schema_audit.audit.findings import Finding
-from schema_audit.model import SchemaModel
+from schema_audit.model import Effect, SchemaModel, UnappliedStatement
 from schema_audit.spec.model import Requirement
 
 RUNNER = "CREATE TABLE flyway_schema_history (installed_rank int PRIMARY KEY, version text);\n"
@@ -45,10 +47,35 @@ HISTORY = {
 }
 
 
+def _former_open(model: SchemaModel, facets: list[Facet]) -> list[UnappliedStatement]:
+    """``open_statements`` as it was before the digest, written out."""
+    if not facets:
+        return []
+    found = []
+    for stmt in model.unapplied:
+        if stmt.kind == "data":
+            effects = []
+        elif stmt.effects:
+            effects = stmt.effects
+        elif stmt.settled:
+            effects = []
+        else:
+            effects = [Effect("*", t) for t in stmt.may_affect] or (
+                [Effect("*", "*")] if stmt.kind == "dynamic" else []
+            )
+        reach = (
+            facets if stmt.kind != "runner" else [f for f in facets if f.target in stmt.may_affect]
+        )
+        if any(matches(e, f) for e in effects for f in reach):
+            found.append(stmt)
+    return found
+
+
 def _reference(finding: Finding, req: Requirement, model: SchemaModel) -> Finding:
     """``defer_requirement`` as it was before ``Deferrals``: the definition compared with."""
     facets = requirement_facets(req)
-    statements = open_statements(model, facets)
+    statements = _former_open(model, facets)
+    assert statements == open_statements(model, facets), req.id
     if not statements:
         return finding
     target = next((f.target for f in facets if f.target != "*"), "the schema")

@@ -1002,8 +1002,8 @@ PROTECTIONS = [
     Protection(
         "deferral-digest-keeps-every-open-statement",
         "schema_audit/audit/deferral.py",
-        "            if (effects := _effects(stmt))\n",
-        '            if (effects := _effects(stmt)) and stmt.kind != "runner"\n',
+        "        if (effects := _effects(stmt))\n",
+        '        if (effects := _effects(stmt)) and stmt.kind != "runner"\n',
         "tests/test_deferral_digest.py::test_deferrals_answer_as_open_statements_did"
         " tests/test_realworld_trial13.py::test_the_runners_own_table_is_deferred_statically_not_missing",
     ),
@@ -2756,8 +2756,8 @@ PROTECTIONS = [
     Protection(
         "runner-table-defers-only-itself",
         "schema_audit/audit/deferral.py",
-        "    return [f for f in facets if f.target in stmt.may_affect]\n",
-        "    return facets\n",
+        '(stmt, effects, frozenset(stmt.may_affect) if stmt.kind == "runner" else None)',
+        "(stmt, effects, None)",
         "tests/test_realworld_trial13.py::test_the_runners_own_table_is_deferred_statically_not_missing",
     ),
     Protection(

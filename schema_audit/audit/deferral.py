@@ -118,19 +118,32 @@ def open_statements(model: SchemaModel, facets: list[Facet]) -> list[UnappliedSt
     """Unapplied statements with an open effect on one of ``facets``, in history order."""
     if not facets:
         return []
+    return _open_among(_digest(model.unapplied), facets)
+
+
+# an unapplied statement with its open effects and the targets it may reach (None: any)
+_Digested = tuple[UnappliedStatement, list[Effect], frozenset[str] | None]
+
+
+def _digest(statements: list[UnappliedStatement]) -> list[_Digested]:
+    """The statements with an open effect, in order, each with what it may reach: the
+    runner's own table (sources/runner_tables) is no statement that could have made
+    anything else, so only the facets that name that very table."""
     return [
-        stmt
-        for stmt in model.unapplied
-        if any(matches(e, f) for e in _effects(stmt) for f in _reachable(stmt, facets))
+        (stmt, effects, frozenset(stmt.may_affect) if stmt.kind == "runner" else None)
+        for stmt in statements
+        if (effects := _effects(stmt))
     ]
 
 
-def _reachable(stmt: UnappliedStatement, facets: list[Facet]) -> list[Facet]:
-    """The facets ``stmt`` may reach: the runner's own table (sources/runner_tables) is no
-    statement that could have made anything else, so only what names that table itself."""
-    if stmt.kind != "runner":
-        return facets
-    return [f for f in facets if f.target in stmt.may_affect]
+def _open_among(digested: list[_Digested], facets: list[Facet]) -> list[UnappliedStatement]:
+    """The digested statements with an open effect on one of ``facets``."""
+    found = []
+    for stmt, effects, targets in digested:
+        reach = facets if targets is None else [f for f in facets if f.target in targets]
+        if reach and any(matches(e, f) for e in effects for f in reach):
+            found.append(stmt)
+    return found
 
 
 def defer(finding: Finding, statements: list[UnappliedStatement], what: str) -> Finding:
@@ -164,8 +177,8 @@ def defer_requirement(finding: Finding, req: Requirement, model: SchemaModel) ->
 
 class Deferrals:
     """:func:`defer_requirement` for every requirement of one audit (``AuditContext.deferral``),
-    with the model's unapplied statements digested once: their open effects, and the
-    targets a runner's bookkeeping table reaches (:func:`_reachable`).
+    with the model's unapplied statements digested once (:func:`_digest`): their open
+    effects, and the targets a runner's bookkeeping table reaches.
 
     Why: every static read of a runner's layout (flyway, diesel …) holds that table's
     statement, so each of a spec's requirements is asked (44,647 with init's 1,000-table
@@ -179,12 +192,7 @@ class Deferrals:
     __slots__ = ("_open", "_facets")
 
     def __init__(self, model: SchemaModel) -> None:
-        # (statement, its open effects, the targets it reaches: None for any), history order
-        self._open = [
-            (stmt, effects, frozenset(stmt.may_affect) if stmt.kind == "runner" else None)
-            for stmt in model.unapplied
-            if (effects := _effects(stmt))
-        ]
+        self._open = _digest(model.unapplied)
         self._facets: dict[str, Callable[[Requirement], list[Facet]] | None] = {}
 
     def requirement(self, finding: Finding, req: Requirement) -> Finding:
@@ -192,11 +200,7 @@ class Deferrals:
         if not self._open:
             return finding  # no statement with an open effect: none can match
         facets = self._facets_of(req)
-        statements = []
-        for stmt, effects, targets in self._open:
-            reach = facets if targets is None else [f for f in facets if f.target in targets]
-            if reach and any(matches(e, f) for e in effects for f in reach):
-                statements.append(stmt)
+        statements = _open_among(self._open, facets)
         if not statements:
             return finding
         target = next((f.target for f in facets if f.target != "*"), "the schema")
