@@ -70,9 +70,8 @@ def test_reports_render_hostile_names_safely(make_db, tmp_path) -> None:  # type
 
 def test_quote_ident_is_postgresqls_for_every_kind_of_name(make_db) -> None:  # type: ignore[no-untyped-def]
     """``model.quote_ident`` (qualified names, keys of every model map) quotes exactly where
-    PostgreSQL's ``quote_ident()`` does: first character, later characters, keywords. (A
-    ``$`` is left out: the model keeps ``a$b`` bare where the server quotes it, as it did
-    before this test; told to the coordinator, not changed here.)"""
+    PostgreSQL's ``quote_ident()`` does: first character, later characters (a ``$`` too:
+    ``a$b`` is quoted), keywords."""
     import psycopg
 
     from schema_audit.model import quote_ident
@@ -81,6 +80,7 @@ def test_quote_ident_is_postgresqls_for_every_kind_of_name(make_db) -> None:  # 
         "a", "_", "_x1", "abc_1", "$a", "1a", "9", "", "A", "aB", "ab C", "a-b",
         "a.b", 'a"b', "café", "é", "a\nb", "a\n", "\na", "a ", " a", "select", "user", "json",
         "abort", "between", "left", "interval", "order", "t00999_c12_idx", "x" * 63, "z9_",
+        "a$b", "a$", "s$1", "$",
     ]  # fmt: skip
     with psycopg.connect(make_db("quote")) as conn:
         server = [

@@ -979,8 +979,8 @@ PROTECTIONS = [
     Protection(
         "quote-ident-bare-first-character",
         "schema_audit/model.py",
-        '_BARE = re.compile(r"[a-z_][a-z0-9_$]*")',
-        '_BARE = re.compile(r"[a-z0-9_$]+")',
+        '_BARE = re.compile(r"[a-z_][a-z0-9_]*")',
+        '_BARE = re.compile(r"[a-z0-9_]+")',
         "tests/test_hostile_names.py::test_quote_ident_is_postgresqls_for_every_kind_of_name",
     ),
     Protection(
@@ -2970,6 +2970,28 @@ PROTECTIONS = [
         'grant.runner = f"-{grant.grantee}"',
         "pass",
         "tests/test_realworld_trial14.py::test_owner_to_from_the_runner_leaves_its_grants_to_the_runner_s_world",
+    ),
+    Protection(
+        "quote-ident-quotes-dollar",
+        "schema_audit/model.py",
+        '_BARE = re.compile(r"[a-z_][a-z0-9_]*")',
+        '_BARE = re.compile(r"[a-z_][a-z0-9_$]*")',
+        "tests/test_fidelity13_dollar_names.py -k quoted_as "
+        "tests/test_hostile_names.py::test_quote_ident_is_postgresqls_for_every_kind_of_name",
+    ),
+    Protection(
+        "live-partition-parent-quoted",
+        "schema_audit/sources/live.py",
+        "         SELECT pg_catalog.quote_ident(pn.nspname) || '.' || pg_catalog.quote_ident(pc.relname)",
+        "         SELECT pn.nspname || '.' || pc.relname",
+        "tests/test_fidelity13_dollar_names.py -k quoted_as",
+    ),
+    Protection(
+        "view-depends-on-read-as-stored-name",
+        "schema_audit/kinds/view.py",
+        "    parts = split_qualified(text, fold=False)\n    return parts[-1] if parts else text",
+        '    return text.rpartition(".")[2]',
+        "tests/test_fidelity13_dollar_names.py -k bare",
     ),
 ]
 

@@ -23,12 +23,21 @@ from schema_audit.audit.deferral import Facet
 from schema_audit.audit.findings import Diff, Finding, describe_diffs, finding_for, missing
 from schema_audit.audit.options import option_diffs
 from schema_audit.enums import PASS, Status
+from schema_audit.ident import split_qualified
 from schema_audit.kinds import _acl, requirement_kind
 from schema_audit.kinds.index import SCHEMA as INDEX_SCHEMA
 from schema_audit.model import SchemaModel, View, qualify, setting_pairs
 from schema_audit.spec.fragments import obj, req_schema, string, strings
 from schema_audit.spec.model import Requirement
 from schema_audit.viewtext import views_equal
+
+
+def _relation_name(text: str) -> str:
+    """A relation a view reads, by its name without schema and quotes: the model holds
+    ``"a$b"`` (quoted as quote_ident() quotes it), a spec may write ``a$b`` (the stored name:
+    ident's rule), an earlier init wrote it bare."""
+    parts = split_qualified(text, fold=False)
+    return parts[-1] if parts else text
 
 
 def storage_diffs(props: dict[str, Any], view: View) -> list[Diff]:
@@ -199,9 +208,9 @@ def check_view(req: Requirement, ctx: AuditContext) -> Finding:
     lacking = [c for c in req.props.get("columns") or [] if c not in have]
     if lacking:
         diffs.append(Diff("columns", req.props["columns"], have))
-    deps = {d.rpartition(".")[2] for d in view.depends_on}
+    deps = {_relation_name(d) for d in view.depends_on}
     lacking_deps = [
-        d for d in req.props.get("depends_on") or [] if d.rpartition(".")[2] not in deps
+        d for d in req.props.get("depends_on") or [] if _relation_name(str(d)) not in deps
     ]
     if lacking_deps:
         diffs.append(Diff("depends_on", req.props["depends_on"], sorted(deps)))
