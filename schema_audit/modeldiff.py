@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from schema_audit import boundtext, sqlbody, sqlnorm, sqltime
+from schema_audit.domaincheck import base_type, without_value_casts
 from schema_audit.model import (
     RUNNER,
     UNKNOWN_TYPE,
@@ -403,7 +404,9 @@ def diff_models(left: SchemaModel, right: SchemaModel) -> list[Difference]:
         )
     for key in add.presence("domain", left.domains, right.domains, _same, _reads_of("type")):
         add.reads = _reads_of("type")(key)
-        _diff_domain(key, left.domains[key], right.domains[key], add)
+        a, b = left.domains[key], right.domains[key]
+        bases = (base_type(left.domains, a.type), base_type(right.domains, b.type))
+        _diff_domain(key, a, b, add, bases)
     for name in sorted(set(left.schema_grants) & set(right.schema_grants)):
         owner = left.schemas.get(name) or right.schemas.get(name)
         add.reads = _grant_reads(quote_ident(name))
@@ -460,8 +463,11 @@ def sqlnorm_literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _diff_domain(key: str, a: DomainType, b: DomainType, add: _Collector) -> None:
-    """A domain's base type, NOT NULL, DEFAULT, collation, comment and CHECKs by name."""
+def _diff_domain(
+    key: str, a: DomainType, b: DomainType, add: _Collector, bases: tuple[str, str]
+) -> None:
+    """A domain's base type, NOT NULL, DEFAULT, collation, comment and CHECKs by name;
+    ``bases``: the type under each (VALUE's casts to it left out of the CHECKs)."""
     obj = f"domain {key}"
     add(obj, "type", a.type, b.type, _canon_type(a.type), _canon_type(b.type))
     add(obj, "nullable", _null(not a.not_null), _null(not b.not_null))
@@ -470,16 +476,17 @@ def _diff_domain(key: str, a: DomainType, b: DomainType, add: _Collector) -> Non
     add(obj, "comment", a.comment or "", b.comment or "")
     for name in sorted(set(a.checks) | set(b.checks)):
         x, y = a.checks.get(name), b.checks.get(name)
-        add(obj, f"check {name}", x, y, _domain_check(x), _domain_check(y))
+        add(obj, f"check {name}", x, y, _domain_check(x, bases[0]), _domain_check(y, bases[1]))
 
 
-def _domain_check(text: str | None) -> str | None:
+def _domain_check(text: str | None, base: str) -> str | None:
     """``CHECK ((VALUE > 0)) [NOT VALID]`` compared as its canonical expression."""
     if text is None:
         return None
     body = text.strip().removeprefix("CHECK").strip()
     valid = not body.endswith(" NOT VALID")
-    return _expr(body.removesuffix(" NOT VALID")) + ("" if valid else " NOT VALID")
+    body = without_value_casts(body.removesuffix(" NOT VALID"), base)
+    return _expr(body) + ("" if valid else " NOT VALID")
 
 
 def _diff_view(key: str, a: View, b: View, add: _Collector) -> None:

@@ -6,7 +6,10 @@ database, read back, and compared with the static reading of the same text. Real
 
 from __future__ import annotations
 
+import json
+
 import psycopg
+from cli_runner import run_cli
 
 from schema_audit.modeldiff import diff_models
 from schema_audit.sources import live
@@ -57,3 +60,41 @@ def test_a_grant_naming_an_identity_column_s_sequence_is_applied(make_db) -> Non
         '"Surr_id_seq" TO PUBLIC',
     ]
     assert _differences(make_db, statements) == []
+
+
+DOMAINS = [
+    "CREATE SCHEMA test",
+    "SET search_path = test, pg_catalog",
+    "CREATE DOMAIN tsvector_not_null AS tsvector CONSTRAINT required CHECK (value IS NOT NULL)",
+    "CREATE DOMAIN tsvector_not_empty AS tsvector_not_null "
+    "CONSTRAINT not_empty CHECK (value <> '')",
+    "CREATE DOMAIN i1 AS int",
+    "CREATE DOMAIN i2 AS i1 CHECK (value > 0) CHECK (value IN (1, 2)) "
+    "CHECK (abs(value) < 9) CHECK (value::bigint > 0) CHECK (value::int + 1 > 0)",
+    "CREATE DOMAIN v1 AS varchar(10)",
+    "CREATE DOMAIN v2 AS v1 CHECK (upper(value) = 'A')",
+]
+
+
+def test_a_domain_over_a_domain_s_check_is_read_as_stored(make_db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """In a domain over a domain, PostgreSQL stores VALUE coerced to the base type
+    (``((VALUE)::tsvector <> ''::tsvector)``): the history's ``value <> ''`` differed from
+    the catalog's in ``diff`` and in the audit both ways. A cast to another type still
+    counts."""
+    assert _differences(make_db, DOMAINS) == []
+    dsn = make_db("fid13_domains")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for sql in DOMAINS:
+            conn.execute(sql)
+    history = tmp_path / "history"
+    history.mkdir()
+    (history / "001.sql").write_text(";\n".join(DOMAINS) + ";\n")
+    spec = tmp_path / "spec.yaml"
+    assert run_cli("init", "--dsn", dsn, "-o", spec).returncode == 0
+    proc = run_cli("audit", "-s", spec, "--sql", history, "-f", "json")
+    failed = [f["id"] for f in json.loads(proc.stdout)["findings"] if f["status"] == "FAIL"]
+    assert failed == [], failed
+    spec.write_text(spec.read_text().replace("((VALUE)::bigint > 0)", "((VALUE)::smallint > 0)", 1))
+    proc = run_cli("audit", "-s", spec, "--sql", history, "-f", "json")
+    failed = [f["id"] for f in json.loads(proc.stdout)["findings"] if f["status"] == "FAIL"]
+    assert failed == ["domains.test.i2"], failed

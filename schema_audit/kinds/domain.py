@@ -21,6 +21,7 @@ from typing import Any
 from schema_audit import sqlnorm
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.findings import Diff, Finding, describe_diffs, finding_for, missing
+from schema_audit.domaincheck import base_type, without_value_casts
 from schema_audit.enums import PASS, Status
 from schema_audit.kinds import _acl, requirement_kind
 from schema_audit.kinds._acl import type_grants_diff
@@ -67,14 +68,19 @@ def _check_body(text: str) -> str:
     return body.removesuffix(" NOT VALID")
 
 
-def _same_check(expected: str, actual: str) -> bool:
+def _same_check(expected: str, actual: str, base: str) -> bool:
+    """The same CHECK, VALUE's casts to the domain's base type aside (``domaincheck``)."""
     return expected.strip().endswith("NOT VALID") == actual.strip().endswith(
         "NOT VALID"
-    ) and sqlnorm.exprs_equal(_check_body(expected), _check_body(actual))
+    ) and sqlnorm.exprs_equal(
+        without_value_casts(_check_body(expected), base),
+        without_value_casts(_check_body(actual), base),
+    )
 
 
-def domain_diffs(props: dict[str, Any], domain: DomainType) -> list[Diff]:
-    """Every stated property the domain does not have."""
+def domain_diffs(props: dict[str, Any], domain: DomainType, base: str) -> list[Diff]:
+    """Every stated property the domain does not have; ``base``: the type under it
+    (``domaincheck.base_type``)."""
     diffs: list[Diff] = []
     if "type" in props and _type(str(props["type"])) != _type(domain.type):
         diffs.append(Diff("type", props["type"], domain.type))
@@ -87,7 +93,7 @@ def domain_diffs(props: dict[str, Any], domain: DomainType) -> list[Diff]:
     if "checks" in props:
         wanted: dict[str, str] = dict(props["checks"] or {})
         if set(wanted) != set(domain.checks) or not all(
-            _same_check(str(wanted[name]), domain.checks[name]) for name in wanted
+            _same_check(str(wanted[name]), domain.checks[name], base) for name in wanted
         ):
             diffs.append(Diff("checks", wanted, dict(domain.checks)))
     return diffs + comment_diffs(props, domain.comment)
@@ -114,7 +120,7 @@ def check_domain(req: Requirement, ctx: AuditContext) -> Finding:
             diffs=[missing()],
             evidence=ctx.absence_evidence(None, f"domain {key}"),
         )
-    diffs = domain_diffs(req.props, domain)
+    diffs = domain_diffs(req.props, domain, base_type(ctx.model.domains, domain.type))
     owner, unknown_owner = _acl.owner_diff(req.props.get("owner"), domain.owner)
     if owner is not None:
         diffs.append(owner)

@@ -1,0 +1,91 @@
+"""A domain's CHECK as PostgreSQL stores it: VALUE's coercion to the base type printed.
+
+In a domain over another domain, VALUE has the inner domain's type, and PostgreSQL coerces
+it to the base type wherever an operator or function takes it: ``CHECK (value <> '')`` on a
+domain over a domain over tsvector is stored ``((VALUE)::tsvector <> ''::tsvector)``, one
+over integer ``((VALUE)::integer > 0)`` (confirmed with psql on PostgreSQL 15; PostgREST's
+``tsvector_not_empty``). A cast of VALUE to the base type, written or added, means VALUE
+itself (PostgreSQL stores ``value::text <> 'q'`` and ``value <> 'q'`` alike on a text
+domain), so it is left out before CHECKs are compared; a cast to another type stays.
+Before, the history's CHECK and the catalog's differed: a false FAIL in both audit
+directions and in ``diff``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from schema_audit.model import DomainType
+from schema_audit.pgparse import deparse, parse_sql
+from schema_audit.sqlnorm import canonical_type
+
+_TYPMOD = re.compile(r"\(\d+(?:,\s*\d+)?\)")
+
+
+def base_type(domains: Mapping[str, DomainType], type_text: str) -> str:
+    """The built-in (or other non-domain) type under ``type_text``, through domains over
+    domains, canonical and without a type modifier."""
+    seen: set[str] = set()
+    while type_text not in seen:
+        seen.add(type_text)
+        key = type_text if "." in type_text else f"public.{type_text}"
+        inner = domains.get(key)
+        if inner is None:
+            break
+        type_text = inner.type
+    try:
+        return _TYPMOD.sub("", canonical_type(type_text))
+    except ValueError:
+        return type_text
+
+
+def without_value_casts(body: str, base: str) -> str:
+    """``body`` (a CHECK's expression) with every cast of VALUE to ``base`` left out; as
+    written when it does not parse or holds none."""
+    if "::" not in body and "CAST" not in body.upper():
+        return body
+    try:
+        stmt: Any = parse_sql(f"SELECT {body}")[0].stmt
+    except Exception:  # (pglast's ParseError, or the depth guard's): compared as written
+        return body
+    if not _drop(stmt, base):
+        return body
+    return deparse(stmt.targetList[0].val)
+
+
+def _drop(node: Any, base: str) -> bool:
+    """Replace, below ``node``, each ``VALUE::base`` by VALUE; whether any was."""
+    changed = False
+    for attr in getattr(node, "__slots__", ()):
+        value = getattr(node, attr, None)
+        if isinstance(value, tuple):
+            items = tuple(_kept(item, base) for item in value)
+            if any(a is not b for a, b in zip(items, value, strict=True)):
+                setattr(node, attr, items)
+                changed = True
+            changed = any([_drop(item, base) for item in items]) or changed
+        elif hasattr(value, "__slots__"):
+            kept = _kept(value, base)
+            if kept is not value:
+                setattr(node, attr, kept)
+                changed = True
+            changed = _drop(kept, base) or changed
+    return changed
+
+
+def _kept(node: Any, base: str) -> Any:
+    """VALUE for ``VALUE::base``, else ``node``."""
+    name = type(node).__name__
+    if name != "TypeCast" or type(node.arg).__name__ != "ColumnRef":
+        return node
+    fields = [getattr(f, "sval", None) for f in node.arg.fields or ()]
+    if [str(f).lower() for f in fields] != ["value"] or node.typeName.arrayBounds:
+        return node
+    written = deparse(node.typeName)
+    try:
+        cast_to = _TYPMOD.sub("", canonical_type(written))
+    except ValueError:
+        return node
+    return node.arg if cast_to == base else node
