@@ -194,3 +194,53 @@ def test_owner_to_from_the_runner_leaves_its_grants_to_the_runner_s_world(
     ]
     assert uid["status"] == "DEFERRED", uid
     assert f"PASS if {runner} runs it" in uid["message"]
+
+
+# hashicorp/boundary's form (golang-migrate, `NN_name.up.sql`): a function named like the
+# domain its values fill, called by column defaults and a CHECK, then both renamed.
+RENAMED_FUNCTION = {
+    "01_wh_domain_types.up.sql": """
+        create or replace function wh_dim_id() returns text
+        as $$
+          select encode(sha256(gen_random_uuid()::text::bytea), 'base64');
+        $$ language sql;
+        create domain wh_dim_id as text
+        check(length(trim(value)) > 0);
+    """,
+    "02_wh_session_dimensions.up.sql": """
+        create table wh_user_dimension (
+          id wh_dim_id primary key default wh_dim_id(),
+          tag text check (tag <> wh_dim_id())
+        );
+        create table job_run (
+          private_id wh_dim_id primary key default public.wh_dim_id()
+        );
+    """,
+    "03_wh_rename_key_columns.up.sql": """
+        alter function wh_dim_id rename to wh_dim_key;
+        alter domain wh_dim_id rename to wh_dim_key;
+    """,
+}
+
+
+def test_a_renamed_function_is_called_by_its_new_name(make_db: Any, tmp_path: Path) -> None:
+    """PostgreSQL keeps a default's or CHECK's function by OID and prints its new name after
+    `ALTER FUNCTION … RENAME`; the static reading kept the old one: `diff` counted each as a
+    difference, init --sql's spec FAILed the database (`default: wh_dim_id()`) and a spec
+    naming the old function PASSed statically (false FAILs, false PASS; hashicorp/boundary,
+    three columns)."""
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    for name, text in RENAMED_FUNCTION.items():
+        (folder / name).write_text(text)
+    dsn = make_db("trial14_renamed_function", "".join(RENAMED_FUNCTION.values()))
+    assert _differences(folder, dsn) == []
+    spec = tmp_path / "static.yaml"
+    assert run_cli("init", "--sql", folder, "-o", spec).returncode == 0
+    audit = run_cli("audit", "-s", spec, "--dsn", dsn, "-f", "json")
+    failing = [
+        f["id"]
+        for f in json.loads(audit.stdout)["findings"]
+        if f["status"] == "FAIL" and not f["id"].startswith("rules.")
+    ]
+    assert failing == [], failing

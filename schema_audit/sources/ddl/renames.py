@@ -17,7 +17,7 @@ from schema_audit.ident import split_qualified
 from schema_audit.model import Column, Table, qualify, quote_ident
 from schema_audit.pgparse import parse_sql
 from schema_audit.pgvisit import find_all
-from schema_audit.sources.ddl import domains, index_links, inheritance, rules
+from schema_audit.sources.ddl import dependents, domains, index_links, inheritance, rules
 from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.nodes import deparse, strings, type_text
 from schema_audit.sources.ddl.partitions import renamed_in_partitions
@@ -255,6 +255,15 @@ def _routine(interp: DdlInterpreter, node: ast.RenameStmt) -> None:
         raise ApplyError(f"function name {label} is not unique")
     fn = found[0]
     old_home = (fn.schema, fn.name)
+    # defaults and CHECKs certainly calling it (no other overload of the name): the catalog
+    # keeps the function's OID and prints the new name (boundary's wh_dim_id → wh_dim_key)
+    callers = [
+        (table, what, name)
+        for what, table, name in dependents.function_users(
+            interp, dependents.certain_homes(interp, [fn])
+        )
+        if table is not None and what in ("default", "check")
+    ]
     renamed_signature = f"{qualify(fn.schema, node.newname)}({fn.arguments})"
     if renamed_signature in interp.model.functions:
         raise ApplyError(f"function {renamed_signature} already exists in schema {fn.schema}")
@@ -262,6 +271,13 @@ def _routine(interp: DdlInterpreter, node: ast.RenameStmt) -> None:
     fn.name = node.newname
     interp.model.functions[fn.signature] = fn
     fn.provenance.append(interp._prov("renamed"))
+    for table, what, name in callers:
+        if what == "default":
+            column = table.columns[name]
+            column.default = _rename_call(column.default or "", old_home, node.newname)
+        else:
+            check = table.checks[name]
+            check.expression = _rename_call(check.expression, old_home, node.newname)
     if fn.arguments:
         return  # a trigger function takes no declared arguments
     for table in interp.model.tables.values():
@@ -271,6 +287,22 @@ def _routine(interp: DdlInterpreter, node: ast.RenameStmt) -> None:
                 trigger.function = (
                     node.newname if fn.schema == "public" else f"{fn.schema}.{node.newname}"
                 )
+
+
+def _rename_call(text: str, home: tuple[str, str], new: str) -> str:
+    """``text`` with its calls of function ``home`` (schema, name), bare or qualified, named
+    ``new`` (the caller found them certain: ``dependents.function_users``)."""
+
+    def rename(node: ast.Node) -> bool:
+        changed = False
+        for call in find_all(node, ast.FuncCall):
+            names = strings(call.funcname)
+            if names[-1:] == [home[1]] and (len(names) == 1 or names[0] == home[0]):
+                call.funcname = (*call.funcname[:-1], ast.String(sval=new))
+                changed = True
+        return changed
+
+    return _edit_expr(text, rename)
 
 
 @_on(OT.OBJECT_SCHEMA)
