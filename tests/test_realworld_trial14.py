@@ -244,3 +244,42 @@ def test_a_renamed_function_is_called_by_its_new_name(make_db: Any, tmp_path: Pa
         if f["status"] == "FAIL" and not f["id"].startswith("rules.")
     ]
     assert failing == [], failing
+
+
+# hashicorp/boundary's form: a domain made with `default null` (PostgreSQL keeps no default
+# for a NULL constant), and one whose default is set to null later.
+NULL_DOMAIN_DEFAULTS = {
+    "01_session_recording.up.sql": """
+        create domain rec_timestamp as timestamptz default null;
+        comment on domain rec_timestamp is
+          'rec_timestamp is null until the recording has started.';
+        create domain rec_state as text default 'pending';
+        create table recording_session (
+          public_id text primary key,
+          start_time rec_timestamp null,
+          state rec_state
+        );
+    """,
+    "02_recording_state.up.sql": """
+        alter domain rec_state set default null::text;
+    """,
+}
+
+
+def test_a_domain_default_of_null_is_no_default(make_db: Any, tmp_path: Path) -> None:
+    """`create domain … default null` (and `alter domain … set default null`) leave pg_type
+    without a default, as a column's `DEFAULT NULL` does; the static reading kept `NULL`:
+    `diff` counted a difference and init --sql's spec FAILed the database (`default is
+    NULL`; hashicorp/boundary's rec_timestamp)."""
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    for name, text in NULL_DOMAIN_DEFAULTS.items():
+        (folder / name).write_text(text)
+    dsn = make_db("trial14_null_domain_default", "".join(NULL_DOMAIN_DEFAULTS.values()))
+    assert _differences(folder, dsn) == []
+    spec = tmp_path / "static.yaml"
+    assert run_cli("init", "--sql", folder, "-o", spec).returncode == 0
+    audit = run_cli("audit", "-s", spec, "--dsn", dsn, "-f", "json")
+    found = {f["id"]: f["status"] for f in json.loads(audit.stdout)["findings"]}
+    assert found["domains.rec_timestamp"] == "PASS"
+    assert found["domains.rec_state"] == "PASS"

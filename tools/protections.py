@@ -3021,6 +3021,13 @@ PROTECTIONS = [
         "pass",
         "tests/test_realworld_trial14.py::test_a_renamed_function_is_called_by_its_new_name",
     ),
+    Protection(
+        "domain-null-default-is-none",
+        "schema_audit/sources/ddl/domains.py",
+        "return None if text is None or normalize_default(text) is None else text",
+        "return text",
+        "tests/test_realworld_trial14.py::test_a_domain_default_of_null_is_no_default",
+    ),
 ]
 
 

@@ -30,6 +30,7 @@ from schema_audit.sources.ddl.operand_bases import operand_bases
 from schema_audit.sources.ddl.owner_acl import change_owner
 from schema_audit.sources.ddl.registry import handles
 from schema_audit.sources.names import choose_name
+from schema_audit.sqlnorm import normalize_default
 
 if TYPE_CHECKING:
     from schema_audit.sources.ddl.interpreter import DdlInterpreter
@@ -106,12 +107,19 @@ def _add_check(interp: DdlInterpreter, domain: DomainType, con: ast.Constraint) 
     domain.checks[name] = _check_text(interp, domain, con)
 
 
+def _stored_default(text: str | None) -> str | None:
+    """A domain's default as pg_type keeps it: none for a NULL constant (``DEFAULT NULL``,
+    ``NULL::text``), which PostgreSQL treats as no default (hashicorp/boundary's
+    ``rec_timestamp``), as it does a column's."""
+    return None if text is None or normalize_default(text) is None else text
+
+
 def _apply_constraint(interp: DdlInterpreter, domain: DomainType, con: ast.Constraint) -> None:
     kind = con.contype
     if kind in (ConstrType.CONSTR_NOTNULL, ConstrType.CONSTR_NULL):
         domain.not_null = kind == ConstrType.CONSTR_NOTNULL
     elif kind == ConstrType.CONSTR_DEFAULT:
-        domain.default = deparse(con.raw_expr)
+        domain.default = _stored_default(deparse(con.raw_expr))
     elif kind == ConstrType.CONSTR_CHECK:
         _add_check(interp, domain, con)
     else:
@@ -155,7 +163,7 @@ def alter_domain(interp: DdlInterpreter, node: ast.AlterDomainStmt) -> None:
     ):
         _refuse_if_in_arrays(interp, domain)
     if kind == _DEFAULT:
-        domain.default = deparse(node.def_) if node.def_ is not None else None
+        domain.default = _stored_default(deparse(node.def_)) if node.def_ is not None else None
     elif kind in (_SET_NOT_NULL, _DROP_NOT_NULL):
         domain.not_null = kind == _SET_NOT_NULL
     elif kind == _ADD_CONSTRAINT and isinstance(node.def_, ast.Constraint):
