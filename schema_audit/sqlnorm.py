@@ -862,6 +862,7 @@ def canonical_query(text: str, loose: bool = False) -> str:
             if select.op and select.rarg is not None:
                 _drop_branch_names(select.rarg)
         _drop_default_aliases(tree)
+        _catalog_spelling(tree)
         tree = _normalize(tree)
         if loose:
             tree = _without_casts(tree)
@@ -876,6 +877,23 @@ def canonical_query(text: str, loose: bool = False) -> str:
         return one_line(deparse(tree))
     except Exception:  # a broken query must not crash an audit
         return _fallback(source)
+
+
+def _catalog_spelling(tree) -> None:
+    """What ``pg_get_viewdef`` writes otherwise without a change of meaning: ``LATERAL``
+    before a function in FROM (such a function sees the items before it either way; the
+    catalog says LATERAL where it reads them), and pg_catalog's qualifier on a relation or a
+    collation (pg_catalog is searched first; the catalog prints ``pg_class``, ``COLLATE
+    "default"``): hashicorp/boundary's views."""
+    for function in find_all(tree, ast.RangeFunction):
+        function.lateral = False
+    for relation in find_all(tree, ast.RangeVar):
+        if relation.schemaname == "pg_catalog":
+            relation.schemaname = None
+    for clause in find_all(tree, ast.CollateClause):
+        names = clause.collname or ()
+        if len(names) == 2 and getattr(names[0], "sval", None) == "pg_catalog":
+            clause.collname = names[1:]
 
 
 def _without_casts(node):

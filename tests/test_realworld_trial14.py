@@ -283,3 +283,44 @@ def test_a_domain_default_of_null_is_no_default(make_db: Any, tmp_path: Path) ->
     found = {f["id"]: f["status"] for f in json.loads(audit.stdout)["findings"]}
     assert found["domains.rec_timestamp"] == "PASS"
     assert found["domains.rec_state"] == "PASS"
+
+
+# hashicorp/boundary's view forms: a set-returning function in FROM reading the item before
+# it without the word LATERAL (PostgreSQL prints it), and a view over pg_catalog written with
+# pg_catalog's qualifiers (PostgreSQL prints them bare: pg_catalog is searched first).
+CATALOG_SPELLED_VIEWS = {
+    "01_ldap_managed_groups.up.sql": """
+        create table auth_ldap_account (public_id text primary key, member_of_groups jsonb);
+        create view auth_ldap_managed_group_member_account as
+        select a.public_id, ag.group_name
+          from auth_ldap_account a
+          left join jsonb_array_elements(a.member_of_groups) as ag(group_name) on true;
+    """,
+    "02_deletion_tables_view.up.sql": """
+        create view deletion_table as
+        select c.relname as tablename
+          from pg_catalog.pg_class c
+         where c.relkind in ('r')
+           and c.relname operator(pg_catalog.~) '^(.+_deleted)$' collate pg_catalog."default"
+           and pg_catalog.pg_table_is_visible(c.oid);
+    """,
+}
+
+
+def test_views_in_the_catalog_s_spelling_are_the_same_query(make_db: Any, tmp_path: Path) -> None:
+    """`LEFT JOIN jsonb_array_elements(a.x) …` is printed `LEFT JOIN LATERAL …`, and
+    `pg_catalog.pg_class` / `COLLATE pg_catalog."default"` bare; the view comparison kept both
+    apart: `diff` counted two differences and init --sql's spec FAILed the database's views
+    (false FAILs, hashicorp/boundary)."""
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    for name, text in CATALOG_SPELLED_VIEWS.items():
+        (folder / name).write_text(text)
+    dsn = make_db("trial14_catalog_views", "".join(CATALOG_SPELLED_VIEWS.values()))
+    assert _differences(folder, dsn) == []
+    spec = tmp_path / "static.yaml"
+    assert run_cli("init", "--sql", folder, "-o", spec).returncode == 0
+    audit = run_cli("audit", "-s", spec, "--dsn", dsn, "-f", "json")
+    found = {f["id"]: f["status"] for f in json.loads(audit.stdout)["findings"]}
+    assert found["views.auth_ldap_managed_group_member_account"] == "PASS"
+    assert found["views.deletion_table"] == "PASS"

@@ -3028,6 +3028,27 @@ PROTECTIONS = [
         "return text",
         "tests/test_realworld_trial14.py::test_a_domain_default_of_null_is_no_default",
     ),
+    Protection(
+        "view-lateral-function-same-query",
+        "schema_audit/sqlnorm.py",
+        "        function.lateral = False\n",
+        "        pass\n",
+        "tests/test_realworld_trial14.py::test_views_in_the_catalog_s_spelling_are_the_same_query",
+    ),
+    Protection(
+        "view-pg-catalog-relation-bare",
+        "schema_audit/sqlnorm.py",
+        "            relation.schemaname = None\n",
+        "            pass\n",
+        "tests/test_realworld_trial14.py::test_views_in_the_catalog_s_spelling_are_the_same_query",
+    ),
+    Protection(
+        "view-pg-catalog-collation-bare",
+        "schema_audit/sqlnorm.py",
+        "            clause.collname = names[1:]\n",
+        "            pass\n",
+        "tests/test_realworld_trial14.py::test_views_in_the_catalog_s_spelling_are_the_same_query",
+    ),
 ]
 
 
