@@ -196,6 +196,24 @@ def test_owner_to_from_the_runner_leaves_its_grants_to_the_runner_s_world(
     assert f"PASS if {runner} runs it" in uid["message"]
 
 
+def _static_spec_on_database(
+    make_db: Any, tmp_path: Path, label: str, files: dict[str, str]
+) -> dict[str, str]:
+    """``files`` as a golang-migrate folder and as the database they build: `diff` finds no
+    difference; each finding's status when `init --sql`'s spec of the folder audits the
+    database."""
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    dsn = make_db(label, "".join(files.values()))
+    assert _differences(folder, dsn) == []
+    spec = tmp_path / "static.yaml"
+    assert run_cli("init", "--sql", folder, "-o", spec).returncode == 0
+    audit = run_cli("audit", "-s", spec, "--dsn", dsn, "-f", "json")
+    return {f["id"]: f["status"] for f in json.loads(audit.stdout)["findings"]}
+
+
 # hashicorp/boundary's form (golang-migrate, `NN_name.up.sql`): a function named like the
 # domain its values fill, called by column defaults and a CHECK, then both renamed.
 RENAMED_FUNCTION = {
@@ -229,20 +247,10 @@ def test_a_renamed_function_is_called_by_its_new_name(make_db: Any, tmp_path: Pa
     difference, init --sql's spec FAILed the database (`default: wh_dim_id()`) and a spec
     naming the old function PASSed statically (false FAILs, false PASS; hashicorp/boundary,
     three columns)."""
-    folder = tmp_path / "migrations"
-    folder.mkdir()
-    for name, text in RENAMED_FUNCTION.items():
-        (folder / name).write_text(text)
-    dsn = make_db("trial14_renamed_function", "".join(RENAMED_FUNCTION.values()))
-    assert _differences(folder, dsn) == []
-    spec = tmp_path / "static.yaml"
-    assert run_cli("init", "--sql", folder, "-o", spec).returncode == 0
-    audit = run_cli("audit", "-s", spec, "--dsn", dsn, "-f", "json")
-    failing = [
-        f["id"]
-        for f in json.loads(audit.stdout)["findings"]
-        if f["status"] == "FAIL" and not f["id"].startswith("rules.")
-    ]
+    found = _static_spec_on_database(
+        make_db, tmp_path, "trial14_renamed_function", RENAMED_FUNCTION
+    )
+    failing = [i for i, status in found.items() if status == "FAIL" and not i.startswith("rules.")]
     assert failing == [], failing
 
 
@@ -271,16 +279,9 @@ def test_a_domain_default_of_null_is_no_default(make_db: Any, tmp_path: Path) ->
     without a default, as a column's `DEFAULT NULL` does; the static reading kept `NULL`:
     `diff` counted a difference and init --sql's spec FAILed the database (`default is
     NULL`; hashicorp/boundary's rec_timestamp)."""
-    folder = tmp_path / "migrations"
-    folder.mkdir()
-    for name, text in NULL_DOMAIN_DEFAULTS.items():
-        (folder / name).write_text(text)
-    dsn = make_db("trial14_null_domain_default", "".join(NULL_DOMAIN_DEFAULTS.values()))
-    assert _differences(folder, dsn) == []
-    spec = tmp_path / "static.yaml"
-    assert run_cli("init", "--sql", folder, "-o", spec).returncode == 0
-    audit = run_cli("audit", "-s", spec, "--dsn", dsn, "-f", "json")
-    found = {f["id"]: f["status"] for f in json.loads(audit.stdout)["findings"]}
+    found = _static_spec_on_database(
+        make_db, tmp_path, "trial14_null_domain_default", NULL_DOMAIN_DEFAULTS
+    )
     assert found["domains.rec_timestamp"] == "PASS"
     assert found["domains.rec_state"] == "PASS"
 
@@ -312,15 +313,8 @@ def test_views_in_the_catalog_s_spelling_are_the_same_query(make_db: Any, tmp_pa
     `pg_catalog.pg_class` / `COLLATE pg_catalog."default"` bare; the view comparison kept both
     apart: `diff` counted two differences and init --sql's spec FAILed the database's views
     (false FAILs, hashicorp/boundary)."""
-    folder = tmp_path / "migrations"
-    folder.mkdir()
-    for name, text in CATALOG_SPELLED_VIEWS.items():
-        (folder / name).write_text(text)
-    dsn = make_db("trial14_catalog_views", "".join(CATALOG_SPELLED_VIEWS.values()))
-    assert _differences(folder, dsn) == []
-    spec = tmp_path / "static.yaml"
-    assert run_cli("init", "--sql", folder, "-o", spec).returncode == 0
-    audit = run_cli("audit", "-s", spec, "--dsn", dsn, "-f", "json")
-    found = {f["id"]: f["status"] for f in json.loads(audit.stdout)["findings"]}
+    found = _static_spec_on_database(
+        make_db, tmp_path, "trial14_catalog_views", CATALOG_SPELLED_VIEWS
+    )
     assert found["views.auth_ldap_managed_group_member_account"] == "PASS"
     assert found["views.deletion_table"] == "PASS"
