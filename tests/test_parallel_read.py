@@ -22,6 +22,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from schema_audit.model import to_data
 from schema_audit.sources import live
+from schema_audit.sources.live_pool import Planned, SharedSnapshotPool
 
 SCHEMA = """
 CREATE TABLE customers (id int PRIMARY KEY, name text);
@@ -377,24 +378,41 @@ def test_the_plan_runs_the_queries_in_the_order_the_model_is_built_from_them(
     live.introspect(dsn, jobs=1)
     built = [what for what in served if what != "server version"]
     planned = list(dict.fromkeys(p.what for p in live._plan(4)))
-    # the queries the plan cannot know come after the rows they depend on: the columns (of
-    # the relations read) next, the indexes left to the server once the constraints are built
+    # the queries the plan cannot know come after the rows they depend on: the relations'
+    # queries (columns, indexes, constraints, policies) next, the indexes left to the server
+    # once the constraints are built
     at = planned.index("relations") + 1
-    planned[at:at] = ["columns"]
+    relations_planned = ["columns", "plain operator classes", "indexes", "constraints", "policies"]
+    planned[at:at] = relations_planned
     at = planned.index("constraints") + 1
     planned[at:at] = ["index definitions"]
     # the view definitions are planned after every split query and taken last
     planned.remove("view definitions")
     assert planned + ["view definitions"] == built
-    # and each other heavy query's part n is planned for connection n
-    plan = live._plan(4)
-    slots = {(p.what, p.slot) for p in plan if p.slot is not None}
+    # on a pool, the relations' queries are planned in that order ahead of the rest, each
+    # other heavy query's part n for connection n, with the relations of the columns' part n
+    # (each relation in exactly one part): a relation's indexes, constraints and policies
+    # meet in one server process
+    handed: list[Planned] = []
+    real_plan_next = SharedSnapshotPool.plan_next
+
+    def plan_next(self, plan):  # type: ignore[no-untyped-def]
+        handed.extend(plan)
+        return real_plan_next(self, plan)
+
+    monkeypatch.setattr(SharedSnapshotPool, "plan_next", plan_next)
+    live.introspect(dsn, jobs=4)
+    whats = list(dict.fromkeys(p.what for p in handed if p.what != "index definitions"))
+    assert whats == relations_planned
+    slots = {(p.what, p.slot) for p in handed if p.slot is not None}
     assert slots == {(w, n) for w in ("constraints", "indexes", "policies") for n in range(4)}
+    columns = [p.part for p in handed if p.what == "columns"]
+    for what in ("indexes", "constraints", "policies"):
+        assert [p.part for p in handed if p.what == what] == columns
     # the view definitions (32 slices) after all of them: planned before, the connection that
     # took them ran its share of the indexes, which the build waits for, last
-    whats = [p.what for p in plan]
-    last_part = max(n for n, p in enumerate(plan) if p.slot is not None)
-    assert whats.index("view definitions") == last_part + 1
+    whats = [p.what for p in live._plan(4)]
+    assert whats.index("view definitions") == whats.index("relations") + 1
 
 
 def test_the_columns_are_read_for_the_relations_read_first_on_every_connection(
