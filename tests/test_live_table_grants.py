@@ -1,4 +1,4 @@
-"""A relation's privileges, read once per distinct ACL.
+"""A relation's privileges, read once per distinct ACL; a column's with the column query.
 
 The table privileges query exploded every relation's ACL (or its owner's default one) into
 rows and sorted them: 60,250 rows at 5,000 tables for 5 distinct ACLs. It now expands each
@@ -7,7 +7,9 @@ grants. The truth is the per-relation query the reader used before, kept here (w
 ACL's order for one grantee's privilege from several grantors, which its sort left open),
 run on relations with a default ACL, every privilege revoked, grants to PUBLIC, with grant
 option, from two grantors, to quoted role names, on every kind of relation, on 1 and 4
-connections.
+connections. Column privileges had a query of their own that scanned all of pg_attribute for
+the rare non-NULL attacl; the column query carries them now, compared likewise with the query
+used before.
 """
 
 from __future__ import annotations
@@ -58,6 +60,20 @@ GRANT TRUNCATE, REFERENCES, TRIGGER ON t_parted TO {THREE};
 CREATE VIEW v AS SELECT id FROM t_default;
 GRANT SELECT ON v TO {ONE};
 CREATE MATERIALIZED VIEW mv AS SELECT id FROM t_default;
+CREATE TABLE t_columns (a int, b text, dropped int, c int, d int);
+GRANT SELECT (a, c), UPDATE (c) ON t_columns TO {ONE} WITH GRANT OPTION;
+GRANT INSERT (b) ON t_columns TO PUBLIC;
+GRANT SELECT (c) ON t_columns TO {TWO} WITH GRANT OPTION;
+GRANT SELECT (dropped) ON t_columns TO {TWO};
+ALTER TABLE t_columns DROP COLUMN dropped;
+GRANT UPDATE (d) ON t_columns TO {THREE};
+REVOKE UPDATE (d) ON t_columns FROM {THREE};
+SET ROLE {TWO};
+GRANT SELECT (c) ON t_columns TO {THREE};
+SET ROLE {ONE};
+GRANT SELECT (c) ON t_columns TO {THREE};
+RESET ROLE;
+GRANT SELECT (id) ON v TO {TWO};
 """
 
 # what the reader ran before (one row per relation and privilege), the ACL's order last
@@ -71,6 +87,21 @@ CROSS JOIN LATERAL pg_catalog.aclexplode(COALESCE(c.relacl, pg_catalog.acldefaul
      WITH ORDINALITY a(grantor, grantee, privilege_type, is_grantable, ord)
 WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname = 'public'
 ORDER BY c.oid, 2, 3, a.ord"""
+
+
+# the column privileges' query before, the ACL's order last
+BEFORE_COLUMNS = """
+SELECT c.relname, a.attname,
+       CASE WHEN g.grantee = 0 THEN 'public' ELSE pg_catalog.pg_get_userbyid(g.grantee) END,
+       g.privilege_type, g.is_grantable
+FROM pg_catalog.pg_attribute a
+JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+CROSS JOIN LATERAL pg_catalog.aclexplode(a.attacl)
+     WITH ORDINALITY g(grantor, grantee, privilege_type, is_grantable, ord)
+WHERE a.attacl IS NOT NULL AND a.attnum > 0 AND NOT a.attisdropped AND n.nspname = 'public'
+  AND c.relkind IN ('r', 'p', 'f')
+ORDER BY a.attrelid, a.attnum, 3, 4, g.ord"""
 
 
 @pytest.fixture(scope="module")
@@ -127,3 +158,26 @@ def test_the_query_expands_each_distinct_acl_once(dsn: str) -> None:
         ).fetchone()[0]
         rows = live._Reader(conn, dsn, ["public"]).rows(live.Q_GRANTS, "table privileges")
     assert len(rows) == distinct < len({r for ids, _ in rows for r in ids})
+
+
+@pytest.mark.parametrize("jobs", [1, 4])
+def test_column_privileges_come_with_the_columns_as_read_before(dsn: str, jobs: int) -> None:
+    expected: dict[str, dict[str, list[tuple[str, str, bool]]]] = {}
+    with psycopg.connect(dsn) as conn:
+        for relation, column, *grant in conn.execute(BEFORE_COLUMNS).fetchall():
+            expected.setdefault(relation, {}).setdefault(column, []).append(tuple(grant))
+    model = live.introspect(dsn, jobs=jobs)
+    read = {
+        table.name: {
+            column: [(g.grantee, g.privilege, g.grantable) for g in grants]
+            for column, grants in table.column_grants.items()
+        }
+        for table in model.tables.values()
+        if table.column_grants
+    }
+    assert read == expected
+    columns = read["t_columns"]
+    assert list(columns) == ["a", "b", "c"]  # in the columns' order; d's only grant revoked
+    assert [g for g in columns["c"] if g[0] == ROLES[2]] == [(ROLES[2], "SELECT", False)] * 2
+    assert ("public", "INSERT", False) in columns["b"]
+    assert "column privileges" not in [p.what for p in live._plan(4)]
