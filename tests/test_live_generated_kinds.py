@@ -20,7 +20,6 @@ def _row(generated: str, unread: list[str]):  # type: ignore[no-untyped-def]
         "",
         generated,
         None,
-        None,
         unread,
     )
 

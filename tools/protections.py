@@ -2031,9 +2031,9 @@ PROTECTIONS = [
     ),
     Protection(
         "live-reads-view-column-comments",
-        "schema_audit/sources/live.py",
-        "            into_view.append(ViewColumn(name, home, comment=comment))",
-        "            into_view.append(ViewColumn(name, home))",
+        "schema_audit/sources/live_notes.py",
+        "            view_column.comment = comment",
+        "            pass",
         "tests/test_init_exact10.py -k 'view and column and comment and changed and dsn'",
     ),
     Protection(

@@ -305,6 +305,7 @@ COLLATION_NAME = collation_name(
 # when grantable] entries by grantee and privilege (and in the ACL's order for the same two from
 # several grantors): their own query scanned all of pg_attribute for its rare non-NULL attacl
 # (5,000 tables: 0.03-0.04 s of the server's CPU for no row).
+# A column's COMMENT comes with live_notes.Q_OBJECT_NOTES (why: there).
 Q_COLUMNS = """
 SELECT a.attrelid, a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull,
        CASE WHEN a.atthasdef THEN (
@@ -315,7 +316,6 @@ SELECT a.attrelid, a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.att
          SELECT {collation}
            FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
           WHERE co.oid = a.attcollation) END,
-       dsc.description,
        CASE WHEN {settings_differ}
             THEN ARRAY[NULLIF(coalesce(a.attstattarget::int, -1), -1)::text,
                        CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage::text END, {compression}]
@@ -329,8 +329,6 @@ SELECT a.attrelid, a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.att
                    g.privilege_type, g.ord) END
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
-LEFT JOIN pg_catalog.pg_description dsc ON dsc.objoid = a.attrelid
-     AND dsc.classoid = 'pg_catalog.pg_class'::regclass AND dsc.objsubid = a.attnum
 WHERE a.attrelid = ANY({part}) AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attrelid, a.attnum""".replace("{collation}", COLLATION_NAME)
 # The relations of Q_COLUMNS, Q_INDEXES, Q_CONSTRAINTS and Q_POLICIES when no part names them
@@ -1235,7 +1233,6 @@ def _build(r: Rows, version_num: int, version: str, quote: Quoter) -> SchemaMode
         identity,
         generated,
         collation,
-        comment,
         settings,
         typid,
         collid,
@@ -1273,7 +1270,6 @@ def _build(r: Rows, version_num: int, version: str, quote: Quoter) -> SchemaMode
                     IDENTITY.get(identity),
                     None,
                     collation,
-                    comment,
                 )
                 continue
             into_table[name] = column_from_row(
@@ -1285,11 +1281,10 @@ def _build(r: Rows, version_num: int, version: str, quote: Quoter) -> SchemaMode
                 identity,
                 generated,
                 collation,
-                comment,
                 r.blind_spots,
             )
         elif into_view is not None:
-            into_view.append(ViewColumn(name, home, comment=comment))
+            into_view.append(ViewColumn(name, home))
     _column_settings(with_settings)
 
     # The view definitions are taken last (_view_definitions), their blind spots put here.
@@ -1468,7 +1463,6 @@ def column_from_row(
     identity: str,
     generated: str,
     collation: str | None,
-    comment: str | None,
     unread: list[str],
 ) -> Column:
     """A table column from its catalog row. ``default`` is pg_get_expr(adbin): the DEFAULT,
@@ -1477,18 +1471,14 @@ def column_from_row(
     column, never a DEFAULT (reading it as one is a false reading), and is named in
     ``unread``: whether it is stored is not modelled."""
     if not generated:  # '' (attgenerated '\0'): a plain column
-        return Column(
-            name, home, not notnull, default, IDENTITY.get(identity), None, collation, comment
-        )
+        return Column(name, home, not notnull, default, IDENTITY.get(identity), None, collation)
     if generated != "s":
         unread.append(
             f"column {table}.{name}: generated column of kind attgenerated = {generated!r} "
             "(not STORED; PostgreSQL 18's VIRTUAL is 'v'): read as generated from its "
             "expression, whether its values are stored is not modelled"
         )
-    return Column(
-        name, home, not notnull, None, IDENTITY.get(identity), default, collation, comment
-    )
+    return Column(name, home, not notnull, None, IDENTITY.get(identity), default, collation)
 
 
 def _read_constraints(

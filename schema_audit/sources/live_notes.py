@@ -1,4 +1,4 @@
-"""What a relation's indexes, constraints, triggers and policies have rarely: a COMMENT, an
+"""What a relation's columns, indexes, constraints, triggers and policies have rarely: a COMMENT, an
 index's storage parameters (``WITH (fillfactor = 70)``), tablespace and CLUSTER ON, a table's or
 materialized view's TOAST storage parameters (``toast.autovacuum_enabled``: the TOAST table's
 reloptions), a table's INHERITS parents, read in one query that returns only the objects
@@ -8,7 +8,9 @@ The heavy per-object queries (``live.Q_INDEXES``, ``Q_CONSTRAINTS`` …) are tun
 tables; these facts are absent on nearly every object, so one extra round trip returning a
 handful of rows costs less than a column more in each of them. Before, none of them was read:
 a COMMENT ON INDEX, an ``ALTER INDEX … SET (fillfactor …)`` or a CLUSTER ON after ``init``
-passed its spec.
+passed its spec. A column's COMMENT came with the column query: its join of pg_description made
+the planner sort every part's rows for a merge join (spilling to disk at 5,000 tables) where the
+index on (attrelid, attnum) gives them in order (a part's server CPU 0.065 -> 0.050 s).
 """
 
 from __future__ import annotations
@@ -31,6 +33,14 @@ JOIN pg_catalog.pg_index i ON i.indexrelid = ic.oid
 JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE d.classoid = 'pg_catalog.pg_class'::regclass AND d.objsubid = 0 AND {ns} AND {not_ext}
+UNION ALL
+SELECT 'column comment', a.attrelid, n.nspname, a.attname, d.description, NULL
+FROM pg_catalog.pg_description d
+JOIN pg_catalog.pg_attribute a ON a.attrelid = d.objoid AND a.attnum = d.objsubid
+JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE d.classoid = 'pg_catalog.pg_class'::regclass AND d.objsubid > 0 AND NOT a.attisdropped
+  AND {ns} AND {not_ext}
 UNION ALL
 SELECT 'clustered', i.indrelid, n.nspname, ic.relname, NULL, NULL
 FROM pg_catalog.pg_index i
@@ -104,6 +114,18 @@ JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relispartition AND c.relkind IN ('r', 'p', 'f') AND {ns} AND {not_ext}"""
 
 
+def _comment_column(relation: Table | View, name: str, comment: str) -> None:
+    """COMMENT ON COLUMN, on a table's or a view's column (by name: a view's are a list)."""
+    if isinstance(relation, Table):
+        column = relation.columns.get(name)
+        if column is not None:
+            column.comment = comment
+        return
+    for view_column in relation.columns:
+        if view_column.name == name:
+            view_column.comment = comment
+
+
 def apply_object_notes(
     rows: Iterable[Any], relations: dict[int, Table | View], model: SchemaModel
 ) -> None:
@@ -121,6 +143,9 @@ def apply_object_notes(
             continue
         relation = relations.get(relid)
         if relation is None:
+            continue
+        if kind == "column comment":
+            _comment_column(relation, name, comment)
             continue
         if kind.startswith(("index", "clustered")):
             index = relation.indexes.get(name)
