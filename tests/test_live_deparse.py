@@ -224,7 +224,8 @@ def test_the_client_finds_the_plain_indexes_the_server_finds(make_db) -> None:  
         live._server_version(reader)
         by_attnum: dict[int, dict[int, tuple[int, int]]] = {}
         for row in reader.rows(live.Q_COLUMNS, "columns"):
-            by_attnum.setdefault(row[0], {})[row[1]] = (row[-2], row[-1])
+            # (type, collation): the columns before the column's ACL, the last
+            by_attnum.setdefault(row[0], {})[row[1]] = (row[-3], row[-2])
         types = {  # as the build keeps them: a list by attnum, None for a dropped column
             relid: [None] + [columns.get(n) for n in range(1, max(columns) + 1)]
             for relid, columns in by_attnum.items()
