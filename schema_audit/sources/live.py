@@ -732,6 +732,15 @@ def version_fragments(version_num: int) -> dict[str, str]:
 
 
 _NOT_EXTENSION = _not_extension_member("pg_class", "c.oid")
+# Whether a foreign key's referenced table is one the read has (Q_CONSTRAINTS names its key
+# columns where not), probed per foreign key: "OFFSET 0" keeps the planner from turning the
+# NOT EXISTS into a hashed subplan, a scan of all of pg_depend in each of the four parts
+# (159,000 rows at 5,000 tables: a part's server CPU 0.050 -> 0.040 s with the per-row probes).
+_REF_NOT_EXTENSION = (
+    "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d"
+    " WHERE d.classid = 'pg_catalog.pg_class'::regclass"
+    " AND d.objid = fc.oid AND d.deptype = 'e' OFFSET 0)"
+)
 
 
 def _namespace_filter(schemas: list[str] | None) -> tuple[str, dict[str, Any]]:
@@ -822,7 +831,7 @@ class _Reader:
             ns=self.ns,
             not_ext=_NOT_EXTENSION,
             ref_ns=self.ns.replace("n.nspname", "fn.nspname"),
-            ref_not_ext=_NOT_EXTENSION.replace("c.oid", "fc.oid"),
+            ref_not_ext=_REF_NOT_EXTENSION,
             **fmt,
         )
         if chunked:
