@@ -26,7 +26,7 @@ from schema_audit.audit.history import history_findings
 from schema_audit.audit.result import AuditResult
 from schema_audit.audit.rules import groups_for, parse_groups, rules_for_spec
 from schema_audit.audit.suppressions import carry_suppressions
-from schema_audit.audit.waivers import apply_waivers
+from schema_audit.audit.waivers import apply_waivers, unsettled_tables, waive
 from schema_audit.enums import Status
 from schema_audit.errors import (
     ReplayHistoryError,
@@ -248,43 +248,69 @@ def _audit_model(
     verdict_only: bool = False,
 ) -> AuditResult:
     groups = _groups(rules, spec)
+    explicit = len(spec.requirements)  # the spec's own, then those its selectors stamp
     spec, findings = expanded_spec(spec, model)  # match: selectors stamped out on this schema
     probes = dict(probe_findings or {})
     # -q's verdict line: part of the tables judged on the second core (audit/split)
     shared = (
-        split.start(spec, model, source_kind, rules=bool(groups))
+        split.start(spec, model, source_kind, rules=bool(groups), explicit=explicit)
         if verdict_only and not (probes or suppressions_from or incomplete or baseline)
         else None
     )
     mine, ctx = (shared.mine, shared.ctx) if shared is not None else (None, None)
+    day = as_of or spec.date or datetime.date.today().isoformat()
+    live = source_kind == "live"
+    parts = split.waiver_parts(spec, shared) if shared is not None else None
+    ahead = None  # this process's findings waived while the child judges (audit/split)
     try:
         judged = engine.evaluate(
             spec, model, source_kind, probe_findings=probes, share=mine, ctx=ctx
         )
         pack = rules_for_spec(model, groups, spec, source_kind, history)
+        if parts is not None:
+            here = [*findings, *judged, *source_findings, *pack]
+            unsettled = unsettled_tables(here)
+            ahead = waive(
+                spec, here, day, None, has_history=not live, indices=parts[0], unsettled=unsettled
+            )
         theirs = shared.theirs() if shared is not None else None
     finally:
         if shared is not None:
             shared.end()
-    if theirs is not None:
-        judged += theirs.kept
-    elif shared is not None:  # the child refused its cut or gave nothing: all judged here
-        judged = engine.evaluate(spec, model, source_kind, probe_findings=probes)
-    findings += judged
-    findings += source_findings
-    findings += carry_suppressions(pack, suppressions_from) if suppressions_from else pack
-    if incomplete:
-        from schema_audit.replay_audit import defer_after_stop
-
-        findings = defer_after_stop(findings, incomplete)
-    if spec.waivers:
-        findings = apply_waivers(
+    at = len(findings) + len(judged)  # where the child's findings go among this process's
+    if (
+        ahead is not None
+        and shared is not None
+        and parts is not None
+        and theirs is not None
+        and split.waived_apart(shared, here, at, theirs)
+    ):
+        final, out = ahead
+        kept, about = waive(
             spec,
-            findings,
-            as_of or spec.date or datetime.date.today().isoformat(),
-            incomplete,
-            has_history=source_kind != "live",
-        )
+            theirs.kept,
+            day,
+            None,
+            has_history=not live,
+            indices=parts[1],
+            unsettled=unsettled,
+        )  # the waivers whose patterns are ids of the child's requirements only
+        out = sorted([*out, *about], key=split.waiver_index)  # in the waivers' order
+        findings = [*final[:at], *kept, *final[at:], *out]
+    else:
+        if theirs is not None:
+            judged += theirs.kept
+        elif shared is not None:  # the child refused its cut or gave nothing: all judged here
+            judged = engine.evaluate(spec, model, source_kind, probe_findings=probes)
+        findings += judged
+        findings += source_findings
+        findings += carry_suppressions(pack, suppressions_from) if suppressions_from else pack
+        if incomplete:
+            from schema_audit.replay_audit import defer_after_stop
+
+            findings = defer_after_stop(findings, incomplete)
+        if spec.waivers:
+            findings = apply_waivers(spec, findings, day, incomplete, has_history=not live)
     accepted: list[str] = []
     fixed: list[dict[str, Any]] = []
     if baseline is not None:

@@ -13,6 +13,7 @@ read's child, then the judging child), with ``split.MIN_REQUIREMENTS`` lowered s
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -28,7 +29,9 @@ from typer.testing import CliRunner
 
 from schema_audit.api import audit_model
 from schema_audit.audit import split
+from schema_audit.audit.findings import Finding
 from schema_audit.cli import app
+from schema_audit.model import SchemaModel
 from schema_audit.render.digest import quiet_line
 from schema_audit.sources import live
 from schema_audit.sources.replay import Scratch, replay_sql
@@ -37,35 +40,50 @@ from schema_audit.spec.selectors import expanded_spec
 
 ENV = {"SCHEMA_AUDIT_CACHE": "0", "SCHEMA_AUDIT_PROGRESS": "0", "NO_COLOR": "1"}
 
-# changes after init, on tables of both sides of the cut (the child takes whole tables,
-# more than half of the requirements, first seen first): FAILs of columns, a strict FAIL
+# changes after init, on tables of both sides of the cut (the child takes a prefix of whole
+# tables, t00000-t00025, this process the rest): FAILs of columns, a strict FAIL
 CHANGES = """
 ALTER TABLE t00001 ADD COLUMN extra int;
 ALTER TABLE t00004 ALTER COLUMN created_at DROP NOT NULL;
+ALTER TABLE t00010 DROP COLUMN code;
 ALTER TABLE t00036 ALTER COLUMN created_at DROP NOT NULL;
 ALTER TABLE t00038 ADD COLUMN extra int;
 ALTER TABLE t00039 DROP COLUMN code;
 """
-# waivers added to init's: a glob over passing findings (stale), an exact one on a FAIL
-# of each side, an expired one on a FAIL
-WAIVERS = """\
-  - requirement: tables.t00037.columns.*
-    reason: glob over passes
-    owner: tests
-  - requirement: tables.t00034.columns.*
-    reason: glob over passes in the child
-    owner: tests
-  - requirement: tables.t00004.columns.created_at
+# waivers added to init's (whose own are exact: rule findings and the tenant selector's RLS
+# on both sides): an exact one on a FAIL of each side, an expired one on a FAIL, one on a
+# PASS of each side (stale)
+EXACT_WAIVERS = """\
+  - requirement: tables.t00036.columns.created_at
     reason: waived here
     owner: tests
-  - requirement: tables.t00036.columns.created_at
+  - requirement: tables.t00004.columns.created_at
     reason: waived there
     owner: tests
     expires: '2020-01-01'
-  - requirement: tables.t00039.columns.code
+  - requirement: tables.t00010.columns.code
     reason: waived in the child
     owner: tests
+  - requirement: tables.t00037.columns.id
+    reason: stale here
+    owner: tests
+  - requirement: tables.t00014.columns.id
+    reason: stale in the child
+    owner: tests
 """
+# and globs over passing findings (stale) on each side: every waiver is then applied once
+# the child answered (a glob may match findings of both sides)
+WAIVERS = (
+    EXACT_WAIVERS
+    + """\
+  - requirement: tables.t00037.columns.*
+    reason: glob over passes
+    owner: tests
+  - requirement: tables.t00014.columns.*
+    reason: glob over passes in the child
+    owner: tests
+"""
+)
 
 # the command line in a fresh interpreter, its judging as MODE says; what happened is
 # written as JSON to LOG (whether the judging was shared, the child's pid, its answer)
@@ -74,9 +92,11 @@ import json, os, sys, threading, time
 mode, log, argv = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 from schema_audit.audit import split
 split.MIN_REQUIREMENTS = 10**9 if mode.endswith("in-process") else 0
-record = {"shared": None, "answered": None}
-start, theirs = split.start, split.Shared.theirs
+record = {"shared": None, "answered": None, "apart": None, "prepared": None}
+start, theirs, apart = split.start, split.Shared.theirs, split.waived_apart
+explicit = []
 def recorded_start(*args, **kwargs):
+    explicit.append(kwargs.get("explicit"))
     shared = start(*args, **kwargs)
     record["shared"] = shared is not None
     if shared is not None:
@@ -88,7 +108,24 @@ def recorded_theirs(self):
     got = theirs(self)
     record["answered"] = got is not None
     return got
-split.start, split.Shared.theirs = recorded_start, recorded_theirs
+def recorded_apart(*args):
+    record["apart"] = apart(*args)
+    return record["apart"]
+split.start, split.Shared.theirs, split.waived_apart = recorded_start, recorded_theirs, recorded_apart
+if mode == "prepared":  # the cut worked out while the read runs, as when it is still under way
+    from schema_audit import api
+    load, prepared = api.load_spec, split._prepared
+    def load_and_prepare(*args, **kwargs):
+        spec = load(*args, **kwargs)
+        split.prepare(spec)
+        return spec
+    def recorded_prepared(*args):
+        got = prepared(*args)
+        record["prepared"] = got is not None
+        return got
+    api.load_spec, split._prepared = load_and_prepare, recorded_prepared
+else:  # whether the read is still under way when the spec is loaded is not for a test to say
+    split.prepare = lambda *args, **kwargs: None
 if mode == "thread":
     threading.Thread(target=time.sleep, args=(30,), daemon=True).start()
 if mode == "one-core":
@@ -107,7 +144,8 @@ if mode in ("check-fails", "check-fails-in-process"):
     def broken(req, ctx):  # on the tables of the child's share (when shared)
         if not child_tables:
             share = split.child_share(ctx.spec, ctx.model, True)
-            child_tables.append({r.table for r in split.shares(ctx.spec.requirements, share)[1]})
+            theirs = split.cut(ctx.spec.requirements, share, explicit[0])[1]
+            child_tables.append({r.table for r in theirs})
         if req.table in child_tables[0]:
             raise RuntimeError(f"a check broke on {req.table}")
         return column.check(req, ctx)
@@ -115,9 +153,9 @@ if mode in ("check-fails", "check-fails-in-process"):
 if mode == "parent-fails":
     from schema_audit import api
     judge = split._judge_theirs
-    def slow(ctx, fraction):
+    def slow(*args):
         time.sleep(60)
-        return judge(ctx, fraction)
+        return judge(*args)
     split._judge_theirs = slow
     def failing_pack(*args):
         raise RuntimeError("this process failed first")
@@ -135,8 +173,8 @@ main()
 
 @pytest.fixture(scope="module")
 def bench(pg_server, tmp_path_factory):  # type: ignore[no-untyped-def]
-    """(DSN, init's spec with added waivers, the history) of a 40-table benchmark schema
-    changed after init."""
+    """(DSN, init's spec with added waivers, the history, init's spec with the exact ones
+    only) of a 40-table benchmark schema changed after init."""
     work = tmp_path_factory.mktemp("split")
     folder, _ = write(40, work)
     name, dsn = pg_server.create_database("splitjudge")
@@ -144,10 +182,12 @@ def bench(pg_server, tmp_path_factory):  # type: ignore[no-untyped-def]
     spec = work / "spec.yaml"
     made = CliRunner().invoke(app, ["init", "--dsn", dsn, "-o", str(spec)])
     assert made.exit_code == 0, made.output
+    exact = work / "exact.yaml"
+    exact.write_text(spec.read_text() + EXACT_WAIVERS)
     spec.write_text(spec.read_text() + WAIVERS)
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute(CHANGES)
-    yield dsn, spec, folder
+    yield dsn, spec, folder, exact
     pg_server.drop_database(name)
 
 
@@ -170,7 +210,7 @@ def _same(got: subprocess.CompletedProcess[str], want: subprocess.CompletedProce
 def test_the_shared_judging_says_what_one_process_says(bench, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """FAILs, waived, expired and stale waivers, rule findings, a strict FAIL, on both
     sides: the same verdict line and exit code at two thresholds, and the child answered."""
-    dsn, spec, _ = bench
+    dsn, spec, *_ = bench
     for extra in ([], ["--fail-on", "blocking"]):
         args = ["-s", str(spec), "--dsn", dsn, "-q", *extra]
         want, alone = _audit("in-process", tmp_path, *args)
@@ -182,7 +222,7 @@ def test_the_shared_judging_says_what_one_process_says(bench, tmp_path: Path) ->
 def test_a_static_audit_s_line_is_the_one_process_s(bench, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """The same spec against the history (the database's changes are not in it: FAILs,
     DEFERRED and waivers judged from a static model): shared, the same line."""
-    _, spec, folder = bench
+    _, spec, folder, _ = bench
     args = ["-s", str(spec), "--sql", str(folder), "-q"]
     got, record = _audit("shared", tmp_path, *args)
     assert (record["shared"], record["answered"]) == (True, True)
@@ -193,7 +233,7 @@ def test_a_static_audit_s_line_is_the_one_process_s(bench, tmp_path: Path) -> No
 def test_the_child_s_share_is_what_the_whole_audit_judged(bench) -> None:  # type: ignore[no-untyped-def]
     """In process: the counted result's line is the full result's, its summary the same
     counts, and it holds every finding that is not a PASS no waiver can match."""
-    dsn, spec, _ = bench
+    dsn, spec, *_ = bench
     loaded, model = load_spec(spec), live.introspect(dsn)
     full = audit_model(loaded, model, "live")
     old = split.MIN_REQUIREMENTS
@@ -204,26 +244,142 @@ def test_the_child_s_share_is_what_the_whole_audit_judged(bench) -> None:  # typ
         split.MIN_REQUIREMENTS = old
     assert isinstance(counted, split.CountedResult) and counted.passes > 500
     expanded = expanded_spec(loaded, model)[0]  # (as the audit cuts it)
-    mine, theirs = split.shares(expanded.requirements, split.child_share(expanded, model, True))
-    assert "t00034" in {r.table for r in theirs}
+    share = split.child_share(expanded, model, True)
+    mine, theirs = split.cut(expanded.requirements, share, len(loaded.requirements))
+    assert "t00014" in {r.table for r in theirs} and "t00037" in {r.table for r in mine}
     changed = {"t00001", "t00004", "t00036", "t00038", "t00039"}
     assert {r.table for r in mine} & changed and {r.table for r in theirs} & changed
     assert quiet_line(counted) == quiet_line(full) and counted.summary == full.summary
     assert counted.exit_code() == full.exit_code() == 1
     kept = {f.id: f.status for f in counted.findings}
     assert {f.id: f.status for f in full.findings if f.status != "PASS"}.items() <= kept.items()
-    assert kept["tables.t00034.columns.id"] == "PASS"  # a glob waiver may match it: kept
+    assert kept["tables.t00014.columns.id"] == "PASS"  # a glob waiver may match it: kept
     waivers = [
         [(f.id, f.status, f.message) for f in r.findings if f.kind == "waiver"]
         for r in (counted, full)
     ]
-    assert waivers[0] == waivers[1] and len(waivers[0]) == 3  # two globs over passes, one expired
+    assert (
+        waivers[0] == waivers[1] and len(waivers[0]) == 5
+    )  # globs and exact ones over passes, one expired
+
+
+def test_waivers_applied_apart_say_what_one_pass_says(bench) -> None:  # type: ignore[no-untyped-def]
+    """In process, exact waivers only (init's and a waived, an expired and a child-side
+    waived FAIL), the cut prepared as while the read runs: this process's waivers are
+    applied while the child judges and the child's after it answered; every finding kept
+    is the one the full audit made (status, message, evidence), every finding about a
+    waiver the same, in the same order."""
+    dsn, _, _, exact = bench
+    loaded, model = load_spec(exact), live.introspect(dsn)
+    full = audit_model(loaded, model, "live")
+    old = split.MIN_REQUIREMENTS
+    split.MIN_REQUIREMENTS = 0
+    try:
+        split.prepare(loaded)
+        assert split._PLANNED  # (a cut of the spec's own requirements, checked)
+        counted = audit_model(loaded, model, "live", verdict_only=True)
+    finally:
+        split.MIN_REQUIREMENTS = old
+    assert isinstance(counted, split.CountedResult) and not split._PLANNED  # taken
+    assert quiet_line(counted) == quiet_line(full) and counted.summary == full.summary
+    by_id = {f.id: f for f in full.findings}
+    assert all(f == by_id[f.id] for f in counted.findings)
+    statuses = {f.id: f.status for f in counted.findings}
+    assert statuses["tables.t00036.columns.created_at"] == "WAIVED"
+    assert statuses["tables.t00010.columns.code"] == "WAIVED"  # in the child's share
+    assert statuses["tables.t00004.columns.created_at"] == "FAIL"  # its waiver expired
+    assert statuses["match.tenant_tables.public.t00001.rls"] == "WAIVED"  # init's, the child's
+    waivers = [[f for f in r.findings if f.kind == "waiver"] for r in (counted, full)]
+    assert waivers[0] == waivers[1] and len(waivers[0]) == 3  # expired, stale here, stale there
+
+
+def test_the_cut_prepared_while_the_read_runs_says_what_one_process_says(
+    bench, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """The cut worked out and checked before the read was taken, taken by the judging:
+    the same line and exit code; with exact waivers only they are applied apart (this
+    process's while the child judges), with globs over all after the child answered."""
+    dsn, spec, _, exact = bench
+    for path, apart in ((exact, True), (spec, None)):
+        args = ["-s", str(path), "--dsn", dsn, "-q"]
+        want = _audit("in-process", tmp_path, *args)[0]
+        got, record = _audit("prepared", tmp_path, *args)
+        assert record == {**record, "shared": True, "answered": True, "prepared": True}
+        assert record["apart"] is apart, path
+        _same(got, want)
+
+
+def test_a_prepared_cut_is_checked(bench) -> None:  # type: ignore[no-untyped-def]
+    """A cut that would judge a requirement on one side and its parent on the other is not
+    prepared (the judging then cuts and checks as without it)."""
+    _, _, _, exact = bench
+    loaded = load_spec(exact)
+    old = split.MIN_REQUIREMENTS
+    split.MIN_REQUIREMENTS = 0
+    try:
+        split.prepare(loaded)
+        assert split._PLANNED
+        plan = split._PLANNED[0]
+        first_of_mine = loaded.requirements[plan.k]
+        # a requirement of the child's prefix made a child of a requirement of this side
+        orphaned = dataclasses.replace(loaded.requirements[1], parent=first_of_mine.id)
+        loaded.requirements[1] = orphaned
+        split.prepare(loaded)
+        assert not split._PLANNED
+    finally:
+        split.MIN_REQUIREMENTS = old
+        split._PLANNED.clear()
+
+
+def test_a_stamped_requirement_across_the_prepared_cut_is_not_taken(bench) -> None:  # type: ignore[no-untyped-def]
+    """A requirement a selector stamped for a table of the child's side whose parent is
+    judged on this side: the prepared cut is not taken (cut and checked as without it); one
+    that keeps to its table's side goes with it."""
+    _, _, _, exact = bench
+    loaded = load_spec(exact)
+    old = split.MIN_REQUIREMENTS
+    split.MIN_REQUIREMENTS = 0
+    try:
+        for parent, taken in (("tables.t00000", True), ("tables.t00039", False)):
+            split.prepare(loaded)
+            stamp = dataclasses.replace(
+                loaded.requirements[1], id="match.extra.public.t00000.id", parent=parent
+            )
+            stamped = dataclasses.replace(loaded, requirements=[*loaded.requirements, stamp])
+            n = len(loaded.requirements)
+            got = split._prepared(stamped, SchemaModel(), "live", n, True)
+            assert (got is not None) is taken, parent
+            assert got is None or (stamp in got.theirs and stamp.id in got.their_ids)
+    finally:
+        split.MIN_REQUIREMENTS = old
+        split._PLANNED.clear()
+
+
+def _finding(fid: str, kind: str, status: str) -> Finding:
+    return Finding(fid, kind, fid.split(".")[1], None, status, "high", "m")
+
+
+def test_waivers_are_applied_apart_only_where_one_pass_says_the_same() -> None:
+    """The child's kept findings are waived apart from this process's only when each is
+    about a requirement of the child's, no finding here has such an id, and none is a
+    DEFERRED table (a rule waiver matching nothing on such a table is DEFERRED, not stale:
+    that needs every DEFERRED table of the audit)."""
+    shared = split.Shared(None, [], None, {"tables.a", "tables.a.columns.x"})  # type: ignore[arg-type]
+    here = [_finding("tables.b", "table", "PASS"), _finding("rules.PERF001.b", "rule", "FAIL")]
+    kept = [_finding("tables.a.columns.x", "column", "FAIL")]
+    assert split.waived_apart(shared, here, 1, split.Theirs(kept, 3))
+    deferred = [*kept, _finding("tables.a", "table", "DEFERRED")]
+    assert not split.waived_apart(shared, here, 1, split.Theirs(deferred, 3))
+    other = [*kept, _finding("tables.c", "table", "PASS")]  # not a requirement of the child's
+    assert not split.waived_apart(shared, here, 1, split.Theirs(other, 3))
+    same = [*here, _finding("tables.a", "rule", "FAIL")]  # a finding here with a child's id
+    assert not split.waived_apart(shared, same, 1, split.Theirs(kept, 3))
 
 
 def test_no_fork_where_a_thread_runs_or_one_core_is_allowed(bench, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """Another thread alive (a fork copies no thread, whatever lock it held), or one core
     to run on (two processes would only take turns): judged here, the same line."""
-    dsn, spec, _ = bench
+    dsn, spec, *_ = bench
     args = ["-s", str(spec), "--dsn", dsn, "-q"]
     want = _audit("in-process", tmp_path, *args)[0]
     for mode in ("thread", "one-core"):
@@ -235,7 +391,7 @@ def test_no_fork_where_a_thread_runs_or_one_core_is_allowed(bench, tmp_path: Pat
 def test_a_child_that_fails_or_refuses_its_cut_is_judged_here(bench, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """The child's own failure, or a cut that would part a table from its parent: no
     answer, and this process judges the whole spec (the same line and exit code)."""
-    dsn, spec, _ = bench
+    dsn, spec, *_ = bench
     args = ["-s", str(spec), "--dsn", dsn, "-q"]
     want = _audit("in-process", tmp_path, *args)[0]
     for mode in ("child-fails", "refused"):
@@ -247,7 +403,7 @@ def test_a_child_that_fails_or_refuses_its_cut_is_judged_here(bench, tmp_path: P
 def test_a_check_failing_in_the_child_is_one_line_exit_2(bench, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """A check that raises on a table of the child's share: the in-process audit's
     internal-error line, exit 2 (the child gave nothing; judged here, it raised here)."""
-    dsn, spec, _ = bench
+    dsn, spec, *_ = bench
     args = ["-s", str(spec), "--dsn", dsn, "-q"]
     got, record = _audit("check-fails", tmp_path, *args)
     want = _audit("check-fails-in-process", tmp_path, *args)[0]
@@ -275,7 +431,7 @@ def _gone(pid: int) -> None:
 def test_no_child_outlives_the_command(bench, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """This process fails first (its rule pack) while the child still judges: the child is
     stopped and collected, not left running after the command ended."""
-    dsn, spec, _ = bench
+    dsn, spec, *_ = bench
     got, record = _audit("parent-fails", tmp_path, "-s", str(spec), "--dsn", dsn, "-q")
     assert got.returncode == 2 and "this process failed first" in got.stderr
     _gone(record["pid"])
@@ -285,7 +441,7 @@ def test_a_child_that_answered_is_collected_when_the_command_ends(bench, tmp_pat
     """The child that handed its share over exits while this process finishes its own
     work (not waited for then): the command's exit collects it, no process or zombie
     is left."""
-    dsn, spec, _ = bench
+    dsn, spec, *_ = bench
     got, record = _audit("shared", tmp_path, "-s", str(spec), "--dsn", dsn, "-q")
     assert (record["shared"], record["answered"]) == (True, True) and got.returncode in (0, 1)
     _gone(record["pid"])
@@ -295,7 +451,7 @@ def test_reports_and_baselines_beside_q_hold_every_finding(bench, tmp_path: Path
     """``-q`` with a file to write (every format, the terminal text in ``-o``, a first
     baseline): the audit keeps every finding (no shared judging), and the files are the ones
     an audit judged in one process writes."""
-    dsn, spec, _ = bench
+    dsn, spec, *_ = bench
     args = ["-s", str(spec), "--dsn", dsn, "-q", "--date", "2026-11-30"]
     for option, path, files in (
         ("--output-dir", "all", 5),

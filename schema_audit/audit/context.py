@@ -50,6 +50,32 @@ class AuditContext:
         ctx.requirements = {req.id: req for req in reversed(spec.requirements)}
         return ctx
 
+    def extended(
+        self, spec: Spec, model: SchemaModel, source_kind: str, more: Sequence[Requirement]
+    ) -> AuditContext:
+        """The context of ``spec``, whose requirements are this context's spec's followed by
+        ``more`` (those its selectors stamped), from this one's indexes of the spec (by id,
+        by kind, aliases: each worked out here if it was not yet), which it takes over:
+        ``audit/split`` works them out while the live read runs, before the model exists."""
+        requirements, by_kind, aliases = self.requirements, self._by_kind, self.aliases
+        assert by_kind is not None  # (aliases walked the requirements by kind)
+        for req in more:
+            requirements.setdefault(req.id, req)  # the first of an id stays
+            same = by_kind.get(req.kind)
+            if same is None:
+                by_kind[req.kind] = [req]
+            else:
+                same.append(req)
+        _add_aliases(aliases, [req for req in more if req.kind == "column"])
+        return AuditContext(
+            spec,
+            model,
+            source_kind,
+            requirements=requirements,
+            _by_kind=by_kind,
+            _aliases=aliases,
+        )
+
     @property
     def required_columns(self) -> dict[str, set[str]]:
         """Qualified table -> the names of the columns the spec requires (do not change it)."""
@@ -94,10 +120,7 @@ class AuditContext:
         aliases = self._aliases
         if aliases is None:
             aliases = self._aliases = {}
-            for req in self.of_kind("column"):
-                if req.table and req.props.get("aliases"):
-                    name = qualify(req.schema, req.table)
-                    aliases.setdefault(name, {})[req.name or ""] = list(req.props["aliases"])
+            _add_aliases(aliases, self.of_kind("column"))
         return aliases
 
     # -- lookups ------------------------------------------------------------
@@ -269,3 +292,12 @@ class AuditContext:
 
             deferrals = self.memo[_DEFERRALS] = Deferrals(self.model)
         return deferrals.requirement(finding, req)  # type: ignore[attr-defined]
+
+
+def _add_aliases(aliases: dict[str, dict[str, list[str]]], columns: Sequence[Requirement]) -> None:
+    """The aliases each column requirement of ``columns`` declares, into ``aliases``
+    (qualified table -> spec column -> aliases; a later requirement's replace an earlier's)."""
+    for req in columns:
+        if req.table and req.props.get("aliases"):
+            name = qualify(req.schema, req.table)
+            aliases.setdefault(name, {})[req.name or ""] = list(req.props["aliases"])

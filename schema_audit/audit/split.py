@@ -1,7 +1,7 @@
 """Judging shared with a forked child, for a result that keeps only what ``-q`` reads.
 
 Why: once the server has answered and the spec is loaded, ``audit --dsn -q`` judged every
-requirement (≈ 47,000 with init's 1,000-table spec: 0.22 CPU s), ran the rule pack and
+requirement (≈ 45,000 with init's 1,000-table spec: 0.22 CPU s), ran the rule pack and
 applied the waivers on one core while the second sat idle. Here a child forked with spec
 and model in memory (copy-on-write) judges the requirements of part of the tables while
 this process judges the rest and runs the rule pack; the child hands back only what the
@@ -20,10 +20,24 @@ None: not Linux, another thread) or no second core is allowed (``sched_getaffini
 when the child fails or dies (its error is then this process's own, worded as an
 in-process audit words it), and below :data:`MIN_REQUIREMENTS`, where the fork's own cost
 (≈ 4 ms, and the pages both processes then copy) is more than half the judging.
+
+A spec that lists each table's requirements together (init's does) is cut once: the child
+takes a prefix of whole tables, this process the rest and those of no table (:func:`cut`).
+``audit --dsn -q`` works that cut out and checks it while it waits for the server's last
+catalog rows (:func:`prepare`, run by ``ReadAhead.result``: this process is idle then), so
+after the read the child starts judging at once, with no walk of the whole spec on either
+side (each such walk also copied every page of the spec in both processes: copy-on-write).
+
+The waivers are applied in two parts when every pattern is an exact id (init's are): those
+naming a requirement of the child's to its kept findings once it answered, the others to
+this process's findings while the child judges (:func:`waiver_parts`, :func:`waived_apart`:
+the same findings, in the same order, as one pass over all of them; with a glob, or when
+that does not hold, one pass after the child answered, as before).
 """
 
 from __future__ import annotations
 
+import operator
 import os
 import pickle
 from collections.abc import Sequence
@@ -34,17 +48,19 @@ from schema_audit.audit import engine
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.findings import Finding
 from schema_audit.audit.result import AuditResult
+from schema_audit.audit.waivers import unsettled_tables
 from schema_audit.enums import PASS
 from schema_audit.model import SchemaModel
 from schema_audit.spec.model import Requirement, Spec, match_ids
 
 # below this many requirements an audit judges on one core (B0.3's spec: a few hundred)
 MIN_REQUIREMENTS = 4000
-# CPU per requirement judged and per table the rule pack reads (µs, init's and the
-# selector spec at 1,000 tables): this process runs the rule pack besides its share while
-# the child judges, so the child takes more than half of the requirements (init's spec:
-# ≈ 0.6, the selector spec with its 2,402 rule findings: ≈ 0.8); the waivers come after
-_JUDGE_US, _RULES_US = 4.4, 36.0
+# CPU per requirement judged, per table this process reads besides its share (the rule pack
+# and strict.tables' walk of every table) and per waiver (µs, init's and the selector spec
+# at 1,000 tables): this process runs the rule pack and applies the waivers to its own
+# findings while the child judges, so the child takes more than half of the requirements
+# (init's spec: ≈ 0.65, the selector spec with its 2,402 rule findings: ≈ 0.8)
+_JUDGE_US, _RULES_US, _WAIVER_US = 4.4, 45.0, 8.0
 # finding ids the exit code reads whatever their status (cli/audit._exit: a stopped replay)
 _HISTORY = "migrations."
 
@@ -66,9 +82,13 @@ class CountedResult(AuditResult):
 
 def child_share(spec: Spec, model: SchemaModel, rules: bool) -> float:
     """The child's fraction of the requirements, for both sides to be done together: this
-    process judges the rest and runs the rule pack (``rules``) meanwhile."""
-    judge = _JUDGE_US * len(spec.requirements)
-    extra = _RULES_US * len(model.tables) if rules else 0.0
+    process judges the rest, runs the rule pack (``rules``) and waives meanwhile."""
+    return _share(len(spec.requirements), len(model.tables), len(spec.waivers), rules)
+
+
+def _share(requirements: int, tables: int, waivers: int, rules: bool) -> float:
+    judge = _JUDGE_US * requirements
+    extra = (_RULES_US * tables if rules else 0.0) + _WAIVER_US * waivers
     return min(0.9, max(0.5, (judge + extra) / (2 * judge)))
 
 
@@ -87,6 +107,144 @@ def shares(
             child = side[table] = len(theirs) < fraction * (len(mine) + len(theirs) + 1)
         (theirs if child else mine).append(req)
     return mine, theirs
+
+
+def cut(
+    requirements: list[Requirement], fraction: float, explicit: int | None = None
+) -> tuple[list[Requirement], list[Requirement]] | None:
+    """(this process's, the child's) requirements when the spec's own (the first
+    ``explicit``; all by default) list each table's requirements together: the child's a
+    prefix of them made of whole tables, about ``fraction`` of the requirements, and the
+    requirements selectors stamped for those tables (after the spec's own, in their
+    order); this process's the rest, those of no table among them. None when no such cut
+    exists (a table listed in two places, a requirement of no table inside the prefix,
+    more stamped requirements than a quarter of the spec's own: a selector spec):
+    :func:`shares` then. Slices and set operations (C) but for the stamped ones."""
+    n = len(requirements) if explicit is None else explicit
+    stamped = requirements[n:]
+    if len(stamped) * 4 > n:
+        return None
+    got = _prefix(requirements[:n], fraction)
+    if got is None:
+        return None
+    k, head = got
+    to_child = [req.table in head for req in stamped]
+    return (
+        requirements[k:n] + [r for r, c in zip(stamped, to_child, strict=True) if not c],
+        requirements[:k] + [r for r, c in zip(stamped, to_child, strict=True) if c],
+    )
+
+
+def _prefix(requirements: list[Requirement], fraction: float) -> tuple[int, set] | None:
+    """(k, the tables of ``requirements[:k]``): whole tables, about ``fraction`` of the
+    requirements, none of them listed again after k and no requirement of no table among
+    them; None when there is no such k."""
+    tables = [req.table for req in requirements]
+    n, k = len(tables), int(fraction * len(tables))
+    while 0 < k < n and tables[k] is not None and tables[k] == tables[k - 1]:
+        k += 1  # to the start of the next table
+    if not 0 < k < n:
+        return None
+    head = set(tables[:k])
+    if None in head or not head.isdisjoint(tables[k:]):
+        return None
+    return k, head
+
+
+class _Plan(NamedTuple):
+    """A cut of the spec's own requirements worked out and checked before the read was
+    taken (:func:`prepare`), with what checking stamped requirements added to it needs."""
+
+    requirements: list[Requirement]  # the spec's own, as loaded (before any selector)
+    k: int  # the child's are requirements[:k]
+    head: set[str | None]  # their tables
+    ids: tuple[set[str], set[str]]  # (this process's, the child's) ids
+    parents: tuple[set[str | None], set[str | None]]  # (this process's, the child's) parents
+    rules: bool
+    ctx: AuditContext  # its indexes of the spec's own requirements (no model yet)
+
+
+_PLANNED: list[_Plan] = []  # the one cut prepared, taken by the next start()
+
+
+def prepare(spec: Spec, rules: bool = True) -> None:
+    """Work out :func:`cut` for the spec's own requirements and check it now (``audit --dsn
+    -q`` while it waits for the read), for :func:`start` to take when it judges them (and
+    what selectors stamp after them) with the rule pack as ``rules`` says, else dropped
+    there; nothing when ``spec`` is not cut that way. The share counts the spec's tables
+    for the model's (init's spec lists every table)."""
+    _PLANNED.clear()
+    requirements = spec.requirements
+    if len(requirements) < MIN_REQUIREMENTS or _cores() < 2:
+        return
+    tables = len({req.table for req in requirements} - {None})
+    got = _prefix(requirements, _share(len(requirements), tables, len(spec.waivers), rules))
+    if got is None:
+        return
+    k, head = got
+    mine, theirs = requirements[k:], requirements[:k]
+    if _cut_holds(mine, theirs):
+        ids = ({r.id for r in mine}, {r.id for r in theirs})
+        parents = ({r.parent for r in mine}, {r.parent for r in theirs})
+        ctx = AuditContext.build(spec, SchemaModel(), "")
+        ctx.aliases  # noqa: B018 - (and the requirements by kind)
+        _PLANNED.append(_Plan(requirements, k, head, ids, parents, rules, ctx))
+
+
+class _Taken(NamedTuple):
+    """A prepared cut taken by :func:`start`: the sides, the child's ids, the context."""
+
+    mine: list[Requirement]
+    theirs: list[Requirement]
+    their_ids: set[str]
+    ctx: AuditContext
+
+
+def _prepared(
+    spec: Spec, model: SchemaModel, source_kind: str, explicit: int | None, rules: bool
+) -> _Taken | None:
+    """The prepared cut when ``spec`` (selectors stamped out) judges the requirements it
+    was worked out on (the same objects, in the same order, its first ``explicit``) with
+    the rule pack as it was prepared for, extended by the stamped ones after them (each to
+    its table's side) when the cut still holds with them; else None. Taken either way:
+    used once at most."""
+    if not _PLANNED:
+        return None
+    plan = _PLANNED.pop()
+    judged, planned = spec.requirements, plan.requirements
+    n = len(planned)
+    if plan.rules != rules or explicit != n or len(judged) < n:
+        return None
+    if judged is not planned and not all(map(operator.is_, judged[:n], planned)):
+        return None
+    stamped = judged[n:]
+    to_child = [req.table in plan.head for req in stamped]
+    mine = [r for r, c in zip(stamped, to_child, strict=True) if not c]
+    theirs = [r for r, c in zip(stamped, to_child, strict=True) if c]
+    if not _stamped_hold(plan, mine, theirs):
+        return None
+    their_ids = plan.ids[1]
+    their_ids.update(r.id for r in theirs)  # (the plan's own: it is used once)
+    ctx = plan.ctx.extended(spec, model, source_kind, stamped)
+    return _Taken(planned[plan.k :] + mine, planned[: plan.k] + theirs, their_ids, ctx)
+
+
+def _stamped_hold(plan: _Plan, mine: list[Requirement], theirs: list[Requirement]) -> bool:
+    """Whether the prepared cut still holds (as :func:`_cut_holds` says of the whole) with
+    the stamped requirements ``mine`` and ``theirs`` added to its sides."""
+    my_ids, their_ids = plan.ids
+    my_parents, their_parents = plan.parents
+    mine_ids, theirs_ids = {r.id for r in mine}, {r.id for r in theirs}
+    if len(theirs_ids) != len(theirs) or not mine_ids.isdisjoint(theirs_ids):
+        return False
+    if not (my_ids | their_ids).isdisjoint(mine_ids | theirs_ids):
+        return False
+    return (
+        my_parents.isdisjoint(theirs_ids)
+        and their_parents.isdisjoint(mine_ids)
+        and not any(r.parent in their_ids or r.parent in theirs_ids for r in mine)
+        and not any(r.parent in my_ids or r.parent in mine_ids for r in theirs)
+    )
 
 
 def _cut_holds(mine: list[Requirement], theirs: list[Requirement]) -> bool:
@@ -127,12 +285,49 @@ def _kept(spec: Spec, found: list[Finding]) -> Theirs:
     return Theirs(kept, len(found) - len(kept))
 
 
-def _judge_theirs(ctx: AuditContext, fraction: float) -> bytes:
+def waiver_parts(spec: Spec, shared: Shared) -> tuple[list[int], list[int]] | None:
+    """The spec's waivers in two parts (their indices): those applied to this process's
+    findings while the child judges, and those whose pattern is the id of a requirement the
+    child judges, applied to its kept findings once it answered (the child keeps every
+    finding a waiver may match: :func:`_kept`); None: every waiver over all the findings
+    after the child answered (none, or a glob: it may match findings on both sides)."""
+    patterns = [w.pattern for w in spec.waivers]
+    if not patterns or any("*" in p or "?" in p for p in patterns):
+        return None
+    theirs = shared.their_ids
+    there = [i for i, p in enumerate(patterns) if p in theirs]
+    return [i for i, p in enumerate(patterns) if p not in theirs], there
+
+
+def waived_apart(shared: Shared, here: list[Finding], at: int, theirs: Theirs) -> bool:
+    """Whether waiving ``here`` (this process's findings, the first ``at`` of them judged
+    or a selector's, the rest the source's and the rule pack's) and the child's kept
+    findings apart, each with its part of :func:`waiver_parts`, is what one pass of
+    ``apply_waivers`` over all of them makes: each of its findings is about a requirement
+    of the child's (their ids are disjoint from the ones judged here by the cut), no other
+    finding here has such an id, and none of the child's is a DEFERRED table (a waiver
+    matching nothing is DEFERRED, not stale, when its rule's table is one)."""
+    ids = shared.their_ids
+    return (
+        all(f.id in ids for f in theirs.kept)
+        and ids.isdisjoint([f.id for f in here[at:]])
+        and not unsettled_tables(theirs.kept)
+    )
+
+
+def waiver_index(finding: Finding) -> int:
+    """The index in the spec's waivers of a finding about a waiver (``waivers.<index>``)."""
+    return int(finding.id.rpartition(".")[2])
+
+
+def _judge_theirs(
+    ctx: AuditContext, mine: list[Requirement], theirs: list[Requirement], checked: bool
+) -> bytes:
     """The child's work: its share judged, what ``-q`` reads of it, pickled (None when the
-    cut does not hold: this process then judges everything)."""
+    cut does not hold: this process then judges everything). ``checked``: the cut was
+    checked before the read was taken (:func:`prepare`), else it is checked here."""
     spec = ctx.spec
-    mine, theirs = shares(spec.requirements, fraction)
-    if not _cut_holds(mine, theirs):
+    if not checked and not _cut_holds(mine, theirs):
         return pickle.dumps(None)
     found = engine.evaluate(spec, ctx.model, ctx.source_kind, share=theirs, ctx=ctx)
     return pickle.dumps(_kept(spec, found), protocol=pickle.HIGHEST_PROTOCOL)
@@ -142,8 +337,11 @@ class Shared:
     """A judging shared with a child: :attr:`mine` for this process to judge with
     :attr:`ctx`, then :meth:`theirs` (None: judge the whole spec here)."""
 
-    def __init__(self, job: Any, mine: list[Requirement], ctx: AuditContext) -> None:
+    def __init__(
+        self, job: Any, mine: list[Requirement], ctx: AuditContext, their_ids: set[str]
+    ) -> None:
         self._job, self.mine, self.ctx = job, mine, ctx
+        self.their_ids = their_ids  # the ids of the requirements the child judges
 
     def theirs(self) -> Theirs | None:
         """The child's kept findings and dropped PASS count, or None (it refused the cut,
@@ -165,19 +363,30 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-def start(spec: Spec, model: SchemaModel, source_kind: str, rules: bool) -> Shared | None:
+def start(
+    spec: Spec, model: SchemaModel, source_kind: str, rules: bool, explicit: int | None = None
+) -> Shared | None:
     """The child judging its share from now, or None: judge the whole spec here (``rules``:
-    this process runs the rule pack meanwhile)."""
+    this process runs the rule pack meanwhile; ``explicit``: how many of the requirements
+    are the spec's own, the rest stamped by its selectors)."""
+    prepared = _prepared(spec, model, source_kind, explicit, rules)
     if len(spec.requirements) < MIN_REQUIREMENTS or _cores() < 2:
         return None
     from schema_audit import forkjob
 
-    # the context's walks of the whole spec before the fork, not once on each side: its
-    # requirements by id and by kind, and the aliases index checks read (≈ 0.02 CPU s)
-    ctx = AuditContext.build(spec, model, source_kind)
-    ctx.aliases  # noqa: B018
-    fraction = child_share(spec, model, rules)
-    job = forkjob.start(lambda: _judge_theirs(ctx, fraction))
+    if prepared is None:
+        # the context's walks of the whole spec before the fork, not once on each side: its
+        # requirements by id and by kind, and the aliases index checks read (≈ 0.02 CPU s)
+        ctx = AuditContext.build(spec, model, source_kind)
+        ctx.aliases  # noqa: B018
+        fraction = child_share(spec, model, rules)
+        mine, theirs = cut(spec.requirements, fraction, explicit) or shares(
+            spec.requirements, fraction
+        )
+        checked, their_ids = False, {r.id for r in theirs}
+    else:
+        (mine, theirs, their_ids, ctx), checked = prepared, True
+    job = forkjob.start(lambda: _judge_theirs(ctx, mine, theirs, checked))
     if job is None:
         return None
-    return Shared(job, shares(spec.requirements, fraction)[0], ctx)
+    return Shared(job, mine, ctx, their_ids)

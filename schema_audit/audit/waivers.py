@@ -9,7 +9,7 @@ waivers hide the next regression.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from schema_audit.audit.findings import Finding, new_evidence
@@ -37,21 +37,54 @@ def apply_waivers(
     findings of that replay, never a FAIL about a rule that did not run. Likewise a waiver of a
     migration-history finding (``migrations.…``, written by `init` from a history) on a source
     without one (``has_history`` False: a live database) is DEFERRED, not stale."""
-    id_list = [f.id for f in findings]
-    # tables whose existence this source could not settle: a rule cannot have run on them
-    unsettled = {
+    final, out = waive(
+        spec,
+        findings,
+        as_of,
+        stopped,
+        has_history=has_history,
+        indices=range(len(spec.waivers)),
+        unsettled=unsettled_tables(findings),
+    )
+    return final + out
+
+
+def unsettled_tables(findings: Sequence[Finding]) -> set[str]:
+    """Tables whose existence the source could not settle (a DEFERRED table finding): a
+    rule cannot have run on them."""
+    return {
         _qualified(f.id.removeprefix("tables."))
         for f in findings
         if f.kind == "table" and f.status == Status.DEFERRED and f.id.startswith("tables.")
     }
+
+
+def waive(
+    spec: Spec,
+    findings: Sequence[Finding],
+    as_of: str,
+    stopped: str | None,
+    *,
+    has_history: bool,
+    indices: Sequence[int],
+    unsettled: set[str],
+) -> tuple[list[Finding], list[Finding]]:
+    """:func:`apply_waivers` for the waivers at ``indices`` (ascending) only: (``findings``
+    with those waived, the findings about those waivers), ``unsettled`` the
+    :func:`unsettled_tables` of the whole audit. Waivers whose patterns can match none of
+    the same findings are applied to one part of an audit's findings each (``api``, for a
+    judging shared with a child) as one pass over all of them would."""
+    id_list = [f.id for f in findings]
     final = list(findings)
-    position, matches = _matcher(id_list, [w.pattern for w in spec.waivers])
+    waivers = spec.waivers
+    position, matches = _matcher(id_list, [waivers[i].pattern for i in indices])
     out: list[Finding] = []
     # read once: init's spec has a waiver per rule finding present at init (14,536 at 5,000
     # tables), each waived here
     deviation = (Status.FAIL, Status.PARTIAL)
     undecided, waived = Status.DEFERRED, Status.WAIVED
-    for index, waiver in enumerate(spec.waivers):
+    for index in indices:
+        waiver = waivers[index]
         matched = [final[position[i]] for i in matches(waiver.pattern)]
         who = f" (owner {waiver.owner})" if waiver.owner else ""
         place = waiver.location.split(":")
@@ -115,7 +148,7 @@ def apply_waivers(
                     evidence=[new_evidence("spec", file, line, None, None, waiver.reason)],
                 )
             )
-    return final + out
+    return final, out
 
 
 def _matcher(
