@@ -260,7 +260,9 @@ def _audit_model(
     mine, ctx = (shared.mine, shared.ctx) if shared is not None else (None, None)
     day = as_of or spec.date or datetime.date.today().isoformat()
     live = source_kind == "live"
-    parts = split.waiver_parts(spec, shared) if shared is not None else None
+    # a static source may DEFER tables on both sides (a stale rule waiver's wording needs them
+    # all): its waivers are applied in one pass once the child answered
+    parts = split.waiver_parts(spec, shared) if shared is not None and live else None
     ahead = None  # this process's findings waived while the child judges (audit/split)
     try:
         judged = engine.evaluate(

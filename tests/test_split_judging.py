@@ -143,7 +143,7 @@ if mode in ("check-fails", "check-fails-in-process"):
     child_tables = []
     def broken(req, ctx):  # on the tables of the child's share (when shared)
         if not child_tables:
-            share = split.child_share(ctx.spec, ctx.model, True)
+            share = split.child_share(ctx.spec, ctx.model, True, ctx.source_kind == "live")
             theirs = split.cut(ctx.spec.requirements, share, explicit[0])[1]
             child_tables.append({r.table for r in theirs})
         if req.table in child_tables[0]:
@@ -244,7 +244,7 @@ def test_the_child_s_share_is_what_the_whole_audit_judged(bench) -> None:  # typ
         split.MIN_REQUIREMENTS = old
     assert isinstance(counted, split.CountedResult) and counted.passes > 500
     expanded = expanded_spec(loaded, model)[0]  # (as the audit cuts it)
-    share = split.child_share(expanded, model, True)
+    share = split.child_share(expanded, model, True, live=True)
     mine, theirs = split.cut(expanded.requirements, share, len(loaded.requirements))
     assert "t00014" in {r.table for r in theirs} and "t00037" in {r.table for r in mine}
     changed = {"t00001", "t00004", "t00036", "t00038", "t00039"}
