@@ -355,6 +355,20 @@ def test_a_stamped_requirement_across_the_prepared_cut_is_not_taken(bench) -> No
         split._PLANNED.clear()
 
 
+def test_a_spec_without_requirements_is_not_prepared(tmp_path: Path) -> None:
+    """With the threshold lowered (as these tests do), a spec of no requirement: no cut,
+    and no error while the read runs (the child's share of nothing was a division by 0)."""
+    path = tmp_path / "empty.yaml"
+    path.write_text("spec_version: 1\nname: empty\n")
+    old = split.MIN_REQUIREMENTS
+    split.MIN_REQUIREMENTS = 0
+    try:
+        split.prepare(load_spec(path))
+        assert not split._PLANNED
+    finally:
+        split.MIN_REQUIREMENTS = old
+
+
 def _finding(fid: str, kind: str, status: str) -> Finding:
     return Finding(fid, kind, fid.split(".")[1], None, status, "high", "m")
 

@@ -92,7 +92,7 @@ def child_share(spec: Spec, model: SchemaModel, rules: bool, live: bool = False)
 
 
 def _share(requirements: int, tables: int, waivers: int, rules: bool, live: bool) -> float:
-    judge = _JUDGE_US * requirements
+    judge = _JUDGE_US * max(requirements, 1)  # (no requirement: MIN_REQUIREMENTS lowered)
     per_table = _LIVE_RULES_US if live else _RULES_US
     extra = (per_table * tables if rules else 0.0) + _WAIVER_US * waivers
     return min(0.9, max(0.5, (judge + extra) / (2 * judge)))
