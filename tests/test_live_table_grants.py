@@ -14,6 +14,8 @@ used before.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import psycopg
 import pytest
 
@@ -105,11 +107,17 @@ ORDER BY a.attrelid, a.attnum, 3, 4, g.ord"""
 
 
 @pytest.fixture(scope="module")
-def dsn(pg_server) -> str:  # type: ignore[no-untyped-def]
-    _, dsn = pg_server.create_database("grants")
+def dsn(pg_server) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    name, dsn = pg_server.create_database("grants")
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute(SCHEMA)
-    return dsn
+    yield dsn
+    # the roles are the cluster's: gone with their grants, so no other test reads them
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f"DROP OWNED BY {ONE}, {TWO}, {THREE}")
+    pg_server.execute(f'DROP DATABASE "{name}"')
+    for role in (ONE, TWO, THREE):
+        pg_server.execute(f"DROP ROLE {role}")
 
 
 def _catalog_grants(dsn: str) -> dict[str, list[tuple[str, str, bool, str]]]:
