@@ -3084,6 +3084,13 @@ PROTECTIONS = [
         "            pass\n",
         "tests/test_realworld_trial14.py::test_views_in_the_catalog_s_spelling_are_the_same_query",
     ),
+    Protection(
+        "xmltable-without-alias-named-xmltable",
+        "schema_audit/sources/ddl/view_columns.py",
+        '        return "xmltable"',
+        "        return None",
+        "tests/test_fidelity13_postgrest.py -k xmltable",
+    ),
 ]
 
 

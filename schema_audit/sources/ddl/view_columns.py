@@ -160,11 +160,14 @@ def _from_item(interp: DdlInterpreter, item: ast.Node, ctes: dict[str, list[str]
 
 
 def xmltable_name(item: ast.RangeTableFunc) -> str | None:
-    """The alias of an XMLTABLE whose columns are read here; None without one, or with
-    column aliases (``x (a, b)``: PostgreSQL 15 prints the alias alone yet reads ``x.a``;
-    not followed)."""
+    """The name an XMLTABLE whose columns are read here goes by: its alias, or
+    ``xmltable`` without one (as PostgreSQL names it: PostgREST's view ``test.xml`` reads
+    ``"xmltable".id``); None with column aliases (``x (a, b)``: PostgreSQL 15 prints the
+    alias alone yet reads ``x.a``; not followed)."""
     alias = item.alias
-    return alias.aliasname if alias is not None and not alias.colnames else None
+    if alias is None:
+        return "xmltable"
+    return alias.aliasname if not alias.colnames else None
 
 
 def _function_name(item: ast.RangeFunction) -> str:
