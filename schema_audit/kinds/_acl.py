@@ -59,10 +59,22 @@ def _pairs(by_role: dict[str, list[str]]) -> list[str]:
     )
 
 
-def grants_diff(expected: dict[str, Any], grants: list[Grant], owner: str | None) -> Diff | None:
+def grants_diff(
+    expected: dict[str, Any],
+    grants: list[Grant],
+    owner: str | None,
+    expected_owner: object = None,
+) -> Diff | None:
     """The difference between a ``grants:`` mapping and the ACL (``role PRIVILEGE`` pairs
     each side), None when they agree. Privilege words compare case-insensitively with their
-    spacing collapsed; role names as written (identifiers: case matters)."""
+    spacing collapsed; role names as written (identifiers: case matters).
+
+    With the owner unknown (a history without OWNER TO: whoever runs it owns the object), a
+    grant to the owner the spec names (``expected_owner``) is not counted: PostgreSQL folds
+    an owner's grant to itself into the owner's own entry, which no spec lists, so it is
+    extra only if another role runs the history; the caller's owner finding is DEFERRED
+    (as ``exactly: privileges`` does for tables: strict._split_owner_grants). A function
+    created and granted to postgres FAILed ``postgres EXECUTE not in the spec`` (trial14)."""
     want = _pairs(
         {
             role: sorted({" ".join(str(p).upper().split()) for p in privs or []})
@@ -70,6 +82,8 @@ def grants_diff(expected: dict[str, Any], grants: list[Grant], owner: str | None
         }
     )
     have = _pairs(acl(grants, owner))
+    if owner is None and isinstance(expected_owner, str):
+        have = [p for p in have if p in want or p.split(" ", 1)[0] != expected_owner]
     return None if want == have else Diff("grants", want, have)
 
 
@@ -108,7 +122,11 @@ def judge(
     if expected_owner is not None:
         diffs.append(expected_owner)
         problems.append(f"owner is {owner}, expected {expected_owner.expected}")
-    acl_diff = grants_diff(req.props["grants"], grants, owner) if "grants" in req.props else None
+    acl_diff = (
+        grants_diff(req.props["grants"], grants, owner, req.props.get("owner"))
+        if "grants" in req.props
+        else None
+    )
     if acl_diff is not None:
         diffs.append(acl_diff)
         problems.append(grants_detail(acl_diff))
@@ -129,5 +147,5 @@ def type_grants_diff(props: dict[str, Any], obj: Any) -> list[Diff]:
     its ACL, when stated: a GRANT / REVOKE … ON DOMAIN / TYPE after ``init`` PASSed."""
     if "grants" not in props:
         return []
-    diff = grants_diff(props["grants"] or {}, obj.grants, obj.owner)
+    diff = grants_diff(props["grants"] or {}, obj.grants, obj.owner, props.get("owner"))
     return [diff] if diff is not None else []

@@ -95,7 +95,9 @@ def check_enum(req: Requirement, ctx: AuditContext) -> Finding:
         diffs.append(owner)
         problems.append(f"owner is {enum.owner}, expected {owner.expected}")
     acl_diff = (
-        _acl.grants_diff(props["grants"], enum.grants, enum.owner) if "grants" in props else None
+        _acl.grants_diff(props["grants"], enum.grants, enum.owner, props.get("owner"))
+        if "grants" in props
+        else None
     )
     if acl_diff is not None:
         diffs.append(acl_diff)

@@ -236,7 +236,11 @@ def check_function(req: Requirement, ctx: AuditContext) -> Finding:
                 diffs.append(Diff("body", _abridge(want), _abridge(fn.body)))
         elif _acl.normalize_body(want) != _acl.normalize_body(fn.body):
             diffs.append(Diff("body", _abridge(want), _abridge(fn.body)))
-    grants = _acl.grants_diff(props["grants"], fn.grants, fn.owner) if "grants" in props else None
+    grants = (
+        _acl.grants_diff(props["grants"], fn.grants, fn.owner, props.get("owner"))
+        if "grants" in props
+        else None
+    )
     owner, unknown_owner = _acl.owner_diff(props.get("owner"), fn.owner)
     if owner is not None:
         diffs.append(owner)
