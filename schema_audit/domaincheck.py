@@ -89,3 +89,11 @@ def _kept(node: Any, base: str) -> Any:
     except ValueError:
         return node
     return node.arg if cast_to == base else node
+
+
+def value_type(domains: Mapping[str, DomainType], column_type: str) -> str:
+    """The type a column's DEFAULT literal is read as: the base type under a domain of
+    ``domains`` (PostgREST's ``tsvector_not_empty DEFAULT '.'`` is stored as a tsvector
+    literal), else the column's type as it is."""
+    key = column_type if "." in column_type else f"public.{column_type}"
+    return base_type(domains, column_type) if key in domains else column_type

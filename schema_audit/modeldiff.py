@@ -29,11 +29,11 @@ changed (``audit.deferral``). Each difference records what it reads for that tes
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from schema_audit import boundtext, sqlbody, sqlnorm, sqltime
-from schema_audit.domaincheck import base_type, without_value_casts
+from schema_audit.domaincheck import base_type, value_type, without_value_casts
 from schema_audit.model import (
     RUNNER,
     UNKNOWN_TYPE,
@@ -363,7 +363,7 @@ def diff_models(left: SchemaModel, right: SchemaModel) -> list[Difference]:
     """Every difference between two models, in a stable order (objects by kind and name)."""
     add = _Collector()
     for key in add.presence("table", left.tables, right.tables, _same, _exists):
-        _diff_table(left.tables[key], right.tables[key], add)
+        _diff_table(left.tables[key], right.tables[key], add, (left.domains, right.domains))
     for key in add.presence("view", left.views, right.views, _same, _exists):
         _diff_view(key, left.views[key], right.views[key], add)
 
@@ -628,7 +628,9 @@ def _diff_sequence(key: str, a: Sequence, b: Sequence, add: _Collector) -> None:
     _diff_grants(obj, a.grants, b.grants, a.owner or b.owner, add)
 
 
-def _diff_table(a: Table, b: Table, add: _Collector) -> None:
+def _diff_table(
+    a: Table, b: Table, add: _Collector, domains: tuple[Mapping[str, DomainType], ...]
+) -> None:
     t = a.qualified_name
     obj = f"table {t}"
     add.reads = _exists(t)
@@ -692,8 +694,8 @@ def _diff_table(a: Table, b: Table, add: _Collector) -> None:
             "default",
             ca.default or "",
             cb.default or "",
-            sqlnorm.normalize_default(ca.default, ca.type),
-            sqlnorm.normalize_default(cb.default, cb.type),
+            sqlnorm.normalize_default(ca.default, value_type(domains[0], ca.type)),
+            sqlnorm.normalize_default(cb.default, value_type(domains[1], cb.type)),
         )
         add(cobj, "identity", _identity(ca.identity), _identity(cb.identity))
         add(

@@ -32,6 +32,7 @@ from schema_audit.ident import split_qualified
 from schema_audit.jsonbtext import canonical_jsonb
 from schema_audit.jsonpathtext import canonical_jsonpath
 from schema_audit.model import quote_ident
+from schema_audit.tsvectortext import canonical_tsvector
 
 
 def _import_pglast() -> None:
@@ -343,6 +344,10 @@ def fold_literal(base: str, const: ast.A_Const):
         path = canonical_jsonpath(text)
         if path is not None:
             return ast.A_Const(val=ast.String(sval=path))
+    elif base == "tsvector":
+        stored = canonical_tsvector(text)
+        if stored is not None:
+            return ast.A_Const(val=ast.String(sval=stored))
     elif base == "bytea":
         stored = canonical_bytea(text)
         if stored is not None:

@@ -33,6 +33,7 @@ from schema_audit.audit.findings import (
     missing,
 )
 from schema_audit.audit.tables import show_scalar, unique_on
+from schema_audit.domaincheck import value_type
 from schema_audit.enums import PASS, Status
 from schema_audit.kinds import requirement_kind
 from schema_audit.kinds._common import diff_of
@@ -267,8 +268,9 @@ def check_column(req: Requirement, ctx: AuditContext) -> Finding:
     if "default" in props:
         expected = _default_text(props["default"])
         same_text = expected == column.default  # the same default: no parse (init's spec)
-        want = expected if same_text else sqlnorm.normalize_default(expected, column.type)
-        have = want if same_text else sqlnorm.normalize_default(column.default, column.type)
+        typed = column.type if same_text else value_type(ctx.model.domains, column.type)
+        want = expected if same_text else sqlnorm.normalize_default(expected, typed)
+        have = want if same_text else sqlnorm.normalize_default(column.default, typed)
         if want != have:
             diff = Diff("default", expected, column.default)
             if sqltime.depends_on_session(want) or sqltime.depends_on_session(have):
