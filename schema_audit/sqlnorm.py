@@ -517,12 +517,30 @@ def _strip_cast(node: ast.TypeCast):
     return node
 
 
+def _grouping_items(items: tuple) -> tuple:
+    """``GROUP BY (a, b)``: a parenthesized list there is its items (PostgreSQL stores and
+    prints ``GROUP BY a, b``; hashicorp/boundary's kms view), not the row ``ROW(a, b)``."""
+    out: list = []
+    for item in items:
+        if (
+            isinstance(item, ast.RowExpr)
+            and item.row_format == CoercionForm.COERCE_IMPLICIT_CAST
+            and len(item.args or ()) > 1
+        ):
+            out.extend(item.args)
+        else:
+            out.append(item)
+    return tuple(out)
+
+
 def _normalize(node):
     """Rewrite a pglast expression tree bottom-up into the canonical shape."""
     if isinstance(node, tuple | list):
         return tuple(_normalize(n) for n in node)
     if not isinstance(node, ast.Node):
         return node
+    if isinstance(node, ast.SelectStmt) and node.groupClause:
+        node.groupClause = _grouping_items(node.groupClause)
     for slot in type(node).__slots__:
         if slot == "location":
             continue
@@ -531,6 +549,9 @@ def _normalize(node):
             setattr(node, slot, _normalize(value))
     if hasattr(node, "location"):
         node.location = None
+    if isinstance(node, ast.RowExpr) and len(node.args or ()) > 1:
+        node.row_format = CoercionForm.COERCE_EXPLICIT_CALL  # (a, b) is ROW(a, b), as printed
+        return node
     if isinstance(node, ast.TypeName):
         node.names = _home_names(node.names)
         if len(node.names) == 1 and node.names[0].sval in _INTERNAL_TYPE_NAMES:

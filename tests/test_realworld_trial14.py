@@ -318,3 +318,38 @@ def test_views_in_the_catalog_s_spelling_are_the_same_query(make_db: Any, tmp_pa
     )
     assert found["views.auth_ldap_managed_group_member_account"] == "PASS"
     assert found["views.deletion_table"] == "PASS"
+
+
+# hashicorp/boundary's row forms: a CHECK over a parenthesized row, and a view grouping by a
+# parenthesized list (PostgreSQL prints `ROW(…)` for the first, the bare items for the second).
+ROW_FORMS = {
+    "01_ldap_user_entry_search.up.sql": """
+        create table auth_ldap_user_entry_search (
+          ldap_method_id text primary key,
+          user_dn text,
+          user_attr text,
+          user_filter text,
+          constraint all_fields_are_not_null
+            check (not(user_dn, user_attr, user_filter) is null)
+        );
+    """,
+    "02_kms_destruction_job_progress.up.sql": """
+        create table kms_destruction_job_run (key_id text, scope_id text, completed_count int);
+        create view kms_destruction_job_progress as
+        select key_id, scope_id, sum(completed_count) as completed_count
+          from kms_destruction_job_run
+         group by (key_id, scope_id);
+    """,
+}
+
+
+def test_parenthesized_rows_compare_as_the_catalog_prints_them(
+    make_db: Any, tmp_path: Path
+) -> None:
+    """`check (not(a, b, c) is null)` is printed `NOT (ROW(a, b, c) IS NULL)` and `group by
+    (a, b)` is `GROUP BY a, b`; the comparison kept them apart: `diff` counted a difference
+    for the view, init --sql's spec FAILed the database's CHECK and view (false FAILs,
+    hashicorp/boundary)."""
+    found = _static_spec_on_database(make_db, tmp_path, "trial14_row_forms", ROW_FORMS)
+    assert found["tables.auth_ldap_user_entry_search.checks.all_fields_are_not_null"] == "PASS"
+    assert found["views.kms_destruction_job_progress"] == "PASS"

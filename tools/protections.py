@@ -3119,6 +3119,20 @@ PROTECTIONS = [
         "            sqlnorm.normalize_default(cb.default, cb.type),",
         "tests/test_fidelity13_postgrest.py -k tsvector",
     ),
+    Protection(
+        "group-by-parenthesized-list-is-its-items",
+        "schema_audit/sqlnorm.py",
+        "        node.groupClause = _grouping_items(node.groupClause)\n",
+        "        pass\n",
+        "tests/test_realworld_trial14.py::test_parenthesized_rows_compare_as_the_catalog_prints_them",
+    ),
+    Protection(
+        "implicit-row-is-row",
+        "schema_audit/sqlnorm.py",
+        "node.row_format = CoercionForm.COERCE_EXPLICIT_CALL  # (a, b) is ROW(a, b), as printed",
+        "pass",
+        "tests/test_realworld_trial14.py::test_parenthesized_rows_compare_as_the_catalog_prints_them",
+    ),
 ]
 
 
