@@ -316,8 +316,8 @@ def test_views_in_the_catalog_s_spelling_are_the_same_query(make_db: Any, tmp_pa
     found = _static_spec_on_database(
         make_db, tmp_path, "trial14_catalog_views", CATALOG_SPELLED_VIEWS
     )
-    assert found["views.auth_ldap_managed_group_member_account"] == "PASS"
-    assert found["views.deletion_table"] == "PASS"
+    for view in ("auth_ldap_managed_group_member_account", "deletion_table"):
+        assert found[f"views.{view}"] == "PASS", view
 
 
 # hashicorp/boundary's row forms: a CHECK over a parenthesized row, and a view grouping by a
