@@ -89,7 +89,9 @@ def create_table_as(interp: DdlInterpreter, node: ast.CreateTableAsStmt) -> None
             tablespace=relation_tablespace(interp, node.into.tableSpaceName),
             access_method=relation_access_method(interp, node.into.accessMethod, False),
         )
-        for name in target_names(node.query):
+        key = qualify(schema, rel.relname)
+        aliases = strings(node.into.colNames)
+        for name in _column_names(interp, key, node.query, aliases, what="table"):
             table.columns[name] = Column(name, UNKNOWN_TYPE, provenance=[interp._prov()])
         table.grants = interp._defaults_for("tables", schema)
         interp.model.tables[table.qualified_name] = table
@@ -152,22 +154,26 @@ def _star_uses(interp: DdlInterpreter) -> dict[int, tuple[View, list[Column]]]:
 
 
 def _column_names(
-    interp: DdlInterpreter, key: str, query: ast.Node, aliases: list[str]
+    interp: DdlInterpreter, key: str, query: ast.Node, aliases: list[str], what: str = "view"
 ) -> list[str]:
-    """The view's column names: the aliases given, then the query's own for the rest, with a
-    ``*`` expanded to the columns it covers now (``view_columns``). Where those are not
-    known the statement is listed (what the view's columns are is then DEFERRED), and
-    where the expansion repeats a name PostgreSQL refuses the view."""
-    interp.views_unknown_columns.discard(key)
+    """The view's (or CREATE TABLE AS's table's) column names: the aliases given, then the
+    query's own for the rest, with a ``*`` expanded to the columns it covers now
+    (``view_columns``; boundary's `create table credential_vault_library as select * from
+    credential_library` had one column `?column?`). Where those are not known the statement
+    is listed (what the columns are is then DEFERRED), and where the expansion repeats a
+    name PostgreSQL refuses the statement."""
+    if what == "view":
+        interp.views_unknown_columns.discard(key)
     if not has_star(query):
         names = target_names(query)
     elif (expanded := output_names(interp, query)) is None:
-        interp.views_unknown_columns.add(key)
+        if what == "view":
+            interp.views_unknown_columns.add(key)
         interp._unapplied(
             "unsupported",
-            f"the columns '*' gives view {key} are not known (it reads a relation or function "
-            "whose columns are not modelled)",
-            effects=[fx.Effect("view", key)],
+            f"the columns '*' gives {what} {key} are not known (it reads a relation or "
+            "function whose columns are not modelled)",
+            effects=[fx.Effect(what if what == "view" else "*", key)],
         )
         names = target_names(query)
     else:
