@@ -19,6 +19,7 @@ import fnmatch
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import pglast
@@ -151,6 +152,23 @@ Row = dict[str, Any]
 def _oid(kind: str, name: str) -> str:
     """A stand-in object id: equal for the same object, comparable across catalog relations."""
     return f"{kind}:{name}"
+
+
+@cache
+def _builtin_procs() -> tuple[Row, ...]:
+    """One pg_proc row for each name of PostgreSQL 15's built-in functions (pg_catalog)."""
+    from schema_audit.sources.ddl.function_schemas import _builtin_names
+
+    namespace = _oid("namespace", "pg_catalog")
+    return tuple(
+        {
+            "oid": _oid("proc", f"pg_catalog.{name}"),
+            "proname": name,
+            "pronamespace": namespace,
+            "prosecdef": False,
+        }
+        for name in sorted(_builtin_names())
+    )
 
 
 class Catalog:
@@ -495,6 +513,15 @@ class Catalog:
         ]
 
     def _pg_proc(self) -> list[Row]:
+        """The history's functions, then PostgreSQL 15's built-in ones by name (one row a
+        name, in pg_catalog): a DO block looping over ``SELECT … FROM pg_proc WHERE proname =
+        'gen_random_uuid'`` to create ``uuidv7()`` found no row and created nothing, so a later
+        ``DEFAULT uuidv7()`` was refused statically though PostgreSQL ran it."""
+        return self._history_procs() + [dict(row) for row in _builtin_procs()]
+
+    def _history_procs(self) -> list[Row]:
+        """The history's functions (``to_regproc`` looks here only: whether a built-in name
+        is overloaded, which makes it NULL, is not known here)."""
         return [
             {
                 "oid": _oid("proc", f.signature),
@@ -941,9 +968,7 @@ class Evaluator:
             return _oid("namespace", text) if text in self.catalog._schemas() else None
         if kind == "role":
             return _oid("role", text) if text in self.catalog.model.roles else None
-        return self.catalog._pg_proc and next(
-            (r["oid"] for r in self.catalog._pg_proc() if r["proname"] == text), None
-        )
+        return next((r["oid"] for r in self.catalog._history_procs() if r["proname"] == text), None)
 
     def _cast(self, value: Any, type_name: ast.TypeName) -> Any:
         names = [n.sval for n in type_name.names]
