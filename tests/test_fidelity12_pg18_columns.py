@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import json
 
-import psycopg
 import pytest
 from cli_runner import run_cli
+from statement_runs import run_each
 
 from schema_audit.modeldiff import diff_models
 from schema_audit.sources import live
@@ -38,14 +38,7 @@ STATEMENTS = [
 def _catalog(make_db) -> tuple:  # type: ignore[no-untyped-def]
     """The database after each statement alone (autocommit: a refused one changes nothing),
     and PostgreSQL's error of each refused one."""
-    dsn = make_db("fid12_pg18")
-    errors: dict[int, str] = {}
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        for number, sql in enumerate(STATEMENTS):
-            try:
-                conn.execute(sql)
-            except psycopg.Error as exc:
-                errors[number] = str(exc).splitlines()[0]
+    dsn, errors = run_each(make_db, "fid12_pg18", STATEMENTS)
     return live.introspect(dsn), errors
 
 

@@ -8,10 +8,8 @@ of the table (fidelity12's notes). Static == live. Real PostgreSQL.
 
 from __future__ import annotations
 
-import psycopg
+from statement_runs import differences, run_each
 
-from schema_audit.modeldiff import diff_models
-from schema_audit.sources import live
 from schema_audit.sources.ddl import interpret
 
 STATEMENTS = [
@@ -29,12 +27,10 @@ STATEMENTS = [
 
 
 def test_a_do_block_over_pg_proc_sees_built_in_functions(make_db) -> None:  # type: ignore[no-untyped-def]
-    dsn = make_db("fid13_pgproc")
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        for sql in STATEMENTS:
-            conn.execute(sql)
+    dsn, errors = run_each(make_db, "fid13_pgproc", STATEMENTS)
+    assert errors == {}
     static = interpret(";\n".join(STATEMENTS) + ";\n")
     assert [u.reason for u in static.unapplied] == []
-    assert [str(d) for d in diff_models(live.introspect(dsn), static)] == []
+    assert differences(dsn, STATEMENTS) == []
     # to_regproc('lower') is NULL: lower is overloaded (and read as unknown statically)
     assert sorted(static.tables) == ["public.own", "public.t"]

@@ -10,13 +10,15 @@ Static == live, and init's spec read back. Real PostgreSQL.
 
 from __future__ import annotations
 
-import json
+from statement_runs import (
+    audit_failures,
+    audit_statuses,
+    differences,
+    init_spec,
+    one_file_history,
+    run_each,
+)
 
-import psycopg
-from cli_runner import run_cli
-
-from schema_audit.modeldiff import diff_models
-from schema_audit.sources import live
 from schema_audit.sources.ddl import interpret
 
 STATEMENTS = [
@@ -38,37 +40,25 @@ STATEMENTS = [
 
 
 def test_dollar_names_are_quoted_as_postgresql_quotes_them(make_db, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    dsn = make_db("fid13_dollar")
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        for sql in STATEMENTS:
-            conn.execute(sql)
+    dsn, errors = run_each(make_db, "fid13_dollar", STATEMENTS)
+    assert errors == {}
     static = interpret(";\n".join(STATEMENTS) + ";\n")
     assert [u.reason for u in static.unapplied] == []
-    assert [str(d) for d in diff_models(live.introspect(dsn), static)] == []
+    assert differences(dsn, STATEMENTS) == []
     assert 'public."f$"("a$" integer)' in {f.signature for f in static.functions.values()}
-    history = tmp_path / "history"
-    history.mkdir()
-    (history / "001.sql").write_text(";\n".join(STATEMENTS) + ";\n")
-    spec = tmp_path / "spec.yaml"
-    proc = run_cli("init", "--dsn", dsn, "-o", spec)
-    assert proc.returncode == 0, proc.stderr
-    proc = run_cli("audit", "-s", spec, "--sql", history, "-f", "json")
-    failed = [f["id"] for f in json.loads(proc.stdout)["findings"] if f["status"] == "FAIL"]
+    failed = audit_failures(init_spec(dsn, tmp_path), one_file_history(tmp_path, STATEMENTS))
     assert failed == [], failed
 
 
 def test_a_view_s_relation_written_bare_is_the_quoted_one(make_db, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """A spec's ``depends_on: [a$b]`` (the stored name, as an earlier init wrote it) is the
     relation the model holds as ``"a$b"``; another name still FAILs."""
-    history = tmp_path / "history"
-    history.mkdir()
-    (history / "001.sql").write_text(";\n".join(STATEMENTS[1:5]) + ";\n")
+    history = one_file_history(tmp_path, STATEMENTS[1:5])
     spec = tmp_path / "spec.yaml"
     spec.write_text(
         "spec_version: 1\nname: dollar\nviews:\n"
         "  v$:\n    depends_on: [a$b]\n"
         "  public.v$:\n    depends_on: [ab]\n"
     )
-    proc = run_cli("audit", "-s", spec, "--sql", history, "-f", "json")
-    findings = [(f["id"], f["status"]) for f in json.loads(proc.stdout)["findings"]]
-    assert [s for i, s in findings if i.startswith("views.")] == ["PASS", "FAIL"], findings
+    findings = audit_statuses(spec, history)
+    assert [s for i, s in findings.items() if i.startswith("views.")] == ["PASS", "FAIL"], findings

@@ -10,13 +10,8 @@ partition of a partition included. Real PostgreSQL.
 
 from __future__ import annotations
 
-import json
+from statement_runs import audit_statuses, differences, one_file_history, run_each
 
-import psycopg
-from cli_runner import run_cli
-
-from schema_audit.modeldiff import diff_models
-from schema_audit.sources import live
 from schema_audit.sources.ddl import interpret
 
 STATEMENTS = [
@@ -42,29 +37,24 @@ STATEMENTS = [
 
 
 def test_alter_table_on_a_partitioned_table_reaches_its_partitions(make_db) -> None:  # type: ignore[no-untyped-def]
-    dsn = make_db("fid13_partalter")
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        for sql in STATEMENTS:
-            conn.execute(sql)
+    dsn, errors = run_each(make_db, "fid13_partalter", STATEMENTS)
+    assert errors == {}
     static = interpret(";\n".join(STATEMENTS) + ";\n")
     assert [u.reason for u in static.unapplied] == []
-    assert [str(d) for d in diff_models(live.introspect(dsn), static)] == []
+    assert differences(dsn, STATEMENTS) == []
     assert list(static.tables["public.p_2_1"].columns) == ["a", "bb", "c", "e", "brand", "n", "g"]
 
 
 def test_a_column_dropped_from_the_parent_is_not_passed_on_a_partition(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """A spec requiring the partition's dropped column PASSed (false PASS); one requiring the
     added column FAILed."""
-    history = tmp_path / "history"
-    history.mkdir()
-    (history / "001.sql").write_text(";\n".join(STATEMENTS[1:3] + STATEMENTS[7:8]) + ";\n")
+    history = one_file_history(tmp_path, STATEMENTS[1:3] + STATEMENTS[7:8])
     (history / "002.sql").write_text("ALTER TABLE p DROP COLUMN e;\n")
     spec = tmp_path / "spec.yaml"
     spec.write_text(
         "spec_version: 1\nname: parts\ntables:\n"
         "  p_1:\n    columns:\n      e: {type: integer}\n      n: {type: integer, nullable: false}\n"
     )
-    proc = run_cli("audit", "-s", spec, "--sql", history, "-f", "json")
-    findings = {f["id"]: f["status"] for f in json.loads(proc.stdout)["findings"]}
+    findings = audit_statuses(spec, history)
     assert findings["tables.p_1.columns.e"] == "FAIL", findings
     assert findings["tables.p_1.columns.n"] == "PASS", findings

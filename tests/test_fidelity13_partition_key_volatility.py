@@ -9,13 +9,8 @@ reference (static == live). Real PostgreSQL.
 
 from __future__ import annotations
 
-import json
+from statement_runs import audit_statuses, differences, one_file_history, run_each
 
-import psycopg
-from cli_runner import run_cli
-
-from schema_audit.modeldiff import diff_models
-from schema_audit.sources import live
 from schema_audit.sources.ddl import interpret
 
 STATEMENTS = [
@@ -47,43 +42,27 @@ STATEMENTS = [
 REFUSED = [0, 2, 3, 5, 7, 9, 10, 13, 17, 19]
 
 
-def _catalog(make_db) -> tuple:  # type: ignore[no-untyped-def]
-    dsn = make_db("fid13_pkey")
-    errors: dict[int, str] = {}
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        for number, sql in enumerate(STATEMENTS):
-            try:
-                conn.execute(sql)
-            except psycopg.Error as exc:
-                errors[number] = str(exc).splitlines()[0]
-    return live.introspect(dsn), errors
-
-
 def test_static_refuses_the_partition_keys_postgresql_refuses(make_db) -> None:  # type: ignore[no-untyped-def]
-    catalog, errors = _catalog(make_db)
+    dsn, errors = run_each(make_db, "fid13_pkey", STATEMENTS)
     assert sorted(errors) == REFUSED, errors  # PostgreSQL 15 (this cluster's)
     assert set(errors.values()) == {
         "functions in partition key expression must be marked IMMUTABLE"
     }
+    assert differences(dsn, STATEMENTS) == []
     static = interpret(";\n".join(STATEMENTS) + ";\n")
-    assert [str(d) for d in diff_models(catalog, static)] == []
     refused = {u.line: u.reason for u in static.unapplied if u.kind == "error"}
     assert sorted(refused) == [n + 1 for n in REFUSED], refused
     assert set(refused.values()) == {errors[0]}
 
 
 def test_a_refused_partition_key_is_deferred_not_passed(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    history = tmp_path / "history"
-    history.mkdir()
-    (history / "001.sql").write_text(STATEMENTS[0] + ";\n" + STATEMENTS[1] + ";\n")
+    history = one_file_history(tmp_path, STATEMENTS[:2])
     spec = tmp_path / "spec.yaml"
     spec.write_text(
         "spec_version: 1\nname: pkey\ntables:\n"
         "  day_tz:\n    columns:\n      at: {type: timestamp with time zone}\n"
         "  day_plain:\n    columns:\n      at: {type: timestamp without time zone}\n"
     )
-    proc = run_cli("audit", "-s", spec, "--sql", history, "-f", "json")
-    assert proc.returncode != 2, proc.stdout + proc.stderr
-    findings = {f["id"]: f["status"] for f in json.loads(proc.stdout)["findings"]}
+    findings = audit_statuses(spec, history)
     assert findings["tables.day_tz"] == "DEFERRED", findings
     assert findings["tables.day_plain"] == "PASS", findings

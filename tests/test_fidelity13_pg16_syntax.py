@@ -10,13 +10,8 @@ PostgreSQL.
 
 from __future__ import annotations
 
-import json
+from statement_runs import audit_statuses, differences, one_file_history, run_each
 
-import psycopg
-from cli_runner import run_cli
-
-from schema_audit.modeldiff import diff_models
-from schema_audit.sources import live
 from schema_audit.sources.ddl import interpret
 
 STATEMENTS = [
@@ -40,35 +35,24 @@ REFUSED = [1, 2, 3, 4, 5, 6, 7, 8]
 
 
 def test_static_refuses_a_subquery_in_from_without_alias(make_db) -> None:  # type: ignore[no-untyped-def]
-    dsn = make_db("fid13_pg16")
-    errors: dict[int, str] = {}
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        for number, sql in enumerate(STATEMENTS):
-            try:
-                conn.execute(sql)
-            except psycopg.Error as exc:
-                errors[number] = str(exc).splitlines()[0]
+    dsn, errors = run_each(make_db, "fid13_pg16", STATEMENTS)
     assert sorted(errors) == REFUSED, errors  # PostgreSQL 15 (this cluster's)
     assert errors[4] == "VALUES in FROM must have an alias"
+    assert differences(dsn, STATEMENTS) == []
     static = interpret(";\n".join(STATEMENTS) + ";\n")
-    assert [str(d) for d in diff_models(live.introspect(dsn), static)] == []
     refused = {u.line: u.reason for u in static.unapplied if u.kind == "error"}
     assert sorted(refused) == [n + 1 for n in REFUSED], refused
     assert all(refused[n + 1].startswith(errors[n]) for n in REFUSED), refused
 
 
 def test_a_refused_subquery_statement_is_deferred_not_passed(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    history = tmp_path / "history"
-    history.mkdir()
-    (history / "001.sql").write_text(";\n".join(STATEMENTS[:3]) + ";\n")
+    history = one_file_history(tmp_path, STATEMENTS[:3])
     spec = tmp_path / "spec.yaml"
     spec.write_text(
         "spec_version: 1\nname: pg16\ntables:\n"
         "  src:\n    columns:\n      a: {type: integer}\n"
         "  t2:\n    columns:\n      n: {type: bigint}\n"
     )
-    proc = run_cli("audit", "-s", spec, "--sql", history, "-f", "json")
-    assert proc.returncode != 2, proc.stdout + proc.stderr
-    findings = {f["id"]: f["status"] for f in json.loads(proc.stdout)["findings"]}
+    findings = audit_statuses(spec, history)
     assert findings["tables.t2"] == "DEFERRED", findings
     assert findings["tables.src"] == "PASS", findings

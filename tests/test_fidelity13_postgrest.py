@@ -7,24 +7,26 @@ database, read back, and compared with the static reading of the same text. Real
 
 from __future__ import annotations
 
-import json
+from pathlib import Path
 
-import psycopg
-from cli_runner import run_cli
+from statement_runs import audit_failures, differences, init_spec, one_file_history, run_each
 
-from schema_audit.modeldiff import diff_models
-from schema_audit.sources import live
 from schema_audit.sources.ddl import interpret
 
 
 def _differences(make_db, statements: list[str]) -> list[str]:  # type: ignore[no-untyped-def]
-    dsn = make_db("fid13_postgrest")
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        for sql in statements:
-            conn.execute(sql)
+    dsn, errors = run_each(make_db, "fid13_postgrest", statements)
+    assert errors == {}
     static = interpret(";\n".join(statements) + ";\n")
     assert [u.reason for u in static.unapplied] == []
-    return [str(d) for d in diff_models(live.introspect(dsn), static)]
+    return differences(dsn, statements)
+
+
+def _database_spec(make_db, tmp_path: Path, statements: list[str]) -> tuple[Path, Path]:  # type: ignore[no-untyped-def]
+    """(init --dsn's spec of the database the statements make, the history of them)."""
+    dsn, errors = run_each(make_db, "fid13_spec", statements)
+    assert errors == {}
+    return init_spec(dsn, tmp_path), one_file_history(tmp_path, statements)
 
 
 def test_a_type_written_in_pg_catalog_is_not_searched(make_db) -> None:  # type: ignore[no-untyped-def]
@@ -83,21 +85,11 @@ def test_a_domain_over_a_domain_s_check_is_read_as_stored(make_db, tmp_path) -> 
     the catalog's in ``diff`` and in the audit both ways. A cast to another type still
     counts."""
     assert _differences(make_db, DOMAINS) == []
-    dsn = make_db("fid13_domains")
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        for sql in DOMAINS:
-            conn.execute(sql)
-    history = tmp_path / "history"
-    history.mkdir()
-    (history / "001.sql").write_text(";\n".join(DOMAINS) + ";\n")
-    spec = tmp_path / "spec.yaml"
-    assert run_cli("init", "--dsn", dsn, "-o", spec).returncode == 0
-    proc = run_cli("audit", "-s", spec, "--sql", history, "-f", "json")
-    failed = [f["id"] for f in json.loads(proc.stdout)["findings"] if f["status"] == "FAIL"]
+    spec, history = _database_spec(make_db, tmp_path, DOMAINS)
+    failed = audit_failures(spec, history)
     assert failed == [], failed
     spec.write_text(spec.read_text().replace("((VALUE)::bigint > 0)", "((VALUE)::smallint > 0)", 1))
-    proc = run_cli("audit", "-s", spec, "--sql", history, "-f", "json")
-    failed = [f["id"] for f in json.loads(proc.stdout)["findings"] if f["status"] == "FAIL"]
+    failed = audit_failures(spec, history)
     assert failed == ["domains.test.i2"], failed
 
 
@@ -141,23 +133,13 @@ def test_a_grant_to_the_named_owner_is_deferred_not_failed(make_db, tmp_path) ->
     DEFERRED), as ``exactly: privileges`` does for tables: functions, schemas, sequences,
     views, enums and domains FAILed ``postgres EXECUTE not in the spec`` (trial14). A grant
     to another role still FAILs."""
-    dsn = make_db("fid13_ownergrants")
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        for sql in OWNER_GRANTS:
-            conn.execute(sql)
-    history = tmp_path / "history"
-    history.mkdir()
-    (history / "001.sql").write_text(";\n".join(OWNER_GRANTS) + ";\n")
-    spec = tmp_path / "spec.yaml"
-    assert run_cli("init", "--dsn", dsn, "-o", spec).returncode == 0
-    proc = run_cli("audit", "-s", spec, "--sql", history, "-f", "json")
-    failed = [f["id"] for f in json.loads(proc.stdout)["findings"] if f["status"] == "FAIL"]
+    spec, history = _database_spec(make_db, tmp_path, OWNER_GRANTS)
+    failed = audit_failures(spec, history)
     assert failed == [], failed
     (history / "002.sql").write_text(
         "GRANT EXECUTE ON FUNCTION s.g() TO pg_monitor;\nGRANT USAGE ON SCHEMA s TO pg_monitor;\n"
     )
-    proc = run_cli("audit", "-s", spec, "--sql", history, "-f", "json")
-    failed = [f["id"] for f in json.loads(proc.stdout)["findings"] if f["status"] == "FAIL"]
+    failed = audit_failures(spec, history)
     assert sorted(failed) == ["functions.s.g", "schemas.s"], failed
 
 
@@ -176,21 +158,11 @@ def test_a_tsvector_default_is_read_as_stored(make_db, tmp_path) -> None:  # typ
     ``'''a'' ''b'':1'::tsvector``), also under a domain: the history's default and the
     catalog's differed in ``diff`` and the audit. Another tsvector still FAILs."""
     assert _differences(make_db, TSVECTORS) == []
-    dsn = make_db("fid13_tsvector")
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        for sql in TSVECTORS:
-            conn.execute(sql)
-    history = tmp_path / "history"
-    history.mkdir()
-    (history / "001.sql").write_text(";\n".join(TSVECTORS) + ";\n")
-    spec = tmp_path / "spec.yaml"
-    assert run_cli("init", "--dsn", dsn, "-o", spec).returncode == 0
-    proc = run_cli("audit", "-s", spec, "--sql", history, "-f", "json")
-    failed = [f["id"] for f in json.loads(proc.stdout)["findings"] if f["status"] == "FAIL"]
+    spec, history = _database_spec(make_db, tmp_path, TSVECTORS)
+    failed = audit_failures(spec, history)
     assert failed == [], failed
     (history / "002.sql").write_text(
         "ALTER TABLE test.docs ALTER COLUMN plain SET DEFAULT 'a:1';\n"
     )
-    proc = run_cli("audit", "-s", spec, "--sql", history, "-f", "json")
-    failed = [f["id"] for f in json.loads(proc.stdout)["findings"] if f["status"] == "FAIL"]
+    failed = audit_failures(spec, history)
     assert failed == ["tables.test.docs.columns.plain"], failed
