@@ -18,7 +18,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from schema_audit.model import DomainType
-from schema_audit.pgparse import deparse, parse_sql
 from schema_audit.sqlnorm import canonical_type
 
 _TYPMOD = re.compile(r"\(\d+(?:,\s*\d+)?\)")
@@ -46,6 +45,10 @@ def without_value_casts(body: str, base: str) -> str:
     written when it does not parse or holds none."""
     if "::" not in body and "CAST" not in body.upper():
         return body
+    # imported here: a live audit of a spec without such a CHECK never loads the parser
+    # (tests/test_cli_startup.py)
+    from schema_audit.pgparse import deparse, parse_sql
+
     try:
         stmt: Any = parse_sql(f"SELECT {body}")[0].stmt
     except Exception:  # (pglast's ParseError, or the depth guard's): compared as written
@@ -83,6 +86,8 @@ def _kept(node: Any, base: str) -> Any:
     fields = [getattr(f, "sval", None) for f in node.arg.fields or ()]
     if [str(f).lower() for f in fields] != ["value"] or node.typeName.arrayBounds:
         return node
+    from schema_audit.pgparse import deparse
+
     written = deparse(node.typeName)
     try:
         cast_to = _TYPMOD.sub("", canonical_type(written))

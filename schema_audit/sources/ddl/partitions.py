@@ -37,6 +37,10 @@ if TYPE_CHECKING:
 
 
 def partitions_of(interp: DdlInterpreter, parent: Table) -> list[Table]:
+    """The partitions directly below ``parent``: none unless it is partitioned, without a
+    walk of every table (a RENAME COLUMN asks on every table; tests/test_resource_limits.py)."""
+    if parent.kind != "partitioned":
+        return []
     return [t for t in interp.model.tables.values() if t.partition_of == parent.qualified_name]
 
 
