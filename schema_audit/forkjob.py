@@ -8,12 +8,12 @@ this process does the rest. The result must be what this process would have made
 the caller splits work whose pieces do not depend on each other and joins them in order.
 
 Never silent, never different: where a fork is not safe (not Linux: macOS's system
-libraries may crash a forked child; another thread: a fork copies no thread, whatever
-lock it held) or is refused (a process or memory limit), :func:`start` returns None and
-the caller does the work itself; a child that fails, dies or is killed gives no result
-(:meth:`Job.result` returns None) and the caller does that part itself, the same way. A
-caller ends every job it started (:meth:`Job.end`, on its error paths too), so no process
-outlives the command.
+libraries may crash a forked child; another thread: a fork copies no thread, whatever lock
+it held), pays nothing (one core allowed: :func:`cores`) or is refused (a process or memory
+limit), :func:`start` returns None and the caller does the work itself; a child that fails,
+dies or is killed gives no result (:meth:`Job.result` returns None) and the caller does
+that part itself, the same way. A caller ends every job it started (:meth:`Job.end`, on its
+error paths too), so no process outlives the command.
 
 The pipe and stdio helpers here also serve the live read's child (``sources/live_child``).
 """
@@ -39,6 +39,17 @@ def safe() -> bool:
     import threading
 
     return sys.platform.startswith("linux") and threading.active_count() == 1
+
+
+def cores() -> int:
+    """The cores this process may run on. A CI runner or a container may allow one
+    (``taskset -c 0``, a cgroup's cpuset): a child and this process there only take turns,
+    and the fork's own cost (its start, copy-on-write faults, the hand-over) is the whole
+    difference, so :func:`start` then declines and the caller does the work itself."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not Linux: safe() refuses the fork anyway
+        return os.cpu_count() or 1
 
 
 def above_stdio(fd: int) -> int:
@@ -188,7 +199,7 @@ def start_pieces(work: Callable[[], Iterable[bytes]]) -> Job | None:
 
 
 def _fork(work: Callable[[], Any], in_pieces: bool) -> Job | None:
-    if not safe():
+    if not safe() or cores() < 2:
         return None
     collect()
     opened: list[int] = []

@@ -188,6 +188,24 @@ def test_a_job_is_refused_with_another_thread_and_gives_none_when_its_child_fail
             os.waitpid(pid, os.WNOHANG)
 
 
+def test_no_job_where_one_core_is_allowed() -> None:
+    """On one allowed core (``taskset -c 0``, a container's cpuset) a child and this process
+    only take turns: no job is started (init's entries, inspect's JSON and the audit's split
+    are then done in process), where the same process forked one before."""
+    code = (
+        "import os\n"
+        "from schema_audit import forkjob\n"
+        "job = forkjob.start(lambda: 7)\n"
+        "before = job is not None and job.result()\n"
+        "os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})\n"
+        "print(before, forkjob.cores(), forkjob.start(lambda: 7),"
+        " forkjob.start_pieces(lambda: [b'x']))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["7", "1", "None", "None"]
+
+
 # inspect's JSON of a database, batches of 30 tables (more than the model has fields: the
 # 240 tables make 9 batches, the later half encoded by a child); prints the text's digest,
 # whether a child was forked and whether one was left. ``mode`` as PROBE's, and "stopped" (the writer

@@ -2846,11 +2846,12 @@ PROTECTIONS = [
         "tests/test_split_judging.py::test_the_child_s_share_is_what_the_whole_audit_judged",
     ),
     Protection(
-        "audit-split-needs-a-second-core",
-        "schema_audit/audit/split.py",
-        "    if len(spec.requirements) < MIN_REQUIREMENTS or _cores() < 2:",
-        "    if len(spec.requirements) < MIN_REQUIREMENTS:",
-        "tests/test_split_judging.py::test_no_fork_where_a_thread_runs_or_one_core_is_allowed",
+        "forkjob-declines-on-one-core",
+        "schema_audit/forkjob.py",
+        "    if not safe() or cores() < 2:",
+        "    if not safe():",
+        "tests/test_forkjob.py::test_no_job_where_one_core_is_allowed"
+        " tests/test_split_judging.py::test_no_fork_where_a_thread_runs_or_one_core_is_allowed",
     ),
     Protection(
         "audit-split-only-for-the-verdict-line",

@@ -38,12 +38,12 @@ that does not hold, one pass after the child answered, as before).
 from __future__ import annotations
 
 import operator
-import os
 import pickle
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from schema_audit import forkjob
 from schema_audit.audit import engine
 from schema_audit.audit.context import AuditContext
 from schema_audit.audit.findings import Finding
@@ -181,7 +181,7 @@ def prepare(spec: Spec, rules: bool = True) -> None:
     for the model's (init's spec lists every table)."""
     _PLANNED.clear()
     requirements = spec.requirements
-    if len(requirements) < MIN_REQUIREMENTS or _cores() < 2:
+    if len(requirements) < MIN_REQUIREMENTS or forkjob.cores() < 2:
         return
     tables = len({req.table for req in requirements} - {None})
     share = _share(len(requirements), tables, len(spec.waivers), rules, live=True)
@@ -361,15 +361,6 @@ class Shared:
         self._job.end()
 
 
-def _cores() -> int:
-    """The cores this process may run on (a CI runner or container may allow one: two
-    processes there only take turns, and the fork's own cost is the whole difference)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # not Linux: forkjob refuses the fork anyway
-        return os.cpu_count() or 1
-
-
 def start(
     spec: Spec, model: SchemaModel, source_kind: str, rules: bool, explicit: int | None = None
 ) -> Shared | None:
@@ -377,10 +368,8 @@ def start(
     this process runs the rule pack meanwhile; ``explicit``: how many of the requirements
     are the spec's own, the rest stamped by its selectors)."""
     prepared = _prepared(spec, model, source_kind, explicit, rules)
-    if len(spec.requirements) < MIN_REQUIREMENTS or _cores() < 2:
-        return None
-    from schema_audit import forkjob
-
+    if len(spec.requirements) < MIN_REQUIREMENTS:
+        return None  # (on one allowed core forkjob.start declines: judged here)
     if prepared is None:
         # the context's walks of the whole spec before the fork, not once on each side: its
         # requirements by id and by kind, and the aliases index checks read (≈ 0.02 CPU s)
