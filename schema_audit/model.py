@@ -628,6 +628,18 @@ class Role:
     inherit: bool = True  # rolinherit: memberships pass privileges on without SET ROLE
     # parent role -> (inherit, set) where a membership says so (PostgreSQL 16+, GRANT … WITH …)
     membership_options: dict[str, tuple[bool, bool]] = field(default_factory=dict)
+    # a static reading met it only as the grantee of GRANT role TO: the history assumes it
+    # exists (PostgreSQL refuses a GRANT to a missing role), so it may be the one running
+    # the history (supabase/postgres: `GRANT supabase_auth_admin TO postgres`)
+    assumed: bool = False
+
+
+def history_creates(model: SchemaModel, role: str) -> bool:
+    """Whether a static reading's history CREATEs ``role`` (ROLE / USER / GROUP), which
+    makes it a role other than the one running the history; a role it only GRANTs a role
+    to is in ``model.roles`` too (``Role.assumed``) and may run it."""
+    found = model.roles.get(role)
+    return found is not None and not found.assumed
 
 
 @dataclass(slots=True)

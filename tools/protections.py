@@ -2306,7 +2306,7 @@ PROTECTIONS = [
     Protection(
         "history-created-role-does-not-run-it",
         "schema_audit/audit/privileges.py",
-        '    return role != "public" and role not in model.roles',
+        '    return role != "public" and not history_creates(model, role)',
         '    return role != "public"',
         "tests/test_fidelity12_runner_usage.py",
     ),
@@ -3006,6 +3006,27 @@ PROTECTIONS = [
         'grant.runner = f"-{grant.grantee}"',
         "pass",
         "tests/test_realworld_trial14.py::test_owner_to_from_the_runner_leaves_its_grants_to_the_runner_s_world",
+    ),
+    Protection(
+        "granted-role-grantee-may-run-the-history",
+        "schema_audit/sources/ddl/roles.py",
+        "Role(grantee.rolename, assumed=True)",
+        "Role(grantee.rolename)",
+        "tests/test_roles15_granted_runner.py",
+    ),
+    Protection(
+        "may-run-excludes-only-created-roles",
+        "schema_audit/audit/privileges.py",
+        'return role != "public" and not history_creates(model, role)',
+        'return role != "public" and role not in model.roles',
+        "tests/test_roles15_granted_runner.py::test_a_role_granted_a_role_may_still_own_the_schema",
+    ),
+    Protection(
+        "owner-to-runner-may-be-granted-a-role",
+        "schema_audit/sources/ddl/owner_acl.py",
+        "and not history_creates(interp.model, grant.grantee)",
+        "and grant.grantee not in interp.model.roles",
+        "tests/test_roles15_granted_runner.py::test_owner_to_from_a_runner_granted_a_role",
     ),
     Protection(
         "quote-ident-quotes-dollar",

@@ -24,6 +24,7 @@ from schema_audit.model import (
     Sequence,
     Table,
     held,
+    history_creates,
     qualify,
 )
 
@@ -185,8 +186,9 @@ def may_run(model: SchemaModel, role: str) -> bool:
     """Whether ``role`` may be the one that runs a history read statically, and so own what
     it creates without naming an owner: any role but PUBLIC and those the history creates
     (supabase/auth, run as postgres, owns its schema auth; a role granted table privileges
-    has USAGE on it then)."""
-    return role != "public" and role not in model.roles
+    has USAGE on it then). A role the history only GRANTs a role to may run it (supabase/
+    postgres: `GRANT supabase_auth_admin TO postgres`, postgres never created)."""
+    return role != "public" and not history_creates(model, role)
 
 
 def _runner_decides(model: SchemaModel, owner: str | None, role: str) -> bool:

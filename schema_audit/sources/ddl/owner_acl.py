@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from schema_audit.model import Grant, Table
+from schema_audit.model import Grant, Table, history_creates
 
 if TYPE_CHECKING:
     from schema_audit.sources.ddl.interpreter import DdlInterpreter
@@ -45,8 +45,7 @@ def pass_acl(interp: DdlInterpreter, grants: list[Grant], old: str | None, new: 
         if (
             grant.runner is None
             and grant.grantee not in ("public", new)
-            and grant.grantee
-            not in interp.model.roles  # a role the history creates: not its runner
+            and not history_creates(interp.model, grant.grantee)  # those are not its runner
             and interp._may_run(grant.grantee)
         ):
             grant.runner = f"-{grant.grantee}"

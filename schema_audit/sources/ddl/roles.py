@@ -44,7 +44,9 @@ def grant_role(interp: DdlInterpreter, node: ast.GrantRoleStmt) -> None:
         o.defname: bool(getattr(o.arg, "boolval", True)) for o in node.opt or () if o.defname
     }
     for grantee in node.grantee_roles or ():
-        role = interp.model.roles.setdefault(grantee.rolename, Role(grantee.rolename))
+        role = interp.model.roles.get(grantee.rolename)
+        if role is None:  # not created by the history: it exists already, maybe its runner
+            role = interp.model.roles[grantee.rolename] = Role(grantee.rolename, assumed=True)
         for name in granted:
             if node.is_grant and name not in role.member_of:
                 role.member_of.append(name)
