@@ -15,28 +15,18 @@ from __future__ import annotations
 
 import json
 
-import psycopg
 import yaml
 from cli_runner import run_cli
 from init_mutations import audit_report, failing_ids, static_init_spec
-
-
-def _runner(pg_server) -> str:  # type: ignore[no-untyped-def]
-    with psycopg.connect(pg_server.admin_dsn) as conn:
-        row = conn.execute("SELECT current_user").fetchone()
-    assert row is not None
-    return str(row[0])
+from test_fidelity12_runner_usage import _runner
 
 
 def _history(runner: str, body: str) -> str:
     """``body`` after supabase's preamble: a role it creates (if missing: roles are the
     cluster's), granted to the runner, which the history never creates."""
     return f"""
-DO $$ BEGIN
-  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'roles15_admin') THEN
-    CREATE ROLE roles15_admin;
-  END IF;
-END $$;
+DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'roles15_admin')
+THEN CREATE ROLE roles15_admin; END IF; END $$;
 CREATE SCHEMA roles15_auth;
 GRANT roles15_admin TO "{runner}";
 {body}"""
