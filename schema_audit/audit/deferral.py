@@ -170,15 +170,11 @@ def defer(finding: Finding, statements: list[UnappliedStatement], what: str) -> 
     )
 
 
-def defer_requirement(finding: Finding, req: Requirement, model: SchemaModel) -> Finding:
-    """``finding`` of ``req`` DEFERRED when an unapplied statement may change what it reads."""
-    return Deferrals(model).requirement(finding, req)
-
-
 class Deferrals:
-    """:func:`defer_requirement` for every requirement of one audit (``AuditContext.deferral``),
-    with the model's unapplied statements digested once (:func:`_digest`): their open
-    effects, and the targets a runner's bookkeeping table reaches.
+    """Each requirement's finding of one audit (``AuditContext.deferral``) DEFERRED when an
+    unapplied statement may change what it reads, with the model's unapplied statements
+    digested once (:func:`_digest`): their open effects, and the targets a runner's
+    bookkeeping table reaches.
 
     Why: every static read of a runner's layout (flyway, diesel …) holds that table's
     statement, so each of a spec's requirements is asked (44,647 with init's 1,000-table
@@ -196,7 +192,8 @@ class Deferrals:
         self._facets: dict[str, Callable[[Requirement], list[Facet]] | None] = {}
 
     def requirement(self, finding: Finding, req: Requirement) -> Finding:
-        """``finding`` of ``req``, DEFERRED as :func:`defer_requirement` makes it."""
+        """``finding`` of ``req``, DEFERRED when a statement with an open effect on one of
+        its facets (:func:`requirement_facets`) may change it."""
         if not self._open:
             return finding  # no statement with an open effect: none can match
         facets = self._facets_of(req)

@@ -15,8 +15,8 @@ requirement under an absent table or view is NOT_APPLICABLE (``engine._is_absent
 parent's id). The child checks that the cut keeps both within one side (no id on both
 sides, no requirement whose parent is judged on the other side; a finding is about its
 requirement's table: ``findings.finding_for``); where it does not, it answers so and this
-process judges the whole spec itself, as it does when no fork is safe (``forkjob.start``
-None: not Linux, another thread) or no second core is allowed (``sched_getaffinity``),
+process judges the whole spec itself, as it does when no fork is safe or worth it
+(``forkjob.start`` None: not Linux, another thread, one allowed core: ``forkjob.cores``),
 when the child fails or dies (its error is then this process's own, worded as an
 in-process audit words it), and below :data:`MIN_REQUIREMENTS`, where the fork's own cost
 (≈ 4 ms, and the pages both processes then copy) is more than half the judging.
@@ -134,10 +134,19 @@ def cut(
     if got is None:
         return None
     k, head = got
+    mine, theirs = _stamped_sides(stamped, head)
+    return requirements[k:n] + mine, requirements[:k] + theirs
+
+
+def _stamped_sides(
+    stamped: list[Requirement], head: set[str | None]
+) -> tuple[list[Requirement], list[Requirement]]:
+    """(this process's, the child's) of the requirements selectors stamped, in their order:
+    each to its table's side (the child's tables are ``head``)."""
     to_child = [req.table in head for req in stamped]
     return (
-        requirements[k:n] + [r for r, c in zip(stamped, to_child, strict=True) if not c],
-        requirements[:k] + [r for r, c in zip(stamped, to_child, strict=True) if c],
+        [r for r, c in zip(stamped, to_child, strict=True) if not c],
+        [r for r, c in zip(stamped, to_child, strict=True) if c],
     )
 
 
@@ -225,9 +234,7 @@ def _prepared(
     if judged is not planned and not all(map(operator.is_, judged[:n], planned)):
         return None
     stamped = judged[n:]
-    to_child = [req.table in plan.head for req in stamped]
-    mine = [r for r, c in zip(stamped, to_child, strict=True) if not c]
-    theirs = [r for r, c in zip(stamped, to_child, strict=True) if c]
+    mine, theirs = _stamped_sides(stamped, plan.head)
     if not _stamped_hold(plan, mine, theirs):
         return None
     their_ids = plan.ids[1]
