@@ -29,8 +29,7 @@ def base_type(domains: Mapping[str, DomainType], type_text: str) -> str:
     seen: set[str] = set()
     while type_text not in seen:
         seen.add(type_text)
-        key = type_text if "." in type_text else f"public.{type_text}"
-        inner = domains.get(key)
+        inner = domains.get(_domain_key(type_text))
         if inner is None:
             break
         type_text = inner.type
@@ -100,5 +99,10 @@ def value_type(domains: Mapping[str, DomainType], column_type: str) -> str:
     """The type a column's DEFAULT literal is read as: the base type under a domain of
     ``domains`` (PostgREST's ``tsvector_not_empty DEFAULT '.'`` is stored as a tsvector
     literal), else the column's type as it is."""
-    key = column_type if "." in column_type else f"public.{column_type}"
-    return base_type(domains, column_type) if key in domains else column_type
+    return base_type(domains, column_type) if _domain_key(column_type) in domains else column_type
+
+
+def _domain_key(type_text: str) -> str:
+    """The key of ``model.domains`` a type written ``type_text`` would be (a bare name in
+    public)."""
+    return type_text if "." in type_text else f"public.{type_text}"

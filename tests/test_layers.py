@@ -38,8 +38,8 @@ LAYERS: dict[str, int] = {
     "schema_audit.pgparse": 0,  # every pglast parse, depth-checked (issue 21)
     "schema_audit.pgvisit": 0,  # finding nodes in pglast trees with pglast's Visitor (issue 12)
     "schema_audit.ident": 0,  # identifiers as PostgreSQL stores them (issue 14)
-    "schema_audit.domaincheck": 0,
-    "schema_audit.tsvectortext": 0,  # tsvector constants as PostgreSQL prints the stored value  # domain CHECKs as stored: VALUE's casts to the base type
+    "schema_audit.domaincheck": 0,  # domain CHECKs as stored: VALUE's casts to the base type
+    "schema_audit.tsvectortext": 0,  # tsvector constants as PostgreSQL prints the stored value
     "schema_audit.registry": 0,  # what the rule, lint-rule and probe registries share
     "schema_audit.gcpause": 0,  # pausing the cyclic garbage collector around large builds
     "schema_audit.forkjob": 0,  # work handed to a forked child, its value handed back
