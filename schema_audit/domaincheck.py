@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from schema_audit.model import DomainType
-from schema_audit.sqlnorm import canonical_type
+from schema_audit.sqlnorm import canonical_type, without_casts
 
 _TYPMOD = re.compile(r"\(\d+(?:,\s*\d+)?\)")
 
@@ -52,47 +52,34 @@ def without_value_casts(body: str, base: str) -> str:
         stmt: Any = parse_sql(f"SELECT {body}")[0].stmt
     except Exception:  # (pglast's ParseError, or the depth guard's): compared as written
         return body
-    if not _drop(stmt, base):
+    dropped: list[Any] = []
+
+    def value_cast(cast: Any) -> bool:
+        if _is_value_cast_to(cast, base):
+            dropped.append(cast)
+            return True
+        return False
+
+    stmt = without_casts(stmt, value_cast)
+    if not dropped:
         return body
     return deparse(stmt.targetList[0].val)
 
 
-def _drop(node: Any, base: str) -> bool:
-    """Replace, below ``node``, each ``VALUE::base`` by VALUE; whether any was."""
-    changed = False
-    for attr in getattr(node, "__slots__", ()):
-        value = getattr(node, attr, None)
-        if isinstance(value, tuple):
-            items = tuple(_kept(item, base) for item in value)
-            if any(a is not b for a, b in zip(items, value, strict=True)):
-                setattr(node, attr, items)
-                changed = True
-            changed = any([_drop(item, base) for item in items]) or changed
-        elif hasattr(value, "__slots__"):
-            kept = _kept(value, base)
-            if kept is not value:
-                setattr(node, attr, kept)
-                changed = True
-            changed = _drop(kept, base) or changed
-    return changed
-
-
-def _kept(node: Any, base: str) -> Any:
-    """VALUE for ``VALUE::base``, else ``node``."""
-    name = type(node).__name__
-    if name != "TypeCast" or type(node.arg).__name__ != "ColumnRef":
-        return node
-    fields = [getattr(f, "sval", None) for f in node.arg.fields or ()]
-    if [str(f).lower() for f in fields] != ["value"] or node.typeName.arrayBounds:
-        return node
+def _is_value_cast_to(cast: Any, base: str) -> bool:
+    """Whether ``cast`` (a TypeCast) is ``VALUE::base``."""
+    if type(cast.arg).__name__ != "ColumnRef" or cast.typeName.arrayBounds:
+        return False
+    fields = [getattr(f, "sval", None) for f in cast.arg.fields or ()]
+    if [str(f).lower() for f in fields] != ["value"]:
+        return False
     from schema_audit.pgparse import deparse
 
-    written = deparse(node.typeName)
     try:
-        cast_to = _TYPMOD.sub("", canonical_type(written))
+        cast_to = _TYPMOD.sub("", canonical_type(deparse(cast.typeName)))
     except ValueError:
-        return node
-    return node.arg if cast_to == base else node
+        return False
+    return cast_to == base
 
 
 def value_type(domains: Mapping[str, DomainType], column_type: str) -> str:

@@ -23,7 +23,8 @@ from __future__ import annotations
 import copy
 import functools
 import re
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from schema_audit import sqltime
 from schema_audit.byteatext import canonical_bytea
@@ -58,7 +59,7 @@ else:  # a live audit whose texts are equal as written never loads pglast
         "ast A_Expr_Kind BoolExprType CoercionForm deparse parse_sql find_all one_line",
     )
 
-_TYPE_NAMES = {
+BUILTIN_TYPE_NAMES = {
     "int4": "integer",
     "int": "integer",
     "integer": "integer",
@@ -112,8 +113,8 @@ def format_typename(node: ast.TypeName) -> str:
     mods = _typmod_values(node)
     if base == "bpchar" and schema is None and not mods:
         text = "bpchar"  # a bare bpchar has no length; format_type prints it so
-    elif schema in (None, "pg_catalog") and base in _TYPE_NAMES:
-        canonical = _TYPE_NAMES[base]
+    elif schema in (None, "pg_catalog") and base in BUILTIN_TYPE_NAMES:
+        canonical = BUILTIN_TYPE_NAMES[base]
         if canonical.startswith(("timestamp", "time ")) and mods:
             word, _, zone = canonical.partition(" ")
             text = f"{word}({mods[0]}) {zone}"
@@ -891,7 +892,7 @@ def canonical_query(text: str, loose: bool = False) -> str:
         _catalog_spelling(tree)
         tree = _normalize(tree)
         if loose:
-            tree = _without_casts(tree)
+            tree = without_casts(tree)
         relations = find_all(tree, ast.RangeVar)
         if len(relations) == 1 and len(find_all(tree, ast.SelectStmt)) == 1:
             rv = relations[0]
@@ -922,18 +923,23 @@ def _catalog_spelling(tree) -> None:
             clause.collname = names[1:]
 
 
-def _without_casts(node):
-    """``node`` with each ``x::type`` replaced by ``x``."""
+def without_casts(node, dropped: Callable[[Any], bool] | None = None):
+    """``node`` with each ``x::type`` replaced by ``x``; with ``dropped``, only the casts
+    it accepts (a domain's CHECK drops VALUE's cast to the base type alone: domaincheck)."""
     if isinstance(node, tuple | list):
-        return tuple(_without_casts(n) for n in node)
+        return tuple(without_casts(n, dropped) for n in node)
     if not isinstance(node, ast.Node):
         return node
-    while isinstance(node, ast.TypeCast) and node.arg is not None:
+    while (
+        isinstance(node, ast.TypeCast)
+        and node.arg is not None
+        and (dropped is None or dropped(node))
+    ):
         node = node.arg
     for slot in type(node).__slots__:
         value = getattr(node, slot, None)
         if slot != "location" and isinstance(value, ast.Node | tuple | list):
-            setattr(node, slot, _without_casts(value))
+            setattr(node, slot, without_casts(value, dropped))
     return node
 
 

@@ -3,7 +3,7 @@
 Every static read of a runner's layout holds that runner's bookkeeping-table statement, so a
 static audit asks each requirement whether an unapplied statement may change what it reads
 (44,647 times with init's 1,000-table spec). ``Deferrals`` answers as ``open_statements``
-over ``requirement_facets`` did, requirement by requirement: checked here on a flyway
+over the kinds' facets did, requirement by requirement: checked here on a flyway
 history that has the runner's table, an undecided DO block and a statement with no open
 effect left, against the catalog the same SQL makes in PostgreSQL.
 """
@@ -24,9 +24,9 @@ from schema_audit.audit.deferral import (
     defer,
     matches,
     open_statements,
-    requirement_facets,
 )
 from schema_audit.audit.findings import Finding
+from schema_audit.kinds import kind
 from schema_audit.model import Effect, SchemaModel, UnappliedStatement
 from schema_audit.spec.model import Requirement
 
@@ -71,9 +71,17 @@ def _former_open(model: SchemaModel, facets: list[Facet]) -> list[UnappliedState
     return found
 
 
+def _former_facets(req: Requirement) -> list[Facet]:
+    """What the finding of ``req`` reads, as ``requirement_facets`` said before ``Deferrals``."""
+    registered = kind(req.kind)
+    if registered is None or registered.facets is None:
+        return []
+    return registered.facets(req)
+
+
 def _reference(finding: Finding, req: Requirement, model: SchemaModel) -> Finding:
     """``defer_requirement`` as it was before ``Deferrals``: the definition compared with."""
-    facets = requirement_facets(req)
+    facets = _former_facets(req)
     statements = _former_open(model, facets)
     assert statements == open_statements(model, facets), req.id
     if not statements:

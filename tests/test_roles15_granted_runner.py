@@ -3,7 +3,7 @@
 supabase/postgres (trial14) runs `GRANT supabase_auth_admin TO postgres` and never creates
 postgres: PostgreSQL refuses a GRANT to a role that does not exist, so the history assumes
 it. The static reading put postgres into ``model.roles`` (GRANT role TO setdefaults the
-grantee), and ``audit/privileges.may_run`` read "in model.roles" as "created by the
+grantee), and ``audit/privileges.may_run`` (now ``model.may_run_history``) read "in model.roles" as "created by the
 history, so not its runner": postgres's USAGE on a schema the history makes (its owner
 if it runs the history) was pinned false, and init --sql's spec FAILed the database the
 history built. PostgreSQL 15 (checked): run as postgres, postgres owns schema and

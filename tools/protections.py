@@ -2305,10 +2305,10 @@ PROTECTIONS = [
     ),
     Protection(
         "history-created-role-does-not-run-it",
-        "schema_audit/audit/privileges.py",
-        '    return role != "public" and not history_creates(model, role)',
-        '    return role != "public"',
-        "tests/test_fidelity12_runner_usage.py",
+        "schema_audit/model.py",
+        'role != "public" and not history_creates(model, role)',
+        'role != "public"',
+        "tests/test_fidelity12_runner_usage.py tests/test_may_run_history.py",
     ),
     Protection(
         "init-leaves-runner-usage-open",
@@ -2474,8 +2474,8 @@ PROTECTIONS = [
     Protection(
         "set-role-target-is-not-the-runner",
         "schema_audit/sources/ddl/interpreter.py",
-        '        return role is not None and role not in getattr(self, "_set_roles", ())',
-        "        return role is not None",
+        '        return role not in getattr(self, "_set_roles", ()) and may_run_history(self.model, role)',
+        "        return may_run_history(self.model, role)",
         "tests/test_realworld_trial10.py -k runners_search_path_and_role",
     ),
     Protection(
@@ -3016,16 +3016,16 @@ PROTECTIONS = [
     ),
     Protection(
         "may-run-excludes-only-created-roles",
-        "schema_audit/audit/privileges.py",
-        'return role != "public" and not history_creates(model, role)',
-        'return role != "public" and role not in model.roles',
+        "schema_audit/model.py",
+        'return role is not None and role != "public" and not history_creates(model, role)',
+        'return role is not None and role != "public" and role not in model.roles',
         "tests/test_roles15_granted_runner.py::test_a_role_granted_a_role_may_still_own_the_schema",
     ),
     Protection(
         "owner-to-runner-may-be-granted-a-role",
         "schema_audit/sources/ddl/owner_acl.py",
-        "and not history_creates(interp.model, grant.grantee)",
-        "and grant.grantee not in interp.model.roles",
+        "grant.grantee != new and interp._may_run(grant.grantee):",
+        "grant.grantee != new and grant.grantee not in interp.model.roles:",
         "tests/test_roles15_granted_runner.py::test_owner_to_from_a_runner_granted_a_role",
     ),
     Protection(
@@ -3067,8 +3067,8 @@ PROTECTIONS = [
     Protection(
         "domain-check-keeps-casts-to-other-types",
         "schema_audit/domaincheck.py",
-        "    return node.arg if cast_to == base else node",
-        "    return node.arg",
+        "    return cast_to == base",
+        "    return True",
         "tests/test_fidelity13_postgrest.py -k domain",
     ),
     Protection(

@@ -64,16 +64,6 @@ RULE_KINDS: dict[str, tuple[str, ...]] = {
 }
 
 
-def requirement_facets(req: Requirement) -> list[Facet]:
-    """What the finding of ``req`` reads from the model: its kind says (schema_audit/kinds/)."""
-    from schema_audit.kinds import kind
-
-    registered = kind(req.kind)
-    if registered is None or registered.facets is None:
-        return []
-    return registered.facets(req)
-
-
 # Effects on a table's own property that only a facet of that very kind reads: a facet of any
 # kind (``exactly: [columns, …]``: the objects on the table) does not read them. A partition
 # bound computed by an expression (``FROM (now())``) DEFERred every ``exactly.*`` finding of
@@ -193,7 +183,7 @@ class Deferrals:
 
     def requirement(self, finding: Finding, req: Requirement) -> Finding:
         """``finding`` of ``req``, DEFERRED when a statement with an open effect on one of
-        its facets (:func:`requirement_facets`) may change it."""
+        its facets (what its kind says it reads: schema_audit/kinds/) may change it."""
         if not self._open:
             return finding  # no statement with an open effect: none can match
         facets = self._facets_of(req)
@@ -205,7 +195,8 @@ class Deferrals:
         return defer(finding, statements, f"{' / '.join(kinds)} of {target}")
 
     def _facets_of(self, req: Requirement) -> list[Facet]:
-        """:func:`requirement_facets`, the kind looked up once per kind."""
+        """What the finding of ``req`` reads from the model, as its kind says; the kind looked
+        up once per kind."""
         try:
             facets = self._facets[req.kind]
         except KeyError:

@@ -24,7 +24,7 @@ from schema_audit.model import (
     Sequence,
     Table,
     held,
-    history_creates,
+    may_run_history,
     qualify,
 )
 
@@ -182,18 +182,9 @@ def _owner(owner: str | None) -> str | None:
     return owner if owner is not None else RUNNER.get()
 
 
-def may_run(model: SchemaModel, role: str) -> bool:
-    """Whether ``role`` may be the one that runs a history read statically, and so own what
-    it creates without naming an owner: any role but PUBLIC and those the history creates
-    (supabase/auth, run as postgres, owns its schema auth; a role granted table privileges
-    has USAGE on it then). A role the history only GRANTs a role to may run it (supabase/
-    postgres: `GRANT supabase_auth_admin TO postgres`, postgres never created)."""
-    return role != "public" and not history_creates(model, role)
-
-
 def _runner_decides(model: SchemaModel, owner: str | None, role: str) -> bool:
     """Whether ``role`` owns an object of unknown ``owner`` were it the history's runner."""
-    return owner is None and may_run(model, role)
+    return owner is None and may_run_history(model, role)
 
 
 def runner_owned(model: SchemaModel, table: Table, role: str) -> list[str]:

@@ -38,7 +38,7 @@ from schema_audit.sources.ddl.sequences import RANGES
 from schema_audit.sources.ddl.storage import relation_access_method, relation_tablespace
 from schema_audit.sources.ddl.toast import apply_toast
 from schema_audit.sources.names import choose_name
-from schema_audit.sqlnorm import _TYPE_NAMES, format_typename
+from schema_audit.sqlnorm import BUILTIN_TYPE_NAMES, format_typename
 
 if TYPE_CHECKING:
     from schema_audit.sources.ddl.interpreter import DdlInterpreter
@@ -407,7 +407,7 @@ def searched_type(interp: DdlInterpreter, type_text: str) -> str:
 
 # built-in types the parser itself writes as pg_catalog.x (INT, VARCHAR, INTERVAL, …): those
 # are searched as the written name always was
-_KEYWORD_TYPES = frozenset(_TYPE_NAMES) | {"interval", "json"}
+_KEYWORD_TYPES = frozenset(BUILTIN_TYPE_NAMES) | {"interval", "json"}
 
 
 def searched_names(names: list[str]) -> bool:
