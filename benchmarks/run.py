@@ -43,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from locks import ddl_failures  # noqa: E402
 from measure import CLI, ROOT, Outcome, checked  # noqa: E402
+from reference import Turns, Watch  # noqa: E402
 from selector_spec import write_selector_spec  # noqa: E402
 from synthetic import write  # noqa: E402
 
@@ -87,6 +88,36 @@ class Command:
         return max(s.rss_mib for s in self.samples)
 
 
+@dataclass
+class Reference(Command):
+    """``psql -f`` of the history into a fresh database, watched while it runs (benchmarks/reference.py)."""
+
+    postmaster: int = 0
+    dbname: str = ""
+    turns: list[Turns | None] = field(default_factory=list)
+
+    def run(self) -> None:
+        if self.prepare:
+            self.prepare()
+        with Watch(self.postmaster, self.dbname) as watch:
+            self.samples.append(checked(self.argv, self.env, self.ok))
+        self.turns.append(watch.turns())
+
+    @property
+    def on_cpu(self) -> float | None:
+        """Median of the samples' time on a CPU (backend + psql): the wall without the waits
+        for a CPU, which a loaded machine adds to each of the ~9,600 turns."""
+        known = [t.backend_cpu + t.psql_cpu for t in self.turns if t]
+        return statistics.median(known) if known else None
+
+    def describe(self) -> list[str]:
+        """One line a sample: its wall time and where it went."""
+        return [
+            f"{sample.seconds:.2f} s" + (f" ({turns.describe()})" if turns else "")
+            for sample, turns in zip(self.samples, self.turns, strict=True)
+        ]
+
+
 def rounds(commands: list[Command], repeat: int) -> None:
     """Each round runs every command once, in order (reference first), ``repeat`` rounds."""
     for _ in range(repeat):
@@ -125,7 +156,10 @@ class Row:
 
 class Rows(list[Row]):
     """The table as it is built; each row also goes to stderr when measured, so an
-    interrupted run (a full one takes most of an hour on a loaded machine) keeps its figures."""
+    interrupted run (a full one takes most of an hour on a loaded machine) keeps its figures.
+    ``details`` holds the lines printed under the table (the ``psql -f`` samples)."""
+
+    details: list[str]
 
     def append(self, row: Row) -> None:
         super().append(row)
@@ -246,10 +280,10 @@ def bench_size(
     label = f"{n:,} tables"
 
     dsn = cluster.create_database(f"bench_{n}")
-    # applying the history is the setup and the first sample of the psql reference
-    apply = Command(psql_apply(psql, dsn, files))
-    apply.run()
-    log(f"[{label}] history of {len(files)} files applied in {apply.samples[0].seconds:.1f} s")
+    # the setup; the static rows' reference is sampled apart, each round alike (reference.py)
+    setup = Command(psql_apply(psql, dsn, files))
+    setup.run()
+    log(f"[{label}] history of {len(files)} files applied in {setup.samples[0].seconds:.1f} s")
     live.introspect(dsn)
     trips[n] = live.LAST_ROUND_TRIPS
 
@@ -286,17 +320,30 @@ def bench_size(
             checked(warm.argv, warm.env, warm.ok)  # fills the cache
         log(f"[{label}] {repeat} round(s): psql -f, static inspect, static audit, cold and warm")
         static = [s_inspect, s_audit, w_inspect, w_audit]
-        rounds(static, 1)  # round 1's psql sample is the setup above
-        # later rounds: psql -f into a fresh empty database each time (created untimed)
+        for command in static:
+            command.prepare = lambda: _settle(cluster)
+        postmaster = int((cluster.root / "data" / "postmaster.pid").read_text().split()[0])  # type: ignore[operator]
+        apply = Reference([], postmaster=postmaster, dbname="psql_ref")
         apply.prepare = lambda: _point_at_fresh(apply, cluster, psql, files)
-        rounds([apply, *static], repeat - 1)
+        rounds([apply, *static], repeat)
         cluster.drop_database("psql_ref")
+        rows.details += [f"psql -f sample: {line}" for line in apply.describe()]
         history = f"{label} history, {len(files)} files"
         ref = "psql -f into an empty database"
         rows.append(ratio_row(f"{history}: inspect --sql, cold", s_inspect, apply, ref, 0.1))
         rows.append(
             ratio_row(f"{history}: audit --sql, init's spec, cold", s_audit, apply, ref, 0.2)
         )
+        # the same two rows against the reference's time on a CPU: a loaded machine inflates
+        # psql -f's wall many times more than the tool's (README: "Sixteenth session: static")
+        on_cpu = "psql -f, its time on a CPU (waits for one left out)"
+        for work, subject, limit in (("inspect", s_inspect, 0.1), ("audit", s_audit, 0.2)):
+            row = ratio_row(
+                f"{history}: {work} --sql, cold, to psql -f on a CPU", subject, apply, on_cpu, limit
+            )
+            row.reference_seconds = apply.on_cpu
+            row.met = None if row.ratio is None else row.ratio <= limit
+            rows.append(row)
         rows.append(ratio_row(f"{history}: inspect --sql, warm cache", w_inspect, apply, ref, 0.1))
         rows.append(
             ratio_row(f"{history}: audit --sql, init's spec, warm cache", w_audit, apply, ref, 0.2)
@@ -328,9 +375,17 @@ def bench_size(
 
 
 def _point_at_fresh(command: Command, cluster: PgCluster, psql: str, files: list[Path]) -> None:
-    """``psql -f`` needs an empty database each round: recreate it (untimed)."""
+    """``psql -f`` needs an empty database each round: recreate it, then settle (untimed)."""
     cluster.drop_database("psql_ref")
     command.argv = psql_apply(psql, cluster.create_database("psql_ref"), files)
+    _settle(cluster)
+
+
+def _settle(cluster: PgCluster) -> None:
+    """Before each timed static command: the server's dirty buffers and the page cache
+    written out, so no earlier step's writes land inside the timed run (either side)."""
+    cluster.execute("CHECKPOINT")
+    os.sync()
 
 
 def bench_startup(repeat: int, rows: list[Row], python_pass: Command) -> None:
@@ -384,6 +439,7 @@ def main(argv: list[str] | None = None) -> int:
     info["rounds"] = repeat
     python_pass.samples.clear()
     rows = Rows()
+    rows.details = []
     trips: dict[int, int] = {}
     per_table: dict[int, float] = {}
     work = Path(tempfile.mkdtemp(prefix="schema-audit-bench-"))
@@ -412,7 +468,7 @@ def main(argv: list[str] | None = None) -> int:
     info["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
 
     constant = len(set(trips.values())) == 1
-    lines = [machine_line(info), "", *render(rows), ""]
+    lines = [machine_line(info), "", *render(rows), "", *rows.details]
     lines.append(
         "Catalog round trips per live introspection: "
         + ", ".join(f"{n:,} tables: {t}" for n, t in sorted(trips.items()))
@@ -432,6 +488,7 @@ def main(argv: list[str] | None = None) -> int:
         document = {
             "machine": info,
             "rows": [{**asdict(r), "ratio": r.ratio} for r in rows],
+            "details": rows.details,
             "round_trips": {str(n): t for n, t in sorted(trips.items())},
             "round_trips_constant": constant,
             "per_table_growth": growth,
