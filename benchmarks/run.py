@@ -266,7 +266,7 @@ def bench_size(
     cluster: PgCluster,
     work: Path,
     repeat: int,
-    rows: list[Row],
+    rows: Rows,
     trips: dict[int, int],
     per_table: dict[int, float],
     locks: bool,
@@ -337,9 +337,9 @@ def bench_size(
         # the same two rows against the reference's time on a CPU: a loaded machine inflates
         # psql -f's wall many times more than the tool's (README: "Sixteenth session: static")
         on_cpu = "psql -f, its time on a CPU (waits for one left out)"
-        for work, subject, limit in (("inspect", s_inspect, 0.1), ("audit", s_audit, 0.2)):
+        for name, subject, limit in (("inspect", s_inspect, 0.1), ("audit", s_audit, 0.2)):
             row = ratio_row(
-                f"{history}: {work} --sql, cold, to psql -f on a CPU", subject, apply, on_cpu, limit
+                f"{history}: {name} --sql, cold, to psql -f on a CPU", subject, apply, on_cpu, limit
             )
             row.reference_seconds = apply.on_cpu
             row.met = None if row.ratio is None else row.ratio <= limit
