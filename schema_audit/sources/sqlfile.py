@@ -39,6 +39,9 @@ _REPEATABLE = re.compile(r"^R__(?P<name>.+)\.sql$", re.IGNORECASE)
 _UPDOWN = re.compile(r"^V?(?P<version>\d+)[._-](?P<name>.+)\.(?P<dir>up|down)\.sql$", re.IGNORECASE)
 _FLYWAY_UNDO = re.compile(r"^U\d+(?:[._]\d+)*__.+\.sql$", re.IGNORECASE)
 _NUMBERED = re.compile(r"^(?P<version>\d+)[_-]?(?P<name>.*)\.sql$", re.IGNORECASE)
+# ``0001_x_down.sql`` beside ``.up.sql`` files (harness/harness): golang-migrate's parser does
+# not read the name (``<version>_<name>.<up|down>.<ext>``) and ignores the file; it is a downgrade
+_SUFFIX_DOWN = re.compile(r"^V?\d+[._-].*[_-]down\.sql$", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,13 +57,17 @@ def _version_key(version: str) -> tuple[int, ...]:
 
 
 def _classify(paths: list[Path]) -> tuple[list[_Entry], set[str], list[Path]]:
-    """Each file's naming convention and sort key; also the versions that have a ``.down.sql``."""
+    """Each file's naming convention and sort key; also the versions that have a ``.down.sql``,
+    and the downgrade files never applied (``undo``)."""
     entries: list[_Entry] = []
     downs: set[str] = set()
     undo: list[Path] = []
+    updown = any(_UPDOWN.match(path.name) for path in paths)
     for path in paths:
         name = path.name
-        if m := _UPDOWN.match(name):
+        if updown and _SUFFIX_DOWN.match(name) and not _UPDOWN.match(name):
+            undo.append(path)  # a downgrade golang-migrate does not even read: never applied
+        elif m := _UPDOWN.match(name):
             if m["dir"].lower() == "down":
                 downs.add(m["version"])
                 continue
@@ -92,7 +99,20 @@ def order_sql_files(folder: Path) -> tuple[list[Path], list[MigrationIssue]]:
 
 def _order_flat(folder: Path, paths: list[Path]) -> tuple[list[_Entry], list[MigrationIssue]]:
     issues: list[MigrationIssue] = []
-    entries, downs, _ = _classify(paths)
+    entries, downs, undo = _classify(paths)
+    issues += [
+        MigrationIssue(
+            "down-name-not-applied",
+            f"{path.name} is not applied: its name ends in _down, a downgrade "
+            "(golang-migrate reads only <version>_<name>.up.sql / .down.sql and ignores it)",
+            None,
+            str(path),
+            None,
+            "warning",
+        )
+        for path in undo
+        if not _FLYWAY_UNDO.match(path.name)
+    ]
     conventions = {e.convention for e in entries} - {"flyway-repeatable"}
     if len(conventions) > 1:
         issues.append(
