@@ -63,6 +63,7 @@ def test_the_wheel_carries_templates_metadata_and_type_marker(wheel: Path) -> No
         "schema_audit/render/templates/report.html.j2",
         "schema_audit/sources/ddl/pg_catalog_functions.txt",
         "schema_audit/sources/ddl/pg_catalog_volatility.txt",
+        "schema_audit/sources/ddl/pg_catalog_overloaded.txt",
     } <= names
     metadata = next(n for n in names if n.endswith(".dist-info/METADATA"))
     text = zipfile.ZipFile(wheel).read(metadata).decode()

@@ -3176,6 +3176,27 @@ PROTECTIONS = [
         "entries.append(_Entry(path, 'numbered', (0, (0,), name), name))",
         "tests/test_fidelity14_suffix_down.py",
     ),
+    Protection(
+        "to-regproc-overloaded-built-in-is-null",
+        "schema_audit/sources/pgeval.py",
+        "2 if name in _builtin_overloaded() else 1",
+        "1",
+        "tests/test_fidelity14_to_regproc.py::test_to_regproc_finds_the_one_function_the_search_path_finds",
+    ),
+    Protection(
+        "to-regproc-extension-overloads-undecidable",
+        "schema_audit/sources/pgeval.py",
+        "if extension.schema == home and (members is None or name in members.functions):",
+        "if False:",
+        "tests/test_fidelity14_to_regproc.py::test_to_regproc_of_a_name_an_extension_may_overload_is_not_guessed",
+    ),
+    Protection(
+        "pg-proc-holds-known-extension-functions",
+        "schema_audit/sources/pgeval.py",
+        "            + self._extension_procs()\n",
+        "",
+        "tests/test_fidelity14_to_regproc.py::test_to_regproc_finds_the_one_function_the_search_path_finds",
+    ),
 ]
 
 

@@ -154,6 +154,19 @@ def _oid(kind: str, name: str) -> str:
     return f"{kind}:{name}"
 
 
+_QUOTED_OR_DOTTED = re.compile(r'[".]')
+
+
+@cache
+def _builtin_overloaded() -> frozenset[str]:
+    """The built-in names with more than one overload (``pg_catalog_overloaded.txt``)."""
+    from pathlib import Path
+
+    path = Path(__file__).parent / "ddl" / "pg_catalog_overloaded.txt"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(line for line in lines if line and not line.startswith("#"))
+
+
 @cache
 def _builtin_procs() -> tuple[Row, ...]:
     """One pg_proc row for each name of PostgreSQL 15's built-in functions (pg_catalog)."""
@@ -517,7 +530,29 @@ class Catalog:
         name, in pg_catalog): a DO block looping over ``SELECT … FROM pg_proc WHERE proname =
         'gen_random_uuid'`` to create ``uuidv7()`` found no row and created nothing, so a later
         ``DEFAULT uuidv7()`` was refused statically though PostgreSQL ran it."""
-        return self._history_procs() + [dict(row) for row in _builtin_procs()]
+        return (
+            self._history_procs()
+            + [dict(row) for row in _builtin_procs()]
+            + self._extension_procs()
+        )
+
+    def _extension_procs(self) -> list[Row]:
+        """One row a callable function name of each installed extension whose members are
+        known (``extension_members``), in its schema: ``IF EXISTS (SELECT FROM pg_proc WHERE
+        proname = 'crypt')`` after ``CREATE EXTENSION pgcrypto`` is true in PostgreSQL."""
+        from schema_audit.sources.ddl.extension_members import MEMBERS
+
+        return [
+            {
+                "oid": _oid("proc", f"{extension.schema}.{name}"),
+                "proname": name,
+                "pronamespace": _oid("namespace", extension.schema),
+                "prosecdef": False,
+            }
+            for extension in self.model.extensions.values()
+            if extension.name in MEMBERS
+            for name in sorted(MEMBERS[extension.name].functions)
+        ]
 
     def _history_procs(self) -> list[Row]:
         """The history's functions (``to_regproc`` looks here only: whether a built-in name
@@ -610,6 +645,38 @@ class Catalog:
             if any(f"{e.schema}.{e.name}" == key for e in self.model.enums.values()):
                 return _oid("type", key)
         return None
+
+    def proc_oid(self, text: str) -> str | None:
+        """``to_regproc(text)`` as PostgreSQL 15 answers it: the one function of that name
+        the search_path finds (pg_catalog first), NULL when there is none or more than one
+        (``lower`` is overloaded in pg_catalog, ``now`` is not: a DO block guarded by
+        ``to_regproc('now') IS NOT NULL`` made its table in PostgreSQL and not statically).
+        An extension's functions are counted when its members are known; their overloads are
+        not, so such a name, or one an extension of unknown members may hold, is undecidable."""
+        from schema_audit.sources.ddl.extension_members import MEMBERS
+        from schema_audit.sources.ddl.function_schemas import _builtin_names
+
+        schema, name = self._split(text) if _QUOTED_OR_DOTTED.search(text) else (None, text.lower())
+        schemas = [schema] if schema else ["pg_catalog", *self.search_path]
+        found: list[str] = []
+        for home in dict.fromkeys(schemas):
+            if home == "pg_catalog" and name in _builtin_names():
+                found += [_oid("proc", f"pg_catalog.{name}")] * (
+                    2 if name in _builtin_overloaded() else 1
+                )
+            found += [
+                _oid("proc", f.signature)
+                for f in self.model.functions.values()
+                if f.schema == home and f.name == name
+            ]
+            for extension in self.model.extensions.values():
+                members = MEMBERS.get(extension.name)
+                if extension.schema == home and (members is None or name in members.functions):
+                    raise Undecidable(
+                        f"to_regproc({text!r}): extension {extension.name} in {home} may hold "
+                        "overloads of that name, which the static reading does not know"
+                    )
+        return found[0] if len(found) == 1 else None
 
     @staticmethod
     def _split(text: str) -> tuple[str | None, str]:
@@ -968,7 +1035,11 @@ class Evaluator:
             return _oid("namespace", text) if text in self.catalog._schemas() else None
         if kind == "role":
             return _oid("role", text) if text in self.catalog.model.roles else None
-        return next((r["oid"] for r in self.catalog._history_procs() if r["proname"] == text), None)
+        if "(" in text:  # a signature: not interpreted (no function is found)
+            return next(
+                (r["oid"] for r in self.catalog._history_procs() if r["proname"] == text), None
+            )
+        return self.catalog.proc_oid(text)
 
     def _cast(self, value: Any, type_name: ast.TypeName) -> Any:
         names = [n.sval for n in type_name.names]
