@@ -2919,7 +2919,7 @@ PROTECTIONS = [
     Protection(
         "static-refuses-subquery-in-from-without-alias",
         "schema_audit/sources/ddl/interpreter.py",
-        "                    refuse_newer_syntax(stmt.sql, stmt.node)  # before it changes anything",
+        "                    refuse_newer_syntax(stmt.sql, stmt.node, not unchecked)  # before any change",
         "                    pass",
         "tests/test_fidelity13_pg16_syntax.py",
     ),
@@ -3196,6 +3196,34 @@ PROTECTIONS = [
         "            + self._extension_procs()\n",
         "",
         "tests/test_fidelity14_to_regproc.py::test_to_regproc_finds_the_one_function_the_search_path_finds",
+    ),
+    Protection(
+        "string-body-pg16-syntax-refused",
+        "schema_audit/sources/ddl/newer_syntax.py",
+        "language, body = _string_body(node, check_bodies)",
+        "language, body = None, None",
+        "tests/test_fidelity14_pg16_bodies.py::test_a_string_body_in_pg16_syntax_is_refused_where_postgresql_parses_it",
+    ),
+    Protection(
+        "plpgsql-body-expressions-read",
+        "schema_audit/sources/ddl/newer_syntax.py",
+        'out.append("SELECT " + query.split(":=", 1)[-1])',
+        "pass",
+        "tests/test_fidelity14_pg16_bodies.py::test_a_string_body_in_pg16_syntax_is_refused_where_postgresql_parses_it",
+    ),
+    Protection(
+        "check-function-bodies-off-accepts",
+        "schema_audit/sources/ddl/session.py",
+        "interp._unchecked_bodies = value in _OFF",
+        "interp._unchecked_bodies = False",
+        "tests/test_fidelity14_pg16_bodies.py::test_a_string_body_in_pg16_syntax_is_refused_where_postgresql_parses_it",
+    ),
+    Protection(
+        "check-function-bodies-on-again-per-file",
+        "schema_audit/sources/ddl/interpreter.py",
+        "self._unchecked_bodies = False  # the next session checks bodies again",
+        "pass",
+        "tests/test_fidelity14_pg16_bodies.py::test_each_file_checks_bodies_again",
     ),
 ]
 

@@ -172,7 +172,9 @@ class DdlInterpreter:
                 # the hot statement shapes straight from the parser's data (``fast``); the
                 # tree is built only for the others (or when earlier effects are unsettled)
                 if parsed is None or self.ledger.open or not apply_fast(self, parsed):
-                    refuse_newer_syntax(stmt.sql, stmt.node)  # before it changes anything
+                    # SET check_function_bodies = off (pg_dump's): string bodies not parsed
+                    unchecked = getattr(self, "_unchecked_bodies", False)
+                    refuse_newer_syntax(stmt.sql, stmt.node, not unchecked)  # before any change
                     self._apply(stmt.node)
             except ApplyError as exc:
                 self._unapplied("error", str(exc), effects=self._error_effects(stmt.node, exc))
@@ -228,6 +230,8 @@ class DdlInterpreter:
         if search_path is not None:
             self.search_path = list(search_path)
             self.current_role = None
+            if getattr(self, "_unchecked_bodies", False):
+                self._unchecked_bodies = False  # the next session checks bodies again
         for name in self._temp:
             key = qualify(TEMP_SCHEMA, name)
             relation = self.model.tables.pop(key, None) or self.model.views.pop(key, None)

@@ -44,6 +44,8 @@ STATE = {
     "_set_roles": "kept (made on the first SET ROLE)",
     "_index_links": "kept (made on the first partition index; current indexes only)",
     "_star_uses": "kept (made on the first view a * made; current views and columns only)",
+    "_unchecked_bodies": "not kept (made on the first SET check_function_bodies): on again at "
+    "each file's end (end_session); a session that ends with it off is not captured",
     "_storage_defaults": "not kept (made on the first SET default_tablespace / "
     "default_table_access_method): a session with one set is not captured (storage.py)",
 }
@@ -55,6 +57,8 @@ def capture(interp: DdlInterpreter, contents: int) -> Session | None:
     if interp._temp or not set(vars(interp)) <= set(STATE) or getattr(interp, "_unattached", None):
         return None
     if getattr(interp, "_storage_defaults", None):
+        return None
+    if getattr(interp, "_unchecked_bodies", False):  # end_session turns it on again: never here
         return None
     attached = index_links.capture(interp)
     if attached is None:

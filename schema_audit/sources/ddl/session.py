@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from schema_audit.sources.ddl.interpreter import DdlInterpreter
 
 
+_OFF = frozenset({"false", "off", "0", "no", "f", "n", "of"})
+
+
 @handles(ast.VariableSetStmt)
 def set_variable(interp: DdlInterpreter, node: ast.VariableSetStmt) -> None:
     """SET ROLE (who creates the next objects), SET search_path (how names resolve) and
@@ -34,6 +37,11 @@ def set_variable(interp: DdlInterpreter, node: ast.VariableSetStmt) -> None:
             if switched is None:
                 switched = interp._set_roles = set()  # type: ignore[attr-defined]
             switched.add(interp.current_role)
+        return
+    if (node.name or "").lower() == "check_function_bodies":
+        arg = (node.args or [None])[0]
+        value = str(getattr(getattr(arg, "val", None), "sval", "on")).lower()
+        interp._unchecked_bodies = value in _OFF  # RESET: on
         return
     if (node.name or "").lower() == "search_path":
         values: list[str] = []
@@ -53,6 +61,10 @@ def select(interp: DdlInterpreter, node: ast.SelectStmt) -> None:
     if m:
         values = [v.strip().strip('"') for v in m.group(1).split(",") if v.strip()]
         interp.search_path = [v for v in values if v != "pg_catalog"] or ["public"]
+        return
+    m = re.search(r"set_config\(\s*'check_function_bodies'\s*,\s*'([^']*)'", text)
+    if m:
+        interp._unchecked_bodies = m.group(1).strip() in _OFF
         return
     if "set_config" in text or "setval" in text:
         return  # pg_dump noise
