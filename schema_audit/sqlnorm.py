@@ -879,31 +879,40 @@ def canonical_query(text: str, loose: bool = False) -> str:
     if not source:
         return ""
     try:
-        statements = parse_sql(source)
-        if len(statements) != 1 or not isinstance(statements[0].stmt, ast.SelectStmt):
-            return _fallback(source)
-        tree = statements[0].stmt
-        selects: list[ast.SelectStmt] = find_all(tree, ast.SelectStmt)
-        for select in selects:
-            _ordinals_to_targets(select)
-            if select.op and select.rarg is not None:
-                _drop_branch_names(select.rarg)
-        _drop_default_aliases(tree)
-        _catalog_spelling(tree)
-        tree = _normalize(tree)
-        if loose:
-            tree = without_casts(tree)
-        relations = find_all(tree, ast.RangeVar)
-        if len(relations) == 1 and len(find_all(tree, ast.SelectStmt)) == 1:
-            rv = relations[0]
-            name = rv.alias.aliasname if rv.alias is not None else rv.relname
-            for ref in find_all(tree, ast.ColumnRef):
-                fields = ref.fields or ()
-                if len(fields) == 2 and getattr(fields[0], "sval", None) == name:
-                    ref.fields = (fields[1],)
-        return one_line(deparse(tree))
+        tree = query_tree(source, loose)
+        return _fallback(source) if tree is None else one_line(deparse(tree))
     except Exception:  # a broken query must not crash an audit
         return _fallback(source)
+
+
+def query_tree(source: str, loose: bool = False, before: Callable | None = None):
+    """``canonical_query``'s tree of ``source`` (None when it is not one SELECT); ``before``
+    rewrites the parsed tree first (``viewtext``'s marked literals). May raise."""
+    statements = parse_sql(source)
+    if len(statements) != 1 or not isinstance(statements[0].stmt, ast.SelectStmt):
+        return None
+    tree = statements[0].stmt
+    if before is not None:
+        tree = before(tree)
+    selects: list[ast.SelectStmt] = find_all(tree, ast.SelectStmt)
+    for select in selects:
+        _ordinals_to_targets(select)
+        if select.op and select.rarg is not None:
+            _drop_branch_names(select.rarg)
+    _drop_default_aliases(tree)
+    _catalog_spelling(tree)
+    tree = _normalize(tree)
+    if loose:
+        tree = without_casts(tree)
+    relations = find_all(tree, ast.RangeVar)
+    if len(relations) == 1 and len(find_all(tree, ast.SelectStmt)) == 1:
+        rv = relations[0]
+        name = rv.alias.aliasname if rv.alias is not None else rv.relname
+        for ref in find_all(tree, ast.ColumnRef):
+            fields = ref.fields or ()
+            if len(fields) == 2 and getattr(fields[0], "sval", None) == name:
+                ref.fields = (fields[1],)
+    return tree
 
 
 def _catalog_spelling(tree) -> None:

@@ -7,6 +7,8 @@ grammar, the catalog's decorations removed), imported only then.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 def views_equal(a: str | None, b: str | None, *, printed: bool = False) -> bool | None:
     """Two view queries PostgreSQL would store alike (see ``sqlnorm.canonical_query``): True;
@@ -20,7 +22,7 @@ def views_equal(a: str | None, b: str | None, *, printed: bool = False) -> bool 
         return True
     from schema_audit.sqlnorm import canonical_query
 
-    if canonical_query(left) == canonical_query(right):
+    if canonical_query(left) == canonical_query(right) or _same_but_bytea_literals(left, right):
         return True
     if canonical_query(left, True) == canonical_query(right, True):
         return False if printed and viewdef_layout(left) and viewdef_layout(right) else None
@@ -36,3 +38,79 @@ def viewdef_layout(text: str) -> bool:
     """Whether ``text`` is laid out as ``pg_get_viewdef(view, true)`` prints a query over a
     relation (``FROM`` on its own line after three spaces): a catalog's text."""
     return "\n   FROM " in text
+
+
+_BYTEA = "\x00bytea:"  # a literal PostgreSQL typed bytea, by its bytes in hex
+_BARE = "\x00bare:"  # a literal written without a cast: typed by where it stands
+
+
+def _same_but_bytea_literals(a: str, b: str) -> bool:
+    """The same query but for literals one side writes bare where the other has a bytea
+    literal of the same bytes: ``string_agg(DISTINCT cert.certificate, '|')`` over a bytea
+    column is stored with the separator coerced to bytea, printed ``'\\x7c'::bytea``
+    (hashicorp/boundary's views). A bare literal takes its type from where it stands, and the
+    rest of the two queries is the same, so byteain reading it as those bytes is what
+    PostgreSQL stores; a literal cast to another type on either side still differs."""
+    if "bytea" not in a and "bytea" not in b:
+        return False
+    left, right = _literal_slots(a), _literal_slots(b)
+    if left is None or right is None or left[0] != right[0] or len(left[1]) != len(right[1]):
+        return False
+    return all(_same_literal(x, y) for x, y in zip(left[1], right[1], strict=True))
+
+
+def _same_literal(x: str, y: str) -> bool:
+    from schema_audit.byteatext import canonical_bytea
+
+    if x == y:
+        return True
+    for typed, bare in ((x, y), (y, x)):
+        if not bare.startswith(_BARE):
+            continue
+        if typed.startswith(_BYTEA):
+            return canonical_bytea(bare.removeprefix(_BARE)) == typed.removeprefix(_BYTEA)
+        if not typed.startswith(_BARE):  # another type's literal, folded: as canonical_query
+            return bare.removeprefix(_BARE) == typed
+    return False
+
+
+def _literal_slots(text: str) -> tuple[str, list[str]] | None:
+    """The canonical query with each string literal a placeholder, and the literals in
+    order: a bytea one as its bytes, a bare one as written (marked), others as folded."""
+    from pglast import ast
+
+    from schema_audit.byteatext import canonical_bytea
+    from schema_audit.pgparse import deparse, one_line
+    from schema_audit.pgvisit import find_all
+    from schema_audit.sqlnorm import query_tree
+
+    def mark(tree: Any) -> Any:
+        typed = set()
+        for cast in find_all(tree, ast.TypeCast):
+            value = getattr(getattr(cast.arg, "val", None), "sval", None)
+            if not isinstance(cast.arg, ast.A_Const) or not isinstance(value, str):
+                continue
+            typed.add(id(cast.arg))  # another type's literal: folded as canonical_query folds it
+            names = [n.sval for n in cast.typeName.names]
+            plain = not cast.typeName.typmods and not cast.typeName.arrayBounds
+            stored = canonical_bytea(value) if names[-1] == "bytea" and plain else None
+            if stored is not None and names[:-1] in ([], ["pg_catalog"]):
+                cast.arg.val = ast.String(sval=_BYTEA + stored)
+                cast.typeName = ast.TypeName(names=(ast.String(sval="text"),))  # dropped as text
+        for const in find_all(tree, ast.A_Const):
+            if isinstance(const.val, ast.String) and id(const) not in typed:
+                const.val = ast.String(sval=_BARE + str(const.val.sval))
+        return tree
+
+    try:
+        tree = query_tree(text.strip().rstrip(";").strip(), before=mark)
+        if tree is None:
+            return None
+        literals: list[str] = []
+        for const in find_all(tree, ast.A_Const):
+            if isinstance(const.val, ast.String):
+                literals.append(str(const.val.sval))
+                const.val = ast.String(sval="?")
+        return one_line(deparse(tree)), literals
+    except Exception:  # noqa: BLE001 - a query this cannot read: not the same by this rule
+        return None
