@@ -2975,9 +2975,16 @@ PROTECTIONS = [
     Protection(
         "static-enum-default-keeps-its-type",
         "schema_audit/sources/ddl/alter_table.py",
-        "    col.default = dependents.enum_default(interp, col, new_type)\n",
+        "    col.default = dependents.typed_default(col, new_type)\n",
         "",
         "tests/test_realworld_trial14.py::test_drop_type_cascade_takes_the_defaults_holding_its_values",
+    ),
+    Protection(
+        "retyped-column-default-keeps-old-type",
+        "schema_audit/sources/ddl/dependents.py",
+        'return f"CAST({default} AS {old})"',
+        "return default",
+        "tests/test_realworld_trial15.py::test_a_retyped_column_keeps_its_literal_default_of_the_old_type",
     ),
     Protection(
         "drop-type-cascade-drops-enum-defaults",

@@ -215,7 +215,7 @@ def _column_type(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -
             f"{cmd.name} is used by {view}"
         )
     new_type = written_type(interp, cmd.def_.typeName)
-    col.default = dependents.enum_default(interp, col, new_type)
+    col.default = dependents.typed_default(col, new_type)
     col.type = new_type
     # without COLLATE the column takes the new type's default collation, as PostgreSQL does
     clause = cmd.def_.collClause

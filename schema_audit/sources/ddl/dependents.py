@@ -193,7 +193,7 @@ def _casts_to(interp: DdlInterpreter, text: str, schema: str, name: str) -> bool
 
 def defaults_of_type(interp: DdlInterpreter, schema: str, name: str) -> list[tuple[Table, Column]]:
     """Columns of another type whose default holds a value of enum ``schema.name``: a cast to
-    it, as ``ALTER COLUMN … TYPE`` leaves on a former column of the enum (``enum_default``).
+    it, as ``ALTER COLUMN … TYPE`` leaves on a former column of the enum (``typed_default``).
     PostgreSQL refuses DROP TYPE without CASCADE while one exists and drops the default
     with CASCADE (ghostfolio's ``currency`` moved from an enum to TEXT, then DROP TYPE)."""
     typed = type_text(schema, name)
@@ -207,15 +207,16 @@ def defaults_of_type(interp: DdlInterpreter, schema: str, name: str) -> list[tup
     ]
 
 
-def enum_default(interp: DdlInterpreter, column: Column, new_type: str) -> str | None:
-    """A column's default once ``ALTER COLUMN … TYPE new_type`` moves it off an enum: a bare
-    literal was a value of the enum, and PostgreSQL keeps it so (``'USD'::"Currency"``,
-    coerced to the new type), so the default still depends on the enum (``defaults_of_type``)."""
+def typed_default(column: Column, new_type: str) -> str | None:
+    """A column's default once ``ALTER COLUMN … TYPE new_type`` changes its type: a bare
+    literal was read as a value of the old type when the default was set, and PostgreSQL
+    keeps that value, coerced to the new type (``'USD'::"Currency"`` on a former enum
+    column, so the default still depends on the enum: ``defaults_of_type``;
+    ``'1970-01-01 00:00:00'::timestamp without time zone`` on a former ``timestamp``
+    column, a value no session setting changed, where the bare literal read as the new
+    ``timestamptz`` would depend on the TimeZone: crates.io's ``last_retry``)."""
     default, old = column.default, column.type
     if not default or old == new_type or not _is_bare_literal(default):
-        return default
-    element = old.removesuffix("[]")
-    if not any(type_text(e.schema, e.name) == element for e in interp.model.enums.values()):
         return default
     return f"CAST({default} AS {old})"
 
