@@ -78,3 +78,117 @@ def test_a_retyped_column_keeps_its_literal_default_of_the_old_type(
     folder = _diesel_folder(tmp_path, RETYPED_TIME_DEFAULTS)
     sql = "".join(RETYPED_TIME_DEFAULTS.values())
     assert _both_ways(make_db, tmp_path, "trial15_retyped_default", folder, sql) == []
+
+
+# heroiclabs/nakama's form (sql-migrate): a license header, then `-- +migrate Up` and
+# `-- +migrate Down` sections in one file; two files share a numeric prefix (sql-migrate orders
+# them by name); a function between StatementBegin / StatementEnd with a `-- ` comment line,
+# which sql-migrate drops before sending the statement; `notransaction` for CONCURRENTLY.
+LICENSE = "/*\n * Copyright 2018 The Example Authors\n */\n\n"
+SQL_MIGRATE = {
+    "20180103142001_initial_schema.sql": LICENSE
+    + """-- +migrate Up
+CREATE TABLE IF NOT EXISTS users (
+    PRIMARY KEY (id),
+    id         UUID         NOT NULL,
+    username   VARCHAR(128) CONSTRAINT users_username_key UNIQUE NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS leaderboard (
+    PRIMARY KEY (id),
+    id         VARCHAR(128) NOT NULL
+);
+
+-- +migrate Down
+DROP TABLE IF EXISTS leaderboard, users;
+""",
+    "20230222172540-purchases-not-null-uid-1.sql": LICENSE
+    + """-- +migrate Up
+ALTER TABLE users ADD COLUMN uid UUID;
+LOCK TABLE users IN SHARE MODE;
+
+-- +migrate StatementBegin
+CREATE FUNCTION users_touch() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+-- sql-migrate leaves this line out of the body
+    RETURN NEW;
+END;
+$$
+-- +migrate StatementEnd
+
+-- +migrate Down
+DROP FUNCTION users_touch();
+ALTER TABLE users DROP COLUMN uid;
+""",
+    "20230222172540-purchases-not-null-uid-2.sql": LICENSE
+    + """-- +migrate Up
+ALTER TABLE users ALTER COLUMN uid SET NOT NULL;
+
+-- +migrate Down
+ALTER TABLE users ALTER COLUMN uid DROP NOT NULL;
+""",
+    "20230706095800-leaderboard-list-index.sql": LICENSE
+    + """-- +migrate Up notransaction
+CREATE INDEX CONCURRENTLY IF NOT EXISTS leaderboard_id_idx ON leaderboard (id DESC);
+
+-- +migrate Down
+DROP INDEX IF EXISTS leaderboard_id_idx;
+""",
+}
+# what sql-migrate sends of them, in its order
+SQL_MIGRATE_SENT = """
+CREATE TABLE users (id UUID NOT NULL PRIMARY KEY,
+    username VARCHAR(128) CONSTRAINT users_username_key UNIQUE NOT NULL);
+CREATE TABLE leaderboard (id VARCHAR(128) NOT NULL PRIMARY KEY);
+ALTER TABLE users ADD COLUMN uid UUID;
+CREATE FUNCTION users_touch() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RETURN NEW;
+END;
+$$;
+ALTER TABLE users ALTER COLUMN uid SET NOT NULL;
+CREATE INDEX leaderboard_id_idx ON leaderboard (id DESC);
+"""
+
+
+def test_sql_migrate_files_apply_their_up_sections_only(
+    make_db: Any, pg_server: Any, tmp_path: Path
+) -> None:
+    """sql-migrate's `-- +migrate Up` / `-- +migrate Down` were not known: the whole file was
+    applied, each Down section dropping what its Up made (nakama's 19 files read as 1 table:
+    `diff` 12 differences, init --dsn's spec 13 FAILs against the history, a spec requiring
+    a table absent PASSed it), with two files of one numeric prefix an error
+    (`duplicate-version`) where sql-migrate orders them by name. Now read as sql-migrate
+    reads them: Up sections only, its comment lines left out of a statement, and, for the
+    replay, each file in a transaction unless `notransaction`. Found on heroiclabs/nakama."""
+    folder = tmp_path / "sql"
+    folder.mkdir()
+    for name, text in SQL_MIGRATE.items():
+        (folder / name).write_text(text)
+    assert _both_ways(make_db, tmp_path, "trial15_sql_migrate", folder, SQL_MIGRATE_SENT) == []
+    inspect = run_cli("inspect", "--sql", folder)
+    assert json.loads(inspect.stdout)["source"]["layout"] == "sql-migrate layout, 4 files"
+    assert inspect.stderr == ""  # no duplicate-version
+
+    proc = run_cli(
+        "audit", "-s", tmp_path / "live.yaml", "--sql", folder, "--replay",
+        "--scratch-dsn", pg_server.admin_dsn, "-f", "json", timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    statuses = {f["id"]: f["status"] for f in json.loads(proc.stdout)["findings"]}
+    assert "FAIL" not in statuses.values(), statuses
+
+
+def test_sql_migrate_up_section_keeps_line_numbers() -> None:
+    """The comment line sql-migrate leaves out of the function is given back after the
+    statement: every line keeps its number (errors say file:line), the Down section blank."""
+    from schema_audit.sources.sqlfile import _up_section
+
+    text = SQL_MIGRATE["20230222172540-purchases-not-null-uid-1.sql"]
+    up = _up_section(text).split("\n")
+    assert len(up) == len(text.split("\n"))
+    assert "sql-migrate leaves this line" not in "\n".join(up)
+    assert "DROP FUNCTION" not in "\n".join(up)
+    for number, line in enumerate(text.split("\n")):
+        if line.startswith(("ALTER TABLE users ADD", "LOCK TABLE", "CREATE FUNCTION")):
+            assert up[number] == line

@@ -20,6 +20,7 @@ RUNNER_TABLES = {
     "dbmate": "schema_migrations",
     "flyway": "flyway_schema_history",
     "goose": "goose_db_version",
+    "sql-migrate": "gorp_migrations",
     "diesel": "__diesel_schema_migrations",
 }
 

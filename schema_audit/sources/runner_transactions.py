@@ -8,6 +8,7 @@ runner's own opt-out is honoured:
 
 * goose: every file, unless it has a ``-- +goose NO TRANSACTION`` annotation;
 * dbmate: every file, unless its up marker says ``-- migrate:up transaction:false``;
+* sql-migrate: every file, unless an up marker says ``-- +migrate Up notransaction``;
 * diesel: every ``up.sql``, unless ``metadata.toml`` beside it sets
   ``run_in_transaction = false``;
 * Flyway: every migration, unless a script configuration file beside it
@@ -32,7 +33,7 @@ import re
 import tomllib
 from pathlib import Path
 
-from schema_audit.sources.sqlfile import _DBMATE_UP, _GOOSE_UP
+from schema_audit.sources.sqlfile import _DBMATE_UP, _GOOSE_UP, _SQL_MIGRATE_UP
 
 _GOOSE_NO_TRANSACTION = re.compile(r"(?im)^[ \t]*--[ \t]*\+goose[ \t]+no[ \t]+transaction\b")
 _GRAPHILE_NO_TRANSACTION = re.compile(r"(?im)^--![ \t]*no-transaction\b")
@@ -61,6 +62,8 @@ def in_one_transaction(
         return _GOOSE_NO_TRANSACTION.search(text) is None
     if (up := _DBMATE_UP.search(text)) is not None:
         return _DBMATE_NO_TRANSACTION.search(up.group(0)) is None
+    if ups := _SQL_MIGRATE_UP.findall(text):
+        return not any("notransaction" in line.split()[3:] for line in ups)
     if layout == "diesel" and file.name == "up.sql":
         return _diesel_runs_in_transaction(file.parent / "metadata.toml")
     if layout == "flyway":

@@ -9,7 +9,8 @@ numerically part by part (so V10 comes after V9):
 * timestamped ``20240101120000_x.sql`` and numbered ``001_x.sql`` prefixes;
 * dbmate's ``-- migrate:up`` / ``-- migrate:down`` and goose's ``-- +goose Up`` /
   ``-- +goose Down`` sections in one file (only the up section is applied, line numbers
-  kept; goose's Go migrations are named as not read);
+  kept; goose's Go migrations are named as not read); sql-migrate's ``-- +migrate Up`` /
+  ``-- +migrate Down`` alike (equal numeric prefixes ordered by file name, as it does);
 * drizzle-kit's ``meta/_journal.json``: the files it lists, in its order;
 * diesel's ``<version>_<name>/up.sql`` folders;
 * graphile-migrate: ``committed/000001[-message].sql`` in order, after ``afterReset.sql``;
@@ -629,6 +630,10 @@ def discover(path: Path) -> Layout:
     elif any(_GOOSE_UP.search(_head(e.path)) for e in entries):
         name = "goose"
         issues += _goose_code_migrations(path)
+    elif any(_SQL_MIGRATE_UP.search(_head(e.path)) for e in entries):
+        name = "sql-migrate"
+        # sql-migrate orders equal numeric prefixes by file name (as the sort key does)
+        issues = [i for i in issues if i.code != "duplicate-version"]
     elif any(_DBMATE_UP.search(_head(e.path)) for e in entries):
         name = "dbmate"
     elif conventions == {"numbered"} and all(len(e.version) >= 12 for e in entries):
@@ -744,18 +749,81 @@ def _goose_up(text: str, up: re.Match[str]) -> str:
     return blank(text[: up.end()]) + section + blank(text[end:])
 
 
+# sql-migrate's commands (rubenv/sql-migrate, and heroiclabs' fork nakama runs): a line that
+# starts ``-- +migrate `` (exactly so: its parser tests that prefix), its first word the command
+_SQL_MIGRATE = "-- +migrate "
+_SQL_MIGRATE_UP = re.compile(r"(?m)^-- \+migrate[ \t]+Up(?:[ \t\r].*)?$")
+
+
+def _sql_migrate_up(text: str) -> str:
+    """A sql-migrate file's Up statements as sql-migrate sends them, every other line blanked
+    (lines kept). Its parser reads line by line: ``Up`` / ``Down`` set the direction of the
+    lines after them (those before the first are not run), a statement ends at a line whose
+    last word before a ``--`` comment ends with ``;``, or at ``StatementEnd`` after
+    ``StatementBegin``; a line starting ``-- `` is a comment it drops, also inside a
+    statement, where a function's body then lacks it (that line is given back after the
+    statement, so the next statements keep their line numbers)."""
+    out: list[str] = []
+    up: bool | None = None  # the direction: None before the first Up / Down
+    whole = False  # between StatementBegin and StatementEnd: no ``;`` ends the statement
+    inside = False  # a statement has begun
+    dropped = 0  # its comment lines sql-migrate left out
+    for raw in text.split("\n"):
+        line = raw.removesuffix("\r")
+        ended = False
+        if line.startswith("-- ") and not line.startswith("-- +"):
+            if up and inside:
+                dropped += 1
+                continue
+            out.append("")
+            continue
+        if line.startswith(_SQL_MIGRATE):
+            words = line[len(_SQL_MIGRATE) :].split()
+            command = words[0] if words else ""
+            if command in ("Up", "Down"):
+                up, inside = command == "Up", False  # (sql-migrate keeps StatementBegin)
+            elif command == "StatementBegin" and up is not None:
+                whole = True
+            elif command == "StatementEnd" and up is not None:
+                ended, whole = whole, False
+            out.append(";" if ended and up else "")
+        elif not up or line.startswith("-- +"):
+            out.append("")
+        else:
+            out.append(raw)
+            inside = inside or bool(line.strip())
+            ended = not whole and _ends_with_semicolon(line)
+        if ended:
+            out.extend([""] * dropped)
+            inside, dropped = False, 0
+    out.extend([""] * dropped)
+    return "\n".join(out)
+
+
+def _ends_with_semicolon(line: str) -> bool:
+    """sql-migrate's test: the last word before one starting ``--`` ends with ``;``."""
+    last = ""
+    for word in line.split():
+        if word.startswith("--"):
+            break
+        last = word
+    return last.endswith(";")
+
+
 def _up_section(text: str) -> str:
-    """For dbmate and goose files, the up section only, with everything else blanked (lines
-    kept): applying the whole file would apply its down section too."""
+    """For dbmate, goose and sql-migrate files, the up section only, with everything else
+    blanked (lines kept): applying the whole file would apply its down section too."""
     if text.isascii():
-        # neither marker can match without its words (for ASCII text, the IGNORECASE match
-        # of an ASCII word is its lower case): two substring tests instead of two scans
-        # that try the pattern at every line of every file
+        # no marker can match without its words (for ASCII text, the IGNORECASE match
+        # of an ASCII word is its lower case): three substring tests instead of scans
+        # that try the patterns at every line of every file
         lowered = text.lower()
-        if "+goose" not in lowered and "migrate:up" not in lowered:
+        if "+goose" not in lowered and "migrate:up" not in lowered and "+migrate" not in lowered:
             return text
     if (goose := _GOOSE_UP.search(text)) is not None:
         return _goose_up(text, goose)
+    if _SQL_MIGRATE_UP.search(text) is not None:
+        return _sql_migrate_up(text)
     up = _DBMATE_UP.search(text)
     if not up:
         return text
