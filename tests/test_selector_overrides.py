@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from schema_audit.api import inspect
 from schema_audit.model import Table
 from schema_audit.spec.load import load_spec
@@ -131,3 +133,49 @@ def _as_stamped(template: Requirement, rid: str, parent: str | None, table: Tabl
         rid, template.kind, table.schema, table.name, template.name, template.severity,
         template.category, template.props, template.at, parent=parent,
     )  # fmt: skip
+
+
+def test_overrides_worked_out_in_the_reads_wait_drop_the_same_stamps(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``selectors.prepare`` (run while ``audit --dsn`` waits for the read) works out the
+    explicit side of the overrides before the model exists; the expansion that takes it
+    keeps exactly the stamps the plain one keeps and makes no explicit identity after the
+    read, only the stamps'. A prepared side of another spec, or of a spec grown since, is
+    not taken (a stamp kept that the grown spec overrides would be judged twice)."""
+    from schema_audit.cli.audit import _meanwhile
+    from schema_audit.spec import selectors
+
+    sql = tmp_path / "schema.sql"
+    sql.write_text(SQL)
+    spec_file = tmp_path / "spec.yaml"
+    spec_file.write_text(SPEC)
+    model = inspect(sql=sql)
+    plain_spec = load_spec(spec_file)
+    plain_reqs, picked = expand(plain_spec, model)
+    plain = [r.id for r in plain_reqs]
+    stamps = sum(len(picked[s.name]) * len(s.templates) for s in plain_spec.selectors)
+
+    spec = load_spec(spec_file)
+    step = _meanwhile(spec, False)  # what the CLI runs while the live read is under way
+    assert step is not None
+    step()
+    assert selectors._PREPARED and selectors._PREPARED[0].explicit is spec.requirements
+    made: list[str] = []
+    identity = selectors._identity
+    monkeypatch.setattr(selectors, "_identity", lambda r: made.append(r.id) or identity(r))
+    assert [r.id for r in expand(spec, model)[0]] == plain
+    assert len(made) == stamps  # the stamps' identities only: the explicit side was ready
+    assert not selectors._PREPARED  # taken: used once at most
+    monkeypatch.setattr(selectors, "_identity", identity)
+
+    selectors.prepare(load_spec(spec_file))  # another spec's: not taken
+    assert [r.id for r in expand(spec, model)[0]] == plain
+    assert not selectors._PREPARED
+
+    selectors.prepare(spec)
+    kept_stamp = next(r for r in plain_reqs[len(spec.requirements) :] if r.kind == "rls")
+    spec.requirements.append(kept_stamp)  # grown since: it overrides that stamp now
+    grown = [r.id for r in expand(spec, model)[0]]
+    assert not selectors._PREPARED
+    assert grown.count(kept_stamp.id) == 1  # the explicit one only, its stamp dropped

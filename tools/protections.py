@@ -2839,6 +2839,13 @@ PROTECTIONS = [
         "tests/test_split_judging.py::test_waivers_applied_apart_say_what_one_pass_says",
     ),
     Protection(
+        "selector-overrides-prepared-for-this-spec-only",
+        "schema_audit/spec/selectors.py",
+        "    if prepared.explicit is not explicit or prepared.length != len(explicit):",
+        "    if False:",
+        "tests/test_selector_overrides.py::test_overrides_worked_out_in_the_reads_wait_drop_the_same_stamps",
+    ),
+    Protection(
         "audit-split-keeps-what-a-glob-waiver-matches",
         "schema_audit/audit/split.py",
         "            waivable.update(match_ids(pattern, ids))",

@@ -336,7 +336,8 @@ def audit(
 def _meanwhile(spec, verdict_only: bool) -> Callable[[], None] | None:
     """What to do while waiting for the live read (``ReadAhead.result`` runs it only while
     the read is under way; None: nothing): the imports judging ``spec`` makes late
-    (``audit.prefetch``), and for ``-q`` (``verdict_only``) the cut of the judging between
+    (``audit.prefetch``), the explicit requirements a selector's stamp may be overridden by
+    (``spec.selectors.prepare``), and for ``-q`` (``verdict_only``) the cut of the judging between
     this process and a child with its check (``audit.split.prepare``) and the verdict
     line's import. With init's 1,000-table spec the server's last catalog rows come ≈
     0.1–0.2 s after the spec is loaded; that cut and check (≈ 0.01 CPU s here, ≈ 0.02 in
@@ -345,6 +346,10 @@ def _meanwhile(spec, verdict_only: bool) -> Callable[[], None] | None:
     from schema_audit.audit.prefetch import for_spec
 
     steps = [step] if (step := for_spec(spec)) is not None else []
+    if spec.selectors:  # the explicit side of the selectors' overrides (``spec.selectors``)
+        from schema_audit.spec import selectors
+
+        steps.append(functools.partial(selectors.prepare, spec))
     if verdict_only:
         from schema_audit.audit import split
 
