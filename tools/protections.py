@@ -2846,6 +2846,13 @@ PROTECTIONS = [
         "tests/test_selector_overrides.py::test_overrides_worked_out_in_the_reads_wait_drop_the_same_stamps",
     ),
     Protection(
+        "pickled-finding-rebuilt-with-every-field",
+        "schema_audit/audit/findings.py",
+        "Finding:\n    return _new_finding(*values)\n",
+        "Finding:\n    return _new_finding(*values[:-1], None)\n",
+        "tests/test_lazy_findings.py::test_a_finding_crosses_a_pickle_by_its_fields_and_comes_back_the_same",
+    ),
+    Protection(
         "audit-split-keeps-what-a-glob-waiver-matches",
         "schema_audit/audit/split.py",
         "            waivable.update(match_ids(pattern, ids))",

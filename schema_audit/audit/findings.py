@@ -273,6 +273,54 @@ _LAZY = frozenset({"message", "evidence", "ddl"})  # what lazy_finding leaves to
 new_evidence = _check_sealer(Evidence, _sealer(Evidence))  # source, file, line, revision, sql, note
 
 
+# Pickled by their fields, rebuilt by the constructors above: ``audit -q``'s judging child
+# hands its kept findings back pickled (``audit/split``), and a frozen slotted dataclass's own
+# pickling goes through ``dataclasses``' __getstate__/__setstate__, which walk ``fields()``
+# in Python for every object at both ends (init's 1,000-table spec: 337 findings, four
+# objects each, ≈ 7 ms on the critical path after the judging; the same objects either way).
+def _rebuilt_finding(values: tuple[Any, ...]) -> Finding:
+    return _new_finding(*values)
+
+
+def _rebuilt_evidence(values: tuple[Any, ...]) -> Evidence:
+    return new_evidence(*values)
+
+
+def _rebuilt_diff(values: tuple[Any, ...]) -> Diff:
+    return Diff(*values)
+
+
+def _rebuilt_candidate(values: tuple[Any, ...]) -> Candidate:
+    return Candidate(*values)
+
+
+_evidence_values = operator.attrgetter(*_EVIDENCE_FIELDS)
+_diff_values = operator.attrgetter("property", "expected", "actual")
+_candidate_values = operator.attrgetter(*_CANDIDATE_FIELDS)
+
+
+def _reduce_finding(self: Finding) -> tuple[Any, ...]:
+    return _rebuilt_finding, (_field_values(self),)  # (a lazy one's fields made now)
+
+
+def _reduce_evidence(self: Evidence) -> tuple[Any, ...]:
+    return _rebuilt_evidence, (_evidence_values(self),)
+
+
+def _reduce_diff(self: Diff) -> tuple[Any, ...]:
+    return _rebuilt_diff, (_diff_values(self),)
+
+
+def _reduce_candidate(self: Candidate) -> tuple[Any, ...]:
+    return _rebuilt_candidate, (_candidate_values(self),)
+
+
+Finding.__reduce__ = _reduce_finding  # type: ignore[method-assign,assignment]
+Evidence.__reduce__ = _reduce_evidence  # type: ignore[method-assign,assignment]
+Diff.__reduce__ = _reduce_diff  # type: ignore[method-assign,assignment]
+Candidate.__reduce__ = _reduce_candidate  # type: ignore[method-assign,assignment]
+
+
 def missing(prop: str = "exists") -> Diff:
     """The canonical diff of an object that should exist and does not."""
     return Diff(prop, True, False)
