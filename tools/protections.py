@@ -2853,6 +2853,13 @@ PROTECTIONS = [
         "tests/test_lazy_findings.py::test_a_finding_crosses_a_pickle_by_its_fields_and_comes_back_the_same",
     ),
     Protection(
+        "audit-split-stamped-id-of-the-specs-own-refuses-the-prepared-cut",
+        "schema_audit/audit/split.py",
+        "    if not (my_ids.isdisjoint(stamped) and their_ids.isdisjoint(stamped)):",
+        "    if False:",
+        "tests/test_split_judging.py::test_a_stamped_requirement_with_an_id_of_the_specs_own_is_not_taken",
+    ),
+    Protection(
         "audit-split-keeps-what-a-glob-waiver-matches",
         "schema_audit/audit/split.py",
         "            waivable.update(match_ids(pattern, ids))",

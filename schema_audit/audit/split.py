@@ -239,7 +239,7 @@ def _prepared(
     n = len(planned)
     if plan.rules != rules or explicit != n or len(judged) < n:
         return None
-    if judged is not planned and not all(map(operator.is_, judged[:n], planned)):
+    if judged is not planned and not all(map(operator.is_, judged, planned)):  # (the first n)
         return None
     stamped = judged[n:]
     mine, theirs = _stamped_sides(stamped, plan.head)
@@ -259,7 +259,9 @@ def _stamped_hold(plan: _Plan, mine: list[Requirement], theirs: list[Requirement
     mine_ids, theirs_ids = {r.id for r in mine}, {r.id for r in theirs}
     if len(theirs_ids) != len(theirs) or not mine_ids.isdisjoint(theirs_ids):
         return False
-    if not (my_ids | their_ids).isdisjoint(mine_ids | theirs_ids):
+    stamped = mine_ids | theirs_ids  # (a few thousand: the spec's own ids are ≈ 45,000,
+    # and their union, made here each time, was ≈ 3 ms after the read)
+    if not (my_ids.isdisjoint(stamped) and their_ids.isdisjoint(stamped)):
         return False
     return (
         my_parents.isdisjoint(theirs_ids)
