@@ -362,28 +362,25 @@ def test_a_stamped_requirement_across_the_prepared_cut_is_not_taken(bench) -> No
         split._PLANNED.clear()
 
 
-def test_a_stamped_requirement_with_an_id_of_the_specs_own_is_not_taken(bench) -> None:  # type: ignore[no-untyped-def]
+def test_a_stamped_requirement_with_an_id_of_the_specs_own_is_not_taken(
+    bench, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
     """A stamped requirement whose id is one of the spec's own, judged on either side of
     the prepared cut: two findings of one id would be judged apart (strict mode and the
     waivers read findings by id), so the prepared cut is not taken; a fresh id is."""
-    _, _, _, exact = bench
-    loaded = load_spec(exact)
-    old = split.MIN_REQUIREMENTS
-    split.MIN_REQUIREMENTS = 0
-    try:
+    loaded = load_spec(bench[3])
+    monkeypatch.setattr(split, "MIN_REQUIREMENTS", 0)
+    monkeypatch.setattr(split, "_PLANNED", [])
+    split.prepare(loaded)
+    k = split._PLANNED[0].k
+    theirs_id, mine_id = loaded.requirements[2].id, loaded.requirements[-1].id
+    assert loaded.requirements[2].table == "t00000" and k < len(loaded.requirements) - 1
+    for rid, taken in ((theirs_id, False), (mine_id, False), ("match.x.public.t00000.y", True)):
         split.prepare(loaded)
-        k = split._PLANNED[0].k
-        theirs_id, mine_id = loaded.requirements[2].id, loaded.requirements[-1].id
-        assert loaded.requirements[2].table == "t00000" and k < len(loaded.requirements) - 1
-        for rid, taken in ((theirs_id, False), (mine_id, False), ("match.x.public.t00000.y", True)):
-            split.prepare(loaded)
-            stamp = dataclasses.replace(loaded.requirements[1], id=rid, parent="tables.t00000")
-            stamped = dataclasses.replace(loaded, requirements=[*loaded.requirements, stamp])
-            got = split._prepared(stamped, SchemaModel(), "live", len(loaded.requirements), True)
-            assert (got is not None) is taken, rid
-    finally:
-        split.MIN_REQUIREMENTS = old
-        split._PLANNED.clear()
+        stamp = dataclasses.replace(loaded.requirements[1], id=rid, parent="tables.t00000")
+        stamped = dataclasses.replace(loaded, requirements=[*loaded.requirements, stamp])
+        got = split._prepared(stamped, SchemaModel(), "live", len(loaded.requirements), True)
+        assert (got is not None) is taken, rid
 
 
 def test_a_spec_without_requirements_is_not_prepared(tmp_path: Path) -> None:

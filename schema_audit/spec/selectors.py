@@ -272,34 +272,38 @@ def _not_overridden(explicit: list[Requirement], stamped: list[Requirement]) -> 
     a table's or an ``id:`` of its own, lets every id through), so the identities of init's
     120,000 column and RLS requirements are not all made to be compared with 10,000 stamps.
     Those identities are worked out before the read when :func:`prepare` ran for the spec."""
-    prepared = _prepared_identities(explicit, identities := [_identity(r) for r in stamped])
-    if prepared is not None:
-        if not prepared:
-            return stamped
-        return [
-            req
-            for req, identity in zip(stamped, identities, strict=True)
-            if identity is None or identity not in prepared
-        ]
+    identities = [_identity(r) for r in stamped]
+    overriding = _prepared_identities(explicit, identities)
+    if overriding is None:
+        overriding = _explicit_identities(explicit, stamped, identities)
+    if not overriding:  # (a spec of selectors only: nothing to override)
+        return stamped
+    return [
+        req
+        for req, identity in zip(stamped, identities, strict=True)
+        if identity is None or identity not in overriding
+    ]
+
+
+def _explicit_identities(
+    explicit: list[Requirement],
+    stamped: list[Requirement],
+    identities: list[tuple[str, str, str, str] | None],
+) -> set[tuple[str, str, str, str] | None]:
+    """The identities of the explicit requirements that may be a stamp's (``identities``):
+    of its kind, their id ending with the suffix of such a stamp."""
     kinds = {r.kind for r in stamped}
     candidates = [r for r in explicit if r.kind in kinds and r.table]
-    if not candidates:  # a spec of selectors only: nothing to override
-        return stamped
+    if not candidates:
+        return set()
     suffixes: dict[str, set[str]] = {}
     for identity in identities:
         if identity is not None:
             suffixes.setdefault(identity[2], set()).add(identity[3])
     endings = {kind: tuple(ends) for kind, ends in suffixes.items()}  # per kind
-    explicit_ids = {
+    return {
         _identity(r) for r in candidates if r.kind in endings and r.id.endswith(endings[r.kind])
     }
-    if not explicit_ids:
-        return stamped
-    return [
-        req
-        for req, identity in zip(stamped, identities, strict=True)
-        if identity is None or identity not in explicit_ids
-    ]
 
 
 def _selector_findings(spec: Spec, picked: dict[str, list[Table]]) -> list[Finding]:
