@@ -644,12 +644,12 @@ def history_creates(model: SchemaModel, role: str) -> bool:
 
 def may_run_history(model: SchemaModel, role: str | None) -> bool:
     """Whether ``role`` may be the one that runs a history read statically, and so own what
-    it creates without naming an owner and create under its ALTER DEFAULT PRIVILEGES: any
-    named role but PUBLIC and those the history creates (supabase/auth, run as postgres,
+    it creates without naming an owner: any named role but PUBLIC and those the history creates (supabase/auth, run as postgres,
     owns its schema auth; a role granted table privileges has USAGE on it then). A role the
     history only GRANTs a role to may run it (supabase/postgres: `GRANT supabase_auth_admin
-    TO postgres`, postgres never created). The static reader, the ownership's ACL passing
-    and the audit's runner worlds all ask this one question."""
+    TO postgres`, postgres never created). The audit's runner worlds and the ownership's
+    ACL passing (``owner_acl``) ask it; the static reader's ALTER DEFAULT PRIVILEGES does
+    not exclude created roles (``DdlInterpreter._may_run``)."""
     return role is not None and role != "public" and not history_creates(model, role)
 
 

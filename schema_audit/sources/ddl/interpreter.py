@@ -24,7 +24,6 @@ from schema_audit.model import (
     Table,
     UnappliedStatement,
     View,
-    may_run_history,
     qualify,
 )
 from schema_audit.sources import effects as fx
@@ -427,12 +426,13 @@ class DdlInterpreter:
         return out
 
     def _may_run(self, role: str | None) -> bool:
-        """Whether ``role`` may be the one running the history (``model.may_run_history``)
-        and the history never switches to it (`SET ROLE x` says the runner is another role).
-        ALTER DEFAULT PRIVILEGES FOR ROLE x, x created by the history, gave grants marked
-        "held if x runs it": x cannot, and such a grant was DEFERRED where PostgreSQL
-        decides it."""
-        return role not in getattr(self, "_set_roles", ()) and may_run_history(self.model, role)
+        """Whether ``role`` may be the one running the history: a named role the history
+        never switches to (`SET ROLE x` says the runner is another role). A role the history
+        creates stays one here: created by a DO block "if not exists" it may already exist
+        and run the history, and PostgreSQL then applies its ALTER DEFAULT PRIVILEGES
+        (tests/test_guarded_role_runner.py: read as not the runner, the reader's grant
+        FAILed where it is DEFERRED)."""
+        return role is not None and role not in getattr(self, "_set_roles", ())
 
     def _unless_runner(self, object_type: str, builtin: tuple[str, str]) -> str | None:
         """ "-x,y" when ``builtin`` (PUBLIC's EXECUTE or USAGE) is revoked for new objects of

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from schema_audit.model import Grant, Table
+from schema_audit.model import Grant, Table, may_run_history
 
 if TYPE_CHECKING:
     from schema_audit.sources.ddl.interpreter import DdlInterpreter
@@ -42,5 +42,10 @@ def pass_acl(interp: DdlInterpreter, grants: list[Grant], old: str | None, new: 
         grants[:] = [g for g in grants if g.grantee != old]
         return
     for grant in grants:
-        if grant.runner is None and grant.grantee != new and interp._may_run(grant.grantee):
+        if (
+            grant.runner is None
+            and grant.grantee != new
+            and may_run_history(interp.model, grant.grantee)
+            and interp._may_run(grant.grantee)
+        ):
             grant.runner = f"-{grant.grantee}"
