@@ -183,3 +183,94 @@ def _quoted_end(sql: str, i: int, quote: str, escapes: bool = False) -> int:
             j = k + 2
             continue
         return k + 1
+
+
+# \if / \elif / \else / \endif at the start of a line (psql's conditional blocks)
+_BRANCH = re.compile(r"[ \t]*\\(if|elif|else|endif)(?![A-Za-z0-9_])(.*)")
+_FOLLOWS = re.compile(r"[ \t]*\\(?:i|ir|include|include_relative)(?![A-Za-z0-9_])|.*\\gset")
+_BOOLS = (("true", 1, True), ("false", 1, False), ("yes", 1, True), ("no", 1, False))
+
+
+def _boolean(text: str) -> bool | None:
+    """psql's ParseVariableBool: true/false/yes/no by any prefix, on/off by two letters or
+    more, 1 / 0; None for anything else."""
+    value = text.strip().lower()
+    if value in ("1", "0"):
+        return value == "1"
+    if len(value) >= 2 and "on".startswith(value):
+        return True
+    if len(value) >= 2 and "off".startswith(value):
+        return False
+    for word, shortest, meaning in _BOOLS:
+        if len(value) >= shortest and word.startswith(value):
+            return meaning
+    return None
+
+
+def resolve_conditionals(sql: str, variables: dict[str, str] | None = None) -> str:
+    """``sql`` with psql's ``\\if`` blocks decided where psql's choice follows from the script
+    alone: a condition that is a boolean constant, or a variable the script ``\\set`` before
+    it (outside skipped branches). The branches psql skips are blanked, and the ``\\if`` /
+    ``\\elif`` / ``\\else`` / ``\\endif`` lines too (lines kept). A block whose condition
+    is not known so (a variable the runner passes with ``psql -v``, or one an include or a
+    ``\\gset`` may set) is left as written: the reading names its ``\\if`` and what follows
+    is DEFERRED (psqlmeta)."""
+    known: dict[str, str] | None = dict(variables or {})  # None: any may have changed
+    lines = sql.split("\n")
+    out: list[str] = []
+    stack: list[list[bool]] = []  # per open \if: [this branch runs, one ran, undecided]
+    for line in lines:
+        undecided = any(frame[2] for frame in stack)
+        running = all(frame[0] for frame in stack)
+        branch = _BRANCH.match(line)
+        if branch is None:
+            if (running or undecided) and _FOLLOWS.match(line):
+                known = None  # an include or \gset may set any variable
+            elif (running or undecided) and line.lstrip().startswith("\\") and known is not None:
+                before = dict(known)
+                _meta(line, known)
+                if undecided:  # set in a block psql may skip: not known after it
+                    for name in set(known) | set(before):
+                        if known.get(name) != before.get(name):
+                            known.pop(name, None)
+            out.append(line if running or undecided else "")
+            continue
+        word, rest = branch[1], branch[2]
+        if word == "if":
+            value = None
+            if running and not undecided and known is not None:
+                value = _boolean(_scan(rest, dict(known), len(rest))[0])
+            if running and value is None:
+                stack.append([True, False, True])  # psql decides: every branch kept
+                out.append(line)
+                continue
+            stack.append([bool(value), bool(value), undecided])
+        elif not stack:
+            return sql  # an \elif / \else / \endif without its \if: left as read
+        elif word == "elif":
+            frame = stack[-1]
+            if frame[2]:
+                out.append(line)
+                continue
+            value = None
+            if all(f[0] for f in stack[:-1]) and known is not None:
+                value = _boolean(_scan(rest, dict(known), len(rest))[0])
+            elif not frame[1]:
+                value = False  # an outer branch that does not run: nothing inside runs
+            if value is None and not frame[1]:
+                return sql  # decided false so far, this one not known: left as read
+            frame[0] = bool(value) and not frame[1]
+            frame[1] = frame[1] or frame[0]
+        elif word == "else":
+            frame = stack[-1]
+            if frame[2]:
+                out.append(line)
+                continue
+            frame[0], frame[1] = not frame[1], True
+        else:
+            frame = stack.pop()
+            if frame[2]:
+                out.append(line)
+                continue
+        out.append("")
+    return sql if stack else "\n".join(out)

@@ -20,7 +20,7 @@ from pglast import ast
 
 from schema_audit.pgparse import Parsed, may_hold_empty_string, parse_lazily
 from schema_audit.sources.psqlmeta import META, find_unread, reason
-from schema_audit.sources.psqlvars import has_variables, interpolate
+from schema_audit.sources.psqlvars import has_variables, interpolate, resolve_conditionals
 
 
 class Statement:
@@ -119,6 +119,8 @@ def pieces(
     does: a piece joins the following ones on the same verdicts."""
     # COPY … FROM stdin rows (a pg_dump with data) are not SQL: blank them first
     sql = _blank_copy_data(sql) if "stdin" in sql or "STDIN" in sql else sql
+    # \if blocks psql decides from the script alone: the branches it skips blanked (psqlvars)
+    sql = resolve_conditionals(sql, variables) if "\\if" in sql else sql
     # \i, \gexec …: taken out, each handed over in its place when asked for (psqlmeta)
     sql, unread = find_unread(sql) if "\\" in sql else (sql, [])
     unread = unread if psql_meta else []
