@@ -274,3 +274,51 @@ def resolve_conditionals(sql: str, variables: dict[str, str] | None = None) -> s
                 continue
         out.append("")
     return sql if stack else "\n".join(out)
+
+
+class _Recorder(dict):
+    """Variables that are all set, to a stand-in value, each name asked for recorded."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: list[str] = []
+
+    def __contains__(self, name: object) -> bool:
+        return True
+
+    def __getitem__(self, name: str) -> str:
+        self.asked.append(name)
+        return "sa_psql_variable"
+
+
+def unset_variables(sql: str) -> tuple[str, list[str]]:
+    """(``sql`` with each psql variable it still uses, outside quotes and comments, replaced
+    by a stand-in, the variables' names): a statement that parses so failed only because
+    psql would have put a value there that this reading does not know."""
+    recorder = _Recorder()
+    text = _scan(sql, recorder, len(sql))[0]
+    return text, list(dict.fromkeys(recorder.asked))
+
+
+def unknown_psql_variables(sql: str) -> str | None:
+    """Why a statement that does not parse is not a syntax error: it uses psql variables
+    this reading does not know, and parses with a value in their place (``CREATE TABLE
+    :schema_name.items …`` after ``\\i vars.sql`` sets ``schema_name``: psql runs it). None
+    when it does not use one, or does not parse either way."""
+    if ":" not in sql:
+        return None
+    from schema_audit.pgparse import parse_sql
+
+    text, names = unset_variables(sql)
+    if not names:
+        return None
+    try:
+        parse_sql(text)
+    except Exception:  # noqa: BLE001 - not a statement psql's values would make parse
+        return None
+    shown = ", ".join(f":{name}" for name in names)
+    return (
+        f"uses psql variable(s) {shown}, not set in this file before it (an included file's "
+        "\\set or the runner's psql -v sets them): not read statically, what it changes is "
+        "not in the reading"
+    )

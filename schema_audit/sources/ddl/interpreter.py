@@ -33,6 +33,7 @@ from schema_audit.sources.ddl.newer_syntax import refuse_newer_syntax
 from schema_audit.sources.ddl.privileges import BUILTIN_DEFAULTS
 from schema_audit.sources.ddl.registry import handler_for
 from schema_audit.sources.psqlinclude import Includes, is_include
+from schema_audit.sources.psqlvars import unknown_psql_variables
 from schema_audit.sources.statements import Statement, split_statements
 
 
@@ -163,6 +164,10 @@ class DdlInterpreter:
                 self._unapplied("dynamic", stmt.error or "", [fx.Effect("*", "*", sticky=True)])
                 continue
             if parsed is None and stmt.node is None:
+                if unset := unknown_psql_variables(stmt.sql):
+                    # psql puts a value there (an included file's \set, the runner's -v)
+                    self._unapplied("dynamic", unset, [fx.Effect("*", "*", sticky=True)])
+                    continue
                 # PostgreSQL cannot parse it either: wherever the history ran, it changed nothing
                 self._unapplied("error", f"syntax error: {stmt.error}", effects=[])
                 continue
