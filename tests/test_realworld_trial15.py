@@ -192,3 +192,44 @@ def test_sql_migrate_up_section_keeps_line_numbers() -> None:
     for number, line in enumerate(text.split("\n")):
         if line.startswith(("ALTER TABLE users ADD", "LOCK TABLE", "CREATE FUNCTION")):
             assert up[number] == line
+
+
+def _golang_migrate_folder(tmp_path: Path, files: dict[str, str]) -> Path:
+    """``files`` (version_name -> up SQL) as a golang-migrate folder, each with its down file."""
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    for name, text in files.items():
+        (folder / f"{name}.up.sql").write_text(text)
+        (folder / f"{name}.down.sql").write_text("-- irreversible\n")
+    return folder
+
+
+# openmeter's form (golang-migrate): a data migration makes its helpers in pg_temp, "only exists
+# for the current session, so we don't need to clean up the function after the migration".
+PG_TEMP_HELPERS = {
+    "20240826120919_init": """
+        CREATE TABLE "billing_invoice_lines" ("id" character(26) NOT NULL, "ubp_id" character(26),
+            PRIMARY KEY ("id"));
+    """,
+    "20250605131637_migrate-flat-fees-to-ubp-flat-fees": """
+        -- Note: pg_temp only exists for the current session, so we don't need to clean up the function after the migration is done
+        CREATE OR REPLACE FUNCTION pg_temp.generate_ulid()
+        RETURNS TEXT AS $$
+        BEGIN
+            RETURN upper(substr(md5(random()::text), 1, 26));
+        END;
+        $$ LANGUAGE plpgsql;
+
+        UPDATE billing_invoice_lines SET ubp_id = pg_temp.generate_ulid() WHERE ubp_id IS NULL;
+    """,
+}
+
+
+def test_a_function_in_pg_temp_ends_with_its_session(make_db: Any, tmp_path: Path) -> None:
+    """A function made in pg_temp is the session's and gone when it ends; the static reading
+    kept it: `diff` counted it and init --sql's spec required it (`function
+    pg_temp.generate_ulid does not exist` FAILed the migrated database: a false FAIL).
+    Found on openmeterio/openmeter's golang-migrate history (3 such helpers)."""
+    folder = _golang_migrate_folder(tmp_path, PG_TEMP_HELPERS)
+    sql = "".join(PG_TEMP_HELPERS.values())
+    assert _both_ways(make_db, tmp_path, "trial15_pg_temp", folder, sql) == []

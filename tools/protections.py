@@ -3043,6 +3043,13 @@ PROTECTIONS = [
         "tests/test_realworld_trial15.py::test_sql_migrate_files_apply_their_up_sections_only",
     ),
     Protection(
+        "pg-temp-function-ends-with-its-session",
+        "schema_audit/sources/ddl/interpreter.py",
+        "            self.model.functions.pop(signature, None)\n",
+        "            pass\n",
+        "tests/test_realworld_trial15.py::test_a_function_in_pg_temp_ends_with_its_session",
+    ),
+    Protection(
         "drop-type-cascade-drops-enum-defaults",
         "schema_audit/sources/ddl/drops.py",
         "column.default = None  # a value of the enum (a former column of it)",

@@ -80,6 +80,9 @@ class DdlInterpreter:
         # names of the session's temporary relations (CREATE TEMP TABLE): they live in pg_temp,
         # which name lookup searches first, and are gone when the session ends (end_session)
         self._temp: set[str] = set()
+        # signatures of the session's functions in pg_temp (CREATE FUNCTION pg_temp.f()): gone
+        # with the session too (openmeter's data migrations make helpers there)
+        self._temp_routines: set[str] = set()
         # views whose '*' covered columns the model did not know (view_columns.py)
         self.views_unknown_columns: set[str] = set()
         self._file: str | None = None
@@ -226,7 +229,7 @@ class DdlInterpreter:
         return TEMP_SCHEMA
 
     def end_session(self, search_path: list[str] | None = None) -> None:
-        """The migration session ended: its temporary relations are gone (they never were part
+        """The migration session ended: its temporary relations and functions are gone (they never were part
         of the schema a later session, or the audited database, sees). With ``search_path``
         (the one the runner starts each session with), the next session also starts afresh:
         that search_path and the login role, whatever SET search_path / SET ROLE this one ran
@@ -243,6 +246,9 @@ class DdlInterpreter:
             for index_name in relation.indexes if relation is not None else ():
                 self._relations.pop(qualify(TEMP_SCHEMA, index_name), None)
         self._temp.clear()
+        for signature in self._temp_routines:
+            self.model.functions.pop(signature, None)
+        self._temp_routines.clear()
 
     def _prov(self, action: str = "created") -> Provenance:
         """Where the current statement is. One object per statement and action, shared by

@@ -32,6 +32,7 @@ STATE = {
     "_index_homes": "kept (current entries, in order)",
     "ledger": "kept (positions in model.unapplied)",
     "_temp": "empty between files (end_session)",
+    "_temp_routines": "empty between files (end_session)",
     "_file": "set by each file",
     "_revision": "set by each file",
     "includes": "set by the reader of each history (a history with \\i is never cached)",
