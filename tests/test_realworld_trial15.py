@@ -233,3 +233,66 @@ def test_a_function_in_pg_temp_ends_with_its_session(make_db: Any, tmp_path: Pat
     folder = _golang_migrate_folder(tmp_path, PG_TEMP_HELPERS)
     sql = "".join(PG_TEMP_HELPERS.values())
     assert _both_ways(make_db, tmp_path, "trial15_pg_temp", folder, sql) == []
+
+
+# openmeter's form: a data migration that backs rows up, deletes them, and guards the result with
+# a DO block that can only raise; its checks call transaction_timestamp() and jsonb_typeof().
+GUARDED_CLEANUP = {
+    "20240826120919_init": """
+        CREATE TABLE "billing_invoice_lines" ("id" character varying NOT NULL,
+            "namespace" character varying NOT NULL, "discounts" jsonb, PRIMARY KEY ("id"));
+    """,
+    "20260716150455_cleanup_gathering_invoice_details": """
+        BEGIN;
+
+        CREATE TABLE IF NOT EXISTS om_migration_backup_20260716150455_lines (
+            backed_up_at TIMESTAMPTZ NOT NULL DEFAULT transaction_timestamp(),
+            id VARCHAR NOT NULL,
+            row_data JSONB NOT NULL,
+            PRIMARY KEY (backed_up_at, id)
+        );
+
+        DO $$
+        BEGIN
+            IF EXISTS (
+                SELECT 1
+                FROM om_migration_backup_20260716150455_lines b
+                JOIN billing_invoice_lines l ON l.id = b.id
+                WHERE b.backed_up_at = transaction_timestamp()
+                  AND jsonb_typeof(l.discounts -> 'usage') = 'object'
+            ) THEN
+                RAISE EXCEPTION 'deleting lines would cascade to discounts';
+            END IF;
+        END
+        $$;
+
+        COMMIT;
+    """,
+    "20260717090000_add_currency": """
+        ALTER TABLE "billing_invoice_lines" ADD COLUMN "currency" character varying(3);
+    """,
+}
+
+
+def test_a_guard_calling_stable_built_ins_defers_nothing(make_db: Any, tmp_path: Path) -> None:
+    """A DO block that can only raise is a guard: in a history that ran to its end it changed
+    nothing. Calls of `transaction_timestamp()` and `jsonb_typeof()` (built-ins PostgreSQL
+    marks STABLE / IMMUTABLE: they modify nothing) made it "may change anything": every
+    finding about the history after it was DEFERRED (openmeterio/openmeter: 3,487 of 3,487
+    findings of init --dsn's spec, 5 such guards)."""
+    folder = _golang_migrate_folder(tmp_path, GUARDED_CLEANUP)
+    sql = "".join(GUARDED_CLEANUP.values())
+    assert _both_ways(make_db, tmp_path, "trial15_guard", folder, sql) == []
+
+
+def test_a_guard_calling_a_volatile_built_in_keeps_deferring(tmp_path: Path) -> None:
+    """A VOLATILE built-in may change what the next statements do (`set_config` sets the
+    search_path): a block calling one is no guard, and what follows stays DEFERRED."""
+    files = dict(GUARDED_CLEANUP)
+    files["20260716150455_cleanup_gathering_invoice_details"] = files[
+        "20260716150455_cleanup_gathering_invoice_details"
+    ].replace("= 'object'", "= 'object' AND set_config('search_path', 'om', true) <> ''")
+    folder = _golang_migrate_folder(tmp_path, files)
+    model = json.loads(run_cli("inspect", "--sql", folder).stdout)["model"]
+    kinds = [u["kind"] for u in model["unapplied"] if "DO block" in u["reason"]]
+    assert kinds == ["dynamic"], model["unapplied"]

@@ -544,7 +544,7 @@ PROTECTIONS = [
     Protection(
         "guard-block-settles-only-if-it-only-raises",
         "schema_audit/sources/plpgsql.py",
-        "    return all(_reads_only(query, mode) for query, mode in _expressions(statements))",
+        "    return all(_reads_only(query, mode, shadowed) for query, mode in _expressions(statements))",
         "    return True",
         "tests/test_do_blocks.py::test_a_stopped_guard_that_may_do_more_than_raise_still_defers",
     ),
@@ -3048,6 +3048,20 @@ PROTECTIONS = [
         "            self.model.functions.pop(signature, None)\n",
         "            pass\n",
         "tests/test_realworld_trial15.py::test_a_function_in_pg_temp_ends_with_its_session",
+    ),
+    Protection(
+        "guard-may-call-built-ins-that-modify-nothing",
+        "schema_audit/sources/plpgsql.py",
+        "        and never_modifies(name)\n",
+        "        and False\n",
+        "tests/test_realworld_trial15.py::test_a_guard_calling_stable_built_ins_defers_nothing",
+    ),
+    Protection(
+        "guard-calling-volatile-built-in-keeps-deferring",
+        "schema_audit/sources/ddl/partition_key_volatility.py",
+        'return all(row[3] in ("i", "s") for row in _catalog().functions.get(name, ()))',
+        "return True",
+        "tests/test_realworld_trial15.py::test_a_guard_calling_a_volatile_built_in_keeps_deferring",
     ),
     Protection(
         "drop-type-cascade-drops-enum-defaults",

@@ -206,7 +206,12 @@ class DoRunner:
             # "data" record, which defers nothing; a "dynamic" one without effects reads as
             # "may change anything" and deferred every finding of the history after it
             kind = "data"
-        elif kind == "dynamic" and remaining and not effects and _only_guards(remaining):
+        elif (
+            kind == "dynamic"
+            and remaining
+            and not effects
+            and _only_guards(remaining, {f.name for f in interp.model.functions.values()})
+        ):
             # a guard (IF (SELECT count(*) …) <> 0 THEN RAISE EXCEPTION …): all it can do is
             # abort the migration, and the audit judges a history that ran to its end (one
             # that aborted there has no schema after it to audit): nothing left to defer
@@ -713,18 +718,19 @@ _GUARD_FUNCTIONS = frozenset(
 )
 
 
-def _only_guards(statements: list[dict]) -> bool:
+def _only_guards(statements: list[dict], shadowed: set[str]) -> bool:
     """Whether ``statements`` can do nothing but raise: no DDL, no row change, no dynamic
     EXECUTE, no CALL or PERFORM, in any branch or handler, and expressions that only read
-    (a SELECT, built-in functions from ``_GUARD_FUNCTIONS``). Such a block is a guard: in a
-    history that ran to its end it did not raise, so it changed nothing."""
+    (a SELECT, built-in functions that modify nothing: ``_harmless``; ``shadowed``: the names
+    of the history's own functions). Such a block is a guard: in a history that ran to its
+    end it did not raise, so it changed nothing."""
     for statement in statements:
         for kind, body in _walk(statement):
             if kind not in _GUARD_STATEMENTS:
                 return False
             if kind == "PLpgSQL_stmt_execsql" and not body.get("into"):
                 return False  # a statement whose result goes nowhere: not a read of a guard
-    return all(_reads_only(query, mode) for query, mode in _expressions(statements))
+    return all(_reads_only(query, mode, shadowed) for query, mode in _expressions(statements))
 
 
 def _expressions(node: Any) -> list[tuple[str, int]]:
@@ -742,9 +748,9 @@ def _expressions(node: Any) -> list[tuple[str, int]]:
     return out
 
 
-def _reads_only(query: str, mode: int) -> bool:
+def _reads_only(query: str, mode: int, shadowed: set[str]) -> bool:
     """Whether one expression or statement only reads: a SELECT (no data-changing WITH, no
-    locking clause) calling no function outside ``_GUARD_FUNCTIONS``."""
+    locking clause) calling only functions that modify nothing (``_harmless``)."""
     if mode == 3:  # an assignment: "v := expr"
         query = query.partition(":=")[2]
     text = query if mode == 0 else f"SELECT {query}"
@@ -759,12 +765,33 @@ def _reads_only(query: str, mode: int) -> bool:
             return False
         if isinstance(node, ast.IntoClause):
             return False  # SELECT … INTO a new table (a top-level statement's INTO)
-        if isinstance(node, ast.FuncCall):
-            names = [getattr(n, "sval", "") for n in node.funcname]
-            schema = names[0] if len(names) == 2 else "pg_catalog"
-            if schema != "pg_catalog" or names[-1].lower() not in _GUARD_FUNCTIONS:
-                return False
+        if isinstance(node, ast.FuncCall) and not _harmless(
+            [getattr(n, "sval", "") for n in node.funcname], shadowed
+        ):
+            return False
     return True
+
+
+def _harmless(names: list[str], shadowed: set[str]) -> bool:
+    """A call a guard may make: one of ``_GUARD_FUNCTIONS``, or a built-in function whose
+    every overload is IMMUTABLE or STABLE (PostgreSQL lets such a function modify nothing:
+    openmeter's guards compare ``transaction_timestamp()``, ``jsonb_typeof(…)``), unless the
+    history made a function of that name an unqualified call may reach instead. A VOLATILE
+    built-in (``set_config``, ``nextval``) may change what the next statements do."""
+    schema = names[0] if len(names) == 2 else "pg_catalog"
+    if schema != "pg_catalog":
+        return False
+    if names[-1].lower() in _GUARD_FUNCTIONS:
+        return True
+    from schema_audit.sources.ddl.function_schemas import _builtin_names
+    from schema_audit.sources.ddl.partition_key_volatility import never_modifies
+
+    name = names[-1]
+    return (
+        (len(names) == 2 or name not in shadowed)
+        and name in _builtin_names()
+        and never_modifies(name)
+    )
 
 
 def _nodes(node: Any):  # type: ignore[no-untyped-def]

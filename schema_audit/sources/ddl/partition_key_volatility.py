@@ -77,6 +77,14 @@ def _catalog() -> _Catalog:
     )
 
 
+def never_modifies(name: str) -> bool:
+    """Whether every overload of PostgreSQL 15's built-in function ``name`` is IMMUTABLE or
+    STABLE, which PostgreSQL lets modify nothing (a name the table lacks has only IMMUTABLE
+    overloads; the caller knows it is a built-in). A DO block's guard may call such a
+    function (plpgsql._only_guards)."""
+    return all(row[3] in ("i", "s") for row in _catalog().functions.get(name, ()))
+
+
 def refuse_partition_key(
     interp: DdlInterpreter, spec: ast.PartitionSpec, columns: dict[str, str]
 ) -> None:
