@@ -296,3 +296,41 @@ def test_a_guard_calling_a_volatile_built_in_keeps_deferring(tmp_path: Path) -> 
     model = json.loads(run_cli("inspect", "--sql", folder).stdout)["model"]
     kinds = [u["kind"] for u in model["unapplied"] if "DO block" in u["reason"]]
     assert kinds == ["dynamic"], model["unapplied"]
+
+
+# rubygems.org's form (Rails with schema.rb): no SQL anywhere in db/.
+RAILS_SCHEMA_RB = """# This file is auto-generated from the current state of the database.
+ActiveRecord::Schema[7.1].define(version: 2024_08_20_120000) do
+  enable_extension "plpgsql"
+
+  create_table "rubygems", id: :serial, force: :cascade do |t|
+    t.string "name"
+  end
+end
+"""
+RAILS_MIGRATION = """class CreateRubygems < ActiveRecord::Migration[7.1]
+  def change
+    create_table :rubygems do |t|
+      t.string :name
+    end
+  end
+end
+"""
+
+
+def test_a_rails_schema_rb_is_named_not_read_as_sql(tmp_path: Path) -> None:
+    """`--sql db/schema.rb` printed a model on stdout and two stderr lines, a syntax error at
+    line 1 "the audit went on without this statement" and then the same error, exit 2; `--sql
+    db` said only "no migration this tool can read". Each is now one line saying what the
+    file or folder is and what to give instead, exit 2. Found on rubygems/rubygems.org."""
+    db = tmp_path / "db"
+    (db / "migrate").mkdir(parents=True)
+    (db / "schema.rb").write_text(RAILS_SCHEMA_RB)
+    (db / "migrate" / "20240820120000_create_rubygems.rb").write_text(RAILS_MIGRATION)
+    for target in (db, db / "migrate", db / "schema.rb"):
+        proc = run_cli("inspect", "--sql", target)
+        assert proc.returncode == 2, proc
+        assert proc.stdout == ""
+        lines = proc.stderr.splitlines()
+        assert len(lines) == 1 and str(target) in lines[0], lines
+        assert "Rails" in lines[0] and "Traceback" not in proc.stderr

@@ -3064,6 +3064,20 @@ PROTECTIONS = [
         "tests/test_realworld_trial15.py::test_a_guard_calling_a_volatile_built_in_keeps_deferring",
     ),
     Protection(
+        "sql-source-refuses-ruby-and-python-files",
+        "schema_audit/sources/sqlfile.py",
+        "        if (what := _NOT_SQL.get(path.suffix.lower())) is not None:\n",
+        "        if (what := None) is not None:\n",
+        "tests/test_realworld_trial15.py::test_a_rails_schema_rb_is_named_not_read_as_sql",
+    ),
+    Protection(
+        "rails-folder-named-in-the-refusal",
+        "schema_audit/sources/sqlfile.py",
+        "        elif _looks_like_rails(path):\n",
+        "        elif False:\n",
+        "tests/test_realworld_trial15.py::test_a_rails_schema_rb_is_named_not_read_as_sql",
+    ),
+    Protection(
         "drop-type-cascade-drops-enum-defaults",
         "schema_audit/sources/ddl/drops.py",
         "column.default = None  # a value of the enum (a former column of it)",

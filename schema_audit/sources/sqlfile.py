@@ -211,12 +211,39 @@ def looks_like_alembic(folder: Path) -> bool:
 _DJANGO = re.compile(r"(?m)^class \w+\(migrations\.Migration\):")
 
 
+_RAILS = (
+    "it holds Rails' schema.rb or Ruby migrations: give --sql db/structure.sql, which Rails "
+    "writes with config.active_record.schema_format = :sql, or audit a database they migrated "
+    "with --dsn"
+)
+# a file given to --sql that is certainly not SQL: one line saying what it is, where a syntax
+# error at line 1 said "the audit went on without this statement" and then stopped (rubygems.org's
+# db/schema.rb)
+_NOT_SQL = {
+    ".rb": f"a Ruby file, not SQL ({_RAILS.removeprefix('it holds ')})",
+    ".py": "a Python file, not SQL (Alembic revisions: read their folder with --migrations; "
+    "Django migrations: audit a database they migrated with --dsn)",
+}
+_ACTIVE_RECORD = re.compile(r"\bActiveRecord::(?:Schema|Migration)\b")
+
+
+def _looks_like_rails(folder: Path) -> bool:
+    """A Rails db/ folder (schema.rb, migrate/*.rb) or its migrate/ folder, by content."""
+    return _holds(folder, "migrate", "*.rb", _ACTIVE_RECORD)
+
+
 def _looks_like_django(folder: Path) -> bool:
     """A Django app's migrations/ folder (or the app holding one), by its files' content."""
-    for directory in (folder, folder / "migrations"):
+    return _holds(folder, "migrations", "0*.py", _DJANGO)
+
+
+def _holds(folder: Path, inner: str, pattern: str, marker: re.Pattern[str]) -> bool:
+    """Whether ``folder`` or its ``inner`` folder has, among its first 20 files matching
+    ``pattern``, one whose head ``marker`` finds."""
+    for directory in (folder, folder / inner):
         if directory.is_dir():
-            for file in sorted(directory.glob("0*.py"))[:20]:
-                if _DJANGO.search(_head(file)):
+            for file in sorted(directory.glob(pattern))[:20]:
+                if marker.search(_head(file)):
                     return True
     return False
 
@@ -576,6 +603,8 @@ def discover(path: Path) -> Layout:
     """The layout of a SQL source (a file or a folder), or an error when nothing in it can be read."""
     path = Path(path)
     if path.is_file():
+        if (what := _NOT_SQL.get(path.suffix.lower())) is not None:
+            raise MigrationSourceError(f"{path}: {what}")
         name = "rails structure.sql" if path.name == "structure.sql" else "single file"
         return Layout(name, [path], {path: path.stem}, [])
     if not path.is_dir():
@@ -601,6 +630,8 @@ def discover(path: Path) -> Layout:
     if not top:
         if looks_like_alembic(path):
             hint = " (it holds Alembic revisions: read it with --migrations)"
+        elif _looks_like_rails(path):
+            hint = f" ({_RAILS})"
         elif _looks_like_django(path):
             hint = (
                 " (it holds Django migrations, which are Python: audit a database they migrated"
