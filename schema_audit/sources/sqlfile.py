@@ -658,14 +658,14 @@ def discover(path: Path) -> Layout:
     elif conventions & {"flyway", "flyway-repeatable"}:
         name = "flyway"
         issues += _flyway_code_migrations(path, entries)
-    elif any(_GOOSE_UP.search(_head(e.path)) for e in entries):
+    elif (marked := _marked_runner(entries)) == "goose":
         name = "goose"
         issues += _goose_code_migrations(path)
-    elif any(_SQL_MIGRATE_UP.search(_head(e.path)) for e in entries):
+    elif marked == "sql-migrate":
         name = "sql-migrate"
         # sql-migrate orders equal numeric prefixes by file name (as the sort key does)
         issues = [i for i in issues if i.code != "duplicate-version"]
-    elif any(_DBMATE_UP.search(_head(e.path)) for e in entries):
+    elif marked == "dbmate":
         name = "dbmate"
     elif conventions == {"numbered"} and all(len(e.version) >= 12 for e in entries):
         name = "timestamped"
@@ -675,6 +675,22 @@ def discover(path: Path) -> Layout:
         name = "plain SQL files"
     versions = {e.path: e.path.stem.split("__")[0] for e in entries}  # V1__x.sql -> V1
     return Layout(name, [e.path for e in entries], versions, issues)
+
+
+def _marked_runner(entries: list[_Entry]) -> str | None:
+    """The runner whose section markers a file of the folder holds: goose if any file has
+    ``-- +goose Up``, else sql-migrate (``-- +migrate Up``), else dbmate (``-- migrate:up``);
+    each file's head read once (a goose file ends the search)."""
+    found: set[str] = set()
+    for entry in entries:
+        head = _head(entry.path)
+        if _GOOSE_UP.search(head):
+            return "goose"
+        if _SQL_MIGRATE_UP.search(head):
+            found.add("sql-migrate")
+        elif _DBMATE_UP.search(head):
+            found.add("dbmate")
+    return next((r for r in ("sql-migrate", "dbmate") if r in found), None)
 
 
 def _goose_code_migrations(folder: Path) -> list[MigrationIssue]:
