@@ -3289,6 +3289,20 @@ PROTECTIONS = [
         "tests/test_fidelity14_to_regproc.py::test_to_regproc_of_a_name_an_extension_may_overload_is_not_guessed",
     ),
     Protection(
+        "to-regproc-one-in-each-schema-undecidable",
+        "schema_audit/sources/pgeval.py",
+        "        if len(found) > 1:\n            raise Undecidable(",
+        "        if False:\n            raise Undecidable(",
+        "tests/test_review16_to_regproc_hidden.py::test_a_function_hidden_by_one_of_the_same_arguments_is_not_counted_twice",
+    ),
+    Protection(
+        "to-regproc-overloads-in-one-schema-null",
+        "schema_audit/sources/pgeval.py",
+        "            if len(here) > 1:\n                return None",
+        "            if False:\n                return None",
+        "tests/test_review16_to_regproc_hidden.py::test_overloads_in_one_schema_stay_null",
+    ),
+    Protection(
         "pg-proc-holds-known-extension-functions",
         "schema_audit/sources/pgeval.py",
         "            + self._extension_procs()\n",

@@ -684,7 +684,11 @@ class Catalog:
         (``lower`` is overloaded in pg_catalog, ``now`` is not: a DO block guarded by
         ``to_regproc('now') IS NOT NULL`` made its table in PostgreSQL and not statically).
         An extension's functions are counted when its members are known; their overloads are
-        not, so such a name, or one an extension of unknown members may hold, is undecidable."""
+        not, so such a name, or one an extension of unknown members may hold, is undecidable.
+        So are functions of the name found one in each of several schemas: PostgreSQL counts a
+        function hidden by one of the same arguments earlier in the path once (a history's
+        ``public.gen_random_uuid()`` beside the built-in: found), which the reading does not
+        compare; two or more in one schema differ in their arguments: NULL."""
         from schema_audit.sources.ddl.extension_members import MEMBERS
         from schema_audit.sources.ddl.function_schemas import _builtin_names
 
@@ -692,15 +696,19 @@ class Catalog:
         schemas = [schema] if schema else ["pg_catalog", *self.search_path]
         found: list[str] = []
         for home in dict.fromkeys(schemas):
+            here: list[str] = []
             if home == "pg_catalog" and name in _builtin_names():
-                found += [_oid("proc", f"pg_catalog.{name}")] * (
+                here += [_oid("proc", f"pg_catalog.{name}")] * (
                     2 if name in _builtin_overloaded() else 1
                 )
-            found += [
+            here += [
                 _oid("proc", f.signature)
                 for f in self.model.functions.values()
                 if f.schema == home and f.name == name
             ]
+            if len(here) > 1:
+                return None  # overloads in one schema: more than one candidate whatever hides
+            found += here
             for extension in self.model.extensions.values():
                 members = MEMBERS.get(extension.name)
                 if extension.schema == home and (members is None or name in members.functions):
@@ -708,7 +716,13 @@ class Catalog:
                         f"to_regproc({text!r}): extension {extension.name} in {home} may hold "
                         "overloads of that name, which the static reading does not know"
                     )
-        return found[0] if len(found) == 1 else None
+        if len(found) > 1:
+            raise Undecidable(
+                f"to_regproc({text!r}): a function of that name in each of several schemas of "
+                "the path; PostgreSQL counts one when they take the same arguments (the first "
+                "hides the others), which the static reading does not compare"
+            )
+        return found[0] if found else None
 
     @staticmethod
     def _split(text: str) -> tuple[str | None, str]:
