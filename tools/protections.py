@@ -3303,6 +3303,20 @@ PROTECTIONS = [
         "tests/test_review16_to_regproc_hidden.py::test_overloads_in_one_schema_stay_null",
     ),
     Protection(
+        "check-function-bodies-local-off-not-kept",
+        "schema_audit/sources/ddl/session.py",
+        'off and getattr(interp, "_unchecked_bodies", False) if local else off',
+        "off",
+        "tests/test_review16_check_bodies_local.py",
+    ),
+    Protection(
+        "check-function-bodies-number-read",
+        "schema_audit/sources/ddl/session.py",
+        'getattr(arg, "ival", "on")',
+        '"on"',
+        "tests/test_review16_check_bodies_local.py",
+    ),
+    Protection(
         "pg-proc-holds-known-extension-functions",
         "schema_audit/sources/pgeval.py",
         "            + self._extension_procs()\n",
@@ -3326,8 +3340,8 @@ PROTECTIONS = [
     Protection(
         "check-function-bodies-off-accepts",
         "schema_audit/sources/ddl/session.py",
-        "interp._unchecked_bodies = value in _OFF",
-        "interp._unchecked_bodies = False",
+        "    off = value in _OFF\n",
+        "    off = False\n",
         "tests/test_fidelity14_pg16_bodies.py::test_a_string_body_in_pg16_syntax_is_refused_where_postgresql_parses_it",
     ),
     Protection(

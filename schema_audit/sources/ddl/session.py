@@ -22,6 +22,15 @@ if TYPE_CHECKING:
 _OFF = frozenset({"false", "off", "0", "no", "f", "n", "of"})
 
 
+def _check_bodies(interp: DdlInterpreter, value: str, local: bool) -> None:
+    """check_function_bodies set to ``value``. A transaction's own setting (SET LOCAL,
+    set_config(…, true)) ends with the transaction, which is not followed here: turning the
+    check off there is not taken (a body PostgreSQL checks after COMMIT was accepted: a
+    false PASS), turning it on is (a refusal it causes is named, never a PASS)."""
+    off = value in _OFF
+    interp._unchecked_bodies = off and getattr(interp, "_unchecked_bodies", False) if local else off
+
+
 @handles(ast.VariableSetStmt)
 def set_variable(interp: DdlInterpreter, node: ast.VariableSetStmt) -> None:
     """SET ROLE (who creates the next objects), SET search_path (how names resolve) and
@@ -39,9 +48,9 @@ def set_variable(interp: DdlInterpreter, node: ast.VariableSetStmt) -> None:
             switched.add(interp.current_role)
         return
     if (node.name or "").lower() == "check_function_bodies":
-        arg = (node.args or [None])[0]
-        value = str(getattr(getattr(arg, "val", None), "sval", "on")).lower()
-        interp._unchecked_bodies = value in _OFF  # RESET: on
+        arg = getattr((node.args or [None])[0], "val", None)  # RESET / DEFAULT: on
+        value = str(getattr(arg, "sval", getattr(arg, "ival", "on"))).lower()
+        _check_bodies(interp, value, bool(node.is_local))
         return
     if (node.name or "").lower() == "search_path":
         values: list[str] = []
@@ -62,9 +71,9 @@ def select(interp: DdlInterpreter, node: ast.SelectStmt) -> None:
         values = [v.strip().strip('"') for v in m.group(1).split(",") if v.strip()]
         interp.search_path = [v for v in values if v != "pg_catalog"] or ["public"]
         return
-    m = re.search(r"set_config\(\s*'check_function_bodies'\s*,\s*'([^']*)'", text)
+    m = re.search(r"set_config\(\s*'check_function_bodies'\s*,\s*'([^']*)'\s*,\s*(\w*)", text)
     if m:
-        interp._unchecked_bodies = m.group(1).strip() in _OFF
+        _check_bodies(interp, m.group(1).strip(), m.group(2) != "false")
         return
     if "set_config" in text or "setval" in text:
         return  # pg_dump noise
