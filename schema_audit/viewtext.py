@@ -50,7 +50,8 @@ def _same_but_bytea_literals(a: str, b: str) -> bool:
     column is stored with the separator coerced to bytea, printed ``'\\x7c'::bytea``
     (hashicorp/boundary's views). A bare literal takes its type from where it stands, and the
     rest of the two queries is the same, so byteain reading it as those bytes is what
-    PostgreSQL stores; a literal cast to another type on either side still differs."""
+    PostgreSQL stores; a literal cast to another type on either side still differs. Only
+    where another operand types the literal (``_typed_by_a_sibling``; review16)."""
     if "bytea" not in a and "bytea" not in b:
         return False
     left, right = _literal_slots(a), _literal_slots(b)
@@ -97,8 +98,9 @@ def _literal_slots(text: str) -> tuple[str, list[str]] | None:
             if stored is not None and names[:-1] in ([], ["pg_catalog"]):
                 cast.arg.val = ast.String(sval=_BYTEA + stored)
                 cast.typeName = ast.TypeName(names=(ast.String(sval="text"),))  # dropped as text
+        follows = _typed_by_a_sibling(tree)  # a bare literal elsewhere: as written
         for const in find_all(tree, ast.A_Const):
-            if isinstance(const.val, ast.String) and id(const) not in typed:
+            if isinstance(const.val, ast.String) and id(const) in follows - typed:
                 const.val = ast.String(sval=_BARE + str(const.val.sval))
         return tree
 
@@ -114,3 +116,33 @@ def _literal_slots(text: str) -> tuple[str, list[str]] | None:
         return one_line(deparse(tree)), literals
     except Exception:  # noqa: BLE001 - a query this cannot read: not the same by this rule
         return None
+
+
+def _typed_by_a_sibling(tree: Any) -> set[int]:
+    """The bare literals whose type PostgreSQL takes from another operand that is not a
+    literal: an operator's other side (``b || 'ab'``), COALESCE / GREATEST / LEAST's other
+    arguments, string_agg's separator beside its value. Elsewhere a bare literal is text
+    whatever a bytea literal in its place would make of the call (``length('é')`` is 1,
+    ``length('\\xc3a9'::bytea)`` 2; ``concat(b, 'x')``; ``'a' || 'b'``): not the same query."""
+    from pglast import ast
+
+    from schema_audit.pgvisit import find_all
+
+    groups: list[list[Any]] = [
+        [expr.lexpr, expr.rexpr]
+        for expr in find_all(tree, ast.A_Expr)
+        if isinstance(expr.lexpr, ast.Node) and isinstance(expr.rexpr, ast.Node)
+    ]
+    for many in find_all(tree, ast.CoalesceExpr) + find_all(tree, ast.MinMaxExpr):
+        groups.append(list(many.args or ()))
+    for call in find_all(tree, ast.FuncCall):
+        name = getattr(call.funcname[-1], "sval", "") if call.funcname else ""
+        if name == "string_agg" and len(call.args or ()) == 2:
+            groups.append(list(call.args))
+    return {
+        id(node)
+        for group in groups
+        if any(not isinstance(node, ast.A_Const) for node in group)
+        for node in group
+        if isinstance(node, ast.A_Const) and isinstance(node.val, ast.String)
+    }

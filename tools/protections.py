@@ -3317,6 +3317,13 @@ PROTECTIONS = [
         "tests/test_review16_check_bodies_local.py",
     ),
     Protection(
+        "view-bytea-literal-rule-only-where-an-operand-types-it",
+        "schema_audit/viewtext.py",
+        "id(const) in follows - typed:",
+        "id(const) not in typed:",
+        "tests/test_review16_bytea_view_context.py::test_a_bare_literal_not_typed_by_another_operand_is_not_bytea",
+    ),
+    Protection(
         "pg-proc-holds-known-extension-functions",
         "schema_audit/sources/pgeval.py",
         "            + self._extension_procs()\n",
