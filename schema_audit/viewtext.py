@@ -86,21 +86,21 @@ def _literal_slots(text: str) -> tuple[str, list[str]] | None:
     from schema_audit.sqlnorm import query_tree
 
     def mark(tree: Any) -> Any:
-        typed = set()
         for cast in find_all(tree, ast.TypeCast):
             value = getattr(getattr(cast.arg, "val", None), "sval", None)
             if not isinstance(cast.arg, ast.A_Const) or not isinstance(value, str):
                 continue
-            typed.add(id(cast.arg))  # another type's literal: folded as canonical_query folds it
             names = [n.sval for n in cast.typeName.names]
             plain = not cast.typeName.typmods and not cast.typeName.arrayBounds
             stored = canonical_bytea(value) if names[-1] == "bytea" and plain else None
             if stored is not None and names[:-1] in ([], ["pg_catalog"]):
                 cast.arg.val = ast.String(sval=_BYTEA + stored)
                 cast.typeName = ast.TypeName(names=(ast.String(sval="text"),))  # dropped as text
-        follows = _typed_by_a_sibling(tree)  # a bare literal elsewhere: as written
+        # a bare literal elsewhere, and a literal cast to another type (never an operand of
+        # its own: the cast is), stay as written / folded as canonical_query folds them
+        follows = _typed_by_a_sibling(tree)
         for const in find_all(tree, ast.A_Const):
-            if isinstance(const.val, ast.String) and id(const) in follows - typed:
+            if isinstance(const.val, ast.String) and id(const) in follows:
                 const.val = ast.String(sval=_BARE + str(const.val.sval))
         return tree
 
