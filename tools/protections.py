@@ -3373,13 +3373,6 @@ PROTECTIONS = [
         "tests/test_fidelity14_bytea_view_literals.py::test_a_literal_of_another_type_or_other_bytes_still_differs",
     ),
     Protection(
-        "stated-grant-to-owner-held-by-ownership",
-        "schema_audit/kinds/_acl.py",
-        'have = sorted({*have, *(p for p in want if p.split(" ", 1)[0] == owner)})',
-        "pass",
-        "tests/test_fidelity14_runner_self_grants.py",
-    ),
-    Protection(
         "psql-if-decided-by-the-script",
         "schema_audit/sources/statements.py",
         'sql = resolve_conditionals(sql, variables) if "\\\\if" in sql else sql',
