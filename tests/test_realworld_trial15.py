@@ -192,6 +192,8 @@ def test_sql_migrate_up_section_keeps_line_numbers() -> None:
     for number, line in enumerate(text.split("\n")):
         if line.startswith(("ALTER TABLE users ADD", "LOCK TABLE", "CREATE FUNCTION")):
             assert up[number] == line
+    # a file with a Down section only runs nothing (it was applied whole: its DROP too)
+    assert _up_section("-- +migrate Down\nDROP TABLE users;\n").strip() == ""
 
 
 def _golang_migrate_folder(tmp_path: Path, files: dict[str, str]) -> Path:

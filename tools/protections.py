@@ -3015,6 +3015,13 @@ PROTECTIONS = [
         "tests/test_realworld_trial15.py::test_sql_migrate_files_apply_their_up_sections_only",
     ),
     Protection(
+        "sql-migrate-down-only-file-runs-nothing",
+        "schema_audit/sources/sqlfile.py",
+        "    if _SQL_MIGRATE_SECTION.search(text) is not None:\n",
+        "    if _SQL_MIGRATE_UP.search(text) is not None:\n",
+        "tests/test_realworld_trial15.py::test_sql_migrate_up_section_keeps_line_numbers",
+    ),
+    Protection(
         "sql-migrate-drops-comment-lines-of-a-statement",
         "schema_audit/sources/sqlfile.py",
         "            if up and inside:\n",

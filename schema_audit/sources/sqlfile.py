@@ -799,7 +799,9 @@ def _goose_up(text: str, up: re.Match[str]) -> str:
 # sql-migrate's commands (rubenv/sql-migrate, and heroiclabs' fork nakama runs): a line that
 # starts ``-- +migrate `` (exactly so: its parser tests that prefix), its first word the command
 _SQL_MIGRATE = "-- +migrate "
-_SQL_MIGRATE_UP = re.compile(r"(?m)^-- \+migrate[ \t]+Up(?:[ \t\r].*)?$")
+_SQL_MIGRATE_UP = re.compile(r"(?m)^-- \+migrate [ \t]*Up(?:[ \t\r].*)?$")
+# either direction: a file with a Down section only runs nothing (review16)
+_SQL_MIGRATE_SECTION = re.compile(r"(?m)^-- \+migrate [ \t]*(?:Up|Down)(?:[ \t\r].*)?$")
 
 
 def _sql_migrate_up(text: str) -> str:
@@ -869,7 +871,7 @@ def _up_section(text: str) -> str:
             return text
     if (goose := _GOOSE_UP.search(text)) is not None:
         return _goose_up(text, goose)
-    if _SQL_MIGRATE_UP.search(text) is not None:
+    if _SQL_MIGRATE_SECTION.search(text) is not None:
         return _sql_migrate_up(text)
     up = _DBMATE_UP.search(text)
     if not up:
