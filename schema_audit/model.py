@@ -262,13 +262,28 @@ class Trigger:
 @dataclass(slots=True)
 class Grant:
     grantee: str  # role name, "public" for PUBLIC
-    privilege: str  # SELECT, INSERT, …
+    # SELECT, INSERT, …; OWNER_LACKS + privilege ("-EXECUTE"): the owner's own ACL entry lacks
+    # it (the owner REVOKEd it from itself), kept by the live reader of schemas, sequences,
+    # routines and types only where the owner's entry differs from the default full set
+    privilege: str
     grantable: bool = False
     grantor: str | None = None
     # set only by a static reading while the role running the history is unknown (no SET
     # ROLE): "x" = held only if role x runs it (ALTER DEFAULT PRIVILEGES FOR ROLE x … GRANT);
     # "-x,y" = held unless x or y runs it (… FOR ROLE x REVOKE of a built-in default)
     runner: str | None = None
+
+
+OWNER_LACKS = "-"
+
+
+def owner_lacks(grants: list[Grant], owner: str | None) -> set[str]:
+    """The privileges ``owner``'s own ACL entry lacks, as the live reader marks them."""
+    return {
+        g.privilege[1:]
+        for g in grants
+        if g.grantee == owner and g.privilege.startswith(OWNER_LACKS)
+    }
 
 
 # The role a verdict is judged for as the one running a migration history: None = none of

@@ -647,7 +647,13 @@ PROTECTIONS = [
     Protection(
         "enum-grants-compared",
         "schema_audit/kinds/enum.py",
-        '        _acl.grants_diff(props["grants"], enum.grants, enum.owner, props.get("owner"))\n',
+        "        _acl.grants_diff(\n"
+        '            props["grants"],\n'
+        "            enum.grants,\n"
+        "            enum.owner,\n"
+        '            props.get("owner"),\n'
+        '            _acl.catalog_kind(ctx, "types"),\n'
+        "        )\n",
         "        None\n",
         "tests/test_init_exact3.py::test_a_change_after_init_fails",
     ),
@@ -1467,8 +1473,10 @@ PROTECTIONS = [
     Protection(
         "domain-composite-grants-compared",
         "schema_audit/kinds/_acl.py",
-        '    diff = grants_diff(props["grants"] or {}, obj.grants, obj.owner, props.get("owner"))',
-        "    diff = None",
+        "    diff = grants_diff(\n"
+        '        props["grants"] or {}, obj.grants, obj.owner, props.get("owner"), owner_entry\n'
+        "    )\n",
+        "    diff = None\n",
         "tests/test_init_exact7.py::test_a_change_after_init_dsn_fails -k usage",
     ),
     Protection(
@@ -3420,6 +3428,28 @@ PROTECTIONS = [
         "    except Exception:  # noqa: BLE001 - not a statement psql's values would make parse\n        return None\n",
         "    except Exception:  # noqa: BLE001\n        pass\n",
         "tests/test_fidelity14_include_variables_static.py",
+    ),
+    Protection(
+        "stated-owner-grant-held-only-when-its-entry-holds-it",
+        "schema_audit/kinds/_acl.py",
+        "entry = set(OBJECT_PRIVILEGES[owner_entry]) - owner_lacks(grants, owner)",
+        "entry = {p.removesuffix(' WITH GRANT OPTION') for p in stated[owner]}",
+        "tests/test_owner16_owner_entry.py::test_a_stated_owner_grant_its_entry_lacks_fails",
+    ),
+    Protection(
+        "live-acl-marks-what-the-owner-entry-lacks",
+        "schema_audit/sources/live_acl.py",
+        "out += [Grant(owner, OWNER_LACKS + p) for p in OBJECT_PRIVILEGES[kind] if p not in held]",
+        "pass",
+        "tests/test_owner16_owner_entry.py::test_a_stated_owner_grant_its_entry_lacks_fails "
+        "tests/test_owner16_owner_entry.py::test_inspect_marks_only_an_owner_entry_that_lacks_a_right",
+    ),
+    Protection(
+        "static-owner-grant-not-held-by-ownership",
+        "schema_audit/kinds/_acl.py",
+        "return None if ctx.is_static() else kind",
+        "return kind",
+        "tests/test_owner16_owner_entry.py::test_a_static_reading_does_not_hold_an_owner_grant_by_ownership",
     ),
 ]
 

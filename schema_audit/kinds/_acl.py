@@ -14,13 +14,16 @@ the files, so the finding is DEFERRED (audit the live database, or ``--replay``)
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from schema_audit.audit.findings import Diff, Finding, describe_diffs, finding_for
 from schema_audit.enums import PASS, Status
-from schema_audit.model import Grant, held
+from schema_audit.model import OBJECT_PRIVILEGES, Grant, held, owner_lacks
 from schema_audit.spec.model import Requirement
 from schema_audit.sqlspace import stored_body
+
+if TYPE_CHECKING:
+    from schema_audit.audit.context import AuditContext
 
 GRANTS_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -64,6 +67,7 @@ def grants_diff(
     grants: list[Grant],
     owner: str | None,
     expected_owner: object = None,
+    owner_entry: str | None = None,
 ) -> Diff | None:
     """The difference between a ``grants:`` mapping and the ACL (``role PRIVILEGE`` pairs
     each side), None when they agree. Privilege words compare case-insensitively with their
@@ -74,17 +78,36 @@ def grants_diff(
     an owner's grant to itself into the owner's own entry, which no spec lists, so it is
     extra only if another role runs the history; the caller's owner finding is DEFERRED
     (as ``exactly: privileges`` does for tables: strict._split_owner_grants). A function
-    created and granted to postgres FAILed ``postgres EXECUTE not in the spec`` (trial14)."""
-    want = _pairs(
-        {
-            role: sorted({" ".join(str(p).upper().split()) for p in privs or []})
-            for role, privs in expected.items()
-        }
-    )
+    created and granted to postgres FAILed ``postgres EXECUTE not in the spec`` (trial14).
+
+    ``owner_entry``: the kind (OBJECT_PRIVILEGES) of a catalog's grants, marked where the
+    owner's own entry lacks one of its privileges (sources/live_acl.grants; see catalog_kind).
+    A stated grant to the owner is then held when the owner's entry holds it (the owner has
+    every grant option implicitly): the history's
+    ``GRANT EXECUTE … TO postgres`` run by postgres is folded into its entry (supabase/postgres),
+    while ``REVOKE EXECUTE … FROM`` the owner takes it out, and PostgreSQL refuses the owner.
+    A static reading does not mark an owner's REVOKE from itself: there the grant counts as
+    written, as before."""
+    stated = {
+        role: sorted({" ".join(str(p).upper().split()) for p in privs or []})
+        for role, privs in expected.items()
+    }
+    want = _pairs(stated)
     have = _pairs(acl(grants, owner))
     if owner is None and isinstance(expected_owner, str):
         have = [p for p in have if p in want or p.split(" ", 1)[0] != expected_owner]
+    if owner_entry and owner is not None and owner in stated and expected_owner in (None, owner):
+        entry = set(OBJECT_PRIVILEGES[owner_entry]) - owner_lacks(grants, owner)
+        held = [p for p in stated[owner] if p.removesuffix(" WITH GRANT OPTION") in entry]
+        have = sorted({*have, *_pairs({owner: held})})
     return None if want == have else Diff("grants", want, have)
+
+
+def catalog_kind(ctx: AuditContext, kind: str) -> str | None:
+    """``kind`` when the audited model is a catalog's, whose reader marks what an owner's
+    own entry lacks; None for a static reading, which does not (a stated owner grant then
+    counts as written: never held by an ownership a REVOKE from the owner took away)."""
+    return None if ctx.is_static() else kind
 
 
 def grants_detail(diff: Diff) -> str:
@@ -113,6 +136,7 @@ def judge(
     owner: str | None,
     grants: list[Grant],
     other: list[Diff] | None = None,
+    owner_entry: str | None = None,
 ) -> Finding:
     """The finding of an object required for its owner and ACL (schemas, sequences), and
     ``other`` differences its kind found (a sequence's options)."""
@@ -123,7 +147,7 @@ def judge(
         diffs.append(expected_owner)
         problems.append(f"owner is {owner}, expected {expected_owner.expected}")
     acl_diff = (
-        grants_diff(req.props["grants"], grants, owner, req.props.get("owner"))
+        grants_diff(req.props["grants"], grants, owner, req.props.get("owner"), owner_entry)
         if "grants" in req.props
         else None
     )
@@ -142,10 +166,12 @@ def judge(
     return finding_for(req, PASS, f"{label}: {held}")
 
 
-def type_grants_diff(props: dict[str, Any], obj: Any) -> list[Diff]:
+def type_grants_diff(props: dict[str, Any], obj: Any, owner_entry: str | None = None) -> list[Diff]:
     """A domain's or composite type's ``grants:`` (USAGE; PUBLIC's unless revoked) against
     its ACL, when stated: a GRANT / REVOKE … ON DOMAIN / TYPE after ``init`` PASSed."""
     if "grants" not in props:
         return []
-    diff = grants_diff(props["grants"] or {}, obj.grants, obj.owner, props.get("owner"))
+    diff = grants_diff(
+        props["grants"] or {}, obj.grants, obj.owner, props.get("owner"), owner_entry
+    )
     return [diff] if diff is not None else []

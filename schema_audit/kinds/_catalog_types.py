@@ -43,7 +43,7 @@ def judge_catalog_type(
     owner, _ = _acl.owner_diff(req.props.get("owner"), found.owner)
     if owner is not None:
         diffs.append(owner)
-    diffs += _acl.type_grants_diff(req.props, found)
+    diffs += _acl.type_grants_diff(req.props, found, _acl.catalog_kind(ctx, "types"))
     if diffs:
         return finding_for(req, Status.FAIL, f"{noun} {key}: {describe_diffs(diffs)}", diffs=diffs)
     return finding_for(req, PASS, f"{noun} {key} {shown(found)}")

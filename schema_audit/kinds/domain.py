@@ -24,7 +24,7 @@ from schema_audit.audit.findings import Diff, Finding, describe_diffs, finding_f
 from schema_audit.domaincheck import base_type, without_value_casts
 from schema_audit.enums import PASS, Status
 from schema_audit.kinds import _acl, requirement_kind
-from schema_audit.kinds._acl import type_grants_diff
+from schema_audit.kinds._acl import catalog_kind, type_grants_diff
 from schema_audit.kinds._common import COMMENT_PROP, comment_diffs, type_facets
 from schema_audit.model import DomainType, qualify
 from schema_audit.spec.fragments import req_schema, string
@@ -124,7 +124,7 @@ def check_domain(req: Requirement, ctx: AuditContext) -> Finding:
     owner, unknown_owner = _acl.owner_diff(req.props.get("owner"), domain.owner)
     if owner is not None:
         diffs.append(owner)
-    diffs += type_grants_diff(req.props, domain)
+    diffs += type_grants_diff(req.props, domain, catalog_kind(ctx, "types"))
     if diffs:
         return finding_for(req, Status.FAIL, f"domain {key}: {describe_diffs(diffs)}", diffs=diffs)
     return finding_for(req, PASS, f"domain {key} over {domain.type}")

@@ -95,7 +95,13 @@ def check_enum(req: Requirement, ctx: AuditContext) -> Finding:
         diffs.append(owner)
         problems.append(f"owner is {enum.owner}, expected {owner.expected}")
     acl_diff = (
-        _acl.grants_diff(props["grants"], enum.grants, enum.owner, props.get("owner"))
+        _acl.grants_diff(
+            props["grants"],
+            enum.grants,
+            enum.owner,
+            props.get("owner"),
+            _acl.catalog_kind(ctx, "types"),
+        )
         if "grants" in props
         else None
     )

@@ -237,7 +237,13 @@ def check_function(req: Requirement, ctx: AuditContext) -> Finding:
         elif _acl.normalize_body(want) != _acl.normalize_body(fn.body):
             diffs.append(Diff("body", _abridge(want), _abridge(fn.body)))
     grants = (
-        _acl.grants_diff(props["grants"], fn.grants, fn.owner, props.get("owner"))
+        _acl.grants_diff(
+            props["grants"],
+            fn.grants,
+            fn.owner,
+            props.get("owner"),
+            _acl.catalog_kind(ctx, "functions"),
+        )
         if "grants" in props
         else None
     )

@@ -62,4 +62,5 @@ def check_schema(req: Requirement, ctx: AuditContext) -> Finding:
         model.schemas.get(name),
         model.schema_grants.get(name, []),
         comment_diffs(req.props, model.schema_comments.get(name)),
+        _acl.catalog_kind(ctx, "schemas"),
     )

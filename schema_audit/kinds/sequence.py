@@ -96,4 +96,11 @@ def check_sequence(req: Requirement, ctx: AuditContext) -> Finding:
     ]
     if "comment" in req.props and (req.props["comment"] or None) != (sequence.comment or None):
         diffs.append(Diff("comment", req.props["comment"], sequence.comment))
-    return _acl.judge(req, f"sequence {key}", sequence.owner, sequence.grants, diffs)
+    return _acl.judge(
+        req,
+        f"sequence {key}",
+        sequence.owner,
+        sequence.grants,
+        diffs,
+        _acl.catalog_kind(ctx, "sequences"),
+    )

@@ -1147,7 +1147,7 @@ def _build(r: Rows, version_num: int, version: str, quote: Quoter) -> SchemaMode
     model.server_version = version
     for name, owner, acl in r.rows(Q_SCHEMAS, "schemas"):
         model.schemas[name] = owner
-        model.schema_grants[name] = grants(acl, owner)
+        model.schema_grants[name] = grants(acl, owner, "schemas")
 
     relations: dict[int, Table | View] = {}
     relation_rows = r.rows(Q_RELATIONS, "relations")
@@ -1360,7 +1360,7 @@ def _build(r: Rows, version_num: int, version: str, quote: Quoter) -> SchemaMode
             body=body or "",
             owner=owner,
             comment=comment,
-            grants=grants(acl, owner),
+            grants=grants(acl, owner, "functions"),
             provenance=[Provenance(source="catalog", action="catalog")],
             leakproof=bool(leakproof),
             cost=None if cost is None else str(cost),
@@ -1370,7 +1370,7 @@ def _build(r: Rows, version_num: int, version: str, quote: Quoter) -> SchemaMode
         model.functions[fn.signature] = fn
     for schema, name, labels, owner, acl in r.rows(Q_ENUMS, "enum types"):
         model.enums[qualify(schema, name)] = EnumType(
-            schema, name, list(labels), [], owner, grants(acl, owner)
+            schema, name, list(labels), [], owner, grants(acl, owner, "types")
         )
     apply_object_notes(
         r.rows(Q_OBJECT_NOTES, "comments, index options and CLUSTER ON"), relations, model
@@ -1382,7 +1382,7 @@ def _build(r: Rows, version_num: int, version: str, quote: Quoter) -> SchemaMode
         model.extensions[name] = Extension(name, schema, version_)
     for schema, name, owner, acl, owned_by, *options in r.rows(Q_SEQUENCES, "sequences"):
         model.sequences[qualify(schema, name)] = Sequence(
-            schema, name, owned_by, owner, grants(acl, owner), [], *options
+            schema, name, owned_by, owner, grants(acl, owner, "sequences"), [], *options
         )
     for owner, schema, kind, grantee, privilege, grantable in r.rows(
         Q_DEFAULT_PRIVILEGES, "default privileges"

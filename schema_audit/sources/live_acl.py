@@ -4,7 +4,7 @@ the readers of sources/live.py and sources/live_types.py."""
 
 from __future__ import annotations
 
-from schema_audit.model import Grant
+from schema_audit.model import OBJECT_PRIVILEGES, OWNER_LACKS, Grant
 
 # each entry of the ACL, or of the default one when the column is NULL (never GRANTed nor
 # REVOKEd): [grantee ('public' for PUBLIC), privilege, 'g' when grantable]
@@ -15,8 +15,17 @@ ACL = """ARRAY(SELECT ARRAY[CASE WHEN a.grantee = 0 THEN 'public'
              ORDER BY 1)"""
 
 
-def grants(acl: list[list[str]], owner: str | None) -> list[Grant]:
-    """An ACL's entries for everyone but the owner (whose rights ownership already gives)."""
-    return [
+def grants(acl: list[list[str]], owner: str | None, kind: str) -> list[Grant]:
+    """An ACL's entries for everyone but the owner (whose rights ownership gives by default),
+    then, where the owner's own entry lacks a privilege of ``kind`` (OBJECT_PRIVILEGES: the
+    owner REVOKEd it from itself, ``{=X/app}``), one ``-PRIVILEGE`` mark each: a stated grant
+    to the owner is held only when its entry holds it (kinds._acl.grants_diff). A history run
+    by postgres folds ``GRANT … TO postgres`` into the owner's entry (supabase/postgres), and
+    PostgreSQL refuses the owner a right its entry lacks."""
+    out = [
         Grant(entry[0], entry[1], entry[2:] == ["g"]) for entry in acl or [] if entry[0] != owner
     ]
+    if owner is not None:  # (the ACL read is acldefault's when the column is NULL)
+        held = {entry[1] for entry in acl or [] if entry[0] == owner}
+        out += [Grant(owner, OWNER_LACKS + p) for p in OBJECT_PRIVILEGES[kind] if p not in held]
+    return out

@@ -75,7 +75,7 @@ def read_domains(rows: Iterable[Any], model: SchemaModel) -> None:
             owner,
             collation,
             [Provenance(source="catalog", action="catalog")],
-            grants(acl, owner),
+            grants(acl, owner, "types"),
         )
 
 
@@ -194,7 +194,7 @@ def read_composites(rows: Iterable[Any], model: SchemaModel) -> None:
                 comment,
                 owner,
                 [Provenance(source="catalog", action="catalog")],
-                grants(acl, owner),
+                grants(acl, owner, "types"),
             )
             continue
         model.composites[qualify(schema, name)] = CompositeType(
@@ -204,5 +204,5 @@ def read_composites(rows: Iterable[Any], model: SchemaModel) -> None:
             comment,
             owner,
             [Provenance(source="catalog", action="catalog")],
-            grants(acl, owner),
+            grants(acl, owner, "types"),
         )
