@@ -185,3 +185,54 @@ def test_a_static_reading_does_not_hold_an_owner_grant_by_ownership(tmp_path: Pa
     assert proc.returncode != 2, proc.stdout + proc.stderr
     found = {f["id"]: f for f in json.loads(proc.stdout)["findings"]}
     assert found["functions.o.f_x"]["status"] == "FAIL", found
+
+
+def test_execute_of_an_owner_whose_entry_lacks_it(make_db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """``execute:`` asks what a role can do: ownership gave the owner (and its members)
+    EXECUTE whatever the ACL said, so after ``REVOKE ALL … FROM PUBLIC, <owner>`` (``{}``;
+    PostgreSQL 15: permission denied for the owner and its members) ``grant: [owner]`` PASSed
+    and ``deny: [owner]`` FAILed. PUBLIC's EXECUTE still serves an owner that lacks its own."""
+    dsn = _owned(make_db)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(
+            f"SET ROLE {ROLE}; "
+            "CREATE FUNCTION o.none() RETURNS int LANGUAGE sql AS 'SELECT 1'; "
+            f"REVOKE ALL ON FUNCTION o.none() FROM PUBLIC, {ROLE}; RESET ROLE"
+        )
+        held = conn.execute(
+            f"SELECT has_function_privilege('{ROLE}', 'o.none()', 'EXECUTE'), "
+            f"has_function_privilege('{ROLE}', 'o.f_x()', 'EXECUTE')"
+        ).fetchone()
+        assert held == (False, True)  # o.f_x: PUBLIC's EXECUTE
+    spec = tmp_path / "spec.yaml"
+    assert run_cli("init", "--dsn", dsn, "-o", spec).returncode == 0
+    written = yaml.safe_load(spec.read_text())
+    written["functions"]["o.none"]["execute"] = {"grant": [ROLE]}
+    written["functions"]["o.f_x"]["execute"] = {"grant": [ROLE]}
+    written["functions"]["o.f"]["execute"] = {"grant": [ROLE]}
+    spec.write_text(yaml.safe_dump(written))
+    statuses = _statuses(spec, dsn)
+    got = [statuses[f"functions.o.{name}"] for name in ("none", "f_x", "f")]
+    assert got == ["FAIL", "PASS", "PASS"]
+    written["functions"]["o.none"]["execute"] = {"deny": [ROLE]}
+    spec.write_text(yaml.safe_dump(written))
+    assert _statuses(spec, dsn)["functions.o.none"] == "PASS"
+
+
+def test_schema_usage_of_an_owner_whose_entry_lacks_it(make_db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A table ROLE owns in a schema whose USAGE ROLE REVOKEd from itself: PostgreSQL 15
+    refuses ROLE the table (permission denied for schema o_x); ``privileges:`` for ROLE
+    PASSed (ownership of the schema gave USAGE)."""
+    dsn = _owned(make_db)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f"CREATE TABLE o_x.t (id int); ALTER TABLE o_x.t OWNER TO {ROLE}")
+        usage = f"SELECT has_schema_privilege('{ROLE}', 'o_x', 'USAGE')"
+        assert conn.execute(usage).fetchone() == (False,)
+    spec = tmp_path / "spec.yaml"
+    assert run_cli("init", "--dsn", dsn, "-o", spec).returncode == 0
+    written = yaml.safe_load(spec.read_text())
+    entries = written["tables"]["o_x.t"].setdefault("privileges", [])
+    entries.append({"roles": [ROLE], "grant": ["SELECT"]})
+    spec.write_text(yaml.safe_dump(written))
+    statuses = _statuses(spec, dsn)
+    assert statuses[f"tables.o_x.t.privileges.grant_select_{len(entries) - 1}"] == "FAIL"

@@ -3451,6 +3451,14 @@ PROTECTIONS = [
         "return kind",
         "tests/test_owner16_owner_entry.py::test_a_static_reading_does_not_hold_an_owner_grant_by_ownership",
     ),
+    Protection(
+        "owner-access-less-what-its-entry-lacks",
+        "schema_audit/audit/privileges.py",
+        "lacks = owner_lacks(grants, owner) if marked else None",
+        "lacks = None",
+        "tests/test_owner16_owner_entry.py::test_execute_of_an_owner_whose_entry_lacks_it "
+        "tests/test_owner16_owner_entry.py::test_schema_usage_of_an_owner_whose_entry_lacks_it",
+    ),
 ]
 
 

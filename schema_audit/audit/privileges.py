@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from schema_audit.model import (
     OBJECT_PRIVILEGES,
+    OWNER_LACKS,
     RUNNER,
     TABLE_PRIVILEGES,
     DefaultPrivilege,
@@ -25,6 +26,7 @@ from schema_audit.model import (
     Table,
     held,
     may_run_history,
+    owner_lacks,
     qualify,
 )
 
@@ -85,18 +87,29 @@ def _object_access(
     grants: list[Grant],
     every: tuple[str, ...],
     reach: dict[str, bool] | None = None,
+    marked: bool = False,
 ) -> tuple[dict[str, Access], dict[str, bool] | None]:
     """privilege -> Access on one object (superuser, ownership, then grants), and the roles
     ``role`` reaches — None when superuser or ownership already gives everything.
-    ``reach``: ``reachable_roles(model, role)`` when the caller already has it."""
+    ``reach``: ``reachable_roles(model, role)`` when the caller already has it. ``marked``:
+    ``grants`` may mark what the owner's own entry lacks (schemas, sequences, routines; a
+    relation's list holds no marks, and is not walked for them)."""
     found = model.roles.get(role)
     if found is not None and found.superuser:
         return {p: Access(p, "superuser") for p in every}, None
     if reach is None:
         reach = reachable_roles(model, role)
     if owner and owner in reach:
-        return {p: Access(p, "owner", reach[owner]) for p in every}, None
-    out: dict[str, Access] = {}
+        # the owner's own ACL entry, less what a catalog marks it lacks (the owner REVOKEd it
+        # from itself, sources/live_acl.grants): PostgreSQL refuses the owner those, unless
+        # another grant it reaches (PUBLIC's) gives them
+        lacks = owner_lacks(grants, owner) if marked else None
+        if not lacks:
+            return {p: Access(p, "owner", reach[owner]) for p in every}, None
+        out = {p: Access(p, "owner", reach[owner]) for p in every if p not in lacks}
+        _from_grants([g for g in grants if not g.privilege.startswith(OWNER_LACKS)], reach, out)
+        return out, reach
+    out = {}
     _from_grants(grants, reach, out)
     return out, reach
 
@@ -154,6 +167,7 @@ def schema_usage(
         model.schema_grants[schema],
         OBJECT_PRIVILEGES["schemas"],
         reach,
+        marked=True,
     )
     return out.get("USAGE")
 
@@ -161,7 +175,7 @@ def schema_usage(
 def routine_execute(model: SchemaModel, function: Function, role: str) -> Access | None:
     """How ``role`` can EXECUTE ``function`` (PUBLIC has it unless revoked); None when it cannot."""
     out, _ = _object_access(
-        model, role, function.owner, function.grants, OBJECT_PRIVILEGES["functions"]
+        model, role, function.owner, function.grants, OBJECT_PRIVILEGES["functions"], marked=True
     )
     return out.get("EXECUTE")
 
@@ -170,7 +184,13 @@ def sequence_access(
     model: SchemaModel, sequence: Sequence, role: str, reach: dict[str, bool] | None = None
 ) -> dict[str, Access]:
     out, _ = _object_access(
-        model, role, _owner(sequence.owner), sequence.grants, OBJECT_PRIVILEGES["sequences"], reach
+        model,
+        role,
+        _owner(sequence.owner),
+        sequence.grants,
+        OBJECT_PRIVILEGES["sequences"],
+        reach,
+        marked=True,
     )
     return out
 
