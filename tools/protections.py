@@ -92,8 +92,8 @@ PROTECTIONS = [
     Protection(
         "one-statement-at-a-time",
         "schema_audit/sources/ddl/interpreter.py",
-        "        for stmt in statements:\n            if on_line",
-        "        for stmt in list(statements):\n            if on_line",
+        "transactions(statements, file, line - 1, blind):\n            if on_line",
+        "transactions(list(statements), file, line - 1, blind):\n            if on_line",
         "tests/test_resource_limits.py",
     ),
     Protection(
@@ -3458,6 +3458,27 @@ PROTECTIONS = [
         "lacks = None",
         "tests/test_owner16_owner_entry.py::test_execute_of_an_owner_whose_entry_lacks_it "
         "tests/test_owner16_owner_entry.py::test_schema_usage_of_an_owner_whose_entry_lacks_it",
+    ),
+    Protection(
+        "rolled-back-transaction-not-in-static-model",
+        "schema_audit/sources/ddl/transactions.py",
+        'yield from ((s, None if _control(s) else ("data", reason)) for s in held)',
+        "yield from ((s, None) for s in held)",
+        "tests/test_transactions_rollback.py::test_a_rolled_back_transaction_is_not_in_the_static_model",
+    ),
+    Protection(
+        "undelimited-transaction-defers-its-statements",
+        "schema_audit/sources/ddl/transactions.py",
+        'yield s, (None if _control(s) is not None else ("unsupported", why))',
+        "yield s, None",
+        "tests/test_transactions_rollback.py::test_a_transaction_that_cannot_be_delimited_defers_what_it_names",
+    ),
+    Protection(
+        "long-transaction-held-as-text",
+        "schema_audit/sources/ddl/transactions.py",
+        "held.append(_light(stmt) if node is None and len(held) >= HOLD_PARSED else stmt)",
+        "held.append(stmt)",
+        "tests/test_transactions_rollback.py::test_a_long_transaction_is_held_as_text_not_as_parses",
     ),
 ]
 

@@ -32,6 +32,7 @@ from schema_audit.sources.ddl.fast import apply_fast
 from schema_audit.sources.ddl.newer_syntax import refuse_newer_syntax
 from schema_audit.sources.ddl.privileges import BUILTIN_DEFAULTS
 from schema_audit.sources.ddl.registry import handler_for
+from schema_audit.sources.ddl.transactions import transactions
 from schema_audit.sources.psqlinclude import Includes, is_include
 from schema_audit.sources.psqlvars import unknown_psql_variables
 from schema_audit.sources.statements import Statement, split_statements
@@ -153,11 +154,16 @@ class DdlInterpreter:
         on_line: Callable[[int], None] | None,
     ) -> None:
         self._file, self._revision = file, revision
-        for stmt in statements:
+        blind = self.model.blind_spots
+        for stmt, not_applied in transactions(statements, file, line - 1, blind):
             if on_line is not None:
                 on_line(stmt.line)
             stmt.line += line - 1
             self._stmt = stmt
+            if not_applied is not None:  # rolled back, or in a transaction not delimited
+                kind, reason = not_applied
+                self._unapplied(kind, reason, [] if kind == "data" else None)
+                continue
             parsed = stmt.parsed
             if stmt.psql_meta:
                 if self.includes is not None and is_include(stmt.sql):

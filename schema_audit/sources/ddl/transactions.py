@@ -1,0 +1,151 @@
+"""Explicit transactions in a migration file: what a ROLLBACK undid is not in the model.
+
+``BEGIN; CREATE TABLE x (…); ROLLBACK;`` leaves no ``x`` in PostgreSQL, while reading the
+statements one by one kept it: a spec requiring ``x`` PASSed statically (trial15). The
+statements from a BEGIN / START TRANSACTION are held back until the transaction's end is
+seen, then:
+
+* COMMIT / END: applied as they come;
+* ROLLBACK / ABORT: not applied, each named as rolled back (it changed nothing);
+* a transaction with a ROLLBACK TO SAVEPOINT, one ended by PREPARE TRANSACTION,
+  or one still open at the file's end, cannot be delimited for sure (``psql -f`` rolls an
+  open transaction back when the file ends, a runner that wraps each file in a transaction
+  of its own commits it): its statements are not applied and may have changed what they
+  name (their findings DEFERRED), never guessed.
+
+Held statements cost memory (≈ 8 KB each parsed): past ``HOLD_PARSED`` of one transaction
+(a dump wrapped in BEGIN … COMMIT) only their text is kept and they are parsed again when
+applied, so memory stays per statement rather than per file (test_resource_limits).
+
+The file is read as ``psql -f`` runs it (each statement on its own outside BEGIN … COMMIT).
+A runner that applies the whole file in one transaction (Flyway, goose, dbmate, sqlx,
+golang-migrate's one multi-statement query) also rolls back what the file ran before the
+BEGIN: when such statements exist, the ROLLBACK is named as a blind spot with file:line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+
+from pglast import ast
+from pglast.enums import TransactionStmtKind as K
+
+from schema_audit.pgparse import parse_lazily
+from schema_audit.sources.statements import Statement, node_of
+
+# the first word of every transaction-control statement (a cheap test before the tree)
+_CONTROL = re.compile(r"(?i)(?:begin|start|commit|end|rollback|abort|savepoint|release|prepare)\b")
+_OPENS = (K.TRANS_STMT_BEGIN, K.TRANS_STMT_START)
+
+HOLD_PARSED = 1_000  # statements of one open transaction kept parsed; later ones: text only
+
+# (statement, None: apply it | (kind, reason): record it as not applied with that kind)
+Disposition = tuple[Statement, tuple[str, str] | None]
+
+
+def _control(stmt: Statement) -> ast.TransactionStmt | None:
+    """The statement's TransactionStmt, or None (the tree is built only for the few whose
+    first word may start one)."""
+    if stmt.psql_meta or not _CONTROL.match(stmt.sql):
+        return None
+    node = stmt.node
+    return node if isinstance(node, ast.TransactionStmt) else None
+
+
+def transactions(
+    statements: Iterable[Statement], where: str | None, offset: int, blind_spots: list[str]
+) -> Iterator[Disposition]:
+    """Each statement of one file with what to do with it (module docstring). ``where``:
+    the file's name for reasons; ``offset``: added to a statement's line for them;
+    ``blind_spots``: where a ROLLBACK a one-transaction runner reads otherwise is named."""
+    held: list[Statement] = []
+    opened: Statement | None = None
+    unsure: Statement | None = None  # the transaction's first ROLLBACK TO SAVEPOINT
+    before = False  # a statement applied in this file outside BEGIN … since the last end
+
+    def at(stmt: Statement) -> str:
+        line = stmt.line + offset
+        return f"{where}:{line}" if where else f"line {line}"
+
+    for stmt in statements:
+        node = _control(stmt)
+        if opened is None:
+            if node is not None and node.kind in _OPENS:
+                opened, held, unsure = stmt, [stmt], None
+                continue
+            if node is not None and node.kind == K.TRANS_STMT_ROLLBACK and before:
+                blind_spots.append(_wrapped_note(at(stmt)))
+            if node is None:
+                before = True
+            elif node.kind in (K.TRANS_STMT_COMMIT, K.TRANS_STMT_ROLLBACK):
+                before = False
+            yield stmt, None
+            continue
+        held.append(_light(stmt) if node is None and len(held) >= HOLD_PARSED else stmt)
+        if node is None or node.kind in _OPENS:  # BEGIN inside: a warning, nothing more
+            continue
+        if node.kind in (K.TRANS_STMT_SAVEPOINT, K.TRANS_STMT_RELEASE):
+            continue  # without a ROLLBACK TO, everything still commits with the transaction
+        if node.kind == K.TRANS_STMT_ROLLBACK_TO:
+            unsure = unsure or stmt
+            continue
+        if node.kind == K.TRANS_STMT_PREPARE:
+            why = f"transaction ended by PREPARE TRANSACTION at {at(stmt)}: not committed here"
+            yield from _deferred(held, why)
+        elif node.kind == K.TRANS_STMT_ROLLBACK:
+            if before:
+                blind_spots.append(_wrapped_note(at(stmt)))
+            reason = f"rolled back by {stmt.sql.split()[0].upper()} at {at(stmt)}"
+            yield from ((s, None if _control(s) else ("data", reason)) for s in held)  # text only
+        elif unsure is not None:  # COMMIT of a transaction with savepoints
+            why = (
+                f"transaction from {at(opened)} has ROLLBACK TO SAVEPOINT at {at(unsure)}: "
+                "what it undid is not followed"
+            )
+            yield from _deferred(held, why)
+        else:
+            yield from ((_parsed(s), None) for s in held)
+        opened, held, before = None, [], False
+        if node.chain:  # COMMIT / ROLLBACK AND CHAIN: the next transaction starts at once
+            opened, held, unsure = stmt, [], None
+    if opened is not None:
+        why = (
+            f"transaction opened at {at(opened)} is still open at the file's end: psql -f "
+            "rolls it back, a runner applying the file in its own transaction commits it"
+        )
+        yield from _deferred(held, why)
+
+
+def _deferred(held: list[Statement], why: str) -> Iterator[Disposition]:
+    """Held statements not applied, each may have changed what it names (control
+    statements change nothing: applied as the noise they are)."""
+    for s in map(_parsed, held):
+        yield s, (None if _control(s) is not None else ("unsupported", why))
+
+
+class _Light(Statement):
+    """A held statement's text and line, its parse dropped (``HOLD_PARSED``)."""
+
+    __slots__ = ()
+
+
+def _light(stmt: Statement) -> Statement:
+    if stmt.error is not None or stmt.psql_meta:  # refused, or psql's: kept as it is
+        return stmt
+    return _Light(stmt.sql, stmt.line, None, stmt.error)
+
+
+def _parsed(stmt: Statement) -> Statement:
+    """``stmt`` ready to apply: a light one parsed again (as the splitter parsed it)."""
+    if type(stmt) is not _Light:
+        return stmt
+    return Statement(stmt.sql, stmt.line, node_of(parse_lazily(stmt.sql)), stmt.error)
+
+
+def _wrapped_note(where: str) -> str:
+    return (
+        f"{where}: ROLLBACK read as psql -f runs the file; a runner applying the file in one "
+        "transaction (Flyway, goose, dbmate, sqlx, golang-migrate) also rolls back the "
+        "statements before it in the file, which this reading keeps"
+    )
