@@ -10,18 +10,18 @@ file's end) is neither applied nor dropped: what it names is DEFERRED.
 from __future__ import annotations
 
 import json
-import tracemalloc
 from pathlib import Path
 from typing import Any
 
 import pytest
 from history_paths import PATHS, psql_f, read_history, write_history
+from test_resource_limits import _peak_bytes
 from typer.testing import CliRunner
 
 from schema_audit.audit.undecided import compare_models
 from schema_audit.cli import app
 from schema_audit.sources import live
-from schema_audit.sources.ddl import DdlInterpreter, interpret
+from schema_audit.sources.ddl import interpret
 
 FILES = {
     "001_rollback.sql": (
@@ -143,15 +143,6 @@ def test_a_transaction_that_cannot_be_delimited_defers_what_it_names(
         "tables.s2": "DEFERRED",
         "tables.open_t": "DEFERRED",
     }
-
-
-def _peak_bytes(sql: str) -> int:
-    interpreter = DdlInterpreter()
-    tracemalloc.start()
-    interpreter.apply_sql(sql)
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return peak - len(sql)  # the text itself is the caller's
 
 
 def test_a_long_transaction_is_held_as_text_not_as_parses() -> None:
