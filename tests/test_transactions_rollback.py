@@ -63,6 +63,8 @@ UNSURE = {
         "COMMIT;\n"
     ),
     "002_open.sql": "BEGIN;\nCREATE TABLE open_t (id int);\n",
+    # refused in a transaction block: the transaction aborts, its COMMIT rolls back
+    "003_prepared.sql": "BEGIN;\nCREATE TABLE cp (id int);\nCOMMIT PREPARED 'none';\nCOMMIT;\n",
 }
 
 SPEC = """
@@ -120,7 +122,7 @@ def test_a_transaction_that_cannot_be_delimited_defers_what_it_names(
     it back, a runner with a transaction per file commits it): neither a PASS nor a FAIL."""
     history = write_history(tmp_path, UNSURE)
     dsn = make_db("unsure")
-    psql_f(dsn, history, *UNSURE)
+    assert "cannot run inside a transaction block" in psql_f(dsn, history, *UNSURE, stop=False)
     assert sorted(live.introspect(dsn).tables) == ["public.base", "public.s1"]
     static = read_history(history, monkeypatch, ahead)
     assert sorted(static.tables) == ["public.base"]
@@ -129,9 +131,11 @@ def test_a_transaction_that_cannot_be_delimited_defers_what_it_names(
         ("history/001_savepoint.sql", 3, "unsupported"),
         ("history/001_savepoint.sql", 5, "unsupported"),
         ("history/002_open.sql", 2, "unsupported"),
+        ("history/003_prepared.sql", 2, "unsupported"),
     ]
     assert "ROLLBACK TO SAVEPOINT at history/001_savepoint.sql:6" in static.unapplied[0].reason
     assert "still open at the file's end" in static.unapplied[2].reason
+    assert "COMMIT PREPARED at history/003_prepared.sql:3" in static.unapplied[3].reason
     spec = tmp_path / "spec.yaml"
     spec.write_text(SPEC)
     result = CliRunner().invoke(

@@ -7,7 +7,8 @@ seen, then:
 
 * COMMIT / END: applied as they come;
 * ROLLBACK / ABORT: not applied, each named as rolled back (it changed nothing);
-* a transaction with a ROLLBACK TO SAVEPOINT, one ended by PREPARE TRANSACTION,
+* a transaction with a ROLLBACK TO SAVEPOINT (or a COMMIT / ROLLBACK PREPARED, refused
+  inside a transaction: it aborts), one ended by PREPARE TRANSACTION,
   or one still open at the file's end, cannot be delimited for sure (``psql -f`` rolls an
   open transaction back when the file ends, a runner that wraps each file in a transaction
   of its own commits it): its statements are not applied and may have changed what they
@@ -38,6 +39,11 @@ from schema_audit.sources.statements import Statement, node_of
 _CONTROL = re.compile(r"(?i)(?:begin|start|commit|end|rollback|abort|savepoint|release|prepare)\b")
 _OPENS = (K.TRANS_STMT_BEGIN, K.TRANS_STMT_START)
 
+_UNSURE = {
+    K.TRANS_STMT_ROLLBACK_TO: "ROLLBACK TO SAVEPOINT",
+    K.TRANS_STMT_COMMIT_PREPARED: "COMMIT PREPARED",  # an error in a transaction block: it aborts
+    K.TRANS_STMT_ROLLBACK_PREPARED: "ROLLBACK PREPARED",
+}
 HOLD_PARSED = 1_000  # statements of one open transaction kept parsed; later ones: text only
 
 # (statement, None: apply it | (kind, reason): record it as not applied with that kind)
@@ -61,7 +67,7 @@ def transactions(
     ``blind_spots``: where a ROLLBACK a one-transaction runner reads otherwise is named."""
     held: list[Statement] = []
     opened: Statement | None = None
-    unsure: Statement | None = None  # the transaction's first ROLLBACK TO SAVEPOINT
+    unsure: tuple[Statement, str] | None = None  # its first ROLLBACK TO SAVEPOINT …, named
     before = False  # a statement applied in this file outside BEGIN … since the last end
 
     def at(stmt: Statement) -> str:
@@ -87,8 +93,8 @@ def transactions(
             continue
         if node.kind in (K.TRANS_STMT_SAVEPOINT, K.TRANS_STMT_RELEASE):
             continue  # without a ROLLBACK TO, everything still commits with the transaction
-        if node.kind == K.TRANS_STMT_ROLLBACK_TO:
-            unsure = unsure or stmt
+        if node.kind in _UNSURE:  # undoes part of it; COMMIT/ROLLBACK PREPARED: refused here
+            unsure = unsure or (stmt, _UNSURE[node.kind])
             continue
         if node.kind == K.TRANS_STMT_PREPARE:
             why = f"transaction ended by PREPARE TRANSACTION at {at(stmt)}: not committed here"
@@ -100,7 +106,7 @@ def transactions(
             yield from ((s, None if _control(s) else ("data", reason)) for s in held)  # text only
         elif unsure is not None:  # COMMIT of a transaction with savepoints
             why = (
-                f"transaction from {at(opened)} has ROLLBACK TO SAVEPOINT at {at(unsure)}: "
+                f"transaction from {at(opened)} has {unsure[1]} at {at(unsure[0])}: "
                 "what it undid is not followed"
             )
             yield from _deferred(held, why)
