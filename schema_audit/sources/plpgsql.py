@@ -150,7 +150,7 @@ class DoRunner:
             return
         self.base_line = stmt.line + stmt.sql.count("\n", 0, max(stmt.sql.find(body), 0))
         try:
-            function = _parse(body)
+            function = parse_do_body(body)
         except pglast.parser.ParseError as exc:
             self._stop(block, f"PL/pgSQL does not parse: {exc}", [], body)
             return
@@ -825,7 +825,9 @@ def _walk(statement: dict):  # type: ignore[no-untyped-def]
             yield from _walk(child)
 
 
-def _parse(body: str) -> dict:
+def parse_do_body(body: str) -> dict:
+    """A DO block's PL/pgSQL ``body`` as PostgreSQL's PL/pgSQL parser reads it (its JSON
+    function), parsed as the body of a void function; newer_syntax reads it too."""
     tag = "sa"
     while f"${tag}$" in body:
         tag += "x"

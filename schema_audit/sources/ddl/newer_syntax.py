@@ -87,11 +87,11 @@ def _plpgsql_sql(body: str, statement: str | None) -> list[str]:
 
     import pglast
 
-    from schema_audit.sources.plpgsql import _parse
+    from schema_audit.sources.plpgsql import parse_do_body
 
     try:
         if statement is None:
-            function = _parse(body)
+            function = parse_do_body(body)
         else:
             function = json.loads(pglast.parser.parse_plpgsql_json(statement))
     except Exception:  # noqa: BLE001 - not PL/pgSQL this parser reads: left as read
