@@ -297,7 +297,10 @@ def _object(
 
 
 def _required(names: list[str]) -> Check:
-    return lambda value: not isinstance(value, dict) or all(n in value for n in names)
+    """``required``: the mapping's keys compared with the names as sets (in C), not a
+    generator per node (init's 1,000-table spec has 21,500 nodes with ``required``)."""
+    wanted = frozenset(names)
+    return lambda value: not isinstance(value, dict) or value.keys() >= wanted
 
 
 def _property_names(check: Check) -> Check:
