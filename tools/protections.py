@@ -2814,9 +2814,17 @@ PROTECTIONS = [
     Protection(
         "audit-split-prepared-cut-checked",
         "schema_audit/audit/split.py",
-        "    if _cut_holds(mine, theirs):\n        ids = ",
-        "    if True:\n        ids = ",
+        "    sides = _sides(mine, theirs)\n    if sides is not None:",
+        "    sides = ({r.id for r in mine}, {r.id for r in theirs}), "
+        "({r.parent for r in mine}, {r.parent for r in theirs})\n    if sides is not None:",
         "tests/test_split_judging.py::test_a_prepared_cut_is_checked",
+    ),
+    Protection(
+        "audit-split-cut-checked-both-ways",
+        "schema_audit/audit/split.py",
+        "        and my_parents.isdisjoint(their_ids)\n",
+        "",
+        "tests/test_split_judging.py::test_a_cut_is_checked_the_other_way_too",
     ),
     Protection(
         "audit-split-stamped-keep-the-prepared-cut",
