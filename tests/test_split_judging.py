@@ -338,28 +338,22 @@ def test_a_prepared_cut_is_checked(bench) -> None:  # type: ignore[no-untyped-de
         split._PLANNED.clear()
 
 
-def test_a_cut_is_checked_the_other_way_too(bench) -> None:  # type: ignore[no-untyped-def]
+def test_a_cut_is_checked_the_other_way_too(bench, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     """A requirement this process would judge whose parent the child judges: the cut is
     refused, prepared or not (no test held this half of the check: without it every test
     here passed)."""
-    _, _, _, exact = bench
-    loaded = load_spec(exact)
-    old = split.MIN_REQUIREMENTS
-    split.MIN_REQUIREMENTS = 0
-    try:
-        split.prepare(loaded)
-        assert split._PLANNED
-        k = split._PLANNED[0].k
-        requirements = loaded.requirements
-        assert split._cut_holds(requirements[k:], requirements[:k])
-        # a requirement of this side made a child of the first of the child's prefix
-        requirements[k + 1] = dataclasses.replace(requirements[k + 1], parent=requirements[0].id)
-        assert not split._cut_holds(requirements[k:], requirements[:k])
-        split.prepare(loaded)
-        assert not split._PLANNED
-    finally:
-        split.MIN_REQUIREMENTS = old
-        split._PLANNED.clear()
+    monkeypatch.setattr(split, "MIN_REQUIREMENTS", 0)
+    monkeypatch.setattr(split, "_PLANNED", [])
+    loaded = load_spec(bench[3])
+    requirements = loaded.requirements
+    split.prepare(loaded)
+    k = split._PLANNED[0].k
+    assert split._cut_holds(requirements[k:], requirements[:k])
+    # a requirement of this side made a child of the first of the child's prefix
+    requirements[k + 1] = dataclasses.replace(requirements[k + 1], parent=requirements[0].id)
+    assert not split._cut_holds(requirements[k:], requirements[:k])
+    split.prepare(loaded)
+    assert not split._PLANNED
 
 
 def test_a_stamped_requirement_across_the_prepared_cut_is_not_taken(bench) -> None:  # type: ignore[no-untyped-def]
