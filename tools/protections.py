@@ -2587,6 +2587,13 @@ PROTECTIONS = [
         "tests/test_early_read.py::test_the_read_s_thread_imports_no_extension_module",
     ),
     Protection(
+        "read-handed-over-after-the-pool-s-notice",
+        "schema_audit/sources/live.py",
+        "                pool.stop(failed=False)\n                if read_over is not None:\n                    read_over()\n",
+        "                if read_over is not None:\n                    read_over()\n                pool.stop(failed=False)\n",
+        "tests/test_read_handed_over.py::test_a_notice_of_the_pool_s_end_is_told_before_the_read_is_over",
+    ),
+    Protection(
         "live-child-holds-no-output",
         "schema_audit/forkjob.py",
         "        os.dup2(quiet, fd)",

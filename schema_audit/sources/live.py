@@ -937,12 +937,19 @@ def opened(
     lock_timeout_ms: int,
     jobs: int,
     notice: Callable[[str], None],
+    read_over: Callable[[], None] | None = None,
 ) -> Iterator[tuple[_Reader | SharedSnapshotPool, tuple[int, str, Quoter]]]:
     """The read's source of rows (one reader, or a pool of ``jobs`` connections on one
     exported snapshot, its plan running) and the server's version; on leaving, the pool's
     threads and connections end (its queries cancelled if the body failed) and the main
     connection's transaction is rolled back. The body consumes the rows (``_read_all``),
-    here or in a child process that hands them on (``live_child``)."""
+    here or in a child process that hands them on (``live_child``).
+
+    ``read_over`` is called when the body is done and every notice of the read is told (the
+    pool's threads have ended), before any connection is closed: the rows were all read on
+    the snapshot by then, so a child can hand the read over without making its parent wait
+    for the closing (a rollback round trip and a connection's end per connection: 10-40 ms
+    of an ``audit --dsn`` at 1,000 tables, all on the parent's path, issue 19)."""
     import psycopg
 
     def connect(snapshot: str | None = None) -> psycopg.Connection:
@@ -972,6 +979,8 @@ def opened(
         version = _server_version(reader)
         if snapshot is None:
             yield reader, version
+            if read_over is not None:
+                read_over()
         else:
 
             def open_reader() -> _Reader:
@@ -996,7 +1005,12 @@ def opened(
             except BaseException:
                 pool.close(failed=True)
                 raise
-            pool.close(failed=False)
+            try:
+                pool.stop(failed=False)
+                if read_over is not None:
+                    read_over()
+            finally:
+                pool.close(failed=False)
         failed = False
     finally:
         with contextlib.suppress(Exception) if failed else contextlib.nullcontext():

@@ -14,9 +14,10 @@ model (and every report) is the same.
 The rows cross a pipe as ``marshal`` data (tuples of str, int, bool, None, bytes and lists:
 ≈ 3 MB at 1,000 tables, loaded in ≈ 0.03 s; the built model pickled was 4.7 MB and 0.1 s to
 load). A message is a kind and its fields; the child ends when this process says it is done
-(after it told the notices it kept and its round trips) or when the pipe closes (this
-process exited, or dropped a read it did not take): its connections are then closed, which
-rolls the read-only transaction back, as a daemon reading thread's are at exit.
+or when the pipe closes (this process exited, or dropped a read it did not take): its
+connections are then closed, which rolls the read-only transaction back, as a daemon reading
+thread's are at exit. Told it is done, the child sends the notices it kept and its round
+trips first and closes its connections after: this process goes on with its model meanwhile.
 
 Errors keep their one line: the child sends the message and the class of a
 ``LiveSourceError`` (already password-free), and it is raised here with the same class and
@@ -133,6 +134,8 @@ def _serve(
             lock_timeout_ms=lock_timeout_ms,
             jobs=jobs,
             notice=notices.append,
+            # the parent has its model before the connections close (``live.opened``)
+            read_over=lambda: _send(answers, ("end", notices, live.LAST_ROUND_TRIPS)),
         ) as (rows, (version_num, version, quote)):
             hello = (version_num, version, sorted(quote.keywords), quote.quote_all)
             _send(answers, ("hello", hello, rows.plans_ahead, rows.connections))
@@ -150,7 +153,6 @@ def _serve(
                 got = rows.rows(query, what, optional=optional, part=part)
                 _send(answers, ("rows", got, rows.blind_spots[mark:]))
                 del got
-        _send(answers, ("end", notices, live.LAST_ROUND_TRIPS))
     except ChildGone:
         return
     except BaseException as exc:  # noqa: BLE001 - told to the parent, which raises it there

@@ -240,18 +240,25 @@ class SharedSnapshotPool:
                 self._more.notify()
         return job
 
-    def close(self, *, failed: bool) -> None:
-        """Stop the threads (cancelling queries in flight if the read failed), close the extra
-        connections; the main one stays with the caller. Tells of refused connections."""
+    def stop(self, *, failed: bool) -> None:
+        """Stop the threads (cancelling queries in flight if the read failed); tells of refused
+        connections. The connections stay open: every query is answered, nothing is left to
+        say, and :meth:`close` (called once or more after this) closes them."""
         if failed:
             self._fail(RuntimeError("read abandoned"))
         with self._more:
+            if self._closing:
+                return
             self._closing = True
             self._more.notify_all()
         for thread in self._threads:
             thread.join()
+        if self._refusals and not failed:
+            self._refused(len(self._readers), self._wanted, self._refusals[0])
+
+    def close(self, *, failed: bool) -> None:
+        """:meth:`stop`, then close the extra connections; the main one stays with the caller."""
+        self.stop(failed=failed)
         for reader in self._readers[1:]:
             with contextlib.suppress(Exception):
                 reader.close()
-        if self._refusals and not failed:
-            self._refused(len(self._readers), self._wanted, self._refusals[0])
