@@ -64,6 +64,15 @@ def dsn(make_db):  # type: ignore[no-untyped-def]
     return make_db("parallel", SCHEMA)
 
 
+@pytest.fixture
+def dsn_expr(make_db):  # type: ignore[no-untyped-def]
+    """SCHEMA with an index the server deparses (the read asks for its definition; with every
+    index plain it does not, tests/test_index_definitions_asked.py)."""
+    return make_db(
+        "parallel_expr", SCHEMA + "CREATE INDEX customers_lower ON customers (lower(name));"
+    )
+
+
 def _served_by(monkeypatch: pytest.MonkeyPatch, before=None) -> dict[str, set[int]]:  # type: ignore[no-untyped-def]
     """Record which backend answered each catalog query (and run ``before`` first)."""
     served: dict[str, set[int]] = {}
@@ -369,11 +378,12 @@ def test_the_pool_keeps_no_rows_once_the_model_has_them(
 
 
 def test_the_plan_runs_the_queries_in_the_order_the_model_is_built_from_them(
-    dsn: str, monkeypatch: pytest.MonkeyPatch
+    dsn_expr: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The connections take the queries in plan order and the build waits for each in its
     own order: the same order lets the build work on early results while the servers answer
     later queries (a build that waited on schemas, planned last, overlapped nothing)."""
+    dsn = dsn_expr
     served = _served_by(monkeypatch)
     live.introspect(dsn, jobs=1)
     built = [what for what in served if what != "server version"]
@@ -455,13 +465,15 @@ def test_the_columns_are_read_for_the_relations_read_first_on_every_connection(
 
 
 def test_the_indexes_left_to_the_server_are_asked_for_before_the_others_are_built(
-    dsn: str, monkeypatch: pytest.MonkeyPatch
+    dsn_expr: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The query for the indexes the server deparses is queued as soon as the index rows are
     in, before the client builds the plain ones: asked for after that build, it waited for a
     connection behind the light queries the connections had taken meanwhile (0.5-0.6 s of a
     5,000-table read's wall time under load)."""
     from schema_audit.sources.live_pool import SharedSnapshotPool
+
+    dsn = dsn_expr
 
     events: list[str] = []
     real_plain, real_plan_next, real_add = (
