@@ -2594,6 +2594,13 @@ PROTECTIONS = [
         "tests/test_read_handed_over.py::test_a_notice_of_the_pool_s_end_is_told_before_the_read_is_over",
     ),
     Protection(
+        "index-definitions-asked-for-every-server-index",
+        "schema_audit/sources/live.py",
+        '    elif server_oids:\n        part = f" AND i.indexrelid IN (',
+        '    elif False:\n        part = f" AND i.indexrelid IN (',
+        "tests/test_index_definitions_asked.py::test_asked_for_when_an_index_needs_the_server",
+    ),
+    Protection(
         "live-child-holds-no-output",
         "schema_audit/forkjob.py",
         "        os.dup2(quiet, fd)",
