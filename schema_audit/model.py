@@ -264,7 +264,7 @@ class Grant:
     grantee: str  # role name, "public" for PUBLIC
     # SELECT, INSERT, …; OWNER_LACKS + privilege ("-EXECUTE"): the owner's own ACL entry lacks
     # it (the owner REVOKEd it from itself), kept by the live reader of schemas, sequences,
-    # routines and types only where the owner's entry differs from the default full set
+    # routines, types and relations only where the owner's entry differs from the default
     privilege: str
     grantable: bool = False
     grantor: str | None = None

@@ -3482,6 +3482,27 @@ PROTECTIONS = [
         "tests/test_owner16_owner_entry.py::test_schema_usage_of_an_owner_whose_entry_lacks_it",
     ),
     Protection(
+        "live-acl-marks-what-a-relation-owner-entry-lacks",
+        "schema_audit/sources/live_acl.py",
+        'return [OWNER_LACKS + p for p in OBJECT_PRIVILEGES["tables"] if p not in held]',
+        "return []",
+        "tests/test_fidelity15_owner_relations.py",
+    ),
+    Protection(
+        "table-owner-access-less-what-its-entry-lacks",
+        "schema_audit/audit/privileges.py",
+        "model, role, table.owner, table.grants, TABLE_PRIVILEGES, reach, marked=True",
+        "model, role, table.owner, table.grants, TABLE_PRIVILEGES, reach, marked=False",
+        "tests/test_fidelity15_owner_relations.py::test_table_privileges_of_an_owner_whose_entry_lacks_them",
+    ),
+    Protection(
+        "view-stated-owner-grant-held-when-its-entry-holds-it",
+        "schema_audit/kinds/view.py",
+        '_acl.catalog_kind(ctx, "tables"),',
+        "None,",
+        "tests/test_fidelity15_owner_relations.py::test_a_stated_owner_grant_on_a_view",
+    ),
+    Protection(
         "rolled-back-transaction-not-in-static-model",
         "schema_audit/sources/ddl/transactions.py",
         'yield from ((s, None if _control(s) else ("data", reason)) for s in held)',

@@ -92,8 +92,8 @@ def _object_access(
     """privilege -> Access on one object (superuser, ownership, then grants), and the roles
     ``role`` reaches — None when superuser or ownership already gives everything.
     ``reach``: ``reachable_roles(model, role)`` when the caller already has it. ``marked``:
-    ``grants`` may mark what the owner's own entry lacks (schemas, sequences, routines; a
-    relation's list holds no marks, and is not walked for them)."""
+    ``grants`` may mark what the owner's own entry lacks (a catalog's schemas, sequences,
+    routines and relations; a static reading holds none)."""
     found = model.roles.get(role)
     if found is not None and found.superuser:
         return {p: Access(p, "superuser") for p in every}, None
@@ -134,7 +134,9 @@ def table_access(
 ) -> dict[str, Access]:
     """privilege -> how ``role`` holds it on ``table`` (table-level, or column-level);
     ``reach``: ``reachable_roles(model, role)`` when the caller already has it."""
-    out, reach = _object_access(model, role, table.owner, table.grants, TABLE_PRIVILEGES, reach)
+    out, reach = _object_access(
+        model, role, table.owner, table.grants, TABLE_PRIVILEGES, reach, marked=True
+    )
     if reach is None:
         return out
     by_privilege: dict[tuple[str, str, bool], list[str]] = {}

@@ -45,7 +45,14 @@ from schema_audit.audit.deferral import Facet
 from schema_audit.audit.findings import Diff, Evidence, Finding, finding_for, lazy_finding
 from schema_audit.enums import PASS, Status
 from schema_audit.kinds import requirement_kind
-from schema_audit.model import TABLE_PRIVILEGES, SchemaModel, Table, held, qualify
+from schema_audit.model import (
+    OWNER_LACKS,
+    TABLE_PRIVILEGES,
+    SchemaModel,
+    Table,
+    held,
+    qualify,
+)
 from schema_audit.spec.fragments import PRIVILEGES, req_schema
 from schema_audit.spec.model import Requirement
 
@@ -394,6 +401,7 @@ def _grants(ctx: AuditContext, table: Table) -> tuple[str, list[Evidence]]:
         "\n".join(
             f"GRANT {g.privilege} ON {table.name} TO {g.grantee};"
             for g in sorted(table.grants, key=lambda g: (g.grantee, g.privilege))
+            if not g.privilege.startswith(OWNER_LACKS)  # (the live read's marks: no GRANT)
         )
         or f"-- no grants on {table.name}"
     )

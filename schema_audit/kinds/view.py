@@ -249,7 +249,13 @@ def check_view(req: Requirement, ctx: AuditContext) -> Finding:
             diffs.append(described)
     owner, unknown_owner = _acl.owner_diff(req.props.get("owner"), view.owner)
     grants = (
-        _acl.grants_diff(req.props["grants"], view.grants, view.owner, req.props.get("owner"))
+        _acl.grants_diff(
+            req.props["grants"],
+            view.grants,
+            view.owner,
+            req.props.get("owner"),
+            _acl.catalog_kind(ctx, "tables"),
+        )
         if "grants" in req.props
         else None
     )

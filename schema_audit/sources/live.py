@@ -54,7 +54,7 @@ from schema_audit.model import (
 )
 from schema_audit.model_ddl import create_policy
 from schema_audit.redact import scrub
-from schema_audit.sources.live_acl import ACL, grants
+from schema_audit.sources.live_acl import ACL, grants, relation_lacks
 from schema_audit.sources.live_deparse import Quoter, constraint_definition, index_definition
 from schema_audit.sources.live_notes import Q_OBJECT_NOTES, apply_object_notes
 from schema_audit.sources.live_pool import Planned, SharedSnapshotPool
@@ -2120,7 +2120,14 @@ def _read_grants(r: Rows, relations: dict[int, Table | View], words: _Words) -> 
             (words[grantee], words[privilege], grantable == "g", words[grantor])
             for grantee, privilege, grantable, grantor in acl
         ]
+        lacks: dict[str, list[str]] = {}  # owner -> what its own entry lacks, per ACL
         for relid in relids:
             rel = relations.get(relid)
             if rel is not None:  # a Grant of its own each (a model's objects are not shared)
                 rel.grants.extend([Grant(*entry) for entry in entries])
+                owner = rel.owner
+                if owner is not None:  # (marks where the owner REVOKEd a right from itself)
+                    marks = lacks.get(owner)
+                    if marks is None:
+                        marks = lacks[owner] = relation_lacks(entries, owner)
+                    rel.grants.extend([Grant(owner, mark) for mark in marks])

@@ -29,3 +29,14 @@ def grants(acl: list[list[str]], owner: str | None, kind: str) -> list[Grant]:
         held = {entry[1] for entry in acl or [] if entry[0] == owner}
         out += [Grant(owner, OWNER_LACKS + p) for p in OBJECT_PRIVILEGES[kind] if p not in held]
     return out
+
+
+def relation_lacks(entries: list[tuple[str, str, bool, str]], owner: str) -> list[str]:
+    """``-PRIVILEGE`` for each table privilege a relation's owner's own ACL items lack (the
+    owner REVOKEd it from itself: ``{app=awdDxt/app}``, PostgreSQL 15 refuses app SELECT),
+    [] when they hold them all (nearly always: ordinary output is unchanged). A relation's
+    list keeps the owner's items, but a static reading lists none (the owner's default entry
+    is implicit there), so only a mark tells "lacks" apart from "not listed" (audit/privileges
+    and kinds/_acl read it as for the other kinds). ``entries``: (grantee, privilege, …)."""
+    held = {entry[1] for entry in entries if entry[0] == owner}
+    return [OWNER_LACKS + p for p in OBJECT_PRIVILEGES["tables"] if p not in held]
