@@ -92,8 +92,8 @@ PROTECTIONS = [
     Protection(
         "one-statement-at-a-time",
         "schema_audit/sources/ddl/interpreter.py",
-        "transactions(statements, file, line - 1, blind):\n            if on_line",
-        "transactions(list(statements), file, line - 1, blind):\n            if on_line",
+        "held = transactions(statements, file, line - 1, blind, unapplied, self._rolls_back_alone)",
+        "held = transactions(list(statements), file, line - 1, blind, unapplied, self._rolls_back_alone)",
         "tests/test_resource_limits.py",
     ),
     Protection(
@@ -3501,6 +3501,27 @@ PROTECTIONS = [
         '_acl.catalog_kind(ctx, "tables"),',
         "None,",
         "tests/test_fidelity15_owner_relations.py::test_a_stated_owner_grant_on_a_view",
+    ),
+    Protection(
+        "refused-statement-aborts-its-transaction",
+        "schema_audit/sources/ddl/transactions.py",
+        'if unapplied is None or not any(u.kind == "error" for u in unapplied[seen:]):',
+        "if True:",
+        "tests/test_fidelity15_aborted_transaction.py",
+    ),
+    Protection(
+        "unparsable-statement-aborts-its-transaction-whole",
+        "schema_audit/sources/ddl/transactions.py",
+        "broken = next((i for i, s in enumerate(held) if _unparsable(s)), None)",
+        "broken = None",
+        "tests/test_fidelity15_aborted_transaction.py",
+    ),
+    Protection(
+        "on-error-rollback-undoes-only-the-refused-statement",
+        "schema_audit/sources/ddl/interpreter.py",
+        'return value.lower() in ("on", "true", "yes", "1", "t", "y")',
+        "return False",
+        "tests/test_fidelity15_aborted_transaction.py",
     ),
     Protection(
         "rolled-back-transaction-not-in-static-model",

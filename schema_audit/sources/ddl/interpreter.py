@@ -155,7 +155,9 @@ class DdlInterpreter:
     ) -> None:
         self._file, self._revision = file, revision
         blind = self.model.blind_spots
-        for stmt, not_applied in transactions(statements, file, line - 1, blind):
+        unapplied = self.model.unapplied
+        held = transactions(statements, file, line - 1, blind, unapplied, self._rolls_back_alone)
+        for stmt, not_applied in held:
             if on_line is not None:
                 on_line(stmt.line)
             stmt.line += line - 1
@@ -200,6 +202,16 @@ class DdlInterpreter:
                     and not isinstance(stmt.node, ast.DoStmt)
                 ):
                     self._settle(stmt.node)
+
+    def _rolls_back_alone(self, line: int) -> bool:
+        """Whether psql undoes only a refused statement at ``line`` of the file being read
+        (``\\set ON_ERROR_ROLLBACK on`` earlier in it: a savepoint before each statement),
+        not its whole transaction (sources/ddl/transactions.py). Asked on a refusal inside
+        a transaction only: the file is read again for its variables."""
+        if self.includes is None or not self.includes.reading:
+            return False
+        value = self.includes.variables_at(line).get("ON_ERROR_ROLLBACK", "off")
+        return value.lower() in ("on", "true", "yes", "1", "t", "y")
 
     def _include(self, stmt: Statement) -> None:
         """``\\i`` / ``\\ir`` …: the included file's statements, applied in place with its own

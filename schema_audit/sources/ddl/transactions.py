@@ -27,12 +27,14 @@ BEGIN: when such statements exist, the ROLLBACK is named as a blind spot with fi
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from pglast import ast
 from pglast.enums import TransactionStmtKind as K
 
+from schema_audit.model import UnappliedStatement
 from schema_audit.pgparse import parse_lazily
+from schema_audit.sources.psqlvars import unknown_psql_variables
 from schema_audit.sources.statements import Statement, node_of
 
 # the first word of every transaction-control statement (a cheap test before the tree)
@@ -60,11 +62,20 @@ def _control(stmt: Statement) -> ast.TransactionStmt | None:
 
 
 def transactions(
-    statements: Iterable[Statement], where: str | None, offset: int, blind_spots: list[str]
+    statements: Iterable[Statement],
+    where: str | None,
+    offset: int,
+    blind_spots: list[str],
+    unapplied: list[UnappliedStatement] | None = None,
+    alone: Callable[[int], bool] | None = None,
 ) -> Iterator[Disposition]:
     """Each statement of one file with what to do with it (module docstring). ``where``:
     the file's name for reasons; ``offset``: added to a statement's line for them;
-    ``blind_spots``: where a ROLLBACK a one-transaction runner reads otherwise is named."""
+    ``blind_spots``: where a ROLLBACK a one-transaction runner reads otherwise is named;
+    ``unapplied``: the model's list the caller records refusals in (``kind == "error"``),
+    read after each committed statement is applied (an error aborts the transaction);
+    ``alone(line)``: whether psql rolls back only the refused statement at that line of the
+    file (its ``ON_ERROR_ROLLBACK`` on there: a savepoint before each statement)."""
     held: list[Statement] = []
     opened: Statement | None = None
     unsure: tuple[Statement, str] | None = None  # its first ROLLBACK TO SAVEPOINT …, named
@@ -111,7 +122,7 @@ def transactions(
             )
             yield from _deferred(held, why)
         else:
-            yield from ((_parsed(s), None) for s in held)
+            yield from _committed(held, unapplied, at, alone)
         opened, held, before = None, [], False
         if node.chain:  # COMMIT / ROLLBACK AND CHAIN: the next transaction starts at once
             opened, held, unsure = stmt, [], None
@@ -121,6 +132,68 @@ def transactions(
             "rolls it back, a runner applying the file in its own transaction commits it"
         )
         yield from _deferred(held, why)
+
+
+def _committed(
+    held: list[Statement],
+    unapplied: list[UnappliedStatement] | None,
+    at: Callable[[Statement], str],
+    alone: Callable[[int], bool] | None,
+) -> Iterator[Disposition]:
+    """A transaction ended by COMMIT, applied as PostgreSQL runs it: a statement it refuses
+    aborts the transaction, every later one is ignored ("current transaction is aborted")
+    and the COMMIT rolls back (PostgreSQL 15, psql -f): nothing of it stays. A statement
+    that does not parse is known before anything is applied, so none is; one the reading
+    refuses only when applying it (a missing table) comes after the earlier ones were
+    applied, which this reading cannot undo: they are named as rolled back and what they
+    name is DEFERRED, the later ones are not applied. With psql's ``ON_ERROR_ROLLBACK`` on
+    (``alone``) only the refused statement is undone, and the rest commits, as before.
+    (The reading follows ``psql -f`` with its defaults: a ``~/.psqlrc`` or ``-v`` setting
+    ON_ERROR_ROLLBACK is not seen, as ON_ERROR_STOP is not; with ON_ERROR_STOP, and in
+    every runner that wraps a file in a transaction, the transaction is undone as here.)"""
+    broken = next((i for i, s in enumerate(held) if _unparsable(s)), None)
+    if broken is not None and alone is not None and alone(held[broken].line):
+        broken = None  # (recorded as refused when applied, the rest kept)
+    if broken is not None:
+        cause = _aborted(at(held[broken]))
+        for i, s in enumerate(held):
+            why = ("rolled back: " if i < broken else "not run: ") + cause
+            yield s, (None if i == broken or _control(s) else ("data", why))
+        return
+    lines = [s.line for s in held]  # as read (the caller shifts what it is given)
+    for i, s in enumerate(held):
+        seen, where = len(unapplied) if unapplied is not None else 0, at(s)
+        yield _parsed(s), None  # (a light one parsed again, not kept: memory per statement)
+        if unapplied is None or not any(u.kind == "error" for u in unapplied[seen:]):
+            continue
+        if alone is not None and alone(lines[i]):
+            continue
+        cause = _aborted(where)
+        undone = f"rolled back: {cause}; this reading applied it before, and cannot undo it"
+        for line, done in zip(lines[:i], map(_parsed, held[:i]), strict=True):
+            if _control(done) is None:  # named again, with the line as read
+                yield Statement(done.sql, line, done.node, done.error), ("unsupported", undone)
+        reason = "not run: " + cause
+        yield from ((r, None if _control(r) else ("data", reason)) for r in held[i + 1 :])
+        return
+
+
+def _unparsable(stmt: Statement) -> bool:
+    """A statement PostgreSQL cannot parse (what the interpreter records as a syntax error;
+    not one that parses once psql puts its variables' values in)."""
+    return (
+        stmt.error is not None
+        and not stmt.psql_meta
+        and stmt.node is None
+        and unknown_psql_variables(stmt.sql) is None
+    )
+
+
+def _aborted(where: str) -> str:
+    return (
+        f"PostgreSQL refuses the statement at {where}, which aborts its transaction (what "
+        "follows is ignored, its COMMIT rolls back)"
+    )
 
 
 def _deferred(held: list[Statement], why: str) -> Iterator[Disposition]:

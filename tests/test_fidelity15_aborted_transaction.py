@@ -1,0 +1,132 @@
+"""A statement PostgreSQL refuses inside BEGIN … COMMIT aborts the whole transaction.
+
+PostgreSQL 15 (``psql -f``, ON_ERROR_STOP off, as by default): after the error every later
+statement of the transaction is ignored ("current transaction is aborted, commands ignored
+until end of transaction block") and its COMMIT rolls back, so nothing of the transaction
+stays, what ran before the error included. The static reading dropped only the refused
+statement and applied the rest: a spec requiring them PASSed without a database (false
+PASS; rollback16's leftover). Compared with ``psql -f`` on a real database, in this process
+and through the parsing child.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from history_paths import PATHS, psql_f, read_history, write_history
+from typer.testing import CliRunner
+
+from schema_audit.audit.undecided import compare_models
+from schema_audit.cli import app
+from schema_audit.sources import live
+
+FILES = {
+    "001_syntax.sql": (
+        "CREATE TABLE kept (id int);\n"
+        "BEGIN;\n"
+        "CREATE TABLE syn_before (id int);\n"
+        "CREATE TABLEE oops (id int);\n"
+        "CREATE TABLE syn_after (id int);\n"
+        "COMMIT;\n"
+        "CREATE TABLE after_tx (id int);\n"
+    ),
+    "002_refused.sql": (
+        "BEGIN;\n"
+        "CREATE TABLE before_err (id int);\n"
+        "ALTER TABLE missing ADD COLUMN x int;\n"
+        "CREATE TABLE after_err (id int);\n"
+        "ALTER TABLE kept ADD COLUMN note text;\n"
+        "COMMIT;\n"
+        "BEGIN;\n"
+        "CREATE TABLE fine (id int);\n"
+        "COMMIT;\n"
+    ),
+    # the next transaction of AND CHAIN starts, though the aborted one rolls back
+    "003_chain.sql": (
+        "BEGIN;\n"
+        "ALTER TABLE missing ADD COLUMN x int;\n"
+        "COMMIT AND CHAIN;\n"
+        "CREATE TABLE chained (id int);\n"
+        "COMMIT;\n"
+    ),
+    # psql's ON_ERROR_ROLLBACK: a savepoint before each statement, only the refused one undone
+    "004_on_error_rollback.sql": (
+        "\\set ON_ERROR_ROLLBACK on\n"
+        "BEGIN;\n"
+        "CREATE TABLE r1 (id int);\n"
+        "ALTER TABLE missing ADD COLUMN x int;\n"
+        "CREATE TABLEE oops (id int);\n"
+        "CREATE TABLE r2 (id int);\n"
+        "COMMIT;\n"
+    ),
+}
+
+SPEC = """
+name: t
+tables:
+  kept: {columns: {note: {}}}
+  syn_before: {}
+  syn_after: {}
+  before_err: {}
+  after_err: {}
+  fine: {}
+"""
+
+
+@PATHS
+def test_a_refused_statement_aborts_its_transaction(
+    make_db: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ahead: bool
+) -> None:
+    history = write_history(tmp_path, FILES)
+    dsn = make_db("aborted")
+    errors = psql_f(dsn, history, *FILES, stop=False)
+    assert errors.count("current transaction is aborted") == 3, errors
+    catalog = live.introspect(dsn)
+    assert sorted(catalog.tables) == [
+        "public.after_tx",
+        "public.chained",
+        "public.fine",
+        "public.kept",
+        "public.r1",
+        "public.r2",
+    ]
+    assert list(catalog.tables["public.kept"].columns) == ["id"]
+    static = read_history(history, monkeypatch, ahead)
+    # a syntax error is known before anything runs: the transaction is left out whole
+    assert "public.syn_before" not in static.tables and "public.syn_after" not in static.tables
+    # a refusal found while applying: what follows is not applied, what came before (applied,
+    # not undone) is named and DEFERRED
+    assert "public.after_err" not in static.tables
+    assert [str(d) for d in compare_models(catalog, static).differences] == []
+    kinds = [(u.file, u.line, u.kind) for u in static.unapplied]
+    assert kinds == [
+        ("history/001_syntax.sql", 3, "data"),
+        ("history/001_syntax.sql", 4, "error"),
+        ("history/001_syntax.sql", 5, "data"),
+        ("history/002_refused.sql", 3, "error"),
+        ("history/002_refused.sql", 2, "unsupported"),
+        ("history/002_refused.sql", 4, "data"),
+        ("history/002_refused.sql", 5, "data"),
+        ("history/003_chain.sql", 2, "error"),
+        ("history/004_on_error_rollback.sql", 4, "error"),
+        ("history/004_on_error_rollback.sql", 5, "error"),
+    ], kinds
+    assert "refuses the statement at history/002_refused.sql:3" in static.unapplied[4].reason
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(SPEC)
+    result = CliRunner().invoke(
+        app, ["audit", "-f", "json", "-s", str(spec), "--sql", str(history)]
+    )
+    statuses = {f["id"]: f["status"] for f in json.loads(result.stdout)["findings"]}
+    wanted = {
+        "tables.syn_before": "FAIL",
+        "tables.syn_after": "FAIL",
+        "tables.after_err": "FAIL",
+        "tables.before_err": "DEFERRED",
+        "tables.fine": "PASS",
+    }
+    assert {k: statuses[k] for k in wanted} == wanted
+    assert statuses["tables.kept.columns.note"] == "FAIL"
