@@ -3454,8 +3454,8 @@ PROTECTIONS = [
     Protection(
         "stated-owner-grant-held-only-when-its-entry-holds-it",
         "schema_audit/kinds/_acl.py",
-        "entry = set(OBJECT_PRIVILEGES[owner_entry]) - owner_lacks(grants, owner)",
-        "entry = {p.removesuffix(' WITH GRANT OPTION') for p in stated[owner]}",
+        "entry |= set(OBJECT_PRIVILEGES[owner_entry]) - owner_lacks(grants, owner)",
+        "entry |= {p.removesuffix(' WITH GRANT OPTION') for p in stated[owner]}",
         "tests/test_owner16_owner_entry.py::test_a_stated_owner_grant_its_entry_lacks_fails",
     ),
     Protection(
@@ -3471,7 +3471,8 @@ PROTECTIONS = [
         "schema_audit/kinds/_acl.py",
         "return None if ctx.is_static() else kind",
         "return kind",
-        "tests/test_owner16_owner_entry.py::test_a_static_reading_does_not_hold_an_owner_grant_by_ownership",
+        "tests/test_owner16_owner_entry.py::test_a_static_reading_does_not_hold_an_owner_grant_by_ownership "
+        "tests/test_fidelity15_static_owner_entry.py",
     ),
     Protection(
         "owner-access-less-what-its-entry-lacks",
@@ -3522,6 +3523,41 @@ PROTECTIONS = [
         'return value.lower() in ("on", "true", "yes", "1", "t", "y")',
         "return False",
         "tests/test_fidelity15_aborted_transaction.py",
+    ),
+    Protection(
+        "static-revoke-from-known-owner-marked",
+        "schema_audit/sources/ddl/privileges.py",
+        "            grants.append(Grant(owner, mark))\n",
+        "            pass\n",
+        "tests/test_fidelity15_static_owner_entry.py",
+    ),
+    Protection(
+        "static-grant-to-owner-takes-its-mark-off",
+        "schema_audit/sources/ddl/privileges.py",
+        "grants[:] = [g for g in grants if g not in marked]",
+        "pass",
+        "tests/test_fidelity15_static_owner_entry.py",
+    ),
+    Protection(
+        "owner-to-hands-on-what-the-old-owner-lacked",
+        "schema_audit/sources/ddl/owner_acl.py",
+        "grants += [g for g in lacks if g.privilege[1:] not in kept]",
+        "pass",
+        "tests/test_fidelity15_static_owner_entry.py",
+    ),
+    Protection(
+        "owner-to-hands-on-the-old-owner-items",
+        "schema_audit/sources/ddl/owner_acl.py",
+        "grants += [g for g in items if g.privilege not in kept]",
+        "pass",
+        "tests/test_fidelity15_static_owner_entry.py",
+    ),
+    Protection(
+        "stated-owner-grant-held-by-its-listed-item",
+        "schema_audit/kinds/_acl.py",
+        "if g.grantee == owner and not g.privilege.startswith(OWNER_LACKS)",
+        "if False",
+        "tests/test_fidelity15_static_owner_entry.py",
     ),
     Protection(
         "rolled-back-transaction-not-in-static-model",

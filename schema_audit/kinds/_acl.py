@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from schema_audit.audit.findings import Diff, Finding, describe_diffs, finding_for
 from schema_audit.enums import PASS, Status
-from schema_audit.model import OBJECT_PRIVILEGES, Grant, held, owner_lacks
+from schema_audit.model import OBJECT_PRIVILEGES, OWNER_LACKS, Grant, held, owner_lacks
 from schema_audit.spec.model import Requirement
 from schema_audit.sqlspace import stored_body
 
@@ -86,8 +86,11 @@ def grants_diff(
     every grant option implicitly): the history's
     ``GRANT EXECUTE … TO postgres`` run by postgres is folded into its entry (supabase/postgres),
     while ``REVOKE EXECUTE … FROM`` the owner takes it out, and PostgreSQL refuses the owner.
-    A static reading does not mark an owner's REVOKE from itself: there the grant counts as
-    written, as before."""
+    Without ``owner_entry`` (a static reading: its model cannot tell the owner's whole entry,
+    which ALTER DEFAULT PRIVILEGES, or a REVOKE from the role that ran the history before
+    its OWNER TO, may have cut) a stated owner grant is held only when the source lists the
+    owner's own item for it: a GRANT to the known owner that no REVOKE took back, which
+    PostgreSQL keeps in the owner's entry (and an OWNER TO merges into the new owner's)."""
     stated = {
         role: sorted({" ".join(str(p).upper().split()) for p in privs or []})
         for role, privs in expected.items()
@@ -96,10 +99,18 @@ def grants_diff(
     have = _pairs(acl(grants, owner))
     if owner is None and isinstance(expected_owner, str):
         have = [p for p in have if p in want or p.split(" ", 1)[0] != expected_owner]
-    if owner_entry and owner is not None and owner in stated and expected_owner in (None, owner):
-        entry = set(OBJECT_PRIVILEGES[owner_entry]) - owner_lacks(grants, owner)
-        held = [p for p in stated[owner] if p.removesuffix(" WITH GRANT OPTION") in entry]
-        have = sorted({*have, *_pairs({owner: held})})
+    if owner is not None and owner in stated and expected_owner in (None, owner):
+        # the owner's own items the source lists (a GRANT to it that stands): its entry holds
+        # them, whatever else it lacks (a static reading lists only what the history granted)
+        entry = {
+            g.privilege
+            for g in held(grants)
+            if g.grantee == owner and not g.privilege.startswith(OWNER_LACKS)
+        }
+        if owner_entry:
+            entry |= set(OBJECT_PRIVILEGES[owner_entry]) - owner_lacks(grants, owner)
+        kept = [p for p in stated[owner] if p.removesuffix(" WITH GRANT OPTION") in entry]
+        have = sorted({*have, *_pairs({owner: kept})})
     return None if want == have else Diff("grants", want, have)
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from schema_audit.model import Grant, Table, may_run_history
+from schema_audit.model import OWNER_LACKS, Grant, Table, held, may_run_history, owner_lacks
 
 if TYPE_CHECKING:
     from schema_audit.sources.ddl.interpreter import DdlInterpreter
@@ -39,7 +39,19 @@ def pass_acl(interp: DdlInterpreter, grants: list[Grant], old: str | None, new: 
     if new is None or new == old:
         return
     if old is not None:
+        # the old owner's entry merged into the new owner's: what the old one lacked (its
+        # REVOKE from itself, marked) the new one lacks too, unless it holds it already;
+        # an item the old one was granted (a GRANT to itself) is the new one's
+        kept = {g.privilege for g in held(grants) if g.grantee == new}
+        lacks = [Grant(new, OWNER_LACKS + p) for p in sorted(owner_lacks(grants, old))]
+        items = [
+            Grant(new, g.privilege, g.grantable)
+            for g in grants
+            if g.grantee == old and g.runner is None and not g.privilege.startswith(OWNER_LACKS)
+        ]
         grants[:] = [g for g in grants if g.grantee != old]
+        grants += [g for g in lacks if g.privilege[1:] not in kept]
+        grants += [g for g in items if g.privilege not in kept]
         return
     for grant in grants:
         if (

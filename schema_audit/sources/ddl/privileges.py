@@ -13,6 +13,7 @@ from pglast.enums import ObjectType
 
 from schema_audit.model import (
     OBJECT_PRIVILEGES,
+    OWNER_LACKS,
     TABLE_PRIVILEGES,
     DefaultPrivilege,
     Grant,
@@ -98,7 +99,7 @@ def grant_on_relations(
     for target in targets:
         for grantee in grantees:
             for priv in table_privs:
-                set_grant(target.grants, grantee, priv, is_grant, grant_option)
+                set_grant(target.grants, grantee, priv, is_grant, grant_option, target.owner)
             if isinstance(target, Table):
                 for priv, cols in column_privs:
                     for col in cols:
@@ -119,7 +120,14 @@ def _grant_on_types(interp: DdlInterpreter, node: ast.GrantStmt) -> None:
             continue
         for grantee in roles(node.grantees):
             for privilege in privileges_named(node.privileges, "types"):
-                set_grant(target.grants, grantee, privilege, node.is_grant, node.grant_option)
+                set_grant(
+                    target.grants,
+                    grantee,
+                    privilege,
+                    node.is_grant,
+                    node.grant_option,
+                    target.owner,
+                )
 
 
 def identity_sequence(interp: DdlInterpreter, schema: str, name: str) -> bool:
@@ -140,28 +148,31 @@ def grant_on_other(interp: DdlInterpreter, node: ast.GrantStmt) -> None:
     """GRANT/REVOKE on schemas, sequences and functions: the grants effective privileges read."""
     OT = ObjectType
     in_schemas = strings(node.objects) if node.targtype == 1 else None  # ALL … IN SCHEMA
-    holders: list[list[Grant]] = []
+    holders: list[tuple[list[Grant], str | None]] = []  # (an object's grants, its owner)
     if node.objtype == OT.OBJECT_SCHEMA:
         kind = "schemas"
         for name in strings(node.objects):
             if name not in interp.model.schemas and name not in interp.model.schema_grants:
                 raise ApplyError(f"schema {name} does not exist at this point of the history")
-            holders.append(interp.model.schema_grants.setdefault(name, []))
+            owner = interp.model.schemas.get(name)
+            holders.append((interp.model.schema_grants.setdefault(name, []), owner))
     elif node.objtype == OT.OBJECT_SEQUENCE:
         kind = "sequences"
+        sequences = interp.model.sequences
         if in_schemas is not None:
-            holders = [q.grants for q in interp.model.sequences.values() if q.schema in in_schemas]
+            holders = [(q.grants, q.owner) for q in sequences.values() if q.schema in in_schemas]
         else:
             for rv in node.objects or ():
                 key = qualify(interp._schema_of(rv), rv.relname)
-                if key in interp.model.sequences:
-                    holders.append(interp.model.sequences[key].grants)
+                if key in sequences:
+                    holders.append((sequences[key].grants, sequences[key].owner))
                 elif not identity_sequence(interp, interp._schema_of(rv), rv.relname):
                     raise ApplyError(f"sequence {key} does not exist at this point of the history")
     else:
         kind = "functions"
         if in_schemas is not None:
-            holders = [f.grants for f in interp.model.functions.values() if f.schema in in_schemas]
+            every = interp.model.functions.values()
+            holders = [(f.grants, f.owner) for f in every if f.schema in in_schemas]
         else:
             for obj in node.objects or ():
                 functions = functions_named(interp, obj)
@@ -169,12 +180,12 @@ def grant_on_other(interp: DdlInterpreter, node: ast.GrantStmt) -> None:
                     raise ApplyError(
                         f"function {'.'.join(strings(obj.objname))} does not exist at this point of the history"
                     )
-                holders += [f.grants for f in functions]
+                holders += [(f.grants, f.owner) for f in functions]
     wanted = privileges_named(node.privileges, kind)
-    for grants in holders:
+    for grants, owner in holders:
         for grantee in roles(node.grantees):
             for privilege in wanted:
-                set_grant(grants, grantee, privilege, node.is_grant, node.grant_option)
+                set_grant(grants, grantee, privilege, node.is_grant, node.grant_option, owner)
 
 
 @handles(ast.AlterDefaultPrivilegesStmt)
@@ -237,11 +248,25 @@ def alter_default_privileges(interp: DdlInterpreter, node: ast.AlterDefaultPrivi
 
 
 def set_grant(
-    grants: list[Grant], grantee: str, privilege: str, is_grant: bool, grant_option: bool
+    grants: list[Grant],
+    grantee: str,
+    privilege: str,
+    is_grant: bool,
+    grant_option: bool,
+    owner: str | None = None,
 ) -> None:
     """GRANT adds the entry once (WITH GRANT OPTION makes an entry grantable); REVOKE
     removes it, REVOKE GRANT OPTION FOR only its grant option (in place: the list is its
-    object's), as PostgreSQL's ACL does."""
+    object's), as PostgreSQL's ACL does. With ``grantee`` the object's known ``owner``, a
+    REVOKE also marks what the owner's own entry then lacks (``-PRIVILEGE``, as the catalog
+    read marks it: PostgreSQL refuses the owner that right) and a GRANT takes the mark off."""
+    if owner is not None and grantee == owner and not (grant_option and not is_grant):
+        mark = OWNER_LACKS + privilege
+        marked = [g for g in grants if g.grantee == owner and g.privilege == mark]
+        if is_grant:
+            grants[:] = [g for g in grants if g not in marked]
+        elif not marked:
+            grants.append(Grant(owner, mark))
     present = [g for g in grants if g.grantee == grantee and g.privilege == privilege]
     if is_grant and any(g.runner is not None for g in present):
         # granted outright: held whoever runs the history (one entry, the strongest option)
