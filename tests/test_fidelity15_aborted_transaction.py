@@ -5,8 +5,11 @@ statement of the transaction is ignored ("current transaction is aborted, comman
 until end of transaction block") and its COMMIT rolls back, so nothing of the transaction
 stays, what ran before the error included. The static reading dropped only the refused
 statement and applied the rest: a spec requiring them PASSed without a database (false
-PASS; rollback16's leftover). Compared with ``psql -f`` on a real database, in this process
-and through the parsing child.
+PASS; rollback16's leftover). A refusal is sure when the text decides it (a syntax error,
+a statement PostgreSQL never runs in a transaction block); one the reading makes while
+applying may come from what it cannot see (review17: a DO guard on pg_roles, an extension's
+table), so there the transaction is DEFERRED, not dropped. Compared with ``psql -f`` on a
+real database, in this process and through the parsing child.
 """
 
 from __future__ import annotations
@@ -52,6 +55,14 @@ FILES = {
         "CREATE TABLE chained (id int);\n"
         "COMMIT;\n"
     ),
+    # refused inside a transaction block whatever the model holds (review17): a sure refusal
+    "005_outside.sql": (
+        "BEGIN;\n"
+        "CREATE TABLE c_before (id int);\n"
+        "CREATE INDEX CONCURRENTLY kept_id ON kept (id);\n"
+        "CREATE TABLE c_after (id int);\n"
+        "COMMIT;\n"
+    ),
     # psql's ON_ERROR_ROLLBACK: a savepoint before each statement, only the refused one undone
     "004_on_error_rollback.sql": (
         "\\set ON_ERROR_ROLLBACK on\n"
@@ -73,7 +84,12 @@ tables:
   before_err: {}
   after_err: {}
   fine: {}
+  c_before: {}
+  c_after: {}
 """
+
+BOB = """DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'fidelity15_bob')
+THEN CREATE ROLE fidelity15_bob; END IF; END $$;"""
 
 
 @PATHS
@@ -83,7 +99,8 @@ def test_a_refused_statement_aborts_its_transaction(
     history = write_history(tmp_path, FILES)
     dsn = make_db("aborted")
     errors = psql_f(dsn, history, *FILES, stop=False)
-    assert errors.count("current transaction is aborted") == 3, errors
+    assert errors.count("current transaction is aborted") == 4, errors
+    assert "CREATE INDEX CONCURRENTLY cannot run inside a transaction block" in errors
     catalog = live.introspect(dsn)
     assert sorted(catalog.tables) == [
         "public.after_tx",
@@ -93,12 +110,15 @@ def test_a_refused_statement_aborts_its_transaction(
         "public.r1",
         "public.r2",
     ]
+    assert list(catalog.tables["public.kept"].indexes) == []
     assert list(catalog.tables["public.kept"].columns) == ["id"]
     static = read_history(history, monkeypatch, ahead)
     # a syntax error is known before anything runs: the transaction is left out whole
     assert "public.syn_before" not in static.tables and "public.syn_after" not in static.tables
-    # a refusal found while applying: what follows is not applied, what came before (applied,
-    # not undone) is named and DEFERRED
+    assert "public.c_before" not in static.tables and "public.c_after" not in static.tables
+    assert list(static.tables["public.kept"].indexes) == []
+    # a refusal found while applying may come from what the reading cannot see: what follows
+    # is not applied, what came before (applied, not undone) is named: all DEFERRED
     assert "public.after_err" not in static.tables
     assert [str(d) for d in compare_models(catalog, static).differences] == []
     kinds = [(u.file, u.line, u.kind) for u in static.unapplied]
@@ -108,13 +128,17 @@ def test_a_refused_statement_aborts_its_transaction(
         ("history/001_syntax.sql", 5, "data"),
         ("history/002_refused.sql", 3, "error"),
         ("history/002_refused.sql", 2, "unsupported"),
-        ("history/002_refused.sql", 4, "data"),
-        ("history/002_refused.sql", 5, "data"),
+        ("history/002_refused.sql", 4, "unsupported"),
+        ("history/002_refused.sql", 5, "unsupported"),
         ("history/003_chain.sql", 2, "error"),
         ("history/004_on_error_rollback.sql", 4, "error"),
         ("history/004_on_error_rollback.sql", 5, "error"),
+        ("history/005_outside.sql", 2, "data"),
+        ("history/005_outside.sql", 3, "error"),
+        ("history/005_outside.sql", 4, "data"),
     ], kinds
     assert "refuses the statement at history/002_refused.sql:3" in static.unapplied[4].reason
+    assert "cannot run inside a transaction block" in static.unapplied[11].reason
     spec = tmp_path / "spec.yaml"
     spec.write_text(SPEC)
     result = CliRunner().invoke(
@@ -124,9 +148,52 @@ def test_a_refused_statement_aborts_its_transaction(
     wanted = {
         "tables.syn_before": "FAIL",
         "tables.syn_after": "FAIL",
-        "tables.after_err": "FAIL",
+        "tables.c_before": "FAIL",
+        "tables.c_after": "FAIL",
+        "tables.after_err": "DEFERRED",
         "tables.before_err": "DEFERRED",
         "tables.fine": "PASS",
     }
     assert {k: statuses[k] for k in wanted} == wanted
-    assert statuses["tables.kept.columns.note"] == "FAIL"
+    assert statuses["tables.kept.columns.note"] == "DEFERRED"
+
+
+GUARD = {
+    "001_guard.sql": (
+        "CREATE TABLE kept (id int);\n"
+        "BEGIN;\n"
+        "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'fidelity15_bob') "
+        "THEN RAISE EXCEPTION 'no bob'; END IF; END $$;\n"
+        "GRANT SELECT ON kept TO fidelity15_bob;\n"
+        "CREATE TABLE guarded (id int);\n"
+        "COMMIT;\n"
+    )
+}
+
+
+@PATHS
+def test_a_refusal_the_reading_is_not_sure_of_defers_its_transaction(
+    make_db: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ahead: bool
+) -> None:
+    """review17: the guard "raises" statically (pg_roles holds the cluster's roles, which
+    the reading cannot see), not in PostgreSQL: the GRANT and the table after it were
+    dropped as certain, so ``deny: [SELECT]`` PASSed and ``guarded`` FAILed. They are
+    DEFERRED now, neither a PASS nor a FAIL."""
+    history = write_history(tmp_path, GUARD)
+    dsn = make_db("guarded", BOB)
+    assert psql_f(dsn, history, *GUARD) == ""
+    assert sorted(live.introspect(dsn).tables) == ["public.guarded", "public.kept"]
+    static = read_history(history, monkeypatch, ahead)
+    kinds = [(u.line, u.kind) for u in static.unapplied]
+    assert kinds == [(3, "error"), (4, "unsupported"), (5, "unsupported")], kinds
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        "name: t\ntables:\n  guarded: {}\n"
+        "  kept: {privileges: [{roles: [fidelity15_bob], deny: [SELECT]}]}\n"
+    )
+    result = CliRunner().invoke(
+        app, ["audit", "-f", "json", "-s", str(spec), "--sql", str(history)]
+    )
+    statuses = {f["id"]: f["status"] for f in json.loads(result.stdout)["findings"]}
+    assert statuses["tables.guarded"] == "DEFERRED"
+    assert statuses["tables.kept.privileges.deny_select_0"] == "DEFERRED"

@@ -3513,9 +3513,23 @@ PROTECTIONS = [
     Protection(
         "unparsable-statement-aborts-its-transaction-whole",
         "schema_audit/sources/ddl/transactions.py",
-        "broken = next((i for i, s in enumerate(held) if _unparsable(s)), None)",
-        "broken = None",
+        '    if _unparsable(stmt):\n        return ""\n',
+        '    if False:\n        return ""\n',
         "tests/test_fidelity15_aborted_transaction.py",
+    ),
+    Protection(
+        "outside-transaction-block-statement-aborts-its-transaction",
+        "schema_audit/sources/ddl/transactions.py",
+        'return f"{what} cannot run inside a transaction block" if what else None',
+        "return None",
+        "tests/test_fidelity15_aborted_transaction.py::test_a_refused_statement_aborts_its_transaction",
+    ),
+    Protection(
+        "unsure-refusal-defers-the-rest-of-its-transaction",
+        "schema_audit/sources/ddl/transactions.py",
+        'yield from ((r, None if _control(r) else ("unsupported", reason)) for r in held[i + 1 :])',
+        'yield from ((r, None if _control(r) else ("data", reason)) for r in held[i + 1 :])',
+        "tests/test_fidelity15_aborted_transaction.py::test_a_refusal_the_reading_is_not_sure_of_defers_its_transaction",
     ),
     Protection(
         "on-error-rollback-undoes-only-the-refused-statement",

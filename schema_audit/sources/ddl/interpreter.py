@@ -164,7 +164,7 @@ class DdlInterpreter:
             self._stmt = stmt
             if not_applied is not None:  # rolled back, or in a transaction not delimited
                 kind, reason = not_applied
-                self._unapplied(kind, reason, [] if kind == "data" else None)
+                self._unapplied(kind, reason, [] if kind in ("data", "error") else None)
                 continue
             parsed = stmt.parsed
             if stmt.psql_meta:

@@ -30,6 +30,8 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 
 from pglast import ast
+from pglast.enums import DiscardMode
+from pglast.enums import ReindexObjectType as R
 from pglast.enums import TransactionStmtKind as K
 
 from schema_audit.model import UnappliedStatement
@@ -142,40 +144,117 @@ def _committed(
 ) -> Iterator[Disposition]:
     """A transaction ended by COMMIT, applied as PostgreSQL runs it: a statement it refuses
     aborts the transaction, every later one is ignored ("current transaction is aborted")
-    and the COMMIT rolls back (PostgreSQL 15, psql -f): nothing of it stays. A statement
-    that does not parse is known before anything is applied, so none is; one the reading
-    refuses only when applying it (a missing table) comes after the earlier ones were
-    applied, which this reading cannot undo: they are named as rolled back and what they
-    name is DEFERRED, the later ones are not applied. With psql's ``ON_ERROR_ROLLBACK`` on
-    (``alone``) only the refused statement is undone, and the rest commits, as before.
-    (The reading follows ``psql -f`` with its defaults: a ``~/.psqlrc`` or ``-v`` setting
-    ON_ERROR_ROLLBACK is not seen, as ON_ERROR_STOP is not; with ON_ERROR_STOP, and in
-    every runner that wraps a file in a transaction, the transaction is undone as here.)"""
-    broken = next((i for i, s in enumerate(held) if _unparsable(s)), None)
-    if broken is not None and alone is not None and alone(held[broken].line):
-        broken = None  # (recorded as refused when applied, the rest kept)
-    if broken is not None:
+    and the COMMIT rolls back (PostgreSQL 15, psql -f): nothing of it stays.
+
+    A refusal is sure only when the text decides it: a statement that does not parse, or
+    one PostgreSQL never runs inside a transaction block (:func:`outside_only`). Then the
+    whole transaction is left out, before anything is applied. A refusal the reading makes
+    while applying (a missing table, a DO block's guard raising) may come from what the
+    reading cannot see (an extension's table, the cluster's roles: review17): the earlier
+    statements, applied already, and the later ones, not applied, are all named as perhaps
+    rolled back, and what they name is DEFERRED, never taken as certain either way.
+
+    With psql's ``ON_ERROR_ROLLBACK`` on (``alone``) only the refused statement is undone,
+    and the rest commits. (The reading follows ``psql -f`` with its defaults: a ``~/.psqlrc``
+    or ``-v`` setting ON_ERROR_ROLLBACK is not seen, as ON_ERROR_STOP is not; with
+    ON_ERROR_STOP, and in every runner that wraps a file in a transaction, the transaction
+    is undone as here.)"""
+    sure = {i: why for i, s in enumerate(held) if (why := _sure_refusal(s)) is not None}
+    broken = min(sure, default=None)
+    if broken is not None and not (alone is not None and alone(held[broken].line)):
         cause = _aborted(at(held[broken]))
         for i, s in enumerate(held):
-            why = ("rolled back: " if i < broken else "not run: ") + cause
-            yield s, (None if i == broken or _control(s) else ("data", why))
+            if i == broken:  # (a syntax error: the interpreter records it as it does)
+                yield s, (("error", sure[i]) if sure[i] else None)
+            else:
+                why = ("rolled back: " if i < broken else "not run: ") + cause
+                yield s, (None if _control(s) else ("data", why))
         return
     lines = [s.line for s in held]  # as read (the caller shifts what it is given)
     for i, s in enumerate(held):
+        if sure.get(i):  # ON_ERROR_ROLLBACK on: refused alone
+            yield s, ("error", sure[i])
+            continue
         seen, where = len(unapplied) if unapplied is not None else 0, at(s)
         yield _parsed(s), None  # (a light one parsed again, not kept: memory per statement)
         if unapplied is None or not any(u.kind == "error" for u in unapplied[seen:]):
             continue
         if alone is not None and alone(lines[i]):
             continue
-        cause = _aborted(where)
-        undone = f"rolled back: {cause}; this reading applied it before, and cannot undo it"
+        cause = (
+            f"the reading refuses the statement at {where}: if PostgreSQL refused it too, the "
+            "transaction aborted and nothing of it stayed (what the reading cannot see, an "
+            "extension's objects or the cluster's roles, may have let it run)"
+        )
+        undone = f"perhaps rolled back: {cause}; applied here before it"
         for line, done in zip(lines[:i], map(_parsed, held[:i]), strict=True):
             if _control(done) is None:  # named again, with the line as read
                 yield Statement(done.sql, line, done.node, done.error), ("unsupported", undone)
-        reason = "not run: " + cause
-        yield from ((r, None if _control(r) else ("data", reason)) for r in held[i + 1 :])
+        reason = "perhaps not run: " + cause
+        yield from ((r, None if _control(r) else ("unsupported", reason)) for r in held[i + 1 :])
         return
+
+
+def _sure_refusal(stmt: Statement) -> str | None:
+    """ "" for a statement PostgreSQL cannot parse (the interpreter says why), the reason for
+    one it never runs in a transaction block, else None."""
+    if _unparsable(stmt):
+        return ""
+    what = outside_only(stmt)
+    return f"{what} cannot run inside a transaction block" if what else None
+
+
+# the words of statements PostgreSQL runs only outside a transaction block (a cheap test)
+_OUTSIDE_WORDS = re.compile(
+    r"(?i)\b(?:concurrently|vacuum|system|database|tablespace|discard|cluster|reindex)\b"
+)
+
+
+def outside_only(stmt: Statement) -> str | None:
+    """The name PostgreSQL 15 gives a statement it refuses inside a transaction block
+    (PreventInTransactionBlock: "CREATE INDEX CONCURRENTLY cannot run inside a transaction
+    block"), else None. Checked on PostgreSQL 15: ANALYZE, CLUSTER of a table, ALTER TYPE …
+    ADD VALUE and CREATE SUBSCRIPTION … (connect = false) run there."""
+    if stmt.psql_meta or stmt.error is not None or not _OUTSIDE_WORDS.search(stmt.sql):
+        return None
+    node = _parsed(stmt).node  # (a light one's tree: only for the few these words start)
+    if isinstance(node, ast.IndexStmt) and node.concurrent:
+        return "CREATE INDEX CONCURRENTLY"
+    if isinstance(node, ast.DropStmt) and node.concurrent:
+        return "DROP INDEX CONCURRENTLY"
+    if isinstance(node, ast.ReindexStmt):
+        if node.kind in (
+            R.REINDEX_OBJECT_SCHEMA,
+            R.REINDEX_OBJECT_SYSTEM,
+            R.REINDEX_OBJECT_DATABASE,
+        ):
+            return f"REINDEX {node.kind.name.rsplit('_', 1)[1]}"
+        if any(p.defname == "concurrently" and p.arg is None for p in node.params or ()):
+            return "REINDEX CONCURRENTLY"
+        return None
+    if isinstance(node, ast.VacuumStmt) and node.is_vacuumcmd:
+        return "VACUUM"
+    if isinstance(node, ast.ClusterStmt) and node.relation is None:
+        return "CLUSTER"
+    if isinstance(node, ast.DiscardStmt) and node.target == DiscardMode.DISCARD_ALL:
+        return "DISCARD ALL"
+    if isinstance(node, ast.AlterTableStmt) and any(
+        isinstance(cmd, ast.AlterTableCmd)
+        and isinstance(cmd.def_, ast.PartitionCmd)
+        and cmd.def_.concurrent
+        for cmd in node.cmds or ()
+    ):
+        return "ALTER TABLE ... DETACH CONCURRENTLY"
+    return _OUTSIDE_NODES.get(type(node).__name__)
+
+
+_OUTSIDE_NODES = {
+    "AlterSystemStmt": "ALTER SYSTEM",
+    "CreatedbStmt": "CREATE DATABASE",
+    "DropdbStmt": "DROP DATABASE",
+    "CreateTableSpaceStmt": "CREATE TABLESPACE",
+    "DropTableSpaceStmt": "DROP TABLESPACE",
+}
 
 
 def _unparsable(stmt: Statement) -> bool:
