@@ -92,8 +92,8 @@ PROTECTIONS = [
     Protection(
         "one-statement-at-a-time",
         "schema_audit/sources/ddl/interpreter.py",
-        "held = transactions(statements, file, line - 1, blind, unapplied, self._rolls_back_alone)",
-        "held = transactions(list(statements), file, line - 1, blind, unapplied, self._rolls_back_alone)",
+        "statements, file, line - 1, blind, unapplied, self._rolls_back_alone, self._wrapped",
+        "list(statements), file, line - 1, blind, unapplied, self._rolls_back_alone, self._wrapped",
         "tests/test_resource_limits.py",
     ),
     Protection(
@@ -3530,6 +3530,20 @@ PROTECTIONS = [
         'yield from ((r, None if _control(r) else ("unsupported", reason)) for r in held[i + 1 :])',
         'yield from ((r, None if _control(r) else ("data", reason)) for r in held[i + 1 :])',
         "tests/test_fidelity15_aborted_transaction.py::test_a_refusal_the_reading_is_not_sure_of_defers_its_transaction",
+    ),
+    Protection(
+        "wrapped-file-rollback-defers-what-ran-before-begin",
+        "schema_audit/sources/ddl/transactions.py",
+        '        yield stmt, ("unsupported", reason)\n    if past:',
+        "        pass\n    if past:",
+        "tests/test_fidelity15_wrapped_transactions.py",
+    ),
+    Protection(
+        "wrapped-file-open-transaction-committed-by-the-runner",
+        "schema_audit/sources/ddl/transactions.py",
+        "if opened is not None and unsure is None and wraps is not None and wraps():",
+        "if False:",
+        "tests/test_fidelity15_wrapped_transactions.py",
     ),
     Protection(
         "on-error-rollback-undoes-only-the-refused-statement",

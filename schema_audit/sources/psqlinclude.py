@@ -59,6 +59,8 @@ class Includes:
     followed_plain: bool = False  # an \\i / \\include was followed (the report says from where)
     # psql variables set when each file of ``reading`` after the first started (one session)
     inherited: list[dict[str, str]] = field(default_factory=list)
+    # the history's layout (Layout.name): whether its runner wraps a file in a transaction
+    layout: str | None = None
 
     def variables_at(self, line: int) -> dict[str, str]:
         """The psql variables an include at ``line`` of the file being read hands on: those

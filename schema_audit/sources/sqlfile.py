@@ -1018,7 +1018,9 @@ def _interpret(
     folder = path.is_dir()  # asked once, not once a file (a stat call each)
     parent = path.resolve().parent
     includes = interpreter.includes = Includes(
-        path.resolve() if path.is_dir() else parent, lambda p: _display(p, path, parent)
+        path.resolve() if path.is_dir() else parent,
+        lambda p: _display(p, path, parent),
+        layout=layout.name,
     )
     progress = (
         reporter.progress(f"reading {path.name}", len(files), "files") if len(files) > 1 else None

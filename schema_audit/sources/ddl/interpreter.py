@@ -156,7 +156,9 @@ class DdlInterpreter:
         self._file, self._revision = file, revision
         blind = self.model.blind_spots
         unapplied = self.model.unapplied
-        held = transactions(statements, file, line - 1, blind, unapplied, self._rolls_back_alone)
+        held = transactions(
+            statements, file, line - 1, blind, unapplied, self._rolls_back_alone, self._wrapped
+        )
         for stmt, not_applied in held:
             if on_line is not None:
                 on_line(stmt.line)
@@ -212,6 +214,22 @@ class DdlInterpreter:
             return False
         value = self.includes.variables_at(line).get("ON_ERROR_ROLLBACK", "off")
         return value.lower() in ("on", "true", "yes", "1", "t", "y")
+
+    def _wrapped(self) -> bool:
+        """Whether the runner of the history applies the file being read (not one it
+        includes) in one transaction of its own (runner_transactions; the file is read again:
+        asked only where a transaction in it makes the answer matter)."""
+        includes = self.includes
+        if includes is None or len(includes.reading) != 1:
+            return False
+        from schema_audit.sources.runner_transactions import in_one_transaction
+
+        file = includes.reading[0]
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return False
+        return in_one_transaction(file, text, includes.layout)
 
     def _include(self, stmt: Statement) -> None:
         """``\\i`` / ``\\ir`` …: the included file's statements, applied in place with its own

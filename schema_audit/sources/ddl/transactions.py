@@ -70,6 +70,7 @@ def transactions(
     blind_spots: list[str],
     unapplied: list[UnappliedStatement] | None = None,
     alone: Callable[[int], bool] | None = None,
+    wraps: Callable[[], bool] | None = None,
 ) -> Iterator[Disposition]:
     """Each statement of one file with what to do with it (module docstring). ``where``:
     the file's name for reasons; ``offset``: added to a statement's line for them;
@@ -77,11 +78,18 @@ def transactions(
     ``unapplied``: the model's list the caller records refusals in (``kind == "error"``),
     read after each committed statement is applied (an error aborts the transaction);
     ``alone(line)``: whether psql rolls back only the refused statement at that line of the
-    file (its ``ON_ERROR_ROLLBACK`` on there: a savepoint before each statement)."""
+    file (its ``ON_ERROR_ROLLBACK`` on there: a savepoint before each statement);
+    ``wraps()``: whether the file's runner applies it in one transaction of its own
+    (runner_transactions.in_one_transaction), asked only where it changes the reading: a
+    ROLLBACK after statements the file ran before its BEGIN (the runner undoes those too:
+    named, DEFERRED), a transaction still open at the file's end (the runner commits it)."""
     held: list[Statement] = []
     opened: Statement | None = None
     unsure: tuple[Statement, str] | None = None  # its first ROLLBACK TO SAVEPOINT …, named
-    before = False  # a statement applied in this file outside BEGIN … since the last end
+    # statements applied in this file outside BEGIN … since the last end, as text and line
+    # (up to HOLD_PARSED; ``past``: more were)
+    before: list[Statement] = []
+    past = False
 
     def at(stmt: Statement) -> str:
         line = stmt.line + offset
@@ -93,12 +101,17 @@ def transactions(
             if node is not None and node.kind in _OPENS:
                 opened, held, unsure = stmt, [stmt], None
                 continue
-            if node is not None and node.kind == K.TRANS_STMT_ROLLBACK and before:
-                blind_spots.append(_wrapped_note(at(stmt)))
+            if node is not None and node.kind == K.TRANS_STMT_ROLLBACK and (before or past):
+                yield from _undone_before(before, past, stmt, at, blind_spots, wraps)
             if node is None:
-                before = True
+                if stmt.error is not None or stmt.psql_meta:
+                    pass  # (a refused one changed nothing; psql's are not the server's)
+                elif len(before) < HOLD_PARSED:
+                    before.append(_Light(stmt.sql, stmt.line, None, None))
+                else:
+                    past = True
             elif node.kind in (K.TRANS_STMT_COMMIT, K.TRANS_STMT_ROLLBACK):
-                before = False
+                before, past = [], False
             yield stmt, None
             continue
         held.append(_light(stmt) if node is None and len(held) >= HOLD_PARSED else stmt)
@@ -113,8 +126,8 @@ def transactions(
             why = f"transaction ended by PREPARE TRANSACTION at {at(stmt)}: not committed here"
             yield from _deferred(held, why)
         elif node.kind == K.TRANS_STMT_ROLLBACK:
-            if before:
-                blind_spots.append(_wrapped_note(at(stmt)))
+            if before or past:
+                yield from _undone_before(before, past, stmt, at, blind_spots, wraps)
             reason = f"rolled back by {stmt.sql.split()[0].upper()} at {at(stmt)}"
             yield from ((s, None if _control(s) else ("data", reason)) for s in held)  # text only
         elif unsure is not None:  # COMMIT of a transaction with savepoints
@@ -125,15 +138,43 @@ def transactions(
             yield from _deferred(held, why)
         else:
             yield from _committed(held, unapplied, at, alone)
-        opened, held, before = None, [], False
+        opened, held, before, past = None, [], [], False
         if node.chain:  # COMMIT / ROLLBACK AND CHAIN: the next transaction starts at once
             opened, held, unsure = stmt, [], None
-    if opened is not None:
+    if opened is not None and unsure is None and wraps is not None and wraps():
+        yield from _committed(held, unapplied, at, alone)  # the runner's COMMIT ends it
+    elif opened is not None:
         why = (
             f"transaction opened at {at(opened)} is still open at the file's end: psql -f "
             "rolls it back, a runner applying the file in its own transaction commits it"
         )
         yield from _deferred(held, why)
+
+
+def _undone_before(
+    before: list[Statement],
+    past: bool,
+    rollback: Statement,
+    at: Callable[[Statement], str],
+    blind_spots: list[str],
+    wraps: Callable[[], bool] | None,
+) -> Iterator[Disposition]:
+    """A ROLLBACK after statements the file ran before its BEGIN: psql -f keeps them; a
+    runner applying the file in one transaction (``wraps``) rolls them back too, which
+    this reading, having applied them, cannot undo: each is named and what it names is
+    DEFERRED. Past the statements kept (or for a runner the reading cannot tell: a
+    golang-migrate file sent as one query), a blind spot with the ROLLBACK's file:line."""
+    if wraps is None or not wraps():
+        blind_spots.append(_wrapped_note(at(rollback)))
+        return
+    reason = (
+        f"rolled back by {rollback.sql.split()[0].upper()} at {at(rollback)}: the runner "
+        "applies the file in one transaction; applied here before it"
+    )
+    for stmt in map(_parsed, before):
+        yield stmt, ("unsupported", reason)
+    if past:
+        blind_spots.append(_wrapped_note(at(rollback)))
 
 
 def _committed(
