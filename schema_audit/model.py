@@ -277,6 +277,12 @@ class Grant:
 OWNER_LACKS = "-"
 
 
+def is_mark(grant: Grant) -> bool:
+    """Whether ``grant`` marks what an owner's entry lacks (never a grant: what lists grants
+    to roles leaves it out)."""
+    return grant.privilege.startswith(OWNER_LACKS)
+
+
 def owner_lacks(grants: list[Grant], owner: str | None) -> set[str]:
     """The privileges ``owner``'s own ACL entry lacks, as the live reader marks them."""
     return {

@@ -51,6 +51,7 @@ from schema_audit.model import (
     Trigger,
     View,
     held,
+    is_mark,
     pg_bool,
     qualify,
     quote_ident,
@@ -304,7 +305,7 @@ def _privileges(grants: list[Grant], owner: str | None) -> dict[str, str]:
     """grantee → "INSERT, SELECT" for every grantee but the owner."""
     out: dict[str, set[str]] = {}
     for g in grants:
-        if g.grantee != owner:
+        if g.grantee != owner and not is_mark(g):
             out.setdefault(g.grantee, set()).add(
                 g.privilege + (" WITH GRANT OPTION" if g.grantable else "")
             )

@@ -197,3 +197,23 @@ def test_a_refusal_the_reading_is_not_sure_of_defers_its_transaction(
     statuses = {f["id"]: f["status"] for f in json.loads(result.stdout)["findings"]}
     assert statuses["tables.guarded"] == "DEFERRED"
     assert statuses["tables.kept.privileges.deny_select_0"] == "DEFERRED"
+
+
+@PATHS
+def test_a_statement_ended_by_a_psql_meta_command_is_not_a_sure_refusal(
+    make_db: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ahead: bool
+) -> None:
+    """``SELECT 1 \\g`` ends a statement in psql; the splitter reads it with the next one
+    as a syntax error (review17, x10): not a refusal PostgreSQL makes (psql -f keeps
+    g_before), so what ran before is DEFERRED, not dropped as surely rolled back."""
+    files = {
+        "001_g.sql": (
+            "BEGIN;\nCREATE TABLE g_before (id int);\nSELECT 1 \\g\n"
+            "CREATE TABLE g_after (id int);\nCOMMIT;\n"
+        )
+    }
+    history = write_history(tmp_path, files)
+    static = read_history(history, monkeypatch, ahead)
+    # g_before is not dropped as surely rolled back (psql keeps it); the splitter's reading of
+    # `\g` with the next statement is an older gap (g_after: one "syntax error")
+    assert [(u.line, u.kind) for u in static.unapplied] == [(3, "error"), (2, "unsupported")]

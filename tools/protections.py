@@ -3546,6 +3546,20 @@ PROTECTIONS = [
         "tests/test_fidelity15_wrapped_transactions.py",
     ),
     Protection(
+        "owner-to-unnamed-takes-the-old-owner-marks",
+        "schema_audit/sources/ddl/owner_acl.py",
+        "grants[:] = [g for g in grants if not (g.grantee == old and is_mark(g))]",
+        "pass",
+        "tests/test_fidelity15_static_owner_entry.py",
+    ),
+    Protection(
+        "psql-meta-in-a-statement-not-a-sure-refusal",
+        "schema_audit/sources/ddl/transactions.py",
+        'and "\\\\" not in stmt.sql',
+        "and True",
+        "tests/test_fidelity15_aborted_transaction.py::test_a_statement_ended_by_a_psql_meta_command_is_not_a_sure_refusal",
+    ),
+    Protection(
         "on-error-rollback-undoes-only-the-refused-statement",
         "schema_audit/sources/ddl/interpreter.py",
         'return value.lower() in ("on", "true", "yes", "1", "t", "y")',

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from schema_audit.audit.findings import Diff, Finding, describe_diffs, finding_for
 from schema_audit.enums import PASS, Status
-from schema_audit.model import OBJECT_PRIVILEGES, OWNER_LACKS, Grant, held, owner_lacks
+from schema_audit.model import OBJECT_PRIVILEGES, OWNER_LACKS, Grant, held, is_mark, owner_lacks
 from schema_audit.spec.model import Requirement
 from schema_audit.sqlspace import stored_body
 
@@ -49,7 +49,7 @@ def acl(grants: list[Grant], owner: str | None) -> dict[str, list[str]]:
     """role -> sorted privileges, as ``grants:`` writes them (the owner's left out)."""
     out: dict[str, set[str]] = {}
     for g in held(grants):  # (those of the history's runner judged: model.RUNNER)
-        if g.grantee != owner:
+        if g.grantee != owner and not is_mark(g):
             out.setdefault(g.grantee, set()).add(
                 g.privilege + (" WITH GRANT OPTION" if g.grantable else "")
             )

@@ -24,7 +24,7 @@ from schema_audit.audit.indexes import parse_key
 from schema_audit.enums import PASS, Status
 from schema_audit.kinds import _acl, requirement_kind
 from schema_audit.kinds._unstated import OBJECTS as _OBJECTS
-from schema_audit.model import TABLE_PRIVILEGES, Index, Table, held, qualify
+from schema_audit.model import TABLE_PRIVILEGES, Index, Table, held, is_mark, qualify
 from schema_audit.spec.fragments import STRICT_KINDS
 from schema_audit.spec.model import Requirement
 
@@ -41,7 +41,7 @@ def _present(table: Table, what: str) -> set[str]:
         table_level = {
             f"{g.grantee} {g.privilege}{_OPTION if g.grantable else ''}"
             for g in held(table.grants)
-            if g.grantee != table.owner
+            if g.grantee != table.owner and not is_mark(g)
         }
         return table_level | _column_level(table)
     if what == "unique":

@@ -33,6 +33,7 @@ from schema_audit.model import (
     UniqueConstraint,
     View,
     held,
+    is_mark,
     setting_pairs,
 )
 from schema_audit.spec.yamlwrite import (
@@ -399,7 +400,7 @@ def table_grants(table: Table, blocked: BlockedUsage | None = None) -> list[list
     false``, ``sequence_usage: false``), else the audit of the same database FAILs it."""
     by_role: dict[str, list[Grant]] = {}
     for grant in held(table.grants):  # (a static reading's: those of no named runner)
-        if grant.grantee != table.owner:
+        if grant.grantee != table.owner and not is_mark(grant):
             by_role.setdefault(grant.grantee, []).append(grant)
     by_column: dict[tuple[str, str], list[Grant]] = {}
     for column, grants in table.column_grants.items():

@@ -17,7 +17,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from schema_audit.model import OWNER_LACKS, Grant, Table, held, may_run_history, owner_lacks
+from schema_audit.model import (
+    OWNER_LACKS,
+    Grant,
+    Table,
+    held,
+    is_mark,
+    may_run_history,
+    owner_lacks,
+)
 
 if TYPE_CHECKING:
     from schema_audit.sources.ddl.interpreter import DdlInterpreter
@@ -35,7 +43,10 @@ def change_owner(interp: DdlInterpreter, obj: Any, owner: str | None) -> None:
 
 def pass_acl(interp: DdlInterpreter, grants: list[Grant], old: str | None, new: str | None) -> None:
     """The ACL ``grants`` once the owner changes from ``old`` to ``new`` (None: unknown, the
-    runner's; a new owner not named, CURRENT_USER and the like, changes nothing known)."""
+    runner's; a new owner not named, CURRENT_USER and the like, changes nothing known but
+    the old owner's marks: what it lacked is the next owner's, unknown, not its own)."""
+    if new is None and old is not None:  # (review17: the marks stayed, read as grants)
+        grants[:] = [g for g in grants if not (g.grantee == old and is_mark(g))]
     if new is None or new == old:
         return
     if old is not None:
@@ -47,7 +58,7 @@ def pass_acl(interp: DdlInterpreter, grants: list[Grant], old: str | None, new: 
         items = [
             Grant(new, g.privilege, g.grantable)
             for g in grants
-            if g.grantee == old and g.runner is None and not g.privilege.startswith(OWNER_LACKS)
+            if g.grantee == old and g.runner is None and not is_mark(g)
         ]
         grants[:] = [g for g in grants if g.grantee != old]
         grants += [g for g in lacks if g.privilege[1:] not in kept]

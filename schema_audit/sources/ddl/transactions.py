@@ -304,6 +304,7 @@ def _unparsable(stmt: Statement) -> bool:
     return (
         stmt.error is not None
         and not stmt.psql_meta
+        and "\\" not in stmt.sql  # (a psql meta-command the splitter kept, `\\g`: unsure)
         and stmt.node is None
         and unknown_psql_variables(stmt.sql) is None
     )
