@@ -3622,6 +3622,34 @@ PROTECTIONS = [
         "held.append(stmt)",
         "tests/test_transactions_rollback.py::test_a_long_transaction_is_held_as_text_not_as_parses",
     ),
+    Protection(
+        "select-calling-history-ddl-function-runs-its-body",
+        "schema_audit/sources/function_calls.py",
+        "                _run(interp, block, function)\n",
+        "                pass\n",
+        "tests/test_realworld_trial16.py::test_a_select_calling_the_historys_ddl_helper_runs_its_body",
+    ),
+    Protection(
+        "constraint-column-usage-lists-referenced-columns",
+        "schema_audit/sources/pgeval.py",
+        "                used.append((fk.ref_schema, fk.ref_table, name, fk.ref_columns))\n",
+        "                used.append((t.schema, t.name, name, fk.columns))\n",
+        "tests/test_realworld_trial16.py::test_a_select_calling_the_historys_ddl_helper_runs_its_body",
+    ),
+    Protection(
+        "data-statement-calling-history-ddl-function-not-data",
+        "schema_audit/sources/ddl/session.py",
+        '    if follow_calls(interp, node, "SELECT"):\n',
+        "    if False:\n",
+        "tests/test_realworld_trial16.py::test_a_call_the_reader_cannot_run_defers_what_the_body_may_change",
+    ),
+    Protection(
+        "perform-calling-history-ddl-function-stops-the-block",
+        "schema_audit/sources/plpgsql.py",
+        '        _refuse_schema_calls(self.interp, text, "PERFORM")\n',
+        "        pass\n",
+        "tests/test_realworld_trial16.py::test_a_call_the_reader_cannot_run_defers_what_the_body_may_change",
+    ),
 ]
 
 

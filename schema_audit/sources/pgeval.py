@@ -211,6 +211,12 @@ class Catalog:
         "pg_type": {"type", "table", "view"},
         "pg_enum": {"type"},
         "pg_constraint": {"primary_key", "unique", "check", "foreign_key", "index"},
+        "information_schema.constraint_column_usage": {
+            "primary_key",
+            "unique",
+            "check",
+            "foreign_key",
+        },
         "information_schema.table_constraints": {
             "primary_key",
             "unique",
@@ -503,6 +509,38 @@ class Catalog:
             for t, name, kind, _ in self._constraints()
             if kind in names
         ]
+
+    def _information_schema__constraint_column_usage(self) -> list[Row]:
+        """One row per column a table's PRIMARY KEY, UNIQUE or CHECK uses, and per column a
+        FOREIGN KEY references (the referenced table's, as PostgreSQL's view lists it); the
+        catalog filters rows by the tables' owners, which the model does not (as
+        table_constraints above). rudderlabs/rudder-server's helper asks it whether a
+        constraint exists before adding it."""
+        rows: list[Row] = []
+        for t in self.model.tables.values():
+            used: list[tuple[str, str, str, list[str]]] = []
+            if t.primary_key:
+                used.append((t.schema, t.name, t.primary_key.name, t.primary_key.columns))
+            used += [(t.schema, t.name, n, u.columns) for n, u in t.uniques.items()]
+            used += [(t.schema, t.name, n, c.columns) for n, c in t.checks.items()]
+            for name, fk in t.foreign_keys.items():
+                if not fk.ref_columns:
+                    raise Undecidable(f"the columns foreign key {name} references")
+                used.append((fk.ref_schema, fk.ref_table, name, fk.ref_columns))
+            rows += [
+                {
+                    "table_schema": schema,
+                    "table_name": table,
+                    "column_name": column,
+                    "constraint_schema": t.schema,
+                    "constraint_name": name,
+                }
+                for schema, table, name, columns in used
+                for column in dict.fromkeys(columns)
+            ]
+        for row in rows:
+            row["table_catalog"] = row["constraint_catalog"] = Unknown("the database's name")
+        return rows
 
     def _pg_policies(self) -> list[Row]:
         return [

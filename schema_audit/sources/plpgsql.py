@@ -128,8 +128,11 @@ def _one(node: dict) -> tuple[str, dict]:
 class DoRunner:
     """Runs DO statements for one :class:`DdlInterpreter` (see the module docstring)."""
 
-    def __init__(self, interp: DdlInterpreter) -> None:
+    def __init__(self, interp: DdlInterpreter, label: str = "DO block") -> None:
         self.interp = interp
+        # how messages name what runs: a DO block, or a history function's call
+        # (sources/function_calls.py runs ``SELECT f(…)``'s body as a block)
+        self.label = label
 
     # -- entry ------------------------------------------------------------------------
     def run(self, node: ast.DoStmt) -> None:
@@ -146,7 +149,9 @@ class DoRunner:
         block = DynamicBlock(interp._file, stmt.line, interp._revision, applied=False)
         interp.model.dynamic_blocks.append(block)
         if body is None or language.lower() != "plpgsql":
-            self._stop(block, f"DO block in language {language} is not interpreted", [], body or "")
+            self._stop(
+                block, f"{self.label} in language {language} is not interpreted", [], body or ""
+            )
             return
         self.base_line = stmt.line + stmt.sql.count("\n", 0, max(stmt.sql.find(body), 0))
         try:
@@ -220,9 +225,11 @@ class DoRunner:
         at = f" at {where}" if where else ""
         block.stopped_by = f"{reason}{at}"
         ran = f" after running {len(block.executed)} statement(s)" if block.executed else ""
-        interp._unapplied(kind, f"DO block not applied{ran}: {reason}{at}", effects=effects)
+        interp._unapplied(kind, f"{self.label} not applied{ran}: {reason}{at}", effects=effects)
         location = f"{interp._file}:{block.line}" if interp._file else f"line {block.line}"
-        interp.model.blind_spots.append(f"DO block at {location} not applied{ran}: {reason}{at}")
+        interp.model.blind_spots.append(
+            f"{self.label} at {location} not applied{ran}: {reason}{at}"
+        )
 
     # -- variables ---------------------------------------------------------------------
     def _declare(self, frame: _Frame) -> None:
@@ -499,6 +506,8 @@ class DoRunner:
         text = _expr(body.get("expr"))
         if "set_config" in text.lower():
             self._sql(text, body.get("lineno"))
+            return
+        _refuse_schema_calls(self.interp, text, "PERFORM")
         # otherwise a SELECT: it does not change the schema (as at the top level)
 
     def _execsql(self, body: dict) -> None:
@@ -544,6 +553,7 @@ class DoRunner:
                 error.statement = _short(stmt.sql)  # type: ignore[attr-defined]
                 raise error
             if isinstance(stmt.node, ast.SelectStmt) and "set_config" not in stmt.sql.lower():
+                _refuse_schema_calls(interp, stmt.sql, "SELECT")
                 continue  # EXECUTE 'SELECT …' without INTO: runs, changes nothing
             if isinstance(stmt.node, ast.DoStmt):
                 raise Undecidable("a DO block inside a DO block is not interpreted")
@@ -623,6 +633,42 @@ class DoRunner:
                 return None
             targets.add(effect.target)
         return targets
+
+
+def _refuse_schema_calls(interp: DdlInterpreter, text: str, what: str) -> None:
+    """Undecidable when ``text`` calls a function of the history that may change the schema
+    (rudderlabs/rudder-server's helpers run ALTER TABLE): the block stops there."""
+    from schema_audit.sources.function_calls import calls_schema_changing
+
+    signature = calls_schema_changing(interp, text)
+    if signature is not None:
+        raise Undecidable(
+            f"{what} calls {signature}, a function of the history that may change the schema"
+        )
+
+
+def plpgsql_effects(interp: DdlInterpreter, body: str, returns: str) -> list[Effect]:
+    """What a PL/pgSQL function ``body`` returning ``returns`` may change in the schema (none
+    when it only reads and changes rows); a body that does not parse: what its keywords can
+    reach."""
+    tag = "sa"
+    while f"${tag}$" in body:
+        tag += "x"
+    text = f"CREATE FUNCTION sa_f() RETURNS {returns or 'void'} LANGUAGE plpgsql AS ${tag}${body}${tag}$"
+    try:
+        function = json.loads(pglast.parser.parse_plpgsql_json(text))[0]["PLpgSQL_function"]
+    except pglast.parser.ParseError:
+        return fx.text_effects(body)
+    runner = DoRunner(interp)
+    runner.frame = _Frame()
+    runner.datums = function.get("datums", [])
+    action = [function["action"]]
+    effects = runner._effects_of(action)
+    if not effects and any(
+        kind in ("PLpgSQL_stmt_perform", "PLpgSQL_stmt_call") for kind, _ in _walk(action[0])
+    ):
+        return [Effect("*", "*")]  # it calls other functions: they may change anything
+    return effects
 
 
 def _describe(statement: dict) -> str:

@@ -1,0 +1,208 @@
+"""Calls of the history's own functions from statements the reader otherwise takes as data.
+
+rudderlabs/rudder-server's warehouse migrations define a PL/pgSQL helper and call it::
+
+    create or replace function create_constraint_if_not_exists (t_name text, c_name text,
+        constraint_sql text) returns void AS $$ begin
+        if not exists (select … from information_schema.constraint_column_usage …) then
+            execute constraint_sql; end if; end; $$ language 'plpgsql';
+    SELECT create_constraint_if_not_exists('wh_table_uploads', 'unique_table_upload_wh_upload',
+        'ALTER TABLE wh_table_uploads ADD CONSTRAINT … UNIQUE (wh_upload_id, table_name);')
+
+Read as "SELECT: does not alter the schema", the constraint was missing from the static model:
+init --dsn's spec FAILed the history, and a spec saying the table has no such constraint would
+have PASSed it (false FAIL, false PASS). PostgreSQL runs the body, so here:
+
+* ``SELECT f(args)`` alone (one call, no FROM: it runs exactly once) with ``f`` a PL/pgSQL
+  function of the history is run as a DO block would be (sources/plpgsql.py), its parameters
+  declared as variables holding the arguments: what it does is applied, what it cannot
+  decide is listed as a DO block's is.
+* any other statement read as data (a SELECT with FROM calls ``f`` once per row, an INSERT's
+  VALUES …) that calls a VOLATILE function of the history whose body may change the schema is
+  listed as not applied, with that body's effects: what it may touch is DEFERRED, not judged.
+
+An IMMUTABLE or STABLE function cannot change the schema (PostgreSQL refuses DDL in a
+non-volatile function: "ALTER TABLE is not allowed in a non-volatile function"), nor can a
+body made of queries and row changes only: those calls stay data, as before.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pglast
+from pglast import ast
+
+from schema_audit.exprlist import split_expressions
+from schema_audit.model import Function
+from schema_audit.pgparse import parse_sql
+from schema_audit.pgvisit import find_all
+from schema_audit.sources import effects as fx
+
+if TYPE_CHECKING:
+    from schema_audit.sources.ddl.interpreter import DdlInterpreter
+
+_BODY_LANGUAGES = ("plpgsql", "sql")
+# statements of a body that change rows or read, not the schema
+_DATA_NODES = (ast.SelectStmt, ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt)
+
+
+def follow_calls(interp: DdlInterpreter, node: ast.Node, what: str) -> bool:
+    """Apply or list a data statement that calls the history's schema-changing functions;
+    False when it calls none (the caller records it as data)."""
+    calls = schema_calls(interp, node)
+    if not calls:
+        return False
+    if isinstance(node, ast.SelectStmt) and len(calls) == 1:
+        call, function, _ = calls[0]
+        if call is _lone_call(node) and _runnable(interp, call, function):
+            block = _as_block(function, call)
+            if block is not None:
+                _run(interp, block, function)
+                return True
+    names = ", ".join(sorted({f.signature for _, f, _ in calls}))
+    effects = fx._dedupe(e for _, _, found in calls for e in found)
+    interp._unapplied(
+        "dynamic",
+        f"{what} calls {names}, a function of the history that may change the schema: "
+        "its body is not run statically (it runs once a row, the call may reach another "
+        "function, or the function has settings of its own)",
+        effects=effects,
+    )
+    return True
+
+
+def calls_schema_changing(interp: DdlInterpreter, text: str) -> str | None:
+    """The signature of a history function that may change the schema which SQL ``text``
+    (a PERFORM's or an EXECUTE's query) calls, or None."""
+    try:
+        parsed = parse_sql(text if text.lstrip()[:6].lower() == "select" else f"SELECT {text}")
+    except pglast.parser.ParseError:
+        return None
+    for raw in parsed:
+        calls = schema_calls(interp, raw.stmt) if raw.stmt is not None else []
+        if calls:
+            return calls[0][1].signature
+    return None
+
+
+def schema_calls(
+    interp: DdlInterpreter, node: ast.Node
+) -> list[tuple[ast.FuncCall, Function, list[fx.Effect]]]:
+    """Each call in ``node`` of a VOLATILE PL/pgSQL or SQL function of the history whose body
+    may change the schema, with the effects of that body (a call that may reach several such
+    functions: each of them)."""
+    functions = interp.model.functions
+    if not functions:
+        return []
+    calls = find_all(node, ast.FuncCall)
+    if not calls:
+        return []
+    out = []
+    for call in calls:
+        for function in _candidates(interp, call):
+            if function.volatility != "VOLATILE":
+                continue  # PostgreSQL refuses DDL in a non-volatile function
+            if function.language.lower() not in _BODY_LANGUAGES:
+                continue
+            found = body_effects(interp, function)
+            if found:
+                out.append((call, function, found))
+    return out
+
+
+def _candidates(interp: DdlInterpreter, call: ast.FuncCall) -> list[Function]:
+    """The history's functions a call may reach: of its name, in its schema or (unqualified)
+    in a schema of the search_path. Argument types are not compared: the reading cannot type
+    every argument, so a call may name several (each one's effects count)."""
+    names = [getattr(n, "sval", "") for n in call.funcname or ()]
+    if len(names) == 2:
+        schemas = {names[0]}
+    elif len(names) == 1:
+        schemas = {*interp.search_path, "pg_temp"}
+    else:
+        return []
+    return [
+        f for f in interp.model.functions.values() if f.name == names[-1] and f.schema in schemas
+    ]
+
+
+def _runnable(interp: DdlInterpreter, call: ast.FuncCall, function: Function) -> bool:
+    """Whether ``call`` surely reaches ``function`` and its body runs as a DO block's would:
+    the only function of its name the call may reach, not a built-in's name (pg_catalog comes
+    first), its arguments one each, no setting of its own (``SET search_path``)."""
+    from schema_audit.sources.ddl.function_schemas import _builtin_names
+
+    return (
+        function.language.lower() == "plpgsql"
+        and _candidates(interp, call) == [function]
+        and function.name not in _builtin_names()
+        and not function.config
+        and not function.defaults
+        and len(split_expressions(function.arguments)) == len(call.args or ())
+    )
+
+
+def body_effects(interp: DdlInterpreter, function: Function) -> list[fx.Effect]:
+    """What ``function``'s body may change in the schema: none when it only reads and
+    changes rows."""
+    body = function.body
+    if function.language.lower() == "sql":
+        from schema_audit.sources.statements import split_statements
+
+        out: list[fx.Effect] = []
+        for piece in split_statements(body):
+            if piece.node is None:
+                out += fx.text_effects(piece.sql)
+            elif not isinstance(piece.node, _DATA_NODES):
+                out += fx.statement_effects(piece.node, interp)
+        return fx._dedupe(out)
+    from schema_audit.sources.plpgsql import plpgsql_effects
+
+    return plpgsql_effects(interp, body, function.returns)
+
+
+def _lone_call(node: ast.SelectStmt) -> ast.FuncCall | None:
+    """The call of ``SELECT f(…)`` with nothing else: no FROM, WHERE, set operation."""
+    if (
+        node.fromClause
+        or node.whereClause
+        or node.groupClause
+        or node.havingClause
+        or node.op not in (None, 0)
+        or node.valuesLists
+        or not node.targetList
+        or len(node.targetList) != 1
+    ):
+        return None
+    value = node.targetList[0].val
+    return value if isinstance(value, ast.FuncCall) else None
+
+
+def _as_block(function: Function, call: ast.FuncCall) -> str | None:
+    """``function``'s body as a DO block's: each parameter a variable declared with its
+    argument (None when a parameter has no name, is not IN, or an argument is not plain)."""
+    from pglast.stream import RawStream
+
+    declarations = []
+    params = split_expressions(function.arguments)
+    for param, arg in zip(params, call.args or (), strict=True):
+        words = param.split(None, 1)
+        if words[0].lower() in ("in",):
+            words = words[1].split(None, 1)
+        if len(words) != 2 or words[0].lower() in ("out", "inout", "variadic"):
+            return None
+        if isinstance(arg, ast.NamedArgExpr) or find_all(arg, ast.FuncCall, ast.SubLink):
+            return None
+        declarations.append(f"{words[0]} {words[1]} := {RawStream()(arg)};")
+    body = function.body.rstrip().rstrip(";")
+    if "$" in body.replace("$$", ""):
+        return None  # $1 … references: the parameters' positional names are not declared
+    return f"DECLARE {' '.join(declarations)} BEGIN {body}; END"
+
+
+def _run(interp: DdlInterpreter, block: str, function: Function) -> None:
+    from schema_audit.sources.plpgsql import DoRunner
+
+    do = ast.DoStmt(args=(ast.DefElem(defname="as", arg=ast.String(sval=block)),))
+    DoRunner(interp, label=f"call of {function.signature}").run(do)

@@ -1,0 +1,115 @@
+"""Real-world trial (seventeenth session, trial16): static reading == catalog on projects' own forms.
+
+Fixtures are written here in each project's style; no project file is copied. Each test applies
+its SQL to a real database and compares what the tool says of the static reading of the same SQL
+with what the catalog says."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from cli_runner import run_cli
+from test_realworld_trial15 import _both_ways, _golang_migrate_folder
+
+# rudderlabs/rudder-server's form (golang-migrate): a PL/pgSQL helper asks
+# information_schema.constraint_column_usage whether a constraint exists and EXECUTEs its
+# ALTER TABLE when not; the migration calls it with a bare SELECT.
+HELPER = """
+    create or replace function create_constraint_if_not_exists (
+        t_name text, c_name text, constraint_sql text
+    )
+    returns void AS
+    $$
+    begin
+        -- Look for our constraint
+        if not exists (select constraint_name
+                       from information_schema.constraint_column_usage
+                       where table_name = t_name  and constraint_name = c_name) then
+            execute constraint_sql;
+        end if;
+    end;
+    $$ language 'plpgsql';
+"""
+CONSTRAINT_HELPER = {
+    "000001_create_tables": """
+        CREATE TABLE IF NOT EXISTS wh_uploads (id BIGSERIAL PRIMARY KEY, source_id VARCHAR(64));
+        CREATE TABLE IF NOT EXISTS wh_table_uploads (
+            id BIGSERIAL PRIMARY KEY,
+            wh_upload_id BIGSERIAL NOT NULL REFERENCES wh_uploads (id),
+            table_name TEXT,
+            CONSTRAINT table_name_set CHECK (table_name <> ''));
+    """,
+    "000006_add_wh_table_uploads_unique_constraint": HELPER
+    + """
+    SELECT create_constraint_if_not_exists(
+            'wh_table_uploads',
+            'unique_table_upload_wh_upload',
+            'ALTER TABLE wh_table_uploads ADD CONSTRAINT unique_table_upload_wh_upload UNIQUE (wh_upload_id, table_name);');
+    SELECT create_constraint_if_not_exists(
+            'wh_table_uploads',
+            'table_name_set',
+            'ALTER TABLE wh_table_uploads ADD CONSTRAINT table_name_set CHECK (table_name <> ''x'');');
+    SELECT create_constraint_if_not_exists(
+            'wh_uploads',
+            'wh_table_uploads_wh_upload_id_fkey',
+            'ALTER TABLE wh_uploads ADD CONSTRAINT wh_table_uploads_wh_upload_id_fkey UNIQUE (source_id);')
+    """,
+}
+
+
+def test_a_select_calling_the_historys_ddl_helper_runs_its_body(
+    make_db: Any, tmp_path: Path
+) -> None:
+    """`SELECT create_constraint_if_not_exists(…)` was read as "SELECT: does not alter the
+    schema": the UNIQUE constraint the helper adds was missing from the static model (init
+    --dsn's spec FAILed the history; a spec of the table without it PASSed: false FAIL, false
+    PASS). The body now runs with its arguments, its catalog question answered from the model
+    (a CHECK's and a foreign key's referenced columns count: the last two calls add nothing).
+    Found on rudderlabs/rudder-server's warehouse migrations."""
+    folder = _golang_migrate_folder(tmp_path, CONSTRAINT_HELPER)
+    sql = "".join(CONSTRAINT_HELPER.values())
+    assert _both_ways(make_db, tmp_path, "trial16_ddl_helper", folder, sql) == []
+
+
+ROW_HELPER = {
+    "000001_create_tables": """
+        CREATE TABLE wh_uploads (id BIGSERIAL PRIMARY KEY, namespace TEXT);
+        CREATE TABLE wh_schemas (id BIGSERIAL PRIMARY KEY, namespace TEXT);
+        create or replace function add_audit_column (t_name text) returns void AS $$
+        begin
+            execute format('ALTER TABLE %I ADD COLUMN IF NOT EXISTS audited_at timestamp', t_name);
+        end;
+        $$ language plpgsql;
+    """,
+    "000002_audit_columns": """
+        SELECT add_audit_column(t) FROM unnest(ARRAY['wh_uploads', 'wh_schemas']) AS t;
+    """,
+    "000003_audit_in_a_block": """
+        DO $$ BEGIN PERFORM add_audit_column('wh_uploads'); END $$;
+    """,
+}
+
+
+def test_a_call_the_reader_cannot_run_defers_what_the_body_may_change(
+    make_db: Any, tmp_path: Path
+) -> None:
+    """A call once per row (a SELECT with FROM) and a PERFORM in a DO block were taken as
+    changing nothing: the column the helper adds was missing (init --dsn's spec FAILed the
+    history). They are now listed as not applied with the body's effects: undecided, DEFERRED."""
+    folder = _golang_migrate_folder(tmp_path, ROW_HELPER)
+    dsn = make_db("trial16_row_helper", "".join(ROW_HELPER.values()))
+    diff = json.loads(run_cli("diff", folder, dsn, "-f", "json").stdout)
+    assert diff["differences"] == []
+    assert {u["object"] for u in diff["undecided"]} >= {
+        "column public.wh_uploads.audited_at",
+        "column public.wh_schemas.audited_at",
+    }
+    reasons = [u["reason"] for u in diff["left"]["unapplied_statements"]]
+    assert any("SELECT calls public.add_audit_column(t_name text)" in r for r in reasons)
+    assert any("PERFORM calls public.add_audit_column(t_name text)" in r for r in reasons)
+    live_spec = tmp_path / "live.yaml"
+    assert run_cli("init", "--dsn", dsn, "-o", live_spec).returncode == 0
+    audit = json.loads(run_cli("audit", "-s", live_spec, "--sql", folder, "-f", "json").stdout)
+    assert [f["id"] for f in audit["findings"] if f["status"] == "FAIL"] == []
