@@ -113,3 +113,52 @@ def test_a_call_the_reader_cannot_run_defers_what_the_body_may_change(
     assert run_cli("init", "--dsn", dsn, "-o", live_spec).returncode == 0
     audit = json.loads(run_cli("audit", "-s", live_spec, "--sql", folder, "-f", "json").stdout)
     assert [f["id"] for f in audit["findings"] if f["status"] == "FAIL"] == []
+
+
+def _prisma_folder(tmp_path: Path, files: dict[str, str]) -> Path:
+    """``files`` (timestamp_name -> migration.sql) as a Prisma migrations folder."""
+    folder = tmp_path / "migrations"
+    for name, text in files.items():
+        (folder / name).mkdir(parents=True)
+        (folder / name / "migration.sql").write_text(text)
+    (folder / "migration_lock.toml").write_text('provider = "postgresql"\n')
+    return folder
+
+
+# stack-auth/stack-auth's form (Prisma folder, its own runner): a best-effort pg_cron setup that
+# a server without pg_cron skips with a notice.
+BEST_EFFORT_EXTENSION = {
+    "20260323150000_add_bulldozer_timefold_queue": """
+        CREATE TABLE "BulldozerTimeFoldQueue" ("id" UUID NOT NULL, CONSTRAINT "BulldozerTimeFoldQueue_pkey" PRIMARY KEY ("id"));
+        -- Best-effort pg_cron setup. If pg_cron is unavailable, the queue can still be
+        -- processed via explicit calls.
+        DO $$
+        BEGIN
+          CREATE EXTENSION IF NOT EXISTS pg_cron;
+        EXCEPTION
+          WHEN insufficient_privilege OR undefined_file OR feature_not_supported OR object_not_in_prerequisite_state OR raise_exception THEN
+            CREATE TABLE "BulldozerTimeFoldPolling" ("id" UUID NOT NULL PRIMARY KEY);
+            RAISE NOTICE 'Skipping pg_cron extension setup for bulldozer timefold worker.';
+        END
+        $$;
+    """,
+}
+
+
+def test_an_extension_a_handler_may_skip_is_not_taken_as_made(make_db: Any, tmp_path: Path) -> None:
+    """`CREATE EXTENSION IF NOT EXISTS pg_cron` inside a handler for undefined_file … was read
+    as made: init --sql's spec required pg_cron and FAILed a PostgreSQL 15 without it (where the
+    history runs to its end), and the table the handler makes instead was missing statically
+    (FAIL). Whether the server has the extension is not in the history: the extension and what
+    the handler does are DEFERRED. Found on stack-auth/stack-auth's Prisma history."""
+    folder = _prisma_folder(tmp_path, BEST_EFFORT_EXTENSION)
+    dsn = make_db("trial16_best_effort_ext", "".join(BEST_EFFORT_EXTENSION.values()))
+    live_spec = tmp_path / "live.yaml"
+    assert run_cli("init", "--dsn", dsn, "-o", live_spec).returncode == 0
+    statically = json.loads(run_cli("audit", "-s", live_spec, "--sql", folder, "-f", "json").stdout)
+    status = {f["id"]: f["status"] for f in statically["findings"]}
+    assert [i for i, s in status.items() if s == "FAIL"] == []
+    assert status["strict.extensions"] == "DEFERRED"
+    assert status["tables.BulldozerTimeFoldPolling"] == "DEFERRED"
+    # made or not, the extension changes nothing else the audit reads: the other table is judged
+    assert status["tables.BulldozerTimeFoldQueue.exactly.columns"] == "PASS"

@@ -3650,6 +3650,27 @@ PROTECTIONS = [
         "        pass\n",
         "tests/test_realworld_trial16.py::test_a_call_the_reader_cannot_run_defers_what_the_body_may_change",
     ),
+    Protection(
+        "extension-in-a-handler-not-taken-as-made",
+        "schema_audit/sources/plpgsql.py",
+        "        if not isinstance(node, ast.CreateExtensionStmt) or not self.catching:\n",
+        "        if True:\n",
+        "tests/test_realworld_trial16.py::test_an_extension_a_handler_may_skip_is_not_taken_as_made",
+    ),
+    Protection(
+        "undecided-handled-body-keeps-handler-effects",
+        "schema_audit/sources/plpgsql.py",
+        '                exc.remaining = [*(getattr(exc, "remaining", None) or []), *actions]',
+        "                pass",
+        "tests/test_realworld_trial16.py::test_an_extension_a_handler_may_skip_is_not_taken_as_made",
+    ),
+    Protection(
+        "extension-in-a-handler-defers-only-the-extension",
+        "schema_audit/sources/plpgsql.py",
+        '                exc.first_effects = [Effect("extension", node.extname)]',
+        "                pass",
+        "tests/test_realworld_trial16.py::test_an_extension_a_handler_may_skip_is_not_taken_as_made",
+    ),
 ]
 
 

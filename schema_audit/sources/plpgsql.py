@@ -67,6 +67,7 @@ SQLSTATES = {
     "case_not_found": "20000",
     "insufficient_privilege": "42501",
     "object_not_in_prerequisite_state": "55000",
+    "undefined_file": "58P01",
     "wrong_object_type": "42809",
     "syntax_error_or_access_rule_violation": "42000",
 }
@@ -162,6 +163,7 @@ class DoRunner:
         frame = _Frame(block=block)
         self.frame = frame
         self.datums = function.get("datums", [])
+        self.catching: list[list[str]] = []  # the conditions of each enclosing handler
         action = function["action"]
         try:
             self._declare(frame)
@@ -173,6 +175,11 @@ class DoRunner:
         except Undecidable as exc:
             where = getattr(exc, "where", None)
             remaining = getattr(exc, "remaining", None)
+            first = getattr(exc, "first_effects", None)
+            if remaining and first is not None:
+                # the statement it stopped at may change only ``first``; the rest as read
+                self._stop(block, str(exc), remaining[1:], body, where, first=first)
+                return
             self._stop(
                 block, str(exc), remaining if remaining is not None else [action], body, where
             )
@@ -201,11 +208,16 @@ class DoRunner:
         body: str,
         where: str | None = None,
         kind: str = "dynamic",
+        first: list[Effect] | None = None,
     ) -> None:
-        """What could not be run: an unapplied statement with the effects still possible."""
+        """What could not be run: an unapplied statement with the effects still possible
+        (``first``: those of the statement it stopped at, when known; ``remaining`` the rest)."""
         interp = self.interp
         interp._stmt = self.do_stmt
-        effects = self._effects_of(remaining) if remaining else fx.text_effects(body)
+        if first is not None:
+            effects = fx._dedupe([*first, *self._effects_of(remaining)])
+        else:
+            effects = self._effects_of(remaining) if remaining else fx.text_effects(body)
         if kind == "dynamic" and remaining and not effects and not _keeps_deferring(remaining):
             # what is left only reads or changes rows (as the block would have run it): a
             # "data" record, which defers nothing; a "dynamic" one without effects reads as
@@ -310,8 +322,21 @@ class DoRunner:
                     raise
             return
         saved = _Snapshot(self.interp, self._targets(block.get("body") or []))
+        self.catching.append(
+            [
+                c["PLpgSQL_condition"]["condname"]
+                for handler in handlers.get("exc_list", [])
+                for c in handler["PLpgSQL_exception"].get("conditions", [])
+            ]
+        )
         try:
             self._run(block.get("body") or [])
+        except Undecidable as exc:
+            # what the body could not decide may have raised: a handler's actions may run too
+            for handler in handlers.get("exc_list", []):
+                actions = handler["PLpgSQL_exception"].get("action") or []
+                exc.remaining = [*(getattr(exc, "remaining", None) or []), *actions]  # type: ignore[attr-defined]
+            raise
         except SqlError as error:
             for handler in handlers.get("exc_list", []):
                 exc = handler["PLpgSQL_exception"]
@@ -331,6 +356,8 @@ class DoRunner:
                     self._run(exc.get("action") or [])
                     return
             raise
+        finally:
+            self.catching.pop()
 
     def _run(self, statements: list[dict]) -> None:
         for position, statement in enumerate(statements):
@@ -557,6 +584,7 @@ class DoRunner:
                 continue  # EXECUTE 'SELECT …' without INTO: runs, changes nothing
             if isinstance(stmt.node, ast.DoStmt):
                 raise Undecidable("a DO block inside a DO block is not interpreted")
+            self._refuse_unknown_outcome(stmt.node)
             unapplied_before = len(interp.model.unapplied)
             try:
                 interp._apply(stmt.node)
@@ -576,6 +604,32 @@ class DoRunner:
                 interp._settle(stmt.node)
                 self.frame.block.executed.append(_short(stmt.sql))
         interp._stmt = self.do_stmt
+
+    def _refuse_unknown_outcome(self, node: ast.Node) -> None:
+        """Undecidable for a CREATE EXTENSION a handler around it would catch failing.
+
+        Whether it succeeds depends on the server, not on the history: the extension's files
+        installed (else undefined_file), a library preloaded (pg_cron), the role's rights.
+        stack-auth/stack-auth's "best-effort pg_cron setup" (`BEGIN CREATE EXTENSION IF NOT
+        EXISTS pg_cron; EXCEPTION WHEN undefined_file OR … THEN RAISE NOTICE …`) was read as
+        made: strict.extensions FAILed a PostgreSQL 15 without pg_cron, where the history
+        ran to its end. Without such a handler a failure aborts the migration, and the audit
+        judges a history that ran to its end: applied as before."""
+        if not isinstance(node, ast.CreateExtensionStmt) or not self.catching:
+            return
+        if node.if_not_exists and node.extname in self.interp.model.extensions:
+            return
+        for condition in _SERVER_CONDITIONS:
+            error = SqlError(condition, "")
+            if any(handles(names, error) for names in self.catching):
+                exc = Undecidable(
+                    f"CREATE EXTENSION {node.extname} inside a handler for {condition}: "
+                    "whether the server has it is not known statically"
+                )
+                # made or not, it differs only by the extension: its objects are not modelled
+                # (the catalog read leaves an extension's members out), as at the top level
+                exc.first_effects = [Effect("extension", node.extname)]  # type: ignore[attr-defined]
+                raise exc
 
     # -- what the code from a point on could still do ------------------------------------
     def _effects_of(self, statements: list[dict]) -> list[Effect]:
@@ -633,6 +687,17 @@ class DoRunner:
                 return None
             targets.add(effect.target)
         return targets
+
+
+# What CREATE EXTENSION raises when the server, not the history, lacks something: no
+# control file, a library not preloaded or a missing prerequisite, a role without the right.
+_SERVER_CONDITIONS = (
+    "undefined_file",
+    "feature_not_supported",
+    "object_not_in_prerequisite_state",
+    "insufficient_privilege",
+    "raise_exception",
+)
 
 
 def _refuse_schema_calls(interp: DdlInterpreter, text: str, what: str) -> None:
