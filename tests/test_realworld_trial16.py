@@ -162,3 +162,24 @@ def test_an_extension_a_handler_may_skip_is_not_taken_as_made(make_db: Any, tmp_
     assert status["tables.BulldozerTimeFoldPolling"] == "DEFERRED"
     # made or not, the extension changes nothing else the audit reads: the other table is judged
     assert status["tables.BulldozerTimeFoldQueue.exactly.columns"] == "PASS"
+
+
+def test_a_waiver_of_a_deferred_mixed_case_table_is_not_stale(make_db: Any, tmp_path: Path) -> None:
+    """init --dsn waived SCH001 on the handler's table, which has no primary key, quoting its
+    mixed-case name (`rules.SCH001.public."BulldozerTimeFoldPolling"`); statically that table is
+    DEFERRED, so the rule could not run on it, but the waiver was compared with the unquoted
+    name and called stale: FAIL (every Prisma project's PascalCase tables). Found on
+    stack-auth/stack-auth."""
+    files = {
+        name: text.replace('("id" UUID NOT NULL PRIMARY KEY)', '("id" UUID NOT NULL)')
+        for name, text in BEST_EFFORT_EXTENSION.items()
+    }
+    folder = _prisma_folder(tmp_path, files)
+    dsn = make_db("trial16_waiver_quoted", "".join(files.values()))
+    live_spec = tmp_path / "live.yaml"
+    assert run_cli("init", "--dsn", dsn, "-o", live_spec).returncode == 0
+    assert 'rules.SCH001.public."BulldozerTimeFoldPolling"' in live_spec.read_text()
+    statically = json.loads(run_cli("audit", "-s", live_spec, "--sql", folder, "-f", "json").stdout)
+    status = {f["id"]: f["status"] for f in statically["findings"]}
+    assert [i for i, s in status.items() if s == "FAIL"] == []
+    assert status["waivers.0"] == "DEFERRED"

@@ -3671,6 +3671,13 @@ PROTECTIONS = [
         "                pass",
         "tests/test_realworld_trial16.py::test_an_extension_a_handler_may_skip_is_not_taken_as_made",
     ),
+    Protection(
+        "waiver-of-deferred-quoted-table-not-stale",
+        "schema_audit/audit/waivers.py",
+        '    rest = rest.replace(\'"\', "")\n',
+        "    pass\n",
+        "tests/test_realworld_trial16.py::test_a_waiver_of_a_deferred_mixed_case_table_is_not_stale",
+    ),
 ]
 
 

@@ -184,6 +184,8 @@ def _deferred_table(pattern: str, unsettled: set[str]) -> str | None:
     if not pattern.startswith("rules.") or not unsettled:
         return None
     rest = pattern.split(".", 2)[2] if pattern.count(".") >= 2 else ""
+    # init quotes a mixed-case name (`rules.SCH001.public."Polling"`); finding ids do not
+    rest = rest.replace('"', "")
     return next((t for t in sorted(unsettled) if rest == t or rest.startswith(t + ".")), None)
 
 
