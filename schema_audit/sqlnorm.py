@@ -485,6 +485,10 @@ def _strip_cast(node: ast.TypeCast):
         # 'public.t_id_seq'::regclass and 't_id_seq'::regclass name the same relation
         arg.val = ast.String(sval=canonical_relation_literal(arg.val.sval))
         return arg
+    if isinstance(arg, ast.A_Const) and arg.isnull:
+        # NULL::character varying, NULL::jsonb[] (a CASE branch PostgreSQL types): the NULL a
+        # person writes (stack-auth/stack-auth's generated jsonb[] column)
+        return arg
     if node.typeName.arrayBounds:
         if _is_string_const(arg):
             arg.val = ast.String(sval=_array_literal(arg.val.sval))
@@ -492,8 +496,6 @@ def _strip_cast(node: ast.TypeCast):
         if isinstance(arg, ast.A_ArrayExpr):
             return arg  # ARRAY[…]::text[] and '{}'::text[]: the column's array type, spelled out
         return node
-    if isinstance(arg, ast.A_Const) and arg.isnull:
-        return arg  # NULL::character varying is the NULL a person writes
     if base in ("bool", "boolean") and _is_boolean_valued(arg):
         return arg  # CAST(a = b AS bool): PostgreSQL drops a cast that changes nothing
     if _is_string_const(arg):

@@ -183,3 +183,38 @@ def test_a_waiver_of_a_deferred_mixed_case_table_is_not_stale(make_db: Any, tmp_
     status = {f["id"]: f["status"] for f in statically["findings"]}
     assert [i for i, s in status.items() if s == "FAIL"] == []
     assert status["waivers.0"] == "DEFERRED"
+
+
+# stack-auth's form: a generated jsonb[] column whose CASE has a bare NULL branch; PostgreSQL
+# stores it typed (`THEN NULL::jsonb[]`).
+GENERATED_NULL_BRANCH = {
+    "20260323120000_add_bulldozer_data": """
+        CREATE TABLE "BulldozerStorageEngine" (
+            "id" UUID NOT NULL DEFAULT gen_random_uuid(),
+            "keyPath" JSONB[] NOT NULL,
+            "keyPathParent" JSONB[] GENERATED ALWAYS AS (
+              CASE
+                WHEN cardinality("keyPath") = 0 THEN NULL
+                ELSE "keyPath"[1:cardinality("keyPath") - 1]
+              END
+            ) STORED,
+            "depth" INTEGER GENERATED ALWAYS AS (
+              CASE WHEN cardinality("keyPath") = 0 THEN NULL ELSE cardinality("keyPath") END
+            ) STORED,
+            CONSTRAINT "BulldozerStorageEngine_pkey" PRIMARY KEY ("id"),
+            CONSTRAINT "BulldozerStorageEngine_keyPath_key" UNIQUE ("keyPath")
+        );
+    """,
+}
+
+
+def test_a_null_branch_of_an_array_typed_case_is_the_null_written(
+    make_db: Any, tmp_path: Path
+) -> None:
+    """`THEN NULL` of a jsonb[] CASE is stored `THEN NULL::jsonb[]`: the cast of a NULL was
+    dropped for scalar types only, an array type's went to the array-literal rules and stayed,
+    so the generated expression differed both ways (`diff` counted it; each side's spec FAILed
+    the other: false FAIL). Found on stack-auth/stack-auth's Prisma history."""
+    folder = _prisma_folder(tmp_path, GENERATED_NULL_BRANCH)
+    sql = "".join(GENERATED_NULL_BRANCH.values())
+    assert _both_ways(make_db, tmp_path, "trial16_null_branch", folder, sql) == []

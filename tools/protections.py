@@ -3678,6 +3678,13 @@ PROTECTIONS = [
         "    pass\n",
         "tests/test_realworld_trial16.py::test_a_waiver_of_a_deferred_mixed_case_table_is_not_stale",
     ),
+    Protection(
+        "array-typed-null-cast-is-the-null-written",
+        "schema_audit/sqlnorm.py",
+        "        # person writes (stack-auth/stack-auth's generated jsonb[] column)\n        return arg\n",
+        "        # person writes (stack-auth/stack-auth's generated jsonb[] column)\n        pass\n",
+        "tests/test_realworld_trial16.py::test_a_null_branch_of_an_array_typed_case_is_the_null_written",
+    ),
 ]
 
 
