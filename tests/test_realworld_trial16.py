@@ -218,3 +218,78 @@ def test_a_null_branch_of_an_array_typed_case_is_the_null_written(
     folder = _prisma_folder(tmp_path, GENERATED_NULL_BRANCH)
     sql = "".join(GENERATED_NULL_BRANCH.values())
     assert _both_ways(make_db, tmp_path, "trial16_null_branch", folder, sql) == []
+
+
+# review17's cases on 93e0df0 (confirmed with psql 15): calls PostgreSQL does not run the body of
+NOT_RUN_CALLS = {
+    "000001_helpers": """
+        CREATE FUNCTION pg_temp.mk(t text) RETURNS void LANGUAGE plpgsql AS $$
+        BEGIN EXECUTE format('CREATE TABLE public.%I (id int)', t); END $$;
+        SELECT pg_temp.mk('t_tmp_qualified');
+        CREATE FUNCTION f_strict(t text, u text) RETURNS void LANGUAGE plpgsql STRICT AS $$
+        BEGIN EXECUTE format('CREATE TABLE %I (id int)', coalesce(u, t)); END $$;
+        SELECT f_strict('t_strict', NULL);
+        SELECT f_strict('t_strict2', NULL::text);
+        SELECT f_strict('t_strict3', 't_strict3');
+    """,
+}
+
+
+def test_a_strict_helper_given_null_and_a_temp_helper_run_as_postgresql_runs_them(
+    make_db: Any, tmp_path: Path
+) -> None:
+    """A STRICT function called with a NULL argument returns NULL without running its body
+    (no table); a function in pg_temp is found only when the call names pg_temp. The lone
+    SELECT ran both bodies: tables PostgreSQL never made were in the static model (false PASS
+    of a spec requiring them; review17)."""
+    folder = _golang_migrate_folder(tmp_path, NOT_RUN_CALLS)
+    sql = "".join(NOT_RUN_CALLS.values())
+    assert _both_ways(make_db, tmp_path, "trial16_not_run_calls", folder, sql) == []
+    # unqualified, a pg_temp function is not found: PostgreSQL refuses the call (the
+    # migration stops there); the reading does not make what its body would
+    unqualified = tmp_path / "unqualified"
+    unqualified.mkdir()
+    (unqualified / "000001_helpers.up.sql").write_text(
+        NOT_RUN_CALLS["000001_helpers"].split("SELECT pg_temp.mk")[0]
+        + "SELECT mk('t_tmp_unqualified');\n"
+    )
+    model = json.loads(run_cli("inspect", "--sql", unqualified).stdout)
+    assert "public.t_tmp_unqualified" not in model["model"]["tables"]
+
+
+DO_EXPRESSION_CALLS = {
+    "000001_accounts": """
+        CREATE TABLE accounts (id int PRIMARY KEY, email text, login text);
+        create or replace function add_unique (t_name text, c_name text, constraint_sql text)
+        returns void AS $$
+        begin
+            if not exists (select 1 from pg_constraint where conname = c_name) then
+                execute constraint_sql;
+            end if;
+        end;
+        $$ language plpgsql;
+    """,
+    "000002_uniques": """
+        DO $$ DECLARE v text; BEGIN
+            v := add_unique('accounts', 'accounts_email_key',
+                'ALTER TABLE accounts ADD CONSTRAINT accounts_email_key UNIQUE (email)');
+        END $$;
+    """,
+}
+
+
+def test_a_helper_called_in_a_do_blocks_expression_defers_its_body(
+    make_db: Any, tmp_path: Path
+) -> None:
+    """`v := add_unique(…)` in a DO block stopped the block at a function the evaluator does
+    not run, and the stop was recorded as data: the UNIQUE constraint its body adds was
+    missing and `exactly: [unique]` PASSed statically (false PASS; review17). The body's
+    effects are now open: DEFERRED."""
+    folder = _golang_migrate_folder(tmp_path, DO_EXPRESSION_CALLS)
+    dsn = make_db("trial16_do_expression", "".join(DO_EXPRESSION_CALLS.values()))
+    live_spec = tmp_path / "live.yaml"
+    assert run_cli("init", "--dsn", dsn, "-o", live_spec).returncode == 0
+    statically = json.loads(run_cli("audit", "-s", live_spec, "--sql", folder, "-f", "json").stdout)
+    status = {f["id"]: f["status"] for f in statically["findings"]}
+    assert [i for i, s in status.items() if s == "FAIL"] == []
+    assert status["tables.accounts.exactly.unique"] == "DEFERRED"

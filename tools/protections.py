@@ -3685,6 +3685,27 @@ PROTECTIONS = [
         "        # person writes (stack-auth/stack-auth's generated jsonb[] column)\n        pass\n",
         "tests/test_realworld_trial16.py::test_a_null_branch_of_an_array_typed_case_is_the_null_written",
     ),
+    Protection(
+        "unqualified-call-never-reaches-pg-temp",
+        "schema_audit/sources/function_calls.py",
+        "        schemas = set(interp.search_path)\n",
+        '        schemas = {*interp.search_path, "pg_temp"}\n',
+        "tests/test_realworld_trial16.py::test_a_strict_helper_given_null_and_a_temp_helper_run_as_postgresql_runs_them",
+    ),
+    Protection(
+        "strict-call-with-null-runs-nothing",
+        "schema_audit/sources/function_calls.py",
+        "                continue  # STRICT: a NULL argument returns NULL without running the body\n",
+        "                pass\n",
+        "tests/test_realworld_trial16.py::test_a_strict_helper_given_null_and_a_temp_helper_run_as_postgresql_runs_them",
+    ),
+    Protection(
+        "do-expression-calling-history-ddl-function-defers",
+        "schema_audit/sources/plpgsql.py",
+        "            out += _call_effects(self.interp, query, mode)\n",
+        "            pass\n",
+        "tests/test_realworld_trial16.py::test_a_helper_called_in_a_do_blocks_expression_defers_its_body",
+    ),
 ]
 
 

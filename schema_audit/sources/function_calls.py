@@ -28,10 +28,12 @@ body made of queries and row changes only: those calls stay data, as before.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import pglast
 from pglast import ast
+from pglast.keywords import COL_NAME_KEYWORDS, RESERVED_KEYWORDS
 
 from schema_audit.exprlist import split_expressions
 from schema_audit.model import Function
@@ -43,13 +45,70 @@ if TYPE_CHECKING:
     from schema_audit.sources.ddl.interpreter import DdlInterpreter
 
 _BODY_LANGUAGES = ("plpgsql", "sql")
+# keywords no function can be named without quotes: what precedes "(" in VALUES (…), IN (…)
+_NOT_FUNCTION_NAMES = frozenset(RESERVED_KEYWORDS | COL_NAME_KEYWORDS)
 # statements of a body that change rows or read, not the schema
 _DATA_NODES = (ast.SelectStmt, ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt)
+
+
+# a name right before "(" (spaces allowed); a quoted one; a qualifier right before a name
+_NAME_CALLED = re.compile(r"[A-Za-z_][\w$]*(?=\s*\()")
+_QUOTED_CALLED = re.compile(r'"(?:[^"]|"")+"(?=\s*\()')
+_QUALIFIER = re.compile(r'(?:[A-Za-z_][\w$]*|"(?:[^"]|"")+")\s*\.\s*\Z')
+_INTO = re.compile(r"(?i)\binto\s*\Z")
+
+
+def may_call_history(interp: DdlInterpreter, text: str) -> bool:
+    """Whether SQL ``text`` may call a function of the history: a name before "(" that is
+    quoted, qualified by a schema other than pg_catalog, or neither a built-in function's
+    name nor a keyword no function can have (VALUES, IN …); a relation after INTO is not a
+    call. A text test, so the statements that call only built-ins (the INSERTs of a data
+    load) are not walked; it errs on "may"."""
+    if not interp.model.functions or "(" not in text:
+        return False
+    from schema_audit.sources.ddl.function_schemas import _builtin_names
+
+    builtin = _builtin_names()
+    for match in _NAME_CALLED.finditer(text):
+        qualified = _qualifier(text, match.start())
+        if qualified is None:
+            name = match.group().lower()
+            if name in builtin or name in _NOT_FUNCTION_NAMES:
+                continue
+        elif qualified.group().rstrip(" .").lower() == "pg_catalog":
+            continue
+        if not _after_into(text, qualified.start() if qualified else match.start()):
+            return True
+    if '"' not in text:
+        return False
+    for match in _QUOTED_CALLED.finditer(text):
+        qualified = _qualifier(text, match.start())
+        if not _after_into(text, qualified.start() if qualified else match.start()):
+            return True
+    return False
+
+
+def _qualifier(text: str, start: int) -> re.Match[str] | None:
+    """The ``schema.`` right before the name at ``start``, if any."""
+    end = start - 1
+    while end >= 0 and text[end] in " \t\n":
+        end -= 1
+    if end < 0 or text[end] != ".":
+        return None
+    return _QUALIFIER.search(text, max(0, end - 130), start)
+
+
+def _after_into(text: str, position: int) -> bool:
+    """Whether the name at ``position`` follows INTO (a relation: INSERT INTO t (…))."""
+    return _INTO.search(text, max(0, position - 16), position) is not None
 
 
 def follow_calls(interp: DdlInterpreter, node: ast.Node, what: str) -> bool:
     """Apply or list a data statement that calls the history's schema-changing functions;
     False when it calls none (the caller records it as data)."""
+    stmt = interp._stmt
+    if stmt is None or not may_call_history(interp, stmt.sql):
+        return False
     calls = schema_calls(interp, node)
     if not calls:
         return False
@@ -75,6 +134,8 @@ def follow_calls(interp: DdlInterpreter, node: ast.Node, what: str) -> bool:
 def calls_schema_changing(interp: DdlInterpreter, text: str) -> str | None:
     """The signature of a history function that may change the schema which SQL ``text``
     (a PERFORM's or an EXECUTE's query) calls, or None."""
+    if not may_call_history(interp, text):
+        return None
     try:
         parsed = parse_sql(text if text.lstrip()[:6].lower() == "select" else f"SELECT {text}")
     except pglast.parser.ParseError:
@@ -105,21 +166,42 @@ def schema_calls(
                 continue  # PostgreSQL refuses DDL in a non-volatile function
             if function.language.lower() not in _BODY_LANGUAGES:
                 continue
+            if function.strict and any(_is_null(arg) for arg in call.args or ()):
+                continue  # STRICT: a NULL argument returns NULL without running the body
             found = body_effects(interp, function)
             if found:
                 out.append((call, function, found))
     return out
 
 
+def _is_null(node: ast.Node | None) -> bool:
+    """A NULL constant, cast or not (``NULL``, ``NULL::text``)."""
+    while isinstance(node, ast.TypeCast):
+        node = node.arg
+    return isinstance(node, ast.A_Const) and bool(node.isnull)
+
+
+def _is_constant(node: ast.Node | None) -> bool:
+    while isinstance(node, ast.TypeCast):
+        node = node.arg
+    return isinstance(node, ast.A_Const)
+
+
 def _candidates(interp: DdlInterpreter, call: ast.FuncCall) -> list[Function]:
     """The history's functions a call may reach: of its name, in its schema or (unqualified)
     in a schema of the search_path. Argument types are not compared: the reading cannot type
     every argument, so a call may name several (each one's effects count)."""
+    from schema_audit.sources.ddl.function_schemas import _builtin_names
+
     names = [getattr(n, "sval", "") for n in call.funcname or ()]
-    if len(names) == 2:
+    if len(names) == 2 and names[0] != "pg_catalog":
         schemas = {names[0]}
-    elif len(names) == 1:
-        schemas = {*interp.search_path, "pg_temp"}
+    elif len(names) == 1 and names[0] not in _builtin_names():
+        # PostgreSQL never looks an unqualified function name up in pg_temp; a built-in's
+        # name (now(), lower(…)) calls pg_catalog's, searched first, for the argument types
+        # it takes: a history's function of that name reached by other types is not
+        # followed (the walk below stays off every data statement's built-in calls)
+        schemas = set(interp.search_path)
     else:
         return []
     return [
@@ -140,12 +222,42 @@ def _runnable(interp: DdlInterpreter, call: ast.FuncCall, function: Function) ->
         and not function.config
         and not function.defaults
         and len(split_expressions(function.arguments)) == len(call.args or ())
+        # STRICT returns NULL without running the body when an argument is NULL: only
+        # constants tell (a NULL one was left out by schema_calls)
+        and (not function.strict or all(_is_constant(arg) for arg in call.args or ()))
     )
+
+
+# (language, returns, body) -> whether the body may change the schema at all: a body that only
+# reads and changes rows (the usual helper, called from many INSERTs) is parsed once. The
+# effects themselves are computed again each time: their targets resolve against the model.
+_MAY_CHANGE: dict[tuple[str, str, str], bool] = {}
+# the functions whose bodies are being read: a body that calls itself (or back) stops there
+_VISITING: set[str] = set()
 
 
 def body_effects(interp: DdlInterpreter, function: Function) -> list[fx.Effect]:
     """What ``function``'s body may change in the schema: none when it only reads and
     changes rows."""
+    key = (function.language.lower(), function.returns, function.body)
+    if _MAY_CHANGE.get(key) is False:
+        return []
+    if function.signature in _VISITING:
+        return []  # a body calling itself: what it may change is counted at the outer call
+    outer = not _VISITING
+    _VISITING.add(function.signature)
+    try:
+        effects = _body_effects(interp, function)
+    finally:
+        _VISITING.discard(function.signature)
+    if outer:  # an inner body's answer left out the calls back to the outer one: not kept
+        if len(_MAY_CHANGE) > 10_000:
+            _MAY_CHANGE.clear()
+        _MAY_CHANGE[key] = bool(effects)
+    return effects
+
+
+def _body_effects(interp: DdlInterpreter, function: Function) -> list[fx.Effect]:
     body = function.body
     if function.language.lower() == "sql":
         from schema_audit.sources.statements import split_statements
@@ -156,6 +268,8 @@ def body_effects(interp: DdlInterpreter, function: Function) -> list[fx.Effect]:
                 out += fx.text_effects(piece.sql)
             elif not isinstance(piece.node, _DATA_NODES):
                 out += fx.statement_effects(piece.node, interp)
+            else:  # rows only, unless it calls such a function in turn
+                out += [e for _, _, found in schema_calls(interp, piece.node) for e in found]
         return fx._dedupe(out)
     from schema_audit.sources.plpgsql import plpgsql_effects
 

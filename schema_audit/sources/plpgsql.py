@@ -35,6 +35,7 @@ import pglast
 from pglast import ast
 
 from schema_audit.model import DynamicBlock, Effect, Table
+from schema_audit.pgparse import parse_sql
 from schema_audit.sources import effects as fx
 from schema_audit.sources.pgeval import Catalog, Evaluator, Undecidable, Unknown, _text
 
@@ -644,6 +645,8 @@ class DoRunner:
                     kind == "PLpgSQL_stmt_perform" and "set_config" in _expr(body.get("expr"))
                 ):
                     out.append(Effect("*", "*"))
+        for query, mode in _expressions(statements):
+            out += _call_effects(self.interp, query, mode)
         return fx._dedupe(out)
 
     def _text_or_parsed(self, text: str) -> list[Effect]:
@@ -710,6 +713,29 @@ def _refuse_schema_calls(interp: DdlInterpreter, text: str, what: str) -> None:
         raise Undecidable(
             f"{what} calls {signature}, a function of the history that may change the schema"
         )
+
+
+def _call_effects(interp: DdlInterpreter, query: str, mode: int) -> list[Effect]:
+    """The effects of the history's functions that may change the schema which one
+    expression or statement calls (``v := add_unique(…)``, ``IF f(…) THEN``, ``SELECT f(…)
+    INTO v``: the block stops there, and what the body may do stays open)."""
+    from schema_audit.sources.function_calls import may_call_history, schema_calls
+
+    if not may_call_history(interp, query):
+        return []
+    if mode == 3:  # an assignment: "v := expr"
+        query = query.partition(":=")[2]
+    try:
+        parsed = parse_sql(query if mode == 0 else f"SELECT {query}")
+    except pglast.parser.ParseError:
+        return []
+    return [
+        effect
+        for raw in parsed
+        if raw.stmt is not None
+        for _, _, found in schema_calls(interp, raw.stmt)
+        for effect in found
+    ]
 
 
 def plpgsql_effects(interp: DdlInterpreter, body: str, returns: str) -> list[Effect]:
