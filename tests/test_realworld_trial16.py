@@ -125,6 +125,15 @@ def _prisma_folder(tmp_path: Path, files: dict[str, str]) -> Path:
     return folder
 
 
+def _statically(make_db: Any, tmp_path: Path, label: str, folder: Path, sql: str) -> dict[str, str]:
+    """init --dsn's spec of the database ``sql`` builds, audited against the static reading
+    of ``folder``: each finding's status by id."""
+    live_spec = tmp_path / "live.yaml"
+    assert run_cli("init", "--dsn", make_db(label, sql), "-o", live_spec).returncode == 0
+    report = json.loads(run_cli("audit", "-s", live_spec, "--sql", folder, "-f", "json").stdout)
+    return {f["id"]: f["status"] for f in report["findings"]}
+
+
 # stack-auth/stack-auth's form (Prisma folder, its own runner): a best-effort pg_cron setup that
 # a server without pg_cron skips with a notice.
 BEST_EFFORT_EXTENSION = {
@@ -152,11 +161,13 @@ def test_an_extension_a_handler_may_skip_is_not_taken_as_made(make_db: Any, tmp_
     (FAIL). Whether the server has the extension is not in the history: the extension and what
     the handler does are DEFERRED. Found on stack-auth/stack-auth's Prisma history."""
     folder = _prisma_folder(tmp_path, BEST_EFFORT_EXTENSION)
-    dsn = make_db("trial16_best_effort_ext", "".join(BEST_EFFORT_EXTENSION.values()))
-    live_spec = tmp_path / "live.yaml"
-    assert run_cli("init", "--dsn", dsn, "-o", live_spec).returncode == 0
-    statically = json.loads(run_cli("audit", "-s", live_spec, "--sql", folder, "-f", "json").stdout)
-    status = {f["id"]: f["status"] for f in statically["findings"]}
+    status = _statically(
+        make_db,
+        tmp_path,
+        "trial16_best_effort_ext",
+        folder,
+        "".join(BEST_EFFORT_EXTENSION.values()),
+    )
     assert [i for i, s in status.items() if s == "FAIL"] == []
     assert status["strict.extensions"] == "DEFERRED"
     assert status["tables.BulldozerTimeFoldPolling"] == "DEFERRED"
@@ -175,12 +186,11 @@ def test_a_waiver_of_a_deferred_mixed_case_table_is_not_stale(make_db: Any, tmp_
         for name, text in BEST_EFFORT_EXTENSION.items()
     }
     folder = _prisma_folder(tmp_path, files)
-    dsn = make_db("trial16_waiver_quoted", "".join(files.values()))
-    live_spec = tmp_path / "live.yaml"
-    assert run_cli("init", "--dsn", dsn, "-o", live_spec).returncode == 0
-    assert 'rules.SCH001.public."BulldozerTimeFoldPolling"' in live_spec.read_text()
-    statically = json.loads(run_cli("audit", "-s", live_spec, "--sql", folder, "-f", "json").stdout)
-    status = {f["id"]: f["status"] for f in statically["findings"]}
+    status = _statically(
+        make_db, tmp_path, "trial16_waiver_quoted", folder, "".join(files.values())
+    )
+    live_spec = (tmp_path / "live.yaml").read_text()
+    assert 'rules.SCH001.public."BulldozerTimeFoldPolling"' in live_spec
     assert [i for i, s in status.items() if s == "FAIL"] == []
     assert status["waivers.0"] == "DEFERRED"
 
@@ -286,10 +296,8 @@ def test_a_helper_called_in_a_do_blocks_expression_defers_its_body(
     missing and `exactly: [unique]` PASSed statically (false PASS; review17). The body's
     effects are now open: DEFERRED."""
     folder = _golang_migrate_folder(tmp_path, DO_EXPRESSION_CALLS)
-    dsn = make_db("trial16_do_expression", "".join(DO_EXPRESSION_CALLS.values()))
-    live_spec = tmp_path / "live.yaml"
-    assert run_cli("init", "--dsn", dsn, "-o", live_spec).returncode == 0
-    statically = json.loads(run_cli("audit", "-s", live_spec, "--sql", folder, "-f", "json").stdout)
-    status = {f["id"]: f["status"] for f in statically["findings"]}
+    status = _statically(
+        make_db, tmp_path, "trial16_do_expression", folder, "".join(DO_EXPRESSION_CALLS.values())
+    )
     assert [i for i, s in status.items() if s == "FAIL"] == []
     assert status["tables.accounts.exactly.unique"] == "DEFERRED"
