@@ -301,3 +301,43 @@ def test_a_helper_called_in_a_do_blocks_expression_defers_its_body(
     )
     assert [i for i, s in status.items() if s == "FAIL"] == []
     assert status["tables.accounts.exactly.unique"] == "DEFERRED"
+
+
+# lukevella/rallly's form (Prisma): a data migration loops over the project's own rows.
+ROW_LOOP = {
+    "20220315143815_init": """
+        CREATE TABLE "polls" ("id" TEXT NOT NULL, "time_zone" TEXT, CONSTRAINT "polls_pkey" PRIMARY KEY ("id"));
+        CREATE TABLE "options" ("id" TEXT NOT NULL, "start" TIMESTAMP(0) NOT NULL, "poll_id" TEXT NOT NULL,
+            CONSTRAINT "options_pkey" PRIMARY KEY ("id"));
+    """,
+    "20240224033808_option_start_time": """
+        -- AlterTable
+        ALTER TABLE "options" ADD COLUMN     "start_time" TIMESTAMP(0);
+
+        DO
+        $do$
+        DECLARE
+           poll_record RECORD;
+        BEGIN
+           FOR poll_record IN SELECT id, "time_zone" FROM polls
+           LOOP
+              UPDATE options SET "start_time" = "start" WHERE "poll_id" = poll_record.id;
+           END LOOP;
+        END
+        $do$;
+    """,
+}
+
+
+def test_a_loop_over_the_projects_rows_is_named_as_data(make_db: Any, tmp_path: Path) -> None:
+    """The block's reason said "the catalog relation polls is not modelled", as if the reader
+    lacked a catalog table: polls is the project's, and its rows are data no history holds.
+    Found on lukevella/rallly."""
+    folder = _prisma_folder(tmp_path, ROW_LOOP)
+    sql = "".join(ROW_LOOP.values())
+    assert _both_ways(make_db, tmp_path, "trial16_row_loop", folder, sql) == []
+    model = json.loads(run_cli("inspect", "--sql", folder).stdout)["model"]
+    [block] = [u for u in model["unapplied"] if "DO block" in u["reason"]]
+    assert block["kind"] == "data"
+    assert "it reads the rows of polls, a relation of the history" in block["reason"]
+    assert "catalog relation" not in block["reason"]

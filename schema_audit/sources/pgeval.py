@@ -26,7 +26,7 @@ import pglast
 from pglast import ast
 from pglast.enums import A_Expr_Kind, BoolExprType, NullTestType, SubLinkType
 
-from schema_audit.model import SchemaModel, quote_ident
+from schema_audit.model import SchemaModel, qualify, quote_ident
 from schema_audit.pgparse import parse_sql
 from schema_audit.sources.effects import HOLE
 
@@ -239,8 +239,25 @@ class Catalog:
     def rows(self, name: str) -> list[Row]:
         builder = getattr(self, "_" + name.replace(".", "__"), None)
         if builder is None:
+            if self._history_relation(name):
+                # lukevella/rallly's `FOR poll_record IN SELECT id, "time_zone" FROM polls`: a
+                # loop over the project's rows, not a catalog question this reader lacks
+                raise Undecidable(
+                    f"it reads the rows of {name}, a relation of the history: its rows are "
+                    "data a migration history does not hold"
+                )
             raise Undecidable(f"the catalog relation {name} is not modelled")
         return builder()
+
+    def _history_relation(self, name: str) -> bool:
+        """Whether ``name`` is a table or view the history made (by the search_path)."""
+        schemas = [name.split(".", 1)[0]] if "." in name else self.search_path
+        relation = name.rsplit(".", 1)[-1]
+        return any(
+            qualify(schema, relation) in self.model.tables
+            or qualify(schema, relation) in self.model.views
+            for schema in schemas
+        )
 
     def _pg_roles(self) -> list[Row]:
         return [
