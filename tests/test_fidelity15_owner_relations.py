@@ -128,3 +128,26 @@ def test_inspect_marks_only_a_relation_whose_owner_entry_lacks_a_right(make_db) 
         ("r.t_x", ROLE, "-SELECT"),
         ("r.v_x", ROLE, "-SELECT"),
     ], marks
+
+
+def test_init_pins_what_an_owner_revoked_from_itself(make_db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """init --dsn wrote nothing about it (silence): the owner's GRANT back PASSed. It now
+    writes ``deny`` for what the owner cannot use (r.t_x SELECT; not r.c_x, whose column
+    grant gives the owner SELECT on id), which the same database PASSes."""
+    dsn = _owned(make_db)
+    spec = tmp_path / "spec.yaml"
+    assert run_cli("init", "--dsn", dsn, "-o", spec).returncode == 0
+    written = yaml.safe_load(spec.read_text())
+    denied = {
+        name: entry
+        for name, table in written["tables"].items()
+        for entry in table.get("privileges") or []
+        if entry.get("deny")
+    }
+    assert denied == {"r.t_x": {"roles": [ROLE], "deny": ["SELECT"]}}, denied
+    statuses = _statuses(spec, dsn)
+    assert statuses["tables.r.t_x.privileges.deny_select_0"] == "PASS"
+    assert [i for i, s in statuses.items() if s == "FAIL" and not i.startswith("rules.")] == []
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f"GRANT SELECT ON r.t_x TO {ROLE}")
+    assert _statuses(spec, dsn)["tables.r.t_x.privileges.deny_select_0"] == "FAIL"

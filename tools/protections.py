@@ -3560,6 +3560,13 @@ PROTECTIONS = [
         "tests/test_fidelity15_aborted_transaction.py::test_a_statement_ended_by_a_psql_meta_command_is_not_a_sure_refusal",
     ),
     Protection(
+        "init-pins-what-a-table-owner-revoked-from-itself",
+        "schema_audit/spec/entrywrite.py",
+        "entries += _owner_denied(table, blocked)",
+        "entries += []",
+        "tests/test_fidelity15_owner_relations.py::test_init_pins_what_an_owner_revoked_from_itself",
+    ),
+    Protection(
         "on-error-rollback-undoes-only-the-refused-statement",
         "schema_audit/sources/ddl/interpreter.py",
         'return value.lower() in ("on", "true", "yes", "1", "t", "y")',

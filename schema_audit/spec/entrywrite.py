@@ -18,9 +18,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from schema_audit.audit.privileges import BlockedUsage
+from schema_audit.audit.privileges import BlockedUsage, table_access
 from schema_audit.enums import ReferentialAction
 from schema_audit.model import (
+    TABLE_PRIVILEGES,
     UNKNOWN_TYPE,
     CheckConstraint,
     ForeignKey,
@@ -34,6 +35,7 @@ from schema_audit.model import (
     View,
     held,
     is_mark,
+    owner_lacks,
     setting_pairs,
 )
 from schema_audit.spec.yamlwrite import (
@@ -414,7 +416,21 @@ def table_grants(table: Table, blocked: BlockedUsage | None = None) -> list[list
         for pairs in entries:
             role, granted = pairs[0][1][0], pairs[1][1]
             pairs += blocked.pairs(table, role, granted)
+        entries += _owner_denied(table, blocked)
     return entries
+
+
+def _owner_denied(table: Table, blocked: BlockedUsage) -> list[list[tuple[str, Any]]]:
+    """``{roles: [owner], deny: [SELECT]}`` when the owner REVOKEd a right from itself (its
+    entry marked, sources/live_acl) and no other grant gives it back: PostgreSQL refuses the
+    owner, and a spec that says nothing would PASS the owner's GRANT back (silence)."""
+    owner = table.owner
+    lacks = owner_lacks(table.grants, owner) if owner is not None else set()
+    if owner is None or not lacks:
+        return []
+    access = table_access(blocked.model, table, owner)  # (column grants, PUBLIC's, memberships)
+    denied = [p for p in TABLE_PRIVILEGES if p in lacks and p not in access]
+    return [[("roles", [owner]), ("deny", denied)]] if denied else []
 
 
 class TableWriter:
