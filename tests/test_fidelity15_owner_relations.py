@@ -17,6 +17,7 @@ from pathlib import Path
 import psycopg
 import yaml
 from cli_runner import run_cli
+from test_owner16_owner_entry import _statuses  # (audit --dsn -f json: id -> status)
 
 ROLE = "fidelity15_app"
 
@@ -56,12 +57,6 @@ RESET ROLE;
         ).fetchone()
         assert held == (False, True, True, False, False, True)
     return dsn
-
-
-def _statuses(spec: Path, dsn: str) -> dict[str, str]:
-    proc = run_cli("audit", "-s", spec, "--dsn", dsn, "-f", "json")
-    assert proc.returncode != 2, proc.stdout + proc.stderr
-    return {f["id"]: f["status"] for f in json.loads(proc.stdout)["findings"]}
 
 
 def test_table_privileges_of_an_owner_whose_entry_lacks_them(make_db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
