@@ -18,6 +18,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from history_paths import PATHS, psql_f, read_history, write_history
 from typer.testing import CliRunner
@@ -25,6 +26,7 @@ from typer.testing import CliRunner
 from schema_audit.audit.undecided import compare_models
 from schema_audit.cli import app
 from schema_audit.sources import live
+from schema_audit.sources.ddl import interpret
 
 FILES = {
     "001_syntax.sql": (
@@ -217,3 +219,24 @@ def test_a_statement_ended_by_a_psql_meta_command_is_not_a_sure_refusal(
     # g_before is not dropped as surely rolled back (psql keeps it); the splitter's reading of
     # `\g` with the next statement is an older gap (g_after: one "syntax error")
     assert [(u.line, u.kind) for u in static.unapplied] == [(3, "error"), (2, "unsupported")]
+
+
+def test_more_statements_postgresql_never_runs_in_a_transaction_block(make_db: Any) -> None:
+    """ALTER DATABASE … SET TABLESPACE, and CREATE SUBSCRIPTION unless it creates no slot
+    (review17; PostgreSQL 15: "cannot run inside a transaction block")."""
+    dsn = make_db("outside")
+    with psycopg.connect(dsn) as conn:  # (a transaction block: psycopg opens one)
+        name = conn.execute("SELECT current_database()").fetchone()[0]
+        with pytest.raises(psycopg.errors.ActiveSqlTransaction):
+            conn.execute(f'ALTER DATABASE "{name}" SET TABLESPACE pg_default')
+    sql = (
+        "CREATE TABLE a (id int);\n"
+        "BEGIN;\nCREATE TABLE b (id int);\nALTER DATABASE x SET TABLESPACE pg_default;\nCOMMIT;\n"
+        "BEGIN;\nCREATE TABLE c (id int);\n"
+        "CREATE SUBSCRIPTION s CONNECTION 'dbname=x' PUBLICATION p;\nCOMMIT;\n"
+        "BEGIN;\nCREATE TABLE d (id int);\nALTER DATABASE x SET work_mem = '4MB';\n"
+        "CREATE SUBSCRIPTION s2 CONNECTION 'dbname=x' PUBLICATION p WITH (connect = false);\n"
+        "COMMIT;\n"
+    )
+    model = interpret(sql)
+    assert sorted(model.tables) == ["public.a", "public.d"]

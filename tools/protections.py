@@ -3567,6 +3567,20 @@ PROTECTIONS = [
         "tests/test_fidelity15_owner_relations.py::test_init_pins_what_an_owner_revoked_from_itself",
     ),
     Protection(
+        "alter-database-set-tablespace-refused-in-a-transaction",
+        "schema_audit/sources/ddl/transactions.py",
+        'return "ALTER DATABASE SET TABLESPACE" if "tablespace" in options else None',
+        "return None",
+        "tests/test_fidelity15_aborted_transaction.py::test_more_statements_postgresql_never_runs_in_a_transaction_block",
+    ),
+    Protection(
+        "create-subscription-with-slot-refused-in-a-transaction",
+        "schema_audit/sources/ddl/transactions.py",
+        'return "CREATE SUBSCRIPTION ... WITH (create_slot = true)" if slot else None',
+        "return None",
+        "tests/test_fidelity15_aborted_transaction.py::test_more_statements_postgresql_never_runs_in_a_transaction_block",
+    ),
+    Protection(
         "on-error-rollback-undoes-only-the-refused-statement",
         "schema_audit/sources/ddl/interpreter.py",
         'return value.lower() in ("on", "true", "yes", "1", "t", "y")',

@@ -247,7 +247,8 @@ def _sure_refusal(stmt: Statement) -> str | None:
 
 # the words of statements PostgreSQL runs only outside a transaction block (a cheap test)
 _OUTSIDE_WORDS = re.compile(
-    r"(?i)\b(?:concurrently|vacuum|system|database|tablespace|discard|cluster|reindex)\b"
+    r"(?i)\b(?:concurrently|vacuum|system|database|tablespace|discard|cluster|reindex"
+    r"|subscription)\b"
 )
 
 
@@ -286,7 +287,22 @@ def outside_only(stmt: Statement) -> str | None:
         for cmd in node.cmds or ()
     ):
         return "ALTER TABLE ... DETACH CONCURRENTLY"
+    if isinstance(node, ast.AlterDatabaseStmt):
+        options = {o.defname for o in node.options or ()}
+        return "ALTER DATABASE SET TABLESPACE" if "tablespace" in options else None
+    if isinstance(node, ast.CreateSubscriptionStmt):  # create_slot: true unless connect = false
+        given = {o.defname: _option_on(o.arg) for o in node.options or ()}
+        slot = given.get("create_slot", given.get("connect", True))
+        return "CREATE SUBSCRIPTION ... WITH (create_slot = true)" if slot else None
     return _OUTSIDE_NODES.get(type(node).__name__)
+
+
+def _option_on(arg: object) -> bool:
+    """A boolean option's value as PostgreSQL reads it (none given: true)."""
+    if arg is None:
+        return True
+    value = str(getattr(arg, "sval", getattr(arg, "boolval", getattr(arg, "ival", arg))))
+    return value.lower() not in ("false", "off", "no", "0", "f", "n")
 
 
 _OUTSIDE_NODES = {
