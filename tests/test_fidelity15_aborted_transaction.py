@@ -240,3 +240,17 @@ def test_more_statements_postgresql_never_runs_in_a_transaction_block(make_db: A
     )
     model = interpret(sql)
     assert sorted(model.tables) == ["public.a", "public.d"]
+
+
+def test_a_call_of_a_history_function_named_as_perhaps_undone_defers_anything() -> None:
+    """review17 (x17): ``SELECT mk('t')`` may run a body that creates a table; named as
+    perhaps rolled back, its own statement's effects (a SELECT: none) left what the body
+    made certain. It may now have changed anything; ``SELECT 1`` still nothing."""
+    model = interpret(
+        "CREATE FUNCTION mk(t text) RETURNS void LANGUAGE plpgsql AS $$\n"
+        "BEGIN EXECUTE format('CREATE TABLE %I (id int)', t); END $$;\n"
+        "BEGIN;\nSELECT mk('t_in_tx');\nSELECT 1;\n"
+        "ALTER TABLE missing_table ADD COLUMN x int;\nCOMMIT;\n"
+    )
+    named = [(u.line, [(e.kind, e.target) for e in u.effects]) for u in model.unapplied]
+    assert (4, [("*", "*")]) in named and (5, []) in named, named
