@@ -485,10 +485,6 @@ def _strip_cast(node: ast.TypeCast):
         # 'public.t_id_seq'::regclass and 't_id_seq'::regclass name the same relation
         arg.val = ast.String(sval=canonical_relation_literal(arg.val.sval))
         return arg
-    if isinstance(arg, ast.A_Const) and arg.isnull:
-        # NULL::character varying, NULL::jsonb[] (a CASE branch PostgreSQL types): the NULL a
-        # person writes (stack-auth/stack-auth's generated jsonb[] column)
-        return arg
     if node.typeName.arrayBounds:
         if _is_string_const(arg):
             arg.val = ast.String(sval=_array_literal(arg.val.sval))
@@ -496,6 +492,8 @@ def _strip_cast(node: ast.TypeCast):
         if isinstance(arg, ast.A_ArrayExpr):
             return arg  # ARRAY[…]::text[] and '{}'::text[]: the column's array type, spelled out
         return node
+    if isinstance(arg, ast.A_Const) and arg.isnull:
+        return arg  # NULL::character varying is the NULL a person writes
     if base in ("bool", "boolean") and _is_boolean_valued(arg):
         return arg  # CAST(a = b AS bool): PostgreSQL drops a cast that changes nothing
     if _is_string_const(arg):
@@ -589,6 +587,7 @@ def _normalize(node):
             node.rexpr = _as_jsonpath(node.rexpr)  # jsonb @? jsonpath
         return _normalize_a_expr(node)
     if isinstance(node, ast.CaseExpr):
+        _untyped_null_branches(node)
         if isinstance(node.defresult, ast.A_Const) and node.defresult.isnull:
             node.defresult = None  # a CASE without ELSE is stored `ELSE NULL::<its type>`
         return node
@@ -614,6 +613,28 @@ _JSONPATH_FUNCS = frozenset(
     for name in ("exists", "match", "query", "query_array", "query_first")
     for tz in ("", "_tz")
 )
+
+
+def _is_null(node) -> bool:
+    while isinstance(node, ast.TypeCast):
+        node = node.arg
+    return isinstance(node, ast.A_Const) and bool(node.isnull)
+
+
+def _untyped_null_branches(node: ast.CaseExpr) -> None:
+    """A CASE's ``NULL::jsonb[]`` branch as the bare NULL written, when another branch is not
+    NULL: PostgreSQL types the NULL with the CASE's type, which that branch fixes and which is
+    compared there (stack-auth/stack-auth's generated jsonb[] column: `THEN NULL`, stored
+    `THEN NULL::jsonb[]`). Two NULL branches of different casts stay as written."""
+    results = [w.result for w in node.args or () if isinstance(w, ast.CaseWhen)]
+    results.append(node.defresult)
+    if all(r is None or _is_null(r) for r in results):
+        return
+    for when in node.args or ():
+        if isinstance(when, ast.CaseWhen) and _is_null(when.result):
+            when.result = ast.A_Const(isnull=True)
+    if node.defresult is not None and _is_null(node.defresult):
+        node.defresult = ast.A_Const(isnull=True)
 
 
 def _as_jsonpath(node):

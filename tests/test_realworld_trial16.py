@@ -341,3 +341,101 @@ def test_a_loop_over_the_projects_rows_is_named_as_data(make_db: Any, tmp_path: 
     assert block["kind"] == "data"
     assert "it reads the rows of polls, a relation of the history" in block["reason"]
     assert "catalog relation" not in block["reason"]
+
+
+def test_null_casts_of_different_types_are_not_equated(make_db: Any, tmp_path: Path) -> None:
+    """cfce446 dropped every NULL's cast, so a view PostgreSQL stores as `SELECT NULL::text[]`
+    PASSed a spec stating `NULL::integer[]` (its column is text[], not integer[]), and so did
+    a CASE of two NULL branches: a false PASS (review17). Only a CASE's NULL branch beside a
+    branch that is not NULL (which fixes the CASE's type) is taken as the bare NULL."""
+    dsn = make_db(
+        "trial16_null_casts",
+        "CREATE VIEW v_arr AS SELECT NULL::text[] AS x;"
+        " CREATE TABLE t (k int, c text[] GENERATED ALWAYS AS"
+        " (CASE WHEN k > 0 THEN NULL::text[] ELSE NULL::text[] END) STORED);",
+    )
+    spec = tmp_path / "spec.yaml"
+    assert run_cli("init", "--dsn", dsn, "-o", spec).returncode == 0
+    text = spec.read_text()
+    assert text.count("NULL::text[]") >= 3
+    spec.write_text(text.replace("NULL::text[]", "NULL::integer[]"))
+    report = json.loads(run_cli("audit", "-s", spec, "--dsn", dsn, "-f", "json").stdout)
+    status = {f["id"]: f["status"] for f in report["findings"]}
+    assert status["views.v_arr"] != "PASS"
+    assert status["tables.t.columns.c"] != "PASS"
+
+
+# review17 on ce09433: what a handled body ran before the undecided statement is undone when
+# it fails (the handler's subtransaction), so it stays open too
+BODY_BEFORE_EXTENSION = {
+    "20260323150000_cron": """
+        DO $$
+        BEGIN
+          CREATE TABLE cron_meta (id int PRIMARY KEY);
+          CREATE EXTENSION IF NOT EXISTS pg_cron;
+        EXCEPTION WHEN feature_not_supported OR undefined_file THEN
+          RAISE NOTICE 'pg_cron is not installed';
+        END $$;
+    """,
+}
+
+
+def test_what_a_handled_body_ran_before_an_undecided_extension_stays_open(
+    make_db: Any, tmp_path: Path
+) -> None:
+    """PostgreSQL 15 without pg_cron rolls cron_meta back with the handler's subtransaction
+    (feature_not_supported: "extension "pg_cron" is not available"); the reading kept it
+    made, so init --dsn's spec (no cron_meta) FAILed the history on strict.tables."""
+    folder = _prisma_folder(tmp_path, BODY_BEFORE_EXTENSION)
+    sql = "".join(BODY_BEFORE_EXTENSION.values())
+    status = _statically(make_db, tmp_path, "trial16_body_before_ext", folder, sql)
+    assert [i for i, s in status.items() if s == "FAIL"] == []
+    assert status["strict.tables"] == "DEFERRED"
+
+
+def test_a_call_postgresql_refuses_for_its_argument_types_is_not_run(tmp_path: Path) -> None:
+    """`SELECT mk(42)` for `mk(t text)`: PostgreSQL finds no mk(integer) and refuses the call,
+    but the lone call ran the body (t_42 made statically; review17). An argument runs a
+    body only where it surely reaches the parameter's type."""
+    folder = _golang_migrate_folder(
+        tmp_path,
+        {
+            "000001_helpers": """
+                CREATE FUNCTION mk(t text) RETURNS void LANGUAGE plpgsql AS $$
+                BEGIN EXECUTE format('CREATE TABLE %I (id int)', 't_' || t); END $$;
+                CREATE FUNCTION mkn(n int) RETURNS void LANGUAGE plpgsql AS $$
+                BEGIN EXECUTE format('CREATE TABLE t_n%s (id int)', n); END $$;
+                SELECT mk(42);
+                SELECT mk(true);
+                SELECT mkn(9::bigint);
+                SELECT mk('made');
+                SELECT mkn(7);
+            """,
+        },
+    )
+    tables = json.loads(run_cli("inspect", "--sql", folder).stdout)["model"]["tables"]
+    assert {"public.t_made", "public.t_n7"} <= set(tables)
+    assert not {"public.t_42", "public.t_true", "public.t_n9"} & set(tables)
+
+
+ROW_ONLY_HELPER = {
+    "000001_audit": """
+        CREATE TABLE accounts (id int PRIMARY KEY, email text);
+        CREATE TABLE audit_log (id int PRIMARY KEY, note text);
+        CREATE FUNCTION log_it(x int) RETURNS void LANGUAGE plpgsql AS $$
+        BEGIN INSERT INTO audit_log VALUES (x, 'seeded'); PERFORM pg_notify('audit', x::text); END $$;
+        INSERT INTO accounts VALUES (1, 'a@example.com');
+        SELECT log_it(id) FROM accounts;
+    """,
+}
+
+
+def test_a_helper_performing_a_built_in_changes_no_schema(make_db: Any, tmp_path: Path) -> None:
+    """A body's PERFORM of a built-in (pg_notify) made it "may change anything": every table
+    DEFERRED after `SELECT log_it(id) FROM accounts` (review17: a precision loss of 93e0df0).
+    Only a PERFORM of a function neither built in nor the history's keeps that."""
+    folder = _golang_migrate_folder(tmp_path, ROW_ONLY_HELPER)
+    sql = "".join(ROW_ONLY_HELPER.values())
+    status = _statically(make_db, tmp_path, "trial16_row_only_helper", folder, sql)
+    assert status["tables.accounts.exactly.columns"] == "PASS"
+    assert status["tables.audit_log.exactly.columns"] == "PASS"

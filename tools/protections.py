@@ -3709,8 +3709,8 @@ PROTECTIONS = [
     Protection(
         "array-typed-null-cast-is-the-null-written",
         "schema_audit/sqlnorm.py",
-        "        # person writes (stack-auth/stack-auth's generated jsonb[] column)\n        return arg\n",
-        "        # person writes (stack-auth/stack-auth's generated jsonb[] column)\n        pass\n",
+        "            when.result = ast.A_Const(isnull=True)\n",
+        "            pass\n",
         "tests/test_realworld_trial16.py::test_a_null_branch_of_an_array_typed_case_is_the_null_written",
     ),
     Protection(
@@ -3733,6 +3733,34 @@ PROTECTIONS = [
         "            out += _call_effects(self.interp, query, mode)\n",
         "            pass\n",
         "tests/test_realworld_trial16.py::test_a_helper_called_in_a_do_blocks_expression_defers_its_body",
+    ),
+    Protection(
+        "case-null-branches-of-different-types-kept",
+        "schema_audit/sqlnorm.py",
+        "    if all(r is None or _is_null(r) for r in results):\n",
+        "    if False:\n",
+        "tests/test_realworld_trial16.py::test_null_casts_of_different_types_are_not_equated",
+    ),
+    Protection(
+        "handled-body-before-undecided-stays-open",
+        "schema_audit/sources/plpgsql.py",
+        '            exc.remaining = [*(getattr(exc, "remaining", None) or []), *done]',
+        "            pass",
+        "tests/test_realworld_trial16.py::test_what_a_handled_body_ran_before_an_undecided_extension_stays_open",
+    ),
+    Protection(
+        "call-arguments-must-reach-parameter-types",
+        "schema_audit/sources/function_calls.py",
+        "        and _arguments_fit(function, call)\n",
+        "        and True\n",
+        "tests/test_realworld_trial16.py::test_a_call_postgresql_refuses_for_its_argument_types_is_not_run",
+    ),
+    Protection(
+        "perform-of-built-in-changes-no-schema",
+        "schema_audit/sources/plpgsql.py",
+        'kind == "PLpgSQL_stmt_perform" and _calls_unknown(interp, _expr(statement.get("expr")))',
+        'kind == "PLpgSQL_stmt_perform"',
+        "tests/test_realworld_trial16.py::test_a_helper_performing_a_built_in_changes_no_schema",
     ),
 ]
 

@@ -161,7 +161,7 @@ def schema_calls(
         return []
     out = []
     for call in calls:
-        for function in _candidates(interp, call):
+        for function in candidates(interp, call):
             if function.volatility != "VOLATILE":
                 continue  # PostgreSQL refuses DDL in a non-volatile function
             if function.language.lower() not in _BODY_LANGUAGES:
@@ -187,7 +187,7 @@ def _is_constant(node: ast.Node | None) -> bool:
     return isinstance(node, ast.A_Const)
 
 
-def _candidates(interp: DdlInterpreter, call: ast.FuncCall) -> list[Function]:
+def candidates(interp: DdlInterpreter, call: ast.FuncCall) -> list[Function]:
     """The history's functions a call may reach: of its name, in its schema or (unqualified)
     in a schema of the search_path. Argument types are not compared: the reading cannot type
     every argument, so a call may name several (each one's effects count)."""
@@ -217,7 +217,7 @@ def _runnable(interp: DdlInterpreter, call: ast.FuncCall, function: Function) ->
 
     return (
         function.language.lower() == "plpgsql"
-        and _candidates(interp, call) == [function]
+        and candidates(interp, call) == [function]
         and function.name not in _builtin_names()
         and not function.config
         and not function.defaults
@@ -225,7 +225,43 @@ def _runnable(interp: DdlInterpreter, call: ast.FuncCall, function: Function) ->
         # STRICT returns NULL without running the body when an argument is NULL: only
         # constants tell (a NULL one was left out by schema_calls)
         and (not function.strict or all(_is_constant(arg) for arg in call.args or ()))
+        and _arguments_fit(function, call)
     )
+
+
+# the parameter types an integer / a decimal literal reaches by PostgreSQL's implicit casts
+_INTEGER_REACHES = frozenset({"integer", "bigint", "numeric", "real", "double precision"})
+_DECIMAL_REACHES = frozenset({"numeric", "real", "double precision"})
+
+
+def _arguments_fit(function: Function, call: ast.FuncCall) -> bool:
+    """Whether each argument surely reaches its parameter, so PostgreSQL finds this function
+    for the call: a quoted literal (of type unknown) or NULL anywhere, an integer literal
+    only where an implicit cast takes it, a boolean only to boolean, a cast only to the
+    parameter's own type. ``mk(42)`` for ``mk(t text)`` is refused ("function mk(integer)
+    does not exist"): it was run (review17)."""
+    from schema_audit.sqlnorm import canonical_type, format_typename
+
+    params = split_expressions(function.arguments)
+    for param, arg in zip(params, call.args or (), strict=False):
+        wanted = canonical_type(param.split(None, 1)[-1])
+        if isinstance(arg, ast.TypeCast) and arg.typeName is not None:
+            if canonical_type(format_typename(arg.typeName)) != wanted:
+                return False
+            continue
+        if not isinstance(arg, ast.A_Const):
+            return False
+        value = arg.val
+        if arg.isnull or isinstance(value, ast.String):
+            continue
+        if isinstance(value, ast.Integer) and wanted in _INTEGER_REACHES:
+            continue
+        if isinstance(value, ast.Float) and wanted in _DECIMAL_REACHES:
+            continue
+        if isinstance(value, ast.Boolean) and wanted == "boolean":
+            continue
+        return False
+    return True
 
 
 # (language, returns, body) -> whether the body may change the schema at all: a body that only

@@ -36,6 +36,7 @@ from pglast import ast
 
 from schema_audit.model import DynamicBlock, Effect, Table
 from schema_audit.pgparse import parse_sql
+from schema_audit.pgvisit import find_all
 from schema_audit.sources import effects as fx
 from schema_audit.sources.pgeval import Catalog, Evaluator, Undecidable, Unknown, _text
 
@@ -333,10 +334,18 @@ class DoRunner:
         try:
             self._run(block.get("body") or [])
         except Undecidable as exc:
-            # what the body could not decide may have raised: a handler's actions may run too
+            # what the body could not decide may have raised: a handler's actions may run
+            # too, and the failure undoes what the body ran before it (the handler's
+            # subtransaction, or the whole block when none catches it): both stay open
+            body = block.get("body") or []
+            left = getattr(exc, "remaining", None) or []
+            done = next(
+                (body[:at] for at, st in enumerate(body) if any(st is r for r in left)), body
+            )  # up to the statement it stopped at (the remaining list holds that one)
             for handler in handlers.get("exc_list", []):
                 actions = handler["PLpgSQL_exception"].get("action") or []
                 exc.remaining = [*(getattr(exc, "remaining", None) or []), *actions]  # type: ignore[attr-defined]
+            exc.remaining = [*(getattr(exc, "remaining", None) or []), *done]  # type: ignore[attr-defined]
             raise
         except SqlError as error:
             for handler in handlers.get("exc_list", []):
@@ -610,7 +619,8 @@ class DoRunner:
         """Undecidable for a CREATE EXTENSION a handler around it would catch failing.
 
         Whether it succeeds depends on the server, not on the history: the extension's files
-        installed (else undefined_file), a library preloaded (pg_cron), the role's rights.
+        installed (PostgreSQL 15 raises feature_not_supported, "extension … is not available",
+        not undefined_file: review17), a library preloaded (pg_cron), the role's rights.
         stack-auth/stack-auth's "best-effort pg_cron setup" (`BEGIN CREATE EXTENSION IF NOT
         EXISTS pg_cron; EXCEPTION WHEN undefined_file OR … THEN RAISE NOTICE …`) was read as
         made: strict.extensions FAILed a PostgreSQL 15 without pg_cron, where the history
@@ -755,11 +765,39 @@ def plpgsql_effects(interp: DdlInterpreter, body: str, returns: str) -> list[Eff
     runner.datums = function.get("datums", [])
     action = [function["action"]]
     effects = runner._effects_of(action)
-    if not effects and any(
-        kind in ("PLpgSQL_stmt_perform", "PLpgSQL_stmt_call") for kind, _ in _walk(action[0])
-    ):
-        return [Effect("*", "*")]  # it calls other functions: they may change anything
+    for kind, statement in _walk(action[0]):
+        if kind == "PLpgSQL_stmt_call" or (
+            kind == "PLpgSQL_stmt_perform" and _calls_unknown(interp, _expr(statement.get("expr")))
+        ):
+            # a procedure, or a function neither built in nor the history's (an extension's
+            # create_hypertable): it may change anything; the history's own are in ``effects``
+            return [Effect("*", "*")]
     return effects
+
+
+def _calls_unknown(interp: DdlInterpreter, query: str) -> bool:
+    """Whether a PERFORM's ``query`` may call a function that is neither a built-in nor one
+    of the history's (whose bodies' effects are counted where they are called)."""
+    from schema_audit.sources.function_calls import candidates, may_call_history
+
+    if not may_call_history(interp, query) and interp.model.functions:
+        return False
+    try:
+        parsed = parse_sql(query if query.lstrip()[:6].lower() == "select" else f"SELECT {query}")
+    except pglast.parser.ParseError:
+        return True
+    from schema_audit.sources.ddl.function_schemas import _builtin_names
+
+    for raw in parsed:
+        for call in find_all(raw.stmt, ast.FuncCall):
+            names = [getattr(n, "sval", "") for n in call.funcname or ()]
+            if len(names) == 1 and names[0] in _builtin_names():
+                continue
+            if len(names) == 2 and names[0] == "pg_catalog":
+                continue
+            if not candidates(interp, call):
+                return True
+    return False
 
 
 def _describe(statement: dict) -> str:
