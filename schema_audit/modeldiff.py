@@ -558,8 +558,8 @@ def _diff_function(key: str, a: Function, b: Function, add: _Collector) -> None:
         "argument defaults",
         ", ".join(a.defaults),
         ", ".join(b.defaults),
-        [_expr(d) for d in a.defaults],
-        [_expr(d) for d in b.defaults],
+        [sqlnorm.argument_default(d) for d in a.defaults],
+        [sqlnorm.argument_default(d) for d in b.defaults],
     )
     add(obj, "strictness", _strict(a.strict), _strict(b.strict))
     add(obj, "parallel safety", f"PARALLEL {a.parallel}", f"PARALLEL {b.parallel}")

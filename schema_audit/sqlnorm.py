@@ -850,6 +850,26 @@ def exprs_equal(a: str | None, b: str | None) -> bool:
     return a == b or canonical_expr(a) == canonical_expr(b)  # equal text: no parse needed
 
 
+def is_null_expr(text: str) -> bool:
+    """Whether ``text`` is a NULL, cast or not (``NULL``, ``NULL::uuid[]``)."""
+    if "null" not in text.lower():
+        return False
+    try:
+        stmt = parse_sql(f"SELECT {text}")[0].stmt
+    except Exception:  # noqa: BLE001 - not an expression: not a NULL
+        return False
+    targets = getattr(stmt, "targetList", None) or ()
+    return len(targets) == 1 and _is_null(targets[0].val)
+
+
+def argument_default(text: str) -> str:
+    """A function argument's DEFAULT as compared: PostgreSQL coerces it to the parameter's
+    type, which the signature states, and prints `DEFAULT NULL` as ``NULL::uuid[]``, so a
+    NULL is "NULL" whatever its cast (mckaywrigley/chatbot-ui's `file_ids UUID[] DEFAULT
+    null`)."""
+    return "NULL" if is_null_expr(text) else canonical_expr(text)
+
+
 def normalize_default(text: str | None, column_type: str | None = None) -> str | None:
     """Canonical default; a ``NULL`` default is the same as none.
 

@@ -439,3 +439,33 @@ def test_a_helper_performing_a_built_in_changes_no_schema(make_db: Any, tmp_path
     status = _statically(make_db, tmp_path, "trial16_row_only_helper", folder, sql)
     assert status["tables.accounts.exactly.columns"] == "PASS"
     assert status["tables.audit_log.exactly.columns"] == "PASS"
+
+
+# mckaywrigley/chatbot-ui's form (supabase/migrations): a search function's optional arguments.
+NULL_ARGUMENT_DEFAULTS = {
+    "20240108234545_add_file_items.sql": """
+        create function match_file_items_local (
+          query_embedding real[],
+          match_count int DEFAULT null,
+          file_ids UUID[] DEFAULT null
+        ) returns table (id UUID, similarity float)
+        language plpgsql
+        as $$
+        begin
+          return query select gen_random_uuid(), 0::float limit match_count;
+        end;
+        $$;
+    """,
+}
+
+
+def test_a_null_argument_default_is_null_whatever_its_cast(make_db: Any, tmp_path: Path) -> None:
+    """`file_ids UUID[] DEFAULT null` is stored `NULL::uuid[]` (the parameter's type, which
+    the signature states): the defaults differed both ways (false FAIL). Found on
+    mckaywrigley/chatbot-ui."""
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    for name, text in NULL_ARGUMENT_DEFAULTS.items():
+        (folder / name).write_text(text)
+    sql = "".join(NULL_ARGUMENT_DEFAULTS.values())
+    assert _both_ways(make_db, tmp_path, "trial16_null_arg_defaults", folder, sql) == []

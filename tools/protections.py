@@ -3762,6 +3762,13 @@ PROTECTIONS = [
         'kind == "PLpgSQL_stmt_perform"',
         "tests/test_realworld_trial16.py::test_a_helper_performing_a_built_in_changes_no_schema",
     ),
+    Protection(
+        "null-argument-default-is-null-whatever-its-cast",
+        "schema_audit/sqlnorm.py",
+        '    return "NULL" if is_null_expr(text) else canonical_expr(text)\n',
+        "    return canonical_expr(text)\n",
+        "tests/test_realworld_trial16.py::test_a_null_argument_default_is_null_whatever_its_cast",
+    ),
 ]
 
 

@@ -52,9 +52,11 @@ from schema_audit.sqlspace import folded
 
 
 def same_defaults(wanted: list, actual: list[str]) -> bool:
-    """Argument defaults equal one by one as expressions (``'x'`` = ``'x'::text``)."""
+    """Argument defaults equal one by one as expressions (``'x'`` = ``'x'::text``; a NULL
+    whatever its cast: ``sqlnorm.argument_default``)."""
     return len(wanted) == len(actual) and all(
-        sqlnorm.exprs_equal(str(w), a) for w, a in zip(wanted, actual, strict=True)
+        str(w) == a or sqlnorm.argument_default(str(w)) == sqlnorm.argument_default(a)
+        for w, a in zip(wanted, actual, strict=True)
     )
 
 

@@ -136,15 +136,21 @@ def calls_schema_changing(interp: DdlInterpreter, text: str) -> str | None:
     (a PERFORM's or an EXECUTE's query) calls, or None."""
     if not may_call_history(interp, text):
         return None
+    for statement in query_statements(text) or ():
+        calls = schema_calls(interp, statement)
+        if calls:
+            return calls[0][1].signature
+    return None
+
+
+def query_statements(text: str) -> list[ast.Node] | None:
+    """A PERFORM's or an EXECUTE's query (``f(x)`` or ``SELECT f(x) FROM t``) as parsed
+    statements; None when it does not parse."""
     try:
         parsed = parse_sql(text if text.lstrip()[:6].lower() == "select" else f"SELECT {text}")
     except pglast.parser.ParseError:
         return None
-    for raw in parsed:
-        calls = schema_calls(interp, raw.stmt) if raw.stmt is not None else []
-        if calls:
-            return calls[0][1].signature
-    return None
+    return [raw.stmt for raw in parsed if raw.stmt is not None]
 
 
 def schema_calls(

@@ -778,18 +778,16 @@ def plpgsql_effects(interp: DdlInterpreter, body: str, returns: str) -> list[Eff
 def _calls_unknown(interp: DdlInterpreter, query: str) -> bool:
     """Whether a PERFORM's ``query`` may call a function that is neither a built-in nor one
     of the history's (whose bodies' effects are counted where they are called)."""
-    from schema_audit.sources.function_calls import candidates, may_call_history
+    from schema_audit.sources.ddl.function_schemas import _builtin_names
+    from schema_audit.sources.function_calls import candidates, may_call_history, query_statements
 
     if not may_call_history(interp, query) and interp.model.functions:
         return False
-    try:
-        parsed = parse_sql(query if query.lstrip()[:6].lower() == "select" else f"SELECT {query}")
-    except pglast.parser.ParseError:
+    statements = query_statements(query)
+    if statements is None:
         return True
-    from schema_audit.sources.ddl.function_schemas import _builtin_names
-
-    for raw in parsed:
-        for call in find_all(raw.stmt, ast.FuncCall):
+    for statement in statements:
+        for call in find_all(statement, ast.FuncCall):
             names = [getattr(n, "sval", "") for n in call.funcname or ()]
             if len(names) == 1 and names[0] in _builtin_names():
                 continue
