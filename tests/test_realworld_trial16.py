@@ -469,3 +469,58 @@ def test_a_null_argument_default_is_null_whatever_its_cast(make_db: Any, tmp_pat
         (folder / name).write_text(text)
     sql = "".join(NULL_ARGUMENT_DEFAULTS.values())
     assert _both_ways(make_db, tmp_path, "trial16_null_arg_defaults", folder, sql) == []
+
+
+def test_a_helper_redefined_later_is_read_again(tmp_path: Path) -> None:
+    """Whether a body may change the schema was cached by its text, but it depends on the
+    functions it calls at that point: outer_fn called helper2, which only inserted, then
+    helper2 was redefined to add a constraint; the second call of outer_fn was read as data
+    and `exactly: [unique]` PASSed statically (false PASS; review17's f12)."""
+    folder = _golang_migrate_folder(
+        tmp_path,
+        {
+            "000001_log": """
+                CREATE TABLE accounts (id int PRIMARY KEY, email text);
+                CREATE TABLE log (id int);
+                CREATE FUNCTION helper2(x int) RETURNS int LANGUAGE plpgsql AS $$
+                BEGIN INSERT INTO log VALUES (x); RETURN x; END $$;
+                CREATE FUNCTION outer_fn(x int) RETURNS void LANGUAGE plpgsql AS $$
+                DECLARE v int;
+                BEGIN v := helper2(x); END $$;
+                INSERT INTO accounts VALUES (1, 'a@example.com');
+                SELECT outer_fn(id) FROM accounts;
+                CREATE OR REPLACE FUNCTION helper2(x int) RETURNS int LANGUAGE plpgsql AS $$
+                BEGIN
+                  IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'log_id_key') THEN
+                    ALTER TABLE log ADD CONSTRAINT log_id_key UNIQUE (id);
+                  END IF;
+                  RETURN x;
+                END $$;
+                SELECT outer_fn(id) FROM accounts;
+            """,
+        },
+    )
+    model = json.loads(run_cli("inspect", "--sql", folder).stdout)["model"]
+    reasons = [u["reason"] for u in model["unapplied"] if u["line"] and u["line"] > 17]
+    assert any("SELECT calls public.outer_fn(x integer)" in r for r in reasons), reasons
+
+
+def test_a_data_statements_effects_hold_the_helpers_it_calls() -> None:
+    """A statement named again later as perhaps undone (a transaction the next failure rolls
+    back: `BEGIN; SELECT mk('t_in_tx'); ALTER TABLE missing_table …; COMMIT;`, review17's
+    x17) is judged by its effects, and a SELECT's were none, though the lone call made
+    t_in_tx: it stayed for sure (false PASS). A data statement's effects now hold those of
+    the history's functions it calls."""
+    from schema_audit.pgparse import parse_sql
+    from schema_audit.sources import effects as fx
+    from schema_audit.sources.ddl import DdlInterpreter
+
+    interpreter = DdlInterpreter()
+    interpreter.apply_sql(
+        "CREATE FUNCTION mk(t text) RETURNS void LANGUAGE plpgsql AS $$"
+        " BEGIN EXECUTE format('CREATE TABLE %I (id int)', t); END $$;"
+    )
+    select = parse_sql("SELECT mk('t_in_tx')")[0].stmt
+    assert fx.statement_effects(select, interpreter) != []
+    plain = parse_sql("SELECT lower('x')")[0].stmt
+    assert fx.statement_effects(plain, interpreter) == []

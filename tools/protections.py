@@ -3769,6 +3769,13 @@ PROTECTIONS = [
         "    return canonical_expr(text)\n",
         "tests/test_realworld_trial16.py::test_a_null_argument_default_is_null_whatever_its_cast",
     ),
+    Protection(
+        "data-statement-effects-hold-history-calls",
+        "schema_audit/sources/effects.py",
+        "        return _history_calls(node, resolver)\n",
+        "        return []\n",
+        "tests/test_realworld_trial16.py::test_a_data_statements_effects_hold_the_helpers_it_calls",
+    ),
 ]
 
 

@@ -87,11 +87,23 @@ def statement_effects(node: ast.Node | None, resolver: Resolver) -> list[Effect]
     handler = _HANDLERS.get(type(node).__name__)
     if handler is not None:
         return _dedupe(handler(node, resolver))
-    if isinstance(node, ast.InsertStmt | ast.UpdateStmt | ast.DeleteStmt | ast.CopyStmt):
-        return []  # data: never the schema
-    if isinstance(node, ast.SelectStmt | ast.VariableShowStmt | ast.TransactionStmt):
+    if isinstance(node, ast.InsertStmt | ast.UpdateStmt | ast.DeleteStmt | ast.SelectStmt):
+        # data, unless it calls a function of the history that may change the schema (a
+        # lone `SELECT mk('t')` applied and then perhaps rolled back: what the body made)
+        return _history_calls(node, resolver)
+    if isinstance(node, ast.CopyStmt | ast.VariableShowStmt | ast.TransactionStmt):
         return []
     return [_e("*", "*")]
+
+
+def _history_calls(node: ast.Node, resolver: Resolver) -> list[Effect]:
+    """The effects of the bodies of the history's schema-changing functions ``node`` calls
+    (none when the resolver is not an interpreter with a model)."""
+    if getattr(getattr(resolver, "model", None), "functions", None) is None:
+        return []
+    from schema_audit.sources.function_calls import schema_calls
+
+    return _dedupe(e for _, _, found in schema_calls(resolver, node) for e in found)  # type: ignore[arg-type]
 
 
 def _dedupe(effects: Iterable[Effect]) -> list[Effect]:

@@ -270,10 +270,6 @@ def _arguments_fit(function: Function, call: ast.FuncCall) -> bool:
     return True
 
 
-# (language, returns, body) -> whether the body may change the schema at all: a body that only
-# reads and changes rows (the usual helper, called from many INSERTs) is parsed once. The
-# effects themselves are computed again each time: their targets resolve against the model.
-_MAY_CHANGE: dict[tuple[str, str, str], bool] = {}
 # the functions whose bodies are being read: a body that calls itself (or back) stops there
 _VISITING: set[str] = set()
 
@@ -281,22 +277,16 @@ _VISITING: set[str] = set()
 def body_effects(interp: DdlInterpreter, function: Function) -> list[fx.Effect]:
     """What ``function``'s body may change in the schema: none when it only reads and
     changes rows."""
-    key = (function.language.lower(), function.returns, function.body)
-    if _MAY_CHANGE.get(key) is False:
-        return []
+    # not cached: the answer depends on the history's other functions at this point (a body
+    # calling a helper redefined later: review17); only calls of the history's functions
+    # get here (may_call_history keeps built-in-only statements off this path)
     if function.signature in _VISITING:
         return []  # a body calling itself: what it may change is counted at the outer call
-    outer = not _VISITING
     _VISITING.add(function.signature)
     try:
-        effects = _body_effects(interp, function)
+        return _body_effects(interp, function)
     finally:
         _VISITING.discard(function.signature)
-    if outer:  # an inner body's answer left out the calls back to the outer one: not kept
-        if len(_MAY_CHANGE) > 10_000:
-            _MAY_CHANGE.clear()
-        _MAY_CHANGE[key] = bool(effects)
-    return effects
 
 
 def _body_effects(interp: DdlInterpreter, function: Function) -> list[fx.Effect]:
