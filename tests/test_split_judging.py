@@ -356,6 +356,20 @@ def test_a_cut_is_checked_the_other_way_too(bench, monkeypatch: pytest.MonkeyPat
     assert not split._PLANNED
 
 
+def test_a_cut_with_one_id_twice_is_refused(bench) -> None:  # type: ignore[no-untyped-def]
+    """An id on both sides, or twice on the child's: refused (a loaded spec's ids are unique;
+    a cut or a stamp breaking that would judge two findings of one id apart). review17b."""
+    reqs = load_spec(bench[3]).requirements
+    got = split._prefix(reqs, 0.64)
+    assert got is not None
+    k = got[0]
+    assert split._cut_holds(reqs[k:], reqs[:k])
+    both = [*reqs[k:]]
+    both[1] = dataclasses.replace(both[1], id=reqs[1].id)  # a column's: no one's parent
+    assert not split._cut_holds(both, reqs[:k])
+    assert not split._cut_holds(reqs[k:], [*reqs[:k], reqs[1]])
+
+
 def test_a_stamped_requirement_across_the_prepared_cut_is_not_taken(bench) -> None:  # type: ignore[no-untyped-def]
     """A requirement a selector stamped for a table of the child's side whose parent is
     judged on this side: the prepared cut is not taken (cut and checked as without it); one
