@@ -3581,13 +3581,6 @@ PROTECTIONS = [
         "tests/test_fidelity15_aborted_transaction.py::test_more_statements_postgresql_never_runs_in_a_transaction_block",
     ),
     Protection(
-        "perhaps-undone-call-of-a-history-function-defers-anything",
-        "schema_audit/sources/ddl/interpreter.py",
-        'return [fx.Effect("*", "*")]',
-        "return None",
-        "tests/test_fidelity15_aborted_transaction.py::test_a_call_of_a_history_function_named_as_perhaps_undone_defers_anything",
-    ),
-    Protection(
         "on-error-rollback-undoes-only-the-refused-statement",
         "schema_audit/sources/ddl/interpreter.py",
         'return value.lower() in ("on", "true", "yes", "1", "t", "y")',
@@ -3774,7 +3767,8 @@ PROTECTIONS = [
         "schema_audit/sources/effects.py",
         "        return _history_calls(node, resolver)\n",
         "        return []\n",
-        "tests/test_realworld_trial16.py::test_a_data_statements_effects_hold_the_helpers_it_calls",
+        "tests/test_realworld_trial16.py::test_a_data_statements_effects_hold_the_helpers_it_calls "
+        "tests/test_fidelity15_aborted_transaction.py::test_a_call_of_a_history_function_named_as_perhaps_undone_defers_anything",
     ),
 ]
 

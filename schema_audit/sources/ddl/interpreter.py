@@ -9,7 +9,6 @@ unapplied evidence with file:line, never an exception out of here.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 
 from pglast import ast
@@ -167,7 +166,7 @@ class DdlInterpreter:
             self._stmt = stmt
             if not_applied is not None:  # rolled back, or in a transaction not delimited
                 kind, reason = not_applied
-                self._unapplied(kind, reason, self._held_effects(kind, stmt))
+                self._unapplied(kind, reason, [] if kind in ("data", "error") else None)
                 continue
             parsed = stmt.parsed
             if stmt.psql_meta:
@@ -205,23 +204,6 @@ class DdlInterpreter:
                     and not isinstance(stmt.node, ast.DoStmt)
                 ):
                     self._settle(stmt.node)
-
-    def _held_effects(self, kind: str, stmt: Statement) -> list[fx.Effect] | None:
-        """What a statement of a transaction named as not applied may have changed: nothing
-        when surely rolled back or refused ("data", "error"); for a SELECT calling one of the
-        history's functions, anything (its body may have changed the schema, which the
-        statement's own effects do not show: review17); else its statement's effects."""
-        if kind in ("data", "error"):
-            return []
-        node = stmt.node
-        if kind == "unsupported" and isinstance(node, ast.SelectStmt) and self.model.functions:
-            text = stmt.sql.lower()  # (a name followed by "(": a call, or near enough)
-            if any(
-                re.search(rf"\b{re.escape(f.name.lower())}\s*\(", text)
-                for f in self.model.functions.values()
-            ):
-                return [fx.Effect("*", "*")]
-        return None
 
     def _rolls_back_alone(self, line: int) -> bool:
         """Whether psql undoes only a refused statement at ``line`` of the file being read
