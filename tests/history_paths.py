@@ -7,12 +7,15 @@ histories >= 256 KiB): tests of the readers run both (``read_history(…, ahead)
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from schema_audit.cli import app
 from schema_audit.model import SchemaModel
 from schema_audit.sources import parse_ahead
 from schema_audit.sources.scratch_cluster import find_bindir
@@ -57,3 +60,12 @@ def read_history(history: Path, monkeypatch: pytest.MonkeyPatch, ahead: bool) ->
         else:
             m.setattr(parse_ahead, "wanted", lambda size: False)
         return read_sql(history)[0]
+
+
+def audit_statuses(spec: Path, history: Path) -> dict[str, str]:
+    """Each finding's status of ``audit -f json`` of the static reading of ``history``
+    against ``spec``: the verdicts the transaction tests compare with PostgreSQL's."""
+    result = CliRunner().invoke(
+        app, ["audit", "-f", "json", "-s", str(spec), "--sql", str(history)]
+    )
+    return {f["id"]: f["status"] for f in json.loads(result.stdout)["findings"]}

@@ -14,17 +14,14 @@ real database, in this process and through the parsing child.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
-from history_paths import PATHS, psql_f, read_history, write_history
-from typer.testing import CliRunner
+from history_paths import PATHS, audit_statuses, psql_f, read_history, write_history
 
 from schema_audit.audit.undecided import compare_models
-from schema_audit.cli import app
 from schema_audit.sources import live
 from schema_audit.sources.ddl import interpret
 
@@ -143,10 +140,7 @@ def test_a_refused_statement_aborts_its_transaction(
     assert "cannot run inside a transaction block" in static.unapplied[11].reason
     spec = tmp_path / "spec.yaml"
     spec.write_text(SPEC)
-    result = CliRunner().invoke(
-        app, ["audit", "-f", "json", "-s", str(spec), "--sql", str(history)]
-    )
-    statuses = {f["id"]: f["status"] for f in json.loads(result.stdout)["findings"]}
+    statuses = audit_statuses(spec, history)
     wanted = {
         "tables.syn_before": "FAIL",
         "tables.syn_after": "FAIL",
@@ -193,10 +187,7 @@ def test_a_refusal_the_reading_is_not_sure_of_defers_its_transaction(
         "name: t\ntables:\n  guarded: {}\n"
         "  kept: {privileges: [{roles: [fidelity15_bob], deny: [SELECT]}]}\n"
     )
-    result = CliRunner().invoke(
-        app, ["audit", "-f", "json", "-s", str(spec), "--sql", str(history)]
-    )
-    statuses = {f["id"]: f["status"] for f in json.loads(result.stdout)["findings"]}
+    statuses = audit_statuses(spec, history)
     assert statuses["tables.guarded"] == "DEFERRED"
     assert statuses["tables.kept.privileges.deny_select_0"] == "DEFERRED"
 

@@ -9,17 +9,14 @@ file's end) is neither applied nor dropped: what it names is DEFERRED.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
-from history_paths import PATHS, psql_f, read_history, write_history
+from history_paths import PATHS, audit_statuses, psql_f, read_history, write_history
 from test_resource_limits import _peak_bytes
-from typer.testing import CliRunner
 
 from schema_audit.audit.undecided import compare_models
-from schema_audit.cli import app
 from schema_audit.sources import live
 from schema_audit.sources.ddl import interpret
 
@@ -138,10 +135,7 @@ def test_a_transaction_that_cannot_be_delimited_defers_what_it_names(
     assert "COMMIT PREPARED at history/003_prepared.sql:3" in static.unapplied[3].reason
     spec = tmp_path / "spec.yaml"
     spec.write_text(SPEC)
-    result = CliRunner().invoke(
-        app, ["audit", "-f", "json", "-s", str(spec), "--sql", str(history)]
-    )
-    statuses = {f["id"]: f["status"] for f in json.loads(result.stdout)["findings"]}
+    statuses = audit_statuses(spec, history)
     assert {k: statuses[k] for k in ("tables.s1", "tables.s2", "tables.open_t")} == {
         "tables.s1": "DEFERRED",
         "tables.s2": "DEFERRED",
