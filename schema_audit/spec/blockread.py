@@ -346,7 +346,13 @@ class _Reader:
                 if _SIMPLE_PLAIN(rest) is not None:  # a name, a word: what value() makes of it
                     value = self.plain.get(rest, _UNREAD)
                     if value is _UNREAD:
-                        value = self.plain_value(rest)
+                        # plain_value's string case inline (most of these are new names): a
+                        # letter or '_' first is no indicator, and no resolver may match
+                        if rest[0] not in _RESOLVE_STARTS or _MAY_RESOLVE(rest) is None:
+                            value = self.strings.setdefault(rest, rest)
+                            self.plain[value] = value
+                        else:
+                            value = self.plain_value(rest)
                     return (at, item_at, key, key_at, _PLAIN, (value, rest), nodes + 1)
                 kind, payload, value_nodes = self.value(line, common.start(5))
                 return (at, item_at, key, key_at, kind, payload, nodes + value_nodes)
@@ -418,8 +424,13 @@ class _Reader:
         here: list[int] = []  # the open collection's positions
         spots: dict[Path_, tuple[Any, list[int]]] = {(): (root, here)}
         n = len(lines)
-        parsed = self.parsed  # a spec repeats most of its lines
+        # each distinct line read once (a spec repeats most of its lines), then every line's
+        # reading looked up in C: the loop below indexes a list instead of asking a dict
+        parsed = self.parsed = dict.fromkeys(lines)
         reader = self.line
+        for text in parsed:
+            parsed[text] = reader(text)
+        got_at = list(map(parsed.__getitem__, lines))
         i = 0
         while i < n:  # the first line with content is the root mapping's first key
             stripped = lines[i].lstrip(" ")
@@ -443,64 +454,75 @@ class _Reader:
         pending: str | None = None  # a key read whose value is on the next lines (or null)
         max_depth = self.max_depth
         while i < n:
-            line = lines[i]
-            got = parsed.get(line)
-            if got is None:
-                got = parsed[line] = reader(line)
-            at, item_at, key, key_at, kind, payload, line_nodes = got
+            at, item_at, key, key_at, kind, payload, line_nodes = got_at[i]
             if kind <= _COMMENT:
                 i += 1
                 continue
             if kind == _BAD:
                 raise _Outside
             nodes += line_nodes
-            dash = item_at >= 0
-            if pending is not None:
-                if at > indent or (at == indent and dash):
-                    child: Any = [] if dash else {}
-                    nodes += 1
-                    if depth + 1 > max_depth:
+            # most lines are the next key of the open mapping, at its indentation (a line
+            # without a dash always has a key): none of the checks below can apply
+            if pending is not None or at != indent or item_at >= 0 or not is_map:
+                dash = item_at >= 0
+                if pending is not None:
+                    if at > indent or (at == indent and dash):
+                        child: Any = [] if dash else {}
+                        nodes += 1
+                        if depth + 1 > max_depth:
+                            raise _Outside
+                        child_path = (*path, pending)
+                        data[pending] = child
+                        stack.append((data, is_map, indent, path, depth, indentless, here))
+                        indentless = at == indent
+                        data, is_map, indent, path, depth = (
+                            child,
+                            not dash,
+                            at,
+                            child_path,
+                            depth + 1,
+                        )
+                        here = []
+                        spots[child_path] = (child, here)
+                    else:
+                        data[pending] = None
+                        nodes += 1
+                    pending = None
+                while at < indent:
+                    if not stack:
                         raise _Outside
-                    child_path = (*path, pending)
-                    data[pending] = child
-                    stack.append((data, is_map, indent, path, depth, indentless, here))
-                    indentless = at == indent
-                    data, is_map, indent, path, depth = child, not dash, at, child_path, depth + 1
-                    here = []
-                    spots[child_path] = (child, here)
+                    data, is_map, indent, path, depth, indentless, here = stack.pop()
+                if at != indent:
+                    raise _Outside  # more indented than its collection: left to the previous way
+                if is_map:
+                    if dash:
+                        raise _Outside
+                elif not dash:
+                    if not indentless:
+                        raise _Outside
+                    data, is_map, indent, path, depth, indentless, here = stack.pop()
                 else:
-                    data[pending] = None
-                    nodes += 1
-                pending = None
-            while at < indent:
-                if not stack:
-                    raise _Outside
-                data, is_map, indent, path, depth, indentless, here = stack.pop()
-            if at != indent:
-                raise _Outside  # more indented than its collection: left to the previous way
-            if is_map:
-                if dash:
-                    raise _Outside
-            elif not dash:
-                if not indentless:
-                    raise _Outside
-                data, is_map, indent, path, depth, indentless, here = stack.pop()
-            else:
-                here.append((i << 32) | item_at)
-                if key is None:
-                    slot: Any = len(data)
-                    data.append(None)
-                else:  # a mapping in the item, its first key on the dash's line
-                    if depth + 1 > max_depth:
-                        raise _Outside
-                    item_path = (*path, len(data))
-                    child = {}
-                    data.append(child)
-                    stack.append((data, is_map, indent, path, depth, indentless, here))
-                    data, is_map, indent, path, depth = child, True, item_at, item_path, depth + 1
-                    indentless = False
-                    here = []
-                    spots[item_path] = (child, here)
+                    here.append((i << 32) | item_at)
+                    if key is None:
+                        slot: Any = len(data)
+                        data.append(None)
+                    else:  # a mapping in the item, its first key on the dash's line
+                        if depth + 1 > max_depth:
+                            raise _Outside
+                        item_path = (*path, len(data))
+                        child = {}
+                        data.append(child)
+                        stack.append((data, is_map, indent, path, depth, indentless, here))
+                        data, is_map, indent, path, depth = (
+                            child,
+                            True,
+                            item_at,
+                            item_path,
+                            depth + 1,
+                        )
+                        indentless = False
+                        here = []
+                        spots[item_path] = (child, here)
             if key is not None:
                 if key in data or (not path and key in LITERAL_KEYS):
                     raise _Outside  # a duplicate (worded by the previous way), vars:, extends:
@@ -522,9 +544,7 @@ class _Reader:
             elif kind == _PLAIN:
                 value, text = payload
                 if i < n:  # the next line may continue it: only if more indented (or blank)
-                    after = parsed.get(lines[i])
-                    if after is None:
-                        after = parsed[lines[i]] = reader(lines[i])
+                    after = got_at[i]
                     if after[4] == _BLANK or (after[4] != _COMMENT and after[0] > indent):
                         text, i = _plain_lines(lines, i, indent, text)
                         if text is not payload[1]:  # continued on the next lines
