@@ -965,17 +965,31 @@ class _Builder:
             ):
                 named = item.get("name")
                 label = named or self.shape_label(kind, item, index)
-                put(
-                    f"{base}.{section}.{label}",
-                    kind,
-                    (*section_path, index),
-                    item,
-                    schema,
-                    name,
-                    named,
-                    table,
-                    item_raw,
-                )
+                rid = f"{base}.{section}.{label}"
+                # put()'s common case inline, as for the columns (the other fifth of init's
+                # requirements: indexes, checks, policies, triggers, privileges …)
+                if type(item_raw) is int and rid not in ids and _OWN_KEYS.isdisjoint(item):
+                    ids[rid] = item_raw
+                    append(
+                        Requirement(
+                            rid,
+                            kind,
+                            schema,
+                            name,
+                            named,
+                            severity,
+                            category,
+                            item,
+                            item_raw,
+                            None,
+                            None,
+                            table_id,
+                            [],
+                            prefix,
+                        )
+                    )
+                    continue
+                put(rid, kind, (*section_path, index), item, schema, name, named, table, item_raw)
         if props.get("rls") is not None:
             self.add(f"{base}.rls", "rls", (*path, "rls"), props["rls"], name=None, **common)
         exactly = props.get("exactly")
@@ -985,18 +999,32 @@ class _Builder:
         # no ``exactly:`` of its own: its position is the table's (Located.where's nearest
         # ancestor), known already when the reader kept it
         exactly_raw = raw if "exactly" not in props else None
+        allow = props.get("allow") or []
         for kind in exactly or []:
-            put(
-                f"{base}.exactly.{kind}",
-                "strict",
-                exactly_path,
-                {"what": kind, "allow": list(props.get("allow") or [])},
-                schema,
-                name,
-                kind,
-                table,
-                exactly_raw,
-            )
+            rid = f"{base}.exactly.{kind}"
+            strict = {"what": kind, "allow": list(allow)}
+            if type(exactly_raw) is int and rid not in ids:  # put()'s common case inline
+                ids[rid] = exactly_raw
+                append(
+                    Requirement(
+                        rid,
+                        "strict",
+                        schema,
+                        name,
+                        kind,
+                        severity,
+                        category,
+                        strict,
+                        exactly_raw,
+                        None,
+                        None,
+                        table_id,
+                        [],
+                        prefix,
+                    )
+                )
+                continue
+            put(rid, "strict", exactly_path, strict, schema, name, kind, table, exactly_raw)
 
     def view(self, section: str, kind: str, key: str, props: dict[str, Any]) -> None:
         schema, name = self.split_name(key, props)

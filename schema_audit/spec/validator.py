@@ -274,8 +274,13 @@ def _object(
         return True
 
     seen: dict[int, Any] = {}
+    # the mappings found valid as additionalProperties values, as ``seen``: init's columns
+    # mapping gives each column's shared flow mapping to ``extra`` (an anyOf of the column
+    # schema and null), two calls per column before its own memo answered
+    extra_seen: dict[int, Any] = {}
     if memos is not None:
         memos.append(seen)
+        memos.append(extra_seen)
 
     def named_only(value: Any) -> bool:  # no patternProperties: the common shape, no loop
         if not isinstance(value, dict):
@@ -288,8 +293,11 @@ def _object(
             if known is not None:
                 if not known(item):
                     return False
-            elif not open_ended and not extra(item):
-                return False
+            elif not open_ended and id(item) not in extra_seen:
+                if not extra(item):
+                    return False
+                if type(item) is dict:
+                    extra_seen[id(item)] = item
         seen[id(value)] = value
         return True
 
