@@ -322,20 +322,24 @@ class _Reader:
         """What a line says whatever its place: ``(column, item column or -1, key, key
         column, kind, payload, nodes)``; a line outside the shape read here is ``_BAD``
         (the document then falls back, unless the line continues a multi-line scalar)."""
-        stripped = line.lstrip(" ")
-        if not stripped:
-            return _BLANK_LINE
-        at = len(line) - len(stripped)
-        if stripped[0] == "#":
-            return (at, -1, None, -1, _COMMENT, None, 0)
-        if at == 0 and (stripped.startswith(("---", "...")) or stripped[0] == "%"):
-            return (at, -1, None, -1, _BAD, None, 0)
+        # `[- ]name:` and what follows: most lines (neither blank, a comment nor a marker)
+        common = _COMMON_LINE(line)
+        if common is not None:
+            at = common.end(1)
+        else:
+            stripped = line.lstrip(" ")
+            if not stripped:
+                return _BLANK_LINE
+            at = len(line) - len(stripped)
+            if stripped[0] == "#":
+                return (at, -1, None, -1, _COMMENT, None, 0)
+            if at == 0 and (stripped.startswith(("---", "...")) or stripped[0] == "%"):
+                return (at, -1, None, -1, _BAD, None, 0)
         key: str | None
         try:
-            common = _COMMON_LINE(line)
-            if common is not None:  # `[- ]name:` and what follows: most lines
+            if common is not None:
                 dashed, key_text, rest = common.group(2, 3, 5)
-                key = self.key_of(key_text, False)
+                key = self.keys.get(key_text) or self.key_of(key_text, False)
                 if dashed is None:
                     item_at, key_at, nodes = -1, at, 1
                 else:
@@ -347,7 +351,8 @@ class _Reader:
                     value = self.plain.get(rest, _UNREAD)
                     if value is _UNREAD:
                         # plain_value's string case inline (most of these are new names): a
-                        # letter or '_' first is no indicator, and no resolver may match
+                        # letter or '_' first is no indicator; a text no resolver may match
+                        # is a string
                         if rest[0] not in _RESOLVE_STARTS or _MAY_RESOLVE(rest) is None:
                             value = self.strings.setdefault(rest, rest)
                             self.plain[value] = value
@@ -426,11 +431,12 @@ class _Reader:
         n = len(lines)
         # each distinct line read once (a spec repeats most of its lines), then every line's
         # reading looked up in C: the loop below indexes a list instead of asking a dict
-        parsed = self.parsed = dict.fromkeys(lines)
+        parsed: dict[str, Any] = dict.fromkeys(lines)
         reader = self.line
         for text in parsed:
             parsed[text] = reader(text)
-        got_at = list(map(parsed.__getitem__, lines))
+        self.parsed = parsed
+        got_at: list[tuple[Any, ...]] = list(map(parsed.__getitem__, lines))
         i = 0
         while i < n:  # the first line with content is the root mapping's first key
             stripped = lines[i].lstrip(" ")
