@@ -966,29 +966,6 @@ class _Builder:
                 named = item.get("name")
                 label = named or self.shape_label(kind, item, index)
                 rid = f"{base}.{section}.{label}"
-                # put()'s common case inline, as for the columns (the other fifth of init's
-                # requirements: indexes, checks, policies, triggers, privileges …)
-                if type(item_raw) is int and rid not in ids and _OWN_KEYS.isdisjoint(item):
-                    ids[rid] = item_raw
-                    append(
-                        Requirement(
-                            rid,
-                            kind,
-                            schema,
-                            name,
-                            named,
-                            severity,
-                            category,
-                            item,
-                            item_raw,
-                            None,
-                            None,
-                            table_id,
-                            [],
-                            prefix,
-                        )
-                    )
-                    continue
                 put(rid, kind, (*section_path, index), item, schema, name, named, table, item_raw)
         if props.get("rls") is not None:
             self.add(f"{base}.rls", "rls", (*path, "rls"), props["rls"], name=None, **common)
