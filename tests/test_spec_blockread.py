@@ -540,3 +540,24 @@ def test_a_repeated_one_line_mapping_is_one_mapping_checked_once(tmp_path: Path)
         {"type": "bigint", "nullable": False},
         {"type": "bigint", "nullable": True},
     ]
+
+
+def test_a_line_the_reader_never_reaches_cannot_fail_the_document(tmp_path: Path) -> None:
+    """The reader reads each distinct line ahead of its loop (eighteenth session); a
+    multi-line quoted scalar's continuation line is never read as a line of its own, so
+    whatever reading it ahead raises (here the flow reader's recursion on 1,500 nested
+    brackets) must leave the document as it was: read, not an internal error."""
+    spec = tmp_path / "spec.yaml"
+    nested = "[" * 1500 + "x" + "]" * 1500
+    spec.write_text(
+        "spec_version: 1\nname: x\ntables:\n  t:\n"
+        f"    description: 'start\n      k: {nested}\n      end'\n"
+        "    columns:\n      id: {type: bigint}\n"
+    )
+    text = spec.read_text()
+    block = read_block(text, "spec.yaml", LIMIT_NODES, LIMIT_DEPTH)
+    assert block is not None
+    assert block.data["tables"]["t"]["description"] == f"start k: {nested} end"
+    assert _agrees(text) and _builds_the_same(text)
+    result = CliRunner().invoke(app, ["validate-spec", str(spec)])
+    assert result.exit_code == 0, result.output

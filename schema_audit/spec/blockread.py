@@ -434,9 +434,15 @@ class _Reader:
         parsed: dict[str, Any] = dict.fromkeys(lines)
         reader = self.line
         for text in parsed:
-            parsed[text] = reader(text)
+            try:
+                parsed[text] = reader(text)
+            except Exception:
+                # a line the loop may never read as a line of its own (a multi-line
+                # scalar's continuation, a block scalar's text) must not fail the document
+                # here: the loop reads it again where it reaches it, and raises there
+                parsed[text] = None
         self.parsed = parsed
-        got_at: list[tuple[Any, ...]] = list(map(parsed.__getitem__, lines))
+        got_at: list[tuple[Any, ...] | None] = list(map(parsed.__getitem__, lines))
         i = 0
         while i < n:  # the first line with content is the root mapping's first key
             stripped = lines[i].lstrip(" ")
@@ -460,7 +466,10 @@ class _Reader:
         pending: str | None = None  # a key read whose value is on the next lines (or null)
         max_depth = self.max_depth
         while i < n:
-            at, item_at, key, key_at, kind, payload, line_nodes = got_at[i]
+            got = got_at[i]
+            if got is None:  # its reading ahead raised: read it now, as the loop always did
+                got = reader(lines[i])
+            at, item_at, key, key_at, kind, payload, line_nodes = got
             if kind <= _COMMENT:
                 i += 1
                 continue
@@ -551,6 +560,8 @@ class _Reader:
                 value, text = payload
                 if i < n:  # the next line may continue it: only if more indented (or blank)
                     after = got_at[i]
+                    if after is None:
+                        after = reader(lines[i])
                     if after[4] == _BLANK or (after[4] != _COMMENT and after[0] > indent):
                         text, i = _plain_lines(lines, i, indent, text)
                         if text is not payload[1]:  # continued on the next lines
