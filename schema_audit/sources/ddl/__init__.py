@@ -28,37 +28,25 @@ family module registered with ``@handles(ast.SomeStmt)``:
   REVOKE, ALTER DEFAULT PRIVILEGES), ``comments``
 - ``drops``: DROP, one small function per object type (ObjectType)
 - ``nodes``: small readers of pglast nodes shared by the families; ``errors``: ApplyError
+
+The package itself imports nothing: its names below are loaded when first asked for, and
+``interpreter`` imports the families (whoever can make an interpreter has every handler).
+Why: the parsing child of a long history (``parse_ahead``, forked as the command line is
+read) needs only the plain-data readers (``fast``) of this package; importing every family
+before the fork (≈ 0.03 CPU s) delayed the child, whose end is the read's.
 """
 
 from __future__ import annotations
 
-# Importing the family modules registers their handlers (order does not matter: one type,
-# one handler, checked by the registry).
-from schema_audit.sources.ddl import (  # noqa: F401
-    alter_table,
-    comments,
-    domains,
-    drops,
-    indexes,
-    moves,
-    policies,
-    privileges,
-    renames,
-    roles,
-    routines,
-    rules,
-    schemas,
-    sequences,
-    session,
-    tables,
-    triggers,
-    views,
-)
-from schema_audit.sources.ddl.errors import ApplyError
-from schema_audit.sources.ddl.interpreter import MAX_SQL_EVIDENCE, DdlInterpreter, interpret
-from schema_audit.sources.ddl.renames import rename_column_in_expr
-from schema_audit.sources.ddl.tables import make_seq_name
-from schema_audit.sources.statements import Statement, split_statements
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from schema_audit.sources.ddl.errors import ApplyError
+    from schema_audit.sources.ddl.interpreter import MAX_SQL_EVIDENCE, DdlInterpreter, interpret
+    from schema_audit.sources.ddl.renames import rename_column_in_expr
+    from schema_audit.sources.ddl.tables import make_seq_name
+    from schema_audit.sources.statements import Statement, split_statements
 
 __all__ = [
     "MAX_SQL_EVIDENCE",
@@ -70,3 +58,26 @@ __all__ = [
     "rename_column_in_expr",
     "split_statements",
 ]
+
+# each name of ``__all__``: the module it is loaded from when first asked for
+_HOMES = {
+    "MAX_SQL_EVIDENCE": "schema_audit.sources.ddl.interpreter",
+    "ApplyError": "schema_audit.sources.ddl.errors",
+    "DdlInterpreter": "schema_audit.sources.ddl.interpreter",
+    "Statement": "schema_audit.sources.statements",
+    "interpret": "schema_audit.sources.ddl.interpreter",
+    "make_seq_name": "schema_audit.sources.ddl.tables",
+    "rename_column_in_expr": "schema_audit.sources.ddl.renames",
+    "split_statements": "schema_audit.sources.statements",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """A name of ``__all__``, imported from its module now (PEP 562); a submodule's name is
+    not one: Python's import then loads the submodule."""
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value

@@ -507,3 +507,8 @@ class DdlInterpreter:
             if key in (self.model.views if views else self.model.tables):
                 return schema
         return self.search_path[0] if self.search_path else "public"
+
+
+# every family's handlers registered (``families``): here rather than in the package, which
+# the parsing child imports for its plain-data readers alone (``sources.ddl``'s docstring)
+from schema_audit.sources.ddl import families  # noqa: E402, F401
