@@ -16,8 +16,9 @@ machinery. Linting is ``lint_migrations`` (the CLI's ``lint-migrations``): the n
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
+
+from schema_audit import lazynames
 
 __version__ = "0.2.0"
 
@@ -55,9 +56,4 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'schema_audit' has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value
-    return value
+    return lazynames.load(globals(), _HOMES, name)

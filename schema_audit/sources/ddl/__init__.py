@@ -38,8 +38,9 @@ before the fork (≈ 0.03 CPU s) delayed the child, whose end is the read's.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
+
+from schema_audit import lazynames
 
 if TYPE_CHECKING:
     from schema_audit.sources.ddl.errors import ApplyError
@@ -73,11 +74,5 @@ _HOMES = {
 
 
 def __getattr__(name: str) -> Any:
-    """A name of ``__all__``, imported from its module now (PEP 562); a submodule's name is
-    not one: Python's import then loads the submodule."""
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value
-    return value
+    """A name of ``__all__``, imported from its module now (``lazynames``)."""
+    return lazynames.load(globals(), _HOMES, name)
