@@ -690,20 +690,21 @@ def _create_policy(interp: DdlInterpreter, read: tuple, nodes: _Lazy) -> Callabl
 
 
 def _may_cast(facts: _Facts | None, table: Table) -> bool:
-    """Whether PostgreSQL may store a ``::numeric`` cast on a column in a policy's expression
-    (``facts``: :func:`_facts`): it holds a numeric literal or cast (``_numeric``), or names
-    both an integer and a numeric column of the table (the integer one is promoted where they
-    meet). A literal's cast alone is not one: the canonical forms drop it."""
+    """Whether PostgreSQL may store a cast in a policy's or an index predicate's expression
+    (``facts``: :func:`_facts`): it holds a numeric literal or cast (``_numeric``), names both
+    an integer and a numeric column of the table (the integer one is promoted where they
+    meet), or names a float or an interval column: an integer meeting one, a literal too, is
+    cast to double precision (``(f > (0)::double precision)``; the tree handler writes that
+    cast, ``implicit._to_float8``, and the model is the tree handler's byte for byte)."""
     if facts is None:
         return False
     _, numeric_literal, names = facts
     if numeric_literal or _names_citext(names, table):
         return True  # (citext: the tree handler qualifies its operators, implicit.py)
     types = {column.type for column in map(table.columns.get, names) if column}
-    # (an integer meeting a float or an interval is cast to double precision)
-    numeric = any(
-        type_.split("(")[0] == "numeric" or type_.startswith(_FLOAT_OR_INTERVAL) for type_ in types
-    )
+    if any(type_.startswith(_FLOAT_OR_INTERVAL) for type_ in types):
+        return True
+    numeric = any(type_.split("(")[0] == "numeric" for type_ in types)
     return numeric and not types.isdisjoint(INTEGER_TYPES)
 
 
