@@ -468,13 +468,15 @@ def test_a_partial_index_where_an_integer_meets_a_numeric_column_is_the_catalogs
     assert [k.expression for k in indexes["fm_ie"].keys] == ["CAST(x AS numeric) + y", "x + z"]
 
 
-# An integer meeting a float column, a literal too, is cast to double precision: PostgreSQL 15
-# stores ``(f > (0)::double precision)``, ``(r = ('-1'::integer)::double precision)`` and the
-# index's ``WHERE (f > (0)::double precision)``; the tree handler writes those casts
+# An integer or a numeric meeting a float column, a literal too, is cast to double precision:
+# PostgreSQL 15 stores ``(f > (0)::double precision)``, ``(r = ('-1'::integer)::double
+# precision)``, ``(f > (n)::double precision)`` and the index's ``WHERE (f > (0)::double
+# precision)``; the tree handler writes those casts
 FLOAT_LITERALS = """
-CREATE TABLE fl (f double precision, r real, i int);
+CREATE TABLE fl (f double precision, r real, i int, n numeric);
 CREATE POLICY fl_p ON fl USING (f > 0) WITH CHECK (r = -1);
 CREATE POLICY fl_q ON fl USING (i > 0);
+CREATE POLICY fl_n ON fl USING (f > n);
 CREATE INDEX fl_ix ON fl (i) WHERE f > 0;
 CREATE INDEX fl_iy ON fl (i) WHERE i > 0;
 """
@@ -485,8 +487,10 @@ def test_an_integer_literal_meeting_a_float_column_is_read_as_the_tree_handler_r
 ) -> None:
     """The plain-data reader took ``f > 0`` on a float column and wrote it without the cast
     the tree handler writes (a model other than the tree handler's: the drawn statements of
-    ``test_drawn_statements_read_the_same_from_plain_data`` found it); a float or an interval
-    column in a policy or an index predicate is now the tree handler's, as PostgreSQL stores it."""
+    ``test_drawn_statements_read_the_same_from_plain_data`` found it), and ``f > n`` against a
+    numeric column without the cast PostgreSQL stores on ``n`` (a false FAIL of the policy
+    against the catalog's); a float or an interval column in a policy or an index predicate is
+    now the tree handler's, as PostgreSQL stores it."""
     shipped, trees, read = _read_both(FLOAT_LITERALS, monkeypatch)
     assert shipped == trees
     assert read["CreatePolicyStmt"] == 1, read  # fl_q: an integer column alone
@@ -495,6 +499,7 @@ def test_an_integer_literal_meeting_a_float_column_is_read_as_the_tree_handler_r
     table = static.tables["public.fl"]
     assert table.policies["fl_p"].using == "f > CAST(0 AS float8)"
     assert table.indexes["fl_ix"].where == "f > CAST(0 AS float8)"
+    assert table.policies["fl_n"].using == "f > CAST(n AS float8)"
     live_model, _ = _live_and_dump(pg_server, tmp_path, "fast_floats", "SELECT 1", FLOAT_LITERALS)
     assert_same(live_model, static)
 

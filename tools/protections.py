@@ -983,6 +983,13 @@ PROTECTIONS = [
         " tests/test_ddl_fast.py::test_every_sql_fixture_reads_the_same_from_plain_data",
     ),
     Protection(
+        "fast-float-column-predicate-is-the-tree-handlers",
+        "schema_audit/sources/ddl/fast.py",
+        "    if any(type_.startswith(_FLOAT_OR_INTERVAL) for type_ in types):\n        return True",
+        "    if False:\n        return True",
+        "tests/test_ddl_fast.py::test_an_integer_literal_meeting_a_float_column_is_read_as_the_tree_handler_reads_it",
+    ),
+    Protection(
         "quote-ident-bare-first-character",
         "schema_audit/model.py",
         '_BARE = re.compile(r"[a-z_][a-z0-9_]*")',
