@@ -3777,6 +3777,34 @@ PROTECTIONS = [
         "tests/test_realworld_trial16.py::test_a_data_statements_effects_hold_the_helpers_it_calls "
         "tests/test_fidelity15_aborted_transaction.py::test_a_call_of_a_history_function_named_as_perhaps_undone_defers_anything",
     ),
+    Protection(
+        "new-enum-value-used-before-commit-is-a-sure-refusal",
+        "schema_audit/sources/ddl/transactions.py",
+        "            sure.setdefault(i, why)\n",
+        "            pass\n",
+        "tests/test_fidelity16_enum_value_in_transaction.py",
+    ),
+    Protection(
+        "new-enum-value-perhaps-used-before-commit-defers-the-transaction",
+        "schema_audit/sources/ddl/transactions.py",
+        "maybe = min((i for i, (certain, _) in uses.items() if not certain), default=None)",
+        "maybe = None",
+        "tests/test_fidelity16_enum_value_in_transaction.py",
+    ),
+    Protection(
+        "new-enum-value-cast-to-its-type-is-a-use",
+        "schema_audit/sources/ddl/enum_commit.py",
+        "any(_cast_of(c, names, label) for c in casts)",
+        "False",
+        "tests/test_fidelity16_enum_value_in_transaction.py",
+    ),
+    Protection(
+        "new-enum-value-as-a-column-default-is-a-use",
+        "schema_audit/sources/ddl/enum_commit.py",
+        "any(_default_of(c, names, label) for c in columns)",
+        "False",
+        "tests/test_fidelity16_enum_value_in_transaction.py",
+    ),
 ]
 
 

@@ -36,6 +36,7 @@ from pglast.enums import TransactionStmtKind as K
 
 from schema_audit.model import UnappliedStatement
 from schema_audit.pgparse import parse_lazily
+from schema_audit.sources.ddl.enum_commit import new_value_uses
 from schema_audit.sources.psqlvars import unknown_psql_variables
 from schema_audit.sources.statements import Statement, node_of
 
@@ -187,8 +188,9 @@ def _committed(
     aborts the transaction, every later one is ignored ("current transaction is aborted")
     and the COMMIT rolls back (PostgreSQL 15, psql -f): nothing of it stays.
 
-    A refusal is sure only when the text decides it: a statement that does not parse, or
-    one PostgreSQL never runs inside a transaction block (:func:`outside_only`). Then the
+    A refusal is sure only when the text decides it: a statement that does not parse, one
+    PostgreSQL never runs inside a transaction block (:func:`outside_only`), or a use of an
+    enum value the transaction added (``enum_commit``: a possible use defers it all). Then the
     whole transaction is left out, before anything is applied. A refusal the reading makes
     while applying (a missing table, a DO block's guard raising) may come from what the
     reading cannot see (an extension's table, the cluster's roles: review17): the earlier
@@ -201,7 +203,20 @@ def _committed(
     ON_ERROR_STOP, and in every runner that wraps a file in a transaction, the transaction
     is undone as here.)"""
     sure = {i: why for i, s in enumerate(held) if (why := _sure_refusal(s)) is not None}
+    uses = new_value_uses(held, _parsed, at)  # (a new enum value used before the COMMIT)
+    for i, (certain, why) in uses.items():
+        if certain:
+            sure.setdefault(i, why)
     broken = min(sure, default=None)
+    maybe = min((i for i, (certain, _) in uses.items() if not certain), default=None)
+    if (
+        maybe is not None
+        and (broken is None or maybe < broken)
+        and not (alone is not None and alone(held[maybe].line))
+    ):
+        why = f"perhaps aborted: the statement at {at(held[maybe])} {uses[maybe][1]}"
+        yield from _deferred(held, why)
+        return
     if broken is not None and not (alone is not None and alone(held[broken].line)):
         cause = _aborted(at(held[broken]))
         for i, s in enumerate(held):
@@ -215,6 +230,9 @@ def _committed(
     for i, s in enumerate(held):
         if sure.get(i):  # ON_ERROR_ROLLBACK on: refused alone
             yield s, ("error", sure[i])
+            continue
+        if i in uses:  # (ON_ERROR_ROLLBACK on: perhaps refused alone)
+            yield _parsed(s), ("unsupported", f"perhaps refused: it {uses[i][1]}")
             continue
         seen, where = len(unapplied) if unapplied is not None else 0, at(s)
         yield _parsed(s), None  # (a light one parsed again, not kept: memory per statement)
