@@ -92,8 +92,8 @@ PROTECTIONS = [
     Protection(
         "one-statement-at-a-time",
         "schema_audit/sources/ddl/interpreter.py",
-        "statements, file, line - 1, blind, unapplied, self._rolls_back_alone, self._wrapped",
-        "list(statements), file, line - 1, blind, unapplied, self._rolls_back_alone, self._wrapped",
+        "held = transactions(\n            statements,\n",
+        "held = transactions(\n            list(statements),\n",
         "tests/test_resource_limits.py",
     ),
     Protection(
@@ -3804,6 +3804,20 @@ PROTECTIONS = [
         "any(_default_of(c, names, label) for c in columns)",
         "False",
         "tests/test_fidelity16_enum_value_in_transaction.py",
+    ),
+    Protection(
+        "reindex-of-a-partitioned-relation-refused-in-a-transaction",
+        "schema_audit/sources/ddl/transactions.py",
+        "if partitioned is not None and partitioned(node):",
+        "if False:",
+        "tests/test_fidelity16_reindex_partitioned.py",
+    ),
+    Protection(
+        "reindex-index-of-a-partitioned-table-is-partitioned",
+        "schema_audit/sources/ddl/transactions.py",
+        'return home is not None and getattr(home[0], "kind", None) == "partitioned"',
+        "return False",
+        "tests/test_fidelity16_reindex_partitioned.py",
     ),
 ]
 

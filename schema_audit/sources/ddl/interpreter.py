@@ -32,7 +32,7 @@ from schema_audit.sources.ddl.fast import apply_fast
 from schema_audit.sources.ddl.newer_syntax import refuse_newer_syntax
 from schema_audit.sources.ddl.privileges import BUILTIN_DEFAULTS
 from schema_audit.sources.ddl.registry import handler_for
-from schema_audit.sources.ddl.transactions import transactions
+from schema_audit.sources.ddl.transactions import reindexes_partitioned, transactions
 from schema_audit.sources.psqlinclude import Includes, is_include
 from schema_audit.sources.psqlvars import unknown_psql_variables
 from schema_audit.sources.statements import Statement, split_statements
@@ -157,7 +157,14 @@ class DdlInterpreter:
         blind = self.model.blind_spots
         unapplied = self.model.unapplied
         held = transactions(
-            statements, file, line - 1, blind, unapplied, self._rolls_back_alone, self._wrapped
+            statements,
+            file,
+            line - 1,
+            blind,
+            unapplied,
+            self._rolls_back_alone,
+            self._wrapped,
+            lambda node: reindexes_partitioned(self, node),
         )
         for stmt, not_applied in held:
             if on_line is not None:

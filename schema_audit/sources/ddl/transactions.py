@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from pglast import ast
 from pglast.enums import DiscardMode
@@ -39,6 +40,9 @@ from schema_audit.pgparse import parse_lazily
 from schema_audit.sources.ddl.enum_commit import new_value_uses
 from schema_audit.sources.psqlvars import unknown_psql_variables
 from schema_audit.sources.statements import Statement, node_of
+
+if TYPE_CHECKING:
+    from schema_audit.sources.ddl.interpreter import DdlInterpreter
 
 # the first word of every transaction-control statement (a cheap test before the tree)
 _CONTROL = re.compile(r"(?i)(?:begin|start|commit|end|rollback|abort|savepoint|release|prepare)\b")
@@ -72,6 +76,7 @@ def transactions(
     unapplied: list[UnappliedStatement] | None = None,
     alone: Callable[[int], bool] | None = None,
     wraps: Callable[[], bool] | None = None,
+    partitioned: Callable[[ast.ReindexStmt], bool] | None = None,
 ) -> Iterator[Disposition]:
     """Each statement of one file with what to do with it (module docstring). ``where``:
     the file's name for reasons; ``offset``: added to a statement's line for them;
@@ -83,7 +88,10 @@ def transactions(
     ``wraps()``: whether the file's runner applies it in one transaction of its own
     (runner_transactions.in_one_transaction), asked only where it changes the reading: a
     ROLLBACK after statements the file ran before its BEGIN (the runner undoes those too:
-    named, DEFERRED), a transaction still open at the file's end (the runner commits it)."""
+    named, DEFERRED), a transaction still open at the file's end (the runner commits it);
+    ``partitioned(reindex)``: whether a REINDEX TABLE / INDEX names a partitioned table or
+    index of the model as it is before the transaction (PostgreSQL refuses those in a
+    transaction block)."""
     held: list[Statement] = []
     opened: Statement | None = None
     unsure: tuple[Statement, str] | None = None  # its first ROLLBACK TO SAVEPOINT …, named
@@ -138,12 +146,12 @@ def transactions(
             )
             yield from _deferred(held, why)
         else:
-            yield from _committed(held, unapplied, at, alone)
+            yield from _committed(held, unapplied, at, alone, partitioned)
         opened, held, before, past = None, [], [], False
         if node.chain:  # COMMIT / ROLLBACK AND CHAIN: the next transaction starts at once
             opened, held, unsure = stmt, [], None
     if opened is not None and unsure is None and wraps is not None and wraps():
-        yield from _committed(held, unapplied, at, alone)  # the runner's COMMIT ends it
+        yield from _committed(held, unapplied, at, alone, partitioned)  # the runner's COMMIT
     elif opened is not None:
         why = (
             f"transaction opened at {at(opened)} is still open at the file's end: psql -f "
@@ -183,6 +191,7 @@ def _committed(
     unapplied: list[UnappliedStatement] | None,
     at: Callable[[Statement], str],
     alone: Callable[[int], bool] | None,
+    partitioned: Callable[[ast.ReindexStmt], bool] | None = None,
 ) -> Iterator[Disposition]:
     """A transaction ended by COMMIT, applied as PostgreSQL runs it: a statement it refuses
     aborts the transaction, every later one is ignored ("current transaction is aborted")
@@ -202,7 +211,9 @@ def _committed(
     or ``-v`` setting ON_ERROR_ROLLBACK is not seen, as ON_ERROR_STOP is not; with
     ON_ERROR_STOP, and in every runner that wraps a file in a transaction, the transaction
     is undone as here.)"""
-    sure = {i: why for i, s in enumerate(held) if (why := _sure_refusal(s)) is not None}
+    sure = {
+        i: why for i, s in enumerate(held) if (why := _sure_refusal(s, partitioned)) is not None
+    }
     uses = new_value_uses(held, _parsed, at)  # (a new enum value used before the COMMIT)
     for i, (certain, why) in uses.items():
         if certain:
@@ -254,12 +265,14 @@ def _committed(
         return
 
 
-def _sure_refusal(stmt: Statement) -> str | None:
+def _sure_refusal(
+    stmt: Statement, partitioned: Callable[[ast.ReindexStmt], bool] | None = None
+) -> str | None:
     """ "" for a statement PostgreSQL cannot parse (the interpreter says why), the reason for
     one it never runs in a transaction block, else None."""
     if _unparsable(stmt):
         return ""
-    what = outside_only(stmt)
+    what = outside_only(stmt, partitioned)
     return f"{what} cannot run inside a transaction block" if what else None
 
 
@@ -270,11 +283,14 @@ _OUTSIDE_WORDS = re.compile(
 )
 
 
-def outside_only(stmt: Statement) -> str | None:
+def outside_only(
+    stmt: Statement, partitioned: Callable[[ast.ReindexStmt], bool] | None = None
+) -> str | None:
     """The name PostgreSQL 15 gives a statement it refuses inside a transaction block
     (PreventInTransactionBlock: "CREATE INDEX CONCURRENTLY cannot run inside a transaction
     block"), else None. Checked on PostgreSQL 15: ANALYZE, CLUSTER of a table, ALTER TYPE …
-    ADD VALUE and CREATE SUBSCRIPTION … (connect = false) run there."""
+    ADD VALUE and CREATE SUBSCRIPTION … (connect = false) run there; REINDEX TABLE / INDEX
+    of a partitioned table or index does not (``partitioned``: the model says which)."""
     if stmt.psql_meta or stmt.error is not None or not _OUTSIDE_WORDS.search(stmt.sql):
         return None
     node = _parsed(stmt).node  # (a light one's tree: only for the few these words start)
@@ -291,6 +307,9 @@ def outside_only(stmt: Statement) -> str | None:
             return f"REINDEX {node.kind.name.rsplit('_', 1)[1]}"
         if any(p.defname == "concurrently" and p.arg is None for p in node.params or ()):
             return "REINDEX CONCURRENTLY"
+        if partitioned is not None and partitioned(node):
+            what = "TABLE" if node.kind == R.REINDEX_OBJECT_TABLE else "INDEX"
+            return f"REINDEX {what} of a partitioned relation"
         return None
     if isinstance(node, ast.VacuumStmt) and node.is_vacuumcmd:
         return "VACUUM"
@@ -383,3 +402,19 @@ def _wrapped_note(where: str) -> str:
         "transaction (Flyway, goose, dbmate, sqlx, golang-migrate) also rolls back the "
         "statements before it in the file, which this reading keeps"
     )
+
+
+def reindexes_partitioned(interp: DdlInterpreter, node: ast.ReindexStmt) -> bool:
+    """Whether REINDEX TABLE / INDEX names a partitioned table, or an index of one, that the
+    model holds now (PostgreSQL 15: "REINDEX TABLE cannot run inside a transaction block",
+    while reindexing partitioned table …)."""
+    relation = node.relation
+    if relation is None or not relation.relname:
+        return False
+    if node.kind == R.REINDEX_OBJECT_TABLE:
+        table = interp._table(relation, missing_ok=True)
+        return table is not None and table.kind == "partitioned"
+    if node.kind == R.REINDEX_OBJECT_INDEX:
+        home = interp._index_owner(relation.schemaname, str(relation.relname))
+        return home is not None and getattr(home[0], "kind", None) == "partitioned"
+    return False
