@@ -3819,6 +3819,20 @@ PROTECTIONS = [
         "return False",
         "tests/test_fidelity16_reindex_partitioned.py",
     ),
+    Protection(
+        "owner-holds-every-grant-option",
+        "schema_audit/kinds/privilege.py",
+        '"grant_option" in props and not _holds_every_grant_option(ctx, table, role)',
+        '"grant_option" in props',
+        "tests/test_fidelity16_owner_grant_options.py",
+    ),
+    Protection(
+        "grant-options-without-a-grant-only-for-the-owner",
+        "schema_audit/kinds/privilege.py",
+        "return table.owner is not None and _reach(ctx, role).get(table.owner) is True",
+        "return True",
+        "tests/test_fidelity16_owner_grant_options.py",
+    ),
 ]
 
 
