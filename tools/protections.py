@@ -3667,7 +3667,7 @@ PROTECTIONS = [
     Protection(
         "data-statement-calling-history-ddl-function-not-data",
         "schema_audit/sources/ddl/session.py",
-        '    if follow_calls(interp, node, "SELECT"):\n',
+        '    if function_calls.follow_calls(interp, node, "SELECT"):\n',
         "    if False:\n",
         "tests/test_realworld_trial16.py::test_a_call_the_reader_cannot_run_defers_what_the_body_may_change",
     ),

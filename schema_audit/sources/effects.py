@@ -86,7 +86,7 @@ def statement_effects(node: ast.Node | None, resolver: Resolver) -> list[Effect]
         return [_e("*", "*")]
     handler = _HANDLERS.get(type(node).__name__)
     if handler is not None:
-        return _dedupe(handler(node, resolver))
+        return dedupe(handler(node, resolver))
     if isinstance(node, ast.InsertStmt | ast.UpdateStmt | ast.DeleteStmt | ast.SelectStmt):
         # data, unless it calls a function of the history that may change the schema (a
         # lone `SELECT mk('t')` applied and then perhaps rolled back: what the body made)
@@ -101,12 +101,17 @@ def _history_calls(node: ast.Node, resolver: Resolver) -> list[Effect]:
     (none when the resolver is not an interpreter with a model)."""
     if getattr(getattr(resolver, "model", None), "functions", None) is None:
         return []
-    from schema_audit.sources.function_calls import schema_calls
+    from schema_audit.sources.function_calls import may_call_history, schema_calls
 
-    return _dedupe(e for _, _, found in schema_calls(resolver, node) for e in found)  # type: ignore[arg-type]
+    # the statement's text, when ``node`` is the one being read, tells first whether it may
+    # call a function of the history at all (a data load's INSERTs call only built-ins)
+    stmt = getattr(resolver, "_stmt", None)
+    if stmt is not None and stmt.node is node and not may_call_history(resolver, stmt.sql):  # type: ignore[arg-type]
+        return []
+    return dedupe(e for _, _, found in schema_calls(resolver, node) for e in found)  # type: ignore[arg-type]
 
 
-def _dedupe(effects: Iterable[Effect]) -> list[Effect]:
+def dedupe(effects: Iterable[Effect]) -> list[Effect]:
     out: dict[tuple[str, str, str, bool], Effect] = {}
     for e in effects:
         out.setdefault((e.kind, e.target, e.name, e.sticky), e)
@@ -707,7 +712,7 @@ def python_effects(source: str, default_schema: str = "public") -> list[Effect]:
             out.append(_e("*", _literal_table(args, 1, schema)))
     if anything:
         out.append(_e("*", "*"))
-    return _dedupe(out) or [_e("*", "*")]
+    return dedupe(out) or [_e("*", "*")]
 
 
 def _literal(args: list, at: int | None) -> str:  # type: ignore[type-arg]

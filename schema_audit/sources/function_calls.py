@@ -40,6 +40,7 @@ from schema_audit.model import Function
 from schema_audit.pgparse import parse_sql
 from schema_audit.pgvisit import find_all
 from schema_audit.sources import effects as fx
+from schema_audit.sources.ddl.function_schemas import builtin_names
 
 if TYPE_CHECKING:
     from schema_audit.sources.ddl.interpreter import DdlInterpreter
@@ -66,9 +67,7 @@ def may_call_history(interp: DdlInterpreter, text: str) -> bool:
     load) are not walked; it errs on "may"."""
     if not interp.model.functions or "(" not in text:
         return False
-    from schema_audit.sources.ddl.function_schemas import _builtin_names
-
-    builtin = _builtin_names()
+    builtin = builtin_names()
     for match in _NAME_CALLED.finditer(text):
         qualified = _qualifier(text, match.start())
         if qualified is None:
@@ -120,7 +119,7 @@ def follow_calls(interp: DdlInterpreter, node: ast.Node, what: str) -> bool:
                 _run(interp, block, function)
                 return True
     names = ", ".join(sorted({f.signature for _, f, _ in calls}))
-    effects = fx._dedupe(e for _, _, found in calls for e in found)
+    effects = fx.dedupe(e for _, _, found in calls for e in found)
     interp._unapplied(
         "dynamic",
         f"{what} calls {names}, a function of the history that may change the schema: "
@@ -197,12 +196,10 @@ def candidates(interp: DdlInterpreter, call: ast.FuncCall) -> list[Function]:
     """The history's functions a call may reach: of its name, in its schema or (unqualified)
     in a schema of the search_path. Argument types are not compared: the reading cannot type
     every argument, so a call may name several (each one's effects count)."""
-    from schema_audit.sources.ddl.function_schemas import _builtin_names
-
     names = [getattr(n, "sval", "") for n in call.funcname or ()]
     if len(names) == 2 and names[0] != "pg_catalog":
         schemas = {names[0]}
-    elif len(names) == 1 and names[0] not in _builtin_names():
+    elif len(names) == 1 and names[0] not in builtin_names():
         # PostgreSQL never looks an unqualified function name up in pg_temp; a built-in's
         # name (now(), lower(…)) calls pg_catalog's, searched first, for the argument types
         # it takes: a history's function of that name reached by other types is not
@@ -219,12 +216,10 @@ def _runnable(interp: DdlInterpreter, call: ast.FuncCall, function: Function) ->
     """Whether ``call`` surely reaches ``function`` and its body runs as a DO block's would:
     the only function of its name the call may reach, not a built-in's name (pg_catalog comes
     first), its arguments one each, no setting of its own (``SET search_path``)."""
-    from schema_audit.sources.ddl.function_schemas import _builtin_names
-
     return (
         function.language.lower() == "plpgsql"
         and candidates(interp, call) == [function]
-        and function.name not in _builtin_names()
+        and function.name not in builtin_names()
         and not function.config
         and not function.defaults
         and len(split_expressions(function.arguments)) == len(call.args or ())
@@ -302,7 +297,7 @@ def _body_effects(interp: DdlInterpreter, function: Function) -> list[fx.Effect]
                 out += fx.statement_effects(piece.node, interp)
             else:  # rows only, unless it calls such a function in turn
                 out += [e for _, _, found in schema_calls(interp, piece.node) for e in found]
-        return fx._dedupe(out)
+        return fx.dedupe(out)
     from schema_audit.sources.plpgsql import plpgsql_effects
 
     return plpgsql_effects(interp, body, function.returns)

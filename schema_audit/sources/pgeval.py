@@ -28,6 +28,7 @@ from pglast.enums import A_Expr_Kind, BoolExprType, NullTestType, SubLinkType
 
 from schema_audit.model import SchemaModel, qualify, quote_ident
 from schema_audit.pgparse import parse_sql
+from schema_audit.sources.ddl.function_schemas import builtin_names
 from schema_audit.sources.effects import HOLE
 
 
@@ -170,7 +171,6 @@ def _builtin_overloaded() -> frozenset[str]:
 @cache
 def _builtin_procs() -> tuple[Row, ...]:
     """One pg_proc row for each name of PostgreSQL 15's built-in functions (pg_catalog)."""
-    from schema_audit.sources.ddl.function_schemas import _builtin_names
 
     namespace = _oid("namespace", "pg_catalog")
     return tuple(
@@ -180,7 +180,7 @@ def _builtin_procs() -> tuple[Row, ...]:
             "pronamespace": namespace,
             "prosecdef": False,
         }
-        for name in sorted(_builtin_names())
+        for name in sorted(builtin_names())
     )
 
 
@@ -745,14 +745,13 @@ class Catalog:
         ``public.gen_random_uuid()`` beside the built-in: found), which the reading does not
         compare; two or more in one schema differ in their arguments: NULL."""
         from schema_audit.sources.ddl.extension_members import MEMBERS
-        from schema_audit.sources.ddl.function_schemas import _builtin_names
 
         schema, name = self._split(text) if _QUOTED_OR_DOTTED.search(text) else (None, text.lower())
         schemas = [schema] if schema else ["pg_catalog", *self.search_path]
         found: list[str] = []
         for home in dict.fromkeys(schemas):
             here: list[str] = []
-            if home == "pg_catalog" and name in _builtin_names():
+            if home == "pg_catalog" and name in builtin_names():
                 here += [_oid("proc", f"pg_catalog.{name}")] * (
                     2 if name in _builtin_overloaded() else 1
                 )

@@ -38,6 +38,7 @@ from schema_audit.model import DynamicBlock, Effect, Table
 from schema_audit.pgparse import parse_sql
 from schema_audit.pgvisit import find_all
 from schema_audit.sources import effects as fx
+from schema_audit.sources.ddl.function_schemas import builtin_names
 from schema_audit.sources.pgeval import Catalog, Evaluator, Undecidable, Unknown, _text
 
 if TYPE_CHECKING:
@@ -217,7 +218,7 @@ class DoRunner:
         interp = self.interp
         interp._stmt = self.do_stmt
         if first is not None:
-            effects = fx._dedupe([*first, *self._effects_of(remaining)])
+            effects = fx.dedupe([*first, *self._effects_of(remaining)])
         else:
             effects = self._effects_of(remaining) if remaining else fx.text_effects(body)
         if kind == "dynamic" and remaining and not effects and not _keeps_deferring(remaining):
@@ -657,7 +658,7 @@ class DoRunner:
                     out.append(Effect("*", "*"))
         for query, mode in _expressions(statements):
             out += _call_effects(self.interp, query, mode)
-        return fx._dedupe(out)
+        return fx.dedupe(out)
 
     def _text_or_parsed(self, text: str) -> list[Effect]:
         from schema_audit.sources.statements import split_statements
@@ -778,7 +779,6 @@ def plpgsql_effects(interp: DdlInterpreter, body: str, returns: str) -> list[Eff
 def _calls_unknown(interp: DdlInterpreter, query: str) -> bool:
     """Whether a PERFORM's ``query`` may call a function that is neither a built-in nor one
     of the history's (whose bodies' effects are counted where they are called)."""
-    from schema_audit.sources.ddl.function_schemas import _builtin_names
     from schema_audit.sources.function_calls import candidates, may_call_history, query_statements
 
     if not may_call_history(interp, query) and interp.model.functions:
@@ -789,7 +789,7 @@ def _calls_unknown(interp: DdlInterpreter, query: str) -> bool:
     for statement in statements:
         for call in find_all(statement, ast.FuncCall):
             names = [getattr(n, "sval", "") for n in call.funcname or ()]
-            if len(names) == 1 and names[0] in _builtin_names():
+            if len(names) == 1 and names[0] in builtin_names():
                 continue
             if len(names) == 2 and names[0] == "pg_catalog":
                 continue
@@ -956,13 +956,12 @@ def _harmless(names: list[str], shadowed: set[str]) -> bool:
         return False
     if names[-1].lower() in _GUARD_FUNCTIONS:
         return True
-    from schema_audit.sources.ddl.function_schemas import _builtin_names
     from schema_audit.sources.ddl.partition_key_volatility import never_modifies
 
     name = names[-1]
     return (
         (len(names) == 2 or name not in shadowed)
-        and name in _builtin_names()
+        and name in builtin_names()
         and never_modifies(name)
     )
 

@@ -39,7 +39,7 @@ _CALLED = re.compile(r'(?<![.\w$"])([A-Za-z_][\w$]*)\(')
 
 
 @cache
-def _builtin_names() -> frozenset[str]:
+def builtin_names() -> frozenset[str]:
     """The names of PostgreSQL's built-in functions (``pg_catalog_functions.txt``), read once,
     only when a history has a function outside public."""
     text = Path(__file__).with_name("pg_catalog_functions.txt").read_text(encoding="utf-8")
@@ -64,7 +64,7 @@ def _homes(interp: DdlInterpreter) -> dict[str, str]:
         if len(schemas) == 1 and not schemas & {"public", "pg_catalog"}
     }
     if homes:
-        builtin = _builtin_names()
+        builtin = builtin_names()
         homes = {name: schema for name, schema in homes.items() if name not in builtin}
     _HOMES.clear()  # one model read at a time: keep only its entry
     _HOMES[id(functions)] = (keys, path, homes)

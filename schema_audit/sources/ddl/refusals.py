@@ -29,7 +29,7 @@ from pglast.enums import AlterTableType, ConstrType
 
 from schema_audit.pgvisit import find_all
 from schema_audit.sources.ddl.errors import ApplyError
-from schema_audit.sources.ddl.function_schemas import _builtin_names
+from schema_audit.sources.ddl.function_schemas import builtin_names
 from schema_audit.sources.ddl.nodes import deparse, strings
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ def cannot_find(interp: DdlInterpreter, schema: str | None, name: str) -> bool:
         return False  # an extension's functions are not modelled
     if schema is not None:
         return schema in model.schemas and not model.functions_named(name, schema)
-    if name in _builtin_names():
+    if name in builtin_names():
         return False
     # public is in every new database; another schema the history does not make may hold it
     path = interp.search_path
@@ -69,7 +69,7 @@ def missing_call(interp: DdlInterpreter, text: str | None) -> str | None:
     if not text or "(" not in text or text in _BUILT_IN_ONLY:
         return None
     calls = _CALL.findall(text)
-    builtin = _builtin_names()
+    builtin = builtin_names()
     if all(not schema and name in builtin for schema, name in calls):
         if len(_BUILT_IN_ONLY) < 65536:  # (the same defaults recur on every table)
             _BUILT_IN_ONLY.add(text)

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 from pglast import ast
 
 from schema_audit.sources import effects as fx
+from schema_audit.sources import function_calls  # (a module: it imports this package)
 from schema_audit.sources.ddl.registry import handles
 from schema_audit.sources.ddl.storage import set_storage_default
-from schema_audit.sources.function_calls import follow_calls
 
 if TYPE_CHECKING:
     from schema_audit.sources.ddl.interpreter import DdlInterpreter
@@ -78,7 +78,7 @@ def select(interp: DdlInterpreter, node: ast.SelectStmt) -> None:
         return
     if "set_config" in text or "setval" in text:
         return  # pg_dump noise
-    if follow_calls(interp, node, "SELECT"):
+    if function_calls.follow_calls(interp, node, "SELECT"):
         return  # it calls a function of the history that may change the schema
     interp._unapplied("data", "SELECT: does not alter the schema")
 
@@ -131,7 +131,7 @@ def data_change(interp: DdlInterpreter, node: ast.Node) -> None:
     """Rows, not schema: listed as a data statement (its effects are none). TRUNCATE too:
     RESTART IDENTITY resets a sequence's value, not its definition. One that calls a function
     of the history that may change the schema is not data (sources/function_calls.py)."""
-    if follow_calls(interp, node, type(node).__name__.removesuffix("Stmt").upper()):
+    if function_calls.follow_calls(interp, node, type(node).__name__.removesuffix("Stmt").upper()):
         return
     interp._unapplied("data", "data change: does not alter the schema")
 
