@@ -3833,6 +3833,13 @@ PROTECTIONS = [
         "return True",
         "tests/test_fidelity16_owner_grant_options.py",
     ),
+    Protection(
+        "index-backed-constraint-name-taken-raises-duplicate-table",
+        "schema_audit/sources/ddl/constraints.py",
+        "        and qualify(table.schema, conname) in interp._relations\n",
+        "        and False\n",
+        "tests/test_fidelity16_duplicate_unique_name.py",
+    ),
 ]
 
 

@@ -130,6 +130,16 @@ def apply_constraint(
     column types) instead of its node."""
     kind, conname, column = read["kind"], read["name"], read["column"]
     validated = new_table or read["validated"]
+    if (
+        conname
+        and kind in ("primary", "unique", "exclusion")
+        and not read["indexname"]
+        and qualify(table.schema, conname) in interp._relations
+    ):
+        # its index takes the name first: PostgreSQL's index_create refuses a relation name
+        # in use before it looks at constraints (42P07, which a DO block's handler for
+        # duplicate_object does not catch; checked on PostgreSQL 15)
+        raise ApplyError(f'relation "{conname}" already exists', "duplicate_table")
     if conname and conname in constraint_names(table):
         raise ApplyError(
             f'constraint "{conname}" for relation "{table.name}" already exists',
