@@ -3840,6 +3840,13 @@ PROTECTIONS = [
         "        and False\n",
         "tests/test_fidelity16_duplicate_unique_name.py",
     ),
+    Protection(
+        "do-variable-takes-its-declared-integer-type",
+        "schema_audit/sources/plpgsql.py",
+        "                return _to_integer(value, limit)\n",
+        "                return value\n",
+        "tests/test_fidelity16_do_variable_types.py",
+    ),
 ]
 
 

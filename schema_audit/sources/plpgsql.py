@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -256,7 +257,8 @@ class DoRunner:
                 if kind == "PLpgSQL_rec":
                     frame.records.add(number)
                 default = body.get("default_val")
-                frame.values[number] = self._eval(_expr(default)) if default else None
+                value = self._eval(_expr(default)) if default else None
+                frame.values[number] = self._typed(number, value)
         frame.values[0] = False  # FOUND
 
     def _variable(self, names: list[str]) -> Any:
@@ -274,7 +276,19 @@ class DoRunner:
         raise KeyError(".".join(names))
 
     def _set(self, number: int, value: Any) -> None:
-        self.frame.values[number] = value
+        self.frame.values[number] = self._typed(number, value)
+
+    def _typed(self, number: int, value: Any) -> Any:
+        """``value`` converted to variable ``number``'s declared type as PL/pgSQL assigns it:
+        ``n int := 8.5`` is 9 (numeric to integer rounds half away from zero; checked on
+        PostgreSQL 15), a value out of the type's range is refused."""
+        if isinstance(value, float) and number < len(self.datums):
+            kind, body = _one(self.datums[number])
+            typname = body.get("datatype", {}).get("PLpgSQL_type", {}).get("typname", "")
+            limit = _INTEGER_LIMITS.get(typname) if kind == "PLpgSQL_var" else None
+            if limit is not None:
+                return _to_integer(value, limit)
+        return value
 
     def _assign_target(self, target: dict | None, row: list[Any], names: list[str]) -> None:
         """SELECT … INTO / FOR … IN query: a record takes the row, a row of variables its columns."""
@@ -1108,3 +1122,18 @@ def _fields(obj: Any) -> dict[str, Any]:
 
 
 __all__ = ["DoRunner", "SqlError", "handles", "_text"]
+
+
+# PL/pgSQL's integer types, as the parser names a variable's, and their largest value
+_INTEGER_LIMITS = {"int2": 2**15 - 1, "int4": 2**31 - 1, "int8": 2**63 - 1}
+
+
+def _to_integer(value: float, limit: int) -> int:
+    """A numeric value assigned to an integer variable: rounded half away from zero, as
+    PostgreSQL's numeric to integer cast does; out of range, refused as PostgreSQL refuses it."""
+    if value != value or value in (float("inf"), float("-inf")):
+        raise Undecidable("a value that is not a number assigned to an integer variable")
+    rounded = math.floor(abs(value) + 0.5) * (1 if value >= 0 else -1)
+    if not -limit - 1 <= rounded <= limit:
+        raise Undecidable("a value out of its integer variable's range (PostgreSQL refuses it)")
+    return rounded
