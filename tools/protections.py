@@ -3847,6 +3847,13 @@ PROTECTIONS = [
         "                return value\n",
         "tests/test_fidelity16_do_variable_types.py",
     ),
+    Protection(
+        "prefix-minus-is-not-a-null-operand",
+        "schema_audit/sources/pgeval.py",
+        "            return _prefix(op, right)\n",
+        "            return None\n",
+        "tests/test_fidelity16_do_variable_types.py",
+    ),
 ]
 
 

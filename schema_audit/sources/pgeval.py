@@ -1054,6 +1054,8 @@ class Evaluator:
                 return None
             return _concat([left, right])
         _known(left, right)
+        if node.lexpr is None:  # a prefix operator: no left operand (not a NULL one)
+            return _prefix(op, right)
         if left is None or right is None:
             return None
         if op in ("+", "-", "*") and isinstance(left, int) and isinstance(right, int):
@@ -1243,3 +1245,14 @@ def _sort_key(value: Any) -> tuple[int, Any]:
     if isinstance(value, Unknown):
         raise Undecidable(value.reason)
     return (1, "") if value is None else (0, value if not isinstance(value, bool) else int(value))
+
+
+def _prefix(op: str, value: Any) -> Any:
+    """``-x`` / ``+x`` of a number (NULL stays NULL); any other prefix operator: undecided.
+    ``-m`` was read as NULL (the missing left operand taken for one): ``format('u_%s', -m)``
+    gave 'u_' where PostgreSQL gives 'u_3'."""
+    if value is None:
+        return None
+    if op in ("-", "+") and isinstance(value, int | float) and not isinstance(value, bool):
+        return -value if op == "-" else value
+    raise Undecidable(f"prefix operator {op} is not interpreted")
