@@ -2949,8 +2949,8 @@ PROTECTIONS = [
     Protection(
         "init-warning-no-line-none",
         "schema_audit/cli/init.py",
-        '        where = first.file if first.line is None else f"{first.file}:{first.line}"\n',
-        '        where = f"{first.file}:{first.line}"\n',
+        '    return stmt.file if stmt.line is None else f"{stmt.file}:{stmt.line}"\n',
+        '    return f"{stmt.file}:{stmt.line}"\n',
         "tests/test_realworld_trial13.py::test_init_s_warning_names_an_unrendered_revision_without_line_none",
     ),
     Protection(
@@ -3853,6 +3853,21 @@ PROTECTIONS = [
         "            return _prefix(op, right)\n",
         "            return None\n",
         "tests/test_fidelity16_do_variable_types.py",
+    ),
+    Protection(
+        "data-statement-into-missing-table-is-refused",
+        "schema_audit/sources/ddl/session.py",
+        "    refuse_missing(interp, node)\n",
+        "",
+        "tests/test_silence16_missing_tables.py::test_requirements_on_the_table_are_deferred_not_failed "
+        "tests/test_silence16_missing_tables.py::test_a_refusal_in_a_transaction_undoes_what_it_made",
+    ),
+    Protection(
+        "missing-table-refusal-leaves-the-table-open",
+        "schema_audit/sources/ddl/interpreter.py",
+        '| set(getattr(exc, "targets", ()))',
+        "",
+        "tests/test_silence16_missing_tables.py::test_requirements_on_the_table_are_deferred_not_failed",
     ),
 ]
 

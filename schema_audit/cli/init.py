@@ -39,15 +39,18 @@ def warn_unapplied(model: Any) -> None:
     """One stderr line when a static source left schema statements unapplied: the spec states
     what the reader could apply, so a migrated database may differ where they reach (a DO
     block recreating a table: its identity, keys) and FAIL the spec without anyone being told.
-    Data statements and ones a later statement settled again are not counted."""
-    open_ = [u for u in model.statements_unapplied() if u.kind != "data" and u.effects]
+    Data statements and ones a later statement settled again are not counted, nor the data
+    statements into a missing table that :func:`warn_missing_tables` names."""
+    from schema_audit.sources.ddl.data_targets import missing_tables
+
+    open_ = [
+        u
+        for u in model.statements_unapplied()
+        if u.kind != "data" and u.effects and not missing_tables(u.reason)
+    ]
     if not open_:
         return
-    first = open_[0]
-    if first.file is None:
-        where = f"line {first.line}"
-    else:  # an Alembic revision read from its syntax tree has a file and no line
-        where = first.file if first.line is None else f"{first.file}:{first.line}"
+    where = _where(open_[0])
     touched = sorted(
         {e.target if e.target != "*" else "unnamed objects" for u in open_ for e in u.effects}
     )
@@ -58,6 +61,39 @@ def warn_unapplied(model: Any) -> None:
         f"{', …' if len(touched) > 3 else ''}) may not hold on a migrated database",
         err=True,
     )
+
+
+def warn_missing_tables(model: Any) -> None:
+    """One stderr line when data statements write rows into a table the source has not made
+    (sources/ddl/data_targets: a file of seed rows for a table something else creates):
+    PostgreSQL refuses them there, the spec has no entry for such a table, and the audit
+    DEFERs what a spec says of it. Said with the first one's file:line and the tables."""
+    from schema_audit.sources.ddl.data_targets import missing_tables
+
+    found = [(u, t) for u in model.statements_unapplied() for t in missing_tables(u.reason)]
+    if not found:
+        return
+    names = sorted({t for _, t in found})
+    later = all(t in model.tables or t in model.views for t in names)
+    count = len({id(u) for u, _ in found})
+    typer.echo(
+        f"schema-audit: warning: {count} data statement{'s' if count != 1 else ''} "
+        f"{'write' if count != 1 else 'writes'} rows into "
+        f"{'tables before this source creates them' if later else 'tables this source never creates'}"
+        f" (first at {_where(found[0][0])}: {', '.join(names[:3])}"
+        f"{', …' if len(names) > 3 else ''}): PostgreSQL refuses "
+        f"{'them' if count != 1 else 'it'} unless something else made the tables; the audit "
+        "DEFERs what a spec says of them",
+        err=True,
+    )
+
+
+def _where(stmt: Any) -> str:
+    """An unapplied statement's place: ``file:line``, ``line N`` or, for an Alembic revision
+    read from its syntax tree (a file and no line), the file."""
+    if stmt.file is None:
+        return f"line {stmt.line}"
+    return stmt.file if stmt.line is None else f"{stmt.file}:{stmt.line}"
 
 
 def warn_untyped_columns(model: Any) -> None:
@@ -195,6 +231,7 @@ def init(
             fail(phrase(exc))
     exit_on_gaps(source.model, source.kind, allow_unrendered, "no spec written: ")
     warn_unapplied(source.model)
+    warn_missing_tables(source.model)
     warn_untyped_columns(source.model)
     warn_unresolved_references(source.model)
     text = api.init_spec(

@@ -348,8 +348,10 @@ class DdlInterpreter:
         """A statement on an object the model does not have: the history assumes it exists, in
         a state nothing here shows, so everything about the objects it names is open."""
         effects = fx.statement_effects(node, self)
+        # a data statement's missing table (data_targets): its effects name no target
+        targets = {e.target for e in effects} | set(getattr(exc, "targets", ()))
         if exc.condition.startswith("undefined"):
-            effects += [fx.Effect("*", t) for t in {e.target for e in effects} if t != "*"]
+            effects += [fx.Effect("*", t) for t in sorted(targets) if t != "*"]
         return effects
 
     def _settle(self, node: ast.Node) -> None:

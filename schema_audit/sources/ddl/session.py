@@ -13,6 +13,7 @@ from pglast import ast
 
 from schema_audit.sources import effects as fx
 from schema_audit.sources import function_calls  # (a module: it imports this package)
+from schema_audit.sources.ddl.data_targets import refuse_missing
 from schema_audit.sources.ddl.registry import handles
 from schema_audit.sources.ddl.storage import set_storage_default
 
@@ -130,7 +131,9 @@ def reindex(interp: DdlInterpreter, node: ast.ReindexStmt) -> None:
 def data_change(interp: DdlInterpreter, node: ast.Node) -> None:
     """Rows, not schema: listed as a data statement (its effects are none). TRUNCATE too:
     RESTART IDENTITY resets a sequence's value, not its definition. One that calls a function
-    of the history that may change the schema is not data (sources/function_calls.py)."""
+    of the history that may change the schema is not data (sources/function_calls.py). One
+    into a table the history never made is refused, as PostgreSQL refuses it (data_targets)."""
+    refuse_missing(interp, node)
     if function_calls.follow_calls(interp, node, type(node).__name__.removesuffix("Stmt").upper()):
         return
     interp._unapplied("data", "data change: does not alter the schema")
