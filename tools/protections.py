@@ -3863,6 +3863,13 @@ PROTECTIONS = [
         "tests/test_silence16_missing_tables.py::test_a_refusal_in_a_transaction_undoes_what_it_made",
     ),
     Protection(
+        "data-statement-calling-a-function-postgresql-15-lacks-is-refused",
+        "schema_audit/sources/ddl/session.py",
+        "    refuse_missing_call(interp, node)\n    if follow_calls",
+        "    if follow_calls",
+        "tests/test_silence16_pg16_calls.py::test_a_refusal_in_a_transaction_undoes_what_it_made",
+    ),
+    Protection(
         "missing-table-refusal-leaves-the-table-open",
         "schema_audit/sources/ddl/interpreter.py",
         '| set(getattr(exc, "targets", ()))',

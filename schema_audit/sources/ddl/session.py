@@ -13,6 +13,7 @@ from pglast import ast
 
 from schema_audit.sources import effects as fx
 from schema_audit.sources import function_calls  # (a module: it imports this package)
+from schema_audit.sources.ddl.data_calls import refuse_missing_call
 from schema_audit.sources.ddl.data_targets import refuse_missing
 from schema_audit.sources.ddl.registry import handles
 from schema_audit.sources.ddl.storage import set_storage_default
@@ -79,6 +80,7 @@ def select(interp: DdlInterpreter, node: ast.SelectStmt) -> None:
         return
     if "set_config" in text or "setval" in text:
         return  # pg_dump noise
+    refuse_missing_call(interp, node)  # (data_calls: pg_input_is_valid on PostgreSQL 15)
     if function_calls.follow_calls(interp, node, "SELECT"):
         return  # it calls a function of the history that may change the schema
     interp._unapplied("data", "SELECT: does not alter the schema")
@@ -132,8 +134,10 @@ def data_change(interp: DdlInterpreter, node: ast.Node) -> None:
     """Rows, not schema: listed as a data statement (its effects are none). TRUNCATE too:
     RESTART IDENTITY resets a sequence's value, not its definition. One that calls a function
     of the history that may change the schema is not data (sources/function_calls.py). One
-    into a table the history never made is refused, as PostgreSQL refuses it (data_targets)."""
+    into a table the history never made is refused, as PostgreSQL refuses it (data_targets),
+    and so is one calling a function PostgreSQL 15 does not have (data_calls)."""
     refuse_missing(interp, node)
+    refuse_missing_call(interp, node)
     if function_calls.follow_calls(interp, node, type(node).__name__.removesuffix("Stmt").upper()):
         return
     interp._unapplied("data", "data change: does not alter the schema")
