@@ -33,6 +33,7 @@ from schema_audit.sources.ddl.newer_syntax import refuse_newer_syntax
 from schema_audit.sources.ddl.privileges import BUILTIN_DEFAULTS
 from schema_audit.sources.ddl.registry import handler_for
 from schema_audit.sources.ddl.transactions import reindexes_partitioned, transactions
+from schema_audit.sources.placeholders import placeholder_hint
 from schema_audit.sources.psqlinclude import Includes, is_include
 from schema_audit.sources.psqlvars import unknown_psql_variables
 from schema_audit.sources.statements import Statement, split_statements
@@ -189,7 +190,8 @@ class DdlInterpreter:
                     self._unapplied("dynamic", unset, [fx.Effect("*", "*", sticky=True)])
                     continue
                 # PostgreSQL cannot parse it either: wherever the history ran, it changed nothing
-                self._unapplied("error", f"syntax error: {stmt.error}", effects=[])
+                hint = placeholder_hint(stmt.sql, stmt.error or "")  # stack-auth's sentinels
+                self._unapplied("error", f"syntax error: {stmt.error}{hint}", effects=[])
                 continue
             before = len(self.model.unapplied)
             try:
