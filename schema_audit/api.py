@@ -567,6 +567,7 @@ def init_spec(
     so the first audit of the same source is green; inline-suppressed findings stay so.
     ``history`` is the migrations path whose inline ignore comments apply.
     """
+    from schema_audit.sources.runner_tables import names as runner_names
     from schema_audit.spec.bootstrap import entries_ahead, runner_tables, spec_from_model
     from schema_audit.spec.tenancy import detect
 
@@ -598,7 +599,8 @@ def init_spec(
             tenant=tenant,
             expires=expires,
             strict=strict,
-            runner=runner_tables(source.layout),
+            # the runner's table as the project names it (sources/runner_config), else by layout
+            runner=runner_names(source.model) or runner_tables(source.layout),
             entries=entries,
         )
     finally:

@@ -2771,7 +2771,7 @@ PROTECTIONS = [
     Protection(
         "static-runner-table-deferred",
         "schema_audit/sources/sqlfile.py",
-        '    runner_tables.mark(model, layout.name, search_path[0] if search_path else "public")\n',
+        '    runner_tables.mark(model, layout, search_path[0] if search_path else "public")\n',
         "",
         "tests/test_realworld_trial13.py::test_the_runners_own_table_is_deferred_statically_not_missing",
     ),
@@ -3868,6 +3868,27 @@ PROTECTIONS = [
         "    refuse_missing_call(interp, node)\n    if follow_calls",
         "    if follow_calls",
         "tests/test_silence16_pg16_calls.py::test_a_refusal_in_a_transaction_undoes_what_it_made",
+    ),
+    Protection(
+        "runner-table-named-by-the-project-is-the-runners",
+        "schema_audit/sources/runner_tables.py",
+        "        stated = runner_config.stated_table(folder, runner)\n",
+        "        stated = None\n",
+        "tests/test_silence16_runner_tables.py::test_a_named_runner_table_is_the_runners_both_ways",
+    ),
+    Protection(
+        "init-allows-the-runner-table-as-named",
+        "schema_audit/api.py",
+        "runner=runner_names(source.model) or runner_tables(source.layout),",
+        "runner=runner_tables(source.layout),",
+        "tests/test_silence16_runner_tables.py::test_a_named_runner_table_is_the_runners_both_ways",
+    ),
+    Protection(
+        "sqlx-folder-read-as-sqlx-runs-it",
+        "schema_audit/sources/sqlfile.py",
+        "    if runner_config.sqlx_root(path, [p.name for p in top]) is not None:\n",
+        "    if False:\n",
+        "tests/test_silence16_runner_tables.py::test_sqlx_runs_what_golang_migrate_would_skip",
     ),
     Protection(
         "missing-table-refusal-leaves-the-table-open",

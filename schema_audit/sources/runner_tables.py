@@ -11,7 +11,13 @@ statement it could not apply. ``init --sql`` accepts it in its strict block (spe
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from schema_audit.model import Effect, SchemaModel, UnappliedStatement, qualify
+from schema_audit.sources import runner_config
+
+if TYPE_CHECKING:
+    from schema_audit.sources.sqlfile import Layout
 
 # by the layout a folder was read as (sources/sqlfile.discover)
 RUNNER_TABLES = {
@@ -22,6 +28,7 @@ RUNNER_TABLES = {
     "goose": "goose_db_version",
     "sql-migrate": "gorp_migrations",
     "diesel": "__diesel_schema_migrations",
+    "sqlx": "_sqlx_migrations",
 }
 
 
@@ -41,26 +48,56 @@ def runner_of(layout: str) -> str:
     return name if name in RUNNER_TABLES else ""
 
 
-def mark(model: SchemaModel, layout: str, schema: str = "public") -> None:
+def table_of(layout: Layout) -> tuple[str, str | None] | None:
+    """The runner's table for ``layout``: the name the project's configuration gives it and
+    the file saying so (sources/runner_config), else the runner's default and None; None
+    for a layout of no known runner."""
+    runner = runner_of(layout.name)
+    if not runner:
+        return None
+    folder = layout.files[0].parent if layout.files else None
+    stated = None
+    if folder is not None and runner == "sqlx":
+        root = runner_config.sqlx_root(folder, [f.name for f in layout.files])
+        stated = runner_config.sqlx_table(root) if root is not None else None
+    elif folder is not None:
+        stated = runner_config.stated_table(folder, runner)
+    return stated if stated is not None else (RUNNER_TABLES[runner], None)
+
+
+def mark(model: SchemaModel, layout: Layout, schema: str = "public") -> None:
     """Record the runner's table as the runner's own when the history does not create it
     (once: a model read from the cache has it already)."""
-    runner = runner_of(layout)
-    if not runner:
+    found = table_of(layout)
+    if found is None:
         return
-    target = qualify(schema, RUNNER_TABLES[runner])
+    runner = runner_of(layout.name)
+    name, where = found
+    target = name if "." in name else qualify(schema, name)
     if target in model.tables or any(u.kind == "runner" for u in model.unapplied):
         return
+    named = f" (named in {where})" if where else ""
     model.unapplied.append(
         UnappliedStatement(
             sql=f"-- {runner} creates {target} before the first migration",
-            reason=f"{runner}'s own bookkeeping table, which the runner creates and no file of "
-            "the history does (audit a database it migrated to judge it)",
+            reason=f"{runner}'s own bookkeeping table{named}, which the runner creates and no "
+            "file of the history does (audit a database it migrated to judge it)",
             kind="runner",
             may_affect=[target],
             effects=[Effect("*", target)],
         )
     )
     model.blind_spots.append(
-        f"{target} is {runner}'s own bookkeeping table, which the runner creates and no file of "
-        "the history does: what a spec says of it is DEFERRED"
+        f"{target} is {runner}'s own bookkeeping table{named}, which the runner creates and no "
+        "file of the history does: what a spec says of it is DEFERRED"
+    )
+
+
+def names(model: SchemaModel) -> tuple[str, ...]:
+    """The runner tables :func:`mark` recorded, unqualified in public (init's ``allow:``)."""
+    return tuple(
+        target.removeprefix("public.")
+        for u in model.unapplied
+        if u.kind == "runner"
+        for target in u.may_affect
     )

@@ -29,7 +29,7 @@ from pathlib import Path
 from schema_audit.gcpause import collector_paused
 from schema_audit.model import Revision, SchemaModel, UnappliedStatement
 from schema_audit.progress import SILENT, Reporter
-from schema_audit.sources import model_cache, runner_tables
+from schema_audit.sources import model_cache, runner_config, runner_tables
 from schema_audit.sources.alembic import MigrationIssue, MigrationSourceError
 from schema_audit.sources.psqlinclude import Includes, has_include
 
@@ -599,6 +599,33 @@ def _pop(folder: Path, top: list[Path]) -> Layout | None:
     return Layout("pop", files, versions, issues)
 
 
+def _sqlx(folder: Path, top: list[Path]) -> Layout:
+    """sqlx (sources/runner_config): every ``<version>_<description>.sql`` but
+    ``….down.sql``, in version order (``0003_x_down.sql`` is a migration there)."""
+    files = sorted(
+        (p for p in top if not p.name.lower().endswith(".down.sql")),
+        key=lambda p: (int(p.name.split("_", 1)[0]), p.name),
+    )
+    versions = {f: f.name.split("_", 1)[0] for f in files}
+    issues = []
+    seen: dict[int, Path] = {}
+    for file in files:
+        number = int(versions[file])
+        if number in seen:
+            issues.append(
+                MigrationIssue(
+                    "duplicate-version",
+                    f"version {number} is used by {seen[number].name} and {file.name}",
+                    versions[file],
+                    str(file),
+                    None,
+                    "error",
+                )
+            )
+        seen[number] = file
+    return Layout("sqlx", files, versions, issues)
+
+
 def discover(path: Path) -> Layout:
     """The layout of a SQL source (a file or a folder), or an error when nothing in it can be read."""
     path = Path(path)
@@ -647,6 +674,8 @@ def discover(path: Path) -> Layout:
         )
     if (pop := _pop(path, top)) is not None:
         return pop
+    if runner_config.sqlx_root(path, [p.name for p in top]) is not None:
+        return _sqlx(path, top)
     entries, issues = _order_flat(path, top)
     if not entries:
         raise MigrationSourceError(f"{path}: only down/undo migrations here, nothing to apply")
@@ -958,7 +987,7 @@ def read_sql(
         if progress:
             progress.update(0)
             progress.done()
-        runner_tables.mark(found[1], layout.name, search_path[0] if search_path else "public")
+        runner_tables.mark(found[1], layout, search_path[0] if search_path else "public")
         return found[1], layout
     model, session = _interpret(
         path,
@@ -975,7 +1004,7 @@ def read_sql(
     if keys:
         model_cache.store(keys[-1], model, session)
     # after the cache: a cached prefix the history goes on from must not have it yet
-    runner_tables.mark(model, layout.name, search_path[0] if search_path else "public")
+    runner_tables.mark(model, layout, search_path[0] if search_path else "public")
     return model, layout
 
 
