@@ -19,7 +19,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from cli_runner import run_cli
-from history_paths import psql_f, write_history
+from history_paths import audit_statuses, psql_f, write_history
 
 from schema_audit.sources.sqlfile import discover, load_sql
 
@@ -95,8 +95,9 @@ def test_a_refusal_in_a_transaction_undoes_what_it_made(make_db, tmp_path: Path)
         assert conn.execute("SELECT to_regclass('accounts')").fetchone() == (None,)
     spec = tmp_path / "spec.yaml"
     spec.write_text("spec_version: 1\nname: t\ntables:\n  accounts: {}\n")
-    static = _statuses(_cli("audit", "-f", "json", "-s", str(spec), "--sql", str(history)))
-    assert static["tables.accounts"] == "DEFERRED"  # was PASS: PostgreSQL rolled it back
+    assert (
+        audit_statuses(spec, history)["tables.accounts"] == "DEFERRED"
+    )  # was PASS: PostgreSQL rolled it back
 
 
 def test_what_postgresql_accepts_is_not_refused(make_db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

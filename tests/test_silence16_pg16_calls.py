@@ -10,14 +10,13 @@ runner does, ``init`` warns, and in a transaction what ran before it is perhaps 
 
 from __future__ import annotations
 
-import json
 import subprocess
 from pathlib import Path
 
 import psycopg
 import pytest
 from cli_runner import run_cli
-from history_paths import psql_f, write_history
+from history_paths import audit_statuses, psql_f, write_history
 
 from schema_audit.sources.sqlfile import load_sql
 
@@ -64,9 +63,7 @@ def test_a_refusal_in_a_transaction_undoes_what_it_made(make_db, tmp_path: Path)
         assert conn.execute("SELECT to_regclass('memo_tag')").fetchone() == (None,)
     spec = tmp_path / "spec.yaml"
     spec.write_text("spec_version: 1\nname: t\ntables:\n  memo_tag: {}\n")
-    proc = _cli("audit", "-f", "json", "-s", str(spec), "--sql", str(history))
-    statuses = {f["id"]: f["status"] for f in json.loads(proc.stdout)["findings"]}
-    assert statuses["tables.memo_tag"] == "DEFERRED"  # was PASS
+    assert audit_statuses(spec, history)["tables.memo_tag"] == "DEFERRED"  # was PASS
 
 
 def test_built_ins_and_the_historys_functions_are_not_refused(make_db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
