@@ -120,3 +120,15 @@ def test_what_postgresql_accepts_is_not_refused(make_db, tmp_path: Path) -> None
         "CREATE EXTENSION postgis;\nINSERT INTO spatial_ref_sys (srid) VALUES (900914);\n"
     )
     assert [u.kind for u in load_sql(history).unapplied] == ["data"]
+
+
+def test_a_table_a_statement_not_applied_may_have_made_is_not_refused(tmp_path: Path) -> None:
+    history = write_history(
+        tmp_path,
+        {
+            "001_init.sql": "DO $$ BEGIN IF current_setting('app.make', true) = 'yes' THEN\n"
+            "  CREATE TABLE late (id int); END IF; END $$;\nINSERT INTO late VALUES (1);\n"
+        },
+    )
+    kinds = [(u.line, u.kind) for u in load_sql(history).unapplied]
+    assert kinds[-1] == (3, "data"), kinds  # the DO block's effects keep late open instead

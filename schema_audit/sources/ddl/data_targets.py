@@ -12,7 +12,8 @@ what is said of the table DEFERRED (sources/ddl/interpreter: the refusal's effec
 Only where the reading can know the table is missing (else silent, as before): not a
 catalog relation (``pg_catalog`` is searched before the search_path, and every one of
 PostgreSQL 15's relations there is named ``pg_…``), not a runner's own bookkeeping table
-(sources/runner_tables), and no extension other than PostgreSQL 15's contrib ones, which
+(sources/runner_tables), no statement the reading could not apply naming it (a DO block
+that may have made it), and no extension other than PostgreSQL 15's contrib ones, which
 make no table (checked on PostgreSQL 15.18: every contrib extension created, ``pg_depend``
 lists only three ``pg_…`` views as their relations; postgis's ``spatial_ref_sys`` or
 pg_cron's ``cron.job`` come with theirs).
@@ -26,6 +27,7 @@ from pglast import ast
 
 from schema_audit.model import qualify
 from schema_audit.sources.ddl.errors import ApplyError
+from schema_audit.sources.ddl.refusals import _unapplied_names
 
 if TYPE_CHECKING:
     from schema_audit.sources.ddl.interpreter import DdlInterpreter
@@ -125,7 +127,7 @@ def refuse_missing(interp: DdlInterpreter, node: ast.Node) -> None:
         key = qualify(interp._schema_of(rv), rv.relname or "")
         if key in model.tables or key in model.views or key in model.sequences:
             continue
-        if _knowable(interp, rv):
+        if _knowable(interp, rv) and not _unapplied_names(interp, rv.relname or ""):
             missing.append(key)
     if not missing:
         return
