@@ -48,7 +48,8 @@ def refuse_missing_call(interp: DdlInterpreter, node: ast.Node) -> None:
             _note(interp, where, qualified)
             raise ApplyError(
                 f"function {qualified}({'…' if call.args else ''}) does not exist: PostgreSQL 15 "
-                "refuses the statement (no such function in its catalog or in the history)",
+                "refuses the statement (no such function in its catalog or in the history; "
+                "unless something outside this source made it, an extension the platform installs)",
                 "undefined_function",
             )
 
@@ -83,7 +84,8 @@ def _note(interp: DdlInterpreter, where: str, name: str) -> None:
     if any(s.startswith(BLIND_SPOT) for s in spots):
         return
     spots.append(
-        f"{BLIND_SPOT} (first at {where}: function {name} does not "
-        "exist): a migration runner stops at it and applies no later migration, which this "
-        "reading applies (as psql -f goes on): on PostgreSQL 15 what they make may be missing"
+        f"{BLIND_SPOT} (first at {where}: function {name} does not exist, unless something "
+        "outside this source made it): a migration runner stops at it and applies no later "
+        "migration, which this reading applies (as psql -f goes on): on PostgreSQL 15 what "
+        "they make may be missing"
     )
