@@ -82,3 +82,21 @@ def test_built_ins_and_the_historys_functions_are_not_refused(make_db, tmp_path:
     model = load_sql(history)
     assert [u.kind for u in model.unapplied] == ["data"] * 3
     assert model.blind_spots == []
+
+
+def test_function_style_casts_are_not_refused(make_db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # review18: PostgreSQL takes name(x) as a cast when name is a type and no function
+    history = write_history(
+        tmp_path,
+        {
+            "001_init.sql": "CREATE TYPE mood AS ENUM ('a', 'b');\n"
+            "CREATE DOMAIN email AS text CHECK (VALUE LIKE '%@%');\n"
+            "CREATE TABLE t (id int, m mood, e email, u uuid, j jsonb);\n"
+            "INSERT INTO t VALUES (1, mood('a'), email('x@y'),\n"
+            "  uuid('a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'), jsonb('{}'));\n"
+        },
+    )
+    assert psql_f(make_db("pg16cast"), history, "001_init.sql") == ""
+    model = load_sql(history)
+    assert [u.kind for u in model.unapplied] == ["data"]
+    assert model.blind_spots == []

@@ -104,3 +104,16 @@ def test_without_its_crate_the_folder_reads_as_golang_migrate(tmp_path: Path) ->
     layout = discover(folder)
     assert layout.name == "golang-migrate"
     assert "0003_shut_down.sql" not in [f.name for f in layout.files]
+
+
+def test_another_runners_markers_win_over_the_crates_sqlx(tmp_path: Path) -> None:
+    # review18: a Rust service using sqlx for queries and dbmate for its migrations
+    (tmp_path / "Cargo.toml").write_text((SQLX.parent / "Cargo.toml").read_text())
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "20200101000000_init.sql").write_text(
+        "-- migrate:up\nCREATE TABLE accounts (id int);\n-- migrate:down\nDROP TABLE accounts;\n"
+    )
+    assert discover(folder).name == "dbmate"
+    (runner,) = [u for u in load_sql(folder).unapplied if u.kind == "runner"]
+    assert runner.may_affect == ["public.schema_migrations"]

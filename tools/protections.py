@@ -3886,9 +3886,16 @@ PROTECTIONS = [
     Protection(
         "sqlx-folder-read-as-sqlx-runs-it",
         "schema_audit/sources/sqlfile.py",
-        "    if runner_config.sqlx_root(path, [p.name for p in top]) is not None:\n",
-        "    if False:\n",
+        "    if runner_config.sqlx_root(path, [p.name for p in top]) is not None and not any(\n",
+        "    if False and not any(\n",
         "tests/test_silence16_runner_tables.py::test_sqlx_runs_what_golang_migrate_would_skip",
+    ),
+    Protection(
+        "other-runner-markers-win-over-a-sqlx-crate",
+        "schema_audit/sources/sqlfile.py",
+        "        map(_marked, top)  # another runner's markers win over the crate's sqlx (review18)\n",
+        "        ()\n",
+        "tests/test_silence16_runner_tables.py::test_another_runners_markers_win_over_the_crates_sqlx",
     ),
     Protection(
         "missing-table-refusal-leaves-the-table-open",

@@ -674,7 +674,9 @@ def discover(path: Path) -> Layout:
         )
     if (pop := _pop(path, top)) is not None:
         return pop
-    if runner_config.sqlx_root(path, [p.name for p in top]) is not None:
+    if runner_config.sqlx_root(path, [p.name for p in top]) is not None and not any(
+        map(_marked, top)  # another runner's markers win over the crate's sqlx (review18)
+    ):
         return _sqlx(path, top)
     entries, issues = _order_flat(path, top)
     if not entries:
@@ -720,6 +722,12 @@ def _marked_runner(entries: list[_Entry]) -> str | None:
         elif _DBMATE_UP.search(head):
             found.add("dbmate")
     return next((r for r in ("sql-migrate", "dbmate") if r in found), None)
+
+
+def _marked(path: Path) -> bool:
+    """Whether the file's head holds goose's, sql-migrate's or dbmate's section markers."""
+    head = _head(path)
+    return any(p.search(head) for p in (_GOOSE_UP, _SQL_MIGRATE_UP, _DBMATE_UP))
 
 
 def _goose_code_migrations(folder: Path) -> list[MigrationIssue]:

@@ -18,16 +18,19 @@ of a long history) is not walked.
 
 from __future__ import annotations
 
+from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pglast import ast
 
 from schema_audit.model import qualify
 from schema_audit.pgvisit import find_all
+from schema_audit.sources.ddl.data_targets import named_unapplied
 from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.function_schemas import _builtin_names
 from schema_audit.sources.ddl.nodes import strings
-from schema_audit.sources.ddl.refusals import _CALL, _unapplied_names, cannot_find
+from schema_audit.sources.ddl.refusals import _CALL, cannot_find
 
 if TYPE_CHECKING:
     from schema_audit.sources.ddl.interpreter import DdlInterpreter
@@ -42,7 +45,9 @@ def refuse_missing_call(interp: DdlInterpreter, node: ast.Node) -> None:
     for call in find_all(node, ast.FuncCall):
         names = strings(call.funcname)
         schema, name = (names[-2] if len(names) > 1 else None), names[-1]
-        if cannot_find(interp, schema, name) and not _unapplied_names(interp, name):
+        if len(call.args or ()) == 1 and _is_type(interp, schema, name):
+            continue  # a function-style cast: mood('a'), uuid('…') (review18)
+        if cannot_find(interp, schema, name) and not named_unapplied(interp, name):
             qualified = f"{schema}.{name}" if schema else name
             where = f"{interp._file}:{stmt.line}" if interp._file and stmt else "a statement"
             _note(interp, where, qualified)
@@ -72,6 +77,23 @@ def _may_call_missing(interp: DdlInterpreter, text: str) -> bool:
         if cannot_find(interp, schema or None, name):
             return True
     return False
+
+
+def _is_type(interp: DdlInterpreter, schema: str | None, name: str) -> bool:
+    """Whether ``[schema.]name`` is a type a one-argument call casts to (PostgreSQL takes
+    ``name(x)`` as ``x::name`` when no function has that name): one of the model's enums and
+    domains, or a built-in type of PostgreSQL 15 (``pg_catalog_types.txt``)."""
+    model = interp.model
+    schemas = [schema] if schema else interp.search_path or ["public"]
+    if any(qualify(s, name) in model.enums or qualify(s, name) in model.domains for s in schemas):
+        return True
+    return schema in (None, "pg_catalog") and name.lower() in _builtin_types()
+
+
+@cache
+def _builtin_types() -> frozenset[str]:
+    text = Path(__file__).with_name("pg_catalog_types.txt").read_text(encoding="utf-8")
+    return frozenset(line for line in text.splitlines() if line and not line.startswith("#"))
 
 
 # how the blind spot starts (cli/init says it too)

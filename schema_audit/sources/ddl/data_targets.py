@@ -27,7 +27,6 @@ from pglast import ast
 
 from schema_audit.model import qualify
 from schema_audit.sources.ddl.errors import ApplyError
-from schema_audit.sources.ddl.refusals import _unapplied_names
 
 if TYPE_CHECKING:
     from schema_audit.sources.ddl.interpreter import DdlInterpreter
@@ -127,7 +126,7 @@ def refuse_missing(interp: DdlInterpreter, node: ast.Node) -> None:
         key = qualify(interp._schema_of(rv), rv.relname or "")
         if key in model.tables or key in model.views or key in model.sequences:
             continue
-        if _knowable(interp, rv) and not _unapplied_names(interp, rv.relname or ""):
+        if _knowable(interp, rv) and not named_unapplied(interp, rv.relname or ""):
             missing.append(key)
     if not missing:
         return
@@ -138,6 +137,24 @@ def refuse_missing(interp: DdlInterpreter, node: ast.Node) -> None:
         "statement unless something outside this source made the table)",
         missing,
     )
+
+
+def named_unapplied(interp: DdlInterpreter, name: str) -> bool:
+    """``refusals._unapplied_names`` read incrementally: whether a statement the reading could
+    not apply may have made ``name`` (one naming it that is not a refusal, or psql's
+    ``\\gexec``). Each name's scan goes on from where it stopped: asked for every INSERT of
+    a 20,000-row seed file into a missing table, the whole list was read each time."""
+    scans: dict[str, tuple[int, bool]] = interp.__dict__.setdefault("_named_scans", {})
+    name = name.lower()
+    upto, found = scans.get(name, (0, False))
+    unapplied = interp.model.unapplied
+    if not found:
+        found = any(
+            u.kind == "dynamic" or (u.kind != "error" and name in (u.sql or "").lower())
+            for u in unapplied[upto:]
+        )
+        scans[name] = (len(unapplied), found)
+    return found
 
 
 # what every refusal of this module says, and only they (cli/init's warning finds them by it)
