@@ -3904,6 +3904,62 @@ PROTECTIONS = [
         "",
         "tests/test_silence16_missing_tables.py::test_requirements_on_the_table_are_deferred_not_failed",
     ),
+    Protection(
+        "trigger-when-whole-row-printed-as-catalog",
+        "schema_audit/sources/ddl/trigger_when.py",
+        "            return ast.ColumnRef(fields=(row, ast.A_Star()))\n",
+        "            return None\n",
+        "tests/test_realworld_trial17.py::test_a_whole_row_old_new_in_a_trigger_when_is_printed_as_the_catalog_prints_it",
+    ),
+    Protection(
+        "trigger-when-row-field-printed-as-catalog",
+        "schema_audit/sources/ddl/trigger_when.py",
+        "            return ast.ColumnRef(fields=(row, indirection[0]))\n",
+        "            return None\n",
+        "tests/test_realworld_trial17.py::test_a_whole_row_old_new_in_a_trigger_when_is_printed_as_the_catalog_prints_it",
+    ),
+    Protection(
+        "trigger-when-bare-column-ambiguous",
+        "schema_audit/sources/ddl/trigger_when.py",
+        "    if len(names) == 1 and names[0] in table.columns:\n",
+        "    if False:\n",
+        "tests/test_realworld_trial17.py::test_a_trigger_when_postgresql_refuses_is_not_made[ambiguous]",
+    ),
+    Protection(
+        "trigger-when-unknown-name-refused",
+        "schema_audit/sources/ddl/trigger_when.py",
+        "    if names[0] not in _ROWS:\n",
+        "    if False:\n",
+        "tests/test_realworld_trial17.py::test_a_trigger_when_postgresql_refuses_is_not_made[unknown_bare]",
+    ),
+    Protection(
+        "trigger-when-unknown-column-refused",
+        "schema_audit/sources/ddl/trigger_when.py",
+        '    if len(names) > 1 and names[1] != "*" and names[1] not in table.columns:\n',
+        "    if False:\n",
+        "tests/test_realworld_trial17.py::test_a_trigger_when_postgresql_refuses_is_not_made[unknown_column]",
+    ),
+    Protection(
+        "trigger-when-statement-trigger-refused",
+        "schema_audit/sources/ddl/trigger_when.py",
+        "    if not row:\n",
+        "    if False:\n",
+        "tests/test_realworld_trial17.py::test_a_trigger_when_postgresql_refuses_is_not_made[statement]",
+    ),
+    Protection(
+        "trigger-when-old-on-insert-refused",
+        "schema_audit/sources/ddl/trigger_when.py",
+        '    if names[0] == "old" and "INSERT" in events:\n',
+        "    if False:\n",
+        "tests/test_realworld_trial17.py::test_a_trigger_when_postgresql_refuses_is_not_made[old_on_insert]",
+    ),
+    Protection(
+        "trigger-when-new-on-delete-refused",
+        "schema_audit/sources/ddl/trigger_when.py",
+        '    if names[0] == "new" and "DELETE" in events:\n',
+        "    if False:\n",
+        "tests/test_realworld_trial17.py::test_a_trigger_when_postgresql_refuses_is_not_made[new_on_delete]",
+    ),
 ]
 
 

@@ -8,9 +8,10 @@ from pglast import ast
 
 from schema_audit.model import Trigger, qualify
 from schema_audit.sources.ddl.errors import ApplyError
-from schema_audit.sources.ddl.nodes import deparse, strings
+from schema_audit.sources.ddl.nodes import strings
 from schema_audit.sources.ddl.refusals import cannot_find
 from schema_audit.sources.ddl.registry import handles
+from schema_audit.sources.ddl.trigger_when import when_text
 
 if TYPE_CHECKING:
     from schema_audit.sources.ddl.interpreter import DdlInterpreter
@@ -66,18 +67,19 @@ def create_trigger(interp: DdlInterpreter, node: ast.CreateTrigStmt) -> None:
     timing = node.timing or 0
     events = node.events or 0
     function = _trigger_function(interp, strings(node.funcname))
+    event_names = [
+        e
+        for bit, e in ((4, "INSERT"), (16, "UPDATE"), (8, "DELETE"), (32, "TRUNCATE"))
+        if events & bit
+    ]
     table.triggers[node.trigname] = Trigger(
         node.trigname,
         "INSTEAD OF" if timing & 64 else ("BEFORE" if timing & 2 else "AFTER"),
-        [
-            e
-            for bit, e in ((4, "INSERT"), (16, "UPDATE"), (8, "DELETE"), (32, "TRUNCATE"))
-            if events & bit
-        ],
+        event_names,
         level="ROW" if node.row else "STATEMENT",
         function=function,
         arguments=strings(node.args),
-        when=deparse(node.whenClause),
+        when=when_text(table, node, event_names),
         update_columns=strings(node.columns),
         constraint=bool(node.isconstraint),
         provenance=[interp._prov()],

@@ -1,0 +1,82 @@
+"""A trigger's WHEN condition as PostgreSQL stores it, and the references PostgreSQL refuses.
+
+lakekeeper's form (sqlx): ``CREATE TRIGGER set_updated_at BEFORE UPDATE ON t FOR EACH ROW WHEN
+(OLD IS DISTINCT FROM NEW) EXECUTE FUNCTION set_updated_at()``. A bare ``OLD`` / ``NEW`` is the
+whole row, which the catalog prints ``old.*`` (``(old).v`` is printed ``old.v``): kept as
+written, the static condition differed from every catalog's (a false FAIL of init --dsn's spec).
+
+Only ``old`` and ``new`` name anything in a WHEN condition, so PostgreSQL 15 refuses (checked):
+a bare column name (it is in both rows: "column reference … is ambiguous"), any other bare
+name or ``old.x`` for a column the table lacks ("does not exist"), OLD in an INSERT trigger,
+NEW in a DELETE trigger, and any row reference in a statement trigger. Each is refused here
+too: the static reading made those triggers (a false PASS of a spec requiring them).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import TYPE_CHECKING
+
+from pglast import ast
+from pglast.visitors import Visitor
+
+from schema_audit.pgvisit import find_all
+from schema_audit.sources.ddl.errors import ApplyError
+from schema_audit.sources.ddl.nodes import deparse
+
+if TYPE_CHECKING:
+    from schema_audit.model import Table
+
+_ROWS = ("old", "new")
+
+
+def when_text(table: Table, node: ast.CreateTrigStmt, events: list[str]) -> str | None:
+    """The WHEN condition of ``node`` on ``table`` as the catalog prints it (whole rows as
+    ``old.*``), or None; ApplyError where PostgreSQL refuses a reference in it."""
+    if node.whenClause is None:
+        return None
+    for ref in find_all(node.whenClause, ast.ColumnRef):
+        _check_reference(table, ref, bool(node.row), events)
+    return deparse(_WholeRows()(copy.deepcopy(node.whenClause)))
+
+
+def _check_reference(table: Table, ref: ast.ColumnRef, row: bool, events: list[str]) -> None:
+    names = [getattr(f, "sval", "*") for f in ref.fields or ()]
+    if len(names) == 1 and names[0] in table.columns:
+        raise ApplyError(f'column reference "{names[0]}" is ambiguous')
+    if names[0] not in _ROWS:
+        raise ApplyError(f'column "{".".join(names)}" does not exist')
+    if len(names) > 1 and names[1] != "*" and names[1] not in table.columns:
+        raise ApplyError(f"column {names[0]}.{names[1]} does not exist")
+    if not row:
+        raise ApplyError("statement trigger's WHEN condition cannot reference column values")
+    if names[0] == "old" and "INSERT" in events:
+        raise ApplyError("INSERT trigger's WHEN condition cannot reference OLD values")
+    if names[0] == "new" and "DELETE" in events:
+        raise ApplyError("DELETE trigger's WHEN condition cannot reference NEW values")
+
+
+class _WholeRows(Visitor):
+    """Rewrites a copied condition as the catalog prints it: ``old`` → ``old.*``,
+    ``(old).v`` → ``old.v``."""
+
+    def visit_A_Indirection(self, ancestors, node: ast.A_Indirection):  # noqa: N802
+        row = _row_name(node.arg)
+        indirection = node.indirection or ()
+        if row is not None and len(indirection) == 1 and isinstance(indirection[0], ast.String):
+            return ast.ColumnRef(fields=(row, indirection[0]))
+        return None
+
+    def visit_ColumnRef(self, ancestors, node: ast.ColumnRef):  # noqa: N802
+        row = _row_name(node)
+        if row is not None:
+            return ast.ColumnRef(fields=(row, ast.A_Star()))
+        return None
+
+
+def _row_name(node: object) -> ast.String | None:
+    """The name of a one-name reference to OLD or NEW (the whole row), else None."""
+    if not isinstance(node, ast.ColumnRef) or len(node.fields or ()) != 1:
+        return None
+    name = node.fields[0] if node.fields else None
+    return name if isinstance(name, ast.String) and name.sval in _ROWS else None
