@@ -115,3 +115,73 @@ def test_a_trigger_when_postgresql_refuses_is_not_made(
     assert f"t_{name}" not in model["tables"]["public.tag"]["triggers"]
     reasons = [u["reason"] for u in model["unapplied"] if "02_trigger" in u["file"]]
     assert reasons == [refused.value.diag.message_primary]
+
+
+# lakekeeper's form (sqlx): a PL/pgSQL procedure adds the time columns, and every new table is
+# followed by `call add_time_columns('<table>')`.
+TIME_COLUMNS_PROCEDURE = {
+    "20240620151429_timecolumns": """
+        create or replace procedure add_time_columns(tablename regclass)
+            language plpgsql
+        as
+        $$
+        begin
+            execute format(
+                    'alter table %s
+                    add column if not exists created_at timestamptz not null default now(),
+                    add column if not exists updated_at timestamptz;',
+                    tablename
+                    );
+        end;
+        $$;
+    """,
+    "20240620151514_tabular_identifiers": """
+        create table tabular (tabular_id uuid primary key, name text not null);
+        call add_time_columns('tabular');
+        create table "view" (view_id uuid primary key references tabular (tabular_id));
+        call add_time_columns('"view"');
+    """,
+}
+
+
+def test_a_call_of_the_historys_procedure_runs_its_body(make_db: Any, tmp_path: Path) -> None:
+    """`call add_time_columns('tabular')` was "CallStmt is not interpreted": the columns it
+    adds were missing statically, and every finding on such tables DEFERRED (891 of 1,154 on
+    lakekeeper); init --sql's spec lacked the columns (its `exactly` FAILed the database).
+    The body now runs with its argument bound, as a lone SELECT of a function does."""
+    folder = _sqlx_folder(tmp_path, TIME_COLUMNS_PROCEDURE)
+    sql = "".join(TIME_COLUMNS_PROCEDURE.values())
+    assert _both_ways(make_db, tmp_path, "trial17_call_procedure", folder, sql) == []
+
+
+UNRUN_CALLS = {
+    "01_setup": """
+        create table tabular (tabular_id uuid primary key);
+        create procedure add_time_columns(tablename regclass) language plpgsql
+            set search_path = public
+        as $$ begin
+            execute format('alter table %s add column if not exists created_at timestamptz', tablename);
+        end $$;
+        create procedure vacuum_later() language plpgsql as $$ begin perform 1; end $$;
+    """,
+    "02_calls": """
+        call add_time_columns('tabular');
+        call vacuum_later();
+    """,
+}
+
+
+def test_a_call_the_reader_cannot_run_defers_what_the_procedure_may_change(
+    make_db: Any, tmp_path: Path
+) -> None:
+    """A procedure with a setting of its own (`SET search_path`) is not run statically: the
+    CALL is listed as not applied with what its body may change, so the column is DEFERRED,
+    not missing. A CALL of a procedure whose body changes no schema changes nothing."""
+    folder = _sqlx_folder(tmp_path, UNRUN_CALLS)
+    dsn = make_db("trial17_unrun_call", "".join(UNRUN_CALLS.values()))
+    diff = json.loads(run_cli("diff", folder, dsn, "-f", "json").stdout)
+    assert diff["differences"] == []
+    assert {u["object"] for u in diff["undecided"]} == {"column public.tabular.created_at"}
+    reasons = [u["reason"] for u in diff["left"]["unapplied_statements"]]
+    assert any("CALL calls public.add_time_columns(" in r for r in reasons)
+    assert not any("not interpreted" in r for r in reasons)

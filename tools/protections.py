@@ -3960,6 +3960,34 @@ PROTECTIONS = [
         "    if False:\n",
         "tests/test_realworld_trial17.py::test_a_trigger_when_postgresql_refuses_is_not_made[new_on_delete]",
     ),
+    Protection(
+        "call-of-history-procedure-is-a-lone-call",
+        "schema_audit/sources/function_calls.py",
+        "        return node.funccall\n",
+        "        return None\n",
+        "tests/test_realworld_trial17.py::test_a_call_of_the_historys_procedure_runs_its_body",
+    ),
+    Protection(
+        "call-of-history-procedure-runs-its-body",
+        "schema_audit/sources/function_calls.py",
+        "    if isinstance(node, ast.SelectStmt | ast.CallStmt) and len(calls) == 1:\n",
+        "    if isinstance(node, ast.SelectStmt) and len(calls) == 1:\n",
+        "tests/test_realworld_trial17.py::test_a_call_of_the_historys_procedure_runs_its_body",
+    ),
+    Protection(
+        "call-of-history-procedure-defers-its-effects",
+        "schema_audit/sources/ddl/session.py",
+        '    if follow_calls(interp, node, "CALL"):\n',
+        "    if False:\n",
+        "tests/test_realworld_trial17.py::test_a_call_the_reader_cannot_run_defers_what_the_procedure_may_change",
+    ),
+    Protection(
+        "call-of-row-only-procedure-is-data",
+        "schema_audit/sources/ddl/session.py",
+        '        interp._unapplied("data", "CALL: the procedure\'s body does not alter the schema")\n',
+        '        interp._unapplied("unsupported", "CallStmt is not interpreted")\n',
+        "tests/test_realworld_trial17.py::test_a_call_the_reader_cannot_run_defers_what_the_procedure_may_change",
+    ),
 ]
 
 

@@ -111,7 +111,7 @@ def follow_calls(interp: DdlInterpreter, node: ast.Node, what: str) -> bool:
     calls = schema_calls(interp, node)
     if not calls:
         return False
-    if isinstance(node, ast.SelectStmt) and len(calls) == 1:
+    if isinstance(node, ast.SelectStmt | ast.CallStmt) and len(calls) == 1:
         call, function, _ = calls[0]
         if call is _lone_call(node) and _runnable(interp, call, function):
             block = _as_block(function, call)
@@ -303,8 +303,11 @@ def _body_effects(interp: DdlInterpreter, function: Function) -> list[fx.Effect]
     return plpgsql_effects(interp, body, function.returns)
 
 
-def _lone_call(node: ast.SelectStmt) -> ast.FuncCall | None:
-    """The call of ``SELECT f(…)`` with nothing else: no FROM, WHERE, set operation."""
+def _lone_call(node: ast.SelectStmt | ast.CallStmt) -> ast.FuncCall | None:
+    """The call of ``SELECT f(…)`` with nothing else (no FROM, WHERE, set operation), or of
+    ``CALL p(…)`` (lakekeeper's ``call add_time_columns('tabular')``: runs once, like it)."""
+    if isinstance(node, ast.CallStmt):
+        return node.funccall
     if (
         node.fromClause
         or node.whereClause

@@ -143,6 +143,25 @@ def data_change(interp: DdlInterpreter, node: ast.Node) -> None:
     interp._unapplied("data", "data change: does not alter the schema")
 
 
+@handles(ast.CallStmt)
+def call_procedure(interp: DdlInterpreter, node: ast.CallStmt) -> None:
+    """CALL of one of the history's PL/pgSQL procedures: its body is run with its arguments
+    bound, as a lone ``SELECT f(…)`` of a function is (sources/function_calls.py), or listed
+    with what it may change. lakekeeper adds its time columns with ``call
+    add_time_columns('tabular')``: read as not interpreted, those columns were DEFERRED on every
+    table. A history procedure whose body changes rows only is data; any other CALL stays not
+    interpreted (what it may change is unknown)."""
+    if function_calls.follow_calls(interp, node, "CALL"):
+        return
+    procedures = (
+        function_calls.candidates(interp, node.funccall) if node.funccall is not None else []
+    )
+    if procedures and all(p.language.lower() in ("plpgsql", "sql") for p in procedures):
+        interp._unapplied("data", "CALL: the procedure's body does not alter the schema")
+        return
+    interp._unapplied("unsupported", "CallStmt is not interpreted")
+
+
 @handles(ast.DoStmt)
 def do_block(interp: DdlInterpreter, node: ast.DoStmt) -> None:
     """A DO block: its PL/pgSQL runs where it can be followed (sources/plpgsql.py)."""
