@@ -267,16 +267,35 @@ _INTERVAL_ABBREVIATIONS = {
     "d": "day",
     "w": "week",
     "mon": "month",
+    "mons": "month",
     "y": "year",
     "yr": "year",
 }
 _CLOCK = re.compile(r"^(-?)(\d+):(\d{1,2})(?::(\d{1,2}(?:\.\d+)?))?$")
 
 
+# a number and its unit written together, several in a row: '10s', '1h30m' (convoy's function
+# argument default `interval default '10s'`, stored '00:00:10'::interval)
+_GLUED_UNIT = re.compile(r"(-?\d+(?:\.\d+)?)([a-z]+)")
+
+
+def _glued_units_apart(words: list[str]) -> list[str]:
+    """``words`` with each run of glued number-unit pairs ('1h30m') split into its numbers
+    and units, as PostgreSQL's interval input reads them; other words as they are."""
+    out: list[str] = []
+    for word in words:
+        pairs = _GLUED_UNIT.findall(word)
+        if pairs and "".join(n + u for n, u in pairs) == word:
+            out += [piece for pair in pairs for piece in pair]
+        else:
+            out.append(word)
+    return out
+
+
 def _interval_parts(text: str) -> tuple[int, int, int] | None:
     """(months, days, microseconds) of an interval literal PostgreSQL's input accepts, for the
     common spellings ('0', '1 day', '24 hours', '01:30:00', '2 days 03:00'); None otherwise."""
-    words = text.strip().lower().removeprefix("@").split()
+    words = _glued_units_apart(text.strip().lower().removeprefix("@").split())
     if words and words[-1] == "ago":
         return None
     months = days = micros = 0

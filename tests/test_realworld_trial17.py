@@ -185,3 +185,62 @@ def test_a_call_the_reader_cannot_run_defers_what_the_procedure_may_change(
     reasons = [u["reason"] for u in diff["left"]["unapplied_statements"]]
     assert any("CALL calls public.add_time_columns(" in r for r in reasons)
     assert not any("not interpreted" in r for r in reasons)
+
+
+def _sql_migrate_folder(tmp_path: Path, files: dict[str, str]) -> Path:
+    """``files`` (unix-time name -> Up SQL) as a sql-migrate folder (`-- +migrate Up`)."""
+    folder = tmp_path / "sql"
+    folder.mkdir()
+    for name, text in files.items():
+        (folder / f"{name}.sql").write_text(f"-- +migrate Up\n{text}\n-- +migrate Down\n")
+    return folder
+
+
+# convoy's form (sql-migrate): a duration helper whose argument defaults to '10s', interval
+# columns with glued units, and an index on ((status)) that keeps one running row.
+CONVOY_DURATIONS = {
+    "1705562731": """
+        SET lock_timeout = '2s';
+        SET statement_timeout = '30s';
+        -- +migrate StatementBegin
+        CREATE OR REPLACE FUNCTION duration_to_seconds(duration_text interval default '10s') RETURNS INTEGER AS $$
+        BEGIN
+            RETURN EXTRACT(EPOCH FROM duration_text)::INTEGER;
+        END;
+        $$ LANGUAGE plpgsql;
+        -- +migrate StatementEnd
+    """,
+    "1786632919": """
+        CREATE TABLE partition_runs (
+            id VARCHAR PRIMARY KEY,
+            status TEXT NOT NULL,
+            retry_after INTERVAL NOT NULL DEFAULT '1h30m',
+            lease INTERVAL DEFAULT '1.5h',
+            keep INTERVAL DEFAULT '3 days 4h',
+            poll INTERVAL DEFAULT '250ms',
+            grace INTERVAL DEFAULT '1d12h',
+            backoff INTERVAL DEFAULT '5min',
+            ttl INTERVAL DEFAULT '1y2mon',
+            nap INTERVAL DEFAULT '1m',
+            attempts INT NOT NULL DEFAULT 0
+        );
+        CREATE UNIQUE INDEX IF NOT EXISTS idx_partition_runs_single_active
+            ON partition_runs ((status))
+            WHERE status = 'running';
+        CREATE INDEX ON partition_runs ((status), (lower(id)));
+        CREATE INDEX ON partition_runs ((status COLLATE "C"));
+        CREATE INDEX idx_partition_runs_retrying ON partition_runs ((status)) WHERE attempts > 2.5;
+    """,
+}
+
+
+def test_glued_interval_units_and_a_parenthesised_column_key_read_as_stored(
+    make_db: Any, tmp_path: Path
+) -> None:
+    """`interval default '10s'` is stored '00:00:10'::interval ('1h30m' as '01:30:00'): the
+    static reading kept the spelling and FAILed init --dsn's spec (function defaults, column
+    defaults). An index key `((status))` is stored as the column status, not an expression:
+    `diff` listed it as different. Found on frain-dev/convoy."""
+    folder = _sql_migrate_folder(tmp_path, CONVOY_DURATIONS)
+    sql = "".join(CONVOY_DURATIONS.values()).replace("-- +migrate Statement", "-- ")
+    assert _both_ways(make_db, tmp_path, "trial17_convoy_durations", folder, sql) == []

@@ -3988,6 +3988,34 @@ PROTECTIONS = [
         '        interp._unapplied("unsupported", "CallStmt is not interpreted")\n',
         "tests/test_realworld_trial17.py::test_a_call_the_reader_cannot_run_defers_what_the_procedure_may_change",
     ),
+    Protection(
+        "interval-glued-units-read-as-postgresql",
+        "schema_audit/sqlnorm.py",
+        '    words = _glued_units_apart(text.strip().lower().removeprefix("@").split())\n',
+        '    words = text.strip().lower().removeprefix("@").split()\n',
+        "tests/test_realworld_trial17.py::test_glued_interval_units_and_a_parenthesised_column_key_read_as_stored",
+    ),
+    Protection(
+        "interval-mons-read-as-months",
+        "schema_audit/sqlnorm.py",
+        '    "mons": "month",\n',
+        "",
+        "tests/test_realworld_trial17.py::test_glued_interval_units_and_a_parenthesised_column_key_read_as_stored",
+    ),
+    Protection(
+        "index-parenthesised-column-is-column-key",
+        "schema_audit/sources/ddl/indexes.py",
+        "            column = fields[0] if len(fields) == 1 else None\n",
+        "            column = None\n",
+        "tests/test_realworld_trial17.py::test_glued_interval_units_and_a_parenthesised_column_key_read_as_stored",
+    ),
+    Protection(
+        "fast-index-parenthesised-column-is-column-key",
+        "schema_audit/sources/ddl/fast.py",
+        "    if fields and len(fields) == 1:\n        column = _strings(fields)[0]\n",
+        "    if False:\n        column = _strings(fields)[0]\n",
+        "tests/test_realworld_trial17.py::test_glued_interval_units_and_a_parenthesised_column_key_read_as_stored",
+    ),
 ]
 
 

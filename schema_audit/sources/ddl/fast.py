@@ -422,10 +422,11 @@ def _index_key(value: Any, method: str, nodes: _Lazy) -> _IndexKeyRead:
         # ((key COLLATE "C")): PostgreSQL strips a top-level COLLATE into the key's collation,
         # and what remains, a bare column, makes a column key (a storage index does this)
         collation, expr = _strings(clause["collname"]), clause["arg"]
-        fields = expr.get("ColumnRef", {}).get("fields") if expr.__class__ is dict else None
-        if fields and len(fields) == 1:
-            column = _strings(fields)[0]
-            return column, True, descending, nulls, opclass, collation, column
+    # an expression that is only a column, ((status)), is that column's key (indexes.py)
+    fields = expr.get("ColumnRef", {}).get("fields") if expr.__class__ is dict else None
+    if fields and len(fields) == 1:
+        column = _strings(fields)[0]
+        return column, True, descending, nulls, opclass, collation, column
     if _numeric(expr):
         raise _NotHere  # numeric: the tree handler promotes integer columns meeting it
     text, label = _expression(expr, nodes)

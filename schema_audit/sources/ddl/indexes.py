@@ -86,6 +86,9 @@ def index_keys(
             # ((key COLLATE "C")): PostgreSQL strips a top-level COLLATE into the key's
             # collation, and what remains, a bare column, makes a column key
             collation, expr = expr.collname, expr.arg
+        if not column:
+            # an expression that is only a column, ((status)) (convoy's partition_runs), is
+            # stored as that column's key, as PostgreSQL's ComputeIndexAttrs stores it
             fields = strings(expr.fields) if isinstance(expr, ast.ColumnRef) else []
             column = fields[0] if len(fields) == 1 else None
         if column:
