@@ -398,7 +398,25 @@ def _array_literal(text: str) -> str:
     items.append("".join(current).strip())
     if items == [""]:
         return "{}"
-    return "{" + ",".join(items) + "}"
+    return "{" + ",".join(_array_item(item) for item in items) + "}"
+
+
+# what makes array_out quote an element (besides being empty or NULL): array_isspace's blanks,
+# the delimiter, braces, quotes and backslashes
+_ARRAY_QUOTED_CHARS = frozenset('{},"\\ \t\n\r\v\f')
+
+
+def _array_item(item: str) -> str:
+    """One element as array_out prints it: a quoted element whose text needs no quotes is
+    printed bare ('{"tags"}' is stored '{tags}'); anything else as written."""
+    if len(item) < 2 or not (item.startswith('"') and item.endswith('"')):
+        return item
+    inner = item[1:-1]
+    if '"' in inner or "\\" in inner:
+        return item  # escapes: kept as written (a difference at worst, never an equality)
+    if not inner or inner.lower() == "null" or any(ch in _ARRAY_QUOTED_CHARS for ch in inner):
+        return item
+    return inner
 
 
 # Built-in type names a person may write bare (x::bool): the parser's own pg_catalog spelling.
@@ -455,7 +473,14 @@ _TEXT_OPERATORS = frozenset({"->>", "#>>"})
 
 
 def _is_text_valued(node: object) -> bool:
-    """An expression whose type is text by its operator alone (``j ->> 'k'``, ``j #>> '{a}'``)."""
+    """An expression whose type is text by its operator alone (``j ->> 'k'``, ``j #>> '{a}'``),
+    or a COALESCE of such expressions and bare literals (kestra's generated columns:
+    ``COALESCE(CAST(value ->> 'taskId' AS varchar), '')`` is stored with a cast to text)."""
+    if isinstance(node, ast.CoalesceExpr):
+        args = node.args or ()
+        return any(_is_text_valued(a) for a in args) and all(
+            _is_text_valued(a) or _is_string_const(a) for a in args
+        )
     return (
         isinstance(node, ast.A_Expr)
         and node.kind == A_Expr_Kind.AEXPR_OP
@@ -604,6 +629,7 @@ def _normalize(node):
     if isinstance(node, ast.A_Expr):
         if node.name and len(node.name) == 1 and getattr(node.name[0], "sval", None) == "@?":
             node.rexpr = _as_jsonpath(node.rexpr)  # jsonb @? jsonpath
+        _as_text_array(node)
         return _normalize_a_expr(node)
     if isinstance(node, ast.CaseExpr):
         _untyped_null_branches(node)
@@ -654,6 +680,25 @@ def _untyped_null_branches(node: ast.CaseExpr) -> None:
             when.result = ast.A_Const(isnull=True)
     if node.defresult is not None and _is_null(node.defresult):
         node.defresult = ast.A_Const(isnull=True)
+
+
+# json / jsonb (and hstore) operators whose right operand is a text[]: a bare literal there is
+# stored as that array, '{state, current}' as '{state,current}'::text[] (kestra's generated
+# columns `value #>> '{state, current}'`)
+_TEXT_ARRAY_OPERATORS = frozenset({"#>", "#>>", "#-", "?|", "?&"})
+
+
+def _as_text_array(node: ast.A_Expr) -> None:
+    """A bare string literal right of a path or key-list operator in its array input's form."""
+    if (
+        node.kind == A_Expr_Kind.AEXPR_OP
+        and node.lexpr is not None
+        and node.name
+        and len(node.name) == 1
+        and getattr(node.name[0], "sval", None) in _TEXT_ARRAY_OPERATORS
+        and _is_string_const(node.rexpr)
+    ):
+        node.rexpr.val = ast.String(sval=_array_literal(node.rexpr.val.sval))
 
 
 def _as_jsonpath(node):

@@ -244,3 +244,72 @@ def test_glued_interval_units_and_a_parenthesised_column_key_read_as_stored(
     folder = _sql_migrate_folder(tmp_path, CONVOY_DURATIONS)
     sql = "".join(CONVOY_DURATIONS.values()).replace("-- +migrate Statement", "-- ")
     assert _both_ways(make_db, tmp_path, "trial17_convoy_durations", folder, sql) == []
+
+
+def _flyway_folder(tmp_path: Path, files: dict[str, str]) -> Path:
+    """``files`` (V<version>__<name> -> SQL) as a Flyway migrations folder."""
+    folder = tmp_path / "postgres"
+    folder.mkdir()
+    for name, text in files.items():
+        (folder / f"{name}.sql").write_text(text)
+    return folder
+
+
+# kestra's form (Flyway): jsonb documents with generated columns read by path operators whose
+# path is written with spaces, and a full-text column built from varchar casts.
+KESTRA_GENERATED = {
+    "V1_1__initial": """
+        CREATE OR REPLACE FUNCTION FULLTEXT_INDEX(text) RETURNS tsvector
+            AS 'SELECT TO_TSVECTOR(''simple'', $1)'
+            LANGUAGE SQL IMMUTABLE;
+        CREATE OR REPLACE FUNCTION STATE_FROMTEXT(text) RETURNS text
+            AS 'SELECT upper($1)' LANGUAGE SQL IMMUTABLE;
+        CREATE TABLE IF NOT EXISTS executions (
+            key VARCHAR(250) NOT NULL PRIMARY KEY,
+            value JSONB NOT NULL,
+            state_current TEXT NOT NULL GENERATED ALWAYS AS (STATE_FROMTEXT(value #>> '{state, current}')) STORED,
+            trigger_execution_id VARCHAR(150) GENERATED ALWAYS AS (value #>> '{trigger, variables, executionId}') STORED,
+            labelled BOOLEAN GENERATED ALWAYS AS (value ?| '{labels, "tags"}') STORED,
+            tidy JSONB GENERATED ALWAYS AS (value #- '{ state , histories }') STORED,
+            fulltext TSVECTOR GENERATED ALWAYS AS (
+                FULLTEXT_INDEX(CAST(value ->> 'namespace' AS varchar)) ||
+                FULLTEXT_INDEX(COALESCE(CAST(value ->> 'taskId' AS varchar), ''))
+            ) STORED
+        );
+    """,
+}
+
+
+def test_path_literals_and_varchar_relabels_in_generated_columns_read_as_stored(
+    make_db: Any, tmp_path: Path
+) -> None:
+    """`value #>> '{state, current}'` is stored `(value #>> '{state,current}'::text[])`: the
+    literal is a text[] whose input drops the spaces (also for `?|`, `#-`); and
+    `f(COALESCE(CAST(x ->> 'k' AS varchar), ''))` for f(text) is stored with a cast to text. The
+    static reading kept both as written: 13 false FAILs of init --dsn's spec on kestra-io/kestra
+    (and the same in `diff`)."""
+    folder = _flyway_folder(tmp_path, KESTRA_GENERATED)
+    sql = "".join(KESTRA_GENERATED.values())
+    assert _both_ways(make_db, tmp_path, "trial17_kestra_generated", folder, sql) == []
+
+
+@pytest.mark.parametrize(
+    ("quoted", "bare"),
+    [('{"x,y"}', "{x,y}"), ('{"null"}', "{null}"), ('{""}', "{}"), ('{"a}"}', "{a}")],
+)
+def test_a_quoted_array_element_that_needs_its_quotes_keeps_them(
+    make_db: Any, quoted: str, bare: str
+) -> None:
+    """Dropping the quotes of `"x,y"` would make one element two (and `"null"` a NULL): the
+    two spellings are different arrays to PostgreSQL, so they must not compare equal."""
+    from schema_audit.sqlnorm import canonical_expr
+
+    dsn = make_db("trial17_quoted_elements")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        stored = conn.execute(
+            "SELECT %s::text[] IS DISTINCT FROM %s::text[], %s::text[]::text",
+            (quoted, bare, quoted),
+        ).fetchone()
+    assert stored is not None and stored[0] is True
+    assert canonical_expr(f"j ?| '{quoted}'") != canonical_expr(f"j ?| '{bare}'")
+    assert canonical_expr(f"j ?| '{quoted}'") == canonical_expr(f"(j ?| '{stored[1]}'::text[])")

@@ -4016,6 +4016,34 @@ PROTECTIONS = [
         "    if False:\n        column = _strings(fields)[0]\n",
         "tests/test_realworld_trial17.py::test_glued_interval_units_and_a_parenthesised_column_key_read_as_stored",
     ),
+    Protection(
+        "path-operator-literal-read-as-text-array",
+        "schema_audit/sqlnorm.py",
+        "        _as_text_array(node)\n",
+        "        pass\n",
+        "tests/test_realworld_trial17.py::test_path_literals_and_varchar_relabels_in_generated_columns_read_as_stored",
+    ),
+    Protection(
+        "coalesce-of-text-is-text-valued",
+        "schema_audit/sqlnorm.py",
+        "        return any(_is_text_valued(a) for a in args) and all(\n",
+        "        return False and all(\n",
+        "tests/test_realworld_trial17.py::test_path_literals_and_varchar_relabels_in_generated_columns_read_as_stored",
+    ),
+    Protection(
+        "array-element-quotes-dropped-as-array-out",
+        "schema_audit/sqlnorm.py",
+        '    return "{" + ",".join(_array_item(item) for item in items) + "}"\n',
+        '    return "{" + ",".join(items) + "}"\n',
+        "tests/test_realworld_trial17.py::test_path_literals_and_varchar_relabels_in_generated_columns_read_as_stored",
+    ),
+    Protection(
+        "array-element-needing-quotes-keeps-them",
+        "schema_audit/sqlnorm.py",
+        '    if not inner or inner.lower() == "null" or any(ch in _ARRAY_QUOTED_CHARS for ch in inner):\n',
+        "    if False:\n",
+        "tests/test_realworld_trial17.py::test_a_quoted_array_element_that_needs_its_quotes_keeps_them",
+    ),
 ]
 
 
