@@ -1012,14 +1012,42 @@ def query_tree(source: str, loose: bool = False, before: Callable | None = None)
     if loose:
         tree = without_casts(tree)
     relations = find_all(tree, ast.RangeVar)
-    if len(relations) == 1 and len(find_all(tree, ast.SelectStmt)) == 1:
+    selects = find_all(tree, ast.SelectStmt)
+    if len(relations) == 1 and len(selects) == 1:
         rv = relations[0]
         name = rv.alias.aliasname if rv.alias is not None else rv.relname
         for ref in find_all(tree, ast.ColumnRef):
             fields = ref.fields or ()
             if len(fields) == 2 and getattr(fields[0], "sval", None) == name:
                 ref.fields = (fields[1],)
+    elif len(selects) > 1:
+        for select in selects:
+            _own_relation_bare(select)
     return tree
+
+
+def _own_relation_bare(select: ast.SelectStmt) -> None:
+    """In a query with sub-selects, each SELECT over one plain relation loses that relation's
+    name on its own columns (not on those of the SELECTs inside it): a bare name there
+    resolves to that relation first, so the meaning is kept. graph-node's `info.wraparound`
+    view: `(select setting::int from pg_settings where name = …)` is stored
+    `( SELECT pg_settings.setting::integer AS setting FROM pg_settings WHERE
+    pg_settings.name = …)`."""
+    from_items = select.fromClause or ()
+    if len(from_items) != 1 or not isinstance(from_items[0], ast.RangeVar):
+        return
+    rv = from_items[0]
+    name = rv.alias.aliasname if rv.alias is not None else rv.relname
+    inner = {
+        id(ref)
+        for sub in find_all(select, ast.SelectStmt)
+        if sub is not select
+        for ref in find_all(sub, ast.ColumnRef)
+    }
+    for ref in find_all(select, ast.ColumnRef):
+        fields = ref.fields or ()
+        if id(ref) not in inner and len(fields) == 2 and getattr(fields[0], "sval", None) == name:
+            ref.fields = (fields[1],)
 
 
 def _catalog_spelling(tree) -> None:

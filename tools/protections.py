@@ -4044,6 +4044,20 @@ PROTECTIONS = [
         "    if False:\n",
         "tests/test_realworld_trial17.py::test_a_quoted_array_element_that_needs_its_quotes_keeps_them",
     ),
+    Protection(
+        "sub-select-own-relation-columns-bare",
+        "schema_audit/sqlnorm.py",
+        "            _own_relation_bare(select)\n",
+        "            pass\n",
+        "tests/test_realworld_trial17.py::test_a_sub_select_over_one_table_compares_with_its_qualified_columns",
+    ),
+    Protection(
+        "sub-select-correlated-column-keeps-qualifier",
+        "schema_audit/sqlnorm.py",
+        '        if id(ref) not in inner and len(fields) == 2 and getattr(fields[0], "sval", None) == name:\n',
+        '        if len(fields) == 2 and getattr(fields[0], "sval", None) == name:\n',
+        "tests/test_realworld_trial17.py::test_a_sub_selects_correlated_column_keeps_its_qualifier",
+    ),
 ]
 
 
