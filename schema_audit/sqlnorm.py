@@ -279,13 +279,22 @@ _CLOCK = re.compile(r"^(-?)(\d+):(\d{1,2})(?::(\d{1,2}(?:\.\d+)?))?$")
 _GLUED_UNIT = re.compile(r"(-?\d+(?:\.\d+)?)([a-z]+)")
 
 
+# the only units PostgreSQL 15 reads when another number follows them glued ('1d2h', '1mon2d');
+# '1w2d', '1hr30min', '1ms5us' are invalid input (review18), so they are not folded
+_GLUED_BEFORE_DIGIT = frozenset({"d", "h", "m", "s", "y", "mon"})
+
+
 def _glued_units_apart(words: list[str]) -> list[str]:
     """``words`` with each run of glued number-unit pairs ('1h30m') split into its numbers
     and units, as PostgreSQL's interval input reads them; other words as they are."""
     out: list[str] = []
     for word in words:
         pairs = _GLUED_UNIT.findall(word)
-        if pairs and "".join(n + u for n, u in pairs) == word:
+        if (
+            pairs
+            and "".join(n + u for n, u in pairs) == word
+            and all(u in _GLUED_BEFORE_DIGIT for _, u in pairs[:-1])
+        ):
             out += [piece for pair in pairs for piece in pair]
         else:
             out.append(word)

@@ -67,6 +67,16 @@ WHOLE_ROW_WHEN = {
             FOR EACH ROW
             WHEN ((old).name IS DISTINCT FROM (new).name AND row_to_json(old)::text <> '{}')
             EXECUTE FUNCTION set_updated_at();
+        CREATE TABLE tag_stats (
+            tag_id uuid PRIMARY KEY,
+            hits int NOT NULL,
+            doubled int GENERATED ALWAYS AS (hits * 2) STORED,
+            updated_at timestamptz
+        );
+        CREATE TRIGGER stats_changed AFTER UPDATE ON tag_stats FOR EACH ROW
+            WHEN (OLD IS DISTINCT FROM NEW AND NEW.xmin <> OLD.xmin) EXECUTE FUNCTION set_updated_at();
+        CREATE TRIGGER stats_touched BEFORE UPDATE ON tag_stats FOR EACH ROW
+            WHEN (OLD.doubled > 0 AND OLD.tableoid IS NOT NULL AND OLD.xmin = OLD.xmin) EXECUTE FUNCTION set_updated_at();
     """,
 }
 
@@ -91,9 +101,19 @@ REFUSED_WHEN = {
     "old_on_insert": "BEFORE INSERT ON tag FOR EACH ROW WHEN (OLD IS NOT NULL)",
     "new_on_delete": "BEFORE DELETE ON tag FOR EACH ROW WHEN (new.name IS NULL)",
     "statement": "AFTER UPDATE ON tag FOR EACH STATEMENT WHEN (old.name IS NULL)",
+    "new_system_before": "BEFORE UPDATE ON tag FOR EACH ROW WHEN (NEW.xmin <> OLD.xmin)",
+    "new_generated_before": "BEFORE UPDATE ON tag FOR EACH ROW WHEN (NEW.slug <> '')",
+    "new_whole_row_generated": "BEFORE UPDATE ON tag FOR EACH ROW WHEN (OLD IS DISTINCT FROM NEW)",
+    "subquery": "BEFORE UPDATE ON tag FOR EACH ROW WHEN (NEW.name IN (SELECT 'x'))",
+    "row_expansion": "BEFORE UPDATE ON tag FOR EACH ROW WHEN ((OLD).* IS DISTINCT FROM (NEW).*)",
 }
 TAG_TABLE = """
-    CREATE TABLE tag (tag_id uuid PRIMARY KEY, name text NOT NULL, updated_at timestamptz);
+    CREATE TABLE tag (
+        tag_id uuid PRIMARY KEY,
+        name text NOT NULL,
+        slug text GENERATED ALWAYS AS (lower(name)) STORED,
+        updated_at timestamptz
+    );
     CREATE FUNCTION set_updated_at() RETURNS trigger LANGUAGE plpgsql
         AS $$ BEGIN NEW.updated_at = now(); RETURN NEW; END $$;
 """
@@ -157,8 +177,8 @@ def test_a_call_of_the_historys_procedure_runs_its_body(make_db: Any, tmp_path: 
 UNRUN_CALLS = {
     "01_setup": """
         create table tabular (tabular_id uuid primary key);
-        create procedure add_time_columns(tablename regclass) language plpgsql
-            set search_path = public
+        create procedure add_time_columns(tablename regclass, stamp text default 'created_at')
+            language plpgsql
         as $$ begin
             execute format('alter table %s add column if not exists created_at timestamptz', tablename);
         end $$;
@@ -174,9 +194,9 @@ UNRUN_CALLS = {
 def test_a_call_the_reader_cannot_run_defers_what_the_procedure_may_change(
     make_db: Any, tmp_path: Path
 ) -> None:
-    """A procedure with a setting of its own (`SET search_path`) is not run statically: the
-    CALL is listed as not applied with what its body may change, so the column is DEFERRED,
-    not missing. A CALL of a procedure whose body changes no schema changes nothing."""
+    """A procedure with a defaulted parameter is not run statically: the CALL is listed as
+    not applied with what its body may change, so the column is DEFERRED, not missing. A
+    CALL of a procedure whose body changes no schema changes nothing."""
     folder = _sqlx_folder(tmp_path, UNRUN_CALLS)
     dsn = make_db("trial17_unrun_call", "".join(UNRUN_CALLS.values()))
     diff = json.loads(run_cli("diff", folder, dsn, "-f", "json").stdout)
@@ -369,3 +389,43 @@ def test_a_sub_selects_correlated_column_keeps_its_qualifier() -> None:
     outer = "SELECT (SELECT count(*) FROM d WHERE d.subgraph = ds.subgraph) AS n FROM ds"
     inner = "SELECT (SELECT count(*) FROM d WHERE d.subgraph = subgraph) AS n FROM ds"
     assert canonical_query(outer) != canonical_query(inner)
+
+
+OWN_SEARCH_PATH = """
+    CREATE SCHEMA app;
+    CREATE TABLE app.t (id int PRIMARY KEY);
+    CREATE TABLE public.t (id int PRIMARY KEY);
+    CREATE PROCEDURE drop_t() LANGUAGE plpgsql SET search_path = app AS $$ BEGIN DROP TABLE t; END $$;
+    CALL drop_t();
+"""
+
+
+def test_a_call_of_a_procedure_with_its_own_search_path_is_not_judged(
+    make_db: Any, tmp_path: Path
+) -> None:
+    """`SET search_path = app` decides which `t` the body drops (app.t, PostgreSQL 15); read
+    through the caller's path, the body named public.t, and a spec requiring app.t PASSed
+    (review18). Such a CALL stays not interpreted: app.t is not PASS."""
+    dsn = make_db("trial17_own_path", OWN_SEARCH_PATH)
+    with psycopg.connect(dsn) as conn:
+        gone = conn.execute("SELECT to_regclass('app.t') IS NULL").fetchone()
+    assert gone == (True,)
+    folder = _sqlx_folder(tmp_path, {"01_setup": OWN_SEARCH_PATH})
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("name: own-path\ntables:\n  app.t:\n    columns:\n      id: {type: integer}\n")
+    audit = json.loads(run_cli("audit", "-s", spec, "--sql", folder, "-f", "json").stdout)
+    statuses = {f["id"]: f["status"] for f in audit["findings"]}
+    assert statuses["tables.app.t"] != "PASS"
+
+
+@pytest.mark.parametrize("spelling", ["1w2d", "1hr30min", "1ms5us", "1mons2d", "1day2hours"])
+def test_a_glued_interval_postgresql_refuses_is_not_folded(make_db: Any, spelling: str) -> None:
+    """Only d, h, m, s, y and mon may be followed by another glued number: PostgreSQL 15
+    refuses '1w2d' as an interval, so it must not fold to 9 days and PASS a stated default
+    (review18)."""
+    from schema_audit.sqlnorm import _interval_parts
+
+    dsn = make_db("trial17_glued_refused")
+    with psycopg.connect(dsn) as conn, pytest.raises(psycopg.errors.InvalidDatetimeFormat):
+        conn.execute("SELECT %s::interval", (spelling,))
+    assert _interval_parts(spelling) is None

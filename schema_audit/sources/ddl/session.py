@@ -151,11 +151,16 @@ def call_procedure(interp: DdlInterpreter, node: ast.CallStmt) -> None:
     add_time_columns('tabular')``: read as not interpreted, those columns were DEFERRED on every
     table. A history procedure whose body changes rows only is data; any other CALL stays not
     interpreted (what it may change is unknown)."""
-    if function_calls.follow_calls(interp, node, "CALL"):
-        return
     procedures = (
         function_calls.candidates(interp, node.funccall) if node.funccall is not None else []
     )
+    if any(p.config for p in procedures):
+        # its own settings (SET search_path = app) decide what its body's names reach: the
+        # body's effects read through the caller's path would name other objects (review18)
+        interp._unapplied("unsupported", "CallStmt is not interpreted")
+        return
+    if function_calls.follow_calls(interp, node, "CALL"):
+        return
     if procedures and all(p.language.lower() in ("plpgsql", "sql") for p in procedures):
         interp._unapplied("data", "CALL: the procedure's body does not alter the schema")
         return

@@ -30,24 +30,47 @@ if TYPE_CHECKING:
 _ROWS = ("old", "new")
 
 
-def when_text(table: Table, node: ast.CreateTrigStmt, events: list[str]) -> str | None:
+# the system columns every table has (PostgreSQL 15): OLD's may be read in any WHEN, NEW's
+# only after the row is stored (an AFTER trigger)
+_SYSTEM_COLUMNS = frozenset({"tableoid", "xmin", "cmin", "xmax", "cmax", "ctid"})
+_BEFORE_NEW = "BEFORE trigger's WHEN condition cannot reference NEW"
+
+
+def when_text(table: Table, node: ast.CreateTrigStmt, events: list[str], timing: str) -> str | None:
     """The WHEN condition of ``node`` on ``table`` as the catalog prints it (whole rows as
     ``old.*``), or None; ApplyError where PostgreSQL refuses a reference in it."""
     if node.whenClause is None:
         return None
+    for indirection in find_all(node.whenClause, ast.A_Indirection):
+        if any(isinstance(i, ast.A_Star) for i in indirection.indirection or ()):
+            raise ApplyError('row expansion via "*" is not supported here')
     for ref in find_all(node.whenClause, ast.ColumnRef):
-        _check_reference(table, ref, bool(node.row), events)
+        _check_reference(table, ref, bool(node.row), events, timing == "BEFORE")
+    if find_all(node.whenClause, ast.SubLink):
+        raise ApplyError("cannot use subquery in trigger WHEN condition")
     return deparse(_WholeRows()(copy.deepcopy(node.whenClause)))
 
 
-def _check_reference(table: Table, ref: ast.ColumnRef, row: bool, events: list[str]) -> None:
+def _check_reference(
+    table: Table, ref: ast.ColumnRef, row: bool, events: list[str], before: bool
+) -> None:
     names = [getattr(f, "sval", "*") for f in ref.fields or ()]
     if len(names) == 1 and names[0] in table.columns:
         raise ApplyError(f'column reference "{names[0]}" is ambiguous')
     if names[0] not in _ROWS:
         raise ApplyError(f'column "{".".join(names)}" does not exist')
-    if len(names) > 1 and names[1] != "*" and names[1] not in table.columns:
-        raise ApplyError(f"column {names[0]}.{names[1]} does not exist")
+    column = names[1] if len(names) > 1 and names[1] != "*" else None
+    system = column in _SYSTEM_COLUMNS
+    if column is not None and not system and column not in table.columns:
+        raise ApplyError(f"column {names[0]}.{column} does not exist")
+    if before and names[0] == "new":
+        if system:
+            raise ApplyError(f"{_BEFORE_NEW} system columns")
+        generated = [c for c in table.columns.values() if c.generated]
+        if (column is None and generated) or (
+            column is not None and column in {c.name for c in generated}
+        ):
+            raise ApplyError(f"{_BEFORE_NEW} generated columns")
     if not row:
         raise ApplyError("statement trigger's WHEN condition cannot reference column values")
     if names[0] == "old" and "INSERT" in events:

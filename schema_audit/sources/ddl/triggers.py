@@ -72,14 +72,15 @@ def create_trigger(interp: DdlInterpreter, node: ast.CreateTrigStmt) -> None:
         for bit, e in ((4, "INSERT"), (16, "UPDATE"), (8, "DELETE"), (32, "TRUNCATE"))
         if events & bit
     ]
+    when = "INSTEAD OF" if timing & 64 else ("BEFORE" if timing & 2 else "AFTER")
     table.triggers[node.trigname] = Trigger(
         node.trigname,
-        "INSTEAD OF" if timing & 64 else ("BEFORE" if timing & 2 else "AFTER"),
+        when,
         event_names,
         level="ROW" if node.row else "STATEMENT",
         function=function,
         arguments=strings(node.args),
-        when=when_text(table, node, event_names),
+        when=when_text(table, node, event_names, when),
         update_columns=strings(node.columns),
         constraint=bool(node.isconstraint),
         provenance=[interp._prov()],
