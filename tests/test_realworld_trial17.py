@@ -16,9 +16,10 @@ from cli_runner import run_cli
 from test_realworld_trial15 import _both_ways
 
 
-def _sqlx_folder(tmp_path: Path, files: dict[str, str]) -> Path:
-    """``files`` (version_name -> SQL) as an sqlx migrations folder (``<version>_<name>.sql``)."""
-    folder = tmp_path / "migrations"
+def _sqlx_folder(tmp_path: Path, files: dict[str, str], under: str = "migrations") -> Path:
+    """``files`` (file name without .sql -> SQL) as a folder of plain files: sqlx's
+    ``<version>_<name>.sql``, Flyway's ``V<version>__<name>.sql``."""
+    folder = tmp_path / under
     folder.mkdir()
     for name, text in files.items():
         (folder / f"{name}.sql").write_text(text)
@@ -266,15 +267,6 @@ def test_glued_interval_units_and_a_parenthesised_column_key_read_as_stored(
     assert _both_ways(make_db, tmp_path, "trial17_convoy_durations", folder, sql) == []
 
 
-def _flyway_folder(tmp_path: Path, files: dict[str, str]) -> Path:
-    """``files`` (V<version>__<name> -> SQL) as a Flyway migrations folder."""
-    folder = tmp_path / "postgres"
-    folder.mkdir()
-    for name, text in files.items():
-        (folder / f"{name}.sql").write_text(text)
-    return folder
-
-
 # kestra's form (Flyway): jsonb documents with generated columns read by path operators whose
 # path is written with spaces, and a full-text column built from varchar casts.
 KESTRA_GENERATED = {
@@ -308,7 +300,7 @@ def test_path_literals_and_varchar_relabels_in_generated_columns_read_as_stored(
     `f(COALESCE(CAST(x ->> 'k' AS varchar), ''))` for f(text) is stored with a cast to text. The
     static reading kept both as written: 13 false FAILs of init --dsn's spec on kestra-io/kestra
     (and the same in `diff`)."""
-    folder = _flyway_folder(tmp_path, KESTRA_GENERATED)
+    folder = _sqlx_folder(tmp_path, KESTRA_GENERATED, "postgres")
     sql = "".join(KESTRA_GENERATED.values())
     assert _both_ways(make_db, tmp_path, "trial17_kestra_generated", folder, sql) == []
 
