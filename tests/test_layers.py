@@ -44,6 +44,7 @@ LAYERS: dict[str, int] = {
     "schema_audit.gcpause": 0,  # pausing the cyclic garbage collector around large builds
     "schema_audit.forkjob": 0,  # work handed to a forked child, its value handed back
     "schema_audit.deferred": 0,  # heavy imports (pglast) deferred to their first use
+    "schema_audit.lazynames": 0,  # a package's names loaded on their first use
     # 1 sources and specs: reading what a schema has and what it must have
     "schema_audit.sources": 1,
     "schema_audit.spec.model": 1,  # what a spec says, as the checks read it

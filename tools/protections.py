@@ -3865,8 +3865,8 @@ PROTECTIONS = [
     Protection(
         "data-statement-calling-a-function-postgresql-15-lacks-is-refused",
         "schema_audit/sources/ddl/session.py",
-        "    refuse_missing_call(interp, node)\n    if follow_calls",
-        "    if follow_calls",
+        "    refuse_missing_call(interp, node)\n    if function_calls.follow_calls",
+        "    if function_calls.follow_calls",
         "tests/test_silence16_pg16_calls.py::test_a_refusal_in_a_transaction_undoes_what_it_made",
     ),
     Protection(
@@ -3977,7 +3977,7 @@ PROTECTIONS = [
     Protection(
         "call-of-history-procedure-defers-its-effects",
         "schema_audit/sources/ddl/session.py",
-        '    if follow_calls(interp, node, "CALL"):\n',
+        '    if function_calls.follow_calls(interp, node, "CALL"):\n',
         "    if False:\n",
         "tests/test_realworld_trial17.py::test_a_call_the_reader_cannot_run_defers_what_the_procedure_may_change",
     ),

@@ -41,13 +41,12 @@ def warn_unapplied(model: Any) -> None:
     block recreating a table: its identity, keys) and FAIL the spec without anyone being told.
     Data statements and ones a later statement settled again are not counted, nor the data
     statements into a missing table that :func:`warn_missing_tables` names."""
+    candidates = [u for u in model.statements_unapplied() if u.kind != "data" and u.effects]
+    if not candidates:  # a live read: the parser (data_targets imports it) is never loaded
+        return
     from schema_audit.sources.ddl.data_targets import missing_tables
 
-    open_ = [
-        u
-        for u in model.statements_unapplied()
-        if u.kind != "data" and u.effects and not missing_tables(u.reason)
-    ]
+    open_ = [u for u in candidates if not missing_tables(u.reason)]
     if not open_:
         return
     where = _where(open_[0])
@@ -68,9 +67,12 @@ def warn_missing_tables(model: Any) -> None:
     (sources/ddl/data_targets: a file of seed rows for a table something else creates):
     PostgreSQL refuses them there, the spec has no entry for such a table, and the audit
     DEFERs what a spec says of it. Said with the first one's file:line and the tables."""
+    unapplied = model.statements_unapplied()
+    if not unapplied:  # a live read: the parser (data_targets imports it) is never loaded
+        return
     from schema_audit.sources.ddl.data_targets import missing_tables
 
-    found = [(u, t) for u in model.statements_unapplied() for t in missing_tables(u.reason)]
+    found = [(u, t) for u in unapplied for t in missing_tables(u.reason)]
     if not found:
         return
     names = sorted({t for _, t in found})
@@ -91,7 +93,10 @@ def warn_missing_tables(model: Any) -> None:
 def warn_refused_data(model: Any) -> None:
     """One stderr line when PostgreSQL 15 refuses a data statement of the history (a function
     it does not have, sources/ddl/data_calls): a runner stops there, and the spec states what
-    the later files make."""
+    the later files make. A model without blind spots (a live read) never imports the
+    parser for it."""
+    if not getattr(model, "blind_spots", None):
+        return
     from schema_audit.sources.ddl.data_calls import BLIND_SPOT
 
     for spot in model.blind_spots:

@@ -28,7 +28,7 @@ from schema_audit.model import qualify
 from schema_audit.pgvisit import find_all
 from schema_audit.sources.ddl.data_targets import named_unapplied
 from schema_audit.sources.ddl.errors import ApplyError
-from schema_audit.sources.ddl.function_schemas import _builtin_names
+from schema_audit.sources.ddl.function_schemas import builtin_names
 from schema_audit.sources.ddl.nodes import strings
 from schema_audit.sources.ddl.refusals import _CALL, cannot_find
 
@@ -67,7 +67,7 @@ def _may_call_missing(interp: DdlInterpreter, text: str) -> bool:
     INTO t0(id, …)`` names its columns so), and one ``cannot_find`` finds missing."""
     if "(" not in text:
         return False
-    builtin = _builtin_names()
+    builtin = builtin_names()
     relations = interp._relations
     path = interp.search_path or ["public"]
     for schema, name in _CALL.findall(text):
