@@ -1,5 +1,5 @@
 """Runners' bookkeeping tables under the names a project gives them, and sqlx's folders told
-apart from golang-migrate's (``tests/fixtures/runner_named_tables``, in each project's style).
+apart from golang-migrate's (``tests/data/runner_named_tables``, in each project's style).
 
 nakama runs sql-migrate with ``migrate.SetTable("migration_info")`` and openmeter golang-migrate
 with ``x-migrations-table=schema_om``: a database they migrated has that table, so ``init
@@ -23,7 +23,7 @@ from history_paths import psql_f
 
 from schema_audit.sources.sqlfile import discover, load_sql
 
-FIXTURES = Path(__file__).parent / "fixtures" / "runner_named_tables"
+FIXTURES = Path(__file__).parent / "data" / "runner_named_tables"
 NAKAMA = FIXTURES / "nakama_style" / "migrate" / "sql"
 OPENMETER = FIXTURES / "openmeter_style" / "migrate" / "migrations"
 SQLX = FIXTURES / "sqlx_style" / "migrations"
