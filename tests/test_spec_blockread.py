@@ -561,3 +561,21 @@ def test_a_line_the_reader_never_reaches_cannot_fail_the_document(tmp_path: Path
     assert _agrees(text) and _builds_the_same(text)
     result = CliRunner().invoke(app, ["validate-spec", str(spec)])
     assert result.exit_code == 0, result.output
+
+
+def test_a_line_too_deep_for_the_line_reader_is_left_to_the_event_reader(tmp_path: Path) -> None:
+    """1,500 nested brackets on a value line overflow the line reader's recursive flow
+    reading; the document is then the event reader's, which refuses it with its positioned
+    one-line error (exit 2), not an internal error."""
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        "spec_version: 1\nname: x\ntables:\n  t:\n"
+        f"    description: {'[' * 1500}x{']' * 1500}\n"
+        "    columns:\n      id: {type: bigint}\n"
+    )
+    with pytest.raises(SpecError) as caught:
+        load_spec(spec)
+    assert str(caught.value).startswith(f"{spec}:5:"), str(caught.value)
+    result = CliRunner().invoke(app, ["validate-spec", str(spec)])
+    assert result.exit_code == 2
+    assert "internal error" not in result.output

@@ -129,7 +129,15 @@ def read_block(text: str, file: str, max_nodes: int, max_depth: int) -> Located 
         return None
     try:
         return _Reader(file, max_nodes, max_depth).read(text.split("\n"))
-    except (_Outside, ValueError, TypeError, OverflowError, IndexError, yaml.YAMLError):
+    except (
+        _Outside,
+        ValueError,
+        TypeError,
+        OverflowError,
+        IndexError,
+        RecursionError,
+        yaml.YAMLError,
+    ):
         return None
 
 
