@@ -6,6 +6,7 @@ with what the catalog says."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
@@ -421,3 +422,51 @@ def test_a_glued_interval_postgresql_refuses_is_not_folded(make_db: Any, spellin
     with psycopg.connect(dsn) as conn, pytest.raises(psycopg.errors.InvalidDatetimeFormat):
         conn.execute("SELECT %s::interval", (spelling,))
     assert _interval_parts(spelling) is None
+
+
+# a procedure / function whose body ends the transaction: inside a transaction block (or
+# called from a SELECT) PostgreSQL 15 refuses the COMMIT ("invalid transaction termination")
+# and what the body did before it, with the rest of the transaction, is undone
+COMMITTING_BODIES = """\
+CREATE TABLE a (id int);
+CREATE PROCEDURE add_x() LANGUAGE plpgsql AS $$ BEGIN ALTER TABLE a ADD COLUMN x int; COMMIT; END $$;
+CREATE FUNCTION add_y() RETURNS void LANGUAGE plpgsql AS $$ BEGIN ALTER TABLE a ADD COLUMN y int; COMMIT; END $$;
+BEGIN;
+CREATE TABLE keep (id int);
+CALL add_x();
+COMMIT;
+SELECT add_y();
+"""
+
+
+def test_a_body_that_ends_the_transaction_is_not_run_as_if_it_could(
+    make_db: Any, tmp_path: Path
+) -> None:
+    """review18: run statically, `CALL add_x()` inside BEGIN … COMMIT and `SELECT add_y()`
+    added a.x, a.y and kept `keep` (PASS), where PostgreSQL 15 refuses both calls and rolls
+    the transaction back. Such a call stays unjudged: none of the three is PASS."""
+    dsn = make_db("trial17_committing")
+    with psycopg.connect(dsn, autocommit=True) as conn:  # as psql -f: on after an error
+        for statement in COMMITTING_BODIES.split(";\n"):
+            if statement.strip():
+                with contextlib.suppress(psycopg.errors.InvalidTransactionTermination):
+                    conn.execute(statement)
+        if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            conn.execute("ROLLBACK")
+        found = conn.execute(
+            "SELECT to_regclass('keep') IS NULL, count(*) FROM pg_attribute"
+            " WHERE attrelid = 'a'::regclass AND attname IN ('x', 'y')"
+        ).fetchone()
+    assert found == (True, 0)
+    history = tmp_path / "history.sql"
+    history.write_text(COMMITTING_BODIES)
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        "name: committing\ntables:\n  keep: {}\n"
+        "  a:\n    columns:\n      x: {type: integer}\n      y: {type: integer}\n"
+    )
+    audit = json.loads(run_cli("audit", "-s", spec, "--sql", history, "-f", "json").stdout)
+    statuses = {f["id"]: f["status"] for f in audit["findings"]}
+    assert statuses["tables.keep"] != "PASS"
+    assert statuses["tables.a.columns.x"] != "PASS"
+    assert statuses["tables.a.columns.y"] != "PASS"

@@ -4107,6 +4107,13 @@ PROTECTIONS = [
         "    if False:\n",
         "tests/test_realworld_trial17.py::test_a_call_of_a_procedure_with_its_own_search_path_is_not_judged",
     ),
+    Protection(
+        "call-of-a-procedure-that-commits-is-not-interpreted",
+        "schema_audit/sources/ddl/session.py",
+        "    if any(function_calls.ends_transactions(p.body) for p in procedures):\n",
+        "    if False:\n",
+        "tests/test_realworld_trial17.py::test_a_body_that_ends_the_transaction_is_not_run_as_if_it_could",
+    ),
 ]
 
 

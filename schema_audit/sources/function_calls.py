@@ -230,6 +230,19 @@ def _runnable(interp: DdlInterpreter, call: ast.FuncCall, function: Function) ->
     )
 
 
+# a COMMIT / ROLLBACK statement in a PL/pgSQL body (a word of a string or a comment too:
+# then the call is only left unjudged)
+_TRANSACTION_CONTROL = re.compile(r"\b(?:commit|rollback)\b", re.IGNORECASE)
+
+
+def ends_transactions(body: str) -> bool:
+    """Whether a body may end its transaction: PostgreSQL 15 refuses that in a function and
+    in a procedure CALLed inside a transaction block ("invalid transaction termination"),
+    undoing what the body did before it; outside one the procedure commits as it goes. Such
+    a CALL is then not interpreted (review18: run, it was a false PASS of what it added)."""
+    return _TRANSACTION_CONTROL.search(body) is not None
+
+
 # the parameter types an integer / a decimal literal reaches by PostgreSQL's implicit casts
 _INTEGER_REACHES = frozenset({"integer", "bigint", "numeric", "real", "double precision"})
 _DECIMAL_REACHES = frozenset({"numeric", "real", "double precision"})

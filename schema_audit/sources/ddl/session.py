@@ -159,6 +159,11 @@ def call_procedure(interp: DdlInterpreter, node: ast.CallStmt) -> None:
         # body's effects read through the caller's path would name other objects (review18)
         interp._unapplied("unsupported", "CallStmt is not interpreted")
         return
+    if any(function_calls.ends_transactions(p.body) for p in procedures):
+        # a COMMIT in its body is refused inside a transaction block and undoes the block;
+        # outside one it commits as it goes: not run as a DO block's (review18)
+        interp._unapplied("unsupported", "CallStmt is not interpreted")
+        return
     if function_calls.follow_calls(interp, node, "CALL"):
         return
     if procedures and all(p.language.lower() in ("plpgsql", "sql") for p in procedures):
