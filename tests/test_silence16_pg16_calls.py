@@ -2,7 +2,7 @@
 
 memos's upgrade files call ``pg_input_is_valid`` (PostgreSQL 16) in an UPDATE: PostgreSQL 15
 refuses it (undefined_function) and a runner stops there, yet the static reading took it as
-data and applied the later files without a word (``tests/fixtures/sql_pg16_data_call``, in
+data and applied the later files without a word (``tests/data/sql_pg16_data_call``, in
 memos's style). It is now refused with its file:line, a blind spot says what a stopping
 runner does, ``init`` warns, and in a transaction what ran before it is perhaps rolled back
 (a table made there PASSed: PostgreSQL 15 rolled it back).
@@ -20,7 +20,7 @@ from history_paths import audit_statuses, psql_f, write_history
 
 from schema_audit.sources.sqlfile import load_sql
 
-FIXTURE = Path(__file__).parent / "fixtures" / "sql_pg16_data_call"
+FIXTURE = Path(__file__).parent / "data" / "sql_pg16_data_call"
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:

@@ -15,7 +15,7 @@ from cli_runner import run_cli
 from schema_audit.sources.placeholders import placeholder_hint
 from schema_audit.sources.statements import split_statements
 
-FIXTURE = Path(__file__).parent / "fixtures" / "prisma_schema_placeholder"
+FIXTURE = Path(__file__).parent / "data" / "prisma_schema_placeholder"
 MIGRATION = FIXTURE / "migrations" / "20260101000000_domains" / "migration.sql"
 
 
