@@ -470,3 +470,33 @@ def test_a_body_that_ends_the_transaction_is_not_run_as_if_it_could(
     assert statuses["tables.keep"] != "PASS"
     assert statuses["tables.a.columns.x"] != "PASS"
     assert statuses["tables.a.columns.y"] != "PASS"
+
+
+COMMITTING_FUNCTION = """\
+CREATE TABLE a (id int);
+CREATE FUNCTION add_y() RETURNS void LANGUAGE plpgsql AS $$ BEGIN ALTER TABLE a ADD COLUMN y int; COMMIT; END $$;
+SELECT add_y();
+"""
+
+
+def test_a_function_that_commits_is_not_run_as_if_it_could(make_db: Any, tmp_path: Path) -> None:
+    """review18: a function's COMMIT is always refused by PostgreSQL 15 ("invalid transaction
+    termination"), which undoes the ALTER before it; the static reading ran the body as a
+    DO block's and a.y PASSed. Such a call is not run: a.y is not PASS."""
+    dsn = make_db("trial17_committing_function")
+    with psycopg.connect(dsn, autocommit=True) as conn:  # as psql -f: on after an error
+        for statement in COMMITTING_FUNCTION.split(";\n"):
+            if statement.strip():
+                with contextlib.suppress(psycopg.errors.InvalidTransactionTermination):
+                    conn.execute(statement)
+        found = conn.execute(
+            "SELECT count(*) FROM pg_attribute WHERE attrelid = 'a'::regclass AND attname = 'y'"
+        ).fetchone()
+    assert found == (0,)
+    history = tmp_path / "history.sql"
+    history.write_text(COMMITTING_FUNCTION)
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("name: committing\ntables:\n  a:\n    columns:\n      y: {type: integer}\n")
+    audit = json.loads(run_cli("audit", "-s", spec, "--sql", history, "-f", "json").stdout)
+    statuses = {f["id"]: f["status"] for f in audit["findings"]}
+    assert statuses["tables.a.columns.y"] != "PASS"

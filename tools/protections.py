@@ -4114,6 +4114,13 @@ PROTECTIONS = [
         "    if False:\n",
         "tests/test_realworld_trial17.py::test_a_body_that_ends_the_transaction_is_not_run_as_if_it_could",
     ),
+    Protection(
+        "a-function-that-commits-is-not-run-for-a-call",
+        "schema_audit/sources/function_calls.py",
+        "        and not ends_transactions(function.body)\n",
+        "",
+        "tests/test_realworld_trial17.py::test_a_function_that_commits_is_not_run_as_if_it_could",
+    ),
 ]
 
 
