@@ -14,6 +14,7 @@ from typing import Any
 import psycopg
 import pytest
 from cli_runner import run_cli
+from history_paths import audit_statuses
 from test_realworld_trial15 import _both_ways
 
 
@@ -427,6 +428,15 @@ def test_a_glued_interval_postgresql_refuses_is_not_folded(make_db: Any, spellin
 # a procedure / function whose body ends the transaction: inside a transaction block (or
 # called from a SELECT) PostgreSQL 15 refuses the COMMIT ("invalid transaction termination")
 # and what the body did before it, with the rest of the transaction, is undone
+def _apply_as_psql(conn: psycopg.Connection[Any], sql: str) -> None:
+    """``sql`` statement by statement on an autocommit connection, going on after a refused
+    COMMIT in a body as `psql -f` does (the two tests below compare with what remains)."""
+    for statement in sql.split(";\n"):
+        if statement.strip():
+            with contextlib.suppress(psycopg.errors.InvalidTransactionTermination):
+                conn.execute(statement)
+
+
 COMMITTING_BODIES = """\
 CREATE TABLE a (id int);
 CREATE PROCEDURE add_x() LANGUAGE plpgsql AS $$ BEGIN ALTER TABLE a ADD COLUMN x int; COMMIT; END $$;
@@ -447,10 +457,7 @@ def test_a_body_that_ends_the_transaction_is_not_run_as_if_it_could(
     the transaction back. Such a call stays unjudged: none of the three is PASS."""
     dsn = make_db("trial17_committing")
     with psycopg.connect(dsn, autocommit=True) as conn:  # as psql -f: on after an error
-        for statement in COMMITTING_BODIES.split(";\n"):
-            if statement.strip():
-                with contextlib.suppress(psycopg.errors.InvalidTransactionTermination):
-                    conn.execute(statement)
+        _apply_as_psql(conn, COMMITTING_BODIES)
         if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
             conn.execute("ROLLBACK")
         found = conn.execute(
@@ -465,8 +472,7 @@ def test_a_body_that_ends_the_transaction_is_not_run_as_if_it_could(
         "name: committing\ntables:\n  keep: {}\n"
         "  a:\n    columns:\n      x: {type: integer}\n      y: {type: integer}\n"
     )
-    audit = json.loads(run_cli("audit", "-s", spec, "--sql", history, "-f", "json").stdout)
-    statuses = {f["id"]: f["status"] for f in audit["findings"]}
+    statuses = audit_statuses(spec, history)
     assert statuses["tables.keep"] != "PASS"
     assert statuses["tables.a.columns.x"] != "PASS"
     assert statuses["tables.a.columns.y"] != "PASS"
@@ -485,10 +491,7 @@ def test_a_function_that_commits_is_not_run_as_if_it_could(make_db: Any, tmp_pat
     DO block's and a.y PASSed. Such a call is not run: a.y is not PASS."""
     dsn = make_db("trial17_committing_function")
     with psycopg.connect(dsn, autocommit=True) as conn:  # as psql -f: on after an error
-        for statement in COMMITTING_FUNCTION.split(";\n"):
-            if statement.strip():
-                with contextlib.suppress(psycopg.errors.InvalidTransactionTermination):
-                    conn.execute(statement)
+        _apply_as_psql(conn, COMMITTING_FUNCTION)
         found = conn.execute(
             "SELECT count(*) FROM pg_attribute WHERE attrelid = 'a'::regclass AND attname = 'y'"
         ).fetchone()
@@ -497,6 +500,5 @@ def test_a_function_that_commits_is_not_run_as_if_it_could(make_db: Any, tmp_pat
     history.write_text(COMMITTING_FUNCTION)
     spec = tmp_path / "spec.yaml"
     spec.write_text("name: committing\ntables:\n  a:\n    columns:\n      y: {type: integer}\n")
-    audit = json.loads(run_cli("audit", "-s", spec, "--sql", history, "-f", "json").stdout)
-    statuses = {f["id"]: f["status"] for f in audit["findings"]}
+    statuses = audit_statuses(spec, history)
     assert statuses["tables.a.columns.y"] != "PASS"
