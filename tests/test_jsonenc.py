@@ -209,3 +209,33 @@ def test_the_b03_model_in_small_batches_is_the_old_bytes(monkeypatch: pytest.Mon
         assert b"".join(json_report.chunks(result)).decode() == old_report
         document = sarif.to_document(result, None)
         assert sarif.render(result) == json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def test_few_but_large_members_are_encoded_on_two_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long container of fewer than AHEAD_MIN_BATCHES batches (a static model's 1,000
+    tables: 4 batches, 36 MB with their provenance) has its later half encoded by a child
+    when its first piece says it makes AHEAD_MIN_BYTES or more; the same bytes either way."""
+    from schema_audit import forkjob
+
+    forked: list[bool] = []
+    real = forkjob.start_pieces
+
+    def counted(work: Any) -> Any:
+        job = real(work)
+        forked.append(job is not None)
+        return job
+
+    monkeypatch.setattr(forkjob, "start_pieces", counted)
+    monkeypatch.setattr(jsonenc, "BATCH", 40)  # 100 members: 3 batches, fewer than 8
+    members = {
+        f"t{i:03d}": {"sql": "CREATE TABLE t (\n" + "x," * (500 + i), "n": i} for i in range(100)
+    }
+    document = {"model": {"tables": members, "z": [1]}}
+    for limit, expected in ((1 << 30, []), (100_000, [True])):
+        monkeypatch.setattr(jsonenc, "AHEAD_MIN_BYTES", limit)
+        for indent in (None, 2):
+            forked.clear()
+            pieces = list(jsonenc.chunks(document, indent=indent, sort_keys=True, ahead=True))
+            assert b"".join(pieces).decode() == old_bytes(document, indent, True), (limit, indent)
+            if forkjob.cores() >= 2:
+                assert forked == expected, (limit, indent)

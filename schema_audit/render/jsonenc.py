@@ -51,8 +51,12 @@ def dumps(document: Any, *, indent: int | None = None, sort_keys: bool = False) 
 # model or one finding is too little work per msgspec call, 256 of them are ~3 MB.
 SPLIT_DEPTH = 4
 BATCH = 256
-# Fewer batches than this are encoded here: a fork and the hand-over cost a few milliseconds.
+# Fewer batches than this are encoded here: a fork and the hand-over cost a few milliseconds,
+# unless they make at least AHEAD_MIN_BYTES (the first piece tells): the child then takes
+# the later half as well. At 1,000 tables a static model (36 MB: each column repeats its
+# CREATE TABLE in its provenance) is over it, a live one (≈ 12 MB) is not.
 AHEAD_MIN_BATCHES = 8
+AHEAD_MIN_BYTES = 16 << 20
 # What this process encodes of a long container goes in pieces of about this much text (at
 # most BATCH members; the first FIRST_PIECE, then sized by the bytes a member made so far):
 # 256 static tables are ~9 MB, and a piece's encoding, its layout and the slice cut from it
@@ -151,19 +155,30 @@ class _Layout:
             return self._batch(items[start : start + BATCH], is_object, depth)
 
         job = None
-        if self.ahead and len(starts) >= AHEAD_MIN_BATCHES:
+        done, first = 0, b""  # members encoded here before deciding, and their text
+        if self.ahead and 2 <= len(starts) < AHEAD_MIN_BATCHES:
+            # few but large members (a static model's tables: ~36 KB each with the SQL of
+            # their provenance, 36 MB at 1,000 tables): the first piece, this process's
+            # anyway, tells whether the container is long enough to pay for a child
+            done = min(FIRST_PIECE, BATCH)
+            first = self._batch(items[:done], is_object, depth)
+            if len(first) * len(items) // done < AHEAD_MIN_BYTES:
+                self.ahead = False
+        middle = len(starts) // 2
+        if self.ahead and len(starts) >= 2:
             from schema_audit import forkjob
 
             self.ahead = False
-            middle = len(starts) // 2
             # made whole before the first is sent: the pipe holds less than one, and a child
             # blocked on it until this process wants them would have stopped encoding
             job = forkjob.start_pieces(lambda: [each(start) for start in starts[middle:]])
+        if done:
+            yield first
         if job is None:
-            yield from self._pieces(items, 0, len(items), is_object, depth)
+            yield from self._pieces(items, done, len(items), is_object, depth, len(first))
             return
         try:
-            yield from self._pieces(items, 0, starts[middle], is_object, depth)
+            yield from self._pieces(items, done, starts[middle], is_object, depth, len(first))
             got = 0
             for piece in job.pieces():
                 got += 1
@@ -174,11 +189,21 @@ class _Layout:
             job.end()
 
     def _pieces(
-        self, items: Sequence[Any], start: int, stop: int, is_object: bool, depth: int
+        self,
+        items: Sequence[Any],
+        start: int,
+        stop: int,
+        is_object: bool,
+        depth: int,
+        before: int = 0,
     ) -> Iterator[bytes]:
         """Members ``start`` … ``stop - 1`` encoded here, in pieces of about ``PIECE_BYTES``:
-        the same text as batches of ``BATCH`` (a piece is a batch, only its length differs)."""
+        the same text as batches of ``BATCH`` (a piece is a batch, only its length differs).
+        ``before``: the bytes the ``start`` members before made (the first piece is then
+        sized by them)."""
         count = min(FIRST_PIECE, BATCH)
+        if start and before:
+            count = min(BATCH, max(1, PIECE_BYTES * start // before))
         while start < stop:
             end = min(start + count, stop)
             text = self._batch(items[start:end], is_object, depth)
