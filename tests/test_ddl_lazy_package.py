@@ -33,6 +33,22 @@ def test_the_parsing_childs_imports_leave_the_families_out() -> None:
     assert out == "[]"
 
 
+def test_the_parsing_childs_imports_leave_the_reads_own_modules_out() -> None:
+    """``sqlfile``'s imports before the fork: the child runs ``discover`` and ``prepared``
+    only; the Alembic reader (where the migration issues were defined), TOML, the model
+    cache, psql's includes and the runners' tables are the read's, imported after the fork."""
+    out = _run(
+        "import sys\n"
+        "from schema_audit.sources import sqlfile\n"
+        "from schema_audit.sources.parse_ahead import serve_history\n"
+        "names = ['schema_audit.sources.alembic', 'tomllib', 'schema_audit.sources.model_cache',"
+        " 'schema_audit.sources.psqlinclude', 'schema_audit.sources.runner_tables',"
+        " 'configparser']\n"
+        "print(sorted(n for n in names if n in sys.modules))\n"
+    )
+    assert out == "[]"
+
+
 def test_an_interpreter_imported_directly_has_every_family() -> None:
     """``ddl.interpreter`` imported alone (as ``ddl.resume`` does) registers every family:
     the same handlers as through the package."""

@@ -34,29 +34,16 @@ from pathlib import Path
 from typing import Any
 
 from schema_audit import cache
-from schema_audit.errors import SchemaAuditError
 from schema_audit.model import Revision, SchemaModel, UnappliedStatement
 from schema_audit.progress import SILENT, Reporter
 from schema_audit.sources import alembic_light, render_cache
+from schema_audit.sources.issues import MigrationIssue as MigrationIssue  # (re-exported)
+from schema_audit.sources.issues import MigrationSourceError as MigrationSourceError
 
 # Revisions that only hand SQL text to op.execute() are rendered by alembic_light's stand-ins
 # (identical output, no Alembic/SQLAlchemy import); False sends every revision to real Alembic
 # (the differential tests compare both).
 LIGHT = True
-
-
-class MigrationSourceError(SchemaAuditError):
-    """The history cannot be read at all; one line."""
-
-
-@dataclass(slots=True)
-class MigrationIssue:
-    code: str
-    message: str
-    revision: str | None = None
-    file: str | None = None
-    line: int | None = None
-    severity: str = "warning"  # error | warning | info
 
 
 @dataclass(slots=True)

@@ -31,7 +31,6 @@ Two different names stated for one runner are not chosen between: the default st
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
 
 _SQLX_FILE = re.compile(r"^\d+_.*\.sql$")
@@ -71,6 +70,8 @@ def sqlx_root(folder: Path, names: list[str]) -> Path | None:
 
 def sqlx_table(root: Path) -> tuple[str, str] | None:
     """``[migrate] table-name`` of ``root/sqlx.toml`` and where it is said, or None."""
+    import tomllib  # (here: ``sqlx_root``, which every folder's discovery asks, needs none)
+
     conf = root / "sqlx.toml"
     try:
         name = tomllib.loads(_read(conf)).get("migrate", {}).get("table-name")
