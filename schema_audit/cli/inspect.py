@@ -52,6 +52,7 @@ def inspect(
     known_dsns(dsn)
     from schema_audit.render import inspect as render
 
+    render.prepare()  # while the read's other process works: not after the read (JSON's way)
     source = read_source(dsn, migrations, sql, schema, no_exec, search_path, jobs)
     _warn(source.issues)
     emit(render.json_chunks(source, indent=indent), output)

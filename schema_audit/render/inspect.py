@@ -9,8 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from schema_audit.model import SchemaModel
 from schema_audit.render import jsonenc
 from schema_audit.sources.select import LoadedSource
+
+
+def prepare() -> None:
+    """Decide now, for each class of the model, whether msgspec writes it as ``json.dumps``
+    does (``jsonenc``'s per-class verdicts: the annotations of 28 classes evaluated,
+    ≈ 0.013 CPU s). ``inspect`` asks before its read, where this process has time to spare
+    (a long static read waits on its parsing child, a live one on the server); asked by
+    the first piece of the JSON, after the read, it was on the way of the model's JSON."""
+    jsonenc.decide_exact(SchemaModel)
 
 
 def json_chunks(source: LoadedSource, *, indent: int | None = None) -> Iterator[bytes]:

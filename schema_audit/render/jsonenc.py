@@ -287,6 +287,12 @@ def _exact(value: Any) -> bool:
     return False  # float, str/int subclasses, unknown objects: json.dumps decides
 
 
+def decide_exact(cls: type) -> None:
+    """Make :func:`_exact`'s verdict for the dataclass ``cls`` and every class its fields
+    name ahead of the first value that needs it (they are kept for the process's life)."""
+    _may_hold_inexact(cls)
+
+
 def _may_hold_inexact(cls: type) -> bool:
     """Whether a dataclass's annotations allow, anywhere below it, a value msgspec would
     write differently (a float, ``Any``, an unknown class). A type that refers back to
