@@ -241,6 +241,38 @@ def test_few_but_large_members_are_encoded_on_two_cores(monkeypatch: pytest.Monk
                 assert forked == expected, (limit, indent)
 
 
+def test_a_writer_that_stops_at_the_first_piece_leaves_no_child(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The child for few but large members is forked after the first piece is encoded: a
+    writer that stops right after that piece (a closed pipe) still ends and reaps it."""
+    import os
+
+    from schema_audit import forkjob
+
+    if forkjob.cores() < 2:
+        pytest.skip("no child where one core is allowed")
+    jobs: list[Any] = []
+    real = forkjob.start_pieces
+
+    def kept(work: Any) -> Any:
+        job = real(work)
+        jobs.append(job)
+        return job
+
+    monkeypatch.setattr(forkjob, "start_pieces", kept)
+    monkeypatch.setattr(jsonenc, "BATCH", 40)
+    monkeypatch.setattr(jsonenc, "AHEAD_MIN_BYTES", 100_000)
+    members = {f"t{i:03d}": {"sql": "CREATE TABLE t (\n" + "x," * (500 + i)} for i in range(100)}
+    pieces = jsonenc.chunks({"model": {"tables": members}}, sort_keys=True, ahead=True)
+    while not jobs:
+        next(pieces)
+    pieces.close()
+    (job,) = jobs
+    with pytest.raises(ChildProcessError):
+        os.waitpid(job.pid, os.WNOHANG)  # reaped: not ours any more
+
+
 def test_inspect_decides_the_json_verdicts_before_its_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -172,12 +172,14 @@ class _Layout:
             # made whole before the first is sent: the pipe holds less than one, and a child
             # blocked on it until this process wants them would have stopped encoding
             job = forkjob.start_pieces(lambda: [each(start) for start in starts[middle:]])
-        if done:
-            yield first
         if job is None:
+            if done:
+                yield first
             yield from self._pieces(items, done, len(items), is_object, depth, len(first))
             return
-        try:
+        try:  # (from the first piece on: a writer that stops at it ends the child too)
+            if done:
+                yield first
             yield from self._pieces(items, done, starts[middle], is_object, depth, len(first))
             got = 0
             for piece in job.pieces():
