@@ -18,6 +18,7 @@ parsed statement, never from a regular expression over its text:
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
@@ -78,6 +79,31 @@ def _qualified(names: list[str], resolver: Resolver) -> str:
 
 def _e(kind: str, target: str, name: str = "*", sticky: bool = False) -> Effect:
     return Effect(kind, target, name, sticky)
+
+
+# the relation each element of CREATE SCHEMA makes (or, for an index or a trigger, the one it
+# is on), by node type name: PostgreSQL puts it in the schema being created
+SCHEMA_ELEMENT_RELATION = {
+    "CreateSeqStmt": "sequence",
+    "CreateStmt": "relation",
+    "ViewStmt": "view",
+    "IndexStmt": "relation",
+    "CreateTrigStmt": "relation",
+}
+
+
+def schema_elements(node: ast.CreateSchemaStmt) -> list[ast.Node]:
+    """Copies of the elements of ``CREATE SCHEMA app CREATE TABLE t …`` with each element's
+    relation in ``app`` when it names no schema, as PostgreSQL's transformCreateSchemaStmt
+    puts it (one naming another schema is left as written: PostgreSQL refuses it)."""
+    name = node.schemaname or (node.authrole.rolename if node.authrole is not None else None)
+    elements = [copy.deepcopy(e) for e in node.schemaElts or ()]
+    for element in elements:
+        field = SCHEMA_ELEMENT_RELATION.get(type(element).__name__)
+        rv = getattr(element, field) if field else None
+        if rv is not None and not rv.schemaname:
+            rv.schemaname = name
+    return elements
 
 
 def statement_effects(node: ast.Node | None, resolver: Resolver) -> list[Effect]:
@@ -388,7 +414,7 @@ _HANDLERS = {
     "DropRoleStmt": lambda n, r: [_e("role", "*"), _e("privilege", "*")],
     "CreateSchemaStmt": lambda n, r: (
         [_e("schema", _name(n.schemaname))]
-        + [e for el in n.schemaElts or () for e in statement_effects(el, r)]
+        + [e for el in schema_elements(n) for e in statement_effects(el, r)]
     ),
     "CreateExtensionStmt": lambda n, r: [
         _e("extension", _name(n.extname)),

@@ -9,6 +9,8 @@ from pglast import ast
 from pglast.enums import ObjectType
 
 from schema_audit.model import EnumType, Extension, qualify
+from schema_audit.pgvisit import find_all
+from schema_audit.sources import effects as fx
 from schema_audit.sources.ddl.enum_labels import rename_label
 from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.nodes import strings
@@ -18,15 +20,82 @@ if TYPE_CHECKING:
     from schema_audit.sources.ddl.interpreter import DdlInterpreter
 
 
+# the order PostgreSQL 15 runs CREATE SCHEMA's elements in (transformCreateSchemaStmt): by
+# kind, in this order, each kind in the order written
+_ELEMENT_ORDER = [
+    ast.CreateSeqStmt,
+    ast.CreateStmt,
+    ast.ViewStmt,
+    ast.IndexStmt,
+    ast.CreateTrigStmt,
+    ast.GrantStmt,
+]
+
+
 @handles(ast.CreateSchemaStmt)
 def create_schema(interp: DdlInterpreter, node: ast.CreateSchemaStmt) -> None:
     """CREATE SCHEMA [AUTHORIZATION …], with the statements it contains."""
     owner = node.authrole.rolename if node.authrole is not None else None
     name = node.schemaname or owner or ""
+    if node.schemaElts:
+        _create_with_elements(interp, node, name, owner)
+        return
     interp.model.schemas.setdefault(name, owner)
     interp.model.schema_grants.setdefault(name, interp._defaults_for("schemas", None))
-    for element in node.schemaElts or ():
-        interp._apply(element)
+
+
+def _create_with_elements(
+    interp: DdlInterpreter, node: ast.CreateSchemaStmt, name: str, owner: str | None
+) -> None:
+    """CREATE SCHEMA app CREATE TABLE t … as PostgreSQL 15 runs it: each element's relation
+    is put in ``app`` (one naming another schema is refused), the elements run sequences
+    first, then tables, views, indexes, triggers and GRANTs, with ``app`` first on the
+    search_path (a view's ``FROM t``, a default's ``nextval('sq')`` find app's), as the
+    AUTHORIZATION role when there is one; and one refused element undoes the whole statement,
+    the schema too. Read as separate statements in public, ``inner_t`` was a false PASS."""
+    from schema_audit.sources.plpgsql import _Snapshot
+
+    known = interp.model.schemas.keys() | interp.model.schema_grants.keys()  # (public)
+    if name in known:  # (no IF NOT EXISTS: PostgreSQL's grammar refuses it with elements)
+        raise ApplyError(f'schema "{name}" already exists', "duplicate_schema")
+    elements = fx.schema_elements(node)
+    for element in elements:
+        field = fx.SCHEMA_ELEMENT_RELATION.get(type(element).__name__)
+        rv = getattr(element, field) if field else None
+        if rv is not None and rv.schemaname != name:
+            raise ApplyError(
+                f"CREATE specifies a schema ({rv.schemaname}) different from the one being"
+                f" created ({name})",
+                "invalid_schema_definition",
+            )
+        if rv is not None and rv.relpersistence == "t":
+            raise ApplyError(
+                "cannot create temporary relation in non-temporary schema",
+                "invalid_table_definition",
+            )
+    path = [name, *(s for s in interp.search_path)]
+    targets = {
+        qualify(schema, rv.relname)
+        for rv in find_all(elements, ast.RangeVar)
+        for schema in ([rv.schemaname] if rv.schemaname else path)
+    }
+    saved = _Snapshot(interp, targets)
+    search_path, role = interp.search_path, interp.current_role
+    interp.model.schemas[name] = owner
+    interp.model.schema_grants.setdefault(name, interp._defaults_for("schemas", None))
+    interp.search_path = path
+    if owner is not None:
+        interp.current_role = owner
+    try:
+        for kind in _ELEMENT_ORDER:
+            for element in elements:
+                if type(element) is kind:
+                    interp._apply(element)
+    except Exception:  # (an interpreter gap too: the statement is listed, nothing of it kept)
+        saved.restore()
+        raise
+    finally:
+        interp.search_path, interp.current_role = search_path, role
 
 
 @handles(ast.CreateExtensionStmt)
