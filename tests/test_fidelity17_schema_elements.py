@@ -45,6 +45,14 @@ FILES = {
         "CREATE SCHEMA app CREATE TABLE again (x int);\n"
         "CREATE SCHEMA undone CREATE TABLE kept (x int) CREATE TABLE r (y int, y int);\n"
         "CREATE SCHEMA public CREATE TABLE p2 (x int);\n"
+        # GRANTs of other objects: undone with their statement; a sequence found on the path
+        "CREATE SEQUENCE s;\n"
+        "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1';\n"
+        "REVOKE EXECUTE ON FUNCTION f() FROM PUBLIC;\n"
+        "CREATE SCHEMA g1 CREATE TABLE a (x int) GRANT USAGE ON SEQUENCE s TO PUBLIC\n"
+        "  GRANT EXECUTE ON FUNCTION f() TO PUBLIC GRANT SELECT ON ALL TABLES IN SCHEMA public\n"
+        "  TO PUBLIC GRANT SELECT ON nosuch TO PUBLIC;\n"
+        "CREATE SCHEMA g2 CREATE TABLE b (x int) GRANT UPDATE ON SEQUENCE s TO PUBLIC;\n"
     ),
 }
 
@@ -65,9 +73,9 @@ def test_schema_elements_are_made_in_the_schema_as_postgresql_makes_them(
     history = write_history(tmp_path, FILES)
     dsn = make_db("schema_elts")
     errors = psql_f(dsn, history, *FILES, stop=False)
-    assert errors.count("ERROR") == 5, errors
+    assert errors.count("ERROR") == 6, errors
     catalog = live.introspect(dsn)
-    wanted = ["app.inner_t", "app.other", "app.t", "public.pt", "public.t"]
+    wanted = ["app.inner_t", "app.other", "app.t", "g2.b", "public.pt", "public.t"]
     assert sorted(catalog.tables) == wanted
     static = read_history(history, monkeypatch, ahead)
     assert sorted(static.tables) == wanted
@@ -80,7 +88,11 @@ def test_schema_elements_are_made_in_the_schema_as_postgresql_makes_them(
         (17, "error"),
         (18, "error"),
         (19, "error"),
+        (23, "error"),
     ], static.unapplied
+    assert [g.privilege for g in static.sequences["public.s"].grants] == ["UPDATE"]
+    assert static.tables["public.t"].grants == []
+    assert [g.grantee for g in static.functions["public.f()"].grants] == []
     spec = tmp_path / "spec.yaml"
     spec.write_text(SPEC)
     statuses = audit_statuses(spec, history)

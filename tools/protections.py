@@ -3862,6 +3862,20 @@ PROTECTIONS = [
         "tests/test_fidelity17_schema_elements.py",
     ),
     Protection(
+        "schema-elements-grants-undone-with-the-refused-statement",
+        "schema_audit/sources/ddl/schemas.py",
+        "holder.grants = kept",
+        "pass",
+        "tests/test_fidelity17_schema_elements.py",
+    ),
+    Protection(
+        "grant-on-a-sequence-found-through-the-search-path",
+        "schema_audit/sources/ddl/privileges.py",
+        "key = next((k for k in found if k in sequences), key)",
+        "pass",
+        "tests/test_fidelity17_schema_elements.py",
+    ),
+    Protection(
         "schema-with-elements-refused-when-it-exists",
         "schema_audit/sources/ddl/schemas.py",
         "if name in known:",

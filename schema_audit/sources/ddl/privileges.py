@@ -164,6 +164,9 @@ def grant_on_other(interp: DdlInterpreter, node: ast.GrantStmt) -> None:
         else:
             for rv in node.objects or ():
                 key = qualify(interp._schema_of(rv), rv.relname)
+                if not rv.schemaname:  # a sequence is found through the search_path too
+                    found = (qualify(s, rv.relname) for s in interp.search_path)
+                    key = next((k for k in found if k in sequences), key)
                 if key in sequences:
                     holders.append((sequences[key].grants, sequences[key].owner))
                 elif not identity_sequence(interp, interp._schema_of(rv), rv.relname):

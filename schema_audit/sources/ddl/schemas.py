@@ -3,12 +3,13 @@ the names CREATE COLLATION creates."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+import copy
+from typing import TYPE_CHECKING, Any, cast
 
 from pglast import ast
 from pglast.enums import ObjectType
 
-from schema_audit.model import EnumType, Extension, qualify
+from schema_audit.model import EnumType, Extension, Grant, qualify
 from schema_audit.pgvisit import find_all
 from schema_audit.sources import effects as fx
 from schema_audit.sources.ddl.enum_labels import rename_label
@@ -79,7 +80,21 @@ def _create_with_elements(
         for rv in find_all(elements, ast.RangeVar)
         for schema in ([rv.schemaname] if rv.schemaname else path)
     }
-    saved = _Snapshot(interp, targets)
+    grants = [e for e in elements if isinstance(e, ast.GrantStmt)]
+    saved = _Snapshot(interp, None if any(g.targtype == 1 for g in grants) else targets)
+    # a GRANT on a sequence, routine or type changes its list in place (no snapshot has it)
+    model = interp.model
+    holders: list[Any] = (
+        [
+            *model.sequences.values(),
+            *model.functions.values(),
+            *model.enums.values(),
+            *model.domains.values(),
+        ]
+        if grants
+        else []
+    )
+    granted: list[tuple[Any, list[Grant]]] = [(h, copy.deepcopy(h.grants)) for h in holders]
     search_path, role = interp.search_path, interp.current_role
     interp.model.schemas[name] = owner
     interp.model.schema_grants.setdefault(name, interp._defaults_for("schemas", None))
@@ -93,6 +108,8 @@ def _create_with_elements(
                     interp._apply(element)
     except Exception:  # (an interpreter gap too: the statement is listed, nothing of it kept)
         saved.restore()
+        for holder, kept in granted:
+            holder.grants = kept
         raise
     finally:
         interp.search_path, interp.current_role = search_path, role
