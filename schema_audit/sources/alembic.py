@@ -516,11 +516,15 @@ def _render(
         spec = importlib.util.spec_from_file_location(module_name, info.path)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
+        # `from alembic import context` is this environment under `alembic upgrade --sql`
+        # too (context.get_context(), context.is_offline_mode(): privacyidea's revisions
+        # ask the dialect's name), so it is installed as Alembic's proxy while the revision runs
+        environment = EnvironmentContext(_project_config(project), None, as_sql=True)
         context = MigrationContext.configure(
             dialect_name="postgresql",
             # op.get_context().config is the project's Config under `alembic upgrade --sql`
             # too: CKAN's revisions read an option of it before doing anything
-            environment_context=EnvironmentContext(_project_config(project), None),
+            environment_context=environment,
             # the default pyformat paramstyle doubles every % in op.execute() text, so
             # format('… %I …') would reach the interpreter as format('… %%I …')
             dialect_opts={"paramstyle": "named"},
@@ -532,7 +536,8 @@ def _render(
             },
         )
         _stored_generated_columns(context.dialect)
-        with Operations.context(context), warnings.catch_warnings():
+        environment._migration_context = context
+        with environment, Operations.context(context), warnings.catch_warnings():
             warnings.filterwarnings("ignore", "Computed column .* as 'STORED'")
             module.upgrade()
     except Exception as exc:  # anything a migration file can raise

@@ -20,8 +20,9 @@ from schema_audit import cache
 
 # 2: % no longer doubled in op.execute() text (paramstyle named)
 # 3: batch_alter_table statements at their own lines
-FORMAT = 5  # 4: generated SQL keeps the whitespace of its literals and bodies (one_line);
+FORMAT = 6  # 4: generated SQL keeps the whitespace of its literals and bodies (one_line);
 # 5: sa.Computed() without persisted= rendered STORED, as on PostgreSQL 15 to 17
+# 6: `from alembic import context` answers (is_offline_mode(), get_context()) as under --sql
 _SAFE_ROOTS = {"alembic", "sqlalchemy", "__future__"}
 
 
