@@ -125,3 +125,49 @@ def test_alembic_context_proxy_answers_as_under_upgrade_sql(make_db: Any, tmp_pa
         f["status"] == "PASS" or (f["status"] == "DEFERRED" and "owner" in f["message"])
         for f in findings
     ), [f for f in findings if f["status"] != "PASS"]
+
+
+# privacyidea's data migrations (and many a Flask-Migrate revision) print what they did.
+PRINTING_REVISION = {
+    "cc03_tokeninfo.py": '''"""v3: migrate the token information
+
+Revision ID: cc03
+Revises:
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = 'cc03'
+down_revision = None
+
+
+def upgrade():
+    print("----------------------------------")
+    print("Migrating the Token information...")
+    op.create_table('tokeninfo',
+                    sa.Column('id', sa.Integer(), nullable=False),
+                    sa.Column('Key', sa.Unicode(255), nullable=False),
+                    sa.PrimaryKeyConstraint('id'))
+    print("----------------------------------")
+
+
+def downgrade():
+    op.drop_table('tokeninfo')
+''',
+}
+
+
+def test_a_revisions_print_does_not_reach_stdout(tmp_path: Path) -> None:
+    """A revision's print() went to the tool's stdout while it rendered, before the report:
+    `inspect -m` and `audit -f json` wrote text ahead of the JSON document (not JSON any
+    more; privacyidea: 11 lines). It goes to stderr now, where the user still sees it."""
+    project = _project(tmp_path, PRINTING_REVISION)
+    proc = run_cli("inspect", "-m", project)
+    assert proc.returncode == 0, proc.stderr
+    model = json.loads(proc.stdout)["model"]
+    assert "public.tokeninfo" in model["tables"]
+    assert "Migrating the Token information..." in proc.stderr
+    spec = tmp_path / "spec.yaml"
+    assert run_cli("init", "-m", project, "-o", spec).returncode == 0
+    audit = run_cli("audit", "-s", spec, "-m", project, "-f", "json")
+    assert json.loads(audit.stdout)["findings"]

@@ -732,7 +732,8 @@ def render_history(
                 )
             )
         if execute:
-            with _project_path(located):
+            # a revision's (or env.py's) print() goes to stderr: stdout is the report or JSON
+            with _project_path(located), contextlib.redirect_stdout(sys.stderr):
                 rendered.statements, rendered.error = _render_cached(info, display, project)
                 if rendered.error and not env_imported:
                     # what Alembic would have done first: env.py's imports; then try again
