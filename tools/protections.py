@@ -2664,6 +2664,14 @@ PROTECTIONS = [
         "tests/test_forkjob.py::test_inspect_s_json_from_the_child_is_the_in_process_json",
     ),
     Protection(
+        "inspect-json-first-piece-child-ended",
+        "schema_audit/render/jsonenc.py",
+        "        try:  # (from the first piece on: a writer that stops at it ends the child too)\n"
+        "            if done:\n                yield first\n",
+        "        if done:\n            yield first\n        try:\n",
+        "tests/test_jsonenc.py::test_a_writer_that_stops_at_the_first_piece_leaves_no_child",
+    ),
+    Protection(
         "forkjob-refused-pipe-works-here",
         "schema_audit/forkjob.py",
         "    except OSError:  # no pipe or process to be had (a process or memory limit)",
