@@ -19,8 +19,10 @@ def prepare() -> None:
     does (``jsonenc``'s per-class verdicts: the annotations of 28 classes evaluated,
     ≈ 0.013 CPU s). ``inspect`` asks before its read, where this process has time to spare
     (a long static read waits on its parsing child, a live one on the server); asked by
-    the first piece of the JSON, after the read, it was on the way of the model's JSON."""
+    the first piece of the JSON, after the read, it was on the way of the model's JSON (as
+    was importing ``forkjob``, which forks the JSON's child)."""
     jsonenc.decide_exact(SchemaModel)
+    from schema_audit import forkjob  # noqa: F401 - the JSON's child, forked after the read
 
 
 def json_chunks(source: LoadedSource, *, indent: int | None = None) -> Iterator[bytes]:

@@ -37,8 +37,10 @@ from schema_audit import cache
 from schema_audit.model import Revision, SchemaModel, UnappliedStatement
 from schema_audit.progress import SILENT, Reporter
 from schema_audit.sources import alembic_light, render_cache
+from schema_audit.sources.issues import UNRENDERED_SQL as UNRENDERED_SQL
 from schema_audit.sources.issues import MigrationIssue as MigrationIssue  # (re-exported)
 from schema_audit.sources.issues import MigrationSourceError as MigrationSourceError
+from schema_audit.sources.issues import unrendered as unrendered
 
 # Revisions that only hand SQL text to op.execute() are rendered by alembic_light's stand-ins
 # (identical output, no Alembic/SQLAlchemy import); False sends every revision to real Alembic
@@ -816,20 +818,6 @@ def _empty_upgrade(info: _RevisionFile) -> bool:
         if isinstance(node, pyast.FunctionDef) and node.name == "upgrade":
             return _is_noop(node.body)
     return True
-
-
-UNRENDERED_SQL = "-- revision {revision} could not be rendered offline"
-
-
-def unrendered(model: SchemaModel) -> list[UnappliedStatement]:
-    """The revisions of an Alembic history that are missing (wholly or partly) from ``model``."""
-    return [
-        u
-        for u in model.unapplied
-        if u.kind == "dynamic"
-        and u.revision is not None
-        and u.sql == UNRENDERED_SQL.format(revision=u.revision)
-    ]
 
 
 def _function_line(info: _RevisionFile, name: str) -> int | None:

@@ -16,7 +16,7 @@ from schema_audit.model import SchemaModel, UnappliedStatement
 from schema_audit.progress import SILENT, Reporter
 
 if TYPE_CHECKING:
-    from schema_audit.sources.alembic import MigrationIssue
+    from schema_audit.sources.issues import MigrationIssue
 
 
 class SourceError(SchemaAuditError):
@@ -159,7 +159,7 @@ def gaps(model: SchemaModel, *, allow_unrendered: bool = False) -> tuple[list[st
     that could not be (fully) rendered block unless accepted, and are still named then.
     A command that reports a model with anything blocking exits 2, never 0.
     """
-    from schema_audit.sources.alembic import unrendered
+    from schema_audit.sources.issues import unrendered  # (not the Alembic reader: sql too)
 
     blocking = [
         f"{u.file or 'SQL'}" + (f":{u.line}" if u.line else "") + f": {u.reason}"
@@ -175,7 +175,7 @@ def gaps(model: SchemaModel, *, allow_unrendered: bool = False) -> tuple[list[st
 
 def syntax_issues(model: SchemaModel) -> list:
     """Each unparseable statement as a migration issue named by file and line."""
-    from schema_audit.sources.alembic import MigrationIssue
+    from schema_audit.sources.issues import MigrationIssue  # (not the Alembic reader)
 
     return [
         MigrationIssue(
