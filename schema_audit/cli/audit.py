@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from itertools import compress, repeat
 from operator import attrgetter
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -259,8 +259,23 @@ def audit(
     from schema_audit import api
 
     first_baseline = baseline is not None and not baseline.exists()
+    progress = reporter(quiet)
     try:
-        loaded_spec = api.load_spec(spec, variables(var), allowed_roots=spec_allow or ())
+        spec_vars = variables(var)
+        ahead = None
+        if sql and not (migrations or dsn or replay or search_path) and _silent(progress):
+            # a large spec read by a child while this process reads the history (spec/ahead.py)
+            ahead = _spec_ahead(spec)
+            if ahead is not None:
+                read = _read_now(
+                    sql=sql,
+                    schemas=schema,
+                    statement_timeout_ms=statement_timeout,
+                    lock_timeout_ms=lock_timeout,
+                    execute=not no_exec,
+                    jobs=jobs,
+                )
+        loaded_spec = _load_spec(spec, spec_vars, spec_allow or (), ahead)
         loaded_spec.rules.update(_rule_options(rule or []))
         verdict_only = (
             quiet
@@ -269,7 +284,7 @@ def audit(
                 output or report or html or junit or sarif or output_dir or compare or baseline
             )
         )
-        if read is not None:
+        if read is not None and ahead is None:
             read = functools.partial(read, _meanwhile(loaded_spec, verdict_only))
         result = api.audit(
             loaded_spec,
@@ -287,7 +302,7 @@ def audit(
             scratch_dsn=scratch_dsn,
             keep_scratch=keep_scratch,
             replay_setup=replay_setup,
-            reporter=reporter(quiet),
+            reporter=progress,
             on_scratch_kept=_scratch_kept,
             execute=not no_exec,
             search_path=parse_search_path(search_path),
@@ -331,6 +346,51 @@ def audit(
     )
     keep_until_exit(result, loaded_spec)
     _exit(result, allow_unrendered)
+
+
+def _spec_ahead(spec: Path) -> Any:
+    """A child reading and checking a large spec's document from now (``spec.ahead``), or
+    None. The spec's loader is imported first: this process builds from the document with
+    it, and the child then has it without importing it again."""
+    from schema_audit.spec import ahead, load  # noqa: F401
+
+    return ahead.start(spec)
+
+
+def _silent(progress: Any) -> bool:
+    from schema_audit.progress import SILENT
+
+    return progress is SILENT
+
+
+def _read_now(**options: Any) -> Callable[[], Any]:
+    """The static source read now (``api.read_source`` with ``options``), for ``api.audit``
+    to take where it reads the source: its error is raised there, so a spec error (the spec
+    is loaded after this read) is still said first, as when the spec was loaded before it.
+    Only with no progress shown (nothing the read prints comes before the spec's error)."""
+    from schema_audit import api
+
+    try:
+        source = api.read_source(**options)
+    except Exception as exc:  # raised where the audit reads its source
+        return functools.partial(_raise, exc)
+    return lambda: source
+
+
+def _raise(exc: Exception) -> NoReturn:
+    raise exc
+
+
+def _load_spec(spec: Path, spec_vars: dict[str, str], allowed: Any, ahead: Any) -> Any:
+    """``api.load_spec``, taking the document a child read meanwhile (``ahead``; None: none)."""
+    if ahead is None:
+        from schema_audit import api
+
+        return api.load_spec(spec, spec_vars, allowed_roots=allowed)
+    from schema_audit.spec.load import load_spec
+
+    roots = [Path(root) for root in allowed]
+    return load_spec(Path(spec), dict(spec_vars), allowed_roots=roots, ahead=ahead)
 
 
 def _meanwhile(spec, verdict_only: bool) -> Callable[[], None] | None:

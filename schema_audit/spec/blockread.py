@@ -583,11 +583,11 @@ class _Reader:
             nodes += 1
         if nodes > self.max_nodes:
             raise _Outside
-        return Located(root, marks, self.file, _Positions(self, lines, spots))
+        return Located(root, marks, self.file, Positions(self, lines, spots))
 
 
 def _build(tree: Any) -> Any:
-    """A fresh collection from a flow reading (positions: _Positions)."""
+    """A fresh collection from a flow reading (positions: Positions)."""
     is_map, entries, flat = tree
     if flat is not None:  # scalars only (init's columns): every use of the text shares it
         return flat
@@ -596,7 +596,7 @@ def _build(tree: Any) -> Any:
     return [value if sub is None else _build(sub) for _, _, value, sub in entries]
 
 
-class _Positions:
+class Positions:
     """Every key's and item's position except the root's, kept per block collection and
     worked out for the rest when asked.
 
@@ -724,6 +724,16 @@ class _Positions:
             if found is not None:
                 tree, flow_at = found
                 _entries(tree, sub, out, (raw >> 32) << 32, flow_at)
+
+
+def positions(
+    file: str, max_nodes: int, max_depth: int, lines: list[str], spots: dict[Path_, Any]
+) -> Positions:
+    """The positions of a document another process read from ``lines`` (``spec.ahead``),
+    as :meth:`_Reader.read` keeps them (``spots``: each block collection's path -> (the
+    collection, its entries' positions)); a flow collection's entries are worked out from
+    its line when asked, each line read again here (the reading is the text's alone)."""
+    return Positions(_Reader(file, max_nodes, max_depth), lines, spots)
 
 
 def _entries(tree: Any, path: Path_, out: dict[Path_, Any], line: int, at: int) -> None:

@@ -55,6 +55,8 @@ from schema_audit.spec.yamlpos import compose as compose_yaml
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
 
+    from schema_audit.spec.ahead import Ahead
+
 MAX_REPORTED_ERRORS = 20
 # the keys of a requirement's props that set its own id, severity, category, impact,
 # description or questions (most of init's have none: their requirements take the defaults)
@@ -74,6 +76,7 @@ def load_spec(
     *,
     allowed_roots: Sequence[str | Path] = (),
     environ: Mapping[str, str] | None = None,
+    ahead: Ahead | None = None,
 ) -> Spec:
     """Load, compose (``extends:``), substitute ``${VAR}`` and validate a spec; SpecError on any problem.
 
@@ -82,11 +85,18 @@ def load_spec(
     directory (or ``allowed_roots``), and ``${VAR}`` resolves only the spec's ``vars:``,
     ``SCHEMA_AUDIT_VAR_<NAME>`` and ``variables`` (``--var``), never the rest of the
     environment.
+
+    ``ahead``: the document read and checked by a child meanwhile (``spec.ahead``), taken
+    when it read these very bytes; ended here either way.
     """
     # composing allocates a million objects that all stay alive until the spec is built: the
     # collector's repeated walks of them were 60% of the load (3.2 s of CPU against 1.3 s)
-    with collector_paused():
-        return _load_spec(Path(path), variables, allowed_roots, environ)
+    try:
+        with collector_paused():
+            return _load_spec(Path(path), variables, allowed_roots, environ, ahead)
+    finally:
+        if ahead is not None:
+            ahead.end()
 
 
 def _load_spec(
@@ -94,6 +104,7 @@ def _load_spec(
     variables: dict[str, str] | None,
     allowed_roots: Sequence[str | Path],
     environ: Mapping[str, str] | None,
+    ahead: Ahead | None = None,
 ) -> Spec:
     env = os.environ if environ is None else environ
     try:
@@ -108,20 +119,47 @@ def _load_spec(
     cached = _cached_document(path, cache_key) if cache_key else None
     if cached is not None:
         return _build(*cached)
-    # a plain document (almost every spec) is read without building its node graph: line by
-    # line when it is block YAML as init writes it (spec.blockread), else from libyaml's
-    # events (spec.plainload); anything else, or any problem, takes the composing path
-    located = read_block(text, str(path), limits.max_nodes, limits.max_depth)
-    if located is None:
-        located = load_plain(text, str(path), limits.max_nodes, limits.max_depth)
-    if located is not None:
-        digest = hashlib.sha256(raw)
+    taken = ahead.located(path, text, raw, limits) if ahead is not None else None
+    if taken is not None:
+        located, digest = taken  # read and checked by the child (spec.ahead), as below
     else:
-        located, digest = _composed(path, text, limits, confinement, env, variables)
-    validate(located)
+        plain = _plain(text, str(path), limits)
+        if plain is not None:
+            located, digest = plain, hashlib.sha256(raw)
+        else:
+            located, digest = _composed(path, text, limits, confinement, env, variables)
+        validate(located)
     if cache_key:
         _remember_document(cache_key, located, digest.hexdigest())
     return _build(located, str(path), digest.hexdigest())
+
+
+def _plain(text: str, file: str, limits: SpecLimits) -> Located | None:
+    """A plain document (almost every spec) read without building its node graph: line by
+    line when it is block YAML as init writes it (spec.blockread), else from libyaml's
+    events (spec.plainload); None: anything else, or any problem (the composing path)."""
+    located = read_block(text, file, limits.max_nodes, limits.max_depth)
+    if located is None:
+        located = load_plain(text, file, limits.max_nodes, limits.max_depth)
+    return located
+
+
+def document(path: Path, limits: SpecLimits) -> tuple[Located, str] | None:
+    """The plain document at ``path`` as :func:`load_spec` reads it, checked, with the
+    SHA-256 of its bytes (``spec.ahead``'s child); None where :func:`load_spec` would
+    compose it or refuse it (it then says why)."""
+    try:
+        text = read_text(path, limits.max_bytes)
+    except SpecSyntaxError:
+        return None
+    located = _plain(text, str(path), limits)
+    if located is None:
+        return None
+    try:
+        validate(located)
+    except SpecError:
+        return None
+    return located, hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _composed(
