@@ -2375,6 +2375,13 @@ PROTECTIONS = [
         "tests/test_realworld_trial18.py -k print",
     ),
     Protection(
+        "alembic-offline-commit-is-a-no-op",
+        "schema_audit/sources/alembic.py",
+        "        _committing_mock_connection(context.connection)\n",
+        "",
+        "tests/test_realworld_trial18.py -k commit",
+    ),
+    Protection(
         "static-refuses-virtual-generated-column",
         "schema_audit/sources/ddl/refusals.py",
         '        if con.contype == ConstrType.CONSTR_GENERATED and con.generated_kind == "v":',

@@ -538,6 +538,7 @@ def _render(
             },
         )
         _stored_generated_columns(context.dialect)
+        _committing_mock_connection(context.connection)
         environment._migration_context = context
         with environment, Operations.context(context), warnings.catch_warnings():
             warnings.filterwarnings("ignore", "Computed column .* as 'STORED'")
@@ -560,6 +561,23 @@ def _stored_generated_columns(dialect: Any) -> None:
     ``--no-exec`` reader writes STORED too."""
     if getattr(dialect, "supports_virtual_generated_columns", False):
         dialect.supports_virtual_generated_columns = False
+
+
+def _committing_mock_connection(connection: Any) -> None:
+    """Let ``op.get_bind().commit()`` pass while rendering offline, as a no-op.
+
+    Warehouse's revisions commit Alembic's transaction before ``autocommit_block()`` so that
+    ``CREATE INDEX CONCURRENTLY`` runs outside one; offline, ``op.get_bind()`` is SQLAlchemy's
+    MockConnection, which has no ``commit`` (AttributeError: the revision was read from its
+    syntax tree, its index missing, exit 2). Ending a transaction changes no schema object, and
+    this rendering emits no BEGIN to end. ``rollback()`` stays missing: online it would undo
+    what the revision did before it."""
+    if connection is not None and not hasattr(connection, "commit"):
+        connection.commit = _no_commit
+
+
+def _no_commit() -> None:
+    """The offline stand-in of ``Connection.commit()``."""
 
 
 @functools.lru_cache(maxsize=8)
