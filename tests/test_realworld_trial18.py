@@ -268,3 +268,69 @@ def test_a_revision_committing_through_the_connection_renders(make_db: Any, tmp_
         or (f["status"] == "DEFERRED" and ("owner" in f["message"] or "version" in f["message"]))
         for f in findings
     ), [f for f in findings if f["status"] != "PASS"]
+
+
+# omnivore-app/omnivore's form (postgrator, packages/db/migrations): `<version>.do.<name>.sql`
+# applied in numeric version order, each with a `<version>.undo.<name>.sql` downgrade.
+POSTGRATOR = {
+    "1.do.init_schema_role_users.sql": """
+        BEGIN;
+        CREATE SCHEMA omnivore;
+        CREATE TABLE omnivore.user (
+            id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+            email text NOT NULL UNIQUE
+        );
+        COMMIT;
+    """,
+    "1.undo.init_schema_role_users.sql": """
+        BEGIN;
+        DROP TABLE omnivore.user;
+        DROP SCHEMA omnivore;
+        COMMIT;
+    """,
+    "2.do.articles.sql": """
+        BEGIN;
+        CREATE TABLE omnivore.article (id uuid PRIMARY KEY, title text NOT NULL);
+        COMMIT;
+    """,
+    "2.undo.articles.sql": "BEGIN; DROP TABLE omnivore.article; COMMIT;",
+    "10.do.article_user.sql": """
+        BEGIN;
+        ALTER TABLE omnivore.article ADD COLUMN user_id uuid REFERENCES omnivore.user (id);
+        COMMIT;
+    """,
+    "10.undo.article_user.sql": "ALTER TABLE omnivore.article DROP COLUMN user_id;",
+}
+
+
+def test_postgrator_layout_is_read(make_db: Any, tmp_path: Path) -> None:
+    """postgrator's `1.do.x.sql` / `1.undo.x.sql` pairs were each a "duplicate-version"
+    error (exit 2, omnivore: 188 of them) and the undo files would have been applied as
+    migrations. The do files are applied in numeric version order now (10 after 2), the undo
+    files never; the static audit agrees with PostgreSQL after the do files."""
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    for name, text in POSTGRATOR.items():
+        (folder / name).write_text(text)
+    applied = [POSTGRATOR[n] for n in ("1.do.init_schema_role_users.sql", "2.do.articles.sql")]
+    dsn = make_db("trial18_postgrator", "".join(applied))
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(POSTGRATOR["10.do.article_user.sql"])
+    live_spec = tmp_path / "live.yaml"
+    assert run_cli("init", "--dsn", dsn, "-o", live_spec).returncode == 0
+    proc = run_cli("audit", "-s", live_spec, "--sql", folder, "-f", "json")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "duplicate-version" not in proc.stderr
+    findings = json.loads(proc.stdout)["findings"]
+    statuses = {f["id"]: f["status"] for f in findings}
+    assert statuses["tables.omnivore.article.columns.user_id"] == "PASS"
+    assert not [f for f in findings if f["status"] == "FAIL"]
+    static_spec = tmp_path / "static.yaml"
+    init = run_cli("init", "--sql", folder, "-o", static_spec)
+    assert init.returncode == 0, init.stderr
+    assert "postgrator" in init.stdout + init.stderr
+    # a JavaScript migration is code this tool does not run: named, never skipped silently
+    (folder / "11.do.seed.js").write_text("module.exports.generateSql = () => 'SELECT 1'\n")
+    named = run_cli("audit", "-s", live_spec, "--sql", folder)
+    assert named.returncode == 1
+    assert "11.do.seed.js: a postgrator JavaScript migration" in named.stdout

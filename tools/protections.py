@@ -2382,6 +2382,20 @@ PROTECTIONS = [
         "tests/test_realworld_trial18.py -k commit",
     ),
     Protection(
+        "postgrator-undo-files-not-applied",
+        "schema_audit/sources/sqlfile.py",
+        '            if m["dir"].lower() == "undo":',
+        '            if m["dir"].lower() == "never":',
+        "tests/test_realworld_trial18.py -k postgrator",
+    ),
+    Protection(
+        "postgrator-js-migrations-named",
+        "schema_audit/sources/sqlfile.py",
+        "        issues += _postgrator_code_migrations(path)\n",
+        "",
+        "tests/test_realworld_trial18.py -k postgrator",
+    ),
+    Protection(
         "static-refuses-virtual-generated-column",
         "schema_audit/sources/ddl/refusals.py",
         '        if con.contype == ConstrType.CONSTR_GENERATED and con.generated_kind == "v":',

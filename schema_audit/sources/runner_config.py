@@ -50,6 +50,11 @@ _STATED: dict[str, list[tuple[str, re.Pattern[str]]]] = {
     "goose": [("*.go", re.compile(r"\bSetTableName\(\s*(?:\"([\w.]+)\"|(\w+))\s*\)"))],
     "dbmate": [(".env", re.compile(r"(?m)^DBMATE_MIGRATIONS_TABLE=[\"']?([\w.]+)"))],
     "flyway": [("flyway.conf", re.compile(r"(?m)^flyway\.table[ \t]*=[ \t]*([\w.]+)"))],
+    # new Postgrator({ …, schemaTable: 'schemaversion' }) in the script that runs it
+    "postgrator": [
+        (glob, re.compile(r"\bschemaTable\s*:\s*[\"'`]([\w.]+)[\"'`]"))
+        for glob in ("*.ts", "*.js", "*.mjs", "*.cjs")
+    ],
 }
 _GO_CONSTANT = r'\b{}\s*(?:=|:=)\s*"([\w.]+)"'
 

@@ -29,6 +29,7 @@ RUNNER_TABLES = {
     "sql-migrate": "gorp_migrations",
     "diesel": "__diesel_schema_migrations",
     "sqlx": "_sqlx_migrations",
+    "postgrator": "schemaversion",
 }
 
 

@@ -14,6 +14,8 @@ numerically part by part (so V10 comes after V9):
 * drizzle-kit's ``meta/_journal.json``: the files it lists, in its order;
 * diesel's ``<version>_<name>/up.sql`` folders;
 * graphile-migrate: ``committed/000001[-message].sql`` in order, after ``afterReset.sql``;
+* postgrator: ``0001.do.init.sql`` in numeric version order (``.undo.`` files are downgrades;
+  its ``.do.*.js`` code migrations are named as not read);
 * pop / Ory's popx: ``<version>_<name>[.<dialect>][.autocommit].up.sql``, one folder for every
   database: the ``postgres`` file of a version, else its dialect-less one;
 * anything else alphabetically, with a note saying so.
@@ -47,6 +49,12 @@ _REPEATABLE = re.compile(r"^R__(?P<name>.+)\.sql$", re.IGNORECASE)
 # alphabetically before each up file)
 _UPDOWN = re.compile(r"^V?(?P<version>\d+)[._-](?P<name>.+)\.(?P<dir>up|down)\.sql$", re.IGNORECASE)
 _FLYWAY_UNDO = re.compile(r"^U\d+(?:[._]\d+)*__.+\.sql$", re.IGNORECASE)
+# postgrator (node): ``<version>.do[.<description>].sql`` applied in numeric version order,
+# ``<version>.undo[…].sql`` its downgrade, never applied upwards (omnivore-app/omnivore)
+_POSTGRATOR = re.compile(
+    r"^(?P<version>\d+)\.(?P<dir>do|undo)(?:\.(?P<name>.*))?\.sql$", re.IGNORECASE
+)
+_POSTGRATOR_CODE = re.compile(r"^\d+\.do(?:\..*)?\.(?:js|cjs|mjs)$", re.IGNORECASE)
 _NUMBERED = re.compile(r"^(?P<version>\d+)[_-]?(?P<name>.*)\.sql$", re.IGNORECASE)
 # ``0001_x_down.sql`` beside ``.up.sql`` files (harness/harness): golang-migrate's parser does
 # not read the name (``<version>_<name>.<up|down>.<ext>``) and ignores the file; it is a downgrade
@@ -82,6 +90,13 @@ def _classify(paths: list[Path]) -> tuple[list[_Entry], set[str], list[Path]]:
                 continue
             entries.append(
                 _Entry(path, "up/down", (0, _version_key(m["version"]), name), m["version"])
+            )
+        elif m := _POSTGRATOR.match(name):
+            if m["dir"].lower() == "undo":
+                downs.add(m["version"])
+                continue
+            entries.append(
+                _Entry(path, "postgrator", (0, _version_key(m["version"]), name), m["version"])
             )
         elif _FLYWAY_UNDO.match(name):
             undo.append(path)  # Flyway Teams' undo scripts: the downgrade side, never applied
@@ -145,11 +160,12 @@ def _order_flat(folder: Path, paths: list[Path]) -> tuple[list[_Entry], list[Mig
     # A forward-only project (no .down.sql at all) made a choice; a missing one among others is a gap.
     if downs:
         for entry in entries:
-            if entry.convention == "up/down" and entry.version not in downs:
+            if entry.convention in ("up/down", "postgrator") and entry.version not in downs:
+                undo_name = ".undo.sql" if entry.convention == "postgrator" else ".down.sql"
                 issues.append(
                     MigrationIssue(
                         "no-downgrade",
-                        f"{entry.path.name} has no matching .down.sql",
+                        f"{entry.path.name} has no matching {undo_name}",
                         entry.version,
                         str(entry.path),
                         None,
@@ -694,6 +710,9 @@ def discover(path: Path) -> Layout:
         name = "supabase"
     elif "up/down" in conventions:
         name = "golang-migrate"
+    elif "postgrator" in conventions:
+        name = "postgrator"
+        issues += _postgrator_code_migrations(path)
     elif conventions & {"flyway", "flyway-repeatable"}:
         name = "flyway"
         issues += _flyway_code_migrations(path, entries)
@@ -714,6 +733,24 @@ def discover(path: Path) -> Layout:
         name = "plain SQL files"
     versions = {e.path: e.path.stem.split("__")[0] for e in entries}  # V1__x.sql -> V1
     return Layout(name, [e.path for e in entries], versions, issues)
+
+
+def _postgrator_code_migrations(folder: Path) -> list[MigrationIssue]:
+    """postgrator also runs ``<version>.do.<name>.js`` (its ``generateSql()`` gives the SQL):
+    code this tool does not run, each named rather than skipped without a word."""
+    return [
+        MigrationIssue(
+            "not-read",
+            f"{path.name}: a postgrator JavaScript migration (it runs the SQL its code "
+            "generates); not read",
+            path.name.split(".", 1)[0],
+            str(path),
+            None,
+            "warning",
+        )
+        for path in sorted(folder.iterdir())
+        if path.is_file() and _POSTGRATOR_CODE.match(path.name)
+    ]
 
 
 def _marked_runner(entries: list[_Entry]) -> str | None:
