@@ -334,3 +334,23 @@ def test_postgrator_layout_is_read(make_db: Any, tmp_path: Path) -> None:
     named = run_cli("audit", "-s", live_spec, "--sql", folder)
     assert named.returncode == 1
     assert "11.do.seed.js: a postgrator JavaScript migration" in named.stdout
+
+
+def test_runner_table_stated_two_levels_up_of_a_relative_folder(tmp_path: Path) -> None:
+    """The runner's table name is looked for in the SQL folder, its parent and its parent's
+    parent; a relative `--sql migrations` made the parent `.` and the grandparent `.` again,
+    so a `schemaTable:` two levels up was never found (the default name was taken instead,
+    and the finding named the script as `/migrate.ts`). The folder is resolved first now."""
+    root = tmp_path / "packages"
+    folder = root / "db" / "migrations"
+    folder.mkdir(parents=True)
+    (folder / "1.do.init.sql").write_text("CREATE TABLE account (id int PRIMARY KEY);\n")
+    (folder / "1.undo.init.sql").write_text("DROP TABLE account;\n")
+    (root / "migrate.ts").write_text(
+        "const postgrator = new Postgrator({\n  schemaTable: 'omnivore_versions',\n})\n"
+    )
+    proc = run_cli("inspect", "--sql", "migrations", cwd=root / "db")
+    assert proc.returncode == 0, proc.stderr
+    runner = [u for u in json.loads(proc.stdout)["model"]["unapplied"] if u["kind"] == "runner"]
+    assert "public.omnivore_versions" in runner[0]["sql"], runner
+    assert "packages/migrate.ts" in runner[0]["reason"], runner

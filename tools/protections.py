@@ -2396,6 +2396,13 @@ PROTECTIONS = [
         "tests/test_realworld_trial18.py -k postgrator",
     ),
     Protection(
+        "runner-table-search-resolves-the-folder",
+        "schema_audit/sources/runner_config.py",
+        "    folder = folder.resolve()  # a relative `migrations` has `.` for parent and grandparent\n",
+        "",
+        "tests/test_realworld_trial18.py -k relative",
+    ),
+    Protection(
         "static-refuses-virtual-generated-column",
         "schema_audit/sources/ddl/refusals.py",
         '        if con.contype == ConstrType.CONSTR_GENERATED and con.generated_kind == "v":',

@@ -89,6 +89,7 @@ def stated_table(folder: Path, runner: str) -> tuple[str, str] | None:
     """The name the project gives ``runner``'s table and the file that says it, from the
     files of ``folder``, its parent and the parent's parent (module docstring)."""
     found: dict[str, str] = {}
+    folder = folder.resolve()  # a relative `migrations` has `.` for parent and grandparent
     for directory in (folder, folder.parent, folder.parent.parent):
         for pattern, text in _STATED.get(runner, ()):
             for file in sorted(directory.glob(pattern)) if directory.is_dir() else ():
