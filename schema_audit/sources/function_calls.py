@@ -212,15 +212,48 @@ def candidates(interp: DdlInterpreter, call: ast.FuncCall) -> list[Function]:
     ]
 
 
+def own_search_path(function: Function) -> list[str] | None:
+    """The search_path ``function``'s own ``SET search_path = x`` gives its body while it runs
+    (PostgreSQL sets it at the call and puts the caller's back at the end); None when it has
+    none. ``[]`` when the value is empty: ``SET search_path = ''`` and ``FROM CURRENT`` are
+    both kept as ``search_path=`` (routines.setting_text), so the path is not known."""
+    for entry in function.config:
+        name, _, value = entry.partition("=")
+        if name.lower() == "search_path":
+            names = (v.strip().strip('"') for v in value.split(","))
+            return [v for v in names if v and v not in ("$user", "pg_catalog")]
+    return None
+
+
+def _schema_known(interp: DdlInterpreter, schema: str) -> bool:
+    model = interp.model
+    return schema in model.schemas or schema in model.schema_grants or schema == "pg_temp"
+
+
+def settings_followed(function: Function) -> bool:
+    """Whether ``function``'s own settings are ones a run of its body follows: none, or a
+    ``SET search_path`` of a known value (the body runs with it)."""
+    return all(e.partition("=")[0].lower() == "search_path" for e in function.config) and (
+        not function.config or bool(own_search_path(function))
+    )
+
+
 def _runnable(interp: DdlInterpreter, call: ast.FuncCall, function: Function) -> bool:
     """Whether ``call`` surely reaches ``function`` and its body runs as a DO block's would:
     the only function of its name the call may reach, not a built-in's name (pg_catalog comes
-    first), its arguments one each, no setting of its own (``SET search_path``)."""
+    first), its arguments one each, no setting of its own but a known ``SET search_path``
+    (the body runs with that path: ``_run``)."""
     return (
         function.language.lower() == "plpgsql"
         and candidates(interp, call) == [function]
         and function.name not in builtin_names()
-        and not function.config
+        and settings_followed(function)
+        # a schema of its path the history never made: PostgreSQL skips it (and creates in
+        # the next one, or refuses), where the reading would create in it
+        and all(_schema_known(interp, schema) for schema in own_search_path(function) or ())
+        # a plain SET search_path in such a body outlasts the call, a SET LOCAL does not
+        # (PostgreSQL 15): the reading does not tell them apart
+        and not (function.config and "search_path" in function.body.lower())
         and not ends_transactions(function.body)
         and not function.defaults
         and len(split_expressions(function.arguments)) == len(call.args or ())
@@ -293,10 +326,27 @@ def body_effects(interp: DdlInterpreter, function: Function) -> list[fx.Effect]:
     if function.signature in _VISITING:
         return []  # a body calling itself: what it may change is counted at the outer call
     _VISITING.add(function.signature)
+    path = own_search_path(function)
+    caller = interp.search_path
+    # its own SET search_path decides what the body's names reach, not the caller's; a
+    # schema of it the history never made is skipped by PostgreSQL: both readings count
+    paths = [path] if path else [caller]
+    if path and not all(_schema_known(interp, schema) for schema in path):
+        paths.append([schema for schema in path if _schema_known(interp, schema)] or path)
+    found = []
     try:
-        return _body_effects(interp, function)
+        for searched in paths:
+            interp.search_path = searched
+            found += _body_effects(interp, function)
     finally:
         _VISITING.discard(function.signature)
+        interp.search_path = caller
+    found = fx.dedupe(found)
+    if path == [] and found:
+        # its path is not known (SET search_path = '' or FROM CURRENT): the names the body
+        # changes may be anywhere
+        return [fx.Effect("*", "*")]
+    return found
 
 
 def _body_effects(interp: DdlInterpreter, function: Function) -> list[fx.Effect]:
@@ -364,4 +414,12 @@ def _run(interp: DdlInterpreter, block: str, function: Function) -> None:
     from schema_audit.sources.plpgsql import DoRunner
 
     do = ast.DoStmt(args=(ast.DefElem(defname="as", arg=ast.String(sval=block)),))
-    DoRunner(interp, label=f"call of {function.signature}").run(do)
+    path = own_search_path(function)
+    caller = interp.search_path
+    if path:  # the function's own SET search_path, while its body runs; the caller's after
+        interp.search_path = path
+    try:
+        DoRunner(interp, label=f"call of {function.signature}").run(do)
+    finally:
+        if path:
+            interp.search_path = caller

@@ -154,9 +154,11 @@ def call_procedure(interp: DdlInterpreter, node: ast.CallStmt) -> None:
     procedures = (
         function_calls.candidates(interp, node.funccall) if node.funccall is not None else []
     )
-    if any(p.config for p in procedures):
-        # its own settings (SET search_path = app) decide what its body's names reach: the
-        # body's effects read through the caller's path would name other objects (review18)
+    if not all(function_calls.settings_followed(p) for p in procedures):
+        # its own settings decide what its body does: a SET search_path = app is followed
+        # (the body runs, or its effects are read, with app: function_calls), any other
+        # setting, or a path not known, is not (read through the caller's path, the body's
+        # effects named other objects: review18)
         interp._unapplied("unsupported", "CallStmt is not interpreted")
         return
     if any(function_calls.ends_transactions(p.body) for p in procedures):
