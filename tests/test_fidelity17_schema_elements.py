@@ -103,3 +103,41 @@ def test_schema_elements_are_made_in_the_schema_as_postgresql_makes_them(
         "tables.undone.kept": "DEFERRED",  # PostgreSQL: FAIL; a refused statement: open
     }
     assert {k: statuses[k] for k in wanted_statuses} == wanted_statuses
+
+
+REFUSED = {
+    "001_refused.sql": (
+        "CREATE SEQUENCE s;\n"
+        # PostgreSQL: the first relation named s on the path is app's table: "s" is not a
+        # sequence, and the whole statement is undone (review19 on 7c95624)
+        "CREATE SCHEMA app CREATE TABLE s (x int) GRANT USAGE ON SEQUENCE s TO PUBLIC;\n"
+        "CREATE SCHEMA app2;\n"
+        "CREATE TABLE app2.s (x int);\n"
+        "SET search_path = app2, public;\n"
+        "GRANT USAGE ON SEQUENCE s TO PUBLIC;\n"
+        "RESET search_path;\n"
+        # "cannot be executed from a function" (review19 on a0c1646)
+        "CREATE SCHEMA app3 CREATE TABLE t (x int) CREATE INDEX CONCURRENTLY ti ON t (x);\n"
+    ),
+}
+
+
+@PATHS
+def test_schema_elements_postgresql_refuses_are_refused(
+    make_db: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ahead: bool
+) -> None:
+    history = write_history(tmp_path, REFUSED)
+    dsn = make_db("schema_elts_refused")
+    errors = psql_f(dsn, history, *REFUSED, stop=False)
+    assert errors.count('"s" is not a sequence') == 2, errors
+    assert "cannot be executed from a function" in errors, errors
+    catalog = live.introspect(dsn)
+    static = read_history(history, monkeypatch, ahead)
+    assert sorted(static.tables) == sorted(catalog.tables) == ["app2.s"]
+    assert static.sequences["public.s"].grants == []
+    assert [str(d) for d in compare_models(catalog, static).differences] == []
+    assert [(u.line, u.kind) for u in static.unapplied] == [
+        (2, "error"),
+        (6, "error"),
+        (8, "error"),
+    ]

@@ -3921,8 +3921,22 @@ PROTECTIONS = [
     Protection(
         "grant-on-a-sequence-found-through-the-search-path",
         "schema_audit/sources/ddl/privileges.py",
-        "key = next((k for k in found if k in sequences), key)",
+        "key = _sequence_on_path(interp, rv.relname) or key",
         "pass",
+        "tests/test_fidelity17_schema_elements.py",
+    ),
+    Protection(
+        "grant-on-sequence-refused-when-the-path-finds-another-relation-first",
+        "schema_audit/sources/ddl/privileges.py",
+        '            raise ApplyError(f\'"{name}" is not a sequence\', "wrong_object_type")\n    return None',
+        "            pass\n    return None",
+        "tests/test_fidelity17_schema_elements.py",
+    ),
+    Protection(
+        "schema-element-index-concurrently-refused",
+        "schema_audit/sources/ddl/schemas.py",
+        "if isinstance(element, ast.IndexStmt) and element.concurrent:",
+        "if False:",
         "tests/test_fidelity17_schema_elements.py",
     ),
     Protection(

@@ -165,8 +165,7 @@ def grant_on_other(interp: DdlInterpreter, node: ast.GrantStmt) -> None:
             for rv in node.objects or ():
                 key = qualify(interp._schema_of(rv), rv.relname)
                 if not rv.schemaname:  # a sequence is found through the search_path too
-                    found = (qualify(s, rv.relname) for s in interp.search_path)
-                    key = next((k for k in found if k in sequences), key)
+                    key = _sequence_on_path(interp, rv.relname) or key
                 if key in sequences:
                     holders.append((sequences[key].grants, sequences[key].owner))
                 elif not identity_sequence(interp, interp._schema_of(rv), rv.relname):
@@ -189,6 +188,28 @@ def grant_on_other(interp: DdlInterpreter, node: ast.GrantStmt) -> None:
         for grantee in roles(node.grantees):
             for privilege in wanted:
                 set_grant(grants, grantee, privilege, node.is_grant, node.grant_option, owner)
+
+
+def _sequence_on_path(interp: DdlInterpreter, name: str) -> str | None:
+    """The sequence an unqualified ``GRANT … ON SEQUENCE name`` reaches: PostgreSQL takes the
+    first relation of that name on the search_path (a temporary one first) and refuses one
+    that is not a sequence (review19: a table ``app.s`` before ``public.s``); None when the
+    path holds no relation of that name the model knows."""
+    model = interp.model
+    if name in interp._temp:
+        raise ApplyError(f'"{name}" is not a sequence', "wrong_object_type")
+    for schema in interp.search_path:
+        key = qualify(schema, name)
+        if key in model.sequences:
+            return key
+        if (
+            key in model.tables
+            or key in model.views
+            or interp._relations.get(key) == "composite"
+            or interp._index_owner(schema, name) is not None
+        ):
+            raise ApplyError(f'"{name}" is not a sequence', "wrong_object_type")
+    return None
 
 
 @handles(ast.AlterDefaultPrivilegesStmt)

@@ -69,6 +69,11 @@ def _create_with_elements(
                 f" created ({name})",
                 "invalid_schema_definition",
             )
+        if isinstance(element, ast.IndexStmt) and element.concurrent:
+            raise ApplyError(  # (review19)
+                "CREATE INDEX CONCURRENTLY cannot be executed from a function",
+                "active_sql_transaction",
+            )
         if rv is not None and rv.relpersistence == "t":
             raise ApplyError(
                 "cannot create temporary relation in non-temporary schema",
