@@ -399,7 +399,9 @@ def test_a_prefix_goes_on_with_the_readers_state(
     are the runner's again: each file is a session of its own)."""
     folder = tmp_path / "sql"
     folder.mkdir()
-    (folder / "V1__a.sql").write_text(
+    # (psql -f's numbered files: a refusal in V2__b.sql would abort the file under Flyway,
+    # which runs it in one transaction, and the refusals below are this test's state)
+    (folder / "001_a.sql").write_text(
         "CREATE ROLE admin;\n"
         "CREATE ROLE reader;\n"
         "CREATE SCHEMA app;\n"
@@ -422,7 +424,7 @@ def test_a_prefix_goes_on_with_the_readers_state(
         "CREATE RULE r AS ON INSERT TO par DO INSTEAD NOTHING;\n"
         "CREATE VIEW sv AS SELECT * FROM par;\n"
     )
-    (folder / "V2__b.sql").write_text(  # a session of its own: Flyway restores search_path and role
+    (folder / "002_b.sql").write_text(  # a session of its own: search_path and role restored
         "CREATE FUNCTION public.g() RETURNS int LANGUAGE sql AS 'select 2';\n"
         "SET search_path TO app, public;\n"
         "SET ROLE admin;\n"

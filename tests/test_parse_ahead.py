@@ -67,24 +67,26 @@ def _history(folder: Path) -> Path:
         f"GRANT SELECT ON t{n} TO PUBLIC;"
         for n in range(120)
     )
-    (history / "V1__tables.sql").write_text(tables)
-    (history / "V2__errors.sql").write_text(
+    # (numbered files, read as psql -f runs them: under Flyway the syntax error would roll
+    # its file back and stop the history, sources/history_stop, and the rest go unread)
+    (history / "001_tables.sql").write_text(tables)
+    (history / "002_errors.sql").write_text(
         "CREATE TABLE broken (id int,;\n"
         "COMMENT ON TABLE t1 IS '';\n"
         "CREATE TABLE long_one (" + ", ".join(f"c{n} int" for n in range(300)) + ");\n"
         "CREATE FUNCTION one() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END;\n"
         "ALTER TABLE t2 ADD COLUMN note text;\n"
     )
-    (history / "V3__binary.sql").write_bytes(b"\x00\x01\x02 not sql")
-    (history / "V4__latin1.sql").write_bytes("CREATE TABLE caf\xe9 (id int);".encode("latin-1"))
-    (history / "V5__comments.sql").write_text("-- nothing here\n/* nor here */\n")
-    (history / "V6__unicode.sql").write_text(
+    (history / "003_binary.sql").write_bytes(b"\x00\x01\x02 not sql")
+    (history / "004_latin1.sql").write_bytes("CREATE TABLE caf\xe9 (id int);".encode("latin-1"))
+    (history / "005_comments.sql").write_text("-- nothing here\n/* nor here */\n")
+    (history / "006_unicode.sql").write_text(
         "CREATE TABLE prix (montant numeric DEFAULT 0, libellé text DEFAULT 'été');\n"
         "COMMENT ON COLUMN prix.libellé IS 'où';\n"
     )
     # read whole in the child, refused by this process's model: the tree handler decides
     # (the errors last: after one, every statement goes to its tree handler)
-    (history / "V7__refused.sql").write_text(
+    (history / "007_refused.sql").write_text(
         "CREATE TABLE IF NOT EXISTS t1 (id bigint);\n"
         "CREATE TABLE mixed (n int, m numeric, a bigint REFERENCES t1);\n"
         "CREATE INDEX mixed_part ON mixed (n) WHERE n > m;\n"

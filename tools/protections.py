@@ -4290,6 +4290,42 @@ PROTECTIONS = [
         "",
         "tests/test_realworld_trial17.py::test_a_function_that_commits_is_not_run_as_if_it_could",
     ),
+    Protection(
+        "runner-wrapped-file-is-one-transaction",
+        "schema_audit/sources/ddl/transactions.py",
+        "if atomic is not None and (how := atomic()) is not None:",
+        "if False:",
+        "tests/test_silence17_wrapped_files.py::test_a_refusal_in_a_goose_file_undoes_it_and_stops_the_history "
+        "tests/test_silence17_wrapped_files.py::test_a_refusal_in_a_golang_migrate_file_undoes_it_and_stops_the_history",
+    ),
+    Protection(
+        "runner-stops-at-a-refused-migration",
+        "schema_audit/sources/sqlfile.py",
+        "stopped = stop_at(model.unapplied, seen, layout.name)",
+        "stopped = None",
+        "tests/test_silence17_wrapped_files.py::test_a_pg16_call_stops_a_runner_s_history",
+    ),
+    Protection(
+        "new-enum-value-in-an-array-default",
+        "schema_audit/sources/ddl/enum_commit.py",
+        "of_array = _same_type(_array_of(column.typeName), names)",
+        "of_array = False",
+        "tests/test_silence17_wrapped_files.py::test_a_new_enum_value_used_in_the_same_goose_file",
+    ),
+    Protection(
+        "plpgsql-body-quoting-a-new-enum-value-is-no-use",
+        "schema_audit/sources/ddl/enum_commit.py",
+        "node = _without_body(node)",
+        "pass",
+        "tests/test_silence17_wrapped_files.py::test_a_pl_pgsql_body_quoting_the_new_value_commits",
+    ),
+    Protection(
+        "data-statement-not-run-leaves-its-missing-table-open",
+        "schema_audit/sources/ddl/interpreter.py",
+        'effects += [fx.Effect("*", t) for t in missing_targets(self, stmt.node)]',
+        "pass",
+        "tests/test_silence16_missing_tables.py::test_each_refused_statement_names_its_file_line_and_table",
+    ),
 ]
 
 

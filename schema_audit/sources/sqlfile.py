@@ -1080,6 +1080,7 @@ def _interpret(
     cached ``prefix`` (its file count, model and reader session) to its model; with ``keep``,
     also the reader's session after the last file (for the cache)."""
     from schema_audit.sources import (
+        history_stop,
         parse_ahead,  # (pglast) not needed for a cached read
         parse_early,
     )
@@ -1130,6 +1131,11 @@ def _interpret(
         else sum(map(len, raws[start:]))
     ):
         ahead = parse_ahead.Ahead(prepare, start, len(files))
+    # a runner stops at the first file PostgreSQL refuses (sources/history_stop); psql -f
+    # goes on
+    stops = history_stop.stops(layout.name)
+    stopped = history_stop.stop_at(model.unapplied, 0, layout.name) if stops and start else None
+    stop_at, skipped = history_stop.stop_at, 0
     try:
         for number, (display, version) in enumerate(zip(displays, versions, strict=True)):
             if number < start:
@@ -1170,13 +1176,20 @@ def _interpret(
                 else None
             )
             includes.reading = [files[number]]
-            interpreter.apply_statements(
-                statements,
-                file=display,
-                line=1,
-                revision=version if folder else None,
-                on_line=lines.update if lines else None,
-            )
+            if stopped is not None:  # the runner stopped at an earlier file: not run
+                interpreter.not_run(statements, display, version if folder else None, stopped)
+                skipped += 1
+            else:
+                seen = len(model.unapplied)
+                interpreter.apply_statements(
+                    statements,
+                    file=display,
+                    line=1,
+                    revision=version if folder else None,
+                    on_line=lines.update if lines else None,
+                )
+                if stops:
+                    stopped = stop_at(model.unapplied, seen, layout.name)
             # each file runs in a session of its own (psql -f, Prisma, …), with the runner's search_path
             interpreter.end_session(list(search_path) if search_path else ["public"])
             if lines:
@@ -1186,6 +1199,8 @@ def _interpret(
             ahead.close()
     if progress:
         progress.done()
+    if skipped:
+        history_stop.note(model, layout.name, stopped)
     if includes.followed_plain:
         model.blind_spots.append(includes.note())
     if not contents:

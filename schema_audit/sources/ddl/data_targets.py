@@ -120,14 +120,7 @@ def _knowable(interp: DdlInterpreter, rv: ast.RangeVar) -> bool:
 def refuse_missing(interp: DdlInterpreter, node: ast.Node) -> None:
     """Raise :class:`MissingTable` when ``node`` writes rows into a table that does not exist
     at this point of the history and the reading can know it (module docstring)."""
-    model = interp.model
-    missing = []
-    for rv in _targets(node):
-        key = qualify(interp._schema_of(rv), rv.relname or "")
-        if key in model.tables or key in model.views or key in model.sequences:
-            continue
-        if _knowable(interp, rv) and not named_unapplied(interp, rv.relname or ""):
-            missing.append(key)
+    missing = missing_targets(interp, node)
     if not missing:
         return
     verb = type(node).__name__.removesuffix("Stmt").upper()
@@ -137,6 +130,20 @@ def refuse_missing(interp: DdlInterpreter, node: ast.Node) -> None:
         "statement unless something outside this source made the table)",
         missing,
     )
+
+
+def missing_targets(interp: DdlInterpreter, node: ast.Node) -> list[str]:
+    """The tables ``node`` (a data statement) writes that do not exist at this point of the
+    history and that the reading can know are missing (module docstring)."""
+    model = interp.model
+    missing = []
+    for rv in _targets(node):
+        key = qualify(interp._schema_of(rv), rv.relname or "")
+        if key in model.tables or key in model.views or key in model.sequences:
+            continue
+        if _knowable(interp, rv) and not named_unapplied(interp, rv.relname or ""):
+            missing.append(key)
+    return missing
 
 
 def named_unapplied(interp: DdlInterpreter, name: str) -> bool:

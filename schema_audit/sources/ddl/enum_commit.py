@@ -41,7 +41,8 @@ def new_value_uses(
     for i, stmt in enumerate(held):
         if stmt.psql_meta or stmt.error is not None:
             continue
-        if added and any(_quoted(label) in stmt.sql for _, label, _, _ in added):
+        # (the label as written in the text: quoted, or an element of an array literal)
+        if added and any(label in stmt.sql for _, label, _, _ in added):
             use = _use(parsed(stmt).node, added)
             if use is not None:
                 out[i] = use
@@ -59,11 +60,14 @@ def _quoted(label: str) -> str:
 
 
 def _use(
-    node: ast.Node | None, added: list[tuple[tuple[str, ...], str, bool, str]]
+    node: ast.Node | tuple[ast.Node, ...] | None,
+    added: list[tuple[tuple[str, ...], str, bool, str]],
 ) -> tuple[bool, str] | None:
     """(sure, why) when ``node`` uses or may use one of the ``added`` values, else None."""
     if isinstance(node, ast.AlterEnumStmt | ast.CommentStmt):
         return None  # (naming a value, or a comment's text, is no use)
+    if isinstance(node, ast.CreateFunctionStmt) and _plpgsql(node):
+        node = _without_body(node)  # (PL/pgSQL's body is only parsed when it is made)
     casts = find_all(node, ast.TypeCast)
     columns = find_all(node, ast.ColumnDef)
     builtin = {  # (the DEFAULT of a column of a built-in type is no use of an enum value)
@@ -88,7 +92,9 @@ def _use(
             why = f"uses {what} before its COMMIT (PostgreSQL: unsafe use of new value)"
             return True, why
         if maybe is None and (
-            node is None or any(c.val.sval == label for c in constants) or _in_text(node, label)
+            node is None
+            or any(c.val.sval == label or label in _elements(c.val.sval) for c in constants)
+            or _in_text(node, label)
         ):
             why = (
                 f"may use {what} before its COMMIT (PostgreSQL refuses that: unsafe use of "
@@ -116,7 +122,7 @@ def _names(name: ast.TypeName | None) -> tuple[str, ...]:
     return tuple(s.sval for s in name.names or ())
 
 
-def _in_text(node: ast.Node, label: str) -> bool:
+def _in_text(node: ast.Node | tuple[ast.Node, ...], label: str) -> bool:
     """Whether a string the tree keeps as text (a function's body) holds the label quoted."""
     return any(_quoted(label) in s.sval for s in find_all(node, ast.String) if s.sval)
 
@@ -137,12 +143,59 @@ def _cast_of(cast: ast.TypeCast, names: tuple[str, ...], label: str) -> bool:
 
 
 def _default_of(column: ast.ColumnDef, names: tuple[str, ...], label: str) -> bool:
-    if not _same_type(_names(column.typeName), names):
+    """A DEFAULT of the label on a column of the enum, or of an array literal holding it on
+    a column of its array type (``r mood[] DEFAULT '{c}'``: PostgreSQL reads each element)."""
+    of_array = _same_type(_array_of(column.typeName), names)
+    if not of_array and not _same_type(_names(column.typeName), names):
         return False
     return any(
         c.contype == ConstrType.CONSTR_DEFAULT
         and isinstance(c.raw_expr, ast.A_Const)
         and isinstance(c.raw_expr.val, ast.String)
-        and c.raw_expr.val.sval == label
+        and (
+            label in _elements(c.raw_expr.val.sval or "")
+            if of_array
+            else c.raw_expr.val.sval == label
+        )
         for c in column.constraints or ()
     )
+
+
+def _array_of(name: ast.TypeName | None) -> tuple[str, ...]:
+    """The element type's name of a one-dimensional array type as written (``mood[]``,
+    ``mood ARRAY``), else ()."""
+    if name is None or not name.arrayBounds or len(name.arrayBounds) != 1:
+        return ()
+    return tuple(s.sval for s in name.names or ())
+
+
+def _elements(literal: str) -> frozenset[str]:
+    """The elements of a one-dimensional array literal (``{a, "c"}``) as PostgreSQL's
+    array_in reads them; empty for anything else (a nested, escaped or odd literal: the
+    label is then only perhaps used)."""
+    text = literal.strip()
+    if not (text.startswith("{") and text.endswith("}")) or any(c in text[1:-1] for c in "{}\\"):
+        return frozenset()
+    out = set()
+    for item in text[1:-1].split(","):
+        item = item.strip()
+        if len(item) >= 2 and item[0] == item[-1] == '"':
+            item = item[1:-1]
+        if '"' in item:
+            return frozenset()
+        out.add(item)
+    return frozenset(out)
+
+
+def _plpgsql(node: ast.CreateFunctionStmt) -> bool:
+    return any(
+        o.defname == "language" and getattr(o.arg, "sval", "").lower() == "plpgsql"
+        for o in node.options or ()
+    )
+
+
+def _without_body(node: ast.CreateFunctionStmt) -> tuple[ast.Node, ...]:
+    """The statement's parameters and options but its body (checked on PostgreSQL 15: a
+    PL/pgSQL body quoting the new label, even cast to the enum, commits; a parameter's
+    DEFAULT of it is refused)."""
+    return tuple(n for n in (*(node.parameters or ()), node.returnType) if n is not None)

@@ -27,6 +27,7 @@ from schema_audit.model import (
     qualify,
 )
 from schema_audit.sources import effects as fx
+from schema_audit.sources.ddl.data_targets import missing_targets
 from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.fast import apply_fast
 from schema_audit.sources.ddl.newer_syntax import refuse_newer_syntax
@@ -48,6 +49,29 @@ def interpret(sql: str, *, file: str | None = None) -> SchemaModel:
 
 
 MAX_SQL_EVIDENCE = 2000
+DATA_STATEMENTS = (
+    ast.InsertStmt,
+    ast.UpdateStmt,
+    ast.DeleteStmt,
+    ast.MergeStmt,
+    ast.CopyStmt,
+    ast.TruncateStmt,
+)
+# layouts whose runner may apply a file whole (runner_transactions, and golang-migrate's one
+# query): only their files are read again to ask
+WHOLE_FILE = frozenset(
+    {
+        "goose",
+        "dbmate",
+        "sql-migrate",
+        "flyway",
+        "diesel",
+        "pop",
+        "graphile-migrate",
+        "sqlx",
+        "golang-migrate",
+    }
+)
 TEMP_SCHEMA = "pg_temp"
 
 
@@ -166,6 +190,7 @@ class DdlInterpreter:
             self._rolls_back_alone,
             self._wrapped,
             lambda node: reindexes_partitioned(self, node),
+            self._atomic,
         )
         for stmt, not_applied in held:
             if on_line is not None:
@@ -214,6 +239,27 @@ class DdlInterpreter:
                 ):
                     self._settle(stmt.node)
 
+    def not_run(
+        self,
+        statements: Iterable[Statement],
+        file: str,
+        revision: str | None,
+        where: str,
+    ) -> None:
+        """Record each statement of a file the runner never reaches (it stopped at the
+        refusal at ``where``, sources/history_stop) as not applied, with what it names
+        open (DEFERRED); transaction control changes nothing and is passed over."""
+        from schema_audit.sources.history_stop import reason
+
+        layout = self.includes.layout if self.includes is not None else None
+        why = reason(layout or "the runner", where)
+        self._file, self._revision = file, revision
+        for stmt in statements:
+            if not stmt.psql_meta and isinstance(stmt.node, ast.TransactionStmt):
+                continue
+            self._stmt = stmt
+            self._unapplied("unsupported", why)
+
     def _rolls_back_alone(self, line: int) -> bool:
         """Whether psql undoes only a refused statement at ``line`` of the file being read
         (``\\set ON_ERROR_ROLLBACK on`` earlier in it: a savepoint before each statement),
@@ -239,6 +285,18 @@ class DdlInterpreter:
         except (OSError, UnicodeDecodeError):
             return False
         return in_one_transaction(file, text, includes.layout)
+
+    def _atomic(self) -> str | None:
+        """How the runner of the history applies the file being read whole, if it does:
+        "transaction" (a transaction of its own, :meth:`_wrapped`), "query" (golang-migrate
+        sends it as one multi-statement query, one implicit transaction), else None (a file
+        it includes, a layout run by ``psql -f``: the file is not read again for those)."""
+        includes = self.includes
+        if includes is None or len(includes.reading) != 1 or includes.layout not in WHOLE_FILE:
+            return None
+        if includes.layout == "golang-migrate":
+            return "query"
+        return "transaction" if self._wrapped() else None
 
     def _include(self, stmt: Statement) -> None:
         """``\\i`` / ``\\ir`` …: the included file's statements, applied in place with its own
@@ -334,6 +392,11 @@ class DdlInterpreter:
                 if stmt.node is not None
                 else fx.text_effects(stmt.sql)
             )
+            if kind == "unsupported" and isinstance(stmt.node, DATA_STATEMENTS):
+                # a data statement perhaps not run (its transaction perhaps aborted, the
+                # runner stopped before it): had it run, the table it writes existed, as
+                # its refusal says (ddl/data_targets): what a spec says of it stays open
+                effects += [fx.Effect("*", t) for t in missing_targets(self, stmt.node)]
         record = UnappliedStatement(
             sql=stmt.sql[:MAX_SQL_EVIDENCE],
             reason=reason,

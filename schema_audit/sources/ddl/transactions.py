@@ -27,7 +27,7 @@ BEGIN: when such statements exist, the ROLLBACK is named as a blind spot with fi
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from pglast import ast
@@ -77,6 +77,7 @@ def transactions(
     alone: Callable[[int], bool] | None = None,
     wraps: Callable[[], bool] | None = None,
     partitioned: Callable[[ast.ReindexStmt], bool] | None = None,
+    atomic: Callable[[], str | None] | None = None,
 ) -> Iterator[Disposition]:
     """Each statement of one file with what to do with it (module docstring). ``where``:
     the file's name for reasons; ``offset``: added to a statement's line for them;
@@ -91,7 +92,15 @@ def transactions(
     named, DEFERRED), a transaction still open at the file's end (the runner commits it);
     ``partitioned(reindex)``: whether a REINDEX TABLE / INDEX names a partitioned table or
     index of the model as it is before the transaction (PostgreSQL refuses those in a
-    transaction block)."""
+    transaction block); ``atomic()``: how the file's runner applies it whole, when it does
+    (:func:`_atomic_file`)."""
+    if atomic is not None and (how := atomic()) is not None:
+        whole = yield from _atomic_file(
+            statements, how, unapplied, at_of(where, offset), partitioned
+        )
+        if whole is None:
+            return
+        statements = whole  # the file's own BEGIN / COMMIT: read as below
     held: list[Statement] = []
     opened: Statement | None = None
     unsure: tuple[Statement, str] | None = None  # its first ROLLBACK TO SAVEPOINT …, named
@@ -100,10 +109,7 @@ def transactions(
     before: list[Statement] = []
     past = False
 
-    def at(stmt: Statement) -> str:
-        line = stmt.line + offset
-        return f"{where}:{line}" if where else f"line {line}"
-
+    at = at_of(where, offset)
     for stmt in statements:
         node = _control(stmt)
         if opened is None:
@@ -158,6 +164,50 @@ def transactions(
             "rolls it back, a runner applying the file in its own transaction commits it"
         )
         yield from _deferred(held, why)
+
+
+def at_of(where: str | None, offset: int) -> Callable[[Statement], str]:
+    """The file:line of a statement of the file ``where`` read from line ``offset + 1``."""
+
+    def at(stmt: Statement) -> str:
+        line = stmt.line + offset
+        return f"{where}:{line}" if where else f"line {line}"
+
+    return at
+
+
+def _atomic_file(
+    statements: Iterable[Statement],
+    how: str,
+    unapplied: list[UnappliedStatement] | None,
+    at: Callable[[Statement], str],
+    partitioned: Callable[[ast.ReindexStmt], bool] | None,
+) -> Generator[Disposition, None, Iterable[Statement] | None]:
+    """A file its runner applies whole: in a transaction of its own (``how`` "transaction":
+    goose, dbmate, Flyway, sql-migrate, sqlx …, runner_transactions) or as one
+    multi-statement query (``how`` "query": golang-migrate; PostgreSQL runs it as one
+    implicit transaction). A statement PostgreSQL refuses rolls the whole file back, as a
+    COMMIT of the same statements would (:func:`_committed`): a sure refusal leaves the
+    file out, one the reading makes while applying names what the file ran before it as
+    perhaps rolled back and the rest as perhaps not run (DEFERRED). Read as ``psql -f``
+    runs it, the statements before the refusal stayed as sure (a false PASS).
+
+    A file with transaction control of its own (BEGIN, COMMIT, SAVEPOINT …) is returned to
+    be read as before (what its COMMIT commits early is not followed here), and so is a
+    one-query file of a single statement (PostgreSQL runs it outside any transaction block:
+    CREATE INDEX CONCURRENTLY runs there)."""
+    held: list[Statement] = []
+    control = False
+    for stmt in statements:
+        if _control(stmt) is not None:
+            control = True
+            held.append(stmt)
+        else:
+            held.append(_light(stmt) if len(held) >= HOLD_PARSED else stmt)
+    if control or (how == "query" and sum(not s.psql_meta for s in held) < 2):
+        return map(_parsed, held)  # (a light one parsed again as it is read)
+    yield from _committed(held, unapplied, at, None, partitioned)
+    return None
 
 
 def _undone_before(
