@@ -113,6 +113,10 @@ def statement_effects(node: ast.Node | None, resolver: Resolver) -> list[Effect]
     handler = _HANDLERS.get(type(node).__name__)
     if handler is not None:
         return dedupe(handler(node, resolver))
+    if isinstance(node, ast.SelectStmt) and node.intoClause is not None:
+        return [
+            _e("*", _relation(node.intoClause.rel, resolver))
+        ]  # SELECT … INTO t: CREATE TABLE AS
     if isinstance(node, ast.InsertStmt | ast.UpdateStmt | ast.DeleteStmt | ast.SelectStmt):
         # data, unless it calls a function of the history that may change the schema (a
         # lone `SELECT mk('t')` applied and then perhaps rolled back: what the body made)

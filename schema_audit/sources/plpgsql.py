@@ -588,6 +588,8 @@ class DoRunner:
             return
         if body.get("params"):
             raise Undecidable("EXECUTE … USING is not interpreted")
+        if _selects_into(str(text)):  # (read alone it makes a table: ddl/session)
+            raise SqlError("feature_not_supported", "EXECUTE of SELECT ... INTO is not implemented")
         self._sql(str(text), body.get("lineno"))
 
     # -- running SQL through the interpreter ------------------------------------------------
@@ -1119,6 +1121,19 @@ class _Snapshot:
 
 def _fields(obj: Any) -> dict[str, Any]:
     return {name: getattr(obj, name) for name in type(obj).__slots__ if not name.startswith("__")}
+
+
+def _selects_into(text: str) -> bool:
+    """Whether ``text`` is ``SELECT … INTO t`` (PostgreSQL 15 refuses it in EXECUTE: "EXECUTE
+    of SELECT ... INTO is not implemented"; PL/pgSQL's own SELECT … INTO assigns variables)."""
+    if not re.search(r"(?i)\binto\b", text):
+        return False
+    from schema_audit.sources.statements import split_statements
+
+    return any(
+        isinstance(s.node, ast.SelectStmt) and s.node.intoClause is not None
+        for s in split_statements(text)
+    )
 
 
 __all__ = ["DoRunner", "SqlError", "handles", "_text"]

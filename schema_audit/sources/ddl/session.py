@@ -10,6 +10,7 @@ import re
 from typing import TYPE_CHECKING
 
 from pglast import ast
+from pglast.enums import ObjectType
 
 from schema_audit.sources import effects as fx
 from schema_audit.sources import function_calls  # (a module: it imports this package)
@@ -67,7 +68,11 @@ def set_variable(interp: DdlInterpreter, node: ast.VariableSetStmt) -> None:
 
 @handles(ast.SelectStmt)
 def select(interp: DdlInterpreter, node: ast.SelectStmt) -> None:
-    """SELECT: pg_dump's set_config('search_path', …) is followed; other SELECTs are data."""
+    """SELECT: pg_dump's set_config('search_path', …) is followed; other SELECTs are data;
+    ``SELECT … INTO t`` is CREATE TABLE t AS SELECT … (PostgreSQL reads it so)."""
+    if node.intoClause is not None:
+        _select_into(interp, node)
+        return
     text = interp._stmt.sql.lower()
     m = re.search(r"set_config\(\s*'search_path'\s*,\s*'([^']*)'", text)
     if m:
@@ -84,6 +89,19 @@ def select(interp: DdlInterpreter, node: ast.SelectStmt) -> None:
     if function_calls.follow_calls(interp, node, "SELECT"):
         return  # it calls a function of the history that may change the schema
     interp._unapplied("data", "SELECT: does not alter the schema")
+
+
+def _select_into(interp: DdlInterpreter, node: ast.SelectStmt) -> None:
+    """``SELECT … INTO [TEMP | UNLOGGED] t …``: the table CREATE TABLE AS makes (its columns
+    named by the query, their types the query's: left open as there, views.create_table_as).
+    Read as a query, the table was missing from the model (a spec requiring it FAILed)."""
+    from schema_audit.sources.ddl.views import create_table_as
+
+    query = ast.SelectStmt(**{k: getattr(node, k) for k in node if k != "intoClause"})
+    create_table_as(
+        interp,
+        ast.CreateTableAsStmt(query=query, into=node.intoClause, objtype=ObjectType.OBJECT_TABLE),
+    )
 
 
 @handles(

@@ -80,6 +80,10 @@ def create_table_as(interp: DdlInterpreter, node: ast.CreateTableAsStmt) -> None
             view.access_method = relation_access_method(interp, node.into.accessMethod, False)
     else:
         schema = interp.temp_schema(rel) or rel.schemaname or interp.search_path[0]
+        if qualify(schema, rel.relname) in interp.model.tables:  # (replaced it: false PASS)
+            if node.if_not_exists:
+                return
+            raise ApplyError(f"table {qualify(schema, rel.relname)} already exists")
         table = Table(
             schema,
             rel.relname,
