@@ -209,3 +209,75 @@ def test_psql_f_goes_on_after_a_refused_file(
     static = read_history(history, monkeypatch, ahead)
     assert sorted(static.tables) == ["public.a", "public.c"]
     assert not any("stops at the migration" in s for s in static.blind_spots)
+
+
+def _sqlx_history(tmp_path: Path, third: str) -> dict[str, str]:
+    (tmp_path / "Cargo.toml").write_text('[dependencies]\nsqlx = "0.8"\n')
+    return {
+        "0001_a.sql": "CREATE TABLE a (id int);\n",
+        # first bytes "-- no-transaction": sent alone, outside a transaction block
+        "0002_i.sql": "-- no-transaction\nCREATE INDEX CONCURRENTLY a_id ON a (id);\n",
+        "0003_c.sql": third + "CREATE TABLE c (id int);\nINSERT INTO missing VALUES (1);\n",
+        "0004_d.sql": "CREATE TABLE d (id int);\n",
+    }
+
+
+@PATHS
+@pytest.mark.parametrize("no_tx", [False, True], ids=["transaction", "no-transaction"])
+def test_sqlx_runs_each_file_in_a_transaction_or_as_one_query(
+    make_db: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ahead: bool, no_tx: bool
+) -> None:
+    """sqlx wraps each migration in a transaction unless its first bytes are
+    ``-- no-transaction``; such a file is still one multi-statement query (one implicit
+    transaction): either way the refusal undoes the file, and sqlx stops there."""
+    files = _sqlx_history(tmp_path, "-- no-transaction\n" if no_tx else "")
+    history = write_history(tmp_path, files)
+    dsn = make_db("sqlx17")
+    psql = shutil.which("psql") or str(find_bindir() / "psql")
+    done = []
+    for name in sorted(files):
+        text = (history / name).read_text()
+        args = ["-c", text] if text.startswith("-- no-transaction") else ["-1", "-f", name]
+        run = subprocess.run(
+            [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", dsn, *args],
+            cwd=history,
+            capture_output=True,
+        )
+        if run.returncode:
+            break
+        done.append(name)
+    assert done == ["0001_a.sql", "0002_i.sql"]
+    catalog = live.introspect(dsn)
+    static = read_history(history, monkeypatch, ahead)
+    assert [str(d) for d in compare_models(catalog, static).differences] == []
+    assert list(static.tables["public.a"].indexes) == ["a_id"]
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("name: t\ntables:\n  a: {}\n  c: {}\n  d: {}\n")
+    statuses = audit_statuses(spec, history)
+    wanted = {"tables.a": "PASS", "tables.c": "DEFERRED", "tables.d": "DEFERRED"}  # c PASSed
+    assert {k: statuses[k] for k in wanted} == wanted
+
+
+@PATHS
+def test_sqlx_s_transaction_refuses_a_concurrent_index(
+    make_db: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ahead: bool
+) -> None:
+    """Without ``-- no-transaction`` first, sqlx's transaction makes PostgreSQL refuse
+    CREATE INDEX CONCURRENTLY even alone in its file: the index PASSed, read as psql -f."""
+    (tmp_path / "Cargo.toml").write_text('[dependencies]\nsqlx = "0.8"\n')
+    files = {
+        "0001_a.sql": "CREATE TABLE a (id int);\n",
+        "0002_i.sql": "CREATE INDEX CONCURRENTLY a_id ON a (id);\n",
+        "0003_d.sql": "CREATE TABLE d (id int);\n",
+    }
+    static = _check(
+        make_db,
+        tmp_path,
+        monkeypatch,
+        ahead,
+        files,
+        "transaction",
+        ["0001_a.sql"],
+        {"tables.a": "PASS", "tables.d": "DEFERRED"},
+    )
+    assert list(static.tables["public.a"].indexes) == []

@@ -4347,6 +4347,20 @@ PROTECTIONS = [
         "        if False:",
         "tests/test_silence17_select_into.py",
     ),
+    Protection(
+        "sqlx-wraps-each-file-unless-no-transaction",
+        "schema_audit/sources/runner_transactions.py",
+        "        return not text.startswith(SQLX_NO_TRANSACTION)",
+        "        return False",
+        "tests/test_silence17_wrapped_files.py::test_sqlx_s_transaction_refuses_a_concurrent_index",
+    ),
+    Protection(
+        "sqlx-file-is-one-transaction-or-one-query",
+        "schema_audit/sources/ddl/interpreter.py",
+        'return "transaction" if self._wrapped() else "query"',
+        "return None",
+        "tests/test_silence17_wrapped_files.py::test_sqlx_runs_each_file_in_a_transaction_or_as_one_query",
+    ),
 ]
 
 

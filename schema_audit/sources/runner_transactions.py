@@ -22,7 +22,11 @@ runner's own opt-out is honoured:
 * graphile-migrate: every committed migration, unless its header says
   ``--! no-transaction``;
 * pop (Ory's popx): every migration, unless its name says ``.autocommit``
-  (``20241029_x.autocommit.up.sql``).
+  (``20241029_x.autocommit.up.sql``);
+* sqlx: every migration, unless the file starts with ``-- no-transaction`` (sqlx-core's
+  ``sql.starts_with("-- no-transaction")``: its very first bytes). Such a file is still sent
+  as one multi-statement query, which PostgreSQL runs as one implicit transaction
+  (DdlInterpreter._atomic).
 
 Other layouts (golang-migrate, Prisma, plain folders …) keep the ``psql -f`` way.
 """
@@ -35,6 +39,7 @@ from pathlib import Path
 
 from schema_audit.sources.sqlfile import _DBMATE_UP, _GOOSE_UP, _SQL_MIGRATE_UP
 
+SQLX_NO_TRANSACTION = "-- no-transaction"
 _GOOSE_NO_TRANSACTION = re.compile(r"(?im)^[ \t]*--[ \t]*\+goose[ \t]+no[ \t]+transaction\b")
 _GRAPHILE_NO_TRANSACTION = re.compile(r"(?im)^--![ \t]*no-transaction\b")
 _DBMATE_NO_TRANSACTION = re.compile(r"(?i)\btransaction[ \t]*:[ \t]*false\b")
@@ -68,6 +73,8 @@ def in_one_transaction(
         return _diesel_runs_in_transaction(file.parent / "metadata.toml")
     if layout == "flyway":
         return _flyway_runs_in_transaction(file, text, server_version)
+    if layout == "sqlx":
+        return not text.startswith(SQLX_NO_TRANSACTION)
     if layout == "pop":
         return ".autocommit." not in file.name
     if layout == "graphile-migrate" and file.parent.name == "committed":

@@ -296,6 +296,8 @@ class DdlInterpreter:
             return None
         if includes.layout == "golang-migrate":
             return "query"
+        if includes.layout == "sqlx":  # (its -- no-transaction file: still one query)
+            return "transaction" if self._wrapped() else "query"
         return "transaction" if self._wrapped() else None
 
     def _include(self, stmt: Statement) -> None:
