@@ -4361,6 +4361,13 @@ PROTECTIONS = [
         "return None",
         "tests/test_silence17_wrapped_files.py::test_sqlx_runs_each_file_in_a_transaction_or_as_one_query",
     ),
+    Protection(
+        "reindex-judged-where-it-runs-in-the-transaction",
+        "schema_audit/sources/ddl/transactions.py",
+        "            return made.partspec is not None\n",
+        "            return None\n",
+        "tests/test_silence17_reindex_in_transaction.py",
+    ),
 ]
 
 

@@ -261,10 +261,18 @@ def _committed(
     or ``-v`` setting ON_ERROR_ROLLBACK is not seen, as ON_ERROR_STOP is not; with
     ON_ERROR_STOP, and in every runner that wraps a file in a transaction, the transaction
     is undone as here.)"""
-    sure = {
-        i: why for i, s in enumerate(held) if (why := _sure_refusal(s, partitioned)) is not None
-    }
     uses = new_value_uses(held, _parsed, at)  # (a new enum value used before the COMMIT)
+    sure = {}
+    for i, s in enumerate(held):
+        if (why := _sure_refusal(s)) is not None:
+            sure[i] = why
+        elif partitioned is not None and _REINDEX.search(s.sql):  # (a cheap test first)
+            # judged where it runs in the transaction, not against the model before it
+            verdict = _reindexes_partitioned(held, i, partitioned)
+            if verdict is None:
+                uses.setdefault(i, (False, _REINDEX_MAYBE))
+            elif verdict and (why := _sure_refusal(s, _always)) is not None:
+                sure[i] = why
     for i, (certain, why) in uses.items():
         if certain:
             sure.setdefault(i, why)
@@ -313,6 +321,45 @@ def _committed(
         reason = "perhaps not run: " + cause
         yield from ((r, None if _control(r) else ("unsupported", reason)) for r in held[i + 1 :])
         return
+
+
+_REINDEX = re.compile(r"(?i)\breindex\b")
+_REINDEX_MAYBE = (
+    "may REINDEX a partitioned relation made or changed earlier in the transaction "
+    "(PostgreSQL refuses that inside a transaction block, and the transaction aborts)"
+)
+
+
+def _reindexes_partitioned(
+    held: list[Statement], i: int, partitioned: Callable[[ast.ReindexStmt], bool]
+) -> bool | None:
+    """Whether the REINDEX TABLE / INDEX ``held[i]`` names a partitioned relation where it
+    runs: a CREATE TABLE of the name earlier in the transaction decides (PARTITION BY or
+    not: a table dropped and made again plain is reindexed there), another earlier statement
+    naming it leaves it open (None), none: the model before the transaction decides."""
+    node = _parsed(held[i]).node
+    if not isinstance(node, ast.ReindexStmt) or node.relation is None:
+        return partitioned(node) if isinstance(node, ast.ReindexStmt) else False
+    name = str(node.relation.relname or "")
+    for earlier in reversed(held[:i]):
+        if earlier.psql_meta or name.lower() not in earlier.sql.lower():
+            continue
+        made = _parsed(earlier).node
+        if (
+            node.kind == R.REINDEX_OBJECT_TABLE
+            and isinstance(made, ast.CreateStmt)
+            and made.relation is not None
+            and made.relation.relname == name
+            and (made.relation.schemaname or None) == (node.relation.schemaname or None)
+        ):
+            return made.partspec is not None
+        if _control(earlier) is None:
+            return None
+    return partitioned(node)
+
+
+def _always(node: ast.ReindexStmt) -> bool:
+    return True
 
 
 def _sure_refusal(
