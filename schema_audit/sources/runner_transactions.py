@@ -87,19 +87,46 @@ def _flyway_runs_in_transaction(file: Path, text: str, server_version: int) -> b
     configuration file, then what its statements need)."""
     from schema_audit.sources.statements import split_statements
 
+    if flyway_conf_off(file):
+        return False
+    return not any(flyway_outside(stmt.sql, server_version) for stmt in split_statements(text))
+
+
+def flyway_conf_off(file: Path) -> bool:
+    """Whether the script configuration file beside ``file`` sets executeInTransaction=false."""
     conf = file.with_name(file.name + ".conf")
     try:
-        if _FLYWAY_CONF_OFF.search(conf.read_text(encoding="utf-8")):
-            return False
+        return _FLYWAY_CONF_OFF.search(conf.read_text(encoding="utf-8")) is not None
     except (OSError, UnicodeDecodeError):
-        pass
-    for stmt in split_statements(text):
-        simplified = " ".join(_COMMENT.sub(" ", stmt.sql).split()).upper()
-        if _FLYWAY_OUTSIDE.match(simplified):
-            return False
-        if server_version < 120000 and _FLYWAY_ADD_VALUE.match(simplified):
-            return False
-    return True
+        return False
+
+
+# the words every statement _FLYWAY_OUTSIDE / _FLYWAY_ADD_VALUE matches holds (a cheap test:
+# substrings of the lower-cased text, much cheaper than a case-insensitive pattern)
+_FLYWAY_WORDS = (
+    "database",
+    "tablespace",
+    "subscription",
+    "system",
+    "concurrently",
+    "reindex",
+    "vacuum",
+    "discard",
+    "stdin",
+    "value",
+)
+
+
+def flyway_outside(sql: str, server_version: int = 150000) -> bool:
+    """Whether Flyway runs the statement ``sql`` outside a transaction (module docstring),
+    which makes it run the whole migration statement by statement."""
+    low = sql.lower()
+    if not any(word in low for word in _FLYWAY_WORDS):
+        return False
+    simplified = " ".join(_COMMENT.sub(" ", sql).split()).upper()
+    if _FLYWAY_OUTSIDE.match(simplified):
+        return True
+    return server_version < 120000 and _FLYWAY_ADD_VALUE.match(simplified) is not None
 
 
 def _diesel_runs_in_transaction(metadata: Path) -> bool:

@@ -47,7 +47,7 @@ def new_value_uses(
             if use is not None:
                 out[i] = use
                 continue
-        if _ALTER_TYPE.search(stmt.sql):
+        if "type" in stmt.sql.lower() and _ALTER_TYPE.search(stmt.sql):
             node = parsed(stmt).node
             if isinstance(node, ast.AlterEnumStmt) and node.newVal and not node.oldVal:
                 names = tuple(s.sval for s in node.typeName or ())

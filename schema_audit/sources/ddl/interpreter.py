@@ -296,6 +296,10 @@ class DdlInterpreter:
             return None
         if includes.layout == "golang-migrate":
             return "query"
+        if includes.layout == "flyway":  # (its statements decide: transactions._atomic_file)
+            from schema_audit.sources.runner_transactions import flyway_conf_off
+
+            return None if flyway_conf_off(includes.reading[0]) else "flyway"
         if includes.layout == "sqlx":  # (its -- no-transaction file: still one query)
             return "transaction" if self._wrapped() else "query"
         return "transaction" if self._wrapped() else None

@@ -39,6 +39,7 @@ from schema_audit.model import UnappliedStatement
 from schema_audit.pgparse import parse_lazily
 from schema_audit.sources.ddl.enum_commit import new_value_uses
 from schema_audit.sources.psqlvars import unknown_psql_variables
+from schema_audit.sources.runner_transactions import flyway_outside
 from schema_audit.sources.statements import Statement, node_of
 
 if TYPE_CHECKING:
@@ -184,7 +185,9 @@ def _atomic_file(
     partitioned: Callable[[ast.ReindexStmt], bool] | None,
 ) -> Generator[Disposition, None, Iterable[Statement] | None]:
     """A file its runner applies whole: in a transaction of its own (``how`` "transaction":
-    goose, dbmate, Flyway, sql-migrate, sqlx …, runner_transactions) or as one
+    goose, dbmate, sql-migrate, sqlx …, runner_transactions; "flyway": unless one of its
+    statements is one Flyway runs outside a transaction, read from the statements here
+    rather than by cutting the file again) or as one
     multi-statement query (``how`` "query": golang-migrate; PostgreSQL runs it as one
     implicit transaction). A statement PostgreSQL refuses rolls the whole file back, as a
     COMMIT of the same statements would (:func:`_committed`): a sure refusal leaves the
@@ -204,7 +207,11 @@ def _atomic_file(
             held.append(stmt)
         else:
             held.append(_light(stmt) if len(held) >= HOLD_PARSED else stmt)
-    if control or (how == "query" and sum(not s.psql_meta for s in held) < 2):
+    if (
+        control
+        or (how == "query" and sum(not s.psql_meta for s in held) < 2)
+        or (how == "flyway" and any(flyway_outside(s.sql) for s in held))
+    ):
         return map(_parsed, held)  # (a light one parsed again as it is read)
     yield from _committed(held, unapplied, at, None, partitioned)
     return None
@@ -266,7 +273,7 @@ def _committed(
     for i, s in enumerate(held):
         if (why := _sure_refusal(s)) is not None:
             sure[i] = why
-        elif partitioned is not None and _REINDEX.search(s.sql):  # (a cheap test first)
+        elif partitioned is not None and "reindex" in s.sql.lower():  # (a cheap test first)
             # judged where it runs in the transaction, not against the model before it
             verdict = _reindexes_partitioned(held, i, partitioned)
             if verdict is None:
@@ -323,7 +330,6 @@ def _committed(
         return
 
 
-_REINDEX = re.compile(r"(?i)\breindex\b")
 _REINDEX_MAYBE = (
     "may REINDEX a partitioned relation made or changed earlier in the transaction "
     "(PostgreSQL refuses that inside a transaction block, and the transaction aborts)"
@@ -374,9 +380,16 @@ def _sure_refusal(
 
 
 # the words of statements PostgreSQL runs only outside a transaction block (a cheap test)
-_OUTSIDE_WORDS = re.compile(
-    r"(?i)\b(?:concurrently|vacuum|system|database|tablespace|discard|cluster|reindex"
-    r"|subscription)\b"
+_OUTSIDE_WORDS = (
+    "concurrently",
+    "vacuum",
+    "system",
+    "database",
+    "tablespace",
+    "discard",
+    "cluster",
+    "reindex",
+    "subscription",
 )
 
 
@@ -388,7 +401,10 @@ def outside_only(
     block"), else None. Checked on PostgreSQL 15: ANALYZE, CLUSTER of a table, ALTER TYPE …
     ADD VALUE and CREATE SUBSCRIPTION … (connect = false) run there; REINDEX TABLE / INDEX
     of a partitioned table or index does not (``partitioned``: the model says which)."""
-    if stmt.psql_meta or stmt.error is not None or not _OUTSIDE_WORDS.search(stmt.sql):
+    if stmt.psql_meta or stmt.error is not None:
+        return None
+    low = stmt.sql.lower()  # (substrings: much cheaper than a case-insensitive pattern)
+    if not any(word in low for word in _OUTSIDE_WORDS):
         return None
     node = _parsed(stmt).node  # (a light one's tree: only for the few these words start)
     if isinstance(node, ast.IndexStmt) and node.concurrent:
