@@ -354,3 +354,54 @@ def test_runner_table_stated_two_levels_up_of_a_relative_folder(tmp_path: Path) 
     runner = [u for u in json.loads(proc.stdout)["model"]["unapplied"] if u["kind"] == "runner"]
     assert "public.omnivore_versions" in runner[0]["sql"], runner
     assert "packages/migrate.ts" in runner[0]["reason"], runner
+
+
+# review19's case: the revision does less under `alembic upgrade --sql` than online.
+OFFLINE_BRANCH = {
+    "aa01_t.py": '''"""t
+
+Revision ID: aa01
+Revises:
+"""
+from alembic import op, context
+import sqlalchemy as sa
+
+revision = 'aa01'
+down_revision = None
+
+
+def upgrade():
+    op.create_table('t', sa.Column('id', sa.Integer(), nullable=False),
+                    sa.PrimaryKeyConstraint('id'))
+    if context.is_offline_mode():
+        print("-- run the rest of aa01 online")
+        return
+    op.add_column('t', sa.Column('extra', sa.Integer(), nullable=True))
+
+
+def downgrade():
+    op.drop_table('t')
+''',
+}
+
+
+def test_is_offline_mode_is_not_answered(make_db: Any, tmp_path: Path) -> None:
+    """With the proxy installed, `context.is_offline_mode()` answered True, so a revision
+    that returns early offline was rendered without what it adds online: `init -m`'s spec
+    PASSed the history while the online-migrated database has `t.extra` (review19, a false
+    PASS and a silence). It is not answered: the revision is read from its syntax tree, the
+    branch a blind spot naming its line, and nothing passes on it."""
+    project = _project(tmp_path, OFFLINE_BRANCH)
+    dsn = make_db(
+        "trial18_offline",
+        "CREATE TABLE t (id SERIAL NOT NULL, PRIMARY KEY (id)); ALTER TABLE t ADD COLUMN extra INTEGER;",
+    )
+    spec = tmp_path / "static.yaml"
+    init = run_cli("init", "-m", project, "-o", spec)
+    assert init.returncode == 2 and not spec.exists(), init.stderr
+    assert "is_offline_mode" in init.stderr
+    live_spec = tmp_path / "live.yaml"
+    assert run_cli("init", "--dsn", dsn, "-o", live_spec).returncode == 0
+    proc = run_cli("audit", "-s", live_spec, "-m", project, "-f", "json")
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "line 16" in proc.stdout + proc.stderr

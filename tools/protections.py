@@ -2403,6 +2403,13 @@ PROTECTIONS = [
         "tests/test_realworld_trial18.py -k relative",
     ),
     Protection(
+        "alembic-is-offline-mode-not-answered",
+        "schema_audit/sources/alembic.py",
+        "        environment.is_offline_mode = _offline_mode_unknown\n",
+        "",
+        "tests/test_realworld_trial18.py -k not_answered",
+    ),
+    Protection(
         "static-refuses-virtual-generated-column",
         "schema_audit/sources/ddl/refusals.py",
         '        if con.contype == ConstrType.CONSTR_GENERATED and con.generated_kind == "v":',

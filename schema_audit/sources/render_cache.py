@@ -22,7 +22,7 @@ from schema_audit import cache
 # 3: batch_alter_table statements at their own lines
 FORMAT = 6  # 4: generated SQL keeps the whitespace of its literals and bodies (one_line);
 # 5: sa.Computed() without persisted= rendered STORED, as on PostgreSQL 15 to 17
-# 6: `from alembic import context` answers (is_offline_mode(), get_context()) as under --sql;
+# 6: `from alembic import context` answers get_context() as under --sql (not is_offline_mode());
 #    op.get_bind().commit() is a no-op offline
 _SAFE_ROOTS = {"alembic", "sqlalchemy", "__future__"}
 
