@@ -405,3 +405,16 @@ def test_is_offline_mode_is_not_answered(make_db: Any, tmp_path: Path) -> None:
     proc = run_cli("audit", "-s", live_spec, "-m", project, "-f", "json")
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "line 16" in proc.stdout + proc.stderr
+
+
+def test_as_sql_is_a_question_too(make_db: Any, tmp_path: Path) -> None:
+    """The same question asked as `context.get_context().as_sql` (or `op.get_context().as_sql`,
+    older) rendered the offline branch without a word (review19 on 1f6e7a3: a false PASS):
+    a revision asking either way is read from its syntax tree, the question a blind spot."""
+    for asked in ("context.get_context().as_sql", "op.get_context().as_sql"):
+        text = OFFLINE_BRANCH["aa01_t.py"].replace("context.is_offline_mode()", asked)
+        project = _project(tmp_path / asked.split(".")[0], {"aa01_t.py": text})
+        spec = tmp_path / f"{asked.split('.')[0]}.yaml"
+        init = run_cli("init", "-m", project, "-o", spec)
+        assert init.returncode == 2 and not spec.exists(), (asked, init.stderr)
+        assert "line 16" in init.stderr, init.stderr

@@ -482,6 +482,12 @@ def _render_cached(
     (no Alembic, no SQLAlchemy import, no cache needed); only when they decline does it
     go to the cache and real Alembic.
     """
+    if (line := _asks_offline(info)) is not None:
+        # not rendered: offline, it would take the branch an online upgrade does not take
+        return [], (
+            f"{display}:{line}: the revision asks whether the upgrade runs offline "
+            "(is_offline_mode() / as_sql): its branches differ online"
+        )
     contained = info.tree is not None and render_cache.self_contained(info.tree)
     if contained and LIGHT:
         light = _render_light(info, display, project)
@@ -520,10 +526,9 @@ def _render(
         spec.loader.exec_module(module)
         # `from alembic import context` is this environment under `alembic upgrade --sql`
         # too (context.get_context(): privacyidea's revisions ask the dialect's name), so it
-        # is installed as Alembic's proxy while the revision runs; is_offline_mode() is not
-        # answered (_offline_mode_unknown)
+        # is installed as Alembic's proxy while the revision runs (a revision asking
+        # is_offline_mode() is not rendered at all: _asks_offline)
         environment = EnvironmentContext(_project_config(project), None, as_sql=True)
-        environment.is_offline_mode = _offline_mode_unknown
         context = MigrationContext.configure(
             dialect_name="postgresql",
             # op.get_context().config is the project's Config under `alembic upgrade --sql`
@@ -565,20 +570,20 @@ def _stored_generated_columns(dialect: Any) -> None:
         dialect.supports_virtual_generated_columns = False
 
 
-class OnlineQuestion(Exception):
-    """A revision asked ``context.is_offline_mode()`` while it rendered."""
-
-
-def _offline_mode_unknown() -> bool:
-    """``context.is_offline_mode()`` while rendering: not answered. The rendering is Alembic's
-    offline mode, but the database a spec describes was made by an online upgrade, and a
-    revision asks precisely to do something else there (review19: `if
-    context.is_offline_mode(): return` before an add_column, rendered without the column, was
-    a false PASS). The revision goes to its syntax tree, the branch a blind spot naming its
-    line (exit 2, or DEFERRED with --allow-unrendered), as before the proxy was installed."""
-    raise OnlineQuestion(
-        "context.is_offline_mode() asks whether the upgrade runs online: the two branches differ"
-    )
+def _asks_offline(info: _RevisionFile) -> int | None:
+    """The first line where the revision asks whether it runs offline (``….is_offline_mode()``,
+    ``….as_sql``), or None. Rendering is Alembic's offline mode, where the answer is yes, but
+    the database a spec describes was upgraded online (review19: ``if
+    context.get_context().as_sql: return`` before an add_column was a false PASS); such a
+    revision is read from its syntax tree, the question a blind spot naming its line."""
+    if info.tree is None:
+        return None
+    lines = [
+        node.lineno
+        for node in pyast.walk(info.tree)
+        if isinstance(node, pyast.Attribute) and node.attr in ("is_offline_mode", "as_sql")
+    ]
+    return min(lines) if lines else None
 
 
 def _committing_mock_connection(connection: Any) -> None:

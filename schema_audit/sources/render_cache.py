@@ -20,10 +20,11 @@ from schema_audit import cache
 
 # 2: % no longer doubled in op.execute() text (paramstyle named)
 # 3: batch_alter_table statements at their own lines
-FORMAT = 6  # 4: generated SQL keeps the whitespace of its literals and bodies (one_line);
+FORMAT = 7  # 4: generated SQL keeps the whitespace of its literals and bodies (one_line);
 # 5: sa.Computed() without persisted= rendered STORED, as on PostgreSQL 15 to 17
 # 6: `from alembic import context` answers get_context() as under --sql (not is_offline_mode());
 #    op.get_bind().commit() is a no-op offline
+# 7: a revision asking is_offline_mode() / as_sql is not rendered (its syntax tree is read)
 _SAFE_ROOTS = {"alembic", "sqlalchemy", "__future__"}
 
 
