@@ -281,3 +281,29 @@ def test_sqlx_s_transaction_refuses_a_concurrent_index(
         {"tables.a": "PASS", "tables.d": "DEFERRED"},
     )
     assert list(static.tables["public.a"].indexes) == []
+
+
+POSTGRATOR_REFUSED = {
+    "0001.do.init.sql": "CREATE TABLE a (x int PRIMARY KEY);\n",
+    "0002.do.idx.sql": "CREATE TABLE z (x int PRIMARY KEY);\nCREATE INDEX CONCURRENTLY zi ON z (x);\n",
+    "0003.do.c.sql": "CREATE TABLE c (id int);\n",
+}
+
+
+@PATHS
+def test_a_refusal_in_a_postgrator_file_undoes_it_and_stops_the_history(
+    make_db: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ahead: bool
+) -> None:
+    """postgrator sends each file as one query (node-postgres ``client.query(sql)``): CREATE
+    INDEX CONCURRENTLY beside another statement is refused inside that implicit transaction,
+    the file's table with it, and postgrator stops (review19's case on 1c34f2f: z PASSed)."""
+    _check(
+        make_db,
+        tmp_path,
+        monkeypatch,
+        ahead,
+        POSTGRATOR_REFUSED,
+        "query",
+        ["0001.do.init.sql"],
+        {"tables.a": "PASS", "tables.z": "FAIL", "tables.c": "DEFERRED"},
+    )

@@ -4306,6 +4306,13 @@ PROTECTIONS = [
         "tests/test_silence17_wrapped_files.py::test_a_refusal_in_a_golang_migrate_file_undoes_it_and_stops_the_history",
     ),
     Protection(
+        "postgrator-file-is-one-query",
+        "schema_audit/sources/ddl/interpreter.py",
+        'ONE_QUERY = frozenset({"golang-migrate", "postgrator"})',
+        'ONE_QUERY = frozenset({"golang-migrate"})',
+        "tests/test_silence17_wrapped_files.py::test_a_refusal_in_a_postgrator_file_undoes_it_and_stops_the_history",
+    ),
+    Protection(
         "runner-stops-at-a-refused-migration",
         "schema_audit/sources/sqlfile.py",
         "stopped = stop_at(model.unapplied, seen, layout.name)",

@@ -1,7 +1,7 @@
 """A migration runner stops at the first migration PostgreSQL refuses; ``psql -f`` goes on.
 
-goose, dbmate, sql-migrate, Flyway, golang-migrate, diesel, sqlx, Prisma, pop and
-graphile-migrate apply a history migration by migration and stop at the first one that
+goose, dbmate, sql-migrate, Flyway, golang-migrate, diesel, sqlx, Prisma, pop,
+graphile-migrate and postgrator apply a history migration by migration and stop at the first one that
 fails: what the later ones make is never made (PostgreSQL 15 and the runner; the failing
 file itself is rolled back where the runner wraps it, sources/ddl/transactions). The static
 reading went on as ``psql -f`` does, so a table of a later file PASSed where the migrated
@@ -37,6 +37,7 @@ STOPPING = frozenset(
         "prisma",
         "pop",
         "graphile-migrate",
+        "postgrator",
     }
 )
 

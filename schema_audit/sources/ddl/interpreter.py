@@ -57,8 +57,8 @@ DATA_STATEMENTS = (
     ast.CopyStmt,
     ast.TruncateStmt,
 )
-# layouts whose runner may apply a file whole (runner_transactions, and golang-migrate's one
-# query): only their files are read again to ask
+# layouts whose runner may apply a file whole (runner_transactions, and golang-migrate's and
+# postgrator's one query): only their files are read again to ask
 WHOLE_FILE = frozenset(
     {
         "goose",
@@ -70,8 +70,12 @@ WHOLE_FILE = frozenset(
         "graphile-migrate",
         "sqlx",
         "golang-migrate",
+        "postgrator",
     }
 )
+# layouts whose runner sends each file as one multi-statement query (golang-migrate; postgrator's
+# ``client.query(sql)`` of the whole file): PostgreSQL runs it as one implicit transaction
+ONE_QUERY = frozenset({"golang-migrate", "postgrator"})
 TEMP_SCHEMA = "pg_temp"
 
 
@@ -289,12 +293,12 @@ class DdlInterpreter:
     def _atomic(self) -> str | None:
         """How the runner of the history applies the file being read whole, if it does:
         "transaction" (a transaction of its own, :meth:`_wrapped`), "query" (golang-migrate
-        sends it as one multi-statement query, one implicit transaction), else None (a file
+        and postgrator send it as one multi-statement query, one implicit transaction), else None (a file
         it includes, a layout run by ``psql -f``: the file is not read again for those)."""
         includes = self.includes
         if includes is None or len(includes.reading) != 1 or includes.layout not in WHOLE_FILE:
             return None
-        if includes.layout == "golang-migrate":
+        if includes.layout in ONE_QUERY:
             return "query"
         if includes.layout == "flyway":  # (its statements decide: transactions._atomic_file)
             from schema_audit.sources.runner_transactions import flyway_conf_off
