@@ -61,3 +61,42 @@ def test_reindex_judged_where_it_runs_in_the_transaction(
         "tables.qt": "PASS",
     }
     assert {k: statuses[k] for k in wanted} == wanted
+
+
+# review19 r1 / r2: a SET search_path between the CREATE TABLE and the REINDEX
+MOVED = {
+    "001_other.sql": "CREATE SCHEMA other;\nCREATE TABLE other.parts (id int)%s;\n",
+    "002_tx.sql": (
+        "BEGIN;\n"
+        "CREATE TABLE parts (id int)%s;\n"
+        "CREATE TABLE keep_me (x int);\n"
+        "SET search_path = other, public;\n"
+        "REINDEX TABLE parts;\n"
+        "COMMIT;\n"
+    ),
+}
+
+
+@PATHS
+@pytest.mark.parametrize("other_partitioned", [False, True], ids=["r2", "r1"])
+def test_a_search_path_change_before_the_reindex_leaves_it_open(
+    make_db: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    ahead: bool,
+    other_partitioned: bool,
+) -> None:
+    by = " PARTITION BY RANGE (id)"
+    files = {
+        "001_other.sql": MOVED["001_other.sql"] % (by if other_partitioned else ""),
+        "002_tx.sql": MOVED["002_tx.sql"] % ("" if other_partitioned else by),
+    }
+    history = write_history(tmp_path, files)
+    dsn = make_db("reindexpath")
+    psql_f(dsn, history, *sorted(files), stop=False)
+    catalog = live.introspect(dsn)
+    static = read_history(history, monkeypatch, ahead)
+    # r2: PG commits (other.parts is plain), r1: PG refuses (other.parts is partitioned):
+    # the reading leaves the transaction open, never the wrong way round
+    assert ("public.keep_me" in catalog.tables) is not other_partitioned
+    assert [str(d) for d in compare_models(catalog, static).differences] == []

@@ -348,7 +348,10 @@ def _reindexes_partitioned(
         return partitioned(node) if isinstance(node, ast.ReindexStmt) else False
     name = str(node.relation.relname or "")
     for earlier in reversed(held[:i]):
-        if earlier.psql_meta or name.lower() not in earlier.sql.lower():
+        low = earlier.sql.lower()
+        if not node.relation.schemaname and _may_move_names(earlier, low):
+            return None  # (the unqualified name may resolve elsewhere now: review19 r1, r2)
+        if earlier.psql_meta or name.lower() not in low:
             continue
         made = _parsed(earlier).node
         if (
@@ -362,6 +365,15 @@ def _reindexes_partitioned(
         if _control(earlier) is None:
             return None
     return partitioned(node)
+
+
+def _may_move_names(stmt: Statement, low: str) -> bool:
+    """Whether ``stmt`` (``low``: its lower-cased text) may change what an unqualified name
+    resolves to: a SET / RESET (search_path, a role's "$user"), set_config, a DO block or a
+    call of a function or procedure that may run either."""
+    if stmt.psql_meta or _control(stmt) is not None:
+        return False
+    return "search_path" in low or low.lstrip().startswith(("set", "reset", "do", "call", "select"))
 
 
 def _always(node: ast.ReindexStmt) -> bool:
