@@ -3773,8 +3773,15 @@ PROTECTIONS = [
     Protection(
         "unqualified-call-never-reaches-pg-temp",
         "schema_audit/sources/function_calls.py",
-        "        schemas = set(interp.search_path)\n",
+        '        schemas = set(interp.search_path) - {"pg_temp"}\n',
         '        schemas = {*interp.search_path, "pg_temp"}\n',
+        "tests/test_realworld_trial16.py::test_a_strict_helper_given_null_and_a_temp_helper_run_as_postgresql_runs_them",
+    ),
+    Protection(
+        "missing-function-never-found-in-pg-temp",
+        "schema_audit/sources/ddl/refusals.py",
+        '    path = [s for s in interp.search_path if s != "pg_temp"]\n',
+        "    path = interp.search_path\n",
         "tests/test_realworld_trial16.py::test_a_strict_helper_given_null_and_a_temp_helper_run_as_postgresql_runs_them",
     ),
     Protection(

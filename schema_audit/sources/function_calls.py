@@ -200,11 +200,12 @@ def candidates(interp: DdlInterpreter, call: ast.FuncCall) -> list[Function]:
     if len(names) == 2 and names[0] != "pg_catalog":
         schemas = {names[0]}
     elif len(names) == 1 and names[0] not in builtin_names():
-        # PostgreSQL never looks an unqualified function name up in pg_temp; a built-in's
-        # name (now(), lower(…)) calls pg_catalog's, searched first, for the argument types
-        # it takes: a history's function of that name reached by other types is not
-        # followed (the walk below stays off every data statement's built-in calls)
-        schemas = set(interp.search_path)
+        # PostgreSQL never looks an unqualified function name up in pg_temp, not even where
+        # the search_path names it; a built-in's name (now(), lower(…)) calls pg_catalog's,
+        # searched first, for the argument types it takes: a history's function of that
+        # name reached by other types is not followed (the walk below stays off every data
+        # statement's built-in calls)
+        schemas = set(interp.search_path) - {"pg_temp"}
     else:
         return []
     return [

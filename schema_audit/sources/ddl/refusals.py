@@ -50,8 +50,9 @@ def cannot_find(interp: DdlInterpreter, schema: str | None, name: str) -> bool:
         return schema in model.schemas and not model.functions_named(name, schema)
     if name in builtin_names():
         return False
-    # public is in every new database; another schema the history does not make may hold it
-    path = interp.search_path
+    # public is in every new database; another schema the history does not make may hold it.
+    # pg_temp is never searched for a function, even where the search_path names it
+    path = [s for s in interp.search_path if s != "pg_temp"]
     if not all(s in model.schemas or s == "public" for s in path):
         return False
     return not any(f.name == name and f.schema in path for f in model.functions.values())
