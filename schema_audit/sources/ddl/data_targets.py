@@ -31,6 +31,17 @@ from schema_audit.sources.ddl.errors import ApplyError
 if TYPE_CHECKING:
     from schema_audit.sources.ddl.interpreter import DdlInterpreter
 
+# the statements that write rows, not schema (ddl/session's data handler, and the interpreter's
+# open targets of one perhaps not run)
+DATA_STATEMENTS = (
+    ast.InsertStmt,
+    ast.UpdateStmt,
+    ast.DeleteStmt,
+    ast.MergeStmt,
+    ast.CopyStmt,
+    ast.TruncateStmt,
+)
+
 # PostgreSQL 15's contrib extensions (/usr/share/postgresql/15/extension): none makes a table
 CONTRIB = frozenset(
     [

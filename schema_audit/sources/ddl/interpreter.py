@@ -27,7 +27,7 @@ from schema_audit.model import (
     qualify,
 )
 from schema_audit.sources import effects as fx
-from schema_audit.sources.ddl.data_targets import missing_targets
+from schema_audit.sources.ddl.data_targets import DATA_STATEMENTS, missing_targets
 from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.fast import apply_fast
 from schema_audit.sources.ddl.newer_syntax import refuse_newer_syntax
@@ -49,14 +49,6 @@ def interpret(sql: str, *, file: str | None = None) -> SchemaModel:
 
 
 MAX_SQL_EVIDENCE = 2000
-DATA_STATEMENTS = (
-    ast.InsertStmt,
-    ast.UpdateStmt,
-    ast.DeleteStmt,
-    ast.MergeStmt,
-    ast.CopyStmt,
-    ast.TruncateStmt,
-)
 # layouts whose runner may apply a file whole (runner_transactions, and golang-migrate's and
 # postgrator's one query): only their files are read again to ask
 WHOLE_FILE = frozenset(

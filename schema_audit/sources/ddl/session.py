@@ -15,7 +15,7 @@ from pglast.enums import ObjectType
 from schema_audit.sources import effects as fx
 from schema_audit.sources import function_calls  # (a module: it imports this package)
 from schema_audit.sources.ddl.data_calls import refuse_missing_call
-from schema_audit.sources.ddl.data_targets import refuse_missing
+from schema_audit.sources.ddl.data_targets import DATA_STATEMENTS, refuse_missing
 from schema_audit.sources.ddl.registry import handles
 from schema_audit.sources.ddl.storage import set_storage_default
 
@@ -140,14 +140,7 @@ def reindex(interp: DdlInterpreter, node: ast.ReindexStmt) -> None:
         )
 
 
-@handles(
-    ast.InsertStmt,
-    ast.UpdateStmt,
-    ast.DeleteStmt,
-    ast.CopyStmt,
-    ast.MergeStmt,
-    ast.TruncateStmt,
-)
+@handles(*DATA_STATEMENTS)
 def data_change(interp: DdlInterpreter, node: ast.Node) -> None:
     """Rows, not schema: listed as a data statement (its effects are none). TRUNCATE too:
     RESTART IDENTITY resets a sequence's value, not its definition. One that calls a function
