@@ -3996,6 +3996,13 @@ PROTECTIONS = [
         "tests/test_fidelity17_function_search_path.py",
     ),
     Protection(
+        "a-function-whose-own-settings-are-not-followed-is-not-run",
+        "schema_audit/sources/function_calls.py",
+        "        and settings_followed(function)\n",
+        "        and True\n",
+        "tests/test_fidelity17_function_search_path.py",
+    ),
+    Protection(
         "a-call-of-a-procedure-with-its-own-search-path-is-followed",
         "schema_audit/sources/ddl/session.py",
         "if not all(function_calls.settings_followed(p) for p in procedures):",
