@@ -76,12 +76,14 @@ def wanted(size: int) -> bool:
 
 def _parse(chunk: str, offset: int, limit: int, empty_strings: bool) -> tuple[str, Any, Any]:
     """``statements._parse_one``'s verdicts, with what can cross a pipe: (the statement's
-    text, its JSON text | 1 (pglast's tree: parsed again from the text) | 0 (no statement),
-    what ``fast.read_ahead`` reads of it alone or None)."""
+    text, its JSON text | None (read here: the other process parses the text again if it
+    ever needs the data, ``Pending``) | 1 (pglast's tree: parsed again from the text) | 0
+    (no statement), what ``fast.read_ahead`` reads of it alone or None)."""
     text = statement_of(chunk, offset, limit)
     data = parse_json(text, empty_strings)
     if data.__class__ is str:
-        return text, data, _read(text, data)
+        ahead = _read(text, data)
+        return text, data if ahead is None else None, ahead
     return text, 1 if data else 0, None
 
 
@@ -101,7 +103,7 @@ def _statement(
     body: str, line: int, parsed: tuple[str, Any, Any] | None, error: str | None
 ) -> Statement:
     """The :class:`Statement` ``split_statements`` makes of the same piece (with the read
-    made ahead: the JSON decoded only if that read is not taken)."""
+    made ahead: its data made, from the text, only if that read is not taken)."""
     if parsed is None:
         return Statement(body, line, None, error)
     text, data, ahead = parsed
