@@ -4396,6 +4396,41 @@ PROTECTIONS = [
         "        if False:",
         "tests/test_silence17_reindex_in_transaction.py::test_a_search_path_change_before_the_reindex_leaves_it_open",
     ),
+    Protection(
+        "temp-sequence-goes-to-pg-temp",
+        "schema_audit/sources/ddl/sequences.py",
+        "    schema = interp.creation_schema(node.sequence)\n",
+        "    schema = node.sequence.schemaname or interp.search_path[0]\n",
+        "tests/test_fidelity19_temp_creation.py",
+    ),
+    Protection(
+        "relation-created-in-pg-temp-is-gone-with-the-session",
+        "schema_audit/sources/ddl/interpreter.py",
+        "        if schema == TEMP_SCHEMA:\n            self._temp.add(rv.relname)\n",
+        "",
+        "tests/test_fidelity19_temp_creation.py",
+    ),
+    Protection(
+        "temporary-relation-in-named-schema-refused",
+        "schema_audit/sources/ddl/interpreter.py",
+        '        if persistence == "t" and rv.schemaname and rv.schemaname != TEMP_SCHEMA:\n',
+        "        if False:\n",
+        "tests/test_fidelity19_temp_creation.py",
+    ),
+    Protection(
+        "temporary-serial-sequence-gone-with-its-table",
+        "schema_audit/sources/ddl/tables.py",
+        "            interp._temp.add(seq)  # a temporary table's serial: gone with it (end_session)\n",
+        "            pass\n",
+        "tests/test_fidelity19_temp_creation.py",
+    ),
+    Protection(
+        "fast-create-table-leaves-pg-temp-to-the-tree-handler",
+        "schema_audit/sources/ddl/fast.py",
+        '    if key in interp.model.tables or schema == "pg_temp":\n',
+        "    if key in interp.model.tables:\n",
+        "tests/test_fidelity19_temp_creation.py",
+    ),
 ]
 
 

@@ -215,8 +215,8 @@ def _create_table(interp: DdlInterpreter, read: tuple, nodes: _Lazy) -> Callable
     schemaname, name, read_columns, read_constraints = read
     schema = schemaname or interp.search_path[0]
     key = qualify(schema, name)
-    if key in interp.model.tables:
-        raise _NotHere
+    if key in interp.model.tables or schema == "pg_temp":
+        raise _NotHere  # (in pg_temp: temporary, the tree handler's creation_schema)
     # a CHECK printed for the columns' types as written holds where the model gives each
     # column that type and no domain's base type takes part (else: printed here, from its node)
     # (public first on the search_path: every type is as written, nothing to ask per column)

@@ -326,12 +326,30 @@ class DdlInterpreter:
             includes.inherited.pop()
             self._file, self._revision, self._stmt = file, revision, stmt
 
-    def temp_schema(self, rv: ast.RangeVar) -> str | None:
-        """``pg_temp`` for a relation created TEMPORARY (remembered until ``end_session``)."""
-        if rv.relpersistence != "t":
-            return None
-        self._temp.add(rv.relname)
-        return TEMP_SCHEMA
+    def creation_schema(self, rv: ast.RangeVar, persistence: str | None = None) -> str:
+        """The schema a new relation ``rv`` goes to, as PostgreSQL's
+        RangeVarAdjustRelationPersistence decides it: TEMPORARY (or ``persistence`` "t")
+        goes to ``pg_temp`` (refused in a named other schema); a relation whose schema, written
+        or the search_path's first, is ``pg_temp`` is temporary too (``SET search_path =
+        pg_temp, public; CREATE TABLE t``: gone with the session, not public.t), and UNLOGGED
+        there is refused. A temporary one is remembered until ``end_session``."""
+        persistence = persistence or rv.relpersistence
+        schema = rv.schemaname or (self.search_path[0] if self.search_path else "public")
+        if persistence == "t" and rv.schemaname and rv.schemaname != TEMP_SCHEMA:
+            raise ApplyError(
+                "cannot create temporary relation in non-temporary schema",
+                "invalid_table_definition",
+            )
+        if persistence == "t":
+            schema = TEMP_SCHEMA
+        elif schema == TEMP_SCHEMA and persistence == "u":
+            raise ApplyError(
+                "only temporary relations may be created in temporary schemas",
+                "invalid_table_definition",
+            )
+        if schema == TEMP_SCHEMA:
+            self._temp.add(rv.relname)
+        return schema
 
     def end_session(self, search_path: list[str] | None = None) -> None:
         """The migration session ended: its temporary relations and functions are gone (they never were part
@@ -347,6 +365,7 @@ class DdlInterpreter:
         for name in self._temp:
             key = qualify(TEMP_SCHEMA, name)
             relation = self.model.tables.pop(key, None) or self.model.views.pop(key, None)
+            self.model.sequences.pop(key, None)
             self._relations.pop(key, None)
             for index_name in relation.indexes if relation is not None else ():
                 self._relations.pop(qualify(TEMP_SCHEMA, index_name), None)

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 @handles(ast.CreateSeqStmt)
 def create_sequence(interp: DdlInterpreter, node: ast.CreateSeqStmt) -> None:
     """CREATE SEQUENCE: the sequence with the default grants of its creator."""
-    schema = node.sequence.schemaname or interp.search_path[0]
+    schema = interp.creation_schema(node.sequence)
     seq = Sequence(
         schema,
         node.sequence.relname,

@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 def create_table(interp: DdlInterpreter, node: ast.CreateStmt) -> None:
     """CREATE TABLE, with its columns, constraints, LIKE, INHERITS and PARTITION OF / BY."""
     rv = node.relation
-    schema = interp.temp_schema(rv) or rv.schemaname or interp.search_path[0]
+    schema = interp.creation_schema(rv)
     key = qualify(schema, rv.relname)
     if key in interp.model.tables:
         if node.if_not_exists:
@@ -263,6 +263,8 @@ def place_column(
         sequence.maxvalue = RANGES[sequence.data_type][1]
         interp.model.sequences[qualify(table.schema, seq)] = sequence
         interp._relations[qualify(table.schema, seq)] = "sequence"
+        if table.schema == "pg_temp":
+            interp._temp.add(seq)  # a temporary table's serial: gone with it (end_session)
     return column
 
 

@@ -79,7 +79,7 @@ def create_table_as(interp: DdlInterpreter, node: ast.CreateTableAsStmt) -> None
             view.tablespace = relation_tablespace(interp, node.into.tableSpaceName)
             view.access_method = relation_access_method(interp, node.into.accessMethod, False)
     else:
-        schema = interp.temp_schema(rel) or rel.schemaname or interp.search_path[0]
+        schema = interp.creation_schema(rel)
         if qualify(schema, rel.relname) in interp.model.tables:  # (replaced it: false PASS)
             if node.if_not_exists:
                 return
@@ -113,7 +113,7 @@ def define_view(
     if_not_exists: bool = False,
     options: dict[str, str] | None = None,
 ) -> None:
-    schema = interp.temp_schema(rv) or rv.schemaname or interp.search_path[0]
+    schema = interp.creation_schema(rv)
     key = qualify(schema, rv.relname)
     if key in interp.model.views and not replace:
         if if_not_exists:
