@@ -90,6 +90,10 @@ class AlembicHistory:
     heads: list[str]
     findings: list[MigrationIssue]
     root: Path
+    # env.py runs each revision in a transaction of its own (else one for the whole run), and
+    # the lines of each revision's autocommit blocks (sources/alembic_transactions)
+    per_revision: bool = False
+    autocommit: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
 
 
 # -- locating the project ----------------------------------------------------
@@ -592,8 +596,9 @@ def _committing_mock_connection(connection: Any) -> None:
     Warehouse's revisions commit Alembic's transaction before ``autocommit_block()`` so that
     ``CREATE INDEX CONCURRENTLY`` runs outside one; offline, ``op.get_bind()`` is SQLAlchemy's
     MockConnection, which has no ``commit`` (AttributeError: the revision was read from its
-    syntax tree, its index missing, exit 2). Ending a transaction changes no schema object, and
-    this rendering emits no BEGIN to end. ``rollback()`` stays missing: online it would undo
+    syntax tree, its index missing, exit 2). Ending a transaction changes no schema object
+    (the transaction the reading puts each revision in, sources/alembic_transactions, is
+    ended before the autocommit block such a commit precedes). ``rollback()`` stays missing: online it would undo
     what the revision did before it."""
     if connection is not None and not hasattr(connection, "commit"):
         connection.commit = _no_commit
@@ -839,7 +844,17 @@ def render_history(
         revisions.append(rendered)
     if progress:
         progress.done()
-    return AlembicHistory(revisions, heads, issues, project)
+    from schema_audit.sources import alembic_transactions
+
+    env = located.script_dir / "env.py" if located.script_dir else None
+    autocommit = {
+        rev: spans
+        for rev, info in files.items()
+        if (spans := alembic_transactions.autocommit_lines(info.tree))
+    }
+    return AlembicHistory(
+        revisions, heads, issues, project, alembic_transactions.per_revision(env), autocommit
+    )
 
 
 def _read_syntax_tree(rendered: RenderedRevision, info: _RevisionFile) -> None:
@@ -879,22 +894,49 @@ def _display(file: Path, base: Path) -> str:
 def model_from_history(history: AlembicHistory, *, reporter: Reporter = SILENT) -> SchemaModel:
     # imported here: the interpreter (and pglast under it) is not needed by the SQL sources'
     # cached reads, which import this module for its issue and error classes
+    from schema_audit.sources import alembic_transactions, history_stop
     from schema_audit.sources.ddl import DdlInterpreter
     from schema_audit.sources.effects import python_effects
 
     interpreter = DdlInterpreter()
     model = interpreter.model
     progress = reporter.progress("interpreting revisions", len(history.revisions), "revisions")
+    # each revision in Alembic's transaction; the run stops at the first refusal
+    # (sources/alembic_transactions, history_stop)
+    stopped: str | None = None
+    undone = committed = skipped = 0  # revisions before ``committed``: committed for sure
     for number, rev in enumerate(history.revisions):
         if progress:
             progress.update(number)
         model.revisions.append(
             Revision(rev.revision, rev.file, rev.message, rev.down_revisions, rev.has_downgrade)
         )
-        for stmt in rev.statements:
-            interpreter.apply_sql(
-                stmt.sql, file=stmt.file, line=stmt.line or 1, revision=stmt.revision
-            )
+        statements = alembic_transactions.statements(rev, history.autocommit.get(rev.revision, []))
+        if stopped is not None:
+            interpreter.not_run(statements, rev.file, rev.revision, stopped, "alembic")
+            skipped += 1
+        else:
+            seen = len(model.unapplied)
+            interpreter.apply_statements(statements, file=rev.file, revision=rev.revision)
+            stopped = history_stop.stop_at(model.unapplied, seen, "alembic")
+            spans = history.autocommit.get(rev.revision, [])
+            if stopped is not None and alembic_transactions.committed_before(spans, stopped):
+                committed = number  # (an autocommit block before the refusal committed the run)
+            if stopped is not None and not history.per_revision:
+                earlier = history.revisions[committed:number]
+                for done in earlier:
+                    interpreter.not_run(
+                        alembic_transactions.statements(
+                            done, history.autocommit.get(done.revision, [])
+                        ),
+                        done.file,
+                        done.revision,
+                        stopped,
+                        why=alembic_transactions.undone_reason(stopped),
+                    )
+                undone = len(earlier)
+            elif history.autocommit.get(rev.revision):
+                committed = number + 1  # (its autocommit block committed the run so far)
         for line, why in rev.blind_spots or ():
             model.blind_spots.append(
                 f"{rev.file}:{line}: {why} (revision {rev.revision}, not read literally)"
@@ -912,6 +954,10 @@ def model_from_history(history: AlembicHistory, *, reporter: Reporter = SILENT) 
             model.unapplied.append(record)
             interpreter.ledger.add(record)
     interpreter.end_session()  # `alembic upgrade` runs every revision on one connection
+    if skipped:
+        history_stop.note(model, "alembic", stopped)
+    if undone:
+        model.blind_spots.append(alembic_transactions.run_note(stopped or "", undone))
     if progress:
         progress.done()
     return model

@@ -241,14 +241,19 @@ class DdlInterpreter:
         file: str,
         revision: str | None,
         where: str,
+        layout: str | None = None,
+        why: str | None = None,
     ) -> None:
         """Record each statement of a file the runner never reaches (it stopped at the
         refusal at ``where``, sources/history_stop) as not applied, with what it names
-        open (DEFERRED); transaction control changes nothing and is passed over."""
+        open (DEFERRED); transaction control changes nothing and is passed over. ``layout``:
+        the runner's name where the reading has no folder layout (Alembic); ``why``: another
+        reason (a statement the runner ran and its transaction perhaps undid)."""
         from schema_audit.sources.history_stop import reason
 
-        layout = self.includes.layout if self.includes is not None else None
-        why = reason(layout or "the runner", where)
+        if layout is None and self.includes is not None:
+            layout = self.includes.layout
+        why = why or reason(layout or "the runner", where)
         self._file, self._revision = file, revision
         for stmt in statements:
             if not stmt.psql_meta and isinstance(stmt.node, ast.TransactionStmt):
