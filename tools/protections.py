@@ -4459,6 +4459,34 @@ PROTECTIONS = [
         "    if key in interp.model.tables:\n",
         "tests/test_fidelity19_temp_creation.py",
     ),
+    Protection(
+        "owned-by-missing-relation-refused",
+        "schema_audit/sources/ddl/sequences.py",
+        '            raise ApplyError(f"relation {key} does not exist at this point of the history")\n',
+        '            return (f"{relname}.{column}",)\n',
+        "tests/test_fidelity19_owned_by.py",
+    ),
+    Protection(
+        "owned-by-missing-column-refused",
+        "schema_audit/sources/ddl/sequences.py",
+        '            raise ApplyError(f"column {column} of relation {key} does not exist")\n',
+        "            pass\n",
+        "tests/test_fidelity19_owned_by.py",
+    ),
+    Protection(
+        "owned-by-table-of-another-schema-refused",
+        "schema_audit/sources/ddl/sequences.py",
+        "        if relation.schema != seq.schema:\n",
+        "        if False:\n",
+        "tests/test_fidelity19_owned_by.py",
+    ),
+    Protection(
+        "owned-by-single-name-refused",
+        "schema_audit/sources/ddl/sequences.py",
+        '            raise ApplyError("invalid OWNED BY option", "syntax_error")\n',
+        "            continue\n",
+        "tests/test_fidelity19_owned_by.py",
+    ),
 ]
 
 

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 
 from pglast import ast
 
-from schema_audit.model import Sequence, qualify
+from schema_audit.model import Sequence, View, qualify
+from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.nodes import strings
 from schema_audit.sources.ddl.registry import handles
 
@@ -26,10 +27,12 @@ def create_sequence(interp: DdlInterpreter, node: ast.CreateSeqStmt) -> None:
         grants=interp._defaults_for("sequences", schema),
         provenance=[interp._prov()],
     )
+    owned_by = _owned_by(interp, seq, node.options)  # (refused: no sequence is made)
     interp.model.sequences[qualify(schema, seq.name)] = seq
     interp._relations[qualify(schema, seq.name)] = "sequence"
     apply_options(seq, node.options, creating=True)
-    _apply_owned_by(seq, node.options)
+    if owned_by is not None:
+        seq.owned_by = owned_by[0]
 
 
 # format_type's name of each integer type a sequence may be, and its range
@@ -98,23 +101,63 @@ def apply_options(seq: Sequence, options: tuple[ast.DefElem, ...] | None, creati
         seq.cache = 1
 
 
-def _apply_owned_by(seq: Sequence, options: tuple[ast.DefElem, ...] | None) -> None:
+def _owned_by(
+    interp: DdlInterpreter, seq: Sequence, options: tuple[ast.DefElem, ...] | None
+) -> tuple[str | None] | None:
     """OWNED BY t.c (in CREATE or ALTER SEQUENCE): the column that owns the sequence, so it is
-    dropped with its table or column; OWNED BY NONE clears it, as in PostgreSQL."""
+    dropped with its table or column (``(None,)``: OWNED BY NONE; None: no OWNED BY). Checked
+    as PostgreSQL's process_owned_by checks it, which refuses the whole statement: the table
+    (found through the search_path, temporary first) must exist, be a table or a view, be in
+    the sequence's schema, and have the column. (A different owner is refused too; the model
+    knows both owners only where the history names them.)"""
     for opt in options or ():
-        if opt.defname == "owned_by":
-            parts = strings(opt.arg)
-            if parts == ["none"]:
-                seq.owned_by = None
-            elif len(parts) >= 2:
-                seq.owned_by = f"{parts[-2]}.{parts[-1]}"
+        if opt.defname != "owned_by":
+            continue
+        parts = strings(opt.arg)
+        if parts == ["none"]:
+            return (None,)
+        if len(parts) < 2:
+            raise ApplyError("invalid OWNED BY option", "syntax_error")
+        relname, column = parts[-2], parts[-1]
+        key = qualify(interp._schema_named(parts[-3] if len(parts) > 2 else None, relname), relname)
+        relation = interp.model.tables.get(key) or interp.model.views.get(key)
+        if relation is None and key in interp.model.sequences:
+            raise ApplyError(f"sequence cannot be owned by relation {key}", "wrong_object_type")
+        if relation is None:
+            raise ApplyError(f"relation {key} does not exist at this point of the history")
+        if getattr(relation, "materialized", False):
+            raise ApplyError(f"sequence cannot be owned by relation {key}", "wrong_object_type")
+        if relation.schema != seq.schema:
+            raise ApplyError(
+                "sequence must be in same schema as table it is linked to",
+                "object_not_in_prerequisite_state",
+            )
+        if seq.owner is not None and relation.owner is not None and seq.owner != relation.owner:
+            raise ApplyError(
+                "sequence must have same owner as table it is linked to",
+                "object_not_in_prerequisite_state",
+            )
+        if isinstance(relation, View):
+            known = column in {c.name for c in relation.columns}
+        else:
+            known = column in relation.columns
+        if not known:
+            raise ApplyError(f"column {column} of relation {key} does not exist")
+        return (f"{relname}.{column}",)
+    return None
 
 
 @handles(ast.AlterSeqStmt)
 def alter_sequence(interp: DdlInterpreter, node: ast.AlterSeqStmt) -> None:
     """ALTER SEQUENCE: its options, and OWNED BY (the column that owns it: it is dropped with
     its table)."""
-    key = qualify(node.sequence.schemaname or interp.search_path[0], node.sequence.relname)
+    rv = node.sequence
+    paths = [rv.schemaname] if rv.schemaname else ["pg_temp", *interp.search_path]
+    keys = [qualify(schema, rv.relname) for schema in paths]
+    key = next((k for k in keys if k in interp.model.sequences), keys[-1])
     if key in interp.model.sequences:
-        apply_options(interp.model.sequences[key], node.options, creating=False)
-        _apply_owned_by(interp.model.sequences[key], node.options)
+        seq = interp.model.sequences[key]
+        owned_by = _owned_by(interp, seq, node.options)  # (refused: nothing changes)
+        apply_options(seq, node.options, creating=False)
+        if owned_by is not None:
+            seq.owned_by = owned_by[0]
