@@ -4487,6 +4487,20 @@ PROTECTIONS = [
         "            continue\n",
         "tests/test_fidelity19_owned_by.py",
     ),
+    Protection(
+        "view-over-temporary-relation-is-temporary",
+        "schema_audit/sources/ddl/views.py",
+        '    return "t"\n',
+        '    return rv.relpersistence or "p"\n',
+        "tests/test_fidelity19_temp_views.py",
+    ),
+    Protection(
+        "materialized-view-over-temporary-relation-refused",
+        "schema_audit/sources/ddl/views.py",
+        "    if materialized:\n        raise ApplyError(\n",
+        "    if False:\n        raise ApplyError(\n",
+        "tests/test_fidelity19_temp_views.py",
+    ),
 ]
 
 

@@ -113,7 +113,8 @@ def define_view(
     if_not_exists: bool = False,
     options: dict[str, str] | None = None,
 ) -> None:
-    schema = interp.creation_schema(rv)
+    reads = relations_read(interp, query)
+    schema = interp.creation_schema(rv, _persistence(interp, rv, reads, materialized))
     key = qualify(schema, rv.relname)
     if key in interp.model.views and not replace:
         if if_not_exists:
@@ -127,7 +128,7 @@ def define_view(
         definition=stored_definition(interp, query, aliases),
         columns=[ViewColumn(n, "") for n in names],
         # (CREATE OR REPLACE VIEW v AS SELECT … FROM v reads itself: not a dependency)
-        depends_on=sorted({*relations_read(interp, query), *rowtype_reads(interp, query)} - {key}),
+        depends_on=sorted({*reads, *rowtype_reads(interp, query)} - {key}),
         provenance=[interp._prov()],
         options=options or {},
     )
@@ -145,6 +146,21 @@ def define_view(
     covered = star_covered_columns(interp, query) if find_all(query, ast.A_Star) else []
     if covered:
         _star_uses(interp)[id(view)] = (view, covered)
+
+
+def _persistence(
+    interp: DdlInterpreter, rv: ast.RangeVar, reads: list[str], materialized: bool
+) -> str:
+    """A view reading a temporary relation is temporary (PostgreSQL's DefineView:
+    isQueryUsingTempRelation, "NOTICE: view … will be a temporary view"; in a named other
+    schema it is then refused), gone with the session; a materialized view may not read one."""
+    if rv.relpersistence == "t" or not any(r.startswith("pg_temp.") for r in reads):
+        return rv.relpersistence or "p"
+    if materialized:
+        raise ApplyError(
+            "materialized views must not use temporary tables or views", "feature_not_supported"
+        )
+    return "t"
 
 
 def _star_uses(interp: DdlInterpreter) -> dict[int, tuple[View, list[Column]]]:
