@@ -1021,6 +1021,27 @@ PROTECTIONS = [
         " tests/test_realworld_trial13.py::test_the_runners_own_table_is_deferred_statically_not_missing",
     ),
     Protection(
+        "deferral-runner-table-reaches-its-own-requirements",
+        "schema_audit/audit/deferral.py",
+        "reached = self._reached[(req.schema, req.table)] = only is not None and target in only",
+        "reached = self._reached[(req.schema, req.table)] = False",
+        "tests/test_deferral_reach.py::test_deferrals_skip_only_what_no_open_statement_reaches",
+    ),
+    Protection(
+        "deferral-runner-shortcut-only-when-runners-alone-are-open",
+        "schema_audit/audit/deferral.py",
+        "only = frozenset().union(*reach) if None not in reach else None",
+        "only = frozenset().union(*[r for r in reach if r is not None])",
+        "tests/test_deferral_reach.py::test_deferrals_skip_only_what_no_open_statement_reaches",
+    ),
+    Protection(
+        "deferral-runner-shortcut-asks-kinds-naming-other-targets",
+        "schema_audit/audit/deferral.py",
+        "            if on_table:\n",
+        "            if True:\n",
+        "tests/test_deferral_reach.py::test_deferrals_skip_only_what_no_open_statement_reaches",
+    ),
+    Protection(
         "fast-check-memo-by-column-types",
         "schema_audit/sources/ddl/fast_constraints.py",
         "key = (facts[0], bool(types), tuple([(name, types.get(name)) for name in facts[2]]))",

@@ -113,7 +113,7 @@ def evaluate(
     absent: dict[str, Finding] = {}
     judged = ctx.judged
     # a live or replayed catalog, or a history with every statement applied, defers nothing
-    deferring = ctx.is_static() and bool(model.unapplied)
+    deferrals = ctx.deferrals() if ctx.is_static() and model.unapplied else None
     # grants that hold only if a named role runs the history (model.Grant.runner)
     runners = runner_roles(model) if ctx.is_static() else []
     # (or an OWNER TO moving what r would own: its grants pass to the new owner, owner_acl)
@@ -144,8 +144,8 @@ def evaluate(
                 worlds = {**more[req.kind](req, ctx), **by_grants}
             if worlds:
                 finding = _judged_for_runners(finding, req, check, ctx, worlds)
-            if deferring:
-                finding = ctx.deferral(finding, req)
+            if deferrals is not None:
+                finding = deferrals.requirement(finding, req)
         findings.append(finding)
         if finding.diffs and _is_absent(finding):
             absent[finding.id] = finding

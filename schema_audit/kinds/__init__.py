@@ -62,6 +62,11 @@ class Kind:
     # what its finding reads from the model: a static reading DEFERs the finding when an
     # unapplied statement may change one of these (audit/deferral.py)
     facets: Facets | None = None
+    # every facet it reads names its own table (``qualify(req.schema, req.table)``) or no
+    # target (``*``): a runner's bookkeeping table then reaches only the requirements of
+    # that very table (audit/deferral.Deferrals; tests/test_deferral_reach.py holds each
+    # kind that says so to it)
+    facets_on_table: bool = False
     runners: Runners | None = None
 
 
@@ -93,6 +98,7 @@ def requirement_kind(
     strict: str | None = None,
     last: bool = False,
     facets: Facets | None = None,
+    facets_on_table: bool = False,
     runners: Runners | None = None,
 ) -> Callable[[Check], Check]:
     """Register the decorated check as requirement kind ``id``; the calling module's
@@ -118,6 +124,7 @@ def requirement_kind(
             strict=strict,
             last=last,
             facets=facets,
+            facets_on_table=facets_on_table,
             runners=runners,
         )
         return check

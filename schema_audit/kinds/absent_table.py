@@ -31,6 +31,7 @@ def facets(req: Requirement) -> list[Facet]:
     hint="drop the table in a new migration (or remove it from absent_tables)",
     spec="absent_tables[]",
     facets=facets,
+    facets_on_table=True,
 )
 def check_absent_table(req: Requirement, ctx: AuditContext) -> Finding:
     table = ctx.table(req)

@@ -72,6 +72,7 @@ def facets(req: Requirement) -> list[Facet]:
     recommend=recommend,
     strict="checks",
     facets=facets,
+    facets_on_table=True,
 )
 def check_check(req: Requirement, ctx: AuditContext) -> Finding:
     table = ctx.table(req)

@@ -222,6 +222,7 @@ def facets(req: Requirement) -> list[Facet]:
     recommend=recommend,
     strict="columns",
     facets=facets,
+    facets_on_table=True,
 )
 def check_column(req: Requirement, ctx: AuditContext) -> Finding:
     table = ctx.table(req)

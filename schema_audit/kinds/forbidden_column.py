@@ -55,6 +55,7 @@ def facets(req: Requirement) -> list[Facet]:
     schema=SCHEMA,
     recommend=recommend,
     facets=facets,
+    facets_on_table=True,
 )
 def check_forbidden_column(req: Requirement, ctx: AuditContext) -> Finding:
     """No column anywhere (in the covered tables) may match the pattern or the names."""

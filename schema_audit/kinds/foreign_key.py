@@ -97,6 +97,7 @@ def facets(req: Requirement) -> list[Facet]:
     label=label,
     strict="foreign_keys",
     facets=facets,
+    facets_on_table=True,
 )
 def check_foreign_key(req: Requirement, ctx: AuditContext) -> Finding:
     table = ctx.table(req)

@@ -217,6 +217,7 @@ def _pass_text(
     label=label,
     strict="indexes",
     facets=facets,
+    facets_on_table=True,
 )
 def check_index(req: Requirement, ctx: AuditContext) -> Finding:
     relation = (

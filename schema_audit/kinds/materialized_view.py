@@ -27,4 +27,5 @@ requirement_kind(
     schema=SCHEMA,
     recommend=recommend,
     facets=facets,
+    facets_on_table=True,
 )(check_view)

@@ -133,6 +133,7 @@ def _pass_text(
     label=label,
     strict="policies",
     facets=facets,
+    facets_on_table=True,
 )
 def check_policy(req: Requirement, ctx: AuditContext) -> Finding:
     table = ctx.table(req)

@@ -68,6 +68,7 @@ def facets(req: Requirement) -> list[Facet]:
     hint="ALTER TABLE … ADD PRIMARY KEY",
     spec="tables.<table>.primary_key",
     facets=facets,
+    facets_on_table=True,
 )
 def check_primary_key(req: Requirement, ctx: AuditContext) -> Finding:
     table = ctx.table(req)

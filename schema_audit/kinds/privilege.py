@@ -251,6 +251,7 @@ def facets(req: Requirement) -> list[Facet]:
     label=label,
     strict="privileges",
     facets=facets,
+    facets_on_table=True,
     runners=runners,
 )
 def check_privilege(req: Requirement, ctx: AuditContext) -> Finding:

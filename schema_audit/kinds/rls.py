@@ -70,6 +70,7 @@ def facets(req: Requirement) -> list[Facet]:
     schema=SCHEMA,
     recommend=recommend,
     facets=facets,
+    facets_on_table=True,
 )
 def check_rls(req: Requirement, ctx: AuditContext) -> Finding:
     table = ctx.table(req)

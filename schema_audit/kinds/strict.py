@@ -244,6 +244,7 @@ def facets(req: Requirement) -> list[Facet]:
     spec="tables.<table>.exactly[]",
     last=True,
     facets=facets,
+    facets_on_table=True,
 )
 def check_strict(req: Requirement, ctx: AuditContext) -> Finding:
     table = ctx.table(req)

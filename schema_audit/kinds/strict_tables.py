@@ -43,6 +43,7 @@ def facets(req: Requirement) -> list[Facet]:
     spec="strict.tables",
     last=True,
     facets=facets,
+    facets_on_table=True,
 )
 def check_strict_tables(req: Requirement, ctx: AuditContext) -> Finding:
     model = ctx.model

@@ -78,6 +78,7 @@ def _unstated_indexes(view: View, props: dict[str, Any]) -> list[str]:
     spec="strict.views",
     last=True,
     facets=facets,
+    facets_on_table=True,
 )
 def check_strict_views(req: Requirement, ctx: AuditContext) -> Finding:
     extra, schemas = unrequired(req, ctx, VIEW_KINDS, ctx.model.views)

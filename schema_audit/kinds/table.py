@@ -188,6 +188,7 @@ def facets(req: Requirement) -> list[Facet]:
     spec="tables.<table>",
     recommend=recommend,
     facets=facets,
+    facets_on_table=True,
 )
 def check_table(req: Requirement, ctx: AuditContext) -> Finding:
     table = ctx.table(req)

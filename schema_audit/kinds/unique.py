@@ -98,6 +98,7 @@ def facets(req: Requirement) -> list[Facet]:
     label=label,
     strict="unique",
     facets=facets,
+    facets_on_table=True,
 )
 def check_unique(req: Requirement, ctx: AuditContext) -> Finding:
     table = ctx.table(req)

@@ -180,6 +180,7 @@ def facets(req: Requirement) -> list[Facet]:
     schema=SCHEMA,
     recommend=recommend,
     facets=facets,
+    facets_on_table=True,
 )
 def check_view(req: Requirement, ctx: AuditContext) -> Finding:
     materialized = req.kind == "materialized_view"
