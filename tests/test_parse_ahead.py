@@ -436,3 +436,42 @@ def test_a_statement_read_in_the_child_crosses_without_its_json() -> None:
         assert taken.take() is not None
         assert taken.data is None  # consumed: a tree asked for now is parsed from the text
         assert repr(taken.tree()) == repr(parse_sql(text))
+
+
+def test_a_file_holding_none_of_the_outside_words_comes_marked_and_reads_the_same(
+    tmp_path: Path, children: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The child asks once a file whether its text holds a word of a statement run outside
+    a transaction block (``outside_words.none_in``): the statements of a file holding none
+    come marked (``plain``) and Flyway's and PostgreSQL's checks skip them. A plain file,
+    one whose CREATE INDEX CONCURRENTLY (any case) makes Flyway run it statement by
+    statement, one with a VACUUM, one setting a psql variable (a backslash): the model is
+    the in-process one, and only the plain file's statements came marked."""
+    from schema_audit.sources.ddl import transactions
+
+    history = tmp_path / "history"
+    history.mkdir()
+    (history / "V1__tables.sql").write_text(
+        "\n".join(f"CREATE TABLE t{n} (id bigint PRIMARY KEY, v text);" for n in range(200))
+    )
+    (history / "V2__index.sql").write_text(
+        "CREATE TABLE a (id int);\nCREATE INDEX Concurrently a_id ON a (id);\n"
+    )
+    (history / "V3__vacuum.sql").write_text("CREATE TABLE b (id int);\nVACUUM b;\n")
+    (history / "V4__vars.sql").write_text("\\set name c\nCREATE TABLE :name (id int);\n")
+    alone = _in_process(history, monkeypatch)
+    marked: dict[str, bool] = {}
+    real = transactions.outside_only
+
+    def recording(stmt: transactions.Statement, partitioned: object = None) -> str | None:
+        marked[stmt.sql] = stmt.plain
+        return real(stmt, partitioned)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(transactions, "outside_only", recording)
+    ahead = read_sql(history)[0]
+    assert len(children) == 1
+    assert repr(ahead) == repr(alone)
+    assert {"public.a", "public.b", "public.c", "public.t199"} <= set(ahead.tables)
+    plain = {sql.split()[2] for sql, is_plain in marked.items() if is_plain}
+    assert plain == {f"t{n}" for n in range(200)}, plain
+    assert not any(marked[s] for s in marked if not s.startswith("CREATE TABLE t"))

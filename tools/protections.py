@@ -954,6 +954,22 @@ PROTECTIONS = [
         "tests/test_parse_ahead.py::test_a_garbled_frame_ends_the_pipeline_not_the_read",
     ),
     Protection(
+        "outside-words-backslash-may-add-text",
+        "schema_audit/sources/outside_words.py",
+        '    if "\\\\" in text:',
+        "    if False:",
+        "tests/test_outside_words.py::test_a_backslash_may_put_text_into_a_statement",
+    ),
+    Protection(
+        "outside-words-any-case",
+        "schema_audit/sources/outside_words.py",
+        "    low = text.lower()",
+        "    low = text",
+        "tests/test_outside_words.py::test_any_word_in_any_case_is_held "
+        "tests/test_parse_ahead.py::"
+        "test_a_file_holding_none_of_the_outside_words_comes_marked_and_reads_the_same",
+    ),
+    Protection(
         "parse-ahead-unreadable-statement-read-here",
         "schema_audit/sources/parse_ahead.py",
         "    except Exception:  # noqa: BLE001 - that process reads it itself, with the same outcome",

@@ -45,6 +45,7 @@ import pglast
 
 from schema_audit.pgparse import Parsed, Pending, expect_a_long_read, from_json, parse_json
 from schema_audit.sources.ddl.fast import read_ahead
+from schema_audit.sources.outside_words import none_in
 from schema_audit.sources.statements import (
     Statement,
     node_of,
@@ -99,19 +100,32 @@ def _read(text: str, data: str) -> tuple[str, Any] | None:
         return None
 
 
+class _Plain(Statement):
+    """A statement of a file holding none of the words of a statement run outside a
+    transaction block (``outside_words.none_in``, asked in the child for the file)."""
+
+    __slots__ = ()
+    plain = True
+
+
 def _statement(
-    body: str, line: int, parsed: tuple[str, Any, Any] | None, error: str | None
+    body: str,
+    line: int,
+    parsed: tuple[str, Any, Any] | None,
+    error: str | None,
+    kind: type[Statement] = Statement,
 ) -> Statement:
     """The :class:`Statement` ``split_statements`` makes of the same piece (with the read
-    made ahead: its data made, from the text, only if that read is not taken)."""
+    made ahead: its data made, from the text, only if that read is not taken); ``kind``
+    :class:`_Plain` for a piece of a file holding none of the words."""
     if parsed is None:
-        return Statement(body, line, None, error)
+        return kind(body, line, None, error)
     text, data, ahead = parsed
     if ahead is not None:
-        return Statement(body, line, Pending(text, data, ahead))
+        return kind(body, line, Pending(text, data, ahead))
     if data.__class__ is str:
-        return Statement(body, line, node_of(from_json(text, data)))
-    return Statement(body, line, node_of(pglast.parse_sql(text)) if data else None)
+        return kind(body, line, node_of(from_json(text, data)))
+    return kind(body, line, node_of(pglast.parse_sql(text)) if data else None)
 
 
 class Ahead:
@@ -160,9 +174,10 @@ class Ahead:
     def _statements(self, index: int, first: tuple) -> Iterator[Statement]:
         given = 0
         frame: tuple | None = first
+        kind = _Plain if first[4] is True else Statement
         while frame is not None and frame[0] == index:
-            for record in frame[2]:
-                yield _statement(*record)
+            for body, line, parsed, error in frame[2]:
+                yield _statement(body, line, parsed, error, kind)
                 given += 1
             if frame[3]:
                 return
@@ -177,8 +192,9 @@ class Ahead:
                 yield stmt
 
     def _frame(self) -> tuple | None:
-        """The child's next frame: (index, header or None, records, last of its file); None
-        when the pipeline has ended or anything is amiss."""
+        """The child's next frame: (index, header or None, records, last of its file, the
+        file holds none of the words: ``outside_words.none_in``); None when the pipeline has
+        ended or anything is amiss."""
         pipe = self._pipe
         if pipe is None:
             return None
@@ -187,7 +203,7 @@ class Ahead:
             if len(size) == 4:
                 payload = pipe.read(_LENGTH.unpack(size)[0])
                 frame = marshal.loads(payload)
-                if frame.__class__ is tuple and len(frame) == 4:
+                if frame.__class__ is tuple and len(frame) == 5:
                     return frame
         except (OSError, ValueError, EOFError, TypeError):
             pass
@@ -255,14 +271,15 @@ def _serve(fd: int, prepare: Prepare, start: int, count: int, queued: bool = Fal
             header, text = prepare(index)
             batch: list[tuple] = []
             records = pieces(text, _parse, True) if text is not None else ()
+            plain = text is not None and none_in(text)  # (once a file, not once a statement)
             first = True
             for record in records:
                 batch.append(record)
                 if len(batch) >= BATCH:
-                    frame = marshal.dumps((index, header if first else None, batch, False))
+                    frame = marshal.dumps((index, header if first else None, batch, False, plain))
                     write(_LENGTH.pack(len(frame)) + frame)
                     batch, first = [], False
-            frame = marshal.dumps((index, header if first else None, batch, True))
+            frame = marshal.dumps((index, header if first else None, batch, True, plain))
             write(_LENGTH.pack(len(frame)) + frame)
         if queued:
             write(b"")  # the end: the thread writes what is queued and ends

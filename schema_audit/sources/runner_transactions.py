@@ -37,6 +37,7 @@ import re
 import tomllib
 from pathlib import Path
 
+from schema_audit.sources.outside_words import FLYWAY_WORDS
 from schema_audit.sources.sqlfile import _DBMATE_UP, _GOOSE_UP, _SQL_MIGRATE_UP
 
 SQLX_NO_TRANSACTION = "-- no-transaction"
@@ -103,18 +104,7 @@ def flyway_conf_off(file: Path) -> bool:
 
 # the words every statement _FLYWAY_OUTSIDE / _FLYWAY_ADD_VALUE matches holds (a cheap test:
 # substrings of the lower-cased text, much cheaper than a case-insensitive pattern)
-_FLYWAY_WORDS = (
-    "database",
-    "tablespace",
-    "subscription",
-    "system",
-    "concurrently",
-    "reindex",
-    "vacuum",
-    "discard",
-    "stdin",
-    "value",
-)
+_FLYWAY_WORDS = FLYWAY_WORDS
 
 
 def flyway_outside(sql: str, server_version: int = 150000) -> bool:

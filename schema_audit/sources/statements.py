@@ -32,6 +32,10 @@ class Statement:
     """
 
     __slots__ = ("sql", "line", "_node", "error")
+    # True for a statement of a text holding none of the words of a statement run outside a
+    # transaction block (``outside_words.none_in``, asked by the parsing child): the checks
+    # for such a statement skip it (a subclass of the child's reads: ``parse_ahead``)
+    plain = False
 
     def __init__(
         self, sql: str, line: int, node: ast.Node | Parsed | None, error: str | None = None

@@ -38,6 +38,7 @@ from pglast.enums import TransactionStmtKind as K
 from schema_audit.model import UnappliedStatement
 from schema_audit.pgparse import parse_lazily
 from schema_audit.sources.ddl.enum_commit import new_value_uses
+from schema_audit.sources.outside_words import OUTSIDE_WORDS
 from schema_audit.sources.psqlvars import unknown_psql_variables
 from schema_audit.sources.runner_transactions import flyway_outside
 from schema_audit.sources.statements import Statement, node_of
@@ -210,7 +211,7 @@ def _atomic_file(
     if (
         control
         or (how == "query" and sum(not s.psql_meta for s in held) < 2)
-        or (how == "flyway" and any(flyway_outside(s.sql) for s in held))
+        or (how == "flyway" and any(flyway_outside(s.sql) for s in held if not s.plain))
     ):
         return map(_parsed, held)  # (a light one parsed again as it is read)
     yield from _committed(held, unapplied, at, None, partitioned)
@@ -273,7 +274,7 @@ def _committed(
     for i, s in enumerate(held):
         if (why := _sure_refusal(s)) is not None:
             sure[i] = why
-        elif partitioned is not None and "reindex" in s.sql.lower():  # (a cheap test first)
+        elif partitioned is not None and not s.plain and "reindex" in s.sql.lower():  # (cheap)
             # judged where it runs in the transaction, not against the model before it
             verdict = _reindexes_partitioned(held, i, partitioned)
             if verdict is None:
@@ -392,17 +393,7 @@ def _sure_refusal(
 
 
 # the words of statements PostgreSQL runs only outside a transaction block (a cheap test)
-_OUTSIDE_WORDS = (
-    "concurrently",
-    "vacuum",
-    "system",
-    "database",
-    "tablespace",
-    "discard",
-    "cluster",
-    "reindex",
-    "subscription",
-)
+_OUTSIDE_WORDS = OUTSIDE_WORDS
 
 
 def outside_only(
@@ -413,8 +404,8 @@ def outside_only(
     block"), else None. Checked on PostgreSQL 15: ANALYZE, CLUSTER of a table, ALTER TYPE …
     ADD VALUE and CREATE SUBSCRIPTION … (connect = false) run there; REINDEX TABLE / INDEX
     of a partitioned table or index does not (``partitioned``: the model says which)."""
-    if stmt.psql_meta or stmt.error is not None:
-        return None
+    if stmt.plain or stmt.psql_meta or stmt.error is not None:
+        return None  # (plain: a file holding none of the words, outside_words.none_in)
     low = stmt.sql.lower()  # (substrings: much cheaper than a case-insensitive pattern)
     if not any(word in low for word in _OUTSIDE_WORDS):
         return None
