@@ -105,6 +105,26 @@ def test_b03_static_audit_imports_only_what_it_uses() -> None:
     assert _commands(modules) == {"audit"}
 
 
+# The psycopg version modules' finder (cli/driverversion.py) is preset for every command line:
+# without importlib.abc's base classes, which bring importlib.resources, tempfile and random
+# (≈ 4 ms of a static inspect, which uses none of them).
+NOT_FOR_A_STATIC_INSPECT = ["importlib.abc", "importlib.resources", "tempfile", "random"]
+
+
+def test_static_inspect_imports_no_importlib_abc(tmp_path: Path) -> None:
+    code, modules = _loaded(
+        "inspect",
+        "--sql",
+        str(ROOT / "tests" / "fixtures" / "rich_schema.sql"),
+        "-o",
+        str(tmp_path / "model.json"),
+        env={"SCHEMA_AUDIT_CACHE": "0"},
+    )
+    assert code in (0, 2)
+    assert (tmp_path / "model.json").exists()
+    assert sorted(modules & set(NOT_FOR_A_STATIC_INSPECT)) == []
+
+
 # inspect --dsn reads a catalog and writes JSON: msgspec, not the SQL parser, the audit engine
 # or the rule pack (schema_audit.api loads them all; a sixth of its start-up). Its read runs in
 # this process's threads (cli/early_read._CHILD_COMMANDS says why), so psycopg is imported.

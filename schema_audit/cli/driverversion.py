@@ -14,7 +14,6 @@ that sets more than ``__version__``) leaves psycopg to import them itself, as al
 
 from __future__ import annotations
 
-import importlib.abc
 import importlib.machinery
 import importlib.util
 import keyword
@@ -31,8 +30,13 @@ _MODULES = (
 )
 
 
-class _VersionModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """Answers ``import psycopg.version`` / ``psycopg_binary.version`` with a known version."""
+class _VersionModules:
+    """Answers ``import psycopg.version`` / ``psycopg_binary.version`` with a known version.
+
+    A finder and loader by the import system's protocol (``find_spec``, ``create_module``,
+    ``exec_module``), without ``importlib.abc``'s base classes: importing that module brings
+    ``importlib.resources``, ``tempfile`` and ``random`` (≈ 4 ms), which a static command,
+    for which this is preset too, needs nothing of."""
 
     def __init__(self, versions: dict[str, str]) -> None:
         self.versions = versions
@@ -43,6 +47,10 @@ class _VersionModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         if fullname not in self.versions:
             return None
         return importlib.machinery.ModuleSpec(fullname, self, origin="dist-info folder name")
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> None:
+        """The import system's default module (``importlib.abc.Loader``'s answer)."""
+        return None
 
     def exec_module(self, module: types.ModuleType) -> None:
         module.__version__ = self.versions.pop(module.__name__)
