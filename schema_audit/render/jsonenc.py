@@ -126,6 +126,12 @@ class _Layout:
             yield self._whole(value, depth)
             return
         is_object, items = members
+        # compact: a short container at the last split level as one piece (as a batch is),
+        # not a piece per member (1,000-table static model: 3,341 msgspec calls, then 395)
+        last = depth == SPLIT_DEPTH - 1 and self.indent is None and len(items) <= BATCH
+        if last and type(value) is not Mapped:
+            yield self._whole(value, depth)
+            return
         if not items:
             yield b"{}" if is_object else b"[]"
             return
