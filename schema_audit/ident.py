@@ -68,6 +68,60 @@ def split_qualified(text: str, *, fold: bool) -> list[str] | None:
     return parts or None
 
 
+# the white space PostgreSQL's scanner skips (scanner_isspace)
+_SPACE = " \t\n\r\f\v"
+_FOLD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def split_identifier_list(text: str, *, fold: bool = True) -> list[str] | None:
+    """The names of a list setting's value as PostgreSQL 15 reads it (``SplitIdentifierString``,
+    for ``search_path``): apart at commas outside double quotes, a quoted name as written
+    (``""`` a quote; ``"other, public"`` is ONE schema), an unquoted one trimmed and
+    lower-cased (ASCII, as ``downcase_identifier``; not with ``fold``: a spec's spelling);
+    None where PostgreSQL refuses the list's syntax. Why: split at every comma, a
+    ``SET search_path = 'other, public'`` was read as two schemas and the migration's
+    tables made in ``other``, where PostgreSQL finds no schema to create in."""
+    names: list[str] = []
+    i, n = 0, len(text)
+    while i < n and text[i] in _SPACE:
+        i += 1
+    if i == n:
+        return names  # an empty list
+    while True:
+        if i == n:
+            return None  # a comma with no name after it
+        if text[i] == '"':
+            buf, j = [], i + 1
+            while True:
+                end = text.find('"', j)
+                if end < 0:
+                    return None  # an unterminated quote
+                buf.append(text[j:end])
+                if text[end + 1 : end + 2] != '"':
+                    break
+                buf.append('"')
+                j = end + 2
+            names.append("".join(buf))
+            i = end + 1
+        else:
+            j = i
+            while j < n and text[j] != "," and text[j] not in _SPACE:
+                j += 1
+            if j == i:
+                return None  # an empty unquoted name
+            names.append(text[i:j].translate(_FOLD) if fold else text[i:j])
+            i = j
+        while i < n and text[i] in _SPACE:
+            i += 1
+        if i == n:
+            return names
+        if text[i] != ",":
+            return None
+        i += 1
+        while i < n and text[i] in _SPACE:
+            i += 1
+
+
 def resolve(text: str, names: Collection[str]) -> str:
     """The stored name a spec name denotes among ``names`` (the text itself when none matches).
 
@@ -103,4 +157,11 @@ def spec_spelling(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-__all__ = ["quote_ident", "resolve", "same", "spec_spelling", "unquote"]
+__all__ = [
+    "quote_ident",
+    "resolve",
+    "same",
+    "spec_spelling",
+    "split_identifier_list",
+    "unquote",
+]

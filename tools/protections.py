@@ -4538,6 +4538,23 @@ PROTECTIONS = [
         "    if False:\n        raise ApplyError(\n",
         "tests/test_fidelity19_temp_views.py",
     ),
+    Protection(
+        "a-search-path-item-is-one-schema",
+        "schema_audit/sources/ddl/session.py",
+        "        values = [\n            arg.val.sval\n            for arg in node.args or ()\n",
+        "        values = [\n"
+        "            s.strip().strip('\"')\n"
+        "            for arg in node.args or ()\n"
+        '            for s in arg.val.sval.split(",")\n',
+        "tests/test_review21_search_path_items.py",
+    ),
+    Protection(
+        "set-config-search-path-keeps-quoted-case",
+        "schema_audit/sources/ddl/session.py",
+        "        values = ident.split_identifier_list(m.group(1)) or []\n",
+        '        values = [v.strip().strip(\'"\').lower() for v in m.group(1).split(",")]\n',
+        "tests/test_review21_search_path_items.py",
+    ),
 ]
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from pglast import ast
 from pglast.enums import ObjectType
 
+from schema_audit import ident
 from schema_audit.sources import effects as fx
 from schema_audit.sources import function_calls  # (a module: it imports this package)
 from schema_audit.sources.ddl.data_calls import refuse_missing_call
@@ -57,10 +58,14 @@ def set_variable(interp: DdlInterpreter, node: ast.VariableSetStmt) -> None:
         _check_bodies(interp, value, bool(node.is_local))
         return
     if (node.name or "").lower() == "search_path":
-        values: list[str] = []
-        for arg in node.args or ():
-            if isinstance(arg, ast.A_Const) and isinstance(arg.val, ast.String):
-                values.extend(v.strip().strip('"') for v in arg.val.sval.split(","))
+        # each item is ONE schema, a string constant too: PostgreSQL quotes it whole
+        # (``SET search_path = 'other, public'`` is the schema "other, public"; split at the
+        # comma, the reading made the next tables in ``other``, where PostgreSQL refuses)
+        values = [
+            arg.val.sval
+            for arg in node.args or ()
+            if isinstance(arg, ast.A_Const) and isinstance(arg.val, ast.String)
+        ]
         interp.search_path = [v for v in values if v and v != "$user" and v != "pg_catalog"] or [
             "public"
         ]
@@ -74,10 +79,12 @@ def select(interp: DdlInterpreter, node: ast.SelectStmt) -> None:
         _select_into(interp, node)
         return
     text = interp._stmt.sql.lower()
-    m = re.search(r"set_config\(\s*'search_path'\s*,\s*'([^']*)'", text)
+    # the list as PostgreSQL reads it, from the statement as written: a quoted name keeps
+    # its case (read from the lower-cased text, ``"Other"`` was the schema ``other``)
+    m = re.search(r"set_config\(\s*'search_path'\s*,\s*'([^']*)'", interp._stmt.sql, re.I)
     if m:
-        values = [v.strip().strip('"') for v in m.group(1).split(",") if v.strip()]
-        interp.search_path = [v for v in values if v != "pg_catalog"] or ["public"]
+        values = ident.split_identifier_list(m.group(1)) or []
+        interp.search_path = [v for v in values if v and v != "pg_catalog"] or ["public"]
         return
     m = re.search(r"set_config\(\s*'check_function_bodies'\s*,\s*'([^']*)'\s*,\s*(\w*)", text)
     if m:
