@@ -256,3 +256,35 @@ def test_requirements_take_their_own_keys_or_the_defaults(tmp_path: Path, monkey
         f"{spec_file}:8:7: duplicate requirement id 'custom.b' (first at {spec_file}:7:7)"
         in str(caught.value)
     )
+
+
+def test_a_block_spec_is_read_line_by_line_not_from_the_cache(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Block YAML as init writes it is read faster line by line (spec.blockread) than its
+    cached document (a position per key) loads: with the cache on it is neither looked up
+    nor written, and the spec is the one loaded with the cache off."""
+    from schema_audit import cache
+    from schema_audit.spec import load as load_module
+
+    monkeypatch.setenv("SCHEMA_AUDIT_CACHE_DIR", str(tmp_path / "cache"))
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        "name: block\ntables:\n  t:\n    owner: app\n    columns:\n"
+        "      id: {type: bigint, nullable: false}\n      note: {type: text, nullable: true}\n"
+        "    indexes:\n    - name: t_note_idx\n      columns: [note]\n"
+    )
+    assert load_module.read_block(spec.read_text(), str(spec), 10**6, 100) is not None
+    monkeypatch.setenv("SCHEMA_AUDIT_CACHE", "0")
+    own = load_module.load_spec(spec)
+    monkeypatch.setenv("SCHEMA_AUDIT_CACHE", "1")
+    used: list[str] = []
+    for name in ("read", "write"):
+        real = getattr(cache, name)
+        monkeypatch.setattr(
+            cache, name, lambda *args, real=real, name=name: used.append(name) or real(*args)
+        )
+    for _ in range(2):
+        loaded = load_module.load_spec(spec)
+        assert loaded == own and loaded.requirements == own.requirements
+        assert [r.location for r in loaded.requirements] == [r.location for r in own.requirements]
+    assert used == []
+    assert not (tmp_path / "cache").exists() or not any((tmp_path / "cache").rglob("*.json"))
