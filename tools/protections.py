@@ -4385,6 +4385,13 @@ PROTECTIONS = [
         "tests/test_silence19_alembic_transactions.py::test_a_refusal_the_reading_knows_undoes_the_revision_and_stops",
     ),
     Protection(
+        "alembic-as-sql-option-by-name-is-the-offline-question",
+        "schema_audit/sources/alembic.py",
+        'or (isinstance(node, pyast.Constant) and node.value == "as_sql")',
+        "or False",
+        "tests/test_silence19_alembic_offline_option.py",
+    ),
+    Protection(
         "runner-stops-at-a-refused-migration",
         "schema_audit/sources/sqlfile.py",
         "stopped = stop_at(model.unapplied, seen, layout.name)",

@@ -579,13 +579,16 @@ def _asks_offline(info: _RevisionFile) -> int | None:
     ``….as_sql``), or None. Rendering is Alembic's offline mode, where the answer is yes, but
     the database a spec describes was upgraded online (review19: ``if
     context.get_context().as_sql: return`` before an add_column was a false PASS); such a
-    revision is read from its syntax tree, the question a blind spot naming its line."""
+    revision is read from its syntax tree, the question a blind spot naming its line. The
+    option asked by its name is the same question (``op.get_context().opts["as_sql"]``,
+    ``.opts.get("as_sql")``, ``getattr(ctx, "as_sql")``: silence19, a false PASS too)."""
     if info.tree is None:
         return None
     lines = [
         node.lineno
         for node in pyast.walk(info.tree)
-        if isinstance(node, pyast.Attribute) and node.attr in ("is_offline_mode", "as_sql")
+        if (isinstance(node, pyast.Attribute) and node.attr in ("is_offline_mode", "as_sql"))
+        or (isinstance(node, pyast.Constant) and node.value == "as_sql")
     ]
     return min(lines) if lines else None
 
