@@ -21,14 +21,16 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 from synthetic import write
 from typer.testing import CliRunner
 
-from schema_audit.api import audit_model
+from schema_audit.api import audit_model, read_source
 from schema_audit.audit import split
+from schema_audit.audit.context import AuditContext
 from schema_audit.audit.findings import Finding
 from schema_audit.cli import app
 from schema_audit.model import SchemaModel
@@ -91,6 +93,7 @@ PROBE = """
 import json, os, sys, threading, time
 mode, log, argv = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 from schema_audit.audit import split
+from schema_audit.audit.context import AuditContext
 split.MIN_REQUIREMENTS = 10**9 if mode.endswith("in-process") else 0
 record = {"shared": None, "answered": None, "apart": None, "prepared": None}
 start, theirs, apart = split.start, split.Shared.theirs, split.waived_apart
@@ -298,6 +301,54 @@ def test_waivers_applied_apart_say_what_one_pass_says(bench) -> None:  # type: i
     assert statuses["match.tenant_tables.public.t00001.rls"] == "WAIVED"  # init's, the child's
     waivers = [[f for f in r.findings if f.kind == "waiver"] for r in (counted, full)]
     assert waivers[0] == waivers[1] and len(waivers[0]) == 3  # expired, stale here, stale there
+
+
+def test_a_static_childs_unworked_findings_are_the_ones_worked_out(bench) -> None:  # type: ignore[no-untyped-def]
+    """In process, the static model (every table DEFERRED on its owner: a history does not
+    say who runs it): the child hands a lazy finding over unworked when its fill reads only
+    the audit's context, its model's tables and strings (``split._handover``), and this
+    process makes it again with its own; read, each is the full audit's finding (message,
+    evidence, DDL, place), and one whose fill holds anything else is worked out there."""
+    _, spec, folder, _ = bench
+    loaded = load_spec(spec)
+    model = read_source(sql=folder).model
+    full = audit_model(loaded, model, "sql")
+    old = split.MIN_REQUIREMENTS
+    split.MIN_REQUIREMENTS = 0
+    try:
+        counted = audit_model(loaded, model, "sql", verdict_only=True)
+    finally:
+        split.MIN_REQUIREMENTS = old
+    assert isinstance(counted, split.CountedResult)
+    assert quiet_line(counted) == quiet_line(full) and counted.summary == full.summary
+    # the child's share (a static audit's: split.shares), its findings made again unworked
+    expanded = expanded_spec(loaded, model)[0]
+    theirs = split.shares(expanded.requirements, split.child_share(expanded, model, True))[1]
+    their_ids = {r.id for r in theirs}
+    unworked = [f for f in counted.findings if f.id in their_ids and f._fill is not None]
+    assert len(unworked) >= 10 and {f.kind for f in unworked} == {"table"}, unworked[:3]
+    assert {f.status for f in unworked} == {"DEFERRED"}
+    by_id = {f.id: f for f in full.findings}
+    for f in counted.findings:
+        want = by_id[f.id]
+        assert f == want and (f.message, f.evidence, f.ddl) == (
+            want.message,
+            want.evidence,
+            want.ddl,
+        ), f.id
+    assert all(f._fill is None for f in counted.findings)  # (worked out as they were read)
+    # a fill holding another object (a view, a function of no module) is worked out first
+    table = next(iter(model.tables.values()))
+    ctx = AuditContext.build(loaded, model, "sql")
+    assert split._tokens((_fill_text, ctx, table, "m"), ctx) is not None
+    assert split._tokens((_fill_text, ctx, dataclasses.replace(table), "m"), ctx) is None
+    assert split._tokens((_fill_text, ctx, next(iter(model.views.values())), "m"), ctx) is None
+    assert split._tokens((lambda *a: ("m", [], None), ctx, table, "m"), ctx) is None
+    assert split._tokens((_fill_text, AuditContext.build(loaded, model, "sql"), table), ctx) is None
+
+
+def _fill_text(*args: Any) -> tuple[str, list[Any], None]:
+    return "m", [], None
 
 
 def test_the_cut_prepared_while_the_read_runs_says_what_one_process_says(

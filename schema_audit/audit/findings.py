@@ -448,6 +448,37 @@ def _lazy_works() -> bool:
 _LAZY_WORKS = _lazy_works()
 
 
+# Finding's fields but the three a lazy finding leaves to its fill, in order
+_SET = tuple(
+    f.name for f in fields(Finding) if f.init and f.name not in ("message", "evidence", "ddl")
+)
+_set_values = operator.attrgetter(*_SET)
+
+
+def unfilled(finding: Finding) -> tuple[tuple[Any, ...], tuple[Any, ...]] | None:
+    """(its fields but message, evidence and DDL, in order; its fill) for a finding made by
+    :func:`lazy_finding` whose three are not worked out yet (its spec_location is read
+    now), else None: :func:`refilled` makes the same finding again from them."""
+    fill = finding._fill
+    if fill is None:
+        return None
+    return _set_values(finding), fill
+
+
+def refilled(values: tuple[Any, ...], fill: tuple[Any, ...]) -> Finding:
+    """The finding :func:`unfilled` took apart: ``values`` set, message, evidence and DDL
+    left to ``fill`` (``(function, *arguments)``), worked out when first read, as
+    :func:`lazy_finding` leaves them. ``audit/split``'s child hands such a finding over
+    unworked (``fill``'s arguments are objects both processes hold)."""
+    obj = _UnsetTwin.__new__(_UnsetTwin)
+    for name, value in zip(_SET, values, strict=True):
+        setattr(obj, name, value)
+    obj._fill = fill
+    obj._place = None
+    obj.__class__ = Finding  # type: ignore[assignment]  # the same slots in the same order
+    return obj  # type: ignore[return-value]
+
+
 def lazy_finding(
     req: Any,
     status: str,

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import operator
 import pickle
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -46,11 +47,11 @@ from typing import Any, NamedTuple
 from schema_audit import forkjob
 from schema_audit.audit import engine
 from schema_audit.audit.context import AuditContext
-from schema_audit.audit.findings import Finding
+from schema_audit.audit.findings import Finding, refilled, unfilled
 from schema_audit.audit.result import AuditResult
 from schema_audit.audit.waivers import unsettled_tables
 from schema_audit.enums import PASS
-from schema_audit.model import SchemaModel
+from schema_audit.model import SchemaModel, Table
 from schema_audit.spec.model import Requirement, Spec, match_ids
 
 # below this many requirements an audit judges on one core (B0.3's spec: a few hundred)
@@ -311,8 +312,8 @@ class Theirs(NamedTuple):
 
 def _kept(spec: Spec, found: list[Finding]) -> Theirs:
     """The findings the verdict line and exit code read (every one but a PASS no waiver may
-    match), each worked out in full (a lazy finding's message and place: they cross a
-    pipe), and how many PASS findings were dropped."""
+    match) and how many PASS findings were dropped; :func:`_handover` readies them for the
+    pipe."""
     patterns = [w.pattern for w in spec.waivers]
     waivable = set(patterns)
     globs = [p for p in patterns if "*" in p or "?" in p]
@@ -321,9 +322,76 @@ def _kept(spec: Spec, found: list[Finding]) -> Theirs:
         for pattern in globs:
             waivable.update(match_ids(pattern, ids))
     kept = [f for f in found if f.status != PASS or f.id in waivable or f.id.startswith(_HISTORY)]
-    for f in kept:
-        f.message, f.evidence, f.ddl, f.spec_location  # noqa: B018 - fills a lazy finding
     return Theirs(kept, len(found) - len(kept))
+
+
+# a lazy finding's fill argument, as it crosses the pipe: this audit's context, a table of its
+# model (by name), a string
+_CONTEXT, _TABLE, _TEXT = 0, 1, 2
+_Handed = tuple[list[Any], int]  # the kept findings (or an unworked one's parts), passes
+
+
+def _handover(theirs: Theirs, ctx: AuditContext) -> _Handed:
+    """``theirs`` as the child pickles it: each finding worked out in full (a lazy finding's
+    message, evidence, DDL and place: they cross a pipe), but a lazy one whose fill reads
+    only this audit's context, tables of its model and strings (a table DEFERRED on its
+    owner, a waived PASS), which crosses unworked (:func:`~schema_audit.audit.findings.
+    unfilled`) and is made again by :func:`_taken_over` with this process's own context and
+    tables, the very objects the child had (it was forked with them): what it reads when
+    first read is what the child would have worked out. Why: with init's 1,000-table spec,
+    a history that does not say who runs it DEFERs the owner of every table; the child
+    printed the CREATE TABLE of each of its ≈ 590 (≈ 0.02 CPU s) and pickled each twice
+    (the DDL and its evidence: 1.6 MB) for a ``-q`` that reads none of them."""
+    items: list[Any] = []
+    for f in theirs.kept:
+        parts = unfilled(f)
+        tokens = _tokens(parts[1], ctx) if parts is not None else None
+        if parts is None or tokens is None:
+            f.message, f.evidence, f.ddl, f.spec_location  # noqa: B018 - fills a lazy finding
+            items.append(f)
+        else:
+            items.append((parts[0], tokens))
+    return items, theirs.passes
+
+
+def _tokens(fill: tuple[Any, ...], ctx: AuditContext) -> tuple[Any, ...] | None:
+    """``fill`` (``(function, *arguments)``) as it crosses the pipe, or None when it cannot
+    cross unworked: a function that is not its module's own by name, an argument that is
+    not ``ctx``, a table of its model (the model's own object) or a string."""
+    function, *args = fill
+    module = sys.modules.get(getattr(function, "__module__", "") or "")
+    if getattr(module, getattr(function, "__qualname__", ""), None) is not function:
+        return None
+    tokens: list[Any] = [function]
+    tables = ctx.model.tables
+    for arg in args:
+        if arg is ctx:
+            tokens.append((_CONTEXT,))
+        elif type(arg) is Table and tables.get(arg.qualified_name) is arg:
+            tokens.append((_TABLE, arg.qualified_name))
+        elif type(arg) is str:
+            tokens.append((_TEXT, arg))
+        else:
+            return None
+    return tuple(tokens)
+
+
+def _taken_over(handed: _Handed, ctx: AuditContext) -> Theirs:
+    """The child's :func:`_handover`, its unworked findings made again with ``ctx`` (this
+    process's context, the one the child was forked with) and its model's tables."""
+    items, passes = handed
+    kept: list[Finding] = []
+    tables = ctx.model.tables
+    for item in items:
+        if type(item) is not tuple:
+            kept.append(item)
+            continue
+        values, (function, *tokens) = item
+        args = [
+            ctx if t[0] == _CONTEXT else tables[t[1]] if t[0] == _TABLE else t[1] for t in tokens
+        ]
+        kept.append(refilled(values, (function, *args)))
+    return Theirs(kept, passes)
 
 
 def waiver_parts(spec: Spec, shared: Shared) -> tuple[list[int], list[int]] | None:
@@ -371,7 +439,8 @@ def _judge_theirs(
     if not checked and not _cut_holds(mine, theirs):
         return pickle.dumps(None)
     found = engine.evaluate(spec, ctx.model, ctx.source_kind, share=theirs, ctx=ctx)
-    return pickle.dumps(_kept(spec, found), protocol=pickle.HIGHEST_PROTOCOL)
+    handed = _handover(_kept(spec, found), ctx)
+    return pickle.dumps(handed, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 class Shared:
@@ -388,7 +457,8 @@ class Shared:
         """The child's kept findings and dropped PASS count, or None (it refused the cut,
         failed or died)."""
         data = self._job.result()
-        return None if data is None else pickle.loads(data)
+        handed = None if data is None else pickle.loads(data)
+        return None if handed is None else _taken_over(handed, self.ctx)
 
     def end(self) -> None:
         """Stop and collect the child if it still runs (this process failed first)."""

@@ -242,13 +242,14 @@ def check_table(req: Requirement, ctx: AuditContext) -> Finding:
         message = f"table {label} exists; owner {req.props['owner']} cannot be decided: {_acl.UNKNOWN_OWNER}"
     else:
         status, message = PASS, f"table {label} exists"
-    if status == PASS:
+    if status != Status.FAIL:  # (no diff: a PASS, or DEFERRED on its owner alone)
         return lazy_finding(req, status, _text, ctx, table, message)
     message, evidence, ddl = _text(ctx, table, message)
     return finding_for(req, status, message, diffs=diffs, evidence=evidence, ddl=ddl)
 
 
 def _text(ctx: AuditContext, table: Table, message: str) -> tuple[str, list[Evidence], str]:
-    """The finding's message, evidence and DDL (a PASS's when a report first reads them)."""
+    """The finding's message, evidence and DDL (a PASS's, or one DEFERRED on its owner,
+    when a report first reads them)."""
     ddl = ctx.table_ddl(table)
     return message, ctx.evidence(table.provenance, ddl), ddl
