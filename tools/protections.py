@@ -4569,6 +4569,27 @@ PROTECTIONS = [
         '        values = [v.strip().strip(\'"\').lower() for v in m.group(1).split(",")]\n',
         "tests/test_review21_search_path_items.py",
     ),
+    Protection(
+        "set-local-role-ends-at-commit",
+        "schema_audit/sources/ddl/session.py",
+        '        interp.current_role = settings["role"]  # type: ignore[assignment]\n',
+        "        pass\n",
+        "tests/test_fidelity19_set_local_role.py",
+    ),
+    Protection(
+        "set-local-search-path-ends-at-commit",
+        "schema_audit/sources/ddl/session.py",
+        '        interp.search_path = list(settings["search_path"])  # type: ignore[call-overload]\n',
+        "        pass\n",
+        "tests/test_fidelity19_set_local_role.py",
+    ),
+    Protection(
+        "set-local-outside-a-transaction-changes-nothing",
+        "schema_audit/sources/ddl/session.py",
+        "    return settings is not None or interp._wrapped()\n",
+        "    return True\n",
+        "tests/test_fidelity19_set_local_role.py",
+    ),
 ]
 
 

@@ -105,6 +105,9 @@ class DdlInterpreter:
         # signatures of the session's functions in pg_temp (CREATE FUNCTION pg_temp.f()): gone
         # with the session too (openmeter's data migrations make helpers there)
         self._temp_routines: set[str] = set()
+        # in an explicit transaction (BEGIN … COMMIT): the role / search_path its COMMIT
+        # leaves (ddl/session.py: SET LOCAL ends there); None outside one
+        self._tx_settings: dict[str, object] | None = None
         # views whose '*' covered columns the model did not know (view_columns.py)
         self.views_unknown_columns: set[str] = set()
         self._file: str | None = None
@@ -362,6 +365,7 @@ class DdlInterpreter:
         (the one the runner starts each session with), the next session also starts afresh:
         that search_path and the login role, whatever SET search_path / SET ROLE this one ran
         (psql -f of the next file, and --replay, do not see them)."""
+        self._tx_settings = None  # (a transaction open at the end: psql rolls it back)
         if search_path is not None:
             self.search_path = list(search_path)
             self.current_role = None

@@ -43,6 +43,7 @@ STATE = {
     "_inheritance": "kept (made on the first INHERITS; current tables only)",
     "_unattached": "not kept (made on the first ON ONLY index): a session with one waiting is not cached",
     "_set_roles": "kept (made on the first SET ROLE)",
+    "_tx_settings": "None between files (end_session)",
     "_index_links": "kept (made on the first partition index; current indexes only)",
     "_star_uses": "kept (made on the first view a * made; current views and columns only)",
     "_unchecked_bodies": "not kept (made on the first SET check_function_bodies): on again at "

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from pglast import ast
 from pglast.enums import ObjectType
+from pglast.enums import TransactionStmtKind as K
 
 from schema_audit import ident
 from schema_audit.sources import effects as fx
@@ -42,7 +43,12 @@ def set_variable(interp: DdlInterpreter, node: ast.VariableSetStmt) -> None:
     default_tablespace / default_table_access_method (where the next relations go)."""
     if set_storage_default(interp, node):
         return
-    if (node.name or "").lower() == "role":
+    name = (node.name or "").lower()
+    if name in ("role", "session_authorization", "search_path") and not _takes_effect(
+        interp, node, "search_path" if name == "search_path" else "role"
+    ):
+        return
+    if name in ("role", "session_authorization"):
         arg = (node.args or [None])[0]
         value = getattr(getattr(arg, "val", None), "sval", None)
         interp.current_role = None if value in (None, "none") else value
@@ -51,6 +57,7 @@ def set_variable(interp: DdlInterpreter, node: ast.VariableSetStmt) -> None:
             if switched is None:
                 switched = interp._set_roles = set()  # type: ignore[attr-defined]
             switched.add(interp.current_role)
+        _settled(interp, node, "role")
         return
     if (node.name or "").lower() == "check_function_bodies":
         arg = getattr((node.args or [None])[0], "val", None)  # RESET / DEFAULT: on
@@ -69,6 +76,52 @@ def set_variable(interp: DdlInterpreter, node: ast.VariableSetStmt) -> None:
         interp.search_path = [v for v in values if v and v != "$user" and v != "pg_catalog"] or [
             "public"
         ]
+        _settled(interp, node, "search_path")
+
+
+def _takes_effect(interp: DdlInterpreter, node: ast.VariableSetStmt, setting: str) -> bool:
+    """Whether a SET [LOCAL] of the role or the search_path changes them now. SET LOCAL
+    outside a transaction block changes nothing (PostgreSQL: "WARNING: SET LOCAL can only be
+    used in transaction blocks"), unless the runner wraps the file in a transaction of its
+    own (then it lasts to the file's end, where the next session starts afresh anyway). In
+    an explicit transaction the value to restore at COMMIT is kept (``_tx_settings``)."""
+    settings = interp._tx_settings
+    if settings is not None and setting not in settings:
+        settings[setting] = _current(interp, setting)  # SET LOCAL's, undone at COMMIT
+    if not node.is_local:
+        return True
+    return settings is not None or interp._wrapped()
+
+
+def _settled(interp: DdlInterpreter, node: ast.VariableSetStmt, setting: str) -> None:
+    """A plain SET in an explicit transaction: its value is the session's after COMMIT."""
+    settings = interp._tx_settings
+    if settings is not None and not node.is_local:
+        settings[setting] = _current(interp, setting)
+
+
+def _current(interp: DdlInterpreter, setting: str) -> object:
+    return interp.current_role if setting == "role" else list(interp.search_path)
+
+
+def end_transaction(interp: DdlInterpreter, node: ast.TransactionStmt) -> None:
+    """BEGIN opens an explicit transaction; its COMMIT ends what SET LOCAL set there: the
+    role and search_path are those before it, or a plain SET's in it (PostgreSQL's GUC
+    stack: ``BEGIN; SET LOCAL ROLE app; COMMIT; CREATE TABLE t`` makes t as the role that
+    ran the history, with that role's default privileges, not app's). A rolled-back
+    transaction is never applied here (transactions.py)."""
+    kind = node.kind
+    if kind in (K.TRANS_STMT_BEGIN, K.TRANS_STMT_START):
+        interp._tx_settings = {}
+        return
+    settings = interp._tx_settings
+    if settings is None or kind not in (K.TRANS_STMT_COMMIT, K.TRANS_STMT_PREPARE):
+        return
+    if "role" in settings:
+        interp.current_role = settings["role"]  # type: ignore[assignment]
+    if "search_path" in settings:
+        interp.search_path = list(settings["search_path"])  # type: ignore[call-overload]
+    interp._tx_settings = None
 
 
 @handles(ast.SelectStmt)
@@ -111,8 +164,13 @@ def _select_into(interp: DdlInterpreter, node: ast.SelectStmt) -> None:
     )
 
 
+@handles(ast.TransactionStmt)
+def transaction(interp: DdlInterpreter, node: ast.TransactionStmt) -> None:
+    """Transaction control: the schema does not change; SET LOCAL ends at COMMIT."""
+    end_transaction(interp, node)
+
+
 @handles(
-    ast.TransactionStmt,
     ast.VariableShowStmt,
     ast.CheckPointStmt,
     ast.DiscardStmt,
