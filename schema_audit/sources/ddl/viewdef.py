@@ -184,9 +184,10 @@ class _Resolver:
             if item.schemaname is None and item.relname in ctes:
                 columns = ctes[item.relname]
             else:
-                from schema_audit.sources.ddl.views import read_relation
+                from schema_audit.sources.ddl.views import read_relation, read_schema
 
-                schema, _, _ = read_relation(self.interp, item).partition(".")
+                # (the schema's name: ``"My Schema"`` quoted here was quoted again when printed)
+                schema = read_schema(self.interp, item)
                 if item.schemaname is None and schema != "pg_catalog":
                     item.schemaname = schema
                 try:

@@ -311,10 +311,15 @@ class _RelationsRead(Visitor):
 
 def read_relation(interp: DdlInterpreter, rv: ast.RangeVar) -> str:
     """The qualified name a view's FROM item resolves to (pg_catalog is searched first)."""
+    return qualify(read_schema(interp, rv), rv.relname)
+
+
+def read_schema(interp: DdlInterpreter, rv: ast.RangeVar) -> str:
+    """The schema (its name, not quoted) of :func:`read_relation`."""
     if rv.schemaname is None and rv.relname.startswith("pg_"):
         on_path = any(
             qualify(schema, rv.relname) in interp._relations for schema in interp.search_path
         )
         if not on_path:
-            return qualify("pg_catalog", rv.relname)
-    return qualify(interp._schema_of(rv), rv.relname)
+            return "pg_catalog"
+    return interp._schema_of(rv)
