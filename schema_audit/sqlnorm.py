@@ -24,6 +24,7 @@ import copy
 import functools
 import re
 from collections.abc import Callable
+from decimal import Context, Decimal
 from typing import TYPE_CHECKING, Any
 
 from schema_audit import sqltime
@@ -359,6 +360,8 @@ def fold_literal(base: str, const: ast.A_Const):
         if re.fullmatch(r"[+-]?\d+", value):
             return ast.A_Const(val=ast.Integer(ival=int(value)))
         return ast.A_Const(val=ast.Float(fval=value.lstrip("+")))
+    elif base in _DECIMAL_TYPES and (folded := _exponent_const(value)) is not None:
+        return folded
     elif base == "interval":
         parts = _interval_parts(value)
         if parts is not None:
@@ -382,6 +385,25 @@ def fold_literal(base: str, const: ast.A_Const):
         if stored is not None:
             return ast.A_Const(val=ast.String(sval=stored))
     return const
+
+
+_EXPONENT = re.compile(r"([+-]?)(\d*)(?:\.(\d*))?[eE]([+-]?\d+)")
+_WIDE = Context(prec=3000)  # every digit of a number up to 1000 places from the point
+
+
+def _exponent_const(text: str) -> ast.A_Const | None:
+    """A number written with an exponent (``1e3``, ``'1.50e1'::numeric``) as PostgreSQL's
+    numeric_in stores it: the value with ``max(0, digits after the point - exponent)``
+    decimals (``1000``, ``15.0``), printed so (``'1000'::numeric``, ``15.0``); a float column's
+    ``f > 1e3`` is stored ``f > ('1000'::numeric)::double precision``. None: not one."""
+    m = _EXPONENT.fullmatch(text.strip())
+    if m is None or not (m[2] or m[3]) or abs(int(m[4])) > 1000:
+        return None
+    scale = max(0, len(m[3] or "") - int(m[4]))
+    value = Decimal(text.strip()).quantize(Decimal(1).scaleb(-scale), context=_WIDE)
+    if scale == 0:
+        return ast.A_Const(val=ast.Integer(ival=int(value)))
+    return ast.A_Const(val=ast.Float(fval=format(value, "f")))
 
 
 def _array_literal(text: str) -> str:
@@ -603,6 +625,8 @@ def _normalize(node):
             setattr(node, slot, _normalize(value))
     if hasattr(node, "location"):
         node.location = None
+    if isinstance(node, ast.A_Const) and isinstance(node.val, ast.Float):
+        return _exponent_const(node.val.fval or "") or node  # 1e3 is the numeric 1000
     if isinstance(node, ast.RowExpr) and len(node.args or ()) > 1:
         node.row_format = CoercionForm.COERCE_EXPLICIT_CALL  # (a, b) is ROW(a, b), as printed
         return node
