@@ -95,7 +95,9 @@ def create_table_as(interp: DdlInterpreter, node: ast.CreateTableAsStmt) -> None
         )
         key = qualify(schema, rel.relname)
         aliases = strings(node.into.colNames)
-        for name in _column_names(interp, key, node.query, aliases, what="table"):
+        names = _column_names(interp, key, node.query, aliases, what="table")
+        refuse_record_columns(node.query, names)
+        for name in names:
             table.columns[name] = Column(name, UNKNOWN_TYPE, provenance=[interp._prov()])
         table.grants = interp._defaults_for("tables", schema)
         interp.model.tables[table.qualified_name] = table
@@ -121,6 +123,7 @@ def define_view(
             return
         raise ApplyError(f"view {key} already exists")
     names = _column_names(interp, key, query, aliases)
+    refuse_record_columns(query, names)
     view = View(
         schema,
         rv.relname,
@@ -146,6 +149,22 @@ def define_view(
     covered = star_covered_columns(interp, query) if find_all(query, ast.A_Star) else []
     if covered:
         _star_uses(interp)[id(view)] = (view, covered)
+
+
+def refuse_record_columns(query: ast.Node, names: list[str]) -> None:
+    """A column made by a row constructor (``ROW(t.*)``, ``(a, b)``) not cast to a named
+    type is an anonymous record, which no relation may have: PostgreSQL refuses the view,
+    the materialized view or CREATE TABLE AS ("column "rr" has pseudo-type record"); the
+    columns are the leftmost SELECT's of a UNION."""
+    while isinstance(query, ast.SelectStmt) and query.larg is not None:
+        query = query.larg
+    if not isinstance(query, ast.SelectStmt):
+        return
+    for position, target in enumerate(query.targetList or ()):
+        if isinstance(getattr(target, "val", None), ast.RowExpr) and position < len(names):
+            raise ApplyError(
+                f'column "{names[position]}" has pseudo-type record', "invalid_table_definition"
+            )
 
 
 def _persistence(
