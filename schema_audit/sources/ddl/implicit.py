@@ -359,10 +359,39 @@ def promote_integer_columns(
     resolver = columns if isinstance(columns, Columns) else Columns(columns)
     expr = _expanded(expr, resolver)
     _promote(expr, resolver)
+    _typed_literals(expr, resolver)
     _citext_operators(expr, resolver)
     if typed:
         _domain_operands(expr, typed)
     return expr
+
+
+# column types an untyped literal compared with one is stored cast to (``r > '2'`` over a
+# real column: ``(r > '2'::real)``, ``d < '1 hour'`` over an interval: ``'01:00:00'::interval``)
+_LITERAL_TYPES = frozenset(
+    {"smallint", "integer", "bigint", "real", "double precision", "numeric", "interval"}
+)
+
+
+def _typed_literals(expr: Any, columns: Columns) -> None:
+    """Each untyped string literal a comparison meets with a column of ``_LITERAL_TYPES``
+    cast to the column's type, as PostgreSQL's operator resolution coerces it (an unknown
+    literal takes the other operand's type) and stores it: the canonical forms then compare
+    the value (``'1 hour'`` and ``'01:00:00'::interval``, ``'5'`` and ``5`` over an integer)."""
+    for node in outside_subqueries(expr):
+        if not isinstance(node, ast.A_Expr) or _operator(node) not in _COMPARISONS:
+            continue
+        for mine, other in (("lexpr", "rexpr"), ("rexpr", "lexpr")):
+            ref, literal = getattr(node, mine), getattr(node, other)
+            if not (
+                isinstance(ref, ast.ColumnRef)
+                and isinstance(literal, ast.A_Const)
+                and isinstance(literal.val, ast.String)
+            ):
+                continue
+            column = columns.column(ref)
+            if column is not None and column.type in _LITERAL_TYPES:
+                setattr(node, other, ast.TypeCast(arg=literal, typeName=_type_name(column.type)))
 
 
 # the operator forms whose operands PostgreSQL coerces from a domain to its base type
