@@ -3401,8 +3401,8 @@ PROTECTIONS = [
     Protection(
         "create-table-as-star-expanded",
         "schema_audit/sources/ddl/views.py",
-        'for name in _column_names(interp, key, node.query, aliases, what="table"):',
-        "for name in target_names(node.query):",
+        'names = _column_names(interp, key, node.query, aliases, what="table")',
+        "names = target_names(node.query)",
         "tests/test_realworld_trial14.py::test_create_table_as_select_star_has_the_columns_it_copies",
     ),
     Protection(
