@@ -4597,6 +4597,49 @@ PROTECTIONS = [
         "        if False:\n",
         "tests/test_fidelity19_record_columns.py",
     ),
+    Protection(
+        "supabase-file-is-one-pipeline",
+        "schema_audit/sources/ddl/interpreter.py",
+        'return "pipeline"',
+        "return None",
+        "tests/test_silence19_runner_switches.py::test_a_refusal_in_a_supabase_file_undoes_it_and_stops",
+    ),
+    Protection(
+        "pipeline-first-statement-outside-a-transaction-runs",
+        "schema_audit/sources/ddl/transactions.py",
+        'or (how == "pipeline" and first is not None and outside_only(_parsed(first)))',
+        "or False",
+        "tests/test_silence19_runner_switches.py::test_a_concurrent_index_first_in_a_supabase_file_runs",
+    ),
+    Protection(
+        "drizzle-file-in-one-transaction",
+        "schema_audit/sources/runner_transactions.py",
+        'if layout == "drizzle":',
+        "if False:",
+        "tests/test_silence19_runner_switches.py::test_drizzle_runs_every_migration_in_one_transaction",
+    ),
+    Protection(
+        "drizzle-sqitch-run-undoes-earlier-files",
+        "schema_audit/sources/sqlfile.py",
+        "if stopped is not None and why is not None:",
+        "if False:",
+        "tests/test_silence19_runner_switches.py::test_drizzle_runs_every_migration_in_one_transaction "
+        "tests/test_silence19_runner_switches.py::test_sqitch_stops_at_a_failing_change",
+    ),
+    Protection(
+        "sqitch-stops-at-a-failing-change",
+        "schema_audit/sources/history_stop.py",
+        '"sqitch",  # (psql',
+        "# (psql",
+        "tests/test_silence19_runner_switches.py::test_sqitch_stops_at_a_failing_change",
+    ),
+    Protection(
+        "unreadable-file-stops-the-runner",
+        "schema_audit/sources/sqlfile.py",
+        "stopped = display",
+        "stopped = None",
+        "tests/test_silence19_runner_switches.py::test_an_unreadable_file_stops_a_runner_s_history",
+    ),
 ]
 
 

@@ -38,6 +38,9 @@ STOPPING = frozenset(
         "pop",
         "graphile-migrate",
         "postgrator",
+        "supabase",  # (pkg/migration/apply.go: ApplyMigrations returns at the first error)
+        "drizzle",  # (its one transaction: the run stops, and is undone)
+        "sqitch",  # (psql -v ON_ERROR_STOP=1 per change; deploy stops at a failing change)
     }
 )
 
@@ -75,4 +78,34 @@ def note(model: SchemaModel, layout: str, where: str | None) -> None:
         f"{head}the {files} later file{'s are' if files != 1 else ' is'} not applied here "
         "either, and what they make is DEFERRED (on PostgreSQL 15 it is missing, unless the "
         "refusal is this reading's alone)"
+    )
+
+
+# runners that undo the earlier migrations of the run when one fails: what those made is
+# perhaps missing (nothing stays in a run from an empty database; all of it in a database
+# migrated past them by an earlier run)
+_RUN_UNDONE = {
+    # drizzle-orm PgDialect.migrate: every pending migration inside one session.transaction
+    "drizzle": "perhaps rolled back: drizzle applies every pending migration of a run in one "
+    "transaction, which the refusal at {where} rolled back; applied here",
+    # sqitch deploy --mode all (its default): the changes deployed by the run are reverted
+    "sqitch": "perhaps reverted: sqitch deploy (--mode all, its default) reverts every change "
+    "the run deployed when the change refused at {where} fails; applied here",
+}
+
+
+def run_undone(layout: str, where: str) -> str | None:
+    """Why an earlier migration of the run is perhaps undone when ``layout``'s runner stops
+    at the refusal at ``where``, or None for a runner that keeps them (each migration
+    committed on its own)."""
+    why = _RUN_UNDONE.get(layout)
+    return why.format(where=where) if why is not None else None
+
+
+def undone_note(layout: str, where: str, files: int) -> str:
+    """The blind spot of the earlier files the run perhaps undid."""
+    return (
+        f"{layout} undoes the {files} earlier file{'s' if files != 1 else ''} of its run when "
+        f"the migration at {where} fails: what they make is DEFERRED (missing after a run from "
+        "an empty database, there in a database an earlier run migrated past them)"
     )

@@ -28,7 +28,12 @@ runner's own opt-out is honoured:
   as one multi-statement query, which PostgreSQL runs as one implicit transaction
   (DdlInterpreter._atomic).
 
-Other layouts (golang-migrate, Prisma, plain folders …) keep the ``psql -f`` way.
+* drizzle: every file, always (drizzle-orm's ``PgDialect.migrate`` runs every pending migration
+  inside one ``session.transaction``, each ``--> statement-breakpoint`` part sent alone in it;
+  the earlier files of the same run are undone with it, which is not followed here).
+
+supabase sends each file as one pipeline (interpreter ``_atomic``: "pipeline"). Other layouts
+(golang-migrate, Prisma, plain folders …) keep the ``psql -f`` way.
 """
 
 from __future__ import annotations
@@ -78,6 +83,8 @@ def in_one_transaction(
         return not text.startswith(SQLX_NO_TRANSACTION)
     if layout == "pop":
         return ".autocommit." not in file.name
+    if layout == "drizzle":
+        return True
     if layout == "graphile-migrate" and file.parent.name == "committed":
         return _GRAPHILE_NO_TRANSACTION.search(text) is None
     return False

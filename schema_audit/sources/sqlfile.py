@@ -1135,7 +1135,7 @@ def _interpret(
     # goes on
     stops = history_stop.stops(layout.name)
     stopped = history_stop.stop_at(model.unapplied, 0, layout.name) if stops and start else None
-    stop_at, skipped = history_stop.stop_at, 0
+    stop_at, skipped, undone = history_stop.stop_at, 0, 0
     try:
         for number, (display, version) in enumerate(zip(displays, versions, strict=True)):
             if number < start:
@@ -1147,24 +1147,19 @@ def _interpret(
             else:
                 header, text = prepare(number)
                 statements = split_statements(text, True) if text is not None else iter(())
-            if header[0] == "binary":
+            if header[0] in ("binary", "utf8"):
+                reason = (
+                    "binary file, not SQL"
+                    if header[0] == "binary"
+                    else f"not UTF-8 text (byte {header[1]}); not applied"
+                )
                 model.unapplied.append(
-                    UnappliedStatement(
-                        sql="", reason="binary file, not SQL", file=display, kind="error"
-                    )
+                    UnappliedStatement(sql="", reason=reason, file=display, kind="error")
                 )
                 contents += 1
-                continue
-            if header[0] == "utf8":
-                model.unapplied.append(
-                    UnappliedStatement(
-                        sql="",
-                        reason=f"not UTF-8 text (byte {header[1]}); not applied",
-                        file=display,
-                        kind="error",
-                    )
-                )
-                contents += 1
+                if stops and stopped is None:
+                    # PostgreSQL refuses the bytes (invalid UTF-8, a NUL): the runner stops
+                    stopped = display
                 continue
             model.revisions.append(Revision(version, display, files[number].stem))
             if header[1]:
@@ -1190,6 +1185,19 @@ def _interpret(
                 )
                 if stops:
                     stopped = stop_at(model.unapplied, seen, layout.name)
+                    why = history_stop.run_undone(layout.name, stopped or "")
+                    if stopped is not None and why is not None:
+                        # the runner undoes the earlier files of its run too: perhaps undone
+                        for k in range(number):
+                            _, earlier = prepare(k)
+                            interpreter.not_run(
+                                split_statements(earlier or "", True),
+                                displays[k],
+                                versions[k] if folder else None,
+                                stopped,
+                                why=why,
+                            )
+                        undone = number
             # each file runs in a session of its own (psql -f, Prisma, …), with the runner's search_path
             interpreter.end_session(list(search_path) if search_path else ["public"])
             if lines:
@@ -1201,6 +1209,8 @@ def _interpret(
         progress.done()
     if skipped:
         history_stop.note(model, layout.name, stopped)
+    if undone:
+        model.blind_spots.append(history_stop.undone_note(layout.name, stopped or "", undone))
     if includes.followed_plain:
         model.blind_spots.append(includes.note())
     if not contents:
