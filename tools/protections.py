@@ -4640,6 +4640,13 @@ PROTECTIONS = [
         "stopped = None",
         "tests/test_silence19_runner_switches.py::test_an_unreadable_file_stops_a_runner_s_history",
     ),
+    Protection(
+        "do-block-cannot-run-a-top-level-only-statement",
+        "schema_audit/sources/plpgsql.py",
+        "if (what := outside_only(stmt)) is not None:",
+        "if False:",
+        "tests/test_silence19_flyway_do_execute.py::test_a_do_block_cannot_run_what_postgresql_runs_only_at_the_top",
+    ),
 ]
 
 

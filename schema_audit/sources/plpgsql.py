@@ -74,6 +74,7 @@ SQLSTATES = {
     "undefined_file": "58P01",
     "wrong_object_type": "42809",
     "syntax_error_or_access_rule_violation": "42000",
+    "active_sql_transaction": "25001",
 }
 
 
@@ -595,6 +596,7 @@ class DoRunner:
     # -- running SQL through the interpreter ------------------------------------------------
     def _sql(self, text: str, lineno: int | None) -> None:
         from schema_audit.sources.ddl import ApplyError
+        from schema_audit.sources.ddl.transactions import outside_only
         from schema_audit.sources.statements import Statement, split_statements
 
         interp = self.interp
@@ -611,6 +613,15 @@ class DoRunner:
                 continue  # EXECUTE 'SELECT …' without INTO: runs, changes nothing
             if isinstance(stmt.node, ast.DoStmt):
                 raise Undecidable("a DO block inside a DO block is not interpreted")
+            if (what := outside_only(stmt)) is not None:
+                # PreventInTransactionBlock, not at the top level: refused in any function or
+                # DO block, whatever the transaction (PostgreSQL 15; silence19: the index of
+                # `EXECUTE 'CREATE INDEX CONCURRENTLY …'` was made)
+                error = SqlError(
+                    "active_sql_transaction", f"{what} cannot be executed from a function"
+                )
+                error.statement = _short(stmt.sql)  # type: ignore[attr-defined]
+                raise error
             self._refuse_unknown_outcome(stmt.node)
             unapplied_before = len(interp.model.unapplied)
             try:
