@@ -221,7 +221,8 @@ class AuditContext:
         if table is None:
             head = self.model.revisions[-1] if self.model.revisions else None
             if head is not None and self.is_static():
-                # Nothing to point at: cite the history as read, up to its head revision.
+                # Nothing to point at: cite the history as read, up to its head revision,
+                # and a statement making it that a refusal rolled back (with its file:line)
                 return [
                     Evidence(
                         source="migration",
@@ -229,7 +230,8 @@ class AuditContext:
                         revision=head.revision,
                         note=f"{what} is not created anywhere in the {len(self.model.revisions)} "
                         f"migration(s) up to {head.revision}",
-                    )
+                    ),
+                    *self._rolled_back_makers(what),
                 ]
             return [
                 Evidence(
@@ -249,6 +251,29 @@ class AuditContext:
         else:
             ev = [Evidence(source=self.evidence_kind(), note=note)]
         return ev
+
+    def _rolled_back_makers(self, what: str) -> list[Evidence]:
+        """The statements creating ``what`` (``"table public.a"``) that a refusal rolled
+        back, as evidence naming where and why (a FAIL said "not created anywhere" of a
+        table the history makes in the file PostgreSQL refuses: silence19)."""
+        import re
+
+        name = what.rsplit(" ", 1)[-1].rsplit(".", 1)[-1].strip('"')
+        if not name:
+            return []
+        makes = re.compile(rf'(?is)^\s*create\b[^;(]*?(?<![\w$])"?{re.escape(name)}"?(?![\w$])')
+        return [
+            Evidence(
+                source="migration",
+                file=u.file,
+                line=u.line,
+                revision=u.revision,
+                sql=u.sql[:2000],
+                note=f"not applied: {u.reason}",
+            )
+            for u in self.model.unapplied
+            if u.reason.startswith("rolled back") and makes.match(u.sql)
+        ][:3]
 
     def absent(
         self,
