@@ -192,9 +192,11 @@ def test_a_trigger_on_a_function_postgresql_cannot_find_is_not_created(
                 raise AssertionError("PostgreSQL created the trigger")
     static = load_sql(history)
     assert static.tables['"1".transforms'].triggers == {}
-    assert [u.reason for u in static.unapplied] == [
-        "function update_modified_column() does not exist"
-    ]
+    reasons = [u.reason for u in static.unapplied]
+    assert reasons[0] == "function update_modified_column() does not exist"
+    # sqitch deploy (--mode all) reverts the changes its run deployed: perhaps undone
+    # (silence19), applied here as a database deployed past them in an earlier run has them
+    assert len(reasons) == 4 and all(r.startswith("perhaps reverted: sqitch") for r in reasons[1:])
     assert [str(d) for d in diff_models(live.introspect(dsn), static)] == []
     spec = tmp_path / "spec.yaml"
     spec.write_text(
