@@ -167,3 +167,15 @@ def test_a_refusal_the_reading_knows_undoes_the_revision_and_stops(
     statuses = _statuses(tmp_path, project)
     wanted = {"tables.a": wanted_a, "tables.b": "DEFERRED", "tables.c": "DEFERRED"}
     assert {k: v for k, v in statuses.items() if k in wanted} == wanted
+
+
+def test_a_commented_out_option_is_not_one(make_db: Any, tmp_path: Path) -> None:
+    """``# transaction_per_migration=True`` in env.py is a comment: Alembic runs the run in
+    one transaction (nothing stays online), so a stays open (DEFERRED), not PASS."""
+    project = _project(tmp_path, MISSING)
+    env = project / "env.py"
+    env.write_text(env.read_text() + "# context.configure(transaction_per_migration=True)\n")
+    tables, _ = _online(project, make_db("silence19_comment"))
+    assert tables == set()
+    statuses = _statuses(tmp_path, project)
+    assert statuses["tables.a"] == "DEFERRED"

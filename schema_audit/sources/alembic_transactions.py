@@ -22,7 +22,6 @@ block's calls emitted), so ``ddl/transactions`` reads the transaction as Postgre
 from __future__ import annotations
 
 import ast as pyast
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,22 +30,29 @@ from schema_audit.sources.statements import Statement, split_statements
 if TYPE_CHECKING:
     from schema_audit.sources.alembic import RenderedRevision
 
-# env.py's context.configure(...) options that make the transaction one per revision
-_PER_REVISION = re.compile(
-    r"\btransaction_per_migration\s*=\s*True\b|\btransactional_ddl\s*=\s*False\b"
-)
+# env.py's context.configure(...) keywords that make the transaction one per revision
+_PER_REVISION = {"transaction_per_migration": True, "transactional_ddl": False}
 
 
 def per_revision(env: Path | None) -> bool:
     """Whether ``env`` (env.py) runs each revision in a transaction of its own (module
-    docstring); False (Alembic's default: one transaction for the whole run) when it does
-    not say so or cannot be read."""
+    docstring): a call in it passes ``transaction_per_migration=True`` or
+    ``transactional_ddl=False`` (read from its syntax tree: a commented-out option is not
+    one); False (Alembic's default: one transaction for the whole run) when it does not say
+    so or cannot be read."""
     if env is None:
         return False
     try:
-        return _PER_REVISION.search(env.read_text(encoding="utf-8", errors="replace")) is not None
-    except OSError:
+        tree = pyast.parse(env.read_text(encoding="utf-8", errors="replace"))
+    except (OSError, SyntaxError, ValueError):
         return False
+    return any(
+        isinstance(node, pyast.keyword)
+        and node.arg in _PER_REVISION
+        and isinstance(node.value, pyast.Constant)
+        and node.value.value is _PER_REVISION[node.arg]
+        for node in pyast.walk(tree)
+    )
 
 
 def autocommit_lines(tree: pyast.Module | None) -> list[tuple[int, int]]:
