@@ -7,6 +7,10 @@ from pathlib import Path
 
 from b03 import FIXTURE
 from cli_runner import run_cli
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from schema_audit.audit.waivers import _deferred_table
 
 ROOT = Path(__file__).resolve().parent.parent
 WAIVERS = """
@@ -151,3 +155,37 @@ def test_a_waivers_place_is_read_where_the_reader_kept_it(tmp_path: Path) -> Non
     assert [w.location for w in _build(plain, str(spec), "0" * 64).waivers] == wanted
     assert [w.location for w in load_spec(spec).waivers] == wanted  # the cache written
     assert [w.location for w in load_spec(spec).waivers] == wanted  # and read
+
+
+_PARTS = st.sampled_from(["public", "app", "t", "t.x", "users", "users_x", '"Odd"', "", "a.b"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    rule=st.sampled_from(["rules.SEC003.", "rules.SCH001.", "tables.", "rules."]),
+    parts=st.lists(_PARTS, max_size=4),
+    unsettled=st.sets(st.builds(".".join, st.lists(_PARTS, min_size=1, max_size=3)), max_size=6),
+)
+def test_a_rule_waivers_deferred_table_is_the_first_that_is_it_or_its_prefix(
+    rule: str, parts: list[str], unsettled: set[str]
+) -> None:
+    """``_deferred_table`` names the first DEFERRED table (in order) that is the waiver's rest
+    or a prefix of it ending at a dot, as the scan of every DEFERRED table in order did (a
+    waiver matching nothing is DEFERRED, not stale, when its rule's table is one: a rule
+    cannot have run on it)."""
+    pattern = rule + ".".join(parts)
+    if not pattern.startswith("rules.") or not unsettled:
+        want = None
+    else:
+        rest = pattern.split(".", 2)[2] if pattern.count(".") >= 2 else ""
+        rest = rest.replace('"', "")
+        want = next((t for t in sorted(unsettled) if rest == t or rest.startswith(t + ".")), None)
+    assert _deferred_table(pattern, unsettled) == want
+
+
+def test_of_nested_deferred_tables_a_rule_waiver_names_the_first() -> None:
+    unsettled = {"a.b.c", "a.b", "a", "a.bc", "z"}
+    assert _deferred_table("rules.SEC003.a.b.c.d", unsettled) == "a"
+    assert _deferred_table("rules.SEC003.a.b.c", unsettled - {"a"}) == "a.b"
+    assert _deferred_table('rules.SCH001."a".bc', unsettled - {"a"}) == "a.bc"
+    assert _deferred_table("rules.SEC003.ab", unsettled) is None

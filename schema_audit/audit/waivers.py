@@ -186,7 +186,13 @@ def _deferred_table(pattern: str, unsettled: set[str]) -> str | None:
     rest = pattern.split(".", 2)[2] if pattern.count(".") >= 2 else ""
     # init quotes a mixed-case name (`rules.SCH001.public."Polling"`); finding ids do not
     rest = rest.replace('"', "")
-    return next((t for t in sorted(unsettled) if rest == t or rest.startswith(t + ".")), None)
+    # the first in order of the DEFERRED tables that are ``rest`` or a prefix of it ending
+    # at a dot: of ``rest`` and its prefixes before each dot, the least one that is DEFERRED
+    # (a static audit DEFERs every table on its owner: init's 1,000-table spec sorted the
+    # 1,000 and tested each for each of its 100 rule waivers matching nothing, ≈ 0.02 CPU s
+    # after the judging child answered)
+    found = [rest[:i] for i, c in enumerate(rest) if c == "." and rest[:i] in unsettled]
+    return min(found + [rest] if rest in unsettled else found, default=None)
 
 
 def _unjudged(matched: list[Finding], stopped: str | None) -> str:
