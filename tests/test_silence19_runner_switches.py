@@ -1,9 +1,7 @@
 """Runners that apply a file whole, or a run whole, and files PostgreSQL cannot even read.
 
 Each compared with PostgreSQL 15 driven as the runner drives it (the runners' sources:
-supabase/cli pkg/migration/file.go ``ExecBatch``, one ``pgconn.Batch`` of the file's
-statements and its version INSERT, "implicitly transactional", and apply.go returning at
-the first error; drizzle-orm ``PgDialect.migrate``, every pending migration inside one
+drizzle-orm ``PgDialect.migrate``, every pending migration inside one
 ``session.transaction``; sqitch's pg engine, ``psql --set ON_ERROR_STOP=1 --file`` per
 change, the deploy stopping at the first change that fails). The static reading applied
 these files as ``psql -f`` runs them and went on after the refusal: the refused file's
@@ -22,10 +20,8 @@ import psycopg
 import pytest
 from history_paths import PATHS, audit_statuses, read_history
 
-from schema_audit.audit.undecided import compare_models
 from schema_audit.sources import live
 from schema_audit.sources.scratch_cluster import find_bindir
-from schema_audit.sources.statements import split_statements
 
 
 def _tables(dsn: str) -> set[str]:
@@ -37,66 +33,6 @@ def _statuses(tmp_path: Path, history: Path, names: list[str]) -> dict[str, str]
     spec.write_text("name: t\ntables:\n" + "".join(f"  {n}: {{}}\n" for n in names))
     statuses = audit_statuses(spec, history)
     return {k: v for k, v in statuses.items() if k.startswith("tables.")}
-
-
-SUPABASE = {
-    "20240101000000_a.sql": "CREATE TABLE a (id int);\n",
-    # later in the pipeline: refused, and z with it
-    "20240102000000_z.sql": "CREATE TABLE z (id int);\nCREATE INDEX CONCURRENTLY zi ON z (id);\n",
-    "20240103000000_c.sql": "CREATE TABLE c (id int);\n",
-}
-
-
-def _supabase(dsn: str, folder: Path) -> None:
-    """supabase's ExecBatch: each file's statements and a version INSERT (here a SELECT) in
-    one pipeline, one Sync; stop at the first file that fails."""
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        for file in sorted(folder.glob("*.sql")):
-            try:
-                with conn.pipeline():
-                    for stmt in split_statements(file.read_text()):
-                        conn.execute(stmt.sql, prepare=False)
-                    conn.execute("SELECT 1", prepare=False)
-            except psycopg.Error:
-                return
-
-
-@PATHS
-def test_a_refusal_in_a_supabase_file_undoes_it_and_stops(
-    make_db: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ahead: bool
-) -> None:
-    folder = tmp_path / "supabase" / "migrations"
-    folder.mkdir(parents=True)
-    for name, text in SUPABASE.items():
-        (folder / name).write_text(text)
-    dsn = make_db("silence19_supabase")
-    _supabase(dsn, folder)
-    assert _tables(dsn) == {"public.a"}
-    static = read_history(tmp_path, monkeypatch, ahead)
-    assert [str(d) for d in compare_models(live.introspect(dsn), static).differences] == []
-    statuses = _statuses(tmp_path, tmp_path, ["a", "z", "c"])
-    # z and c PASSed
-    assert statuses == {"tables.a": "PASS", "tables.z": "FAIL", "tables.c": "DEFERRED"}
-
-
-def test_a_concurrent_index_first_in_a_supabase_file_runs(
-    make_db: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """First in the pipeline, CREATE INDEX CONCURRENTLY runs (PostgreSQL 15: the pipeline's
-    transaction starts after it); the file is not refused."""
-    folder = tmp_path / "supabase" / "migrations"
-    folder.mkdir(parents=True)
-    (folder / "20240101000000_a.sql").write_text("CREATE TABLE a (id int);\n")
-    (folder / "20240102000000_i.sql").write_text(
-        "CREATE INDEX CONCURRENTLY ai ON a (id);\nCREATE TABLE w (id int);\n"
-    )
-    dsn = make_db("silence19_supabase_first")
-    _supabase(dsn, folder)
-    catalog = live.introspect(dsn)
-    assert set(catalog.tables) == {"public.a", "public.w"}
-    static = read_history(tmp_path, monkeypatch, False)
-    assert [str(d) for d in compare_models(catalog, static).differences] == []
-    assert list(static.tables["public.a"].indexes) == ["ai"]
 
 
 DRIZZLE = {

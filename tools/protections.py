@@ -4598,20 +4598,6 @@ PROTECTIONS = [
         "tests/test_fidelity19_record_columns.py",
     ),
     Protection(
-        "supabase-file-is-one-pipeline",
-        "schema_audit/sources/ddl/interpreter.py",
-        'return "pipeline"',
-        "return None",
-        "tests/test_silence19_runner_switches.py::test_a_refusal_in_a_supabase_file_undoes_it_and_stops",
-    ),
-    Protection(
-        "pipeline-first-statement-outside-a-transaction-runs",
-        "schema_audit/sources/ddl/transactions.py",
-        'or (how == "pipeline" and first is not None and outside_only(_parsed(first)))',
-        "or False",
-        "tests/test_silence19_runner_switches.py::test_a_concurrent_index_first_in_a_supabase_file_runs",
-    ),
-    Protection(
         "drizzle-file-in-one-transaction",
         "schema_audit/sources/runner_transactions.py",
         'if layout == "drizzle":',

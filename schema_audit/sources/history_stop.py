@@ -38,7 +38,6 @@ STOPPING = frozenset(
         "pop",
         "graphile-migrate",
         "postgrator",
-        "supabase",  # (pkg/migration/apply.go: ApplyMigrations returns at the first error)
         "drizzle",  # (its one transaction: the run stops, and is undone)
         "sqitch",  # (psql -v ON_ERROR_STOP=1 per change; deploy stops at a failing change)
     }

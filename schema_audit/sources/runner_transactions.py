@@ -32,8 +32,10 @@ runner's own opt-out is honoured:
   inside one ``session.transaction``, each ``--> statement-breakpoint`` part sent alone in it;
   the earlier files of the same run are undone with it, which is not followed here).
 
-supabase sends each file as one pipeline (interpreter ``_atomic``: "pipeline"). Other layouts
-(golang-migrate, Prisma, plain folders …) keep the ``psql -f`` way.
+Other layouts (golang-migrate, Prisma, plain folders, supabase …) keep the ``psql -f`` way.
+(supabase's CLI sends a file as one pipeline, one implicit transaction, and stops at the first
+that fails; not followed: its histories refer to the platform's ``auth`` schema, which the
+reading refuses, and every such file and all after it would be DEFERRED.)
 """
 
 from __future__ import annotations

@@ -64,7 +64,6 @@ WHOLE_FILE = frozenset(
         "golang-migrate",
         "postgrator",
         "drizzle",
-        "supabase",
     }
 )
 # layouts whose runner sends each file as one multi-statement query (golang-migrate; postgrator's
@@ -302,8 +301,6 @@ class DdlInterpreter:
             return None
         if includes.layout in ONE_QUERY:
             return "query"
-        if includes.layout == "supabase":  # (transactions._atomic_file)
-            return "pipeline"
         if includes.layout == "flyway":  # (its statements decide: transactions._atomic_file)
             from schema_audit.sources.runner_transactions import flyway_conf_off
 

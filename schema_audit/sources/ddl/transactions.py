@@ -199,11 +199,7 @@ def _atomic_file(
     A file with transaction control of its own (BEGIN, COMMIT, SAVEPOINT …) is returned to
     be read as before (what its COMMIT commits early is not followed here), and so is a
     one-query file of a single statement (PostgreSQL runs it outside any transaction block:
-    CREATE INDEX CONCURRENTLY runs there). ``how`` "pipeline" (supabase's ``pgconn.Batch``
-    of the file's statements and its version INSERT, one Sync: one implicit transaction) is
-    read as "query", but a first statement PostgreSQL runs only outside a transaction block
-    runs (it starts the pipeline: checked on PostgreSQL 15), so such a file is read as
-    before; a later one is refused ("cannot be executed within a pipeline")."""
+    CREATE INDEX CONCURRENTLY runs there)."""
     held: list[Statement] = []
     control = False
     for stmt in statements:
@@ -212,12 +208,10 @@ def _atomic_file(
             held.append(stmt)
         else:
             held.append(_light(stmt) if len(held) >= HOLD_PARSED else stmt)
-    first = next((s for s in held if not s.psql_meta), None)
     if (
         control
         or (how == "query" and sum(not s.psql_meta for s in held) < 2)
         or (how == "flyway" and any(flyway_outside(s.sql) for s in held if not s.plain))
-        or (how == "pipeline" and first is not None and outside_only(_parsed(first)))
     ):
         return map(_parsed, held)  # (a light one parsed again as it is read)
     yield from _committed(held, unapplied, at, None, partitioned)
