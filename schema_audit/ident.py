@@ -122,6 +122,27 @@ def split_identifier_list(text: str, *, fold: bool = True) -> list[str] | None:
             i += 1
 
 
+def setting_key(entry: str) -> str:
+    """A function's setting (proconfig's ``name=value``) as two are compared: the name
+    lower-cased; a search_path's schemas as PostgreSQL splits the list, each printed as
+    ``quote_ident`` prints it (``search_path="other, public"``, one schema, is not
+    ``search_path=other, public``: it was, its quotes stripped after a split at every
+    comma), an empty name dropped (``""`` = nothing, as an empty list), a spec's unquoted
+    name taken as written (``Other`` = ``"Other"``, as a spec's names are); any other
+    value's items unquoted and trimmed."""
+    name, _, value = entry.partition("=")
+    name = name.strip().lower()
+    items = [v.strip().strip('"') for v in value.split(",")]
+    if name == "search_path":
+        # a list PostgreSQL would refuse (``A b, public``: an earlier init's text of
+        # ``"A b", public``) is read item by item, as before
+        names = split_identifier_list(value, fold=False)
+        return (
+            f"{name}={', '.join(quote_ident(n) for n in (items if names is None else names) if n)}"
+        )
+    return f"{name}={', '.join(items)}"
+
+
 def resolve(text: str, names: Collection[str]) -> str:
     """The stored name a spec name denotes among ``names`` (the text itself when none matches).
 
@@ -161,6 +182,7 @@ __all__ = [
     "quote_ident",
     "resolve",
     "same",
+    "setting_key",
     "spec_spelling",
     "split_identifier_list",
     "unquote",

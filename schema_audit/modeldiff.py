@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 
 from schema_audit import boundtext, sqlbody, sqlnorm, sqltime
 from schema_audit.domaincheck import base_type, value_type, without_value_casts
+from schema_audit.ident import setting_key
 from schema_audit.model import (
     RUNNER,
     UNKNOWN_TYPE,
@@ -568,8 +569,8 @@ def _diff_function(key: str, a: Function, b: Function, add: _Collector) -> None:
         "SET options",
         "; ".join(f"SET {c}" for c in sorted(a.config)),
         "; ".join(f"SET {c}" for c in sorted(b.config)),
-        sorted(_setting(c) for c in a.config),
-        sorted(_setting(c) for c in b.config),
+        sorted(setting_key(c) for c in a.config),
+        sorted(setting_key(c) for c in b.config),
     )
     standard = a.language.lower() == "sql" and (
         sqlbody.is_standard(a.body) or sqlbody.is_standard(b.body)
@@ -593,11 +594,6 @@ def _diff_function(key: str, a: Function, b: Function, add: _Collector) -> None:
 
 def _strict(value: bool) -> str:
     return "STRICT" if value else "CALLED ON NULL INPUT"
-
-
-def _setting(text: str) -> str:
-    name, _, value = text.partition("=")
-    return f"{name.strip().lower()}={', '.join(v.strip().strip(chr(34)) for v in value.split(','))}"
 
 
 def _returns(text: str) -> str:

@@ -4647,6 +4647,32 @@ PROTECTIONS = [
         'tree = pyast.parse(env.read_text(encoding="utf-8", errors="replace").replace("# ", ""))',
         "tests/test_silence19_alembic_transactions.py::test_a_commented_out_option_is_not_one",
     ),
+    Protection(
+        "function-search-path-kept-as-postgresql-stores-it",
+        "schema_audit/sources/ddl/routines.py",
+        '    quoted = stmt.name == "search_path"\n',
+        "    quoted = False\n",
+        "tests/test_review21_function_search_path_items.py",
+    ),
+    Protection(
+        "function-own-search-path-split-as-postgresql-splits-it",
+        "schema_audit/sources/function_calls.py",
+        "            names = ident.split_identifier_list(value) or []\n",
+        '            names = [v.strip().strip(\'"\') for v in value.split(",")]\n',
+        "tests/test_review21_function_search_path_items.py",
+    ),
+    Protection(
+        "function-settings-compared-as-postgresql-reads-them",
+        "schema_audit/kinds/function.py",
+        "    return sorted(setting_key(entry) for entry in config)\n",
+        "    return sorted(\n"
+        '        e.partition("=")[0].strip().lower()\n'
+        '        + "="\n'
+        '        + ", ".join(v.strip().strip(\'"\') for v in e.partition("=")[2].split(","))\n'
+        "        for e in config\n"
+        "    )\n",
+        "tests/test_review21_function_search_path_items.py",
+    ),
 ]
 
 

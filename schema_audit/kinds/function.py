@@ -44,6 +44,7 @@ from schema_audit.audit.context import AuditContext
 from schema_audit.audit.deferral import Facet
 from schema_audit.audit.findings import Diff, Finding, describe_diffs, finding_for, missing
 from schema_audit.enums import PASS, Status
+from schema_audit.ident import setting_key
 from schema_audit.kinds import _acl, requirement_kind
 from schema_audit.model import Function, SchemaModel, number, qualify
 from schema_audit.spec.fragments import obj, req_schema, string, strings
@@ -304,14 +305,9 @@ def _canon(text: str) -> str:
 
 
 def _settings(config: list[str]) -> list[str]:
-    """proconfig entries compared: names lower-cased, each listed value unquoted and trimmed
-    (``search_path="$user", public`` = ``search_path=$user, public``, as PostgreSQL reads it)."""
-    out = []
-    for entry in config:
-        name, _, value = entry.partition("=")
-        values = ", ".join(v.strip().strip('"') for v in value.split(","))
-        out.append(f"{name.strip().lower()}={values}")
-    return sorted(out)
+    """proconfig entries compared (``ident.setting_key``: ``search_path="$user", public`` =
+    ``search_path=$user, public``, as PostgreSQL reads it; ``"other, public"`` is one schema)."""
+    return sorted(setting_key(entry) for entry in config)
 
 
 def _abridge(body: str) -> str:

@@ -35,6 +35,7 @@ import pglast
 from pglast import ast
 from pglast.keywords import COL_NAME_KEYWORDS, RESERVED_KEYWORDS
 
+from schema_audit import ident
 from schema_audit.exprlist import split_expressions
 from schema_audit.model import Function
 from schema_audit.pgparse import parse_sql
@@ -216,12 +217,13 @@ def candidates(interp: DdlInterpreter, call: ast.FuncCall) -> list[Function]:
 def own_search_path(function: Function) -> list[str] | None:
     """The search_path ``function``'s own ``SET search_path = x`` gives its body while it runs
     (PostgreSQL sets it at the call and puts the caller's back at the end); None when it has
-    none. ``[]`` when the value is empty: ``SET search_path = ''`` and ``FROM CURRENT`` are
-    both kept as ``search_path=`` (routines.setting_text), so the path is not known."""
+    none. ``[]`` when the value is empty: ``SET search_path = ''`` (kept as ``""``) and
+    ``FROM CURRENT`` (kept as ``search_path=``, routines.setting_text), so the path is not
+    known. The value is read as PostgreSQL reads the list (``"other, public"`` is one schema)."""
     for entry in function.config:
         name, _, value = entry.partition("=")
         if name.lower() == "search_path":
-            names = (v.strip().strip('"') for v in value.split(","))
+            names = ident.split_identifier_list(value) or []
             return [v for v in names if v and v not in ("$user", "pg_catalog")]
     return None
 

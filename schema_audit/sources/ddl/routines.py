@@ -73,9 +73,17 @@ def create_function(interp: DdlInterpreter, node: ast.CreateFunctionStmt) -> Non
 
 
 def setting_text(stmt: ast.VariableSetStmt) -> str:
-    """``name=value, …`` as the function's proconfig holds a SET clause (numbers too)."""
+    """``name=value, …`` as the function's proconfig holds a SET clause (numbers too). A
+    search_path's items are quoted as PostgreSQL 15 stores them (``search_path="other,
+    public"`` for ``= 'other, public'``: one schema, ``"$user", public``, ``""`` for ``''``):
+    written bare, one schema with a comma read as two (``function_calls.own_search_path``)."""
+    quoted = stmt.name == "search_path"
     values = ", ".join(
-        str(next((getattr(a.val, f) for f in ("sval", "ival", "fval") if hasattr(a.val, f)), ""))
+        quote_ident(a.val.sval)
+        if quoted and isinstance(a.val, ast.String)
+        else str(
+            next((getattr(a.val, f) for f in ("sval", "ival", "fval") if hasattr(a.val, f)), "")
+        )
         for a in stmt.args or ()
         if isinstance(a, ast.A_Const)
     )
