@@ -4673,6 +4673,20 @@ PROTECTIONS = [
         "    )\n",
         "tests/test_review21_function_search_path_items.py",
     ),
+    Protection(
+        "set-config-local-search-path-ends-with-its-transaction",
+        "schema_audit/sources/ddl/session.py",
+        '        if not _takes_effect(interp, as_set, "search_path"):\n',
+        "        if False:\n",
+        "tests/test_review21_set_local_forms.py",
+    ),
+    Protection(
+        "rollback-ends-the-transaction-for-set-local",
+        "schema_audit/sources/ddl/session.py",
+        "    if kind == K.TRANS_STMT_ROLLBACK:\n",
+        "    if False:\n",
+        "tests/test_review21_set_local_forms.py",
+    ),
 ]
 
 

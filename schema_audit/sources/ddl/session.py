@@ -115,6 +115,12 @@ def end_transaction(interp: DdlInterpreter, node: ast.TransactionStmt) -> None:
         interp._tx_settings = {}
         return
     settings = interp._tx_settings
+    if kind == K.TRANS_STMT_ROLLBACK:
+        # its statements were never applied (transactions.py), so nothing is restored; the
+        # transaction is over: a SET LOCAL after it is outside one again (it stayed open and
+        # the next SET LOCAL, which PostgreSQL ignores there, took effect)
+        interp._tx_settings = None
+        return
     if settings is None or kind not in (K.TRANS_STMT_COMMIT, K.TRANS_STMT_PREPARE):
         return
     if "role" in settings:
@@ -136,8 +142,15 @@ def select(interp: DdlInterpreter, node: ast.SelectStmt) -> None:
     # its case (read from the lower-cased text, ``"Other"`` was the schema ``other``)
     m = re.search(r"set_config\(\s*'search_path'\s*,\s*'([^']*)'", interp._stmt.sql, re.I)
     if m:
+        # set_config(…, true) is SET LOCAL's form: it ends with its transaction (outside a
+        # transaction block, the statement's own: it changed nothing after it), as SET LOCAL
+        local = re.match(r"\s*,\s*true\b", interp._stmt.sql[m.end() :], re.I) is not None
+        as_set = ast.VariableSetStmt(name="search_path", is_local=local)
+        if not _takes_effect(interp, as_set, "search_path"):
+            return
         values = ident.split_identifier_list(m.group(1)) or []
         interp.search_path = [v for v in values if v and v != "pg_catalog"] or ["public"]
+        _settled(interp, as_set, "search_path")
         return
     m = re.search(r"set_config\(\s*'check_function_bodies'\s*,\s*'([^']*)'\s*,\s*(\w*)", text)
     if m:
