@@ -179,3 +179,66 @@ def test_a_commented_out_option_is_not_one(make_db: Any, tmp_path: Path) -> None
     assert tables == set()
     statuses = _statuses(tmp_path, project)
     assert statuses["tables.a"] == "DEFERRED"
+
+
+def test_an_option_of_the_offline_configure_only_is_not_the_runs(
+    make_db: Any, tmp_path: Path
+) -> None:
+    """``transaction_per_migration=True`` passed only by ``run_migrations_offline``'s
+    configure (``alembic upgrade --sql``) does not change the online run: Alembic runs it in
+    one transaction, the refusal rolls a back (nothing stays), so a stays open (DEFERRED);
+    it PASSed (review21)."""
+    project = _project(tmp_path, MISSING)
+    env = project / "env.py"
+    offline = (
+        "\n\ndef run_migrations_offline():\n"
+        "    context.configure(url='postgresql://', transaction_per_migration=True)\n"
+        "    with context.begin_transaction():\n"
+        "        context.run_migrations()\n"
+    )
+    text = env.read_text().replace("\n\nrun_migrations_online()\n", offline)
+    env.write_text(text + "\n\nrun_migrations_online()\n")
+    tables, _ = _online(project, make_db("silence19_offline_option"))
+    assert tables == set()
+    statuses = _statuses(tmp_path, project)
+    assert statuses["tables.a"] == "DEFERRED"
+
+
+def test_an_online_option_holds_whatever_the_offline_configure_says(
+    make_db: Any, tmp_path: Path
+) -> None:
+    """``transaction_per_migration=True`` in the online configure, none in the offline one
+    (``alembic upgrade --sql`` only): the online run is per revision, a stays (PASS)."""
+    project = _project(tmp_path, MISSING, ", transaction_per_migration=True")
+    env = project / "env.py"
+    offline = (
+        "\n\ndef run_migrations_offline():\n"
+        "    context.configure(url='postgresql://')\n"
+        "    with context.begin_transaction():\n"
+        "        context.run_migrations()\n"
+    )
+    text = env.read_text().replace("\n\nrun_migrations_online()\n", offline)
+    env.write_text(text + "\n\nrun_migrations_online()\n")
+    tables, _ = _online(project, make_db("silence19_online_option"))
+    assert tables == {"public.a"}
+    statuses = _statuses(tmp_path, project)
+    assert statuses["tables.a"] == "PASS"
+
+
+def test_an_option_of_one_online_branch_only_is_not_the_runs(make_db: Any, tmp_path: Path) -> None:
+    """env.py configures per revision in one branch only: the reading cannot tell which
+    branch a run takes, and the other is one transaction for the run (here the one taken:
+    nothing stays), so a stays open (DEFERRED)."""
+    project = _project(tmp_path, MISSING)
+    env = project / "env.py"
+    branches = (
+        'if os.environ.get("SILENCE19_PER_REVISION"):\n'
+        "            context.configure(connection=connection, transaction_per_migration=True)\n"
+        "        else:\n"
+        "            context.configure(connection=connection)"
+    )
+    env.write_text(env.read_text().replace("context.configure(connection=connection)", branches))
+    tables, _ = _online(project, make_db("silence19_branch_option"))
+    assert tables == set()
+    statuses = _statuses(tmp_path, project)
+    assert statuses["tables.a"] == "DEFERRED"

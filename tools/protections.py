@@ -4641,11 +4641,11 @@ PROTECTIONS = [
         "tests/test_silence19_stop_evidence.py",
     ),
     Protection(
-        "alembic-env-option-read-from-code-not-comments",
+        "alembic-per-revision-only-when-every-online-configure-says-so",
         "schema_audit/sources/alembic_transactions.py",
-        'tree = pyast.parse(env.read_text(encoding="utf-8", errors="replace"))',
-        'tree = pyast.parse(env.read_text(encoding="utf-8", errors="replace").replace("# ", ""))',
-        "tests/test_silence19_alembic_transactions.py::test_a_commented_out_option_is_not_one",
+        "return bool(calls) and all(_says_per_revision(call) for call in calls)",
+        "return any(_says_per_revision(call) for call in calls)",
+        "tests/test_silence19_alembic_transactions.py::test_an_option_of_one_online_branch_only_is_not_the_runs",
     ),
     Protection(
         "function-search-path-kept-as-postgresql-stores-it",

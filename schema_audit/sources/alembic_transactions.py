@@ -36,22 +36,50 @@ _PER_REVISION = {"transaction_per_migration": True, "transactional_ddl": False}
 
 def per_revision(env: Path | None) -> bool:
     """Whether ``env`` (env.py) runs each revision in a transaction of its own (module
-    docstring): a call in it passes ``transaction_per_migration=True`` or
-    ``transactional_ddl=False`` (read from its syntax tree: a commented-out option is not
-    one); False (Alembic's default: one transaction for the whole run) when it does not say
-    so or cannot be read."""
+    docstring): every ``configure(...)`` call that may run online passes
+    ``transaction_per_migration=True`` or ``transactional_ddl=False`` (read from its syntax
+    tree: a commented-out option is not one). A call inside a function named for the offline
+    mode (the template's ``run_migrations_offline``) configures ``alembic upgrade --sql``
+    only, never the database's run: an option there alone said per revision where the online
+    run is one transaction (review21: an earlier revision PASSed that the refusal rolled back).
+    False (Alembic's default: one transaction for the whole run) when env.py does not say so
+    for every online call or cannot be read."""
     if env is None:
         return False
     try:
         tree = pyast.parse(env.read_text(encoding="utf-8", errors="replace"))
     except (OSError, SyntaxError, ValueError):
         return False
+    calls = list(_online_configure_calls(tree))
+    return bool(calls) and all(_says_per_revision(call) for call in calls)
+
+
+def _online_configure_calls(tree: pyast.AST) -> list[pyast.Call]:
+    """The ``….configure(...)`` calls of ``tree`` outside functions named for offline mode."""
+    found: list[pyast.Call] = []
+    for node in pyast.iter_child_nodes(tree):
+        if (
+            isinstance(node, pyast.FunctionDef | pyast.AsyncFunctionDef)
+            and "offline" in node.name.lower()
+        ):
+            continue  # configures ``alembic upgrade --sql`` only
+        if (
+            isinstance(node, pyast.Call)
+            and isinstance(node.func, pyast.Attribute)
+            and node.func.attr == "configure"
+        ):
+            found.append(node)
+        found.extend(_online_configure_calls(node))
+    return found
+
+
+def _says_per_revision(call: pyast.Call) -> bool:
+    """Whether ``call`` passes one of the keywords that make the transaction per revision."""
     return any(
-        isinstance(node, pyast.keyword)
-        and node.arg in _PER_REVISION
-        and isinstance(node.value, pyast.Constant)
-        and node.value.value is _PER_REVISION[node.arg]
-        for node in pyast.walk(tree)
+        keyword.arg in _PER_REVISION
+        and isinstance(keyword.value, pyast.Constant)
+        and keyword.value.value is _PER_REVISION[keyword.arg]
+        for keyword in call.keywords
     )
 
 
