@@ -176,10 +176,24 @@ def _locate(path: Path) -> _Project:
         dirs = [d if d.is_absolute() else (here / d) for d in dirs] or [script_dir / "versions"]
         return _Project(here, [d for d in dirs if d.is_dir()], script_dir, sys_paths)
     if (path / "versions").is_dir():
-        return _Project(path, [path / "versions"], path, [path, path.parent])
+        return _Project(path, [path / "versions"], path, _import_roots(path, path.parent))
     if path.is_dir() and any(path.glob("*.py")):
-        return _Project(path.parent, [path], None, [path.parent, path.parent.parent])
+        return _Project(path.parent, [path], None, _import_roots(path.parent, path.parent.parent))
     raise MigrationSourceError(f"{path}: no alembic.ini, env.py or versions/ folder here")
+
+
+def _import_roots(*folders: Path) -> list[Path]:
+    """The sys.path entries guessed for a project without alembic.ini: each folder, or, for a
+    package (an ``__init__.py`` in it), the folder above its outermost package. Python never
+    runs a package's folder as a sys.path entry; put first, its modules shadowed the standard
+    library's (pypi/warehouse's ``warehouse/logging.py``: importing alembic failed on
+    ``logging.config``, an internal error, exit 2), and ``import warehouse`` did not work."""
+    roots = []
+    for folder in folders:
+        while (folder / "__init__.py").is_file() and folder.parent != folder:
+            folder = folder.parent
+        roots.append(folder)
+    return list(dict.fromkeys(roots))
 
 
 def _versions_dirs(path: Path) -> tuple[Path, list[Path]]:
