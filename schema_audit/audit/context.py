@@ -258,19 +258,14 @@ class AuditContext:
         table the history makes in the file PostgreSQL refuses: silence19)."""
         import re
 
+        from schema_audit.audit.deferral import unapplied_evidence
+
         name = what.rsplit(" ", 1)[-1].rsplit(".", 1)[-1].strip('"')
         if not name:
             return []
         makes = re.compile(rf'(?is)^\s*create\b[^;(]*?(?<![\w$])"?{re.escape(name)}"?(?![\w$])')
         return [
-            Evidence(
-                source="migration",
-                file=u.file,
-                line=u.line,
-                revision=u.revision,
-                sql=u.sql[:2000],
-                note=f"not applied: {u.reason}",
-            )
+            unapplied_evidence(u, "not applied")
             for u in self.model.unapplied
             if u.reason.startswith("rolled back") and makes.match(u.sql)
         ][:3]

@@ -136,23 +136,26 @@ def _open_among(digested: list[_Digested], facets: list[Facet]) -> list[Unapplie
     return found
 
 
+def unapplied_evidence(stmt: UnappliedStatement, note: str) -> Evidence:
+    """``stmt`` cited as evidence: where it stands, its SQL (cut at 2,000 characters) and
+    ``note`` with its reason; one form for a deferral and for a FAIL's rolled-back maker."""
+    return Evidence(
+        source="migration",
+        file=stmt.file,
+        line=stmt.line,
+        revision=stmt.revision,
+        sql=stmt.sql[:2000],
+        note=f"{note}: {stmt.reason}",
+    )
+
+
 def defer(finding: Finding, statements: list[UnappliedStatement], what: str) -> Finding:
     """``finding`` DEFERRED because of ``statements`` (each cited as evidence with its reason)."""
     if not statements or finding.status not in ("PASS", "FAIL", "PARTIAL"):
         return finding
     was = finding.status
     return finding.with_evidence(
-        (
-            Evidence(
-                source="migration",
-                file=stmt.file,
-                line=stmt.line,
-                revision=stmt.revision,
-                sql=stmt.sql[:2000],
-                note=f"not applied statically: {stmt.reason}",
-            )
-            for stmt in statements
-        ),
+        (unapplied_evidence(stmt, "not applied statically") for stmt in statements),
         status="DEFERRED",
         message=finding.message
         + f"; DEFERRED (static reading says {was}): {len(statements)} statement(s) the static "
