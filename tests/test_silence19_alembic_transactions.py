@@ -181,6 +181,20 @@ def test_a_commented_out_option_is_not_one(make_db: Any, tmp_path: Path) -> None
     assert statuses["tables.a"] == "DEFERRED"
 
 
+def _add_offline_configure(project: Path, options: str) -> None:
+    """Give env.py the template's ``run_migrations_offline`` (``alembic upgrade --sql``),
+    configured with ``options``, before its online run."""
+    env = project / "env.py"
+    offline = (
+        "\n\ndef run_migrations_offline():\n"
+        f"    context.configure({options})\n"
+        "    with context.begin_transaction():\n"
+        "        context.run_migrations()\n"
+    )
+    text = env.read_text().replace("\n\nrun_migrations_online()\n", offline)
+    env.write_text(text + "\n\nrun_migrations_online()\n")
+
+
 def test_an_option_of_the_offline_configure_only_is_not_the_runs(
     make_db: Any, tmp_path: Path
 ) -> None:
@@ -189,15 +203,7 @@ def test_an_option_of_the_offline_configure_only_is_not_the_runs(
     one transaction, the refusal rolls a back (nothing stays), so a stays open (DEFERRED);
     it PASSed (review21)."""
     project = _project(tmp_path, MISSING)
-    env = project / "env.py"
-    offline = (
-        "\n\ndef run_migrations_offline():\n"
-        "    context.configure(url='postgresql://', transaction_per_migration=True)\n"
-        "    with context.begin_transaction():\n"
-        "        context.run_migrations()\n"
-    )
-    text = env.read_text().replace("\n\nrun_migrations_online()\n", offline)
-    env.write_text(text + "\n\nrun_migrations_online()\n")
+    _add_offline_configure(project, "url='postgresql://', transaction_per_migration=True")
     tables, _ = _online(project, make_db("silence19_offline_option"))
     assert tables == set()
     statuses = _statuses(tmp_path, project)
@@ -210,15 +216,7 @@ def test_an_online_option_holds_whatever_the_offline_configure_says(
     """``transaction_per_migration=True`` in the online configure, none in the offline one
     (``alembic upgrade --sql`` only): the online run is per revision, a stays (PASS)."""
     project = _project(tmp_path, MISSING, ", transaction_per_migration=True")
-    env = project / "env.py"
-    offline = (
-        "\n\ndef run_migrations_offline():\n"
-        "    context.configure(url='postgresql://')\n"
-        "    with context.begin_transaction():\n"
-        "        context.run_migrations()\n"
-    )
-    text = env.read_text().replace("\n\nrun_migrations_online()\n", offline)
-    env.write_text(text + "\n\nrun_migrations_online()\n")
+    _add_offline_configure(project, "url='postgresql://'")
     tables, _ = _online(project, make_db("silence19_online_option"))
     assert tables == {"public.a"}
     statuses = _statuses(tmp_path, project)
