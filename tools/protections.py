@@ -4385,6 +4385,20 @@ PROTECTIONS = [
         "tests/test_silence19_alembic_transactions.py::test_a_refusal_the_reading_knows_undoes_the_revision_and_stops",
     ),
     Protection(
+        "alembic-psycopg-begins-again-after-a-revisions-commit",
+        "schema_audit/sources/alembic_transactions.py",
+        "if begins_again and _hand_commit(stmt, block):",
+        "if False:",
+        "tests/test_alembic22_commit_driver.py::test_psycopg_begins_again_after_a_commit",
+    ),
+    Protection(
+        "alembic-unknown-driver-defers-what-a-revisions-commit-leaves-open",
+        "schema_audit/sources/alembic.py",
+        "elif gap is not None:  # what runs after its COMMIT is the driver's: not known",
+        "elif False:",
+        "tests/test_alembic22_commit_driver.py::test_an_unknown_driver_defers_what_the_commit_leaves_open",
+    ),
+    Protection(
         "alembic-one-transaction-run-undoes-earlier-revisions",
         "schema_audit/sources/alembic.py",
         "if stopped is not None and not history.per_revision:",

@@ -94,6 +94,10 @@ class AlembicHistory:
     # the lines of each revision's autocommit blocks (sources/alembic_transactions)
     per_revision: bool = False
     autocommit: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    # the DBAPI driver env.py connects with, None when not known (sources/alembic_driver),
+    # and where env.py makes its engine (env.py:line, for what an unknown one leaves open)
+    driver: str | None = None
+    driver_at: str = "env.py"
 
 
 # -- locating the project ----------------------------------------------------
@@ -861,7 +865,7 @@ def render_history(
         revisions.append(rendered)
     if progress:
         progress.done()
-    from schema_audit.sources import alembic_transactions
+    from schema_audit.sources import alembic_driver, alembic_transactions
 
     env = located.script_dir / "env.py" if located.script_dir else None
     autocommit = {
@@ -870,7 +874,14 @@ def render_history(
         if (spans := alembic_transactions.autocommit_lines(info.tree))
     }
     return AlembicHistory(
-        revisions, heads, issues, project, alembic_transactions.per_revision(env), autocommit
+        revisions,
+        heads,
+        issues,
+        project,
+        alembic_transactions.per_revision(env),
+        autocommit,
+        alembic_driver.driver(env, project / "alembic.ini"),
+        f"{_display(env, base) if env else 'env.py'}:{alembic_driver.line(env)}",
     )
 
 
@@ -911,7 +922,7 @@ def _display(file: Path, base: Path) -> str:
 def model_from_history(history: AlembicHistory, *, reporter: Reporter = SILENT) -> SchemaModel:
     # imported here: the interpreter (and pglast under it) is not needed by the SQL sources'
     # cached reads, which import this module for its issue and error classes
-    from schema_audit.sources import alembic_transactions, history_stop
+    from schema_audit.sources import alembic_driver, alembic_transactions, history_stop
     from schema_audit.sources.ddl import DdlInterpreter
     from schema_audit.sources.effects import python_effects
 
@@ -921,30 +932,50 @@ def model_from_history(history: AlembicHistory, *, reporter: Reporter = SILENT) 
     # each revision in Alembic's transaction; the run stops at the first refusal
     # (sources/alembic_transactions, history_stop)
     stopped: str | None = None
+    perhaps: str | None = None  # why the run perhaps stopped (a driver not known)
     undone = committed = skipped = 0  # revisions before ``committed``: committed for sure
+    begins_again = history.driver == alembic_driver.BEGINS_AGAIN
     for number, rev in enumerate(history.revisions):
         if progress:
             progress.update(number)
         model.revisions.append(
             Revision(rev.revision, rev.file, rev.message, rev.down_revisions, rev.has_downgrade)
         )
-        statements = alembic_transactions.statements(rev, history.autocommit.get(rev.revision, []))
-        if stopped is not None:
-            interpreter.not_run(statements, rev.file, rev.revision, stopped, "alembic")
-            skipped += 1
+        spans = history.autocommit.get(rev.revision, [])
+        statements = alembic_transactions.statements(rev, spans, begins_again)
+        commits = alembic_transactions.commit_lines(rev, spans)
+        gap = (
+            alembic_transactions.driver_gap(rev, spans)
+            if commits and history.driver not in alembic_driver.KNOWN
+            else None
+        )
+        if stopped is not None or perhaps is not None:
+            interpreter.not_run(
+                statements, rev.file, rev.revision, stopped or "", "alembic", perhaps
+            )
+            skipped += stopped is not None
+        elif gap is not None:  # what runs after its COMMIT is the driver's: not known
+            perhaps = alembic_transactions.driver_reason(rev.file, gap, history.driver_at)
+            head, tail = alembic_transactions.split_at_commit(statements, gap[0])
+            interpreter.apply_statements(head, file=rev.file, revision=rev.revision)
+            interpreter.not_run(tail, rev.file, rev.revision, "", "alembic", perhaps)
+            model.blind_spots.append(
+                alembic_transactions.driver_note(rev.file, gap, history.driver_at)
+            )
         else:
             seen = len(model.unapplied)
             interpreter.apply_statements(statements, file=rev.file, revision=rev.revision)
             stopped = history_stop.stop_at(model.unapplied, seen, "alembic")
-            spans = history.autocommit.get(rev.revision, [])
-            if stopped is not None and alembic_transactions.committed_before(spans, stopped):
-                committed = number  # (an autocommit block before the refusal committed the run)
+            if stopped is not None and alembic_transactions.committed_before(
+                spans, commits, stopped
+            ):
+                committed = number  # (an autocommit block or a COMMIT before the refusal)
             if stopped is not None and not history.per_revision:
                 earlier = history.revisions[committed:number]
                 for done in earlier:
                     interpreter.not_run(
                         alembic_transactions.statements(
-                            done, history.autocommit.get(done.revision, [])
+                            done, history.autocommit.get(done.revision, []), begins_again
                         ),
                         done.file,
                         done.revision,
@@ -952,8 +983,8 @@ def model_from_history(history: AlembicHistory, *, reporter: Reporter = SILENT) 
                         why=alembic_transactions.undone_reason(stopped),
                     )
                 undone = len(earlier)
-            elif history.autocommit.get(rev.revision):
-                committed = number + 1  # (its autocommit block committed the run so far)
+            elif spans or commits:
+                committed = number + 1  # (its autocommit block or COMMIT committed the run)
         for line, why in rev.blind_spots or ():
             model.blind_spots.append(
                 f"{rev.file}:{line}: {why} (revision {rev.revision}, not read literally)"

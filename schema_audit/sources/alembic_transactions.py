@@ -22,6 +22,8 @@ block's calls emitted), so ``ddl/transactions`` reads the transaction as Postgre
 from __future__ import annotations
 
 import ast as pyast
+import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,6 +32,7 @@ from schema_audit.sources.statements import Statement, split_statements
 if TYPE_CHECKING:
     from schema_audit.sources.alembic import RenderedRevision
 
+_COMMIT_WORD = re.compile(r"(?i)\s*(?:commit|end)\b")
 # env.py's context.configure(...) keywords that make the transaction one per revision
 _PER_REVISION = {"transaction_per_migration": True, "transactional_ddl": False}
 
@@ -44,33 +47,17 @@ def per_revision(env: Path | None) -> bool:
     run is one transaction (review21: an earlier revision PASSed that the refusal rolled back).
     False (Alembic's default: one transaction for the whole run) when env.py does not say so
     for every online call or cannot be read."""
-    if env is None:
-        return False
-    try:
-        tree = pyast.parse(env.read_text(encoding="utf-8", errors="replace"))
-    except (OSError, SyntaxError, ValueError):
-        return False
-    calls = list(_online_configure_calls(tree))
+    from schema_audit.sources.alembic_driver import env_tree, online_nodes
+
+    tree = env_tree(env)
+    calls = [
+        node
+        for node in (online_nodes(tree) if tree is not None else [])
+        if isinstance(node, pyast.Call)
+        and isinstance(node.func, pyast.Attribute)
+        and node.func.attr == "configure"
+    ]
     return bool(calls) and all(_says_per_revision(call) for call in calls)
-
-
-def _online_configure_calls(tree: pyast.AST) -> list[pyast.Call]:
-    """The ``….configure(...)`` calls of ``tree`` outside functions named for offline mode."""
-    found: list[pyast.Call] = []
-    for node in pyast.iter_child_nodes(tree):
-        if (
-            isinstance(node, pyast.FunctionDef | pyast.AsyncFunctionDef)
-            and "offline" in node.name.lower()
-        ):
-            continue  # configures ``alembic upgrade --sql`` only
-        if (
-            isinstance(node, pyast.Call)
-            and isinstance(node.func, pyast.Attribute)
-            and node.func.attr == "configure"
-        ):
-            found.append(node)
-        found.extend(_online_configure_calls(node))
-    return found
 
 
 def _says_per_revision(call: pyast.Call) -> bool:
@@ -106,24 +93,60 @@ def _control(sql: str, line: int) -> Statement:
     return stmt
 
 
-def statements(rev: RenderedRevision, spans: list[tuple[int, int]]) -> list[Statement]:
-    """The revision's statements (each rendered one cut into its own, at their lines) in the
-    transaction Alembic runs them in: BEGIN first, COMMIT last, a COMMIT before and a BEGIN
-    after the statements of an autocommit block (``spans``: :func:`autocommit_lines`)."""
+def _flat(
+    rev: RenderedRevision, spans: list[tuple[int, int]]
+) -> Iterator[tuple[Statement, bool, int]]:
+    """Each statement of the revision (each rendered one cut into its own, at their lines),
+    whether an autocommit block runs it, and the line of its call."""
+    last = next((s.line for s in rev.statements if s.line), 1)
+    for rendered in rev.statements:
+        line = rendered.line or last
+        block = rendered.line is not None and any(a <= line <= b for a, b in spans)
+        for stmt in split_statements(rendered.sql, True):
+            stmt.line += line - 1
+            yield stmt, block, line
+        last = line
+
+
+def _hand_commit(stmt: Statement, block: bool) -> bool:
+    """Whether ``stmt`` is a COMMIT (END) the revision sends itself in Alembic's transaction
+    (``op.execute("COMMIT")``); in an autocommit block one ends nothing."""
+    from pglast import ast
+    from pglast.enums import TransactionStmtKind as K
+
+    if block or not _COMMIT_WORD.match(stmt.sql):
+        return False  # (the tree only for the few that may be one)
+    node = stmt.node
+    return (
+        not block
+        and not stmt.psql_meta
+        and isinstance(node, ast.TransactionStmt)
+        and node.kind == K.TRANS_STMT_COMMIT
+        and not node.chain
+    )
+
+
+def statements(
+    rev: RenderedRevision, spans: list[tuple[int, int]], begins_again: bool = False
+) -> list[Statement]:
+    """The revision's statements in the transaction Alembic runs them in: BEGIN first,
+    COMMIT last, a COMMIT before and a BEGIN after the statements of an autocommit block
+    (``spans``: :func:`autocommit_lines`). After a COMMIT the revision sends itself, a BEGIN
+    where the driver begins a new transaction at the next statement (``begins_again``:
+    psycopg 3, sources/alembic_driver); psycopg2 sends none (what follows runs outside a
+    transaction block until Alembic's own COMMIT)."""
     out: list[Statement] = []
     first = next((s.line for s in rev.statements if s.line), 1)
     out.append(_control("BEGIN", first))
     inside = False
     last = first
-    for rendered in rev.statements:
-        line = rendered.line or last
-        block = rendered.line is not None and any(a <= line <= b for a, b in spans)
+    for stmt, block, line in _flat(rev, spans):
         if block != inside:
             out.append(_control("COMMIT" if block else "BEGIN", line))
             inside = block
-        for stmt in split_statements(rendered.sql, True):
-            stmt.line += line - 1
-            out.append(stmt)
+        out.append(stmt)
+        if begins_again and _hand_commit(stmt, block):
+            out.append(_control("BEGIN", stmt.line))
         last = line
     if inside:
         out.append(_control("BEGIN", last))
@@ -131,11 +154,58 @@ def statements(rev: RenderedRevision, spans: list[tuple[int, int]]) -> list[Stat
     return out
 
 
-def committed_before(spans: list[tuple[int, int]], where: str) -> bool:
-    """Whether an autocommit block of the refused revision (``spans``) comes before the
-    refusal at ``where`` (``file:line``): its COMMIT ended the run's transaction there."""
+def commit_lines(rev: RenderedRevision, spans: list[tuple[int, int]]) -> list[int]:
+    """The lines of the COMMITs the revision sends itself (:func:`_hand_commit`): each
+    commits the run's transaction so far, whatever the driver."""
+    return [stmt.line for stmt, block, _ in _flat(rev, spans) if _hand_commit(stmt, block)]
+
+
+def driver_gap(rev: RenderedRevision, spans: list[tuple[int, int]]) -> tuple[int, int, str] | None:
+    """(the COMMIT's line, the refused statement's line, what PostgreSQL calls it) where a
+    statement PostgreSQL refuses in a transaction block follows a COMMIT the revision sends
+    itself before the next autocommit block: psycopg2 runs it, psycopg (3) refuses it in
+    the transaction it begins (sources/alembic_driver). None where the drivers agree."""
+    from schema_audit.sources.ddl.transactions import outside_only
+
+    commit: int | None = None
+    for stmt, block, _ in _flat(rev, spans):
+        if block:
+            commit = None  # (Alembic begins its transaction again after the block)
+        elif _hand_commit(stmt, block):
+            commit = commit or stmt.line
+        elif commit is not None and (what := outside_only(stmt)) is not None:
+            return commit, stmt.line, what
+    return None
+
+
+def split_at_commit(
+    statements: list[Statement], line: int
+) -> tuple[list[Statement], list[Statement]]:
+    """:func:`statements` cut after the COMMIT the revision sends itself at ``line``."""
+    cut = next(
+        i for i, s in enumerate(statements) if i and s.line == line and _hand_commit(s, False)
+    )
+    return statements[: cut + 1], statements[cut + 1 :]
+
+
+def driver_reason(file: str, gap: tuple[int, int, str], env: str) -> str:
+    """Why the statements after the COMMIT of :func:`driver_gap` (and the later revisions)
+    are not applied, what they make DEFERRED."""
+    commit, refused, what = gap
+    return (
+        f"perhaps not run: after the COMMIT at {file}:{commit}, psycopg (3) begins a new "
+        f"transaction, where PostgreSQL refuses the {what} at {file}:{refused} and alembic "
+        f"stops; psycopg2 begins none and runs it; which driver env.py connects with is not "
+        f"known ({env})"
+    )
+
+
+def committed_before(spans: list[tuple[int, int]], commits: list[int], where: str) -> bool:
+    """Whether an autocommit block of the refused revision (``spans``), or a COMMIT it sends
+    itself (``commits``: :func:`commit_lines`), comes before the refusal at ``where``
+    (``file:line``): it ended the run's transaction there."""
     line = where.rpartition(":")[2]
-    return line.isdigit() and any(first < int(line) for first, _ in spans)
+    return line.isdigit() and any(first < int(line) for first in [*(a for a, _ in spans), *commits])
 
 
 def undone_reason(where: str) -> str:
@@ -155,4 +225,16 @@ def run_note(where: str, revisions: int) -> str:
         f"transaction undoes the {revisions} revision{plural} it ran before (env.py sets no "
         "transaction_per_migration): what they make is DEFERRED (a database upgraded past "
         "them in an earlier run has it)"
+    )
+
+
+def driver_note(file: str, gap: tuple[int, int, str], env: str) -> str:
+    """The blind spot of a run read only up to a COMMIT whose sequel is the driver's."""
+    commit, refused, what = gap
+    return (
+        f"{file}:{commit}: COMMIT sent by the revision: psycopg (3) begins a new transaction "
+        f"after it, where PostgreSQL refuses the {what} at {file}:{refused} and alembic stops; "
+        f"psycopg2 runs it outside any; env.py's driver is not known ({env}: name "
+        "postgresql+psycopg:// or postgresql+psycopg2:// there to settle it): the rest of the "
+        "revision and the later revisions are DEFERRED"
     )

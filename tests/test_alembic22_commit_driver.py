@@ -1,0 +1,102 @@
+"""``op.execute("COMMIT")`` in a revision: what runs after it depends on the DBAPI driver.
+
+A common recipe ends Alembic's transaction by hand before ``CREATE INDEX CONCURRENTLY``::
+
+    op.execute("COMMIT")
+    op.create_index("b_id", "b", ["id"], postgresql_concurrently=True)
+
+The server's transaction ends there with every driver. psycopg2 still believes it is in
+one and sends no BEGIN before the next statement, so the index runs outside any
+transaction block and is made. psycopg (3) asks libpq, finds the connection idle and
+begins a new transaction: PostgreSQL refuses the index ("CREATE INDEX CONCURRENTLY cannot
+run inside a transaction block") and Alembic stops (checked with Alembic 1.20, SQLAlchemy
+2.1, psycopg 3.3 and psycopg2 2.9 on PostgreSQL 15). The static reading ran it as psycopg2
+does: the index and every later revision PASSed whatever the driver. Which driver runs is
+env.py's URL; where the reading cannot tell (an environment variable, a bare
+``postgresql://``: SQLAlchemy 2.0 takes psycopg2, 2.1 psycopg), what the COMMIT leaves
+open is DEFERRED.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_silence19_alembic_transactions import _online as silence19_online
+from test_silence19_alembic_transactions import _project as silence19_project
+from test_silence19_alembic_transactions import _statuses as silence19_statuses
+
+from schema_audit.sources.dburl import sqlalchemy_url
+
+COMMIT_INDEX = (
+    "    op.execute('COMMIT')\n"
+    "    op.create_index('b_id', 'b', ['id'], postgresql_concurrently=True)"
+)
+
+
+def _project(tmp_path: Path, url: str, second: str = COMMIT_INDEX) -> Path:
+    """silence19's a, b with ``second`` (from line 15), c; env.py connecting to ``url``
+    (Python source: a literal, or an expression)."""
+    project = silence19_project(tmp_path, second)
+    env = project / "env.py"
+    env.write_text(env.read_text().replace('os.environ["SILENCE19_URL"]', url))
+    return project
+
+
+def _online(project: Path, dsn: str) -> set[str]:
+    """``alembic upgrade heads`` on PostgreSQL: the tables and indexes it leaves."""
+    tables, indexes = silence19_online(project, dsn)
+    return tables | indexes
+
+
+WANTED = ["tables.a", "tables.b", "tables.b.indexes.b_id", "tables.c"]
+
+
+def test_psycopg_begins_again_after_a_commit(make_db: Any, tmp_path: Path) -> None:
+    """psycopg (3) named in env.py: the index is refused in the transaction psycopg begins
+    after the COMMIT, the run stops; a and b were committed by the COMMIT."""
+    dsn = make_db("alembic22_psycopg")
+    project = _project(tmp_path, repr(sqlalchemy_url(dsn, "postgresql+psycopg")))
+    assert _online(project, dsn) == {"public.a", "public.b"}
+    statuses = silence19_statuses(tmp_path, project)
+    assert [statuses.get(k) for k in WANTED] == ["PASS", "PASS", "FAIL", "DEFERRED"]
+
+
+def test_psycopg2_runs_the_index_outside_a_transaction(make_db: Any, tmp_path: Path) -> None:
+    """psycopg2 named in env.py: it sends no BEGIN after the COMMIT, the index is made and
+    the run goes on (online where psycopg2 is installed)."""
+    dsn = make_db("alembic22_psycopg2")
+    project = _project(tmp_path, repr(sqlalchemy_url(dsn, "postgresql+psycopg2")))
+    try:
+        import psycopg2  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        assert _online(project, dsn) == {"public.a", "public.b", "b_id", "public.c"}
+    statuses = silence19_statuses(tmp_path, project)
+    assert [statuses.get(k) for k in WANTED] == ["PASS", "PASS", "PASS", "PASS"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    ['os.environ["SILENCE19_URL"]', "'postgresql://localhost/x'"],
+    ids=["environment", "bare-scheme"],
+)
+def test_an_unknown_driver_defers_what_the_commit_leaves_open(
+    make_db: Any, tmp_path: Path, url: str
+) -> None:
+    """env.py's driver not known (an environment variable: here psycopg's URL, the index
+    refused; or a bare postgresql:// whose driver is SQLAlchemy's version's default): the
+    index and the revisions after it are DEFERRED, never PASS; what the COMMIT committed
+    PASSes. The blind spot names the COMMIT's file:line and env.py's."""
+    dsn = make_db("alembic22_unknown")
+    project = _project(tmp_path, url)
+    if url.startswith("os."):
+        assert _online(project, dsn) == {"public.a", "public.b"}
+    statuses = silence19_statuses(tmp_path, project)
+    assert [statuses.get(k) for k in WANTED] == ["PASS", "PASS", "DEFERRED", "DEFERRED"]
+    from schema_audit.sources.alembic import load_alembic
+
+    spots = [s for s in load_alembic(project).blind_spots if "COMMIT" in s]
+    assert spots and "migrations/versions/bb02.py:15" in spots[0] and "env.py:7" in spots[0]
