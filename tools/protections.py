@@ -4708,6 +4708,34 @@ PROTECTIONS = [
         "    if False:\n",
         "tests/test_review21_set_local_forms.py",
     ),
+    Protection(
+        "untyped-literal-takes-the-other-operands-type",
+        "schema_audit/sources/ddl/implicit.py",
+        "node.rexpr = _typed_literal(node.rexpr, _literal_type(op, node.lexpr, left, columns))",
+        "node.rexpr = node.rexpr",
+        "tests/test_literal22_untyped_literals.py::test_untyped_literals_read_as_postgresql_stores_them",
+    ),
+    Protection(
+        "between-and-in-literals-take-the-values-type",
+        "schema_audit/sources/ddl/implicit.py",
+        "        _typed_list(node, columns)\n",
+        "        pass\n",
+        "tests/test_literal22_untyped_literals.py::test_untyped_literals_read_as_postgresql_stores_them",
+    ),
+    Protection(
+        "fast-path-leaves-untyped-literals-to-the-tree-handler",
+        "schema_audit/sources/ddl/fast.py",
+        "if untyped and any(map(takes_typed_literals, types)):",
+        "if False:",
+        "tests/test_literal22_untyped_literals.py::test_untyped_literals_read_as_postgresql_stores_them",
+    ),
+    Protection(
+        "untyped-literal-meeting-a-date-time-column-is-its-value",
+        "schema_audit/sources/ddl/implicit.py",
+        '_LITERAL_TYPES = _NUMBER_TYPES | _TIME_TYPES | {"interval"}',
+        '_LITERAL_TYPES = _NUMBER_TYPES | {"interval"}',
+        "tests/test_literal22_untyped_literals.py::test_a_timestamptz_literal_is_its_instant_or_undecided",
+    ),
 ]
 
 

@@ -62,7 +62,7 @@ from schema_audit.sources.ddl.fast_data import (
     _text,
 )
 from schema_audit.sources.ddl.function_schemas import qualified_calls
-from schema_audit.sources.ddl.implicit import INTEGER_TYPES
+from schema_audit.sources.ddl.implicit import INTEGER_TYPES, takes_typed_literals
 from schema_audit.sources.ddl.indexes import index_target, key_collation, place_index
 from schema_audit.sources.ddl.nodes import expr_label
 from schema_audit.sources.ddl.privileges import grant_on_relations
@@ -699,10 +699,12 @@ def _may_cast(facts: _Facts | None, table: Table) -> bool:
     cast, ``implicit._to_float8``, and the model is the tree handler's byte for byte)."""
     if facts is None:
         return False
-    _, numeric_literal, names = facts
+    _, numeric_literal, names, untyped = facts
     if numeric_literal or _names_citext(names, table):
         return True  # (citext: the tree handler qualifies its operators, implicit.py)
     types = {column.type for column in map(table.columns.get, names) if column}
+    if untyped and any(map(takes_typed_literals, types)):
+        return True  # `n > '5'` is stored `n > 5`: the tree handler casts the literal
     if any(type_.startswith(_FLOAT_OR_INTERVAL) for type_ in types):
         return True
     numeric = any(type_.split("(")[0] == "numeric" for type_ in types)
@@ -714,7 +716,7 @@ _FLOAT_OR_INTERVAL = ("double precision", "real", "interval")
 
 def _plain(facts: _Facts | None) -> _Facts | None:
     """``facts`` without their shape key (``_may_cast`` reads the rest): plain data to send."""
-    return None if facts is None else (None, facts[1], facts[2])
+    return None if facts is None else (None, facts[1], facts[2], facts[3])
 
 
 def _names_citext(names: Iterable[str], table: Table) -> bool:

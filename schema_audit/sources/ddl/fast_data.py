@@ -107,8 +107,9 @@ def _numeric(value: Any) -> bool:
     return False
 
 
-# (shape key, holds a numeric literal or cast, the column names it reads) of an expression
-_Facts = tuple[Hashable, bool, tuple[str, ...]]
+# (shape key, holds a numeric literal or cast, the column names it reads, an operator meets
+# an untyped string literal) of an expression
+_Facts = tuple[Hashable, bool, tuple[str, ...], bool]
 
 
 def _facts(value: Any) -> _Facts | None:
@@ -120,14 +121,36 @@ def _facts(value: Any) -> _Facts | None:
     key = frozen(value)
     found = _FACTS.get(key)
     if found is None:
-        found = (_numeric(value), tuple(_column_names(value)))
+        found = (_numeric(value), tuple(_column_names(value)), _meets_untyped(value))
         if len(_FACTS) >= _MEMO_MAX:
             _FACTS.clear()
         _FACTS[key] = found
     return key, *found
 
 
-_FACTS: dict[Hashable, tuple[bool, tuple[str, ...]]] = {}
+_FACTS: dict[Hashable, tuple[bool, tuple[str, ...], bool]] = {}
+
+
+def _meets_untyped(value: Any) -> bool:
+    """Whether an operator (a comparison, BETWEEN, IN) has an untyped string literal for an
+    operand: PostgreSQL stores it cast to the other operand's type (``n > '5'``: ``n > 5``),
+    which the tree handler adds where it knows the column's (``implicit._literal_type``)."""
+    if value.__class__ is dict:
+        expr = value.get("A_Expr")
+        if expr.__class__ is dict:
+            right = expr.get("rexpr")
+            operands = [expr.get("lexpr"), *(right if right.__class__ is list else [right])]
+            if any(_untyped_string(o) for o in operands):
+                return True
+        return any(_meets_untyped(item) for item in value.values())
+    if value.__class__ is list:
+        return any(_meets_untyped(item) for item in value)
+    return False
+
+
+def _untyped_string(value: Any) -> bool:
+    const = value.get("A_Const") if value.__class__ is dict else None
+    return const.__class__ is dict and "sval" in const
 
 
 def _column_names(value: Any) -> Iterator[str]:

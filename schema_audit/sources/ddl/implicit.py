@@ -229,11 +229,19 @@ def _promote(node: object, columns: Columns) -> str | None:
         if node.lexpr is None:  # unary minus / plus
             return right if op in ("-", "+") else None
         left = _promote(node.lexpr, columns)
+        if _string_literal(node.lexpr):  # an unknown takes the other operand's type
+            node.lexpr = _typed_literal(node.lexpr, _literal_type(op, node.rexpr, right, columns))
+            left = _promote(node.lexpr, columns)
+        elif _string_literal(node.rexpr):
+            node.rexpr = _typed_literal(node.rexpr, _literal_type(op, node.lexpr, left, columns))
+            right = _promote(node.rexpr, columns)
         cast_left, cast_right, kind = _to_float8(op, left, right)
         if cast_left or cast_right:
             node.lexpr = _as_float8(node.lexpr) if cast_left else node.lexpr
             node.rexpr = _as_float8(node.rexpr) if cast_right else node.rexpr
             return kind
+        if left == right == _INTERVAL and op in ("+", "-"):
+            return _INTERVAL
         if _FLOAT in (left, right) or _INTERVAL in (left, right):
             return None  # another meeting (interval + interval, timestamp + interval …)
         if left == _NUMERIC and right == _INT:
@@ -245,6 +253,8 @@ def _promote(node: object, columns: Columns) -> str | None:
         if _NUMERIC in (left, right):
             return _NUMERIC
         return _INT_LITERAL if left == right == _INT_LITERAL else _INT
+    if isinstance(node, ast.A_Expr) and node.kind in _LIST_KINDS:
+        _typed_list(node, columns)
     if isinstance(node, ast.ResTarget):
         node.val = _expanded(node.val, columns)
         return _promote(node.val, columns)
@@ -304,6 +314,10 @@ _BETWEEN = {
 }
 
 
+# the forms whose untyped literals take the value's type (``_typed_list``)
+_LIST_KINDS = frozenset({A_Expr_Kind.AEXPR_IN, *_BETWEEN})
+
+
 def _compare(op: str, left: Any, right: Any) -> ast.A_Expr:
     return ast.A_Expr(
         kind=A_Expr_Kind.AEXPR_OP, name=(ast.String(sval=op),), lexpr=left, rexpr=right
@@ -359,39 +373,81 @@ def promote_integer_columns(
     resolver = columns if isinstance(columns, Columns) else Columns(columns)
     expr = _expanded(expr, resolver)
     _promote(expr, resolver)
-    _typed_literals(expr, resolver)
     _citext_operators(expr, resolver)
     if typed:
         _domain_operands(expr, typed)
     return expr
 
 
-# column types an untyped literal compared with one is stored cast to (``r > '2'`` over a
-# real column: ``(r > '2'::real)``, ``d < '1 hour'`` over an interval: ``'01:00:00'::interval``)
-_LITERAL_TYPES = frozenset(
-    {"smallint", "integer", "bigint", "real", "double precision", "numeric", "interval"}
+# column types an untyped literal meeting one is stored cast to (``r > '2'`` over a real
+# column: ``(r > '2'::real)``, ``d < '1 hour'`` over an interval: ``'01:00:00'::interval``,
+# ``t > '2024-01-01 00:00+00'`` over a timestamptz: the instant, which sqltime reads)
+_NUMBER_TYPES = frozenset({"smallint", "integer", "bigint", "real", "double precision", "numeric"})
+_TIME_TYPES = frozenset(
+    {
+        "timestamp with time zone",
+        "timestamp without time zone",
+        "date",
+        "time without time zone",
+        "time with time zone",
+    }
 )
+_LITERAL_TYPES = _NUMBER_TYPES | _TIME_TYPES | {"interval"}
+# an operand's kind -> the type an untyped literal it meets takes (its own: PostgreSQL's
+# operator resolution assumes an unknown operand is of the other one's type)
+_KIND_TYPES = {
+    _INT: "integer",
+    _INT_LITERAL: "integer",
+    _NUMERIC: "numeric",
+    _FLOAT: "double precision",
+    _INTERVAL: "interval",
+}
+_TYPMOD = re.compile(r"\(\d+(?:,\d+)?\)")
 
 
-def _typed_literals(expr: Any, columns: Columns) -> None:
-    """Each untyped string literal a comparison meets with a column of ``_LITERAL_TYPES``
-    cast to the column's type, as PostgreSQL's operator resolution coerces it (an unknown
-    literal takes the other operand's type) and stores it: the canonical forms then compare
-    the value (``'1 hour'`` and ``'01:00:00'::interval``, ``'5'`` and ``5`` over an integer)."""
-    for node in outside_subqueries(expr):
-        if not isinstance(node, ast.A_Expr) or _operator(node) not in _COMPARISONS:
-            continue
-        for mine, other in (("lexpr", "rexpr"), ("rexpr", "lexpr")):
-            ref, literal = getattr(node, mine), getattr(node, other)
-            if not (
-                isinstance(ref, ast.ColumnRef)
-                and isinstance(literal, ast.A_Const)
-                and isinstance(literal.val, ast.String)
-            ):
-                continue
-            column = columns.column(ref)
-            if column is not None and column.type in _LITERAL_TYPES:
-                setattr(node, other, ast.TypeCast(arg=literal, typeName=_type_name(column.type)))
+def takes_typed_literals(column_type: str) -> bool:
+    """Whether an untyped literal meeting a column of ``column_type`` is stored cast."""
+    return _TYPMOD.sub("", column_type) in _LITERAL_TYPES
+
+
+def _literal_type(op: str, other: Any, kind: str | None, columns: Columns) -> str | None:
+    """The type an untyped string literal meeting ``other`` (of operand ``kind``) with ``op``
+    is stored cast to, where PostgreSQL has ``op`` for two operands of ``other``'s type (a
+    comparison for each of ``_LITERAL_TYPES``; ``+ - * /`` for numbers, ``%`` but for
+    floats, ``+ -`` for intervals: ``t + '1 day'`` is a timestamptz plus an interval, left
+    alone); None: not known."""
+    column = columns.column(other) if isinstance(other, ast.ColumnRef) else None
+    if column is not None:
+        if not takes_typed_literals(column.type):
+            return None
+        type_: str | None = _TYPMOD.sub("", column.type)
+    else:
+        type_ = _KIND_TYPES.get(kind or "")
+    if type_ is None or op in _COMPARISONS:
+        return type_
+    if type_ in _NUMBER_TYPES and op != "%" or type_ in INTEGER_TYPES | {"numeric"}:
+        return type_
+    return type_ if type_ == "interval" and op in ("+", "-") else None
+
+
+def _typed_literal(node: Any, type_: str | None) -> Any:
+    """``node`` cast to ``type_`` where it is an untyped string literal and ``type_`` known."""
+    if type_ is None or not _string_literal(node):
+        return node
+    return ast.TypeCast(arg=node, typeName=_type_name(type_))
+
+
+def _typed_list(node: ast.A_Expr, columns: Columns) -> None:
+    """A BETWEEN's untyped bounds (each compared with the value on its own), or an IN list
+    of untyped literals only (the common type of the value and unknowns is the value's),
+    cast to the value's type: ``n IN ('1', '2')`` is stored ``n = ANY (ARRAY[1, 2])``."""
+    items = node.rexpr
+    if not isinstance(items, tuple | list):
+        return
+    if node.kind == A_Expr_Kind.AEXPR_IN and not all(_string_literal(i) for i in items):
+        return
+    type_ = _literal_type("=", node.lexpr, _promote(node.lexpr, columns), columns)
+    node.rexpr = type(items)(_typed_literal(item, type_) for item in items)
 
 
 # the operator forms whose operands PostgreSQL coerces from a domain to its base type

@@ -1,0 +1,109 @@
+"""Untyped literals PostgreSQL 15 types by where they stand, read as it stores them.
+
+An unknown literal takes the type of the operand it meets (an operator for two of that type
+exists): ``n + 1 > '5'`` over an integer is stored ``((n + 1) > 5)``, ``n BETWEEN '1' AND
+'9'`` as ``((n >= 1) AND (n <= 9))``, ``n IN ('1', '2')`` as ``(n = ANY (ARRAY[1, 2]))``,
+``d + '1 hour' > '2 hours'`` as intervals, and a literal meeting a date/time column as that
+type's value (``dt > '2024-1-1'``: ``'2024-01-01'::date``). fidelity19 typed only a literal
+meeting a bare column with a comparison; the rest stayed bare, so such CHECKs, index
+predicates and policies differed from the catalog's (a false FAIL against a spec written
+from the database).
+
+A timestamptz literal is an instant, printed in the reading session's TimeZone: written with
+a UTC offset it is the same instant whatever the session that ran it (a history run under
+Europe/Berlin stores ``'2024-01-01 02:00:00+02'`` as UTC's ``'2024-01-01 00:00:00+00'``),
+so the two compare equal; written without one, the instant depends on that session's
+TimeZone, which no file records: undecided (DEFERRED), never equal nor a difference.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from history_paths import PATHS, psql_f, read_history, write_history
+
+from schema_audit import sqlnorm
+from schema_audit.audit.undecided import ModelComparison, compare_models
+from schema_audit.model import SchemaModel
+from schema_audit.sources import live
+
+FILES = {
+    "001_literals.sql": (
+        "CREATE TABLE k (\n"
+        "  n int, b bigint, s smallint, r real, f float8, num numeric(6,2), d interval,\n"
+        "  t timestamptz, ts timestamp, dt date, tm time,\n"
+        "  CHECK (n + 1 > '5'), CHECK (b * 2 < '10'), CHECK ('0' < s - 1),\n"
+        "  CHECK (r + 1 > '2'), CHECK (f / 2 > '0.5'), CHECK (num * 2 > '3.5'),\n"
+        "  CHECK (n % 2 = '0'), CHECK ((n + 1) * 2 > '5'), CHECK (- n < '3'),\n"
+        "  CHECK (n BETWEEN '1' AND '9'), CHECK (r BETWEEN '1' AND '2.5'),\n"
+        "  CHECK (n NOT BETWEEN '1' AND '9'), CHECK (n BETWEEN SYMMETRIC '9' AND '1'),\n"
+        "  CHECK (n IN ('1', '2')), CHECK (r IN ('1', '2')), CHECK (n NOT IN ('1', '2')),\n"
+        "  CHECK (d IN ('1 hour', '1 day')), CHECK (d + '1 hour' > '2 hours'),\n"
+        "  CHECK (dt > '2024-1-1'), CHECK (tm < '12:00'), CHECK (ts > '2024-01-01 00:00+05'),\n"
+        "  CHECK (t IN ('2024-01-01 02:00+02', '2024-06-01 00:00Z'))\n"
+        ");\n"
+        "CREATE INDEX ki ON k (n) WHERE n > '5' AND t < '2030-01-01 00:00+01';\n"
+        "CREATE INDEX kj ON k (n) WHERE n BETWEEN '1' AND '9' AND dt <> '2024-02-03';\n"
+        "ALTER TABLE k ENABLE ROW LEVEL SECURITY;\n"
+        "CREATE POLICY p ON k USING (n IN ('1', '2') AND ts < '2024-01-01 00:00');\n"
+    ),
+}
+
+
+def compared_with_catalog(
+    dsn: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ahead: bool, files: dict
+) -> tuple[SchemaModel, ModelComparison]:
+    """The catalog after ``psql -f`` of ``files``, and its comparison with the static reading."""
+    history = write_history(tmp_path, files)
+    assert psql_f(dsn, history, *files) == ""
+    catalog = live.introspect(dsn)
+    return catalog, compare_models(catalog, read_history(history, monkeypatch, ahead))
+
+
+@PATHS
+def test_untyped_literals_read_as_postgresql_stores_them(
+    make_db: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ahead: bool
+) -> None:
+    dsn = make_db("literal22_untyped")
+    _, compared = compared_with_catalog(dsn, tmp_path, monkeypatch, ahead, FILES)
+    assert [str(d) for d in compared.differences] == []
+    assert compared.undecided == []
+
+
+SESSION_FILES = {
+    "001_berlin.sql": (
+        "SET TimeZone = 'Europe/Berlin';\n"
+        "CREATE TABLE e (t timestamptz CHECK (t > '2024-01-01 02:00:00+02'));\n"
+        "CREATE INDEX ei ON e (t) WHERE t < '2030-07-01 12:00-04';\n"
+        "CREATE TABLE z (t timestamptz CHECK (t > '2024-01-01 00:00:00'));\n"
+    ),
+}
+
+
+@PATHS
+def test_a_timestamptz_literal_is_its_instant_or_undecided(
+    make_db: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ahead: bool
+) -> None:
+    """With an offset: the same instant (equal); without: the session's (undecided), where
+    PostgreSQL stored the Berlin midnight, ``'2023-12-31 23:00:00+00'`` in UTC."""
+    dsn = make_db("literal22_timestamptz")
+    catalog, compared = compared_with_catalog(dsn, tmp_path, monkeypatch, ahead, SESSION_FILES)
+    assert [str(d) for d in compared.differences] == []
+    assert [(u.difference.object, u.difference.session) for u in compared.undecided] == [
+        ("constraint z_t_check on public.z", "right")
+    ]
+    stored = catalog.tables["public.z"].checks["z_t_check"].expression
+    assert "2023-12-31 23:00:00+00" in str(stored)
+
+
+def test_different_instants_stay_different() -> None:
+    """The instant is compared, not the text: another offset is another instant."""
+    one = "(t > '2024-01-01 00:00:00+00'::timestamp with time zone)"
+    assert sqlnorm.canonical_expr(one) == sqlnorm.canonical_expr(
+        "t > '2024-01-01 01:00:00+01'::timestamptz"
+    )
+    assert sqlnorm.canonical_expr(one) != sqlnorm.canonical_expr(
+        "t > '2024-01-01 00:00:00+01'::timestamptz"
+    )
