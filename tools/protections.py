@@ -4736,6 +4736,22 @@ PROTECTIONS = [
         '_LITERAL_TYPES = _NUMBER_TYPES | {"interval"}',
         "tests/test_literal22_untyped_literals.py::test_a_timestamptz_literal_is_its_instant_or_undecided",
     ),
+    Protection(
+        "alembic-package-script-location-split-at-every-colon",
+        "schema_audit/sources/alembic.py",
+        'package, *inner = location.split(":")',
+        'package, _, _inner = location.partition(":"); inner = [_inner]',
+        "tests/test_realworld_trial22.py::"
+        "test_a_package_script_location_is_found_from_an_ini_inside_the_package",
+    ),
+    Protection(
+        "alembic-ini-inside-its-package-finds-the-package",
+        "schema_audit/sources/alembic.py",
+        "sys_paths += [root for root in _import_roots(here) if root not in sys_paths]",
+        "sys_paths += []",
+        "tests/test_realworld_trial22.py::"
+        "test_a_package_script_location_is_found_from_an_ini_inside_the_package",
+    ),
 ]
 
 

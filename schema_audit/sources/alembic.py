@@ -130,12 +130,16 @@ def _split(raw: str, separator: str) -> list[str]:
 
 
 def _package_location(location: str, sys_paths: list[Path]) -> Path | None:
-    """``script_location = package:path`` → the folder, found on the project's sys.path."""
-    package, _, inner = location.partition(":")
+    """``script_location = package:path`` → the folder, found on the project's sys.path.
+
+    Alembic resolves it with ``importlib.resources``: the first token is the package, each
+    later one a folder (``prefect:server:database:_migrations``); taken as one folder name,
+    ``server:database:_migrations`` was never found (PrefectHQ/prefect)."""
+    package, *inner = location.split(":")
     for root in sys_paths:
         candidate = root.joinpath(*package.split("."))
         if (candidate / "__init__.py").is_file() or candidate.is_dir():
-            return (candidate / inner).resolve()
+            return candidate.joinpath(*inner).resolve()
     return None
 
 
@@ -164,6 +168,10 @@ def _locate(path: Path) -> _Project:
             (here / p).resolve() if not Path(p).is_absolute() else Path(p)
             for p in _split(value("prepend_sys_path"), separator)
         ] + [here]
+        # an alembic.ini shipped inside the package it migrates (PrefectHQ/prefect's
+        # prefect/server/database/alembic.ini): the package is importable from the folder
+        # above its outermost package, as it is where the project is installed
+        sys_paths += [root for root in _import_roots(here) if root not in sys_paths]
         # Flask-Migrate's alembic.ini (CTFd, redash) has none: Flask-Migrate runs the folder it
         # stands in, as alembic_runner does (Alembic itself requires the key)
         location = value("script_location", "." if _script_folder(here) else "alembic")
