@@ -100,3 +100,39 @@ def test_an_unknown_driver_defers_what_the_commit_leaves_open(
 
     spots = [s for s in load_alembic(project).blind_spots if "COMMIT" in s]
     assert spots and "migrations/versions/bb02.py:15" in spots[0] and "env.py:7" in spots[0]
+
+
+HELPER = "\n\ndef _make_index():\n    op.create_index('b_id', 'b', ['id'], postgresql_concurrently=True)\n"
+
+
+@pytest.mark.parametrize(
+    ("second", "online", "wanted"),
+    [
+        (
+            "    with op.get_context().autocommit_block():\n        _make_index()",
+            {"public.a", "public.b", "b_id", "public.c"},
+            ["PASS", "PASS", "PASS", "PASS"],
+        ),
+        (  # the same helper called outside the block: refused there
+            "    with op.get_context().autocommit_block():\n        pass\n    _make_index()",
+            {"public.a", "public.b"},  # (the block committed them)
+            ["PASS", "PASS", "FAIL", "DEFERRED"],
+        ),
+    ],
+    ids=["called-in-the-block", "called-after-the-block"],
+)
+def test_a_helper_called_in_an_autocommit_block_runs_in_it(
+    make_db: Any, tmp_path: Path, second: str, online: set[str], wanted: list[str]
+) -> None:
+    """``with op.get_context().autocommit_block(): _make_index()``: the block is open while
+    the helper runs, so its concurrent index is made (Alembic on PostgreSQL 15); the
+    statement carried the helper's lines, outside the block's, and was read as refused in
+    the transaction (a false FAIL, and c DEFERRED). Called after the block, the same helper's
+    index is refused in the transaction Alembic begins after the block (a and b committed)."""
+    dsn = make_db("alembic22_helper")
+    project = _project(tmp_path, 'os.environ["SILENCE19_URL"]', second)
+    revision = project / "versions" / "bb02.py"
+    revision.write_text(revision.read_text() + HELPER)
+    assert _online(project, dsn) == online
+    statuses = silence19_statuses(tmp_path, project)
+    assert [statuses.get(k) for k in WANTED] == wanted

@@ -4752,6 +4752,27 @@ PROTECTIONS = [
         "tests/test_realworld_trial22.py::"
         "test_a_package_script_location_is_found_from_an_ini_inside_the_package",
     ),
+    Protection(
+        "alembic-autocommit-block-holds-what-upgrade-runs-in-it",
+        "schema_audit/sources/alembic_transactions.py",
+        "line = rendered.at or rendered.line or last",
+        "line = rendered.line or last",
+        "tests/test_alembic22_commit_driver.py::test_a_helper_called_in_an_autocommit_block_runs_in_it",
+    ),
+    Protection(
+        "alembic-autocommit-block-without-statements-commits",
+        "schema_audit/sources/alembic_transactions.py",
+        'out.extend((_control("COMMIT", empty[0][0]), _control("BEGIN", empty[0][1])))',
+        "pass",
+        "tests/test_alembic22_commit_driver.py::test_a_helper_called_in_an_autocommit_block_runs_in_it",
+    ),
+    Protection(
+        "alembic-commit-before-a-refusal-in-the-order-they-run",
+        "schema_audit/sources/alembic_transactions.py",
+        "return any(_hand_commit(s, False) for s in statements[1:i])",
+        "return False",
+        "tests/test_alembic22_commit_driver.py::test_a_helper_called_in_an_autocommit_block_runs_in_it tests/test_alembic22_commit_driver.py::test_psycopg_begins_again_after_a_commit",
+    ),
 ]
 
 

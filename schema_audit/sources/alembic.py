@@ -54,6 +54,9 @@ class RenderedStatement:
     file: str
     line: int | None
     revision: str
+    # the line upgrade() was running when the statement was emitted (a helper function's
+    # statement carries the helper's line): what an autocommit block holds follows it
+    at: int | None = None
 
 
 @dataclass(slots=True)
@@ -479,13 +482,24 @@ class _CapturingBuffer(io.StringIO):
         super().__init__()
         self.revision_file = revision_file
         self.target = str(revision_file.path.resolve())
-        self.chunks: list[tuple[str, int | None, bool]] = []  # (sql, line, literal)
+        # (sql, line, literal, the line of the outermost frame of the revision file)
+        self.chunks: list[tuple[str, int | None, bool, int | None]] = []
 
     def write(self, text: str) -> int:
         if text.strip():
             line, literal = self._source_line()
-            self.chunks.append((text, line, literal))
+            self.chunks.append((text, line, literal, self._running_line()))
         return super().write(text)
+
+    def _running_line(self) -> int | None:
+        """The line upgrade() (the revision file's outermost frame) is running: a helper
+        function called in an autocommit block emits while the block is open."""
+        frame, found = sys._getframe(1), None
+        while frame is not None:
+            if frame.f_code.co_filename == self.target:
+                found = frame.f_lineno
+            frame = frame.f_back
+        return found
 
     def _source_line(self) -> tuple[int | None, bool]:
         frame = sys._getframe(1)
@@ -531,10 +545,12 @@ def _render_cached(
         return _render(info, display, project)
     cached = render_cache.load(cache_key)
     if cached is not None:
-        return [RenderedStatement(sql, display, line, info.revision) for sql, line in cached], None
+        return [
+            RenderedStatement(sql, display, line, info.revision, at) for sql, line, at in cached
+        ], None
     statements, error = _render(info, display, project)
     if error is None:
-        render_cache.store(cache_key, [(s.sql, s.line) for s in statements])
+        render_cache.store(cache_key, [(s.sql, s.line, s.at) for s in statements])
     return statements, error
 
 
@@ -674,14 +690,16 @@ def _statements(
     from schema_audit.pgparse import one_line  # (pglast: only once a revision has rendered)
 
     statements = []
-    for text, line, literal in buffer.chunks:
+    for text, line, literal, at in buffer.chunks:
         sql = text.strip()
         if sql.endswith(";"):
             sql = sql[:-1].rstrip()
         if not literal:
             # Generated SQL (op.create_table …): one line, so provenance lines stay at the call.
             sql = one_line(sql)
-        statements.append(RenderedStatement(sql, display, line, info.revision))
+        statements.append(
+            RenderedStatement(sql, display, line, info.revision, at if at != line else None)
+        )
     _attribute_batch_lines(info, statements)
     return statements
 
@@ -974,9 +992,7 @@ def model_from_history(history: AlembicHistory, *, reporter: Reporter = SILENT) 
             seen = len(model.unapplied)
             interpreter.apply_statements(statements, file=rev.file, revision=rev.revision)
             stopped = history_stop.stop_at(model.unapplied, seen, "alembic")
-            if stopped is not None and alembic_transactions.committed_before(
-                spans, commits, stopped
-            ):
+            if stopped is not None and alembic_transactions.committed_before(statements, stopped):
                 committed = number  # (an autocommit block or a COMMIT before the refusal)
             if stopped is not None and not history.per_revision:
                 earlier = history.revisions[committed:number]

@@ -97,13 +97,16 @@ def _flat(
     rev: RenderedRevision, spans: list[tuple[int, int]]
 ) -> Iterator[tuple[Statement, bool, int]]:
     """Each statement of the revision (each rendered one cut into its own, at their lines),
-    whether an autocommit block runs it, and the line of its call."""
+    whether an autocommit block runs it, and the line upgrade() was running. The block is
+    open while upgrade() runs a line of its body: a helper function called there emits
+    inside it, at the helper's own lines (alembic22: read by those, its concurrent index
+    was refused in the transaction)."""
     last = next((s.line for s in rev.statements if s.line), 1)
     for rendered in rev.statements:
-        line = rendered.line or last
+        line = rendered.at or rendered.line or last
         block = rendered.line is not None and any(a <= line <= b for a, b in spans)
         for stmt in split_statements(rendered.sql, True):
-            stmt.line += line - 1
+            stmt.line += (rendered.line or last) - 1
             yield stmt, block, line
         last = line
 
@@ -140,7 +143,14 @@ def statements(
     out.append(_control("BEGIN", first))
     inside = False
     last = first
+    empty = sorted(spans)  # blocks not entered yet: one passed without a statement commits too
     for stmt, block, line in _flat(rev, spans):
+        while empty and empty[0][1] < line:
+            if not inside and empty[0][0] > last:
+                out.extend((_control("COMMIT", empty[0][0]), _control("BEGIN", empty[0][1])))
+            empty.pop(0)
+        if block:
+            empty = [span for span in empty if not span[0] <= line <= span[1]]
         if block != inside:
             out.append(_control("COMMIT" if block else "BEGIN", line))
             inside = block
@@ -200,12 +210,18 @@ def driver_reason(file: str, gap: tuple[int, int, str], env: str) -> str:
     )
 
 
-def committed_before(spans: list[tuple[int, int]], commits: list[int], where: str) -> bool:
-    """Whether an autocommit block of the refused revision (``spans``), or a COMMIT it sends
-    itself (``commits``: :func:`commit_lines`), comes before the refusal at ``where``
-    (``file:line``): it ended the run's transaction there."""
+def committed_before(statements: list[Statement], where: str) -> bool:
+    """Whether a COMMIT of the refused revision's :func:`statements` (an autocommit block's,
+    or one it sends itself) runs before the refusal at ``where`` (``file:line``): it ended
+    the run's transaction there. In the order they run, not by lines (a helper function's
+    statement carries the helper's)."""
     line = where.rpartition(":")[2]
-    return line.isdigit() and any(first < int(line) for first in [*(a for a, _ in spans), *commits])
+    if not line.isdigit():
+        return False
+    for i, stmt in enumerate(statements):
+        if i and stmt.line == int(line) and not _hand_commit(stmt, False):
+            return any(_hand_commit(s, False) for s in statements[1:i])
+    return False
 
 
 def undone_reason(where: str) -> str:

@@ -20,11 +20,12 @@ from schema_audit import cache
 
 # 2: % no longer doubled in op.execute() text (paramstyle named)
 # 3: batch_alter_table statements at their own lines
-FORMAT = 7  # 4: generated SQL keeps the whitespace of its literals and bodies (one_line);
+FORMAT = 8  # 4: generated SQL keeps the whitespace of its literals and bodies (one_line);
 # 5: sa.Computed() without persisted= rendered STORED, as on PostgreSQL 15 to 17
 # 6: `from alembic import context` answers get_context() as under --sql (not is_offline_mode());
 #    op.get_bind().commit() is a no-op offline
 # 7: a revision asking is_offline_mode() / as_sql is not rendered (its syntax tree is read)
+# 8: each statement also keeps the line upgrade() was running (a helper's, in an autocommit block)
 _SAFE_ROOTS = {"alembic", "sqlalchemy", "__future__"}
 
 
@@ -48,14 +49,18 @@ def key(source: bytes) -> str:
     return cache.key(f"alembic-render-{FORMAT}", source)
 
 
-def load(cache_key: str) -> list[tuple[str, int | None]] | None:
-    """The cached (sql, line) pairs, or None."""
+def load(cache_key: str) -> list[tuple[str, int | None, int | None]] | None:
+    """The cached (sql, line, line upgrade() was running) triples, or None."""
     data = cache.read("alembic", cache_key)
     try:
-        return [(str(sql), line if isinstance(line, int) else None) for sql, line in data]
+        return [(str(sql), _line(line), _line(at)) for sql, line, at in data]
     except (TypeError, ValueError):
         return None
 
 
-def store(cache_key: str, statements: list[tuple[str, int | None]]) -> None:
+def _line(value: object) -> int | None:
+    return value if isinstance(value, int) else None
+
+
+def store(cache_key: str, statements: list[tuple[str, int | None, int | None]]) -> None:
     cache.write("alembic", cache_key, statements)
