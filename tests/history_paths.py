@@ -10,14 +10,17 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from schema_audit.audit.undecided import compare_models
 from schema_audit.cli import app
 from schema_audit.model import SchemaModel
-from schema_audit.sources import parse_ahead
+from schema_audit.sources import live, parse_ahead
 from schema_audit.sources.scratch_cluster import find_bindir
 from schema_audit.sources.sqlfile import read_sql
 
@@ -69,3 +72,42 @@ def audit_statuses(spec: Path, history: Path) -> dict[str, str]:
         app, ["audit", "-f", "json", "-s", str(spec), "--sql", str(history)]
     )
     return {f["id"]: f["status"] for f in json.loads(result.stdout)["findings"]}
+
+
+@dataclass
+class Compared:
+    """One history applied both ways: ``psql -f`` of its files on a real database (their
+    stderr, and the catalog after them) and the static reading of the same files."""
+
+    history: Path
+    errors: str
+    catalog: SchemaModel
+    static: SchemaModel
+
+    def differences(self) -> list[str]:
+        """What the static model has that the catalog has not, and the other way round."""
+        return [str(d) for d in compare_models(self.catalog, self.static).differences]
+
+    def statuses(self, spec_text: str, wanted: dict[str, str]) -> dict[str, str]:
+        """The static audit's status of each finding of ``wanted`` against ``spec_text``."""
+        spec = self.history.parent / "spec.yaml"
+        spec.write_text(spec_text)
+        statuses = audit_statuses(spec, self.history)
+        return {k: statuses.get(k, "missing") for k in wanted}
+
+
+def run_and_read(
+    make_db: Callable[[str], str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    ahead: bool,
+    files: dict[str, str],
+    db_name: str,
+) -> Compared:
+    """``files`` written as a history, each run with ``psql -f`` (on after an error, as
+    psql goes by default) on a new database ``db_name``, and read statically."""
+    history = write_history(tmp_path, files)
+    dsn = make_db(db_name)
+    errors = psql_f(dsn, history, *files, stop=False)
+    catalog = live.introspect(dsn)
+    return Compared(history, errors, catalog, read_history(history, monkeypatch, ahead))

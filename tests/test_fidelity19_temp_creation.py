@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from history_paths import PATHS, audit_statuses, psql_f, read_history, write_history
+from history_paths import PATHS, psql_f, read_history, run_and_read, write_history
 
 from schema_audit.audit.undecided import compare_models
 from schema_audit.sources import live
@@ -57,21 +57,21 @@ sequences:
 def test_relations_created_in_pg_temp_are_temporary_as_in_postgresql(
     make_db: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ahead: bool
 ) -> None:
-    history = write_history(tmp_path, {"001_temp.sql": FILES["001_temp.sql"]})
-    dsn = make_db("temp_creation")
-    errors = psql_f(dsn, history, "001_temp.sql", stop=False)
-    assert "ERROR" not in errors, errors
-    catalog = live.introspect(dsn)
-    assert sorted(catalog.tables) == ["public.keep"]
-    assert sorted(catalog.sequences) == sorted(catalog.views) == []
-    static = read_history(history, monkeypatch, ahead)
-    assert sorted(static.tables) == ["public.keep"]
-    assert sorted(static.sequences) == sorted(static.views) == []
-    assert [str(d) for d in compare_models(catalog, static).differences] == []
-    assert static.unapplied == []
-    spec = tmp_path / "spec.yaml"
-    spec.write_text(SPEC)
-    statuses = audit_statuses(spec, history)
+    run = run_and_read(
+        make_db,
+        tmp_path,
+        monkeypatch,
+        ahead,
+        {"001_temp.sql": FILES["001_temp.sql"]},
+        "temp_creation",
+    )
+    assert "ERROR" not in run.errors, run.errors
+    assert sorted(run.catalog.tables) == ["public.keep"]
+    assert sorted(run.catalog.sequences) == sorted(run.catalog.views) == []
+    assert sorted(run.static.tables) == ["public.keep"]
+    assert sorted(run.static.sequences) == sorted(run.static.views) == []
+    assert run.differences() == []
+    assert run.static.unapplied == []
     wanted = {
         "tables.keep": "PASS",
         "tables.q": "FAIL",
@@ -80,7 +80,7 @@ def test_relations_created_in_pg_temp_are_temporary_as_in_postgresql(
         "sequences.s": "FAIL",
         "sequences.ts2": "FAIL",  # the reading said PASS: a persistent public.ts2
     }
-    assert {k: statuses[k] for k in wanted} == wanted
+    assert run.statuses(SPEC, wanted) == wanted
 
 
 @PATHS
@@ -116,12 +116,9 @@ REFUSED = {
 def test_temporary_relations_outside_pg_temp_are_refused_as_in_postgresql(
     make_db: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ahead: bool
 ) -> None:
-    history = write_history(tmp_path, REFUSED)
-    dsn = make_db("temp_refused")
-    errors = psql_f(dsn, history, *REFUSED, stop=False)
-    assert errors.count("ERROR") == 5, errors
-    catalog = live.introspect(dsn)
-    static = read_history(history, monkeypatch, ahead)
+    run = run_and_read(make_db, tmp_path, monkeypatch, ahead, REFUSED, "temp_refused")
+    assert run.errors.count("ERROR") == 5, run.errors
+    catalog, static = run.catalog, run.static
     assert sorted(static.tables) == sorted(catalog.tables) == ["public.keep"]
     assert sorted(static.sequences) == sorted(catalog.sequences) == []
     assert sorted(static.views) == sorted(catalog.views) == []

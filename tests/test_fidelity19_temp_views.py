@@ -15,10 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from history_paths import PATHS, audit_statuses, psql_f, read_history, write_history
-
-from schema_audit.audit.undecided import compare_models
-from schema_audit.sources import live
+from history_paths import PATHS, run_and_read
 
 FILES = {
     "001_views.sql": (
@@ -55,18 +52,13 @@ views:
 def test_a_view_over_a_temporary_table_is_temporary_as_in_postgresql(
     make_db: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ahead: bool
 ) -> None:
-    history = write_history(tmp_path, {"001_views.sql": FILES["001_views.sql"]})
-    dsn = make_db("temp_views")
-    errors = psql_f(dsn, history, "001_views.sql", stop=False)
+    files = {"001_views.sql": FILES["001_views.sql"]}
+    run = run_and_read(make_db, tmp_path, monkeypatch, ahead, files, "temp_views")
+    errors = run.errors
     assert "ERROR" not in errors and errors.count("will be a temporary view") == 5, errors
-    catalog = live.introspect(dsn)
-    static = read_history(history, monkeypatch, ahead)
-    assert sorted(static.views) == sorted(catalog.views) == ["public.kept", "public.v4"]
-    assert [str(d) for d in compare_models(catalog, static).differences] == []
-    assert static.unapplied == []
-    spec = tmp_path / "spec.yaml"
-    spec.write_text(SPEC)
-    statuses = audit_statuses(spec, history)
+    assert sorted(run.static.views) == sorted(run.catalog.views) == ["public.kept", "public.v4"]
+    assert run.differences() == []
+    assert run.static.unapplied == []
     wanted = {
         "views.v": "FAIL",  # the reading said PASS
         "views.v3": "FAIL",  # the reading said PASS
@@ -75,18 +67,16 @@ def test_a_view_over_a_temporary_table_is_temporary_as_in_postgresql(
         "views.v6": "FAIL",  # the reading said PASS
         "views.kept": "PASS",
     }
-    assert {k: statuses[k] for k in wanted} == wanted
+    assert run.statuses(SPEC, wanted) == wanted
 
 
 @PATHS
 def test_a_view_over_a_temporary_table_is_refused_where_postgresql_refuses_it(
     make_db: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ahead: bool
 ) -> None:
-    history = write_history(tmp_path, {"002_refused.sql": FILES["002_refused.sql"]})
-    dsn = make_db("temp_views_refused")
-    errors = psql_f(dsn, history, "002_refused.sql", stop=False)
+    files = {"002_refused.sql": FILES["002_refused.sql"]}
+    run = run_and_read(make_db, tmp_path, monkeypatch, ahead, files, "temp_views_refused")
+    errors = run.errors
     assert "non-temporary schema" in errors and "must not use temporary" in errors, errors
-    catalog = live.introspect(dsn)
-    static = read_history(history, monkeypatch, ahead)
-    assert sorted(static.views) == sorted(catalog.views) == []
-    assert [(u.line, u.kind) for u in static.unapplied] == [(2, "error"), (3, "error")]
+    assert sorted(run.static.views) == sorted(run.catalog.views) == []
+    assert [(u.line, u.kind) for u in run.static.unapplied] == [(2, "error"), (3, "error")]

@@ -69,7 +69,7 @@ def _expression_calls(text: str, query: bool = False) -> list[ast.FuncCall]:
         return []
 
 
-def _regclass_literal(node: object) -> str | None:
+def regclass_literal(node: object) -> str | None:
     """``'name'`` or ``'name'::regclass``: the text of a nextval argument."""
     if isinstance(node, ast.TypeCast):
         node = node.arg
@@ -91,7 +91,7 @@ def columns_calling_nextval(interp: DdlInterpreter, keys: set[str]) -> list[tupl
                 args = call.args or ()
                 if strings(call.funcname)[-1:] != ["nextval"] or len(args) != 1:
                     continue
-                literal = _regclass_literal(args[0])
+                literal = regclass_literal(args[0])
                 if literal is not None and sequence_key(interp, literal) in keys:
                     out.append((table, column))
                     break

@@ -149,6 +149,8 @@ def create_domain(interp: DdlInterpreter, node: ast.CreateDomainStmt) -> None:
     for con in node.constraints or ():
         _apply_constraint(interp, domain, con)
     interp.model.domains[key] = domain
+    if schema == "pg_temp":
+        interp._temp_types.add(names[-1])  # gone when the session ends (end_session)
 
 
 @handles(ast.AlterDomainStmt)

@@ -560,13 +560,15 @@ def drop_column_with_users(interp: DdlInterpreter, table: Table, name: str, casc
 
 
 def drop_column_and_views(interp: DdlInterpreter, table: Table, name: str) -> None:
-    """A column dropped by an extension's CASCADE, with what uses it. A view that reads the
-    table and may name the column without certainly doing so (``*`` over it) is listed as
-    not known."""
+    """A column dropped by a CASCADE (an extension's, the session's end: temp_session), with
+    what uses it. A view that reads the table and may name the column without certainly
+    doing so (``*`` over it) is listed as not known (the name as a word: ``d`` is not in
+    ``t3.id``)."""
     drop_column_with_users(interp, table, name, True)
+    word = re.compile(r"(?<![\w$])" + re.escape(name) + r"(?![\w$])")
     for vkey, view in list(interp.model.views.items()):
         if table.qualified_name in view.depends_on and (
-            name in view.definition or "*" in view.definition
+            word.search(view.definition) or "*" in view.definition
         ):
             interp._unapplied(
                 "unsupported",

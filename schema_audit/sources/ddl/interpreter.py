@@ -33,6 +33,7 @@ from schema_audit.sources.ddl.fast import apply_fast
 from schema_audit.sources.ddl.newer_syntax import refuse_newer_syntax
 from schema_audit.sources.ddl.privileges import BUILTIN_DEFAULTS
 from schema_audit.sources.ddl.registry import handler_for
+from schema_audit.sources.ddl.temp_session import drop_dependents
 from schema_audit.sources.ddl.transactions import reindexes_partitioned, transactions
 from schema_audit.sources.placeholders import placeholder_hint
 from schema_audit.sources.psqlinclude import Includes, is_include
@@ -106,6 +107,9 @@ class DdlInterpreter:
         # signatures of the session's functions in pg_temp (CREATE FUNCTION pg_temp.f()): gone
         # with the session too (openmeter's data migrations make helpers there)
         self._temp_routines: set[str] = set()
+        # names of the types made in pg_temp (an enum, a domain, a composite): gone with the
+        # session too, and with them what a permanent object holds of them (temp_session)
+        self._temp_types: set[str] = set()
         # in an explicit transaction (BEGIN … COMMIT): the role / search_path its COMMIT
         # leaves (ddl/session.py: SET LOCAL ends there); None outside one
         self._tx_settings: dict[str, object] | None = None
@@ -367,6 +371,7 @@ class DdlInterpreter:
         that search_path and the login role, whatever SET search_path / SET ROLE this one ran
         (psql -f of the next file, and --replay, do not see them)."""
         self._tx_settings = None  # (a transaction open at the end: psql rolls it back)
+        drop_dependents(self)  # (before the temporary objects: it asks what they were)
         if search_path is not None:
             self.search_path = list(search_path)
             self.current_role = None
@@ -383,6 +388,12 @@ class DdlInterpreter:
         for signature in self._temp_routines:
             self.model.functions.pop(signature, None)
         self._temp_routines.clear()
+        for name in self._temp_types:
+            key = qualify(TEMP_SCHEMA, name)
+            self.model.enums.pop(key, None)
+            self.model.domains.pop(key, None)
+            self._relations.pop(key, None)  # (a composite type: known by name only)
+        self._temp_types.clear()
 
     def _prov(self, action: str = "created") -> Provenance:
         """Where the current statement is. One object per statement and action, shared by

@@ -33,6 +33,7 @@ STATE = {
     "ledger": "kept (positions in model.unapplied)",
     "_temp": "empty between files (end_session)",
     "_temp_routines": "empty between files (end_session)",
+    "_temp_types": "empty between files (end_session)",
     "_file": "set by each file",
     "_revision": "set by each file",
     "includes": "set by the reader of each history (a history with \\i is never cached)",

@@ -148,6 +148,8 @@ def create_enum(interp: DdlInterpreter, node: ast.CreateEnumStmt) -> None:
         [interp._prov()],
         grants=interp._defaults_for("types", schema),
     )
+    if schema == "pg_temp":
+        interp._temp_types.add(names[-1])  # gone when the session ends (end_session)
 
 
 @handles(ast.CompositeTypeStmt)
@@ -160,6 +162,8 @@ def create_composite(interp: DdlInterpreter, node: ast.CompositeTypeStmt) -> Non
     rv = node.typevar
     schema = rv.schemaname or interp.search_path[0]
     interp._relations[qualify(schema, rv.relname)] = "composite"
+    if schema == "pg_temp":
+        interp._temp_types.add(rv.relname)  # gone when the session ends (end_session)
     interp._unapplied("unsupported", f"{type(node).__name__} is not interpreted")
 
 

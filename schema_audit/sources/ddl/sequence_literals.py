@@ -60,7 +60,13 @@ def sequence_key(interp: DdlInterpreter, literal: str) -> str | None:
 
 
 def _schema_on_path(interp: DdlInterpreter, name: str) -> str | None:
-    for schema in interp.search_path:
+    """The schema regclass input finds sequence ``name`` in: the session's temporary schema
+    first where the search_path does not name it (a default calling it goes with the
+    session, ``temp_session``), then the search_path's."""
+    path = interp.search_path
+    if name in interp._temp and "pg_temp" not in path:
+        path = ["pg_temp", *path]
+    for schema in path:
         if qualify(schema, name) in interp.model.sequences:
             return schema
     return None

@@ -386,7 +386,15 @@ def searched_type(interp: DdlInterpreter, type_text: str) -> str:
     TYPE visit_type AS ENUM …; … visit_type visit_type`` is ``test.visit_type``, and so is
     ``devil_int``, a domain; PostgREST's fixtures; a table's row type, MusicBrainz's
     ``RETURNS SETOF area_containment``, is ``musicbrainz.area_containment``). A built-in
-    type shadowed by such a name (pg_catalog is searched first) is not told apart."""
+    type shadowed by such a name (pg_catalog is searched first) is not told apart. A type
+    of the session's temporary schema is found first, as PostgreSQL searches pg_temp first
+    for types where the search_path does not name it (``pg_temp.mood``: the column goes
+    with the session, ``temp_session``)."""
+    if (interp._temp_types or interp._temp) and "pg_temp" not in interp.search_path:
+        name = _searched_name(type_text)
+        key = qualify("pg_temp", name) if name is not None else ""
+        if name in interp._temp_types or key in interp.model.tables or key in interp.model.views:
+            return f"pg_temp.{type_text}"
     if type_as_written(interp, type_text):
         return type_text  # (the usual path: public first, nothing to look up)
     path = interp.search_path
