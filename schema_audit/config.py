@@ -62,6 +62,9 @@ class ConfigError(SchemaAuditError):
 
 @dataclass(slots=True)
 class Config:
+    """The command-line defaults read from schema-audit.toml or pyproject.toml, and the file they
+    came from."""
+
     values: dict[str, Any] = field(default_factory=dict)
     source: str | None = None  # the file the values came from
 

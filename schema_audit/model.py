@@ -83,6 +83,8 @@ UNKNOWN_TYPE = "unknown"
 
 @dataclass(slots=True)
 class Column:
+    """A table's column as ``pg_attribute`` and ``pg_attrdef`` describe it."""
+
     name: str
     type: str
     nullable: bool = True
@@ -99,6 +101,8 @@ class Column:
 
 @dataclass(slots=True)
 class PrimaryKey:
+    """A table's primary key constraint."""
+
     name: str
     columns: list[str]
     provenance: list[Provenance] = field(default_factory=list)
@@ -107,6 +111,8 @@ class PrimaryKey:
 
 @dataclass(slots=True)
 class UniqueConstraint:
+    """A UNIQUE constraint (not a unique index: PostgreSQL keeps them apart in ``pg_constraint``)."""
+
     name: str
     columns: list[str]
     nulls_not_distinct: bool = False
@@ -118,6 +124,8 @@ class UniqueConstraint:
 
 @dataclass(slots=True)
 class CheckConstraint:
+    """A CHECK constraint (a NOT NULL is the column's ``nullable``)."""
+
     name: str
     expression: str
     columns: list[str] = field(default_factory=list)  # columns the expression mentions
@@ -129,6 +137,8 @@ class CheckConstraint:
 
 @dataclass(slots=True)
 class ForeignKey:
+    """A FOREIGN KEY constraint with its referenced table, columns and actions."""
+
     name: str
     columns: list[str]
     ref_schema: str
@@ -174,6 +184,8 @@ class IndexKey:
 
 @dataclass(slots=True)
 class Index:
+    """An index of a table or materialized view, whether or not a constraint backs it."""
+
     name: str
     keys: list[IndexKey]
     unique: bool = False
@@ -206,6 +218,8 @@ class Index:
 
 @dataclass(slots=True)
 class Policy:
+    """A row-level security policy of a table."""
+
     name: str
     command: Command = "ALL"
     permissive: bool = True
@@ -218,6 +232,8 @@ class Policy:
 
 @dataclass(slots=True)
 class Trigger:
+    """A trigger of a table or view (not an internal constraint trigger)."""
+
     name: str
     timing: Literal["BEFORE", "AFTER", "INSTEAD OF"]
     events: list[str]  # INSERT, UPDATE, DELETE, TRUNCATE (in that order)
@@ -261,6 +277,8 @@ class Trigger:
 
 @dataclass(slots=True)
 class Grant:
+    """One privilege one role holds on an object (one ACL item of ``aclexplode``)."""
+
     grantee: str  # role name, "public" for PUBLIC
     # SELECT, INSERT, …; OWNER_LACKS + privilege ("-EXECUTE"): the owner's own ACL entry lacks
     # it (the owner REVOKEd it from itself), kept by the live reader of schemas, sequences,
@@ -348,6 +366,8 @@ class DefaultPrivilege:
 
 @dataclass(slots=True)
 class Table:
+    """A table (plain, partitioned or foreign) with everything that hangs on it."""
+
     schema: str
     name: str
     kind: Literal["table", "partitioned", "foreign"] = "table"
@@ -408,6 +428,8 @@ class Table:
 
 @dataclass(slots=True)
 class ViewColumn:
+    """A column of a view or materialized view: its name and type as the view's query yields them."""
+
     name: str
     type: str
     # a materialized view's SET STATISTICS / STORAGE / COMPRESSION / (options), as Column's
@@ -429,6 +451,8 @@ def setting_pairs(settings: dict[str, int | str] | None) -> list[tuple[str, int 
 
 @dataclass(slots=True)
 class View:
+    """A view or materialized view: its definition, columns and, when materialized, indexes."""
+
     schema: str
     name: str
     materialized: bool = False
@@ -461,6 +485,8 @@ class View:
 
 @dataclass(slots=True)
 class Function:
+    """A function or procedure, identified by its schema, name and identity arguments."""
+
     schema: str
     name: str
     arguments: str = ""  # identity arguments as pg_get_function_identity_arguments prints
@@ -528,6 +554,8 @@ def number(value: float) -> int | float:
 
 @dataclass(slots=True)
 class EnumType:
+    """An enum type and its labels in sort order."""
+
     schema: str
     name: str
     labels: list[str] = field(default_factory=list)
@@ -605,6 +633,8 @@ class RangeType:
 
 @dataclass(slots=True)
 class Extension:
+    """An installed extension."""
+
     name: str
     schema: str = "public"
     version: str | None = None
@@ -622,6 +652,8 @@ def option_text(options: list[str] | tuple[str, ...] | dict[str, str]) -> str:
 
 @dataclass(slots=True)
 class Sequence:
+    """A sequence, with the column that owns it (serial and identity columns) and its options."""
+
     schema: str
     name: str
     owned_by: str | None = None  # "table.column"
@@ -641,6 +673,8 @@ class Sequence:
 
 @dataclass(slots=True)
 class Role:
+    """A role and the memberships and attributes a privilege check needs."""
+
     name: str
     login: bool = False
     superuser: bool = False
@@ -745,6 +779,8 @@ class Revision:
 
 @dataclass(slots=True)
 class SchemaModel:
+    """The whole schema one source yields; the audit judges it without knowing the source."""
+
     tables: dict[str, Table] = field(default_factory=dict)  # key: qualified name
     views: dict[str, View] = field(default_factory=dict)  # views and materialized views
     functions: dict[str, Function] = field(default_factory=dict)  # key: signature

@@ -26,6 +26,9 @@ _DEFERRALS = ("deferral",)  # memo key of the audit's audit.deferral.Deferrals
 
 @dataclass(slots=True)
 class AuditContext:
+    """What judging one spec against one model reads: the spec, the model, the requirements by id
+    and the findings made so far (strict mode reads a table's other findings)."""
+
     spec: Spec
     model: SchemaModel
     source_kind: str  # live | alembic | sql | replay

@@ -38,6 +38,9 @@ def show(value: Any) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Diff:
+    """One property of an object that differs from what the spec expects: the finding's message
+    prints it (``describe_diffs``)."""
+
     property: str
     expected: Any
     actual: Any
@@ -64,6 +67,9 @@ class Candidate:
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
+    """Where a finding's object was seen: a catalog, a migration file and line, a probe or the spec
+    itself, with the SQL when known."""
+
     source: str  # catalog | migration | probe | spec
     file: str | None = None
     line: int | None = None
@@ -237,7 +243,9 @@ def _sealer(cls: type) -> Callable[..., Any]:
         else (f.name, f.type, field(default=f.default, init=f.init))
         for f in fields(cls)
     ]
-    twin = make_dataclass(f"_Unsealed{cls.__name__}", specs, slots=True, eq=False)
+    # a docstring of its own: without one, ``dataclass`` works one out from the signature
+    doc = {"__doc__": f"{cls.__name__} with setters, for its fill."}
+    twin = make_dataclass(f"_Unsealed{cls.__name__}", specs, slots=True, eq=False, namespace=doc)
 
     def build(*values: Any) -> Any:
         obj = twin(*values)

@@ -30,6 +30,8 @@ _KEY = re.compile(
 
 @dataclass(frozen=True, slots=True)
 class WantedKey:
+    """One key of the index a spec asks for, as the judge compares it with an existing index's key."""
+
     expression: str
     is_column: bool
     descending: bool

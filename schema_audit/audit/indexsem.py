@@ -28,6 +28,8 @@ EQUALITY_METHODS = ("btree", "hash")
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
+    """Whether an index serves a lookup, and if not, why (the finding's message says it)."""
+
     serves: bool
     why_not: str = ""  # "it is partial", "org_id is not its leading column", …
 

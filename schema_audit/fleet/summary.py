@@ -29,6 +29,9 @@ class MergeInputError(SchemaAuditError):
 
 @dataclass(frozen=True, slots=True)
 class TargetRow:
+    """One audited target's line of the fleet summary: its verdict, counts and how many of its
+    findings differ from the fleet's majority."""
+
     name: str
     target: str
     verdict: str  # PASS, FAIL or ERROR (the audit could not run)
@@ -39,6 +42,9 @@ class TargetRow:
 
 @dataclass(frozen=True, slots=True)
 class DriftingFinding:
+    """A finding whose status is not the same on every target: the majority's status and each
+    target's."""
+
     id: str
     majority: str
     statuses: dict[str, str]  # target name -> status, for every audited target
@@ -46,6 +52,9 @@ class DriftingFinding:
 
 @dataclass(frozen=True, slots=True)
 class FleetSummary:
+    """The fleet audit's result: one row per target, the drifting findings and each target's JSON
+    document."""
+
     rows: tuple[TargetRow, ...]
     drifting: tuple[DriftingFinding, ...]
     documents: dict[str, dict[str, Any]] = field(default_factory=dict)

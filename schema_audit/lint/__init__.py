@@ -35,6 +35,8 @@ BY_NAME = {name: rule for rule, (name, _) in RULES.items()}
 
 @dataclass(slots=True)
 class Violation:
+    """One statement a lint rule objects to, with where it is in the history."""
+
     rule: str
     name: str
     message: str
@@ -47,6 +49,9 @@ class Violation:
 
 @dataclass(slots=True)
 class LintResult:
+    """What ``lint-migrations`` found: the violations, those a waiver allowed, and what could not
+    be read."""
+
     violations: list[Violation] = field(default_factory=list)
     allowed: list[Violation] = field(default_factory=list)
     statements: int = 0

@@ -25,6 +25,9 @@ FIRING = ("ORIGIN", "ALWAYS")  # REPLICA triggers fire only under session_replic
 
 @dataclass(frozen=True, slots=True)
 class Rejection:
+    """Why PostgreSQL refused a probe's write, and whether that is the protection the probe
+    verifies."""
+
     layer: str  # privilege | row-level security | trigger | generated column | constraint | unexplained
     protects: bool  # False: the probe's own making, or not known to be a protection
     detail: str  # one line, SQLSTATE included

@@ -30,6 +30,9 @@ _SETTING = re.compile(r"current_setting\('([^']+)'")
 
 @dataclass(slots=True)
 class ProbeContext:
+    """What a probe reads while it runs: the spec, the model, the scratch database and how to make
+    more."""
+
     spec: Spec
     model: SchemaModel
     dsn: str

@@ -166,6 +166,8 @@ class Problem:
 
 @dataclass(slots=True)
 class Group:
+    """Problems of one requirement kind or rule, printed under one heading with one fix."""
+
     key: str  # requirement kind or rule id
     title: str
     fix: str
@@ -200,6 +202,8 @@ class WaiverLine:
 
 @dataclass(slots=True)
 class Digest:
+    """An audit result arranged for the terminal and Markdown reports: groups, passes, waivers."""
+
     groups: list[Group]
     problems: list[Problem]
     passes: dict[str, int]  # category title -> PASS count
@@ -433,6 +437,8 @@ def _fold_target(
 
 @dataclass(slots=True)
 class _SpecProblem:
+    """A problem with the spec properties its requirement states (for the grouping's key)."""
+
     problem: Problem
     props: dict[str, Any]
 

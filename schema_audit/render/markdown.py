@@ -48,6 +48,8 @@ CATEGORY_VERDICT = {
 
 @dataclass(slots=True)
 class QuestionView:
+    """One spec question as the Markdown report prints it: its rollup, findings and suggested DDL."""
+
     rollup: Rollup
     findings: list[Finding]
     evidence_sources: list[str]
@@ -59,6 +61,8 @@ class QuestionView:
 
 @dataclass(slots=True)
 class CategoryView:
+    """One spec category as the Markdown report prints it: its questions and other findings."""
+
     id: str | None
     title: str
     status: str

@@ -23,6 +23,8 @@ BUCKETS = (("blocking", "Critical path"), ("high", "High priority"), ("medium", 
 
 @dataclass(slots=True)
 class Recommendation:
+    """One line of the report's recommendations, with the findings it is about."""
+
     bucket: str
     text: str
     findings: list[str] = field(default_factory=list)

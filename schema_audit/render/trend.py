@@ -21,6 +21,8 @@ from schema_audit.errors import BaselineError
 
 @dataclass(frozen=True, slots=True)
 class Trend:
+    """What changed since a previous audit (``--compare``): new, still failing and fixed findings."""
+
     previous: str  # the file compared with
     new: tuple[str, ...]  # finding ids
     still: tuple[str, ...]

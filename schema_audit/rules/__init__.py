@@ -46,6 +46,8 @@ Check = Callable[["SchemaModel", Any], Iterator[Hit]]  # (model, RuleOptions) ->
 
 @dataclass(frozen=True, slots=True)
 class Rule:
+    """A built-in rule's identity, texts and check function."""
+
     id: str
     name: str
     group: str  # security | perf | schema | privacy

@@ -50,6 +50,8 @@ LIGHT = True
 
 @dataclass(slots=True)
 class RenderedStatement:
+    """One SQL statement an Alembic revision rendered, with where it came from."""
+
     sql: str
     file: str
     line: int | None
@@ -61,6 +63,8 @@ class RenderedStatement:
 
 @dataclass(slots=True)
 class RenderedRevision:
+    """One Alembic revision: its place in the graph and the statements it rendered (or why none)."""
+
     revision: str
     file: str
     message: str
@@ -89,6 +93,8 @@ class RenderedRevision:
 
 @dataclass(slots=True)
 class AlembicHistory:
+    """A whole Alembic history as rendered: revisions in applied order, heads and problems."""
+
     revisions: list[RenderedRevision]
     heads: list[str]
     findings: list[MigrationIssue]
@@ -274,6 +280,8 @@ def _env_imports(project: _Project, issues: list[MigrationIssue]) -> None:
 
 @dataclass(slots=True)
 class _RevisionFile:
+    """A revision file as read before rendering: its identity, links and syntax tree."""
+
     path: Path
     revision: str
     down: list[str]

@@ -52,6 +52,8 @@ class _Text:
 
 @dataclass(frozen=True, slots=True)
 class _Type:
+    """A column type as an ``sa.*`` type call renders it, with the enum it needs created first."""
+
     sql: str
     enum: tuple[str, tuple[str, ...]] | None = None  # (type name, labels) to create first
     integer: str | None = None  # smallserial | serial | bigserial when an autoincrement key
@@ -59,6 +61,8 @@ class _Type:
 
 @dataclass(slots=True)
 class _Column:
+    """An ``sa.Column(...)`` call read from a revision's syntax tree."""
+
     name: str
     type: _Type | None
     type_line: int
@@ -76,6 +80,8 @@ class _Column:
 
 @dataclass(slots=True)
 class _ForeignKey:
+    """An ``sa.ForeignKey`` or ``ForeignKeyConstraint`` read from a revision's syntax tree."""
+
     columns: list[str]
     target: list[str]  # "table.column" or "schema.table.column"
     name: str | None = None
@@ -87,6 +93,8 @@ class _ForeignKey:
 
 @dataclass(slots=True)
 class _Constraint:
+    """A primary key, unique or check constraint read from a revision's syntax tree."""
+
     kind: str  # primary | unique | check
     columns: list[str]
     name: str | None = None

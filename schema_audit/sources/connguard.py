@@ -39,6 +39,8 @@ class ConnectionRefused(RuntimeError):
 
 @dataclass(frozen=True, slots=True)
 class Target:
+    """The server and database a DSN names, as compared to refuse writing to it."""
+
     host: str
     port: str
     dbname: str

@@ -24,6 +24,9 @@ class MigrationSourceError(SchemaAuditError):
 
 @dataclass(slots=True)
 class MigrationIssue:
+    """A problem of the history itself (a file not read, a statement that does not parse): the
+    audit turns it into a finding, ``inspect`` prints it."""
+
     code: str
     message: str
     revision: str | None = None

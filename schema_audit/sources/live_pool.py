@@ -62,6 +62,8 @@ class Planned:
 
 @dataclass(slots=True, eq=False)  # compared by identity (removed from the queue by it)
 class _Job:
+    """One planned catalog query and the future its result goes to."""
+
     planned: Planned
     future: Future = field(default_factory=Future)
 

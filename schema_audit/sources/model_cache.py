@@ -77,6 +77,9 @@ class Session:
 
 @dataclass(slots=True)
 class _Entry:
+    """A model cache entry as read back: the model, its provenance lists and the session to resume
+    from."""
+
     provenances: list[Provenance] = field(default_factory=list)
     model: SchemaModel = field(default_factory=SchemaModel)
     carriers: int = 0  # provenance lists made placeholders: as many must be restored

@@ -36,6 +36,8 @@ class ReplayError(SchemaAuditError):
 
 @dataclass(slots=True)
 class StepTiming:
+    """How long one replayed revision took, and its error if it failed."""
+
     revision: str
     file: str
     seconds: float

@@ -25,6 +25,8 @@ class SourceError(SchemaAuditError):
 
 @dataclass(slots=True)
 class LoadedSource:
+    """A source's model with what was read, how, and the history's problems."""
+
     model: SchemaModel
     kind: str  # live | alembic | sql | replay
     target: str  # what was read, password redacted

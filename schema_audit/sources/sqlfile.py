@@ -63,6 +63,8 @@ _SUFFIX_DOWN = re.compile(r"^V?\d+[._-].*[_-]down\.sql$", re.IGNORECASE)
 
 @dataclass(frozen=True, slots=True)
 class _Entry:
+    """A migration file found in a folder, with its naming convention and sort key."""
+
     path: Path
     convention: str
     key: tuple

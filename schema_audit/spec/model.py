@@ -20,6 +20,9 @@ BUILTIN_CATEGORIES = {"Rules": "Built-in rule pack", "Migrations": "Migration hi
 
 @dataclass(slots=True)
 class Requirement:
+    """One thing the spec requires of the schema (a table, a column, an index …), with where the
+    spec says it."""
+
     id: str
     kind: str  # table, column, primary_key, unique, check, foreign_key, index, rls, policy, …
     schema: str
@@ -47,6 +50,8 @@ class Requirement:
 
 @dataclass(slots=True)
 class Question:
+    """A question of the spec's checklist and the requirements whose patterns answer it."""
+
     id: str
     category: str | None
     title: str
@@ -59,6 +64,8 @@ class Question:
 
 @dataclass(slots=True)
 class ExitGate:
+    """An exit criterion of the spec and the requirements it needs to pass."""
+
     criterion: str
     patterns: list[str]
     location: str
@@ -67,6 +74,8 @@ class ExitGate:
 
 @dataclass(slots=True)
 class Waiver:
+    """A spec waiver: a pattern of findings accepted, why, by whom and until when."""
+
     pattern: str
     reason: str
     # where it is in the spec, as :attr:`Requirement.at` (see :attr:`location`)
@@ -100,12 +109,16 @@ class Selector:
 
 @dataclass(slots=True)
 class Category:
+    """A category findings are grouped under in the reports."""
+
     id: str
     title: str
 
 
 @dataclass(slots=True)
 class Spec:
+    """A loaded spec: its metadata, requirements, waivers and checklist."""
+
     name: str
     path: str
     sha256: str

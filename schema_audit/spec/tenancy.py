@@ -26,6 +26,8 @@ MIN_SHARE = 0.2
 
 @dataclass(frozen=True, slots=True)
 class TenantPattern:
+    """A column most tables carry, guessed as the tenant key, with the tables that carry it."""
+
     column: str
     tables: tuple[Table, ...]  # tables carrying the column (not the one it references)
     total: int  # tables considered

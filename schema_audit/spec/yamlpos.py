@@ -23,6 +23,8 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 @dataclass(frozen=True, slots=True)
 class Mark:
+    """A position in a spec file (1-based line and column, and the file when it is another one)."""
+
     line: int  # 1-based
     column: int  # 1-based
     file: str | None = None  # set when the value came from another file (extends:)

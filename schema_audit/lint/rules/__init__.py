@@ -127,6 +127,8 @@ Check = Callable[[ast.Node, LintContext], Iterator[Flag]]
 
 @dataclass(frozen=True, slots=True)
 class LintRule:
+    """A lint rule's identity and texts (the listing, the JSON output's description, the hint)."""
+
     id: str
     name: str
     group: str  # destructive | online

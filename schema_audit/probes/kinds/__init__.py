@@ -29,6 +29,8 @@ Run = Callable[["ProbeContext", "Requirement"], "Finding"]
 
 @dataclass(frozen=True, slots=True)
 class ProbeKind:
+    """A probe kind's identity and texts (the listing, its findings' hint and severity)."""
+
     id: str  # the spec's `kind:`
     name: str
     protects: str  # the protection it verifies, one line
