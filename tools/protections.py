@@ -4864,6 +4864,31 @@ PROTECTIONS = [
         "        pass\n",
         "tests/test_pass22_temp_dependents.py",
     ),
+    Protection(
+        "alembic-version-location-read-at-its-top-level-only",
+        "schema_audit/sources/alembic.py",
+        'return sorted(directory.glob("*.py"))',
+        'return sorted(p for p in directory.rglob("*.py") if "__pycache__" not in p.parts)',
+        "tests/test_realworld_trial22.py::"
+        "test_a_subfolder_of_versions_is_not_read_unless_alembic_recurses",
+    ),
+    Protection(
+        "alembic-recursive-version-locations-honoured",
+        "schema_audit/sources/alembic.py",
+        'recursive = value("recursive_version_locations") == "true"',
+        "recursive = False",
+        "tests/test_realworld_trial22.py::test_recursive_version_locations_reads_the_subfolders",
+    ),
+    Protection(
+        "alembic-unread-version-subfolder-named",
+        "schema_audit/sources/alembic.py",
+        "    if unread:\n        names = ",
+        "    if False:\n        names = ",
+        "tests/test_realworld_trial22.py::"
+        "test_a_subfolder_of_versions_is_not_read_unless_alembic_recurses "
+        "tests/test_realworld_trial22.py::"
+        "test_a_versions_folder_holding_only_dialect_subfolders_names_them",
+    ),
 ]
 
 

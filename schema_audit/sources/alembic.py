@@ -120,6 +120,9 @@ class _Project:
     dirs: list[Path]  # version locations, in the order Alembic searches them
     script_dir: Path | None = None  # where env.py is
     sys_paths: list[Path] = field(default_factory=list)  # prepend_sys_path, then here
+    # Alembic reads a version location's subfolders only when the ini says so
+    # (``recursive_version_locations = true``; ``Script._list_py_dir``)
+    recursive: bool = False
 
 
 def _split(raw: str, separator: str) -> list[str]:
@@ -195,7 +198,8 @@ def _locate(path: Path) -> _Project:
             script_dir = (here / location).resolve()
         dirs = [Path(p) for p in _split(value("version_locations"), separator)]
         dirs = [d if d.is_absolute() else (here / d) for d in dirs] or [script_dir / "versions"]
-        return _Project(here, [d for d in dirs if d.is_dir()], script_dir, sys_paths)
+        recursive = value("recursive_version_locations") == "true"  # Alembic's own test
+        return _Project(here, [d for d in dirs if d.is_dir()], script_dir, sys_paths, recursive)
     if (path / "versions").is_dir():
         return _Project(path, [path / "versions"], path, _import_roots(path, path.parent))
     if path.is_dir() and any(path.glob("*.py")):
@@ -757,6 +761,38 @@ def _describe_error(exc: BaseException, path: Path, display: str) -> str:
     return f"{where}: {type(exc).__name__}: {message}".rstrip(": ")
 
 
+def _revision_files(
+    directory: Path, recursive: bool, base: Path, issues: list[MigrationIssue]
+) -> list[Path]:
+    """The ``*.py`` files Alembic lists in a version location: its top level only, unless
+    ``recursive_version_locations = true``. A subfolder holding ``*.py`` that Alembic does not
+    read is named (PrefectHQ/prefect keeps ``versions/postgresql`` and ``versions/sqlite``, the
+    same revision ids in both, and env.py picks one at run time): reading every file below
+    applied revisions Alembic never runs."""
+    if recursive:
+        return sorted(p for p in directory.rglob("*.py") if "__pycache__" not in p.parts)
+    unread = sorted(
+        sub
+        for sub in directory.iterdir()
+        if sub.is_dir() and sub.name != "__pycache__" and any(sub.rglob("*.py"))
+    )
+    if unread:
+        names = ", ".join(_display(sub, base) + "/" for sub in unread)
+        issues.append(
+            MigrationIssue(
+                "not-read",
+                f"{names}: not read, as Alembic reads only the top level of a version location "
+                "unless recursive_version_locations = true (if env.py picks one of them at run "
+                "time, pass that folder to --migrations)",
+                None,
+                _display(directory, base),
+                None,
+                "warning",
+            )
+        )
+    return sorted(directory.glob("*.py"))
+
+
 def render_history(
     path: Path, *, execute: bool = True, reporter: Reporter = SILENT
 ) -> AlembicHistory:
@@ -776,7 +812,7 @@ def render_history(
     issues: list[MigrationIssue] = []
     displays: dict[str, str] = {}
     for directory in dirs:
-        for file in sorted(directory.rglob("*.py")):
+        for file in _revision_files(directory, located.recursive, base, issues):
             if "__pycache__" in file.parts:
                 continue
             display = _display(file, base)
@@ -800,8 +836,11 @@ def render_history(
                 continue
             files[info.revision] = info
             displays[info.revision] = display
-    if not files and not issues:
-        raise MigrationSourceError(f"{path}: no Alembic revision files found")
+    if not files and all(issue.code == "not-read" for issue in issues):
+        unread = [issue.message for issue in issues if issue.code == "not-read"]
+        raise MigrationSourceError(
+            f"{path}: no Alembic revision files found" + (f"; {unread[0]}" if unread else "")
+        )
     order, heads = _order(files, issues)
     for issue in issues:
         if issue.revision and not issue.file and issue.revision in displays:
