@@ -19,10 +19,12 @@ open is DEFERRED.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_runner import run_cli
 from test_silence19_alembic_transactions import _online as silence19_online
 from test_silence19_alembic_transactions import _project as silence19_project
 from test_silence19_alembic_transactions import _statuses as silence19_statuses
@@ -136,3 +138,55 @@ def test_a_helper_called_in_an_autocommit_block_runs_in_it(
     assert _online(project, dsn) == online
     statuses = silence19_statuses(tmp_path, project)
     assert [statuses.get(k) for k in WANTED] == wanted
+
+
+@pytest.mark.parametrize(
+    "then",
+    [
+        "    op.execute('CREATE TABLE b2 (id int)')\n    op.execute('INSERT INTO missing VALUES (1)')",
+        "    op.create_index('b_id', 'b', ['id'], postgresql_concurrently=True)",
+    ],
+    ids=["missing-table", "concurrent-index"],
+)
+def test_a_connection_commit_commits_the_run_so_far(
+    make_db: Any, tmp_path: Path, then: str
+) -> None:
+    """``op.get_bind().commit()`` (a no-op while rendering offline) commits Alembic's
+    transaction online, with psycopg and psycopg2 alike (SQLAlchemy begins a new one at the
+    next statement): a later refusal leaves a and b, which were read as perhaps rolled back
+    (DEFERRED); a concurrent index after it is refused whatever the driver."""
+    dsn = make_db("alembic22_bind_commit")
+    project = _project(
+        tmp_path, 'os.environ["SILENCE19_URL"]', "    op.get_bind().commit()\n" + then
+    )
+    assert _online(project, dsn) == {"public.a", "public.b"}
+    statuses = silence19_statuses(tmp_path, project)
+    assert [statuses.get(k) for k in WANTED] == ["PASS", "PASS", "FAIL", "DEFERRED"]
+
+
+def test_what_runs_after_an_autocommit_block_is_undone_by_a_later_refusal(
+    make_db: Any, tmp_path: Path
+) -> None:
+    """After an autocommit block Alembic begins the run's transaction again: b2, made after
+    the block, is rolled back by c's refused INSERT (one transaction for the run), while a,
+    b and the index stay. b2 PASSed (kept for sure: the block was taken to commit its whole
+    revision)."""
+    dsn = make_db("alembic22_after_block")
+    block = (
+        "    with op.get_context().autocommit_block():\n"
+        "        op.create_index('b_id', 'b', ['id'], postgresql_concurrently=True)\n"
+        "    op.execute('CREATE TABLE b2 (id int)')"
+    )
+    project = _project(tmp_path, 'os.environ["SILENCE19_URL"]', block)
+    third = project / "versions" / "cc03.py"
+    third.write_text(third.read_text() + "    op.execute('INSERT INTO missing VALUES (1)')\n")
+    assert _online(project, dsn) == {"public.a", "public.b", "b_id"}
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        "name: t\ntables:\n  a: {}\n  b:\n    indexes: [{name: b_id, columns: [id]}]\n"
+        "  b2: {}\n  c: {}\n"
+    )
+    proc = run_cli("audit", "-f", "json", "-s", spec, "-m", project)
+    statuses = {f["id"]: f["status"] for f in json.loads(proc.stdout)["findings"]}
+    wanted = [*WANTED[:3], "tables.b2", "tables.c"]
+    assert [statuses.get(k) for k in wanted] == ["PASS", "PASS", "PASS", "DEFERRED", "DEFERRED"]

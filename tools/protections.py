@@ -2421,7 +2421,7 @@ PROTECTIONS = [
     Protection(
         "alembic-offline-commit-is-a-no-op",
         "schema_audit/sources/alembic.py",
-        "        _committing_mock_connection(context.connection)\n",
+        "        _committing_mock_connection(context.connection, buffer)\n",
         "",
         "tests/test_realworld_trial18.py -k commit",
     ),
@@ -4888,6 +4888,20 @@ PROTECTIONS = [
         "test_a_subfolder_of_versions_is_not_read_unless_alembic_recurses "
         "tests/test_realworld_trial22.py::"
         "test_a_versions_folder_holding_only_dialect_subfolders_names_them",
+    ),
+    Protection(
+        "alembic-connection-commit-commits-the-run-so-far",
+        "schema_audit/sources/alembic.py",
+        'buffer.write("COMMIT;\\n\\n")',
+        "pass",
+        "tests/test_alembic22_commit_driver.py::test_a_connection_commit_commits_the_run_so_far",
+    ),
+    Protection(
+        "alembic-what-runs-after-a-block-is-in-the-runs-transaction",
+        "schema_audit/sources/alembic.py",
+        "committed, tail = number, True",
+        "committed, tail = number + 1, False",
+        "tests/test_alembic22_commit_driver.py::test_what_runs_after_an_autocommit_block_is_undone_by_a_later_refusal",
     ),
 ]
 

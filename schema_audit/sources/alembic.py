@@ -603,7 +603,7 @@ def _render(
             },
         )
         _stored_generated_columns(context.dialect)
-        _committing_mock_connection(context.connection)
+        _committing_mock_connection(context.connection, buffer)
         environment._migration_context = context
         with environment, Operations.context(context), warnings.catch_warnings():
             warnings.filterwarnings("ignore", "Computed column .* as 'STORED'")
@@ -647,22 +647,26 @@ def _asks_offline(info: _RevisionFile) -> int | None:
     return min(lines) if lines else None
 
 
-def _committing_mock_connection(connection: Any) -> None:
-    """Let ``op.get_bind().commit()`` pass while rendering offline, as a no-op.
+def _committing_mock_connection(connection: Any, buffer: _CapturingBuffer) -> None:
+    """Let ``op.get_bind().commit()`` pass while rendering offline, written as the COMMIT
+    it sends online and the BEGIN SQLAlchemy sends before the next statement (any driver).
 
     Warehouse's revisions commit Alembic's transaction before ``autocommit_block()`` so that
     ``CREATE INDEX CONCURRENTLY`` runs outside one; offline, ``op.get_bind()`` is SQLAlchemy's
     MockConnection, which has no ``commit`` (AttributeError: the revision was read from its
     syntax tree, its index missing, exit 2). Ending a transaction changes no schema object
     (the transaction the reading puts each revision in, sources/alembic_transactions, is
-    ended before the autocommit block such a commit precedes). ``rollback()`` stays missing: online it would undo
-    what the revision did before it."""
+    ended before the autocommit block such a commit precedes). Online it commits Alembic's
+    transaction so far (PostgreSQL 15, psycopg and psycopg2): read as a no-op, a later
+    refusal undid the run's earlier revisions too (alembic22: DEFERRED where they stay).
+    ``rollback()`` stays missing: online it would undo what the revision did before it."""
     if connection is not None and not hasattr(connection, "commit"):
-        connection.commit = _no_commit
 
+        def commit() -> None:
+            buffer.write("COMMIT;\n\n")
+            buffer.write("BEGIN;\n\n")
 
-def _no_commit() -> None:
-    """The offline stand-in of ``Connection.commit()``."""
+        connection.commit = commit
 
 
 @functools.lru_cache(maxsize=8)
@@ -1007,6 +1011,7 @@ def model_from_history(history: AlembicHistory, *, reporter: Reporter = SILENT) 
     stopped: str | None = None
     perhaps: str | None = None  # why the run perhaps stopped (a driver not known)
     undone = committed = skipped = 0  # revisions before ``committed``: committed for sure
+    tail = False  # the revision at ``committed`` committed up to its last block or COMMIT only
     begins_again = history.driver == alembic_driver.BEGINS_AGAIN
     for number, rev in enumerate(history.revisions):
         if progress:
@@ -1040,22 +1045,25 @@ def model_from_history(history: AlembicHistory, *, reporter: Reporter = SILENT) 
             interpreter.apply_statements(statements, file=rev.file, revision=rev.revision)
             stopped = history_stop.stop_at(model.unapplied, seen, "alembic")
             if stopped is not None and alembic_transactions.committed_before(statements, stopped):
-                committed = number  # (an autocommit block or a COMMIT before the refusal)
+                committed, tail = number, False  # (a block or a COMMIT before the refusal)
             if stopped is not None and not history.per_revision:
                 earlier = history.revisions[committed:number]
                 for done in earlier:
+                    undo = alembic_transactions.statements(
+                        done, history.autocommit.get(done.revision, []), begins_again
+                    )
+                    if tail and done is earlier[0]:  # (what ran after its last COMMIT only)
+                        undo = alembic_transactions.after_last_commit(undo)
                     interpreter.not_run(
-                        alembic_transactions.statements(
-                            done, history.autocommit.get(done.revision, []), begins_again
-                        ),
+                        undo,
                         done.file,
                         done.revision,
                         stopped,
                         why=alembic_transactions.undone_reason(stopped),
                     )
                 undone = len(earlier)
-            elif spans or commits:
-                committed = number + 1  # (its autocommit block or COMMIT committed the run)
+            elif spans or commits:  # (its autocommit block or COMMIT committed the run so
+                committed, tail = number, True  # far; the run's transaction begins again)
         for line, why in rev.blind_spots or ():
             model.blind_spots.append(
                 f"{rev.file}:{line}: {why} (revision {rev.revision}, not read literally)"

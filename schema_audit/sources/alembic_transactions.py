@@ -164,6 +164,21 @@ def statements(
     return out
 
 
+def after_last_commit(statements: list[Statement]) -> list[Statement]:
+    """What :func:`statements` runs after its last BEGIN or COMMIT before Alembic's own
+    (an autocommit block's, or one the revision sends): in the run's transaction again, which a
+    later revision's refusal rolls back when the run is one transaction."""
+    last = max(
+        (
+            i
+            for i, s in enumerate(statements[:-1])
+            if i and (_hand_commit(s, False) or s.sql.strip().upper() == "BEGIN")
+        ),
+        default=0,
+    )
+    return statements[last + 1 :]
+
+
 def commit_lines(rev: RenderedRevision, spans: list[tuple[int, int]]) -> list[int]:
     """The lines of the COMMITs the revision sends itself (:func:`_hand_commit`): each
     commits the run's transaction so far, whatever the driver."""
@@ -183,6 +198,8 @@ def driver_gap(rev: RenderedRevision, spans: list[tuple[int, int]]) -> tuple[int
             commit = None  # (Alembic begins its transaction again after the block)
         elif _hand_commit(stmt, block):
             commit = commit or stmt.line
+        elif stmt.sql.strip().upper() == "BEGIN":
+            commit = None  # (begun again: op.get_bind().commit(), every driver alike)
         elif commit is not None and (what := outside_only(stmt)) is not None:
             return commit, stmt.line, what
     return None

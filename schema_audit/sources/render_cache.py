@@ -20,12 +20,13 @@ from schema_audit import cache
 
 # 2: % no longer doubled in op.execute() text (paramstyle named)
 # 3: batch_alter_table statements at their own lines
-FORMAT = 8  # 4: generated SQL keeps the whitespace of its literals and bodies (one_line);
+FORMAT = 9  # 4: generated SQL keeps the whitespace of its literals and bodies (one_line);
 # 5: sa.Computed() without persisted= rendered STORED, as on PostgreSQL 15 to 17
 # 6: `from alembic import context` answers get_context() as under --sql (not is_offline_mode());
 #    op.get_bind().commit() is a no-op offline
 # 7: a revision asking is_offline_mode() / as_sql is not rendered (its syntax tree is read)
 # 8: each statement also keeps the line upgrade() was running (a helper's, in an autocommit block)
+# 9: op.get_bind().commit() written as COMMIT, BEGIN (it commits Alembic's transaction online)
 _SAFE_ROOTS = {"alembic", "sqlalchemy", "__future__"}
 
 
