@@ -753,6 +753,9 @@ def _in_list(op: str, left, elements: tuple):
 
 def _normalize_a_expr(node: ast.A_Expr):
     op = node.name[-1].sval if node.name else None
+    by_column = _row_comparison(node, op)
+    if by_column is not None:
+        return by_column
     if (
         node.kind == A_Expr_Kind.AEXPR_OP_ANY
         and op == "="
@@ -801,6 +804,41 @@ def _normalize_a_expr(node: ast.A_Expr):
     if node.name and len(node.name) == 2 and node.name[0].sval == "pg_catalog":
         node.name = (node.name[1],)
     return node
+
+
+def _row_comparison(node: ast.A_Expr, op: str | None):
+    """Two rows of one length compared with ``=``, ``<>``, IS [NOT] DISTINCT FROM, as
+    PostgreSQL's parser stores them, column by column (make_row_comparison_op,
+    make_row_distinct_op): ``ROW(a, b) = ROW(c, d)`` is ``((a = c) AND (b = d))``, ``<>`` the
+    OR of ``<>``, IS DISTINCT FROM the OR of each column's, IS NOT DISTINCT FROM its NOT
+    (a trigger's ``WHEN (ROW(old.*) IS DISTINCT FROM ROW(new.*))``). Other operators (``<``)
+    stay rows, as stored; None: not such a comparison."""
+    left, right = node.lexpr, node.rexpr
+    if not (isinstance(left, ast.RowExpr) and isinstance(right, ast.RowExpr)):
+        return None
+    pairs = list(zip(left.args or (), right.args or (), strict=False))
+    if not pairs or len(left.args) != len(right.args):
+        return None
+    if any(isinstance(item, ast.RowExpr) for pair in pairs for item in pair):
+        return None  # a row of rows: left as written
+    distinct = node.kind in (A_Expr_Kind.AEXPR_DISTINCT, A_Expr_Kind.AEXPR_NOT_DISTINCT)
+    if distinct:
+        parts = [
+            ast.A_Expr(kind=A_Expr_Kind.AEXPR_DISTINCT, name=node.name, lexpr=a, rexpr=b)
+            for a, b in pairs
+        ]
+    elif node.kind == A_Expr_Kind.AEXPR_OP and op in ("=", "<>"):
+        parts = [_op(op, a, b) for a, b in pairs]
+    else:
+        return None
+    joined = ast.BoolExpr(
+        boolop=BoolExprType.AND_EXPR if op == "=" and not distinct else BoolExprType.OR_EXPR,
+        args=tuple(parts),
+    )
+    result = parts[0] if len(parts) == 1 else joined
+    if node.kind == A_Expr_Kind.AEXPR_NOT_DISTINCT:
+        return ast.BoolExpr(boolop=BoolExprType.NOT_EXPR, args=(result,))
+    return result
 
 
 def _op(name: str, left, right):

@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 from schema_audit.audit.undecided import compare_models
 from schema_audit.cli import app
 from schema_audit.model import SchemaModel
+from schema_audit.modeldiff import ModelComparison
 from schema_audit.sources import live, parse_ahead
 from schema_audit.sources.scratch_cluster import find_bindir
 from schema_audit.sources.sqlfile import read_sql
@@ -72,6 +73,20 @@ def audit_statuses(spec: Path, history: Path) -> dict[str, str]:
         app, ["audit", "-f", "json", "-s", str(spec), "--sql", str(history)]
     )
     return {f["id"]: f["status"] for f in json.loads(result.stdout)["findings"]}
+
+
+def compared_with_catalog(
+    dsn: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    ahead: bool,
+    files: dict[str, str],
+) -> tuple[SchemaModel, ModelComparison]:
+    """The catalog after ``psql -f`` of ``files``, and its comparison with the static reading."""
+    history = write_history(tmp_path, files)
+    assert psql_f(dsn, history, *files) == ""
+    catalog = live.introspect(dsn)
+    return catalog, compare_models(catalog, read_history(history, monkeypatch, ahead))
 
 
 @dataclass

@@ -22,12 +22,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from history_paths import PATHS, psql_f, read_history, write_history
+from history_paths import PATHS, compared_with_catalog
 
 from schema_audit import sqlnorm
-from schema_audit.audit.undecided import ModelComparison, compare_models
-from schema_audit.model import SchemaModel
-from schema_audit.sources import live
 
 FILES = {
     "001_literals.sql": (
@@ -50,16 +47,6 @@ FILES = {
         "CREATE POLICY p ON k USING (n IN ('1', '2') AND ts < '2024-01-01 00:00');\n"
     ),
 }
-
-
-def compared_with_catalog(
-    dsn: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ahead: bool, files: dict
-) -> tuple[SchemaModel, ModelComparison]:
-    """The catalog after ``psql -f`` of ``files``, and its comparison with the static reading."""
-    history = write_history(tmp_path, files)
-    assert psql_f(dsn, history, *files) == ""
-    catalog = live.introspect(dsn)
-    return catalog, compare_models(catalog, read_history(history, monkeypatch, ahead))
 
 
 @PATHS

@@ -4903,6 +4903,20 @@ PROTECTIONS = [
         "committed, tail = number + 1, False",
         "tests/test_alembic22_commit_driver.py::test_what_runs_after_an_autocommit_block_is_undone_by_a_later_refusal",
     ),
+    Protection(
+        "row-comparison-compared-column-by-column",
+        "schema_audit/sqlnorm.py",
+        "    by_column = _row_comparison(node, op)\n",
+        "    by_column = None\n",
+        "tests/test_literal22_row_comparisons.py::test_row_comparisons_read_as_postgresql_stores_them",
+    ),
+    Protection(
+        "trigger-when-row-star-expanded-to-the-columns",
+        "schema_audit/sources/ddl/trigger_when.py",
+        "    _expand_row_stars(condition, table)\n",
+        "",
+        "tests/test_literal22_row_comparisons.py::test_row_comparisons_read_as_postgresql_stores_them",
+    ),
 ]
 
 

@@ -48,7 +48,29 @@ def when_text(table: Table, node: ast.CreateTrigStmt, events: list[str], timing:
         _check_reference(table, ref, bool(node.row), events, timing == "BEFORE")
     if find_all(node.whenClause, ast.SubLink):
         raise ApplyError("cannot use subquery in trigger WHEN condition")
-    return deparse(_WholeRows()(copy.deepcopy(node.whenClause)))
+    condition = copy.deepcopy(node.whenClause)
+    _expand_row_stars(condition, table)
+    return deparse(_WholeRows()(condition))
+
+
+def _expand_row_stars(condition: ast.Node, table: Table) -> None:
+    """``ROW(old.*)`` in place as the row of the table's columns when the trigger is made,
+    ``ROW(old.id, old.x)``, as PostgreSQL expands it (and compares two such rows column by
+    column: ``sqlnorm._row_comparison``); a bare ``old.*`` elsewhere is the whole row."""
+    for row in find_all(condition, ast.RowExpr):
+        row.args = tuple(item for arg in row.args or () for item in _row_items(arg, table))
+
+
+def _row_items(arg: object, table: Table) -> list:
+    fields = arg.fields or () if isinstance(arg, ast.ColumnRef) else ()
+    if not (
+        len(fields) == 2
+        and isinstance(fields[0], ast.String)
+        and fields[0].sval in _ROWS
+        and isinstance(fields[1], ast.A_Star)
+    ):
+        return [arg]
+    return [ast.ColumnRef(fields=(fields[0], ast.String(sval=c))) for c in table.columns]
 
 
 def _check_reference(
