@@ -4718,7 +4718,7 @@ PROTECTIONS = [
     Protection(
         "between-and-in-literals-take-the-values-type",
         "schema_audit/sources/ddl/implicit.py",
-        "        _typed_list(node, columns)\n",
+        "        _typed_list(node, columns, _promote(node.lexpr, columns))\n",
         "        pass\n",
         "tests/test_literal22_untyped_literals.py::test_untyped_literals_read_as_postgresql_stores_them",
     ),
@@ -4916,6 +4916,20 @@ PROTECTIONS = [
         "    _expand_row_stars(condition, table)\n",
         "",
         "tests/test_literal22_row_comparisons.py::test_row_comparisons_read_as_postgresql_stores_them",
+    ),
+    Protection(
+        "view-untyped-literal-takes-the-columns-type",
+        "schema_audit/sources/ddl/viewdef.py",
+        "            typed_by_column(tree, _ViewColumns(self, scopes))\n",
+        "            pass\n",
+        "tests/test_literal22_view_texts.py::test_view_texts_read_as_postgresql_stores_them",
+    ),
+    Protection(
+        "view-row-star-expanded-to-the-columns",
+        "schema_audit/sources/ddl/viewdef.py",
+        "tree.args = tuple(item for arg in tree.args or () for item in _row_items(arg, scopes))",
+        "tree.args = tree.args",
+        "tests/test_literal22_view_texts.py::test_view_texts_read_as_postgresql_stores_them",
     ),
 ]
 

@@ -254,7 +254,7 @@ def _promote(node: object, columns: Columns) -> str | None:
             return _NUMERIC
         return _INT_LITERAL if left == right == _INT_LITERAL else _INT
     if isinstance(node, ast.A_Expr) and node.kind in _LIST_KINDS:
-        _typed_list(node, columns)
+        _typed_list(node, columns, _promote(node.lexpr, columns))
     if isinstance(node, ast.ResTarget):
         node.val = _expanded(node.val, columns)
         return _promote(node.val, columns)
@@ -437,17 +437,35 @@ def _typed_literal(node: Any, type_: str | None) -> Any:
     return ast.TypeCast(arg=node, typeName=_type_name(type_))
 
 
-def _typed_list(node: ast.A_Expr, columns: Columns) -> None:
+def _typed_list(node: ast.A_Expr, columns: Columns, kind: str | None) -> None:
     """A BETWEEN's untyped bounds (each compared with the value on its own), or an IN list
     of untyped literals only (the common type of the value and unknowns is the value's),
-    cast to the value's type: ``n IN ('1', '2')`` is stored ``n = ANY (ARRAY[1, 2])``."""
+    cast to the value's type (``kind``: its operand kind, where known): ``n IN ('1', '2')``
+    is stored ``n = ANY (ARRAY[1, 2])``."""
     items = node.rexpr
     if not isinstance(items, tuple | list):
         return
     if node.kind == A_Expr_Kind.AEXPR_IN and not all(_string_literal(i) for i in items):
         return
-    type_ = _literal_type("=", node.lexpr, _promote(node.lexpr, columns), columns)
+    type_ = _literal_type("=", node.lexpr, kind, columns)
     node.rexpr = type(items)(_typed_literal(item, type_) for item in items)
+
+
+def typed_by_column(node: ast.A_Expr, columns: Columns) -> None:
+    """In place: an untyped literal a comparison, an IN list or a BETWEEN meets with a column
+    of ``_LITERAL_TYPES`` cast to the column's type, as PostgreSQL stores it (a view's
+    ``WHERE m.r > '2'`` is ``m.r > '2'::real``); for a query, whose expressions' types are
+    not worked out here (``viewdef``), only a column's."""
+    if node.kind in _LIST_KINDS:
+        _typed_list(node, columns, None)
+        return
+    op = _operator(node)
+    if op not in _COMPARISONS:
+        return
+    if _string_literal(node.lexpr):
+        node.lexpr = _typed_literal(node.lexpr, _literal_type(op, node.rexpr, None, columns))
+    elif _string_literal(node.rexpr):
+        node.rexpr = _typed_literal(node.rexpr, _literal_type(op, node.lexpr, None, columns))
 
 
 # the operator forms whose operands PostgreSQL coerces from a domain to its base type

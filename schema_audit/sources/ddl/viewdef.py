@@ -18,9 +18,11 @@ from typing import TYPE_CHECKING
 from pglast import ast
 from pglast.enums import JoinType
 
+from schema_audit.model import Column
 from schema_audit.pgparse import copy_tree, parse_sql
 from schema_audit.pgvisit import find_all
 from schema_audit.sources.ddl.function_schemas import qualify_calls
+from schema_audit.sources.ddl.implicit import Columns, typed_by_column
 from schema_audit.sources.ddl.nodes import deparse, strings
 from schema_audit.sources.ddl.policy_scope import _requalify
 from schema_audit.sources.ddl.view_columns import (
@@ -358,6 +360,10 @@ class _Resolver:
                 value = getattr(tree, slot, None)
                 if isinstance(value, ast.Node | tuple | list):
                     self.expr(value, scopes, ctes)
+        if isinstance(tree, ast.RowExpr):  # `ROW(t.*)` is stored `ROW(t.id, t.x)`
+            tree.args = tuple(item for arg in tree.args or () for item in _row_items(arg, scopes))
+        if isinstance(tree, ast.A_Expr):  # `m.r > '2'` over a real column: `'2'::real`
+            typed_by_column(tree, _ViewColumns(self, scopes))
         if isinstance(tree, ast.A_Expr) and tuple(strings(tree.name)) in _JSONB_BOTH_SIDES:
             for this, other in (("lexpr", tree.rexpr), ("rexpr", tree.lexpr)):
                 const = getattr(tree, this)
@@ -382,6 +388,38 @@ class _Resolver:
                 at = cols.index(column)  # type: ignore[union-attr]
                 return types[at] if at < len(types) else None
         return None
+
+
+def _row_items(arg: object, scopes: list[_Scope]) -> list:
+    """``x.*`` inside a ROW as the columns of FROM item ``x`` when the view is made, as
+    PostgreSQL expands it (a whole row elsewhere stays ``x.*``); as written where ``x``'s
+    columns are not known."""
+    fields = arg.fields or () if isinstance(arg, ast.ColumnRef) else ()
+    if len(fields) != 2 or not isinstance(fields[1], ast.A_Star):
+        return [arg]
+    qualifier = strings(fields[:1])
+    for items, _ in scopes:
+        named = [cols for name, cols in items if [name] == qualifier]
+        if named:
+            if len(named) != 1 or named[0] is None:
+                return [arg]
+            return [ast.ColumnRef(fields=(fields[0], ast.String(sval=c))) for c in named[0]]
+    return [arg]
+
+
+class _ViewColumns(Columns):
+    """A qualified column's type as the resolver knows it (a table's), for
+    ``implicit.typed_by_column``."""
+
+    def __init__(self, resolver: _Resolver, scopes: list[_Scope]) -> None:
+        super().__init__({})
+        self.resolver, self.scopes = resolver, scopes
+
+    def column(self, ref: ast.ColumnRef) -> Column | None:
+        if not all(isinstance(f, ast.String) for f in ref.fields or ()):
+            return None  # `x.*`: a whole row
+        type_ = self.resolver._type(ref, self.scopes)
+        return None if type_ is None else Column(strings(ref.fields)[-1], type_)
 
 
 def _aliased(columns: list[str] | None, alias: ast.Alias | None) -> list[str] | None:
