@@ -14,6 +14,14 @@ same revision ids in each); env.py picks one at run time. Alembic reads only the
 version location unless ``recursive_version_locations = true`` (``Script._list_py_dir``); the
 reading took every ``*.py`` below it, so the SQLite revisions were read with the PostgreSQL
 ones, and a revision in a subfolder Alembic never runs was applied (a false PASS of its table).
+
+Many of its revisions change the schema with ``op.*`` calls, then migrate rows through
+``op.get_bind()`` (``meta_data.reflect(connection)``), which cannot run offline. The whole
+upgrade() was then read from its syntax tree, which does not know the project's column types
+(``prefect.server.utilities.database.Timestamp()``): the ``create_table`` rendering had already
+written was lost, the next ``create_index`` on it was refused ("relation … does not exist"), and
+the reading stopped the run there as if PostgreSQL had refused it: every later revision's
+object DEFERRED (115 of prefect's 116 revisions' tables).
 """
 
 from __future__ import annotations
@@ -161,3 +169,99 @@ def test_a_versions_folder_holding_only_dialect_subfolders_names_them(tmp_path: 
     assert "Traceback" not in proc.stderr
     assert "postgresql" in proc.stderr and "sqlite" in proc.stderr
     assert "recursive_version_locations" in proc.stderr
+
+
+MIGRATION = '''"""Create block type and backfill it
+
+Revision ID: 5b0e1c9d2a77
+Revises: 3a1f0c2b9d10
+"""
+import sqlalchemy as sa
+from alembic import op
+
+import orchestra
+from orchestra.server.utilities.database import Timestamp
+
+revision = "5b0e1c9d2a77"
+down_revision = "3a1f0c2b9d10"
+
+
+def upgrade():
+    op.create_table(
+        "block_type",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("updated", Timestamp(), nullable=False),
+        sa.Column("name", sa.String(), nullable=False),
+    )
+    op.create_index(op.f("ix_block_type__updated"), "block_type", ["updated"], unique=False)
+
+    # Backfill a block type for each existing flow run
+    connection = op.get_bind()
+    meta_data = sa.MetaData()
+    meta_data.reflect(connection)
+    BLOCK_TYPE = meta_data.tables["block_type"]
+    for (name,) in connection.execute(sa.select(BLOCK_TYPE.c.name)):
+        connection.execute(sa.insert(BLOCK_TYPE).values(name=name))
+    op.add_column("flow_run", sa.Column("block_type_id", sa.Integer(), nullable=True))
+
+
+def downgrade():
+    op.drop_column("flow_run", "block_type_id")
+    op.drop_table("block_type")
+'''
+
+LATER = _revision("7c2d4e6f8a90", "5b0e1c9d2a77", "work_pool")
+
+
+def test_what_rendered_before_a_connection_read_is_kept(tmp_path: Path) -> None:
+    ini = _orchestra(tmp_path)
+    versions = ini.parent / "_migrations" / "versions"
+    (versions / "2024_03_02_5b0e1c9d2a77_block_type.py").write_text(MIGRATION)
+    (versions / "2024_03_03_7c2d4e6f8a90_work_pool.py").write_text(LATER)
+    proc = run_cli("inspect", "--allow-unrendered", "-m", ini)
+    assert proc.returncode == 0, proc.stderr
+    model = json.loads(proc.stdout)["model"]
+    tables = model["tables"]
+    # rendered by Alembic before the connection was needed: exact, with the project's type
+    block_type = tables["public.block_type"]
+    assert block_type["columns"]["updated"]["type"] == "timestamp with time zone"
+    assert "ix_block_type__updated" in block_type["indexes"]
+    # after it, the literal op.* call is read from the syntax tree
+    assert "block_type_id" in tables["public.flow_run"]["columns"]
+    # the next revision is applied: nothing stopped the run
+    assert "public.work_pool" in tables
+    assert not [u for u in model["unapplied"] if u["kind"] == "error"]
+    # what could not be read is still named, with its line
+    assert "reflect" in proc.stderr
+
+
+ASKS_OFFLINE = '''"""Create agent
+
+Revision ID: 9d8e7f6a5b4c
+Revises:
+"""
+import sqlalchemy as sa
+from alembic import context, op
+
+revision = "9d8e7f6a5b4c"
+down_revision = None
+
+
+def upgrade():
+    op.create_table("agent", sa.Column("id", sa.Integer(), primary_key=True))
+    if context.is_offline_mode():
+        return
+    op.add_column("agent", sa.Column("last_activity", sa.Integer()))
+'''
+
+
+def test_a_revision_not_rendered_keeps_what_its_tree_reads_before_the_question(
+    tmp_path: Path,
+) -> None:
+    versions = tmp_path / "versions"
+    versions.mkdir()
+    (versions / "9d8e7f6a5b4c_agent.py").write_text(ASKS_OFFLINE)
+    proc = run_cli("inspect", "--allow-unrendered", "-m", versions)
+    assert proc.returncode == 0, proc.stderr
+    tables = json.loads(proc.stdout)["model"]["tables"]
+    assert "public.agent" in tables

@@ -4931,6 +4931,21 @@ PROTECTIONS = [
         "tree.args = tree.args",
         "tests/test_literal22_view_texts.py::test_view_texts_read_as_postgresql_stores_them",
     ),
+    Protection(
+        "alembic-rendered-prefix-kept-before-the-failing-statement",
+        "schema_audit/sources/alembic.py",
+        "    return top.lineno\n",
+        "    return 0\n",
+        "tests/test_realworld_trial22.py::test_what_rendered_before_a_connection_read_is_kept",
+    ),
+    Protection(
+        "alembic-rendered-prefix-only-when-something-rendered",
+        "schema_audit/sources/alembic.py",
+        "if upgrade is None or found is None or not rendered.statements:",
+        "if upgrade is None or found is None:",
+        "tests/test_realworld_trial22.py::"
+        "test_a_revision_not_rendered_keeps_what_its_tree_reads_before_the_question",
+    ),
 ]
 
 

@@ -26,6 +26,7 @@ import hashlib
 import heapq
 import importlib.util
 import io
+import re
 import sys
 import traceback
 import warnings
@@ -963,15 +964,48 @@ def render_history(
 
 
 def _read_syntax_tree(rendered: RenderedRevision, info: _RevisionFile) -> None:
-    """Replace what rendering gave with the revision's literal op.* calls read from its tree."""
+    """Replace what rendering gave with the revision's literal op.* calls read from its tree.
+
+    What Alembic rendered before upgrade()'s statement that raised is kept (those statements
+    ran whole, with the project's own column types); only from that statement on is the tree
+    read. PrefectHQ/prefect's revisions change the schema, then migrate rows through
+    ``op.get_bind()``: read whole from the tree, a ``create_table`` with
+    ``prefect.server.utilities.database.Timestamp()`` columns was lost, the next index on it
+    refused, and the run taken as stopped there."""
     from schema_audit.sources.alembic_ast import read_upgrade
 
     reading = read_upgrade(info.tree)
-    rendered.statements = [
+    start = _rendered_prefix_end(rendered, info)
+    kept = [s for s in rendered.statements if start and s.line is not None and s.line < start]
+    rendered.statements = kept + [
         RenderedStatement(sql, rendered.file, line, rendered.revision)
         for sql, line in reading.statements
+        if not start or line >= start
     ]
-    rendered.blind_spots = reading.blind_spots
+    rendered.blind_spots = [(line, why) for line, why in reading.blind_spots if line >= start]
+
+
+def _rendered_prefix_end(rendered: RenderedRevision, info: _RevisionFile) -> int:
+    """The first line of upgrade()'s top-level statement that raised while rendering, when
+    every statement rendered came from upgrade()'s lines up to the end of that one (the ones
+    before it ran whole); else 0: nothing rendered is kept. A revision not run at all (one
+    asking is_offline_mode()) rendered nothing; an error in a helper names no line of
+    upgrade()'s own statements."""
+    upgrade = next(
+        (n for n in info.tree.body if isinstance(n, pyast.FunctionDef) and n.name == "upgrade"),
+        None,
+    )
+    found = re.match(rf"{re.escape(rendered.file)}:(\d+): ", rendered.error or "")
+    if upgrade is None or found is None or not rendered.statements:
+        return 0
+    failed = int(found.group(1))
+    top = next((n for n in upgrade.body if n.lineno <= failed <= (n.end_lineno or n.lineno)), None)
+    if top is None or any(
+        s.line is None or not upgrade.body[0].lineno <= s.line <= (top.end_lineno or top.lineno)
+        for s in rendered.statements
+    ):
+        return 0
+    return top.lineno
 
 
 def _empty_upgrade(info: _RevisionFile) -> bool:
