@@ -423,7 +423,7 @@ class Table:
         if not name:
             return True
         pk = self.primary_key
-        return name not in self.uniques and (pk is None or pk.name != name)  # unchanged
+        return name not in self.uniques and (pk is None or pk.name != name)
 
 
 @dataclass(slots=True)
