@@ -265,3 +265,49 @@ def test_a_revision_not_rendered_keeps_what_its_tree_reads_before_the_question(
     assert proc.returncode == 0, proc.stderr
     tables = json.loads(proc.stdout)["model"]["tables"]
     assert "public.agent" in tables
+
+
+WORK_QUEUE = '''"""Work queues belong to a work pool
+
+Revision ID: 4e5f6a7b8c9d
+Revises:
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "4e5f6a7b8c9d"
+down_revision = None
+
+
+def upgrade():
+    op.create_table(
+        "work_queue",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("name", sa.String(), nullable=False),
+        sa.Column("work_pool_id", sa.Integer(), nullable=True),
+        sa.UniqueConstraint("name", name="uq_work_queue__name"),
+    )
+    with op.batch_alter_table("work_queue", schema=None) as batch_op:
+        batch_op.drop_constraint("uq_work_queue__name")
+        batch_op.create_unique_constraint(
+            op.f("uq_work_queue__work_pool_id_name"), ["work_pool_id", "name"]
+        )
+'''
+
+
+def test_a_batch_drop_constraint_read_from_the_tree_is_alembics(tmp_path: Path) -> None:
+    """batch_op.drop_constraint(name) is op.drop_constraint(name, table): read from the syntax
+    tree (--no-exec, or a revision that cannot be rendered) it dropped a constraint named after
+    the table from a table named after the constraint. Ground truth: Alembic's own rendering."""
+    versions = tmp_path / "versions"
+    versions.mkdir()
+    (versions / "4e5f6a7b8c9d_work_queue.py").write_text(WORK_QUEUE)
+    models = []
+    for options in ((), ("--no-exec",)):
+        proc = run_cli("inspect", *options, "-m", versions)
+        assert proc.returncode == 0, proc.stderr
+        models.append(json.loads(proc.stdout)["model"])
+    rendered, read = (m["tables"]["public.work_queue"]["uniques"] for m in models)
+    assert sorted(rendered) == ["uq_work_queue__work_pool_id_name"]
+    assert sorted(read) == sorted(rendered)
+    assert models[1]["unapplied"] == []

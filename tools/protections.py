@@ -4946,6 +4946,14 @@ PROTECTIONS = [
         "tests/test_realworld_trial22.py::"
         "test_a_revision_not_rendered_keeps_what_its_tree_reads_before_the_question",
     ),
+    Protection(
+        "alembic-batch-drop-constraint-takes-the-table-second",
+        "schema_audit/sources/alembic_ast.py",
+        '                "drop_constraint",\n                "create_unique_constraint",\n',
+        '                "create_unique_constraint",\n',
+        "tests/test_realworld_trial22.py::"
+        "test_a_batch_drop_constraint_read_from_the_tree_is_alembics",
+    ),
 ]
 
 

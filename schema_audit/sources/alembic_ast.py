@@ -690,7 +690,13 @@ def _operation(
             "create_check_constraint",
             "create_primary_key",
         ):
+            # the table goes where op.<name>() takes it: second for a constraint's calls
+            # (op.drop_constraint(constraint_name, table_name); batch_op's omits the table),
+            # first for a column's. Put first, PrefectHQ/prefect's
+            # batch_op.drop_constraint("uq_work_queue__name") read as ALTER TABLE
+            # uq_work_queue__name DROP CONSTRAINT work_queue
             if name in (
+                "drop_constraint",
                 "create_unique_constraint",
                 "create_check_constraint",
                 "create_primary_key",
