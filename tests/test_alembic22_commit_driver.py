@@ -190,3 +190,21 @@ def test_what_runs_after_an_autocommit_block_is_undone_by_a_later_refusal(
     statuses = {f["id"]: f["status"] for f in json.loads(proc.stdout)["findings"]}
     wanted = [*WANTED[:3], "tables.b2", "tables.c"]
     assert [statuses.get(k) for k in wanted] == ["PASS", "PASS", "PASS", "DEFERRED", "DEFERRED"]
+
+
+def test_an_autocommit_block_is_read_from_the_syntax_tree(tmp_path: Path) -> None:
+    """Read without running it (``--no-exec``), the autocommit block was a blind spot and
+    the revision's objects DEFERRED; its literal op.* calls are read now, outside the
+    transaction as Alembic runs them (the same as rendered: test_silence19's online run)."""
+    block = (
+        "    with op.get_context().autocommit_block():\n"
+        "        op.create_index('b_id', 'b', ['id'], postgresql_concurrently=True)\n"
+        "    op.execute('CREATE TABLE b2 (id int)')"
+    )
+    from schema_audit.sources.alembic import load_alembic
+
+    project = _project(tmp_path, 'os.environ["SILENCE19_URL"]', block)
+    static = load_alembic(project, execute=False)
+    assert sorted(static.tables) == ["public.a", "public.b", "public.b2", "public.c"]
+    assert list(static.tables["public.b"].indexes) == ["b_id"]
+    assert not [u for u in static.unapplied if u.revision == "bb02"]

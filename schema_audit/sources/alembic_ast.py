@@ -864,6 +864,16 @@ class _Reader:
                 inner = {**batch, item.optional_vars.id: (table, kwargs.get("schema"))}
                 self.block(stmt.body, inner)
                 return
+            if (
+                isinstance(call, pyast.Call)
+                and isinstance(call.func, pyast.Attribute)
+                and call.func.attr == "autocommit_block"
+                and item.optional_vars is None
+            ):
+                # its body's op.* calls, at their lines: alembic_transactions puts them
+                # outside Alembic's transaction (autocommit_lines), as a rendering does
+                self.block(stmt.body, batch)
+                return
         raise _Blind(f"`{_short(stmt)}` is not read without running it")
 
     def bind(self, target: pyast.AST, value: Any) -> None:
