@@ -530,16 +530,21 @@ def _diff_query(obj: str, a: str, b: str, add: _Collector) -> None:
     """The view's query, compared as PostgreSQL stores it: init's text of the same catalog
     or the same canonical query is equal; one that differs only in casts is undecided (a
     cast PostgreSQL adds by itself is printed by the catalog, not written in a migration)."""
-    from schema_audit.viewtext import unframed_query, views_equal
+    from schema_audit.viewtext import session_side, unframed_query, views_equal
 
     if not a or not b:  # a source that does not hold the query (nothing to compare)
         return
     same = views_equal(a, b)
     if same is True:
         return
-    unsure = None if same is False else "the queries differ only in casts, which PostgreSQL adds"
+    session = None if same is False else session_side(a, b)
+    unsure = (
+        None
+        if same is False or session
+        else "the queries differ only in casts, which PostgreSQL adds"
+    )
     add.out.append(
-        Difference(obj, "query", unframed_query(a), unframed_query(b), add.reads, None, unsure)
+        Difference(obj, "query", unframed_query(a), unframed_query(b), add.reads, session, unsure)
     )
 
 

@@ -24,9 +24,24 @@ def views_equal(a: str | None, b: str | None, *, printed: bool = False) -> bool 
 
     if canonical_query(left) == canonical_query(right) or _same_but_bytea_literals(left, right):
         return True
+    if session_side(left, right) is not None:
+        return None  # a date/time literal the session that ran it decided: undecided
     if canonical_query(left, True) == canonical_query(right, True):
         return False if printed and viewdef_layout(left) and viewdef_layout(right) else None
     return False
+
+
+def session_side(a: str, b: str) -> str | None:
+    """ "left" / "right": the side whose date/time literal the session that ran it decided
+    (a zoneless timestamptz, 'now', a day/month order: ``sqltime``), when only such literals
+    make two queries differ; None otherwise (any other difference is one a text can tell)."""
+    from schema_audit import sqltime
+    from schema_audit.sqlnorm import canonical_query
+
+    left, right = canonical_query(a), canonical_query(b)
+    if not sqltime.undecidable(left, right):
+        return None
+    return "left" if sqltime.depends_on_session(left) else "right"
 
 
 def unframed_query(text: str) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from history_paths import PATHS, compared_with_catalog
+from test_time_checks import audited_in_kolkata
 
 FILES = {
     "001_views.sql": (
@@ -47,19 +48,61 @@ def test_view_texts_read_as_postgresql_stores_them(
     assert "tu.z" not in str(catalog.views["public.rows3"].definition)
 
 
-ZONELESS = {
-    "001_zoneless.sql": (
-        "CREATE TABLE m (t timestamptz);\n"
-        "CREATE VIEW z AS SELECT t FROM m WHERE t > '2024-01-01 00:00';\n"
-    ),
-}
+ZONELESS = """CREATE TABLE m (t timestamptz, u timestamptz);
+CREATE VIEW soon AS SELECT t FROM m WHERE t > '2020-01-01 00:00';
+CREATE VIEW other AS SELECT t FROM m WHERE t > '2020-01-01 00:00';
+CREATE VIEW fixed AS SELECT t FROM m WHERE t > '2020-01-01 00:00+05:30';
+"""
+
+UTC = "'2019-12-31 18:30:00+00'::timestamp with time zone"
+ZONELESS_SPEC = f"""
+name: a view's date/time literal
+views:
+  soon:
+    definition: "SELECT m.t FROM public.m WHERE m.t > {UTC}"
+  other:
+    definition: "SELECT m.t FROM public.m WHERE m.u > {UTC}"
+  fixed:
+    definition: "SELECT m.t FROM public.m WHERE m.t > {UTC}"
+"""
+
+
+def test_a_zoneless_timestamptz_literal_in_a_view_is_deferred(
+    pg_server: Any, tmp_path: Path
+) -> None:
+    """The instant a zoneless literal stands for is the session's (here Asia/Kolkata's):
+    statically undecided (DEFERRED, never a guessed PASS or FAIL); the live catalog decides."""
+    live, static = audited_in_kolkata(
+        pg_server, tmp_path, ZONELESS, ZONELESS_SPEC, "literal22_zoneless"
+    )
+
+    def statuses(result: Any) -> dict[str, str]:
+        return {f.id: f.status for f in result.findings if f.kind == "view"}
+
+    assert statuses(live) == {
+        "views.soon": "PASS",
+        "views.other": "FAIL",
+        "views.fixed": "PASS",
+    }
+    assert statuses(static) == {
+        "views.soon": "DEFERRED",
+        "views.other": "FAIL",  # another column: a difference a file can tell
+        "views.fixed": "PASS",
+    }
+    deferred = static.finding("views.soon")
+    assert "the migration's date/time literal has no UTC offset" in deferred.message
 
 
 @PATHS
-def test_a_zoneless_timestamptz_literal_in_a_view_is_never_equal(
+def test_diff_keeps_a_zoneless_view_literal_undecided(
     make_db: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ahead: bool
 ) -> None:
-    """The instant a zoneless literal stands for is the session's: not read as UTC's."""
-    dsn = make_db("literal22_zoneless_view")
-    _, compared = compared_with_catalog(dsn, tmp_path, monkeypatch, ahead, ZONELESS)
-    assert [str(d) for d in compared.differences + [u.difference for u in compared.undecided]]
+    """``diff`` (compare_models) of the catalog and the static reading: undecided, not drift."""
+    dsn = make_db("literal22_zoneless_diff")
+    files = {"001_views.sql": ZONELESS}
+    _, compared = compared_with_catalog(dsn, tmp_path, monkeypatch, ahead, files)
+    assert compared.differences == []
+    assert [(u.difference.object, u.difference.session) for u in compared.undecided] == [
+        ("view public.other", "right"),
+        ("view public.soon", "right"),
+    ]

@@ -6,11 +6,34 @@ the same SQL applied to PostgreSQL in a session whose TimeZone is Asia/Kolkata."
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
 from schema_audit.api import audit
 from schema_audit.spec.load import load_spec
+
+
+def audited_in_kolkata(
+    pg_server: Any, tmp_path: Path, history: str, spec_text: str, label: str
+) -> tuple[Any, Any]:
+    """(live, static) audits of ``spec_text``: ``history`` applied in a session whose TimeZone
+    is Asia/Kolkata (the live one), and read from its file (the static one)."""
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "0001_init.sql").write_text(history)
+    spec_path = tmp_path / "spec.yaml"
+    spec_path.write_text(spec_text)
+    spec = load_spec(spec_path)
+    name, dsn = pg_server.create_database(label)
+    try:
+        with psycopg.connect(dsn, autocommit=True, options="-c TimeZone=Asia/Kolkata") as conn:
+            conn.execute(history)
+        live = audit(spec, dsn=dsn, rules="none")
+    finally:
+        pg_server.drop_database(name)
+    return live, audit(spec, sql=str(folder), rules="none")
+
 
 HISTORY = """CREATE TABLE r (
   id int PRIMARY KEY,
@@ -37,20 +60,7 @@ tables:
 def test_a_session_dependent_check_literal_is_deferred_statically_and_decided_live(
     pg_server, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
-    folder = tmp_path / "migrations"
-    folder.mkdir()
-    (folder / "0001_init.sql").write_text(HISTORY)
-    spec_path = tmp_path / "spec.yaml"
-    spec_path.write_text(SPEC)
-    spec = load_spec(spec_path)
-    name, dsn = pg_server.create_database("timechecks")
-    try:
-        with psycopg.connect(dsn, autocommit=True, options="-c TimeZone=Asia/Kolkata") as conn:
-            conn.execute(HISTORY)
-        live = audit(spec, dsn=dsn, rules="none")
-    finally:
-        pg_server.drop_database(name)
-    static = audit(spec, sql=str(folder), rules="none")
+    live, static = audited_in_kolkata(pg_server, tmp_path, HISTORY, SPEC, "timechecks")
 
     def statuses(result) -> dict[str, str]:  # type: ignore[no-untyped-def]
         return {f.id: f.status for f in result.findings if f.kind == "check"}
@@ -108,20 +118,7 @@ def test_session_literals_in_unnamed_checks_policies_and_index_predicates_are_de
 ) -> None:  # type: ignore[no-untyped-def]
     """Before, only the named CHECK was DEFERRED: these FAILed statically (or read as absent)
     while the database, migrated in Asia/Kolkata, holds exactly what the spec says."""
-    folder = tmp_path / "migrations"
-    folder.mkdir()
-    (folder / "0001_init.sql").write_text(HISTORY_MORE)
-    spec_path = tmp_path / "spec.yaml"
-    spec_path.write_text(SPEC_MORE)
-    spec = load_spec(spec_path)
-    name, dsn = pg_server.create_database("timemore")
-    try:
-        with psycopg.connect(dsn, autocommit=True, options="-c TimeZone=Asia/Kolkata") as conn:
-            conn.execute(HISTORY_MORE)
-        live = audit(spec, dsn=dsn, rules="none")
-    finally:
-        pg_server.drop_database(name)
-    static = audit(spec, sql=str(folder), rules="none")
+    live, static = audited_in_kolkata(pg_server, tmp_path, HISTORY_MORE, SPEC_MORE, "timemore")
     ids = (
         "unnamed_check",
         "unnamed_check_other",

@@ -24,12 +24,12 @@ from schema_audit.audit.findings import Diff, Finding, describe_diffs, finding_f
 from schema_audit.audit.options import option_diffs
 from schema_audit.enums import PASS, Status
 from schema_audit.ident import split_qualified
-from schema_audit.kinds import _acl, requirement_kind
+from schema_audit.kinds import _acl, _session, requirement_kind
 from schema_audit.kinds.index import SCHEMA as INDEX_SCHEMA
 from schema_audit.model import SchemaModel, View, qualify, setting_pairs
 from schema_audit.spec.fragments import obj, req_schema, string, strings
 from schema_audit.spec.model import Requirement
-from schema_audit.viewtext import views_equal
+from schema_audit.viewtext import session_side, views_equal
 
 
 def _relation_name(text: str) -> str:
@@ -283,12 +283,18 @@ def check_view(req: Requirement, ctx: AuditContext) -> Finding:
             req, Status.FAIL, f"{label} differs: {detail}", diffs=diffs, evidence=evidence, ddl=ddl
         )
     if same_query is None:
+        who = session_side(req.props["definition"], view.definition)
+        because = (
+            "its query " + _session.reason("the spec's" if who == "left" else "the migration's")
+            if who
+            else "its query differs from the stated one only in casts, which cannot be "
+            "decided from the text (PostgreSQL spells out the casts it adds itself): "
+            "compare them, or state the query as the catalog prints it"
+        )
         return finding_for(
             req,
             Status.DEFERRED,
-            f"{label} exists; its query differs from the stated one only in casts, which "
-            "cannot be decided from the text (PostgreSQL spells out the casts it adds "
-            "itself): compare them, or state the query as the catalog prints it",
+            f"{label} exists; {because}",
             diffs=[Diff("definition", req.props["definition"], view.definition)],
             evidence=evidence,
             ddl=ddl,
