@@ -26,12 +26,67 @@ import functools
 import importlib.util
 import re
 import sys
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field, fields
+from operator import attrgetter
+from reprlib import recursive_repr
 from types import ModuleType
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from schema_audit.enums import ReferentialAction
+
+_T = TypeVar("_T")
+
+
+def _compared(cls: type[_T]) -> type[_T]:
+    """``cls`` (a dataclass made with ``eq=False, repr=False``) given the ``__eq__`` and
+    ``__repr__`` ``dataclass`` would have made, from the two functions below.
+
+    Why: ``dataclass`` writes each class's methods as source text and compiles it at every
+    import; the model's 28 classes' ``__eq__`` and ``__repr__`` were a third of the model's
+    import (39 of its 110 M instructions), paid before the parsing child of a long history is
+    forked, so by both processes. The same behaviour (tests/test_model_methods.py compares
+    each with ``dataclass``'s own): equal when the other is of the very same class and the
+    tuples of the compared fields are equal, else ``NotImplemented``; unhashable; printed as
+    ``Name(field=value, …)`` with ``...`` where an object recurs into itself.
+    """
+    every = fields(cls)  # type: ignore[arg-type]
+    # attrgetter of one name gives the value, not a 1-tuple (dataclass compares tuples)
+    if len(every) < 2 or not all(f.compare and f.repr for f in every):
+        raise TypeError(
+            f"{cls.__name__}: _compared needs two fields or more, all compared and shown"
+        )
+    names = tuple(f.name for f in every)
+    compared, shown = attrgetter(*names), names
+    eq, show = _eq(compared), _repr(shown)
+    eq.__qualname__, show.__qualname__ = (
+        f"{cls.__qualname__}.__eq__",
+        f"{cls.__qualname__}.__repr__",
+    )
+    cls.__eq__ = eq  # type: ignore[method-assign]
+    cls.__repr__ = show  # type: ignore[method-assign]
+    cls.__hash__ = None  # type: ignore[assignment]  # as dataclass sets it for eq=True
+    return cls
+
+
+def _eq(key: Callable[[Any], tuple[Any, ...]]) -> Callable[[Any, Any], Any]:
+    def __eq__(self: Any, other: Any) -> Any:
+        if other.__class__ is self.__class__:
+            return key(self) == key(other)
+        return NotImplemented
+
+    return __eq__
+
+
+def _repr(names: tuple[str, ...]) -> Callable[[Any], str]:
+    @recursive_repr()
+    def __repr__(self: Any) -> str:
+        shown = ", ".join([f"{name}={getattr(self, name)!r}" for name in names])
+        return f"{self.__class__.__qualname__}({shown})"
+
+    return __repr__
+
 
 Command = Literal["ALL", "SELECT", "INSERT", "UPDATE", "DELETE"]
 
@@ -54,7 +109,8 @@ OBJECT_PRIVILEGES: dict[str, tuple[str, ...]] = {
 }
 
 
-@dataclass(slots=True)
+@_compared
+@dataclass(slots=True, eq=False, repr=False)
 class Provenance:
     """Where an object was created or changed: a catalog, or a migration statement."""
 
@@ -81,7 +137,8 @@ class Provenance:
 UNKNOWN_TYPE = "unknown"
 
 
-@dataclass(slots=True)
+@_compared
+@dataclass(slots=True, eq=False, repr=False)
 class Column:
     """A table's column as ``pg_attribute`` and ``pg_attrdef`` describe it."""
 
@@ -99,7 +156,8 @@ class Column:
     settings: dict[str, int | str] | None = None
 
 
-@dataclass(slots=True)
+@_compared
+@dataclass(slots=True, eq=False, repr=False)
 class PrimaryKey:
     """A table's primary key constraint."""
 
@@ -109,7 +167,8 @@ class PrimaryKey:
     comment: str | None = None  # COMMENT ON CONSTRAINT
 
 
-@dataclass(slots=True)
+@_compared
+@dataclass(slots=True, eq=False, repr=False)
 class UniqueConstraint:
     """A UNIQUE constraint (not a unique index: PostgreSQL keeps them apart in ``pg_constraint``)."""
 
@@ -122,7 +181,8 @@ class UniqueConstraint:
     comment: str | None = None  # COMMENT ON CONSTRAINT / POLICY / TRIGGER
 
 
-@dataclass(slots=True)
+@_compared
+@dataclass(slots=True, eq=False, repr=False)
 class CheckConstraint:
     """A CHECK constraint (a NOT NULL is the column's ``nullable``)."""
 
@@ -135,7 +195,8 @@ class CheckConstraint:
     comment: str | None = None  # COMMENT ON CONSTRAINT / POLICY / TRIGGER
 
 
-@dataclass(slots=True)
+@_compared
+@dataclass(slots=True, eq=False, repr=False)
 class ForeignKey:
     """A FOREIGN KEY constraint with its referenced table, columns and actions."""
 
@@ -157,7 +218,8 @@ class ForeignKey:
     on_delete_columns: list[str] = field(default_factory=list)
 
 
-@dataclass(slots=True)
+@_compared
+@dataclass(slots=True, eq=False, repr=False)
 class IndexKey:
     """One key of an index: a column name or an expression, with its ordering."""
 
@@ -182,7 +244,8 @@ class IndexKey:
         return text
 
 
-@dataclass(slots=True)
+@_compared
+@dataclass(slots=True, eq=False, repr=False)
 class Index:
     """An index of a table or materialized view, whether or not a constraint backs it."""
 
@@ -216,7 +279,8 @@ class Index:
         return [k.expression for k in self.keys]
 
 
-@dataclass(slots=True)
+@_compared
+@dataclass(slots=True, eq=False, repr=False)
 class Policy:
     """A row-level security policy of a table."""
 
@@ -230,7 +294,8 @@ class Policy:
     comment: str | None = None  # COMMENT ON CONSTRAINT / POLICY / TRIGGER
 
 
-@dataclass(slots=True)
+@_compared
+@dataclass(slots=True, eq=False, repr=False)
 class Trigger:
     """A trigger of a table or view (not an internal constraint trigger)."""
 
@@ -275,7 +340,8 @@ class Trigger:
         return [(key, value) for key, value in self.extra_values() if value]
 
 
-@dataclass(slots=True)
+@_compared
+@dataclass(slots=True, eq=False, repr=False)
 class Grant:
     """One privilege one role holds on an object (one ACL item of ``aclexplode``)."""
 
@@ -352,7 +418,8 @@ def runner_roles(model: SchemaModel) -> list[str]:
     return sorted(found)
 
 
-@dataclass(slots=True)
+@_compared
+@dataclass(slots=True, eq=False, repr=False)
 class DefaultPrivilege:
     """ALTER DEFAULT PRIVILEGES: what objects created later by ``owner`` will grant."""
 
@@ -364,7 +431,8 @@ class DefaultPrivilege:
     grantable: bool = False  # WITH GRANT OPTION
 
 
-@dataclass(slots=True)
+@_compared
+@dataclass(slots=True, eq=False, repr=False)
 class Table:
     """A table (plain, partitioned or foreign) with everything that hangs on it."""
 
@@ -426,7 +494,8 @@ class Table:
         return name not in self.uniques and (pk is None or pk.name != name)
 
 
-@dataclass(slots=True)
+@_compared
+@dataclass(slots=True, eq=False, repr=False)
 class ViewColumn:
     """A column of a view or materialized view: its name and type as the view's query yields them."""
 
@@ -449,7 +518,8 @@ def setting_pairs(settings: dict[str, int | str] | None) -> list[tuple[str, int 
     ]
 
 
-@dataclass(slots=True)
+@_compared
+@dataclass(slots=True, eq=False, repr=False)
 class View:
     """A view or materialized view: its definition, columns and, when materialized, indexes."""
 
@@ -483,7 +553,8 @@ class View:
         return bool(pg_bool(self.options.get("security_invoker", "false")))
 
 
-@dataclass(slots=True)
+@_compared
+@dataclass(slots=True, eq=False, repr=False)
 class Function:
     """A function or procedure, identified by its schema, name and identity arguments."""
 
@@ -552,7 +623,8 @@ def number(value: float) -> int | float:
     return int(value) if value.is_integer() else value
 
 
-@dataclass(slots=True)
+@_compared
+@dataclass(slots=True, eq=False, repr=False)
 class EnumType:
     """An enum type and its labels in sort order."""
 
@@ -565,7 +637,8 @@ class EnumType:
     comment: str | None = None  # COMMENT ON TYPE
 
 
-@dataclass(slots=True)
+@_compared
+@dataclass(slots=True, eq=False, repr=False)
 class DomainType:
     """CREATE DOMAIN: its base type, NOT NULL, DEFAULT and CHECK constraints (a catalog's,
     or a history's as ``sources/ddl/domains.py`` applies it)."""
@@ -583,7 +656,8 @@ class DomainType:
     grants: list[Grant] = field(default_factory=list)  # USAGE; PUBLIC's unless revoked
 
 
-@dataclass(slots=True)
+@_compared
+@dataclass(slots=True, eq=False, repr=False)
 class CompositeType:
     """CREATE TYPE … AS (…): its attributes in order, each ``name type [COLLATE c]`` (read
     from a catalog only: the static reader does not model composite types)."""
@@ -597,7 +671,8 @@ class CompositeType:
     grants: list[Grant] = field(default_factory=list)  # USAGE; PUBLIC's unless revoked
 
 
-@dataclass(slots=True)
+@_compared
+@dataclass(slots=True, eq=False, repr=False)
 class RangeType:
     """CREATE TYPE … AS RANGE: its subtype and what orders, canonicalises and measures it,
     as the catalog prints them (read from a catalog only, as composite types: the static
@@ -631,7 +706,8 @@ class RangeType:
         ]
 
 
-@dataclass(slots=True)
+@_compared
+@dataclass(slots=True, eq=False, repr=False)
 class Extension:
     """An installed extension."""
 
@@ -650,7 +726,8 @@ def option_text(options: list[str] | tuple[str, ...] | dict[str, str]) -> str:
     return ", ".join(f"{k}={v}" for k, v in sorted(pairs))
 
 
-@dataclass(slots=True)
+@_compared
+@dataclass(slots=True, eq=False, repr=False)
 class Sequence:
     """A sequence, with the column that owns it (serial and identity columns) and its options."""
 
@@ -671,7 +748,8 @@ class Sequence:
     comment: str | None = None
 
 
-@dataclass(slots=True)
+@_compared
+@dataclass(slots=True, eq=False, repr=False)
 class Role:
     """A role and the memberships and attributes a privilege check needs."""
 
@@ -708,7 +786,8 @@ def may_run_history(model: SchemaModel, role: str | None) -> bool:
     return role is not None and role != "public" and not history_creates(model, role)
 
 
-@dataclass(slots=True)
+@_compared
+@dataclass(slots=True, eq=False, repr=False)
 class Effect:
     """What a statement the static reader could not apply may have changed.
 
@@ -734,7 +813,8 @@ class Effect:
         return f"{what}{name} on {where}"
 
 
-@dataclass(slots=True)
+@_compared
+@dataclass(slots=True, eq=False, repr=False)
 class UnappliedStatement:
     """A statement a static source could not apply to the model: evidence, never dropped."""
 
@@ -753,7 +833,8 @@ class UnappliedStatement:
     settled: list[str] = field(default_factory=list)
 
 
-@dataclass(slots=True)
+@_compared
+@dataclass(slots=True, eq=False, repr=False)
 class DynamicBlock:
     """A ``DO`` block as the static reader ran it: what it executed, or what stopped it."""
 
@@ -766,7 +847,8 @@ class DynamicBlock:
     stopped_by: str | None = None  # the statement or expression it could not decide, and why
 
 
-@dataclass(slots=True)
+@_compared
+@dataclass(slots=True, eq=False, repr=False)
 class Revision:
     """One step of a migration history, for the report's lineage."""
 
@@ -777,7 +859,8 @@ class Revision:
     has_downgrade: bool = True
 
 
-@dataclass(slots=True)
+@_compared
+@dataclass(slots=True, eq=False, repr=False)
 class SchemaModel:
     """The whole schema one source yields; the audit judges it without knowing the source."""
 
