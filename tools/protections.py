@@ -4963,6 +4963,20 @@ PROTECTIONS = [
         "tests/test_literal22_view_texts.py::test_a_zoneless_timestamptz_literal_in_a_view_is_deferred "
         "tests/test_literal22_view_texts.py::test_diff_keeps_a_zoneless_view_literal_undecided",
     ),
+    Protection(
+        "model-eq-same-class-only",
+        "schema_audit/model.py",
+        "        if other.__class__ is self.__class__:\n            return key(self) == key(other)\n",
+        "        if True:\n            return key(self) == key(other)\n",
+        "tests/test_model_methods.py",
+    ),
+    Protection(
+        "model-unhashable-as-dataclass-made-it",
+        "schema_audit/model.py",
+        "    cls.__hash__ = None  # type: ignore[assignment]  # as dataclass sets it for eq=True\n",
+        "",
+        "tests/test_model_methods.py",
+    ),
 ]
 
 
