@@ -505,9 +505,17 @@ class Parsed:
         ((kind, body),) = stmt.items()
         return kind, body
 
-    def builder(self) -> _Builder:
-        """A builder of this text's nodes (positions as pglast's tree has them)."""
+    def builder(self, base: int = 0) -> _Builder:
+        """A builder of this text's nodes (positions as pglast's tree has them). ``base``:
+        the data's positions count from that offset of a longer ASCII text holding this one
+        (a file parsed whole, ``sources.whole_parse``): each is counted from this text, as
+        in the data of this text parsed alone (an offset outside it: none; omitted: 0)."""
         text = self.text
+        if base:
+            last = base + len(text) - 1
+            builder = _Builder(lambda offset: offset - base if base <= offset <= last else None)
+            builder.zero = 0
+            return builder
         if text.isascii():
             return _Builder(_ascii_locations(text), len(text) - 1)
         return _Builder(pglast.parser.Displacements(text))
@@ -528,14 +536,17 @@ class Pending(Parsed):
     statements whose 9.8 MB of JSON crossed the pipe (three quarters of its bytes) and was
     never decoded here; a refused read costs a parse here instead of a decode."""
 
-    __slots__ = ("json", "ahead")
+    __slots__ = ("json", "ahead", "base")
 
-    def __init__(self, text: str, json: str | None, ahead: tuple[str, Any]) -> None:
+    def __init__(self, text: str, json: str | None, ahead: tuple[str, Any], base: int = 0) -> None:
         self.text = text
         _DATA.__set__(self, None)
         # True: no JSON sent, the text is parsed again when the data is asked for
         self.json: str | bool | None = True if json is None else json
         self.ahead: tuple[str, Any] | None = ahead
+        # where the positions in ``ahead``'s data count from (its file parsed whole:
+        # ``sources.whole_parse``), for the builder of its nodes (``builder(base)``)
+        self.base = base
 
     @property
     def data(self) -> dict | None:

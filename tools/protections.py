@@ -971,7 +971,7 @@ PROTECTIONS = [
     ),
     Protection(
         "parse-ahead-unreadable-statement-read-here",
-        "schema_audit/sources/parse_ahead.py",
+        "schema_audit/sources/whole_parse.py",
         "    except Exception:  # noqa: BLE001 - that process reads it itself, with the same outcome",
         "    except KeyboardInterrupt:",
         "tests/test_parse_ahead.py::test_a_statement_the_child_cannot_read_is_read_here",
@@ -4976,6 +4976,34 @@ PROTECTIONS = [
         "    cls.__hash__ = None  # type: ignore[assignment]  # as dataclass sets it for eq=True\n",
         "",
         "tests/test_model_methods.py",
+    ),
+    Protection(
+        "whole-parse-first-token-where-the-cut-puts-it",
+        "schema_audit/sources/whole_parse.py",
+        "            skip_leading(text, after) != begin",
+        "            False",
+        "tests/test_whole_parse.py::test_a_file_the_whole_parse_could_cut_otherwise_is_cut_as_before",
+    ),
+    Protection(
+        "whole-parse-statement-the-scanner-cuts",
+        "schema_audit/sources/whole_parse.py",
+        '            or (";" in statement and _split(statement))',
+        "            or False",
+        "tests/test_whole_parse.py::test_a_file_the_whole_parse_could_cut_otherwise_is_cut_as_before",
+    ),
+    Protection(
+        "whole-parse-ascii-only",
+        "schema_audit/sources/whole_parse.py",
+        '    if "\\\\" in text or "stdin" in text or "STDIN" in text or not text.isascii():',
+        '    if "\\\\" in text or "stdin" in text or "STDIN" in text:',
+        "tests/test_whole_parse.py::test_a_file_the_whole_parse_could_cut_otherwise_is_cut_as_before",
+    ),
+    Protection(
+        "whole-parse-statement-limit",
+        "schema_audit/sources/whole_parse.py",
+        "            or len(statement) > limit",
+        "            or False",
+        "tests/test_whole_parse.py::test_a_statement_longer_than_the_limit_leaves_the_file_to_the_cut",
     ),
 ]
 

@@ -44,7 +44,6 @@ from typing import Any, BinaryIO
 import pglast
 
 from schema_audit.pgparse import Parsed, Pending, expect_a_long_read, from_json, parse_json
-from schema_audit.sources.ddl.fast import read_ahead
 from schema_audit.sources.outside_words import none_in
 from schema_audit.sources.statements import (
     Statement,
@@ -53,6 +52,8 @@ from schema_audit.sources.statements import (
     split_statements,
     statement_of,
 )
+from schema_audit.sources.whole_parse import pieces as whole_pieces
+from schema_audit.sources.whole_parse import read
 
 # Less SQL than this is parsed in process: forking costs a few milliseconds, a short history
 # (an Alembic one of a few revisions, whose start-up is measured) would not win them back.
@@ -94,10 +95,7 @@ def _read(text: str, data: str) -> tuple[str, Any] | None:
     parsed = from_json(text, data)
     if parsed.__class__ is not Parsed:
         return None  # pglast's tree: that process decides the same again
-    try:
-        return read_ahead(parsed)
-    except Exception:  # noqa: BLE001 - that process reads it itself, with the same outcome
-        return None
+    return read(parsed)
 
 
 class _Plain(Statement):
@@ -121,8 +119,8 @@ def _statement(
     if parsed is None:
         return kind(body, line, None, error)
     text, data, ahead = parsed
-    if ahead is not None:
-        return kind(body, line, Pending(text, data, ahead))
+    if ahead is not None:  # (data: None, or where the file parsed whole puts the statement)
+        return kind(body, line, Pending(text, None, ahead, data or 0))
     if data.__class__ is str:
         return kind(body, line, node_of(from_json(text, data)))
     return kind(body, line, node_of(pglast.parse_sql(text)) if data else None)
@@ -270,7 +268,11 @@ def _serve(fd: int, prepare: Prepare, start: int, count: int, queued: bool = Fal
         for index in range(start, count):
             header, text = prepare(index)
             batch: list[tuple] = []
-            records = pieces(text, _parse, True) if text is not None else ()
+            # (a plain file cut and parsed by one parse: whole_parse; else cut, then parsed
+            # statement by statement)
+            records = (
+                () if text is None else whole_pieces(text, _parse) or pieces(text, _parse, True)
+            )
             plain = text is not None and none_in(text)  # (once a file, not once a statement)
             first = True
             for record in records:

@@ -76,7 +76,7 @@ class Statement:
 PieceOf = tuple[str, int, Any, str | None]
 
 
-def _skip_leading(text: str, pos: int) -> int:
+def skip_leading(text: str, pos: int) -> int:
     """Position of the first character of a statement (after blanks and comments)."""
     while pos < len(text):
         if text[pos].isspace():
@@ -139,14 +139,14 @@ def pieces(
     # read once per text, not once per statement (9,500 environment look-ups and regex
     # searches a 1,000-table history): no statement of a text without an empty string
     # literal holds one
-    limit = _statement_limit()
+    limit = statement_limit()
     empty_strings = may_hold_empty_string(text)
     counted_to, newlines = 0, 0
     index = 0
     while index < len(cuts):
         start, end = cuts[index]
         chunk = text[start:end]
-        offset = _skip_leading(chunk, 0)
+        offset = skip_leading(chunk, 0)
         node: Any
         try:
             node = parse(chunk, offset, limit, empty_strings)
@@ -156,7 +156,7 @@ def pieces(
             joinable = 1 if isinstance(exc, StatementTooLarge) else MAX_JOINED_PIECES
             for extra in range(1, min(joinable, len(cuts) - index)):
                 joined = text[start : cuts[index + extra][1]]
-                at = _skip_leading(joined, 0)
+                at = skip_leading(joined, 0)
                 try:
                     node = parse(joined, at, limit, empty_strings)
                 except pglast.parser.ParseError:
@@ -221,7 +221,7 @@ class StatementTooLarge(pglast.parser.ParseError):
     """A statement longer than the limit: reported with its line, never parsed."""
 
 
-def _statement_limit() -> int:
+def statement_limit() -> int:
     raw = os.environ.get(STATEMENT_LIMIT_ENV, "")
     return int(raw) if raw.isdigit() and int(raw) > 0 else MAX_STATEMENT_CHARS
 
@@ -229,8 +229,8 @@ def _statement_limit() -> int:
 def _parse_one(
     chunk: str, offset: int, limit: int, empty_strings: bool = True
 ) -> ast.Node | Parsed | None:
-    """The statement of ``chunk``, which starts at ``offset`` (``_skip_leading``); ``limit``:
-    ``_statement_limit()``; ``empty_strings``: False when the text holds no empty string
+    """The statement of ``chunk``, which starts at ``offset`` (``skip_leading``); ``limit``:
+    ``statement_limit()``; ``empty_strings``: False when the text holds no empty string
     literal (``pgparse.may_hold_empty_string``)."""
     # pgparse: ParseError "stack depth limit exceeded", no crash; the tree is built on demand
     return node_of(parse_lazily(statement_of(chunk, offset, limit), empty_strings))
@@ -273,7 +273,7 @@ def _statement_slices(text: str) -> list[tuple[int, int]]:
     covered = 0
     for start, end in slices + [(len(text), len(text))]:
         gap = text[covered:start]
-        if gap.strip(" \t\r\n;") and _skip_leading(gap.replace(";", " "), 0) < len(gap):
+        if gap.strip(" \t\r\n;") and skip_leading(gap.replace(";", " "), 0) < len(gap):
             return _scanner_slices(text)
         covered = end
     return slices

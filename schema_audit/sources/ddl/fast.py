@@ -86,8 +86,10 @@ def apply_fast(interp: DdlInterpreter, parsed: Parsed) -> bool:
     """Apply the statement from its plain data; False (model untouched) when it is not a
     shape read here. The statement-local read is the parsing child's where it made one
     (``Pending.ahead``), else it is made here from the data."""
+    base = 0  # the data's positions count from the statement's start
     if isinstance(parsed, Pending) and parsed.ahead is not None:
         (kind, read), parsed.ahead = parsed.ahead, None  # used once: a retry reads the tree
+        base = parsed.base  # (its file's, where the child parsed the file whole)
     else:
         found = read_ahead(parsed)
         if found is None:
@@ -96,7 +98,7 @@ def apply_fast(interp: DdlInterpreter, parsed: Parsed) -> bool:
     if kind in _STORED and getattr(interp, "_storage_defaults", None):
         return False  # a default_tablespace / access method set: the tree handler's (storage.py)
     try:
-        change = _STEPS[kind][1](interp, read, _Lazy(parsed))
+        change = _STEPS[kind][1](interp, read, _Lazy(parsed, base))
     except (_NotHere, *BUILD_ERRORS):
         return False
     change()

@@ -25,17 +25,19 @@ class _NotHere(Exception):
 
 
 class _Lazy:
-    """The statement's node builder, made on first use (most statements need none)."""
+    """The statement's node builder, made on first use (most statements need none); ``base``:
+    where the data's positions count from (``Parsed.builder``)."""
 
-    __slots__ = ("parsed", "builder")
+    __slots__ = ("parsed", "builder", "base")
 
-    def __init__(self, parsed: Parsed) -> None:
+    def __init__(self, parsed: Parsed, base: int = 0) -> None:
         self.parsed = parsed
         self.builder: _Builder | None = None
+        self.base = base
 
     def node(self, value: Any) -> Any:
         if self.builder is None:
-            self.builder = self.parsed.builder()
+            self.builder = self.parsed.builder(self.base)
         return build_node(self.builder, value)
 
 
