@@ -94,3 +94,23 @@ def test_different_instants_stay_different() -> None:
     assert sqlnorm.canonical_expr(one) != sqlnorm.canonical_expr(
         "t > '2024-01-01 00:00:00+01'::timestamptz"
     )
+
+
+EXCLUDE = {
+    "001_exclude.sql": (
+        "CREATE TABLE x (n int, r int, d interval, num numeric);\n"
+        "ALTER TABLE x ADD EXCLUDE USING btree (r WITH =) WHERE (n > '5' AND d < '1 day');\n"
+        "ALTER TABLE x ADD CONSTRAINT xn EXCLUDE (r WITH =) WHERE (n < 2.5 AND num > 1);\n"
+    ),
+}
+
+
+@PATHS
+def test_an_exclusion_constraints_predicate_is_stored_as_an_index_predicate(
+    make_db: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ahead: bool
+) -> None:
+    """An EXCLUDE's WHERE is its index's predicate, with the casts PostgreSQL adds there
+    (``(n > 5)``, ``((n)::numeric < 2.5)``); it was kept as written."""
+    dsn = make_db("literal22_exclude")
+    _, compared = compared_with_catalog(dsn, tmp_path, monkeypatch, ahead, EXCLUDE)
+    assert [str(d) for d in compared.differences] == []

@@ -5005,6 +5005,13 @@ PROTECTIONS = [
         "            or False",
         "tests/test_whole_parse.py::test_a_statement_longer_than_the_limit_leaves_the_file_to_the_cut",
     ),
+    Protection(
+        "exclusion-predicate-stored-with-postgresql-casts",
+        "schema_audit/sources/ddl/constraints.py",
+        "promote_integer_columns(con.where_clause, table.columns, operand_bases(interp))",
+        "con.where_clause",
+        "tests/test_literal22_untyped_literals.py::test_an_exclusion_constraints_predicate_is_stored_as_an_index_predicate",
+    ),
 ]
 
 

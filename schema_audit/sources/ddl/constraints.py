@@ -260,7 +260,10 @@ def apply_constraint(
             name,
             keys,
             method=con.access_method or "gist",
-            where=deparse(con.where_clause),
+            # stored as an index predicate: with the casts PostgreSQL adds (`n > '5'`: `n > 5`)
+            where=deparse(
+                promote_integer_columns(con.where_clause, table.columns, operand_bases(interp))
+            ),
             constraint=name,
             provenance=[prov],
             tablespace=index_tablespace(interp, getattr(con, "indexspace", None)),
