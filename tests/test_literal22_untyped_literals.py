@@ -114,3 +114,25 @@ def test_an_exclusion_constraints_predicate_is_stored_as_an_index_predicate(
     dsn = make_db("literal22_exclude")
     _, compared = compared_with_catalog(dsn, tmp_path, monkeypatch, ahead, EXCLUDE)
     assert [str(d) for d in compared.differences] == []
+
+
+COALESCE = {
+    "001_coalesce.sql": (
+        "CREATE TABLE c (n int, b bigint, f float8, num numeric, d interval,\n"
+        "  CHECK (coalesce(n, 0) > '1'), CHECK (coalesce(n, 0) + 1.5 > 2),\n"
+        "  CHECK (coalesce(f, f) > 1), CHECK (coalesce(num, num) > '2'),\n"
+        "  CHECK (greatest(n, 1) IN ('1', '2')), CHECK (least(d, d) < '1 hour'));\n"
+    ),
+}
+
+
+@PATHS
+def test_a_literal_meeting_a_coalesce_takes_its_type(
+    make_db: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ahead: bool
+) -> None:
+    """``coalesce(n, 0) > '1'`` is stored ``(COALESCE(n, 0) > 1)``: a COALESCE, GREATEST or
+    LEAST of arguments of one kind is of that kind (an integer meeting a numeric promoted);
+    of mixed kinds or integer widths (PostgreSQL casts inside the call) it is left as written."""
+    dsn = make_db("literal22_coalesce")
+    _, compared = compared_with_catalog(dsn, tmp_path, monkeypatch, ahead, COALESCE)
+    assert [str(d) for d in compared.differences] == []

@@ -5012,6 +5012,13 @@ PROTECTIONS = [
         "con.where_clause",
         "tests/test_literal22_untyped_literals.py::test_an_exclusion_constraints_predicate_is_stored_as_an_index_predicate",
     ),
+    Protection(
+        "coalesce-of-one-kind-is-that-kind",
+        "schema_audit/sources/ddl/implicit.py",
+        "        return _coalesce_kind(node, columns)\n",
+        "        return None\n",
+        "tests/test_literal22_untyped_literals.py::test_a_literal_meeting_a_coalesce_takes_its_type",
+    ),
 ]
 
 

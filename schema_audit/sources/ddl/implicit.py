@@ -188,6 +188,31 @@ def _aggregate_kind(node: ast.FuncCall, columns: Columns) -> str | None:
     return _INT if kind in (_INT, _INT_LITERAL) else None
 
 
+def _coalesce_kind(node: ast.CoalesceExpr | ast.MinMaxExpr, columns: Columns) -> str | None:
+    """The kind of a COALESCE (GREATEST, LEAST) whose arguments are all of one kind, after
+    promoting inside them: ``coalesce(n, 0) > '1'`` is an integer meeting the literal, stored
+    ``(COALESCE(n, 0) > 1)``. Arguments of different kinds (PostgreSQL casts them to a common
+    type inside the call) give None: not worked out here."""
+    node.args = tuple(_expanded(arg, columns) for arg in node.args or ())
+    kinds = {_promote(arg, columns) for arg in node.args}
+    if kinds <= {_INT, _INT_LITERAL}:
+        # integers of one width only (`coalesce(n, b)` of an integer and a bigint casts n)
+        widths = {_int_width(arg, columns) for arg in node.args} - {"literal"}
+        if len(widths) > 1 or None in widths:
+            return None
+        return _INT if _INT in kinds else _INT_LITERAL
+    return next(iter(kinds)) if len(kinds) == 1 else None
+
+
+def _int_width(node: Any, columns: Columns) -> str | None:
+    """An integer operand's type: a column's, "literal" for an integer constant (it takes
+    the other arguments' type); None: an expression, not worked out here."""
+    if isinstance(node, ast.A_Const):
+        return "literal"
+    column = columns.column(node) if isinstance(node, ast.ColumnRef) else None
+    return column.type if column is not None else None
+
+
 def _is_int8(text: str | None) -> bool:
     """An integer literal too large for integer is a Float node, but PostgreSQL makes it a
     bigint constant when it fits (``id < 10000000000`` is stored ``(id < '10000000000'::bigint)``,
@@ -271,6 +296,8 @@ def _promote(node: object, columns: Columns) -> str | None:
         return inner if node.subLinkType == SubLinkType.EXPR_SUBLINK else None
     if isinstance(node, ast.FuncCall):
         return _aggregate_kind(node, columns)
+    if isinstance(node, ast.CoalesceExpr | ast.MinMaxExpr) and node.args:
+        return _coalesce_kind(node, columns)
     if isinstance(node, ast.TypeCast):
         node.arg = _expanded(node.arg, columns)
         _promote(node.arg, columns)
