@@ -253,7 +253,47 @@ class AuditContext:
             ev[0] = replace(ev[0], note=note)
         else:
             ev = [Evidence(source=self.evidence_kind(), note=note)]
+        if self.is_static():
+            ev.extend(self._rolled_back_parts(table, what))
         return ev
+
+    def _rolled_back_parts(self, table: Table | View, what: str) -> list[Evidence]:
+        """The statements adding ``what`` (``"column a.x"``, ``"index ax on a"``) to
+        ``table`` that a refusal rolled back: ``ALTER TABLE … ADD …``, ``CREATE INDEX /
+        TRIGGER / POLICY … ON`` the table, naming the part where ``what`` names it (the
+        missing table's FAIL cited only CREATE: alembic22)."""
+        import re
+
+        from schema_audit.audit.deferral import unapplied_evidence
+
+        rel = rf'(?:"?{re.escape(table.schema)}"?\s*\.\s*)?"?{re.escape(table.name)}"?(?![\w$])'
+        words = what.split()
+        kind = words[0].lower() if words else ""
+        alter = rf"alter\s+table\s+(?:if\s+exists\s+)?(?:only\s+)?{rel}.*?\badd\b"
+        made = "index" if kind not in ("trigger", "policy") else kind
+        create = (
+            r"create\s+(?:or\s+replace\s+)?(?:unique\s+|constraint\s+)?"
+            rf"{made}\b[^;]*?\bon\s+(?:only\s+)?{rel}"
+        )
+        if kind in ("index", "trigger", "policy"):  # (made ON the table)
+            adds = re.compile(rf"(?is)^\s*{create}")
+        elif kind == "column":
+            adds = re.compile(rf"(?is)^\s*{alter}")
+        else:  # a constraint: added by ALTER TABLE, a unique one by CREATE UNIQUE INDEX too
+            adds = re.compile(rf"(?is)^\s*(?:{alter}|{create})")
+        part = words[1].rsplit(".", 1)[-1].strip('"') if len(words) > 1 else ""
+        named = (
+            re.compile(rf'(?i)(?<![\w$])"?{re.escape(part)}"?(?![\w$])')
+            if part and part.lower() != "on" and not part.startswith("(")
+            else None
+        )
+        return [
+            unapplied_evidence(u, "not applied")
+            for u in self.model.unapplied
+            if u.reason.startswith("rolled back")
+            and adds.match(u.sql)
+            and (named is None or named.search(u.sql))
+        ][:3]
 
     def _rolled_back_makers(self, what: str) -> list[Evidence]:
         """The statements creating ``what`` (``"table public.a"``) that a refusal rolled
