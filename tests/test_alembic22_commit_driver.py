@@ -208,3 +208,22 @@ def test_an_autocommit_block_is_read_from_the_syntax_tree(tmp_path: Path) -> Non
     assert sorted(static.tables) == ["public.a", "public.b", "public.b2", "public.c"]
     assert list(static.tables["public.b"].indexes) == ["b_id"]
     assert not [u for u in static.unapplied if u.revision == "bb02"]
+
+
+def test_an_unknown_driver_reads_what_follows_a_commit_as_perhaps_in_a_transaction(
+    make_db: Any, tmp_path: Path
+) -> None:
+    """After ``op.execute("COMMIT")``, b2 and a refused INSERT: psycopg (3) runs them in the
+    transaction it begins, which the refusal rolls back (b2 gone); psycopg2 runs them each on
+    its own (b2 stays). With env.py's driver not known b2 PASSed, as psycopg2 keeps it; it is
+    DEFERRED now, a and b (committed by the COMMIT) PASS."""
+    dsn = make_db("alembic22_unknown_tx")
+    then = "    op.execute('CREATE TABLE b2 (id int)')\n    op.execute('INSERT INTO missing VALUES (1)')"
+    project = _project(tmp_path, 'os.environ["SILENCE19_URL"]', "    op.execute('COMMIT')\n" + then)
+    assert _online(project, dsn) == {"public.a", "public.b"}
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("name: t\ntables:\n  a: {}\n  b: {}\n  b2: {}\n  c: {}\n")
+    proc = run_cli("audit", "-f", "json", "-s", spec, "-m", project)
+    statuses = {f["id"]: f["status"] for f in json.loads(proc.stdout)["findings"]}
+    wanted = ["tables.a", "tables.b", "tables.b2", "tables.c"]
+    assert [statuses.get(k) for k in wanted] == ["PASS", "PASS", "DEFERRED", "DEFERRED"]

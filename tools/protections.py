@@ -5033,6 +5033,13 @@ PROTECTIONS = [
         "pass",
         "tests/test_alembic22_driver.py",
     ),
+    Protection(
+        "alembic-unknown-driver-perhaps-begins-again-after-a-commit",
+        "schema_audit/sources/alembic.py",
+        "begins_again = history.driver != alembic_driver.STAYS_OUTSIDE",
+        "begins_again = history.driver == alembic_driver.BEGINS_AGAIN",
+        "tests/test_alembic22_commit_driver.py::test_an_unknown_driver_reads_what_follows_a_commit_as_perhaps_in_a_transaction",
+    ),
 ]
 
 

@@ -1046,7 +1046,9 @@ def model_from_history(history: AlembicHistory, *, reporter: Reporter = SILENT) 
     perhaps: str | None = None  # why the run perhaps stopped (a driver not known)
     undone = committed = skipped = 0  # revisions before ``committed``: committed for sure
     tail = False  # the revision at ``committed`` committed up to its last block or COMMIT only
-    begins_again = history.driver == alembic_driver.BEGINS_AGAIN
+    # after a COMMIT the revision sends, a new transaction unless the driver is psycopg2: a
+    # driver not known is perhaps psycopg, whose transaction a later refusal rolls back
+    begins_again = history.driver != alembic_driver.STAYS_OUTSIDE
     for number, rev in enumerate(history.revisions):
         if progress:
             progress.update(number)
