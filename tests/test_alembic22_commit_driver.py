@@ -227,3 +227,22 @@ def test_an_unknown_driver_reads_what_follows_a_commit_as_perhaps_in_a_transacti
     statuses = {f["id"]: f["status"] for f in json.loads(proc.stdout)["findings"]}
     wanted = ["tables.a", "tables.b", "tables.b2", "tables.c"]
     assert [statuses.get(k) for k in wanted] == ["PASS", "PASS", "DEFERRED", "DEFERRED"]
+
+
+def test_a_connection_commit_in_an_autocommit_block_begins_nothing(
+    make_db: Any, tmp_path: Path
+) -> None:
+    """``op.get_bind().commit()`` inside the block: the connection is in AUTOCOMMIT there,
+    nothing begins, the index is made (Alembic then raises "This transaction is inactive"
+    as the block ends: c is never made). Read as COMMIT and BEGIN, the index was refused in
+    a transaction (a false FAIL)."""
+    dsn = make_db("alembic22_block_commit")
+    block = (
+        "    with op.get_context().autocommit_block():\n"
+        "        op.get_bind().commit()\n"
+        "        op.create_index('b_id', 'b', ['id'], postgresql_concurrently=True)"
+    )
+    project = _project(tmp_path, 'os.environ["SILENCE19_URL"]', block)
+    assert _online(project, dsn) == {"public.a", "public.b", "b_id"}
+    statuses = silence19_statuses(tmp_path, project)
+    assert [statuses.get(k) for k in WANTED[:3]] == ["PASS", "PASS", "PASS"]

@@ -5040,6 +5040,13 @@ PROTECTIONS = [
         "begins_again = history.driver == alembic_driver.BEGINS_AGAIN",
         "tests/test_alembic22_commit_driver.py::test_an_unknown_driver_reads_what_follows_a_commit_as_perhaps_in_a_transaction",
     ),
+    Protection(
+        "alembic-connection-commit-in-an-autocommit-block-begins-nothing",
+        "schema_audit/sources/alembic_transactions.py",
+        'if block and stmt.sql.strip().upper() == "BEGIN":',
+        "if False:",
+        "tests/test_alembic22_commit_driver.py::test_a_connection_commit_in_an_autocommit_block_begins_nothing",
+    ),
 ]
 
 

@@ -154,6 +154,8 @@ def statements(
         if block != inside:
             out.append(_control("COMMIT" if block else "BEGIN", line))
             inside = block
+        if block and stmt.sql.strip().upper() == "BEGIN":
+            continue  # (op.get_bind().commit() in the block: AUTOCOMMIT, nothing begins)
         out.append(stmt)
         if begins_again and _hand_commit(stmt, block):
             out.append(_control("BEGIN", stmt.line))
