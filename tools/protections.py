@@ -5047,6 +5047,20 @@ PROTECTIONS = [
         "if False:",
         "tests/test_alembic22_commit_driver.py::test_a_connection_commit_in_an_autocommit_block_begins_nothing",
     ),
+    Protection(
+        "creation-in-a-path-schema-the-history-never-made-deferred",
+        "schema_audit/sources/ddl/interpreter.py",
+        "            if (schemas := uncertain_creation(self)) and creates_unqualified(stmt.node):\n",
+        "            if False:\n",
+        "tests/test_pass22_creation_schema.py",
+    ),
+    Protection(
+        "temporary-creation-not-deferred-by-the-path",
+        "schema_audit/sources/ddl/creation_path.py",
+        '        return not rv.schemaname and rv.relpersistence != "t"\n',
+        "        return not rv.schemaname\n",
+        "tests/test_pass22_creation_schema.py",
+    ),
 ]
 
 

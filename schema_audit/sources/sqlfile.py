@@ -1103,6 +1103,8 @@ def _interpret(
         interpreter = DdlInterpreter(default_schema=search_path[0] if search_path else "public")
         if search_path:
             interpreter.search_path = list(search_path)
+    # the schemas the runner's search_path names exist where it runs (creation_path)
+    interpreter.runner_schemas = frozenset(search_path or ["public"])
     model = interpreter.model
     folder = path.is_dir()  # asked once, not once a file (a stat call each)
     parent = path.resolve().parent

@@ -27,6 +27,9 @@ from schema_audit.model import (
     qualify,
 )
 from schema_audit.sources import effects as fx
+from schema_audit.sources.ddl.creation_path import creates_unqualified
+from schema_audit.sources.ddl.creation_path import defer as defer_creation
+from schema_audit.sources.ddl.creation_path import uncertain as uncertain_creation
 from schema_audit.sources.ddl.data_targets import DATA_STATEMENTS, missing_targets
 from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.fast import apply_fast
@@ -79,6 +82,9 @@ class DdlInterpreter:
     def __init__(self, model: SchemaModel | None = None, default_schema: str = "public") -> None:
         self.model = model or SchemaModel()
         self.search_path = [default_schema]
+        # the schemas of the search_path the runner starts each session with: they exist
+        # where it runs, made by the history or not (creation_path)
+        self.runner_schemas = frozenset({default_schema})
         # The role objects are created as (SET ROLE); None = the role running the migrations.
         self.current_role: str | None = None
         # (schema, name) of each CREATE COLLATION seen (collations are not modelled), so an
@@ -221,6 +227,9 @@ class DdlInterpreter:
                 # PostgreSQL cannot parse it either: wherever the history ran, it changed nothing
                 hint = placeholder_hint(stmt.sql, stmt.error or "")  # stack-auth's sentinels
                 self._unapplied("error", f"syntax error: {stmt.error}{hint}", effects=[])
+                continue
+            if (schemas := uncertain_creation(self)) and creates_unqualified(stmt.node):
+                defer_creation(self, stmt.node, schemas)  # (nosuch first: nosuch or public)
                 continue
             before = len(self.model.unapplied)
             try:

@@ -23,6 +23,7 @@ from schema_audit.sources.model_cache import Session
 STATE = {
     "model": "the entry's model",
     "search_path": "kept",
+    "runner_schemas": "set by the reader of each history (its search_path is in the cache key)",
     "current_role": "kept",
     "collations": "kept",
     "_revoked_defaults": "kept",
