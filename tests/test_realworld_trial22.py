@@ -27,6 +27,8 @@ object DEFERRED (115 of prefect's 116 revisions' tables).
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 from alembic.config import Config
@@ -311,3 +313,78 @@ def test_a_batch_drop_constraint_read_from_the_tree_is_alembics(tmp_path: Path) 
     assert sorted(rendered) == ["uq_work_queue__work_pool_id_name"]
     assert sorted(read) == sorted(rendered)
     assert models[1]["unapplied"] == []
+
+
+NAMED_ENV = """import sqlalchemy as sa
+from alembic import context
+
+NAMING_CONVENTION = {
+    "uq": "uq_%(table_name)s__%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s__%(constraint_name)s",
+}
+target_metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+config = context.config
+
+if context.is_offline_mode():
+    context.configure(url="postgresql://", target_metadata=target_metadata)
+    with context.begin_transaction():
+        context.run_migrations()
+"""
+
+POOL = '''"""Create pool
+
+Revision ID: 1f2e3d4c5b6a
+Revises:
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "1f2e3d4c5b6a"
+down_revision = None
+
+
+def upgrade():
+    op.create_table(
+        "pool",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("name", sa.String(), nullable=False),
+        sa.UniqueConstraint("name"),
+    )
+    op.create_check_constraint("positive", "pool", "id > 0")
+'''
+
+
+def test_constraint_names_follow_env_metadata_naming_convention(tmp_path: Path) -> None:
+    """PrefectHQ/prefect's env.py passes ``target_metadata`` whose MetaData has a
+    naming_convention; Alembic builds every op's constraint with it, so
+    ``op.create_check_constraint("ck_block_document_reference__no_self_reference", …)`` is
+    ``ck_block_document_reference__ck_block_document_referenc_824f`` in the database prefect's
+    upgrade made (PostgreSQL 15). The reading rendered without it: the name as written, and an
+    unnamed UNIQUE PostgreSQL's ``pool_name_key``. Ground truth: Alembic's own offline run
+    through that env.py (the same names its online run gives)."""
+    (tmp_path / "versions").mkdir()
+    (tmp_path / "env.py").write_text(NAMED_ENV)
+    (tmp_path / "alembic.ini").write_text("[alembic]\nscript_location = %(here)s\n")
+    (tmp_path / "versions" / "1f2e3d4c5b6a_pool.py").write_text(POOL)
+    alembic = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "alembic",
+            "-c",
+            str(tmp_path / "alembic.ini"),
+            "upgrade",
+            "head",
+            "--sql",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "CONSTRAINT uq_pool__name UNIQUE" in alembic.stdout
+    assert "CONSTRAINT ck_pool__positive CHECK" in alembic.stdout
+    proc = run_cli("inspect", "-m", tmp_path / "alembic.ini")
+    assert proc.returncode == 0, proc.stderr
+    pool = json.loads(proc.stdout)["model"]["tables"]["public.pool"]
+    assert sorted(pool["uniques"]) == ["uq_pool__name"]
+    assert sorted(pool["checks"]) == ["ck_pool__positive"]

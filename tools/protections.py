@@ -5061,6 +5061,30 @@ PROTECTIONS = [
         "        return not rv.schemaname\n",
         "tests/test_pass22_creation_schema.py",
     ),
+    Protection(
+        "alembic-render-with-env-target-metadata",
+        "schema_audit/sources/alembic.py",
+        '**({"target_metadata": metadata} if metadata is not None else {}),',
+        "**{},",
+        "tests/test_realworld_trial22.py::"
+        "test_constraint_names_follow_env_metadata_naming_convention",
+    ),
+    Protection(
+        "alembic-env-metadata-runs-what-it-needs",
+        "schema_audit/sources/alembic.py",
+        "if _assigns(node, needed) or _imports(node, needed):",
+        "if False:",
+        "tests/test_realworld_trial22.py::"
+        "test_constraint_names_follow_env_metadata_naming_convention",
+    ),
+    Protection(
+        "alembic-naming-convention-bypasses-light-render-and-cache",
+        "schema_audit/sources/alembic.py",
+        "    if metadata is not None:\n        return _render(info, display, project, metadata)\n",
+        "",
+        "tests/test_realworld_trial22.py::"
+        "test_constraint_names_follow_env_metadata_naming_convention",
+    ),
 ]
 
 

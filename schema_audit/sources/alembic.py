@@ -280,6 +280,85 @@ def _env_imports(project: _Project, issues: list[MigrationIssue]) -> None:
             )
 
 
+def _env_metadata(project: _Project, issues: list[MigrationIssue]) -> Any:
+    """env.py's ``target_metadata`` when its MetaData has a naming convention of its own.
+
+    Alembic builds every op's constraints in a MetaData with that convention
+    (``schemaobj.metadata()``), online and offline: PrefectHQ/prefect's
+    ``op.create_check_constraint("ck_block_document_reference__no_self_reference", …)`` is
+    ``ck_block_document_reference__ck_block_document_referenc_824f`` in its database, an
+    unnamed UNIQUE ``uq_<table>__<column>``. Only the imports and assignments
+    ``target_metadata = …`` needs are run (never env.py's migration code); one that fails is
+    noted, and names are then rendered without the convention."""
+    env = project.script_dir / "env.py" if project.script_dir else None
+    if env is None or not env.is_file():
+        return None
+    try:
+        body = pyast.parse(env.read_text(encoding="utf-8"), filename=str(env)).body
+    except (SyntaxError, ValueError, UnicodeDecodeError):
+        return None
+    index = next((i for i, node in enumerate(body) if _assigns(node, {"target_metadata"})), None)
+    if index is None or isinstance(body[index].value, pyast.Constant):  # type: ignore[attr-defined]
+        return None
+    needed = _loaded_names(body[index])
+    chosen = [body[index]]
+    for node in reversed(body[:index]):
+        if _assigns(node, needed) or _imports(node, needed):
+            chosen.append(node)
+            needed |= _loaded_names(node)
+    namespace: dict[str, Any] = {"__name__": "schema_audit_env_metadata"}
+    for node in reversed(chosen):
+        code = compile(pyast.Module(body=[node], type_ignores=[]), str(env), "exec")
+        try:
+            exec(code, namespace)  # noqa: S102
+        except Exception as exc:  # an app import that needs settings, a database …
+            issues.append(
+                MigrationIssue(
+                    "env-metadata",
+                    f"env.py:{node.lineno}: {pyast.unparse(node)[:80]} failed "
+                    f"({type(exc).__name__}); constraint names are rendered without "
+                    "target_metadata's naming convention, if it has one",
+                    None,
+                    str(env),
+                    node.lineno,
+                    "info",
+                )
+            )
+            return None
+    import sqlalchemy as sa  # (only here: a history without target_metadata may never need it)
+
+    metadata = namespace.get("target_metadata")
+    if not isinstance(metadata, sa.MetaData):
+        return None
+    return None if metadata.naming_convention == sa.MetaData().naming_convention else metadata
+
+
+def _assigns(node: pyast.stmt, names: set[str]) -> bool:
+    """A module-level ``name = …`` binding one of ``names``."""
+    targets = node.targets if isinstance(node, pyast.Assign) else []
+    return any(isinstance(t, pyast.Name) and t.id in names for t in targets)
+
+
+def _imports(node: pyast.stmt, names: set[str]) -> bool:
+    """An import binding one of ``names`` (a ``*`` import may bind any); never alembic's."""
+    if isinstance(node, pyast.ImportFrom):
+        if (node.module or "").split(".")[0] == "alembic":
+            return False
+        return any(a.name == "*" or (a.asname or a.name) in names for a in node.names)
+    if isinstance(node, pyast.Import):
+        return any((a.asname or a.name.split(".")[0]) in names for a in node.names)
+    return False
+
+
+def _loaded_names(node: pyast.stmt) -> set[str]:
+    """The names a statement reads."""
+    return {
+        n.id
+        for n in pyast.walk(node)
+        if isinstance(n, pyast.Name) and isinstance(n.ctx, pyast.Load)
+    }
+
+
 # -- reading revision files --------------------------------------------------
 
 
@@ -531,13 +610,14 @@ class _CapturingBuffer(io.StringIO):
 
 
 def _render_cached(
-    info: _RevisionFile, display: str, project: Path
+    info: _RevisionFile, display: str, project: Path, metadata: Any = None
 ) -> tuple[list[RenderedStatement], str | None]:
     """``_render``, through the rendered-SQL cache when the revision is self-contained.
 
     A self-contained revision is first run against the stand-ins of ``alembic_light``
     (no Alembic, no SQLAlchemy import, no cache needed); only when they decline does it
-    go to the cache and real Alembic.
+    go to the cache and real Alembic. With env.py's ``metadata`` (a naming convention of its
+    own) it goes to Alembic alone: neither the stand-ins nor the cache know the convention.
     """
     if (line := _asks_offline(info)) is not None:
         # not rendered: offline, it would take the branch an online upgrade does not take
@@ -545,6 +625,8 @@ def _render_cached(
             f"{display}:{line}: the revision asks whether the upgrade runs offline "
             "(is_offline_mode() / as_sql): its branches differ online"
         )
+    if metadata is not None:
+        return _render(info, display, project, metadata)
     contained = info.tree is not None and render_cache.self_contained(info.tree)
     if contained and LIGHT:
         light = _render_light(info, display, project)
@@ -568,7 +650,7 @@ def _render_cached(
 
 
 def _render(
-    info: _RevisionFile, display: str, project: Path
+    info: _RevisionFile, display: str, project: Path, metadata: Any = None
 ) -> tuple[list[RenderedStatement], str | None]:
     from alembic.operations import Operations
     from alembic.runtime.environment import EnvironmentContext
@@ -601,6 +683,8 @@ def _render(
                 "output_buffer": buffer,
                 "literal_binds": True,
                 "transactional_ddl": False,
+                # Alembic names each op's constraints through it (schemaobj.metadata())
+                **({"target_metadata": metadata} if metadata is not None else {}),
             },
         )
         _stored_generated_columns(context.dialect)
@@ -858,6 +942,10 @@ def render_history(
         for f in files.values()
     )
     env_imported = False
+    metadata = None
+    if execute:
+        with _project_path(located), contextlib.redirect_stdout(sys.stderr):
+            metadata = _env_metadata(located, issues)
     progress = reporter.progress("rendering Alembic revisions", len(order), "revisions")
     for number, rev in enumerate(order):
         if progress:
@@ -881,12 +969,16 @@ def render_history(
         if execute:
             # a revision's (or env.py's) print() goes to stderr: stdout is the report or JSON
             with _project_path(located), contextlib.redirect_stdout(sys.stderr):
-                rendered.statements, rendered.error = _render_cached(info, display, project)
+                rendered.statements, rendered.error = _render_cached(
+                    info, display, project, metadata
+                )
                 if rendered.error and not env_imported:
                     # what Alembic would have done first: env.py's imports; then try again
                     env_imported = True
                     _env_imports(located, issues)
-                    rendered.statements, rendered.error = _render_cached(info, display, project)
+                    rendered.statements, rendered.error = _render_cached(
+                        info, display, project, metadata
+                    )
         else:
             rendered.error = "not run (no-exec)"
         if rendered.error:
