@@ -388,3 +388,44 @@ def test_constraint_names_follow_env_metadata_naming_convention(tmp_path: Path) 
     pool = json.loads(proc.stdout)["model"]["tables"]["public.pool"]
     assert sorted(pool["uniques"]) == ["uq_pool__name"]
     assert sorted(pool["checks"]) == ["ck_pool__positive"]
+
+
+GUARDED_DROP = '''"""Drop a constraint that may be gone
+
+Revision ID: 6a7b8c9d0e1f
+Revises:
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "6a7b8c9d0e1f"
+down_revision = None
+
+
+def upgrade():
+    op.create_table(
+        "deployment",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("name", sa.String(), nullable=True),
+    )
+    op.drop_constraint("uq_deployment__name", "deployment", type_="unique", if_exists=True)
+    op.create_index("ix_deployment__name", "deployment", ["name"], unique=False)
+'''
+
+
+def test_drop_constraint_if_exists_read_from_the_tree_is_alembics(tmp_path: Path) -> None:
+    """``op.drop_constraint(…, if_exists=True)`` renders ``DROP CONSTRAINT IF EXISTS``; read
+    from the syntax tree the guard was dropped, the statement refused, the revision's table
+    "perhaps rolled back" and its index missing. Ground truth: Alembic's own rendering."""
+    versions = tmp_path / "versions"
+    versions.mkdir()
+    (versions / "6a7b8c9d0e1f_guarded_drop.py").write_text(GUARDED_DROP)
+    models = []
+    for options in ((), ("--no-exec",)):
+        proc = run_cli("inspect", *options, "-m", versions)
+        assert proc.returncode == 0, proc.stderr
+        models.append(json.loads(proc.stdout)["model"])
+    rendered, read = (m["tables"]["public.deployment"]["indexes"] for m in models)
+    assert sorted(rendered) == ["deployment_pkey", "ix_deployment__name"]
+    assert sorted(read) == sorted(rendered)
+    assert models[1]["unapplied"] == []

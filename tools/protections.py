@@ -5085,6 +5085,14 @@ PROTECTIONS = [
         "tests/test_realworld_trial22.py::"
         "test_constraint_names_follow_env_metadata_naming_convention",
     ),
+    Protection(
+        "alembic-ast-drop-constraint-if-exists-kept",
+        "schema_audit/sources/alembic_ast.py",
+        'exists = "IF EXISTS " if kwargs.get("if_exists") else ""\n        return [\n            f"ALTER TABLE {_name(args[1], schema)} DROP CONSTRAINT',
+        'exists = ""\n        return [\n            f"ALTER TABLE {_name(args[1], schema)} DROP CONSTRAINT',
+        "tests/test_realworld_trial22.py::"
+        "test_drop_constraint_if_exists_read_from_the_tree_is_alembics",
+    ),
 ]
 
 

@@ -774,7 +774,11 @@ def _operation(
             f"ALTER TABLE {_name(args[1], kwargs.get('source_schema'))} ADD {_fk_sql(fk, None)}"
         ]
     if name == "drop_constraint":
-        return [f"ALTER TABLE {_name(args[1], schema)} DROP CONSTRAINT {quote_ident(args[0])}"]
+        # if_exists=True (Alembic 1.16): Alembic renders the guard
+        exists = "IF EXISTS " if kwargs.get("if_exists") else ""
+        return [
+            f"ALTER TABLE {_name(args[1], schema)} DROP CONSTRAINT {exists}{quote_ident(args[0])}"
+        ]
     if name == "create_unique_constraint":
         nulls, timing = _unique_options({k: v for k, v in kwargs.items() if k != "schema"})
         return [
