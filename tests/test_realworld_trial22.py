@@ -429,3 +429,46 @@ def test_drop_constraint_if_exists_read_from_the_tree_is_alembics(tmp_path: Path
     assert sorted(rendered) == ["deployment_pkey", "ix_deployment__name"]
     assert sorted(read) == sorted(rendered)
     assert models[1]["unapplied"] == []
+
+
+DIALECT_REVISION = '''"""Create task run
+
+Revision ID: 8e9f0a1b2c3d
+Revises:
+"""
+import sqlalchemy as sa
+from alembic import op
+
+import orchestra
+
+revision = "8e9f0a1b2c3d"
+down_revision = None
+
+
+def upgrade():
+    op.create_table(
+        "task_run",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("end_time", orchestra.server.utilities.database.Timestamp(), nullable=True),
+    )
+'''
+
+
+def test_a_dialect_folder_of_versions_is_read_with_its_env(tmp_path: Path) -> None:
+    """The folder the not-read warning points at (``versions/postgresql``, which prefect's
+    env.py picks at run time) is read with the project it belongs to: env.py two levels up
+    (its imports make ``orchestra.server.utilities.database`` an attribute a revision reaches
+    through ``import orchestra``) and the package root above it."""
+    ini = _orchestra(tmp_path)
+    migrations = ini.parent / "_migrations"
+    (migrations / "env.py").write_text(
+        "from alembic import context\n\nfrom orchestra.server.utilities.database import Timestamp\n"
+    )
+    versions = migrations / "versions"
+    (versions / "2024_03_01_3a1f0c2b9d10_create_flow_runs.py").unlink()
+    (versions / "postgresql").mkdir()
+    (versions / "postgresql" / "2024_03_04_8e9f0a1b2c3d_task_run.py").write_text(DIALECT_REVISION)
+    proc = run_cli("inspect", "-m", versions / "postgresql")
+    assert proc.returncode == 0, proc.stderr
+    tables = json.loads(proc.stdout)["model"]["tables"]
+    assert tables["public.task_run"]["columns"]["end_time"]["type"] == "timestamp with time zone"

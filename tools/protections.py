@@ -5093,6 +5093,20 @@ PROTECTIONS = [
         "tests/test_realworld_trial22.py::"
         "test_drop_constraint_if_exists_read_from_the_tree_is_alembics",
     ),
+    Protection(
+        "alembic-dialect-folder-takes-the-package-root-above-its-env",
+        "schema_audit/sources/alembic.py",
+        "roots = _import_roots(path.parent, script, script.parent)",
+        "roots = _import_roots(path.parent, script)",
+        "tests/test_realworld_trial22.py::test_a_dialect_folder_of_versions_is_read_with_its_env",
+    ),
+    Protection(
+        "alembic-dialect-folder-takes-its-env",
+        "schema_audit/sources/alembic.py",
+        "return _Project(path.parent, [path], script, roots)",
+        "return _Project(path.parent, [path], None, roots)",
+        "tests/test_realworld_trial22.py::test_a_dialect_folder_of_versions_is_read_with_its_env",
+    ),
 ]
 
 

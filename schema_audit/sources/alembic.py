@@ -204,6 +204,13 @@ def _locate(path: Path) -> _Project:
     if (path / "versions").is_dir():
         return _Project(path, [path / "versions"], path, _import_roots(path, path.parent))
     if path.is_dir() and any(path.glob("*.py")):
+        script = path.parent.parent
+        if path.parent.name == "versions" and (script / "env.py").is_file():
+            # one folder of versions/ that env.py picks at run time (PrefectHQ/prefect's
+            # versions/postgresql, the folder the not-read warning names): its env.py and the
+            # package root above it belong to it
+            roots = _import_roots(path.parent, script, script.parent)
+            return _Project(path.parent, [path], script, roots)
         return _Project(path.parent, [path], None, _import_roots(path.parent, path.parent.parent))
     raise MigrationSourceError(f"{path}: no alembic.ini, env.py or versions/ folder here")
 
