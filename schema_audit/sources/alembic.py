@@ -1199,6 +1199,10 @@ def model_from_history(history: AlembicHistory, *, reporter: Reporter = SILENT) 
                 undone = len(earlier)
             elif spans or commits:  # (its autocommit block or COMMIT committed the run so
                 committed, tail = number, True  # far; the run's transaction begins again)
+            bound = alembic_transactions.after_bind_commit(statements)
+            if stopped is None and bound is not None and not history.per_revision:
+                perhaps = alembic_transactions.bind_commit_reason(rev.file, bound[0])
+                interpreter.not_run(bound[1], rev.file, rev.revision, "", "alembic", perhaps)
         for line, why in rev.blind_spots or ():
             model.blind_spots.append(
                 f"{rev.file}:{line}: {why} (revision {rev.revision}, not read literally)"

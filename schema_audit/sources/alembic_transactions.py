@@ -181,6 +181,29 @@ def after_last_commit(statements: list[Statement]) -> list[Statement]:
     return statements[last + 1 :]
 
 
+def after_bind_commit(statements: list[Statement]) -> tuple[int, list[Statement]] | None:
+    """(the line of ``op.get_bind().commit()``, what :func:`statements` runs after it outside
+    autocommit blocks), or None. In a run that is one transaction (Alembic's template env.py:
+    ``with engine.connect()``, ``with context.begin_transaction()``) the commit ends Alembic's
+    transaction for good: no block begins it again, and the one SQLAlchemy begins at the next
+    statement is rolled back when env.py's connection closes (PostgreSQL 15, Alembic 1.20:
+    the later revisions and the version table's rows gone, exit 0), unless env.py commits
+    it. The rendering writes the commit as COMMIT and BEGIN (a BEGIN statement, not ours)."""
+    for i, stmt in enumerate(statements[:-2]):
+        after = statements[i + 1]
+        if i and _hand_commit(stmt, False) and after.sql.strip().upper() == "BEGIN":
+            rest: list[Statement] = []
+            outside = True
+            for later in statements[i + 2 : -1]:
+                word = later.sql.strip().upper()
+                if word in ("COMMIT", "BEGIN"):  # (into a block, out of it)
+                    outside = word == "BEGIN"
+                elif outside:
+                    rest.append(later)
+            return stmt.line, rest
+    return None
+
+
 def commit_lines(rev: RenderedRevision, spans: list[tuple[int, int]]) -> list[int]:
     """The lines of the COMMITs the revision sends itself (:func:`_hand_commit`): each
     commits the run's transaction so far, whatever the driver."""
@@ -215,6 +238,16 @@ def split_at_commit(
         i for i, s in enumerate(statements) if i and s.line == line and _hand_commit(s, False)
     )
     return statements[: cut + 1], statements[cut + 1 :]
+
+
+def bind_commit_reason(file: str, line: int) -> str:
+    """Why what runs after ``op.get_bind().commit()`` in a one-transaction run is DEFERRED."""
+    return (
+        f"perhaps rolled back: op.get_bind().commit() at {file}:{line} ends Alembic's one "
+        "transaction for the run (env.py sets no transaction_per_migration); SQLAlchemy "
+        "begins another at the next statement, which env.py's connection rolls back as it "
+        "closes unless env.py commits it (autocommit blocks' statements stay); applied here"
+    )
 
 
 def driver_reason(file: str, gap: tuple[int, int, str], env: str) -> str:
