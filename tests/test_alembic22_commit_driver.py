@@ -265,3 +265,20 @@ def test_a_connection_commit_and_an_autocommit_block(
     assert _online(project, dsn) == online
     statuses = silence19_statuses(tmp_path, project)
     assert [statuses.get(k) for k in WANTED[: len(wanted)]] == wanted
+
+
+def test_a_helper_that_opens_the_autocommit_block_itself(make_db: Any, tmp_path: Path) -> None:
+    """``def _concurrent_index(): with op.get_context().autocommit_block(): …`` called from
+    upgrade(): the block is the helper's, its lines the helper's (review22: read by
+    upgrade()'s line alone, the index was refused in the transaction, b FAILed)."""
+    dsn = make_db("alembic22_helper_block")
+    project = _project(tmp_path, 'os.environ["SILENCE19_URL"]', "    _concurrent_index()")
+    revision = project / "versions" / "bb02.py"
+    revision.write_text(
+        revision.read_text()
+        + "\n\ndef _concurrent_index():\n    with op.get_context().autocommit_block():\n"
+        "        op.create_index('b_id', 'b', ['id'], postgresql_concurrently=True)\n"
+    )
+    assert _online(project, dsn) == {"public.a", "public.b", "b_id", "public.c"}
+    statuses = silence19_statuses(tmp_path, project)
+    assert [statuses.get(k) for k in WANTED] == ["PASS", "PASS", "PASS", "PASS"]

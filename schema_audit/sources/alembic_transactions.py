@@ -104,7 +104,9 @@ def _flat(
     last = next((s.line for s in rev.statements if s.line), 1)
     for rendered in rev.statements:
         line = rendered.at or rendered.line or last
-        block = rendered.line is not None and any(a <= line <= b for a, b in spans)
+        block = rendered.line is not None and any(
+            a <= seen <= b for a, b in spans for seen in {line, rendered.line}
+        )  # (upgrade()'s line, or the helper's that opens the block itself: review22)
         for stmt in split_statements(rendered.sql, True):
             stmt.line += (rendered.line or last) - 1
             yield stmt, block, line
