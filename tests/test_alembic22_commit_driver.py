@@ -282,3 +282,17 @@ def test_a_helper_that_opens_the_autocommit_block_itself(make_db: Any, tmp_path:
     assert _online(project, dsn) == {"public.a", "public.b", "b_id", "public.c"}
     statuses = silence19_statuses(tmp_path, project)
     assert [statuses.get(k) for k in WANTED] == ["PASS", "PASS", "PASS", "PASS"]
+
+
+def test_a_refusal_before_the_commit_stops_the_run_whatever_the_driver(
+    make_db: Any, tmp_path: Path
+) -> None:
+    """env.py's driver not known, a refused INSERT before ``op.execute("COMMIT")`` and a
+    concurrent index after it: the INSERT rolls the run's one transaction back (a with it)
+    and Alembic stops, with either driver (review22: a PASSed, the refusal passed over)."""
+    dsn = make_db("alembic22_refused_first")
+    body = "    op.execute('INSERT INTO missing VALUES (1)')\n" + COMMIT_INDEX
+    project = _project(tmp_path, 'os.environ["SILENCE19_URL"]', body)
+    assert _online(project, dsn) == set()
+    statuses = silence19_statuses(tmp_path, project)
+    assert [statuses.get(k) for k in ("tables.a", "tables.c")] == ["DEFERRED", "DEFERRED"]

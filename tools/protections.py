@@ -4396,8 +4396,8 @@ PROTECTIONS = [
     Protection(
         "alembic-unknown-driver-defers-what-a-revisions-commit-leaves-open",
         "schema_audit/sources/alembic.py",
-        "elif gap is not None:  # what runs after its COMMIT is the driver's: not known",
-        "elif False:",
+        "if gap is not None and stopped is None:",
+        "if False:",
         "tests/test_alembic22_commit_driver.py::test_an_unknown_driver_defers_what_the_commit_leaves_open",
     ),
     Protection(

@@ -1167,18 +1167,23 @@ def model_from_history(history: AlembicHistory, *, reporter: Reporter = SILENT) 
                 statements, rev.file, rev.revision, stopped or "", "alembic", perhaps
             )
             skipped += stopped is not None
-        elif gap is not None:  # what runs after its COMMIT is the driver's: not known
-            perhaps = alembic_transactions.driver_reason(rev.file, gap, history.driver_at)
-            head, tail = alembic_transactions.split_at_commit(statements, gap[0])
-            interpreter.apply_statements(head, file=rev.file, revision=rev.revision)
-            interpreter.not_run(tail, rev.file, rev.revision, "", "alembic", perhaps)
-            model.blind_spots.append(
-                alembic_transactions.driver_note(rev.file, gap, history.driver_at)
-            )
         else:
             seen = len(model.unapplied)
-            interpreter.apply_statements(statements, file=rev.file, revision=rev.revision)
+            head, rest = (  # what runs after its COMMIT is the driver's: not known
+                alembic_transactions.split_at_commit(statements, gap[0])
+                if gap is not None
+                else (statements, [])
+            )
+            interpreter.apply_statements(head, file=rev.file, revision=rev.revision)
             stopped = history_stop.stop_at(model.unapplied, seen, "alembic")
+            if gap is not None and stopped is None:
+                perhaps = alembic_transactions.driver_reason(rev.file, gap, history.driver_at)
+                interpreter.not_run(rest, rev.file, rev.revision, "", "alembic", perhaps)
+                model.blind_spots.append(
+                    alembic_transactions.driver_note(rev.file, gap, history.driver_at)
+                )
+            elif rest:  # (refused before its COMMIT: the run stops there, either driver)
+                interpreter.not_run(rest, rev.file, rev.revision, stopped or "", "alembic")
             if stopped is not None and alembic_transactions.committed_before(statements, stopped):
                 committed, tail = number, False  # (a block or a COMMIT before the refusal)
             if stopped is not None and not history.per_revision:
