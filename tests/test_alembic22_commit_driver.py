@@ -52,6 +52,12 @@ def _online(project: Path, dsn: str) -> set[str]:
     return tables | indexes
 
 
+def _refuse_in_c(project: Path) -> None:
+    """End cc03's upgrade() with an INSERT PostgreSQL refuses (no table ``missing``)."""
+    third = project / "versions" / "cc03.py"
+    third.write_text(third.read_text() + "    op.execute('INSERT INTO missing VALUES (1)')\n")
+
+
 WANTED = ["tables.a", "tables.b", "tables.b.indexes.b_id", "tables.c"]
 
 
@@ -178,8 +184,7 @@ def test_what_runs_after_an_autocommit_block_is_undone_by_a_later_refusal(
         "    op.execute('CREATE TABLE b2 (id int)')"
     )
     project = _project(tmp_path, 'os.environ["SILENCE19_URL"]', block)
-    third = project / "versions" / "cc03.py"
-    third.write_text(third.read_text() + "    op.execute('INSERT INTO missing VALUES (1)')\n")
+    _refuse_in_c(project)
     assert _online(project, dsn) == {"public.a", "public.b", "b_id"}
     spec = tmp_path / "spec.yaml"
     spec.write_text(
@@ -296,3 +301,20 @@ def test_a_refusal_before_the_commit_stops_the_run_whatever_the_driver(
     assert _online(project, dsn) == set()
     statuses = silence19_statuses(tmp_path, project)
     assert [statuses.get(k) for k in ("tables.a", "tables.c")] == ["DEFERRED", "DEFERRED"]
+
+
+def test_a_block_upgrade_never_enters_commits_nothing(make_db: Any, tmp_path: Path) -> None:
+    """An autocommit block under ``if op.get_context().dialect.name == "sqlite":`` never runs
+    on PostgreSQL: the run's one transaction goes on, and c's refused INSERT rolls a and b
+    back (review22: the block was taken as committing the run, a and b PASSed)."""
+    dsn = make_db("alembic22_never_entered")
+    body = (
+        "    if op.get_context().dialect.name == 'sqlite':\n"
+        "        with op.get_context().autocommit_block():\n"
+        "            op.execute('VACUUM')"
+    )
+    project = _project(tmp_path, 'os.environ["SILENCE19_URL"]', body)
+    _refuse_in_c(project)
+    assert _online(project, dsn) == set()
+    statuses = silence19_statuses(tmp_path, project)
+    assert [statuses.get(k) for k in ("tables.a", "tables.b")] == ["DEFERRED", "DEFERRED"]

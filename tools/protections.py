@@ -5115,6 +5115,13 @@ PROTECTIONS = [
         "if False:",
         "tests/test_alembic22_commit_driver.py -k 'connection_commit_and and before-the-block'",
     ),
+    Protection(
+        "alembic-a-block-upgrade-may-never-enter-commits-nothing",
+        "schema_audit/sources/alembic.py",
+        "elif commits or alembic_transactions.blocks_run(rev, spans, entered):",
+        "elif commits or spans:",
+        "tests/test_alembic22_commit_driver.py::test_a_block_upgrade_never_enters_commits_nothing",
+    ),
 ]
 
 

@@ -108,6 +108,8 @@ class AlembicHistory:
     # and where env.py makes its engine (env.py:line, for what an unknown one leaves open)
     driver: str | None = None
     driver_at: str = "env.py"
+    # the autocommit blocks upgrade() surely enters (alembic_transactions.surely_entered)
+    entered: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
 
 
 # -- locating the project ----------------------------------------------------
@@ -1059,6 +1061,7 @@ def render_history(
         autocommit,
         alembic_driver.driver(env, project / "alembic.ini"),
         f"{_display(env, base) if env else 'env.py'}:{alembic_driver.line(env)}",
+        {rev: alembic_transactions.surely_entered(files[rev].tree) for rev in autocommit},
     )
 
 
@@ -1155,7 +1158,8 @@ def model_from_history(history: AlembicHistory, *, reporter: Reporter = SILENT) 
             Revision(rev.revision, rev.file, rev.message, rev.down_revisions, rev.has_downgrade)
         )
         spans = history.autocommit.get(rev.revision, [])
-        statements = alembic_transactions.statements(rev, spans, begins_again)
+        entered = history.entered.get(rev.revision, [])
+        statements = alembic_transactions.statements(rev, spans, begins_again, entered)
         commits = alembic_transactions.commit_lines(rev, spans)
         gap = (
             alembic_transactions.driver_gap(rev, spans)
@@ -1190,7 +1194,10 @@ def model_from_history(history: AlembicHistory, *, reporter: Reporter = SILENT) 
                 earlier = history.revisions[committed:number]
                 for done in earlier:
                     undo = alembic_transactions.statements(
-                        done, history.autocommit.get(done.revision, []), begins_again
+                        done,
+                        history.autocommit.get(done.revision, []),
+                        begins_again,
+                        history.entered.get(done.revision, []),
                     )
                     if tail and done is earlier[0]:  # (what ran after its last COMMIT only)
                         undo = alembic_transactions.after_last_commit(undo)
@@ -1202,8 +1209,8 @@ def model_from_history(history: AlembicHistory, *, reporter: Reporter = SILENT) 
                         why=alembic_transactions.undone_reason(stopped),
                     )
                 undone = len(earlier)
-            elif spans or commits:  # (its autocommit block or COMMIT committed the run so
-                committed, tail = number, True  # far; the run's transaction begins again)
+            elif commits or alembic_transactions.blocks_run(rev, spans, entered):  # (so
+                committed, tail = number, True  # far: the run's transaction begins again)
             bound = alembic_transactions.after_bind_commit(statements)
             if stopped is None and bound is not None and not history.per_revision:
                 perhaps = alembic_transactions.bind_commit_reason(rev.file, bound[0])

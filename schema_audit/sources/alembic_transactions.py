@@ -87,6 +87,26 @@ def autocommit_lines(tree: pyast.Module | None) -> list[tuple[int, int]]:
     return spans
 
 
+def surely_entered(tree: pyast.Module | None) -> list[tuple[int, int]]:
+    """The spans of :func:`autocommit_lines` whose ``with`` is a statement of upgrade()'s own
+    body (not under an ``if``, a loop or a ``try``): upgrade() enters them whenever it gets
+    there. Another block that emits nothing may never run (``if dialect == "sqlite":``,
+    review22: taken as committing the run, its earlier revisions PASSed)."""
+    upgrade = next(
+        (
+            node
+            for node in (tree.body if tree is not None else [])
+            if isinstance(node, pyast.FunctionDef) and node.name == "upgrade"
+        ),
+        None,
+    )
+    body = upgrade.body if upgrade is not None else []
+    lines = {
+        (node.body[0].lineno, node.end_lineno) for node in body if isinstance(node, pyast.With)
+    }
+    return [span for span in autocommit_lines(tree) if span in lines]
+
+
 def _control(sql: str, line: int) -> Statement:
     stmt = next(split_statements(sql))
     stmt.line = line
@@ -132,7 +152,10 @@ def _hand_commit(stmt: Statement, block: bool) -> bool:
 
 
 def statements(
-    rev: RenderedRevision, spans: list[tuple[int, int]], begins_again: bool = False
+    rev: RenderedRevision,
+    spans: list[tuple[int, int]],
+    begins_again: bool = False,
+    entered: list[tuple[int, int]] | None = None,
 ) -> list[Statement]:
     """The revision's statements in the transaction Alembic runs them in: BEGIN first,
     COMMIT last, a COMMIT before and a BEGIN after the statements of an autocommit block
@@ -145,7 +168,9 @@ def statements(
     out.append(_control("BEGIN", first))
     inside = False
     last = first
-    empty = sorted(spans)  # blocks not entered yet: one passed without a statement commits too
+    # blocks not entered yet: one passed without a statement commits too, when upgrade()
+    # surely enters it (``entered``: :func:`surely_entered`)
+    empty = sorted(spans if entered is None else entered)
     for stmt, block, line in _flat(rev, spans):
         while empty and empty[0][1] < line:
             if not inside and empty[0][0] > last:
@@ -204,6 +229,14 @@ def after_bind_commit(statements: list[Statement]) -> tuple[int, list[Statement]
                     rest.append(later)
             return stmt.line, rest
     return None
+
+
+def blocks_run(
+    rev: RenderedRevision, spans: list[tuple[int, int]], entered: list[tuple[int, int]]
+) -> bool:
+    """Whether an autocommit block of the revision surely ran (and committed the run so
+    far): one emitted a statement, or upgrade() surely enters it."""
+    return bool(entered) or any(block for _, block, _ in _flat(rev, spans))
 
 
 def commit_lines(rev: RenderedRevision, spans: list[tuple[int, int]]) -> list[int]:
