@@ -79,8 +79,10 @@ def _name_outputs(interp: DdlInterpreter, tree: ast.Node, aliases: list[str]) ->
 class _Resolver:
     def __init__(self, interp: DdlInterpreter) -> None:
         self.interp = interp
-        # id of a FROM item's column list -> its columns' types (a table's), by position
-        self.types: dict[int, list[str]] = {}
+        # id of a FROM item's column list -> that list (held: a freed list's id is reused by
+        # the next list made, a derived table's, which then read the table's types) and its
+        # columns' types (a table's), by position
+        self.types: dict[int, tuple[object, list[str]]] = {}
         self.names: list[set[str]] = []  # the relation names each enclosing level prints
 
     def select(self, node: object, outer: list[_Scope], ctes: dict) -> None:
@@ -200,7 +202,7 @@ class _Resolver:
                 table = self.interp.model.tables.get(read_relation(self.interp, item))
                 if table is not None and columns is not None:
                     columns = _aliased(columns, item.alias)
-                    self.types[id(columns)] = [c.type for c in table.columns.values()]
+                    self.types[id(columns)] = (columns, [c.type for c in table.columns.values()])
                     return _named(name, columns)
             return _named(name, _aliased(columns, item.alias))
         if isinstance(item, ast.RangeSubselect):
@@ -382,9 +384,10 @@ class _Resolver:
             named = [cols for name, cols in items if name == qualifier]
             if named:
                 cols = named[0]
-                types = self.types.get(id(cols)) if len(named) == 1 and cols else None
-                if types is None or column not in cols:  # type: ignore[operator]
-                    return None
+                held = self.types.get(id(cols)) if len(named) == 1 and cols else None
+                if held is None or column not in cols:  # type: ignore[operator]
+                    return None  # (not a table's: a derived table's, a function's, unknown)
+                types = held[1]
                 at = cols.index(column)  # type: ignore[union-attr]
                 return types[at] if at < len(types) else None
         return None
