@@ -4501,7 +4501,9 @@ PROTECTIONS = [
     Protection(
         "relation-created-in-pg-temp-is-gone-with-the-session",
         "schema_audit/sources/ddl/interpreter.py",
-        "        if schema == TEMP_SCHEMA:\n            self._temp.add(rv.relname)\n",
+        "        if schema == TEMP_SCHEMA:\n"
+        "            shadowing(self, rv.relname)\n"
+        "            self._temp.add(rv.relname)\n",
         "",
         "tests/test_fidelity19_temp_creation.py",
     ),
@@ -4813,7 +4815,7 @@ PROTECTIONS = [
     Protection(
         "column-of-a-temporary-type-dropped-with-the-session",
         "schema_audit/sources/ddl/temp_session.py",
-        "        if temp.typed(column.type) or temp.used_by(column.generated):\n",
+        '        if temp.typed(column.type) or temp.used_by(column.generated, column, "generated"):\n',
         "        if False:\n",
         "tests/test_pass22_temp_dependents.py",
     ),
@@ -5128,6 +5130,34 @@ PROTECTIONS = [
         "self.types[id(columns)] = (columns, [c.type for c in table.columns.values()])",
         "self.types[id(columns)] = (list(columns), [c.type for c in table.columns.values()])",
         "tests/test_literal22_view_texts.py::test_a_derived_tables_column_types_a_literal_by_its_own_type",
+    ),
+    Protection(
+        "what-a-permanent-object-held-before-a-temporary-namesake-stays",
+        "schema_audit/sources/ddl/temp_shadows.py",
+        "        made.add((id(holder), field))\n",
+        "        pass\n",
+        "tests/test_fixtemp22_temp_shadowing.py",
+    ),
+    Protection(
+        "bare-name-held-before-the-temporary-namesake-is-not-re-resolved",
+        "schema_audit/sources/ddl/temp_session.py",
+        "    return names is not None and len(names) == 1 and names[0] in before\n",
+        "    return False\n",
+        "tests/test_fixtemp22_temp_shadowing.py",
+    ),
+    Protection(
+        "restated-default-resolves-anew-at-the-session-end",
+        "schema_audit/sources/ddl/alter_table.py",
+        '    restated(interp, col, "default")\n',
+        "    pass\n",
+        "tests/test_fixtemp22_temp_shadowing.py",
+    ),
+    Protection(
+        "restated-policy-resolves-anew-at-the-session-end",
+        "schema_audit/sources/ddl/policies.py",
+        '        restated(interp, policy, "using")\n',
+        "        pass\n",
+        "tests/test_fixtemp22_temp_shadowing.py",
     ),
 ]
 

@@ -39,6 +39,7 @@ from schema_audit.sources.ddl.registry import handles, registrar
 from schema_audit.sources.ddl.sequence_literals import resolved_nextval
 from schema_audit.sources.ddl.storage import stored
 from schema_audit.sources.ddl.tables import add_column, collation_of, is_enum, written_type
+from schema_audit.sources.ddl.temp_shadows import restated
 from schema_audit.sources.ddl.toast import apply_toast_subcommand, defer_view_toast
 from schema_audit.sources.ddl.views import view_using_column
 
@@ -303,6 +304,7 @@ def _refuse_drop_not_null(interp: DdlInterpreter, table: Table, name: str) -> No
 @_on(A.AT_ColumnDefault)
 def _column_default(interp: DdlInterpreter, table: Table, cmd: ast.AlterTableCmd) -> None:
     col = interp._column(table, cmd.name)
+    restated(interp, col, "default")
     col.default = (
         resolved_nextval(interp, qualified_calls(interp, deparse(cmd.def_)))
         if cmd.def_ is not None

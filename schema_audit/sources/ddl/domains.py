@@ -29,6 +29,7 @@ from schema_audit.sources.ddl.nodes import deparse, strings, type_text
 from schema_audit.sources.ddl.operand_bases import operand_bases
 from schema_audit.sources.ddl.owner_acl import change_owner
 from schema_audit.sources.ddl.registry import handles
+from schema_audit.sources.ddl.temp_shadows import shadowing
 from schema_audit.sources.names import choose_name
 from schema_audit.sqlnorm import normalize_default
 
@@ -150,6 +151,7 @@ def create_domain(interp: DdlInterpreter, node: ast.CreateDomainStmt) -> None:
         _apply_constraint(interp, domain, con)
     interp.model.domains[key] = domain
     if schema == "pg_temp":
+        shadowing(interp, names[-1])
         interp._temp_types.add(names[-1])  # gone when the session ends (end_session)
 
 

@@ -37,6 +37,7 @@ from schema_audit.sources.ddl.newer_syntax import refuse_newer_syntax
 from schema_audit.sources.ddl.privileges import BUILTIN_DEFAULTS
 from schema_audit.sources.ddl.registry import handler_for
 from schema_audit.sources.ddl.temp_session import drop_dependents
+from schema_audit.sources.ddl.temp_shadows import shadowing
 from schema_audit.sources.ddl.transactions import reindexes_partitioned, transactions
 from schema_audit.sources.placeholders import placeholder_hint
 from schema_audit.sources.psqlinclude import Includes, is_include
@@ -116,6 +117,10 @@ class DdlInterpreter:
         # names of the types made in pg_temp (an enum, a domain, a composite): gone with the
         # session too, and with them what a permanent object holds of them (temp_session)
         self._temp_types: set[str] = set()
+        # per temporary name shadowing a permanent one: the (id(holder), text) pairs that
+        # held the permanent one before (temp_session.shadowing), and those holders
+        self._made_before: dict[str, set[tuple[int, str]]] = {}
+        self._holders: list[object] = []
         # in an explicit transaction (BEGIN … COMMIT): the role / search_path its COMMIT
         # leaves (ddl/session.py: SET LOCAL ends there); None outside one
         self._tx_settings: dict[str, object] | None = None
@@ -370,6 +375,7 @@ class DdlInterpreter:
                 "invalid_table_definition",
             )
         if schema == TEMP_SCHEMA:
+            shadowing(self, rv.relname)
             self._temp.add(rv.relname)
         return schema
 
@@ -381,6 +387,8 @@ class DdlInterpreter:
         (psql -f of the next file, and --replay, do not see them)."""
         self._tx_settings = None  # (a transaction open at the end: psql rolls it back)
         drop_dependents(self)  # (before the temporary objects: it asks what they were)
+        self._made_before.clear()
+        self._holders.clear()
         if search_path is not None:
             self.search_path = list(search_path)
             self.current_role = None

@@ -15,6 +15,7 @@ from schema_audit.sources.ddl.nodes import expr_label, policy_roles
 from schema_audit.sources.ddl.operand_bases import operand_bases
 from schema_audit.sources.ddl.policy_scope import from_scope, policy_expr
 from schema_audit.sources.ddl.registry import handles
+from schema_audit.sources.ddl.temp_shadows import restated
 
 if TYPE_CHECKING:
     from schema_audit.model import Table
@@ -76,7 +77,9 @@ def alter_policy(interp: DdlInterpreter, node: ast.AlterPolicyStmt) -> None:
     if node.roles:
         policy.roles = policy_roles(node.roles)
     if node.qual is not None:
+        restated(interp, policy, "using")
         policy.using = _predicate(interp, table, node.qual)
     if node.with_check is not None:
+        restated(interp, policy, "with_check")
         policy.with_check = _predicate(interp, table, node.with_check)
     policy.provenance.append(interp._prov("altered"))

@@ -16,6 +16,7 @@ from schema_audit.sources.ddl.enum_labels import rename_label
 from schema_audit.sources.ddl.errors import ApplyError
 from schema_audit.sources.ddl.nodes import strings
 from schema_audit.sources.ddl.registry import handles
+from schema_audit.sources.ddl.temp_shadows import shadowing
 
 if TYPE_CHECKING:
     from schema_audit.sources.ddl.interpreter import DdlInterpreter
@@ -149,6 +150,7 @@ def create_enum(interp: DdlInterpreter, node: ast.CreateEnumStmt) -> None:
         grants=interp._defaults_for("types", schema),
     )
     if schema == "pg_temp":
+        shadowing(interp, names[-1])
         interp._temp_types.add(names[-1])  # gone when the session ends (end_session)
 
 
@@ -163,6 +165,7 @@ def create_composite(interp: DdlInterpreter, node: ast.CompositeTypeStmt) -> Non
     schema = rv.schemaname or interp.search_path[0]
     interp._relations[qualify(schema, rv.relname)] = "composite"
     if schema == "pg_temp":
+        shadowing(interp, rv.relname)
         interp._temp_types.add(rv.relname)  # gone when the session ends (end_session)
     interp._unapplied("unsupported", f"{type(node).__name__} is not interpreted")
 

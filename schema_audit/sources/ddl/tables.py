@@ -36,6 +36,7 @@ from schema_audit.sources.ddl.registry import handles
 from schema_audit.sources.ddl.sequence_literals import resolved_nextval
 from schema_audit.sources.ddl.sequences import RANGES
 from schema_audit.sources.ddl.storage import relation_access_method, relation_tablespace
+from schema_audit.sources.ddl.temp_shadows import shadowing
 from schema_audit.sources.ddl.toast import apply_toast
 from schema_audit.sources.names import choose_name
 from schema_audit.sqlnorm import BUILTIN_TYPE_NAMES, format_typename
@@ -264,6 +265,7 @@ def place_column(
         interp.model.sequences[qualify(table.schema, seq)] = sequence
         interp._relations[qualify(table.schema, seq)] = "sequence"
         if table.schema == "pg_temp":
+            shadowing(interp, seq)
             interp._temp.add(seq)  # a temporary table's serial: gone with it (end_session)
     return column
 

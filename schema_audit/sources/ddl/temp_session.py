@@ -11,6 +11,10 @@ column default, CHECK, index, policy or trigger calling a pg_temp function or a 
 sequence goes, a generated column with the column; a permanent function taking or
 returning a temporary type goes. The reading kept all of them after the session: a false
 PASS of each (checked against PostgreSQL 15's catalog).
+
+What a permanent object held is found as PostgreSQL found it when the object was made
+(``temp_shadows``): a cast or ``nextval`` literal written before a same-named temporary type
+or sequence existed holds the permanent one, and stays.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from typing import TYPE_CHECKING
 import pglast
 from pglast import ast
 
+from schema_audit.ident import split_qualified
 from schema_audit.model import Table, qualify
 from schema_audit.pgparse import parse_sql
 from schema_audit.pgvisit import find_all
@@ -57,11 +62,14 @@ class _Temporary:
         """Whether a column of type ``text`` is of a temporary type (or its array)."""
         return text.removesuffix("[]").removesuffix("[]") in self.types
 
-    def used_by(self, text: str | None, query: bool = False) -> bool:
-        """Whether expression ``text`` (a view's ``query``) calls a pg_temp function,
-        ``nextval`` of a temporary sequence, or casts to a temporary type."""
+    def used_by(self, text: str | None, holder: object, field: str, query: bool = False) -> bool:
+        """Whether expression ``text``, ``holder``'s ``field`` (a view's ``query``), calls a
+        pg_temp function, ``nextval`` of a temporary sequence, or casts to a temporary type;
+        a bare name it held before its temporary namesake was made holds the permanent one."""
         if not text or not any(word in text for word in self.words):
             return False
+        held = (id(holder), field)
+        before = {n for n, made in self.interp._made_before.items() if held in made}
         try:
             tree = parse_sql(text if query else f"SELECT {text}")
         except pglast.parser.ParseError:
@@ -72,14 +80,22 @@ class _Temporary:
                 return True
             if names[-1:] == ["nextval"] and len(call.args or ()) == 1:
                 literal = regclass_literal(call.args[0])
-                if literal is not None and sequence_key(self.interp, literal) in self.sequences:
+                if literal is None or _bare(split_qualified(literal, fold=True), before):
+                    continue
+                if sequence_key(self.interp, literal) in self.sequences:
                     return True
         casts: list[ast.TypeCast] = find_all(tree, ast.TypeCast)
         return any(
             cast.typeName is not None
+            and not _bare(strings(cast.typeName.names), before)
             and self.typed(searched_type(self.interp, format_typename(cast.typeName)))
             for cast in casts
         )
+
+
+def _bare(names: list[str] | None, before: set[str]) -> bool:
+    """Whether a name written unqualified was resolved before its temporary namesake."""
+    return names is not None and len(names) == 1 and names[0] in before
 
 
 def drop_dependents(interp: DdlInterpreter) -> None:
@@ -91,7 +107,11 @@ def drop_dependents(interp: DdlInterpreter) -> None:
     model = interp.model
     _domains_over(temp)
     for key, view in list(model.views.items()):
-        if view.schema != TEMP and key in model.views and temp.used_by(view.definition, True):
+        if (
+            view.schema != TEMP
+            and key in model.views
+            and temp.used_by(view.definition, view, "definition", True)
+        ):
             drops._forget_view(interp, key, model.views.pop(key))
             drops.drop_dependent_views(interp, key)
     for table in [t for t in model.tables.values() if t.schema != TEMP]:
@@ -124,24 +144,26 @@ def _table(interp: DdlInterpreter, temp: _Temporary, table: Table) -> None:
     indexes, policies, and triggers calling one."""
     altered = False
     for column in list(table.columns.values()):
-        if temp.typed(column.type) or temp.used_by(column.generated):
+        if temp.typed(column.type) or temp.used_by(column.generated, column, "generated"):
             drops.drop_column_and_views(interp, table, column.name)
             altered = True
-        elif temp.used_by(column.default):
+        elif temp.used_by(column.default, column, "default"):
             column.default = None
             altered = True
     for name, check in list(table.checks.items()):
-        if temp.used_by(check.expression):
+        if temp.used_by(check.expression, check, "expression"):
             del table.checks[name]
             altered = True
     for name, index in list(table.indexes.items()):
         texts = [k.expression for k in index.keys if not k.is_column] + [index.where]
-        if any(temp.used_by(text) for text in texts):
+        if any(temp.used_by(text, index, "index") for text in texts):
             del table.indexes[name]
             interp._relations.pop(qualify(table.schema, name), None)
             altered = True
     for name, policy in list(table.policies.items()):
-        if temp.used_by(policy.using) or temp.used_by(policy.with_check):
+        if temp.used_by(policy.using, policy, "using") or temp.used_by(
+            policy.with_check, policy, "with_check"
+        ):
             del table.policies[name]
             altered = True
     for name, trigger in list(table.triggers.items()):
