@@ -27,6 +27,7 @@ FILES = {
         "CREATE VIEW v1 AS SELECT 'happy'::mood AS m;\n"
         "CREATE VIEW v2 AS SELECT NULL::tt AS r;\n"
         "CREATE VIEW v3 AS SELECT nextval('s') AS n;\n"
+        "CREATE FUNCTION public.hb() RETURNS bigint LANGUAGE sql RETURN nextval('s');\n"
         "CREATE DOMAIN dd AS int;\n"
         "CREATE TABLE k3 (a int DEFAULT 1::dd, b int DEFAULT 1::dd);\n"
         "CREATE TABLE kp (a int);\n"
@@ -62,4 +63,5 @@ def test_dependents_made_before_a_same_named_temporary_object_stay(
     k3 = catalog.tables["public.k3"].columns
     assert (k3["a"].default, k3["b"].default) == (None, "(1)::public.dd")
     assert sorted(catalog.tables["public.kp"].policies) == ["p1"]
+    assert sorted(static.functions) == sorted(catalog.functions) == ["public.hb()"]
     assert run.differences() == []

@@ -5159,6 +5159,41 @@ PROTECTIONS = [
         "        pass\n",
         "tests/test_fixtemp22_temp_shadowing.py",
     ),
+    Protection(
+        "trigger-when-calling-a-temporary-object-dropped-with-the-session",
+        "schema_audit/sources/ddl/temp_session.py",
+        '            trigger.when, trigger, "when"\n',
+        '            None, trigger, "when"\n',
+        "tests/test_fixtemp22_temp_callers.py",
+    ),
+    Protection(
+        "standard-body-calling-a-temporary-object-dropped-with-the-session",
+        "schema_audit/sources/ddl/temp_session.py",
+        " or _body_uses(temp, fn)\n",
+        "\n",
+        "tests/test_fixtemp22_temp_callers.py",
+    ),
+    Protection(
+        "quoted-body-not-a-dependency-of-what-it-calls",
+        "schema_audit/sources/ddl/temp_session.py",
+        "    if id(fn) not in temp.interp._standard_bodies:\n",
+        "    if False:\n",
+        "tests/test_fixtemp22_temp_callers.py",
+    ),
+    Protection(
+        "domain-check-calling-a-temporary-function-dropped-with-the-session",
+        "schema_audit/sources/ddl/temp_session.py",
+        "                del domain.checks[name]  # (the constraint goes, the domain stays)\n",
+        "                pass\n",
+        "tests/test_fixtemp22_temp_callers.py",
+    ),
+    Protection(
+        "standard-body-made-before-a-temporary-namesake-stays",
+        "schema_audit/sources/ddl/temp_shadows.py",
+        '        yield fn, "body"\n',
+        "        pass\n",
+        "tests/test_fixtemp22_temp_shadowing.py",
+    ),
 ]
 
 

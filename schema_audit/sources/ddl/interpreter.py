@@ -17,6 +17,7 @@ from pglast.enums import ObjectType
 from schema_audit.gcpause import collector_paused
 from schema_audit.model import (
     Column,
+    Function,
     Grant,
     Index,
     Provenance,
@@ -121,6 +122,9 @@ class DdlInterpreter:
         # held the permanent one before (temp_session.shadowing), and those holders
         self._made_before: dict[str, set[tuple[int, str]]] = {}
         self._holders: list[object] = []
+        # the session's functions with a SQL-standard body (BEGIN ATOMIC, RETURN), whose
+        # calls PostgreSQL records as dependencies (temp_session)
+        self._standard_bodies: dict[int, Function] = {}  # (by id: renamed, still itself)
         # in an explicit transaction (BEGIN … COMMIT): the role / search_path its COMMIT
         # leaves (ddl/session.py: SET LOCAL ends there); None outside one
         self._tx_settings: dict[str, object] | None = None
@@ -389,6 +393,7 @@ class DdlInterpreter:
         drop_dependents(self)  # (before the temporary objects: it asks what they were)
         self._made_before.clear()
         self._holders.clear()
+        self._standard_bodies.clear()
         if search_path is not None:
             self.search_path = list(search_path)
             self.current_role = None

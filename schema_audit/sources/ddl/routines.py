@@ -68,6 +68,8 @@ def create_function(interp: DdlInterpreter, node: ast.CreateFunctionStmt) -> Non
     if existing is not None:
         fn.comment = existing.comment
     interp.model.functions[fn.signature] = fn
+    if node.sql_body is not None:  # (its calls are dependencies: temp_session)
+        interp._standard_bodies[id(fn)] = fn
     if schema == "pg_temp":
         interp._temp_routines.add(fn.signature)  # gone when the session ends (end_session)
 

@@ -26,7 +26,7 @@ import pglast
 from pglast import ast
 
 from schema_audit.ident import split_qualified
-from schema_audit.model import Table, qualify
+from schema_audit.model import Function, Table, qualify
 from schema_audit.pgparse import parse_sql
 from schema_audit.pgvisit import find_all
 from schema_audit.sources.ddl import drops
@@ -117,8 +117,14 @@ def drop_dependents(interp: DdlInterpreter) -> None:
     for table in [t for t in model.tables.values() if t.schema != TEMP]:
         _table(interp, temp, table)
     for signature, fn in list(model.functions.items()):
-        if fn.schema != TEMP and _signature_typed(temp, fn.arguments, fn.returns):
+        if fn.schema != TEMP and (
+            _signature_typed(temp, fn.arguments, fn.returns) or _body_uses(temp, fn)
+        ):
             del model.functions[signature]
+    for domain in [d for d in model.domains.values() if d.schema != TEMP]:
+        for name, check in list(domain.checks.items()):
+            if temp.used_by(check.removeprefix("CHECK "), domain, f"check {name}"):
+                del domain.checks[name]  # (the constraint goes, the domain stays)
 
 
 def _domains_over(temp: _Temporary) -> None:
@@ -168,11 +174,23 @@ def _table(interp: DdlInterpreter, temp: _Temporary, table: Table) -> None:
             altered = True
     for name, trigger in list(table.triggers.items()):
         schema, _, function = trigger.function.rpartition(".")
-        if schema == TEMP and function in temp.functions:
+        if (schema == TEMP and function in temp.functions) or temp.used_by(
+            trigger.when, trigger, "when"
+        ):
             del table.triggers[name]
             altered = True
     if altered:
         table.provenance.append(interp._prov("altered"))
+
+
+def _body_uses(temp: _Temporary, fn: Function) -> bool:
+    """Whether ``fn``'s SQL-standard body (``BEGIN ATOMIC …``, ``RETURN …``) calls a
+    temporary object: PostgreSQL records those calls as dependencies, not a quoted body's."""
+    if id(fn) not in temp.interp._standard_bodies:
+        return False
+    if fn.body.startswith("RETURN "):
+        return temp.used_by(fn.body.removeprefix("RETURN "), fn, "body")
+    return temp.used_by(fn.body, fn, "body", True)
 
 
 def _signature_typed(temp: _Temporary, arguments: str, returns: str) -> bool:

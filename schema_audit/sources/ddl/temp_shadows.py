@@ -56,3 +56,8 @@ def _fields(interp: DdlInterpreter) -> Iterator[tuple[object, str]]:
         yield from ((index, "index") for index in table.indexes.values())
         for policy in table.policies.values():
             yield from ((policy, "using"), (policy, "with_check"))
+        yield from ((trigger, "when") for trigger in table.triggers.values())
+    for domain in model.domains.values():
+        yield from ((domain, f"check {name}") for name in domain.checks)
+    for fn in interp._standard_bodies.values():
+        yield fn, "body"
