@@ -5194,6 +5194,14 @@ PROTECTIONS = [
         "        pass\n",
         "tests/test_fixtemp22_temp_shadowing.py",
     ),
+    Protection(
+        "alembic-pyproject-recursive-version-locations",
+        "schema_audit/sources/alembic.py",
+        'get("recursive_version_locations") is True',
+        'get("recursive_version_locations") is None',
+        "tests/test_alembic_pyproject.py::"
+        "test_pyproject_recursive_version_locations_reads_the_subfolders",
+    ),
 ]
 
 

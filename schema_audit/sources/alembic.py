@@ -202,9 +202,15 @@ def _locate(path: Path) -> _Project:
         dirs = [Path(p) for p in _split(value("version_locations"), separator)]
         dirs = [d if d.is_absolute() else (here / d) for d in dirs] or [script_dir / "versions"]
         recursive = value("recursive_version_locations") == "true"  # Alembic's own test
+        if not parser.has_option("alembic", "recursive_version_locations"):
+            # Alembic >= 1.16 falls back to pyproject.toml's [tool.alembic] (a TOML boolean;
+            # ``alembic init --template pyproject`` keeps its options there)
+            recursive = _toml_recursive(here)
         return _Project(here, [d for d in dirs if d.is_dir()], script_dir, sys_paths, recursive)
     if (path / "versions").is_dir():
-        return _Project(path, [path / "versions"], path, _import_roots(path, path.parent))
+        roots = _import_roots(path, path.parent)
+        recursive = _toml_recursive(path) or _toml_recursive(path.parent)
+        return _Project(path, [path / "versions"], path, roots, recursive)
     if path.is_dir() and any(path.glob("*.py")):
         script = path.parent.parent
         if path.parent.name == "versions" and (script / "env.py").is_file():
@@ -215,6 +221,23 @@ def _locate(path: Path) -> _Project:
             return _Project(path.parent, [path], script, roots)
         return _Project(path.parent, [path], None, _import_roots(path.parent, path.parent.parent))
     raise MigrationSourceError(f"{path}: no alembic.ini, env.py or versions/ folder here")
+
+
+def _toml_recursive(folder: Path) -> bool:
+    """``recursive_version_locations`` from pyproject.toml's [tool.alembic] in ``folder``.
+
+    Alembic >= 1.16 reads its options there when alembic.ini does not set them; without it the
+    date-based subfolders of the pyproject template (versions/2024/01/...) were not read, exit 2."""
+    import tomllib
+
+    toml = folder / "pyproject.toml"
+    if not toml.is_file():
+        return False
+    try:
+        data = tomllib.loads(toml.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return False
+    return data.get("tool", {}).get("alembic", {}).get("recursive_version_locations") is True
 
 
 def _import_roots(*folders: Path) -> list[Path]:
