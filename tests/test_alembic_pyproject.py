@@ -66,3 +66,27 @@ def test_pyproject_recursive_version_locations_reads_the_subfolders(tmp_path: Pa
         assert proc.returncode == 0, proc.stderr
         tables = json.loads(proc.stdout)["model"]["tables"]
         assert sorted(tables) == ["public.t1", "public.t2"]
+
+
+def test_pyproject_script_location_and_version_locations_are_read(tmp_path: Path) -> None:
+    """script_location and version_locations (a TOML list) only in [tool.alembic]."""
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.alembic]\nscript_location = "%(here)s/migrations"\n'
+        'version_locations = ["%(here)s/migrations/versions", "%(here)s/extra"]\n'
+    )
+    (tmp_path / "alembic.ini").write_text(INI)
+    (tmp_path / "migrations" / "versions").mkdir(parents=True)
+    (tmp_path / "extra").mkdir()
+    (tmp_path / "migrations" / "env.py").write_text("from alembic import context\n")
+    (tmp_path / "migrations" / "versions" / "aa01_first.py").write_text(
+        _revision("aa01", None, "t1")
+    )
+    (tmp_path / "extra" / "bb02_second.py").write_text(_revision("bb02", "aa01", "t2"))
+    ini = tmp_path / "alembic.ini"
+    config = Config(str(ini), toml_file=str(tmp_path / "pyproject.toml"))
+    runs = {s.revision for s in ScriptDirectory.from_config(config).walk_revisions()}
+    assert runs == {"aa01", "bb02"}
+    proc = run_cli("inspect", "-m", ini)
+    assert proc.returncode == 0, proc.stderr
+    tables = json.loads(proc.stdout)["model"]["tables"]
+    assert sorted(tables) == ["public.t1", "public.t2"]

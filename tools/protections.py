@@ -5197,8 +5197,24 @@ PROTECTIONS = [
     Protection(
         "alembic-pyproject-recursive-version-locations",
         "schema_audit/sources/alembic.py",
-        'get("recursive_version_locations") is True',
-        'get("recursive_version_locations") is None',
+        'recursive = toml.get("recursive_version_locations") is True',
+        'recursive = toml.get("recursive_version_locations") is None',
+        "tests/test_alembic_pyproject.py::"
+        "test_pyproject_recursive_version_locations_reads_the_subfolders",
+    ),
+    Protection(
+        "alembic-pyproject-options-fallback",
+        "schema_audit/sources/alembic.py",
+        'if not parser.has_option("alembic", key) and isinstance(listed, list):',
+        "if False:",
+        "tests/test_alembic_pyproject.py::"
+        "test_pyproject_script_location_and_version_locations_are_read",
+    ),
+    Protection(
+        "alembic-pyproject-recursive-script-folder",
+        "schema_audit/sources/alembic.py",
+        'return _toml_alembic(folder).get("recursive_version_locations") is True',
+        "return False",
         "tests/test_alembic_pyproject.py::"
         "test_pyproject_recursive_version_locations_reads_the_subfolders",
     ),

@@ -175,13 +175,25 @@ def _locate(path: Path) -> _Project:
             raise MigrationSourceError(f"{ini}: cannot read alembic.ini: {exc}") from None
         here = ini.parent
 
+        toml = _toml_alembic(here)
+
         def value(key: str, default: str = "") -> str:
+            if not parser.has_option("alembic", key) and isinstance(toml.get(key), str):
+                # Alembic >= 1.16: an option the ini lacks is read from [tool.alembic]
+                return str(toml[key]).replace("%(here)s", str(here))
             return parser.get("alembic", key, fallback=default).replace("%(here)s", str(here))
+
+        def values(key: str) -> list[str]:
+            """A list option: the ini's, split; else [tool.alembic]'s TOML list."""
+            listed = toml.get(key)
+            if not parser.has_option("alembic", key) and isinstance(listed, list):
+                return [str(v).replace("%(here)s", str(here)) for v in listed]
+            return _split(value(key), separator)
 
         separator = value("path_separator", "legacy")
         sys_paths = [
             (here / p).resolve() if not Path(p).is_absolute() else Path(p)
-            for p in _split(value("prepend_sys_path"), separator)
+            for p in values("prepend_sys_path")
         ] + [here]
         # an alembic.ini shipped inside the package it migrates (PrefectHQ/prefect's
         # prefect/server/database/alembic.ini): the package is importable from the folder
@@ -199,13 +211,13 @@ def _locate(path: Path) -> _Project:
                 )
         else:
             script_dir = (here / location).resolve()
-        dirs = [Path(p) for p in _split(value("version_locations"), separator)]
+        dirs = [Path(p) for p in values("version_locations")]
         dirs = [d if d.is_absolute() else (here / d) for d in dirs] or [script_dir / "versions"]
         recursive = value("recursive_version_locations") == "true"  # Alembic's own test
         if not parser.has_option("alembic", "recursive_version_locations"):
             # Alembic >= 1.16 falls back to pyproject.toml's [tool.alembic] (a TOML boolean;
             # ``alembic init --template pyproject`` keeps its options there)
-            recursive = _toml_recursive(here)
+            recursive = toml.get("recursive_version_locations") is True
         return _Project(here, [d for d in dirs if d.is_dir()], script_dir, sys_paths, recursive)
     if (path / "versions").is_dir():
         roots = _import_roots(path, path.parent)
@@ -223,21 +235,28 @@ def _locate(path: Path) -> _Project:
     raise MigrationSourceError(f"{path}: no alembic.ini, env.py or versions/ folder here")
 
 
-def _toml_recursive(folder: Path) -> bool:
-    """``recursive_version_locations`` from pyproject.toml's [tool.alembic] in ``folder``.
+def _toml_alembic(folder: Path) -> dict[str, object]:
+    """pyproject.toml's [tool.alembic] in ``folder`` (empty when absent or unreadable).
 
-    Alembic >= 1.16 reads its options there when alembic.ini does not set them; without it the
-    date-based subfolders of the pyproject template (versions/2024/01/...) were not read, exit 2."""
+    Alembic >= 1.16 reads its options there when alembic.ini does not set them
+    (``alembic init --template pyproject``); without it the template's date-based subfolders
+    (versions/2024/01/...) were not read, exit 2, and its script_location not found."""
     import tomllib
 
     toml = folder / "pyproject.toml"
     if not toml.is_file():
-        return False
+        return {}
     try:
         data = tomllib.loads(toml.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError):
-        return False
-    return data.get("tool", {}).get("alembic", {}).get("recursive_version_locations") is True
+        return {}
+    table = data.get("tool", {}).get("alembic", {})
+    return table if isinstance(table, dict) else {}
+
+
+def _toml_recursive(folder: Path) -> bool:
+    """``recursive_version_locations = true`` (a TOML boolean) in ``folder``'s pyproject.toml."""
+    return _toml_alembic(folder).get("recursive_version_locations") is True
 
 
 def _import_roots(*folders: Path) -> list[Path]:
