@@ -67,6 +67,51 @@ FROM_INI = 'engine_from_config(config.get_section(config.config_ini_section), pr
             "psycopg",
         ),
         ("", "None", FROM_INI, "", None),
+        (  # the FastAPI template's shape: the ini's section, its URL replaced in the dict
+            "cfg = config.get_section(config.config_ini_section, {})\n"
+            'cfg["sqlalchemy.url"] = os.environ["DATABASE_URL"]',
+            "None",
+            'engine_from_config(cfg, prefix="sqlalchemy.")',
+            "postgresql+psycopg2://h/db",
+            None,
+        ),
+        (
+            "cfg = config.get_section(config.config_ini_section, {})\n"
+            'cfg.update({"sqlalchemy.url": os.environ["DATABASE_URL"]})',
+            "None",
+            'engine_from_config(cfg, prefix="sqlalchemy.")',
+            "postgresql+psycopg2://h/db",
+            None,
+        ),
+        (  # a dict built in code: the ini is not read at all
+            "",
+            "None",
+            'engine_from_config({"sqlalchemy.url": os.environ["DB"]}, prefix="sqlalchemy.")',
+            "postgresql+psycopg2://h/db",
+            None,
+        ),
+        (
+            "",
+            "None",
+            'engine_from_config(dict(config.get_section("alembic"), **{"sqlalchemy.url": '
+            'os.environ["DB"]}), prefix="sqlalchemy.")',
+            "postgresql+psycopg2://h/db",
+            None,
+        ),
+        (
+            "cfg = config.get_section(config.config_ini_section, {})\nset_url(cfg)",
+            "None",
+            'engine_from_config(cfg, prefix="sqlalchemy.")',
+            "postgresql+psycopg2://h/db",
+            None,
+        ),
+        (  # the section under a name nothing writes to: the ini's URL is the run's
+            "cfg = config.get_section(config.config_ini_section, {})",
+            "None",
+            'engine_from_config(cfg, prefix="sqlalchemy.")',
+            "postgresql+psycopg2://h/db",
+            "psycopg2",
+        ),
     ],
     ids=[
         "literal",
@@ -77,6 +122,12 @@ FROM_INI = 'engine_from_config(config.get_section(config.config_ini_section), pr
         "offline-only",
         "offline-differs",
         "no-url",
+        "section-url-replaced",
+        "section-updated",
+        "dict-in-code",
+        "dict-of-section",
+        "section-handed-on",
+        "section-by-name",
     ],
 )
 def test_the_driver_is_known_only_where_env_py_says_it(

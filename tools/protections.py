@@ -5218,6 +5218,13 @@ PROTECTIONS = [
         "tests/test_alembic_pyproject.py::"
         "test_pyproject_recursive_version_locations_reads_the_subfolders",
     ),
+    Protection(
+        "alembic-driver-from-ini-only-for-the-unchanged-section",
+        "schema_audit/sources/alembic_driver.py",
+        "names.add(_ini_driver(ini) if _ini_section(section, tree) else None)",
+        "names.add(_ini_driver(ini))",
+        "tests/test_alembic22_driver.py",
+    ),
 ]
 
 

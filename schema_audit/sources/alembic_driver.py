@@ -47,8 +47,58 @@ def driver(env: Path | None, ini: Path | None) -> str | None:
         if called in _ENGINES:
             names.add(_literal_driver(node.args[0] if node.args else url))
         elif called in _FROM_CONFIG:
-            names.add(_literal_driver(url) if url is not None else _ini_driver(ini))
+            if url is not None:
+                names.add(_literal_driver(url))
+            else:
+                section = node.args[0] if node.args else None
+                names.add(_ini_driver(ini) if _ini_section(section, tree) else None)
     return names.pop() if len(names) == 1 else None
+
+
+def _ini_section(node: pyast.expr | None, tree: pyast.Module) -> bool:
+    """Whether ``engine_from_config``'s first argument is alembic.ini's section as read:
+    ``config.get_section(…)`` itself, or a name bound once to it that env.py never writes
+    into (``cfg["sqlalchemy.url"] = os.environ[…]``, the FastAPI template's way, or
+    ``cfg.update(…)``) nor hands on. A dict built in code, or one changed, may hold any URL:
+    the ini's driver would be a guess (psycopg2's reading PASSes an index psycopg refuses)."""
+    if _is_get_section(node):
+        return True
+    if not isinstance(node, pyast.Name):
+        return False
+    bindings = 0
+    for other in pyast.walk(tree):
+        if _changes(other, node.id):
+            return False
+        if isinstance(other, pyast.Assign) and any(_names(t, node.id) for t in other.targets):
+            if not _is_get_section(other.value):
+                return False
+            bindings += 1
+    return bindings == 1
+
+
+def _changes(node: pyast.AST, name: str) -> bool:
+    """Whether ``node`` may change the dict bound to ``name`` (or bind it otherwise)."""
+    if isinstance(node, pyast.AugAssign | pyast.AnnAssign):
+        return _names(node.target, name)
+    if isinstance(node, pyast.Assign):  # cfg["sqlalchemy.url"] = …
+        return any(isinstance(t, pyast.Subscript) and _names(t.value, name) for t in node.targets)
+    if isinstance(node, pyast.Attribute):  # cfg.update(…), cfg.setdefault(…), cfg.pop(…)
+        return _names(node.value, name) and node.attr != "get"
+    if isinstance(node, pyast.Call):  # handed to code that may write into it: set_url(cfg)
+        return _called(node) not in _FROM_CONFIG and any(_names(a, name) for a in node.args)
+    return False
+
+
+def _is_get_section(node: pyast.expr | None) -> bool:
+    return (
+        isinstance(node, pyast.Call)
+        and isinstance(node.func, pyast.Attribute)
+        and node.func.attr == "get_section"
+    )
+
+
+def _names(node: pyast.expr, name: str) -> bool:
+    return isinstance(node, pyast.Name) and node.id == name
 
 
 def line(env: Path | None) -> int:
