@@ -82,11 +82,11 @@ def compared_with_catalog(
     ahead: bool,
     files: dict[str, str],
 ) -> tuple[SchemaModel, ModelComparison]:
-    """The catalog after ``psql -f`` of ``files``, and its comparison with the static reading."""
-    history = write_history(tmp_path, files)
-    assert psql_f(dsn, history, *files) == ""
-    catalog = live.introspect(dsn)
-    return catalog, compare_models(catalog, read_history(history, monkeypatch, ahead))
+    """The catalog after ``psql -f`` of ``files`` (which must all apply), and its comparison
+    with the static reading."""
+    run = _applied_and_read(dsn, tmp_path, monkeypatch, ahead, files, stop=True)
+    assert run.errors == ""
+    return run.catalog, run.comparison()
 
 
 @dataclass
@@ -99,9 +99,13 @@ class Compared:
     catalog: SchemaModel
     static: SchemaModel
 
+    def comparison(self) -> ModelComparison:
+        """The catalog compared with the static reading (differences, undecided)."""
+        return compare_models(self.catalog, self.static)
+
     def differences(self) -> list[str]:
         """What the static model has that the catalog has not, and the other way round."""
-        return [str(d) for d in compare_models(self.catalog, self.static).differences]
+        return [str(d) for d in self.comparison().differences]
 
     def statuses(self, spec_text: str, wanted: dict[str, str]) -> dict[str, str]:
         """The static audit's status of each finding of ``wanted`` against ``spec_text``."""
@@ -121,8 +125,18 @@ def run_and_read(
 ) -> Compared:
     """``files`` written as a history, each run with ``psql -f`` (on after an error, as
     psql goes by default) on a new database ``db_name``, and read statically."""
+    return _applied_and_read(make_db(db_name), tmp_path, monkeypatch, ahead, files, stop=False)
+
+
+def _applied_and_read(
+    dsn: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    ahead: bool,
+    files: dict[str, str],
+    stop: bool,
+) -> Compared:
     history = write_history(tmp_path, files)
-    dsn = make_db(db_name)
-    errors = psql_f(dsn, history, *files, stop=False)
+    errors = psql_f(dsn, history, *files, stop=stop)
     catalog = live.introspect(dsn)
     return Compared(history, errors, catalog, read_history(history, monkeypatch, ahead))
